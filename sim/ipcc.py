@@ -1,0 +1,76 @@
+"""IPCC Tier 1 tables (stock-change factors and reference stocks) shipped with the package.
+
+Sources: IPCC 2019 Refinement, Vol. 4 (Table 5.5, Table 2.3) and IPCC 2006 Guidelines, Vol. 4 (same tables);
+see the comment lines at the top of each CSV in ``sim/data``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Literal
+
+FactorSet = Literal["2006", "2019"]
+CLIMATES = (
+    "cool_temperate_dry",
+    "cool_temperate_moist",
+    "warm_temperate_dry",
+    "warm_temperate_moist",
+    "tropical_dry",
+    "tropical_moist",
+    "tropical_wet",
+    "tropical_montane",
+)
+SOILS = ("HAC", "LAC", "sandy")
+TILLAGE = ("full_till", "reduced_till", "no_till")
+#: Carbon-input levels in increasing order (index used by the practices' input steps).
+INPUT_LEVELS = ("low", "medium", "high_without_manure", "high_with_manure")
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    text = files("sim.data").joinpath(name).read_text()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@dataclass(frozen=True)
+class Tier1Tables:
+    """Tier 1 factors of one factor set, keyed by (climate, category), plus SOC_REF by (climate, soil)."""
+
+    factor_set: str
+    f_lu: dict[str, float]
+    f_mg: dict[tuple[str, str], float]
+    f_i: dict[tuple[str, str], float]
+    soc_ref_t_c_per_ha: dict[tuple[str, str], float]
+
+    def equilibrium_t_c_per_ha(self, climate: str, soil: str, tillage: str, input_level: str) -> float:
+        """Equilibrium SOC stock, t C/ha (0-30 cm): SOC_REF x F_LU x F_MG x F_I for annual cropland."""
+        return (
+            self.soc_ref_t_c_per_ha[climate, soil]
+            * self.f_lu[climate]
+            * self.f_mg[climate, tillage]
+            * self.f_i[climate, input_level]
+        )
+
+
+@cache
+def tier1_tables(factor_set: FactorSet) -> Tier1Tables:
+    """Load the Tier 1 factor tables of ``factor_set`` ("2006" or "2019")."""
+    f_lu: dict[str, float] = {}
+    f_mg: dict[tuple[str, str], float] = {}
+    f_i: dict[tuple[str, str], float] = {}
+    for row in _read_csv(f"ipcc_tier1_{factor_set}.csv"):
+        value = float(row["value"])
+        if row["factor"] == "F_LU" and row["category"] == "annual_cropland":
+            f_lu[row["climate"]] = value
+        elif row["factor"] == "F_MG":
+            f_mg[row["climate"], row["category"]] = value
+        elif row["factor"] == "F_I":
+            f_i[row["climate"], row["category"]] = value
+    soc_ref = {
+        (row["climate"], row["soil"]): float(row["soc_ref_t_c_ha"])
+        for row in _read_csv(f"ipcc_soc_ref_{factor_set}.csv")
+    }
+    return Tier1Tables(factor_set, f_lu, f_mg, f_i, soc_ref)

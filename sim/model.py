@@ -1,0 +1,346 @@
+"""The Mesa model: wiring and the yearly schedule. Each stage is one vectorised call into its own module.
+
+Yearly step (one season):
+  1. decide   - reconsidering farmers choose a bundle (``sim.decisions``), using last season's observations;
+  2. adopt    - practices' seasons in use advance; one-off costs of new practices; soil told of changes;
+  3. soil     - SOC advances one year (``sim.soil``);
+  4. yields   - SOC response x practice effects x weather (``sim.yields``);
+  5. accounts - revenue, costs, payments, carbon credits and MRV (``sim.economics``);
+  6. observe  - farmers see their own and their neighbours' results and update beliefs;
+  7. record   - one row per region and 'all' (``sim.outputs``).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import decisions
+from sim.agents import FarmerAgent
+from sim.economics import annuity_factor, carbon_flows, carbon_price, credit_factor
+from sim.network import Network, build_network
+from sim.population import allocate_farmers, build_parameters, initial_bundles, initial_state
+from sim.practices import N_PRACTICES, PRACTICES, is_full_ca, parse_bundle, practice_matrix
+from sim.scenario import Scenario
+from sim.soil import Tier1Soil
+from sim.units import soc_pct_to_t_c_per_ha
+from sim.outputs import YearInputs, YearlyRecorder
+from sim.yields import lognormal_sigma, ramp, soc_yield_potential
+
+FULL_CA_MASK = (1 << N_PRACTICES) - 1
+
+
+class AdoptionModel(mesa.Model):
+    """Conservation Agriculture adoption by farmers in linked networks, with soil carbon, yields and income.
+
+    Args:
+        scenario: a validated scenario (``sim.load_scenario``).
+        seed: random seed; the scenario's ``seed`` when None. Same scenario + seed = same results.
+        n_farmers: total farmers, split over regions by the scenario's shares; the file's counts when None.
+        create_agents: create one Mesa ``FarmerAgent`` (a thin view on the arrays) per farmer.
+
+    Attributes:
+        config: the scenario. params / state: per-farm parameter and state arrays. network: the CSR network.
+        soil: the soil carbon model. year: calendar year of the latest state.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, n_farmers: int | None = None,
+                 create_agents: bool = True) -> None:
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.config = scenario
+        self.seed = seed
+        streams = np.random.SeedSequence(seed).spawn(4)
+        rng_population, rng_network, self._rng_weather, self._rng_decisions = (
+            np.random.default_rng(s) for s in streams
+        )
+        names = list(scenario.regions)
+        specs = list(scenario.regions.values())
+        self.region_names = names
+        self.region_sizes = allocate_farmers(scenario, n_farmers)
+        self.region_start = np.concatenate([[0], np.cumsum(self.region_sizes)[:-1]]).astype(np.int64)
+        self.n = int(sum(self.region_sizes))
+
+        self.params = build_parameters(scenario, self.region_sizes, rng_population)
+        bundles = initial_bundles(scenario, self.region_sizes, rng_population)
+        self.network: Network = build_network(
+            scenario.network, self.region_sizes, names, [s.demo_farms for s in specs], rng_network
+        )
+        self._masks = np.array(scenario.bundle_masks, dtype=np.uint8)
+        self._mask_to_k = np.full(1 << N_PRACTICES, -1, np.int64)
+        self._mask_to_k[self._masks] = np.arange(self._masks.size)
+        self.demo_bundle = max(scenario.bundle_masks, key=lambda m: (bool(is_full_ca(practice_matrix([m]))[0]),
+                                                                      bin(m).count("1")))
+        bundles[self.network.demo] = self.demo_bundle
+        self._target_mask = parse_bundle(scenario.decision.target_bundle)
+
+        practices = [getattr(scenario.practices, p) for p in PRACTICES]
+        self._effect_initial = np.array([p.yield_effect_initial for p in practices])
+        self._effect_long_run = np.array([p.yield_effect_long_run for p in practices])
+        self._effect_years = np.array([p.yield_transition_years for p in practices])
+        self._transition_cost = np.array([p.transition_cost_per_ha for p in practices])
+        self._cost_change = np.array([p.annual_cost_change_per_ha for p in practices])
+        self._payment = np.array([scenario.payments.per_ha.get(p, 0.0) for p in PRACTICES])
+
+        self.state = initial_state(scenario, bundles, rng_population, self._effect_long_run)
+        self.soil = Tier1Soil(scenario, self.params.region, bundles)
+        self._region_arrays(specs)
+        self._economic_constants()
+        self.year = scenario.start_year
+        self._neighbour_share = np.zeros((self.n, N_PRACTICES), np.float32)
+        self._observe(update_beliefs=False)
+        self.recorder = YearlyRecorder(names, self.region_start, self.params.area_ha,
+                                       scenario.carbon.buyer == "public")
+        self.recorder.record(self._year_inputs())
+        if create_agents:
+            FarmerAgent.create_agents(self, self.n)
+
+    @property
+    def farmers(self) -> list[FarmerAgent]:
+        """Farmer agents in array order (empty when built with ``create_agents=False``)."""
+        if getattr(self, "_farmers", None) is None or len(self._farmers) != len(self.agents):
+            self._farmers = sorted(self.agents_by_type.get(FarmerAgent, []), key=lambda a: a.unique_id)
+        return self._farmers
+
+    # ----------------------------------------------------------------------------------------------- set-up
+    def _region_arrays(self, specs: list) -> None:
+        """Per-region constants (arrays indexed by region) used in the yearly step."""
+        depth = self.config.soil.depth_cm
+        self._r_discount = np.array([s.discount_rate for s in specs])
+        self._r_risk = np.array([s.risk_aversion for s in specs])
+        self._r_cash = np.array([s.cash_limit_per_ha for s in specs])
+        self._r_response = np.array([s.yield_response_kg_per_t_c for s in specs])
+        self._r_soc_ref = np.array([self.soil.reference_stock(i) for i in range(len(specs))])
+        self._r_plateau = np.array([soc_pct_to_t_c_per_ha(s.soc_plateau_pct, s.bulk_density_g_cm3, depth) for s in specs])
+        self._r_weather_sigma = np.array([lognormal_sigma(s.weather_cv) for s in specs])
+        self._farm_sigma = lognormal_sigma(np.repeat([s.yield_cv for s in specs], self.region_sizes)).astype(np.float32)
+        horizon = self.config.decision.planning_horizon_years
+        credit_years = min(self.config.soil.transition_years, horizon)
+        self._r_carbon_annuity = annuity_factor(self._r_discount, credit_years)
+        self._r_ramp_pv = np.array(
+            [[decisions.ramp_present_value(r, t) for t in self._effect_years] for r in self._r_discount]
+        )
+
+    def _economic_constants(self) -> None:
+        d = self.config.decision
+        uses = practice_matrix(self._masks).T.astype(np.float64)  # (P, K)
+        self._bundle_uses = uses
+        self._constants = decisions.EconomicConstants(
+            bundle_uses=uses,
+            bundle_full_ca=is_full_ca(uses.T > 0),
+            transition_cost_per_ha=self._transition_cost,
+            annual_cost_change_per_ha=self._cost_change,
+            effect_initial=self._effect_initial,
+            effect_long_run=self._effect_long_run,
+            residue_index=PRACTICES.index("residue_retention"),
+            no_till_index=PRACTICES.index("no_till"),
+            payment_per_ha=self._payment,
+            payment_years=self.config.payments.duration_years,
+            synergy_long_run=self.config.ca_synergy.yield_effect_long_run,
+            horizon_years=d.planning_horizon_years,
+            choice_intensity=d.choice_intensity,
+            social_weight=d.social_weight,
+            status_quo_bias=d.status_quo_bias,
+        )
+
+    # ------------------------------------------------------------------------------------------- schedule
+    def step(self) -> None:
+        """Advance one year."""
+        self.year += 1
+        price = carbon_price(self.config.carbon, self.year)
+        new_bundle = self._decide(price)
+        transition = self._adopt(new_bundle)
+        soc_change = self.soil.advance_year()
+        yields, farm_noise = self._yields()
+        self._accounts(price, soc_change, yields, transition)
+        self._observe(update_beliefs=True, farm_noise=farm_noise)
+        self.recorder.record(self._year_inputs())
+
+    def run(self) -> None:
+        """Run the scenario's number of years from the current state's year."""
+        self.run_for(self.config.end_year - self.year)
+
+    def results(self) -> pd.DataFrame:
+        """The yearly table (one row per year and region, plus 'all'), as written to ``yearly.parquet``."""
+        frame = pd.DataFrame(self.recorder.columns)
+        frame["year"] = frame["year"].astype("int64")
+        frame["farmers"] = frame["farmers"].astype("int64")
+        return frame
+
+    # ------------------------------------------------------------------------------------------- stages
+    def _decide(self, price: float) -> np.ndarray:
+        """Stage 1: next season's bundle of every farmer."""
+        bundle = self.state.bundle
+        rule = self.config.decision.rule
+        if rule in ("bass", "threshold"):
+            adopted = bundle == self._target_mask
+            share = self._share_of(adopted)
+            if rule == "bass":
+                b = self.config.decision.bass
+                new = decisions.bass_adopters(adopted, share, b.p, b.q, self._rng_decisions)
+            else:
+                new = decisions.threshold_adopters(adopted, share, self.params.threshold)
+            return np.where(new, np.uint8(self._target_mask), bundle)
+
+        revising = self._rng_decisions.random(self.n) < self.config.decision.revision_rate
+        revising[self.network.demo] = False
+        idx = np.flatnonzero(revising)
+        if idx.size == 0:
+            return bundle
+        utility = decisions.economic_utilities(self._economic_inputs(idx, price), self._constants)
+        choice = decisions.logit_choice(utility, self.config.decision.choice_intensity, self._rng_decisions)
+        out = bundle.copy()
+        out[idx] = self._masks[choice]
+        return out
+
+    def _economic_inputs(self, idx: np.ndarray, price: float) -> decisions.EconomicInputs:
+        p, s = self.params, self.state
+        region = p.region[idx]
+        soc = self.soil.stock_t_c_per_ha[idx]
+        expected_yield = soc_yield_potential(soc, p.base_yield_kg_per_ha[idx], self._r_response[region],
+                                             self._r_soc_ref[region], self._r_plateau[region])
+        carbon = self.config.carbon
+        if price > 0:
+            eq = self.soil.equilibrium_table[region][:, self._masks]  # (m, K)
+            rate = np.maximum(eq - soc[:, None], 0.0) / self.config.soil.transition_years
+            yearly = rate * credit_factor(carbon) * carbon.farmer_share * price
+            yearly -= carbon.mrv_cost_per_ha + carbon.mrv_cost_per_farm / p.area_ha[idx, None]
+            carbon_pv = np.maximum(yearly, 0.0) * self._r_carbon_annuity[region, None]
+            carbon_pv[:, self._masks == 0] = 0.0
+        else:
+            carbon_pv = np.zeros((idx.size, self._masks.size))
+        return decisions.EconomicInputs(
+            current_k=self._mask_to_k[s.bundle[idx]],
+            current_uses=practice_matrix(s.bundle[idx]),
+            years_in_use=s.years_in_use[:, idx].T,
+            belief_mean=s.belief_mean[:, idx].T.astype(np.float64),
+            belief_precision=s.belief_precision[:, idx].T.astype(np.float64),
+            neighbour_share=self._neighbour_share[idx].astype(np.float64),
+            expected_yield_kg_per_ha=expected_yield,
+            crop_price_per_t=p.crop_price_per_t[idx],
+            production_cost_per_ha=p.production_cost_per_ha[idx],
+            residue_value_per_ha=p.residue_value_per_ha[idx],
+            area_ha=p.area_ha[idx],
+            discount_rate=self._r_discount[region],
+            risk_aversion=self._r_risk[region],
+            ramp_pv=self._r_ramp_pv[region],
+            seeder_access=p.seeder_access[idx],
+            credit_access=p.credit_access[idx],
+            cash_limit_per_ha=self._r_cash[region],
+            carbon_pv_per_ha=carbon_pv,
+        )
+
+    def _adopt(self, new_bundle: np.ndarray) -> np.ndarray:
+        """Stage 2: update practices in use; return one-off transition costs per farm (currency)."""
+        s = self.state
+        old_uses = practice_matrix(s.bundle).T
+        new_uses = practice_matrix(new_bundle).T
+        started = new_uses & ~old_uses
+        transition = (self._transition_cost @ started) * self.params.area_ha
+        s.years_in_use = np.where(new_uses, s.years_in_use + 1, 0).astype(np.int16)
+        full = is_full_ca(new_uses.T)
+        s.full_ca_years = np.where(full, s.full_ca_years + 1, 0).astype(np.int16)
+        changed = np.flatnonzero(new_bundle != s.bundle)
+        if changed.size:
+            self.soil.set_management(changed, new_bundle[changed])
+        s.bundle = new_bundle
+        self._uses = new_uses
+        return transition
+
+    def _yields(self) -> tuple[np.ndarray, np.ndarray]:
+        """Stage 4: realised yield of each farm, kg/ha, and the farm-level weather deviation (mean 0)."""
+        p, s = self.params, self.state
+        region = p.region
+        potential = soc_yield_potential(self.soil.stock_t_c_per_ha, p.base_yield_kg_per_ha,
+                                        self._r_response[region], self._r_soc_ref[region], self._r_plateau[region])
+        effects = ramp(self._effect_initial[:, None], self._effect_long_run[:, None], self._effect_years[:, None],
+                       s.years_in_use)
+        self._effects = effects.astype(np.float32)
+        practice = np.prod(1.0 + effects, axis=0)
+        synergy = self.config.ca_synergy
+        practice *= 1.0 + synergy.yield_effect_long_run * np.minimum(
+            s.full_ca_years / synergy.yield_transition_years, 1.0)
+        sig = self._r_weather_sigma
+        regional = np.exp(sig * self._rng_weather.standard_normal(sig.size) - 0.5 * sig**2)
+        z = self._rng_weather.standard_normal(self.n, dtype=np.float32)
+        farm = np.exp(self._farm_sigma * z - 0.5 * self._farm_sigma**2)
+        yields = potential * practice * regional[region] * farm
+        s.yield_kg_per_ha = yields
+        return yields, farm - 1.0
+
+    def _accounts(self, price: float, soc_change: np.ndarray, yields: np.ndarray, transition: np.ndarray) -> None:
+        """Stage 5: the farm accounts of the year (see ``sim.economics``)."""
+        p, s = self.params, self.state
+        area = p.area_ha
+        uses = self._uses
+        revenue = yields / 1000.0 * p.crop_price_per_t * area
+        per_ha_cost = p.production_cost_per_ha + self._cost_change @ uses
+        per_ha_cost += uses[PRACTICES.index("residue_retention")] * p.residue_value_per_ha
+        costs = per_ha_cost * area
+        paid = uses & (s.years_in_use <= self.config.payments.duration_years)
+        payments = (self._payment @ paid) * area
+        enrolled = self._enrolled(price)
+        flows = carbon_flows(self.config.carbon, price, enrolled, soc_change, area)
+        s.enrolled = enrolled
+        s.income_per_farm = revenue - costs - transition + payments + flows.to_farmers - flows.mrv_cost
+        self._flows = dict(revenue=revenue, production_costs=costs, transition_costs=transition, payments=payments,
+                           credits_t_co2e=flows.credits_t_co2e, carbon_value=flows.value,
+                           carbon_to_farmers=flows.to_farmers, carbon_to_intermediaries=flows.to_intermediaries,
+                           mrv_cost=flows.mrv_cost)
+
+    def _enrolled(self, price: float) -> np.ndarray:
+        """Farms in the carbon programme this year: a practice in use, SOC rising, and credits worth the MRV."""
+        if price <= 0:
+            return np.zeros(self.n, bool)
+        c = self.config.carbon
+        rate = np.maximum(self.soil.rate_t_c_per_ha_yr, 0.0)
+        worth = rate * credit_factor(c) * c.farmer_share * price * self.params.area_ha
+        mrv = c.mrv_cost_per_farm + c.mrv_cost_per_ha * self.params.area_ha
+        return (self.state.bundle != 0) & (self.soil.years_left > 0) & (worth > mrv)
+
+    def _share_of(self, flag: np.ndarray) -> np.ndarray:
+        """Weighted share of each farmer's neighbours for which ``flag`` holds (0 without neighbours)."""
+        total = self.network.neighbour_sum(flag.astype(np.float32))
+        degree = self.network.degree
+        return np.divide(total, degree, out=np.zeros(self.n, np.float64), where=degree > 0)
+
+    def _observe(self, update_beliefs: bool, farm_noise: np.ndarray | None = None) -> None:
+        """Stage 6: neighbours' practice shares; Bayesian update of beliefs about each practice's yield effect.
+
+        Each farmer sees, for each practice, the effect shown by neighbours using it (weighted by link weight)
+        and by its own farm: the practice's current effect plus that farm's weather deviation. Evidence
+        precision = weighted count / observation_sd^2. Precision decays towards the prior by belief_memory.
+        """
+        uses = practice_matrix(self.state.bundle).astype(np.float32)  # (n, P)
+        if not update_beliefs or self.config.decision.rule != "economic":
+            counts = self.network.neighbour_sum(uses)
+            self._neighbour_share = np.divide(counts, self.network.degree[:, None], out=np.zeros_like(counts),
+                                              where=self.network.degree[:, None] > 0)
+            return
+        shown = uses * (self._effects.T + farm_noise[:, None])
+        both = self.network.neighbour_sum(np.hstack([uses, shown]))
+        counts, sums = both[:, :N_PRACTICES], both[:, N_PRACTICES:]
+        degree = self.network.degree[:, None]
+        self._neighbour_share = np.divide(counts, degree, out=np.zeros_like(counts), where=degree > 0)
+        counts = (counts + uses).T
+        sums = (sums + shown).T
+        d = self.config.decision
+        prior_precision = np.float32(1.0 / d.prior_yield_belief_sd**2)
+        s = self.state
+        kept = prior_precision + np.float32(d.belief_memory) * (s.belief_precision - prior_precision)
+        evidence = counts / np.float32(d.observation_sd**2)
+        precision = kept + evidence
+        observed = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        s.belief_mean = (kept * s.belief_mean + evidence * observed) / precision
+        s.belief_precision = precision
+
+    def _year_inputs(self) -> YearInputs:
+        uses = practice_matrix(self.state.bundle).T
+        flows = getattr(self, "_flows", None) if self.year > self.config.start_year else None
+        extra = {} if flows is None else dict(
+            yield_kg_per_ha=self.state.yield_kg_per_ha, income=self.state.income_per_farm,
+            enrolled=self.state.enrolled, **flows)
+        return YearInputs(year=self.year, uses=uses, full_ca=is_full_ca(uses.T),
+                          target=self.state.bundle == self._target_mask,
+                          soc_t_c_per_ha=self.soil.stock_t_c_per_ha, **extra)

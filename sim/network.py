@@ -1,0 +1,171 @@
+"""The farmers' social network as a weighted, symmetric SciPy CSR matrix, generated directly with NumPy.
+
+Structure (each region is a contiguous block of farmer indices, each village a contiguous block in it):
+- villages: a Watts-Strogatz small world per village (ring lattice of ``neighbours`` links, each rewired with
+  ``rewire_probability`` to a random farmer of the same village); duplicate links merge, self-links are dropped;
+- a few random links per farmer to other farmers of the region (``inter_village_links_per_farmer``);
+- farmer organisations: ``villages_per_organisation`` consecutive villages (an id per farmer, used by policy);
+- demonstration farms linked to ``demo_reach`` random farmers of their region with weight ``demo_weight``;
+- exchange links between named regions (a count, or a probability per farmer pair).
+
+NetworkX generators are far too slow at a million farmers; ``to_networkx`` converts for inspection and the
+tests compare degree and clustering with ``networkx.watts_strogatz_graph`` on small sizes.
+A fully mixed population (``kind = "complete"``) has no matrix: see ``Network.neighbour_sum``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from sim.scenario import Network as NetworkSpec
+
+
+@dataclass
+class Network:
+    """Adjacency of the farmers (or a fully mixed population) and the per-farmer group ids.
+
+    Attributes:
+        adjacency: weighted symmetric CSR (float32 weights, int32 indices), or None when fully mixed.
+        degree: weighted degree of each farmer (float32).
+        village: village id of each farmer (int32, unique across regions).
+        organisation: farmer-organisation id of each farmer (int32, unique across regions).
+        demo: indices of demonstration farms.
+    """
+
+    adjacency: sp.csr_matrix | None
+    degree: np.ndarray
+    village: np.ndarray
+    organisation: np.ndarray
+    demo: np.ndarray
+
+    @property
+    def complete(self) -> bool:
+        """True for a fully mixed population (everyone is everyone's neighbour, weight 1)."""
+        return self.adjacency is None
+
+    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """Weighted sum of ``values`` (shape (n,) or (n, m)) over each farmer's neighbours."""
+        if self.adjacency is None:
+            return values.sum(axis=0, dtype=np.float64) - values
+        return self.adjacency @ values
+
+    def to_networkx(self) -> nx.Graph:
+        """The network as a NetworkX graph with ``weight`` edge attributes (for inspection; small sizes)."""
+        if self.adjacency is None:
+            return nx.complete_graph(len(self.degree))
+        return nx.from_scipy_sparse_array(self.adjacency)
+
+
+def _ring_lattice_edges(
+    offsets: np.ndarray, sizes: np.ndarray, k: int, p: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Watts-Strogatz edges of many villages at once: village v holds farmers offsets[v] .. offsets[v]+sizes[v]-1."""
+    n = int(sizes.sum())
+    if n == 0 or k == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    village_of = np.repeat(np.arange(len(sizes)), sizes)
+    start = offsets[village_of]
+    size = sizes[village_of]
+    local = np.arange(n) - (np.repeat(np.cumsum(sizes) - sizes, sizes))
+    src_list, dst_list = [], []
+    for hop in range(1, k // 2 + 1):
+        ok = size > 2 * hop if hop > 1 else size > 1  # a village too small for this hop gets fewer links
+        src = (start + local)[ok]
+        dst = (start[ok] + (local[ok] + hop) % size[ok])
+        rewire = rng.random(src.size) < p
+        new = start[ok][rewire] + (rng.random(rewire.sum()) * size[ok][rewire]).astype(np.int64)
+        keep_old = new == src[rewire]  # never a self-link: keep the lattice link instead
+        dst[rewire] = np.where(keep_old, dst[rewire], new)
+        src_list.append(src)
+        dst_list.append(dst)
+    return np.concatenate(src_list), np.concatenate(dst_list)
+
+
+def _symmetric(src: np.ndarray, dst: np.ndarray, n: int, weight: float) -> sp.csr_matrix:
+    """Binary (then weighted) symmetric CSR from an edge list; duplicates merge, self-links drop."""
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    rows = np.concatenate([src, dst]).astype(np.int32)
+    cols = np.concatenate([dst, src]).astype(np.int32)
+    mat = sp.csr_matrix((np.ones(rows.size, np.float32), (rows, cols)), shape=(n, n))
+    mat.sum_duplicates()
+    mat.data[:] = weight
+    return mat
+
+
+def build_network(
+    spec: NetworkSpec,
+    region_sizes: list[int],
+    region_names: list[str],
+    demo_counts: list[int],
+    rng: np.random.Generator,
+) -> Network:
+    """Build the network for regions of ``region_sizes`` farmers (contiguous index blocks, in this order).
+
+    Args:
+        spec: the scenario's network table.
+        region_sizes: farmers per region.
+        region_names: region names (for exchange links), same order.
+        demo_counts: demonstration farms per region, same order.
+        rng: random generator used for every random choice here.
+    """
+    sizes = np.asarray(region_sizes, dtype=np.int64)
+    n = int(sizes.sum())
+    region_start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    village = np.empty(n, np.int32)
+    organisation = np.empty(n, np.int32)
+    v_offsets, v_sizes = [], []
+    next_village = next_org = 0
+    for start, size in zip(region_start, sizes, strict=True):
+        vs = spec.village_size if spec.kind == "small_world" else max(int(size), 1)
+        n_v = -(-int(size) // vs)
+        local_village = np.arange(size) // vs
+        village[start : start + size] = next_village + local_village
+        organisation[start : start + size] = next_org + local_village // spec.villages_per_organisation
+        v_offsets.append(start + np.arange(n_v) * vs)
+        v_sizes.append(np.minimum(vs, size - np.arange(n_v) * vs))
+        next_village += n_v
+        next_org += -(-n_v // spec.villages_per_organisation)
+
+    demo = np.concatenate(
+        [start + rng.choice(size, min(count, size), replace=False) for start, size, count in
+         zip(region_start, sizes, demo_counts, strict=True)]
+    ).astype(np.int64)
+
+    if spec.kind == "complete":
+        degree = np.full(n, n - 1, np.float32)
+        return Network(None, degree, village, organisation, demo)
+
+    src, dst = _ring_lattice_edges(
+        np.concatenate(v_offsets), np.concatenate(v_sizes), spec.neighbours, spec.rewire_probability, rng
+    )
+    extra_src, extra_dst = [src], [dst]
+    for start, size in zip(region_start, sizes, strict=True):
+        m = rng.poisson(size * spec.inter_village_links_per_farmer / 2.0) if size > 1 else 0
+        extra_src.append(start + rng.integers(0, size, m))
+        extra_dst.append(start + rng.integers(0, size, m))
+    index = {name: i for i, name in enumerate(region_names)}
+    for link in spec.exchange:
+        a, b = (index[r] for r in link.regions)
+        m = link.links if link.links is not None else rng.binomial(int(sizes[a] * sizes[b]), link.probability)
+        extra_src.append(region_start[a] + rng.integers(0, sizes[a], m))
+        extra_dst.append(region_start[b] + rng.integers(0, sizes[b], m))
+    peers = _symmetric(np.concatenate(extra_src), np.concatenate(extra_dst), n, 1.0)
+
+    demo_region = np.searchsorted(region_start, demo, side="right") - 1
+    reach = np.minimum(spec.demo_reach, sizes[demo_region] - 1)
+    demo_src = np.repeat(demo, reach)
+    demo_dst = region_start[np.repeat(demo_region, reach)] + (
+        rng.random(demo_src.size) * sizes[np.repeat(demo_region, reach)]
+    ).astype(np.int64)
+    adjacency = (peers + _symmetric(demo_src, demo_dst, n, spec.demo_weight)).tocsr()
+    adjacency.sum_duplicates()
+    adjacency.eliminate_zeros()
+    adjacency.indices = adjacency.indices.astype(np.int32, copy=False)
+    adjacency.indptr = adjacency.indptr.astype(np.int32 if adjacency.nnz < 2**31 else np.int64, copy=False)
+    degree = np.asarray(adjacency.sum(axis=1), dtype=np.float32).ravel()
+    return Network(adjacency, degree, village, organisation, demo)

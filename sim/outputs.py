@@ -1,0 +1,180 @@
+"""Yearly outputs: one row per year and region, plus region ``all``. Declared here, in one place.
+
+Shares are of farmers (``*_share``) or of farmed area (``*_area_share``); SOC in t C/ha (area-weighted mean)
+and t C (total); CO2 in t CO2e; money in the scenario currency (income per farm per year).
+Flows (income, credits, payments) are NaN in the initial row (``year == start_year``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.practices import PRACTICES
+from sim.units import CO2_PER_C, FOUR_PER_1000
+
+#: Columns of the yearly table, in order, with their units.
+COLUMNS: dict[str, str] = {
+    "year": "calendar year",
+    "region": "region name or 'all'",
+    "farmers": "count",
+    "area_ha": "ha",
+    **{f"{p}_share": "share of farmers using the practice" for p in PRACTICES},
+    **{f"{p}_area_share": "share of area under the practice" for p in PRACTICES},
+    "full_ca_share": "share of farmers in full CA (no-till + soil cover + rotation)",
+    "full_ca_area_share": "share of area in full CA",
+    "any_practice_share": "share of farmers using at least one practice",
+    "target_bundle_share": "share of farmers using the decision target bundle",
+    "soc_mean_t_c_per_ha": "area-weighted mean SOC stock, t C/ha",
+    "soc_total_t_c": "total SOC stock, t C",
+    "soc_change_t_c": "change of total SOC stock over the year, t C",
+    "soc_relative_change": "soc_change_t_c / last year's soc_total_t_c, 1/yr",
+    "four_per_1000_index": "soc_relative_change / 0.004 (1 = the '4 per 1000' target)",
+    "co2e_stored_cum_t": "(soc_total_t_c - initial) x 44/12, t CO2e",
+    "yield_mean_kg_per_ha": "area-weighted mean yield, kg/ha",
+    "income_mean": "mean farm income, currency/farm/yr",
+    "income_p10": "10th percentile of farm income",
+    "income_p50": "median farm income",
+    "income_p90": "90th percentile of farm income",
+    "enrolled_share": "share of farmers enrolled in the carbon programme",
+    "credits_t_co2e": "credits issued this year, t CO2e",
+    "carbon_value": "value of credits paid by the buyer, currency",
+    "carbon_to_farmers": "part of carbon_value paid to farmers",
+    "carbon_to_intermediaries": "part of carbon_value kept by intermediaries",
+    "mrv_cost": "MRV cost paid by farmers",
+    "revenue": "crop sales, currency",
+    "production_costs": "production costs incl. practice cost changes and residue fodder forgone, currency",
+    "transition_costs": "one-off adoption costs paid by farmers",
+    "payments": "per-ha practice payments (public)",
+    "public_spending": "payments + carbon_value when the buyer is public",
+    "public_spending_cum": "cumulative public spending",
+    "public_cost_per_t_co2e": "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
+}
+
+
+@dataclass
+class YearInputs:
+    """Per-farm arrays of one year that the summary needs (flows may be None in the initial row)."""
+
+    year: int
+    uses: np.ndarray  # (P, n) bool
+    full_ca: np.ndarray
+    target: np.ndarray
+    soc_t_c_per_ha: np.ndarray
+    yield_kg_per_ha: np.ndarray | None = None
+    income: np.ndarray | None = None
+    enrolled: np.ndarray | None = None
+    credits_t_co2e: np.ndarray | None = None
+    carbon_value: np.ndarray | None = None
+    carbon_to_farmers: np.ndarray | None = None
+    carbon_to_intermediaries: np.ndarray | None = None
+    mrv_cost: np.ndarray | None = None
+    revenue: np.ndarray | None = None
+    production_costs: np.ndarray | None = None
+    transition_costs: np.ndarray | None = None
+    payments: np.ndarray | None = None
+
+
+class YearlyRecorder:
+    """Collects one row per year and region (and 'all') as columns of Python lists.
+
+    Args:
+        region_names: names in farmer-index order.
+        region_start: first farmer index of each region.
+        area_ha: farm areas.
+        public_buyer: True when credit purchases are public spending.
+    """
+
+    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, public_buyer: bool):
+        self.names = [*region_names, "all"]
+        self.starts = np.asarray(region_start)
+        self.ends = np.append(self.starts[1:], area_ha.size)
+        self.area = area_ha
+        self.area_sum = self._sum(area_ha)
+        self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
+        self.public_buyer = public_buyer
+        self.columns: dict[str, list] = {name: [] for name in COLUMNS}
+        self._soc_initial: np.ndarray | None = None
+        self._soc_previous: np.ndarray | None = None
+        self._public_cum = np.zeros(len(self.names))
+
+    def _sum(self, x: np.ndarray) -> np.ndarray:
+        """Sum per region and in total."""
+        per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
+        return np.append(per_region, per_region.sum())
+
+    def _quantiles(self, x: np.ndarray) -> np.ndarray:
+        """10th, 50th and 90th percentiles per region and in total, shape (3, regions + 1)."""
+        pieces = [x[s:e] for s, e in zip(self.starts, self.ends, strict=True)] + [x]
+        return np.array([np.percentile(piece, [10, 50, 90]) for piece in pieces]).T
+
+    def record(self, y: YearInputs) -> None:
+        """Append the rows of one year."""
+        farmers, area = self.farmers, self.area_sum
+        soc_total = self._sum(y.soc_t_c_per_ha * self.area)
+        if self._soc_initial is None:
+            self._soc_initial = soc_total
+            self._soc_previous = soc_total
+        change = soc_total - self._soc_previous
+        relative = change / np.where(self._soc_previous > 0, self._soc_previous, np.nan)
+        self._soc_previous = soc_total
+        stored = (soc_total - self._soc_initial) * CO2_PER_C
+        row: dict[str, np.ndarray] = {
+            "farmers": farmers,
+            "area_ha": area,
+            "full_ca_share": self._sum(y.full_ca.astype(np.float64)) / farmers,
+            "full_ca_area_share": self._sum(y.full_ca * self.area) / area,
+            "any_practice_share": self._sum(y.uses.any(axis=0).astype(np.float64)) / farmers,
+            "target_bundle_share": self._sum(y.target.astype(np.float64)) / farmers,
+            "soc_mean_t_c_per_ha": soc_total / area,
+            "soc_total_t_c": soc_total,
+            "soc_change_t_c": change,
+            "soc_relative_change": relative,
+            "four_per_1000_index": relative / FOUR_PER_1000,
+            "co2e_stored_cum_t": stored,
+        }
+        for i, p in enumerate(PRACTICES):
+            row[f"{p}_share"] = self._sum(y.uses[i].astype(np.float64)) / farmers
+            row[f"{p}_area_share"] = self._sum(y.uses[i] * self.area) / area
+        nan = np.full(len(self.names), np.nan)
+        if y.income is None:
+            for name in ("yield_mean_kg_per_ha", "income_mean", "income_p10", "income_p50", "income_p90",
+                         "enrolled_share", "credits_t_co2e", "carbon_value", "carbon_to_farmers",
+                         "carbon_to_intermediaries", "mrv_cost", "revenue", "production_costs", "transition_costs", "payments",
+                         "public_spending", "public_spending_cum", "public_cost_per_t_co2e"):
+                row[name] = nan
+        else:
+            value = self._sum(y.carbon_value)
+            to_farmers = self._sum(y.carbon_to_farmers)
+            payments = self._sum(y.payments)
+            public = payments + (value if self.public_buyer else 0.0)
+            self._public_cum = self._public_cum + public
+            p10, p50, p90 = self._quantiles(y.income)
+            row.update(
+                yield_mean_kg_per_ha=self._sum(y.yield_kg_per_ha * self.area) / area,
+                income_mean=self._sum(y.income) / farmers,
+                income_p10=p10,
+                income_p50=p50,
+                income_p90=p90,
+                enrolled_share=self._sum(y.enrolled.astype(np.float64)) / farmers,
+                credits_t_co2e=self._sum(y.credits_t_co2e),
+                carbon_value=value,
+                carbon_to_farmers=to_farmers,
+                carbon_to_intermediaries=self._sum(y.carbon_to_intermediaries),
+                revenue=self._sum(y.revenue),
+                production_costs=self._sum(y.production_costs),
+                mrv_cost=self._sum(y.mrv_cost),
+                transition_costs=self._sum(y.transition_costs),
+                payments=payments,
+                public_spending=public,
+                public_spending_cum=self._public_cum.copy(),
+                public_cost_per_t_co2e=np.where(
+                    (self._public_cum > 0) & (stored > 0), self._public_cum / np.where(stored > 0, stored, 1), np.nan
+                ),
+            )
+        self.columns["year"].extend([y.year] * len(self.names))
+        self.columns["region"].extend(self.names)
+        for name in COLUMNS:
+            if name not in ("year", "region"):
+                self.columns[name].extend(np.asarray(row[name], dtype=np.float64).tolist())

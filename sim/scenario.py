@@ -1,0 +1,304 @@
+"""Scenario schema: every field a scenario file may set, with its unit, range and meaning.
+
+Scenario files are TOML (see ``sim.scenario_loader``). All fields are required unless documented as
+optional: a derived scenario gets them from its ``extends`` base (``scenarios/base.toml`` documents the
+defaults with their sources), so nothing is silently defaulted in code.
+Money is in the scenario's ``currency``; "per ha" values are per hectare per year unless called one-off.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS
+from sim.practices import CONVENTIONAL, PRACTICES, bundle_name, parse_bundle
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+RelativeEffect = Annotated[float, Field(ge=-0.9, le=1.0)]
+RegionName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+Climate = Literal[CLIMATES]  # type: ignore[valid-type]
+SoilClass = Literal[SOILS]  # type: ignore[valid-type]
+InputLevel = Literal[INPUT_LEVELS[:3]]  # type: ignore[valid-type]
+PracticeName = Literal[PRACTICES]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    """Base for all scenario tables: unknown keys are errors, values are not coerced, objects are frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Practice(Strict):
+    """One practice: its costs, its yield effect over the years since adoption, and its soil effect."""
+
+    transition_cost_per_ha: NonNegative = Field(description="one-off cost when adopting (equipment, learning), currency/ha")
+    annual_cost_change_per_ha: float = Field(description="change of yearly production cost while in use, currency/ha/yr")
+    yield_effect_initial: RelativeEffect = Field(description="relative yield change in the first year of use (-0.1 = -10 %)")
+    yield_effect_long_run: RelativeEffect = Field(description="relative yield change once established")
+    yield_transition_years: Annotated[int, Field(ge=1, le=50)] = Field(
+        description="years of use until the long-run effect is reached (linear ramp from the initial effect)"
+    )
+    tillage_after: Literal["unchanged", "reduced_till", "no_till"] = Field(
+        description="IPCC Tier 1 tillage category while in use ('unchanged' = keeps full tillage)"
+    )
+    input_level_steps: Annotated[int, Field(ge=0, le=2)] = Field(
+        description="steps up the IPCC carbon-input ladder (low < medium < high without manure) while in use"
+    )
+
+
+class Practices(Strict):
+    """The four practices, each required."""
+
+    no_till: Practice
+    cover_crops: Practice
+    residue_retention: Practice
+    rotation: Practice
+
+
+class CaSynergy(Strict):
+    """Extra yield effect when all three CA principles are combined (the 'CA effect' after some years)."""
+
+    yield_effect_long_run: RelativeEffect = Field(description="relative yield change added under full CA once established")
+    yield_transition_years: Annotated[int, Field(ge=1, le=50)] = Field(description="years of full CA to reach it (linear from 0)")
+
+
+class Region(Strict):
+    """A farming region: its farmers, farms, soil, climate, crop economics and behaviour."""
+
+    farmers: Annotated[int, Field(ge=1, le=100_000_000)] = Field(description="number of farmers (rescaled by --farmers)")
+    climate: Climate = Field(description="IPCC climate zone")
+    soil: SoilClass = Field(description="IPCC soil class (HAC, LAC, sandy)")
+    bulk_density_g_cm3: Annotated[float, Field(ge=0.5, le=2.0)] = Field(description="topsoil bulk density, g/cm3")
+    baseline_input: InputLevel = Field(description="IPCC carbon-input level of conventional farms")
+    farm_size_median_ha: Positive = Field(description="median farm area, ha (lognormal)")
+    farm_size_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="sd of log farm area")
+    crop: str = Field(description="main crop (label)")
+    base_yield_kg_per_ha: Positive = Field(description="mean conventional yield at the region's initial SOC, kg/ha")
+    crop_price_per_t: NonNegative = Field(description="farm-gate crop price, currency/t")
+    production_cost_per_ha: NonNegative = Field(description="conventional production cost, currency/ha/yr")
+    weather_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="year-to-year regional yield variation (cv)")
+    yield_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farm-level yield variation each year (cv)")
+    yield_response_kg_per_t_c: NonNegative = Field(
+        description="yield gain per t C/ha of extra SOC below the plateau, kg/ha per t C/ha (seed: 40-100)"
+    )
+    soc_plateau_pct: Positive = Field(description="SOC concentration (%) above which yield no longer rises (seed: ~2 %)")
+    initial_adoption: dict[str, Share] = Field(description="share of farmers using each bundle at the start")
+    discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farmers' discount rate, 1/yr")
+    risk_aversion: Annotated[float, Field(ge=0.0, le=20.0)] = Field(description="relative (Arrow-Pratt) risk aversion")
+    seeder_access: Share = Field(description="share of farmers with access to no-till seeders and herbicide")
+    credit_access: Share = Field(description="share of farmers who can borrow for transition costs")
+    cash_limit_per_ha: NonNegative = Field(
+        description="largest one-off transition cost a farmer without credit can pay, currency/ha"
+    )
+    residue_livestock_value_per_ha: NonNegative = Field(
+        description="value of crop residue as fodder, forgone when residue is retained, currency/ha/yr"
+    )
+    demo_farms: Annotated[int, Field(ge=0)] = Field(description="demonstration (signpost) farms practising full CA")
+
+    @field_validator("initial_adoption")
+    @classmethod
+    def _bundles_known_and_sum_le_one(cls, value: dict[str, float]) -> dict[str, float]:
+        for name in value:
+            parse_bundle(name)
+        if sum(value.values()) > 1.0 + 1e-12:
+            raise ValueError(f"shares add up to {sum(value.values()):.4g}; expected at most 1 (the rest is conventional)")
+        return value
+
+
+class SoilSettings(Strict):
+    """Soil carbon model settings."""
+
+    model: Literal["ipcc_tier1"] = Field(description="soil carbon model")
+    factor_set: Literal["2006", "2019"] = Field(description="IPCC Tier 1 factor set")
+    transition_years: Annotated[int, Field(ge=1, le=100)] = Field(description="years to reach a new equilibrium (IPCC D = 20)")
+    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the SOC stock, cm (Tier 1: 30)")
+
+
+class Carbon(Strict):
+    """Carbon credits: price, who buys, how much reaches farmers, deductions and MRV cost."""
+
+    price_per_t_co2e: NonNegative | None = Field(None, description="constant carbon price, currency/t CO2e (or price_path)")
+    price_path: dict[str, NonNegative] | None = Field(
+        None, description="carbon price by year {\"2025\" = 10, ...}, currency/t CO2e, linear between years"
+    )
+    buyer: Literal["private", "public"] = Field(description="who pays for credits: a private buyer or the public purse")
+    farmer_share: Share = Field(description="share of the credit value paid to farmers (rest: intermediaries)")
+    uncertainty_deduction: Share = Field(description="share of modelled removals withheld for uncertainty")
+    buffer: Share = Field(description="share of credits put into the non-permanence buffer")
+    mrv_cost_per_farm: NonNegative = Field(description="MRV cost per enrolled farm, currency/yr")
+    mrv_cost_per_ha: NonNegative = Field(description="MRV cost per enrolled hectare, currency/ha/yr")
+
+    @model_validator(mode="after")
+    def _one_price_form(self) -> Carbon:
+        if (self.price_per_t_co2e is None) == (self.price_path is None):
+            raise ValueError("give exactly one of price_per_t_co2e (constant) or price_path (by year)")
+        if self.price_path is not None:
+            if not self.price_path:
+                raise ValueError("price_path is empty; expected years mapped to prices")
+            for key in self.price_path:
+                if not (key.isdigit() and 1900 <= int(key) <= 2200):
+                    raise ValueError(f"price_path key {key!r} is not a year (expected e.g. \"2030\")")
+        return self
+
+
+class Payments(Strict):
+    """Public per-hectare payments for practices in use (eco-scheme style)."""
+
+    per_ha: dict[PracticeName, NonNegative] = Field(description="payment per practice in use, currency/ha/yr")
+    duration_years: Annotated[int, Field(ge=0, le=200)] = Field(description="years of use for which a practice is paid")
+
+
+class Bass(Strict):
+    """Bass diffusion rule: a non-adopter adopts with probability p + q x adopter share of its neighbours."""
+
+    p: Share = Field(description="innovation coefficient, 1/yr")
+    q: Annotated[float, Field(ge=0.0, le=5.0)] = Field(description="imitation coefficient, 1/yr")
+
+
+class Threshold(Strict):
+    """Granovetter threshold rule: adopt once the adopter share of neighbours reaches the farmer's threshold."""
+
+    mean: Share = Field(description="mean threshold (share of neighbours)")
+    sd: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="sd of thresholds (normal, clipped to [0, 1])")
+
+
+class Decision(Strict):
+    """How farmers choose a bundle each year."""
+
+    rule: Literal["economic", "bass", "threshold"] = Field(description="decision rule")
+    target_bundle: str = Field(description="bundle adopted under the bass and threshold rules")
+    revision_rate: Share = Field(description="share of farmers who reconsider their bundle each year")
+    planning_horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(description="years a farmer looks ahead")
+    choice_intensity: NonNegative = Field(description="logit intensity on utility (utility in units of baseline NPV)")
+    social_weight: NonNegative = Field(description="weight of conformity with neighbours' practices in the utility")
+    status_quo_bias: NonNegative = Field(description="utility bonus for keeping the current bundle")
+    prior_yield_belief_bias: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
+        description="prior belief about each practice's long-run yield effect minus its true value"
+    )
+    prior_yield_belief_sd: Positive = Field(description="prior uncertainty (sd) of the belief about a yield effect")
+    observation_sd: Positive = Field(description="noise (sd) of one neighbour's yield effect as observed")
+    belief_memory: Share = Field(description="share of last year's belief precision kept (1 = no forgetting)")
+    bass: Bass | None = None
+    threshold: Threshold | None = None
+
+    @field_validator("target_bundle")
+    @classmethod
+    def _known_bundle(cls, value: str) -> str:
+        if parse_bundle(value) == 0:
+            raise ValueError("the target bundle must contain at least one practice")
+        return value
+
+    @model_validator(mode="after")
+    def _rule_parameters_present(self) -> Decision:
+        if self.rule == "bass" and self.bass is None:
+            raise ValueError("rule = 'bass' needs a [decision.bass] table with p and q")
+        if self.rule == "threshold" and self.threshold is None:
+            raise ValueError("rule = 'threshold' needs a [decision.threshold] table with mean and sd")
+        return self
+
+
+class Exchange(Strict):
+    """Farmer exchange links between two regions: a fixed count, or a probability per farmer pair."""
+
+    regions: tuple[RegionName, RegionName] = Field(description="the two linked regions")
+    links: Annotated[int, Field(ge=0)] | None = Field(None, description="number of links")
+    probability: Share | None = Field(None, description="probability of a link per farmer pair")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Exchange:
+        if (self.links is None) == (self.probability is None):
+            raise ValueError("give exactly one of links (a count) or probability (per farmer pair)")
+        if self.regions[0] == self.regions[1]:
+            raise ValueError("an exchange links two different regions")
+        return self
+
+
+class Network(Strict):
+    """Social network: small-world villages, farmer organisations, demonstration farms, exchange links."""
+
+    kind: Literal["small_world", "complete"] = Field(description="'complete' = fully mixed population")
+    village_size: Annotated[int, Field(ge=2, le=10_000)] = Field(description="farmers per village")
+    neighbours: Annotated[int, Field(ge=0, le=1000)] = Field(description="ring-lattice neighbours per farmer (even)")
+    rewire_probability: Share = Field(description="Watts-Strogatz rewiring probability within the village")
+    inter_village_links_per_farmer: NonNegative = Field(description="mean extra links to random farmers of the region")
+    villages_per_organisation: Annotated[int, Field(ge=1)] = Field(description="villages grouped in one organisation")
+    demo_reach: Annotated[int, Field(ge=0)] = Field(description="farmers of its region each demonstration farm reaches")
+    demo_weight: NonNegative = Field(description="weight of a demonstration-farm link relative to a peer link")
+    exchange: list[Exchange] = Field(default_factory=list, description="links between regions (none if absent)")
+
+    @model_validator(mode="after")
+    def _lattice(self) -> Network:
+        if self.neighbours % 2:
+            raise ValueError(f"neighbours = {self.neighbours} must be even (a ring lattice links k/2 on each side)")
+        if self.kind == "small_world" and self.neighbours >= self.village_size:
+            raise ValueError(f"neighbours = {self.neighbours} must be below village_size = {self.village_size}")
+        return self
+
+
+class Scenario(Strict):
+    """A complete, validated scenario."""
+
+    name: str = Field(description="short title")
+    description: str = Field("", description="what question the scenario answers (optional)")
+    currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
+    start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
+    years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
+    seed: Annotated[int, Field(ge=0)] = Field(description="default random seed")
+    bundles: list[str] = Field(description="bundles farmers choose from; must include 'conventional'")
+    soil: SoilSettings
+    practices: Practices
+    ca_synergy: CaSynergy
+    regions: dict[RegionName, Region]
+    carbon: Carbon
+    payments: Payments
+    decision: Decision
+    network: Network
+
+    @field_validator("bundles")
+    @classmethod
+    def _bundles(cls, value: list[str]) -> list[str]:
+        masks = [parse_bundle(b) for b in value]
+        if 0 not in masks:
+            raise ValueError(f"must include '{CONVENTIONAL}'")
+        if len(set(masks)) != len(masks):
+            raise ValueError("a bundle is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        if not self.regions:
+            raise ValueError("regions: at least one region is needed")
+        allowed = {parse_bundle(b) for b in self.bundles}
+        for region_name, region in self.regions.items():
+            for bundle in region.initial_adoption:
+                if parse_bundle(bundle) not in allowed:
+                    raise ValueError(
+                        f"regions.{region_name}.initial_adoption: bundle {bundle!r} is not in bundles {self.bundles}"
+                    )
+        if parse_bundle(self.decision.target_bundle) not in allowed:
+            raise ValueError(f"decision.target_bundle {self.decision.target_bundle!r} is not in bundles {self.bundles}")
+        for i, link in enumerate(self.network.exchange):
+            for region in link.regions:
+                if region not in self.regions:
+                    raise ValueError(
+                        f"network.exchange[{i}].regions: unknown region {region!r}; expected one of {sorted(self.regions)}"
+                    )
+        return self
+
+    @property
+    def bundle_masks(self) -> list[int]:
+        """Bit masks of the allowed bundles, in file order."""
+        return [parse_bundle(b) for b in self.bundles]
+
+    @property
+    def end_year(self) -> int:
+        """Calendar year of the last simulated step."""
+        return self.start_year + self.years
+
+    def canonical_bundle(self, name: str) -> str:
+        """Canonical spelling of a bundle name."""
+        return bundle_name(parse_bundle(name))

@@ -1,0 +1,158 @@
+"""Reading scenario files: TOML only (data, never code), ``extends`` inheritance, clear errors.
+
+``extends = "base.toml"`` (a path relative to the file) loads the base first; tables are merged key by key,
+the derived file winning. Every error names the file, the dotted field path and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario import Scenario
+
+MAX_EXTENDS_DEPTH = 16
+
+
+class ScenarioError(ValueError):
+    """A scenario file could not be read or is invalid; the message is meant for the user as it is."""
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _merge(base: dict, override: dict, origin: dict, origin_base: dict, file: Path, prefix: tuple) -> dict:
+    """Merge ``override`` into a copy of ``base``; record in ``origin`` which file set each leaf path."""
+    merged = dict(base)
+    origin.update({k: v for k, v in origin_base.items() if k[: len(prefix)] == prefix})
+    for key, value in override.items():
+        path = (*prefix, key)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, origin, origin_base, file, path)
+        else:
+            merged[key] = value
+            for sub in [k for k in origin if k[: len(path)] == path]:
+                del origin[sub]
+            origin[path] = file
+    return merged
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[tuple, Path]]:
+    """Load ``path`` with its ``extends`` chain; return the merged data and the file of every leaf."""
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError(f"{path}: extends: circular inheritance ({cycle})")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"{path}: extends: more than {MAX_EXTENDS_DEPTH} levels of inheritance")
+    data = _read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, {(k,): path for k in data}
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: expected a file name (string), got {parent!r}")
+    base_data, base_origin = _resolve(path.parent / parent, (*chain, path))
+    origin: dict[tuple, Path] = {}
+    merged = _merge(base_data, data, origin, base_origin, path, ())
+    return merged, origin
+
+
+def _file_of(loc: tuple, origin: dict[tuple, Path], default: Path) -> Path:
+    """The file that set ``loc`` or its nearest ancestor; the loaded file if none did."""
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origin:
+            return origin[loc[:n]]
+    return default
+
+
+def _allowed_fields(loc: tuple) -> list[str]:
+    """Field names allowed in the table at ``loc`` (for 'did you mean' hints)."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        field = model.model_fields.get(str(part)) if model else None
+        if field is not None:  # dict keys (region names) and list indices keep the value model
+            model = _model_in(field.annotation)
+    return list(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
+    loc = tuple(error["loc"])
+    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_fields(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; expected one of {', '.join(allowed)}" if allowed else "")
+        where = _file_of(loc, origin, path)
+        return f"{where}: {dotted}: unknown field{hint}"
+    if kind == "missing":
+        return f"{path}: {dotted}: missing required field (set it here or in the file this one extends)"
+    where = _file_of(loc, origin, path)
+    message = error["msg"].removeprefix("Value error, ")
+    got = error.get("input")
+    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    return f"{where}: {dotted}: {message}{shown}"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge and validate a scenario file.
+
+    Args:
+        path: the scenario TOML file.
+
+    Returns:
+        The validated, frozen ``Scenario``.
+
+    Raises:
+        ScenarioError: naming the file, the field path and what was expected, for every problem found.
+    """
+    path = Path(path)
+    data, origin = _resolve(path, ())
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(err, origin, path.resolve()) for err in exc.errors()]
+        raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
+
+
+def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """Return a re-validated copy of ``scenario`` with dotted-path overrides (``{"carbon.farmer_share": 0.8}``)."""
+    data = scenario.model_dump()
+    for dotted, value in overrides.items():
+        node = data
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node, dict) or part not in node:
+                raise ScenarioError(f"override {dotted!r}: no field {part!r}")
+            node = node[part]
+        if parts[-1] not in node:
+            raise ScenarioError(f"override {dotted!r}: no field {parts[-1]!r}")
+        node[parts[-1]] = value
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(err, {}, Path("<overrides>")) for err in exc.errors()]
+        raise ScenarioError("invalid override:\n  " + "\n  ".join(lines)) from None

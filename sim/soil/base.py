@@ -1,0 +1,29 @@
+"""The interface every soil carbon model implements, so the farm model does not depend on which one runs."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class SoilModel(Protocol):
+    """Soil organic carbon of every farm, advanced one year at a time (vectorised over farms).
+
+    Attributes:
+        stock_t_c_per_ha: current SOC stock of each farm, t C/ha (0-30 cm for Tier 1).
+    """
+
+    stock_t_c_per_ha: np.ndarray
+
+    def set_management(self, farms: np.ndarray, bundles: np.ndarray) -> None:
+        """Tell the model that ``farms`` (indices) now use ``bundles`` (practice bit masks)."""
+
+    def advance_year(self) -> np.ndarray:
+        """Advance every farm by one year; return the change of stock, t C/ha."""
+
+    def expected_equilibrium(self, farms: np.ndarray, bundle: int) -> np.ndarray:
+        """Long-run stock of ``farms`` under ``bundle``, t C/ha (what a farmer expects when choosing)."""
+
+    def reference_stock(self, region: int) -> float:
+        """Stock of a conventional farm of ``region`` at equilibrium, t C/ha (yield reference point)."""
