@@ -50,7 +50,7 @@ class FarmParameters:
     residue_value_per_ha: np.ndarray
     seeder_access: np.ndarray  # bool
     credit_access: np.ndarray  # bool
-    threshold: np.ndarray  # float32, Granovetter threshold (share of neighbours)
+    threshold: np.ndarray  # float64, Granovetter threshold (share of neighbours)
 
 
 @dataclass
@@ -94,9 +94,9 @@ def build_parameters(scenario: Scenario, sizes: list[int], rng: np.random.Genera
     credit = rng.random(n) < per_farm("credit_access")
     if scenario.decision.threshold is not None:
         t = scenario.decision.threshold
-        threshold = np.clip(rng.normal(t.mean, t.sd, n), 0.0, 1.0).astype(np.float32)
+        threshold = np.clip(rng.normal(t.mean, t.sd, n), 0.0, 1.0)
     else:
-        threshold = np.ones(n, np.float32)
+        threshold = np.ones(n)
     return FarmParameters(
         region=region,
         area_ha=area,

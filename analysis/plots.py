@@ -1,0 +1,48 @@
+"""Static figures (Matplotlib) of the yearly table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+PANELS = (
+    ("full_ca_share", "Full CA adoption (share of farmers)"),
+    ("no_till_share", "No-till adoption (share of farmers)"),
+    ("soc_mean_t_c_per_ha", "Soil organic carbon (t C/ha, 0-30 cm)"),
+    ("four_per_1000_index", "'4 per 1000' index (1 = +0.4 %/yr)"),
+    ("yield_mean_kg_per_ha", "Mean yield (kg/ha)"),
+    ("income_p50", "Median farm income ({currency}/yr)"),
+)
+
+
+def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str = "USD") -> Path:
+    """Save a 2x3 panel figure of adoption, SOC, the 4 per 1000 index, yield and income by region."""
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
+    regions = [r for r in yearly["region"].unique() if r != "all"]
+    for ax, (column, label) in zip(axes.flat, PANELS, strict=True):
+        for region in regions:
+            data = yearly[yearly["region"] == region]
+            ax.plot(data["year"], data[column], label=region.replace("_", " "), lw=1.8)
+        if column.endswith("_share"):
+            everyone = yearly[yearly["region"] == "all"]
+            ax.plot(everyone["year"], everyone[column], label="all farmers", color="black", ls="--", lw=1.4)
+            ax.set_ylim(0, 1)
+        if column.startswith("income"):
+            ax.set_yscale("symlog", linthresh=100.0)
+        if column == "four_per_1000_index":
+            ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+        ax.set_title(label.format(currency=currency), fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, loc="best")
+    for ax in axes[1]:
+        ax.set_xlabel("year")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
