@@ -16,7 +16,7 @@ from sim.scenario_loader import ScenarioError, load_scenario
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Conservation Agriculture adoption simulator (Mesa, vectorised).")
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario TOML file", show_default=False)]
 

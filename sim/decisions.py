@@ -113,7 +113,8 @@ def economic_utilities(x: EconomicInputs, c: EconomicConstants) -> np.ndarray:
 
 def logit_choice(utility: np.ndarray, intensity: float, rng: np.random.Generator) -> np.ndarray:
     """Sample one column per row with probability proportional to exp(intensity x utility)."""
-    z = intensity * (utility - utility.max(axis=1, keepdims=True))
+    feasible = np.isfinite(utility)
+    z = np.where(feasible, intensity * (utility - utility.max(axis=1, keepdims=True)), -np.inf)
     weights = np.exp(z)
     cumulative = np.cumsum(weights, axis=1)
     draw = rng.random(utility.shape[0])[:, None] * cumulative[:, -1:]

@@ -63,26 +63,40 @@ class Network:
 def _ring_lattice_edges(
     offsets: np.ndarray, sizes: np.ndarray, k: int, p: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Watts-Strogatz edges of many villages at once: village v holds farmers offsets[v] .. offsets[v]+sizes[v]-1."""
+    """Watts-Strogatz edges of many villages at once: village v holds farmers offsets[v] .. offsets[v]+sizes[v]-1.
+
+    As in ``networkx.watts_strogatz_graph``, each lattice edge (u, u+hop) is rewired with probability p to
+    (u, w), w drawn uniformly from u's village, never a self-link nor an existing link (redrawn until free;
+    an edge that finds no free target in 20 draws keeps its lattice end).
+    """
     n = int(sizes.sum())
     if n == 0 or k == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     village_of = np.repeat(np.arange(len(sizes)), sizes)
     start = offsets[village_of]
     size = sizes[village_of]
-    local = np.arange(n) - (np.repeat(np.cumsum(sizes) - sizes, sizes))
-    src_list, dst_list = [], []
+    local = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    src_l, dst_l, start_l, size_l = [], [], [], []
     for hop in range(1, k // 2 + 1):
         ok = size > 2 * hop if hop > 1 else size > 1  # a village too small for this hop gets fewer links
-        src = (start + local)[ok]
-        dst = (start[ok] + (local[ok] + hop) % size[ok])
-        rewire = rng.random(src.size) < p
-        new = start[ok][rewire] + (rng.random(rewire.sum()) * size[ok][rewire]).astype(np.int64)
-        keep_old = new == src[rewire]  # never a self-link: keep the lattice link instead
-        dst[rewire] = np.where(keep_old, dst[rewire], new)
-        src_list.append(src)
-        dst_list.append(dst)
-    return np.concatenate(src_list), np.concatenate(dst_list)
+        src_l.append((start + local)[ok])
+        dst_l.append(start[ok] + (local[ok] + hop) % size[ok])
+        start_l.append(start[ok])
+        size_l.append(size[ok])
+    src, lattice_dst = np.concatenate(src_l), np.concatenate(dst_l)
+    e_start, e_size = np.concatenate(start_l), np.concatenate(size_l)
+    rewired = rng.random(src.size) < p
+    dst = lattice_dst.copy()
+    redraw = rewired
+    for _ in range(20):
+        dst[redraw] = e_start[redraw] + (rng.random(int(redraw.sum())) * e_size[redraw]).astype(np.int64)
+        key = np.minimum(src, dst) * n + np.maximum(src, dst)
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        redraw = rewired & ((counts[inverse] > 1) | (src == dst))
+        if not redraw.any():
+            break
+    dst[redraw] = lattice_dst[redraw]
+    return src, dst
 
 
 def _symmetric(src: np.ndarray, dst: np.ndarray, n: int, weight: float) -> sp.csr_matrix:

@@ -204,7 +204,9 @@ class Decision(Strict):
 class Exchange(Strict):
     """Farmer exchange links between two regions: a fixed count, or a probability per farmer pair."""
 
-    regions: tuple[RegionName, RegionName] = Field(description="the two linked regions")
+    regions: Annotated[list[RegionName], Field(min_length=2, max_length=2)] = Field(
+        description="the two linked regions"
+    )
     links: Annotated[int, Field(ge=0)] | None = Field(None, description="number of links")
     probability: Share | None = Field(None, description="probability of a link per farmer pair")
 

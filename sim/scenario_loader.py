@@ -114,6 +114,8 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     message = error["msg"].removeprefix("Value error, ")
     got = error.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    if not loc:  # whole-scenario checks name their fields in the message
+        return f"{where}: {message}"
     return f"{where}: {dotted}: {message}{shown}"
 
 

@@ -1,0 +1,97 @@
+"""The user-facing entry points: `casim run` output files, the Python API, agents as views, rescaling."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT, SCENARIOS
+
+import sim
+from sim.outputs import COLUMNS
+from sim.population import allocate_farmers
+
+CASIM = str(Path(sys.executable).parent / "casim")
+
+
+def test_casim_run_writes_parquet_manifest_and_plot(tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run([CASIM, "run", str(SCENARIOS / "baseline.toml"), "--farmers", "1500", "--years", "6",
+                           "--seed", "11", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_parquet(out / "yearly.parquet")
+    assert list(table.columns) == list(COLUMNS)
+    assert sorted(table.year.unique()) == list(range(2025, 2032))
+    assert set(table.region) == {"latin_america", "africa_dry", "africa_moist", "all"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 11 and manifest["farmers"] == 1500 and manifest["years"] == 6
+    assert manifest["scenario_content"] == (SCENARIOS / "baseline.toml").read_text()
+    assert len(manifest["scenario_sha256"]) == 64
+    assert (out / "trajectories.png").stat().st_size > 20_000
+    # the file equals the API's table for the same scenario, seed and size
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=11, n_farmers=1500)
+    model.run_for(6)
+    pd.testing.assert_frame_equal(table, model.results())
+
+
+def test_allocation_keeps_shares_and_total():
+    scenario = sim.load_scenario(SCENARIOS / "baseline.toml")  # 3000 / 3500 / 3500
+    assert allocate_farmers(scenario, None) == [3000, 3500, 3500]
+    assert allocate_farmers(scenario, 1000) == [300, 350, 350]
+    assert allocate_farmers(scenario, 1_000_001) == [300000, 350001, 350000]
+    assert sum(allocate_farmers(scenario, 7)) == 7
+
+
+def test_rescaled_population_keeps_initial_adoption():
+    scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
+    for n in (2000, 40_000):
+        model = sim.AdoptionModel(scenario, n_farmers=n, create_agents=False)
+        t = model.results()
+        la = t[(t.region == "latin_america")].iloc[0]
+        # exactly 45 % drawn as no-till adopters; the 5 demo farms (full CA) may add up to 5 more
+        assert 0.45 - 1e-12 <= la.no_till_share <= 0.45 + 5 / la.farmers + 1e-12
+
+
+def test_agents_are_views_on_the_arrays():
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=300)
+    assert len(model.agents) == 300
+    farmer = model.farmers[17]
+    assert farmer.index == 17
+    model.step()
+    assert farmer.soc_t_c_per_ha == model.soil.stock_t_c_per_ha[17]
+    assert farmer.income == model.state.income_per_farm[17]
+    model.state.bundle[17] = 0b0101
+    assert farmer.bundle == "no_till+residue_retention"
+    assert farmer.practices == {"no_till": True, "cover_crops": False, "residue_retention": True, "rotation": False}
+    neighbour_ids = {a.index for a in farmer.neighbours()}
+    row = model.network.adjacency[17]
+    assert neighbour_ids == set(row.indices.tolist())
+    assert farmer.region in model.region_names
+
+
+def test_step_and_run_for_advance_years():
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=200, create_agents=False)
+    model.step()
+    assert model.year == 2026 and model.steps == 1
+    model.run_for(3)
+    assert model.year == 2029
+    model.run()
+    assert model.year == 2050
+    assert len(model.results()) == 26 * 4
+
+
+def test_fewer_farmers_than_regions_is_a_clear_error():
+    with pytest.raises(ValueError, match="fewer than the 3 regions"):
+        sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=2)
+
+
+def test_no_per_agent_step_loop():
+    """The yearly step never calls agents: replacing every agent's step with a failure changes nothing."""
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=100)
+    for agent in model.agents:
+        agent.step = lambda: (_ for _ in ()).throw(AssertionError("per-agent step called"))
+    model.run_for(2)
+    assert np.isfinite(model.state.income_per_farm).all()

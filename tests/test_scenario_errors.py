@@ -1,0 +1,110 @@
+"""Bad scenario files: a clean error naming the file, the field path and what was expected; never a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SCENARIOS
+
+import sim
+from sim import ScenarioError
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        sim.load_scenario(path)
+    return str(info.value)
+
+
+def test_typo_in_field_names_file_path_and_suggestion(write_scenario):
+    path = write_scenario("[carbon]\nfarmer_shar = 0.5\n")
+    message = error_of(path)
+    assert str(path) in message
+    assert "carbon.farmer_shar: unknown field; did you mean 'farmer_share'?" in message
+
+
+def test_typo_in_region_field(write_scenario):
+    message = error_of(write_scenario("[regions.africa_dry]\ndiscount_rat = 0.2\n"))
+    assert "regions.africa_dry.discount_rat: unknown field; did you mean 'discount_rate'?" in message
+
+
+def test_missing_field_is_named(write_scenario, tmp_path):
+    body = (SCENARIOS / "parts" / "defaults.toml").read_text().replace("buffer = 0.1", "")
+    base = tmp_path / "defaults_without_buffer.toml"
+    base.write_text(body)
+    path = write_scenario('[regions.a]\nfarmers = 1\n', extends=str(base))
+    message = error_of(path)
+    assert "carbon.buffer: missing required field" in message
+    assert "regions.a.climate: missing required field" in message
+
+
+def test_out_of_range_value(write_scenario):
+    message = error_of(write_scenario("[carbon]\nfarmer_share = 1.4\n"))
+    assert "carbon.farmer_share: Input should be less than or equal to 1" in message
+    assert "(got 1.4)" in message
+
+
+def test_wrong_type_or_unit_in_a_string(write_scenario):
+    message = error_of(write_scenario('[carbon]\nprice_per_t_co2e = "35 EUR"\n'))
+    assert "carbon.price_per_t_co2e" in message and "'35 EUR'" in message
+
+
+def test_unknown_climate_lists_valid_values(write_scenario):
+    message = error_of(write_scenario('[regions.africa_dry]\nclimate = "tropical_hot"\n'))
+    assert "regions.africa_dry.climate" in message and "tropical_dry" in message
+
+
+def test_unknown_practice_in_bundle(write_scenario):
+    message = error_of(write_scenario('bundles = ["conventional", "no_till+mulching"]\n'))
+    assert "unknown practice 'mulching'" in message
+
+
+def test_both_price_forms_rejected(write_scenario):
+    message = error_of(write_scenario('[carbon]\nprice_path = { "2030" = 35.0 }\n'))
+    assert "exactly one of price_per_t_co2e" in message
+
+
+def test_exchange_with_unknown_region(write_scenario):
+    body = '[[network.exchange]]\nregions = ["latin_america", "asia"]\nlinks = 10\n'
+    assert "unknown region 'asia'" in error_of(write_scenario(body))
+
+
+def test_toml_syntax_error_names_file(write_scenario):
+    path = write_scenario("[carbon\nfarmer_share = 0.5\n")
+    message = error_of(path)
+    assert str(path) in message and "not valid TOML" in message
+
+
+def test_circular_extends(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    assert "circular inheritance" in error_of(tmp_path / "a.toml")
+
+
+def test_missing_extends_target(write_scenario):
+    assert "file not found" in error_of(write_scenario("", extends="nowhere.toml"))
+
+
+def test_error_in_base_names_the_base_file(tmp_path, write_scenario):
+    base = tmp_path / "base_with_typo.toml"
+    base.write_text(f'extends = "{SCENARIOS / "base.toml"}"\n[decision]\nsocial_wieght = 1.0\n')
+    message = error_of(write_scenario("", extends=str(base)))
+    assert f"{base}: decision.social_wieght: unknown field" in message
+
+
+def test_scenario_file_cannot_execute_code(write_scenario, tmp_path):
+    marker = tmp_path / "pwned"
+    body = f'name = "__import__(\'os\').system(\'touch {marker}\')"\n'
+    scenario = sim.load_scenario(write_scenario(body))
+    sim.AdoptionModel(scenario, n_farmers=30, create_agents=False).step()
+    assert not marker.exists()
+
+
+def test_cli_validate_prints_clean_error_and_exits_2(write_scenario):
+    path = write_scenario("[carbon]\nfarmer_shar = 0.5\n")
+    casim = Path(sys.executable).parent / "casim"
+    out = subprocess.run([str(casim), "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr + out.stdout
+    assert "farmer_shar" in out.stderr and "did you mean 'farmer_share'" in out.stderr
