@@ -31,8 +31,22 @@ from sim.economics import annuity_factor
 
 
 @dataclass
-class EconomicInputs:
-    """Everything the economic rule needs for the m farmers who reconsider (arrays of length m or (m, P))."""
+class RegionEconomics:
+    """Per-region scalars of the economic rule (money in scenario currency, per ha)."""
+
+    annuity: float  # A(r, H)
+    risk_aversion: float
+    crop_price_per_t: float
+    production_cost_per_ha: float
+    residue_value_per_ha: float
+    cash_limit_per_ha: float
+    ramp_pv: np.ndarray  # (P,) PV factor of the early-year penalty per unit of (long-run - initial) effect
+    payment_annuity: np.ndarray  # (payment_years + 1,) A(r, min(t, H)) for t paid years left
+
+
+@dataclass
+class Reconsidering:
+    """Per-farmer arrays of the m reconsidering farmers of one region."""
 
     current_k: np.ndarray  # index of the current bundle in the allowed list
     current_uses: np.ndarray  # (m, P) bool
@@ -41,17 +55,9 @@ class EconomicInputs:
     belief_precision: np.ndarray  # (m, P)
     neighbour_share: np.ndarray  # (m, P) share of neighbours using each practice
     expected_yield_kg_per_ha: np.ndarray
-    crop_price_per_t: np.ndarray
-    production_cost_per_ha: np.ndarray
-    residue_value_per_ha: np.ndarray
-    area_ha: np.ndarray
-    discount_rate: np.ndarray
-    risk_aversion: np.ndarray
-    ramp_pv: np.ndarray  # (m, P) PV factor of the early-year penalty, per unit of (long-run - initial) effect
     seeder_access: np.ndarray
     credit_access: np.ndarray
-    cash_limit_per_ha: np.ndarray
-    carbon_pv_per_ha: np.ndarray  # (m, K) expected PV of net carbon revenue under each bundle (>= 0)
+    carbon_pv_per_ha: np.ndarray | None  # (m, K) PV of expected net carbon revenue (>= 0), None without price
 
 
 @dataclass
@@ -69,53 +75,66 @@ class EconomicConstants:
     payment_per_ha: np.ndarray  # (P,)
     payment_years: int
     synergy_long_run: float
-    horizon_years: int
     choice_intensity: float
     social_weight: float
     status_quo_bias: float
 
 
-def economic_utilities(x: EconomicInputs, c: EconomicConstants) -> np.ndarray:
-    """Utility of each allowed bundle for each reconsidering farmer, shape (m, K); -inf where infeasible."""
+def economic_utilities(x: Reconsidering, r: RegionEconomics, c: EconomicConstants) -> np.ndarray:
+    """Utility of each allowed bundle for each reconsidering farmer of one region, shape (m, K).
+
+    -inf marks infeasible bundles. See the module docstring for the formulas.
+    """
     uses = c.bundle_uses
-    annuity = annuity_factor(x.discount_rate, c.horizon_years)[:, None]
-    gross = (x.expected_yield_kg_per_ha * x.crop_price_per_t / 1000.0)[:, None]  # currency/ha/yr at Y
+    n_practices = uses.shape[0]
+    annuity = r.annuity
+    gross = x.expected_yield_kg_per_ha * (r.crop_price_per_t / 1000.0)  # currency/ha/yr at the expected yield
     new = ~x.current_uses
 
-    yearly = gross * x.belief_mean - c.annual_cost_change_per_ha
-    yearly[:, c.residue_index] -= x.residue_value_per_ha
-    paid_left = np.where(new, c.payment_years, np.maximum(c.payment_years - x.years_in_use, 0))
-    payments_pv = c.payment_per_ha * annuity_factor(x.discount_rate[:, None], np.minimum(paid_left, c.horizon_years))
-    one_off = new * (c.transition_cost_per_ha + gross * (c.effect_long_run - c.effect_initial) * x.ramp_pv)
-    npv = (annuity * yearly + payments_pv - one_off) @ uses
-    npv += annuity * gross * c.synergy_long_run * c.bundle_full_ca
-    npv += x.carbon_pv_per_ha
+    yearly_cost = c.annual_cost_change_per_ha.copy()
+    yearly_cost[c.residue_index] += r.residue_value_per_ha
+    npv = x.belief_mean @ uses + c.synergy_long_run * c.bundle_full_ca  # believed relative yield change
+    npv *= (annuity * gross)[:, None]
+    npv -= annuity * (yearly_cost @ uses)
+    penalty = (c.effect_long_run - c.effect_initial) * r.ramp_pv
+    npv -= (new * c.transition_cost_per_ha) @ uses
+    npv -= gross[:, None] * ((new * penalty) @ uses)
+    if c.payment_years > 0 and np.any(c.payment_per_ha > 0):
+        paid_left = np.where(new, c.payment_years, np.maximum(c.payment_years - x.years_in_use, 0))
+        npv += (c.payment_per_ha * r.payment_annuity[paid_left]) @ uses
+    if x.carbon_pv_per_ha is not None:
+        npv += x.carbon_pv_per_ha
 
-    baseline_margin = np.maximum(gross[:, 0] - x.production_cost_per_ha, 0.1 * gross[:, 0])
-    scale = (annuity[:, 0] * np.maximum(baseline_margin, 1e-9))[:, None]
-    variance = ((annuity * gross) ** 2) * ((1.0 / x.belief_precision) @ uses)
-    certainty_equivalent = npv - 0.5 * x.risk_aversion[:, None] * variance / scale
-
-    share = x.neighbour_share
-    conformity = (share @ uses + (1.0 - share) @ (1.0 - uses)) / uses.shape[0]
-    utility = certainty_equivalent / scale + c.social_weight * conformity
+    baseline_margin = np.maximum(gross - r.production_cost_per_ha, 0.1 * gross)
+    scale = annuity * np.maximum(baseline_margin, 1e-9)
+    risk = (0.5 * r.risk_aversion * annuity**2) * gross**2 / scale
+    utility = npv - risk[:, None] * ((1.0 / x.belief_precision) @ uses)
+    utility /= scale[:, None]
+    # conformity: mean over practices of the neighbour share doing as the bundle does
+    utility += (c.social_weight / n_practices) * (x.neighbour_share @ (2.0 * uses - 1.0) + (1.0 - uses).sum(axis=0))
     rows = np.arange(utility.shape[0])
     utility[rows, x.current_k] += c.status_quo_bias
+    current = utility[rows, x.current_k]  # the current bundle stays feasible whatever the constraints
 
-    cash_needed = (new * c.transition_cost_per_ha) @ uses
-    infeasible = (~x.seeder_access[:, None] & (uses[c.no_till_index] > 0)) | (
-        ~x.credit_access[:, None] & (cash_needed > x.cash_limit_per_ha[:, None] + 1e-9)
-    )
-    infeasible[rows, x.current_k] = False
-    utility[infeasible] = -np.inf
+    no_seeder = np.flatnonzero(~x.seeder_access)
+    if no_seeder.size:
+        blocked = np.flatnonzero(uses[c.no_till_index] > 0)
+        utility[np.ix_(no_seeder, blocked)] = -np.inf
+    no_credit = np.flatnonzero(~x.credit_access)
+    if no_credit.size:
+        cash_needed = (new[no_credit] * c.transition_cost_per_ha) @ uses
+        sub = utility[no_credit]
+        sub[cash_needed > r.cash_limit_per_ha + 1e-9] = -np.inf
+        utility[no_credit] = sub
+    utility[rows, x.current_k] = current
     return utility
 
 
 def logit_choice(utility: np.ndarray, intensity: float, rng: np.random.Generator) -> np.ndarray:
     """Sample one column per row with probability proportional to exp(intensity x utility)."""
     feasible = np.isfinite(utility)
-    z = np.where(feasible, intensity * (utility - utility.max(axis=1, keepdims=True)), -np.inf)
-    weights = np.exp(z)
+    gap = np.where(feasible, utility - utility.max(axis=1, keepdims=True), 0.0)
+    weights = np.where(feasible, np.exp(intensity * gap), 0.0)
     cumulative = np.cumsum(weights, axis=1)
     draw = rng.random(utility.shape[0])[:, None] * cumulative[:, -1:]
     return np.minimum((cumulative <= draw).sum(axis=1), utility.shape[1] - 1)

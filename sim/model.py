@@ -21,12 +21,12 @@ from sim.agents import FarmerAgent
 from sim.economics import annuity_factor, carbon_flows, carbon_price, credit_factor
 from sim.network import Network, build_network
 from sim.population import allocate_farmers, build_parameters, initial_bundles, initial_state
-from sim.practices import N_PRACTICES, PRACTICES, is_full_ca, parse_bundle, practice_matrix
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK, parse_bundle, practice_matrix
 from sim.scenario import Scenario
 from sim.soil import Tier1Soil
 from sim.units import soc_pct_to_t_c_per_ha
 from sim.outputs import YearInputs, YearlyRecorder
-from sim.yields import lognormal_sigma, ramp, soc_yield_potential
+from sim.yields import lognormal_sigma, ramp_table, soc_yield_potential
 
 FULL_CA_MASK = (1 << N_PRACTICES) - 1
 
@@ -70,8 +70,7 @@ class AdoptionModel(mesa.Model):
         self._masks = np.array(scenario.bundle_masks, dtype=np.uint8)
         self._mask_to_k = np.full(1 << N_PRACTICES, -1, np.int64)
         self._mask_to_k[self._masks] = np.arange(self._masks.size)
-        self.demo_bundle = max(scenario.bundle_masks, key=lambda m: (bool(is_full_ca(practice_matrix([m]))[0]),
-                                                                      bin(m).count("1")))
+        self.demo_bundle = max(scenario.bundle_masks, key=lambda m: (bool(FULL_CA_BY_MASK[m]), bin(m).count("1")))
         bundles[self.network.demo] = self.demo_bundle
         self._target_mask = parse_bundle(scenario.decision.target_bundle)
 
@@ -82,16 +81,19 @@ class AdoptionModel(mesa.Model):
         self._transition_cost = np.array([p.transition_cost_per_ha for p in practices])
         self._cost_change = np.array([p.annual_cost_change_per_ha for p in practices])
         self._payment = np.array([scenario.payments.per_ha.get(p, 0.0) for p in PRACTICES])
+        self._effect_table = ramp_table(self._effect_initial, self._effect_long_run, self._effect_years)
 
         self.state = initial_state(scenario, bundles, rng_population, self._effect_long_run)
         self.soil = Tier1Soil(scenario, self.params.region, bundles)
+        self._uses = practice_matrix(bundles)  # (n, P) practices in use
         self._region_arrays(specs)
         self._economic_constants()
         self.year = scenario.start_year
-        self._neighbour_share = np.zeros((self.n, N_PRACTICES), np.float32)
+        degree = self.network.degree
+        self._inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
         self._observe(update_beliefs=False)
         self.recorder = YearlyRecorder(names, self.region_start, self.params.area_ha,
-                                       scenario.carbon.buyer == "public")
+                                       scenario.carbon.buyer == "public", self._target_mask)
         self.recorder.record(self._year_inputs())
         if create_agents:
             FarmerAgent.create_agents(self, self.n)
@@ -108,8 +110,6 @@ class AdoptionModel(mesa.Model):
         """Per-region constants (arrays indexed by region) used in the yearly step."""
         depth = self.config.soil.depth_cm
         self._r_discount = np.array([s.discount_rate for s in specs])
-        self._r_risk = np.array([s.risk_aversion for s in specs])
-        self._r_cash = np.array([s.cash_limit_per_ha for s in specs])
         self._r_response = np.array([s.yield_response_kg_per_t_c for s in specs])
         self._r_soc_ref = np.array([self.soil.reference_stock(i) for i in range(len(specs))])
         self._r_plateau = np.array([soc_pct_to_t_c_per_ha(s.soc_plateau_pct, s.bulk_density_g_cm3, depth) for s in specs])
@@ -118,9 +118,25 @@ class AdoptionModel(mesa.Model):
         horizon = self.config.decision.planning_horizon_years
         credit_years = min(self.config.soil.transition_years, horizon)
         self._r_carbon_annuity = annuity_factor(self._r_discount, credit_years)
-        self._r_ramp_pv = np.array(
-            [[decisions.ramp_present_value(r, t) for t in self._effect_years] for r in self._r_discount]
-        )
+        payment_years = np.arange(self.config.payments.duration_years + 1)
+        self._region_economics = [
+            decisions.RegionEconomics(
+                annuity=float(annuity_factor(s.discount_rate, horizon)),
+                risk_aversion=s.risk_aversion,
+                crop_price_per_t=s.crop_price_per_t,
+                production_cost_per_ha=s.production_cost_per_ha,
+                residue_value_per_ha=s.residue_livestock_value_per_ha,
+                cash_limit_per_ha=s.cash_limit_per_ha,
+                ramp_pv=np.array([decisions.ramp_present_value(s.discount_rate, t) for t in self._effect_years]),
+                payment_annuity=annuity_factor(s.discount_rate, np.minimum(payment_years, horizon)),
+            )
+            for s in specs
+        ]
+        # per-farm copies of the yield constants (avoid gathering by region every year)
+        sizes = self.region_sizes
+        self._f_response = np.repeat(self._r_response, sizes)
+        self._f_soc_ref = np.repeat(self._r_soc_ref, sizes)
+        self._f_plateau = np.repeat(self._r_plateau, sizes)
 
     def _economic_constants(self) -> None:
         d = self.config.decision
@@ -128,7 +144,7 @@ class AdoptionModel(mesa.Model):
         self._bundle_uses = uses
         self._constants = decisions.EconomicConstants(
             bundle_uses=uses,
-            bundle_full_ca=is_full_ca(uses.T > 0),
+            bundle_full_ca=FULL_CA_BY_MASK[self._masks],
             transition_cost_per_ha=self._transition_cost,
             annual_cost_change_per_ha=self._cost_change,
             effect_initial=self._effect_initial,
@@ -138,7 +154,6 @@ class AdoptionModel(mesa.Model):
             payment_per_ha=self._payment,
             payment_years=self.config.payments.duration_years,
             synergy_long_run=self.config.ca_synergy.yield_effect_long_run,
-            horizon_years=d.planning_horizon_years,
             choice_intensity=d.choice_intensity,
             social_weight=d.social_weight,
             status_quo_bias=d.status_quo_bias,
@@ -186,61 +201,56 @@ class AdoptionModel(mesa.Model):
         revising = self._rng_decisions.random(self.n) < self.config.decision.revision_rate
         revising[self.network.demo] = False
         idx = np.flatnonzero(revising)
-        if idx.size == 0:
-            return bundle
-        utility = decisions.economic_utilities(self._economic_inputs(idx, price), self._constants)
-        choice = decisions.logit_choice(utility, self.config.decision.choice_intensity, self._rng_decisions)
         out = bundle.copy()
-        out[idx] = self._masks[choice]
+        bounds = np.searchsorted(idx, np.append(self.region_start, self.n))
+        for region, economics in enumerate(self._region_economics):
+            block = idx[bounds[region] : bounds[region + 1]]
+            if block.size == 0:
+                continue
+            utility = decisions.economic_utilities(self._reconsidering(block, region, price), economics,
+                                                   self._constants)
+            choice = decisions.logit_choice(utility, self.config.decision.choice_intensity, self._rng_decisions)
+            out[block] = self._masks[choice]
         return out
 
-    def _economic_inputs(self, idx: np.ndarray, price: float) -> decisions.EconomicInputs:
+    def _reconsidering(self, idx: np.ndarray, region: int, price: float) -> decisions.Reconsidering:
+        """Decision inputs of the reconsidering farmers ``idx``, all of ``region``."""
         p, s = self.params, self.state
-        region = p.region[idx]
         soc = self.soil.stock_t_c_per_ha[idx]
         expected_yield = soc_yield_potential(soc, p.base_yield_kg_per_ha[idx], self._r_response[region],
                                              self._r_soc_ref[region], self._r_plateau[region])
         carbon = self.config.carbon
+        carbon_pv = None
         if price > 0:
-            eq = self.soil.equilibrium_table[region][:, self._masks]  # (m, K)
+            eq = self.soil.equilibrium_table[region, self._masks]  # (K,)
             rate = np.maximum(eq - soc[:, None], 0.0) / self.config.soil.transition_years
-            yearly = rate * credit_factor(carbon) * carbon.farmer_share * price
-            yearly -= carbon.mrv_cost_per_ha + carbon.mrv_cost_per_farm / p.area_ha[idx, None]
-            carbon_pv = np.maximum(yearly, 0.0) * self._r_carbon_annuity[region, None]
+            yearly = rate * (credit_factor(carbon) * carbon.farmer_share * price)
+            yearly -= (carbon.mrv_cost_per_ha + carbon.mrv_cost_per_farm / p.area_ha[idx])[:, None]
+            carbon_pv = np.maximum(yearly, 0.0) * self._r_carbon_annuity[region]
             carbon_pv[:, self._masks == 0] = 0.0
-        else:
-            carbon_pv = np.zeros((idx.size, self._masks.size))
-        return decisions.EconomicInputs(
+        return decisions.Reconsidering(
             current_k=self._mask_to_k[s.bundle[idx]],
-            current_uses=practice_matrix(s.bundle[idx]),
-            years_in_use=s.years_in_use[:, idx].T,
-            belief_mean=s.belief_mean[:, idx].T.astype(np.float64),
-            belief_precision=s.belief_precision[:, idx].T.astype(np.float64),
-            neighbour_share=self._neighbour_share[idx].astype(np.float64),
+            current_uses=self._uses[idx],
+            years_in_use=s.years_in_use[idx],
+            belief_mean=s.belief_mean[idx],
+            belief_precision=s.belief_precision[idx],
+            neighbour_share=self._neighbour_share[idx],
             expected_yield_kg_per_ha=expected_yield,
-            crop_price_per_t=p.crop_price_per_t[idx],
-            production_cost_per_ha=p.production_cost_per_ha[idx],
-            residue_value_per_ha=p.residue_value_per_ha[idx],
-            area_ha=p.area_ha[idx],
-            discount_rate=self._r_discount[region],
-            risk_aversion=self._r_risk[region],
-            ramp_pv=self._r_ramp_pv[region],
             seeder_access=p.seeder_access[idx],
             credit_access=p.credit_access[idx],
-            cash_limit_per_ha=self._r_cash[region],
             carbon_pv_per_ha=carbon_pv,
         )
 
     def _adopt(self, new_bundle: np.ndarray) -> np.ndarray:
         """Stage 2: update practices in use; return one-off transition costs per farm (currency)."""
         s = self.state
-        old_uses = practice_matrix(s.bundle).T
-        new_uses = practice_matrix(new_bundle).T
-        started = new_uses & ~old_uses
-        transition = (self._transition_cost @ started) * self.params.area_ha
-        s.years_in_use = np.where(new_uses, s.years_in_use + 1, 0).astype(np.int16)
-        full = is_full_ca(new_uses.T)
-        s.full_ca_years = np.where(full, s.full_ca_years + 1, 0).astype(np.int16)
+        new_uses = USES_BY_MASK[new_bundle]
+        started = new_uses & ~self._uses
+        transition = (started @ self._transition_cost) * self.params.area_ha
+        s.years_in_use += 1
+        s.years_in_use *= new_uses
+        s.full_ca_years += 1
+        s.full_ca_years *= FULL_CA_BY_MASK[new_bundle]
         changed = np.flatnonzero(new_bundle != s.bundle)
         if changed.size:
             self.soil.set_management(changed, new_bundle[changed])
@@ -253,11 +263,12 @@ class AdoptionModel(mesa.Model):
         p, s = self.params, self.state
         region = p.region
         potential = soc_yield_potential(self.soil.stock_t_c_per_ha, p.base_yield_kg_per_ha,
-                                        self._r_response[region], self._r_soc_ref[region], self._r_plateau[region])
-        effects = ramp(self._effect_initial[:, None], self._effect_long_run[:, None], self._effect_years[:, None],
-                       s.years_in_use)
-        self._effects = effects.astype(np.float32)
-        practice = np.prod(1.0 + effects, axis=0)
+                                        self._f_response, self._f_soc_ref, self._f_plateau)
+        table = self._effect_table
+        seasons = np.minimum(s.years_in_use, table.shape[0] - 1)
+        effects = table[seasons, np.arange(N_PRACTICES)]  # (n, P) effect after each practice's seasons
+        self._effects = effects
+        practice = (1.0 + effects).prod(axis=1, dtype=np.float64)
         synergy = self.config.ca_synergy
         practice *= 1.0 + synergy.yield_effect_long_run * np.minimum(
             s.full_ca_years / synergy.yield_transition_years, 1.0)
@@ -275,11 +286,11 @@ class AdoptionModel(mesa.Model):
         area = p.area_ha
         uses = self._uses
         revenue = yields / 1000.0 * p.crop_price_per_t * area
-        per_ha_cost = p.production_cost_per_ha + self._cost_change @ uses
-        per_ha_cost += uses[PRACTICES.index("residue_retention")] * p.residue_value_per_ha
+        per_ha_cost = p.production_cost_per_ha + uses @ self._cost_change
+        per_ha_cost += uses[:, PRACTICES.index("residue_retention")] * p.residue_value_per_ha
         costs = per_ha_cost * area
         paid = uses & (s.years_in_use <= self.config.payments.duration_years)
-        payments = (self._payment @ paid) * area
+        payments = (paid @ self._payment) * area
         enrolled = self._enrolled(price)
         flows = carbon_flows(self.config.carbon, price, enrolled, soc_change, area)
         s.enrolled = enrolled
@@ -301,9 +312,9 @@ class AdoptionModel(mesa.Model):
 
     def _share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` holds (0 without neighbours)."""
-        total = self.network.neighbour_sum(flag.astype(np.float32))
-        degree = self.network.degree
-        return np.divide(total, degree, out=np.zeros(self.n, np.float64), where=degree > 0)
+        total = self.network.neighbour_sum(flag.astype(np.float32)).astype(np.float64)
+        degree = self.network.degree.astype(np.float64)
+        return np.divide(total, degree, out=np.zeros(self.n), where=degree > 0)
 
     def _observe(self, update_beliefs: bool, farm_noise: np.ndarray | None = None) -> None:
         """Stage 6: neighbours' practice shares; Bayesian update of beliefs about each practice's yield effect.
@@ -312,35 +323,36 @@ class AdoptionModel(mesa.Model):
         and by its own farm: the practice's current effect plus that farm's weather deviation. Evidence
         precision = weighted count / observation_sd^2. Precision decays towards the prior by belief_memory.
         """
-        uses = practice_matrix(self.state.bundle).astype(np.float32)  # (n, P)
         if not update_beliefs or self.config.decision.rule != "economic":
-            counts = self.network.neighbour_sum(uses)
-            self._neighbour_share = np.divide(counts, self.network.degree[:, None], out=np.zeros_like(counts),
-                                              where=self.network.degree[:, None] > 0)
+            counts = self.network.neighbour_sum(self._uses.astype(np.float32))
+            self._neighbour_share = counts * self._inverse_degree[:, None]
             return
-        shown = uses * (self._effects.T + farm_noise[:, None])
-        both = self.network.neighbour_sum(np.hstack([uses, shown]))
-        counts, sums = both[:, :N_PRACTICES], both[:, N_PRACTICES:]
-        degree = self.network.degree[:, None]
-        self._neighbour_share = np.divide(counts, degree, out=np.zeros_like(counts), where=degree > 0)
-        counts = (counts + uses).T
-        sums = (sums + shown).T
+        seen = np.empty((self.n, 2 * N_PRACTICES), np.float32)  # [uses | shown effects]
+        uses = self._uses.astype(np.float32)
+        seen[:, :N_PRACTICES] = uses
+        np.multiply(uses, self._effects + farm_noise[:, None], out=seen[:, N_PRACTICES:])
+        both = self.network.neighbour_sum(seen)
+        self._neighbour_share = both[:, :N_PRACTICES] * self._inverse_degree[:, None]
+        both += seen  # each farmer also sees its own farm
+        # Precision-weighted update: mean' = (kept x mean + evidence x sums / counts) / (kept + evidence), with
+        # evidence = counts / obs_sd^2, so evidence x sums / counts = sums / obs_sd^2 (0 where nothing is seen).
         d = self.config.decision
+        both *= np.float32(1.0 / d.observation_sd**2)
+        evidence, weighted_sums = both[:, :N_PRACTICES], both[:, N_PRACTICES:]
         prior_precision = np.float32(1.0 / d.prior_yield_belief_sd**2)
         s = self.state
-        kept = prior_precision + np.float32(d.belief_memory) * (s.belief_precision - prior_precision)
-        evidence = counts / np.float32(d.observation_sd**2)
-        precision = kept + evidence
-        observed = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-        s.belief_mean = (kept * s.belief_mean + evidence * observed) / precision
-        s.belief_precision = precision
+        kept = s.belief_precision
+        kept -= prior_precision
+        kept *= np.float32(d.belief_memory)
+        kept += prior_precision
+        s.belief_mean *= kept
+        s.belief_mean += weighted_sums
+        kept += evidence
+        s.belief_mean /= kept
 
     def _year_inputs(self) -> YearInputs:
-        uses = practice_matrix(self.state.bundle).T
         flows = getattr(self, "_flows", None) if self.year > self.config.start_year else None
         extra = {} if flows is None else dict(
             yield_kg_per_ha=self.state.yield_kg_per_ha, income=self.state.income_per_farm,
             enrolled=self.state.enrolled, **flows)
-        return YearInputs(year=self.year, uses=uses, full_ca=is_full_ca(uses.T),
-                          target=self.state.bundle == self._target_mask,
-                          soc_t_c_per_ha=self.soil.stock_t_c_per_ha, **extra)
+        return YearInputs(year=self.year, bundle=self.state.bundle, soc_t_c_per_ha=self.soil.stock_t_c_per_ha, **extra)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.practices import PRACTICES
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
 #: Columns of the yearly table, in order, with their units.
@@ -58,9 +58,7 @@ class YearInputs:
     """Per-farm arrays of one year that the summary needs (flows may be None in the initial row)."""
 
     year: int
-    uses: np.ndarray  # (P, n) bool
-    full_ca: np.ndarray
-    target: np.ndarray
+    bundle: np.ndarray  # practice bit mask of each farm
     soc_t_c_per_ha: np.ndarray
     yield_kg_per_ha: np.ndarray | None = None
     income: np.ndarray | None = None
@@ -86,7 +84,8 @@ class YearlyRecorder:
         public_buyer: True when credit purchases are public spending.
     """
 
-    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, public_buyer: bool):
+    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, public_buyer: bool,
+                 target_mask: int):
         self.names = [*region_names, "all"]
         self.starts = np.asarray(region_start)
         self.ends = np.append(self.starts[1:], area_ha.size)
@@ -94,6 +93,9 @@ class YearlyRecorder:
         self.area_sum = self._sum(area_ha)
         self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
         self.public_buyer = public_buyer
+        self.target_mask = target_mask
+        n_masks = 1 << N_PRACTICES
+        self._region_key = np.repeat(np.arange(len(self.starts)) * n_masks, self.ends - self.starts)
         self.columns: dict[str, list] = {name: [] for name in COLUMNS}
         self._soc_initial: np.ndarray | None = None
         self._soc_previous: np.ndarray | None = None
@@ -103,6 +105,15 @@ class YearlyRecorder:
         """Sum per region and in total."""
         per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
         return np.append(per_region, per_region.sum())
+
+    def _bundle_histograms(self, bundle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Farmers and area by (region + 'all', bundle mask), shape (regions + 1, 16) each."""
+        n_masks = 1 << N_PRACTICES
+        key = self._region_key + bundle
+        size = len(self.starts) * n_masks
+        farmers = np.bincount(key, minlength=size).reshape(-1, n_masks).astype(np.float64)
+        area = np.bincount(key, weights=self.area, minlength=size).reshape(-1, n_masks)
+        return np.vstack([farmers, farmers.sum(axis=0)]), np.vstack([area, area.sum(axis=0)])
 
     def _quantiles(self, x: np.ndarray) -> np.ndarray:
         """10th, 50th and 90th percentiles per region and in total, shape (3, regions + 1)."""
@@ -120,13 +131,14 @@ class YearlyRecorder:
         relative = change / np.where(self._soc_previous > 0, self._soc_previous, np.nan)
         self._soc_previous = soc_total
         stored = (soc_total - self._soc_initial) * CO2_PER_C
+        by_bundle, area_by_bundle = self._bundle_histograms(y.bundle)
         row: dict[str, np.ndarray] = {
             "farmers": farmers,
             "area_ha": area,
-            "full_ca_share": self._sum(y.full_ca.astype(np.float64)) / farmers,
-            "full_ca_area_share": self._sum(y.full_ca * self.area) / area,
-            "any_practice_share": self._sum(y.uses.any(axis=0).astype(np.float64)) / farmers,
-            "target_bundle_share": self._sum(y.target.astype(np.float64)) / farmers,
+            "full_ca_share": by_bundle @ FULL_CA_BY_MASK / farmers,
+            "full_ca_area_share": area_by_bundle @ FULL_CA_BY_MASK / area,
+            "any_practice_share": by_bundle[:, 1:].sum(axis=1) / farmers,
+            "target_bundle_share": by_bundle[:, self.target_mask] / farmers,
             "soc_mean_t_c_per_ha": soc_total / area,
             "soc_total_t_c": soc_total,
             "soc_change_t_c": change,
@@ -134,9 +146,10 @@ class YearlyRecorder:
             "four_per_1000_index": relative / FOUR_PER_1000,
             "co2e_stored_cum_t": stored,
         }
+        practice_farmers, practice_area = by_bundle @ USES_BY_MASK, area_by_bundle @ USES_BY_MASK
         for i, p in enumerate(PRACTICES):
-            row[f"{p}_share"] = self._sum(y.uses[i].astype(np.float64)) / farmers
-            row[f"{p}_area_share"] = self._sum(y.uses[i] * self.area) / area
+            row[f"{p}_share"] = practice_farmers[:, i] / farmers
+            row[f"{p}_area_share"] = practice_area[:, i] / area
         nan = np.full(len(self.names), np.nan)
         if y.income is None:
             for name in ("yield_mean_kg_per_ha", "income_mean", "income_p10", "income_p50", "income_p90",

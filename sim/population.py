@@ -59,10 +59,10 @@ class FarmerState:
 
     Attributes:
         bundle: practice bit mask in use (uint8).
-        years_in_use: (N_PRACTICES, n) seasons each practice has been in use, this season included (int16).
+        years_in_use: (n, N_PRACTICES) seasons each practice has been in use, this season included (int16).
         full_ca_years: seasons under full CA (int16).
-        belief_mean: (N_PRACTICES, n) believed long-run relative yield effect of each practice (float32).
-        belief_precision: (N_PRACTICES, n) precision (1/variance) of that belief (float32).
+        belief_mean: (n, N_PRACTICES) believed long-run relative yield effect of each practice (float32).
+        belief_precision: (n, N_PRACTICES) precision (1/variance) of that belief (float32).
         yield_kg_per_ha, income_per_farm: last year's realised values (float64).
         enrolled: enrolled in the carbon programme last year (bool).
     """
@@ -140,17 +140,17 @@ def initial_state(
         long_run_effects: true long-run relative yield effect of each practice, shape (N_PRACTICES,).
     """
     n = bundles.size
-    uses = practice_matrix(bundles).T  # (N_PRACTICES, n)
+    uses = practice_matrix(bundles)  # (n, N_PRACTICES)
     established = rng.integers(1, 11, size=n, dtype=np.int16)
-    years_in_use = np.where(uses, established, 0).astype(np.int16)
+    years_in_use = np.where(uses, established[:, None], 0).astype(np.int16)
     d = scenario.decision
     prior = (long_run_effects + d.prior_yield_belief_bias).astype(np.float32)
-    belief_mean = np.repeat(prior[:, None], n, axis=1)
-    belief_precision = np.full((N_PRACTICES, n), 1.0 / d.prior_yield_belief_sd**2, np.float32)
+    belief_mean = np.repeat(prior[None, :], n, axis=0)
+    belief_precision = np.full((n, N_PRACTICES), 1.0 / d.prior_yield_belief_sd**2, np.float32)
     return FarmerState(
         bundle=bundles.copy(),
         years_in_use=years_in_use,
-        full_ca_years=np.where(is_full_ca(uses.T), established, 0).astype(np.int16),
+        full_ca_years=np.where(is_full_ca(uses), established, 0).astype(np.int16),
         belief_mean=belief_mean,
         belief_precision=belief_precision,
         yield_kg_per_ha=np.full(n, np.nan),

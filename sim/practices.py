@@ -50,13 +50,17 @@ def bundle_name(mask: int) -> str:
     return "+".join(p for i, p in enumerate(PRACTICES) if mask >> i & 1)
 
 
-def practice_matrix(masks: np.ndarray) -> np.ndarray:
-    """Boolean matrix (len(masks), N_PRACTICES): which practices each bundle mask contains."""
-    masks = np.asarray(masks)
-    return (masks[:, None] >> np.arange(N_PRACTICES)) & 1 == 1
-
-
 def is_full_ca(uses: np.ndarray) -> np.ndarray:
     """Full CA from a (..., N_PRACTICES) boolean array: no-till and soil cover and rotation."""
     no_till, cover, residue, rotation = (uses[..., i] for i in range(N_PRACTICES))
     return no_till & (cover | residue) & rotation
+
+
+#: Lookup tables by bundle mask: practices used (16, N_PRACTICES) and full CA (16,).
+USES_BY_MASK = (np.arange(1 << N_PRACTICES)[:, None] >> np.arange(N_PRACTICES)) & 1 == 1
+FULL_CA_BY_MASK = is_full_ca(USES_BY_MASK)
+
+
+def practice_matrix(masks: np.ndarray) -> np.ndarray:
+    """Boolean matrix (len(masks), N_PRACTICES): which practices each bundle mask contains."""
+    return USES_BY_MASK[np.asarray(masks)]

@@ -19,12 +19,21 @@ import numpy as np
 def ramp(initial: np.ndarray, long_run: np.ndarray, transition_years: np.ndarray, seasons: np.ndarray) -> np.ndarray:
     """Relative effect after ``seasons`` seasons of use (0 when not in use), linear over the transition.
 
-    Shapes broadcast: parameters (P, 1), seasons (P, n).
+    Shapes broadcast: parameters (P,), seasons (..., P).
     """
     span = np.maximum(transition_years - 1, 1)
     progress = np.minimum((seasons - 1) / span, 1.0)
     effect = initial + (long_run - initial) * progress
     return np.where(seasons > 0, effect, 0.0)
+
+
+def ramp_table(initial: np.ndarray, long_run: np.ndarray, transition_years: np.ndarray) -> np.ndarray:
+    """``ramp`` tabulated for seasons 0 .. max(transition_years), shape (max + 1, P), float32.
+
+    Row ``min(seasons, max)`` holds the effect: seasons beyond the transition keep the long-run value.
+    """
+    seasons = np.arange(int(np.max(transition_years)) + 1)[:, None]
+    return ramp(initial, long_run, transition_years, seasons).astype(np.float32)
 
 
 def lognormal_sigma(cv: np.ndarray | float) -> np.ndarray | float:
