@@ -15,6 +15,7 @@ demo: $(STAMP)
 	$(VENV)/bin/casim run scenarios/baseline.toml --out results/baseline
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check sim analysis tests benchmarks
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.economics import annuity_factor
-
 
 @dataclass
 class RegionEconomics:

@@ -25,8 +25,10 @@ from sim.units import CO2_PER_C
 
 
 def carbon_price(carbon: Carbon, year: int) -> float:
-    """Carbon price in ``year``, currency/t CO2e: the constant, or the path interpolated linearly
-    (held flat before the first and after the last year given)."""
+    """Carbon price in ``year``, currency/t CO2e.
+
+    The constant price, or the path interpolated linearly (held flat before the first and after the last year).
+    """
     if carbon.price_per_t_co2e is not None:
         return float(carbon.price_per_t_co2e)
     years = sorted(carbon.price_path)
@@ -44,7 +46,7 @@ def annuity_factor(rate: np.ndarray | float, years: np.ndarray | int) -> np.ndar
 
 
 def credit_factor(carbon: Carbon) -> float:
-    """t CO2e credited per t C/ha of removal per ha: 44/12 x (1 - uncertainty deduction) x (1 - buffer)."""
+    """T CO2e credited per t C/ha of removal per ha: 44/12 x (1 - uncertainty deduction) x (1 - buffer)."""
     return CO2_PER_C * (1.0 - carbon.uncertainty_deduction) * (1.0 - carbon.buffer)
 
 

@@ -20,12 +20,12 @@ from sim import decisions
 from sim.agents import FarmerAgent
 from sim.economics import annuity_factor, carbon_flows, carbon_price, credit_factor
 from sim.network import Network, build_network
+from sim.outputs import YearInputs, YearlyRecorder
 from sim.population import allocate_farmers, build_parameters, initial_bundles, initial_state
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK, parse_bundle, practice_matrix
 from sim.scenario import Scenario
 from sim.soil import Tier1Soil
 from sim.units import soc_pct_to_t_c_per_ha
-from sim.outputs import YearInputs, YearlyRecorder
 from sim.yields import lognormal_sigma, ramp_table, soc_yield_potential
 
 FULL_CA_MASK = (1 << N_PRACTICES) - 1
@@ -43,6 +43,7 @@ class AdoptionModel(mesa.Model):
     Attributes:
         config: the scenario. params / state: per-farm parameter and state arrays. network: the CSR network.
         soil: the soil carbon model. year: calendar year of the latest state.
+
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None, n_farmers: int | None = None,

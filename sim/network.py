@@ -34,6 +34,7 @@ class Network:
         village: village id of each farmer (int32, unique across regions).
         organisation: farmer-organisation id of each farmer (int32, unique across regions).
         demo: indices of demonstration farms.
+
     """
 
     adjacency: sp.csr_matrix | None
@@ -126,6 +127,7 @@ def build_network(
         region_names: region names (for exchange links), same order.
         demo_counts: demonstration farms per region, same order.
         rng: random generator used for every random choice here.
+
     """
     sizes = np.asarray(region_sizes, dtype=np.int64)
     n = int(sizes.sum())

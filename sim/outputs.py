@@ -82,6 +82,7 @@ class YearlyRecorder:
         region_start: first farmer index of each region.
         area_ha: farm areas.
         public_buyer: True when credit purchases are public spending.
+
     """
 
     def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, public_buyer: bool,

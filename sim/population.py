@@ -65,6 +65,7 @@ class FarmerState:
         belief_precision: (n, N_PRACTICES) precision (1/variance) of that belief (float32).
         yield_kg_per_ha, income_per_farm: last year's realised values (float64).
         enrolled: enrolled in the carbon programme last year (bool).
+
     """
 
     bundle: np.ndarray
@@ -138,6 +139,7 @@ def initial_state(
         bundles: initial bundle masks.
         rng: random generator.
         long_run_effects: true long-run relative yield effect of each practice, shape (N_PRACTICES,).
+
     """
     n = bundles.size
     uses = practice_matrix(bundles)  # (n, N_PRACTICES)

@@ -24,6 +24,7 @@ def parse_bundle(name: str) -> int:
 
     Raises:
         ValueError: with the list of valid practice names when a part is unknown or repeated.
+
     """
     if name == CONVENTIONAL:
         return 0

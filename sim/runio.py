@@ -34,8 +34,11 @@ def write_yearly(frame: pd.DataFrame, out_dir: Path) -> Path:
 
 def write_manifest(out_dir: Path, scenario_path: Path, scenario: sim.Scenario, seed: int, n_farmers: int,
                    years: int, run_seconds: float, build_seconds: float) -> Path:
-    """Write ``manifest.json``: scenario file content and SHA-256, the resolved scenario (``extends`` applied),
-    seed, sizes, package version, git commit and timings."""
+    """Write ``manifest.json`` for a run.
+
+    It holds the scenario file's content and SHA-256, the resolved scenario (``extends`` applied) and its hash,
+    the seed, sizes, package version, git commit and timings.
+    """
     content = scenario_path.read_text()
     resolved = scenario.model_dump(mode="json")
     manifest = {

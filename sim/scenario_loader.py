@@ -130,6 +130,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
     Raises:
         ScenarioError: naming the file, the field path and what was expected, for every problem found.
+
     """
     path = Path(path)
     data, origin = _resolve(path, ())

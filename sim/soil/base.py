@@ -12,6 +12,7 @@ class SoilModel(Protocol):
 
     Attributes:
         stock_t_c_per_ha: current SOC stock of each farm, t C/ha (0-30 cm for Tier 1).
+
     """
 
     stock_t_c_per_ha: np.ndarray

@@ -41,6 +41,7 @@ class Tier1Soil:
         scenario: the validated scenario (factor set, D, regions' climate, soil and baseline input).
         region: region index of each farm.
         bundles: initial bundle mask of each farm; farms start at that bundle's equilibrium.
+
     """
 
     def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray) -> None:

@@ -1,0 +1,21 @@
+"""The documentation stays in step with the code."""
+
+from conftest import ROOT
+
+from sim.paramdoc import markdown, rows
+
+
+def test_parameter_reference_is_up_to_date():
+    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), "run: python -m sim.paramdoc > docs/parameters.md"
+
+
+def test_every_scenario_field_has_a_description():
+    missing = [path for path, _, _, description in rows() if not description.strip()]
+    assert missing == []
+
+
+def test_odd_covers_its_sections_and_links_the_reference():
+    odd = (ROOT / "docs" / "ODD.md").read_text()
+    for section in ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
+                    "Design concepts", "Initialization", "Input data", "Submodels", "parameters.md"):
+        assert section in odd, section
