@@ -74,6 +74,14 @@ class YearInputs:
     payments: np.ndarray | None = None
 
 
+def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """Share of the total in the selected bundle masks, as part / (part + rest): never above 1 by rounding."""
+    part = by_bundle @ selected
+    rest = by_bundle @ ~selected
+    total = part + rest
+    return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+
+
 class YearlyRecorder:
     """Collects one row per year and region (and 'all') as columns of Python lists.
 
@@ -136,10 +144,10 @@ class YearlyRecorder:
         row: dict[str, np.ndarray] = {
             "farmers": farmers,
             "area_ha": area,
-            "full_ca_share": by_bundle @ FULL_CA_BY_MASK / farmers,
-            "full_ca_area_share": area_by_bundle @ FULL_CA_BY_MASK / area,
-            "any_practice_share": by_bundle[:, 1:].sum(axis=1) / farmers,
-            "target_bundle_share": by_bundle[:, self.target_mask] / farmers,
+            "full_ca_share": _share(by_bundle, FULL_CA_BY_MASK),
+            "full_ca_area_share": _share(area_by_bundle, FULL_CA_BY_MASK),
+            "any_practice_share": _share(by_bundle, np.arange(1 << N_PRACTICES) > 0),
+            "target_bundle_share": _share(by_bundle, np.arange(1 << N_PRACTICES) == self.target_mask),
             "soc_mean_t_c_per_ha": soc_total / area,
             "soc_total_t_c": soc_total,
             "soc_change_t_c": change,
@@ -147,10 +155,9 @@ class YearlyRecorder:
             "four_per_1000_index": relative / FOUR_PER_1000,
             "co2e_stored_cum_t": stored,
         }
-        practice_farmers, practice_area = by_bundle @ USES_BY_MASK, area_by_bundle @ USES_BY_MASK
         for i, p in enumerate(PRACTICES):
-            row[f"{p}_share"] = practice_farmers[:, i] / farmers
-            row[f"{p}_area_share"] = practice_area[:, i] / area
+            row[f"{p}_share"] = _share(by_bundle, USES_BY_MASK[:, i])
+            row[f"{p}_area_share"] = _share(area_by_bundle, USES_BY_MASK[:, i])
         nan = np.full(len(self.names), np.nan)
         if y.income is None:
             for name in ("yield_mean_kg_per_ha", "income_mean", "income_p10", "income_p50", "income_p90",

@@ -24,3 +24,14 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+def pytest_configure(config):
+    """On CI, Hypothesis draws the same examples every run (reproducible); locally it explores new ones."""
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
