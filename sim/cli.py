@@ -97,3 +97,27 @@ def _summary(frame, currency: str) -> None:
             f"{b.income_p50:,.0f}",
         )
     console.print(table)
+
+
+@app.command()
+def rothc(
+    input_file: Annotated[Path, typer.Argument(help="RothC input file in the official format (RothC_input.dat)")],
+    out: Annotated[Path, typer.Option(help="output directory")] = Path("results/rothc"),
+) -> None:
+    """Run a RothC input file; write month_results.csv and year_results.csv (official columns)."""
+    from sim.soil.rothc_io import RothCInputError, read_input, run_input
+
+    try:
+        spec = read_input(input_file)
+    except RothCInputError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    months, years = run_input(spec)
+    out.mkdir(parents=True, exist_ok=True)
+    months.to_csv(out / "month_results.csv", index=False)
+    years.to_csv(out / "year_results.csv", index=False)
+    spin_up = years.iloc[0]
+    last = years.iloc[-1]
+    console.print(f"spin-up: {int(spin_up.Month):,} months to equilibrium, SOC {spin_up.SOC_t_C_ha:.4f} t C/ha; "
+                  f"{len(months):,} months run; SOC {int(last.Year)}: {last.SOC_t_C_ha:.4f} t C/ha; "
+                  f"results in [bold]{out}/[/]")
