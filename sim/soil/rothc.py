@@ -36,7 +36,7 @@ def temperature_rate(temp_c: np.ndarray | float) -> np.ndarray:
 
 
 def co2_to_biohum_ratio(clay_pct: np.ndarray | float) -> np.ndarray:
-    """x = CO2 / (BIO + HUM) released by decomposition, from clay (%)."""
+    """X = CO2 / (BIO + HUM) released by decomposition, from clay (%)."""
     return 1.67 * (1.85 + 1.60 * np.exp(-0.0786 * np.asarray(clay_pct, dtype=np.float64)))
 
 
@@ -141,14 +141,18 @@ def month_step(state: RothCState, temp_c, rain_mm, evap_mm, covered, plant_c, fy
 
     Args:
         state: pools of n farms (changed in place).
-        temp_c, rain_mm, evap_mm: air temperature, rainfall and open-pan evaporation of the month.
+        temp_c: mean air temperature of the month, deg C.
+        rain_mm: rainfall of the month, mm.
+        evap_mm: open-pan evaporation of the month, mm.
         covered: soil covered by a crop (bool).
-        plant_c, fym_c: plant and farmyard-manure carbon added this month, t C/ha.
+        plant_c: plant carbon added this month, t C/ha.
+        fym_c: farmyard-manure carbon added this month, t C/ha.
         dpm_rpm_ratio: DPM/RPM ratio of the plant input (1.44 for agricultural crops).
         x_ratio: ``co2_to_biohum_ratio(clay)``.
         limits: moisture limits of the soil.
         modern_pct: % modern carbon of new inputs (radiocarbon only).
         extra_rate: an additional multiplicative rate modifier (e.g. a no-till option; 1 = none).
+
     """
     rm_temp = temperature_rate(temp_c)
     deficit, rm_moist = moisture_step(state.deficit_mm, rain_mm, evap_mm, covered, limits)

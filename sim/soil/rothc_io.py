@@ -1,5 +1,6 @@
-"""RothC input files in the official format (``RothC_input.dat`` of the Rothamsted releases) and result tables
-with the official column names (``month_results.out``, ``year_results.out``).
+"""RothC input files in the official format, and result tables with the official column names.
+
+Input: ``RothC_input.dat`` of the Rothamsted releases; output: as ``month_results.out`` and ``year_results.out``.
 
 Supported: the classic moisture function (opt_RMmoist = 1) and bare-soil limit (opt_SMDbare = 1); the data
 columns ``year month modern Tmp Rain Evap Pl_inp OA_inp PC DPM_RPM``. The first 12 data rows are the
@@ -80,6 +81,7 @@ def run_input(spec: RothCInput) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Returns:
         (month results, year results) with the official column names and order.
+
     """
     x = co2_to_biohum_ratio(spec.clay_pct)
     limits = MoistureLimits.from_soil(spec.clay_pct, spec.depth_cm)

@@ -22,8 +22,8 @@ from sim.soil.rothc import (
     MoistureLimits,
     RothCState,
     cover_rate,
-    month_step,
     moisture_step,
+    month_step,
     temperature_rate,
 )
 
@@ -63,6 +63,7 @@ def spin_up_reference(state: RothCState, inputs: MonthlyInputs, x_ratio, limits:
 
     Returns:
         The state of each farm at its stopping December, and the number of months each farm ran.
+
     """
     n = state.dpm.size
     result = state.copy()
