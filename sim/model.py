@@ -24,7 +24,7 @@ from sim.outputs import YearInputs, YearlyRecorder
 from sim.population import allocate_farmers, build_parameters, initial_bundles, initial_state
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK, parse_bundle, practice_matrix
 from sim.scenario import Scenario
-from sim.soil import Tier1Soil
+from sim.soil import build_soil
 from sim.units import soc_pct_to_t_c_per_ha
 from sim.yields import lognormal_sigma, ramp_table, soc_yield_potential
 
@@ -85,7 +85,7 @@ class AdoptionModel(mesa.Model):
         self._effect_table = ramp_table(self._effect_initial, self._effect_long_run, self._effect_years)
 
         self.state = initial_state(scenario, bundles, rng_population, self._effect_long_run)
-        self.soil = Tier1Soil(scenario, self.params.region, bundles)
+        self.soil = build_soil(scenario, self.params.region, bundles)
         self._uses = practice_matrix(bundles)  # (n, P) practices in use
         self._region_arrays(specs)
         self._economic_constants()
@@ -279,6 +279,7 @@ class AdoptionModel(mesa.Model):
         farm = np.exp(self._farm_sigma * z - 0.5 * self._farm_sigma**2)
         yields = potential * practice * regional[region] * farm
         s.yield_kg_per_ha = yields
+        self.soil.observe_yields(yields)
         return yields, farm - 1.0
 
     def _accounts(self, price: float, soc_change: np.ndarray, yields: np.ndarray, transition: np.ndarray) -> None:
@@ -292,7 +293,7 @@ class AdoptionModel(mesa.Model):
         costs = per_ha_cost * area
         paid = uses & (s.years_in_use <= self.config.payments.duration_years)
         payments = (paid @ self._payment) * area
-        enrolled = self._enrolled(price)
+        enrolled = self._enrolled(price, soc_change)
         flows = carbon_flows(self.config.carbon, price, enrolled, soc_change, area)
         s.enrolled = enrolled
         s.income_per_farm = revenue - costs - transition + payments + flows.to_farmers - flows.mrv_cost
@@ -301,15 +302,15 @@ class AdoptionModel(mesa.Model):
                            carbon_to_farmers=flows.to_farmers, carbon_to_intermediaries=flows.to_intermediaries,
                            mrv_cost=flows.mrv_cost)
 
-    def _enrolled(self, price: float) -> np.ndarray:
-        """Farms in the carbon programme this year: a practice in use, SOC rising, and credits worth the MRV."""
+    def _enrolled(self, price: float, soc_change: np.ndarray) -> np.ndarray:
+        """Farms in the carbon programme this year: a practice in use, SOC gained, and credits worth the MRV."""
         if price <= 0:
             return np.zeros(self.n, bool)
         c = self.config.carbon
-        rate = np.maximum(self.soil.rate_t_c_per_ha_yr, 0.0)
-        worth = rate * credit_factor(c) * c.farmer_share * price * self.params.area_ha
+        gain = np.maximum(soc_change, 0.0)
+        worth = gain * credit_factor(c) * c.farmer_share * price * self.params.area_ha
         mrv = c.mrv_cost_per_farm + c.mrv_cost_per_ha * self.params.area_ha
-        return (self.state.bundle != 0) & (self.soil.years_left > 0) & (worth > mrv)
+        return (self.state.bundle != 0) & (gain > 0) & (worth > mrv)
 
     def _share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` holds (0 without neighbours)."""

@@ -66,6 +66,33 @@ class CaSynergy(Strict):
     yield_transition_years: Annotated[int, Field(ge=1, le=50)] = Field(description="years of full CA to reach it (linear from 0)")
 
 
+Months = Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(max_length=12)]
+Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
+
+
+class RegionRothC(Strict):
+    """Soil, monthly climate normals and crop carbon inputs of a region, for the RothC soil model."""
+
+    clay_pct: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="topsoil clay content, %")
+    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the modelled layer, cm (RothC: 23)")
+    temp_c: Monthly = Field(description="mean monthly air temperature, deg C, January to December")
+    rain_mm: Monthly = Field(description="monthly rainfall, mm, January to December")
+    evap_mm: Monthly = Field(description="monthly open-pan evaporation, mm, January to December")
+    climate_source: str = Field(description="where the climate normals come from (citation)")
+    crop_months: Months = Field(description="months the main crop covers the soil (1-12)")
+    harvest_month: Annotated[int, Field(ge=1, le=12)] = Field(description="month crop residues and roots enter the soil")
+    cover_crop_months: Months = Field(description="months a cover crop covers the soil when cover crops are used")
+    harvest_index: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(description="grain / above-ground dry matter")
+    root_shoot_ratio: Annotated[float, Field(ge=0.0, le=2.0)] = Field(description="root / above-ground dry matter")
+    carbon_fraction: Annotated[float, Field(gt=0.0, le=0.6)] = Field(description="t C per t of plant dry matter")
+    stubble_share: Share = Field(description="share of above-ground residue left in the field when residue is removed")
+    cover_crop_input_t_c_per_ha: NonNegative = Field(description="carbon a cover crop adds, t C/ha/yr")
+    manure_t_c_per_ha: NonNegative = Field(description="farmyard manure applied, t C/ha/yr (at harvest)")
+    calibrate_to_soc_t_c_per_ha: Positive | None = Field(
+        None, description="measured SOC of conventional farms, t C/ha: plant inputs are scaled (inverse spin-up) so "
+        "the conventional equilibrium equals it; omit to use the allometric inputs as they are")
+
+
 class Region(Strict):
     """A farming region: its farmers, farms, soil, climate, crop economics and behaviour."""
 
@@ -98,6 +125,7 @@ class Region(Strict):
         description="value of crop residue as fodder, forgone when residue is retained, currency/ha/yr"
     )
     demo_farms: Annotated[int, Field(ge=0)] = Field(description="demonstration (signpost) farms practising full CA")
+    rothc: RegionRothC | None = Field(None, description="RothC inputs (required when soil.model = 'rothc')")
 
     @field_validator("initial_adoption")
     @classmethod
@@ -109,13 +137,29 @@ class Region(Strict):
         return value
 
 
+class RothCSettings(Strict):
+    """Settings of the RothC soil model."""
+
+    dpm_rpm_ratio: Positive = Field(description="DPM/RPM ratio of crop inputs (RothC default for crops: 1.44)")
+    no_till_rate_modifier: Annotated[float, Field(gt=0.0, le=1.5)] = Field(
+        description="extra decomposition rate modifier under no-till (1 = off; uncertain, see docs/ODD.md)"
+    )
+
+
 class SoilSettings(Strict):
     """Soil carbon model settings."""
 
-    model: Literal["ipcc_tier1"] = Field(description="soil carbon model")
+    model: Literal["ipcc_tier1", "rothc"] = Field(description="soil carbon model: IPCC Tier 1 (yearly) or RothC (monthly)")
     factor_set: Literal["2006", "2019"] = Field(description="IPCC Tier 1 factor set")
     transition_years: Annotated[int, Field(ge=1, le=100)] = Field(description="years to reach a new equilibrium (IPCC D = 20)")
     depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the SOC stock, cm (Tier 1: 30)")
+    rothc: RothCSettings | None = Field(None, description="RothC settings (required when model = 'rothc')")
+
+    @model_validator(mode="after")
+    def _rothc_settings(self) -> SoilSettings:
+        if self.model == "rothc" and self.rothc is None:
+            raise ValueError("model = 'rothc' needs a [soil.rothc] table")
+        return self
 
 
 class Carbon(Strict):
@@ -281,6 +325,10 @@ class Scenario(Strict):
                     raise ValueError(
                         f"regions.{region_name}.initial_adoption: bundle {bundle!r} is not in bundles {self.bundles}"
                     )
+        if self.soil.model == "rothc":
+            for region_name, region in self.regions.items():
+                if region.rothc is None:
+                    raise ValueError(f"regions.{region_name}.rothc: missing; soil.model = 'rothc' needs it per region")
         if parse_bundle(self.decision.target_bundle) not in allowed:
             raise ValueError(f"decision.target_bundle {self.decision.target_bundle!r} is not in bundles {self.bundles}")
         for i, link in enumerate(self.network.exchange):

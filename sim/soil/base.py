@@ -16,12 +16,16 @@ class SoilModel(Protocol):
     """
 
     stock_t_c_per_ha: np.ndarray
+    equilibrium_table: np.ndarray
 
     def set_management(self, farms: np.ndarray, bundles: np.ndarray) -> None:
         """Tell the model that ``farms`` (indices) now use ``bundles`` (practice bit masks)."""
 
     def advance_year(self) -> np.ndarray:
         """Advance every farm by one year; return the change of stock, t C/ha."""
+
+    def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
+        """Yields of the season just harvested (models whose carbon inputs follow yields use them)."""
 
     def expected_equilibrium(self, farms: np.ndarray, bundle: int) -> np.ndarray:
         """Long-run stock of ``farms`` under ``bundle``, t C/ha (what a farmer expects when choosing)."""

@@ -152,38 +152,40 @@ def month_step(state: RothCState, temp_c, rain_mm, evap_mm, covered, plant_c, fy
         limits: moisture limits of the soil.
         modern_pct: % modern carbon of new inputs (radiocarbon only).
         extra_rate: an additional multiplicative rate modifier (e.g. a no-till option; 1 = none).
-
     """
     rm_temp = temperature_rate(temp_c)
     deficit, rm_moist = moisture_step(state.deficit_mm, rain_mm, evap_mm, covered, limits)
     rm_pc = cover_rate(covered)
-    rate = rm_temp * rm_moist * rm_pc * extra_rate
+    state.deficit_mm = deficit
+    decompose_and_add(state, rm_temp * rm_moist * rm_pc * extra_rate, plant_c, fym_c, dpm_rpm_ratio, x_ratio,
+                      modern_pct)
+    return MonthDiagnostics(rm_temp, rm_moist, rm_pc, deficit)
+
+
+def decompose_and_add(state: RothCState, rate, plant_c, fym_c, dpm_rpm_ratio, x_ratio, modern_pct=100.0) -> None:
+    """One month of decomposition at combined rate modifier ``rate``, then the month's inputs (in place)."""
     dpm1 = state.dpm * np.exp(-rate * DECAY_PER_YEAR[0] * MONTH)
     rpm1 = state.rpm * np.exp(-rate * DECAY_PER_YEAR[1] * MONTH)
     bio1 = state.bio * np.exp(-rate * DECAY_PER_YEAR[2] * MONTH)
     hum1 = state.hum * np.exp(-rate * DECAY_PER_YEAR[3] * MONTH)
     decayed = [state.dpm - dpm1, state.rpm - rpm1, state.bio - bio1, state.hum - hum1]
-    to_co2 = x_ratio / (x_ratio + 1.0)
-    to_bio = 0.46 / (x_ratio + 1.0)
-    to_hum = 0.54 / (x_ratio + 1.0)
-    state.co2 = state.co2 + sum(d * to_co2 for d in decayed)
-    new_bio = [d * to_bio for d in decayed]
-    new_hum = [d * to_hum for d in decayed]
+    total = decayed[0] + decayed[1] + decayed[2] + decayed[3]
+    per_part = 1.0 / (x_ratio + 1.0)
+    state.co2 = state.co2 + total * (x_ratio * per_part)
     plant_dpm = plant_c * (dpm_rpm_ratio / (dpm_rpm_ratio + 1.0))
     plant_rpm = plant_c * (1.0 / (dpm_rpm_ratio + 1.0))
     fym = [fym_c * share for share in FYM_SPLIT]
     activity = None
-    if state.ages is not None:
-        activity = _radiocarbon_activity(state, (dpm1, rpm1, bio1, hum1), new_bio, new_hum, (plant_dpm, plant_rpm),
-                                         fym, modern_pct)
+    if state.ages is not None:  # radiocarbon needs the flows from each pool separately
+        to_bio, to_hum = 0.46 * per_part, 0.54 * per_part
+        activity = _radiocarbon_activity(state, (dpm1, rpm1, bio1, hum1), [d * to_bio for d in decayed],
+                                         [d * to_hum for d in decayed], (plant_dpm, plant_rpm), fym, modern_pct)
     state.dpm = dpm1 + plant_dpm + fym[0]
     state.rpm = rpm1 + plant_rpm + fym[1]
-    state.bio = bio1 + new_bio[0] + new_bio[1] + new_bio[2] + new_bio[3] + fym[2]
-    state.hum = hum1 + new_hum[0] + new_hum[1] + new_hum[2] + new_hum[3] + fym[3]
-    state.deficit_mm = deficit
+    state.bio = bio1 + total * (0.46 * per_part) + fym[2]
+    state.hum = hum1 + total * (0.54 * per_part) + fym[3]
     if activity is not None:
         _set_ages(state, activity)
-    return MonthDiagnostics(rm_temp, rm_moist, rm_pc, deficit)
 
 
 def _radiocarbon_activity(state, kept, new_bio, new_hum, plant, fym, modern_pct) -> tuple[np.ndarray, ...]:

@@ -79,6 +79,9 @@ class Tier1Soil:
         self.stock_t_c_per_ha = after
         return after - before
 
+    def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
+        """Tier 1 stocks do not depend on yields."""
+
     def expected_equilibrium(self, farms: np.ndarray, bundle: int) -> np.ndarray:
         """Equilibrium stock of ``farms`` under ``bundle``, t C/ha."""
         return self.equilibrium_table[self.region[farms], bundle]
