@@ -148,9 +148,8 @@ def test_ca_farm_gains_soc_against_conventional_within_measured_band():
     Band: most measured SOC accrual rates under CA / no-till with cover crops are 0-1.1 t C/ha/yr (cover crops
     alone: 0.32 +- 0.08 t C/ha/yr, Poeplau & Don 2015, Agric. Ecosyst. Environ. 200:33; tropical no-till with
     residues: ~0.3-1 t C/ha/yr, e.g. Bayer et al. 2006, Soil Tillage Res. 86:237). Every region must fall in it."""
-    from sim.soil import RothCSoil
-
     import sim
+    from sim.soil import RothCSoil
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "rothc_baseline.toml")
     for r, name in enumerate(scenario.regions):
@@ -167,9 +166,8 @@ def test_ca_farm_gains_soc_against_conventional_within_measured_band():
 
 def test_farm_model_year_equals_twelve_reference_months():
     """RothCSoil's fast yearly path (rate modifiers by region) equals twelve month_step calls on the same drivers."""
-    from sim.soil import RothCSoil
-
     import sim
+    from sim.soil import RothCSoil
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "rothc_baseline.toml")
     region = np.array([0, 0, 1, 2], np.int16)

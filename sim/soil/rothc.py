@@ -152,6 +152,7 @@ def month_step(state: RothCState, temp_c, rain_mm, evap_mm, covered, plant_c, fy
         limits: moisture limits of the soil.
         modern_pct: % modern carbon of new inputs (radiocarbon only).
         extra_rate: an additional multiplicative rate modifier (e.g. a no-till option; 1 = none).
+
     """
     rm_temp = temperature_rate(temp_c)
     deficit, rm_moist = moisture_step(state.deficit_mm, rain_mm, evap_mm, covered, limits)

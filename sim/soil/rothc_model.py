@@ -43,6 +43,7 @@ class RothCSoil:
         scenario: the scenario (``soil.model = "rothc"``, regions with ``rothc`` tables).
         region: region index of each farm (regions in contiguous blocks, scenario order).
         bundles: initial bundle mask of each farm.
+
     """
 
     def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray) -> None:
@@ -183,8 +184,8 @@ class RothCSoil:
         rm_temp = temperature_rate(self.temp)  # (R, 12): by region, not by farm
         water = self.rain - PAN_COEFFICIENT * self.evap
         for m in range(12):
-            def per_farm(table):
-                return np.repeat(table[:, m], self.sizes)
+            def per_farm(table: np.ndarray, month: int = m) -> np.ndarray:
+                return np.repeat(table[:, month], self.sizes)
 
             covered = per_farm(self.crop_cover) | (per_farm(self.cover_crop_cover) & uses_cover)
             plant = np.where(np.repeat(self.harvest_month == m, self.sizes), crop, 0.0)
