@@ -12,7 +12,7 @@ import math
 
 import mesa
 
-from sim.economics import carbon_price, credit_factor
+from sim.carbon_market import credits_per_t_c
 from sim.model import AdoptionModel
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
 
@@ -158,6 +158,7 @@ class NaiveModel(mesa.Model):
         self.year = scenario.start_year
         self.revision_rate = scenario.decision.revision_rate
         self.masks = [int(m) for m in source._masks]
+        self.prices = source.carbon.prices
         self.economics = source._region_economics
         self.constants = source._constants
         self.equilibrium = source.soil.equilibrium_table
@@ -167,7 +168,7 @@ class NaiveModel(mesa.Model):
         self.soc_ref, self.plateau, self.response = source._r_soc_ref, source._r_plateau, source._r_response
         self.weather_sigma = source._r_weather_sigma
         self.farm_sigma = [float(source._farm_sigma[start]) for start in source.region_start]
-        self.credit_factor = credit_factor(scenario.carbon) * scenario.carbon.farmer_share
+        self.credit_factor = credits_per_t_c(scenario.carbon) * scenario.carbon.farmer_share
         d = scenario.decision
         self.prior_precision = 1.0 / d.prior_yield_belief_sd**2
         self.inverse_obs_variance = 1.0 / d.observation_sd**2
@@ -186,7 +187,7 @@ class NaiveModel(mesa.Model):
 
     def step(self) -> None:
         self.year += 1
-        self.price = carbon_price(self.config.carbon, self.year)
+        self.price = self.prices[min(self.year - self.config.start_year, len(self.prices) - 1)]
         self.weather = [math.exp(s * self.random.gauss(0, 1) - 0.5 * s * s) for s in self.weather_sigma]
         self.agents.do("decide")
         self.agents.do("adopt_and_grow")

@@ -7,6 +7,7 @@
             - one-off costs of new practices - PV of the known early-year yield penalty of new practices
     CE_k  = NPV_k - 0.5 x R x Var_k / W           (Arrow-Pratt certainty equivalent, relative risk aversion R)
     Var_k = (A x Y p / 1000)^2 x sum_p 1 / precision_p     (uncertainty of the believed yield effects)
+            + Var(PV of carbon revenue)                      (carbon price uncertainty, ``sim.carbon_market``)
     U_k   = CE_k / W + social_weight x conformity_k + status_quo_bias x [k is current]
     P(k)  = exp(choice_intensity x U_k) / sum_j exp(choice_intensity x U_j)   over feasible bundles
 
@@ -56,6 +57,7 @@ class Reconsidering:
     seeder_access: np.ndarray
     credit_access: np.ndarray
     carbon_pv_per_ha: np.ndarray | None  # (m, K) PV of expected net carbon revenue (>= 0), None without price
+    carbon_pv_variance: np.ndarray | None  # (m, K) variance of that PV from carbon price uncertainty
 
 
 @dataclass
@@ -107,6 +109,8 @@ def economic_utilities(x: Reconsidering, r: RegionEconomics, c: EconomicConstant
     scale = annuity * np.maximum(baseline_margin, 1e-9)
     risk = (0.5 * r.risk_aversion * annuity**2) * gross**2 / scale
     utility = npv - risk[:, None] * ((1.0 / x.belief_precision) @ uses)
+    if x.carbon_pv_variance is not None:  # an unstable carbon price is worth less to a risk-averse farmer
+        utility -= (0.5 * r.risk_aversion / scale)[:, None] * x.carbon_pv_variance
     utility /= scale[:, None]
     # conformity: mean over practices of the neighbour share doing as the bundle does
     utility += (c.social_weight / n_practices) * (x.neighbour_share @ (2.0 * uses - 1.0) + (1.0 - uses).sum(axis=0))

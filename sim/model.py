@@ -5,7 +5,7 @@ Yearly step (one season):
   2. adopt    - practices' seasons in use advance; one-off costs of new practices; soil told of changes;
   3. soil     - SOC advances one year (``sim.soil``);
   4. yields   - SOC response x practice effects x weather (``sim.yields``);
-  5. accounts - revenue, costs, payments, carbon credits and MRV (``sim.economics``);
+  5. accounts - revenue, costs, payments; carbon enrolment, verification, credits, MRV (``sim.carbon_market``);
   6. observe  - farmers see their own and their neighbours' results and update beliefs;
   7. record   - one row per region and 'all' (``sim.outputs``).
 """
@@ -16,9 +16,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import decisions
+from sim import carbon_market, decisions
 from sim.agents import FarmerAgent
-from sim.economics import annuity_factor, carbon_flows, carbon_price, credit_factor
+from sim.economics import annuity_factor
 from sim.network import Network, build_network
 from sim.outputs import YearInputs, YearlyRecorder
 from sim.population import allocate_farmers, build_parameters, initial_bundles, initial_state
@@ -52,8 +52,8 @@ class AdoptionModel(mesa.Model):
         super().__init__(rng=seed)
         self.config = scenario
         self.seed = seed
-        streams = np.random.SeedSequence(seed).spawn(4)
-        rng_population, rng_network, self._rng_weather, self._rng_decisions = (
+        streams = np.random.SeedSequence(seed).spawn(5)
+        rng_population, rng_network, self._rng_weather, self._rng_decisions, self._rng_policy = (
             np.random.default_rng(s) for s in streams
         )
         names = list(scenario.regions)
@@ -93,8 +93,15 @@ class AdoptionModel(mesa.Model):
         degree = self.network.degree
         self._inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
         self._observe(update_beliefs=False)
-        self.recorder = YearlyRecorder(names, self.region_start, self.params.area_ha,
-                                       scenario.carbon.buyer == "public", self._target_mask)
+        carbon = scenario.carbon
+        prices = carbon_market.market_prices(carbon.price, scenario.start_year, scenario.years + 101, self._rng_policy)
+        twin_regions = [names.index(r) for r in scenario.twin_market.seller_regions] if scenario.twin_market else []
+        self.carbon = carbon_market.CarbonProgramme(carbon, scenario.twin_market, scenario.start_year,
+                                                    self.params.region, twin_regions, self.params.area_ha,
+                                                    self.network.organisation, prices)
+        self.recorder = YearlyRecorder(names, self.region_start, self.params.area_ha, self._target_mask,
+                                       public_buyer=carbon.buyer == "public",
+                                       public_guarantor=carbon.price.guarantor == "public")
         self.recorder.record(self._year_inputs())
         if create_agents:
             FarmerAgent.create_agents(self, self.n)
@@ -164,12 +171,18 @@ class AdoptionModel(mesa.Model):
     def step(self) -> None:
         """Advance one year."""
         self.year += 1
-        price = carbon_price(self.config.carbon, self.year)
-        new_bundle = self._decide(price)
+        price = self.carbon.market_price(self.year)
+        expected = carbon_market.price_expectation(self.config.carbon.price, price,
+                                                   self.config.decision.planning_horizon_years)
+        previous = self.state.bundle
+        new_bundle = self._decide(expected)
         transition = self._adopt(new_bundle)
-        soc_change = self.soil.advance_year()
+        self._enrol(expected)
+        leaving = self.carbon.enrolled & (new_bundle == 0)
+        self._disadopted = (previous != 0) & (new_bundle == 0)
+        self.soil.advance_year()
         yields, farm_noise = self._yields()
-        self._accounts(price, soc_change, yields, transition)
+        self._accounts(yields, transition, leaving)
         self._observe(update_beliefs=True, farm_noise=farm_noise)
         self.recorder.record(self._year_inputs())
 
@@ -185,7 +198,7 @@ class AdoptionModel(mesa.Model):
         return frame
 
     # ------------------------------------------------------------------------------------------- stages
-    def _decide(self, price: float) -> np.ndarray:
+    def _decide(self, price: tuple[float, float]) -> np.ndarray:
         """Stage 1: next season's bundle of every farmer."""
         bundle = self.state.bundle
         rule = self.config.decision.rule
@@ -214,21 +227,60 @@ class AdoptionModel(mesa.Model):
             out[block] = self._masks[choice]
         return out
 
-    def _reconsidering(self, idx: np.ndarray, region: int, price: float) -> decisions.Reconsidering:
+    def _carbon_yearly_per_ha(self, idx: np.ndarray, region: int, bundle_masks: np.ndarray, mean_price: float
+                              ) -> tuple[np.ndarray, np.ndarray]:
+        """Expected yearly carbon revenue net of MRV (currency/ha/yr) and credited t CO2e/ha/yr.
+
+        ``bundle_masks`` is (K,) (every farmer x every bundle: results (m, K)) or (m, 1) (each farmer's own bundle:
+        results (m, 1)). Removal rate under a bundle: (equilibrium - SOC)+ / D; MRV spread over the verification
+        interval; group fixed costs shared by the organisation's enrolled members (counting the farmer itself).
+        Conventional farming earns nothing (-inf: it cannot enrol).
+        """
+        c = self.config.carbon
+        soc = self.soil.stock_t_c_per_ha[idx]
+        eq = self.soil.equilibrium_table[region, bundle_masks]
+        credited = np.maximum(eq - soc[:, None], 0.0) / self.config.soil.transition_years
+        credited *= carbon_market.credits_per_t_c(c)
+        if c.mrv.group_certification:
+            org = self.network.organisation
+            members = np.bincount(org[self.carbon.enrolled], minlength=org.max() + 1)[org[idx]]
+            fixed = c.mrv.group_cost / (members + 1.0)
+        else:
+            fixed = c.mrv.cost_per_farm
+        mrv = (c.mrv.cost_per_ha + fixed / self.params.area_ha[idx]) / c.verification_interval_years
+        yearly = credited * (carbon_market.farmer_value_share(c) * mean_price) - np.broadcast_to(mrv, soc.shape)[:, None]
+        yearly = np.where(bundle_masks == 0, -np.inf, yearly)
+        return yearly, credited * carbon_market.farmer_value_share(c)
+
+    def _enrol(self, expected: tuple[float, float]) -> None:
+        """Farms using practices join the carbon programme when its expected yearly net revenue is positive."""
+        candidates = np.flatnonzero(~self.carbon.enrolled & (self.state.bundle != 0))
+        if candidates.size == 0 or expected[0] <= 0:
+            return
+        joining = []
+        starts = np.searchsorted(candidates, np.append(self.region_start, self.n))
+        for region in range(len(self.region_sizes)):
+            block = candidates[starts[region] : starts[region + 1]]
+            if block.size:
+                yearly, _ = self._carbon_yearly_per_ha(block, region, self.state.bundle[block][:, None], expected[0])
+                joining.append(block[yearly[:, 0] > 0])
+        if joining:
+            self.carbon.enrol(np.concatenate(joining), self.soil.stock_t_c_per_ha, self.year)
+
+    def _reconsidering(self, idx: np.ndarray, region: int, price: tuple[float, float]) -> decisions.Reconsidering:
         """Decision inputs of the reconsidering farmers ``idx``, all of ``region``."""
         p, s = self.params, self.state
         soc = self.soil.stock_t_c_per_ha[idx]
         expected_yield = soc_yield_potential(soc, p.base_yield_kg_per_ha[idx], self._r_response[region],
                                              self._r_soc_ref[region], self._r_plateau[region])
-        carbon = self.config.carbon
-        carbon_pv = None
-        if price > 0:
-            eq = self.soil.equilibrium_table[region, self._masks]  # (K,)
-            rate = np.maximum(eq - soc[:, None], 0.0) / self.config.soil.transition_years
-            yearly = rate * (credit_factor(carbon) * carbon.farmer_share * price)
-            yearly -= (carbon.mrv_cost_per_ha + carbon.mrv_cost_per_farm / p.area_ha[idx])[:, None]
-            carbon_pv = np.maximum(yearly, 0.0) * self._r_carbon_annuity[region]
-            carbon_pv[:, self._masks == 0] = 0.0
+        carbon_pv = carbon_variance = None
+        mean_price, price_variance = price
+        if mean_price > 0:
+            yearly, credited = self._carbon_yearly_per_ha(idx, region, self._masks, mean_price)
+            joins = yearly > 0  # a farmer enrols only when it pays
+            annuity = self._r_carbon_annuity[region]
+            carbon_pv = np.where(joins, yearly * annuity, 0.0)
+            carbon_variance = np.where(joins, (annuity * credited) ** 2 * price_variance, 0.0)
         return decisions.Reconsidering(
             current_k=self._mask_to_k[s.bundle[idx]],
             current_uses=self._uses[idx],
@@ -240,6 +292,7 @@ class AdoptionModel(mesa.Model):
             seeder_access=p.seeder_access[idx],
             credit_access=p.credit_access[idx],
             carbon_pv_per_ha=carbon_pv,
+            carbon_pv_variance=carbon_variance,
         )
 
     def _adopt(self, new_bundle: np.ndarray) -> np.ndarray:
@@ -282,8 +335,8 @@ class AdoptionModel(mesa.Model):
         self.soil.observe_yields(yields)
         return yields, farm - 1.0
 
-    def _accounts(self, price: float, soc_change: np.ndarray, yields: np.ndarray, transition: np.ndarray) -> None:
-        """Stage 5: the farm accounts of the year (see ``sim.economics``)."""
+    def _accounts(self, yields: np.ndarray, transition: np.ndarray, leaving: np.ndarray) -> None:
+        """Stage 5: the farm accounts of the year (``sim.economics``, ``sim.carbon_market``)."""
         p, s = self.params, self.state
         area = p.area_ha
         uses = self._uses
@@ -293,24 +346,18 @@ class AdoptionModel(mesa.Model):
         costs = per_ha_cost * area
         paid = uses & (s.years_in_use <= self.config.payments.duration_years)
         payments = (paid @ self._payment) * area
-        enrolled = self._enrolled(price, soc_change)
-        flows = carbon_flows(self.config.carbon, price, enrolled, soc_change, area)
+        enrolled = self.carbon.enrolled.copy()
+        c = self.carbon.settle(self.year, self.soil.stock_t_c_per_ha, leaving, self._rng_policy)
         s.enrolled = enrolled
-        s.income_per_farm = revenue - costs - transition + payments + flows.to_farmers - flows.mrv_cost
+        s.income_per_farm = revenue - costs - transition + payments + c.to_farmers - c.mrv_cost - c.clawback
         self._flows = dict(revenue=revenue, production_costs=costs, transition_costs=transition, payments=payments,
-                           credits_t_co2e=flows.credits_t_co2e, carbon_value=flows.value,
-                           carbon_to_farmers=flows.to_farmers, carbon_to_intermediaries=flows.to_intermediaries,
-                           mrv_cost=flows.mrv_cost)
-
-    def _enrolled(self, price: float, soc_change: np.ndarray) -> np.ndarray:
-        """Farms in the carbon programme this year: a practice in use, SOC gained, and credits worth the MRV."""
-        if price <= 0:
-            return np.zeros(self.n, bool)
-        c = self.config.carbon
-        gain = np.maximum(soc_change, 0.0)
-        worth = gain * credit_factor(c) * c.farmer_share * price * self.params.area_ha
-        mrv = c.mrv_cost_per_farm + c.mrv_cost_per_ha * self.params.area_ha
-        return (self.state.bundle != 0) & (gain > 0) & (worth > mrv)
+                           credits_t_co2e=c.credits_t_co2e, reversals_t_co2e=c.reversal_t_co2e,
+                           buffer_t_co2e=c.buffer_t_co2e, carbon_value=c.value, buyer_spending=c.buyer,
+                           guarantor_spending=c.guarantor, twin_buyer_spending=c.twin_buyers,
+                           authority_fees=c.authority_fees, aggregator_fees=c.aggregator_fees,
+                           carbon_to_farmers=c.to_farmers, carbon_to_intermediaries=c.to_intermediaries,
+                           mrv_cost=c.mrv_cost, clawback=c.clawback, disadopted=self._disadopted)
+        self._price = self.carbon.market_price(self.year)
 
     def _share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` holds (0 without neighbours)."""
@@ -357,4 +404,5 @@ class AdoptionModel(mesa.Model):
         extra = {} if flows is None else dict(
             yield_kg_per_ha=self.state.yield_kg_per_ha, income=self.state.income_per_farm,
             enrolled=self.state.enrolled, **flows)
-        return YearInputs(year=self.year, bundle=self.state.bundle, soc_t_c_per_ha=self.soil.stock_t_c_per_ha, **extra)
+        return YearInputs(year=self.year, carbon_price=self.carbon.market_price(self.year), bundle=self.state.bundle,
+                          soc_t_c_per_ha=self.soil.stock_t_c_per_ha, **extra)

@@ -38,16 +38,26 @@ COLUMNS: dict[str, str] = {
     "income_p50": "median farm income",
     "income_p90": "90th percentile of farm income",
     "enrolled_share": "share of farmers enrolled in the carbon programme",
-    "credits_t_co2e": "credits issued this year, t CO2e",
-    "carbon_value": "value of credits paid by the buyer, currency",
-    "carbon_to_farmers": "part of carbon_value paid to farmers",
+    "disadoption_share": "share of farmers who dropped all practices this year",
+    "carbon_price": "market carbon price of the year, currency/t CO2e",
+    "credits_t_co2e": "credits issued this year (at verifications), t CO2e",
+    "reversals_t_co2e": "verified losses of credited carbon this year, t CO2e",
+    "buffer_pool_t_co2e": "buffer pool: contributions minus cancellations so far, t CO2e",
+    "carbon_value": "project value of the credits (general market at the farm's price + twin purchases net of fees)",
+    "buyer_spending": "paid by general-market buyers, net of claw-back refunds",
+    "guarantor_spending": "paid by the price guarantor (floor top-ups, contract differences; < 0 = received)",
+    "twin_buyer_spending": "paid by Twin Regions buyers",
+    "authority_fees": "kept by the Twin Regions Market Authority",
+    "aggregator_fees": "kept by group-certification aggregators",
+    "carbon_to_farmers": "part of carbon_value paid to farmers (before MRV)",
     "carbon_to_intermediaries": "part of carbon_value kept by intermediaries",
     "mrv_cost": "MRV cost paid by farmers",
+    "clawback": "repaid by farmers for reversed credits",
     "revenue": "crop sales, currency",
     "production_costs": "production costs incl. practice cost changes and residue fodder forgone, currency",
     "transition_costs": "one-off adoption costs paid by farmers",
     "payments": "per-ha practice payments (public)",
-    "public_spending": "payments + carbon_value when the buyer is public",
+    "public_spending": "payments + buyer spending if the buyer is public + guarantor spending if the guarantor is public",
     "public_spending_cum": "cumulative public spending",
     "public_cost_per_t_co2e": "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
 }
@@ -58,20 +68,36 @@ class YearInputs:
     """Per-farm arrays of one year that the summary needs (flows may be None in the initial row)."""
 
     year: int
+    carbon_price: float
     bundle: np.ndarray  # practice bit mask of each farm
     soc_t_c_per_ha: np.ndarray
     yield_kg_per_ha: np.ndarray | None = None
     income: np.ndarray | None = None
     enrolled: np.ndarray | None = None
+    disadopted: np.ndarray | None = None
     credits_t_co2e: np.ndarray | None = None
+    reversals_t_co2e: np.ndarray | None = None
+    buffer_t_co2e: np.ndarray | None = None
     carbon_value: np.ndarray | None = None
+    buyer_spending: np.ndarray | None = None
+    guarantor_spending: np.ndarray | None = None
+    twin_buyer_spending: np.ndarray | None = None
+    authority_fees: np.ndarray | None = None
+    aggregator_fees: np.ndarray | None = None
     carbon_to_farmers: np.ndarray | None = None
     carbon_to_intermediaries: np.ndarray | None = None
     mrv_cost: np.ndarray | None = None
+    clawback: np.ndarray | None = None
     revenue: np.ndarray | None = None
     production_costs: np.ndarray | None = None
     transition_costs: np.ndarray | None = None
     payments: np.ndarray | None = None
+
+
+#: Flow columns summed over farms, from the YearInputs field of the same name.
+SUMMED = ("credits_t_co2e", "reversals_t_co2e", "carbon_value", "buyer_spending", "guarantor_spending",
+          "twin_buyer_spending", "authority_fees", "aggregator_fees", "carbon_to_farmers", "carbon_to_intermediaries",
+          "mrv_cost", "clawback", "revenue", "production_costs", "transition_costs", "payments")
 
 
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
@@ -93,8 +119,8 @@ class YearlyRecorder:
 
     """
 
-    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, public_buyer: bool,
-                 target_mask: int):
+    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, target_mask: int,
+                 public_buyer: bool, public_guarantor: bool):
         self.names = [*region_names, "all"]
         self.starts = np.asarray(region_start)
         self.ends = np.append(self.starts[1:], area_ha.size)
@@ -102,6 +128,8 @@ class YearlyRecorder:
         self.area_sum = self._sum(area_ha)
         self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
         self.public_buyer = public_buyer
+        self.public_guarantor = public_guarantor
+        self._buffer_pool = np.zeros(len(self.names))
         self.target_mask = target_mask
         n_masks = 1 << N_PRACTICES
         self._region_key = np.repeat(np.arange(len(self.starts)) * n_masks, self.ends - self.starts)
@@ -158,19 +186,17 @@ class YearlyRecorder:
         for i, p in enumerate(PRACTICES):
             row[f"{p}_share"] = _share(by_bundle, USES_BY_MASK[:, i])
             row[f"{p}_area_share"] = _share(area_by_bundle, USES_BY_MASK[:, i])
-        nan = np.full(len(self.names), np.nan)
+        row["carbon_price"] = np.full(len(self.names), y.carbon_price)
         if y.income is None:
-            for name in ("yield_mean_kg_per_ha", "income_mean", "income_p10", "income_p50", "income_p90",
-                         "enrolled_share", "credits_t_co2e", "carbon_value", "carbon_to_farmers",
-                         "carbon_to_intermediaries", "mrv_cost", "revenue", "production_costs", "transition_costs", "payments",
-                         "public_spending", "public_spending_cum", "public_cost_per_t_co2e"):
-                row[name] = nan
+            for name in COLUMNS:
+                row.setdefault(name, np.full(len(self.names), np.nan))
         else:
-            value = self._sum(y.carbon_value)
-            to_farmers = self._sum(y.carbon_to_farmers)
-            payments = self._sum(y.payments)
-            public = payments + (value if self.public_buyer else 0.0)
+            for name in SUMMED:
+                row[name] = self._sum(getattr(y, name))
+            public = row["payments"] + (row["buyer_spending"] if self.public_buyer else 0.0) + (
+                row["guarantor_spending"] if self.public_guarantor else 0.0)
             self._public_cum = self._public_cum + public
+            self._buffer_pool = self._buffer_pool + self._sum(y.buffer_t_co2e)
             p10, p50, p90 = self._quantiles(y.income)
             row.update(
                 yield_mean_kg_per_ha=self._sum(y.yield_kg_per_ha * self.area) / area,
@@ -179,15 +205,8 @@ class YearlyRecorder:
                 income_p50=p50,
                 income_p90=p90,
                 enrolled_share=self._sum(y.enrolled.astype(np.float64)) / farmers,
-                credits_t_co2e=self._sum(y.credits_t_co2e),
-                carbon_value=value,
-                carbon_to_farmers=to_farmers,
-                carbon_to_intermediaries=self._sum(y.carbon_to_intermediaries),
-                revenue=self._sum(y.revenue),
-                production_costs=self._sum(y.production_costs),
-                mrv_cost=self._sum(y.mrv_cost),
-                transition_costs=self._sum(y.transition_costs),
-                payments=payments,
+                disadoption_share=self._sum(y.disadopted.astype(np.float64)) / farmers,
+                buffer_pool_t_co2e=self._buffer_pool.copy(),
                 public_spending=public,
                 public_spending_cum=self._public_cum.copy(),
                 public_cost_per_t_co2e=np.where(

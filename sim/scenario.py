@@ -162,31 +162,100 @@ class SoilSettings(Strict):
         return self
 
 
-class Carbon(Strict):
-    """Carbon credits: price, who buys, how much reaches farmers, deductions and MRV cost."""
+class CarbonPrice(Strict):
+    """Carbon price path (currency/t CO2e), with an optional floor/ceiling guarantee and fixed-price contracts.
 
-    price_per_t_co2e: NonNegative | None = Field(None, description="constant carbon price, currency/t CO2e (or price_path)")
-    price_path: dict[str, NonNegative] | None = Field(
-        None, description="carbon price by year {\"2025\" = 10, ...}, currency/t CO2e, linear between years"
+    kind = "constant": ``value``. "ramp": linear from ``start_value`` in ``start_year`` to ``end_value`` in
+    ``end_year``, flat outside. "series": ``by_year`` {"2025" = 10, ...}, linear between years, flat outside.
+    "stochastic": mean-reverting log price, ln p(t+1) = ln p(t) + reversion x (ln mean - ln p(t)) + volatility x e,
+    e ~ N(0, 1), starting at ``value`` (seeded: reproducible from the run's seed).
+    """
+
+    kind: Literal["constant", "ramp", "series", "stochastic"] = Field(description="price path model")
+    value: NonNegative | None = Field(None, description="constant price, or the initial price of a stochastic path")
+    start_value: NonNegative | None = Field(None, description="ramp: price in start_year")
+    end_value: NonNegative | None = Field(None, description="ramp: price in end_year")
+    start_year: int | None = Field(None, description="ramp: first year of the ramp")
+    end_year: int | None = Field(None, description="ramp: last year of the ramp")
+    by_year: dict[str, NonNegative] | None = Field(None, description="series: price by year, linear between years")
+    mean: Positive | None = Field(None, description="stochastic: long-run mean price")
+    reversion: Share | None = Field(None, description="stochastic: yearly pull of the log price to the log mean")
+    volatility: Annotated[float, Field(ge=0.0, le=3.0)] | None = Field(None, description="stochastic: sd of yearly log-price shocks")
+    floor: NonNegative = Field(description="guaranteed minimum price to the project (contract for difference), 0 = none")
+    ceiling: Positive | None = Field(None, description="price above which the excess returns to the guarantor (none if absent)")
+    contract_years: Annotated[int, Field(ge=0, le=100)] = Field(
+        description="a farm's price is fixed for this many years at its enrolment (0 = spot price every year)"
     )
-    buyer: Literal["private", "public"] = Field(description="who pays for credits: a private buyer or the public purse")
-    farmer_share: Share = Field(description="share of the credit value paid to farmers (rest: intermediaries)")
-    uncertainty_deduction: Share = Field(description="share of modelled removals withheld for uncertainty")
-    buffer: Share = Field(description="share of credits put into the non-permanence buffer")
-    mrv_cost_per_farm: NonNegative = Field(description="MRV cost per enrolled farm, currency/yr")
-    mrv_cost_per_ha: NonNegative = Field(description="MRV cost per enrolled hectare, currency/ha/yr")
+    guarantor: Literal["public", "buyer"] = Field(description="who pays the floor top-up and contract differences")
 
     @model_validator(mode="after")
-    def _one_price_form(self) -> Carbon:
-        if (self.price_per_t_co2e is None) == (self.price_path is None):
-            raise ValueError("give exactly one of price_per_t_co2e (constant) or price_path (by year)")
-        if self.price_path is not None:
-            if not self.price_path:
-                raise ValueError("price_path is empty; expected years mapped to prices")
-            for key in self.price_path:
+    def _fields_of_kind(self) -> CarbonPrice:
+        needed = {"constant": ["value"], "ramp": ["start_value", "end_value", "start_year", "end_year"],
+                  "series": ["by_year"], "stochastic": ["value", "mean", "reversion", "volatility"]}[self.kind]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"kind = '{self.kind}' needs {', '.join(missing)}")
+        if self.kind == "ramp" and self.end_year <= self.start_year:
+            raise ValueError("ramp: end_year must be after start_year")
+        if self.by_year is not None:
+            if not self.by_year:
+                raise ValueError("by_year is empty; expected years mapped to prices")
+            for key in self.by_year:
                 if not (key.isdigit() and 1900 <= int(key) <= 2200):
-                    raise ValueError(f"price_path key {key!r} is not a year (expected e.g. \"2030\")")
+                    raise ValueError(f"by_year key {key!r} is not a year (expected e.g. \"2030\")")
+        if self.ceiling is not None and self.ceiling < self.floor:
+            raise ValueError(f"ceiling {self.ceiling} is below floor {self.floor}")
         return self
+
+
+class Mrv(Strict):
+    """Measurement, reporting and verification: its cost, the uncertainty deduction, and group certification.
+
+    Per enrolled farm and verification: individual = cost_per_farm + cost_per_ha x area;
+    group = group_cost / (enrolled members of the farmer organisation) + cost_per_ha x area, and the aggregator
+    keeps aggregator_fee_share of the credit value.
+    """
+
+    method: str = Field(description="label of the MRV approach (e.g. soil sampling, model-based, spectral)")
+    cost_per_farm: NonNegative = Field(description="fixed cost per farm and verification (individual certification), currency")
+    cost_per_ha: NonNegative = Field(description="cost per enrolled ha and verification, currency/ha")
+    uncertainty_deduction: Share = Field(description="share of quantified removals withheld for uncertainty")
+    measurement_sd_t_c_per_ha: NonNegative = Field(description="sd of a measured stock change (quantification = 'measured'), t C/ha")
+    group_certification: bool = Field(description="certify farmers in groups through their farmer organisation")
+    group_cost: NonNegative = Field(description="fixed cost per farmer organisation and verification when grouped, currency")
+    aggregator_fee_share: Share = Field(description="share of the credit value kept by the group aggregator (grouped only)")
+
+
+class TwinMarket(Strict):
+    """Twin Regions market: buyers of one place pay farmers of twinned regions under a Market Authority's rules."""
+
+    buyer: str = Field(description="who buys (label, e.g. 'Alfter, Germany')")
+    seller_regions: Annotated[list[RegionName], Field(min_length=1)] = Field(description="regions whose credits it buys")
+    price_per_t_co2e: NonNegative = Field(description="price set by the Market Authority, currency/t CO2e")
+    annual_budget: NonNegative | None = Field(None, description="buyers' yearly budget, currency (none if absent)")
+    demand_cap_t_co2e: NonNegative | None = Field(None, description="most credits bought a year, t CO2e (none if absent)")
+    authority_fee_share: Share = Field(description="share of the purchase kept by the Market Authority")
+
+
+class Carbon(Strict):
+    """Results-based carbon crediting: price, quantification, verification, reversals, MRV and who gets what.
+
+    Credits issued at a verification = removals since the last one x 44/12 x (1 - uncertainty deduction)
+    x (1 - buffer). Removals are the modelled stock change, or a measurement of it (with noise).
+    """
+
+    price: CarbonPrice
+    mrv: Mrv
+    buyer: Literal["private", "public"] = Field(description="who buys credits on the general market")
+    farmer_share: Share = Field(description="share of the credit value (after any aggregator fee) paid to farmers")
+    buffer: Share = Field(description="share of credits put into the non-permanence buffer pool")
+    verification_interval_years: Annotated[int, Field(ge=1, le=50)] = Field(
+        description="years between verifications, when credits are issued and paid (VM0042, Label Bas Carbone: 5)"
+    )
+    quantification: Literal["modelled", "measured"] = Field(description="credited removals: modelled or measured")
+    on_reversal: Literal["buffer", "clawback"] = Field(
+        description="a loss of credited carbon is cancelled from the buffer pool, or repaid by the farmer"
+    )
 
 
 class Payments(Strict):
@@ -300,6 +369,7 @@ class Scenario(Strict):
     ca_synergy: CaSynergy
     regions: dict[RegionName, Region]
     carbon: Carbon
+    twin_market: TwinMarket | None = Field(None, description="a Twin Regions market (none if absent)")
     payments: Payments
     decision: Decision
     network: Network
@@ -325,6 +395,11 @@ class Scenario(Strict):
                     raise ValueError(
                         f"regions.{region_name}.initial_adoption: bundle {bundle!r} is not in bundles {self.bundles}"
                     )
+        if self.twin_market is not None:
+            for region in self.twin_market.seller_regions:
+                if region not in self.regions:
+                    raise ValueError(f"twin_market.seller_regions: unknown region {region!r}; expected one of "
+                                     f"{sorted(self.regions)}")
         if self.soil.model == "rothc":
             for region_name, region in self.regions.items():
                 if region.rothc is None:

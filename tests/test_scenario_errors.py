@@ -46,8 +46,8 @@ def test_out_of_range_value(write_scenario):
 
 
 def test_wrong_type_or_unit_in_a_string(write_scenario):
-    message = error_of(write_scenario('[carbon]\nprice_per_t_co2e = "35 EUR"\n'))
-    assert "carbon.price_per_t_co2e" in message and "'35 EUR'" in message
+    message = error_of(write_scenario('[carbon.price]\nvalue = "35 EUR"\n'))
+    assert "carbon.price.value" in message and "'35 EUR'" in message
 
 
 def test_unknown_climate_lists_valid_values(write_scenario):
@@ -60,9 +60,9 @@ def test_unknown_practice_in_bundle(write_scenario):
     assert "unknown practice 'mulching'" in message
 
 
-def test_both_price_forms_rejected(write_scenario):
-    message = error_of(write_scenario('[carbon]\nprice_path = { "2030" = 35.0 }\n'))
-    assert "exactly one of price_per_t_co2e" in message
+def test_price_kind_needs_its_fields(write_scenario):
+    message = error_of(write_scenario('[carbon.price]\nkind = "stochastic"\n'))
+    assert "carbon.price: kind = 'stochastic' needs mean, reversion, volatility" in message
 
 
 def test_exchange_with_unknown_region(write_scenario):
