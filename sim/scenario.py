@@ -180,7 +180,9 @@ class CarbonPrice(Strict):
     by_year: dict[str, NonNegative] | None = Field(None, description="series: price by year, linear between years")
     mean: Positive | None = Field(None, description="stochastic: long-run mean price")
     reversion: Share | None = Field(None, description="stochastic: yearly pull of the log price to the log mean")
-    volatility: Annotated[float, Field(ge=0.0, le=3.0)] | None = Field(None, description="stochastic: sd of yearly log-price shocks")
+    volatility: Annotated[float, Field(ge=0.0, le=3.0)] | None = Field(
+        None, description="stochastic: sd of yearly log-price shocks"
+    )
     floor: NonNegative = Field(description="guaranteed minimum price to the project (contract for difference), 0 = none")
     ceiling: Positive | None = Field(None, description="price above which the excess returns to the guarantor (none if absent)")
     contract_years: Annotated[int, Field(ge=0, le=100)] = Field(
@@ -220,7 +222,9 @@ class Mrv(Strict):
     cost_per_farm: NonNegative = Field(description="fixed cost per farm and verification (individual certification), currency")
     cost_per_ha: NonNegative = Field(description="cost per enrolled ha and verification, currency/ha")
     uncertainty_deduction: Share = Field(description="share of quantified removals withheld for uncertainty")
-    measurement_sd_t_c_per_ha: NonNegative = Field(description="sd of a measured stock change (quantification = 'measured'), t C/ha")
+    measurement_sd_t_c_per_ha: NonNegative = Field(
+        description="sd of a measured stock change (quantification = 'measured'), t C/ha"
+    )
     group_certification: bool = Field(description="certify farmers in groups through their farmer organisation")
     group_cost: NonNegative = Field(description="fixed cost per farmer organisation and verification when grouped, currency")
     aggregator_fee_share: Share = Field(description="share of the credit value kept by the group aggregator (grouped only)")
