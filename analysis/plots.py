@@ -46,3 +46,35 @@ def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str = "
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+COMPARE_PANELS = (
+    ("full_ca_share", "Full CA adoption (share of farmers)"),
+    ("soc_mean_t_c_per_ha", "Soil organic carbon (t C/ha)"),
+    ("income_p50", "Median farm income ({currency}/yr)"),
+    ("public_spending_cum", "Cumulative public spending ({currency})"),
+)
+
+
+def compare_trajectories(runs: pd.DataFrame, path: Path, currency: str = "USD") -> Path:
+    """Save trajectories of several scenarios (all farmers): replicate mean with a min-max band."""
+    everyone = runs[runs.region == "all"]
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8), sharex=True)
+    for scenario, data in everyone.groupby("scenario", sort=False):
+        for ax, (column, _) in zip(axes.flat, COMPARE_PANELS, strict=True):
+            stats = data.groupby("year")[column].agg(["mean", "min", "max"])
+            line, = ax.plot(stats.index, stats["mean"], label=scenario, lw=1.6)
+            if data.seed.nunique() > 1:
+                ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.15)
+    for ax, (column, label) in zip(axes.flat, COMPARE_PANELS, strict=True):
+        ax.set_title(label.format(currency=currency), fontsize=10)
+        ax.grid(alpha=0.3)
+        if column.endswith("_share"):
+            ax.set_ylim(0, 1)
+    axes[0, 0].legend(fontsize=7)
+    for ax in axes[1]:
+        ax.set_xlabel("year")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -40,10 +40,22 @@ def market_prices(price: CarbonPrice, start_year: int, n_years: int, rng: np.ran
     log_price = np.empty(n_years)
     log_price[0] = np.log(max(price.value, 1e-9))
     shocks = rng.standard_normal(n_years)
+    centre = _log_centre(price)
     for t in range(1, n_years):
-        log_price[t] = log_price[t - 1] + price.reversion * (np.log(price.mean) - log_price[t - 1]) + (
-            price.volatility * shocks[t])
+        log_price[t] = log_price[t - 1] + price.reversion * (centre - log_price[t - 1]) + price.volatility * shocks[t]
     return np.exp(log_price)
+
+
+def _log_centre(price: CarbonPrice) -> float:
+    """Centre of the mean-reverting log price chosen so the long-run arithmetic mean price equals ``price.mean``.
+
+    The stationary log price is normal with variance s^2 = volatility^2 / (1 - (1 - reversion)^2), so its mean
+    is ln(mean) - s^2 / 2 (without reversion there is no stationary law: the centre is ln(mean)).
+    """
+    keep = 1.0 - price.reversion
+    if keep >= 1.0:
+        return float(np.log(price.mean))
+    return float(np.log(price.mean) - 0.5 * price.volatility**2 / (1.0 - keep**2))
 
 
 def guaranteed(price: CarbonPrice, market: np.ndarray | float) -> np.ndarray:
@@ -55,15 +67,17 @@ def price_expectation(price: CarbonPrice, market_now: float, horizon_years: int)
     """Mean and variance of the price a farmer expects over its planning horizon (currency/t CO2e).
 
     Deterministic paths: the current guaranteed price, variance 0 (myopic expectation). Stochastic: the guaranteed
-    price at the horizon's midpoint h under the mean-reverting model, ln p_h ~ N(ln mean + (1 - r)^h (ln p_now -
-    ln mean), volatility^2 x sum_{j<h} (1 - r)^(2j)), clipped to [floor, ceiling] (Gauss-Hermite quadrature).
+    price at the horizon's midpoint h under the mean-reverting model, ln p_h ~ N(c + (1 - r)^h (ln p_now - c),
+    volatility^2 x sum_{j<h} (1 - r)^(2j)) with c the log centre (``_log_centre``), clipped to [floor, ceiling]
+    (Gauss-Hermite quadrature).
     A fixed-price contract removes the variance for the share of the horizon it covers.
     """
     if price.kind != "stochastic":
         return float(guaranteed(price, market_now)), 0.0
     h = max(horizon_years / 2.0, 1.0)
     keep = 1.0 - price.reversion
-    mean_log = np.log(price.mean) + keep**h * (np.log(max(market_now, 1e-9)) - np.log(price.mean))
+    centre = _log_centre(price)
+    mean_log = centre + keep**h * (np.log(max(market_now, 1e-9)) - centre)
     var_log = price.volatility**2 * (h if keep == 1.0 else (1.0 - keep ** (2 * h)) / (1.0 - keep**2))
     values = guaranteed(price, np.exp(mean_log + np.sqrt(var_log) * _GH_NODES))
     weights = _GH_WEIGHTS / _GH_WEIGHTS.sum()

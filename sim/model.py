@@ -172,8 +172,7 @@ class AdoptionModel(mesa.Model):
         """Advance one year."""
         self.year += 1
         price = self.carbon.market_price(self.year)
-        expected = carbon_market.price_expectation(self.config.carbon.price, price,
-                                                   self.config.decision.planning_horizon_years)
+        expected = self._expected_prices(price)
         previous = self.state.bundle
         new_bundle = self._decide(expected)
         transition = self._adopt(new_bundle)
@@ -198,7 +197,20 @@ class AdoptionModel(mesa.Model):
         return frame
 
     # ------------------------------------------------------------------------------------------- stages
-    def _decide(self, price: tuple[float, float]) -> np.ndarray:
+    def _expected_prices(self, market_price: float) -> list[tuple[float, float]]:
+        """Mean and variance of the carbon price farmers of each region expect (currency/t CO2e).
+
+        Sellers to a Twin Regions market expect its fixed price; everyone else the general market's
+        (``carbon_market.price_expectation``).
+        """
+        general = carbon_market.price_expectation(self.config.carbon.price, market_price,
+                                                  self.config.decision.planning_horizon_years)
+        twin = self.config.twin_market
+        sellers = set(twin.seller_regions) if twin else set()
+        return [(twin.price_per_t_co2e * (1 - twin.authority_fee_share), 0.0) if name in sellers else general
+                for name in self.region_names]
+
+    def _decide(self, price: list[tuple[float, float]]) -> np.ndarray:
         """Stage 1: next season's bundle of every farmer."""
         bundle = self.state.bundle
         rule = self.config.decision.rule
@@ -221,7 +233,7 @@ class AdoptionModel(mesa.Model):
             block = idx[bounds[region] : bounds[region + 1]]
             if block.size == 0:
                 continue
-            utility = decisions.economic_utilities(self._reconsidering(block, region, price), economics,
+            utility = decisions.economic_utilities(self._reconsidering(block, region, price[region]), economics,
                                                    self._constants)
             choice = decisions.logit_choice(utility, self.config.decision.choice_intensity, self._rng_decisions)
             out[block] = self._masks[choice]
@@ -233,7 +245,7 @@ class AdoptionModel(mesa.Model):
 
         ``bundle_masks`` is (K,) (every farmer x every bundle: results (m, K)) or (m, 1) (each farmer's own bundle:
         results (m, 1)). Removal rate under a bundle: (equilibrium - SOC)+ / D; MRV spread over the verification
-        interval; group fixed costs shared by the organisation's enrolled members (counting the farmer itself).
+        interval; group fixed costs shared by the organisation's farmers using practices (counting the farmer itself).
         Conventional farming earns nothing (-inf: it cannot enrol).
         """
         c = self.config.carbon
@@ -241,10 +253,10 @@ class AdoptionModel(mesa.Model):
         eq = self.soil.equilibrium_table[region, bundle_masks]
         credited = np.maximum(eq - soc[:, None], 0.0) / self.config.soil.transition_years
         credited *= carbon_market.credits_per_t_c(c)
-        if c.mrv.group_certification:
+        if c.mrv.group_certification:  # the group's cost is expected to be shared by the organisation's adopters
             org = self.network.organisation
-            members = np.bincount(org[self.carbon.enrolled], minlength=org.max() + 1)[org[idx]]
-            fixed = c.mrv.group_cost / (members + 1.0)
+            adopters = np.bincount(org[self.state.bundle != 0], minlength=org.max() + 1)[org[idx]]
+            fixed = c.mrv.group_cost / (adopters + (self.state.bundle[idx] == 0))
         else:
             fixed = c.mrv.cost_per_farm
         mrv = (c.mrv.cost_per_ha + fixed / self.params.area_ha[idx]) / c.verification_interval_years
@@ -252,17 +264,18 @@ class AdoptionModel(mesa.Model):
         yearly = np.where(bundle_masks == 0, -np.inf, yearly)
         return yearly, credited * carbon_market.farmer_value_share(c)
 
-    def _enrol(self, expected: tuple[float, float]) -> None:
+    def _enrol(self, expected: list[tuple[float, float]]) -> None:
         """Farms using practices join the carbon programme when its expected yearly net revenue is positive."""
         candidates = np.flatnonzero(~self.carbon.enrolled & (self.state.bundle != 0))
-        if candidates.size == 0 or expected[0] <= 0:
+        if candidates.size == 0:
             return
         joining = []
         starts = np.searchsorted(candidates, np.append(self.region_start, self.n))
         for region in range(len(self.region_sizes)):
             block = candidates[starts[region] : starts[region + 1]]
-            if block.size:
-                yearly, _ = self._carbon_yearly_per_ha(block, region, self.state.bundle[block][:, None], expected[0])
+            if block.size and expected[region][0] > 0:
+                yearly, _ = self._carbon_yearly_per_ha(block, region, self.state.bundle[block][:, None],
+                                                       expected[region][0])
                 joining.append(block[yearly[:, 0] > 0])
         if joining:
             self.carbon.enrol(np.concatenate(joining), self.soil.stock_t_c_per_ha, self.year)

@@ -39,6 +39,7 @@ COLUMNS: dict[str, str] = {
     "income_p90": "90th percentile of farm income",
     "enrolled_share": "share of farmers enrolled in the carbon programme",
     "disadoption_share": "share of farmers who dropped all practices this year",
+    "disadoption_rate": "farmers who dropped all practices this year / farmers using a practice last year",
     "carbon_price": "market carbon price of the year, currency/t CO2e",
     "credits_t_co2e": "credits issued this year (at verifications), t CO2e",
     "reversals_t_co2e": "verified losses of credited carbon this year, t CO2e",
@@ -130,6 +131,7 @@ class YearlyRecorder:
         self.public_buyer = public_buyer
         self.public_guarantor = public_guarantor
         self._buffer_pool = np.zeros(len(self.names))
+        self._adopters_before: np.ndarray | None = None
         self.target_mask = target_mask
         n_masks = 1 << N_PRACTICES
         self._region_key = np.repeat(np.arange(len(self.starts)) * n_masks, self.ends - self.starts)
@@ -206,6 +208,8 @@ class YearlyRecorder:
                 income_p90=p90,
                 enrolled_share=self._sum(y.enrolled.astype(np.float64)) / farmers,
                 disadoption_share=self._sum(y.disadopted.astype(np.float64)) / farmers,
+                disadoption_rate=np.divide(self._sum(y.disadopted.astype(np.float64)), self._adopters_before,
+                                           out=np.zeros(len(self.names)), where=self._adopters_before > 0),
                 buffer_pool_t_co2e=self._buffer_pool.copy(),
                 public_spending=public,
                 public_spending_cum=self._public_cum.copy(),
@@ -213,6 +217,7 @@ class YearlyRecorder:
                     (self._public_cum > 0) & (stored > 0), self._public_cum / np.where(stored > 0, stored, 1), np.nan
                 ),
             )
+        self._adopters_before = by_bundle[:, 1:].sum(axis=1)
         self.columns["year"].extend([y.year] * len(self.names))
         self.columns["region"].extend(self.names)
         for name in COLUMNS:

@@ -167,8 +167,9 @@ class CarbonPrice(Strict):
 
     kind = "constant": ``value``. "ramp": linear from ``start_value`` in ``start_year`` to ``end_value`` in
     ``end_year``, flat outside. "series": ``by_year`` {"2025" = 10, ...}, linear between years, flat outside.
-    "stochastic": mean-reverting log price, ln p(t+1) = ln p(t) + reversion x (ln mean - ln p(t)) + volatility x e,
-    e ~ N(0, 1), starting at ``value`` (seeded: reproducible from the run's seed).
+    "stochastic": mean-reverting log price, ln p(t+1) = ln p(t) + reversion x (c - ln p(t)) + volatility x e,
+    e ~ N(0, 1), starting at ``value``, with c set so the long-run arithmetic mean is ``mean`` (seeded: reproducible
+    from the run's seed).
     """
 
     kind: Literal["constant", "ramp", "series", "stochastic"] = Field(description="price path model")
@@ -178,7 +179,7 @@ class CarbonPrice(Strict):
     start_year: int | None = Field(None, description="ramp: first year of the ramp")
     end_year: int | None = Field(None, description="ramp: last year of the ramp")
     by_year: dict[str, NonNegative] | None = Field(None, description="series: price by year, linear between years")
-    mean: Positive | None = Field(None, description="stochastic: long-run mean price")
+    mean: Positive | None = Field(None, description="stochastic: long-run (arithmetic) mean price")
     reversion: Share | None = Field(None, description="stochastic: yearly pull of the log price to the log mean")
     volatility: Annotated[float, Field(ge=0.0, le=3.0)] | None = Field(
         None, description="stochastic: sd of yearly log-price shocks"

@@ -1,0 +1,93 @@
+"""Side-by-side comparison of incentive designs: adoption, soil carbon, income, who gets the carbon value, cost.
+
+Every indicator is computed per run (scenario x seed replicate) from the yearly table (region 'all'), then
+summarised as mean and sd over replicates. Cost-effectiveness is against the baseline scenario, not against zero:
+
+    public cost per additional t CO2e = (public spending - baseline's) / (CO2e stored - baseline's), cumulative,
+
+with both differences taken between replicate means at the last year (NaN when the scenario stores no more
+than the baseline).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MILESTONES = (2030, 2040, 2050)
+
+
+def indicators(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (scenario, seed): the indicators of one run."""
+    everyone = runs[runs.region == "all"]
+    rows = []
+    for (scenario, seed), run in everyone.groupby(["scenario", "seed"], sort=False):
+        run = run.sort_values("year")
+        first, last = run.iloc[0], run.iloc[-1]
+        flows = run.iloc[1:]
+        row = {"scenario": scenario, "seed": seed, "last_year": int(last.year)}
+        for year in MILESTONES:
+            at = run[run.year == year]
+            row[f"full_ca_{year}"] = float(at.full_ca_share.iloc[0]) if len(at) else np.nan
+            row[f"no_till_{year}"] = float(at.no_till_share.iloc[0]) if len(at) else np.nan
+        payers = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum()
+        row.update(
+            soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
+            co2e_stored_t=float(last.co2e_stored_cum_t),
+            co2e_credited_t=float(flows.credits_t_co2e.sum()),
+            four_per_1000_mean=float(flows.four_per_1000_index.mean()),
+            income_p10=float(last.income_p10),
+            income_p50=float(last.income_p50),
+            income_p90=float(last.income_p90),
+            income_mean=float(last.income_mean),
+            farmer_share_of_carbon_value=float(flows.carbon_to_farmers.sum() / payers) if payers > 0 else np.nan,
+            public_spending=float(last.public_spending_cum),
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Mean and sd over replicates of every indicator, plus changes and cost against ``baseline``."""
+    per_run = indicators(runs)
+    numeric = per_run.drop(columns=["seed"]).groupby("scenario", sort=False)
+    mean, sd = numeric.mean(), numeric.std(ddof=1).fillna(0.0)
+    if baseline not in mean.index:
+        raise ValueError(f"baseline scenario {baseline!r} is not among {list(mean.index)}")
+    base = mean.loc[baseline]
+    table = pd.DataFrame(index=mean.index)
+    for column in mean.columns:
+        if column == "last_year":
+            continue
+        table[column] = mean[column]
+        table[f"{column}_sd"] = sd[column]
+    table["income_p50_change_pct"] = (mean.income_p50 / base.income_p50 - 1.0) * 100.0
+    extra_co2 = mean.co2e_stored_t - base.co2e_stored_t
+    extra_public = mean.public_spending - base.public_spending
+    table["additional_co2e_t"] = extra_co2
+    table["public_cost_per_additional_t_co2e"] = np.where(extra_co2 > 0, extra_public / extra_co2.where(extra_co2 > 0),
+                                                          np.nan)
+    table.loc[baseline, "public_cost_per_additional_t_co2e"] = np.nan
+    return table.reset_index()
+
+
+def markdown(table: pd.DataFrame, currency: str) -> str:
+    """The headline columns as a Markdown table (mean +- sd over replicates)."""
+    def pm(column: str, fmt: str) -> pd.Series:
+        return table.apply(lambda r: f"{r[column]:{fmt}} ± {r[column + '_sd']:{fmt}}"
+                           if np.isfinite(r[column]) else "n/a", axis=1)
+
+    out = pd.DataFrame({"scenario": table.scenario})
+    for year in MILESTONES:
+        if table[f"full_ca_{year}"].notna().any():
+            out[f"full CA {year}"] = pm(f"full_ca_{year}", ".1%")
+    out["SOC gain (t C/ha)"] = pm("soc_gain_t_c_per_ha", ".2f")
+    out["t CO2e credited"] = pm("co2e_credited_t", ",.0f")
+    out["4 per 1000 index"] = pm("four_per_1000_mean", ".2f")
+    out[f"median income ({currency})"] = pm("income_p50", ",.0f")
+    out["vs baseline"] = table.income_p50_change_pct.map(lambda v: f"{v:+.1f} %")
+    out["carbon value to farmers"] = table.farmer_share_of_carbon_value.map(
+        lambda v: f"{v:.0%}" if np.isfinite(v) else "n/a")
+    out[f"public cost / additional t CO2e ({currency})"] = table.public_cost_per_additional_t_co2e.map(
+        lambda v: f"{v:,.1f}" if np.isfinite(v) else "n/a")
+    return out.to_markdown(index=False)

@@ -1,0 +1,79 @@
+"""Find the smallest value of a policy lever that reaches a target ("what price gets us to 80 % by 2040?").
+
+Bisection on the lever over [low, high], assuming the metric rises with the lever; each evaluation runs the same
+seed replicates (common random numbers), so the comparison between lever values is not blurred by seed noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analysis.runner import RunSpec, run_many
+from sim.scenario import Scenario
+
+#: Short lever names and the scenario overrides they set for a value v.
+LEVERS: dict[str, Callable[[Scenario, float], dict]] = {
+    "carbon_price": lambda s, v: {"carbon.price": {**s.carbon.price.model_dump(), "kind": "constant", "value": v}},
+    "payment_per_ha": lambda s, v: {"payments.per_ha": {p: v for p in ("no_till", "cover_crops")},
+                                    "payments.duration_years": max(s.payments.duration_years, s.years)},
+    "farmer_share": lambda s, v: {"carbon.farmer_share": v},
+    "mrv_cost_per_farm": lambda s, v: {"carbon.mrv.cost_per_farm": v},
+}
+#: Short metric names and the yearly-table column they read (region 'all').
+METRICS = {"adoption": "full_ca_share", "no_till": "no_till_share", "any_practice": "any_practice_share"}
+
+
+@dataclass
+class TargetResult:
+    """The lever value found, the metric there, and every evaluation made."""
+
+    lever_value: float
+    metric_value: float
+    reached: bool
+    evaluations: list[tuple[float, float]]
+
+
+def metric_at(scenario: Scenario, overrides: dict, metric: str, year: int, seeds: list[int], farmers: int | None,
+              workers: int | None) -> float:
+    """Mean over seeds of ``metric`` (a yearly-table column, region 'all') in ``year``."""
+    column = METRICS.get(metric, metric)
+    years = year - scenario.start_year
+    specs = [RunSpec(scenario, "target", seed, farmers, years, tuple(overrides.items())) for seed in seeds]
+    runs = run_many(specs, workers)
+    at = runs[(runs.region == "all") & (runs.year == year)]
+    if column not in at.columns:
+        raise ValueError(f"unknown metric {metric!r}; use {sorted(METRICS)} or a column of yearly.parquet")
+    return float(at[column].mean())
+
+
+def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: float, low: float, high: float,
+               seeds: list[int], farmers: int | None = None, tolerance: float | None = None,
+               workers: int | None = None) -> TargetResult:
+    """Smallest lever value in [low, high] whose replicate-mean metric in ``year`` is at least ``value``."""
+    if year <= scenario.start_year:
+        raise ValueError(f"year {year} must be after the scenario's start year {scenario.start_year}")
+    set_lever = LEVERS.get(lever) or (lambda s, v, path=lever: {path: v})
+    tolerance = tolerance if tolerance is not None else (high - low) / 200.0
+    evaluations = []
+
+    def evaluate(v: float) -> float:
+        result = metric_at(scenario, set_lever(scenario, v), metric, year, seeds, farmers, workers)
+        evaluations.append((v, result))
+        return result
+
+    at_high = evaluate(high)
+    if at_high < value:
+        return TargetResult(high, at_high, False, evaluations)
+    at_low = evaluate(low)
+    if at_low >= value:
+        return TargetResult(low, at_low, True, evaluations)
+    best = (high, at_high)
+    while high - low > tolerance:
+        mid = 0.5 * (low + high)
+        result = evaluate(mid)
+        if result >= value:
+            high, best = mid, (mid, result)
+        else:
+            low = mid
+    return TargetResult(best[0], best[1], True, evaluations)
