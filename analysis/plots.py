@@ -78,3 +78,49 @@ def compare_trajectories(runs: pd.DataFrame, path: Path, currency: str = "USD") 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
+    """Bar chart of the indices of every output with their 95 % confidence intervals."""
+    outputs = list(indices.output.unique())
+    fig, axes = plt.subplots(len(outputs), 1, figsize=(10, 2.8 * len(outputs) + 0.6), squeeze=False)
+    for ax, output in zip(axes[:, 0], outputs, strict=True):
+        data = indices[indices.output == output]
+        kinds = list(data["index"].unique())
+        parameters = list(data.parameter.unique())
+        width = 0.8 / len(kinds)
+        for k, kind in enumerate(kinds):
+            part = data[data["index"] == kind].set_index("parameter").loc[parameters]
+            ax.bar([i + k * width for i in range(len(parameters))], part.value, width, yerr=part.conf.fillna(0),
+                   capsize=3, label=kind)
+        ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(parameters))])
+        ax.set_xticklabels([p.replace("regions.", "").replace(".", "\n", 1) for p in parameters], fontsize=7)
+        ax.set_title(output, fontsize=10)
+        ax.legend(fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def sensitivity_convergence(convergence: pd.DataFrame, path: Path) -> Path:
+    """Indices against the number of base samples, one panel per output and index."""
+    if convergence.empty:
+        return path
+    panels = convergence[["output", "index"]].drop_duplicates().to_records(index=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels) + 0.5), squeeze=False)
+    for ax, (output, kind) in zip(axes[:, 0], panels, strict=True):
+        data = convergence[(convergence.output == output) & (convergence["index"] == kind)]
+        for parameter, line in data.groupby("parameter"):
+            ax.errorbar(line.base_samples, line.value, yerr=line.conf.fillna(0), marker="o", ms=3, capsize=2,
+                        label=parameter.split(".")[-1])
+        ax.set_xscale("log", base=2)
+        ax.set_title(f"{output}: {kind}", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+    axes[-1, 0].set_xlabel("base samples")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

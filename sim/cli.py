@@ -203,3 +203,216 @@ def target(
     else:
         console.print(f"[yellow]not reached[/]: even {lever} = {high:g} gives {metric} = {result.metric_value:.4f} "
                       f"in {year}; raise --high")
+
+
+def _sweep_progress(total_label: str):
+    """A Rich progress bar showing runs done, runs per second and time left; returns (progress, callback)."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console, transient=False)
+    task = progress.add_task(total_label, total=None, rate="")
+    started = {"t": time.perf_counter(), "first": None}
+
+    def update(done: int, total: int) -> None:
+        if started["first"] is None:
+            started["first"] = done
+        elapsed = time.perf_counter() - started["t"]
+        fresh = done - started["first"]
+        rate = f"{fresh / elapsed:.1f} runs/s" if elapsed > 0 and fresh else ""
+        progress.update(task, completed=done, total=total, rate=rate)
+
+    return progress, update
+
+
+def _executor(scheduler: str | None, workers: int | None):
+    from analysis.executors import executor_for
+
+    return executor_for(scheduler, workers)
+
+
+def _run_plan(plan, out: Path, scheduler: str | None, workers: int | None, label: str):
+    from analysis.store import SweepMismatch, SweepStore
+    from analysis.sweep import run_sweep
+
+    progress, update = _sweep_progress(label)
+    try:
+        with progress:
+            return run_sweep(plan, SweepStore(out), _executor(scheduler, workers), update)
+    except SweepMismatch as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg,
+    method: Annotated[str, typer.Option(help="sobol | morris | fast | delta")] = "sobol",
+    n: Annotated[int, typer.Option(min=2, help="base sample size (SALib's N)")] = 256,
+    replicates: Annotated[int, typer.Option(min=1, help="seed replicates per sample")] = 1,
+    farmers: Annotated[int | None, typer.Option(min=1, help="total farmers per run")] = None,
+    years: Annotated[int | None, typer.Option(min=1, help="years per run")] = None,
+    out: Annotated[Path, typer.Option(help="output directory (reused to resume)")] = Path("results/sensitivity"),
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="runs per batch (default: automatic)")] = None,
+) -> None:
+    """Global sensitivity analysis (SALib) over the scenario's [uncertain] fields and [outputs]."""
+    import os
+
+    from analysis.design import METHODS, Problem, salib_sample
+    from analysis.plots import sensitivity_convergence, sensitivity_indices
+    from analysis.sensitivity import Output, indices_table
+    from analysis.sweep import make_plan
+
+    spec = _load(scenario)
+    if method not in METHODS:
+        err_console.print(f"[bold red]error:[/] --method {method!r}: expected one of {', '.join(METHODS)}")
+        raise typer.Exit(2)
+    if not spec.uncertain or not spec.outputs:
+        err_console.print(f"[bold red]error:[/] {scenario}: a sensitivity analysis needs an [uncertain] table (fields "
+                          "and distributions) and an [outputs] table (outputs of interest)")
+        raise typer.Exit(2)
+    last_year = spec.start_year + (years or spec.years)
+    late = [name for name, o in spec.outputs.items() if o.year > last_year]
+    if late:
+        err_console.print(f"[bold red]error:[/] outputs {late} are after the last simulated year {last_year}")
+        raise typer.Exit(2)
+    problem = Problem.of(spec)
+    samples = salib_sample(problem, method, n, spec.seed)
+    label = scenario.stem
+    plan = make_plan("casim", {label: spec}, problem.names, {label: problem.decode(samples)}, replicates, farmers,
+                     years, method, batch_size, workers or os.cpu_count() or 1)
+    plan.extra = {"outputs": {k: v.model_dump() for k, v in spec.outputs.items()}, "n": n}
+    rows = _run_plan(plan, out, scheduler, workers, f"{method}: {len(plan.runs):,} runs")
+    outputs = [Output(k, v.column, v.year, v.change) for k, v in spec.outputs.items()]
+    indices, convergence, seeds = indices_table(problem, method, samples, rows, outputs)
+    indices.to_csv(out / "indices.csv", index=False)
+    convergence.to_csv(out / "convergence.csv", index=False)
+    seeds.to_csv(out / "seed_variance.csv", index=False)
+    sensitivity_indices(indices, out / "indices.png")
+    sensitivity_convergence(convergence, out / "convergence.png")
+    table = Table(title=f"{method} indices (95 % CI)")
+    for column in ("output", "parameter", "index", "value"):
+        table.add_column(column)
+    for row in indices.itertuples():
+        table.add_row(row.output, row.parameter, row.index, f"{row.value:.3f} ± {row.conf:.3f}")
+    console.print(table)
+    for row in seeds.itertuples():
+        if row.seed_variance_share == row.seed_variance_share:  # not NaN
+            console.print(f"{row.output}: {row.seed_variance_share:.1%} of the variance comes from seeds "
+                          f"(within-sample), the rest from parameters")
+        else:
+            console.print(f"{row.output}: run --replicates 2 or more to separate seed from parameter variance")
+    console.print(f"results in [bold]{out}/[/] (indices.csv, indices.png, convergence.csv, convergence.png, "
+                  "seed_variance.csv, runs/, manifest.json)")
+
+
+@app.command()
+def sweep(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files", show_default=False)],
+    grid: Annotated[bool, typer.Option("--grid", help="full factorial grid over the [uncertain] fields")] = False,
+    levels: Annotated[int, typer.Option(min=2, help="grid values per continuous field")] = 3,
+    lhs: Annotated[int | None, typer.Option(min=1, help="Latin hypercube of N samples")] = None,
+    replicates: Annotated[int, typer.Option(min=1, help="seed replicates per sample")] = 1,
+    farmers: Annotated[int | None, typer.Option(min=1, help="total farmers per run")] = None,
+    years: Annotated[int | None, typer.Option(min=1, help="years per run")] = None,
+    out: Annotated[Path, typer.Option(help="output directory (reused to resume)")] = Path("results/sweep"),
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="runs per batch (default: automatic)")] = None,
+) -> None:
+    """Run scenario files x a design (grid or Latin hypercube over [uncertain]) x seed replicates."""
+    import os
+
+    import numpy as np
+
+    from analysis.design import Problem, latin_hypercube
+    from analysis.design import grid as grid_design
+    from analysis.runner import label_of
+    from analysis.sweep import make_plan
+
+    if grid and lhs:
+        err_console.print("[bold red]error:[/] choose --grid or --lhs N, not both")
+        raise typer.Exit(2)
+    specs = {label_of(p): _load(p) for p in scenarios}
+    names = {tuple(s.uncertain) for s in specs.values()}
+    if (grid or lhs) and (len(names) != 1 or not next(iter(names))):
+        err_console.print("[bold red]error:[/] --grid/--lhs need the same non-empty [uncertain] fields in every file")
+        raise typer.Exit(2)
+    parameters: tuple[str, ...] = next(iter(names)) if (grid or lhs) else ()
+    designs = {}
+    for label, spec in specs.items():
+        if grid:
+            designs[label] = grid_design(Problem.of(spec), levels)
+        elif lhs:
+            designs[label] = latin_hypercube(Problem.of(spec), lhs, spec.seed)
+        else:
+            designs[label] = np.zeros((1, 0))
+    method = "grid" if grid else "lhs" if lhs else "replicates"
+    plan = make_plan("casim", specs, parameters, designs, replicates, farmers, years, method, batch_size,
+                     workers or os.cpu_count() or 1)
+    plan.extra = {"outputs": {label: {k: v.model_dump() for k, v in s.outputs.items()} for label, s in specs.items()}}
+    rows = _run_plan(plan, out, scheduler, workers, f"{method}: {len(plan.runs):,} runs")
+    console.print(f"{rows.run_id.nunique():,} runs, {len(rows):,} rows in [bold]{out}/runs/[/] "
+                  "(pandas.read_parquet or DuckDB read_parquet('runs/*.parquet'))")
+
+
+@app.command()
+def discover(
+    directory: Annotated[Path, typer.Argument(help="a sweep or sensitivity output directory")],
+    output: Annotated[str, typer.Option(help="an output of interest (from [outputs]) or a yearly column")] = "",
+    year: Annotated[int | None, typer.Option(help="year, when --output is a column")] = None,
+    above: Annotated[float | None, typer.Option(help="cases of interest: output above this")] = None,
+    below: Annotated[float | None, typer.Option(help="cases of interest: output below this")] = None,
+    threshold: Annotated[float, typer.Option(help="minimum density of the box")] = 0.8,
+) -> None:
+    """Scenario discovery (PRIM): the parameter box where the outcome holds, with coverage and density."""
+    import json
+
+    import pandas as pd
+
+    from analysis.discovery import discover as find_box
+    from analysis.sensitivity import Output, output_values
+    from analysis.store import SweepStore
+
+    manifest_path = directory / "manifest.json"
+    if not manifest_path.exists():
+        err_console.print(f"[bold red]error:[/] {directory} has no manifest.json: not a sweep directory")
+        raise typer.Exit(2)
+    if (above is None) == (below is None):
+        err_console.print("[bold red]error:[/] give exactly one of --above or --below")
+        raise typer.Exit(2)
+    manifest = json.loads(manifest_path.read_text())
+    parameters = manifest["parameters"]
+    if not parameters:
+        err_console.print("[bold red]error:[/] the sweep varied no parameters: nothing to discover")
+        raise typer.Exit(2)
+    known = manifest.get("outputs", {})
+    known = known if "column" in next(iter(known.values()), {"column": 1}) else next(iter(known.values()), {})
+    if output in known:
+        o = known[output]
+        spec = Output(output, o["column"], o["year"], o["change"])
+    elif year is not None and output:
+        spec = Output(output, output, year)
+    else:
+        err_console.print(f"[bold red]error:[/] --output {output!r}: expected one of {sorted(known)} or a column with "
+                          "--year")
+        raise typer.Exit(2)
+    rows = SweepStore(directory).load()
+    values = output_values(rows, spec)
+    x = rows.groupby("run_id")[parameters].first().loc[values.run_id]
+    cases = values.value.to_numpy() > above if above is not None else values.value.to_numpy() < below
+    try:
+        box = find_box(pd.DataFrame(x.to_numpy(), columns=parameters), cases, threshold)
+    except ValueError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    box.limits.to_csv(directory / "discovery.csv", index=False)
+    table = Table(title=f"{output} {'>' if above is not None else '<'} {above if above is not None else below}: "
+                        f"coverage {box.coverage:.0%}, density {box.density:.0%}, mass {box.mass:.0%}")
+    for column in ("parameter", "low", "high"):
+        table.add_column(column)
+    for row in box.limits.itertuples():
+        table.add_row(row.parameter, f"{row.low:.4g}", f"{row.high:.4g}")
+    console.print(table)
+    console.print(f"{box.cases_of_interest} of {box.cases} runs are cases of interest; box in {directory}/discovery.csv")

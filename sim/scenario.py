@@ -8,6 +8,7 @@ Money is in the scenario's ``currency``; "per ha" values are per hectare per yea
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -359,6 +360,47 @@ class Network(Strict):
         return self
 
 
+class Uncertain(Strict):
+    """A distribution for an uncertain scenario field (sensitivity analysis and sweeps).
+
+    uniform: low, high. triangular: low, mode, high. normal: mean, sd, truncated to [low, high].
+    discrete: values (sampled with equal probability).
+    """
+
+    dist: Literal["uniform", "triangular", "normal", "discrete"] = Field(description="distribution")
+    low: float | None = Field(None, description="lower bound (uniform, triangular, normal)")
+    high: float | None = Field(None, description="upper bound (uniform, triangular, normal)")
+    mode: float | None = Field(None, description="most likely value (triangular)")
+    mean: float | None = Field(None, description="mean (normal)")
+    sd: Positive | None = Field(None, description="standard deviation (normal)")
+    values: Annotated[list[float], Field(min_length=2)] | None = Field(None, description="the values (discrete)")
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Uncertain:
+        needed = {"uniform": ["low", "high"], "triangular": ["low", "mode", "high"],
+                  "normal": ["mean", "sd", "low", "high"], "discrete": ["values"]}[self.dist]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"dist = '{self.dist}' needs {', '.join(missing)}")
+        if self.dist != "discrete" and not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.dist == "triangular" and not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode ({self.mode}) must lie between low and high")
+        return self
+
+    def extremes(self) -> list[float]:
+        """The values a sample can take at the edges (checked against the field's allowed range)."""
+        return list(self.values) if self.dist == "discrete" else [self.low, self.high]
+
+
+class OutputOfInterest(Strict):
+    """An output of a run for sensitivity analysis: a column of the yearly table (region 'all') in a year."""
+
+    column: str = Field(description="column of yearly.parquet (see sim/outputs.py)")
+    year: int = Field(description="calendar year")
+    change: bool = Field(False, description="report the change since the start year instead of the level")
+
+
 class Scenario(Strict):
     """A complete, validated scenario."""
 
@@ -378,6 +420,10 @@ class Scenario(Strict):
     payments: Payments
     decision: Decision
     network: Network
+    uncertain: dict[str, Uncertain] = Field(default_factory=dict, description="uncertain fields: dotted path -> "
+                                            "distribution (none if absent)")
+    outputs: dict[str, OutputOfInterest] = Field(default_factory=dict, description="outputs of interest for "
+                                                 "sensitivity analysis: name -> column and year (none if absent)")
 
     @field_validator("bundles")
     @classmethod
@@ -400,6 +446,15 @@ class Scenario(Strict):
                     raise ValueError(
                         f"regions.{region_name}.initial_adoption: bundle {bundle!r} is not in bundles {self.bundles}"
                     )
+        from sim.outputs import COLUMNS
+
+        for name, output in self.outputs.items():
+            if output.column not in COLUMNS or output.column in ("year", "region"):
+                close = difflib.get_close_matches(output.column, list(COLUMNS), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ValueError(f"outputs.{name}.column: unknown column {output.column!r}{hint}")
+            if not self.start_year <= output.year <= self.end_year:
+                raise ValueError(f"outputs.{name}.year: {output.year} is outside {self.start_year}-{self.end_year}")
         if self.twin_market is not None:
             for region in self.twin_market.seller_regions:
                 if region not in self.regions:

@@ -135,15 +135,50 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     data, origin = _resolve(path, ())
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         lines = [_describe(err, origin, path.resolve()) for err in exc.errors()]
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
+    _check_uncertain(scenario, _file_of(("uncertain",), origin, path.resolve()))
+    return scenario
+
+
+def numeric_fields(data: dict, prefix: str = "") -> list[str]:
+    """Dotted paths of every numeric (int or float, not bool) leaf of a scenario's data."""
+    paths = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            paths += numeric_fields(value, path + ".")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            paths.append(path)
+    return paths
+
+
+def _check_uncertain(scenario: Scenario, file: Path) -> None:
+    """Each uncertain path names a numeric field, and every edge value of its distribution is allowed there."""
+    if not scenario.uncertain:
+        return
+    fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
+    base = scenario.model_copy(update={"uncertain": {}})
+    for dotted, dist in scenario.uncertain.items():
+        if dotted not in fields:
+            close = difflib.get_close_matches(dotted, fields, n=1, cutoff=0.5)
+            hint = f"; the closest valid field is '{close[0]}'" if close else ""
+            raise ScenarioError(f"invalid scenario:\n  {file}: uncertain.\"{dotted}\": not a numeric field of the "
+                                f"scenario{hint}")
+        for value in dist.extremes():
+            try:
+                scenario_with_overrides(base, {dotted: value})
+            except ScenarioError as exc:
+                reason = str(exc).split(": ", 2)[-1]
+                raise ScenarioError(f"invalid scenario:\n  {file}: uncertain.\"{dotted}\": the value {value} is not "
+                                    f"allowed: {reason}") from None
 
 
 def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     """Return a re-validated copy of ``scenario`` with dotted-path overrides (``{"carbon.farmer_share": 0.8}``)."""
-    data = scenario.model_dump()
+    data = scenario.model_dump(exclude_unset=False)
     for dotted, value in overrides.items():
         node = data
         parts = dotted.split(".")

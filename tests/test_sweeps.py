@@ -1,0 +1,158 @@
+"""Sweeps and sensitivity analysis: analytic Ishigami indices, resume after SIGKILL, Dask = local, PRIM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT, TEST_SCENARIOS
+
+import sim
+from analysis.design import Problem, grid, latin_hypercube, salib_sample
+from analysis.discovery import discover
+from analysis.executors import DaskExecutor, LocalExecutor
+from analysis.sensitivity import Output, indices_table
+from analysis.store import SweepMismatch, SweepStore
+from analysis.sweep import make_plan, run_sweep
+from sim.scenario import Uncertain
+
+CASIM = str(Path(sys.executable).parent / "casim")
+SWEEP = TEST_SCENARIOS / "sweep_small.toml"
+
+
+def test_ishigami_through_the_whole_sweep_path(tmp_path):
+    """Sampling, batching, execution, storage and analysis with SALib's Ishigami function as the model.
+
+    Analytic indices (a = 7, b = 0.1): S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244. Each estimate must lie
+    within twice its 95 % confidence half-width of the analytic value (N = 2048 base samples)."""
+    dist = Uncertain(dist="uniform", low=-np.pi, high=np.pi)
+    problem = Problem(("x1", "x2", "x3"), (dist, dist, dist))
+    samples = salib_sample(problem, "sobol", 2048, seed=1)
+    plan = make_plan("ishigami", {}, problem.names, {"ishigami": problem.decode(samples)}, 1, method="sobol",
+                     batch_size=1000)
+    rows = run_sweep(plan, SweepStore(tmp_path / "ishigami"), LocalExecutor(2))
+    assert len(rows) == 2048 * 5 and rows.run_id.is_unique
+    indices, convergence, _ = indices_table(problem, "sobol", samples, rows, [Output("y", "y", 0)])
+    expected = {("S1", "x1"): 0.3139, ("S1", "x2"): 0.4424, ("S1", "x3"): 0.0,
+                ("ST", "x1"): 0.5576, ("ST", "x2"): 0.4424, ("ST", "x3"): 0.2437}
+    for row in indices.itertuples():
+        truth = expected[row.index, row.parameter]
+        assert abs(row.value - truth) <= 2 * row.conf, (row.index, row.parameter, row.value, row.conf)
+    assert set(convergence.base_samples) == {256, 512, 1024, 2048}
+
+
+def sweep_command(out, *extra):
+    return [CASIM, "sweep", str(SWEEP), "--lhs", "12", "--replicates", "2", "--farmers", "400", "--out", str(out),
+            "--batch-size", "2", "--workers", "1", *extra]
+
+
+def test_killed_sweep_resumes_to_identical_results(tmp_path):
+    reference = tmp_path / "uninterrupted"
+    assert subprocess.run(sweep_command(reference), capture_output=True, cwd=ROOT).returncode == 0
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(sweep_command(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                               start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((killed / "runs").glob("batch-*.parquet"))) < 3:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = len(list((killed / "runs").glob("batch-*.parquet")))
+    assert 3 <= finished < 12, "the kill must land part-way"
+    done = subprocess.run(sweep_command(killed), capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    a, b = SweepStore(reference).load(), SweepStore(killed).load()
+    assert a.run_id.nunique() == 24 and len(b) == len(a)
+    assert not b.duplicated(["run_id", "year"]).any()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_changed_design_in_existing_directory_is_refused(tmp_path):
+    out = tmp_path / "sweep"
+    assert subprocess.run(sweep_command(out), capture_output=True, cwd=ROOT).returncode == 0
+    changed = subprocess.run([c if c != "12" else "13" for c in sweep_command(out)], capture_output=True, text=True,
+                             cwd=ROOT)
+    assert changed.returncode == 2 and "holds a different sweep" in changed.stderr
+    assert "Traceback" not in changed.stderr
+
+
+def small_plan():
+    scenario = sim.load_scenario(SWEEP)
+    problem = Problem.of(scenario)
+    return make_plan("casim", {"s": scenario}, problem.names, {"s": latin_hypercube(problem, 6, 3)}, 2,
+                     farmers=300, batch_size=3)
+
+
+def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path):
+    from distributed import LocalCluster
+
+    local = run_sweep(small_plan(), SweepStore(tmp_path / "local"), LocalExecutor(2))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = run_sweep(small_plan(), SweepStore(tmp_path / "dask"), DaskExecutor(cluster))
+    pd.testing.assert_frame_equal(local, dask)
+
+
+def test_store_refuses_another_plan_and_reads_with_duckdb(tmp_path):
+    import duckdb
+
+    plan = small_plan()
+    run_sweep(plan, SweepStore(tmp_path), LocalExecutor(1))
+    other = small_plan()
+    other.replicates = 3
+    with pytest.raises(SweepMismatch, match="replicates"):
+        SweepStore(tmp_path).prepare(other.manifest())
+    count = duckdb.sql(f"SELECT count(DISTINCT run_id) FROM read_parquet('{tmp_path}/runs/*.parquet')").fetchall()[0][0]
+    assert count == 12
+
+
+def test_designs():
+    scenario = sim.load_scenario(SWEEP)
+    problem = Problem.of(scenario)
+    g = grid(problem, 4)
+    assert g.shape == (4 * 3, 2) and set(g[:, 1]) == {0.0, 0.5, 1.0}
+    lhs = latin_hypercube(problem, 50, 0)
+    # one value per stratum of 1/50 in the continuous field
+    assert sorted(np.floor(lhs[:, 0] / 3.0).astype(int)) == list(range(50))
+
+
+def test_prim_finds_a_known_box():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"a": rng.random(2000), "b": rng.random(2000), "c": rng.random(2000)})
+    box = discover(x, ((x.a > 0.5) & (x.b < 0.3)).to_numpy())
+    limits = box.limits.set_index("parameter")
+    assert set(limits.index) == {"a", "b"}
+    assert limits.loc["a", "low"] == pytest.approx(0.5, abs=0.03) and limits.loc["b", "high"] == pytest.approx(0.3, abs=0.05)
+    assert box.density >= 0.8 and box.coverage >= 0.8
+
+
+def test_sensitivity_and_discover_commands(tmp_path):
+    out = tmp_path / "sens"
+    done = subprocess.run([CASIM, "sensitivity", str(SWEEP), "--method", "morris", "--n", "6", "--replicates", "2",
+                           "--farmers", "300", "--out", str(out), "--workers", "2"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    indices = pd.read_csv(out / "indices.csv")
+    assert set(indices["index"]) == {"mu_star", "sigma"} and len(indices) == 4
+    price = indices[(indices.parameter == "carbon.price.value") & (indices["index"] == "mu_star")].value.item()
+    assert price > 0  # the carbon price moves adoption
+    assert (out / "indices.png").exists() and (out / "convergence.png").exists()
+    seeds = pd.read_csv(out / "seed_variance.csv")
+    assert 0 < seeds.seed_variance_share.item() < 1
+    found = subprocess.run([CASIM, "discover", str(out), "--output", "any_practice_2031", "--above", "0.3"],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert found.returncode == 0, found.stderr
+    assert "coverage" in found.stdout and (out / "discovery.csv").exists()
+
+
+def test_uncertain_field_errors(write_scenario):
+    bad = write_scenario('[uncertain]\n"decision.social_wieght" = { dist = "uniform", low = 0, high = 1 }\n')
+    with pytest.raises(sim.ScenarioError, match="closest valid field is 'decision.social_weight'"):
+        sim.load_scenario(bad)
+    out_of_range = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "uniform", low = 0.5, high = 1.5 }\n')
+    with pytest.raises(sim.ScenarioError, match="the value 1.5 is not allowed"):
+        sim.load_scenario(out_of_range)
