@@ -416,3 +416,47 @@ def discover(
         table.add_row(row.parameter, f"{row.low:.4g}", f"{row.high:.4g}")
     console.print(table)
     console.print(f"{box.cases_of_interest} of {box.cases} runs are cases of interest; box in {directory}/discovery.csv")
+
+
+@app.command()
+def report(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files (the first is the reference)", show_default=False)],
+    out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("results/report.html"),
+    replicates: Annotated[int, typer.Option(min=1, help="seed replicates (uncertainty bands)")] = 1,
+    farmers: Annotated[int | None, typer.Option(min=1, help="total farmers, keeping regional shares")] = None,
+    years: Annotated[int | None, typer.Option(min=1, help="years to simulate")] = None,
+    sample: Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")] = 150,
+) -> None:
+    """Write one self-contained HTML report (animation, charts, comparison, summary) that opens offline."""
+    from analysis.report import render
+    from analysis.runner import label_of
+    from analysis.story import tell
+
+    specs = [(label_of(p), _load(p)) for p in scenarios]
+    with console.status("simulating ..."):
+        stories = [tell(spec, label, replicates, farmers, years, sample) for label, spec in specs]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(stories, replicates), encoding="utf-8")
+    console.print(f"report: [bold]{out}[/] ({out.stat().st_size / 1e6:.1f} MB, opens offline in any browser)")
+
+
+@app.command()
+def animate(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="adoption.gif or adoption.mp4")] = Path("results/adoption.gif"),
+    farmers: Annotated[int | None, typer.Option(min=1, help="total farmers, keeping regional shares")] = None,
+    years: Annotated[int | None, typer.Option(min=1, help="years to simulate")] = None,
+    sample: Annotated[int, typer.Option(min=10, help="farms per region shown")] = 150,
+    fps: Annotated[float, typer.Option(min=0.1, help="frames (years) per second")] = 2.0,
+) -> None:
+    """Write a GIF or MP4 of adoption spreading through the farm network, one frame per year."""
+    from analysis.animation import animate as write_animation
+    from analysis.story import tell
+
+    spec = _load(scenario)
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        err_console.print(f"[bold red]error:[/] --out {out}: expected a .gif or .mp4 file name")
+        raise typer.Exit(2)
+    with console.status("simulating and drawing ..."):
+        frames = write_animation(tell(spec, scenario.stem, 1, farmers, years, sample), out, fps)
+    console.print(f"animation: [bold]{out}[/] ({frames} frames, one per year)")
