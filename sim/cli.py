@@ -460,3 +460,28 @@ def animate(
     with console.status("simulating and drawing ..."):
         frames = write_animation(tell(spec, scenario.stem, 1, farmers, years, sample), out, fps)
     console.print(f"animation: [bold]{out}[/] ({frames} frames, one per year)")
+
+
+@app.command()
+def dashboard(
+    scenario: Annotated[Path | None, typer.Argument(help="scenario file (default: scenarios/baseline.toml)")] = None,
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8765,
+) -> None:
+    """Start the live Mesa SolaraViz dashboard on http://127.0.0.1:PORT (Ctrl+C stops it)."""
+    import os
+    import subprocess
+    import sys
+
+    import analysis.dashboard_app as app_module
+
+    env = dict(os.environ)
+    if scenario is not None:
+        _load(scenario)
+        env["CASIM_SCENARIO"] = str(scenario.resolve())
+    console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C stops it)")
+    command = [sys.executable, "-m", "solara", "run", app_module.__file__, "--host", "127.0.0.1", "--port", str(port),
+               "--production", "--no-open"]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
