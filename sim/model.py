@@ -89,6 +89,7 @@ class AdoptionModel(mesa.Model):
         self._uses = practice_matrix(bundles)  # (n, P) practices in use
         self._region_arrays(specs)
         self._economic_constants()
+        self._seeder_paths = any(r.seeder_access_by_year is not None for r in specs)
         self.year = scenario.start_year
         degree = self.network.degree
         self._inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
@@ -171,6 +172,10 @@ class AdoptionModel(mesa.Model):
     def step(self) -> None:
         """Advance one year."""
         self.year += 1
+        if self._seeder_paths:
+            access = np.repeat([r.seeder_access_in(self.year) for r in self.config.regions.values()],
+                               self.region_sizes)
+            self.params.seeder_access = self.params.seeder_draw < access
         price = self.carbon.market_price(self.year)
         expected = self._expected_prices(price)
         previous = self.state.bundle

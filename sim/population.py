@@ -48,7 +48,8 @@ class FarmParameters:
     base_yield_kg_per_ha: np.ndarray
     production_cost_per_ha: np.ndarray
     residue_value_per_ha: np.ndarray
-    seeder_access: np.ndarray  # bool
+    seeder_access: np.ndarray  # bool, this year's access (see ``seeder_draw``)
+    seeder_draw: np.ndarray  # float, fixed uniform draw: access when below the region's share of the year
     credit_access: np.ndarray  # bool
     threshold: np.ndarray  # float64, Granovetter threshold (share of neighbours)
 
@@ -91,7 +92,9 @@ def build_parameters(scenario: Scenario, sizes: list[int], rng: np.random.Genera
     median = per_farm("farm_size_median_ha")
     sigma = per_farm("farm_size_sigma")
     area = median * np.exp(sigma * rng.standard_normal(n))
-    seeder = rng.random(n) < per_farm("seeder_access")
+    seeder_draw = rng.random(n)
+    access = np.repeat([r.seeder_access_in(scenario.start_year) for r in regions], counts)
+    seeder = seeder_draw < access
     credit = rng.random(n) < per_farm("credit_access")
     if scenario.decision.threshold is not None:
         t = scenario.decision.threshold
@@ -106,6 +109,7 @@ def build_parameters(scenario: Scenario, sizes: list[int], rng: np.random.Genera
         production_cost_per_ha=per_farm("production_cost_per_ha"),
         residue_value_per_ha=per_farm("residue_livestock_value_per_ha"),
         seeder_access=seeder,
+        seeder_draw=seeder_draw,
         credit_access=credit,
         threshold=threshold,
     )

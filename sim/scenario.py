@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS
@@ -118,6 +119,9 @@ class Region(Strict):
     discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farmers' discount rate, 1/yr")
     risk_aversion: Annotated[float, Field(ge=0.0, le=20.0)] = Field(description="relative (Arrow-Pratt) risk aversion")
     seeder_access: Share = Field(description="share of farmers with access to no-till seeders and herbicide")
+    seeder_access_by_year: dict[str, Share] | None = Field(
+        None, description="access share by year {\"1975\" = 0.05, ...}, linear between years (replaces "
+        "seeder_access when given: equipment and herbicides spreading over time)")
     credit_access: Share = Field(description="share of farmers who can borrow for transition costs")
     cash_limit_per_ha: NonNegative = Field(
         description="largest one-off transition cost a farmer without credit can pay, currency/ha"
@@ -127,6 +131,24 @@ class Region(Strict):
     )
     demo_farms: Annotated[int, Field(ge=0)] = Field(description="demonstration (signpost) farms practising full CA")
     rothc: RegionRothC | None = Field(None, description="RothC inputs (required when soil.model = 'rothc')")
+
+    @field_validator("seeder_access_by_year")
+    @classmethod
+    def _years(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("empty; expected years mapped to shares")
+            for key in value:
+                if not (key.isdigit() and 1800 <= int(key) <= 2300):
+                    raise ValueError(f"key {key!r} is not a year (expected e.g. \"1985\")")
+        return value
+
+    def seeder_access_in(self, year: int) -> float:
+        """Share of farmers with access to no-till equipment in ``year``."""
+        if self.seeder_access_by_year is None:
+            return self.seeder_access
+        years = sorted(self.seeder_access_by_year, key=int)
+        return float(np.interp(year, [int(y) for y in years], [self.seeder_access_by_year[y] for y in years]))
 
     @field_validator("initial_adoption")
     @classmethod

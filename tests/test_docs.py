@@ -17,5 +17,8 @@ def test_every_scenario_field_has_a_description():
 def test_odd_covers_its_sections_and_links_the_reference():
     odd = (ROOT / "docs" / "ODD.md").read_text()
     for section in ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
-                    "Design concepts", "Initialization", "Input data", "Submodels", "parameters.md"):
+                    "Design concepts", "Initialization", "Input data", "Submodels", "parameters.md",
+                    "Theoretical and empirical background", "Individual decision-making", "Learning",
+                    "Individual sensing", "Individual prediction", "Interaction", "Collectives", "Heterogeneity",
+                    "Stochasticity", "Observation", "validation.md"):
         assert section in odd, section
