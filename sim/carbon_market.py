@@ -181,6 +181,9 @@ class CarbonProgramme:
         """Verify (every interval, and farms ``leaving`` the programme now), issue credits, pay, handle reversals."""
         c = self.carbon
         n = self.area.size
+        if not (self.enrolled.any() or leaving.any()):  # nobody in the programme: every flow is zero
+            zero = np.zeros(n)
+            return CarbonYear(*([zero] * 13))
         verify_all = (year - self.start_year) % c.verification_interval_years == 0
         verified = self.enrolled & (verify_all | leaving)
         change = np.where(verified, soc_t_c_per_ha - self.baseline_t_c_per_ha, 0.0)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
+
 
 @dataclass
 class RegionEconomics:
@@ -44,20 +46,28 @@ class RegionEconomics:
 
 
 @dataclass
-class Reconsidering:
-    """Per-farmer arrays of the m reconsidering farmers of one region."""
+class FarmView:
+    """Whole-population arrays the economic rule reads, indexed by farm (n rows; (n, P) where per practice)."""
 
+    uses: np.ndarray  # (n, P) bool
+    years_in_use: np.ndarray  # (n, P)
+    belief_mean: np.ndarray  # (n, P)
+    belief_precision: np.ndarray  # (n, P)
+    neighbour_share: np.ndarray  # (n, P) share of neighbours using each practice
+    seeder_access: np.ndarray  # (n,) bool
+    credit_access: np.ndarray  # (n,) bool
+
+
+@dataclass
+class Reconsidering:
+    """The m reconsidering farmers of one region: their indices and per-row inputs."""
+
+    farms: np.ndarray  # farm indices into the FarmView arrays
     current_k: np.ndarray  # index of the current bundle in the allowed list
-    current_uses: np.ndarray  # (m, P) bool
-    years_in_use: np.ndarray  # (m, P)
-    belief_mean: np.ndarray  # (m, P)
-    belief_precision: np.ndarray  # (m, P)
-    neighbour_share: np.ndarray  # (m, P) share of neighbours using each practice
     expected_yield_kg_per_ha: np.ndarray
-    seeder_access: np.ndarray
-    credit_access: np.ndarray
     carbon_pv_per_ha: np.ndarray | None  # (m, K) PV of expected net carbon revenue (>= 0), None without price
     carbon_pv_variance: np.ndarray | None  # (m, K) variance of that PV from carbon price uncertainty
+    view: FarmView
 
 
 @dataclass
@@ -83,63 +93,30 @@ class EconomicConstants:
 def economic_utilities(x: Reconsidering, r: RegionEconomics, c: EconomicConstants) -> np.ndarray:
     """Utility of each allowed bundle for each reconsidering farmer of one region, shape (m, K).
 
-    -inf marks infeasible bundles. See the module docstring for the formulas.
+    -inf marks infeasible bundles. See the module docstring for the formulas; computed in one pass by the
+    compiled kernel ``sim.kernels.bundle_utilities``.
     """
-    uses = c.bundle_uses
-    n_practices = uses.shape[0]
-    annuity = r.annuity
-    gross = x.expected_yield_kg_per_ha * (r.crop_price_per_t / 1000.0)  # currency/ha/yr at the expected yield
-    new = ~x.current_uses
-
-    yearly_cost = c.annual_cost_change_per_ha.copy()
-    yearly_cost[c.residue_index] += r.residue_value_per_ha
-    npv = x.belief_mean @ uses + c.synergy_long_run * c.bundle_full_ca  # believed relative yield change
-    npv *= (annuity * gross)[:, None]
-    npv -= annuity * (yearly_cost @ uses)
-    penalty = (c.effect_long_run - c.effect_initial) * r.ramp_pv
-    npv -= (new * c.transition_cost_per_ha) @ uses
-    npv -= gross[:, None] * ((new * penalty) @ uses)
-    if c.payment_years > 0 and np.any(c.payment_per_ha > 0):
-        paid_left = np.where(new, c.payment_years, np.maximum(c.payment_years - x.years_in_use, 0))
-        npv += (c.payment_per_ha * r.payment_annuity[paid_left]) @ uses
-    if x.carbon_pv_per_ha is not None:
-        npv += x.carbon_pv_per_ha
-
-    baseline_margin = np.maximum(gross - r.production_cost_per_ha, 0.1 * gross)
-    scale = annuity * np.maximum(baseline_margin, 1e-9)
-    risk = (0.5 * r.risk_aversion * annuity**2) * gross**2 / scale
-    utility = npv - risk[:, None] * ((1.0 / x.belief_precision) @ uses)
-    if x.carbon_pv_variance is not None:  # an unstable carbon price is worth less to a risk-averse farmer
-        utility -= (0.5 * r.risk_aversion / scale)[:, None] * x.carbon_pv_variance
-    utility /= scale[:, None]
-    # conformity: mean over practices of the neighbour share doing as the bundle does
-    utility += (c.social_weight / n_practices) * (x.neighbour_share @ (2.0 * uses - 1.0) + (1.0 - uses).sum(axis=0))
-    rows = np.arange(utility.shape[0])
-    utility[rows, x.current_k] += c.status_quo_bias
-    current = utility[rows, x.current_k]  # the current bundle stays feasible whatever the constraints
-
-    no_seeder = np.flatnonzero(~x.seeder_access)
-    if no_seeder.size:
-        blocked = np.flatnonzero(uses[c.no_till_index] > 0)
-        utility[np.ix_(no_seeder, blocked)] = -np.inf
-    no_credit = np.flatnonzero(~x.credit_access)
-    if no_credit.size:
-        cash_needed = (new[no_credit] * c.transition_cost_per_ha) @ uses
-        sub = utility[no_credit]
-        sub[cash_needed > r.cash_limit_per_ha + 1e-9] = -np.inf
-        utility[no_credit] = sub
-    utility[rows, x.current_k] = current
+    m, k = x.farms.size, c.bundle_uses.shape[1]
+    v = x.view
+    zeros = np.zeros((m, k))
+    utility = np.empty((m, k))
+    kernels.bundle_utilities(
+        x.farms, x.current_k, v.uses, v.years_in_use, v.belief_mean, v.belief_precision, v.neighbour_share,
+        x.expected_yield_kg_per_ha, v.seeder_access, v.credit_access,
+        zeros if x.carbon_pv_per_ha is None else x.carbon_pv_per_ha,
+        zeros if x.carbon_pv_variance is None else x.carbon_pv_variance,
+        c.bundle_uses, c.bundle_full_ca.astype(np.float64), c.transition_cost_per_ha, c.annual_cost_change_per_ha,
+        (c.effect_long_run - c.effect_initial) * r.ramp_pv, c.payment_per_ha, r.payment_annuity, c.payment_years,
+        c.residue_index, c.no_till_index, r.annuity, r.risk_aversion, r.crop_price_per_t, r.production_cost_per_ha,
+        r.residue_value_per_ha, r.cash_limit_per_ha, c.synergy_long_run, c.social_weight, c.status_quo_bias, utility)
     return utility
 
 
 def logit_choice(utility: np.ndarray, intensity: float, rng: np.random.Generator) -> np.ndarray:
-    """Sample one column per row with probability proportional to exp(intensity x utility)."""
-    feasible = np.isfinite(utility)
-    gap = np.where(feasible, utility - utility.max(axis=1, keepdims=True), 0.0)
-    weights = np.where(feasible, np.exp(intensity * gap), 0.0)
-    cumulative = np.cumsum(weights, axis=1)
-    draw = rng.random(utility.shape[0])[:, None] * cumulative[:, -1:]
-    return np.minimum((cumulative <= draw).sum(axis=1), utility.shape[1] - 1)
+    """Sample one column per row with probability proportional to exp(intensity x utility) (compiled kernel)."""
+    chosen = np.empty(utility.shape[0], np.int64)
+    kernels.logit_choice(np.ascontiguousarray(utility), float(intensity), rng.random(utility.shape[0]), chosen)
+    return chosen
 
 
 def bass_adopters(adopted: np.ndarray, neighbour_share: np.ndarray, p: float, q: float,

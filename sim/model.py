@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import carbon_market, decisions
+from sim import carbon_market, decisions, kernels
 from sim.agents import FarmerAgent
 from sim.economics import annuity_factor
 from sim.network import Network, build_network
@@ -299,19 +299,12 @@ class AdoptionModel(mesa.Model):
             annuity = self._r_carbon_annuity[region]
             carbon_pv = np.where(joins, yearly * annuity, 0.0)
             carbon_variance = np.where(joins, (annuity * credited) ** 2 * price_variance, 0.0)
-        return decisions.Reconsidering(
-            current_k=self._mask_to_k[s.bundle[idx]],
-            current_uses=self._uses[idx],
-            years_in_use=s.years_in_use[idx],
-            belief_mean=s.belief_mean[idx],
-            belief_precision=s.belief_precision[idx],
-            neighbour_share=self._neighbour_share[idx],
-            expected_yield_kg_per_ha=expected_yield,
-            seeder_access=p.seeder_access[idx],
-            credit_access=p.credit_access[idx],
-            carbon_pv_per_ha=carbon_pv,
-            carbon_pv_variance=carbon_variance,
-        )
+        view = decisions.FarmView(uses=self._uses, years_in_use=s.years_in_use, belief_mean=s.belief_mean,
+                                  belief_precision=s.belief_precision, neighbour_share=self._neighbour_share,
+                                  seeder_access=p.seeder_access, credit_access=p.credit_access)
+        return decisions.Reconsidering(farms=idx, current_k=self._mask_to_k[s.bundle[idx]],
+                                       expected_yield_kg_per_ha=expected_yield, carbon_pv_per_ha=carbon_pv,
+                                       carbon_pv_variance=carbon_variance, view=view)
 
     def _adopt(self, new_bundle: np.ndarray) -> np.ndarray:
         """Stage 2: update practices in use; return one-off transition costs per farm (currency)."""
@@ -336,14 +329,11 @@ class AdoptionModel(mesa.Model):
         region = p.region
         potential = soc_yield_potential(self.soil.stock_t_c_per_ha, p.base_yield_kg_per_ha,
                                         self._f_response, self._f_soc_ref, self._f_plateau)
-        table = self._effect_table
-        seasons = np.minimum(s.years_in_use, table.shape[0] - 1)
-        effects = table[seasons, np.arange(N_PRACTICES)]  # (n, P) effect after each practice's seasons
-        self._effects = effects
-        practice = (1.0 + effects).prod(axis=1, dtype=np.float64)
+        self._effects = np.empty(s.years_in_use.shape, np.float32)
+        practice = np.empty(self.n)
         synergy = self.config.ca_synergy
-        practice *= 1.0 + synergy.yield_effect_long_run * np.minimum(
-            s.full_ca_years / synergy.yield_transition_years, 1.0)
+        kernels.practice_effects(s.years_in_use, self._effect_table, self._effects, practice, s.full_ca_years,
+                                 synergy.yield_effect_long_run, float(synergy.yield_transition_years))
         sig = self._r_weather_sigma
         regional = np.exp(sig * self._rng_weather.standard_normal(sig.size) - 0.5 * sig**2)
         z = self._rng_weather.standard_normal(self.n, dtype=np.float32)
@@ -390,32 +380,24 @@ class AdoptionModel(mesa.Model):
         and by its own farm: the practice's current effect plus that farm's weather deviation. Evidence
         precision = weighted count / observation_sd^2. Precision decays towards the prior by belief_memory.
         """
-        if not update_beliefs or self.config.decision.rule != "economic":
-            counts = self.network.neighbour_sum(self._uses.astype(np.float32))
-            self._neighbour_share = counts * self._inverse_degree[:, None]
-            return
-        seen = np.empty((self.n, 2 * N_PRACTICES), np.float32)  # [uses | shown effects]
-        uses = self._uses.astype(np.float32)
-        seen[:, :N_PRACTICES] = uses
-        np.multiply(uses, self._effects + farm_noise[:, None], out=seen[:, N_PRACTICES:])
-        both = self.network.neighbour_sum(seen)
-        self._neighbour_share = both[:, :N_PRACTICES] * self._inverse_degree[:, None]
-        both += seen  # each farmer also sees its own farm
-        # Precision-weighted update: mean' = (kept x mean + evidence x sums / counts) / (kept + evidence), with
-        # evidence = counts / obs_sd^2, so evidence x sums / counts = sums / obs_sd^2 (0 where nothing is seen).
-        d = self.config.decision
-        both *= np.float32(1.0 / d.observation_sd**2)
-        evidence, weighted_sums = both[:, :N_PRACTICES], both[:, N_PRACTICES:]
-        prior_precision = np.float32(1.0 / d.prior_yield_belief_sd**2)
-        s = self.state
-        kept = s.belief_precision
-        kept -= prior_precision
-        kept *= np.float32(d.belief_memory)
-        kept += prior_precision
-        s.belief_mean *= kept
-        s.belief_mean += weighted_sums
-        kept += evidence
-        s.belief_mean /= kept
+        uses = self._uses
+        update = update_beliefs and self.config.decision.rule == "economic"
+        shown = (self._effects + farm_noise[:, None]) * uses if update else np.zeros(uses.shape, np.float32)
+        adjacency = self.network.adjacency
+        if adjacency is None:  # fully mixed: everyone else is a neighbour with weight 1
+            counts = (uses.sum(axis=0) - uses).astype(np.float32)
+            sums = (shown.sum(axis=0, dtype=np.float64) - shown).astype(np.float32)
+        else:
+            counts = np.empty(uses.shape, np.float32)
+            sums = np.empty(uses.shape, np.float32)
+            kernels.neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, self.state.bundle, shown,
+                                   counts, sums)
+        self._neighbour_share = counts * self._inverse_degree[:, None]
+        if update:
+            d = self.config.decision
+            kernels.update_beliefs(counts, sums, uses, shown, self.state.belief_mean, self.state.belief_precision,
+                                   np.float32(1.0 / d.prior_yield_belief_sd**2), np.float32(d.belief_memory),
+                                   np.float32(1.0 / d.observation_sd**2))
 
     def _year_inputs(self) -> YearInputs:
         flows = getattr(self, "_flows", None) if self.year > self.config.start_year else None

@@ -142,6 +142,8 @@ class YearlyRecorder:
 
     def _sum(self, x: np.ndarray) -> np.ndarray:
         """Sum per region and in total."""
+        if x.dtype != bool and not x.any():  # flows that are zero this year (e.g. no carbon programme)
+            return np.zeros(len(self.names))
         per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
         return np.append(per_region, per_region.sum())
 

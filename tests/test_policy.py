@@ -56,13 +56,15 @@ def test_risk_averse_farmer_values_an_unstable_price_less():
         region = decisions.RegionEconomics(annuity=6.0, risk_aversion=risk_aversion, crop_price_per_t=200.0,
                                            production_cost_per_ha=300.0, residue_value_per_ha=0.0,
                                            cash_limit_per_ha=1e9, ramp_pv=np.zeros(4), payment_annuity=np.zeros(1))
+        view = decisions.FarmView(uses=np.zeros((m, 4), bool), years_in_use=np.zeros((m, 4), np.int16),
+                                  belief_mean=np.zeros((m, 4), np.float32),
+                                  belief_precision=np.full((m, 4), 100.0, np.float32),
+                                  neighbour_share=np.zeros((m, 4), np.float32), seeder_access=np.ones(m, bool),
+                                  credit_access=np.ones(m, bool))
         farmers = decisions.Reconsidering(
-            current_k=np.zeros(m, int), current_uses=np.zeros((m, 4), bool), years_in_use=np.zeros((m, 4)),
-            belief_mean=np.zeros((m, 4)), belief_precision=np.full((m, 4), 100.0),
-            neighbour_share=np.zeros((m, 4)), expected_yield_kg_per_ha=expected_yield,
-            seeder_access=np.ones(m, bool), credit_access=np.ones(m, bool),
-            carbon_pv_per_ha=np.tile([0.0, 300.0, 300.0], (m, 1)), carbon_pv_variance=np.tile([0.0, 1.0, 1.0], (m, 1))
-            * variance)
+            farms=np.arange(m), current_k=np.zeros(m, np.int64), expected_yield_kg_per_ha=expected_yield,
+            carbon_pv_per_ha=np.tile([0.0, 300.0, 300.0], (m, 1)),
+            carbon_pv_variance=np.tile([0.0, 1.0, 1.0], (m, 1)) * variance, view=view)
         return decisions.economic_utilities(farmers, region, constants)
 
     stable, unstable = utilities(2.0, 0.0), utilities(2.0, 5e4)
