@@ -16,10 +16,10 @@ from numba import njit, prange
 
 @njit(cache=True, parallel=True)
 def neighbour_sums(indptr, indices, weights, bundle, shown, counts, sums):  # pragma: no cover - compiled
-    """For each farmer and practice: the link weight of neighbours using it (``counts``) and the effects they show
-    (``sums``), from a CSR adjacency (``indptr``, ``indices``, ``weights``) and each farm's bundle bit mask.
+    """Per farmer and practice: link weight of neighbours using it (``counts``) and the effects they show (``sums``).
 
-    Written for the four practices (scalar accumulators: no allocation per farmer).
+    From a CSR adjacency (``indptr``, ``indices``, ``weights``) and each farm's bundle bit mask. Written for the
+    four practices (scalar accumulators: no allocation per farmer).
     """
     n = shown.shape[0]
     for i in prange(n):
@@ -73,8 +73,10 @@ def update_beliefs(counts, sums, uses, shown, belief_mean, belief_precision, pri
 @njit(cache=True, parallel=True)
 def practice_effects(years_in_use, table, effects, multiplier, full_ca_years, synergy, synergy_years
                      ):  # pragma: no cover - compiled
-    """Each practice's current relative yield effect (table lookup by seasons in use) and the farm's yield
-    multiplier prod_p (1 + e_p) x (1 + synergy x min(full CA seasons / synergy years, 1)).
+    """Each practice's current relative yield effect and the farm's yield multiplier.
+
+    Effects come from the ramp table by seasons in use; multiplier = prod_p (1 + e_p) x (1 + synergy x
+    min(full CA seasons / synergy years, 1)).
     """
     n, n_practices = years_in_use.shape
     last = table.shape[0] - 1
