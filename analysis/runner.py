@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim import kernels
 from sim.scenario import Scenario
 from sim.scenario_loader import scenario_with_overrides
 
@@ -29,7 +30,8 @@ class RunSpec:
 
 
 def run_one(spec: RunSpec) -> pd.DataFrame:
-    """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns."""
+    """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread)."""
+    kernels.set_threads(1)
     scenario = scenario_with_overrides(spec.scenario, dict(spec.overrides)) if spec.overrides else spec.scenario
     model = sim.AdoptionModel(scenario, seed=spec.seed, n_farmers=spec.farmers, create_agents=False)
     model.run_for(spec.years or scenario.years)

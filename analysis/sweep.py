@@ -20,6 +20,7 @@ import pandas as pd
 
 import sim
 from analysis.store import SweepStore
+from sim import kernels
 from sim.scenario import Scenario
 from sim.scenario_loader import scenario_with_overrides
 
@@ -155,7 +156,8 @@ EVALUATORS: dict[str, Callable[[Batch], pd.DataFrame]] = {"casim": evaluate_casi
 
 
 def evaluate(batch: Batch) -> tuple[int, pd.DataFrame]:
-    """Evaluate a batch with its model; return (batch id, rows)."""
+    """Evaluate a batch with its model; return (batch id, rows). One thread per worker: workers fill the cores."""
+    kernels.set_threads(1)
     return batch.id, EVALUATORS[batch.model](batch)
 
 

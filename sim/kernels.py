@@ -13,15 +13,19 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from sim.yields import soc_yield_potential
+
 
 @njit(cache=True, parallel=True)
-def neighbour_sums(indptr, indices, weights, bundle, shown, counts, sums):  # pragma: no cover - compiled
-    """Per farmer and practice: link weight of neighbours using it (``counts``) and the effects they show (``sums``).
+def neighbour_sums(indptr, indices, weights, bundle, effects, noise, inverse_degree, share, sums
+                   ):  # pragma: no cover - compiled
+    """Per farmer and practice: the weighted share of neighbours using it (``share``) and the effects they show
+    (``sums``: link weight x (practice effect + that farm's weather deviation)).
 
     From a CSR adjacency (``indptr``, ``indices``, ``weights``) and each farm's bundle bit mask. Written for the
     four practices (scalar accumulators: no allocation per farmer).
     """
-    n = shown.shape[0]
+    n = bundle.shape[0]
     for i in prange(n):
         c0 = c1 = c2 = c3 = np.float32(0.0)
         t0 = t1 = t2 = t3 = np.float32(0.0)
@@ -31,39 +35,42 @@ def neighbour_sums(indptr, indices, weights, bundle, shown, counts, sums):  # pr
             if b == 0:  # a conventional neighbour shows no practice
                 continue
             w = weights[k]
+            deviation = noise[j]
             if b & 1:
                 c0 += w
-                t0 += w * shown[j, 0]
+                t0 += w * (effects[j, 0] + deviation)
             if b & 2:
                 c1 += w
-                t1 += w * shown[j, 1]
+                t1 += w * (effects[j, 1] + deviation)
             if b & 4:
                 c2 += w
-                t2 += w * shown[j, 2]
+                t2 += w * (effects[j, 2] + deviation)
             if b & 8:
                 c3 += w
-                t3 += w * shown[j, 3]
-        counts[i, 0], counts[i, 1], counts[i, 2], counts[i, 3] = c0, c1, c2, c3
+                t3 += w * (effects[j, 3] + deviation)
+        d = inverse_degree[i]
+        share[i, 0], share[i, 1], share[i, 2], share[i, 3] = c0 * d, c1 * d, c2 * d, c3 * d
         sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = t0, t1, t2, t3
 
 
 @njit(cache=True, parallel=True)
-def update_beliefs(counts, sums, uses, shown, belief_mean, belief_precision, prior_precision, memory,
+def update_beliefs(share, degree, sums, uses, effects, noise, belief_mean, belief_precision, prior_precision, memory,
                    inverse_obs_variance):  # pragma: no cover - compiled
     """Bayesian update of each farmer's belief about each practice's long-run yield effect, in place.
 
-    The farmer's own farm is added to the neighbours' ``counts`` and ``sums``; then kept = prior + memory x
-    (precision - prior), evidence = counts / obs_sd^2, mean' = (kept x mean + sums / obs_sd^2) / (kept + evidence),
-    precision' = kept + evidence (a weighted mean of the effects seen, with the prior's weight decaying).
+    counts = share x degree (the link weight of neighbours using the practice); the farmer's own farm is added to
+    counts and sums; then kept = prior + memory x (precision - prior), evidence = counts / obs_sd^2,
+    mean' = (kept x mean + sums / obs_sd^2) / (kept + evidence), precision' = kept + evidence (a weighted mean of
+    the effects seen, with the prior's weight decaying).
     """
     n, n_practices = uses.shape
     for i in prange(n):
         for p in range(n_practices):
-            count = counts[i, p]
+            count = share[i, p] * degree[i]
             total = sums[i, p]
             if uses[i, p]:
                 count += 1.0
-                total += shown[i, p]
+                total += effects[i, p] + noise[i]
             kept = prior_precision + memory * (belief_precision[i, p] - prior_precision)
             evidence = count * inverse_obs_variance
             belief_mean[i, p] = (kept * belief_mean[i, p] + total * inverse_obs_variance) / (kept + evidence)
@@ -71,12 +78,13 @@ def update_beliefs(counts, sums, uses, shown, belief_mean, belief_precision, pri
 
 
 @njit(cache=True, parallel=True)
-def practice_effects(years_in_use, table, effects, multiplier, full_ca_years, synergy, synergy_years
-                     ):  # pragma: no cover - compiled
-    """Each practice's current relative yield effect and the farm's yield multiplier.
+def farm_yields(years_in_use, table, full_ca_years, synergy, synergy_years, soc, base_yield, response, soc_ref,
+                plateau, region, regional_factor, farm_sigma, z, effects, yields, deviation):  # pragma: no cover
+    """Realised yields (see ``sim.yields``): SOC potential x practice multiplier x regional x farm weather.
 
-    Effects come from the ramp table by seasons in use; multiplier = prod_p (1 + e_p) x (1 + synergy x
-    min(full CA seasons / synergy years, 1)).
+    Each practice's current effect comes from the ramp table by seasons in use (written to ``effects``); the
+    multiplier is prod_p (1 + e_p) x (1 + synergy x min(full CA seasons / synergy years, 1)); the farm's weather
+    factor is exp(sigma z - sigma^2 / 2), and ``deviation`` = that factor - 1.
     """
     n, n_practices = years_in_use.shape
     last = table.shape[0] - 1
@@ -86,7 +94,36 @@ def practice_effects(years_in_use, table, effects, multiplier, full_ca_years, sy
             e = table[min(years_in_use[i, p], last), p]
             effects[i, p] = e
             product *= 1.0 + e
-        multiplier[i] = product * (1.0 + synergy * min(full_ca_years[i] / synergy_years, 1.0))
+        product *= 1.0 + synergy * min(full_ca_years[i] / synergy_years, 1.0)
+        sigma = farm_sigma[i]
+        weather = np.exp(sigma * z[i] - 0.5 * sigma * sigma)
+        deviation[i] = weather - 1.0
+        potential = soc_yield_potential(soc[i], base_yield[i], response[i], soc_ref[i], plateau[i])
+        yields[i] = potential * product * regional_factor[region[i]] * weather
+
+
+@njit(cache=True, parallel=True)
+def tier1_advance(stock, target, rate, years_left, change):  # pragma: no cover - compiled
+    """One year of the IPCC Tier 1 linear transition; the last step lands exactly on the target."""
+    for i in prange(stock.size):
+        left = years_left[i]
+        if left > 0:
+            new = target[i] if left == 1 else stock[i] + rate[i]
+            change[i] = new - stock[i]
+            stock[i] = new
+            years_left[i] = left - 1
+        else:
+            change[i] = 0.0
+
+
+@njit(cache=True)
+def bundle_histograms(region, bundle, area, n_masks, farmers, farmed):  # pragma: no cover - compiled
+    """Farmers and area by (region, bundle mask) in one serial pass (serial: sums in a fixed order)."""
+    farmers[:] = 0.0
+    farmed[:] = 0.0
+    for i in range(bundle.size):
+        farmers[region[i], bundle[i]] += 1.0
+        farmed[region[i], bundle[i]] += area[i]
 
 
 def set_threads(threads: int) -> None:
@@ -178,3 +215,50 @@ def bundle_utilities(farms, current_k, uses, years_in_use, belief_mean, belief_p
             elif blocked or (not credit_access[i] and cash > cash_limit + 1e-9):
                 value = -np.inf
             utility[r, k] = value
+
+
+@njit(cache=True, parallel=True)
+def adopt(old_bundle, new_bundle, uses_by_mask, full_ca_by_mask, transition_cost, area, years_in_use, full_ca_years,
+          new_uses, transition):  # pragma: no cover - compiled
+    """Practices in use next season: seasons in use advance (0 when dropped), one-off costs of practices started.
+
+    Fills ``new_uses`` (n, P) and ``transition`` (currency per farm); updates ``years_in_use`` and
+    ``full_ca_years`` in place.
+    """
+    n, n_practices = years_in_use.shape
+    for i in prange(n):
+        old, new = old_bundle[i], new_bundle[i]
+        cost = 0.0
+        for p in range(n_practices):
+            used = uses_by_mask[new, p]
+            new_uses[i, p] = used
+            if used:
+                years_in_use[i, p] += 1
+                if not uses_by_mask[old, p]:
+                    cost += transition_cost[p]
+            else:
+                years_in_use[i, p] = 0
+        transition[i] = cost * area[i]
+        full_ca_years[i] = full_ca_years[i] + 1 if full_ca_by_mask[new] else 0
+
+
+@njit(cache=True, parallel=True)
+def farm_accounts(yields, crop_price, area, production_cost, residue_value, uses, years_in_use, cost_change,
+                  residue_index, payment_per_ha, payment_years, transition, carbon_to_farmers, mrv_cost, clawback,
+                  revenue, costs, payments, income):  # pragma: no cover - compiled
+    """The farm account of the year (see ``sim.economics``): revenue, costs, payments and income per farm."""
+    n, n_practices = uses.shape
+    for i in prange(n):
+        per_ha = production_cost[i]
+        paid = 0.0
+        for p in range(n_practices):
+            if uses[i, p]:
+                per_ha += cost_change[p]
+                if p == residue_index:
+                    per_ha += residue_value[i]
+                if years_in_use[i, p] <= payment_years:
+                    paid += payment_per_ha[p]
+        revenue[i] = yields[i] / 1000.0 * crop_price[i] * area[i]
+        costs[i] = per_ha * area[i]
+        payments[i] = paid * area[i]
+        income[i] = revenue[i] - costs[i] - transition[i] + payments[i] + carbon_to_farmers[i] - mrv_cost[i] - clawback[i]

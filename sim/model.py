@@ -309,13 +309,10 @@ class AdoptionModel(mesa.Model):
     def _adopt(self, new_bundle: np.ndarray) -> np.ndarray:
         """Stage 2: update practices in use; return one-off transition costs per farm (currency)."""
         s = self.state
-        new_uses = USES_BY_MASK[new_bundle]
-        started = new_uses & ~self._uses
-        transition = (started @ self._transition_cost) * self.params.area_ha
-        s.years_in_use += 1
-        s.years_in_use *= new_uses
-        s.full_ca_years += 1
-        s.full_ca_years *= FULL_CA_BY_MASK[new_bundle]
+        new_uses = np.empty(self._uses.shape, bool)
+        transition = np.empty(self.n)
+        kernels.adopt(s.bundle, new_bundle, USES_BY_MASK, FULL_CA_BY_MASK, self._transition_cost, self.params.area_ha,
+                      s.years_in_use, s.full_ca_years, new_uses, transition)
         changed = np.flatnonzero(new_bundle != s.bundle)
         if changed.size:
             self.soil.set_management(changed, new_bundle[changed])
@@ -326,38 +323,31 @@ class AdoptionModel(mesa.Model):
     def _yields(self) -> tuple[np.ndarray, np.ndarray]:
         """Stage 4: realised yield of each farm, kg/ha, and the farm-level weather deviation (mean 0)."""
         p, s = self.params, self.state
-        region = p.region
-        potential = soc_yield_potential(self.soil.stock_t_c_per_ha, p.base_yield_kg_per_ha,
-                                        self._f_response, self._f_soc_ref, self._f_plateau)
-        self._effects = np.empty(s.years_in_use.shape, np.float32)
-        practice = np.empty(self.n)
-        synergy = self.config.ca_synergy
-        kernels.practice_effects(s.years_in_use, self._effect_table, self._effects, practice, s.full_ca_years,
-                                 synergy.yield_effect_long_run, float(synergy.yield_transition_years))
         sig = self._r_weather_sigma
         regional = np.exp(sig * self._rng_weather.standard_normal(sig.size) - 0.5 * sig**2)
         z = self._rng_weather.standard_normal(self.n, dtype=np.float32)
-        farm = np.exp(self._farm_sigma * z - 0.5 * self._farm_sigma**2)
-        yields = potential * practice * regional[region] * farm
+        self._effects = np.empty(s.years_in_use.shape, np.float32)
+        yields, deviation = np.empty(self.n), np.empty(self.n, np.float32)
+        synergy = self.config.ca_synergy
+        kernels.farm_yields(s.years_in_use, self._effect_table, s.full_ca_years, synergy.yield_effect_long_run,
+                            float(synergy.yield_transition_years), self.soil.stock_t_c_per_ha, p.base_yield_kg_per_ha,
+                            self._f_response, self._f_soc_ref, self._f_plateau, p.region, regional, self._farm_sigma, z,
+                            self._effects, yields, deviation)
         s.yield_kg_per_ha = yields
         self.soil.observe_yields(yields)
-        return yields, farm - 1.0
+        return yields, deviation
 
     def _accounts(self, yields: np.ndarray, transition: np.ndarray, leaving: np.ndarray) -> None:
         """Stage 5: the farm accounts of the year (``sim.economics``, ``sim.carbon_market``)."""
         p, s = self.params, self.state
-        area = p.area_ha
-        uses = self._uses
-        revenue = yields / 1000.0 * p.crop_price_per_t * area
-        per_ha_cost = p.production_cost_per_ha + uses @ self._cost_change
-        per_ha_cost += uses[:, PRACTICES.index("residue_retention")] * p.residue_value_per_ha
-        costs = per_ha_cost * area
-        paid = uses & (s.years_in_use <= self.config.payments.duration_years)
-        payments = (paid @ self._payment) * area
         enrolled = self.carbon.enrolled.copy()
         c = self.carbon.settle(self.year, self.soil.stock_t_c_per_ha, leaving, self._rng_policy)
         s.enrolled = enrolled
-        s.income_per_farm = revenue - costs - transition + payments + c.to_farmers - c.mrv_cost - c.clawback
+        revenue, costs, payments, s.income_per_farm = (np.empty(self.n) for _ in range(4))
+        kernels.farm_accounts(yields, p.crop_price_per_t, p.area_ha, p.production_cost_per_ha, p.residue_value_per_ha,
+                              self._uses, s.years_in_use, self._cost_change, PRACTICES.index("residue_retention"),
+                              self._payment, self.config.payments.duration_years, transition, c.to_farmers,
+                              c.mrv_cost, c.clawback, revenue, costs, payments, s.income_per_farm)
         self._flows = dict(revenue=revenue, production_costs=costs, transition_costs=transition, payments=payments,
                            credits_t_co2e=c.credits_t_co2e, reversals_t_co2e=c.reversal_t_co2e,
                            buffer_t_co2e=c.buffer_t_co2e, carbon_value=c.value, buyer_spending=c.buyer,
@@ -382,22 +372,24 @@ class AdoptionModel(mesa.Model):
         """
         uses = self._uses
         update = update_beliefs and self.config.decision.rule == "economic"
-        shown = (self._effects + farm_noise[:, None]) * uses if update else np.zeros(uses.shape, np.float32)
+        effects = self._effects if update else np.zeros(uses.shape, np.float32)
+        noise = farm_noise if update else np.zeros(self.n, np.float32)
         adjacency = self.network.adjacency
         if adjacency is None:  # fully mixed: everyone else is a neighbour with weight 1
-            counts = (uses.sum(axis=0) - uses).astype(np.float32)
+            shown = (effects + noise[:, None]) * uses
+            share = ((uses.sum(axis=0) - uses) * self._inverse_degree[:, None]).astype(np.float32)
             sums = (shown.sum(axis=0, dtype=np.float64) - shown).astype(np.float32)
         else:
-            counts = np.empty(uses.shape, np.float32)
+            share = np.empty(uses.shape, np.float32)
             sums = np.empty(uses.shape, np.float32)
-            kernels.neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, self.state.bundle, shown,
-                                   counts, sums)
-        self._neighbour_share = counts * self._inverse_degree[:, None]
+            kernels.neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, self.state.bundle, effects,
+                                   noise, self._inverse_degree, share, sums)
+        self._neighbour_share = share
         if update:
             d = self.config.decision
-            kernels.update_beliefs(counts, sums, uses, shown, self.state.belief_mean, self.state.belief_precision,
-                                   np.float32(1.0 / d.prior_yield_belief_sd**2), np.float32(d.belief_memory),
-                                   np.float32(1.0 / d.observation_sd**2))
+            kernels.update_beliefs(share, self.network.degree, sums, uses, effects, noise, self.state.belief_mean,
+                                   self.state.belief_precision, np.float32(1.0 / d.prior_yield_belief_sd**2),
+                                   np.float32(d.belief_memory), np.float32(1.0 / d.observation_sd**2))
 
     def _year_inputs(self) -> YearInputs:
         flows = getattr(self, "_flows", None) if self.year > self.config.start_year else None

@@ -7,10 +7,12 @@ Flows (income, credits, payments) are NaN in the initial row (``year == start_ye
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
@@ -101,6 +103,9 @@ SUMMED = ("credits_t_co2e", "reversals_t_co2e", "carbon_value", "buyer_spending"
           "mrv_cost", "clawback", "revenue", "production_costs", "transition_costs", "payments")
 
 
+_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="casim-quantiles")
+
+
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
     """Share of the total in the selected bundle masks, as part / (part + rest): never above 1 by rounding."""
     part = by_bundle @ selected
@@ -133,8 +138,7 @@ class YearlyRecorder:
         self._buffer_pool = np.zeros(len(self.names))
         self._adopters_before: np.ndarray | None = None
         self.target_mask = target_mask
-        n_masks = 1 << N_PRACTICES
-        self._region_key = np.repeat(np.arange(len(self.starts)) * n_masks, self.ends - self.starts)
+        self._region = np.repeat(np.arange(len(self.starts)), self.ends - self.starts)
         self.columns: dict[str, list] = {name: [] for name in COLUMNS}
         self._soc_initial: np.ndarray | None = None
         self._soc_previous: np.ndarray | None = None
@@ -150,19 +154,25 @@ class YearlyRecorder:
     def _bundle_histograms(self, bundle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Farmers and area by (region + 'all', bundle mask), shape (regions + 1, 16) each."""
         n_masks = 1 << N_PRACTICES
-        key = self._region_key + bundle
-        size = len(self.starts) * n_masks
-        farmers = np.bincount(key, minlength=size).reshape(-1, n_masks).astype(np.float64)
-        area = np.bincount(key, weights=self.area, minlength=size).reshape(-1, n_masks)
+        farmers = np.empty((len(self.starts), n_masks))
+        area = np.empty((len(self.starts), n_masks))
+        kernels.bundle_histograms(self._region, bundle, self.area, n_masks, farmers, area)
         return np.vstack([farmers, farmers.sum(axis=0)]), np.vstack([area, area.sum(axis=0)])
 
-    def _quantiles(self, x: np.ndarray) -> np.ndarray:
-        """10th, 50th and 90th percentiles per region and in total, shape (3, regions + 1)."""
-        pieces = [x[s:e] for s, e in zip(self.starts, self.ends, strict=True)] + [x]
-        return np.array([np.percentile(piece, [10, 50, 90]) for piece in pieces]).T
+    def _quantiles(self, x: np.ndarray) -> tuple[Future, Future]:
+        """10th, 50th and 90th percentiles in total and per region, as futures.
+
+        Partitioning is the costly part; the whole population and the regions are partitioned in two background
+        threads (NumPy releases the GIL) while the caller computes the other columns.
+        """
+        pieces = [x[s:e] for s, e in zip(self.starts, self.ends, strict=True)]
+        everyone = _THREADS.submit(np.percentile, x, [10, 50, 90])
+        regions = _THREADS.submit(lambda: [np.percentile(piece, [10, 50, 90]) for piece in pieces])
+        return everyone, regions
 
     def record(self, y: YearInputs) -> None:
         """Append the rows of one year."""
+        quantiles = self._quantiles(y.income) if y.income is not None else None
         farmers, area = self.farmers, self.area_sum
         soc_total = self._sum(y.soc_t_c_per_ha * self.area)
         if self._soc_initial is None:
@@ -201,7 +211,7 @@ class YearlyRecorder:
                 row["guarantor_spending"] if self.public_guarantor else 0.0)
             self._public_cum = self._public_cum + public
             self._buffer_pool = self._buffer_pool + self._sum(y.buffer_t_co2e)
-            p10, p50, p90 = self._quantiles(y.income)
+            p10, p50, p90 = np.array([*quantiles[1].result(), quantiles[0].result()]).T
             row.update(
                 yield_mean_kg_per_ha=self._sum(y.yield_kg_per_ha * self.area) / area,
                 income_mean=self._sum(y.income) / farmers,

@@ -14,6 +14,7 @@ Y = [Y_base + s x (min(SOC, SOC_plateau) - min(SOC_ref, SOC_plateau))]
 from __future__ import annotations
 
 import numpy as np
+from numba import vectorize
 
 
 def ramp(initial: np.ndarray, long_run: np.ndarray, transition_years: np.ndarray, seasons: np.ndarray) -> np.ndarray:
@@ -41,13 +42,9 @@ def lognormal_sigma(cv: np.ndarray | float) -> np.ndarray | float:
     return np.sqrt(np.log1p(np.square(cv)))
 
 
-def soc_yield_potential(
-    soc_t_c_per_ha: np.ndarray,
-    base_yield_kg_per_ha: np.ndarray,
-    response_kg_per_t_c: np.ndarray,
-    soc_ref_t_c_per_ha: np.ndarray,
-    soc_plateau_t_c_per_ha: np.ndarray,
-) -> np.ndarray:
-    """Yield before practice effects and weather, kg/ha (never below zero)."""
-    gain = np.minimum(soc_t_c_per_ha, soc_plateau_t_c_per_ha) - np.minimum(soc_ref_t_c_per_ha, soc_plateau_t_c_per_ha)
-    return np.maximum(base_yield_kg_per_ha + response_kg_per_t_c * gain, 0.0)
+@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+def soc_yield_potential(soc_t_c_per_ha, base_yield_kg_per_ha, response_kg_per_t_c, soc_ref_t_c_per_ha,
+                        soc_plateau_t_c_per_ha):  # pragma: no cover - compiled
+    """Yield before practice effects and weather, kg/ha (never below zero); a ufunc (arrays broadcast)."""
+    gain = min(soc_t_c_per_ha, soc_plateau_t_c_per_ha) - min(soc_ref_t_c_per_ha, soc_plateau_t_c_per_ha)
+    return max(base_yield_kg_per_ha + response_kg_per_t_c * gain, 0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.ipcc import INPUT_LEVELS, TILLAGE, tier1_tables
 from sim.practices import N_PRACTICES, PRACTICES
 from sim.scenario import Scenario
@@ -70,14 +71,10 @@ class Tier1Soil:
 
     def advance_year(self) -> np.ndarray:
         """Move transitioning farms one yearly step; the last step lands exactly on the target."""
-        moving = self.years_left > 0
-        before = self.stock_t_c_per_ha
-        after = np.where(moving, before + self.rate_t_c_per_ha_yr, before)
-        last = self.years_left == 1
-        after[last] = self.target_t_c_per_ha[last]
-        self.years_left[moving] -= 1
-        self.stock_t_c_per_ha = after
-        return after - before
+        change = np.empty_like(self.stock_t_c_per_ha)
+        kernels.tier1_advance(self.stock_t_c_per_ha, self.target_t_c_per_ha, self.rate_t_c_per_ha_yr,
+                              self.years_left, change)
+        return change
 
     def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
         """Tier 1 stocks do not depend on yields."""
