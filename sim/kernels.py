@@ -19,10 +19,10 @@ from sim.yields import soc_yield_potential
 @njit(cache=True, parallel=True)
 def neighbour_sums(indptr, indices, weights, bundle, effects, noise, inverse_degree, share, sums
                    ):  # pragma: no cover - compiled
-    """Per farmer and practice: the weighted share of neighbours using it (``share``) and the effects they show
-    (``sums``: link weight x (practice effect + that farm's weather deviation)).
+    """Per farmer and practice: the weighted share of neighbours using it, and the effects they show.
 
-    From a CSR adjacency (``indptr``, ``indices``, ``weights``) and each farm's bundle bit mask. Written for the
+    ``share`` = link weight of neighbours using the practice / degree; ``sums`` = sum of link weight x (practice
+    effect + that farm's weather deviation). From a CSR adjacency (``indptr``, ``indices``, ``weights``) and each farm's bundle bit mask. Written for the
     four practices (scalar accumulators: no allocation per farmer).
     """
     n = bundle.shape[0]
