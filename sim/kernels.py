@@ -22,8 +22,8 @@ def neighbour_sums(indptr, indices, weights, bundle, effects, noise, inverse_deg
     """Per farmer and practice: the weighted share of neighbours using it, and the effects they show.
 
     ``share`` = link weight of neighbours using the practice / degree; ``sums`` = sum of link weight x (practice
-    effect + that farm's weather deviation). From a CSR adjacency (``indptr``, ``indices``, ``weights``) and each farm's bundle bit mask. Written for the
-    four practices (scalar accumulators: no allocation per farmer).
+    effect + that farm's weather deviation). From a CSR adjacency (``indptr``, ``indices``, ``weights``) and each
+    farm's bundle bit mask. Written for the four practices (scalar accumulators: no allocation per farmer).
     """
     n = bundle.shape[0]
     for i in prange(n):
