@@ -63,7 +63,7 @@ class FarmerAgent(mesa.Agent):
     def beliefs(self) -> dict[str, tuple[float, float]]:
         """Believed long-run relative yield effect of each practice: (mean, sd)."""
         s = self.model.state
-        return {p: (float(s.belief_mean[i, self.index]), float(1 / np.sqrt(s.belief_precision[i, self.index])))
+        return {p: (float(s.belief_mean[self.index, i]), float(1 / np.sqrt(s.belief_precision[self.index, i])))
                 for i, p in enumerate(PRACTICES)}
 
     @property

@@ -28,8 +28,6 @@ from sim.soil import build_soil
 from sim.units import soc_pct_to_t_c_per_ha
 from sim.yields import lognormal_sigma, ramp_table, soc_yield_potential
 
-FULL_CA_MASK = (1 << N_PRACTICES) - 1
-
 
 class AdoptionModel(mesa.Model):
     """Conservation Agriculture adoption by farmers in linked networks, with soil carbon, yields and income.
@@ -150,7 +148,6 @@ class AdoptionModel(mesa.Model):
     def _economic_constants(self) -> None:
         d = self.config.decision
         uses = practice_matrix(self._masks).T.astype(np.float64)  # (P, K)
-        self._bundle_uses = uses
         self._constants = decisions.EconomicConstants(
             bundle_uses=uses,
             bundle_full_ca=FULL_CA_BY_MASK[self._masks],
@@ -355,7 +352,6 @@ class AdoptionModel(mesa.Model):
                            authority_fees=c.authority_fees, aggregator_fees=c.aggregator_fees,
                            carbon_to_farmers=c.to_farmers, carbon_to_intermediaries=c.to_intermediaries,
                            mrv_cost=c.mrv_cost, clawback=c.clawback, disadopted=self._disadopted)
-        self._price = self.carbon.market_price(self.year)
 
     def _share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` holds (0 without neighbours)."""

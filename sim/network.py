@@ -43,11 +43,6 @@ class Network:
     organisation: np.ndarray
     demo: np.ndarray
 
-    @property
-    def complete(self) -> bool:
-        """True for a fully mixed population (everyone is everyone's neighbour, weight 1)."""
-        return self.adjacency is None
-
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """Weighted sum of ``values`` (shape (n,) or (n, m)) over each farmer's neighbours."""
         if self.adjacency is None:

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS
-from sim.practices import CONVENTIONAL, PRACTICES, bundle_name, parse_bundle
+from sim.practices import CONVENTIONAL, PRACTICES, parse_bundle
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -505,7 +505,3 @@ class Scenario(Strict):
     def end_year(self) -> int:
         """Calendar year of the last simulated step."""
         return self.start_year + self.years
-
-    def canonical_bundle(self, name: str) -> str:
-        """Canonical spelling of a bundle name."""
-        return bundle_name(parse_bundle(name))

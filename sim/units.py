@@ -8,26 +8,11 @@ Conventions used across the package:
 
 from __future__ import annotations
 
-import numpy as np
-
 #: Molar mass ratio CO2 / C (44/12): t CO2e per t C.
 CO2_PER_C: float = 44.0 / 12.0
 
 #: Target relative annual growth of soil carbon stocks of the "4 per 1000" Initiative (0.4 %/yr).
 FOUR_PER_1000: float = 0.004
-
-KG_PER_T: float = 1000.0
-
-
-def c_to_co2(t_c: np.ndarray | float) -> np.ndarray | float:
-    """Convert t C to t CO2e (x 44/12)."""
-    return t_c * CO2_PER_C
-
-
-def co2_to_c(t_co2: np.ndarray | float) -> np.ndarray | float:
-    """Convert t CO2e to t C (x 12/44)."""
-    return t_co2 / CO2_PER_C
-
 
 def soil_mass_t_per_ha(bulk_density_g_cm3: float, depth_cm: float) -> float:
     """Mass of fine soil in a layer, t/ha: BD (g/cm3) x depth (cm) x 100 (1e8 cm2/ha x 1e-6 t/g)."""
@@ -37,13 +22,6 @@ def soil_mass_t_per_ha(bulk_density_g_cm3: float, depth_cm: float) -> float:
 def soc_pct_to_t_c_per_ha(soc_pct: float, bulk_density_g_cm3: float, depth_cm: float) -> float:
     """Convert an SOC concentration (% by mass) to a stock in t C/ha for the layer."""
     return soc_pct / 100.0 * soil_mass_t_per_ha(bulk_density_g_cm3, depth_cm)
-
-
-def t_c_per_ha_to_soc_pct(
-    soc_t_c_per_ha: np.ndarray | float, bulk_density_g_cm3: float, depth_cm: float
-) -> np.ndarray | float:
-    """Convert an SOC stock (t C/ha in the layer) to a concentration (% by mass)."""
-    return soc_t_c_per_ha / soil_mass_t_per_ha(bulk_density_g_cm3, depth_cm) * 100.0
 
 
 def usd_per_t_c_to_per_t_co2(price_per_t_c: float) -> float:

@@ -70,6 +70,11 @@ def test_agents_are_views_on_the_arrays():
     row = model.network.adjacency[17]
     assert neighbour_ids == set(row.indices.tolist())
     assert farmer.region in model.region_names
+    assert set(farmer.beliefs) == {"no_till", "cover_crops", "residue_retention", "rotation"}
+    mean, sd = farmer.beliefs["no_till"]
+    assert mean == pytest.approx(float(model.state.belief_mean[17, 0])) and sd > 0
+    demo = model.farmers[int(model.network.demo[0])]
+    assert demo.is_demo_farm and not any(model.farmers[i].is_demo_farm for i in range(3) if i not in model.network.demo)
 
 
 def test_step_and_run_for_advance_years():

@@ -27,8 +27,5 @@ class SoilModel(Protocol):
     def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
         """Yields of the season just harvested (models whose carbon inputs follow yields use them)."""
 
-    def expected_equilibrium(self, farms: np.ndarray, bundle: int) -> np.ndarray:
-        """Long-run stock of ``farms`` under ``bundle``, t C/ha (what a farmer expects when choosing)."""
-
     def reference_stock(self, region: int) -> float:
         """Stock of a conventional farm of ``region`` at equilibrium, t C/ha (yield reference point)."""

@@ -196,10 +196,6 @@ class RothCSoil:
             decompose_and_add(self.state, rate, plant, 0.0, self.dpm_rpm_ratio, self.x)
         return self.state.soc - before
 
-    def expected_equilibrium(self, farms: np.ndarray, bundle: int) -> np.ndarray:
-        """RothC equilibrium SOC of ``farms`` under ``bundle`` at their region's base yield, t C/ha."""
-        return self.equilibrium_table[self.region[farms], bundle]
-
     def reference_stock(self, region: int) -> float:
         """Conventional RothC equilibrium of ``region`` at its base yield, t C/ha."""
         return float(self.equilibrium_table[region, 0])

@@ -79,10 +79,6 @@ class Tier1Soil:
     def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
         """Tier 1 stocks do not depend on yields."""
 
-    def expected_equilibrium(self, farms: np.ndarray, bundle: int) -> np.ndarray:
-        """Equilibrium stock of ``farms`` under ``bundle``, t C/ha."""
-        return self.equilibrium_table[self.region[farms], bundle]
-
     def reference_stock(self, region: int) -> float:
         """Conventional equilibrium stock of ``region``, t C/ha."""
         return float(self.equilibrium_table[region, 0])
