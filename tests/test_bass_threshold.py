@@ -18,26 +18,13 @@ def test_bass_recursion_value_from_issue():
     assert bass_recursion(0.03, 0.38, 5)[5] == pytest.approx(0.272907, abs=5e-7)
 
 
-def test_bass_fully_mixed_follows_the_discrete_recursion(write_scenario):
+def test_bass_fully_mixed_follows_the_discrete_recursion():
     """Mean over 40 seeds of 20,000 fully mixed farmers.
 
     Early binomial noise is amplified by the imitation term, so one run's F(t) has a between-seed sd of up
     to 0.0075 (measured, at t = 7); the mean of 40 seeds has sd <= 0.0012. The finite-N bias (neighbour
     share A/(N-1) instead of F) is below 1e-4. Tolerance 0.005, about 4 standard errors."""
-    path = write_scenario(
-        """
-        years = 10
-        [decision]
-        rule = "bass"
-        target_bundle = "full_ca"
-        [decision.bass]
-        p = 0.03
-        q = 0.38
-        [network]
-        kind = "complete"
-        """,
-        extends=str(TEST_SCENARIOS / "one_region.toml"),
-    )
+    path = TEST_SCENARIOS / "bass_mixed.toml"
     scenario = sim.load_scenario(path)
     expected = bass_recursion(0.03, 0.38, 10)
     runs = []

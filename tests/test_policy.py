@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import SCENARIOS, TEST_SCENARIOS
+from test_bass_threshold import bass_recursion
 from test_identities import check_identities
 
 import sim
@@ -72,33 +73,15 @@ def test_risk_averse_farmer_values_an_unstable_price_less():
     assert np.array_equal(utilities(0.0, 5e4), utilities(0.0, 0.0))  # risk-neutral farmers do not care
 
 
-def bass_f(p, q, years):
-    f = 0.0
-    for _ in range(years):
-        f += (p + q * f) * (1.0 - f)
-    return f
-
-
-def test_target_finds_the_bass_innovation_coefficient_with_known_answer(write_scenario):
+def test_target_finds_the_bass_innovation_coefficient_with_known_answer():
     """Fully mixed Bass rule, q = 0.38: the p giving F(5) = 0.35 solves the discrete recursion (p* ~ 0.0447).
     Simulation noise in F(5) (40,000 farmers x 4 seeds: sd ~ 0.004) moves p by at most ~0.002."""
     low, high = 0.0, 0.2
     for _ in range(80):
         mid = 0.5 * (low + high)
-        low, high = (mid, high) if bass_f(mid, 0.38, 5) < 0.35 else (low, mid)
+        low, high = (mid, high) if bass_recursion(mid, 0.38, 5)[5] < 0.35 else (low, mid)
     exact = 0.5 * (low + high)
-    path = write_scenario(
-        """
-        years = 10
-        [decision]
-        rule = "bass"
-        target_bundle = "full_ca"
-        [decision.bass]
-        p = 0.01
-        q = 0.38
-        [network]
-        kind = "complete"
-        """, extends=str(TEST_SCENARIOS / "one_region.toml"))
+    path = TEST_SCENARIOS / "bass_mixed.toml"
     scenario = sim.load_scenario(path)
     result = find_lever(scenario, "decision.bass.p", "target_bundle_share", scenario.start_year + 5, 0.35, 0.0, 0.2,
                         seeds=[0, 1, 2, 3], farmers=40_000, tolerance=1e-4, workers=1)
