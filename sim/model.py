@@ -82,7 +82,7 @@ class AdoptionModel(mesa.Model):
         self._payment = np.array([scenario.payments.per_ha.get(p, 0.0) for p in PRACTICES])
         self._effect_table = ramp_table(self._effect_initial, self._effect_long_run, self._effect_years)
 
-        self.state = initial_state(scenario, bundles, rng_population, self._effect_long_run)
+        self.state = initial_state(scenario, bundles, rng_population, self._effect_long_run, self._effect_table)
         self.soil = build_soil(scenario, self.params.region, bundles)
         self._uses = practice_matrix(bundles)  # (n, P) practices in use
         self._region_arrays(specs)

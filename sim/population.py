@@ -134,25 +134,38 @@ def initial_bundles(scenario: Scenario, sizes: list[int], rng: np.random.Generat
 
 
 def initial_state(
-    scenario: Scenario, bundles: np.ndarray, rng: np.random.Generator, long_run_effects: np.ndarray
+    scenario: Scenario, bundles: np.ndarray, rng: np.random.Generator, long_run_effects: np.ndarray,
+    effect_table: np.ndarray,
 ) -> FarmerState:
-    """State at the start: practices in use for 1-10 seasons already; prior beliefs from the scenario.
+    """State at the start: practices in use for 1-10 seasons already, and beliefs that reflect it.
+
+    Everyone starts from the scenario's prior (true long-run effect + bias, sd ``prior_yield_belief_sd``); a
+    farmer already using a practice has also seen it on its own farm for its seasons of use (at most the
+    1 / (1 - belief_memory) seasons that memory keeps): a precision-weighted update towards the mean effect of
+    those seasons, as the yearly learning rule would have made.
 
     Args:
         scenario: the scenario (decision priors).
         bundles: initial bundle masks.
         rng: random generator.
         long_run_effects: true long-run relative yield effect of each practice, shape (N_PRACTICES,).
-
+        effect_table: each practice's effect by seasons in use (``sim.yields.ramp_table``), shape (T + 1, P).
     """
     n = bundles.size
     uses = practice_matrix(bundles)  # (n, N_PRACTICES)
     established = rng.integers(1, 11, size=n, dtype=np.int16)
     years_in_use = np.where(uses, established[:, None], 0).astype(np.int16)
     d = scenario.decision
-    prior = (long_run_effects + d.prior_yield_belief_bias).astype(np.float32)
-    belief_mean = np.repeat(prior[None, :], n, axis=0)
-    belief_precision = np.full((n, N_PRACTICES), 1.0 / d.prior_yield_belief_sd**2, np.float32)
+    prior = long_run_effects + d.prior_yield_belief_bias
+    prior_precision = 1.0 / d.prior_yield_belief_sd**2
+    seasons = np.arange(1, 11)
+    rows = effect_table[np.minimum(seasons, effect_table.shape[0] - 1)]  # (10, P) effect in seasons 1..10
+    seen_mean = np.cumsum(rows, axis=0) / seasons[:, None]  # mean effect seen after 1..10 seasons
+    remembered = np.minimum(years_in_use, 1.0 / max(1.0 - d.belief_memory, 1e-9))
+    evidence = remembered / d.observation_sd**2
+    observed = seen_mean[np.maximum(years_in_use, 1) - 1, np.arange(N_PRACTICES)]
+    belief_precision = (prior_precision + evidence).astype(np.float32)
+    belief_mean = ((prior_precision * prior + evidence * observed) / belief_precision).astype(np.float32)
     return FarmerState(
         bundle=bundles.copy(),
         years_in_use=years_in_use,
