@@ -150,6 +150,7 @@ def initial_state(
         rng: random generator.
         long_run_effects: true long-run relative yield effect of each practice, shape (N_PRACTICES,).
         effect_table: each practice's effect by seasons in use (``sim.yields.ramp_table``), shape (T + 1, P).
+
     """
     n = bundles.size
     uses = practice_matrix(bundles)  # (n, N_PRACTICES)
