@@ -115,7 +115,8 @@ def economic_utilities(x: Reconsidering, r: RegionEconomics, c: EconomicConstant
 def logit_choice(utility: np.ndarray, intensity: float, rng: np.random.Generator) -> np.ndarray:
     """Sample one column per row with probability proportional to exp(intensity x utility) (compiled kernel)."""
     chosen = np.empty(utility.shape[0], np.int64)
-    kernels.logit_choice(np.ascontiguousarray(utility), float(intensity), rng.random(utility.shape[0]), chosen)
+    utility = np.ascontiguousarray(utility)
+    kernels.logit_choice(utility, float(intensity), rng.random(utility.shape[0]), np.empty_like(utility), chosen)
     return chosen
 
 

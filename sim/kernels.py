@@ -36,18 +36,18 @@ def neighbour_sums(indptr, indices, weights, bundle, effects, noise, inverse_deg
                 continue
             w = weights[k]
             deviation = noise[j]
-            if b & 1:
-                c0 += w
-                t0 += w * (effects[j, 0] + deviation)
-            if b & 2:
-                c1 += w
-                t1 += w * (effects[j, 1] + deviation)
-            if b & 4:
-                c2 += w
-                t2 += w * (effects[j, 2] + deviation)
-            if b & 8:
-                c3 += w
-                t3 += w * (effects[j, 3] + deviation)
+            u0 = np.float32(b & 1)  # branch-free: 1.0 when the neighbour uses the practice
+            u1 = np.float32((b >> 1) & 1)
+            u2 = np.float32((b >> 2) & 1)
+            u3 = np.float32((b >> 3) & 1)
+            c0 += w * u0
+            c1 += w * u1
+            c2 += w * u2
+            c3 += w * u3
+            t0 += w * u0 * (effects[j, 0] + deviation)
+            t1 += w * u1 * (effects[j, 1] + deviation)
+            t2 += w * u2 * (effects[j, 2] + deviation)
+            t3 += w * u3 * (effects[j, 3] + deviation)
         d = inverse_degree[i]
         share[i, 0], share[i, 1], share[i, 2], share[i, 3] = c0 * d, c1 * d, c2 * d, c3 * d
         sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = t0, t1, t2, t3
@@ -132,11 +132,11 @@ def set_threads(threads: int) -> None:
 
 
 @njit(cache=True, parallel=True)
-def logit_choice(utility, intensity, draws, chosen):  # pragma: no cover - compiled
+def logit_choice(utility, intensity, draws, weights, chosen):  # pragma: no cover - compiled
     """Column chosen in each row with probability exp(intensity x utility) / sum (infeasible = -inf never chosen).
 
     ``draws`` are uniform numbers in [0, 1), one per row; the chosen column is the first whose cumulative weight
-    exceeds draw x total weight.
+    exceeds draw x total weight. ``weights`` is scratch space of the shape of ``utility``.
     """
     m, k = utility.shape
     for i in prange(m):
@@ -146,17 +146,17 @@ def logit_choice(utility, intensity, draws, chosen):  # pragma: no cover - compi
                 best = utility[i, j]
         total = 0.0
         for j in range(k):
-            if np.isfinite(utility[i, j]):
-                total += np.exp(intensity * (utility[i, j] - best))
+            w = np.exp(intensity * (utility[i, j] - best)) if np.isfinite(utility[i, j]) else 0.0
+            weights[i, j] = w
+            total += w
         target = draws[i] * total
         running = 0.0
         chosen[i] = k - 1
         for j in range(k):
-            if np.isfinite(utility[i, j]):
-                running += np.exp(intensity * (utility[i, j] - best))
-                if running > target:
-                    chosen[i] = j
-                    break
+            running += weights[i, j]
+            if weights[i, j] > 0.0 and running > target:
+                chosen[i] = j
+                break
 
 
 @njit(cache=True, parallel=True)
