@@ -110,9 +110,10 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
         return f"{where}: {dotted}: unknown field{hint}"
     if kind == "missing":
         return f"{path}: {dotted}: missing required field (set it here or in the file this one extends)"
-    where = _file_of(loc, origin, path)
-    message = error["msg"].removeprefix("Value error, ")
     got = error.get("input")
+    # a check across a whole table may involve fields from several files: name the file being loaded
+    where = path if isinstance(got, dict) else _file_of(loc, origin, path)
+    message = error["msg"].removeprefix("Value error, ")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     if not loc:  # whole-scenario checks name their fields in the message
         return f"{where}: {message}"

@@ -108,3 +108,11 @@ def test_cli_validate_prints_clean_error_and_exits_2(write_scenario):
     assert out.returncode == 2
     assert "Traceback" not in out.stderr + out.stdout
     assert "farmer_shar" in out.stderr and "did you mean 'farmer_share'" in out.stderr
+
+
+def test_table_level_error_names_the_loaded_file_and_keeps_brackets(write_scenario):
+    path = write_scenario('[decision]\nrule = "bass"\n')
+    casim = Path(sys.executable).parent / "casim"
+    out = subprocess.run([str(casim), "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2
+    assert f"{path}: decision: rule = 'bass' needs a [decision.bass] table with p and q" in out.stderr.replace("\n", "")
