@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import Carbon, CarbonPrice, TwinMarket
+from sim.scenario import Carbon, CarbonPrice, TwinMarket, interpolate_by_year
 from sim.units import CO2_PER_C
 
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)  # expectations over a normal distribution
@@ -35,8 +35,7 @@ def market_prices(price: CarbonPrice, start_year: int, n_years: int, rng: np.ran
     if price.kind == "ramp":
         return np.interp(years, [price.start_year, price.end_year], [price.start_value, price.end_value])
     if price.kind == "series":
-        known = sorted(price.by_year)
-        return np.interp(years, [int(y) for y in known], [price.by_year[y] for y in known])
+        return interpolate_by_year(price.by_year, years)
     log_price = np.empty(n_years)
     log_price[0] = np.log(max(price.value, 1e-9))
     shocks = rng.standard_normal(n_years)

@@ -28,6 +28,21 @@ InputLevel = Literal[INPUT_LEVELS[:3]]  # type: ignore[valid-type]
 PracticeName = Literal[PRACTICES]  # type: ignore[valid-type]
 
 
+def check_year_keys(table: dict[str, float], low: int, high: int, what: str, name: str = "") -> None:
+    """Raise ValueError unless ``table`` is non-empty and keyed by years ("1985") between low and high."""
+    if not table:
+        raise ValueError(f"{name}is empty; expected years mapped to {what}")
+    for key in table:
+        if not (key.isdigit() and low <= int(key) <= high):
+            raise ValueError(f"{name}key {key!r} is not a year from {low} to {high} (expected e.g. \"2030\")")
+
+
+def interpolate_by_year(table: dict[str, float], year: int | np.ndarray) -> float | np.ndarray:
+    """Value of a year-keyed table in ``year``: linear between the given years, held flat outside them."""
+    years = sorted(table, key=int)
+    return np.interp(year, [int(y) for y in years], [table[y] for y in years])
+
+
 class Strict(BaseModel):
     """Base for all scenario tables: unknown keys are errors, values are not coerced, objects are frozen."""
 
@@ -136,19 +151,14 @@ class Region(Strict):
     @classmethod
     def _years(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         if value is not None:
-            if not value:
-                raise ValueError("empty; expected years mapped to shares")
-            for key in value:
-                if not (key.isdigit() and 1800 <= int(key) <= 2300):
-                    raise ValueError(f"key {key!r} is not a year (expected e.g. \"1985\")")
+            check_year_keys(value, 1800, 2300, "shares")
         return value
 
     def seeder_access_in(self, year: int) -> float:
         """Share of farmers with access to no-till equipment in ``year``."""
         if self.seeder_access_by_year is None:
             return self.seeder_access
-        years = sorted(self.seeder_access_by_year, key=int)
-        return float(np.interp(year, [int(y) for y in years], [self.seeder_access_by_year[y] for y in years]))
+        return float(interpolate_by_year(self.seeder_access_by_year, year))
 
     @field_validator("initial_adoption")
     @classmethod
@@ -224,11 +234,7 @@ class CarbonPrice(Strict):
         if self.kind == "ramp" and self.end_year <= self.start_year:
             raise ValueError("ramp: end_year must be after start_year")
         if self.by_year is not None:
-            if not self.by_year:
-                raise ValueError("by_year is empty; expected years mapped to prices")
-            for key in self.by_year:
-                if not (key.isdigit() and 1900 <= int(key) <= 2200):
-                    raise ValueError(f"by_year key {key!r} is not a year (expected e.g. \"2030\")")
+            check_year_keys(self.by_year, 1900, 2200, "prices", "by_year ")
         if self.ceiling is not None and self.ceiling < self.floor:
             raise ValueError(f"ceiling {self.ceiling} is below floor {self.floor}")
         return self
