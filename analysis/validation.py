@@ -27,9 +27,9 @@ import pandas as pd
 
 import sim
 from analysis.design import Problem, latin_hypercube
+from analysis.runner import RunSpec, run_many
 from analysis.store import SweepStore
 from analysis.sweep import make_plan, run_sweep
-from sim.scenario_loader import scenario_with_overrides
 
 BRAZIL_CROPLAND_MHA = 36.6  # temporary crops, agricultural census 2006
 FIT_YEARS = (1990, 2000, 2006, 2011)
@@ -100,16 +100,9 @@ def calibrate(scenario: sim.Scenario, samples: int, replicates: int, farmers: in
 
 def run_with(scenario: sim.Scenario, overrides: dict[str, float], seeds: list[int], farmers: int | None,
              years: int | None = None) -> pd.DataFrame:
-    """Yearly tables of ``scenario`` with ``overrides`` for each seed (with a seed column)."""
-    base = scenario_with_overrides(scenario.model_copy(update={"uncertain": {}}), overrides)
-    tables = []
-    for seed in seeds:
-        model = sim.AdoptionModel(base, seed=seed, n_farmers=farmers, create_agents=False)
-        model.run_for(years or base.years)
-        table = model.results()
-        table.insert(0, "seed", seed)
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    """Yearly tables of ``scenario`` with ``overrides`` for each seed (with seed and scenario columns), in parallel."""
+    base = scenario.model_copy(update={"uncertain": {}})
+    return run_many([RunSpec(base, "validation", seed, farmers, years, tuple(overrides.items())) for seed in seeds])
 
 
 def pioneer_phase(brazil_runs: pd.DataFrame, start_year: int) -> dict[str, float]:
