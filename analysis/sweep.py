@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis.runner import RunSpec, run_one
 from analysis.store import SweepStore
 from sim import kernels
 from sim.scenario import Scenario
-from sim.scenario_loader import scenario_with_overrides
 
 
 @dataclass
@@ -121,13 +121,11 @@ def evaluate_casim(batch: Batch) -> pd.DataFrame:
     for run in batch.runs.to_dict(orient="records"):
         scenario = batch.scenarios[run["scenario"]]
         ints = integer[run["scenario"]]
-        overrides = {name: int(round(run[name])) if name in ints else float(run[name]) for name in batch.parameters}
-        if overrides:
-            scenario = scenario_with_overrides(scenario.model_copy(update={"uncertain": {}}), overrides)
-        model = sim.AdoptionModel(scenario, seed=run["seed"], n_farmers=batch.farmers, create_agents=False)
-        model.run_for(batch.years or scenario.years)
-        table = model.results()
-        table = table[table.region == "all"].drop(columns=["region"])
+        overrides = tuple((name, int(round(run[name])) if name in ints else float(run[name]))
+                          for name in batch.parameters)
+        table = run_one(RunSpec(scenario.model_copy(update={"uncertain": {}}), run["scenario"], run["seed"],
+                                batch.farmers, batch.years, overrides))
+        table = table[table.region == "all"].drop(columns=["region", "scenario", "seed"])
         for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
             table.insert(0, name, run[name])
         tables.append(table)
