@@ -21,7 +21,6 @@ import pandas as pd
 import sim
 from analysis.runner import RunSpec, run_one
 from analysis.store import SweepStore
-from sim import kernels
 from sim.scenario import Scenario
 
 
@@ -154,8 +153,7 @@ EVALUATORS: dict[str, Callable[[Batch], pd.DataFrame]] = {"casim": evaluate_casi
 
 
 def evaluate(batch: Batch) -> tuple[int, pd.DataFrame]:
-    """Evaluate a batch with its model; return (batch id, rows). One thread per worker: workers fill the cores."""
-    kernels.set_threads(1)
+    """Evaluate a batch with its model; return (batch id, rows)."""
     return batch.id, EVALUATORS[batch.model](batch)
 
 
