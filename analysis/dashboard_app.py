@@ -20,7 +20,7 @@ from mesa.visualization.utils import update_counter
 
 import sim
 from analysis.story import COLOURS, category, layout, sample_farms
-from sim.scenario_loader import scenario_with_overrides
+from sim.scenario import scenario_with_overrides
 
 SCENARIO = Path(os.environ.get("CASIM_SCENARIO", Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"))
 
@@ -36,15 +36,14 @@ class DashboardModel(sim.AdoptionModel):
         exchange = [{"regions": [names[0], other], "links": int(exchange_links)} for other in names[1:]
                     ] if exchange_links and len(names) > 1 else base.network.model_dump()["exchange"]
         scenario = scenario_with_overrides(base, {
-            "carbon.price": {**base.carbon.price.model_dump(), "kind": "constant", "value": float(carbon_price)},
+            "carbon.price.path": {"kind": "constant", "value": float(carbon_price)},
             "payments.per_ha": {"no_till": float(payment_per_ha), "cover_crops": float(payment_per_ha)},
             "payments.duration_years": base.years if payment_per_ha else base.payments.duration_years,
             "carbon.farmer_share": float(farmer_share),
             "carbon.mrv.cost_per_farm": float(mrv_cost_per_farm),
             "network.exchange": exchange,
         })
-        super().__init__(scenario, seed=None if rng is None else int(rng), n_farmers=int(farmers),
-                         create_agents=False)
+        super().__init__(scenario, seed=None if rng is None else int(rng), n_farmers=int(farmers))
         self.levers = dict(carbon_price=carbon_price, payment_per_ha=payment_per_ha, farmer_share=farmer_share,
                            mrv_cost_per_farm=mrv_cost_per_farm, exchange_links=exchange_links, farmers=farmers)
         self.sample = sample_farms(self, 80)
@@ -79,7 +78,7 @@ def NetworkView(model: DashboardModel):
     segments = np.stack([np.column_stack([lay.x[lay.edges[:, 0]], lay.y[lay.edges[:, 0]]]),
                          np.column_stack([lay.x[lay.edges[:, 1]], lay.y[lay.edges[:, 1]]])], axis=1)
     ax.add_collection(LineCollection(segments, colors="#d8d8d8", linewidths=0.4))
-    colours = np.array(COLOURS)[category(model.state.bundle[model.sample])]
+    colours = np.array(COLOURS)[category(model.farms.bundle[model.sample])]
     ax.scatter(lay.x, lay.y, s=np.where(lay.demo, 60, 14), c=colours, edgecolors="white", linewidths=0.3)
     ax.set_title(f"{model.year}: practices on a sample of farms", fontsize=10)
     ax.set_axis_off()
@@ -91,7 +90,7 @@ def LeverView(model: DashboardModel):
     """The year and the levers the running model was built with."""
     update_counter.get()
     c = model.config
-    solara.Text(f"Year {model.year}; carbon price {model.carbon.market_price(model.year):.0f} {c.currency}/t CO2e; "
+    solara.Text(f"Year {model.year}; carbon price {model.incentives.carbon.market_price(model.year):.0f} {c.currency}/t CO2e; "
                 f"{c.carbon.farmer_share:.0%} to farmers", classes=["casim-levers"])
 
 

@@ -12,9 +12,8 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim import kernels
-from sim.scenario import Scenario
-from sim.scenario_loader import scenario_with_overrides
+from sim import parallel
+from sim.scenario import Scenario, scenario_with_overrides
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,9 @@ class RunSpec:
 
 def run_one(spec: RunSpec) -> pd.DataFrame:
     """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread)."""
-    kernels.set_threads(1)
+    parallel.set_threads(1)
     scenario = scenario_with_overrides(spec.scenario, dict(spec.overrides)) if spec.overrides else spec.scenario
-    model = sim.AdoptionModel(scenario, seed=spec.seed, n_farmers=spec.farmers, create_agents=False)
+    model = sim.AdoptionModel(scenario, seed=spec.seed, n_farmers=spec.farmers)
     model.run_for(spec.years or scenario.years)
     table = model.results()
     table.insert(0, "seed", spec.seed)

@@ -32,7 +32,7 @@ def sample_farms(model: sim.AdoptionModel, per_region: int = 200) -> np.ndarray:
     """Whole villages from the start of each region up to ``per_region`` farms, plus the region's demo farms."""
     chosen = []
     village = model.network.village
-    for start, size in zip(model.region_start, model.region_sizes, strict=True):
+    for start, size in zip(model.regions.start, model.regions.sizes, strict=True):
         block = np.arange(start, start + size)
         villages = village[block]
         keep = villages <= villages[min(per_region, size) - 1]
@@ -56,7 +56,7 @@ class Layout:
 def layout(model: sim.AdoptionModel, farms: np.ndarray, seed: int = 0) -> Layout:
     """Spring layout of the sampled subgraph, one panel per region side by side (x offset 2.6 per region)."""
     n = farms.size
-    region = model.params.region[farms].astype(int)
+    region = model.farms.region[farms].astype(int)
     if model.network.adjacency is None:  # fully mixed: a circle per region, links not drawn
         edges = np.zeros((0, 2), int)
     else:
@@ -97,15 +97,15 @@ def tell(scenario: sim.Scenario, label: str, replicates: int = 1, farmers: int |
     tables, frames = [], []
     horizon = years or scenario.years
     for r in range(replicates):
-        model = sim.AdoptionModel(scenario, seed=scenario.seed + r, n_farmers=farmers, create_agents=False)
+        model = sim.AdoptionModel(scenario, seed=scenario.seed + r, n_farmers=farmers)
         if r == 0:
             farms = sample_farms(model, per_region)
             positions = layout(model, farms, seed=scenario.seed)
-            frames.append(category(model.state.bundle[farms]))
+            frames.append(category(model.farms.bundle[farms]))
         for _ in range(horizon):
             model.step()
             if r == 0:
-                frames.append(category(model.state.bundle[farms]))
+                frames.append(category(model.farms.bundle[farms]))
         table = model.results()
         table.insert(0, "seed", scenario.seed + r)
         tables.append(table)

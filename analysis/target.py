@@ -14,7 +14,7 @@ from sim.scenario import Scenario
 
 #: Short lever names and the scenario overrides they set for a value v.
 LEVERS: dict[str, Callable[[Scenario, float], dict]] = {
-    "carbon_price": lambda s, v: {"carbon.price": {**s.carbon.price.model_dump(), "kind": "constant", "value": v}},
+    "carbon_price": lambda s, v: {"carbon.price.path": {"kind": "constant", "value": v}},
     "payment_per_ha": lambda s, v: {"payments.per_ha": {p: v for p in ("no_till", "cover_crops")},
                                     "payments.duration_years": max(s.payments.duration_years, s.years)},
     "farmer_share": lambda s, v: {"carbon.farmer_share": v},

@@ -25,7 +25,7 @@ from sim.network import build_network
 n, years, naive_years = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 scenario = sim.load_scenario(sys.argv[4])
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-from sim.population import allocate_farmers
+from sim.farmers import allocate_farmers
 sizes = allocate_farmers(scenario, n)
 t = time.perf_counter()
 build_network(scenario.network, sizes, list(scenario.regions), [r.demo_farms for r in scenario.regions.values()],
@@ -43,7 +43,7 @@ out = dict(n=n, network_s=network_s, build_s=build_s, step_s=step_s, bytes_per_f
 if naive_years:
     sys.path.insert(0, sys.argv[5])
     from naive_mesa import NaiveModel
-    source = sim.AdoptionModel(scenario, n_farmers=n, create_agents=False)
+    source = sim.AdoptionModel(scenario, n_farmers=n)
     naive = NaiveModel(source)
     t = time.perf_counter()
     for _ in range(naive_years):

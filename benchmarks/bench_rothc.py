@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
-from sim.population import allocate_farmers, initial_bundles
+from sim.farmers import allocate_farmers, initial_bundles
 from sim.soil import RothCSoil, Tier1Soil
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "rothc_baseline.toml"

@@ -9,12 +9,14 @@ It exists to measure how much the vectorised design gains; nothing in ``sim`` us
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import mesa
 
-from sim.carbon_market import credits_per_t_c
+from sim.behaviour.economic import MIN_MARGIN_SHARE, MIN_SCALE
+from sim.incentives.carbon import credits_per_t_c
 from sim.model import AdoptionModel
-from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, RESIDUE_RETENTION, USES_BY_MASK
 
 
 class NaiveFarmer(mesa.Agent):
@@ -22,7 +24,7 @@ class NaiveFarmer(mesa.Agent):
 
     def __init__(self, model: NaiveModel, i: int, source: AdoptionModel) -> None:
         super().__init__(model)
-        p, s = source.params, source.state
+        p = s = source.farms
         self.i = i
         self.region = int(p.region[i])
         self.area = float(p.area_ha[i])
@@ -57,8 +59,8 @@ class NaiveFarmer(mesa.Agent):
         r = m.economics[self.region]
         c = m.constants
         gross = self.expected_yield() * r.crop_price_per_t / 1000.0
-        margin = max(gross - r.production_cost_per_ha, 0.1 * gross)
-        scale = r.annuity * max(margin, 1e-9)
+        margin = max(gross - r.production_cost_per_ha, MIN_MARGIN_SHARE * gross)
+        scale = r.annuity * max(margin, MIN_SCALE)
         current = USES_BY_MASK[self.bundle]
         utilities = []
         for mask in m.masks:
@@ -156,20 +158,27 @@ class NaiveModel(mesa.Model):
         scenario = source.config
         self.config = scenario
         self.year = scenario.start_year
-        self.revision_rate = scenario.decision.revision_rate
-        self.masks = [int(m) for m in source._masks]
-        self.prices = source.carbon.prices
-        self.economics = source._region_economics
-        self.constants = source._constants
+        rule, catalogue, yields = source.rule, source.catalogue, source.yields
+        self.revision_rate = rule.spec.revision_rate
+        self.masks = [int(m) for m in catalogue.masks]
+        self.prices = source.incentives.carbon.prices
+        self.economics = rule.regions
+        self.constants = SimpleNamespace(
+            synergy_long_run=catalogue.synergy_long_run, annual_cost_change_per_ha=catalogue.annual_cost_change_per_ha,
+            transition_cost_per_ha=catalogue.transition_cost_per_ha, effect_long_run=catalogue.effect_long_run,
+            effect_initial=catalogue.effect_initial, residue_index=RESIDUE_RETENTION, no_till_index=NO_TILL,
+            social_weight=rule.spec.social_weight, status_quo_bias=rule.spec.status_quo_bias,
+            choice_intensity=rule.spec.choice_intensity)
         self.equilibrium = source.soil.equilibrium_table
         self.transition_years = scenario.soil.transition_years
-        self.effect_table = source._effect_table
+        self.effect_table = catalogue.effect_table
         self.synergy = scenario.ca_synergy
-        self.soc_ref, self.plateau, self.response = source._r_soc_ref, source._r_plateau, source._r_response
-        self.weather_sigma = source._r_weather_sigma
-        self.farm_sigma = [float(source._farm_sigma[start]) for start in source.region_start]
+        self.soc_ref, self.plateau = yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha
+        self.response = yields.response_kg_per_t_c
+        self.weather_sigma = yields.weather_sigma
+        self.farm_sigma = [float(yields.farm_sigma[start]) for start in source.regions.start]
         self.credit_factor = credits_per_t_c(scenario.carbon) * scenario.carbon.farmer_share
-        d = scenario.decision
+        d = scenario.decision.learning
         self.prior_precision = 1.0 / d.prior_yield_belief_sd**2
         self.inverse_obs_variance = 1.0 / d.observation_sd**2
         self.memory = d.belief_memory

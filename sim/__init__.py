@@ -3,8 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from sim.model import AdoptionModel
-from sim.scenario import Scenario
-from sim.scenario_loader import ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 try:
     __version__ = version("ca-adoption-sim")

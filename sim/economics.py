@@ -1,22 +1,87 @@
 """Farm money: discounting and the yearly farm account.
 
 Per farm and year (money in the scenario currency):
-    revenue          = yield (t/ha) x crop price x area
-    costs            = (production cost + sum of practice cost changes + residue fodder value forgone) x area
-    transition costs = sum of one-off costs of practices adopted this year x area
-    payments         = sum of per-ha payments for practices in use within their paid years x area   (public)
-    income           = revenue - costs - transition costs + payments
-                       + carbon revenue to farmers - MRV cost - claw-back         (``sim.carbon_market``)
+    revenue           = yield (t/ha) x crop price x area
+    production costs  = (production cost + sum of practice cost changes + residue fodder value forgone) x area
+    transition costs  = sum of one-off costs of practices adopted this year x area        (``sim.farmers``)
+    income            = revenue - production costs - transition costs
+                        + incentive money paid to the farmer - incentive money the farmer pays
+                          (per-ha payments, carbon revenue; MRV cost, claw-back: ``sim.incentives``)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from numba import njit, prange
+
+from sim.farmers import FarmerTable
+from sim.practices import RESIDUE_RETENTION, Catalogue
+
+#: Parties money flows between (``MoneyFlow.payer`` and ``payee``); incentive designs name others.
+PUBLIC = "public"
+FARMER = "farmer"
+
+#: Discount rates below this are treated as zero (the annuity factor is then the number of years).
+ZERO_RATE = 1e-12
 
 
 def annuity_factor(rate: np.ndarray | float, years: np.ndarray | int) -> np.ndarray | float:
     """Present value of 1 per year paid at the end of years 1..years at discount ``rate`` (1/yr)."""
     rate = np.asarray(rate, dtype=np.float64)
     years = np.asarray(years, dtype=np.float64)
-    safe = np.where(rate > 1e-12, rate, 1.0)
-    return np.where(rate > 1e-12, (1.0 - (1.0 + safe) ** -years) / safe, years)
+    safe = np.where(rate > ZERO_RATE, rate, 1.0)
+    return np.where(rate > ZERO_RATE, (1.0 - (1.0 + safe) ** -years) / safe, years)
+
+
+@dataclass(frozen=True)
+class MoneyFlow:
+    """Money paid this year, per farm (currency), from ``payer`` to ``payee``; ``name`` is its output column."""
+
+    name: str
+    payer: str
+    payee: str
+    amount: np.ndarray  # (n,)
+
+
+@dataclass(frozen=True)
+class FarmAccounts:
+    """The farm account of the year, per farm (currency), named by the output columns."""
+
+    revenue: np.ndarray
+    production_costs: np.ndarray
+    transition_costs: np.ndarray
+    income: np.ndarray
+
+
+def farm_accounts(farms: FarmerTable, yield_kg_per_ha: np.ndarray, transition_costs: np.ndarray,
+                  catalogue: Catalogue, flows: list[MoneyFlow]) -> FarmAccounts:
+    """The year's account of every farm; incentive ``flows`` to or from farmers are booked in their order."""
+    revenue, costs, income = np.empty(farms.n), np.empty(farms.n), np.empty(farms.n)
+    crop_budget(yield_kg_per_ha, farms.crop_price_per_t, farms.area_ha, farms.production_cost_per_ha,
+                farms.residue_value_per_ha, farms.uses, catalogue.annual_cost_change_per_ha, RESIDUE_RETENTION,
+                transition_costs, revenue, costs, income)
+    for flow in flows:
+        if flow.payee == FARMER:
+            income += flow.amount
+        elif flow.payer == FARMER:
+            income -= flow.amount
+    return FarmAccounts(revenue, costs, transition_costs, income)
+
+
+@njit(cache=True, parallel=True)
+def crop_budget(yield_kg_per_ha, crop_price_per_t, area_ha, production_cost_per_ha, residue_value_per_ha, uses,
+                cost_change_per_ha, residue_index, transition_cost, revenue, costs, income):  # pragma: no cover
+    """Revenue, production costs, and income before incentives (revenue - costs - transition costs), per farm."""
+    n, n_practices = uses.shape
+    for i in prange(n):
+        per_ha = production_cost_per_ha[i]
+        for p in range(n_practices):
+            if uses[i, p]:
+                per_ha += cost_change_per_ha[p]
+                if p == residue_index:
+                    per_ha += residue_value_per_ha[i]
+        revenue[i] = yield_kg_per_ha[i] / 1000.0 * crop_price_per_t[i] * area_ha[i]
+        costs[i] = per_ha * area_ha[i]
+        income[i] = revenue[i] - costs[i] - transition_cost[i]

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from sim.scenario import Network as NetworkSpec
+from sim.scenario.network import Network as NetworkSpec
 
 
 @dataclass

@@ -1,5 +1,9 @@
-"""Yearly outputs: one row per year and region, plus region ``all``. Declared here, in one place.
+"""Yearly outputs: one row per year and region, plus region ``all``. Each column is declared once, in ``COLUMNS``.
 
+A column has a name, a unit, a meaning and a rule that turns the year's per-farm arrays into one value per
+region and 'all' (``Year`` offers sums, shares and previous rows). The model hands the recorder the season's
+per-farm results by name (farm accounts, yields, every incentive design's money flows and quantities), so a
+column of any of them is one line here.
 Shares are of farmers (``*_share``) or of farmed area (``*_area_share``); SOC in t C/ha (area-weighted mean)
 and t C (total); CO2 in t CO2e; money in the scenario currency (income per farm per year).
 Flows (income, credits, payments) are NaN in the initial row (``year == start_year``).
@@ -7,103 +11,50 @@ Flows (income, credits, payments) are NaN in the initial row (``year == start_ye
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+import pandas as pd
+from numba import njit
 
-from sim import kernels
+from sim.economics import PUBLIC
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
-#: Columns of the yearly table, in order, with their units.
-COLUMNS: dict[str, str] = {
-    "year": "calendar year",
-    "region": "region name or 'all'",
-    "farmers": "count",
-    "area_ha": "ha",
-    **{f"{p}_share": "share of farmers using the practice" for p in PRACTICES},
-    **{f"{p}_area_share": "share of area under the practice" for p in PRACTICES},
-    "full_ca_share": "share of farmers in full CA (no-till + soil cover + rotation)",
-    "full_ca_area_share": "share of area in full CA",
-    "any_practice_share": "share of farmers using at least one practice",
-    "target_bundle_share": "share of farmers using the decision target bundle",
-    "soc_mean_t_c_per_ha": "area-weighted mean SOC stock, t C/ha",
-    "soc_total_t_c": "total SOC stock, t C",
-    "soc_change_t_c": "change of total SOC stock over the year, t C",
-    "soc_relative_change": "soc_change_t_c / last year's soc_total_t_c, 1/yr",
-    "four_per_1000_index": "soc_relative_change / 0.004 (1 = the '4 per 1000' target)",
-    "co2e_stored_cum_t": "(soc_total_t_c - initial) x 44/12, t CO2e",
-    "yield_mean_kg_per_ha": "area-weighted mean yield, kg/ha",
-    "income_mean": "mean farm income, currency/farm/yr",
-    "income_p10": "10th percentile of farm income",
-    "income_p50": "median farm income",
-    "income_p90": "90th percentile of farm income",
-    "enrolled_share": "share of farmers enrolled in the carbon programme",
-    "disadoption_share": "share of farmers who dropped all practices this year",
-    "disadoption_rate": "farmers who dropped all practices this year / farmers using a practice last year",
-    "carbon_price": "market carbon price of the year, currency/t CO2e",
-    "credits_t_co2e": "credits issued this year (at verifications), t CO2e",
-    "reversals_t_co2e": "verified losses of credited carbon this year, t CO2e",
-    "buffer_pool_t_co2e": "buffer pool: contributions minus cancellations so far, t CO2e",
-    "carbon_value": "project value of the credits (general market at the farm's price + twin purchases net of fees)",
-    "buyer_spending": "paid by general-market buyers, net of claw-back refunds",
-    "guarantor_spending": "paid by the price guarantor (floor top-ups, contract differences; < 0 = received)",
-    "twin_buyer_spending": "paid by Twin Regions buyers",
-    "authority_fees": "kept by the Twin Regions Market Authority",
-    "aggregator_fees": "kept by group-certification aggregators",
-    "carbon_to_farmers": "part of carbon_value paid to farmers (before MRV)",
-    "carbon_to_intermediaries": "part of carbon_value kept by intermediaries",
-    "mrv_cost": "MRV cost paid by farmers",
-    "clawback": "repaid by farmers for reversed credits",
-    "revenue": "crop sales, currency",
-    "production_costs": "production costs incl. practice cost changes and residue fodder forgone, currency",
-    "transition_costs": "one-off adoption costs paid by farmers",
-    "payments": "per-ha practice payments (public)",
-    "public_spending": "payments + buyer spending if the buyer is public + guarantor spending if the guarantor is public",
-    "public_spending_cum": "cumulative public spending",
-    "public_cost_per_t_co2e": "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
-}
+_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="casim-quantiles")
+_MASKS = np.arange(1 << N_PRACTICES)
+QUANTILES = (10, 50, 90)
 
 
-@dataclass
-class YearInputs:
-    """Per-farm arrays of one year that the summary needs (flows may be None in the initial row)."""
+@dataclass(frozen=True)
+class YearRecord:
+    """What the model hands the recorder at the end of a year (per-farm arrays, in farm-row order)."""
 
     year: int
-    carbon_price: float
-    bundle: np.ndarray  # practice bit mask of each farm
-    soc_t_c_per_ha: np.ndarray
-    yield_kg_per_ha: np.ndarray | None = None
-    income: np.ndarray | None = None
-    enrolled: np.ndarray | None = None
-    disadopted: np.ndarray | None = None
-    credits_t_co2e: np.ndarray | None = None
-    reversals_t_co2e: np.ndarray | None = None
-    buffer_t_co2e: np.ndarray | None = None
-    carbon_value: np.ndarray | None = None
-    buyer_spending: np.ndarray | None = None
-    guarantor_spending: np.ndarray | None = None
-    twin_buyer_spending: np.ndarray | None = None
-    authority_fees: np.ndarray | None = None
-    aggregator_fees: np.ndarray | None = None
-    carbon_to_farmers: np.ndarray | None = None
-    carbon_to_intermediaries: np.ndarray | None = None
-    mrv_cost: np.ndarray | None = None
-    clawback: np.ndarray | None = None
-    revenue: np.ndarray | None = None
-    production_costs: np.ndarray | None = None
-    transition_costs: np.ndarray | None = None
-    payments: np.ndarray | None = None
+    carbon_price: float  # market price of the year, currency/t CO2e
+    bundle: np.ndarray  # (n,) practice bit mask of each farm
+    soc_t_c_per_ha: np.ndarray  # (n,)
+    per_farm: dict[str, np.ndarray] | None = None  # the season's results and flows by name; None in the initial row
+    payers: dict[str, str] | None = None  # who pays each money flow in ``per_farm`` (in booking order)
 
 
-#: Flow columns summed over farms, from the YearInputs field of the same name.
-SUMMED = ("credits_t_co2e", "reversals_t_co2e", "carbon_value", "buyer_spending", "guarantor_spending",
-          "twin_buyer_spending", "authority_fees", "aggregator_fees", "carbon_to_farmers", "carbon_to_intermediaries",
-          "mrv_cost", "clawback", "revenue", "production_costs", "transition_costs", "payments")
+@dataclass(frozen=True)
+class Column:
+    """One column of the yearly table.
 
+    ``rule`` gives the values of the regions and 'all' (shape (R + 1,)) from the ``Year``; a ``flow`` column is
+    a quantity of the season (NaN in the initial row, which has no season).
+    """
 
-_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="casim-quantiles")
+    name: str
+    unit: str
+    meaning: str
+    rule: Callable[[Year], np.ndarray] | None = None  # None for the key columns year and region
+    flow: bool = False
+    dtype: str = "float64"
 
 
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
@@ -114,124 +65,275 @@ def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
     return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
 
 
+def total(name: str) -> Callable[[Year], np.ndarray]:
+    """Rule: the sum over farms of the season's per-farm quantity ``name``."""
+    return lambda t: t.total(name)
+
+
+def farmer_share_of(selected: np.ndarray) -> Callable[[Year], np.ndarray]:
+    """Rule: share of farmers whose bundle mask is ``selected`` (a (16,) bool table by mask)."""
+    return lambda t: _share(t.farmers_by_bundle, selected)
+
+
+def area_share_of(selected: np.ndarray) -> Callable[[Year], np.ndarray]:
+    """Rule: share of farmed area whose bundle mask is ``selected``."""
+    return lambda t: _share(t.area_by_bundle, selected)
+
+
+def per_farmer(name: str) -> Callable[[Year], np.ndarray]:
+    """Rule: the season's per-farm ``name`` (a flag or an amount) summed, per farmer."""
+    return lambda t: t.total(name) / t.farmers
+
+
+def _public_cost(t: Year) -> np.ndarray:
+    spent, stored = t.row["public_spending_cum"], t.row["co2e_stored_cum_t"]
+    return np.where((spent > 0) & (stored > 0), spent / np.where(stored > 0, stored, 1), np.nan)
+
+
+_DECLARED: tuple[Column, ...] = (
+    Column("year", "calendar year", "year of the row", dtype="int64"),
+    Column("region", "", "region name or 'all'", dtype="str"),
+    Column("farmers", "count", "farmers", lambda t: t.farmers, dtype="int64"),
+    Column("area_ha", "ha", "farmed area", lambda t: t.area),
+    *(Column(f"{p}_share", "share", f"share of farmers using {p}", farmer_share_of(USES_BY_MASK[:, i]))
+      for i, p in enumerate(PRACTICES)),
+    *(Column(f"{p}_area_share", "share", f"share of area under {p}", area_share_of(USES_BY_MASK[:, i]))
+      for i, p in enumerate(PRACTICES)),
+    Column("full_ca_share", "share", "share of farmers in full CA (no-till + soil cover + rotation)",
+           farmer_share_of(FULL_CA_BY_MASK)),
+    Column("full_ca_area_share", "share", "share of area in full CA", area_share_of(FULL_CA_BY_MASK)),
+    Column("any_practice_share", "share", "share of farmers using at least one practice", farmer_share_of(_MASKS > 0)),
+    Column("target_bundle_share", "share", "share of farmers using the decision target bundle",
+           lambda t: _share(t.farmers_by_bundle, _MASKS == t.target_bundle)),
+    Column("soc_mean_t_c_per_ha", "t C/ha", "area-weighted mean SOC stock", lambda t: t.soc_total / t.area),
+    Column("soc_total_t_c", "t C", "total SOC stock", lambda t: t.soc_total),
+    Column("soc_change_t_c", "t C", "change of total SOC stock over the year",
+           lambda t: t.soc_total - t.previous("soc_total_t_c")),
+    Column("soc_relative_change", "1/yr", "soc_change_t_c / last year's soc_total_t_c",
+           lambda t: t.row["soc_change_t_c"] / np.where(t.previous("soc_total_t_c") > 0, t.previous("soc_total_t_c"),
+                                                        np.nan)),
+    Column("four_per_1000_index", "index", f"soc_relative_change / {FOUR_PER_1000} (1 = the '4 per 1000' target)",
+           lambda t: t.row["soc_relative_change"] / FOUR_PER_1000),
+    Column("co2e_stored_cum_t", "t CO2e", "(soc_total_t_c - initial) x 44/12",
+           lambda t: (t.soc_total - t.first("soc_total_t_c")) * CO2_PER_C),
+    Column("yield_mean_kg_per_ha", "kg/ha", "area-weighted mean yield",
+           lambda t: t.total_of(t.per_farm["yield_kg_per_ha"] * t.area_per_farm) / t.area, flow=True),
+    Column("income_mean", "currency/farm/yr", "mean farm income", per_farmer("income"), flow=True),
+    *(Column(f"income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income",
+             lambda t, i=i: t.income_quantiles[i], flow=True) for i, q in enumerate(QUANTILES)),
+    Column("enrolled_share", "share", "share of farmers enrolled in the carbon programme", per_farmer("enrolled"),
+           flow=True),
+    Column("disadoption_share", "share", "share of farmers who dropped all practices this year",
+           per_farmer("disadopted"), flow=True),
+    Column("disadoption_rate", "1/yr", "farmers who dropped all practices this year / farmers using a practice last year",
+           lambda t: np.divide(t.total("disadopted"), t.last.adopters, out=np.zeros(t.rows),
+                               where=t.last.adopters > 0), flow=True),
+    Column("carbon_price", "currency/t CO2e", "market carbon price of the year",
+           lambda t: np.full(t.rows, t.record.carbon_price)),
+    Column("credits_t_co2e", "t CO2e", "credits issued this year (at verifications)", total("credits_t_co2e"), flow=True),
+    Column("reversals_t_co2e", "t CO2e", "verified losses of credited carbon this year", total("reversals_t_co2e"),
+           flow=True),
+    Column("buffer_pool_t_co2e", "t CO2e", "buffer pool: contributions minus cancellations so far",
+           lambda t: t.running_total("buffer_pool_t_co2e", t.total("buffer_t_co2e")), flow=True),
+    Column("carbon_value", "currency", "project value of the credits (general market at the farm's price + twin "
+           "purchases net of fees)", total("carbon_value"), flow=True),
+    Column("buyer_spending", "currency", "paid by general-market buyers, net of claw-back refunds",
+           total("buyer_spending"), flow=True),
+    Column("guarantor_spending", "currency", "paid by the price guarantor (floor top-ups, contract differences; "
+           "< 0 = received)", total("guarantor_spending"), flow=True),
+    Column("twin_buyer_spending", "currency", "paid by Twin Regions buyers", total("twin_buyer_spending"), flow=True),
+    Column("authority_fees", "currency", "kept by the Twin Regions Market Authority", total("authority_fees"), flow=True),
+    Column("aggregator_fees", "currency", "kept by group-certification aggregators", total("aggregator_fees"), flow=True),
+    Column("carbon_to_farmers", "currency", "part of carbon_value paid to farmers (before MRV)",
+           total("carbon_to_farmers"), flow=True),
+    Column("carbon_to_intermediaries", "currency", "part of carbon_value kept by intermediaries",
+           total("carbon_to_intermediaries"), flow=True),
+    Column("mrv_cost", "currency", "MRV cost paid by farmers", total("mrv_cost"), flow=True),
+    Column("clawback", "currency", "repaid by farmers for reversed credits", total("clawback"), flow=True),
+    Column("revenue", "currency", "crop sales", total("revenue"), flow=True),
+    Column("production_costs", "currency", "production costs incl. practice cost changes and residue fodder forgone",
+           total("production_costs"), flow=True),
+    Column("transition_costs", "currency", "one-off adoption costs paid by farmers", total("transition_costs"),
+           flow=True),
+    Column("payments", "currency", "per-ha practice payments (public)", total("payments"), flow=True),
+    Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
+           "public, guarantees when the guarantor is public)", lambda t: t.paid_by(PUBLIC), flow=True),
+    Column("public_spending_cum", "currency", "cumulative public spending",
+           lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
+    Column("public_cost_per_t_co2e", "currency/t CO2e", "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
+           _public_cost, flow=True),
+)
+
+#: The columns of the yearly table, in order, by name.
+COLUMNS: dict[str, Column] = {column.name: column for column in _DECLARED}
+
+
+class Year:
+    """One year's aggregates for the column rules: per region and 'all' (arrays of shape (R + 1,)).
+
+    Attributes:
+        record: the year's per-farm arrays. row: the values of the columns computed so far this year.
+        last: last year's ``Year`` (None in the initial row).
+
+    """
+
+    def __init__(self, recorder: YearlyRecorder, record: YearRecord, last: Year | None) -> None:
+        self.recorder = recorder
+        self.record = record
+        self.per_farm = record.per_farm or {}
+        self.last = last
+        self.row: dict[str, np.ndarray] = {}
+        self.rows = len(recorder.names)
+        self.farmers = recorder.farmers
+        self.area = recorder.area_sum
+        self.area_per_farm = recorder.area
+        self.target_bundle = recorder.target_bundle
+        self._totals: dict[str, np.ndarray] = {}
+        # partitioning for percentiles is the costly part: start it in two background threads (NumPy releases the
+        # GIL) while the other columns are computed
+        income = self.per_farm.get("income")
+        self._quantiles = None if income is None else (
+            _THREADS.submit(np.percentile, income, QUANTILES),
+            _THREADS.submit(lambda pieces: [np.percentile(piece, QUANTILES) for piece in pieces],
+                            [income[s:e] for s, e in zip(recorder.starts, recorder.ends, strict=True)]))
+
+    def total_of(self, x: np.ndarray) -> np.ndarray:
+        """Sum of per-farm ``x`` per region and in total."""
+        return self.recorder.sum_by_region(x)
+
+    def total(self, name: str) -> np.ndarray:
+        """Sum of the season's per-farm ``name`` per region and in total (computed once a year)."""
+        if name not in self._totals:
+            self._totals[name] = self.total_of(self.per_farm[name])
+        return self._totals[name]
+
+    def paid_by(self, payer: str) -> np.ndarray:
+        """Money paid by ``payer`` this year: its flows summed in booking order."""
+        flows = [self.total(name) for name, who in (self.record.payers or {}).items() if who == payer]
+        out = flows[0] if flows else np.zeros(self.rows)
+        for flow in flows[1:]:
+            out = out + flow
+        return out
+
+    def previous(self, column: str) -> np.ndarray:
+        """Last year's value of ``column`` (this year's in the initial row)."""
+        return (self.last or self).row[column]
+
+    def first(self, column: str) -> np.ndarray:
+        """The initial row's value of ``column``."""
+        return (self.recorder.first or self).row[column]
+
+    def running_total(self, column: str, values: np.ndarray) -> np.ndarray:
+        """``values`` added to the running total kept in ``column`` (which starts from 0 in the first season)."""
+        last = self.last
+        before = last.row[column] if last is not None and last.record.per_farm is not None else np.zeros(self.rows)
+        return before + values
+
+    @cached_property
+    def _histograms(self) -> tuple[np.ndarray, np.ndarray]:
+        n_regions = len(self.recorder.starts)
+        farmers = np.empty((n_regions, _MASKS.size))
+        area = np.empty((n_regions, _MASKS.size))
+        bundle_histograms(self.recorder.region, self.record.bundle, self.recorder.area, farmers, area)
+        return np.vstack([farmers, farmers.sum(axis=0)]), np.vstack([area, area.sum(axis=0)])
+
+    @property
+    def farmers_by_bundle(self) -> np.ndarray:
+        """Farmers by (region + 'all', bundle mask), shape (R + 1, 16)."""
+        return self._histograms[0]
+
+    @property
+    def area_by_bundle(self) -> np.ndarray:
+        """Farmed area by (region + 'all', bundle mask), ha, shape (R + 1, 16)."""
+        return self._histograms[1]
+
+    @cached_property
+    def adopters(self) -> np.ndarray:
+        """Farmers using at least one practice."""
+        return self.farmers_by_bundle[:, 1:].sum(axis=1)
+
+    @cached_property
+    def soc_total(self) -> np.ndarray:
+        """Total SOC stock, t C."""
+        return self.total_of(self.record.soc_t_c_per_ha * self.recorder.area)
+
+    @cached_property
+    def income_quantiles(self) -> np.ndarray:
+        """The ``QUANTILES`` of farm income per region and in total, shape (3, R + 1)."""
+        everyone, regions = self._quantiles
+        return np.array([*regions.result(), everyone.result()]).T
+
+
+@njit(cache=True)
+def bundle_histograms(region, bundle, area_ha, farmers, farmed_ha):  # pragma: no cover - compiled
+    """Farmers and area by (region, bundle mask) in one serial pass (serial: sums in a fixed order)."""
+    farmers[:] = 0.0
+    farmed_ha[:] = 0.0
+    for i in range(bundle.size):
+        farmers[region[i], bundle[i]] += 1.0
+        farmed_ha[region[i], bundle[i]] += area_ha[i]
+
+
 class YearlyRecorder:
     """Collects one row per year and region (and 'all') as columns of Python lists.
 
     Args:
-        region_names: names in farmer-index order.
-        region_start: first farmer index of each region.
+        region_names: names in farmer-row order.
+        region_start: first farmer row of each region.
         area_ha: farm areas.
-        public_buyer: True when credit purchases are public spending.
+        target_bundle: the decision target bundle's mask (``target_bundle_share``).
 
     """
 
-    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, target_mask: int,
-                 public_buyer: bool, public_guarantor: bool):
+    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, target_bundle: int):
         self.names = [*region_names, "all"]
         self.starts = np.asarray(region_start)
         self.ends = np.append(self.starts[1:], area_ha.size)
         self.area = area_ha
-        self.area_sum = self._sum(area_ha)
         self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
-        self.public_buyer = public_buyer
-        self.public_guarantor = public_guarantor
-        self._buffer_pool = np.zeros(len(self.names))
-        self._adopters_before: np.ndarray | None = None
-        self.target_mask = target_mask
-        self._region = np.repeat(np.arange(len(self.starts)), self.ends - self.starts)
+        self.region = np.repeat(np.arange(len(self.starts)), self.ends - self.starts)
+        self.target_bundle = target_bundle
+        self.area_sum = self.sum_by_region(area_ha)
         self.columns: dict[str, list] = {name: [] for name in COLUMNS}
-        self._soc_initial: np.ndarray | None = None
-        self._soc_previous: np.ndarray | None = None
-        self._public_cum = np.zeros(len(self.names))
+        self.first: Year | None = None  # the initial row
+        self.last: Year | None = None  # last year's row
 
-    def _sum(self, x: np.ndarray) -> np.ndarray:
-        """Sum per region and in total."""
+    def sum_by_region(self, x: np.ndarray) -> np.ndarray:
+        """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (R + 1,)."""
         if x.dtype != bool and not x.any():  # flows that are zero this year (e.g. no carbon programme)
             return np.zeros(len(self.names))
+        if x.dtype == bool:
+            x = x.astype(np.float64)
         per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
         return np.append(per_region, per_region.sum())
 
-    def _bundle_histograms(self, bundle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Farmers and area by (region + 'all', bundle mask), shape (regions + 1, 16) each."""
-        n_masks = 1 << N_PRACTICES
-        farmers = np.empty((len(self.starts), n_masks))
-        area = np.empty((len(self.starts), n_masks))
-        kernels.bundle_histograms(self._region, bundle, self.area, n_masks, farmers, area)
-        return np.vstack([farmers, farmers.sum(axis=0)]), np.vstack([area, area.sum(axis=0)])
-
-    def _quantiles(self, x: np.ndarray) -> tuple[Future, Future]:
-        """10th, 50th and 90th percentiles in total and per region, as futures.
-
-        Partitioning is the costly part; the whole population and the regions are partitioned in two background
-        threads (NumPy releases the GIL) while the caller computes the other columns.
-        """
-        pieces = [x[s:e] for s, e in zip(self.starts, self.ends, strict=True)]
-        everyone = _THREADS.submit(np.percentile, x, [10, 50, 90])
-        regions = _THREADS.submit(lambda: [np.percentile(piece, [10, 50, 90]) for piece in pieces])
-        return everyone, regions
-
-    def record(self, y: YearInputs) -> None:
+    def record(self, record: YearRecord) -> None:
         """Append the rows of one year."""
-        quantiles = self._quantiles(y.income) if y.income is not None else None
-        farmers, area = self.farmers, self.area_sum
-        soc_total = self._sum(y.soc_t_c_per_ha * self.area)
-        if self._soc_initial is None:
-            self._soc_initial = soc_total
-            self._soc_previous = soc_total
-        change = soc_total - self._soc_previous
-        relative = change / np.where(self._soc_previous > 0, self._soc_previous, np.nan)
-        self._soc_previous = soc_total
-        stored = (soc_total - self._soc_initial) * CO2_PER_C
-        by_bundle, area_by_bundle = self._bundle_histograms(y.bundle)
-        row: dict[str, np.ndarray] = {
-            "farmers": farmers,
-            "area_ha": area,
-            "full_ca_share": _share(by_bundle, FULL_CA_BY_MASK),
-            "full_ca_area_share": _share(area_by_bundle, FULL_CA_BY_MASK),
-            "any_practice_share": _share(by_bundle, np.arange(1 << N_PRACTICES) > 0),
-            "target_bundle_share": _share(by_bundle, np.arange(1 << N_PRACTICES) == self.target_mask),
-            "soc_mean_t_c_per_ha": soc_total / area,
-            "soc_total_t_c": soc_total,
-            "soc_change_t_c": change,
-            "soc_relative_change": relative,
-            "four_per_1000_index": relative / FOUR_PER_1000,
-            "co2e_stored_cum_t": stored,
-        }
-        for i, p in enumerate(PRACTICES):
-            row[f"{p}_share"] = _share(by_bundle, USES_BY_MASK[:, i])
-            row[f"{p}_area_share"] = _share(area_by_bundle, USES_BY_MASK[:, i])
-        row["carbon_price"] = np.full(len(self.names), y.carbon_price)
-        if y.income is None:
-            for name in COLUMNS:
-                row.setdefault(name, np.full(len(self.names), np.nan))
-        else:
-            for name in SUMMED:
-                row[name] = self._sum(getattr(y, name))
-            public = row["payments"] + (row["buyer_spending"] if self.public_buyer else 0.0) + (
-                row["guarantor_spending"] if self.public_guarantor else 0.0)
-            self._public_cum = self._public_cum + public
-            self._buffer_pool = self._buffer_pool + self._sum(y.buffer_t_co2e)
-            p10, p50, p90 = np.array([*quantiles[1].result(), quantiles[0].result()]).T
-            row.update(
-                yield_mean_kg_per_ha=self._sum(y.yield_kg_per_ha * self.area) / area,
-                income_mean=self._sum(y.income) / farmers,
-                income_p10=p10,
-                income_p50=p50,
-                income_p90=p90,
-                enrolled_share=self._sum(y.enrolled.astype(np.float64)) / farmers,
-                disadoption_share=self._sum(y.disadopted.astype(np.float64)) / farmers,
-                disadoption_rate=np.divide(self._sum(y.disadopted.astype(np.float64)), self._adopters_before,
-                                           out=np.zeros(len(self.names)), where=self._adopters_before > 0),
-                buffer_pool_t_co2e=self._buffer_pool.copy(),
-                public_spending=public,
-                public_spending_cum=self._public_cum.copy(),
-                public_cost_per_t_co2e=np.where(
-                    (self._public_cum > 0) & (stored > 0), self._public_cum / np.where(stored > 0, stored, 1), np.nan
-                ),
-            )
-        self._adopters_before = by_bundle[:, 1:].sum(axis=1)
-        self.columns["year"].extend([y.year] * len(self.names))
+        year = Year(self, record, self.last)
+        for name, column in COLUMNS.items():
+            if column.rule is None:
+                continue
+            if column.flow and record.per_farm is None:
+                year.row[name] = np.full(year.rows, np.nan)
+            else:
+                year.row[name] = column.rule(year)
+        year.adopters  # noqa: B018 (computed now: next year's disadoption rate needs it)
+        self.columns["year"].extend([record.year] * year.rows)
         self.columns["region"].extend(self.names)
-        for name in COLUMNS:
-            if name not in ("year", "region"):
-                self.columns[name].extend(np.asarray(row[name], dtype=np.float64).tolist())
+        for name, values in year.row.items():
+            self.columns[name].extend(np.asarray(values, dtype=np.float64).tolist())
+        year.last = None  # keep one year of history
+        self.first = self.first or year
+        self.last = year
+
+    def latest(self, column: str, region: str = "all") -> float:
+        """The last recorded value of ``column`` for ``region``."""
+        return float(self.columns[column][len(self.columns[column]) - len(self.names) + self.names.index(region)])
+
+    def frame(self) -> pd.DataFrame:
+        """The yearly table, with the declared integer columns as int64."""
+        frame = pd.DataFrame(self.columns)
+        for name, column in COLUMNS.items():
+            if column.dtype == "int64":
+                frame[name] = frame[name].astype("int64")
+        return frame

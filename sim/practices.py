@@ -4,11 +4,18 @@ A farmer's management is a *bundle*: a set of the four practices below. Bundles 
 (bit ``i`` set = practice ``PRACTICES[i]`` in use), so per-farmer state is one small integer.
 Full Conservation Agriculture (FAO's three principles) = minimum soil disturbance (no-till) + permanent soil
 cover (residue retention or cover crops) + crop diversification (rotation).
+``Catalogue`` holds a scenario's practices as arrays and the bundles its farmers may choose.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 PRACTICES: tuple[str, ...] = ("no_till", "cover_crops", "residue_retention", "rotation")
 N_PRACTICES = len(PRACTICES)
@@ -65,3 +72,60 @@ FULL_CA_BY_MASK = is_full_ca(USES_BY_MASK)
 def practice_matrix(masks: np.ndarray) -> np.ndarray:
     """Boolean matrix (len(masks), N_PRACTICES): which practices each bundle mask contains."""
     return USES_BY_MASK[np.asarray(masks)]
+
+#: Indices of the practices the rules single out (residue retention forgoes fodder; no-till needs a seeder).
+RESIDUE_RETENTION = PRACTICES.index("residue_retention")
+NO_TILL = PRACTICES.index("no_till")
+COVER_CROPS = PRACTICES.index("cover_crops")
+
+
+def demo_bundle_of(masks: list[int]) -> int:
+    """The bundle demonstration farms show: full CA if allowed, else the allowed bundle with most practices."""
+    return max(masks, key=lambda m: (bool(FULL_CA_BY_MASK[m]), bin(m).count("1")))
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The scenario's practices as arrays over practices (P,) and the bundles farmers may choose (K,).
+
+    Money in the scenario currency per ha; effects relative (-0.1 = -10 %).
+    """
+
+    masks: np.ndarray  # (K,) uint8, allowed bundle masks in file order
+    mask_to_k: np.ndarray  # (16,) int64, position of each mask in ``masks`` (-1 if not allowed)
+    bundle_uses: np.ndarray  # (P, K) float64, 1 where bundle k uses practice p
+    bundle_full_ca: np.ndarray  # (K,) bool
+    demo_bundle: int  # the bundle demonstration farms use
+    target_bundle: int  # the decision target bundle (diffused by bass / threshold, always reported)
+    transition_cost_per_ha: np.ndarray  # (P,) one-off, currency/ha
+    annual_cost_change_per_ha: np.ndarray  # (P,) currency/ha/yr
+    effect_initial: np.ndarray  # (P,)
+    effect_long_run: np.ndarray  # (P,)
+    effect_years: np.ndarray  # (P,) seasons to reach the long-run effect
+    effect_table: np.ndarray  # (T + 1, P) float32, each practice's effect by seasons in use (``sim.yields.ramp_table``)
+    synergy_long_run: float  # full-CA synergy once established
+    synergy_years: int  # seasons of full CA to reach it
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Catalogue:
+        """The practices and bundles of ``scenario``."""
+        from sim.yields import ramp_table
+
+        masks = np.array(scenario.bundle_masks, dtype=np.uint8)
+        mask_to_k = np.full(1 << N_PRACTICES, -1, np.int64)
+        mask_to_k[masks] = np.arange(masks.size)
+        practices = [getattr(scenario.practices, p) for p in PRACTICES]
+        initial = np.array([p.yield_effect_initial for p in practices])
+        long_run = np.array([p.yield_effect_long_run for p in practices])
+        years = np.array([p.yield_transition_years for p in practices])
+        return cls(
+            masks=masks, mask_to_k=mask_to_k, bundle_uses=practice_matrix(masks).T.astype(np.float64),
+            bundle_full_ca=FULL_CA_BY_MASK[masks], demo_bundle=demo_bundle_of(scenario.bundle_masks),
+            target_bundle=parse_bundle(scenario.decision.target_bundle),
+            transition_cost_per_ha=np.array([p.transition_cost_per_ha for p in practices]),
+            annual_cost_change_per_ha=np.array([p.annual_cost_change_per_ha for p in practices]),
+            effect_initial=initial, effect_long_run=long_run, effect_years=years,
+            effect_table=ramp_table(initial, long_run, years),
+            synergy_long_run=scenario.ca_synergy.yield_effect_long_run,
+            synergy_years=scenario.ca_synergy.yield_transition_years,
+        )

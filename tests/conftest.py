@@ -1,15 +1,18 @@
-"""Shared test helpers: paths to the repository, the shared reference data and small scenario files."""
+"""Shared test fixtures: paths to the repository, the shared reference data and small scenario files; the Bass
+recursion; the accounting identities every run must satisfy."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
@@ -24,6 +27,62 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+def _bass_recursion(p: float, q: float, years: int) -> list[float]:
+    """Adopter share of the discrete Bass model: F(t+1) = F(t) + (p + q F(t)) (1 - F(t)), F(0) = 0."""
+    f = [0.0]
+    for _ in range(years):
+        f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]))
+    return f
+
+
+@pytest.fixture(scope="session")
+def bass_recursion():
+    """The discrete Bass recursion, ``bass_recursion(p, q, years)`` -> [F(0), ..., F(years)]."""
+    return _bass_recursion
+
+
+def _check_identities(model) -> None:
+    """Money identities and bounds that every run satisfies, in every region and year."""
+    t = model.results()
+    flows = t[t.year > model.config.start_year]
+    # every unit of money accounted: payers = receivers, in every region and year
+    paid = flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending
+    received = flows.authority_fees + flows.aggregator_fees + flows.carbon_to_farmers + flows.carbon_to_intermediaries
+    assert np.allclose(paid, received, rtol=1e-9, atol=1e-6)
+    value = flows.carbon_value.to_numpy()
+    assert np.allclose(flows.aggregator_fees + flows.carbon_to_farmers + flows.carbon_to_intermediaries, value,
+                       rtol=1e-9, atol=1e-6)
+    c = model.config.carbon
+    fee = c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0
+    assert np.allclose(flows.carbon_to_farmers, value * (1 - fee) * c.farmer_share, rtol=1e-9, atol=1e-6)
+    income_total = flows.income_mean * flows.farmers
+    reconstructed = (flows.revenue - flows.production_costs - flows.transition_costs + flows.payments
+                     + flows.carbon_to_farmers - flows.mrv_cost - flows.clawback)
+    assert np.allclose(income_total, reconstructed, rtol=1e-9, atol=1e-6)
+    public = (flows.payments + (flows.buyer_spending if c.buyer == "public" else 0.0)
+              + (flows.guarantor_spending if c.price.guarantor == "public" else 0.0))
+    assert np.allclose(flows.public_spending, public, rtol=1e-12)
+    # regions add up to 'all'
+    for column in ("farmers", "area_ha", "soc_total_t_c", "carbon_value", "payments", "revenue", "credits_t_co2e",
+                   "buyer_spending", "mrv_cost", "clawback"):
+        by_year = flows[flows.region != "all"].groupby("year")[column].sum()
+        everyone = flows[flows.region == "all"].set_index("year")[column]
+        assert np.allclose(by_year, everyone, rtol=1e-9, atol=1e-6), column
+    # total area and farmers conserved over time
+    everyone = t[t.region == "all"]
+    assert everyone.area_ha.nunique() == 1 and everyone.farmers.nunique() == 1
+    shares = flows[[c for c in t.columns if c.endswith("_share")]].to_numpy()
+    assert np.all((shares >= 0) & (shares <= 1))
+    assert np.all(model.soil.stock_t_c_per_ha >= 0)
+    assert np.all(t.soc_total_t_c >= 0)
+
+
+@pytest.fixture(scope="session")
+def check_identities():
+    """``check_identities(model)``: assert the money identities and bounds of a model that has run."""
+    return _check_identities
 
 
 def pytest_configure(config):

@@ -11,8 +11,8 @@ import pytest
 from conftest import ROOT, SCENARIOS
 
 import sim
+from sim.farmers import allocate_farmers
 from sim.outputs import COLUMNS
-from sim.population import allocate_farmers
 
 CASIM = str(Path(sys.executable).parent / "casim")
 
@@ -48,37 +48,44 @@ def test_allocation_keeps_shares_and_total():
 def test_rescaled_population_keeps_initial_adoption():
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     for n in (2000, 40_000):
-        model = sim.AdoptionModel(scenario, n_farmers=n, create_agents=False)
+        model = sim.AdoptionModel(scenario, n_farmers=n)
         t = model.results()
         la = t[(t.region == "latin_america")].iloc[0]
         # exactly 45 % drawn as no-till adopters; the 5 demo farms (full CA) may add up to 5 more
         assert 0.45 - 1e-12 <= la.no_till_share <= 0.45 + 5 / la.farmers + 1e-12
 
 
+def test_a_run_builds_no_agents():
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=300)
+    model.run_for(2)
+    assert len(model.agents) == 0 and not model.farmers.created
+    assert len(model.farmers) == 300 and not model.farmers.created  # counting them builds nothing either
+
+
 def test_agents_are_views_on_the_arrays():
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=300)
+    farmer = model.farmers[17]  # the first access creates every agent
     assert len(model.agents) == 300
-    farmer = model.farmers[17]
-    assert farmer.index == 17
+    assert farmer.index == 17 and model.farmers[17] is farmer
     model.step()
     assert farmer.soc_t_c_per_ha == model.soil.stock_t_c_per_ha[17]
-    assert farmer.income == model.state.income_per_farm[17]
-    model.state.bundle[17] = 0b0101
+    assert farmer.income == model.farms.income_per_farm[17]
+    model.farms.bundle[17] = 0b0101
     assert farmer.bundle == "no_till+residue_retention"
     assert farmer.practices == {"no_till": True, "cover_crops": False, "residue_retention": True, "rotation": False}
     neighbour_ids = {a.index for a in farmer.neighbours()}
     row = model.network.adjacency[17]
     assert neighbour_ids == set(row.indices.tolist())
-    assert farmer.region in model.region_names
+    assert farmer.region in model.regions.names
     assert set(farmer.beliefs) == {"no_till", "cover_crops", "residue_retention", "rotation"}
     mean, sd = farmer.beliefs["no_till"]
-    assert mean == pytest.approx(float(model.state.belief_mean[17, 0])) and sd > 0
+    assert mean == pytest.approx(float(model.farms.belief_mean[17, 0])) and sd > 0
     demo = model.farmers[int(model.network.demo[0])]
     assert demo.is_demo_farm and not any(model.farmers[i].is_demo_farm for i in range(3) if i not in model.network.demo)
 
 
 def test_step_and_run_for_advance_years():
-    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=200, create_agents=False)
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=200)
     model.step()
     assert model.year == 2026 and model.steps == 1
     model.run_for(3)
@@ -96,7 +103,7 @@ def test_fewer_farmers_than_regions_is_a_clear_error():
 def test_no_per_agent_step_loop():
     """The yearly step never calls agents: replacing every agent's step with a failure changes nothing."""
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=100)
-    for agent in model.agents:
+    for agent in model.farmers:
         agent.step = lambda: (_ for _ in ()).throw(AssertionError("per-agent step called"))
     model.run_for(2)
-    assert np.isfinite(model.state.income_per_farm).all()
+    assert np.isfinite(model.farms.income_per_farm).all()

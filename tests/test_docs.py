@@ -2,11 +2,12 @@
 
 from conftest import ROOT
 
-from sim.paramdoc import markdown, rows
+from sim.scenario.paramdoc import markdown, rows
 
 
 def test_parameter_reference_is_up_to_date():
-    assert (ROOT / "docs" / "parameters.md").read_text() == markdown(), "run: python -m sim.paramdoc > docs/parameters.md"
+    expected = markdown()
+    assert (ROOT / "docs" / "parameters.md").read_text() == expected, "run: python -m sim.scenario.paramdoc > docs/parameters.md"
 
 
 def test_every_scenario_field_has_a_description():

@@ -7,7 +7,7 @@ from conftest import SCENARIOS
 
 import sim
 from sim.network import build_network
-from sim.scenario_loader import scenario_with_overrides
+from sim.scenario import scenario_with_overrides
 
 BASE = sim.load_scenario(SCENARIOS / "base.toml")
 

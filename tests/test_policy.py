@@ -1,26 +1,28 @@
 """Incentive designs behave as their users expect, checked over seed replicates; `casim target` finds known answers."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from conftest import SCENARIOS, TEST_SCENARIOS
-from test_bass_threshold import bass_recursion
-from test_identities import check_identities
 
 import sim
 from analysis.target import find_lever
-from sim import decisions
-from sim.scenario_loader import scenario_with_overrides
+from sim.behaviour.economic import EconomicRule
+from sim.farmers import Regions
+from sim.incentives import Valuation
+from sim.practices import Catalogue
+from sim.scenario import scenario_with_overrides
 
 ONE_REGION = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
-VOLATILE = {"kind": "stochastic", "value": 60.0, "mean": 60.0, "reversion": 0.3, "volatility": 0.8, "floor": 0.0,
-            "contract_years": 0, "guarantor": "public"}
+VOLATILE = {"kind": "stochastic", "value": 60.0, "mean": 60.0, "reversion": 0.3, "volatility": 0.8}
 
 
 def final_metrics(overrides, seeds=range(8), farmers=3000, years=15):
     scenario = scenario_with_overrides(ONE_REGION, overrides)
     rows = []
     for seed in seeds:
-        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers, create_agents=False)
+        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers)
         model.run_for(years)
         t = model.results()
         everyone = t[t.region == "all"]
@@ -30,50 +32,47 @@ def final_metrics(overrides, seeds=range(8), farmers=3000, years=15):
 
 def test_higher_stable_carbon_price_never_lowers_mean_adoption():
     """Mean over 8 seeds of the share of farmers using a practice after 15 years rises with the price."""
-    means = [final_metrics({"carbon.price.value": price})[:, 0].mean() for price in (0.0, 40.0, 80.0, 160.0)]
+    means = [final_metrics({"carbon.price.path.value": price})[:, 0].mean() for price in (0.0, 40.0, 80.0, 160.0)]
     assert all(b > a for a, b in zip(means, means[1:], strict=False)), means
 
 
 def test_price_floor_reduces_disadoption_under_a_volatile_price():
     """Same seeds (same price shocks) with and without a floor at 50: the yearly dis-adoption rate falls.
     Measured: 0.135 without, 0.120 with the floor, standard error 0.002 each over 8 seeds."""
-    without = final_metrics({"carbon.price": VOLATILE})[:, 1].mean()
-    with_floor = final_metrics({"carbon.price": {**VOLATILE, "floor": 50.0}})[:, 1].mean()
+    without = final_metrics({"carbon.price.path": VOLATILE})[:, 1].mean()
+    with_floor = final_metrics({"carbon.price.path": VOLATILE, "carbon.price.floor": 50.0})[:, 1].mean()
     assert with_floor < without - 0.005, (without, with_floor)
 
 
 def test_risk_averse_farmer_values_an_unstable_price_less():
-    """Same expected carbon revenue, with and without price variance: utility falls with risk aversion only."""
-    m, k = 50, 3
+    """Same expected incentive revenue, with and without variance: utility falls with risk aversion only."""
+    m = 50
+    scenario = scenario_with_overrides(ONE_REGION, {
+        "bundles": ["conventional", "no_till+residue_retention", "full_ca"], "regions.farms.cash_limit_per_ha": 1e9,
+        "practices.no_till.transition_cost_per_ha": 0.0, "practices.rotation.transition_cost_per_ha": 0.0})
+    catalogue = Catalogue.from_scenario(scenario)
+    k = catalogue.masks.size
     expected_yield = np.random.default_rng(0).uniform(2000, 4000, m)
-    uses = np.array([[0, 1, 1], [0, 0, 1], [0, 1, 1], [0, 0, 0]], float)
-    constants = decisions.EconomicConstants(
-        bundle_uses=uses, bundle_full_ca=np.zeros(k, bool), transition_cost_per_ha=np.zeros(4),
-        annual_cost_change_per_ha=np.zeros(4), effect_initial=np.zeros(4), effect_long_run=np.zeros(4),
-        residue_index=2, no_till_index=0, payment_per_ha=np.zeros(4), payment_years=0, synergy_long_run=0.0,
-        choice_intensity=5.0, social_weight=0.0, status_quo_bias=0.0)
+    farms = SimpleNamespace(bundle=np.zeros(m, np.uint8), uses=np.zeros((m, 4), bool),
+                            belief_mean=np.zeros((m, 4), np.float32), belief_precision=np.full((m, 4), 100.0, np.float32),
+                            seeder_access=np.ones(m, bool), credit_access=np.ones(m, bool), base_yield_kg_per_ha=expected_yield)
 
     def utilities(risk_aversion, variance):
-        region = decisions.RegionEconomics(annuity=6.0, risk_aversion=risk_aversion, crop_price_per_t=200.0,
-                                           production_cost_per_ha=300.0, residue_value_per_ha=0.0,
-                                           cash_limit_per_ha=1e9, ramp_pv=np.zeros(4), payment_annuity=np.zeros(1))
-        view = decisions.FarmView(uses=np.zeros((m, 4), bool), years_in_use=np.zeros((m, 4), np.int16),
-                                  belief_mean=np.zeros((m, 4), np.float32),
-                                  belief_precision=np.full((m, 4), 100.0, np.float32),
-                                  neighbour_share=np.zeros((m, 4), np.float32), seeder_access=np.ones(m, bool),
-                                  credit_access=np.ones(m, bool))
-        farmers = decisions.Reconsidering(
-            farms=np.arange(m), current_k=np.zeros(m, np.int64), expected_yield_kg_per_ha=expected_yield,
-            carbon_pv_per_ha=np.tile([0.0, 300.0, 300.0], (m, 1)),
-            carbon_pv_variance=np.tile([0.0, 1.0, 1.0], (m, 1)) * variance, view=view)
-        return decisions.economic_utilities(farmers, region, constants)
+        s = scenario_with_overrides(scenario, {"regions.farms.risk_aversion": risk_aversion})
+        rule = EconomicRule(s, catalogue, Regions.of(s, m), np.random.default_rng(0))
+        incentives = SimpleNamespace(value=lambda farms, region, masks: Valuation(
+            np.tile([0.0] + [300.0] * (k - 1), (m, 1)), np.tile([0.0] + [1.0] * (k - 1), (m, 1)) * variance))
+        situation = SimpleNamespace(farms=farms, soil=SimpleNamespace(stock_t_c_per_ha=np.zeros(m)),
+                                    yields=SimpleNamespace(potential=lambda base, region, soc: base),
+                                    social=SimpleNamespace(share=np.zeros((m, 4), np.float32)), incentives=incentives)
+        return rule.utilities(situation, np.arange(m), 0)
 
     stable, unstable = utilities(2.0, 0.0), utilities(2.0, 5e4)
     assert np.all(unstable[:, 1:] < stable[:, 1:]) and np.array_equal(unstable[:, 0], stable[:, 0])
     assert np.array_equal(utilities(0.0, 5e4), utilities(0.0, 0.0))  # risk-neutral farmers do not care
 
 
-def test_target_finds_the_bass_innovation_coefficient_with_known_answer():
+def test_target_finds_the_bass_innovation_coefficient_with_known_answer(bass_recursion):
     """Fully mixed Bass rule, q = 0.38: the p giving F(5) = 0.35 solves the discrete recursion (p* ~ 0.0447).
     Simulation noise in F(5) (40,000 farmers x 4 seeds: sd ~ 0.004) moves p by at most ~0.002."""
     low, high = 0.0, 0.2
@@ -83,15 +82,15 @@ def test_target_finds_the_bass_innovation_coefficient_with_known_answer():
     exact = 0.5 * (low + high)
     path = TEST_SCENARIOS / "bass_mixed.toml"
     scenario = sim.load_scenario(path)
-    result = find_lever(scenario, "decision.bass.p", "target_bundle_share", scenario.start_year + 5, 0.35, 0.0, 0.2,
+    result = find_lever(scenario, "decision.rule.p", "target_bundle_share", scenario.start_year + 5, 0.35, 0.0, 0.2,
                         seeds=[0, 1, 2, 3], farmers=40_000, tolerance=1e-4, workers=1)
     assert result.reached
     assert result.lever_value == pytest.approx(exact, abs=0.002)
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
-def test_money_identities_in_every_scenario(path):
-    model = sim.AdoptionModel(sim.load_scenario(path), n_farmers=600, create_agents=False)
+def test_money_identities_in_every_scenario(path, check_identities):
+    model = sim.AdoptionModel(sim.load_scenario(path), n_farmers=600)
     model.run_for(11)  # two verification rounds
     check_identities(model)
 

@@ -46,8 +46,8 @@ def test_out_of_range_value(write_scenario):
 
 
 def test_wrong_type_or_unit_in_a_string(write_scenario):
-    message = error_of(write_scenario('[carbon.price]\nvalue = "35 EUR"\n'))
-    assert "carbon.price.value" in message and "'35 EUR'" in message
+    message = error_of(write_scenario('[carbon.price.path]\nvalue = "35 EUR"\n'))
+    assert "carbon.price.path.value" in message and "'35 EUR'" in message
 
 
 def test_unknown_climate_lists_valid_values(write_scenario):
@@ -61,8 +61,32 @@ def test_unknown_practice_in_bundle(write_scenario):
 
 
 def test_price_kind_needs_its_fields(write_scenario):
-    message = error_of(write_scenario('[carbon.price]\nkind = "stochastic"\n'))
-    assert "carbon.price: kind = 'stochastic' needs mean, reversion, volatility" in message
+    message = error_of(write_scenario('[carbon.price.path]\nkind = "stochastic"\n'))
+    for field in ("value", "mean", "reversion", "volatility"):
+        assert f"carbon.price.path.{field}: missing required field of kind = 'stochastic'" in message
+
+
+def test_a_changed_kind_replaces_the_inherited_table(write_scenario):
+    """volatile_price.toml has a stochastic path; a child switching to a constant one keeps none of its fields."""
+    path = write_scenario('[carbon.price.path]\nkind = "constant"\nvalue = 20.0\n',
+                          extends=str(SCENARIOS / "volatile_price.toml"))
+    price = sim.load_scenario(path).carbon.price
+    assert price.path.model_dump() == {"kind": "constant", "value": 20.0}
+    assert price.floor == 0.0  # the guarantee terms sit outside the kind table and are still inherited
+    same_kind = write_scenario('[carbon.price.path]\nvolatility = 0.1\n', name="same.toml",
+                               extends=str(SCENARIOS / "volatile_price.toml"))
+    assert sim.load_scenario(same_kind).carbon.price.path.mean == 35.0  # same kind: merged key by key
+
+
+def test_unknown_kind_lists_the_kinds(write_scenario):
+    message = error_of(write_scenario('[decision.rule]\nkind = "imitation"\n'))
+    assert "decision.rule: kind = 'imitation' is not a known kind; expected one of 'economic', 'bass', 'threshold'" \
+        in message
+
+
+def test_field_of_another_kind_is_named(write_scenario):
+    message = error_of(write_scenario('[decision.rule]\nkind = "bass"\np = 0.03\nq = 0.4\nrevision_rate = 0.3\n'))
+    assert "decision.rule.revision_rate: unknown field of kind = 'bass'" in message
 
 
 def test_exchange_with_unknown_region(write_scenario):
@@ -97,7 +121,7 @@ def test_scenario_file_cannot_execute_code(write_scenario, tmp_path):
     marker = tmp_path / "pwned"
     body = f'name = "__import__(\'os\').system(\'touch {marker}\')"\n'
     scenario = sim.load_scenario(write_scenario(body))
-    sim.AdoptionModel(scenario, n_farmers=30, create_agents=False).step()
+    sim.AdoptionModel(scenario, n_farmers=30).step()
     assert not marker.exists()
 
 
@@ -111,8 +135,14 @@ def test_cli_validate_prints_clean_error_and_exits_2(write_scenario):
 
 
 def test_table_level_error_names_the_loaded_file_and_keeps_brackets(write_scenario):
-    path = write_scenario('[decision]\nrule = "bass"\n')
+    path = write_scenario('[decision.rule]\nkind = "bass"\np = 0.03\n')
     casim = Path(sys.executable).parent / "casim"
     out = subprocess.run([str(casim), "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2
-    assert f"{path}: decision: rule = 'bass' needs a [decision.bass] table with p and q" in out.stderr.replace("\n", "")
+    assert (f"{path}: decision.rule.q: missing required field of kind = 'bass' (set it in [decision.rule] here or in "
+            "the file this one extends)") in out.stderr.replace("\n", "")
+
+
+def test_check_across_a_table_names_the_loaded_file(write_scenario):
+    message = error_of(write_scenario('[carbon.price]\nceiling = 10.0\nfloor = 20.0\n'))
+    assert "scenario.toml: carbon.price: ceiling 10.0 is below floor 20.0" in message

@@ -18,7 +18,7 @@ def test_there_are_scenarios():
 def test_scenario_validates_and_runs(path):
     scenario = sim.load_scenario(path)
     assert scenario.description.strip(), f"{path.name}: say in `description` what question it answers"
-    model = sim.AdoptionModel(scenario, n_farmers=400, create_agents=False)
+    model = sim.AdoptionModel(scenario, n_farmers=400)
     model.run_for(4)
     table = model.results()
     assert len(table) == 5 * (len(scenario.regions) + 1)

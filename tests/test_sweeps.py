@@ -138,7 +138,7 @@ def test_sensitivity_and_discover_commands(tmp_path):
     assert done.returncode == 0, done.stderr
     indices = pd.read_csv(out / "indices.csv")
     assert set(indices["index"]) == {"mu_star", "sigma"} and len(indices) == 4
-    price = indices[(indices.parameter == "carbon.price.value") & (indices["index"] == "mu_star")].value.item()
+    price = indices[(indices.parameter == "carbon.price.path.value") & (indices["index"] == "mu_star")].value.item()
     assert price > 0  # the carbon price moves adoption
     assert (out / "indices.png").exists() and (out / "convergence.png").exists()
     seeds = pd.read_csv(out / "seed_variance.csv")
@@ -150,8 +150,8 @@ def test_sensitivity_and_discover_commands(tmp_path):
 
 
 def test_uncertain_field_errors(write_scenario):
-    bad = write_scenario('[uncertain]\n"decision.social_wieght" = { dist = "uniform", low = 0, high = 1 }\n')
-    with pytest.raises(sim.ScenarioError, match="closest valid field is 'decision.social_weight'"):
+    bad = write_scenario('[uncertain]\n"decision.rule.social_wieght" = { dist = "uniform", low = 0, high = 1 }\n')
+    with pytest.raises(sim.ScenarioError, match="closest valid field is 'decision.rule.social_weight'"):
         sim.load_scenario(bad)
     out_of_range = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "uniform", low = 0.5, high = 1.5 }\n')
     with pytest.raises(sim.ScenarioError, match="the value 1.5 is not allowed"):

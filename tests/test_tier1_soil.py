@@ -45,9 +45,9 @@ def test_model_moves_linearly_to_no_till_equilibrium_then_stops(write_scenario):
         """
         years = 25
         [decision]
-        rule = "threshold"
         target_bundle = "no_till"
-        [decision.threshold]
+        [decision.rule]
+        kind = "threshold"
         mean = 0.0
         sd = 0.0
         """,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from sim.scenario_loader import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Conservation Agriculture adoption simulator (Mesa, vectorised).")

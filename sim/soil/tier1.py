@@ -9,8 +9,8 @@ transition from the current stock. Farms start at the equilibrium of their initi
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
-from sim import kernels
 from sim.ipcc import INPUT_LEVELS, TILLAGE, tier1_tables
 from sim.practices import N_PRACTICES, PRACTICES
 from sim.scenario import Scenario
@@ -72,7 +72,7 @@ class Tier1Soil:
     def advance_year(self) -> np.ndarray:
         """Move transitioning farms one yearly step; the last step lands exactly on the target."""
         change = np.empty_like(self.stock_t_c_per_ha)
-        kernels.tier1_advance(self.stock_t_c_per_ha, self.target_t_c_per_ha, self.rate_t_c_per_ha_yr,
+        tier1_advance(self.stock_t_c_per_ha, self.target_t_c_per_ha, self.rate_t_c_per_ha_yr,
                               self.years_left, change)
         return change
 
@@ -82,3 +82,18 @@ class Tier1Soil:
     def reference_stock(self, region: int) -> float:
         """Conventional equilibrium stock of ``region``, t C/ha."""
         return float(self.equilibrium_table[region, 0])
+
+
+@njit(cache=True, parallel=True)
+def tier1_advance(stock_t_c_per_ha, target_t_c_per_ha, rate_t_c_per_ha_yr, years_left, change_t_c_per_ha
+                  ):  # pragma: no cover - compiled
+    """One year of the linear transition of every farm, in place; the last step lands exactly on the target."""
+    for i in prange(stock_t_c_per_ha.size):
+        left = years_left[i]
+        if left > 0:
+            new = target_t_c_per_ha[i] if left == 1 else stock_t_c_per_ha[i] + rate_t_c_per_ha_yr[i]
+            change_t_c_per_ha[i] = new - stock_t_c_per_ha[i]
+            stock_t_c_per_ha[i] = new
+            years_left[i] = left - 1
+        else:
+            change_t_c_per_ha[i] = 0.0

@@ -1,19 +1,23 @@
 """Reading scenario files: TOML only (data, never code), ``extends`` inheritance, clear errors.
 
 ``extends = "base.toml"`` (a path relative to the file) loads the base first; tables are merged key by key,
-the derived file winning. Every error names the file, the dotted field path and what was expected.
+the derived file winning, except a *kind table* (``[carbon.price.path]``, ``[decision.rule]``) whose ``kind``
+the derived file changes: it replaces the inherited table whole, so no field of the other kind is carried over.
+Every error names the file, the dotted field path and what was expected.
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario import Scenario
+from sim.scenario.base import KIND, kinds_of
+from sim.scenario.scenario import Scenario
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -40,7 +44,7 @@ def _merge(base: dict, override: dict, origin: dict, origin_base: dict, file: Pa
     origin.update({k: v for k, v in origin_base.items() if k[: len(prefix)] == prefix})
     for key, value in override.items():
         path = (*prefix, key)
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not _kind_changes(path, merged[key], value):
             merged[key] = _merge(merged[key], value, origin, origin_base, file, path)
         else:
             merged[key] = value
@@ -48,6 +52,38 @@ def _merge(base: dict, override: dict, origin: dict, origin_base: dict, file: Pa
                 del origin[sub]
             origin[path] = file
     return merged
+
+
+def _kind_changes(path: tuple, base: dict, override: dict) -> bool:
+    """True when ``path`` is a kind table and ``override`` sets a kind other than the inherited one."""
+    return KIND in override and override[KIND] != base.get(KIND) and bool(_place(path).kinds)
+
+
+@dataclass
+class _Place:
+    """Where an error location or a merge path lands in the schema."""
+
+    path: tuple  # the field path, without the kind tags Pydantic inserts into error locations
+    kind: str | None  # the kind tag passed through, if any
+    model: type[BaseModel] | None  # the table model at the end (None at a leaf)
+    kinds: dict[str, type[BaseModel]]  # the kinds of the last field, when it is a kind table
+
+
+def _place(loc: tuple) -> _Place:
+    model: type[BaseModel] | None = Scenario
+    kinds: dict[str, type[BaseModel]] = {}
+    kind = None
+    path = []
+    for part in loc:
+        if str(part) in kinds:  # a kind tag: continue in that kind's table
+            model, kind, kinds = kinds[str(part)], str(part), {}
+            continue
+        path.append(part)
+        field = model.model_fields.get(str(part)) if model else None
+        if field is not None:  # dict keys (region names) and list indices keep the value model
+            kinds = kinds_of(field)
+            model = _model_in(field.annotation)
+    return _Place(tuple(path), kind, model, kinds)
 
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[tuple, Path]]:
@@ -78,16 +114,6 @@ def _file_of(loc: tuple, origin: dict[tuple, Path], default: Path) -> Path:
     return default
 
 
-def _allowed_fields(loc: tuple) -> list[str]:
-    """Field names allowed in the table at ``loc`` (for 'did you mean' hints)."""
-    model: type[BaseModel] | None = Scenario
-    for part in loc:
-        field = model.model_fields.get(str(part)) if model else None
-        if field is not None:  # dict keys (region names) and list indices keep the value model
-            model = _model_in(field.annotation)
-    return list(model.model_fields) if model else []
-
-
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -99,21 +125,30 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
-    loc = tuple(error["loc"])
+    place = _place(tuple(error["loc"]))
+    loc, kind = place.path, place.kind
     dotted = ".".join(str(p) for p in loc) or "(top level)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_fields(loc[:-1])
+    of_kind = f" of kind = '{kind}'" if kind else ""
+    error_type = error["type"]
+    if error_type == "extra_forbidden":
+        table = _place(tuple(error["loc"])[:-1]).model
+        allowed = list(table.model_fields) if table else []
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else (f"; expected one of {', '.join(allowed)}" if allowed else "")
         where = _file_of(loc, origin, path)
-        return f"{where}: {dotted}: unknown field{hint}"
-    if kind == "missing":
-        return f"{path}: {dotted}: missing required field (set it here or in the file this one extends)"
+        return f"{where}: {dotted}: unknown field{of_kind}{hint}"
+    if error_type == "missing":
+        table = f" in [{'.'.join(str(p) for p in loc[:-1])}]" if len(loc) > 1 else ""
+        return f"{path}: {dotted}: missing required field{of_kind} (set it{table} here or in the file this one extends)"
     got = error.get("input")
     # a check across a whole table may involve fields from several files: name the file being loaded
     where = path if isinstance(got, dict) else _file_of(loc, origin, path)
     message = error["msg"].removeprefix("Value error, ")
+    if error_type in ("union_tag_invalid", "union_tag_not_found"):
+        expected = place.kinds
+        got_kind = got.get(KIND) if isinstance(got, dict) else None
+        message = (f"kind = {got_kind!r} is not a known kind" if got_kind is not None else "kind: missing") + \
+            f"; expected one of {', '.join(repr(k) for k in expected)}"
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     if not loc:  # whole-scenario checks name their fields in the message
         return f"{where}: {message}"
@@ -178,7 +213,10 @@ def _check_uncertain(scenario: Scenario, file: Path) -> None:
 
 
 def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
-    """Return a re-validated copy of ``scenario`` with dotted-path overrides (``{"carbon.farmer_share": 0.8}``)."""
+    """Return a re-validated copy of ``scenario`` with dotted-path overrides (``{"carbon.farmer_share": 0.8}``).
+
+    A table given as a value replaces the table at that path whole (``{"decision.rule": {"kind": "bass", ...}}``).
+    """
     data = scenario.model_dump(exclude_unset=False)
     for dotted, value in overrides.items():
         node = data

@@ -1,6 +1,6 @@
 """Generate the scenario parameter reference (``docs/parameters.md``) from the schema itself.
 
-Run ``python -m sim.paramdoc > docs/parameters.md``; a test fails when the file is out of date or a field
+Run ``python -m sim.scenario.paramdoc > docs/parameters.md``; a test fails when the file is out of date or a field
 has no description.
 """
 
@@ -12,7 +12,8 @@ import typing
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario import Scenario
+from sim.scenario.base import KIND, kinds_of
+from sim.scenario.scenario import Scenario
 
 
 def _model_of(annotation: typing.Any) -> tuple[type[BaseModel] | None, str]:
@@ -57,8 +58,17 @@ def rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str,
     out = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
+        kinds = kinds_of(info)
         inner, suffix = _model_of(info.annotation)
-        if inner is not None:
+        if kinds:  # a kind table: the kind, then each kind's own fields
+            first = next(iter(kinds.values()))
+            out.append((path, "kind table", "", info.description or ""))
+            out.append((f"{path}.{KIND}", _type_name(typing.Literal[tuple(kinds)]), "",
+                        first.model_fields[KIND].description or ""))
+            for kind, member in kinds.items():
+                out.extend((p, t, c, f"({KIND} = '{kind}') {d}") for p, t, c, d in rows(member, f"{path}.")
+                           if p != f"{path}.{KIND}")
+        elif inner is not None:
             out.append((path + suffix, "table", "", info.description or inner.__doc__.splitlines()[0]))
             out.extend(rows(inner, f"{path}{suffix}."))
         else:
@@ -73,13 +83,13 @@ def markdown() -> str:
     lines = [
         "# Scenario parameter reference",
         "",
-        "Generated from `sim/scenario.py` by `python -m sim.paramdoc`; do not edit by hand.",
+        "Generated from the schema in `sim/scenario/` by `python -m sim.scenario.paramdoc`; do not edit by hand.",
         "Defaults and their sources are in `scenarios/parts/defaults.toml` and `scenarios/base.toml`.",
         "",
         "| field | type | allowed | meaning (units) |",
         "|---|---|---|---|",
     ]
-    lines += [f"| `{p}` | {t} | {c} | {d} |" for p, t, c, d in rows()]
+    lines += [f"| `{p}` | {t} | {c} | {d.replace('|', '\\|')} |" for p, t, c, d in rows()]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,73 @@
+"""Incentive designs behind one protocol (``IncentiveDesign``): per-ha payments and the carbon programme.
+
+A new design = one module here with a class following ``base.IncentiveDesign``, one table class in
+``sim.scenario.incentives`` (a field of ``Scenario``), and one line in ``DESIGNS`` below; its money flows reach
+the farm accounts and the outputs by their names (``sim.outputs`` declares the columns).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.economics import FARMER, PUBLIC, MoneyFlow
+from sim.incentives.base import IncentiveDesign, Setting, Settlement, Valuation
+from sim.incentives.carbon import CarbonProgramme
+from sim.incentives.payments import PerHectarePayments
+
+#: The designs every model runs, in the order their money flows are booked (a design without a policy in the
+#: scenario, e.g. no payments or no carbon price, values nothing and pays nothing).
+DESIGNS: dict[str, type] = {
+    "payments": PerHectarePayments,
+    "carbon": CarbonProgramme,
+}
+
+
+class Incentives:
+    """All incentive designs of a model, asked together.
+
+    Attributes:
+        designs: the designs by name (``DESIGNS``).
+
+    """
+
+    def __init__(self, setting: Setting, rng: np.random.Generator) -> None:
+        self.designs: dict[str, IncentiveDesign] = {name: design(setting, rng) for name, design in DESIGNS.items()}
+
+    @property
+    def carbon(self) -> CarbonProgramme:
+        """The carbon programme (prices, registry)."""
+        return self.designs["carbon"]
+
+    def begin_year(self, year: int) -> None:
+        """Prices and expectations of ``year``."""
+        for design in self.designs.values():
+            design.begin_year(year)
+
+    def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation:
+        """Expected incentive value of each bundle in ``masks`` for ``farms`` of ``region``.
+
+        PV and variance (m, K), summed over designs (zeros when none applies).
+        """
+        present_value = variance = None
+        for design in self.designs.values():
+            value = design.value(farms, region, masks)
+            if value is None:
+                continue
+            present_value = value.present_value_per_ha if present_value is None else present_value + value.present_value_per_ha
+            if value.variance is not None:
+                variance = value.variance if variance is None else variance + value.variance
+        zeros = np.zeros((farms.size, masks.size))
+        return Valuation(zeros if present_value is None else present_value, zeros if variance is None else variance)
+
+    def after_adoption(self, year: int) -> None:
+        """Each design reacts to this season's bundles (enrolment)."""
+        for design in self.designs.values():
+            design.after_adoption(year)
+
+    def settle(self, year: int, rng: np.random.Generator) -> list[Settlement]:
+        """Every design's settlement of ``year``, in ``DESIGNS`` order."""
+        return [design.settle(year, rng) for design in self.designs.values()]
+
+
+__all__ = ["DESIGNS", "FARMER", "PUBLIC", "IncentiveDesign", "Incentives", "MoneyFlow", "Settlement", "Setting",
+           "Valuation"]

@@ -1,0 +1,100 @@
+"""The scenario as a whole: its tables (one module per room) and the checks that span several of them.
+
+Scenario files are TOML (see ``sim.scenario.loader``). All fields are required unless documented as
+optional: a derived scenario gets them from its ``extends`` base (``scenarios/base.toml`` documents the
+defaults with their sources), so nothing is silently defaulted in code.
+Money is in the scenario's ``currency``; "per ha" values are per hectare per year unless called one-off.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.practices import CONVENTIONAL, parse_bundle
+from sim.scenario.base import RegionName, Strict
+from sim.scenario.behaviour import Decision
+from sim.scenario.experiment import OutputOfInterest, Uncertain
+from sim.scenario.farms import CaSynergy, Practices, Region
+from sim.scenario.incentives import Carbon, Payments, TwinMarket
+from sim.scenario.network import Network
+from sim.scenario.soil import SoilSettings
+
+
+class Scenario(Strict):
+    """A complete, validated scenario."""
+
+    name: str = Field(description="short title")
+    description: str = Field("", description="what question the scenario answers (optional)")
+    currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
+    start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
+    years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
+    seed: Annotated[int, Field(ge=0)] = Field(description="default random seed")
+    bundles: list[str] = Field(description="bundles farmers choose from; must include 'conventional'")
+    soil: SoilSettings
+    practices: Practices
+    ca_synergy: CaSynergy
+    regions: dict[RegionName, Region]
+    carbon: Carbon
+    twin_market: TwinMarket | None = Field(None, description="a Twin Regions market (none if absent)")
+    payments: Payments
+    decision: Decision
+    network: Network
+    uncertain: dict[str, Uncertain] = Field(default_factory=dict, description="uncertain fields: dotted path -> "
+                                            "distribution (none if absent)")
+    outputs: dict[str, OutputOfInterest] = Field(default_factory=dict, description="outputs of interest for "
+                                                 "sensitivity analysis: name -> column and year (none if absent)")
+
+    @field_validator("bundles")
+    @classmethod
+    def _bundles(cls, value: list[str]) -> list[str]:
+        masks = [parse_bundle(b) for b in value]
+        if 0 not in masks:
+            raise ValueError(f"must include '{CONVENTIONAL}'")
+        if len(set(masks)) != len(masks):
+            raise ValueError("a bundle is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        if not self.regions:
+            raise ValueError("regions: at least one region is needed")
+        allowed = {parse_bundle(b) for b in self.bundles}
+        for region_name, region in self.regions.items():
+            for bundle in region.initial_adoption:
+                if parse_bundle(bundle) not in allowed:
+                    raise ValueError(
+                        f"regions.{region_name}.initial_adoption: bundle {bundle!r} is not in bundles {self.bundles}"
+                    )
+        for name, output in self.outputs.items():
+            if not self.start_year <= output.year <= self.end_year:
+                raise ValueError(f"outputs.{name}.year: {output.year} is outside {self.start_year}-{self.end_year}")
+        if self.twin_market is not None:
+            for region in self.twin_market.seller_regions:
+                if region not in self.regions:
+                    raise ValueError(f"twin_market.seller_regions: unknown region {region!r}; expected one of "
+                                     f"{sorted(self.regions)}")
+        if self.soil.model == "rothc":
+            for region_name, region in self.regions.items():
+                if region.rothc is None:
+                    raise ValueError(f"regions.{region_name}.rothc: missing; soil.model = 'rothc' needs it per region")
+        if parse_bundle(self.decision.target_bundle) not in allowed:
+            raise ValueError(f"decision.target_bundle {self.decision.target_bundle!r} is not in bundles {self.bundles}")
+        for i, link in enumerate(self.network.exchange):
+            for region in link.regions:
+                if region not in self.regions:
+                    raise ValueError(
+                        f"network.exchange[{i}].regions: unknown region {region!r}; expected one of {sorted(self.regions)}"
+                    )
+        return self
+
+    @property
+    def bundle_masks(self) -> list[int]:
+        """Bit masks of the allowed bundles, in file order."""
+        return [parse_bundle(b) for b in self.bundles]
+
+    @property
+    def end_year(self) -> int:
+        """Calendar year of the last simulated step."""
+        return self.start_year + self.years
