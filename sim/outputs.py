@@ -92,7 +92,7 @@ def _public_cost(t: Year) -> np.ndarray:
 
 _DECLARED: tuple[Column, ...] = (
     Column("year", "calendar year", "year of the row", dtype="int64"),
-    Column("region", "", "region name or 'all'", dtype="str"),
+    Column("region", "name", "region name or 'all'", dtype="str"),
     Column("farmers", "count", "farmers", lambda t: t.farmers, dtype="int64"),
     Column("area_ha", "ha", "farmed area", lambda t: t.area),
     *(Column(f"{p}_share", "share", f"share of farmers using {p}", farmer_share_of(USES_BY_MASK[:, i]))

@@ -1,0 +1,55 @@
+"""The yearly table is what ``sim.outputs.COLUMNS`` declares: names, order, units; adding a column is one line."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from sim import outputs
+from sim.outputs import COLUMNS, Column, per_farmer
+
+
+@pytest.fixture(scope="module")
+def table():
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "hybrid_payment.toml"), seed=3, n_farmers=600)
+    model.run_for(6)
+    return model.results()
+
+
+def test_written_table_has_exactly_the_declared_columns_in_order(table):
+    assert list(table.columns) == list(COLUMNS)
+    assert len(set(COLUMNS)) == len(COLUMNS) == len(outputs._DECLARED)
+
+
+def test_every_column_has_a_unit_and_a_meaning(table):
+    for name, column in COLUMNS.items():
+        assert column.name == name and column.unit.strip() and column.meaning.strip(), name
+        if column.dtype == "str":
+            assert pd.api.types.is_string_dtype(table[name]), name
+        else:
+            assert str(table[name].dtype) == column.dtype, name
+
+
+def test_flows_are_missing_only_in_the_initial_row(table):
+    first, later = table[table.year == table.year.min()], table[table.year > table.year.min()]
+    for name, column in COLUMNS.items():
+        if column.dtype != "float64":
+            continue
+        if column.flow:
+            assert first[name].isna().all(), name
+        else:
+            assert first[name].notna().all(), name
+        if name not in ("soc_relative_change", "four_per_1000_index", "public_cost_per_t_co2e"):
+            assert later[name].notna().all(), name
+
+
+def test_a_new_column_is_one_declaration(monkeypatch):
+    """Declaring a column of any per-farm result (here revenue per farm) is all it takes to get it written."""
+    monkeypatch.setitem(COLUMNS, "revenue_per_farm", Column("revenue_per_farm", "currency/farm/yr",
+                                                            "mean crop sales per farm", per_farmer("revenue"), flow=True))
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=1, n_farmers=300)
+    model.run_for(2)
+    t = model.results()
+    assert list(t.columns)[-1] == "revenue_per_farm"
+    assert np.allclose(t.revenue_per_farm.iloc[4:], (t.revenue / t.farmers).iloc[4:], rtol=1e-12)
