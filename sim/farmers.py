@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit, prange
@@ -16,6 +17,9 @@ from sim.practices import FULL_CA_BY_MASK, USES_BY_MASK, Catalogue, is_full_ca, 
 from sim.scenario import Scenario
 from sim.scenario.farms import Region
 from sim.scenario.years import interpolate_by_year
+
+if TYPE_CHECKING:
+    from sim.behaviour.learning import Learning
 
 #: Farmers who use practices at the start have used them for 1 to this many seasons (uniform draw). Assumption:
 #: the model starts in a population whose adopters took up their practices over the previous decade; with
@@ -183,7 +187,7 @@ class FarmerTable(FarmParameters):
 
     @classmethod
     def start(cls, parameters: FarmParameters, regions: Regions, start_year: int, bundles: np.ndarray,
-              learning, catalogue: Catalogue, rng: np.random.Generator) -> FarmerTable:
+              learning: Learning, catalogue: Catalogue, rng: np.random.Generator) -> FarmerTable:
         """The table at the start: ``bundles`` in use for 1-``MAX_INITIAL_SEASONS_IN_USE`` seasons already.
 
         Initial beliefs reflect those seasons (``learning.initial_beliefs``).
