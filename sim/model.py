@@ -90,8 +90,8 @@ class AdoptionModel(mesa.Model):
         self.farms = FarmerTable.start(parameters, self.regions, scenario.start_year, bundles, self.learning,
                                        self.catalogue, self.streams.population)
         self.soil = build_soil(scenario, self.farms.region, bundles)
-        self.yields = YieldModel(scenario, self.regions, [self.soil.reference_stock(r) for r in range(len(self.regions.names))],
-                                 self.catalogue)
+        reference_stocks = [self.soil.reference_stock(r) for r in range(self.regions.sizes.size)]
+        self.yields = YieldModel(scenario, self.regions, reference_stocks, self.catalogue)
         self.social = SocialInformation(self.network, N_PRACTICES)
         self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
                             np.zeros(self.n, np.float32))
@@ -109,23 +109,23 @@ class AdoptionModel(mesa.Model):
         self.year += 1
         self.farms.update_seeder_access(self.regions, self.year)
         self.incentives.begin_year(self.year)
-        new_bundle = self.rule.decide(self.situation, self.streams.decisions)
-        adoption = self.farms.adopt(new_bundle, self.catalogue)
+        new_bundle = self.rule.decide(self.situation, self.streams.decisions)  # 1. decide
+        adoption = self.farms.adopt(new_bundle, self.catalogue)  # 2. adopt
         self.soil.set_management(adoption.changed, new_bundle[adoption.changed])
         self.incentives.after_adoption(self.year)
-        self.soil.advance_year()
-        harvest = self.yields.harvest(self.farms, self.soil.stock_t_c_per_ha, self.streams.weather)
+        self.soil.advance_year()  # 3. soil
+        harvest = self.yields.harvest(self.farms, self.soil.stock_t_c_per_ha, self.streams.weather)  # 4. yields
         self.farms.yield_kg_per_ha = harvest.yield_kg_per_ha
         self.soil.observe_yields(harvest.yield_kg_per_ha)
-        settlements = self.incentives.settle(self.year, self.streams.policy)
+        settlements = self.incentives.settle(self.year, self.streams.policy)  # 5. accounts
         accounts = farm_accounts(self.farms, harvest.yield_kg_per_ha, adoption.transition_cost, self.catalogue,
                                  [flow for settlement in settlements for flow in settlement.flows])
         self.farms.income_per_farm = accounts.income
-        self.social.observe(self.farms.bundle, self.farms.uses, harvest.effects, harvest.deviation)
+        self.social.observe(self.farms.bundle, self.farms.uses, harvest.effects, harvest.deviation)  # 6. observe
         if self.rule.learns:
             self.learning.update(self.farms, self.social.share, self.social.shown, self.network.degree,
                                  harvest.effects, harvest.deviation)
-        self.recorder.record(self._record(adoption, harvest, settlements, vars(accounts)))
+        self.recorder.record(self._record(adoption, harvest, settlements, vars(accounts)))  # 7. record
 
     def run(self) -> None:
         """Run the scenario's number of years from the current state's year."""
