@@ -70,6 +70,7 @@ class _Place:
 
 
 def _place(loc: tuple) -> _Place:
+    """Follow ``loc`` (keys, list indices and kind tags) through the schema from ``Scenario``."""
     model: type[BaseModel] | None = Scenario
     kinds: dict[str, type[BaseModel]] = {}
     kind = None

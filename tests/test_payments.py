@@ -1,0 +1,42 @@
+"""Per-hectare payments: what a farmer expects from them and what is paid, against hand-computed numbers."""
+
+import numpy as np
+import pytest
+from conftest import TEST_SCENARIOS
+
+import sim
+from sim.economics import annuity_factor
+from sim.practices import parse_bundle
+from sim.scenario import scenario_with_overrides
+
+BASE = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
+
+
+@pytest.fixture
+def model():
+    scenario = scenario_with_overrides(BASE, {"payments.per_ha": {"no_till": 30.0, "rotation": 10.0},
+                                              "payments.duration_years": 5})
+    return sim.AdoptionModel(scenario, seed=0, n_farmers=4)
+
+
+def test_expected_payments_count_the_paid_years_left(model):
+    farms, payments = model.farms, model.incentives.designs["payments"]
+    farms.uses[:] = False
+    farms.years_in_use[:] = 0
+    farms.uses[0, 0], farms.years_in_use[0, 0] = True, 3  # farm 0: no-till for 3 seasons, 2 paid years left
+    masks = np.array([0, parse_bundle("no_till"), parse_bundle("full_ca")], np.uint8)
+    value = payments.value(np.array([0, 1]), 0, masks).present_value_per_ha
+    rate = model.config.regions["farms"].discount_rate
+    horizon = model.config.decision.planning_horizon_years
+    a = lambda years: float(annuity_factor(rate, min(years, horizon)))  # noqa: E731
+    assert value[0] == pytest.approx([0.0, 30 * a(2), 30 * a(2) + 10 * a(5)], rel=1e-12)
+    assert value[1] == pytest.approx([0.0, 30 * a(5), 30 * a(5) + 10 * a(5)], rel=1e-12)
+
+
+def test_paid_within_the_duration_per_hectare_by_the_public(model):
+    farms, payments = model.farms, model.incentives.designs["payments"]
+    farms.uses[:] = [[True, False, False, True], [True, False, False, False], [False] * 4, [True, False, False, True]]
+    farms.years_in_use[:] = [[5, 0, 0, 6], [6, 0, 0, 0], [0] * 4, [1, 0, 0, 1]]
+    (flow,) = payments.settle(model.year, np.random.default_rng(0)).flows
+    assert (flow.name, flow.payer, flow.payee) == ("payments", "public", "farmer")
+    assert flow.amount == pytest.approx(np.array([30.0, 0.0, 0.0, 40.0]) * farms.area_ha, rel=1e-12)
