@@ -15,11 +15,11 @@ demo: $(STAMP)
 	$(VENV)/bin/casim run scenarios/baseline.toml --out results/baseline
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check sim analysis tests benchmarks
+	$(VENV)/bin/ruff check sim experiments analysis facilitation cli tests benchmarks
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim analysis tests benchmarks
+	$(VENV)/bin/ruff check sim experiments analysis facilitation cli tests benchmarks
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.design import Problem
+from experiments.designs import Problem
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analysis.runner import RunSpec, run_many
+from experiments.runs import RunSpec, run_many
 from sim.scenario import Scenario
 
 #: Short lever names and the scenario overrides they set for a value v.

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 import sim
-from analysis.design import Problem, latin_hypercube
-from analysis.runner import RunSpec, run_many
-from analysis.store import SweepStore
-from analysis.sweep import make_plan, run_sweep
+from experiments.designs import Problem, latin_hypercube
+from experiments.runs import RunSpec, run_many
+from experiments.store import SweepStore
+from experiments.sweep import make_plan, run_sweep
 
 BRAZIL_CROPLAND_MHA = 36.6  # temporary crops, agricultural census 2006
 FIT_YEARS = (1990, 2000, 2006, 2011)

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import sim
-from analysis.design import Problem, salib_sample
-from analysis.executors import LocalExecutor
 from analysis.sensitivity import Output, indices_table
-from analysis.store import SweepStore
-from analysis.sweep import evaluate_casim, make_plan, run_sweep
+from experiments.designs import Problem, salib_sample
+from experiments.executors import LocalExecutor
+from experiments.store import SweepStore
+from experiments.sweep import evaluate_casim, make_plan, run_sweep
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity_baseline.toml"
 

@@ -13,12 +13,12 @@ import pytest
 from conftest import ROOT, TEST_SCENARIOS
 
 import sim
-from analysis.design import Problem, grid, latin_hypercube, salib_sample
 from analysis.discovery import discover
-from analysis.executors import DaskExecutor, LocalExecutor
 from analysis.sensitivity import Output, indices_table
-from analysis.store import SweepMismatch, SweepStore
-from analysis.sweep import make_plan, run_sweep
+from experiments.designs import Problem, grid, latin_hypercube, salib_sample
+from experiments.executors import DaskExecutor, LocalExecutor
+from experiments.store import SweepMismatch, SweepStore
+from experiments.sweep import make_plan, run_sweep
 from sim.scenario import Uncertain
 
 CASIM = str(Path(sys.executable).parent / "casim")

@@ -62,15 +62,15 @@ def sweep_progress(total_label: str):
 
 def executor(scheduler: str | None, workers: int | None):
     """The Dask executor when a scheduler address is given, else the local process pool."""
-    from analysis.executors import executor_for
+    from experiments.executors import executor_for
 
     return executor_for(scheduler, workers)
 
 
 def run_plan(plan, out: Path, scheduler: str | None, workers: int | None, label: str):
     """Run a sweep plan into ``out`` with a progress bar; a different sweep already in ``out`` is a clean error."""
-    from analysis.store import SweepMismatch, SweepStore
-    from analysis.sweep import run_sweep
+    from experiments.store import SweepMismatch, SweepStore
+    from experiments.sweep import run_sweep
 
     progress, update = sweep_progress(label)
     try:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sim.cli.common import ScenarioArg, app, console, error, executor, load, run_plan, sweep_progress
+from cli.common import ScenarioArg, app, console, error, executor, load, run_plan, sweep_progress
 
 
 @app.command()
@@ -27,10 +27,10 @@ def sensitivity(
     """Global sensitivity analysis (SALib) over the scenario's uncertain fields and outputs of interest."""
     import os
 
-    from analysis.design import METHODS, Problem, salib_sample
     from analysis.plots import sensitivity_convergence, sensitivity_indices
     from analysis.sensitivity import Output, indices_table
-    from analysis.sweep import make_plan
+    from experiments.designs import METHODS, Problem, salib_sample
+    from experiments.sweep import make_plan
 
     spec = load(scenario)
     if method not in METHODS:
@@ -94,10 +94,10 @@ def sweep(
 
     import numpy as np
 
-    from analysis.design import Problem, latin_hypercube
-    from analysis.design import grid as grid_design
-    from analysis.runner import label_of
-    from analysis.sweep import make_plan
+    from experiments.designs import Problem, latin_hypercube
+    from experiments.designs import grid as grid_design
+    from experiments.runs import label_of
+    from experiments.sweep import make_plan
 
     if grid and lhs:
         error("choose --grid or --lhs N, not both")
@@ -141,7 +141,7 @@ def discover(
 
     from analysis.discovery import discover as find_box
     from analysis.sensitivity import Output, output_values
-    from analysis.store import SweepStore
+    from experiments.store import SweepStore
 
     manifest_path = directory / "manifest.json"
     if not manifest_path.exists():

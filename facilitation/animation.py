@@ -13,7 +13,7 @@ from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter  # no
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from analysis.story import CATEGORIES, COLOURS, Story  # noqa: E402
+from facilitation.story import CATEGORIES, COLOURS, Story  # noqa: E402
 
 
 def animate(story: Story, path: Path, fps: float = 2.0) -> int:

@@ -1,8 +1,8 @@
 """Sweeps: scenario files x parameter designs x seed replicates, batched, run anywhere, stored as they finish.
 
 The model knows nothing of this: a *plan* lists runs (scenario, parameter values, seed), groups them in batches,
-and has a fingerprint; an *evaluator* turns a batch into rows; an executor (``analysis.executors``) runs batches;
-the store (``analysis.store``) keeps finished ones. Running the same plan again on the same directory runs only
+and has a fingerprint; an *evaluator* turns a batch into rows; an executor (``experiments.executors``) runs batches;
+the store (``experiments.store``) keeps finished ones. Running the same plan again on the same directory runs only
 the missing batches.
 """
 
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 import sim
-from analysis.runner import RunSpec, run_one
-from analysis.store import SweepStore
+from experiments.runs import RunSpec, run_one
+from experiments.store import SweepStore
 from sim.scenario import Scenario
 
 

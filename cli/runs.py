@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cli.common import ScenarioArg, app, console, error, load
+from cli.common import ScenarioArg, app, console, error, load
 
 
 @app.command()
@@ -32,8 +32,8 @@ def run(
 ) -> None:
     """Run one scenario; write yearly.parquet, manifest.json and trajectories.png to OUT."""
     from analysis.plots import trajectories
+    from experiments.single import write_manifest, write_yearly
     from sim.model import AdoptionModel
-    from sim.runio import write_manifest, write_yearly
 
     spec = load(scenario)
     n_years = years or spec.years

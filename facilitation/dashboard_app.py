@@ -19,7 +19,7 @@ from mesa.visualization.solara_viz import ModelController, ModelCreator, ShowSte
 from mesa.visualization.utils import update_counter
 
 import sim
-from analysis.story import COLOURS, category, layout, sample_farms
+from facilitation.story import COLOURS, category, layout, sample_farms
 from sim.scenario_loader import scenario_with_overrides
 
 SCENARIO = Path(os.environ.get("CASIM_SCENARIO", Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"))

@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 import sim
 from analysis.compare import compare, markdown
-from analysis.story import CATEGORIES, COLOURS, Story, summary_sentences
+from facilitation.story import CATEGORIES, COLOURS, Story, summary_sentences
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
 METRICS = (

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import ScenarioArg, app, console, error, load, run_progress
+from cli.common import ScenarioArg, app, console, error, load, run_progress
 
 
 @app.command()
@@ -23,7 +23,7 @@ def compare(
     from analysis.compare import compare as compare_table
     from analysis.compare import markdown
     from analysis.plots import compare_trajectories
-    from analysis.runner import RunSpec, label_of, run_many
+    from experiments.runs import RunSpec, label_of, run_many
 
     specs_by_label = {label_of(path): load(path) for path in scenarios}
     if len(specs_by_label) != len(scenarios):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import ScenarioArg, app, console, error, load
+from cli.common import ScenarioArg, app, console, error, load
 
 
 @app.command()
@@ -20,9 +20,9 @@ def report(
     sample: Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")] = 150,
 ) -> None:
     """Write one self-contained HTML report (animation, charts, comparison, summary) that opens offline."""
-    from analysis.report import render
-    from analysis.runner import label_of
-    from analysis.story import tell
+    from experiments.runs import label_of
+    from facilitation.report import render
+    from facilitation.story import tell
 
     specs = [(label_of(p), load(p)) for p in scenarios]
     with console.status("simulating ..."):
@@ -42,8 +42,8 @@ def animate(
     fps: Annotated[float, typer.Option(min=0.1, help="frames (years) per second")] = 2.0,
 ) -> None:
     """Write a GIF or MP4 of adoption spreading through the farm network, one frame per year."""
-    from analysis.animation import animate as write_animation
-    from analysis.story import tell
+    from facilitation.animation import animate as write_animation
+    from facilitation.story import tell
 
     spec = load(scenario)
     if out.suffix.lower() not in (".gif", ".mp4"):
@@ -64,7 +64,7 @@ def dashboard(
     import subprocess
     import sys
 
-    import analysis.dashboard_app as app_module
+    import facilitation.dashboard_app as app_module
 
     env = dict(os.environ)
     if scenario is not None:
