@@ -1,16 +1,21 @@
-"""Shared pieces of the ``casim`` command line: the Typer app, consoles, scenario loading, progress bars."""
+"""Shared pieces of the ``casim`` command line: the Typer app, consoles, clean user errors, progress bars."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
+from experiments.executors import Executor, executor_for
+from experiments.spec import ExperimentError
+from experiments.store import SweepMismatch
+from sim.scenario import Scenario
 from sim.scenario_loader import ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -18,7 +23,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario TOML file", show_default=False)]
+#: Exit code of a command stopped by bad input (a scenario, an option, an output directory): a message, no traceback.
+USER_ERROR = 2
 
 
 def error(message: str) -> None:
@@ -26,27 +32,42 @@ def error(message: str) -> None:
     err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
 
 
-def load(path: Path):
-    """The validated scenario, or a clean error message and exit code 2."""
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as an error; return the exit to raise."""
+    error(message)
+    return typer.Exit(USER_ERROR)
+
+
+@contextmanager
+def user_errors(*also: type[Exception]) -> Iterator[None]:
+    """Turn bad input (invalid scenario, experiment or output directory, plus ``also``) into a clean error, exit 2."""
     try:
+        yield
+    except (ScenarioError, ExperimentError, SweepMismatch, *also) as exc:
+        raise fail(str(exc)) from None
+
+
+def load(path: Path) -> Scenario:
+    """The validated scenario, or a clean error message and exit code 2."""
+    with user_errors():
         return load_scenario(path)
-    except ScenarioError as exc:
-        error(str(exc))
-        raise typer.Exit(2) from None
 
 
-def run_progress() -> Progress:
-    """A Rich progress bar counting runs."""
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True)
+def executor(scheduler: str | None, workers: int | None, tasks: int | None = None) -> Executor:
+    """The Dask executor when a scheduler address is given, else the local process pool (see ``executor_for``)."""
+    return executor_for(scheduler, workers, tasks)
 
 
-def sweep_progress(total_label: str):
-    """A Rich progress bar showing runs done, runs per second and time left; returns (progress, callback)."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+def runs_progress(label: str, unit: str = "runs", transient: bool = False
+                  ) -> tuple[Progress, Callable[[int, int], None]]:
+    """A Rich progress bar showing runs done, runs per second and time left; returns (progress, update).
+
+    ``update(done, total)`` moves it; the rate counts only runs done in this session (not those resumed).
+    """
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
                         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=console, transient=False)
-    task = progress.add_task(total_label, total=None, rate="")
+                        console=console, transient=transient)
+    task = progress.add_task(label, total=None, rate="")
     started = {"t": time.perf_counter(), "first": None}
 
     def update(done: int, total: int) -> None:
@@ -54,28 +75,7 @@ def sweep_progress(total_label: str):
             started["first"] = done
         elapsed = time.perf_counter() - started["t"]
         fresh = done - started["first"]
-        rate = f"{fresh / elapsed:.1f} runs/s" if elapsed > 0 and fresh else ""
+        rate = f"{fresh / elapsed:.1f} {unit}/s" if elapsed > 0 and fresh else ""
         progress.update(task, completed=done, total=total, rate=rate)
 
     return progress, update
-
-
-def executor(scheduler: str | None, workers: int | None):
-    """The Dask executor when a scheduler address is given, else the local process pool."""
-    from experiments.executors import executor_for
-
-    return executor_for(scheduler, workers)
-
-
-def run_plan(plan, out: Path, scheduler: str | None, workers: int | None, label: str):
-    """Run a sweep plan into ``out`` with a progress bar; a different sweep already in ``out`` is a clean error."""
-    from experiments.store import SweepMismatch, SweepStore
-    from experiments.sweep import run_sweep
-
-    progress, update = sweep_progress(label)
-    try:
-        with progress:
-            return run_sweep(plan, SweepStore(out), executor(scheduler, workers), update)
-    except SweepMismatch as exc:
-        error(str(exc))
-        raise typer.Exit(2) from None

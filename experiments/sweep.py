@@ -1,115 +1,30 @@
-"""Sweeps: scenario files x parameter designs x seed replicates, batched, run anywhere, stored as they finish.
+"""Sweeps: scenario files x parameter designs x seed replicates, batched, run on any executor, stored as they finish.
 
-The model knows nothing of this: a *plan* lists runs (scenario, parameter values, seed), groups them in batches,
-and has a fingerprint; an *evaluator* turns a batch into rows; an executor (``experiments.executors``) runs batches;
-the store (``experiments.store``) keeps finished ones. Running the same plan again on the same directory runs only
-the missing batches.
+The model knows nothing of this: a *plan* (``experiments.plan``) lists runs and cuts them into batches; an
+*evaluator* turns a batch into rows; an executor (``experiments.executors``) runs batches; the store
+(``experiments.store``) keeps finished ones. Running the same plan again on the same directory runs only the
+missing batches.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-import sim
+from experiments.designs import design_matrix
+from experiments.executors import Executor, LocalExecutor
+from experiments.plan import Batch, Plan, make_plan
 from experiments.runs import RunSpec, run_one
+from experiments.spec import ExperimentError, outputs_of
 from experiments.store import SweepStore
 from sim.scenario import Scenario
 
-
-@dataclass
-class Batch:
-    """Runs evaluated together (one task)."""
-
-    id: int
-    model: str
-    scenarios: dict[str, Scenario]
-    runs: pd.DataFrame  # run_id, scenario, sample_id, replicate, seed, one column per parameter
-    parameters: tuple[str, ...]
-    farmers: int | None
-    years: int | None
-
-
-@dataclass
-class Plan:
-    """Every run of a sweep, its batches and what identifies it."""
-
-    model: str
-    scenarios: dict[str, Scenario]
-    parameters: tuple[str, ...]
-    runs: pd.DataFrame
-    batch_size: int
-    farmers: int | None
-    years: int | None
-    method: str
-    samples: int
-    replicates: int
-    extra: dict = field(default_factory=dict)
-
-    def batches(self) -> list[Batch]:
-        """The runs cut into batches of ``batch_size`` (the last may be shorter)."""
-        n = len(self.runs)
-        return [Batch(i, self.model, self.scenarios, self.runs.iloc[start:start + self.batch_size], self.parameters,
-                      self.farmers, self.years)
-                for i, start in enumerate(range(0, n, self.batch_size))]
-
-    def manifest(self) -> dict:
-        """What the sweep is: enough to recognise it, reproduce it and refuse a different one in its directory."""
-        design = self.runs.to_csv(index=False).encode()
-        scenarios = {label: hashlib.sha256(json.dumps(s.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-                     for label, s in self.scenarios.items()}
-        manifest = {
-            "model": self.model, "scenarios": scenarios, "method": self.method, "samples": self.samples,
-            "replicates": self.replicates, "farmers": self.farmers, "years": self.years,
-            "parameters": list(self.parameters), "batch_size": self.batch_size,
-            "design_sha256": hashlib.sha256(design).hexdigest(), "runs": len(self.runs),
-            "package_version": sim.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **self.extra,
-        }
-        identity = {k: v for k, v in manifest.items() if k not in ("created", "package_version")}
-        manifest["fingerprint"] = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-        manifest["design"] = self.runs.to_dict(orient="list")
-        return manifest
-
-
-def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],
-              designs: dict[str, np.ndarray], replicates: int, farmers: int | None = None, years: int | None = None,
-              method: str = "design", batch_size: int | None = None, workers: int = 1, seed: int = 0) -> Plan:
-    """Runs = scenarios x design rows x replicates; replicate r of every sample uses seed (scenario seed + r).
-
-    Args:
-        model: evaluator name (``EVALUATORS``).
-        scenarios: label -> scenario.
-        parameters: dotted field paths, the columns of each design.
-        designs: label -> design matrix (samples x parameters).
-        replicates: seed replicates per sample.
-        farmers: population of every run (the scenario's when None).
-        years: horizon of every run (the scenario's when None).
-        method: how the design was made (recorded in the manifest).
-        batch_size: runs per batch; by default about 20 batches per worker, at most 200 runs.
-        workers: workers the sweep will use (for the default batch size).
-        seed: base seed for non-scenario models.
-
-    """
-    rows = []
-    for label, design in designs.items():
-        base_seed = scenarios[label].seed if label in scenarios else seed
-        for i, values in enumerate(design):
-            for r in range(replicates):
-                rows.append({"scenario": label, "sample_id": i, "replicate": r, "seed": base_seed + r,
-                             **dict(zip(parameters, map(float, values), strict=True))})
-    runs = pd.DataFrame(rows)
-    runs.insert(0, "run_id", np.arange(len(runs)))
-    if batch_size is None:
-        batch_size = int(min(200, max(1, math.ceil(len(runs) / (20 * max(workers, 1))))))
-    samples = int(max(len(d) for d in designs.values()))
-    return Plan(model, scenarios, parameters, runs, batch_size, farmers, years, method, samples, replicates)
+#: Designs a sweep can run (``design_matrix``).
+DESIGNS = ("replicates", "grid", "lhs")
 
 
 def evaluate_casim(batch: Batch) -> pd.DataFrame:
@@ -157,8 +72,8 @@ def evaluate(batch: Batch) -> tuple[int, pd.DataFrame]:
     return batch.id, EVALUATORS[batch.model](batch)
 
 
-def run_sweep(plan: Plan, store: SweepStore, executor, progress: Callable[[int, int], None] | None = None
-              ) -> pd.DataFrame:
+def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
+              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Run the plan's missing batches with ``executor``, storing each as it finishes; return all rows.
 
     ``progress(runs_done, runs_total)`` is called at the start and after every batch.
@@ -178,3 +93,59 @@ def run_sweep(plan: Plan, store: SweepStore, executor, progress: Callable[[int, 
                 if progress:
                     progress(runs_done, len(plan.runs))
     return store.load()
+
+
+def parallelism(executor: Executor) -> int:
+    """Workers of a local executor; this machine's cores for a cluster (used for the default batch size)."""
+    return getattr(executor, "workers", None) or os.cpu_count() or 1
+
+
+@dataclass
+class Sweep:
+    """A finished sweep: its directory, its plan and every stored row (one per run and year)."""
+
+    directory: Path
+    plan: Plan
+    rows: pd.DataFrame
+
+
+def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: str = "replicates", levels: int = 3,
+                    samples: int | None = None, replicates: int = 1, farmers: int | None = None,
+                    years: int | None = None, executor: Executor | None = None, batch_size: int | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> Sweep:
+    """Run scenarios (label -> scenario) x a design over their uncertain fields x seed replicates into ``directory``.
+
+    Args:
+        scenarios: label -> scenario; with a grid or Latin hypercube all must share the same ``[uncertain]`` fields.
+        directory: where runs are stored as batches finish; the same call on the same directory resumes.
+        design: "replicates" (the scenarios as they are), "grid" or "lhs" (see ``design_matrix``).
+        levels: grid values per continuous field.
+        samples: Latin-hypercube points.
+        replicates: seed replicates per sample.
+        farmers: population of every run (each scenario's when None).
+        years: horizon of every run (each scenario's when None).
+        executor: where batches run (default: a local process pool on every core).
+        batch_size: runs per batch (default: ``experiments.plan.make_plan``'s).
+        progress: ``progress(runs_done, runs_total)`` at the start and after every batch.
+
+    Raises:
+        ExperimentError: invalid outputs of interest, or scenarios a grid or hypercube cannot share.
+        experiments.store.SweepMismatch: ``directory`` holds a different sweep.
+
+    """
+    if design not in DESIGNS:
+        raise ExperimentError(f"design {design!r}: expected one of {', '.join(DESIGNS)}")
+    for label, scenario in scenarios.items():
+        outputs_of(scenario, years, label)
+    fields = {tuple(s.uncertain) for s in scenarios.values()}
+    if design != "replicates" and (len(fields) != 1 or not next(iter(fields))):
+        raise ExperimentError("a grid or Latin hypercube needs the same non-empty [uncertain] fields in every scenario")
+    parameters: tuple[str, ...] = next(iter(fields)) if design != "replicates" else ()
+    designs = {label: design_matrix(scenario, design, levels, samples) for label, scenario in scenarios.items()}
+    executor = executor or LocalExecutor()
+    plan = make_plan("casim", dict(scenarios), parameters, designs, replicates, farmers, years, design, batch_size,
+                     parallelism(executor))
+    plan.extra = {"outputs": {label: {k: v.model_dump() for k, v in s.outputs.items()}
+                              for label, s in scenarios.items()}}
+    rows = run_sweep(plan, SweepStore(directory), executor, progress)
+    return Sweep(Path(directory), plan, rows)

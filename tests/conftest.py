@@ -1,16 +1,28 @@
-"""Shared test helpers: paths to the repository, the shared reference data and small scenario files."""
+"""Shared test helpers: paths, the command line, a headless browser, and checks used by several test modules."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+import sim
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+#: The installed ``casim`` command (the package's entry point), beside the Python running the tests.
+CASIM = str(Path(sys.executable).parent / "casim")
+CHROMIUM = shutil.which("chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -26,10 +38,77 @@ def write_scenario(tmp_path):
     return write
 
 
+@pytest.fixture(scope="session")
+def casim():
+    """Run the ``casim`` command from the repository root: ``casim("run", path, "--seed", 7)`` -> CompletedProcess."""
+
+    def run(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([CASIM, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+    return run
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, headless, driven by Playwright (skipped where it is missing, except on CI)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def bass_recursion(p: float, q: float, years: int) -> list[float]:
+    """Discrete Bass diffusion: F(t+1) = F(t) + (p + q F(t)) (1 - F(t)), F(0) = 0; returns F(0..years)."""
+    f = [0.0]
+    for _ in range(years):
+        f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]))
+    return f
+
+
+def check_identities(model: sim.AdoptionModel) -> None:
+    """Assert the money, area and aggregation identities of a run's yearly table."""
+    t = model.results()
+    flows = t[t.year > model.config.start_year]
+    # every unit of money accounted: payers = receivers, in every region and year
+    paid = flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending
+    received = flows.authority_fees + flows.aggregator_fees + flows.carbon_to_farmers + flows.carbon_to_intermediaries
+    assert np.allclose(paid, received, rtol=1e-9, atol=1e-6)
+    value = flows.carbon_value.to_numpy()
+    assert np.allclose(flows.aggregator_fees + flows.carbon_to_farmers + flows.carbon_to_intermediaries, value,
+                       rtol=1e-9, atol=1e-6)
+    c = model.config.carbon
+    fee = c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0
+    assert np.allclose(flows.carbon_to_farmers, value * (1 - fee) * c.farmer_share, rtol=1e-9, atol=1e-6)
+    income_total = flows.income_mean * flows.farmers
+    reconstructed = (flows.revenue - flows.production_costs - flows.transition_costs + flows.payments
+                     + flows.carbon_to_farmers - flows.mrv_cost - flows.clawback)
+    assert np.allclose(income_total, reconstructed, rtol=1e-9, atol=1e-6)
+    public = (flows.payments + (flows.buyer_spending if c.buyer == "public" else 0.0)
+              + (flows.guarantor_spending if c.price.guarantor == "public" else 0.0))
+    assert np.allclose(flows.public_spending, public, rtol=1e-12)
+    # regions add up to 'all'
+    for column in ("farmers", "area_ha", "soc_total_t_c", "carbon_value", "payments", "revenue", "credits_t_co2e",
+                   "buyer_spending", "mrv_cost", "clawback"):
+        by_year = flows[flows.region != "all"].groupby("year")[column].sum()
+        everyone = flows[flows.region == "all"].set_index("year")[column]
+        assert np.allclose(by_year, everyone, rtol=1e-9, atol=1e-6), column
+    # total area and farmers conserved over time
+    everyone = t[t.region == "all"]
+    assert everyone.area_ha.nunique() == 1 and everyone.farmers.nunique() == 1
+    shares = flows[[c for c in t.columns if c.endswith("_share")]].to_numpy()
+    assert np.all((shares >= 0) & (shares <= 1))
+    assert np.all(model.soil.stock_t_c_per_ha >= 0)
+    assert np.all(t.soc_total_t_c >= 0)
+
+
 def pytest_configure(config):
     """On CI, Hypothesis draws the same examples every run (reproducible); locally it explores new ones."""
-    import os
-
     from hypothesis import settings
 
     settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -2,16 +2,9 @@
 
 import numpy as np
 import pytest
-from conftest import TEST_SCENARIOS
+from conftest import TEST_SCENARIOS, bass_recursion
 
 import sim
-
-
-def bass_recursion(p: float, q: float, years: int) -> list[float]:
-    f = [0.0]
-    for _ in range(years):
-        f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]))
-    return f
 
 
 def test_bass_recursion_value_from_issue():
