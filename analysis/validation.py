@@ -215,7 +215,7 @@ class PatternValidation:
         paths = [out / name for name in ("validation.png", "calibration.csv", "calibration_samples.csv",
                                          f"contrast_{CONTRAST_YEAR}.csv", "validation.md")]
         validation_figure(self.brazil_runs, brazil_series(), self.regions, global_series(),
-                          self.adopted_after_take_off, paths[0])
+                          self.adopted_after_take_off, paths[0], BRAZIL_CROPLAND_MHA)
         self.calibration.table.to_csv(paths[1], index=False)
         self.calibration.all_samples.to_csv(paths[2], index=False)
         self.regions.to_csv(paths[3], index=False)
@@ -252,7 +252,7 @@ def validate_patterns(scenario_file: Path, contrast_file: Path, store: Path, sam
         calibration_runs = samples * replicates
 
         def pattern_progress(offset: int) -> Callable[[int, int], None] | None:
-            total = calibration_runs + 2 * len(seeds)
+            total = calibration_runs + 2 * len(seeds)  # Brazil, then the contrast scenario, over the same seeds
             return (lambda done, _: progress(calibration_runs + offset + done, total)) if progress else None
 
         brazil_runs = run_with(scenario, result.median, seeds, farmers, executor=executor,

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.text import Text
 
 from experiments.executors import Executor, executor_for
+from experiments.runs import load_labelled
 from experiments.spec import ExperimentError
 from experiments.store import SweepMismatch
 from sim.scenario import Scenario
@@ -79,3 +80,17 @@ def runs_progress(label: str, unit: str = "runs", transient: bool = False
         progress.update(task, completed=done, total=total, rate=rate)
 
     return progress, update
+
+
+@contextmanager
+def replicated_runs(paths: list[Path], replicates: int, scheduler: str | None, workers: int | None
+                    ) -> Iterator[tuple[dict[str, Scenario], Executor, Callable[[int, int], None]]]:
+    """Scenario files by label, an executor sized for their runs, and a progress update under a progress bar.
+
+    Bad input inside the block is a clean error.
+    """
+    with user_errors():
+        scenarios = load_labelled(paths)
+        progress, update = runs_progress(f"{len(scenarios)} scenarios x {replicates} replicates")
+        with progress:
+            yield scenarios, executor(scheduler, workers, len(scenarios) * replicates), update

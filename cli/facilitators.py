@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import app, console, executor, load, runs_progress, user_errors
+from cli.common import app, console, load, replicated_runs, user_errors
 from cli.options import Farmers, Replicates, ScenarioArg, Scheduler, Workers, Years
 
 Sample = Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")]
@@ -26,15 +26,10 @@ def report(
     workers: Workers = None,
 ) -> None:
     """Write one self-contained HTML report (animation, charts, comparison, summary) that opens offline."""
-    from experiments.runs import load_labelled
     from facilitation.report import make_report
 
-    with user_errors():
-        specs = load_labelled(scenarios)
-        progress, update = runs_progress(f"{len(specs)} scenarios x {replicates} replicates")
-        with progress:
-            result = make_report(specs, replicates, farmers, years, sample,
-                                 executor(scheduler, workers, len(specs) * replicates), update)
+    with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
+        result = make_report(specs, replicates, farmers, years, sample, pool, update)
     path = result.write(out)
     console.print(f"report: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, opens offline in any browser)")
 

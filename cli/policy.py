@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import app, console, executor, load, runs_progress, user_errors
+from cli.common import app, console, executor, load, replicated_runs, user_errors
 from cli.options import Farmers, Out, Replicates, ScenarioArg, ScenarioFiles, Scheduler, Workers, Years
 
 
@@ -25,14 +25,9 @@ def compare(
 ) -> None:
     """Compare scenarios side by side: comparison.csv, comparison.md, runs.parquet and compare.png in OUT."""
     from analysis.compare import compare_scenarios
-    from experiments.runs import load_labelled
 
-    with user_errors():
-        specs = load_labelled(scenarios)
-        progress, update = runs_progress(f"{len(specs)} scenarios x {replicates} replicates")
-        with progress:
-            result = compare_scenarios(specs, replicates, farmers, years, baseline,
-                                       executor(scheduler, workers, len(specs) * replicates), update)
+    with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
+        result = compare_scenarios(specs, replicates, farmers, years, baseline, pool, update)
     result.write(out)
     console.print(result.markdown(), soft_wrap=True)
     console.print(f"baseline: {result.baseline}; results in [bold]{out}/[/] (comparison.csv, comparison.md, "
