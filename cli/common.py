@@ -68,16 +68,16 @@ def runs_progress(label: str, unit: str = "runs", transient: bool = False
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
                         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                         console=console, transient=transient)
-    task = progress.add_task(label, total=None, rate="")
-    started = {"t": time.perf_counter(), "first": None}
+    started = {"t": time.perf_counter(), "first": None, "task": None}
 
     def update(done: int, total: int) -> None:
-        if started["first"] is None:
+        if started["task"] is None:  # the bar appears with the first count (not before an early error)
+            started["task"] = progress.add_task(label, total=total, rate="")
             started["first"] = done
         elapsed = time.perf_counter() - started["t"]
         fresh = done - started["first"]
         rate = f"{fresh / elapsed:.1f} {unit}/s" if elapsed > 0 and fresh else ""
-        progress.update(task, completed=done, total=total, rate=rate)
+        progress.update(started["task"], completed=done, total=total, rate=rate)
 
     return progress, update
 
