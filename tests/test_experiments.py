@@ -50,7 +50,7 @@ def test_compare_gives_identical_numbers_on_one_or_two_workers_and_a_dask_cluste
         return compare_scenarios(scenarios, replicates=2, farmers=400, years=6, executor=executor)
 
     one, two = compare(LocalExecutor(1)), compare(LocalExecutor(2))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         dask = compare(DaskExecutor(cluster))
     for other in (two, dask):
         pd.testing.assert_frame_equal(other.table, one.table, check_exact=True)
