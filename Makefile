@@ -2,6 +2,8 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every directory of Python code ruff checks: the packages (model first, then what builds on it), tests, benchmarks.
+PYTHON_DIRS := sim experiments analysis facilitation cli tests benchmarks
 
 .PHONY: demo test lint bench clean
 
@@ -15,11 +17,11 @@ demo: $(STAMP)
 	$(VENV)/bin/casim run scenarios/baseline.toml --out results/baseline
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check sim analysis tests benchmarks
+	$(VENV)/bin/ruff check $(PYTHON_DIRS)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim analysis tests benchmarks
+	$(VENV)/bin/ruff check $(PYTHON_DIRS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py

@@ -1,1 +1,1 @@
-"""Analysis on top of the model: plots, reports, sweeps. The model (``sim``) knows nothing of this package."""
+"""Analysis of runs: sensitivity, scenario discovery, calibration and validation, comparison, target search, plots."""

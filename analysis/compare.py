@@ -11,9 +11,20 @@ than the baseline).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from analysis.plots import compare_trajectories
+from experiments.executors import Executor
+from experiments.runs import RunSpec, replicate_seeds, run_many
+from experiments.spec import ExperimentError
+from sim.scenario import Scenario
+
+#: Years at which adoption is reported: the forum's milestones (2030 targets, "80 % CA by 2040", 2050 horizon).
 MILESTONES = (2030, 2040, 2050)
 
 
@@ -91,3 +102,53 @@ def markdown(table: pd.DataFrame, currency: str) -> str:
     out[f"public cost / additional t CO2e ({currency})"] = table.public_cost_per_additional_t_co2e.map(
         lambda v: f"{v:,.1f}" if np.isfinite(v) else "n/a")
     return out.to_markdown(index=False)
+
+
+@dataclass
+class Comparison:
+    """Scenarios side by side: the table (``comparison.csv``), every run's yearly rows, and how they were made."""
+
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    baseline: str
+    replicates: int
+    currency: str
+
+    def markdown(self) -> str:
+        """The headline columns as a Markdown table (mean +- sd over replicates)."""
+        return markdown(self.table, self.currency)
+
+    def write(self, out: Path) -> list[Path]:
+        """Write runs.parquet, comparison.csv, comparison.md and compare.png into ``out``; return the paths."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / name for name in ("runs.parquet", "comparison.csv", "comparison.md", "compare.png")]
+        self.runs.to_parquet(paths[0], index=False)
+        self.table.to_csv(paths[1], index=False)
+        paths[2].write_text(f"Baseline: {self.baseline}; {self.replicates} replicates; mean ± sd.\n\n"
+                            f"{self.markdown()}\n")
+        compare_trajectories(self.runs, paths[3], self.currency)
+        return paths
+
+
+def default_baseline(labels: list[str]) -> str:
+    """The first label starting with 'baseline', else the first label."""
+    return next((label for label in labels if label.startswith("baseline")), labels[0])
+
+
+def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, farmers: int | None = None,
+                      years: int | None = None, baseline: str | None = None, executor: Executor | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run every scenario (label -> scenario) with seed replicates and compare them against ``baseline``.
+
+    Replicate r of a scenario uses seed ``scenario.seed + r`` whatever the executor, so the table does not
+    depend on where or in how many processes the runs execute. ``baseline`` defaults to ``default_baseline``.
+    """
+    labels = list(scenarios)
+    base = baseline or default_baseline(labels)
+    if base not in scenarios:
+        raise ExperimentError(f"baseline {base!r} is not one of {labels}")
+    specs = [RunSpec(scenario, label, seed, farmers, years)
+             for label, scenario in scenarios.items() for seed in replicate_seeds(scenario, replicates)]
+    runs = run_many(specs, executor, progress)
+    return Comparison(compare(runs, base), runs, base, replicates, scenarios[base].currency)

@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from analysis.sensitivity import output_values
+from experiments.spec import ExperimentError, Output
+from experiments.store import SweepStore
+
+#: PRIM's peeling: the share of the remaining cases removed at each step (EMA Workbench's default, 0.05) ...
+PEEL_ALPHA = 0.05
+#: ... and the smallest box it considers, as a share of all cases (EMA Workbench's default).
+MASS_MIN = 0.05
+#: Default minimum density of the reported box: at least 80 % of the runs inside it are cases of interest.
+DENSITY_THRESHOLD = 0.8
 
 
 @dataclass
@@ -26,7 +38,7 @@ class DiscoveredBox:
     cases: int
 
 
-def discover(x: pd.DataFrame, of_interest: np.ndarray, threshold: float = 0.8) -> DiscoveredBox:
+def discover(x: pd.DataFrame, of_interest: np.ndarray, threshold: float = DENSITY_THRESHOLD) -> DiscoveredBox:
     """PRIM box for ``of_interest`` (bool per row of ``x``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -35,7 +47,7 @@ def discover(x: pd.DataFrame, of_interest: np.ndarray, threshold: float = 0.8) -
     of_interest = np.asarray(of_interest, dtype=bool)
     if of_interest.all() or not of_interest.any():
         raise ValueError(f"the outcome holds in {of_interest.sum()} of {len(of_interest)} runs: nothing to discover")
-    box = prim.Prim(x.reset_index(drop=True), of_interest, peel_alpha=0.05, mass_min=0.05).find_box()
+    box = prim.Prim(x.reset_index(drop=True), of_interest, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN).find_box()
     trajectory = box.peeling_trajectory
     eligible = trajectory[trajectory.density >= threshold]
     chosen = int(eligible.coverage.idxmax()) if len(eligible) else int(trajectory.density.idxmax())
@@ -49,3 +61,74 @@ def discover(x: pd.DataFrame, of_interest: np.ndarray, threshold: float = 0.8) -
     row = trajectory.loc[chosen]
     return DiscoveredBox(table, float(row.coverage), float(row.density), float(row["mass"]), int(of_interest.sum()),
                          len(of_interest))
+
+
+@dataclass
+class Discovery:
+    """A PRIM box found in a stored sweep, for the cases where an output is above or below a value."""
+
+    output: Output
+    condition: str  # e.g. "> 0.3"
+    box: DiscoveredBox
+
+    def write(self, out: Path) -> Path:
+        """Write the box's limits to ``out/discovery.csv``."""
+        path = Path(out) / "discovery.csv"
+        self.box.limits.to_csv(path, index=False)
+        return path
+
+
+def _outputs_in(manifest: dict) -> dict[str, dict]:
+    """Outputs of interest recorded in a manifest.
+
+    A sensitivity analysis stores name -> output, a sweep stores scenario label -> (name -> output); the first
+    scenario's are used.
+    """
+    known = manifest.get("outputs", {})
+    first = next(iter(known.values()), {})
+    return known if "column" in first else first
+
+
+def discover_in_sweep(directory: Path, output: str, year: int | None = None, above: float | None = None,
+                      below: float | None = None, threshold: float = DENSITY_THRESHOLD) -> Discovery:
+    """Scenario discovery (PRIM) over a stored sweep or sensitivity analysis.
+
+    Args:
+        directory: the sweep's directory.
+        output: an output of interest recorded in the sweep, or a yearly column (then ``year`` is needed).
+        year: the year of a yearly column.
+        above: cases of interest have the output above this (give exactly one of ``above`` and ``below``).
+        below: cases of interest have the output below this.
+        threshold: minimum density of the box.
+
+    Raises:
+        ExperimentError: not a sweep directory, no varied parameters, an unknown output, or no box to find.
+
+    """
+    store = SweepStore(directory)
+    manifest = store.manifest()
+    if manifest is None:
+        raise ExperimentError(f"{directory} has no manifest.json: not a sweep directory")
+    if (above is None) == (below is None):
+        raise ExperimentError("give exactly one of above or below")
+    parameters = manifest["parameters"]
+    if not parameters:
+        raise ExperimentError("the sweep varied no parameters: nothing to discover")
+    known = _outputs_in(manifest)
+    if output in known:
+        o = known[output]
+        chosen = Output(output, o["column"], o["year"], o["change"])
+    elif year is not None and output:
+        chosen = Output(output, output, year)
+    else:
+        raise ExperimentError(f"output {output!r}: expected one of {sorted(known)} or a column with a year")
+    rows = store.load()
+    values = output_values(rows, chosen)
+    x = rows.groupby("run_id")[parameters].first().loc[values.run_id]
+    cases = values.value.to_numpy() > above if above is not None else values.value.to_numpy() < below
+    try:
+        box = discover(pd.DataFrame(x.to_numpy(), columns=parameters), cases, threshold)
+    except ValueError as exc:
+        raise ExperimentError(str(exc)) from None
+    condition = f"> {above}" if above is not None else f"< {below}"
+    return Discovery(chosen, condition, box)

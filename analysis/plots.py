@@ -10,6 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+#: Figures are saved at this resolution: sharp on a projector, small enough to e-mail.
+DPI = 110
+#: Incomes are drawn on a symmetric log scale (losses are possible), linear within +-100 currency units.
+INCOME_LINEAR_RANGE = 100.0
+#: Brazil's pioneer phase in the data: the first no-till farms (1972) until dis-adoption became rare (1979).
+BRAZIL_PIONEER_YEARS = (1972, 1979)
+
 PANELS = (
     ("full_ca_share", "Full CA adoption (share of farmers)"),
     ("no_till_share", "No-till adoption (share of farmers)"),
@@ -33,7 +40,7 @@ def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str = "
             ax.plot(everyone["year"], everyone[column], label="all farmers", color="black", ls="--", lw=1.4)
             ax.set_ylim(0, 1)
         if column.startswith("income"):
-            ax.set_yscale("symlog", linthresh=100.0)
+            ax.set_yscale("symlog", linthresh=INCOME_LINEAR_RANGE)
         if column == "four_per_1000_index":
             ax.axhline(1.0, color="grey", lw=0.8, ls=":")
         ax.set_title(label.format(currency=currency), fontsize=10)
@@ -43,7 +50,7 @@ def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str = "
         ax.set_xlabel("year")
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
@@ -75,7 +82,7 @@ def compare_trajectories(runs: pd.DataFrame, path: Path, currency: str = "USD") 
     for ax in axes[1]:
         ax.set_xlabel("year")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
@@ -99,7 +106,7 @@ def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
         ax.legend(fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
@@ -121,13 +128,13 @@ def sensitivity_convergence(convergence: pd.DataFrame, path: Path) -> Path:
         ax.legend(fontsize=7, ncol=2)
     axes[-1, 0].set_xlabel("base samples")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
 
 
 def validation_figure(brazil_runs: pd.DataFrame, brazil: pd.DataFrame, contrast: pd.DataFrame, world: pd.DataFrame,
-                      model_growth: pd.Series, path: Path) -> Path:
+                      model_growth: pd.Series, path: Path, cropland_mha: float) -> Path:
     """Three panels: Brazil's no-till share (model band vs data), the regional contrast, growth vs the world series."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
     everyone = brazil_runs[brazil_runs.region == "all"]
@@ -135,8 +142,8 @@ def validation_figure(brazil_runs: pd.DataFrame, brazil: pd.DataFrame, contrast:
     ax = axes[0]
     ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.25, label="model (range over seeds)")
     ax.plot(stats.index, stats["mean"], label="model (mean)")
-    ax.plot(brazil.year, brazil.share, "ko", label="Brazil, no-till area / 36.6 Mha (fitted)")
-    ax.axvspan(1972, 1979, color="orange", alpha=0.12, label="pioneer phase (data)")
+    ax.plot(brazil.year, brazil.share, "ko", label=f"Brazil, no-till area / {cropland_mha:g} Mha (fitted)")
+    ax.axvspan(*BRAZIL_PIONEER_YEARS, color="orange", alpha=0.12, label="pioneer phase (data)")
     ax.set_title("Brazil: no-till share of cropland")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=7)
@@ -155,6 +162,6 @@ def validation_figure(brazil_runs: pd.DataFrame, brazil: pd.DataFrame, contrast:
     for a in axes:
         a.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path

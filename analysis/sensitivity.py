@@ -7,22 +7,26 @@ from seeds rather than parameters is reported: E_samples[Var_seeds(Y)] / Var_all
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.design import Problem
+from analysis.plots import sensitivity_convergence, sensitivity_indices
+from experiments.designs import METHODS, MORRIS_LEVELS, Problem, salib_sample
+from experiments.executors import Executor, LocalExecutor
+from experiments.plan import make_plan
+from experiments.spec import ExperimentError, Output, outputs_of
+from experiments.store import SweepStore
+from experiments.sweep import parallelism, run_sweep
+from sim.scenario import Scenario
 
-
-@dataclass(frozen=True)
-class Output:
-    """An output of interest: a column of the stored rows in a year, or its change since the first year."""
-
-    name: str
-    column: str
-    year: int
-    change: bool = False
+#: Convergence check: indices are recomputed on the first 1/8, 1/4, 1/2 and all of the base samples.
+CONVERGENCE_FRACTIONS = (8, 4, 2, 1)
+#: Sobol's estimators need at least two base samples.
+MIN_BASE_SAMPLES = 2
 
 
 def output_values(rows: pd.DataFrame, output: Output) -> pd.DataFrame:
@@ -57,7 +61,7 @@ def analyse(problem: Problem, method: str, x: np.ndarray, y: np.ndarray, seed: i
         result = sobol.analyze(p, y, calc_second_order=False, seed=seed)
         pairs = [("S1", "S1_conf"), ("ST", "ST_conf")]
     elif method == "morris":
-        result = morris.analyze(p, x, y, num_levels=4, seed=seed)
+        result = morris.analyze(p, x, y, num_levels=MORRIS_LEVELS, seed=seed)
         pairs = [("mu_star", "mu_star_conf"), ("sigma", None)]
     elif method == "fast":
         result = fast.analyze(p, y, seed=seed)
@@ -84,8 +88,8 @@ def indices_table(problem: Problem, method: str, x: np.ndarray, rows: pd.DataFra
                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(indices, convergence, seed shares) for every output.
 
-    Convergence: indices recomputed on the first 1/8, 1/4, 1/2 and all base samples (methods whose designs
-    can be cut so: Sobol, Morris, delta).
+    Convergence: indices recomputed on the first 1/8, 1/4, 1/2 and all base samples (``CONVERGENCE_FRACTIONS``;
+    methods whose designs can be cut so: Sobol, Morris, delta).
     """
     all_indices, convergence, seeds = [], [], []
     block = sample_block(method, len(problem.names))
@@ -98,9 +102,9 @@ def indices_table(problem: Problem, method: str, x: np.ndarray, rows: pd.DataFra
         seeds.append({"output": output.name, "seed_variance_share": seed_variance_share(values)})
         if block:
             n_base = len(x) // block
-            for fraction in (8, 4, 2, 1):
-                m = max(n_base // fraction, 2) * block
-                if m > len(x) or (method == "sobol" and m // block < 2):
+            for fraction in CONVERGENCE_FRACTIONS:
+                m = max(n_base // fraction, MIN_BASE_SAMPLES) * block
+                if m > len(x) or (method == "sobol" and m // block < MIN_BASE_SAMPLES):
                     continue
                 part = analyse(problem, method, x[:m], y[:m])
                 part.insert(1, "output", output.name)
@@ -109,3 +113,66 @@ def indices_table(problem: Problem, method: str, x: np.ndarray, rows: pd.DataFra
     return (pd.concat(all_indices, ignore_index=True),
             pd.concat(convergence, ignore_index=True) if convergence else pd.DataFrame(),
             pd.DataFrame(seeds))
+
+
+@dataclass
+class SensitivityResult:
+    """Indices with 95 % intervals, their convergence with sample size, and the share of variance due to seeds."""
+
+    method: str
+    indices: pd.DataFrame  # output, parameter, index, value, conf
+    convergence: pd.DataFrame  # output, base_samples, parameter, index, value, conf
+    seed_variance: pd.DataFrame  # output, seed_variance_share (NaN with one replicate)
+    runs: int
+
+    def write(self, out: Path) -> list[Path]:
+        """Write indices.csv, convergence.csv, seed_variance.csv, indices.png and convergence.png into ``out``."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / name for name in ("indices.csv", "convergence.csv", "seed_variance.csv", "indices.png",
+                                         "convergence.png")]
+        self.indices.to_csv(paths[0], index=False)
+        self.convergence.to_csv(paths[1], index=False)
+        self.seed_variance.to_csv(paths[2], index=False)
+        sensitivity_indices(self.indices, paths[3])
+        sensitivity_convergence(self.convergence, paths[4])
+        return paths
+
+
+def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sobol", n: int = 256,
+                         replicates: int = 1, farmers: int | None = None, years: int | None = None,
+                         executor: Executor | None = None, batch_size: int | None = None,
+                         progress: Callable[[int, int], None] | None = None, label: str = "scenario",
+                         source: str | Path | None = None) -> SensitivityResult:
+    """Global sensitivity analysis (SALib) of the scenario's ``[outputs]`` to its ``[uncertain]`` fields.
+
+    Args:
+        scenario: a scenario with ``[uncertain]`` and ``[outputs]`` tables.
+        directory: where runs are stored as batches finish (the same call resumes an interrupted analysis).
+        method: one of ``METHODS``.
+        n: SALib's base sample size N.
+        replicates: seed replicates per sample (two or more separate seed from parameter variance).
+        farmers: population of every run (the scenario's when None).
+        years: horizon of every run (the scenario's when None).
+        executor: where runs execute (default: a local process pool on every core).
+        batch_size: runs per batch (default: ``experiments.plan.make_plan``'s).
+        progress: ``progress(runs_done, runs_total)`` at the start and after every batch.
+        label: the scenario's name in the stored runs (the file stem on the command line).
+        source: the scenario file, named in error messages.
+
+    """
+    if method not in METHODS:
+        raise ExperimentError(f"method {method!r}: expected one of {', '.join(METHODS)}")
+    if not scenario.uncertain or not scenario.outputs:
+        raise ExperimentError(f"{source or label}: a sensitivity analysis needs an [uncertain] table (fields and "
+                              "distributions) and an [outputs] table (outputs of interest)")
+    outputs = outputs_of(scenario, years, source)
+    problem = Problem.of(scenario)
+    samples = salib_sample(problem, method, n, scenario.seed)
+    executor = executor or LocalExecutor()
+    plan = make_plan("casim", {label: scenario}, problem.names, {label: problem.decode(samples)}, replicates, farmers,
+                     years, method, batch_size, parallelism(executor))
+    plan.extra = {"outputs": {k: v.model_dump() for k, v in scenario.outputs.items()}, "n": n}
+    rows = run_sweep(plan, SweepStore(directory), executor, progress)
+    indices, convergence, seeds = indices_table(problem, method, samples, rows, outputs)
+    return SensitivityResult(method, indices, convergence, seeds, len(plan.runs))

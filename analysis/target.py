@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from analysis.runner import RunSpec, run_many
+from experiments.executors import Executor, local_for
+from experiments.runs import RunSpec, run_many
 from sim.scenario import Scenario
+
+#: Default stopping width of the bisection: the searched range divided by this (8 halvings).
+TOLERANCE_DIVISIONS = 200
 
 #: Short lever names and the scenario overrides they set for a value v.
 LEVERS: dict[str, Callable[[Scenario, float], dict]] = {
@@ -35,12 +39,12 @@ class TargetResult:
 
 
 def metric_at(scenario: Scenario, overrides: dict, metric: str, year: int, seeds: list[int], farmers: int | None,
-              workers: int | None) -> float:
+              executor: Executor | None = None) -> float:
     """Mean over seeds of ``metric`` (a yearly-table column, region 'all') in ``year``."""
     column = METRICS.get(metric, metric)
     years = year - scenario.start_year
     specs = [RunSpec(scenario, "target", seed, farmers, years, tuple(overrides.items())) for seed in seeds]
-    runs = run_many(specs, workers)
+    runs = run_many(specs, executor)
     at = runs[(runs.region == "all") & (runs.year == year)]
     if column not in at.columns:
         raise ValueError(f"unknown metric {metric!r}; use {sorted(METRICS)} or a column of yearly.parquet")
@@ -49,16 +53,30 @@ def metric_at(scenario: Scenario, overrides: dict, metric: str, year: int, seeds
 
 def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: float, low: float, high: float,
                seeds: list[int], farmers: int | None = None, tolerance: float | None = None,
-               workers: int | None = None) -> TargetResult:
-    """Smallest lever value in [low, high] whose replicate-mean metric in ``year`` is at least ``value``."""
+               executor: Executor | None = None) -> TargetResult:
+    """Smallest lever value in [low, high] whose replicate-mean metric in ``year`` is at least ``value``.
+
+    Every evaluation runs the same ``seeds`` on ``executor`` (default: a local pool of one worker per seed, up
+    to the cores), which stays open for the whole search. Raises ValueError for a year not after the start or an
+    unknown metric.
+    """
     if year <= scenario.start_year:
         raise ValueError(f"year {year} must be after the scenario's start year {scenario.start_year}")
     set_lever = LEVERS.get(lever) or (lambda s, v, path=lever: {path: v})
-    tolerance = tolerance if tolerance is not None else (high - low) / 200.0
+    tolerance = tolerance if tolerance is not None else (high - low) / TOLERANCE_DIVISIONS
+    executor = executor or local_for(len(seeds))
+    with executor:
+        return _bisect(lambda v: metric_at(scenario, set_lever(scenario, v), metric, year, seeds, farmers, executor),
+                       value, low, high, tolerance)
+
+
+def _bisect(metric: Callable[[float], float], value: float, low: float, high: float, tolerance: float
+            ) -> TargetResult:
+    """Bisection for the smallest lever value whose ``metric`` reaches ``value`` (the metric rising with the lever)."""
     evaluations = []
 
     def evaluate(v: float) -> float:
-        result = metric_at(scenario, set_lever(scenario, v), metric, year, seeds, farmers, workers)
+        result = metric(v)
         evaluations.append((v, result))
         return result
 

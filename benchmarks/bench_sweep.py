@@ -14,11 +14,13 @@ import time
 from pathlib import Path
 
 import sim
-from analysis.design import Problem, salib_sample
-from analysis.executors import LocalExecutor
-from analysis.sensitivity import Output, indices_table
-from analysis.store import SweepStore
-from analysis.sweep import evaluate_casim, make_plan, run_sweep
+from analysis.sensitivity import indices_table
+from experiments.designs import Problem, salib_sample
+from experiments.executors import LocalExecutor
+from experiments.plan import make_plan
+from experiments.spec import Output
+from experiments.store import SweepStore
+from experiments.sweep import evaluate_casim, run_sweep
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity_baseline.toml"
 

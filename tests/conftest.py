@@ -1,19 +1,30 @@
-"""Shared test fixtures: paths to the repository, the shared reference data and small scenario files; the Bass
-recursion; the accounting identities every run must satisfy."""
+"""Shared test fixtures: paths, the command line, a headless browser, the Bass recursion and the accounting
+identities every run must satisfy."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import sim
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+#: The installed ``casim`` command (the package's entry point), beside the Python running the tests.
+CASIM = str(Path(sys.executable).parent / "casim")
+CHROMIUM = shutil.which("chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -29,22 +40,41 @@ def write_scenario(tmp_path):
     return write
 
 
+@pytest.fixture(scope="session")
+def casim():
+    """Run the ``casim`` command from the repository root: ``casim("run", path, "--seed", 7)`` -> CompletedProcess."""
+
+    def run(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([CASIM, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+    return run
+
+
+@pytest.fixture
+def browser():
+    """Debian's chromium, headless, driven by Playwright (skipped where it is missing, except on CI)."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium for the browser tests (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
 def _bass_recursion(p: float, q: float, years: int) -> list[float]:
-    """Adopter share of the discrete Bass model: F(t+1) = F(t) + (p + q F(t)) (1 - F(t)), F(0) = 0."""
+    """Discrete Bass diffusion: F(t+1) = F(t) + (p + q F(t)) (1 - F(t)), F(0) = 0; returns F(0..years)."""
     f = [0.0]
     for _ in range(years):
         f.append(f[-1] + (p + q * f[-1]) * (1 - f[-1]))
     return f
 
 
-@pytest.fixture(scope="session")
-def bass_recursion():
-    """The discrete Bass recursion, ``bass_recursion(p, q, years)`` -> [F(0), ..., F(years)]."""
-    return _bass_recursion
-
-
-def _check_identities(model) -> None:
-    """Money identities and bounds that every run satisfies, in every region and year."""
+def _check_identities(model: sim.AdoptionModel) -> None:
+    """Assert the money, area and aggregation identities of a run's yearly table."""
     t = model.results()
     flows = t[t.year > model.config.start_year]
     # every unit of money accounted: payers = receivers, in every region and year
@@ -80,6 +110,12 @@ def _check_identities(model) -> None:
 
 
 @pytest.fixture(scope="session")
+def bass_recursion():
+    """The discrete Bass recursion, ``bass_recursion(p, q, years)`` -> [F(0), ..., F(years)]."""
+    return _bass_recursion
+
+
+@pytest.fixture(scope="session")
 def check_identities():
     """``check_identities(model)``: assert the money identities and bounds of a model that has run."""
     return _check_identities
@@ -87,8 +123,6 @@ def check_identities():
 
 def pytest_configure(config):
     """On CI, Hypothesis draws the same examples every run (reproducible); locally it explores new ones."""
-    import os
-
     from hypothesis import settings
 
     settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -1,16 +1,16 @@
-"""The model package depends on nothing that uses it: ``sim`` imports nothing from experiments, analysis,
-facilitation or cli (read from the source with ``ast``, so a lazy import inside a function counts too)."""
+"""Data flows one way: scenario -> model (sim) -> experiments -> analysis -> facilitation -> cli.
+
+Each package imports only the packages before it, so the model never depends on the tools built on it. Imports
+are read from the source with ``ast``, so a lazy import inside a function or an ``importlib`` call counts too.
+"""
 
 import ast
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
-#: Packages built on the model; data flows scenario -> model -> outputs -> these, never back.
-USERS = {"experiments", "analysis", "facilitation", "cli"}
-#: ``sim/cli`` is the command line moving out to the top-level ``cli`` package (issue 11); until then it is the one
-#: part of ``sim`` allowed to call the packages above.
-MOVING_OUT = {"cli"}
+LAYERS = ("sim", "experiments", "analysis", "facilitation", "cli")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -28,22 +28,21 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
     return sorted(found)
 
 
-def imports_of_users(package: Path) -> list[str]:
-    """'file:line module' for every import of a user package in ``package`` (excluding ``MOVING_OUT``)."""
+def imports_of(package: Path, forbidden: set[str]) -> list[str]:
+    """'file:line module' for every import of a ``forbidden`` top-level package anywhere in ``package``."""
     out = []
     for path in sorted(package.rglob("*.py")):
-        if MOVING_OUT & set(path.relative_to(package).parts[:-1]):
-            continue
         for line, module in imported_modules(path):
-            if module.split(".")[0] in USERS:
+            if module.split(".")[0] in forbidden:
                 out.append(f"{path.relative_to(package.parent)}:{line} {module}")
     return out
 
 
-def test_sim_imports_nothing_from_the_packages_that_use_it():
-    scanned = [p for p in (ROOT / "sim").rglob("*.py") if not MOVING_OUT & set(p.relative_to(ROOT / "sim").parts)]
-    assert len(scanned) > 30  # the scan sees the whole package
-    assert imports_of_users(ROOT / "sim") == []
+@pytest.mark.parametrize("position", range(len(LAYERS)), ids=LAYERS)
+def test_a_package_imports_only_the_packages_before_it(position):
+    package = ROOT / LAYERS[position]
+    assert len(list(package.rglob("*.py"))) > 3  # the scan sees the package
+    assert imports_of(package, set(LAYERS[position + 1:])) == []
 
 
 def test_the_scan_finds_a_planted_import(tmp_path):
@@ -58,6 +57,13 @@ def test_the_scan_finds_a_planted_import(tmp_path):
         "    import importlib\n"
         "    return importlib.import_module('analysis.sweep')\n"
         "from cli import app\n")
-    assert imports_of_users(package) == ["sim/rooms/planted.py:3 experiments.spec",
-                                         "sim/rooms/planted.py:4 facilitation.report",
-                                         "sim/rooms/planted.py:6 analysis.sweep", "sim/rooms/planted.py:7 cli"]
+    assert imports_of(package, set(LAYERS[1:])) == [
+        "sim/rooms/planted.py:3 experiments.spec", "sim/rooms/planted.py:4 facilitation.report",
+        "sim/rooms/planted.py:6 analysis.sweep", "sim/rooms/planted.py:7 cli"]
+
+
+def test_mesa_visualisation_internals_are_reached_through_one_adapter():
+    """Mesa is pinned for the dashboard's sake: only facilitation/solara_mesa.py may use mesa.visualization."""
+    users = {str(path.relative_to(ROOT)) for package in LAYERS for path in sorted((ROOT / package).rglob("*.py"))
+             if any(module.startswith("mesa.visualization") for _, module in imported_modules(path))}
+    assert users == {"facilitation/solara_mesa.py"}

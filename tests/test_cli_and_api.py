@@ -1,26 +1,21 @@
 """The user-facing entry points: `casim run` output files, the Python API, agents as views, rescaling."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SCENARIOS
+from conftest import SCENARIOS
 
 import sim
+from experiments.single import run_single
 from sim.farmers import allocate_farmers
 from sim.outputs import COLUMNS
 
-CASIM = str(Path(sys.executable).parent / "casim")
 
-
-def test_casim_run_writes_parquet_manifest_and_plot(tmp_path):
+def test_casim_run_writes_parquet_manifest_and_plot(tmp_path, casim):
     out = tmp_path / "run"
-    done = subprocess.run([CASIM, "run", str(SCENARIOS / "baseline.toml"), "--farmers", "1500", "--years", "6",
-                           "--seed", "11", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    done = casim("run", SCENARIOS / "baseline.toml", "--farmers", 1500, "--years", 6, "--seed", 11, "--out", out)
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "yearly.parquet")
     assert list(table.columns) == list(COLUMNS)
@@ -31,10 +26,22 @@ def test_casim_run_writes_parquet_manifest_and_plot(tmp_path):
     assert manifest["scenario_content"] == (SCENARIOS / "baseline.toml").read_text()
     assert len(manifest["scenario_sha256"]) == 64
     assert (out / "trajectories.png").stat().st_size > 20_000
-    # the file equals the API's table for the same scenario, seed and size
+    # the file equals the API's table for the same scenario, seed and size, and the workflow's written from Python
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=11, n_farmers=1500)
     model.run_for(6)
     pd.testing.assert_frame_equal(table, model.results())
+    result = run_single(sim.load_scenario(SCENARIOS / "baseline.toml"), SCENARIOS / "baseline.toml", seed=11, years=6,
+                        farmers=1500)
+    result.write(tmp_path / "python")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "python" / "yearly.parquet"), table)
+    again = json.loads((tmp_path / "python" / "manifest.json").read_text())
+    assert {k: again[k] for k in ("seed", "farmers", "years", "scenario_sha256", "scenario_resolved_sha256")} == {
+        k: manifest[k] for k in ("seed", "farmers", "years", "scenario_sha256", "scenario_resolved_sha256")}
+
+
+def test_casim_run_with_fewer_farmers_than_regions_is_a_clean_error(tmp_path, casim):
+    done = casim("run", SCENARIOS / "baseline.toml", "--farmers", 2, "--out", tmp_path)
+    assert done.returncode == 2 and "fewer than the 3 regions" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_allocation_keeps_shares_and_total():

@@ -1,20 +1,19 @@
 """The live dashboard end to end: served on 127.0.0.1, driven in headless Chromium, stopped afterwards."""
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from test_facilitators import BROWSER_ARGS, needs_chromium
+from conftest import CASIM, ROOT
 
-CASIM = str(Path(sys.executable).parent / "casim")
+#: Seconds the server may take to answer its first request (solara start-up and the first model) ...
+START_TIMEOUT_S = 90
+#: ... and to stop listening after SIGTERM before it is killed.
+STOP_TIMEOUT_S = 15
 
 
 def free_port() -> int:
@@ -30,7 +29,7 @@ def dashboard():
                                stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + START_TIMEOUT_S
         while True:
             try:
                 urllib.request.urlopen(url, timeout=2)
@@ -42,7 +41,7 @@ def dashboard():
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)  # the casim command and the solara server it started
-        deadline = time.time() + 15
+        deadline = time.time() + STOP_TIMEOUT_S
         while listening(port) and time.time() < deadline:
             time.sleep(0.2)
         if listening(port):
@@ -57,31 +56,25 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-@needs_chromium
-def test_slider_changes_the_model_and_steps_update_the_charts(dashboard):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=BROWSER_ARGS)
-        page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-        page.goto(dashboard)
-        page.wait_for_selector("text=Carbon price (per t CO2e)", timeout=60_000)
-        page.wait_for_function("() => document.querySelectorAll('img').length >= 4", timeout=60_000)
-        levers = page.locator(".casim-levers")
-        assert "carbon price 35" in levers.inner_text()
-        charts = lambda: [img.get_attribute("src") for img in page.locator("img").all()]  # noqa: E731
-        slider = page.get_by_role("slider").first
-        slider.focus()
-        page.keyboard.press("End")  # carbon price to its maximum
-        page.wait_for_function("() => document.querySelector('.casim-levers').textContent.includes('carbon price 150')",
-                               timeout=30_000)
-        before = charts()
-        for _ in range(3):
-            page.get_by_role("button", name="Step").click()
-            page.wait_for_timeout(1200)
-        page.wait_for_function("() => document.querySelector('.casim-levers').textContent.includes('Year 2028')",
-                               timeout=30_000)
-        after = charts()
-        browser.close()
+def test_slider_changes_the_model_and_steps_update_the_charts(browser, dashboard):
+    page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    page.goto(dashboard)
+    page.wait_for_selector("text=Carbon price (per t CO2e)", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('img').length >= 4", timeout=60_000)
+    levers = page.locator(".casim-levers")
+    assert "carbon price 35" in levers.inner_text()
+    charts = lambda: [img.get_attribute("src") for img in page.locator("img").all()]  # noqa: E731
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    page.keyboard.press("End")  # carbon price to its maximum
+    page.wait_for_function("() => document.querySelector('.casim-levers').textContent.includes('carbon price 150')",
+                           timeout=30_000)
+    before = charts()
+    for _ in range(3):
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_timeout(1200)
+    page.wait_for_function("() => document.querySelector('.casim-levers').textContent.includes('Year 2028')",
+                           timeout=30_000)
+    after = charts()
     assert len(before) == len(after) >= 4
     assert all(a != b for a, b in zip(before, after, strict=True)), "every chart must change as the model steps"

@@ -3,11 +3,13 @@
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import SCENARIOS, TEST_SCENARIOS
 
 import sim
 from analysis.target import find_lever
+from experiments.executors import LocalExecutor
 from sim.behaviour.economic import EconomicRule
 from sim.farmers import Regions
 from sim.incentives import Valuation
@@ -83,7 +85,7 @@ def test_target_finds_the_bass_innovation_coefficient_with_known_answer(bass_rec
     path = TEST_SCENARIOS / "bass_mixed.toml"
     scenario = sim.load_scenario(path)
     result = find_lever(scenario, "decision.rule.p", "target_bundle_share", scenario.start_year + 5, 0.35, 0.0, 0.2,
-                        seeds=[0, 1, 2, 3], farmers=40_000, tolerance=1e-4, workers=1)
+                        seeds=[0, 1, 2, 3], farmers=40_000, tolerance=1e-4, executor=LocalExecutor(1))
     assert result.reached
     assert result.lever_value == pytest.approx(exact, abs=0.002)
 
@@ -95,27 +97,17 @@ def test_money_identities_in_every_scenario(path, check_identities):
     check_identities(model)
 
 
-def test_compare_and_target_commands(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import pandas as pd
-    from conftest import ROOT
-
-    casim = str(Path(sys.executable).parent / "casim")
+def test_compare_and_target_commands(tmp_path, casim):
     out = tmp_path / "compare"
-    done = subprocess.run([casim, "compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "carbon_price_100.toml"),
-                           "--replicates", "2", "--farmers", "800", "--years", "8", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = casim("compare", SCENARIOS / "baseline.toml", SCENARIOS / "carbon_price_100.toml", "--replicates", 2,
+                 "--farmers", 800, "--years", 8, "--out", out, "--workers", 2)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out / "comparison.csv").set_index("scenario")
     assert list(table.index) == ["baseline", "carbon_price_100"]
     assert table.loc["carbon_price_100", "co2e_credited_t"] > 0 == table.loc["baseline", "co2e_credited_t"]
     assert np.isnan(table.loc["baseline", "public_cost_per_additional_t_co2e"])
     assert (out / "comparison.md").read_text().count("|") > 20 and (out / "compare.png").exists()
-    found = subprocess.run([casim, "target", str(SCENARIOS / "baseline.toml"), "--metric", "carbon_price", "--year",
-                            "2030", "--value", "42", "--low", "0", "--high", "100", "--replicates", "1", "--farmers",
-                            "300", "--tolerance", "0.01"], capture_output=True, text=True, cwd=ROOT)
+    found = casim("target", SCENARIOS / "baseline.toml", "--metric", "carbon_price", "--year", 2030, "--value", 42,
+                  "--low", 0, "--high", 100, "--replicates", 1, "--farmers", 300, "--tolerance", 0.01)
     assert found.returncode == 0, found.stderr
     assert "carbon_price = 42" in found.stdout  # the market price column equals the lever: a known answer

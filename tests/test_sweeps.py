@@ -3,25 +3,24 @@
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, TEST_SCENARIOS
+from conftest import CASIM, ROOT, TEST_SCENARIOS
 
 import sim
-from analysis.design import Problem, grid, latin_hypercube, salib_sample
-from analysis.discovery import discover
-from analysis.executors import DaskExecutor, LocalExecutor
-from analysis.sensitivity import Output, indices_table
-from analysis.store import SweepMismatch, SweepStore
-from analysis.sweep import make_plan, run_sweep
+from analysis.discovery import discover, discover_in_sweep
+from analysis.sensitivity import indices_table, sensitivity_analysis
+from experiments.designs import Problem, grid, latin_hypercube, salib_sample
+from experiments.executors import DaskExecutor, LocalExecutor
+from experiments.plan import make_plan
+from experiments.spec import Output
+from experiments.store import SweepMismatch, SweepStore
+from experiments.sweep import run_sweep, sweep_scenarios
 from sim.scenario import Uncertain
 
-CASIM = str(Path(sys.executable).parent / "casim")
 SWEEP = TEST_SCENARIOS / "sweep_small.toml"
 
 
@@ -52,8 +51,10 @@ def sweep_command(out, *extra):
 
 
 def test_killed_sweep_resumes_to_identical_results(tmp_path):
+    """The command killed part-way and run again gives the rows of the uninterrupted sweep (run from Python)."""
     reference = tmp_path / "uninterrupted"
-    assert subprocess.run(sweep_command(reference), capture_output=True, cwd=ROOT).returncode == 0
+    sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, reference, "lhs", samples=12, replicates=2,
+                    farmers=400, executor=LocalExecutor(1), batch_size=2)
     killed = tmp_path / "killed"
     process = subprocess.Popen(sweep_command(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
                                start_new_session=True)
@@ -92,7 +93,7 @@ def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path):
     from distributed import LocalCluster
 
     local = run_sweep(small_plan(), SweepStore(tmp_path / "local"), LocalExecutor(2))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         dask = run_sweep(small_plan(), SweepStore(tmp_path / "dask"), DaskExecutor(cluster))
     pd.testing.assert_frame_equal(local, dask)
 
@@ -130,11 +131,10 @@ def test_prim_finds_a_known_box():
     assert box.density >= 0.8 and box.coverage >= 0.8
 
 
-def test_sensitivity_and_discover_commands(tmp_path):
+def test_sensitivity_and_discover_commands(tmp_path, casim):
     out = tmp_path / "sens"
-    done = subprocess.run([CASIM, "sensitivity", str(SWEEP), "--method", "morris", "--n", "6", "--replicates", "2",
-                           "--farmers", "300", "--out", str(out), "--workers", "2"], capture_output=True, text=True,
-                          cwd=ROOT)
+    done = casim("sensitivity", SWEEP, "--method", "morris", "--n", 6, "--replicates", 2, "--farmers", 300, "--out", out,
+                 "--workers", 2)
     assert done.returncode == 0, done.stderr
     indices = pd.read_csv(out / "indices.csv")
     assert set(indices["index"]) == {"mu_star", "sigma"} and len(indices) == 4
@@ -143,10 +143,16 @@ def test_sensitivity_and_discover_commands(tmp_path):
     assert (out / "indices.png").exists() and (out / "convergence.png").exists()
     seeds = pd.read_csv(out / "seed_variance.csv")
     assert 0 < seeds.seed_variance_share.item() < 1
-    found = subprocess.run([CASIM, "discover", str(out), "--output", "any_practice_2031", "--above", "0.3"],
-                           capture_output=True, text=True, cwd=ROOT)
+    found = casim("discover", out, "--output", "any_practice_2031", "--above", 0.3)
     assert found.returncode == 0, found.stderr
     assert "coverage" in found.stdout and (out / "discovery.csv").exists()
+    # the same workflows from Python: every run is already stored, so nothing runs again and the numbers agree
+    # (the same worker count: the default batch size, part of a sweep's identity, depends on it)
+    again = sensitivity_analysis(sim.load_scenario(SWEEP), out, "morris", 6, replicates=2, farmers=300,
+                                 executor=LocalExecutor(2), label="sweep_small")
+    pd.testing.assert_frame_equal(again.indices, indices)
+    box = discover_in_sweep(out, "any_practice_2031", above=0.3).box
+    pd.testing.assert_frame_equal(box.limits, pd.read_csv(out / "discovery.csv"))
 
 
 def test_uncertain_field_errors(write_scenario):

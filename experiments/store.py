@@ -49,6 +49,11 @@ class SweepStore:
         for partial in self.runs.glob("*.tmp"):
             partial.unlink()
 
+    def manifest(self) -> dict | None:
+        """The stored manifest (None when the directory holds no sweep)."""
+        path = self.directory / "manifest.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
     def batch_path(self, batch_id: int) -> Path:
         """File of a batch."""
         return self.runs / f"batch-{batch_id:06d}.parquet"

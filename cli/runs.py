@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cli.common import ScenarioArg, app, console, error, load
+from cli.common import app, console, load, runs_progress, user_errors
+from cli.options import Farmers, Out, ScenarioArg, Seed, Years
 
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file without running it."""
+    """Check a scenario file without running it (its experiment tables too)."""
+    from experiments.spec import outputs_of
+
     spec = load(scenario)
+    with user_errors():
+        outputs_of(spec, source=scenario)
     farmers = sum(r.farmers for r in spec.regions.values())
     console.print(f"[green]ok[/] {scenario}: '{spec.name}', {len(spec.regions)} regions, {farmers:,} farmers, "
                   f"{spec.start_year}-{spec.end_year}")
@@ -25,43 +29,28 @@ def validate(scenario: ScenarioArg) -> None:
 @app.command()
 def run(
     scenario: ScenarioArg,
-    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
-    years: Annotated[int | None, typer.Option(min=1, help="years to simulate (default: the scenario's)")] = None,
-    farmers: Annotated[int | None, typer.Option(min=1, help="total farmers, keeping regional shares")] = None,
-    out: Annotated[Path, typer.Option(help="output directory")] = Path("results"),
+    seed: Seed = None,
+    years: Years = None,
+    farmers: Farmers = None,
+    out: Out = Path("results"),
 ) -> None:
     """Run one scenario; write yearly.parquet, manifest.json and trajectories.png to OUT."""
     from analysis.plots import trajectories
-    from sim.model import AdoptionModel
-    from sim.runio import write_manifest, write_yearly
+    from experiments.single import run_single
 
     spec = load(scenario)
-    n_years = years or spec.years
-    t0 = time.perf_counter()
-    try:
-        model = AdoptionModel(spec, seed=seed, n_farmers=farmers)
-    except ValueError as exc:
-        error(str(exc))
-        raise typer.Exit(2) from None
-    build = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} years"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task(f"{spec.name}: {model.n:,} farmers", total=n_years)
-        for _ in range(n_years):
-            model.step()
-            progress.advance(task)
-    elapsed = time.perf_counter() - t1
-    frame = model.results()
-    write_yearly(frame, out)
-    write_manifest(out, scenario, spec, model.seed, model.n, n_years, elapsed, build)
-    trajectories(frame, out / "trajectories.png", spec.name, spec.currency)
-    _summary(frame, spec.currency)
-    console.print(f"{model.n:,} farmers x {n_years} years in {elapsed:.2f} s (+ {build:.2f} s set-up); "
-                  f"results in [bold]{out}/[/] (yearly.parquet, manifest.json, trajectories.png)")
+    progress, update = runs_progress(spec.name, unit="years", transient=True)
+    with progress, user_errors():
+        result = run_single(spec, scenario, seed, years, farmers, update)
+    result.write(out)
+    trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
+    _summary(result.table, spec.currency)
+    console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
+                  f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
+                  "manifest.json, trajectories.png)")
 
 
-def _summary(frame, currency: str) -> None:
+def _summary(frame: pd.DataFrame, currency: str) -> None:
     first, last = frame["year"].min(), frame["year"].max()
     table = Table(title=f"{first} -> {last}")
     for column in ("region", "no-till", "full CA", "SOC t C/ha", "CO2e stored (t)", "4 per 1000 index",
@@ -86,16 +75,13 @@ def _summary(frame, currency: str) -> None:
 @app.command()
 def rothc(
     input_file: Annotated[Path, typer.Argument(help="RothC input file in the official format (RothC_input.dat)")],
-    out: Annotated[Path, typer.Option(help="output directory")] = Path("results/rothc"),
+    out: Out = Path("results/rothc"),
 ) -> None:
     """Run a RothC input file; write month_results.csv and year_results.csv (official columns)."""
     from sim.soil.rothc_io import RothCInputError, read_input, run_input
 
-    try:
+    with user_errors(RothCInputError):
         spec = read_input(input_file)
-    except RothCInputError as exc:
-        error(str(exc))
-        raise typer.Exit(2) from None
     months, years = run_input(spec)
     out.mkdir(parents=True, exist_ok=True)
     months.to_csv(out / "month_results.csv", index=False)

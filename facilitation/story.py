@@ -7,6 +7,7 @@ placed side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -14,30 +15,39 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.practices import FULL_CA_BY_MASK, USES_BY_MASK
+from experiments.executors import Executor, local_for, map_ordered
+from experiments.runs import build_model, one_compiled_thread, replicate_seeds, yearly_table
+from facilitation import model_view
+from sim.units import FOUR_PER_1000
 
 #: Practice categories shown in colour, in legend order.
 CATEGORIES = ("conventional", "some CA practices", "no-till + soil cover", "full CA")
 COLOURS = ("#b9b9b9", "#f2a541", "#7cc47f", "#1b7837")
+#: Each region's panel spans [-1, 1] in x; panels are this far apart, leaving a gap of 0.6 between regions.
+REGION_SPACING = 2.6
+#: Spring layout: optimal distance between linked farms, relative to 1/sqrt(farms); 1.5 spreads villages apart
+#: while keeping them recognisable as clusters. Iterations: enough for samples of a few hundred farms to settle.
+SPRING_DISTANCE = 1.5
+SPRING_ITERATIONS = 60
 
 
 def category(bundle: np.ndarray) -> np.ndarray:
     """Category index (see ``CATEGORIES``) of each bundle mask."""
-    uses = USES_BY_MASK[bundle]
-    no_till_cover = uses[:, 0] & (uses[:, 1] | uses[:, 2])
-    return np.select([FULL_CA_BY_MASK[bundle], no_till_cover, bundle != 0], [3, 2, 1], 0)
+    no_till_cover = model_view.uses(bundle, "no_till") & (model_view.uses(bundle, "cover_crops")
+                                                         | model_view.uses(bundle, "residue_retention"))
+    return np.select([model_view.is_full_ca(bundle), no_till_cover, bundle != 0], [3, 2, 1], 0)
 
 
 def sample_farms(model: sim.AdoptionModel, per_region: int = 200) -> np.ndarray:
     """Whole villages from the start of each region up to ``per_region`` farms, plus the region's demo farms."""
     chosen = []
-    village = model.network.village
-    for start, size in zip(model.regions.start, model.regions.sizes, strict=True):
+    village = model_view.villages(model)
+    for start, size in model_view.region_blocks(model):
         block = np.arange(start, start + size)
         villages = village[block]
         keep = villages <= villages[min(per_region, size) - 1]
         chosen.append(block[keep][: max(per_region, 1)])
-    demo = model.network.demo
+    demo = model_view.demo_farms(model)
     return np.unique(np.concatenate([*chosen, demo]))
 
 
@@ -54,13 +64,14 @@ class Layout:
 
 
 def layout(model: sim.AdoptionModel, farms: np.ndarray, seed: int = 0) -> Layout:
-    """Spring layout of the sampled subgraph, one panel per region side by side (x offset 2.6 per region)."""
+    """Spring layout of the sampled subgraph, one panel per region side by side (``REGION_SPACING`` apart)."""
     n = farms.size
-    region = model.farms.region[farms].astype(int)
-    if model.network.adjacency is None:  # fully mixed: a circle per region, links not drawn
+    region = model_view.farm_regions(model)[farms].astype(int)
+    network = model_view.adjacency(model)
+    if network is None:  # fully mixed: a circle per region, links not drawn
         edges = np.zeros((0, 2), int)
     else:
-        sub = model.network.adjacency[farms][:, farms].tocoo()
+        sub = network[farms][:, farms].tocoo()
         keep = sub.row < sub.col
         edges = np.stack([sub.row[keep], sub.col[keep]], axis=1)
     x, y = np.zeros(n), np.zeros(n)
@@ -70,12 +81,13 @@ def layout(model: sim.AdoptionModel, farms: np.ndarray, seed: int = 0) -> Layout
         graph.add_nodes_from(members.tolist())
         inside = np.isin(edges[:, 0], members) & np.isin(edges[:, 1], members)
         graph.add_edges_from(edges[inside].tolist())
-        positions = nx.spring_layout(graph, seed=seed, k=1.5 / np.sqrt(max(len(members), 1)), iterations=60)
+        positions = nx.spring_layout(graph, seed=seed, k=SPRING_DISTANCE / np.sqrt(max(len(members), 1)),
+                                     iterations=SPRING_ITERATIONS)
         coords = np.array([positions[m] for m in members])
         span = np.ptp(coords, axis=0)
         coords = (coords - coords.min(axis=0)) / np.where(span > 0, span, 1.0) * 2.0 - 1.0
-        x[members], y[members] = coords[:, 0] + 2.6 * r, coords[:, 1]
-    demo = np.isin(farms, model.network.demo)
+        x[members], y[members] = coords[:, 0] + REGION_SPACING * r, coords[:, 1]
+    demo = np.isin(farms, model_view.demo_farms(model))
     return Layout(farms, x, y, region, edges, demo)
 
 
@@ -91,27 +103,68 @@ class Story:
     categories: np.ndarray  # (years, sampled farms)
 
 
+@dataclass(frozen=True)
+class _Replicate:
+    """One replicate of a story: the recording replicate also draws the sample and records its practices."""
+
+    scenario: sim.Scenario
+    seed: int
+    farmers: int | None
+    years: int
+    per_region: int
+    record: bool
+
+
+@dataclass
+class _ReplicateRun:
+    table: pd.DataFrame
+    layout: Layout | None
+    categories: np.ndarray | None  # (years + 1, sampled farms)
+
+
+def _run_replicate(task: _Replicate) -> _ReplicateRun:
+    """Run one replicate; the recording one samples farms, lays them out and records their category each year."""
+    one_compiled_thread()
+    model = build_model(task.scenario, task.seed, task.farmers)
+    positions, frames = None, []
+    if task.record:
+        farms = sample_farms(model, task.per_region)
+        positions = layout(model, farms, seed=task.scenario.seed)
+        frames.append(category(model_view.bundles(model)[farms]))
+    for _ in range(task.years):
+        model.step()
+        if task.record:
+            frames.append(category(model_view.bundles(model)[farms]))
+    table = yearly_table(model)
+    table.insert(0, "seed", task.seed)
+    return _ReplicateRun(table, positions, np.array(frames) if task.record else None)
+
+
+def tell_stories(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farmers: int | None = None,
+                 years: int | None = None, per_region: int = 200, executor: Executor | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[Story]:
+    """One story per scenario (label -> scenario): every replicate of every scenario runs on ``executor``.
+
+    Replicate r uses seed ``scenario.seed + r``; farms are sampled and recorded in replicate 0.
+    ``progress(runs_done, runs_total)`` is called as runs finish.
+    """
+    tasks = [_Replicate(scenario, seed, farmers, years or scenario.years, per_region, record=r == 0)
+             for scenario in scenarios.values() for r, seed in enumerate(replicate_seeds(scenario, replicates))]
+    runs = map_ordered(executor or local_for(len(tasks)), _run_replicate, tasks, progress)
+    stories = []
+    for k, (label, scenario) in enumerate(scenarios.items()):
+        mine = runs[k * replicates:(k + 1) * replicates]
+        horizon = years or scenario.years
+        results = pd.concat([run.table for run in mine], ignore_index=True)
+        stories.append(Story(scenario, label, results, mine[0].layout,
+                             np.arange(scenario.start_year, scenario.start_year + horizon + 1), mine[0].categories))
+    return stories
+
+
 def tell(scenario: sim.Scenario, label: str, replicates: int = 1, farmers: int | None = None,
-         years: int | None = None, per_region: int = 200) -> Story:
-    """Run the scenario (replicates = seeds scenario.seed + r), recording sampled farms of the first run."""
-    tables, frames = [], []
-    horizon = years or scenario.years
-    for r in range(replicates):
-        model = sim.AdoptionModel(scenario, seed=scenario.seed + r, n_farmers=farmers)
-        if r == 0:
-            farms = sample_farms(model, per_region)
-            positions = layout(model, farms, seed=scenario.seed)
-            frames.append(category(model.farms.bundle[farms]))
-        for _ in range(horizon):
-            model.step()
-            if r == 0:
-                frames.append(category(model.farms.bundle[farms]))
-        table = model.results()
-        table.insert(0, "seed", scenario.seed + r)
-        tables.append(table)
-    results = pd.concat(tables, ignore_index=True)
-    return Story(scenario, label, results, positions, np.arange(scenario.start_year, scenario.start_year + horizon + 1),
-                 np.array(frames))
+         years: int | None = None, per_region: int = 200, executor: Executor | None = None) -> Story:
+    """The story of one scenario (see ``tell_stories``)."""
+    return tell_stories({label: scenario}, replicates, farmers, years, per_region, executor)[0]
 
 
 def summary_sentences(story: Story, milestone: int | None = None) -> list[str]:
@@ -131,7 +184,7 @@ def summary_sentences(story: Story, milestone: int | None = None) -> list[str]:
     yearly = (soc1 / soc0) ** (1 / max(last - first, 1)) - 1
     sentences.append(
         f"Soil carbon on the average hectare goes from {soc0:.1f} to {soc1:.1f} t C/ha by {last}: "
-        f"{yearly * 100:+.2f} % a year, {yearly / 0.004:.0%} of the '4 per 1000' ambition.")
+        f"{yearly * 100:+.2f} % a year, {yearly / FOUR_PER_1000:.0%} of the '4 per 1000' ambition.")
     stored = everyone.loc[last, "co2e_stored_cum_t"]
     sentences.append(f"Together the farms store {stored:,.0f} t CO2e more than in {first}.")
     income0, income1 = everyone.iloc[1].income_p50, everyone.loc[last, "income_p50"]

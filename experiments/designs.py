@@ -15,7 +15,12 @@ from scipy.stats import qmc
 
 from sim.scenario import Scenario, Uncertain
 
+#: SALib methods a sensitivity analysis can use.
 METHODS = ("sobol", "morris", "fast", "delta")
+#: Morris: levels of the grid each factor moves on (p = 4 is Saltelli et al.'s (2004) usual choice; SALib's default).
+MORRIS_LEVELS = 4
+#: FAST needs N > 4 M^2 samples per parameter, with interference factor M = 4 (SALib's default): at least 65.
+FAST_MIN_SAMPLES = 65
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,9 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int) -> np.ndarray
     if method == "sobol":
         return sobol.sample(p, n, calc_second_order=False, seed=seed)
     if method == "morris":
-        return morris.sample(p, n, num_levels=4, seed=seed)
+        return morris.sample(p, n, num_levels=MORRIS_LEVELS, seed=seed)
     if method == "fast":
-        return fast_sampler.sample(p, max(n, 65), seed=seed)
+        return fast_sampler.sample(p, max(n, FAST_MIN_SAMPLES), seed=seed)
     if method == "delta":
         return latin.sample(p, n, seed=seed)
     raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
@@ -100,3 +105,18 @@ def grid(problem: Problem, levels: int) -> np.ndarray:
         else:
             axes.append(list(np.linspace(d.low, d.high, levels)))
     return np.array(list(itertools.product(*axes)), dtype=np.float64)
+
+
+def design_matrix(scenario: Scenario, kind: str, levels: int = 3, samples: int | None = None) -> np.ndarray:
+    """The design of a sweep over ``scenario``'s uncertain fields (samples x parameters).
+
+    kind: "grid" (``levels`` values per continuous field), "lhs" (``samples`` Latin-hypercube points seeded by the
+    scenario's seed) or "replicates" (one sample of no parameters: the scenario as it is).
+    """
+    if kind == "grid":
+        return grid(Problem.of(scenario), levels)
+    if kind == "lhs":
+        return latin_hypercube(Problem.of(scenario), samples, scenario.seed)
+    if kind == "replicates":
+        return np.zeros((1, 0))
+    raise ValueError(f"unknown design {kind!r}; expected grid, lhs or replicates")

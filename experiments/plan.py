@@ -1,9 +1,7 @@
-"""Sweeps: scenario files x parameter designs x seed replicates, batched, run anywhere, stored as they finish.
+"""A sweep's plan: every run (scenario, parameter values, seed), cut into batches, with a fingerprint.
 
-The model knows nothing of this: a *plan* lists runs (scenario, parameter values, seed), groups them in batches,
-and has a fingerprint; an *evaluator* turns a batch into rows; an executor (``analysis.executors``) runs batches;
-the store (``analysis.store``) keeps finished ones. Running the same plan again on the same directory runs only
-the missing batches.
+Replicate r of every sample uses seed (scenario seed + r): results depend on the plan only, never on how its
+batches are executed.
 """
 
 from __future__ import annotations
@@ -12,16 +10,19 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 import sim
-from analysis.runner import RunSpec, run_one
-from analysis.store import SweepStore
 from sim.scenario import Scenario
+
+#: Default batching: about this many batches per worker, so a slow batch does not leave other workers idle at the
+#: end and a killed sweep loses little ...
+BATCHES_PER_WORKER = 20
+#: ... and at most this many runs per batch (one Parquet file each), so a resumed sweep never redoes much.
+MAX_RUNS_PER_BATCH = 200
 
 
 @dataclass
@@ -92,7 +93,8 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
         farmers: population of every run (the scenario's when None).
         years: horizon of every run (the scenario's when None).
         method: how the design was made (recorded in the manifest).
-        batch_size: runs per batch; by default about 20 batches per worker, at most 200 runs.
+        batch_size: runs per batch; by default ``BATCHES_PER_WORKER`` batches per worker, at most
+            ``MAX_RUNS_PER_BATCH`` runs.
         workers: workers the sweep will use (for the default batch size).
         seed: base seed for non-scenario models.
 
@@ -107,74 +109,6 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
     runs = pd.DataFrame(rows)
     runs.insert(0, "run_id", np.arange(len(runs)))
     if batch_size is None:
-        batch_size = int(min(200, max(1, math.ceil(len(runs) / (20 * max(workers, 1))))))
+        batch_size = int(min(MAX_RUNS_PER_BATCH, max(1, math.ceil(len(runs) / (BATCHES_PER_WORKER * max(workers, 1))))))
     samples = int(max(len(d) for d in designs.values()))
     return Plan(model, scenarios, parameters, runs, batch_size, farmers, years, method, samples, replicates)
-
-
-def evaluate_casim(batch: Batch) -> pd.DataFrame:
-    """Run the model for every run of the batch; rows = the 'all' region's yearly table plus run columns."""
-    tables = []
-    integer = {label: {name for name in batch.parameters if _is_int_field(s, name)}
-               for label, s in batch.scenarios.items()}
-    for run in batch.runs.to_dict(orient="records"):
-        scenario = batch.scenarios[run["scenario"]]
-        ints = integer[run["scenario"]]
-        overrides = tuple((name, int(round(run[name])) if name in ints else float(run[name]))
-                          for name in batch.parameters)
-        table = run_one(RunSpec(scenario.model_copy(update={"uncertain": {}}), run["scenario"], run["seed"],
-                                batch.farmers, batch.years, overrides))
-        table = table[table.region == "all"].drop(columns=["region", "scenario", "seed"])
-        for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
-            table.insert(0, name, run[name])
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
-
-
-def evaluate_ishigami(batch: Batch) -> pd.DataFrame:
-    """SALib's Ishigami function as the 'model' (a plumbing check of the whole sweep path): one row per run."""
-    from SALib.test_functions import Ishigami
-
-    frame = batch.runs.copy()
-    frame["year"] = 0
-    frame["y"] = Ishigami.evaluate(frame[list(batch.parameters)].to_numpy())
-    return frame
-
-
-def _is_int_field(scenario: Scenario, dotted: str) -> bool:
-    """True when the field holds an int (sampled values are rounded: e.g. a number of demonstration farms)."""
-    node = scenario.model_dump()
-    for part in dotted.split("."):
-        node = node[part]
-    return isinstance(node, int) and not isinstance(node, bool)
-
-
-EVALUATORS: dict[str, Callable[[Batch], pd.DataFrame]] = {"casim": evaluate_casim, "ishigami": evaluate_ishigami}
-
-
-def evaluate(batch: Batch) -> tuple[int, pd.DataFrame]:
-    """Evaluate a batch with its model; return (batch id, rows)."""
-    return batch.id, EVALUATORS[batch.model](batch)
-
-
-def run_sweep(plan: Plan, store: SweepStore, executor, progress: Callable[[int, int], None] | None = None
-              ) -> pd.DataFrame:
-    """Run the plan's missing batches with ``executor``, storing each as it finishes; return all rows.
-
-    ``progress(runs_done, runs_total)`` is called at the start and after every batch.
-    """
-    store.prepare(plan.manifest())
-    done = store.finished()
-    batches = plan.batches()
-    todo = [b for b in batches if b.id not in done]
-    runs_done = sum(len(b.runs) for b in batches if b.id in done)
-    if progress:
-        progress(runs_done, len(plan.runs))
-    if todo:
-        with executor:
-            for batch_id, rows in executor.map_unordered(evaluate, todo):
-                store.write_batch(batch_id, rows)
-                runs_done += len(batches[batch_id].runs)
-                if progress:
-                    progress(runs_done, len(plan.runs))
-    return store.load()

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,8 @@ from plotly.subplots import make_subplots
 
 import sim
 from analysis.compare import compare, markdown
-from analysis.story import CATEGORIES, COLOURS, Story, summary_sentences
+from experiments.executors import Executor
+from facilitation.story import CATEGORIES, COLOURS, REGION_SPACING, Story, summary_sentences, tell_stories
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
 METRICS = (
@@ -30,6 +34,9 @@ METRICS = (
     ("income_p50", "Median farm income", ",.0f"),
 )
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+#: The summary speaks of this year when the run reaches it (the forum's horizon: "80 % CA by 2040"), else of the
+#: last simulated year.
+MILESTONE_YEAR = 2040
 
 
 def network_figure(story: Story) -> go.Figure:
@@ -62,7 +69,7 @@ def network_figure(story: Story) -> go.Figure:
         height=560, margin=dict(l=10, r=10, t=90, b=110), plot_bgcolor="white",
         xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
         legend=dict(orientation="h", y=1.12, x=0.5, xanchor="center"),
-        annotations=[dict(x=2.6 * i, y=1.2, text=n.replace("_", " ").title(), showarrow=False, font=dict(size=13))
+        annotations=[dict(x=REGION_SPACING * i, y=1.2, text=n.replace("_", " ").title(), showarrow=False, font=dict(size=13))
                      for i, n in enumerate(names)],
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.0, yanchor="top", pad=dict(t=45),
                           showactive=False, buttons=[
@@ -132,7 +139,7 @@ def render(stories: list[Story], replicates: int) -> str:
     first = stories[0]
     blocks = []
     for story in stories:
-        items = "".join(f"<li>{html.escape(s)}</li>" for s in summary_sentences(story, 2040))
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in summary_sentences(story, MILESTONE_YEAR))
         blocks.append(f"<section><h2>{html.escape(story.scenario.name)}</h2>"
                       f"<p>{html.escape(story.scenario.description)}</p><ul class='summary'>{items}</ul></section>")
     networks, charts = [], []
@@ -164,3 +171,30 @@ def render(stories: list[Story], replicates: int) -> str:
             f"{''.join(f'<section>{f}</section>' for f in networks)}{''.join(blocks)}{comparison}"
             f"{''.join(f'<section>{f}</section>' for f in charts)}</main>"
             "<footer>Every script and style is inside this file: it needs no network.</footer></body></html>")
+
+
+@dataclass
+class Report:
+    """The offline HTML report of one or more scenarios (the first is the reference for costs)."""
+
+    stories: list[Story]
+    replicates: int
+    html: str
+
+    def write(self, out: Path) -> Path:
+        """Write the HTML file ``out`` (parent directories created)."""
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(self.html, encoding="utf-8")
+        return out
+
+
+def make_report(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farmers: int | None = None,
+                years: int | None = None, per_region: int = 150, executor: Executor | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Report:
+    """Simulate every scenario (label -> scenario) with seed replicates on ``executor`` and render the report.
+
+    ``per_region`` farms of each region are drawn in the network animation.
+    """
+    stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, progress)
+    return Report(stories, replicates, render(stories, replicates))

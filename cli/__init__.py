@@ -2,10 +2,10 @@
 
 import importlib
 
-from sim.cli.common import app
+from cli.common import app
 
 # Registration order is the order of ``casim --help``: single runs, policy comparison, experiments, facilitators.
 for _module in ("runs", "policy", "experiments", "facilitators"):
-    importlib.import_module(f"sim.cli.{_module}")
+    importlib.import_module(f"cli.{_module}")
 
 __all__ = ["app"]

@@ -1,0 +1,96 @@
+"""Shared pieces of the ``casim`` command line: the Typer app, consoles, clean user errors, progress bars."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from experiments.executors import Executor, executor_for
+from experiments.runs import load_labelled
+from experiments.spec import ExperimentError
+from experiments.store import SweepMismatch
+from sim.scenario import Scenario
+from sim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Conservation Agriculture adoption simulator (Mesa, vectorised).")
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+#: Exit code of a command stopped by bad input (a scenario, an option, an output directory): a message, no traceback.
+USER_ERROR = 2
+
+
+def error(message: str) -> None:
+    """Print an error for the user on stderr, as plain text (brackets in field paths are not markup)."""
+    err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as an error; return the exit to raise."""
+    error(message)
+    return typer.Exit(USER_ERROR)
+
+
+@contextmanager
+def user_errors(*also: type[Exception]) -> Iterator[None]:
+    """Turn bad input (invalid scenario, experiment or output directory, plus ``also``) into a clean error, exit 2."""
+    try:
+        yield
+    except (ScenarioError, ExperimentError, SweepMismatch, *also) as exc:
+        raise fail(str(exc)) from None
+
+
+def load(path: Path) -> Scenario:
+    """The validated scenario, or a clean error message and exit code 2."""
+    with user_errors():
+        return load_scenario(path)
+
+
+def executor(scheduler: str | None, workers: int | None, tasks: int | None = None) -> Executor:
+    """The Dask executor when a scheduler address is given, else the local process pool (see ``executor_for``)."""
+    return executor_for(scheduler, workers, tasks)
+
+
+def runs_progress(label: str, unit: str = "runs", transient: bool = False
+                  ) -> tuple[Progress, Callable[[int, int], None]]:
+    """A Rich progress bar showing runs done, runs per second and time left; returns (progress, update).
+
+    ``update(done, total)`` moves it; the rate counts only runs done in this session (not those resumed).
+    """
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(f"{{task.completed}}/{{task.total}} {unit}"),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                        console=console, transient=transient)
+    started = {"t": time.perf_counter(), "first": None, "task": None}
+
+    def update(done: int, total: int) -> None:
+        if started["task"] is None:  # the bar appears with the first count (not before an early error)
+            started["task"] = progress.add_task(label, total=total, rate="")
+            started["first"] = done
+        elapsed = time.perf_counter() - started["t"]
+        fresh = done - started["first"]
+        rate = f"{fresh / elapsed:.1f} {unit}/s" if elapsed > 0 and fresh else ""
+        progress.update(started["task"], completed=done, total=total, rate=rate)
+
+    return progress, update
+
+
+@contextmanager
+def replicated_runs(paths: list[Path], replicates: int, scheduler: str | None, workers: int | None
+                    ) -> Iterator[tuple[dict[str, Scenario], Executor, Callable[[int, int], None]]]:
+    """Scenario files by label, an executor sized for their runs, and a progress update under a progress bar.
+
+    Bad input inside the block is a clean error.
+    """
+    with user_errors():
+        scenarios = load_labelled(paths)
+        progress, update = runs_progress(f"{len(scenarios)} scenarios x {replicates} replicates")
+        with progress:
+            yield scenarios, executor(scheduler, workers, len(scenarios) * replicates), update

@@ -1,0 +1,79 @@
+"""Commands for facilitators: ``report``, ``animate`` and ``dashboard``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import app, console, load, replicated_runs, user_errors
+from cli.options import Farmers, Replicates, ScenarioArg, Scheduler, Workers, Years
+
+Sample = Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")]
+
+
+@app.command()
+def report(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files (the first is the reference)",
+                                                    show_default=False)],
+    out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("results/report.html"),
+    replicates: Replicates = 1,
+    farmers: Farmers = None,
+    years: Years = None,
+    sample: Sample = 150,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
+) -> None:
+    """Write one self-contained HTML report (animation, charts, comparison, summary) that opens offline."""
+    from facilitation.report import make_report
+
+    with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
+        result = make_report(specs, replicates, farmers, years, sample, pool, update)
+    path = result.write(out)
+    console.print(f"report: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, opens offline in any browser)")
+
+
+@app.command()
+def animate(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="adoption.gif or adoption.mp4")] = Path("results/adoption.gif"),
+    farmers: Farmers = None,
+    years: Years = None,
+    sample: Sample = 150,
+    fps: Annotated[float, typer.Option(min=0.1, help="frames (years) per second")] = 2.0,
+) -> None:
+    """Write a GIF or MP4 of adoption spreading through the farm network, one frame per year."""
+    from facilitation.animation import animate_scenario, check_format
+
+    spec = load(scenario)
+    with user_errors(ValueError):
+        check_format(out)
+    with user_errors(), console.status("simulating and drawing ..."):
+        frames = animate_scenario(spec, out, farmers, years, sample, fps, label=scenario.stem)
+    console.print(f"animation: [bold]{out}[/] ({frames} frames, one per year)")
+
+
+@app.command()
+def dashboard(
+    scenario: Annotated[Path | None, typer.Argument(help="scenario file (default: scenarios/baseline.toml)")] = None,
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8765,
+) -> None:
+    """Start the live Mesa SolaraViz dashboard on http://127.0.0.1:PORT (Ctrl+C stops it)."""
+    import os
+    import subprocess
+    import sys
+    from importlib.util import find_spec
+
+    env = dict(os.environ)
+    if scenario is not None:
+        load(scenario)
+        env["CASIM_SCENARIO"] = str(scenario.resolve())
+    console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C stops it)")
+    page = find_spec("facilitation.dashboard_app").origin  # the file solara serves (not imported here)
+    command = [sys.executable, "-m", "solara", "run", page, "--host", "127.0.0.1", "--port", str(port),
+               "--production", "--no-open"]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None

@@ -1,0 +1,119 @@
+"""One run of a scenario, and writing it to disk: the yearly table (Parquet) and a manifest that makes it reproducible."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+from experiments.runs import build_model, model_size, yearly_table
+
+#: Seconds to wait for ``git rev-parse`` before recording no commit.
+GIT_TIMEOUT_SECONDS = 5
+
+
+@dataclass
+class SingleRun:
+    """A finished run: its yearly table, what it was built from, and how long it took."""
+
+    scenario: sim.Scenario
+    source: Path | None  # the scenario file (None when the scenario was built in Python)
+    seed: int
+    farmers: int
+    years: int
+    table: pd.DataFrame
+    build_seconds: float
+    run_seconds: float
+
+    def write(self, out: Path) -> list[Path]:
+        """Write ``yearly.parquet`` and ``manifest.json`` into ``out``; return their paths."""
+        out = Path(out)
+        return [write_yearly(self.table, out),
+                write_manifest(out, self.source, self.scenario, self.seed, self.farmers, self.years,
+                               self.run_seconds, self.build_seconds)]
+
+
+def run_single(scenario: sim.Scenario, source: Path | None = None, seed: int | None = None, years: int | None = None,
+               farmers: int | None = None, on_year: Callable[[int, int], None] | None = None) -> SingleRun:
+    """Build and run one model of ``scenario``.
+
+    Args:
+        scenario: the scenario.
+        source: its file, recorded in the manifest.
+        seed: random seed (the scenario's when None).
+        years: years to simulate (the scenario's when None).
+        farmers: total farmers, keeping the regional shares (the scenario's when None).
+        on_year: ``on_year(years_done, years_total)`` after each simulated year.
+
+    Raises ExperimentError for a population the scenario cannot take (e.g. fewer farmers than regions).
+
+    """
+    n_years = years or scenario.years
+    t0 = time.perf_counter()
+    model = build_model(scenario, seed, farmers)
+    build = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    for year in range(1, n_years + 1):
+        model.step()
+        if on_year:
+            on_year(year, n_years)
+    elapsed = time.perf_counter() - t1
+    used_seed, n_farmers = model_size(model)
+    return SingleRun(scenario, Path(source) if source else None, used_seed, n_farmers, n_years, yearly_table(model),
+                     build, elapsed)
+
+
+def git_commit(directory: Path) -> str | None:
+    """The git commit of the source tree at ``directory`` (None outside a checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True,
+                             timeout=GIT_TIMEOUT_SECONDS)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def write_yearly(frame: pd.DataFrame, out_dir: Path) -> Path:
+    """Write the yearly table to ``out_dir/yearly.parquet`` atomically (write, then rename)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "yearly.parquet"
+    tmp = path.with_suffix(".parquet.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+    return path
+
+
+def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scenario, seed: int, n_farmers: int,
+                   years: int, run_seconds: float, build_seconds: float) -> Path:
+    """Write ``manifest.json`` for a run.
+
+    It holds the scenario file's content and SHA-256 (null without a file), the resolved scenario (``extends``
+    applied) and its hash, the seed, sizes, package version, git commit and timings.
+    """
+    content = scenario_path.read_text() if scenario_path else None
+    resolved = scenario.model_dump(mode="json")
+    manifest = {
+        "scenario_file": str(scenario_path) if scenario_path else None,
+        "scenario_sha256": hashlib.sha256(content.encode()).hexdigest() if content is not None else None,
+        "scenario_content": content,
+        "scenario_resolved": resolved,
+        "scenario_resolved_sha256": hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest(),
+        "seed": seed,
+        "farmers": n_farmers,
+        "years": years,
+        "package_version": sim.__version__,
+        "git_commit": git_commit(Path(sim.__file__).parent),
+        "build_seconds": round(build_seconds, 3),
+        "run_seconds": round(run_seconds, 3),
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    path = out_dir / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2))
+    return path

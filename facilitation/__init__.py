@@ -1,0 +1,1 @@
+"""What facilitators show: stories of runs, the offline HTML report, animations and the live dashboard."""

@@ -1,0 +1,107 @@
+"""The experiments package: one executor protocol whose results never depend on the executor, the experiment spec."""
+
+import time
+
+import pandas as pd
+import pytest
+from conftest import SCENARIOS, TEST_SCENARIOS
+
+import sim
+from analysis.compare import compare_scenarios
+from experiments.executors import DaskExecutor, Executor, LocalExecutor, executor_for, map_ordered
+from experiments.runs import load_labelled
+from experiments.spec import ExperimentError, Output, outputs_of
+
+SWEEP = TEST_SCENARIOS / "sweep_small.toml"  # 2025 + 6 years, one output of interest in 2031
+
+
+def slow_square(x: int) -> int:
+    """Later tasks finish first (they sleep less), so completion order is not task order."""
+    time.sleep(0.05 * (5 - x))
+    return x * x
+
+
+def test_map_ordered_returns_results_in_task_order_and_shares_an_open_pool():
+    calls = []
+    with LocalExecutor(2) as executor:
+        squares = map_ordered(executor, slow_square, range(5), lambda done, total: calls.append((done, total)))
+        assert executor._pool is not None  # the nested use left the outer block's pool open
+        assert map_ordered(executor, slow_square, [4]) == [16]
+    assert squares == [0, 1, 4, 9, 16]
+    assert calls == [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    assert executor._pool is None
+
+
+def test_executors_follow_the_protocol_and_run_only_inside_with():
+    assert isinstance(LocalExecutor(1), Executor) and isinstance(DaskExecutor("tcp://nowhere:1"), Executor)
+    with pytest.raises(RuntimeError, match="inside a 'with' block"):
+        list(LocalExecutor(1).map_unordered(abs, [-1]))
+    assert isinstance(executor_for("tcp://head:8786", 4), DaskExecutor)
+    assert executor_for(None, 3).workers == 3 and executor_for(None, None, tasks=1).workers == 1
+
+
+def test_compare_gives_identical_numbers_on_one_or_two_workers_and_a_dask_cluster(tmp_path):
+    """Seeds belong to runs (scenario seed + replicate), not to workers: the executor cannot change a number."""
+    from distributed import LocalCluster
+
+    scenarios = load_labelled([SCENARIOS / "baseline.toml", SCENARIOS / "carbon_price_100.toml"])
+
+    def compare(executor):
+        return compare_scenarios(scenarios, replicates=2, farmers=400, years=6, executor=executor)
+
+    one, two = compare(LocalExecutor(1)), compare(LocalExecutor(2))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        dask = compare(DaskExecutor(cluster))
+    for other in (two, dask):
+        pd.testing.assert_frame_equal(other.table, one.table, check_exact=True)
+        pd.testing.assert_frame_equal(other.runs, one.runs, check_exact=True)
+    assert one.baseline == "baseline" and list(one.table.scenario) == ["baseline", "carbon_price_100"]
+    assert one.table.loc[1, "co2e_credited_t"] > 0 == one.table.loc[0, "co2e_credited_t"]
+    written = one.write(tmp_path)
+    assert [p.name for p in written] == ["runs.parquet", "comparison.csv", "comparison.md", "compare.png"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "comparison.csv"), one.table)
+    with pytest.raises(ExperimentError, match=r"baseline 'nope' is not one of \['baseline', 'carbon_price_100'\]"):
+        compare_scenarios(scenarios, baseline="nope")
+
+
+def test_two_scenario_files_with_one_name_are_refused(tmp_path):
+    (tmp_path / "a").mkdir()
+    copy = tmp_path / "a" / "baseline.toml"
+    copy.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n')
+    with pytest.raises(ExperimentError, match="two scenario files share a name"):
+        load_labelled([SCENARIOS / "baseline.toml", copy])
+
+
+def test_outputs_of_interest_name_a_yearly_column_and_a_simulated_year():
+    scenario = sim.load_scenario(SWEEP)
+    assert outputs_of(scenario) == [Output("any_practice_2031", "any_practice_share", 2031)]
+    declared = scenario.outputs["any_practice_2031"]
+    typo = scenario.model_copy(update={"outputs": {"a": declared.model_copy(update={"column": "any_practise_share"})}})
+    with pytest.raises(ExperimentError, match=r"^s\.toml: outputs\.a\.column: unknown column 'any_practise_share'; "
+                                              r"did you mean 'any_practice_share'\?$"):
+        outputs_of(typo, source="s.toml")
+    key = scenario.model_copy(update={"outputs": {"r": declared.model_copy(update={"column": "region"})}})
+    with pytest.raises(ExperimentError, match="outputs.r.column: unknown column 'region'"):
+        outputs_of(key)
+    with pytest.raises(ExperimentError, match="outputs.any_practice_2031.year: 2031 is outside the simulated years "
+                                              "2025-2029"):
+        outputs_of(scenario, years=4)
+    assert outputs_of(scenario, years=10)[0].year == 2031
+
+
+def test_validate_names_the_file_and_field_of_a_bad_output(write_scenario, casim):
+    typo = write_scenario('[outputs]\nadoption = { column = "full_ca_shar", year = 2030 }\n', name="typo.toml")
+    done = casim("validate", typo)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "typo.toml" in done.stderr and "outputs.adoption.column" in done.stderr
+    assert "did you mean 'full_ca_share'" in done.stderr
+    late = write_scenario('[outputs]\nadoption = { column = "full_ca_share", year = 2100 }\n', name="late.toml")
+    done = casim("validate", late)
+    assert done.returncode == 2 and "outputs.adoption.year: 2100 is outside" in done.stderr
+
+
+def test_a_sweep_shorter_than_its_outputs_stops_before_running(tmp_path, casim):
+    done = casim("sweep", SWEEP, "--lhs", 4, "--years", 3, "--out", tmp_path / "sweep")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "outputs.any_practice_2031.year: 2031 is outside the simulated years 2025-2028" in done.stderr
+    assert not (tmp_path / "sweep").exists()
