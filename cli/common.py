@@ -16,8 +16,7 @@ from experiments.executors import Executor, executor_for
 from experiments.runs import load_labelled
 from experiments.spec import ExperimentError
 from experiments.store import SweepMismatch
-from sim.scenario import Scenario
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Conservation Agriculture adoption simulator (Mesa, vectorised).")
