@@ -14,8 +14,6 @@ import pandas as pd  # noqa: E402
 DPI = 110
 #: Incomes are drawn on a symmetric log scale (losses are possible), linear within +-100 currency units.
 INCOME_LINEAR_RANGE = 100.0
-#: Brazil's pioneer phase in the data: the first no-till farms (1972) until dis-adoption became rare (1979).
-BRAZIL_PIONEER_YEARS = (1972, 1979)
 
 PANELS = (
     ("full_ca_share", "Full CA adoption (share of farmers)"),
@@ -127,40 +125,6 @@ def sensitivity_convergence(convergence: pd.DataFrame, path: Path) -> Path:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
     axes[-1, 0].set_xlabel("base samples")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
-
-
-def validation_figure(brazil_runs: pd.DataFrame, brazil: pd.DataFrame, contrast: pd.DataFrame, world: pd.DataFrame,
-                      model_growth: pd.Series, path: Path, cropland_mha: float) -> Path:
-    """Three panels: Brazil's no-till share (model band vs data), the regional contrast, growth vs the world series."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
-    everyone = brazil_runs[brazil_runs.region == "all"]
-    stats = everyone.groupby("year").no_till_area_share.agg(["mean", "min", "max"])
-    ax = axes[0]
-    ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.25, label="model (range over seeds)")
-    ax.plot(stats.index, stats["mean"], label="model (mean)")
-    ax.plot(brazil.year, brazil.share, "ko", label=f"Brazil, no-till area / {cropland_mha:g} Mha (fitted)")
-    ax.axvspan(*BRAZIL_PIONEER_YEARS, color="orange", alpha=0.12, label="pioneer phase (data)")
-    ax.set_title("Brazil: no-till share of cropland")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=7)
-    ax = axes[1]
-    regions = contrast[contrast.region != "all"]
-    ax.bar(regions.region.str.replace("_", "\n"), regions.no_till_area_share)
-    for x, v in enumerate(regions.no_till_area_share):
-        ax.text(x, v + 0.01, f"{v:.1%}", ha="center", fontsize=9)
-    ax.set_ylim(0, 1)
-    ax.set_title("Not fitted: no-till share of area in 2040")
-    ax = axes[2]
-    ax.semilogy(world.year, world.area_mha / world.area_mha.iloc[0], "ks-", label="world CA area (FAO), relative")
-    ax.semilogy(model_growth.index, model_growth / model_growth.iloc[0], label="model, adopted area after take-off")
-    ax.set_title("Not fitted: growth of the adopted area")
-    ax.legend(fontsize=7)
-    for a in axes:
-        a.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

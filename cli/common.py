@@ -81,6 +81,20 @@ def runs_progress(label: str, unit: str = "runs", transient: bool = False
     return progress, update
 
 
+def stage_progress() -> tuple[Progress, Callable[[str, int, int], None]]:
+    """A Rich progress display with one bar per stage; returns (progress, update(stage, done, total))."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TimeElapsedColumn(), console=console)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return progress, update
+
+
 @contextmanager
 def replicated_runs(paths: list[Path], replicates: int, scheduler: str | None, workers: int | None
                     ) -> Iterator[tuple[dict[str, Scenario], Executor, Callable[[int, int], None]]]:

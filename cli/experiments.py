@@ -1,4 +1,4 @@
-"""Commands for experiments: ``sensitivity``, ``sweep``, ``discover`` and ``validate-patterns``."""
+"""Commands for experiments: ``sensitivity``, ``sweep``, ``discover`` and ``calibrate``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import app, console, executor, fail, load, runs_progress, user_errors
+from cli.common import app, console, executor, fail, load, runs_progress, stage_progress, user_errors
 from cli.options import (
     BatchSize,
     Farmers,
@@ -120,26 +120,60 @@ def discover(
     console.print(f"{box.cases_of_interest} of {box.cases} runs are cases of interest; box in {directory}/discovery.csv")
 
 
-@app.command("validate-patterns")
-def validate_patterns(
-    scenario: Annotated[Path, typer.Argument(help="the calibration scenario")] = Path("scenarios/validation_brazil.toml"),
-    contrast_scenario: Annotated[Path, typer.Option(help="scenario for the regional contrast")] = Path(
-        "scenarios/base.toml"),
-    samples: Annotated[int, typer.Option(min=4, help="calibration samples (Latin hypercube over the priors)")] = 200,
-    replicates: Replicates = 2,
-    farmers: Annotated[int | None, typer.Option(min=10, help="farmers per run")] = 2000,
-    accept: Annotated[float, typer.Option(min=0.01, max=1.0, help="share of samples accepted (ABC)")] = 0.1,
-    out: ResumableOut = Path("results/validation"),
+@app.command()
+def calibrate(
+    scenarios: Annotated[list[Path], typer.Argument(help="calibration scenarios, one per country, each with "
+                                                    "[uncertain] priors and [patterns]", show_default=False)],
+    out: ResumableOut = Path("results/calibration"),
+    population: Annotated[int, typer.Option(min=2, help="particles per ABC-SMC generation")] = 100,
+    generations: Annotated[int, typer.Option(min=1, help="at most this many generations")] = 6,
+    threshold: Annotated[float, typer.Option(min=0.0, help="absolute acceptance threshold (distance: RMS of "
+                                                           "(simulated - observed) / scale)")] = 1.0,
+    replicates: Annotated[int, typer.Option(min=1, help="seeds per country in each simulation (averaged)")] = 1,
+    farmers: Farmers = None,
+    seed: Annotated[int | None, typer.Option(help="calibration seed (default: the first scenario's)")] = None,
+    posterior_draws: Annotated[int, typer.Option(min=1, help="draws written to posterior.csv/.parquet")] = 200,
+    ppc_draws: Annotated[int, typer.Option(min=1, help="posterior draws in the predictive check")] = 20,
+    ppc_seeds: Annotated[int, typer.Option(min=1, help="seeds per draw in the predictive check")] = 2,
+    loco: Annotated[bool, typer.Option("--loco/--no-loco", help="leave each country out in turn")] = True,
+    min_acceptance_rate: Annotated[float, typer.Option(min=1e-4, max=1.0, help="stop when a generation's "
+                                                       "acceptance rate falls to about this")] = 0.02,
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
-    """Calibrate on Brazil's no-till history (ABC), then check unfitted patterns; write a report with figures."""
-    from analysis.validation import validate_patterns as validate
+    """Calibrate on observed patterns (ABC-SMC): posterior draws, predictive checks, leave-one-country-out, report."""
+    from analysis.calibration import calibrate as run_calibration
+    from experiments.abc_smc import AbcSettings
+    from experiments.runs import load_labelled
 
-    progress, update = runs_progress("calibration and pattern runs")
-    with user_errors(), progress:
-        result = validate(scenario, contrast_scenario, out / "calibration", samples, replicates, farmers, accept,
-                          executor(scheduler, workers), update)
+    progress, update = stage_progress()
+    with user_errors():
+        specs = load_labelled(scenarios)
+        first_seed = next(iter(specs.values())).seed
+        settings = AbcSettings(population, generations, threshold, min_acceptance_rate=min_acceptance_rate,
+                               seed=first_seed if seed is None else seed)
+        with progress:
+            result = run_calibration(specs, out, settings, replicates, farmers, posterior_draws, ppc_draws, ppc_seeds,
+                                     loco, executor(scheduler, workers), update,
+                                     {label: path for label, path in zip(specs, scenarios, strict=True)})
     result.write(out)
-    console.print("\n".join(result.lines()[:-1]), soft_wrap=True)
-    console.print(f"report in [bold]{out}/validation.md[/] with validation.png")
+    run = result.run
+    console.print(f"final epsilon {run.epsilon:.3f} (absolute threshold {threshold:g}; stop: {run.stop}); "
+                  f"{run.simulations:,} simulations in {result.seconds:,.0f} s")
+    table = Table(title="parameters: 90 % posterior interval (prior width kept)")
+    for column in ("parameter", "median", "5-95 %", "width ratio"):
+        table.add_column(column)
+    for row in result.parameters.itertuples():
+        flag = "" if row.identified else " not identified"
+        table.add_row(row.parameter, f"{row.posterior_p50:.4g}", f"{row.posterior_p05:.4g} - {row.posterior_p95:.4g}",
+                      f"{row.width_ratio:.2f}{flag}")
+    console.print(table)
+    patterns = Table(title="patterns: predictive median vs observed")
+    for column in ("country", "pattern", "fit", "RMSE", "covered"):
+        patterns.add_column(column)
+    for row in result.patterns().itertuples():
+        patterns.add_row(row.country, row.pattern, "yes" if row.fit else "check", f"{row.rmse:.4g}",
+                         f"{row.covered:.0%}")
+    console.print(patterns)
+    console.print(f"results in [bold]{out}/[/] (posterior.csv/.parquet/.json, calibration.md, generations.csv, "
+                  "parameters.csv, ppc.csv, patterns.csv, loco.csv, calibration_fit.png, calibration_posterior.png)")

@@ -177,7 +177,18 @@ def load_scenario(path: str | Path) -> Scenario:
         lines = [_describe(err, origin, path.resolve()) for err in exc.errors()]
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
     _check_uncertain(scenario, _file_of(("uncertain",), origin, path.resolve()))
-    return scenario
+    return _resolve_posterior(scenario, _file_of(("posterior", "file"), origin, path.resolve()))
+
+
+def _resolve_posterior(scenario: Scenario, file: Path) -> Scenario:
+    """The scenario with ``posterior.file`` made absolute (relative to ``file``, which named it); it must exist."""
+    if scenario.posterior is None:
+        return scenario
+    draws = (file.parent / scenario.posterior.file).resolve()
+    if not draws.is_file():
+        raise ScenarioError(f"invalid scenario:\n  {file}: posterior.file: {draws} not found; expected the "
+                            "posterior.csv or posterior.parquet written by 'casim calibrate'")
+    return scenario.model_copy(update={"posterior": scenario.posterior.model_copy(update={"file": str(draws)})})
 
 
 def numeric_fields(data: dict, prefix: str = "") -> list[str]:

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.practices import CONVENTIONAL, parse_bundle
 from sim.scenario.base import RegionName, Strict
 from sim.scenario.behaviour import Decision
-from sim.scenario.experiment import OutputOfInterest, Uncertain
+from sim.scenario.experiment import OutputOfInterest, Pattern, PatternName, PosteriorDraws, Uncertain
 from sim.scenario.farms import CaSynergy, Practices, Region
 from sim.scenario.incentives import Carbon, Payments, TwinMarket
 from sim.scenario.network import Network
@@ -45,6 +45,10 @@ class Scenario(Strict):
                                             "distribution (none if absent)")
     outputs: dict[str, OutputOfInterest] = Field(default_factory=dict, description="outputs of interest for "
                                                  "sensitivity analysis: name -> column and year (none if absent)")
+    patterns: dict[PatternName, Pattern] = Field(default_factory=dict, description="observed patterns a calibration "
+                                                 "fits: name -> statistic, observed value, scale, source (none if absent)")
+    posterior: PosteriorDraws | None = Field(None, description="posterior draws used as replicates by compare, "
+                                             "target and report (none if absent)")
 
     @field_validator("bundles")
     @classmethod
@@ -70,6 +74,13 @@ class Scenario(Strict):
         for name, output in self.outputs.items():
             if not self.start_year <= output.year <= self.end_year:
                 raise ValueError(f"outputs.{name}.year: {output.year} is outside {self.start_year}-{self.end_year}")
+        for name, pattern in self.patterns.items():
+            outside = [year for year in pattern.years() if not self.start_year <= year <= self.end_year]
+            if outside:
+                raise ValueError(f"patterns.{name}: year {outside[0]} is outside {self.start_year}-{self.end_year}")
+            if pattern.region != "all" and pattern.region not in self.regions:
+                raise ValueError(f"patterns.{name}.region: unknown region {pattern.region!r}; expected 'all' or one "
+                                 f"of {sorted(self.regions)}")
         if self.twin_market is not None:
             for region in self.twin_market.seller_regions:
                 if region not in self.regions:
