@@ -1,7 +1,9 @@
 """Side-by-side comparison of incentive designs: adoption, soil carbon, income, who gets the carbon value, cost.
 
-Every indicator is computed per run (scenario x seed replicate) from the yearly table (region 'all'), then
-summarised as mean and sd over replicates. Cost-effectiveness is against the baseline scenario, not against zero:
+Every indicator is computed per run (scenario x replicate) from the yearly table (region 'all'), then
+summarised as mean and sd over replicates. A scenario that names posterior draws (``[posterior]``) is replicated
+over every draw x every seed, so its sd includes parameter uncertainty, not only seed noise. Cost-effectiveness
+is against the baseline scenario, not against zero:
 
     public cost per additional t CO2e = (public spending - baseline's) / (CO2e stored - baseline's), cumulative,
 
@@ -12,7 +14,7 @@ than the baseline).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ import pandas as pd
 
 from analysis.plots import compare_trajectories
 from experiments.executors import Executor
-from experiments.runs import RunSpec, replicate_seeds, run_many
+from experiments.runs import describe_replicates, replicate_specs, replicates_of, run_many
 from experiments.spec import ExperimentError
 from sim.scenario import Scenario
 
@@ -28,15 +30,21 @@ from sim.scenario import Scenario
 MILESTONES = (2030, 2040, 2050)
 
 
+def run_keys(runs: pd.DataFrame) -> list[str]:
+    """The columns that identify one run in a table of runs: scenario, posterior draw (if any), seed."""
+    return ["scenario", *(["draw"] if "draw" in runs.columns else []), "seed"]
+
+
 def indicators(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per (scenario, seed): the indicators of one run."""
+    """One row per run (scenario, draw if any, seed): the indicators of one run."""
     everyone = runs[runs.region == "all"]
+    keys = run_keys(runs)
     rows = []
-    for (scenario, seed), run in everyone.groupby(["scenario", "seed"], sort=False):
+    for key, run in everyone.groupby(keys, sort=False, dropna=False):
         run = run.sort_values("year")
         first, last = run.iloc[0], run.iloc[-1]
         flows = run.iloc[1:]
-        row = {"scenario": scenario, "seed": seed, "last_year": int(last.year)}
+        row = {**dict(zip(keys, key, strict=True)), "last_year": int(last.year)}
         for year in MILESTONES:
             at = run[run.year == year]
             row[f"full_ca_{year}"] = float(at.full_ca_share.iloc[0]) if len(at) else np.nan
@@ -61,7 +69,7 @@ def indicators(runs: pd.DataFrame) -> pd.DataFrame:
 def compare(runs: pd.DataFrame, baseline: str) -> pd.DataFrame:
     """Mean and sd over replicates of every indicator, plus changes and cost against ``baseline``."""
     per_run = indicators(runs)
-    numeric = per_run.drop(columns=["seed"]).groupby("scenario", sort=False)
+    numeric = per_run.drop(columns=[k for k in run_keys(per_run) if k != "scenario"]).groupby("scenario", sort=False)
     mean, sd = numeric.mean(), numeric.std(ddof=1).fillna(0.0)
     if baseline not in mean.index:
         raise ValueError(f"baseline scenario {baseline!r} is not among {list(mean.index)}")
@@ -113,10 +121,18 @@ class Comparison:
     baseline: str
     replicates: int
     currency: str
+    replication: dict[str, str] = field(default_factory=dict)  # label -> '3 seeds' or '20 posterior draws x 3 seeds'
 
     def markdown(self) -> str:
         """The headline columns as a Markdown table (mean +- sd over replicates)."""
         return markdown(self.table, self.currency)
+
+    def replicates_line(self) -> str:
+        """How each scenario was replicated, e.g. 'baseline: 3 seeds; calibrated: 20 posterior draws x 3 seeds'."""
+        kinds = set(self.replication.values())
+        if len(kinds) == 1:
+            return kinds.pop()
+        return "; ".join(f"{label}: {text}" for label, text in self.replication.items())
 
     def write(self, out: Path) -> list[Path]:
         """Write runs.parquet, comparison.csv, comparison.md and compare.png into ``out``; return the paths."""
@@ -125,7 +141,7 @@ class Comparison:
         paths = [out / name for name in ("runs.parquet", "comparison.csv", "comparison.md", "compare.png")]
         self.runs.to_parquet(paths[0], index=False)
         self.table.to_csv(paths[1], index=False)
-        paths[2].write_text(f"Baseline: {self.baseline}; {self.replicates} replicates; mean ± sd.\n\n"
+        paths[2].write_text(f"Baseline: {self.baseline}; replicates: {self.replicates_line()}; mean ± sd.\n\n"
                             f"{self.markdown()}\n")
         compare_trajectories(self.runs, paths[3], self.currency)
         return paths
@@ -142,13 +158,15 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     """Run every scenario (label -> scenario) with seed replicates and compare them against ``baseline``.
 
     Replicate r of a scenario uses seed ``scenario.seed + r`` whatever the executor, so the table does not
-    depend on where or in how many processes the runs execute. ``baseline`` defaults to ``default_baseline``.
+    depend on where or in how many processes the runs execute; a scenario naming posterior draws runs every draw
+    with those seeds. ``baseline`` defaults to ``default_baseline``.
     """
     labels = list(scenarios)
     base = baseline or default_baseline(labels)
     if base not in scenarios:
         raise ExperimentError(f"baseline {base!r} is not one of {labels}")
-    specs = [RunSpec(scenario, label, seed, farmers, years)
-             for label, scenario in scenarios.items() for seed in replicate_seeds(scenario, replicates)]
+    specs = [spec for label, scenario in scenarios.items()
+             for spec in replicate_specs(scenario, label, replicates_of(scenario, replicates), farmers, years)]
     runs = run_many(specs, executor, progress)
-    return Comparison(compare(runs, base), runs, base, replicates, scenarios[base].currency)
+    replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
+    return Comparison(compare(runs, base), runs, base, replicates, scenarios[base].currency, replication)

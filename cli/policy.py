@@ -30,8 +30,8 @@ def compare(
         result = compare_scenarios(specs, replicates, farmers, years, baseline, pool, update)
     result.write(out)
     console.print(result.markdown(), soft_wrap=True)
-    console.print(f"baseline: {result.baseline}; results in [bold]{out}/[/] (comparison.csv, comparison.md, "
-                  "runs.parquet, compare.png)")
+    console.print(f"baseline: {result.baseline}; replicates: {result.replicates_line()}; results in [bold]{out}/[/] "
+                  "(comparison.csv, comparison.md, runs.parquet, compare.png)")
 
 
 @app.command()
@@ -51,19 +51,22 @@ def target(
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
-    """Find the smallest lever value that reaches the target (bisection over seed replicates)."""
+    """Find the smallest lever value that reaches the target (bisection over seed replicates or posterior draws)."""
     from analysis.target import find_lever
-    from experiments.runs import replicate_seeds
+    from experiments.runs import describe_replicates, replicates_of
 
     spec = load(scenario)
     with user_errors(ValueError), console.status("searching ..."):
-        result = find_lever(spec, lever, metric, year, value, low, high, replicate_seeds(spec, replicates), farmers,
-                            tolerance, executor(scheduler, workers, replicates))
+        runs = replicates_of(spec, replicates, scenario)
+        result = find_lever(spec, lever, metric, year, value, low, high, runs, farmers, tolerance,
+                            executor(scheduler, workers, len(runs)))
     for lever_value, metric_value in result.evaluations:
         console.print(f"  {lever} = {lever_value:10.4g}  ->  {metric} in {year} = {metric_value:.4f}")
     if result.reached:
         console.print(f"[green]{lever} = {result.lever_value:.4g}[/] reaches {metric} >= {value} in {year} "
-                      f"({result.metric_value:.4f}, mean of {replicates} replicates)")
+                      f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; 5-95 %: "
+                      f"{result.interval[0]:.4f}-{result.interval[1]:.4f}; {result.share_reaching:.0%} of the "
+                      "replicates reach it)")
     else:
         console.print(f"[yellow]not reached[/]: even {lever} = {high:g} gives {metric} = {result.metric_value:.4f} "
                       f"in {year}; raise --high")

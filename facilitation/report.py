@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 import sim
 from analysis.compare import compare, markdown
 from experiments.executors import Executor
+from experiments.runs import describe_replicates
 from facilitation.story import CATEGORIES, COLOURS, REGION_SPACING, Story, summary_sentences, tell_stories
 
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
@@ -106,7 +107,7 @@ def charts_figure(stories: list[Story], by_region: bool) -> go.Figure:
             row, col = m // 3 + 1, m % 3 + 1
             stats = data.groupby("year")[column].agg(["mean", "min", "max"]).dropna()
             x = stats.index.to_numpy()
-            if data.seed.nunique() > 1:
+            if len(data[[c for c in ("draw", "seed") if c in data.columns]].drop_duplicates()) > 1:
                 _band(fig, x, stats["min"].to_numpy(), stats["max"].to_numpy(), colour, row, col)
             fig.add_trace(go.Scatter(x=x, y=stats["mean"], name=name, legendgroup=name, showlegend=m == 0,
                                      line=dict(color=colour, width=2, dash="dash" if name == "all" else "solid"),
@@ -134,7 +135,7 @@ footer{font-size:.8em;color:#666;text-align:center;padding:10px}
 """
 
 
-def render(stories: list[Story], replicates: int) -> str:
+def render(stories: list[Story], replicates: int | str) -> str:
     """The whole report as one HTML string."""
     first = stories[0]
     blocks = []
@@ -158,15 +159,16 @@ def render(stories: list[Story], replicates: int) -> str:
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in r) + "</tr>" for r in rows[1:])
         overlay = pio.to_html(charts_figure(stories, by_region=False), full_html=False, include_plotlyjs=False,
                               config=CONFIG)
-        comparison = (f"<section><h2>Scenarios side by side</h2><p>All farmers; mean ± sd over {replicates} "
-                      f"replicate(s); costs against <b>{html.escape(stories[0].label)}</b>.</p>"
+        comparison = (f"<section><h2>Scenarios side by side</h2><p>All farmers; mean ± sd over replicates "
+                      f"({html.escape(str(replicates))}); costs against <b>{html.escape(stories[0].label)}</b>.</p>"
                       f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{overlay}</section>")
     title = " vs ".join(s.scenario.name for s in stories)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{STYLE}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>"
             f"<header><h1>Conservation Agriculture adoption: {html.escape(title)}</h1><p>Simulated with casim "
-            f"{html.escape(sim.__version__)}, {time.strftime('%Y-%m-%d')}; {replicates} replicate(s). Open offline; "
+            f"{html.escape(sim.__version__)}, {time.strftime('%Y-%m-%d')}; replicates: {html.escape(str(replicates))}. "
+            "Open offline; "
             f"press ▶ Play to watch adoption spread.</p></header><main>"
             f"{''.join(f'<section>{f}</section>' for f in networks)}{''.join(blocks)}{comparison}"
             f"{''.join(f'<section>{f}</section>' for f in charts)}</main>"
@@ -197,4 +199,7 @@ def make_report(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farm
     ``per_region`` farms of each region are drawn in the network animation.
     """
     stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, progress)
-    return Report(stories, replicates, render(stories, replicates))
+    replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
+    kinds = set(replication.values())
+    text = kinds.pop() if len(kinds) == 1 else "; ".join(f"{label}: {how}" for label, how in replication.items())
+    return Report(stories, replicates, render(stories, text))

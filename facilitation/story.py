@@ -16,7 +16,7 @@ import pandas as pd
 
 import sim
 from experiments.executors import Executor, local_for, map_ordered
-from experiments.runs import build_model, one_compiled_thread, replicate_seeds, yearly_table
+from experiments.runs import build_model, one_compiled_thread, replicates_of, with_overrides, yearly_table
 from facilitation import model_view
 from sim.units import FOUR_PER_1000
 
@@ -113,6 +113,8 @@ class _Replicate:
     years: int
     per_region: int
     record: bool
+    draw: int | None = None  # the posterior draw whose values are in overrides (None: no draw)
+    overrides: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -125,7 +127,7 @@ class _ReplicateRun:
 def _run_replicate(task: _Replicate) -> _ReplicateRun:
     """Run one replicate; the recording one samples farms, lays them out and records their category each year."""
     one_compiled_thread()
-    model = build_model(task.scenario, task.seed, task.farmers)
+    model = build_model(with_overrides(task.scenario, dict(task.overrides)), task.seed, task.farmers)
     positions, frames = None, []
     if task.record:
         farms = sample_farms(model, task.per_region)
@@ -136,6 +138,8 @@ def _run_replicate(task: _Replicate) -> _ReplicateRun:
         if task.record:
             frames.append(category(model_view.bundles(model)[farms]))
     table = yearly_table(model)
+    if task.draw is not None:
+        table.insert(0, "draw", task.draw)
     table.insert(0, "seed", task.seed)
     return _ReplicateRun(table, positions, np.array(frames) if task.record else None)
 
@@ -145,15 +149,17 @@ def tell_stories(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, far
                  progress: Callable[[int, int], None] | None = None) -> list[Story]:
     """One story per scenario (label -> scenario): every replicate of every scenario runs on ``executor``.
 
-    Replicate r uses seed ``scenario.seed + r``; farms are sampled and recorded in replicate 0.
+    Replicate r uses seed ``scenario.seed + r`` (with every posterior draw when the scenario names
+    ``[posterior]`` draws); farms are sampled and recorded in the first replicate.
     ``progress(runs_done, runs_total)`` is called as runs finish.
     """
-    tasks = [_Replicate(scenario, seed, farmers, years or scenario.years, per_region, record=r == 0)
-             for scenario in scenarios.values() for r, seed in enumerate(replicate_seeds(scenario, replicates))]
+    plans = {label: replicates_of(scenario, replicates) for label, scenario in scenarios.items()}
+    tasks = [_Replicate(scenario, r.seed, farmers, years or scenario.years, per_region, i == 0, r.draw, r.overrides)
+             for label, scenario in scenarios.items() for i, r in enumerate(plans[label])]
     runs = map_ordered(executor or local_for(len(tasks)), _run_replicate, tasks, progress)
-    stories = []
-    for k, (label, scenario) in enumerate(scenarios.items()):
-        mine = runs[k * replicates:(k + 1) * replicates]
+    stories, first = [], 0
+    for label, scenario in scenarios.items():
+        mine, first = runs[first:first + len(plans[label])], first + len(plans[label])
         horizon = years or scenario.years
         results = pd.concat([run.table for run in mine], ignore_index=True)
         stories.append(Story(scenario, label, results, mine[0].layout,
