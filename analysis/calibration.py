@@ -37,7 +37,7 @@ from experiments.abc_smc import AbcRun, AbcSettings, resample, run_abc, settings
 from experiments.designs import Problem
 from experiments.executors import Executor, LocalExecutor
 from experiments.runs import RunSpec, replicate_seeds, run_many, run_one
-from experiments.spec import ExperimentError, output_columns
+from experiments.spec import ExperimentError, check_patterns
 from sim.scenario import Scenario, Uncertain
 
 #: A parameter whose 90 % posterior interval keeps more than this share of its prior's 90 % interval is flagged as
@@ -75,7 +75,6 @@ def countries_of(scenarios: Mapping[str, Scenario], sources: Mapping[str, str | 
 
     """
     sources = {label: str(path) for label, path in (sources or {}).items()}
-    columns = output_columns()
     countries, priors, first_named = [], {}, {}
     for label, scenario in scenarios.items():
         where = sources.get(label, label)
@@ -83,10 +82,7 @@ def countries_of(scenarios: Mapping[str, Scenario], sources: Mapping[str, str | 
             raise ExperimentError(f"{where}: no [uncertain] table: nothing to calibrate")
         if not any(p.fit for p in scenario.patterns.values()):
             raise ExperimentError(f"{where}: no [patterns] table with a fitted pattern: nothing to calibrate on")
-        for name, pattern in scenario.patterns.items():
-            if pattern.column not in columns:
-                raise ExperimentError(f"{where}: patterns.{name}.column: unknown column {pattern.column!r}; expected "
-                                      "a column of yearly.parquet")
+        check_patterns(scenario, where)
         for path, dist in scenario.uncertain.items():
             if path in priors and priors[path] != dist:
                 raise ExperimentError(f"{where}: uncertain.\"{path}\": its prior differs from the one in "

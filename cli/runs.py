@@ -15,12 +15,16 @@ from cli.options import Farmers, Out, ScenarioArg, Seed, Years
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file without running it (its experiment tables too)."""
-    from experiments.spec import outputs_of
+    """Check a scenario file without running it (its experiment tables and posterior draws too)."""
+    from experiments.posterior import posterior_draws
+    from experiments.spec import check_patterns, outputs_of
 
     spec = load(scenario)
     with user_errors():
         outputs_of(spec, source=scenario)
+        check_patterns(spec, source=scenario)
+        if spec.posterior is not None:
+            posterior_draws(spec, scenario)
     farmers = sum(r.farmers for r in spec.regions.values())
     console.print(f"[green]ok[/] {scenario}: '{spec.name}', {len(spec.regions)} regions, {farmers:,} farmers, "
                   f"{spec.start_year}-{spec.end_year}")

@@ -238,7 +238,7 @@ def test_calibration_errors_name_the_file_and_field(tmp_path, write_scenario):
         countries_of({"bass": no_patterns})
     typo = no_patterns.model_copy(update={"patterns": {"x": pattern(statistic="mean", window=[2026, 2027],
                                                                     observed=0.1, column="no_till_shar")}})
-    with pytest.raises(ExperimentError, match="patterns.x.column: unknown column 'no_till_shar'"):
+    with pytest.raises(ExperimentError, match="patterns.x.column: unknown column 'no_till_shar'; did you mean"):
         countries_of({"bass": typo})
     other_prior = typo.model_copy(update={"uncertain": {"decision.rule.q": Uncertain(dist="uniform", low=0.0,
                                                                                       high=0.5)},
