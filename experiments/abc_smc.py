@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyabc.epsilon import Epsilon
+from pyabc.weighted_statistics import weighted_quantile
 
 from experiments.abc_sampler import ExecutorSampler
 from experiments.executors import Executor
@@ -101,22 +103,46 @@ def prior_of(names: tuple[str, ...], dists: tuple[Uncertain, ...]):
     return pyabc.Distribution(**rvs)
 
 
-def _epsilon(settings: AbcSettings):
-    """The quantile epsilon floored at the absolute threshold."""
-    from pyabc.epsilon import QuantileEpsilon
+class FlooredQuantileEpsilon(Epsilon):
+    """Acceptance threshold of generation t, never below ``floor`` (the absolute threshold).
 
-    class FlooredQuantileEpsilon(QuantileEpsilon):
-        """pyabc's quantile epsilon, never below an absolute threshold."""
+    It is the ``alpha`` weighted quantile of generation t-1's distances (of the prior sample for t = 0).
+    """
 
-        def __init__(self, floor: float, alpha: float) -> None:
-            super().__init__(alpha=alpha)
-            self.floor = floor
+    def __init__(self, floor: float, alpha: float) -> None:
+        super().__init__()
+        self.floor, self.alpha = floor, alpha
+        self.values: dict[int, float] = {}
 
-        def _update(self, t, weighted_distances):
-            super()._update(t, weighted_distances)
-            self._look_up[t] = max(self._look_up[t], self.floor)
+    def requires_calibration(self) -> bool:
+        """Generation 0 needs the prior sample's distances."""
+        return True
 
-    return FlooredQuantileEpsilon(settings.threshold, settings.quantile)
+    def is_adaptive(self) -> bool:
+        """The threshold follows the previous generation."""
+        return True
+
+    def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations, acceptor_config) -> None:
+        """The first generation's threshold, from the prior sample (or, on resume, the last stored generation)."""
+        self._set(t, get_weighted_distances())
+
+    def update(self, t, get_weighted_distances, get_all_records, acceptance_rate, acceptor_config) -> None:
+        """Generation t's threshold from generation t-1."""
+        self._set(t, get_weighted_distances())
+
+    def _set(self, t: int, weighted: pd.DataFrame) -> None:
+        weights = weighted.w.to_numpy(dtype=float)
+        quantile = weighted_quantile(weighted.distance.to_numpy(dtype=float), weights / weights.sum(),
+                                     alpha=self.alpha)
+        self.values[t] = max(float(quantile), self.floor)
+
+    def __call__(self, t: int) -> float:
+        """The threshold of generation t."""
+        return self.values[t]
+
+    def get_config(self) -> dict:
+        """Stored in pyabc's history."""
+        return {**super().get_config(), "floor": self.floor, "alpha": self.alpha}
 
 
 def _read_state(directory: Path) -> dict | None:
@@ -179,7 +205,7 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
     prior = prior_of(names, dists)
     sampler = ExecutorSampler(executor, settings.seed, settings.max_tries, progress)
     abc = pyabc.ABCSMC(model, prior, distance, population_size=settings.population, sampler=sampler,
-                       eps=_epsilon(settings))
+                       eps=FlooredQuantileEpsilon(settings.threshold, settings.quantile))
     history = pyabc.History(url) if database.is_file() and state is not None else None
     if history is not None and (history.max_t is None or history.max_t < 0):
         history = None  # interrupted before its first generation: start again

@@ -156,6 +156,17 @@ def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path
                 tmp_path / "resumed", LocalExecutor(1), {"model": "toy"})
 
 
+def test_the_last_generation_runs_at_the_absolute_threshold(tmp_path):
+    """Each threshold is the median of the previous generation's distances but never below the absolute one; the
+    generation that reaches it is the last, and every posterior particle lies within it. The toy's medians fall
+    3.03 -> 1.61 -> 0.85 -> 0.35 (seed 11), so a threshold of 0.5 is reached in the fourth generation of six."""
+    settings = AbcSettings(population=30, generations=6, threshold=0.5, seed=11)
+    run = run_abc(toy_normal_mean, ("mu",), TOY_PRIOR, {"mean": 1.0}, toy_distance, settings, tmp_path,
+                  LocalExecutor(1), {"model": "toy"})
+    assert run.stop == "threshold" and run.epsilon == 0.5 and len(run.generations) == 5  # prior sample + 4
+    assert (run.generations.epsilon.iloc[1:-1] > 0.5).all() and (run.particles.distance <= 0.5).all()
+
+
 def test_discrete_priors_are_refused(tmp_path):
     with pytest.raises(ExperimentError, match="discrete"):
         run_abc(toy_normal_mean, ("mu",), (Uncertain(dist="discrete", values=[0.0, 1.0]),), {"mean": 1.0},
