@@ -120,8 +120,9 @@ def markdown(calibration: Calibration) -> str:
         f"{countries}: {len(calibration.names)} parameters, population {settings['population']}, at most "
         f"{settings['generations']} generations, {settings['replicates']} seed(s) per country per simulation, "
         f"{farmers} farmers per run, seed {settings['seed']}; {run.simulations:,} simulations (each runs every country "
-        f"with its seeds: {run.simulations * len(calibration.countries) * settings['replicates']:,} model runs) in "
-        f"{calibration.seconds:,.0f} s.",
+        f"with its seeds: {run.simulations * len(calibration.countries) * settings['replicates']:,} model runs); this "
+        f"call took {calibration.seconds:,.0f} s (generations already stored in the output directory are not run "
+        "again).",
         "",
         "Distance: root mean square over countries and patterns of (simulated - observed) / scale (each country "
         "counts equally, each pattern by its weight): 1 means one tolerance off on average.",

@@ -159,7 +159,7 @@ def calibrate(
     result.write(out)
     run = result.run
     console.print(f"final epsilon {run.epsilon:.3f} (absolute threshold {threshold:g}; stop: {run.stop}); "
-                  f"{run.simulations:,} simulations in {result.seconds:,.0f} s")
+                  f"{run.simulations:,} simulations; this call took {result.seconds:,.0f} s")
     table = Table(title="parameters: 90 % posterior interval (prior width kept)")
     for column in ("parameter", "median", "5-95 %", "width ratio"):
         table.add_column(column)
