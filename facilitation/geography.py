@@ -9,7 +9,7 @@ the shipped regions lie, close to true shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from countryinfo import CountryInfo
@@ -41,7 +41,7 @@ def _rings(geometry: dict) -> list[np.ndarray]:
     return [np.asarray(polygon[0], dtype=float) for polygon in polygons]
 
 
-@lru_cache(maxsize=None)
+@cache
 def country(code: str) -> tuple[str, tuple[np.ndarray, ...]]:
     """(ISO alpha-2 code, outline rings) of the country with ISO code ``code`` (alpha-2 or alpha-3)."""
     try:

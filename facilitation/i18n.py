@@ -17,7 +17,7 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
@@ -48,7 +48,7 @@ REGION_NAMES = {
     "africa_moist": N_("Africa, moist savanna"),
     "france": N_("France"),
     "brazil_south": N_("Southern Brazil"),
-    "all": N_("all farmers"),
+    "all": N_("All farms"),
 }
 
 
@@ -61,7 +61,7 @@ def path_of(code: str) -> Path:
     return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(code: str) -> gettext.NullTranslations:
     if code == DEFAULT:
         return gettext.NullTranslations()
