@@ -27,7 +27,15 @@ from experiments.executors import Executor
 from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
 from facilitation.geography import region_shapes, view_of
 from facilitation.i18n import LANGUAGES, Language, language
-from facilitation.report_figures import METRICS, map_figure, network_figure, region_chart, region_shares, scenario_chart
+from facilitation.report_figures import (
+    METRICS,
+    chart_title,
+    map_figure,
+    network_figure,
+    region_chart,
+    region_shares,
+    scenario_chart,
+)
 from facilitation.story import Story, tell_stories
 from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
 from facilitation.summary import findings, index_explanation, sentences_by_region
@@ -223,8 +231,9 @@ def render(stories: list[Story], replicates: int, lang: Language | None = None) 
         div = f"chart-{metric.column}"
         figures[div] = region_chart(stories[0], metric, lang) if len(stories) == 1 else \
             scenario_chart(stories, metric, lang)
-        sections.append(f"<section id='{div}-slide' class='slide chart'><div class='plot chart' id='{div}'></div>"
-                        "</section>")
+        title = chart_title(metric, lang, stories[0].scenario.currency, len(stories) > 1)
+        sections.append(f"<section id='{div}-slide' class='slide chart'><h2>{html.escape(title)}</h2>"
+                        f"<div class='body'><div class='plot chart' id='{div}'></div></div></section>")
 
     if len(stories) > 1:
         sections.append(_section("comparison", _("Scenarios side by side"), _comparison_table(stories, replicates, lang)))

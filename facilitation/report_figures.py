@@ -196,6 +196,14 @@ def _format(metric: Metric) -> str:
     return ".0%" if metric.share else ".2f" if metric.column == "four_per_1000_index" else ",.3~r"
 
 
+def chart_title(metric: Metric, lang: Language, currency: str, several: bool) -> str:
+    """The title of a metric's chart (the page's heading: it wraps on a projector, a Plotly title would not)."""
+    title = lang._(metric.title).format(currency=currency)
+    if several:
+        return title + " · " + lang._("each region on its own scale")
+    return title + (" · " + lang._("log scale") if metric.log else "")
+
+
 def region_chart(story: Story, metric: Metric, lang: Language) -> dict:
     """One scenario: a line per region (region colours), the band the summary's spread gives."""
     fig = go.Figure()
@@ -207,11 +215,7 @@ def region_chart(story: Story, metric: Metric, lang: Language) -> dict:
             fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour))
         fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=lang.region(key), line=dict(color=colour, width=3),
                                  hovertemplate=_hover(_format(metric), lang.region(key))))
-    title = lang._(metric.title).format(currency=story.scenario.currency)
-    if metric.log:
-        title += " · " + lang._("log scale")
-    fig.update_layout(**base_layout(lang, title=dict(text=html.escape(title), x=0.01),
-                                    legend=dict(orientation="h", y=-0.2, x=0)))
+    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=20, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
     _axis(metric, fig, lang)
     return as_dict(fig)
 
@@ -238,7 +242,5 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
         _axis(metric.__class__(**{**metric.__dict__, "log": False}), fig, lang, row=1, col=i + 1)
     for i, annotation in enumerate(fig.layout.annotations):
         annotation.font = dict(color=region_colour(i), size=15)
-    title = lang._(metric.title).format(currency=stories[0].scenario.currency) + " · " + lang._("each region on its own scale")
-    fig.update_layout(**base_layout(lang, title=dict(text=html.escape(title), x=0.01), margin=dict(l=60, r=20, t=80, b=50),
-                                    legend=dict(orientation="h", y=-0.2, x=0)))
+    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
     return as_dict(fig)

@@ -6,7 +6,7 @@
   // width (CSS px) a chart may take on paper: A4 less 2 x 12 mm margins (Letter is wider)
   const PRINT_WIDTH_PX = 700;
   const STEP_MS = 800;
-  const FONT = { page: 14, present: 22 };
+  const FONT = { page: 14, present: 18 };
   let yearIndex = 0;
   let timer = null;
 
