@@ -47,16 +47,17 @@ def run(
     result.write(out)
     write_copies(result.table, out / "yearly.parquet")
     trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
-    console.print(summary_table(result.table, spec.currency))
+    console.print(summary_table(result.table, spec.currency, console.width))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
                   f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
                   "yearly.csv, yearly.xlsx, manifest.json, trajectories.png)")
 
 
-def summary_table(frame: pd.DataFrame, currency: str) -> Table:
+def summary_table(frame: pd.DataFrame, currency: str, width: int = 80) -> Table:
     """First -> last year by region: adoption, SOC, CO2e stored, the "4 per 1000" index over the period, income.
 
-    Region names are never shortened (the other columns wrap instead), so the table reads at 80 columns.
+    Region names are never shortened (the other columns wrap instead), so the table reads in a terminal of
+    ``width`` columns from 80 on.
     """
     from facilitation.i18n import language
     from facilitation.summary import four_per_1000_over_period
@@ -80,11 +81,22 @@ def summary_table(frame: pd.DataFrame, currency: str) -> Table:
     table = Table(title=f"{first} → {last}", box=box.SIMPLE_HEAD)
     headers = ("region", "no-till", "full CA", "SOC (t C/ha)", "t CO2e stored", "4 per 1000 index (mean)",
                f"median income ({currency}/ farm)")
+    columns = list(zip(*rows, strict=True))
+    natural = [max(len(header), *map(len, cells)) for header, cells in zip(headers, columns, strict=True)]
+    # each column may wrap at spaces down to its longest word; numbers and region names never break
+    narrowest = [max(len(word) for text in (header, *cells) for word in text.split())
+                 for header, cells in zip(headers, columns, strict=True)]
+    narrowest[0] = natural[0]
+    widths = list(narrowest)
+    room = width - (3 * len(headers) + 1) - sum(widths)  # padding 1 + 1 and a separator per column, the edge
+    # spare room goes first to cells on one line, then to headers on fewer lines
+    for wanted in ([max(map(len, cells)) for cells in columns], natural):
+        for i, target in enumerate(wanted):
+            extra = min(max(target - widths[i], 0), max(room, 0))
+            widths[i] += extra
+            room -= extra
     for i, header in enumerate(headers):
-        # region names never shrink; numbers keep their width; "a → b" cells and headers wrap at spaces
-        words = [word for text in (header, *(row[i] for row in rows)) for word in text.split()]
-        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0,
-                         min_width=max(len(row[i]) for row in rows) if i in (0, 4, 5, 6) else max(map(len, words)))
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0, width=widths[i])
     for row in rows:
         table.add_row(*row)
     return table

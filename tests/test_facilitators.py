@@ -34,7 +34,7 @@ def report(tmp_path_factory, casim):
 @pytest.fixture(scope="module")
 def stories():
     scenarios = {name: sim.load_scenario(SCENARIOS / f"{name}.toml") for name in ("baseline", "carbon_price_35")}
-    return tell_stories(scenarios, replicates=2, farmers=900, years=8, per_region=40, executor=LocalExecutor(2))
+    return tell_stories(scenarios, replicates=2, farmers=900, years=8, per_region=40, executor=LocalExecutor(1))
 
 
 @pytest.fixture(scope="module")
@@ -225,13 +225,20 @@ def test_animation_titles_fit_the_frame_at_every_size(stories):
 
 
 def test_animation_refuses_other_file_types_and_sizes_before_simulating(tmp_path, casim):
-    done = casim("animate", SCENARIOS / "baseline.toml", "--out", tmp_path / "adoption.avi")
+    from facilitation.animation import parse_size
+
+    done = casim("animate", SCENARIOS / "baseline.toml", "--out", tmp_path / "adoption.avi", "--size", "1920x1080")
     assert done.returncode == 2 and "expected a .gif or .mp4 file name" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "adoption.avi").exists()
-    done = casim("animate", SCENARIOS / "baseline.toml", "--out", tmp_path / "a.gif", "--size", "big")
-    assert done.returncode == 2 and "expected WIDTHxHEIGHT" in done.stderr
+    assert parse_size("1920x1080") == (1920, 1080)
+    for bad, words in (("big", "expected WIDTHxHEIGHT"), ("200x100", "at least 480x270"), ("641x360", "even")):
+        with pytest.raises(ValueError, match=words):
+            parse_size(bad)
+
+
+def test_an_unknown_language_is_a_clean_error_naming_the_languages(tmp_path, casim):
     done = casim("report", SCENARIOS / "baseline.toml", "--out", tmp_path / "r.html", "--lang", "de")
-    assert done.returncode == 2 and "expected one of en, fr, es, pt" in done.stderr
+    assert done.returncode == 2 and "expected one of en, fr, es, pt" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_stories_hold_the_same_runs_as_run_many_and_record_each_year():
