@@ -36,10 +36,10 @@ PANEL_PX = 300
 
 CSS = f"""
 .casim-panel {{ flex: 0 0 {PANEL_PX}px; width: {PANEL_PX}px; padding: 0 10px 0 0; }}
-.casim-main {{ flex: 1 1 auto; min-width: 0; }}
+.casim-main {{ flex: 1 1 auto; min-width: 0; max-width: 100%; padding-right: 12px; box-sizing: border-box; overflow-x: hidden; }}
 .casim-main img {{ max-width: 100%; height: auto; display: block; }}
 .casim-row {{ display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }}
-.casim-row > div {{ flex: 1 1 0; min-width: 240px; }}
+.casim-row > div {{ flex: 1 1 0; min-width: 200px; }}
 .casim-lever {{ margin: 2px 0 6px; }}
 .casim-lever .v-input__slot {{ margin-bottom: 0; }}
 .casim-lever-label {{ font-size: 14px; display: flex; justify-content: space-between; gap: 8px; }}
