@@ -149,11 +149,13 @@ class DashboardModel(mesa.Model):
         self.sample_layout = layout(self.adoption, self.sample, seed=model_view.scenario_of(self.adoption).seed)
         self.shapes = region_shapes(base)
         self.table = yearly_table(self.adoption)
+        self.end_year = base.end_year
 
     def step(self) -> None:
-        """One year."""
+        """One year; the model stops running at the scenario's last year."""
         self.adoption.step()
         self.table = yearly_table(self.adoption)
+        self.running = model_view.current_year(self.adoption) < self.end_year
 
 
 def _figure(size: tuple[float, float]) -> Figure:
@@ -256,7 +258,8 @@ def LeverView(model: DashboardModel):
         share=LANG.percent(scenario.carbon.farmer_share)), classes=["casim-levers"])
 
 
-WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "levers": LANG._("Levers")}
+WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "levers": LANG._("Levers"),
+         "reset": LANG._("Reset"), "step": LANG._("Step")}
 
 
 @solara.component

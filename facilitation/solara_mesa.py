@@ -3,34 +3,31 @@
 Tested with Mesa 3.5.1, the version pinned exactly in pyproject.toml; ``tests/test_dashboard.py`` drives the
 page in a browser. Before moving the pin, run that test. What this module relies on:
 
-- ``ModelController`` from ``mesa.visualization.solara_viz`` (Reset, Play/Pause, Step) and ``update_counter``
-  from ``mesa.visualization.utils``: SolaraViz's parts, not exported by ``mesa.visualization``. The page is
-  assembled from them because SolaraViz's own sidebar covers the charts on a laptop screen and its draggable
-  grid needs a JavaScript plugin that the offline Solara assets (solara-assets) do not carry.
-- ``ModelController``'s Reset rebuilds the model as ``type(model)(**lever values, scenario=<Mesa scenario>)``:
-  the model class takes its levers as keyword arguments and passes ``scenario`` on to ``mesa.Model``.
-- Components redraw after each step when they read ``update_counter`` (``redraw_each_step``).
+- ``update_counter`` and ``force_update`` from ``mesa.visualization.utils``, SolaraViz's redraw signal (not
+  exported by ``mesa.visualization``): components that read it (``redraw_each_step``) redraw after each step.
+- The page and its controls (Reset, Play/Pause, Step) are this module's own, in the page's language: SolaraViz's
+  sidebar covers the charts on a laptop screen, its buttons are English only, and its draggable grid needs a
+  JavaScript plugin that the offline Solara assets (solara-assets) do not carry. A model stops playing when its
+  ``running`` turns False (Mesa's convention).
 
 The levers are the page's own sliders (each shows its value); moving one rebuilds the model at once.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import solara
-from mesa.visualization.solara_viz import ModelController
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 __all__ = ["Lever", "dashboard_page", "redraw_each_step"]
 
 #: Milliseconds between steps while playing: slow enough for an audience to follow a year at a time.
 PLAY_INTERVAL_MS = 400
-#: Redraw the views after every step.
-RENDER_EVERY_STEPS = 1
 #: Width of the controls panel, px: the rest of a 1280 px laptop screen holds the views and charts.
 PANEL_PX = 300
 
@@ -89,6 +86,36 @@ def LeverSlider(lever: Lever, values: solara.Reactive[dict]) -> None:
 
 
 @solara.component
+def Controls(model: solara.Reactive[mesa.Model], rebuild: Callable[[], None], words: dict[str, str]) -> None:
+    """Reset (a new model from the levers), Play / Pause (a step every ``PLAY_INTERVAL_MS``) and Step."""
+    playing = solara.use_reactive(False)
+
+    def play() -> None:
+        while playing.value and model.value.running:
+            time.sleep(PLAY_INTERVAL_MS / 1000)
+            if playing.value:
+                model.value.step()
+                force_update()
+        playing.value = False
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def step() -> None:
+        model.value.step()
+        force_update()
+
+    def reset() -> None:
+        playing.value = False
+        rebuild()
+
+    with solara.Row(justify="space-between"):
+        solara.Button(words["reset"], color="primary", on_click=reset)
+        solara.Button("❚❚" if playing.value else "▶", color="primary", on_click=lambda: playing.set(not playing.value),
+                      disabled=not model.value.running)
+        solara.Button(words["step"], color="primary", on_click=step, disabled=playing.value or not model.value.running)
+
+
+@solara.component
 def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: Sequence[Lever],
                    information: Sequence[Callable[[mesa.Model], Any]], views: Sequence[Callable[[mesa.Model], Any]],
                    charts: Sequence[Callable[[mesa.Model], Any]], words: dict[str, str]) -> None:
@@ -96,16 +123,13 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
 
     ``model_class(**lever values)`` builds a model; it is built once per session with the levers' starting
     values, and again whenever a lever moves. ``words`` holds the page's own labels in the chosen language
-    ("hide", "show", "controls", "levers").
+    ("hide", "show", "levers", "reset", "step").
     """
     start = {lever.name: lever.value for lever in levers}
     first = solara.use_memo(lambda: model_class(**start), [])
     model = solara.use_reactive(first)
     parameters = solara.use_reactive(start)
     open_panel = solara.use_reactive(True)
-    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
-    render_interval = solara.use_reactive(RENDER_EVERY_STEPS)
-    use_threads = solara.use_reactive(False)
 
     def apply_levers():
         """Moving a lever rebuilds the model at once (Mesa's own controls wait for Reset)."""
@@ -125,8 +149,7 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
         with solara.Row(style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
             if open_panel.value:
                 with solara.Column(classes=["casim-panel"]):
-                    ModelController(model, model_parameters=parameters, play_interval=play_interval,
-                                    render_interval=render_interval, use_threads=use_threads)
+                    Controls(model, lambda: model.set(model_class(**parameters.value)), words)
                     solara.Text(words["levers"], style={"font-weight": "600", "margin-top": "8px"})
                     for lever in levers:
                         LeverSlider(lever, parameters)

@@ -252,3 +252,41 @@ def test_stories_hold_the_same_runs_as_run_many_and_record_each_year():
     assert list(story.years) == list(range(2025, 2030))
     assert story.categories.shape == (5, len(story.layout.farms))
     assert story.categories.min() >= 0 and story.categories.max() <= 3
+
+
+@pytest.mark.parametrize("code", ["es", "pt"])
+def test_spanish_and_portuguese_reports_speak_their_language(stories, code):
+    """The same check as for French, on the page's text without a browser (tags and scripts removed)."""
+    page = render(stories, 2, language(code))
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", "\n", text)
+    import html
+
+    text = html.unescape(text)
+    for story in stories:
+        text = text.replace(story.scenario.name, "").replace(story.scenario.description, "")
+    assert [s for s in english_interface_strings(code) if re.search(s, text)] == []
+    assert {"es": "siembra directa", "pt": "plantio direto"}[code] in text
+    assert f"<html lang='{code}'>" in page
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "es", "pt"])
+def test_dashboard_levers_come_from_the_scenario_in_each_language(code):
+    """Levers: every incentive design of the model, the Twin Regions market only where the scenario has one;
+    labels in the language asked; the scenario's own values as starting points."""
+    from facilitation.dashboard_app import levers_for
+
+    lang = language(code)
+    payment = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    levers = {lever.name: lever for lever in levers_for(payment, lang)}
+    assert levers["payment_no_till"].value == 30.0 and levers["payment_rotation"].value == 0.0
+    assert levers["payment_years"].value == 10 and levers["carbon_price"].value == 0.0
+    assert "twin_price" not in levers
+    twin = {lever.name: lever for lever in levers_for(sim.load_scenario(SCENARIOS / "twin_regions_benin_germany.toml"),
+                                                         lang)}
+    assert "twin_price" in twin
+    label = levers["payment_no_till"].label
+    assert label == lang._("Payment for {practice} ({currency}/ha a year)").format(
+        practice=lang._("no-till"), currency="USD")
+    if code != "en":
+        assert "no-till" not in label and "Payment" not in label
