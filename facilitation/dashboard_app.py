@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import textwrap
 from pathlib import Path
 
 import mesa
@@ -43,6 +44,8 @@ FARMS_SHOWN_PER_REGION = 80
 CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 150.0, 1000.0, 20000.0, 2000
 #: Chart size, inches at 100 dpi: three side by side under the views on a 1280 x 720 screen.
 CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
+#: Characters per line of a chart's title at that size (longer titles wrap: French and Spanish run long).
+TITLE_CHARS = 52
 PRACTICE_WORDS = {"no_till": N_("no-till"), "cover_crops": N_("cover crops"),
                   "residue_retention": N_("residue retention"), "rotation": N_("rotation")}
 
@@ -169,11 +172,11 @@ def NetworkView(model: DashboardModel):
     fig = _figure(VIEW_IN)
     ax = fig.subplots()
     regions = list(model_view.scenario_of(model.adoption).regions)
-    NetworkDrawing(ax, model.sample_layout, regions, LANG, label_size=9).show(
+    NetworkDrawing(ax, model.sample_layout, regions, LANG, label_size=8).show(
         category(model_view.bundles(model.adoption)[model.sample]))
     ax.set_title(LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption)),
                  fontsize=10, loc="left")
-    ax.legend(handles=legend_handles(LANG), loc="upper center", bbox_to_anchor=(0.5, -0.0), ncol=5, fontsize=7,
+    ax.legend(handles=legend_handles(LANG), loc="upper center", bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7,
               frameon=False)
     solara.FigureMatplotlib(fig, format="png")
 
@@ -205,7 +208,7 @@ def _chart(model: DashboardModel, column: str, title: str, share: bool = False, 
         if dashed:
             ax.plot(rows.year, rows[dashed], color=region_colour(i), lw=1.5, ls="--")
     ax.set_xlim(scenario.start_year, scenario.end_year)
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title("\n".join(textwrap.wrap(title, TITLE_CHARS)), fontsize=10, loc="left")
     ax.set_xlabel(LANG._("year"), fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)

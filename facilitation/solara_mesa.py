@@ -41,6 +41,7 @@ CSS = f"""
 .casim-lever .v-input__slot {{ margin-bottom: 0; }}
 .casim-lever-label {{ font-size: 14px; display: flex; justify-content: space-between; gap: 8px; }}
 .casim-lever-label b {{ white-space: nowrap; }}
+.casim-panel .v-btn {{ text-transform: none; padding: 0 10px !important; min-width: 0 !important; }}
 .casim-bar {{ display: flex; align-items: center; gap: 16px; margin-bottom: 6px; }}
 .casim-bar h1 {{ font-size: 20px; margin: 0; font-weight: 600; }}
 .casim-levers {{ font-size: 15px; }}
@@ -108,7 +109,7 @@ def Controls(model: solara.Reactive[mesa.Model], rebuild: Callable[[], None], wo
         playing.value = False
         rebuild()
 
-    with solara.Row(justify="space-between"):
+    with solara.Row(justify="space-between", style={"flex-wrap": "wrap", "gap": "6px"}):
         solara.Button(words["reset"], color="primary", on_click=reset)
         solara.Button("❚❚" if playing.value else "▶", color="primary", on_click=lambda: playing.set(not playing.value),
                       disabled=not model.value.running)
