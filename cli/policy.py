@@ -25,13 +25,15 @@ def compare(
 ) -> None:
     """Compare scenarios side by side: comparison.csv, comparison.md, runs.parquet and compare.png in OUT."""
     from analysis.compare import compare_scenarios
+    from facilitation.spreadsheets import write_copies
 
     with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
         result = compare_scenarios(specs, replicates, farmers, years, baseline, pool, update)
     result.write(out)
+    write_copies(result.runs, out / "runs.parquet")
     console.print(result.markdown(), soft_wrap=True)
     console.print(f"baseline: {result.baseline}; replicates: {result.replicates_line()}; results in [bold]{out}/[/] "
-                  "(comparison.csv, comparison.md, runs.parquet, compare.png)")
+                  "(comparison.csv, comparison.md, runs.parquet with runs.csv and runs.xlsx, compare.png)")
 
 
 @app.command()

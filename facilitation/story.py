@@ -18,11 +18,7 @@ import sim
 from experiments.executors import Executor, local_for, map_ordered
 from experiments.runs import build_model, one_compiled_thread, replicates_of, with_overrides, yearly_table
 from facilitation import model_view
-from sim.units import FOUR_PER_1000
 
-#: Practice categories shown in colour, in legend order.
-CATEGORIES = ("conventional", "some CA practices", "no-till + soil cover", "full CA")
-COLOURS = ("#b9b9b9", "#f2a541", "#7cc47f", "#1b7837")
 #: Each region's panel spans [-1, 1] in x; panels are this far apart, leaving a gap of 0.6 between regions.
 REGION_SPACING = 2.6
 #: Spring layout: optimal distance between linked farms, relative to 1/sqrt(farms); 1.5 spreads villages apart
@@ -32,7 +28,7 @@ SPRING_ITERATIONS = 60
 
 
 def category(bundle: np.ndarray) -> np.ndarray:
-    """Category index (see ``CATEGORIES``) of each bundle mask."""
+    """Category index (see ``style.CATEGORIES``) of each bundle mask."""
     no_till_cover = model_view.uses(bundle, "no_till") & (model_view.uses(bundle, "cover_crops")
                                                          | model_view.uses(bundle, "residue_retention"))
     return np.select([model_view.is_full_ca(bundle), no_till_cover, bundle != 0], [3, 2, 1], 0)
@@ -101,6 +97,11 @@ class Story:
     layout: Layout
     years: np.ndarray
     categories: np.ndarray  # (years, sampled farms)
+
+    @property
+    def scenario_regions(self) -> list[str]:
+        """The scenario's region keys, in its order (which fixes each region's colour)."""
+        return list(self.scenario.regions)
 
 
 @dataclass(frozen=True)
@@ -171,33 +172,3 @@ def tell(scenario: sim.Scenario, label: str, replicates: int = 1, farmers: int |
          years: int | None = None, per_region: int = 200, executor: Executor | None = None) -> Story:
     """The story of one scenario (see ``tell_stories``)."""
     return tell_stories({label: scenario}, replicates, farmers, years, per_region, executor)[0]
-
-
-def summary_sentences(story: Story, milestone: int | None = None) -> list[str]:
-    """Plain-language findings for a forum audience."""
-    t = story.results.groupby(["year", "region"], sort=False).mean(numeric_only=True).reset_index()
-    first, last = int(t.year.min()), int(t.year.max())
-    year = milestone if milestone and first < milestone <= last else last
-    sentences = []
-    for region in [r for r in t.region.unique() if r != "all"]:
-        at, start = t[(t.region == region) & (t.year == year)].iloc[0], t[(t.region == region) & (t.year == first)].iloc[0]
-        name = region.replace("_", " ").title()
-        sentences.append(
-            f"By {year}, {at.no_till_share:.0%} of farmers in {name} use no-till and {at.full_ca_share:.0%} practise "
-            f"full Conservation Agriculture (from {start.no_till_share:.0%} and {start.full_ca_share:.0%} in {first}).")
-    everyone = t[t.region == "all"].set_index("year")
-    soc0, soc1 = everyone.loc[first, "soc_mean_t_c_per_ha"], everyone.loc[last, "soc_mean_t_c_per_ha"]
-    yearly = (soc1 / soc0) ** (1 / max(last - first, 1)) - 1
-    sentences.append(
-        f"Soil carbon on the average hectare goes from {soc0:.1f} to {soc1:.1f} t C/ha by {last}: "
-        f"{yearly * 100:+.2f} % a year, {yearly / FOUR_PER_1000:.0%} of the '4 per 1000' ambition.")
-    stored = everyone.loc[last, "co2e_stored_cum_t"]
-    sentences.append(f"Together the farms store {stored:,.0f} t CO2e more than in {first}.")
-    income0, income1 = everyone.iloc[1].income_p50, everyone.loc[last, "income_p50"]
-    currency = story.scenario.currency
-    sentences.append(f"The median farm income is {income1:,.0f} {currency} a year in {last} "
-                     f"({income0:,.0f} {currency} in {first + 1}).")
-    if everyone.credits_t_co2e.sum() > 0:
-        paid = everyone.carbon_to_farmers.sum()
-        sentences.append(f"Carbon credits pay farmers {paid:,.0f} {currency} in total over the period.")
-    return sentences

@@ -112,7 +112,9 @@ _DECLARED: tuple[Column, ...] = (
     Column("soc_relative_change", "1/yr", "soc_change_t_c / last year's soc_total_t_c",
            lambda t: t.row["soc_change_t_c"] / np.where(t.previous("soc_total_t_c") > 0, t.previous("soc_total_t_c"),
                                                         np.nan)),
-    Column("four_per_1000_index", "index", f"soc_relative_change / {FOUR_PER_1000} (1 = the '4 per 1000' target)",
+    Column("four_per_1000_index", "index", f"soc_relative_change / {FOUR_PER_1000} (1 = the '4 per 1000' target); "
+           "over a period, the mean of this yearly index over its simulated years (as run, compare and the summaries "
+           "report it)",
            lambda t: t.row["soc_relative_change"] / FOUR_PER_1000),
     Column("co2e_stored_cum_t", "t CO2e", "(soc_total_t_c - initial) x 44/12",
            lambda t: (t.soc_total - t.first("soc_total_t_c")) * CO2_PER_C),

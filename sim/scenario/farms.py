@@ -116,6 +116,9 @@ class Region(Strict):
     )
     demo_farms: Annotated[int, Field(ge=0)] = Field(description="demonstration (signpost) farms practising full CA")
     rothc: RegionRothC | None = Field(None, description="RothC inputs (required when soil.model = 'rothc')")
+    countries: list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] | None = Field(
+        None, description="ISO 3166-1 alpha-3 codes of the countries where the region's farms are, e.g. [\"BRA\"]; "
+        "used only to draw the region on maps (none if absent: the region is left off the map)")
 
     @field_validator("seeder_access_by_year")
     @classmethod
