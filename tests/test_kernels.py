@@ -85,22 +85,29 @@ def test_farm_yields(seed):
     rng = np.random.default_rng(seed)
     n, regions = 400, 3
     years = rng.integers(0, 12, (n, P)).astype(np.int16)
-    table = rng.normal(0, 0.1, (6, P)).astype(np.float32)
+    table = rng.normal(0, 0.1, (6, regions, P)).astype(np.float32)
     full_ca_years = rng.integers(0, 12, n).astype(np.int16)
+    synergy, synergy_years = rng.uniform(0, 0.1, regions), rng.integers(1, 10, regions).astype(np.float64)
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
     soc = rng.uniform(10, 60, n)
-    base, response = rng.uniform(1000, 5000, n), rng.uniform(20, 100, n)
-    reference, plateau = rng.uniform(20, 40, n), rng.uniform(30, 50, n)
+    base, response = rng.uniform(1000, 5000, n), rng.uniform(0, 100, n)
+    low, high = np.sort(rng.uniform(20, 45, (2, regions, 16)), axis=0)
+    plateau = rng.uniform(30, 50, n)
     region = rng.integers(0, regions, n).astype(np.int16)
     regional = rng.uniform(0.8, 1.2, regions)
     sigma = rng.uniform(0, 0.3, n).astype(np.float32)
     z = rng.standard_normal(n).astype(np.float32)
     effects, yields, deviation = np.empty((n, P), np.float32), np.empty(n), np.empty(n, np.float32)
-    farm_yields(years, table, full_ca_years, 0.05, 8.0, soc, base, response, reference, plateau, region, regional,
-                sigma, z, effects, yields, deviation)
-    expected_effects = table[np.minimum(years, table.shape[0] - 1), np.arange(P)]
-    multiplier = np.prod(1.0 + expected_effects.astype(np.float64), axis=1) * (1 + 0.05 * np.minimum(full_ca_years / 8.0, 1))
+    farm_yields(years, table, full_ca_years, synergy, synergy_years, bundle, soc, base, response, low, high, plateau,
+                region, regional, sigma, z, effects, yields, deviation)
+    expected_effects = table[np.minimum(years, table.shape[0] - 1), region[:, None], np.arange(P)]
+    multiplier = (np.prod(1.0 + expected_effects.astype(np.float64), axis=1)
+                  * (1 + synergy[region] * np.minimum(full_ca_years / synergy_years[region], 1)))
     weather = np.exp(sigma.astype(np.float64) * z - 0.5 * sigma.astype(np.float64) ** 2)
-    potential = np.maximum(base + response * (np.minimum(soc, plateau) - np.minimum(reference, plateau)), 0.0)
+    g = np.minimum(soc, plateau)  # the SOC response counts only SOC outside [low, high] of the farm's bundle
+    lo, hi = np.minimum(low[region, bundle], plateau), np.minimum(high[region, bundle], plateau)
+    outside = np.where(g > hi, g - hi, np.where(g < lo, g - lo, 0.0))
+    potential = np.maximum(base + response * outside, 0.0)
     assert np.array_equal(effects, expected_effects)
     assert np.allclose(deviation, weather - 1, rtol=1e-5, atol=1e-6)
     assert np.allclose(yields, potential * multiplier * regional[region] * weather, rtol=1e-6)
