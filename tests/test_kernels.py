@@ -17,6 +17,8 @@ from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.outputs import bundle_histograms
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
+from sim.soil.rothc import MoistureLimits, RothCState, co2_to_biohum_ratio, month_step, temperature_rate
+from sim.soil.rothc_model import rothc_year
 from sim.soil.tier1 import tier1_advance
 from sim.yields import farm_yields
 
@@ -127,6 +129,37 @@ def test_tier1_advance(seed):
     assert np.array_equal(stock, expected)
     assert np.array_equal(change, expected - before)
     assert np.array_equal(years_left, np.maximum(left_before - 1, 0))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rothc_year(seed):
+    """Twelve ``month_step`` calls per farm (the RothC reference path) on random soils, weather, cover and inputs."""
+    rng = np.random.default_rng(seed)
+    n, regions = 300, 3
+    region = rng.integers(0, regions, n)
+    clay, depth = rng.uniform(5, 50, n), rng.uniform(20, 35, n)
+    x = co2_to_biohum_ratio(clay)
+    limits = MoistureLimits.from_soil(clay, depth, rng.choice(["classic", "wilting_point"]))
+    temp, water = rng.normal(18, 6, (regions, 12)), rng.normal(-20, 60, (regions, 12))
+    crop_cover, cover_cover = rng.random((regions, 12)) < 0.4, rng.random((regions, 12)) < 0.3
+    harvest, cover_month = rng.integers(0, 12, regions), rng.integers(0, 12, regions)
+    manure = rng.uniform(0, 0.5, regions)
+    crop, cover, uses_cover = rng.uniform(0, 4, n), rng.uniform(0, 2, n), rng.random(n) < 0.5
+    tillage = rng.uniform(0.85, 1.0, n)
+    state = RothCState.empty(rng.uniform(1, 4, n))
+    state.dpm, state.rpm, state.bio, state.hum = (rng.uniform(0, s, n) for s in (0.5, 6, 1, 30))
+    state.deficit_mm = rng.uniform(-40, 0, n)
+    reference = state.copy()
+    rothc_year(state.dpm, state.rpm, state.bio, state.hum, state.deficit_mm, state.co2, region, crop, cover, uses_cover,
+               tillage, x, limits.max_deficit, limits.one_bar, limits.bare, temperature_rate(temp), water, crop_cover,
+               cover_cover, harvest, cover_month, manure, 1.44)
+    for m in range(12):
+        month_step(reference, temp[region, m], water[region, m], 0.0,
+                   crop_cover[region, m] | (cover_cover[region, m] & uses_cover),
+                   np.where(harvest[region] == m, crop, 0.0) + np.where(cover_month[region] == m, cover, 0.0),
+                   np.where(harvest[region] == m, manure[region], 0.0), 1.44, x, limits, extra_rate=tillage)
+    for name in ("dpm", "rpm", "bio", "hum", "deficit_mm", "co2"):
+        assert np.allclose(getattr(state, name), getattr(reference, name), rtol=1e-12, atol=1e-12), name
 
 
 def reference_utilities(farms, current_k, uses, mean, precision, share, expected_yield, seeder, credit, incentive_pv,

@@ -24,20 +24,23 @@ farms already using a bundle then run it for their seasons of use at the base yi
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 from scipy.optimize import brentq
 
 from sim.ipcc import TILLAGE, tier1_tables
 from sim.practices import N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.scenario import Scenario, ScenarioError
 from sim.soil.rothc import (
+    COVERED_RATE,
+    DECAY_PER_YEAR,
+    FYM_SPLIT,
+    MIN_MOISTURE_RATE,
+    MONTH,
     PAN_COEFFICIENT,
     MoistureLimits,
     RothCState,
     co2_to_biohum_ratio,
-    cover_rate,
-    decompose_and_add,
     falloon_iom,
-    moisture_step,
     temperature_rate,
 )
 from sim.soil.rothc_spinup import MonthlyInputs, equilibrium, plant_input_for_soc
@@ -57,7 +60,7 @@ class RothCSoil:
 
     Args:
         scenario: the scenario (``soil.model = "rothc"``, regions with ``rothc`` tables).
-        region: region index of each farm (regions in contiguous blocks, scenario order).
+        region: region index of each farm.
         bundles: initial bundle mask of each farm.
         seasons: seasons each farm has used its initial bundle (0 for conventional farms).
 
@@ -75,7 +78,6 @@ class RothCSoil:
         self.transition_years = scenario.soil.transition_years
         self.dpm_rpm_ratio = settings.dpm_rpm_ratio
         self.region = region
-        self.sizes = np.bincount(region, minlength=len(specs))
         r = [s.rothc for s in specs]
         crops = [scenario.crops[s.crop] for s in specs]
         self.temp = np.array([x.temp_c for x in r])  # (R, 12)
@@ -109,20 +111,16 @@ class RothCSoil:
             self.tillage_rate = self._tillage_modifiers(scenario)
 
         everything = np.arange(len(specs) * N_MASKS)
-        table_region, table_bundle = everything // N_MASKS, everything % N_MASKS
-        states = self._equilibria(table_region, table_bundle)
-        self.equilibrium_table = states.soc.reshape(len(specs), N_MASKS)
-        index = region.astype(np.int64) * N_MASKS  # every farm starts from its region's conventional equilibrium
-        self.state = RothCState(dpm=states.dpm[index], rpm=states.rpm[index], bio=states.bio[index],
-                                hum=states.hum[index], iom=states.iom[index], deficit_mm=states.deficit_mm[index],
-                                co2=np.zeros(region.size))
+        #: equilibrium state of every (region, bundle), flattened as region x 16 + bundle
+        self._equilibria_by_pair = self._equilibria(everything // N_MASKS, everything % N_MASKS)
+        self.equilibrium_table = self._equilibria_by_pair.soc.reshape(len(specs), N_MASKS)
+        self.state = self._state_of(region.astype(np.int64) * N_MASKS)  # all at the conventional equilibrium
         self.bundle = bundles.copy()
         self.yield_kg_per_ha = self.base_yield[region].astype(np.float64)
         self.x = self._x[region]
         self.limits = self._limits.take(region)
         self._use_for(bundles, seasons)
-        self._reached = {0: states.soc.reshape(len(specs), N_MASKS)[:, :1].repeat(N_MASKS, axis=1)}
-        self._table_start = (table_region, table_bundle, states)
+        self._reached = {0: self.equilibrium_table[:, :1].repeat(N_MASKS, axis=1)}
 
     # ------------------------------------------------------------------------------------------------ inputs
     def _yearly_inputs(self, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray
@@ -215,46 +213,48 @@ class RothCSoil:
         return equilibrium(self._monthly(region, bundle, yield_kg), self._x[region], self._limits.take(region),
                            iom=self.iom_by_region[region])
 
+    def _state_of(self, pairs: np.ndarray) -> RothCState:
+        """Equilibrium states of the (region x 16 + bundle) ``pairs``, as a new state (CO2 counters at 0)."""
+        e = self._equilibria_by_pair
+        return RothCState(dpm=e.dpm[pairs], rpm=e.rpm[pairs], bio=e.bio[pairs], hum=e.hum[pairs], iom=e.iom[pairs],
+                          deficit_mm=e.deficit_mm[pairs], co2=np.zeros(pairs.size))
+
     def _use_for(self, bundles: np.ndarray, seasons: np.ndarray) -> None:
-        """Farms using a bundle at the start run it from the conventional equilibrium for their seasons of use."""
+        """Farms using a bundle at the start run it from the conventional equilibrium for their seasons of use.
+
+        Every farm of one (region, bundle, seasons) starts alike, so each such case runs once and is copied.
+        """
         seasons = np.where(bundles != 0, np.asarray(seasons, dtype=np.int64), 0)
         farms = np.flatnonzero(seasons > 0)
         if farms.size == 0:
             return
-        sub = RothCState(*(None if v is None else v[..., farms].copy() for v in self.state.__dict__.values()))
-        region, bundle, left = self.region[farms].astype(np.int64), bundles[farms].astype(np.int64), seasons[farms]
+        key = (self.region[farms].astype(np.int64) * N_MASKS + bundles[farms]) * (seasons.max() + 1) + seasons[farms]
+        cases, which = np.unique(key, return_inverse=True)
+        left, pair = cases % (seasons.max() + 1), cases // (seasons.max() + 1)
+        region, bundle = pair // N_MASKS, pair % N_MASKS
+        start = region * N_MASKS
+        sub = self._state_of(start)
         yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
+        ready = RothCState(*(None if v is None else v.copy() for v in sub.__dict__.values()))
         for year in range(1, int(left.max()) + 1):
-            self._year(sub, region, bundle, yield_kg, self.x[farms], self.limits.take(farms))
+            self._year(sub, region, bundle, yield_kg, self._x[region], self._limits.take(region))
             done = left == year
             for name, value in sub.__dict__.items():
                 if value is not None:
-                    getattr(self.state, name)[..., farms[done]] = value[..., done]
+                    getattr(ready, name)[..., done] = value[..., done]
+        for name, value in ready.__dict__.items():
+            if value is not None:
+                getattr(self.state, name)[..., farms] = value[..., which]
 
     # ------------------------------------------------------------------------------------------- one year
     def _year(self, state: RothCState, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray, x: np.ndarray,
-              limits: MoistureLimits, blocks: np.ndarray | None = None) -> None:
-        """Twelve months for the farms of ``state`` (in place).
-
-        ``blocks``: farms per region when the farms come in contiguous region blocks (regional tables are then
-        repeated instead of gathered).
-        """
+              limits: MoistureLimits) -> None:
+        """Twelve months for the farms of ``state`` (in place): the compiled ``rothc_year`` on this year's inputs."""
         crop, cover = self._yearly_inputs(region, bundle, yield_kg)
-        uses_cover = USES_BY_MASK[bundle][:, COVER]
-        tillage = self.tillage_rate[region, bundle]
-        manure = self.manure[region]
-
-        def per_farm(table: np.ndarray) -> np.ndarray:
-            return np.repeat(table, blocks) if blocks is not None else table[region]
-
-        for m in range(12):
-            covered = per_farm(self.crop_cover[:, m]) | (per_farm(self.cover_crop_cover[:, m]) & uses_cover)
-            harvest = per_farm(self.harvest_month == m)
-            plant = np.where(harvest, crop, 0.0) + np.where(per_farm(self.cover_input_month == m), cover, 0.0)
-            state.deficit_mm, rm_moist = moisture_step(state.deficit_mm, per_farm(self.water[:, m]), 0.0, covered,
-                                                       limits)
-            rate = per_farm(self.rm_temp[:, m]) * rm_moist * cover_rate(covered) * tillage
-            decompose_and_add(state, rate, plant, np.where(harvest, manure, 0.0), self.dpm_rpm_ratio, x)
+        rothc_year(state.dpm, state.rpm, state.bio, state.hum, state.deficit_mm, state.co2, region, crop, cover,
+                   USES_BY_MASK[bundle][:, COVER], self.tillage_rate[region, bundle], x, limits.max_deficit,
+                   limits.one_bar, limits.bare, self.rm_temp, self.water, self.crop_cover, self.cover_crop_cover,
+                   self.harvest_month, self.cover_input_month, self.manure, self.dpm_rpm_ratio)
 
     # ------------------------------------------------------------------------------------------- interface
     @property
@@ -273,8 +273,7 @@ class RothCSoil:
     def advance_year(self) -> np.ndarray:
         """Run twelve RothC months for every farm; return the change of SOC, t C/ha."""
         before = self.state.soc
-        self._year(self.state, self.region, self.bundle.astype(np.int64), self.yield_kg_per_ha, self.x, self.limits,
-                   blocks=self.sizes)
+        self._year(self.state, self.region, self.bundle.astype(np.int64), self.yield_kg_per_ha, self.x, self.limits)
         return self.state.soc - before
 
     def reference_stock(self, region: int) -> float:
@@ -284,9 +283,9 @@ class RothCSoil:
     def stock_after_seasons(self, seasons: int) -> np.ndarray:
         """SOC of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16), t C/ha."""
         if seasons not in self._reached:
-            region, bundle, states = self._table_start
-            start = region * N_MASKS
-            state = RothCState(*(None if v is None else v[..., start].copy() for v in states.__dict__.values()))
+            pairs = np.arange(self.equilibrium_table.size)
+            region, bundle = pairs // N_MASKS, pairs % N_MASKS
+            state = self._state_of(region * N_MASKS)
             yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
             for _ in range(seasons):
                 self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
@@ -300,3 +299,47 @@ def _falloon_fixed_point(active_t_c_per_ha: float) -> float:
     for _ in range(100):
         iom = float(falloon_iom(active_t_c_per_ha + iom))
     return iom
+
+
+@njit(cache=True, parallel=True)
+def rothc_year(dpm, rpm, bio, hum, deficit_mm, co2, region, crop_c, cover_c, uses_cover, tillage_rate, x_ratio,
+               max_deficit, one_bar, bare, rm_temp, water_mm, crop_cover, cover_crop_cover, harvest_month,
+               cover_input_month, manure_c, dpm_rpm_ratio):  # pragma: no cover - compiled
+    """Twelve RothC months for every farm, in place: ``month_step`` fused over the months of one year.
+
+    Per farm (n,): pools, deficit and CO2 (t C/ha, mm), region, this year's crop and cover-crop C (t C/ha), cover
+    crops used, tillage rate modifier, x = CO2 / (BIO + HUM), moisture limits (mm). Per region (R, 12): temperature
+    rate modifier, rain - 0.75 x pan evaporation (mm), crop and cover-crop cover; (R,): harvest and cover-input month
+    (0-11), manure C. Month by month: the moisture deficit and modifier of ``moisture_step``, the rate a x b x c x
+    tillage, then ``decompose_and_add`` (decay, CO2 and BIO + HUM by x, plant C by the DPM/RPM ratio, manure
+    0.49 / 0.49 / 0 / 0.02).
+    """
+    plant_dpm = dpm_rpm_ratio / (dpm_rpm_ratio + 1.0)
+    plant_rpm = 1.0 / (dpm_rpm_ratio + 1.0)
+    for i in prange(dpm.size):
+        r = region[i]
+        per_part = 1.0 / (x_ratio[i] + 1.0)
+        for m in range(12):
+            covered = crop_cover[r, m] or (cover_crop_cover[r, m] and uses_cover[i])
+            balance = min(0.0, deficit_mm[i] + water_mm[r, m])
+            floor = max_deficit[i] if covered else min(bare[i], deficit_mm[i])
+            deficit = max(floor, balance)
+            deficit_mm[i] = deficit
+            if deficit > one_bar[i]:
+                moist = 1.0
+            else:
+                moist = MIN_MOISTURE_RATE + (1.0 - MIN_MOISTURE_RATE) * (max_deficit[i] - deficit) / (
+                    max_deficit[i] - one_bar[i])
+            rate = rm_temp[r, m] * moist * (COVERED_RATE if covered else 1.0) * tillage_rate[i]
+            dpm1 = dpm[i] * np.exp(-rate * DECAY_PER_YEAR[0] * MONTH)
+            rpm1 = rpm[i] * np.exp(-rate * DECAY_PER_YEAR[1] * MONTH)
+            bio1 = bio[i] * np.exp(-rate * DECAY_PER_YEAR[2] * MONTH)
+            hum1 = hum[i] * np.exp(-rate * DECAY_PER_YEAR[3] * MONTH)
+            total = (dpm[i] - dpm1) + (rpm[i] - rpm1) + (bio[i] - bio1) + (hum[i] - hum1)
+            co2[i] += total * (x_ratio[i] * per_part)
+            plant = (crop_c[i] if m == harvest_month[r] else 0.0) + (cover_c[i] if m == cover_input_month[r] else 0.0)
+            fym = manure_c[r] if m == harvest_month[r] else 0.0
+            dpm[i] = dpm1 + plant * plant_dpm + fym * FYM_SPLIT[0]
+            rpm[i] = rpm1 + plant * plant_rpm + fym * FYM_SPLIT[1]
+            bio[i] = bio1 + total * (0.46 * per_part) + fym * FYM_SPLIT[2]
+            hum[i] = hum1 + total * (0.54 * per_part) + fym * FYM_SPLIT[3]
