@@ -344,3 +344,21 @@ def test_existing_adopters_start_after_their_seasons_of_use(rothc_scenario, seas
     for r in range(len(names)):
         assert soil.stock_t_c_per_ha[r] == pytest.approx(table[r, bundle], abs=1e-12)
         assert soil.equilibrium_table[r, 0] < soil.stock_t_c_per_ha[r] < soil.equilibrium_table[r, bundle]
+
+
+def test_without_a_target_or_a_tillage_effect_rothc_runs_on_its_documented_inputs_alone(rothc_scenario):
+    """No calibrate_to_soc_t_c_per_ha: no background input, the conventional equilibrium is the documented inputs'
+    own (below the Tier 1 stock in every base region), IOM follows Falloon from it; tillage_effect = 'none': no-till
+    changes decomposition nowhere (RothC as published)."""
+    from sim.scenario import scenario_with_overrides
+
+    overrides = {f"regions.{name}.rothc.calibrate_to_soc_t_c_per_ha": None for name in rothc_scenario.regions}
+    overrides["soil.rothc.tillage_effect"] = "none"
+    scenario = scenario_with_overrides(rothc_scenario, overrides)
+    names = list(scenario.regions)
+    soil = rothc_soil(scenario, names, [0] * len(names))
+    assert np.all(soil.background_c == 0.0) and np.all(soil.tillage_rate == 1.0)
+    for r, name in enumerate(names):
+        conventional = soil.equilibrium_table[r, 0]
+        assert conventional < rothc_scenario.regions[name].rothc.calibrate_to_soc_t_c_per_ha
+        assert soil.iom_by_region[r] == pytest.approx(falloon_iom(conventional), abs=1e-9)

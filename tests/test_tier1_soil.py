@@ -213,3 +213,13 @@ def test_model_starts_existing_adopters_from_their_seasons_of_use():
     assert np.allclose(model.soil.stock_t_c_per_ha[rows], expected, atol=1e-12)
     adopters = bundle == parse_bundle("no_till+residue_retention")
     assert adopters.any() and np.all(model.soil.stock_t_c_per_ha[rows][adopters] < NO_TILL_MEDIUM)
+
+
+def test_a_baseline_input_the_management_does_not_give_is_a_clear_error(write_scenario):
+    """africa_dry says 'low' input; claiming residues are returned with N supplied makes the IPCC rule give 'medium'."""
+    from sim.scenario import ScenarioError
+
+    body = "[regions.africa_dry]\nresidues_returned = true\nn_fertiliser_or_n_fixing_crop = true\n"
+    with pytest.raises(ScenarioError, match=r"regions\.africa_dry.*baseline_input: 'low' does not follow from "
+                                            r"residues_returned = true.*the IPCC rule gives 'medium'"):
+        sim.load_scenario(write_scenario(body))

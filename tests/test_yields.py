@@ -153,3 +153,11 @@ def test_fresh_grain_and_dry_matter_are_explicit():
     """3,300 kg/ha of soybean at 13 % moisture is 2.871 t DM/ha; arrays broadcast."""
     assert grain_dry_matter_t_per_ha(3300.0, 0.87) == pytest.approx(2.871, abs=1e-12)
     assert np.allclose(grain_dry_matter_t_per_ha(np.array([1000.0, 2000.0]), 0.9), [0.9, 1.8])
+
+
+def test_a_region_crop_without_a_crop_table_is_a_clear_error(write_scenario):
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"regions\.africa_dry\.crop: 'millet' has no \[crops\.millet\] table; "
+                                            r"expected one of \['maize', 'soybean', 'wheat'\]"):
+        sim.load_scenario(write_scenario('[regions.africa_dry]\ncrop = "millet"\n'))
