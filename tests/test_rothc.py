@@ -362,3 +362,13 @@ def test_without_a_target_or_a_tillage_effect_rothc_runs_on_its_documented_input
         conventional = soil.equilibrium_table[r, 0]
         assert conventional < rothc_scenario.regions[name].rothc.calibrate_to_soc_t_c_per_ha
         assert soil.iom_by_region[r] == pytest.approx(falloon_iom(conventional), abs=1e-9)
+
+
+def test_cover_crop_carbon_follows_the_seitz_allocation(rothc_scenario):
+    """Seitz et al. 2023 (as in SoilManageR: "HI = 1, SER = 3.67, and REF = 0.31"): all shoots return, roots are
+    shoots / 3.67, exudates 0.31 x roots; at 0.45 t C/t DM, 3.3 t DM/ha of shoots give 2.015 t C/ha/yr."""
+    settings = rothc_scenario.soil.rothc
+    assert (settings.cover_crop_shoot_root_ratio, settings.cover_crop_root_exudation_factor) == (3.67, 0.31)
+    soil = rothc_soil(rothc_scenario, ["latin_america"], [0])
+    assert soil.cover_input[0] == pytest.approx(3.3 * 0.45 * (1 + 1.31 / 3.67), rel=1e-12)
+    assert soil.cover_input[0] == pytest.approx(2.015, abs=5e-4)
