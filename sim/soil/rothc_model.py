@@ -228,12 +228,12 @@ class RothCSoil:
         farms = np.flatnonzero(seasons > 0)
         if farms.size == 0:
             return
-        key = (self.region[farms].astype(np.int64) * N_MASKS + bundles[farms]) * (seasons.max() + 1) + seasons[farms]
+        span = int(seasons.max()) + 1
+        key = (self.region[farms].astype(np.int64) * N_MASKS + bundles[farms]) * span + seasons[farms]
         cases, which = np.unique(key, return_inverse=True)
-        left, pair = cases % (seasons.max() + 1), cases // (seasons.max() + 1)
+        left, pair = cases % span, cases // span
         region, bundle = pair // N_MASKS, pair % N_MASKS
-        start = region * N_MASKS
-        sub = self._state_of(start)
+        sub = self._state_of(region * N_MASKS)  # each case from its region's conventional equilibrium
         yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
         ready = RothCState(*(None if v is None else v.copy() for v in sub.__dict__.values()))
         for year in range(1, int(left.max()) + 1):
