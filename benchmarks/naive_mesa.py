@@ -38,9 +38,9 @@ class NaiveFarmer(mesa.Agent):
         self.precision = [float(v) for v in s.belief_precision[i]]
         self.share = [0.0] * N_PRACTICES
         self.soc = float(source.soil.stock_t_c_per_ha[i])
-        self.target = self.soc
-        self.rate = 0.0
-        self.years_left = 0
+        self.target = float(source.soil.target_t_c_per_ha[i])
+        self.rate = float(source.soil.rate_t_c_per_ha_yr[i])
+        self.years_left = int(source.soil.years_left[i])
         self.effects = [0.0] * N_PRACTICES
         self.noise = 0.0
         self.income = 0.0
@@ -66,7 +66,7 @@ class NaiveFarmer(mesa.Agent):
         for mask in m.masks:
             uses = USES_BY_MASK[mask]
             believed = sum(self.belief[p] for p in range(N_PRACTICES) if uses[p])
-            believed += c.synergy_long_run * FULL_CA_BY_MASK[mask]
+            believed += c.synergy_long_run[self.region] * FULL_CA_BY_MASK[mask]
             npv = r.annuity * gross * believed
             cost = sum(c.annual_cost_change_per_ha[p] for p in range(N_PRACTICES) if uses[p])
             if uses[c.residue_index]:
@@ -77,7 +77,7 @@ class NaiveFarmer(mesa.Agent):
                 if uses[p] and not current[p]:
                     cash += c.transition_cost_per_ha[p]
                     npv -= c.transition_cost_per_ha[p]
-                    npv -= gross * (c.effect_long_run[p] - c.effect_initial[p]) * r.ramp_pv[p]
+                    npv -= gross * (c.effect_long_run[self.region, p] - c.effect_initial[self.region, p]) * r.ramp_pv[p]
             variance = sum(1.0 / self.precision[p] for p in range(N_PRACTICES) if uses[p])
             utility = npv - 0.5 * r.risk_aversion * r.annuity**2 * gross**2 * variance / scale
             utility /= scale
@@ -101,7 +101,7 @@ class NaiveFarmer(mesa.Agent):
         m = self.model
         new = getattr(self, "next_bundle", self.bundle)
         self.next_bundle = new
-        if new != self.bundle:
+        if new != self.bundle and m.equilibrium[self.region][new] != self.target:
             self.target = m.equilibrium[self.region][new]
             self.rate = (self.target - self.soc) / m.transition_years
             self.years_left = m.transition_years
@@ -113,12 +113,12 @@ class NaiveFarmer(mesa.Agent):
             self.soc = self.target if self.years_left == 1 else self.soc + self.rate
             self.years_left -= 1
         table = m.effect_table
-        self.effects = [float(table[min(y, table.shape[0] - 1), p]) for p, y in enumerate(self.years)]
+        self.effects = [float(table[min(y, table.shape[0] - 1), self.region, p]) for p, y in enumerate(self.years)]
         multiplier = 1.0
         for e in self.effects:
             multiplier *= 1.0 + e
-        syn = m.synergy
-        multiplier *= 1.0 + syn.yield_effect_long_run * min(self.full_ca_years / syn.yield_transition_years, 1.0)
+        synergy, synergy_years = m.synergy
+        multiplier *= 1.0 + synergy[self.region] * min(self.full_ca_years / synergy_years[self.region], 1.0)
         sigma = m.farm_sigma[self.region]
         farm = math.exp(sigma * m.random.gauss(0.0, 1.0) - 0.5 * sigma**2)
         self.noise = farm - 1.0
@@ -172,7 +172,7 @@ class NaiveModel(mesa.Model):
         self.equilibrium = source.soil.equilibrium_table
         self.transition_years = scenario.soil.transition_years
         self.effect_table = catalogue.effect_table
-        self.synergy = scenario.ca_synergy
+        self.synergy = (catalogue.synergy_long_run, catalogue.synergy_years)
         self.soc_ref, self.plateau = yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha
         self.response = yields.response_kg_per_t_c
         self.weather_sigma = yields.weather_sigma

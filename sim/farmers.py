@@ -196,7 +196,7 @@ class FarmerTable(FarmParameters):
         uses = practice_matrix(bundles)
         established = rng.integers(1, MAX_INITIAL_SEASONS_IN_USE + 1, size=n, dtype=np.int16)
         years_in_use = np.where(uses, established[:, None], 0).astype(np.int16)
-        belief_mean, belief_precision = learning.initial_beliefs(years_in_use, catalogue)
+        belief_mean, belief_precision = learning.initial_beliefs(years_in_use, catalogue, parameters.region)
         return cls(
             **{f.name: getattr(parameters, f.name) for f in fields(FarmParameters)},
             seeder_access=parameters.seeder_draw < regions.per_farm(regions.seeder_access_in(start_year)),

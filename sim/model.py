@@ -89,9 +89,8 @@ class AdoptionModel(mesa.Model):
         self.learning = Learning(scenario.decision.learning)
         self.farms = FarmerTable.start(parameters, self.regions, scenario.start_year, bundles, self.learning,
                                        self.catalogue, self.streams.population)
-        self.soil = build_soil(scenario, self.farms.region, bundles)
-        reference_stocks = [self.soil.reference_stock(r) for r in range(self.regions.sizes.size)]
-        self.yields = YieldModel(scenario, self.regions, reference_stocks, self.catalogue)
+        self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.years_in_use.max(axis=1, initial=0))
+        self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
         self.social = SocialInformation(self.network, N_PRACTICES)
         self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
                             np.zeros(self.n, np.float32))

@@ -2,7 +2,8 @@
 
 Conventions used across the package:
 - soil carbon stocks in t C/ha (0-30 cm unless a depth is given), CO2 in t CO2e;
-- yields in kg/ha (fresh grain as reported), prices in scenario currency per t of grain;
+- yields in kg/ha of fresh grain at sale moisture (as reported and sold), prices in scenario currency per t of it;
+  dry matter (for carbon) only through ``grain_dry_matter_t_per_ha``;
 - money in the scenario's currency (USD or EUR), per ha per year unless the name says per farm.
 """
 
@@ -13,6 +14,14 @@ CO2_PER_C: float = 44.0 / 12.0
 
 #: Target relative annual growth of soil carbon stocks of the "4 per 1000" Initiative (0.4 %/yr).
 FOUR_PER_1000: float = 0.004
+
+def grain_dry_matter_t_per_ha(fresh_kg_per_ha, dry_matter_fraction):
+    """Dry matter of a harvest, t DM/ha: fresh grain (kg/ha at sale moisture) / 1000 x its dry-matter fraction.
+
+    Works on scalars and NumPy arrays (e.g. soybean sold at 13 % moisture: fraction 0.87).
+    """
+    return fresh_kg_per_ha / 1000.0 * dry_matter_fraction
+
 
 def soil_mass_t_per_ha(bulk_density_g_cm3: float, depth_cm: float) -> float:
     """Mass of fine soil in a layer, t/ha: BD (g/cm3) x depth (cm) x 100 (1e8 cm2/ha x 1e-6 t/g)."""

@@ -339,7 +339,7 @@ def test_haryana_example_patterns_are_the_survey_values():
     scenario = sim.load_scenario(SCENARIOS / "validation_haryana.toml")
     assert scenario.patterns["survey_farm_share"].observed == {"2007": survey["farm_share"]}
     assert scenario.patterns["survey_area_share"].observed == {"2007": survey["area_share"]}
-    assert scenario.practices.no_till.yield_effect_long_run == survey["zero_till_yield_effect"]
+    assert scenario.crops["wheat"].dry.no_till.long_run == survey["zero_till_yield_effect"]
     region = scenario.regions["haryana"]
     assert region.base_yield_kg_per_ha * (1 + survey["zero_till_yield_effect"]) == pytest.approx(
         survey["zero_till_yield"], rel=0.001)

@@ -81,9 +81,9 @@ class EconomicRule:
                 production_cost_per_ha=s.production_cost_per_ha,
                 residue_value_per_ha=s.residue_livestock_value_per_ha,
                 cash_limit_per_ha=s.cash_limit_per_ha,
-                ramp_pv=np.array([ramp_present_value(s.discount_rate, t) for t in catalogue.effect_years]),
+                ramp_pv=np.array([ramp_present_value(s.discount_rate, t) for t in catalogue.effect_years[r]]),
             )
-            for s in regions.specs
+            for r, s in enumerate(regions.specs)
         ]
 
     def decide(self, situation: Situation, rng: np.random.Generator) -> np.ndarray:
@@ -108,9 +108,9 @@ class EconomicRule:
             farms, c.mask_to_k[f.bundle[farms]], f.uses, f.belief_mean, f.belief_precision, situation.social.share,
             expected_yield, f.seeder_access, f.credit_access, value.present_value_per_ha, value.variance,
             c.bundle_uses, c.bundle_full_ca.astype(np.float64), c.transition_cost_per_ha, c.annual_cost_change_per_ha,
-            (c.effect_long_run - c.effect_initial) * r.ramp_pv, RESIDUE_RETENTION, NO_TILL, r.annuity, r.risk_aversion,
-            r.crop_price_per_t, r.production_cost_per_ha, r.residue_value_per_ha, r.cash_limit_per_ha,
-            c.synergy_long_run, self.spec.social_weight, self.spec.status_quo_bias, MIN_MARGIN_SHARE, MIN_SCALE,
+            (c.effect_long_run[region] - c.effect_initial[region]) * r.ramp_pv, RESIDUE_RETENTION, NO_TILL, r.annuity,
+            r.risk_aversion, r.crop_price_per_t, r.production_cost_per_ha, r.residue_value_per_ha, r.cash_limit_per_ha,
+            c.synergy_long_run[region], self.spec.social_weight, self.spec.status_quo_bias, MIN_MARGIN_SHARE, MIN_SCALE,
             CASH_TOLERANCE, utility)
         return utility
 

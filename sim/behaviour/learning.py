@@ -28,8 +28,11 @@ class Learning:
         self.memory = np.float32(spec.belief_memory)
         self.inverse_observation_variance = np.float32(1.0 / spec.observation_sd**2)
 
-    def initial_beliefs(self, years_in_use: np.ndarray, catalogue: Catalogue) -> tuple[np.ndarray, np.ndarray]:
+    def initial_beliefs(self, years_in_use: np.ndarray, catalogue: Catalogue, region: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
         """(mean, precision), each (n, P) float32, of farms that have used their practices ``years_in_use`` seasons.
+
+        ``region``: each farm's region (its practices' true effects follow its crop and climate).
 
         Everyone starts from the prior (true long-run effect + bias, sd ``prior_yield_belief_sd``); a farmer already
         using a practice has also seen it on its own farm for its seasons of use (at most the 1 / (1 - memory)
@@ -37,15 +40,15 @@ class Learning:
         yearly rule would have made.
         """
         s = self.spec
-        prior = catalogue.effect_long_run + s.prior_yield_belief_bias
+        prior = catalogue.effect_long_run[region] + s.prior_yield_belief_bias
         prior_precision = 1.0 / s.prior_yield_belief_sd**2
         seasons = np.arange(1, max(int(years_in_use.max(initial=0)), 1) + 1)
         table = catalogue.effect_table
-        rows = table[np.minimum(seasons, table.shape[0] - 1)]  # effect in seasons 1, 2, ...
-        seen_mean = np.cumsum(rows, axis=0) / seasons[:, None]  # mean effect seen after 1, 2, ... seasons
+        rows = table[np.minimum(seasons, table.shape[0] - 1)]  # effect in seasons 1, 2, ... (S, R, P)
+        seen_mean = np.cumsum(rows, axis=0) / seasons[:, None, None]  # mean effect seen after 1, 2, ... seasons
         remembered = np.minimum(years_in_use, 1.0 / max(1.0 - s.belief_memory, 1e-9))
         evidence = remembered / s.observation_sd**2
-        observed = seen_mean[np.maximum(years_in_use, 1) - 1, np.arange(N_PRACTICES)]
+        observed = seen_mean[np.maximum(years_in_use, 1) - 1, region[:, None], np.arange(N_PRACTICES)]
         precision = (prior_precision + evidence).astype(np.float32)
         mean = ((prior_precision * prior + evidence * observed) / precision).astype(np.float32)
         return mean, precision

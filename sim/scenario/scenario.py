@@ -16,7 +16,7 @@ from sim.practices import CONVENTIONAL, parse_bundle
 from sim.scenario.base import RegionName, Strict
 from sim.scenario.behaviour import Decision
 from sim.scenario.experiment import OutputOfInterest, Pattern, PatternName, PosteriorDraws, Uncertain
-from sim.scenario.farms import CaSynergy, Practices, Region
+from sim.scenario.farms import Crop, Practices, Region
 from sim.scenario.incentives import Carbon, Payments, TwinMarket
 from sim.scenario.network import Network
 from sim.scenario.soil import SoilSettings
@@ -34,7 +34,8 @@ class Scenario(Strict):
     bundles: list[str] = Field(description="bundles farmers choose from; must include 'conventional'")
     soil: SoilSettings
     practices: Practices
-    ca_synergy: CaSynergy
+    crops: dict[str, Crop] = Field(description="main crops by name (a region's `crop` picks one): carbon allocation, "
+                                   "grain dry matter and yield effects by climate class")
     regions: dict[RegionName, Region]
     carbon: Carbon
     twin_market: TwinMarket | None = Field(None, description="a Twin Regions market (none if absent)")
@@ -66,6 +67,9 @@ class Scenario(Strict):
             raise ValueError("regions: at least one region is needed")
         allowed = {parse_bundle(b) for b in self.bundles}
         for region_name, region in self.regions.items():
+            if region.crop not in self.crops:
+                raise ValueError(f"regions.{region_name}.crop: {region.crop!r} has no [crops.{region.crop}] table; "
+                                 f"expected one of {sorted(self.crops)}")
             for bundle in region.initial_adoption:
                 if parse_bundle(bundle) not in allowed:
                     raise ValueError(
