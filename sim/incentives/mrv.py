@@ -18,6 +18,8 @@ min(max(U - allowable, 0), 1) (VM0042 v2.2 Eq. 74 as read by a third party; Gold
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 from scipy import stats
 
@@ -110,9 +112,15 @@ def quantile(carbon: Carbon) -> float:
     m = carbon.mrv
     approach = m.approach
     if isinstance(approach, Modelled):
-        return float(stats.norm.ppf(m.uncertainty_quantile))
-    samples = approach.samples_per_group if m.group_certification else approach.samples_per_farm
-    return float(stats.t.ppf(m.uncertainty_quantile, samples - 1))
+        return _quantile(m.uncertainty_quantile, None)
+    return _quantile(m.uncertainty_quantile, approach.samples_per_group if m.group_certification
+                     else approach.samples_per_farm)
+
+
+@cache
+def _quantile(level: float, samples: int | None) -> float:
+    """Normal quantile (``samples`` None) or Student t quantile with samples - 1 degrees of freedom."""
+    return float(stats.norm.ppf(level) if samples is None else stats.t.ppf(level, samples - 1))
 
 
 def uncertainty_deduction(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
