@@ -11,7 +11,8 @@ additional. Money over the period: public budget (payments, credit-line subsidie
 buyer spending (private and Twin Regions buyers, net of claw-back refunds); cost per additional t CO2e =
 spending / additional t, undiscounted and discounted (present values of spending and of additional tonnes at
 ``discount_rate`` from the start year). Farmers: net carbon income = carbon payments - MRV costs - claw-backs,
-by region and by size third (``by_region``). Income change: the mean over the period of mean farm income, against
+by region and by size third (``by_region``), with what credits already issued still owe them at the end (payments
+lag verifications). Income change: the mean over the period of mean farm income, against
 the baseline's (not one year's: verification years carry lump payments).
 """
 
@@ -96,6 +97,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             additional_pv_t=pv(flows.additional_t_co2e),
             farmer_share_of_carbon_money=float(flows.carbon_to_farmers.sum() / paid) if paid > 0 else np.nan,
             participants_net_negative_share=float(last.participants_net_negative_share),
+            carbon_due_to_farmers=float(last.carbon_due_to_farmers),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
             **{column: float(flows[column].sum()) for column in _SUMMED},
@@ -105,6 +107,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
         row["buyer_cost_per_additional_t_co2e"] = _per_tonne(row["private_spending"], additional)
         row["buyer_cost_per_additional_t_co2e_pv"] = _per_tonne(row["private_spending_pv"], row["additional_pv_t"])
         row["mrv_cost_per_credited_t"] = _per_tonne(row["mrv_cost"], credited)
+        row["farmer_net_carbon_income_with_due"] = row["farmer_net_carbon_income"] + row["carbon_due_to_farmers"]
         rows.append(row)
     table = pd.DataFrame(rows)
     table.insert(2, "replicate", table.groupby("scenario", sort=False).cumcount())
@@ -159,6 +162,7 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.
     per_run = flows.groupby(["scenario", "seed", "region"], sort=False)[columns].sum()
     last = flows.sort_values("year").groupby(["scenario", "seed", "region"], sort=False).last()
     per_run["participants_net_negative_share"] = last.participants_net_negative_share
+    per_run["carbon_due_to_farmers"] = last.carbon_due_to_farmers
     per_run["enrolled_share_mean"] = flows.groupby(["scenario", "seed", "region"], sort=False).enrolled_share.mean()
     table = summarise(per_run.reset_index(), ["scenario", "region"])
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
@@ -236,6 +240,8 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         "withheld for MRV uncertainty (t)": table.apply(lambda r: _cell(r, "uncertainty_deduction_t_co2e", ",.0f"),
                                                         axis=1),
         f"paid to farmers ({currency})": table.apply(lambda r: _cell(r, "carbon_to_farmers", ",.0f"), axis=1),
+        f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
+                                                          axis=1),
         "farmer share of carbon money": table.apply(lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
         "participants with a net loss": table.apply(lambda r: _cell(r, "participants_net_negative_share", ".0%"),
                                                     axis=1),
@@ -272,6 +278,7 @@ class Comparison:
             income = pd.DataFrame({"scenario": regions["name"], "region": regions.region})
             for column, label in (("farmer_net_carbon_income", "net carbon income"),
                                   *((f"farmer_net_carbon_income_{g}", f"{g} farms") for g in SIZE_GROUPS),
+                                  ("carbon_due_to_farmers", "still due at the end"),
                                   ("participants_net_negative_share", "participants with a net loss")):
                 fmt = ".0%" if column.endswith("share") else ",.0f"
                 income[label] = regions.apply(lambda r, c=column, f=fmt: _cell(r, c, f), axis=1)

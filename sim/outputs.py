@@ -197,6 +197,8 @@ _DECLARED: tuple[Column, ...] = (
     *(Column(f"farmer_net_carbon_income_{group}", "currency", f"farmer_net_carbon_income of the {group} third of "
              "farms by size within each region (income group)", by_size_group("farmer_net_carbon_income", i), flow=True)
       for i, group in enumerate(SIZE_GROUPS)),
+    Column("carbon_due_to_farmers", "currency", "owed to farmers for credits already issued, paid in later years "
+           "(payment lag)", total("carbon_due_to_farmers"), flow=True),
     Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far is "
            "below their MRV costs and claw-backs (0 without participants)",
            lambda t: np.divide(t.total("participant_net_negative"), t.total("participant"), out=np.zeros(t.rows),

@@ -100,6 +100,7 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     # every unit of money a farmer gets from or pays to the carbon programme is in its net carbon income
     assert np.allclose(flows.farmer_net_carbon_income, flows.carbon_to_farmers - flows.mrv_cost - flows.clawback,
                        rtol=1e-9, atol=1e-6)
+    assert (flows.carbon_due_to_farmers >= -1e-9).all()
     groups = sum(flows[f"farmer_net_carbon_income_{g}"] for g in ("small", "middle", "large"))
     assert np.allclose(groups, flows.farmer_net_carbon_income, rtol=1e-9, atol=1e-6)
     assert np.allclose(flows.net_ghg_benefit_t_co2e, flows.additional_t_co2e - flows.practice_emissions_change_t_co2e

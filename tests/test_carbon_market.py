@@ -53,12 +53,13 @@ def test_credits_at_verification_from_the_change_against_the_baseline_paid_a_yea
     assert year["credits_t_co2e"] == pytest.approx(credited * 0.9, rel=1e-12)  # 10 % to the buffer
     assert year["buffer_t_co2e"] == pytest.approx(credited * 0.1, rel=1e-12)
     assert year["uncertainty_deduction_t_co2e"] == pytest.approx(np.array([1, 0, 1.5]) * F * DEDUCTION, rel=1e-12)
-    assert year["carbon_to_farmers"].sum() == 0  # paid a year later (payment_lag_years = 1)
+    assert year["carbon_to_farmers"].sum() == 0  # paid a year later (payment_lag_years = 1), due meanwhile
+    assert year["carbon_due_to_farmers"] == pytest.approx(credited * 0.9 * 50.0 * 0.8, rel=1e-12)
     assert year["mrv_cost"] == pytest.approx(150.0 + 5.0 * AREA)  # individual MRV, every farm verified
     paid = settle(reg, 2031, [1.0, -1.0, 0.5])
     assert paid["carbon_value"] == pytest.approx(credited * 0.9 * 50.0, rel=1e-12)
     assert paid["carbon_to_farmers"] == pytest.approx(credited * 0.9 * 50.0 * 0.8, rel=1e-12)
-    assert paid["credits_t_co2e"].sum() == 0 and paid["mrv_cost"].sum() == 0
+    assert paid["credits_t_co2e"].sum() == 0 and paid["mrv_cost"].sum() == 0 and paid["carbon_due_to_farmers"].sum() == 0
     later = settle(reg, 2035, [1.0, -1.0, 0.5])
     assert later["credits_t_co2e"].sum() == 0  # nothing new since 2030
     assert later["reversals_t_co2e"].sum() == 0  # farm 1 lost carbon it was never credited for

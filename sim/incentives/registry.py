@@ -51,7 +51,7 @@ PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "au
 #: Per-farm quantities of a settlement (t CO2e unless named otherwise); the first six come from verifications.
 QUANTITIES = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
               "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "farmer_net_carbon_income",
-              "reversal_exposure_t_co2e")
+              "carbon_due_to_farmers", "reversal_exposure_t_co2e")
 
 
 def farmer_value_share(carbon: Carbon) -> float:
@@ -204,6 +204,7 @@ class CarbonRegistry:
             "monitored": self.monitored.copy(), "participant": self.ever.copy(),
             "participant_net_negative": self.ever & (net < 0),
             "farmer_net_carbon_income": due["carbon_to_farmers"] - mrv_cost - clawback,
+            "carbon_due_to_farmers": sum((later["carbon_to_farmers"] for later in self.pending.values()), zero),
             "reversal_exposure_t_co2e": np.where(self.enrolled | self.monitored, exposure, 0.0),
         }
         return self._settlement(due, mrv_cost, clawback, quantities)
