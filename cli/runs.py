@@ -42,7 +42,7 @@ def run(
     """Run one scenario; write yearly.parquet, manifest.json and trajectories.png to OUT."""
     from analysis.plots import trajectories
     from experiments.single import run_single
-    from facilitation.spreadsheets import write_copies
+    from experiments.spreadsheets import write_copies
 
     spec = load(scenario)
     progress, update = runs_progress(spec.name, unit="years", transient=True)

@@ -95,8 +95,24 @@ def _payment_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
     return levers
 
 
+def _credit_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    line = scenario.credit_line
+    if line is None:
+        return []
+    return [Lever("credit_rate", lang._("Interest rate of the credit line (a year)"), float(line.interest_rate), 0.0,
+                  float(line.market_rate), 0.005, show=lang.percent),
+            Lever("credit_reach", lang._("Share of farms without credit the line reaches"), float(line.reach), 0.0,
+                  1.0, 0.05, show=lang.percent)]
+
+
+def _no_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    """A design with nothing to set (the programme's measured effect)."""
+    return []
+
+
 #: Levers of each incentive design of ``sim.incentives.DESIGNS``, by design name.
-DESIGN_LEVERS = {"carbon": _carbon_levers, "payments": _payment_levers}
+DESIGN_LEVERS = {"carbon": _carbon_levers, "payments": _payment_levers, "credit_line": _credit_levers,
+                 "effect": _no_levers}
 
 
 def levers_for(scenario: sim.Scenario, lang: Language) -> list[Lever]:
@@ -131,6 +147,10 @@ def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
         out["payments.per_ha"] = {p: float(values.get(f"payment_{p}", own[f"payment_{p}"])) for p in PRACTICES
                                   if values.get(f"payment_{p}", own[f"payment_{p}"]) > 0}
         out["payments.duration_years"] = int(values.get("payment_years", own["payment_years"]))
+    if "credit_rate" in moved:
+        out["credit_line.interest_rate"] = float(moved["credit_rate"])
+    if "credit_reach" in moved:
+        out["credit_line.reach"] = float(moved["credit_reach"])
     if "twin_price" in moved:
         out["twin_market.price_per_t_co2e"] = float(moved["twin_price"])
     if "exchange_links" in moved:

@@ -122,8 +122,9 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     _ = lang._
 
     def pm(column: str, show) -> list[str]:
-        return [f"{show(m)} ± {show(s)}" if np.isfinite(m) else "–"
-                for m, s in zip(table[column], table[column + "_sd"], strict=True)]
+        """'mean (low–high)': the mean and its 95 % replicate interval (the mean alone with one run)."""
+        return [("–" if not np.isfinite(m) else f"{show(m)} ({show(lo)}–{show(hi)})" if np.isfinite(lo) else show(m))
+                for m, lo, hi in zip(table[column], table[column + "_lo"], table[column + "_hi"], strict=True)]
 
     def one(column: str, show) -> list[str]:
         return [show(v) if np.isfinite(v) else "–" for v in table[column]]
@@ -135,18 +136,24 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     columns += [
         (_("SOC gain (t C/ha)"), pm("soc_gain_t_c_per_ha", lambda v: lang.number(v, 2))),
         (_("t CO2e credited"), pm("co2e_credited_t", lang.number)),
+        (_("t CO2e additional"), pm("co2e_additional_t", lang.number)),
         (_("'4 per 1000' index"), pm("four_per_1000_mean", lambda v: lang.number(v, 2))),
-        (_("median income, all farms ({currency})").format(currency=currency), pm("income_p50", lang.number)),
+        (_("median income, all farms, period mean ({currency})").format(currency=currency),
+         pm("income_p50_period", lang.number)),
         (_("change against {baseline}").format(baseline=names[stories[0].label]),
          one("income_p50_change_pct", lambda v: lang.number(v, 1) + " %")),
-        (_("carbon value to farmers"), one("farmer_share_of_carbon_value", lang.percent)),
+        (_("carbon value to farmers"), one("farmer_share_of_carbon_money", lang.percent)),
+        (_("farmers' net carbon income ({currency})").format(currency=currency),
+         pm("farmer_net_carbon_income", lang.number)),
         (_("public cost per additional t CO2e ({currency})").format(currency=currency),
          one("public_cost_per_additional_t_co2e", lambda v: lang.number(v, 1))),
+        (_("buyer cost per additional t CO2e ({currency})").format(currency=currency),
+         one("buyer_cost_per_additional_t_co2e", lambda v: lang.number(v, 1))),
     ]
     head = "".join(f"<th>{html.escape(name)}</th>" for name, _values in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(values[i])}</td>" for _name, values in columns) + "</tr>"
                    for i in range(len(table)))
-    note = _("All farmers; mean ± standard deviation over {runs} runs; costs against {baseline}.").format(
+    note = _("All farmers; mean and 95 % interval of the mean over {runs} runs; costs against {baseline}.").format(
         runs=replicates, baseline=names[stories[0].label])
     return (f"<p>{html.escape(note)}</p><div class='table'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")

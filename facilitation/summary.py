@@ -90,6 +90,7 @@ class Findings:
     regions: list[RegionFindings]
     co2e_stored: Spread  # t CO2e stored by ``last_year`` (all farms)
     carbon_to_farmers: Spread | None  # currency paid to farmers over the period (None without credits)
+    carbon_net_to_farmers: Spread | None  # the same after MRV costs and claw-backs (farmer net carbon income)
 
     @property
     def runs(self) -> int:
@@ -124,7 +125,8 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -
     stored = over_runs("all", at(last, "co2e_stored_cum_t"))
     credited = table.loc[table.region == "all", "credits_t_co2e"].fillna(0).sum() > 0
     paid = over_runs("all", lambda rows: float(rows.carbon_to_farmers.fillna(0).sum())) if credited else None
-    return Findings(first, year, last, currency, regions, stored, paid)
+    net = over_runs("all", lambda rows: float(rows.farmer_net_carbon_income.fillna(0).sum())) if credited else None
+    return Findings(first, year, last, currency, regions, stored, paid, net)
 
 
 def _spread_words(lang: Language, s: Spread, show) -> str:
@@ -185,10 +187,11 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
         stored=lang.number(stored.mean), last_year=found.last_year, first_year=found.first_year,
         spread=bracket(_spread_words(lang, stored, lang.number))))
     if found.carbon_to_farmers is not None:
-        paid = found.carbon_to_farmers
-        out.append(_("Carbon credits pay farmers {paid} in total over {start}–{end}{spread}.").format(
-            paid=money(paid.mean), start=found.first_year + 1, end=found.last_year,
-            spread=bracket(_spread_words(lang, paid, money))))
+        net = found.carbon_net_to_farmers
+        out.append(_("Carbon credits pay farmers {paid} over {start}–{end}; after MRV costs and claw-backs they keep "
+                     "{net}{spread}.").format(
+            paid=money(found.carbon_to_farmers.mean), net=money(net.mean), start=found.first_year + 1,
+            end=found.last_year, spread=bracket(_spread_words(lang, net, money))))
     if found.runs == 1:
         out.append(_("These figures come from a single run: run more replicates to see how much they vary."))
     return groups

@@ -211,6 +211,11 @@ class FarmerTable(FarmParameters):
         )
 
     @property
+    def bundle_seasons(self) -> np.ndarray:
+        """(n,) seasons each farm has used its current bundle: the longest-used practice in it (0 if conventional)."""
+        return self.years_in_use.max(axis=1, initial=0)
+
+    @property
     def n(self) -> int:
         """Number of farms."""
         return int(self.bundle.size)

@@ -1,6 +1,7 @@
 """The Mesa model: wiring and the yearly schedule. Each stage is one call into its room.
 
-Yearly step (one season):
+Yearly step (one season), after the counterfactual (the same farms without the incentives, when the scenario has
+any: ``sim.incentives.counterfactual``) has taken the same year:
   1. decide   - farmers choose next season's bundle (``sim.behaviour``), from last season's observations and
                 the incentives they expect (``sim.incentives``);
   2. adopt    - seasons in use advance; one-off costs of new practices (``sim.farmers``); the soil is told;
@@ -27,7 +28,7 @@ from sim.behaviour.learning import Learning
 from sim.behaviour.social import SocialInformation
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions, initial_bundles
-from sim.incentives import Incentives, Setting, Settlement
+from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.network import build_network
 from sim.outputs import YearlyRecorder, YearRecord
 from sim.practices import N_PRACTICES, Catalogue
@@ -89,13 +90,15 @@ class AdoptionModel(mesa.Model):
         self.learning = Learning(scenario.decision.learning)
         self.farms = FarmerTable.start(parameters, self.regions, scenario.start_year, bundles, self.learning,
                                        self.catalogue, self.streams.population)
-        self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.years_in_use.max(axis=1, initial=0))
+        self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.bundle_seasons)
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
         self.social = SocialInformation(self.network, N_PRACTICES)
         self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
                             np.zeros(self.n, np.float32))
+        # the same farms without the scenario's incentives, run alongside (None without a programme)
+        self.counterfactual = Counterfactual.of(AdoptionModel, scenario, seed, n_farmers)
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
-                                             self.soil), self.streams.policy)
+                                             self.soil, self.counterfactual), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
                                    self.yields, self.incentives)
         self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
@@ -106,6 +109,8 @@ class AdoptionModel(mesa.Model):
     def step(self) -> None:
         """Advance one year."""
         self.year += 1
+        if self.counterfactual is not None:
+            self.counterfactual.step()
         self.farms.update_seeder_access(self.regions, self.year)
         self.incentives.begin_year(self.year)
         new_bundle = self.rule.decide(self.situation, self.streams.decisions)  # 1. decide

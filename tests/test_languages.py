@@ -108,7 +108,8 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     stored = everyone[everyone.year == last].co2e_stored_cum_t
     assert num(stored.mean()) in said["all"][0]
     paid = everyone.groupby("seed").carbon_to_farmers.sum()
-    assert num(paid.mean()) in said["all"][1]
+    net = everyone.groupby("seed").farmer_net_carbon_income.sum()
+    assert num(paid.mean()) in said["all"][1] and num(net.mean()) in said["all"][1]
     assert len(sentences(found, language(code))) == 2 * 3 + 2
 
 

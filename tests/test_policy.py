@@ -106,8 +106,13 @@ def test_compare_and_target_commands(tmp_path, casim):
     assert list(table.index) == ["baseline", "carbon_price_100"]
     assert table.loc["carbon_price_100", "co2e_credited_t"] > 0 == table.loc["baseline", "co2e_credited_t"]
     assert np.isnan(table.loc["baseline", "public_cost_per_additional_t_co2e"])
+    assert "n/a (private buyer)" in done.stdout and "Carbon price EUR 100/t" in done.stdout
     assert (out / "comparison.md").read_text().count("|") > 20 and (out / "compare.png").exists()
+    assert (out / "comparison.parquet").exists() and (out / "comparison_by_region.csv").exists()
     found = casim("target", SCENARIOS / "baseline.toml", "--metric", "carbon_price", "--year", 2030, "--value", 42,
                   "--low", 0, "--high", 100, "--replicates", 1, "--farmers", 300, "--tolerance", 0.01)
     assert found.returncode == 0, found.stderr
     assert "carbon_price = 42" in found.stdout  # the market price column equals the lever: a known answer
+    assert "step  1:" in found.stdout and "public budget" in found.stdout
+    refused = casim("target", SCENARIOS / "baseline.toml", "--low", 100, "--high", 50)
+    assert refused.returncode == 2 and "--low 100 must be below --high 50" in refused.stderr

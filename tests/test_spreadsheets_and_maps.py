@@ -7,8 +7,8 @@ import pytest
 from conftest import ROOT, SCENARIOS
 
 import sim
+from experiments.spreadsheets import write_copies
 from facilitation.geography import UnknownCountry, region_shapes, view_of
-from facilitation.spreadsheets import write_copies
 
 
 def test_csv_and_excel_copies_hold_the_parquet_table(tmp_path):

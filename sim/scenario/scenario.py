@@ -17,7 +17,7 @@ from sim.scenario.base import RegionName, Strict
 from sim.scenario.behaviour import Decision
 from sim.scenario.experiment import OutputOfInterest, Pattern, PatternName, PosteriorDraws, Uncertain
 from sim.scenario.farms import Crop, Practices, Region
-from sim.scenario.incentives import Carbon, Payments, TwinMarket
+from sim.scenario.incentives import Carbon, CreditLine, GhgAccounting, Payments, TwinMarket
 from sim.scenario.network import Network
 from sim.scenario.soil import SoilSettings
 
@@ -40,6 +40,9 @@ class Scenario(Strict):
     carbon: Carbon
     twin_market: TwinMarket | None = Field(None, description="a Twin Regions market (none if absent)")
     payments: Payments
+    credit_line: CreditLine | None = Field(None, description="a concessional credit line for practice adoption "
+                                           "(none if absent)")
+    ghg: GhgAccounting
     decision: Decision
     network: Network
     uncertain: dict[str, Uncertain] = Field(default_factory=dict, description="uncertain fields: dotted path -> "
@@ -90,6 +93,10 @@ class Scenario(Strict):
                 if region not in self.regions:
                     raise ValueError(f"twin_market.seller_regions: unknown region {region!r}; expected one of "
                                      f"{sorted(self.regions)}")
+        for region in self.ghg.mechanised_regions:
+            if region not in self.regions:
+                raise ValueError(f"ghg.mechanised_regions: unknown region {region!r}; expected one of "
+                                 f"{sorted(self.regions)}")
         if self.soil.model == "rothc":
             for region_name, region in self.regions.items():
                 if region.rothc is None:
