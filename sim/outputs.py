@@ -55,6 +55,7 @@ class Column:
     rule: Callable[[Year], np.ndarray] | None = None  # None for the key columns year and region
     flow: bool = False
     dtype: str = "float64"
+    undefined_when: str | None = None  # when the value is NaN by definition (a ratio with nothing to divide by)
 
 
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
@@ -161,7 +162,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
     Column("public_cost_per_t_co2e", "currency/t CO2e", "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
-           _public_cost, flow=True),
+           _public_cost, flow=True, undefined_when="no public spending or no carbon stored yet"),
 )
 
 #: The columns of the yearly table, in order, by name.

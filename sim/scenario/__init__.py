@@ -6,8 +6,14 @@ Twin Regions market, payments), ``soil``, ``network``, ``experiment`` (uncertain
 """
 
 from sim.scenario.experiment import OutputOfInterest, Uncertain
-from sim.scenario.loader import ScenarioError, load_scenario, numeric_fields, scenario_with_overrides
+from sim.scenario.loader import (
+    ScenarioError,
+    integer_fields,
+    load_scenario,
+    numeric_fields,
+    scenario_with_overrides,
+)
 from sim.scenario.scenario import Scenario
 
-__all__ = ["OutputOfInterest", "Scenario", "ScenarioError", "Uncertain", "load_scenario", "numeric_fields",
-           "scenario_with_overrides"]
+__all__ = ["OutputOfInterest", "Scenario", "ScenarioError", "Uncertain", "integer_fields", "load_scenario",
+           "numeric_fields", "scenario_with_overrides"]
