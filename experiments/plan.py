@@ -123,11 +123,15 @@ def scenario_hash(scenario: Scenario) -> str:
 
 @cache
 def code_version() -> str:
-    """SHA-256 of the model's source (every file of the ``sim`` package, by path and content).
+    """SHA-256 of the model's source (``source_hash`` of the ``sim`` package).
 
     Any change to the model, committed or not, changes it; a change elsewhere (docs, tests, the CLI) does not.
     """
-    root = Path(sim.__file__).parent
+    return source_hash(Path(sim.__file__).parent)
+
+
+def source_hash(root: Path) -> str:
+    """SHA-256 of every file under ``root`` by relative path and content (caches of compiled code left out)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
                        and p.suffix not in (".pyc", ".nbi", ".nbc")):

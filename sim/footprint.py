@@ -9,6 +9,7 @@ within a factor of it. Re-measure them when the farmer table or the network grow
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.farmers import allocate_farmers
@@ -24,6 +25,9 @@ BYTES_PER_FARMER = 560
 BYTES_PER_LINK = 28
 #: Memory of an empty model: Python objects, the yearly table, Numba's and Mesa's bookkeeping.
 FIXED_BYTES = 8_000_000
+#: Randomly drawn links are counted this many standard deviations above their expected number (a draw beyond
+#: it has a probability below 1e-9).
+RANDOM_LINK_SDS = 6
 
 
 @dataclass(frozen=True)
@@ -48,21 +52,26 @@ def expected_links(scenario: Scenario, sizes: list[int]) -> int:
     """Upper bound of the links a run stores (each edge counted in both directions), before drawing them.
 
     Ring lattice: ``neighbours`` per farmer; random links: ``inter_village_links_per_farmer`` per farmer;
-    exchange links: twice the count (or the expected count of a probability); demonstration farms: twice
-    their reach.
+    exchange links: twice the count; demonstration farms: twice their reach. Links drawn at random (a Poisson
+    or binomial number of edges) count ``RANDOM_LINK_SDS`` standard deviations above their mean.
     """
     net = scenario.network
     n = sum(sizes)
     if net.kind == "complete":
         return 0
-    links = n * net.neighbours + n * net.inter_village_links_per_farmer
+    links = n * net.neighbours + 2 * _above_mean(n * net.inter_village_links_per_farmer / 2)
     index = {name: i for i, name in enumerate(scenario.regions)}
     for link in net.exchange:
         a, b = (sizes[index[r]] for r in link.regions)
-        links += 2 * (link.links if link.links is not None else link.probability * a * b)
+        links += 2 * (link.links if link.links is not None else _above_mean(link.probability * a * b))
     for size, region in zip(sizes, scenario.regions.values(), strict=True):
         links += 2 * min(region.demo_farms, size) * min(net.demo_reach, max(size - 1, 0))
     return int(links)
+
+
+def _above_mean(mean: float) -> float:
+    """A count drawn with ``mean`` (Poisson or binomial, variance at most the mean), ``RANDOM_LINK_SDS`` sd up."""
+    return mean + RANDOM_LINK_SDS * math.sqrt(mean)
 
 
 def run_footprint(scenario: Scenario, n_farmers: int | None = None) -> Footprint:

@@ -137,7 +137,11 @@ def _place(loc: tuple) -> _Place:
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[tuple, Path]]:
     """Load ``path`` with its ``extends`` chain; return the merged data and the file of every leaf."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte in the name, a loop of symbolic links
+        where = f" (the base that {chain[-1]} extends)" if chain else ""
+        raise ScenarioError(f"{str(path)!r}: cannot read: {exc}{where}") from None
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{path}: extends: circular inheritance ({cycle})")
