@@ -29,6 +29,7 @@ from cli.options import (
     SchedulerTimeout,
     Workers,
     Years,
+    finite,
 )
 from experiments.designs import METHODS, MORRIS_LEVELS
 from sim.scenario.scenario import MAX_SEED
@@ -193,9 +194,10 @@ def discover(
     directory: Annotated[Path, typer.Argument(help="a sweep or sensitivity output directory")],
     output: Annotated[str, typer.Option(help="an output of interest (from [outputs]) or a yearly column")] = "",
     year: Annotated[int | None, typer.Option(help="year, when --output is a column")] = None,
-    above: Annotated[float | None, typer.Option(help="cases of interest: output above this")] = None,
-    below: Annotated[float | None, typer.Option(help="cases of interest: output below this")] = None,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="minimum density of the box")] = 0.8,
+    above: Annotated[float | None, typer.Option(callback=finite, help="cases of interest: output above this")] = None,
+    below: Annotated[float | None, typer.Option(callback=finite, help="cases of interest: output below this")] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, callback=finite, help="minimum density of the box")
+                         ] = 0.8,
 ) -> None:
     """Scenario discovery (PRIM): the parameter box where the outcome holds, with coverage and density."""
     from analysis.discovery import discover_in_sweep

@@ -6,6 +6,7 @@ memory before a run starts (``experiments.runs.check_size``).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,13 @@ MAX_FARMERS = 10**10
 #: Most seed replicates per sample.
 MAX_REPLICATES = 10_000
 
+def finite(value: float | None) -> float | None:
+    """Refuse nan and inf (a float option's range check lets nan through)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
 ScenarioArg = Annotated[Path, typer.Argument(help="scenario TOML file", show_default=False)]
 ScenarioFiles = Annotated[list[Path], typer.Argument(help="scenario files", show_default=False)]
 Farmers = Annotated[int | None, typer.Option(min=1, max=MAX_FARMERS, help="total farmers per run, keeping regional "
@@ -33,12 +41,13 @@ Out = Annotated[Path, typer.Option(help="output directory")]
 ResumableOut = Annotated[Path, typer.Option(help="output directory (run the same command again to resume)")]
 Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: this "
                                                     "machine's cores)")]
-SchedulerTimeout = Annotated[float, typer.Option(min=0.1, help="seconds to reach the Dask scheduler and to wait for "
-                                                 "its first worker")]
+SchedulerTimeout = Annotated[float, typer.Option(min=0.1, max=86_400, callback=finite, help="seconds to reach the "
+                                                 "Dask scheduler and to wait for its first worker")]
 Workers = Annotated[int | None, typer.Option(min=1, max=4096, help="local worker processes (default: all cores)")]
 BatchSize = Annotated[int | None, typer.Option(min=1, max=100_000, help="runs per batch (default: automatic)")]
-RunTimeout = Annotated[float | None, typer.Option("--run-timeout", min=0.001, help="seconds a run may take; a longer "
-                                                  "run is stopped and recorded as failed (default: no limit)")]
+RunTimeout = Annotated[float | None, typer.Option("--run-timeout", min=0.001, callback=finite, help="seconds a run may "
+                                                  "take; a longer run is stopped and recorded as failed (default: no "
+                                                  "limit)")]
 
 __all__ = ["DASK_TIMEOUT_SECONDS", "BatchSize", "Farmers", "Out", "Replicates", "ResumableOut", "RunTimeout",
            "ScenarioArg", "ScenarioFiles", "Scheduler", "SchedulerTimeout", "Seed", "Workers", "Years"]
