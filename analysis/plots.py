@@ -116,34 +116,38 @@ def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
 
 
 def sensitivity_convergence(convergence: pd.DataFrame, path: Path, method: str = "") -> Path:
+    """Save ``convergence_figure`` to ``path``."""
+    fig = convergence_figure(convergence, method)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def convergence_figure(convergence: pd.DataFrame, method: str = "") -> plt.Figure:
     """Indices against the number of base samples, one panel per output and index (legends name whole fields).
 
     A FAST design cannot be cut into smaller ones: its panels show the one sample size run, and say so.
     """
-    fig = None
     if convergence.empty:
         fig, ax = plt.subplots(figsize=(8, 2))
         ax.axis("off")
         ax.text(0.5, 0.5, "no output could be analysed: see outputs.csv", ha="center", va="center")
-    else:
-        panels = convergence[["output", "index"]].drop_duplicates().to_records(index=False)
-        fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.8 * len(panels) + 0.5), squeeze=False)
-        for ax, (output, kind) in zip(axes[:, 0], panels, strict=True):
-            data = convergence[(convergence.output == output) & (convergence["index"] == kind)]
-            for parameter, line in data.groupby("parameter", sort=False):
-                ax.errorbar(line.base_samples, line.value, yerr=line.conf.fillna(0), marker="o", ms=3, capsize=2,
-                            label=parameter)
-            ax.set_xscale("log", base=2)
-            single = method == "fast" or data.base_samples.nunique() == 1
-            note = " (FAST: one design size; its design cannot be cut)" if single and method == "fast" else ""
-            ax.set_title(f"{output}: {kind}{note}", fontsize=10)
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=6, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5))
-        axes[-1, 0].set_xlabel("base samples")
+        return fig
+    panels = convergence[["output", "index"]].drop_duplicates().to_records(index=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.8 * len(panels) + 0.5), squeeze=False)
+    for ax, (output, kind) in zip(axes[:, 0], panels, strict=True):
+        data = convergence[(convergence.output == output) & (convergence["index"] == kind)]
+        for parameter, line in data.groupby("parameter", sort=False):
+            ax.errorbar(line.base_samples, line.value, yerr=line.conf.fillna(0), marker="o", ms=3, capsize=2,
+                        label=parameter)
+        ax.set_xscale("log", base=2)
+        note = " (FAST: one design size; its design cannot be cut)" if method == "fast" else ""
+        ax.set_title(f"{output}: {kind}{note}", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    axes[-1, 0].set_xlabel("base samples")
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def validation_figure(brazil_runs: pd.DataFrame, brazil: pd.DataFrame, contrast: pd.DataFrame, world: pd.DataFrame,

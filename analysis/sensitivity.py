@@ -186,8 +186,9 @@ def analyse(problem: Problem | dict, method: str, x: np.ndarray, y: np.ndarray, 
     factors = (problem.factors if isinstance(problem, Problem) else list(p["names"]))
     # one BLAS thread: SALib's estimators solve thousands of tiny systems (delta's kernel densities), where
     # OpenBLAS threads only wait on each other (30 times slower on a busy 2-core machine)
-    with warnings.catch_warnings(), np.errstate(all="ignore"), threadpool_limits(1):
-        warnings.simplefilter("ignore")  # SALib warns of divisions by zero: the checks below flag those outputs
+    # record=True keeps SALib's warnings (divisions by zero, delta's binning notices; delta resets the filters)
+    # off the user's terminal: the checks of ``analyse_output`` flag the outputs they concern
+    with warnings.catch_warnings(record=True), np.errstate(all="ignore"), threadpool_limits(1):
         if method == "sobol":
             result = sobol.analyze(p, y, calc_second_order=second_order, seed=seed)
             pairs = [("S1", "S1_conf", "S1"), ("ST", "ST_conf", "ST")]

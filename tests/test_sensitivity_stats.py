@@ -200,3 +200,37 @@ def test_fast_reports_its_larger_n_and_draws_its_convergence(tmp_path):
     result.write(tmp_path)
     assert (tmp_path / "convergence.png").stat().st_size > 10_000
     assert "ran N = 65" in json.loads((tmp_path / "analysis.json").read_text())["notes"][0]
+
+
+def test_convergence_legends_name_whole_fields():
+    """The legends showed only the last part of each name ("value" for carbon.price.path.value)."""
+    from analysis.plots import convergence_figure
+
+    frame = pd.DataFrame({"output": "y", "base_samples": [2, 4, 2, 4], "index": "S1", "value": 0.1, "conf": 0.01,
+                          "parameter": ["carbon.price.path.value"] * 2 + ["regions.a.crop_price_per_t"] * 2})
+    figure = convergence_figure(frame)
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["carbon.price.path.value", "regions.a.crop_price_per_t"]
+
+
+def test_analyse_re_analyses_stored_runs_with_other_outputs_and_methods(tmp_path, casim):
+    """A Morris analysis, re-analysed without new runs: other outputs, a given-data method, a partial sweep."""
+    from analysis.sensitivity import analyse_sweep
+    from experiments.spec import ExperimentError
+
+    sensitivity_analysis(sim.load_scenario(SWEEP), tmp_path, "delta", 20, farmers=40, executor=LocalExecutor(1),
+                         label="sweep_small", batch_size=4)  # delta crashed after every run had finished
+    pawn = analyse_sweep(tmp_path, "pawn", [Output("adoption", "full_ca_share", 2030),
+                                            Output("soc", "soc_mean_t_c_per_ha", 2031, change=True)])
+    assert set(pawn.indices.output) == {"adoption", "soc"} and set(pawn.indices["index"]) == {"pawn_median", "pawn_max"}
+    assert len(pawn.per_run) == 20 and {"adoption", "soc", "error"} <= set(pawn.per_run.columns)
+    with pytest.raises(ExperimentError, match="a delta design cannot be analysed with morris"):
+        analyse_sweep(tmp_path, "morris")
+    for lost in sorted((tmp_path / "runs").glob("batch-*.parquet"))[:2]:
+        lost.unlink()
+    partial = analyse_sweep(tmp_path)
+    assert "partial sweep: 12 of 20 runs finished" in partial.notes
+    assert partial.outputs.base_samples.item() == 12 and "8 of 20 samples have no finished run" in \
+        partial.outputs.note.item()
+    done = casim("analyse", tmp_path, "--output", "late=full_ca_share@2040", "--out", tmp_path / "again")
+    assert done.returncode == 2 and "year 2040 is not stored" in done.stderr and "Traceback" not in done.stderr

@@ -348,3 +348,33 @@ def test_evaluated_batches_carry_their_failures():
     batch = ishigami_plan(n=2, batch_size=10).batches()[0]
     result = evaluate_ishigami(batch)
     assert isinstance(result, Evaluated) and result.failures == [] and len(result.rows) == len(batch.runs)
+
+
+def test_a_full_disk_while_writing_a_single_run_is_a_clean_error(tmp_path, monkeypatch):
+    """casim run on a full disk: a message, and no manifest beside a table (nor a table without manifest)."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        result = CliRunner().invoke(app, ["run", str(TEST_SCENARIOS / "one_region.toml"), "--farmers", "40", "--years",
+                                          "2", "--out", str(tmp_path)])
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert result.exit_code == 2 and "no space left on the device" in result.stderr
+    assert not [p.name for p in tmp_path.iterdir()]
+
+
+def test_sweep_exports_csv_and_dense_networks_are_refused_before_running(tmp_path, casim, write_scenario):
+    done = casim("sweep", SWEEP, "--lhs", 2, "--farmers", 40, "--workers", 1, "--out", tmp_path / "s", "--csv")
+    assert done.returncode == 0, done.stderr
+    exported = pd.read_csv(tmp_path / "s" / "runs.csv")
+    assert exported.run_id.nunique() == 2 and "carbon.price.path.value" in exported
+    dense = sim.load_scenario(write_scenario("[network]\ninter_village_links_per_farmer = 1e6\n"))
+    with pytest.raises(ExperimentError, match="not enough memory: a run needs 10,000 farmers and 10,00[\\d,]+ links"):
+        check_size(dense, available=24 * 10**9)
