@@ -8,7 +8,8 @@ the file to change.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,37 @@ def build_model(scenario: Scenario, seed: int | None = None, farmers: int | None
         raise ExperimentError(str(exc)) from exc
 
 
+#: Numbers of a scenario named as suspects when a run fails in its arithmetic: non-zero and smaller than this ...
+SUSPECT_SMALL = 1e-30
+#: ... or larger than this in size (both valid, but squares and products of them underflow or overflow).
+SUSPECT_LARGE = 1e9
+
+
+def extreme_fields(scenario: Scenario) -> list[str]:
+    """'field = value' for the scenario's numbers of extreme size (suspects when a run's arithmetic fails)."""
+    from sim.scenario.loader import numeric_leaves
+
+    leaves = numeric_leaves(scenario.model_dump(exclude={"uncertain", "outputs"}))
+    return [f"{path} = {value!r}" for path, value in leaves.items()
+            if value and (abs(value) < SUSPECT_SMALL or abs(value) > SUSPECT_LARGE)]
+
+
+@contextmanager
+def model_arithmetic(scenario: Scenario, label: str) -> Iterator[None]:
+    """Turn a failure of the model's arithmetic (a division by zero, an overflow) into a clean ``ExperimentError``.
+
+    Valid numbers can still be too small or too large to compute with (an observation sd of 1e-300 squares to
+    zero); the message names the scenario's numbers of extreme size as the likely cause.
+    """
+    try:
+        yield
+    except ArithmeticError as exc:
+        suspects = extreme_fields(scenario)
+        hint = f"; numbers of extreme size: {', '.join(suspects)}" if suspects else ""
+        raise ExperimentError(f"{label}: the run failed in the model's arithmetic ({type(exc).__name__}: {exc}): a "
+                              f"scenario value is too small or too large to compute with{hint}") from None
+
+
 def check_finite(table: pd.DataFrame, label: str) -> None:
     """Refuse a yearly table with inf anywhere, or NaN where a value is defined.
 
@@ -176,16 +208,18 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     one_compiled_thread()
     started = time.monotonic()
     scenario = with_overrides(spec.scenario, dict(spec.overrides))
-    model = build_model(scenario, spec.seed, spec.farmers)
-    years = spec.years or scenario.years
-    for year in range(years + 1):
-        if spec.timeout is not None and time.monotonic() - started > spec.timeout:
-            raise RunTimeout(f"{spec.label} (seed {spec.seed}): stopped after {year} of {years} years: longer than "
-                             f"the limit of {spec.timeout:g} s per run")
-        if year < years:
-            model.step()
-    table = yearly_table(model)
-    check_finite(table, f"{spec.label} (seed {spec.seed})")
+    label = f"{spec.label} (seed {spec.seed})"
+    with model_arithmetic(scenario, label):
+        model = build_model(scenario, spec.seed, spec.farmers)
+        years = spec.years or scenario.years
+        for year in range(years + 1):
+            if spec.timeout is not None and time.monotonic() - started > spec.timeout:
+                raise RunTimeout(f"{label}: stopped after {year} of {years} years: longer than the limit of "
+                                 f"{spec.timeout:g} s per run")
+            if year < years:
+                model.step()
+        table = yearly_table(model)
+    check_finite(table, label)
     table.insert(0, "seed", spec.seed)
     table.insert(0, "scenario", spec.label)
     return table

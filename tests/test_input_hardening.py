@@ -39,7 +39,7 @@ def test_non_finite_and_absurd_numbers_are_refused_in_every_field(write_scenario
     path = write_scenario(f"[{table}]\n{field} = {number}\n")
     message = error_of(path)
     assert f"{path}: {table}.{field}:" in message
-    reasons = ("finite number", "outside the numbers a scenario may hold", "greater than or equal to 0")
+    reasons = ("finite number", "beyond +-1e+12", "greater than or equal to 0")
     assert any(reason in message for reason in reasons), message
 
 
@@ -125,6 +125,16 @@ def test_integer_fields_can_be_uncertain(write_scenario):
         sim.load_scenario(write_scenario(f'extends = "{SWEEP}"\n[uncertain]\n"network.demo_reach" = '
                                          '{ dist = "uniform", low = 0.2, high = 0.8 }\n', name="none.toml",
                                          extends=None))
+
+
+def test_numbers_too_small_to_compute_with_are_a_clean_error_naming_them(write_scenario):
+    """Found by the fuzz suite: an observation sd of 1e-300 is valid, but its square is 0 (ZeroDivisionError)."""
+    scenario = sim.load_scenario(write_scenario("[decision.learning]\nobservation_sd = 1e-300\n",
+                                                extends=str(TEST_SCENARIOS / "one_region.toml")))
+    with pytest.raises(ExperimentError, match=r"tiny \(seed 1\): the run failed in the model's arithmetic "
+                                              r"\(ZeroDivisionError.*numbers of extreme size: "
+                                              r"decision.learning.observation_sd = 1e-300"):
+        run_one(RunSpec(scenario, "tiny", 1, farmers=40, years=2))
 
 
 def test_a_run_with_non_finite_outputs_is_an_error_not_a_result():

@@ -25,17 +25,14 @@ KIND = "kind"
 #: million in its unit (farmers, ha, currency, t CO2e), while products of larger numbers overflow in a run
 #: (1e308 passes every ``ge`` bound and turns outputs into inf and NaN). Fields may set tighter bounds.
 MAX_MAGNITUDE = 1e12
-#: Smallest magnitude of a non-zero number: below it squares and products underflow to zero and divisions by
-#: them fail (an observation sd of 1e-300 divided by zero). No scenario quantity is meaningfully that small.
-MIN_MAGNITUDE = 1e-30
 
 
 def _beyond_magnitude(value: Any) -> tuple[str, int | float] | None:
-    """(where, number) of the first number in ``value`` (a leaf, list or dict) beyond the allowed magnitudes."""
+    """(where, number) of the first number in ``value`` (a leaf, list or dict) beyond ``MAX_MAGNITUDE``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return ("", value) if abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_MAGNITUDE else None
+        return ("", value) if abs(value) > MAX_MAGNITUDE else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
     for key, item in items:
         found = _beyond_magnitude(item)
@@ -47,9 +44,8 @@ def _beyond_magnitude(value: Any) -> tuple[str, int | float] | None:
 class Strict(BaseModel):
     """Base for all scenario tables: unknown keys are errors, values are not coerced, objects are frozen.
 
-    Every number of every table is finite (``inf`` and ``nan`` are TOML floats, and rejected), within
-    +-``MAX_MAGNITUDE``, and zero or at least ``MIN_MAGNITUDE`` in size: one check here for all fields, present
-    and future.
+    Every number of every table is finite (``inf`` and ``nan`` are TOML floats, and rejected) and within
+    +-``MAX_MAGNITUDE``: one check here for all fields, present and future.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
@@ -61,8 +57,7 @@ class Strict(BaseModel):
         if found is not None:
             where, number = found
             at = f" at {where}" if where else ""
-            raise ValueError(f"{number!r}{at} is outside the numbers a scenario may hold: 0, or {MIN_MAGNITUDE:g} to "
-                             f"{MAX_MAGNITUDE:g} in size")
+            raise ValueError(f"{number!r}{at} is beyond +-{MAX_MAGNITUDE:g}, the largest number a scenario may hold")
         return value
 
 
