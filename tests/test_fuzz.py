@@ -37,6 +37,8 @@ SWEEP = TEST_SCENARIOS / "sweep_small.toml"
 EXAMPLE_SECONDS = 60
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])
+#: Command-line examples run whole commands in this process (a run writes a figure): fewer of them.
+FUZZ_CLI = settings(FUZZ, max_examples=20)
 
 
 class Hang(Exception):
@@ -135,7 +137,7 @@ def check_load_and_run(file: Path, path: tuple) -> str:
     return "ran"
 
 
-@FUZZ
+@FUZZ_CLI
 @given(path=st.sampled_from(PATHS), value=hostile)
 def test_any_value_in_any_field_gives_a_clean_error_or_a_finite_run(tmp_path, path, value):
     with no_hang():
@@ -222,7 +224,7 @@ def test_run_flags(tmp_path, farmers, years, seed):
     assert result.exit_code in (0, 2)
 
 
-@FUZZ
+@FUZZ_CLI
 @given(lhs=number_text(1, 3), replicates=number_text(1, 2), batch=number_text(1, 5), timeout=number_text(1, 60),
        scheduler=st.sampled_from([None, "tcp//x", "localhost", "tcp://host:999999", "", "inproc"]))
 def test_sweep_flags(tmp_path, lhs, replicates, batch, timeout, scheduler):
@@ -244,7 +246,7 @@ def stored_sweep(tmp_path_factory):
     return directory
 
 
-@FUZZ
+@FUZZ_CLI
 @given(above=st.sampled_from(["0.3", "-1", "nan", "inf", "abc", "1e400"]),
        threshold=st.sampled_from(["0.8", "0", "1", "1.5", "-0.1", "nan"]),
        output=st.sampled_from(["any_practice_2031", "full_ca_share", "nope", "", "year", "seed"]),
@@ -258,7 +260,7 @@ def test_discover_flags(stored_sweep, above, threshold, output, year):
     assert result.exit_code in (0, 2)
 
 
-@FUZZ
+@FUZZ_CLI
 @given(method=st.sampled_from(["pawn", "rbd_fast", "sobol", "morris", "fast", "nope", ""]),
        output=st.sampled_from([None, "a=full_ca_share@2031", "b=income_p50@2025", "c=nope@2031", "d=full_ca_share@1990",
                                "full_ca_share", "=@", "e=public_cost_per_t_co2e@2031+change", "x" * 300]))
