@@ -137,7 +137,7 @@ def check_load_and_run(file: Path, path: tuple) -> str:
     return "ran"
 
 
-@FUZZ_CLI
+@FUZZ
 @given(path=st.sampled_from(PATHS), value=hostile)
 def test_any_value_in_any_field_gives_a_clean_error_or_a_finite_run(tmp_path, path, value):
     with no_hang():
@@ -216,7 +216,7 @@ def number_text(low: int, high: int):
                                       str(2**64 + 1), "0x10", " 3"]))
 
 
-@FUZZ
+@FUZZ_CLI
 @given(farmers=number_text(1, 60), years=number_text(1, 3), seed=number_text(0, 100))
 def test_run_flags(tmp_path, farmers, years, seed):
     with no_hang():
