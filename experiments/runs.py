@@ -172,16 +172,16 @@ def check_finite(table: pd.DataFrame, label: str) -> None:
 
     """
     first_year = table["year"].to_numpy() == table["year"].min()
+    columns = [c for name, c in COLUMNS.items() if c.rule is not None and c.dtype == "float64" and name in table]
+    values = table[[c.name for c in columns]].to_numpy(dtype=np.float64)
+    expected_nan = np.array([c.undefined_when is not None for c in columns])[None, :] | (
+        first_year[:, None] & np.array([c.flow for c in columns])[None, :])
+    bad = np.isinf(values) | (np.isnan(values) & ~expected_nan)
     problems = []
-    for name, column in COLUMNS.items():
-        if column.rule is None or column.dtype != "float64" or name not in table:
-            continue
-        values = table[name].to_numpy(dtype=np.float64)
-        expected_nan = np.full(values.shape, column.undefined_when is not None) | (first_year & column.flow)
-        bad = np.isinf(values) | (np.isnan(values) & ~expected_nan)
-        if bad.any():
-            i = int(np.argmax(bad))
-            problems.append(f"{name} is {values[i]} in {table['year'].iloc[i]} (region {table['region'].iloc[i]})")
+    for j in np.flatnonzero(bad.any(axis=0)):
+        i = int(np.argmax(bad[:, j]))
+        problems.append(f"{columns[j].name} is {values[i, j]} in {table['year'].iloc[i]} (region "
+                        f"{table['region'].iloc[i]})")
     if problems:
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more columns" if len(problems) > 3 else "")
         raise ExperimentError(f"{label}: the run produced non-finite values: {shown}. A scenario value is too large "

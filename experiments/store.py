@@ -100,6 +100,15 @@ class SweepStore:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    def check(self, manifest: dict) -> None:
+        """Raise ``SweepMismatch`` when the directory holds another sweep (nothing is written)."""
+        old = self.manifest()
+        if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
+            differs = [key for key in IDENTITY_KEYS if old.get(key) != manifest.get(key)]
+            raise SweepMismatch(
+                f"{self.directory} holds a different sweep (differs in: {', '.join(differs) or 'identity'}); use a "
+                "new --out directory, or delete this one to start again (casim analyse re-analyses it as it is)")
+
     def prepare(self, manifest: dict, design: pd.DataFrame) -> None:
         """Create the directory, or check that it holds the same sweep (same fingerprint); clear partial files.
 
@@ -112,13 +121,9 @@ class SweepStore:
             directory.mkdir(parents=True, exist_ok=True)
         for leftover in self.partial.iterdir():
             leftover.unlink()
+        self.check(manifest)
         old = self.manifest()
         if old is not None:
-            if old.get("fingerprint") != manifest["fingerprint"]:
-                differs = [key for key in IDENTITY_KEYS if old.get(key) != manifest.get(key)]
-                raise SweepMismatch(
-                    f"{self.directory} holds a different sweep (differs in: {', '.join(differs) or 'identity'}); use a "
-                    "new --out directory, or delete this one to start again (casim analyse re-analyses it as it is)")
             manifest = {**manifest, "sessions": old.get("sessions", [])}
         else:
             self.write_table(self.design_path, design)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,22 +138,18 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
         ExperimentError: runs that cannot fit in memory.
 
     """
+    manifest = plan.manifest()
     with store.session():
-        store.prepare(plan.manifest(), plan.runs)
-        for name, frame in (tables or {}).items():
-            store.write_table(store.directory / f"{name}.parquet", frame)
+        store.check(manifest)
         planned = set(plan.runs.run_id.tolist())
         stored = store.finished()
         if stored - planned:
             raise StoreError(f"{store.runs} holds runs this sweep does not plan (run ids up to {max(stored):,}, "
                              f"{len(planned):,} planned); it is not this sweep's: use a new --out directory")
-        store.clear_failures()
         todo = planned - stored
         check_plan(plan, store.directory, executor, len(todo))
         counts = {"done": len(stored), "failed": 0}
         started = time.time()
-        if progress:
-            progress(counts["done"], len(planned))
 
         def run_round(batches: list[Batch]) -> list[Batch]:
             """Run and store ``batches``; return those of several runs whose worker died (to retry run by run)."""
@@ -171,16 +168,24 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     progress(counts["done"], len(planned))
             return lost
 
-        if todo:
-            batches = plan.batches(todo, store.next_batch_id())
-            with executor:
+        with ExitStack() as running:
+            if todo:  # connect first: an unreachable cluster is an error before anything is written
+                running.enter_context(executor)
+            store.prepare(manifest, plan.runs)
+            for name, frame in (tables or {}).items():
+                store.write_table(store.directory / f"{name}.parquet", frame)
+            store.clear_failures()
+            if progress:
+                progress(counts["done"], len(planned))
+            if todo:
+                batches = plan.batches(todo, store.next_batch_id())
                 lost = run_round(batches)
                 if lost:
                     first = batches[-1].id + 1
                     singles = [(b, j) for b in lost for j in range(len(b.runs))]
                     run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
                                      b.years, b.timeout) for i, (b, j) in enumerate(singles)])
-        store.record_session({"command": plan.manifest()["command"], "executor": repr(executor),
+        store.record_session({"command": manifest["command"], "executor": repr(executor),
                               "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                                                                       time.localtime(started)),
                               "seconds": round(time.time() - started, 3), "runs_run": len(todo),

@@ -199,7 +199,7 @@ def test_out_that_is_a_file_or_unwritable_is_refused_before_simulating(tmp_path,
     assert time.time() - started < 60  # no simulation ran (each command takes a few seconds to start)
 
 
-def test_scheduler_addresses_unreachable_schedulers_and_schedulers_without_workers(casim):
+def test_scheduler_addresses_unreachable_schedulers_and_schedulers_without_workers(tmp_path, casim):
     from distributed import LocalCluster
 
     for bad in ("tcp//host:8786", "tcp://host", "tcp://host:99999", "host port"):
@@ -207,8 +207,8 @@ def test_scheduler_addresses_unreachable_schedulers_and_schedulers_without_worke
             check_scheduler_address(bad)
     assert check_scheduler_address("tcp://10.0.0.5:8786") and check_scheduler_address("localhost:8786")
     with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler within 1 s"):
-        with DaskExecutor("tcp://127.0.0.1:9", timeout=1):
-            pass
+        run_sweep(ishigami_plan(), SweepStore(tmp_path), DaskExecutor("tcp://127.0.0.1:9", timeout=1))
+    assert not (tmp_path / "manifest.json").exists()  # refused before anything was written
     with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
         with pytest.raises(ExperimentError, match="the scheduler has no workers \\(waited 1 s\\)"):
             with DaskExecutor(cluster.scheduler_address, timeout=1):
