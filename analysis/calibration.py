@@ -152,7 +152,7 @@ def predictive_runs(countries: list[Country], draws: pd.DataFrame, seeds: int, f
         base = country.runnable()
         for _, row in draws.iterrows():
             overrides = tuple((path, float(row[path])) for path in country.parameters)
-            specs += [RunSpec(base, country.label, seed, farmers, None, overrides, int(row.draw))
+            specs += [RunSpec(base, country.label, seed, farmers, None, overrides, draw=int(row.draw))
                       for seed in replicate_seeds(country.scenario, seeds)]
     return run_many(specs, executor, progress)
 

@@ -100,6 +100,10 @@ def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
                    capsize=3, label=kind)
         ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(parameters))])
         ax.set_xticklabels([p.replace("regions.", "").replace(".", "\n", 1) for p in parameters], fontsize=7)
+        flagged = data.note.astype(str).str.len().gt(0).any() if "note" in data else False
+        if data.value.isna().all() and flagged:
+            ax.text(0.5, 0.5, f"no indices: {data.note.iloc[0]}", transform=ax.transAxes, ha="center", fontsize=8,
+                    wrap=True)
         ax.set_title(output, fontsize=10)
         ax.legend(fontsize=8)
         ax.grid(axis="y", alpha=0.3)
@@ -109,23 +113,37 @@ def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def sensitivity_convergence(convergence: pd.DataFrame, path: Path) -> Path:
-    """Indices against the number of base samples, one panel per output and index."""
-    if convergence.empty:
-        return path
-    panels = convergence[["output", "index"]].drop_duplicates().to_records(index=False)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels) + 0.5), squeeze=False)
-    for ax, (output, kind) in zip(axes[:, 0], panels, strict=True):
-        data = convergence[(convergence.output == output) & (convergence["index"] == kind)]
-        for parameter, line in data.groupby("parameter"):
-            ax.errorbar(line.base_samples, line.value, yerr=line.conf.fillna(0), marker="o", ms=3, capsize=2,
-                        label=parameter.split(".")[-1])
-        ax.set_xscale("log", base=2)
-        ax.set_title(f"{output}: {kind}", fontsize=10)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=2)
-    axes[-1, 0].set_xlabel("base samples")
-    fig.tight_layout()
+def sensitivity_convergence(convergence: pd.DataFrame, path: Path, method: str = "") -> Path:
+    """Save ``convergence_figure`` to ``path``."""
+    fig = convergence_figure(convergence, method)
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def convergence_figure(convergence: pd.DataFrame, method: str = "") -> plt.Figure:
+    """Indices against the number of base samples, one panel per output and index (legends name whole fields).
+
+    A FAST design cannot be cut into smaller ones: its panels show the one sample size run, and say so.
+    """
+    if convergence.empty:
+        fig, ax = plt.subplots(figsize=(8, 2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no output could be analysed: see outputs.csv", ha="center", va="center")
+        return fig
+    panels = convergence[["output", "index"]].drop_duplicates().to_records(index=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.8 * len(panels) + 0.5), squeeze=False)
+    for ax, (output, kind) in zip(axes[:, 0], panels, strict=True):
+        data = convergence[(convergence.output == output) & (convergence["index"] == kind)]
+        for parameter, line in data.groupby("parameter", sort=False):
+            ax.errorbar(line.base_samples, line.value, yerr=line.conf.fillna(0), marker="o", ms=3, capsize=2,
+                        label=parameter)
+        ax.set_xscale("log", base=2)
+        note = " (FAST: one design size; its design cannot be cut)" if method == "fast" else ""
+        ax.set_title(f"{output}: {kind}{note}", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    axes[-1, 0].set_xlabel("base samples")
+    fig.tight_layout()
+    return fig
+

@@ -9,8 +9,9 @@ import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
-from cli.common import app, console, load, runs_progress, user_errors
+from cli.common import app, console, err_console, load, runs_progress, user_errors
 from cli.options import Farmers, Out, ScenarioArg, Seed, Years
 
 
@@ -18,7 +19,9 @@ from cli.options import Farmers, Out, ScenarioArg, Seed, Years
 def validate(scenario: ScenarioArg) -> None:
     """Check a scenario file without running it (its experiment tables and posterior draws too)."""
     from experiments.posterior import posterior_draws
+    from experiments.runs import available_memory
     from experiments.spec import check_patterns, outputs_of
+    from sim.footprint import gigabytes, run_footprint
 
     spec = load(scenario)
     with user_errors():
@@ -27,8 +30,13 @@ def validate(scenario: ScenarioArg) -> None:
         if spec.posterior is not None:
             posterior_draws(spec, scenario)
     farmers = sum(r.farmers for r in spec.regions.values())
-    console.print(f"[green]ok[/] {scenario}: '{spec.name}', {len(spec.regions)} regions, {farmers:,} farmers, "
-                  f"{spec.start_year}-{spec.end_year}")
+    console.print(Text.assemble(("ok", "green"), f" {scenario}: '{spec.name}', {len(spec.regions)} regions, "
+                                f"{farmers:,} farmers, {spec.start_year}-{spec.end_year}"))
+    footprint, available = run_footprint(spec), available_memory()
+    if footprint.bytes > available:
+        err_console.print(Text.assemble(("warning: ", "bold yellow"), f"a run of {footprint.describe()} needs more "
+                                        f"memory than this machine has available ({gigabytes(available)}); use "
+                                        "--farmers to run it smaller"))
 
 
 @app.command()
@@ -41,15 +49,21 @@ def run(
 ) -> None:
     """Run one scenario; write yearly.parquet, manifest.json and trajectories.png to OUT."""
     from analysis.plots import trajectories
+    from experiments.runs import check_size
     from experiments.single import run_single
     from experiments.spreadsheets import write_copies
+    from experiments.store import check_writable
 
     spec = load(scenario)
+    with user_errors():  # before simulating: a run that cannot fit, or results that cannot be written
+        check_size(spec, farmers, years, source=scenario)
+        check_writable(out)
     progress, update = runs_progress(spec.name, unit="years", transient=True)
     with progress, user_errors():
         result = run_single(spec, scenario, seed, years, farmers, update)
-    result.write(out)
-    write_copies(result.table, out / "yearly.parquet")
+    with user_errors():
+        result.write(out)
+        write_copies(result.table, out / "yearly.parquet")
     trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
     console.print(summary_table(result.table, spec.currency, console.width))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "

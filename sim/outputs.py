@@ -56,6 +56,7 @@ class Column:
     rule: Callable[[Year], np.ndarray] | None = None  # None for the key columns year and region
     flow: bool = False
     dtype: str = "float64"
+    undefined_when: str | None = None  # when the value is NaN by definition (a ratio with nothing to divide by)
 
 
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
@@ -160,7 +161,8 @@ _DECLARED: tuple[Column, ...] = (
     Column("additional_cum_t_co2e", "t CO2e", "additional_t_co2e so far",
            lambda t: t.running_total("additional_cum_t_co2e", t.row["additional_t_co2e"]), flow=True),
     Column("overcrediting_ratio", "ratio", "credits_cum_t_co2e / additional_cum_t_co2e (NaN unless both > 0)",
-           lambda t: _ratio(t.row["credits_cum_t_co2e"], t.row["additional_cum_t_co2e"]), flow=True),
+           lambda t: _ratio(t.row["credits_cum_t_co2e"], t.row["additional_cum_t_co2e"]), flow=True,
+           undefined_when="no credits issued or nothing additional yet"),
     Column("uncertainty_deduction_t_co2e", "t CO2e", "removals withheld for MRV uncertainty at verifications",
            total("uncertainty_deduction_t_co2e"), flow=True),
     Column("leakage_t_co2e", "t CO2e", "leakage deducted at verifications (yields below the baseline's)",
@@ -218,7 +220,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
     Column("public_cost_per_t_co2e", "currency/t CO2e", "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
-           _public_cost, flow=True),
+           _public_cost, flow=True, undefined_when="no public spending or no carbon stored yet"),
     Column("private_spending", "currency", "money flows paid by private credit buyers and Twin Regions buyers "
            "(net of claw-back refunds)", lambda t: t.paid_by(BUYER) + t.paid_by(TWIN_BUYERS), flow=True),
 )

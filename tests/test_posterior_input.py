@@ -45,7 +45,7 @@ def test_compare_replicates_over_draws_and_seeds(tmp_path):
     result = compare_scenarios(scenarios, replicates=2, farmers=300, executor=LocalExecutor(1))
     calibrated = result.runs[result.runs.scenario == "calibrated"]
     assert sorted(calibrated.groupby(["draw", "seed"]).groups) == [(0, 42), (0, 43), (1, 42), (1, 43)]
-    direct = run_one(RunSpec(scenarios["bass_mixed"], "calibrated", 43, 300, None, (("decision.rule.q", 0.6),), 1))
+    direct = run_one(RunSpec(scenarios["bass_mixed"], "calibrated", 43, 300, None, (("decision.rule.q", 0.6),), draw=1))
     one = calibrated[(calibrated.draw == 1) & (calibrated.seed == 43)][direct.columns].reset_index(drop=True)
     pd.testing.assert_frame_equal(one, direct, check_dtype=False)
     spread = indicators(result.runs).groupby("scenario").full_ca_2030.std(ddof=1)

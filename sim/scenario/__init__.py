@@ -7,8 +7,14 @@ observed patterns, posterior draws);
 """
 
 from sim.scenario.experiment import OutputOfInterest, Pattern, PosteriorDraws, Uncertain
-from sim.scenario.loader import ScenarioError, load_scenario, numeric_fields, scenario_with_overrides
+from sim.scenario.loader import (
+    ScenarioError,
+    integer_fields,
+    load_scenario,
+    numeric_fields,
+    scenario_with_overrides,
+)
 from sim.scenario.scenario import Scenario
 
-__all__ = ["OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario", "ScenarioError", "Uncertain", "load_scenario",
-           "numeric_fields", "scenario_with_overrides"]
+__all__ = ["OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario", "ScenarioError", "Uncertain", "integer_fields",
+           "load_scenario", "numeric_fields", "scenario_with_overrides"]

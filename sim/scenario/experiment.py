@@ -31,6 +31,9 @@ class Uncertain(Strict):
     mean: float | None = Field(None, description="mean (normal)")
     sd: Positive | None = Field(None, description="standard deviation (normal)")
     values: Annotated[list[float], Field(min_length=2)] | None = Field(None, description="the values (discrete)")
+    group: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="group for grouped Sobol or Morris indices (fields of one group move together; none if "
+        "absent: the field is its own group)")
 
     @model_validator(mode="after")
     def _parameters(self) -> Uncertain:

@@ -21,6 +21,10 @@ from sim.scenario.incentives import Carbon, CreditLine, GhgAccounting, Payments,
 from sim.scenario.network import Network
 from sim.scenario.soil import SoilSettings
 
+#: Largest seed: 32 bits, so a seed and the replicate seeds after it (seed + r) are exact integers everywhere
+#: they are stored (Parquet int64 columns, JSON manifests) and every seed a user types is reproducible.
+MAX_SEED = 2**32 - 1
+
 
 class Scenario(Strict):
     """A complete, validated scenario."""
@@ -30,7 +34,7 @@ class Scenario(Strict):
     currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
     start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
     years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
-    seed: Annotated[int, Field(ge=0)] = Field(description="default random seed")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(description="default random seed")
     bundles: list[str] = Field(description="bundles farmers choose from; must include 'conventional'")
     soil: SoilSettings
     practices: Practices
