@@ -38,11 +38,11 @@ from experiments.designs import (
     salib_sample,
     samples_used,
 )
-from experiments.executors import Executor, LocalExecutor
+from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import make_plan
 from experiments.spec import ExperimentError, Output, outputs_of
 from experiments.store import SweepStore
-from experiments.sweep import parallelism, run_sweep
+from experiments.sweep import run_sweep
 from sim.outputs import COLUMNS
 from sim.scenario import Scenario, Uncertain
 
@@ -578,7 +578,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
                      f"{samples_used(method, n)} instead of the requested {n}")
     executor = executor or LocalExecutor()
     plan = make_plan("casim", {label: scenario}, problem.names, {label: problem.decode(samples)}, replicates, farmers,
-                     years, method, batch_size, parallelism(executor))
+                     years, method, batch_size, workers_of(executor))
     plan.sources = {label: str(source) if source else None}
     plan.timeout = timeout
     plan.extra = {"outputs": {k: v.model_dump() for k, v in scenario.outputs.items()}, "n": n,

@@ -2,7 +2,9 @@
 
 Every workflow that runs more than one model (sweeps, sensitivity analysis, comparison, target search, report
 replicates, validation) takes an ``Executor``. Results never depend on which executor or how many workers: every
-task carries its own seed (seeded per run, not per worker), and ``map_ordered`` returns results in task order.
+run carries its own seed (seeded per run, not per worker), and ``map_ordered`` returns results in task order. Runs
+travel in batches (a sweep's plan, ``experiments.runs.run_many``; ``batch_size``), so a worker receives many runs
+per task and the cost of a task (pickling, scheduling) is paid once per batch.
 
 An executor is a context manager that owns its workers, like EMA Workbench's evaluators::
 
@@ -21,6 +23,7 @@ the one that kills its worker is found and reported as lost (``map_unordered(...
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import re
@@ -37,6 +40,9 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from experiments.spec import ExperimentError
 
+#: Tasks per worker when many items are cut into batches: enough that a slow batch does not leave the other workers
+#: idle at the end, few enough that each task carries many items (the per-task cost is paid once per batch).
+BATCHES_PER_WORKER = 20
 #: Tasks kept in flight per local worker: enough to keep every core busy between results, few enough that a
 #: long list of tasks is not pickled into the pool at once.
 TASKS_IN_FLIGHT_PER_WORKER = 4
@@ -356,21 +362,36 @@ def local_for(tasks: int) -> LocalExecutor:
     return LocalExecutor(max(1, min(tasks, os.cpu_count() or 1)))
 
 
+def workers_of(executor: Executor) -> int:
+    """Workers of a local executor; this machine's cores for a cluster (to size batches)."""
+    return getattr(executor, "workers", None) or os.cpu_count() or 1
+
+
+def batch_size(items: int, workers: int, largest: int) -> int:
+    """Items per batch: ``BATCHES_PER_WORKER`` batches per worker, at least 1 and at most ``largest`` items each."""
+    return int(min(largest, max(1, math.ceil(items / (BATCHES_PER_WORKER * max(workers, 1))))))
+
+
 def map_ordered[T, R](executor: Executor, fn: Callable[[T], R], items: Iterable[T],
-                progress: Callable[[int, int], None] | None = None) -> list[R]:
+                progress: Callable[[int, int], None] | None = None,
+                size: Callable[[T], int] | None = None) -> list[R]:
     """``[fn(item) for item in items]`` run on ``executor``.
 
-    ``progress(done, total)`` is called at the start and as each task finishes.
+    ``progress(done, total)`` is called at the start and as each task finishes; with ``size`` (e.g. ``len`` when
+    each item is a batch of runs) it counts ``size(item)`` per item instead of 1.
     """
     items = list(items)
+    weights = [size(item) for item in items] if size else [1] * len(items)
+    total, done = sum(weights), 0
     results: list[Any] = [None] * len(items)
     if progress:
-        progress(0, len(items))
+        progress(0, total)
     with executor:
-        for done, (i, result) in enumerate(executor.map_unordered(partial(_indexed, fn), enumerate(items)), 1):
+        for i, result in executor.map_unordered(partial(_indexed, fn), enumerate(items)):
             results[i] = result
+            done += weights[i]
             if progress:
-                progress(done, len(items))
+                progress(done, total)
     return results
 
 

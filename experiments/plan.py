@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import platform
 import sys
 import time
@@ -29,13 +28,12 @@ import numpy as np
 import pandas as pd
 
 import sim
+from experiments.executors import batch_size
 from experiments.single import git_commit
 from sim.scenario import Scenario
 
-#: Default batching: about this many batches per worker, so a slow batch does not leave other workers idle at the
-#: end and a killed sweep loses little ...
-BATCHES_PER_WORKER = 20
-#: ... and at most this many runs per batch (one Parquet file each), so a resumed sweep never redoes much.
+#: Default batching (``experiments.executors.batch_size``): at most this many runs per batch (one Parquet file each),
+#: so a killed sweep loses little and a resumed sweep never redoes much.
 MAX_RUNS_PER_BATCH = 200
 #: Libraries whose version can change a run's numbers (recorded in the manifest and part of the fingerprint).
 NUMERICAL_LIBRARIES = ("numpy", "scipy", "numba", "pandas", "mesa")
@@ -165,8 +163,8 @@ def run_seeds(base_seed: int, samples: int, replicates: int) -> np.ndarray:
 
 
 def default_batch_size(runs: int, workers: int) -> int:
-    """``BATCHES_PER_WORKER`` batches per worker, at most ``MAX_RUNS_PER_BATCH`` runs each."""
-    return int(min(MAX_RUNS_PER_BATCH, max(1, math.ceil(runs / (BATCHES_PER_WORKER * max(workers, 1))))))
+    """``experiments.executors.BATCHES_PER_WORKER`` batches per worker, at most ``MAX_RUNS_PER_BATCH`` runs each."""
+    return batch_size(runs, workers, MAX_RUNS_PER_BATCH)
 
 
 def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],

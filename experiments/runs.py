@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 import sim
-from experiments.executors import Executor, local_for, map_ordered
+from experiments.executors import Executor, batch_size, local_for, map_ordered, workers_of
 from experiments.posterior import DRAW_COLUMN, posterior_draws
 from experiments.spec import ExperimentError
 from sim import parallel
@@ -236,18 +236,34 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     return table
 
 
+#: Most runs in one task of ``run_many``: a batch of runs of 1,000 farmers takes a few seconds (results never
+#: depend on the batch; it only spreads the per-task cost of a process pool or a Dask cluster over its runs).
+MAX_RUNS_PER_TASK = 50
+
+
+def run_batch(specs: Sequence[RunSpec]) -> list[pd.DataFrame]:
+    """``run_one`` of every spec of one batch, in order, in this process (one executor task)."""
+    return [run_one(spec) for spec in specs]
+
+
 def run_many(specs: list[RunSpec], executor: Executor | None = None,
              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Every spec's yearly table, concatenated in the order of ``specs`` (whatever the executor finishes first).
 
+    Runs travel to the workers in batches (``run_batch``; sized by ``experiments.executors.batch_size``), so a Dask
+    worker receives many runs per task; every run keeps its own seed, so the table does not depend on the batches.
+
     Args:
         specs: the runs.
         executor: where they run (default: a local process pool, one worker per run up to the cores).
-        progress: ``progress(runs_done, runs_total)`` after each finished run.
+        progress: ``progress(runs_done, runs_total)`` after each finished batch.
 
     """
-    tables = map_ordered(executor or local_for(len(specs)), run_one, specs, progress)
-    return pd.concat(tables, ignore_index=True)
+    executor = executor or local_for(len(specs))
+    size = batch_size(len(specs), workers_of(executor), MAX_RUNS_PER_TASK)
+    batches = [tuple(specs[i:i + size]) for i in range(0, len(specs), size)]
+    tables = map_ordered(executor, run_batch, batches, progress, size=len)
+    return pd.concat([table for batch in tables for table in batch], ignore_index=True)
 
 
 def replicate_seeds(scenario: Scenario, replicates: int) -> list[int]:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.designs import design_matrix
-from experiments.executors import Executor, LocalExecutor
+from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
 from experiments.runs import RunSpec, check_size, run_one
 from experiments.spec import ExperimentError, outputs_of
@@ -193,13 +193,6 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
         return store.load()
 
 
-def parallelism(executor: Executor) -> int:
-    """Workers of a local executor; this machine's cores for a cluster (used for the default batch size)."""
-    import os
-
-    return getattr(executor, "workers", None) or os.cpu_count() or 1
-
-
 @dataclass
 class Sweep:
     """A sweep: its directory, its plan, every stored row (one per run and year) and the failed runs."""
@@ -267,7 +260,7 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         designs = {label: design_matrix(scenario, design, levels, samples) for label, scenario in scenarios.items()}
     executor = executor or LocalExecutor()
     plan = make_plan("casim", dict(scenarios), tuple(parameters), designs, replicates, farmers, years, design,
-                     batch_size, parallelism(executor))
+                     batch_size, workers_of(executor))
     plan.sources, plan.timeout = sources, timeout
     plan.extra = {"outputs": {label: {k: v.model_dump() for k, v in s.outputs.items()}
                               for label, s in scenarios.items()}}

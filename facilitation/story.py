@@ -15,8 +15,15 @@ import numpy as np
 import pandas as pd
 
 import sim
-from experiments.executors import Executor, local_for, map_ordered
-from experiments.runs import build_model, one_compiled_thread, replicates_of, with_overrides, yearly_table
+from experiments.executors import Executor, batch_size, local_for, map_ordered, workers_of
+from experiments.runs import (
+    MAX_RUNS_PER_TASK,
+    build_model,
+    one_compiled_thread,
+    replicates_of,
+    with_overrides,
+    yearly_table,
+)
 from facilitation import model_view
 
 #: Each region's panel spans [-1, 1] in x; panels are this far apart, leaving a gap of 0.6 between regions.
@@ -145,6 +152,11 @@ def _run_replicate(task: _Replicate) -> _ReplicateRun:
     return _ReplicateRun(table, positions, np.array(frames) if task.record else None)
 
 
+def _run_replicates(tasks: tuple[_Replicate, ...]) -> list[_ReplicateRun]:
+    """Run a batch of replicates in this process (one executor task), in order."""
+    return [_run_replicate(task) for task in tasks]
+
+
 def tell_stories(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farmers: int | None = None,
                  years: int | None = None, per_region: int = 200, executor: Executor | None = None,
                  progress: Callable[[int, int], None] | None = None) -> list[Story]:
@@ -157,7 +169,10 @@ def tell_stories(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, far
     plans = {label: replicates_of(scenario, replicates) for label, scenario in scenarios.items()}
     tasks = [_Replicate(scenario, r.seed, farmers, years or scenario.years, per_region, i == 0, r.draw, r.overrides)
              for label, scenario in scenarios.items() for i, r in enumerate(plans[label])]
-    runs = map_ordered(executor or local_for(len(tasks)), _run_replicate, tasks, progress)
+    executor = executor or local_for(len(tasks))
+    size = batch_size(len(tasks), workers_of(executor), MAX_RUNS_PER_TASK)
+    batches = [tuple(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+    runs = [run for batch in map_ordered(executor, _run_replicates, batches, progress, size=len) for run in batch]
     stories, first = [], 0
     for label, scenario in scenarios.items():
         mine, first = runs[first:first + len(plans[label])], first + len(plans[label])

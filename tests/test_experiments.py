@@ -40,6 +40,35 @@ def test_executors_follow_the_protocol_and_run_only_inside_with():
     assert executor_for(None, 3).workers == 3 and executor_for(None, None, tasks=1).workers == 1
 
 
+class RecordingExecutor(LocalExecutor):
+    """Runs tasks in this process and keeps what each task received (what a Dask worker would receive)."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.items = []
+
+    def map_unordered(self, fn, items, lost=None):
+        for item in items:
+            self.items.append(item[1])  # map_ordered numbers its items
+            yield fn(item)
+
+
+def test_many_runs_reach_the_workers_in_batches_and_give_the_tables_of_single_runs():
+    """Tasks carry batches of runs (experiments.executors.batch_size: 20 tasks per worker), never change a number,
+    and progress counts runs."""
+    from experiments.runs import RunSpec, run_many, run_one
+
+    scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
+    specs = [RunSpec(scenario, "baseline", seed, 30, 1) for seed in range(45)]
+    executor, calls = RecordingExecutor(), []
+    table = run_many(specs, executor, lambda done, total: calls.append((done, total)))
+    assert [len(batch) for batch in executor.items] == [3] * 15
+    assert [spec.seed for batch in executor.items for spec in batch] == list(range(45))
+    assert calls == [(3 * i, 45) for i in range(16)]
+    alone = pd.concat([run_one(spec) for spec in specs], ignore_index=True)
+    pd.testing.assert_frame_equal(table, alone, check_exact=True)
+
+
 def test_compare_gives_identical_numbers_on_one_or_two_workers_and_a_dask_cluster(tmp_path):
     """Seeds belong to runs (scenario seed + replicate), not to workers: the executor cannot change a number."""
     from distributed import LocalCluster
