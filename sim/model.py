@@ -31,6 +31,7 @@ from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions, initial_
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.network import build_network
 from sim.outputs import YearlyRecorder, YearRecord
+from sim.parallel import BlockStreams
 from sim.practices import N_PRACTICES, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
@@ -92,6 +93,7 @@ class AdoptionModel(mesa.Model):
                                        self.catalogue, self.streams.population)
         self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.bundle_seasons)
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
+        self.weather = BlockStreams(self.streams.weather, self.n)  # farm weather, drawn in parallel blocks
         self.social = SocialInformation(self.network, N_PRACTICES)
         self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
                             np.zeros(self.n, np.float32))
@@ -118,7 +120,7 @@ class AdoptionModel(mesa.Model):
         self.soil.set_management(adoption.changed, new_bundle[adoption.changed])
         self.incentives.after_adoption(self.year)
         self.soil.advance_year()  # 3. soil
-        harvest = self.yields.harvest(self.farms, self.soil.stock_t_c_per_ha, self.streams.weather)  # 4. yields
+        harvest = self.yields.harvest(self.farms, self.soil.stock_t_c_per_ha, self.weather)  # 4. yields
         self.farms.yield_kg_per_ha = harvest.yield_kg_per_ha
         self.soil.observe_yields(harvest.yield_kg_per_ha)
         settlements = self.incentives.settle(self.year, self.streams.policy)  # 5. accounts

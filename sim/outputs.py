@@ -12,20 +12,19 @@ Flows (income, credits, payments) are NaN in the initial row (``year == start_ye
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 
 from sim.economics import PUBLIC
 from sim.incentives.registry import BUYER, TWIN_BUYERS
+from sim.parallel import SumPlan, segment_blocks, segment_percentiles, segment_sums
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
-_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="casim-quantiles")
 _MASKS = np.arange(1 << N_PRACTICES)
 QUANTILES = (10, 50, 90)
 
@@ -93,7 +92,7 @@ SIZE_GROUPS = ("small", "middle", "large")
 
 def by_size_group(name: str, group: int) -> Callable[[Year], np.ndarray]:
     """Rule: the sum of per-farm ``name`` over the farms of size third ``group`` of each region, and in total."""
-    return lambda t: t.total_of(np.where(t.recorder.size_group == group, t.per_farm[name], 0.0))
+    return lambda t: t.recorder.sum_by_region(t.per_farm[name], selected=t.recorder.size_groups[group])
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -136,7 +135,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("co2e_stored_cum_t", "t CO2e", "(soc_total_t_c - initial) x 44/12",
            lambda t: (t.soc_total - t.first("soc_total_t_c")) * CO2_PER_C),
     Column("yield_mean_kg_per_ha", "kg/ha", "area-weighted mean yield",
-           lambda t: t.total_of(t.per_farm["yield_kg_per_ha"] * t.area_per_farm) / t.area, flow=True),
+           lambda t: t.recorder.sum_by_region(t.per_farm["yield_kg_per_ha"], t.area_per_farm) / t.area, flow=True),
     Column("income_mean", "currency/farm/yr", "mean farm income", per_farmer("income"), flow=True),
     *(Column(f"income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income",
              lambda t, i=i: t.income_quantiles[i], flow=True) for i, q in enumerate(QUANTILES)),
@@ -250,13 +249,6 @@ class Year:
         self.area_per_farm = recorder.area
         self.target_bundle = recorder.target_bundle
         self._totals: dict[str, np.ndarray] = {}
-        # partitioning for percentiles is the costly part: start it in two background threads (NumPy releases the
-        # GIL) while the other columns are computed
-        income = self.per_farm.get("income")
-        self._quantiles = None if income is None else (
-            _THREADS.submit(np.percentile, income, QUANTILES),
-            _THREADS.submit(lambda pieces: [np.percentile(piece, QUANTILES) for piece in pieces],
-                            [income[s:e] for s, e in zip(recorder.starts, recorder.ends, strict=True)]))
 
     def total_of(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` per region and in total."""
@@ -292,10 +284,10 @@ class Year:
 
     @cached_property
     def _histograms(self) -> tuple[np.ndarray, np.ndarray]:
-        n_regions = len(self.recorder.starts)
-        farmers = np.empty((n_regions, _MASKS.size))
-        area = np.empty((n_regions, _MASKS.size))
-        bundle_histograms(self.recorder.region, self.record.bundle, self.recorder.area, farmers, area)
+        recorder = self.recorder
+        farmers = np.empty((recorder.starts.size, _MASKS.size))
+        area = np.empty((recorder.starts.size, _MASKS.size))
+        bundle_histograms(recorder.blocks, recorder.block_segment, self.record.bundle, recorder.area, farmers, area)
         return np.vstack([farmers, farmers.sum(axis=0)]), np.vstack([area, area.sum(axis=0)])
 
     @property
@@ -316,23 +308,34 @@ class Year:
     @cached_property
     def soc_total(self) -> np.ndarray:
         """Total SOC stock, t C."""
-        return self.total_of(self.record.soc_t_c_per_ha * self.recorder.area)
+        return self.recorder.sum_by_region(self.record.soc_t_c_per_ha, self.recorder.area)
 
     @cached_property
     def income_quantiles(self) -> np.ndarray:
         """The ``QUANTILES`` of farm income per region and in total, shape (3, R + 1)."""
-        everyone, regions = self._quantiles
-        return np.array([*regions.result(), everyone.result()]).T
+        recorder = self.recorder
+        return segment_percentiles(self.per_farm["income"], np.append(recorder.starts, 0),
+                                   np.append(recorder.ends, recorder.area.size), QUANTILES)
 
 
-@njit(cache=True)
-def bundle_histograms(region, bundle, area_ha, farmers, farmed_ha):  # pragma: no cover - compiled
-    """Farmers and area by (region, bundle mask) in one serial pass (serial: sums in a fixed order)."""
+@njit(cache=True, parallel=True)
+def bundle_histograms(blocks, block_segment, bundle, area_ha, farmers, farmed_ha):  # pragma: no cover - compiled
+    """Farmers and area by (segment, bundle mask), shape (S, 16).
+
+    Blocks of rows [blocks[b, 0], blocks[b, 1]) of segment ``block_segment[b]`` are counted in parallel, each in row
+    order from 0, then added per segment in block order (``sim.parallel``: no thread count changes a sum).
+    """
+    counts = np.zeros((block_segment.size, farmers.shape[1]))
+    hectares = np.zeros((block_segment.size, farmers.shape[1]))
+    for b in prange(block_segment.size):
+        for i in range(blocks[b, 0], blocks[b, 1]):
+            counts[b, bundle[i]] += 1.0
+            hectares[b, bundle[i]] += area_ha[i]
     farmers[:] = 0.0
     farmed_ha[:] = 0.0
-    for i in range(bundle.size):
-        farmers[region[i], bundle[i]] += 1.0
-        farmed_ha[region[i], bundle[i]] += area_ha[i]
+    for b in range(block_segment.size):
+        farmers[block_segment[b]] += counts[b]
+        farmed_ha[block_segment[b]] += hectares[b]
 
 
 class YearlyRecorder:
@@ -352,7 +355,8 @@ class YearlyRecorder:
         self.ends = np.append(self.starts[1:], area_ha.size)
         self.area = area_ha
         self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
-        self.region = np.repeat(np.arange(len(self.starts)), self.ends - self.starts)
+        self.sums = SumPlan(self.starts, self.ends)
+        self.blocks, self.block_segment = segment_blocks(self.starts, self.ends)  # for the histograms
         self.target_bundle = target_bundle
         self.area_sum = self.sum_by_region(area_ha)
         self.columns: dict[str, list] = {name: [] for name in COLUMNS}
@@ -360,23 +364,23 @@ class YearlyRecorder:
         self.last: Year | None = None  # last year's row
 
     @cached_property
-    def size_group(self) -> np.ndarray:
-        """(n,) each farm's third of its region by farm size (0 = smallest), ties broken by row."""
+    def size_groups(self) -> list[np.ndarray]:
+        """For each income group, (n,) bool: the farm is in that third of its region by farm size (ties by row)."""
         group = np.empty(self.area.size, np.int64)
         for start, end in zip(self.starts, self.ends, strict=True):
             order = np.argsort(self.area[start:end], kind="stable")
             rank = np.empty(end - start, np.int64)
             rank[order] = np.arange(end - start)
             group[start:end] = rank * len(SIZE_GROUPS) // max(end - start, 1)
-        return group
+        return [group == g for g in range(len(SIZE_GROUPS))]
 
-    def sum_by_region(self, x: np.ndarray) -> np.ndarray:
-        """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (R + 1,)."""
-        if x.dtype != bool and not x.any():  # flows that are zero this year (e.g. no carbon programme)
-            return np.zeros(len(self.names))
-        if x.dtype == bool:
-            x = x.astype(np.float64)
-        per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
+    def sum_by_region(self, x: np.ndarray, weights: np.ndarray | None = None,
+                      selected: np.ndarray | None = None) -> np.ndarray:
+        """Sum of per-farm ``x`` (x ``weights``, where ``selected``; flags count 1) per region and in total, (R + 1,).
+
+        All zeros when every value is zero (e.g. flows without a carbon programme).
+        """
+        per_region = segment_sums(self.sums, x, weights, selected) if x.size else np.zeros(len(self.starts))
         return np.append(per_region, per_region.sum())
 
     def record(self, record: YearRecord) -> None:

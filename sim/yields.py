@@ -28,6 +28,7 @@ from sim.units import soc_pct_to_t_c_per_ha
 
 if TYPE_CHECKING:
     from sim.farmers import FarmerTable, Regions
+    from sim.parallel import BlockStreams
     from sim.practices import Catalogue
     from sim.scenario import Scenario
     from sim.soil.base import SoilModel
@@ -151,11 +152,15 @@ class YieldModel:
         return soc_yield_potential(soc_t_c_per_ha, base_yield_kg_per_ha, self.response_kg_per_t_c[region], reference,
                                    reference, self.plateau_t_c_per_ha[region])
 
-    def harvest(self, farms: FarmerTable, soc_t_c_per_ha: np.ndarray, rng: np.random.Generator) -> Harvest:
-        """The season's yields: regional weather (one draw per region), then farm weather (one per farm, float32)."""
+    def harvest(self, farms: FarmerTable, soc_t_c_per_ha: np.ndarray, weather: BlockStreams) -> Harvest:
+        """The season's yields.
+
+        Regional weather: one draw per region from the weather stream; then farm weather: one draw per farm (float32,
+        in blocks: ``sim.parallel.BlockStreams``).
+        """
         sigma = self.weather_sigma
-        regional = np.exp(sigma * rng.standard_normal(sigma.size) - 0.5 * sigma**2)
-        z = rng.standard_normal(farms.n, dtype=np.float32)
+        regional = np.exp(sigma * weather.rng.standard_normal(sigma.size) - 0.5 * sigma**2)
+        z = weather.standard_normal(np.float32)
         effects = np.empty(farms.years_in_use.shape, np.float32)
         yields, deviation = np.empty(farms.n), np.empty(farms.n, np.float32)
         c = self.catalogue

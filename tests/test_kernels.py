@@ -269,16 +269,50 @@ def test_crop_budget(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_bundle_histograms(seed):
+def test_bundle_histograms(seed, monkeypatch):
+    """One block per region adds in row order (as np.bincount does, exactly); blocks of 64 rows add per block, then
+    the blocks in order: the same counts, areas within rounding (1e-12 relative: a few float64 ulps over 500 rows)."""
+    from sim import parallel
+
     rng = np.random.default_rng(seed)
     n, regions = 500, 3
     region = np.sort(rng.integers(0, regions, n))
+    starts = np.searchsorted(region, np.arange(regions))
+    ends = np.append(starts[1:], n)
     bundle, area = rng.integers(0, 16, n).astype(np.uint8), rng.uniform(1, 100, n)
-    farmers, farmed = np.empty((regions, 16)), np.empty((regions, 16))
-    bundle_histograms(region, bundle, area, farmers, farmed)
     cell = region * 16 + bundle
-    assert np.array_equal(farmers.ravel(), np.bincount(cell, minlength=regions * 16))
-    assert np.allclose(farmed.ravel(), np.bincount(cell, weights=area, minlength=regions * 16), rtol=1e-12)
+    for size, exact in ((n, True), (64, False)):
+        monkeypatch.setattr(parallel, "BLOCK_FARMS", size)
+        farmers, farmed = np.empty((regions, 16)), np.empty((regions, 16))
+        bundle_histograms(*parallel.segment_blocks(starts, ends), bundle, area, farmers, farmed)
+        assert np.array_equal(farmers.ravel(), np.bincount(cell, minlength=regions * 16))
+        expected = np.bincount(cell, weights=area, minlength=regions * 16)
+        assert np.array_equal(farmed.ravel(), expected) if exact else np.allclose(farmed.ravel(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_practice_emissions(seed):
+    """The [ghg] rule as array formulas (sim.incentives.ghg's docstring): equal bit for bit, since the kernel does the
+    same operations in the same order per farm; SOC gains add no N, a NaN change stays NaN."""
+    from sim.incentives.ghg import practice_emissions
+    from sim.practices import COVER_CROPS, NO_TILL, RESIDUE_RETENTION
+    from sim.units import DIESEL_T_CO2_PER_L, KG_PER_T
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    bundle, yields = rng.integers(0, 16, n).astype(np.uint8), rng.uniform(0, 9000, n)
+    change, mechanised, area = rng.normal(0, 0.3, n), rng.random(n) < 0.5, rng.uniform(1, 80, n)
+    change[::9] = np.nan
+    hi, residue_n_share, cover_n, c_to_n, no_till_l, cover_l, n2o = 0.45, 0.006, 30.0, 10.0, -25.0, 8.0, 0.0046
+    out = np.empty(n)
+    practice_emissions(bundle, yields, change, mechanised, area, USES_BY_MASK, 1.0 - hi, hi, residue_n_share,
+                       cover_n, c_to_n, no_till_l, cover_l, n2o, out)
+    uses = USES_BY_MASK[bundle]
+    nitrogen = (np.where(uses[:, RESIDUE_RETENTION], yields * (1.0 - hi) / hi * residue_n_share, 0.0)
+                + np.where(uses[:, COVER_CROPS], cover_n, 0.0) + np.maximum(-change, 0.0) * KG_PER_T / c_to_n)
+    diesel = np.where(uses[:, NO_TILL], no_till_l, 0.0) + np.where(uses[:, COVER_CROPS], cover_l, 0.0)
+    expected = (nitrogen * n2o + np.where(mechanised, diesel * DIESEL_T_CO2_PER_L, 0.0)) * area
+    assert np.array_equal(out, expected, equal_nan=True) and np.isnan(out[::9]).all()
 
 
 def test_fully_mixed_population_sees_what_a_complete_graph_shows():

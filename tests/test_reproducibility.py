@@ -39,3 +39,24 @@ def test_pinned_runs_are_reproduced_exactly(name):
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / f"{name}.toml"), seed=7, n_farmers=2000)
     model.run_for(10)
     pd.testing.assert_frame_equal(model.results()[list(expected.columns)], expected, check_exact=True)
+
+
+def test_results_do_not_depend_on_the_thread_count(monkeypatch):
+    """Blocks small enough that a 2,000-farmer run uses every parallel path of sim.parallel (per-farm draws in blocks,
+    histograms in blocks, pairwise sums cut into leaves, percentiles by bucket selection): 1 and 2 threads give the
+    same table, bit for bit, with a carbon programme and its counterfactual alongside."""
+    from sim import parallel
+
+    for name, value in (("BLOCK_FARMS", 256), ("SUM_LEAF", 64), ("SELECT_SERIAL", 100)):
+        monkeypatch.setattr(parallel, name, value)
+    threads, tables = parallel.threads(), []
+    try:
+        for count in (1, 2):
+            parallel.set_threads(count)
+            model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "volatile_price_floor.toml"), seed=3,
+                                      n_farmers=2000)
+            model.run_for(4)
+            tables.append(model.results())
+    finally:
+        parallel.set_threads(threads)
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit, prange
 
 from sim.practices import COVER_CROPS, NO_TILL, RESIDUE_RETENTION, USES_BY_MASK
 from sim.units import DIESEL_T_CO2_PER_L, GWP100_N2O, KG_PER_T, N2O_PER_N2O_N
@@ -43,15 +44,36 @@ class PracticeEmissions:
     def of(self, bundle: np.ndarray, yield_kg_per_ha: np.ndarray, soc_change_t_c_per_ha: np.ndarray) -> np.ndarray:
         """Emissions of each farm this year, t CO2e (N2O of residue, cover crop and SOM nitrogen, plus fuel CO2)."""
         g = self.spec
-        uses = USES_BY_MASK[bundle]
-        residue_n = np.where(uses[:, RESIDUE_RETENTION],
-                             yield_kg_per_ha * (1.0 - g.harvest_index) / g.harvest_index * g.residue_n_share, 0.0)
-        cover_n = np.where(uses[:, COVER_CROPS], g.cover_crop_n_kg_per_ha, 0.0)
-        som_n = np.maximum(-soc_change_t_c_per_ha, 0.0) * KG_PER_T / g.soil_c_to_n
-        diesel = (np.where(uses[:, NO_TILL], g.no_till_diesel_change_l_per_ha, 0.0)
-                  + np.where(uses[:, COVER_CROPS], g.cover_crops_diesel_change_l_per_ha, 0.0))
-        fuel = np.where(self.mechanised, diesel * DIESEL_T_CO2_PER_L, 0.0)
-        return ((residue_n + cover_n + som_n) * self.n2o_per_kg_n + fuel) * self.area
+        out = np.empty(bundle.size)
+        practice_emissions(bundle, yield_kg_per_ha, soc_change_t_c_per_ha, self.mechanised, self.area, USES_BY_MASK,
+                           1.0 - g.harvest_index, g.harvest_index, g.residue_n_share, g.cover_crop_n_kg_per_ha,
+                           g.soil_c_to_n, g.no_till_diesel_change_l_per_ha, g.cover_crops_diesel_change_l_per_ha,
+                           self.n2o_per_kg_n, out)
+        return out
+
+
+@njit(cache=True, parallel=True)
+def practice_emissions(bundle, yield_kg_per_ha, soc_change_t_c_per_ha, mechanised, area_ha, uses_by_mask,
+                       residue_share_of_biomass, harvest_index, residue_n_share, cover_crop_n_kg_per_ha, soil_c_to_n,
+                       no_till_diesel_l_per_ha, cover_crops_diesel_l_per_ha, n2o_per_kg_n, out):  # pragma: no cover
+    """The module docstring's N2O and fuel CO2 per farm, t CO2e (``residue_share_of_biomass`` = 1 - harvest index).
+
+    N from residue yield x (1 - HI) / HI x residue N share, from cover crops, and from SOC lost (loss x 1000 / C:N,
+    NaN kept); fuel only on mechanised farms.
+    """
+    for i in prange(bundle.size):
+        b = bundle[i]
+        residue_n = (yield_kg_per_ha[i] * residue_share_of_biomass / harvest_index * residue_n_share
+                     if uses_by_mask[b, RESIDUE_RETENTION] else 0.0)
+        cover_n = cover_crop_n_kg_per_ha if uses_by_mask[b, COVER_CROPS] else 0.0
+        lost = -soc_change_t_c_per_ha[i]
+        if not (lost >= 0.0 or np.isnan(lost)):  # np.maximum(lost, 0.0)
+            lost = 0.0
+        som_n = lost * KG_PER_T / soil_c_to_n
+        diesel = ((no_till_diesel_l_per_ha if uses_by_mask[b, NO_TILL] else 0.0)
+                  + (cover_crops_diesel_l_per_ha if uses_by_mask[b, COVER_CROPS] else 0.0))
+        fuel = diesel * DIESEL_T_CO2_PER_L if mechanised[i] else 0.0
+        out[i] = ((residue_n + cover_n + som_n) * n2o_per_kg_n + fuel) * area_ha[i]
 
 
 def displaced_emissions_t_co2e(scenario: Scenario, region: np.ndarray, area_ha: np.ndarray,

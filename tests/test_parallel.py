@@ -1,0 +1,83 @@
+"""Parallel work that never depends on the thread count (sim.parallel): sums and percentiles equal NumPy's bit for bit,
+per-farm draws in blocks of their own generators."""
+
+import numpy as np
+import pytest
+
+from sim import parallel
+
+
+def segments(n: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` contiguous segments covering n rows, at random places."""
+    starts = np.sort(rng.choice(np.arange(1, n), size=min(count, n) - 1, replace=False)) if n > 1 else np.empty(0, int)
+    starts = np.concatenate([[0], starts]).astype(np.int64)
+    return starts, np.append(starts[1:], n)
+
+
+def values(n: int, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """Heavy-tailed values of both signs, rounded ones (ties), or zeros (including -0.0)."""
+    x = rng.standard_normal(n) * np.exp(3 * rng.standard_normal(n))
+    return {"spread": x, "ties": np.round(x), "zeros": np.where(rng.random(n) < 0.5, 0.0, -0.0)}[kind]
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 129, 2_000, parallel.SUM_LEAF + 1, 70_001])
+@pytest.mark.parametrize("kind", ["spread", "ties", "zeros"])
+def test_segment_sums_are_numpys_reduceat_bit_for_bit(n, kind):
+    """The pairwise tree is cut at the same places as NumPy's (SUM_LEAF leaves summed in parallel), so no digit
+    differs; an all-zero array sums to +0.0 as the recorder's shortcut did."""
+    rng = np.random.default_rng(n)
+    x, weights, selected = values(n, kind, rng), rng.random(n), rng.random(n) < 0.4
+    starts, ends = segments(n, 4, rng)
+    plan = parallel.SumPlan(starts, ends)
+
+    def reduceat(a):
+        return np.add.reduceat(a, starts) if a.any() else np.zeros(starts.size)
+
+    assert np.array_equal(parallel.segment_sums(plan, x), reduceat(x))
+    assert np.array_equal(parallel.segment_sums(plan, x, weights), reduceat(x * weights))
+    assert np.array_equal(parallel.segment_sums(plan, x, None, selected), reduceat(np.where(selected, x, 0.0)))
+    assert np.array_equal(parallel.segment_sums(plan, selected), np.add.reduceat(selected.astype(float), starts))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 1_000, parallel.SELECT_SERIAL + 5_000])
+@pytest.mark.parametrize("kind", ["spread", "ties", "zeros"])
+def test_segment_percentiles_are_numpys_bit_for_bit(n, kind):
+    """Exact order statistics (a partition, or parallel bucket selection above SELECT_SERIAL values), then NumPy's
+    own interpolation: equal to np.percentile; the whole array as one more segment overlapping the others."""
+    rng = np.random.default_rng(n + 1)
+    x = values(n, kind, rng)
+    x[: n // 3] += 1e12 if kind == "spread" else 0.0  # a far outlier group stretches the first bucket pass
+    starts, ends = segments(n, 3, rng)
+    starts, ends = np.append(starts, 0), np.append(ends, n)
+    expected = np.array([np.percentile(x[s:e], (10, 50, 90)) for s, e in zip(starts, ends, strict=True)]).T
+    assert np.array_equal(parallel.segment_percentiles(x, starts, ends, (10, 50, 90)), expected)
+
+
+def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys():
+    x = np.arange(10.0)
+    x[3] = np.nan
+    got = parallel.segment_percentiles(x, np.array([0, 5]), np.array([5, 10]), (10, 50))
+    assert np.isnan(got[:, 0]).all() and np.array_equal(got[:, 1], np.percentile(x[5:], (10, 50)))
+
+
+@pytest.fixture
+def restore_threads():
+    """Leave the thread count as the test found it."""
+    threads = parallel.threads()
+    yield
+    parallel.set_threads(threads)
+
+
+def test_block_streams_draw_a_small_population_as_the_stream_itself_and_blocks_from_spawned_generators(
+        monkeypatch, restore_threads):
+    small = parallel.BlockStreams(np.random.default_rng(5), 1_000)
+    assert np.array_equal(small.standard_normal(np.float32), np.random.default_rng(5).standard_normal(1_000, np.float32))
+    monkeypatch.setattr(parallel, "BLOCK_FARMS", 300)
+    draws = {}
+    for threads in (1, 2):
+        parallel.set_threads(threads)
+        draws[threads] = parallel.BlockStreams(np.random.default_rng(5), 1_000).random()
+    assert np.array_equal(draws[1], draws[2])
+    children = np.random.default_rng(5).spawn(3)
+    assert np.array_equal(draws[1][:300], np.random.default_rng(5).random(300))
+    assert np.array_equal(draws[1][900:], children[2].random(100))
