@@ -1,58 +1,64 @@
 """Where a yearly step spends its time, stage by stage, at 1 thread and at every core: what stays serial.
 
 Run: ``.venv/bin/python benchmarks/profile_step.py [--farmers 1000000] [--years 3] [--scenario ...]``.
-The stages are the calls ``AdoptionModel.step`` makes (its rooms: decide, adopt, soil, yields, accounts, observe,
-record), timed with cProfile over a few years after a warm-up year; the second table lists the functions with the
-most time of their own (compiled kernels count in the function that calls them). A stage whose time does not fall
-with more threads is serial: NumPy calls, random draws, Python work.
+A stage is a call the step makes into one of the model's rooms (``model.rule.decide``, ``model.yields.harvest``,
+``model.recorder.record`` ...) or into a function of ``sim`` (``farm_accounts``): every public method of the
+model's rooms is wrapped with a timer that counts only outermost calls, so nothing is counted twice. The second
+table lists the functions with the most time of their own (cProfile; compiled kernels count in the function that
+calls them). A stage whose time does not fall with more threads is serial: NumPy calls, random draws, Python work.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import inspect
 import os
 import pstats
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import sim
+import sim.model
 from sim import parallel
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
-def profile(model: sim.AdoptionModel, years: int) -> tuple[float, pstats.Stats]:
-    """Seconds per year and the cProfile statistics of ``years`` steps."""
-    profiler = cProfile.Profile()
-    started = time.perf_counter()
-    profiler.enable()
-    for _ in range(years):
-        model.step()
-    profiler.disable()
-    return (time.perf_counter() - started) / years, pstats.Stats(profiler)
+class StageTimer:
+    """Seconds spent in each wrapped callable, counting only calls made outside another wrapped one."""
 
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.depth = 0
 
-def stages(stats: pstats.Stats, years: int) -> dict[str, float]:
-    """Seconds per year of each call ``AdoptionModel.step`` makes (cumulative), by 'module:function'."""
-    out: dict[str, float] = {}
-    for (file, _, function), (_, _, _, cumulative, callers) in stats.stats.items():
-        if any(f.endswith("sim/model.py") and name == "step" for f, _, name in callers):
-            key = f"{file.split('/sim/')[-1] if '/sim/' in file else Path(file).name}:{function}"
-            out[key] = out.get(key, 0.0) + callers_time(callers) / years
-    return out
+    def wrap(self, name: str, function):
+        def timed(*args, **kwargs):
+            self.depth += 1
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.seconds[name] += time.perf_counter() - started
 
+        return timed
 
-def callers_time(callers: dict) -> float:
-    """Cumulative time of a function when called from ``AdoptionModel.step``."""
-    return sum(row[3] for (f, _, name), row in callers.items() if f.endswith("sim/model.py") and name == "step")
-
-
-def own_times(stats: pstats.Stats, years: int, top: int) -> list[tuple[str, float]]:
-    """The ``top`` functions by time of their own, seconds per year."""
-    rows = [(f"{Path(file).name}:{line}({function})", own / years)
-            for (file, line, function), (_, _, own, _, _) in stats.stats.items()]
-    return sorted(rows, key=lambda r: -r[1])[:top]
+    def attach(self, model: sim.AdoptionModel) -> None:
+        """Wrap the public methods of the model's rooms and the ``sim`` functions ``sim.model`` calls."""
+        for attribute, room in vars(model).items():
+            if type(room).__module__.startswith("sim.") and room is not model:
+                for name, method in inspect.getmembers(room, inspect.ismethod):
+                    if not name.startswith("_"):
+                        try:
+                            setattr(room, name, self.wrap(f"{attribute}.{name}", method))
+                        except (AttributeError, ValueError):  # a frozen record (the streams), not a room
+                            break
+        for name, function in vars(sim.model).items():
+            if inspect.isfunction(function) and function.__module__.startswith("sim."):
+                setattr(sim.model, name, self.wrap(name, function))
 
 
 def main() -> None:
@@ -65,25 +71,39 @@ def main() -> None:
     cores = os.cpu_count() or 1
     model = sim.AdoptionModel(sim.load_scenario(args.scenario), n_farmers=args.farmers)
     model.step()  # warm-up (compiled kernels load from the cache)
-    results = {}
+    timer = StageTimer()
+    timer.attach(model)
+    stages, steps, own = {}, {}, {}
     for threads in sorted({1, cores}):
         parallel.set_threads(threads)
-        results[threads] = profile(model, args.years)
+        timer.seconds.clear()
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for _ in range(args.years):
+            model.step()
+        profiler.disable()
+        steps[threads] = (time.perf_counter() - started) / args.years
+        stages[threads] = {k: v / args.years for k, v in timer.seconds.items()}
+        rows = [(f"{Path(f).name}:{line}({name})", row[2] / args.years)
+                for (f, line, name), row in pstats.Stats(profiler).stats.items()]
+        own[threads] = sorted(rows, key=lambda r: -r[1])[: args.top]
+    one, many = stages[1], stages[max(stages)]
+    one["other (the step's own NumPy work, Python)"] = steps[1] - sum(one.values())
+    many["other (the step's own NumPy work, Python)"] = steps[max(steps)] - sum(many.values())
     print(f"{args.scenario.name}, {args.farmers:,} farmers, {args.years} years per thread count; load average "
           f"{os.getloadavg()[0]:.2f} on {cores} cores\n")
-    header = f"{'stage (call in AdoptionModel.step)':<52}" + "".join(f"{f'{t} thr ms':>11}" for t in results)
-    print(header + f"{'speed-up':>10}\n" + "-" * (len(header) + 10))
-    per_stage = {t: stages(stats, args.years) for t, (_, stats) in results.items()}
-    one, many = per_stage[1], per_stage[max(results)]
+    header = f"{'stage':<48}" + "".join(f"{f'{t} thr ms':>11}" for t in stages) + f"{'speed-up':>10}"
+    print(header + "\n" + "-" * len(header))
     for key in sorted(one, key=lambda k: -one[k]):
         if one[key] * 1000 >= 0.5:
-            print(f"{key:<52}" + "".join(f"{per_stage[t].get(key, 0.0) * 1000:>11.1f}" for t in results)
+            print(f"{key:<48}" + "".join(f"{stages[t].get(key, 0.0) * 1000:>11.1f}" for t in stages)
                   + f"{one[key] / max(many.get(key, 0.0), 1e-9):>9.1f}x")
-    print(f"{'whole step':<52}" + "".join(f"{results[t][0] * 1000:>11.1f}" for t in results)
-          + f"{results[1][0] / results[max(results)][0]:>9.1f}x")
-    for threads, (_, stats) in results.items():
+    print(f"{'whole step':<48}" + "".join(f"{steps[t] * 1000:>11.1f}" for t in steps)
+          + f"{steps[1] / steps[max(steps)]:>9.1f}x")
+    for threads, rows in own.items():
         print(f"\nmost time of their own at {threads} thread(s), ms per year:")
-        for name, seconds in own_times(stats, args.years, args.top):
+        for name, seconds in rows:
             print(f"  {name:<70}{seconds * 1000:>9.1f}")
 
 

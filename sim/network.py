@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 
 from sim.scenario.network import Network as NetworkSpec
 
@@ -81,18 +82,57 @@ def _ring_lattice_edges(
         size_l.append(size[ok])
     src, lattice_dst = np.concatenate(src_l), np.concatenate(dst_l)
     e_start, e_size = np.concatenate(start_l), np.concatenate(size_l)
+    e_village = village_of[src]
+    by_village, village_bounds = _group_by_village(e_village, len(sizes))
     rewired = rng.random(src.size) < p
     dst = lattice_dst.copy()
     redraw = rewired
+    duplicated = np.zeros(src.size, np.bool_)
     for _ in range(20):
         dst[redraw] = e_start[redraw] + (rng.random(int(redraw.sum())) * e_size[redraw]).astype(np.int64)
-        key = np.minimum(src, dst) * n + np.maximum(src, dst)
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        redraw = rewired & ((counts[inverse] > 1) | (src == dst))
+        _mark_duplicates(src, dst, by_village, village_bounds, np.unique(e_village[redraw]), duplicated)
+        redraw = rewired & (duplicated | (src == dst))
         if not redraw.any():
             break
     dst[redraw] = lattice_dst[redraw]
     return src, dst
+
+
+@njit(cache=True)
+def _group_by_village(village, villages):  # pragma: no cover - compiled
+    """Edges grouped by village, in edge order within each (a counting sort): (edge indices, village bounds)."""
+    bounds = np.zeros(villages + 1, np.int64)
+    for v in village:
+        bounds[v + 1] += 1
+    for v in range(villages):
+        bounds[v + 1] += bounds[v]
+    order = np.empty(village.size, np.int64)
+    position = bounds[:-1].copy()
+    for e in range(village.size):
+        order[position[village[e]]] = e
+        position[village[e]] += 1
+    return order, bounds
+
+
+@njit(cache=True, parallel=True)
+def _mark_duplicates(src, dst, by_village, village_bounds, villages, duplicated):  # pragma: no cover - compiled
+    """duplicated[e]: another edge links the same two farmers, for the edges of ``villages`` (where links moved).
+
+    Both ends of an edge are in its village, so each village is checked on its own, in parallel: the same flags as
+    counting every (farmer, farmer) key over all edges at once.
+    """
+    for i in prange(villages.size):
+        v = villages[i]
+        edges = by_village[village_bounds[v]:village_bounds[v + 1]]
+        keys = np.empty(edges.size, np.int64)
+        for j in range(edges.size):
+            a, b = src[edges[j]], dst[edges[j]]
+            keys[j] = min(a, b) * (1 << 31) + max(a, b)
+        order = np.argsort(keys)
+        for j in range(edges.size):
+            e = edges[order[j]]
+            duplicated[e] = ((j > 0 and keys[order[j - 1]] == keys[order[j]])
+                             or (j + 1 < edges.size and keys[order[j + 1]] == keys[order[j]]))
 
 
 def _symmetric(src: np.ndarray, dst: np.ndarray, n: int, weight: float) -> sp.csr_matrix:

@@ -12,16 +12,18 @@ Flows (income, credits, payments) are NaN in the initial row (``year == start_ye
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from sim import parallel
 from sim.economics import PUBLIC
 from sim.incentives.registry import BUYER, TWIN_BUYERS
-from sim.parallel import SumPlan, segment_blocks, segment_percentiles, segment_sums
+from sim.parallel import segment_blocks, segment_percentiles
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
@@ -88,11 +90,14 @@ def per_farmer(name: str) -> Callable[[Year], np.ndarray]:
 
 #: Income groups: thirds of the farms of each region by farm size (smallest first).
 SIZE_GROUPS = ("small", "middle", "large")
+#: The (per-farm name, income group) sums the columns take (``by_size_group`` adds them; ``Year`` computes them).
+GROUP_SUMS: list[tuple[str, int]] = []
 
 
 def by_size_group(name: str, group: int) -> Callable[[Year], np.ndarray]:
     """Rule: the sum of per-farm ``name`` over the farms of size third ``group`` of each region, and in total."""
-    return lambda t: t.recorder.sum_by_region(t.per_farm[name], selected=t.recorder.size_groups[group])
+    GROUP_SUMS.append((name, group))
+    return lambda t: t.sum((name, group))
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -135,7 +140,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("co2e_stored_cum_t", "t CO2e", "(soc_total_t_c - initial) x 44/12",
            lambda t: (t.soc_total - t.first("soc_total_t_c")) * CO2_PER_C),
     Column("yield_mean_kg_per_ha", "kg/ha", "area-weighted mean yield",
-           lambda t: t.recorder.sum_by_region(t.per_farm["yield_kg_per_ha"], t.area_per_farm) / t.area, flow=True),
+           lambda t: t.sum("yield x area") / t.area, flow=True),
     Column("income_mean", "currency/farm/yr", "mean farm income", per_farmer("income"), flow=True),
     *(Column(f"income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income",
              lambda t, i=i: t.income_quantiles[i], flow=True) for i, q in enumerate(QUANTILES)),
@@ -248,17 +253,43 @@ class Year:
         self.area = recorder.area_sum
         self.area_per_farm = recorder.area
         self.target_bundle = recorder.target_bundle
-        self._totals: dict[str, np.ndarray] = {}
+        self._sums: dict[str | tuple[str, int], np.ndarray | Future] = {}
+        if parallel.threads() > 1 and self.area_per_farm.size > parallel.BLOCK_FARMS:  # every sum at once, threaded
+            self._sums = parallel.start({key: partial(self._sum_of, key) for key in self.sum_keys()})
 
-    def total_of(self, x: np.ndarray) -> np.ndarray:
-        """Sum of per-farm ``x`` per region and in total."""
-        return self.recorder.sum_by_region(x)
+    def sum_keys(self) -> list[str | tuple[str, int]]:
+        """Every sum over farms the columns take this year (``sum``)."""
+        if not self.per_farm:
+            return ["soc x area"]
+        return [*self.per_farm, "soc x area", "yield x area", *(key for key in GROUP_SUMS if key[0] in self.per_farm)]
+
+    def _sum_of(self, key: str | tuple[str, int]) -> np.ndarray:
+        """The sum named ``key``, per region and in total.
+
+        A per-farm quantity by name, soil carbon or yield x area, or a (per-farm quantity, income group).
+        """
+        sum_by_region = self.recorder.sum_by_region
+        if key == "soc x area":
+            return sum_by_region(self.record.soc_t_c_per_ha * self.area_per_farm)
+        if key == "yield x area":
+            return sum_by_region(self.per_farm["yield_kg_per_ha"] * self.area_per_farm)
+        if isinstance(key, tuple):
+            name, group = key
+            return sum_by_region(np.where(self.recorder.size_groups[group], self.per_farm[name], 0.0))
+        return sum_by_region(self.per_farm[key])
+
+    def sum(self, key: str | tuple[str, int]) -> np.ndarray:
+        """A sum of ``sum_keys`` per region and in total (computed once a year; on the thread pool for large models)."""
+        value = self._sums.get(key)
+        if value is None:
+            value = self._sums[key] = self._sum_of(key)
+        elif isinstance(value, Future):
+            value = self._sums[key] = value.result()
+        return value
 
     def total(self, name: str) -> np.ndarray:
-        """Sum of the season's per-farm ``name`` per region and in total (computed once a year)."""
-        if name not in self._totals:
-            self._totals[name] = self.total_of(self.per_farm[name])
-        return self._totals[name]
+        """Sum of the season's per-farm ``name`` per region and in total."""
+        return self.sum(name)
 
     def paid_by(self, payer: str) -> np.ndarray:
         """Money paid by ``payer`` this year: its flows summed in booking order."""
@@ -308,7 +339,7 @@ class Year:
     @cached_property
     def soc_total(self) -> np.ndarray:
         """Total SOC stock, t C."""
-        return self.recorder.sum_by_region(self.record.soc_t_c_per_ha, self.recorder.area)
+        return self.sum("soc x area")
 
     @cached_property
     def income_quantiles(self) -> np.ndarray:
@@ -323,19 +354,27 @@ def bundle_histograms(blocks, block_segment, bundle, area_ha, farmers, farmed_ha
     """Farmers and area by (segment, bundle mask), shape (S, 16).
 
     Blocks of rows [blocks[b, 0], blocks[b, 1]) of segment ``block_segment[b]`` are counted in parallel, each in row
-    order from 0, then added per segment in block order (``sim.parallel``: no thread count changes a sum).
+    order from 0, then added per segment in block order (``sim.parallel``: no thread count changes a sum). Explicit
+    loops outside the ``prange``: an array expression there would be one more parallel region.
     """
-    counts = np.zeros((block_segment.size, farmers.shape[1]))
-    hectares = np.zeros((block_segment.size, farmers.shape[1]))
-    for b in prange(block_segment.size):
+    n_blocks, n_masks = block_segment.size, farmers.shape[1]
+    counts = np.empty((n_blocks, n_masks))
+    hectares = np.empty((n_blocks, n_masks))
+    for b in prange(n_blocks):
+        for m in range(n_masks):
+            counts[b, m] = 0.0
+            hectares[b, m] = 0.0
         for i in range(blocks[b, 0], blocks[b, 1]):
             counts[b, bundle[i]] += 1.0
             hectares[b, bundle[i]] += area_ha[i]
-    farmers[:] = 0.0
-    farmed_ha[:] = 0.0
-    for b in range(block_segment.size):
-        farmers[block_segment[b]] += counts[b]
-        farmed_ha[block_segment[b]] += hectares[b]
+    for s in range(farmers.shape[0]):
+        for m in range(n_masks):
+            farmers[s, m] = 0.0
+            farmed_ha[s, m] = 0.0
+    for b in range(n_blocks):
+        for m in range(n_masks):
+            farmers[block_segment[b], m] += counts[b, m]
+            farmed_ha[block_segment[b], m] += hectares[b, m]
 
 
 class YearlyRecorder:
@@ -355,7 +394,6 @@ class YearlyRecorder:
         self.ends = np.append(self.starts[1:], area_ha.size)
         self.area = area_ha
         self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
-        self.sums = SumPlan(self.starts, self.ends)
         self.blocks, self.block_segment = segment_blocks(self.starts, self.ends)  # for the histograms
         self.target_bundle = target_bundle
         self.area_sum = self.sum_by_region(area_ha)
@@ -374,13 +412,13 @@ class YearlyRecorder:
             group[start:end] = rank * len(SIZE_GROUPS) // max(end - start, 1)
         return [group == g for g in range(len(SIZE_GROUPS))]
 
-    def sum_by_region(self, x: np.ndarray, weights: np.ndarray | None = None,
-                      selected: np.ndarray | None = None) -> np.ndarray:
-        """Sum of per-farm ``x`` (x ``weights``, where ``selected``; flags count 1) per region and in total, (R + 1,).
-
-        All zeros when every value is zero (e.g. flows without a carbon programme).
-        """
-        per_region = segment_sums(self.sums, x, weights, selected) if x.size else np.zeros(len(self.starts))
+    def sum_by_region(self, x: np.ndarray) -> np.ndarray:
+        """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (R + 1,)."""
+        if x.dtype != bool and not x.any():  # flows that are zero this year (e.g. no carbon programme)
+            return np.zeros(len(self.names))
+        if x.dtype == bool:
+            x = x.astype(np.float64)
+        per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
         return np.append(per_region, per_region.sum())
 
     def record(self, record: YearRecord) -> None:
