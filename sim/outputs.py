@@ -291,6 +291,10 @@ class Year:
         """Sum of the season's per-farm ``name`` per region and in total."""
         return self.sum(name)
 
+    def total_of(self, x: np.ndarray) -> np.ndarray:
+        """Sum of per-farm ``x`` per region and in total."""
+        return self.recorder.sum_by_region(x)
+
     def paid_by(self, payer: str) -> np.ndarray:
         """Money paid by ``payer`` this year: its flows summed in booking order."""
         flows = [self.total(name) for name, who in (self.record.payers or {}).items() if who == payer]
