@@ -96,7 +96,7 @@ def main() -> None:
     header = f"{'stage':<48}" + "".join(f"{f'{t} thr ms':>11}" for t in stages) + f"{'speed-up':>10}"
     print(header + "\n" + "-" * len(header))
     for key in sorted(one, key=lambda k: -one[k]):
-        if one[key] * 1000 >= 0.5:
+        if one[key] * 1000 >= 0.01:
             print(f"{key:<48}" + "".join(f"{stages[t].get(key, 0.0) * 1000:>11.1f}" for t in stages)
                   + f"{one[key] / max(many.get(key, 0.0), 1e-9):>9.1f}x")
     print(f"{'whole step':<48}" + "".join(f"{steps[t] * 1000:>11.1f}" for t in steps)

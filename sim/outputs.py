@@ -36,7 +36,7 @@ class YearRecord:
     """What the model hands the recorder at the end of a year (per-farm arrays, in farm-row order)."""
 
     year: int
-    carbon_price: float  # market price of the year, currency/t CO2e
+    carbon_price: float | np.ndarray  # market price of the year, currency/t CO2e (one per run when stacked)
     bundle: np.ndarray  # (n,) practice bit mask of each farm
     soc_t_c_per_ha: np.ndarray  # (n,)
     per_farm: dict[str, np.ndarray] | None = None  # the season's results and flows by name; None in the initial row
@@ -125,7 +125,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("full_ca_area_share", "share", "share of area in full CA", area_share_of(FULL_CA_BY_MASK)),
     Column("any_practice_share", "share", "share of farmers using at least one practice", farmer_share_of(_MASKS > 0)),
     Column("target_bundle_share", "share", "share of farmers using the decision target bundle",
-           lambda t: _share(t.farmers_by_bundle, _MASKS == t.target_bundle)),
+           lambda t: t.by_run(lambda rows, run: _share(t.farmers_by_bundle[rows], _MASKS == t.target_bundle[run]))),
     Column("soc_mean_t_c_per_ha", "t C/ha", "area-weighted mean SOC stock", lambda t: t.soc_total / t.area),
     Column("soc_total_t_c", "t C", "total SOC stock", lambda t: t.soc_total),
     Column("soc_change_t_c", "t C", "change of total SOC stock over the year",
@@ -152,7 +152,7 @@ _DECLARED: tuple[Column, ...] = (
            lambda t: np.divide(t.total("disadopted"), t.last.adopters, out=np.zeros(t.rows),
                                where=t.last.adopters > 0), flow=True),
     Column("carbon_price", "currency/t CO2e", "market carbon price of the year",
-           lambda t: np.full(t.rows, t.record.carbon_price)),
+           lambda t: t.per_run(t.record.carbon_price)),
     Column("credits_t_co2e", "t CO2e", "credits issued this year (at verifications)", total("credits_t_co2e"), flow=True),
     Column("reversals_t_co2e", "t CO2e", "verified losses of credited carbon this year", total("reversals_t_co2e"),
            flow=True),
@@ -236,6 +236,8 @@ COLUMNS: dict[str, Column] = {column.name: column for column in _DECLARED}
 class Year:
     """One year's aggregates for the column rules: per region and 'all' (arrays of shape (R + 1,)).
 
+    Runs stacked in one model (``sim.ensemble``) give each run its R + 1 rows, run after run: (K (R + 1),).
+
     Attributes:
         record: the year's per-farm arrays. row: the values of the columns computed so far this year.
         last: last year's ``Year`` (None in the initial row).
@@ -248,7 +250,7 @@ class Year:
         self.per_farm = record.per_farm or {}
         self.last = last
         self.row: dict[str, np.ndarray] = {}
-        self.rows = len(recorder.names)
+        self.rows = recorder.rows
         self.farmers = recorder.farmers
         self.area = recorder.area_sum
         self.area_per_farm = recorder.area
@@ -291,6 +293,15 @@ class Year:
         """Sum of the season's per-farm ``name`` per region and in total."""
         return self.sum(name)
 
+    def per_run(self, values: float | np.ndarray) -> np.ndarray:
+        """A value of each run (or one for all) on every row of its run, shape (rows,)."""
+        return np.repeat(np.broadcast_to(values, (self.recorder.runs,)), len(self.recorder.names)).astype(np.float64)
+
+    def by_run(self, rule: Callable[[slice, int], np.ndarray]) -> np.ndarray:
+        """``rule(rows of a run, run)`` for each run, concatenated (for a rule that differs between runs)."""
+        width = len(self.recorder.names)
+        return np.concatenate([rule(slice(k * width, (k + 1) * width), k) for k in range(self.recorder.runs)])
+
     def total_of(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` per region and in total."""
         return self.recorder.sum_by_region(x)
@@ -323,7 +334,7 @@ class Year:
         farmers = np.empty((recorder.starts.size, _MASKS.size))
         area = np.empty((recorder.starts.size, _MASKS.size))
         bundle_histograms(recorder.blocks, recorder.block_segment, self.record.bundle, recorder.area, farmers, area)
-        return np.vstack([farmers, farmers.sum(axis=0)]), np.vstack([area, area.sum(axis=0)])
+        return recorder.with_totals(farmers), recorder.with_totals(area)
 
     @property
     def farmers_by_bundle(self) -> np.ndarray:
@@ -347,10 +358,9 @@ class Year:
 
     @cached_property
     def income_quantiles(self) -> np.ndarray:
-        """The ``QUANTILES`` of farm income per region and in total, shape (3, R + 1)."""
+        """The ``QUANTILES`` of farm income per region and in total, shape (3, rows)."""
         recorder = self.recorder
-        return segment_percentiles(self.per_farm["income"], np.append(recorder.starts, 0),
-                                   np.append(recorder.ends, recorder.area.size), QUANTILES)
+        return segment_percentiles(self.per_farm["income"], recorder.row_starts, recorder.row_ends, QUANTILES)
 
 
 @njit(cache=True, parallel=True)
@@ -386,20 +396,30 @@ class YearlyRecorder:
 
     Args:
         region_names: names in farmer-row order.
-        region_start: first farmer row of each region.
+        region_start: first farmer row of each region; of each (run, region), run after run, for runs stacked in
+            one model (``sim.ensemble``).
         area_ha: farm areas.
-        target_bundle: the decision target bundle's mask (``target_bundle_share``).
+        target_bundle: the decision target bundle's mask (``target_bundle_share``), or one per run.
+        runs: runs stacked in the model; each gets its own rows ('all' is the run's total) and table (``frame``).
 
     """
 
-    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray, target_bundle: int):
+    def __init__(self, region_names: list[str], region_start: np.ndarray, area_ha: np.ndarray,
+                 target_bundle: int | np.ndarray, runs: int = 1):
         self.names = [*region_names, "all"]
+        self.runs = runs
+        self.rows = runs * len(self.names)
         self.starts = np.asarray(region_start)
         self.ends = np.append(self.starts[1:], area_ha.size)
+        run_starts = self.starts[:: len(region_names)]
+        self.run_starts, self.run_ends = run_starts, np.append(run_starts[1:], area_ha.size)
+        #: each row's farmer rows: the (run, region) segment, or the whole run for its 'all' row
+        self.row_starts = self.with_totals(self.starts[:, None], self.run_starts[:, None]).ravel()
+        self.row_ends = self.with_totals(self.ends[:, None], self.run_ends[:, None]).ravel()
         self.area = area_ha
-        self.farmers = np.append(self.ends - self.starts, area_ha.size).astype(np.float64)
+        self.farmers = (self.row_ends - self.row_starts).astype(np.float64)
         self.blocks, self.block_segment = segment_blocks(self.starts, self.ends)  # for the histograms
-        self.target_bundle = target_bundle
+        self.target_bundle = np.broadcast_to(target_bundle, (runs,))
         self.area_sum = self.sum_by_region(area_ha)
         self.columns: dict[str, list] = {name: [] for name in COLUMNS}
         self.first: Year | None = None  # the initial row
@@ -416,17 +436,36 @@ class YearlyRecorder:
             group[start:end] = rank * len(SIZE_GROUPS) // max(end - start, 1)
         return [group == g for g in range(len(SIZE_GROUPS))]
 
+    def with_totals(self, per_region: np.ndarray, totals: np.ndarray | None = None) -> np.ndarray:
+        """Rows of the yearly table from values per (run, region), shape (K R, ...).
+
+        Each run's regions, then its 'all' (``totals``, else the sum of its regions' values): (K (R + 1), ...).
+        """
+        if self.runs == 1:
+            return np.vstack([per_region, per_region.sum(axis=0) if totals is None else totals])
+        table = per_region.reshape(self.runs, len(self.names) - 1, *per_region.shape[1:])
+        everyone = table.sum(axis=1) if totals is None else totals
+        return np.concatenate([table, everyone[:, None]], axis=1).reshape(self.rows, *per_region.shape[1:])
+
     def sum_by_region(self, x: np.ndarray) -> np.ndarray:
-        """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (R + 1,)."""
-        if x.dtype != bool and not x.any():  # flows that are zero this year (e.g. no carbon programme)
-            return np.zeros(len(self.names))
+        """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (rows,).
+
+        A run whose values are all zero (e.g. flows without a carbon programme) gets zeros.
+        """
+        if x.dtype != bool and not x.any():
+            return np.zeros(self.rows)
         if x.dtype == bool:
             x = x.astype(np.float64)
-        per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
-        return np.append(per_region, per_region.sum())
+        if self.runs == 1:
+            per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
+            return np.append(per_region, per_region.sum())
+        sums = self.with_totals(np.add.reduceat(x, self.starts))
+        idle = ~np.logical_or.reduceat(x != 0, self.run_starts)
+        sums[np.repeat(idle, len(self.names))] = 0.0
+        return sums
 
     def record(self, record: YearRecord) -> None:
-        """Append the rows of one year."""
+        """Append the rows of one year (of every run)."""
         year = Year(self, record, self.last)
         for name, column in COLUMNS.items():
             if column.rule is None:
@@ -437,7 +476,7 @@ class YearlyRecorder:
                 year.row[name] = column.rule(year)
         year.adopters  # noqa: B018 (computed now: next year's disadoption rate needs it)
         self.columns["year"].extend([record.year] * year.rows)
-        self.columns["region"].extend(self.names)
+        self.columns["region"].extend(self.names * self.runs)
         for name, values in year.row.items():
             self.columns[name].extend(np.asarray(values, dtype=np.float64).tolist())
         year.last = None  # keep one year of history
@@ -448,9 +487,13 @@ class YearlyRecorder:
         """The last recorded value of ``column`` for ``region``."""
         return float(self.columns[column][len(self.columns[column]) - len(self.names) + self.names.index(region)])
 
-    def frame(self) -> pd.DataFrame:
-        """The yearly table, with the declared integer columns as int64."""
+    def frame(self, run: int = 0) -> pd.DataFrame:
+        """The yearly table of ``run``, with the declared integer columns as int64."""
         frame = pd.DataFrame(self.columns)
+        if self.runs > 1:
+            width = len(self.names)
+            mine = (np.arange(len(frame)) % self.rows) // width == run
+            frame = frame[mine].reset_index(drop=True)
         for name, column in COLUMNS.items():
             if column.dtype == "int64":
                 frame[name] = frame[name].astype("int64")
