@@ -31,7 +31,7 @@ from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions, initial_
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.network import build_network
 from sim.outputs import YearlyRecorder, YearRecord
-from sim.parallel import BlockStreams
+from sim.parallel import FarmStreams
 from sim.practices import N_PRACTICES, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
@@ -93,7 +93,7 @@ class AdoptionModel(mesa.Model):
                                        self.catalogue, self.streams.population)
         self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.bundle_seasons)
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
-        self.weather = BlockStreams(self.streams.weather, self.n)  # farm weather, drawn in parallel blocks
+        self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)  # drawn in parallel blocks
         self.social = SocialInformation(self.network, N_PRACTICES)
         self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
                             np.zeros(self.n, np.float32))

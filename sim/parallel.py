@@ -6,7 +6,7 @@ Three rules keep every run reproducible from its scenario and seed, whatever the
   pool (``start``: NumPy releases the GIL, and each call is the very call a serial run makes), percentiles come from
   exact order statistics (``segment_percentiles`` equals ``np.percentile``), and histograms add blocks of
   ``BLOCK_FARMS`` rows counted from the start of each segment, then the blocks in order;
-- per-farm random draws come in blocks of ``BLOCK_FARMS`` farms (``BlockStreams``): block 0 from the room's own
+- per-farm random draws come in blocks of ``BLOCK_FARMS`` farms (``FarmStreams``): block 0 from the room's own
   stream, block b from a generator spawned from that stream once; threads fill blocks, each from its own generator.
 A population of at most ``BLOCK_FARMS`` farmers (per region, for histograms) is one block and is computed exactly as
 a serial run would; larger ones are split at the same places whatever the thread count.
@@ -85,36 +85,59 @@ def segment_blocks(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np
     return blocks, np.repeat(np.arange(len(bounds), dtype=np.int64), [b.size - 1 for b in bounds])
 
 
-class BlockStreams:
-    """Per-farm random draws of a room's stream for ``n`` farms, filled in parallel blocks (module docstring).
+class FarmStreams:
+    """One room's random draws for the farms and regions of every run in a model, each run from its own generator.
+
+    A model holds one run, or several stacked (``sim.ensemble``: run k on farm rows ``farms[k]:farms[k + 1]`` and
+    region rows ``regions[k]:regions[k + 1]``). Draws per farm fill blocks of at most ``BLOCK_FARMS`` rows counted
+    from the start of each run, in parallel: block 0 of a run from the run's generator, so a run of at most
+    ``BLOCK_FARMS`` farmers draws exactly what ``rng.standard_normal(n)`` would, and block b from the b-th generator
+    spawned from it. Draws per region or per run come from the run's generator, between them in call order, so every
+    run's generator sees the sequence of calls it sees when the run is alone.
 
     Args:
-        rng: the room's generator. It draws block 0, so a population of at most ``BLOCK_FARMS`` farmers draws
-            exactly what ``rng.standard_normal(n)`` would; the room's other draws (e.g. one per region) keep coming
-            from it, in the room's order.
-        n: farms.
+        generators: each run's generator of this room (the room's ``Streams`` field).
+        farms: (K + 1,) the first farm row of each run, and n.
+        regions: (K + 1,) the first region of each run, and the number of regions.
 
     """
 
-    def __init__(self, rng: np.random.Generator, n: int) -> None:
-        self.rng = rng
-        self.n = n
-        self.bounds = block_bounds(n)
-        self.generators = [rng, *rng.spawn(self.bounds.size - 2)] if self.bounds.size > 2 else [rng]
+    def __init__(self, generators: list[np.random.Generator], farms: np.ndarray, regions: np.ndarray) -> None:
+        self.generators = list(generators)
+        self.farms, self.regions = np.asarray(farms, np.int64), np.asarray(regions, np.int64)
+        self.n = int(self.farms[-1])
+        bounds, block_generators = [], []
+        for k, rng in enumerate(self.generators):
+            run = block_bounds(int(self.farms[k + 1] - self.farms[k])) + self.farms[k]
+            bounds += [(run[b], run[b + 1]) for b in range(run.size - 1)]
+            block_generators += [rng, *rng.spawn(run.size - 2)] if run.size > 2 else [rng]
+        self.blocks, self.block_generators = bounds, block_generators
 
-    def _fill(self, dtype: type, draw: Callable[[np.random.Generator, np.ndarray], None]) -> np.ndarray:
-        out = np.empty(self.n, dtype)
-        bounds = self.bounds
-        for_each_block(lambda b: draw(self.generators[b], out[bounds[b]:bounds[b + 1]]), len(self.generators))
+    @classmethod
+    def of(cls, rng: np.random.Generator, n: int, regions: int) -> FarmStreams:
+        """The streams of a model of one run: ``n`` farms, ``regions`` regions."""
+        return cls([rng], np.array([0, n]), np.array([0, regions]))
+
+    def per_farm(self, draw: Callable[[np.random.Generator, np.ndarray], None], dtype: type = np.float64,
+                 per_row: int | None = None) -> np.ndarray:
+        """(n,) draws (or (n, per_row)) of ``dtype``: ``draw(generator, out)`` fills each block's rows of ``out``."""
+        out = np.empty((self.n,) if per_row is None else (self.n, per_row), dtype)
+        blocks, generators = self.blocks, self.block_generators
+        for_each_block(lambda b: draw(generators[b], out[blocks[b][0]:blocks[b][1]]), len(blocks))
         return out
 
-    def standard_normal(self, dtype: type = np.float64) -> np.ndarray:
-        """(n,) standard normal draws of ``dtype`` (float32 or float64)."""
-        return self._fill(dtype, lambda g, out: g.standard_normal(out=out, dtype=dtype))
+    def standard_normal(self, dtype: type = np.float64, per_row: int | None = None) -> np.ndarray:
+        """(n,) or (n, per_row) standard normal draws of ``dtype`` (float32 or float64)."""
+        return self.per_farm(lambda g, out: g.standard_normal(out=out, dtype=dtype), dtype, per_row)
 
-    def random(self) -> np.ndarray:
-        """(n,) uniform draws in [0, 1), float64."""
-        return self._fill(np.float64, lambda g, out: g.random(out=out))
+    def random(self, per_row: int | None = None) -> np.ndarray:
+        """(n,) or (n, per_row) uniform draws in [0, 1), float64."""
+        return self.per_farm(lambda g, out: g.random(out=out), np.float64, per_row)
+
+    def per_region(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
+        """``draw(generator, regions of the run)`` of every run, concatenated: one value (or row) per region."""
+        return np.concatenate([draw(g, int(self.regions[k + 1] - self.regions[k]))
+                               for k, g in enumerate(self.generators)])
 
 
 def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray,

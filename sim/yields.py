@@ -28,7 +28,7 @@ from sim.units import soc_pct_to_t_c_per_ha
 
 if TYPE_CHECKING:
     from sim.farmers import FarmerTable, Regions
-    from sim.parallel import BlockStreams
+    from sim.parallel import FarmStreams
     from sim.practices import Catalogue
     from sim.scenario import Scenario
     from sim.soil.base import SoilModel
@@ -152,14 +152,14 @@ class YieldModel:
         return soc_yield_potential(soc_t_c_per_ha, base_yield_kg_per_ha, self.response_kg_per_t_c[region], reference,
                                    reference, self.plateau_t_c_per_ha[region])
 
-    def harvest(self, farms: FarmerTable, soc_t_c_per_ha: np.ndarray, weather: BlockStreams) -> Harvest:
+    def harvest(self, farms: FarmerTable, soc_t_c_per_ha: np.ndarray, weather: FarmStreams) -> Harvest:
         """The season's yields.
 
         Regional weather: one draw per region from the weather stream; then farm weather: one draw per farm (float32,
-        in blocks: ``sim.parallel.BlockStreams``).
+        in blocks: ``sim.parallel.FarmStreams``).
         """
         sigma = self.weather_sigma
-        regional = np.exp(sigma * weather.rng.standard_normal(sigma.size) - 0.5 * sigma**2)
+        regional = np.exp(sigma * weather.per_region(lambda g, m: g.standard_normal(m)) - 0.5 * sigma**2)
         z = weather.standard_normal(np.float32)
         effects = np.empty(farms.years_in_use.shape, np.float32)
         yields, deviation = np.empty(farms.n), np.empty(farms.n, np.float32)

@@ -51,14 +51,27 @@ def restore_threads():
 
 def test_block_streams_draw_a_small_population_as_the_stream_itself_and_blocks_from_spawned_generators(
         monkeypatch, restore_threads):
-    small = parallel.BlockStreams(np.random.default_rng(5), 1_000)
+    small = parallel.FarmStreams.of(np.random.default_rng(5), 1_000, 1)
     assert np.array_equal(small.standard_normal(np.float32), np.random.default_rng(5).standard_normal(1_000, np.float32))
     monkeypatch.setattr(parallel, "BLOCK_FARMS", 300)
     draws = {}
     for threads in (1, 2):
         parallel.set_threads(threads)
-        draws[threads] = parallel.BlockStreams(np.random.default_rng(5), 1_000).random()
+        draws[threads] = parallel.FarmStreams.of(np.random.default_rng(5), 1_000, 1).random()
     assert np.array_equal(draws[1], draws[2])
     children = np.random.default_rng(5).spawn(3)
     assert np.array_equal(draws[1][:300], np.random.default_rng(5).random(300))
     assert np.array_equal(draws[1][900:], children[2].random(100))
+
+
+def test_stacked_runs_draw_what_each_run_draws_alone(monkeypatch):
+    """Two runs stacked (of 700 and 500 farmers, blocks of 300 rows from each run's start): each run's rows and
+    regions hold what its streams give alone, per region before per farm as the call order says."""
+    monkeypatch.setattr(parallel, "BLOCK_FARMS", 300)
+    alone = [parallel.FarmStreams.of(np.random.default_rng(seed), n, 2) for seed, n in ((1, 700), (2, 500))]
+    expected = [(s.per_region(lambda g, m: g.standard_normal(m)), s.random(per_row=4)) for s in alone]
+    both = parallel.FarmStreams([np.random.default_rng(1), np.random.default_rng(2)], np.array([0, 700, 1200]),
+                                np.array([0, 2, 4]))
+    regional, per_farm = both.per_region(lambda g, m: g.standard_normal(m)), both.random(per_row=4)
+    assert np.array_equal(regional, np.concatenate([e[0] for e in expected]))
+    assert np.array_equal(per_farm, np.concatenate([e[1] for e in expected]))
