@@ -93,7 +93,9 @@ class AdoptionModel(mesa.Model):
                                        self.catalogue, self.streams.population)
         self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.bundle_seasons)
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
-        self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)  # drawn in parallel blocks
+        # per-farm draws of the year, in parallel blocks (``sim.parallel.FarmStreams``)
+        self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)
+        self.decisions = FarmStreams.of(self.streams.decisions, self.n, self.regions.sizes.size)
         self.social = SocialInformation(self.network, N_PRACTICES)
         self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
                             np.zeros(self.n, np.float32))
@@ -115,7 +117,7 @@ class AdoptionModel(mesa.Model):
             self.counterfactual.step()
         self.farms.update_seeder_access(self.regions, self.year)
         self.incentives.begin_year(self.year)
-        new_bundle = self.rule.decide(self.situation, self.streams.decisions)  # 1. decide
+        new_bundle = self.rule.decide(self.situation, self.decisions)  # 1. decide
         adoption = self.farms.adopt(new_bundle, self.catalogue)  # 2. adopt
         self.soil.set_management(adoption.changed, new_bundle[adoption.changed])
         self.incentives.after_adoption(self.year)

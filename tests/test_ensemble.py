@@ -45,3 +45,29 @@ def test_a_recorder_of_stacked_runs_gives_each_run_its_own_table():
     assert len({m.results()["carbon_price"].iloc[-1] for m in models}) == 3
     for k, model in enumerate(models):
         pd.testing.assert_frame_equal(stacked.frame(k), model.results(), check_exact=True)
+
+
+def lone_and_stacked(scenarios: list[sim.Scenario], seeds: list[int], farmers: list[int], years: int):
+    """Each run's table alone, and from one model stacking them all."""
+    from sim.ensemble import results, stack
+
+    alone = []
+    for scenario, seed, n in zip(scenarios, seeds, farmers, strict=True):
+        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=n)
+        model.run_for(years)
+        alone.append(model.results())
+    model = stack([sim.AdoptionModel(s, seed=seed, n_farmers=n) for s, seed, n in zip(scenarios, seeds, farmers,
+                                                                                           strict=True)])
+    model.run_for(years)
+    return alone, [results(model, k) for k in range(len(scenarios))]
+
+
+def test_stacked_runs_give_the_tables_of_the_runs_alone():
+    from sim.scenario import scenario_with_overrides
+
+    base = sim.load_scenario(SCENARIOS / "volatile_price_floor.toml")
+    scenarios = [scenario_with_overrides(base, {"carbon.farmer_share": share, "regions.latin_america.discount_rate": rate})
+                 for share, rate in ((0.5, 0.1), (0.8, 0.2), (0.6, 0.3))]
+    alone, stacked = lone_and_stacked(scenarios, [3, 4, 5], [300, 250, 400], 5)
+    for one, other in zip(alone, stacked, strict=True):
+        pd.testing.assert_frame_equal(other, one, check_exact=True)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from sim.farmers import FarmerTable, Regions
     from sim.incentives import Incentives
     from sim.network import Network
+    from sim.parallel import FarmStreams
     from sim.practices import Catalogue
     from sim.scenario import Scenario
     from sim.soil import SoilModel
@@ -46,8 +47,12 @@ class DecisionRule(Protocol):
     #: Whether farmers update their beliefs about the practices' yield effects from what they observe.
     learns: bool
 
-    def decide(self, situation: Situation, rng: np.random.Generator) -> np.ndarray:
-        """Next season's bundle mask of every farm, shape (n,) uint8 (all random draws from ``rng``)."""
+    def decide(self, situation: Situation, decisions: FarmStreams) -> np.ndarray:
+        """Next season's bundle mask of every farm, shape (n,) uint8.
+
+        Every random draw comes from ``decisions``: per farm, or from the generator of a farm's region, so that runs
+        stacked in one model draw as alone.
+        """
         ...
 
 

@@ -30,6 +30,7 @@ from sim.behaviour.base import Situation
 from sim.behaviour.logit import logit_choice
 from sim.economics import annuity_factor
 from sim.farmers import Regions
+from sim.parallel import FarmStreams
 from sim.practices import NO_TILL, RESIDUE_RETENTION, Catalogue
 from sim.scenario import Scenario
 
@@ -86,14 +87,15 @@ class EconomicRule:
             for r, s in enumerate(regions.specs)
         ]
 
-    def decide(self, situation: Situation, rng: np.random.Generator) -> np.ndarray:
+    def decide(self, situation: Situation, decisions: FarmStreams) -> np.ndarray:
         """Reconsidering farmers (drawn first, one uniform number per farm) choose by logit, region by region."""
         bundle = situation.farms.bundle
-        revising = rng.random(bundle.size) < self.spec.revision_rate
+        revising = decisions.random() < self.spec.revision_rate
         revising[situation.network.demo] = False
         out = bundle.copy()
         for region, farms in situation.regions.blocks(np.flatnonzero(revising)):
-            choice = logit_choice(self.utilities(situation, farms, region), self.spec.choice_intensity, rng)
+            choice = logit_choice(self.utilities(situation, farms, region), self.spec.choice_intensity,
+                                  decisions.of_region(region))
             out[farms] = self.catalogue.masks[choice]
         return out
 

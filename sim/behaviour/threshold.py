@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.behaviour.base import Situation
 from sim.farmers import Regions
+from sim.parallel import FarmStreams
 from sim.practices import Catalogue
 from sim.scenario import Scenario
 
@@ -33,7 +34,7 @@ class ThresholdRule:
         self.threshold = np.clip(rng.normal(spec.mean, spec.sd, regions.n), 0.0, 1.0)
         self.target = catalogue.target_bundle
 
-    def decide(self, situation: Situation, rng: np.random.Generator) -> np.ndarray:
+    def decide(self, situation: Situation, decisions: FarmStreams) -> np.ndarray:
         """Non-adopters whose neighbours' adopter share reaches their threshold adopt the target bundle."""
         bundle = situation.farms.bundle
         adopted = bundle == self.target

@@ -1,0 +1,366 @@
+"""Ensembles: many runs of one scenario structure stacked in one model, advanced together by one yearly step.
+
+A small run pays Python's cost on every stage of every year; stacked, R runs pay it once. ``stack(models)`` joins
+runs built alone (``AdoptionModel``: each its own scenario, seed and size, so each starts exactly as it would alone):
+- run k's farmers are a block of rows, run after run; each (run, region) is a region of the stacked model, so every
+  regional table, per-region draw and regional sum is per run, and parameters of the regions (the ``[regions]``
+  tables) may differ between runs;
+- per-farm arrays are joined; per-region tables stacked along their region axis (``PER_REGION``); ids offset
+  (regions, villages, organisations, demonstration farms); networks joined block-diagonally; every other value of a
+  room must be the same in every run, else ``NotStackable`` names it (e.g. a decision parameter that differs);
+- the year's random draws come from each run's own generators in the run's own order (``sim.parallel.FarmStreams``);
+- incentive designs stay one per run, reading their run's rows of the stacked rooms through views (``RunView``):
+  their parameters (carbon price, farmer share, MRV costs ...) may differ between runs;
+- the counterfactual runs (the same farms without the programme) are stacked the same way;
+- one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
+Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
+(``tests/test_ensemble.py``). Not stacked (``NotStackable``; run one at a time): RothC soil, runs of fewer farmers
+than ``MIN_FARMS``, and runs whose values outside the regions and the incentives differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from sim.agents import FarmerViews
+from sim.behaviour import Situation
+from sim.behaviour.economic import EconomicRule
+from sim.farmers import FarmerTable, Regions
+from sim.incentives import Counterfactual, Incentives, Setting, Settlement
+from sim.model import AdoptionModel
+from sim.network import Network
+from sim.outputs import YearlyRecorder
+from sim.parallel import FarmStreams
+from sim.practices import Catalogue
+from sim.soil.tier1 import Tier1Soil
+from sim.yields import YieldModel
+
+#: Runs with fewer farmers than this are not stacked: a per-farm array is told from other arrays by its length.
+MIN_FARMS = 64
+#: Arrays that hold one entry per region, by room and name: the axis of the regions.
+PER_REGION: dict[type, dict[str, int]] = {
+    Catalogue: {"effect_initial": 0, "effect_long_run": 0, "effect_years": 0, "effect_table": 1,
+                "synergy_long_run": 0, "synergy_years": 0},
+    Tier1Soil: {"equilibrium_table": 0},
+    YieldModel: {"response_kg_per_t_c": 0, "reference_t_c_per_ha": 0, "low_t_c_per_ha": 0, "high_t_c_per_ha": 0,
+                 "plateau_t_c_per_ha": 0, "weather_sigma": 0},
+}
+#: Lists with one entry per region, by room and name.
+PER_REGION_LISTS: dict[type, set[str]] = {EconomicRule: {"regions"}}
+#: Arrays of ids, by room and name, and what they count (offset by the runs before).
+IDS: dict[type, dict[str, str]] = {
+    FarmerTable: {"region": "regions"},
+    Tier1Soil: {"region": "regions"},
+}
+#: Tables by seasons in use (axis 0) whose length follows the longest transition: shorter ones repeat their last row.
+BY_SEASONS = {(Catalogue, "effect_table")}
+
+
+class NotStackable(Exception):
+    """Runs that cannot share one model (the message says which value differs); run them one at a time."""
+
+
+class Layout:
+    """Where each run sits in the stacked model: rows of its farms and of its regions, offsets of its ids.
+
+    Args:
+        models: the runs, built alone.
+
+    Attributes:
+        farms, regions: (K + 1,) the first farm row and first region of each run, and the totals.
+        villages, organisations: (K + 1,) the offsets of each run's village and organisation ids.
+
+    """
+
+    def __init__(self, models: Sequence[AdoptionModel]) -> None:
+        self.runs = len(models)
+        self.sizes = np.array([m.n for m in models], np.int64)
+        self.farms = np.concatenate([[0], np.cumsum(self.sizes)])
+        self.regions = np.concatenate([[0], np.cumsum([m.regions.sizes.size for m in models])])
+        self.villages = np.concatenate([[0], np.cumsum([int(m.network.village.max()) + 1 for m in models])])
+        self.organisations = np.concatenate([[0], np.cumsum([int(m.network.organisation.max()) + 1 for m in models])])
+
+    def offsets(self, what: str) -> np.ndarray:
+        """(K + 1,) offsets of ids counting ``what`` ('farms', 'regions', 'villages', 'organisations')."""
+        return getattr(self, what)
+
+    def rows(self, k: int) -> slice:
+        """Run k's farm rows."""
+        return slice(int(self.farms[k]), int(self.farms[k + 1]))
+
+    def region_rows(self, k: int) -> slice:
+        """Run k's regions."""
+        return slice(int(self.regions[k]), int(self.regions[k + 1]))
+
+
+def _same(values: list[Any]) -> bool:
+    """Whether every value equals the first (arrays by value, NaN equal to NaN)."""
+    first = values[0]
+    if isinstance(first, np.ndarray):
+        return all(isinstance(v, np.ndarray) and v.shape == first.shape and v.dtype == first.dtype
+                   and np.array_equal(v, first, equal_nan=v.dtype.kind == "f") for v in values[1:])
+    return all(v is first or v == first for v in values[1:])
+
+
+def _pad_seasons(tables: list[np.ndarray]) -> list[np.ndarray]:
+    """Tables by seasons (axis 0) padded to the longest by repeating their last row (the long-run value)."""
+    longest = max(t.shape[0] for t in tables)
+    return [np.concatenate([t, np.repeat(t[-1:], longest - t.shape[0], axis=0)]) for t in tables]
+
+
+def stack_value(room: type, name: str, values: list[Any], layout: Layout, stacked: dict[int, Any]) -> Any:
+    """One attribute of a room, from its value in every run (see the module docstring for the rules)."""
+    first = values[0]
+    if id(first) in stacked and all(stacked.get(id(v)) is stacked[id(first)] for v in values):
+        return stacked[id(first)]  # a room already stacked
+    axes = PER_REGION.get(room, {})
+    if name in axes:
+        if (room, name) in BY_SEASONS:
+            values = _pad_seasons(values)
+        return np.concatenate(values, axis=axes[name])
+    if name in PER_REGION_LISTS.get(room, set()):
+        return [item for value in values for item in value]
+    if name in IDS.get(room, {}):
+        offsets = layout.offsets(IDS[room][name])
+        return np.concatenate([v + np.asarray(offsets[k], v.dtype) for k, v in enumerate(values)])
+    if isinstance(first, np.ndarray) and first.ndim and all(
+            v.shape[0] == n for v, n in zip(values, layout.sizes, strict=True)):
+        return np.concatenate(values)
+    if _same(values):
+        return first
+    raise NotStackable(f"{room.__name__}.{name} differs between the runs")
+
+
+def stack_room(parts: list[Any], layout: Layout, stacked: dict[int, Any]) -> Any:
+    """A room of the stacked model from the same room of every run (``stack_value`` for each attribute)."""
+    room = type(parts[0])
+    if any(type(p) is not room for p in parts):
+        raise NotStackable(f"the runs use different {room.__name__} rooms")
+    out = object.__new__(room)
+    names = [f.name for f in fields(room)] if is_dataclass(room) else list(vars(parts[0]))
+    for name in names:
+        object.__setattr__(out, name, stack_value(room, name, [getattr(p, name) for p in parts], layout, stacked))
+    for part in parts:
+        stacked[id(part)] = out
+    return out
+
+
+def stack_regions(parts: list[Regions], layout: Layout) -> Regions:
+    """Every run's regions as regions of the stacked model, run after run (names repeat: each run has its own)."""
+    return Regions([n for p in parts for n in p.names], [s for p in parts for s in p.specs],
+                   np.concatenate([p.sizes for p in parts]),
+                   np.concatenate([p.start + layout.farms[k] for k, p in enumerate(parts)]))
+
+
+def stack_network(parts: list[Network], layout: Layout) -> Network:
+    """The runs' networks joined block-diagonally (no link between runs), ids and demonstration farms offset."""
+    if any((p.adjacency is None) != (parts[0].adjacency is None) for p in parts):
+        raise NotStackable("Network.adjacency: fully mixed in some runs only")
+    adjacency = None
+    if parts[0].adjacency is not None:
+        adjacency = sp.block_diag([p.adjacency for p in parts], format="csr", dtype=np.float32)
+        adjacency.indices = adjacency.indices.astype(np.int32, copy=False)
+        adjacency.indptr = adjacency.indptr.astype(np.int32 if adjacency.nnz < 2**31 else np.int64, copy=False)
+    else:
+        raise NotStackable("Network.adjacency: a fully mixed population mixes every run's farmers")
+    return Network(adjacency, np.concatenate([p.degree for p in parts]),
+                   np.concatenate([p.village + layout.villages[k] for k, p in enumerate(parts)]).astype(np.int32),
+                   np.concatenate([p.organisation + layout.organisations[k] for k, p in enumerate(parts)]
+                                  ).astype(np.int32),
+                   np.concatenate([p.demo + layout.farms[k] for k, p in enumerate(parts)]))
+
+
+def stack_streams(parts: list[FarmStreams], layout: Layout) -> FarmStreams:
+    """The runs' streams of one room as one, keeping each run's blocks and their spawned generators."""
+    out = object.__new__(FarmStreams)
+    out.generators = [g for p in parts for g in p.generators]
+    out.farms, out.regions, out.n = layout.farms, layout.regions, int(layout.farms[-1])
+    out.blocks = [(a + layout.farms[k], b + layout.farms[k]) for k, p in enumerate(parts) for a, b in p.blocks]
+    out.block_generators = [g for p in parts for g in p.block_generators]
+    return out
+
+
+class RunView:
+    """Run k's rows of a stacked room, read at every access (so arrays the room replaces each year are seen).
+
+    Per-farm arrays give the run's rows (ids counted from the run's own start), per-region tables its regions;
+    anything else is the stacked room's. Setting an attribute writes the run's rows of the stacked array.
+    """
+
+    def __init__(self, room: Any, layout: Layout, k: int) -> None:
+        object.__setattr__(self, "_room", room)
+        object.__setattr__(self, "_layout", layout)
+        object.__setattr__(self, "_k", k)
+
+    def __getattr__(self, name: str) -> Any:
+        room, layout, k = self._room, self._layout, self._k
+        value = getattr(room, name)
+        room_type = type(room)
+        if name == "n":
+            return int(layout.sizes[k])
+        if name in PER_REGION.get(room_type, {}):
+            index = [slice(None)] * value.ndim
+            index[PER_REGION[room_type][name]] = layout.region_rows(k)
+            return value[tuple(index)]
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == layout.farms[-1]:
+            rows = value[layout.rows(k)]
+            ids = IDS.get(room_type, {}) | ({"village": "villages", "organisation": "organisations"}
+                                            if room_type is Network else {})
+            return rows - np.asarray(layout.offsets(ids[name])[k], rows.dtype) if name in ids else rows
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        getattr(self._room, name)[self._layout.rows(self._k)] = value
+
+
+class CounterfactualView:
+    """Run k of a stacked counterfactual, as a ``Counterfactual`` reads to the run's incentive designs."""
+
+    def __init__(self, counterfactual: Counterfactual, layout: Layout, k: int) -> None:
+        self._counterfactual, self._layout, self._k = counterfactual, layout, k
+        self.farms = RunView(counterfactual.model.farms, layout, k)
+        self.soil = RunView(counterfactual.model.soil, layout, k)
+
+    @property
+    def stock_change_t_c_per_ha(self) -> np.ndarray:
+        """Change of each of the run's farms' stock over the last year, t C/ha."""
+        return self._counterfactual.stock_change_t_c_per_ha[self._layout.rows(self._k)]
+
+
+def _rebind(obj: Any, replacements: dict[int, Any]) -> None:
+    """Point ``obj``'s attributes that are rooms of a run at their views in the stacked model.
+
+    The objects ``obj`` holds are looked into too, one level down (a design's registry, baseline ...).
+    """
+    for holder in [obj, *(v for v in vars(obj).values() if hasattr(v, "__dict__") and id(v) not in replacements)]:
+        for name, value in list(vars(holder).items()):
+            if id(value) in replacements:
+                object.__setattr__(holder, name, replacements[id(value)])
+
+
+class RunIncentives:
+    """The incentive designs of every run (one ``Incentives`` per run, on views of its rows), asked as one.
+
+    Each run keeps its own designs, parameters and policy stream; ``value`` and ``settle`` dispatch to the run of the
+    farms or region asked about and join the runs' answers in row order.
+    """
+
+    def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout) -> None:
+        self.runs, self.policy, self.layout = runs, policy, layout
+        self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
+
+    def begin_year(self, year: int) -> None:
+        """Every run's prices and expectations of ``year``."""
+        for run in self.runs:
+            run.begin_year(year)
+
+    def value(self, farms: np.ndarray, region: int, masks: np.ndarray):
+        """The run's designs' value for ``farms`` (rows of stacked ``region``), in the run's own rows and region."""
+        k = int(np.searchsorted(self.layout.regions, region, side="right") - 1)
+        return self.runs[k].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]), masks)
+
+    def after_adoption(self, year: int) -> None:
+        """Every run's designs react to this season's bundles."""
+        for run in self.runs:
+            run.after_adoption(year)
+
+    def settle(self, year: int, rng: object = None) -> list[Settlement]:
+        """Every run's settlements (each from the run's own policy stream), joined design by design in row order."""
+        per_run = [run.settle(year, stream) for run, stream in zip(self.runs, self.policy, strict=True)]
+        out = []
+        for settlements in zip(*per_run, strict=True):
+            first = settlements[0]
+            flows = [type(flow)(flow.name, flow.payer, flow.payee, np.concatenate([s.flows[i].amount for s in settlements]))
+                     for i, flow in enumerate(first.flows)]
+            out.append(Settlement(flows, {name: np.concatenate([s.quantities[name] for s in settlements])
+                                          for name in first.quantities}))
+        return out
+
+
+def check_stackable(models: Sequence[AdoptionModel]) -> None:
+    """Raise ``NotStackable`` for runs that cannot share one model (before anything is joined)."""
+    first = models[0]
+    if any(m.n < MIN_FARMS for m in models):
+        raise NotStackable(f"runs of fewer than {MIN_FARMS} farmers")
+    if any(type(m.soil) is not Tier1Soil for m in models):
+        raise NotStackable("only the Tier 1 soil model is stacked (RothC runs one at a time)")
+    if any(m.year != first.year for m in models):
+        raise NotStackable("the runs start in different years")
+    if any(m.regions.names != first.regions.names for m in models):
+        raise NotStackable("the runs have different regions")
+    if any((m.counterfactual is None) != (first.counterfactual is None) for m in models):
+        raise NotStackable("only some runs have an incentive programme (and its counterfactual)")
+
+
+def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
+    """One model advancing every run of ``models`` (built alone, not yet stepped) with one yearly step.
+
+    Read each run's yearly table with ``results(model, k)``.
+
+    Raises:
+        NotStackable: the runs differ in something the stacked model cannot hold per run (the message says what).
+
+    """
+    check_stackable(models)
+    layout = Layout(models)
+    rooms: dict[int, Any] = {}
+    out = object.__new__(AdoptionModel)
+    mesa.Model.__init__(out, rng=0)
+    first = models[0]
+    out.config, out.seed, out.year, out.layout = first.config, None, first.year, layout
+    out.regions = stack_regions([m.regions for m in models], layout)
+    out.n = int(layout.farms[-1])
+    for name in ("catalogue", "farms"):
+        setattr(out, name, stack_room([getattr(m, name) for m in models], layout, rooms))
+    out.network = stack_network([m.network for m in models], layout)
+    for m in models:
+        rooms[id(m.network)] = out.network
+    for name in ("rule", "learning", "soil", "yields", "social"):
+        setattr(out, name, stack_room([getattr(m, name) for m in models], layout, rooms))
+    out.weather = stack_streams([m.weather for m in models], layout)
+    out.decisions = stack_streams([m.decisions for m in models], layout)
+    out.streams = SimpleNamespace(policy=None)  # each run's designs draw from their run's policy stream
+    out.counterfactual = None
+    if first.counterfactual is not None:
+        out.counterfactual = Counterfactual(stack([m.counterfactual.model for m in models]))
+        out.counterfactual.previous_stock_t_c_per_ha = out.counterfactual.model.soil.stock_t_c_per_ha.copy()
+    runs = []
+    for k, m in enumerate(models):
+        views = {id(getattr(m, name)): RunView(getattr(out, name), layout, k) for name in ("farms", "soil")}
+        views[id(m.network)] = RunView(out.network, layout, k)
+        if m.counterfactual is not None:
+            views[id(m.counterfactual)] = CounterfactualView(out.counterfactual, layout, k)
+        setting = m.incentives.designs["carbon"].setting
+        views[id(setting)] = Setting(setting.scenario, views[id(m.farms)], setting.regions, setting.catalogue,
+                                     views[id(m.network)], views[id(m.soil)], views.get(id(m.counterfactual)))
+        for design in m.incentives.designs.values():
+            _rebind(design, views)
+        runs.append(m.incentives)
+    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout)
+    out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
+                              out.incentives)
+    out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,
+                                  np.array([m.catalogue.target_bundle for m in models]), runs=layout.runs)
+    out.recorder.record(out._record())
+    out.farmers = FarmerViews(out)
+    return out
+
+
+def results(model: AdoptionModel, k: int) -> pd.DataFrame:
+    """Run k's yearly table (as its model alone gives it) from a stacked model."""
+    return model.recorder.frame(k)
+
+
+def run_stacked(build: Callable[[int], AdoptionModel], runs: int, years: int) -> list[pd.DataFrame]:
+    """Build ``runs`` models (``build(k)``), advance them ``years`` years stacked, return each run's yearly table."""
+    model = stack([build(k) for k in range(runs)])
+    model.run_for(years)
+    return [results(model, k) for k in range(runs)]
