@@ -22,6 +22,7 @@ from experiments.executors import Executor, batch_size, local_for, map_ordered, 
 from experiments.posterior import DRAW_COLUMN, posterior_draws
 from experiments.spec import ExperimentError
 from sim import parallel
+from sim.ensemble import NotStackable, results, stack
 from sim.farmers import allocate_farmers
 from sim.footprint import FIXED_BYTES, Footprint, gigabytes, run_footprint
 from sim.outputs import COLUMNS
@@ -209,6 +210,21 @@ def one_compiled_thread() -> None:
     parallel.set_threads(1)
 
 
+def run_label(spec: RunSpec) -> str:
+    """How a run is named in errors: 'label (seed 7)'."""
+    return f"{spec.label} (seed {spec.seed})"
+
+
+def finish_table(spec: RunSpec, table: pd.DataFrame) -> pd.DataFrame:
+    """A run's yearly table, checked for non-finite values, with its ``scenario``, ``seed`` (and ``draw``) columns."""
+    if spec.draw is not None:
+        table.insert(0, "draw", spec.draw)
+    check_finite(table, run_label(spec))
+    table.insert(0, "seed", spec.seed)
+    table.insert(0, "scenario", spec.label)
+    return table
+
+
 def run_one(spec: RunSpec) -> pd.DataFrame:
     """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread).
 
@@ -217,7 +233,7 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     one_compiled_thread()
     started = time.monotonic()
     scenario = with_overrides(spec.scenario, dict(spec.overrides))
-    label = f"{spec.label} (seed {spec.seed})"
+    label = run_label(spec)
     with model_arithmetic(scenario, label):
         model = build_model(scenario, spec.seed, spec.farmers)
         years = spec.years or scenario.years
@@ -228,12 +244,93 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
             if year < years:
                 model.step()
         table = yearly_table(model)
-        if spec.draw is not None:
-            table.insert(0, "draw", spec.draw)
-    check_finite(table, label)
-    table.insert(0, "seed", spec.seed)
-    table.insert(0, "scenario", spec.label)
-    return table
+    return finish_table(spec, table)
+
+
+#: Most farmers in one stacked model (runs x farmers of each): enough runs that a year's Python cost is shared by
+#: many, few enough that the stacked model stays a few hundred MB.
+MAX_STACKED_FARMERS = 200_000
+
+
+def stack_groups(specs: Sequence[RunSpec]) -> list[list[int]]:
+    """Indices of ``specs`` in groups worth stacking in one model.
+
+    A group holds runs of one scenario (any overrides and seeds) of the same size and horizon, without a time limit,
+    at most ``MAX_STACKED_FARMERS`` farmers in all.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, spec in enumerate(specs):
+        alone = spec.timeout is not None  # a time limit is per run: such runs are run one at a time
+        groups.setdefault((i,) if alone else (id(spec.scenario), spec.farmers, spec.years), []).append(i)
+    out = []
+    for members in groups.values():
+        spec = specs[members[0]]
+        per_run = spec.farmers or sum(allocate_farmers(spec.scenario, None))
+        size = max(1, MAX_STACKED_FARMERS // max(per_run, 1))
+        out += [members[i:i + size] for i in range(0, len(members), size)]
+    return out
+
+
+def run_specs(specs: Sequence[RunSpec]) -> list[pd.DataFrame | Exception]:
+    """Every spec's yearly table (as ``run_one`` gives it), or the exception its run raised, in order.
+
+    Runs of one scenario are stacked in one model (``sim.ensemble``; ``stack_groups``) and give the same tables as
+    alone; runs that cannot share a model (``sim.ensemble.NotStackable``: say, a decision parameter that differs)
+    are run one at a time, as is a group whose stacked run fails (so the run that fails is found and fails alone).
+    """
+    one_compiled_thread()
+    out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
+    for group in stack_groups(specs):
+        if len(group) > 1:
+            for i, result in zip(group, _run_stacked([specs[i] for i in group]), strict=True):
+                out[i] = result
+        for i in group:
+            if out[i] is None:
+                try:
+                    out[i] = run_one(specs[i])
+                except Exception as exc:  # noqa: BLE001 - a failed run is reported, the others go on
+                    out[i] = exc
+    return out
+
+
+def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
+    """The runs of ``specs`` stacked in one model, or one at a time when they cannot share one.
+
+    Returns each run's table or exception, or None for runs to run again alone (the stacked run failed).
+    """
+    out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
+    models = {}
+    for i, spec in enumerate(specs):
+        try:
+            scenario = with_overrides(spec.scenario, dict(spec.overrides))
+            with model_arithmetic(scenario, run_label(spec)):
+                models[i] = build_model(scenario, spec.seed, spec.farmers)
+        except Exception as exc:  # noqa: BLE001 - reported as this run's failure
+            out[i] = exc
+    if not models:
+        return out
+    years = specs[0].years
+    try:
+        model = stack(list(models.values()))
+    except NotStackable:  # the models are built: run each alone
+        for i, alone in models.items():
+            try:
+                with model_arithmetic(alone.config, run_label(specs[i])):
+                    alone.run_for(years or alone.config.years)
+                out[i] = finish_table(specs[i], yearly_table(alone))
+            except Exception as exc:  # noqa: BLE001 - reported as this run's failure
+                out[i] = exc
+        return out
+    try:
+        model.run_for(years or model.config.years)
+    except ArithmeticError:
+        return [None if i in models else result for i, result in enumerate(out)]
+    for k, i in enumerate(models):
+        try:
+            out[i] = finish_table(specs[i], results(model, k))
+        except ExperimentError as exc:
+            out[i] = exc
+    return out
 
 
 #: Most runs in one task of ``run_many``: a batch of runs of 1,000 farmers takes a few seconds (results never
@@ -242,8 +339,15 @@ MAX_RUNS_PER_TASK = 50
 
 
 def run_batch(specs: Sequence[RunSpec]) -> list[pd.DataFrame]:
-    """``run_one`` of every spec of one batch, in order, in this process (one executor task)."""
-    return [run_one(spec) for spec in specs]
+    """Every spec's yearly table, in order, in this process (one executor task; runs stacked by ``run_specs``).
+
+    Raises the first failed run's exception.
+    """
+    tables = run_specs(specs)
+    for table in tables:
+        if isinstance(table, Exception):
+            raise table
+    return tables
 
 
 def run_many(specs: list[RunSpec], executor: Executor | None = None,

@@ -25,7 +25,7 @@ import pandas as pd
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
-from experiments.runs import RunSpec, check_size, run_one
+from experiments.runs import RunSpec, check_size, run_specs
 from experiments.spec import ExperimentError, outputs_of
 from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable
 from sim.scenario import Scenario, integer_fields
@@ -57,21 +57,20 @@ def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
 def evaluate_casim(batch: Batch) -> Evaluated:
     """Run the model for every run of the batch; rows = the 'all' region's yearly table plus run columns.
 
-    A run that raises (an invalid combination of values, a time limit, too little memory) is recorded as failed
-    with its error; the others go on.
+    Runs are stacked in one model where they can share one (``experiments.runs.run_specs``). A run that raises (an
+    invalid combination of values, a time limit, too little memory) is recorded as failed with its error; the
+    others go on.
     """
-    tables, failures = [], []
+    runs = batch.runs.to_dict(orient="records")
     integer = {label: integer_fields(s) for label, s in batch.scenarios.items()}
-    for run in batch.runs.to_dict(orient="records"):
-        scenario = batch.scenarios[run["scenario"]]
-        ints = integer[run["scenario"]]
-        overrides = tuple((name, int(round(run[name])) if name in ints else float(run[name]))
-                          for name in batch.parameters)
-        try:
-            table = run_one(RunSpec(scenario.model_copy(update={"uncertain": {}}), run["scenario"], int(run["seed"]),
-                                    batch.farmers, batch.years, overrides, timeout=batch.timeout))
-        except Exception as exc:  # any failure of one run is recorded; the sweep goes on
-            failures.append({**run_columns(run, batch.parameters), "error": f"{type(exc).__name__}: {exc}"})
+    runnable = {label: s.model_copy(update={"uncertain": {}}) for label, s in batch.scenarios.items()}
+    specs = [RunSpec(runnable[run["scenario"]], run["scenario"], int(run["seed"]), batch.farmers, batch.years,
+                     tuple((name, int(round(run[name])) if name in integer[run["scenario"]] else float(run[name]))
+                           for name in batch.parameters), timeout=batch.timeout) for run in runs]
+    tables, failures = [], []
+    for run, table in zip(runs, run_specs(specs), strict=True):
+        if isinstance(table, Exception):
+            failures.append({**run_columns(run, batch.parameters), "error": f"{type(table).__name__}: {table}"})
             continue
         table = table[table.region == "all"].drop(columns=["region", "scenario", "seed"])
         for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):

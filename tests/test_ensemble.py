@@ -4,10 +4,12 @@ import copy
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import SCENARIOS
 
 import sim
 from sim.outputs import YearlyRecorder, YearRecord
+from sim.scenario import scenario_with_overrides
 
 
 def recorded_run(scenario: sim.Scenario, seed: int, farmers: int, years: int) -> tuple[sim.AdoptionModel, list]:
@@ -63,11 +65,33 @@ def lone_and_stacked(scenarios: list[sim.Scenario], seeds: list[int], farmers: l
 
 
 def test_stacked_runs_give_the_tables_of_the_runs_alone():
-    from sim.scenario import scenario_with_overrides
-
     base = sim.load_scenario(SCENARIOS / "volatile_price_floor.toml")
     scenarios = [scenario_with_overrides(base, {"carbon.farmer_share": share, "regions.latin_america.discount_rate": rate})
                  for share, rate in ((0.5, 0.1), (0.8, 0.2), (0.6, 0.3))]
     alone, stacked = lone_and_stacked(scenarios, [3, 4, 5], [300, 250, 400], 5)
     for one, other in zip(alone, stacked, strict=True):
         pd.testing.assert_frame_equal(other, one, check_exact=True)
+
+
+def test_a_batch_of_runs_stacks_what_it_can_and_gives_every_run_its_table_alone():
+    """run_specs: runs differing in region and carbon values stack; a run whose values the scenario refuses fails
+    alone; runs differing in a decision parameter cannot share a model and run one at a time. Every table is
+    run_one's, bit for bit."""
+    from experiments.runs import RunSpec, run_one, run_specs
+    from sim.ensemble import NotStackable, stack
+
+    scenario = sim.load_scenario(SCENARIOS / "hybrid_payment.toml")
+    stacked = [RunSpec(scenario, "h", seed, 150, 3, (("regions.africa_dry.discount_rate", rate),
+                                                     ("carbon.farmer_share", share)))
+               for seed, rate, share in ((1, 0.2, 0.5), (2, 0.3, 0.7), (3, 0.25, 0.9))]
+    refused = RunSpec(scenario, "h", 4, 150, 3, (("carbon.farmer_share", 2.0),))
+    apart = [RunSpec(scenario, "h", seed, 150, 3, (("decision.rule.social_weight", weight),))
+             for seed, weight in ((5, 0.1), (6, 0.9))]
+    out = run_specs([*stacked, refused, *apart])
+    assert isinstance(out[3], Exception) and "farmer_share" in str(out[3])
+    for spec, table in zip([*stacked, None, *apart], out, strict=True):
+        if spec is not None:
+            pd.testing.assert_frame_equal(table, run_one(spec), check_exact=True)
+    with pytest.raises(NotStackable, match="differs between the runs"):
+        stack([sim.AdoptionModel(scenario_with_overrides(scenario, dict(s.overrides)), seed=s.seed, n_farmers=150)
+               for s in apart])
