@@ -36,7 +36,7 @@ from analysis import patterns as pt
 from experiments.abc_smc import AbcRun, AbcSettings, resample, run_abc, settings_dict
 from experiments.designs import Problem
 from experiments.executors import Executor, LocalExecutor
-from experiments.runs import RunSpec, replicate_seeds, run_many, run_one
+from experiments.runs import RunSpec, replicate_seeds, run_batch, run_many
 from experiments.spec import ExperimentError, check_patterns
 from sim.scenario import Scenario, Uncertain
 
@@ -110,10 +110,10 @@ class PatternSimulator:
         out: dict[str, float] = {}
         for country, row in zip(self.countries, seeds, strict=True):
             overrides = tuple((path, float(parameters[path])) for path in country.parameters)
-            runs = [pt.statistics(country.label, country.scenario.patterns,
-                                  run_one(RunSpec(country.runnable(), country.label, int(seed), self.farmers, None,
-                                                  overrides)))
-                    for seed in row]
+            scenario = country.runnable()
+            tables = run_batch([RunSpec(scenario, country.label, int(seed), self.farmers, None, overrides)
+                                for seed in row])  # the seed replicates, stacked in one model
+            runs = [pt.statistics(country.label, country.scenario.patterns, table) for table in tables]
             for key in runs[0]:
                 values = np.array([run[key] for run in runs], dtype=float)
                 out[key] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")

@@ -18,9 +18,11 @@ import sim
 from experiments.executors import Executor, batch_size, local_for, map_ordered, workers_of
 from experiments.runs import (
     MAX_RUNS_PER_TASK,
+    RunSpec,
     build_model,
     one_compiled_thread,
     replicates_of,
+    run_batch,
     with_overrides,
     yearly_table,
 )
@@ -132,29 +134,34 @@ class _ReplicateRun:
     categories: np.ndarray | None  # (years + 1, sampled farms)
 
 
-def _run_replicate(task: _Replicate) -> _ReplicateRun:
-    """Run one replicate; the recording one samples farms, lays them out and records their category each year."""
+def _run_recording(task: _Replicate) -> _ReplicateRun:
+    """Run the recording replicate: sample farms, lay them out and record their category each year."""
     one_compiled_thread()
     model = build_model(with_overrides(task.scenario, dict(task.overrides)), task.seed, task.farmers)
-    positions, frames = None, []
-    if task.record:
-        farms = sample_farms(model, task.per_region)
-        positions = layout(model, farms, seed=task.scenario.seed)
-        frames.append(category(model_view.bundles(model)[farms]))
+    farms = sample_farms(model, task.per_region)
+    positions = layout(model, farms, seed=task.scenario.seed)
+    frames = [category(model_view.bundles(model)[farms])]
     for _ in range(task.years):
         model.step()
-        if task.record:
-            frames.append(category(model_view.bundles(model)[farms]))
+        frames.append(category(model_view.bundles(model)[farms]))
     table = yearly_table(model)
     if task.draw is not None:
         table.insert(0, "draw", task.draw)
     table.insert(0, "seed", task.seed)
-    return _ReplicateRun(table, positions, np.array(frames) if task.record else None)
+    return _ReplicateRun(table, positions, np.array(frames))
 
 
 def _run_replicates(tasks: tuple[_Replicate, ...]) -> list[_ReplicateRun]:
-    """Run a batch of replicates in this process (one executor task), in order."""
-    return [_run_replicate(task) for task in tasks]
+    """Run a batch of replicates in this process (one executor task), in order.
+
+    Replicates that only give their yearly table are stacked in one model where they can share one
+    (``experiments.runs.run_batch``); the recording one runs alone.
+    """
+    plain = [i for i, task in enumerate(tasks) if not task.record]
+    tables = run_batch([RunSpec(tasks[i].scenario, "", tasks[i].seed, tasks[i].farmers, tasks[i].years,
+                                tasks[i].overrides, draw=tasks[i].draw) for i in plain])
+    runs = {i: _ReplicateRun(table.drop(columns="scenario"), None, None) for i, table in zip(plain, tables, strict=True)}
+    return [runs[i] if i in runs else _run_recording(task) for i, task in enumerate(tasks)]
 
 
 def tell_stories(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farmers: int | None = None,
