@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
 import sys
 import time
@@ -29,12 +30,16 @@ import pandas as pd
 
 import sim
 from experiments.executors import batch_size
+from experiments.runs import stack_capacity
 from experiments.single import git_commit
 from sim.scenario import Scenario
 
 #: Default batching (``experiments.executors.batch_size``): at most this many runs per batch (one Parquet file each),
 #: so a killed sweep loses little and a resumed sweep never redoes much.
 MAX_RUNS_PER_BATCH = 200
+#: Batches per worker of a sweep of the model: few, since the runs of a batch share one stacked model, but enough that
+#: a worker that finishes early finds another batch to take.
+STACKED_BATCHES_PER_WORKER = 4
 #: Libraries whose version can change a run's numbers (recorded in the manifest and part of the fingerprint).
 NUMERICAL_LIBRARIES = ("numpy", "scipy", "numba", "pandas", "mesa")
 #: Libraries recorded in the manifest for the record (they shape designs and analyses, not runs).
@@ -53,6 +58,7 @@ class Batch:
     farmers: int | None
     years: int | None
     timeout: float | None = None  # seconds a run may take before it is stopped and recorded as failed
+    stack: bool = True  # runs that can share a model are stacked in one (``experiments.runs.run_specs``)
 
 
 @dataclass
@@ -72,12 +78,13 @@ class Plan:
     extra: dict = field(default_factory=dict)
     sources: dict[str, str | None] = field(default_factory=dict)  # label -> scenario file (recorded, not identity)
     timeout: float | None = None
+    stack: bool = True  # stack the runs of a batch in one model where they can share one (same results either way)
 
     def batches(self, todo: set[int] | None = None, first_id: int = 0) -> list[Batch]:
         """The runs (those in ``todo``; all when None) cut into batches of ``batch_size``, numbered from ``first_id``."""
         runs = self.runs if todo is None else self.runs[self.runs.run_id.isin(todo)]
         return [Batch(first_id + i, self.model, self.scenarios, runs.iloc[start:start + self.batch_size],
-                      self.parameters, self.farmers, self.years, self.timeout)
+                      self.parameters, self.farmers, self.years, self.timeout, self.stack)
                 for i, start in enumerate(range(0, len(runs), self.batch_size))]
 
     def identity(self) -> dict:
@@ -162,9 +169,19 @@ def run_seeds(base_seed: int, samples: int, replicates: int) -> np.ndarray:
     return seeds
 
 
-def default_batch_size(runs: int, workers: int) -> int:
-    """``experiments.executors.BATCHES_PER_WORKER`` batches per worker, at most ``MAX_RUNS_PER_BATCH`` runs each."""
-    return batch_size(runs, workers, MAX_RUNS_PER_BATCH)
+def default_batch_size(runs: int, workers: int, largest: int = MAX_RUNS_PER_BATCH) -> int:
+    """``experiments.executors.BATCHES_PER_WORKER`` batches per worker, at most ``largest`` runs each."""
+    return batch_size(runs, workers, min(largest, MAX_RUNS_PER_BATCH))
+
+
+def stacked_batch_size(scenarios: dict[str, Scenario], farmers: int | None, runs: int, workers: int) -> int:
+    """Runs per batch of a sweep of the model.
+
+    Batches fill a stacked model (``experiments.runs.stack_capacity``, from the farmers of a run) but leave
+    ``STACKED_BATCHES_PER_WORKER`` batches to each worker.
+    """
+    capacity = min(stack_capacity(scenario, farmers) for scenario in scenarios.values())
+    return int(min(capacity, MAX_RUNS_PER_BATCH, max(1, math.ceil(runs / (STACKED_BATCHES_PER_WORKER * max(workers, 1))))))
 
 
 def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],
@@ -181,7 +198,7 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
         farmers: population of every run (the scenario's when None).
         years: horizon of every run (the scenario's when None).
         method: how the design was made (recorded in the manifest).
-        batch_size: runs per batch; by default ``default_batch_size``.
+        batch_size: runs per batch; by default ``stacked_batch_size`` for the model, else ``default_batch_size``.
         workers: workers the sweep will use (for the default batch size).
         seed: base seed for non-scenario models.
 
@@ -198,5 +215,7 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
     runs.insert(0, "run_id", np.arange(len(runs)))
     runs["seed"] = runs["seed"].astype(np.int64)
     samples = int(max(len(d) for d in designs.values()))
-    return Plan(model, scenarios, parameters, runs, batch_size or default_batch_size(len(runs), workers), farmers,
-                years, method, samples, replicates)
+    if batch_size is None:
+        batch_size = (stacked_batch_size(scenarios, farmers, len(runs), workers) if model == "casim"
+                      else default_batch_size(len(runs), workers))
+    return Plan(model, scenarios, parameters, runs, batch_size, farmers, years, method, samples, replicates)

@@ -21,8 +21,7 @@ import sim
 from experiments.executors import Executor, batch_size, local_for, map_ordered, workers_of
 from experiments.posterior import DRAW_COLUMN, posterior_draws
 from experiments.spec import ExperimentError
-from sim import parallel
-from sim.ensemble import NotStackable, results, stack
+from sim import ensemble, parallel
 from sim.farmers import allocate_farmers
 from sim.footprint import FIXED_BYTES, Footprint, gigabytes, run_footprint
 from sim.outputs import COLUMNS
@@ -80,16 +79,17 @@ def available_memory() -> int:
 
 
 def check_size(scenario: Scenario, farmers: int | None = None, years: int | None = None, workers: int = 1,
-               source: str | Path | None = None, available: int | None = None) -> Footprint:
+               source: str | Path | None = None, available: int | None = None, stacked: int = 1) -> Footprint:
     """Check a run's size before anything is allocated; return its estimated memory footprint.
 
     Args:
         scenario: the scenario.
         farmers: total farmers (the file's counts when None).
         years: years simulated (the scenario's when None).
-        workers: runs held in memory at once on this machine (one per local worker process).
+        workers: models held in memory at once on this machine (one per local worker process).
         source: the scenario file, named in errors.
         available: bytes available (measured now when None).
+        stacked: runs stacked in each of those models (``sim.ensemble``).
 
     Raises:
         ExperimentError: more years than the schema allows, more farmers in a region than a region may hold,
@@ -109,12 +109,13 @@ def check_size(scenario: Scenario, farmers: int | None = None, years: int | None
                                   f"holds at most {MAX_REGION_FARMERS:,} (the scenario schema's limit)")
     footprint = run_footprint(scenario, farmers)
     available = available_memory() if available is None else available
-    need = workers * footprint.bytes + (workers - 1) * WORKER_PROCESS_BYTES
+    need = workers * stacked * footprint.bytes + (workers - 1) * WORKER_PROCESS_BYTES
     if need > available:
-        per_run = (available - (workers - 1) * WORKER_PROCESS_BYTES) / workers
+        per_run = (available - (workers - 1) * WORKER_PROCESS_BYTES) / (workers * stacked)
         scale = (per_run - FIXED_BYTES) / max(footprint.bytes - FIXED_BYTES, 1)  # bytes grow with the farmers
         fits = int(footprint.farmers * scale) if scale > 0 else 0
-        runs = f"{workers} runs at once (one per worker) need" if workers > 1 else "a run needs"
+        held = "one per worker" if stacked == 1 else f"{stacked} stacked in the model of each of {workers} workers"
+        runs = f"{workers * stacked} runs at once ({held}) need" if workers * stacked > 1 else "a run needs"
         advice = f"about {fits:,} farmers fit" if fits >= len(sizes) else "no run of this scenario fits"
         raise ExperimentError(f"{where}not enough memory: {runs} {footprint.describe()} each, "
                               f"{gigabytes(need)} in all; {gigabytes(available)} is available, "
@@ -264,23 +265,33 @@ def stack_groups(specs: Sequence[RunSpec]) -> list[list[int]]:
         groups.setdefault((i,) if alone else (id(spec.scenario), spec.farmers, spec.years), []).append(i)
     out = []
     for members in groups.values():
-        spec = specs[members[0]]
-        per_run = spec.farmers or sum(allocate_farmers(spec.scenario, None))
-        size = max(1, MAX_STACKED_FARMERS // max(per_run, 1))
+        size = stack_capacity(specs[members[0]].scenario, specs[members[0]].farmers)
         out += [members[i:i + size] for i in range(0, len(members), size)]
     return out
 
 
-def run_specs(specs: Sequence[RunSpec]) -> list[pd.DataFrame | Exception]:
+def stack_capacity(scenario: Scenario, farmers: int | None) -> int:
+    """Runs of ``scenario`` with ``farmers`` each (the file's counts when None) one stacked model holds.
+
+    1 for a size the scenario cannot take (``check_size`` says why).
+    """
+    try:
+        return max(1, MAX_STACKED_FARMERS // max(sum(allocate_farmers(scenario, farmers)), 1))
+    except ValueError:
+        return 1
+
+
+def run_specs(specs: Sequence[RunSpec], stack: bool = True) -> list[pd.DataFrame | Exception]:
     """Every spec's yearly table (as ``run_one`` gives it), or the exception its run raised, in order.
 
     Runs of one scenario are stacked in one model (``sim.ensemble``; ``stack_groups``) and give the same tables as
     alone; runs that cannot share a model (``sim.ensemble.NotStackable``: say, a decision parameter that differs)
     are run one at a time, as is a group whose stacked run fails (so the run that fails is found and fails alone).
+    ``stack=False`` runs every spec alone (the same tables).
     """
     one_compiled_thread()
     out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
-    for group in stack_groups(specs):
+    for group in stack_groups(specs) if stack else [[i] for i in range(len(specs))]:
         if len(group) > 1:
             for i, result in zip(group, _run_stacked([specs[i] for i in group]), strict=True):
                 out[i] = result
@@ -311,8 +322,8 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
         return out
     years = specs[0].years
     try:
-        model = stack(list(models.values()))
-    except NotStackable:  # the models are built: run each alone
+        model = ensemble.stack(list(models.values()))
+    except ensemble.NotStackable:  # the models are built: run each alone
         for i, alone in models.items():
             try:
                 with model_arithmetic(alone.config, run_label(specs[i])):
@@ -327,7 +338,7 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
         return [None if i in models else result for i, result in enumerate(out)]
     for k, i in enumerate(models):
         try:
-            out[i] = finish_table(specs[i], results(model, k))
+            out[i] = finish_table(specs[i], ensemble.results(model, k))
         except ExperimentError as exc:
             out[i] = exc
     return out

@@ -68,7 +68,7 @@ def evaluate_casim(batch: Batch) -> Evaluated:
                      tuple((name, int(round(run[name])) if name in integer[run["scenario"]] else float(run[name]))
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
     tables, failures = [], []
-    for run, table in zip(runs, run_specs(specs), strict=True):
+    for run, table in zip(runs, run_specs(specs, batch.stack), strict=True):
         if isinstance(table, Exception):
             failures.append({**run_columns(run, batch.parameters), "error": f"{type(table).__name__}: {table}"})
             continue
@@ -116,7 +116,8 @@ def check_plan(plan: Plan, directory: Path, executor: Executor, runs: int) -> No
     """Before any run: every scenario's runs fit in memory with this executor, and ``directory`` takes the rows."""
     if plan.model == "casim":
         for label, scenario in plan.scenarios.items():
-            check_size(scenario, plan.farmers, plan.years, local_workers(executor), plan.sources.get(label) or label)
+            check_size(scenario, plan.farmers, plan.years, local_workers(executor), plan.sources.get(label) or label,
+                       stacked=plan.batch_size if plan.stack else 1)
     years = max((plan.years or s.years for s in plan.scenarios.values()), default=1)
     check_writable(directory, runs * (years + 1) * (STORED_COLUMNS + len(plan.parameters)) * BYTES_PER_CELL)
 
@@ -183,7 +184,7 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     first = batches[-1].id + 1
                     singles = [(b, j) for b in lost for j in range(len(b.runs))]
                     run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
-                                     b.years, b.timeout) for i, (b, j) in enumerate(singles)])
+                                     b.years, b.timeout, b.stack) for i, (b, j) in enumerate(singles)])
         store.record_session({"command": manifest["command"], "executor": repr(executor),
                               "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                                                                       time.localtime(started)),
