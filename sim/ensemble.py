@@ -331,7 +331,6 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
     out.counterfactual = None
     if first.counterfactual is not None:
         out.counterfactual = Counterfactual(stack([m.counterfactual.model for m in models]))
-        out.counterfactual.previous_stock_t_c_per_ha = out.counterfactual.model.soil.stock_t_c_per_ha.copy()
     runs = []
     for k, m in enumerate(models):
         views = {id(getattr(m, name)): RunView(getattr(out, name), layout, k) for name in ("farms", "soil")}
