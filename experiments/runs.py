@@ -334,7 +334,7 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
         return out
     try:
         model.run_for(years or model.config.years)
-    except ArithmeticError:
+    except (ensemble.NotStackable, ArithmeticError):  # a value read only in a year's step differs, or a run failed
         return [None if i in models else result for i, result in enumerate(out)]
     for k, i in enumerate(models):
         try:

@@ -7,7 +7,8 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
   tables) may differ between runs;
 - per-farm arrays are joined; per-region tables stacked along their region axis (``PER_REGION``); ids offset
   (regions, villages, organisations, demonstration farms); networks joined block-diagonally; every other value of a
-  room must be the same in every run, else ``NotStackable`` names it (e.g. a decision parameter that differs);
+  room must be the same in every run, else ``NotStackable`` names it (e.g. a decision parameter that differs; a
+  field of a scenario table only when a room reads it, ``SpecOfRuns``: a field used only to build a room may differ);
 - the year's random draws come from each run's own generators in the run's own order (``sim.parallel.FarmStreams``);
 - incentive designs stay one per run, reading their run's rows of the stacked rooms through views (``RunView``):
   their parameters (carbon price, farmer share, MRV costs ...) may differ between runs;
@@ -29,6 +30,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from pydantic import BaseModel
 
 from sim.agents import FarmerViews
 from sim.behaviour import Situation
@@ -66,6 +68,26 @@ BY_SEASONS = {(Catalogue, "effect_table")}
 
 class NotStackable(Exception):
     """Runs that cannot share one model (the message says which value differs); run them one at a time."""
+
+
+class SpecOfRuns:
+    """A scenario table a room holds that differs between the stacked runs, read field by field.
+
+    A field the same in every run reads as usual; one that differs raises ``NotStackable`` when it is read. Rooms
+    keep their scenario table whole, but many fields serve only to build them (a farm trait drawn once), so runs that
+    differ only there still share a model: the difference is found where a field is read, not where it is held.
+    """
+
+    def __init__(self, values: list[Any], path: str) -> None:
+        self._values, self._path = values, path
+
+    def __getattr__(self, name: str) -> Any:
+        values = [getattr(v, name) for v in self._values]
+        if _same(values):
+            return values[0]
+        if all(isinstance(v, BaseModel) for v in values):
+            return SpecOfRuns(values, f"{self._path}.{name}")
+        raise NotStackable(f"{self._path}.{name} differs between the runs")
 
 
 class Layout:
@@ -136,6 +158,8 @@ def stack_value(room: type, name: str, values: list[Any], layout: Layout, stacke
         return np.concatenate(values)
     if _same(values):
         return first
+    if all(isinstance(v, BaseModel) for v in values):
+        return SpecOfRuns(values, f"{room.__name__}.{name}")
     raise NotStackable(f"{room.__name__}.{name} differs between the runs")
 
 

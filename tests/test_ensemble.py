@@ -92,6 +92,7 @@ def test_a_batch_of_runs_stacks_what_it_can_and_gives_every_run_its_table_alone(
     for spec, table in zip([*stacked, None, *apart], out, strict=True):
         if spec is not None:
             pd.testing.assert_frame_equal(table, run_one(spec), check_exact=True)
-    with pytest.raises(NotStackable, match="differs between the runs"):
-        stack([sim.AdoptionModel(scenario_with_overrides(scenario, dict(s.overrides)), seed=s.seed, n_farmers=150)
-               for s in apart])
+    model = stack([sim.AdoptionModel(scenario_with_overrides(scenario, dict(s.overrides)), seed=s.seed, n_farmers=150)
+                   for s in apart])
+    with pytest.raises(NotStackable, match=r"EconomicRule.spec.social_weight differs between the runs"):
+        model.step()
