@@ -15,8 +15,9 @@ Compiled code is cached on disk (``cache=True``): only the first run on a machin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import cache
 
 import numba
@@ -30,6 +31,22 @@ SELECT_SERIAL = 1 << 15
 #: Buckets of one pass of bucket selection, and the chunks the values are split into to count them in parallel.
 SELECT_BUCKETS = 1024
 SELECT_CHUNKS = 64
+
+
+#: Farmers per thread below which a model uses fewer threads: a parallel region costs tens of microseconds, more than
+#: the work of a few thousand farmers, and on a busy machine a thread that waits for a core holds up the others.
+MIN_FARMS_PER_THREAD = 25_000
+
+
+@contextmanager
+def threads_for(n: int) -> Iterator[None]:
+    """Within the block, at most one thread per ``MIN_FARMS_PER_THREAD`` farmers of a model of ``n`` farmers."""
+    before = threads()
+    set_threads(min(before, max(1, n // MIN_FARMS_PER_THREAD)))
+    try:
+        yield
+    finally:
+        set_threads(before)
 
 
 def set_threads(threads: int) -> None:
