@@ -1,168 +1,176 @@
-"""The economic decision rule: farmers who reconsider choose the bundle of highest expected utility (logit).
+"""The economic decision rule: practice by practice, a binary logit on the practice's net benefit given the others.
 
-For the farmers who reconsider this year (``revision_rate``; never demonstration farms), over the allowed bundles k:
+Each year, each farmer (never a demonstration farm) reconsiders each practice p of its region with probability
+``revision_rate``, in practice order, each decision seeing the ones made before it. Reconsidering p given the other
+practices b_-p, the farmer uses it next season with probability
 
-    NPV_k = A(r, H) x [Y p / 1000 x (sum_p m_p + e_CA [k full CA]) - sum_p dc_p - residue fodder value]
-            - one-off costs of new practices - PV of the known early-year yield penalty of new practices
-            + PV of expected incentive revenue (``sim.incentives``: per-ha payments still due, net carbon revenue)
-    CE_k  = NPV_k - 0.5 x R x Var_k / W           (Arrow-Pratt certainty equivalent, relative risk aversion R)
-    Var_k = (A x Y p / 1000)^2 x sum_p 1 / precision_p     (uncertainty of the believed yield effects)
-            + Var(PV of incentive revenue)                   (e.g. carbon price uncertainty)
-    U_k   = CE_k / W + social_weight x conformity_k + status_quo_bias x [k is current]
-    P(k)  = exp(choice_intensity x U_k) / sum_j exp(choice_intensity x U_j)   over feasible bundles
+    P(p | b_-p) = 1 / (1 + exp(-U_p / s)),    s = noise_share x W    (W: the farm's conventional gross margin)
+    U_p = gain_p + eta_ip + alpha_rp + sum_{q in b_-p} w_rpq + conformity_share x W x share_ip
 
-with m_p the farmer's belief about practice p's long-run yield effect (``sim.behaviour.learning``), Y its expected
-yield potential (kg/ha, ``sim.yields``), p the crop price, A(r, H) the annuity factor of its discount rate over
-the planning horizon, W = A x max(baseline gross margin, MIN_MARGIN_SHARE x gross revenue) (the scale that makes
-utilities unit-free), conformity_k the mean over practices of the neighbours' share that do as bundle k does
-(``sim.behaviour.social``). Infeasible: no-till without seeder access; new one-off costs above the cash limit
-without credit (the current bundle is always feasible).
+where gain_p (``sim.behaviour.valuation.practice_gain``) is the annualised, risk-adjusted value of using p rather
+than not, net of switching costs in both directions (adopting: its one-off cost or, for no-till, a hire service's fee;
+the ramp's early penalty; dropping: ``exit_cost_share`` of the one-off cost), eta_ip ~ N(0, (heterogeneity_share x
+W_0)^2) a persistent farm-specific net benefit (W_0: the margin at the region's base yield), alpha_rp and w_rpq the
+region's practice and pair constants (``sim.behaviour.equilibrium`` fits them when the scenario starts in
+equilibrium; otherwise alpha = ``practice_value_per_ha`` and w = 0), and share_ip the weighted share of neighbours
+using p (a descriptive norm, 0 by default). A practice that cannot be started (no seeder route, not enough money)
+stays off; a hired no-till farm whose contractor leaves drops it.
+
+Because a practice's probability depends only on its own utility difference, it does not depend on how many
+combinations contain it (with equal utilities it is 1/2 whatever the region's other practices), and without switching
+costs the process is a Gibbs sampler whose stationary law is the multinomial logit over all 2^P combinations,
+P(b) ~ exp(V(b) / s) (the multivariate logit of cross-category choice).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.base import Situation
-from sim.behaviour.logit import logit_choice
-from sim.economics import annuity_factor
+from sim.behaviour.base import CONSTRAINT, Choice, Situation
+from sim.behaviour.valuation import Valuation, drop_reason, gross_and_margin, practice_gain
 from sim.farmers import Regions
-from sim.practices import NO_TILL, RESIDUE_RETENTION, Catalogue
+from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
 
-#: The utility scale W uses at least this share of gross revenue as the baseline margin, so that a farm whose
-#: conventional margin is negative or near zero still has a positive, finite scale. Assumption (no source): a
-#: tenth of revenue is the smallest margin a farm lives on.
-MIN_MARGIN_SHARE = 0.1
-#: Smallest utility scale (currency/ha), guarding a zero gross revenue.
-MIN_SCALE = 1e-9
-#: One-off costs up to the cash limit plus this rounding tolerance (currency/ha) are affordable without credit.
-CASH_TOLERANCE = 1e-9
+
+def incentive_tables(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """PV and variance of every bundle's incentives for farms ``rows`` (sorted), shape (m, 16); False when none."""
+    pv, var = np.zeros((rows.size, ALL_MASKS.size)), np.zeros((rows.size, ALL_MASKS.size))
+    bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
+    for region in range(situation.regions.sizes.size):
+        block = slice(bounds[region], bounds[region + 1])
+        if block.start < block.stop:
+            value = situation.incentives.value(rows[block], region, ALL_MASKS)
+            pv[block], var[block] = value.present_value_per_ha, value.variance
+    anything = bool(pv.any() or var.any())
+    return (pv, var, True) if anything else (np.zeros((1, ALL_MASKS.size)), np.zeros((1, ALL_MASKS.size)), False)
 
 
-def ramp_present_value(discount_rate: float, transition_years: int) -> float:
-    """PV factor of the early-year shortfall of a linear ramp: sum_t d^t x (1 - (t-1)/(T-1)), t = 1..T-1."""
-    if transition_years <= 1:
-        return 0.0
-    t = np.arange(1, transition_years)
-    return float(np.sum((1.0 + discount_rate) ** -t * (1.0 - (t - 1) / (transition_years - 1))))
+def reference_margin(regions: Regions) -> np.ndarray:
+    """W_0 (R,): each region's conventional gross margin at its base yield, currency/ha/yr."""
+    specs = regions.specs
+    return gross_and_margin(np.array([s.base_yield_kg_per_ha for s in specs]),
+                            np.array([s.crop_price_per_t for s in specs]),
+                            np.array([s.production_cost_per_ha for s in specs]))[1]
 
 
-@dataclass(frozen=True)
-class RegionEconomics:
-    """Per-region scalars of the economic rule (money in scenario currency, per ha)."""
-
-    annuity: float  # A(r, H)
-    risk_aversion: float
-    crop_price_per_t: float
-    production_cost_per_ha: float
-    residue_value_per_ha: float
-    cash_limit_per_ha: float
-    ramp_pv: np.ndarray  # (P,) PV factor of the early-year penalty per unit of (long-run - initial) effect
+def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G and W (currency/ha) of farms ``rows`` (sorted) at their current SOC."""
+    farms = situation.farms
+    expected = np.empty(rows.size)
+    bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
+    for region in range(situation.regions.sizes.size):
+        block = rows[bounds[region]:bounds[region + 1]]
+        expected[bounds[region]:bounds[region + 1]] = situation.yields.potential(
+            farms.base_yield_kg_per_ha[block], region, situation.soil.stock_t_c_per_ha[block])
+    return gross_and_margin(expected, farms.crop_price_per_t[rows], farms.production_cost_per_ha[rows])
 
 
 class EconomicRule:
-    """The economic rule of ``[decision.rule]`` with ``kind = "economic"`` (see the module docstring)."""
+    """The economic rule of ``[decision.rule]`` with ``kind = "economic"`` (see the module docstring).
+
+    Attributes:
+        heterogeneity: (n, P) float32 each farm's persistent net benefit of each practice, currency/ha/yr.
+        constants: (R, P) practice constants alpha, currency/ha/yr. pairs: (R, P, P) pair constants w (symmetric).
+
+    """
 
     learns = True
 
     def __init__(self, scenario: Scenario, catalogue: Catalogue, regions: Regions, rng: np.random.Generator) -> None:
         self.spec = scenario.decision.rule
         self.catalogue = catalogue
-        horizon = scenario.decision.planning_horizon_years
-        self.regions = [
-            RegionEconomics(
-                annuity=float(annuity_factor(s.discount_rate, horizon)),
-                risk_aversion=s.risk_aversion,
-                crop_price_per_t=s.crop_price_per_t,
-                production_cost_per_ha=s.production_cost_per_ha,
-                residue_value_per_ha=s.residue_livestock_value_per_ha,
-                cash_limit_per_ha=s.cash_limit_per_ha,
-                ramp_pv=np.array([ramp_present_value(s.discount_rate, t) for t in catalogue.effect_years]),
-            )
-            for s in regions.specs
-        ]
+        self.valuation = Valuation.of(scenario, catalogue)
+        self.base_margin = reference_margin(regions)
+        z = rng.standard_normal((regions.n, N_PRACTICES))
+        self.heterogeneity = (self.spec.heterogeneity_share * regions.per_farm(self.base_margin)[:, None] * z
+                              ).astype(np.float32)
+        self.constants = np.array([[r.behaviour.practice_value_per_ha.get(p, 0.0) for p in PRACTICES]
+                                   for r in regions.specs], dtype=np.float64).reshape(len(regions.specs), N_PRACTICES)
+        self.pairs = np.zeros((len(regions.specs), N_PRACTICES, N_PRACTICES))
 
-    def decide(self, situation: Situation, rng: np.random.Generator) -> np.ndarray:
-        """Reconsidering farmers (drawn first, one uniform number per farm) choose by logit, region by region."""
-        bundle = situation.farms.bundle
-        revising = rng.random(bundle.size) < self.spec.revision_rate
-        revising[situation.network.demo] = False
-        out = bundle.copy()
-        for region, farms in situation.regions.blocks(np.flatnonzero(revising)):
-            choice = logit_choice(self.utilities(situation, farms, region), self.spec.choice_intensity, rng)
-            out[farms] = self.catalogue.masks[choice]
-        return out
-
-    def utilities(self, situation: Situation, farms: np.ndarray, region: int) -> np.ndarray:
-        """Utility of each allowed bundle for ``farms`` (rows, all of ``region``), shape (m, K); -inf = infeasible."""
-        f, c, r = situation.farms, self.catalogue, self.regions[region]
-        soc = situation.soil.stock_t_c_per_ha[farms]
-        expected_yield = situation.yields.potential(f.base_yield_kg_per_ha[farms], region, soc)
-        value = situation.incentives.value(farms, region, c.masks)
-        utility = np.empty((farms.size, c.masks.size))
-        bundle_utilities(
-            farms, c.mask_to_k[f.bundle[farms]], f.uses, f.belief_mean, f.belief_precision, situation.social.share,
-            expected_yield, f.seeder_access, f.credit_access, value.present_value_per_ha, value.variance,
-            c.bundle_uses, c.bundle_full_ca.astype(np.float64), c.transition_cost_per_ha, c.annual_cost_change_per_ha,
-            (c.effect_long_run - c.effect_initial) * r.ramp_pv, RESIDUE_RETENTION, NO_TILL, r.annuity, r.risk_aversion,
-            r.crop_price_per_t, r.production_cost_per_ha, r.residue_value_per_ha, r.cash_limit_per_ha,
-            c.synergy_long_run, self.spec.social_weight, self.spec.status_quo_bias, MIN_MARGIN_SHARE, MIN_SCALE,
-            CASH_TOLERANCE, utility)
-        return utility
+    def decide(self, situation: Situation, rng: np.random.Generator) -> Choice:
+        """Reconsidered practices (one uniform draw per farm and practice) are decided by binary logits."""
+        farms, s, v = situation.farms, self.spec, self.valuation
+        draws = rng.random((farms.n, N_PRACTICES))
+        revising = (draws < s.revision_rate).any(axis=1)
+        access = situation.access.now
+        forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor
+        deciding = revising | forced
+        deciding[situation.network.demo] = False
+        rows = np.flatnonzero(deciding)
+        gross, margin = expected_gross_and_margin(situation, rows)
+        pv, var, has_incentives = incentive_tables(situation, rows)
+        bundle, hires, dropped = farms.bundle.copy(), farms.hires.copy(), np.zeros(farms.n, np.uint8)
+        choose_practices(
+            rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, farms.years_in_use,
+            farms.full_ca_years, gross, margin, farms.belief_mean, farms.belief_precision, situation.social.share,
+            self.heterogeneity, self.constants, self.pairs, situation.catalogue.available, access.dealer,
+            access.contractor, access.money, farms.area_ha, pv, var, has_incentives, v.annuity, v.risk_aversion,
+            v.shortfall, v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.transition_cost_per_ha,
+            v.synergy, farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
+            situation.access.contractor_fee_per_ha, s.noise_share, s.exit_cost_share, s.conformity_share,
+            farms.belief_at_adoption, farms.support_at_adoption, bundle, hires, dropped)
+        return Choice(bundle, hires, dropped)
 
 
 @njit(cache=True, parallel=True)
-def bundle_utilities(farms, current_k, uses, belief_mean, belief_precision, neighbour_share, expected_yield_kg_per_ha,
-                     seeder_access, credit_access, incentive_pv_per_ha, incentive_variance, bundle_uses, bundle_full_ca,
-                     transition_cost_per_ha, cost_change_per_ha, penalty, residue_index, no_till_index, annuity,
-                     risk_aversion, crop_price_per_t, production_cost_per_ha, residue_value_per_ha, cash_limit_per_ha,
-                     synergy, social_weight, status_quo_bias, min_margin_share, min_scale, cash_tolerance,
-                     utility):  # pragma: no cover - compiled
-    """U_k of the module docstring for the reconsidering ``farms`` of one region, written to ``utility`` (m, K).
+def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in_use, full_ca_years, gross, margin,
+                     belief_mean, belief_precision, share, heterogeneity, constants, pairs, available, dealer,
+                     contractor, money, area_ha, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion,
+                     shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, residue_value,
+                     no_till_extra, contractor_fee, noise_share, exit_cost_share, conformity_share, belief_at_adoption,
+                     support_at_adoption, new_bundle, new_hires, dropped):  # pragma: no cover - compiled
+    """The module docstring's decisions for farms ``rows``, written to ``new_bundle``, ``new_hires``, ``dropped``.
 
-    Per-farm arrays are indexed by farm (``farms[r]`` for row r) except ``expected_yield_kg_per_ha``,
-    ``incentive_pv_per_ha`` and ``incentive_variance``, which are per row. ``penalty`` = (long-run - initial
-    effect) x ramp PV factor per practice. Infeasible bundles get -inf; the current bundle is always feasible.
+    ``gross``, ``margin`` and the incentive tables are per row (the tables (1, 16) when ``has_incentives`` is False);
+    other per-farm arrays are indexed by farm. A draw u < revision_rate reconsiders its practice and u / revision_rate
+    (uniform on [0, 1)) decides it. ``belief_at_adoption`` and ``support_at_adoption`` are set for practices started.
     """
-    m = farms.size
-    n_practices, n_bundles = bundle_uses.shape
-    for r in prange(m):
-        i = farms[r]
-        gross = expected_yield_kg_per_ha[r] * crop_price_per_t / 1000.0
-        margin = max(gross - production_cost_per_ha, min_margin_share * gross)
-        scale = annuity * max(margin, min_scale)
-        risk = 0.5 * risk_aversion * annuity * annuity * gross * gross / scale
-        for k in range(n_bundles):
-            believed = synergy * bundle_full_ca[k]
-            yearly_cost = 0.0
-            one_off = 0.0
-            cash = 0.0
-            variance = 0.0
-            conformity = 0.0
-            blocked = False
-            for p in range(n_practices):
-                share = neighbour_share[i, p]
-                if bundle_uses[p, k] > 0.0:
-                    believed += belief_mean[i, p]
-                    yearly_cost += cost_change_per_ha[p] + (residue_value_per_ha if p == residue_index else 0.0)
-                    variance += 1.0 / belief_precision[i, p]
-                    conformity += share
-                    if not uses[i, p]:
-                        one_off += transition_cost_per_ha[p] + gross * penalty[p]
-                        cash += transition_cost_per_ha[p]
-                    if p == no_till_index and not seeder_access[i]:
-                        blocked = True
-                else:
-                    conformity += 1.0 - share
-            npv = annuity * (gross * believed - yearly_cost) - one_off + incentive_pv_per_ha[r, k]
-            value = (npv - risk * variance - 0.5 * risk_aversion * incentive_variance[r, k] / scale) / scale
-            value += social_weight * conformity / n_practices
-            if k == current_k[r]:
-                value += status_quo_bias
-            elif blocked or (not credit_access[i] and cash > cash_limit_per_ha + cash_tolerance):
-                value = -np.inf
-            utility[r, k] = value
+    for r in prange(rows.size):
+        i = rows[r]
+        reg = region[i]
+        mask = bundle[i]
+        hired = hires[i]
+        budget = money[i]
+        g, w = gross[r], margin[r]
+        scale = noise_share * w
+        row = r * np.int64(has_incentives)
+        if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
+            mask &= ~(1 << NO_TILL)
+            hired = False
+            dropped[i] |= CONSTRAINT
+        for p in range(belief_mean.shape[1]):
+            u = draws[i, p]
+            if not available[reg, p] or u >= revision_rate:
+                continue
+            gain, feasible, hire, support = practice_gain(
+                p, mask, hired, budget, years_in_use[i], full_ca_years[i], g, w, belief_mean[i], belief_precision[i],
+                incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i], area_ha[i],
+                annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial,
+                transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg], exit_cost_share)
+            if not feasible:
+                continue
+            utility = gain + heterogeneity[i, p] + constants[reg, p] + conformity_share * w * share[i, p]
+            for q in range(belief_mean.shape[1]):
+                if q != p and mask & (1 << q):
+                    utility += pairs[reg, p, q]
+            use = u / revision_rate < 1.0 / (1.0 + np.exp(-utility / scale))
+            bit = 1 << p
+            if use and not mask & bit:
+                mask |= bit
+                if p == NO_TILL:
+                    hired = hire
+                if not hire or p != NO_TILL:
+                    budget -= transition_cost[p] * area_ha[i]
+                belief_at_adoption[i, p] = belief_mean[i, p]
+                support_at_adoption[i, p] = support
+            elif not use and mask & bit:
+                mask &= ~bit
+                if p == NO_TILL:
+                    hired = False
+                dropped[i] |= drop_reason(g, belief_mean[i, p], belief_at_adoption[i, p], support,
+                                          support_at_adoption[i, p], scale)
+        new_bundle[i] = mask
+        new_hires[i] = hired

@@ -1,0 +1,158 @@
+"""The state farmers start from: practices and their history, beliefs, savings, and the regions' equipment supply.
+
+Both starts make every slow variable consistent with the rules that move it, so nothing drifts without a cause:
+- savings at the steady state of the savings rule for the farm's conventional income (``sim.behaviour.access``);
+- equipment supply at its steady state for the initial no-till area shares;
+- beliefs at the stationary state of the learning rule for each farmer's exposure (its own practices and what the
+  others it hears show, ``sim.behaviour.learning``).
+``decision.start = "as_given"``: each bundle of ``initial_adoption`` goes to exactly its count of farmers, placed at
+random, in use for 1 to ``MAX_INITIAL_SEASONS_IN_USE`` seasons (a historical start such as Brazil's 1972, where
+nearly nobody uses the practices, needs nothing more). ``"equilibrium"`` (economic rule): the practice constants are
+fitted so that the initial shares are the rule's stationary state and adopters are drawn where adopting is most
+likely (``sim.behaviour.equilibrium``); other rules, and an economic rule whose farmers never reconsider
+(``revision_rate`` = 0, so any state is stationary), start as given. Demonstration farms use every practice of their
+region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.behaviour.access import Access, no_till_area_share
+from sim.behaviour.economic import EconomicRule
+from sim.behaviour.equilibrium import (
+    ESTABLISHED_SEASONS,
+    FIT_SAMPLE,
+    ChainInputs,
+    Fit,
+    assign_bundles,
+    fit_constants,
+    gain_tables,
+    stationary_ages,
+    stationary_laws,
+    target_law,
+)
+from sim.behaviour.learning import Learning
+from sim.behaviour.social import SocialInformation
+from sim.behaviour.valuation import gross_and_margin
+from sim.farmers import FarmParameters, InitialState, Regions, initial_bundles, initial_counts
+from sim.network import Network
+from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
+from sim.scenario import Scenario
+
+#: Under ``as_given``, farmers who use practices at the start have used them for 1 to this many seasons (uniform).
+#: Assumption: adopters took up their practices over the previous decade.
+MAX_INITIAL_SEASONS_IN_USE = 10
+#: Farms whose stationary laws are solved at once (memory: about 600 bytes per farm).
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class StartSetting:
+    """What the start reads: the scenario and the parts of the model built before the farmer table."""
+
+    scenario: Scenario
+    parameters: FarmParameters
+    regions: Regions
+    catalogue: Catalogue
+    network: Network
+    learning: Learning
+    access: Access
+    social: SocialInformation
+
+
+def conventional_income(parameters: FarmParameters) -> np.ndarray:
+    """Yearly income of each farm farming conventionally at its base yield, currency per farm."""
+    gross, _ = gross_and_margin(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                                parameters.production_cost_per_ha)
+    return (gross - parameters.production_cost_per_ha) * parameters.area_ha
+
+
+def stationary_beliefs(setting: StartSetting, bundle: np.ndarray, years_in_use: np.ndarray,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Beliefs at the stationary state of learning for the yearly evidence farmers get from ``bundle`` in use."""
+    uses = USES_BY_MASK[bundle]
+    r = setting.learning.progress(years_in_use)
+    weight = (r * r).astype(np.float32)
+    setting.social.observe(bundle, uses, weight, np.zeros_like(weight))
+    return setting.learning.stationary_beliefs(setting.social.evidence + weight, rng)
+
+
+def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator) -> InitialState:
+    """The farms' state at the start (module docstring); draws from the population stream ``rng``."""
+    scenario, parameters, regions, catalogue = setting.scenario, setting.parameters, setting.regions, setting.catalogue
+    demo = setting.network.demo
+    savings = setting.access.steady_savings(conventional_income(parameters))
+    bundle = initial_bundles(scenario, regions.sizes, rng)
+    bundle[demo] = catalogue.demo_bundle[parameters.region[demo]]
+    if scenario.decision.start == "equilibrium" and isinstance(rule, EconomicRule) and rule.spec.revision_rate > 0:
+        bundle, years_in_use = equilibrium_bundles(setting, rule, bundle, savings, rng)
+    else:
+        established = rng.integers(1, MAX_INITIAL_SEASONS_IN_USE + 1, size=regions.n)
+        years_in_use = np.where(USES_BY_MASK[bundle], established[:, None], 0).astype(np.int16)
+    setting.access.start(scenario.start_year, no_till_area_share(regions.start, bundle, parameters.area_ha), savings)
+    access = setting.access.now
+    own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
+    hires = USES_BY_MASK[bundle, NO_TILL] & ~own_route & access.contractor
+    mean, precision = stationary_beliefs(setting, bundle, years_in_use, rng)
+    return InitialState(bundle, years_in_use, hires, mean, precision, savings)
+
+
+def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: np.ndarray, savings: np.ndarray,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Fit the rule's constants region by region and draw the initial bundles and ages (``sim.behaviour.equilibrium``).
+
+    The beliefs and supply used in the fit are those of the file's shares placed at random (``provisional``).
+    """
+    scenario, parameters, regions, catalogue = setting.scenario, setting.parameters, setting.regions, setting.catalogue
+    years = np.where(USES_BY_MASK[provisional], ESTABLISHED_SEASONS, 0).astype(np.int16)
+    mean, precision = stationary_beliefs(setting, provisional, years, rng)
+    setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
+    access = setting.access.now
+    own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
+    hires = ~own_route & access.contractor
+    gross, margin = gross_and_margin(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                                     parameters.production_cost_per_ha)
+    is_demo = np.zeros(regions.n, bool)
+    is_demo[setting.network.demo] = True
+    bundle, years_in_use = provisional.copy(), np.zeros((regions.n, N_PRACTICES), np.int16)
+    s, v = rule.spec, rule.valuation
+    rule.fits = []
+
+    def inputs(rows: np.ndarray, region: int) -> ChainInputs:
+        gain, feasible = gain_tables(
+            rows, ESTABLISHED_SEASONS, gross[rows], margin[rows], mean, precision, access.dealer, access.contractor,
+            access.money, parameters.area_ha, parameters.residue_value_per_ha, hires, v.annuity[region],
+            v.risk_aversion[region], v.shortfall[region], v.synergy_shortfall[region], v.cost_change_per_ha,
+            v.effect_initial, v.transition_cost_per_ha, v.synergy, setting.access.herbicide_extra_per_ha[region],
+            setting.access.contractor_fee_per_ha[region], s.exit_cost_share)
+        return ChainInputs(gain, feasible, rule.heterogeneity[rows].astype(np.float64), s.noise_share * margin[rows],
+                           margin[rows], catalogue.available[region])
+
+    for region, spec in enumerate(regions.specs):
+        start, size = int(regions.start[region]), int(regions.sizes[region])
+        rows = np.arange(start, start + size)[~is_demo[start:start + size]]
+        if rows.size == 0:
+            rule.fits.append(None)
+            continue
+        masks, counts = initial_counts(spec, size)
+        target = target_law(masks, counts / size, catalogue.available[region])
+        sample = rows[np.unique(np.linspace(0, rows.size - 1, min(FIT_SAMPLE, rows.size)).astype(np.int64))]
+        fit: Fit = fit_constants(inputs(sample, region), s.revision_rate, target)
+        rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
+        rule.fits.append(fit)
+        laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES))
+        for first in range(0, rows.size, CHUNK):
+            chunk = inputs(rows[first:first + CHUNK], region)
+            part = np.empty((chunk.gain.shape[0], ALL_MASKS.size))
+            hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.heterogeneity,
+                                                          chunk.scale, fit.constants, fit.pairs, chunk.available,
+                                                          s.revision_rate, part)
+            laws[first:first + CHUNK] = part
+        bundle[rows] = assign_bundles(laws, masks, counts, rng)
+        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard, rng)
+    demo_uses = USES_BY_MASK[bundle[setting.network.demo]]
+    years_in_use[setting.network.demo] = np.where(demo_uses, ESTABLISHED_SEASONS, 0)
+    return bundle, years_in_use

@@ -1,0 +1,193 @@
+"""What practices are worth to a farmer: the annualised, risk-adjusted value of a bundle (currency/ha/yr).
+
+For farm i and bundle b (a set of practices), with G = expected gross revenue (expected yield potential x crop
+price / 1000, currency/ha), A = annuity factor of the farm's discount rate over the planning horizon H, and
+W = max(G - conventional production cost, MIN_MARGIN_SHARE x G) the farm's conventional gross margin:
+
+    V(b) = sum_{p in b} [ G (m_p - (m_p - e0_p) x S_p(t_p)) - dc_p - 0.5 R G^2 / (W x precision_p) ]
+           - [residue in b] fodder value - [no-till in b] (herbicide price change + [hired] contractor fee)
+           + [b full CA] G x e_CA x (1 - S_CA(t_CA))
+           + PV(incentives of b) / A - 0.5 R Var(PV(incentives of b)) / (A^2 W)
+
+m_p is the farmer's belief about p's long-run relative yield effect (``sim.behaviour.learning``), e0_p its known
+first-season effect, t_p the seasons it has been in use (0 if not), and S_p(t) the present value over the horizon of
+the known ramp's remaining shortfall, (sum_{k=1..H} (1+r)^-k (1 - ramp_p(t + k))) / A: the early penalty of a new
+practice is counted here, once, and never in the belief. The risk terms are the Arrow-Pratt certainty equivalent
+(relative risk aversion R, wealth scale A W) of the belief uncertainty and of the incentive revenue, annualised.
+One-off costs enter a decision annualised (/ A): adopting costs the practice's ``transition_cost_per_ha`` (own route);
+dropping costs ``exit_cost_share`` of it (re-tooling for tillage).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from sim.behaviour.base import BAD_EXPERIENCE, OTHER, SUPPORT_ENDED
+from sim.economics import annuity_factor
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, RESIDUE_RETENTION, Catalogue
+from sim.scenario import Scenario
+from sim.yields import ramp
+
+#: The margin W is at least this share of gross revenue, so that a farm whose conventional margin is negative or near
+#: zero still has a positive, finite scale. Assumption (no source): a tenth of revenue is the smallest margin a farm
+#: lives on.
+MIN_MARGIN_SHARE = 0.1
+#: Smallest margin scale (currency/ha), guarding a zero gross revenue.
+MIN_SCALE = 1e-9
+
+
+def shortfall_table(discount_rate: float, horizon: int, annuity: float, transition_years: np.ndarray) -> np.ndarray:
+    """S_p(t) for t = 0 .. max(T), shape (max(T) + 1, P): PV of the ramp's remaining shortfall / A.
+
+    Row t: a practice in use for t seasons (0 = new); its next seasons are t + 1 .. t + H.
+    """
+    top = int(np.max(transition_years)) + 1
+    t = np.arange(top)[:, None, None]
+    k = np.arange(1, horizon + 1)[None, :, None]
+    progress = ramp(np.zeros(transition_years.size), np.ones(transition_years.size), transition_years, t + k)
+    pv = ((1.0 + discount_rate) ** -k * (1.0 - progress)).sum(axis=1)
+    return (pv / annuity).astype(np.float64)
+
+
+def synergy_shortfall_table(discount_rate: float, horizon: int, annuity: float, synergy_years: int) -> np.ndarray:
+    """S_CA(t) for t = 0 .. synergy_years, shape (synergy_years + 1,): the synergy ramps as min(t / T, 1)."""
+    t = np.arange(synergy_years + 1)[:, None]
+    k = np.arange(1, horizon + 1)[None, :]
+    pv = ((1.0 + discount_rate) ** -k * (1.0 - np.minimum((t + k) / synergy_years, 1.0))).sum(axis=1)
+    return pv / annuity
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """Per-region constants of bundle values (R regions, P practices); money in the scenario currency per ha."""
+
+    annuity: np.ndarray  # (R,) A
+    risk_aversion: np.ndarray  # (R,)
+    shortfall: np.ndarray  # (R, T + 1, P) S_p(t)
+    synergy_shortfall: np.ndarray  # (R, T_CA + 1) S_CA(t)
+    cost_change_per_ha: np.ndarray  # (P,) currency/ha/yr
+    effect_initial: np.ndarray  # (P,)
+    transition_cost_per_ha: np.ndarray  # (P,) one-off
+    synergy: float
+
+    @classmethod
+    def of(cls, scenario: Scenario, catalogue: Catalogue) -> Valuation:
+        """The constants of ``scenario``'s regions and practices."""
+        horizon = scenario.decision.planning_horizon_years
+        specs = list(scenario.regions.values())
+        annuity = np.array([float(annuity_factor(s.discount_rate, horizon)) for s in specs])
+        return cls(
+            annuity=annuity,
+            risk_aversion=np.array([s.risk_aversion for s in specs]),
+            shortfall=np.stack([shortfall_table(s.discount_rate, horizon, a, catalogue.effect_years)
+                                for s, a in zip(specs, annuity, strict=True)]),
+            synergy_shortfall=np.stack([synergy_shortfall_table(s.discount_rate, horizon, a, catalogue.synergy_years)
+                                        for s, a in zip(specs, annuity, strict=True)]),
+            cost_change_per_ha=catalogue.annual_cost_change_per_ha.astype(np.float64),
+            effect_initial=catalogue.effect_initial.astype(np.float64),
+            transition_cost_per_ha=catalogue.transition_cost_per_ha.astype(np.float64),
+            synergy=float(catalogue.synergy_long_run),
+        )
+
+
+def gross_and_margin(expected_yield_kg_per_ha: np.ndarray, crop_price_per_t: np.ndarray,
+                     production_cost_per_ha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G and W (currency/ha) of farms with these expected yields, prices and conventional costs."""
+    gross = expected_yield_kg_per_ha * crop_price_per_t / 1000.0
+    margin = np.maximum(np.maximum(gross - production_cost_per_ha, MIN_MARGIN_SHARE * gross), MIN_SCALE)
+    return gross, margin
+
+
+@njit(cache=True)
+def bundle_value(mask, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, hires,
+                 incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall,
+                 cost_change, effect_initial, synergy, residue_value, no_till_extra, contractor_fee
+                 ):  # pragma: no cover - compiled
+    """V(b) of the module docstring for one farm, currency/ha/yr.
+
+    Per-farm rows: ``years_in_use`` (P,), ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,)
+    (read only when ``has_incentives``); ``shortfall`` (T + 1, P) and ``synergy_shortfall`` (T_CA + 1,) of the
+    farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); ``hires``: no-till by a
+    contractor (pays ``contractor_fee``).
+    """
+    value = 0.0
+    last = shortfall.shape[0] - 1
+    for p in range(N_PRACTICES):
+        if not (mask >> p) & 1:
+            continue
+        m = belief_mean[p]
+        value += gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p]
+        value -= 0.5 * risk_aversion * gross * gross / (margin * belief_precision[p])
+        if p == RESIDUE_RETENTION:
+            value -= residue_value
+        elif p == NO_TILL:
+            value -= no_till_extra + (contractor_fee if hires else 0.0)
+    if FULL_CA_BY_MASK[mask]:
+        value += gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+    if has_incentives:
+        value += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (annuity * annuity * margin)
+    return value
+
+
+@njit(cache=True)
+def practice_gain(p, mask, hires, budget, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                  incentive_pv, incentive_var, has_incentives, dealer, contractor, area_ha, annuity, risk_aversion,
+                  shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, residue_value,
+                  no_till_extra, contractor_fee, exit_cost_share):  # pragma: no cover - compiled
+    """What using practice ``p`` is worth to one farm given its other practices (``mask``), currency/ha/yr.
+
+    Returns (gain, feasible, hire, support): for a practice in use, V(with) - V(without) + its annualised exit cost
+    (``feasible`` True, ``hire`` the current route); for one not in use, the best feasible way of starting it minus
+    V(without): an own seeder (no-till only with ``dealer`` reach) for its annualised one-off cost, affordable from
+    ``budget`` (currency per farm), or (no-till) a ``contractor`` for its yearly fee; ``feasible`` False when
+    neither is possible. ``support`` is the incentive part of V(with) - V(without).
+    """
+    bit = 1 << p
+    with_p, without_p = mask | bit, mask & ~bit
+    hires_without = hires and p != NO_TILL
+    value_without = bundle_value(without_p, years_in_use, full_ca_years, gross, margin, belief_mean,
+                                 belief_precision, hires_without, incentive_pv, incentive_var, has_incentives, annuity,
+                                 risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, synergy,
+                                 residue_value, no_till_extra, contractor_fee)
+    support = 0.0
+    if has_incentives:
+        support = (incentive_pv[with_p] - incentive_pv[without_p]) / annuity
+    if mask & bit:
+        value_with = bundle_value(with_p, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                                  hires, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
+                                  synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                                  contractor_fee)
+        return value_with - value_without + exit_cost_share * transition_cost[p] / annuity, True, hires, support
+    best = -np.inf
+    hire = False
+    if transition_cost[p] * area_ha <= budget and (p != NO_TILL or dealer):
+        best = bundle_value(with_p, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                            hires_without, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion,
+                            shortfall, synergy_shortfall, cost_change, effect_initial, synergy, residue_value,
+                            no_till_extra, contractor_fee) - transition_cost[p] / annuity
+    if p == NO_TILL and contractor:
+        hired = bundle_value(with_p, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, True,
+                             incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
+                             synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                             contractor_fee)
+        if hired > best:
+            best, hire = hired, True
+    if best == -np.inf:
+        return 0.0, False, False, support
+    return best - value_without, True, hire, support
+
+
+@njit(cache=True)
+def drop_reason(gross, belief_now, belief_at_adoption, support_now, support_at_adoption, scale
+                ):  # pragma: no cover - compiled
+    """Why a farm drops a practice (a bit of ``sim.behaviour.base.DROP_REASONS``): support ended when the practice's
+    incentive value fell by more than ``scale`` (the decision noise, currency/ha/yr) since adoption, else a bad
+    experience when its believed yield value fell by more than ``scale``, else other reasons."""
+    if support_at_adoption - support_now > scale:
+        return SUPPORT_ENDED
+    if gross * (belief_at_adoption - belief_now) > scale:
+        return BAD_EXPERIENCE
+    return OTHER
