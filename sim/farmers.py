@@ -226,8 +226,10 @@ class FarmerTable(FarmParameters):
         return int(self.bundle.size)
 
     def adopt(self, choice: Choice, catalogue: Catalogue) -> Adoption:
-        """Farms switch to the chosen practices: seasons in use advance (0 when dropped); one-off costs of practices
-        started with the farm's own means (not no-till by a hire service)."""
+        """Farms switch to the chosen practices: seasons in use advance (0 when dropped).
+
+        One-off costs are paid for practices started with the farm's own means (not no-till by a hire service).
+        """
         new_uses = np.empty(self.uses.shape, bool)
         transition = np.empty(self.n)
         new_bundle = choice.bundle

@@ -156,7 +156,6 @@ def reference_decisions(rows, draws, rate, bundle, hires, years, full_years, gro
                 continue
             bit = 1 << p
             without = value(mask & ~bit, hired and p != 0)
-            support = (pv[r][mask | bit] - pv[r][mask & ~bit]) / c["annuity"]
             if mask & bit:
                 gain, hire = value(mask, hired) - without + c["exit"] * c["tc"][p] / c["annuity"], hired
             else:

@@ -1,6 +1,5 @@
 """Incentive designs behave as their users expect, checked over seed replicates; `casim target` finds known answers."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd

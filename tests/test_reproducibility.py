@@ -29,10 +29,11 @@ def test_default_seed_is_the_scenarios():
 
 
 @pytest.mark.parametrize("name", ["baseline", "hybrid_payment", "volatile_price_floor"])
-def test_runs_pinned_before_the_architecture_change_are_reproduced_exactly(name):
-    """tests/data holds yearly tables written by the code before issue 11's refactor (2,000 farmers, 10 years,
-    seed 7): a carbon-free baseline, per-ha payments with public carbon purchases, and a stochastic price with a
-    floor. Behaviour and the order random numbers are drawn in must not change unnoticed."""
+def test_pinned_runs_are_reproduced_exactly(name):
+    """tests/data holds yearly tables (2,000 farmers, 10 years, seed 7) of a carbon-free baseline, per-ha payments
+    with public carbon purchases, and a stochastic price with a floor, written by the code of issue 12's behaviour
+    (practice-by-practice choice, equilibrium start). Behaviour and the order random numbers are drawn in must not
+    change unnoticed: regenerate them only with a change that means to change behaviour, and say so."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / f"{name}.toml"), seed=7, n_farmers=2000)
     model.run_for(10)

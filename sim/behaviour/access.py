@@ -90,15 +90,19 @@ class Access:
                 self.contractor_base + (1.0 - self.contractor_base) * reach)
 
     def start(self, year: int, no_till_area_share: np.ndarray, savings: np.ndarray) -> None:
-        """Supply at its steady state for the initial no-till area shares (R,); prices of ``year``; each farm's
-        access with its ``savings`` (n,)."""
+        """Start: supply at its steady state for the initial no-till area shares (R,).
+
+        Also the prices of ``year`` and each farm's access with its ``savings`` (n,).
+        """
         self.seeder_supply, self.contractor_supply = self.target_supply(no_till_area_share)
         self.herbicide_index = self._herbicide_index(year)
         self.now = self.farms(savings)
 
     def begin_year(self, year: int, no_till_area_share: np.ndarray, savings: np.ndarray) -> None:
-        """Supply moves towards its target for last season's no-till area shares (R,); prices of ``year``; each
-        farm's access with its ``savings`` (n,)."""
+        """A new year: supply moves towards its target for last season's no-till area shares (R,).
+
+        Also the prices of ``year`` and each farm's access with its ``savings`` (n,).
+        """
         rate = self.spec.supply_adjustment_rate
         seeder, contractor = self.target_supply(no_till_area_share)
         self.seeder_supply = self.seeder_supply + rate * (seeder - self.seeder_supply)

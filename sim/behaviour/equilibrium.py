@@ -1,5 +1,4 @@
-"""A start in behavioural equilibrium: practice constants fitted so that the initial shares are the economic rule's
-stationary state.
+"""A start in behavioural equilibrium: practice constants fitted so the initial shares are the rule's steady state.
 
 For each farm the economic rule (``sim.behaviour.economic``) is a Markov chain over the 2^P combinations of practices:
 each year each practice is reconsidered with probability rho, in practice order, and switched by its binary logit
@@ -125,7 +124,7 @@ def year_matrix(gain, feasible, heterogeneity, scale, constants, pairs, availabl
 
 @njit(cache=True)
 def stationary_law(matrix):  # pragma: no cover - compiled
-    """pi with pi T = pi and sum 1, for a chain with one closed class (least squares on the stacked system)."""
+    """Pi with pi T = pi and sum 1, for a chain with one closed class (least squares on the stacked system)."""
     n = matrix.shape[0]
     system = np.empty((n + 1, n))
     system[:n, :] = matrix.T - np.eye(n)
@@ -140,8 +139,10 @@ def stationary_law(matrix):  # pragma: no cover - compiled
 @njit(cache=True, parallel=True)
 def stationary_laws(gain, feasible, heterogeneity, scale, constants, pairs, available, rate, out
                     ):  # pragma: no cover - compiled
-    """Stationary law (m, 16) of each farm's chain, written to ``out``; also returns each farm's yearly exit hazard
-    by practice at stationarity, (m, P): P(drop p in a year | p in use)."""
+    """Stationary law (m, 16) of each farm's chain, written to ``out``.
+
+    Returns each farm's yearly exit hazard by practice at stationarity, (m, P): P(drop p in a year | p in use).
+    """
     m, n_states, n_practices = gain.shape
     hazard = np.zeros((m, n_practices))
     for r in prange(m):
@@ -165,8 +166,7 @@ def stationary_laws(gain, feasible, heterogeneity, scale, constants, pairs, avai
 def moments(laws: np.ndarray, parameters: list[tuple[int, int]]) -> np.ndarray:
     """E[b_p] (p = q) and E[b_p b_q] of each law (m, 16) for each (p, q) of ``parameters``, shape (m, K)."""
     uses = USES_BY_MASK.astype(np.float64)
-    stats = np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)  # (16, K)
-    return laws @ stats
+    return laws @ np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,10 @@ class Fit:
 
 
 def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray) -> np.ndarray:
-    """The smoothed target law over the 16 combinations: the file's shares (rest conventional) mixed with a uniform
-    law over the combinations of the region's practices."""
+    """The smoothed target law over the 16 combinations.
+
+    The file's shares (the rest conventional) mixed with a uniform law over the combinations of the region's practices.
+    """
     law = np.zeros(ALL_MASKS.size)
     np.add.at(law, masks, shares)
     law[0] += 1.0 - shares.sum()
@@ -196,6 +198,8 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray) -> Fit:
     present = [p for p in range(N_PRACTICES) if available[p]]
     parameters = [(p, p) for p in present] + [(p, q) for i, p in enumerate(present) for q in present[i + 1:]]
     wanted = moments(target[None, :], parameters)[0]
+    uses = USES_BY_MASK.astype(np.float64)
+    design = np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)  # (16, K) sufficient statistics
     theta = np.zeros(len(parameters))
     bound = CONSTANT_BOUND * float(np.mean(inputs.margin))
     laws = np.empty((inputs.gain.shape[0], ALL_MASKS.size))
@@ -209,12 +213,8 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray) -> Fit:
         error = wanted - reached
         if np.max(np.abs(error)) < TOLERANCE:
             break
-        uses = USES_BY_MASK.astype(np.float64)
-        design = np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)
-        jacobian = np.zeros((len(parameters), len(parameters)))
-        for law, scale, mean in zip(laws, inputs.scale, stats, strict=True):
-            centred = design - mean
-            jacobian += (centred * law[:, None]).T @ centred / scale
+        jacobian = design.T @ (design * (laws / inputs.scale[:, None]).sum(axis=0)[:, None])
+        jacobian -= (stats / inputs.scale[:, None]).T @ stats  # mean_i Cov_i / s_i, summed here
         jacobian /= laws.shape[0]
         damping = 1e-6 * np.trace(jacobian) / len(parameters) + 1e-12
         step = np.linalg.solve(jacobian + damping * np.eye(len(parameters)), error)
@@ -236,8 +236,10 @@ def _unpack(theta: np.ndarray, parameters: list[tuple[int, int]]) -> tuple[np.nd
 
 
 def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Bundle of each of m farms: exactly ``counts`` farms per bundle of ``masks`` (the rest conventional), drawn
-    without replacement with probability proportional to each farm's stationary probability of the bundle."""
+    """Bundle of each of m farms: exactly ``counts`` farms per bundle of ``masks``, the rest conventional.
+
+    Farms are drawn without replacement with probability proportional to their stationary probability of the bundle.
+    """
     m = laws.shape[0]
     bundle = np.zeros(m, np.uint8)
     free = np.ones(m, bool)

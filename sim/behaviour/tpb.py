@@ -30,7 +30,7 @@ from sim.scenario import Scenario
 
 
 def beta_thresholds(mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n thresholds from a Beta with this mean and sd (all equal to the mean when sd = 0)."""
+    """N thresholds from a Beta with this mean and sd (all equal to the mean when sd = 0)."""
     if sd == 0.0:
         return np.full(n, mean)
     concentration = mean * (1.0 - mean) / sd**2 - 1.0

@@ -183,9 +183,11 @@ def practice_gain(p, mask, hires, budget, years_in_use, full_ca_years, gross, ma
 @njit(cache=True)
 def drop_reason(gross, belief_now, belief_at_adoption, support_now, support_at_adoption, scale
                 ):  # pragma: no cover - compiled
-    """Why a farm drops a practice (a bit of ``sim.behaviour.base.DROP_REASONS``): support ended when the practice's
-    incentive value fell by more than ``scale`` (the decision noise, currency/ha/yr) since adoption, else a bad
-    experience when its believed yield value fell by more than ``scale``, else other reasons."""
+    """Why a farm drops a practice: a bit of ``sim.behaviour.base.DROP_REASONS``.
+
+    Support ended when the practice's incentive value fell by more than ``scale`` (the decision noise, currency/ha/yr)
+    since adoption, else a bad experience when its believed yield value fell by more than ``scale``, else other.
+    """
     if support_at_adoption - support_now > scale:
         return SUPPORT_ENDED
     if gross * (belief_at_adoption - belief_now) > scale:

@@ -1,5 +1,6 @@
-"""Farmer behaviour: the decision rule (a kind table), how the model starts, what farmers learn and from whom, and
-the constraints on adoption (equipment supply, hire services, savings and credit, input prices).
+"""Farmer behaviour: the decision rule (a kind table), the start, learning, social information and constraints.
+
+Constraints on adoption: equipment supply, hire services, savings and credit, input prices.
 
 Each decision rule has one table class here and one module in ``sim.behaviour`` (registered there by its kind).
 A region's own behavioural settings (which practices exist there, its equipment market, lenders, input prices)
@@ -24,8 +25,11 @@ MarginShare = Annotated[float, Field(ge=0.0, le=5.0)]
 
 
 class EconomicRule(Strict):
-    """Practice by practice: a farmer reconsidering a practice adopts (or keeps) it with the binary logit probability
-    of its annualised, risk-adjusted net benefit given the other practices it uses, net of switching costs."""
+    """Practice by practice: binary logits on each practice's annualised net benefit given the others.
+
+    A farmer reconsidering a practice adopts (or keeps) it with the logit probability of its risk-adjusted net benefit
+    given the other practices it uses, net of switching costs.
+    """
 
     kind: Literal["economic"] = Field(description=_KIND)
     revision_rate: Share = Field(description="probability that a farmer reconsiders a given practice in a year, 1/yr")
@@ -40,8 +44,11 @@ class EconomicRule(Strict):
 
 
 class TpbRule(Strict):
-    """Theory of Planned Behaviour: a farmer reconsidering a practice intends to use it when attitude, subjective
-    norm and perceived behavioural control, weighted, pass its own threshold (InSEEDS-like; Ajzen 1991)."""
+    """Theory of Planned Behaviour: attitude, subjective norm and perceived control against a threshold.
+
+    A farmer reconsidering a practice intends to use it when the weighted sum passes its own threshold (InSEEDS-like;
+    Ajzen 1991).
+    """
 
     kind: Literal["tpb"] = Field(description=_KIND)
     revision_rate: Share = Field(description="probability that a farmer reconsiders a given practice in a year, 1/yr")
@@ -90,8 +97,10 @@ DecisionRule = kind_table(EconomicRule, TpbRule, BassRule, ThresholdRule)
 
 
 class Learning(Strict):
-    """Beliefs about each practice's long-run yield effect: a prior, updated from own and others' results, each result
-    corrected for the practice's known ramp (a first season says nothing about the long run)."""
+    """Beliefs about each practice's long-run yield effect: a prior, updated from own and others' results.
+
+    Each result is corrected for the practice's known ramp (a first season says nothing about the long run).
+    """
 
     prior_yield_belief_bias: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(
         description="prior belief about each practice's long-run yield effect minus its true value"
@@ -111,8 +120,10 @@ class Social(Strict):
 
 
 class Access(Strict):
-    """How the constraints on adoption respond to the model: equipment supply follows regional adoption, savings follow
-    income (the region-specific levels are in ``[regions.<name>.behaviour]``)."""
+    """How constraints respond to the model: equipment supply follows regional adoption, savings follow income.
+
+    The region-specific levels are in ``[regions.<name>.behaviour]``.
+    """
 
     supply_scale: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         description="no-till area share of a region at which dealers and hire services reach 63 % (1 - 1/e) of the "
