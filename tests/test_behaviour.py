@@ -186,9 +186,9 @@ CERTAIN = {**ONLY_NO_TILL, **no_till_like(0.10, 0.10, -20.0), "practices.no_till
 
 def test_tpb_attitude_alone_gives_the_threshold_distribution_at_the_attitude():
     """With attitude weight 1, attitude = 1 / (1 + exp(-80 / 300)) = 0.5663 for everyone, so the adopters are the
-    farmers whose Beta(12, 12) threshold (mean 0.5, sd 0.1) is below it: 74.1 %. After 25 years at revision rate
-    0.3 every farmer has decided; binomial sd at 3,000 farmers 0.8 pp, tolerance 3 pp."""
-    table = shares({**CERTAIN, "decision.rule": TPB}, 25)
+    farmers whose Beta(12, 12) threshold (mean 0.5, sd 0.1) is below it: 74.1 %. After 20 years at revision rate
+    0.3 all but 0.08 % of farmers have decided; binomial sd at 2,000 farmers 1 pp, tolerance 3 pp."""
+    table = shares({**CERTAIN, "decision.rule": TPB}, 20, farmers=2000)
     attitude = 1.0 / (1.0 + np.exp(-80.0 / 300.0))
     expected = stats.beta(12, 12).cdf(attitude)
     assert expected == pytest.approx(0.741, abs=0.001)
