@@ -75,13 +75,10 @@ class SocialInformation:
     def _hear_organisations(self, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
         """Members add what every other adopter of their organisation shows, each with the organisation weight."""
         organisation = self.network.organisation
-        size = int(organisation.max()) + 1
-        for p in range(weight.shape[1]):
-            total_weight = np.bincount(organisation, weights=weight[:, p], minlength=size)[organisation]
-            total_signal = np.bincount(organisation, weights=weighted_signal[:, p], minlength=size)[organisation]
-            heard = self.organisation_weight * self.member
-            self.evidence[:, p] += (heard * (total_weight - weight[:, p])).astype(np.float32)
-            self.signal[:, p] += (heard * (total_signal - weighted_signal[:, p])).astype(np.float32)
+        totals = np.zeros((int(organisation.max()) + 1, 2, weight.shape[1]))
+        organisation_totals(organisation, weight, weighted_signal, totals)
+        hear_organisations(organisation, self.member, self.organisation_weight, weight, weighted_signal, totals,
+                           self.evidence, self.signal)
 
     def share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` (n,) holds (0 without neighbours)."""
@@ -125,3 +122,29 @@ def neighbour_sums(indptr, indices, link_weight, bundle, weight, weighted_signal
         share[i, 0], share[i, 1], share[i, 2], share[i, 3] = c0 * inv, c1 * inv, c2 * inv, c3 * inv
         evidence[i, 0], evidence[i, 1], evidence[i, 2], evidence[i, 3] = e0, e1, e2, e3
         signal[i, 0], signal[i, 1], signal[i, 2], signal[i, 3] = s0, s1, s2, s3
+
+
+@njit(cache=True)
+def organisation_totals(organisation, weight, weighted_signal, totals):  # pragma: no cover - compiled
+    """``totals[o, 0, p]`` and ``totals[o, 1, p]``: sums of weight and weighted signal over organisation o's farms
+    (one serial pass in farm order: the sums do not depend on the thread count)."""
+    n, n_practices = weight.shape
+    for i in range(n):
+        o = organisation[i]
+        for p in range(n_practices):
+            totals[o, 0, p] += weight[i, p]
+            totals[o, 1, p] += weighted_signal[i, p]
+
+
+@njit(cache=True, parallel=True)
+def hear_organisations(organisation, member, organisation_weight, weight, weighted_signal, totals, evidence, signal
+                       ):  # pragma: no cover - compiled
+    """Add the organisation terms of the module docstring to ``evidence`` and ``signal`` of members, in place."""
+    n, n_practices = weight.shape
+    for i in prange(n):
+        if not member[i]:
+            continue
+        o = organisation[i]
+        for p in range(n_practices):
+            evidence[i, p] += organisation_weight * (totals[o, 0, p] - weight[i, p])
+            signal[i, p] += organisation_weight * (totals[o, 1, p] - weighted_signal[i, p])
