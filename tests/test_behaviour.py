@@ -98,9 +98,10 @@ def test_non_adopters_beliefs_move_to_the_true_long_run_effect_as_adopters_matur
 def test_base_scenario_starts_in_equilibrium():
     """Issue 12's done-test: with no policy change, the base scenario's adoption of every practice (share of farmers
     and of area) moves by less than 2 percentage points in every region over its first five years. Mean over 4
-    seeds at 3,000 farmers: the initial draw's noise cancels in a change, and the dynamics' noise in a five-year
-    change (about 1 pp in the smallest region per run) falls to about 0.5 pp, so 2 pp is not reached by chance.
-    Measured: at most 0.6 pp."""
+    seeds at 3,000 farmers: the initial draw's noise cancels in a change; the dynamics' noise in a five-year change
+    is about 1 pp per run in the smallest region for farmer shares and more for area shares (Latin American farm
+    sizes are lognormal with sigma 1, so few large farms weigh much), about 0.5-0.7 pp for the mean of 4 seeds.
+    Measured: at most 1.4 pp (Latin American area shares; farmer shares at most 0.8 pp)."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     changes = []
     for seed in range(4):

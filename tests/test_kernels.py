@@ -137,48 +137,65 @@ def reference_value(mask, years, full_years, g, w, mean, precision, hires, pv, v
     return value + pv[mask] / c["annuity"] - 0.5 * c["risk"] * var[mask] / (c["annuity"] ** 2 * w)
 
 
-def reference_decisions(rows, draws, rate, bundle, hires, years, full_years, gross, margin, mean, precision, share,
-                        heterogeneity, constants, pairs, dealer, contractor, money, area, pv, var, c):
+def reference_move(old, new, hires, budget, i, r, ctx):
+    """move_gain of ``sim.behaviour.valuation`` written from its docstring: (gain, feasible, hire)."""
+    c, years, full_years = ctx["c"], ctx["years"][i], ctx["full_years"][i]
+    extra, pairs = ctx["extra"][i], ctx["pairs"]
+
+    def level(mask, hire):
+        u = reference_value(mask, years, full_years, ctx["gross"][r], ctx["margin"][r], ctx["mean"][i],
+                            ctx["precision"][i], hire, ctx["pv"][r], ctx["var"][r], c)
+        u += sum(extra[p] for p in range(P) if mask >> p & 1)
+        return u + sum(pairs[p, q] for p in range(P) for q in range(p + 1, P) if mask >> p & 1 and mask >> q & 1)
+
+    started, dropped = new & ~old, old & ~new
+    switching = sum(c["exit"] * c["tc"][p] / c["annuity"] for p in range(P) if dropped >> p & 1)
+    others = sum(c["tc"][p] for p in range(1, P) if started >> p & 1)
+    area, base = ctx["area"][i], level(old, hires)
+    if started & 1:
+        own = level(new, False) - (others + c["tc"][0]) / c["annuity"]
+        options = []
+        if ctx["dealer"][i] and (others + c["tc"][0]) * area <= budget:
+            options.append((own, False))
+        if ctx["contractor"][i] and others * area <= budget:
+            options.append((level(new, True) - others / c["annuity"], True))
+        if not options:
+            return own - base - switching, False, False
+        best = max(options, key=lambda o: o[0])
+        return best[0] - base - switching, True, best[1]
+    hire = bool(hires and new & 1)
+    return level(new, hire) - others / c["annuity"] - base - switching, others * area <= budget, hire
+
+
+def reference_decisions(rows, draws, rate, bundle, hires, money, ctx):
     """The economic rule's choices (``sim.behaviour.economic`` docstring), one farm and practice at a time."""
+    c = ctx["c"]
     new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(bundle.size, np.uint8)
     for r, i in enumerate(rows):
         mask, hired, budget = int(bundle[i]), bool(hires[i]), money[i]
-        g, w = gross[r], margin[r]
-        if hired and mask & 1 and not contractor[i]:
+        if hired and mask & 1 and not ctx["contractor"][i]:
             mask, hired = mask & ~1, False
             dropped[i] |= CONSTRAINT
-
-        def value(m, hire, i=i, r=r, g=g, w=w):
-            return reference_value(m, years[i], full_years[i], g, w, mean[i], precision[i], hire, pv[r], var[r], c)
-
         for p in range(P):
             if draws[i, p] >= rate:
                 continue
-            bit = 1 << p
-            without = value(mask & ~bit, hired and p != 0)
-            if mask & bit:
-                gain, hire = value(mask, hired) - without + c["exit"] * c["tc"][p] / c["annuity"], hired
-            else:
-                options = []
-                if c["tc"][p] * area[i] <= budget and (p != 0 or dealer[i]):
-                    options.append((value(mask | bit, hired and p != 0) - c["tc"][p] / c["annuity"], False))
-                if p == 0 and contractor[i]:
-                    options.append((value(mask | bit, True), True))
-                if not options:
-                    continue
-                best, hire = max(options, key=lambda o: o[0])
-                gain = best - without
-            utility = gain + heterogeneity[i, p] + constants[p] + c["conformity"] * w * share[i, p]
-            utility += sum(pairs[p, q] for q in range(P) if q != p and mask >> q & 1)
-            use = draws[i, p] / rate < 1 / (1 + np.exp(-utility / (c["noise"] * w)))
-            if use and not mask & bit:
-                mask |= bit
-                hired = hire if p == 0 else hired
-                budget -= 0.0 if (p == 0 and hire) else c["tc"][p] * area[i]
-            elif not use and mask & bit:
-                mask &= ~bit
-                hired = False if p == 0 else hired
-                dropped[i] |= OTHER
+            alone, feasible, hire = reference_move(mask, mask ^ 1 << p, hired, budget, i, r, ctx)
+            best, target, best_hire = (alone, mask ^ 1 << p, hire) if feasible else (-np.inf, mask, hired)
+            for q in range(P):
+                if q != p:
+                    other = reference_move(mask, mask ^ 1 << q, hired, budget, i, r, ctx)[0]
+                    both, feasible, hire = reference_move(mask, mask ^ 1 << p ^ 1 << q, hired, budget, i, r, ctx)
+                    if feasible and both > alone + other and both > best:
+                        best, target, best_hire = both, mask ^ 1 << p ^ 1 << q, hire
+            if best == -np.inf or draws[i, p] / rate >= 1 / (1 + np.exp(-best / (c["noise"] * ctx["margin"][r]))):
+                continue
+            for q in range(P):
+                if target >> q & 1 and not mask >> q & 1 and not (q == 0 and best_hire):
+                    budget -= c["tc"][q] * ctx["area"][i]
+                elif mask >> q & 1 and not target >> q & 1:
+                    dropped[i] |= OTHER
+            hired = best_hire if target & 1 and not mask & 1 else bool(hired and target & 1)
+            mask = target
         new_bundle[i], new_hires[i] = mask, hired
     return new_bundle, new_hires, dropped
 
@@ -186,7 +203,8 @@ def reference_decisions(rows, draws, rate, bundle, hires, years, full_years, gro
 @pytest.mark.parametrize("seed", SEEDS)
 def test_practice_decisions(seed):
     """The compiled economic rule against the per-farm reference: same bundles, routes and reasons given the draws
-    (reasons are 'other' here: beliefs and support at adoption are set so that neither fell)."""
+    (reasons are 'other' here: beliefs and support at adoption are set so that neither fell). Pair constants make
+    some joint changes of complements the best move."""
     rng = np.random.default_rng(seed)
     n, m = 200, 150
     rows = np.sort(rng.choice(n, m, replace=False))
@@ -201,16 +219,20 @@ def test_practice_decisions(seed):
     precision = rng.uniform(50, 400, (n, P)).astype(np.float32)
     share = rng.random((n, P)).astype(np.float32)
     heterogeneity = rng.normal(0, 20, (n, P)).astype(np.float32)
-    constants, pairs = rng.normal(0, 20, P), rng.normal(0, 10, (P, P))
-    pairs = (pairs + pairs.T) / 2
+    constants, pairs = rng.normal(0, 20, P), rng.normal(0, 40, (P, P))
+    pairs = np.triu(pairs, 1) + np.triu(pairs, 1).T
     dealer, contractor = rng.random(n) < 0.7, rng.random(n) < 0.4
     money, area = rng.uniform(0, 5000, n), rng.uniform(1, 100, n)
     gross, margin = rng.uniform(300, 1500, m), rng.uniform(100, 500, m)
     pv, var = rng.uniform(0, 300, (m, 16)), rng.uniform(0, 1e4, (m, 16))
     draws = rng.random((n, P))
     rate = 0.6
-    expected = reference_decisions(rows, draws, rate, bundle, hires, years, full_years, gross, margin, mean, precision,
-                                   share, heterogeneity, constants, pairs, dealer, contractor, money, area, pv, var, c)
+    margin_of = np.zeros(n)
+    margin_of[rows] = margin
+    extra = heterogeneity.astype(np.float64) + constants + c["conformity"] * margin_of[:, None] * share
+    ctx = dict(c=c, years=years, full_years=full_years, gross=gross, margin=margin, mean=mean, precision=precision,
+               pv=pv, var=var, extra=extra, pairs=pairs, dealer=dealer, contractor=contractor, area=area)
+    expected = reference_decisions(rows, draws, rate, bundle, hires, money, ctx)
     new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
     at_adoption = np.full((n, P), -1.0, np.float32)  # beliefs were worse at adoption: no bad experience
     support_at_adoption = np.full((n, P), -1e9, np.float32)  # and support was lower: support did not end
@@ -224,7 +246,9 @@ def test_practice_decisions(seed):
     assert np.array_equal(new_bundle, expected[0])
     assert np.array_equal(new_hires, expected[1])
     assert np.array_equal(dropped, expected[2])
-    assert (new_bundle != bundle).sum() > 20 and (dropped & CONSTRAINT).any()  # the test exercises both
+    changed = new_bundle ^ bundle
+    assert (changed != 0).sum() > 20 and (dropped & CONSTRAINT).any()  # the test exercises both
+    assert (np.bitwise_count(changed) == 2).any()  # and joint changes
 
 
 def test_drop_reasons_in_order_of_precedence():
@@ -256,15 +280,21 @@ def test_bundle_value_of_every_mask(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_equilibrium_chain(seed):
-    """The yearly matrix is the product of one matrix per practice (reconsidered with probability rate, switched by
-    its logit, never started when infeasible, never in use when unavailable); its stationary law is invariant."""
+    """The yearly matrix is the product of one matrix per practice (reconsidered with probability rate; its best
+    feasible change, alone or with a complement, made with its logit probability, averaged over belief fluctuations
+    by the probit approximation; never in use when unavailable); its stationary law is invariant."""
     rng = np.random.default_rng(seed)
-    gain, feasible = rng.normal(0, 30, (16, P)), rng.random((16, P)) < 0.8
-    heterogeneity, constants = rng.normal(0, 10, P), rng.normal(0, 10, P)
-    pairs = rng.normal(0, 5, (P, P))
-    pairs = (pairs + pairs.T) / 2
+    gain = np.stack([rng.normal(0, 30, (16, P, P)), rng.uniform(0, 400, (16, P, P))], axis=-1)  # mean, variance
+    feasible = rng.random((16, P, P)) < 0.8
+    constants, pairs = rng.normal(0, 10, P), rng.normal(0, 30, (P, P))
+    pairs = np.triu(pairs, 1) + np.triu(pairs, 1).T
     available = np.array([True, False, True, True])
-    rate, scale = 0.3, 25.0
+    rate, scale = 0.3, rng.uniform(15, 35, 16)
+
+    def level(b):
+        return sum(constants[p] for p in range(P) if b >> p & 1) + sum(
+            pairs[p, q] for p in range(P) for q in range(p + 1, P) if b >> p & 1 and b >> q & 1)
+
     expected = np.eye(16)
     for p in range(P):
         step = np.zeros((16, 16))
@@ -272,13 +302,20 @@ def test_equilibrium_chain(seed):
             if not available[p]:
                 step[b, b & ~(1 << p)] = 1.0
                 continue
-            u = gain[b, p] + heterogeneity[p] + constants[p] + sum(pairs[p, q] for q in range(P) if q != p and b >> q & 1)
-            use = 1 / (1 + np.exp(-u / scale))
-            move = rate * (1 - use) if b >> p & 1 else (rate * use if feasible[b, p] else 0.0)
-            step[b, b ^ (1 << p)] += move
+            alone = gain[b, p, p, 0] + level(b ^ 1 << p) - level(b)
+            best, target, v = (alone, b ^ 1 << p, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
+            for q in range(P):
+                if q != p and available[q]:
+                    other = gain[b, q, q, 0] + level(b ^ 1 << q) - level(b)
+                    both = gain[b, p, q, 0] + level(b ^ 1 << p ^ 1 << q) - level(b)
+                    if feasible[b, p, q] and both > alone + other and both > best:
+                        best, target, v = both, b ^ 1 << p ^ 1 << q, gain[b, p, q, 1]
+            effective = np.sqrt(scale[b] ** 2 + np.pi * v / 8)  # the logit averaged over belief fluctuations
+            move = rate / (1 + np.exp(-best / effective)) if best > -np.inf else 0.0
+            step[b, target] += move
             step[b, b] += 1 - move
         expected = expected @ step
-    matrix = year_matrix(gain, feasible, heterogeneity, scale, constants, pairs, available, rate)
+    matrix = year_matrix(gain, feasible, scale, constants, pairs, available, rate)
     assert np.allclose(matrix, expected, rtol=1e-12, atol=1e-15)
     law = stationary_law(matrix)
     assert law.sum() == pytest.approx(1.0) and np.all(law >= 0)
@@ -383,3 +420,15 @@ def test_organisation_members_hear_every_other_adopter_of_their_organisation():
     totals = np.stack([weight[organisation == k].sum(axis=0) for k in range(4)])[organisation]
     expected = alone.evidence + 0.1 * member[:, None] * (totals - weight)
     assert np.allclose(clubs.evidence, expected, rtol=1e-5)
+
+
+def test_expected_remaining_shortfall_over_geometric_ages():
+    """Ages 1, 2, ... with probability h (1 - h)^(a - 1): the table's rows weighted so, the last row for the rest."""
+    from sim.behaviour.equilibrium import expected_remaining
+
+    table = np.array([[0.9, 0.5], [0.6, 0.2], [0.3, 0.0], [0.0, 0.0]])
+    h = np.array([0.2, 0.5])
+    weights = np.array([h * (1 - h) ** (a - 1) for a in (1, 2, 3)])
+    expected = (weights * table[1:]).sum(axis=0) + (1 - weights.sum(axis=0)) * table[-1]
+    assert np.allclose(expected_remaining(table, h), expected)
+    assert np.allclose(expected_remaining(table, np.array([1.0, 1.0])), table[1])  # everybody one season in

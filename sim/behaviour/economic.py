@@ -1,25 +1,30 @@
 """The economic decision rule: practice by practice, a binary logit on the practice's net benefit given the others.
 
 Each year, each farmer (never a demonstration farm) reconsiders each practice p of its region with probability
-``revision_rate``, in practice order, each decision seeing the ones made before it. Reconsidering p given the other
-practices b_-p, the farmer uses it next season with probability
+``revision_rate``, in practice order, each decision seeing the ones made before it. Reconsidering p, the farmer
+finds the best feasible change of p: switching p alone, or p together with another practice q when the two are worth
+more together than apart (G(p and q) > G(p) + G(q): complements such as no-till and residue mulch, changed in one
+step as farmers do). It makes that change with probability
 
-    P(p | b_-p) = 1 / (1 + exp(-U_p / s)),    s = noise_share x W    (W: the farm's conventional gross margin)
-    U_p = gain_p + eta_ip + alpha_rp + sum_{q in b_-p} w_rpq + conformity_share x W x share_ip
+    P = 1 / (1 + exp(-G / s)),    s = noise_share x W    (W: the farm's conventional gross margin)
+    G = U(b') - U(b) - switching costs,   U(b) = V(b) + sum_{p in b} (eta_ip + alpha_rp + conformity_share W share_ip)
+                                                 + sum_{p < q in b} w_rpq
 
-where gain_p (``sim.behaviour.valuation.practice_gain``) is the annualised, risk-adjusted value of using p rather
-than not, net of switching costs in both directions (adopting: its one-off cost or, for no-till, a hire service's fee;
-the ramp's early penalty; dropping: ``exit_cost_share`` of the one-off cost), eta_ip ~ N(0, (heterogeneity_share x
-W_0)^2) a persistent farm-specific net benefit (W_0: the margin at the region's base yield), alpha_rp and w_rpq the
-region's practice and pair constants (``sim.behaviour.equilibrium`` fits them when the scenario starts in
-equilibrium; otherwise alpha = ``practice_value_per_ha`` and w = 0), and share_ip the weighted share of neighbours
-using p (a descriptive norm, 0 by default). A practice that cannot be started (no seeder route, not enough money)
-stays off; a hired no-till farm whose contractor leaves drops it.
+where V is the annualised, risk-adjusted value of the bundle (``sim.behaviour.valuation``), the switching costs are
+one-off costs of practices started (own means; a hire service's fee for no-till is in V) and ``exit_cost_share`` of
+them for practices dropped (the ramp's early penalty is in V), eta_ip ~ N(0, (heterogeneity_share x W_0)^2) a
+persistent farm-specific net benefit (W_0: the margin at the region's base yield), alpha_rp and w_rpq the region's
+practice and pair constants (``sim.behaviour.equilibrium`` fits them when the scenario starts in equilibrium;
+otherwise alpha = ``practice_value_per_ha`` and w = 0), and share_ip the weighted share of neighbours using p (a
+descriptive norm, 0 by default). A change that cannot be paid or has no seeder route is not a candidate; a hired
+no-till farm whose contractor leaves drops it.
 
-Because a practice's probability depends only on its own utility difference, it does not depend on how many
-combinations contain it (with equal utilities it is 1/2 whatever the region's other practices), and without switching
-costs the process is a Gibbs sampler whose stationary law is the multinomial logit over all 2^P combinations,
-P(b) ~ exp(V(b) / s) (the multivariate logit of cross-category choice).
+A practice's probability depends on its own utility difference (and, for complements, on the best joint change),
+never on how many combinations contain it: with equal utilities it is used by half the farmers whatever the region's
+other practices (tested). Without joint changes and switching costs the process is a Gibbs sampler whose stationary
+law is the multinomial logit over all 2^P combinations, P(b) ~ exp(U(b) / s) (the multivariate logit of
+cross-category choice); joint changes of complements let it cross the valley a strong complementarity puts between
+"neither" and "both", which one-at-a-time changes would take decades to cross.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
-from sim.behaviour.valuation import Valuation, drop_reason, gross_and_margin, practice_gain
+from sim.behaviour.valuation import Valuation, drop_reason, gross_and_margin, move_gain
 from sim.farmers import Regions
 from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
@@ -128,6 +133,33 @@ class EconomicRule:
         return Choice(bundle, hires, dropped)
 
 
+@njit(cache=True)
+def best_move(p, mask, hired, budget, available, years_in_use, full_ca_years, gross, margin, belief_mean,
+              belief_precision, incentive_pv, incentive_var, has_incentives, dealer, contractor, area_ha, annuity,
+              risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy,
+              residue_value, no_till_extra, contractor_fee, exit_cost_share, extra, pairs):  # pragma: no cover
+    """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
+
+    Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
+    together than apart (gain(p and q) > gain(p) + gain(q): complements such as no-till and residue mulch).
+    """
+    single = mask ^ (1 << p)
+    args = (years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv, incentive_var,
+            has_incentives, dealer, contractor, area_ha, annuity, risk_aversion, shortfall, synergy_shortfall,
+            cost_change, effect_initial, transition_cost, synergy, residue_value, no_till_extra, contractor_fee,
+            exit_cost_share, extra, pairs)
+    alone, feasible, hire = move_gain(mask, single, hired, budget, *args)
+    best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
+    for q in range(available.shape[0]):
+        if q == p or not available[q]:
+            continue
+        other, _, _ = move_gain(mask, mask ^ (1 << q), hired, budget, *args)
+        both, feasible, hire = move_gain(mask, single ^ (1 << q), hired, budget, *args)
+        if feasible and both > alone + other and both > best:
+            best, target, best_hire = both, single ^ (1 << q), hire
+    return target, best, best_hire
+
+
 @njit(cache=True, parallel=True)
 def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in_use, full_ca_years, gross, margin,
                      belief_mean, belief_precision, share, heterogeneity, constants, pairs, available, dealer,
@@ -139,8 +171,10 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in
 
     ``gross``, ``margin`` and the incentive tables are per row (the tables (1, 16) when ``has_incentives`` is False);
     other per-farm arrays are indexed by farm. A draw u < revision_rate reconsiders its practice and u / revision_rate
-    (uniform on [0, 1)) decides it. ``belief_at_adoption`` and ``support_at_adoption`` are set for practices started.
+    (uniform on [0, 1)) decides whether the best move is made. ``belief_at_adoption`` and ``support_at_adoption`` are
+    set for practices started.
     """
+    n_practices = belief_mean.shape[1]
     for r in prange(rows.size):
         i = rows[r]
         reg = region[i]
@@ -150,40 +184,39 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in
         g, w = gross[r], margin[r]
         scale = noise_share * w
         row = r * np.int64(has_incentives)
+        extra = np.empty(n_practices)
+        for p in range(n_practices):
+            extra[p] = heterogeneity[i, p] + constants[reg, p] + conformity_share * w * share[i, p]
         if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
             mask &= ~(1 << NO_TILL)
             hired = False
             dropped[i] |= CONSTRAINT
-        for p in range(belief_mean.shape[1]):
+        for p in range(n_practices):
             u = draws[i, p]
             if not available[reg, p] or u >= revision_rate:
                 continue
-            gain, feasible, hire, support = practice_gain(
-                p, mask, hired, budget, years_in_use[i], full_ca_years[i], g, w, belief_mean[i], belief_precision[i],
-                incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i], area_ha[i],
-                annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial,
-                transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg], exit_cost_share)
-            if not feasible:
+            target, gain, hire = best_move(
+                p, mask, hired, budget, available[reg], years_in_use[i], full_ca_years[i], g, w, belief_mean[i],
+                belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i],
+                area_ha[i], annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change,
+                effect_initial, transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg],
+                exit_cost_share, extra, pairs[reg])
+            if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
                 continue
-            utility = gain + heterogeneity[i, p] + constants[reg, p] + conformity_share * w * share[i, p]
-            for q in range(belief_mean.shape[1]):
-                if q != p and mask & (1 << q):
-                    utility += pairs[reg, p, q]
-            use = u / revision_rate < 1.0 / (1.0 + np.exp(-utility / scale))
-            bit = 1 << p
-            if use and not mask & bit:
-                mask |= bit
-                if p == NO_TILL:
-                    hired = hire
-                if not hire or p != NO_TILL:
-                    budget -= transition_cost[p] * area_ha[i]
-                belief_at_adoption[i, p] = belief_mean[i, p]
-                support_at_adoption[i, p] = support
-            elif not use and mask & bit:
-                mask &= ~bit
-                if p == NO_TILL:
-                    hired = False
-                dropped[i] |= drop_reason(g, belief_mean[i, p], belief_at_adoption[i, p], support,
-                                          support_at_adoption[i, p], scale)
+            for q in range(n_practices):
+                bit = 1 << q
+                if target & bit and not mask & bit:  # started
+                    if q != NO_TILL or not hire:
+                        budget -= transition_cost[q] * area_ha[i]
+                    belief_at_adoption[i, q] = belief_mean[i, q]
+                    support_at_adoption[i, q] = (incentive_pv[row, target] - incentive_pv[row, target & ~bit]) / \
+                        annuity[reg] if has_incentives else 0.0
+                elif mask & bit and not target & bit:  # dropped
+                    support = (incentive_pv[row, mask] - incentive_pv[row, mask & ~bit]) / annuity[reg] \
+                        if has_incentives else 0.0
+                    dropped[i] |= drop_reason(g, belief_mean[i, q], belief_at_adoption[i, q], support,
+                                              support_at_adoption[i, q], scale)
+            hired = hire if target & (1 << NO_TILL) and not mask & (1 << NO_TILL) else hired and target & (1 << NO_TILL) > 0
+            mask = target
         new_bundle[i] = mask
         new_hires[i] = hired

@@ -1,8 +1,9 @@
 """A start in behavioural equilibrium: practice constants fitted so the initial shares are the rule's steady state.
 
 For each farm the economic rule (``sim.behaviour.economic``) is a Markov chain over the 2^P combinations of practices:
-each year each practice is reconsidered with probability rho, in practice order, and switched by its binary logit
-(switching costs in both directions, constraints on starting). Given the farm's beliefs, heterogeneity, access and
+each year each practice is reconsidered with probability rho, in practice order, and its best feasible change (alone
+or with a complement) made with its logit probability (switching costs in both directions, constraints on
+starting). Given the farm's beliefs, heterogeneity, access and
 money at the start (practices in use counted as established), its yearly transition matrix T_i is built exactly and
 its stationary law pi_i (pi_i T_i = pi_i) solved. The region's practice constants alpha_p and pair constants w_pq
 (currency/ha/yr, the unmodelled net benefit of a practice and of using two together) are chosen so that the mean of
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.valuation import practice_gain
-from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
+from sim.behaviour.valuation import extra_utility, move_gain
+from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK
 
 #: Share of the target law spread uniformly over the region's combinations (see the module docstring). Assumption:
 #: 0.4 % of farms (0.025 % per combination) is below what the shares in a scenario file resolve.
@@ -45,36 +46,45 @@ ESTABLISHED_SEASONS = 60
 class ChainInputs:
     """Per-farm inputs of the chains of m farms of one region (arrays indexed by row, money per ha unless noted)."""
 
-    gain: np.ndarray  # (m, 16, P) practice_gain by state and practice, without constants or heterogeneity
-    feasible: np.ndarray  # (m, 16, P) bool
-    heterogeneity: np.ndarray  # (m, P)
-    scale: np.ndarray  # (m,) logit noise scale s
+    gain: np.ndarray  # (m, 16, P, P, 2) move gain from each state ([b, p, p] p alone, [b, p, q] p and q; no
+    #                   constants) and the variance of that gain from belief fluctuations ([..., 1])
+    feasible: np.ndarray  # (m, 16, P, P) bool
+    scale: np.ndarray  # (m, 16) logit noise scale s in each state (s = noise share x the state's margin)
     margin: np.ndarray  # (m,) conventional gross margin W
     available: np.ndarray  # (P,) bool
 
 
-def gain_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
+def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
                 residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
-                effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share):
-    """practice_gain for every state and practice of farms ``rows`` (one region), established practices mature."""
+                effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread):
+    """``move_gain`` of every one- and two-practice change from every state, for farms ``rows`` (one region).
+
+    ``gross`` and ``margin`` (m, 16) are each farm's G and W in each state (at that state's soil equilibrium).
+    Practices in use have been in use ``years_mature`` seasons, which ``shortfall`` (its last row) may value at the
+    expected remaining shortfall of the stationary age distribution; ``extra`` (n, P) holds each farm's additive
+    utility terms other than the region's constants (heterogeneity, conformity); no incentives. ``spread`` (n, P):
+    the stationary sd of each farmer's belief about each practice; a move's gain varies with the beliefs about the
+    practices it changes by G (1 - S_p(t)) x (belief - mean) each.
+    """
     m = rows.size
-    gain = np.empty((m, ALL_MASKS.size, N_PRACTICES))
-    feasible = np.empty((m, ALL_MASKS.size, N_PRACTICES), np.bool_)
-    fill_gain_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+    gain = np.empty((m, ALL_MASKS.size, N_PRACTICES, N_PRACTICES, 2))
+    feasible = np.empty((m, ALL_MASKS.size, N_PRACTICES, N_PRACTICES), np.bool_)
+    fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
                      area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
-                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, gain,
-                     feasible)
+                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
+                     spread, gain, feasible)
     return gain, feasible
 
 
 @njit(cache=True, parallel=True)
-def fill_gain_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
                      area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
-                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, gain,
-                     feasible):  # pragma: no cover - compiled
-    """``gain`` and ``feasible`` (m, 16, P): each state's practices in use for ``years_mature`` seasons, no incentives."""
+                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
+                     spread, gain, feasible):  # pragma: no cover - compiled
+    """``gain`` (m, 16, P, P, 2) and ``feasible`` (m, 16, P, P) of ``move_tables``."""
     n_states, n_practices = gain.shape[1], gain.shape[2]
     no_incentives = np.zeros(n_states)
+    no_pairs = np.zeros((n_practices, n_practices))
     for r in prange(rows.size):
         i = rows[r]
         years = np.zeros(n_practices, np.int16)
@@ -82,20 +92,40 @@ def fill_gain_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
             for q in range(n_practices):
                 years[q] = years_mature if (b >> q) & 1 else 0
             full = years_mature if FULL_CA_BY_MASK[b] else 0
+            hired = hires[i] and (b >> NO_TILL) & 1 == 1
             for p in range(n_practices):
-                value, ok, _, _ = practice_gain(
-                    p, b, hires[i], money[i], years, full, gross[r], margin[r], belief_mean[i], belief_precision[i],
-                    no_incentives, no_incentives, False, dealer[i], contractor[i], area_ha[i], annuity, risk_aversion,
-                    shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy,
-                    residue_value[i], no_till_extra, contractor_fee, exit_cost_share)
-                gain[r, b, p] = value
-                feasible[r, b, p] = ok
+                for q in range(n_practices):
+                    target = b ^ (1 << p) if q == p else b ^ (1 << p) ^ (1 << q)
+                    value, ok, _ = move_gain(
+                        b, target, hired, money[i], years, full, gross[r, b], margin[r, b], belief_mean[i],
+                        belief_precision[i], no_incentives, no_incentives, False, dealer[i], contractor[i], area_ha[i],
+                        annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
+                        transition_cost, synergy, residue_value[i], no_till_extra, contractor_fee, exit_cost_share,
+                        extra[i], no_pairs)
+                    gain[r, b, p, q, 0] = value
+                    feasible[r, b, p, q] = ok
+                    variance = 0.0
+                    for c in range(n_practices):
+                        if (b ^ target) >> c & 1:
+                            ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
+                            variance += (gross[r, b] * (1.0 - ramp_left) * spread[i, c]) ** 2
+                    gain[r, b, p, q, 1] = variance
 
 
 @njit(cache=True)
-def year_matrix(gain, feasible, heterogeneity, scale, constants, pairs, available, rate):  # pragma: no cover
-    """One farm's yearly transition matrix (16, 16): practices reconsidered in order, each with probability ``rate``."""
-    n_states, n_practices = gain.shape
+def year_matrix(gain, feasible, scale, constants, pairs, available, rate):  # pragma: no cover - compiled
+    """One farm's yearly transition matrix (16, 16).
+
+    Each practice is reconsidered in order with probability ``rate``, making its best feasible change (alone, or with
+    a complement) with its logit probability.
+
+    The logit is averaged over the belief fluctuations of the move's gain (variance v in ``gain[..., 1]``) with the
+    probit approximation E[1 / (1 + exp(-(g + e) / s))] ~ 1 / (1 + exp(-g / sqrt(s^2 + pi v / 8))).
+    """
+    n_states, n_practices = gain.shape[0], gain.shape[1]
+    level = np.empty(n_states)
+    for b in range(n_states):
+        level[b] = extra_utility(b, constants, pairs)
     total = np.eye(n_states)
     step = np.empty((n_states, n_states))
     for p in range(n_practices):
@@ -105,18 +135,19 @@ def year_matrix(gain, feasible, heterogeneity, scale, constants, pairs, availabl
             if not available[p]:
                 step[b, b & ~bit] = 1.0  # a practice that does not exist here is never in use
                 continue
-            utility = gain[b, p] + heterogeneity[p] + constants[p]
+            alone = gain[b, p, p, 0] + level[b ^ bit] - level[b]
+            best, target, variance = (alone, b ^ bit, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
             for q in range(n_practices):
-                if q != p and (b >> q) & 1:
-                    utility += pairs[p, q]
-            use = 1.0 / (1.0 + np.exp(-utility / scale))
-            if b & bit:
-                move = rate * (1.0 - use)
-            elif feasible[b, p]:
-                move = rate * use
-            else:
-                move = 0.0
-            step[b, b ^ bit] += move
+                if q == p or not available[q]:
+                    continue
+                both_to = b ^ bit ^ (1 << q)
+                other = gain[b, q, q, 0] + level[b ^ (1 << q)] - level[b]
+                both = gain[b, p, q, 0] + level[both_to] - level[b]
+                if feasible[b, p, q] and both > alone + other and both > best:
+                    best, target, variance = both, both_to, gain[b, p, q, 1]
+            effective = np.sqrt(scale[b] * scale[b] + np.pi * variance / 8.0)
+            move = rate / (1.0 + np.exp(-best / effective)) if best > -np.inf else 0.0
+            step[b, target] += move
             step[b, b] += 1.0 - move
         total = total @ step
     return total
@@ -137,29 +168,35 @@ def stationary_law(matrix):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
-def stationary_laws(gain, feasible, heterogeneity, scale, constants, pairs, available, rate, out
-                    ):  # pragma: no cover - compiled
+def stationary_laws(gain, feasible, scale, constants, pairs, available, rate, out):  # pragma: no cover - compiled
     """Stationary law (m, 16) of each farm's chain, written to ``out``.
 
-    Returns each farm's yearly exit hazard by practice at stationarity, (m, P): P(drop p in a year | p in use).
+    Returns each farm's yearly exit hazards at stationarity, (m, P + 1): P(drop p in a year | p in use) and, last,
+    P(leave full CA in a year | in full CA).
     """
-    m, n_states, n_practices = gain.shape
-    hazard = np.zeros((m, n_practices))
+    m, n_states, n_practices = gain.shape[0], gain.shape[1], gain.shape[2]
+    hazard = np.zeros((m, n_practices + 1))
     for r in prange(m):
-        law = stationary_law(year_matrix(gain[r], feasible[r], heterogeneity[r], scale[r], constants, pairs,
-                                         available, rate))
+        matrix = year_matrix(gain[r], feasible[r], scale[r], constants, pairs, available, rate)
+        law = stationary_law(matrix)
         out[r] = law
         for p in range(n_practices):
             on, leaving = 0.0, 0.0
             for b in range(n_states):
                 if (b >> p) & 1:
-                    utility = gain[r, b, p] + heterogeneity[r, p] + constants[p]
-                    for q in range(n_practices):
-                        if q != p and (b >> q) & 1:
-                            utility += pairs[p, q]
                     on += law[b]
-                    leaving += law[b] * rate * (1.0 - 1.0 / (1.0 + np.exp(-utility / scale[r])))
+                    for to in range(n_states):
+                        if not (to >> p) & 1:
+                            leaving += law[b] * matrix[b, to]
             hazard[r, p] = leaving / on if on > 0 else 0.0
+        on, leaving = 0.0, 0.0
+        for b in range(n_states):
+            if FULL_CA_BY_MASK[b]:
+                on += law[b]
+                for to in range(n_states):
+                    if not FULL_CA_BY_MASK[to]:
+                        leaving += law[b] * matrix[b, to]
+        hazard[r, n_practices] = leaving / on if on > 0 else 0.0
     return hazard
 
 
@@ -192,34 +229,38 @@ def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray) -> 
     return (1.0 - SMOOTHING) * law + SMOOTHING * possible / possible.sum()
 
 
-def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray) -> Fit:
-    """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,)."""
+def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None) -> Fit:
+    """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
+
+    Newton iterations start from ``start``'s constants when given (else 0).
+    """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
     parameters = [(p, p) for p in present] + [(p, q) for i, p in enumerate(present) for q in present[i + 1:]]
     wanted = moments(target[None, :], parameters)[0]
     uses = USES_BY_MASK.astype(np.float64)
     design = np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)  # (16, K) sufficient statistics
-    theta = np.zeros(len(parameters))
+    theta = np.zeros(len(parameters)) if start is None else np.array(
+        [start.constants[p] if p == q else start.pairs[p, q] for p, q in parameters])
     bound = CONSTANT_BOUND * float(np.mean(inputs.margin))
     laws = np.empty((inputs.gain.shape[0], ALL_MASKS.size))
     reached = wanted
     for _ in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        stationary_laws(inputs.gain, inputs.feasible, inputs.heterogeneity, inputs.scale, constants, pairs, available,
-                        rate, laws)
+        stationary_laws(inputs.gain, inputs.feasible, inputs.scale, constants, pairs, available, rate, laws)
         stats = moments(laws, parameters)
         reached = stats.mean(axis=0)
         error = wanted - reached
         if np.max(np.abs(error)) < TOLERANCE:
             break
-        jacobian = design.T @ (design * (laws / inputs.scale[:, None]).sum(axis=0)[:, None])
-        jacobian -= (stats / inputs.scale[:, None]).T @ stats  # mean_i Cov_i / s_i, summed here
+        scale = inputs.scale[:, 0]  # the Jacobian's scale: that of the conventional state (an approximation)
+        jacobian = design.T @ (design * (laws / scale[:, None]).sum(axis=0)[:, None])
+        jacobian -= (stats / scale[:, None]).T @ stats  # mean_i Cov_i / s_i, summed here
         jacobian /= laws.shape[0]
         damping = 1e-6 * np.trace(jacobian) / len(parameters) + 1e-12
         step = np.linalg.solve(jacobian + damping * np.eye(len(parameters)), error)
         largest = np.max(np.abs(step))
-        limit = 2.0 * float(np.mean(inputs.scale))  # at most two noise scales per iteration
+        limit = 2.0 * float(np.mean(scale))  # at most two noise scales per iteration
         theta = np.clip(theta + step * min(1.0, limit / largest), -bound, bound)
     constants, pairs = _unpack(theta, parameters)
     return Fit(constants, pairs, wanted, reached, parameters)
@@ -254,6 +295,20 @@ def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, rng:
         bundle[chosen] = masks[k]
         free[chosen] = False
     return bundle
+
+
+def expected_remaining(table: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """Mean of ``table`` rows (t = 1, 2, ...; the last row beyond) over ages geometric with yearly exit ``hazard``.
+
+    ``table`` is a ramp's remaining shortfall by seasons in use, (T + 1, ...); ``hazard`` broadcasts over its other
+    axes. Practices in use at stationarity have these ages, so this is the shortfall an established user still faces
+    on average.
+    """
+    h = np.clip(hazard, 1.0 / ESTABLISHED_SEASONS, 1.0)
+    ages = np.arange(1, table.shape[0])
+    weight = h * (1.0 - h) ** (ages[:, None] - 1) if table.ndim == 2 else h * (1.0 - h) ** (ages - 1)
+    beyond = 1.0 - weight.sum(axis=0)
+    return (weight * table[1:]).sum(axis=0) + beyond * table[-1]
 
 
 def stationary_ages(uses: np.ndarray, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:

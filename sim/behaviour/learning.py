@@ -65,27 +65,35 @@ class Learning:
         observed = effects + deviation[:, None]
         return r * r, r * (observed - (1.0 - r) * self.effect_initial)
 
-    def stationary_beliefs(self, evidence: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, precision), each (n, P) float32, drawn from the stationary state for steady yearly ``evidence``.
+    def stationary_beliefs(self, evidence: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, precision), each (n, P) float32, at the stationary state for steady yearly ``evidence``.
 
         With evidence E' = E / obs_sd^2 a year the precision settles at prior + E' / (1 - memory) (at most
-        ``MAX_REMEMBERED_YEARS`` of evidence) and the mean is an AR(1) around the true effect,
-        m' - theta = a (m - theta) + (1 - a) e with a = kept / precision and Var(e) = 1 / E', whose stationary variance
-        is (1 - a) / (1 + a) / E': the initial mean is drawn from it. Farmers without evidence keep the prior
-        (truth + bias).
+        ``MAX_REMEMBERED_YEARS`` of evidence) and the mean is an AR(1) around the true effect (``stationary_sd``):
+        the initial mean is truth + its stationary sd x ``noise`` (n, P), standard normal draws (zeros: the mean
+        itself). Farmers without evidence keep the prior (truth + bias).
         """
-        s = self.spec
-        remembered = min(1.0 / max(1.0 - s.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
+        precision, sd = self._stationary(evidence)
+        mean = np.where(evidence > 0, self.truth + sd * noise, self.truth + self.spec.prior_yield_belief_bias)
+        return mean.astype(np.float32), precision.astype(np.float32)
+
+    def stationary_sd(self, evidence: np.ndarray) -> np.ndarray:
+        """Stationary sd (n, P) of belief means around the truth for steady yearly ``evidence`` (0 without any).
+
+        m' - theta = a (m - theta) + (1 - a) e with a = kept / precision and Var(e) = 1 / E': variance
+        (1 - a) / (1 + a) / E'.
+        """
+        return self._stationary(evidence)[1]
+
+    def _stationary(self, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        remembered = min(1.0 / max(1.0 - self.spec.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
         exposed = evidence > 0
         yearly = evidence.astype(np.float64) * self.inverse_observation_variance
         precision = self.prior_precision + yearly * remembered
-        kept = precision - yearly
-        a = kept / precision
+        a = (precision - yearly) / precision
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.where(exposed, np.sqrt((1.0 - a) / (1.0 + a) / np.where(exposed, yearly, 1.0)), 0.0)
-        noise = rng.standard_normal(evidence.shape)
-        mean = np.where(exposed, self.truth + sd * noise, self.truth + s.prior_yield_belief_bias)
-        return mean.astype(np.float32), precision.astype(np.float32)
+        return precision, sd
 
     def update(self, belief_mean: np.ndarray, belief_precision: np.ndarray, others_evidence: np.ndarray,
                others_signal: np.ndarray, own_weight: np.ndarray, own_signal: np.ndarray) -> None:

@@ -126,8 +126,10 @@ def neighbour_sums(indptr, indices, link_weight, bundle, weight, weighted_signal
 
 @njit(cache=True)
 def organisation_totals(organisation, weight, weighted_signal, totals):  # pragma: no cover - compiled
-    """``totals[o, 0, p]`` and ``totals[o, 1, p]``: sums of weight and weighted signal over organisation o's farms
-    (one serial pass in farm order: the sums do not depend on the thread count)."""
+    """``totals[o, 0, p]`` and ``totals[o, 1, p]``: sums of weight and weighted signal over organisation o's farms.
+
+    One serial pass in farm order: the sums do not depend on the thread count.
+    """
     n, n_practices = weight.shape
     for i in range(n):
         o = organisation[i]

@@ -26,10 +26,10 @@ from sim.behaviour.equilibrium import (
     ESTABLISHED_SEASONS,
     FIT_SAMPLE,
     ChainInputs,
-    Fit,
     assign_bundles,
+    expected_remaining,
     fit_constants,
-    gain_tables,
+    move_tables,
     stationary_ages,
     stationary_laws,
     target_law,
@@ -39,14 +39,16 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.valuation import gross_and_margin
 from sim.farmers import FarmParameters, InitialState, Regions, initial_bundles, initial_counts
 from sim.network import Network
-from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
+from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
 from sim.scenario import Scenario
+from sim.soil import build_soil
+from sim.yields import YieldModel
 
 #: Under ``as_given``, farmers who use practices at the start have used them for 1 to this many seasons (uniform).
 #: Assumption: adopters took up their practices over the previous decade.
 MAX_INITIAL_SEASONS_IN_USE = 10
-#: Farms whose stationary laws are solved at once (memory: about 600 bytes per farm).
-CHUNK = 50_000
+#: Farms whose stationary laws are solved at once (memory: about 2.3 KB per farm).
+CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,12 @@ def conventional_income(parameters: FarmParameters) -> np.ndarray:
     return (gross - parameters.production_cost_per_ha) * parameters.area_ha
 
 
-def stationary_beliefs(setting: StartSetting, bundle: np.ndarray, years_in_use: np.ndarray,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Beliefs at the stationary state of learning for the yearly evidence farmers get from ``bundle`` in use."""
-    uses = USES_BY_MASK[bundle]
+def yearly_evidence(setting: StartSetting, bundle: np.ndarray, years_in_use: np.ndarray) -> np.ndarray:
+    """(n, P) the evidence farmers get each year about each practice with ``bundle`` in use (own and others')."""
     r = setting.learning.progress(years_in_use)
     weight = (r * r).astype(np.float32)
-    setting.social.observe(bundle, uses, weight, np.zeros_like(weight))
-    return setting.learning.stationary_beliefs(setting.social.evidence + weight, rng)
+    setting.social.observe(bundle, USES_BY_MASK[bundle], weight, np.zeros_like(weight))
+    return setting.social.evidence + weight
 
 
 def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator) -> InitialState:
@@ -96,7 +96,8 @@ def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
     hires = USES_BY_MASK[bundle, NO_TILL] & ~own_route & access.contractor
-    mean, precision = stationary_beliefs(setting, bundle, years_in_use, rng)
+    noise = rng.standard_normal((regions.n, N_PRACTICES))
+    mean, precision = setting.learning.stationary_beliefs(yearly_evidence(setting, bundle, years_in_use), noise)
     return InitialState(bundle, years_in_use, hires, mean, precision, savings)
 
 
@@ -104,32 +105,43 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Fit the rule's constants region by region and draw the initial bundles and ages (``sim.behaviour.equilibrium``).
 
-    The beliefs and supply used in the fit are those of the file's shares placed at random (``provisional``).
+    The supply and the beliefs used in the fit are those of the file's shares placed at random (``provisional``):
+    beliefs at their stationary mean, their stationary spread averaged into each move's probability (they move
+    about as fast as practices are reconsidered).
     """
     scenario, parameters, regions, catalogue = setting.scenario, setting.parameters, setting.regions, setting.catalogue
     years = np.where(USES_BY_MASK[provisional], ESTABLISHED_SEASONS, 0).astype(np.int16)
-    mean, precision = stationary_beliefs(setting, provisional, years, rng)
+    evidence = yearly_evidence(setting, provisional, years)
+    mean, precision = setting.learning.stationary_beliefs(evidence, np.zeros(evidence.shape))
+    spread = setting.learning.stationary_sd(evidence)
     setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
     hires = ~own_route & access.contractor
     gross, margin = gross_and_margin(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
                                      parameters.production_cost_per_ha)
+    soil = build_soil(scenario, np.arange(regions.sizes.size, dtype=np.int16), np.zeros(regions.sizes.size, np.uint8))
+    yields = YieldModel(scenario, regions, [soil.reference_stock(r) for r in range(regions.sizes.size)], catalogue)
     is_demo = np.zeros(regions.n, bool)
     is_demo[setting.network.demo] = True
     bundle, years_in_use = provisional.copy(), np.zeros((regions.n, N_PRACTICES), np.int16)
     s, v = rule.spec, rule.valuation
     rule.fits = []
 
-    def inputs(rows: np.ndarray, region: int) -> ChainInputs:
-        gain, feasible = gain_tables(
-            rows, ESTABLISHED_SEASONS, gross[rows], margin[rows], mean, precision, access.dealer, access.contractor,
+    extra = rule.heterogeneity.astype(np.float64) + s.conformity_share * margin[:, None] * setting.social.share
+
+    def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
+        potential = yields.potential(parameters.base_yield_kg_per_ha[rows][:, None], region,
+                                     soil.equilibrium_table[region][None, :])  # (m, 16): G in each state's soil
+        state_gross, state_margin = gross_and_margin(potential, parameters.crop_price_per_t[rows][:, None],
+                                                     parameters.production_cost_per_ha[rows][:, None])
+        gain, feasible = move_tables(
+            rows, ESTABLISHED_SEASONS, state_gross, state_margin, mean, precision, access.dealer, access.contractor,
             access.money, parameters.area_ha, parameters.residue_value_per_ha, hires, v.annuity[region],
-            v.risk_aversion[region], v.shortfall[region], v.synergy_shortfall[region], v.cost_change_per_ha,
-            v.effect_initial, v.transition_cost_per_ha, v.synergy, setting.access.herbicide_extra_per_ha[region],
-            setting.access.contractor_fee_per_ha[region], s.exit_cost_share)
-        return ChainInputs(gain, feasible, rule.heterogeneity[rows].astype(np.float64), s.noise_share * margin[rows],
-                           margin[rows], catalogue.available[region])
+            v.risk_aversion[region], shortfall, synergy_shortfall, v.cost_change_per_ha, v.effect_initial,
+            v.transition_cost_per_ha, v.synergy, setting.access.herbicide_extra_per_ha[region],
+            setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread)
+        return ChainInputs(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
 
     for region, spec in enumerate(regions.specs):
         start, size = int(regions.start[region]), int(regions.sizes[region])
@@ -140,19 +152,29 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         masks, counts = initial_counts(spec, size)
         target = target_law(masks, counts / size, catalogue.available[region])
         sample = rows[np.unique(np.linspace(0, rows.size - 1, min(FIT_SAMPLE, rows.size)).astype(np.int64))]
-        fit: Fit = fit_constants(inputs(sample, region), s.revision_rate, target)
+        # pass 1: established practices mature; pass 2: at the expected remaining ramp of the stationary ages
+        mature = (np.vstack([v.shortfall[region], np.zeros(N_PRACTICES)]), np.append(v.synergy_shortfall[region], 0.0))
+        chain = inputs(sample, region, *mature)
+        fit = fit_constants(chain, s.revision_rate, target)
+        laws = np.empty((sample.size, ALL_MASKS.size))
+        hazard = stationary_laws(chain.gain, chain.feasible, chain.scale, fit.constants, fit.pairs, chain.available,
+                                 s.revision_rate, laws)
+        in_use = laws @ np.column_stack([USES_BY_MASK, FULL_CA_BY_MASK]).astype(np.float64)
+        mean_hazard = (hazard * in_use).sum(axis=0) / np.maximum(in_use.sum(axis=0), 1e-12)
+        aged = (np.vstack([v.shortfall[region], expected_remaining(v.shortfall[region], mean_hazard[:-1])]),
+                np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
+        fit = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
-        laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES))
+        laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
         for first in range(0, rows.size, CHUNK):
-            chunk = inputs(rows[first:first + CHUNK], region)
+            chunk = inputs(rows[first:first + CHUNK], region, *aged)
             part = np.empty((chunk.gain.shape[0], ALL_MASKS.size))
-            hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.heterogeneity,
-                                                          chunk.scale, fit.constants, fit.pairs, chunk.available,
-                                                          s.revision_rate, part)
+            hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.scale, fit.constants,
+                                                          fit.pairs, chunk.available, s.revision_rate, part)
             laws[first:first + CHUNK] = part
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard, rng)
+        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard[:, :N_PRACTICES], rng)
     demo_uses = USES_BY_MASK[bundle[setting.network.demo]]
     years_in_use[setting.network.demo] = np.where(demo_uses, ESTABLISHED_SEASONS, 0)
     return bundle, years_in_use

@@ -8,12 +8,14 @@ Each year each farmer (never a demonstration farm) reconsiders each practice p o
     N_ip = share_ip                                    subjective norm: weighted share of neighbours using p
     C_ip = [feasible] x (c0 + (1 - c0) x (1 - prior precision / precision_ip))   perceived behavioural control
 
-with gain_ip the same annualised net benefit the economic rule uses (``sim.behaviour.valuation.practice_gain``,
-switching costs included, no heterogeneity or constants), W_i the conventional gross margin, feasible = the farmer
-can start it (seeder route, money; always for a practice in use), and the know-how term growing from c0 as evidence
-about p accumulates. A non-user adopts when I_ip > tau_i; a user drops when I_ip < tau_i - h (hysteresis).
-Thresholds tau_i ~ Beta with the given mean and sd, one per farmer, drawn at set-up. The rule is deterministic
-given who reconsiders; its heterogeneity is in the thresholds (InSEEDS: two farmer types; here a continuum).
+with gain_ip the same annualised net benefit the economic rule uses for switching p alone
+(``sim.behaviour.valuation.move_gain``: for a practice in use, the value of keeping it; switching costs included, no
+heterogeneity or constants, no exit cost: the rule's inertia is its hysteresis), W_i the conventional gross margin,
+feasible = the farmer can start it (seeder route, money; always for a practice in use), and the know-how term
+growing from c0 as evidence about p accumulates. A non-user adopts when I_ip > tau_i; a user drops when I_ip < tau_i
+- h (hysteresis). Thresholds tau_i ~ Beta with the given mean and sd, one per farmer, drawn at set-up. The rule is
+deterministic given who reconsiders; its heterogeneity is in the thresholds (InSEEDS: two farmer types; here a
+continuum).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.economic import expected_gross_and_margin, incentive_tables
-from sim.behaviour.valuation import Valuation, drop_reason, practice_gain
+from sim.behaviour.valuation import Valuation, drop_reason, move_gain
 from sim.farmers import Regions
 from sim.practices import NO_TILL, Catalogue
 from sim.scenario import Scenario
@@ -86,6 +88,8 @@ def intend_practices(rows, region, draws, revision_rate, bundle, hires, years_in
                      control_without_know_how, hysteresis, prior_precision, belief_at_adoption, support_at_adoption,
                      new_bundle, new_hires, dropped):  # pragma: no cover - compiled
     """The module docstring's decisions for farms ``rows`` (arrays as in ``economic.choose_practices``)."""
+    no_extra = np.zeros(belief_mean.shape[1])
+    no_pairs = np.zeros((belief_mean.shape[1], belief_mean.shape[1]))
     for r in prange(rows.size):
         i = rows[r]
         reg = region[i]
@@ -101,16 +105,22 @@ def intend_practices(rows, region, draws, revision_rate, bundle, hires, years_in
         for p in range(belief_mean.shape[1]):
             if not available[reg, p] or draws[i, p] >= revision_rate:
                 continue
-            gain, feasible, hire, support = practice_gain(
-                p, mask, hired, budget, years_in_use[i], full_ca_years[i], g, w, belief_mean[i], belief_precision[i],
-                incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i], area_ha[i],
-                annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial,
-                transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg], 0.0)
+            bit = 1 << p
+            gain, feasible, hire = move_gain(
+                mask, mask ^ bit, hired, budget, years_in_use[i], full_ca_years[i], g, w, belief_mean[i],
+                belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i],
+                area_ha[i], annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change,
+                effect_initial, transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg],
+                0.0, no_extra, no_pairs)
+            if mask & bit:  # the value of keeping it
+                gain, feasible = -gain, True
+            with_p, without_p = mask | bit, mask & ~bit
+            support = (incentive_pv[row, with_p] - incentive_pv[row, without_p]) / annuity[reg] if has_incentives \
+                else 0.0
             attitude = 1.0 / (1.0 + np.exp(-attitude_sensitivity * gain / w))
             know_how = 1.0 - prior_precision / belief_precision[i, p]
             control = (control_without_know_how + (1.0 - control_without_know_how) * max(know_how, 0.0)) * feasible
             intention = attitude_weight * attitude + norm_weight * share[i, p] + control_weight * control
-            bit = 1 << p
             if not mask & bit and feasible and intention > threshold[i]:
                 mask |= bit
                 if p == NO_TILL:

@@ -15,7 +15,8 @@ the known ramp's remaining shortfall, (sum_{k=1..H} (1+r)^-k (1 - ramp_p(t + k))
 practice is counted here, once, and never in the belief. The risk terms are the Arrow-Pratt certainty equivalent
 (relative risk aversion R, wealth scale A W) of the belief uncertainty and of the incentive revenue, annualised.
 One-off costs enter a decision annualised (/ A): adopting costs the practice's ``transition_cost_per_ha`` (own route);
-dropping costs ``exit_cost_share`` of it (re-tooling for tillage).
+dropping costs ``exit_cost_share`` of it (re-tooling for tillage). ``move_gain`` values a change from one bundle to
+another with these switching costs, the constraints on starting, and the rule's additive terms (``extra_utility``).
 """
 
 from __future__ import annotations
@@ -133,51 +134,74 @@ def bundle_value(mask, years_in_use, full_ca_years, gross, margin, belief_mean, 
 
 
 @njit(cache=True)
-def practice_gain(p, mask, hires, budget, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
-                  incentive_pv, incentive_var, has_incentives, dealer, contractor, area_ha, annuity, risk_aversion,
-                  shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, residue_value,
-                  no_till_extra, contractor_fee, exit_cost_share):  # pragma: no cover - compiled
-    """What using practice ``p`` is worth to one farm given its other practices (``mask``), currency/ha/yr.
+def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
+    """Additive utility terms of a bundle, currency/ha/yr.
 
-    Returns (gain, feasible, hire, support): for a practice in use, V(with) - V(without) + its annualised exit cost
-    (``feasible`` True, ``hire`` the current route); for one not in use, the best feasible way of starting it minus
-    V(without): an own seeder (no-till only with ``dealer`` reach) for its annualised one-off cost, affordable from
-    ``budget`` (currency per farm), or (no-till) a ``contractor`` for its yearly fee; ``feasible`` False when
-    neither is possible. ``support`` is the incentive part of V(with) - V(without).
+    The sum of ``extra`` (P,) over its practices and of ``pairs`` (P, P) over its pairs of practices (heterogeneity,
+    practice and pair constants, conformity).
     """
-    bit = 1 << p
-    with_p, without_p = mask | bit, mask & ~bit
-    hires_without = hires and p != NO_TILL
-    value_without = bundle_value(without_p, years_in_use, full_ca_years, gross, margin, belief_mean,
-                                 belief_precision, hires_without, incentive_pv, incentive_var, has_incentives, annuity,
-                                 risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, synergy,
-                                 residue_value, no_till_extra, contractor_fee)
-    support = 0.0
-    if has_incentives:
-        support = (incentive_pv[with_p] - incentive_pv[without_p]) / annuity
-    if mask & bit:
-        value_with = bundle_value(with_p, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
-                                  hires, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
-                                  synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
-                                  contractor_fee)
-        return value_with - value_without + exit_cost_share * transition_cost[p] / annuity, True, hires, support
-    best = -np.inf
-    hire = False
-    if transition_cost[p] * area_ha <= budget and (p != NO_TILL or dealer):
-        best = bundle_value(with_p, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
-                            hires_without, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion,
-                            shortfall, synergy_shortfall, cost_change, effect_initial, synergy, residue_value,
-                            no_till_extra, contractor_fee) - transition_cost[p] / annuity
-    if p == NO_TILL and contractor:
-        hired = bundle_value(with_p, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, True,
-                             incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
-                             synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
-                             contractor_fee)
-        if hired > best:
-            best, hire = hired, True
-    if best == -np.inf:
-        return 0.0, False, False, support
-    return best - value_without, True, hire, support
+    total = 0.0
+    n = extra.shape[0]
+    for p in range(n):
+        if (mask >> p) & 1:
+            total += extra[p]
+            for q in range(p + 1, n):
+                if (mask >> q) & 1:
+                    total += pairs[p, q]
+    return total
+
+
+@njit(cache=True)
+def move_gain(old, new, hires, budget, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+              incentive_pv, incentive_var, has_incentives, dealer, contractor, area_ha, annuity, risk_aversion,
+              shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, residue_value,
+              no_till_extra, contractor_fee, exit_cost_share, extra, pairs):  # pragma: no cover - compiled
+    """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr.
+
+    Returns (gain, feasible, hire): U(new) - U(old) - annualised one-off costs of the practices started (own means)
+    - ``exit_cost_share`` x the one-off cost of those dropped, with U = V + ``extra_utility``. Starting no-till takes
+    the better feasible route: an own seeder (``dealer`` reach, its one-off cost within ``budget``, currency per farm,
+    with the other practices started) or a hire service (``contractor`` reach; its fee is in V). ``feasible`` is
+    False when the started practices cannot all be paid or no-till has no route (the gain is then that of the own
+    route, for comparisons only). ``hire``: no-till in ``new`` is done by a hire service.
+    """
+    started, dropped = new & ~old, old & ~new
+    no_till_bit = 1 << NO_TILL
+    base = bundle_value(old, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, hires,
+                        incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
+                        synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                        contractor_fee) + extra_utility(old, extra, pairs)
+    switching, other_costs = 0.0, 0.0
+    for p in range(cost_change.shape[0]):
+        if (dropped >> p) & 1:
+            switching += exit_cost_share * transition_cost[p] / annuity
+        elif (started >> p) & 1 and p != NO_TILL:
+            other_costs += transition_cost[p]
+    extra_new = extra_utility(new, extra, pairs)
+    if started & no_till_bit:
+        best, feasible, hire = -np.inf, False, False
+        own = bundle_value(new, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, False,
+                           incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
+                           synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                           contractor_fee) - (other_costs + transition_cost[NO_TILL]) / annuity
+        if dealer and (other_costs + transition_cost[NO_TILL]) * area_ha <= budget:
+            best, feasible = own, True
+        if contractor and other_costs * area_ha <= budget:
+            hired = bundle_value(new, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, True,
+                                 incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
+                                 synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                                 contractor_fee) - other_costs / annuity
+            if hired > best:
+                best, feasible, hire = hired, True, True
+        if not feasible:
+            best = own
+        return best + extra_new - base - switching, feasible, hire
+    hire = hires and (new & no_till_bit) > 0
+    value = bundle_value(new, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, hire,
+                         incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
+                         synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                         contractor_fee) - other_costs / annuity
+    return value + extra_new - base - switching, other_costs * area_ha <= budget, hire
 
 
 @njit(cache=True)
