@@ -15,7 +15,7 @@ from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import update_beliefs
 from sim.behaviour.social import neighbour_sums
-from sim.behaviour.valuation import bundle_value
+from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row, utility_tables
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.outputs import bundle_histograms
@@ -138,7 +138,7 @@ def reference_value(mask, years, full_years, g, w, mean, precision, hires, pv, v
 
 
 def reference_move(old, new, hires, budget, i, r, ctx):
-    """move_gain of ``sim.behaviour.valuation`` written from its docstring: (gain, feasible, hire)."""
+    """move_value of ``sim.behaviour.valuation`` written from its docstring: (gain, feasible, hire)."""
     c, years, full_years = ctx["c"], ctx["years"][i], ctx["full_years"][i]
     extra, pairs = ctx["extra"][i], ctx["pairs"]
 
@@ -185,7 +185,7 @@ def reference_decisions(rows, draws, rate, bundle, hires, money, ctx):
                 if q != p:
                     other = reference_move(mask, mask ^ 1 << q, hired, budget, i, r, ctx)[0]
                     both, feasible, hire = reference_move(mask, mask ^ 1 << p ^ 1 << q, hired, budget, i, r, ctx)
-                    if feasible and both > alone + other and both > best:
+                    if feasible and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
                         best, target, best_hire = both, mask ^ 1 << p ^ 1 << q, hire
             if best == -np.inf or draws[i, p] / rate >= 1 / (1 + np.exp(-best / (c["noise"] * ctx["margin"][r]))):
                 continue
@@ -234,21 +234,56 @@ def test_practice_decisions(seed):
                pv=pv, var=var, extra=extra, pairs=pairs, dealer=dealer, contractor=contractor, area=area)
     expected = reference_decisions(rows, draws, rate, bundle, hires, money, ctx)
     new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
+    region, available = np.zeros(n, np.int16), np.ones((1, P), bool)
     at_adoption = np.full((n, P), -1.0, np.float32)  # beliefs were worse at adoption: no bad experience
     support_at_adoption = np.full((n, P), -1e9, np.float32)  # and support was lower: support did not end
-    region, available = np.zeros(n, np.int16), np.ones((1, P), bool)
-    choose_practices(rows, region, draws, rate, bundle, hires, years, full_years, gross, margin, mean, precision,
-                     share, heterogeneity, constants[None], pairs[None], available, dealer, contractor, money, area, pv,
-                     var, True, np.array([c["annuity"]]), np.array([c["risk"]]), c["shortfall"][None],
-                     c["synergy_shortfall"][None], c["cost"], c["e0"], c["tc"], c["synergy"],
-                     np.full(n, c["residue_value"]), np.array([c["herbicide"]]), np.array([c["fee"]]), c["noise"],
-                     c["exit"], c["conformity"], at_adoption, support_at_adoption, new_bundle, new_hires, dropped)
+    tables = np.empty((m, TABLE_SLOTS))
+    utility_tables(rows, region, years, full_years, gross, margin, mean, precision, pv, var, True,
+                   np.array([c["annuity"]]), np.array([c["risk"]]), c["shortfall"][None], c["synergy_shortfall"][None],
+                   c["cost"], c["e0"], c["synergy"], np.full(n, c["residue_value"]), np.array([c["herbicide"]]),
+                   np.array([c["fee"]]), extra[rows], pairs[None], tables)
+    choose_practices(rows, region, draws, rate, bundle, hires, tables, available, dealer, contractor, money, area,
+                     np.array([c["annuity"]]), c["tc"], c["exit"], c["noise"] * margin, gross, mean, at_adoption,
+                     support_at_adoption, pv, True, new_bundle, new_hires, dropped)
     assert np.array_equal(new_bundle, expected[0])
     assert np.array_equal(new_hires, expected[1])
     assert np.array_equal(dropped, expected[2])
     changed = new_bundle ^ bundle
     assert (changed != 0).sum() > 20 and (dropped & CONSTRAINT).any()  # the test exercises both
     assert (np.bitwise_count(changed) == 2).any()  # and joint changes
+
+
+def test_practices_without_interaction_change_one_at_a_time():
+    """With additive utilities (no pair constants, no full-CA synergy, no incentives) a joint change is worth exactly
+    the two changes apart, so a farm reconsidering one practice never changes two (rounding must not decide)."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    rows = np.arange(n)
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
+    hires = np.zeros(n, bool)
+    years = np.where(USES_BY_MASK[bundle], rng.integers(1, 12, (n, P)), 0).astype(np.int16)
+    full_years = np.where(FULL_CA_BY_MASK[bundle], 12, 0).astype(np.int16)
+    gross, margin = rng.uniform(300, 1500, n), rng.uniform(100, 500, n)
+    mean = rng.normal(0, 0.05, (n, P)).astype(np.float32)
+    precision = rng.uniform(50, 400, (n, P)).astype(np.float32)
+    extra = rng.normal(0, 20, (n, P))
+    draws = np.ones((n, P))
+    draws[rows, rng.integers(0, P, n)] = rng.random(n) * 0.5  # one practice reconsidered per farm
+    region, available, money = np.zeros(n, np.int16), np.ones((1, P), bool), np.full(n, 1e9)
+    no_incentives = np.zeros((1, 16))
+    tables = np.empty((n, TABLE_SLOTS))
+    utility_tables(rows, region, years, full_years, gross, margin, mean, precision, no_incentives, no_incentives,
+                   False, np.array([6.1]), np.array([1.5]), rng.uniform(0, 0.3, (1, 6, P)), np.zeros((1, 9)),
+                   rng.uniform(-30, 40, P), rng.uniform(-0.2, 0, P), 0.0, np.full(n, 12.0), np.array([5.0]),
+                   np.array([30.0]), extra, np.zeros((1, P, P)), tables)
+    new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
+    choose_practices(rows, region, draws, 0.5, bundle, hires, tables, available, np.ones(n, bool), np.ones(n, bool),
+                     money, np.full(n, 10.0), np.array([6.1]), rng.uniform(0, 80, P), 0.5, 0.08 * margin, gross, mean,
+                     np.full((n, P), -1.0, np.float32), np.full((n, P), -1e9, np.float32), no_incentives, False,
+                     new_bundle, new_hires, dropped)
+    changed = np.bitwise_count(new_bundle ^ bundle)
+    assert (changed == 1).sum() > n // 10  # farms do change
+    assert changed.max() == 1
 
 
 def test_drop_reasons_in_order_of_precedence():
@@ -261,7 +296,9 @@ def test_drop_reasons_in_order_of_precedence():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_bundle_value_of_every_mask(seed):
+def test_utility_table_of_every_bundle(seed):
+    """The tabulated U (own seeder and hired no-till) equals V of the valuation docstring plus the additive terms,
+    for every bundle (float64 sums in another order: relative 1e-12)."""
     rng = np.random.default_rng(seed)
     c = dict(shortfall=rng.uniform(0, 0.3, (6, P)), synergy_shortfall=rng.uniform(0, 0.4, 9), e0=rng.uniform(-0.2, 0, P),
              cost=rng.uniform(-30, 40, P), risk=1.5, annuity=6.1, synergy=0.05, residue_value=12.0, herbicide=5.0,
@@ -269,13 +306,17 @@ def test_bundle_value_of_every_mask(seed):
     years = rng.integers(0, 9, P).astype(np.int16)
     mean, precision = rng.normal(0, 0.05, P), rng.uniform(50, 400, P)
     pv, var = rng.uniform(0, 300, 16), rng.uniform(0, 1e4, 16)
+    extra, pairs = rng.normal(0, 20, P), np.triu(rng.normal(0, 20, (P, P)), 1)
+    table = np.empty(TABLE_SLOTS)
+    fill_utility_row(table, years, 3, 900.0, 300.0, mean, precision, pv, var, True, c["annuity"], c["risk"],
+                     c["shortfall"], c["synergy_shortfall"], c["cost"], c["e0"], c["synergy"], c["residue_value"],
+                     c["herbicide"], c["fee"], extra, pairs)
     for mask in range(16):
-        for hires in (False, True):
-            got = bundle_value(mask, years, 3, 900.0, 300.0, mean, precision, hires, pv, var, True, c["annuity"],
-                               c["risk"], c["shortfall"], c["synergy_shortfall"], c["cost"], c["e0"], c["synergy"],
-                               c["residue_value"], c["herbicide"], c["fee"])
-            expected = reference_value(mask, years, 3, 900.0, 300.0, mean, precision, hires, pv, var, c)
-            assert got == pytest.approx(expected, rel=1e-12, abs=1e-9)
+        for hired in (False, True):
+            expected = reference_value(mask, years, 3, 900.0, 300.0, mean, precision, hired, pv, var, c)
+            expected += sum(extra[p] for p in range(P) if mask >> p & 1)
+            expected += sum(pairs[p, q] for p in range(P) for q in range(p + 1, P) if mask >> p & 1 and mask >> q & 1)
+            assert table[2 * mask + hired] == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -308,7 +349,7 @@ def test_equilibrium_chain(seed):
                 if q != p and available[q]:
                     other = gain[b, q, q, 0] + level(b ^ 1 << q) - level(b)
                     both = gain[b, p, q, 0] + level(b ^ 1 << p ^ 1 << q) - level(b)
-                    if feasible[b, p, q] and both > alone + other and both > best:
+                    if feasible[b, p, q] and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
                         best, target, v = both, b ^ 1 << p ^ 1 << q, gain[b, p, q, 1]
             effective = np.sqrt(scale[b] ** 2 + np.pi * v / 8)  # the logit averaged over belief fluctuations
             move = rate / (1 + np.exp(-best / effective)) if best > -np.inf else 0.0

@@ -9,7 +9,7 @@ from conftest import SCENARIOS, TEST_SCENARIOS
 import sim
 from analysis.target import find_lever
 from experiments.executors import LocalExecutor
-from sim.behaviour.valuation import Valuation, move_gain
+from sim.behaviour.valuation import TABLE_SLOTS, Valuation, fill_utility_row, move_value
 from sim.practices import Catalogue
 from sim.scenario import scenario_with_overrides
 
@@ -46,17 +46,19 @@ def test_price_floor_reduces_disadoption_under_a_volatile_price():
 
 def test_risk_averse_farmer_values_an_unstable_price_less():
     """Same expected incentive revenue for using no-till, with and without variance: its value to the farmer falls
-    with risk aversion only (``move_gain`` of a farm starting it)."""
+    with risk aversion only (``move_value`` of a farm starting it)."""
     catalogue = Catalogue.from_scenario(ONE_REGION)
     valuation = Valuation.of(ONE_REGION, catalogue)
     pv = np.where(np.arange(16) & 1, 300.0, 0.0)  # the bundles with no-till earn a PV of 300 per ha
 
     def gain(risk_aversion, variance):
-        value, feasible, _ = move_gain(
-            0, 1, False, 1e9, np.zeros(4, np.int16), 0, 600.0, 300.0, np.zeros(4), np.full(4, 100.0), pv,
-            (pv > 0) * variance, True, True, False, 10.0, valuation.annuity[0], risk_aversion, valuation.shortfall[0],
-            valuation.synergy_shortfall[0], valuation.cost_change_per_ha, valuation.effect_initial,
-            valuation.transition_cost_per_ha, valuation.synergy, 0.0, 0.0, 0.0, 0.5, np.zeros(4), np.zeros((4, 4)))
+        table = np.empty(TABLE_SLOTS)
+        fill_utility_row(table, np.zeros(4, np.int16), 0, 600.0, 300.0, np.zeros(4), np.full(4, 100.0), pv,
+                         (pv > 0) * variance, True, valuation.annuity[0], risk_aversion, valuation.shortfall[0],
+                         valuation.synergy_shortfall[0], valuation.cost_change_per_ha, valuation.effect_initial,
+                         valuation.synergy, 0.0, 0.0, 0.0, np.zeros(4), np.zeros((4, 4)))
+        value, feasible, _ = move_value(0, 1, False, 1e9, table, 10.0, True, False, valuation.annuity[0],
+                                        valuation.transition_cost_per_ha, 0.5)
         assert feasible
         return value
 

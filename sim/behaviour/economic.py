@@ -3,8 +3,9 @@
 Each year, each farmer (never a demonstration farm) reconsiders each practice p of its region with probability
 ``revision_rate``, in practice order, each decision seeing the ones made before it. Reconsidering p, the farmer
 finds the best feasible change of p: switching p alone, or p together with another practice q when the two are worth
-more together than apart (G(p and q) > G(p) + G(q): complements such as no-till and residue mulch, changed in one
-step as farmers do). It makes that change with probability
+more together than apart (G(p and q) > G(p) + G(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till and
+residue mulch, changed in one step as farmers do; practices without interaction change one at a time). It makes
+that change with probability
 
     P = 1 / (1 + exp(-G / s)),    s = noise_share x W    (W: the farm's conventional gross margin)
     G = U(b') - U(b) - switching costs,   U(b) = V(b) + sum_{p in b} (eta_ip + alpha_rp + conformity_share W share_ip)
@@ -33,7 +34,15 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
-from sim.behaviour.valuation import Valuation, drop_reason, gross_and_margin, move_gain
+from sim.behaviour.valuation import (
+    COMPLEMENT_MARGIN_PER_HA,
+    TABLE_SLOTS,
+    Valuation,
+    drop_reason,
+    gross_and_margin,
+    move_value,
+    utility_tables,
+)
 from sim.farmers import Regions
 from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
@@ -118,61 +127,64 @@ class EconomicRule:
         deciding = revising | forced
         deciding[situation.network.demo] = False
         rows = np.flatnonzero(deciding)
+        region = farms.region[rows]
         gross, margin = expected_gross_and_margin(situation, rows)
         pv, var, has_incentives = incentive_tables(situation, rows)
+        extra = self.heterogeneity[rows] + self.constants[region] + \
+            s.conformity_share * margin[:, None] * situation.social.share[rows]
+        table = np.empty((rows.size, TABLE_SLOTS))
+        utility_tables(rows, farms.region, farms.years_in_use, farms.full_ca_years, gross, margin, farms.belief_mean,
+                       farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
+                       v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
+                       farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
+                       situation.access.contractor_fee_per_ha, extra, self.pairs, table)
         bundle, hires, dropped = farms.bundle.copy(), farms.hires.copy(), np.zeros(farms.n, np.uint8)
-        choose_practices(
-            rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, farms.years_in_use,
-            farms.full_ca_years, gross, margin, farms.belief_mean, farms.belief_precision, situation.social.share,
-            self.heterogeneity, self.constants, self.pairs, situation.catalogue.available, access.dealer,
-            access.contractor, access.money, farms.area_ha, pv, var, has_incentives, v.annuity, v.risk_aversion,
-            v.shortfall, v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.transition_cost_per_ha,
-            v.synergy, farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
-            situation.access.contractor_fee_per_ha, s.noise_share, s.exit_cost_share, s.conformity_share,
-            farms.belief_at_adoption, farms.support_at_adoption, bundle, hires, dropped)
+        choose_practices(rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, table,
+                         situation.catalogue.available, access.dealer, access.contractor, access.money, farms.area_ha,
+                         v.annuity, v.transition_cost_per_ha, s.exit_cost_share, s.noise_share * margin, gross,
+                         farms.belief_mean, farms.belief_at_adoption, farms.support_at_adoption, pv, has_incentives,
+                         bundle, hires, dropped)
         return Choice(bundle, hires, dropped)
 
 
-@njit(cache=True)
-def best_move(p, mask, hired, budget, available, years_in_use, full_ca_years, gross, margin, belief_mean,
-              belief_precision, incentive_pv, incentive_var, has_incentives, dealer, contractor, area_ha, annuity,
-              risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy,
-              residue_value, no_till_extra, contractor_fee, exit_cost_share, extra, pairs):  # pragma: no cover
+@njit(cache=True, inline="always")
+def best_move(p, mask, hired, budget, available, table, area_ha, dealer, contractor, annuity, transition_cost,
+              exit_cost_share):  # pragma: no cover - compiled
     """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
 
     Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
-    together than apart (gain(p and q) > gain(p) + gain(q): complements such as no-till and residue mulch).
+    together than apart (gain(p and q) > gain(p) + gain(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till
+    and residue mulch).
+    ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``).
     """
     single = mask ^ (1 << p)
-    args = (years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv, incentive_var,
-            has_incentives, dealer, contractor, area_ha, annuity, risk_aversion, shortfall, synergy_shortfall,
-            cost_change, effect_initial, transition_cost, synergy, residue_value, no_till_extra, contractor_fee,
-            exit_cost_share, extra, pairs)
-    alone, feasible, hire = move_gain(mask, single, hired, budget, *args)
+    alone, feasible, hire = move_value(mask, single, hired, budget, table, area_ha, dealer, contractor, annuity,
+                                       transition_cost, exit_cost_share)
     best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
     for q in range(available.shape[0]):
         if q == p or not available[q]:
             continue
-        other, _, _ = move_gain(mask, mask ^ (1 << q), hired, budget, *args)
-        both, feasible, hire = move_gain(mask, single ^ (1 << q), hired, budget, *args)
-        if feasible and both > alone + other and both > best:
+        other, _, _ = move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor, annuity,
+                                 transition_cost, exit_cost_share)
+        both, feasible, hire = move_value(mask, single ^ (1 << q), hired, budget, table, area_ha, dealer, contractor,
+                                          annuity, transition_cost, exit_cost_share)
+        if feasible and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
             best, target, best_hire = both, single ^ (1 << q), hire
     return target, best, best_hire
 
 
 @njit(cache=True, parallel=True)
-def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in_use, full_ca_years, gross, margin,
-                     belief_mean, belief_precision, share, heterogeneity, constants, pairs, available, dealer,
-                     contractor, money, area_ha, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion,
-                     shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, residue_value,
-                     no_till_extra, contractor_fee, noise_share, exit_cost_share, conformity_share, belief_at_adoption,
-                     support_at_adoption, new_bundle, new_hires, dropped):  # pragma: no cover - compiled
+def choose_practices(rows, region, draws, revision_rate, bundle, hires, table, available, dealer, contractor, money,
+                     area_ha, annuity, transition_cost, exit_cost_share, scale, gross, belief_mean, belief_at_adoption,
+                     support_at_adoption, incentive_pv, has_incentives, new_bundle, new_hires, dropped
+                     ):  # pragma: no cover - compiled
     """The module docstring's decisions for farms ``rows``, written to ``new_bundle``, ``new_hires``, ``dropped``.
 
-    ``gross``, ``margin`` and the incentive tables are per row (the tables (1, 16) when ``has_incentives`` is False);
-    other per-farm arrays are indexed by farm. A draw u < revision_rate reconsiders its practice and u / revision_rate
-    (uniform on [0, 1)) decides whether the best move is made. ``belief_at_adoption`` and ``support_at_adoption`` are
-    set for practices started.
+    ``table`` (m, 32): the deciding farms' utility tables; ``scale`` (logit noise, currency/ha/yr), ``gross`` and the
+    incentive PV table are per row (the PV table (1, 16) when ``has_incentives`` is False); other per-farm arrays
+    are indexed by farm. A draw u < revision_rate reconsiders its practice and u / revision_rate (uniform on [0, 1))
+    decides whether the best move is made. ``belief_at_adoption`` and ``support_at_adoption`` are set for practices
+    started.
     """
     n_practices = belief_mean.shape[1]
     for r in prange(rows.size):
@@ -181,12 +193,7 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in
         mask = bundle[i]
         hired = hires[i]
         budget = money[i]
-        g, w = gross[r], margin[r]
-        scale = noise_share * w
         row = r * np.int64(has_incentives)
-        extra = np.empty(n_practices)
-        for p in range(n_practices):
-            extra[p] = heterogeneity[i, p] + constants[reg, p] + conformity_share * w * share[i, p]
         if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
             mask &= ~(1 << NO_TILL)
             hired = False
@@ -195,13 +202,9 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in
             u = draws[i, p]
             if not available[reg, p] or u >= revision_rate:
                 continue
-            target, gain, hire = best_move(
-                p, mask, hired, budget, available[reg], years_in_use[i], full_ca_years[i], g, w, belief_mean[i],
-                belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i],
-                area_ha[i], annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change,
-                effect_initial, transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg],
-                exit_cost_share, extra, pairs[reg])
-            if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
+            target, gain, hire = best_move(p, mask, hired, budget, available[reg], table[r], area_ha[i], dealer[i],
+                                           contractor[i], annuity[reg], transition_cost, exit_cost_share)
+            if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale[r])):
                 continue
             for q in range(n_practices):
                 bit = 1 << q
@@ -214,9 +217,12 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, years_in
                 elif mask & bit and not target & bit:  # dropped
                     support = (incentive_pv[row, mask] - incentive_pv[row, mask & ~bit]) / annuity[reg] \
                         if has_incentives else 0.0
-                    dropped[i] |= drop_reason(g, belief_mean[i, q], belief_at_adoption[i, q], support,
-                                              support_at_adoption[i, q], scale)
-            hired = hire if target & (1 << NO_TILL) and not mask & (1 << NO_TILL) else hired and target & (1 << NO_TILL) > 0
+                    dropped[i] |= drop_reason(gross[r], belief_mean[i, q], belief_at_adoption[i, q], support,
+                                              support_at_adoption[i, q], scale[r])
+            if target & (1 << NO_TILL) and not mask & (1 << NO_TILL):
+                hired = hire
+            else:
+                hired = hired and target & (1 << NO_TILL) > 0
             mask = target
         new_bundle[i] = mask
         new_hires[i] = hired

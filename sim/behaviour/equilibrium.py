@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.valuation import extra_utility, move_gain
+from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, extra_utility, fill_utility_row, move_value
 from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK
 
 #: Share of the target law spread uniformly over the region's combinations (see the module docstring). Assumption:
@@ -57,7 +57,7 @@ class ChainInputs:
 def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
                 residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                 effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread):
-    """``move_gain`` of every one- and two-practice change from every state, for farms ``rows`` (one region).
+    """``move_value`` of every one- and two-practice change from every state, for farms ``rows`` (one region).
 
     ``gross`` and ``margin`` (m, 16) are each farm's G and W in each state (at that state's soil equilibrium).
     Practices in use have been in use ``years_mature`` seasons, which ``shortfall`` (its last row) may value at the
@@ -88,20 +88,21 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
     for r in prange(rows.size):
         i = rows[r]
         years = np.zeros(n_practices, np.int16)
+        table = np.empty(2 * n_states)
         for b in range(n_states):
             for q in range(n_practices):
                 years[q] = years_mature if (b >> q) & 1 else 0
             full = years_mature if FULL_CA_BY_MASK[b] else 0
             hired = hires[i] and (b >> NO_TILL) & 1 == 1
+            fill_utility_row(table, years, full, gross[r, b], margin[r, b], belief_mean[i], belief_precision[i],
+                             no_incentives, no_incentives, False, annuity, risk_aversion, shortfall,
+                             synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i], no_till_extra,
+                             contractor_fee, extra[i], no_pairs)
             for p in range(n_practices):
                 for q in range(n_practices):
                     target = b ^ (1 << p) if q == p else b ^ (1 << p) ^ (1 << q)
-                    value, ok, _ = move_gain(
-                        b, target, hired, money[i], years, full, gross[r, b], margin[r, b], belief_mean[i],
-                        belief_precision[i], no_incentives, no_incentives, False, dealer[i], contractor[i], area_ha[i],
-                        annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
-                        transition_cost, synergy, residue_value[i], no_till_extra, contractor_fee, exit_cost_share,
-                        extra[i], no_pairs)
+                    value, ok, _ = move_value(b, target, hired, money[i], table, area_ha[i], dealer[i],
+                                              contractor[i], annuity, transition_cost, exit_cost_share)
                     gain[r, b, p, q, 0] = value
                     feasible[r, b, p, q] = ok
                     variance = 0.0
@@ -127,13 +128,13 @@ def year_matrix(gain, feasible, scale, constants, pairs, available, rate):  # pr
     for b in range(n_states):
         level[b] = extra_utility(b, constants, pairs)
     total = np.eye(n_states)
-    step = np.empty((n_states, n_states))
+    after = np.empty((n_states, n_states))
     for p in range(n_practices):
-        step[:, :] = 0.0
+        after[:, :] = 0.0
         bit = 1 << p
         for b in range(n_states):
             if not available[p]:
-                step[b, b & ~bit] = 1.0  # a practice that does not exist here is never in use
+                after[:, b & ~bit] += total[:, b]  # a practice that does not exist here is never in use
                 continue
             alone = gain[b, p, p, 0] + level[b ^ bit] - level[b]
             best, target, variance = (alone, b ^ bit, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
@@ -143,26 +144,40 @@ def year_matrix(gain, feasible, scale, constants, pairs, available, rate):  # pr
                 both_to = b ^ bit ^ (1 << q)
                 other = gain[b, q, q, 0] + level[b ^ (1 << q)] - level[b]
                 both = gain[b, p, q, 0] + level[both_to] - level[b]
-                if feasible[b, p, q] and both > alone + other and both > best:
+                if feasible[b, p, q] and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
                     best, target, variance = both, both_to, gain[b, p, q, 1]
             effective = np.sqrt(scale[b] * scale[b] + np.pi * variance / 8.0)
             move = rate / (1.0 + np.exp(-best / effective)) if best > -np.inf else 0.0
-            step[b, target] += move
-            step[b, b] += 1.0 - move
-        total = total @ step
+            for a in range(n_states):  # total @ step, step having two entries in row b
+                after[a, target] += total[a, b] * move
+                after[a, b] += total[a, b] * (1.0 - move)
+        total[:, :] = after
     return total
 
 
 @njit(cache=True)
 def stationary_law(matrix):  # pragma: no cover - compiled
-    """Pi with pi T = pi and sum 1, for a chain with one closed class (least squares on the stacked system)."""
+    """Pi (pi T = pi, sum 1): the balance equations with the last replaced by the normalisation (LU solve).
+
+    A chain with one closed class has exactly one solution (transient states get 0). Should the system be singular
+    (more than one closed class: a farm that can never leave any of several states), the least-squares solution of
+    the stacked system is used instead.
+    """
     n = matrix.shape[0]
-    system = np.empty((n + 1, n))
-    system[:n, :] = matrix.T - np.eye(n)
-    system[n, :] = 1.0
-    rhs = np.zeros(n + 1)
-    rhs[n] = 1.0
-    solution = np.linalg.lstsq(system, rhs)[0]
+    system = matrix.T - np.eye(n)
+    system[n - 1, :] = 1.0
+    rhs = np.zeros(n)
+    rhs[n - 1] = 1.0
+    determinant = np.linalg.det(system)
+    solution = np.linalg.solve(system, rhs) if np.isfinite(determinant) and abs(determinant) > 1e-200 else \
+        np.full(n, np.nan)
+    if not np.all(np.isfinite(solution)) or np.abs(solution @ matrix - solution).max() > 1e-9:
+        stacked = np.empty((n + 1, n))
+        stacked[:n, :] = matrix.T - np.eye(n)
+        stacked[n, :] = 1.0
+        full_rhs = np.zeros(n + 1)
+        full_rhs[n] = 1.0
+        solution = np.linalg.lstsq(stacked, full_rhs)[0]
     solution = np.maximum(solution, 0.0)
     return solution / solution.sum()
 

@@ -9,7 +9,7 @@ Each year each farmer (never a demonstration farm) reconsiders each practice p o
     C_ip = [feasible] x (c0 + (1 - c0) x (1 - prior precision / precision_ip))   perceived behavioural control
 
 with gain_ip the same annualised net benefit the economic rule uses for switching p alone
-(``sim.behaviour.valuation.move_gain``: for a practice in use, the value of keeping it; switching costs included, no
+(``sim.behaviour.valuation.move_value``: for a practice in use, the value of keeping it; switching costs included, no
 heterogeneity or constants, no exit cost: the rule's inertia is its hysteresis), W_i the conventional gross margin,
 feasible = the farmer can start it (seeder route, money; always for a practice in use), and the know-how term
 growing from c0 as evidence about p accumulates. A non-user adopts when I_ip > tau_i; a user drops when I_ip < tau_i
@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.economic import expected_gross_and_margin, incentive_tables
-from sim.behaviour.valuation import Valuation, drop_reason, move_gain
+from sim.behaviour.valuation import TABLE_SLOTS, Valuation, drop_reason, move_value, utility_tables
 from sim.farmers import Regions
 from sim.practices import NO_TILL, Catalogue
 from sim.scenario import Scenario
@@ -57,7 +57,8 @@ class TpbRule:
     def decide(self, situation: Situation, rng: np.random.Generator) -> Choice:
         """Reconsidered practices (one uniform draw per farm and practice) follow the farmer's intention."""
         farms, s, v = situation.farms, self.spec, self.valuation
-        draws = rng.random((farms.n, len(v.effect_initial)))
+        n_practices = len(v.effect_initial)
+        draws = rng.random((farms.n, n_practices))
         access = situation.access.now
         forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor
         deciding = (draws < s.revision_rate).any(axis=1) | forced
@@ -65,31 +66,31 @@ class TpbRule:
         rows = np.flatnonzero(deciding)
         gross, margin = expected_gross_and_margin(situation, rows)
         pv, var, has_incentives = incentive_tables(situation, rows)
+        table = np.empty((rows.size, TABLE_SLOTS))
+        utility_tables(rows, farms.region, farms.years_in_use, farms.full_ca_years, gross, margin, farms.belief_mean,
+                       farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
+                       v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
+                       farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
+                       situation.access.contractor_fee_per_ha, np.zeros((rows.size, n_practices)),
+                       np.zeros((situation.regions.sizes.size, n_practices, n_practices)), table)
         bundle, hires, dropped = farms.bundle.copy(), farms.hires.copy(), np.zeros(farms.n, np.uint8)
         intend_practices(
-            rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, farms.years_in_use,
-            farms.full_ca_years, gross, margin, farms.belief_mean, farms.belief_precision, situation.social.share,
-            self.threshold, situation.catalogue.available, access.dealer, access.contractor, access.money,
-            farms.area_ha, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall, v.synergy_shortfall,
-            v.cost_change_per_ha, v.effect_initial, v.transition_cost_per_ha, v.synergy, farms.residue_value_per_ha,
-            situation.access.herbicide_extra_per_ha, situation.access.contractor_fee_per_ha, s.attitude_weight,
-            s.norm_weight, s.control_weight, s.attitude_sensitivity, s.control_without_know_how, s.hysteresis,
-            situation.learning.prior_precision, farms.belief_at_adoption, farms.support_at_adoption, bundle, hires,
-            dropped)
+            rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, table, gross, margin,
+            farms.belief_mean, farms.belief_precision, situation.social.share, self.threshold,
+            situation.catalogue.available, access.dealer, access.contractor, access.money, farms.area_ha, pv,
+            has_incentives, v.annuity, v.transition_cost_per_ha, s.attitude_weight, s.norm_weight, s.control_weight,
+            s.attitude_sensitivity, s.control_without_know_how, s.hysteresis, situation.learning.prior_precision,
+            farms.belief_at_adoption, farms.support_at_adoption, bundle, hires, dropped)
         return Choice(bundle, hires, dropped)
 
 
 @njit(cache=True, parallel=True)
-def intend_practices(rows, region, draws, revision_rate, bundle, hires, years_in_use, full_ca_years, gross, margin,
-                     belief_mean, belief_precision, share, threshold, available, dealer, contractor, money, area_ha,
-                     incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall,
-                     cost_change, effect_initial, transition_cost, synergy, residue_value, no_till_extra,
-                     contractor_fee, attitude_weight, norm_weight, control_weight, attitude_sensitivity,
-                     control_without_know_how, hysteresis, prior_precision, belief_at_adoption, support_at_adoption,
-                     new_bundle, new_hires, dropped):  # pragma: no cover - compiled
+def intend_practices(rows, region, draws, revision_rate, bundle, hires, table, gross, margin, belief_mean,
+                     belief_precision, share, threshold, available, dealer, contractor, money, area_ha, incentive_pv,
+                     has_incentives, annuity, transition_cost, attitude_weight, norm_weight, control_weight,
+                     attitude_sensitivity, control_without_know_how, hysteresis, prior_precision, belief_at_adoption,
+                     support_at_adoption, new_bundle, new_hires, dropped):  # pragma: no cover - compiled
     """The module docstring's decisions for farms ``rows`` (arrays as in ``economic.choose_practices``)."""
-    no_extra = np.zeros(belief_mean.shape[1])
-    no_pairs = np.zeros((belief_mean.shape[1], belief_mean.shape[1]))
     for r in prange(rows.size):
         i = rows[r]
         reg = region[i]
@@ -106,12 +107,8 @@ def intend_practices(rows, region, draws, revision_rate, bundle, hires, years_in
             if not available[reg, p] or draws[i, p] >= revision_rate:
                 continue
             bit = 1 << p
-            gain, feasible, hire = move_gain(
-                mask, mask ^ bit, hired, budget, years_in_use[i], full_ca_years[i], g, w, belief_mean[i],
-                belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, dealer[i], contractor[i],
-                area_ha[i], annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change,
-                effect_initial, transition_cost, synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg],
-                0.0, no_extra, no_pairs)
+            gain, feasible, hire = move_value(mask, mask ^ bit, hired, budget, table[r], area_ha[i], dealer[i],
+                                              contractor[i], annuity[reg], transition_cost, 0.0)
             if mask & bit:  # the value of keeping it
                 gain, feasible = -gain, True
             with_p, without_p = mask | bit, mask & ~bit

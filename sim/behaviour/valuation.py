@@ -15,8 +15,9 @@ the known ramp's remaining shortfall, (sum_{k=1..H} (1+r)^-k (1 - ramp_p(t + k))
 practice is counted here, once, and never in the belief. The risk terms are the Arrow-Pratt certainty equivalent
 (relative risk aversion R, wealth scale A W) of the belief uncertainty and of the incentive revenue, annualised.
 One-off costs enter a decision annualised (/ A): adopting costs the practice's ``transition_cost_per_ha`` (own route);
-dropping costs ``exit_cost_share`` of it (re-tooling for tillage). ``move_gain`` values a change from one bundle to
-another with these switching costs, the constraints on starting, and the rule's additive terms (``extra_utility``).
+dropping costs ``exit_cost_share`` of it (re-tooling for tillage). A deciding farm's U = V + the rule's additive terms
+(``extra_utility``) of every bundle is tabulated once a year (``utility_tables``); ``move_value`` values a change from
+one bundle to another from that table, with the switching costs and the constraints on starting.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.behaviour.base import BAD_EXPERIENCE, OTHER, SUPPORT_ENDED
 from sim.economics import annuity_factor
@@ -38,6 +39,11 @@ from sim.yields import ramp
 MIN_MARGIN_SHARE = 0.1
 #: Smallest margin scale (currency/ha), guarding a zero gross revenue.
 MIN_SCALE = 1e-9
+#: A change of two practices at once is a complement move only when it is worth more than this (currency/ha/yr)
+#: above the two changes made apart. For practices without interaction the two are equal in exact arithmetic, and
+#: without a margin the last bits of rounding (which differ with the order of a sum) would decide whether a farm
+#: changes one practice or two. Values are at most ~1e4 currency/ha, so rounding is ~1e-12; the logit scale is ~10.
+COMPLEMENT_MARGIN_PER_HA = 1e-6
 
 
 def shortfall_table(discount_rate: float, horizon: int, annuity: float, transition_years: np.ndarray) -> np.ndarray:
@@ -103,37 +109,6 @@ def gross_and_margin(expected_yield_kg_per_ha: np.ndarray, crop_price_per_t: np.
 
 
 @njit(cache=True)
-def bundle_value(mask, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, hires,
-                 incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall,
-                 cost_change, effect_initial, synergy, residue_value, no_till_extra, contractor_fee
-                 ):  # pragma: no cover - compiled
-    """V(b) of the module docstring for one farm, currency/ha/yr.
-
-    Per-farm rows: ``years_in_use`` (P,), ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,)
-    (read only when ``has_incentives``); ``shortfall`` (T + 1, P) and ``synergy_shortfall`` (T_CA + 1,) of the
-    farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); ``hires``: no-till by a
-    contractor (pays ``contractor_fee``).
-    """
-    value = 0.0
-    last = shortfall.shape[0] - 1
-    for p in range(N_PRACTICES):
-        if not (mask >> p) & 1:
-            continue
-        m = belief_mean[p]
-        value += gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p]
-        value -= 0.5 * risk_aversion * gross * gross / (margin * belief_precision[p])
-        if p == RESIDUE_RETENTION:
-            value -= residue_value
-        elif p == NO_TILL:
-            value -= no_till_extra + (contractor_fee if hires else 0.0)
-    if FULL_CA_BY_MASK[mask]:
-        value += gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
-    if has_incentives:
-        value += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (annuity * annuity * margin)
-    return value
-
-
-@njit(cache=True)
 def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
     """Additive utility terms of a bundle, currency/ha/yr.
 
@@ -151,60 +126,110 @@ def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
     return total
 
 
-@njit(cache=True)
-def move_gain(old, new, hires, budget, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
-              incentive_pv, incentive_var, has_incentives, dealer, contractor, area_ha, annuity, risk_aversion,
-              shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, residue_value,
-              no_till_extra, contractor_fee, exit_cost_share, extra, pairs):  # pragma: no cover - compiled
-    """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr.
+#: Slots of a utility table: U of every bundle mask, with no-till by an own seeder (slot 2 b) or hired (2 b + 1).
+TABLE_SLOTS = 2 * (1 << N_PRACTICES)
+
+
+@njit(cache=True, inline="always")
+def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
+                     incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                     effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs
+                     ):  # pragma: no cover - compiled
+    """One farm's utility table ``out`` (32,): U(b) = V(b) + ``extra_utility``, own seeder (2 b) or hired (2 b + 1).
+
+    V is the module docstring's; each practice's additive part of it is computed once (V is a sum over the practices
+    in b except for the synergy of full CA and the incentives). Per-farm rows: ``years_in_use`` (P,),
+    ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,) (read only when ``has_incentives``),
+    ``extra`` (P,) and ``pairs`` (P, P) (upper triangle read); ``shortfall`` (T + 1, P) and ``synergy_shortfall``
+    (T_CA + 1,) of the farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); the
+    hired slots pay ``contractor_fee``.
+    """
+    n_practices = cost_change.shape[0]
+    last = shortfall.shape[0] - 1
+    part = np.empty(n_practices)
+    for p in range(n_practices):
+        m = belief_mean[p]
+        part[p] = gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p] \
+            - 0.5 * risk_aversion * gross * gross / (margin * belief_precision[p]) + extra[p]
+        if p == RESIDUE_RETENTION:
+            part[p] -= residue_value
+        elif p == NO_TILL:
+            part[p] -= no_till_extra
+    full = gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+    for mask in range(out.shape[0] // 2):
+        level = 0.0
+        for p in range(n_practices):
+            if (mask >> p) & 1:
+                level += part[p]
+                for q in range(p + 1, n_practices):
+                    if (mask >> q) & 1:
+                        level += pairs[p, q]
+        if FULL_CA_BY_MASK[mask]:
+            level += full
+        if has_incentives:
+            level += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (
+                annuity * annuity * margin)
+        out[2 * mask] = level
+        out[2 * mask + 1] = level - contractor_fee if (mask >> NO_TILL) & 1 else level
+
+
+@njit(cache=True, parallel=True)
+def utility_tables(rows, region, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                   incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall,
+                   cost_change, effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs,
+                   out):  # pragma: no cover - compiled
+    """``out`` (m, 32): each deciding farm's utility table (``fill_utility_row``) for this year.
+
+    Per-row: ``gross``, ``margin`` and the incentive tables (rows of (1, 16) zeros when ``has_incentives`` is False);
+    ``extra`` (m, P) per row (the rule's additive terms of each practice); per farm (indexed by ``rows``): the rest;
+    per region: annuity ... contractor fee and ``pairs`` (R, P, P).
+    """
+    for r in prange(rows.size):
+        i = rows[r]
+        reg = region[i]
+        row = r * np.int64(has_incentives)
+        fill_utility_row(out[r], years_in_use[i], full_ca_years[i], gross[r], margin[r], belief_mean[i],
+                         belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, annuity[reg],
+                         risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial,
+                         synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg], extra[r], pairs[reg])
+
+
+@njit(cache=True, inline="always")
+def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annuity, transition_cost,
+               exit_cost_share):  # pragma: no cover - compiled
+    """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr, from its utility ``table``.
 
     Returns (gain, feasible, hire): U(new) - U(old) - annualised one-off costs of the practices started (own means)
-    - ``exit_cost_share`` x the one-off cost of those dropped, with U = V + ``extra_utility``. Starting no-till takes
-    the better feasible route: an own seeder (``dealer`` reach, its one-off cost within ``budget``, currency per farm,
-    with the other practices started) or a hire service (``contractor`` reach; its fee is in V). ``feasible`` is
-    False when the started practices cannot all be paid or no-till has no route (the gain is then that of the own
-    route, for comparisons only). ``hire``: no-till in ``new`` is done by a hire service.
+    - ``exit_cost_share`` x the one-off cost of those dropped. Starting no-till takes the better feasible route: an
+    own seeder (``dealer`` reach, its one-off cost within ``budget``, currency per farm, with the other practices
+    started) or a hire service (``contractor`` reach; its fee is in U). ``feasible`` is False when the started
+    practices cannot all be paid or no-till has no route (the gain is then that of the own route, for comparisons
+    only). ``hire``: no-till in ``new`` is done by a hire service.
     """
     started, dropped = new & ~old, old & ~new
-    no_till_bit = 1 << NO_TILL
-    base = bundle_value(old, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, hires,
-                        incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
-                        synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
-                        contractor_fee) + extra_utility(old, extra, pairs)
+    base = table[2 * old + (1 if hires and (old >> NO_TILL) & 1 else 0)]
     switching, other_costs = 0.0, 0.0
-    for p in range(cost_change.shape[0]):
+    for p in range(transition_cost.shape[0]):
         if (dropped >> p) & 1:
             switching += exit_cost_share * transition_cost[p] / annuity
         elif (started >> p) & 1 and p != NO_TILL:
             other_costs += transition_cost[p]
-    extra_new = extra_utility(new, extra, pairs)
-    if started & no_till_bit:
-        best, feasible, hire = -np.inf, False, False
-        own = bundle_value(new, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, False,
-                           incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
-                           synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
-                           contractor_fee) - (other_costs + transition_cost[NO_TILL]) / annuity
+    if (started >> NO_TILL) & 1:
+        own = table[2 * new] - (other_costs + transition_cost[NO_TILL]) / annuity
+        best, feasible, hire = own, False, False
         if dealer and (other_costs + transition_cost[NO_TILL]) * area_ha <= budget:
-            best, feasible = own, True
+            feasible = True
         if contractor and other_costs * area_ha <= budget:
-            hired = bundle_value(new, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, True,
-                                 incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
-                                 synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
-                                 contractor_fee) - other_costs / annuity
-            if hired > best:
+            hired = table[2 * new + 1] - other_costs / annuity
+            if not feasible or hired > best:
                 best, feasible, hire = hired, True, True
-        if not feasible:
-            best = own
-        return best + extra_new - base - switching, feasible, hire
-    hire = hires and (new & no_till_bit) > 0
-    value = bundle_value(new, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, hire,
-                         incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall,
-                         synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
-                         contractor_fee) - other_costs / annuity
-    return value + extra_new - base - switching, other_costs * area_ha <= budget, hire
+        return best - base - switching, feasible, hire
+    hire = hires and (new >> NO_TILL) & 1 == 1
+    value = table[2 * new + (1 if hire else 0)] - other_costs / annuity
+    return value - base - switching, other_costs * area_ha <= budget, hire
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def drop_reason(gross, belief_now, belief_at_adoption, support_now, support_at_adoption, scale
                 ):  # pragma: no cover - compiled
     """Why a farm drops a practice: a bit of ``sim.behaviour.base.DROP_REASONS``.
