@@ -16,6 +16,7 @@ from sim.economics import MoneyFlow
 
 if TYPE_CHECKING:
     from sim.farmers import FarmerTable, Regions
+    from sim.incentives.counterfactual import Counterfactual
     from sim.network import Network
     from sim.practices import Catalogue
     from sim.scenario import Scenario
@@ -54,6 +55,7 @@ class Setting:
     catalogue: Catalogue
     network: Network
     soil: SoilModel
+    counterfactual: Counterfactual | None = None  # the same farms without the programme (None: no programme)
 
 
 class IncentiveDesign(Protocol):
