@@ -4,10 +4,11 @@ Bisection on the lever over [low, high], assuming the metric rises with the leve
 seed replicates (common random numbers), so the comparison between lever values is not blurred by seed noise. The
 lever changes one thing: every other field of the scenario (payment durations, floors, MRV ...) is kept. The answer
 comes with its cost (public budget and buyer spending up to the target year, and per additional t CO2e); a target
-that is not reached comes with what limits it: access (seeder and credit access cap the share of farmers who can
-adopt), biophysics (soil carbon approaches a new equilibrium over decades), or the lever's range. For a scenario
-naming posterior draws the replicates are every draw x every seed, and the result also says how the metric spreads
-over them at the value found (parameter uncertainty).
+that is not reached comes with what limits it: access (who could start no-till in the target year: dealers' and
+hire services' reach and money, as simulated at the top of the lever's range), biophysics (soil carbon approaches
+a new equilibrium over decades), or the lever's range. For a scenario naming posterior draws the replicates are
+every draw x every seed, and the result also says how the metric spreads over them at the value found (parameter
+uncertainty).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ LEVERS: dict[str, Callable[[Scenario, float], dict]] = {
     "farmer_share": lambda s, v: {"carbon.farmer_share": v},
     "mrv_cost_per_farm": lambda s, v: {"carbon.mrv.cost_per_farm": v},
 }
+#: Columns of the yearly table that say who could start no-till (``sim.behaviour.access``), read for the diagnosis.
+ACCESS_COLUMNS = ("no_till_access_share", "seeder_supply", "contractor_supply", "finance_no_till_share")
 #: Short metric names and the yearly-table column they read.
 METRICS = {"adoption": "full_ca_share", "no_till": "no_till_share", "any_practice": "any_practice_share"}
 
@@ -63,6 +66,7 @@ class Evaluation:
     buyer_spending: float  # cumulative, private and Twin Regions buyers, currency
     additional_t_co2e: float  # beyond the counterfactual, cumulative
     replicate_values: tuple[float, ...] = field(default=(), compare=False)  # the metric in each replicate
+    access: dict[str, float] = field(default_factory=dict, compare=False)  # ACCESS_COLUMNS in the year (means)
 
     @property
     def public_cost_per_additional_t(self) -> float:
@@ -129,61 +133,64 @@ def evaluate(scenario: Scenario, overrides: dict, column: str, year: int, region
     flows = runs[(runs.region == "all") & (runs.year > scenario.start_year)]
     keys = [k for k in ("draw", "seed") if k in flows.columns]
     per_run = flows.groupby(keys, dropna=False)[["public_spending", "private_spending", "additional_t_co2e"]].sum()
-    values = at[at.region == region][column].to_numpy(dtype=float)
+    here = at[at.region == region]
+    values = here[column].to_numpy(dtype=float)
+    access = {name: float(here[name].mean()) for name in ACCESS_COLUMNS if name in here.columns}
     return Evaluation(lever_value, float(values.mean()), float(per_run.public_spending.mean()),
-                      float(per_run.private_spending.mean()), float(per_run.additional_t_co2e.mean()), tuple(values))
+                      float(per_run.private_spending.mean()), float(per_run.additional_t_co2e.mean()), tuple(values),
+                      access)
 
 
-def access_ceiling(scenario: Scenario, column: str, year: int, region: str) -> tuple[float, list[str]] | None:
-    """Most farmers that could use what ``column`` counts by ``year``, given seeder and credit access.
+def access_ceiling(scenario: Scenario, column: str, region: str, evaluation: Evaluation
+                   ) -> tuple[float, list[str]] | None:
+    """Most farmers that could use what ``column`` counts, given who could start no-till in ``evaluation``'s year.
 
-    Returns (ceiling, the access shares behind it), or None when ``column`` is not a practice-share metric.
-
-    Per region: initial users + the others x seeder access (when no-till is needed) x credit access (when the
-    one-off costs of the practices exceed the cash limit; a credit line's reach added).
+    Returns (ceiling, a sentence on the access behind it), or None when ``column`` is not a practice-share metric
+    that needs no-till or the evaluation has no access columns. Access follows the model (dealers and hire services
+    follow adoption, money follows income), so the ceiling is read from the runs, not from the scenario: the
+    initial users (shares of ``region``'s ``initial_adoption``, farmer-weighted over regions for 'all') plus the
+    others x the share of farmers who could start no-till that year.
     """
     base = column.removesuffix("_area_share").removesuffix("_share")
-    if column == base:
+    if column == base or "no_till_access_share" not in evaluation.access:
         return None
     if base == "target_bundle":
         needed = parse_bundle(scenario.decision.target_bundle)
     elif base == "full_ca":
         needed = parse_bundle("full_ca")
-    elif base == "any_practice":
-        needed = 0
     elif base in PRACTICES:
         needed = parse_bundle(base)
     else:
         return None
-    transition = {p: getattr(scenario.practices, p).transition_cost_per_ha for p in PRACTICES}
-    one_off = sum(transition[p] for i, p in enumerate(PRACTICES) if needed >> i & 1)
-    reach = scenario.credit_line.reach if scenario.credit_line is not None else 0.0
-    ceilings, weights, notes = [], [], []
+    if not USES_BY_MASK[needed, NO_TILL]:
+        return None
+    using, farmers = [], []
     for name, spec in scenario.regions.items():
-        if region not in ("all", name):
-            continue
-        seeder = spec.seeder_access if spec.seeder_access_by_year is None else float(
-            np.interp(year, [int(y) for y in spec.seeder_access_by_year], list(spec.seeder_access_by_year.values())))
-        credit = spec.credit_access + (1.0 - spec.credit_access) * reach
-        using = sum(share for bundle, share in spec.initial_adoption.items()
-                    if (parse_bundle(bundle) & needed) == needed and parse_bundle(bundle) != 0)
-        can = (seeder if USES_BY_MASK[needed, NO_TILL] else 1.0) * (credit if one_off > spec.cash_limit_per_ha else 1.0)
-        ceilings.append(using + (1.0 - using) * can)
-        weights.append(spec.farmers)
-        notes.append(f"{name}: seeder access {seeder:.0%}, credit access {credit:.0%} (one-off costs "
-                     f"{one_off:g}/ha vs cash limit {spec.cash_limit_per_ha:g}/ha), ceiling {ceilings[-1]:.0%}")
-    return float(np.average(ceilings, weights=weights)), notes
+        if region in ("all", name):
+            using.append(sum(share for bundle, share in spec.initial_adoption.items()
+                             if (parse_bundle(bundle) & needed) == needed))
+            farmers.append(spec.farmers)
+    users = float(np.average(using, weights=farmers))
+    access = evaluation.access
+    ceiling = users + (1.0 - users) * access["no_till_access_share"]
+    note = (f"{access['no_till_access_share']:.0%} of farmers could start no-till that year (dealers reach "
+            f"{access.get('seeder_supply', np.nan):.0%}, hire services {access.get('contractor_supply', np.nan):.0%}, "
+            f"{access.get('finance_no_till_share', np.nan):.0%} can finance a seeder), {users:.0%} used it at the "
+            f"start: ceiling {ceiling:.0%}")
+    return ceiling, [note]
 
 
 def diagnose(scenario: Scenario, column: str, year: int, region: str, value: float,
              evaluations: list[Evaluation], high: float) -> list[str]:
     """Why a target was not reached: access, biophysics, or the lever (sentences for the user)."""
-    at_high = next(e for e in evaluations if e.lever_value == high).metric_value
-    ceiling = access_ceiling(scenario, column, year, region)
+    top = next(e for e in evaluations if e.lever_value == high)
+    at_high = top.metric_value
+    ceiling = access_ceiling(scenario, column, region, top)
     reasons = []
     if ceiling is not None and ceiling[0] < value:
         reasons.append(f"access: at most {ceiling[0]:.1%} of farmers can adopt by {year} ({'; '.join(ceiling[1])}); "
-                       "raise seeder access or credit access (e.g. a credit line), not the lever")
+                       "widen access (regions.<name>.behaviour: seeder or contractor supply, lenders; a credit line), "
+                       "not the lever")
     if any(word in column for word in ("soc", "co2e", "four_per_1000", "additional")):
         reasons.append("biophysics: soil carbon approaches a new equilibrium over decades (IPCC default 20 years), "
                        "so it rises slowly whatever the incentive")

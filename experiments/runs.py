@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
@@ -204,11 +204,6 @@ def model_size(model: sim.AdoptionModel) -> tuple[int, int]:
 def yearly_table(model: sim.AdoptionModel) -> pd.DataFrame:
     """The model's yearly table so far (the content of ``yearly.parquet``)."""
     return model.results()
-
-
-def model_threads(model: sim.AdoptionModel) -> AbstractContextManager[None]:
-    """Within the block, as many compiled threads as the model's size is worth (``sim.parallel.threads_for``)."""
-    return parallel.threads_for(model.n)
 
 
 def one_compiled_thread() -> None:

@@ -22,7 +22,6 @@ from experiments.runs import (
     check_size,
     model_arithmetic,
     model_size,
-    model_threads,
     yearly_table,
 )
 from experiments.store import FILE_MODE, atomic_write_text, write_error
@@ -76,11 +75,10 @@ def run_single(scenario: sim.Scenario, source: Path | None = None, seed: int | N
         model = build_model(scenario, seed, farmers)
         build = time.perf_counter() - t0
         t1 = time.perf_counter()
-        with model_threads(model):
-            for year in range(1, n_years + 1):
-                model.step()
-                if on_year:
-                    on_year(year, n_years)
+        for year in range(1, n_years + 1):
+            model.step()
+            if on_year:
+                on_year(year, n_years)
         elapsed = time.perf_counter() - t1
     used_seed, n_farmers = model_size(model)
     table = yearly_table(model)

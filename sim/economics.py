@@ -2,7 +2,8 @@
 
 Per farm and year (money in the scenario currency):
     revenue           = yield (t/ha) x crop price x area
-    production costs  = (production cost + sum of practice cost changes + residue fodder value forgone) x area
+    production costs  = (production cost + sum of practice cost changes + residue fodder value forgone
+                         + no-till's herbicide price change and hire fee, ``sim.behaviour.access``) x area
     transition costs  = sum of one-off costs of practices adopted this year x area        (``sim.farmers``)
     income            = revenue - production costs - transition costs
                         + incentive money paid to the farmer - incentive money the farmer pays
@@ -56,12 +57,15 @@ class FarmAccounts:
 
 
 def farm_accounts(farms: FarmerTable, yield_kg_per_ha: np.ndarray, transition_costs: np.ndarray,
-                  catalogue: Catalogue, flows: list[MoneyFlow]) -> FarmAccounts:
-    """The year's account of every farm; incentive ``flows`` to or from farmers are booked in their order."""
+                  catalogue: Catalogue, flows: list[MoneyFlow], input_cost_per_ha: np.ndarray) -> FarmAccounts:
+    """The year's account of every farm; incentive ``flows`` to or from farmers are booked in their order.
+
+    ``input_cost_per_ha`` (n,) is each farm's extra yearly cost of its practices' inputs and services, currency/ha.
+    """
     revenue, costs, income = np.empty(farms.n), np.empty(farms.n), np.empty(farms.n)
     crop_budget(yield_kg_per_ha, farms.crop_price_per_t, farms.area_ha, farms.production_cost_per_ha,
                 farms.residue_value_per_ha, farms.uses, catalogue.annual_cost_change_per_ha, RESIDUE_RETENTION,
-                transition_costs, revenue, costs, income)
+                input_cost_per_ha, transition_costs, revenue, costs, income)
     for flow in flows:
         if flow.payee == FARMER:
             income += flow.amount
@@ -72,11 +76,12 @@ def farm_accounts(farms: FarmerTable, yield_kg_per_ha: np.ndarray, transition_co
 
 @njit(cache=True, parallel=True)
 def crop_budget(yield_kg_per_ha, crop_price_per_t, area_ha, production_cost_per_ha, residue_value_per_ha, uses,
-                cost_change_per_ha, residue_index, transition_cost, revenue, costs, income):  # pragma: no cover
+                cost_change_per_ha, residue_index, input_cost_per_ha, transition_cost, revenue, costs, income
+                ):  # pragma: no cover
     """Revenue, production costs, and income before incentives (revenue - costs - transition costs), per farm."""
     n, n_practices = uses.shape
     for i in prange(n):
-        per_ha = production_cost_per_ha[i]
+        per_ha = production_cost_per_ha[i] + input_cost_per_ha[i]
         for p in range(n_practices):
             if uses[i, p]:
                 per_ha += cost_change_per_ha[p]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,9 +35,14 @@ from pydantic import BaseModel
 
 from sim.agents import FarmerViews
 from sim.behaviour import Situation
+from sim.behaviour.access import Access
 from sim.behaviour.economic import EconomicRule
+from sim.behaviour.learning import Learning
+from sim.behaviour.tpb import TpbRule
+from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
+from sim.incentives.base import Valuation as IncentiveValue
 from sim.model import AdoptionModel
 from sim.network import Network
 from sim.outputs import YearlyRecorder
@@ -49,21 +55,32 @@ from sim.yields import YieldModel
 MIN_FARMS = 64
 #: Arrays that hold one entry per region, by room and name: the axis of the regions.
 PER_REGION: dict[type, dict[str, int]] = {
-    Catalogue: {"effect_initial": 0, "effect_long_run": 0, "effect_years": 0, "effect_table": 1,
-                "synergy_long_run": 0, "synergy_years": 0},
+    Catalogue: {"available": 0, "demo_bundle": 0, "effect_initial": 0, "effect_long_run": 0, "effect_years": 0,
+                "effect_table": 1, "synergy_long_run": 0, "synergy_years": 0},
     Tier1Soil: {"equilibrium_table": 0},
     YieldModel: {"response_kg_per_t_c": 0, "reference_t_c_per_ha": 0, "low_t_c_per_ha": 0, "high_t_c_per_ha": 0,
                  "plateau_t_c_per_ha": 0, "weather_sigma": 0},
+    EconomicRule: {"base_margin": 0, "constants": 0, "pairs": 0},
+    TpbRule: {"base_margin": 0},
+    Valuation: {"annuity": 0, "risk_aversion": 0, "shortfall": 0, "synergy_shortfall": 0, "effect_initial": 0,
+                "synergy": 0},
+    Learning: {"progress_table": 1},
+    Access: {"seeder_base": 0, "contractor_base": 0, "contractor_fee_per_ha": 0, "herbicide_cost_per_ha": 0,
+             "min_credit_farm_ha": 0, "seeder_supply": 0, "contractor_supply": 0, "herbicide_index": 0},
 }
 #: Lists with one entry per region, by room and name.
-PER_REGION_LISTS: dict[type, set[str]] = {EconomicRule: {"regions"}}
+PER_REGION_LISTS: dict[type, set[str]] = {EconomicRule: {"fits"}, Access: {"herbicide_paths"}}
 #: Arrays of ids, by room and name, and what they count (offset by the runs before).
 IDS: dict[type, dict[str, str]] = {
     FarmerTable: {"region": "regions"},
     Tier1Soil: {"region": "regions"},
+    Learning: {"region": "regions"},
+    Access: {"region": "regions"},
+    Network: {"village": "villages", "organisation": "organisations"},
 }
-#: Tables by seasons in use (axis 0) whose length follows the longest transition: shorter ones repeat their last row.
-BY_SEASONS = {(Catalogue, "effect_table")}
+#: Tables by seasons in use (their axis 0) whose length follows the longest transition, read at min(seasons, last
+#: row): a shorter one is padded with its last row.
+BY_SEASONS = {(Catalogue, "effect_table"), (Learning, "progress_table")}
 
 
 class NotStackable(Exception):
@@ -147,7 +164,10 @@ def stack_value(room: type, name: str, values: list[Any], layout: Layout, stacke
     if name in axes:
         if (room, name) in BY_SEASONS:
             values = _pad_seasons(values)
-        return np.concatenate(values, axis=axes[name])
+        try:
+            return np.concatenate(values, axis=axes[name])
+        except ValueError:
+            raise NotStackable(f"{room.__name__}.{name} has a different shape in some runs") from None
     if name in PER_REGION_LISTS.get(room, set()):
         return [item for value in values for item in value]
     if name in IDS.get(room, {}):
@@ -156,11 +176,19 @@ def stack_value(room: type, name: str, values: list[Any], layout: Layout, stacke
     if isinstance(first, np.ndarray) and first.ndim and all(
             v.shape[0] == n for v, n in zip(values, layout.sizes, strict=True)):
         return np.concatenate(values)
+    if _is_part(first) and all(type(v) is type(first) for v in values):
+        return stack_room(values, layout, stacked)  # a part of the room (its valuation tables, this year's access)
     if _same(values):
         return first
     if all(isinstance(v, BaseModel) for v in values):
         return SpecOfRuns(values, f"{room.__name__}.{name}")
     raise NotStackable(f"{room.__name__}.{name} differs between the runs")
+
+
+def _is_part(value: Any) -> bool:
+    """Whether a value is an object of the model's own (``sim``) classes, stacked attribute by attribute."""
+    return (type(value).__module__.startswith("sim.") and not isinstance(value, BaseModel | SpecOfRuns)
+            and (is_dataclass(value) or hasattr(value, "__dict__")))
 
 
 def stack_room(parts: list[Any], layout: Layout, stacked: dict[int, Any]) -> Any:
@@ -236,8 +264,7 @@ class RunView:
             return value[tuple(index)]
         if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == layout.farms[-1]:
             rows = value[layout.rows(k)]
-            ids = IDS.get(room_type, {}) | ({"village": "villages", "organisation": "organisations"}
-                                            if room_type is Network else {})
+            ids = IDS.get(room_type, {})
             return rows - np.asarray(layout.offsets(ids[name])[k], rows.dtype) if name in ids else rows
         return value
 
@@ -280,16 +307,27 @@ class RunIncentives:
     def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
+        #: each design by name, as a rule asks it (``value`` of the run of the region asked about)
+        self.designs = {name: SimpleNamespace(value=partial(self._value, name)) for name in runs[0].designs}
 
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
         for run in self.runs:
             run.begin_year(year)
 
-    def value(self, farms: np.ndarray, region: int, masks: np.ndarray):
+    def _run_of(self, region: int) -> int:
+        return int(np.searchsorted(self.layout.regions, region, side="right") - 1)
+
+    def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> IncentiveValue | None:
         """The run's designs' value for ``farms`` (rows of stacked ``region``), in the run's own rows and region."""
-        k = int(np.searchsorted(self.layout.regions, region, side="right") - 1)
+        k = self._run_of(region)
         return self.runs[k].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]), masks)
+
+    def _value(self, name: str, farms: np.ndarray, region: int, masks: np.ndarray) -> IncentiveValue | None:
+        """Design ``name``'s value (``IncentiveDesign.value``) in the run of ``region``."""
+        k = self._run_of(region)
+        return self.runs[k].designs[name].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]),
+                                                masks)
 
     def after_adoption(self, year: int) -> None:
         """Every run's designs react to this season's bundles."""
@@ -347,7 +385,7 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
     out.network = stack_network([m.network for m in models], layout)
     for m in models:
         rooms[id(m.network)] = out.network
-    for name in ("rule", "learning", "soil", "yields", "social"):
+    for name in ("rule", "learning", "access", "social", "soil", "yields"):
         setattr(out, name, stack_room([getattr(m, name) for m in models], layout, rooms))
     out.weather = stack_streams([m.weather for m in models], layout)
     out.decisions = stack_streams([m.decisions for m in models], layout)
@@ -369,7 +407,7 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
         runs.append(m.incentives)
     out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
-                              out.incentives)
+                              out.incentives, out.access, out.learning)
     out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,
                                   np.array([m.catalogue.target_bundle for m in models]), runs=layout.runs)
     out.recorder.record(out._record())

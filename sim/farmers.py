@@ -13,18 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
-from sim.practices import FULL_CA_BY_MASK, USES_BY_MASK, Catalogue, is_full_ca, parse_bundle, practice_matrix
+from sim.practices import FULL_CA_BY_MASK, NO_TILL, USES_BY_MASK, Catalogue, parse_bundle
 from sim.scenario import Scenario
 from sim.scenario.farms import Region
-from sim.scenario.years import interpolate_by_year
 
 if TYPE_CHECKING:
-    from sim.behaviour.learning import Learning
-
-#: Farmers who use practices at the start have used them for 1 to this many seasons (uniform draw). Assumption:
-#: the model starts in a population whose adopters took up their practices over the previous decade; with
-#: ``belief_memory`` < 0.9 a farmer's initial belief keeps fewer seasons than this anyway.
-MAX_INITIAL_SEASONS_IN_USE = 10
+    from sim.behaviour.base import Choice
 
 
 def allocate_farmers(scenario: Scenario, n_farmers: int | None) -> list[int]:
@@ -84,15 +78,6 @@ class Regions:
             if block.size:
                 yield region, block
 
-    @property
-    def seeder_access_changes(self) -> bool:
-        """True when some region's access to no-till equipment follows a path over the years."""
-        return any(spec.seeder_access_by_year is not None for spec in self.specs)
-
-    def seeder_access_in(self, year: int) -> list[float]:
-        """Share of farmers of each region with access to no-till equipment in ``year``."""
-        return [spec.seeder_access if spec.seeder_access_by_year is None
-                else float(interpolate_by_year(spec.seeder_access_by_year, year)) for spec in self.specs]
 
 
 @dataclass
@@ -105,12 +90,13 @@ class FarmParameters:
     base_yield_kg_per_ha: np.ndarray  # float64, conventional yield at the region's reference SOC
     production_cost_per_ha: np.ndarray  # float64, currency/ha/yr
     residue_value_per_ha: np.ndarray  # float64, fodder value forgone when residue is retained, currency/ha/yr
-    seeder_draw: np.ndarray  # float64, fixed uniform draw: access to no-till equipment when below the region's share
-    credit_access: np.ndarray  # bool
+    dealer_draw: np.ndarray  # float64, fixed uniform draw: reached by seeder dealers when below the region's supply
+    contractor_draw: np.ndarray  # float64, fixed uniform draw: reached by hire services when below their supply
+    member_draw: np.ndarray  # float64, fixed uniform draw: takes part in its organisation when below membership
 
     @classmethod
     def draw(cls, scenario: Scenario, regions: Regions, rng: np.random.Generator) -> FarmParameters:
-        """Draw farm sizes and access to seeders and credit for every farmer (in this order, from ``rng``)."""
+        """Draw farm sizes, then the dealer, contractor and membership draws of every farmer (in this order)."""
         specs = regions.specs
         n = regions.n
 
@@ -118,8 +104,7 @@ class FarmParameters:
             return regions.per_farm(np.array([getattr(r, attribute) for r in specs], dtype=np.float64))
 
         area = per_farm("farm_size_median_ha") * np.exp(per_farm("farm_size_sigma") * rng.standard_normal(n))
-        seeder_draw = rng.random(n)
-        credit = rng.random(n) < per_farm("credit_access")
+        dealer_draw, contractor_draw, member_draw = rng.random(n), rng.random(n), rng.random(n)
         return cls(
             region=regions.per_farm(np.arange(len(specs), dtype=np.int16)),
             area_ha=area,
@@ -127,36 +112,60 @@ class FarmParameters:
             base_yield_kg_per_ha=per_farm("base_yield_kg_per_ha"),
             production_cost_per_ha=per_farm("production_cost_per_ha"),
             residue_value_per_ha=per_farm("residue_livestock_value_per_ha"),
-            seeder_draw=seeder_draw,
-            credit_access=credit,
+            dealer_draw=dealer_draw,
+            contractor_draw=contractor_draw,
+            member_draw=member_draw,
         )
+
+
+def initial_counts(region: Region, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(masks, counts) of the bundles of ``region``'s ``initial_adoption`` among its ``n`` farmers.
+
+    Exactly round(share x farmers) farmers per bundle, the total rounded by largest remainder.
+    """
+    masks = np.array([parse_bundle(b) for b in region.initial_adoption], np.uint8)
+    exact = np.array(list(region.initial_adoption.values())) * n
+    counts = np.floor(exact).astype(np.int64)
+    short = int(round(exact.sum())) - int(counts.sum())
+    counts[np.argsort(-(exact - counts), kind="stable")[:max(short, 0)]] += 1
+    return masks, counts
 
 
 def initial_bundles(scenario: Scenario, sizes: list[int] | np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Bundle mask of each farmer at the start, drawn so each region matches its initial adoption shares.
 
-    Exactly round(share x farmers) farmers of a region use each bundle (largest remainder), placed at random.
+    Exactly round(share x farmers) farmers of a region use each bundle (``initial_counts``), placed at random.
     """
     out = []
     for spec, n in zip(scenario.regions.values(), sizes, strict=True):
-        masks = [parse_bundle(b) for b in spec.initial_adoption]
-        exact = np.array(list(spec.initial_adoption.values())) * n
-        counts = np.floor(exact).astype(np.int64)
-        short = int(round(exact.sum())) - int(counts.sum())
-        counts[np.argsort(-(exact - counts), kind="stable")[:max(short, 0)]] += 1
+        masks, counts = initial_counts(spec, int(n))
         bundle = np.zeros(n, np.uint8)
-        bundle[: counts.sum()] = np.repeat(np.array(masks, np.uint8), counts)
+        bundle[: counts.sum()] = np.repeat(masks, counts)
         out.append(rng.permutation(bundle))
     return np.concatenate(out) if out else np.zeros(0, np.uint8)
 
 
+@dataclass(frozen=True)
+class InitialState:
+    """Every farm's practices, their history, beliefs and savings at the start (``sim.behaviour.start``)."""
+
+    bundle: np.ndarray  # (n,) uint8
+    years_in_use: np.ndarray  # (n, P) int16 seasons each practice has been in use
+    hires: np.ndarray  # (n,) bool, no-till by a hire service
+    belief_mean: np.ndarray  # (n, P) float32
+    belief_precision: np.ndarray  # (n, P) float32
+    savings: np.ndarray  # (n,) float64, currency per farm
+    credit_access: np.ndarray  # (n,) bool, a lender serves the farm
+
+
 @dataclass
 class Adoption:
-    """What changing bundles did this season."""
+    """What changing practices did this season."""
 
-    transition_cost: np.ndarray  # (n,) one-off cost of the practices each farm started, currency
+    transition_cost: np.ndarray  # (n,) one-off cost of the practices each farm started (own route), currency
     changed: np.ndarray  # row indices of farms whose bundle changed
     disadopted: np.ndarray  # (n,) bool, dropped every practice
+    dropped: np.ndarray  # (n,) uint8, bits of the reasons for practices dropped (``sim.behaviour.base.DROP_REASONS``)
 
 
 @dataclass
@@ -164,48 +173,57 @@ class FarmerTable(FarmParameters):
     """Every farmer's parameters (``FarmParameters``) and state, as arrays with one row per farm.
 
     State:
-        seeder_access: (n,) bool, access to no-till equipment this year.
         bundle: (n,) uint8 practice bit mask in use.
         uses: (n, P) bool practices in use (``bundle`` unpacked).
         years_in_use: (n, P) int16 seasons each practice has been in use, this season included.
         full_ca_years: (n,) int16 seasons under full CA.
+        hires: (n,) bool, no-till done by a hire (contractor) service instead of an own seeder.
+        savings: (n,) float64 money the farm holds, currency (``sim.behaviour.access``).
+        credit_access: (n,) bool, the farm can borrow for one-off costs: a lender serves it, or a credit line reaches it
+            (``sim.incentives.credit_line``). credit_line_loan: (n,) float64 what that line would lend it now,
+            currency (0 without a line, or while a loan is outstanding).
         belief_mean, belief_precision: (n, P) float32 believed long-run relative yield effect of each practice
             and the precision (1/variance) of that belief (``sim.behaviour.learning``).
+        belief_at_adoption, support_at_adoption: (n, P) float32 the belief, and the incentive value of the practice
+            (currency/ha/yr), when the farm last adopted it (to record why it drops it).
         yield_kg_per_ha, income_per_farm: (n,) float64 last season's realised values (NaN before the first step).
 
     """
 
-    seeder_access: np.ndarray
     bundle: np.ndarray
     uses: np.ndarray
     years_in_use: np.ndarray
     full_ca_years: np.ndarray
+    hires: np.ndarray
+    savings: np.ndarray
+    credit_access: np.ndarray
+    credit_line_loan: np.ndarray
     belief_mean: np.ndarray
     belief_precision: np.ndarray
+    belief_at_adoption: np.ndarray
+    support_at_adoption: np.ndarray
     yield_kg_per_ha: np.ndarray
     income_per_farm: np.ndarray
 
     @classmethod
-    def start(cls, parameters: FarmParameters, regions: Regions, start_year: int, bundles: np.ndarray,
-              learning: Learning, catalogue: Catalogue, rng: np.random.Generator) -> FarmerTable:
-        """The table at the start: ``bundles`` in use for 1-``MAX_INITIAL_SEASONS_IN_USE`` seasons already.
-
-        Initial beliefs reflect those seasons (``learning.initial_beliefs``).
-        """
-        n = bundles.size
-        uses = practice_matrix(bundles)
-        established = rng.integers(1, MAX_INITIAL_SEASONS_IN_USE + 1, size=n, dtype=np.int16)
-        years_in_use = np.where(uses, established[:, None], 0).astype(np.int16)
-        belief_mean, belief_precision = learning.initial_beliefs(years_in_use, catalogue, parameters.region)
+    def start(cls, parameters: FarmParameters, start: InitialState) -> FarmerTable:
+        """The table at the start."""
+        n = start.bundle.size
+        uses = USES_BY_MASK[start.bundle]
         return cls(
             **{f.name: getattr(parameters, f.name) for f in fields(FarmParameters)},
-            seeder_access=parameters.seeder_draw < regions.per_farm(regions.seeder_access_in(start_year)),
-            bundle=bundles.copy(),
+            bundle=start.bundle.copy(),
             uses=uses,
-            years_in_use=years_in_use,
-            full_ca_years=np.where(is_full_ca(uses), established, 0).astype(np.int16),
-            belief_mean=belief_mean,
-            belief_precision=belief_precision,
+            years_in_use=start.years_in_use.astype(np.int16),
+            full_ca_years=full_ca_seasons(start.years_in_use, start.bundle),
+            hires=start.hires.copy(),
+            savings=start.savings.astype(np.float64),
+            credit_access=start.credit_access.copy(),
+            credit_line_loan=np.zeros(n),
+            belief_mean=start.belief_mean,
+            belief_precision=start.belief_precision,
+            belief_at_adoption=start.belief_mean.copy(),
+            support_at_adoption=np.zeros(uses.shape, np.float32),
             yield_kg_per_ha=np.full(n, np.nan),
             income_per_farm=np.full(n, np.nan),
         )
@@ -220,31 +238,40 @@ class FarmerTable(FarmParameters):
         """Number of farms."""
         return int(self.bundle.size)
 
-    def update_seeder_access(self, regions: Regions, year: int) -> None:
-        """Access to no-till equipment in ``year`` (regions with an access path over the years)."""
-        if regions.seeder_access_changes:
-            self.seeder_access = self.seeder_draw < regions.per_farm(regions.seeder_access_in(year))
+    def adopt(self, choice: Choice, catalogue: Catalogue) -> Adoption:
+        """Farms switch to the chosen practices: seasons in use advance (0 when dropped).
 
-    def adopt(self, new_bundle: np.ndarray, catalogue: Catalogue) -> Adoption:
-        """Farms switch to ``new_bundle``: seasons in use advance (0 when dropped); one-off costs of new practices."""
+        One-off costs are paid for practices started with the farm's own means (not no-till by a hire service).
+        """
         new_uses = np.empty(self.uses.shape, bool)
         transition = np.empty(self.n)
-        advance_practices(self.bundle, new_bundle, USES_BY_MASK, FULL_CA_BY_MASK, catalogue.transition_cost_per_ha,
-                          self.area_ha, self.years_in_use, self.full_ca_years, new_uses, transition)
+        new_bundle = choice.bundle
+        advance_practices(self.bundle, new_bundle, choice.hires, USES_BY_MASK, FULL_CA_BY_MASK,
+                          catalogue.transition_cost_per_ha, NO_TILL, self.area_ha, self.years_in_use,
+                          self.full_ca_years, new_uses, transition)
         changed = np.flatnonzero(new_bundle != self.bundle)
         disadopted = (self.bundle != 0) & (new_bundle == 0)
         self.bundle = new_bundle
         self.uses = new_uses
-        return Adoption(transition_cost=transition, changed=changed, disadopted=disadopted)
+        self.hires = choice.hires
+        return Adoption(transition_cost=transition, changed=changed, disadopted=disadopted, dropped=choice.dropped)
+
+
+def full_ca_seasons(years_in_use: np.ndarray, bundle: np.ndarray) -> np.ndarray:
+    """(n,) int16 seasons under full CA: those of its most recent component (no-till, soil cover, rotation)."""
+    no_till, cover, residue, rotation = (years_in_use[:, i].astype(np.int64) for i in range(years_in_use.shape[1]))
+    seasons = np.minimum(np.minimum(no_till, np.maximum(cover, residue)), rotation)
+    return np.where(FULL_CA_BY_MASK[bundle], seasons, 0).astype(np.int16)
 
 
 @njit(cache=True, parallel=True)
-def advance_practices(old_bundle, new_bundle, uses_by_mask, full_ca_by_mask, transition_cost_per_ha, area_ha,
-                      years_in_use, full_ca_years, new_uses, transition_cost):  # pragma: no cover - compiled
+def advance_practices(old_bundle, new_bundle, hires, uses_by_mask, full_ca_by_mask, transition_cost_per_ha,
+                      no_till_index, area_ha, years_in_use, full_ca_years, new_uses, transition_cost
+                      ):  # pragma: no cover - compiled
     """Practices in use next season: seasons in use advance (0 when dropped), one-off costs of practices started.
 
-    Fills ``new_uses`` (n, P) and ``transition_cost`` (currency per farm: sum of the started practices'
-    cost per ha x area); updates ``years_in_use`` and ``full_ca_years`` in place.
+    Fills ``new_uses`` (n, P) and ``transition_cost`` (currency per farm: sum of the started practices' cost per ha
+    x area, except no-till started with a hire service); updates ``years_in_use`` and ``full_ca_years`` in place.
     """
     n, n_practices = years_in_use.shape
     for i in prange(n):
@@ -255,7 +282,7 @@ def advance_practices(old_bundle, new_bundle, uses_by_mask, full_ca_by_mask, tra
             new_uses[i, p] = used
             if used:
                 years_in_use[i, p] += 1
-                if not uses_by_mask[old, p]:
+                if not uses_by_mask[old, p] and not (p == no_till_index and hires[i]):
                     cost += transition_cost_per_ha[p]
             else:
                 years_in_use[i, p] = 0

@@ -2,7 +2,8 @@
 
 A run's memory is the farmer table and the other per-farm arrays (a fixed number of bytes per farmer) plus the
 social network (bytes per stored link of the CSR matrix, counting the edge lists it is built from) plus a fixed
-overhead. The constants are measured, not derived: ``tests/test_input_hardening.py`` builds and runs models of
+overhead, plus, for a start in behavioural equilibrium, the chains of at most ``sim.behaviour.start.CHUNK`` farms
+built at a time. The constants are measured, not derived: ``tests/test_input_hardening.py`` builds and runs models of
 several sizes and networks under ``tracemalloc`` and checks the estimate stays above the measured peak and
 within a factor of it. Re-measure them when the farmer table or the network grows new arrays.
 """
@@ -12,15 +13,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.behaviour.start import CHUNK
 from sim.farmers import allocate_farmers
 from sim.incentives.counterfactual import has_programme
 from sim.scenario import Scenario
 
 #: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, decision
-#: and social-information arrays, with the temporaries of a step (measured with tracemalloc at 40,000 farmers:
-#: 400 B with Tier 1 soil and no carbon enrolment, 420 B with RothC, 500 B with a carbon programme enrolling
-#: farmers; 560 B leaves 10 % for a stage that allocates a little more).
-BYTES_PER_FARMER = 560
+#: (utility tables of the deciding farms), access, learning and social-information arrays, with the temporaries of
+#: a step (measured with tracemalloc at 40,000 farmers: 635 B with Tier 1 soil and no carbon enrolment, 676 B with a
+#: carbon programme enrolling farmers; 750 B leaves 10 % for a stage that allocates a little more).
+BYTES_PER_FARMER = 750
+#: Peak bytes per farm whose chain the equilibrium start builds (move tables 16 x P x P x 2 float64, feasibility,
+#: each state's gross revenue, margin and scale, laws; measured 4.8 KB at CHUNK = 5,000), one model at a time.
+BYTES_PER_CHAIN_FARM = 5_300
 #: Peak bytes per stored link (one direction of an edge): the CSR's index and weight, the int64 edge lists and
 #: the COO copies it is built from (measured: 21-24 B).
 BYTES_PER_LINK = 28
@@ -88,4 +93,8 @@ def run_footprint(scenario: Scenario, n_farmers: int | None = None) -> Footprint
     n = sum(sizes)
     links = expected_links(scenario, sizes)
     models = 2 if has_programme(scenario) else 1
-    return Footprint(n, links, FIXED_BYTES + models * (BYTES_PER_FARMER * n + BYTES_PER_LINK * links), models)
+    rule = scenario.decision.rule
+    chains = min(max(sizes), CHUNK) if scenario.decision.start == "equilibrium" and rule.kind == "economic" and \
+        rule.revision_rate > 0 else 0
+    return Footprint(n, links, FIXED_BYTES + models * (BYTES_PER_FARMER * n + BYTES_PER_LINK * links)
+                     + BYTES_PER_CHAIN_FARM * chains, models)

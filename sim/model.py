@@ -2,15 +2,17 @@
 
 Yearly step (one season), after the counterfactual (the same farms without the incentives, when the scenario has
 any: ``sim.incentives.counterfactual``) has taken the same year:
-  1. decide   - farmers choose next season's bundle (``sim.behaviour``), from last season's observations and
-                the incentives they expect (``sim.incentives``);
+  0. access   - equipment supply follows last season's regional adoption; input prices and each farm's access and
+                money this year (``sim.behaviour.access``);
+  1. decide   - farmers reconsider their practices (``sim.behaviour``), from last season's observations and the
+                incentives they expect (``sim.incentives``);
   2. adopt    - seasons in use advance; one-off costs of new practices (``sim.farmers``); the soil is told;
                 incentive designs react (carbon enrolment);
   3. soil     - SOC advances one year (``sim.soil``);
   4. yields   - SOC response x practice effects x weather (``sim.yields``);
-  5. accounts - incentives settle the year (credits, payments, MRV); farm accounts (``sim.economics``);
-  6. observe  - farmers see their own and their neighbours' results (``sim.behaviour.social``) and update
-                their beliefs (``sim.behaviour.learning``) when the rule learns;
+  5. accounts - incentives settle the year (credits, payments, MRV); farm accounts (``sim.economics``); savings;
+  6. observe  - farmers see their own and others' results (``sim.behaviour.social``) and update their beliefs
+                (``sim.behaviour.learning``) when the rule learns;
   7. record   - one row per region and 'all' (``sim.outputs``).
 """
 
@@ -22,17 +24,21 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim import parallel
 from sim.agents import FarmerViews
 from sim.behaviour import Situation, build_rule
+from sim.behaviour.access import Access, no_till_area_share
+from sim.behaviour.base import DROP_REASONS
 from sim.behaviour.learning import Learning
 from sim.behaviour.social import SocialInformation
+from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
-from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions, initial_bundles
+from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.network import build_network
 from sim.outputs import YearlyRecorder, YearRecord
 from sim.parallel import FarmStreams
-from sim.practices import N_PRACTICES, Catalogue
+from sim.practices import N_PRACTICES, NO_TILL, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
 from sim.yields import Harvest, YieldModel
@@ -70,7 +76,7 @@ class AdoptionModel(mesa.Model):
         n: number of farmers.
         regions: names and row blocks of the regions. farms: the farmer table (parameters and state arrays).
         farmers: the farmers as Mesa agents (thin views, created on first access).
-        network, soil, yields, rule, learning, social, incentives: the rooms of the model.
+        network, soil, yields, rule, learning, social, access, incentives: the rooms of the model.
 
     """
 
@@ -83,28 +89,29 @@ class AdoptionModel(mesa.Model):
         self.n = self.regions.n
         self.catalogue = Catalogue.from_scenario(scenario)
         parameters = FarmParameters.draw(scenario, self.regions, self.streams.population)
-        self.rule = build_rule(scenario, self.catalogue, self.regions, self.streams.population)
-        bundles = initial_bundles(scenario, self.regions.sizes, self.streams.population)
         self.network = build_network(scenario.network, self.regions.sizes, self.regions.names,
                                      [s.demo_farms for s in self.regions.specs], self.streams.network)
-        bundles[self.network.demo] = self.catalogue.demo_bundle
-        self.learning = Learning(scenario.decision.learning)
-        self.farms = FarmerTable.start(parameters, self.regions, scenario.start_year, bundles, self.learning,
-                                       self.catalogue, self.streams.population)
-        self.soil = build_soil(scenario, self.farms.region, bundles, self.farms.bundle_seasons)
+        self.rule = build_rule(scenario, self.catalogue, self.regions, self.streams.population)
+        self.learning = Learning(scenario.decision.learning, self.catalogue, parameters.region)
+        self.access = Access(scenario, parameters.region, parameters.area_ha, parameters.dealer_draw,
+                             parameters.contractor_draw, self.catalogue)
+        social = scenario.decision.social
+        self.social = SocialInformation(self.network, N_PRACTICES, parameters.member_draw < social.organisation_membership,
+                                        social.organisation_weight)
+        start = initial_state(StartSetting(scenario, parameters, self.regions, self.catalogue, self.network,
+                                           self.learning, self.access, self.social), self.rule, self.streams.population)
+        self.farms = FarmerTable.start(parameters, start)
+        self.soil = build_soil(scenario, self.farms.region, self.farms.bundle, self.farms.bundle_seasons)
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
         # per-farm draws of the year, in parallel blocks (``sim.parallel.FarmStreams``)
         self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)
         self.decisions = FarmStreams.of(self.streams.decisions, self.n, self.regions.sizes.size)
-        self.social = SocialInformation(self.network, N_PRACTICES)
-        self.social.observe(self.farms.bundle, self.farms.uses, np.zeros(self.farms.uses.shape, np.float32),
-                            np.zeros(self.n, np.float32))
         # the same farms without the scenario's incentives, run alongside (None without a programme)
         self.counterfactual = Counterfactual.of(AdoptionModel, scenario, seed, n_farmers)
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
                                              self.soil, self.counterfactual), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
-                                   self.yields, self.incentives)
+                                   self.yields, self.incentives, self.access, self.learning)
         self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
                                        self.catalogue.target_bundle)
         self.recorder.record(self._record())
@@ -112,14 +119,16 @@ class AdoptionModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one year."""
+        parallel.use_threads_for(self.n)  # as many compiled threads as the model's size is worth
         self.year += 1
         if self.counterfactual is not None:
             self.counterfactual.step()
-        self.farms.update_seeder_access(self.regions, self.year)
+        self.access.begin_year(self.year, no_till_area_share(self.regions.start, self.farms.bundle, self.farms.area_ha),
+                               self.farms.savings, self.farms.credit_line_loan)  # 0. access
         self.incentives.begin_year(self.year)
-        new_bundle = self.rule.decide(self.situation, self.decisions)  # 1. decide
-        adoption = self.farms.adopt(new_bundle, self.catalogue)  # 2. adopt
-        self.soil.set_management(adoption.changed, new_bundle[adoption.changed])
+        choice = self.rule.decide(self.situation, self.decisions)  # 1. decide
+        adoption = self.farms.adopt(choice, self.catalogue)  # 2. adopt
+        self.soil.set_management(adoption.changed, choice.bundle[adoption.changed])
         self.incentives.after_adoption(self.year)
         self.soil.advance_year()  # 3. soil
         harvest = self.yields.harvest(self.farms, self.soil.stock_t_c_per_ha, self.weather)  # 4. yields
@@ -127,12 +136,15 @@ class AdoptionModel(mesa.Model):
         self.soil.observe_yields(harvest.yield_kg_per_ha)
         settlements = self.incentives.settle(self.year, self.streams.policy)  # 5. accounts
         accounts = farm_accounts(self.farms, harvest.yield_kg_per_ha, adoption.transition_cost, self.catalogue,
-                                 [flow for settlement in settlements for flow in settlement.flows])
+                                 [flow for settlement in settlements for flow in settlement.flows],
+                                 self.access.yearly_input_cost_per_ha(self.farms.uses[:, NO_TILL], self.farms.hires))
         self.farms.income_per_farm = accounts.income
-        self.social.observe(self.farms.bundle, self.farms.uses, harvest.effects, harvest.deviation)  # 6. observe
+        self.farms.savings = self.access.update_savings(self.farms.savings, accounts.income)
+        weight, signal = self.learning.shown(self.farms.years_in_use, harvest.effects, harvest.deviation)
+        self.social.observe(self.farms.bundle, self.farms.uses, weight, signal)  # 6. observe
         if self.rule.learns:
-            self.learning.update(self.farms, self.social.share, self.social.shown, self.network.degree,
-                                 harvest.effects, harvest.deviation)
+            self.learning.update(self.farms.belief_mean, self.farms.belief_precision, self.social.evidence,
+                                 self.social.signal, weight, signal)
         self.recorder.record(self._record(adoption, harvest, settlements, vars(accounts)))  # 7. record
 
     def run(self) -> None:
@@ -148,11 +160,13 @@ class AdoptionModel(mesa.Model):
         """The year's per-farm arrays for the recorder (the initial state has no season: no per-farm results)."""
         per_farm = payers = None
         if adoption is not None:
-            per_farm = {"yield_kg_per_ha": harvest.yield_kg_per_ha, "disadopted": adoption.disadopted, **accounts}
+            per_farm = {"yield_kg_per_ha": harvest.yield_kg_per_ha, "disadopted": adoption.disadopted, **accounts,
+                        **{f"dropped_{reason}": adoption.dropped & (1 << k) > 0
+                           for k, reason in enumerate(DROP_REASONS)}}
             payers = {}
             for settlement in settlements:
                 per_farm.update(settlement.quantities)
                 per_farm.update({flow.name: flow.amount for flow in settlement.flows})
                 payers.update({flow.name: flow.payer for flow in settlement.flows})
         return YearRecord(self.year, self.incentives.carbon.market_price(self.year), self.farms.bundle,
-                          self.soil.stock_t_c_per_ha, per_farm, payers)
+                          self.soil.stock_t_c_per_ha, per_farm, payers, self.access.state())

@@ -41,6 +41,7 @@ class YearRecord:
     soc_t_c_per_ha: np.ndarray  # (n,)
     per_farm: dict[str, np.ndarray] | None = None  # the season's results and flows by name; None in the initial row
     payers: dict[str, str] | None = None  # who pays each money flow in ``per_farm`` (in booking order)
+    state: dict[str, np.ndarray] | None = None  # per-farm state of every row, initial included (e.g. access)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ def area_share_of(selected: np.ndarray) -> Callable[[Year], np.ndarray]:
 def per_farmer(name: str) -> Callable[[Year], np.ndarray]:
     """Rule: the season's per-farm ``name`` (a flag or an amount) summed, per farmer."""
     return lambda t: t.total(name) / t.farmers
+
+
+def state_mean(name: str) -> Callable[[Year], np.ndarray]:
+    """Rule: the mean over farmers of the per-farm state ``name`` (a flag gives a share)."""
+    return lambda t: t.total_of(t.record.state[name]) / t.farmers
 
 
 #: Income groups: thirds of the farms of each region by farm size (smallest first).
@@ -151,6 +157,24 @@ _DECLARED: tuple[Column, ...] = (
     Column("disadoption_rate", "1/yr", "farmers who dropped all practices this year / farmers using a practice last year",
            lambda t: np.divide(t.total("disadopted"), t.last.adopters, out=np.zeros(t.rows),
                                where=t.last.adopters > 0), flow=True),
+    Column("disadoption_bad_experience_share", "share", "share of farmers who dropped a practice this year after a bad "
+           "experience (its believed yield value fell since adoption)", per_farmer("dropped_bad_experience"), flow=True),
+    Column("disadoption_support_ended_share", "share", "share of farmers who dropped a practice this year after its "
+           "incentive value fell since adoption", per_farmer("dropped_support_ended"), flow=True),
+    Column("disadoption_constraint_share", "share", "share of farmers who dropped a practice this year because they "
+           "lost the means to continue (hire service gone)", per_farmer("dropped_constraint"), flow=True),
+    Column("disadoption_other_share", "share", "share of farmers who dropped a practice this year for other reasons "
+           "(changed economics, decision noise)", per_farmer("dropped_other"), flow=True),
+    Column("seeder_supply", "share", "share of farms no-till seeder and herbicide dealers reach (follows regional "
+           "adoption)", state_mean("seeder_supply")),
+    Column("contractor_supply", "share", "share of farms no-till hire services reach (follows regional adoption)",
+           state_mean("contractor_supply")),
+    Column("finance_no_till_share", "share", "share of farmers who can pay no-till's one-off cost from savings or "
+           "credit", state_mean("finances_no_till")),
+    Column("no_till_access_share", "share", "share of farmers who could start no-till this year (own seeder within "
+           "reach and money, or a hire service)", state_mean("can_start_no_till")),
+    Column("herbicide_price_index", "index", "herbicide price index of the year (1 = the price in no-till's cost)",
+           state_mean("herbicide_price_index")),
     Column("carbon_price", "currency/t CO2e", "market carbon price of the year",
            lambda t: t.per_run(t.record.carbon_price)),
     Column("credits_t_co2e", "t CO2e", "credits issued this year (at verifications)", total("credits_t_co2e"), flow=True),

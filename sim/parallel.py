@@ -15,9 +15,8 @@ Compiled code is cached on disk (``cache=True``): only the first run on a machin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import cache
 
 import numba
@@ -34,24 +33,25 @@ SELECT_CHUNKS = 64
 
 
 #: Farmers per thread below which a model uses fewer threads: a parallel region costs tens of microseconds, more than
-#: the work of a few thousand farmers, and on a busy machine a thread that waits for a core holds up the others.
+#: the work of a few thousand farmers, and on a busy machine a thread that waits for a core holds up the others (a
+#: 1,000-farmer step measured 63 ms on 2 threads against 3.8 ms on 1 while another job used a core).
 MIN_FARMS_PER_THREAD = 25_000
-
-
-@contextmanager
-def threads_for(n: int) -> Iterator[None]:
-    """Within the block, at most one thread per ``MIN_FARMS_PER_THREAD`` farmers of a model of ``n`` farmers."""
-    before = threads()
-    set_threads(min(before, max(1, n // MIN_FARMS_PER_THREAD)))
-    try:
-        yield
-    finally:
-        set_threads(before)
+#: The most threads a model may use (``set_threads``; every core by default).
+_limit = [numba.config.NUMBA_NUM_THREADS]
 
 
 def set_threads(threads: int) -> None:
     """Limit the kernels' threads and the block pool (sweep workers run one model per core: use 1)."""
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    _limit[0] = max(1, min(threads, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(_limit[0])
+
+
+def use_threads_for(n: int) -> None:
+    """Use as many threads as a model of ``n`` farmers is worth, at most the limit of ``set_threads``.
+
+    One per ``MIN_FARMS_PER_THREAD`` farmers; called at the start of each step (results never depend on it).
+    """
+    numba.set_num_threads(max(1, min(_limit[0], n // MIN_FARMS_PER_THREAD)))
 
 
 def threads() -> int:

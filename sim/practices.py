@@ -4,7 +4,8 @@ A farmer's management is a *bundle*: a set of the four practices below. Bundles 
 (bit ``i`` set = practice ``PRACTICES[i]`` in use), so per-farmer state is one small integer.
 Full Conservation Agriculture (FAO's three principles) = minimum soil disturbance (no-till) + permanent soil
 cover (residue retention or cover crops) + crop diversification (rotation).
-``Catalogue`` holds a scenario's practices as arrays and the bundles its farmers may choose.
+``Catalogue`` holds a scenario's practices as arrays and which practices exist in each region. Farmers decide practice
+by practice (``sim.behaviour``), so every combination of the practices of a region can occur.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def is_full_ca(uses: np.ndarray) -> np.ndarray:
     return no_till & (cover | residue) & rotation
 
 
+#: Every bundle mask, 0 (conventional) to 15 (all four practices).
+ALL_MASKS = np.arange(1 << N_PRACTICES, dtype=np.uint8)
 #: Lookup tables by bundle mask: practices used (16, N_PRACTICES) and full CA (16,).
 USES_BY_MASK = (np.arange(1 << N_PRACTICES)[:, None] >> np.arange(N_PRACTICES)) & 1 == 1
 FULL_CA_BY_MASK = is_full_ca(USES_BY_MASK)
@@ -79,24 +82,16 @@ NO_TILL = PRACTICES.index("no_till")
 COVER_CROPS = PRACTICES.index("cover_crops")
 
 
-def demo_bundle_of(masks: list[int]) -> int:
-    """The bundle demonstration farms show: full CA if allowed, else the allowed bundle with most practices."""
-    return max(masks, key=lambda m: (bool(FULL_CA_BY_MASK[m]), bin(m).count("1")))
-
-
 @dataclass(frozen=True)
 class Catalogue:
-    """The scenario's practices as arrays over practices (P,) and the bundles farmers may choose (K,).
+    """The scenario's practices as arrays over practices (P,) and which of them exist in each region (R, P).
 
     Money in the scenario currency per ha; yield effects relative (-0.1 = -10 %) and by region (R, P), since they
     follow each region's crop and climate (``sim.yields.RegionYieldEffects``).
     """
 
-    masks: np.ndarray  # (K,) uint8, allowed bundle masks in file order
-    mask_to_k: np.ndarray  # (16,) int64, position of each mask in ``masks`` (-1 if not allowed)
-    bundle_uses: np.ndarray  # (P, K) float64, 1 where bundle k uses practice p
-    bundle_full_ca: np.ndarray  # (K,) bool
-    demo_bundle: int  # the bundle demonstration farms use
+    available: np.ndarray  # (R, P) bool, practices that exist in each region
+    demo_bundle: np.ndarray  # (R,) uint8, the bundle demonstration farms use: every practice of their region
     target_bundle: int  # the decision target bundle (diffused by bass / threshold, always reported)
     transition_cost_per_ha: np.ndarray  # (P,) one-off, currency/ha
     annual_cost_change_per_ha: np.ndarray  # (P,) currency/ha/yr
@@ -109,17 +104,15 @@ class Catalogue:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Catalogue:
-        """The practices and bundles of ``scenario``."""
+        """The practices of ``scenario``, where they exist and their yield effects in each region."""
         from sim.yields import RegionYieldEffects, ramp_table
 
-        masks = np.array(scenario.bundle_masks, dtype=np.uint8)
-        mask_to_k = np.full(1 << N_PRACTICES, -1, np.int64)
-        mask_to_k[masks] = np.arange(masks.size)
+        available = np.array([[p in r.behaviour.practices for p in PRACTICES] for r in scenario.regions.values()],
+                             dtype=bool).reshape(len(scenario.regions), N_PRACTICES)
         practices = [getattr(scenario.practices, p) for p in PRACTICES]
         effects = RegionYieldEffects.of(scenario)
         return cls(
-            masks=masks, mask_to_k=mask_to_k, bundle_uses=practice_matrix(masks).T.astype(np.float64),
-            bundle_full_ca=FULL_CA_BY_MASK[masks], demo_bundle=demo_bundle_of(scenario.bundle_masks),
+            available=available, demo_bundle=(available * (1 << np.arange(N_PRACTICES))).sum(axis=1).astype(np.uint8),
             target_bundle=parse_bundle(scenario.decision.target_bundle),
             transition_cost_per_ha=np.array([p.transition_cost_per_ha for p in practices]),
             annual_cost_change_per_ha=np.array([p.annual_cost_change_per_ha for p in practices]),

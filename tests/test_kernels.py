@@ -1,18 +1,21 @@
 """Every compiled kernel against a plain NumPy (or per-row Python) implementation of the same rule, on random inputs.
 
 The references are written from the rules' docstrings, not from the kernels: sparse matrix products for the
-neighbour sums, array formulas for beliefs, yields, soil, adoption, accounts and histograms, and a loop over
-farmers and bundles for the utilities. float32 sums are compared with a float32 tolerance, float64 ones tightly.
+neighbour sums, array formulas for beliefs, yields, soil, adoption, accounts and histograms, loops over farms,
+practices and bundles for the values and decisions, and explicit per-practice matrices for the equilibrium chain.
+float32 sums are compared with a float32 tolerance, float64 ones tightly.
 """
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sim.behaviour.economic import bundle_utilities
+from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
+from sim.behaviour.economic import choose_practices
+from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import update_beliefs
-from sim.behaviour.logit import choose
 from sim.behaviour.social import neighbour_sums
+from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row, utility_tables
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.outputs import bundle_histograms
@@ -45,39 +48,36 @@ def test_neighbour_sums(seed):
     n = 300
     a = random_network(rng, n)
     bundle = rng.integers(0, 16, n).astype(np.uint8)
-    effects = rng.normal(0, 0.1, (n, P)).astype(np.float32)
-    deviation = rng.normal(0, 0.2, n).astype(np.float32)
+    uses = USES_BY_MASK[bundle]
+    weight = (rng.random((n, P)) * uses).astype(np.float32)
+    weighted_signal = (rng.normal(0, 0.1, (n, P)) * uses).astype(np.float32)
     degree = np.asarray(a.sum(axis=1), dtype=np.float32).ravel()
     inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-    share, shown = np.empty((n, P), np.float32), np.empty((n, P), np.float32)
-    neighbour_sums(a.indptr, a.indices, a.data, bundle, effects, deviation, inverse, share, shown)
-    uses = USES_BY_MASK[bundle].astype(np.float64)
+    share, evidence, signal = (np.empty((n, P), np.float32) for _ in range(3))
+    neighbour_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse, share, evidence, signal)
     weighted = a.astype(np.float64)
-    expected_share = (weighted @ uses) / np.where(degree > 0, degree, np.inf)[:, None]
-    expected_shown = weighted @ (uses * (effects + deviation[:, None]))
+    expected_share = (weighted @ uses.astype(np.float64)) / np.where(degree > 0, degree, np.inf)[:, None]
     assert np.allclose(share, expected_share, rtol=1e-5, atol=1e-6)
-    assert np.allclose(shown, expected_shown, rtol=1e-5, atol=1e-5)
+    assert np.allclose(evidence, weighted @ weight.astype(np.float64), rtol=1e-5, atol=1e-5)
+    assert np.allclose(signal, weighted @ weighted_signal.astype(np.float64), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_belief_update(seed):
     rng = np.random.default_rng(seed)
     n = 500
-    share = rng.random((n, P)).astype(np.float32)
-    degree = rng.uniform(0, 20, n).astype(np.float32)
-    shown = rng.normal(0, 1, (n, P)).astype(np.float32)
-    uses = rng.random((n, P)) < 0.5
-    effects = rng.normal(0, 0.1, (n, P)).astype(np.float32)
-    deviation = rng.normal(0, 0.2, n).astype(np.float32)
+    others_evidence = rng.uniform(0, 5, (n, P)).astype(np.float32)
+    others_signal = rng.normal(0, 0.3, (n, P)).astype(np.float32)
+    own_weight = (rng.random((n, P)) * (rng.random((n, P)) < 0.5)).astype(np.float32)
+    own_signal = (own_weight * rng.normal(0, 0.2, (n, P))).astype(np.float32)
     mean = rng.normal(0, 0.1, (n, P)).astype(np.float32)
     precision = rng.uniform(50, 500, (n, P)).astype(np.float32)
     prior, memory, inverse_obs = np.float32(100.0), np.float32(0.8), np.float32(1 / 0.15**2)
-    count = share * degree[:, None] + uses
-    total = shown + uses * (effects + deviation[:, None])
     kept = prior + memory * (precision.astype(np.float64) - prior)
-    expected_mean = (kept * mean + total * inverse_obs) / (kept + count * inverse_obs)
-    expected_precision = kept + count * inverse_obs
-    update_beliefs(share, degree, shown, uses, effects, deviation, mean, precision, prior, memory, inverse_obs)
+    evidence = (others_evidence + own_weight) * inverse_obs
+    expected_mean = (kept * mean + (others_signal + own_signal) * inverse_obs) / (kept + evidence)
+    expected_precision = kept + evidence
+    update_beliefs(others_evidence, others_signal, own_weight, own_signal, mean, precision, prior, memory, inverse_obs)
     assert np.allclose(mean, expected_mean, rtol=1e-5, atol=1e-6)
     assert np.allclose(precision, expected_precision, rtol=1e-5)
 
@@ -162,75 +162,246 @@ def test_rothc_year(seed):
         assert np.allclose(getattr(state, name), getattr(reference, name), rtol=1e-12, atol=1e-12), name
 
 
-def reference_utilities(farms, current_k, uses, mean, precision, share, expected_yield, seeder, credit, incentive_pv,
-                        incentive_var, bundle_uses, bundle_full_ca, transition_cost, cost_change, penalty, residue, no_till,
-                        annuity, risk_aversion, crop_price, production_cost, residue_value, cash_limit, synergy,
-                        social_weight, status_quo_bias):
-    """The economic rule's U_k (``sim.behaviour.economic`` docstring), one farmer and bundle at a time."""
-    out = np.empty(incentive_pv.shape)
-    mean, precision, share = (x.astype(np.float64) for x in (mean, precision, share))
-    for r, i in enumerate(farms):
-        gross = expected_yield[r] * crop_price / 1000
-        scale = annuity * max(max(gross - production_cost, 0.1 * gross), 1e-9)
-        for k in range(bundle_uses.shape[1]):
-            in_k = bundle_uses[:, k] > 0
-            new = in_k & ~uses[i]
-            npv = annuity * (gross * (mean[i][in_k].sum() + synergy * bundle_full_ca[k])
-                             - cost_change[in_k].sum() - (residue_value if in_k[residue] else 0.0))
-            npv += incentive_pv[r, k] - transition_cost[new].sum() - gross * penalty[new].sum()
-            variance = (annuity * gross) ** 2 * (1 / precision[i][in_k]).sum()
-            ce = npv - 0.5 * risk_aversion * (variance + incentive_var[r, k]) / scale
-            conformity = np.where(in_k, share[i], 1 - share[i]).mean()
-            u = ce / scale + social_weight * conformity
-            if k == current_k[r]:
-                u += status_quo_bias
-            elif (in_k[no_till] and not seeder[i]) or (not credit[i] and transition_cost[new].sum() > cash_limit):
-                u = -np.inf
-            out[r, k] = u
-    return out
+def reference_value(mask, years, full_years, g, w, mean, precision, hires, pv, var, c):
+    """V(b) of ``sim.behaviour.valuation`` for one farm, written from the module docstring."""
+    value = 0.0
+    for p in range(P):
+        if mask >> p & 1:
+            shortfall = c["shortfall"][min(years[p], c["shortfall"].shape[0] - 1), p]
+            value += g * (mean[p] - (mean[p] - c["e0"][p]) * shortfall) - c["cost"][p]
+            value -= 0.5 * c["risk"] * g * g / (w * precision[p])
+    value -= c["residue_value"] if mask >> 2 & 1 else 0.0
+    value -= (c["herbicide"] + (c["fee"] if hires else 0.0)) if mask & 1 else 0.0
+    if FULL_CA_BY_MASK[mask]:
+        value += g * c["synergy"] * (1 - c["synergy_shortfall"][min(full_years, c["synergy_shortfall"].size - 1)])
+    return value + pv[mask] / c["annuity"] - 0.5 * c["risk"] * var[mask] / (c["annuity"] ** 2 * w)
+
+
+def reference_move(old, new, hires, budget, i, r, ctx):
+    """move_value of ``sim.behaviour.valuation`` written from its docstring: (gain, feasible, hire)."""
+    c, years, full_years = ctx["c"], ctx["years"][i], ctx["full_years"][i]
+    extra, pairs = ctx["extra"][i], ctx["pairs"]
+
+    def level(mask, hire):
+        u = reference_value(mask, years, full_years, ctx["gross"][r], ctx["margin"][r], ctx["mean"][i],
+                            ctx["precision"][i], hire, ctx["pv"][r], ctx["var"][r], c)
+        u += sum(extra[p] for p in range(P) if mask >> p & 1)
+        return u + sum(pairs[p, q] for p in range(P) for q in range(p + 1, P) if mask >> p & 1 and mask >> q & 1)
+
+    started, dropped = new & ~old, old & ~new
+    switching = sum(c["exit"] * c["tc"][p] / c["annuity"] for p in range(P) if dropped >> p & 1)
+    others = sum(c["tc"][p] for p in range(1, P) if started >> p & 1)
+    area, base = ctx["area"][i], level(old, hires)
+    if started & 1:
+        own = level(new, False) - (others + c["tc"][0]) / c["annuity"]
+        options = []
+        if ctx["dealer"][i] and (others + c["tc"][0]) * area <= budget:
+            options.append((own, False))
+        if ctx["contractor"][i] and others * area <= budget:
+            options.append((level(new, True) - others / c["annuity"], True))
+        if not options:
+            return own - base - switching, False, False
+        best = max(options, key=lambda o: o[0])
+        return best[0] - base - switching, True, best[1]
+    hire = bool(hires and new & 1)
+    return level(new, hire) - others / c["annuity"] - base - switching, others * area <= budget, hire
+
+
+def reference_decisions(rows, draws, rate, bundle, hires, money, ctx):
+    """The economic rule's choices (``sim.behaviour.economic`` docstring), one farm and practice at a time."""
+    c = ctx["c"]
+    new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(bundle.size, np.uint8)
+    for r, i in enumerate(rows):
+        mask, hired, budget = int(bundle[i]), bool(hires[i]), money[i]
+        if hired and mask & 1 and not ctx["contractor"][i]:
+            mask, hired = mask & ~1, False
+            dropped[i] |= CONSTRAINT
+        for p in range(P):
+            if draws[i, p] >= rate:
+                continue
+            alone, feasible, hire = reference_move(mask, mask ^ 1 << p, hired, budget, i, r, ctx)
+            best, target, best_hire = (alone, mask ^ 1 << p, hire) if feasible else (-np.inf, mask, hired)
+            for q in range(P):
+                if q != p:
+                    other = reference_move(mask, mask ^ 1 << q, hired, budget, i, r, ctx)[0]
+                    both, feasible, hire = reference_move(mask, mask ^ 1 << p ^ 1 << q, hired, budget, i, r, ctx)
+                    if feasible and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
+                        best, target, best_hire = both, mask ^ 1 << p ^ 1 << q, hire
+            if best == -np.inf or draws[i, p] / rate >= 1 / (1 + np.exp(-best / (c["noise"] * ctx["margin"][r]))):
+                continue
+            for q in range(P):
+                if target >> q & 1 and not mask >> q & 1 and not (q == 0 and best_hire):
+                    budget -= c["tc"][q] * ctx["area"][i]
+                elif mask >> q & 1 and not target >> q & 1:
+                    dropped[i] |= OTHER
+            hired = best_hire if target & 1 and not mask & 1 else bool(hired and target & 1)
+            mask = target
+        new_bundle[i], new_hires[i] = mask, hired
+    return new_bundle, new_hires, dropped
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_bundle_utilities(seed):
+def test_practice_decisions(seed):
+    """The compiled economic rule against the per-farm reference: same bundles, routes and reasons given the draws
+    (reasons are 'other' here: beliefs and support at adoption are set so that neither fell). Pair constants make
+    some joint changes of complements the best move."""
     rng = np.random.default_rng(seed)
-    n, m = 200, 120
-    masks = np.array([0, 4, 5, 13, 15], np.uint8)
-    bundle_uses = USES_BY_MASK[masks].T.astype(np.float64)
-    farms = np.sort(rng.choice(n, m, replace=False))
-    args = dict(
-        farms=farms, current_k=rng.integers(0, masks.size, m), uses=rng.random((n, P)) < 0.4,
-        mean=rng.normal(0, 0.05, (n, P)).astype(np.float32), precision=rng.uniform(20, 200, (n, P)).astype(np.float32),
-        share=rng.random((n, P)).astype(np.float32), expected_yield=rng.uniform(500, 5000, m),
-        seeder=rng.random(n) < 0.7, credit=rng.random(n) < 0.5, incentive_pv=rng.uniform(0, 400, (m, masks.size)),
-        incentive_var=rng.uniform(0, 1e4, (m, masks.size)), bundle_uses=bundle_uses,
-        bundle_full_ca=FULL_CA_BY_MASK[masks].astype(np.float64), transition_cost=rng.uniform(0, 80, P),
-        cost_change=rng.uniform(-30, 50, P), penalty=rng.uniform(0, 0.3, P), residue=2, no_till=0, annuity=6.1,
-        risk_aversion=1.5, crop_price=250.0, production_cost=rng.uniform(100, 900), residue_value=20.0,
-        cash_limit=40.0, synergy=0.05, social_weight=0.3, status_quo_bias=0.05)
-    utility = np.empty((m, masks.size))
-    bundle_utilities(*args.values(), 0.1, 1e-9, 1e-9, utility)
-    expected = reference_utilities(*args.values())
-    assert np.array_equal(np.isinf(utility), np.isinf(expected)) and np.isinf(expected).any()
-    finite = np.isfinite(expected)
-    assert np.allclose(utility[finite], expected[finite], rtol=1e-10, atol=1e-12)
+    n, m = 200, 150
+    rows = np.sort(rng.choice(n, m, replace=False))
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
+    hires = (USES_BY_MASK[bundle, 0] & (rng.random(n) < 0.3))
+    years = np.where(USES_BY_MASK[bundle], rng.integers(1, 12, (n, P)), 0).astype(np.int16)
+    full_years = np.where(FULL_CA_BY_MASK[bundle], years.min(axis=1, initial=12), 0).astype(np.int16)
+    c = dict(shortfall=rng.uniform(0, 0.3, (6, P)), synergy_shortfall=rng.uniform(0, 0.4, 9), e0=rng.uniform(-0.2, 0, P),
+             cost=rng.uniform(-30, 40, P), tc=rng.uniform(0, 80, P), risk=1.5, annuity=6.1, synergy=0.05,
+             residue_value=12.0, herbicide=5.0, fee=30.0, exit=0.5, noise=0.08, conformity=0.05)
+    mean = rng.normal(0, 0.05, (n, P)).astype(np.float32)
+    precision = rng.uniform(50, 400, (n, P)).astype(np.float32)
+    share = rng.random((n, P)).astype(np.float32)
+    heterogeneity = rng.normal(0, 20, (n, P)).astype(np.float32)
+    constants, pairs = rng.normal(0, 20, P), rng.normal(0, 40, (P, P))
+    pairs = np.triu(pairs, 1) + np.triu(pairs, 1).T
+    dealer, contractor = rng.random(n) < 0.7, rng.random(n) < 0.4
+    money, area = rng.uniform(0, 5000, n), rng.uniform(1, 100, n)
+    gross, margin = rng.uniform(300, 1500, m), rng.uniform(100, 500, m)
+    pv, var = rng.uniform(0, 300, (m, 16)), rng.uniform(0, 1e4, (m, 16))
+    draws = rng.random((n, P))
+    rate = 0.6
+    margin_of = np.zeros(n)
+    margin_of[rows] = margin
+    extra = heterogeneity.astype(np.float64) + constants + c["conformity"] * margin_of[:, None] * share
+    ctx = dict(c=c, years=years, full_years=full_years, gross=gross, margin=margin, mean=mean, precision=precision,
+               pv=pv, var=var, extra=extra, pairs=pairs, dealer=dealer, contractor=contractor, area=area)
+    expected = reference_decisions(rows, draws, rate, bundle, hires, money, ctx)
+    new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
+    region, available = np.zeros(n, np.int16), np.ones((1, P), bool)
+    at_adoption = np.full((n, P), -1.0, np.float32)  # beliefs were worse at adoption: no bad experience
+    support_at_adoption = np.full((n, P), -1e9, np.float32)  # and support was lower: support did not end
+    tables = np.empty((m, TABLE_SLOTS))
+    utility_tables(rows, region, years, full_years, gross, margin, mean, precision, pv, var, True,
+                   np.array([c["annuity"]]), np.array([c["risk"]]), c["shortfall"][None], c["synergy_shortfall"][None],
+                   c["cost"], c["e0"][None], np.array([c["synergy"]]), np.full(n, c["residue_value"]), np.array([c["herbicide"]]),
+                   np.array([c["fee"]]), extra[rows], pairs[None], tables)
+    choose_practices(rows, region, draws, rate, bundle, hires, tables, available, dealer, contractor, money, area,
+                     np.array([c["annuity"]]), c["tc"], c["exit"], c["noise"] * margin, gross, mean, at_adoption,
+                     support_at_adoption, pv, True, new_bundle, new_hires, dropped)
+    assert np.array_equal(new_bundle, expected[0])
+    assert np.array_equal(new_hires, expected[1])
+    assert np.array_equal(dropped, expected[2])
+    changed = new_bundle ^ bundle
+    assert (changed != 0).sum() > 20 and (dropped & CONSTRAINT).any()  # the test exercises both
+    assert (np.bitwise_count(changed) == 2).any()  # and joint changes
+
+
+def test_practices_without_interaction_change_one_at_a_time():
+    """With additive utilities (no pair constants, no full-CA synergy, no incentives) a joint change is worth exactly
+    the two changes apart, so a farm reconsidering one practice never changes two (rounding must not decide)."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    rows = np.arange(n)
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
+    hires = np.zeros(n, bool)
+    years = np.where(USES_BY_MASK[bundle], rng.integers(1, 12, (n, P)), 0).astype(np.int16)
+    full_years = np.where(FULL_CA_BY_MASK[bundle], 12, 0).astype(np.int16)
+    gross, margin = rng.uniform(300, 1500, n), rng.uniform(100, 500, n)
+    mean = rng.normal(0, 0.05, (n, P)).astype(np.float32)
+    precision = rng.uniform(50, 400, (n, P)).astype(np.float32)
+    extra = rng.normal(0, 20, (n, P))
+    draws = np.ones((n, P))
+    draws[rows, rng.integers(0, P, n)] = rng.random(n) * 0.5  # one practice reconsidered per farm
+    region, available, money = np.zeros(n, np.int16), np.ones((1, P), bool), np.full(n, 1e9)
+    no_incentives = np.zeros((1, 16))
+    tables = np.empty((n, TABLE_SLOTS))
+    utility_tables(rows, region, years, full_years, gross, margin, mean, precision, no_incentives, no_incentives,
+                   False, np.array([6.1]), np.array([1.5]), rng.uniform(0, 0.3, (1, 6, P)), np.zeros((1, 9)),
+                   rng.uniform(-30, 40, P), rng.uniform(-0.2, 0, (1, P)), np.zeros(1), np.full(n, 12.0), np.array([5.0]),
+                   np.array([30.0]), extra, np.zeros((1, P, P)), tables)
+    new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
+    choose_practices(rows, region, draws, 0.5, bundle, hires, tables, available, np.ones(n, bool), np.ones(n, bool),
+                     money, np.full(n, 10.0), np.array([6.1]), rng.uniform(0, 80, P), 0.5, 0.08 * margin, gross, mean,
+                     np.full((n, P), -1.0, np.float32), np.full((n, P), -1e9, np.float32), no_incentives, False,
+                     new_bundle, new_hires, dropped)
+    changed = np.bitwise_count(new_bundle ^ bundle)
+    assert (changed == 1).sum() > n // 10  # farms do change
+    assert changed.max() == 1
+
+
+def test_drop_reasons_in_order_of_precedence():
+    """Support that fell by more than the noise scale is named first, then a belief that fell; otherwise 'other'."""
+    from sim.behaviour.valuation import drop_reason
+
+    assert drop_reason(1000.0, 0.0, 0.05, 0.0, 30.0, 20.0) == SUPPORT_ENDED
+    assert drop_reason(1000.0, 0.0, 0.05, 0.0, 10.0, 20.0) == BAD_EXPERIENCE  # 50 USD/ha less believed yield value
+    assert drop_reason(1000.0, 0.0, 0.01, 0.0, 10.0, 20.0) == OTHER
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_logit_choice_given_draws(seed):
+def test_utility_table_of_every_bundle(seed):
+    """The tabulated U (own seeder and hired no-till) equals V of the valuation docstring plus the additive terms,
+    for every bundle (float64 sums in another order: relative 1e-12)."""
     rng = np.random.default_rng(seed)
-    m, k = 1000, 6
-    utility = rng.normal(0, 1, (m, k))
-    utility[rng.random((m, k)) < 0.2] = -np.inf
-    utility[:, 0] = rng.normal(0, 1, m)  # every row keeps one feasible bundle
-    draws = rng.random(m)
-    chosen = np.empty(m, np.int64)
-    choose(utility, 3.0, draws, np.empty_like(utility), chosen)
-    weights = np.where(np.isfinite(utility), np.exp(3.0 * (utility - utility.max(axis=1, keepdims=True))), 0.0)
-    probabilities = weights / weights.sum(axis=1, keepdims=True)
-    # inverse-CDF sampling: the first bundle whose cumulative probability exceeds the draw
-    expected = np.argmax((np.cumsum(probabilities, axis=1) > draws[:, None]) & (weights > 0), axis=1)
-    assert np.mean(chosen == expected) > 0.999  # only draws within rounding of a boundary may differ
-    assert np.all(weights[np.arange(m), chosen] > 0)
+    c = dict(shortfall=rng.uniform(0, 0.3, (6, P)), synergy_shortfall=rng.uniform(0, 0.4, 9), e0=rng.uniform(-0.2, 0, P),
+             cost=rng.uniform(-30, 40, P), risk=1.5, annuity=6.1, synergy=0.05, residue_value=12.0, herbicide=5.0,
+             fee=30.0)
+    years = rng.integers(0, 9, P).astype(np.int16)
+    mean, precision = rng.normal(0, 0.05, P), rng.uniform(50, 400, P)
+    pv, var = rng.uniform(0, 300, 16), rng.uniform(0, 1e4, 16)
+    extra, pairs = rng.normal(0, 20, P), np.triu(rng.normal(0, 20, (P, P)), 1)
+    table = np.empty(TABLE_SLOTS)
+    fill_utility_row(table, years, 3, 900.0, 300.0, mean, precision, pv, var, True, c["annuity"], c["risk"],
+                     c["shortfall"], c["synergy_shortfall"], c["cost"], c["e0"], c["synergy"], c["residue_value"],
+                     c["herbicide"], c["fee"], extra, pairs)
+    for mask in range(16):
+        for hired in (False, True):
+            expected = reference_value(mask, years, 3, 900.0, 300.0, mean, precision, hired, pv, var, c)
+            expected += sum(extra[p] for p in range(P) if mask >> p & 1)
+            expected += sum(pairs[p, q] for p in range(P) for q in range(p + 1, P) if mask >> p & 1 and mask >> q & 1)
+            assert table[2 * mask + hired] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_equilibrium_chain(seed):
+    """The yearly matrix is the product of one matrix per practice (reconsidered with probability rate; its best
+    feasible change, alone or with a complement, made with its logit probability, averaged over belief fluctuations
+    by the probit approximation; never in use when unavailable); its stationary law is invariant."""
+    rng = np.random.default_rng(seed)
+    gain = np.stack([rng.normal(0, 30, (16, P, P)), rng.uniform(0, 400, (16, P, P))], axis=-1)  # mean, variance
+    feasible = rng.random((16, P, P)) < 0.8
+    constants, pairs = rng.normal(0, 10, P), rng.normal(0, 30, (P, P))
+    pairs = np.triu(pairs, 1) + np.triu(pairs, 1).T
+    available = np.array([True, False, True, True])
+    rate, scale = 0.3, rng.uniform(15, 35, 16)
+
+    def level(b):
+        return sum(constants[p] for p in range(P) if b >> p & 1) + sum(
+            pairs[p, q] for p in range(P) for q in range(p + 1, P) if b >> p & 1 and b >> q & 1)
+
+    expected = np.eye(16)
+    for p in range(P):
+        step = np.zeros((16, 16))
+        for b in range(16):
+            if not available[p]:
+                step[b, b & ~(1 << p)] = 1.0
+                continue
+            alone = gain[b, p, p, 0] + level(b ^ 1 << p) - level(b)
+            best, target, v = (alone, b ^ 1 << p, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
+            for q in range(P):
+                if q != p and available[q]:
+                    other = gain[b, q, q, 0] + level(b ^ 1 << q) - level(b)
+                    both = gain[b, p, q, 0] + level(b ^ 1 << p ^ 1 << q) - level(b)
+                    if feasible[b, p, q] and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
+                        best, target, v = both, b ^ 1 << p ^ 1 << q, gain[b, p, q, 1]
+            effective = np.sqrt(scale[b] ** 2 + np.pi * v / 8)  # the logit averaged over belief fluctuations
+            move = rate / (1 + np.exp(-best / effective)) if best > -np.inf else 0.0
+            step[b, target] += move
+            step[b, b] += 1 - move
+        expected = expected @ step
+    matrix = year_matrix(gain, feasible, scale, constants, pairs, available, rate)
+    assert np.allclose(matrix, expected, rtol=1e-12, atol=1e-15)
+    law = stationary_law(matrix)
+    assert law.sum() == pytest.approx(1.0) and np.all(law >= 0)
+    assert np.allclose(law @ matrix, law, atol=1e-10)
+    assert law[USES_BY_MASK[:, 1]].sum() == pytest.approx(0.0, abs=1e-12)  # cover crops do not exist here
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -241,12 +412,14 @@ def test_adoption(seed):
     years = np.where(USES_BY_MASK[old], rng.integers(1, 10, (n, P)), 0).astype(np.int16)
     full_ca_years = np.where(FULL_CA_BY_MASK[old], rng.integers(1, 10, n), 0).astype(np.int16)
     cost_per_ha, area = rng.uniform(0, 80, P), rng.uniform(1, 100, n)
+    hires = rng.random(n) < 0.5
     expected_years = np.where(USES_BY_MASK[new], years + 1, 0)
     expected_full_ca = np.where(FULL_CA_BY_MASK[new], full_ca_years + 1, 0)
     started = USES_BY_MASK[new] & ~USES_BY_MASK[old]
+    started[:, 0] &= ~hires  # no-till started with a hire service costs no one-off
     new_uses, transition = np.empty((n, P), bool), np.empty(n)
-    advance_practices(old, new, USES_BY_MASK, FULL_CA_BY_MASK, cost_per_ha, area, years, full_ca_years, new_uses,
-                      transition)
+    advance_practices(old, new, hires, USES_BY_MASK, FULL_CA_BY_MASK, cost_per_ha, 0, area, years, full_ca_years,
+                      new_uses, transition)
     assert np.array_equal(new_uses, USES_BY_MASK[new])
     assert np.array_equal(years, expected_years) and np.array_equal(full_ca_years, expected_full_ca)
     assert np.allclose(transition, (started * cost_per_ha).sum(axis=1) * area, rtol=1e-12)
@@ -259,10 +432,11 @@ def test_crop_budget(seed):
     yields, price, area = rng.uniform(500, 6000, n), rng.uniform(150, 400, n), rng.uniform(1, 500, n)
     cost, residue_value = rng.uniform(100, 900, n), rng.uniform(0, 30, n)
     uses, cost_change = rng.random((n, P)) < 0.5, rng.uniform(-30, 50, P)
-    transition = rng.uniform(0, 1000, n)
+    transition, inputs = rng.uniform(0, 1000, n), rng.uniform(-10, 40, n)
     revenue, costs, income = np.empty(n), np.empty(n), np.empty(n)
-    crop_budget(yields, price, area, cost, residue_value, uses, cost_change, 2, transition, revenue, costs, income)
-    expected_costs = (cost + (uses * cost_change).sum(axis=1) + uses[:, 2] * residue_value) * area
+    crop_budget(yields, price, area, cost, residue_value, uses, cost_change, 2, inputs, transition, revenue, costs,
+                income)
+    expected_costs = (cost + inputs + (uses * cost_change).sum(axis=1) + uses[:, 2] * residue_value) * area
     assert np.allclose(revenue, yields / 1000 * price * area, rtol=1e-12)
     assert np.allclose(costs, expected_costs, rtol=1e-12)
     assert np.allclose(income, revenue - costs - transition, rtol=1e-12, atol=1e-9)
@@ -324,14 +498,52 @@ def test_fully_mixed_population_sees_what_a_complete_graph_shows():
     rng = np.random.default_rng(5)
     n = 60
     bundle = rng.integers(0, 16, n).astype(np.uint8)
-    effects = rng.normal(0, 0.1, (n, P)).astype(np.float32)
-    deviation = rng.normal(0, 0.2, n).astype(np.float32)
+    uses = USES_BY_MASK[bundle]
+    weight = (rng.random((n, P)) * uses).astype(np.float32)
+    weighted_signal = (rng.normal(0, 0.1, (n, P)) * uses).astype(np.float32)
     complete = sp.csr_matrix(np.ones((n, n), np.float32) - np.eye(n, dtype=np.float32))
     complete.indices, complete.indptr = complete.indices.astype(np.int32), complete.indptr.astype(np.int32)
     degree = np.full(n, n - 1, np.float32)
-    mixed = SocialInformation(SimpleNamespace(adjacency=None, degree=degree), P)
-    graph = SocialInformation(SimpleNamespace(adjacency=complete, degree=degree), P)
+    nobody = np.zeros(n, bool)
+    mixed = SocialInformation(SimpleNamespace(adjacency=None, degree=degree), P, nobody, 0.0)
+    graph = SocialInformation(SimpleNamespace(adjacency=complete, degree=degree), P, nobody, 0.0)
     for social in (mixed, graph):
-        social.observe(bundle, USES_BY_MASK[bundle], effects, deviation)
+        social.observe(bundle, uses, weight, weighted_signal)
     assert np.allclose(mixed.share, graph.share, rtol=1e-6)
-    assert np.allclose(mixed.shown, graph.shown, rtol=1e-5, atol=1e-5)
+    assert np.allclose(mixed.evidence, graph.evidence, rtol=1e-5, atol=1e-5)
+    assert np.allclose(mixed.signal, graph.signal, rtol=1e-5, atol=1e-5)
+
+
+def test_organisation_members_hear_every_other_adopter_of_their_organisation():
+    """Club evidence: a member adds w_org x (its organisation's total - its own); non-members add nothing."""
+    from types import SimpleNamespace
+
+    from sim.behaviour.social import SocialInformation
+
+    rng = np.random.default_rng(9)
+    n = 40
+    organisation = np.repeat(np.arange(4), 10).astype(np.int32)
+    member = rng.random(n) < 0.5
+    weight = rng.random((n, P)).astype(np.float32)
+    signal = rng.normal(0, 0.1, (n, P)).astype(np.float32)
+    network = SimpleNamespace(adjacency=None, degree=np.full(n, n - 1, np.float32), organisation=organisation)
+    alone = SocialInformation(network, P, np.zeros(n, bool), 0.1)
+    clubs = SocialInformation(network, P, member, 0.1)
+    bundle = np.full(n, 15, np.uint8)
+    for social in (alone, clubs):
+        social.observe(bundle, USES_BY_MASK[bundle], weight, signal)
+    totals = np.stack([weight[organisation == k].sum(axis=0) for k in range(4)])[organisation]
+    expected = alone.evidence + 0.1 * member[:, None] * (totals - weight)
+    assert np.allclose(clubs.evidence, expected, rtol=1e-5)
+
+
+def test_expected_remaining_shortfall_over_geometric_ages():
+    """Ages 1, 2, ... with probability h (1 - h)^(a - 1): the table's rows weighted so, the last row for the rest."""
+    from sim.behaviour.equilibrium import expected_remaining
+
+    table = np.array([[0.9, 0.5], [0.6, 0.2], [0.3, 0.0], [0.0, 0.0]])
+    h = np.array([0.2, 0.5])
+    weights = np.array([h * (1 - h) ** (a - 1) for a in (1, 2, 3)])
+    expected = (weights * table[1:]).sum(axis=0) + (1 - weights.sum(axis=0)) * table[-1]
+    assert np.allclose(expected_remaining(table, h), expected)
+    assert np.allclose(expected_remaining(table, np.array([1.0, 1.0])), table[1])  # everybody one season in

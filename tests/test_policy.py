@@ -1,6 +1,5 @@
 """Incentive designs behave as their users expect, checked over seed replicates; `casim target` finds known answers."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -10,9 +9,7 @@ from conftest import SCENARIOS, TEST_SCENARIOS
 import sim
 from analysis.target import find_lever
 from experiments.executors import LocalExecutor
-from sim.behaviour.economic import EconomicRule
-from sim.farmers import Regions
-from sim.incentives import Valuation
+from sim.behaviour.valuation import TABLE_SLOTS, Valuation, fill_utility_row, move_value
 from sim.practices import Catalogue
 from sim.scenario import scenario_with_overrides
 
@@ -39,39 +36,35 @@ def test_higher_stable_carbon_price_never_lowers_mean_adoption():
 
 
 def test_price_floor_reduces_disadoption_under_a_volatile_price():
-    """Same seeds (same price shocks) with and without a floor at 50: the yearly dis-adoption rate falls.
-    Measured: 0.135 without, 0.120 with the floor, standard error 0.002 each over 8 seeds."""
+    """Same seeds (same price shocks) with and without a floor at 50: the yearly rate at which adopters drop all
+    practices falls. Measured (practice-by-practice rule, issue 13's crediting and issue 14's crop effects): 0.0192
+    without, 0.0184 with the floor; the paired difference is -0.00073 with a standard error of 0.00015 over the 8
+    seeds (lower in every seed), so the margin 0.0003 is about 2.9 standard errors inside it."""
     without = final_metrics({"carbon.price.path": VOLATILE})[:, 1].mean()
     with_floor = final_metrics({"carbon.price.path": VOLATILE, "carbon.price.floor": 50.0})[:, 1].mean()
-    assert with_floor < without - 0.005, (without, with_floor)
+    assert with_floor < without - 0.0003, (without, with_floor)
 
 
 def test_risk_averse_farmer_values_an_unstable_price_less():
-    """Same expected incentive revenue, with and without variance: utility falls with risk aversion only."""
-    m = 50
-    scenario = scenario_with_overrides(ONE_REGION, {
-        "bundles": ["conventional", "no_till+residue_retention", "full_ca"], "regions.farms.cash_limit_per_ha": 1e9,
-        "practices.no_till.transition_cost_per_ha": 0.0, "practices.rotation.transition_cost_per_ha": 0.0})
-    catalogue = Catalogue.from_scenario(scenario)
-    k = catalogue.masks.size
-    expected_yield = np.random.default_rng(0).uniform(2000, 4000, m)
-    farms = SimpleNamespace(bundle=np.zeros(m, np.uint8), uses=np.zeros((m, 4), bool),
-                            belief_mean=np.zeros((m, 4), np.float32), belief_precision=np.full((m, 4), 100.0, np.float32),
-                            seeder_access=np.ones(m, bool), credit_access=np.ones(m, bool), base_yield_kg_per_ha=expected_yield)
+    """Same expected incentive revenue for using no-till, with and without variance: its value to the farmer falls
+    with risk aversion only (``move_value`` of a farm starting it)."""
+    catalogue = Catalogue.from_scenario(ONE_REGION)
+    valuation = Valuation.of(ONE_REGION, catalogue)
+    pv = np.where(np.arange(16) & 1, 300.0, 0.0)  # the bundles with no-till earn a PV of 300 per ha
 
-    def utilities(risk_aversion, variance):
-        s = scenario_with_overrides(scenario, {"regions.farms.risk_aversion": risk_aversion})
-        rule = EconomicRule(s, catalogue, Regions.of(s, m), np.random.default_rng(0))
-        incentives = SimpleNamespace(value=lambda farms, region, masks: Valuation(
-            np.tile([0.0] + [300.0] * (k - 1), (m, 1)), np.tile([0.0] + [1.0] * (k - 1), (m, 1)) * variance))
-        situation = SimpleNamespace(farms=farms, soil=SimpleNamespace(stock_t_c_per_ha=np.zeros(m)),
-                                    yields=SimpleNamespace(potential=lambda base, region, soc: base),
-                                    social=SimpleNamespace(share=np.zeros((m, 4), np.float32)), incentives=incentives)
-        return rule.utilities(situation, np.arange(m), 0)
+    def gain(risk_aversion, variance):
+        table = np.empty(TABLE_SLOTS)
+        fill_utility_row(table, np.zeros(4, np.int16), 0, 600.0, 300.0, np.zeros(4), np.full(4, 100.0), pv,
+                         (pv > 0) * variance, True, valuation.annuity[0], risk_aversion, valuation.shortfall[0],
+                         valuation.synergy_shortfall[0], valuation.cost_change_per_ha, valuation.effect_initial[0],
+                         valuation.synergy[0], 0.0, 0.0, 0.0, np.zeros(4), np.zeros((4, 4)))
+        value, feasible, _ = move_value(0, 1, False, 1e9, table, 10.0, True, False, valuation.annuity[0],
+                                        valuation.transition_cost_per_ha, 0.5)
+        assert feasible
+        return value
 
-    stable, unstable = utilities(2.0, 0.0), utilities(2.0, 5e4)
-    assert np.all(unstable[:, 1:] < stable[:, 1:]) and np.array_equal(unstable[:, 0], stable[:, 0])
-    assert np.array_equal(utilities(0.0, 5e4), utilities(0.0, 0.0))  # risk-neutral farmers do not care
+    assert gain(2.0, 5e4) < gain(2.0, 0.0)
+    assert gain(0.0, 5e4) == gain(0.0, 0.0)  # risk-neutral farmers do not care
 
 
 def test_target_finds_the_bass_innovation_coefficient_with_known_answer(bass_recursion):

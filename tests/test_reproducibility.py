@@ -32,9 +32,10 @@ def test_default_seed_is_the_scenarios():
 def test_pinned_runs_are_reproduced_exactly(name):
     """tests/data holds yearly tables (2,000 farmers, 10 years, seed 7): a carbon-free baseline, per-ha payments with
     public carbon purchases, and a stochastic price with a floor. First written before issue 11's refactor (which
-    changed nothing), rewritten when issues 13 and 14 changed the crediting, soil and yield rules on purpose.
-    Behaviour and the order random numbers are drawn in must not change unnoticed; columns added later are not in
-    the pins and are not compared."""
+    changed nothing), rewritten when issues 13 and 14 changed the crediting, soil and yield rules on purpose, and
+    when issue 12 changed behaviour on purpose (practice-by-practice choice, equilibrium start, merged with 13 and
+    14). Behaviour and the order random numbers are drawn in must not change unnoticed; columns added later are not
+    in the pins and are not compared."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / f"{name}.toml"), seed=7, n_farmers=2000)
     model.run_for(10)
@@ -47,7 +48,7 @@ def test_results_do_not_depend_on_the_thread_count(monkeypatch):
     threads give the same table, bit for bit, with a carbon programme and its counterfactual alongside."""
     from sim import parallel
 
-    for name, value in (("BLOCK_FARMS", 256), ("SELECT_SERIAL", 100)):
+    for name, value in (("BLOCK_FARMS", 256), ("SELECT_SERIAL", 100), ("MIN_FARMS_PER_THREAD", 1)):
         monkeypatch.setattr(parallel, name, value)
     threads, tables = parallel.threads(), []
     try:

@@ -56,8 +56,21 @@ def test_unknown_climate_lists_valid_values(write_scenario):
 
 
 def test_unknown_practice_in_bundle(write_scenario):
-    message = error_of(write_scenario('bundles = ["conventional", "no_till+mulching"]\n'))
+    message = error_of(write_scenario('[regions.africa_dry]\ninitial_adoption = { "no_till+mulching" = 0.1 }\n'))
     assert "unknown practice 'mulching'" in message
+
+
+def test_unknown_practice_in_a_region_and_a_bundle_of_practices_that_do_not_exist_there(write_scenario):
+    message = error_of(write_scenario('[regions.africa_dry.behaviour]\npractices = ["no_till", "mulching"]\n'))
+    assert "regions.africa_dry.behaviour.practices: unknown practice 'mulching'" in message
+    message = error_of(write_scenario('[regions.africa_dry.behaviour]\npractices = ["rotation"]\n'))
+    assert "regions.africa_dry.initial_adoption: bundle 'no_till+residue_retention' uses no_till, residue_retention, " \
+        "not in regions.africa_dry.behaviour.practices" in message
+
+
+def test_constants_given_to_an_equilibrium_start(write_scenario):
+    message = error_of(write_scenario('[regions.africa_dry.behaviour]\npractice_value_per_ha = { no_till = 5.0 }\n'))
+    assert "practice_value_per_ha: set only with decision.start = 'as_given'" in message
 
 
 def test_price_kind_needs_its_fields(write_scenario):
@@ -80,7 +93,7 @@ def test_a_changed_kind_replaces_the_inherited_table(write_scenario):
 
 def test_unknown_kind_lists_the_kinds(write_scenario):
     message = error_of(write_scenario('[decision.rule]\nkind = "imitation"\n'))
-    assert "decision.rule: kind = 'imitation' is not a known kind; expected one of 'economic', 'bass', 'threshold'" \
+    assert "decision.rule: kind = 'imitation' is not a known kind; expected one of 'economic', 'tpb', 'bass', 'threshold'" \
         in message
 
 

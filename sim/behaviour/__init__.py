@@ -1,17 +1,20 @@
 """Farmer behaviour: decision rules behind one protocol (``DecisionRule``), learning, and social information.
 
 A new decision rule = one module here with a class following ``base.DecisionRule``, one table class in
-``sim.scenario.behaviour`` (added to ``DecisionRule`` there) and one line in ``RULES`` below.
+``sim.scenario.behaviour`` (added to ``DecisionRule`` there) and one line in ``RULES`` below. What practices are worth
+(``valuation``), the constraints (``access``), learning, social information and the start (``start``,
+``equilibrium``) are shared by the rules.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.behaviour.base import DecisionRule, RuleBuilder, Situation
+from sim.behaviour.base import Choice, DecisionRule, RuleBuilder, Situation
 from sim.behaviour.bass import BassRule
 from sim.behaviour.economic import EconomicRule
 from sim.behaviour.threshold import ThresholdRule
+from sim.behaviour.tpb import TpbRule
 from sim.farmers import Regions
 from sim.practices import Catalogue
 from sim.scenario import Scenario
@@ -19,6 +22,7 @@ from sim.scenario import Scenario
 #: Decision rules by the ``kind`` of ``[decision.rule]``.
 RULES: dict[str, RuleBuilder] = {
     "economic": EconomicRule,
+    "tpb": TpbRule,
     "bass": BassRule,
     "threshold": ThresholdRule,
 }
@@ -29,4 +33,4 @@ def build_rule(scenario: Scenario, catalogue: Catalogue, regions: Regions, rng: 
     return RULES[scenario.decision.rule.kind](scenario, catalogue, regions, rng)
 
 
-__all__ = ["RULES", "DecisionRule", "Situation", "build_rule"]
+__all__ = ["RULES", "Choice", "DecisionRule", "Situation", "build_rule"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.behaviour.base import Situation
+from sim.behaviour.base import Choice, Situation
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
 from sim.practices import Catalogue
@@ -25,11 +25,11 @@ class BassRule:
         self.q = scenario.decision.rule.q
         self.target = catalogue.target_bundle
 
-    def decide(self, situation: Situation, decisions: FarmStreams) -> np.ndarray:
+    def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:
         """Non-adopters adopt the target bundle with probability p + q x adopter share of their neighbours."""
         bundle = situation.farms.bundle
         adopted = bundle == self.target
         share = situation.social.share_of(adopted)
         probability = np.minimum(self.p + self.q * share, 1.0)
         new = ~adopted & (decisions.random() < probability)
-        return np.where(new, np.uint8(self.target), bundle)
+        return Choice.unchanged_but(np.where(new, np.uint8(self.target), bundle), situation)

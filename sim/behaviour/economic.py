@@ -1,170 +1,229 @@
-"""The economic decision rule: farmers who reconsider choose the bundle of highest expected utility (logit).
+"""The economic decision rule: practice by practice, a binary logit on the practice's net benefit given the others.
 
-For the farmers who reconsider this year (``revision_rate``; never demonstration farms), over the allowed bundles k:
+Each year, each farmer (never a demonstration farm) reconsiders each practice p of its region with probability
+``revision_rate``, in practice order, each decision seeing the ones made before it. Reconsidering p, the farmer
+finds the best feasible change of p: switching p alone, or p together with another practice q when the two are worth
+more together than apart (G(p and q) > G(p) + G(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till and
+residue mulch, changed in one step as farmers do; practices without interaction change one at a time). It makes
+that change with probability
 
-    NPV_k = A(r, H) x [Y p / 1000 x (sum_p m_p + e_CA [k full CA]) - sum_p dc_p - residue fodder value]
-            - one-off costs of new practices - PV of the known early-year yield penalty of new practices
-            + PV of expected incentive revenue (``sim.incentives``: per-ha payments still due, net carbon revenue)
-    CE_k  = NPV_k - 0.5 x R x Var_k / W           (Arrow-Pratt certainty equivalent, relative risk aversion R)
-    Var_k = (A x Y p / 1000)^2 x sum_p 1 / precision_p     (uncertainty of the believed yield effects)
-            + Var(PV of incentive revenue)                   (e.g. carbon price uncertainty)
-    U_k   = CE_k / W + social_weight x conformity_k + status_quo_bias x [k is current]
-    P(k)  = exp(choice_intensity x U_k) / sum_j exp(choice_intensity x U_j)   over feasible bundles
+    P = 1 / (1 + exp(-G / s)),    s = noise_share x W    (W: the farm's conventional gross margin)
+    G = U(b') - U(b) - switching costs,   U(b) = V(b) + sum_{p in b} (eta_ip + alpha_rp + conformity_share W share_ip)
+                                                 + sum_{p < q in b} w_rpq
 
-with m_p the farmer's belief about practice p's long-run yield effect (``sim.behaviour.learning``), Y its expected
-yield potential (kg/ha, ``sim.yields``), p the crop price, A(r, H) the annuity factor of its discount rate over
-the planning horizon, W = A x max(baseline gross margin, MIN_MARGIN_SHARE x gross revenue) (the scale that makes
-utilities unit-free), conformity_k the mean over practices of the neighbours' share that do as bundle k does
-(``sim.behaviour.social``). Infeasible: no-till without seeder access; new one-off costs above the cash limit
-without credit (the current bundle is always feasible).
+where V is the annualised, risk-adjusted value of the bundle (``sim.behaviour.valuation``), the switching costs are
+one-off costs of practices started (own means; a hire service's fee for no-till is in V) and ``exit_cost_share`` of
+them for practices dropped (the ramp's early penalty is in V), eta_ip ~ N(0, (heterogeneity_share x W_0)^2) a
+persistent farm-specific net benefit (W_0: the margin at the region's base yield), alpha_rp and w_rpq the region's
+practice and pair constants (``sim.behaviour.equilibrium`` fits them when the scenario starts in equilibrium;
+otherwise alpha = ``practice_value_per_ha`` and w = 0), and share_ip the weighted share of neighbours using p (a
+descriptive norm, 0 by default). A change that cannot be paid or has no seeder route is not a candidate; a hired
+no-till farm whose contractor leaves drops it.
+
+A practice's probability depends on its own utility difference (and, for complements, on the best joint change),
+never on how many combinations contain it: with equal utilities it is used by half the farmers whatever the region's
+other practices (tested). Without joint changes and switching costs the process is a Gibbs sampler whose stationary
+law is the multinomial logit over all 2^P combinations, P(b) ~ exp(U(b) / s) (the multivariate logit of
+cross-category choice); joint changes of complements let it cross the valley a strong complementarity puts between
+"neither" and "both", which one-at-a-time changes would take decades to cross.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.base import Situation
-from sim.behaviour.logit import logit_choice
-from sim.economics import annuity_factor
+from sim.behaviour.base import CONSTRAINT, Choice, Situation
+from sim.behaviour.valuation import (
+    COMPLEMENT_MARGIN_PER_HA,
+    TABLE_SLOTS,
+    Valuation,
+    drop_reason,
+    gross_and_margin,
+    move_value,
+    utility_tables,
+)
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
-from sim.practices import NO_TILL, RESIDUE_RETENTION, Catalogue
+from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
 
-#: The utility scale W uses at least this share of gross revenue as the baseline margin, so that a farm whose
-#: conventional margin is negative or near zero still has a positive, finite scale. Assumption (no source): a
-#: tenth of revenue is the smallest margin a farm lives on.
-MIN_MARGIN_SHARE = 0.1
-#: Smallest utility scale (currency/ha), guarding a zero gross revenue.
-MIN_SCALE = 1e-9
-#: One-off costs up to the cash limit plus this rounding tolerance (currency/ha) are affordable without credit.
-CASH_TOLERANCE = 1e-9
+
+def incentive_tables(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """PV and variance of every bundle's incentives for farms ``rows`` (sorted), shape (m, 16); False when none.
+
+    Each design (``IncentiveDesign.value``) is asked region by region; tables are allocated only when one values
+    something (a scenario without incentives passes (1, 16) zeros).
+    """
+    pv = var = None
+    bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
+    for region in range(situation.regions.sizes.size):
+        block = slice(bounds[region], bounds[region + 1])
+        if block.start == block.stop:
+            continue
+        for design in situation.incentives.designs.values():
+            value = design.value(rows[block], region, ALL_MASKS)
+            if value is None:
+                continue
+            if pv is None:
+                pv, var = np.zeros((rows.size, ALL_MASKS.size)), np.zeros((rows.size, ALL_MASKS.size))
+            pv[block] += value.present_value_per_ha
+            if value.variance is not None:
+                var[block] += value.variance
+    if pv is None:
+        return np.zeros((1, ALL_MASKS.size)), np.zeros((1, ALL_MASKS.size)), False
+    return pv, var, True
 
 
-def ramp_present_value(discount_rate: float, transition_years: int) -> float:
-    """PV factor of the early-year shortfall of a linear ramp: sum_t d^t x (1 - (t-1)/(T-1)), t = 1..T-1."""
-    if transition_years <= 1:
-        return 0.0
-    t = np.arange(1, transition_years)
-    return float(np.sum((1.0 + discount_rate) ** -t * (1.0 - (t - 1) / (transition_years - 1))))
+def reference_margin(regions: Regions) -> np.ndarray:
+    """W_0 (R,): each region's conventional gross margin at its base yield, currency/ha/yr."""
+    specs = regions.specs
+    return gross_and_margin(np.array([s.base_yield_kg_per_ha for s in specs]),
+                            np.array([s.crop_price_per_t for s in specs]),
+                            np.array([s.production_cost_per_ha for s in specs]))[1]
 
 
-@dataclass(frozen=True)
-class RegionEconomics:
-    """Per-region scalars of the economic rule (money in scenario currency, per ha)."""
-
-    annuity: float  # A(r, H)
-    risk_aversion: float
-    crop_price_per_t: float
-    production_cost_per_ha: float
-    residue_value_per_ha: float
-    cash_limit_per_ha: float
-    ramp_pv: np.ndarray  # (P,) PV factor of the early-year penalty per unit of (long-run - initial) effect
+def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G and W (currency/ha) of farms ``rows`` (sorted) at their current SOC."""
+    farms = situation.farms
+    expected = np.empty(rows.size)
+    bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
+    for region in range(situation.regions.sizes.size):
+        block = rows[bounds[region]:bounds[region + 1]]
+        expected[bounds[region]:bounds[region + 1]] = situation.yields.potential(
+            farms.base_yield_kg_per_ha[block], region, situation.soil.stock_t_c_per_ha[block])
+    return gross_and_margin(expected, farms.crop_price_per_t[rows], farms.production_cost_per_ha[rows])
 
 
 class EconomicRule:
-    """The economic rule of ``[decision.rule]`` with ``kind = "economic"`` (see the module docstring)."""
+    """The economic rule of ``[decision.rule]`` with ``kind = "economic"`` (see the module docstring).
+
+    Attributes:
+        heterogeneity: (n, P) float32 each farm's persistent net benefit of each practice, currency/ha/yr.
+        constants: (R, P) practice constants alpha, currency/ha/yr. pairs: (R, P, P) pair constants w (symmetric).
+
+    """
 
     learns = True
 
     def __init__(self, scenario: Scenario, catalogue: Catalogue, regions: Regions, rng: np.random.Generator) -> None:
         self.spec = scenario.decision.rule
         self.catalogue = catalogue
-        horizon = scenario.decision.planning_horizon_years
-        self.regions = [
-            RegionEconomics(
-                annuity=float(annuity_factor(s.discount_rate, horizon)),
-                risk_aversion=s.risk_aversion,
-                crop_price_per_t=s.crop_price_per_t,
-                production_cost_per_ha=s.production_cost_per_ha,
-                residue_value_per_ha=s.residue_livestock_value_per_ha,
-                cash_limit_per_ha=s.cash_limit_per_ha,
-                ramp_pv=np.array([ramp_present_value(s.discount_rate, t) for t in catalogue.effect_years[r]]),
-            )
-            for r, s in enumerate(regions.specs)
-        ]
+        self.valuation = Valuation.of(scenario, catalogue)
+        self.base_margin = reference_margin(regions)
+        z = rng.standard_normal((regions.n, N_PRACTICES))
+        self.heterogeneity = (self.spec.heterogeneity_share * regions.per_farm(self.base_margin)[:, None] * z
+                              ).astype(np.float32)
+        self.constants = np.array([[r.behaviour.practice_value_per_ha.get(p, 0.0) for p in PRACTICES]
+                                   for r in regions.specs], dtype=np.float64).reshape(len(regions.specs), N_PRACTICES)
+        self.pairs = np.zeros((len(regions.specs), N_PRACTICES, N_PRACTICES))
 
-    def decide(self, situation: Situation, decisions: FarmStreams) -> np.ndarray:
-        """Reconsidering farmers (drawn first, one uniform number per farm) choose by logit, region by region."""
-        bundle = situation.farms.bundle
-        revising = decisions.random() < self.spec.revision_rate
-        revising[situation.network.demo] = False
-        out = bundle.copy()
-        for region, farms in situation.regions.blocks(np.flatnonzero(revising)):
-            choice = logit_choice(self.utilities(situation, farms, region), self.spec.choice_intensity,
-                                  decisions.of_region(region))
-            out[farms] = self.catalogue.masks[choice]
-        return out
+    def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:
+        """Reconsidered practices (one uniform draw per farm and practice) are decided by binary logits."""
+        farms, s, v = situation.farms, self.spec, self.valuation
+        draws = decisions.random(per_row=N_PRACTICES)
+        revising = (draws < s.revision_rate).any(axis=1)
+        access = situation.access.now
+        forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor
+        deciding = revising | forced
+        deciding[situation.network.demo] = False
+        rows = np.flatnonzero(deciding)
+        region = farms.region[rows]
+        gross, margin = expected_gross_and_margin(situation, rows)
+        pv, var, has_incentives = incentive_tables(situation, rows)
+        extra = self.heterogeneity[rows] + self.constants[region] + \
+            s.conformity_share * margin[:, None] * situation.social.share[rows]
+        table = np.empty((rows.size, TABLE_SLOTS))
+        utility_tables(rows, farms.region, farms.years_in_use, farms.full_ca_years, gross, margin, farms.belief_mean,
+                       farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
+                       v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
+                       farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
+                       situation.access.contractor_fee_per_ha, extra, self.pairs, table)
+        bundle, hires, dropped = farms.bundle.copy(), farms.hires.copy(), np.zeros(farms.n, np.uint8)
+        choose_practices(rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, table,
+                         situation.catalogue.available, access.dealer, access.contractor, access.money, farms.area_ha,
+                         v.annuity, v.transition_cost_per_ha, s.exit_cost_share, s.noise_share * margin, gross,
+                         farms.belief_mean, farms.belief_at_adoption, farms.support_at_adoption, pv, has_incentives,
+                         bundle, hires, dropped)
+        return Choice(bundle, hires, dropped)
 
-    def utilities(self, situation: Situation, farms: np.ndarray, region: int) -> np.ndarray:
-        """Utility of each allowed bundle for ``farms`` (rows, all of ``region``), shape (m, K); -inf = infeasible."""
-        f, c, r = situation.farms, self.catalogue, self.regions[region]
-        soc = situation.soil.stock_t_c_per_ha[farms]
-        expected_yield = situation.yields.potential(f.base_yield_kg_per_ha[farms], region, soc)
-        value = situation.incentives.value(farms, region, c.masks)
-        utility = np.empty((farms.size, c.masks.size))
-        bundle_utilities(
-            farms, c.mask_to_k[f.bundle[farms]], f.uses, f.belief_mean, f.belief_precision, situation.social.share,
-            expected_yield, f.seeder_access, f.credit_access, value.present_value_per_ha, value.variance,
-            c.bundle_uses, c.bundle_full_ca.astype(np.float64), c.transition_cost_per_ha, c.annual_cost_change_per_ha,
-            (c.effect_long_run[region] - c.effect_initial[region]) * r.ramp_pv, RESIDUE_RETENTION, NO_TILL, r.annuity,
-            r.risk_aversion, r.crop_price_per_t, r.production_cost_per_ha, r.residue_value_per_ha, r.cash_limit_per_ha,
-            c.synergy_long_run[region], self.spec.social_weight, self.spec.status_quo_bias, MIN_MARGIN_SHARE, MIN_SCALE,
-            CASH_TOLERANCE, utility)
-        return utility
+
+@njit(cache=True, inline="always")
+def best_move(p, mask, hired, budget, available, table, area_ha, dealer, contractor, annuity, transition_cost,
+              exit_cost_share):  # pragma: no cover - compiled
+    """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
+
+    Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
+    together than apart (gain(p and q) > gain(p) + gain(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till
+    and residue mulch).
+    ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``).
+    """
+    single = mask ^ (1 << p)
+    alone, feasible, hire = move_value(mask, single, hired, budget, table, area_ha, dealer, contractor, annuity,
+                                       transition_cost, exit_cost_share)
+    best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
+    for q in range(available.shape[0]):
+        if q == p or not available[q]:
+            continue
+        other, _, _ = move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor, annuity,
+                                 transition_cost, exit_cost_share)
+        both, feasible, hire = move_value(mask, single ^ (1 << q), hired, budget, table, area_ha, dealer, contractor,
+                                          annuity, transition_cost, exit_cost_share)
+        if feasible and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
+            best, target, best_hire = both, single ^ (1 << q), hire
+    return target, best, best_hire
 
 
 @njit(cache=True, parallel=True)
-def bundle_utilities(farms, current_k, uses, belief_mean, belief_precision, neighbour_share, expected_yield_kg_per_ha,
-                     seeder_access, credit_access, incentive_pv_per_ha, incentive_variance, bundle_uses, bundle_full_ca,
-                     transition_cost_per_ha, cost_change_per_ha, penalty, residue_index, no_till_index, annuity,
-                     risk_aversion, crop_price_per_t, production_cost_per_ha, residue_value_per_ha, cash_limit_per_ha,
-                     synergy, social_weight, status_quo_bias, min_margin_share, min_scale, cash_tolerance,
-                     utility):  # pragma: no cover - compiled
-    """U_k of the module docstring for the reconsidering ``farms`` of one region, written to ``utility`` (m, K).
+def choose_practices(rows, region, draws, revision_rate, bundle, hires, table, available, dealer, contractor, money,
+                     area_ha, annuity, transition_cost, exit_cost_share, scale, gross, belief_mean, belief_at_adoption,
+                     support_at_adoption, incentive_pv, has_incentives, new_bundle, new_hires, dropped
+                     ):  # pragma: no cover - compiled
+    """The module docstring's decisions for farms ``rows``, written to ``new_bundle``, ``new_hires``, ``dropped``.
 
-    Per-farm arrays are indexed by farm (``farms[r]`` for row r) except ``expected_yield_kg_per_ha``,
-    ``incentive_pv_per_ha`` and ``incentive_variance``, which are per row. ``penalty`` = (long-run - initial
-    effect) x ramp PV factor per practice. Infeasible bundles get -inf; the current bundle is always feasible.
+    ``table`` (m, 32): the deciding farms' utility tables; ``scale`` (logit noise, currency/ha/yr), ``gross`` and the
+    incentive PV table are per row (the PV table (1, 16) when ``has_incentives`` is False); other per-farm arrays
+    are indexed by farm. A draw u < revision_rate reconsiders its practice and u / revision_rate (uniform on [0, 1))
+    decides whether the best move is made. ``belief_at_adoption`` and ``support_at_adoption`` are set for practices
+    started.
     """
-    m = farms.size
-    n_practices, n_bundles = bundle_uses.shape
-    for r in prange(m):
-        i = farms[r]
-        gross = expected_yield_kg_per_ha[r] * crop_price_per_t / 1000.0
-        margin = max(gross - production_cost_per_ha, min_margin_share * gross)
-        scale = annuity * max(margin, min_scale)
-        risk = 0.5 * risk_aversion * annuity * annuity * gross * gross / scale
-        for k in range(n_bundles):
-            believed = synergy * bundle_full_ca[k]
-            yearly_cost = 0.0
-            one_off = 0.0
-            cash = 0.0
-            variance = 0.0
-            conformity = 0.0
-            blocked = False
-            for p in range(n_practices):
-                share = neighbour_share[i, p]
-                if bundle_uses[p, k] > 0.0:
-                    believed += belief_mean[i, p]
-                    yearly_cost += cost_change_per_ha[p] + (residue_value_per_ha if p == residue_index else 0.0)
-                    variance += 1.0 / belief_precision[i, p]
-                    conformity += share
-                    if not uses[i, p]:
-                        one_off += transition_cost_per_ha[p] + gross * penalty[p]
-                        cash += transition_cost_per_ha[p]
-                    if p == no_till_index and not seeder_access[i]:
-                        blocked = True
-                else:
-                    conformity += 1.0 - share
-            npv = annuity * (gross * believed - yearly_cost) - one_off + incentive_pv_per_ha[r, k]
-            value = (npv - risk * variance - 0.5 * risk_aversion * incentive_variance[r, k] / scale) / scale
-            value += social_weight * conformity / n_practices
-            if k == current_k[r]:
-                value += status_quo_bias
-            elif blocked or (not credit_access[i] and cash > cash_limit_per_ha + cash_tolerance):
-                value = -np.inf
-            utility[r, k] = value
+    n_practices = belief_mean.shape[1]
+    for r in prange(rows.size):
+        i = rows[r]
+        reg = region[i]
+        mask = bundle[i]
+        hired = hires[i]
+        budget = money[i]
+        row = r * np.int64(has_incentives)
+        if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
+            mask &= ~(1 << NO_TILL)
+            hired = False
+            dropped[i] |= CONSTRAINT
+        for p in range(n_practices):
+            u = draws[i, p]
+            if not available[reg, p] or u >= revision_rate:
+                continue
+            target, gain, hire = best_move(p, mask, hired, budget, available[reg], table[r], area_ha[i], dealer[i],
+                                           contractor[i], annuity[reg], transition_cost, exit_cost_share)
+            if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale[r])):
+                continue
+            for q in range(n_practices):
+                bit = 1 << q
+                if target & bit and not mask & bit:  # started
+                    if q != NO_TILL or not hire:
+                        budget -= transition_cost[q] * area_ha[i]
+                    belief_at_adoption[i, q] = belief_mean[i, q]
+                    support_at_adoption[i, q] = (incentive_pv[row, target] - incentive_pv[row, target & ~bit]) / \
+                        annuity[reg] if has_incentives else 0.0
+                elif mask & bit and not target & bit:  # dropped
+                    support = (incentive_pv[row, mask] - incentive_pv[row, mask & ~bit]) / annuity[reg] \
+                        if has_incentives else 0.0
+                    dropped[i] |= drop_reason(gross[r], belief_mean[i, q], belief_at_adoption[i, q], support,
+                                              support_at_adoption[i, q], scale[r])
+            if target & (1 << NO_TILL) and not mask & (1 << NO_TILL):
+                hired = hire
+            else:
+                hired = hired and target & (1 << NO_TILL) > 0
+            mask = target
+        new_bundle[i] = mask
+        new_hires[i] = hired

@@ -1,12 +1,19 @@
 """Learning: each farmer's belief about each practice's long-run relative yield effect (a Gaussian, updated yearly).
 
-For practice p, from what farmer i saw this season (``sim.behaviour.social``) and its own farm:
-    count_ip = share_ip x degree_i + [i uses p]           (weighted number of farms seen using p)
-    total_ip = shown_ip + [i uses p] (effect_ip + deviation_i)
-    kept     = prior precision + memory x (precision_ip - prior precision)   (precision decays to the prior)
-    mean'    = (kept x mean_ip + total_ip / obs_sd^2) / (kept + count_ip / obs_sd^2)
-    precision' = kept + count_ip / obs_sd^2
-a precision-weighted mean of the effects seen, with the prior's weight decaying (``belief_memory``).
+What a farm shows of a practice in use for t seasons is corrected for the practice's known ramp
+(``sim.behaviour.social``): signal z = (o - (1 - r) e0) / r with weight r^2, r = ramp_p(t) in [0, 1]. For farmer i and
+practice p, with evidence E_ip and weighted signal S_ip from others (``SocialInformation``) plus its own farm
+(weight r_ip^2 and r_ip^2 z_ip when it uses p):
+    kept       = prior precision + memory x (precision_ip - prior precision)    (precision decays to the prior)
+    precision' = kept + E_ip / obs_sd^2
+    mean'      = (kept x mean_ip + S_ip / obs_sd^2) / precision'
+a precision-weighted mean of ramp-corrected signals: an unbiased estimate of the long-run effect theta_p, so beliefs
+move towards the truth as adopters' seasons accumulate (the early-season penalty is counted once, in the value of a
+new practice, ``sim.behaviour.valuation``). With steady evidence E per year the belief's stationary state is
+mean = theta_p and precision = prior + E / (obs_sd^2 (1 - memory)); without any evidence it stays at the prior.
+Effects follow each region's crop and climate (``sim.yields.RegionYieldEffects``): theta_p, e0 and the ramp are those
+of the showing farm's region, so a result heard over an exchange link between regions is evidence about the other
+region's effect (farmers in exchanges learn from a different crop and climate).
 """
 
 from __future__ import annotations
@@ -14,65 +21,100 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.farmers import FarmerTable
-from sim.practices import N_PRACTICES, Catalogue
+from sim.practices import Catalogue
 from sim.scenario.behaviour import Learning as LearningSpec
+from sim.yields import ramp
+
+#: With no forgetting (``belief_memory`` = 1) the stationary precision is unbounded; the initial belief of a farmer
+#: with steady evidence counts at most this many years of it. Assumption: CA practices have been around for decades,
+#: not centuries.
+MAX_REMEMBERED_YEARS = 50
 
 
 class Learning:
-    """The scenario's learning parameters and the yearly belief update (in place on the farmer table)."""
+    """The scenario's learning parameters, what farms show, and the yearly belief update (in place).
 
-    def __init__(self, spec: LearningSpec) -> None:
+    Args:
+        spec: the ``[decision.learning]`` table.
+        catalogue: the practices (first-season and long-run effects and ramp lengths of each region, (R, P)).
+        region: each farm's region (n,): the effects follow its crop and climate.
+
+    """
+
+    def __init__(self, spec: LearningSpec, catalogue: Catalogue, region: np.ndarray) -> None:
         self.spec = spec
         self.prior_precision = np.float32(1.0 / spec.prior_yield_belief_sd**2)
         self.memory = np.float32(spec.belief_memory)
         self.inverse_observation_variance = np.float32(1.0 / spec.observation_sd**2)
+        self.region = region
+        self.effect_initial = catalogue.effect_initial.astype(np.float32)[region]  # (n, P)
+        self.truth = catalogue.effect_long_run.astype(np.float32)[region]  # (n, P)
+        years = catalogue.effect_years  # (R, P)
+        seasons = np.arange(int(np.max(years)) + 2)[:, None, None]
+        #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, R, P); 0 when not in use
+        self.progress_table = ramp(np.zeros(years.shape), np.ones(years.shape), years, seasons).astype(np.float32)
 
-    def initial_beliefs(self, years_in_use: np.ndarray, catalogue: Catalogue, region: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, precision), each (n, P) float32, of farms that have used their practices ``years_in_use`` seasons.
+    def progress(self, years_in_use: np.ndarray) -> np.ndarray:
+        """Ramp progress r (n, P) float32 of each farm's practices this season (0 when not in use)."""
+        rows = np.minimum(years_in_use, self.progress_table.shape[0] - 1)
+        return self.progress_table[rows, self.region[:, None], np.arange(rows.shape[1])]
 
-        ``region``: each farm's region (its practices' true effects follow its crop and climate).
+    def shown(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """What each farm shows of its practices this season: weight r^2 and weighted signal r^2 z, (n, P) float32.
 
-        Everyone starts from the prior (true long-run effect + bias, sd ``prior_yield_belief_sd``); a farmer already
-        using a practice has also seen it on its own farm for its seasons of use (at most the 1 / (1 - memory)
-        seasons that memory keeps): a precision-weighted update towards the mean effect of those seasons, as the
-        yearly rule would have made.
+        ``effects`` (n, P) are the practices' current effects and ``deviation`` (n,) the farm's weather deviation.
         """
-        s = self.spec
-        prior = catalogue.effect_long_run[region] + s.prior_yield_belief_bias
-        prior_precision = 1.0 / s.prior_yield_belief_sd**2
-        seasons = np.arange(1, max(int(years_in_use.max(initial=0)), 1) + 1)
-        table = catalogue.effect_table
-        rows = table[np.minimum(seasons, table.shape[0] - 1)]  # effect in seasons 1, 2, ... (S, R, P)
-        seen_mean = np.cumsum(rows, axis=0) / seasons[:, None, None]  # mean effect seen after 1, 2, ... seasons
-        remembered = np.minimum(years_in_use, 1.0 / max(1.0 - s.belief_memory, 1e-9))
-        evidence = remembered / s.observation_sd**2
-        observed = seen_mean[np.maximum(years_in_use, 1) - 1, region[:, None], np.arange(N_PRACTICES)]
-        precision = (prior_precision + evidence).astype(np.float32)
-        mean = ((prior_precision * prior + evidence * observed) / precision).astype(np.float32)
-        return mean, precision
+        r = self.progress(years_in_use)
+        observed = effects + deviation[:, None]
+        return r * r, r * (observed - (1.0 - r) * self.effect_initial)
 
-    def update(self, farms: FarmerTable, share: np.ndarray, shown: np.ndarray, degree: np.ndarray,
-               effects: np.ndarray, deviation: np.ndarray) -> None:
-        """The season's update of ``farms.belief_mean`` and ``farms.belief_precision`` (see the module docstring)."""
-        update_beliefs(share, degree, shown, farms.uses, effects, deviation, farms.belief_mean, farms.belief_precision,
+    def stationary_beliefs(self, evidence: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, precision), each (n, P) float32, at the stationary state for steady yearly ``evidence``.
+
+        With evidence E' = E / obs_sd^2 a year the precision settles at prior + E' / (1 - memory) (at most
+        ``MAX_REMEMBERED_YEARS`` of evidence) and the mean is an AR(1) around the true effect (``stationary_sd``):
+        the initial mean is truth + its stationary sd x ``noise`` (n, P), standard normal draws (zeros: the mean
+        itself). Farmers without evidence keep the prior (truth + bias).
+        """
+        precision, sd = self._stationary(evidence)
+        mean = np.where(evidence > 0, self.truth + sd * noise, self.truth + self.spec.prior_yield_belief_bias)
+        return mean.astype(np.float32), precision.astype(np.float32)
+
+    def stationary_sd(self, evidence: np.ndarray) -> np.ndarray:
+        """Stationary sd (n, P) of belief means around the truth for steady yearly ``evidence`` (0 without any).
+
+        m' - theta = a (m - theta) + (1 - a) e with a = kept / precision and Var(e) = 1 / E': variance
+        (1 - a) / (1 + a) / E'.
+        """
+        return self._stationary(evidence)[1]
+
+    def _stationary(self, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        remembered = min(1.0 / max(1.0 - self.spec.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
+        exposed = evidence > 0
+        yearly = evidence.astype(np.float64) * self.inverse_observation_variance
+        precision = self.prior_precision + yearly * remembered
+        a = (precision - yearly) / precision
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sd = np.where(exposed, np.sqrt((1.0 - a) / (1.0 + a) / np.where(exposed, yearly, 1.0)), 0.0)
+        return precision, sd
+
+    def update(self, belief_mean: np.ndarray, belief_precision: np.ndarray, others_evidence: np.ndarray,
+               others_signal: np.ndarray, own_weight: np.ndarray, own_signal: np.ndarray) -> None:
+        """The season's update of ``belief_mean`` and ``belief_precision`` (n, P) in place (module docstring)."""
+        update_beliefs(others_evidence, others_signal, own_weight, own_signal, belief_mean, belief_precision,
                        self.prior_precision, self.memory, self.inverse_observation_variance)
 
 
 @njit(cache=True, parallel=True)
-def update_beliefs(share, degree, shown, uses, effects, deviation, belief_mean, belief_precision, prior_precision,
-                   memory, inverse_observation_variance):  # pragma: no cover - compiled
+def update_beliefs(others_evidence, others_signal, own_weight, own_signal, belief_mean, belief_precision,
+                   prior_precision, memory, inverse_observation_variance):  # pragma: no cover - compiled
     """The update of the module docstring for every farmer and practice, in place."""
-    n, n_practices = uses.shape
+    n, n_practices = belief_mean.shape
     for i in prange(n):
         for p in range(n_practices):
-            count = share[i, p] * degree[i]
-            total = shown[i, p]
-            if uses[i, p]:
-                count += 1.0
-                total += effects[i, p] + deviation[i]
+            evidence = (others_evidence[i, p] + own_weight[i, p]) * inverse_observation_variance
+            signal = (others_signal[i, p] + own_signal[i, p]) * inverse_observation_variance
             kept = prior_precision + memory * (belief_precision[i, p] - prior_precision)
-            evidence = count * inverse_observation_variance
-            belief_mean[i, p] = (kept * belief_mean[i, p] + total * inverse_observation_variance) / (kept + evidence)
+            belief_mean[i, p] = (kept * belief_mean[i, p] + signal) / (kept + evidence)
             belief_precision[i, p] = kept + evidence

@@ -1,10 +1,20 @@
-"""Social information: what each farmer sees of its neighbours' practices and of the yield effects they show.
+"""Social information: what each farmer learns about each practice from others, and how many others use it.
 
-For farmer i and practice p, with link weights w_ij over neighbours j (``sim.network``):
-    share_ip = sum_j w_ij [j uses p] / degree_i                     (0 without neighbours)
-    shown_ip = sum_j w_ij [j uses p] (effect_jp + weather deviation_j)
-where effect_jp is the practice's current relative yield effect on farm j and the deviation is j's farm-level
-weather factor minus 1 (``sim.yields``). A fully mixed population has everyone else as a neighbour of weight 1.
+Every farm j using practice p shows, this season, the practice's current relative yield effect plus its weather
+deviation, o_jp = e_jp + d_j. The practice's ramp is known (``sim.yields.ramp``): after t seasons its effect is
+e(t) = (1 - r_p(t)) e0_p + r_p(t) theta_p with r_p(t) in [0, 1], so o_jp is turned into a signal of the long-run
+effect theta_p, z = (o - (1 - r) e0) / r, of precision r^2 / obs_sd^2 (a first season, r = 0, says nothing about
+the long run). A farm's contribution is kept as its weight r^2 and its weighted signal r (o - (1 - r) e0) = r^2 z.
+
+For farmer i and practice p, with link weights w_ij over network neighbours j (``sim.network``: peers, and
+demonstration farms with their larger weight):
+    share_ip    = sum_j w_ij [j uses p] / degree_i                                  (0 without neighbours)
+    evidence_ip = sum_j w_ij r_jp^2       + [i member] w_org sum_{j in org(i), j != i} r_jp^2
+    signal_ip   = sum_j w_ij r_jp^2 z_jp  + [i member] w_org sum_{j in org(i), j != i} r_jp^2 z_jp
+The organisation terms are the farmer organisations of ``sim.network`` acting as growers' clubs (Brazil's Clube da
+Minhoca, Clubes Amigos da Terra): a member hears every adopter of its organisation, each with weight ``w_org``.
+Only practice-specific information moves beliefs; no term pulls a farmer towards what the majority does.
+A fully mixed population has everyone else as a neighbour of weight 1.
 """
 
 from __future__ import annotations
@@ -16,38 +26,59 @@ from sim.network import Network
 
 
 class SocialInformation:
-    """Neighbours' practice shares and shown effects, per farmer and practice, updated once a year.
+    """Neighbours' practice shares and the ramp-corrected evidence they (and clubs) give, updated once a year.
+
+    Args:
+        network: the social network.
+        n_practices: number of practices.
+        member: (n,) bool, farmers who take part in their organisation's meetings.
+        organisation_weight: weight of one adopter heard in the organisation.
 
     Attributes:
-        share: (n, P) float32 weighted share of neighbours using each practice (read by the economic rule).
-        shown: (n, P) float32 weighted sum of the effects neighbours using each practice show (for learning).
+        share: (n, P) float32 weighted share of neighbours using each practice.
+        evidence: (n, P) float32 precision weight of what others showed (sum of weights x r^2).
+        signal: (n, P) float32 the matching weighted signals (sum of weights x r^2 z).
 
     """
 
-    def __init__(self, network: Network, n_practices: int) -> None:
+    def __init__(self, network: Network, n_practices: int, member: np.ndarray, organisation_weight: float) -> None:
         self.network = network
         degree = network.degree
         self.inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
         n = degree.size
+        self.member = member
+        self.organisation_weight = np.float32(organisation_weight)
         self.share = np.zeros((n, n_practices), np.float32)
-        self.shown = np.zeros((n, n_practices), np.float32)
+        self.evidence = np.zeros((n, n_practices), np.float32)
+        self.signal = np.zeros((n, n_practices), np.float32)
 
-    def observe(self, bundle: np.ndarray, uses: np.ndarray, effects: np.ndarray, deviation: np.ndarray) -> None:
-        """Look at the neighbours.
+    def observe(self, bundle: np.ndarray, uses: np.ndarray, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
+        """Look at the others.
 
-        From every farm's ``bundle`` (n,) and ``uses`` (n, P), its practices' current ``effects`` (n, P) float32 and
-        its weather ``deviation`` (n,) float32.
+        From every farm's ``bundle`` (n,), ``uses`` (n, P), and what it shows: ``weight`` = r^2 and
+        ``weighted_signal`` = r^2 z (n, P) float32, zero for practices not in use (``sim.behaviour.learning``).
         """
         adjacency = self.network.adjacency
         if adjacency is None:  # fully mixed: everyone else is a neighbour with weight 1
-            shown = (effects + deviation[:, None]) * uses
             self.share = ((uses.sum(axis=0) - uses) * self.inverse_degree[:, None]).astype(np.float32)
-            self.shown = (shown.sum(axis=0, dtype=np.float64) - shown).astype(np.float32)
+            self.evidence = (weight.sum(axis=0, dtype=np.float64) - weight).astype(np.float32)
+            self.signal = (weighted_signal.sum(axis=0, dtype=np.float64) - weighted_signal).astype(np.float32)
         else:
             self.share = np.empty(uses.shape, np.float32)
-            self.shown = np.empty(uses.shape, np.float32)
-            neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, effects, deviation,
-                           self.inverse_degree, self.share, self.shown)
+            self.evidence = np.empty(uses.shape, np.float32)
+            self.signal = np.empty(uses.shape, np.float32)
+            neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, weight, weighted_signal,
+                           self.inverse_degree, self.share, self.evidence, self.signal)
+        if self.organisation_weight > 0 and self.member.any():
+            self._hear_organisations(weight, weighted_signal)
+
+    def _hear_organisations(self, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
+        """Members add what every other adopter of their organisation shows, each with the organisation weight."""
+        organisation = self.network.organisation
+        totals = np.zeros((int(organisation.max()) + 1, 2, weight.shape[1]))
+        organisation_totals(organisation, weight, weighted_signal, totals)
+        hear_organisations(organisation, self.member, self.organisation_weight, weight, weighted_signal, totals,
+                           self.evidence, self.signal)
 
     def share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` (n,) holds (0 without neighbours)."""
@@ -57,35 +88,65 @@ class SocialInformation:
 
 
 @njit(cache=True, parallel=True)
-def neighbour_sums(indptr, indices, link_weight, bundle, effects, deviation, inverse_degree, share, shown
-                   ):  # pragma: no cover - compiled
-    """``share`` and ``shown`` (see the module docstring) from a CSR adjacency and each farm's bundle bit mask.
+def neighbour_sums(indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share, evidence,
+                   signal):  # pragma: no cover - compiled
+    """``share``, ``evidence`` and ``signal`` (module docstring, network part) from a CSR adjacency.
 
+    ``weight`` and ``weighted_signal`` (n, P) are what each farm shows (zero for practices it does not use).
     Written for the four practices (scalar accumulators: no allocation per farmer); float32 sums.
     """
     n = bundle.shape[0]
     for i in prange(n):
         c0 = c1 = c2 = c3 = np.float32(0.0)
-        t0 = t1 = t2 = t3 = np.float32(0.0)
+        e0 = e1 = e2 = e3 = np.float32(0.0)
+        s0 = s1 = s2 = s3 = np.float32(0.0)
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             b = bundle[j]
             if b == 0:  # a conventional neighbour shows no practice
                 continue
             w = link_weight[k]
-            d = deviation[j]
-            u0 = np.float32(b & 1)  # branch-free: 1.0 when the neighbour uses the practice
-            u1 = np.float32((b >> 1) & 1)
-            u2 = np.float32((b >> 2) & 1)
-            u3 = np.float32((b >> 3) & 1)
-            c0 += w * u0
-            c1 += w * u1
-            c2 += w * u2
-            c3 += w * u3
-            t0 += w * u0 * (effects[j, 0] + d)
-            t1 += w * u1 * (effects[j, 1] + d)
-            t2 += w * u2 * (effects[j, 2] + d)
-            t3 += w * u3 * (effects[j, 3] + d)
+            c0 += w * np.float32(b & 1)  # branch-free: 1.0 when the neighbour uses the practice
+            c1 += w * np.float32((b >> 1) & 1)
+            c2 += w * np.float32((b >> 2) & 1)
+            c3 += w * np.float32((b >> 3) & 1)
+            e0 += w * weight[j, 0]
+            e1 += w * weight[j, 1]
+            e2 += w * weight[j, 2]
+            e3 += w * weight[j, 3]
+            s0 += w * weighted_signal[j, 0]
+            s1 += w * weighted_signal[j, 1]
+            s2 += w * weighted_signal[j, 2]
+            s3 += w * weighted_signal[j, 3]
         inv = inverse_degree[i]
         share[i, 0], share[i, 1], share[i, 2], share[i, 3] = c0 * inv, c1 * inv, c2 * inv, c3 * inv
-        shown[i, 0], shown[i, 1], shown[i, 2], shown[i, 3] = t0, t1, t2, t3
+        evidence[i, 0], evidence[i, 1], evidence[i, 2], evidence[i, 3] = e0, e1, e2, e3
+        signal[i, 0], signal[i, 1], signal[i, 2], signal[i, 3] = s0, s1, s2, s3
+
+
+@njit(cache=True)
+def organisation_totals(organisation, weight, weighted_signal, totals):  # pragma: no cover - compiled
+    """``totals[o, 0, p]`` and ``totals[o, 1, p]``: sums of weight and weighted signal over organisation o's farms.
+
+    One serial pass in farm order: the sums do not depend on the thread count.
+    """
+    n, n_practices = weight.shape
+    for i in range(n):
+        o = organisation[i]
+        for p in range(n_practices):
+            totals[o, 0, p] += weight[i, p]
+            totals[o, 1, p] += weighted_signal[i, p]
+
+
+@njit(cache=True, parallel=True)
+def hear_organisations(organisation, member, organisation_weight, weight, weighted_signal, totals, evidence, signal
+                       ):  # pragma: no cover - compiled
+    """Add the organisation terms of the module docstring to ``evidence`` and ``signal`` of members, in place."""
+    n, n_practices = weight.shape
+    for i in prange(n):
+        if not member[i]:
+            continue
+        o = organisation[i]
+        for p in range(n_practices):
+            evidence[i, p] += organisation_weight * (totals[o, 0, p] - weight[i, p])
+            signal[i, p] += organisation_weight * (totals[o, 1, p] - weighted_signal[i, p])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.behaviour.base import Situation
+from sim.behaviour.base import Choice, Situation
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
 from sim.practices import Catalogue
@@ -34,10 +34,10 @@ class ThresholdRule:
         self.threshold = np.clip(rng.normal(spec.mean, spec.sd, regions.n), 0.0, 1.0)
         self.target = catalogue.target_bundle
 
-    def decide(self, situation: Situation, decisions: FarmStreams) -> np.ndarray:
+    def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:
         """Non-adopters whose neighbours' adopter share reaches their threshold adopt the target bundle."""
         bundle = situation.farms.bundle
         adopted = bundle == self.target
         share = situation.social.share_of(adopted)
         new = ~adopted & (share >= self.threshold - SHARE_TOLERANCE)
-        return np.where(new, np.uint8(self.target), bundle)
+        return Choice.unchanged_but(np.where(new, np.uint8(self.target), bundle), situation)

@@ -10,8 +10,9 @@ is what the farm gains each year:
 
 The loan's principal and market interest are not in the farm account (one-off costs are expensed when paid, as
 without the line): the line shows there as the interest saved. The line also reaches a share ``reach`` of the farms
-without other credit, which can then finance one-off costs above their cash limit (drawn once from the policy
-stream). A farmer deciding counts the PV of the subsidy on the loan for a bundle's new practices.
+without other credit (drawn once from the policy stream). A farm the line can lend to (no loan outstanding) has
+``max_loan`` more money for one-off costs (``farms.credit_line_loan``, read by ``sim.behaviour.access``). A farmer
+deciding counts the PV of the subsidy on the loan for a bundle's new practices.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class ConcessionalCredit:
         #: per region: PV of the subsidy per unit of principal over the planning horizon
         self.subsidy_pv = [float(self.spread * np.sum(self.shares[seasons] * (1.0 + s.discount_rate) ** -(seasons + 1.0)))
                            for s in setting.regions.specs]
+        self._offer()
+
+    def _offer(self) -> None:
+        """What the line would lend each farm now (``farms.credit_line_loan``): ``max_loan`` to those that can borrow."""
+        self.farms.credit_line_loan = np.where(self._borrows(slice(None)), float(self.spec.max_loan), 0.0)
 
     def begin_year(self, year: int) -> None:
         """Nothing changes from year to year."""
@@ -80,6 +86,7 @@ class ConcessionalCredit:
         borrowing = self._borrows(slice(None)) & (cost > 0)
         self.principal = np.where(borrowing, np.minimum(cost, self.spec.max_loan), self.principal)
         self.loan_year = np.where(borrowing, year, self.loan_year)
+        self._offer()
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The year's interest equalisation per farm, public -> farmer (via the bank); finished loans close."""
@@ -90,4 +97,5 @@ class ConcessionalCredit:
         share = self.shares[np.clip(t, 0, self.spec.tenor_years - 1)]
         subsidy = np.where(running, self.spread * self.principal * share, 0.0)
         self.principal = np.where(running, self.principal, 0.0)
+        self._offer()
         return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, subsidy)])

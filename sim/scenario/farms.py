@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS, input_level
 from sim.practices import parse_bundle
 from sim.scenario.base import NonNegative, Positive, RelativeEffect, Share, Strict
-from sim.scenario.years import check_year_keys
+from sim.scenario.behaviour import RegionBehaviour
 
 Climate = Literal[CLIMATES]  # type: ignore[valid-type]
 SoilClass = Literal[SOILS]  # type: ignore[valid-type]
@@ -172,18 +172,12 @@ class Region(Strict):
     initial_adoption: dict[str, Share] = Field(description="share of farmers using each bundle at the start")
     discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farmers' discount rate, 1/yr")
     risk_aversion: Annotated[float, Field(ge=0.0, le=20.0)] = Field(description="relative (Arrow-Pratt) risk aversion")
-    seeder_access: Share = Field(description="share of farmers with access to no-till seeders and herbicide")
-    seeder_access_by_year: dict[str, Share] | None = Field(
-        None, description="access share by year {\"1975\" = 0.05, ...}, linear between years (replaces "
-        "seeder_access when given: equipment and herbicides spreading over time)")
-    credit_access: Share = Field(description="share of farmers who can borrow for transition costs")
-    cash_limit_per_ha: NonNegative = Field(
-        description="largest one-off transition cost a farmer without credit can pay, currency/ha"
-    )
     residue_livestock_value_per_ha: NonNegative = Field(
         description="value of crop residue as fodder, forgone when residue is retained, currency/ha/yr"
     )
-    demo_farms: Annotated[int, Field(ge=0)] = Field(description="demonstration (signpost) farms practising full CA")
+    demo_farms: Annotated[int, Field(ge=0)] = Field(
+        description="demonstration (signpost) farms practising every practice of the region")
+    behaviour: RegionBehaviour = Field(description="the region's practices, equipment market, lenders and input prices")
     rothc: RegionRothC | None = Field(None, description="RothC inputs (required when soil.model = 'rothc')")
     countries: list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] | None = Field(
         None, description="ISO 3166-1 alpha-3 codes of the countries where the region's farms are, e.g. [\"BRA\"]; "
@@ -203,13 +197,6 @@ class Region(Strict):
             raise ValueError(f"rothc.stubble_share: {self.rothc.stubble_share} but residues_returned = true; expected 1 "
                              "(conventional farms leave all residues)")
         return self
-
-    @field_validator("seeder_access_by_year")
-    @classmethod
-    def _years(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is not None:
-            check_year_keys(value, 1800, 2300, "shares")
-        return value
 
     @field_validator("initial_adoption")
     @classmethod

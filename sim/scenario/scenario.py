@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from sim.practices import CONVENTIONAL, parse_bundle
+from sim.practices import bundle_name, parse_bundle
 from sim.scenario.base import RegionName, Strict
 from sim.scenario.behaviour import Decision
 from sim.scenario.experiment import OutputOfInterest, Pattern, PatternName, PosteriorDraws, Uncertain
@@ -35,7 +35,6 @@ class Scenario(Strict):
     start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
     years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(description="default random seed")
-    bundles: list[str] = Field(description="bundles farmers choose from; must include 'conventional'")
     soil: SoilSettings
     practices: Practices
     crops: dict[str, Crop] = Field(description="main crops by name (a region's `crop` picks one): carbon allocation, "
@@ -58,30 +57,24 @@ class Scenario(Strict):
     posterior: PosteriorDraws | None = Field(None, description="posterior draws used as replicates by compare, "
                                              "target and report (none if absent)")
 
-    @field_validator("bundles")
-    @classmethod
-    def _bundles(cls, value: list[str]) -> list[str]:
-        masks = [parse_bundle(b) for b in value]
-        if 0 not in masks:
-            raise ValueError(f"must include '{CONVENTIONAL}'")
-        if len(set(masks)) != len(masks):
-            raise ValueError("a bundle is listed twice")
-        return value
-
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         if not self.regions:
             raise ValueError("regions: at least one region is needed")
-        allowed = {parse_bundle(b) for b in self.bundles}
         for region_name, region in self.regions.items():
             if region.crop not in self.crops:
                 raise ValueError(f"regions.{region_name}.crop: {region.crop!r} has no [crops.{region.crop}] table; "
                                  f"expected one of {sorted(self.crops)}")
+            there = region.behaviour.practices
             for bundle in region.initial_adoption:
-                if parse_bundle(bundle) not in allowed:
-                    raise ValueError(
-                        f"regions.{region_name}.initial_adoption: bundle {bundle!r} is not in bundles {self.bundles}"
-                    )
+                missing = [p for p in bundle_name(parse_bundle(bundle)).split("+") if p not in there]
+                if missing and parse_bundle(bundle):
+                    raise ValueError(f"regions.{region_name}.initial_adoption: bundle {bundle!r} uses "
+                                     f"{', '.join(missing)}, not in regions.{region_name}.behaviour.practices {there}")
+            if self.decision.start == "equilibrium" and region.behaviour.practice_value_per_ha:
+                raise ValueError(f"regions.{region_name}.behaviour.practice_value_per_ha: set only with decision.start "
+                                 "= 'as_given' (with 'equilibrium' the practice constants are fitted to the initial "
+                                 "shares)")
         for name, output in self.outputs.items():
             if not self.start_year <= output.year <= self.end_year:
                 raise ValueError(f"outputs.{name}.year: {output.year} is outside {self.start_year}-{self.end_year}")
@@ -105,8 +98,11 @@ class Scenario(Strict):
             for region_name, region in self.regions.items():
                 if region.rothc is None:
                     raise ValueError(f"regions.{region_name}.rothc: missing; soil.model = 'rothc' needs it per region")
-        if parse_bundle(self.decision.target_bundle) not in allowed:
-            raise ValueError(f"decision.target_bundle {self.decision.target_bundle!r} is not in bundles {self.bundles}")
+        anywhere = {p for region in self.regions.values() for p in region.behaviour.practices}
+        target = bundle_name(parse_bundle(self.decision.target_bundle)).split("+")
+        if not set(target) <= anywhere:
+            raise ValueError(f"decision.target_bundle {self.decision.target_bundle!r} uses practices that exist in no "
+                             f"region (regions.<name>.behaviour.practices): {sorted(set(target) - anywhere)}")
         for i, link in enumerate(self.network.exchange):
             for region in link.regions:
                 if region not in self.regions:
@@ -114,11 +110,6 @@ class Scenario(Strict):
                         f"network.exchange[{i}].regions: unknown region {region!r}; expected one of {sorted(self.regions)}"
                     )
         return self
-
-    @property
-    def bundle_masks(self) -> list[int]:
-        """Bit masks of the allowed bundles, in file order."""
-        return [parse_bundle(b) for b in self.bundles]
 
     @property
     def end_year(self) -> int:

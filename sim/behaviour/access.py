@@ -1,0 +1,182 @@
+"""Constraints on adoption that respond to the model: equipment supply, hire services, savings and credit, herbicide.
+
+Per region r and year t (``[decision.access]`` and ``[regions.<name>.behaviour]``):
+    S*_r = base_r + (1 - base_r) x (1 - exp(-A_r / supply_scale))       target reach of no-till seeder/herbicide dealers
+    S_r(t) = S_r(t-1) + supply_adjustment_rate x (S*_r(A_r(t-1)) - S_r(t-1))   dealers follow demand with a lag
+    C_r(t): the same for hire (contractor) services, from contractor_supply_base
+where A_r is the region's no-till area share last season: dealers, local manufacturers and contractors set up where
+farmers already no-till (Brazil: Semeato's seeders from 1976/77 and in the machinery statistics from 1978; the
+Saskatchewan farm-shop seeder firms), so access is an outcome that can be checked against history, not an input.
+Farm i is reached by dealers when its fixed uniform draw is below S_r, by contractors when another draw is below C_r.
+
+Money for one-off costs (currency per farm): savings W_i plus, on farms of at least ``min_credit_farm_ha`` (lenders'
+fixed cost per loan excludes small farms), a loan of ``loan_to_savings`` x W_i (savings as collateral and track
+record), plus what a concessional credit line would lend the farm now (``sim.incentives.credit_line``; 0 without one).
+Savings follow income: W(t+1) = (1 - spending rate) W(t) + savings_rate x max(income(t), 0), whose steady state is
+savings_rate / spending rate x income; a transition paid this year is in this year's income. At the start savings
+are those of a farm that has saved from ``spin_up_years`` past seasons of its income: a draw from the rule's
+stationary distribution, not its mean (with money and one-off costs both proportional to area, the mean would put
+whole regions on one side of a threshold that weather then moves them across: measured, 98 % of the African moist
+savanna's farms could finance no-till at the start and 45 % a year later).
+
+No-till can be started with an own seeder (dealer reach, one-off cost within the farm's money) or hired (contractor
+reach; the yearly fee replaces the one-off cost). Its yearly cost changes with the herbicide price:
+herbicide_cost_per_ha x (index(t) - 1), the index a year-keyed path (1 if none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.practices import NO_TILL, USES_BY_MASK, Catalogue
+from sim.scenario import Scenario
+from sim.scenario.years import interpolate_by_year
+
+#: Weight of the seasons before the spin-up in the starting savings ((1 - spending rate)^years): their income no
+#: longer matters.
+SPIN_UP_REMAINDER = 1e-3
+#: At most this many past seasons (a savings_spending_rate near 0 would need millions): longer than a farmer saves.
+MAX_SPIN_UP_YEARS = 100
+
+
+def no_till_area_share(start: np.ndarray, bundle: np.ndarray, area_ha: np.ndarray) -> np.ndarray:
+    """(R,) share of each region's area under no-till (regions are the row blocks beginning at ``start``)."""
+    under = np.add.reduceat(area_ha * USES_BY_MASK[bundle, NO_TILL], start)
+    return under / np.add.reduceat(area_ha, start)
+
+
+@dataclass(frozen=True)
+class FarmAccess:
+    """Who can start no-till this year and how (per farm, shape (n,))."""
+
+    dealer: np.ndarray  # bool: reached by seeder/herbicide dealers
+    contractor: np.ndarray  # bool: reached by hire services
+    money: np.ndarray  # float64: currency available for one-off costs (savings + loan)
+
+
+class Access:
+    """The constraints of every region: supply levels (R,), herbicide prices, and each farm's access this year.
+
+    Args:
+        scenario: the scenario (``decision.access`` and each region's ``behaviour`` table).
+        region: region index of each farm (n,).
+        area_ha: farm areas (n,).
+        dealer_draw, contractor_draw: each farm's fixed uniform draws (n,).
+        catalogue: the practices (no-till's one-off cost).
+
+    Attributes:
+        seeder_supply, contractor_supply: (R,) share of farms dealers and hire services reach this year.
+        herbicide_index: (R,) herbicide price index this year.
+        now: this year's ``FarmAccess`` (set by ``start`` and ``begin_year``).
+
+    """
+
+    def __init__(self, scenario: Scenario, region: np.ndarray, area_ha: np.ndarray, dealer_draw: np.ndarray,
+                 contractor_draw: np.ndarray, catalogue: Catalogue) -> None:
+        self.spec = scenario.decision.access
+        behaviour = [r.behaviour for r in scenario.regions.values()]
+        self.seeder_base = np.array([b.seeder_supply_base for b in behaviour])
+        self.contractor_base = np.array([b.contractor_supply_base for b in behaviour])
+        self.contractor_fee_per_ha = np.array([b.contractor_fee_per_ha for b in behaviour])
+        self.herbicide_cost_per_ha = np.array([b.herbicide_cost_per_ha for b in behaviour])
+        self.herbicide_paths = [b.herbicide_price_index_by_year for b in behaviour]
+        self.min_credit_farm_ha = np.array([b.min_credit_farm_ha for b in behaviour])
+        self.region = region
+        self.area_ha = area_ha
+        self.served = area_ha >= self.min_credit_farm_ha[region]
+        self.dealer_draw = dealer_draw
+        self.contractor_draw = contractor_draw
+        self.no_till_cost_per_farm = catalogue.transition_cost_per_ha[NO_TILL] * area_ha
+        self.seeder_supply = self.seeder_base.copy()
+        self.contractor_supply = self.contractor_base.copy()
+        self.herbicide_index = np.ones(self.seeder_base.size)
+        self.now = FarmAccess(np.zeros(region.size, bool), np.zeros(region.size, bool), np.zeros(region.size))
+
+    def target_supply(self, no_till_area_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """S* and C* (R,) for the regions' no-till area shares (R,)."""
+        reach = 1.0 - np.exp(-np.asarray(no_till_area_share) / self.spec.supply_scale)
+        return (self.seeder_base + (1.0 - self.seeder_base) * reach,
+                self.contractor_base + (1.0 - self.contractor_base) * reach)
+
+    def start(self, year: int, no_till_area_share: np.ndarray, savings: np.ndarray) -> None:
+        """Start: supply at its steady state for the initial no-till area shares (R,).
+
+        Also the prices of ``year`` and each farm's access with its ``savings`` (n,).
+        """
+        self.seeder_supply, self.contractor_supply = self.target_supply(no_till_area_share)
+        self.herbicide_index = self._herbicide_index(year)
+        self.now = self.farms(savings)
+
+    def begin_year(self, year: int, no_till_area_share: np.ndarray, savings: np.ndarray,
+                   line_credit: np.ndarray) -> None:
+        """A new year: supply moves towards its target for last season's no-till area shares (R,).
+
+        Also the prices of ``year`` and each farm's access with its ``savings`` (n,) and the loan a credit line would
+        grant it, ``line_credit`` (n,) (currency).
+        """
+        rate = self.spec.supply_adjustment_rate
+        seeder, contractor = self.target_supply(no_till_area_share)
+        self.seeder_supply = self.seeder_supply + rate * (seeder - self.seeder_supply)
+        self.contractor_supply = self.contractor_supply + rate * (contractor - self.contractor_supply)
+        self.herbicide_index = self._herbicide_index(year)
+        self.now = self.farms(savings, line_credit)
+
+    def _herbicide_index(self, year: int) -> np.ndarray:
+        return np.array([1.0 if path is None else float(interpolate_by_year(path, year)) for path in self.herbicide_paths])
+
+    @property
+    def herbicide_extra_per_ha(self) -> np.ndarray:
+        """Change of no-till's yearly cost from the herbicide price this year (R,), currency/ha/yr."""
+        return self.herbicide_cost_per_ha * (self.herbicide_index - 1.0)
+
+    def farms(self, savings: np.ndarray, line_credit: np.ndarray | None = None) -> FarmAccess:
+        """Each farm's access this year, given its savings and credit-line loan (n,) (currency; none at the start)."""
+        money = savings * (1.0 + self.spec.loan_to_savings * self.served)
+        if line_credit is not None:
+            money = money + line_credit
+        return FarmAccess(self.dealer_draw < self.seeder_supply[self.region],
+                          self.contractor_draw < self.contractor_supply[self.region], money)
+
+    def can_start_no_till(self, access: FarmAccess) -> np.ndarray:
+        """(n,) bool: an own seeder within reach and money, or a hire service."""
+        return (access.dealer & (self.no_till_cost_per_farm <= access.money)) | access.contractor
+
+    def yearly_input_cost_per_ha(self, uses_no_till: np.ndarray, hires: np.ndarray) -> np.ndarray:
+        """(n,) extra yearly cost of no-till users: herbicide price change, plus the fee when hiring, currency/ha."""
+        per_ha = self.herbicide_extra_per_ha[self.region] + np.where(hires, self.contractor_fee_per_ha[self.region], 0.0)
+        return np.where(uses_no_till, per_ha, 0.0)
+
+    def spin_up_years(self) -> int:
+        """Past seasons whose income the starting savings count (at most ``MAX_SPIN_UP_YEARS``).
+
+        All but ``SPIN_UP_REMAINDER`` of their weight.
+        """
+        kept = 1.0 - self.spec.savings_spending_rate
+        if kept <= SPIN_UP_REMAINDER:
+            return 1
+        return min(int(np.ceil(np.log(SPIN_UP_REMAINDER) / np.log(kept))), MAX_SPIN_UP_YEARS)
+
+    def spin_up(self, incomes: Iterable[np.ndarray]) -> np.ndarray:
+        """Savings (n,) after saving from ``incomes`` (each (n,), oldest first), starting from none."""
+        savings = None
+        for income in incomes:
+            savings = self.update_savings(np.zeros(income.shape) if savings is None else savings, income)
+        return savings
+
+    def update_savings(self, savings: np.ndarray, income: np.ndarray) -> np.ndarray:
+        """Next year's savings (n,) after a year with ``income`` (n,) (transition costs included)."""
+        return (1.0 - self.spec.savings_spending_rate) * savings + self.spec.savings_rate * np.maximum(income, 0.0)
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Per-farm values behind the access output columns (``sim.outputs``), this year."""
+        access = self.now
+        return {
+            "seeder_supply": self.seeder_supply[self.region],
+            "contractor_supply": self.contractor_supply[self.region],
+            "herbicide_price_index": self.herbicide_index[self.region],
+            "finances_no_till": self.no_till_cost_per_farm <= access.money,
+            "can_start_no_till": self.can_start_no_till(access),
+        }

@@ -1,0 +1,339 @@
+"""A start in behavioural equilibrium: practice constants fitted so the initial shares are the rule's steady state.
+
+For each farm the economic rule (``sim.behaviour.economic``) is a Markov chain over the 2^P combinations of practices:
+each year each practice is reconsidered with probability rho, in practice order, and its best feasible change (alone
+or with a complement) made with its logit probability (switching costs in both directions, constraints on
+starting). Given the farm's beliefs, heterogeneity, access and
+money at the start (practices in use counted as established), its yearly transition matrix T_i is built exactly and
+its stationary law pi_i (pi_i T_i = pi_i) solved. The region's practice constants alpha_p and pair constants w_pq
+(currency/ha/yr, the unmodelled net benefit of a practice and of using two together) are chosen so that the mean of
+pi_i over the region's farms has the shares and pairwise co-adoption shares of ``initial_adoption``: a damped
+Newton iteration on these moments, with the Jacobian mean_i Cov_pi_i(b_p, b_q) / s_i (exact without switching costs).
+The target law is the file's bundle shares mixed with ``SMOOTHING`` of a uniform law over the region's combinations,
+so that a combination nobody uses is matched at a small share rather than by an infinite constant.
+Initial adopters are then drawn where adopting is most likely: each bundle of the file gets exactly its count of
+farms, chosen without replacement with probability proportional to pi_i(bundle) (Gumbel keys), largest bundles first.
+Their seasons in use are drawn from the stationary age distribution, geometric with the chain's yearly exit hazard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, extra_utility, fill_utility_row, move_value
+from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK
+
+#: Share of the target law spread uniformly over the region's combinations (see the module docstring). Assumption:
+#: 0.4 % of farms (0.025 % per combination) is below what the shares in a scenario file resolve.
+SMOOTHING = 0.004
+#: Farms per region the constants are first fitted on (evenly spaced; farms are drawn independently, so a sample
+#: of this size gets the region's mean stationary shares to about 0.5 percentage point, then polished on more
+#: farms: ``sim.behaviour.start.POLISH_SAMPLE``).
+FIT_SAMPLE = 400
+#: Newton iterations and the moment tolerance that stops them.
+MAX_ITERATIONS = 60
+TOLERANCE = 1e-4
+#: Constants are kept within this multiple of the region's mean margin (a fit that needs more says the initial
+#: shares cannot be sustained by the modelled economics and constraints).
+CONSTANT_BOUND = 5.0
+#: Seasons counted as "established" for practices in use (longer than any ramp), and the cap of drawn ages.
+ESTABLISHED_SEASONS = 60
+
+
+@dataclass(frozen=True)
+class ChainInputs:
+    """Per-farm inputs of the chains of m farms of one region (arrays indexed by row, money per ha unless noted)."""
+
+    gain: np.ndarray  # (m, 16, P, P, 2) move gain from each state ([b, p, p] p alone, [b, p, q] p and q; no
+    #                   constants) and the variance of that gain from belief fluctuations ([..., 1])
+    feasible: np.ndarray  # (m, 16, P, P) bool
+    scale: np.ndarray  # (m, 16) logit noise scale s in each state (s = noise share x the state's margin)
+    margin: np.ndarray  # (m,) conventional gross margin W
+    available: np.ndarray  # (P,) bool
+
+
+def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
+                residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread):
+    """``move_value`` of every one- and two-practice change from every state, for farms ``rows`` (one region).
+
+    ``gross`` and ``margin`` (m, 16) are each farm's G and W in each state (at that state's soil equilibrium).
+    Practices in use have been in use ``years_mature`` seasons, which ``shortfall`` (its last row) may value at the
+    expected remaining shortfall of the stationary age distribution; ``extra`` (n, P) holds each farm's additive
+    utility terms other than the region's constants (heterogeneity, conformity); no incentives. ``belief_mean``,
+    ``belief_precision`` and ``spread`` (n, 2, P): each farmer's stationary belief about each practice, its
+    precision and the sd of its mean, without ([:, 0]) and with ([:, 1]) the evidence of its own fields; in state b a
+    farm holds the second about the practices of b and the first about the others, and values every move with them.
+    A move's gain varies with the beliefs about the practices it changes by G (1 - S_p(t)) x (belief - mean) each.
+    """
+    m = rows.size
+    gain = np.empty((m, ALL_MASKS.size, N_PRACTICES, N_PRACTICES, 2))
+    feasible = np.empty((m, ALL_MASKS.size, N_PRACTICES, N_PRACTICES), np.bool_)
+    fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+                     area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
+                     spread, gain, feasible)
+    return gain, feasible
+
+
+@njit(cache=True, parallel=True)
+def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+                     area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
+                     spread, gain, feasible):  # pragma: no cover - compiled
+    """``gain`` (m, 16, P, P, 2) and ``feasible`` (m, 16, P, P) of ``move_tables``."""
+    n_states, n_practices = gain.shape[1], gain.shape[2]
+    no_incentives = np.zeros(n_states)
+    no_pairs = np.zeros((n_practices, n_practices))
+    for r in prange(rows.size):
+        i = rows[r]
+        years = np.zeros(n_practices, np.int16)
+        table = np.empty(2 * n_states)
+        mean, precision, sd = np.empty(n_practices), np.empty(n_practices), np.empty(n_practices)
+        for b in range(n_states):
+            for q in range(n_practices):
+                used = (b >> q) & 1
+                years[q] = years_mature if used else 0
+                mean[q], precision[q], sd[q] = belief_mean[i, used, q], belief_precision[i, used, q], spread[i, used, q]
+            full = years_mature if FULL_CA_BY_MASK[b] else 0
+            hired = hires[i] and (b >> NO_TILL) & 1 == 1
+            fill_utility_row(table, years, full, gross[r, b], margin[r, b], mean, precision,
+                             no_incentives, no_incentives, False, annuity, risk_aversion, shortfall,
+                             synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i], no_till_extra,
+                             contractor_fee, extra[i], no_pairs)
+            for p in range(n_practices):
+                for q in range(n_practices):
+                    target = b ^ (1 << p) if q == p else b ^ (1 << p) ^ (1 << q)
+                    value, ok, _ = move_value(b, target, hired, money[i], table, area_ha[i], dealer[i],
+                                              contractor[i], annuity, transition_cost, exit_cost_share)
+                    gain[r, b, p, q, 0] = value
+                    feasible[r, b, p, q] = ok
+                    variance = 0.0
+                    for c in range(n_practices):
+                        if (b ^ target) >> c & 1:
+                            ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
+                            variance += (gross[r, b] * (1.0 - ramp_left) * sd[c]) ** 2
+                    gain[r, b, p, q, 1] = variance
+
+
+@njit(cache=True)
+def year_matrix(gain, feasible, scale, constants, pairs, available, rate):  # pragma: no cover - compiled
+    """One farm's yearly transition matrix (16, 16).
+
+    Each practice is reconsidered in order with probability ``rate``, making its best feasible change (alone, or with
+    a complement) with its logit probability.
+
+    The logit is averaged over the belief fluctuations of the move's gain (variance v in ``gain[..., 1]``) with the
+    probit approximation E[1 / (1 + exp(-(g + e) / s))] ~ 1 / (1 + exp(-g / sqrt(s^2 + pi v / 8))).
+    """
+    n_states, n_practices = gain.shape[0], gain.shape[1]
+    level = np.empty(n_states)
+    for b in range(n_states):
+        level[b] = extra_utility(b, constants, pairs)
+    total = np.eye(n_states)
+    after = np.empty((n_states, n_states))
+    for p in range(n_practices):
+        after[:, :] = 0.0
+        bit = 1 << p
+        for b in range(n_states):
+            if not available[p]:
+                after[:, b & ~bit] += total[:, b]  # a practice that does not exist here is never in use
+                continue
+            alone = gain[b, p, p, 0] + level[b ^ bit] - level[b]
+            best, target, variance = (alone, b ^ bit, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
+            for q in range(n_practices):
+                if q == p or not available[q]:
+                    continue
+                both_to = b ^ bit ^ (1 << q)
+                other = gain[b, q, q, 0] + level[b ^ (1 << q)] - level[b]
+                both = gain[b, p, q, 0] + level[both_to] - level[b]
+                if feasible[b, p, q] and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
+                    best, target, variance = both, both_to, gain[b, p, q, 1]
+            effective = np.sqrt(scale[b] * scale[b] + np.pi * variance / 8.0)
+            move = rate / (1.0 + np.exp(-best / effective)) if best > -np.inf else 0.0
+            for a in range(n_states):  # total @ step, step having two entries in row b
+                after[a, target] += total[a, b] * move
+                after[a, b] += total[a, b] * (1.0 - move)
+        total[:, :] = after
+    return total
+
+
+@njit(cache=True)
+def stationary_law(matrix):  # pragma: no cover - compiled
+    """Pi (pi T = pi, sum 1): the balance equations with the last replaced by the normalisation (LU solve).
+
+    A chain with one closed class has exactly one solution (transient states get 0). Should the system be singular
+    (more than one closed class: a farm that can never leave any of several states), the least-squares solution of
+    the stacked system is used instead.
+    """
+    n = matrix.shape[0]
+    system = matrix.T - np.eye(n)
+    system[n - 1, :] = 1.0
+    rhs = np.zeros(n)
+    rhs[n - 1] = 1.0
+    determinant = np.linalg.det(system)
+    solution = np.linalg.solve(system, rhs) if np.isfinite(determinant) and abs(determinant) > 1e-200 else \
+        np.full(n, np.nan)
+    if not np.all(np.isfinite(solution)) or np.abs(solution @ matrix - solution).max() > 1e-9:
+        stacked = np.empty((n + 1, n))
+        stacked[:n, :] = matrix.T - np.eye(n)
+        stacked[n, :] = 1.0
+        full_rhs = np.zeros(n + 1)
+        full_rhs[n] = 1.0
+        solution = np.linalg.lstsq(stacked, full_rhs)[0]
+    solution = np.maximum(solution, 0.0)
+    return solution / solution.sum()
+
+
+@njit(cache=True, parallel=True)
+def stationary_laws(gain, feasible, scale, constants, pairs, available, rate, out):  # pragma: no cover - compiled
+    """Stationary law (m, 16) of each farm's chain, written to ``out``.
+
+    Returns each farm's yearly exit hazards at stationarity, (m, P + 1): P(drop p in a year | p in use) and, last,
+    P(leave full CA in a year | in full CA).
+    """
+    m, n_states, n_practices = gain.shape[0], gain.shape[1], gain.shape[2]
+    hazard = np.zeros((m, n_practices + 1))
+    for r in prange(m):
+        matrix = year_matrix(gain[r], feasible[r], scale[r], constants, pairs, available, rate)
+        law = stationary_law(matrix)
+        out[r] = law
+        for p in range(n_practices):
+            on, leaving = 0.0, 0.0
+            for b in range(n_states):
+                if (b >> p) & 1:
+                    on += law[b]
+                    for to in range(n_states):
+                        if not (to >> p) & 1:
+                            leaving += law[b] * matrix[b, to]
+            hazard[r, p] = leaving / on if on > 0 else 0.0
+        on, leaving = 0.0, 0.0
+        for b in range(n_states):
+            if FULL_CA_BY_MASK[b]:
+                on += law[b]
+                for to in range(n_states):
+                    if not FULL_CA_BY_MASK[to]:
+                        leaving += law[b] * matrix[b, to]
+        hazard[r, n_practices] = leaving / on if on > 0 else 0.0
+    return hazard
+
+
+def moments(laws: np.ndarray, parameters: list[tuple[int, int]]) -> np.ndarray:
+    """E[b_p] (p = q) and E[b_p b_q] of each law (m, 16) for each (p, q) of ``parameters``, shape (m, K)."""
+    uses = USES_BY_MASK.astype(np.float64)
+    return laws @ np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted constants of one region and the shares they give."""
+
+    constants: np.ndarray  # (P,) alpha, currency/ha/yr
+    pairs: np.ndarray  # (P, P) w, symmetric, currency/ha/yr
+    target: np.ndarray  # (K,) target moments
+    reached: np.ndarray  # (K,) the sample's mean stationary moments at the fit
+    parameters: list[tuple[int, int]]
+
+
+def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """The smoothed target law over the 16 combinations.
+
+    The file's shares (the rest conventional) mixed with a uniform law over the combinations of the region's practices.
+    """
+    law = np.zeros(ALL_MASKS.size)
+    np.add.at(law, masks, shares)
+    law[0] += 1.0 - shares.sum()
+    possible = ~(USES_BY_MASK & ~available).any(axis=1)
+    return (1.0 - SMOOTHING) * law + SMOOTHING * possible / possible.sum()
+
+
+def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None) -> Fit:
+    """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
+
+    Newton iterations start from ``start``'s constants when given (else 0).
+    """
+    available = inputs.available
+    present = [p for p in range(N_PRACTICES) if available[p]]
+    parameters = [(p, p) for p in present] + [(p, q) for i, p in enumerate(present) for q in present[i + 1:]]
+    wanted = moments(target[None, :], parameters)[0]
+    uses = USES_BY_MASK.astype(np.float64)
+    design = np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)  # (16, K) sufficient statistics
+    theta = np.zeros(len(parameters)) if start is None else np.array(
+        [start.constants[p] if p == q else start.pairs[p, q] for p, q in parameters])
+    bound = CONSTANT_BOUND * float(np.mean(inputs.margin))
+    laws = np.empty((inputs.gain.shape[0], ALL_MASKS.size))
+    reached = wanted
+    for _ in range(MAX_ITERATIONS):
+        constants, pairs = _unpack(theta, parameters)
+        stationary_laws(inputs.gain, inputs.feasible, inputs.scale, constants, pairs, available, rate, laws)
+        stats = moments(laws, parameters)
+        reached = stats.mean(axis=0)
+        error = wanted - reached
+        if np.max(np.abs(error)) < TOLERANCE:
+            break
+        scale = inputs.scale[:, 0]  # the Jacobian's scale: that of the conventional state (an approximation)
+        jacobian = design.T @ (design * (laws / scale[:, None]).sum(axis=0)[:, None])
+        jacobian -= (stats / scale[:, None]).T @ stats  # mean_i Cov_i / s_i, summed here
+        jacobian /= laws.shape[0]
+        damping = 1e-6 * np.trace(jacobian) / len(parameters) + 1e-12
+        step = np.linalg.solve(jacobian + damping * np.eye(len(parameters)), error)
+        largest = np.max(np.abs(step))
+        limit = 2.0 * float(np.mean(scale))  # at most two noise scales per iteration
+        theta = np.clip(theta + step * min(1.0, limit / largest), -bound, bound)
+    constants, pairs = _unpack(theta, parameters)
+    return Fit(constants, pairs, wanted, reached, parameters)
+
+
+def _unpack(theta: np.ndarray, parameters: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    constants, pairs = np.zeros(N_PRACTICES), np.zeros((N_PRACTICES, N_PRACTICES))
+    for value, (p, q) in zip(theta, parameters, strict=True):
+        if p == q:
+            constants[p] = value
+        else:
+            pairs[p, q] = pairs[q, p] = value
+    return constants, pairs
+
+
+def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Bundle of each of m farms: exactly ``counts`` farms per bundle of ``masks``, the rest conventional.
+
+    Farms are drawn without replacement with probability proportional to their stationary probability of the bundle.
+    """
+    m = laws.shape[0]
+    bundle = np.zeros(m, np.uint8)
+    free = np.ones(m, bool)
+    gumbel = rng.gumbel(size=(masks.size, m))
+    for k in np.argsort(-counts, kind="stable"):
+        if counts[k] == 0:
+            continue
+        with np.errstate(divide="ignore"):
+            key = np.log(laws[:, masks[k]]) + gumbel[k]
+        key[~free] = -np.inf
+        chosen = np.argsort(-key, kind="stable")[: counts[k]]
+        bundle[chosen] = masks[k]
+        free[chosen] = False
+    return bundle
+
+
+def expected_remaining(table: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """Mean of ``table`` rows (t = 1, 2, ...; the last row beyond) over ages geometric with yearly exit ``hazard``.
+
+    ``table`` is a ramp's remaining shortfall by seasons in use, (T + 1, ...); ``hazard`` broadcasts over its other
+    axes. Practices in use at stationarity have these ages, so this is the shortfall an established user still faces
+    on average.
+    """
+    h = np.clip(hazard, 1.0 / ESTABLISHED_SEASONS, 1.0)
+    ages = np.arange(1, table.shape[0])
+    weight = h * (1.0 - h) ** (ages[:, None] - 1) if table.ndim == 2 else h * (1.0 - h) ** (ages - 1)
+    beyond = 1.0 - weight.sum(axis=0)
+    return (weight * table[1:]).sum(axis=0) + beyond * table[-1]
+
+
+def stationary_ages(uses: np.ndarray, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Seasons in use (m, P) int16 of practices in use: geometric with the yearly exit ``hazard`` (m, P), capped."""
+    h = np.clip(hazard, 1.0 / ESTABLISHED_SEASONS, 1.0)
+    ages = np.minimum(rng.geometric(h), ESTABLISHED_SEASONS)
+    return np.where(uses, ages, 0).astype(np.int16)

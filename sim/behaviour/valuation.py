@@ -1,0 +1,252 @@
+"""What practices are worth to a farmer: the annualised, risk-adjusted value of a bundle (currency/ha/yr).
+
+For farm i and bundle b (a set of practices), with G = expected gross revenue (expected yield potential x crop
+price / 1000, currency/ha), A = annuity factor of the farm's discount rate over the planning horizon H, and
+W = max(G - conventional production cost, MIN_MARGIN_SHARE x G) the farm's conventional gross margin:
+
+    V(b) = sum_{p in b} [ G (m_p - (m_p - e0_p) x S_p(t_p)) - dc_p - 0.5 R G^2 / (W x precision_p) ]
+           - [residue in b] fodder value - [no-till in b] (herbicide price change + [hired] contractor fee)
+           + [b full CA] G x e_CA x (1 - S_CA(t_CA))
+           + PV(incentives of b) / A - 0.5 R Var(PV(incentives of b)) / (A^2 W)
+
+m_p is the farmer's belief about p's long-run relative yield effect (``sim.behaviour.learning``), e0_p its known
+first-season effect, t_p the seasons it has been in use (0 if not), and S_p(t) the present value over the horizon of
+the known ramp's remaining shortfall, (sum_{k=1..H} (1+r)^-k (1 - ramp_p(t + k))) / A: the early penalty of a new
+practice is counted here, once, and never in the belief. The risk terms are the Arrow-Pratt certainty equivalent
+(relative risk aversion R, wealth scale A W) of the belief uncertainty and of the incentive revenue, annualised.
+One-off costs enter a decision annualised (/ A): adopting costs the practice's ``transition_cost_per_ha`` (own route);
+dropping costs ``exit_cost_share`` of it (re-tooling for tillage). A deciding farm's U = V + the rule's additive terms
+(``extra_utility``) of every bundle is tabulated once a year (``utility_tables``); ``move_value`` values a change from
+one bundle to another from that table, with the switching costs and the constraints on starting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from sim.behaviour.base import BAD_EXPERIENCE, OTHER, SUPPORT_ENDED
+from sim.economics import annuity_factor
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, RESIDUE_RETENTION, Catalogue
+from sim.scenario import Scenario
+from sim.yields import ramp
+
+#: The margin W is at least this share of gross revenue, so that a farm whose conventional margin is negative or near
+#: zero still has a positive, finite scale. Assumption (no source): a tenth of revenue is the smallest margin a farm
+#: lives on.
+MIN_MARGIN_SHARE = 0.1
+#: Smallest margin scale (currency/ha), guarding a zero gross revenue.
+MIN_SCALE = 1e-9
+#: A change of two practices at once is a complement move only when it is worth more than this (currency/ha/yr)
+#: above the two changes made apart. For practices without interaction the two are equal in exact arithmetic, and
+#: without a margin the last bits of rounding (which differ with the order of a sum) would decide whether a farm
+#: changes one practice or two. Values are at most ~1e4 currency/ha, so rounding is ~1e-12; the logit scale is ~10.
+COMPLEMENT_MARGIN_PER_HA = 1e-6
+
+
+def shortfall_table(discount_rate: float, horizon: int, annuity: float, transition_years: np.ndarray,
+                    rows: int) -> np.ndarray:
+    """S_p(t) for t = 0 .. rows - 1, shape (rows, P): PV of the ramp's remaining shortfall / A.
+
+    Row t: a practice in use for t seasons (0 = new); its next seasons are t + 1 .. t + H. ``rows`` > max(T) so the
+    last row is that of an established practice.
+    """
+    t = np.arange(rows)[:, None, None]
+    k = np.arange(1, horizon + 1)[None, :, None]
+    progress = ramp(np.zeros(transition_years.size), np.ones(transition_years.size), transition_years, t + k)
+    pv = ((1.0 + discount_rate) ** -k * (1.0 - progress)).sum(axis=1)
+    return (pv / annuity).astype(np.float64)
+
+
+def synergy_shortfall_table(discount_rate: float, horizon: int, annuity: float, synergy_years: int,
+                            rows: int) -> np.ndarray:
+    """S_CA(t) for t = 0 .. rows - 1, shape (rows,): the synergy ramps as min(t / T, 1) (``rows`` > T)."""
+    t = np.arange(rows)[:, None]
+    k = np.arange(1, horizon + 1)[None, :]
+    pv = ((1.0 + discount_rate) ** -k * (1.0 - np.minimum((t + k) / synergy_years, 1.0))).sum(axis=1)
+    return pv / annuity
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """Per-region constants of bundle values (R regions, P practices); money in the scenario currency per ha.
+
+    Yield effects follow each region's crop and climate (``sim.yields.RegionYieldEffects``), so the ramps' shortfalls,
+    first-season effects and the synergy are per region; tables share one length (the longest ramp + 1).
+    """
+
+    annuity: np.ndarray  # (R,) A
+    risk_aversion: np.ndarray  # (R,)
+    shortfall: np.ndarray  # (R, T + 1, P) S_p(t)
+    synergy_shortfall: np.ndarray  # (R, T_CA + 1) S_CA(t)
+    cost_change_per_ha: np.ndarray  # (P,) currency/ha/yr
+    effect_initial: np.ndarray  # (R, P)
+    transition_cost_per_ha: np.ndarray  # (P,) one-off
+    synergy: np.ndarray  # (R,) full-CA synergy once established
+
+    @classmethod
+    def of(cls, scenario: Scenario, catalogue: Catalogue) -> Valuation:
+        """The constants of ``scenario``'s regions and practices."""
+        horizon = scenario.decision.planning_horizon_years
+        specs = list(scenario.regions.values())
+        annuity = np.array([float(annuity_factor(s.discount_rate, horizon)) for s in specs])
+        rows, synergy_rows = int(np.max(catalogue.effect_years)) + 1, int(np.max(catalogue.synergy_years)) + 1
+        return cls(
+            annuity=annuity,
+            risk_aversion=np.array([s.risk_aversion for s in specs]),
+            shortfall=np.stack([shortfall_table(s.discount_rate, horizon, a, catalogue.effect_years[r], rows)
+                                for r, (s, a) in enumerate(zip(specs, annuity, strict=True))]),
+            synergy_shortfall=np.stack([synergy_shortfall_table(s.discount_rate, horizon, a,
+                                                                int(catalogue.synergy_years[r]), synergy_rows)
+                                        for r, (s, a) in enumerate(zip(specs, annuity, strict=True))]),
+            cost_change_per_ha=catalogue.annual_cost_change_per_ha.astype(np.float64),
+            effect_initial=catalogue.effect_initial.astype(np.float64),
+            transition_cost_per_ha=catalogue.transition_cost_per_ha.astype(np.float64),
+            synergy=catalogue.synergy_long_run.astype(np.float64),
+        )
+
+
+def gross_and_margin(expected_yield_kg_per_ha: np.ndarray, crop_price_per_t: np.ndarray,
+                     production_cost_per_ha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G and W (currency/ha) of farms with these expected yields, prices and conventional costs."""
+    gross = expected_yield_kg_per_ha * crop_price_per_t / 1000.0
+    margin = np.maximum(np.maximum(gross - production_cost_per_ha, MIN_MARGIN_SHARE * gross), MIN_SCALE)
+    return gross, margin
+
+
+@njit(cache=True)
+def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
+    """Additive utility terms of a bundle, currency/ha/yr.
+
+    The sum of ``extra`` (P,) over its practices and of ``pairs`` (P, P) over its pairs of practices (heterogeneity,
+    practice and pair constants, conformity).
+    """
+    total = 0.0
+    n = extra.shape[0]
+    for p in range(n):
+        if (mask >> p) & 1:
+            total += extra[p]
+            for q in range(p + 1, n):
+                if (mask >> q) & 1:
+                    total += pairs[p, q]
+    return total
+
+
+#: Slots of a utility table: U of every bundle mask, with no-till by an own seeder (slot 2 b) or hired (2 b + 1).
+TABLE_SLOTS = 2 * (1 << N_PRACTICES)
+
+
+@njit(cache=True, inline="always")
+def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
+                     incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                     effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs
+                     ):  # pragma: no cover - compiled
+    """One farm's utility table ``out`` (32,): U(b) = V(b) + ``extra_utility``, own seeder (2 b) or hired (2 b + 1).
+
+    V is the module docstring's; each practice's additive part of it is computed once (V is a sum over the practices
+    in b except for the synergy of full CA and the incentives). Per-farm rows: ``years_in_use`` (P,),
+    ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,) (read only when ``has_incentives``),
+    ``extra`` (P,) and ``pairs`` (P, P) (upper triangle read); ``shortfall`` (T + 1, P) and ``synergy_shortfall``
+    (T_CA + 1,) of the farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); the
+    hired slots pay ``contractor_fee``.
+    """
+    n_practices = cost_change.shape[0]
+    last = shortfall.shape[0] - 1
+    part = np.empty(n_practices)
+    for p in range(n_practices):
+        m = belief_mean[p]
+        part[p] = gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p] \
+            - 0.5 * risk_aversion * gross * gross / (margin * belief_precision[p]) + extra[p]
+        if p == RESIDUE_RETENTION:
+            part[p] -= residue_value
+        elif p == NO_TILL:
+            part[p] -= no_till_extra
+    full = gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+    for mask in range(out.shape[0] // 2):
+        level = 0.0
+        for p in range(n_practices):
+            if (mask >> p) & 1:
+                level += part[p]
+                for q in range(p + 1, n_practices):
+                    if (mask >> q) & 1:
+                        level += pairs[p, q]
+        if FULL_CA_BY_MASK[mask]:
+            level += full
+        if has_incentives:
+            level += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (
+                annuity * annuity * margin)
+        out[2 * mask] = level
+        out[2 * mask + 1] = level - contractor_fee if (mask >> NO_TILL) & 1 else level
+
+
+@njit(cache=True, parallel=True)
+def utility_tables(rows, region, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                   incentive_pv, incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall,
+                   cost_change, effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs,
+                   out):  # pragma: no cover - compiled
+    """``out`` (m, 32): each deciding farm's utility table (``fill_utility_row``) for this year.
+
+    Per-row: ``gross``, ``margin`` and the incentive tables (rows of (1, 16) zeros when ``has_incentives`` is False);
+    ``extra`` (m, P) per row (the rule's additive terms of each practice); per farm (indexed by ``rows``): the rest;
+    per region: annuity ... contractor fee, ``effect_initial`` (R, P), ``synergy`` (R,) and ``pairs`` (R, P, P).
+    """
+    for r in prange(rows.size):
+        i = rows[r]
+        reg = region[i]
+        row = r * np.int64(has_incentives)
+        fill_utility_row(out[r], years_in_use[i], full_ca_years[i], gross[r], margin[r], belief_mean[i],
+                         belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, annuity[reg],
+                         risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial[reg],
+                         synergy[reg], residue_value[i], no_till_extra[reg], contractor_fee[reg], extra[r], pairs[reg])
+
+
+@njit(cache=True, inline="always")
+def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annuity, transition_cost,
+               exit_cost_share):  # pragma: no cover - compiled
+    """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr, from its utility ``table``.
+
+    Returns (gain, feasible, hire): U(new) - U(old) - annualised one-off costs of the practices started (own means)
+    - ``exit_cost_share`` x the one-off cost of those dropped. Starting no-till takes the better feasible route: an
+    own seeder (``dealer`` reach, its one-off cost within ``budget``, currency per farm, with the other practices
+    started) or a hire service (``contractor`` reach; its fee is in U). ``feasible`` is False when the started
+    practices cannot all be paid or no-till has no route (the gain is then that of the own route, for comparisons
+    only). ``hire``: no-till in ``new`` is done by a hire service.
+    """
+    started, dropped = new & ~old, old & ~new
+    base = table[2 * old + (1 if hires and (old >> NO_TILL) & 1 else 0)]
+    switching, other_costs = 0.0, 0.0
+    for p in range(transition_cost.shape[0]):
+        if (dropped >> p) & 1:
+            switching += exit_cost_share * transition_cost[p] / annuity
+        elif (started >> p) & 1 and p != NO_TILL:
+            other_costs += transition_cost[p]
+    if (started >> NO_TILL) & 1:
+        own = table[2 * new] - (other_costs + transition_cost[NO_TILL]) / annuity
+        best, feasible, hire = own, False, False
+        if dealer and (other_costs + transition_cost[NO_TILL]) * area_ha <= budget:
+            feasible = True
+        if contractor and other_costs * area_ha <= budget:
+            hired = table[2 * new + 1] - other_costs / annuity
+            if not feasible or hired > best:
+                best, feasible, hire = hired, True, True
+        return best - base - switching, feasible, hire
+    hire = hires and (new >> NO_TILL) & 1 == 1
+    value = table[2 * new + (1 if hire else 0)] - other_costs / annuity
+    return value - base - switching, other_costs * area_ha <= budget, hire
+
+
+@njit(cache=True, inline="always")
+def drop_reason(gross, belief_now, belief_at_adoption, support_now, support_at_adoption, scale
+                ):  # pragma: no cover - compiled
+    """Why a farm drops a practice: a bit of ``sim.behaviour.base.DROP_REASONS``.
+
+    Support ended when the practice's incentive value fell by more than ``scale`` (the decision noise, currency/ha/yr)
+    since adoption, else a bad experience when its believed yield value fell by more than ``scale``, else other.
+    """
+    if support_at_adoption - support_now > scale:
+        return SUPPORT_ENDED
+    if gross * (belief_at_adoption - belief_now) > scale:
+        return BAD_EXPERIENCE
+    return OTHER
