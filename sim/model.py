@@ -18,6 +18,7 @@ any: ``sim.incentives.counterfactual``) has taken the same year:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import mesa
@@ -35,6 +36,7 @@ from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
+from sim.incentives.counterfactual import without_programme
 from sim.network import build_network
 from sim.outputs import YearlyRecorder, YearRecord
 from sim.parallel import FarmStreams
@@ -107,7 +109,33 @@ class AdoptionModel(mesa.Model):
         self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)
         self.decisions = FarmStreams.of(self.streams.decisions, self.n, self.regions.sizes.size)
         # the same farms without the scenario's incentives, run alongside (None without a programme)
-        self.counterfactual = Counterfactual.of(AdoptionModel, scenario, seed, n_farmers)
+        self.counterfactual = Counterfactual.of(self)
+        self._add_incentives()
+
+    #: What a model holds before its incentives: the rooms a counterfactual copies (``without_programme``) rather
+    #: than builds again. Their values do not depend on the incentives (no room reads an incentive table), and the
+    #: copy's random streams are in the state a build without the programme would leave them in.
+    ROOMS_BEFORE_INCENTIVES = ("streams", "regions", "n", "catalogue", "network", "rule", "learning", "access",
+                               "social", "farms", "soil", "yields", "weather", "decisions")
+
+    def without_programme(self) -> AdoptionModel:
+        """A copy of this model (built up to its incentives) with every incentive switched off: its counterfactual.
+
+        The same as building ``without_programme(scenario)`` from the same seed, at the cost of a copy.
+        """
+        twin = object.__new__(type(self))
+        mesa.Model.__init__(twin, rng=self.seed)
+        twin.config, twin.seed, twin.year = without_programme(self.config), self.seed, self.year
+        shared = {id(self.regions): self.regions, id(self.catalogue): self.catalogue, id(self.network): self.network}
+        for name in self.ROOMS_BEFORE_INCENTIVES:
+            setattr(twin, name, copy.deepcopy(getattr(self, name), shared))
+        twin.counterfactual = None
+        twin._add_incentives()
+        return twin
+
+    def _add_incentives(self) -> None:
+        """The incentive designs, what a deciding farmer knows, the recorder with the initial row, the agents."""
+        scenario = self.config
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
                                              self.soil, self.counterfactual), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,

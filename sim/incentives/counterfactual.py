@@ -2,11 +2,12 @@
 
 Credits follow each standard's own baseline rules (``sim.incentives.baselines``); what the programme truly adds is
 measured against this counterfactual. It is a second model of the scenario with every incentive switched off (no
-carbon price or floor, no per-ha payments, no Twin Regions market, no credit line), built from the same seed, so
-it draws the same population, network and initial state, and its random streams are consumed in the same order
-(common random numbers): each room has its own stream, and the decision, weather and population streams draw a
-fixed number of values whatever the incentives are worth. Differences between the two runs therefore come from the
-programme only. It exists only when the scenario has a programme; it then doubles the model's work.
+carbon price or floor, no per-ha payments, no Twin Regions market, no credit line): a copy of the model as built
+before its incentives (``AdoptionModel.without_programme``; no room reads an incentive table, so building it from the
+same seed gives the same), with the same population, network, initial state and random streams, consumed in the same
+order (common random numbers): each room has its own stream, and the decision, weather and population streams draw
+a fixed number of values whatever the incentives are worth. Differences between the two runs therefore come from the
+programme only. It exists only when the scenario has a programme; it then doubles the model's yearly work.
 """
 
 from __future__ import annotations
@@ -74,11 +75,14 @@ class Counterfactual:
         self.previous_stock_t_c_per_ha = model.soil.stock_t_c_per_ha.copy()
 
     @classmethod
-    def of(cls, model_class: type, scenario: Scenario, seed: int, n_farmers: int | None) -> Counterfactual | None:
-        """The counterfactual of a model of ``scenario`` (None when the scenario has no programme)."""
-        if not has_programme(scenario):
+    def of(cls, model: Any) -> Counterfactual | None:
+        """The counterfactual of ``model``, an ``AdoptionModel`` built up to its incentives (None without a programme).
+
+        A copy of its farms without the programme (``AdoptionModel.without_programme``).
+        """
+        if not has_programme(model.config):
             return None
-        return cls(model_class(without_programme(scenario), seed=seed, n_farmers=n_farmers))
+        return cls(model.without_programme())
 
     def step(self) -> None:
         """Advance the counterfactual one year (call once per model year, before the model settles the year)."""
