@@ -190,8 +190,7 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
         _select_in_segments(values, starts[small], ends[small], np.ascontiguousarray(ranks[:, small].T), chosen)
         found[:, small] = chosen.T
     for s in np.flatnonzero(~small):
-        segment = values[starts[s]:ends[s]]
-        found[:, s] = np.nan if _has_nan(segment) else order_statistics(segment, ranks[:, s])
+        found[:, s] = order_statistics(values[starts[s]:ends[s]], ranks[:, s])
     low, high = found[: q.size], found[q.size:]
     diff = high - low
     result = low + diff * gamma
@@ -218,34 +217,28 @@ def _select(values, ranks, out):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
-def _has_nan(values):  # pragma: no cover - compiled
-    """True when some value is NaN."""
-    found = 0
-    for i in prange(values.size):
-        if np.isnan(values[i]):
-            found += 1
-    return found > 0
-
-
-@njit(cache=True, parallel=True)
 def _extremes(values, chunks):  # pragma: no cover - compiled
-    """(min, max) of values without NaN, from ``chunks`` chunks scanned in parallel.
+    """(min, max, whether some value is NaN), from ``chunks`` chunks scanned in parallel.
 
     One parallel region: the kernels here use explicit loops outside their ``prange``, since an array expression
     there would be one more (each costs a barrier, dear on a loaded machine).
     """
-    low, high = np.empty(chunks), np.empty(chunks)
+    low, high, nan = np.empty(chunks), np.empty(chunks), np.zeros(chunks, np.bool_)
     size = -(-values.size // chunks)
     for c in prange(chunks):
         lo, hi = np.inf, -np.inf
         for i in range(c * size, min((c + 1) * size, values.size)):
-            lo = min(lo, values[i])
-            hi = max(hi, values[i])
+            v = values[i]
+            if np.isnan(v):
+                nan[c] = True
+            else:
+                lo = min(lo, v)
+                hi = max(hi, v)
         low[c], high[c] = lo, hi
-    lo, hi = low[0], high[0]
+    lo, hi, any_nan = low[0], high[0], nan[0]
     for c in range(1, chunks):
-        lo, hi = min(lo, low[c]), max(hi, high[c])
-    return lo, hi
+        lo, hi, any_nan = min(lo, low[c]), max(hi, high[c]), any_nan or nan[c]
+    return lo, hi, any_nan
 
 
 @njit(cache=True)
@@ -283,7 +276,7 @@ def _gather(values, low, scale, buckets, chunks, slot_of_bucket, offsets, out): 
 
 
 def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """The ``ranks``-th smallest of ``values`` (no NaN), exactly.
+    """The ``ranks``-th smallest of ``values``, exactly (all NaN when a value is NaN, as ``np.percentile`` gives).
 
     Buckets of equal width between the extremes are counted in parallel, and only the buckets holding a wanted rank
     are searched further (recursively, down to a serial partition).
@@ -293,7 +286,9 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         out = np.empty(ranks.size)
         _select(values, ranks, out)
         return out
-    low, high = _extremes(values, SELECT_CHUNKS)
+    low, high, nan = _extremes(values, SELECT_CHUNKS)
+    if nan:
+        return np.full(ranks.size, np.nan)
     scale = SELECT_BUCKETS / (high - low) if high > low else 0.0
     if not 0.0 < scale < np.inf:  # every value equal, or a range too wide for a float: one value or a serial search
         return np.full(ranks.size, low) if high == low else np.sort(values)[ranks]

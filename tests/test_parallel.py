@@ -34,7 +34,10 @@ def test_segment_percentiles_are_numpys_bit_for_bit(n, kind):
     assert np.array_equal(parallel.segment_percentiles(x, starts, ends, (10, 50, 90)), expected)
 
 
-def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys():
+@pytest.mark.parametrize("serial", [parallel.SELECT_SERIAL, 2])
+def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys(serial, monkeypatch):
+    """By partition, and by bucket selection (every segment above 2 values)."""
+    monkeypatch.setattr(parallel, "SELECT_SERIAL", serial)
     x = np.arange(10.0)
     x[3] = np.nan
     got = parallel.segment_percentiles(x, np.array([0, 5]), np.array([5, 10]), (10, 50))
