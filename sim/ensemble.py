@@ -15,8 +15,15 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
 - the counterfactual runs (the same farms without the programme) are stacked the same way;
 - one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
 Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
-(``tests/test_ensemble.py``). Not stacked (``NotStackable``; run one at a time): RothC soil, runs of fewer farmers
-than ``MIN_FARMS``, and runs whose values outside the regions and the incentives differ.
+(``tests/test_ensemble.py``). Not stacked (``NotStackable``; such runs run one at a time): the RothC soil model (its
+monthly pools are not stacked yet), fully mixed populations (every farmer would see every run's farmers), runs of
+fewer than ``MIN_FARMS`` farmers, runs with different regions or start years, runs of which only some have an
+incentive programme, and runs that differ in a value a room reads each year outside the regions and the incentives
+(say, the revision rate of the decision rule).
+
+What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
+network, its start in behavioural equilibrium) stay per run, and each run's incentive designs still cost their
+Python per year.
 """
 
 from __future__ import annotations
@@ -335,7 +342,10 @@ class RunIncentives:
             run.after_adoption(year)
 
     def settle(self, year: int, rng: object = None) -> list[Settlement]:
-        """Every run's settlements (each from the run's own policy stream), joined design by design in row order."""
+        """Every run's settlements, joined design by design in row order.
+
+        Each run's designs draw from the run's own policy stream (``rng``, the stacked model's, is not used).
+        """
         per_run = [run.settle(year, stream) for run, stream in zip(self.runs, self.policy, strict=True)]
         out = []
         for settlements in zip(*per_run, strict=True):
