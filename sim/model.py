@@ -5,7 +5,8 @@ Yearly step (one season):
                 money this year (``sim.behaviour.access``);
   1. decide   - farmers reconsider their practices (``sim.behaviour``), from last season's observations and the
                 incentives they expect (``sim.incentives``);
-  2. adopt    - seasons in use advance; one-off costs of new practices (``sim.farmers``); the soil is told;
+  2. adopt    - seasons in use advance (trained exchange participants start further along the ramp,
+                ``sim.behaviour.exchange``); one-off costs of new practices (``sim.farmers``); the soil is told;
                 incentive designs react (carbon enrolment);
   3. soil     - SOC advances one year (``sim.soil``);
   4. yields   - SOC response x practice effects x weather (``sim.yields``);
@@ -27,6 +28,7 @@ from sim.agents import FarmerViews
 from sim.behaviour import Situation, build_rule
 from sim.behaviour.access import Access, no_till_area_share
 from sim.behaviour.base import DROP_REASONS
+from sim.behaviour.exchange import Exchanges
 from sim.behaviour.learning import Learning
 from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
@@ -98,13 +100,16 @@ class AdoptionModel(mesa.Model):
         start = initial_state(StartSetting(scenario, parameters, self.regions, self.catalogue, self.network,
                                            self.learning, self.access, self.social), self.rule, self.streams.population)
         self.farms = FarmerTable.start(parameters, start)
+        self.exchanges = Exchanges(scenario, self.regions, parameters, self.network)  # channels start now
+        self.exchanges.begin(self.farms, self.access)
+        self.social.exchanges = self.exchanges
         self.soil = build_soil(scenario, self.farms.region, self.farms.bundle)
         reference_stocks = [self.soil.reference_stock(r) for r in range(self.regions.sizes.size)]
         self.yields = YieldModel(scenario, self.regions, reference_stocks, self.catalogue)
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
-                                             self.soil), self.streams.policy)
+                                             self.soil, self.exchanges), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
-                                   self.yields, self.incentives, self.access, self.learning)
+                                   self.yields, self.incentives, self.access, self.learning, self.exchanges)
         self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
                                        self.catalogue.target_bundle)
         self.recorder.record(self._record())
@@ -118,6 +123,7 @@ class AdoptionModel(mesa.Model):
         self.incentives.begin_year(self.year)
         choice = self.rule.decide(self.situation, self.streams.decisions)  # 1. decide
         adoption = self.farms.adopt(choice, self.catalogue)  # 2. adopt
+        self.exchanges.after_adoption(self.farms.years_in_use)
         self.soil.set_management(adoption.changed, choice.bundle[adoption.changed])
         self.incentives.after_adoption(self.year)
         self.soil.advance_year()  # 3. soil
@@ -159,4 +165,5 @@ class AdoptionModel(mesa.Model):
                 per_farm.update({flow.name: flow.amount for flow in settlement.flows})
                 payers.update({flow.name: flow.payer for flow in settlement.flows})
         return YearRecord(self.year, self.incentives.carbon.market_price(self.year), self.farms.bundle,
-                          self.soil.stock_t_c_per_ha, per_farm, payers, self.access.state())
+                          self.soil.stock_t_c_per_ha, per_farm, payers,
+                          {**self.access.state(), **self.exchanges.state()})

@@ -12,6 +12,7 @@ import numpy as np
 from sim.economics import FARMER, PUBLIC, MoneyFlow
 from sim.incentives.base import IncentiveDesign, Setting, Settlement, Valuation
 from sim.incentives.carbon import CarbonProgramme
+from sim.incentives.exchange import ExchangeProgramme
 from sim.incentives.payments import PerHectarePayments
 
 #: The designs every model runs, in the order their money flows are booked (a design without a policy in the
@@ -19,6 +20,7 @@ from sim.incentives.payments import PerHectarePayments
 DESIGNS: dict[str, type] = {
     "payments": PerHectarePayments,
     "carbon": CarbonProgramme,
+    "exchange": ExchangeProgramme,
 }
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from sim.economics import MoneyFlow
 
 if TYPE_CHECKING:
+    from sim.behaviour.exchange import Exchanges
     from sim.farmers import FarmerTable, Regions
     from sim.network import Network
     from sim.practices import Catalogue
@@ -54,6 +55,7 @@ class Setting:
     catalogue: Catalogue
     network: Network
     soil: SoilModel
+    exchanges: Exchanges | None = None  # exchange programmes (their costs, ``sim.incentives.exchange``)
 
 
 class IncentiveDesign(Protocol):
