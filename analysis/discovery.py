@@ -7,6 +7,7 @@ highest coverage among those reaching the density threshold.
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,20 @@ class DiscoveredBox:
     mass: float
     cases_of_interest: int
     cases: int
+    threshold: float = DENSITY_THRESHOLD
+
+    @property
+    def below_threshold(self) -> bool:
+        """True when no box on the peeling trajectory reaches the density threshold (the densest is reported)."""
+        return self.density < self.threshold
+
+    @property
+    def warning(self) -> str:
+        """What a reader must know about the box ('' when it meets the threshold)."""
+        if not self.below_threshold:
+            return ""
+        return (f"no box reaches the density threshold {self.threshold:.0%}: this is the densest box found "
+                f"({self.density:.0%}); read it as a weak pattern, or lower --threshold")
 
 
 def discover(x: pd.DataFrame, of_interest: np.ndarray, threshold: float = DENSITY_THRESHOLD) -> DiscoveredBox:
@@ -60,7 +75,7 @@ def discover(x: pd.DataFrame, of_interest: np.ndarray, threshold: float = DENSIT
                           "high": [float(limits[c].iloc[1]) for c in restricted]})
     row = trajectory.loc[chosen]
     return DiscoveredBox(table, float(row.coverage), float(row.density), float(row["mass"]), int(of_interest.sum()),
-                         len(of_interest))
+                         len(of_interest), threshold)
 
 
 @dataclass
@@ -70,11 +85,17 @@ class Discovery:
     output: Output
     condition: str  # e.g. "> 0.3"
     box: DiscoveredBox
+    left_out: int = 0  # runs whose output is undefined (NaN) or infinite, left out of the cases
 
     def write(self, out: Path) -> Path:
-        """Write the box's limits to ``out/discovery.csv``."""
+        """Write the box's limits to ``out/discovery.csv``, with its coverage, density and threshold on every row."""
         path = Path(out) / "discovery.csv"
-        self.box.limits.to_csv(path, index=False)
+        table = self.box.limits.copy()
+        for name in ("coverage", "density", "mass", "threshold"):
+            table[name] = getattr(self.box, name)
+        table["condition"] = f"{self.output.name} {self.condition}"
+        table["warning"] = self.box.warning
+        table.to_csv(path, index=False)
         return path
 
 
@@ -105,6 +126,10 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
         ExperimentError: not a sweep directory, no varied parameters, an unknown output, or no box to find.
 
     """
+    if not np.isfinite(threshold) or not 0 < threshold <= 1:
+        raise ExperimentError(f"--threshold {threshold}: expected a density in (0, 1]")
+    if above is not None and not np.isfinite(above) or below is not None and not np.isfinite(below):
+        raise ExperimentError("--above and --below take finite numbers")
     store = SweepStore(directory)
     manifest = store.manifest()
     if manifest is None:
@@ -123,7 +148,20 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
     else:
         raise ExperimentError(f"output {output!r}: expected one of {sorted(known)} or a column with a year")
     rows = store.load()
+    if rows.empty:
+        raise ExperimentError(f"{directory}: no finished runs stored yet (runs/ is empty); run the sweep first")
+    if chosen.column not in rows.columns:
+        columns = [c for c in rows.columns if c not in parameters]
+        close = difflib.get_close_matches(chosen.column, columns, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ExperimentError(f"output {chosen.column!r}: not a column of the stored runs{hint}")
+    if chosen.year not in set(rows.year):
+        raise ExperimentError(f"year {chosen.year}: not a stored year ({rows.year.min()}-{rows.year.max()})")
     values = output_values(rows, chosen)
+    undefined = ~np.isfinite(values.value.to_numpy())
+    if undefined.all():
+        raise ExperimentError(f"{chosen.name}: undefined (NaN) or infinite in every run: nothing to discover")
+    values = values[~undefined]
     x = rows.groupby("run_id")[parameters].first().loc[values.run_id]
     cases = values.value.to_numpy() > above if above is not None else values.value.to_numpy() < below
     try:
@@ -131,4 +169,4 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
     except ValueError as exc:
         raise ExperimentError(str(exc)) from None
     condition = f"> {above}" if above is not None else f"< {below}"
-    return Discovery(chosen, condition, box)
+    return Discovery(chosen, condition, box, int(undefined.sum()))

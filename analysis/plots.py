@@ -14,8 +14,6 @@ import pandas as pd  # noqa: E402
 DPI = 110
 #: Incomes are drawn on a symmetric log scale (losses are possible), linear within +-100 currency units.
 INCOME_LINEAR_RANGE = 100.0
-#: Brazil's pioneer phase in the data: the first no-till farms (1972) until dis-adoption became rare (1979).
-BRAZIL_PIONEER_YEARS = (1972, 1979)
 
 PANELS = (
     ("full_ca_share", "Full CA adoption (share of farmers)"),
@@ -102,6 +100,10 @@ def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
                    capsize=3, label=kind)
         ax.set_xticks([i + width * (len(kinds) - 1) / 2 for i in range(len(parameters))])
         ax.set_xticklabels([p.replace("regions.", "").replace(".", "\n", 1) for p in parameters], fontsize=7)
+        flagged = data.note.astype(str).str.len().gt(0).any() if "note" in data else False
+        if data.value.isna().all() and flagged:
+            ax.text(0.5, 0.5, f"no indices: {data.note.iloc[0]}", transform=ax.transAxes, ha="center", fontsize=8,
+                    wrap=True)
         ax.set_title(output, fontsize=10)
         ax.legend(fontsize=8)
         ax.grid(axis="y", alpha=0.3)
@@ -111,57 +113,37 @@ def sensitivity_indices(indices: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def sensitivity_convergence(convergence: pd.DataFrame, path: Path) -> Path:
-    """Indices against the number of base samples, one panel per output and index."""
+def sensitivity_convergence(convergence: pd.DataFrame, path: Path, method: str = "") -> Path:
+    """Save ``convergence_figure`` to ``path``."""
+    fig = convergence_figure(convergence, method)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def convergence_figure(convergence: pd.DataFrame, method: str = "") -> plt.Figure:
+    """Indices against the number of base samples, one panel per output and index (legends name whole fields).
+
+    A FAST design cannot be cut into smaller ones: its panels show the one sample size run, and say so.
+    """
     if convergence.empty:
-        return path
+        fig, ax = plt.subplots(figsize=(8, 2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no output could be analysed: see outputs.csv", ha="center", va="center")
+        return fig
     panels = convergence[["output", "index"]].drop_duplicates().to_records(index=False)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels) + 0.5), squeeze=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.8 * len(panels) + 0.5), squeeze=False)
     for ax, (output, kind) in zip(axes[:, 0], panels, strict=True):
         data = convergence[(convergence.output == output) & (convergence["index"] == kind)]
-        for parameter, line in data.groupby("parameter"):
+        for parameter, line in data.groupby("parameter", sort=False):
             ax.errorbar(line.base_samples, line.value, yerr=line.conf.fillna(0), marker="o", ms=3, capsize=2,
-                        label=parameter.split(".")[-1])
+                        label=parameter)
         ax.set_xscale("log", base=2)
-        ax.set_title(f"{output}: {kind}", fontsize=10)
+        note = " (FAST: one design size; its design cannot be cut)" if method == "fast" else ""
+        ax.set_title(f"{output}: {kind}{note}", fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=2)
+        ax.legend(fontsize=6, ncol=1, loc="center left", bbox_to_anchor=(1.01, 0.5))
     axes[-1, 0].set_xlabel("base samples")
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return fig
 
-
-def validation_figure(brazil_runs: pd.DataFrame, brazil: pd.DataFrame, contrast: pd.DataFrame, world: pd.DataFrame,
-                      model_growth: pd.Series, path: Path, cropland_mha: float) -> Path:
-    """Three panels: Brazil's no-till share (model band vs data), the regional contrast, growth vs the world series."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
-    everyone = brazil_runs[brazil_runs.region == "all"]
-    stats = everyone.groupby("year").no_till_area_share.agg(["mean", "min", "max"])
-    ax = axes[0]
-    ax.fill_between(stats.index, stats["min"], stats["max"], alpha=0.25, label="model (range over seeds)")
-    ax.plot(stats.index, stats["mean"], label="model (mean)")
-    ax.plot(brazil.year, brazil.share, "ko", label=f"Brazil, no-till area / {cropland_mha:g} Mha (fitted)")
-    ax.axvspan(*BRAZIL_PIONEER_YEARS, color="orange", alpha=0.12, label="pioneer phase (data)")
-    ax.set_title("Brazil: no-till share of cropland")
-    ax.set_ylim(0, 1)
-    ax.legend(fontsize=7)
-    ax = axes[1]
-    regions = contrast[contrast.region != "all"]
-    ax.bar(regions.region.str.replace("_", "\n"), regions.no_till_area_share)
-    for x, v in enumerate(regions.no_till_area_share):
-        ax.text(x, v + 0.01, f"{v:.1%}", ha="center", fontsize=9)
-    ax.set_ylim(0, 1)
-    ax.set_title("Not fitted: no-till share of area in 2040")
-    ax = axes[2]
-    ax.semilogy(world.year, world.area_mha / world.area_mha.iloc[0], "ks-", label="world CA area (FAO), relative")
-    ax.semilogy(model_growth.index, model_growth / model_growth.iloc[0], label="model, adopted area after take-off")
-    ax.set_title("Not fitted: growth of the adopted area")
-    ax.legend(fontsize=7)
-    for a in axes:
-        a.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path

@@ -29,12 +29,13 @@ def main() -> None:
     rng = np.random.default_rng(0)
     region = np.repeat(np.arange(len(sizes), dtype=np.int16), sizes)
     bundles = initial_bundles(scenario, sizes, rng)
+    seasons = np.where(bundles != 0, rng.integers(1, 11, bundles.size), 0)  # initial adopters: 1-10 seasons of use
     switch = np.flatnonzero(rng.random(region.size) < 0.2)  # a fifth of farms change practice in year 1
     new = np.full(switch.size, 0b1111, np.uint8)
     results = {}
     for name, cls in (("IPCC Tier 1", Tier1Soil), ("RothC", RothCSoil)):
         t = time.perf_counter()
-        soil = cls(scenario, region, bundles)
+        soil = cls(scenario, region, bundles, seasons)
         build = time.perf_counter() - t
         soil.set_management(switch, new)
         t = time.perf_counter()

@@ -47,9 +47,9 @@ class NaiveFarmer(mesa.Agent):
         self.precision = [float(v) for v in s.belief_precision[i]]
         self.share = [0.0] * N_PRACTICES
         self.soc = float(source.soil.stock_t_c_per_ha[i])
-        self.target = self.soc
-        self.rate = 0.0
-        self.years_left = 0
+        self.target = float(source.soil.target_t_c_per_ha[i])
+        self.rate = float(source.soil.rate_t_c_per_ha_yr[i])
+        self.years_left = int(source.soil.years_left[i])
         self.effects = [0.0] * N_PRACTICES
         self.weight = [0.0] * N_PRACTICES
         self.signal = [0.0] * N_PRACTICES
@@ -72,14 +72,15 @@ class NaiveFarmer(mesa.Agent):
             if mask >> p & 1:
                 mean = self.belief[p]
                 shortfall = r.shortfall[min(self.years[p], len(r.shortfall) - 1)][p]
-                value += gross * (mean - (mean - c.effect_initial[p]) * shortfall) - c.annual_cost_change_per_ha[p]
+                value += gross * (mean - (mean - c.effect_initial[self.region][p]) * shortfall) - c.annual_cost_change_per_ha[p]
                 value -= 0.5 * r.risk_aversion * gross * gross / (margin * self.precision[p])
                 if p == c.residue_index:
                     value -= self.residue_value
                 elif p == c.no_till_index:
                     value -= r.herbicide_extra + (r.contractor_fee if hires else 0.0)
         if FULL_CA_BY_MASK[mask]:
-            value += gross * c.synergy * (1 - r.synergy_shortfall[min(self.full_ca_years, len(r.synergy_shortfall) - 1)])
+            ramp_left = r.synergy_shortfall[min(self.full_ca_years, len(r.synergy_shortfall) - 1)]
+            value += gross * c.synergy[self.region] * (1 - ramp_left)
         return value
 
     def decide(self) -> None:
@@ -135,7 +136,7 @@ class NaiveFarmer(mesa.Agent):
         self.next_bundle = new
         started = [USES_BY_MASK[new][p] and not USES_BY_MASK[self.bundle][p] for p in range(N_PRACTICES)]
         self.hires = getattr(self, "next_hires", self.hires)
-        if new != self.bundle:
+        if new != self.bundle and m.equilibrium[self.region][new] != self.target:
             self.target = m.equilibrium[self.region][new]
             self.rate = (self.target - self.soc) / m.transition_years
             self.years_left = m.transition_years
@@ -147,12 +148,12 @@ class NaiveFarmer(mesa.Agent):
             self.soc = self.target if self.years_left == 1 else self.soc + self.rate
             self.years_left -= 1
         table = m.effect_table
-        self.effects = [float(table[min(y, table.shape[0] - 1), p]) for p, y in enumerate(self.years)]
+        self.effects = [float(table[min(y, table.shape[0] - 1), self.region, p]) for p, y in enumerate(self.years)]
         multiplier = 1.0
         for e in self.effects:
             multiplier *= 1.0 + e
-        syn = m.synergy
-        multiplier *= 1.0 + syn.yield_effect_long_run * min(self.full_ca_years / syn.yield_transition_years, 1.0)
+        synergy, synergy_years = m.synergy
+        multiplier *= 1.0 + synergy[self.region] * min(self.full_ca_years / synergy_years[self.region], 1.0)
         sigma = m.farm_sigma[self.region]
         farm = math.exp(sigma * m.random.gauss(0.0, 1.0) - 0.5 * sigma**2)
         self.noise = farm - 1.0
@@ -166,9 +167,10 @@ class NaiveFarmer(mesa.Agent):
         credits = max(self.rate, 0.0) * self.area * m.credit_factor if self.years_left > 0 and self.bundle else 0.0
         self.income = (yield_kg / 1000 * self.price - cost) * self.area - one_off + credits * m.price
         self.savings = (1 - m.spending_rate) * self.savings + m.savings_rate * max(self.income, 0.0)
-        progress = [float(m.progress_table[min(y, len(m.progress_table) - 1)][p]) for p, y in enumerate(self.years)]
+        progress = [float(m.progress_table[min(y, len(m.progress_table) - 1)][self.region][p])
+                    for p, y in enumerate(self.years)]
         self.weight = [x * x for x in progress]
-        self.signal = [x * (self.effects[p] + self.noise - (1 - x) * c.effect_initial[p]) if uses[p] else 0.0
+        self.signal = [x * (self.effects[p] + self.noise - (1 - x) * c.effect_initial[self.region][p]) if uses[p] else 0.0
                        for p, x in enumerate(progress)]
 
     def observe(self) -> None:
@@ -233,7 +235,7 @@ class NaiveModel(mesa.Model):
         self.equilibrium = source.soil.equilibrium_table
         self.transition_years = scenario.soil.transition_years
         self.effect_table = catalogue.effect_table
-        self.synergy = scenario.ca_synergy
+        self.synergy = (catalogue.synergy_long_run, catalogue.synergy_years)
         self.soc_ref, self.plateau = yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha
         self.response = yields.response_kg_per_t_c
         self.weather_sigma = yields.weather_sigma

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,19 +13,37 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from experiments.executors import Executor, executor_for
+from experiments.executors import DASK_TIMEOUT_SECONDS, Executor, executor_for
 from experiments.runs import load_labelled
 from experiments.spec import ExperimentError
 from experiments.store import SweepMismatch
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# rich_markup_mode=None: help text is shown as written (Rich markup would swallow "[uncertain]" and "[outputs]")
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Conservation Agriculture adoption simulator (Mesa, vectorised).")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 #: Exit code of a command stopped by bad input (a scenario, an option, an output directory): a message, no traceback.
 USER_ERROR = 2
+#: Exit code of a command stopped by Ctrl+C (128 + SIGINT) or SIGTERM (128 + SIGTERM), as shells report them.
+INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that a command stops as after Ctrl+C: workers stopped, results kept."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@app.callback()
+def _on_start() -> None:
+    # SIGTERM (kill, a batch scheduler's time limit) unwinds like Ctrl+C instead of killing Python outright, so
+    # the executor terminates its workers and no process is left behind
+    signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def error(message: str) -> None:
@@ -40,11 +59,19 @@ def fail(message: str) -> typer.Exit:
 
 @contextmanager
 def user_errors(*also: type[Exception]) -> Iterator[None]:
-    """Turn bad input (invalid scenario, experiment or output directory, plus ``also``) into a clean error, exit 2."""
+    """Turn bad input (invalid scenario, experiment or output directory, plus ``also``) into a clean error, exit 2.
+
+    Ctrl+C and SIGTERM stop the command with a message (finished results are kept) and exit 130 or 143.
+    """
     try:
         yield
     except (ScenarioError, ExperimentError, SweepMismatch, *also) as exc:
         raise fail(str(exc)) from None
+    except KeyboardInterrupt as exc:
+        which = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
+        error(f"stopped by {signal.Signals(which).name}; finished results are kept (run the same command again to "
+              "resume a sweep)")
+        raise typer.Exit(INTERRUPTED[which]) from None
 
 
 def load(path: Path) -> Scenario:
@@ -53,9 +80,14 @@ def load(path: Path) -> Scenario:
         return load_scenario(path)
 
 
-def executor(scheduler: str | None, workers: int | None, tasks: int | None = None) -> Executor:
-    """The Dask executor when a scheduler address is given, else the local process pool (see ``executor_for``)."""
-    return executor_for(scheduler, workers, tasks)
+def executor(scheduler: str | None, workers: int | None, tasks: int | None = None,
+             timeout: float = DASK_TIMEOUT_SECONDS) -> Executor:
+    """The Dask executor when a scheduler address is given, else the local process pool (see ``executor_for``).
+
+    A malformed scheduler address is a clean error here, before any work.
+    """
+    with user_errors():
+        return executor_for(scheduler, workers, tasks, timeout)
 
 
 def runs_progress(label: str, unit: str = "runs", transient: bool = False
@@ -77,6 +109,20 @@ def runs_progress(label: str, unit: str = "runs", transient: bool = False
         fresh = done - started["first"]
         rate = f"{fresh / elapsed:.1f} {unit}/s" if elapsed > 0 and fresh else ""
         progress.update(started["task"], completed=done, total=total, rate=rate)
+
+    return progress, update
+
+
+def stage_progress() -> tuple[Progress, Callable[[str, int, int], None]]:
+    """A Rich progress display with one bar per stage; returns (progress, update(stage, done, total))."""
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TimeElapsedColumn(), console=console)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
 
     return progress, update
 

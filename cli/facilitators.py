@@ -9,8 +9,16 @@ import typer
 
 from cli.common import app, console, load, replicated_runs, user_errors
 from cli.options import Farmers, Replicates, ScenarioArg, Scheduler, Workers, Years
+from facilitation.i18n import LANGUAGES, UnknownLanguage, language
 
 Sample = Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")]
+Lang = Annotated[str, typer.Option("--lang", help=f"language of the text: {', '.join(LANGUAGES)}")]
+
+
+def chosen_language(code: str):
+    """The language of ``--lang``, or a clean error naming the codes on offer."""
+    with user_errors(UnknownLanguage):
+        return language(code)
 
 
 @app.command()
@@ -22,14 +30,20 @@ def report(
     farmers: Farmers = None,
     years: Years = None,
     sample: Sample = 150,
+    lang: Lang = "en",
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
-    """Write one self-contained HTML report (animation, charts, comparison, summary) that opens offline."""
+    """Write one self-contained HTML report (summaries, animation, map, charts, comparison) that opens offline.
+
+    Press P in it for presentation mode; print it for a handout with key frames.
+    """
+    from facilitation.geography import UnknownCountry
     from facilitation.report import make_report
 
-    with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
-        result = make_report(specs, replicates, farmers, years, sample, pool, update)
+    chosen_language(lang)
+    with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update), user_errors(UnknownCountry):
+        result = make_report(specs, replicates, farmers, years, sample, pool, update, lang)
     path = result.write(out)
     console.print(f"report: [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, opens offline in any browser)")
 
@@ -42,22 +56,29 @@ def animate(
     years: Years = None,
     sample: Sample = 150,
     fps: Annotated[float, typer.Option(min=0.1, help="frames (years) per second")] = 2.0,
+    size: Annotated[str, typer.Option(help="frame size in pixels, WIDTHxHEIGHT (1920x1080 for a full-HD "
+                                           "projector)")] = "1280x720",
+    lang: Lang = "en",
 ) -> None:
     """Write a GIF or MP4 of adoption spreading through the farm network, one frame per year."""
-    from facilitation.animation import animate_scenario, check_format
+    from facilitation.animation import animate_scenario, check_format, parse_size
 
     spec = load(scenario)
     with user_errors(ValueError):
         check_format(out)
+        pixels = parse_size(size)
+    chosen = chosen_language(lang)
     with user_errors(), console.status("simulating and drawing ..."):
-        frames = animate_scenario(spec, out, farmers, years, sample, fps, label=scenario.stem)
-    console.print(f"animation: [bold]{out}[/] ({frames} frames, one per year)")
+        frames = animate_scenario(spec, out, farmers, years, sample, fps, label=scenario.stem, size=pixels,
+                                  lang=chosen)
+    console.print(f"animation: [bold]{out}[/] ({frames} frames, one per year, {pixels[0]}x{pixels[1]} px)")
 
 
 @app.command()
 def dashboard(
     scenario: Annotated[Path | None, typer.Argument(help="scenario file (default: scenarios/baseline.toml)")] = None,
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8765,
+    lang: Lang = "en",
 ) -> None:
     """Start the live Mesa SolaraViz dashboard on http://127.0.0.1:PORT (Ctrl+C stops it)."""
     import os
@@ -65,7 +86,8 @@ def dashboard(
     import sys
     from importlib.util import find_spec
 
-    env = dict(os.environ)
+    chosen_language(lang)
+    env = dict(os.environ, CASIM_LANG=lang)
     if scenario is not None:
         load(scenario)
         env["CASIM_SCENARIO"] = str(scenario.resolve())

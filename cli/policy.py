@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from cli.common import app, console, executor, load, replicated_runs, user_errors
@@ -17,21 +18,27 @@ def compare(
     replicates: Replicates = 3,
     farmers: Farmers = None,
     years: Years = None,
-    baseline: Annotated[str | None, typer.Option(help="scenario (file stem) costs are counted against "
+    baseline: Annotated[str | None, typer.Option(help="scenario (file stem) income changes are counted against "
                                                        "(default: the first named baseline*, else the first)")] = None,
+    discount_rate: Annotated[float, typer.Option(min=0.0, max=0.99, help="yearly rate discounting public and buyer "
+                                                  "spending and additional tonnes to the start year")] = 0.03,
     out: Out = Path("results/compare"),
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
-    """Compare scenarios side by side: comparison.csv, comparison.md, runs.parquet and compare.png in OUT."""
+    """Compare scenarios side by side.
+
+    Writes comparison.{csv,parquet,md}, comparison_by_region.{csv,parquet}, runs and compare.png in OUT.
+    """
     from analysis.compare import compare_scenarios
 
     with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
-        result = compare_scenarios(specs, replicates, farmers, years, baseline, pool, update)
+        result = compare_scenarios(specs, replicates, farmers, years, baseline, pool, update, discount_rate)
     result.write(out)
     console.print(result.markdown(), soft_wrap=True)
-    console.print(f"baseline: {result.baseline}; results in [bold]{out}/[/] (comparison.csv, comparison.md, "
-                  "runs.parquet, compare.png)")
+    console.print(f"baseline: {result.baseline}; mean and 95 % replicate interval over {result.replicates_line()}; "
+                  f"discounted at {discount_rate:.0%}/yr. Details in [bold]{out}/comparison.md[/] (adoption per "
+                  "practice, carbon integrity, MRV, farmer income by region); tables in comparison.csv / .parquet")
 
 
 @app.command()
@@ -39,11 +46,12 @@ def target(
     scenario: ScenarioArg,
     metric: Annotated[str, typer.Option(help="adoption | no_till | any_practice | a yearly.parquet column")] = "adoption",
     year: Annotated[int, typer.Option(help="calendar year the target applies to")] = 2040,
-    value: Annotated[float, typer.Option(help="target value of the metric (region 'all')")] = 0.8,
+    value: Annotated[float, typer.Option(help="target value of the metric")] = 0.8,
     lever: Annotated[str, typer.Option(help="carbon_price | payment_per_ha | farmer_share | mrv_cost_per_farm "
                                             "| a dotted scenario field")] = "carbon_price",
     low: Annotated[float, typer.Option(help="lowest lever value searched")] = 0.0,
     high: Annotated[float, typer.Option(help="highest lever value searched")] = 200.0,
+    region: Annotated[str, typer.Option(help="region the metric is read for ('all' = every farmer)")] = "all",
     replicates: Replicates = 3,
     farmers: Farmers = None,
     tolerance: Annotated[float | None, typer.Option(help="stop when the bracket is this narrow "
@@ -51,19 +59,38 @@ def target(
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
-    """Find the smallest lever value that reaches the target (bisection over seed replicates)."""
+    """Find the smallest lever value that reaches the target, and its cost.
+
+    Bisection over seed replicates, or over posterior draws x seeds when the scenario names them.
+    """
     from analysis.target import find_lever
-    from experiments.runs import replicate_seeds
+    from experiments.runs import describe_replicates, replicates_of
 
     spec = load(scenario)
-    with user_errors(ValueError), console.status("searching ..."):
-        result = find_lever(spec, lever, metric, year, value, low, high, replicate_seeds(spec, replicates), farmers,
-                            tolerance, executor(scheduler, workers, replicates))
-    for lever_value, metric_value in result.evaluations:
-        console.print(f"  {lever} = {lever_value:10.4g}  ->  {metric} in {year} = {metric_value:.4f}")
+    currency = spec.currency
+
+    def show(step: int, e, lo: float, hi: float) -> None:
+        console.print(f"  step {step:2d}: {lever} = {e.lever_value:10.4g} -> {metric} = {e.metric_value:.4f}  "
+                      f"(searching {lo:.4g} .. {hi:.4g})")
+
+    with user_errors(ValueError):
+        runs = replicates_of(spec, replicates, scenario)
+        result = find_lever(spec, lever, metric, year, value, low, high, runs, farmers, tolerance,
+                            executor(scheduler, workers, len(runs)), region, show)
+    where = "" if region == "all" else f" in {region}"
+    answer = result.answer
+    cost = (f"{spec.start_year}-{year}, all regions: public budget {answer.public_spending:,.0f} {currency}, buyers "
+            f"{answer.buyer_spending:,.0f} {currency}, {answer.additional_t_co2e:,.0f} t CO2e additional")
+    for label, per_t in (("public", answer.public_cost_per_additional_t), ("buyers", answer.buyer_cost_per_additional_t)):
+        if np.isfinite(per_t):
+            cost += f"; {label} {per_t:,.0f} {currency} per additional t"
     if result.reached:
-        console.print(f"[green]{lever} = {result.lever_value:.4g}[/] reaches {metric} >= {value} in {year} "
-                      f"({result.metric_value:.4f}, mean of {replicates} replicates)")
+        console.print(f"[green]{lever} = {result.lever_value:.4g}[/] reaches {metric} >= {value} in {year}{where} "
+                      f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; 5-95 %: "
+                      f"{result.interval[0]:.4f}-{result.interval[1]:.4f}; {result.share_reaching:.0%} of the "
+                      f"replicates reach it). Cost {cost}.")
     else:
         console.print(f"[yellow]not reached[/]: even {lever} = {high:g} gives {metric} = {result.metric_value:.4f} "
-                      f"in {year}; raise --high")
+                      f"in {year}{where} (cost {cost}). What limits it:")
+        for reason in result.limits:
+            console.print(f"  - {reason}")

@@ -7,23 +7,36 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
-from cli.common import app, console, load, runs_progress, user_errors
+from cli.common import app, console, err_console, load, runs_progress, user_errors
 from cli.options import Farmers, Out, ScenarioArg, Seed, Years
 
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario file without running it (its experiment tables too)."""
-    from experiments.spec import outputs_of
+    """Check a scenario file without running it (its experiment tables and posterior draws too)."""
+    from experiments.posterior import posterior_draws
+    from experiments.runs import available_memory
+    from experiments.spec import check_patterns, outputs_of
+    from sim.footprint import gigabytes, run_footprint
 
     spec = load(scenario)
     with user_errors():
         outputs_of(spec, source=scenario)
+        check_patterns(spec, source=scenario)
+        if spec.posterior is not None:
+            posterior_draws(spec, scenario)
     farmers = sum(r.farmers for r in spec.regions.values())
-    console.print(f"[green]ok[/] {scenario}: '{spec.name}', {len(spec.regions)} regions, {farmers:,} farmers, "
-                  f"{spec.start_year}-{spec.end_year}")
+    console.print(Text.assemble(("ok", "green"), f" {scenario}: '{spec.name}', {len(spec.regions)} regions, "
+                                f"{farmers:,} farmers, {spec.start_year}-{spec.end_year}"))
+    footprint, available = run_footprint(spec), available_memory()
+    if footprint.bytes > available:
+        err_console.print(Text.assemble(("warning: ", "bold yellow"), f"a run of {footprint.describe()} needs more "
+                                        f"memory than this machine has available ({gigabytes(available)}); use "
+                                        "--farmers to run it smaller"))
 
 
 @app.command()
@@ -36,40 +49,75 @@ def run(
 ) -> None:
     """Run one scenario; write yearly.parquet, manifest.json and trajectories.png to OUT."""
     from analysis.plots import trajectories
+    from experiments.runs import check_size
     from experiments.single import run_single
+    from experiments.spreadsheets import write_copies
+    from experiments.store import check_writable
 
     spec = load(scenario)
+    with user_errors():  # before simulating: a run that cannot fit, or results that cannot be written
+        check_size(spec, farmers, years, source=scenario)
+        check_writable(out)
     progress, update = runs_progress(spec.name, unit="years", transient=True)
     with progress, user_errors():
         result = run_single(spec, scenario, seed, years, farmers, update)
-    result.write(out)
+    with user_errors():
+        result.write(out)
+        write_copies(result.table, out / "yearly.parquet")
     trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
-    _summary(result.table, spec.currency)
+    console.print(summary_table(result.table, spec.currency, console.width))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
                   f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
-                  "manifest.json, trajectories.png)")
+                  "yearly.csv, yearly.xlsx, manifest.json, trajectories.png)")
 
 
-def _summary(frame: pd.DataFrame, currency: str) -> None:
+def summary_table(frame: pd.DataFrame, currency: str, width: int = 80) -> Table:
+    """First -> last year by region: adoption, SOC, CO2e stored, the "4 per 1000" index over the period, income.
+
+    Region names are never shortened (the other columns wrap instead), so the table reads in a terminal of
+    ``width`` columns from 80 on.
+    """
+    from facilitation.i18n import language
+    from facilitation.summary import four_per_1000_over_period
+
+    lang = language(None)
     first, last = frame["year"].min(), frame["year"].max()
-    table = Table(title=f"{first} -> {last}")
-    for column in ("region", "no-till", "full CA", "SOC t C/ha", "CO2e stored (t)", "4 per 1000 index",
-                   f"median income ({currency}/farm)"):
-        table.add_column(column, justify="right" if column != "region" else "left")
     start = frame[frame["year"] == first].set_index("region")
     end = frame[frame["year"] == last].set_index("region")
+    rows = []
     for region in end.index:
         a, b = start.loc[region], end.loc[region]
-        table.add_row(
-            region,
-            f"{a.no_till_share:.0%} -> {b.no_till_share:.0%}",
-            f"{a.full_ca_share:.0%} -> {b.full_ca_share:.0%}",
-            f"{a.soc_mean_t_c_per_ha:.2f} -> {b.soc_mean_t_c_per_ha:.2f}",
+        rows.append([
+            lang.region(region),
+            f"{a.no_till_share:.0%} → {b.no_till_share:.0%}",
+            f"{a.full_ca_share:.0%} → {b.full_ca_share:.0%}",
+            f"{a.soc_mean_t_c_per_ha:.1f} → {b.soc_mean_t_c_per_ha:.1f}",
             f"{b.co2e_stored_cum_t:,.0f}",
-            f"{b.four_per_1000_index:.2f}",
+            f"{four_per_1000_over_period(frame[frame.region == region]):.2f}",
             f"{b.income_p50:,.0f}",
-        )
-    console.print(table)
+        ])
+    table = Table(title=f"{first} → {last}", box=box.SIMPLE_HEAD)
+    headers = ("region", "no-till", "full CA", "SOC (t C/ha)", "t CO2e stored", "4 per 1000 index (mean)",
+               f"median income ({currency}/ farm)")
+    columns = list(zip(*rows, strict=True))
+    natural = [max(len(header), *map(len, cells)) for header, cells in zip(headers, columns, strict=True)]
+    # each column may wrap at spaces down to its longest word; numbers and region names never break
+    narrowest = [max(len(word) for text in (header, *cells) for word in text.split())
+                 for header, cells in zip(headers, columns, strict=True)]
+    narrowest[0] = natural[0]
+    widths = list(narrowest)
+    room = width - (3 * len(headers) + 1) - sum(widths)  # padding 1 + 1 and a separator per column, the edge
+    # spare room goes first to cells on one line, then to headers on fewer lines
+    for wanted in ([max(map(len, cells)) for cells in columns], natural):
+        for i, target in enumerate(wanted):
+            extra = min(max(target - widths[i], 0), max(room, 0))
+            widths[i] += extra
+            room -= extra
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right", no_wrap=i == 0, width=widths[i])
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 @app.command()

@@ -1,47 +1,84 @@
-"""Experiment designs over a scenario's ``[uncertain]`` fields: SALib samples, Latin hypercubes and grids.
+"""Experiment designs over a scenario's ``[uncertain]`` fields: SALib samples, Latin hypercubes, grids, CSV tables.
 
 A design is a matrix (samples x parameters) of scenario field values, in the order of ``Problem.names``.
 SALib works on its ``problem`` dictionary; distributions map as uniform -> unif, triangular -> triang,
 normal -> truncnorm (truncated to [low, high]), discrete -> unif over [0, n) then the value at floor(u).
+Integer fields take whole numbers: a uniform one is uniform over the whole numbers from ceil(low) to floor(high)
+(unif over [ceil(low), floor(high) + 1), then floor), other distributions are rounded to the nearest.
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.stats import qmc
 
-from sim.scenario import Scenario, Uncertain
+from experiments.spec import ExperimentError
+from sim.scenario import Scenario, ScenarioError, Uncertain, integer_fields, numeric_fields, scenario_with_overrides
 
-#: SALib methods a sensitivity analysis can use.
-METHODS = ("sobol", "morris", "fast", "delta")
+#: SALib methods a sensitivity analysis can use, with the sampler each analyses.
+METHODS = ("sobol", "morris", "fast", "rbd_fast", "delta", "pawn")
+#: Methods that estimate indices from any sample of the parameter space ("given data"): they can re-analyse
+#: the runs of a sweep made for another method.
+GIVEN_DATA_METHODS = ("rbd_fast", "delta", "pawn")
+#: Methods whose indices SALib computes for groups of parameters.
+GROUP_METHODS = ("sobol", "morris")
 #: Morris: levels of the grid each factor moves on (p = 4 is Saltelli et al.'s (2004) usual choice; SALib's default).
 MORRIS_LEVELS = 4
-#: FAST needs N > 4 M^2 samples per parameter, with interference factor M = 4 (SALib's default): at least 65.
-FAST_MIN_SAMPLES = 65
+#: FAST's interference factor M (SALib's default) and the smallest N it accepts: N > 4 M^2, so 65.
+FAST_M = 4
+FAST_MIN_SAMPLES = 4 * FAST_M**2 + 1
+#: Most rows a design table may have (a larger CSV file is a mistake, not a design).
+MAX_DESIGN_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
 class Problem:
-    """The uncertain fields of a scenario in a fixed order, with their distributions."""
+    """The uncertain fields of a scenario in a fixed order, with their distributions, types and groups."""
 
     names: tuple[str, ...]
     dists: tuple[Uncertain, ...]
+    integer: tuple[bool, ...] = ()
 
     @classmethod
     def of(cls, scenario: Scenario) -> Problem:
-        """The problem of ``scenario.uncertain`` (raises ValueError when it has none)."""
+        """The problem of ``scenario.uncertain`` (raises ExperimentError when it has none)."""
         if not scenario.uncertain:
-            raise ValueError("the scenario has no [uncertain] table: nothing to sample")
-        return cls(tuple(scenario.uncertain), tuple(scenario.uncertain.values()))
+            raise ExperimentError("the scenario has no [uncertain] table: nothing to sample")
+        ints = integer_fields(scenario)
+        return cls(tuple(scenario.uncertain), tuple(scenario.uncertain.values()),
+                   tuple(name in ints for name in scenario.uncertain))
+
+    def is_integer(self, j: int) -> bool:
+        """True when parameter ``j`` is an integer field."""
+        return bool(self.integer) and self.integer[j]
+
+    @property
+    def groups(self) -> list[str] | None:
+        """The group of each parameter (its own name when it has none); None when no parameter names a group."""
+        if not any(d.group for d in self.dists):
+            return None
+        return [d.group or name for name, d in zip(self.names, self.dists, strict=True)]
+
+    @property
+    def factors(self) -> list[str]:
+        """What the indices are about: the groups (in order of first appearance) or the parameters."""
+        return list(dict.fromkeys(self.groups)) if self.groups else list(self.names)
 
     def salib(self) -> dict:
         """SALib's problem dictionary."""
         bounds, dists = [], []
-        for d in self.dists:
-            if d.dist == "uniform":
+        for j, d in enumerate(self.dists):
+            if d.dist == "uniform" and self.is_integer(j):
+                bounds.append([math.ceil(d.low), math.floor(d.high) + 1])
+                dists.append("unif")
+            elif d.dist == "uniform":
                 bounds.append([d.low, d.high])
                 dists.append("unif")
             elif d.dist == "triangular":
@@ -53,15 +90,21 @@ class Problem:
             else:
                 bounds.append([0.0, float(len(d.values))])
                 dists.append("unif")
-        return {"num_vars": len(self.names), "names": list(self.names), "bounds": bounds, "dists": dists}
+        problem = {"num_vars": len(self.names), "names": list(self.names), "bounds": bounds, "dists": dists}
+        if self.groups:
+            problem["groups"] = self.groups
+        return problem
 
     def decode(self, samples: np.ndarray) -> np.ndarray:
-        """Field values from SALib-scaled samples: discrete indices become the listed values."""
+        """Field values from SALib-scaled samples: discrete indices become the listed values, integers whole."""
         out = np.array(samples, dtype=np.float64)
         for j, d in enumerate(self.dists):
             if d.dist == "discrete":
                 index = np.clip(np.floor(out[:, j]).astype(int), 0, len(d.values) - 1)
                 out[:, j] = np.asarray(d.values)[index]
+            elif self.is_integer(j):
+                whole = np.floor(out[:, j]) if d.dist == "uniform" else np.round(out[:, j])
+                out[:, j] = np.clip(whole, math.ceil(d.low), math.floor(d.high))
         return out
 
     def from_unit(self, unit: np.ndarray) -> np.ndarray:
@@ -71,23 +114,38 @@ class Problem:
         return self.decode(scale_samples(np.array(unit, dtype=np.float64), self.salib()))
 
 
-def salib_sample(problem: Problem, method: str, n: int, seed: int) -> np.ndarray:
+def samples_used(method: str, n: int) -> int:
+    """The base sample size a method runs for a requested ``n`` (FAST needs at least ``FAST_MIN_SAMPLES``)."""
+    return max(n, FAST_MIN_SAMPLES) if method == "fast" else n
+
+
+def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order: bool = False,
+                 levels: int = MORRIS_LEVELS) -> np.ndarray:
     """SALib's sample for ``method`` (in SALib's scaled units; ``Problem.decode`` gives field values).
 
-    Sizes: sobol n (D + 2) (first-order and total indices), morris n (D + 1), fast n D, delta n.
+    Sizes (D parameters, or G groups): sobol n (G + 2), or n (2G + 2) with second-order indices; morris
+    n (G + 1) trajectories on ``levels`` levels; fast ``samples_used(n)`` x D; rbd_fast, delta and pawn: n
+    Latin-hypercube points. ``seed`` may be 0 (samplers seed a generator with it as it is).
+
+    Raises:
+        ExperimentError: an unknown method, or groups with a method that does not support them.
+
     """
     from SALib.sample import fast_sampler, latin, morris, sobol
 
+    if method not in METHODS:
+        raise ExperimentError(f"method {method!r}: expected one of {', '.join(METHODS)}")
+    if problem.groups and method not in GROUP_METHODS:
+        raise ExperimentError(f"method {method!r} computes no group indices; [uncertain] fields name groups, which "
+                              f"only {' and '.join(GROUP_METHODS)} support (remove the groups or change --method)")
     p = problem.salib()
     if method == "sobol":
-        return sobol.sample(p, n, calc_second_order=False, seed=seed)
+        return sobol.sample(p, n, calc_second_order=second_order, seed=seed)
     if method == "morris":
-        return morris.sample(p, n, num_levels=MORRIS_LEVELS, seed=seed)
+        return morris.sample(p, n, num_levels=levels, seed=seed)
     if method == "fast":
-        return fast_sampler.sample(p, max(n, FAST_MIN_SAMPLES), seed=seed)
-    if method == "delta":
-        return latin.sample(p, n, seed=seed)
-    raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+        return fast_sampler.sample(p, samples_used(method, n), M=FAST_M, seed=seed)
+    return latin.sample(p, n, seed=seed)
 
 
 def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
@@ -97,11 +155,16 @@ def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
 
 
 def grid(problem: Problem, levels: int) -> np.ndarray:
-    """Full factorial grid: ``levels`` evenly spaced values per continuous field (all values of discrete ones)."""
+    """Full factorial grid: ``levels`` evenly spaced values per continuous field (all values of discrete ones).
+
+    An integer field gets the distinct whole numbers nearest to its evenly spaced values.
+    """
     axes = []
-    for d in problem.dists:
+    for j, d in enumerate(problem.dists):
         if d.dist == "discrete":
             axes.append(list(d.values))
+        elif problem.is_integer(j):
+            axes.append(sorted({float(v) for v in np.round(np.linspace(math.ceil(d.low), math.floor(d.high), levels))}))
         else:
             axes.append(list(np.linspace(d.low, d.high, levels)))
     return np.array(list(itertools.product(*axes)), dtype=np.float64)
@@ -119,4 +182,61 @@ def design_matrix(scenario: Scenario, kind: str, levels: int = 3, samples: int |
         return latin_hypercube(Problem.of(scenario), samples, scenario.seed)
     if kind == "replicates":
         return np.zeros((1, 0))
-    raise ValueError(f"unknown design {kind!r}; expected grid, lhs or replicates")
+    raise ExperimentError(f"unknown design {kind!r}; expected grid, lhs or replicates")
+
+
+def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.ndarray]:
+    """A design from a CSV file: a header of dotted scenario fields, one row of values per sample.
+
+    Each column must be a numeric field of ``scenario`` (not only an ``[uncertain]`` one), each value a finite
+    number (a whole number for an integer field), and the smallest and largest value of each column must be
+    allowed in its field. Combinations the scenario refuses (e.g. a ceiling below a floor) fail as single runs.
+
+    Returns:
+        (parameter names, values (rows x parameters)).
+
+    Raises:
+        ExperimentError: naming the file, the column (and row) and what was expected.
+
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ExperimentError(f"{path}: not a file; expected a CSV design (a header of dotted scenario fields)")
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=MAX_DESIGN_ROWS + 1, encoding="utf-8")
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ExperimentError(f"{path}: not a readable CSV file ({exc})") from None
+    if table.empty or not len(table.columns):
+        raise ExperimentError(f"{path}: no design rows; expected a header of dotted scenario fields and one row per "
+                              "sample")
+    if len(table) > MAX_DESIGN_ROWS:
+        raise ExperimentError(f"{path}: more than {MAX_DESIGN_ROWS:,} rows")
+    fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
+    ints = integer_fields(scenario)
+    base = scenario.model_copy(update={"uncertain": {}})
+    columns = [str(c).strip() for c in table.columns]
+    if len(set(columns)) != len(columns):
+        raise ExperimentError(f"{path}: a column is named twice in the header {columns}")
+    values = np.empty(table.shape, dtype=np.float64)
+    for j, name in enumerate(columns):
+        where = f"{path}: column {name!r}"
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else "; expected a dotted numeric scenario field"
+            raise ExperimentError(f"{where}: not a numeric field of the scenario{hint}")
+        for i, text in enumerate(table.iloc[:, j]):
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number) or (name in ints and not number.is_integer()):
+                kind = "a whole number" if name in ints else "a finite number"
+                raise ExperimentError(f"{where}, row {i + 2}: {text!r} is not {kind}")
+            values[i, j] = number
+        for value in (values[:, j].min(), values[:, j].max()):
+            try:
+                scenario_with_overrides(base, {name: int(value) if name in ints else float(value)})
+            except ScenarioError as exc:
+                reason = str(exc).split(": ", 2)[-1]
+                raise ExperimentError(f"{where}: the value {value:g} is not allowed: {reason}") from None
+    return tuple(columns), values

@@ -11,20 +11,52 @@ An executor is a context manager that owns its workers, like EMA Workbench's eva
 
 Entering an executor that is already open is allowed and shares its workers (a workflow can keep one pool
 across many calls); the outermost ``with`` block starts and stops them.
+
+Workers never outlive their work: a ``with`` block left by an exception (Ctrl+C, SIGTERM turned into an exception
+by the command line) terminates them at once, and each local worker exits by itself within
+``PARENT_POLL_SECONDS`` when the process that started it dies, even by SIGKILL. A worker that dies (killed for
+memory) does not sink the others: the local pool is restarted and the tasks it held run again, each alone, so
+the one that kills its worker is found and reported as lost (``map_unordered(..., lost=...)``) or raised.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Protocol, Self, runtime_checkable
+
+from experiments.spec import ExperimentError
 
 #: Tasks kept in flight per local worker: enough to keep every core busy between results, few enough that a
 #: long list of tasks is not pickled into the pool at once.
 TASKS_IN_FLIGHT_PER_WORKER = 4
+#: Modules the forkserver imports once, so that every worker it forks starts with them (NumPy, Numba, pandas,
+#: SciPy and the model): a worker then starts in milliseconds instead of importing for seconds, which matters
+#: when a pool is replaced after a worker died.
+PRELOAD = ["experiments.sweep"]
+#: Environment of the forkserver (unless the user set these): one BLAS thread, since each worker runs one model
+#: per core, and a process with no idle BLAS threads forks cleanly.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: How often a local worker checks that the process that started it is alive (seconds).
+PARENT_POLL_SECONDS = 0.5
+#: Seconds to reach a Dask scheduler, and to wait for its first worker, before giving up with a clear error.
+DASK_TIMEOUT_SECONDS = 30.0
+#: A Dask scheduler address: protocol://host:port (tcp, tls, ucx, ws, wss, inproc) or host:port.
+SCHEDULER_ADDRESS = re.compile(r"^((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$|^inproc://\S+$")
+
+
+class WorkerLost(ExperimentError):
+    """A task whose worker process died each time it ran (e.g. killed by the kernel for using too much memory)."""
 
 
 @runtime_checkable
@@ -33,13 +65,16 @@ class Executor(Protocol):
 
     ``map_unordered(fn, items)`` yields ``fn(item)`` for every item as each finishes (completion order). Use it
     inside ``with executor:``; ``map_ordered`` does that for you and restores the order of the items.
+    ``lost(item, error)``, when given, is yielded in place of ``fn(item)`` for a task whose worker died every
+    time it ran (instead of raising ``WorkerLost``).
     """
 
     def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def map_unordered[T, R](self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def map_unordered[T, R](self, fn: Callable[[T], R], items: Iterable[T],
+                            lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
         """``fn(item)`` for every item, in completion order."""
         ...
 
@@ -56,20 +91,60 @@ class _Shared:
         self._depth += 1
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None = None, *exc: object) -> None:
         self._depth -= 1
         if self._depth == 0:
-            self._stop()
+            self._stop(aborted=exc_type is not None)
 
     def _start(self) -> None:
         raise NotImplementedError
 
-    def _stop(self) -> None:
+    def _stop(self, aborted: bool = False) -> None:
         raise NotImplementedError
 
     def _check_open(self) -> None:
         if self._depth == 0:
             raise RuntimeError(f"use the {type(self).__name__} inside a 'with' block (or call map_ordered)")
+
+
+def _start_forkserver(context: multiprocessing.context.BaseContext) -> None:
+    """Start this process's forkserver (once) with the model preloaded and one BLAS thread."""
+    from multiprocessing import forkserver
+
+    context.set_forkserver_preload(PRELOAD)
+    added = {k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for key in added:
+            del os.environ[key]
+
+
+def _worker_start(parent_pid: int, parent_started: float) -> None:
+    """Set up a local worker: Ctrl+C is the parent's to handle, and the worker exits when the parent dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid, parent_started), daemon=True,
+                     name="casim-parent-watch").start()
+
+
+def _process_started(pid: int) -> float | None:
+    """Start time of a live process (None when it is gone or a zombie)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
+    except psutil.Error:
+        return None
+
+
+def _exit_with_parent(parent_pid: int, parent_started: float) -> None:
+    """Exit this worker once the parent process is gone (its pid dead, a zombie, or reused by another process)."""
+    while True:
+        time.sleep(PARENT_POLL_SECONDS)
+        if _process_started(parent_pid) != parent_started:
+            os._exit(1)
 
 
 class LocalExecutor(_Shared):
@@ -79,46 +154,134 @@ class LocalExecutor(_Shared):
         super().__init__()
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self.restarts = 0  # pools replaced after a worker died
 
     def __repr__(self) -> str:
         return f"LocalExecutor(workers={self.workers})"
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # forkserver: workers start from a clean single-threaded process (fork from a threaded one can deadlock)
+        if _QUIET_TRACKER not in sys.warnoptions:
+            sys.warnoptions.append(_QUIET_TRACKER)
+        me = os.getpid()
+        context = multiprocessing.get_context("forkserver")
+        _start_forkserver(context)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start,
+                                   initargs=(me, _process_started(me)))
+
     def _start(self) -> None:
         if self.workers > 1:
-            # forkserver: workers start from a clean single-threaded process (fork from a threaded one can deadlock)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver"))
+            self._pool = self._new_pool()
 
-    def _stop(self) -> None:
+    def _stop(self, aborted: bool = False) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            if aborted:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True, cancel_futures=True)
 
-    def map_unordered[T, R](self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """Results of fn over items, in completion order (a bounded number of tasks in flight)."""
+    def _send(self, fn: Callable, item: Any, pending: dict[Future, Any], unsent: list[Any]) -> BaseException | None:
+        """Submit ``item`` (into ``pending``); when the pool is already broken, keep it in ``unsent``."""
+        try:
+            pending[self._pool.submit(fn, item)] = item
+        except BrokenProcessPool as exc:
+            unsent.append(item)
+            return exc
+        return None
+
+    def map_unordered[T, R](self, fn: Callable[[T], R], items: Iterable[T],
+                            lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
+        """Results of fn over items, in completion order (a bounded number of tasks in flight).
+
+        A worker that dies breaks the pool: the pool is replaced and the tasks it held run again one at a time;
+        a task that kills its worker when running alone is lost (``lost(item, error)`` or ``WorkerLost``).
+        """
         self._check_open()
         if self._pool is None:
             yield from (fn(item) for item in items)
             return
-        pending, queue = set(), iter(items)
-        for item in queue:
-            pending.add(self._pool.submit(fn, item))
-            if len(pending) >= TASKS_IN_FLIGHT_PER_WORKER * self.workers:
-                break
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-                following = next(queue, None)
-                if following is not None:
-                    pending.add(self._pool.submit(fn, following))
+        queue, suspects = iter(items), deque()
+        pending: dict[Future, Any] = {}
+        capacity = TASKS_IN_FLIGHT_PER_WORKER * self.workers
+        alone = False  # the task in flight is a suspect running alone
+        while True:
+            unsent: list[Any] = []  # tasks the pool refused because it broke while they were being submitted
+            broken: BaseException | None = None
+            if suspects:  # after a worker died: run each task it may have killed alone
+                if not pending:
+                    broken = self._send(fn, suspects.popleft(), pending, unsent)
+                    alone = True
+            else:
+                alone = False
+                while broken is None and len(pending) < capacity and (item := next(queue, _END)) is not _END:
+                    broken = self._send(fn, item, pending, unsent)
+            if broken is None:
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool as exc:
+                        broken = exc  # every task the pool held fails with it: collected below
+                        continue
+                    del pending[future]
+                    yield result
+                if broken is None:
+                    continue
+            held = unsent
+            for future, item in pending.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    yield future.result()  # finished before the pool broke
+                else:
+                    held.append(item)
+            pending.clear()
+            _terminate(self._pool)
+            self._pool = self._new_pool()
+            self.restarts += 1
+            if alone and len(held) == 1:
+                error = WorkerLost(f"a worker process died each time it ran this task ({broken}); it may need more "
+                                   "memory than the machine has")
+                if lost is None:
+                    raise error
+                yield lost(held[0], error)
+            else:
+                suspects.extend(held)
+
+
+_END = object()
+#: Passed to multiprocessing's resource tracker (it inherits the warning options): a pool terminated mid-run leaves
+#: semaphores that the tracker removes, and its warning about them would follow the user's clean message.
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel queued tasks and terminate its worker processes (they may be mid-run)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
 
 
 class DaskExecutor(_Shared):
-    """A Dask distributed cluster: ``address`` such as ``tcp://host:8786``, or a cluster object (``LocalCluster``)."""
+    """A Dask distributed cluster: ``address`` such as ``tcp://host:8786``, or a cluster object (``LocalCluster``).
 
-    def __init__(self, address: Any) -> None:
+    Entering it connects within ``timeout`` seconds and waits as long for at least one worker; either failure
+    is a clear ``ExperimentError`` rather than a wait without end.
+    """
+
+    def __init__(self, address: Any, timeout: float = DASK_TIMEOUT_SECONDS) -> None:
         super().__init__()
+        if isinstance(address, str):
+            check_scheduler_address(address)
         self.address = address
+        self.timeout = timeout
         self._client = None
 
     def __repr__(self) -> str:
@@ -127,32 +290,62 @@ class DaskExecutor(_Shared):
     def _start(self) -> None:
         from distributed import Client
 
-        self._client = Client(self.address)
+        try:
+            self._client = Client(self.address, timeout=self.timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ExperimentError(f"--scheduler {self.address}: cannot reach the Dask scheduler within "
+                                  f"{self.timeout:g} s ({type(exc).__name__}: {exc}); is it running?") from None
+        try:
+            self._client.wait_for_workers(1, timeout=self.timeout)
+        except (OSError, TimeoutError):
+            self._client.close()
+            self._client = None
+            raise ExperimentError(f"--scheduler {self.address}: the scheduler has no workers (waited "
+                                  f"{self.timeout:g} s); start some with 'dask worker {self.address}'") from None
 
-    def _stop(self) -> None:
-        if self._client is not None:
+    def _stop(self, aborted: bool = False) -> None:
+        if self._client is not None:  # closing the client releases its tasks, so the cluster drops them
             self._client.close()
             self._client = None
 
-    def map_unordered[T, R](self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        """Results of fn over items, in completion order."""
-        from distributed import as_completed
+    def map_unordered[T, R](self, fn: Callable[[T], R], items: Iterable[T],
+                            lost: Callable[[T, BaseException], R] | None = None) -> Iterator[R]:
+        """Results of fn over items, in completion order (Dask retries a task whose worker died, then gives up)."""
+        from distributed import KilledWorker, as_completed
 
         self._check_open()
-        futures = [self._client.submit(fn, item, pure=False) for item in items]
+        futures = {self._client.submit(fn, item, pure=False): item for item in items}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                result = future.result()
+            except KilledWorker as exc:
+                error = WorkerLost(f"Dask workers died each time they ran this task ({exc}); it may need more "
+                                   "memory than a worker has")
+                if lost is None:
+                    raise error from None
+                result = lost(futures[future], error)
+            yield result
             future.release()
 
 
-def executor_for(scheduler: str | None = None, workers: int | None = None, tasks: int | None = None) -> Executor:
+def check_scheduler_address(address: str) -> str:
+    """Check the form of a Dask scheduler address (``tcp://host:8786`` or ``host:8786``) before connecting."""
+    if not SCHEDULER_ADDRESS.match(address) or (address.rsplit(":", 1)[-1].isdigit()
+                                                 and not 0 < int(address.rsplit(":", 1)[-1]) < 65536):
+        raise ExperimentError(f"--scheduler {address!r}: not a Dask scheduler address; expected tcp://HOST:PORT "
+                              "(e.g. tcp://10.0.0.5:8786)")
+    return address
+
+
+def executor_for(scheduler: str | None = None, workers: int | None = None, tasks: int | None = None,
+                 timeout: float = DASK_TIMEOUT_SECONDS) -> Executor:
     """The Dask executor when a scheduler address is given, else a local pool.
 
     The local pool has ``workers`` processes; by default one per core, or one per task when fewer ``tasks``
     are known to come (a single task then runs in this process).
     """
     if scheduler:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, timeout)
     if workers is None and tasks is not None:
         return local_for(tasks)
     return LocalExecutor(workers)

@@ -1,7 +1,15 @@
 """A sweep's plan: every run (scenario, parameter values, seed), cut into batches, with a fingerprint.
 
-Replicate r of every sample uses seed (scenario seed + r): results depend on the plan only, never on how its
-batches are executed.
+Seeds: with a design of several samples, every run gets its own seed, drawn from the scenario's seed, the sample
+and the replicate (``numpy.random.SeedSequence``): samples never share seeds, so seed noise is independent of
+the parameters and the replicates of a sample measure it without bias. A design of one sample (the scenarios
+as they are) uses the scenario's seed + replicate, the seeds ``casim run --seed`` and ``casim compare`` use.
+Results depend on the plan only, never on how its batches are executed.
+
+The fingerprint covers what determines the results (scenario content, design and seeds, sizes, the model's
+code and the numerical libraries' versions), not how they are computed (batch size, workers, executor) nor
+what is analysed afterwards (outputs of interest, method options), so a finished sweep can be resumed with
+other workers or re-analysed, and is refused after a change that would mix results of two models.
 """
 
 from __future__ import annotations
@@ -9,13 +17,19 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import platform
+import sys
 import time
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import sim
+from experiments.single import git_commit
 from sim.scenario import Scenario
 
 #: Default batching: about this many batches per worker, so a slow batch does not leave other workers idle at the
@@ -23,6 +37,10 @@ from sim.scenario import Scenario
 BATCHES_PER_WORKER = 20
 #: ... and at most this many runs per batch (one Parquet file each), so a resumed sweep never redoes much.
 MAX_RUNS_PER_BATCH = 200
+#: Libraries whose version can change a run's numbers (recorded in the manifest and part of the fingerprint).
+NUMERICAL_LIBRARIES = ("numpy", "scipy", "numba", "pandas", "mesa")
+#: Libraries recorded in the manifest for the record (they shape designs and analyses, not runs).
+RECORDED_LIBRARIES = (*NUMERICAL_LIBRARIES, "SALib", "pyarrow", "dask", "distributed", "ema_workbench", "pydantic")
 
 
 @dataclass
@@ -36,11 +54,12 @@ class Batch:
     parameters: tuple[str, ...]
     farmers: int | None
     years: int | None
+    timeout: float | None = None  # seconds a run may take before it is stopped and recorded as failed
 
 
 @dataclass
 class Plan:
-    """Every run of a sweep, its batches and what identifies it."""
+    """Every run of a sweep, how to cut it into batches, and what identifies it."""
 
     model: str
     scenarios: dict[str, Scenario]
@@ -53,36 +72,107 @@ class Plan:
     samples: int
     replicates: int
     extra: dict = field(default_factory=dict)
+    sources: dict[str, str | None] = field(default_factory=dict)  # label -> scenario file (recorded, not identity)
+    timeout: float | None = None
 
-    def batches(self) -> list[Batch]:
-        """The runs cut into batches of ``batch_size`` (the last may be shorter)."""
-        n = len(self.runs)
-        return [Batch(i, self.model, self.scenarios, self.runs.iloc[start:start + self.batch_size], self.parameters,
-                      self.farmers, self.years)
-                for i, start in enumerate(range(0, n, self.batch_size))]
+    def batches(self, todo: set[int] | None = None, first_id: int = 0) -> list[Batch]:
+        """The runs (those in ``todo``; all when None) cut into batches of ``batch_size``, numbered from ``first_id``."""
+        runs = self.runs if todo is None else self.runs[self.runs.run_id.isin(todo)]
+        return [Batch(first_id + i, self.model, self.scenarios, runs.iloc[start:start + self.batch_size],
+                      self.parameters, self.farmers, self.years, self.timeout)
+                for i, start in enumerate(range(0, len(runs), self.batch_size))]
+
+    def identity(self) -> dict:
+        """What determines the sweep's results; its hash is the fingerprint."""
+        design = self.runs.to_csv(index=False, float_format="%.17g").encode()
+        return {"model": self.model, "scenarios": {label: scenario_hash(s) for label, s in self.scenarios.items()},
+                "design_sha256": hashlib.sha256(design).hexdigest(), "farmers": self.farmers, "years": self.years,
+                "code_version": code_version() if self.model == "casim" else self.model,
+                "dependencies": library_versions(NUMERICAL_LIBRARIES)}
 
     def manifest(self) -> dict:
         """What the sweep is: enough to recognise it, reproduce it and refuse a different one in its directory."""
-        design = self.runs.to_csv(index=False).encode()
-        scenarios = {label: hashlib.sha256(json.dumps(s.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-                     for label, s in self.scenarios.items()}
-        manifest = {
-            "model": self.model, "scenarios": scenarios, "method": self.method, "samples": self.samples,
-            "replicates": self.replicates, "farmers": self.farmers, "years": self.years,
-            "parameters": list(self.parameters), "batch_size": self.batch_size,
-            "design_sha256": hashlib.sha256(design).hexdigest(), "runs": len(self.runs),
-            "package_version": sim.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **self.extra,
+        identity = self.identity()
+        return {
+            "fingerprint": hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest(),
+            **identity,
+            "parameters": list(self.parameters), "method": self.method, "samples": self.samples,
+            "replicates": self.replicates, "runs": len(self.runs),
+            "scenario_files": self.sources,
+            "scenario_content": {label: _text(path) for label, path in self.sources.items()},
+            "scenario_resolved": {label: s.model_dump(mode="json") for label, s in self.scenarios.items()},
+            "package_version": sim.__version__, "git_commit": git_commit(Path(sim.__file__).parent),
+            "python": sys.version.split()[0], "platform": platform.platform(),
+            "libraries": library_versions(RECORDED_LIBRARIES),
+            "command": " ".join(sys.argv), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **self.extra,
         }
-        identity = {k: v for k, v in manifest.items() if k not in ("created", "package_version")}
-        manifest["fingerprint"] = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-        manifest["design"] = self.runs.to_dict(orient="list")
-        return manifest
+
+
+def _text(path: str | None) -> str | None:
+    try:
+        return Path(path).read_text() if path else None
+    except OSError:
+        return None
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario (``extends`` applied): two files that mean the same hash the same."""
+    return hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """SHA-256 of the model's source (``source_hash`` of the ``sim`` package).
+
+    Any change to the model, committed or not, changes it; a change elsewhere (docs, tests, the CLI) does not.
+    """
+    return source_hash(Path(sim.__file__).parent)
+
+
+def source_hash(root: Path) -> str:
+    """SHA-256 of every file under ``root`` by relative path and content (caches of compiled code left out)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".nbi", ".nbc")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def library_versions(names: tuple[str, ...]) -> dict[str, str | None]:
+    """Installed versions of ``names`` (None when missing), and Python's."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def run_seeds(base_seed: int, samples: int, replicates: int) -> np.ndarray:
+    """Seeds of every run (samples x replicates): independent streams, or base + r for a single sample.
+
+    Each seed is drawn by ``SeedSequence([base_seed, sample, replicate])`` and kept below 2^63 (Parquet int64).
+    """
+    if samples == 1:
+        return (base_seed + np.arange(replicates, dtype=np.int64))[None, :]
+    seeds = np.empty((samples, replicates), dtype=np.int64)
+    for i in range(samples):
+        for r in range(replicates):
+            seeds[i, r] = int(np.random.SeedSequence([base_seed, i, r]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return seeds
+
+
+def default_batch_size(runs: int, workers: int) -> int:
+    """``BATCHES_PER_WORKER`` batches per worker, at most ``MAX_RUNS_PER_BATCH`` runs each."""
+    return int(min(MAX_RUNS_PER_BATCH, max(1, math.ceil(runs / (BATCHES_PER_WORKER * max(workers, 1))))))
 
 
 def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],
               designs: dict[str, np.ndarray], replicates: int, farmers: int | None = None, years: int | None = None,
               method: str = "design", batch_size: int | None = None, workers: int = 1, seed: int = 0) -> Plan:
-    """Runs = scenarios x design rows x replicates; replicate r of every sample uses seed (scenario seed + r).
+    """Runs = scenarios x design rows x replicates, each with its seed (see the module docstring).
 
     Args:
         model: evaluator name (``EVALUATORS``).
@@ -93,8 +183,7 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
         farmers: population of every run (the scenario's when None).
         years: horizon of every run (the scenario's when None).
         method: how the design was made (recorded in the manifest).
-        batch_size: runs per batch; by default ``BATCHES_PER_WORKER`` batches per worker, at most
-            ``MAX_RUNS_PER_BATCH`` runs.
+        batch_size: runs per batch; by default ``default_batch_size``.
         workers: workers the sweep will use (for the default batch size).
         seed: base seed for non-scenario models.
 
@@ -102,13 +191,14 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
     rows = []
     for label, design in designs.items():
         base_seed = scenarios[label].seed if label in scenarios else seed
+        seeds = run_seeds(base_seed, len(design), replicates)
         for i, values in enumerate(design):
             for r in range(replicates):
-                rows.append({"scenario": label, "sample_id": i, "replicate": r, "seed": base_seed + r,
+                rows.append({"scenario": label, "sample_id": i, "replicate": r, "seed": int(seeds[i, r]),
                              **dict(zip(parameters, map(float, values), strict=True))})
     runs = pd.DataFrame(rows)
     runs.insert(0, "run_id", np.arange(len(runs)))
-    if batch_size is None:
-        batch_size = int(min(MAX_RUNS_PER_BATCH, max(1, math.ceil(len(runs) / (BATCHES_PER_WORKER * max(workers, 1))))))
+    runs["seed"] = runs["seed"].astype(np.int64)
     samples = int(max(len(d) for d in designs.values()))
-    return Plan(model, scenarios, parameters, runs, batch_size, farmers, years, method, samples, replicates)
+    return Plan(model, scenarios, parameters, runs, batch_size or default_batch_size(len(runs), workers), farmers,
+                years, method, samples, replicates)

@@ -7,23 +7,42 @@ the file to change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import sim
 from experiments.executors import Executor, local_for, map_ordered
+from experiments.posterior import DRAW_COLUMN, posterior_draws
 from experiments.spec import ExperimentError
 from sim import parallel
+from sim.farmers import allocate_farmers
+from sim.footprint import FIXED_BYTES, Footprint, gigabytes, run_footprint
+from sim.outputs import COLUMNS
 from sim.scenario import Scenario, scenario_with_overrides
+from sim.scenario.farms import Region
+
+#: Memory of one extra worker process before it builds a model: an interpreter with NumPy, Numba, SciPy,
+#: pandas and Mesa imported (measured resident size: 280 MB).
+WORKER_PROCESS_BYTES = 300_000_000
+
+
+class RunTimeout(ExperimentError):
+    """A run took longer than its time limit."""
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One model run: a scenario (with overrides of dotted fields), a seed and a size."""
+    """One model run: a scenario (with overrides of dotted fields), a seed, a size and an optional time limit.
+
+    ``draw`` numbers the posterior draw whose values are among the overrides (None: no posterior draw).
+    """
 
     scenario: Scenario
     label: str
@@ -31,6 +50,9 @@ class RunSpec:
     farmers: int | None = None
     years: int | None = None
     overrides: tuple[tuple[str, Any], ...] = ()
+    _: KW_ONLY  # two optional numbers of different meaning: named at every call, never confused
+    draw: int | None = None
+    timeout: float | None = None  # seconds (checked after building the model and after every year)
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
@@ -38,15 +60,138 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
     return scenario_with_overrides(scenario, dict(overrides)) if overrides else scenario
 
 
+def _schema_limit(model: type, field: str) -> int:
+    """The ``le`` bound of an integer field of the scenario schema (one source for the limits of options)."""
+    return next(m.le for m in model.model_fields[field].metadata if getattr(m, "le", None) is not None)
+
+
+#: Most years a run simulates, and most farmers in one region: the scenario schema's own limits, which
+#: ``--years`` and ``--farmers`` obey too.
+MAX_YEARS = _schema_limit(Scenario, "years")
+MAX_REGION_FARMERS = _schema_limit(Region, "farmers")
+
+
+def available_memory() -> int:
+    """Bytes of memory available to new allocations on this machine now (psutil: free + reclaimable)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def check_size(scenario: Scenario, farmers: int | None = None, years: int | None = None, workers: int = 1,
+               source: str | Path | None = None, available: int | None = None) -> Footprint:
+    """Check a run's size before anything is allocated; return its estimated memory footprint.
+
+    Args:
+        scenario: the scenario.
+        farmers: total farmers (the file's counts when None).
+        years: years simulated (the scenario's when None).
+        workers: runs held in memory at once on this machine (one per local worker process).
+        source: the scenario file, named in errors.
+        available: bytes available (measured now when None).
+
+    Raises:
+        ExperimentError: more years than the schema allows, more farmers in a region than a region may hold,
+            fewer farmers than regions, or runs that do not fit in memory (saying by how much, and what fits).
+
+    """
+    where = f"{source}: " if source else ""
+    if years is not None and not 1 <= years <= MAX_YEARS:
+        raise ExperimentError(f"{where}--years {years}: expected 1 to {MAX_YEARS} years (the scenario schema's limit)")
+    try:
+        sizes = allocate_farmers(scenario, farmers)
+    except ValueError as exc:
+        raise ExperimentError(f"{where}{exc}") from None
+    for name, size in zip(scenario.regions, sizes, strict=True):
+        if size > MAX_REGION_FARMERS:
+            raise ExperimentError(f"{where}--farmers {farmers:,} puts {size:,} farmers in region {name!r}; a region "
+                                  f"holds at most {MAX_REGION_FARMERS:,} (the scenario schema's limit)")
+    footprint = run_footprint(scenario, farmers)
+    available = available_memory() if available is None else available
+    need = workers * footprint.bytes + (workers - 1) * WORKER_PROCESS_BYTES
+    if need > available:
+        per_run = (available - (workers - 1) * WORKER_PROCESS_BYTES) / workers
+        scale = (per_run - FIXED_BYTES) / max(footprint.bytes - FIXED_BYTES, 1)  # bytes grow with the farmers
+        fits = int(footprint.farmers * scale) if scale > 0 else 0
+        runs = f"{workers} runs at once (one per worker) need" if workers > 1 else "a run needs"
+        advice = f"about {fits:,} farmers fit" if fits >= len(sizes) else "no run of this scenario fits"
+        raise ExperimentError(f"{where}not enough memory: {runs} {footprint.describe()} each, "
+                              f"{gigabytes(need)} in all; {gigabytes(available)} is available, "
+                              f"{gigabytes(need - available)} short ({advice}; use --farmers, fewer --workers or a "
+                              "Dask cluster)")
+    return footprint
+
+
 def build_model(scenario: Scenario, seed: int | None = None, farmers: int | None = None) -> sim.AdoptionModel:
     """The model of ``scenario`` at ``seed`` (the scenario's when None) with ``farmers`` in total, no Mesa agents.
 
-    Raises ExperimentError for a size the scenario cannot take (e.g. fewer farmers than regions).
+    Its size is checked first (``check_size``): a run that cannot fit in memory is refused before it allocates.
+
+    Raises ExperimentError for a size the scenario cannot take (e.g. fewer farmers than regions, too little memory).
     """
+    check_size(scenario, farmers)
     try:
         return sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers)
     except ValueError as exc:
         raise ExperimentError(str(exc)) from exc
+
+
+#: Numbers of a scenario named as suspects when a run fails in its arithmetic: non-zero and smaller than this ...
+SUSPECT_SMALL = 1e-30
+#: ... or larger than this in size (both valid, but squares and products of them underflow or overflow).
+SUSPECT_LARGE = 1e9
+
+
+def extreme_fields(scenario: Scenario) -> list[str]:
+    """'field = value' for the scenario's numbers of extreme size (suspects when a run's arithmetic fails)."""
+    from sim.scenario.loader import numeric_leaves
+
+    leaves = numeric_leaves(scenario.model_dump(exclude={"uncertain", "outputs"}))
+    return [f"{path} = {value!r}" for path, value in leaves.items()
+            if value and (abs(value) < SUSPECT_SMALL or abs(value) > SUSPECT_LARGE)]
+
+
+@contextmanager
+def model_arithmetic(scenario: Scenario, label: str) -> Iterator[None]:
+    """Turn a failure of the model's arithmetic (a division by zero, an overflow) into a clean ``ExperimentError``.
+
+    Valid numbers can still be too small or too large to compute with (an observation sd of 1e-300 squares to
+    zero); the message names the scenario's numbers of extreme size as the likely cause.
+    """
+    try:
+        yield
+    except ArithmeticError as exc:
+        suspects = extreme_fields(scenario)
+        hint = f"; numbers of extreme size: {', '.join(suspects)}" if suspects else ""
+        raise ExperimentError(f"{label}: the run failed in the model's arithmetic ({type(exc).__name__}: {exc}): a "
+                              f"scenario value is too small or too large to compute with{hint}") from None
+
+
+def check_finite(table: pd.DataFrame, label: str) -> None:
+    """Refuse a yearly table with inf anywhere, or NaN where a value is defined.
+
+    NaN is expected only in the initial row of a flow column (no season yet) and where a column declares when it
+    is undefined (``Column.undefined_when``, e.g. a cost per tonne before any tonne).
+
+    Raises:
+        ExperimentError: naming the columns, their first bad year and region.
+
+    """
+    first_year = table["year"].to_numpy() == table["year"].min()
+    columns = [c for name, c in COLUMNS.items() if c.rule is not None and c.dtype == "float64" and name in table]
+    values = table[[c.name for c in columns]].to_numpy(dtype=np.float64)
+    expected_nan = np.array([c.undefined_when is not None for c in columns])[None, :] | (
+        first_year[:, None] & np.array([c.flow for c in columns])[None, :])
+    bad = np.isinf(values) | (np.isnan(values) & ~expected_nan)
+    problems = []
+    for j in np.flatnonzero(bad.any(axis=0)):
+        i = int(np.argmax(bad[:, j]))
+        problems.append(f"{columns[j].name} is {values[i, j]} in {table['year'].iloc[i]} (region "
+                        f"{table['region'].iloc[i]})")
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more columns" if len(problems) > 3 else "")
+        raise ExperimentError(f"{label}: the run produced non-finite values: {shown}. A scenario value is too large "
+                              "or too small for the model to compute with (check the fields behind these columns)")
 
 
 def model_size(model: sim.AdoptionModel) -> tuple[int, int]:
@@ -65,12 +210,27 @@ def one_compiled_thread() -> None:
 
 
 def run_one(spec: RunSpec) -> pd.DataFrame:
-    """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread)."""
+    """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread).
+
+    A run of a posterior draw also has a ``draw`` column.
+    """
     one_compiled_thread()
+    started = time.monotonic()
     scenario = with_overrides(spec.scenario, dict(spec.overrides))
-    model = build_model(scenario, spec.seed, spec.farmers)
-    model.run_for(spec.years or scenario.years)
-    table = yearly_table(model)
+    label = f"{spec.label} (seed {spec.seed})"
+    with model_arithmetic(scenario, label):
+        model = build_model(scenario, spec.seed, spec.farmers)
+        years = spec.years or scenario.years
+        for year in range(years + 1):
+            if spec.timeout is not None and time.monotonic() - started > spec.timeout:
+                raise RunTimeout(f"{label}: stopped after {year} of {years} years: longer than the limit of "
+                                 f"{spec.timeout:g} s per run")
+            if year < years:
+                model.step()
+        table = yearly_table(model)
+        if spec.draw is not None:
+            table.insert(0, "draw", spec.draw)
+    check_finite(table, label)
     table.insert(0, "seed", spec.seed)
     table.insert(0, "scenario", spec.label)
     return table
@@ -95,17 +255,84 @@ def replicate_seeds(scenario: Scenario, replicates: int) -> list[int]:
     return [scenario.seed + r for r in range(replicates)]
 
 
+@dataclass(frozen=True)
+class Replicate:
+    """One replicate of a scenario: a seed, and the values of a posterior draw when the scenario names draws."""
+
+    seed: int
+    draw: int | None = None
+    overrides: tuple[tuple[str, float], ...] = ()
+
+
+def replicates_of(scenario: Scenario, replicates: int, source: str | Path | None = None) -> list[Replicate]:
+    """The replicates of a scenario: its seed replicates, or every posterior draw x every seed replicate.
+
+    When the scenario names ``[posterior]`` draws, replicates run draw-major (draw 0 with every seed, then draw 1
+    ...), so results carry parameter uncertainty as well as seed noise.
+
+    Raises ExperimentError for posterior draws that cannot be used (see ``experiments.posterior``).
+    """
+    seeds = replicate_seeds(scenario, replicates)
+    if scenario.posterior is None:
+        return [Replicate(seed) for seed in seeds]
+    draws = posterior_draws(scenario, source)
+    fields = [c for c in draws.columns if c != DRAW_COLUMN]
+    return [Replicate(seed, int(row[DRAW_COLUMN]), tuple((f, float(row[f])) for f in fields))
+            for _, row in draws.iterrows() for seed in seeds]
+
+
+def replicate_specs(scenario: Scenario, label: str, replicates: list[Replicate], farmers: int | None = None,
+                    years: int | None = None, overrides: Mapping[str, Any] | None = None) -> list[RunSpec]:
+    """One run per replicate; ``overrides`` (e.g. a policy lever) apply after the draw's values."""
+    return [RunSpec(scenario, label, r.seed, farmers, years, (*r.overrides, *(overrides or {}).items()), draw=r.draw)
+            for r in replicates]
+
+
+def describe_replicates(scenario: Scenario, replicates: int) -> str:
+    """How a scenario is replicated, for tables: '3 seeds' or '20 posterior draws x 3 seeds'."""
+    seeds = f"{replicates} seed{'s' if replicates != 1 else ''}"
+    return f"{scenario.posterior.draws} posterior draws x {seeds}" if scenario.posterior else seeds
+
+
 def label_of(path: Path) -> str:
     """Short label of a scenario file (its stem)."""
     return Path(path).stem
 
 
-def load_labelled(paths: Sequence[Path]) -> dict[str, Scenario]:
-    """Scenario files by label (file stem), in the given order.
+def labels_of(paths: Sequence[Path]) -> list[str]:
+    """A distinct label per file: its stem, or as many parent folders as tell files of one stem apart.
 
-    Raises sim.ScenarioError for an invalid file and ExperimentError when two files share a stem.
+    ``a/baseline.toml`` and ``b/baseline.toml`` become ``a/baseline`` and ``b/baseline``.
+
+    Raises:
+        ExperimentError: the same file given twice.
+
     """
-    scenarios = {label_of(path): sim.load_scenario(path) for path in paths}
-    if len(scenarios) != len(paths):
-        raise ExperimentError("two scenario files share a name; rename one")
+    resolved = [Path(p).resolve() for p in paths]
+    seen: dict[Path, Path] = {}
+    for given, path in zip(paths, resolved, strict=True):
+        if path in seen:
+            raise ExperimentError(f"{given}: given twice (as {seen[path]} and {given}); name each scenario once")
+        seen[path] = Path(given)
+    labels = [p.stem for p in resolved]
+    depth = {i: 0 for i in range(len(paths))}
+    while len(set(labels)) < len(labels):
+        counts = {label: labels.count(label) for label in labels}
+        for i, path in enumerate(resolved):
+            if counts[labels[i]] > 1:
+                depth[i] += 1
+                labels[i] = "/".join((*path.parent.parts[len(path.parent.parts) - depth[i]:], path.stem))
+    return labels
+
+
+def load_labelled(paths: Sequence[Path]) -> dict[str, Scenario]:
+    """Scenario files by label (``labels_of``: the file stem, with parent folders when stems clash), in order.
+
+    Raises sim.ScenarioError for an invalid file and ExperimentError when a file is given twice or its posterior
+    draws cannot be used.
+    """
+    scenarios = {label: sim.load_scenario(path) for label, path in zip(labels_of(paths), paths, strict=True)}
+    for path, scenario in zip(paths, scenarios.values(), strict=True):
+        if scenario.posterior is not None:
+            posterior_draws(scenario, path)
     return scenarios

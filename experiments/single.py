@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 import sim
-from experiments.runs import build_model, model_size, yearly_table
+from experiments.runs import build_model, check_finite, check_size, model_arithmetic, model_size, yearly_table
+from experiments.store import FILE_MODE, atomic_write_text, write_error
 
 #: Seconds to wait for ``git rev-parse`` before recording no commit.
 GIT_TIMEOUT_SECONDS = 5
@@ -52,22 +56,27 @@ def run_single(scenario: sim.Scenario, source: Path | None = None, seed: int | N
         farmers: total farmers, keeping the regional shares (the scenario's when None).
         on_year: ``on_year(years_done, years_total)`` after each simulated year.
 
-    Raises ExperimentError for a population the scenario cannot take (e.g. fewer farmers than regions).
+    Raises ExperimentError for a size the scenario cannot take (fewer farmers than regions, more years than the
+    schema allows, more memory than is available) before anything is built, and for a run whose table holds
+    non-finite values (``check_finite``).
 
     """
     n_years = years or scenario.years
-    t0 = time.perf_counter()
-    model = build_model(scenario, seed, farmers)
-    build = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    for year in range(1, n_years + 1):
-        model.step()
-        if on_year:
-            on_year(year, n_years)
-    elapsed = time.perf_counter() - t1
+    check_size(scenario, farmers, years, source=source)
+    with model_arithmetic(scenario, str(source) if source else scenario.name):
+        t0 = time.perf_counter()
+        model = build_model(scenario, seed, farmers)
+        build = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        for year in range(1, n_years + 1):
+            model.step()
+            if on_year:
+                on_year(year, n_years)
+        elapsed = time.perf_counter() - t1
     used_seed, n_farmers = model_size(model)
-    return SingleRun(scenario, Path(source) if source else None, used_seed, n_farmers, n_years, yearly_table(model),
-                     build, elapsed)
+    table = yearly_table(model)
+    check_finite(table, str(source) if source else scenario.name)
+    return SingleRun(scenario, Path(source) if source else None, used_seed, n_farmers, n_years, table, build, elapsed)
 
 
 def git_commit(directory: Path) -> str | None:
@@ -81,22 +90,37 @@ def git_commit(directory: Path) -> str | None:
 
 
 def write_yearly(frame: pd.DataFrame, out_dir: Path) -> Path:
-    """Write the yearly table to ``out_dir/yearly.parquet`` atomically (write, then rename)."""
+    """Write the yearly table to ``out_dir/yearly.parquet`` atomically (a temporary file, fsync, rename).
+
+    Raises experiments.store.StoreError when it cannot be written (a full disk says so).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "yearly.parquet"
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=".yearly.parquet.", dir=out_dir)
+    os.close(fd)
+    try:
+        os.chmod(tmp, FILE_MODE)
+        frame.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise write_error(path, exc) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return path
 
 
 def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scenario, seed: int, n_farmers: int,
                    years: int, run_seconds: float, build_seconds: float) -> Path:
-    """Write ``manifest.json`` for a run.
+    """Write ``manifest.json`` for a run, atomically (never a partial file beside a complete table).
 
     It holds the scenario file's content and SHA-256 (null without a file), the resolved scenario (``extends``
-    applied) and its hash, the seed, sizes, package version, git commit and timings.
+    applied) and its hash, the seed, sizes, package, Python and library versions, git commit, the command line
+    and timings.
     """
+    from experiments.plan import NUMERICAL_LIBRARIES, library_versions
+
     content = scenario_path.read_text() if scenario_path else None
     resolved = scenario.model_dump(mode="json")
     manifest = {
@@ -110,10 +134,13 @@ def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scen
         "years": years,
         "package_version": sim.__version__,
         "git_commit": git_commit(Path(sim.__file__).parent),
+        "python": sys.version.split()[0],
+        "libraries": library_versions(NUMERICAL_LIBRARIES),
+        "command": " ".join(sys.argv),
         "build_seconds": round(build_seconds, 3),
         "run_seconds": round(run_seconds, 3),
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     path = out_dir / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2))
+    atomic_write_text(path, json.dumps(manifest, indent=2))
     return path

@@ -1,4 +1,6 @@
-"""The experiment part of a scenario file: what varies (``[uncertain]``) and what is measured (``[outputs]``).
+"""The experiment part of a scenario file: what varies, what is measured and what was observed.
+
+``[uncertain]`` (what varies), ``[outputs]`` (what is measured) and ``[patterns]`` (what was observed).
 
 The scenario schema checks each uncertain field against the field's own allowed range when the file is loaded.
 What an output of interest may name depends on the model's outputs and on the experiment's horizon (``--years``),
@@ -68,3 +70,14 @@ def outputs_of(scenario: Scenario, years: int | None = None, source: str | Path 
                                   f"{scenario.start_year}-{last_year}")
         outputs.append(Output(name, output.column, output.year, output.change))
     return outputs
+
+
+def check_patterns(scenario: Scenario, source: str | Path | None = None) -> None:
+    """Raise ExperimentError for a ``[patterns]`` column that is not a column of the yearly table."""
+    where = f"{source}: " if source else ""
+    columns = output_columns()
+    for name, pattern in scenario.patterns.items():
+        if pattern.column not in columns:
+            close = difflib.get_close_matches(pattern.column, columns, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; expected a column of yearly.parquet"
+            raise ExperimentError(f"{where}patterns.{name}.column: unknown column {pattern.column!r}{hint}")

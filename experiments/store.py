@@ -1,27 +1,63 @@
-"""Sweep results on disk: a manifest and one Parquet file per finished batch, written atomically.
+"""Sweep results on disk: a manifest, the design, and one Parquet file per finished batch, written atomically.
 
 Layout of a sweep directory::
 
-    manifest.json             what the sweep is (fingerprint, scenarios, design, seeds, sizes, versions)
-    runs/batch-000001.parquet one row per run and output year, with the run's parameters and seed
+    manifest.json              what the sweep is (fingerprint, scenarios, versions, command, timings)
+    design.parquet             every planned run: run_id, scenario, sample_id, replicate, seed, parameter values
+    runs/batch-000001.parquet  one row per finished run and output year, with the run's parameters and seed
+    failed/batch-000001.parquet  one row per failed run: its parameters, seed and error
+    .partial/                  files being written (never read; cleared when a session starts)
+    .lock                      held by the process writing the directory
 
-A batch file appears only complete (written to a temporary name, flushed, then renamed), so a sweep killed at
-any moment (SIGKILL included) leaves only whole batches; the next run of the same command computes the missing
-ones. Read everything with ``pandas.read_parquet(DIR / "runs")`` or DuckDB
-``SELECT * FROM read_parquet('DIR/runs/*.parquet')``.
+A batch file appears only complete (written under ``.partial/``, flushed, then renamed into ``runs/``), so a
+sweep killed at any moment (SIGKILL included) leaves only whole batches, and ``pandas.read_parquet(DIR / "runs")``
+or DuckDB ``SELECT * FROM read_parquet('DIR/runs/*.parquet')`` always read complete data. The next run of the
+same command computes the missing runs (and retries the failed ones), whatever batch size or worker count it uses.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
+
+from experiments.spec import ExperimentError
+
+#: Name of a batch file (in ``runs/`` and ``failed/``).
+BATCH_FILE = re.compile(r"^batch-(\d{6,})\.parquet$")
+#: Columns every stored row has, whatever the model.
+RUN_COLUMNS = ("run_id", "scenario", "sample_id", "replicate", "seed")
+#: Manifest keys that make up a sweep's identity, in the order a mismatch names them.
+IDENTITY_KEYS = ("model", "scenarios", "design_sha256", "farmers", "years", "code_version", "dependencies")
+
+
+def _file_mode() -> int:
+    """Permissions of a new file under the process's umask (temporary files are created 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: Permissions of written files: what ``open`` would give them (read by other users where the umask allows).
+FILE_MODE = _file_mode()
 
 
 class SweepMismatch(ValueError):
     """The directory holds a different sweep; the message says what differs."""
+
+
+class StoreError(ExperimentError):
+    """The sweep directory cannot be used (in use, unwritable, full, or holding files that are not this sweep's)."""
 
 
 class SweepStore:
@@ -30,57 +66,234 @@ class SweepStore:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.runs = self.directory / "runs"
+        self.failed = self.directory / "failed"
+        self.partial = self.directory / ".partial"
+        self.manifest_path = self.directory / "manifest.json"
+        self.design_path = self.directory / "design.parquet"
+        self._lock: int | None = None
 
-    def prepare(self, manifest: dict) -> None:
-        """Create the directory, or check that it holds the same sweep (same fingerprint); clear partial files."""
-        self.runs.mkdir(parents=True, exist_ok=True)
-        path = self.directory / "manifest.json"
-        if path.exists():
-            old = json.loads(path.read_text())
-            if old.get("fingerprint") != manifest["fingerprint"]:
-                differs = [key for key in ("scenarios", "method", "samples", "replicates", "farmers", "years",
-                                           "design_sha256", "model")
-                           if old.get(key) != manifest.get(key)]
-                raise SweepMismatch(
-                    f"{self.directory} holds a different sweep (differs in: {', '.join(differs) or 'batching'}); "
-                    "use a new --out directory, or delete this one to start again")
+    # -- sessions ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[SweepStore]:
+        """Hold the directory's lock for a writing session (another process gets a clean error, not a mix).
+
+        The lock (``fcntl.flock`` on ``.lock``) is released when the session ends or the process dies, SIGKILL
+        included, so a killed sweep never leaves a stale lock.
+        """
+        check_writable(self.directory)
+        path = self.directory / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreError(f"{self.directory} is being written by another casim process (pid {holder}); wait for it "
+                             "to finish or use another --out directory") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock = fd
+        try:
+            yield self
+        finally:
+            self._lock = None
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def check(self, manifest: dict) -> None:
+        """Raise ``SweepMismatch`` when the directory holds another sweep (nothing is written)."""
+        old = self.manifest()
+        if old is not None and old.get("fingerprint") != manifest["fingerprint"]:
+            differs = [key for key in IDENTITY_KEYS if old.get(key) != manifest.get(key)]
+            raise SweepMismatch(
+                f"{self.directory} holds a different sweep (differs in: {', '.join(differs) or 'identity'}); use a "
+                "new --out directory, or delete this one to start again (casim analyse re-analyses it as it is)")
+
+    def prepare(self, manifest: dict, design: pd.DataFrame) -> None:
+        """Create the directory, or check that it holds the same sweep (same fingerprint); clear partial files.
+
+        Raises:
+            SweepMismatch: the directory holds another sweep (the message names what differs).
+            StoreError: stray or unreadable files in ``runs/``.
+
+        """
+        for directory in (self.runs, self.failed, self.partial):
+            directory.mkdir(parents=True, exist_ok=True)
+        for leftover in self.partial.iterdir():
+            leftover.unlink()
+        self.check(manifest)
+        old = self.manifest()
+        if old is not None:
+            manifest = {**manifest, "sessions": old.get("sessions", [])}
         else:
-            _atomic_write_text(path, json.dumps(manifest, indent=1))
-        for partial in self.runs.glob("*.tmp"):
-            partial.unlink()
+            self.write_table(self.design_path, design)
+        self.write_manifest(manifest)
 
+    # -- reading ----------------------------------------------------------------------------------------------
     def manifest(self) -> dict | None:
         """The stored manifest (None when the directory holds no sweep)."""
-        path = self.directory / "manifest.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        if not self.manifest_path.exists():
+            return None
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{self.manifest_path}: unreadable ({exc}); not a sweep directory, or a damaged one: "
+                             "use a new --out directory") from None
 
-    def batch_path(self, batch_id: int) -> Path:
-        """File of a batch."""
-        return self.runs / f"batch-{batch_id:06d}.parquet"
+    def design(self) -> pd.DataFrame:
+        """Every planned run (run_id, scenario, sample_id, replicate, seed, parameters)."""
+        return self._read(self.design_path)
+
+    def batch_files(self, directory: Path | None = None) -> list[Path]:
+        """The batch files of ``runs/`` (or ``directory``), in id order.
+
+        Raises:
+            StoreError: a file that is not a batch file of this sweep (any other name): move it out first.
+
+        """
+        directory = directory or self.runs
+        if not directory.is_dir():
+            return []
+        files = []
+        for path in sorted(directory.iterdir()):
+            if not BATCH_FILE.match(path.name):
+                raise StoreError(f"{path}: not a batch file of this sweep (expected batch-NNNNNN.parquet); move it out "
+                                 f"of {directory}/ so the results read there are only this sweep's")
+            files.append(path)
+        return files
 
     def finished(self) -> set[int]:
-        """Ids of the batches already on disk."""
-        return {int(p.stem.split("-")[1]) for p in self.runs.glob("batch-*.parquet")}
+        """Run ids with stored results (reads only the run_id column of each batch)."""
+        done: set[int] = set()
+        for path in self.batch_files():
+            done.update(self._read(path, ["run_id"]).run_id.tolist())
+        return done
 
-    def write_batch(self, batch_id: int, rows: pd.DataFrame) -> None:
-        """Write a batch atomically."""
-        path = self.batch_path(batch_id)
-        tmp = path.with_name(path.name + ".tmp")
-        rows.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+    def next_batch_id(self) -> int:
+        """A batch id no stored batch (finished or failed) uses."""
+        ids = [int(BATCH_FILE.match(p.name).group(1)) for d in (self.runs, self.failed) for p in self.batch_files(d)]
+        return max(ids, default=-1) + 1
 
     def load(self) -> pd.DataFrame:
-        """All rows, ordered by run and year."""
-        files = sorted(self.runs.glob("batch-*.parquet"))
-        if not files:
+        """All stored rows, ordered by run and year (one row per run and year; a run stored twice counts once)."""
+        frames = [self._read(path) for path in self.batch_files()]
+        if not frames:
             return pd.DataFrame()
-        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        frame = pd.concat(frames, ignore_index=True)
+        frame = frame.drop_duplicates(["run_id", "year"], keep="first")
         return frame.sort_values(["run_id", "year"], kind="stable").reset_index(drop=True)
 
+    def failures(self) -> pd.DataFrame:
+        """Failed runs of the latest session: run columns, parameters and ``error`` (empty when none failed)."""
+        frames = [self._read(path) for path in self.batch_files(self.failed)]
+        if not frames:
+            return pd.DataFrame(columns=[*RUN_COLUMNS, "error"])
+        return pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable").reset_index(drop=True)
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+        try:
+            return pq.read_table(path, columns=columns).to_pandas()
+        except FileNotFoundError:
+            raise StoreError(f"{path}: missing; the sweep directory is incomplete (run the sweep command again)") \
+                from None
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise StoreError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc}); it may be truncated: "
+                             "delete it and run the same command again to recompute its runs") from None
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def write_batch(self, batch_id: int, rows: pd.DataFrame, failed: bool = False) -> Path:
+        """Write a batch of finished (or failed) runs atomically; return its path."""
+        directory = self.failed if failed else self.runs
+        return self.write_table(directory / f"batch-{batch_id:06d}.parquet", rows)
+
+    def clear_failures(self) -> None:
+        """Forget recorded failures (their runs are about to be retried)."""
+        for path in self.batch_files(self.failed):
+            path.unlink()
+
+    def write_table(self, path: Path, frame: pd.DataFrame) -> Path:
+        """Write ``frame`` to ``path`` atomically (a temporary file under ``.partial/``, fsync, rename)."""
+        self.partial.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=self.partial)
+        os.close(fd)
+        try:
+            os.chmod(tmp, FILE_MODE)
+            frame.to_parquet(tmp, index=False)
+            _fsync(tmp)
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise write_error(path, exc) from None
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def write_manifest(self, manifest: dict) -> None:
+        """Write ``manifest.json`` atomically."""
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=1, sort_keys=False), self.partial)
+
+    def record_session(self, session: dict) -> None:
+        """Append a session (command, workers, timings, runs done and failed) to the manifest."""
+        manifest = self.manifest() or {}
+        manifest["sessions"] = [*manifest.get("sessions", []), session]
+        self.write_manifest(manifest)
+
+
+def _fsync(path: str | Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def write_error(path: Path, exc: OSError) -> StoreError:
+    """A clean error for a failed write (a full disk says so, and that finished results are kept)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"{path}: no space left on the device; finished results are kept: free some space and run "
+                          "the same command again to resume")
+    return StoreError(f"{path}: cannot write: {exc.strerror or exc}")
+
+
+def atomic_write_text(path: Path, text: str, scratch: Path | None = None) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old or the new file whole, never a part of one.
+
+    The temporary file is in ``scratch`` (the same file system; ``path``'s directory when None) and is removed
+    when the write fails (e.g. a full disk), leaving the previous file untouched.
+    """
+    directory = scratch or path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        os.chmod(tmp, FILE_MODE)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise write_error(path, exc) from None
+
+
+def check_writable(directory: Path, need_bytes: int = 0) -> Path:
+    """Check that results can be written into ``directory`` (created if missing) before any work starts.
+
+    Raises:
+        StoreError: ``directory`` is a file, cannot be created or written (read-only file system), or has less
+            free space than ``need_bytes``.
+
+    """
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"--out {directory}: is a file; expected a directory for the results")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".casim-write-test.", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StoreError(f"--out {directory}: cannot write there: {exc.strerror or exc}") from None
+    free = shutil.disk_usage(directory).free
+    if need_bytes > free:
+        raise StoreError(f"--out {directory}: {free / 1e6:,.0f} MB free on its device; the results need about "
+                         f"{need_bytes / 1e6:,.0f} MB ({(need_bytes - free) / 1e6:,.0f} MB short)")
+    return directory

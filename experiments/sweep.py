@@ -3,130 +3,243 @@
 The model knows nothing of this: a *plan* (``experiments.plan``) lists runs and cuts them into batches; an
 *evaluator* turns a batch into rows; an executor (``experiments.executors``) runs batches; the store
 (``experiments.store``) keeps finished ones. Running the same plan again on the same directory runs only the
-missing batches.
+missing runs, with any batch size or worker count.
+
+A run that fails (a combination of values the scenario refuses, a run longer than its time limit, a worker
+killed for memory) is recorded in ``failed/`` with its error and the sweep goes on; the next run of the same
+command retries it.
 """
 
 from __future__ import annotations
 
-import os
+import importlib
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor
 from experiments.plan import Batch, Plan, make_plan
-from experiments.runs import RunSpec, run_one
+from experiments.runs import RunSpec, check_size, run_one
 from experiments.spec import ExperimentError, outputs_of
-from experiments.store import SweepStore
-from sim.scenario import Scenario
+from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable
+from sim.scenario import Scenario, integer_fields
 
-#: Designs a sweep can run (``design_matrix``).
-DESIGNS = ("replicates", "grid", "lhs")
+#: Designs a sweep can run (``design_matrix``, or a design read from a CSV file).
+DESIGNS = ("replicates", "grid", "lhs", "csv")
+#: Upper bound of the stored size of one value (a run-year-column cell) for the free-space check before a sweep:
+#: an uncompressed float64 (Parquet's compressed files are smaller).
+BYTES_PER_CELL = 8
+#: Columns of the yearly table a stored row holds (the 'all' region), rounded up for the free-space check.
+STORED_COLUMNS = 80
 
 
-def evaluate_casim(batch: Batch) -> pd.DataFrame:
-    """Run the model for every run of the batch; rows = the 'all' region's yearly table plus run columns."""
-    tables = []
-    integer = {label: {name for name in batch.parameters if _is_int_field(s, name)}
-               for label, s in batch.scenarios.items()}
+@dataclass
+class Evaluated:
+    """What a batch gave: the rows of its finished runs, and its failed runs with their errors."""
+
+    batch: Batch
+    rows: pd.DataFrame
+    failures: list[dict] = field(default_factory=list)
+    lost: bool = False  # the worker running it died (its runs are retried one by one)
+
+
+def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
+    """The columns that identify a run (id, scenario, sample, replicate, seed, parameter values)."""
+    return {name: run[name] for name in (*RUN_COLUMNS, *parameters)}
+
+
+def evaluate_casim(batch: Batch) -> Evaluated:
+    """Run the model for every run of the batch; rows = the 'all' region's yearly table plus run columns.
+
+    A run that raises (an invalid combination of values, a time limit, too little memory) is recorded as failed
+    with its error; the others go on.
+    """
+    tables, failures = [], []
+    integer = {label: integer_fields(s) for label, s in batch.scenarios.items()}
     for run in batch.runs.to_dict(orient="records"):
         scenario = batch.scenarios[run["scenario"]]
         ints = integer[run["scenario"]]
         overrides = tuple((name, int(round(run[name])) if name in ints else float(run[name]))
                           for name in batch.parameters)
-        table = run_one(RunSpec(scenario.model_copy(update={"uncertain": {}}), run["scenario"], run["seed"],
-                                batch.farmers, batch.years, overrides))
+        try:
+            table = run_one(RunSpec(scenario.model_copy(update={"uncertain": {}}), run["scenario"], int(run["seed"]),
+                                    batch.farmers, batch.years, overrides, timeout=batch.timeout))
+        except Exception as exc:  # any failure of one run is recorded; the sweep goes on
+            failures.append({**run_columns(run, batch.parameters), "error": f"{type(exc).__name__}: {exc}"})
+            continue
         table = table[table.region == "all"].drop(columns=["region", "scenario", "seed"])
         for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
             table.insert(0, name, run[name])
         tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    rows = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    return Evaluated(batch, rows, failures)
 
 
-def evaluate_ishigami(batch: Batch) -> pd.DataFrame:
+def evaluate_ishigami(batch: Batch) -> Evaluated:
     """SALib's Ishigami function as the 'model' (a plumbing check of the whole sweep path): one row per run."""
     from SALib.test_functions import Ishigami
 
     frame = batch.runs.copy()
     frame["year"] = 0
     frame["y"] = Ishigami.evaluate(frame[list(batch.parameters)].to_numpy())
-    return frame
+    return Evaluated(batch, frame)
 
 
-def _is_int_field(scenario: Scenario, dotted: str) -> bool:
-    """True when the field holds an int (sampled values are rounded: e.g. a number of demonstration farms)."""
-    node = scenario.model_dump()
-    for part in dotted.split("."):
-        node = node[part]
-    return isinstance(node, int) and not isinstance(node, bool)
+EVALUATORS: dict[str, Callable[[Batch], Evaluated]] = {"casim": evaluate_casim, "ishigami": evaluate_ishigami}
 
 
-EVALUATORS: dict[str, Callable[[Batch], pd.DataFrame]] = {"casim": evaluate_casim, "ishigami": evaluate_ishigami}
+def evaluate(batch: Batch) -> Evaluated:
+    """Evaluate a batch with its model: a name in ``EVALUATORS``, or ``module:function`` (tests, plug-ins)."""
+    if batch.model in EVALUATORS:
+        return EVALUATORS[batch.model](batch)
+    module, _, name = batch.model.partition(":")
+    return getattr(importlib.import_module(module), name)(batch)
 
 
-def evaluate(batch: Batch) -> tuple[int, pd.DataFrame]:
-    """Evaluate a batch with its model; return (batch id, rows)."""
-    return batch.id, EVALUATORS[batch.model](batch)
+def _lost(batch: Batch, error: BaseException) -> Evaluated:
+    failures = [{**run_columns(run, batch.parameters), "error": f"{type(error).__name__}: {error}"}
+                for run in batch.runs.to_dict(orient="records")]
+    return Evaluated(batch, pd.DataFrame(), failures, lost=True)
+
+
+def local_workers(executor: Executor) -> int:
+    """Runs a local executor holds in this machine's memory at once (1 for a cluster: its workers are elsewhere)."""
+    return getattr(executor, "workers", 1) if isinstance(executor, LocalExecutor) else 1
+
+
+def check_plan(plan: Plan, directory: Path, executor: Executor, runs: int) -> None:
+    """Before any run: every scenario's runs fit in memory with this executor, and ``directory`` takes the rows."""
+    if plan.model == "casim":
+        for label, scenario in plan.scenarios.items():
+            check_size(scenario, plan.farmers, plan.years, local_workers(executor), plan.sources.get(label) or label)
+    years = max((plan.years or s.years for s in plan.scenarios.values()), default=1)
+    check_writable(directory, runs * (years + 1) * (STORED_COLUMNS + len(plan.parameters)) * BYTES_PER_CELL)
 
 
 def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
-              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Run the plan's missing batches with ``executor``, storing each as it finishes; return all rows.
+              progress: Callable[[int, int], None] | None = None,
+              tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Run the plan's missing runs with ``executor``, storing each batch as it finishes; return all stored rows.
 
-    ``progress(runs_done, runs_total)`` is called at the start and after every batch.
+    The directory is locked for the session; failed runs are recorded (``SweepStore.failures``) and retried by
+    the next session; a batch whose worker died is retried run by run, so one bad run fails alone.
+    ``progress(runs_done, runs_total)`` is called at the start and after every batch (failed runs count as done).
+    ``tables`` (name -> frame) are stored beside the runs as ``name.parquet`` (e.g. a SALib sample).
+
+    Raises:
+        SweepMismatch: the directory holds another sweep.
+        StoreError: the directory is in use, unwritable, full, or holds files that are not this sweep's.
+        ExperimentError: runs that cannot fit in memory.
+
     """
-    store.prepare(plan.manifest())
-    done = store.finished()
-    batches = plan.batches()
-    todo = [b for b in batches if b.id not in done]
-    runs_done = sum(len(b.runs) for b in batches if b.id in done)
-    if progress:
-        progress(runs_done, len(plan.runs))
-    if todo:
-        with executor:
-            for batch_id, rows in executor.map_unordered(evaluate, todo):
-                store.write_batch(batch_id, rows)
-                runs_done += len(batches[batch_id].runs)
+    manifest = plan.manifest()
+    with store.session():
+        store.check(manifest)
+        planned = set(plan.runs.run_id.tolist())
+        stored = store.finished()
+        if stored - planned:
+            raise StoreError(f"{store.runs} holds runs this sweep does not plan (run ids up to {max(stored):,}, "
+                             f"{len(planned):,} planned); it is not this sweep's: use a new --out directory")
+        todo = planned - stored
+        check_plan(plan, store.directory, executor, len(todo))
+        counts = {"done": len(stored), "failed": 0}
+        started = time.time()
+
+        def run_round(batches: list[Batch]) -> list[Batch]:
+            """Run and store ``batches``; return those of several runs whose worker died (to retry run by run)."""
+            lost = []
+            for result in executor.map_unordered(evaluate, batches, lost=_lost):
+                if result.lost and len(result.batch.runs) > 1:
+                    lost.append(result.batch)
+                    continue
+                if len(result.rows):
+                    store.write_batch(result.batch.id, result.rows)
+                if result.failures:
+                    store.write_batch(result.batch.id, pd.DataFrame(result.failures), failed=True)
+                    counts["failed"] += len(result.failures)
+                counts["done"] += len(result.batch.runs)
                 if progress:
-                    progress(runs_done, len(plan.runs))
-    return store.load()
+                    progress(counts["done"], len(planned))
+            return lost
+
+        with ExitStack() as running:
+            if todo:  # connect first: an unreachable cluster is an error before anything is written
+                running.enter_context(executor)
+            store.prepare(manifest, plan.runs)
+            for name, frame in (tables or {}).items():
+                store.write_table(store.directory / f"{name}.parquet", frame)
+            store.clear_failures()
+            if progress:
+                progress(counts["done"], len(planned))
+            if todo:
+                batches = plan.batches(todo, store.next_batch_id())
+                lost = run_round(batches)
+                if lost:
+                    first = batches[-1].id + 1
+                    singles = [(b, j) for b in lost for j in range(len(b.runs))]
+                    run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
+                                     b.years, b.timeout) for i, (b, j) in enumerate(singles)])
+        store.record_session({"command": manifest["command"], "executor": repr(executor),
+                              "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
+                                                                                      time.localtime(started)),
+                              "seconds": round(time.time() - started, 3), "runs_run": len(todo),
+                              "runs_failed": counts["failed"]})
+        return store.load()
 
 
 def parallelism(executor: Executor) -> int:
     """Workers of a local executor; this machine's cores for a cluster (used for the default batch size)."""
+    import os
+
     return getattr(executor, "workers", None) or os.cpu_count() or 1
 
 
 @dataclass
 class Sweep:
-    """A finished sweep: its directory, its plan and every stored row (one per run and year)."""
+    """A sweep: its directory, its plan, every stored row (one per run and year) and the failed runs."""
 
     directory: Path
     plan: Plan
     rows: pd.DataFrame
+    failures: pd.DataFrame
+
+    def export_csv(self, path: Path | None = None) -> Path:
+        """Write every stored row to ``runs.csv`` in the sweep directory (or ``path``)."""
+        path = Path(path or self.directory / "runs.csv")
+        self.rows.to_csv(path, index=False)
+        return path
 
 
 def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: str = "replicates", levels: int = 3,
                     samples: int | None = None, replicates: int = 1, farmers: int | None = None,
                     years: int | None = None, executor: Executor | None = None, batch_size: int | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> Sweep:
+                    progress: Callable[[int, int], None] | None = None, timeout: float | None = None,
+                    sources: Mapping[str, str | Path] | None = None,
+                    design_table: tuple[tuple[str, ...], np.ndarray] | None = None) -> Sweep:
     """Run scenarios (label -> scenario) x a design over their uncertain fields x seed replicates into ``directory``.
 
     Args:
         scenarios: label -> scenario; with a grid or Latin hypercube all must share the same ``[uncertain]`` fields.
         directory: where runs are stored as batches finish; the same call on the same directory resumes.
-        design: "replicates" (the scenarios as they are), "grid" or "lhs" (see ``design_matrix``).
+        design: "replicates" (the scenarios as they are), "grid", "lhs" (see ``design_matrix``) or "csv"
+            (``design_table``, e.g. from ``experiments.designs.read_design``).
         levels: grid values per continuous field.
         samples: Latin-hypercube points.
         replicates: seed replicates per sample.
         farmers: population of every run (each scenario's when None).
         years: horizon of every run (each scenario's when None).
         executor: where batches run (default: a local process pool on every core).
-        batch_size: runs per batch (default: ``experiments.plan.make_plan``'s).
+        batch_size: runs per batch (default: ``experiments.plan.default_batch_size``).
         progress: ``progress(runs_done, runs_total)`` at the start and after every batch.
+        timeout: seconds a run may take; a longer run is stopped and recorded as failed.
+        sources: label -> scenario file (recorded in the manifest with its text).
+        design_table: (parameter names, values) of a design given as a table (``design = "csv"``).
 
     Raises:
         ExperimentError: invalid outputs of interest, or scenarios a grid or hypercube cannot share.
@@ -135,17 +248,29 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
     """
     if design not in DESIGNS:
         raise ExperimentError(f"design {design!r}: expected one of {', '.join(DESIGNS)}")
+    sources = {label: str(path) for label, path in (sources or {}).items()}
     for label, scenario in scenarios.items():
-        outputs_of(scenario, years, label)
-    fields = {tuple(s.uncertain) for s in scenarios.values()}
-    if design != "replicates" and (len(fields) != 1 or not next(iter(fields))):
-        raise ExperimentError("a grid or Latin hypercube needs the same non-empty [uncertain] fields in every scenario")
-    parameters: tuple[str, ...] = next(iter(fields)) if design != "replicates" else ()
-    designs = {label: design_matrix(scenario, design, levels, samples) for label, scenario in scenarios.items()}
+        outputs_of(scenario, years, sources.get(label, label))
+        check_size(scenario, farmers, years, source=sources.get(label, label))
+    if design == "csv":
+        if design_table is None:
+            raise ExperimentError("design 'csv' needs a design table (casim sweep --design FILE.csv)")
+        parameters, matrix = design_table
+        designs = {label: matrix for label in scenarios}
+    else:
+        fields = {tuple(s.uncertain) for s in scenarios.values()}
+        if design != "replicates" and (len(fields) != 1 or not next(iter(fields))):
+            files = ", ".join(f"{sources.get(label, label)} ({len(s.uncertain)} fields)" for label, s in scenarios.items())
+            raise ExperimentError(f"a grid or Latin hypercube needs the same non-empty [uncertain] fields in every "
+                                  f"scenario: {files}")
+        parameters = next(iter(fields)) if design != "replicates" else ()
+        designs = {label: design_matrix(scenario, design, levels, samples) for label, scenario in scenarios.items()}
     executor = executor or LocalExecutor()
-    plan = make_plan("casim", dict(scenarios), parameters, designs, replicates, farmers, years, design, batch_size,
-                     parallelism(executor))
+    plan = make_plan("casim", dict(scenarios), tuple(parameters), designs, replicates, farmers, years, design,
+                     batch_size, parallelism(executor))
+    plan.sources, plan.timeout = sources, timeout
     plan.extra = {"outputs": {label: {k: v.model_dump() for k, v in s.outputs.items()}
                               for label, s in scenarios.items()}}
-    rows = run_sweep(plan, SweepStore(directory), executor, progress)
-    return Sweep(Path(directory), plan, rows)
+    store = SweepStore(directory)
+    rows = run_sweep(plan, store, executor, progress)
+    return Sweep(Path(directory), plan, rows, store.failures())

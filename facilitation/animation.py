@@ -1,24 +1,39 @@
-"""A GIF or MP4 of adoption spreading through the sampled farm network, one frame per year (for slides)."""
+"""A GIF or MP4 of adoption spreading through the sampled farm network, one frame per year (for slides).
+
+The frame is laid out in bands that scale with its size: the year and the scenario's name at the top (the name
+wrapped to the width), the farms in the middle, the legend at the bottom, so nothing is cut at any size.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
 
 import sim  # noqa: E402
 from experiments.executors import Executor  # noqa: E402
-from facilitation.story import CATEGORIES, COLOURS, REGION_SPACING, Story, tell  # noqa: E402
+from facilitation.figures import NetworkDrawing, legend_handles  # noqa: E402
+from facilitation.i18n import Language, language  # noqa: E402
+from facilitation.story import Story, tell  # noqa: E402
 
 #: File types an animation can be written as: a GIF (Pillow) for slides and e-mail, an MP4 (ffmpeg) for video.
 FORMATS = (".gif", ".mp4")
+#: Default frame size, pixels (16:9, sharp on a projector, small enough to e-mail as a GIF).
+DEFAULT_SIZE = (1280, 720)
+#: Smallest frame, pixels: below it the labels no longer fit beside the farms.
+MIN_SIZE = (480, 270)
+DPI = 100
+#: Share of the frame's height for the title band (year, scenario name) and for the legend band.
+TITLE_BAND, LEGEND_BAND = 0.16, 0.10
+#: Type sizes relative to the frame height (points per pixel of height): large enough for the back of a room.
+TITLE_PT_PER_PX, LABEL_PT_PER_PX = 0.030, 0.020
+#: Characters of the year shown in the title band.
+YEAR_CHARS = 4
 
 
 def check_format(path: Path) -> None:
@@ -27,46 +42,72 @@ def check_format(path: Path) -> None:
         raise ValueError(f"{path}: expected a .gif or .mp4 file name")
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """"1280x720" -> (1280, 720); ValueError says what is expected (checked before any simulation)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size {text!r}: expected WIDTHxHEIGHT in pixels, e.g. 1280x720") from None
+    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        raise ValueError(f"size {text!r}: expected at least {MIN_SIZE[0]}x{MIN_SIZE[1]} pixels")
+    if width % 2 or height % 2:
+        raise ValueError(f"size {text!r}: expected even numbers of pixels (video encoders need them)")
+    return width, height
+
+
 def animate_scenario(scenario: sim.Scenario, out: Path, farmers: int | None = None, years: int | None = None,
                      per_region: int = 150, fps: float = 2.0, label: str = "scenario",
-                     executor: Executor | None = None) -> int:
+                     executor: Executor | None = None, size: tuple[int, int] = DEFAULT_SIZE,
+                     lang: Language | None = None) -> int:
     """Simulate ``scenario`` (its seed) and write the animation of ``per_region`` sampled farms per region to ``out``.
 
     Returns the number of frames (the initial year plus one per simulated year).
     """
     check_format(out)
-    return animate(tell(scenario, label, 1, farmers, years, per_region, executor), Path(out), fps)
+    return animate(tell(scenario, label, 1, farmers, years, per_region, executor), Path(out), fps, size, lang)
 
 
-def animate(story: Story, path: Path, fps: float = 2.0) -> int:
+class Frames:
+    """The figure of an animation and how to draw its frame ``i`` (``draw(i)``)."""
+
+    def __init__(self, story: Story, size: tuple[int, int] = DEFAULT_SIZE, lang: Language | None = None) -> None:
+        lang = lang or language(None)
+        width, height = size
+        self.story = story
+        self.figure = fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+        scale = min(height, width * 9 / 16)  # type scales with the 16:9 frame that fits
+        title_pt, label_pt = TITLE_PT_PER_PX * scale, LABEL_PT_PER_PX * scale
+        ax = fig.add_axes((0.02, LEGEND_BAND, 0.96, 1 - TITLE_BAND - LEGEND_BAND))
+        self.network = NetworkDrawing(ax, story.layout, list(story.scenario.regions), lang, label_size=label_pt)
+        year_pt = title_pt * 1.3
+        self.year = fig.text(0.98, 0.98, "", ha="right", va="top", fontsize=year_pt, fontweight="bold")
+        # the name is wrapped to the width left of the year, at about 0.6 em per character
+        px_per_pt = DPI / 72
+        room = width * 0.94 - YEAR_CHARS * 0.65 * year_pt * px_per_pt
+        chars = max(int(room / (0.6 * title_pt * px_per_pt)), 12)
+        lines = textwrap.wrap(story.scenario.name, chars)
+        size_pt = title_pt if len(lines) == 1 else title_pt * 0.75
+        if len(lines) > 1:
+            lines = textwrap.wrap(textwrap.shorten(story.scenario.name, width=2 * int(chars / 0.75), placeholder="…"),
+                                  int(chars / 0.75))
+        self.title = fig.text(0.02, 0.98, "\n".join(lines), ha="left", va="top", fontsize=size_pt)
+        fig.legend(handles=legend_handles(lang), loc="lower center", ncol=5, fontsize=label_pt * 0.8, frameon=False,
+                   bbox_to_anchor=(0.5, 0.0))
+
+    def draw(self, frame: int):
+        """Show year ``frame`` (index into the story's years)."""
+        self.network.show(self.story.categories[frame])
+        self.year.set_text(str(self.story.years[frame]))
+        return self.network.dots, self.year
+
+
+def animate(story: Story, path: Path, fps: float = 2.0, size: tuple[int, int] = DEFAULT_SIZE,
+            lang: Language | None = None) -> int:
     """Write the animation (.gif with Pillow, .mp4 with the ffmpeg of imageio-ffmpeg); return the frame count."""
     check_format(path)
-    lay = story.layout
-    colours = np.array(COLOURS)
-    fig, ax = plt.subplots(figsize=(10, 4.6), dpi=100)
-    segments = np.stack([np.column_stack([lay.x[lay.edges[:, 0]], lay.y[lay.edges[:, 0]]]),
-                         np.column_stack([lay.x[lay.edges[:, 1]], lay.y[lay.edges[:, 1]]])], axis=1)
-    ax.add_collection(LineCollection(segments, colors="#d8d8d8", linewidths=0.4, zorder=1))
-    dots = ax.scatter(lay.x, lay.y, s=np.where(lay.demo, 70, 16), c=colours[story.categories[0]], zorder=2,
-                      edgecolors="white", linewidths=0.4)
-    for i, name in enumerate(story.scenario.regions):
-        ax.text(REGION_SPACING * i, 1.25, name.replace("_", " ").title(), ha="center", fontsize=11)
-    title = ax.set_title("")
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=c, label=n) for n, c in zip(CATEGORIES, COLOURS,
-                                                                                           strict=True)],
-              loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.12))
-    ax.set_xlim(lay.x.min() - 0.2, lay.x.max() + 0.2)
-    ax.set_ylim(-1.2, 1.4)
-    ax.set_axis_off()
-    fig.tight_layout()
-
-    def draw(frame: int):
-        dots.set_facecolor(colours[story.categories[frame]])
-        title.set_text(f"{story.scenario.name}: {story.years[frame]}")
-        return dots, title
-
-    frames = len(story.years)
-    animation = FuncAnimation(fig, draw, frames=frames, blit=False)
+    frames = Frames(story, size, lang)
+    count = len(story.years)
+    animation = FuncAnimation(frames.figure, frames.draw, frames=count, blit=False)
     if path.suffix.lower() == ".gif":
         writer = PillowWriter(fps=fps)
     else:
@@ -75,6 +116,6 @@ def animate(story: Story, path: Path, fps: float = 2.0) -> int:
         matplotlib.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
         writer = FFMpegWriter(fps=fps, codec="libx264", extra_args=["-pix_fmt", "yuv420p"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    animation.save(path, writer=writer)
-    plt.close(fig)
-    return frames
+    animation.save(path, writer=writer, dpi=DPI)
+    plt.close(frames.figure)
+    return count

@@ -1,128 +1,297 @@
-"""The live dashboard (Mesa SolaraViz): sliders for the main levers, the farm network and charts, step by step.
+"""The live dashboard: the scenario's own incentive levers, the farm network, the map and charts, year by year.
 
 Served by ``casim dashboard`` (``solara run`` on 127.0.0.1). The scenario file comes from the environment
-variable ``CASIM_SCENARIO`` (default: scenarios/baseline.toml). Mesa's visualisation is reached only through
-``facilitation.solara_mesa``; the model's state only through ``facilitation.model_view``.
+variable ``CASIM_SCENARIO`` (default: scenarios/baseline.toml), the language from ``CASIM_LANG`` (default
+English). The levers are read from the scenario (``levers_for``) and start at its own settings, so the first
+model is the scenario as written; a lever changes the scenario only once it is moved. Mesa's visualisation is
+reached only through ``facilitation.solara_mesa``; the model's state only through ``facilitation.model_view``.
+Solara reads module-level names ``Page`` and ``Layout`` as the page and its frame: no other name may be ``Layout``.
 """
 
 from __future__ import annotations
 
+import html
 import os
+import textwrap
 from pathlib import Path
 
 import mesa
-import numpy as np
 import solara
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import sim
 from experiments.runs import build_model, with_overrides, yearly_table
 from facilitation import model_view
-from facilitation.solara_mesa import Slider, dashboard_page, line_chart, redraw_each_step
-from facilitation.story import COLOURS, category, layout, sample_farms
+from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
+from facilitation.geography import region_shapes
+from facilitation.i18n import N_, Language, language
+from facilitation.solara_mesa import Lever, dashboard_page, redraw_each_step
+from facilitation.story import category, layout, sample_farms
+from facilitation.style import region_colour
+from sim.incentives import DESIGNS
+from sim.practices import PRACTICES
 
 SCENARIO = Path(os.environ.get("CASIM_SCENARIO", Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"))
+LANG = language(os.environ.get("CASIM_LANG"))
+#: Farmers in the dashboard's model: enough for smooth regional shares, few enough to step in a blink.
+FARMERS = 3000
 #: Farms per region drawn in the network view: enough to show villages and exchange links, few enough to redraw
 #: every step.
 FARMS_SHOWN_PER_REGION = 80
-#: Yearly-table columns charted, by their label on the dashboard.
-SERIES = {"Full CA": "full_ca_share", "No-till": "no_till_share", "SOC (t C/ha)": "soc_mean_t_c_per_ha",
-          "Median income": "income_p50", "Credits (t CO2e)": "credits_t_co2e"}
+#: Slider ranges: the forum's carbon prices (EUR 4-100, USD 35 societal value) with room above; per-ha payments
+#: up to the largest eco-scheme rates; MRV costs from remote sensing to repeated soil sampling.
+CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 150.0, 1000.0, 20000.0, 2000
+#: Chart size, inches at 100 dpi: three side by side under the views on a 1280 x 720 screen.
+CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
+#: Characters per line of a chart's title at that size (longer titles wrap: French and Spanish run long).
+TITLE_CHARS = 52
+PRACTICE_WORDS = {"no_till": N_("no-till"), "cover_crops": N_("cover crops"),
+                  "residue_retention": N_("residue retention"), "rotation": N_("rotation")}
 
 
-def lever_overrides(base: sim.Scenario, carbon_price: float, payment_per_ha: float, farmer_share: float,
-                    mrv_cost_per_farm: float, exchange_links: int) -> dict:
-    """Scenario overrides for the dashboard's levers (a constant carbon price; payments for the whole run)."""
-    names = list(base.regions)
-    exchange = [{"regions": [names[0], other], "links": int(exchange_links)} for other in names[1:]
-                ] if exchange_links and len(names) > 1 else base.network.model_dump()["exchange"]
-    return {
-        "carbon.price.path": {"kind": "constant", "value": float(carbon_price)},
-        "payments.per_ha": {"no_till": float(payment_per_ha), "cover_crops": float(payment_per_ha)},
-        "payments.duration_years": base.years if payment_per_ha else base.payments.duration_years,
-        "carbon.farmer_share": float(farmer_share),
-        "carbon.mrv.cost_per_farm": float(mrv_cost_per_farm),
-        "network.exchange": exchange,
-    }
+def price_now(scenario: sim.Scenario) -> float:
+    """The scenario's carbon price in its first year (the start of a ramp or series; a stochastic path's start)."""
+    path = scenario.carbon.price.path
+    if path.kind == "constant":
+        return float(path.value)
+    if path.kind == "ramp":
+        return float(path.start_value if scenario.start_year <= path.start_year else path.end_value)
+    if path.kind == "series":
+        years = sorted(path.by_year, key=int)
+        before = [y for y in years if int(y) <= scenario.start_year]
+        return float(path.by_year[before[-1] if before else years[0]])
+    return float(path.value)
+
+
+def _carbon_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    c, cur = scenario.carbon, scenario.currency
+    money = lambda v: lang.money(v, cur)  # noqa: E731
+    levers = [
+        Lever("carbon_price", lang._("Carbon price ({currency}/t CO2e)").format(currency=cur), price_now(scenario),
+              0.0, CARBON_PRICE_MAX, 5.0, show=money),
+        Lever("price_floor", lang._("Guaranteed minimum price ({currency}/t CO2e)").format(currency=cur),
+              float(c.price.floor), 0.0, CARBON_PRICE_MAX, 5.0, show=money),
+        Lever("farmer_share", lang._("Share of the carbon value paid to farmers"), float(c.farmer_share), 0.0, 1.0,
+              0.05, show=lang.percent),
+    ]
+    if c.mrv.group_certification:
+        levers.append(Lever("mrv_cost", lang._("MRV cost per farmer group and verification ({currency})").format(
+            currency=cur), float(c.mrv.group_cost), 0.0, MRV_GROUP_MAX, 250.0, show=money))
+    else:
+        levers.append(Lever("mrv_cost", lang._("MRV cost per farm and verification ({currency})").format(
+            currency=cur), float(c.mrv.cost_per_farm), 0.0, MRV_FARM_MAX, 25.0, show=money))
+    return levers
+
+
+def _payment_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    cur, paid = scenario.currency, scenario.payments.per_ha
+    money = lambda v: lang.money(v, cur)  # noqa: E731
+    levers = [Lever(f"payment_{p}", lang._("Payment for {practice} ({currency}/ha a year)").format(
+        practice=lang._(PRACTICE_WORDS[p]), currency=cur), float(paid.get(p, 0.0)), 0.0, PAYMENT_MAX, 5.0, show=money)
+        for p in PRACTICES]
+    levers.append(Lever("payment_years", lang._("Years a practice is paid for"), scenario.payments.duration_years, 0,
+                        scenario.years, 1, integer=True, show=str))
+    return levers
+
+
+def _credit_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    line = scenario.credit_line
+    if line is None:
+        return []
+    return [Lever("credit_rate", lang._("Interest rate of the credit line (a year)"), float(line.interest_rate), 0.0,
+                  float(line.market_rate), 0.005, show=lang.percent),
+            Lever("credit_reach", lang._("Share of farms without credit the line reaches"), float(line.reach), 0.0,
+                  1.0, 0.05, show=lang.percent)]
+
+
+def _no_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    """A design with nothing to set (the programme's measured effect)."""
+    return []
+
+
+#: Levers of each incentive design of ``sim.incentives.DESIGNS``, by design name.
+DESIGN_LEVERS = {"carbon": _carbon_levers, "payments": _payment_levers, "credit_line": _credit_levers,
+                 "effect": _no_levers}
+
+
+def levers_for(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    """The levers of every incentive design the model runs, then the Twin Regions market and the network."""
+    levers = [lever for name in DESIGNS for lever in DESIGN_LEVERS[name](scenario, lang)]
+    if scenario.twin_market is not None:
+        levers.append(Lever("twin_price", lang._("Twin Regions price ({currency}/t CO2e)").format(
+            currency=scenario.currency), float(scenario.twin_market.price_per_t_co2e), 0.0, CARBON_PRICE_MAX, 5.0,
+            show=lambda v: lang.money(v, scenario.currency)))
+    if len(scenario.regions) > 1:
+        links = sum(link.links for link in scenario.network.exchange)
+        levers.append(Lever("exchange_links", lang._("Farmer exchange links between regions"), links, 0, LINKS_MAX,
+                            50, integer=True, show=lang.number))
+    return levers
+
+
+def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
+    """Scenario overrides for the levers whose value differs from the scenario's own (``levers_for``)."""
+    own = {lever.name: lever.value for lever in levers_for(base, LANG)}
+    moved = {name: value for name, value in values.items() if name in own and value != own[name]}
+    out: dict = {}
+    if "carbon_price" in moved:
+        out["carbon.price.path"] = {"kind": "constant", "value": float(moved["carbon_price"])}
+    if "price_floor" in moved:
+        out["carbon.price.floor"] = float(moved["price_floor"])
+    if "farmer_share" in moved:
+        out["carbon.farmer_share"] = float(moved["farmer_share"])
+    if "mrv_cost" in moved:
+        field = "group_cost" if base.carbon.mrv.group_certification else "cost_per_farm"
+        out[f"carbon.mrv.{field}"] = float(moved["mrv_cost"])
+    if any(name.startswith("payment_") for name in moved):
+        out["payments.per_ha"] = {p: float(values.get(f"payment_{p}", own[f"payment_{p}"])) for p in PRACTICES
+                                  if values.get(f"payment_{p}", own[f"payment_{p}"]) > 0}
+        out["payments.duration_years"] = int(values.get("payment_years", own["payment_years"]))
+    if "credit_rate" in moved:
+        out["credit_line.interest_rate"] = float(moved["credit_rate"])
+    if "credit_reach" in moved:
+        out["credit_line.reach"] = float(moved["credit_reach"])
+    if "twin_price" in moved:
+        out["twin_market.price_per_t_co2e"] = float(moved["twin_price"])
+    if "exchange_links" in moved:
+        names = list(base.regions)
+        out["network.exchange"] = [{"regions": [names[0], other], "links": int(moved["exchange_links"])}
+                                   for other in names[1:]] if moved["exchange_links"] else []
+    return out
 
 
 class DashboardModel(mesa.Model):
-    """The adoption model built from the dashboard's levers, stepped by Mesa's controls, charting its series."""
+    """The adoption model built from the dashboard's levers, stepped by Mesa's controls."""
 
-    def __init__(self, carbon_price: float = 0.0, payment_per_ha: float = 0.0, farmer_share: float = 0.6,
-                 mrv_cost_per_farm: float = 150.0, exchange_links: int = 0, farmers: int = 3000,
-                 rng: int | None = None) -> None:
-        super().__init__(rng=rng)
+    def __init__(self, scenario=None, **levers: float) -> None:
+        super().__init__(scenario=scenario)  # ``scenario`` is Mesa's experiment scenario, passed back by Reset
         base = sim.load_scenario(SCENARIO)
-        overrides = lever_overrides(base, carbon_price, payment_per_ha, farmer_share, mrv_cost_per_farm,
-                                    exchange_links)
-        self.adoption = build_model(with_overrides(base, overrides), seed=None if rng is None else int(rng),
-                                    farmers=int(farmers))
-        self.levers = dict(carbon_price=carbon_price, payment_per_ha=payment_per_ha, farmer_share=farmer_share,
-                           mrv_cost_per_farm=mrv_cost_per_farm, exchange_links=exchange_links, farmers=farmers)
+        self.levers = dict(levers)
+        self.adoption = build_model(with_overrides(base, lever_overrides(base, levers)), farmers=FARMERS)
         self.sample = sample_farms(self.adoption, FARMS_SHOWN_PER_REGION)
         self.sample_layout = layout(self.adoption, self.sample, seed=model_view.scenario_of(self.adoption).seed)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={label: (lambda m, column=column: m.latest(column)) for label, column in SERIES.items()})
-        self._refresh()
-
-    def latest(self, column: str) -> float:
-        """Latest value of a yearly column for all farmers (NaN before the first year for flows)."""
-        return float(self._everyone[column])
+        self.shapes = region_shapes(base)
+        self.table = yearly_table(self.adoption)
+        self.end_year = base.end_year
 
     def step(self) -> None:
-        """One year, then record the charted series."""
+        """One year; the model stops running at the scenario's last year."""
         self.adoption.step()
-        self._refresh()
+        self.table = yearly_table(self.adoption)
+        self.running = model_view.current_year(self.adoption) < self.end_year
 
-    def _refresh(self) -> None:
-        table = yearly_table(self.adoption)
-        self._everyone = table[table.region == "all"].iloc[-1]
-        self.datacollector.collect(self)
+
+def _figure(size: tuple[float, float]) -> Figure:
+    return Figure(figsize=size, dpi=100, layout="constrained")
 
 
 @solara.component
 def NetworkView(model: DashboardModel):
-    """The sampled farms coloured by practice (grey conventional ... dark green full CA)."""
+    """The sampled farms coloured by practice; demonstration farms large."""
     redraw_each_step()
-    lay = model.sample_layout
-    fig = Figure(figsize=(8, 3.6))
+    fig = _figure(VIEW_IN)
     ax = fig.subplots()
-    segments = np.stack([np.column_stack([lay.x[lay.edges[:, 0]], lay.y[lay.edges[:, 0]]]),
-                         np.column_stack([lay.x[lay.edges[:, 1]], lay.y[lay.edges[:, 1]]])], axis=1)
-    ax.add_collection(LineCollection(segments, colors="#d8d8d8", linewidths=0.4))
-    colours = np.array(COLOURS)[category(model_view.bundles(model.adoption)[model.sample])]
-    ax.scatter(lay.x, lay.y, s=np.where(lay.demo, 60, 14), c=colours, edgecolors="white", linewidths=0.3)
-    ax.set_title(f"{model_view.current_year(model.adoption)}: practices on a sample of farms", fontsize=10)
-    ax.set_axis_off()
+    regions = list(model_view.scenario_of(model.adoption).regions)
+    NetworkDrawing(ax, model.sample_layout, regions, LANG, label_size=8).show(
+        category(model_view.bundles(model.adoption)[model.sample]))
+    ax.set_title(LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption)),
+                 fontsize=10, loc="left")
+    ax.legend(handles=legend_handles(LANG), loc="upper center", bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7,
+              frameon=False)
     solara.FigureMatplotlib(fig, format="png")
 
 
 @solara.component
+def MapView(model: DashboardModel):
+    """The regions shaded by their share of farmers using no-till this year."""
+    redraw_each_step()
+    if not model.shapes:
+        return
+    fig = _figure((VIEW_IN[1] * 1.3, VIEW_IN[1]))
+    ax = fig.subplots()
+    now = model.table[model.table.year == model.table.year.max()].set_index("region")
+    MapDrawing(ax, model.shapes, LANG, label_size=7).show([now.no_till_share[s.key] for s in model.shapes])
+    ax.set_title(LANG._("No-till, share of farmers"), fontsize=10, loc="left")
+    solara.FigureMatplotlib(fig, format="png")
+
+
+def _chart(model: DashboardModel, column: str, title: str, share: bool = False, log: bool = False,
+           dashed: str | None = None) -> Figure:
+    """A per-region line chart of ``column`` (and ``dashed``) against the year, x axis over the whole run."""
+    scenario = model_view.scenario_of(model.adoption)
+    fig = _figure(CHART_IN)
+    ax = fig.subplots()
+    for i, key in enumerate(scenario.regions):
+        rows = model.table[model.table.region == key]
+        values = rows[column].where(rows[column] > 0) if log else rows[column]
+        ax.plot(rows.year, values, color=region_colour(i), lw=2, marker="o", markersize=2.5, label=LANG.region(key))
+        if dashed:
+            ax.plot(rows.year, rows[dashed], color=region_colour(i), lw=1.5, ls="--")
+    ax.set_xlim(scenario.start_year, scenario.end_year)
+    ax.set_title("\n".join(textwrap.wrap(title, TITLE_CHARS)), fontsize=10, loc="left")
+    ax.set_xlabel(LANG._("year"), fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    if share:
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(lambda v, _pos: LANG.percent(v))
+    if log and (model.table[column] > 0).any():  # nothing to draw before the first season
+        ax.set_yscale("log")
+    handles, _labels = ax.get_legend_handles_labels()
+    if dashed:
+        handles += [Line2D([], [], color="grey", lw=2, label=LANG._("no-till")),
+                    Line2D([], [], color="grey", lw=1.5, ls="--", label=LANG._("full CA"))]
+    ax.legend(handles=handles, fontsize=7, loc="best", frameon=False)
+    return fig
+
+
+@solara.component
+def AdoptionChart(model: DashboardModel):
+    """No-till (solid) and full CA (dashed) by region."""
+    redraw_each_step()
+    solara.FigureMatplotlib(_chart(model, "no_till_share", LANG._("Adoption: share of farmers"), share=True,
+                                   dashed="full_ca_share"), format="png")
+
+
+@solara.component
+def SoilChart(model: DashboardModel):
+    """Soil organic carbon by region."""
+    redraw_each_step()
+    solara.FigureMatplotlib(_chart(model, "soc_mean_t_c_per_ha", LANG._("Soil organic carbon (t C/ha, 0-30 cm)")),
+                            format="png")
+
+
+@solara.component
+def IncomeChart(model: DashboardModel):
+    """Median farm income by region, log scale (regions differ by orders of magnitude)."""
+    redraw_each_step()
+    currency = model_view.scenario_of(model.adoption).currency
+    title = LANG._("Median farm income ({currency} a year)").format(currency=currency) + " · " + LANG._("log scale")
+    solara.FigureMatplotlib(_chart(model, "income_p50", title, log=True), format="png")
+
+
+@solara.component
 def LeverView(model: DashboardModel):
-    """The year and the levers the running model was built with."""
+    """The year and the carbon price of the running model."""
     redraw_each_step()
     scenario = model_view.scenario_of(model.adoption)
-    solara.Text(f"Year {model_view.current_year(model.adoption)}; carbon price "
-                f"{model_view.market_price(model.adoption):.0f} {scenario.currency}/t CO2e; "
-                f"{scenario.carbon.farmer_share:.0%} to farmers", classes=["casim-levers"])
+    solara.Text(LANG._("Year {year} · carbon price {price} per t CO2e · {share} to farmers").format(
+        year=model_view.current_year(model.adoption),
+        price=LANG.money(model_view.market_price(model.adoption), scenario.currency),
+        share=LANG.percent(scenario.carbon.farmer_share)), classes=["casim-levers"])
 
 
-LEVERS = {
-    "carbon_price": Slider("Carbon price (per t CO2e)", value=35.0, min=0.0, max=150.0, step=5.0),
-    "payment_per_ha": Slider("Payment per ha (no-till, cover crops)", value=0.0, min=0.0, max=100.0, step=5.0),
-    "farmer_share": Slider("Share of carbon value to farmers", value=0.6, min=0.1, max=1.0, step=0.05),
-    "mrv_cost_per_farm": Slider("MRV cost per farm and verification", value=150.0, min=0.0, max=1000.0, step=25.0),
-    "exchange_links": Slider("Exchange links between regions", value=0, min=0, max=2000, step=100),
-    "farmers": 3000,
-}
-
-CHARTS = [line_chart(["Full CA", "No-till"]), line_chart("SOC (t C/ha)"), line_chart("Median income")]
+WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "levers": LANG._("Levers"),
+         "reset": LANG._("Reset"), "step": LANG._("Step")}
 
 
 @solara.component
 def Page():
     """The page ``solara run`` serves."""
-    dashboard_page("Conservation Agriculture adoption", DashboardModel, LEVERS, information=[LeverView],
-                   views=[NetworkView], charts=CHARTS)
+    base = sim.load_scenario(SCENARIO)
+    dashboard_page(html.escape(base.name), DashboardModel, levers_for(base, LANG),
+                   information=[LeverView], views=[NetworkView, MapView],
+                   charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS)
+
+
+__all__ = ["DashboardModel", "Page", "lever_overrides", "levers_for"]

@@ -1,12 +1,17 @@
-"""One self-contained HTML file for facilitators: the network animation, charts, comparison and a plain summary.
+"""One self-contained HTML file for facilitators: summaries, farm networks, maps, titled charts, a comparison.
 
-Everything is inline (Plotly's JavaScript included once, CSS in the page, no fonts or images fetched), so the file
-opens on a borrowed laptop with no network.
+Everything is inline (Plotly's JavaScript once, the page's CSS and script from ``facilitation/assets``, the
+printed key frames as PNG data), so the file opens on a borrowed laptop with no network. Each ``<section>`` holds
+one idea: read as a page, shown one per screen in presentation mode (key P, arrows to move, Esc to leave), printed
+on A4 or Letter with key frames in place of the animation.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,163 +19,261 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
-from plotly.subplots import make_subplots
 
 import sim
-from analysis.compare import compare, markdown
+from analysis.compare import MILESTONES, compare
 from experiments.executors import Executor
-from facilitation.story import CATEGORIES, COLOURS, REGION_SPACING, Story, summary_sentences, tell_stories
-
-CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
-METRICS = (
-    ("full_ca_share", "Full CA (share of farmers)", ".0%"),
-    ("no_till_share", "No-till (share of farmers)", ".0%"),
-    ("soc_mean_t_c_per_ha", "Soil organic carbon (t C/ha)", ".1f"),
-    ("four_per_1000_index", "'4 per 1000' index (1 = target)", ".2f"),
-    ("yield_mean_kg_per_ha", "Mean yield (kg/ha)", ",.0f"),
-    ("income_p50", "Median farm income", ",.0f"),
+from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
+from facilitation.geography import region_shapes, view_of
+from facilitation.i18n import LANGUAGES, Language, language
+from facilitation.report_figures import (
+    METRICS,
+    chart_title,
+    map_figure,
+    network_figure,
+    region_chart,
+    region_shares,
+    scenario_chart,
 )
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+from facilitation.story import Story, tell_stories
+from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
+from facilitation.summary import findings, index_explanation, run_keys, sentences_by_region
+
+ASSETS = Path(__file__).resolve().parent / "assets"
 #: The summary speaks of this year when the run reaches it (the forum's horizon: "80 % CA by 2040"), else of the
 #: last simulated year.
 MILESTONE_YEAR = 2040
+#: Years shown as printed key frames: the first, the last and this many in between.
+KEY_FRAMES_BETWEEN = 2
+#: Printed key frames: inches per panel and resolution (sharp on paper, small in the file).
+KEY_FRAME_DPI = 110
+PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
-def network_figure(story: Story) -> go.Figure:
-    """Animated network of sampled farms, coloured by practice category; play/pause and a year slider."""
-    lay = story.layout
-    ex, ey = [], []
-    for a, b in lay.edges:
-        ex += [lay.x[a], lay.x[b], None]
-        ey += [lay.y[a], lay.y[b], None]
-    colours = np.array(COLOURS)
-    size = np.where(lay.demo, 14, 7)
-    hover = [f"farm {f}{' (demonstration farm)' if d else ''}" for f, d in zip(lay.farms, lay.demo, strict=True)]
-
-    def nodes(frame: int) -> go.Scatter:
-        return go.Scatter(x=lay.x, y=lay.y, mode="markers", hovertext=hover, hoverinfo="text", showlegend=False,
-                          marker=dict(color=colours[story.categories[frame]], size=size, line=dict(width=0.5,
-                                                                                                   color="white")))
-
-    legend = [go.Scatter(x=[None], y=[None], mode="markers", name=name, marker=dict(color=c, size=10))
-              for name, c in zip(CATEGORIES, COLOURS, strict=True)]
-    edges = go.Scatter(x=ex, y=ey, mode="lines", line=dict(width=0.4, color="#d0d0d0"), hoverinfo="skip",
-                       showlegend=False)
-    fig = go.Figure(data=[edges, nodes(0), *legend])
-    fig.frames = [go.Frame(data=[nodes(i)], traces=[1], name=str(year)) for i, year in enumerate(story.years)]
-    steps = [dict(method="animate", label=str(year), args=[[str(year)], dict(mode="immediate", frame=dict(
-        duration=0, redraw=False), transition=dict(duration=0))]) for year in story.years]
-    names = list(story.scenario.regions)
-    fig.update_layout(
-        title=f"{story.scenario.name}: practices on a sample of farms (large dots: demonstration farms)",
-        height=560, margin=dict(l=10, r=10, t=90, b=110), plot_bgcolor="white",
-        xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
-        legend=dict(orientation="h", y=1.12, x=0.5, xanchor="center"),
-        annotations=[dict(x=REGION_SPACING * i, y=1.2, text=n.replace("_", " ").title(), showarrow=False, font=dict(size=13))
-                     for i, n in enumerate(names)],
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=0.0, yanchor="top", pad=dict(t=45),
-                          showactive=False, buttons=[
-            dict(label="▶ Play", method="animate", args=[None, dict(frame=dict(duration=700, redraw=False),
-                                                                  fromcurrent=True, transition=dict(duration=0))]),
-            dict(label="❚❚ Pause", method="animate", args=[[None], dict(mode="immediate", frame=dict(
-                duration=0, redraw=False))])])],
-        sliders=[dict(active=0, x=0.16, len=0.84, y=0.0, yanchor="top", currentvalue=dict(prefix="Year: "),
-                      pad=dict(t=30), steps=steps)],
-    )
-    return fig
+def key_years(years: np.ndarray) -> list[int]:
+    """Indices of the key frames: first, evenly spaced middle ones, last."""
+    return sorted({int(i) for i in np.linspace(0, len(years) - 1, KEY_FRAMES_BETWEEN + 2).round()})
 
 
-def _band(fig, x, low, high, colour, row, col):
-    fig.add_trace(go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
-                             fillcolor=colour, opacity=0.18, line=dict(width=0), hoverinfo="skip", showlegend=False),
-                  row=row, col=col)
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=KEY_FRAME_DPI)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def charts_figure(stories: list[Story], by_region: bool) -> go.Figure:
-    """2 x 3 panels: one line per region (one story) or per scenario (several), band = min-max of replicates."""
-    fig = make_subplots(rows=2, cols=3, subplot_titles=[label for _, label, _ in METRICS])
-    series = []
-    if by_region:
-        story = stories[0]
-        for region in story.results.region.unique():
-            series.append((region.replace("_", " "), story.results[story.results.region == region]))
-    else:
-        for story in stories:
-            series.append((story.label, story.results[story.results.region == "all"]))
-    for k, (name, data) in enumerate(series):
-        colour = "#000000" if name == "all" else PALETTE[k % len(PALETTE)]
-        for m, (column, _, fmt) in enumerate(METRICS):
-            row, col = m // 3 + 1, m % 3 + 1
-            stats = data.groupby("year")[column].agg(["mean", "min", "max"]).dropna()
-            x = stats.index.to_numpy()
-            if data.seed.nunique() > 1:
-                _band(fig, x, stats["min"].to_numpy(), stats["max"].to_numpy(), colour, row, col)
-            fig.add_trace(go.Scatter(x=x, y=stats["mean"], name=name, legendgroup=name, showlegend=m == 0,
-                                     line=dict(color=colour, width=2, dash="dash" if name == "all" else "solid"),
-                                     hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra>{html.escape(name)}</extra>"),
-                          row=row, col=col)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=2)
-    fig.update_layout(height=620, margin=dict(l=40, r=10, t=60, b=40), legend=dict(orientation="h", y=-0.08),
-                      plot_bgcolor="white")
-    fig.update_xaxes(gridcolor="#eee")
-    fig.update_yaxes(gridcolor="#eee")
-    return fig
+def network_key_frames(story: Story, lang: Language) -> str:
+    """A PNG (data URI) of the sampled farms at the key years, one row per year."""
+    import matplotlib.pyplot as plt
+
+    frames = key_years(story.years)
+    fig, axes = plt.subplots(len(frames), 1, figsize=(7.5, 1.9 * len(frames)), squeeze=False)
+    for ax, frame in zip(axes[:, 0], frames, strict=True):
+        NetworkDrawing(ax, story.layout, story.scenario_regions, lang, label_size=8).show(story.categories[frame])
+        ax.set_title(str(story.years[frame]), loc="left", fontsize=10, fontweight="bold")
+    fig.legend(handles=legend_handles(lang), loc="lower center", ncol=5, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _png(fig)
 
 
-STYLE = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;margin:0;color:#222;background:#fafaf7}
-header{background:#1b7837;color:white;padding:18px 28px}
-header h1{margin:0;font-size:1.6em} header p{margin:6px 0 0;opacity:.9}
-main{max-width:1200px;margin:auto;padding:10px 24px 40px}
-section{background:white;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);margin:18px 0;padding:14px 20px}
-ul.summary li{font-size:1.12em;margin:6px 0}
-table{border-collapse:collapse;font-size:.9em} td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}
-footer{font-size:.8em;color:#666;text-align:center;padding:10px}
-"""
+def map_key_frames(story: Story, shapes, view, lang: Language) -> str:
+    """A PNG (data URI) of the map at the key years, side by side."""
+    import matplotlib.pyplot as plt
+
+    frames = key_years(story.years)
+    shares = region_shares(story)
+    fig, axes = plt.subplots(1, len(frames), figsize=(7.5, 2.6), squeeze=False)
+    for ax, frame in zip(axes[0], frames, strict=True):
+        MapDrawing(ax, shapes, lang, view, label_size=5).show([shares[s.key].iloc[frame] for s in shapes])
+        ax.set_title(str(story.years[frame]), fontsize=9, fontweight="bold")
+    fig.tight_layout()
+    return _png(fig)
 
 
-def render(stories: list[Story], replicates: int) -> str:
-    """The whole report as one HTML string."""
-    first = stories[0]
-    blocks = []
-    for story in stories:
-        items = "".join(f"<li>{html.escape(s)}</li>" for s in summary_sentences(story, MILESTONE_YEAR))
-        blocks.append(f"<section><h2>{html.escape(story.scenario.name)}</h2>"
-                      f"<p>{html.escape(story.scenario.description)}</p><ul class='summary'>{items}</ul></section>")
-    networks, charts = [], []
-    for story in stories:
-        networks.append(pio.to_html(network_figure(story), full_html=False, include_plotlyjs=False, config=CONFIG,
-                                    div_id=f"network-{story.label}", auto_play=False))
-        charts.append(pio.to_html(charts_figure([story], by_region=True), full_html=False, include_plotlyjs=False,
-                                  config=CONFIG))
-    comparison = ""
+def _section(key: str, title: str, body: str, classes: str = "") -> str:
+    return (f"<section id='{key}' class='slide {classes}'><h2>{html.escape(title)}</h2>"
+            f"<div class='body'>{body}</div></section>")
+
+
+def _legend(lang: Language) -> str:
+    items = "".join(f"<span><i class='dot' style='background:{c}'></i>{html.escape(lang._(n))}</span>"
+                    for n, c in zip(CATEGORIES, CATEGORY_COLOURS, strict=True))
+    items += (f"<span><i class='dot demo' style='border-color:{DEMO_OUTLINE}'></i>"
+              f"{html.escape(lang._('demonstration farm (larger dot)'))}</span>")
+    return f"<p class='legend'>{items}</p>"
+
+
+def _controls(lang: Language, years: list[int]) -> str:
+    return (f"<div class='controls no-print'><button class='play' type='button' data-play='{html.escape(lang._('Play'))}'"
+            f" data-pause='{html.escape(lang._('Pause'))}'>▶ {html.escape(lang._('Play'))}</button>"
+            f"<input class='year-slider' type='range' min='0' max='{len(years) - 1}' value='0' step='1' "
+            f"aria-label='{html.escape(lang._('year'))}'><output class='year'>{years[0]}</output></div>")
+
+
+def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
+    """The comparison of ``analysis.compare`` (its columns, as they are), with headers in ``lang``."""
+    runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
+    table = compare(runs, stories[0].label)
+    currency = stories[0].scenario.currency
+    names = {s.label: s.scenario.name for s in stories}
+    _ = lang._
+
+    def pm(column: str, show) -> list[str]:
+        """'mean (low–high)': the mean and its 95 % replicate interval (the mean alone with one run)."""
+        return [("–" if not np.isfinite(m) else f"{show(m)} ({show(lo)}–{show(hi)})" if np.isfinite(lo) else show(m))
+                for m, lo, hi in zip(table[column], table[column + "_lo"], table[column + "_hi"], strict=True)]
+
+    def one(column: str, show) -> list[str]:
+        return [show(v) if np.isfinite(v) else "–" for v in table[column]]
+
+    columns = [(_("scenario"), [names.get(label, label) for label in table.scenario])]
+    for year in MILESTONES:
+        if table[f"full_ca_{year}"].notna().any():
+            columns.append((_("full CA in {year}").format(year=year), pm(f"full_ca_{year}", lang.percent)))
+    columns += [
+        (_("SOC gain (t C/ha)"), pm("soc_gain_t_c_per_ha", lambda v: lang.number(v, 2))),
+        (_("t CO2e credited"), pm("co2e_credited_t", lang.number)),
+        (_("t CO2e additional"), pm("co2e_additional_t", lang.number)),
+        (_("'4 per 1000' index"), pm("four_per_1000_mean", lambda v: lang.number(v, 2))),
+        (_("median income, all farms, period mean ({currency})").format(currency=currency),
+         pm("income_p50_period", lang.number)),
+        (_("change against {baseline}").format(baseline=names[stories[0].label]),
+         one("income_p50_change_pct", lambda v: lang.number(v, 1) + " %")),
+        (_("carbon value to farmers"), one("farmer_share_of_carbon_money", lang.percent)),
+        (_("farmers' net carbon income ({currency})").format(currency=currency),
+         pm("farmer_net_carbon_income", lang.number)),
+        (_("public cost per additional t CO2e ({currency})").format(currency=currency),
+         one("public_cost_per_additional_t_co2e", lambda v: lang.number(v, 1))),
+        (_("buyer cost per additional t CO2e ({currency})").format(currency=currency),
+         one("buyer_cost_per_additional_t_co2e", lambda v: lang.number(v, 1))),
+    ]
+    head = "".join(f"<th>{html.escape(name)}</th>" for name, _values in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(values[i])}</td>" for _name, values in columns) + "</tr>"
+                   for i in range(len(table)))
+    note = _("All farmers; mean and 95 % interval of the mean over {runs} runs; costs against {baseline}.").format(
+        runs=replicates, baseline=names[stories[0].label])
+    return (f"<p>{html.escape(note)}</p><div class='table'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _download(stories: list[Story], lang: Language) -> str:
+    runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
+    csv = runs.to_csv(index=False)
+    return (f"<p class='no-print'><button type='button' class='download' data-file='casim-yearly.csv'>"
+            f"{html.escape(lang._('Download the yearly numbers (CSV, for a spreadsheet)'))}</button></p>"
+            f"<script type='text/csv' id='casim-csv'>{html.escape(csv)}</script>")
+
+
+def runs_per_scenario(stories: list[Story]) -> str:
+    """Runs behind each scenario's numbers (seeds, or posterior draws x seeds): '3', or '3-60' when they differ."""
+    counts = sorted({len(s.results[run_keys(s.results)].drop_duplicates()) for s in stories})
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+
+def render(stories: list[Story], replicates: int | str, lang: Language | None = None) -> str:
+    """The whole report as one HTML string, in ``lang`` (English by default)."""
+    lang = lang or language(None)
+    _ = lang._
+    figures: dict[str, dict] = {}
+    data = {"networks": [], "maps": [], "years": []}
+    sections = []
+    title = " · ".join(s.scenario.name for s in stories)
+    years = sorted({int(y) for s in stories for y in s.years})
+    data["years"] = years
+
+    made = _("Simulated with casim {version} on {date}; {runs} runs per scenario.").format(
+        version=sim.__version__, date=time.strftime("%Y-%m-%d"), runs=replicates)
+    cover = (f"<p class='lead'>{html.escape(_('Conservation Agriculture adoption, simulated'))}</p>"
+             f"<ul class='scenarios'>" + "".join(
+                 f"<li><i class='swatch' style='background:{scenario_colour(k)}'></i><b>{html.escape(s.scenario.name)}"
+                 f"</b><br><span>{html.escape(s.scenario.description)}</span></li>" for k, s in enumerate(stories))
+             + "</ul>"
+             f"<p class='meta'>{html.escape(made)}</p>"
+             f"<p class='no-print buttons'><button type='button' class='present'>▶ {html.escape(_('Presentation mode'))}"
+             f" (P)</button> <button type='button' class='print'>{html.escape(_('Print'))}</button></p>"
+             f"<p class='hint no-print'>{html.escape(_('In presentation mode: arrows or space to move, Esc to leave.'))}</p>")
+    sections.append(f"<section id='cover' class='slide cover'><h1>{html.escape(title)}</h1>{cover}</section>")
+
+    said = [sentences_by_region(findings(s.results, s.scenario.currency, MILESTONE_YEAR), lang) for s in stories]
+    for key in [*stories[0].scenario_regions, "all"]:
+        blocks = []
+        for k, story in enumerate(stories):
+            items = "".join(f"<li>{html.escape(s)}</li>" for s in said[k].get(key, []))
+            head = (f"<h3><i class='swatch' style='background:{scenario_colour(k)}'></i>{html.escape(story.scenario.name)}"
+                    "</h3>") if len(stories) > 1 else ""
+            blocks.append(f"<div>{head}<ul class='summary'>{items}</ul></div>")
+        sections.append(_section(f"summary-{key}", _("{region}: what the runs show").format(region=lang.region(key)),
+                                 "".join(blocks)))
+
+    cells, prints = [], []
+    for k, story in enumerate(stories):
+        fig, frames = network_figure(story, lang)
+        div = f"network-{k}"
+        figures[div] = fig
+        data["networks"].append({"div": div, "years": [int(y) for y in story.years], "frames": frames,
+                                 "colours": list(CATEGORY_COLOURS)})
+        cells.append(f"<div class='plot network' id='{div}'></div>")
+        prints.append(f"<figure class='print-only'><figcaption>{html.escape(story.scenario.name)}</figcaption>"
+                      f"<img alt='' src='{network_key_frames(story, lang)}'></figure>")
+    sections.append(_section("networks", _("Adoption spreading through farm networks"),
+                             _legend(lang) + _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"
+                             + "".join(prints), "animated"))
+
+    shapes = region_shapes(stories[0].scenario)
+    if shapes:
+        view = view_of(shapes)
+        cells, prints = [], []
+        for k, story in enumerate(stories):
+            mine = region_shapes(story.scenario)
+            fig, colours = map_figure(story, mine, view, lang)
+            div = f"map-{k}"
+            figures[div] = fig
+            data["maps"].append({"div": div, "years": [int(y) for y in story.years], "colours": colours,
+                                 "traces": list(range(1, len(mine) + 1))})
+            cells.append(f"<div class='plot map' id='{div}'></div>")
+            prints.append(f"<figure class='print-only'><figcaption>{html.escape(story.scenario.name)}</figcaption>"
+                          f"<img alt='' src='{map_key_frames(story, mine, view, lang)}'></figure>")
+        sections.append(_section("map", _("Where the farms are: share of farmers using no-till"),
+                                 _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"
+                                 + "".join(prints), "animated"))
+
+    for metric in METRICS:
+        div = f"chart-{metric.column}"
+        figures[div] = region_chart(stories[0], metric, lang) if len(stories) == 1 else \
+            scenario_chart(stories, metric, lang)
+        title = chart_title(metric, lang, stories[0].scenario.currency, len(stories) > 1)
+        sections.append(f"<section id='{div}-slide' class='slide chart'><h2>{html.escape(title)}</h2>"
+                        f"<div class='body'><div class='plot chart' id='{div}'></div></div></section>")
+
     if len(stories) > 1:
-        runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
-        table = compare(runs, stories[0].label)
-        text = markdown(table, first.scenario.currency)
-        rows = [line.strip("|").split("|") for line in text.splitlines() if not line.startswith("|:")]
-        head = "".join(f"<th>{html.escape(c.strip())}</th>" for c in rows[0])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in r) + "</tr>" for r in rows[1:])
-        overlay = pio.to_html(charts_figure(stories, by_region=False), full_html=False, include_plotlyjs=False,
-                              config=CONFIG)
-        comparison = (f"<section><h2>Scenarios side by side</h2><p>All farmers; mean ± sd over {replicates} "
-                      f"replicate(s); costs against <b>{html.escape(stories[0].label)}</b>.</p>"
-                      f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{overlay}</section>")
-    title = " vs ".join(s.scenario.name for s in stories)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{STYLE}</style>"
+        sections.append(_section("comparison", _("Scenarios side by side"), _comparison_table(stories, replicates, lang)))
+    sections.append(_section("index", _("What the '4 per 1000' index means"), f"<p>{html.escape(index_explanation(lang))}</p>"
+                             + _download(stories, lang)))
+
+    strings = {"slide": _("{current} of {total}"), "exit": _("Esc: leave the presentation")}
+    payload = json.dumps({**data, "figures": figures, "config": PLOTLY_CONFIG, "strings": strings},
+                         separators=(",", ":"), default=_json_default).replace("</", "<\\/")
+    style = (ASSETS / "report.css").read_text(encoding="utf-8")
+    script = (ASSETS / "report.js").read_text(encoding="utf-8")
+    footer = _("Every script and style is inside this file: it needs no network.")
+    return (f"<!DOCTYPE html><html lang='{lang.code}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{style}</style>"
             f"<script>{get_plotlyjs()}</script></head><body>"
-            f"<header><h1>Conservation Agriculture adoption: {html.escape(title)}</h1><p>Simulated with casim "
-            f"{html.escape(sim.__version__)}, {time.strftime('%Y-%m-%d')}; {replicates} replicate(s). Open offline; "
-            f"press ▶ Play to watch adoption spread.</p></header><main>"
-            f"{''.join(f'<section>{f}</section>' for f in networks)}{''.join(blocks)}{comparison}"
-            f"{''.join(f'<section>{f}</section>' for f in charts)}</main>"
-            "<footer>Every script and style is inside this file: it needs no network.</footer></body></html>")
+            f"<main>{''.join(sections)}</main>"
+            f"<div class='pager no-print' aria-live='polite'></div>"
+            f"<footer>{html.escape(footer)}</footer>"
+            f"<script type='application/json' id='casim-data'>{payload}</script><script>{script}</script></body></html>")
+
+
+def _json_default(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 @dataclass
@@ -191,10 +294,14 @@ class Report:
 
 def make_report(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farmers: int | None = None,
                 years: int | None = None, per_region: int = 150, executor: Executor | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Report:
+                progress: Callable[[int, int], None] | None = None, lang: str | None = None) -> Report:
     """Simulate every scenario (label -> scenario) with seed replicates on ``executor`` and render the report.
 
-    ``per_region`` farms of each region are drawn in the network animation.
+    ``per_region`` farms of each region are drawn in the network animation; ``lang`` is one of ``LANGUAGES``.
     """
+    chosen = language(lang)  # an unknown language fails before any simulation
     stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, progress)
-    return Report(stories, replicates, render(stories, replicates))
+    return Report(stories, replicates, render(stories, runs_per_scenario(stories), chosen))
+
+
+__all__ = ["LANGUAGES", "Report", "make_report", "render"]

@@ -16,13 +16,9 @@ import pandas as pd
 
 import sim
 from experiments.executors import Executor, local_for, map_ordered
-from experiments.runs import build_model, one_compiled_thread, replicate_seeds, yearly_table
+from experiments.runs import build_model, one_compiled_thread, replicates_of, with_overrides, yearly_table
 from facilitation import model_view
-from sim.units import FOUR_PER_1000
 
-#: Practice categories shown in colour, in legend order.
-CATEGORIES = ("conventional", "some CA practices", "no-till + soil cover", "full CA")
-COLOURS = ("#b9b9b9", "#f2a541", "#7cc47f", "#1b7837")
 #: Each region's panel spans [-1, 1] in x; panels are this far apart, leaving a gap of 0.6 between regions.
 REGION_SPACING = 2.6
 #: Spring layout: optimal distance between linked farms, relative to 1/sqrt(farms); 1.5 spreads villages apart
@@ -32,7 +28,7 @@ SPRING_ITERATIONS = 60
 
 
 def category(bundle: np.ndarray) -> np.ndarray:
-    """Category index (see ``CATEGORIES``) of each bundle mask."""
+    """Category index (see ``style.CATEGORIES``) of each bundle mask."""
     no_till_cover = model_view.uses(bundle, "no_till") & (model_view.uses(bundle, "cover_crops")
                                                          | model_view.uses(bundle, "residue_retention"))
     return np.select([model_view.is_full_ca(bundle), no_till_cover, bundle != 0], [3, 2, 1], 0)
@@ -102,6 +98,11 @@ class Story:
     years: np.ndarray
     categories: np.ndarray  # (years, sampled farms)
 
+    @property
+    def scenario_regions(self) -> list[str]:
+        """The scenario's region keys, in its order (which fixes each region's colour)."""
+        return list(self.scenario.regions)
+
 
 @dataclass(frozen=True)
 class _Replicate:
@@ -113,6 +114,8 @@ class _Replicate:
     years: int
     per_region: int
     record: bool
+    draw: int | None = None  # the posterior draw whose values are in overrides (None: no draw)
+    overrides: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -125,7 +128,7 @@ class _ReplicateRun:
 def _run_replicate(task: _Replicate) -> _ReplicateRun:
     """Run one replicate; the recording one samples farms, lays them out and records their category each year."""
     one_compiled_thread()
-    model = build_model(task.scenario, task.seed, task.farmers)
+    model = build_model(with_overrides(task.scenario, dict(task.overrides)), task.seed, task.farmers)
     positions, frames = None, []
     if task.record:
         farms = sample_farms(model, task.per_region)
@@ -136,6 +139,8 @@ def _run_replicate(task: _Replicate) -> _ReplicateRun:
         if task.record:
             frames.append(category(model_view.bundles(model)[farms]))
     table = yearly_table(model)
+    if task.draw is not None:
+        table.insert(0, "draw", task.draw)
     table.insert(0, "seed", task.seed)
     return _ReplicateRun(table, positions, np.array(frames) if task.record else None)
 
@@ -145,15 +150,17 @@ def tell_stories(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, far
                  progress: Callable[[int, int], None] | None = None) -> list[Story]:
     """One story per scenario (label -> scenario): every replicate of every scenario runs on ``executor``.
 
-    Replicate r uses seed ``scenario.seed + r``; farms are sampled and recorded in replicate 0.
+    Replicate r uses seed ``scenario.seed + r`` (with every posterior draw when the scenario names
+    ``[posterior]`` draws); farms are sampled and recorded in the first replicate.
     ``progress(runs_done, runs_total)`` is called as runs finish.
     """
-    tasks = [_Replicate(scenario, seed, farmers, years or scenario.years, per_region, record=r == 0)
-             for scenario in scenarios.values() for r, seed in enumerate(replicate_seeds(scenario, replicates))]
+    plans = {label: replicates_of(scenario, replicates) for label, scenario in scenarios.items()}
+    tasks = [_Replicate(scenario, r.seed, farmers, years or scenario.years, per_region, i == 0, r.draw, r.overrides)
+             for label, scenario in scenarios.items() for i, r in enumerate(plans[label])]
     runs = map_ordered(executor or local_for(len(tasks)), _run_replicate, tasks, progress)
-    stories = []
-    for k, (label, scenario) in enumerate(scenarios.items()):
-        mine = runs[k * replicates:(k + 1) * replicates]
+    stories, first = [], 0
+    for label, scenario in scenarios.items():
+        mine, first = runs[first:first + len(plans[label])], first + len(plans[label])
         horizon = years or scenario.years
         results = pd.concat([run.table for run in mine], ignore_index=True)
         stories.append(Story(scenario, label, results, mine[0].layout,
@@ -165,33 +172,3 @@ def tell(scenario: sim.Scenario, label: str, replicates: int = 1, farmers: int |
          years: int | None = None, per_region: int = 200, executor: Executor | None = None) -> Story:
     """The story of one scenario (see ``tell_stories``)."""
     return tell_stories({label: scenario}, replicates, farmers, years, per_region, executor)[0]
-
-
-def summary_sentences(story: Story, milestone: int | None = None) -> list[str]:
-    """Plain-language findings for a forum audience."""
-    t = story.results.groupby(["year", "region"], sort=False).mean(numeric_only=True).reset_index()
-    first, last = int(t.year.min()), int(t.year.max())
-    year = milestone if milestone and first < milestone <= last else last
-    sentences = []
-    for region in [r for r in t.region.unique() if r != "all"]:
-        at, start = t[(t.region == region) & (t.year == year)].iloc[0], t[(t.region == region) & (t.year == first)].iloc[0]
-        name = region.replace("_", " ").title()
-        sentences.append(
-            f"By {year}, {at.no_till_share:.0%} of farmers in {name} use no-till and {at.full_ca_share:.0%} practise "
-            f"full Conservation Agriculture (from {start.no_till_share:.0%} and {start.full_ca_share:.0%} in {first}).")
-    everyone = t[t.region == "all"].set_index("year")
-    soc0, soc1 = everyone.loc[first, "soc_mean_t_c_per_ha"], everyone.loc[last, "soc_mean_t_c_per_ha"]
-    yearly = (soc1 / soc0) ** (1 / max(last - first, 1)) - 1
-    sentences.append(
-        f"Soil carbon on the average hectare goes from {soc0:.1f} to {soc1:.1f} t C/ha by {last}: "
-        f"{yearly * 100:+.2f} % a year, {yearly / FOUR_PER_1000:.0%} of the '4 per 1000' ambition.")
-    stored = everyone.loc[last, "co2e_stored_cum_t"]
-    sentences.append(f"Together the farms store {stored:,.0f} t CO2e more than in {first}.")
-    income0, income1 = everyone.iloc[1].income_p50, everyone.loc[last, "income_p50"]
-    currency = story.scenario.currency
-    sentences.append(f"The median farm income is {income1:,.0f} {currency} a year in {last} "
-                     f"({income0:,.0f} {currency} in {first + 1}).")
-    if everyone.credits_t_co2e.sum() > 0:
-        paid = everyone.carbon_to_farmers.sum()
-        sentences.append(f"Carbon credits pay farmers {paid:,.0f} {currency} in total over the period.")
-    return sentences

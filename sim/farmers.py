@@ -155,6 +155,7 @@ class InitialState:
     belief_mean: np.ndarray  # (n, P) float32
     belief_precision: np.ndarray  # (n, P) float32
     savings: np.ndarray  # (n,) float64, currency per farm
+    credit_access: np.ndarray  # (n,) bool, a lender serves the farm
 
 
 @dataclass
@@ -178,6 +179,9 @@ class FarmerTable(FarmParameters):
         full_ca_years: (n,) int16 seasons under full CA.
         hires: (n,) bool, no-till done by a hire (contractor) service instead of an own seeder.
         savings: (n,) float64 money the farm holds, currency (``sim.behaviour.access``).
+        credit_access: (n,) bool, the farm can borrow for one-off costs: a lender serves it, or a credit line reaches it
+            (``sim.incentives.credit_line``). credit_line_loan: (n,) float64 what that line would lend it now,
+            currency (0 without a line, or while a loan is outstanding).
         belief_mean, belief_precision: (n, P) float32 believed long-run relative yield effect of each practice
             and the precision (1/variance) of that belief (``sim.behaviour.learning``).
         belief_at_adoption, support_at_adoption: (n, P) float32 the belief, and the incentive value of the practice
@@ -192,6 +196,8 @@ class FarmerTable(FarmParameters):
     full_ca_years: np.ndarray
     hires: np.ndarray
     savings: np.ndarray
+    credit_access: np.ndarray
+    credit_line_loan: np.ndarray
     belief_mean: np.ndarray
     belief_precision: np.ndarray
     belief_at_adoption: np.ndarray
@@ -212,6 +218,8 @@ class FarmerTable(FarmParameters):
             full_ca_years=full_ca_seasons(start.years_in_use, start.bundle),
             hires=start.hires.copy(),
             savings=start.savings.astype(np.float64),
+            credit_access=start.credit_access.copy(),
+            credit_line_loan=np.zeros(n),
             belief_mean=start.belief_mean,
             belief_precision=start.belief_precision,
             belief_at_adoption=start.belief_mean.copy(),
@@ -219,6 +227,11 @@ class FarmerTable(FarmParameters):
             yield_kg_per_ha=np.full(n, np.nan),
             income_per_farm=np.full(n, np.nan),
         )
+
+    @property
+    def bundle_seasons(self) -> np.ndarray:
+        """(n,) seasons each farm has used its current bundle: the longest-used practice in it (0 if conventional)."""
+        return self.years_in_use.max(axis=1, initial=0)
 
     @property
     def n(self) -> int:

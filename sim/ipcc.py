@@ -25,7 +25,7 @@ CLIMATES = (
 )
 SOILS = ("HAC", "LAC", "sandy")
 TILLAGE = ("full_till", "reduced_till", "no_till")
-#: Carbon-input levels in increasing order (index used by the practices' input steps).
+#: Carbon-input levels in increasing order.
 INPUT_LEVELS = ("low", "medium", "high_without_manure", "high_with_manure")
 
 
@@ -53,6 +53,27 @@ class Tier1Tables:
             * self.f_mg[climate, tillage]
             * self.f_i[climate, input_level]
         )
+
+
+def input_level(residues_returned: bool, n_fertiliser_or_n_fixing_crop: bool, low_residue_crop_or_bare_fallow: bool,
+                carbon_increasing_practice: bool) -> str:
+    """IPCC carbon-input category of cropland without manure, from the management that defines it.
+
+    IPCC 2006/2019, Vol. 4, Ch. 5, Table 5.5 notes: *low* = residues removed (collected, burnt or grazed), or bare
+    fallow / low-residue crops, or no mineral fertiliser nor N-fixing crop; *medium* = all residues returned, with
+    mineral N or an N-fixing crop in rotation; *high without manure* = medium plus a practice that adds carbon input
+    (cover crops, green manures, improved fallows, irrigation ...). Decision rules as in the HESTIA engine's IPCC 2019
+    Tier 1 model (``hestia_earth.models.ipcc2019.organicCarbonPerHa_tier_1``): residues removed -> low; residues
+    returned with a carbon-increasing practice -> high if N is supplied and the crop is not low-residue, else medium;
+    residues returned without one -> medium if N is supplied and the crop is not low-residue, else low. Manure
+    ('high with manure') is not modelled.
+    """
+    if not residues_returned:
+        return "low"
+    fertile = n_fertiliser_or_n_fixing_crop and not low_residue_crop_or_bare_fallow
+    if carbon_increasing_practice:
+        return "high_without_manure" if fertile else "medium"
+    return "medium" if fertile else "low"
 
 
 @cache

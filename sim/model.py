@@ -1,6 +1,7 @@
 """The Mesa model: wiring and the yearly schedule. Each stage is one call into its room.
 
-Yearly step (one season):
+Yearly step (one season), after the counterfactual (the same farms without the incentives, when the scenario has
+any: ``sim.incentives.counterfactual``) has taken the same year:
   0. access   - equipment supply follows last season's regional adoption; input prices and each farm's access and
                 money this year (``sim.behaviour.access``);
   1. decide   - farmers reconsider their practices (``sim.behaviour``), from last season's observations and the
@@ -34,7 +35,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
-from sim.incentives import Incentives, Setting, Settlement
+from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.network import build_network
 from sim.outputs import YearlyRecorder, YearRecord
 from sim.practices import N_PRACTICES, NO_TILL, Catalogue
@@ -91,7 +92,7 @@ class AdoptionModel(mesa.Model):
         self.network = build_network(scenario.network, self.regions.sizes, self.regions.names,
                                      [s.demo_farms for s in self.regions.specs], self.streams.network)
         self.rule = build_rule(scenario, self.catalogue, self.regions, self.streams.population)
-        self.learning = Learning(scenario.decision.learning, self.catalogue)
+        self.learning = Learning(scenario.decision.learning, self.catalogue, parameters.region)
         self.access = Access(scenario, parameters.region, parameters.area_ha, parameters.dealer_draw,
                              parameters.contractor_draw, self.catalogue)
         social = scenario.decision.social
@@ -103,11 +104,13 @@ class AdoptionModel(mesa.Model):
         self.exchanges = Exchanges(scenario, self.regions, parameters, self.network)  # channels start now
         self.exchanges.begin(self.farms, self.access)
         self.social.exchanges = self.exchanges
-        self.soil = build_soil(scenario, self.farms.region, self.farms.bundle)
-        reference_stocks = [self.soil.reference_stock(r) for r in range(self.regions.sizes.size)]
-        self.yields = YieldModel(scenario, self.regions, reference_stocks, self.catalogue)
+        self.soil = build_soil(scenario, self.farms.region, self.farms.bundle, self.farms.bundle_seasons)
+        self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
+        # the same farms without the scenario's incentives, run alongside (None without a programme); exchange
+        # programmes are not incentives: the counterfactual keeps them (``sim.incentives.counterfactual``)
+        self.counterfactual = Counterfactual.of(AdoptionModel, scenario, seed, n_farmers)
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
-                                             self.soil, self.exchanges), self.streams.policy)
+                                             self.soil, self.counterfactual, self.exchanges), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
                                    self.yields, self.incentives, self.access, self.learning, self.exchanges)
         self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
@@ -118,8 +121,10 @@ class AdoptionModel(mesa.Model):
     def step(self) -> None:
         """Advance one year."""
         self.year += 1
+        if self.counterfactual is not None:
+            self.counterfactual.step()
         self.access.begin_year(self.year, no_till_area_share(self.regions.start, self.farms.bundle, self.farms.area_ha),
-                               self.farms.savings)  # 0. access
+                               self.farms.savings, self.farms.credit_line_loan)  # 0. access
         self.incentives.begin_year(self.year)
         choice = self.rule.decide(self.situation, self.streams.decisions)  # 1. decide
         adoption = self.farms.adopt(choice, self.catalogue)  # 2. adopt

@@ -21,6 +21,7 @@ import pandas as pd
 from numba import njit
 
 from sim.economics import PUBLIC
+from sim.incentives.registry import BUYER, TWIN_BUYERS
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
@@ -56,6 +57,7 @@ class Column:
     rule: Callable[[Year], np.ndarray] | None = None  # None for the key columns year and region
     flow: bool = False
     dtype: str = "float64"
+    undefined_when: str | None = None  # when the value is NaN by definition (a ratio with nothing to divide by)
 
 
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
@@ -89,6 +91,21 @@ def per_farmer(name: str) -> Callable[[Year], np.ndarray]:
 def state_mean(name: str) -> Callable[[Year], np.ndarray]:
     """Rule: the mean over farmers of the per-farm state ``name`` (a flag gives a share)."""
     return lambda t: t.total_of(t.record.state[name]) / t.farmers
+
+
+#: Income groups: thirds of the farms of each region by farm size (smallest first).
+SIZE_GROUPS = ("small", "middle", "large")
+
+
+def by_size_group(name: str, group: int) -> Callable[[Year], np.ndarray]:
+    """Rule: the sum of per-farm ``name`` over the farms of size third ``group`` of each region, and in total."""
+    return lambda t: t.total_of(np.where(t.recorder.size_group == group, t.per_farm[name], 0.0))
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Numerator / denominator where both are > 0, else NaN."""
+    valid = (denominator > 0) & (numerator > 0)
+    return np.where(valid, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
 
 
 def _public_cost(t: Year) -> np.ndarray:
@@ -141,21 +158,22 @@ def _group_income(group: str, q: int) -> Callable[[Year], np.ndarray]:
 def _exchange_columns() -> tuple[Column, ...]:
     """Participants vs non-participants of exchange programmes, spill-over to their neighbours, programme costs."""
     nan = " (NaN when the region has none)"
+    empty = "the region has no farmer in this group"
     costs = (("visit", "exchange visits"), ("training", "training of participants (once, first season)"),
              ("equipment", "equipment programme"), ("organisation", "support of participants' groups"))
     return (
         Column("exchange_participants", "count", "farmers at either end of an exchange link",
                lambda t: t.total_of(_members(t, "participant"))),
         *(Column(f"exchange_{group}_{label}_share", "share", f"share of {who} using {what}{nan}",
-                 _group_share(group, practice))
+                 _group_share(group, practice), undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"),
                              ("neighbour", "non-participants linked to a participant (spill-over)"))
           for label, what, practice in (("any_practice", "at least one practice", None), ("no_till", "no-till", NO_TILL))),
         *(Column(f"exchange_{group}_yield_mean_kg_per_ha", "kg/ha", f"area-weighted mean yield of {who}{nan}",
-                 _group_yield(group), flow=True)
+                 _group_yield(group), flow=True, undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))),
         *(Column(f"exchange_{group}_income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income of {who}{nan}",
-                 _group_income(group, q), flow=True)
+                 _group_income(group, q), flow=True, undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))
           for q in QUANTILES),
         *(Column(f"exchange_{name}_cost", "currency", f"public cost of {what} (sim.incentives.exchange)",
@@ -187,7 +205,9 @@ _DECLARED: tuple[Column, ...] = (
     Column("soc_relative_change", "1/yr", "soc_change_t_c / last year's soc_total_t_c",
            lambda t: t.row["soc_change_t_c"] / np.where(t.previous("soc_total_t_c") > 0, t.previous("soc_total_t_c"),
                                                         np.nan)),
-    Column("four_per_1000_index", "index", f"soc_relative_change / {FOUR_PER_1000} (1 = the '4 per 1000' target)",
+    Column("four_per_1000_index", "index", f"soc_relative_change / {FOUR_PER_1000} (1 = the '4 per 1000' target); "
+           "over a period, the mean of this yearly index over its simulated years (as run, compare and the summaries "
+           "report it)",
            lambda t: t.row["soc_relative_change"] / FOUR_PER_1000),
     Column("co2e_stored_cum_t", "t CO2e", "(soc_total_t_c - initial) x 44/12",
            lambda t: (t.soc_total - t.first("soc_total_t_c")) * CO2_PER_C),
@@ -226,8 +246,35 @@ _DECLARED: tuple[Column, ...] = (
     Column("credits_t_co2e", "t CO2e", "credits issued this year (at verifications)", total("credits_t_co2e"), flow=True),
     Column("reversals_t_co2e", "t CO2e", "verified losses of credited carbon this year", total("reversals_t_co2e"),
            flow=True),
-    Column("buffer_pool_t_co2e", "t CO2e", "buffer pool: contributions minus cancellations so far",
-           lambda t: t.running_total("buffer_pool_t_co2e", t.total("buffer_t_co2e")), flow=True),
+    Column("buffer_pool_t_co2e", "t CO2e", "buffer pool: contributions minus cancellations so far (a region: its "
+           "net contribution)", lambda t: t.running_total("buffer_pool_t_co2e", t.total("buffer_t_co2e")), flow=True),
+    Column("credits_cum_t_co2e", "t CO2e", "credits issued so far",
+           lambda t: t.running_total("credits_cum_t_co2e", t.total("credits_t_co2e")), flow=True),
+    Column("additional_t_co2e", "t CO2e", "SOC stored this year beyond the counterfactual (the same farms and seeds "
+           "without the programme), x 44/12", total("additional_t_co2e"), flow=True),
+    Column("additional_cum_t_co2e", "t CO2e", "additional_t_co2e so far",
+           lambda t: t.running_total("additional_cum_t_co2e", t.row["additional_t_co2e"]), flow=True),
+    Column("overcrediting_ratio", "ratio", "credits_cum_t_co2e / additional_cum_t_co2e (NaN unless both > 0)",
+           lambda t: _ratio(t.row["credits_cum_t_co2e"], t.row["additional_cum_t_co2e"]), flow=True,
+           undefined_when="no credits issued or nothing additional yet"),
+    Column("uncertainty_deduction_t_co2e", "t CO2e", "removals withheld for MRV uncertainty at verifications",
+           total("uncertainty_deduction_t_co2e"), flow=True),
+    Column("leakage_t_co2e", "t CO2e", "leakage deducted at verifications (yields below the baseline's)",
+           total("leakage_t_co2e"), flow=True),
+    Column("reversals_uncovered_t_co2e", "t CO2e", "reversals the buffer pool could not cover this year",
+           total("reversals_uncovered_t_co2e"), flow=True),
+    Column("reversal_exposure_t_co2e", "t CO2e", "credited carbon that enrolled and monitored farms' current practices "
+           "will lose", total("reversal_exposure_t_co2e"), flow=True),
+    Column("monitored_share", "share", "share of farmers monitored for reversals after leaving the programme",
+           per_farmer("monitored"), flow=True),
+    Column("practice_emissions_t_co2e", "t CO2e", "N2O and fuel CO2 of the practices in use (Tier 1; [ghg])",
+           total("practice_emissions_t_co2e"), flow=True),
+    Column("practice_emissions_change_t_co2e", "t CO2e", "practice_emissions_t_co2e minus the counterfactual's",
+           total("practice_emissions_change_t_co2e"), flow=True),
+    Column("displaced_emissions_t_co2e", "t CO2e", "emissions of production displaced by yields below the "
+           "counterfactual's", total("displaced_emissions_t_co2e"), flow=True),
+    Column("net_ghg_benefit_t_co2e", "t CO2e", "additional_t_co2e - practice_emissions_change_t_co2e - "
+           "displaced_emissions_t_co2e", total("net_ghg_benefit_t_co2e"), flow=True),
     Column("carbon_value", "currency", "project value of the credits (general market at the farm's price + twin "
            "purchases net of fees)", total("carbon_value"), flow=True),
     Column("buyer_spending", "currency", "paid by general-market buyers, net of claw-back refunds",
@@ -243,18 +290,33 @@ _DECLARED: tuple[Column, ...] = (
            total("carbon_to_intermediaries"), flow=True),
     Column("mrv_cost", "currency", "MRV cost paid by farmers", total("mrv_cost"), flow=True),
     Column("clawback", "currency", "repaid by farmers for reversed credits", total("clawback"), flow=True),
+    Column("farmer_net_carbon_income", "currency", "carbon_to_farmers - mrv_cost - clawback",
+           total("farmer_net_carbon_income"), flow=True),
+    *(Column(f"farmer_net_carbon_income_{group}", "currency", f"farmer_net_carbon_income of the {group} third of "
+             "farms by size within each region (income group)", by_size_group("farmer_net_carbon_income", i), flow=True)
+      for i, group in enumerate(SIZE_GROUPS)),
+    Column("carbon_due_to_farmers", "currency", "owed to farmers for credits already issued, paid in later years "
+           "(payment lag)", total("carbon_due_to_farmers"), flow=True),
+    Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far is "
+           "below their MRV costs and claw-backs (0 without participants)",
+           lambda t: np.divide(t.total("participant_net_negative"), t.total("participant"), out=np.zeros(t.rows),
+                               where=t.total("participant") > 0), flow=True),
     Column("revenue", "currency", "crop sales", total("revenue"), flow=True),
     Column("production_costs", "currency", "production costs incl. practice cost changes and residue fodder forgone",
            total("production_costs"), flow=True),
     Column("transition_costs", "currency", "one-off adoption costs paid by farmers", total("transition_costs"),
            flow=True),
     Column("payments", "currency", "per-ha practice payments (public)", total("payments"), flow=True),
+    Column("credit_line_subsidy", "currency", "interest equalisation of the credit line (public -> farmers)",
+           total("credit_line_subsidy"), flow=True),
     Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
            "public, guarantees when the guarantor is public)", lambda t: t.paid_by(PUBLIC), flow=True),
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
     Column("public_cost_per_t_co2e", "currency/t CO2e", "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
-           _public_cost, flow=True),
+           _public_cost, flow=True, undefined_when="no public spending or no carbon stored yet"),
+    Column("private_spending", "currency", "money flows paid by private credit buyers and Twin Regions buyers "
+           "(net of claw-back refunds)", lambda t: t.paid_by(BUYER) + t.paid_by(TWIN_BUYERS), flow=True),
     *_exchange_columns(),
 )
 
@@ -391,6 +453,17 @@ class YearlyRecorder:
         self.columns: dict[str, list] = {name: [] for name in COLUMNS}
         self.first: Year | None = None  # the initial row
         self.last: Year | None = None  # last year's row
+
+    @cached_property
+    def size_group(self) -> np.ndarray:
+        """(n,) each farm's third of its region by farm size (0 = smallest), ties broken by row."""
+        group = np.empty(self.area.size, np.int64)
+        for start, end in zip(self.starts, self.ends, strict=True):
+            order = np.argsort(self.area[start:end], kind="stable")
+            rank = np.empty(end - start, np.int64)
+            rank[order] = np.arange(end - start)
+            group[start:end] = rank * len(SIZE_GROUPS) // max(end - start, 1)
+        return group
 
     def sum_by_region(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (R + 1,)."""

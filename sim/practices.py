@@ -86,7 +86,8 @@ COVER_CROPS = PRACTICES.index("cover_crops")
 class Catalogue:
     """The scenario's practices as arrays over practices (P,) and which of them exist in each region (R, P).
 
-    Money in the scenario currency per ha; effects relative (-0.1 = -10 %).
+    Money in the scenario currency per ha; yield effects relative (-0.1 = -10 %) and by region (R, P), since they
+    follow each region's crop and climate (``sim.yields.RegionYieldEffects``).
     """
 
     available: np.ndarray  # (R, P) bool, practices that exist in each region
@@ -94,31 +95,28 @@ class Catalogue:
     target_bundle: int  # the decision target bundle (diffused by bass / threshold, always reported)
     transition_cost_per_ha: np.ndarray  # (P,) one-off, currency/ha
     annual_cost_change_per_ha: np.ndarray  # (P,) currency/ha/yr
-    effect_initial: np.ndarray  # (P,)
-    effect_long_run: np.ndarray  # (P,)
-    effect_years: np.ndarray  # (P,) seasons to reach the long-run effect
-    effect_table: np.ndarray  # (T + 1, P) float32, each practice's effect by seasons in use (``sim.yields.ramp_table``)
-    synergy_long_run: float  # full-CA synergy once established
-    synergy_years: int  # seasons of full CA to reach it
+    effect_initial: np.ndarray  # (R, P)
+    effect_long_run: np.ndarray  # (R, P)
+    effect_years: np.ndarray  # (R, P) seasons to reach the long-run effect
+    effect_table: np.ndarray  # (T + 1, R, P) float32, effect by seasons in use (``sim.yields.ramp_table``)
+    synergy_long_run: np.ndarray  # (R,) full-CA synergy once established
+    synergy_years: np.ndarray  # (R,) seasons of full CA to reach it
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Catalogue:
-        """The practices of ``scenario`` and where they exist."""
-        from sim.yields import ramp_table
+        """The practices of ``scenario``, where they exist and their yield effects in each region."""
+        from sim.yields import RegionYieldEffects, ramp_table
 
         available = np.array([[p in r.behaviour.practices for p in PRACTICES] for r in scenario.regions.values()],
                              dtype=bool).reshape(len(scenario.regions), N_PRACTICES)
         practices = [getattr(scenario.practices, p) for p in PRACTICES]
-        initial = np.array([p.yield_effect_initial for p in practices])
-        long_run = np.array([p.yield_effect_long_run for p in practices])
-        years = np.array([p.yield_transition_years for p in practices])
+        effects = RegionYieldEffects.of(scenario)
         return cls(
             available=available, demo_bundle=(available * (1 << np.arange(N_PRACTICES))).sum(axis=1).astype(np.uint8),
             target_bundle=parse_bundle(scenario.decision.target_bundle),
             transition_cost_per_ha=np.array([p.transition_cost_per_ha for p in practices]),
             annual_cost_change_per_ha=np.array([p.annual_cost_change_per_ha for p in practices]),
-            effect_initial=initial, effect_long_run=long_run, effect_years=years,
-            effect_table=ramp_table(initial, long_run, years),
-            synergy_long_run=scenario.ca_synergy.yield_effect_long_run,
-            synergy_years=scenario.ca_synergy.yield_transition_years,
+            effect_initial=effects.initial, effect_long_run=effects.long_run, effect_years=effects.years,
+            effect_table=ramp_table(effects.initial, effects.long_run, effects.years),
+            synergy_long_run=effects.synergy_long_run, synergy_years=effects.synergy_years,
         )

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.outputs import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -89,14 +90,28 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     assert np.allclose(flows.carbon_to_farmers, value * (1 - fee) * c.farmer_share, rtol=1e-9, atol=1e-6)
     income_total = flows.income_mean * flows.farmers
     reconstructed = (flows.revenue - flows.production_costs - flows.transition_costs + flows.payments
-                     + flows.carbon_to_farmers - flows.mrv_cost - flows.clawback)
+                     + flows.credit_line_subsidy + flows.carbon_to_farmers - flows.mrv_cost - flows.clawback)
     assert np.allclose(income_total, reconstructed, rtol=1e-9, atol=1e-6)
-    public = (flows.payments + (flows.buyer_spending if c.buyer == "public" else 0.0)
+    public = (flows.payments + flows.credit_line_subsidy + (flows.buyer_spending if c.buyer == "public" else 0.0)
               + (flows.guarantor_spending if c.price.guarantor == "public" else 0.0) + flows.exchange_programme_cost)
-    assert np.allclose(flows.public_spending, public, rtol=1e-12)
+    assert np.allclose(flows.public_spending, public, rtol=1e-12, atol=1e-6)
+    private = (flows.twin_buyer_spending + (flows.buyer_spending if c.buyer == "private" else 0.0)
+               + (flows.guarantor_spending if c.price.guarantor == "buyer" else 0.0))
+    assert np.allclose(flows.private_spending, private, rtol=1e-9, atol=1e-6)
+    # every unit of money a farmer gets from or pays to the carbon programme is in its net carbon income
+    assert np.allclose(flows.farmer_net_carbon_income, flows.carbon_to_farmers - flows.mrv_cost - flows.clawback,
+                       rtol=1e-9, atol=1e-6)
+    assert (flows.carbon_due_to_farmers >= -1e-9).all()
+    groups = sum(flows[f"farmer_net_carbon_income_{g}"] for g in ("small", "middle", "large"))
+    assert np.allclose(groups, flows.farmer_net_carbon_income, rtol=1e-9, atol=1e-6)
+    assert np.allclose(flows.net_ghg_benefit_t_co2e, flows.additional_t_co2e - flows.practice_emissions_change_t_co2e
+                       - flows.displaced_emissions_t_co2e, rtol=1e-9, atol=1e-6)
+    if model.counterfactual is None:  # no programme: nothing is additional
+        assert (flows.additional_t_co2e == 0).all() and (flows.credits_t_co2e == 0).all()
     # regions add up to 'all'
     for column in ("farmers", "area_ha", "soc_total_t_c", "carbon_value", "payments", "revenue", "credits_t_co2e",
-                   "buyer_spending", "mrv_cost", "clawback"):
+                   "buyer_spending", "mrv_cost", "clawback", "credit_line_subsidy", "additional_t_co2e",
+                   "farmer_net_carbon_income", "reversals_t_co2e", "net_ghg_benefit_t_co2e", "private_spending"):
         by_year = flows[flows.region != "all"].groupby("year")[column].sum()
         everyone = flows[flows.region == "all"].set_index("year")[column]
         assert np.allclose(by_year, everyone, rtol=1e-9, atol=1e-6), column
@@ -104,7 +119,9 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     everyone = t[t.region == "all"]
     assert everyone.area_ha.nunique() == 1 and everyone.farmers.nunique() == 1
     shares = flows[[c for c in t.columns if c.endswith("_share")]].to_numpy()
-    shares = shares[~np.isnan(shares)]  # exchange participants' shares are NaN where a region has none
+    undefined = np.array([COLUMNS[c].undefined_when is not None for c in t.columns if c.endswith("_share")])
+    assert not np.isnan(shares[:, ~undefined]).any()
+    shares = shares[~np.isnan(shares)]  # NaN only where declared undefined (no exchange participant in a region)
     assert np.all((shares >= 0) & (shares <= 1))
     assert np.all(model.soil.stock_t_c_per_ha >= 0)
     assert np.all(t.soc_total_t_c >= 0)

@@ -9,17 +9,20 @@ from conftest import SCENARIOS, TEST_SCENARIOS
 from scipy import stats
 
 import sim
-from sim.behaviour.access import Access
+from sim.behaviour.access import SPIN_UP_REMAINDER, Access
 from sim.practices import NO_TILL, PRACTICES, Catalogue
 from sim.scenario import scenario_with_overrides
 
 ONE_REGION = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
+#: The yield effects of the test region's crop (maize) in its climate class (tropical moist: humid).
+EFFECTS = "crops.maize.humid"
 ONLY_NO_TILL = {"regions.farms.behaviour.practices": ["no_till"], "decision.target_bundle": "no_till"}
 
 
 def no_till_like(initial: float, long_run: float, yearly_cost: float) -> dict:
-    """Overrides giving no-till a constant relative yield effect and a yearly cost change (its other defaults kept)."""
-    return {"practices.no_till.yield_effect_initial": initial, "practices.no_till.yield_effect_long_run": long_run,
+    """Overrides giving no-till these relative yield effects (first season, long run; maize in the humid class, the
+    test region's crop and climate) and a yearly cost change (its other defaults kept)."""
+    return {f"{EFFECTS}.no_till.initial": initial, f"{EFFECTS}.no_till.long_run": long_run,
             "practices.no_till.annual_cost_change_per_ha": yearly_cost}
 
 
@@ -31,9 +34,10 @@ def shares(overrides: dict, years: int, seed: int = 0, farmers: int = 3000, base
 
 
 NEUTRAL = {
-    **{f"practices.{p}.{field}": 0.0 for p in PRACTICES for field in (
-        "transition_cost_per_ha", "annual_cost_change_per_ha", "yield_effect_initial", "yield_effect_long_run")},
-    "ca_synergy.yield_effect_long_run": 0.0, "regions.farms.risk_aversion": 0.0,
+    **{f"practices.{p}.{field}": 0.0 for p in PRACTICES for field in ("transition_cost_per_ha",
+                                                                      "annual_cost_change_per_ha")},
+    **{f"{EFFECTS}.{p}.{field}": 0.0 for p in PRACTICES for field in ("initial", "long_run")},
+    f"{EFFECTS}.ca_synergy.long_run": 0.0, "regions.farms.risk_aversion": 0.0,
     "decision.learning.prior_yield_belief_bias": 0.0, "decision.rule.heterogeneity_share": 0.0,
     "decision.rule.exit_cost_share": 0.0,
 }
@@ -76,7 +80,7 @@ def test_non_adopters_beliefs_move_to_the_true_long_run_effect_as_adopters_matur
     to -6 %), and beliefs rise towards +5 % as adopters accumulate seasons. Tolerances: a float32 mean over ~2,000
     farmers with per-farmer sd ~0.03 is within 0.003 of its expectation; 0.01 is the convergence we ask for."""
     scenario = scenario_with_overrides(ONE_REGION, {
-        **ONLY_NO_TILL, **no_till_like(-0.15, 0.05, -20.0), "practices.no_till.yield_transition_years": 8,
+        **ONLY_NO_TILL, **no_till_like(-0.15, 0.05, -20.0), f"{EFFECTS}.no_till.years": 8,
         "decision.rule.revision_rate": 0.0, "regions.farms.initial_adoption": {"no_till": 1 / 3},
         "decision.learning.prior_yield_belief_bias": -0.10})
     model = sim.AdoptionModel(scenario, seed=3, n_farmers=3000)
@@ -97,19 +101,27 @@ def test_non_adopters_beliefs_move_to_the_true_long_run_effect_as_adopters_matur
 
 def test_base_scenario_starts_in_equilibrium():
     """Issue 12's done-test: with no policy change, the base scenario's adoption of every practice (share of farmers
-    and of area) moves by less than 2 percentage points in every region over its first five years. Mean over 4
-    seeds at 3,000 farmers: the initial draw's noise cancels in a change; the dynamics' noise in a five-year change
-    is about 1 pp per run in the smallest region for farmer shares and more for area shares (Latin American farm
-    sizes are lognormal with sigma 1, so few large farms weigh much), about 0.5-0.7 pp for the mean of 4 seeds.
-    Measured: at most 1.4 pp (Latin American area shares; farmer shares at most 0.8 pp)."""
+    and of area) moves by less than 2 percentage points in every region over its first five years.
+
+    Why it holds: the fitted constants make the initial shares the rule's stationary state on the whole region (the
+    fit's moments reached within 1e-3 of the target; checked below), adopters' beliefs include their own fields, and
+    savings start from their stationary distribution. What is left is what the chain approximates (belief
+    fluctuations, ages, supply that follows adoption, the smoothing of the target law). The noise: a five-year change
+    varies between runs by about 1.2 pp in Latin America's farmer shares whatever the size (one weather draw per
+    region and year moves every farm's beliefs) and 1.6 pp in its area shares at 20,000 farmers (lognormal sizes,
+    sigma 1: large farms weigh much); 0.4-0.5 pp in the African regions. The mean of 12 seeds therefore has a standard
+    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured: the largest mean change 0.92 pp
+    (Latin America, any practice), area shares at most 0.87 pp, African regions at most 0.35 pp; over 25 years every
+    share stays within about 1.5 pp of its start (mean of 12 seeds; the most, Latin American rotation, +1.4-1.5)."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
+    columns = [f"{p}_share" for p in PRACTICES] + [f"{p}_area_share" for p in PRACTICES] + ["any_practice_share"]
     changes = []
-    for seed in range(4):
-        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=3000)
+    for seed in range(12):
+        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=20_000)
+        for fit in model.rule.fits:
+            assert np.abs(fit.reached - fit.target).max() < 1e-3
         model.run_for(5)
-        t = model.results()
-        columns = [f"{p}_share" for p in PRACTICES] + [f"{p}_area_share" for p in PRACTICES]
-        by_region = t.set_index(["region", "year"])[columns]
+        by_region = model.results().set_index(["region", "year"])[columns]
         start = by_region.xs(scenario.start_year, level="year")
         changes.append(by_region.sub(start, level="region"))
     mean_change = pd.concat(changes).groupby(level=["region", "year"]).mean()
@@ -150,30 +162,36 @@ def test_dealers_follow_adoption_and_farms_without_them_hire():
 
 
 def test_money_for_one_off_costs_is_savings_plus_a_loan_for_farms_lenders_serve():
-    """Savings follow income (steady state savings_rate / spending rate x income); lenders serve farms of at least
-    min_credit_farm_ha and lend loan_to_savings x savings."""
+    """Savings follow income (W' = (1 - spending) W + rate x max(income, 0)); lenders serve farms of at least
+    min_credit_farm_ha and lend loan_to_savings x savings. The start's savings are those left by saving from past
+    seasons: with a steady income, the steady state rate / spending x income up to the spin-up's remainder."""
     scenario = scenario_with_overrides(ONE_REGION, {"regions.farms.behaviour.min_credit_farm_ha": 10.0})
     area = np.array([5.0, 10.0, 20.0])
     access = Access(scenario, np.zeros(3, np.int16), area, np.zeros(3), np.ones(3), Catalogue.from_scenario(scenario))
     spec = scenario.decision.access
     income = np.array([1000.0, -500.0, 4000.0])
-    steady = access.steady_savings(income)
-    assert np.allclose(steady, spec.savings_rate / spec.savings_spending_rate * np.maximum(income, 0))
+    steady = spec.savings_rate / spec.savings_spending_rate * np.maximum(income, 0)
     assert np.allclose(access.update_savings(steady, income), steady)
-    access.start(2025, np.zeros(1), steady)
-    assert np.allclose(access.now.money, steady * (1 + spec.loan_to_savings * (area >= 10.0)))
+    years = access.spin_up_years()
+    assert (1 - spec.savings_spending_rate) ** years <= SPIN_UP_REMAINDER < (1 - spec.savings_spending_rate) ** (years - 1)
+    spun = access.spin_up([income] * years)
+    assert np.allclose(spun, steady * (1 - (1 - spec.savings_spending_rate) ** years), rtol=1e-12)
+    access.start(2025, np.zeros(1), spun)
+    assert np.allclose(access.now.money, spun * (1 + spec.loan_to_savings * (area >= 10.0)))
 
 
 def test_a_practice_dropped_when_its_payment_ends_is_recorded_as_support_ended():
     """No-till is not worth it without a payment (-10 % yield). Paid 150 USD/ha for each farm's first 4 years of
     use, farmers take it up and leave as their paid years run out: every drop is recorded as 'support ended'
-    (measured: 0.7-5 % of farmers a year, 34 % in all over 11 years, no other reason). Without the payment
-    (duration 0) the few noise-driven trials end for other reasons."""
-    paid = {**ONLY_NO_TILL, **no_till_like(-0.10, -0.10, 0.0), "payments.per_ha": {"no_till": 150.0}}
-    with_payment = shares({**paid, "payments.duration_years": 4}, 12, farmers=1000).iloc[1:]
-    without = shares({**paid, "payments.duration_years": 0}, 12, farmers=1000).iloc[1:]
+    (measured: 0.7-5 % of farmers a year, 34 % in all over 11 years). The paid years are counted from the start, so a
+    farm that comes back after its years ran out is not paid and may leave for another reason (measured: 1 farm in
+    1,000 in 11 years). Without the payment the few noise-driven trials end for other reasons."""
+    harmful = {**ONLY_NO_TILL, **no_till_like(-0.10, -0.10, 0.0)}
+    with_payment = shares({**harmful, "payments.per_ha": {"no_till": 150.0}, "payments.duration_years": 4}, 12,
+                          farmers=1000).iloc[1:]
+    without = shares(harmful, 12, farmers=1000).iloc[1:]
     assert with_payment.disadoption_support_ended_share.sum() > 0.2
-    assert with_payment.disadoption_other_share.sum() == 0.0 and with_payment.disadoption_bad_experience_share.sum() == 0
+    assert with_payment.disadoption_other_share.sum() + with_payment.disadoption_bad_experience_share.sum() < 0.01
     assert without.disadoption_support_ended_share.sum() == 0.0 and without.disadoption_other_share.sum() > 0.0
 
 
@@ -183,7 +201,7 @@ TPB = {"kind": "tpb", "revision_rate": 0.3, "attitude_weight": 1.0, "norm_weight
 #: No-till worth exactly G x 0.10 + 20 = 80 USD/ha/yr on a 300 USD/ha margin, with no noise anywhere.
 CERTAIN = {**ONLY_NO_TILL, **no_till_like(0.10, 0.10, -20.0), "practices.no_till.transition_cost_per_ha": 0.0,
            "regions.farms.risk_aversion": 0.0, "regions.farms.weather_cv": 0.0, "regions.farms.yield_cv": 0.0,
-           "regions.farms.yield_response_kg_per_t_c": 0.0, "decision.learning.prior_yield_belief_bias": 0.0}
+           "crops.maize.soc_yield_response_kg_per_t_c": 0.0, "decision.learning.prior_yield_belief_bias": 0.0}
 
 
 def test_tpb_attitude_alone_gives_the_threshold_distribution_at_the_attitude():

@@ -1,4 +1,8 @@
-"""Crediting rules, price paths and MRV cost against hand-computed numbers."""
+"""Crediting, permanence, MRV and money rules of the carbon registry against hand-computed numbers; price paths.
+
+Every registry test drives ``CarbonRegistry`` directly with chosen (stock - baseline) gaps, so each expected number
+is the module docstring's formula evaluated by hand.
+"""
 
 import numpy as np
 import pytest
@@ -6,71 +10,156 @@ from conftest import SCENARIOS, TEST_SCENARIOS
 
 import sim
 from sim.incentives import mrv
-from sim.incentives.carbon import CarbonRegistry
 from sim.incentives.prices import guaranteed, market_prices, price_expectation
-from sim.scenario import scenario_with_overrides
+from sim.incentives.registry import CarbonRegistry, FarmCarbon
+from sim.scenario import ScenarioError, scenario_with_overrides
 
 BASE = sim.load_scenario(SCENARIOS / "baseline.toml")
 F = 44 / 12
+#: The default MRV's deduction: 90 % two-sided half-width of a 27.5 % relative sd, minus the 15 % allowed
+#: (z(0.95) = 1.6448536).
+DEDUCTION = 1.6448536269514722 * 0.275 - 0.15
+AREA = np.array([1.0, 2.0, 3.0])
+NOBODY = np.zeros(3, bool)
 
 
 def registry(**overrides):
+    """A registry of three farms (areas 1, 2, 3 ha; organisations 0, 0, 1) at USD 50/t, all enrolled in 2026."""
     scenario = scenario_with_overrides(BASE, {"carbon.price.path.value": 50.0, **overrides})
-    area = np.array([1.0, 2.0, 3.0])
-    prices = market_prices(scenario.carbon.price.path, 2025, 30, np.random.default_rng(0))
-    reg = CarbonRegistry(scenario.carbon, None, 2025, area, np.array([0, 0, 1]), prices)
-    reg.enrol(np.arange(3), np.full(3, 30.0), 2025)
-    return reg, scenario.carbon
+    c = scenario.carbon
+    prices = market_prices(c.price.path, 2025, 40, np.random.default_rng(0))
+    reg = CarbonRegistry(c, None, 2025, AREA, np.array([0, 0, 1]), prices, np.full(3, 1.3), 30.0, 1.18)
+    reg.enrol(np.arange(3), np.zeros(3), 2026)
+    return reg, c
 
 
-def test_credits_only_at_verification_and_from_removals_since_the_last_one():
+def farms(gap, eligible=(True, True, True), yields=(1000.0,) * 3, baseline_yields=(1000.0,) * 3, heading=None):
+    gap = np.asarray(gap, dtype=float)
+    return FarmCarbon(gap_t_c_per_ha=gap, stock_t_c_per_ha=30.0 + gap, eligible=np.array(eligible),
+                      yield_kg_per_ha=np.array(yields), baseline_yield_kg_per_ha=np.array(baseline_yields),
+                      heading_gap_t_c_per_ha=gap if heading is None else np.asarray(heading, dtype=float))
+
+
+def settle(reg, year, gap, leaving=NOBODY, **kw):
+    return reg.settle(year, farms(gap, **kw), np.asarray(leaving), np.random.default_rng(0))
+
+
+def test_credits_at_verification_from_the_change_against_the_baseline_paid_a_year_later():
     reg, c = registry()
-    none = np.zeros(3, bool)
-    early = reg.settle(2026, np.array([30.2, 30.0, 30.1]), none, np.random.default_rng(0))
+    early = settle(reg, 2026, [0.2, 0.0, 0.1])
     assert early["credits_t_co2e"].sum() == 0 and early["mrv_cost"].sum() == 0
-    year = reg.settle(2030, np.array([31.0, 29.0, 30.5]), none, np.random.default_rng(0))
-    expected = np.array([1.0 * 1, 0.0, 0.5 * 3]) * F * (1 - 0.2) * (1 - 0.1)
-    assert np.allclose(year["credits_t_co2e"], expected, rtol=1e-12)
-    assert np.allclose(year["carbon_value"], expected * 50.0, rtol=1e-12)
-    assert np.allclose(year["carbon_to_farmers"], expected * 50.0 * 0.6, rtol=1e-12)
-    assert year["reversals_t_co2e"][1] == pytest.approx(1.0 * 2 * F * 0.8)
-    # buffer mode: contributions minus the reversal
-    assert reg.buffer_pool_t_co2e == pytest.approx((1.5 + 1.0) * F * 0.8 * 0.1 - 2 * F * 0.8)
-    assert year["clawback"].sum() == 0
-    assert np.allclose(year["mrv_cost"], 150.0 + 5.0 * np.array([1, 2, 3]))  # individual MRV
-    later = reg.settle(2035, np.array([31.0, 29.0, 30.5]), none, np.random.default_rng(0))
+    year = settle(reg, 2030, [1.0, -1.0, 0.5])
+    credited = np.array([1.0 * 1, 0.0, 0.5 * 3]) * F * (1 - DEDUCTION)
+    assert year["credits_t_co2e"] == pytest.approx(credited * 0.9, rel=1e-12)  # 10 % to the buffer
+    assert year["buffer_t_co2e"] == pytest.approx(credited * 0.1, rel=1e-12)
+    assert year["uncertainty_deduction_t_co2e"] == pytest.approx(np.array([1, 0, 1.5]) * F * DEDUCTION, rel=1e-12)
+    assert year["carbon_to_farmers"].sum() == 0  # paid a year later (payment_lag_years = 1), due meanwhile
+    assert year["carbon_due_to_farmers"] == pytest.approx(credited * 0.9 * 50.0 * 0.8, rel=1e-12)
+    assert year["mrv_cost"] == pytest.approx(150.0 + 5.0 * AREA)  # individual MRV, every farm verified
+    paid = settle(reg, 2031, [1.0, -1.0, 0.5])
+    assert paid["carbon_value"] == pytest.approx(credited * 0.9 * 50.0, rel=1e-12)
+    assert paid["carbon_to_farmers"] == pytest.approx(credited * 0.9 * 50.0 * 0.8, rel=1e-12)
+    assert paid["credits_t_co2e"].sum() == 0 and paid["mrv_cost"].sum() == 0 and paid["carbon_due_to_farmers"].sum() == 0
+    later = settle(reg, 2035, [1.0, -1.0, 0.5])
     assert later["credits_t_co2e"].sum() == 0  # nothing new since 2030
+    assert later["reversals_t_co2e"].sum() == 0  # farm 1 lost carbon it was never credited for
 
 
-def test_every_flow_names_its_payer_and_payee():
-    reg, _ = registry(**{"carbon.buyer": "public"})
-    year = reg.settle(2030, np.array([31.0, 29.0, 30.5]), np.zeros(3, bool), np.random.default_rng(0))
-    parties = {flow.name: (flow.payer, flow.payee) for flow in year.flows}
-    assert parties["buyer_spending"][0] == "public" and parties["guarantor_spending"][0] == "public"
-    assert parties["carbon_to_farmers"][1] == "farmer" and parties["mrv_cost"][0] == "farmer"
-    assert parties["clawback"] == ("farmer", "public")  # refunds go back to the (public) buyer
+def test_a_farm_that_reverts_is_not_paid_or_charged_at_exit_and_its_later_losses_are_cancelled_from_the_buffer():
+    reg, c = registry()
+    settle(reg, 2030, [1.0, 1.0, 1.0])
+    settle(reg, 2031, [1.1, 1.1, 1.1])
+    # farm 0 drops its practices in 2035, a verification year: no verification, credit or MRV for it
+    leaving = np.array([True, False, False])
+    exit_year = settle(reg, 2035, [1.5, 1.5, 1.5], leaving, eligible=(False, True, True))
+    assert exit_year["credits_t_co2e"][0] == 0 and exit_year["mrv_cost"][0] == 0
+    assert exit_year["credits_t_co2e"][1] > 0 and exit_year["mrv_cost"][1] > 0
+    assert reg.monitored[0] and not reg.enrolled[0]
+    assert settle(reg, 2036, [1.2, 1.5, 1.5], eligible=(False, True, True))["carbon_to_farmers"][0] == 0
+    # by 2040 farm 0 has lost more than it was credited for: all its credited carbon is reversed (0.9 issued
+    # + 0.1 buffer share of 1 t C x 44/12 x (1 - deduction)), cancelled from the buffer pool
+    pool = reg.buffer_pool_t_co2e
+    loss = settle(reg, 2040, [-0.5, 1.5, 1.5], eligible=(False, True, True))
+    credited = 1.0 * 1 * F * (1 - DEDUCTION)
+    assert loss["reversals_t_co2e"] == pytest.approx([credited, 0, 0], rel=1e-12)
+    assert reg.buffer_pool_t_co2e == pytest.approx(max(pool - credited, 0.0), abs=1e-12)
+    assert loss["reversals_uncovered_t_co2e"].sum() == pytest.approx(max(credited - pool, 0.0), abs=1e-12)
+    assert loss["clawback"].sum() == 0 and loss["mrv_cost"][0] == 0
 
 
-def test_clawback_repays_lost_credits_at_most_what_was_paid():
-    reg, c = registry(**{"carbon.on_reversal": "clawback"})
-    none = np.zeros(3, bool)
-    reg.settle(2030, np.array([31.0, 30.0, 30.0]), none, np.random.default_rng(0))  # farm 0 credited 1 t C
-    year = reg.settle(2035, np.array([29.0, 30.0, 30.0]), none, np.random.default_rng(0))  # loses 2 t C
-    paid_t = 1.0 * F * 0.8 * 0.9
-    assert year["clawback"][0] == pytest.approx(paid_t * 50.0 * 0.6)  # capped at the credits it was paid for
-    assert year["buyer_spending"][0] == pytest.approx(-paid_t * 50.0 * 0.6)  # refunded to the buyer
+def test_clawback_repays_issued_credits_at_most_what_the_farm_received():
+    reg, c = registry(**{"carbon.on_reversal": "clawback", "carbon.payment_lag_years": 0})
+    settle(reg, 2030, [1.0, 0.0, 0.0])  # farm 0 credited 1 t C, paid at once
+    received = reg.received[0]
+    half = settle(reg, 2035, [0.5, 0.0, 0.0], np.array([True, False, False]))  # leaves, lost half
+    credited = 1.0 * F * (1 - DEDUCTION)
+    assert half["reversals_t_co2e"][0] == pytest.approx(credited / 2, rel=1e-12)
+    assert half["clawback"][0] == pytest.approx(credited / 2 * 0.9 * 50.0 * 0.8, rel=1e-12)
+    assert half["buyer_spending"][0] == pytest.approx(-half["clawback"][0], rel=1e-12)  # refunded to the buyer
+    rest = settle(reg, 2040, [-3.0, 0.0, 0.0])
+    assert reg.clawed_back[0] == pytest.approx(received, rel=1e-12)  # never more than it was paid
+    assert rest["reversals_t_co2e"][0] == pytest.approx(credited / 2, rel=1e-12)
 
 
-def test_group_mrv_cost_formula():
-    c = scenario_with_overrides(BASE, {"carbon.mrv.group_certification": True}).carbon
-    area = np.array([1.0, 2.0, 3.0, 4.0])
-    org = np.array([0, 0, 0, 1])
-    enrolled = np.array([True, True, False, True])
-    cost = mrv.cost_per_verification(c, area, org, enrolled)
-    assert np.allclose(cost, [3000 / 2 + 5 * 1, 3000 / 2 + 5 * 2, 0, 3000 / 1 + 5 * 4])
-    # what a farmer deciding expects: the same rule per ha and year, over the verification interval
-    expected = mrv.expected_cost_per_ha_year(c, area, np.array([2, 2, 3, 1]))
-    assert np.allclose(expected, (5 + 3000 / np.array([2, 2, 3, 1]) / area) / 5)
+def test_no_farm_pays_a_group_fee_for_a_verification_it_leaves_before():
+    reg, c = registry(**{"carbon.mrv.group_certification": True, "carbon.mrv.group_cost": 3000.0})
+    leaving = np.array([True, False, False])  # farm 0 leaves its organisation's programme before the verification
+    year = settle(reg, 2030, [1.0, 1.0, 1.0], leaving, eligible=(False, True, True))
+    assert year["mrv_cost"] == pytest.approx([0.0, 3000 + 5 * 2, 3000 + 5 * 3])  # farm 1 alone in organisation 0
+    reg, c = registry(**{"carbon.mrv.group_certification": True, "carbon.mrv.group_fee_sharing": "area"})
+    year = settle(reg, 2030, [1.0, 1.0, 1.0])
+    assert year["mrv_cost"] == pytest.approx([3000 / 3 + 5, 3000 * 2 / 3 + 10, 3000 + 15])  # by area in organisation 0
+
+
+def test_crediting_period_ends_at_its_last_verification_unless_renewed():
+    reg, c = registry(**{"carbon.crediting_period_years": 5, "carbon.crediting_renewals": 1})
+    # period 2026-2030: credited at its last verification (2030), then renewed for farms still eligible
+    assert settle(reg, 2030, [1.0, 1.0, 1.0], eligible=(True, True, False))["credits_t_co2e"].sum() > 0
+    assert list(reg.enrolled) == [True, True, False] and list(reg.period_end[:2]) == [2035, 2035]
+    assert settle(reg, 2035, [2.0, 2.0, 2.0])["credits_t_co2e"][:2].sum() > 0  # the renewed period's verification
+    assert not reg.enrolled.any() and reg.monitored.all()  # no renewal left
+    assert settle(reg, 2040, [3.0, 3.0, 3.0])["credits_t_co2e"].sum() == 0
+
+
+def test_leakage_deducts_the_yield_decline_beyond_five_percent_after_the_exempt_years():
+    reg, c = registry(**{"carbon.leakage.exempt_years": 0})
+    for year in range(2026, 2030):
+        settle(reg, year, [0.0, 0.0, 0.0], yields=(900.0, 1000.0, 1000.0))
+    year = settle(reg, 2030, [1.0, 1.0, 1.0], yields=(900.0, 1000.0, 1000.0))
+    leakage = (0.10 - 0.05) * 1.0 * 5 * 1.18  # 10 % below the baseline yield for 5 seasons on 1 ha
+    assert year["leakage_t_co2e"] == pytest.approx([leakage, 0, 0], rel=1e-12)
+    credited = (1.0 * F - leakage) * (1 - DEDUCTION)
+    assert year["credits_t_co2e"][0] == pytest.approx(credited * 0.9, rel=1e-12)
+    exempt, _ = registry(**{"carbon.verification_interval_years": 1})  # first 3 years after enrolment exempt
+    assert settle(exempt, 2028, [0.1, 0.1, 0.1], yields=(500.0,) * 3)["leakage_t_co2e"].sum() == 0
+    assert settle(exempt, 2029, [0.2, 0.2, 0.2], yields=(500.0,) * 3)["leakage_t_co2e"].sum() > 0
+
+
+def test_uncovered_reversals_when_the_buffer_pool_runs_dry():
+    reg, c = registry(**{"carbon.buffer": 0.05})
+    settle(reg, 2030, [1.0, 1.0, 1.0])
+    pool = reg.buffer_pool_t_co2e
+    year = settle(reg, 2035, [0.0, 0.0, 0.0], np.ones(3, bool), eligible=(False,) * 3)
+    assert year["reversals_t_co2e"].sum() == pytest.approx(6 * F * (1 - DEDUCTION), rel=1e-12)
+    assert year["reversals_uncovered_t_co2e"].sum() == pytest.approx(6 * F * (1 - DEDUCTION) - pool, rel=1e-12)
+    assert reg.buffer_pool_t_co2e == pytest.approx(0.0, abs=1e-9)
+
+
+def test_sampling_uncertainty_sets_the_deduction():
+    """t(0.95, 4 df) = 2.1318468; se = 0.06 x stock / sqrt(5); spectral adds 2 x (1.64 g/kg -> t C/ha)^2 per point."""
+    sampling = {"kind": "soil_sampling", "cost_per_sample": 120.0, "samples_per_farm": 5, "samples_per_group": 40,
+                "point_change_cv": 0.06}
+    c = scenario_with_overrides(BASE, {"carbon.mrv.approach": sampling}).carbon
+    change, stock = np.array([5.0, 0.5]), np.array([30.0, 30.0])
+    u = 2.131846786 * 0.06 * 30 / np.sqrt(5) / change - 0.15
+    assert mrv.uncertainty_deduction(c, change, stock, 1.3, 30.0) == pytest.approx(np.clip(u, 0, 1), rel=1e-8)
+    spectral = scenario_with_overrides(BASE, {"carbon.mrv.approach": {**sampling, "kind": "spectral",
+                                                                      "prediction_rmse_g_per_kg": 1.64}}).carbon
+    prediction = 1.64 / 1000 * 1.3 * 30 * 100  # t C/ha
+    se = np.sqrt((0.06 * 30) ** 2 + 2 * prediction**2) / np.sqrt(5)
+    assert mrv.standard_error_t_c_per_ha(spectral, change, stock, 1.3, 30.0) == pytest.approx([se, se], rel=1e-12)
+    assert mrv.cost_per_verification(c, AREA, np.array([0, 0, 1]), np.ones(3, bool)) == pytest.approx(
+        150.0 + 5 * 120.0 + 5.0 * AREA)
 
 
 def test_price_paths():
@@ -98,3 +187,10 @@ def test_series_price_path_from_a_file(write_scenario):
     model = sim.AdoptionModel(sim.load_scenario(path), n_farmers=50)
     carbon = model.incentives.carbon
     assert [carbon.market_price(y) for y in (2025, 2030, 2035, 2040, 2050)] == [10.0, 10.0, 20.0, 30.0, 30.0]
+
+
+def test_a_payment_without_duration_and_a_buffer_above_one_are_clear_errors():
+    with pytest.raises(ScenarioError, match="payments: duration_years is 0 but no_till is paid"):
+        scenario_with_overrides(BASE, {"payments.per_ha": {"no_till": 30.0}})
+    with pytest.raises(ScenarioError, match=r"buffer \(0.6\) \+ permanence_discount \(0.5\) exceed 1"):
+        scenario_with_overrides(BASE, {"carbon.buffer": 0.6, "carbon.permanence_discount": 0.5})

@@ -26,6 +26,9 @@ def test_casim_run_writes_parquet_manifest_and_plot(tmp_path, casim):
     assert manifest["scenario_content"] == (SCENARIOS / "baseline.toml").read_text()
     assert len(manifest["scenario_sha256"]) == 64
     assert (out / "trajectories.png").stat().st_size > 20_000
+    pd.testing.assert_frame_equal(pd.read_csv(out / "yearly.csv", encoding="utf-8-sig"), table, check_dtype=False)
+    assert (out / "yearly.xlsx").stat().st_size > 10_000
+    assert "Africa, moist savanna" in done.stdout, "region names are never shortened in the printed table"
     # the file equals the API's table for the same scenario, seed and size, and the workflow's written from Python
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=11, n_farmers=1500)
     model.run_for(6)

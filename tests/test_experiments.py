@@ -58,18 +58,23 @@ def test_compare_gives_identical_numbers_on_one_or_two_workers_and_a_dask_cluste
     assert one.baseline == "baseline" and list(one.table.scenario) == ["baseline", "carbon_price_100"]
     assert one.table.loc[1, "co2e_credited_t"] > 0 == one.table.loc[0, "co2e_credited_t"]
     written = one.write(tmp_path)
-    assert [p.name for p in written] == ["runs.parquet", "comparison.csv", "comparison.md", "compare.png"]
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "comparison.csv"), one.table)
+    assert [p.name for p in written] == [f"{name}.{kind}" for name in ("runs", "comparison", "comparison_by_region")
+                                         for kind in ("parquet", "csv", "xlsx")] + ["comparison.md", "compare.png"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "comparison.csv", encoding="utf-8-sig"), one.table)
     with pytest.raises(ExperimentError, match=r"baseline 'nope' is not one of \['baseline', 'carbon_price_100'\]"):
         compare_scenarios(scenarios, baseline="nope")
 
 
-def test_two_scenario_files_with_one_name_are_refused(tmp_path):
+def test_two_scenario_files_with_one_name_are_told_apart_and_one_file_twice_is_refused(tmp_path):
+    """Issue 17: two files named baseline.toml ran silently as one. Their labels now carry their folders."""
     (tmp_path / "a").mkdir()
     copy = tmp_path / "a" / "baseline.toml"
     copy.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n')
-    with pytest.raises(ExperimentError, match="two scenario files share a name"):
-        load_labelled([SCENARIOS / "baseline.toml", copy])
+    assert list(load_labelled([SCENARIOS / "baseline.toml", copy])) == ["scenarios/baseline", "a/baseline"]
+    assert list(load_labelled([SCENARIOS / "baseline.toml", SCENARIOS / "mrv_group.toml"])) == ["baseline",
+                                                                                                 "mrv_group"]
+    with pytest.raises(ExperimentError, match="given twice"):
+        load_labelled([SCENARIOS / "baseline.toml", SCENARIOS / ".." / "scenarios" / "baseline.toml"])
 
 
 def test_outputs_of_interest_name_a_yearly_column_and_a_simulated_year():

@@ -1,6 +1,10 @@
-"""Facilitators' outputs: the offline HTML report in headless Chromium, and the animation files."""
+"""Facilitators' outputs: the offline HTML report in headless Chromium (network blocked), its presentation mode, its
+French version and its printing, and the animation files."""
+
+import re
 
 import matplotlib.image as mpimg
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import SCENARIOS
@@ -8,11 +12,18 @@ from conftest import SCENARIOS
 import sim
 from experiments.executors import LocalExecutor
 from experiments.runs import RunSpec, run_many
+from facilitation.i18n import language
+from facilitation.report import render
 from facilitation.story import tell_stories
+
+#: A4 and Letter in CSS px (96 per inch) and the report's page margin (12 mm): what printing may fill.
+PAGES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
+MARGIN_MM = 12.0
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, casim):
+    """Two scenarios x 2 replicates through the command line (the first ends in 2037, before the 2040 milestone)."""
     out = tmp_path_factory.mktemp("report") / "report.html"
     done = casim("report", SCENARIOS / "baseline.toml", SCENARIOS / "carbon_price_35.toml", "--farmers", 1500,
                  "--years", 12, "--replicates", 2, "--sample", 60, "--out", out)
@@ -20,56 +31,214 @@ def report(tmp_path_factory, casim):
     return out
 
 
+@pytest.fixture(scope="module")
+def stories():
+    scenarios = {name: sim.load_scenario(SCENARIOS / f"{name}.toml") for name in ("baseline", "carbon_price_35")}
+    return tell_stories(scenarios, replicates=2, farmers=900, years=8, per_region=40, executor=LocalExecutor(1))
+
+
+@pytest.fixture(scope="module")
+def french(stories, tmp_path_factory):
+    out = tmp_path_factory.mktemp("fr") / "rapport.html"
+    out.write_text(render(stories, 2, language("fr")), encoding="utf-8")
+    return out
+
+
+def offline_page(browser, width=1280, height=720):
+    """A page with every request outside the file refused, and what it asked for and raised."""
+    page = browser.new_context(offline=True, viewport={"width": width, "height": height}).new_page()
+    requests, errors = [], []
+    page.route(re.compile(r"^(https?|wss?|ftp):"), lambda route: route.abort())
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, requests, errors
+
+
 def test_report_is_one_self_contained_file(report):
     text = report.read_text()
     assert "<script src=" not in text and "<link" not in text  # nothing loaded from elsewhere
-    assert "cdn." not in text.split("</head>")[1]
-    assert "By 2040" not in text  # the run ends in 2037: sentences use the last year
-    assert "By 2037" in text and "Scenarios side by side" in text
+    assert "cdn." not in text.split("</head>")[1] and "topojson" not in text.split("</head>")[1]
+    assert "Latin America, 2040" not in text  # the run ends in 2037: sentences use the last year
+    assert "Latin America, 2037" in text and "Scenarios side by side" in text
 
 
-def test_report_plays_offline_in_headless_chromium(report, browser, tmp_path):
-    page = browser.new_context(offline=True, viewport={"width": 1280, "height": 900}).new_page()
-    requests, errors = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+def test_report_plays_both_scenarios_in_step_and_draws_the_map_offline(report, browser, tmp_path):
+    page, requests, errors = offline_page(browser)
     page.goto(report.as_uri())
-    page.wait_for_timeout(1500)
-    state = ("() => { const g = document.getElementById('network-baseline'); "
-             "return [g.layout.sliders[0].active, g._fullData[1].marker.color.join(',')]; }")
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
+    state = ("() => [document.querySelector('#networks output.year').textContent,"
+             " document.getElementById('network-0')._fullData[1].marker.color.join(','),"
+             " document.getElementById('network-1')._fullData[1].marker.color.join(','),"
+             " document.getElementById('map-0')._fullData[1].fillcolor,"
+             " document.querySelector('#map output.year').textContent]")
     before = page.evaluate(state)
-    page.locator("#network-baseline .updatemenu-button").first.click()  # ▶ Play
+    page.locator("#networks button.play").click()  # ▶ Play
     page.wait_for_timeout(3000)
-    after = page.evaluate(state)
-    shot = tmp_path / "report.png"
-    page.screenshot(path=str(shot))
+    page.locator("#networks button.play").click()  # ❚❚ Pause
+    paused = page.evaluate(state)
+    page.wait_for_timeout(1200)
+    assert page.evaluate(state) == paused, "nothing moves once paused"
     assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
     assert errors == []
-    assert before[0] == 0 and after[0] > 0, "the year slider must move after pressing play"
-    assert after[1] != before[1], "farm colours must change as years pass"
-    pixels = mpimg.imread(shot)
-    assert pixels[..., :3].std() > 0.05, "the screenshot must not be blank"
+    assert before[0] == "2025" and int(paused[0]) > 2025, "the year must advance after pressing play"
+    assert paused[0] == paused[4], "the map follows the same year as the networks"
+    assert paused[1] != before[1] and paused[2] != before[2], "farm colours of both scenarios change as years pass"
+    assert paused[3] != before[3], "the map's shading follows the year"
+    page.locator("#map").scroll_into_view_if_needed()
+    shot = tmp_path / "map.png"
+    page.locator("#map-0").screenshot(path=str(shot))
+    pixels = mpimg.imread(shot)[..., :3]
+    sea = np.array([0xdc, 0xe9, 0xf5]) / 255
+    assert (np.abs(pixels - sea).sum(axis=-1) < 0.02).mean() > 0.2, "the map has its sea"
+    assert pixels.std() > 0.05, "and countries drawn on it"
+    legend = page.locator("#networks .legend").inner_text()
+    assert "demonstration farm" in legend and "full CA" in legend
+
+
+def test_presentation_mode_shows_one_section_per_screen_and_follows_the_keyboard(report, browser):
+    page, _, errors = offline_page(browser)
+    page.goto(report.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
+    current = "() => { const s = document.querySelector('section.slide.current'); return s && s.id; }"
+    page.keyboard.press("p")
+    assert page.evaluate("() => document.body.classList.contains('present')")
+    assert page.evaluate(current) == "cover"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(current) == "summary-latin_america"
+    box = page.evaluate("() => { const r = document.querySelector('section.slide.current').getBoundingClientRect();"
+                        " return [r.x, r.y, r.width, r.height, parseFloat(getComputedStyle("
+                        "document.querySelector('section.slide.current')).fontSize)]; }")
+    assert box[:4] == [0, 0, 1280, 720], "a section fills the screen"
+    assert box[4] >= 22, "large type for the back of the room"
+    visible = page.evaluate("() => Array.from(document.querySelectorAll('section.slide'))"
+                            ".filter(s => s.getBoundingClientRect().height > 0).length")
+    assert visible == 1, "one idea per screen"
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    assert page.evaluate(current) == "summary-africa_moist"
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate(current) == "summary-africa_dry"
+    page.keyboard.press("End")
+    assert page.evaluate(current) == "index"
+    page.keyboard.press("Escape")
+    assert not page.evaluate("() => document.body.classList.contains('present')")
+    assert errors == []
+
+
+def test_french_report_contains_no_untranslated_interface_string(french, stories, browser):
+    page, requests, errors = offline_page(browser)
+    page.goto(french.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
+    text = page.evaluate("""() => { const out = []; const walk = document.createTreeWalker(document.body, 4);
+        while (walk.nextNode()) { const p = walk.currentNode.parentElement;
+          if (!['SCRIPT', 'STYLE'].includes(p.tagName)) out.push(walk.currentNode.textContent); }
+        document.querySelectorAll('[aria-label]').forEach(e => out.push(e.getAttribute('aria-label')));
+        return out.join('\\n'); }""")
+    for story in stories:  # scenario names and descriptions are the scenario file's words, not the interface's
+        text = text.replace(story.scenario.name, "").replace(story.scenario.description, "")
+    english = english_interface_strings("fr")
+    found = [s for s in english if re.search(s, text)]
+    assert found == [], f"untranslated: {found}"
+    assert "semis direct" in text and "Amérique latine" in text and "« 4 pour 1000 »" in text
+    assert page.evaluate("() => document.documentElement.lang") == "fr"
+    assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
+
+
+def english_interface_strings(code: str) -> list[str]:
+    """Patterns of every English catalogue string whose translation in ``code`` differs (placeholders: any text)."""
+    from babel.messages.pofile import read_po
+
+    from facilitation.i18n import path_of
+
+    with path_of(code).open("rb") as po:
+        catalogue = read_po(po)
+    patterns = []
+    for message in catalogue:
+        if message.id and message.string and message.string != message.id:
+            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(message.id))
+            patterns.append(rf"(?<![\w-]){pattern}(?![\w-])")
+    return patterns
+
+
+@pytest.mark.parametrize("paper", list(PAGES_MM))
+def test_printing_gives_pages_without_horizontal_overflow_and_key_frames(report, browser, tmp_path, paper):
+    """Chromium's PDF of the report: the right margin of every page stays blank (content that overflowed the
+    page's width would run into it), and the printed report holds the key frames, not the animation."""
+    import pypdfium2
+
+    page, _, errors = offline_page(browser)
+    page.goto(report.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
+    page.emulate_media(media="print")
+    shown = page.evaluate("() => [document.querySelectorAll('figure.print-only img').length,"
+                          " Array.from(document.querySelectorAll('figure.print-only')).every(f => f.offsetHeight > 0),"
+                          " document.getElementById('network-0').offsetHeight]")
+    assert shown[0] == 4 and shown[1] and shown[2] == 0, "key frames of networks and maps replace the animation"
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format=paper, print_background=True)
+    document = pypdfium2.PdfDocument(str(pdf))
+    assert len(document) >= 4
+    width_mm, height_mm = PAGES_MM[paper]
+    for number in range(len(document)):
+        pixels = np.asarray(document[number].render(scale=1).to_pil().convert("L"), dtype=float)
+        px_per_mm = pixels.shape[1] / width_mm
+        assert abs(pixels.shape[0] / pixels.shape[1] - height_mm / width_mm) < 0.01
+        margin = pixels[:, int((width_mm - MARGIN_MM + 1) * px_per_mm):]  # 1 mm inside the margin
+        assert margin.min() > 250, f"page {number + 1}: something runs into the right margin"
+    assert errors == []
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
-def test_animation_has_one_frame_per_year(tmp_path, suffix, casim):
+def test_animation_has_one_frame_per_year_at_the_size_asked(tmp_path, suffix, casim):
     out = tmp_path / f"adoption{suffix}"
-    done = casim("animate", SCENARIOS / "baseline.toml", "--farmers", 900, "--years", 7, "--sample", 40, "--out", out)
+    done = casim("animate", SCENARIOS / "baseline.toml", "--farmers", 900, "--years", 7, "--sample", 40, "--out", out,
+                 "--size", "640x360", "--lang", "es")
     assert done.returncode == 0, done.stderr
     if suffix == ".gif":
         from PIL import Image
 
-        assert Image.open(out).n_frames == 8  # the initial year plus 7
+        image = Image.open(out)
+        assert image.n_frames == 8 and image.size == (640, 360)  # the initial year plus 7
     else:
         import imageio_ffmpeg
 
         assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 8
 
 
-def test_animation_refuses_other_file_types_before_simulating(tmp_path, casim):
-    done = casim("animate", SCENARIOS / "baseline.toml", "--out", tmp_path / "adoption.avi")
+def test_animation_titles_fit_the_frame_at_every_size(stories):
+    """The year and the scenario's name stay inside the frame and apart, from the smallest size to full HD and in
+    a tall frame; a long name is wrapped."""
+    from facilitation.animation import Frames
+
+    story = stories[1]
+    story.scenario = story.scenario.model_copy(update={"name": "A much longer scenario name that a facilitator "
+                                                               "wrote to say exactly what the policy does"})
+    for size in [(480, 270), (1280, 720), (1920, 1080), (720, 1280)]:
+        frames = Frames(story, size, language("pt"))
+        frames.draw(3)
+        renderer = frames.figure.canvas.get_renderer()
+        title, year = (t.get_window_extent(renderer) for t in (frames.title, frames.year))
+        for box in (title, year):
+            assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= size[0] and box.y1 <= size[1], size
+        assert title.x1 < year.x0, f"{size}: the name runs into the year"
+        assert frames.year.get_text() == str(story.years[3])
+
+
+def test_animation_refuses_other_file_types_and_sizes_before_simulating(tmp_path, casim):
+    from facilitation.animation import parse_size
+
+    done = casim("animate", SCENARIOS / "baseline.toml", "--out", tmp_path / "adoption.avi", "--size", "1920x1080")
     assert done.returncode == 2 and "expected a .gif or .mp4 file name" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "adoption.avi").exists()
+    assert parse_size("1920x1080") == (1920, 1080)
+    for bad, words in (("big", "expected WIDTHxHEIGHT"), ("200x100", "at least 480x270"), ("641x360", "even")):
+        with pytest.raises(ValueError, match=words):
+            parse_size(bad)
+
+
+def test_an_unknown_language_is_a_clean_error_naming_the_languages(tmp_path, casim):
+    done = casim("report", SCENARIOS / "baseline.toml", "--out", tmp_path / "r.html", "--lang", "de")
+    assert done.returncode == 2 and "expected one of en, fr, es, pt" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_stories_hold_the_same_runs_as_run_many_and_record_each_year():
@@ -83,3 +252,41 @@ def test_stories_hold_the_same_runs_as_run_many_and_record_each_year():
     assert list(story.years) == list(range(2025, 2030))
     assert story.categories.shape == (5, len(story.layout.farms))
     assert story.categories.min() >= 0 and story.categories.max() <= 3
+
+
+@pytest.mark.parametrize("code", ["es", "pt"])
+def test_spanish_and_portuguese_reports_speak_their_language(stories, code):
+    """The same check as for French, on the page's text without a browser (tags and scripts removed)."""
+    page = render(stories, 2, language(code))
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", "\n", text)
+    import html
+
+    text = html.unescape(text)
+    for story in stories:
+        text = text.replace(story.scenario.name, "").replace(story.scenario.description, "")
+    assert [s for s in english_interface_strings(code) if re.search(s, text)] == []
+    assert {"es": "siembra directa", "pt": "plantio direto"}[code] in text
+    assert f"<html lang='{code}'>" in page
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "es", "pt"])
+def test_dashboard_levers_come_from_the_scenario_in_each_language(code):
+    """Levers: every incentive design of the model, the Twin Regions market only where the scenario has one;
+    labels in the language asked; the scenario's own values as starting points."""
+    from facilitation.dashboard_app import levers_for
+
+    lang = language(code)
+    payment = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    levers = {lever.name: lever for lever in levers_for(payment, lang)}
+    assert levers["payment_no_till"].value == 30.0 and levers["payment_rotation"].value == 0.0
+    assert levers["payment_years"].value == 10 and levers["carbon_price"].value == 0.0
+    assert "twin_price" not in levers
+    twin = {lever.name: lever for lever in levers_for(sim.load_scenario(SCENARIOS / "twin_regions_benin_germany.toml"),
+                                                         lang)}
+    assert "twin_price" in twin
+    label = levers["payment_no_till"].label
+    assert label == lang._("Payment for {practice} ({currency}/ha a year)").format(
+        practice=lang._("no-till"), currency="USD")
+    if code != "en":
+        assert "no-till" not in label and "Payment" not in label

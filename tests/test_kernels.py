@@ -20,6 +20,8 @@ from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.outputs import bundle_histograms
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
+from sim.soil.rothc import MoistureLimits, RothCState, co2_to_biohum_ratio, month_step, temperature_rate
+from sim.soil.rothc_model import rothc_year
 from sim.soil.tier1 import tier1_advance
 from sim.yields import farm_yields
 
@@ -85,22 +87,29 @@ def test_farm_yields(seed):
     rng = np.random.default_rng(seed)
     n, regions = 400, 3
     years = rng.integers(0, 12, (n, P)).astype(np.int16)
-    table = rng.normal(0, 0.1, (6, P)).astype(np.float32)
+    table = rng.normal(0, 0.1, (6, regions, P)).astype(np.float32)
     full_ca_years = rng.integers(0, 12, n).astype(np.int16)
+    synergy, synergy_years = rng.uniform(0, 0.1, regions), rng.integers(1, 10, regions).astype(np.float64)
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
     soc = rng.uniform(10, 60, n)
-    base, response = rng.uniform(1000, 5000, n), rng.uniform(20, 100, n)
-    reference, plateau = rng.uniform(20, 40, n), rng.uniform(30, 50, n)
+    base, response = rng.uniform(1000, 5000, n), rng.uniform(0, 100, n)
+    low, high = np.sort(rng.uniform(20, 45, (2, regions, 16)), axis=0)
+    plateau = rng.uniform(30, 50, n)
     region = rng.integers(0, regions, n).astype(np.int16)
     regional = rng.uniform(0.8, 1.2, regions)
     sigma = rng.uniform(0, 0.3, n).astype(np.float32)
     z = rng.standard_normal(n).astype(np.float32)
     effects, yields, deviation = np.empty((n, P), np.float32), np.empty(n), np.empty(n, np.float32)
-    farm_yields(years, table, full_ca_years, 0.05, 8.0, soc, base, response, reference, plateau, region, regional,
-                sigma, z, effects, yields, deviation)
-    expected_effects = table[np.minimum(years, table.shape[0] - 1), np.arange(P)]
-    multiplier = np.prod(1.0 + expected_effects.astype(np.float64), axis=1) * (1 + 0.05 * np.minimum(full_ca_years / 8.0, 1))
+    farm_yields(years, table, full_ca_years, synergy, synergy_years, bundle, soc, base, response, low, high, plateau,
+                region, regional, sigma, z, effects, yields, deviation)
+    expected_effects = table[np.minimum(years, table.shape[0] - 1), region[:, None], np.arange(P)]
+    multiplier = (np.prod(1.0 + expected_effects.astype(np.float64), axis=1)
+                  * (1 + synergy[region] * np.minimum(full_ca_years / synergy_years[region], 1)))
     weather = np.exp(sigma.astype(np.float64) * z - 0.5 * sigma.astype(np.float64) ** 2)
-    potential = np.maximum(base + response * (np.minimum(soc, plateau) - np.minimum(reference, plateau)), 0.0)
+    g = np.minimum(soc, plateau)  # the SOC response counts only SOC outside [low, high] of the farm's bundle
+    lo, hi = np.minimum(low[region, bundle], plateau), np.minimum(high[region, bundle], plateau)
+    outside = np.where(g > hi, g - hi, np.where(g < lo, g - lo, 0.0))
+    potential = np.maximum(base + response * outside, 0.0)
     assert np.array_equal(effects, expected_effects)
     assert np.allclose(deviation, weather - 1, rtol=1e-5, atol=1e-6)
     assert np.allclose(yields, potential * multiplier * regional[region] * weather, rtol=1e-6)
@@ -120,6 +129,37 @@ def test_tier1_advance(seed):
     assert np.array_equal(stock, expected)
     assert np.array_equal(change, expected - before)
     assert np.array_equal(years_left, np.maximum(left_before - 1, 0))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rothc_year(seed):
+    """Twelve ``month_step`` calls per farm (the RothC reference path) on random soils, weather, cover and inputs."""
+    rng = np.random.default_rng(seed)
+    n, regions = 300, 3
+    region = rng.integers(0, regions, n)
+    clay, depth = rng.uniform(5, 50, n), rng.uniform(20, 35, n)
+    x = co2_to_biohum_ratio(clay)
+    limits = MoistureLimits.from_soil(clay, depth, rng.choice(["classic", "wilting_point"]))
+    temp, water = rng.normal(18, 6, (regions, 12)), rng.normal(-20, 60, (regions, 12))
+    crop_cover, cover_cover = rng.random((regions, 12)) < 0.4, rng.random((regions, 12)) < 0.3
+    harvest, cover_month = rng.integers(0, 12, regions), rng.integers(0, 12, regions)
+    manure = rng.uniform(0, 0.5, regions)
+    crop, cover, uses_cover = rng.uniform(0, 4, n), rng.uniform(0, 2, n), rng.random(n) < 0.5
+    tillage = rng.uniform(0.85, 1.0, n)
+    state = RothCState.empty(rng.uniform(1, 4, n))
+    state.dpm, state.rpm, state.bio, state.hum = (rng.uniform(0, s, n) for s in (0.5, 6, 1, 30))
+    state.deficit_mm = rng.uniform(-40, 0, n)
+    reference = state.copy()
+    rothc_year(state.dpm, state.rpm, state.bio, state.hum, state.deficit_mm, state.co2, region, crop, cover, uses_cover,
+               tillage, x, limits.max_deficit, limits.one_bar, limits.bare, temperature_rate(temp), water, crop_cover,
+               cover_cover, harvest, cover_month, manure, 1.44)
+    for m in range(12):
+        month_step(reference, temp[region, m], water[region, m], 0.0,
+                   crop_cover[region, m] | (cover_cover[region, m] & uses_cover),
+                   np.where(harvest[region] == m, crop, 0.0) + np.where(cover_month[region] == m, cover, 0.0),
+                   np.where(harvest[region] == m, manure[region], 0.0), 1.44, x, limits, extra_rate=tillage)
+    for name in ("dpm", "rpm", "bio", "hum", "deficit_mm", "co2"):
+        assert np.allclose(getattr(state, name), getattr(reference, name), rtol=1e-12, atol=1e-12), name
 
 
 def reference_value(mask, years, full_years, g, w, mean, precision, hires, pv, var, c):
@@ -240,7 +280,7 @@ def test_practice_decisions(seed):
     tables = np.empty((m, TABLE_SLOTS))
     utility_tables(rows, region, years, full_years, gross, margin, mean, precision, pv, var, True,
                    np.array([c["annuity"]]), np.array([c["risk"]]), c["shortfall"][None], c["synergy_shortfall"][None],
-                   c["cost"], c["e0"], c["synergy"], np.full(n, c["residue_value"]), np.array([c["herbicide"]]),
+                   c["cost"], c["e0"][None], np.array([c["synergy"]]), np.full(n, c["residue_value"]), np.array([c["herbicide"]]),
                    np.array([c["fee"]]), extra[rows], pairs[None], tables)
     choose_practices(rows, region, draws, rate, bundle, hires, tables, available, dealer, contractor, money, area,
                      np.array([c["annuity"]]), c["tc"], c["exit"], c["noise"] * margin, gross, mean, at_adoption,
@@ -274,7 +314,7 @@ def test_practices_without_interaction_change_one_at_a_time():
     tables = np.empty((n, TABLE_SLOTS))
     utility_tables(rows, region, years, full_years, gross, margin, mean, precision, no_incentives, no_incentives,
                    False, np.array([6.1]), np.array([1.5]), rng.uniform(0, 0.3, (1, 6, P)), np.zeros((1, 9)),
-                   rng.uniform(-30, 40, P), rng.uniform(-0.2, 0, P), 0.0, np.full(n, 12.0), np.array([5.0]),
+                   rng.uniform(-30, 40, P), rng.uniform(-0.2, 0, (1, P)), np.zeros(1), np.full(n, 12.0), np.array([5.0]),
                    np.array([30.0]), extra, np.zeros((1, P, P)), tables)
     new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
     choose_practices(rows, region, draws, 0.5, bundle, hires, tables, available, np.ones(n, bool), np.ones(n, bool),

@@ -12,18 +12,22 @@ from sim.scenario import scenario_with_overrides
 BASE = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
 
 
+def model_with(**overrides):
+    scenario = scenario_with_overrides(BASE, {"payments.per_ha": {"no_till": 30.0, "rotation": 10.0},
+                                              "payments.duration_years": 5, **overrides})
+    return sim.AdoptionModel(scenario, seed=0, n_farmers=4)
+
+
 @pytest.fixture
 def model():
-    scenario = scenario_with_overrides(BASE, {"payments.per_ha": {"no_till": 30.0, "rotation": 10.0},
-                                              "payments.duration_years": 5})
-    return sim.AdoptionModel(scenario, seed=0, n_farmers=4)
+    return model_with()
 
 
 def test_expected_payments_count_the_paid_years_left(model):
     farms, payments = model.farms, model.incentives.designs["payments"]
     farms.uses[:] = False
-    farms.years_in_use[:] = 0
-    farms.uses[0, 0], farms.years_in_use[0, 0] = True, 3  # farm 0: no-till for 3 seasons, 2 paid years left
+    farms.uses[0, 0] = True
+    payments.paid_years[0, 0] = 3  # farm 0: paid 3 years for no-till, 2 paid years left
     masks = np.array([0, parse_bundle("no_till"), parse_bundle("full_ca")], np.uint8)
     value = payments.value(np.array([0, 1]), 0, masks).present_value_per_ha
     rate = model.config.regions["farms"].discount_rate
@@ -37,6 +41,20 @@ def test_paid_within_the_duration_per_hectare_by_the_public(model):
     farms, payments = model.farms, model.incentives.designs["payments"]
     farms.uses[:] = [[True, False, False, True], [True, False, False, False], [False] * 4, [True, False, False, True]]
     farms.years_in_use[:] = [[5, 0, 0, 6], [6, 0, 0, 0], [0] * 4, [1, 0, 0, 1]]
+    payments.paid_years[:] = [[4, 0, 0, 4], [5, 0, 0, 0], [0] * 4, [0, 0, 0, 0]]
     (flow,) = payments.settle(model.year, np.random.default_rng(0)).flows
     assert (flow.name, flow.payer, flow.payee) == ("payments", "public", "farmer")
-    assert flow.amount == pytest.approx(np.array([30.0, 0.0, 0.0, 40.0]) * farms.area_ha, rel=1e-12)
+    assert flow.amount == pytest.approx(np.array([40.0, 0.0, 0.0, 40.0]) * farms.area_ha, rel=1e-12)
+
+
+def test_dropping_and_readopting_does_not_restart_the_paid_years():
+    """A farm paid 4 of its 5 years drops no-till and takes it up again: it is paid once more, then never."""
+    model = model_with()
+    farms, payments = model.farms, model.incentives.designs["payments"]
+    farms.uses[:] = False
+    farms.uses[0, 0] = True
+    farms.years_in_use[:] = 0
+    farms.years_in_use[0, 0] = 1  # re-adopted this season
+    payments.paid_years[0, 0] = 4
+    paid = [payments.settle(model.year, None).flows[0].amount[0] for _ in range(3)]
+    assert paid == pytest.approx([30.0 * farms.area_ha[0], 0.0, 0.0], rel=1e-12)

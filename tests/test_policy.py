@@ -37,11 +37,12 @@ def test_higher_stable_carbon_price_never_lowers_mean_adoption():
 
 def test_price_floor_reduces_disadoption_under_a_volatile_price():
     """Same seeds (same price shocks) with and without a floor at 50: the yearly rate at which adopters drop all
-    practices falls. Measured (practice-by-practice rule): 0.0258 without, 0.0235 with the floor, standard error
-    0.0004 each over 8 seeds; the margin 0.001 is about 2.5 standard errors of the difference below it."""
+    practices falls. Measured (practice-by-practice rule, issue 13's crediting and issue 14's crop effects): 0.0192
+    without, 0.0184 with the floor; the paired difference is -0.00073 with a standard error of 0.00015 over the 8
+    seeds (lower in every seed), so the margin 0.0003 is about 2.9 standard errors inside it."""
     without = final_metrics({"carbon.price.path": VOLATILE})[:, 1].mean()
     with_floor = final_metrics({"carbon.price.path": VOLATILE, "carbon.price.floor": 50.0})[:, 1].mean()
-    assert with_floor < without - 0.001, (without, with_floor)
+    assert with_floor < without - 0.0003, (without, with_floor)
 
 
 def test_risk_averse_farmer_values_an_unstable_price_less():
@@ -55,8 +56,8 @@ def test_risk_averse_farmer_values_an_unstable_price_less():
         table = np.empty(TABLE_SLOTS)
         fill_utility_row(table, np.zeros(4, np.int16), 0, 600.0, 300.0, np.zeros(4), np.full(4, 100.0), pv,
                          (pv > 0) * variance, True, valuation.annuity[0], risk_aversion, valuation.shortfall[0],
-                         valuation.synergy_shortfall[0], valuation.cost_change_per_ha, valuation.effect_initial,
-                         valuation.synergy, 0.0, 0.0, 0.0, np.zeros(4), np.zeros((4, 4)))
+                         valuation.synergy_shortfall[0], valuation.cost_change_per_ha, valuation.effect_initial[0],
+                         valuation.synergy[0], 0.0, 0.0, 0.0, np.zeros(4), np.zeros((4, 4)))
         value, feasible, _ = move_value(0, 1, False, 1e9, table, 10.0, True, False, valuation.annuity[0],
                                         valuation.transition_cost_per_ha, 0.5)
         assert feasible
@@ -98,8 +99,13 @@ def test_compare_and_target_commands(tmp_path, casim):
     assert list(table.index) == ["baseline", "carbon_price_100"]
     assert table.loc["carbon_price_100", "co2e_credited_t"] > 0 == table.loc["baseline", "co2e_credited_t"]
     assert np.isnan(table.loc["baseline", "public_cost_per_additional_t_co2e"])
+    assert "n/a (private buyer)" in done.stdout and "Carbon price EUR 100/t" in done.stdout
     assert (out / "comparison.md").read_text().count("|") > 20 and (out / "compare.png").exists()
+    assert (out / "comparison.parquet").exists() and (out / "comparison_by_region.csv").exists()
     found = casim("target", SCENARIOS / "baseline.toml", "--metric", "carbon_price", "--year", 2030, "--value", 42,
                   "--low", 0, "--high", 100, "--replicates", 1, "--farmers", 300, "--tolerance", 0.01)
     assert found.returncode == 0, found.stderr
     assert "carbon_price = 42" in found.stdout  # the market price column equals the lever: a known answer
+    assert "step  1:" in found.stdout and "public budget" in found.stdout
+    refused = casim("target", SCENARIOS / "baseline.toml", "--low", 100, "--high", 50)
+    assert refused.returncode == 2 and "--low 100 must be below --high 50" in refused.stderr

@@ -30,12 +30,13 @@ def test_default_seed_is_the_scenarios():
 
 @pytest.mark.parametrize("name", ["baseline", "hybrid_payment", "volatile_price_floor"])
 def test_pinned_runs_are_reproduced_exactly(name):
-    """tests/data holds yearly tables (2,000 farmers, 10 years, seed 7) of a carbon-free baseline, per-ha payments
-    with public carbon purchases, and a stochastic price with a floor, written by the code of issue 12's behaviour
-    (practice-by-practice choice, equilibrium start). Behaviour and the order random numbers are drawn in must not
-    change unnoticed: regenerate them only with a change that means to change behaviour, and say so."""
+    """tests/data holds yearly tables (2,000 farmers, 10 years, seed 7): a carbon-free baseline, per-ha payments with
+    public carbon purchases, and a stochastic price with a floor. First written before issue 11's refactor (which
+    changed nothing), rewritten when issues 13 and 14 changed the crediting, soil and yield rules on purpose, and
+    when issue 12 changed behaviour on purpose (practice-by-practice choice, equilibrium start, merged with 13 and
+    14). Behaviour and the order random numbers are drawn in must not change unnoticed; columns added later are not
+    in the pins and are not compared."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / f"{name}.toml"), seed=7, n_farmers=2000)
     model.run_for(10)
-    # columns added since the files were written (e.g. exchange participants) are not pinned; pinned ones must match
     pd.testing.assert_frame_equal(model.results()[list(expected.columns)], expected, check_exact=True)

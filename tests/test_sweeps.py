@@ -103,10 +103,12 @@ def test_store_refuses_another_plan_and_reads_with_duckdb(tmp_path):
 
     plan = small_plan()
     run_sweep(plan, SweepStore(tmp_path), LocalExecutor(1))
-    other = small_plan()
-    other.replicates = 3
-    with pytest.raises(SweepMismatch, match="replicates"):
-        SweepStore(tmp_path).prepare(other.manifest())
+    scenario = sim.load_scenario(SWEEP)
+    problem = Problem.of(scenario)
+    other = make_plan("casim", {"s": scenario}, problem.names, {"s": latin_hypercube(problem, 6, 3)}, 3, farmers=300,
+                      batch_size=3)
+    with pytest.raises(SweepMismatch, match="design_sha256"):
+        SweepStore(tmp_path).prepare(other.manifest(), other.runs)
     count = duckdb.sql(f"SELECT count(DISTINCT run_id) FROM read_parquet('{tmp_path}/runs/*.parquet')").fetchall()[0][0]
     assert count == 12
 
@@ -143,16 +145,17 @@ def test_sensitivity_and_discover_commands(tmp_path, casim):
     assert (out / "indices.png").exists() and (out / "convergence.png").exists()
     seeds = pd.read_csv(out / "seed_variance.csv")
     assert 0 < seeds.seed_variance_share.item() < 1
-    found = casim("discover", out, "--output", "any_practice_2031", "--above", 0.8)
+    found = casim("discover", out, "--output", "any_practice_2031", "--above", 0.7)
     assert found.returncode == 0, found.stderr
     assert "coverage" in found.stdout and (out / "discovery.csv").exists()
-    # the same workflows from Python: every run is already stored, so nothing runs again and the numbers agree
-    # (the same worker count: the default batch size, part of a sweep's identity, depends on it)
+    # the same workflows from Python with another worker count: every run is already stored (batch size and
+    # workers are not part of a sweep's identity), so nothing runs again and the numbers agree
     again = sensitivity_analysis(sim.load_scenario(SWEEP), out, "morris", 6, replicates=2, farmers=300,
-                                 executor=LocalExecutor(2), label="sweep_small")
-    pd.testing.assert_frame_equal(again.indices, indices)
-    box = discover_in_sweep(out, "any_practice_2031", above=0.8).box
-    pd.testing.assert_frame_equal(box.limits, pd.read_csv(out / "discovery.csv"))
+                                 executor=LocalExecutor(1), label="sweep_small")
+    assert (again.indices.note == "").all() and indices.note.isna().all()
+    pd.testing.assert_frame_equal(again.indices.drop(columns="note"), indices.drop(columns="note"))
+    box = discover_in_sweep(out, "any_practice_2031", above=0.7).box
+    pd.testing.assert_frame_equal(box.limits, pd.read_csv(out / "discovery.csv")[["parameter", "low", "high"]])
 
 
 def test_uncertain_field_errors(write_scenario):

@@ -1,13 +1,29 @@
-"""IPCC Tier 1 soil carbon against the worked example in shared/reference/README.md and the published tables."""
+"""IPCC Tier 1 soil carbon against the worked example in shared/reference/README.md, the published tables and the
+IPCC definitions of the carbon-input categories."""
 
 import csv
 
 import numpy as np
 import pytest
-from conftest import SHARED_REFERENCE, TEST_SCENARIOS
+from conftest import SCENARIOS, SHARED_REFERENCE, TEST_SCENARIOS
 
 import sim
-from sim.ipcc import tier1_tables
+from sim.ipcc import input_level, tier1_tables
+from sim.practices import parse_bundle
+from sim.soil import Tier1Soil
+from sim.soil.tier1 import management_categories
+
+#: The ODD's worked region: tropical moist, LAC soil, residues returned, soybean (N-fixing) -> 'medium' input.
+WORKED = "latin_america"
+FULL_TILL_MEDIUM, NO_TILL_MEDIUM = 31.54, 34.694  # 38 x 0.83 and 38 x 0.83 x 1.10 (shared/reference/README.md)
+
+
+def soil_of(scenario, region_name, bundles, seasons=None):
+    """Tier 1 soil of farms of one region using ``bundles`` (masks) for ``seasons`` seasons (0: conventional)."""
+    r = list(scenario.regions).index(region_name)
+    bundles = np.asarray(bundles, np.uint8)
+    seasons = np.zeros(bundles.size, np.int64) if seasons is None else np.asarray(seasons)
+    return Tier1Soil(scenario, np.full(bundles.size, r, np.int16), bundles, seasons)
 
 
 def test_worked_example_equilibria_2019():
@@ -71,10 +87,8 @@ def test_model_moves_linearly_to_no_till_equilibrium_then_stops(write_scenario):
 
 
 def test_switch_during_transition_restarts_from_current_stock():
-    from sim.soil import Tier1Soil
-
     scenario = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
-    soil = Tier1Soil(scenario, np.zeros(1, np.int16), np.zeros(1, np.uint8))
+    soil = Tier1Soil(scenario, np.zeros(1, np.int16), np.zeros(1, np.uint8), np.zeros(1, np.int64))
     soil.set_management(np.array([0]), np.array([1], np.uint8))  # no-till
     for _ in range(10):
         soil.advance_year()
@@ -84,3 +98,132 @@ def test_switch_during_transition_restarts_from_current_stock():
     for _ in range(20):
         soil.advance_year()
     assert soil.stock_t_c_per_ha[0] == pytest.approx(31.54, abs=1e-12)
+
+
+@pytest.mark.parametrize(("residues", "n_supplied", "low_residue", "c_increasing", "expected"), [
+    (False, True, False, True, "low"),  # residues removed (collected, burnt, grazed): low whatever else
+    (True, True, False, False, "medium"),  # all residues returned + N (fertiliser or N-fixing crop)
+    (True, False, False, False, "low"),  # residues returned, no N, nothing adding carbon
+    (True, True, True, False, "low"),  # low-residue crop or bare fallow
+    (True, False, False, True, "medium"),  # no N, but a practice adding carbon input
+    (True, True, True, True, "medium"),  # bare fallow / low-residue crop + a carbon-adding practice
+    (True, True, False, True, "high_without_manure"),  # medium + a carbon-adding practice (cover crop)
+])
+def test_input_level_follows_the_ipcc_definitions(residues, n_supplied, low_residue, c_increasing, expected):
+    """IPCC 2006/2019 Vol. 4 Table 5.5 notes (as the HESTIA engine's IPCC 2019 Tier 1 decision rules state them)."""
+    assert input_level(residues, n_supplied, low_residue, c_increasing) == expected
+
+
+def test_categories_of_the_base_regions():
+    """Residue retention changes nothing where residues are returned; rotation brings the legume (N) SSA lacks."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    expect = {  # bundle -> input level, per region
+        "latin_america": {"conventional": "medium", "residue_retention": "medium", "rotation": "medium",
+                          "no_till+cover_crops+residue_retention": "high_without_manure"},
+        "africa_moist": {"conventional": "low", "residue_retention": "medium", "cover_crops": "low",
+                         "no_till+cover_crops+residue_retention": "high_without_manure"},
+        "africa_dry": {"conventional": "low", "residue_retention": "low", "residue_retention+rotation": "medium",
+                       "no_till+cover_crops+residue_retention": "medium", "full_ca": "high_without_manure"},
+    }
+    for name, bundles in expect.items():
+        tillage, inputs = management_categories(scenario, scenario.regions[name])
+        for bundle, level in bundles.items():
+            assert inputs[parse_bundle(bundle)] == level, (name, bundle)
+        assert tillage[parse_bundle("no_till")] == "no_till" and tillage[0] == "full_till"
+
+
+def test_no_till_with_residues_gains_the_ipcc_worked_example_in_the_worked_region():
+    """No-till + residue retention in Latin America: 31.54 -> 34.694 t C/ha, +0.1577 t C/ha/yr for 20 years (the
+    IPCC worked example), not more: residues were already returned."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    soil = soil_of(scenario, WORKED, [0])
+    soil.set_management(np.array([0]), np.array([parse_bundle("no_till+residue_retention")], np.uint8))
+    gains = [soil.advance_year()[0] for _ in range(22)]
+    assert np.allclose(gains[:20], (NO_TILL_MEDIUM - FULL_TILL_MEDIUM) / 20, atol=1e-12)
+    assert gains[0] == pytest.approx(0.1577, abs=1e-12)
+    assert gains[20:] == [0.0, 0.0]
+
+
+def test_residue_retention_alone_gains_nothing_where_residues_are_returned():
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    soil = soil_of(scenario, WORKED, [0])
+    soil.set_management(np.array([0]), np.array([parse_bundle("residue_retention")], np.uint8))
+    assert all(soil.advance_year()[0] == 0.0 for _ in range(20))
+    assert soil.stock_t_c_per_ha[0] == FULL_TILL_MEDIUM
+
+
+def test_adding_rotation_to_a_bundle_does_not_slow_the_stocks_approach():
+    """No-till + residues for 10 years, then rotation added (same IPCC categories, same equilibrium): the stock keeps
+    its rate and lands on 34.694 in year 20, exactly as a farm that never added rotation (a restart would leave it
+    at 31.54 + 0.1577 x 10 + (34.694 - 33.117) / 20 x 10 = 33.906)."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    nt_r, with_rotation = parse_bundle("no_till+residue_retention"), parse_bundle("no_till+residue_retention+rotation")
+    soil = soil_of(scenario, WORKED, [0, 0])
+    soil.set_management(np.array([0, 1]), np.array([nt_r, nt_r], np.uint8))
+    paths = []
+    for year in range(25):
+        if year == 10:
+            soil.set_management(np.array([1]), np.array([with_rotation], np.uint8))
+        soil.advance_year()
+        paths.append(soil.stock_t_c_per_ha.copy())
+    paths = np.array(paths)
+    assert np.array_equal(paths[:, 0], paths[:, 1])
+    assert paths[19, 1] == pytest.approx(NO_TILL_MEDIUM, abs=1e-12)
+
+
+def test_a_change_of_equilibrium_still_restarts_from_the_current_stock():
+    """Cover crops added 10 years into no-till + residues raise the equilibrium (medium -> high input): a new 20-year
+    transition from the current stock (the HESTIA rule: a new regime when a category changes)."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    soil = soil_of(scenario, WORKED, [0])
+    soil.set_management(np.array([0]), np.array([parse_bundle("no_till+residue_retention")], np.uint8))
+    for _ in range(10):
+        soil.advance_year()
+    halfway = soil.stock_t_c_per_ha[0]
+    assert halfway == pytest.approx((FULL_TILL_MEDIUM + NO_TILL_MEDIUM) / 2, abs=1e-12)
+    soil.set_management(np.array([0]), np.array([parse_bundle("no_till+cover_crops+residue_retention")], np.uint8))
+    high = soil.equilibrium_table[0, parse_bundle("no_till+cover_crops+residue_retention")]
+    assert high == pytest.approx(NO_TILL_MEDIUM * 1.11, abs=1e-12)  # F_I high without manure, tropical moist
+    gains = [soil.advance_year()[0] for _ in range(20)]
+    assert np.allclose(gains, (high - halfway) / 20, atol=1e-12)
+
+
+@pytest.mark.parametrize("seasons", [1, 7, 19, 20, 30])
+def test_existing_adopters_start_where_their_seasons_of_use_took_them(seasons):
+    """A farm in no-till + residues for s seasons at the start: s/20 of the way from 31.54 to 34.694, then 20 - s
+    more equal steps to the equilibrium (none when s >= 20)."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    soil = soil_of(scenario, WORKED, [parse_bundle("no_till+residue_retention")], [seasons])
+    step = (NO_TILL_MEDIUM - FULL_TILL_MEDIUM) / 20
+    assert soil.stock_t_c_per_ha[0] == pytest.approx(FULL_TILL_MEDIUM + min(seasons, 20) * step, abs=1e-12)
+    gains = np.array([soil.advance_year()[0] for _ in range(25)])
+    left = max(20 - seasons, 0)
+    assert np.allclose(gains[:left], step, atol=1e-12) and np.all(gains[left:] == 0.0)
+    assert soil.stock_t_c_per_ha[0] == pytest.approx(NO_TILL_MEDIUM, abs=1e-12)
+
+
+def test_model_starts_existing_adopters_from_their_seasons_of_use():
+    """In the model, initial adopters' stocks match their drawn seasons of use, not their equilibrium. The base
+    scenario starts in behavioural equilibrium, so seasons of use follow the stationary age distribution (geometric,
+    ``sim.behaviour.equilibrium``): farms with fewer than 20 seasons are still on their way to the equilibrium."""
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "base.toml"), seed=3, n_farmers=400)
+    r = model.regions.names.index(WORKED)
+    rows = np.arange(model.regions.start[r], model.regions.start[r] + model.regions.sizes[r])
+    bundle, seasons = model.farms.bundle[rows], model.farms.years_in_use[rows].max(axis=1)
+    expected = model.soil.stock_after_seasons(0)[r, 0] + np.minimum(seasons, 20) / 20 * (
+        model.soil.equilibrium_table[r, bundle] - model.soil.equilibrium_table[r, 0])
+    assert np.allclose(model.soil.stock_t_c_per_ha[rows], expected, atol=1e-12)
+    adopters = bundle == parse_bundle("no_till+residue_retention")
+    young, old = adopters & (seasons < 20), adopters & (seasons >= 20)
+    assert young.any() and np.all(model.soil.stock_t_c_per_ha[rows][young] < NO_TILL_MEDIUM)
+    assert old.any() and np.allclose(model.soil.stock_t_c_per_ha[rows][old], NO_TILL_MEDIUM, atol=1e-9)
+
+
+def test_a_baseline_input_the_management_does_not_give_is_a_clear_error(write_scenario):
+    """africa_dry says 'low' input; claiming residues are returned with N supplied makes the IPCC rule give 'medium'."""
+    from sim.scenario import ScenarioError
+
+    body = "[regions.africa_dry]\nresidues_returned = true\nn_fertiliser_or_n_fixing_crop = true\n"
+    with pytest.raises(ScenarioError, match=r"regions\.africa_dry.*baseline_input: 'low' does not follow from "
+                                            r"residues_returned = true.*the IPCC rule gives 'medium'"):
+        sim.load_scenario(write_scenario(body))

@@ -11,8 +11,13 @@ Farm i is reached by dealers when its fixed uniform draw is below S_r, by contra
 
 Money for one-off costs (currency per farm): savings W_i plus, on farms of at least ``min_credit_farm_ha`` (lenders'
 fixed cost per loan excludes small farms), a loan of ``loan_to_savings`` x W_i (savings as collateral and track
-record). Savings follow income: W(t+1) = (1 - spending rate) W(t) + savings_rate x max(income(t), 0), whose steady state
-is savings_rate / spending rate x income; a transition paid this year is in this year's income.
+record), plus what a concessional credit line would lend the farm now (``sim.incentives.credit_line``; 0 without one).
+Savings follow income: W(t+1) = (1 - spending rate) W(t) + savings_rate x max(income(t), 0), whose steady state is
+savings_rate / spending rate x income; a transition paid this year is in this year's income. At the start savings
+are those of a farm that has saved from ``spin_up_years`` past seasons of its income: a draw from the rule's
+stationary distribution, not its mean (with money and one-off costs both proportional to area, the mean would put
+whole regions on one side of a threshold that weather then moves them across: measured, 98 % of the African moist
+savanna's farms could finance no-till at the start and 45 % a year later).
 
 No-till can be started with an own seeder (dealer reach, one-off cost within the farm's money) or hired (contractor
 reach; the yearly fee replaces the one-off cost). Its yearly cost changes with the herbicide price:
@@ -21,6 +26,7 @@ herbicide_cost_per_ha x (index(t) - 1), the index a year-keyed path (1 if none).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +34,12 @@ import numpy as np
 from sim.practices import NO_TILL, USES_BY_MASK, Catalogue
 from sim.scenario import Scenario
 from sim.scenario.years import interpolate_by_year
+
+#: Weight of the seasons before the spin-up in the starting savings ((1 - spending rate)^years): their income no
+#: longer matters.
+SPIN_UP_REMAINDER = 1e-3
+#: At most this many past seasons (a savings_spending_rate near 0 would need millions): longer than a farmer saves.
+MAX_SPIN_UP_YEARS = 100
 
 
 def no_till_area_share(start: np.ndarray, bundle: np.ndarray, area_ha: np.ndarray) -> np.ndarray:
@@ -103,17 +115,19 @@ class Access:
         self.herbicide_index = self._herbicide_index(year)
         self.now = self.farms(savings)
 
-    def begin_year(self, year: int, no_till_area_share: np.ndarray, savings: np.ndarray) -> None:
+    def begin_year(self, year: int, no_till_area_share: np.ndarray, savings: np.ndarray,
+                   line_credit: np.ndarray) -> None:
         """A new year: supply moves towards its target for last season's no-till area shares (R,).
 
-        Also the prices of ``year`` and each farm's access with its ``savings`` (n,).
+        Also the prices of ``year`` and each farm's access with its ``savings`` (n,) and the loan a credit line would
+        grant it, ``line_credit`` (n,) (currency).
         """
         rate = self.spec.supply_adjustment_rate
         seeder, contractor = self.target_supply(no_till_area_share)
         self.seeder_supply = self.seeder_supply + rate * (seeder - self.seeder_supply)
         self.contractor_supply = self.contractor_supply + rate * (contractor - self.contractor_supply)
         self.herbicide_index = self._herbicide_index(year)
-        self.now = self.farms(savings)
+        self.now = self.farms(savings, line_credit)
 
     def _herbicide_index(self, year: int) -> np.ndarray:
         return np.array([1.0 if path is None else float(interpolate_by_year(path, year)) for path in self.herbicide_paths])
@@ -123,9 +137,11 @@ class Access:
         """Change of no-till's yearly cost from the herbicide price this year (R,), currency/ha/yr."""
         return self.herbicide_cost_per_ha * (self.herbicide_index - 1.0)
 
-    def farms(self, savings: np.ndarray) -> FarmAccess:
-        """Each farm's access this year, given its savings (n,) (currency)."""
+    def farms(self, savings: np.ndarray, line_credit: np.ndarray | None = None) -> FarmAccess:
+        """Each farm's access this year, given its savings and credit-line loan (n,) (currency; none at the start)."""
         money = savings * (1.0 + self.loan_per_savings)
+        if line_credit is not None:
+            money = money + line_credit
         return FarmAccess(self.dealer_draw < self.seeder_supply[self.region],
                           self.contractor_draw < self.contractor_supply[self.region], money)
 
@@ -138,9 +154,22 @@ class Access:
         per_ha = self.herbicide_extra_per_ha[self.region] + np.where(hires, self.contractor_fee_per_ha[self.region], 0.0)
         return np.where(uses_no_till, per_ha, 0.0)
 
-    def steady_savings(self, income: np.ndarray) -> np.ndarray:
-        """Savings at the steady state of the savings rule for a yearly ``income`` (n,)."""
-        return self.spec.savings_rate / self.spec.savings_spending_rate * np.maximum(income, 0.0)
+    def spin_up_years(self) -> int:
+        """Past seasons whose income the starting savings count (at most ``MAX_SPIN_UP_YEARS``).
+
+        All but ``SPIN_UP_REMAINDER`` of their weight.
+        """
+        kept = 1.0 - self.spec.savings_spending_rate
+        if kept <= SPIN_UP_REMAINDER:
+            return 1
+        return min(int(np.ceil(np.log(SPIN_UP_REMAINDER) / np.log(kept))), MAX_SPIN_UP_YEARS)
+
+    def spin_up(self, incomes: Iterable[np.ndarray]) -> np.ndarray:
+        """Savings (n,) after saving from ``incomes`` (each (n,), oldest first), starting from none."""
+        savings = None
+        for income in incomes:
+            savings = self.update_savings(np.zeros(income.shape) if savings is None else savings, income)
+        return savings
 
     def update_savings(self, savings: np.ndarray, income: np.ndarray) -> np.ndarray:
         """Next year's savings (n,) after a year with ``income`` (n,) (transition costs included)."""

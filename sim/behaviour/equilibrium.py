@@ -29,8 +29,9 @@ from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES
 #: Share of the target law spread uniformly over the region's combinations (see the module docstring). Assumption:
 #: 0.4 % of farms (0.025 % per combination) is below what the shares in a scenario file resolve.
 SMOOTHING = 0.004
-#: Farms per region used to fit the constants (evenly spaced; farms are drawn independently, so a sample of this
-#: size fits the region's mean stationary shares to about 0.5 percentage point).
+#: Farms per region the constants are first fitted on (evenly spaced; farms are drawn independently, so a sample
+#: of this size gets the region's mean stationary shares to about 0.5 percentage point, then polished on more
+#: farms: ``sim.behaviour.start.POLISH_SAMPLE``).
 FIT_SAMPLE = 400
 #: Newton iterations and the moment tolerance that stops them.
 MAX_ITERATIONS = 60
@@ -62,9 +63,11 @@ def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision
     ``gross`` and ``margin`` (m, 16) are each farm's G and W in each state (at that state's soil equilibrium).
     Practices in use have been in use ``years_mature`` seasons, which ``shortfall`` (its last row) may value at the
     expected remaining shortfall of the stationary age distribution; ``extra`` (n, P) holds each farm's additive
-    utility terms other than the region's constants (heterogeneity, conformity); no incentives. ``spread`` (n, P):
-    the stationary sd of each farmer's belief about each practice; a move's gain varies with the beliefs about the
-    practices it changes by G (1 - S_p(t)) x (belief - mean) each.
+    utility terms other than the region's constants (heterogeneity, conformity); no incentives. ``belief_mean``,
+    ``belief_precision`` and ``spread`` (n, 2, P): each farmer's stationary belief about each practice, its
+    precision and the sd of its mean, without ([:, 0]) and with ([:, 1]) the evidence of its own fields; in state b a
+    farm holds the second about the practices of b and the first about the others, and values every move with them.
+    A move's gain varies with the beliefs about the practices it changes by G (1 - S_p(t)) x (belief - mean) each.
     """
     m = rows.size
     gain = np.empty((m, ALL_MASKS.size, N_PRACTICES, N_PRACTICES, 2))
@@ -89,12 +92,15 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
         i = rows[r]
         years = np.zeros(n_practices, np.int16)
         table = np.empty(2 * n_states)
+        mean, precision, sd = np.empty(n_practices), np.empty(n_practices), np.empty(n_practices)
         for b in range(n_states):
             for q in range(n_practices):
-                years[q] = years_mature if (b >> q) & 1 else 0
+                used = (b >> q) & 1
+                years[q] = years_mature if used else 0
+                mean[q], precision[q], sd[q] = belief_mean[i, used, q], belief_precision[i, used, q], spread[i, used, q]
             full = years_mature if FULL_CA_BY_MASK[b] else 0
             hired = hires[i] and (b >> NO_TILL) & 1 == 1
-            fill_utility_row(table, years, full, gross[r, b], margin[r, b], belief_mean[i], belief_precision[i],
+            fill_utility_row(table, years, full, gross[r, b], margin[r, b], mean, precision,
                              no_incentives, no_incentives, False, annuity, risk_aversion, shortfall,
                              synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i], no_till_extra,
                              contractor_fee, extra[i], no_pairs)
@@ -109,7 +115,7 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
                     for c in range(n_practices):
                         if (b ^ target) >> c & 1:
                             ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
-                            variance += (gross[r, b] * (1.0 - ramp_left) * spread[i, c]) ** 2
+                            variance += (gross[r, b] * (1.0 - ramp_left) * sd[c]) ** 2
                     gain[r, b, p, q, 1] = variance
 
 

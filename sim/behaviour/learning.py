@@ -11,6 +11,9 @@ a precision-weighted mean of ramp-corrected signals: an unbiased estimate of the
 move towards the truth as adopters' seasons accumulate (the early-season penalty is counted once, in the value of a
 new practice, ``sim.behaviour.valuation``). With steady evidence E per year the belief's stationary state is
 mean = theta_p and precision = prior + E / (obs_sd^2 (1 - memory)); without any evidence it stays at the prior.
+Effects follow each region's crop and climate (``sim.yields.RegionYieldEffects``): theta_p, e0 and the ramp are those
+of the showing farm's region, so a result heard over an exchange link between regions is evidence about the other
+region's effect (farmers in exchanges learn from a different crop and climate).
 """
 
 from __future__ import annotations
@@ -33,27 +36,28 @@ class Learning:
 
     Args:
         spec: the ``[decision.learning]`` table.
-        catalogue: the practices (first-season and long-run effects, ramp lengths).
+        catalogue: the practices (first-season and long-run effects and ramp lengths of each region, (R, P)).
+        region: each farm's region (n,): the effects follow its crop and climate.
 
     """
 
-    def __init__(self, spec: LearningSpec, catalogue: Catalogue) -> None:
+    def __init__(self, spec: LearningSpec, catalogue: Catalogue, region: np.ndarray) -> None:
         self.spec = spec
         self.prior_precision = np.float32(1.0 / spec.prior_yield_belief_sd**2)
         self.memory = np.float32(spec.belief_memory)
         self.inverse_observation_variance = np.float32(1.0 / spec.observation_sd**2)
-        self.effect_initial = catalogue.effect_initial.astype(np.float32)
-        self.truth = catalogue.effect_long_run.astype(np.float32)
-        top = int(np.max(catalogue.effect_years)) + 1
-        seasons = np.arange(top + 1)[:, None]
-        #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, P); 0 when not in use
-        self.progress_table = ramp(np.zeros(catalogue.effect_years.size), np.ones(catalogue.effect_years.size),
-                                   catalogue.effect_years, seasons).astype(np.float32)
+        self.region = region
+        self.effect_initial = catalogue.effect_initial.astype(np.float32)[region]  # (n, P)
+        self.truth = catalogue.effect_long_run.astype(np.float32)[region]  # (n, P)
+        years = catalogue.effect_years  # (R, P)
+        seasons = np.arange(int(np.max(years)) + 2)[:, None, None]
+        #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, R, P); 0 when not in use
+        self.progress_table = ramp(np.zeros(years.shape), np.ones(years.shape), years, seasons).astype(np.float32)
 
     def progress(self, years_in_use: np.ndarray) -> np.ndarray:
         """Ramp progress r (n, P) float32 of each farm's practices this season (0 when not in use)."""
         rows = np.minimum(years_in_use, self.progress_table.shape[0] - 1)
-        return self.progress_table[rows, np.arange(rows.shape[1])]
+        return self.progress_table[rows, self.region[:, None], np.arange(rows.shape[1])]
 
     def shown(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,8 @@
 """The state farmers start from: practices and their history, beliefs, savings, and the regions' equipment supply.
 
 Both starts make every slow variable consistent with the rules that move it, so nothing drifts without a cause:
-- savings at the steady state of the savings rule for the farm's conventional income (``sim.behaviour.access``);
+- savings drawn from the stationary distribution of the savings rule: saved from past seasons of the farm's
+  conventional income under the yield model's weather (``sim.behaviour.access``, ``past_incomes``);
 - equipment supply at its steady state for the initial no-till area shares;
 - beliefs at the stationary state of the learning rule for each farmer's exposure (its own practices and what the
   others it hears show, ``sim.behaviour.learning``).
@@ -16,6 +17,7 @@ region.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,13 +44,20 @@ from sim.network import Network
 from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
-from sim.yields import YieldModel
+from sim.yields import YieldModel, lognormal_sigma
 
 #: Under ``as_given``, farmers who use practices at the start have used them for 1 to this many seasons (uniform).
 #: Assumption: adopters took up their practices over the previous decade.
 MAX_INITIAL_SEASONS_IN_USE = 10
-#: Farms whose stationary laws are solved at once (memory: about 2.3 KB per farm).
-CHUNK = 20_000
+#: Farms whose chains are built at once (their move tables take 4.4 KB per farm: ``sim.footprint`` counts them).
+CHUNK = 5_000
+#: Farms per region the fit is polished on after the fit on ``FIT_SAMPLE`` farms (all of them in a smaller region;
+#: evenly spaced otherwise). A practice used by 1 % of farms is carried by few of 400 farms: measured on the base
+#: scenario at 20,000 farmers, the whole region's mean stationary share then ranged over 0.8-1.8 % for a 1.2 %
+#: target (by seed), and a region started that far from its stationary state drifts for decades (dealers follow
+#: adoption); polished on 5,000 farms, within 0.1 pp. Polishing costs a few Newton steps on this many farms (about
+#: 8 us per farm and step) and their move tables (``CHUNK``).
+POLISH_SAMPLE = CHUNK
 
 
 @dataclass(frozen=True)
@@ -65,26 +74,44 @@ class StartSetting:
     social: SocialInformation
 
 
-def conventional_income(parameters: FarmParameters) -> np.ndarray:
-    """Yearly income of each farm farming conventionally at its base yield, currency per farm."""
-    gross, _ = gross_and_margin(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
-                                parameters.production_cost_per_ha)
-    return (gross - parameters.production_cost_per_ha) * parameters.area_ha
+def past_incomes(setting: StartSetting, years: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Conventional incomes (n,) of ``years`` past seasons, oldest first, currency per farm.
+
+    Each season: base yield x the yield model's mean-one lognormal weather factors (one per region, one per farm,
+    ``sim.yields``) x crop price - production cost, times area.
+    """
+    parameters, regions = setting.parameters, setting.regions
+    regional_sigma = lognormal_sigma(np.array([s.weather_cv for s in regions.specs]))
+    farm_sigma = lognormal_sigma(regions.per_farm([s.yield_cv for s in regions.specs]))
+    for _ in range(years):
+        regional = np.exp(regional_sigma * rng.standard_normal(regional_sigma.size) - 0.5 * regional_sigma**2)
+        farm = np.exp(farm_sigma * rng.standard_normal(regions.n) - 0.5 * farm_sigma**2)
+        gross = parameters.base_yield_kg_per_ha * regional[parameters.region] * farm * parameters.crop_price_per_t / 1000
+        yield (gross - parameters.production_cost_per_ha) * parameters.area_ha
+
+
+def others_evidence(setting: StartSetting, bundle: np.ndarray, years_in_use: np.ndarray) -> np.ndarray:
+    """(n, P) the evidence farmers get each year from others about each practice.
+
+    From neighbours, demonstration farms and their organisation, with ``bundle`` in use for ``years_in_use`` seasons.
+    """
+    r = setting.learning.progress(years_in_use)
+    weight = (r * r).astype(np.float32)
+    setting.social.observe(bundle, USES_BY_MASK[bundle], weight, np.zeros_like(weight))
+    return setting.social.evidence.copy()
 
 
 def yearly_evidence(setting: StartSetting, bundle: np.ndarray, years_in_use: np.ndarray) -> np.ndarray:
     """(n, P) the evidence farmers get each year about each practice with ``bundle`` in use (own and others')."""
     r = setting.learning.progress(years_in_use)
-    weight = (r * r).astype(np.float32)
-    setting.social.observe(bundle, USES_BY_MASK[bundle], weight, np.zeros_like(weight))
-    return setting.social.evidence + weight
+    return others_evidence(setting, bundle, years_in_use) + (r * r).astype(np.float32)
 
 
 def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator) -> InitialState:
     """The farms' state at the start (module docstring); draws from the population stream ``rng``."""
     scenario, parameters, regions, catalogue = setting.scenario, setting.parameters, setting.regions, setting.catalogue
     demo = setting.network.demo
-    savings = setting.access.steady_savings(conventional_income(parameters))
+    savings = setting.access.spin_up(past_incomes(setting, setting.access.spin_up_years(), rng))
     bundle = initial_bundles(scenario, regions.sizes, rng)
     bundle[demo] = catalogue.demo_bundle[parameters.region[demo]]
     if scenario.decision.start == "equilibrium" and isinstance(rule, EconomicRule) and rule.spec.revision_rate > 0:
@@ -98,30 +125,38 @@ def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator)
     hires = USES_BY_MASK[bundle, NO_TILL] & ~own_route & access.contractor
     noise = rng.standard_normal((regions.n, N_PRACTICES))
     mean, precision = setting.learning.stationary_beliefs(yearly_evidence(setting, bundle, years_in_use), noise)
-    return InitialState(bundle, years_in_use, hires, mean, precision, savings)
+    return InitialState(bundle, years_in_use, hires, mean, precision, savings, setting.access.served.copy())
 
 
 def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: np.ndarray, savings: np.ndarray,
                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Fit the rule's constants region by region and draw the initial bundles and ages (``sim.behaviour.equilibrium``).
 
-    The supply and the beliefs used in the fit are those of the file's shares placed at random (``provisional``):
-    beliefs at their stationary mean, their stationary spread averaged into each move's probability (they move
-    about as fast as practices are reconsidered).
+    The supply and what others show used in the fit are those of the file's shares placed at random
+    (``provisional``). Beliefs follow the chain's state: about a practice it uses, a farm also learns from its own
+    fields (one established season's evidence a year), about one it does not, only from others; each at its
+    stationary mean, with its stationary spread averaged into each move's probability (beliefs move about as fast as
+    practices are reconsidered). Without this the fit would credit the beliefs of farms placed at random to the farms
+    that end up using a practice: where few use it (1 % in the African regions) adopters' own fields make them much
+    surer of it than the fit assumed, and adoption drifted up from the start.
     """
     scenario, parameters, regions, catalogue = setting.scenario, setting.parameters, setting.regions, setting.catalogue
     years = np.where(USES_BY_MASK[provisional], ESTABLISHED_SEASONS, 0).astype(np.int16)
-    evidence = yearly_evidence(setting, provisional, years)
-    mean, precision = setting.learning.stationary_beliefs(evidence, np.zeros(evidence.shape))
-    spread = setting.learning.stationary_sd(evidence)
+    others = others_evidence(setting, provisional, years)
+    own = np.float32(1.0)  # an established practice's own season: ramp progress 1, weight 1
+    beliefs = [setting.learning.stationary_beliefs(e, np.zeros(e.shape)) for e in (others, others + own)]
+    mean = np.stack([b[0] for b in beliefs], axis=1)  # (n, 2, P): without, with own fields
+    precision = np.stack([b[1] for b in beliefs], axis=1)
+    spread = np.stack([setting.learning.stationary_sd(e) for e in (others, others + own)], axis=1)
     setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
     hires = ~own_route & access.contractor
     gross, margin = gross_and_margin(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
                                      parameters.production_cost_per_ha)
-    soil = build_soil(scenario, np.arange(regions.sizes.size, dtype=np.int16), np.zeros(regions.sizes.size, np.uint8))
-    yields = YieldModel(scenario, regions, [soil.reference_stock(r) for r in range(regions.sizes.size)], catalogue)
+    soil = build_soil(scenario, np.arange(regions.sizes.size, dtype=np.int16), np.zeros(regions.sizes.size, np.uint8),
+                      np.zeros(regions.sizes.size, np.int16))
+    yields = YieldModel(scenario, regions, soil, catalogue)
     is_demo = np.zeros(regions.n, bool)
     is_demo[setting.network.demo] = True
     bundle, years_in_use = provisional.copy(), np.zeros((regions.n, N_PRACTICES), np.int16)
@@ -138,8 +173,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         gain, feasible = move_tables(
             rows, ESTABLISHED_SEASONS, state_gross, state_margin, mean, precision, access.dealer, access.contractor,
             access.money, parameters.area_ha, parameters.residue_value_per_ha, hires, v.annuity[region],
-            v.risk_aversion[region], shortfall, synergy_shortfall, v.cost_change_per_ha, v.effect_initial,
-            v.transition_cost_per_ha, v.synergy, setting.access.herbicide_extra_per_ha[region],
+            v.risk_aversion[region], shortfall, synergy_shortfall, v.cost_change_per_ha, v.effect_initial[region],
+            v.transition_cost_per_ha, v.synergy[region], setting.access.herbicide_extra_per_ha[region],
             setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread)
         return ChainInputs(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
 
@@ -164,6 +199,9 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         aged = (np.vstack([v.shortfall[region], expected_remaining(v.shortfall[region], mean_hazard[:-1])]),
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
         fit = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
+        polish = rows[np.unique(np.linspace(0, rows.size - 1, min(POLISH_SAMPLE, rows.size)).astype(np.int64))]
+        if polish.size > sample.size:
+            fit = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
         laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
@@ -173,6 +211,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.scale, fit.constants,
                                                           fit.pairs, chunk.available, s.revision_rate, part)
             laws[first:first + CHUNK] = part
+            del chunk  # before the next chunk's tables are built
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
         years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard[:, :N_PRACTICES], rng)
     demo_uses = USES_BY_MASK[bundle[setting.network.demo]]

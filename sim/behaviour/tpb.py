@@ -57,7 +57,7 @@ class TpbRule:
     def decide(self, situation: Situation, rng: np.random.Generator) -> Choice:
         """Reconsidered practices (one uniform draw per farm and practice) follow the farmer's intention."""
         farms, s, v = situation.farms, self.spec, self.valuation
-        n_practices = len(v.effect_initial)
+        n_practices = v.effect_initial.shape[1]
         draws = rng.random((farms.n, n_practices))
         access = situation.access.now
         forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor

@@ -46,22 +46,24 @@ MIN_SCALE = 1e-9
 COMPLEMENT_MARGIN_PER_HA = 1e-6
 
 
-def shortfall_table(discount_rate: float, horizon: int, annuity: float, transition_years: np.ndarray) -> np.ndarray:
-    """S_p(t) for t = 0 .. max(T), shape (max(T) + 1, P): PV of the ramp's remaining shortfall / A.
+def shortfall_table(discount_rate: float, horizon: int, annuity: float, transition_years: np.ndarray,
+                    rows: int) -> np.ndarray:
+    """S_p(t) for t = 0 .. rows - 1, shape (rows, P): PV of the ramp's remaining shortfall / A.
 
-    Row t: a practice in use for t seasons (0 = new); its next seasons are t + 1 .. t + H.
+    Row t: a practice in use for t seasons (0 = new); its next seasons are t + 1 .. t + H. ``rows`` > max(T) so the
+    last row is that of an established practice.
     """
-    top = int(np.max(transition_years)) + 1
-    t = np.arange(top)[:, None, None]
+    t = np.arange(rows)[:, None, None]
     k = np.arange(1, horizon + 1)[None, :, None]
     progress = ramp(np.zeros(transition_years.size), np.ones(transition_years.size), transition_years, t + k)
     pv = ((1.0 + discount_rate) ** -k * (1.0 - progress)).sum(axis=1)
     return (pv / annuity).astype(np.float64)
 
 
-def synergy_shortfall_table(discount_rate: float, horizon: int, annuity: float, synergy_years: int) -> np.ndarray:
-    """S_CA(t) for t = 0 .. synergy_years, shape (synergy_years + 1,): the synergy ramps as min(t / T, 1)."""
-    t = np.arange(synergy_years + 1)[:, None]
+def synergy_shortfall_table(discount_rate: float, horizon: int, annuity: float, synergy_years: int,
+                            rows: int) -> np.ndarray:
+    """S_CA(t) for t = 0 .. rows - 1, shape (rows,): the synergy ramps as min(t / T, 1) (``rows`` > T)."""
+    t = np.arange(rows)[:, None]
     k = np.arange(1, horizon + 1)[None, :]
     pv = ((1.0 + discount_rate) ** -k * (1.0 - np.minimum((t + k) / synergy_years, 1.0))).sum(axis=1)
     return pv / annuity
@@ -69,16 +71,20 @@ def synergy_shortfall_table(discount_rate: float, horizon: int, annuity: float, 
 
 @dataclass(frozen=True)
 class Valuation:
-    """Per-region constants of bundle values (R regions, P practices); money in the scenario currency per ha."""
+    """Per-region constants of bundle values (R regions, P practices); money in the scenario currency per ha.
+
+    Yield effects follow each region's crop and climate (``sim.yields.RegionYieldEffects``), so the ramps' shortfalls,
+    first-season effects and the synergy are per region; tables share one length (the longest ramp + 1).
+    """
 
     annuity: np.ndarray  # (R,) A
     risk_aversion: np.ndarray  # (R,)
     shortfall: np.ndarray  # (R, T + 1, P) S_p(t)
     synergy_shortfall: np.ndarray  # (R, T_CA + 1) S_CA(t)
     cost_change_per_ha: np.ndarray  # (P,) currency/ha/yr
-    effect_initial: np.ndarray  # (P,)
+    effect_initial: np.ndarray  # (R, P)
     transition_cost_per_ha: np.ndarray  # (P,) one-off
-    synergy: float
+    synergy: np.ndarray  # (R,) full-CA synergy once established
 
     @classmethod
     def of(cls, scenario: Scenario, catalogue: Catalogue) -> Valuation:
@@ -86,17 +92,19 @@ class Valuation:
         horizon = scenario.decision.planning_horizon_years
         specs = list(scenario.regions.values())
         annuity = np.array([float(annuity_factor(s.discount_rate, horizon)) for s in specs])
+        rows, synergy_rows = int(np.max(catalogue.effect_years)) + 1, int(np.max(catalogue.synergy_years)) + 1
         return cls(
             annuity=annuity,
             risk_aversion=np.array([s.risk_aversion for s in specs]),
-            shortfall=np.stack([shortfall_table(s.discount_rate, horizon, a, catalogue.effect_years)
-                                for s, a in zip(specs, annuity, strict=True)]),
-            synergy_shortfall=np.stack([synergy_shortfall_table(s.discount_rate, horizon, a, catalogue.synergy_years)
-                                        for s, a in zip(specs, annuity, strict=True)]),
+            shortfall=np.stack([shortfall_table(s.discount_rate, horizon, a, catalogue.effect_years[r], rows)
+                                for r, (s, a) in enumerate(zip(specs, annuity, strict=True))]),
+            synergy_shortfall=np.stack([synergy_shortfall_table(s.discount_rate, horizon, a,
+                                                                int(catalogue.synergy_years[r]), synergy_rows)
+                                        for r, (s, a) in enumerate(zip(specs, annuity, strict=True))]),
             cost_change_per_ha=catalogue.annual_cost_change_per_ha.astype(np.float64),
             effect_initial=catalogue.effect_initial.astype(np.float64),
             transition_cost_per_ha=catalogue.transition_cost_per_ha.astype(np.float64),
-            synergy=float(catalogue.synergy_long_run),
+            synergy=catalogue.synergy_long_run.astype(np.float64),
         )
 
 
@@ -182,7 +190,7 @@ def utility_tables(rows, region, years_in_use, full_ca_years, gross, margin, bel
 
     Per-row: ``gross``, ``margin`` and the incentive tables (rows of (1, 16) zeros when ``has_incentives`` is False);
     ``extra`` (m, P) per row (the rule's additive terms of each practice); per farm (indexed by ``rows``): the rest;
-    per region: annuity ... contractor fee and ``pairs`` (R, P, P).
+    per region: annuity ... contractor fee, ``effect_initial`` (R, P), ``synergy`` (R,) and ``pairs`` (R, P, P).
     """
     for r in prange(rows.size):
         i = rows[r]
@@ -190,8 +198,8 @@ def utility_tables(rows, region, years_in_use, full_ca_years, gross, margin, bel
         row = r * np.int64(has_incentives)
         fill_utility_row(out[r], years_in_use[i], full_ca_years[i], gross[r], margin[r], belief_mean[i],
                          belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives, annuity[reg],
-                         risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial,
-                         synergy, residue_value[i], no_till_extra[reg], contractor_fee[reg], extra[r], pairs[reg])
+                         risk_aversion[reg], shortfall[reg], synergy_shortfall[reg], cost_change, effect_initial[reg],
+                         synergy[reg], residue_value[i], no_till_extra[reg], contractor_fee[reg], extra[r], pairs[reg])
 
 
 @njit(cache=True, inline="always")

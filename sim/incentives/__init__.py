@@ -1,4 +1,7 @@
-"""Incentive designs behind one protocol (``IncentiveDesign``): per-ha payments and the carbon programme.
+"""Incentive designs behind one protocol (``IncentiveDesign``): per-ha payments, the carbon programme, a credit line.
+
+Besides them, ``effect`` measures what the programme changes against its counterfactual (the same farms without
+it, ``counterfactual``): it pays nothing.
 
 A new design = one module here with a class following ``base.IncentiveDesign``, one table class in
 ``sim.scenario.incentives`` (a field of ``Scenario``), and one line in ``DESIGNS`` below; its money flows reach
@@ -12,6 +15,9 @@ import numpy as np
 from sim.economics import FARMER, PUBLIC, MoneyFlow
 from sim.incentives.base import IncentiveDesign, Setting, Settlement, Valuation
 from sim.incentives.carbon import CarbonProgramme
+from sim.incentives.counterfactual import Counterfactual
+from sim.incentives.credit_line import ConcessionalCredit
+from sim.incentives.effect import ProgrammeEffect
 from sim.incentives.exchange import ExchangeProgramme
 from sim.incentives.payments import PerHectarePayments
 
@@ -20,6 +26,8 @@ from sim.incentives.payments import PerHectarePayments
 DESIGNS: dict[str, type] = {
     "payments": PerHectarePayments,
     "carbon": CarbonProgramme,
+    "credit_line": ConcessionalCredit,
+    "effect": ProgrammeEffect,
     "exchange": ExchangeProgramme,
 }
 
@@ -71,5 +79,5 @@ class Incentives:
         return [design.settle(year, rng) for design in self.designs.values()]
 
 
-__all__ = ["DESIGNS", "FARMER", "PUBLIC", "IncentiveDesign", "Incentives", "MoneyFlow", "Settlement", "Setting",
+__all__ = ["DESIGNS", "FARMER", "PUBLIC", "Counterfactual", "IncentiveDesign", "Incentives", "MoneyFlow", "Settlement", "Setting",
            "Valuation"]

@@ -17,6 +17,7 @@ from sim.economics import MoneyFlow
 if TYPE_CHECKING:
     from sim.behaviour.exchange import Exchanges
     from sim.farmers import FarmerTable, Regions
+    from sim.incentives.counterfactual import Counterfactual
     from sim.network import Network
     from sim.practices import Catalogue
     from sim.scenario import Scenario
@@ -55,6 +56,7 @@ class Setting:
     catalogue: Catalogue
     network: Network
     soil: SoilModel
+    counterfactual: Counterfactual | None = None  # the same farms without the programme (None: no programme)
     exchanges: Exchanges | None = None  # exchange programmes (their costs, ``sim.incentives.exchange``)
 
 

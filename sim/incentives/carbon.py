@@ -1,181 +1,97 @@
-"""Results-based carbon crediting: enrolment, verification, crediting, buffer, reversals, MRV and every money flow.
+"""Results-based carbon crediting as an incentive design: prices, baselines, what farmers expect, enrolment, settlement.
 
-Money flows of one year (all in the scenario currency), for the credits issued to a farm:
+Money flows of one year (all in the scenario currency), for credits issued to a farm at a verification and paid
+``payment_lag_years`` later:
   general market: the buyer pays credits x market price p; the guarantor pays credits x (g - p), where the farm's
     price g is the market price clipped to [floor, ceiling], or its fixed contract price (``sim.incentives.prices``);
   Twin Regions market (seller regions): twin buyers pay credits x twin price, up to their budget or demand cap
     (shared pro rata); the Market Authority keeps its fee share (``sim.incentives.twin_market``);
   project value V = credits x g (+ twin purchases net of the authority fee); a group aggregator keeps its fee
     share of V; farmers get farmer_share of the rest, intermediaries the remainder;
-  MRV: paid by farmers at each verification (``sim.incentives.mrv``);
-  reversals (a verified loss): 'buffer' cancels the lost CO2 from the buffer pool; 'clawback' makes the farmer
-    repay the lost credits at its price x farmer_share (at most what it was paid for), refunded to the buyer.
-Identity (tested): buyer + guarantor + twin buyers = authority fees + aggregator fees + to farmers
-    + to intermediaries, and clawback leaves farmers and goes back to buyers.
+  MRV: paid by the farms verified, at each verification (``sim.incentives.mrv``);
+  claw-back (on_reversal = 'clawback'): repaid by the farmer to the buyer (``sim.incentives.registry``).
+Identity (tested): buyer + claw-back + guarantor + twin buyers = authority fees + aggregator fees + to farmers
+    + to intermediaries.
 
-Enrolment: a farm using practices joins when its expected yearly net carbon revenue is positive; the same
-expectation, over the planning horizon, is what the bundle is worth to a farmer deciding (``expected_yearly``).
+Crediting: each farm against its own baseline, while its practices make it eligible (``sim.incentives.baselines``);
+verification, deductions, reversals and monitoring in ``sim.incentives.registry``.
+
+What a farmer expects (``value``, and enrolment: a farm joins when this is positive for its current practices),
+per ha, for bundle k over its planning horizon H at its discount rate:
+  credited rate c_k = max((SOC_eq,k - SOC) - (baseline_eq - baseline SOC), 0) / D x 44/12 x (1 - expected
+    uncertainty deduction) x (1 - reference deduction) x (1 - buffer - permanence discount), t CO2e/ha/yr;
+  PV_k = E[g] x farmer value share x c_k x sum_j s_j d^(v_j + lag) - MRV per ha x sum_j d^(v_j),
+with v_j the verifications within the horizon and the farm's crediting seasons, s_j the seasons they credit
+(at most D in all), d the discount factor: payments wait for verifications and the lag, MRV is paid at each.
+Conventional farming and ineligible bundles earn nothing. An enrolled farm also keeps what it has accrued since its
+last verification only if it stays eligible (leaving forfeits it) and, under claw-back, expects to repay the
+issued credits its reverting practices would lose within the horizon.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.economics import FARMER, PUBLIC, MoneyFlow, annuity_factor
 from sim.incentives import mrv
 from sim.incentives.base import Setting, Settlement, Valuation
-from sim.incentives.prices import EXTRA_PRICE_YEARS, guaranteed, market_prices, price_expectation
+from sim.incentives.baselines import CreditingBaseline
+from sim.incentives.counterfactual import _price_can_be_positive
+from sim.incentives.prices import EXTRA_PRICE_YEARS, market_prices, price_expectation
+from sim.incentives.registry import (
+    AGGREGATOR,
+    AUTHORITY,
+    BUYER,
+    INTERMEDIARIES,
+    MRV_PROVIDER,
+    PROJECT,
+    TWIN_BUYERS,
+    CarbonRegistry,
+    FarmCarbon,
+    farmer_value_share,
+    issued_share,
+)
 from sim.incentives.twin_market import TwinRegionsMarket
 from sim.scenario.incentives import Carbon
 from sim.units import CO2_PER_C
 
-#: Parties of the carbon market (``MoneyFlow`` payers and payees) besides the public and farmers.
-PROJECT = "carbon project"
-BUYER = "credit buyer"
-TWIN_BUYERS = "twin regions buyers"
-AUTHORITY = "market authority"
-AGGREGATOR = "aggregator"
-INTERMEDIARIES = "intermediaries"
-MRV_PROVIDER = "MRV provider"
+__all__ = ["AGGREGATOR", "AUTHORITY", "BUYER", "INTERMEDIARIES", "MRV_PROVIDER", "PROJECT", "TWIN_BUYERS",
+           "CarbonProgramme", "credits_per_t_c", "farmer_value_share"]
 
 
 def credits_per_t_c(carbon: Carbon) -> float:
-    """T CO2e credited per t C of verified removal: 44/12 x (1 - uncertainty deduction) x (1 - buffer)."""
-    return CO2_PER_C * (1.0 - carbon.mrv.uncertainty_deduction) * (1.0 - carbon.buffer)
+    """T CO2e issued per t C of credited removal before the uncertainty deduction: 44/12 x (1 - buffer - discount)."""
+    return CO2_PER_C * issued_share(carbon)
 
 
-def farmer_value_share(carbon: Carbon) -> float:
-    """Share of the credit value a farmer receives: farmer_share x (1 - aggregator fee when grouped)."""
-    fee = carbon.mrv.aggregator_fee_share if carbon.mrv.group_certification else 0.0
-    return carbon.farmer_share * (1.0 - fee)
+def verification_calendar(year: int, start_year: int, interval: int, lag: int, discount_rate: float,
+                          seasons: int) -> tuple[np.ndarray, np.ndarray]:
+    """PV factors of crediting s = 0 .. ``seasons`` more seasons from ``year``: (credit, MRV), each (seasons + 1,).
 
-
-class CarbonRegistry:
-    """Enrolment, verification, crediting and payment state of every farm.
-
-    Args:
-        carbon: the scenario's carbon table.
-        twin: the Twin Regions market, or None.
-        start_year: first model year; verifications fall every ``verification_interval_years`` after it.
-        area_ha, organisation: farm areas and farmer-organisation ids.
-        prices: market price by year from start_year (``market_prices``).
-
+    credit[s] = sum_j (seasons credited at verification j) x d^(v_j - year + 1 + lag); MRV[s] = sum_j d^(v_j - year + 1),
+    over the verifications v_j in [year, year + s - 1]; d = 1 / (1 + discount_rate).
     """
-
-    def __init__(self, carbon: Carbon, twin: TwinRegionsMarket | None, start_year: int, area_ha: np.ndarray,
-                 organisation: np.ndarray, prices: np.ndarray) -> None:
-        n = area_ha.size
-        self.carbon = carbon
-        self.twin = twin
-        self.start_year = start_year
-        self.area = area_ha
-        self.organisation = organisation
-        self.prices = prices
-        self.enrolled = np.zeros(n, bool)
-        self.baseline_t_c_per_ha = np.zeros(n)
-        self.paid_t_co2e = np.zeros(n)  # credits paid to the farm and not yet reversed (claw-back cap)
-        self.contract_price = np.zeros(n)
-        self.contract_end = np.zeros(n, np.int64)
-        self.buffer_pool_t_co2e = 0.0
-
-    def market_price(self, year: int) -> float:
-        """Market price of ``year`` (held at the last known value beyond the generated path)."""
-        return float(self.prices[min(max(year - self.start_year, 0), self.prices.size - 1)])
-
-    def enrol(self, farms: np.ndarray, soc_t_c_per_ha: np.ndarray, year: int) -> None:
-        """Start crediting ``farms`` from their current stock; fix contract prices when contracts apply."""
-        self.enrolled[farms] = True
-        self.baseline_t_c_per_ha[farms] = soc_t_c_per_ha[farms]
-        price = self.carbon.price
-        if price.contract_years > 0:
-            self.contract_price[farms] = guaranteed(price, self.market_price(year))
-            self.contract_end[farms] = year + price.contract_years
-
-    def settle(self, year: int, soc_t_c_per_ha: np.ndarray, leaving: np.ndarray, rng: np.random.Generator
-               ) -> Settlement:
-        """Verify (every interval, and farms ``leaving`` the programme now), issue credits, pay, handle reversals."""
-        c = self.carbon
-        n = self.area.size
-        enrolled = self.enrolled.copy()
-        if not (self.enrolled.any() or leaving.any()):  # nobody in the programme: every flow is zero
-            zero = np.zeros(n)
-            return self._settlement(zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero,
-                                    enrolled)
-        verify_all = (year - self.start_year) % c.verification_interval_years == 0
-        verified = self.enrolled & (verify_all | leaving)
-        change = np.where(verified, soc_t_c_per_ha - self.baseline_t_c_per_ha, 0.0)
-        if c.quantification == "measured" and c.mrv.measurement_sd_t_c_per_ha > 0:
-            change = change + np.where(verified, rng.normal(0.0, c.mrv.measurement_sd_t_c_per_ha, n), 0.0)
-        self.baseline_t_c_per_ha = np.where(verified, soc_t_c_per_ha, self.baseline_t_c_per_ha)
-        quantified_t_co2e = change * self.area * CO2_PER_C * (1.0 - c.mrv.uncertainty_deduction)
-        gain = np.maximum(quantified_t_co2e, 0.0)
-        credits = gain * (1.0 - c.buffer)
-        loss = np.maximum(-quantified_t_co2e, 0.0)
-
-        market = self.market_price(year)
-        farm_price = np.full(n, float(guaranteed(c.price, market)))
-        if c.price.contract_years > 0:
-            renew = self.enrolled & (self.contract_end <= year)
-            self.contract_price[renew] = farm_price[renew]
-            self.contract_end[renew] = year + c.price.contract_years
-            farm_price = np.where(self.enrolled, self.contract_price, farm_price)
-
-        twin_credits = self.twin.bought(credits) if self.twin else np.zeros_like(credits)
-        general = credits - twin_credits
-        twin_paid = twin_credits * (self.twin.spec.price_per_t_co2e if self.twin else 0.0)
-        authority = twin_paid * (self.twin.spec.authority_fee_share if self.twin else 0.0)
-        value = general * farm_price + (twin_paid - authority)
-        aggregator = value * (c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0)
-        to_farmers = (value - aggregator) * c.farmer_share
-        mrv_cost = mrv.cost_per_verification(c, self.area, self.organisation, verified)
-
-        self.paid_t_co2e += credits
-        if c.on_reversal == "clawback":
-            repaid_t = np.minimum(loss * (1.0 - c.buffer), self.paid_t_co2e)
-            clawback = repaid_t * farm_price * c.farmer_share
-            self.paid_t_co2e -= repaid_t
-            buffer_change = gain * c.buffer
-        else:
-            clawback = np.zeros(n)
-            buffer_change = gain * c.buffer - loss
-        self.buffer_pool_t_co2e += float(buffer_change.sum())
-        self.enrolled &= ~leaving
-        return self._settlement(credits, loss, buffer_change, value, general * market - clawback,
-                                general * (farm_price - market), twin_paid, authority, aggregator, to_farmers,
-                                value - aggregator - to_farmers, mrv_cost, clawback, enrolled)
-
-    def _settlement(self, credits, reversals, buffer, value, buyer, guarantor, twin_buyers, authority, aggregator,
-                    to_farmers, to_intermediaries, mrv_cost, clawback, enrolled) -> Settlement:
-        """The year's flows (per farm, currency) and quantities, named by their output columns."""
-        c = self.carbon
-        buyer_party = PUBLIC if c.buyer == "public" else BUYER
-        guarantor_party = PUBLIC if c.price.guarantor == "public" else BUYER
-        return Settlement(
-            flows=[
-                MoneyFlow("buyer_spending", buyer_party, PROJECT, buyer),  # net of claw-back refunds
-                MoneyFlow("guarantor_spending", guarantor_party, PROJECT, guarantor),
-                MoneyFlow("twin_buyer_spending", TWIN_BUYERS, PROJECT, twin_buyers),
-                MoneyFlow("authority_fees", PROJECT, AUTHORITY, authority),
-                MoneyFlow("aggregator_fees", PROJECT, AGGREGATOR, aggregator),
-                MoneyFlow("carbon_to_farmers", PROJECT, FARMER, to_farmers),
-                MoneyFlow("carbon_to_intermediaries", PROJECT, INTERMEDIARIES, to_intermediaries),
-                MoneyFlow("mrv_cost", FARMER, MRV_PROVIDER, mrv_cost),
-                MoneyFlow("clawback", FARMER, buyer_party, clawback),
-            ],
-            quantities={"credits_t_co2e": credits, "reversals_t_co2e": reversals, "buffer_t_co2e": buffer,
-                        "carbon_value": value, "enrolled": enrolled},
-        )
+    d = 1.0 / (1.0 + discount_rate)
+    credit, cost = np.zeros(seasons + 1), np.zeros(seasons + 1)
+    first = start_year + max(-(-(year - start_year) // interval), 1) * interval
+    previous = year - 1
+    for v in range(first, year + seasons, interval):
+        t = v - year + 1
+        s = np.arange(seasons + 1)
+        counted = s >= t  # seasons credited reach this verification
+        credit += np.where(counted, (v - previous) * d ** (t + lag), 0.0)
+        cost += np.where(counted, d**t, 0.0)
+        previous = v
+    return credit, cost
 
 
 class CarbonProgramme:
     """The ``[carbon]`` (and ``[twin_market]``) tables as an incentive design.
 
-    Prices, expectations, enrolment, the value of a bundle to a farmer deciding, and the registry's yearly settlement.
-
     Attributes:
         prices: market price by year from the start year (drawn from the policy stream when stochastic).
-        registry: the ``CarbonRegistry`` of enrolled farms.
+        baseline: each farm's crediting baseline and the eligibility rule. registry: the ``CarbonRegistry``.
         expected: per region, (mean, variance) of the price farmers expect this year (currency/t CO2e).
+        active: whether the programme can ever pay (a price, a floor or a Twin Regions market).
 
     """
 
@@ -186,82 +102,168 @@ class CarbonProgramme:
         self.horizon_years = scenario.decision.planning_horizon_years
         self.prices = market_prices(self.spec.price.path, scenario.start_year,
                                     scenario.years + 1 + EXTRA_PRICE_YEARS, rng)
-        regions = setting.regions
+        regions, farms = setting.regions, setting.farms
         twin = None
         self.twin_seller_regions: set[int] = set()
         if scenario.twin_market is not None:
             self.twin_seller_regions = {regions.names.index(r) for r in scenario.twin_market.seller_regions}
-            twin = TwinRegionsMarket(scenario.twin_market, np.isin(setting.farms.region, list(self.twin_seller_regions)))
+            twin = TwinRegionsMarket(scenario.twin_market, np.isin(farms.region, list(self.twin_seller_regions)))
         self.twin = twin
-        self.registry = CarbonRegistry(self.spec, twin, scenario.start_year, setting.farms.area_ha,
-                                       setting.network.organisation, self.prices)
-        credit_years = min(scenario.soil.transition_years, self.horizon_years)
-        self.annuity = annuity_factor(np.array([s.discount_rate for s in regions.specs]), credit_years)
+        self.active = _price_can_be_positive(scenario) or twin is not None
+        self.discount_rates = [s.discount_rate for s in regions.specs]
+        self.bulk_density = regions.per_farm([s.bulk_density_g_cm3 for s in regions.specs])
+        self.registry = CarbonRegistry(self.spec, twin, scenario.start_year, farms.area_ha, setting.network.organisation,
+                                       self.prices, self.bulk_density, scenario.soil.depth_cm,
+                                       scenario.ghg.displaced_production_t_co2e_per_ha)
+        self.baseline: CreditingBaseline | None = None
+        if self.active:
+            from sim.soil import build_soil
+
+            seasons = farms.bundle_seasons
+            self.baseline = CreditingBaseline(scenario, farms.region, farms.area_ha, farms.bundle,
+                                              setting.soil.stock_t_c_per_ha,
+                                              lambda s, region, bundle: build_soil(s, region, bundle, seasons))
         self.expected: list[tuple[float, float]] = [(0.0, 0.0)] * regions.sizes.size
+        self.calendar: list[tuple[np.ndarray, np.ndarray]] = []
+        self.eligible_now = np.zeros(regions.n, bool)
         self.leaving = np.zeros(regions.n, bool)
+        self.year = scenario.start_year
 
     def market_price(self, year: int) -> float:
         """Market price of ``year``, currency/t CO2e."""
         return self.registry.market_price(year)
 
     def begin_year(self, year: int) -> None:
-        """The price farmers of each region expect: Twin Regions sellers the market's price, others the general one."""
+        """Prices farmers expect (Twin Regions sellers: the market's price) and the verification calendar's PV factors."""
         general = price_expectation(self.spec.price, self.market_price(year), self.horizon_years)
         twin = (self.twin.price_to_project, 0.0) if self.twin else general
         self.expected = [twin if r in self.twin_seller_regions else general for r in range(len(self.expected))]
+        c = self.spec
+        self.calendar = [verification_calendar(year, self.setting.scenario.start_year, c.verification_interval_years,
+                                               c.payment_lag_years, rate, self.horizon_years)
+                         for rate in self.discount_rates]
+        self.year = year
 
-    def expected_yearly(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float
-                        ) -> tuple[np.ndarray, np.ndarray]:
-        """Expected yearly carbon revenue net of MRV (currency/ha/yr) and t CO2e/ha/yr credited to the farmer.
+    def gap_t_c_per_ha(self, farms: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """(stock - baseline stock) of ``farms`` now, t C/ha."""
+        return self.setting.soil.stock_t_c_per_ha[farms] - self.baseline.stock_t_c_per_ha[farms]
+
+    def _expected_members(self, farms: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Members (count, area) a farmer expects to share its organisation's group MRV cost with, itself included."""
+        if not self.spec.mrv.group_certification:
+            return None, None
+        s = self.setting
+        organisation, area = s.network.organisation, s.farms.area_ha
+        groups = organisation.max() + 1
+        eligible = self.eligible_now
+        count = np.bincount(organisation[eligible], minlength=groups)[organisation[farms]]
+        hectares = np.bincount(organisation, weights=np.where(eligible, area, 0.0), minlength=groups)[organisation[farms]]
+        own = eligible[farms]
+        return count - own + 1, hectares - np.where(own, area[farms], 0.0) + area[farms]
+
+    def expected_value(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What each farmer expects from each bundle, currency/ha (module docstring).
 
         ``masks`` is (K,) (every farm x every bundle: results (m, K)) or (m, 1) (each farm's own bundle: (m, 1)).
-        Removal rate under a bundle: (equilibrium - SOC)+ / D; MRV spread over the verification interval, a group's
-        fixed cost shared by the organisation's farms using practices (counting the farm itself). Conventional
-        farming earns nothing (-inf: it cannot enrol).
+        Returns (PV of staying in or joining the programme with the bundle, 0 where the farm may not be credited
+        under it; dPV/dprice; the claw-back an enrolled farm expects if the bundle makes it leave).
         """
-        c, s = self.spec, self.setting
+        c, s, reg = self.spec, self.setting, self.registry
+        transition = s.scenario.soil.transition_years
+        soc = s.soil.stock_t_c_per_ha[farms]
+        drift = self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms] - self.baseline.stock_t_c_per_ha[farms]
+        equilibrium = s.soil.equilibrium_table[region, masks]
+        rate_c = np.maximum((equilibrium - soc[:, None]) - drift[:, None], 0.0) / transition  # t C/ha/yr
+        stock = soc[:, None] * np.ones_like(rate_c)
+        deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
+                                              self.bulk_density[farms][:, None], s.scenario.soil.depth_cm)
+        credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
+        enrolled = reg.enrolled[farms]
+        seasons = np.where(enrolled, reg.crediting_seasons_left(self.year)[farms],
+                           c.crediting_period_years * (1 + c.crediting_renewals))
+        horizon = self.horizon_years
+        credit_pv, mrv_pv = self.calendar[region]
+        per_ton = farmer_value_share(c) * credit_pv[np.minimum(np.minimum(seasons, transition), horizon)]
+        members, hectares = self._expected_members(farms)
+        mrv_per_ha = mrv.expected_cost_per_ha(c, s.farms.area_ha[farms], members, hectares)
+        pv = credited * (per_ton * mean_price)[:, None] - (mrv_per_ha * mrv_pv[np.minimum(seasons, horizon)])[:, None]
+        eligible = self.baseline.eligible(farms, masks)
+        liability = np.zeros(pv.shape)
+        if enrolled.any():  # accrued since the last verification: kept by staying eligible, forfeited by leaving
+            d = 1.0 / (1.0 + self.discount_rates[region])
+            next_payment = d ** (int(np.argmax(mrv_pv > 0)) + c.payment_lag_years) if mrv_pv.any() else 0.0
+            accrued = (np.maximum(self.gap_t_c_per_ha(farms) - reg.last_gap[farms], 0.0) * CO2_PER_C
+                       * issued_share(c) * farmer_value_share(c) * mean_price * next_payment)
+            pv = pv + np.where(enrolled, accrued, 0.0)[:, None]
+            if c.on_reversal == "clawback":
+                liability = np.where(enrolled[:, None] & ~eligible,
+                                     self._exit_liability(farms, region, masks, mean_price), 0.0)
+        counted = eligible & (enrolled | ~reg.ever[farms])[:, None]
+        return np.where(counted, pv, 0.0), np.where(counted, credited * per_ton[:, None], 0.0), liability
+
+    def _exit_liability(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float) -> np.ndarray:
+        """Claw-back an enrolled farm expects if it reverts to bundle k, currency/ha.
+
+        The issued credits its stock would lose within min(horizon, monitoring) years (linear Tier 1 path), at the
+        expected price.
+        """
+        c, s, reg = self.spec, self.setting, self.registry
         soc = s.soil.stock_t_c_per_ha[farms]
         equilibrium = s.soil.equilibrium_table[region, masks]
-        credited = np.maximum(equilibrium - soc[:, None], 0.0) / s.scenario.soil.transition_years
-        credited *= credits_per_t_c(c)
-        members = None
-        if c.mrv.group_certification:  # the group's cost is expected to be shared by the organisation's adopters
-            organisation, bundle = s.network.organisation, s.farms.bundle
-            adopters = np.bincount(organisation[bundle != 0], minlength=organisation.max() + 1)[organisation[farms]]
-            members = adopters + (bundle[farms] == 0)
-        cost = mrv.expected_cost_per_ha_year(c, s.farms.area_ha[farms], members)
-        yearly = credited * (farmer_value_share(c) * mean_price) - np.broadcast_to(cost, soc.shape)[:, None]
-        yearly = np.where(masks == 0, -np.inf, yearly)
-        return yearly, credited * farmer_value_share(c)
+        years = min(self.horizon_years, c.monitoring_years_after_exit, s.scenario.soil.transition_years)
+        loss_t_per_ha = np.maximum(soc[:, None] - equilibrium, 0.0) * years / s.scenario.soil.transition_years * CO2_PER_C
+        owed_per_ha = np.minimum(loss_t_per_ha, (reg.outstanding_t_co2e[farms] / s.farms.area_ha[farms])[:, None])
+        return owed_per_ha * issued_share(c) * farmer_value_share(c) * mean_price
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
-        """PV of the expected net carbon revenue of each bundle over min(D, H) years, and its variance.
+        """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).
 
-        Counted only when positive (else the farm would not enrol); the variance comes from the price. None when
-        farmers expect no price.
+        A farm counts a bundle's PV only when positive (it would not join, or would leave the programme, otherwise);
+        an enrolled farm under claw-back counts what reverting would make it repay.
         """
         mean_price, price_variance = self.expected[region]
-        if mean_price <= 0:
+        if mean_price <= 0 or not self.active:
             return None
-        yearly, credited = self.expected_yearly(farms, region, masks, mean_price)
-        joins = yearly > 0  # a farmer enrols only when it pays
-        annuity = self.annuity[region]
-        return Valuation(np.where(joins, yearly * annuity, 0.0),
-                         np.where(joins, (annuity * credited) ** 2 * price_variance, 0.0))
+        pv, sensitivity, liability = self.expected_value(farms, region, masks, mean_price)
+        pays = pv > 0
+        return Valuation(np.where(pays, pv, 0.0) - liability, np.where(pays, sensitivity, 0.0) ** 2 * price_variance)
 
     def after_adoption(self, year: int) -> None:
-        """Farms using practices join when their expected yearly net revenue is positive; note who leaves."""
-        farms = self.setting.farms
-        candidates = np.flatnonzero(~self.registry.enrolled & (farms.bundle != 0))
+        """Note who is eligible, who joins and who leaves.
+
+        Eligible farms never enrolled join when their practices pay; enrolled farms leave when their practices are
+        no longer eligible, or when staying no longer pays.
+        """
+        if not self.active:
+            return
+        farms, reg = self.setting.farms, self.registry
+        self.eligible_now = self.baseline.eligible(slice(None), farms.bundle[:, None])[:, 0]
+        self.leaving = reg.enrolled & ~self.eligible_now
+        candidates = np.flatnonzero(self.eligible_now & (~reg.ever | reg.enrolled))
         joining = []
         for region, block in self.setting.regions.blocks(candidates):
-            if self.expected[region][0] > 0:
-                yearly, _ = self.expected_yearly(block, region, farms.bundle[block][:, None], self.expected[region][0])
-                joining.append(block[yearly[:, 0] > 0])
+            mean_price = self.expected[region][0]
+            if mean_price > 0:
+                pv, _, _ = self.expected_value(block, region, farms.bundle[block][:, None], mean_price)
+                pays = pv[:, 0] > 0
+                joining.append(block[pays & ~reg.enrolled[block]])
+                self.leaving[block[~pays & reg.enrolled[block]]] = True
         if joining:
-            self.registry.enrol(np.concatenate(joining), self.setting.soil.stock_t_c_per_ha, year)
-        self.leaving = self.registry.enrolled & (farms.bundle == 0)
+            reg.enrol(np.concatenate(joining), self.gap_t_c_per_ha(), year)
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
-        """Verification, credits and money flows of ``year`` (``CarbonRegistry.settle``)."""
-        return self.registry.settle(year, self.setting.soil.stock_t_c_per_ha, self.leaving, rng)
+        """The registry's settlement of ``year`` (verification, credits, reversals, money)."""
+        s = self.setting
+        if not self.active:
+            return self.registry.idle()
+        counterfactual = s.counterfactual
+        own_yields = s.farms.yield_kg_per_ha
+        baseline_yields = counterfactual.farms.yield_kg_per_ha if counterfactual is not None else own_yields
+        self.baseline.advance_year(baseline_yields)
+        heading = (s.soil.equilibrium_table[s.farms.region, s.farms.bundle]
+                   - self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table))
+        farms = FarmCarbon(gap_t_c_per_ha=self.gap_t_c_per_ha(), stock_t_c_per_ha=s.soil.stock_t_c_per_ha,
+                           eligible=self.eligible_now, yield_kg_per_ha=own_yields,
+                           baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading)
+        return self.registry.settle(year, farms, self.leaving, rng)

@@ -1,34 +1,175 @@
-"""Measurement, reporting and verification (MRV) costs, paid by enrolled farmers at each verification.
+"""Measurement, reporting and verification (MRV): what a verification costs each farm, and how uncertain it is.
 
-Per farm and verification: fixed + cost_per_ha x area, where fixed = cost_per_farm (individual certification)
-or group_cost / members (group certification: the cost of the farmer organisation shared by its members).
-The same rule gives what a farm pays (members = enrolled farms of its organisation) and what a farmer expects
-to pay when deciding (members = farms of its organisation using practices, itself included).
+Cost per farm and verification (currency), paid by the farms verified (``Mrv`` in ``sim.scenario.incentives``):
+  individual: cost_per_farm + cost_per_sample x samples_per_farm (sampling approaches) + cost_per_ha x area;
+  group: the organisation's group_cost + cost_per_sample x samples_per_group, shared by its members verified now
+    (equally, by area, or by the credits of the verification; a farm that left before the verification is not a
+    member and pays nothing)
+    + cost_per_ha x area.
+The same rule, with the members a farmer expects, gives what it expects to pay when deciding.
+
+Uncertainty of a unit's estimated stock change (a farm, or the organisation's members together when grouped),
+t C/ha: sampling, standard error = sd_point / sqrt(samples) with sd_point = point_change_cv x stock (+ twice the
+spectral prediction variance); modelled, relative_sd x change. Relative half-width U = q x standard error / |change|
+with q the Student t (sampling, samples - 1 degrees of freedom) or normal (model) quantile; deduction =
+min(max(U - allowable, 0), 1) (VM0042 v2.2 Eq. 74 as read by a third party; Gold Standard: extra deduction above
+20 %).
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
+from scipy import stats
 
-from sim.scenario.incentives import Carbon
+from sim.scenario.incentives import Carbon, Modelled, Spectral
+from sim.units import soc_g_per_kg_to_t_c_per_ha
+
+#: A change smaller than this (t C/ha) has an unbounded relative uncertainty: everything is deducted.
+NO_CHANGE_T_C_PER_HA = 1e-12
 
 
-def fixed_cost_per_farm(carbon: Carbon, members: np.ndarray) -> np.ndarray | float:
-    """Fixed MRV cost of a farm per verification (currency); ``members``: farms sharing the group's cost."""
-    m = carbon.mrv
-    return m.group_cost / members if m.group_certification else m.cost_per_farm
+def sampling_costs(carbon: Carbon) -> tuple[float, float]:
+    """Cost of the samples of one verification, currency: (per farm when individual, per group when grouped)."""
+    approach = carbon.mrv.approach
+    if isinstance(approach, Modelled):
+        return 0.0, 0.0
+    return approach.cost_per_sample * approach.samples_per_farm, approach.cost_per_sample * approach.samples_per_group
+
+
+def group_fixed_cost(carbon: Carbon) -> float:
+    """Fixed cost of one organisation's verification when grouped (group cost + its samples), currency."""
+    return carbon.mrv.group_cost + sampling_costs(carbon)[1]
 
 
 def cost_per_verification(carbon: Carbon, area_ha: np.ndarray, organisation: np.ndarray,
-                          verified: np.ndarray) -> np.ndarray:
-    """MRV cost of each farm verified now (0 for others), currency: fixed + cost_per_ha x area."""
-    members = None
+                          verified: np.ndarray, credited_t_co2e: np.ndarray | None = None) -> np.ndarray:
+    """MRV cost of each farm verified now (0 for others), currency (module docstring).
+
+    ``credited_t_co2e``: what each farm is credited at this verification (group fee shared by credits).
+    """
+    m = carbon.mrv
+    per_ha = m.cost_per_ha * area_ha
+    if not m.group_certification:
+        fixed = m.cost_per_farm + sampling_costs(carbon)[0]
+        return np.where(verified, fixed + per_ha, 0.0)
+    groups = organisation.max() + 1
+    if m.group_fee_sharing in ("area", "credits"):
+        weight = area_ha if m.group_fee_sharing == "area" else credited_t_co2e
+        if weight is None:
+            raise ValueError("group_fee_sharing = 'credits' needs the credits of the verification")
+        weight = np.where(verified, weight, 0.0)
+        total = np.bincount(organisation, weights=weight, minlength=groups)[organisation]
+        share = np.divide(weight, total, out=np.zeros(weight.size), where=total > 0)
+        if m.group_fee_sharing == "credits":  # a group credited nothing shares its cost equally
+            members = np.bincount(organisation[verified], minlength=groups)[organisation]
+            share = np.where(total > 0, share, 1.0 / np.maximum(members, 1))
+    else:
+        members = np.bincount(organisation[verified], minlength=groups)
+        share = 1.0 / np.maximum(members[organisation], 1)
+    return np.where(verified, group_fixed_cost(carbon) * share + per_ha, 0.0)
+
+
+def expected_cost_per_ha(carbon: Carbon, area_ha: np.ndarray, members: np.ndarray | None,
+                         members_area_ha: np.ndarray | None) -> np.ndarray:
+    """MRV cost per ha a farmer expects at each verification, currency/ha.
+
+    ``members`` and ``members_area_ha``: farms of its organisation expected to be verified with it (itself
+    included) and their area (group certification only).
+    """
+    m = carbon.mrv
+    if not m.group_certification:
+        return m.cost_per_ha + (m.cost_per_farm + sampling_costs(carbon)[0]) / area_ha
+    if m.group_fee_sharing in ("area", "credits"):  # credits: expected in proportion to area
+        return m.cost_per_ha + group_fixed_cost(carbon) / members_area_ha
+    return m.cost_per_ha + group_fixed_cost(carbon) / members / area_ha
+
+
+def sampling_sd_t_c_per_ha(carbon: Carbon, stock_t_c_per_ha: np.ndarray, bulk_density_g_cm3: np.ndarray | float,
+                           depth_cm: float) -> np.ndarray:
+    """Sd of the change measured at one paired point, t C/ha (sampling approaches; module docstring)."""
+    approach = carbon.mrv.approach
+    variance = (approach.point_change_cv * stock_t_c_per_ha) ** 2
+    if isinstance(approach, Spectral):
+        prediction = soc_g_per_kg_to_t_c_per_ha(approach.prediction_rmse_g_per_kg, bulk_density_g_cm3, depth_cm)
+        variance = variance + 2.0 * prediction**2
+    return np.sqrt(variance)
+
+
+def standard_error_t_c_per_ha(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
+                              bulk_density_g_cm3: np.ndarray | float, depth_cm: float) -> np.ndarray:
+    """Standard error of an estimated change of a unit (farm when individual, group when grouped), t C/ha."""
+    approach = carbon.mrv.approach
+    if isinstance(approach, Modelled):
+        return approach.relative_sd * np.abs(change_t_c_per_ha)
+    samples = approach.samples_per_group if carbon.mrv.group_certification else approach.samples_per_farm
+    return sampling_sd_t_c_per_ha(carbon, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm) / np.sqrt(samples)
+
+
+def quantile(carbon: Carbon) -> float:
+    """Multiplier of the standard error in the half-width: normal (model) or Student t (sampling) quantile."""
+    m = carbon.mrv
+    approach = m.approach
+    if isinstance(approach, Modelled):
+        return _quantile(m.uncertainty_quantile, None)
+    return _quantile(m.uncertainty_quantile, approach.samples_per_group if m.group_certification
+                     else approach.samples_per_farm)
+
+
+@cache
+def _quantile(level: float, samples: int | None) -> float:
+    """Normal quantile (``samples`` None) or Student t quantile with samples - 1 degrees of freedom."""
+    return float(stats.norm.ppf(level) if samples is None else stats.t.ppf(level, samples - 1))
+
+
+def uncertainty_deduction(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
+                          bulk_density_g_cm3: np.ndarray | float, depth_cm: float) -> np.ndarray:
+    """Share of a unit's credited change deducted for uncertainty: min(max(U - allowable, 0), 1)."""
+    se = standard_error_t_c_per_ha(carbon, change_t_c_per_ha, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm)
+    size = np.abs(change_t_c_per_ha)
+    relative = np.divide(quantile(carbon) * se, size, out=np.full(size.shape, np.inf), where=size > NO_CHANGE_T_C_PER_HA)
+    return np.clip(relative - carbon.mrv.allowable_uncertainty, 0.0, 1.0)
+
+
+def group_means(values: np.ndarray, weights: np.ndarray, organisation: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Each farm's organisation's weighted mean of ``values`` over ``members`` (0 where an organisation has none)."""
+    groups = organisation.max() + 1
+    w = np.where(members, weights, 0.0)
+    total = np.bincount(organisation, weights=w, minlength=groups)
+    mean = np.bincount(organisation, weights=w * values, minlength=groups) / np.where(total > 0, total, 1.0)
+    return mean[organisation]
+
+
+def unit_deduction(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
+                   bulk_density_g_cm3: np.ndarray, depth_cm: float, area_ha: np.ndarray, organisation: np.ndarray,
+                   members: np.ndarray) -> np.ndarray:
+    """The deduction of each farm's unit at a verification.
+
+    Its own (individual certification) or its group's (area-weighted mean change and stock of the organisation's
+    ``members``).
+    """
     if carbon.mrv.group_certification:
-        by_organisation = np.bincount(organisation[verified], minlength=organisation.max() + 1)
-        members = np.maximum(by_organisation[organisation], 1)
-    return np.where(verified, fixed_cost_per_farm(carbon, members) + carbon.mrv.cost_per_ha * area_ha, 0.0)
+        change_t_c_per_ha = group_means(change_t_c_per_ha, area_ha, organisation, members)
+        stock_t_c_per_ha = group_means(stock_t_c_per_ha, area_ha, organisation, members)
+    return uncertainty_deduction(carbon, change_t_c_per_ha, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm)
 
 
-def expected_cost_per_ha_year(carbon: Carbon, area_ha: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """MRV cost a farmer expects, currency/ha/yr: (cost_per_ha + fixed / area) / verification interval."""
-    return (carbon.mrv.cost_per_ha + fixed_cost_per_farm(carbon, members) / area_ha) / carbon.verification_interval_years
+def measurement_error_t_c_per_ha(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
+                                 bulk_density_g_cm3: np.ndarray, depth_cm: float, area_ha: np.ndarray,
+                                 organisation: np.ndarray, members: np.ndarray,
+                                 rng: np.random.Generator) -> np.ndarray:
+    """Error of each farm's measured change (quantification = 'measured'), t C/ha.
+
+    One normal draw per farm and one per organisation every time (a fixed number of draws); the group's draw is
+    shared by its members when grouped.
+    """
+    per_farm = rng.standard_normal(area_ha.size)
+    per_group = rng.standard_normal(organisation.max() + 1)[organisation]
+    if carbon.mrv.group_certification:
+        change = group_means(change_t_c_per_ha, area_ha, organisation, members)
+        stock = group_means(stock_t_c_per_ha, area_ha, organisation, members)
+        z = per_group
+    else:
+        change, stock, z = change_t_c_per_ha, stock_t_c_per_ha, per_farm
+    return z * standard_error_t_c_per_ha(carbon, change, stock, bulk_density_g_cm3, depth_cm)

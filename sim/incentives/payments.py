@@ -1,7 +1,12 @@
 """Per-hectare payments for practices in use (eco-scheme style), paid by the public budget.
 
-A practice is paid ``per_ha`` x area each year of use up to ``duration_years`` (its seasons in use counted from 1).
-A farmer valuing a bundle counts, per practice, the PV of the payments still due: per_ha x A(r, min(years left, H)).
+Each year a farm is paid, for each paid practice it uses: per_ha x paid area (+ repeat_bonus_per_ha x paid area
+when it used the practice last season too), for at most ``duration_years`` years per farm and practice, counted
+from the scheme's start: dropping and re-adopting a practice does not restart the count. Paid area = area up to
+``degressive_above_ha`` + ``degressive_rate_share`` x the area above it. With ``eligible = "new_adopters"`` a farm
+is not paid for practices it used at the start.
+A farmer valuing a bundle counts, per practice, the PV of the payments still due:
+(per_ha + bonus) x paid area / area x A(r, min(paid years left, H)), the bonus from the second season of use.
 """
 
 from __future__ import annotations
@@ -13,43 +18,66 @@ from sim.incentives.base import Setting, Settlement, Valuation
 from sim.practices import PRACTICES, practice_matrix
 
 
+def paid_area_ha(area_ha: np.ndarray, above_ha: float | None, rate_share: float) -> np.ndarray:
+    """Area paid at the full rate: area up to ``above_ha`` + ``rate_share`` x the area above it (all when None)."""
+    if above_ha is None:
+        return area_ha
+    return np.minimum(area_ha, above_ha) + rate_share * np.maximum(area_ha - above_ha, 0.0)
+
+
 class PerHectarePayments:
-    """The ``[payments]`` table as an incentive design."""
+    """The ``[payments]`` table as an incentive design.
+
+    Attributes:
+        paid_years: (n, P) years each farm has been paid for each practice.
+        eligible: (n, P) practices each farm may be paid for.
+
+    """
 
     def __init__(self, setting: Setting, rng: np.random.Generator) -> None:
         spec = setting.scenario.payments
         self.farms = setting.farms
         self.per_ha = np.array([spec.per_ha.get(p, 0.0) for p in PRACTICES])
+        self.bonus = np.array([spec.repeat_bonus_per_ha.get(p, 0.0) for p in PRACTICES])
         self.duration_years = spec.duration_years
         horizon = setting.scenario.decision.planning_horizon_years
         paid_years_left = np.arange(self.duration_years + 1)
         #: per region: PV factor of 1/ha/yr paid for t more years (t = 0 .. duration), within the horizon
         self.annuity = [annuity_factor(s.discount_rate, np.minimum(paid_years_left, horizon)) for s in setting.regions.specs]
-        self.paid = np.flatnonzero(self.per_ha > 0)  # practices that are paid
+        self.paid = np.flatnonzero((self.per_ha > 0) | (self.bonus > 0))  # practices that are paid
+        farms = setting.farms
+        self.paid_share = paid_area_ha(farms.area_ha, spec.degressive_above_ha, spec.degressive_rate_share) / farms.area_ha
+        self.paid_years = np.zeros(farms.uses.shape, np.int64)
+        self.eligible = ~farms.uses if spec.eligible == "new_adopters" else np.ones(farms.uses.shape, bool)
 
     def begin_year(self, year: int) -> None:
         """Nothing changes from year to year."""
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
-        """PV of the payments still due under each bundle: for practices in use, what is left of their paid years."""
+        """PV of the payments still due under each bundle: what is left of each paid practice's years for the farm."""
         if self.paid.size == 0:
             return None
-        uses, years = self.farms.uses[farms], self.farms.years_in_use[farms]
+        uses = self.farms.uses[farms]
         bundle_uses = practice_matrix(masks)  # (K, P)
+        annuity = self.annuity[region]
         pv = np.zeros((farms.size, masks.size))
         for p in self.paid:
-            left = np.where(uses[:, p], np.maximum(self.duration_years - years[:, p], 0), self.duration_years)
-            pv = pv + np.where(bundle_uses[:, p], (self.per_ha[p] * self.annuity[region][left])[:, None], 0.0)
+            left = np.where(self.eligible[farms, p], np.maximum(self.duration_years - self.paid_years[farms, p], 0), 0)
+            bonus_left = np.where(uses[:, p], left, np.maximum(left - 1, 0))
+            per_ha = (self.per_ha[p] * annuity[left] + self.bonus[p] * annuity[bonus_left]) * self.paid_share[farms]
+            pv = pv + np.where(bundle_uses[:, p], per_ha[:, None], 0.0)
         return Valuation(pv)
 
     def after_adoption(self, year: int) -> None:
         """Payments need no enrolment."""
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
-        """The year's payments per farm: per-ha rates of practices in use within their paid years x area."""
+        """The year's payments per farm (module docstring); each paid practice adds a paid year to the farm."""
         farms = self.farms
         paid_per_ha = np.zeros(farms.n)
         for p in self.paid:
-            paid_per_ha += np.where(farms.uses[:, p] & (farms.years_in_use[:, p] <= self.duration_years),
-                                    self.per_ha[p], 0.0)
-        return Settlement([MoneyFlow("payments", PUBLIC, FARMER, paid_per_ha * farms.area_ha)])
+            paid = farms.uses[:, p] & self.eligible[:, p] & (self.paid_years[:, p] < self.duration_years)
+            repeat = farms.years_in_use[:, p] >= 2
+            paid_per_ha += np.where(paid, self.per_ha[p] + np.where(repeat, self.bonus[p], 0.0), 0.0)
+            self.paid_years[:, p] += paid
+        return Settlement([MoneyFlow("payments", PUBLIC, FARMER, paid_per_ha * self.paid_share * farms.area_ha)])

@@ -1,13 +1,20 @@
 """The scenario: the schema of every field a scenario file may set (one module per room) and the file loader.
 
 Rooms: ``farms`` (practices, regions), ``behaviour`` (decision rules, learning), ``incentives`` (carbon programme,
-Twin Regions market, payments), ``soil``, ``network``, ``experiment`` (uncertain fields, outputs of interest);
+Twin Regions market, payments), ``soil``, ``network``, ``experiment`` (uncertain fields, outputs of interest,
+observed patterns, posterior draws);
 ``scenario`` puts them together; ``loader`` reads files; ``paramdoc`` writes docs/parameters.md.
 """
 
-from sim.scenario.experiment import OutputOfInterest, Uncertain
-from sim.scenario.loader import ScenarioError, load_scenario, numeric_fields, scenario_with_overrides
+from sim.scenario.experiment import OutputOfInterest, Pattern, PosteriorDraws, Uncertain
+from sim.scenario.loader import (
+    ScenarioError,
+    integer_fields,
+    load_scenario,
+    numeric_fields,
+    scenario_with_overrides,
+)
 from sim.scenario.scenario import Scenario
 
-__all__ = ["OutputOfInterest", "Scenario", "ScenarioError", "Uncertain", "load_scenario", "numeric_fields",
-           "scenario_with_overrides"]
+__all__ = ["OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario", "ScenarioError", "Uncertain", "integer_fields",
+           "load_scenario", "numeric_fields", "scenario_with_overrides"]

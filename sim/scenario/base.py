@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.fields import FieldInfo
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -21,12 +21,44 @@ RegionName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 #: The key that selects the fields of a kind table.
 KIND = "kind"
+#: Largest magnitude of any number in a scenario file. No scenario quantity is meaningfully beyond a million
+#: million in its unit (farmers, ha, currency, t CO2e), while products of larger numbers overflow in a run
+#: (1e308 passes every ``ge`` bound and turns outputs into inf and NaN). Fields may set tighter bounds.
+MAX_MAGNITUDE = 1e12
+
+
+def _beyond_magnitude(value: Any) -> tuple[str, int | float] | None:
+    """(where, number) of the first number in ``value`` (a leaf, list or dict) beyond ``MAX_MAGNITUDE``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return ("", value) if abs(value) > MAX_MAGNITUDE else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
+    for key, item in items:
+        found = _beyond_magnitude(item)
+        if found is not None:
+            return f"[{key!r}]{found[0]}", found[1]
+    return None
 
 
 class Strict(BaseModel):
-    """Base for all scenario tables: unknown keys are errors, values are not coerced, objects are frozen."""
+    """Base for all scenario tables: unknown keys are errors, values are not coerced, objects are frozen.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Every number of every table is finite (``inf`` and ``nan`` are TOML floats, and rejected) and within
+    +-``MAX_MAGNITUDE``: one check here for all fields, present and future.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _finite_magnitude(cls, value: Any) -> Any:
+        found = _beyond_magnitude(value)
+        if found is not None:
+            where, number = found
+            at = f" at {where}" if where else ""
+            raise ValueError(f"{number!r}{at} is beyond +-{MAX_MAGNITUDE:g}, the largest number a scenario may hold")
+        return value
 
 
 def kind_table(*members: type[Strict]) -> Any:

@@ -1,4 +1,7 @@
-"""Experiment tables: uncertain fields (distributions for sweeps and sensitivity analysis) and outputs of interest.
+"""Experiment tables: what varies, what is measured, what is observed, and posterior draws used as replicates.
+
+Uncertain fields (distributions for sweeps, sensitivity analysis and calibration priors), outputs of interest,
+observed patterns (what a calibration fits) and posterior draws (a calibration's result, used as replicates).
 
 Their shapes are checked here; whether an output names a column of the yearly table is checked by the
 experiment workflows, which know the outputs (the schema does not depend on the model's output code).
@@ -8,9 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from sim.scenario.base import Positive, Strict
+from sim.scenario.years import check_year_keys
 
 
 class Uncertain(Strict):
@@ -27,6 +31,9 @@ class Uncertain(Strict):
     mean: float | None = Field(None, description="mean (normal)")
     sd: Positive | None = Field(None, description="standard deviation (normal)")
     values: Annotated[list[float], Field(min_length=2)] | None = Field(None, description="the values (discrete)")
+    group: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="group for grouped Sobol or Morris indices (fields of one group move together; none if "
+        "absent: the field is its own group)")
 
     @model_validator(mode="after")
     def _parameters(self) -> Uncertain:
@@ -52,3 +59,72 @@ class OutputOfInterest(Strict):
     column: str = Field(description="column of yearly.parquet (see sim/outputs.py)")
     year: int = Field(description="calendar year")
     change: bool = Field(False, description="report the change since the start year instead of the level")
+
+
+#: Statistics a pattern can be (``analysis/patterns.py`` computes them from the yearly table).
+PATTERN_STATISTICS = ("level", "mean", "slope", "growth", "ratio", "slope_ratio")
+PatternName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Pattern(Strict):
+    """An observed pattern a calibration fits (or only checks): a statistic of one column of the yearly table.
+
+    level: the column in each year of ``observed`` (a table year -> value). mean, slope (per year) and growth
+    (relative, per year, log-linear) over the years of ``window``; ratio = mean over ``window`` / mean over
+    ``relative_to``; slope_ratio = log10 of slope over ``window`` / slope over ``relative_to``. The distance counts
+    (simulated - observed) / ``scale``; with ``bound`` the observed value is an upper or lower limit only.
+    """
+
+    statistic: Literal[PATTERN_STATISTICS] = Field(description="level | mean | slope | growth | ratio | slope_ratio")  # type: ignore[valid-type]
+    column: str = Field(description="column of yearly.parquet (see sim/outputs.py)")
+    region: str = Field("all", description="region of the yearly table ('all' = every farmer)")
+    observed: dict[str, float] | float = Field(description="observed value; for 'level' a table year -> value")
+    window: Annotated[list[int], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="[first year, last year] of the statistic (not for 'level')")
+    relative_to: Annotated[list[int], Field(min_length=2, max_length=2)] | None = Field(
+        None, description="[first year, last year] of the reference (ratio, slope_ratio)")
+    scale: Positive = Field(description="tolerance in the statistic's unit: one scale off counts 1 in the distance")
+    bound: Literal["none", "upper", "lower"] = Field("none", description="observed value is an upper/lower limit")
+    fit: bool = Field(True, description="false: checked after calibration (predictive check) but not fitted")
+    weight: Positive = Field(1.0, description="weight of this pattern among the scenario's patterns")
+    source: str = Field(description="where the observed value comes from (citation; 'computed' with the arithmetic)")
+
+    @model_validator(mode="after")
+    def _shape(self) -> Pattern:
+        if self.statistic == "level":
+            if not isinstance(self.observed, dict):
+                raise ValueError("statistic = 'level' needs observed = { \"year\" = value, ... }")
+            check_year_keys(self.observed, 1800, 2300, "observed values")
+            if self.window is not None or self.relative_to is not None:
+                raise ValueError("statistic = 'level' takes its years from observed; remove window/relative_to")
+            return self
+        if isinstance(self.observed, dict):
+            raise ValueError(f"statistic = '{self.statistic}' needs one observed value (a number)")
+        needs_reference = self.statistic in ("ratio", "slope_ratio")
+        if self.window is None or (needs_reference and self.relative_to is None):
+            missing = "window and relative_to" if needs_reference else "window"
+            raise ValueError(f"statistic = '{self.statistic}' needs {missing} = [first year, last year]")
+        if not needs_reference and self.relative_to is not None:
+            raise ValueError(f"statistic = '{self.statistic}' takes no relative_to")
+        for name in ("window", "relative_to"):
+            years = getattr(self, name)
+            if years is not None and years[0] > years[1]:
+                raise ValueError(f"{name}: first year {years[0]} is after last year {years[1]}")
+        if self.statistic in ("slope", "growth", "slope_ratio") and self.window[0] == self.window[1]:
+            raise ValueError(f"statistic = '{self.statistic}' needs a window of at least two years")
+        return self
+
+    def years(self) -> list[int]:
+        """Every year the statistic reads."""
+        if self.statistic == "level":
+            return sorted(int(year) for year in self.observed)
+        return [*self.window, *(self.relative_to or [])]
+
+
+class PosteriorDraws(Strict):
+    """Posterior draws (written by ``casim calibrate``) used as replicates: each draw x each seed is one run."""
+
+    file: str = Field(description="posterior.csv or posterior.parquet, relative to the scenario file that names it")
+    draws: Annotated[int, Field(ge=1)] = Field(description="how many draws to use (the file's first rows)")
+    columns: list[str] | None = Field(None, description="the parameters (dotted fields) to take from the file "
+                                      "(default: every column except 'draw')")

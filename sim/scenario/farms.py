@@ -1,12 +1,12 @@
-"""Farms and regions: the practices, the CA synergy, and each region's farmers, soil, climate, economics and behaviour."""
+"""Farms and regions: practices, crops (allocation, yield effects) and each region's farms, soil, climate, behaviour."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS
+from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS, input_level
 from sim.practices import parse_bundle
 from sim.scenario.base import NonNegative, Positive, RelativeEffect, Share, Strict
 from sim.scenario.behaviour import RegionBehaviour
@@ -14,24 +14,25 @@ from sim.scenario.behaviour import RegionBehaviour
 Climate = Literal[CLIMATES]  # type: ignore[valid-type]
 SoilClass = Literal[SOILS]  # type: ignore[valid-type]
 InputLevel = Literal[INPUT_LEVELS[:3]]  # type: ignore[valid-type]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Practice(Strict):
-    """One practice: its costs, its yield effect over the years since adoption, and its soil effect."""
+    """One practice: its costs and what it changes in the IPCC Tier 1 management categories.
+
+    Its yield effect depends on the crop and the climate: ``[crops.<crop>.<humid|dry>.<practice>]``.
+    """
 
     transition_cost_per_ha: NonNegative = Field(description="one-off cost when adopting (equipment, learning), currency/ha")
     annual_cost_change_per_ha: float = Field(description="change of yearly production cost while in use, currency/ha/yr")
-    yield_effect_initial: RelativeEffect = Field(description="relative yield change in the first year of use (-0.1 = -10 %)")
-    yield_effect_long_run: RelativeEffect = Field(description="relative yield change once established")
-    yield_transition_years: Annotated[int, Field(ge=1, le=50)] = Field(
-        description="years of use until the long-run effect is reached (linear ramp from the initial effect)"
-    )
     tillage_after: Literal["unchanged", "reduced_till", "no_till"] = Field(
         description="IPCC Tier 1 tillage category while in use ('unchanged' = keeps full tillage)"
     )
-    input_level_steps: Annotated[int, Field(ge=0, le=2)] = Field(
-        description="steps up the IPCC carbon-input ladder (low < medium < high without manure) while in use"
-    )
+    returns_residues: bool = Field(description="crop residues are returned to the field while in use (IPCC input rule)")
+    adds_n_fixing_crop: bool = Field(description="an N-fixing crop (legume) enters the rotation while in use (IPCC "
+                                     "medium-input condition: mineral N or an N-fixing crop)")
+    increases_carbon_input: bool = Field(description="an IPCC 'practice increasing C input' (cover crop, green manure, "
+                                         "improved fallow): high input where residues are returned and N is supplied")
 
 
 class Practices(Strict):
@@ -43,22 +44,83 @@ class Practices(Strict):
     rotation: Practice
 
 
-class CaSynergy(Strict):
-    """Extra yield effect when all three CA principles are combined (the 'CA effect' after some years)."""
+class YieldEffect(Strict):
+    """A practice's relative effect on the main crop's yield, by seasons of use (linear from initial to long run)."""
 
-    yield_effect_long_run: RelativeEffect = Field(description="relative yield change added under full CA once established")
-    yield_transition_years: Annotated[int, Field(ge=1, le=50)] = Field(description="years of full CA to reach it (linear from 0)")
+    initial: RelativeEffect = Field(description="relative yield change in the first season of use (-0.1 = -10 %)")
+    long_run: RelativeEffect = Field(description="relative yield change once established")
+    years: Annotated[int, Field(ge=1, le=50)] = Field(description="seasons of use until the long-run effect is reached")
 
 
-Months = Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(max_length=12)]
-Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
+class SynergyEffect(Strict):
+    """Extra relative yield change under full CA (no-till + soil cover + rotation), linear from 0."""
+
+    long_run: RelativeEffect = Field(description="relative yield change added under full CA once established")
+    years: Annotated[int, Field(ge=1, le=50)] = Field(description="seasons of full CA to reach it")
+
+
+class ClimateYieldEffects(Strict):
+    """Yield effects of each practice for one crop in one climate class (meta-analytic, relative to conventional)."""
+
+    no_till: YieldEffect
+    cover_crops: YieldEffect
+    residue_retention: YieldEffect
+    rotation: YieldEffect
+    ca_synergy: SynergyEffect
+
+
+class Crop(Strict):
+    """A main crop: how its carbon is allocated (RothC inputs), its grain moisture, and its yield responses.
+
+    Allocation of the plant's yearly carbon (Bolinder et al. 2007): product (grain), straw (above-ground residue),
+    roots and extra-root carbon (rhizodeposits); fractions of net primary production, summing to 1.
+    """
+
+    grain_dry_matter_fraction: Annotated[float, Field(gt=0.5, le=1.0)] = Field(
+        description="t dry matter per t of grain as sold (yields are fresh weight at sale moisture)")
+    carbon_fraction: Annotated[float, Field(gt=0.0, le=0.6)] = Field(description="t C per t of plant dry matter")
+    allocation_product: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="share of plant C in the grain (R_P)")
+    allocation_straw: Fraction = Field(description="share of plant C in above-ground residues (R_S)")
+    allocation_roots: Fraction = Field(description="share of plant C in roots (R_R)")
+    allocation_rhizodeposits: Fraction = Field(description="share of plant C released by roots (R_E)")
+    soc_yield_response_kg_per_t_c: NonNegative = Field(
+        description="yield change per t C/ha of SOC outside what the practice effects contain (see soc_response_after_"
+        "years), kg/ha per t C/ha, below the region's plateau")
+    soc_response_after_years: Annotated[int, Field(ge=1, le=100)] = Field(
+        description="seasons of use the practice yield effects represent (the trials behind them): SOC a bundle gains "
+        "after that, or loses below the conventional stock, changes yield by soc_yield_response_kg_per_t_c")
+    humid: ClimateYieldEffects = Field(description="yield effects in humid and sub-humid climates (aridity index >= 0.65; "
+                                       "IPCC zones not named '_dry')")
+    dry: ClimateYieldEffects = Field(description="yield effects in dry climates (aridity index < 0.65; IPCC '_dry' zones)")
+
+    @model_validator(mode="after")
+    def _allocation_adds_up(self) -> Crop:
+        total = self.allocation_product + self.allocation_straw + self.allocation_roots + self.allocation_rhizodeposits
+        if abs(total - 1.0) > 0.011:
+            raise ValueError(f"allocation_product + allocation_straw + allocation_roots + allocation_rhizodeposits = "
+                             f"{total:.3f}; expected 1 (shares of the plant's carbon)")
+        return self
+
+    def input_per_t_grain_c(self, residue_share: float) -> float:
+        """Carbon entering the soil per t C of harvested grain: (R_S x residue share + R_R + R_E) / R_P."""
+        return (self.allocation_straw * residue_share + self.allocation_roots
+                + self.allocation_rhizodeposits) / self.allocation_product
+
+
+def moisture_class(climate: str) -> Literal["humid", "dry"]:
+    """Climate class of the yield effects: 'dry' for the IPCC '_dry' zones, else 'humid'."""
+    return "dry" if climate.endswith("_dry") else "humid"
+
 
 Months = Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(max_length=12)]
 Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
 
 
 class RegionRothC(Strict):
-    """Soil, monthly climate normals and crop carbon inputs of a region, for the RothC soil model."""
+    """Soil, monthly climate normals and carbon inputs of a region, for the RothC soil model.
+
+    The main crop's allocation comes from its ``[crops.<crop>]`` table.
+    """
 
     clay_pct: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="topsoil clay content, %")
     depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the modelled layer, cm (RothC: 23)")
@@ -69,15 +131,18 @@ class RegionRothC(Strict):
     crop_months: Months = Field(description="months the main crop covers the soil (1-12)")
     harvest_month: Annotated[int, Field(ge=1, le=12)] = Field(description="month crop residues and roots enter the soil")
     cover_crop_months: Months = Field(description="months a cover crop covers the soil when cover crops are used")
-    harvest_index: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(description="grain / above-ground dry matter")
-    root_shoot_ratio: Annotated[float, Field(ge=0.0, le=2.0)] = Field(description="root / above-ground dry matter")
-    carbon_fraction: Annotated[float, Field(gt=0.0, le=0.6)] = Field(description="t C per t of plant dry matter")
-    stubble_share: Share = Field(description="share of above-ground residue left in the field when residue is removed")
-    cover_crop_input_t_c_per_ha: NonNegative = Field(description="carbon a cover crop adds, t C/ha/yr")
+    stubble_share: Share = Field(description="share of above-ground residue conventional farms leave in the field "
+                                 "(1 where the region returns residues)")
+    cover_crop_shoot_dm_t_per_ha: NonNegative = Field(description="shoot dry matter of a cover crop, t/ha/yr (its roots "
+                                                      "and exudates follow [soil.rothc])")
     manure_t_c_per_ha: NonNegative = Field(description="farmyard manure applied, t C/ha/yr (at harvest)")
     calibrate_to_soc_t_c_per_ha: Positive | None = Field(
-        None, description="measured SOC of conventional farms, t C/ha: plant inputs are scaled (inverse spin-up) so "
-        "the conventional equilibrium equals it; omit to use the allometric inputs as they are")
+        None, description="SOC of conventional farms to match, t C/ha: the gap between the documented plant inputs and "
+        "the input that holds this stock at equilibrium is added as a background input for every farm; omit to start "
+        "from the documented inputs' own equilibrium")
+    max_background_input_ratio: NonNegative = Field(
+        description="largest background input allowed, as a multiple of the conventional crop's own input (a larger "
+        "gap is an error: the stock is no equilibrium of the documented inputs); say in a comment what it stands for")
 
 
 class Region(Strict):
@@ -87,19 +152,23 @@ class Region(Strict):
     climate: Climate = Field(description="IPCC climate zone")
     soil: SoilClass = Field(description="IPCC soil class (HAC, LAC, sandy)")
     bulk_density_g_cm3: Annotated[float, Field(ge=0.5, le=2.0)] = Field(description="topsoil bulk density, g/cm3")
-    baseline_input: InputLevel = Field(description="IPCC carbon-input level of conventional farms")
+    baseline_input: InputLevel = Field(description="IPCC carbon-input level of conventional farms (must follow from "
+                                       "the three management fields below by the IPCC rule)")
+    residues_returned: bool = Field(description="conventional farms return crop residues (not removed, burnt or grazed)")
+    n_fertiliser_or_n_fixing_crop: bool = Field(description="conventional farms use mineral N fertiliser or grow an "
+                                                "N-fixing crop in rotation")
+    low_residue_crop_or_bare_fallow: bool = Field(description="conventional farms grow low-residue crops or leave bare "
+                                                  "fallows (IPCC low-input condition)")
     farm_size_median_ha: Positive = Field(description="median farm area, ha (lognormal)")
     farm_size_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="sd of log farm area")
-    crop: str = Field(description="main crop (label)")
+    crop: str = Field(description="main crop: a key of [crops] (its allocation and yield effects)")
     base_yield_kg_per_ha: Positive = Field(description="mean conventional yield at the region's initial SOC, kg/ha")
     crop_price_per_t: NonNegative = Field(description="farm-gate crop price, currency/t")
     production_cost_per_ha: NonNegative = Field(description="conventional production cost, currency/ha/yr")
     weather_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="year-to-year regional yield variation (cv)")
     yield_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farm-level yield variation each year (cv)")
-    yield_response_kg_per_t_c: NonNegative = Field(
-        description="yield gain per t C/ha of extra SOC below the plateau, kg/ha per t C/ha (seed: 40-100)"
-    )
-    soc_plateau_pct: Positive = Field(description="SOC concentration (%) above which yield no longer rises (seed: ~2 %)")
+    soc_plateau_pct: Positive = Field(description="SOC concentration (%) above which yield no longer responds to SOC "
+                                      "(Oldfield et al. 2019: ~2 %)")
     initial_adoption: dict[str, Share] = Field(description="share of farmers using each bundle at the start")
     discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farmers' discount rate, 1/yr")
     risk_aversion: Annotated[float, Field(ge=0.0, le=20.0)] = Field(description="relative (Arrow-Pratt) risk aversion")
@@ -110,6 +179,24 @@ class Region(Strict):
         description="demonstration (signpost) farms practising every practice of the region")
     behaviour: RegionBehaviour = Field(description="the region's practices, equipment market, lenders and input prices")
     rothc: RegionRothC | None = Field(None, description="RothC inputs (required when soil.model = 'rothc')")
+    countries: list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] | None = Field(
+        None, description="ISO 3166-1 alpha-3 codes of the countries where the region's farms are, e.g. [\"BRA\"]; "
+        "used only to draw the region on maps (none if absent: the region is left off the map)")
+
+    @model_validator(mode="after")
+    def _baseline_input_follows_management(self) -> Region:
+        rule = input_level(self.residues_returned, self.n_fertiliser_or_n_fixing_crop,
+                           self.low_residue_crop_or_bare_fallow, False)
+        if rule != self.baseline_input:
+            raise ValueError(
+                f"baseline_input: {self.baseline_input!r} does not follow from residues_returned = "
+                f"{str(self.residues_returned).lower()}, n_fertiliser_or_n_fixing_crop = "
+                f"{str(self.n_fertiliser_or_n_fixing_crop).lower()}, low_residue_crop_or_bare_fallow = "
+                f"{str(self.low_residue_crop_or_bare_fallow).lower()}: the IPCC rule gives {rule!r}")
+        if self.rothc is not None and self.residues_returned and self.rothc.stubble_share != 1.0:
+            raise ValueError(f"rothc.stubble_share: {self.rothc.stubble_share} but residues_returned = true; expected 1 "
+                             "(conventional farms leave all residues)")
+        return self
 
     @field_validator("initial_adoption")
     @classmethod

@@ -15,6 +15,7 @@ from sim.scenario.years import check_year_keys
 
 PracticeName = Literal[PRACTICES]  # type: ignore[valid-type]
 _KIND = "price path model: constant, ramp, series or stochastic"
+_MRV_KIND = "MRV approach: soil_sampling, spectral or model"
 
 
 class ConstantPrice(Strict):
@@ -92,24 +93,85 @@ class CarbonPrice(Strict):
         return self
 
 
-class Mrv(Strict):
-    """Measurement, reporting and verification: its cost, the uncertainty deduction, and group certification.
+class _Sampling(Strict):
+    """Fields shared by the measure-and-re-measure designs (paired composite samples re-measured at each verification)."""
 
-    Per enrolled farm and verification: individual = cost_per_farm + cost_per_ha x area;
-    group = group_cost / (enrolled members of the farmer organisation) + cost_per_ha x area, and the aggregator
-    keeps aggregator_fee_share of the credit value.
+    cost_per_sample: NonNegative = Field(description="sampling and analysis of one composite sample, currency")
+    samples_per_farm: Annotated[int, Field(ge=2, le=10_000)] = Field(
+        description="paired composite samples per farm and verification (individual certification)")
+    samples_per_group: Annotated[int, Field(ge=2, le=100_000)] = Field(
+        description="paired composite samples per farmer organisation and verification (group certification: one "
+                    "stratified design for the group)")
+    point_change_cv: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        description="sd of the stock change measured at one paired point, as a share of the stock")
+
+
+class SoilSampling(_Sampling):
+    """Direct soil sampling, measure and re-measure (VM0042 QA2, Gold Standard Approach 1): laboratory analyses.
+
+    Standard error of a unit's change (t C/ha) = point_change_cv x stock / sqrt(samples).
     """
 
-    method: str = Field(description="label of the MRV approach (e.g. soil sampling, model-based, spectral)")
-    cost_per_farm: NonNegative = Field(description="fixed cost per farm and verification (individual certification), currency")
+    kind: Literal["soil_sampling"] = Field(description=_MRV_KIND)
+
+
+class Spectral(_Sampling):
+    """The sampling design of ``soil_sampling`` with samples analysed by vis-NIR/MIR spectroscopy.
+
+    Cheaper per sample, with a prediction error added twice per paired point (time 1 and time 2).
+
+    Standard error of a unit's change = sqrt((point_change_cv x stock)^2 + 2 x prediction^2) / sqrt(samples), with
+    prediction = prediction_rmse_g_per_kg converted to t C/ha with the region's bulk density and the soil depth.
+    """
+
+    kind: Literal["spectral"] = Field(description=_MRV_KIND)
+    prediction_rmse_g_per_kg: NonNegative = Field(description="prediction error (RMSE) of one spectral SOC estimate, "
+                                                  "g C/kg soil")
+
+
+class Modelled(Strict):
+    """Practice-based modelling (measure-and-model with a calibrated model, or IPCC default factors).
+
+    The change is computed from practice records; its uncertainty is a share of the change, whatever the number
+    of farms.
+    """
+
+    kind: Literal["model"] = Field(description=_MRV_KIND)
+    relative_sd: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
+        description="1-sd uncertainty of a modelled stock change, as a share of the change")
+
+
+#: How removals are quantified and how uncertain that is: a kind table.
+MrvApproach = kind_table(SoilSampling, Spectral, Modelled)
+
+
+class Mrv(Strict):
+    """Measurement, reporting and verification: the approach, its cost, the uncertainty deduction, group certification.
+
+    Cost per enrolled farm and verification: individual = cost_per_farm + cost_per_ha x area (+ cost_per_sample x
+    samples_per_farm when sampling); group = the organisation's group_cost (+ cost_per_sample x samples_per_group)
+    shared by the members verified (equally or by area) + cost_per_ha x area; the aggregator keeps
+    aggregator_fee_share of the credit value. Uncertainty deduction of a unit (farm, or the group when grouped):
+    U = z(uncertainty_quantile) x standard error / |mean change|, deduction = min(max(U - allowable_uncertainty, 0), 1).
+    """
+
+    approach: MrvApproach = Field(description="how removals are quantified: soil_sampling, spectral or model")
+    cost_per_farm: NonNegative = Field(description="fixed cost per farm and verification (individual certification), "
+                                       "currency")
     cost_per_ha: NonNegative = Field(description="cost per enrolled ha and verification, currency/ha")
-    uncertainty_deduction: Share = Field(description="share of quantified removals withheld for uncertainty")
-    measurement_sd_t_c_per_ha: NonNegative = Field(
-        description="sd of a measured stock change (quantification = 'measured'), t C/ha"
-    )
+    uncertainty_quantile: Annotated[float, Field(ge=0.5, lt=1.0)] = Field(
+        description="normal (model) or Student t (sampling) quantile of the half-width: 0.95 = a two-sided 90 % "
+                    "interval")
+    allowable_uncertainty: NonNegative = Field(
+        description="relative half-width allowed without deduction; the excess is deducted")
     group_certification: bool = Field(description="certify farmers in groups through their farmer organisation")
-    group_cost: NonNegative = Field(description="fixed cost per farmer organisation and verification when grouped, currency")
-    aggregator_fee_share: Share = Field(description="share of the credit value kept by the group aggregator (grouped only)")
+    group_cost: NonNegative = Field(description="fixed cost per farmer organisation and verification when grouped, "
+                                    "currency")
+    group_fee_sharing: Literal["equal", "area", "credits"] = Field(
+        description="how the group's fixed cost is shared by the members verified: equally, by area, or by the "
+                    "credits of the verification")
+    aggregator_fee_share: Share = Field(description="share of the credit value kept by the group aggregator "
+                                        "(grouped only)")
 
 
 class TwinMarket(Strict):
@@ -123,29 +185,193 @@ class TwinMarket(Strict):
     authority_fee_share: Share = Field(description="share of the purchase kept by the Market Authority")
 
 
-class Carbon(Strict):
-    """Results-based carbon crediting: price, quantification, verification, reversals, MRV and who gets what.
+#: Standards whose decisive rules a scenario can be checked against (``Carbon.standard``).
+STANDARDS = ("none", "verra_vm0042", "gold_standard_soc", "label_bas_carbone", "fao_recsoil")
+Standard = Literal[STANDARDS]  # type: ignore[valid-type]
 
-    Credits issued at a verification = removals since the last one x 44/12 x (1 - uncertainty deduction)
-    x (1 - buffer). Removals are the modelled stock change, or a measurement of it (with noise).
+
+class CreditingBaseline(Strict):
+    """What a farm's removals are counted against, and which practice changes may be credited.
+
+    Credited change of a farm = (stock - baseline stock) now - the same at its last verification. The baseline stock
+    is its practice at the programme start modelled forward with the same soil model ('modelled', VM0042) or its
+    stock at the start ('fixed', Gold Standard). Eligible: a farm using a practice it did not use at the start
+    (``new_practice_required``) that is not common practice in its region (adopted on at least
+    ``common_practice_threshold`` of the region's area at the start; 1 = no test).
     """
 
+    method: Literal["modelled", "fixed"] = Field(
+        description="'modelled': pre-project practice modelled forward; 'fixed': the stock at the programme start")
+    reference_deduction: Share = Field(description="share of the credited change withheld for a generic (regional) "
+                                       "reference (Label Bas Carbone: 10 %)")
+    new_practice_required: bool = Field(description="only farms that adopted a practice after the programme start "
+                                        "are credited")
+    common_practice_threshold: Share = Field(
+        description="a practice on at least this share of a region's area at the start is common practice there "
+                    "and does not make a farm eligible (1 = no common-practice test)")
+
+
+class ProductivityLeakage(Strict):
+    """Leakage when yields fall: production displaced elsewhere, deducted from the credited change.
+
+    Per farm and verification: decline = 1 - mean yield / mean baseline yield over the period (baseline: the same
+    farm without the programme, same weather); leakage = max(decline - threshold, 0) x area x years
+    x ghg.displaced_production_t_co2e_per_ha, none in the farm's first exempt_years.
+    """
+
+    yield_decline_threshold: Share = Field(description="yield decline beyond which leakage is deducted")
+    exempt_years: Annotated[int, Field(ge=0, le=100)] = Field(description="years after enrolment without leakage "
+                                                              "deduction")
+
+
+class Carbon(Strict):
+    """Results-based carbon crediting: price, baseline and eligibility, quantification, deductions, permanence, money.
+
+    Credits issued at a verification = (removals since the last one - leakage) x 44/12 x (1 - uncertainty deduction)
+    x (1 - reference deduction) x (1 - buffer - permanence discount), for farms enrolled and within their crediting
+    period. Farms that leave or end their crediting period stay monitored; later losses are reversals.
+    """
+
+    standard: Standard = Field(
+        description="check the decisive rules of this standard: none, verra_vm0042, gold_standard_soc, "
+                    "label_bas_carbone or fao_recsoil")
     price: CarbonPrice
     mrv: Mrv
+    baseline: CreditingBaseline
+    leakage: ProductivityLeakage
     buyer: Literal["private", "public"] = Field(description="who buys credits on the general market")
     farmer_share: Share = Field(description="share of the credit value (after any aggregator fee) paid to farmers")
-    buffer: Share = Field(description="share of credits put into the non-permanence buffer pool")
+    buffer: Share = Field(description="share of credited removals put into the non-permanence buffer pool")
+    permanence_discount: Share = Field(description="share of credited removals withheld for the risk of reversal "
+                                       "and never issued (no pool)")
     verification_interval_years: Annotated[int, Field(ge=1, le=50)] = Field(
-        description="years between verifications, when credits are issued and paid (VM0042, Label Bas Carbone: 5)"
+        description="years between verifications, when credits are issued (VM0042, Label Bas Carbone: 5)"
     )
-    quantification: Literal["modelled", "measured"] = Field(description="credited removals: modelled or measured")
+    crediting_period_years: Annotated[int, Field(ge=1, le=100)] = Field(
+        description="years from a farm's enrolment during which it is credited")
+    crediting_renewals: Annotated[int, Field(ge=0, le=20)] = Field(
+        description="times a crediting period is renewed for a farm still eligible at its end")
+    monitoring_years_after_exit: Annotated[int, Field(ge=0, le=200)] = Field(
+        description="years a farm stays monitored for reversals after it leaves or its crediting ends")
+    payment_lag_years: Annotated[int, Field(ge=0, le=10)] = Field(
+        description="years from a verification to the payment of its credits")
+    quantification: Literal["modelled", "measured"] = Field(
+        description="credited change: the soil model's, or measured with the MRV approach's sampling error")
     on_reversal: Literal["buffer", "clawback"] = Field(
         description="a loss of credited carbon is cancelled from the buffer pool, or repaid by the farmer"
     )
 
+    @model_validator(mode="after")
+    def _deductions_and_standard(self) -> Carbon:
+        if self.crediting_period_years < self.verification_interval_years:
+            raise ValueError(f"crediting_period_years ({self.crediting_period_years}) is shorter than "
+                             f"verification_interval_years ({self.verification_interval_years}): a crediting period "
+                             "must contain a verification")
+        if self.buffer + self.permanence_discount > 1.0:
+            raise ValueError(f"buffer ({self.buffer}) + permanence_discount ({self.permanence_discount}) exceed 1")
+        problems = [rule for rule, holds in standard_rules(self) if not holds]
+        if problems:
+            raise ValueError(f"standard = {self.standard!r} requires " + "; ".join(problems))
+        return self
+
+
+def standard_rules(c: Carbon) -> list[tuple[str, bool]]:
+    """(rule, holds) for the decisive rules of ``c.standard`` (sources: scenarios/preset_*.toml)."""
+    b = c.baseline
+    if c.standard == "verra_vm0042":
+        return [("buffer >= 0.10 (AFOLU NPRT v4.0 minimum)", c.buffer >= 0.10),
+                ("verification_interval_years <= 5 (SOC re-measured at least every 5 years)",
+                 c.verification_interval_years <= 5),
+                ("crediting_period_years >= 20 (VCS Standard: ALM crediting 20-100 years)",
+                 c.crediting_period_years >= 20),
+                ("baseline.method = 'modelled' (continuation of pre-project practice)", b.method == "modelled"),
+                ("baseline.new_practice_required = true", b.new_practice_required),
+                ("baseline.common_practice_threshold <= 0.20", b.common_practice_threshold <= 0.20)]
+    if c.standard == "gold_standard_soc":
+        return [("buffer = 0.20 (fixed compliance buffer)", c.buffer == 0.20),
+                ("crediting_period_years = 10 and crediting_renewals = 0 (tillage module)",
+                 c.crediting_period_years == 10 and c.crediting_renewals == 0),
+                ("baseline.method = 'fixed'", b.method == "fixed")]
+    if c.standard == "label_bas_carbone":
+        return [("crediting_period_years = 5 (a 5-year project, renewable)", c.crediting_period_years == 5),
+                ("verification_interval_years = 5 (verified at the end of the project)",
+                 c.verification_interval_years == 5)]
+    if c.standard == "fao_recsoil":
+        return [("crediting_period_years >= 8 (at least 8 consecutive years)", c.crediting_period_years >= 8),
+                ("permanence_discount >= 0.05 (5 % risk-of-reversal discount)", c.permanence_discount >= 0.05)]
+    return []
+
 
 class Payments(Strict):
-    """Public per-hectare payments for practices in use (eco-scheme style)."""
+    """Public per-hectare payments for practices in use (eco-scheme style).
+
+    A practice is paid per_ha x paid area each year it is used, for at most duration_years years per farm (dropping
+    and re-adopting does not restart the count). Paid area = area up to degressive_above_ha, plus
+    degressive_rate_share of the area above it. ``eligible = "new_adopters"`` pays only practices a farm did not use
+    at the start. A practice used again after last season also earns repeat_bonus_per_ha (Spain's multi-year complement).
+    """
 
     per_ha: dict[PracticeName, NonNegative] = Field(description="payment per practice in use, currency/ha/yr")
-    duration_years: Annotated[int, Field(ge=0, le=200)] = Field(description="years of use for which a practice is paid")
+    duration_years: Annotated[int, Field(ge=0, le=200)] = Field(
+        description="years a farm is paid for a practice (needed, >= 1, when a rate is set)")
+    eligible: Literal["all_users", "new_adopters"] = Field(
+        description="who is paid: every user of a practice, or only farms that did not use it at the start")
+    degressive_above_ha: NonNegative | None = Field(
+        None, description="area above which the rate is reduced, ha (none if absent)")
+    degressive_rate_share: Share = Field(description="rate above degressive_above_ha, as a share of the full rate")
+    repeat_bonus_per_ha: dict[PracticeName, NonNegative] = Field(
+        description="extra payment for a practice used again after last season, currency/ha/yr")
+
+    @model_validator(mode="after")
+    def _paid_for_some_years(self) -> Payments:
+        paid = [p for p, rate in {**self.per_ha, **self.repeat_bonus_per_ha}.items() if rate > 0]
+        if paid and self.duration_years == 0:
+            raise ValueError(f"duration_years is 0 but {', '.join(paid)} {'is' if len(paid) == 1 else 'are'} paid: "
+                             "set for how many years a farm is paid (>= 1)")
+        return self
+
+
+class CreditLine(Strict):
+    """A concessional credit line for the one-off costs of new practices (Brazil's ABC / RenovAgro).
+
+    A farm that starts practices borrows their one-off cost (at most max_loan); it pays interest_rate instead of
+    market_rate: the public pays the difference on the outstanding balance (full during grace_years, then repaid in
+    equal parts until tenor_years). One loan per farm at a time. A share ``reach`` of the farms without other credit
+    can borrow through the line.
+    """
+
+    interest_rate: Share = Field(description="the line's interest rate, 1/yr")
+    market_rate: Share = Field(description="the rate the farm would pay otherwise, 1/yr")
+    tenor_years: Annotated[int, Field(ge=1, le=50)] = Field(description="years until the loan is repaid")
+    grace_years: Annotated[int, Field(ge=0, le=49)] = Field(description="years before principal repayments start")
+    max_loan: NonNegative = Field(description="largest loan per beneficiary, currency")
+    reach: Share = Field(description="share of farms without other credit access that can borrow through the line")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CreditLine:
+        if self.interest_rate > self.market_rate:
+            raise ValueError(f"interest_rate {self.interest_rate} is above market_rate {self.market_rate}")
+        if self.grace_years >= self.tenor_years:
+            raise ValueError(f"grace_years {self.grace_years} must be below tenor_years {self.tenor_years}")
+        return self
+
+
+class GhgAccounting(Strict):
+    """Net GHG effect reported beside SOC: Tier 1 N2O and fuel CO2 changes of the practices, displaced production.
+
+    Per farm and year (t CO2e): N2O = EF1 x N x 44/28 x GWP(N2O), N = residue N when residues are retained
+    (yield x (1 - HI)/HI x residue_n_share) + cover crop N + SOC lost / C:N; fuel CO2 = diesel change of no-till and
+    cover crops in mechanised regions x 2.68 kg CO2/L. Reported against the counterfactual; not credited.
+    """
+
+    n2o_ef1: Share = Field(description="IPCC direct N2O emission factor EF1, kg N2O-N per kg N")
+    residue_n_share: Share = Field(description="N content of above-ground crop residue, kg N per kg dry matter")
+    harvest_index: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="grain / above-ground biomass")
+    cover_crop_n_kg_per_ha: NonNegative = Field(description="N of cover crop residues counted for N2O, kg N/ha/yr")
+    soil_c_to_n: Positive = Field(description="C:N ratio of soil organic matter (N mineralised when SOC is lost)")
+    mechanised_regions: list[RegionName] = Field(description="regions whose tillage uses diesel machinery")
+    no_till_diesel_change_l_per_ha: float = Field(description="diesel change of no-till vs ploughing, L/ha/yr")
+    cover_crops_diesel_change_l_per_ha: float = Field(description="diesel for sowing and terminating a cover crop, "
+                                                      "L/ha/yr")
+    displaced_production_t_co2e_per_ha: NonNegative = Field(
+        description="emissions of bringing one ha into production elsewhere, t CO2e/ha/yr (leakage)")

@@ -9,7 +9,10 @@ Every error names the file, the dotted field path and what was expected.
 from __future__ import annotations
 
 import difflib
+import math
+import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,10 @@ from sim.scenario.base import KIND, kinds_of
 from sim.scenario.scenario import Scenario
 
 MAX_EXTENDS_DEPTH = 16
+#: Largest scenario file read: the biggest shipped scenario is a few kB; a larger file is a wrong path.
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of tables and arrays in a file (the schema needs five: regions.<name>.rothc.temp_c[i]).
+MAX_NESTING = 16
 
 
 class ScenarioError(ValueError):
@@ -27,15 +34,56 @@ class ScenarioError(ValueError):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML data of ``path``: a regular UTF-8 file of at most ``MAX_FILE_BYTES``, nested ``MAX_NESTING`` deep.
+
+    Named pipes, devices (``/dev/zero``), directories and binary files are refused before they are read, so a
+    hostile path can neither hang the loader nor fill the memory.
+    """
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        info = path.stat()
     except FileNotFoundError:
         raise ScenarioError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise ScenarioError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(f"{path}: is a directory; expected a scenario file (TOML)")
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(f"{path}: is not a regular file (a named pipe, device or socket); expected a scenario "
+                            "file (TOML)")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(f"{path}: {info.st_size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not a text file (byte {raw[exc.start]:#04x} at position {exc.start} is not "
+                            "UTF-8); expected a scenario file (TOML)") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested more than {MAX_NESTING} levels") from None
+    _check_nesting(data, path)
+    return data
+
+
+def _check_nesting(data: dict[str, Any], path: Path) -> None:
+    """Refuse tables or arrays nested deeper than ``MAX_NESTING`` (iteratively: no recursion to exhaust)."""
+    stack = [(data, 1, "")]
+    while stack:
+        node, depth, where = stack.pop()
+        if depth > MAX_NESTING:
+            raise ScenarioError(f"{path}: {where.lstrip('.')}: nested more than {MAX_NESTING} levels; a scenario "
+                                "needs at most a few")
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1, f"{where}.{key}" if isinstance(node, dict) else f"{where}[{key}]"))
 
 
 def _merge(base: dict, override: dict, origin: dict, origin_base: dict, file: Path, prefix: tuple) -> dict:
@@ -89,13 +137,22 @@ def _place(loc: tuple) -> _Place:
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[tuple, Path]]:
     """Load ``path`` with its ``extends`` chain; return the merged data and the file of every leaf."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte in the name, a loop of symbolic links
+        where = f" (the base that {chain[-1]} extends)" if chain else ""
+        raise ScenarioError(f"{str(path)!r}: cannot read: {exc}{where}") from None
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{path}: extends: circular inheritance ({cycle})")
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(f"{path}: extends: more than {MAX_EXTENDS_DEPTH} levels of inheritance")
-    data = _read_toml(path)
+    try:
+        data = _read_toml(path)
+    except ScenarioError as exc:
+        if not chain:
+            raise
+        raise ScenarioError(f"{exc} (the base that {chain[-1]} extends)") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data, {(k,): path for k in data}
@@ -128,7 +185,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     place = _place(tuple(error["loc"]))
     loc, kind = place.path, place.kind
-    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    dotted = ".".join(f'"{p}"' if "." in str(p) else str(p) for p in loc) or "(top level)"
     of_kind = f" of kind = '{kind}'" if kind else ""
     error_type = error["type"]
     if error_type == "extra_forbidden":
@@ -142,8 +199,10 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
         table = f" in [{'.'.join(str(p) for p in loc[:-1])}]" if len(loc) > 1 else ""
         return f"{path}: {dotted}: missing required field{of_kind} (set it{table} here or in the file this one extends)"
     got = error.get("input")
-    # a check across a whole table may involve fields from several files: name the file being loaded
-    where = path if isinstance(got, dict) else _file_of(loc, origin, path)
+    # a check across a whole table may involve fields from several files: name the file being loaded; an
+    # experiment entry (one distribution, one output) is set by one file: name it
+    entry = len(loc) >= 2 and loc[0] in ("uncertain", "outputs")
+    where = path if isinstance(got, dict) and not entry else _file_of(loc, origin, path)
     message = error["msg"].removeprefix("Value error, ")
     if error_type in ("union_tag_invalid", "union_tag_not_found"):
         expected = place.kinds
@@ -176,41 +235,77 @@ def load_scenario(path: str | Path) -> Scenario:
     except ValidationError as exc:
         lines = [_describe(err, origin, path.resolve()) for err in exc.errors()]
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
-    _check_uncertain(scenario, _file_of(("uncertain",), origin, path.resolve()))
-    return scenario
+    _check_uncertain(scenario, lambda dotted: _file_of(("uncertain", dotted), origin, path.resolve()))
+    return _resolve_posterior(scenario, _file_of(("posterior", "file"), origin, path.resolve()))
+
+
+def _resolve_posterior(scenario: Scenario, file: Path) -> Scenario:
+    """The scenario with ``posterior.file`` made absolute (relative to ``file``, which named it); it must exist."""
+    if scenario.posterior is None:
+        return scenario
+    draws = (file.parent / scenario.posterior.file).resolve()
+    if not draws.is_file():
+        raise ScenarioError(f"invalid scenario:\n  {file}: posterior.file: {draws} not found; expected the "
+                            "posterior.csv or posterior.parquet written by 'casim calibrate'")
+    return scenario.model_copy(update={"posterior": scenario.posterior.model_copy(update={"file": str(draws)})})
 
 
 def numeric_fields(data: dict, prefix: str = "") -> list[str]:
     """Dotted paths of every numeric (int or float, not bool) leaf of a scenario's data."""
-    paths = []
+    return list(numeric_leaves(data, prefix))
+
+
+def numeric_leaves(data: dict, prefix: str = "") -> dict[str, int | float]:
+    """Dotted path -> value of every numeric (int or float, not bool) leaf of a scenario's data."""
+    leaves: dict[str, int | float] = {}
     for key, value in data.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict):
-            paths += numeric_fields(value, path + ".")
+            leaves.update(numeric_leaves(value, path + "."))
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            paths.append(path)
-    return paths
+            leaves[path] = value
+    return leaves
 
 
-def _check_uncertain(scenario: Scenario, file: Path) -> None:
-    """Each uncertain path names a numeric field, and every edge value of its distribution is allowed there."""
+def integer_fields(scenario: Scenario) -> set[str]:
+    """Dotted paths of the scenario's integer fields (sampled values of these are whole numbers)."""
+    leaves = numeric_leaves(scenario.model_dump(exclude={"uncertain", "outputs"}))
+    return {path for path, value in leaves.items() if isinstance(value, int)}
+
+
+def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None:
+    """Each uncertain path names a numeric field, and every edge value of its distribution is allowed there.
+
+    An integer field takes whole numbers: a continuous distribution covers the whole numbers between its bounds,
+    a discrete one must list whole numbers. Errors name the file that set the distribution.
+    """
     if not scenario.uncertain:
         return
-    fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
+    leaves = numeric_leaves(scenario.model_dump(exclude={"uncertain", "outputs"}))
     base = scenario.model_copy(update={"uncertain": {}})
     for dotted, dist in scenario.uncertain.items():
-        if dotted not in fields:
-            close = difflib.get_close_matches(dotted, fields, n=1, cutoff=0.5)
+        where = f"invalid scenario:\n  {file_of(dotted)}: uncertain.\"{dotted}\""
+        if dotted not in leaves:
+            close = difflib.get_close_matches(dotted, list(leaves), n=1, cutoff=0.5)
             hint = f"; the closest valid field is '{close[0]}'" if close else ""
-            raise ScenarioError(f"invalid scenario:\n  {file}: uncertain.\"{dotted}\": not a numeric field of the "
-                                f"scenario{hint}")
-        for value in dist.extremes():
+            raise ScenarioError(f"{where}: not a numeric field of the scenario{hint}")
+        integer = isinstance(leaves[dotted], int)
+        if integer and dist.dist == "discrete" and not all(float(v).is_integer() for v in dist.values):
+            raise ScenarioError(f"{where}: {dotted} is an integer field; its values must be whole numbers "
+                                f"(got {dist.values})")
+        extremes = dist.extremes()
+        if integer:
+            extremes = sorted({int(v) for v in extremes}) if dist.dist == "discrete" else \
+                [math.ceil(dist.low), math.floor(dist.high)]
+            if extremes[0] > extremes[-1]:
+                raise ScenarioError(f"{where}: {dotted} is an integer field and no whole number lies between "
+                                    f"low = {dist.low} and high = {dist.high}")
+        for value in extremes:
             try:
                 scenario_with_overrides(base, {dotted: value})
             except ScenarioError as exc:
                 reason = str(exc).split(": ", 2)[-1]
-                raise ScenarioError(f"invalid scenario:\n  {file}: uncertain.\"{dotted}\": the value {value} is not "
-                                    f"allowed: {reason}") from None
+                raise ScenarioError(f"{where}: the value {value} is not allowed: {reason}") from None
 
 
 def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:

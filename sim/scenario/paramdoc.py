@@ -12,7 +12,7 @@ import typing
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario.base import KIND, kinds_of
+from sim.scenario.base import KIND, MAX_MAGNITUDE, kinds_of
 from sim.scenario.scenario import Scenario
 
 
@@ -85,6 +85,7 @@ def markdown() -> str:
         "",
         "Generated from the schema in `sim/scenario/` by `python -m sim.scenario.paramdoc`; do not edit by hand.",
         "Defaults and their sources are in `scenarios/parts/defaults.toml` and `scenarios/base.toml`.",
+        f"Every number is finite (no `inf` or `nan`) and within +-{MAX_MAGNITUDE:g}, besides the bounds below.",
         "",
         "| field | type | allowed | meaning (units) |",
         "|---|---|---|---|",

@@ -15,11 +15,15 @@ from pydantic import Field, model_validator
 from sim.practices import bundle_name, parse_bundle
 from sim.scenario.base import RegionName, Strict
 from sim.scenario.behaviour import Decision
-from sim.scenario.experiment import OutputOfInterest, Uncertain
-from sim.scenario.farms import CaSynergy, Practices, Region
-from sim.scenario.incentives import Carbon, Payments, TwinMarket
+from sim.scenario.experiment import OutputOfInterest, Pattern, PatternName, PosteriorDraws, Uncertain
+from sim.scenario.farms import Crop, Practices, Region
+from sim.scenario.incentives import Carbon, CreditLine, GhgAccounting, Payments, TwinMarket
 from sim.scenario.network import Network
 from sim.scenario.soil import SoilSettings
+
+#: Largest seed: 32 bits, so a seed and the replicate seeds after it (seed + r) are exact integers everywhere
+#: they are stored (Parquet int64 columns, JSON manifests) and every seed a user types is reproducible.
+MAX_SEED = 2**32 - 1
 
 
 class Scenario(Strict):
@@ -30,26 +34,37 @@ class Scenario(Strict):
     currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
     start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
     years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
-    seed: Annotated[int, Field(ge=0)] = Field(description="default random seed")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(description="default random seed")
     soil: SoilSettings
     practices: Practices
-    ca_synergy: CaSynergy
+    crops: dict[str, Crop] = Field(description="main crops by name (a region's `crop` picks one): carbon allocation, "
+                                   "grain dry matter and yield effects by climate class")
     regions: dict[RegionName, Region]
     carbon: Carbon
     twin_market: TwinMarket | None = Field(None, description="a Twin Regions market (none if absent)")
     payments: Payments
+    credit_line: CreditLine | None = Field(None, description="a concessional credit line for practice adoption "
+                                           "(none if absent)")
+    ghg: GhgAccounting
     decision: Decision
     network: Network
     uncertain: dict[str, Uncertain] = Field(default_factory=dict, description="uncertain fields: dotted path -> "
                                             "distribution (none if absent)")
     outputs: dict[str, OutputOfInterest] = Field(default_factory=dict, description="outputs of interest for "
                                                  "sensitivity analysis: name -> column and year (none if absent)")
+    patterns: dict[PatternName, Pattern] = Field(default_factory=dict, description="observed patterns a calibration "
+                                                 "fits: name -> statistic, observed value, scale, source (none if absent)")
+    posterior: PosteriorDraws | None = Field(None, description="posterior draws used as replicates by compare, "
+                                             "target and report (none if absent)")
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         if not self.regions:
             raise ValueError("regions: at least one region is needed")
         for region_name, region in self.regions.items():
+            if region.crop not in self.crops:
+                raise ValueError(f"regions.{region_name}.crop: {region.crop!r} has no [crops.{region.crop}] table; "
+                                 f"expected one of {sorted(self.crops)}")
             there = region.behaviour.practices
             for bundle in region.initial_adoption:
                 missing = [p for p in bundle_name(parse_bundle(bundle)).split("+") if p not in there]
@@ -63,11 +78,22 @@ class Scenario(Strict):
         for name, output in self.outputs.items():
             if not self.start_year <= output.year <= self.end_year:
                 raise ValueError(f"outputs.{name}.year: {output.year} is outside {self.start_year}-{self.end_year}")
+        for name, pattern in self.patterns.items():
+            outside = [year for year in pattern.years() if not self.start_year <= year <= self.end_year]
+            if outside:
+                raise ValueError(f"patterns.{name}: year {outside[0]} is outside {self.start_year}-{self.end_year}")
+            if pattern.region != "all" and pattern.region not in self.regions:
+                raise ValueError(f"patterns.{name}.region: unknown region {pattern.region!r}; expected 'all' or one "
+                                 f"of {sorted(self.regions)}")
         if self.twin_market is not None:
             for region in self.twin_market.seller_regions:
                 if region not in self.regions:
                     raise ValueError(f"twin_market.seller_regions: unknown region {region!r}; expected one of "
                                      f"{sorted(self.regions)}")
+        for region in self.ghg.mechanised_regions:
+            if region not in self.regions:
+                raise ValueError(f"ghg.mechanised_regions: unknown region {region!r}; expected one of "
+                                 f"{sorted(self.regions)}")
         if self.soil.model == "rothc":
             for region_name, region in self.regions.items():
                 if region.rothc is None:

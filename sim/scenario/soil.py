@@ -6,16 +6,23 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Positive, Strict
+from sim.scenario.base import NonNegative, Positive, Strict
 
 
 class RothCSettings(Strict):
     """Settings of the RothC soil model."""
 
     dpm_rpm_ratio: Positive = Field(description="DPM/RPM ratio of crop inputs (RothC default for crops: 1.44)")
-    no_till_rate_modifier: Annotated[float, Field(gt=0.0, le=1.5)] = Field(
-        description="extra decomposition rate modifier under no-till (1 = off; uncertain, see docs/ODD.md)"
-    )
+    bare_soil_moisture: Literal["classic", "wilting_point"] = Field(
+        description="how far a bare topsoil dries: 'classic' = to 0.556 of the maximum deficit (RothC opt_SMDbare = 1); "
+        "'wilting_point' = to the -1500 kPa deficit like covered soil (opt_SMDbare = 2, for semi-arid regions)")
+    tillage_effect: Literal["ipcc_tier1", "none"] = Field(
+        description="'ipcc_tier1': a decomposition-rate modifier per region and tillage category that reproduces the "
+        "IPCC Tier 1 tillage factor (F_MG) at the conventional equilibrium; 'none': RothC as published (no tillage term)")
+    cover_crop_shoot_root_ratio: Positive = Field(description="cover-crop shoot / root dry matter")
+    cover_crop_root_exudation_factor: NonNegative = Field(description="cover-crop root exudates / root carbon")
+    cover_crop_carbon_fraction: Annotated[float, Field(gt=0.0, le=0.6)] = Field(
+        description="t C per t of cover-crop dry matter")
 
 
 class SoilSettings(Strict):

@@ -12,6 +12,7 @@ class SoilModel(Protocol):
 
     Attributes:
         stock_t_c_per_ha: current SOC stock of each farm, t C/ha (0-30 cm for Tier 1).
+        equilibrium_table: equilibrium stock of each (region, bundle mask), t C/ha, (R, 16).
 
     """
 
@@ -29,3 +30,6 @@ class SoilModel(Protocol):
 
     def reference_stock(self, region: int) -> float:
         """Stock of a conventional farm of ``region`` at equilibrium, t C/ha (yield reference point)."""
+
+    def stock_after_seasons(self, seasons: int) -> np.ndarray:
+        """Stock of each (region, bundle mask) after ``seasons`` of use from the conventional equilibrium, (R, 16)."""

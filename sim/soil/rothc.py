@@ -45,20 +45,34 @@ def falloon_iom(soc_t_c_per_ha: np.ndarray | float) -> np.ndarray:
     return 0.049 * np.asarray(soc_t_c_per_ha, dtype=np.float64) ** 1.139
 
 
+#: How far a bare topsoil may dry, as a share of the maximum deficit, by the official ``opt_SMDbare`` option:
+#: 'classic' (1): the maximum divided by 1.8 (0.556); 'wilting_point' (2, RothC v2.0, Farina et al. 2013, Geoderma
+#: 200-201:18 "for semi-arid regions"): the -1500 kPa deficit, the same limit as covered soil.
+BARE_SOIL_SHARE = {"classic": 0.556, "wilting_point": 1.0}
+
+
 @dataclass(frozen=True)
 class MoistureLimits:
     """Topsoil moisture deficit limits (mm, negative) of the classic RothC moisture function."""
 
     max_deficit: np.ndarray  # at -15 bar, scaled to the layer depth
     one_bar: np.ndarray  # deficit below which decomposition slows (0.444 x max)
-    bare: np.ndarray  # largest deficit of a bare soil (0.556 x max)
+    bare: np.ndarray  # largest deficit of a bare soil (``BARE_SOIL_SHARE`` x max)
 
     @classmethod
-    def from_soil(cls, clay_pct: np.ndarray | float, depth_cm: np.ndarray | float) -> MoistureLimits:
-        """Limits from clay (%) and layer depth (cm): max = -(20 + 1.3 clay - 0.01 clay^2) x depth / 23."""
+    def from_soil(cls, clay_pct: np.ndarray | float, depth_cm: np.ndarray | float, bare_soil: str = "classic"
+                  ) -> MoistureLimits:
+        """Limits from clay (%) and layer depth (cm): max = -(20 + 1.3 clay - 0.01 clay^2) x depth / 23.
+
+        ``bare_soil``: 'classic' or 'wilting_point' (``BARE_SOIL_SHARE``).
+        """
         clay = np.asarray(clay_pct, dtype=np.float64)
         max_deficit = -(20.0 + 1.3 * clay - 0.01 * (clay * clay)) * np.asarray(depth_cm, dtype=np.float64) / 23.0
-        return cls(max_deficit, 0.444 * max_deficit, 0.556 * max_deficit)
+        return cls(max_deficit, 0.444 * max_deficit, BARE_SOIL_SHARE[bare_soil] * max_deficit)
+
+    def take(self, index: np.ndarray) -> MoistureLimits:
+        """The limits of the soils at ``index`` (e.g. each farm's region)."""
+        return MoistureLimits(self.max_deficit[index], self.one_bar[index], self.bare[index])
 
 
 def moisture_step(deficit_mm: np.ndarray, rain_mm, evap_mm, covered, limits: MoistureLimits

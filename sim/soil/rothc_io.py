@@ -2,7 +2,8 @@
 
 Input: ``RothC_input.dat`` of the Rothamsted releases; output: as ``month_results.out`` and ``year_results.out``.
 
-Supported: the classic moisture function (opt_RMmoist = 1) and bare-soil limit (opt_SMDbare = 1); the data
+Supported: the classic moisture function (opt_RMmoist = 1) with either bare-soil limit (opt_SMDbare = 1, classic,
+or 2, the -1500 kPa deficit of RothC v2.0 for semi-arid regions); the data
 columns ``year month modern Tmp Rain Evap Pl_inp OA_inp PC DPM_RPM``. The first 12 data rows are the
 equilibrium months used for the spin-up; the rest are run month by month after it.
 """
@@ -39,6 +40,7 @@ class RothCInput:
     iom_t_c_per_ha: float
     n_steps: int
     data: pd.DataFrame  # DATA_COLUMNS, one row per month
+    bare_soil: str = "classic"  # opt_SMDbare 1 ('classic') or 2 ('wilting_point')
 
 
 def read_input(path: str | Path) -> RothCInput:
@@ -56,8 +58,8 @@ def read_input(path: str | Path) -> RothCInput:
             raise RothCInputError(f"{path}: line {line_no + 1}: expected {what}") from None
 
     options = numbers(4, "the option switches opt_RMmoist opt_SMDbare")
-    if options[:2] != [1.0, 1.0]:
-        raise RothCInputError(f"{path}: line 5: only opt_RMmoist = 1 and opt_SMDbare = 1 (classic RothC) are supported")
+    if len(options) < 2 or options[0] != 1.0 or options[1] not in (1.0, 2.0):
+        raise RothCInputError(f"{path}: line 5: only opt_RMmoist = 1 with opt_SMDbare = 1 or 2 is supported")
     soil = numbers(7, "clay depth iom nsteps")
     clay, depth, iom, n_steps = soil[0], soil[1], soil[2], int(soil[3])
     rows = []
@@ -73,7 +75,7 @@ def read_input(path: str | Path) -> RothCInput:
         raise RothCInputError(f"{path}: nsteps = {n_steps} but {len(data)} monthly rows follow")
     if n_steps < 12:
         raise RothCInputError(f"{path}: at least the 12 equilibrium months are needed")
-    return RothCInput(clay, depth, iom, n_steps, data)
+    return RothCInput(clay, depth, iom, n_steps, data, "classic" if options[1] == 1.0 else "wilting_point")
 
 
 def run_input(spec: RothCInput) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -84,7 +86,7 @@ def run_input(spec: RothCInput) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     """
     x = co2_to_biohum_ratio(spec.clay_pct)
-    limits = MoistureLimits.from_soil(spec.clay_pct, spec.depth_cm)
+    limits = MoistureLimits.from_soil(spec.clay_pct, spec.depth_cm, spec.bare_soil)
     d = spec.data
     eq = d.iloc[:12]
     inputs = MonthlyInputs(temp_c=eq.Tmp.to_numpy(), rain_mm=eq.Rain.to_numpy(), evap_mm=eq.Evap.to_numpy(),

@@ -1,39 +1,58 @@
 """RothC as the farm model's soil: twelve RothC months per model year for every farm at once.
 
-Carbon inputs come from the farm's crop and practices (t C/ha/yr), entering at the harvest month:
-    crop residue and roots = C_f x Y/1000 x [(1 - HI)/HI x (1 if residue retained else stubble share)
-                                               + R:S / HI]
-    + cover crop input (at the last cover-crop month, when cover crops are used) + manure,
-with Y the farm's last realised yield (kg/ha), HI the harvest index, R:S the root:shoot ratio and C_f the carbon
-fraction of dry matter. The soil is covered in the crop months, and also in the cover-crop months when cover
-crops are used. No-till can multiply the decomposition rate by ``no_till_rate_modifier`` (1 = off, default).
-Farms start at the analytic RothC equilibrium of their initial management at the region's base yield; IOM is
-Falloon's estimate from that equilibrium SOC.
+Carbon inputs (t C/ha/yr), from documented allocations:
+- crop, at the harvest month: grain C = Y/1000 x DM x C_f (Y the farm's last yield, kg/ha fresh grain at sale
+  moisture, DM its dry-matter fraction, C_f the carbon fraction of dry matter), and per t of grain C the crop returns
+  (R_S x s + R_R + R_E) / R_P: straw, roots and rhizodeposits in Bolinder et al.'s (2007) allocation of plant carbon,
+  with s the share of straw left in the field (1 with residue retention or where conventional farms return residues,
+  else the region's stubble share);
+- cover crop, at its last month, when cover crops are used: shoot dry matter x C_f x (1 + (1 + exudation) / shoot:root)
+  (the cover-crop allocation of Seitz et al. 2023, Plant Soil 488:157);
+- farmyard manure, at the harvest month (split 0.49 / 0.49 / 0 / 0.02 to DPM / RPM / BIO / HUM);
+- a background input, where the region matches a measured stock: the gap between the documented conventional input
+  and the input that holds ``calibrate_to_soc_t_c_per_ha`` at equilibrium (inverse spin-up), the same for every farm
+  whatever its practices, and capped at the region's ``max_background_input_ratio`` x the conventional crop input.
+Soil cover follows the official rule: covered (rate modifier 0.6, soil may dry to the full deficit) in the crop months
+and, with cover crops, in the cover-crop months; bare otherwise (how far it dries: ``soil.rothc.bare_soil_moisture``).
+Tillage: with ``tillage_effect = "ipcc_tier1"`` decomposition under a bundle's tillage category is multiplied by the
+rate modifier that makes the conventional equilibrium F_MG times larger, F_MG being the IPCC Tier 1 tillage factor of
+the region's climate (the IPCC 2019 Tier 2 steady-state method also puts tillage on decomposition rates).
+Farms start at the equilibrium of conventional management at the region's base yield (IOM from Falloon's relation);
+farms already using a bundle then run it for their seasons of use at the base yield times its long-run yield effect.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
+from scipy.optimize import brentq
 
+from sim.ipcc import TILLAGE, tier1_tables
 from sim.practices import N_PRACTICES, PRACTICES, USES_BY_MASK
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
 from sim.soil.rothc import (
+    COVERED_RATE,
+    DECAY_PER_YEAR,
+    FYM_SPLIT,
+    MIN_MOISTURE_RATE,
+    MONTH,
     PAN_COEFFICIENT,
     MoistureLimits,
     RothCState,
     co2_to_biohum_ratio,
-    cover_rate,
-    decompose_and_add,
     falloon_iom,
-    moisture_step,
     temperature_rate,
 )
 from sim.soil.rothc_spinup import MonthlyInputs, equilibrium, plant_input_for_soc
+from sim.soil.tier1 import management_categories
+from sim.units import grain_dry_matter_t_per_ha
+from sim.yields import RegionYieldEffects
 
 N_MASKS = 1 << N_PRACTICES
-NO_TILL = PRACTICES.index("no_till")
 COVER = PRACTICES.index("cover_crops")
 RESIDUE = PRACTICES.index("residue_retention")
+#: Search interval of the tillage rate modifier (a factor of 3 either way covers every IPCC F_MG).
+MODIFIER_BOUNDS = (1.0 / 3.0, 3.0)
 
 
 class RothCSoil:
@@ -41,124 +60,201 @@ class RothCSoil:
 
     Args:
         scenario: the scenario (``soil.model = "rothc"``, regions with ``rothc`` tables).
-        region: region index of each farm (regions in contiguous blocks, scenario order).
+        region: region index of each farm.
         bundles: initial bundle mask of each farm.
+        seasons: seasons each farm has used its initial bundle (0 for conventional farms).
+
+    Attributes:
+        crop_input_t_c_per_ha: (R,) conventional crop input at the base yield, t C/ha/yr.
+        background_c: (R,) background input, t C/ha/yr (0 where no stock is matched).
+        tillage_rate: (R, 16) decomposition-rate modifier of each bundle's tillage category.
+        equilibrium_table: (R, 16) equilibrium SOC of each bundle at the base yield x its long-run yield effect.
 
     """
 
-    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray, seasons: np.ndarray) -> None:
         specs = list(scenario.regions.values())
-        self.transition_years = scenario.soil.transition_years
         settings = scenario.soil.rothc
+        self.transition_years = scenario.soil.transition_years
         self.dpm_rpm_ratio = settings.dpm_rpm_ratio
-        self.no_till_rate = settings.no_till_rate_modifier
         self.region = region
-        self.sizes = np.bincount(region, minlength=len(specs))
         r = [s.rothc for s in specs]
+        crops = [scenario.crops[s.crop] for s in specs]
         self.temp = np.array([x.temp_c for x in r])  # (R, 12)
-        self.rain = np.array([x.rain_mm for x in r])
-        self.evap = np.array([x.evap_mm for x in r])
+        self.water = np.array([x.rain_mm for x in r]) - PAN_COEFFICIENT * np.array([x.evap_mm for x in r])
+        self.rm_temp = temperature_rate(self.temp)  # (R, 12)
         self.crop_cover = np.array([[m + 1 in x.crop_months for m in range(12)] for x in r])  # (R, 12)
         self.cover_crop_cover = np.array([[m + 1 in x.cover_crop_months for m in range(12)] for x in r])
         self.harvest_month = np.array([x.harvest_month - 1 for x in r])
         self.cover_input_month = np.array([max(x.cover_crop_months, default=x.harvest_month) - 1 for x in r])
-        self.residue_c_per_kg = np.array([x.carbon_fraction * (1 - x.harvest_index) / x.harvest_index / 1000 for x in r])
-        self.root_c_per_kg = np.array([x.carbon_fraction * x.root_shoot_ratio / x.harvest_index / 1000 for x in r])
-        self.stubble = np.array([x.stubble_share for x in r])
-        self.cover_input = np.array([x.cover_crop_input_t_c_per_ha for x in r])
+        grain_c_per_kg = np.array([grain_dry_matter_t_per_ha(1.0, c.grain_dry_matter_fraction) * c.carbon_fraction
+                                   for c in crops])  # t C per kg of fresh grain
+        conventional_share = [1.0 if s.residues_returned else x.stubble_share for s, x in zip(specs, r, strict=True)]
+        #: (R, 2) crop C input per kg of fresh grain: [conventional straw share, all straw returned], t C/kg
+        self.crop_c_per_kg = grain_c_per_kg[:, None] * np.array(
+            [[c.input_per_t_grain_c(share), c.input_per_t_grain_c(1.0)]
+             for c, share in zip(crops, conventional_share, strict=True)])
+        per_shoot = settings.cover_crop_carbon_fraction * (
+            1.0 + (1.0 + settings.cover_crop_root_exudation_factor) / settings.cover_crop_shoot_root_ratio)
+        self.cover_input = np.array([x.cover_crop_shoot_dm_t_per_ha * per_shoot for x in r])
         self.manure = np.array([x.manure_t_c_per_ha for x in r])
+        self.base_yield = np.array([s.base_yield_kg_per_ha for s in specs])
+        self.yield_multiplier = RegionYieldEffects.of(scenario).long_run_multipliers()  # (R, 16)
         clay = np.array([x.clay_pct for x in r])
-        depth = np.array([x.depth_cm for x in r])
-        self._r_x = co2_to_biohum_ratio(clay)
-        self._r_limits = MoistureLimits.from_soil(clay, depth)
-        base_yield = np.array([s.base_yield_kg_per_ha for s in specs])
+        self._x = co2_to_biohum_ratio(clay)
+        self._limits = MoistureLimits.from_soil(clay, np.array([x.depth_cm for x in r]), settings.bare_soil_moisture)
+        self.crop_input_t_c_per_ha = self.base_yield * self.crop_c_per_kg[:, 0]
         self.background_c = np.zeros(len(specs))
-        self.input_scale = self._calibrate([x.calibrate_to_soc_t_c_per_ha for x in r], base_yield)
+        self.tillage_rate = np.ones((len(specs), N_MASKS))
+        self.iom_by_region = self._calibrate(scenario)
+        if settings.tillage_effect == "ipcc_tier1":
+            self.tillage_rate = self._tillage_modifiers(scenario)
 
-        # equilibrium of every (region, bundle) at the base yield: decisions' expectations and initial pools
-        table_states = self._equilibria(base_yield)
-        self.equilibrium_table = table_states.soc.reshape(len(specs), N_MASKS)
-        index = region.astype(np.int64) * N_MASKS + bundles
-        self.iom_by_region = table_states.iom.reshape(len(specs), N_MASKS)[:, 0]
-        self.state = RothCState(
-            dpm=table_states.dpm[index], rpm=table_states.rpm[index], bio=table_states.bio[index],
-            hum=table_states.hum[index], iom=self.iom_by_region[region], deficit_mm=table_states.deficit_mm[index],
-            co2=np.zeros(region.size))
-        # re-express the table with each region's IOM (initial farms use the conventional farm's IOM)
-        active = (table_states.soc - table_states.iom).reshape(len(specs), N_MASKS)
-        self.equilibrium_table = active + self.iom_by_region[:, None]
+        everything = np.arange(len(specs) * N_MASKS)
+        #: equilibrium state of every (region, bundle), flattened as region x 16 + bundle
+        self._equilibria_by_pair = self._equilibria(everything // N_MASKS, everything % N_MASKS)
+        self.equilibrium_table = self._equilibria_by_pair.soc.reshape(len(specs), N_MASKS)
+        self.state = self._state_of(region.astype(np.int64) * N_MASKS)  # all at the conventional equilibrium
         self.bundle = bundles.copy()
-        self.yield_kg_per_ha = base_yield[region].astype(np.float64)
-        self.x = self._r_x[region]
-        self.limits = MoistureLimits(*(np.repeat(v, self.sizes) for v in
-                                       (self._r_limits.max_deficit, self._r_limits.one_bar, self._r_limits.bare)))
+        self.yield_kg_per_ha = self.base_yield[region].astype(np.float64)
+        self.x = self._x[region]
+        self.limits = self._limits.take(region)
+        self._use_for(bundles, seasons)
+        self._reached = {0: self.equilibrium_table[:, :1].repeat(N_MASKS, axis=1)}
 
     # ------------------------------------------------------------------------------------------------ inputs
     def _yearly_inputs(self, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
-        """(crop residue + root C at harvest, cover-crop C) in t C/ha/yr for farms of ``region`` using ``bundle``."""
+        """(crop + background plant C at harvest, cover-crop C) in t C/ha/yr for farms of ``region`` using ``bundle``."""
         uses = USES_BY_MASK[bundle]
-        residue_share = np.where(uses[:, RESIDUE], 1.0, self.stubble[region])
-        crop = yield_kg * (self.residue_c_per_kg[region] * residue_share + self.root_c_per_kg[region])
-        crop = crop + self.manure[region] + self.background_c[region]
+        crop = yield_kg * self.crop_c_per_kg[region, uses[:, RESIDUE].astype(np.int64)] + self.background_c[region]
         cover = np.where(uses[:, COVER], self.cover_input[region], 0.0)
         return crop, cover
 
-    def _monthly(self, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray) -> MonthlyInputs:
-        """Twelve months of drivers, shape (12, n), for farms of ``region`` using ``bundle``."""
+    def _monthly(self, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray, background: bool = True,
+                 tillage: bool = True) -> MonthlyInputs:
+        """Twelve months of drivers, shape (12, n), for farms of ``region`` using ``bundle`` (the reference path)."""
         crop, cover = self._yearly_inputs(region, bundle, yield_kg)
+        if not background:
+            crop = crop - self.background_c[region]
         uses = USES_BY_MASK[bundle]
         months = np.arange(12)[:, None]
         plant = np.where(months == self.harvest_month[region], crop, 0.0)
         plant = plant + np.where(months == self.cover_input_month[region], cover, 0.0)
+        fym = np.where(months == self.harvest_month[region], self.manure[region], 0.0)
         covered = self.crop_cover[region].T | (self.cover_crop_cover[region].T & uses[:, COVER])
-        extra = np.where(uses[:, NO_TILL], self.no_till_rate, 1.0)
-        return MonthlyInputs(temp_c=self.temp[region].T, rain_mm=self.rain[region].T, evap_mm=self.evap[region].T,
-                             covered=covered, plant_c=plant, fym_c=np.zeros_like(plant),
-                             dpm_rpm_ratio=self.dpm_rpm_ratio, extra_rate=np.broadcast_to(extra, plant.shape))
+        rate = self.tillage_rate[region, bundle] if tillage else np.ones(region.size)
+        return MonthlyInputs(temp_c=self.temp[region].T, rain_mm=self.water[region].T, evap_mm=np.zeros_like(plant),
+                             covered=covered, plant_c=plant, fym_c=fym, dpm_rpm_ratio=self.dpm_rpm_ratio,
+                             extra_rate=np.broadcast_to(rate, plant.shape))
 
-    def _calibrate(self, targets: list[float | None], base_yield: np.ndarray) -> np.ndarray:
-        """Background plant input of each region (t C/ha/yr) that makes its conventional equilibrium equal the target.
+    # ------------------------------------------------------------------------------------------- start-up
+    def _calibrate(self, scenario: Scenario) -> np.ndarray:
+        """Fit each region's background input to its target stock (inverse spin-up); return IOM by region, t C/ha.
 
-        Inverse spin-up: the conventional input that reaches the target SOC, minus the allometric crop input. The
-        background (roots and rhizodeposits not in the allometry, weeds, unmodelled inputs) is added at harvest for
-        every farm whatever its practices, so practices change inputs by their own amounts. Regions without a
-        target get 0.
+        Without a target the background is 0 and IOM is Falloon's estimate at the documented inputs' equilibrium.
         """
-        self.background_c = np.zeros(len(targets))
-        scale = np.ones(len(targets))
-        for i, target in enumerate(targets):
-            if target is None:
-                continue
-            region = np.array([i])
-            inputs = self._monthly(region, np.zeros(1, np.int64), base_yield[region])
-            limits = MoistureLimits(*(v[region] for v in (self._r_limits.max_deficit, self._r_limits.one_bar,
-                                                          self._r_limits.bare)))
-            scale[i] = plant_input_for_soc(inputs, self._r_x[region], limits, np.array([target]))[0]
-            crop, _ = self._yearly_inputs(region, np.zeros(1, np.int64), base_yield[region])
-            self.background_c[i] = (scale[i] - 1.0) * crop[0]
-        if np.any(self.background_c < 0):
-            worst = int(np.argmin(self.background_c))
-            raise ValueError(f"RothC calibration: region {worst} reaches its target SOC with less than its crop's own "
-                             f"carbon input (x {scale[worst]:.2f}); lower the allometric inputs or raise the target")
-        return scale
-
-    def _equilibria(self, base_yield: np.ndarray) -> RothCState:
-        """Equilibrium of every (region, bundle mask) pair, IOM from Falloon's relation to total SOC."""
-        n_regions = base_yield.size
-        region = np.repeat(np.arange(n_regions), N_MASKS)
-        bundle = np.tile(np.arange(N_MASKS), n_regions)
-        inputs = self._monthly(region, bundle, base_yield[region])
-        limits = MoistureLimits(*(v[region] for v in (self._r_limits.max_deficit, self._r_limits.one_bar,
-                                                      self._r_limits.bare)))
-        state = equilibrium(inputs, self._r_x[region], limits, iom=np.zeros(region.size))
-        active = state.soc
-        conventional = active.reshape(n_regions, N_MASKS)[:, 0]
+        names = list(scenario.regions)
+        specs = [s.rothc for s in scenario.regions.values()]
+        n_regions = len(names)
+        region = np.arange(n_regions)
+        conventional = np.zeros(n_regions, np.int64)
+        inputs = self._monthly(region, conventional, self.base_yield, background=False, tillage=False)
         iom = np.zeros(n_regions)
-        for _ in range(100):  # SOC = active + 0.049 SOC^1.139: a contraction, converges in a few steps
-            iom = falloon_iom(conventional + iom)
-        state.iom = iom[region]
-        return state
+        for i, spec in enumerate(specs):
+            target, max_ratio = spec.calibrate_to_soc_t_c_per_ha, spec.max_background_input_ratio
+            one = np.array([i])
+            single = MonthlyInputs(**{k: v[:, one] if np.ndim(v) == 2 else v for k, v in inputs.__dict__.items()})
+            if target is None:
+                active = equilibrium(single, self._x[one], self._limits.take(one), iom=np.zeros(1)).soc[0]
+                iom[i] = _falloon_fixed_point(active)
+                continue
+            scale = plant_input_for_soc(single, self._x[one], self._limits.take(one), np.array([target]))[0]
+            crop = self.crop_input_t_c_per_ha[i]
+            self.background_c[i] = (scale - 1.0) * crop
+            iom[i] = falloon_iom(target)
+            where = f"regions.{names[i]}.rothc.calibrate_to_soc_t_c_per_ha"
+            if self.background_c[i] < 0:
+                raise ScenarioError(f"invalid scenario: {where}: {target} t C/ha is below the equilibrium of the "
+                                    f"documented inputs alone (x {scale:.2f} of the crop input); expected a higher target")
+            if self.background_c[i] > max_ratio * crop:
+                raise ScenarioError(
+                    f"invalid scenario: {where}: matching {target} t C/ha needs a background input of {self.background_c[i]:.2f} "
+                    f"t C/ha/yr, {self.background_c[i] / crop:.1f} x the crop's own {crop:.2f}; more than "
+                    f"regions.{names[i]}.rothc.max_background_input_ratio = {max_ratio} (the stock is not an "
+                    "equilibrium of the documented inputs: omit the target, or document the missing input)")
+        return iom
+
+    def _tillage_modifiers(self, scenario: Scenario) -> np.ndarray:
+        """(R, 16) rate modifier of each bundle's tillage category: RothC's conventional equilibrium x F_MG."""
+        tables = tier1_tables(scenario.soil.factor_set)
+        out = np.ones((len(scenario.regions), N_MASKS))
+        for i, spec in enumerate(scenario.regions.values()):
+            tillage, _ = management_categories(scenario, spec)
+            one, conventional = np.array([i]), np.zeros(1, np.int64)
+            inputs = self._monthly(one, conventional, self.base_yield[one], tillage=False)
+            x, limits, iom = self._x[one], self._limits.take(one), self.iom_by_region[one]
+            base = equilibrium(inputs, x, limits, iom).soc[0]
+            for category in sorted(set(tillage) - {TILLAGE[0]}):
+                wanted = base * tables.f_mg[spec.climate, category] / tables.f_mg[spec.climate, TILLAGE[0]]
+
+                def gap(m: float, inputs: MonthlyInputs = inputs, wanted: float = wanted, x: np.ndarray = x,
+                        limits: MoistureLimits = limits, iom: np.ndarray = iom) -> float:
+                    scaled = MonthlyInputs(**{**inputs.__dict__, "extra_rate": m})
+                    return equilibrium(scaled, x, limits, iom).soc[0] - wanted
+
+                modifier = brentq(gap, *MODIFIER_BOUNDS, xtol=1e-12)
+                out[i, [m for m in range(N_MASKS) if tillage[m] == category]] = modifier
+        return out
+
+    def _equilibria(self, region: np.ndarray, bundle: np.ndarray) -> RothCState:
+        """Equilibrium of each (region, bundle) pair at the base yield x the bundle's long-run yield effect."""
+        yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
+        return equilibrium(self._monthly(region, bundle, yield_kg), self._x[region], self._limits.take(region),
+                           iom=self.iom_by_region[region])
+
+    def _state_of(self, pairs: np.ndarray) -> RothCState:
+        """Equilibrium states of the (region x 16 + bundle) ``pairs``, as a new state (CO2 counters at 0)."""
+        e = self._equilibria_by_pair
+        return RothCState(dpm=e.dpm[pairs], rpm=e.rpm[pairs], bio=e.bio[pairs], hum=e.hum[pairs], iom=e.iom[pairs],
+                          deficit_mm=e.deficit_mm[pairs], co2=np.zeros(pairs.size))
+
+    def _use_for(self, bundles: np.ndarray, seasons: np.ndarray) -> None:
+        """Farms using a bundle at the start run it from the conventional equilibrium for their seasons of use.
+
+        Every farm of one (region, bundle, seasons) starts alike, so each such case runs once and is copied.
+        """
+        seasons = np.where(bundles != 0, np.asarray(seasons, dtype=np.int64), 0)
+        farms = np.flatnonzero(seasons > 0)
+        if farms.size == 0:
+            return
+        span = int(seasons.max()) + 1
+        key = (self.region[farms].astype(np.int64) * N_MASKS + bundles[farms]) * span + seasons[farms]
+        cases, which = np.unique(key, return_inverse=True)
+        left, pair = cases % span, cases // span
+        region, bundle = pair // N_MASKS, pair % N_MASKS
+        sub = self._state_of(region * N_MASKS)  # each case from its region's conventional equilibrium
+        yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
+        ready = RothCState(*(None if v is None else v.copy() for v in sub.__dict__.values()))
+        for year in range(1, int(left.max()) + 1):
+            self._year(sub, region, bundle, yield_kg, self._x[region], self._limits.take(region))
+            done = left == year
+            for name, value in sub.__dict__.items():
+                if value is not None:
+                    getattr(ready, name)[..., done] = value[..., done]
+        for name, value in ready.__dict__.items():
+            if value is not None:
+                getattr(self.state, name)[..., farms] = value[..., which]
+
+    # ------------------------------------------------------------------------------------------- one year
+    def _year(self, state: RothCState, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray, x: np.ndarray,
+              limits: MoistureLimits) -> None:
+        """Twelve months for the farms of ``state`` (in place): the compiled ``rothc_year`` on this year's inputs."""
+        crop, cover = self._yearly_inputs(region, bundle, yield_kg)
+        rothc_year(state.dpm, state.rpm, state.bio, state.hum, state.deficit_mm, state.co2, region, crop, cover,
+                   USES_BY_MASK[bundle][:, COVER], self.tillage_rate[region, bundle], x, limits.max_deficit,
+                   limits.one_bar, limits.bare, self.rm_temp, self.water, self.crop_cover, self.cover_crop_cover,
+                   self.harvest_month, self.cover_input_month, self.manure, self.dpm_rpm_ratio)
 
     # ------------------------------------------------------------------------------------------- interface
     @property
@@ -167,35 +263,83 @@ class RothCSoil:
         return self.state.soc
 
     def set_management(self, farms: np.ndarray, bundles: np.ndarray) -> None:
-        """Farms ``farms`` now use ``bundles``: inputs and soil cover change from the next month."""
+        """Farms ``farms`` now use ``bundles``: inputs, cover and tillage change from the next month."""
         self.bundle[farms] = bundles
 
     def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
-        """Yields of the season just harvested: they set next year's residue and root inputs."""
+        """Yields of the season just harvested: they set next year's crop inputs."""
         self.yield_kg_per_ha = yield_kg_per_ha
 
     def advance_year(self) -> np.ndarray:
         """Run twelve RothC months for every farm; return the change of SOC, t C/ha."""
         before = self.state.soc
-        crop, cover = self._yearly_inputs(self.region, self.bundle, self.yield_kg_per_ha)
-        uses = USES_BY_MASK[self.bundle]
-        uses_cover = uses[:, COVER]
-        extra = np.where(uses[:, NO_TILL], self.no_till_rate, 1.0) if self.no_till_rate != 1.0 else 1.0
-        rm_temp = temperature_rate(self.temp)  # (R, 12): by region, not by farm
-        water = self.rain - PAN_COEFFICIENT * self.evap
-        for m in range(12):
-            def per_farm(table: np.ndarray, month: int = m) -> np.ndarray:
-                return np.repeat(table[:, month], self.sizes)
-
-            covered = per_farm(self.crop_cover) | (per_farm(self.cover_crop_cover) & uses_cover)
-            plant = np.where(np.repeat(self.harvest_month == m, self.sizes), crop, 0.0)
-            plant += np.where(np.repeat(self.cover_input_month == m, self.sizes), cover, 0.0)
-            self.state.deficit_mm, rm_moist = moisture_step(self.state.deficit_mm, per_farm(water), 0.0, covered,
-                                                            self.limits)
-            rate = per_farm(rm_temp) * rm_moist * cover_rate(covered) * extra
-            decompose_and_add(self.state, rate, plant, 0.0, self.dpm_rpm_ratio, self.x)
+        self._year(self.state, self.region, self.bundle.astype(np.int64), self.yield_kg_per_ha, self.x, self.limits)
         return self.state.soc - before
 
     def reference_stock(self, region: int) -> float:
         """Conventional RothC equilibrium of ``region`` at its base yield, t C/ha."""
         return float(self.equilibrium_table[region, 0])
+
+    def stock_after_seasons(self, seasons: int) -> np.ndarray:
+        """SOC of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16), t C/ha."""
+        if seasons not in self._reached:
+            pairs = np.arange(self.equilibrium_table.size)
+            region, bundle = pairs // N_MASKS, pairs % N_MASKS
+            state = self._state_of(region * N_MASKS)
+            yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
+            for _ in range(seasons):
+                self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
+            self._reached[seasons] = state.soc.reshape(self.equilibrium_table.shape)
+        return self._reached[seasons]
+
+
+def _falloon_fixed_point(active_t_c_per_ha: float) -> float:
+    """IOM such that IOM = 0.049 (active + IOM)^1.139 (a contraction: converges in a few steps), t C/ha."""
+    iom = 0.0
+    for _ in range(100):
+        iom = float(falloon_iom(active_t_c_per_ha + iom))
+    return iom
+
+
+@njit(cache=True, parallel=True)
+def rothc_year(dpm, rpm, bio, hum, deficit_mm, co2, region, crop_c, cover_c, uses_cover, tillage_rate, x_ratio,
+               max_deficit, one_bar, bare, rm_temp, water_mm, crop_cover, cover_crop_cover, harvest_month,
+               cover_input_month, manure_c, dpm_rpm_ratio):  # pragma: no cover - compiled
+    """Twelve RothC months for every farm, in place: ``month_step`` fused over the months of one year.
+
+    Per farm (n,): pools, deficit and CO2 (t C/ha, mm), region, this year's crop and cover-crop C (t C/ha), cover
+    crops used, tillage rate modifier, x = CO2 / (BIO + HUM), moisture limits (mm). Per region (R, 12): temperature
+    rate modifier, rain - 0.75 x pan evaporation (mm), crop and cover-crop cover; (R,): harvest and cover-input month
+    (0-11), manure C. Month by month: the moisture deficit and modifier of ``moisture_step``, the rate a x b x c x
+    tillage, then ``decompose_and_add`` (decay, CO2 and BIO + HUM by x, plant C by the DPM/RPM ratio, manure
+    0.49 / 0.49 / 0 / 0.02).
+    """
+    plant_dpm = dpm_rpm_ratio / (dpm_rpm_ratio + 1.0)
+    plant_rpm = 1.0 / (dpm_rpm_ratio + 1.0)
+    for i in prange(dpm.size):
+        r = region[i]
+        per_part = 1.0 / (x_ratio[i] + 1.0)
+        for m in range(12):
+            covered = crop_cover[r, m] or (cover_crop_cover[r, m] and uses_cover[i])
+            balance = min(0.0, deficit_mm[i] + water_mm[r, m])
+            floor = max_deficit[i] if covered else min(bare[i], deficit_mm[i])
+            deficit = max(floor, balance)
+            deficit_mm[i] = deficit
+            if deficit > one_bar[i]:
+                moist = 1.0
+            else:
+                moist = MIN_MOISTURE_RATE + (1.0 - MIN_MOISTURE_RATE) * (max_deficit[i] - deficit) / (
+                    max_deficit[i] - one_bar[i])
+            rate = rm_temp[r, m] * moist * (COVERED_RATE if covered else 1.0) * tillage_rate[i]
+            dpm1 = dpm[i] * np.exp(-rate * DECAY_PER_YEAR[0] * MONTH)
+            rpm1 = rpm[i] * np.exp(-rate * DECAY_PER_YEAR[1] * MONTH)
+            bio1 = bio[i] * np.exp(-rate * DECAY_PER_YEAR[2] * MONTH)
+            hum1 = hum[i] * np.exp(-rate * DECAY_PER_YEAR[3] * MONTH)
+            total = (dpm[i] - dpm1) + (rpm[i] - rpm1) + (bio[i] - bio1) + (hum[i] - hum1)
+            co2[i] += total * (x_ratio[i] * per_part)
+            plant = (crop_c[i] if m == harvest_month[r] else 0.0) + (cover_c[i] if m == cover_input_month[r] else 0.0)
+            fym = manure_c[r] if m == harvest_month[r] else 0.0
+            dpm[i] = dpm1 + plant * plant_dpm + fym * FYM_SPLIT[0]
+            rpm[i] = rpm1 + plant * plant_rpm + fym * FYM_SPLIT[1]
+            bio[i] = bio1 + total * (0.46 * per_part) + fym * FYM_SPLIT[2]
+            hum[i] = hum1 + total * (0.54 * per_part) + fym * FYM_SPLIT[3]

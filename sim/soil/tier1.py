@@ -1,9 +1,17 @@
 """IPCC Tier 1 soil carbon: SOC = SOC_REF x F_LU x F_MG x F_I, reached linearly over D years.
 
-After a management change the stock moves in equal yearly steps from its current value to the new
-equilibrium over ``transition_years`` (IPCC default D = 20), then stays there (IPCC 2019 Refinement,
-Vol. 4, Ch. 2, Eq. 2.25 with the Tier 1 linear-change assumption). A change during a transition starts a new
-transition from the current stock. Farms start at the equilibrium of their initial management.
+Management categories follow the IPCC definitions: tillage is the most conserving ``tillage_after`` of the
+practices in use; the carbon-input level follows the IPCC rule (``sim.ipcc.input_level``) from the region's
+conventional management and what the practices change (residues returned, an N-fixing crop, a practice that
+increases carbon input), so a practice that leaves the category unchanged (residue retention where residues are
+already returned) changes nothing.
+
+After a change of equilibrium the stock moves in equal yearly steps from its current value to the new equilibrium
+over ``transition_years`` (IPCC default D = 20), then stays there (IPCC 2019 Refinement, Vol. 4, Ch. 2, Eq. 2.25
+with the Tier 1 linear-change assumption). A bundle change that leaves the equilibrium unchanged does not restart
+the transition: the stock keeps its rate and remaining years (as the HESTIA engine's IPCC 2019 Tier 1 model, where
+a new regime starts only when a category changes). Farms that use practices at the start have used them for some
+seasons s: their stock is s/D of the way from the conventional to the bundle's equilibrium, with D - s years left.
 """
 
 from __future__ import annotations
@@ -11,60 +19,76 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.ipcc import INPUT_LEVELS, TILLAGE, tier1_tables
+from sim.ipcc import TILLAGE, input_level, tier1_tables
 from sim.practices import N_PRACTICES, PRACTICES
 from sim.scenario import Scenario
+from sim.scenario.farms import Region
 
 N_MASKS = 1 << N_PRACTICES
 
 
-def management_categories(scenario: Scenario, baseline_input: str) -> tuple[list[str], list[str]]:
-    """IPCC (tillage, input level) of each of the 16 bundle masks for a region with ``baseline_input``.
-
-    Tillage is the most conserving category among the practices in use; the input level rises from the
-    region's baseline by each practice's ``input_level_steps``, capped at 'high_without_manure'.
-    """
+def management_categories(scenario: Scenario, region: Region) -> tuple[list[str], list[str]]:
+    """IPCC (tillage, input level) of each of the 16 bundle masks in ``region``."""
     tillage, inputs = [], []
-    base = INPUT_LEVELS.index(baseline_input)
     for mask in range(N_MASKS):
         used = [getattr(scenario.practices, p) for i, p in enumerate(PRACTICES) if mask >> i & 1]
         till = max((TILLAGE.index(p.tillage_after) for p in used if p.tillage_after != "unchanged"), default=0)
-        steps = sum(p.input_level_steps for p in used)
         tillage.append(TILLAGE[till])
-        inputs.append(INPUT_LEVELS[min(base + steps, 2)])
+        inputs.append(input_level(
+            region.residues_returned or any(p.returns_residues for p in used),
+            region.n_fertiliser_or_n_fixing_crop or any(p.adds_n_fixing_crop for p in used),
+            region.low_residue_crop_or_bare_fallow,
+            any(p.increases_carbon_input for p in used)))
     return tillage, inputs
+
+
+def equilibrium_table(scenario: Scenario) -> np.ndarray:
+    """Tier 1 equilibrium stock by (region, bundle mask), t C/ha, shape (R, 16)."""
+    tables = tier1_tables(scenario.soil.factor_set)
+    rows = []
+    for spec in scenario.regions.values():
+        tillage, inputs = management_categories(scenario, spec)
+        rows.append([tables.equilibrium_t_c_per_ha(spec.climate, spec.soil, t, i)
+                     for t, i in zip(tillage, inputs, strict=True)])
+    return np.array(rows, dtype=np.float64)
+
+
+def stock_after(table: np.ndarray, seasons: np.ndarray | int, transition_years: int) -> np.ndarray:
+    """Stock after ``seasons`` of each bundle from the conventional equilibrium, shape of ``table`` (R, 16)."""
+    progress = np.minimum(np.asarray(seasons, dtype=np.float64) / transition_years, 1.0)
+    return table[:, :1] + progress * (table - table[:, :1])
 
 
 class Tier1Soil:
     """Tier 1 stocks of all farms as arrays.
 
     Args:
-        scenario: the validated scenario (factor set, D, regions' climate, soil and baseline input).
+        scenario: the validated scenario (factor set, D, regions' climate, soil and conventional management).
         region: region index of each farm.
-        bundles: initial bundle mask of each farm; farms start at that bundle's equilibrium.
+        bundles: initial bundle mask of each farm.
+        seasons: seasons each farm has used its initial bundle (0 for conventional farms).
 
     """
 
-    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray) -> None:
-        tables = tier1_tables(scenario.soil.factor_set)
-        self.transition_years = scenario.soil.transition_years
-        rows = []
-        for spec in scenario.regions.values():
-            tillage, inputs = management_categories(scenario, spec.baseline_input)
-            rows.append(
-                [tables.equilibrium_t_c_per_ha(spec.climate, spec.soil, t, i) for t, i in zip(tillage, inputs, strict=True)]
-            )
+    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray, seasons: np.ndarray) -> None:
+        self.transition_years = d = scenario.soil.transition_years
         #: equilibrium stock by (region, bundle mask), t C/ha
-        self.equilibrium_table = np.array(rows, dtype=np.float64)
+        self.equilibrium_table = equilibrium_table(scenario)
         self.region = region
-        self.stock_t_c_per_ha = self.equilibrium_table[region, bundles]
-        self.target_t_c_per_ha = self.stock_t_c_per_ha.copy()
-        self.rate_t_c_per_ha_yr = np.zeros_like(self.stock_t_c_per_ha)
-        self.years_left = np.zeros(region.size, dtype=np.int16)
+        conventional = self.equilibrium_table[region, 0]
+        target = self.equilibrium_table[region, bundles]
+        used = np.minimum(np.asarray(seasons, dtype=np.int64), d)
+        moving = (target != conventional) & (used < d)
+        self.rate_t_c_per_ha_yr = np.where(moving, (target - conventional) / d, 0.0)
+        self.stock_t_c_per_ha = np.where(moving, conventional + used * self.rate_t_c_per_ha_yr, target)
+        self.target_t_c_per_ha = target.copy()
+        self.years_left = np.where(moving, d - used, 0).astype(np.int16)
 
     def set_management(self, farms: np.ndarray, bundles: np.ndarray) -> None:
-        """Start a D-year linear transition of ``farms`` towards the equilibrium of ``bundles``."""
+        """``farms`` now use ``bundles``: a new D-year transition from the current stock where the equilibrium changes."""
         target = self.equilibrium_table[self.region[farms], bundles]
+        changed = target != self.target_t_c_per_ha[farms]
+        farms, target = farms[changed], target[changed]
         self.target_t_c_per_ha[farms] = target
         self.rate_t_c_per_ha_yr[farms] = (target - self.stock_t_c_per_ha[farms]) / self.transition_years
         self.years_left[farms] = self.transition_years
@@ -72,8 +96,7 @@ class Tier1Soil:
     def advance_year(self) -> np.ndarray:
         """Move transitioning farms one yearly step; the last step lands exactly on the target."""
         change = np.empty_like(self.stock_t_c_per_ha)
-        tier1_advance(self.stock_t_c_per_ha, self.target_t_c_per_ha, self.rate_t_c_per_ha_yr,
-                              self.years_left, change)
+        tier1_advance(self.stock_t_c_per_ha, self.target_t_c_per_ha, self.rate_t_c_per_ha_yr, self.years_left, change)
         return change
 
     def observe_yields(self, yield_kg_per_ha: np.ndarray) -> None:
@@ -82,6 +105,10 @@ class Tier1Soil:
     def reference_stock(self, region: int) -> float:
         """Conventional equilibrium stock of ``region``, t C/ha."""
         return float(self.equilibrium_table[region, 0])
+
+    def stock_after_seasons(self, seasons: int) -> np.ndarray:
+        """Stock of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16)."""
+        return stock_after(self.equilibrium_table, seasons, self.transition_years)
 
 
 @njit(cache=True, parallel=True)

@@ -1,0 +1,97 @@
+"""Matplotlib drawings shared by the animation, the dashboard and the report's printed key frames.
+
+- ``NetworkDrawing``: sampled farms coloured by practice, regions side by side, demonstration farms large.
+- ``MapDrawing``: the regions' countries shaded by a share of farmers, on a grey map of their neighbours.
+
+Each draws once and then only recolours (``show(frame or shares)``), so an animation or a dashboard step costs
+a recolouring, not a redraw of every shape.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.colors as mcolors  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from facilitation.geography import RegionShape, View, centre, rings_in, view_of  # noqa: E402
+from facilitation.i18n import Language  # noqa: E402
+from facilitation.story import REGION_SPACING, Layout  # noqa: E402
+from facilitation.style import (  # noqa: E402
+    ADOPTION_SCALE,
+    CATEGORIES,
+    CATEGORY_COLOURS,
+    DEMO_OUTLINE,
+    region_colour,
+)
+
+#: Marker areas (points^2) of an ordinary and a demonstration farm.
+FARM_SIZE, DEMO_SIZE = 16.0, 80.0
+#: The map's colour scale of the share of farmers (0-1).
+ADOPTION_CMAP = mcolors.LinearSegmentedColormap.from_list("adoption", [(float(s), c) for s, c in ADOPTION_SCALE])
+
+
+def legend_handles(lang: Language) -> list[Line2D]:
+    """Legend entries: the practice categories, and the demonstration farms' larger marker."""
+    handles = [Line2D([], [], marker="o", ls="", color=c, label=lang._(name))
+               for name, c in zip(CATEGORIES, CATEGORY_COLOURS, strict=True)]
+    handles.append(Line2D([], [], marker="o", ls="", markersize=10, markerfacecolor="white",
+                          markeredgecolor=DEMO_OUTLINE, label=lang._("demonstration farm")))
+    return handles
+
+
+class NetworkDrawing:
+    """Sampled farms on ``ax`` (links grey), recoloured by ``show(categories)``."""
+
+    def __init__(self, ax: Axes, lay: Layout, regions: list[str], lang: Language, label_size: float = 11) -> None:
+        segments = np.stack([np.column_stack([lay.x[lay.edges[:, 0]], lay.y[lay.edges[:, 0]]]),
+                             np.column_stack([lay.x[lay.edges[:, 1]], lay.y[lay.edges[:, 1]]])], axis=1)
+        ax.add_collection(LineCollection(segments, colors="#d8d8d8", linewidths=0.4, zorder=1))
+        self.dots = ax.scatter(lay.x, lay.y, s=np.where(lay.demo, DEMO_SIZE, FARM_SIZE), c=CATEGORY_COLOURS[0],
+                               zorder=2, edgecolors=np.where(lay.demo, DEMO_OUTLINE, "white"),
+                               linewidths=np.where(lay.demo, 1.2, 0.4))
+        for i, key in enumerate(regions):
+            ax.text(REGION_SPACING * i, 1.22, lang.region(key), ha="center", va="bottom", fontsize=label_size,
+                    color=region_colour(i), fontweight="bold")
+        ax.set_xlim(lay.x.min() - 0.2, lay.x.max() + 0.2)
+        ax.set_ylim(-1.15, 1.5)
+        ax.set_axis_off()
+        self.colours = np.array(CATEGORY_COLOURS)
+
+    def show(self, categories: np.ndarray) -> None:
+        """Colour each sampled farm by its practice category index."""
+        self.dots.set_facecolor(self.colours[categories])
+
+
+class MapDrawing:
+    """The regions' countries on ``ax``, shaded by ``show(shares)`` (one share of farmers per region)."""
+
+    def __init__(self, ax: Axes, shapes: list[RegionShape], lang: Language, view: View | None = None,
+                 label_size: float = 9) -> None:
+        view = view or view_of(shapes)
+        background = PolyCollection(rings_in(view), facecolors="#eeeeee", edgecolors="#bbbbbb", linewidths=0.4)
+        ax.add_collection(background)
+        self.regions = []
+        for shape in shapes:
+            polygons = PolyCollection(list(shape.polygons), facecolors="white", linewidths=1.4,
+                                      edgecolors=region_colour(shape.index), zorder=2)
+            ax.add_collection(polygons)
+            self.regions.append(polygons)
+            lon, lat = centre(shape)
+            ax.text(lon, lat, lang.region(shape.key), ha="center", va="center", fontsize=label_size, zorder=3,
+                    color="#111111", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.7))
+        ax.set_xlim(*view.lon)
+        ax.set_ylim(*view.lat)
+        ax.set_aspect(view.aspect)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_facecolor("#dce9f5")  # sea
+
+    def show(self, shares: list[float]) -> None:
+        """Shade each region (order of ``shapes``) by its share of farmers, 0-1."""
+        for polygons, share in zip(self.regions, shares, strict=True):
+            polygons.set_facecolor(ADOPTION_CMAP(float(np.clip(share, 0.0, 1.0))))

@@ -1,0 +1,132 @@
+"""The forum's languages: interface strings from gettext catalogues (Babel), numbers and place names per locale.
+
+Catalogues live in ``facilitation/locale/<code>/LC_MESSAGES/casim.po`` (English is the source language and has
+none). They are compiled in memory when first used, so the package ships only the editable ``.po`` files.
+Updating them after a change of an interface string (see ``facilitation/locale/README.md``)::
+
+    pybabel extract -F facilitation/locale/babel.cfg -k N_ -k pgettext:1c,2 -o facilitation/locale/casim.pot facilitation cli
+    pybabel update -i facilitation/locale/casim.pot -d facilitation/locale -D casim
+
+Strings in code are marked ``lang._("...")`` (translated where used) or ``N_("...")`` (a constant translated
+later); placeholders are ``{named}`` and filled with ``str.format`` after translation, so a translator can move
+them.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+
+#: Language code -> its own name, in the order offered to users.
+LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
+#: The gettext domain of every catalogue.
+DOMAIN = "casim"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+#: The language used when none is asked for (the source language of every string).
+DEFAULT = "en"
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark for translation, translate later")
+    """Mark ``message`` for extraction into the catalogues; it is translated where it is shown."""
+    return message
+
+
+#: Display names of the regions of the shipped scenarios (region keys are identifiers, not words); a region
+#: not listed here is shown as its key with spaces and a capital.
+REGION_NAMES = {
+    "latin_america": N_("Latin America"),
+    "africa_dry": N_("Africa, dry savanna"),
+    "africa_moist": N_("Africa, moist savanna"),
+    "france": N_("France"),
+    "brazil_south": N_("Southern Brazil"),
+    "all": N_("All farms"),
+}
+
+
+class UnknownLanguage(ValueError):
+    """A language code that has no catalogue."""
+
+
+def path_of(code: str) -> Path:
+    """The catalogue (.po) of language ``code``."""
+    return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def _translations(code: str) -> gettext.NullTranslations:
+    if code == DEFAULT:
+        return gettext.NullTranslations()
+    with path_of(code).open("rb") as po:
+        catalogue = read_po(po, locale=code, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Language:
+    """One of ``LANGUAGES``: translated strings, numbers in the locale's style, translated place names."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        if self.code not in LANGUAGES:
+            raise UnknownLanguage(f"language {self.code!r}: expected one of {', '.join(LANGUAGES)}")
+
+    @property
+    def _catalogue(self) -> gettext.NullTranslations:
+        return _translations(self.code)
+
+    @property
+    def locale(self) -> Locale:
+        """The Babel locale (number symbols, territory names)."""
+        return Locale.parse(self.code)
+
+    def _(self, message: str) -> str:
+        """``message`` in this language (itself when the catalogue has no translation)."""
+        return self._catalogue.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural form for count ``n``, by this language's plural rule."""
+        return self._catalogue.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """``message`` translated in ``context`` (the same English word may need two translations)."""
+        return self._catalogue.pgettext(context, message)
+
+    def percent(self, share: float) -> str:
+        """A share as a whole percentage in the locale's style ("52%", "52 %")."""
+        return format_percent(share, locale=self.code)
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        """A number with the locale's grouping and decimal signs ("1,234.5", "1 234,5")."""
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale=self.code)
+
+    def money(self, value: float, currency: str) -> str:
+        """An amount and its currency code ("140,000 USD"): the code reads the same in every language."""
+        return f"{self.number(value)}\N{NO-BREAK SPACE}{currency}"
+
+    def region(self, key: str) -> str:
+        """Display name of a region key ("africa_dry" -> "Africa, dry savanna", "Afrique, savane sèche")."""
+        name = REGION_NAMES.get(key)
+        return self._(name) if name else key.replace("_", " ").capitalize()
+
+    def country(self, alpha2: str) -> str:
+        """The country of ISO 3166-1 code ``alpha2`` in this language (CLDR names, through Babel)."""
+        return self.locale.territories.get(alpha2.upper(), alpha2)
+
+
+def language(code: str | None) -> Language:
+    """The language of ``code`` (English when None); UnknownLanguage names the allowed codes."""
+    return Language(code or DEFAULT)

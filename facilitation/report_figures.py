@@ -1,0 +1,246 @@
+"""The report's Plotly figures, as plain dicts for ``Plotly.newPlot``: farm networks, maps and titled charts.
+
+Animated views (networks, maps) are drawn at their first year; ``report.js`` recolours them for every year from
+the compact per-year data returned beside them, so two scenarios play in step from one set of controls.
+Colours follow ``facilitation.style``: regions keep their colour in every chart, scenarios theirs.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from facilitation.geography import RegionShape, View, centre, rings_in
+from facilitation.i18n import N_, Language
+from facilitation.story import REGION_SPACING, Story
+from facilitation.style import (
+    ADOPTION_SCALE,
+    CATEGORY_COLOURS,
+    DEMO_OUTLINE,
+    region_colour,
+    scenario_colour,
+    scenario_dash,
+)
+from facilitation.summary import yearly_spread
+
+#: Plotly's number separators (decimal, thousands) per language, as the summaries write numbers.
+SEPARATORS = {"en": ".,", "fr": ", ", "es": ",.", "pt": ",."}
+#: Marker diameters (px) of an ordinary and a demonstration farm in the network view.
+FARM_PX, DEMO_PX = 7, 15
+#: The share of farmers shaded on the maps.
+MAP_COLUMN = "no_till_share"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A charted column of the yearly table, its title, and how its axis is drawn."""
+
+    column: str
+    title: str  # marked with N_; may contain {currency}
+    share: bool = False  # a share of farmers: 0-100 % axis
+    log: bool = False  # log axis in by-region charts (magnitudes differ by orders between regions)
+    reference: float | None = None  # a dotted line (a target)
+    flow: bool = False  # no value in the initial year
+
+
+METRICS = (
+    Metric("no_till_share", N_("No-till: share of farmers"), share=True),
+    Metric("full_ca_share", N_("Full Conservation Agriculture: share of farmers"), share=True),
+    Metric("soc_mean_t_c_per_ha", N_("Soil organic carbon (t C/ha, 0-30 cm)")),
+    Metric("four_per_1000_index", N_("'4 per 1000' index, year by year (1 = target met)"), reference=1.0, flow=True),
+    Metric("yield_mean_kg_per_ha", N_("Mean yield (kg/ha)"), flow=True),
+    Metric("income_p50", N_("Median farm income ({currency} a year)"), log=True, flow=True),
+)
+
+
+def base_layout(lang: Language, **extra) -> dict:
+    """Layout shared by every figure: the page's font, the language's number separators, no Plotly branding."""
+    layout = dict(font=dict(family=FONT, size=14), separators=SEPARATORS[lang.code], plot_bgcolor="white",
+                  paper_bgcolor="white", autosize=True, margin=dict(l=60, r=20, t=40, b=50), hovermode="closest")
+    layout.update(extra)
+    return layout
+
+
+def as_dict(fig: go.Figure) -> dict:
+    """The figure as JSON-ready data and layout."""
+    return fig.to_plotly_json()
+
+
+# ---------------------------------------------------------------------------------------------------- networks
+def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
+    """The sampled farms at the first year, and their category each year as strings of digits (one per farm)."""
+    lay = story.layout
+    ex, ey = [], []
+    for a, b in lay.edges:
+        ex += [lay.x[a], lay.x[b], None]
+        ey += [lay.y[a], lay.y[b], None]
+    demo_word = lang._("demonstration farm")
+    hover = [f"{lang.region(story.scenario_regions[r])}{' · ' + demo_word if d else ''}"
+             for r, d in zip(lay.region, lay.demo, strict=True)]
+    fig = go.Figure([
+        go.Scatter(x=ex, y=ey, mode="lines", line=dict(width=0.5, color="#d0d0d0"), hoverinfo="skip",
+                   showlegend=False),
+        go.Scatter(x=lay.x, y=lay.y, mode="markers", hovertext=hover, hoverinfo="text", showlegend=False,
+                   marker=dict(color=np.array(CATEGORY_COLOURS)[story.categories[0]].tolist(),
+                               size=np.where(lay.demo, DEMO_PX, FARM_PX).tolist(),
+                               line=dict(width=np.where(lay.demo, 1.5, 0.5).tolist(),
+                                         color=[DEMO_OUTLINE if d else "white" for d in lay.demo]))),
+    ])
+    annotations = [dict(x=REGION_SPACING * i, y=1.16, text=f"<b>{html.escape(lang.region(key))}</b>",
+                        showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
+                   for i, key in enumerate(story.scenario_regions)]
+    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=5), annotations=annotations,
+                                    title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
+                                    xaxis=dict(visible=False, fixedrange=True),
+                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, 1.4])))
+    frames = ["".join(map(str, row)) for row in story.categories]
+    return as_dict(fig), frames
+
+
+# ---------------------------------------------------------------------------------------------------- maps
+def _ring_xy(rings: list[np.ndarray]) -> tuple[list, list]:
+    x, y = [], []
+    for ring in rings:
+        x += ring[:, 0].round(3).tolist() + [None]
+        y += ring[:, 1].round(3).tolist() + [None]
+    return x, y
+
+
+def shade(share: float) -> str:
+    """The map colour of a share of farmers (0-1): linear in RGB between the stops of ``ADOPTION_SCALE``."""
+    stops = [(float(s), tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))) for s, c in ADOPTION_SCALE]
+    share = float(np.clip(share if np.isfinite(share) else 0.0, 0.0, 1.0))
+    for (s0, c0), (s1, c1) in zip(stops, stops[1:], strict=False):
+        if share <= s1:
+            t = (share - s0) / (s1 - s0)
+            return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1, strict=True))
+    return ADOPTION_SCALE[-1][1]
+
+
+def region_shares(story: Story, column: str = MAP_COLUMN) -> pd.DataFrame:
+    """Mean over runs of ``column`` by year (rows) and region (columns, the scenario's order)."""
+    rows = story.results[story.results.region != "all"]
+    table = rows.groupby(["year", "region"])[column].mean().unstack("region")
+    return table.reindex(index=story.years, columns=story.scenario_regions)
+
+
+def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Language) -> tuple[dict, list[list[str]]]:
+    """The regions shaded by the share of farmers using no-till at the first year; the colours of every year."""
+    shares = region_shares(story)
+    bx, by = _ring_xy(rings_in(view))
+    traces = [go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor="#eeeeee", hoverinfo="skip",
+                         line=dict(color="#bbbbbb", width=0.6), showlegend=False)]
+    annotations = []
+    for shape in shapes:
+        x, y = _ring_xy(list(shape.polygons))
+        name = lang.region(shape.key)
+        countries = ", ".join(lang.country(c) for c in shape.countries)
+        traces.append(go.Scatter(x=x, y=y, mode="lines", fill="toself", showlegend=False, hoveron="fills",
+                                 hoverinfo="text", text=f"{name}: {countries}",
+                                 fillcolor=shade(shares[shape.key].iloc[0]),
+                                 line=dict(color=region_colour(shape.index), width=2)))
+        lon, lat = centre(shape)
+        annotations.append(dict(x=lon, y=lat, text=html.escape(name), showarrow=False, bgcolor="rgba(255,255,255,.7)",
+                                font=dict(size=13)))
+    # the colour bar: an invisible marker carrying the scale
+    traces.append(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker=dict(
+        colorscale=[[float(s), c] for s, c in ADOPTION_SCALE], cmin=0, cmax=1, color=[0], showscale=True,
+        colorbar=dict(title=dict(text=lang._("no-till"), side="right"), tickformat=".0%", thickness=14, len=0.8))))
+    fig = go.Figure(traces)
+    fig.update_layout(**base_layout(
+        lang, margin=dict(l=5, r=5, t=40, b=5), annotations=annotations, plot_bgcolor="#dce9f5",
+        title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
+        xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
+        yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
+    colours = [[shade(shares.loc[year, shape.key]) for shape in shapes] for year in story.years]
+    return as_dict(fig), colours
+
+
+# ---------------------------------------------------------------------------------------------------- charts
+def _band(x, low, high, colour: str) -> go.Scatter:
+    return go.Scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
+                      fillcolor=colour, opacity=0.18, line=dict(width=0), hoverinfo="skip", showlegend=False)
+
+
+def _series(rows: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    stats = yearly_spread(rows, metric.column)
+    if metric.flow:
+        stats = stats.iloc[1:]
+    if metric.log:
+        stats = stats[stats["low"] > 0]  # a log axis cannot show losses; the hover says the value
+    return stats
+
+
+def _axis(metric: Metric, fig: go.Figure, lang: Language, **where) -> None:
+    if metric.share:
+        fig.update_yaxes(tickformat=".1~%", rangemode="tozero", **where)
+    if metric.log:
+        fig.update_yaxes(type="log", **where)
+    if metric.reference is not None:
+        fig.add_hline(y=metric.reference, line=dict(color="#777777", dash="dot", width=1), **where)
+    fig.update_xaxes(title_text=lang._("year"), gridcolor="#eeeeee", **where)
+    fig.update_yaxes(gridcolor="#eeeeee", **where)
+
+
+def _hover(fmt: str, name: str) -> str:
+    return f"%{{x}}: %{{y:{fmt}}}<extra>{html.escape(name)}</extra>"
+
+
+def _format(metric: Metric) -> str:
+    return ".0%" if metric.share else ".2f" if metric.column == "four_per_1000_index" else ",.3~r"
+
+
+def chart_title(metric: Metric, lang: Language, currency: str, several: bool) -> str:
+    """The title of a metric's chart (the page's heading: it wraps on a projector, a Plotly title would not)."""
+    title = lang._(metric.title).format(currency=currency)
+    if several:
+        return title + " · " + lang._("each region on its own scale")
+    return title + (" · " + lang._("log scale") if metric.log else "")
+
+
+def region_chart(story: Story, metric: Metric, lang: Language) -> dict:
+    """One scenario: a line per region (region colours), the band the summary's spread gives."""
+    fig = go.Figure()
+    for i, key in enumerate(story.scenario_regions):
+        stats = _series(story.results[story.results.region == key], metric)
+        x = stats.index.to_numpy()
+        colour = region_colour(i)
+        if stats["low"].ne(stats["high"]).any():
+            fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour))
+        fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=lang.region(key), line=dict(color=colour, width=3),
+                                 hovertemplate=_hover(_format(metric), lang.region(key))))
+    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=20, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
+    _axis(metric, fig, lang)
+    return as_dict(fig)
+
+
+def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict:
+    """Several scenarios: one panel per region (each its own scale), a line per scenario (scenario colours)."""
+    regions = stories[0].scenario_regions
+    fig = make_subplots(rows=1, cols=len(regions), subplot_titles=[lang.region(r) for r in regions],
+                        horizontal_spacing=0.06)
+    for k, story in enumerate(stories):
+        for i, key in enumerate(regions):
+            rows = story.results[story.results.region == key]
+            if rows.empty:
+                continue
+            stats = _series(rows, metric.__class__(**{**metric.__dict__, "log": False}))
+            x = stats.index.to_numpy()
+            colour = scenario_colour(k)
+            if stats["low"].ne(stats["high"]).any():
+                fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour), row=1, col=i + 1)
+            fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=story.scenario.name, legendgroup=story.label,
+                                     showlegend=i == 0, line=dict(color=colour, width=3, dash=scenario_dash(k)),
+                                     hovertemplate=_hover(_format(metric), story.scenario.name)), row=1, col=i + 1)
+    for i in range(len(regions)):
+        _axis(metric.__class__(**{**metric.__dict__, "log": False}), fig, lang, row=1, col=i + 1)
+    for i, annotation in enumerate(fig.layout.annotations):
+        annotation.font = dict(color=region_colour(i), size=15)
+    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
+    return as_dict(fig)

@@ -1,0 +1,38 @@
+"""Colours and names shared by every facilitation view (report, dashboard, animation), so a colour means one thing.
+
+- Practice categories of a farm: grey (conventional) to dark green (full CA).
+- Regions: the Okabe-Ito colour-blind-safe set, in the scenario's region order (lines of one scenario's charts,
+  outlines on the map).
+- Scenarios: a second set with no colour of the first, plus a dash style each (lines of comparison charts).
+- Adoption on the map: a sequential scale from white to the full-CA green.
+"""
+
+from __future__ import annotations
+
+from facilitation.i18n import N_
+
+#: Practice categories shown in colour, in legend order (see ``story.category``).
+CATEGORIES = (N_("conventional"), N_("some CA practices"), N_("no-till + soil cover"), N_("full CA"))
+CATEGORY_COLOURS = ("#b9b9b9", "#f2a541", "#7cc47f", "#1b7837")
+#: Demonstration farms are drawn larger, with a dark outline.
+DEMO_OUTLINE = "#222222"
+REGION_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#56B4E9", "#E69F00", "#F0E442")
+SCENARIO_COLOURS = ("#222222", "#EE3377", "#009988", "#999933", "#332288", "#8C564B")
+SCENARIO_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+#: Map shading: share of farmers 0 -> 1, white to the full-CA green.
+ADOPTION_SCALE = (("0.0", "#f7fcf5"), ("0.5", "#74c476"), ("1.0", "#1b7837"))
+
+
+def region_colour(index: int) -> str:
+    """Colour of the scenario's ``index``-th region."""
+    return REGION_COLOURS[index % len(REGION_COLOURS)]
+
+
+def scenario_colour(index: int) -> str:
+    """Colour of the ``index``-th scenario of a comparison."""
+    return SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
+
+
+def scenario_dash(index: int) -> str:
+    """Plotly dash style of the ``index``-th scenario."""
+    return SCENARIO_DASHES[index % len(SCENARIO_DASHES)]

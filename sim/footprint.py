@@ -1,0 +1,100 @@
+"""Memory a run needs, estimated from its scenario before anything is allocated.
+
+A run's memory is the farmer table and the other per-farm arrays (a fixed number of bytes per farmer) plus the
+social network (bytes per stored link of the CSR matrix, counting the edge lists it is built from) plus a fixed
+overhead, plus, for a start in behavioural equilibrium, the chains of at most ``sim.behaviour.start.CHUNK`` farms
+built at a time. The constants are measured, not derived: ``tests/test_input_hardening.py`` builds and runs models of
+several sizes and networks under ``tracemalloc`` and checks the estimate stays above the measured peak and
+within a factor of it. Re-measure them when the farmer table or the network grows new arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.behaviour.start import CHUNK
+from sim.farmers import allocate_farmers
+from sim.incentives.counterfactual import has_programme
+from sim.scenario import Scenario
+
+#: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, decision
+#: (utility tables of the deciding farms), access, learning and social-information arrays, with the temporaries of
+#: a step (measured with tracemalloc at 40,000 farmers: 635 B with Tier 1 soil and no carbon enrolment, 676 B with a
+#: carbon programme enrolling farmers; 750 B leaves 10 % for a stage that allocates a little more).
+BYTES_PER_FARMER = 750
+#: Peak bytes per farm whose chain the equilibrium start builds (move tables 16 x P x P x 2 float64, feasibility,
+#: each state's gross revenue, margin and scale, laws; measured 4.8 KB at CHUNK = 5,000), one model at a time.
+BYTES_PER_CHAIN_FARM = 5_300
+#: Peak bytes per stored link (one direction of an edge): the CSR's index and weight, the int64 edge lists and
+#: the COO copies it is built from (measured: 21-24 B).
+BYTES_PER_LINK = 28
+#: Memory of an empty model: Python objects, the yearly table, Numba's and Mesa's bookkeeping.
+FIXED_BYTES = 8_000_000
+#: Randomly drawn links are counted this many standard deviations above their expected number (a draw beyond
+#: it has a probability below 1e-9).
+RANDOM_LINK_SDS = 6
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Estimated peak memory of one run, in bytes, and what it is made of."""
+
+    farmers: int
+    links: int  # stored links (both directions of every edge), an upper bound
+    bytes: int
+    models: int = 1  # 2 when the scenario has an incentive programme (its counterfactual runs alongside)
+
+    def describe(self) -> str:
+        """'1,000,000 farmers and 6,500,000 links: about 0.6 GB'."""
+        return f"{self.farmers:,} farmers and {self.links:,} links: about {gigabytes(self.bytes)}"
+
+
+def gigabytes(n_bytes: float) -> str:
+    """Bytes as a short human figure ('0.6 GB', '1,234.5 GB')."""
+    return f"{n_bytes / 1e9:,.1f} GB"
+
+
+def expected_links(scenario: Scenario, sizes: list[int]) -> int:
+    """Upper bound of the links a run stores (each edge counted in both directions), before drawing them.
+
+    Ring lattice: ``neighbours`` per farmer; random links: ``inter_village_links_per_farmer`` per farmer;
+    exchange links: twice the count; demonstration farms: twice their reach. Links drawn at random (a Poisson
+    or binomial number of edges) count ``RANDOM_LINK_SDS`` standard deviations above their mean.
+    """
+    net = scenario.network
+    n = sum(sizes)
+    if net.kind == "complete":
+        return 0
+    links = n * net.neighbours + 2 * _above_mean(n * net.inter_village_links_per_farmer / 2)
+    index = {name: i for i, name in enumerate(scenario.regions)}
+    for link in net.exchange:
+        a, b = (sizes[index[r]] for r in link.regions)
+        links += 2 * (link.links if link.links is not None else _above_mean(link.probability * a * b))
+    for size, region in zip(sizes, scenario.regions.values(), strict=True):
+        links += 2 * min(region.demo_farms, size) * min(net.demo_reach, max(size - 1, 0))
+    return int(links)
+
+
+def _above_mean(mean: float) -> float:
+    """A count drawn with ``mean`` (Poisson or binomial, variance at most the mean), ``RANDOM_LINK_SDS`` sd up."""
+    return mean + RANDOM_LINK_SDS * math.sqrt(mean)
+
+
+def run_footprint(scenario: Scenario, n_farmers: int | None = None) -> Footprint:
+    """Estimated peak memory of a run of ``scenario`` with ``n_farmers`` (the file's counts when None).
+
+    A scenario with an incentive programme runs its counterfactual alongside (``sim.incentives.counterfactual``):
+    a second model of the same farms and network, so the per-farmer and per-link terms count twice.
+
+    Raises ValueError for a population the scenario cannot take (fewer farmers than regions).
+    """
+    sizes = allocate_farmers(scenario, n_farmers)
+    n = sum(sizes)
+    links = expected_links(scenario, sizes)
+    models = 2 if has_programme(scenario) else 1
+    rule = scenario.decision.rule
+    chains = min(max(sizes), CHUNK) if scenario.decision.start == "equilibrium" and rule.kind == "economic" and \
+        rule.revision_rate > 0 else 0
+    return Footprint(n, links, FIXED_BYTES + models * (BYTES_PER_FARMER * n + BYTES_PER_LINK * links)
+                     + BYTES_PER_CHAIN_FARM * chains, models)

@@ -1,0 +1,332 @@
+"""The carbon registry: enrolment, crediting periods, verification, issuance, reversals, monitoring and payments.
+
+Per farm, at each verification (every ``verification_interval_years`` from the start year), with G the farm's
+measured (stock - baseline stock) in t C/ha and A its area:
+  cumulative net removal since enrolment R = (G - G at enrolment) x A x 44/12 - leakage deducted so far;
+  credited entitlement E = max(R, 0) x (1 - uncertainty deduction) x (1 - reference deduction);
+  a farm gaining since its last verification and within its crediting period is credited E - O (O: its credited
+  carbon outstanding), at most this period's net removal after deductions (cumulative accounting as VM0042: no
+  credit beyond the period's own gain); of each credit a share ``buffer`` goes to the buffer pool, a share
+  ``permanence_discount`` is withheld for good, the rest is issued;
+  a farm losing carbon (enrolled or monitored) reverses O - E (E with its last deduction): the loss is cancelled
+  from the buffer pool ('buffer'), or the farmer repays the issued credits at the current price x its value share,
+  at most what it has received, the rest being cancelled from the pool ('clawback'); what the pool cannot cover is
+  reported as uncovered.
+Farms leave when their practices are no longer eligible: they are not verified, paid or charged at exit; what they
+gained since their last verification is forfeited, and they stay monitored for ``monitoring_years_after_exit``. A
+crediting period ends at the last verification within it; it is renewed ``crediting_renewals`` times for a farm
+still eligible, else the farm is monitored. A farm enrols once.
+Money of the credits issued at a verification is paid ``payment_lag_years`` later (buyer, guarantor, twin buyers,
+fees, farmers, intermediaries: ``sim.incentives.carbon``); MRV costs and claw-backs are paid when they arise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.economics import FARMER, PUBLIC, MoneyFlow
+from sim.incentives import mrv
+from sim.incentives.base import Settlement
+from sim.incentives.prices import guaranteed
+from sim.incentives.twin_market import TwinRegionsMarket
+from sim.scenario.incentives import Carbon
+from sim.units import CO2_PER_C
+
+#: Parties of the carbon market (``MoneyFlow`` payers and payees) besides the public and farmers.
+PROJECT = "carbon project"
+BUYER = "credit buyer"
+TWIN_BUYERS = "twin regions buyers"
+AUTHORITY = "market authority"
+AGGREGATOR = "aggregator"
+INTERMEDIARIES = "intermediaries"
+MRV_PROVIDER = "MRV provider"
+
+#: Money flows of an issuance, paid ``payment_lag_years`` after the verification (output column names).
+PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "authority_fees", "aggregator_fees",
+              "carbon_to_farmers", "carbon_to_intermediaries", "carbon_value")
+
+
+#: Per-farm quantities of a settlement (t CO2e unless named otherwise); the first six come from verifications.
+QUANTITIES = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
+              "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "farmer_net_carbon_income",
+              "carbon_due_to_farmers", "reversal_exposure_t_co2e")
+
+
+def farmer_value_share(carbon: Carbon) -> float:
+    """Share of the credit value a farmer receives: farmer_share x (1 - aggregator fee when grouped)."""
+    fee = carbon.mrv.aggregator_fee_share if carbon.mrv.group_certification else 0.0
+    return carbon.farmer_share * (1.0 - fee)
+
+
+def issued_share(carbon: Carbon) -> float:
+    """Share of credited removals issued as tradable credits: 1 - buffer - permanence discount."""
+    return 1.0 - carbon.buffer - carbon.permanence_discount
+
+
+@dataclass(frozen=True)
+class FarmCarbon:
+    """What the registry reads of every farm in a year (arrays of shape (n,))."""
+
+    gap_t_c_per_ha: np.ndarray  # stock - baseline stock now
+    stock_t_c_per_ha: np.ndarray
+    eligible: np.ndarray  # bool: the farm's practices make it eligible now
+    yield_kg_per_ha: np.ndarray  # this season's yield
+    baseline_yield_kg_per_ha: np.ndarray  # the same farm's yield without the programme
+    heading_gap_t_c_per_ha: np.ndarray  # where the gap is heading under the farm's current practices
+
+
+class CarbonRegistry:
+    """Every farm's enrolment, crediting and monitoring state, credited carbon and money so far.
+
+    Args:
+        carbon: the scenario's carbon table.
+        twin: the Twin Regions market, or None.
+        start_year: first model year; verifications fall every ``verification_interval_years`` after it.
+        area_ha, organisation: farm areas and farmer-organisation ids.
+        prices: market price by year from start_year (``market_prices``).
+        bulk_density_g_cm3: each farm's bulk density (spectral MRV). depth_cm: the soil layer.
+        displaced_t_co2e_per_ha: emissions per ha of production displaced (leakage).
+
+    """
+
+    def __init__(self, carbon: Carbon, twin: TwinRegionsMarket | None, start_year: int, area_ha: np.ndarray,
+                 organisation: np.ndarray, prices: np.ndarray, bulk_density_g_cm3: np.ndarray, depth_cm: float,
+                 displaced_t_co2e_per_ha: float) -> None:
+        n = area_ha.size
+        self.carbon = carbon
+        self.twin = twin
+        self.start_year = start_year
+        self.area = area_ha
+        self.organisation = organisation
+        self.prices = prices
+        self.bulk_density = bulk_density_g_cm3
+        self.depth_cm = depth_cm
+        self.displaced_t_co2e_per_ha = displaced_t_co2e_per_ha
+        self.enrolled = np.zeros(n, bool)
+        self.ever = np.zeros(n, bool)
+        self.monitored = np.zeros(n, bool)
+        self.enrol_year = np.zeros(n, np.int64)
+        self.period_end = np.zeros(n, np.int64)  # last season of the crediting period
+        self.renewals_left = np.zeros(n, np.int64)
+        self.monitor_until = np.zeros(n, np.int64)
+        self.enrol_gap = np.zeros(n)  # gap at enrolment, t C/ha
+        self.last_gap = np.zeros(n)  # measured gap at the last verification (or enrolment), t C/ha
+        self.last_deduction = np.zeros(n)  # uncertainty deduction of the farm's last credit
+        self.leakage_t_co2e = np.zeros(n)  # leakage deducted so far
+        self.outstanding_t_co2e = np.zeros(n)  # credited carbon not reversed (issued + buffer + discount shares)
+        self.yield_sum = np.zeros(n)  # since the last verification, for leakage
+        self.baseline_yield_sum = np.zeros(n)
+        self.yield_seasons = np.zeros(n)
+        self.received = np.zeros(n)  # money paid to the farm so far
+        self.mrv_paid = np.zeros(n)
+        self.clawed_back = np.zeros(n)
+        self.contract_price = np.zeros(n)
+        self.contract_end = np.zeros(n, np.int64)
+        self.buffer_pool_t_co2e = 0.0
+        self.pending: dict[int, dict[str, np.ndarray]] = {}  # money due by year
+
+    def market_price(self, year: int) -> float:
+        """Market price of ``year`` (held at the last known value beyond the generated path)."""
+        return float(self.prices[min(max(year - self.start_year, 0), self.prices.size - 1)])
+
+    def is_verification_year(self, year: int) -> bool:
+        """Whether ``year`` is a verification year (every interval after the start)."""
+        return year > self.start_year and (year - self.start_year) % self.carbon.verification_interval_years == 0
+
+    def crediting_seasons_left(self, year: int) -> np.ndarray:
+        """Seasons from ``year`` each farm may still be credited, renewals included (0 for farms not enrolled)."""
+        c = self.carbon
+        left = self.period_end - year + 1 + self.renewals_left * c.crediting_period_years
+        return np.where(self.enrolled, np.maximum(left, 0), 0)
+
+    def enrol(self, farms: np.ndarray, gap_t_c_per_ha: np.ndarray, year: int) -> None:
+        """Start crediting ``farms`` from this season, against their current gap; fix contract prices when they apply."""
+        c = self.carbon
+        self.enrolled[farms] = self.ever[farms] = True
+        self.enrol_year[farms] = year
+        self.period_end[farms] = year + c.crediting_period_years - 1
+        self.renewals_left[farms] = c.crediting_renewals
+        self.enrol_gap[farms] = self.last_gap[farms] = gap_t_c_per_ha[farms]
+        self.yield_sum[farms] = self.baseline_yield_sum[farms] = self.yield_seasons[farms] = 0.0
+        if c.price.contract_years > 0:
+            self.contract_price[farms] = guaranteed(c.price, self.market_price(year))
+            self.contract_end[farms] = year + c.price.contract_years
+
+    def leave(self, farms: np.ndarray, year: int) -> None:
+        """``farms`` stop being credited (they changed practices or their period ended); monitoring starts."""
+        self.enrolled[farms] = False
+        years = self.carbon.monitoring_years_after_exit
+        self.monitored[farms] = years > 0
+        self.monitor_until[farms] = year + years
+
+    def farm_prices(self, year: int) -> np.ndarray:
+        """The price of each farm's credits this year: the guaranteed market price, or its contract price."""
+        c = self.carbon
+        n = self.area.size
+        price = np.full(n, float(guaranteed(c.price, self.market_price(year))))
+        if c.price.contract_years > 0:
+            renew = self.enrolled & (self.contract_end <= year)
+            self.contract_price[renew] = price[renew]
+            self.contract_end[renew] = year + c.price.contract_years
+            price = np.where(self.enrolled, self.contract_price, price)
+        return price
+
+    def settle(self, year: int, farms: FarmCarbon, leaving: np.ndarray, rng: np.random.Generator) -> Settlement:
+        """The year: exits, leakage records, a verification when due, payments falling due, every flow and quantity."""
+        n = self.area.size
+        self.leave(np.flatnonzero(leaving), year)
+        active = self.enrolled.copy()  # enrolled this season
+        self.yield_sum += np.where(active, farms.yield_kg_per_ha, 0.0)
+        self.baseline_yield_sum += np.where(active, farms.baseline_yield_kg_per_ha, 0.0)
+        self.yield_seasons += active
+        farm_price = self.farm_prices(year)
+        zero = np.zeros(n)
+        q = {name: zero for name in QUANTITIES[:6]}
+        mrv_cost = clawback = zero
+        verified = np.zeros(n, bool)
+        if self.is_verification_year(year) and (self.enrolled.any() or self.monitored.any()):
+            verified = self.enrolled.copy()
+            q, issued, clawback = self._verify(year, farms, farm_price, rng)
+            mrv_cost = mrv.cost_per_verification(self.carbon, self.area, self.organisation, verified, issued)
+            self._schedule(year, issued, farm_price)
+            self._end_periods(year, verified, farms.eligible)
+        due = self.pending.pop(year, None) or {name: zero for name in PAID_LATER}
+        self.received += due["carbon_to_farmers"]
+        self.mrv_paid += mrv_cost
+        self.clawed_back += clawback
+        net = self.received - self.mrv_paid - self.clawed_back
+        exposure = np.minimum(self.outstanding_t_co2e, np.maximum(farms.gap_t_c_per_ha - farms.heading_gap_t_c_per_ha,
+                                                                  0.0) * self.area * CO2_PER_C)
+        quantities = {
+            **q, "carbon_value": due["carbon_value"], "enrolled": active,
+            "monitored": self.monitored.copy(), "participant": self.ever.copy(),
+            "participant_net_negative": self.ever & (net < 0),
+            "farmer_net_carbon_income": due["carbon_to_farmers"] - mrv_cost - clawback,
+            "carbon_due_to_farmers": sum((later["carbon_to_farmers"] for later in self.pending.values()), zero),
+            "reversal_exposure_t_co2e": np.where(self.enrolled | self.monitored, exposure, 0.0),
+        }
+        return self._settlement(due, mrv_cost, clawback, quantities)
+
+    def idle(self) -> Settlement:
+        """The settlement of a programme that cannot pay (no price, floor or Twin Regions market): all zeros."""
+        zero = np.zeros(self.area.size)
+        none = np.zeros(self.area.size, bool)
+        quantities = {name: zero for name in QUANTITIES}
+        quantities.update(enrolled=none, monitored=none, participant=none, participant_net_negative=none)
+        return self._settlement({name: zero for name in PAID_LATER}, zero, zero, quantities)
+
+    def _verify(self, year: int, farms: FarmCarbon, farm_price: np.ndarray, rng: np.random.Generator
+                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Measure, credit and reverse (module docstring); returns (quantities, issued credits, claw-back money)."""
+        c = self.carbon
+        area = self.area
+        crediting = self.enrolled & (year <= self.period_end)  # (true of every enrolled farm: periods end at their
+        # last verification, and a period holds at least one)
+        checked = self.enrolled | self.monitored
+        gap = farms.gap_t_c_per_ha
+        if c.quantification == "measured":
+            error = mrv.measurement_error_t_c_per_ha(c, gap - self.last_gap, farms.stock_t_c_per_ha, self.bulk_density,
+                                                     self.depth_cm, area, self.organisation, crediting, rng)
+            gap = gap + error
+        change = np.where(checked, gap - self.last_gap, 0.0)  # t C/ha since the last verification
+        change_t = change * area * CO2_PER_C
+        # leakage of the period (crediting farms past their exempt years)
+        baseline = self.baseline_yield_sum
+        decline = 1.0 - np.divide(self.yield_sum, baseline, out=np.ones(baseline.size), where=baseline > 0)
+        exempt = (year - self.enrol_year) < c.leakage.exempt_years
+        leakage = np.where(crediting & ~exempt & (baseline > 0),
+                           np.maximum(decline - c.leakage.yield_decline_threshold, 0.0) * area * self.yield_seasons
+                           * self.displaced_t_co2e_per_ha, 0.0)
+        self.leakage_t_co2e += leakage
+        self.yield_sum[:] = self.baseline_yield_sum[:] = self.yield_seasons[:] = 0.0
+        # credits
+        gaining = crediting & (change > 0)
+        deduction = mrv.unit_deduction(c, change, farms.stock_t_c_per_ha, self.bulk_density, self.depth_cm, area,
+                                       self.organisation, crediting)
+        deduction = np.where(gaining, deduction, self.last_deduction)
+        self.last_deduction = deduction
+        kept = (1.0 - deduction) * (1.0 - c.baseline.reference_deduction)
+        cumulative = (gap - self.enrol_gap) * area * CO2_PER_C - self.leakage_t_co2e
+        entitlement = np.maximum(cumulative, 0.0) * kept
+        period_net = np.maximum(change_t - leakage, 0.0)
+        credit = np.where(gaining, np.clip(entitlement - self.outstanding_t_co2e, 0.0, period_net * kept), 0.0)
+        reversal = np.where(checked & (change < 0), np.maximum(self.outstanding_t_co2e - entitlement, 0.0), 0.0)
+        self.outstanding_t_co2e += credit - reversal
+        self.last_gap = np.where(checked, gap, self.last_gap)
+        issued = credit * issued_share(c)
+        buffer_in = credit * c.buffer
+        # reversals: claw-back of issued credits (capped by what the farm received), the rest from the buffer pool
+        if c.on_reversal == "clawback":
+            repaid_t = reversal * issued_share(c)
+            owed = repaid_t * farm_price * farmer_value_share(c)
+            clawback = np.minimum(owed, self.received - self.clawed_back)
+            refunded_t = np.divide(repaid_t * clawback, owed, out=np.zeros(owed.size), where=owed > 0)
+            from_buffer = reversal * c.buffer + repaid_t - refunded_t
+        else:
+            clawback = np.zeros(area.size)
+            from_buffer = reversal * (1.0 - c.permanence_discount)
+        available = self.buffer_pool_t_co2e + float(buffer_in.sum())
+        wanted = float(from_buffer.sum())
+        covered = min(wanted, available)
+        scale = covered / wanted if wanted > 0 else 0.0
+        buffer_change = buffer_in - from_buffer * scale
+        self.buffer_pool_t_co2e = available - covered
+        quantities = {
+            "credits_t_co2e": issued, "reversals_t_co2e": reversal,
+            "reversals_uncovered_t_co2e": from_buffer * (1.0 - scale), "buffer_t_co2e": buffer_change,
+            "uncertainty_deduction_t_co2e": np.where(gaining, period_net * deduction, 0.0),
+            "leakage_t_co2e": np.where(gaining, np.minimum(leakage, change_t), 0.0),
+        }
+        return quantities, issued, clawback
+
+    def _end_periods(self, year: int, verified: np.ndarray, eligible: np.ndarray) -> None:
+        """After a verification: renew or end crediting periods that end before the next one; release monitoring."""
+        c = self.carbon
+        ending = verified & (year + c.verification_interval_years > self.period_end)
+        renew = ending & (self.renewals_left > 0) & eligible
+        self.period_end[renew] += c.crediting_period_years
+        self.renewals_left[renew] -= 1
+        self.leave(np.flatnonzero(ending & ~renew), year)
+        self.monitored &= ~(self.monitor_until <= year)
+
+    def _schedule(self, year: int, credits: np.ndarray, farm_price: np.ndarray) -> None:
+        """Book the money of ``credits`` issued now for payment ``payment_lag_years`` later."""
+        c = self.carbon
+        market = self.market_price(year)
+        twin_credits = self.twin.bought(credits) if self.twin else np.zeros_like(credits)
+        general = credits - twin_credits
+        twin_paid = twin_credits * (self.twin.spec.price_per_t_co2e if self.twin else 0.0)
+        authority = twin_paid * (self.twin.spec.authority_fee_share if self.twin else 0.0)
+        value = general * farm_price + (twin_paid - authority)
+        aggregator = value * (c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0)
+        to_farmers = (value - aggregator) * c.farmer_share
+        flows = {"buyer_spending": general * market, "guarantor_spending": general * (farm_price - market),
+                 "twin_buyer_spending": twin_paid, "authority_fees": authority, "aggregator_fees": aggregator,
+                 "carbon_to_farmers": to_farmers, "carbon_to_intermediaries": value - aggregator - to_farmers,
+                 "carbon_value": value}
+        due = self.pending.setdefault(year + c.payment_lag_years, {name: np.zeros(credits.size) for name in PAID_LATER})
+        for name, amount in flows.items():
+            due[name] = due[name] + amount
+
+    def _settlement(self, due: dict[str, np.ndarray], mrv_cost: np.ndarray, clawback: np.ndarray,
+                    quantities: dict[str, np.ndarray]) -> Settlement:
+        """The year's flows (per farm, currency) and quantities, named by their output columns."""
+        c = self.carbon
+        buyer_party = PUBLIC if c.buyer == "public" else BUYER
+        guarantor_party = PUBLIC if c.price.guarantor == "public" else BUYER
+        return Settlement(
+            flows=[
+                MoneyFlow("buyer_spending", buyer_party, PROJECT, due["buyer_spending"] - clawback),  # net of refunds
+                MoneyFlow("guarantor_spending", guarantor_party, PROJECT, due["guarantor_spending"]),
+                MoneyFlow("twin_buyer_spending", TWIN_BUYERS, PROJECT, due["twin_buyer_spending"]),
+                MoneyFlow("authority_fees", PROJECT, AUTHORITY, due["authority_fees"]),
+                MoneyFlow("aggregator_fees", PROJECT, AGGREGATOR, due["aggregator_fees"]),
+                MoneyFlow("carbon_to_farmers", PROJECT, FARMER, due["carbon_to_farmers"]),
+                MoneyFlow("carbon_to_intermediaries", PROJECT, INTERMEDIARIES, due["carbon_to_intermediaries"]),
+                MoneyFlow("mrv_cost", FARMER, MRV_PROVIDER, mrv_cost),
+                MoneyFlow("clawback", FARMER, buyer_party, clawback),
+            ],
+            quantities=quantities,
+        )

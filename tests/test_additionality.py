@@ -1,0 +1,125 @@
+"""Additionality against the counterfactual run alongside, and the conservation of credited carbon."""
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS, TEST_SCENARIOS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.incentives.counterfactual import has_programme, without_programme
+from sim.incentives.registry import issued_share
+from sim.scenario import scenario_with_overrides
+from sim.units import CO2_PER_C
+
+CARBON_35 = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+BASS = sim.load_scenario(TEST_SCENARIOS / "bass_mixed.toml")
+
+
+def test_the_counterfactual_is_the_same_run_without_the_programme():
+    """Common random numbers: the counterfactual inside a USD 35/t run is, number for number, the baseline run with
+    the same seed (same population, network, decisions and weather), so differences come from the programme only."""
+    model = sim.AdoptionModel(CARBON_35, seed=5, n_farmers=900)
+    baseline = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=5, n_farmers=900)
+    assert not has_programme(without_programme(CARBON_35)) and baseline.counterfactual is None
+    for _ in range(7):
+        model.step()
+        baseline.step()
+        twin = model.counterfactual.model
+        assert np.array_equal(twin.farms.bundle, baseline.farms.bundle)
+        assert np.array_equal(twin.soil.stock_t_c_per_ha, baseline.soil.stock_t_c_per_ha)
+        assert np.array_equal(twin.farms.yield_kg_per_ha, baseline.farms.yield_kg_per_ha)
+        assert np.array_equal(twin.farms.income_per_farm, baseline.farms.income_per_farm)
+    assert not np.array_equal(model.farms.bundle, baseline.farms.bundle)  # the price did change some choices
+
+
+def test_a_programme_that_changes_no_behaviour_adds_nothing_though_it_issues_credits():
+    """Under the Bass rule farmers ignore incentives: at USD 35/t the same farms adopt as without the price. The
+    standard's rules still credit farms that change practice (they cannot tell), but the model measures exactly
+    zero additional carbon, zero emission change and no displaced production, year by year."""
+    model = sim.AdoptionModel(scenario_with_overrides(BASS, {"carbon.price.path.value": 35.0}), seed=3, n_farmers=2000)
+    model.run_for(11)
+    everyone = model.results().query("region == 'all'").iloc[1:]
+    assert everyone.credits_t_co2e.sum() > 0
+    assert (everyone.additional_t_co2e == 0).all() and (everyone.net_ghg_benefit_t_co2e == 0).all()
+    assert everyone.overcrediting_ratio.isna().all()  # credits per additional tonne: undefined (no additional t)
+
+
+def test_a_price_that_moves_farmers_adds_carbon_and_the_ratio_says_how_much_is_credited_per_additional_t():
+    model = sim.AdoptionModel(scenario_with_overrides(CARBON_35, {"carbon.price.path.value": 108.0}), seed=1,
+                              n_farmers=3000)
+    model.run_for(11)
+    last = model.results().query("region == 'all'").iloc[-1]
+    assert last.additional_cum_t_co2e > 0 and last.credits_cum_t_co2e > 0
+    assert last.overcrediting_ratio == pytest.approx(last.credits_cum_t_co2e / last.additional_cum_t_co2e, rel=1e-12)
+
+
+programmes = st.fixed_dictionaries({
+    "carbon.price.path.value": st.floats(5, 150),
+    "carbon.buffer": st.floats(0, 0.3),
+    "carbon.permanence_discount": st.floats(0, 0.1),
+    "carbon.verification_interval_years": st.integers(1, 4),
+    "carbon.crediting_period_years": st.integers(4, 8),
+    "carbon.crediting_renewals": st.integers(0, 1),
+    "carbon.monitoring_years_after_exit": st.integers(0, 6),
+    "carbon.on_reversal": st.sampled_from(["buffer", "clawback"]),
+    "carbon.payment_lag_years": st.integers(0, 2),
+    "carbon.baseline.method": st.sampled_from(["modelled", "fixed"]),
+    "carbon.baseline.common_practice_threshold": st.floats(0.05, 1),
+    "carbon.baseline.new_practice_required": st.booleans(),
+    "carbon.leakage.exempt_years": st.integers(0, 3),
+    "carbon.mrv.allowable_uncertainty": st.floats(0, 0.5),
+    "carbon.mrv.approach": st.one_of(
+        st.fixed_dictionaries({"kind": st.just("model"), "relative_sd": st.floats(0, 0.6)}),
+        st.fixed_dictionaries({"kind": st.just("soil_sampling"), "cost_per_sample": st.just(0.0),
+                               "samples_per_farm": st.integers(2, 20), "samples_per_group": st.integers(2, 60),
+                               "point_change_cv": st.floats(0.01, 0.1)})),
+    "carbon.mrv.group_certification": st.booleans(),
+    "decision.rule.revision_rate": st.floats(0.2, 1),
+})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programmes, st.integers(0, 2**31))
+def test_credits_never_exceed_the_net_soc_gain_of_credited_farms(values, seed):
+    """Per verification, credits issued <= the SOC gain since the last verification of the farms credited; and
+    cumulatively, credits issued minus the issued share of reversed carbon <= the net SOC gain since enrolment of
+    every farm ever credited, as last measured (both against each farm's baseline, t CO2e; carbon lost after a
+    farm's monitoring ended is the standard's permanence gap, not a reversal). Small runs (300 farmers, 9 years):
+    the property holds farm by farm, so any size would do."""
+    model = sim.AdoptionModel(scenario_with_overrides(CARBON_35, values), seed=seed, n_farmers=300)
+    carbon = model.incentives.carbon
+    registry = carbon.registry
+    settled = []
+    original = registry.settle
+
+    def recording(year, farms, leaving, rng):
+        kept = registry.monitored | registry.enrolled & (~leaving | (carbon.spec.monitoring_years_after_exit > 0))
+        checked = kept & registry.is_verification_year(year)  # farms measured this year (the rules of the docstring)
+        settlement = original(year, farms, leaving, rng)
+        settled.append((year, farms.gap_t_c_per_ha.copy(), settlement, checked))
+        return settlement
+
+    registry.settle = recording
+    n, area, share = model.n, model.farms.area_ha, issued_share(carbon.spec)
+    issued_cum, reversed_cum = np.zeros(n), np.zeros(n)
+    gap = np.zeros(n)  # (stock - baseline) seen at the end of the last year; 0 at the start
+    enrol_gap, reference = np.zeros(n), np.zeros(n)  # observed from outside the registry
+    ever = np.zeros(n, bool)
+    for _ in range(9):
+        model.step()
+        year, now, settlement, checked = settled[-1]
+        joined = registry.ever & ~ever  # enrolled this year, against the gap before this season
+        enrol_gap[joined] = reference[joined] = gap[joined]
+        ever |= registry.ever
+        issued = settlement["credits_t_co2e"]
+        gain = np.maximum(now - reference, 0.0) * area * CO2_PER_C
+        assert np.all(issued <= gain * (1 + 1e-12) + 1e-12)
+        assert issued.sum() <= gain[issued > 0].sum() * (1 + 1e-12) + 1e-9
+        issued_cum += issued
+        reversed_cum += settlement["reversals_t_co2e"] * share
+        reference = np.where(checked, now, reference)
+        credited = issued_cum > 0
+        net_gain = np.maximum(reference - enrol_gap, 0.0) * area * CO2_PER_C
+        assert (issued_cum - reversed_cum)[credited].sum() <= net_gain[credited].sum() * (1 + 1e-12) + 1e-9
+        gap = now

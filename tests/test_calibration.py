@@ -1,0 +1,363 @@
+"""Calibration (issue 12): pattern statistics, the reproducible ABC-SMC sampler, resume, recovery of a known
+parameter, and the data behind the calibration scenarios."""
+
+import csv
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT, SCENARIOS, SHARED_REFERENCE, TEST_SCENARIOS
+
+import sim
+from analysis import patterns as pt
+from analysis.calibration import calibrate, countries_of, weighted_quantile
+from experiments.abc_sampler import slot_seed
+from experiments.abc_smc import AbcSettings, run_abc, toy_distance, toy_normal_mean
+from experiments.executors import LocalExecutor
+from experiments.spec import ExperimentError
+from sim.scenario import Pattern, Uncertain
+
+DATA = ROOT / "analysis" / "data"
+
+
+def rows(name: str) -> list[dict]:
+    lines = [line for line in (DATA / name).read_text().splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def yearly(values: dict[int, float], column: str = "no_till_area_share") -> pd.DataFrame:
+    return pd.DataFrame({"year": list(values), "region": "all", column: list(values.values())})
+
+
+# ------------------------------------------------------------------------------------------- pattern statistics
+def test_statistics_of_known_series():
+    """Exact answers: a linear series has its slope, a geometric one its growth, ratios of windows and of slopes."""
+    years = range(1990, 2001)
+    line = yearly({y: 0.01 * (y - 1990) for y in years})
+    series = pt.column_by_year(line, "no_till_area_share")
+    assert pt.slope(series, 1990, 2000) == pytest.approx(0.01, abs=1e-12)
+    assert pt.window_mean(series, 1990, 1992) == pytest.approx(0.01)
+    assert pt.ratio(series, [2000, 2000], [1995, 1995]) == pytest.approx(2.0)
+    geometric = pt.column_by_year(yearly({y: 0.02 * 1.15 ** (y - 1990) for y in years}), "no_till_area_share")
+    assert pt.growth(geometric, 1990, 2000) == pytest.approx(0.15, abs=1e-12)
+    # two phases: 0.001/yr then 0.02/yr -> log10(20)
+    kinked = pt.column_by_year(yearly({y: 0.001 * (y - 1990) if y <= 1995 else 0.005 + 0.02 * (y - 1995)
+                                       for y in years}), "no_till_area_share")
+    assert pt.slope_ratio(kinked, [1995, 2000], [1990, 1995]) == pytest.approx(np.log10(20.0), abs=1e-9)
+    # a flat first phase counts as the floor, not as a division by zero
+    flat = pt.column_by_year(yearly({y: 0.0 if y <= 1995 else 0.01 * (y - 1995) for y in years}), "no_till_area_share")
+    assert pt.slope_ratio(flat, [1995, 2000], [1990, 1995]) == pytest.approx(np.log10(0.01 / pt.SLOPE_FLOOR))
+    assert np.isnan(pt.growth(flat, 1990, 2000))  # zeros have no growth rate
+
+
+def test_growth_rate_recovers_the_forums_ten_percent_a_year():
+    """The forum's path, 12 % of farms growing 10 % a year (relative) from 2020 to 80.7 % in 2040, is a geometric
+    series: the log-linear fit must return exactly 10 %/yr for it (not the log rate, 9.53 %)."""
+    years = np.arange(2020, 2041)
+    path = 0.12 * 1.1 ** (years - 2020)
+    assert path[-1] == pytest.approx(0.807, abs=0.0005)
+    assert pt.growth_rate(years, path) == pytest.approx(0.10, abs=1e-12)
+
+
+def pattern(**fields) -> Pattern:
+    return Pattern(**{"column": "no_till_area_share", "scale": 0.1, "source": "test", **fields})
+
+
+def test_distance_weights_countries_and_patterns_equally():
+    """d^2 = mean over countries of the weight-averaged mean z^2 of each pattern; bounds are one-sided; a statistic
+    the run cannot produce counts MISSING_Z. Hand-computed: country a has a level pattern with two years (z = 1 and
+    3: mean z^2 = 5) and an upper bound respected (z = 0); country b one mean off by 2 scales (z^2 = 4).
+    d^2 = ((5 + 0) / 2 + 4) / 2 = 3.25."""
+    a = {"levels": pattern(statistic="level", observed={"2000": 0.1, "2001": 0.2}),
+         "bound": pattern(statistic="ratio", window=[2001, 2001], relative_to=[2000, 2000], observed=3.0,
+                          bound="upper"),
+         "unfitted": pattern(statistic="mean", window=[2000, 2001], observed=0.9, fit=False)}
+    b = {"rate": pattern(statistic="mean", window=[2000, 2001], observed=0.5)}
+    distance = pt.PatternDistance(pt.layout("a", a) + pt.layout("b", b))
+    simulated = {**pt.statistics("a", a, yearly({2000: 0.2, 2001: 0.5})),
+                 **pt.statistics("b", b, yearly({2000: 0.7, 2001: 0.7}))}
+    assert simulated["a/levels:2000"] == pytest.approx(0.2) and simulated["a/bound"] == pytest.approx(2.5)
+    assert distance(simulated) == pytest.approx(np.sqrt(3.25))
+    assert distance({**simulated, "b/rate": float("nan")}) == pytest.approx(np.sqrt((2.5 + pt.MISSING_Z ** 2) / 2))
+    assert pt.observed("a", a)["a/levels:2001"] == 0.2
+
+
+def test_weighted_quantile_with_equal_weights_is_hazens_rule():
+    """With equal weights the mid-weight rule is Hazen's plotting position, as in numpy's method="hazen"; weights
+    move the quantile towards the heavier values."""
+    values = np.array([3.0, 1.0, 7.0, 2.0, 10.0])
+    for q in (0.05, 0.3, 0.5, 0.95):
+        assert weighted_quantile(values, np.ones(5), q) == pytest.approx(np.quantile(values, q, method="hazen"))
+    # 100 of 104 weight units on 10: its mid-weight point is at 0.52, so the median is 96 % of the way from 7 to 10
+    assert weighted_quantile(values, np.array([1, 1, 1, 1, 100.0]), 0.5) == pytest.approx(7 + 3 * (0.5 - 3.5 / 104)
+                                                                                          / (54 / 104 - 3.5 / 104))
+
+
+# ---------------------------------------------------------------------------------------------- the sampler
+TOY_PRIOR = (Uncertain(dist="uniform", low=-5.0, high=5.0),)
+
+
+def toy(directory: Path, executor, generations: int = 3, progress=None):
+    settings = AbcSettings(population=30, generations=generations, threshold=0.01, seed=11)
+    return run_abc(toy_normal_mean, ("mu",), TOY_PRIOR, {"mean": 1.0}, toy_distance, settings, directory, executor,
+                   {"model": "toy"}, progress)
+
+
+def test_slot_seeds_depend_only_on_seed_generation_and_slot():
+    assert slot_seed(1, 0, 5) == slot_seed(1, 0, 5)
+    assert len({slot_seed(1, t, s) for t in (-1, 0, 1) for s in range(50)} | {slot_seed(2, 0, 0)}) == 151
+
+
+def test_same_posterior_on_one_and_two_workers(tmp_path, bass_recursion):
+    """One worker in-process and a two-process pool give identical particles, for the toy model (mean of 20
+    N(mu, 1) draws) and for a small calibration of the real model (the Bass scenario below). The toy's posterior
+    mean must be within 0.3 of the observed 1.0: the exact posterior has sd 1 / sqrt(20) = 0.22 and the last
+    generation's tolerance (about 0.3) widens it; 0.3 is more than three standard errors of a 30-particle mean."""
+    bass = {"bass": sim.load_scenario(bass_calibration_scenario(tmp_path, bass_recursion))}
+    settings = AbcSettings(population=8, generations=2, threshold=0.5, seed=3)
+
+    def real(directory, executor):
+        return calibrate(bass, directory, settings, farmers=400, posterior_draws=8, ppc_draws=2, ppc_seeds=1,
+                         executor=executor)
+
+    one, real_one = toy(tmp_path / "one", LocalExecutor(1)), real(tmp_path / "real_one", LocalExecutor(1))
+    with LocalExecutor(2) as pool:
+        two, real_two = toy(tmp_path / "two", pool), real(tmp_path / "real_two", pool)
+    pd.testing.assert_frame_equal(one.particles, two.particles)
+    pd.testing.assert_frame_equal(one.generations, two.generations)
+    pd.testing.assert_frame_equal(real_one.posterior, real_two.posterior)
+    pd.testing.assert_frame_equal(real_one.check, real_two.check)
+    assert abs(np.average(one.particles.mu, weights=one.particles.weight) - 1.0) < 0.3
+    assert one.generations.epsilon.iloc[-1] < one.generations.epsilon.iloc[1]
+
+
+def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path):
+    """Stopped in the middle of generation 2 (a progress callback raises, as Ctrl+C would), the history keeps
+    generations 0 and 1; the same call again runs generation 2 only and gives the uninterrupted posterior."""
+    reference = toy(tmp_path / "reference", LocalExecutor(1))
+
+    def interrupt(generation, done, total):
+        if generation == 2 and done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        toy(tmp_path / "resumed", LocalExecutor(1), progress=interrupt)
+    assert sorted(pd.read_json(tmp_path / "resumed" / "abc.json", typ="series").index) == ["fingerprint"]
+    resumed = toy(tmp_path / "resumed", LocalExecutor(1))
+    pd.testing.assert_frame_equal(reference.particles, resumed.particles)
+    assert resumed.stop == "generations"
+    # a finished run is not run again, and another calibration in the same directory is refused
+    assert toy(tmp_path / "resumed", LocalExecutor(1)).simulations == reference.simulations
+    with pytest.raises(ExperimentError, match="holds a different calibration"):
+        run_abc(toy_normal_mean, ("mu",), TOY_PRIOR, {"mean": 2.0}, toy_distance, AbcSettings(population=30, seed=12),
+                tmp_path / "resumed", LocalExecutor(1), {"model": "toy"})
+
+
+def test_the_last_generation_runs_at_the_absolute_threshold(tmp_path):
+    """Each threshold is the median of the previous generation's distances but never below the absolute one; the
+    generation that reaches it is the last, and every posterior particle lies within it. The toy's medians fall
+    3.03 -> 1.61 -> 0.85 -> 0.35 (seed 11), so a threshold of 0.5 is reached in the fourth generation of six."""
+    settings = AbcSettings(population=30, generations=6, threshold=0.5, seed=11)
+    run = run_abc(toy_normal_mean, ("mu",), TOY_PRIOR, {"mean": 1.0}, toy_distance, settings, tmp_path,
+                  LocalExecutor(1), {"model": "toy"})
+    assert run.stop == "threshold" and run.epsilon == 0.5 and len(run.generations) == 5  # prior sample + 4
+    assert (run.generations.epsilon.iloc[1:-1] > 0.5).all() and (run.particles.distance <= 0.5).all()
+
+
+def test_discrete_priors_are_refused(tmp_path):
+    with pytest.raises(ExperimentError, match="discrete"):
+        run_abc(toy_normal_mean, ("mu",), (Uncertain(dist="discrete", values=[0.0, 1.0]),), {"mean": 1.0},
+                toy_distance, AbcSettings(population=4), tmp_path, LocalExecutor(1), {})
+
+
+# ------------------------------------------------------------------------- a known parameter of the real model
+BASS_YEARS = 10
+
+
+def bass_calibration_scenario(tmp_path: Path, bass_recursion, q_prior=(0.1, 0.8)) -> Path:
+    """bass_mixed.toml with q uncertain and the discrete Bass recursion (p = 0.03, q = 0.38) as observed levels."""
+    expected = bass_recursion(0.03, 0.38, BASS_YEARS)
+    observed = ", ".join(f'"{2025 + t}" = {expected[t]:.6f}' for t in range(2, BASS_YEARS + 1, 2))
+    path = tmp_path / "bass_calibration.toml"
+    path.write_text(textwrap.dedent(f"""\
+        extends = "{TEST_SCENARIOS / 'bass_mixed.toml'}"
+        [uncertain]
+        "decision.rule.q" = {{ dist = "uniform", low = {q_prior[0]}, high = {q_prior[1]} }}
+        [patterns.adoption]
+        statistic = "level"
+        column = "target_bundle_share"
+        observed = {{ {observed} }}
+        scale = 0.03
+        source = "the discrete Bass recursion, p = 0.03, q = 0.38"
+        """))
+    return path
+
+
+def test_abc_recovers_the_bass_imitation_coefficient(tmp_path, bass_recursion):
+    """ABC-SMC on the fully mixed Bass scenario, observed = the discrete Bass recursion at q = 0.38 (years 2, 4, ...,
+    10), recovers q: 0.38 lies in the 90 % posterior interval, and the interval keeps less than half the prior's
+    width. One run of 1,000 farmers has between-seed sd up to 0.034 in F(t) (test_bass_threshold: 0.0075 at
+    20,000), about the scale 0.03; F(10) moves by about 0.07 per 0.1 of q, so q is well identified. With this seed
+    the interval is 0.33-0.42 (width ratio 0.15): the margins are about one posterior sd on either side."""
+    path = bass_calibration_scenario(tmp_path, bass_recursion)
+    settings = AbcSettings(population=25, generations=3, threshold=0.5, seed=5)
+    result = calibrate({"bass": sim.load_scenario(path)}, tmp_path / "out", settings, farmers=1000,
+                       posterior_draws=40, ppc_draws=10, ppc_seeds=1, executor=LocalExecutor(1))
+    q = result.parameters.set_index("parameter").loc["decision.rule.q"]
+    assert q.posterior_p05 <= 0.38 <= q.posterior_p95, q
+    assert q.width_ratio < 0.5 and q.identified
+    paths = result.write(tmp_path / "out")
+    posterior = pd.read_csv(tmp_path / "out" / "posterior.csv")
+    assert list(posterior.columns) == ["draw", "decision.rule.q"] and len(posterior) == 40
+    assert posterior["decision.rule.q"].between(0.1, 0.8).all()
+    pd.testing.assert_frame_equal(posterior, pd.read_parquet(tmp_path / "out" / "posterior.parquet"))
+    assert {p.name for p in paths} >= {"calibration.md", "calibration_fit.png", "ppc.csv", "parameters.csv"}
+    check = pd.read_csv(tmp_path / "out" / "ppc.csv")
+    assert len(check) == 5 and check.covered.mean() >= 0.6  # 10 draws: a 5-95 % band may miss one of five years
+
+
+def test_calibrate_command_writes_the_posterior_and_report(tmp_path, bass_recursion, casim):
+    """The command at a tiny size: the posterior files, the tables and the report."""
+    path = bass_calibration_scenario(tmp_path, bass_recursion)
+    done = casim("calibrate", path, "--population", 6, "--generations", 1, "--threshold", 0.5, "--seed", 3,
+                 "--farmers", 300, "--posterior-draws", 6, "--ppc-draws", 2, "--ppc-seeds", 1, "--workers", 1,
+                 "--out", tmp_path / "cli")
+    assert done.returncode == 0, done.stderr
+    assert "final epsilon" in done.stdout and "decision.rule.q" in done.stdout
+    for name in ("posterior.csv", "posterior.parquet", "posterior.json", "generations.csv", "parameters.csv",
+                 "ppc.csv", "patterns.csv", "calibration_fit.png", "calibration_posterior.png"):
+        assert (tmp_path / "cli" / name).stat().st_size > 0, name
+    report = (tmp_path / "cli" / "calibration.md").read_text()
+    assert "Absolute threshold 0.5" in report and "width ratio" in report
+    assert len(pd.read_csv(tmp_path / "cli" / "posterior.csv")) == 6
+
+
+# ------------------------------------------------------------------------------------------------ clean errors
+def test_calibration_errors_name_the_file_and_field(tmp_path, write_scenario):
+    bass = sim.load_scenario(TEST_SCENARIOS / "bass_mixed.toml")
+    with pytest.raises(ExperimentError, match=r"bass\.toml: no \[uncertain\] table"):
+        countries_of({"bass": bass}, {"bass": "bass.toml"})
+    no_patterns = bass.model_copy(update={"uncertain": {"decision.rule.q": TOY_PRIOR[0]}})
+    with pytest.raises(ExperimentError, match="no \\[patterns\\] table"):
+        countries_of({"bass": no_patterns})
+    typo = no_patterns.model_copy(update={"patterns": {"x": pattern(statistic="mean", window=[2026, 2027],
+                                                                    observed=0.1, column="no_till_shar")}})
+    with pytest.raises(ExperimentError, match="patterns.x.column: unknown column 'no_till_shar'; did you mean"):
+        countries_of({"bass": typo})
+    other_prior = typo.model_copy(update={"uncertain": {"decision.rule.q": Uncertain(dist="uniform", low=0.0,
+                                                                                      high=0.5)},
+                                          "patterns": {"x": pattern(statistic="mean", window=[2026, 2027],
+                                                                    observed=0.1)}})
+    fine = other_prior.model_copy(update={"uncertain": no_patterns.uncertain})
+    with pytest.raises(ExperimentError, match="its prior differs"):
+        countries_of({"a": fine, "b": other_prior})
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[patterns.p]\nstatistic = "level"\ncolumn = "no_till_share"\nobserved = 0.5\nscale = 0.1\nsource = "x"',
+     "needs observed = "),
+    ('[patterns.p]\nstatistic = "slope"\ncolumn = "no_till_share"\nobserved = 0.5\nscale = 0.1\nsource = "x"',
+     "needs window"),
+    ('[patterns.p]\nstatistic = "mean"\ncolumn = "no_till_share"\nwindow = [2026, 2090]\nobserved = 0.5\n'
+     'scale = 0.1\nsource = "x"', "patterns.p: year 2090 is outside"),
+    ('[patterns.p]\nstatistic = "mean"\ncolumn = "no_till_share"\nregion = "mars"\nwindow = [2026, 2027]\n'
+     'observed = 0.5\nscale = 0.1\nsource = "x"', "patterns.p.region: unknown region 'mars'"),
+    ('[patterns.p]\nstatistic = "mean"\ncolumn = "no_till_share"\nwindow = [2026, 2027]\nobserved = 0.5\n'
+     'scale = 0.1', "patterns.p.source: missing"),
+])
+def test_bad_patterns_are_clean_scenario_errors(write_scenario, body, message):
+    path = write_scenario(body, extends=str(TEST_SCENARIOS / "bass_mixed.toml"))
+    with pytest.raises(sim.ScenarioError, match=message) as error:
+        sim.load_scenario(path)
+    assert str(path) in str(error.value)
+
+
+# ----------------------------------------------------------------------------------------- data and scenarios
+RESERVED = re.compile(r"\b(argentin\w*|paraguay\w*|united states|usa|u\.s\.|australia\w*|\w*africa\w*|zimbabwe|malawi|"
+                      r"zambia|kenya|tanzania|ethiopia|ghana|mozambique|madagascar|nigeria|benin|uganda|rwanda)\b",
+                      re.IGNORECASE)
+
+
+def test_no_reserved_country_data_in_the_calibration_data():
+    """Adoption series of Argentina, Paraguay, the USA, Australia and Sub-Saharan Africa are kept for independent
+    validation: no data row names them (the world series contains them, so it is a shape check only)."""
+    files = sorted(DATA.glob("*.csv"))
+    assert len(files) >= 5
+    for path in files:
+        for row in rows(path.name):
+            assert not RESERVED.search(" ".join(str(v) for v in row.values())), (path.name, row)
+
+
+def test_canada_census_shares_and_the_prairie_patterns():
+    """Every share in the StatCan file is its counts' ratio (to the 0.05 rounding); the Prairie patterns of
+    validation_canada.toml are SK + AB + MB summed, to 4 decimals; the initial farm share is the 1991 census."""
+    table = pd.DataFrame(rows("ca_adoption_canada_statcan.csv"))
+    numbers = table.drop(columns="area").astype(float)
+    assert np.allclose(100 * numbers.no_till_ha / numbers.prepared_ha, numbers.no_till_area_share_pct, atol=0.051)
+    assert np.allclose(100 * numbers.farms_no_till / numbers.farms_prepared, numbers.no_till_farm_share_pct,
+                       atol=0.051)
+    prairies = numbers[table.area.isin(["Saskatchewan", "Alberta", "Manitoba"])].groupby("year").sum()
+    scenario = sim.load_scenario(SCENARIOS / "validation_canada.toml")
+    for name, num, den in (("census_area_share", "no_till_ha", "prepared_ha"),
+                           ("census_farm_share", "farms_no_till", "farms_prepared")):
+        for year, value in scenario.patterns[name].observed.items():
+            assert value == pytest.approx(prairies.loc[float(year), num] / prairies.loc[float(year), den], abs=5e-5)
+    farm_1991 = prairies.loc[1991.0, "farms_no_till"] / prairies.loc[1991.0, "farms_prepared"]
+    assert scenario.regions["prairies"].initial_adoption["no_till"] == pytest.approx(farm_1991, abs=5e-4)
+    mean_area = prairies.loc[1991.0, "prepared_ha"] / prairies.loc[1991.0, "farms_prepared"]
+    region = scenario.regions["prairies"]
+    assert region.farm_size_median_ha * np.exp(region.farm_size_sigma ** 2 / 2) == pytest.approx(mean_area, rel=0.01)
+
+
+def test_brazil_patterns_come_from_one_source_type_each():
+    """The census share uses the census denominator; federation values enter only as ratios and growth rates
+    within the federation series; the phase patterns are the published slopes' ratios."""
+    anchors = pd.DataFrame(rows("ca_adoption_brazil_anchors.csv"))
+    value = {(int(r.year), r.source_type): float(r.value) for r in anchors.itertuples()}
+    phases = {r["phase"]: float(r["slope_ha_per_yr"]) for r in rows("ca_adoption_brazil_phases.csv")}
+    p = sim.load_scenario(SCENARIOS / "validation_brazil.toml").patterns
+    assert p["census_share"].observed["2006"] == pytest.approx(value[2006, "census"] / 36.6, abs=5e-5)
+    assert p["federation_1992_vs_2006"].observed == pytest.approx(value[1992, "federation"] / value[2006, "federation"],
+                                                                  abs=5e-5)
+    assert p["federation_growth"].observed == pytest.approx(
+        (value[2006, "federation"] / value[2001, "federation"]) ** (1 / 5) - 1, abs=5e-5)
+    assert p["phase_2_vs_1"].observed == pytest.approx(np.log10(phases["second"] / phases["pioneer"]), abs=5e-5)
+    assert p["phase_3_vs_2"].observed == pytest.approx(np.log10(phases["take_off"] / phases["second"]), abs=5e-5)
+    world = pd.DataFrame(rows("ca_adoption_world.csv"))
+    recent = world[world.in_shared.eq("yes") & world.season.isin(["1998/99", "2002/03", "2008/09"])]
+    years = recent.season.str.split("/").str[0].astype(int).to_numpy() + 1
+    assert p["world_growth_shape"].observed == pytest.approx(
+        pt.growth_rate(years, recent.area_mha.astype(float).to_numpy()), abs=5e-5)
+    assert not p["world_growth_shape"].fit
+
+
+def test_haryana_example_patterns_are_the_survey_values():
+    survey = {r["quantity"]: float(r["value"]) for r in rows("ca_adoption_india_haryana.csv")}
+    scenario = sim.load_scenario(SCENARIOS / "validation_haryana.toml")
+    assert scenario.patterns["survey_farm_share"].observed == {"2007": survey["farm_share"]}
+    assert scenario.patterns["survey_area_share"].observed == {"2007": survey["area_share"]}
+    assert scenario.crops["wheat"].dry.no_till.long_run == survey["zero_till_yield_effect"]
+    region = scenario.regions["haryana"]
+    assert region.base_yield_kg_per_ha * (1 + survey["zero_till_yield_effect"]) == pytest.approx(
+        survey["zero_till_yield"], rel=0.001)
+
+
+def test_world_series_extends_the_shared_one():
+    """Every row of the shared world series is in ours (marked in_shared = yes), and only those are so marked."""
+    shared = [line.split(",")[:2] for line in (SHARED_REFERENCE / "ca_adoption_global.csv").read_text().splitlines()
+              if line and not line.startswith("#")][1:]
+    ours = rows("ca_adoption_world.csv")
+    assert sorted([r["season"], r["area_mha"]] for r in ours if r["in_shared"] == "yes") == sorted(shared)
+
+
+def test_calibration_scenarios_share_their_behavioural_priors():
+    """The calibration countries calibrate together: shared parameters need one prior (countries_of refuses
+    otherwise)."""
+    scenarios = {name: sim.load_scenario(SCENARIOS / f"{name}.toml")
+                 for name in ("validation_brazil", "validation_canada", "validation_haryana")}
+    countries, names, _ = countries_of(scenarios)
+    assert len(countries) == 3 and set(names) == set(scenarios["validation_brazil"].uncertain)
+

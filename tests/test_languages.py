@@ -1,0 +1,135 @@
+"""The forum's languages and the plain-language summaries: every interface string translated in every catalogue,
+and every sentence of the summary checked, in each language, against the yearly tables it summarises."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from conftest import ROOT, SCENARIOS
+from rich.console import Console
+
+import sim
+from analysis.compare import indicators
+from cli.runs import summary_table
+from experiments.executors import LocalExecutor
+from experiments.runs import RunSpec, run_many
+from facilitation.i18n import LANGUAGES, UnknownLanguage, language, path_of
+from facilitation.summary import findings, four_per_1000_over_period, sentences, sentences_by_region, spread
+
+TRANSLATED = [code for code in LANGUAGES if code != "en"]
+PLACEHOLDER = re.compile(r"\{\w+\}")
+#: Regions of the base scenario in each language (the names a forum audience reads).
+LATIN_AMERICA = {"en": "Latin America", "fr": "Amérique latine", "es": "América Latina", "pt": "América Latina"}
+
+
+def source_strings() -> set[str]:
+    """Every string marked for translation in the facilitation package (what pybabel extracts)."""
+    found = extract_from_dir(ROOT / "facilitation", method_map=[("**.py", "python")],
+                             keywords={"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)})
+    return {message if isinstance(message, str) else message[0] for _file, _line, message, _comments, _ctx in found}
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_interface_string_has_a_translation_with_the_same_placeholders(code):
+    with path_of(code).open("rb") as po:
+        catalogue = read_po(po, locale=code)
+    translations = {m.id: m for m in catalogue if m.id}
+    missing = source_strings() - set(translations)
+    assert not missing, f"run scripts/update-catalogues, then translate: {sorted(missing)}"
+    for message in translations.values():
+        assert message.string and not message.fuzzy, f"{code}: {message.id!r} is not translated"
+        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+
+
+def test_languages_are_checked_and_words_come_from_the_catalogues():
+    with pytest.raises(UnknownLanguage, match="expected one of en, fr, es, pt"):
+        language("de")
+    assert language("fr").region("latin_america") == "Amérique latine"
+    assert language("es")._("no-till") == "siembra directa"
+    assert language("pt")._("no-till") == "plantio direto"
+    assert language("fr")._("no-till") == "semis direct"
+    assert language("pt").country("BR") == "Brasil" and language("fr").country("NE") == "Niger"
+    assert language("fr").number(1234.5, 1) == "1\u202f234,5" and language("en").number(1234.5, 1) == "1,234.5"
+
+
+def test_the_spread_says_how_many_runs_it_holds():
+    """Up to 19 runs, the range holds them all; from 20 on, 5 % of the runs are dropped at each end."""
+    assert spread(np.array([3.0, 1.0, 2.0])) == spread(np.array([1.0, 2.0, 3.0]))
+    small = spread(np.array([1.0, 2.0, 3.0]))
+    assert (small.low, small.high, small.inside, small.runs, small.mean) == (1.0, 3.0, 3, 3, 2.0)
+    big = spread(np.arange(1.0, 21.0))
+    assert (big.low, big.high, big.inside, big.runs) == (2.0, 19.0, 18, 20)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Three seeds of the carbon-price scenario: a set of runs, as replicates or posterior draws would be."""
+    scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    specs = [RunSpec(scenario, "price", scenario.seed + r, 900, 8) for r in range(3)]
+    return run_many(specs, LocalExecutor(1)).drop(columns="scenario")
+
+
+def _range_words(code: str, low: str, high: str, n: int) -> str:
+    return {"en": f"between {low} and {high} in all {n} runs", "fr": f"entre {low} et {high} dans les {n} simulations",
+            "es": f"entre {low} y {high} en las {n} simulaciones", "pt": f"entre {low} e {high} nas {n} simulações"}[code]
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_summary_sentences_say_what_the_tables_hold(runs, code):
+    """The numbers of each sentence are recomputed here from the yearly rows with plain pandas, per run, then
+    over runs (mean, and min-max for three runs), and must appear as the language writes them."""
+    found = findings(runs, "USD", milestone=2040)  # the runs end in 2033: adoption is reported for the last year
+    said = sentences_by_region(found, language(code))
+    first, last = runs.year.min(), runs.year.max()
+    la = runs[runs.region == "latin_america"]
+
+    def pct(v):
+        return format_percent(v, locale=code)
+
+    def num(v, decimals=0):
+        return format_decimal(v, format="#,##0" + ("." + "0" * decimals if decimals else ""), locale=code)
+
+    adoption, income = said["latin_america"]
+    no_till = la[la.year == last].groupby("seed").no_till_share.first()
+    assert adoption.startswith(f"{LATIN_AMERICA[code]}, {last}")
+    assert f"{pct(no_till.mean())} " in adoption
+    assert _range_words(code, pct(no_till.min()), pct(no_till.max()), 3) in adoption
+    assert pct(la[la.year == first].no_till_share.mean()) in adoption
+    per_run_income = la[la.year > first].groupby("seed").income_p50.mean()
+    assert f"{num(per_run_income.mean())}\u00a0USD" in income
+    assert _range_words(code, f"{num(per_run_income.min())}\u00a0USD", f"{num(per_run_income.max())}\u00a0USD", 3) in income
+    per_run_index = la[la.year > first].groupby("seed").four_per_1000_index.mean()
+    assert num(per_run_index.mean(), 2) in income
+    everyone = runs[runs.region == "all"]
+    stored = everyone[everyone.year == last].co2e_stored_cum_t
+    assert num(stored.mean()) in said["all"][0]
+    paid = everyone.groupby("seed").carbon_to_farmers.sum()
+    net = everyone.groupby("seed").farmer_net_carbon_income.sum()
+    assert num(paid.mean()) in said["all"][1] and num(net.mean()) in said["all"][1]
+    assert len(sentences(found, language(code))) == 2 * 3 + 2
+
+
+def test_one_single_run_says_so():
+    table = pd.read_parquet(ROOT / "tests" / "data" / "baseline_2000x10_seed7.parquet")
+    text = sentences(findings(table, "USD"), language("en"))
+    assert "between" not in " ".join(text) and text[-1].startswith("These figures come from a single run")
+
+
+def test_the_4_per_1000_index_means_the_same_in_run_compare_and_the_summary(runs):
+    """One definition: the mean of the yearly index over the simulated years, per run."""
+    per_run = indicators(runs.assign(scenario="price")).set_index("seed").four_per_1000_mean
+    for seed, rows in runs[runs.region == "all"].groupby("seed"):
+        assert four_per_1000_over_period(rows) == pytest.approx(per_run[seed], rel=1e-12)
+    one = runs[runs.seed == runs.seed.min()]
+    console = Console(width=80, record=True)
+    console.print(summary_table(one, "USD"))
+    printed = console.export_text()
+    everyone = next(line for line in printed.splitlines() if line.strip().startswith("All farms"))
+    assert f" {four_per_1000_over_period(one[one.region == 'all']):.2f} " in everyone
+    for name in ("Latin America", "Africa, dry savanna", "Africa, moist savanna", "All farms"):
+        assert name in printed, "region names are never shortened at 80 columns"
+    assert max(map(len, printed.splitlines())) <= 80

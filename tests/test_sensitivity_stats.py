@@ -1,0 +1,236 @@
+"""Issue 17: every sensitivity number is correct or says why it cannot be; the same analysis gives the same files.
+
+Most tests use SALib's Ishigami function (analytic indices, a = 7, b = 0.1: S1 = 0.314, 0.442, 0;
+ST = 0.558, 0.442, 0.244; S13 = 0.244) or synthetic outputs with a known seed-noise share, so no model runs.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TEST_SCENARIOS
+
+import sim
+from analysis.discovery import discover
+from analysis.sensitivity import (
+    NOISE_DOMINATES,
+    Design,
+    _analyse_all,
+    analyse,
+    analyse_output,
+    analysis_seed,
+    seed_variance,
+    sensitivity_analysis,
+)
+from experiments.designs import Problem, salib_sample
+from experiments.executors import LocalExecutor
+from experiments.plan import make_plan
+from experiments.spec import Output
+from sim.scenario import Uncertain
+
+SWEEP = TEST_SCENARIOS / "sweep_small.toml"  # 2 uncertain fields, one output in 2031, 6 years
+UNIFORM = Uncertain(dist="uniform", low=-np.pi, high=np.pi)
+ISHIGAMI = Problem(("x1", "x2", "x3"), (UNIFORM,) * 3)
+
+
+def ishigami(x: np.ndarray) -> np.ndarray:
+    from SALib.test_functions import Ishigami
+
+    return Ishigami.evaluate(x)
+
+
+def rows_of(y: np.ndarray, replicates: int = 1) -> pd.DataFrame:
+    """Stored rows of a sweep whose sample i gave y[i] (or y[i, r] for replicate r), year 0."""
+    y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    sample, replicate = np.meshgrid(np.arange(len(y)), np.arange(y.shape[1]), indexing="ij")
+    return pd.DataFrame({"run_id": np.arange(y.size), "sample_id": sample.ravel(), "replicate": replicate.ravel(),
+                         "year": 0, "y": y.ravel()})
+
+
+def test_seed_variance_share_is_unbiased_with_its_own_interval():
+    """The issue's case: with r = 2 replicates the old estimator (divide by n) reported about half the share.
+
+    Synthetic output: 400 samples with parameter effects ~ N(0, 1) and seed noise ~ N(0, 7), 2 replicates each:
+    the true share is 7 / 8 = 0.875. The estimate's standard error is about 0.03 (within-sample variances of 400
+    chi-square(1) draws: relative error sqrt(2/400) = 7 %, total variance 5 %), so |error| < 0.1 is three SE,
+    while the biased estimator's 0.44 is 14 SE away. The bootstrap interval must hold the truth.
+    """
+    rng = np.random.default_rng(17)
+    effect = rng.normal(0, 1, size=(400, 1))
+    y = effect + rng.normal(0, np.sqrt(7), size=(400, 2))
+    values = rows_of(y).rename(columns={"y": "value"})
+    noise = seed_variance(values, seed=5)
+    assert noise.share == pytest.approx(0.875, abs=0.1)
+    assert noise.low < 0.875 < noise.high and noise.high - noise.low < 0.3
+    # seed noise in the mean of 2 replicates is 3.5 against 1 of parameter variance: it dominates what SALib sees
+    assert noise.share_of_means == pytest.approx(3.5 / 4.5, abs=0.1) and noise.dominates
+    assert noise.replicates == 2
+    one = seed_variance(rows_of(y[:, :1]).rename(columns={"y": "value"}))
+    assert np.isnan(one.share)  # one replicate: not measurable, not zero
+
+
+def test_a_noise_dominated_output_is_flagged():
+    """An output that is 99.8 % seed noise got ST 0.95 +- 1.73 and no warning; now it says noise dominates."""
+    samples = salib_sample(ISHIGAMI, "sobol", 64, seed=3)
+    rng = np.random.default_rng(4)
+    y = 0.05 * ishigami(samples)[:, None] + rng.normal(0, 10, size=(len(samples), 2))
+    result = _analyse_all(Design(ISHIGAMI, "sobol", samples, seed=11), rows_of(y), [Output("y", "y", 0)])
+    row = result.seed_variance.iloc[0]
+    assert row.noise_share_of_means >= NOISE_DOMINATES and "mostly measure noise" in row.warning
+    assert any("mostly measure noise" in line for line in result.warnings)
+
+
+def test_runs_of_different_samples_get_independent_seeds():
+    """Samples shared seeds (scenario seed + replicate), so seed noise was confounded with the design."""
+    scenario = sim.load_scenario(SWEEP)
+    plan = make_plan("casim", {"s": scenario}, ("carbon.price.path.value",), {"s": np.array([[1.0], [2.0], [3.0]])}, 2)
+    assert plan.runs.seed.nunique() == 6 and (plan.runs.seed >= 0).all()
+    again = make_plan("casim", {"s": scenario}, ("carbon.price.path.value",), {"s": np.array([[1.0], [2.0], [3.0]])}, 2)
+    assert (again.runs.seed == plan.runs.seed).all()  # drawn from the scenario's seed: reproducible
+    one = make_plan("casim", {"s": scenario}, (), {"s": np.zeros((1, 0))}, 3)
+    assert one.runs.seed.tolist() == [scenario.seed, scenario.seed + 1, scenario.seed + 2]  # as casim run --seed
+
+
+def test_salib_bootstraps_get_non_zero_seeds_and_repeat_their_intervals():
+    """SALib treats seed 0 as no seed: two identical analyses gave other confidence intervals."""
+    from SALib.analyze import sobol
+
+    assert all(analysis_seed(0, name) != 0 for name in ("a", "b", "y", ""))
+    assert analysis_seed(0, "y") != analysis_seed(0, "z") and analysis_seed(0, "y") == analysis_seed(0, "y")
+    samples = salib_sample(ISHIGAMI, "sobol", 128, seed=0)
+    y = ishigami(samples)
+    unseeded = [sobol.analyze(ISHIGAMI.salib(), y, calc_second_order=False, seed=0)["ST_conf"] for _ in range(2)]
+    assert not np.array_equal(*unseeded)  # what the issue measured
+    with pytest.raises(ValueError, match="seed 0"):
+        analyse(ISHIGAMI, "sobol", samples, y, seed=0)
+    first = analyse(ISHIGAMI, "sobol", samples, y, seed=analysis_seed(0, "y"))
+    pd.testing.assert_frame_equal(first, analyse(ISHIGAMI, "sobol", samples, y, seed=analysis_seed(0, "y")))
+
+
+@pytest.mark.parametrize("method", ["delta", "rbd_fast", "pawn", "fast", "morris"])
+def test_every_method_ranks_the_ishigami_parameters(method):
+    """delta crashed with SALib 1.6 (KeyError 'delta'); PAWN and RBD-FAST are new.
+
+    x3 alone has no first-order effect (S1 = 0) while x1 and x2 have (0.31, 0.44): every method's main index
+    must rank x3 last for first-order measures. Morris' mu* and PAWN's KS statistics measure total influence,
+    where x3 (ST = 0.24) still ranks below x1 (0.56). N = 500 Latin points (300 for delta, whose kernel density
+    bootstrap is slow; 256 for FAST; 100 Morris trajectories) keeps each ranking several intervals clear.
+    """
+    n = {"fast": 256, "morris": 100, "delta": 300}.get(method, 500)
+    x = salib_sample(ISHIGAMI, method, n, seed=2)
+    table = analyse(ISHIGAMI, method, x, ishigami(x), seed=analysis_seed(1, method))
+    main = table[table["index"] == table["index"].iloc[0]].set_index("parameter")
+    assert np.isfinite(main.value).all() and (main.conf.isna() | np.isfinite(main.conf)).all()
+    assert main.value["x3"] < main.value["x1"]
+    if method in ("delta", "rbd_fast", "fast"):
+        s1 = table[table["index"] == "S1"].set_index("parameter")
+        assert s1.value["x3"] < 0.05 + s1.conf.fillna(0)["x3"]
+        assert s1.value["x2"] == pytest.approx(0.442, abs=0.05 + 2 * s1.conf.fillna(0)["x2"])
+
+
+def test_second_order_sobol_and_groups():
+    """S13 = 0.244 (Ishigami's only interaction); grouping x1 with x3 gives the group S1 = S1 + S3 + S13 = 0.558.
+
+    N = 2048 base samples; each estimate must lie within twice its 95 % half-width (+ 0.02 for the bootstrap's own
+    noise) of the analytic value.
+    """
+    x = salib_sample(ISHIGAMI, "sobol", 2048, seed=1, second_order=True)
+    table = analyse(ISHIGAMI, "sobol", x, ishigami(x), seed=analysis_seed(1, "s2"), second_order=True)
+    s2 = table[table["index"] == "S2"].set_index("parameter")
+    assert set(s2.index) == {"x1 x x2", "x1 x x3", "x2 x x3"}
+    assert s2.value["x1 x x3"] == pytest.approx(0.244, abs=2 * s2.conf["x1 x x3"] + 0.02)
+    grouped = Problem(("x1", "x2", "x3"), (UNIFORM.model_copy(update={"group": "g13"}), UNIFORM,
+                                           UNIFORM.model_copy(update={"group": "g13"})))
+    assert grouped.factors == ["g13", "x2"]
+    x = salib_sample(grouped, "sobol", 2048, seed=1)
+    assert x.shape == (2048 * 4, 3)  # N (G + 2) with G = 2 groups
+    s1 = analyse(grouped, "sobol", x, ishigami(x), seed=7).query("index == 'S1'").set_index("parameter")
+    assert s1.value["g13"] == pytest.approx(0.558, abs=2 * s1.conf["g13"] + 0.02)
+    with pytest.raises(ValueError, match="computes no group indices"):
+        salib_sample(grouped, "fast", 100, seed=1)
+
+
+def test_morris_levels_are_an_option():
+    x = salib_sample(ISHIGAMI, "morris", 20, seed=1, levels=6)
+    assert all(len(np.unique(column)) == 6 for column in x.T)
+
+
+@pytest.mark.parametrize("case", ["nan", "constant", "inf", "few"])
+def test_unusable_outputs_are_flagged_never_zero(case):
+    """An output NaN every year, constant (e.g. at the start year) or infinite printed "0.000 +- 0.000"."""
+    samples = salib_sample(ISHIGAMI, "sobol", 16, seed=1)
+    y = ishigami(samples)
+    if case == "nan":
+        y[:] = np.nan
+    elif case == "constant":
+        y[:] = 0.25
+    elif case == "inf":
+        y[::7] = np.inf
+    else:  # failed runs: all but one base sample have a missing run
+        y[5::5] = np.nan
+    values = rows_of(y).rename(columns={"y": "value"})
+    table, _, status = analyse_output(Design(ISHIGAMI, "sobol", samples, seed=3), values, Output("y", "y", 0))
+    expected = {"nan": "undefined (NaN) in 80 of 80 runs", "constant": "constant: every analysed run gives 0.25",
+                "inf": "infinite in 12 of 80 runs", "few": "complete base samples"}[case]
+    if case == "inf":  # whole base samples without an infinite run are still analysed, and the note says so
+        assert expected in status["note"] and np.isfinite(table.value).all() and status["base_samples"] < 16
+    else:
+        assert expected in status["note"] and table.value.isna().all() and (table.value != 0).all()
+        assert (table.note == status["note"]).all()
+
+
+def test_prim_warns_below_its_threshold():
+    """PRIM returned a box of density 50 % for --threshold 0.8 without a word."""
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"a": rng.random(300), "b": rng.random(300)})
+    weak = discover(x, rng.random(300) < 0.3)  # no structure: no box gets near 80 % density
+    assert weak.below_threshold and "no box reaches the density threshold 80%" in weak.warning
+    strong = discover(x, (x.a > 0.5).to_numpy())
+    assert not strong.below_threshold and strong.warning == ""
+
+
+def test_fast_reports_its_larger_n_and_draws_its_convergence(tmp_path):
+    """FAST silently raised N to 65 and wrote no convergence plot though the command listed one."""
+    result = sensitivity_analysis(sim.load_scenario(SWEEP), tmp_path, "fast", 8, farmers=40,
+                                  executor=LocalExecutor(1), label="sweep_small")
+    assert any("ran N = 65 instead of the requested 8" in line for line in result.notes)
+    assert result.runs == 65 * 2
+    assert set(result.convergence.base_samples) == {65}
+    result.write(tmp_path)
+    assert (tmp_path / "convergence.png").stat().st_size > 10_000
+    assert "ran N = 65" in json.loads((tmp_path / "analysis.json").read_text())["notes"][0]
+
+
+def test_convergence_legends_name_whole_fields():
+    """The legends showed only the last part of each name ("value" for carbon.price.path.value)."""
+    from analysis.plots import convergence_figure
+
+    frame = pd.DataFrame({"output": "y", "base_samples": [2, 4, 2, 4], "index": "S1", "value": 0.1, "conf": 0.01,
+                          "parameter": ["carbon.price.path.value"] * 2 + ["regions.a.crop_price_per_t"] * 2})
+    figure = convergence_figure(frame)
+    labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["carbon.price.path.value", "regions.a.crop_price_per_t"]
+
+
+def test_analyse_re_analyses_stored_runs_with_other_outputs_and_methods(tmp_path, casim):
+    """A Morris analysis, re-analysed without new runs: other outputs, a given-data method, a partial sweep."""
+    from analysis.sensitivity import analyse_sweep
+    from experiments.spec import ExperimentError
+
+    sensitivity_analysis(sim.load_scenario(SWEEP), tmp_path, "delta", 20, farmers=40, executor=LocalExecutor(1),
+                         label="sweep_small", batch_size=4)  # delta crashed after every run had finished
+    pawn = analyse_sweep(tmp_path, "pawn", [Output("adoption", "full_ca_share", 2030),
+                                            Output("soc", "soc_mean_t_c_per_ha", 2031, change=True)])
+    assert set(pawn.indices.output) == {"adoption", "soc"} and set(pawn.indices["index"]) == {"pawn_median", "pawn_max"}
+    assert len(pawn.per_run) == 20 and {"adoption", "soc", "error"} <= set(pawn.per_run.columns)
+    with pytest.raises(ExperimentError, match="a delta design cannot be analysed with morris"):
+        analyse_sweep(tmp_path, "morris")
+    for lost in sorted((tmp_path / "runs").glob("batch-*.parquet"))[:2]:
+        lost.unlink()
+    partial = analyse_sweep(tmp_path)
+    assert "partial sweep: 12 of 20 runs finished" in partial.notes
+    assert partial.outputs.base_samples.item() == 12 and "8 of 20 samples have no finished run" in \
+        partial.outputs.note.item()
+    done = casim("analyse", tmp_path, "--output", "late=full_ca_share@2040", "--out", tmp_path / "again")
+    assert done.returncode == 2 and "year 2040 is not stored" in done.stderr and "Traceback" not in done.stderr
