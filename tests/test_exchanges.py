@@ -12,6 +12,7 @@ from conftest import SCENARIOS
 
 import sim
 from sim.behaviour.exchange import comparability
+from sim.incentives import mrv
 from sim.practices import NO_TILL
 from sim.scenario import scenario_with_overrides
 
@@ -190,3 +191,39 @@ def test_participant_columns():
     assert row.exchange_non_participant_any_practice_share == pytest.approx(uses[~participants].mean())
     none = table[(table.region == "africa_moist")]
     assert (none.exchange_participants == 0).all() and none.exchange_participant_income_p50.isna().all()
+
+
+def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
+    """Channel (d)'s group certification acts through the carbon MRV only. Same seed, same organisation channel
+    (group credit on in both), with and without group certification, under USD 35/t and individual model-based MRV
+    (150 per farm + 5 per ha; a group verification costs 3,000, parts/defaults.toml). Members of the exchange group
+    verified together share 3,000 (here all ~130 served participants: about 23 each instead of 150, lower); non-members
+    pay what they did; access (group credit, supply) is that of the run without it. (What a member expects to pay when
+    deciding counts only the members eligible now, as main's group MRV does: few eligible members make it dear.)"""
+    carbon = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    organisation = {**CHANNELS["organisation"], "group_certification": False}
+
+    def build(certified: bool):
+        exchange = {"regions": ["latin_america", "africa_dry"], "links": 150, "visits_per_year": 1.0,
+                    "cost_per_visit": 0.0, "organisation": {**organisation, "group_certification": certified}}
+        spec = scenario_with_overrides(carbon, {"network.exchange": [exchange], "years": 6})
+        return sim.AdoptionModel(spec, seed=SEED, n_farmers=FARMERS)
+
+    plain, grouped = build(False), build(True)
+    members = grouped.exchanges.member
+    assert grouped.incentives.carbon.exchange_group is not None and plain.incentives.carbon.exchange_group is None
+    assert np.array_equal(grouped.incentives.carbon.exchange_group >= 0, members)
+    # the other levers of the channel are untouched
+    assert np.array_equal(plain.access.now.money, grouped.access.now.money)
+    assert np.array_equal(plain.access.supply_scale, grouped.access.supply_scale)
+    # the rule itself, every farm verified: members pay 3,000 / members + 5/ha, others 150 + 5/ha as before
+    spec = grouped.config.carbon
+    area, everyone = grouped.farms.area_ha, np.ones(FARMERS, bool)
+    alone = mrv.cost_per_verification(spec, area, grouped.network.organisation, everyone)
+    together = mrv.cost_per_verification(spec, area, grouped.network.organisation, everyone, None,
+                                         grouped.incentives.carbon.exchange_group)
+    assert np.array_equal(alone[~members], together[~members])
+    assert np.allclose(together[members], 3000.0 / members.sum() + 5.0 * area[members], rtol=1e-12)
+    assert (together[members] < alone[members]).all()
+    # the registry bills verifications with the members' groups (``CarbonRegistry.settle``)
+    assert grouped.incentives.carbon.registry.exchange_group is grouped.incentives.carbon.exchange_group

@@ -20,7 +20,8 @@ equilibrium or as given, ``sim.behaviour.start``) is the one before the programm
     and contractor supply follow local demand sooner (Sims et al. 2012; Sims & Kienzle 2015). Region-wide, so it
     reaches non-participants too, and only through the endogenous supply rule.
 (d) organisations and markets: participants join a group whose lender grants ``loan_to_savings`` per unit of
-    savings whatever the farm's size (group lending), which is certified as a group for the carbon programme, and
+    savings whatever the farm's size (group lending), which is certified as a group for the carbon programme (its
+    members share one group verification's cost, ``sim.incentives.mrv``: only their MRV cost changes), and
     which may sell at a premium (``crop_price_premium_share``; 0 unless a scenario states a market).
 Costs (visits, training, equipment programme, group support) are public money flows (``sim.incentives.exchange``).
 """
@@ -69,7 +70,8 @@ class Exchanges:
         head_start: (n,) int16 seasons of the ramp a trained farmer skips (0 = untrained).
         member: (n,) bool, in an exchange's farmer group (channel d).
         group_loan_to_savings: (n,) float64 the group lender's loan per unit of savings (members).
-        group_certified: (n,) bool, certified as a group for the carbon programme.
+        group_certified: (n,) bool, certified as a group for the carbon programme (``sim.incentives.mrv``).
+        certified_group: (n,) int64 the certified group (index of its exchange table), -1 for none.
         price_premium: (n,) float64 extra crop price share of members.
         supply_scale_factor: (R,) multiplier of each region's supply scale (channel c).
 
@@ -86,10 +88,11 @@ class Exchanges:
         self.member = np.zeros(n, bool)
         self.group_loan_to_savings = np.zeros(n)
         self.group_certified = np.zeros(n, bool)
+        self.certified_group = np.full(n, -1, np.int64)
         self.price_premium = np.zeros(n)
         self.supply_scale_factor = np.ones(len(regions.names))
         self.information: list[tuple[np.ndarray, np.ndarray]] = []  # (pairs, weight - 1) of channel (a)
-        for spec, pairs in zip(self.specs, self.pairs, strict=True):
+        for table, (spec, pairs) in enumerate(zip(self.specs, self.pairs, strict=True)):
             self.participant[pairs.ravel()] = True
             visitors = np.unique(pairs[:, 1])
             if spec.know_how or spec.equipment or spec.organisation:
@@ -106,7 +109,9 @@ class Exchanges:
                 self.member[visitors] = True
                 self.group_loan_to_savings[visitors] = np.maximum(self.group_loan_to_savings[visitors],
                                                                   o.loan_to_savings)
-                self.group_certified[visitors] |= o.group_certification
+                if o.group_certification:
+                    self.group_certified[visitors] = True
+                    self.certified_group[visitors] = table  # a farm in two groups is certified with the last
                 self.price_premium[visitors] = np.maximum(self.price_premium[visitors], o.crop_price_premium_share)
         linked = network.neighbour_sum(self.participant.astype(np.float32)) > 0 if n else np.zeros(0, bool)
         self.neighbour = linked & ~self.participant
