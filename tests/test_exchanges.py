@@ -7,10 +7,12 @@ from the channel alone; most checks are exact (equal arrays) and need no toleran
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import SCENARIOS
 
 import sim
+from analysis.compare import EXCHANGE_RATIOS, compare_scenarios, exchange_cost_effectiveness, exchanges_markdown
 from sim.behaviour.exchange import comparability
 from sim.incentives import mrv
 from sim.practices import NO_TILL
@@ -227,3 +229,45 @@ def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
     assert (together[members] < alone[members]).all()
     # the registry bills verifications with the members' groups (``CarbonRegistry.settle``)
     assert grouped.incentives.carbon.registry.exchange_group is grouped.incentives.carbon.exchange_group
+
+
+def test_compare_reports_exchange_cost_effectiveness_with_reasons():
+    """Cost per additional adopter / t CO2e / USD of income = programme cost over the mean paired difference; the
+    interval is the cost over the difference's interval (unbounded when it reaches 0); undefined, with the reason,
+    when the difference is not positive or there is no programme. Hand-made summary rows, exact arithmetic."""
+    def row(cost, adopters, lo, hi):
+        values = {"scenario": "s", "exchange_programme_cost": cost}
+        for _, difference, _ in EXCHANGE_RATIOS:
+            values.update({difference: adopters, f"{difference}_lo": lo, f"{difference}_hi": hi})
+        return values
+
+    table = pd.DataFrame([row(0.0, 0.0, 0.0, 0.0), row(1000.0, 10.0, 5.0, 20.0), row(1000.0, 10.0, -1.0, 21.0),
+                          row(1000.0, -2.0, -3.0, -1.0)])
+    table["exchange_programme_cost_lo"] = table["exchange_programme_cost_hi"] = table.exchange_programme_cost
+    out = exchange_cost_effectiveness(table)
+    name = "exchange_cost_per_additional_adopter"
+    assert np.isnan(out[name][0]) and np.isnan(out[name][3])
+    assert (out[name][1], out[f"{name}_lo"][1], out[f"{name}_hi"][1]) == (100.0, 50.0, 200.0)
+    assert out[name][2] == 100.0 and np.isinf(out[f"{name}_hi"][2])
+    text = exchanges_markdown(out.assign(name=["none", "clear", "wide", "worse"]), "USD")
+    assert "n/a (no exchange programme)" in text and "n/a (no additional adopter)" in text
+    assert "100 (50 to 200)" in text and "unbounded" in text
+    assert exchanges_markdown(out.iloc[[0]], "USD") is None
+
+
+def test_compare_puts_exchange_programmes_beside_the_carbon_designs():
+    """A real comparison (2 seeds, 300 farmers, 4 years): the exchange scenario's programme cost is public money
+    and its cost-effectiveness columns exist, with intervals; the baseline has none."""
+    scenarios = {"baseline": sim.load_scenario(SCENARIOS / "baseline.toml"),
+                 "exchanges": sim.load_scenario(SCENARIOS / "exchange_network.toml")}
+    result = compare_scenarios(scenarios, replicates=2, farmers=300, years=4)
+    table = result.table.set_index("scenario")
+    assert table.loc["baseline", "exchange_programme_cost"] == 0
+    cost = table.loc["exchanges", "exchange_programme_cost"]
+    assert cost > 0 and table.loc["exchanges", "public_spending"] >= cost
+    for name, difference, _ in EXCHANGE_RATIOS:
+        assert {name, f"{name}_lo", f"{name}_hi", f"{difference}_lo"} <= set(table.columns)
+        mean = table.loc["exchanges", difference]
+        assert np.isnan(table.loc["exchanges", name]) if mean <= 0 else \
+            table.loc["exchanges", name] == pytest.approx(cost / mean)
+    assert "Exchange programmes against the baseline scenario" in result.report()
