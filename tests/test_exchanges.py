@@ -271,3 +271,35 @@ def test_compare_puts_exchange_programmes_beside_the_carbon_designs():
         assert np.isnan(table.loc["exchanges", name]) if mean <= 0 else \
             table.loc["exchanges", name] == pytest.approx(cost / mean)
     assert "Exchange programmes against the baseline scenario" in result.report()
+
+
+def test_dashboard_switches_each_channel_and_the_network_view_shows_exchange_links():
+    """The dashboard has an on/off lever per channel the scenario's exchanges carry (labels from the catalogues);
+    switching equipment off removes that table only, and changes the run (the dry region's seeder supply follows its
+    adoption more slowly). The sampled network holds exchange links, drawn apart from village links."""
+    from experiments.runs import with_overrides
+    from facilitation.dashboard_app import lever_overrides, levers_for
+    from facilitation.i18n import language
+    from facilitation.story import layout, sample_farms
+
+    base = sim.load_scenario(SCENARIOS / "exchange_network.toml")
+    channels = ("information", "know_how", "equipment", "organisation")
+    for code in ("en", "fr", "es", "pt"):
+        levers = {lever.name: lever for lever in levers_for(base, language(code))}
+        assert all(levers[f"channel_{c}"].value == 1 for c in channels)
+        if code != "en":
+            assert not any("Exchange channel" in levers[f"channel_{c}"].label for c in channels)
+    assert not any(name.startswith("channel_") for name in
+                   (lever.name for lever in levers_for(sim.load_scenario(SCENARIOS / "baseline.toml"), language("en"))))
+    assert lever_overrides(base, {"channel_equipment": 1}) == {}
+    off = with_overrides(base, lever_overrides(base, {"channel_equipment": 0}))
+    assert all(link.equipment is None and link.know_how is not None and link.links == 600
+               for link in off.network.exchange)
+    on_model, off_model = (sim.AdoptionModel(s, seed=SEED, n_farmers=FARMERS) for s in (base, off))
+    for m in (on_model, off_model):
+        m.run_for(3)
+    dry = 1
+    assert on_model.access.seeder_supply[dry] > off_model.access.seeder_supply[dry]
+    sample = sample_farms(on_model, 40)
+    drawn = layout(on_model, sample)
+    assert drawn.exchange.sum() >= 10 and (~drawn.exchange).any()
