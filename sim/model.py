@@ -156,6 +156,16 @@ class AdoptionModel(mesa.Model):
         """The yearly table (one row per year and region, plus 'all'), as written to ``yearly.parquet``."""
         return self.recorder.frame()
 
+    def start_constants(self) -> pd.DataFrame:
+        """The decision rule's practice and pair constants (unmodelled net benefits, currency/ha/yr) per region.
+
+        With ``decision.start = "equilibrium"`` they are fitted so the initial shares are the rule's steady state
+        (``sim.behaviour.equilibrium``); they are part of every policy result, so users should see them. Empty for
+        rules without constants. Columns: see ``sim.behaviour.economic.EconomicRule.constants_table``.
+        """
+        table = getattr(self.rule, "constants_table", None)
+        return pd.DataFrame(table(self.regions.names) if table else [])
+
     def _record(self, adoption: Adoption | None = None, harvest: Harvest | None = None,
                 settlements: list[Settlement] = (), accounts: dict[str, np.ndarray] | None = None) -> YearRecord:
         """The year's per-farm arrays for the recorder (the initial state has no season: no per-farm results)."""
