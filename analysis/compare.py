@@ -16,6 +16,14 @@ spending / additional t, undiscounted and discounted (present values of spending
 by region and by size third (``by_region``), with what credits already issued still owe them at the end (payments
 lag verifications). Income change: the mean over the period of mean farm income, against
 the baseline's (not one year's: verification years carry lump payments).
+
+Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
+counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period per
+additional adopter (farmers using no-till in the last year, beyond the paired baseline run), per additional t CO2e
+stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms' income,
+beyond the baseline run). Each is the mean programme cost over the mean of the paired differences; its interval
+runs from the cost over the difference's upper bound to the cost over its lower bound (unbounded when that lower
+bound is not positive); undefined, with the reason, when the mean difference is not positive.
 """
 
 from __future__ import annotations
@@ -48,7 +56,14 @@ SIZE_GROUPS = ("small", "middle", "large")
 #: Money flows summed over the period per run (yearly-table columns).
 _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
            "uncertainty_deduction_t_co2e", "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e",
-           "net_ghg_benefit_t_co2e", "practice_emissions_change_t_co2e", "displaced_emissions_t_co2e")
+           "net_ghg_benefit_t_co2e", "practice_emissions_change_t_co2e", "displaced_emissions_t_co2e",
+           "exchange_programme_cost")
+#: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
+EXCHANGE_RATIOS = (
+    ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
+    ("exchange_cost_per_additional_t_co2e", "co2e_vs_baseline_t", "no additional t CO2e"),
+    ("exchange_cost_per_usd_added_income", "farm_income_vs_baseline", "no added farm income"),
+)
 
 
 def run_keys(runs: pd.DataFrame) -> list[str]:
@@ -102,6 +117,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             four_per_1000_mean=float(flows.four_per_1000_index.mean()),
             income_mean_period=float(flows.income_mean.mean()),
             income_p50_period=float(flows.income_p50.mean()),
+            farm_income_total=float((flows.income_mean * flows.farmers).sum()),
+            no_till_adopters=float(last.no_till_share * last.farmers),
             public_spending=float(public.sum()),
             private_spending=float(private.sum()),
             public_spending_pv=pv(public),
@@ -141,6 +158,23 @@ def summarise(per_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=mean.index).reset_index()
 
 
+def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (summarised, one row per scenario) with the ``EXCHANGE_RATIOS`` and their intervals (docstring).
+
+    NaN where the scenario has no exchange programme or the mean difference is not positive; an upper bound of inf
+    where the difference's interval reaches zero.
+    """
+    cost = table["exchange_programme_cost"]
+    columns = {}
+    for name, difference, _ in EXCHANGE_RATIOS:
+        mean, lo, hi = table[difference], table[f"{difference}_lo"], table[f"{difference}_hi"]
+        defined = (cost > 0) & (mean > 0)
+        columns[name] = np.where(defined, cost / mean.where(mean > 0, 1.0), np.nan)
+        columns[f"{name}_lo"] = np.where(defined & (hi > 0), cost / hi.where(hi > 0, 1.0), np.nan)
+        columns[f"{name}_hi"] = np.where(defined, np.where(lo > 0, cost / lo.where(lo > 0, 1.0), np.inf), np.nan)
+    return table.assign(**columns)
+
+
 def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None = None,
             discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
     """Every indicator per scenario (mean and replicate interval), with income changes against ``baseline``.
@@ -153,13 +187,16 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     base = per_run[per_run.scenario == baseline]
     pair = [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
     base = base.set_index(pair)
-    paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t"]], how="left",
+    paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t", "farm_income_total",
+                                 "no_till_adopters"]], how="left",
                            left_on=pair, right_index=True, suffixes=("", "_baseline"))
     per_run = per_run.assign(
         income_mean_change_pct=(paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100,
         income_p50_change_pct=(paired.income_p50_period / paired.income_p50_period_baseline - 1) * 100,
-        co2e_vs_baseline_t=paired.co2e_stored_t - paired.co2e_stored_t_baseline)
-    table = summarise(per_run, ["scenario"])
+        co2e_vs_baseline_t=paired.co2e_stored_t - paired.co2e_stored_t_baseline,
+        farm_income_vs_baseline=paired.farm_income_total - paired.farm_income_total_baseline,
+        no_till_adopters_vs_baseline=paired.no_till_adopters - paired.no_till_adopters_baseline)
+    table = exchange_cost_effectiveness(summarise(per_run, ["scenario"]))
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
@@ -266,6 +303,37 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}"])
 
 
+def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) -> str:
+    """An exchange programme's cost per unit of what it adds, or why there is none."""
+    if not row["exchange_programme_cost"] > 0:
+        return "n/a (no exchange programme)"
+    if not row[difference] > 0:
+        return f"n/a ({why})"
+    value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
+    upper = "unbounded" if np.isinf(hi) else f"{hi:{fmt}}"
+    return f"{value:{fmt}} ({lo:{fmt}} to {upper})" if np.isfinite(lo) else f"{value:{fmt}}"
+
+
+def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
+    """Exchange programmes against the baseline scenario (None when no scenario has one)."""
+    if "exchange_programme_cost" not in table or not (table.exchange_programme_cost > 0).any():
+        return None
+    names = table["name"] if "name" in table else table.scenario
+    out = pd.DataFrame({
+        "scenario": names,
+        f"exchange programme cost ({currency})": table.apply(lambda r: _cell(r, "exchange_programme_cost", ",.0f"),
+                                                              axis=1),
+        "additional no-till adopters": table.apply(lambda r: _cell(r, "no_till_adopters_vs_baseline", ",.0f"), axis=1),
+        "additional t CO2e stored": table.apply(lambda r: _cell(r, "co2e_vs_baseline_t", ",.0f"), axis=1),
+        f"added farm income ({currency})": table.apply(lambda r: _cell(r, "farm_income_vs_baseline", ",.0f"), axis=1),
+    })
+    labels = (f"cost per additional adopter ({currency})", f"cost per additional t CO2e ({currency}/t)",
+              f"cost per {currency} of added farm income")
+    for label, (name, difference, why), fmt in zip(labels, EXCHANGE_RATIOS, (",.0f", ",.0f", ",.2f"), strict=True):
+        out[label] = table.apply(lambda r, n=name, d=difference, w=why, f=fmt: _ratio_cell(r, n, d, w, f), axis=1)
+    return out.to_markdown(index=False)
+
+
 @dataclass
 class Comparison:
     """Scenarios side by side: the table, farmer carbon income by region, every run's yearly rows, and how made."""
@@ -296,6 +364,10 @@ class Comparison:
                 f"interval; costs discounted at {self.discount_rate:.0%}/yr to the start year. Additional = beyond "
                 "the same farms and seeds without the scenario's incentives.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
+        exchanges = exchanges_markdown(self.table, self.currency)
+        if exchanges is not None:
+            parts.append("Exchange programmes against the baseline scenario (public cost over the period; adopters "
+                         f"in the last year; paired runs)\n\n{exchanges}")
         if self.by_region is not None:
             regions = self.by_region
             income = pd.DataFrame({"scenario": regions["name"], "region": regions.region})

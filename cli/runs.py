@@ -47,7 +47,7 @@ def run(
     farmers: Farmers = None,
     out: Out = Path("results"),
 ) -> None:
-    """Run one scenario; write yearly.parquet, manifest.json and trajectories.png to OUT."""
+    """Run one scenario; write yearly.parquet, manifest.json, start_constants.csv and trajectories.png to OUT."""
     from analysis.plots import trajectories
     from experiments.runs import check_size
     from experiments.single import run_single
@@ -69,6 +69,31 @@ def run(
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
                   f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
                   "yearly.csv, yearly.xlsx, manifest.json, trajectories.png)")
+    describe_constants(result.start_constants, spec.currency)
+
+
+def describe_constants(constants: pd.DataFrame, currency: str) -> None:
+    """Print one line on the decision rule's constants, which shape every policy result.
+
+    Warns when the start's fit missed its shares or hit its bound.
+    """
+    if constants.empty:
+        return
+    largest = constants.loc[constants.value_per_ha.abs().idxmax()]
+    console.print(f"decision constants (unmodelled net benefits, start_constants.csv): largest {largest.term} in "
+                  f"{largest.region}, {largest.value_per_ha:+,.0f} {currency}/ha/yr = {largest.noise_scales:+.1f} "
+                  f"noise scales = {largest.share_of_margin:+.0%} of the conventional margin")
+    missed = constants[(constants.fit_error > FIT_ERROR_WARNING) | constants.at_bound]
+    for region in missed.region.unique():
+        rows = missed[missed.region == region]
+        err_console.print(Text.assemble(("warning: ", "bold yellow"), (
+            f"{region}: the start in equilibrium reached its initial shares only to {rows.fit_error.max():.1%}"
+            + (" with constants at their bound" if rows.at_bound.any() else "")
+            + ": the modelled economics and constraints cannot sustain the file's shares")))
+
+
+#: Largest gap between an initial share and the fitted steady state that passes without a warning (a share).
+FIT_ERROR_WARNING = 1e-3
 
 
 def summary_table(frame: pd.DataFrame, currency: str, width: int = 80) -> Table:

@@ -42,13 +42,22 @@ class SingleRun:
     table: pd.DataFrame
     build_seconds: float
     run_seconds: float
+    start_constants: pd.DataFrame  # the decision rule's constants (``sim.AdoptionModel.start_constants``)
 
     def write(self, out: Path) -> list[Path]:
-        """Write ``yearly.parquet`` and ``manifest.json`` into ``out``; return their paths."""
+        """Write ``yearly.parquet``, ``manifest.json`` and ``start_constants.csv`` into ``out``; return their paths.
+
+        ``start_constants.csv`` only when the decision rule has constants.
+        """
         out = Path(out)
-        return [write_yearly(self.table, out),
-                write_manifest(out, self.source, self.scenario, self.seed, self.farmers, self.years,
-                               self.run_seconds, self.build_seconds)]
+        paths = [write_yearly(self.table, out),
+                 write_manifest(out, self.source, self.scenario, self.seed, self.farmers, self.years,
+                                self.run_seconds, self.build_seconds)]
+        if not self.start_constants.empty:
+            path = out / "start_constants.csv"
+            atomic_write_text(path, self.start_constants.to_csv(index=False, float_format="%.6g"))
+            paths.append(path)
+        return paths
 
 
 def run_single(scenario: sim.Scenario, source: Path | None = None, seed: int | None = None, years: int | None = None,
@@ -83,7 +92,8 @@ def run_single(scenario: sim.Scenario, source: Path | None = None, seed: int | N
     used_seed, n_farmers = model_size(model)
     table = yearly_table(model)
     check_finite(table, str(source) if source else scenario.name)
-    return SingleRun(scenario, Path(source) if source else None, used_seed, n_farmers, n_years, table, build, elapsed)
+    return SingleRun(scenario, Path(source) if source else None, used_seed, n_farmers, n_years, table, build, elapsed,
+                     model.start_constants())
 
 
 def git_commit(directory: Path) -> str | None:

@@ -91,8 +91,8 @@ class Frames:
             lines = textwrap.wrap(textwrap.shorten(story.scenario.name, width=2 * int(chars / 0.75), placeholder="…"),
                                   int(chars / 0.75))
         self.title = fig.text(0.02, 0.98, "\n".join(lines), ha="left", va="top", fontsize=size_pt)
-        fig.legend(handles=legend_handles(lang), loc="lower center", ncol=5, fontsize=label_pt * 0.8, frameon=False,
-                   bbox_to_anchor=(0.5, 0.0))
+        fig.legend(handles=legend_handles(lang, bool(story.layout.exchange.any())), loc="lower center", ncol=5,
+                   fontsize=label_pt * 0.8, frameon=False, bbox_to_anchor=(0.5, 0.0))
 
     def draw(self, frame: int):
         """Show year ``frame`` (index into the story's years)."""

@@ -46,6 +46,11 @@ CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 1
 CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
 #: Characters per line of a chart's title at that size (longer titles wrap: French and Spanish run long).
 TITLE_CHARS = 52
+#: What an exchange link carries (``sim.behaviour.exchange``): each channel a lever, on (1) or off (0).
+CHANNEL_WORDS = {"information": N_("Exchange channel: partners' results (information)"),
+                 "know_how": N_("Exchange channel: know-how and training"),
+                 "equipment": N_("Exchange channel: seeders and hire services (equipment)"),
+                 "organisation": N_("Exchange channel: farmer groups, credit and markets")}
 PRACTICE_WORDS = {"no_till": N_("no-till"), "cover_crops": N_("cover crops"),
                   "residue_retention": N_("residue retention"), "rotation": N_("rotation")}
 
@@ -110,23 +115,56 @@ def _no_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
     return []
 
 
+def _channel_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    """One on/off lever per channel some exchange of the scenario carries (its values are the scenario's)."""
+    carried = [c for c in CHANNEL_WORDS if any(getattr(link, c) is not None for link in scenario.network.exchange)]
+    on_off = lambda v: lang._("on") if v else lang._("off")  # noqa: E731
+    return [Lever(f"channel_{c}", lang._(CHANNEL_WORDS[c]), 1, 0, 1, 1, integer=True, show=on_off) for c in carried]
+
+
 #: Levers of each incentive design of ``sim.incentives.DESIGNS``, by design name.
 DESIGN_LEVERS = {"carbon": _carbon_levers, "payments": _payment_levers, "credit_line": _credit_levers,
-                 "effect": _no_levers}
+                 "effect": _no_levers, "exchange": _channel_levers}
 
 
 def levers_for(scenario: sim.Scenario, lang: Language) -> list[Lever]:
-    """The levers of every incentive design the model runs, then the Twin Regions market and the network."""
+    """The levers of every incentive design the model runs, then the Twin Regions market and the exchange links.
+
+    An exchange programme's levers are its channels (on/off).
+    """
     levers = [lever for name in DESIGNS for lever in DESIGN_LEVERS[name](scenario, lang)]
     if scenario.twin_market is not None:
         levers.append(Lever("twin_price", lang._("Twin Regions price ({currency}/t CO2e)").format(
             currency=scenario.currency), float(scenario.twin_market.price_per_t_co2e), 0.0, CARBON_PRICE_MAX, 5.0,
             show=lambda v: lang.money(v, scenario.currency)))
     if len(scenario.regions) > 1:
-        links = sum(link.links for link in scenario.network.exchange)
+        links = sum(link.links or 0 for link in scenario.network.exchange)
         levers.append(Lever("exchange_links", lang._("Farmer exchange links between regions"), links, 0, LINKS_MAX,
                             50, integer=True, show=lang.number))
     return levers
+
+
+def _exchange_tables(base: sim.Scenario, values: dict[str, float], own: dict[str, float]) -> list[dict]:
+    """The scenario's exchange tables with the links lever shared out in proportion and switched-off channels removed.
+
+    Without exchange tables, the links lever makes plain links (no channel) from the first region to each other.
+    """
+    links = int(values.get("exchange_links", own["exchange_links"]))
+    names = list(base.regions)
+    if not base.network.exchange:
+        return [{"regions": [names[0], other], "links": links} for other in names[1:]] if links else []
+    total = own["exchange_links"]
+    tables = []
+    for link in base.network.exchange:
+        table = link.model_dump(exclude_none=True)
+        if "exchange_links" in values and total > 0 and link.links is not None:
+            table["links"] = round(links * link.links / total)
+        for channel in CHANNEL_WORDS:
+            if not values.get(f"channel_{channel}", 1):
+                table.pop(channel, None)
+        if table.get("links", 1):
+            tables.append(table)
+    return tables
 
 
 def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
@@ -153,10 +191,8 @@ def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
         out["credit_line.reach"] = float(moved["credit_reach"])
     if "twin_price" in moved:
         out["twin_market.price_per_t_co2e"] = float(moved["twin_price"])
-    if "exchange_links" in moved:
-        names = list(base.regions)
-        out["network.exchange"] = [{"regions": [names[0], other], "links": int(moved["exchange_links"])}
-                                   for other in names[1:]] if moved["exchange_links"] else []
+    if "exchange_links" in moved or any(name.startswith("channel_") for name in moved):
+        out["network.exchange"] = _exchange_tables(base, values, own)
     return out
 
 
@@ -196,8 +232,8 @@ def NetworkView(model: DashboardModel):
         category(model_view.bundles(model.adoption)[model.sample]))
     ax.set_title(LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption)),
                  fontsize=10, loc="left")
-    ax.legend(handles=legend_handles(LANG), loc="upper center", bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7,
-              frameon=False)
+    ax.legend(handles=legend_handles(LANG, bool(model.sample_layout.exchange.any())), loc="upper center",
+              bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7, frameon=False)
     solara.FigureMatplotlib(fig, format="png")
 
 

@@ -26,6 +26,7 @@ from facilitation.style import (  # noqa: E402
     CATEGORIES,
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
+    EXCHANGE_LINK_COLOUR,
     region_colour,
 )
 
@@ -35,12 +36,14 @@ FARM_SIZE, DEMO_SIZE = 16.0, 80.0
 ADOPTION_CMAP = mcolors.LinearSegmentedColormap.from_list("adoption", [(float(s), c) for s, c in ADOPTION_SCALE])
 
 
-def legend_handles(lang: Language) -> list[Line2D]:
-    """Legend entries: the practice categories, and the demonstration farms' larger marker."""
+def legend_handles(lang: Language, exchange: bool = False) -> list[Line2D]:
+    """Legend entries: the practice categories, the demonstration farms' larger marker, exchange links if drawn."""
     handles = [Line2D([], [], marker="o", ls="", color=c, label=lang._(name))
                for name, c in zip(CATEGORIES, CATEGORY_COLOURS, strict=True)]
     handles.append(Line2D([], [], marker="o", ls="", markersize=10, markerfacecolor="white",
                           markeredgecolor=DEMO_OUTLINE, label=lang._("demonstration farm")))
+    if exchange:
+        handles.append(Line2D([], [], color=EXCHANGE_LINK_COLOUR, lw=1.2, label=lang._("exchange link")))
     return handles
 
 
@@ -50,7 +53,10 @@ class NetworkDrawing:
     def __init__(self, ax: Axes, lay: Layout, regions: list[str], lang: Language, label_size: float = 11) -> None:
         segments = np.stack([np.column_stack([lay.x[lay.edges[:, 0]], lay.y[lay.edges[:, 0]]]),
                              np.column_stack([lay.x[lay.edges[:, 1]], lay.y[lay.edges[:, 1]]])], axis=1)
-        ax.add_collection(LineCollection(segments, colors="#d8d8d8", linewidths=0.4, zorder=1))
+        exchange = lay.exchange
+        ax.add_collection(LineCollection(segments[~exchange], colors="#d8d8d8", linewidths=0.4, zorder=1))
+        ax.add_collection(LineCollection(segments[exchange], colors=EXCHANGE_LINK_COLOUR, linewidths=0.7, alpha=0.6,
+                                         zorder=1))
         self.dots = ax.scatter(lay.x, lay.y, s=np.where(lay.demo, DEMO_SIZE, FARM_SIZE), c=CATEGORY_COLOURS[0],
                                zorder=2, edgecolors=np.where(lay.demo, DEMO_OUTLINE, "white"),
                                linewidths=np.where(lay.demo, 1.2, 0.4))

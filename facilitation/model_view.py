@@ -54,6 +54,11 @@ def adjacency(model: sim.AdoptionModel) -> sp.csr_matrix | None:
     return model.network.adjacency
 
 
+def exchange_pairs(model: sim.AdoptionModel) -> list[np.ndarray]:
+    """Farm pairs (m, 2) of each exchange table of the scenario (first column in its first region)."""
+    return model.network.exchange_pairs
+
+
 def current_year(model: sim.AdoptionModel) -> int:
     """Calendar year of the model's current state."""
     return int(model.year)

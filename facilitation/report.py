@@ -74,7 +74,8 @@ def network_key_frames(story: Story, lang: Language) -> str:
     for ax, frame in zip(axes[:, 0], frames, strict=True):
         NetworkDrawing(ax, story.layout, story.scenario_regions, lang, label_size=8).show(story.categories[frame])
         ax.set_title(str(story.years[frame]), loc="left", fontsize=10, fontweight="bold")
-    fig.legend(handles=legend_handles(lang), loc="lower center", ncol=5, fontsize=7, frameon=False)
+    fig.legend(handles=legend_handles(lang, bool(story.layout.exchange.any())), loc="lower center", ncol=5,
+               fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return _png(fig)
 

@@ -22,6 +22,7 @@ from facilitation.style import (
     ADOPTION_SCALE,
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
+    EXCHANGE_LINK_COLOUR,
     region_colour,
     scenario_colour,
     scenario_dash,
@@ -76,10 +77,11 @@ def as_dict(fig: go.Figure) -> dict:
 def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
     """The sampled farms at the first year, and their category each year as strings of digits (one per farm)."""
     lay = story.layout
-    ex, ey = [], []
-    for a, b in lay.edges:
-        ex += [lay.x[a], lay.x[b], None]
-        ey += [lay.y[a], lay.y[b], None]
+    ex, ey, links_x, links_y = [], [], [], []  # village links grey, exchange links between regions in colour
+    for (a, b), between in zip(lay.edges, lay.exchange, strict=True):
+        xs, ys = (links_x, links_y) if between else (ex, ey)
+        xs += [lay.x[a], lay.x[b], None]
+        ys += [lay.y[a], lay.y[b], None]
     demo_word = lang._("demonstration farm")
     hover = [f"{lang.region(story.scenario_regions[r])}{' · ' + demo_word if d else ''}"
              for r, d in zip(lay.region, lay.demo, strict=True)]
@@ -91,12 +93,16 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                                size=np.where(lay.demo, DEMO_PX, FARM_PX).tolist(),
                                line=dict(width=np.where(lay.demo, 1.5, 0.5).tolist(),
                                          color=[DEMO_OUTLINE if d else "white" for d in lay.demo]))),
+        # after the farms: report.js recolours trace 1 each year
+        go.Scatter(x=links_x, y=links_y, mode="lines", line=dict(width=1.0, color=EXCHANGE_LINK_COLOUR),
+                   opacity=0.6, hoverinfo="skip", name=lang._("exchange link"), showlegend=bool(links_x)),
     ])
     annotations = [dict(x=REGION_SPACING * i, y=1.16, text=f"<b>{html.escape(lang.region(key))}</b>",
                         showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
                    for i, key in enumerate(story.scenario_regions)]
     fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=5), annotations=annotations,
                                     title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
+                                    legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
                                     yaxis=dict(visible=False, fixedrange=True, range=[-1.12, 1.4])))
     frames = ["".join(map(str, row)) for row in story.categories]

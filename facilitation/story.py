@@ -34,6 +34,9 @@ REGION_SPACING = 2.6
 #: while keeping them recognisable as clusters. Iterations: enough for samples of a few hundred farms to settle.
 SPRING_DISTANCE = 1.5
 SPRING_ITERATIONS = 60
+#: Exchange links drawn per table: one for every this many farms sampled per region (enough to see them, few
+#: enough not to hide the villages).
+EXCHANGE_SHARE_SHOWN = 4
 
 
 def category(bundle: np.ndarray) -> np.ndarray:
@@ -44,8 +47,12 @@ def category(bundle: np.ndarray) -> np.ndarray:
 
 
 def sample_farms(model: sim.AdoptionModel, per_region: int = 200) -> np.ndarray:
-    """Whole villages from the start of each region up to ``per_region`` farms, plus the region's demo farms."""
-    chosen = []
+    """Whole villages from the start of each region up to ``per_region`` farms, plus the region's demo farms.
+
+    Also both ends of the first ``per_region // EXCHANGE_SHARE_SHOWN`` links of each exchange table, so exchange
+    links show (its pairs are sorted by the first region's farm, whose first villages are drawn anyway).
+    """
+    chosen = [pairs[: per_region // EXCHANGE_SHARE_SHOWN].ravel() for pairs in model_view.exchange_pairs(model)]
     village = model_view.villages(model)
     for start, size in model_view.region_blocks(model):
         block = np.arange(start, start + size)
@@ -66,6 +73,11 @@ class Layout:
     region: np.ndarray  # region index
     edges: np.ndarray  # (m, 2) positions in ``farms``
     demo: np.ndarray  # bool per sampled farm
+
+    @property
+    def exchange(self) -> np.ndarray:
+        """(m,) bool: the edge links two regions (an exchange link; only exchanges link regions)."""
+        return self.region[self.edges[:, 0]] != self.region[self.edges[:, 1]]
 
 
 def layout(model: sim.AdoptionModel, farms: np.ndarray, seed: int = 0) -> Layout:

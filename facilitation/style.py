@@ -16,6 +16,8 @@ CATEGORIES = (N_("conventional"), N_("some CA practices"), N_("no-till + soil co
 CATEGORY_COLOURS = ("#b9b9b9", "#f2a541", "#7cc47f", "#1b7837")
 #: Demonstration farms are drawn larger, with a dark outline.
 DEMO_OUTLINE = "#222222"
+#: Exchange links between regions (the only links that cross regions), drawn over the grey village links.
+EXCHANGE_LINK_COLOUR = "#6a3d9a"
 REGION_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#56B4E9", "#E69F00", "#F0E442")
 SCENARIO_COLOURS = ("#222222", "#EE3377", "#009988", "#999933", "#332288", "#8C564B")
 SCENARIO_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")

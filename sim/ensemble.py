@@ -18,8 +18,8 @@ Each run's table equals its table alone, bit for bit, whatever the other runs an
 (``tests/test_ensemble.py``). Not stacked (``NotStackable``; such runs run one at a time): the RothC soil model (its
 monthly pools are not stacked yet), fully mixed populations (every farmer would see every run's farmers), runs of
 fewer than ``MIN_FARMS`` farmers, runs with different regions or start years, runs of which only some have an
-incentive programme, and runs that differ in a value a room reads each year outside the regions and the incentives
-(say, the revision rate of the decision rule).
+incentive programme, exchange programmes with links (their pairs of farms are not stacked yet), and runs that differ
+in a value a room reads each year outside the regions and the incentives (say, the revision rate of the rule).
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
 network, its start in behavioural equilibrium) stay per run, and each run's incentive designs still cost their
@@ -44,6 +44,7 @@ from sim.agents import FarmerViews
 from sim.behaviour import Situation
 from sim.behaviour.access import Access
 from sim.behaviour.economic import EconomicRule
+from sim.behaviour.exchange import Exchanges
 from sim.behaviour.learning import Learning
 from sim.behaviour.tpb import TpbRule
 from sim.behaviour.valuation import Valuation
@@ -73,7 +74,14 @@ PER_REGION: dict[type, dict[str, int]] = {
                 "synergy": 0},
     Learning: {"progress_table": 1},
     Access: {"seeder_base": 0, "contractor_base": 0, "contractor_fee_per_ha": 0, "herbicide_cost_per_ha": 0,
-             "min_credit_farm_ha": 0, "seeder_supply": 0, "contractor_supply": 0, "herbicide_index": 0},
+             "min_credit_farm_ha": 0, "supply_scale": 0, "seeder_supply": 0, "contractor_supply": 0,
+             "herbicide_index": 0},
+    Exchanges: {"supply_scale_factor": 0},
+}
+#: Arrays of one value per practice (P,), by room: told apart from per-region arrays when there are as many regions.
+PER_PRACTICE: dict[type, set[str]] = {
+    Catalogue: {"transition_cost_per_ha", "annual_cost_change_per_ha"},
+    Valuation: {"cost_change_per_ha", "transition_cost_per_ha"},
 }
 #: Lists with one entry per region, by room and name.
 PER_REGION_LISTS: dict[type, set[str]] = {EconomicRule: {"fits"}, Access: {"herbicide_paths"}}
@@ -185,6 +193,10 @@ def stack_value(room: type, name: str, values: list[Any], layout: Layout, stacke
         return np.concatenate(values)
     if _is_part(first) and all(type(v) is type(first) for v in values):
         return stack_room(values, layout, stacked)  # a part of the room (its valuation tables, this year's access)
+    if (isinstance(first, np.ndarray) and first.ndim and name not in PER_PRACTICE.get(room, set())
+            and all(v.shape[0] == r for v, r in zip(values, np.diff(layout.regions), strict=True))):
+        raise NotStackable(f"{room.__name__}.{name} has one entry per region but is not declared in "
+                           "sim.ensemble.PER_REGION")  # never kept for the first run's regions only
     if _same(values):
         return first
     if all(isinstance(v, BaseModel) for v in values):
@@ -370,6 +382,8 @@ def check_stackable(models: Sequence[AdoptionModel]) -> None:
         raise NotStackable("the runs have different regions")
     if any((m.counterfactual is None) != (first.counterfactual is None) for m in models):
         raise NotStackable("only some runs have an incentive programme (and its counterfactual)")
+    if any(m.exchanges.any for m in models):
+        raise NotStackable("exchange programmes' links are not stacked yet")
 
 
 def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
@@ -395,7 +409,7 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
     out.network = stack_network([m.network for m in models], layout)
     for m in models:
         rooms[id(m.network)] = out.network
-    for name in ("rule", "learning", "access", "social", "soil", "yields"):
+    for name in ("rule", "learning", "access", "exchanges", "social", "soil", "yields"):
         setattr(out, name, stack_room([getattr(m, name) for m in models], layout, rooms))
     out.weather = stack_streams([m.weather for m in models], layout)
     out.decisions = stack_streams([m.decisions for m in models], layout)
@@ -410,14 +424,16 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
         if m.counterfactual is not None:
             views[id(m.counterfactual)] = CounterfactualView(out.counterfactual, layout, k)
         setting = m.incentives.designs["carbon"].setting
+        views[id(m.exchanges)] = RunView(out.exchanges, layout, k)
         views[id(setting)] = Setting(setting.scenario, views[id(m.farms)], setting.regions, setting.catalogue,
-                                     views[id(m.network)], views[id(m.soil)], views.get(id(m.counterfactual)))
+                                     views[id(m.network)], views[id(m.soil)], views.get(id(m.counterfactual)),
+                                     views[id(m.exchanges)])
         for design in m.incentives.designs.values():
             _rebind(design, views)
         runs.append(m.incentives)
     out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
-                              out.incentives, out.access, out.learning)
+                              out.incentives, out.access, out.learning, out.exchanges)
     out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,
                                   np.array([m.catalogue.target_bundle for m in models]), runs=layout.runs)
     out.recorder.record(out._record())

@@ -6,7 +6,8 @@ any: ``sim.incentives.counterfactual``) has taken the same year:
                 money this year (``sim.behaviour.access``);
   1. decide   - farmers reconsider their practices (``sim.behaviour``), from last season's observations and the
                 incentives they expect (``sim.incentives``);
-  2. adopt    - seasons in use advance; one-off costs of new practices (``sim.farmers``); the soil is told;
+  2. adopt    - seasons in use advance (trained exchange participants start further along the ramp,
+                ``sim.behaviour.exchange``); one-off costs of new practices (``sim.farmers``); the soil is told;
                 incentive designs react (carbon enrolment);
   3. soil     - SOC advances one year (``sim.soil``);
   4. yields   - SOC response x practice effects x weather (``sim.yields``);
@@ -30,6 +31,7 @@ from sim.agents import FarmerViews
 from sim.behaviour import Situation, build_rule
 from sim.behaviour.access import Access, no_till_area_share
 from sim.behaviour.base import DROP_REASONS
+from sim.behaviour.exchange import Exchanges
 from sim.behaviour.learning import Learning
 from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
@@ -103,12 +105,16 @@ class AdoptionModel(mesa.Model):
         start = initial_state(StartSetting(scenario, parameters, self.regions, self.catalogue, self.network,
                                            self.learning, self.access, self.social), self.rule, self.streams.population)
         self.farms = FarmerTable.start(parameters, start)
+        self.exchanges = Exchanges(scenario, self.regions, parameters, self.network)  # channels start now
+        self.exchanges.begin(self.farms, self.access)
+        self.social.exchanges = self.exchanges
         self.soil = build_soil(scenario, self.farms.region, self.farms.bundle, self.farms.bundle_seasons)
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
         # per-farm draws of the year, in parallel blocks (``sim.parallel.FarmStreams``)
         self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)
         self.decisions = FarmStreams.of(self.streams.decisions, self.n, self.regions.sizes.size)
-        # the same farms without the scenario's incentives, run alongside (None without a programme)
+        # the same farms without the scenario's incentives, run alongside (None without a programme); exchange
+        # programmes are not incentives: the counterfactual keeps them (``sim.incentives.counterfactual``)
         self.counterfactual = Counterfactual.of(self)
         self._add_incentives()
 
@@ -116,7 +122,7 @@ class AdoptionModel(mesa.Model):
     #: than builds again. Their values do not depend on the incentives (no room reads an incentive table), and the
     #: copy's random streams are in the state a build without the programme would leave them in.
     ROOMS_BEFORE_INCENTIVES = ("streams", "regions", "n", "catalogue", "network", "rule", "learning", "access",
-                               "social", "farms", "soil", "yields", "weather", "decisions")
+                               "social", "farms", "exchanges", "soil", "yields", "weather", "decisions")
 
     def without_programme(self) -> AdoptionModel:
         """A copy of this model (built up to its incentives) with every incentive switched off: its counterfactual.
@@ -137,9 +143,9 @@ class AdoptionModel(mesa.Model):
         """The incentive designs, what a deciding farmer knows, the recorder with the initial row, the agents."""
         scenario = self.config
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
-                                             self.soil, self.counterfactual), self.streams.policy)
+                                             self.soil, self.counterfactual, self.exchanges), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
-                                   self.yields, self.incentives, self.access, self.learning)
+                                   self.yields, self.incentives, self.access, self.learning, self.exchanges)
         self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
                                        self.catalogue.target_bundle)
         self.recorder.record(self._record())
@@ -156,6 +162,7 @@ class AdoptionModel(mesa.Model):
         self.incentives.begin_year(self.year)
         choice = self.rule.decide(self.situation, self.decisions)  # 1. decide
         adoption = self.farms.adopt(choice, self.catalogue)  # 2. adopt
+        self.exchanges.after_adoption(self.farms.years_in_use)
         self.soil.set_management(adoption.changed, choice.bundle[adoption.changed])
         self.incentives.after_adoption(self.year)
         self.soil.advance_year()  # 3. soil
@@ -183,6 +190,16 @@ class AdoptionModel(mesa.Model):
         """The yearly table (one row per year and region, plus 'all'), as written to ``yearly.parquet``."""
         return self.recorder.frame()
 
+    def start_constants(self) -> pd.DataFrame:
+        """The decision rule's practice and pair constants (unmodelled net benefits, currency/ha/yr) per region.
+
+        With ``decision.start = "equilibrium"`` they are fitted so the initial shares are the rule's steady state
+        (``sim.behaviour.equilibrium``); they are part of every policy result, so users should see them. Empty for
+        rules without constants. Columns: see ``sim.behaviour.economic.EconomicRule.constants_table``.
+        """
+        table = getattr(self.rule, "constants_table", None)
+        return pd.DataFrame(table(self.regions.names) if table else [])
+
     def _record(self, adoption: Adoption | None = None, harvest: Harvest | None = None,
                 settlements: list[Settlement] = (), accounts: dict[str, np.ndarray] | None = None) -> YearRecord:
         """The year's per-farm arrays for the recorder (the initial state has no season: no per-farm results)."""
@@ -197,4 +214,5 @@ class AdoptionModel(mesa.Model):
                 per_farm.update({flow.name: flow.amount for flow in settlement.flows})
                 payers.update({flow.name: flow.payer for flow in settlement.flows})
         return YearRecord(self.year, self.incentives.carbon.market_price(self.year), self.farms.bundle,
-                          self.soil.stock_t_c_per_ha, per_farm, payers, self.access.state())
+                          self.soil.stock_t_c_per_ha, per_farm, payers,
+                          {**self.access.state(), **self.exchanges.state()})

@@ -15,7 +15,7 @@ A fully mixed population (``kind = "complete"``) has no matrix: see ``Network.ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -35,6 +35,9 @@ class Network:
         village: village id of each farmer (int32, unique across regions).
         organisation: farmer-organisation id of each farmer (int32, unique across regions).
         demo: indices of demonstration farms.
+        exchange_pairs: per ``[[network.exchange]]`` table, its links as an (m, 2) int64 array of farm rows (first
+            column in the table's first region), each pair once; every pair is also a link of weight 1 in
+            ``adjacency`` (exchange links are the only links between regions).
 
     """
 
@@ -43,6 +46,7 @@ class Network:
     village: np.ndarray
     organisation: np.ndarray
     demo: np.ndarray
+    exchange_pairs: list[np.ndarray] = field(default_factory=list)
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """Weighted sum of ``values`` (shape (n,) or (n, m)) over each farmer's neighbours."""
@@ -189,7 +193,7 @@ def build_network(
 
     if spec.kind == "complete":
         degree = np.full(n, n - 1, np.float32)
-        return Network(None, degree, village, organisation, demo)
+        return Network(None, degree, village, organisation, demo)  # fully mixed: exchanges add nothing
 
     src, dst = _ring_lattice_edges(
         np.concatenate(v_offsets), np.concatenate(v_sizes), spec.neighbours, spec.rewire_probability, rng
@@ -200,11 +204,13 @@ def build_network(
         extra_src.append(start + rng.integers(0, size, m))
         extra_dst.append(start + rng.integers(0, size, m))
     index = {name: i for i, name in enumerate(region_names)}
+    exchange_pairs = []
     for link in spec.exchange:
         a, b = (index[r] for r in link.regions)
         m = link.links if link.links is not None else rng.binomial(int(sizes[a] * sizes[b]), link.probability)
         extra_src.append(region_start[a] + rng.integers(0, sizes[a], m))
         extra_dst.append(region_start[b] + rng.integers(0, sizes[b], m))
+        exchange_pairs.append(np.unique(np.column_stack([extra_src[-1], extra_dst[-1]]).astype(np.int64), axis=0))
     peers = _symmetric(np.concatenate(extra_src), np.concatenate(extra_dst), n, 1.0)
 
     demo_region = np.searchsorted(region_start, demo, side="right") - 1
@@ -219,4 +225,4 @@ def build_network(
     adjacency.indices = adjacency.indices.astype(np.int32, copy=False)
     adjacency.indptr = adjacency.indptr.astype(np.int32 if adjacency.nnz < 2**31 else np.int64, copy=False)
     degree = np.asarray(adjacency.sum(axis=1), dtype=np.float32).ravel()
-    return Network(adjacency, degree, village, organisation, demo)
+    return Network(adjacency, degree, village, organisation, demo, exchange_pairs)

@@ -24,7 +24,7 @@ from sim import parallel
 from sim.economics import PUBLIC
 from sim.incentives.registry import BUYER, TWIN_BUYERS
 from sim.parallel import segment_blocks, segment_percentiles
-from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, PRACTICES, USES_BY_MASK
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
 _MASKS = np.arange(1 << N_PRACTICES)
@@ -115,6 +115,76 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def _public_cost(t: Year) -> np.ndarray:
     spent, stored = t.row["public_spending_cum"], t.row["co2e_stored_cum_t"]
     return np.where((spent > 0) & (stored > 0), spent / np.where(stored > 0, stored, 1), np.nan)
+
+
+
+# ---------------------------------------------------------------- exchange programmes (``sim.behaviour.exchange``)
+#: Who a participant/non-participant/neighbour column describes: a per-farm state flag, or its negation.
+_EXCHANGE_GROUPS = {"participant": ("exchange_participant", False), "non_participant": ("exchange_participant", True),
+                    "neighbour": ("exchange_neighbour", False)}
+
+
+def _members(t: Year, group: str) -> np.ndarray:
+    name, negate = _EXCHANGE_GROUPS[group]
+    flag = t.record.state[name]
+    return ~flag if negate else flag
+
+
+def _group_share(group: str, practice: int | None) -> Callable[[Year], np.ndarray]:
+    """Rule: share of the group's farmers using ``practice`` (any practice when None); NaN for an empty group."""
+    def rule(t: Year) -> np.ndarray:
+        members = _members(t, group)
+        uses = t.record.bundle != 0 if practice is None else USES_BY_MASK[t.record.bundle, practice]
+        count = t.total_of(members)
+        return np.divide(t.total_of(members & uses), count, out=np.full(t.rows, np.nan), where=count > 0)
+    return rule
+
+
+def _group_yield(group: str) -> Callable[[Year], np.ndarray]:
+    """Rule: the group's area-weighted mean yield, kg/ha; NaN for an empty group."""
+    def rule(t: Year) -> np.ndarray:
+        area = np.where(_members(t, group), t.area_per_farm, 0.0)
+        total = t.total_of(area)
+        return np.divide(t.total_of(t.per_farm["yield_kg_per_ha"] * area), total, out=np.full(t.rows, np.nan),
+                         where=total > 0)
+    return rule
+
+
+def _group_income(group: str, q: int) -> Callable[[Year], np.ndarray]:
+    """Rule: the ``q``th percentile of the group's farm income per region and 'all'; NaN for an empty group."""
+    def rule(t: Year) -> np.ndarray:
+        members, income = _members(t, group), t.per_farm["income"]
+        blocks = [slice(a, b) for a, b in zip(t.recorder.row_starts, t.recorder.row_ends, strict=True)]
+        return np.array([np.percentile(income[b][members[b]], q) if members[b].any() else np.nan for b in blocks])
+    return rule
+
+
+def _exchange_columns() -> tuple[Column, ...]:
+    """Participants vs non-participants of exchange programmes, spill-over to their neighbours, programme costs."""
+    nan = " (NaN when the region has none)"
+    empty = "the region has no farmer in this group"
+    costs = (("visit", "exchange visits"), ("training", "training of participants (once, first season)"),
+             ("equipment", "equipment programme"), ("organisation", "support of participants' groups"))
+    return (
+        Column("exchange_participants", "count", "farmers at either end of an exchange link",
+               lambda t: t.total_of(_members(t, "participant"))),
+        *(Column(f"exchange_{group}_{label}_share", "share", f"share of {who} using {what}{nan}",
+                 _group_share(group, practice), undefined_when=empty)
+          for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"),
+                             ("neighbour", "non-participants linked to a participant (spill-over)"))
+          for label, what, practice in (("any_practice", "at least one practice", None), ("no_till", "no-till", NO_TILL))),
+        *(Column(f"exchange_{group}_yield_mean_kg_per_ha", "kg/ha", f"area-weighted mean yield of {who}{nan}",
+                 _group_yield(group), flow=True, undefined_when=empty)
+          for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))),
+        *(Column(f"exchange_{group}_income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income of {who}{nan}",
+                 _group_income(group, q), flow=True, undefined_when=empty)
+          for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))
+          for q in QUANTILES),
+        *(Column(f"exchange_{name}_cost", "currency", f"public cost of {what} (sim.incentives.exchange)",
+                 total(f"exchange_{name}_cost"), flow=True) for name, what in costs),
+        Column("exchange_programme_cost", "currency", "public cost of exchange programmes (sum of the four above)",
+               lambda t: sum(t.total(f"exchange_{name}_cost") for name, _ in costs), flow=True),
+    )
 
 
 _DECLARED: tuple[Column, ...] = (
@@ -251,6 +321,7 @@ _DECLARED: tuple[Column, ...] = (
            _public_cost, flow=True, undefined_when="no public spending or no carbon stored yet"),
     Column("private_spending", "currency", "money flows paid by private credit buyers and Twin Regions buyers "
            "(net of claw-back refunds)", lambda t: t.paid_by(BUYER) + t.paid_by(TWIN_BUYERS), flow=True),
+    *_exchange_columns(),
 )
 
 #: The columns of the yearly table, in order, by name.

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.outputs import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -92,7 +93,7 @@ def _check_identities(model: sim.AdoptionModel) -> None:
                      + flows.credit_line_subsidy + flows.carbon_to_farmers - flows.mrv_cost - flows.clawback)
     assert np.allclose(income_total, reconstructed, rtol=1e-9, atol=1e-6)
     public = (flows.payments + flows.credit_line_subsidy + (flows.buyer_spending if c.buyer == "public" else 0.0)
-              + (flows.guarantor_spending if c.price.guarantor == "public" else 0.0))
+              + (flows.guarantor_spending if c.price.guarantor == "public" else 0.0) + flows.exchange_programme_cost)
     assert np.allclose(flows.public_spending, public, rtol=1e-12, atol=1e-6)
     private = (flows.twin_buyer_spending + (flows.buyer_spending if c.buyer == "private" else 0.0)
                + (flows.guarantor_spending if c.price.guarantor == "buyer" else 0.0))
@@ -118,6 +119,9 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     everyone = t[t.region == "all"]
     assert everyone.area_ha.nunique() == 1 and everyone.farmers.nunique() == 1
     shares = flows[[c for c in t.columns if c.endswith("_share")]].to_numpy()
+    undefined = np.array([COLUMNS[c].undefined_when is not None for c in t.columns if c.endswith("_share")])
+    assert not np.isnan(shares[:, ~undefined]).any()
+    shares = shares[~np.isnan(shares)]  # NaN only where declared undefined (no exchange participant in a region)
     assert np.all((shares >= 0) & (shares <= 1))
     assert np.all(model.soil.stock_t_c_per_ha >= 0)
     assert np.all(t.soc_total_t_c >= 0)

@@ -234,3 +234,29 @@ def test_the_tpb_rule_runs_on_the_base_scenario():
     model.run_for(5)
     assert model.rule.threshold.shape == (600,)
     assert np.isfinite(model.results().income_mean.iloc[-1])
+
+
+def test_start_constants_are_reported_and_those_of_unused_practices_follow_the_unused_share():
+    """Nobody uses cover crops at the base scenario's start, so their fitted constant is set by
+    ``decision.unused_combination_share`` alone (a referee found it moved policy results): a tenfold larger share of
+    the target law on unused combinations needs a constant about ln(10) = 2.3 logit noise scales higher (the binary
+    logit's odds are exp(value / scale)); asserted: more than one noise scale. The table users get is the rule's own
+    constants, in the region's noise scales, and the fit reached its shares (error below 0.1 percentage point)."""
+    base = sim.load_scenario(SCENARIOS / "baseline.toml")
+    tables = {}
+    for share in (0.001, 0.01):
+        model = sim.AdoptionModel(scenario_with_overrides(base, {"decision.unused_combination_share": share}),
+                                  seed=0, n_farmers=3000)
+        table = model.start_constants().set_index(["region", "term"])
+        rule = model.rule
+        for r, region in enumerate(model.regions.names):
+            for p, practice in enumerate(PRACTICES):
+                if rule.constants[r, p] != 0.0:
+                    row = table.loc[(region, practice)]
+                    assert row.value_per_ha == rule.constants[r, p]
+                    assert row.noise_scales == pytest.approx(
+                        rule.constants[r, p] / (base.decision.rule.noise_share * rule.base_margin[r]))
+        assert (table.fit_error < 1e-3).all() and not table.at_bound.any()
+        tables[share] = table
+    cover = ("latin_america", "cover_crops")
+    assert tables[0.01].loc[cover, "noise_scales"] - tables[0.001].loc[cover, "noise_scales"] > 1.0

@@ -334,6 +334,16 @@ def test_brazil_patterns_come_from_one_source_type_each():
     assert not p["world_growth_shape"].fit
 
 
+def test_brazil_census_point_check_is_the_shared_reference_over_the_census_denominator():
+    """Issue 12's criterion (RMSE at 1990/2000/2006/2011) is a check, not a target: the shared file's areas over the
+    2006 census denominator (36.6 Mha), to 4 decimals, mixing sources (only 2006 is a census share)."""
+    shared = [line.split(",")[:2] for line in (SHARED_REFERENCE / "ca_adoption_brazil.csv").read_text().splitlines()
+              if line and not line.startswith("#")][1:]
+    check = sim.load_scenario(SCENARIOS / "validation_brazil.toml").patterns["census_points_check"]
+    assert not check.fit
+    assert check.observed == {year: pytest.approx(float(mha) / 36.6, abs=5e-5) for year, mha in shared}
+
+
 def test_haryana_example_patterns_are_the_survey_values():
     survey = {r["quantity"]: float(r["value"]) for r in rows("ca_adoption_india_haryana.csv")}
     scenario = sim.load_scenario(SCENARIOS / "validation_haryana.toml")

@@ -28,7 +28,7 @@ REQUIRED = ("soil.", "practices.", "crops.")
 REGION_FIELDS = ("climate", "soil", "bulk_density_g_cm3", "baseline_input", "residues_returned",
                  "n_fertiliser_or_n_fixing_crop", "low_residue_crop_or_bare_fallow", "crop", "base_yield_kg_per_ha",
                  "crop_price_per_t", "production_cost_per_ha", "weather_cv", "yield_cv", "soc_plateau_pct",
-                 "residue_livestock_value_per_ha", "rothc.")
+                 "residue_livestock_value_per_ha", "discount_rate", "risk_aversion", "rothc.")
 UNDOCUMENTED = {"soil.model", "soil.rothc"}  # the model switch (Tier 1 by default) and the table itself
 
 
@@ -65,7 +65,7 @@ def plain(value):
 
 
 def resolve(node, parts: list[str]) -> list[tuple[str, object]]:
-    """(path, value) of every field the dotted ``parts`` name; ``*`` expands to every key of a table."""
+    """(path, value) of every field the dotted ``parts`` name; ``*`` expands to every key of a table or item of a list."""
     if not parts:
         return [("", plain(node))]
     head, rest = parts[0], parts[1:]
@@ -75,6 +75,8 @@ def resolve(node, parts: list[str]) -> list[tuple[str, object]]:
         if missing:
             raise KeyError(missing[0])
         return [(f"{k}.{p}".rstrip("."), v) for k in keys for p, v in resolve(node[k], rest)]
+    if isinstance(node, list | tuple) and head == "*":  # every item of an array of tables (e.g. network.exchange)
+        return [(f"{k}.{p}".rstrip("."), v) for k, item in enumerate(node) for p, v in resolve(item, rest)]
     if isinstance(node, BaseModel) and head in type(node).model_fields:
         return [(f"{head}.{p}".rstrip("."), v) for p, v in resolve(getattr(node, head), rest)]
     raise KeyError(head)

@@ -38,11 +38,14 @@ def test_flows_are_missing_only_in_the_initial_row(table):
             continue
         if column.flow:
             assert first[name].isna().all(), name
-        else:
+        elif column.undefined_when is None:
             assert first[name].notna().all(), name
-        if name not in ("soc_relative_change", "four_per_1000_index", "public_cost_per_t_co2e",
-                        "overcrediting_ratio"):  # ratios: NaN when undefined
+        if column.undefined_when is None and name not in ("soc_relative_change", "four_per_1000_index"):
             assert later[name].notna().all(), name
+    # the baseline has no exchange participants: their columns are undefined (declared so), not zero
+    assert (table.exchange_participants == 0).all()
+    for name in (n for n in COLUMNS if n.startswith(("exchange_participant_", "exchange_neighbour_"))):
+        assert COLUMNS[name].undefined_when and table[name].isna().all(), name
 
 
 def test_a_new_column_is_one_declaration(monkeypatch):

@@ -87,6 +87,11 @@ class Access:
         self.region = region
         self.area_ha = area_ha
         self.served = area_ha >= self.min_credit_farm_ha[region]
+        #: (n,) loan per unit of savings each farm's lender grants (0 where no lender serves it; exchange groups raise
+        #: it, ``sim.behaviour.exchange``)
+        self.loan_per_savings = np.where(self.served, self.spec.loan_to_savings, 0.0)
+        #: (R,) no-till area share at which supply reaches 63 % of the farms it missed (exchange equipment lowers it)
+        self.supply_scale = np.full(self.seeder_base.size, self.spec.supply_scale)
         self.dealer_draw = dealer_draw
         self.contractor_draw = contractor_draw
         self.no_till_cost_per_farm = catalogue.transition_cost_per_ha[NO_TILL] * area_ha
@@ -97,7 +102,7 @@ class Access:
 
     def target_supply(self, no_till_area_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """S* and C* (R,) for the regions' no-till area shares (R,)."""
-        reach = 1.0 - np.exp(-np.asarray(no_till_area_share) / self.spec.supply_scale)
+        reach = 1.0 - np.exp(-np.asarray(no_till_area_share) / self.supply_scale)
         return (self.seeder_base + (1.0 - self.seeder_base) * reach,
                 self.contractor_base + (1.0 - self.contractor_base) * reach)
 
@@ -134,7 +139,7 @@ class Access:
 
     def farms(self, savings: np.ndarray, line_credit: np.ndarray | None = None) -> FarmAccess:
         """Each farm's access this year, given its savings and credit-line loan (n,) (currency; none at the start)."""
-        money = savings * (1.0 + self.spec.loan_to_savings * self.served)
+        money = savings * (1.0 + self.loan_per_savings)
         if line_credit is not None:
             money = money + line_credit
         return FarmAccess(self.dealer_draw < self.seeder_supply[self.region],

@@ -18,6 +18,7 @@ BAD_EXPERIENCE, SUPPORT_ENDED, CONSTRAINT, OTHER = (1 << i for i in range(len(DR
 
 if TYPE_CHECKING:
     from sim.behaviour.access import Access
+    from sim.behaviour.exchange import Exchanges
     from sim.behaviour.learning import Learning
     from sim.behaviour.social import SocialInformation
     from sim.farmers import FarmerTable, Regions
@@ -49,6 +50,12 @@ class Situation:
     incentives: Incentives
     access: Access
     learning: Learning
+    exchanges: Exchanges | None = None  # exchange programmes (``sim.behaviour.exchange``); None = none
+
+    def valuation_seasons(self) -> np.ndarray:
+        """(n, P) seasons in use as deciding farmers value them (trained farmers' head start, channel b)."""
+        years = self.farms.years_in_use
+        return years if self.exchanges is None else self.exchanges.valuation_seasons(years)
 
 
 @dataclass(frozen=True)

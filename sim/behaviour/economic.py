@@ -117,6 +117,32 @@ class EconomicRule:
         self.constants = np.array([[r.behaviour.practice_value_per_ha.get(p, 0.0) for p in PRACTICES]
                                    for r in regions.specs], dtype=np.float64).reshape(len(regions.specs), N_PRACTICES)
         self.pairs = np.zeros((len(regions.specs), N_PRACTICES, N_PRACTICES))
+        self.fits: list = []  # the start's fits per region (``sim.behaviour.equilibrium.Fit``; None: none fitted)
+
+    def constants_table(self, region_names: list[str]) -> list[dict]:
+        """The practice and pair constants in use, one row per region and non-zero term, for users to inspect.
+
+        Rows: region, term (a practice, or 'p+q' for a pair), value_per_ha (currency/ha/yr), noise_scales (value /
+        the region's logit noise scale at the conventional margin), share_of_margin (value / that margin), and for a
+        start in equilibrium fit_error (largest gap between a target share and the fitted steady state) and at_bound
+        (the fit hit its bound: the initial shares need more than the modelled economics can give).
+        """
+        rows = []
+        for r, name in enumerate(region_names):
+            margin = float(self.base_margin[r])
+            fit = self.fits[r] if r < len(self.fits) else None
+            terms = [(p, PRACTICES[p], self.constants[r, p]) for p in range(N_PRACTICES)]
+            terms += [(None, f"{PRACTICES[p]}+{PRACTICES[q]}", self.pairs[r, p, q])
+                      for p in range(N_PRACTICES) for q in range(p + 1, N_PRACTICES)]
+            for _, term, value in terms:
+                if value == 0.0:
+                    continue
+                rows.append({"region": name, "term": term, "value_per_ha": float(value),
+                             "noise_scales": float(value) / (self.spec.noise_share * margin),
+                             "share_of_margin": float(value) / margin,
+                             "fit_error": fit.error if fit is not None else float("nan"),
+                             "at_bound": bool(fit is not None and abs(value) >= fit.bound * (1.0 - 1e-9))})
+        return rows
 
     def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:
         """Reconsidered practices (one uniform draw per farm and practice) are decided by binary logits."""
@@ -134,7 +160,7 @@ class EconomicRule:
         extra = self.heterogeneity[rows] + self.constants[region] + \
             s.conformity_share * margin[:, None] * situation.social.share[rows]
         table = np.empty((rows.size, TABLE_SLOTS))
-        utility_tables(rows, farms.region, farms.years_in_use, farms.full_ca_years, gross, margin, farms.belief_mean,
+        utility_tables(rows, farms.region, situation.valuation_seasons(), farms.full_ca_years, gross, margin, farms.belief_mean,
                        farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
                        v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
                        farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,

@@ -9,8 +9,9 @@ its stationary law pi_i (pi_i T_i = pi_i) solved. The region's practice constant
 (currency/ha/yr, the unmodelled net benefit of a practice and of using two together) are chosen so that the mean of
 pi_i over the region's farms has the shares and pairwise co-adoption shares of ``initial_adoption``: a damped
 Newton iteration on these moments, with the Jacobian mean_i Cov_pi_i(b_p, b_q) / s_i (exact without switching costs).
-The target law is the file's bundle shares mixed with ``SMOOTHING`` of a uniform law over the region's combinations,
-so that a combination nobody uses is matched at a small share rather than by an infinite constant.
+The target law is the file's bundle shares mixed with ``decision.unused_combination_share`` of a uniform law over the
+region's combinations, so that a combination nobody uses is matched at a small share rather than by an infinite
+constant (the constants of unused practices follow from that share: a sensitivity parameter, not a measurement).
 Initial adopters are then drawn where adopting is most likely: each bundle of the file gets exactly its count of
 farms, chosen without replacement with probability proportional to pi_i(bundle) (Gumbel keys), largest bundles first.
 Their seasons in use are drawn from the stationary age distribution, geometric with the chain's yearly exit hazard.
@@ -26,9 +27,6 @@ from numba import njit, prange
 from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, extra_utility, fill_utility_row, move_value
 from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK
 
-#: Share of the target law spread uniformly over the region's combinations (see the module docstring). Assumption:
-#: 0.4 % of farms (0.025 % per combination) is below what the shares in a scenario file resolve.
-SMOOTHING = 0.004
 #: Farms per region the constants are first fitted on (evenly spaced; farms are drawn independently, so a sample
 #: of this size gets the region's mean stationary shares to about 0.5 percentage point, then polished on more
 #: farms: ``sim.behaviour.start.POLISH_SAMPLE``).
@@ -236,18 +234,25 @@ class Fit:
     target: np.ndarray  # (K,) target moments
     reached: np.ndarray  # (K,) the sample's mean stationary moments at the fit
     parameters: list[tuple[int, int]]
+    bound: float  # largest |constant| allowed, currency/ha/yr (CONSTANT_BOUND x the sample's mean margin)
+
+    @property
+    def error(self) -> float:
+        """Largest gap between a target moment and the fitted chain's (a share: 1e-3 = 0.1 percentage point)."""
+        return float(np.max(np.abs(self.target - self.reached)))
 
 
-def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray) -> np.ndarray:
+def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray, unused_share: float) -> np.ndarray:
     """The smoothed target law over the 16 combinations.
 
-    The file's shares (the rest conventional) mixed with a uniform law over the combinations of the region's practices.
+    The file's shares (the rest conventional) mixed, with weight ``unused_share``, with a uniform law over the
+    combinations of the region's practices.
     """
     law = np.zeros(ALL_MASKS.size)
     np.add.at(law, masks, shares)
     law[0] += 1.0 - shares.sum()
     possible = ~(USES_BY_MASK & ~available).any(axis=1)
-    return (1.0 - SMOOTHING) * law + SMOOTHING * possible / possible.sum()
+    return (1.0 - unused_share) * law + unused_share * possible / possible.sum()
 
 
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None) -> Fit:
@@ -284,7 +289,7 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
         limit = 2.0 * float(np.mean(scale))  # at most two noise scales per iteration
         theta = np.clip(theta + step * min(1.0, limit / largest), -bound, bound)
     constants, pairs = _unpack(theta, parameters)
-    return Fit(constants, pairs, wanted, reached, parameters)
+    return Fit(constants, pairs, wanted, reached, parameters, bound)
 
 
 def _unpack(theta: np.ndarray, parameters: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -19,10 +19,15 @@ A fully mixed population has everyone else as a neighbour of weight 1.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit, prange
 
 from sim.network import Network
+
+if TYPE_CHECKING:
+    from sim.behaviour.exchange import Exchanges
 
 
 class SocialInformation:
@@ -51,6 +56,9 @@ class SocialInformation:
         self.share = np.zeros((n, n_practices), np.float32)
         self.evidence = np.zeros((n, n_practices), np.float32)
         self.signal = np.zeros((n, n_practices), np.float32)
+        #: exchange programmes whose information channel re-weights partners' seasons (``sim.behaviour.exchange``);
+        #: set when the programme starts, after the initial state
+        self.exchanges: Exchanges | None = None
 
     def observe(self, bundle: np.ndarray, uses: np.ndarray, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
         """Look at the others.
@@ -71,6 +79,8 @@ class SocialInformation:
                            self.inverse_degree, self.share, self.evidence, self.signal)
         if self.organisation_weight > 0 and self.member.any():
             self._hear_organisations(weight, weighted_signal)
+        if self.exchanges is not None:
+            self.exchanges.adjust_evidence(weight, weighted_signal, self.evidence, self.signal)
 
     def _hear_organisations(self, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
         """Members add what every other adopter of their organisation shows, each with the organisation weight."""

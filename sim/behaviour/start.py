@@ -185,7 +185,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             rule.fits.append(None)
             continue
         masks, counts = initial_counts(spec, size)
-        target = target_law(masks, counts / size, catalogue.available[region])
+        target = target_law(masks, counts / size, catalogue.available[region],
+                             setting.scenario.decision.unused_combination_share)
         sample = rows[np.unique(np.linspace(0, rows.size - 1, min(FIT_SAMPLE, rows.size)).astype(np.int64))]
         # pass 1: established practices mature; pass 2: at the expected remaining ramp of the stationary ages
         mature = (np.vstack([v.shortfall[region], np.zeros(N_PRACTICES)]), np.append(v.synergy_shortfall[region], 0.0))

@@ -68,7 +68,7 @@ class TpbRule:
         gross, margin = expected_gross_and_margin(situation, rows)
         pv, var, has_incentives = incentive_tables(situation, rows)
         table = np.empty((rows.size, TABLE_SLOTS))
-        utility_tables(rows, farms.region, farms.years_in_use, farms.full_ca_years, gross, margin, farms.belief_mean,
+        utility_tables(rows, farms.region, situation.valuation_seasons(), farms.full_ca_years, gross, margin, farms.belief_mean,
                        farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
                        v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
                        farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,

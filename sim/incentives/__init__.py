@@ -18,6 +18,7 @@ from sim.incentives.carbon import CarbonProgramme
 from sim.incentives.counterfactual import Counterfactual
 from sim.incentives.credit_line import ConcessionalCredit
 from sim.incentives.effect import ProgrammeEffect
+from sim.incentives.exchange import ExchangeProgramme
 from sim.incentives.payments import PerHectarePayments
 
 #: The designs every model runs, in the order their money flows are booked (a design without a policy in the
@@ -27,6 +28,7 @@ DESIGNS: dict[str, type] = {
     "carbon": CarbonProgramme,
     "credit_line": ConcessionalCredit,
     "effect": ProgrammeEffect,
+    "exchange": ExchangeProgramme,
 }
 
 

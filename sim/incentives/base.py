@@ -15,6 +15,7 @@ import numpy as np
 from sim.economics import MoneyFlow
 
 if TYPE_CHECKING:
+    from sim.behaviour.exchange import Exchanges
     from sim.farmers import FarmerTable, Regions
     from sim.incentives.counterfactual import Counterfactual
     from sim.network import Network
@@ -56,6 +57,7 @@ class Setting:
     network: Network
     soil: SoilModel
     counterfactual: Counterfactual | None = None  # the same farms without the programme (None: no programme)
+    exchanges: Exchanges | None = None  # exchange programmes (their costs, ``sim.incentives.exchange``)
 
 
 class IncentiveDesign(Protocol):

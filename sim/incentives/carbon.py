@@ -115,6 +115,12 @@ class CarbonProgramme:
         self.registry = CarbonRegistry(self.spec, twin, scenario.start_year, farms.area_ha, setting.network.organisation,
                                        self.prices, self.bulk_density, scenario.soil.depth_cm,
                                        scenario.ghg.displaced_production_t_co2e_per_ha)
+        exchanges = setting.exchanges
+        #: (n,) int certified exchange group of each farm, -1 for none (channel d, ``sim.behaviour.exchange``); None
+        #: when no farm has one
+        self.exchange_group = exchanges.certified_group if exchanges is not None and exchanges.group_certified.any() \
+            else None
+        self.registry.exchange_group = self.exchange_group
         self.baseline: CreditingBaseline | None = None
         if self.active:
             from sim.soil import build_soil
@@ -149,13 +155,20 @@ class CarbonProgramme:
         return self.setting.soil.stock_t_c_per_ha[farms] - self.baseline.stock_t_c_per_ha[farms]
 
     def _expected_members(self, farms: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Members (count, area) a farmer expects to share its organisation's group MRV cost with, itself included."""
-        if not self.spec.mrv.group_certification:
-            return None, None
+        """Members (count, area) a farmer expects to share its organisation's group MRV cost with, itself included.
+
+        Under individual certification, the members of its certified exchange group (``exchange_group``), if any.
+        """
         s = self.setting
-        organisation, area = s.network.organisation, s.farms.area_ha
+        area = s.farms.area_ha
+        if self.spec.mrv.group_certification:
+            organisation, eligible = s.network.organisation, self.eligible_now
+        elif self.exchange_group is not None:
+            organisation = np.maximum(self.exchange_group, 0)
+            eligible = self.eligible_now & (self.exchange_group >= 0)
+        else:
+            return None, None
         groups = organisation.max() + 1
-        eligible = self.eligible_now
         count = np.bincount(organisation[eligible], minlength=groups)[organisation[farms]]
         hectares = np.bincount(organisation, weights=np.where(eligible, area, 0.0), minlength=groups)[organisation[farms]]
         own = eligible[farms]
@@ -186,7 +199,8 @@ class CarbonProgramme:
         credit_pv, mrv_pv = self.calendar[region]
         per_ton = farmer_value_share(c) * credit_pv[np.minimum(np.minimum(seasons, transition), horizon)]
         members, hectares = self._expected_members(farms)
-        mrv_per_ha = mrv.expected_cost_per_ha(c, s.farms.area_ha[farms], members, hectares)
+        grouped = None if self.exchange_group is None else self.exchange_group[farms] >= 0
+        mrv_per_ha = mrv.expected_cost_per_ha(c, s.farms.area_ha[farms], members, hectares, grouped)
         pv = credited * (per_ton * mean_price)[:, None] - (mrv_per_ha * mrv_pv[np.minimum(seasons, horizon)])[:, None]
         eligible = self.baseline.eligible(farms, masks)
         liability = np.zeros(pv.shape)

@@ -8,6 +8,13 @@ same seed gives the same), with the same population, network, initial state and 
 order (common random numbers): each room has its own stream, and the decision, weather and population streams draw
 a fixed number of values whatever the incentives are worth. Differences between the two runs therefore come from the
 programme only. It exists only when the scenario has a programme; it then doubles the model's yearly work.
+
+Exchange programmes (``[[network.exchange]]``, ``sim.behaviour.exchange``) are a separate policy lever, not part of
+the incentive programme: the counterfactual keeps the links and every channel. In a scenario with both, the baseline
+of "additional" tonnes is therefore the same farms WITH their exchanges and WITHOUT the carbon price, payments or
+credit line: the additional tonnes are the incentives', not the exchanges'. What exchanges add is measured against
+another scenario, by ``casim compare`` (``analysis.compare``: the baseline scenario's run, replicate by replicate);
+a scenario with exchanges and no incentive has no counterfactual and credits nothing.
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ Cost per farm and verification (currency), paid by the farms verified (``Mrv`` i
     member and pays nothing)
     + cost_per_ha x area.
 The same rule, with the members a farmer expects, gives what it expects to pay when deciding.
+Members of an exchange programme's farmer group with group certification (``sim.behaviour.exchange``, channel d;
+``exchange_group``, one group per exchange table) pay the group rule, shared equally among the members of their group
+verified now, even when the programme certifies farms one by one. Only their cost changes (lower once enough
+members are verified together: group cost / members < the cost per farm); the programme's uncertainty rule (one
+unit per farm) stays (an assumption: the group's sampling design is taken to be as informative per farm as the
+programme's own).
 
 Uncertainty of a unit's estimated stock change (a farm, or the organisation's members together when grouped),
 t C/ha: sampling, standard error = sd_point / sqrt(samples) with sd_point = point_change_cv x stock (+ twice the
@@ -44,16 +50,25 @@ def group_fixed_cost(carbon: Carbon) -> float:
 
 
 def cost_per_verification(carbon: Carbon, area_ha: np.ndarray, organisation: np.ndarray,
-                          verified: np.ndarray, credited_t_co2e: np.ndarray | None = None) -> np.ndarray:
+                          verified: np.ndarray, credited_t_co2e: np.ndarray | None = None,
+                          exchange_group: np.ndarray | None = None) -> np.ndarray:
     """MRV cost of each farm verified now (0 for others), currency (module docstring).
 
     ``credited_t_co2e``: what each farm is credited at this verification (group fee shared by credits).
+    ``exchange_group``: (n,) int, each farm's certified exchange group (-1 for none), used under individual
+    certification.
     """
     m = carbon.mrv
     per_ha = m.cost_per_ha * area_ha
     if not m.group_certification:
         fixed = m.cost_per_farm + sampling_costs(carbon)[0]
-        return np.where(verified, fixed + per_ha, 0.0)
+        cost = np.where(verified, fixed + per_ha, 0.0)
+        if exchange_group is None or not (exchange_group >= 0).any():
+            return cost
+        in_group = verified & (exchange_group >= 0)
+        group = np.maximum(exchange_group, 0)
+        members = np.bincount(group[in_group], minlength=group.max() + 1)[group]
+        return np.where(in_group, group_fixed_cost(carbon) / np.maximum(members, 1) + per_ha, cost)
     groups = organisation.max() + 1
     if m.group_fee_sharing in ("area", "credits"):
         weight = area_ha if m.group_fee_sharing == "area" else credited_t_co2e
@@ -72,15 +87,20 @@ def cost_per_verification(carbon: Carbon, area_ha: np.ndarray, organisation: np.
 
 
 def expected_cost_per_ha(carbon: Carbon, area_ha: np.ndarray, members: np.ndarray | None,
-                         members_area_ha: np.ndarray | None) -> np.ndarray:
+                         members_area_ha: np.ndarray | None, grouped: np.ndarray | None = None) -> np.ndarray:
     """MRV cost per ha a farmer expects at each verification, currency/ha.
 
     ``members`` and ``members_area_ha``: farms of its organisation expected to be verified with it (itself
-    included) and their area (group certification only).
+    included) and their area (group certification; or, for ``grouped`` farms under individual certification, the
+    members of their exchange group, sharing equally).
     """
     m = carbon.mrv
     if not m.group_certification:
-        return m.cost_per_ha + (m.cost_per_farm + sampling_costs(carbon)[0]) / area_ha
+        individual = m.cost_per_ha + (m.cost_per_farm + sampling_costs(carbon)[0]) / area_ha
+        if grouped is None or not grouped.any():
+            return individual
+        shared = m.cost_per_ha + group_fixed_cost(carbon) / np.maximum(members, 1) / area_ha
+        return np.where(grouped, shared, individual)
     if m.group_fee_sharing in ("area", "credits"):  # credits: expected in proportion to area
         return m.cost_per_ha + group_fixed_cost(carbon) / members_area_ha
     return m.cost_per_ha + group_fixed_cost(carbon) / members / area_ha

@@ -100,6 +100,8 @@ class CarbonRegistry:
         self.start_year = start_year
         self.area = area_ha
         self.organisation = organisation
+        #: (n,) int certified exchange group of each farm, -1 for none (``sim.incentives.mrv``); None: no such group
+        self.exchange_group: np.ndarray | None = None
         self.prices = prices
         self.bulk_density = bulk_density_g_cm3
         self.depth_cm = depth_cm
@@ -189,7 +191,8 @@ class CarbonRegistry:
         if self.is_verification_year(year) and (self.enrolled.any() or self.monitored.any()):
             verified = self.enrolled.copy()
             q, issued, clawback = self._verify(year, farms, farm_price, rng)
-            mrv_cost = mrv.cost_per_verification(self.carbon, self.area, self.organisation, verified, issued)
+            mrv_cost = mrv.cost_per_verification(self.carbon, self.area, self.organisation, verified, issued,
+                                                 self.exchange_group)
             self._schedule(year, issued, farm_price)
             self._end_periods(year, verified, farms.eligible)
         due = self.pending.pop(year, None) or {name: zero for name in PAID_LATER}

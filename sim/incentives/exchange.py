@@ -1,0 +1,64 @@
+"""What exchange programmes cost (``[[network.exchange]]``): public money to the programme's providers, per farm.
+
+Per year and exchange table, booked on the served participants (the second region's ends of its links):
+    visits         = visits_per_year x cost_per_visit per link (on the link's served end)
+    training       = training_cost_per_participant, once, in the programme's first season (channel b)
+    equipment      = programme_cost_per_year shared equally by the table's served participants (channel c)
+    organisation   = support_cost_per_member_per_year per participant (channel d)
+All are paid by the public (a donor or ministry) to the programme ("exchange_programme": hosts, trainers,
+manufacturers, the group's facilitators), so they count in public spending and in the cost per additional adopter,
+t CO2e and USD of farm income of ``analysis.compare``; farm accounts do not change. Exchanges value nothing for a
+deciding farmer (what they change acts through the channels of ``sim.behaviour.exchange``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.economics import PUBLIC, MoneyFlow
+from sim.incentives.base import Setting, Settlement, Valuation
+
+#: Who receives the programme's money: hosts, trainers, manufacturers and group facilitators.
+PROGRAMME = "exchange_programme"
+#: Output columns of the programme's flows, in booking order.
+FLOWS = ("exchange_visit_cost", "exchange_training_cost", "exchange_equipment_cost", "exchange_organisation_cost")
+
+
+class ExchangeProgramme:
+    """The money flows of the scenario's exchange programmes (module docstring)."""
+
+    def __init__(self, setting: Setting, rng: np.random.Generator) -> None:
+        n = setting.regions.n
+        self.first_season = setting.scenario.start_year + 1
+        self.yearly = {name: np.zeros(n) for name in FLOWS}
+        self.training = np.zeros(n)
+        exchanges = setting.exchanges
+        specs = [] if exchanges is None else zip(exchanges.specs, exchanges.pairs, strict=True)
+        for spec, pairs in specs:
+            served = np.unique(pairs[:, 1])
+            np.add.at(self.yearly["exchange_visit_cost"], pairs[:, 1], spec.visits_per_year * spec.cost_per_visit)
+            if served.size == 0:
+                continue
+            if spec.know_how is not None:
+                self.training[served] += spec.know_how.training_cost_per_participant
+            if spec.equipment is not None:
+                self.yearly["exchange_equipment_cost"][served] += spec.equipment.programme_cost_per_year / served.size
+            if spec.organisation is not None:
+                self.yearly["exchange_organisation_cost"][served] += spec.organisation.support_cost_per_member_per_year
+        self.zero = np.zeros(n)
+
+    def begin_year(self, year: int) -> None:
+        """Nothing to price."""
+
+    def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
+        """Exchanges pay farmers nothing: no value for a deciding farmer."""
+        return None
+
+    def after_adoption(self, year: int) -> None:
+        """Nothing to enrol."""
+
+    def settle(self, year: int, rng: np.random.Generator) -> Settlement:
+        """The year's programme costs per served farm (currency), public -> programme."""
+        amounts = dict(self.yearly)
+        amounts["exchange_training_cost"] = self.training if year == self.first_season else self.zero
+        return Settlement([MoneyFlow(name, PUBLIC, PROGRAMME, amounts[name]) for name in FLOWS])

@@ -1,0 +1,305 @@
+"""Farmer exchanges (issue 18): without channels a link is one more neighbour; each channel alone changes only its
+own lever, and moves the outcome it should.
+
+Small models: 900 farmers (300 per region), 150 links Latin America -> Africa dry, a few years. Comparisons are between
+two models with the same seed, so the farms, network, weather and decision draws are identical and differences come
+from the channel alone; most checks are exact (equal arrays) and need no tolerance.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from analysis.compare import EXCHANGE_RATIOS, compare_scenarios, exchange_cost_effectiveness, exchanges_markdown
+from sim.behaviour.exchange import comparability
+from sim.incentives import mrv
+from sim.practices import NO_TILL
+from sim.scenario import scenario_with_overrides
+
+BASE = sim.load_scenario(SCENARIOS / "base.toml")
+FARMERS = 900
+SEED = 3
+CHANNELS = {
+    "information": {"climate_length": 1.0, "soil_length": 1.0, "crop_length": 1.0, "farm_size_length": 2.5},
+    "know_how": {"head_start_seasons": 2, "training_cost_per_participant": 150.0},
+    "equipment": {"supply_scale_factor": 0.25, "programme_cost_per_year": 1000.0},
+    "organisation": {"loan_to_savings": 3.0, "group_certification": True, "crop_price_premium_share": 0.0,
+                     "support_cost_per_member_per_year": 20.0},
+}
+
+
+def scenario(*channels: str, visits: float = 3.0):
+    exchange = {"regions": ["latin_america", "africa_dry"], "links": 150, "visits_per_year": visits,
+                "cost_per_visit": 0.0, **{name: CHANNELS[name] for name in channels}}
+    return scenario_with_overrides(BASE, {"network.exchange": [exchange], "years": 6})
+
+
+def model(*channels: str):
+    return sim.AdoptionModel(scenario(*channels), seed=SEED, n_farmers=FARMERS)
+
+
+def detached(m):
+    """The same model with the exchange machinery unplugged: links stay in the network as plain neighbours."""
+    m.social.exchanges = None
+    m.situation = type(m.situation)(**{**vars(m.situation), "exchanges": None})
+    m.exchanges.after_adoption = lambda years: None
+    return m
+
+
+def test_links_without_channels_are_one_more_neighbour():
+    """With no channel table the yearly table equals that of the same links with the exchange code unplugged."""
+    links_only = model()
+    links_only.run()
+    plain = detached(model())
+    plain.run()
+    a, b = links_only.results(), plain.results()
+    assert links_only.exchanges.participant.sum() > 100
+    assert a.equals(b)
+    costs = a[[c for c in a.columns if c.startswith("exchange_") and c.endswith("_cost")]].fillna(0.0)
+    assert (costs.to_numpy() == 0).all()  # visits cost 0 here; no channel, no programme cost
+
+
+def levers(m):
+    """Everything a channel may change, by channel."""
+    return {
+        "information": [pairs_change.copy() for _, pairs_change in m.exchanges.information],
+        "know_how": m.exchanges.head_start.copy(),
+        "equipment": m.access.supply_scale.copy(),
+        "organisation": (m.access.loan_per_savings.copy(), m.exchanges.group_certified.copy(),
+                         m.farms.crop_price_per_t.copy()),
+    }
+
+
+def same(x, y):
+    if isinstance(x, tuple | list):
+        return len(x) == len(y) and all(same(a, b) for a, b in zip(x, y, strict=True))
+    return np.array_equal(x, y)
+
+
+@pytest.mark.parametrize("channel", list(CHANNELS))
+def test_each_channel_alone_changes_only_its_own_lever(channel):
+    base, alone = levers(model()), levers(model(channel))
+    for name in CHANNELS:
+        assert same(base[name], alone[name]) == (name != channel), name
+
+
+def test_information_changes_participants_beliefs_only():
+    """Year 1: the same decisions, yields and access; the beliefs of participants whose partner used a practice move,
+    by exactly the re-weighting visits x k_ij - 1 of what that partner showed; non-participants' do not."""
+    links, info = model(), model("information")
+    links.step()
+    info.step()
+    assert np.array_equal(links.farms.bundle, info.farms.bundle)
+    assert np.array_equal(links.farms.yield_kg_per_ha, info.farms.yield_kg_per_ha)
+    outsiders = ~info.exchanges.participant
+    assert np.array_equal(links.farms.belief_mean[outsiders], info.farms.belief_mean[outsiders])
+    assert not np.array_equal(links.farms.belief_mean, info.farms.belief_mean)
+    pairs = info.network.exchange_pairs[0]
+    k = comparability(scenario("information").network.exchange[0].information, info.regions, info.farms.region,
+                      info.farms.area_ha, pairs)
+    # Cerrado soybean vs Sahel maize: climate, soil and crop differ and the median areas are 300 and 1.5 ha, so the
+    # median pair has k = exp(-1.5 - ln(200)^2 / 12.5) = 0.024 (farm sizes are lognormal: some pairs are closer)
+    assert np.median(k) < 0.05 and k.max() < 0.61
+    weight, _ = info.learning.shown(info.farms.years_in_use, np.zeros((FARMERS, 4), np.float32),
+                                    np.zeros(FARMERS, np.float32))
+    expected = np.zeros(links.social.evidence.shape)
+    np.add.at(expected, pairs[:, 1], (3.0 * k - 1.0)[:, None] * weight[pairs[:, 0]])
+    np.add.at(expected, pairs[:, 0], (3.0 * k - 1.0)[:, None] * weight[pairs[:, 1]])
+    africans = np.unique(pairs[:, 1])
+    # float32 network sums: 1e-5 is ~100 float32 ulps of evidence values of order 1
+    assert np.allclose(info.social.evidence[africans] - links.social.evidence[africans], expected[africans],
+                       atol=1e-5)
+
+
+def test_know_how_shortens_the_ramp_of_trained_starters():
+    """Trained participants who start a practice begin 2 seasons along its ramp (no-till in the dry African region,
+    from the per-crop-and-climate table: -5 % -> 0 % over 5 seasons, so its first season is at -5 + 5 x 2/4 = -2.5 %
+    instead of -5 %); untrained starters begin at season 1; year-1 access is untouched."""
+    links, trained = model(), model("know_how")
+    started_trained = started_plain = 0
+    for _ in range(5):
+        before = trained.farms.uses.copy()
+        trained.step()
+        links.step()
+        new = trained.farms.uses & ~before
+        head = trained.exchanges.head_start > 0
+        assert (trained.farms.years_in_use[new & head[:, None]] == 3).all()
+        assert (trained.farms.years_in_use[new & ~head[:, None]] == 1).all()
+        started_trained += int((new & head[:, None]).sum())
+        started_plain += int((new & ~head[:, None]).sum())
+    assert started_trained > 0 and started_plain > 0
+    table = trained.catalogue.effect_table
+    served = 1  # africa_dry, the region the know-how table serves
+    assert table[3, served, NO_TILL] == pytest.approx(-0.025, abs=1e-7)
+    assert table[1, served, NO_TILL] == pytest.approx(-0.05, abs=1e-7)
+
+
+def test_equipment_raises_supply_of_the_served_region_only():
+    links, equipment = model(), model("equipment")
+    for _ in range(3):
+        links.step()
+        equipment.step()
+    served = 1  # africa_dry
+    assert equipment.access.seeder_supply[served] > links.access.seeder_supply[served]
+    assert equipment.access.contractor_supply[served] > links.access.contractor_supply[served]
+    others = [0, 2]
+    assert np.array_equal(equipment.access.seeder_supply[others], links.access.seeder_supply[others])
+
+
+def test_organisation_gives_small_participants_group_credit():
+    """Served participants below the lenders' 5 ha get credit (money = savings x (1 + 3)); others keep theirs."""
+    links, group = model(), model("organisation")
+    links.step()
+    group.step()
+    member = group.exchanges.member
+    small = group.farms.area_ha < 5.0
+    assert member.sum() > 50
+    assert np.array_equal(links.access.now.money[~member], group.access.now.money[~member])
+    rows = member & small
+    assert np.allclose(group.access.now.money[rows], links.access.now.money[rows] * 4.0)
+    assert group.exchanges.group_certified[member].all() and not group.exchanges.group_certified[~member].any()
+
+
+def test_programme_costs_are_public_and_add_up():
+    """Costs: visits 150 links x 3 x 10, training 150 per served participant once, equipment 1,000 a year,
+    group support 20 per member a year; all public, none in farm accounts."""
+    spec = scenario(*CHANNELS)
+    exchange = spec.network.exchange[0].model_copy(update={"cost_per_visit": 10.0})
+    spec = spec.model_copy(update={"network": spec.network.model_copy(update={"exchange": [exchange]})})
+    m = sim.AdoptionModel(spec, seed=SEED, n_farmers=FARMERS)
+    m.run_for(2)
+    table = m.results()
+    rows = table[(table.region == "all") & (table.year > spec.start_year)]
+    served = np.unique(m.network.exchange_pairs[0][:, 1]).size
+    assert rows.exchange_visit_cost.tolist() == pytest.approx([150 * 3 * 10.0] * 2)
+    assert rows.exchange_training_cost.tolist() == pytest.approx([150.0 * served, 0.0])
+    assert rows.exchange_equipment_cost.tolist() == pytest.approx([1000.0] * 2)
+    assert rows.exchange_organisation_cost.tolist() == pytest.approx([20.0 * served] * 2)
+    total = rows.exchange_programme_cost.to_numpy()
+    assert (rows.public_spending.to_numpy() >= total - 1e-6).all()
+
+
+def test_participant_columns():
+    m = model(*CHANNELS)
+    m.run_for(2)
+    table = m.results()
+    row = table[(table.region == "africa_dry") & (table.year == m.year)].iloc[0]
+    participants = m.exchanges.participant[m.farms.region == 1]
+    assert row.exchange_participants == participants.sum()
+    uses = m.farms.bundle[m.farms.region == 1] != 0
+    assert row.exchange_participant_any_practice_share == pytest.approx(uses[participants].mean())
+    assert row.exchange_non_participant_any_practice_share == pytest.approx(uses[~participants].mean())
+    none = table[(table.region == "africa_moist")]
+    assert (none.exchange_participants == 0).all() and none.exchange_participant_income_p50.isna().all()
+
+
+def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
+    """Channel (d)'s group certification acts through the carbon MRV only. Same seed, same organisation channel
+    (group credit on in both), with and without group certification, under USD 35/t and individual model-based MRV
+    (150 per farm + 5 per ha; a group verification costs 3,000, parts/defaults.toml). Members of the exchange group
+    verified together share 3,000 (here all ~130 served participants: about 23 each instead of 150, lower); non-members
+    pay what they did; access (group credit, supply) is that of the run without it. (What a member expects to pay when
+    deciding counts only the members eligible now, as main's group MRV does: few eligible members make it dear.)"""
+    carbon = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    organisation = {**CHANNELS["organisation"], "group_certification": False}
+
+    def build(certified: bool):
+        exchange = {"regions": ["latin_america", "africa_dry"], "links": 150, "visits_per_year": 1.0,
+                    "cost_per_visit": 0.0, "organisation": {**organisation, "group_certification": certified}}
+        spec = scenario_with_overrides(carbon, {"network.exchange": [exchange], "years": 6})
+        return sim.AdoptionModel(spec, seed=SEED, n_farmers=FARMERS)
+
+    plain, grouped = build(False), build(True)
+    members = grouped.exchanges.member
+    assert grouped.incentives.carbon.exchange_group is not None and plain.incentives.carbon.exchange_group is None
+    assert np.array_equal(grouped.incentives.carbon.exchange_group >= 0, members)
+    # the other levers of the channel are untouched
+    assert np.array_equal(plain.access.now.money, grouped.access.now.money)
+    assert np.array_equal(plain.access.supply_scale, grouped.access.supply_scale)
+    # the rule itself, every farm verified: members pay 3,000 / members + 5/ha, others 150 + 5/ha as before
+    spec = grouped.config.carbon
+    area, everyone = grouped.farms.area_ha, np.ones(FARMERS, bool)
+    alone = mrv.cost_per_verification(spec, area, grouped.network.organisation, everyone)
+    together = mrv.cost_per_verification(spec, area, grouped.network.organisation, everyone, None,
+                                         grouped.incentives.carbon.exchange_group)
+    assert np.array_equal(alone[~members], together[~members])
+    assert np.allclose(together[members], 3000.0 / members.sum() + 5.0 * area[members], rtol=1e-12)
+    assert (together[members] < alone[members]).all()
+    # the registry bills verifications with the members' groups (``CarbonRegistry.settle``)
+    assert grouped.incentives.carbon.registry.exchange_group is grouped.incentives.carbon.exchange_group
+
+
+def test_compare_reports_exchange_cost_effectiveness_with_reasons():
+    """Cost per additional adopter / t CO2e / USD of income = programme cost over the mean paired difference; the
+    interval is the cost over the difference's interval (unbounded when it reaches 0); undefined, with the reason,
+    when the difference is not positive or there is no programme. Hand-made summary rows, exact arithmetic."""
+    def row(cost, adopters, lo, hi):
+        values = {"scenario": "s", "exchange_programme_cost": cost}
+        for _, difference, _ in EXCHANGE_RATIOS:
+            values.update({difference: adopters, f"{difference}_lo": lo, f"{difference}_hi": hi})
+        return values
+
+    table = pd.DataFrame([row(0.0, 0.0, 0.0, 0.0), row(1000.0, 10.0, 5.0, 20.0), row(1000.0, 10.0, -1.0, 21.0),
+                          row(1000.0, -2.0, -3.0, -1.0)])
+    table["exchange_programme_cost_lo"] = table["exchange_programme_cost_hi"] = table.exchange_programme_cost
+    out = exchange_cost_effectiveness(table)
+    name = "exchange_cost_per_additional_adopter"
+    assert np.isnan(out[name][0]) and np.isnan(out[name][3])
+    assert (out[name][1], out[f"{name}_lo"][1], out[f"{name}_hi"][1]) == (100.0, 50.0, 200.0)
+    assert out[name][2] == 100.0 and np.isinf(out[f"{name}_hi"][2])
+    text = exchanges_markdown(out.assign(name=["none", "clear", "wide", "worse"]), "USD")
+    assert "n/a (no exchange programme)" in text and "n/a (no additional adopter)" in text
+    assert "100 (50 to 200)" in text and "unbounded" in text
+    assert exchanges_markdown(out.iloc[[0]], "USD") is None
+
+
+def test_compare_puts_exchange_programmes_beside_the_carbon_designs():
+    """A real comparison (2 seeds, 300 farmers, 4 years): the exchange scenario's programme cost is public money
+    and its cost-effectiveness columns exist, with intervals; the baseline has none."""
+    scenarios = {"baseline": sim.load_scenario(SCENARIOS / "baseline.toml"),
+                 "exchanges": sim.load_scenario(SCENARIOS / "exchange_network.toml")}
+    result = compare_scenarios(scenarios, replicates=2, farmers=300, years=4)
+    table = result.table.set_index("scenario")
+    assert table.loc["baseline", "exchange_programme_cost"] == 0
+    cost = table.loc["exchanges", "exchange_programme_cost"]
+    assert cost > 0 and table.loc["exchanges", "public_spending"] >= cost
+    for name, difference, _ in EXCHANGE_RATIOS:
+        assert {name, f"{name}_lo", f"{name}_hi", f"{difference}_lo"} <= set(table.columns)
+        mean = table.loc["exchanges", difference]
+        assert np.isnan(table.loc["exchanges", name]) if mean <= 0 else \
+            table.loc["exchanges", name] == pytest.approx(cost / mean)
+    assert "Exchange programmes against the baseline scenario" in result.report()
+
+
+def test_dashboard_switches_each_channel_and_the_network_view_shows_exchange_links():
+    """The dashboard has an on/off lever per channel the scenario's exchanges carry (labels from the catalogues);
+    switching equipment off removes that table only, and changes the run (the dry region's seeder supply follows its
+    adoption more slowly). The sampled network holds exchange links, drawn apart from village links."""
+    from experiments.runs import with_overrides
+    from facilitation.dashboard_app import lever_overrides, levers_for
+    from facilitation.i18n import language
+    from facilitation.story import layout, sample_farms
+
+    base = sim.load_scenario(SCENARIOS / "exchange_network.toml")
+    channels = ("information", "know_how", "equipment", "organisation")
+    for code in ("en", "fr", "es", "pt"):
+        levers = {lever.name: lever for lever in levers_for(base, language(code))}
+        assert all(levers[f"channel_{c}"].value == 1 for c in channels)
+        if code != "en":
+            assert not any("Exchange channel" in levers[f"channel_{c}"].label for c in channels)
+    assert not any(name.startswith("channel_") for name in
+                   (lever.name for lever in levers_for(sim.load_scenario(SCENARIOS / "baseline.toml"), language("en"))))
+    assert lever_overrides(base, {"channel_equipment": 1}) == {}
+    off = with_overrides(base, lever_overrides(base, {"channel_equipment": 0}))
+    assert all(link.equipment is None and link.know_how is not None and link.links == 600
+               for link in off.network.exchange)
+    on_model, off_model = (sim.AdoptionModel(s, seed=SEED, n_farmers=FARMERS) for s in (base, off))
+    for m in (on_model, off_model):
+        m.run_for(3)
+    dry = 1
+    assert on_model.access.seeder_supply[dry] > off_model.access.seeder_supply[dry]
+    sample = sample_farms(on_model, 40)
+    drawn = layout(on_model, sample)
+    assert drawn.exchange.sum() >= 10 and (~drawn.exchange).any()
