@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_scaling.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
