@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import psutil
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -31,19 +34,52 @@ USER_ERROR = 2
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
+#: Seconds a command has, after Ctrl+C or SIGTERM, to stop its workers and exit by itself before it is made to.
+STOP_GRACE_SECONDS = 15.0
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that a command stops as after Ctrl+C: workers stopped, results kept."""
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
+def _interrupted(signum: int, frame: object) -> None:
+    """Unwind the command as after Ctrl+C; a second signal, or an unwind that hangs, ends the process at once.
+
+    The exception lands wherever the main thread happens to be, possibly inside a library holding a lock that a
+    background thread then waits for forever (a process pool's manager thread, joined at exit), so a watchdog
+    ends the process after ``STOP_GRACE_SECONDS`` whatever happens. Finished results are on disk already: each
+    is written atomically as it arrives.
+    """
+    global _watchdog
+    if _watchdog is not None:
+        _stop_now(signum)
+    _watchdog = threading.Timer(STOP_GRACE_SECONDS, _stop_now, args=(signum,))
+    _watchdog.daemon = True
+    _watchdog.start()
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
-@app.callback()
-def _on_start() -> None:
-    # SIGTERM (kill, a batch scheduler's time limit) unwinds like Ctrl+C instead of killing Python outright, so
-    # the executor terminates its workers and no process is left behind
-    signal.signal(signal.SIGTERM, _raise_terminated)
+_watchdog: threading.Timer | None = None
+
+
+def _stop_now(signum: int) -> None:
+    """End this process and its worker processes now, with the exit code and message of a clean stop."""
+    for child in psutil.Process().children(recursive=True):
+        with suppress(psutil.Error):
+            child.kill()
+    error(f"stopped by {signal.Signals(signum).name}; finished results are kept (run the same command again to "
+          "resume a sweep)")
+    os._exit(INTERRUPTED[signum])
+
+
+def stop_cleanly_on_signals() -> None:
+    """Make Ctrl+C and SIGTERM stop this process cleanly and surely (for the ``casim`` program, not a library).
+
+    SIGTERM (kill, a batch scheduler's time limit) unwinds like Ctrl+C instead of killing Python outright, so the
+    executor terminates its workers and no process is left behind; a watchdog ends an unwind that hangs.
+    """
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
 
 
 def error(message: str) -> None:

@@ -240,6 +240,38 @@ def test_no_process_outlives_an_interrupted_sweep(tmp_path, how):
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], [p.cmdline() for p in alive]
 
 
+HANGING_UNWIND = """
+import subprocess, sys, time
+import cli.common as common
+common.STOP_GRACE_SECONDS = 1.0
+common.stop_cleanly_on_signals()
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+told = False
+while True:  # an unwind that never ends: the interrupt is swallowed, as by a library holding a lock
+    try:
+        if not told:
+            print(child.pid, flush=True)
+            told = True
+        time.sleep(600)
+    except KeyboardInterrupt:
+        told = True
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_a_stop_that_hangs_is_ended_by_the_watchdog(how):
+    """CI once saw casim sweep still alive 60 s after SIGTERM: the unwind must end, workers and all, whatever it meets."""
+    process = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-c", HANGING_UNWIND], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    child = psutil.Process(int(process.stdout.readline()))
+    process.send_signal(getattr(signal, how))
+    process.wait(30)
+    assert process.returncode == {"SIGINT": 130, "SIGTERM": 143}[how]
+    assert f"stopped by {how}; finished results are kept" in process.stderr.read()
+    _, alive = psutil.wait_procs([child], timeout=10)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
 def test_the_manifest_records_what_ran(tmp_path):
     sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, tmp_path, "lhs", samples=2, farmers=40,
                     executor=LocalExecutor(1), sources={"sweep_small": SWEEP})
