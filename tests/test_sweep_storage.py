@@ -221,7 +221,8 @@ def test_scheduler_addresses_unreachable_schedulers_and_schedulers_without_worke
 def test_no_process_outlives_an_interrupted_sweep(tmp_path, how):
     """SIGKILL/SIGTERM of casim sweep left the forkserver, pool workers and resource tracker running (600 MB)."""
     out = tmp_path / "sweep"
-    command = [CASIM, "sweep", str(SWEEP), "--lhs", "40", "--farmers", "60", "--years", "6", "--out", str(out),
+    # 400 runs: the signal comes after the second batch, long before the end even on a loaded machine
+    command = [CASIM, "sweep", str(SWEEP), "--lhs", "400", "--farmers", "60", "--years", "6", "--out", str(out),
                "--workers", "2", "--batch-size", "1"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     deadline = time.time() + 120
