@@ -157,7 +157,9 @@ def test_credit_line_pays_the_interest_spread_on_the_balance_and_caps_the_loan()
     farms = model.farms
     farms.uses[:] = False
     farms.uses[2, 0], farms.years_in_use[2, 0], farms.area_ha[2] = True, 1, 100.0  # no-till: 60/ha one-off
-    farms.credit_access[2] = True
+    farms.credit_access[2:4] = True
+    farms.uses[3, 0], farms.years_in_use[3, 0], farms.hires[3] = True, 1, True  # no-till by a hire service
     line.after_adoption(2034)
     assert line.principal[2] == 1000.0  # 6,000 asked, 1,000 lent
+    assert line.principal[3] == 0.0  # the contractor's seeder: the farm paid no one-off cost, so it borrows nothing
     assert line.settle(2034, None).flows[0].amount[2] == pytest.approx(0.0375 * 1000.0)

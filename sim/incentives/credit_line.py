@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.economics import FARMER, PUBLIC, MoneyFlow
 from sim.incentives.base import Setting, Settlement, Valuation
-from sim.practices import practice_matrix
+from sim.practices import NO_TILL, practice_matrix
 
 
 def balance_shares(tenor_years: int, grace_years: int) -> np.ndarray:
@@ -77,11 +77,15 @@ class ConcessionalCredit:
         return Valuation(np.where(self._borrows(farms)[:, None], loan_per_ha * self.subsidy_pv[region], 0.0))
 
     def after_adoption(self, year: int) -> None:
-        """Farms that started practices this season borrow their one-off cost (capped)."""
+        """Farms that started practices this season borrow the one-off cost they paid (capped).
+
+        No-till started with a hire service costs the farm no seeder, so nothing is lent for it.
+        """
         if self.spec is None:
             return
         farms = self.farms
         started = farms.uses & (farms.years_in_use == 1)
+        started[:, NO_TILL] &= ~farms.hires
         cost = (started @ self.catalogue.transition_cost_per_ha) * farms.area_ha
         borrowing = self._borrows(slice(None)) & (cost > 0)
         self.principal = np.where(borrowing, np.minimum(cost, self.spec.max_loan), self.principal)
