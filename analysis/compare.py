@@ -10,12 +10,26 @@ the baseline scenario are differences of paired runs.
 Carbon: credited = credits issued by the standard's rules; additional = SOC stored beyond the counterfactual run
 alongside each run (the same farms and seeds without the scenario's incentives); over-crediting = credited /
 additional. Money over the period: public budget (payments, credit-line subsidies, public purchases and guarantees),
-buyer spending (private and Twin Regions buyers, net of claw-back refunds); cost per additional t CO2e =
-spending / additional t, undiscounted and discounted (present values of spending and of additional tonnes at
-``discount_rate`` from the start year). Farmers: net carbon income = carbon payments - MRV costs - claw-backs,
-by region and by size third (``by_region``), with what credits already issued still owe them at the end (payments
-lag verifications). Income change: the mean over the period of mean farm income, against
-the baseline's (not one year's: verification years carry lump payments).
+buyer spending (private and Twin Regions buyers, net of claw-back refunds), both as cash paid; beside them what the
+payer has committed but not yet paid at the end for credits already issued (payments lag verifications): what is
+still due to farmers divided by the share of carbon money that reached them (over all of the scenario's runs),
+split between public and buyers as they paid carbon money. Tonnes count when stored, so costs per additional t
+CO2e count spending when committed: (paid + committed) / additional t, undiscounted and discounted (present values
+of spending and of additional tonnes at ``discount_rate`` from the start year; the committed amount discounted
+from the last year). Farmers: net carbon income = carbon payments - MRV costs - claw-backs, public payments (per-ha
+payments and credit-line subsidies), by region and by size third (``by_region``). Intermediaries' take: carbon money
+kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
+farm income, against the paired baseline run's (not one year's: verification years carry lump payments), for every
+farm and by region.
+
+Ratios (costs per additional t, credits per additional t, MRV cost per credited t) are ratios of means over the
+paired runs (mean money / mean tonnes), not means of per-run ratios, which blow up when a run adds almost nothing
+and must drop runs that add nothing. Their interval runs from the money over the upper bound of the tonnes'
+interval to the money over its lower bound, unbounded when that lower bound is not positive (as for exchange
+programmes below); undefined, with the reason, when the mean tonnes are not positive; the table says how many runs
+added nothing. Intervals of quantities that cannot be negative (credits, shares, payments, fees, public spending
+when no guarantor received money) are truncated at 0 (and shares at 1): the mean cannot lie outside, so truncation
+keeps the interval's coverage.
 
 Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
 counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period per
@@ -55,6 +69,7 @@ INTERVAL = 0.95
 SIZE_GROUPS = ("small", "middle", "large")
 #: Money flows summed over the period per run (yearly-table columns).
 _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
+           "carbon_to_intermediaries", "aggregator_fees", "authority_fees", "guarantor_spending",
            "uncertainty_deduction_t_co2e", "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e",
            "net_ghg_benefit_t_co2e", "practice_emissions_change_t_co2e", "displaced_emissions_t_co2e",
            "exchange_programme_cost")
@@ -64,6 +79,27 @@ EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_t_co2e", "co2e_vs_baseline_t", "no additional t CO2e"),
     ("exchange_cost_per_usd_added_income", "farm_income_vs_baseline", "no added farm income"),
 )
+#: Ratios of means over paired runs: (indicator, numerator, denominator). The interval comes from the denominator's.
+RATIOS = (
+    ("public_cost_per_additional_t_co2e", "public_spending_committed", "co2e_additional_t"),
+    ("public_cost_per_additional_t_co2e_pv", "public_spending_committed_pv", "additional_pv_t"),
+    ("buyer_cost_per_additional_t_co2e", "private_spending_committed", "co2e_additional_t"),
+    ("buyer_cost_per_additional_t_co2e_pv", "private_spending_committed_pv", "additional_pv_t"),
+    ("credits_per_additional_t", "co2e_credited_t", "co2e_additional_t"),
+    ("mrv_cost_per_credited_t", "mrv_cost", "co2e_credited_t"),
+)
+#: Per-run quantities that cannot be negative: their intervals are truncated at 0 (module docstring).
+NON_NEGATIVE = ("co2e_credited_t", "private_spending", "private_spending_pv", "private_committed",
+                "private_spending_committed", "private_spending_committed_pv", "payments", "credit_line_subsidy",
+                "public_payments_to_farmers", "carbon_to_farmers", "mrv_cost", "clawback", "carbon_to_intermediaries",
+                "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
+                "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
+                "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost")
+#: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
+PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
+                "public_spending_committed_pv")
+#: Shares: intervals kept within [0, 1] (practice shares at the milestones are added by ``_shares``).
+SHARES = ("farmer_share_of_carbon_money", "participants_net_negative_share", "enrolled_share_mean")
 
 
 def run_keys(runs: pd.DataFrame) -> list[str]:
@@ -76,9 +112,42 @@ def present_value(values: pd.Series, years: pd.Series, start_year: int, rate: fl
     return float((values.to_numpy() / (1.0 + rate) ** (years.to_numpy() - start_year)).sum())
 
 
-def _per_tonne(money: float, tonnes: float) -> float:
-    """Money per tonne; NaN unless both are positive."""
-    return money / tonnes if money > 0 and tonnes > 0 else np.nan
+def ratio_of_means(numerator, denominator, denominator_lo, denominator_hi) -> tuple[np.ndarray, ...]:
+    """Mean numerator / mean denominator over paired runs, with its interval (arrays, or scalars as 0-d arrays).
+
+    The interval runs from the numerator over the denominator's upper bound to the numerator over its lower bound
+    (inf when that bound is not positive; NaN bounds without an interval). All NaN unless both means are positive.
+    """
+    top, bottom = np.asarray(numerator, float), np.asarray(denominator, float)
+    lo, hi = np.asarray(denominator_lo, float), np.asarray(denominator_hi, float)
+    defined = (top > 0) & (bottom > 0)
+    value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
+    low = np.where(defined & (hi > 0), top / np.where(hi > 0, hi, 1.0), np.nan)
+    high = np.where(defined & np.isfinite(lo), np.where(lo > 0, top / np.where(lo > 0, lo, 1.0), np.inf), np.nan)
+    return value, low, high
+
+
+def replicate_interval(values) -> tuple[float, float, float]:
+    """Mean of ``values`` and its two-sided ``INTERVAL`` Student t interval (NaN bounds with fewer than 2 values)."""
+    values = np.asarray(values, float)
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, np.nan, np.nan
+    half = float(stats.t.ppf(0.5 + INTERVAL / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return mean, mean - half, mean + half
+
+
+def _committed(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Public and buyer money committed but not paid at each run's end, for credits already issued (docstring).
+
+    ``per_run``: the runs of one scenario. What is due to farmers x (carbon money paid by the public, resp. buyers)
+    / (carbon money that reached farmers), both summed over the runs; 0 when nothing reached farmers.
+    """
+    to_farmers = per_run.carbon_to_farmers.sum()
+    public = per_run.public_carbon_money.sum() / to_farmers if to_farmers > 0 else 0.0
+    private = per_run.private_spending.sum() / to_farmers if to_farmers > 0 else 0.0
+    return pd.DataFrame({"public_committed": per_run.carbon_due_to_farmers * public,
+                         "private_committed": per_run.carbon_due_to_farmers * private}, index=per_run.index)
 
 
 def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
@@ -107,13 +176,12 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             return present_value(column, years, start, discount_rate)
 
         paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum()
+        enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
             co2e_stored_t=float(last.co2e_stored_cum_t),
             co2e_credited_t=credited,
             co2e_additional_t=additional,
-            additional_share_of_credits=additional / credited if credited > 0 else np.nan,
-            credits_per_additional_t=credited / additional if credited > 0 and additional > 0 else np.nan,
             four_per_1000_mean=float(flows.four_per_1000_index.mean()),
             income_mean_period=float(flows.income_mean.mean()),
             income_p50_period=float(flows.income_p50.mean()),
@@ -125,37 +193,80 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             private_spending_pv=pv(private),
             additional_pv_t=pv(flows.additional_t_co2e),
             farmer_share_of_carbon_money=float(flows.carbon_to_farmers.sum() / paid) if paid > 0 else np.nan,
-            participants_net_negative_share=float(last.participants_net_negative_share),
+            participants_net_negative_share=float(last.participants_net_negative_share) if enrolled else np.nan,
             carbon_due_to_farmers=float(last.carbon_due_to_farmers),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
+            end_discount=(1.0 + discount_rate) ** -(int(last.year) - start),
             **{column: float(flows[column].sum()) for column in _SUMMED},
         )
-        row["public_cost_per_additional_t_co2e"] = _per_tonne(row["public_spending"], additional)
-        row["public_cost_per_additional_t_co2e_pv"] = _per_tonne(row["public_spending_pv"], row["additional_pv_t"])
-        row["buyer_cost_per_additional_t_co2e"] = _per_tonne(row["private_spending"], additional)
-        row["buyer_cost_per_additional_t_co2e_pv"] = _per_tonne(row["private_spending_pv"], row["additional_pv_t"])
-        row["mrv_cost_per_credited_t"] = _per_tonne(row["mrv_cost"], credited)
         row["farmer_net_carbon_income_with_due"] = row["farmer_net_carbon_income"] + row["carbon_due_to_farmers"]
+        row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
+        row["intermediaries_take"] = row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
+        row["public_carbon_money"] = (row["public_spending"] - row["public_payments_to_farmers"]
+                                      - row["exchange_programme_cost"])
         rows.append(row)
     table = pd.DataFrame(rows)
     table.insert(len(keys), "replicate", table.groupby("scenario", sort=False).cumcount())
-    return table
+    committed = pd.concat([_committed(runs) for _, runs in table.groupby("scenario", sort=False)])
+    table = table.join(committed)
+    discount = table.pop("end_discount")
+    for payer in ("public", "private"):
+        table[f"{payer}_spending_committed"] = table[f"{payer}_spending"] + table[f"{payer}_committed"]
+        table[f"{payer}_spending_committed_pv"] = table[f"{payer}_spending_pv"] + table[f"{payer}_committed"] * discount
+    table["no_additional_t"] = (table.co2e_additional_t <= 0).astype(float)
+    return table.drop(columns="public_carbon_money")
+
+
+def _shares(columns) -> set[str]:
+    """The share columns among ``columns``: ``SHARES`` and the practice shares at the milestones."""
+    practices = {f"{p}_{y}" for p in ("full_ca", *PRACTICES) for y in MILESTONES}
+    return {c for c in columns if c in SHARES or c in practices}
 
 
 def summarise(per_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Mean and replicate interval (``_lo``, ``_hi``) of every numeric column of ``per_run``, grouped by ``keys``."""
-    values = per_run.drop(columns=[c for c in ("draw", "seed", "replicate", "last_year") if c in per_run])
+    """Mean and replicate interval (``_lo``, ``_hi``) of every numeric column of ``per_run``, grouped by ``keys``.
+
+    Intervals of ``NON_NEGATIVE`` columns and of shares are truncated at 0 (shares also at 1); those of
+    ``PUBLIC_MONEY`` too when no run's guarantor received money (``guarantor_spending`` >= 0 in every run).
+    """
+    values = per_run.drop(columns=[c for c in ("draw", "seed", "replicate", "last_year", "no_additional_t")
+                                   if c in per_run])
     grouped = values.groupby(keys, sort=False)
     mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
     half = stats.t.ppf(0.5 + INTERVAL / 2, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
     half = half.where(n > 1)
+    shares = _shares(mean.columns)
+    paying = (grouped.guarantor_spending.min() >= 0) if "guarantor_spending" in mean else None
     columns = {}
     for column in mean.columns:
-        columns[column] = mean[column]
-        columns[f"{column}_lo"] = mean[column] - half[column]
-        columns[f"{column}_hi"] = mean[column] + half[column]
+        lo, hi = mean[column] - half[column], mean[column] + half[column]
+        if column in NON_NEGATIVE or column in shares:
+            lo = lo.clip(lower=0)
+        elif column in PUBLIC_MONEY and paying is not None:
+            lo = lo.where(~paying | (lo >= 0), 0.0)
+        columns[column], columns[f"{column}_lo"] = mean[column], lo
+        columns[f"{column}_hi"] = hi.clip(upper=1) if column in shares else hi
     return pd.DataFrame(columns, index=mean.index).reset_index()
+
+
+def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (summarised by scenario) with the ``RATIOS``: ratios of means and their intervals (docstring).
+
+    Also the runs behind each scenario and how many of them added no t CO2e (``runs``,
+    ``runs_without_additional_t``), and the additional share of credits (additional t's interval / credited t).
+    """
+    columns = {}
+    for name, numerator, denominator in RATIOS:
+        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
+            table[numerator], table[denominator], table[f"{denominator}_lo"], table[f"{denominator}_hi"])
+    credited = table.co2e_credited_t.where(table.co2e_credited_t > 0)  # the additional t's interval over it
+    for suffix in ("", "_lo", "_hi"):
+        columns[f"additional_share_of_credits{suffix}"] = table[f"co2e_additional_t{suffix}"] / credited
+    counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
+    columns["runs"] = table.scenario.map(counts["size"]).to_numpy()
+    columns["runs_without_additional_t"] = table.scenario.map(counts["sum"]).astype(int).to_numpy()
+    return table.assign(**columns)
 
 
 def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
@@ -164,14 +275,10 @@ def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
     NaN where the scenario has no exchange programme or the mean difference is not positive; an upper bound of inf
     where the difference's interval reaches zero.
     """
-    cost = table["exchange_programme_cost"]
     columns = {}
     for name, difference, _ in EXCHANGE_RATIOS:
-        mean, lo, hi = table[difference], table[f"{difference}_lo"], table[f"{difference}_hi"]
-        defined = (cost > 0) & (mean > 0)
-        columns[name] = np.where(defined, cost / mean.where(mean > 0, 1.0), np.nan)
-        columns[f"{name}_lo"] = np.where(defined & (hi > 0), cost / hi.where(hi > 0, 1.0), np.nan)
-        columns[f"{name}_hi"] = np.where(defined, np.where(lo > 0, cost / lo.where(lo > 0, 1.0), np.inf), np.nan)
+        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
+            table["exchange_programme_cost"], table[difference], table[f"{difference}_lo"], table[f"{difference}_hi"])
     return table.assign(**columns)
 
 
@@ -196,49 +303,88 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
         co2e_vs_baseline_t=paired.co2e_stored_t - paired.co2e_stored_t_baseline,
         farm_income_vs_baseline=paired.farm_income_total - paired.farm_income_total_baseline,
         no_till_adopters_vs_baseline=paired.no_till_adopters - paired.no_till_adopters_baseline)
-    table = exchange_cost_effectiveness(summarise(per_run, ["scenario"]))
+    table = exchange_cost_effectiveness(with_ratios(summarise(per_run, ["scenario"]), per_run))
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
 
 
-def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Farmer net carbon income over the period per scenario and region (and 'all').
+def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseline: str | None = None
+              ) -> pd.DataFrame:
+    """Who gains, per scenario and region (and 'all'), over the period (mean and replicate interval).
 
-    In total and by size third, with what makes it up (mean and replicate interval).
+    Farmers' net carbon income in total and by size third, with what makes it up; public payments to farmers
+    (per-ha payments and credit-line subsidies); and, with ``baseline``, the change of the period-mean farm income
+    against the paired baseline run's (percent).
     """
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
-               *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS)]
+               *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
-    per_run = flows.groupby([*keys, "region"], sort=False, dropna=False)[columns].sum()
-    last = flows.sort_values("year").groupby([*keys, "region"], sort=False, dropna=False).last()
-    per_run["participants_net_negative_share"] = last.participants_net_negative_share
+    groups = [*keys, "region"]
+    per_run = flows.groupby(groups, sort=False, dropna=False)[columns].sum()
+    per_run["public_payments_to_farmers"] = per_run.pop("payments") + per_run.pop("credit_line_subsidy")
+    last = flows.sort_values("year").groupby(groups, sort=False, dropna=False).last()
+    by_run = flows.groupby(groups, sort=False, dropna=False)
+    enrolled = by_run.enrolled_share.max() > 0
+    per_run["participants_net_negative_share"] = last.participants_net_negative_share.where(enrolled)
     per_run["carbon_due_to_farmers"] = last.carbon_due_to_farmers
-    per_run["enrolled_share_mean"] = flows.groupby([*keys, "region"], sort=False, dropna=False).enrolled_share.mean()
-    table = summarise(per_run.reset_index(), ["scenario", "region"])
+    per_run["enrolled_share_mean"] = by_run.enrolled_share.mean()
+    per_run = per_run.reset_index()
+    if baseline is not None:
+        income = by_run.income_mean.mean().rename("income").reset_index()
+        pair = [k for k in ("draw", "seed") if k in income.columns and income[k].notna().all()]
+        base = income[income.scenario == baseline].set_index([*pair, "region"]).income
+        paired = per_run.join(income.set_index(groups).income, on=groups).join(
+            base.rename("base"), on=[*pair, "region"])
+        per_run["income_mean_change_pct"] = ((paired.income / paired.base - 1) * 100).to_numpy()
+    table = summarise(per_run, ["scenario", "region"])
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
 
 
 def _cell(row: pd.Series, column: str, fmt: str) -> str:
-    """'mean (lo-hi)' of ``column`` in ``row``; the mean alone without an interval; 'n/a' when undefined."""
+    """'mean (lo to hi)' of ``column`` in ``row``; the mean alone without an interval; 'n/a' when undefined."""
     value = row[column]
     if not np.isfinite(value):
         return "n/a"
     lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
     text = f"{value:{fmt}}"
+    if np.isfinite(lo) and np.isinf(hi):
+        return f"{text} ({lo:{fmt}} to unbounded)"
     interval = np.isfinite(lo) and np.isfinite(hi) and f"{lo:{fmt}}" != f"{hi:{fmt}}"
     return f"{text} ({lo:{fmt}} to {hi:{fmt}})" if interval else text
 
 
-def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
-    """A cost per additional tonne, or why there is none."""
-    if row[f"{spender}_spending"] <= 0:
-        return f"n/a ({other} buyer)" if row[f"{other}_spending"] > 0 else "n/a (no spending)"
+def none_added(row: pd.Series) -> str:
+    """How many of a scenario's runs added no t CO2e, e.g. '1 of 3 runs added none' ('' when every run added)."""
+    count = int(row.get("runs_without_additional_t", 0))
+    return f"{count} of {int(row['runs'])} runs added none" if count else ""
+
+
+def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
+    """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
+    if not row[f"{spender}_spending_committed"] > 0:
+        return f"{other} buyer" if row[f"{other}_spending_committed"] > 0 else "no spending"
     if not row["co2e_additional_t"] > 0:
-        return "n/a (nothing additional)"
-    return f"{_cell(row, column, ',.0f')} / {_cell(row, column + '_pv', ',.0f')}"
+        return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
+    return None
+
+
+def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
+    """A cost per additional tonne, undiscounted / discounted, or why there is none."""
+    why = cost_reason(row, spender, other)
+    if why is not None:
+        return f"n/a ({why})"
+    note = none_added(row)
+    return f"{_cell(row, column, ',.0f')} / {_cell(row, column + '_pv', ',.0f')}" + (f"; {note}" if note else "")
+
+
+def _money_cell(row: pd.Series, payer: str) -> str:
+    """Cash paid over the period, and what was committed but not yet paid at the end (when any)."""
+    paid = _cell(row, f"{payer}_spending", ",.0f")
+    committed = row[f"{payer}_committed"]
+    return f"{paid} + {committed:,.0f} committed" if committed > 0 else paid
 
 
 def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = None) -> str:
@@ -252,15 +398,20 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         out[f"full CA {last}"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
     out["t CO2e credited"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"), axis=1)
     out["t CO2e additional"] = table.apply(lambda r: _cell(r, "co2e_additional_t", ",.0f"), axis=1)
-    out[f"public budget ({currency})"] = table.apply(lambda r: _cell(r, "public_spending", ",.0f"), axis=1)
-    out[f"buyer spending ({currency})"] = table.apply(lambda r: _cell(r, "private_spending", ",.0f"), axis=1)
-    per_t = f"({currency}/t, undiscounted / at {rate:.0%})"
+    out[f"public budget paid (+ committed, not yet paid) ({currency})"] = table.apply(
+        lambda r: _money_cell(r, "public"), axis=1)
+    out[f"buyer spending paid (+ committed) ({currency})"] = table.apply(lambda r: _money_cell(r, "private"), axis=1)
+    per_t = f"(paid + committed, {currency}/t, undiscounted / at {rate:.0%})"
     out[f"public cost per additional t {per_t}"] = table.apply(
         lambda r: _cost_cell(r, "public_cost_per_additional_t_co2e", "public", "private"), axis=1)
     out[f"buyer cost per additional t {per_t}"] = table.apply(
         lambda r: _cost_cell(r, "buyer_cost_per_additional_t_co2e", "private", "public"), axis=1)
-    out[f"farmer net carbon income ({currency})"] = table.apply(
+    out[f"farmers' net carbon income ({currency})"] = table.apply(
         lambda r: _cell(r, "farmer_net_carbon_income", ",.0f"), axis=1)
+    out[f"public payments to farmers ({currency})"] = table.apply(
+        lambda r: _cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
+    out[f"intermediaries' take, incl. aggregators and authority ({currency})"] = table.apply(
+        lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm income vs baseline (period mean)"] = table.apply(
         lambda r: _cell(r, "income_mean_change_pct", "+.1f") + " %", axis=1)
     return out.to_markdown(index=False)
@@ -295,12 +446,29 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
                                                           axis=1),
         "farmer share of carbon money": table.apply(lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
-        "participants with a net loss": table.apply(lambda r: _cell(r, "participants_net_negative_share", ".0%"),
-                                                    axis=1),
+        "participants with a net loss": table.apply(lambda r: _loss_cell(r), axis=1),
+    })
+    fees = pd.DataFrame({
+        "scenario": names,
+        **{f"{label} ({currency})": table.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
+           for column, label in (("carbon_to_intermediaries", "kept by intermediaries"),
+                                 ("aggregator_fees", "aggregators' fees"),
+                                 ("authority_fees", "Twin Regions authority's fees"),
+                                 ("payments", "per-ha payments to farmers"),
+                                 ("credit_line_subsidy", "credit-line subsidies to farmers"))},
     })
     return "\n\n".join([f"Adoption (share of farmers) in {last}\n\n{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
-                        f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}"])
+                        f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
+                        f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
+                        f"\n\n{fees.to_markdown(index=False)}"])
+
+
+def _loss_cell(row: pd.Series) -> str:
+    """Share of participants with a net carbon loss, or 'n/a (no participants)'."""
+    if not np.isfinite(row["participants_net_negative_share"]):
+        return "n/a (no participants)"
+    return _cell(row, "participants_net_negative_share", ".0%")
 
 
 def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) -> str:
@@ -361,8 +529,11 @@ class Comparison:
     def report(self) -> str:
         """Everything as Markdown: how it was made, the headline table, details, and farmer income by region."""
         head = (f"Baseline: {self.baseline}; replicates: {self.replicates_line()}; mean and {INTERVAL:.0%} replicate "
-                f"interval; costs discounted at {self.discount_rate:.0%}/yr to the start year. Additional = beyond "
-                "the same farms and seeds without the scenario's incentives.")
+                f"interval (truncated at 0 for quantities that cannot be negative); costs discounted at "
+                f"{self.discount_rate:.0%}/yr to the start year. Additional = beyond the same farms and seeds without "
+                "the scenario's incentives (the counterfactual). Costs per t are ratios of means over the paired runs "
+                "(mean spending / mean additional t) and count spending when committed: cash paid plus what is owed "
+                "for credits already issued, as tonnes count when stored.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
         if exchanges is not None:
@@ -374,10 +545,13 @@ class Comparison:
             for column, label in (("farmer_net_carbon_income", "net carbon income"),
                                   *((f"farmer_net_carbon_income_{g}", f"{g} farms") for g in SIZE_GROUPS),
                                   ("carbon_due_to_farmers", "still due at the end"),
-                                  ("participants_net_negative_share", "participants with a net loss")):
-                fmt = ".0%" if column.endswith("share") else ",.0f"
-                income[label] = regions.apply(lambda r, c=column, f=fmt: _cell(r, c, f), axis=1)
-            parts.append(f"Farmers' net carbon income by region and size third ({self.currency}, over the period)"
+                                  ("public_payments_to_farmers", "public payments to farmers")):
+                income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
+            income["participants with a net loss"] = regions.apply(_loss_cell, axis=1)
+            if "income_mean_change_pct" in regions:
+                income[f"mean farm income vs {self.baseline} (period mean)"] = regions.apply(
+                    lambda r: _cell(r, "income_mean_change_pct", "+.2f") + " %", axis=1)
+            parts.append(f"Who gains, by region and size third ({self.currency}, over the period)"
                          f"\n\n{income.to_markdown(index=False)}")
         return "\n\n".join(parts) + "\n"
 
@@ -429,4 +603,4 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     names = {label: scenario.name for label, scenario in scenarios.items()}
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
     return Comparison(compare(runs, base, names, discount_rate), runs, base, replicates, scenarios[base].currency,
-                      by_region(runs, names), discount_rate, replication)
+                      by_region(runs, names, base), discount_rate, replication)

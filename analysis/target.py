@@ -3,7 +3,9 @@
 Bisection on the lever over [low, high], assuming the metric rises with the lever; each evaluation runs the same
 seed replicates (common random numbers), so the comparison between lever values is not blurred by seed noise. The
 lever changes one thing: every other field of the scenario (payment durations, floors, MRV ...) is kept. The answer
-comes with its cost (public budget and buyer spending up to the target year, and per additional t CO2e); a target
+comes with its cost (public budget and buyer spending up to the target year, and per additional t CO2e, computed
+as ``analysis.compare`` computes it: a ratio of means over the replicates, counting what is committed for credits
+already issued, with its interval and the runs that added nothing); a target
 that is not reached comes with what limits it: access (who could start no-till in the target year: dealers' and
 hire services' reach and money, as simulated at the top of the lever's range), biophysics (soil carbon approaches
 a new equilibrium over decades), or the lever's range. For a scenario naming posterior draws the replicates are
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from analysis.compare import RATIOS, indicators, summarise, with_ratios
 from experiments.executors import Executor, local_for
 from experiments.runs import Replicate, replicate_specs, run_many
 from sim.practices import NO_TILL, PRACTICES, USES_BY_MASK, parse_bundle
@@ -58,27 +61,34 @@ METRICS = {"adoption": "full_ca_share", "no_till": "no_till_share", "any_practic
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One lever value tried: the metric (mean over replicates) and what it cost up to the target year (region 'all')."""
+    """One lever value tried: the metric (mean over replicates) and what it cost up to the target year (region 'all').
+
+    Money and tonnes are means over the replicates; ``costs`` holds ``analysis.compare.RATIOS`` for these runs (the
+    public and buyer cost per additional t, counting what is committed for credits already issued, undiscounted
+    and discounted, with ``_lo`` / ``_hi`` bounds), so ``compare`` and ``target`` give the same cost for the same runs.
+    """
 
     lever_value: float
     metric_value: float
-    public_spending: float  # cumulative, currency
-    buyer_spending: float  # cumulative, private and Twin Regions buyers, currency
+    public_spending: float  # cumulative cash paid, currency
+    buyer_spending: float  # cumulative cash paid, private and Twin Regions buyers, currency
     additional_t_co2e: float  # beyond the counterfactual, cumulative
     replicate_values: tuple[float, ...] = field(default=(), compare=False)  # the metric in each replicate
     access: dict[str, float] = field(default_factory=dict, compare=False)  # ACCESS_COLUMNS in the year (means)
+    public_committed: float = 0.0  # owed for credits already issued, not yet paid by the target year, currency
+    buyer_committed: float = 0.0
+    costs: dict[str, float] = field(default_factory=dict, compare=False)
+    runs_without_additional_t: int = 0
 
     @property
     def public_cost_per_additional_t(self) -> float:
-        """Public spending per additional t CO2e (NaN unless both are positive)."""
-        return self.public_spending / self.additional_t_co2e if self.public_spending > 0 < self.additional_t_co2e \
-            else np.nan
+        """Public spending (paid + committed) per additional t CO2e, a ratio of means (NaN unless both > 0)."""
+        return self.costs.get("public_cost_per_additional_t_co2e", np.nan)
 
     @property
     def buyer_cost_per_additional_t(self) -> float:
-        """Buyer spending per additional t CO2e (NaN unless both are positive)."""
-        return self.buyer_spending / self.additional_t_co2e if self.buyer_spending > 0 < self.additional_t_co2e \
-            else np.nan
+        """Buyer spending (paid + committed) per additional t CO2e, a ratio of means (NaN unless both > 0)."""
+        return self.costs.get("buyer_cost_per_additional_t_co2e", np.nan)
 
 
 @dataclass
@@ -130,15 +140,15 @@ def evaluate(scenario: Scenario, overrides: dict, column: str, year: int, region
     at = runs[(runs.year == year)]
     if column not in at.columns:
         raise ValueError(f"unknown metric {column!r}; use {sorted(METRICS)} or a column of yearly.parquet")
-    flows = runs[(runs.region == "all") & (runs.year > scenario.start_year)]
-    keys = [k for k in ("draw", "seed") if k in flows.columns]
-    per_run = flows.groupby(keys, dropna=False)[["public_spending", "private_spending", "additional_t_co2e"]].sum()
+    per_run = indicators(runs)
+    table = with_ratios(summarise(per_run, ["scenario"]), per_run).iloc[0]
+    costs = {f"{name}{end}": float(table[f"{name}{end}"]) for name, _, _ in RATIOS[:4] for end in ("", "_lo", "_hi")}
     here = at[at.region == region]
     values = here[column].to_numpy(dtype=float)
     access = {name: float(here[name].mean()) for name in ACCESS_COLUMNS if name in here.columns}
-    return Evaluation(lever_value, float(values.mean()), float(per_run.public_spending.mean()),
-                      float(per_run.private_spending.mean()), float(per_run.additional_t_co2e.mean()), tuple(values),
-                      access)
+    return Evaluation(lever_value, float(values.mean()), float(table.public_spending), float(table.private_spending),
+                      float(table.co2e_additional_t), tuple(values), access, float(table.public_committed),
+                      float(table.private_committed), costs, int(table.runs_without_additional_t))
 
 
 def access_ceiling(scenario: Scenario, column: str, region: str, evaluation: Evaluation

@@ -79,11 +79,16 @@ def target(
                             executor(scheduler, workers, len(runs)), region, show)
     where = "" if region == "all" else f" in {region}"
     answer = result.answer
-    cost = (f"{spec.start_year}-{year}, all regions: public budget {answer.public_spending:,.0f} {currency}, buyers "
-            f"{answer.buyer_spending:,.0f} {currency}, {answer.additional_t_co2e:,.0f} t CO2e additional")
-    for label, per_t in (("public", answer.public_cost_per_additional_t), ("buyers", answer.buyer_cost_per_additional_t)):
+    cost = (f"{spec.start_year}-{year}, all regions: public budget {answer.public_spending:,.0f} {currency} paid + "
+            f"{answer.public_committed:,.0f} committed, buyers {answer.buyer_spending:,.0f} paid + "
+            f"{answer.buyer_committed:,.0f} committed, {answer.additional_t_co2e:,.0f} t CO2e additional")
+    for label, name in (("public", "public_cost_per_additional_t_co2e"), ("buyers", "buyer_cost_per_additional_t_co2e")):
+        per_t, lo, hi = (answer.costs.get(name + end, np.nan) for end in ("", "_lo", "_hi"))
         if np.isfinite(per_t):
-            cost += f"; {label} {per_t:,.0f} {currency} per additional t"
+            bounds = f" ({lo:,.0f} to {'unbounded' if np.isinf(hi) else f'{hi:,.0f}'})" if np.isfinite(lo) else ""
+            cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t (paid + committed, mean / mean)"
+    if answer.runs_without_additional_t:
+        cost += f"; {answer.runs_without_additional_t} of {result.replicates} runs added no t CO2e"
     if result.reached:
         console.print(f"[green]{lever} = {result.lever_value:.4g}[/] reaches {metric} >= {value} in {year}{where} "
                       f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; 5-95 %: "

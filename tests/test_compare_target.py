@@ -6,8 +6,8 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from analysis.compare import DISCOUNT_RATE, compare_scenarios, markdown, present_value
-from analysis.target import LEVERS, access_ceiling, find_lever
+from analysis.compare import DISCOUNT_RATE, compare, compare_scenarios, markdown, present_value
+from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
 from sim.scenario import scenario_with_overrides
@@ -33,25 +33,99 @@ def test_compare_names_scenarios_and_says_who_pays(comparison):
     assert table.loc["baseline", "co2e_additional_t"] == 0 == table.loc["baseline", "co2e_credited_t"]
 
 
-def test_compare_counts_additional_tonnes_costs_and_income_from_the_runs(comparison):
-    """Hand-recomputed from runs.parquet: additional t (the in-run counterfactual), discounted public cost per
-    additional t, the period-mean income change against the paired baseline run, and the replicate interval
-    (two replicates: t(0.975, 1) = 12.706)."""
+def _totals(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """Per run of ``scenario`` (region 'all'): cash paid by the public, carbon money to farmers, what is still due
+    at the end, additional t and their present values at 3 % (by hand, from the yearly rows)."""
+    rows = []
+    for _, run in runs[(runs.region == "all") & (runs.scenario == scenario)].groupby("seed"):
+        start = int(run.year.min())
+        flows = run[run.year > start]
+        last = run[run.year == run.year.max()].iloc[0]
+        rows.append({"paid": flows.public_spending.sum(), "to_farmers": flows.carbon_to_farmers.sum(),
+                     "due": last.carbon_due_to_farmers, "additional": last.additional_cum_t_co2e,
+                     "paid_pv": present_value(flows.public_spending, flows.year, start, DISCOUNT_RATE),
+                     "additional_pv": present_value(flows.additional_t_co2e, flows.year, start, DISCOUNT_RATE),
+                     "end_discount": (1 + DISCOUNT_RATE) ** -(last.year - start)})
+    return pd.DataFrame(rows)
+
+
+def test_compare_costs_are_ratios_of_means_counting_committed_money(comparison):
+    """Hand-recomputed from runs.parquet. Public cost per additional t of the results-based purchase = mean over
+    paired runs of (cash paid + committed) / mean additional t, where committed = still due to farmers x (public
+    carbon money / carbon money to farmers, summed over the runs: 1 / farmer share 0.8 here); the interval divides
+    the same money by the bounds of the additional t's replicate interval (two replicates: t(0.975, 1) = 12.706).
+    The old code averaged per-run ratios and left out the committed money."""
+    table = comparison.table.set_index("scenario")
+    runs = _totals(comparison.runs, "results_based_public")
+    assert runs.paid.sum() / runs.to_farmers.sum() == pytest.approx(1 / 0.8)  # the farmer share of the scenario
+    committed = runs.due * runs.paid.sum() / runs.to_farmers.sum()
+    money = (runs.paid + committed).mean()
+    additional = runs.additional.mean()
+    row = table.loc["results_based_public"]
+    assert row.public_committed == pytest.approx(committed.mean())
+    assert row.public_cost_per_additional_t_co2e == pytest.approx(money / additional, rel=1e-9)
+    half = 12.706205 * runs.additional.std(ddof=1) / np.sqrt(2)
+    assert row.public_cost_per_additional_t_co2e_lo == pytest.approx(money / (additional + half), rel=1e-6)
+    expected_hi = money / (additional - half) if additional > half else np.inf
+    assert row.public_cost_per_additional_t_co2e_hi == pytest.approx(expected_hi, rel=1e-6)
+    money_pv = (runs.paid_pv + committed * runs.end_discount).mean()
+    assert row.public_cost_per_additional_t_co2e_pv == pytest.approx(money_pv / runs.additional_pv.mean(), rel=1e-9)
+    assert row.co2e_additional_t == pytest.approx(additional)
+    assert row.runs == 2
+
+
+def test_a_run_adding_nothing_counts_in_the_mean_and_is_said(comparison):
+    """One run of the USD 35/t market set to add nothing: the cost is mean buyer money / mean additional t with
+    that run's 0 in the mean (twice the other run's t / 2), not the other run's ratio alone (the old code dropped
+    the run silently), and the table says 1 of 2 runs added none; with no run adding anything, the cost is
+    undefined with the reason."""
+    runs = comparison.runs.copy()
+    price = runs[(runs.scenario == "carbon_price_35") & (runs.region == "all")]
+    seed = price.seed.min()
+    at = (runs.scenario == "carbon_price_35") & (runs.seed == seed) & (runs.region == "all")
+    runs.loc[at, ["additional_cum_t_co2e", "additional_t_co2e"]] = 0.0
+    names = dict(zip(comparison.table.scenario, comparison.table.name, strict=True))
+    table = compare(runs, "baseline", names).set_index("scenario")
+    row = table.loc["carbon_price_35"]
+    private = price.groupby("seed").apply(lambda r: r[r.year > r.year.min()].private_spending.sum())
+    due = price.groupby("seed").carbon_due_to_farmers.last()
+    to_farmers = price.groupby("seed").apply(lambda r: r[r.year > r.year.min()].carbon_to_farmers.sum())
+    money = (private + due * private.sum() / to_farmers.sum()).mean()
+    other = price[price.seed != seed].sort_values("year").additional_cum_t_co2e.iloc[-1]
+    assert row.buyer_cost_per_additional_t_co2e == pytest.approx(money / (other / 2), rel=1e-9)
+    assert row.runs_without_additional_t == 1 and row.runs == 2
+    assert np.isinf(row.buyer_cost_per_additional_t_co2e_hi)  # the additional t's interval reaches below 0
+    text = markdown(table.reset_index(), "USD")
+    assert "1 of 2 runs added none" in next(line for line in text.splitlines() if "Carbon price USD 35/t" in line)
+    runs.loc[(runs.scenario == "carbon_price_35") & (runs.region == "all"),
+             ["additional_cum_t_co2e", "additional_t_co2e"]] = 0.0
+    text = markdown(compare(runs, "baseline"), "USD")
+    assert "n/a (no additional t on average; 2 of 2 runs added none)" in text
+
+
+def test_compare_and_target_give_the_same_cost_for_the_same_runs(comparison):
+    """``target`` evaluated at results_based_public.toml's own price, with the same seeds, farmers and years as the
+    comparison, runs the same runs: its cost per additional t must equal compare's to rounding."""
+    scenario = sim.load_scenario(SCENARIOS / "results_based_public.toml")
+    price = scenario.carbon.price.path.value
+    years = int(comparison.runs.year.max() - scenario.start_year)
+    evaluation = evaluate(scenario, LEVERS["carbon_price"](scenario, price), "full_ca_share",
+                          scenario.start_year + years, "all", [scenario.seed, scenario.seed + 1], 900, price,
+                          LocalExecutor(1))
+    row = comparison.table.set_index("scenario").loc["results_based_public"]
+    assert evaluation.public_spending == pytest.approx(row.public_spending, rel=1e-12)
+    assert evaluation.public_committed == pytest.approx(row.public_committed, rel=1e-12)
+    for end in ("", "_lo", "_hi"):
+        assert evaluation.costs[f"public_cost_per_additional_t_co2e{end}"] == pytest.approx(
+            row[f"public_cost_per_additional_t_co2e{end}"], rel=1e-12)
+    assert evaluation.public_cost_per_additional_t == pytest.approx(row.public_cost_per_additional_t_co2e)
+
+
+def test_compare_pairs_income_with_the_baseline(comparison):
+    """The period-mean income change against the paired baseline run (same seed), averaged over replicates."""
     runs = comparison.runs[comparison.runs.region == "all"]
     table = comparison.table.set_index("scenario")
-    public = runs[runs.scenario == "results_based_public"]
-    start = int(public.year.min())
-    values = []
-    for _, run in public.groupby("seed"):
-        flows = run[run.year > start]
-        pv_cost = present_value(flows.public_spending, flows.year, start, DISCOUNT_RATE)
-        pv_t = present_value(flows.additional_t_co2e, flows.year, start, DISCOUNT_RATE)
-        values.append(pv_cost / pv_t)
-    assert table.loc["results_based_public", "public_cost_per_additional_t_co2e_pv"] == pytest.approx(np.mean(values))
-    assert table.loc["results_based_public", "public_cost_per_additional_t_co2e_pv_hi"] == pytest.approx(
-        np.mean(values) + 12.706205 * np.std(values, ddof=1) / np.sqrt(2), rel=1e-6)
-    additional = public.groupby("seed").additional_cum_t_co2e.last().mean()
-    assert table.loc["results_based_public", "co2e_additional_t"] == pytest.approx(additional)
+    start = int(runs.year.min())
     income = [run[run.year > start].income_mean.mean() for _, run in runs.groupby(["scenario", "seed"], sort=False)]
     base, price = np.array(income[:2]), np.array(income[2:4])
     assert table.loc["carbon_price_35", "income_mean_change_pct"] == pytest.approx(np.mean((price / base - 1) * 100))
@@ -64,7 +138,7 @@ def test_compare_writes_csv_beside_parquet(comparison, tmp_path):
     regions = pd.read_csv(tmp_path / "comparison_by_region.csv")
     assert set(regions.region) == {"latin_america", "africa_dry", "africa_moist", "all"}
     report = (tmp_path / "comparison.md").read_text()
-    assert "Farmers' net carbon income by region and size third" in report and "discounted at 3%" in report
+    assert "Who gains, by region and size third" in report and "discounted at 3%" in report
 
 
 def test_payment_lever_keeps_the_scenarios_duration_and_checks_its_inputs():
