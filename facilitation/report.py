@@ -22,11 +22,11 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import sim
-from analysis.compare import MILESTONES, compare
+from analysis.compare import MILESTONES, compare, cost_reason
 from experiments.executors import Executor
 from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
 from facilitation.geography import region_shapes, view_of
-from facilitation.i18n import LANGUAGES, Language, language
+from facilitation.i18n import LANGUAGES, N_, Language, language
 from facilitation.report_figures import (
     METRICS,
     chart_title,
@@ -114,21 +114,43 @@ def _controls(lang: Language, years: list[int]) -> str:
             f"aria-label='{html.escape(lang._('year'))}'><output class='year'>{years[0]}</output></div>")
 
 
+#: Why a scenario has no cost per additional t (``analysis.compare.cost_reason``), in words to translate.
+COST_REASONS = {"private buyer": N_("n/a (private buyer)"), "public buyer": N_("n/a (public buyer)"),
+                "no spending": N_("n/a (no spending)"), "no additional t on average": N_("n/a (no additional t on average)")}
+
+
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
-    """The comparison of ``analysis.compare`` (its columns, as they are), with headers in ``lang``."""
+    """The comparison of ``analysis.compare`` (its columns and headline income measure), with headers in ``lang``."""
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
     table = compare(runs, stories[0].label)
     currency = stories[0].scenario.currency
     names = {s.label: s.scenario.name for s in stories}
     _ = lang._
 
-    def pm(column: str, show) -> list[str]:
+    def bounded(column: str, show, row: pd.Series) -> str:
         """'mean (low–high)': the mean and its 95 % replicate interval (the mean alone with one run)."""
-        return [("–" if not np.isfinite(m) else f"{show(m)} ({show(lo)}–{show(hi)})" if np.isfinite(lo) else show(m))
-                for m, lo, hi in zip(table[column], table[column + "_lo"], table[column + "_hi"], strict=True)]
+        m, lo, hi = row[column], row[column + "_lo"], row[column + "_hi"]
+        if not np.isfinite(m):
+            return "–"
+        if not np.isfinite(lo):
+            return show(m)
+        return f"{show(m)} ({show(lo)}–{_('unbounded') if np.isinf(hi) else show(hi)})"
 
-    def one(column: str, show) -> list[str]:
-        return [show(v) if np.isfinite(v) else "–" for v in table[column]]
+    def pm(column: str, show) -> list[str]:
+        return [bounded(column, show, row) for _i, row in table.iterrows()]
+
+    def cost(spender: str, other: str) -> list[str]:
+        """The cost per additional t with its interval, or why there is none; how many runs added nothing."""
+        cells = []
+        for _i, row in table.iterrows():
+            why = cost_reason(row, spender, other)
+            text = _(COST_REASONS[why.split(";")[0]]) if why is not None else \
+                bounded(f"{'buyer' if spender == 'private' else 'public'}_cost_per_additional_t_co2e", lang.number, row)
+            if row.runs_without_additional_t and (why is None or why.startswith("no additional")):
+                text += "; " + _("{count} of {runs} runs added none").format(
+                    count=int(row.runs_without_additional_t), runs=int(row.runs))
+            cells.append(text)
+        return cells
 
     columns = [(_("scenario"), [names.get(label, label) for label in table.scenario])]
     for year in MILESTONES:
@@ -139,22 +161,29 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         (_("t CO2e credited"), pm("co2e_credited_t", lang.number)),
         (_("t CO2e additional"), pm("co2e_additional_t", lang.number)),
         (_("'4 per 1000' index"), pm("four_per_1000_mean", lambda v: lang.number(v, 2))),
-        (_("median income, all farms, period mean ({currency})").format(currency=currency),
-         pm("income_p50_period", lang.number)),
+        (_("mean income, all farms, period mean ({currency})").format(currency=currency),
+         pm("income_mean_period", lang.number)),
         (_("change against {baseline}").format(baseline=names[stories[0].label]),
-         one("income_p50_change_pct", lambda v: lang.number(v, 1) + " %")),
-        (_("carbon value to farmers"), one("farmer_share_of_carbon_money", lang.percent)),
+         pm("income_mean_change_pct", lambda v: lang.number(v, 1) + " %")),
+        (_("carbon value to farmers"), pm("farmer_share_of_carbon_money", lang.percent)),
         (_("farmers' net carbon income ({currency})").format(currency=currency),
          pm("farmer_net_carbon_income", lang.number)),
-        (_("public cost per additional t CO2e ({currency})").format(currency=currency),
-         one("public_cost_per_additional_t_co2e", lambda v: lang.number(v, 1))),
-        (_("buyer cost per additional t CO2e ({currency})").format(currency=currency),
-         one("buyer_cost_per_additional_t_co2e", lambda v: lang.number(v, 1))),
+        (_("public payments to farmers ({currency})").format(currency=currency),
+         pm("public_payments_to_farmers", lang.number)),
+        (_("kept by intermediaries, aggregators and authority ({currency})").format(currency=currency),
+         pm("intermediaries_take", lang.number)),
+        (_("public cost per additional t CO2e against the counterfactual, paid + committed ({currency})").format(
+            currency=currency), cost("public", "private")),
+        (_("buyer cost per additional t CO2e against the counterfactual, paid + committed ({currency})").format(
+            currency=currency), cost("private", "public")),
     ]
     head = "".join(f"<th>{html.escape(name)}</th>" for name, _values in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(values[i])}</td>" for _name, values in columns) + "</tr>"
                    for i in range(len(table)))
-    note = _("All farmers; mean and 95 % interval of the mean over {runs} runs; costs against {baseline}.").format(
+    note = _("All farmers; mean and 95 % interval of the mean over {runs} runs (not below 0 where a quantity cannot "
+             "be negative). Income changes against {baseline}; additional t CO2e and costs per t against the "
+             "counterfactual (the same farms and seeds without the scenario's incentives). Costs per t: mean "
+             "spending over mean additional t, counting what is owed for credits already issued.").format(
         runs=replicates, baseline=names[stories[0].label])
     return (f"<p>{html.escape(note)}</p><div class='table'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")

@@ -16,7 +16,7 @@ from sim.scenario import scenario_with_overrides
 @pytest.fixture(scope="module")
 def comparison():
     scenarios = load_labelled([SCENARIOS / name for name in ("baseline.toml", "carbon_price_35.toml",
-                                                             "results_based_public.toml")])
+                                                             "results_based_public.toml", "per_ha_payment.toml")])
     return compare_scenarios(scenarios, replicates=2, farmers=900, years=8, executor=LocalExecutor(1))
 
 
@@ -189,3 +189,45 @@ def test_results_based_public_price_matches_the_per_ha_payments_budget():
         runs = run_many(replicate_specs(scenario, name, replicates_of(scenario, 6), 2000), LocalExecutor(2))
         budgets[name] = runs[(runs.region == "all") & (runs.year == 2050)].public_spending_cum.mean()
     assert 0.75 < budgets["results_based_public"] / budgets["per_ha_payment"] < 4 / 3
+
+
+def test_compare_says_who_gains(comparison):
+    """Money from payer to payee, hand-summed from the yearly rows: buyers' cash (net of claw-back refunds) plus
+    claw-backs = farmers' carbon money + what intermediaries, aggregators and the authority keep (an identity of
+    every run); the per-ha scheme's public money reaches farmers as payments (not as 'net carbon income 0'); the
+    income change is paired with the baseline run region by region."""
+    table = comparison.table.set_index("scenario")
+    price = table.loc["carbon_price_35"]
+    assert price.intermediaries_take > 0
+    assert price.private_spending + price.clawback == pytest.approx(price.carbon_to_farmers + price.intermediaries_take,
+                                                                     rel=1e-9)
+    runs = comparison.runs
+    flows = runs[(runs.year > runs.year.min())]
+    paid = flows[(flows.scenario == "per_ha_payment") & (flows.region == "all")].groupby("seed").payments.sum()
+    assert paid.mean() > 0
+    assert table.loc["per_ha_payment", "public_payments_to_farmers"] == pytest.approx(paid.mean())
+    regions = comparison.by_region.set_index(["scenario", "region"])
+    for region in ("latin_america", "africa_moist"):
+        mine = flows[flows.region == region].groupby(["scenario", "seed"]).income_mean.mean()
+        change = (mine["per_ha_payment"] / mine["baseline"] - 1) * 100
+        assert regions.loc[("per_ha_payment", region), "income_mean_change_pct"] == pytest.approx(change.mean())
+        paid = flows[(flows.scenario == "per_ha_payment") & (flows.region == region)].groupby("seed").payments.sum()
+        assert regions.loc[("per_ha_payment", region), "public_payments_to_farmers"] == pytest.approx(paid.mean())
+
+
+def test_not_applicable_is_not_zero_and_intervals_stay_where_quantities_can_be(comparison):
+    """No participants: 'participants with a net loss' is undefined (n/a), not 0 %. Credits cannot be negative:
+    the lower bound of their interval is max(0, mean - t(0.975, 1) sd / sqrt(2)); a share stays within [0, 1]."""
+    table = comparison.table.set_index("scenario")
+    assert np.isnan(table.loc["baseline", "participants_net_negative_share"])
+    assert np.isnan(table.loc["per_ha_payment", "participants_net_negative_share"])
+    assert 0 <= table.loc["carbon_price_35", "participants_net_negative_share"] <= 1
+    report = comparison.report()
+    details = report.split("MRV and farmers' carbon money")[1]
+    assert "n/a (no participants)" in next(line for line in details.splitlines() if line.startswith("| Baseline"))
+    credits = comparison.runs[(comparison.runs.region == "all") & (comparison.runs.scenario == "carbon_price_35")]
+    credits = credits.sort_values("year").groupby("seed").credits_cum_t_co2e.last()
+    lower = credits.mean() - 12.706205 * credits.std(ddof=1) / np.sqrt(2)
+    assert table.loc["carbon_price_35", "co2e_credited_t_lo"] == pytest.approx(max(0.0, lower), abs=1e-6)
+    for column in ("full_ca_2030", "farmer_share_of_carbon_money"):
+        assert table[f"{column}_lo"].dropna().min() >= 0 and table[f"{column}_hi"].dropna().max() <= 1

@@ -290,3 +290,24 @@ def test_dashboard_levers_come_from_the_scenario_in_each_language(code):
         practice=lang._("no-till"), currency="USD")
     if code != "en":
         assert "no-till" not in label and "Payment" not in label
+
+
+def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_missing(stories):
+    """The report's comparison reads compare's headline income measure (change of the period-mean farm income, not
+    the median), labels costs per t as against the counterfactual, and gives a reason or an interval, never a bare
+    dash, for each cost."""
+    from analysis.compare import compare
+    from facilitation.report import _comparison_table
+
+    text = _comparison_table(stories, 2, language("en"))
+    assert "against the counterfactual" in text and "costs against" not in text
+    runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
+    change = compare(runs, "baseline").set_index("scenario").loc["carbon_price_35", "income_mean_change_pct"]
+    rows = re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])
+    cells = re.findall(r"<td>(.*?)</td>", rows[1])
+    header = re.findall(r"<th>(.*?)</th>", text)
+    assert cells[header.index("change against Baseline (no incentive)")].startswith(f"{change:.1f} %")
+    public = cells[next(i for i, h in enumerate(header) if h.startswith("public cost per additional t"))]
+    buyer = cells[next(i for i, h in enumerate(header) if h.startswith("buyer cost per additional t"))]
+    assert public == "n/a (private buyer)"
+    assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
