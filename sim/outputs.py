@@ -112,9 +112,9 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.where(valid, numerator / np.where(denominator > 0, denominator, 1.0), np.nan)
 
 
-def _public_cost(t: Year) -> np.ndarray:
-    spent, stored = t.row["public_spending_cum"], t.row["co2e_stored_cum_t"]
-    return np.where((spent > 0) & (stored > 0), spent / np.where(stored > 0, stored, 1), np.nan)
+def _public_paid_per_additional_t(t: Year) -> np.ndarray:
+    """Public cash paid so far per t CO2e stored beyond the counterfactual so far (NaN unless both > 0)."""
+    return _ratio(t.row["public_spending_cum"], t.row["additional_cum_t_co2e"])
 
 
 
@@ -317,8 +317,10 @@ _DECLARED: tuple[Column, ...] = (
            "public, guarantees when the guarantor is public)", lambda t: t.paid_by(PUBLIC), flow=True),
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
-    Column("public_cost_per_t_co2e", "currency/t CO2e", "public_spending_cum / co2e_stored_cum_t (NaN unless both > 0)",
-           _public_cost, flow=True, undefined_when="no public spending or no carbon stored yet"),
+    Column("public_paid_per_additional_t_co2e", "currency/t CO2e", "public_spending_cum / additional_cum_t_co2e: "
+           "public cash paid so far per t stored beyond the counterfactual (NaN unless both > 0; `casim compare` "
+           "also counts what is owed for credits already issued)", _public_paid_per_additional_t, flow=True,
+           undefined_when="no public spending or no additional carbon yet"),
     Column("private_spending", "currency", "money flows paid by private credit buyers and Twin Regions buyers "
            "(net of claw-back refunds)", lambda t: t.paid_by(BUYER) + t.paid_by(TWIN_BUYERS), flow=True),
     *_exchange_columns(),

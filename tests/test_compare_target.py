@@ -231,3 +231,15 @@ def test_not_applicable_is_not_zero_and_intervals_stay_where_quantities_can_be(c
     assert table.loc["carbon_price_35", "co2e_credited_t_lo"] == pytest.approx(max(0.0, lower), abs=1e-6)
     for column in ("full_ca_2030", "farmer_share_of_carbon_money"):
         assert table[f"{column}_lo"].dropna().min() >= 0 and table[f"{column}_hi"].dropna().max() <= 1
+
+
+def test_yearly_public_cost_column_is_against_the_counterfactual(comparison):
+    """The yearly public_paid_per_additional_t_co2e = public cash paid so far / t stored beyond the counterfactual so
+    far (per_ha_payment's rows), not / the gross stock change (the old public_cost_per_t_co2e showed 114 where the
+    cost against the counterfactual was 254 USD/t)."""
+    rows = comparison.runs[(comparison.runs.scenario == "per_ha_payment") & (comparison.runs.region == "all")]
+    rows = rows[(rows.public_spending_cum > 0) & (rows.additional_cum_t_co2e > 0)]
+    assert len(rows) > 0 and (rows.co2e_stored_cum_t != rows.additional_cum_t_co2e).all()
+    np.testing.assert_allclose(rows.public_paid_per_additional_t_co2e,
+                               rows.public_spending_cum / rows.additional_cum_t_co2e, rtol=1e-12)
+    assert "public_cost_per_t_co2e" not in comparison.runs

@@ -263,7 +263,7 @@ def test_discover_flags(stored_sweep, above, threshold, output, year):
 @FUZZ_CLI
 @given(method=st.sampled_from(["pawn", "rbd_fast", "sobol", "morris", "fast", "nope", ""]),
        output=st.sampled_from([None, "a=full_ca_share@2031", "b=income_p50@2025", "c=nope@2031", "d=full_ca_share@1990",
-                               "full_ca_share", "=@", "e=public_cost_per_t_co2e@2031+change", "x" * 300]))
+                               "full_ca_share", "=@", "e=public_paid_per_additional_t_co2e@2031+change", "x" * 300]))
 def test_analyse_flags(stored_sweep, tmp_path, method, output):
     args = ["analyse", stored_sweep, "--method", method, "--out", tmp_path / "a"]
     if output is not None:

@@ -141,7 +141,7 @@ def test_a_run_with_non_finite_outputs_is_an_error_not_a_result():
     """NaN is allowed only where a column declares it (flows in the initial row, ratios with nothing to divide)."""
     scenario = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
     table = run_one(RunSpec(scenario, "one_region", 3, farmers=40, years=2))
-    assert np.isnan(table.income_p50.iloc[0]) and table.public_cost_per_t_co2e.isna().any()  # allowed NaN
+    assert np.isnan(table.income_p50.iloc[0]) and table.public_paid_per_additional_t_co2e.isna().any()  # allowed NaN
     broken = table.drop(columns=["scenario", "seed"]).copy()
     broken.loc[broken.index[-1], "income_p50"] = np.inf
     broken.loc[broken.index[-1], "soc_mean_t_c_per_ha"] = np.nan
