@@ -16,8 +16,10 @@ still due to farmers divided by the share of carbon money that reached them (ove
 split between public and buyers as they paid carbon money. Tonnes count when stored, so costs per additional t
 CO2e count spending when committed: (paid + committed) / additional t, undiscounted and discounted (present values
 of spending and of additional tonnes at ``discount_rate`` from the start year; the committed amount discounted
-from the last year). Farmers: net carbon income = carbon payments - MRV costs - claw-backs, public payments (per-ha
-payments and credit-line subsidies), by region and by size third (``by_region``). Intermediaries' take: carbon money
+from the last year); the total cost per additional t adds the buyers', the public's and the farmers' MRV costs,
+so that a carbon design whose MRV farmers pay compares fairly with a per-ha scheme that has none. Farmers: net
+carbon income = carbon payments - MRV costs - claw-backs, public payments (per-ha payments and credit-line
+subsidies), by region and by size third (``by_region``). Intermediaries' take: carbon money
 kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
 farm income, against the paired baseline run's (not one year's: verification years carry lump payments), for every
 farm and by region.
@@ -85,6 +87,7 @@ RATIOS = (
     ("public_cost_per_additional_t_co2e_pv", "public_spending_committed_pv", "additional_pv_t"),
     ("buyer_cost_per_additional_t_co2e", "private_spending_committed", "co2e_additional_t"),
     ("buyer_cost_per_additional_t_co2e_pv", "private_spending_committed_pv", "additional_pv_t"),
+    ("total_cost_per_additional_t_co2e", "total_cost", "co2e_additional_t"),
     ("credits_per_additional_t", "co2e_credited_t", "co2e_additional_t"),
     ("mrv_cost_per_credited_t", "mrv_cost", "co2e_credited_t"),
 )
@@ -214,6 +217,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
     for payer in ("public", "private"):
         table[f"{payer}_spending_committed"] = table[f"{payer}_spending"] + table[f"{payer}_committed"]
         table[f"{payer}_spending_committed_pv"] = table[f"{payer}_spending_pv"] + table[f"{payer}_committed"] * discount
+    table["total_cost"] = table.public_spending_committed + table.private_spending_committed + table.mrv_cost
     table["no_additional_t"] = (table.co2e_additional_t <= 0).astype(float)
     return table.drop(columns="public_carbon_money")
 
@@ -380,6 +384,15 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
     return f"{_cell(row, column, ',.0f')} / {_cell(row, column + '_pv', ',.0f')}" + (f"; {note}" if note else "")
 
 
+def _total_cell(row: pd.Series) -> str:
+    """The total cost per additional t (public, buyers and farmers' MRV; paid + committed), or why there is none."""
+    if not row["total_cost"] > 0:
+        return "n/a (no spending)"
+    if not row["co2e_additional_t"] > 0:
+        return "n/a (" + "; ".join(filter(None, ["no additional t on average", none_added(row)])) + ")"
+    return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")
+
+
 def _money_cell(row: pd.Series, payer: str) -> str:
     """Cash paid over the period, and what was committed but not yet paid at the end (when any)."""
     paid = _cell(row, f"{payer}_spending", ",.0f")
@@ -406,6 +419,8 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         lambda r: _cost_cell(r, "public_cost_per_additional_t_co2e", "public", "private"), axis=1)
     out[f"buyer cost per additional t {per_t}"] = table.apply(
         lambda r: _cost_cell(r, "buyer_cost_per_additional_t_co2e", "private", "public"), axis=1)
+    out[f"total cost per additional t (public + buyers + farmers' MRV, {currency}/t)"] = table.apply(
+        lambda r: _total_cell(r), axis=1)
     out[f"farmers' net carbon income ({currency})"] = table.apply(
         lambda r: _cell(r, "farmer_net_carbon_income", ",.0f"), axis=1)
     out[f"public payments to farmers ({currency})"] = table.apply(

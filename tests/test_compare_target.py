@@ -243,3 +243,17 @@ def test_yearly_public_cost_column_is_against_the_counterfactual(comparison):
     np.testing.assert_allclose(rows.public_paid_per_additional_t_co2e,
                                rows.public_spending_cum / rows.additional_cum_t_co2e, rtol=1e-12)
     assert "public_cost_per_t_co2e" not in comparison.runs
+
+
+def test_total_cost_adds_what_farmers_pay_for_mrv(comparison):
+    """The USD 35/t market's total cost per additional t = (buyers' paid + committed money + farmers' MRV cost) /
+    additional t, ratios of means; MRV is in neither the buyer's nor the public's cost, so the total exceeds the
+    buyer cost by exactly mean MRV cost / mean additional t. The per-ha scheme's total is its public cost (no MRV)."""
+    table = comparison.table.set_index("scenario")
+    price = table.loc["carbon_price_35"]
+    assert price.mrv_cost > 0
+    assert price.total_cost_per_additional_t_co2e == pytest.approx(
+        price.buyer_cost_per_additional_t_co2e + price.mrv_cost / price.co2e_additional_t, rel=1e-9)
+    per_ha = table.loc["per_ha_payment"]
+    assert per_ha.total_cost_per_additional_t_co2e == pytest.approx(per_ha.public_cost_per_additional_t_co2e,
+                                                                    rel=1e-12)
