@@ -130,16 +130,6 @@ def ratio_of_means(numerator, denominator, denominator_lo, denominator_hi) -> tu
     return value, low, high
 
 
-def replicate_interval(values) -> tuple[float, float, float]:
-    """Mean of ``values`` and its two-sided ``INTERVAL`` Student t interval (NaN bounds with fewer than 2 values)."""
-    values = np.asarray(values, float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, np.nan, np.nan
-    half = float(stats.t.ppf(0.5 + INTERVAL / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
-    return mean, mean - half, mean + half
-
-
 def _committed(per_run: pd.DataFrame) -> pd.DataFrame:
     """Public and buyer money committed but not paid at each run's end, for credits already issued (docstring).
 
