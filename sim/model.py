@@ -94,7 +94,7 @@ class AdoptionModel(mesa.Model):
         self.catalogue = Catalogue.from_scenario(scenario)
         parameters = FarmParameters.draw(scenario, self.regions, self.streams.population)
         self.network = build_network(scenario.network, self.regions.sizes, self.regions.names,
-                                     [s.demo_farms for s in self.regions.specs], self.streams.network)
+                                     [s.demo_farms_per_1000_farms for s in self.regions.specs], self.streams.network)
         self.rule = build_rule(scenario, self.catalogue, self.regions, self.streams.population)
         self.learning = Learning(scenario.decision.learning, self.catalogue, parameters.region)
         self.access = Access(scenario, parameters.region, parameters.area_ha, parameters.dealer_draw,
