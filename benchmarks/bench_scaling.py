@@ -51,7 +51,7 @@ scenario = sim.load_scenario(sys.argv[4])
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sizes = allocate_farmers(scenario, n)
 t = time.perf_counter()
-build_network(scenario.network, sizes, list(scenario.regions), [r.demo_farms for r in scenario.regions.values()],
+build_network(scenario.network, sizes, list(scenario.regions), [r.demo_farms_per_1000_farms for r in scenario.regions.values()],
               np.random.default_rng(0))
 network_s = time.perf_counter() - t
 t = time.perf_counter()

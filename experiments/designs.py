@@ -21,6 +21,7 @@ from scipy.stats import qmc
 
 from experiments.spec import ExperimentError
 from sim.scenario import Scenario, ScenarioError, Uncertain, integer_fields, numeric_fields, scenario_with_overrides
+from sim.scenario.base import renamed
 
 #: SALib methods a sensitivity analysis can use, with the sampler each analyses.
 METHODS = ("sobol", "morris", "fast", "rbd_fast", "delta", "pawn")
@@ -220,6 +221,8 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
     values = np.empty(table.shape, dtype=np.float64)
     for j, name in enumerate(columns):
         where = f"{path}: column {name!r}"
+        if name not in fields and renamed(name):
+            raise ExperimentError(f"{where}: {renamed(name)}")
         if name not in fields:
             close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else "; expected a dotted numeric scenario field"

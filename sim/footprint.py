@@ -72,7 +72,7 @@ def expected_links(scenario: Scenario, sizes: list[int]) -> int:
         a, b = (sizes[index[r]] for r in link.regions)
         links += 2 * (link.links if link.links is not None else _above_mean(link.probability * a * b))
     for size, region in zip(sizes, scenario.regions.values(), strict=True):
-        links += 2 * min(region.demo_farms, size) * min(net.demo_reach, max(size - 1, 0))
+        links += 2 * min(math.ceil(region.demo_farms_per_1000_farms * size / 1000), size) * min(net.demo_reach, max(size - 1, 0))
     return int(links)
 
 

@@ -94,7 +94,7 @@ class AdoptionModel(mesa.Model):
         self.catalogue = Catalogue.from_scenario(scenario)
         parameters = FarmParameters.draw(scenario, self.regions, self.streams.population)
         self.network = build_network(scenario.network, self.regions.sizes, self.regions.names,
-                                     [s.demo_farms for s in self.regions.specs], self.streams.network)
+                                     [s.demo_farms_per_1000_farms for s in self.regions.specs], self.streams.network)
         self.rule = build_rule(scenario, self.catalogue, self.regions, self.streams.population)
         self.learning = Learning(scenario.decision.learning, self.catalogue, parameters.region)
         self.access = Access(scenario, parameters.region, parameters.area_ha, parameters.dealer_draw,
@@ -178,8 +178,10 @@ class AdoptionModel(mesa.Model):
         weight, signal = self.learning.shown(self.farms.years_in_use, harvest.effects, harvest.deviation)
         self.social.observe(self.farms.bundle, self.farms.uses, weight, signal)  # 6. observe
         if self.rule.learns:
+            own_weight, own_signal = self.learning.own(self.farms.years_in_use, harvest.effects, harvest.deviation,
+                                                       weight, signal, self.social.evidence)
             self.learning.update(self.farms.belief_mean, self.farms.belief_precision, self.social.evidence,
-                                 self.social.signal, weight, signal)
+                                 self.social.signal, own_weight, own_signal)
         self.recorder.record(self._record(adoption, harvest, settlements, vars(accounts)))  # 7. record
 
     def run(self) -> None:

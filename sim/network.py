@@ -5,7 +5,11 @@ Structure (each region is a contiguous block of farmer indices, each village a c
   ``rewire_probability`` to a random farmer of the same village); duplicate links merge, self-links are dropped;
 - a few random links per farmer to other farmers of the region (``inter_village_links_per_farmer``);
 - farmer organisations: ``villages_per_organisation`` consecutive villages (an id per farmer, used by policy);
-- demonstration farms linked to ``demo_reach`` random farmers of their region with weight ``demo_weight``;
+- demonstration farms, ``demo_farms_per_1000_farms`` of every 1,000 farms of a region, each linked to ``demo_reach``
+  random farmers of its region with weight ``demo_weight``. Both are per farm, not per run: a farmer's expected
+  number of demonstration-farm links is density x reach / 1000 at any number of simulated farmers, so the mean
+  adoption path does not depend on ``--farmers`` (a fractional expected count is rounded stochastically,
+  ``demonstration_counts``);
 - exchange links between named regions (a count, or a probability per farmer pair).
 
 NetworkX generators are far too slow at a million farmers; ``to_networkx`` converts for inspection and the
@@ -151,11 +155,32 @@ def _symmetric(src: np.ndarray, dst: np.ndarray, n: int, weight: float) -> sp.cs
     return mat
 
 
+#: Expected demonstration-farm counts within this of a whole number are taken as that number (no rounding draw):
+#: floating-point residue of a density written to match a whole count (5 of 3,000 farms = 1.6667 per 1,000).
+WHOLE_COUNT_TOLERANCE = 1e-6
+
+
+def demonstration_counts(per_1000: list[float], sizes: np.ndarray, rng: np.random.Generator) -> list[int]:
+    """Demonstration farms per region: ``per_1000`` x size / 1000, rounded stochastically (so its mean is exact).
+
+    The rounding draws come from a child of ``rng`` (``Generator.spawn``), which leaves ``rng`` itself untouched:
+    a density that gives whole counts builds the same network as the count did.
+    """
+    expected = np.asarray(per_1000, dtype=np.float64) * np.asarray(sizes, dtype=np.float64) / 1000.0
+    whole = np.round(expected)
+    exact = np.abs(expected - whole) <= WHOLE_COUNT_TOLERANCE * np.maximum(1.0, expected)
+    if exact.all():
+        return [int(c) for c in whole]
+    draws = rng.spawn(1)[0].random(expected.size)
+    counts = np.where(exact, whole, np.floor(expected) + (draws < expected - np.floor(expected)))
+    return [int(c) for c in counts]
+
+
 def build_network(
     spec: NetworkSpec,
     region_sizes: list[int],
     region_names: list[str],
-    demo_counts: list[int],
+    demo_per_1000: list[float],
     rng: np.random.Generator,
 ) -> Network:
     """Build the network for regions of ``region_sizes`` farmers (contiguous index blocks, in this order).
@@ -164,7 +189,7 @@ def build_network(
         spec: the scenario's network table.
         region_sizes: farmers per region.
         region_names: region names (for exchange links), same order.
-        demo_counts: demonstration farms per region, same order.
+        demo_per_1000: demonstration farms per 1,000 farms of each region, same order.
         rng: random generator used for every random choice here.
 
     """
@@ -186,6 +211,7 @@ def build_network(
         next_village += n_v
         next_org += -(-n_v // spec.villages_per_organisation)
 
+    demo_counts = demonstration_counts(demo_per_1000, sizes, rng)
     demo = np.concatenate(
         [start + rng.choice(size, min(count, size), replace=False) for start, size, count in
          zip(region_start, sizes, demo_counts, strict=True)]

@@ -11,6 +11,7 @@ import sim
 from experiments.single import run_single
 from sim.farmers import allocate_farmers
 from sim.outputs import COLUMNS
+from sim.scenario import scenario_with_overrides
 
 
 def test_casim_run_writes_parquet_manifest_and_plot(tmp_path, casim):
@@ -61,8 +62,10 @@ def test_rescaled_population_keeps_initial_adoption():
         model = sim.AdoptionModel(scenario, n_farmers=n)
         t = model.results()
         la = t[(t.region == "latin_america")].iloc[0]
-        # exactly 45 % drawn as no-till adopters; the 5 demo farms (full CA) may add up to 5 more
-        assert 0.45 - 1e-12 <= la.no_till_share <= 0.45 + 5 / la.farmers + 1e-12
+        # exactly 45 % drawn as no-till adopters; the demonstration farms (full CA) may add up to their number
+        demo = int((model.farms.region[model.network.demo] == 0).sum())
+        assert demo <= np.ceil(5 / 3000 * la.farmers)  # 5 per 3,000 farms (the file's count at its own size)
+        assert 0.45 - 1e-12 <= la.no_till_share <= 0.45 + demo / la.farmers + 1e-12
 
 
 def test_a_run_builds_no_agents():
@@ -73,7 +76,11 @@ def test_a_run_builds_no_agents():
 
 
 def test_agents_are_views_on_the_arrays():
-    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=300)
+    # 300 farmers at base's density (~1.5 per 1,000) may have no demonstration farm: 20 per 1,000 gives ~6
+    scenario = scenario_with_overrides(sim.load_scenario(SCENARIOS / "baseline.toml"),
+                                       {f"regions.{r}.demo_farms_per_1000_farms": 20.0
+                                        for r in ("latin_america", "africa_dry", "africa_moist")})
+    model = sim.AdoptionModel(scenario, n_farmers=300)
     farmer = model.farmers[17]  # the first access creates every agent
     assert len(model.agents) == 300
     assert farmer.index == 17 and model.farmers[17] is farmer

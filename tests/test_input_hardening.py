@@ -107,10 +107,10 @@ def test_integer_fields_can_be_uncertain(write_scenario):
     """Integer fields could not be uncertain (a float 3.0 was refused for an int). Now they take whole numbers:
     uniform over the integers from ceil(low) to floor(high), each with probability 1 / 11 here."""
     path = write_scenario(f'extends = "{SWEEP}"\n[uncertain]\n'
-                          '"regions.farms.demo_farms" = { dist = "uniform", low = 0, high = 10 }\n'
+                          '"carbon.payment_lag_years" = { dist = "uniform", low = 0, high = 10 }\n'
                           '"network.demo_reach" = { dist = "discrete", values = [5, 10, 20] }\n', extends=None)
     problem = Problem.of(sim.load_scenario(path))
-    assert problem.names[2:] == ("regions.farms.demo_farms", "network.demo_reach")
+    assert problem.names[2:] == ("carbon.payment_lag_years", "network.demo_reach")
     assert problem.integer == (False, False, True, True)  # price and social weight are floats
     problem = Problem(problem.names[2:], problem.dists[2:], problem.integer[2:])
     x = latin_hypercube(problem, 1100, seed=1)

@@ -44,7 +44,7 @@ def test_villages_are_separate_without_extra_links():
 
 
 def test_symmetric_no_self_links_compact_dtypes():
-    net = build_network(BASE.network, [3000, 3500, 3500], ["a", "b", "c"], [5, 5, 5], np.random.default_rng(3))
+    net = build_network(BASE.network, [3000, 3500, 3500], ["a", "b", "c"], [5 / 3, 10 / 7, 10 / 7], np.random.default_rng(3))
     a = net.adjacency
     assert (a != a.T).nnz == 0
     assert a.diagonal().sum() == 0
@@ -70,7 +70,7 @@ def test_exchange_links_count_and_regions():
 
 def test_demo_farms_are_hubs_with_weight():
     spec = scenario_with_overrides(BASE, {"network.demo_reach": 100, "network.demo_weight": 3.0}).network
-    net = build_network(spec, [2000], ["r"], [2], np.random.default_rng(5))
+    net = build_network(spec, [2000], ["r"], [1.0], np.random.default_rng(5))
     others = np.setdiff1d(np.arange(2000), net.demo)
     assert net.degree[net.demo].min() > 250  # ~100 links of weight 3 plus village links
     assert net.degree[others].mean() < 10

@@ -288,17 +288,17 @@ def test_the_manifest_records_what_ran(tmp_path):
 def test_a_design_read_from_a_csv_file(tmp_path, write_scenario):
     scenario = sim.load_scenario(SWEEP)
     good = tmp_path / "design.csv"
-    good.write_text("carbon.price.path.value,regions.farms.demo_farms\n10,0\n80.5,3\n")
+    good.write_text("carbon.price.path.value,network.demo_reach\n10,0\n80.5,3\n")
     names, values = read_design(good, scenario)
-    assert names == ("carbon.price.path.value", "regions.farms.demo_farms") and values.tolist() == [[10, 0], [80.5, 3]]
+    assert names == ("carbon.price.path.value", "network.demo_reach") and values.tolist() == [[10, 0], [80.5, 3]]
     sweep = sweep_scenarios({"s": scenario}, tmp_path / "out", "csv", farmers=40, executor=LocalExecutor(1),
                             design_table=(names, values))
     stored = sweep.rows.groupby("run_id").first()
-    assert stored["regions.farms.demo_farms"].tolist() == [0, 3] and sweep.failures.empty
+    assert stored["network.demo_reach"].tolist() == [0, 3] and sweep.failures.empty
     for text, message in [("carbon.price.path.valeu\n1\n", "did you mean 'carbon.price.path.value'"),
                           ("carbon.price.path.value\nabc\n", "row 2: 'abc' is not a finite number"),
                           ("carbon.price.path.value\ninf\n", "row 2: 'inf' is not a finite number"),
-                          ("regions.farms.demo_farms\n1.5\n", "row 2: '1.5' is not a whole number"),
+                          ("network.demo_reach\n1.5\n", "row 2: '1.5' is not a whole number"),
                           ("carbon.farmer_share\n0.5\n1.5\n", "the value 1.5 is not allowed"),
                           ("carbon.farmer_share\n", "no design rows")]:
         bad = tmp_path / "bad.csv"

@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
+from sim.behaviour.trial import review_trials
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
     TABLE_SLOTS,
@@ -147,7 +148,8 @@ class EconomicRule:
     def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:
         """Reconsidered practices (one uniform draw per farm and practice) are decided by binary logits."""
         farms, s, v = situation.farms, self.spec, self.valuation
-        draws = decisions.random(per_row=N_PRACTICES)
+        draws = review_trials(decisions.random(per_row=N_PRACTICES), farms.years_in_use, situation.social.evidence,
+                              situation.learning, s.revision_rate)  # surprised trials are reconsidered
         revising = (draws < s.revision_rate).any(axis=1)
         access = situation.access.now
         forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from sim.behaviour.trial import know_how, own_reading
 from sim.practices import Catalogue
 from sim.scenario.behaviour import Learning as LearningSpec
 from sim.yields import ramp
@@ -68,6 +69,19 @@ class Learning:
         r = self.progress(years_in_use)
         observed = effects + deviation[:, None]
         return r * r, r * (observed - (1.0 - r) * self.effect_initial)
+
+    def own(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray, weight: np.ndarray,
+            signal: np.ndarray, others_evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What each farm learns from its own season: (weight, signal) (n, P) float32.
+
+        With ``trial_seasons`` > 0 a farm reads its own practices with its know-how (``sim.behaviour.trial``): the
+        ramp-corrected ``weight`` and ``signal`` of ``shown`` for what it knows, face value for the rest; with 0, the
+        ramp-corrected reading alone.
+        """
+        if self.spec.trial_seasons <= 0:
+            return weight, signal
+        observed = (effects + deviation[:, None]).astype(np.float32)
+        return own_reading(weight, signal, observed, years_in_use > 0, know_how(others_evidence, self))
 
     def stationary_beliefs(self, evidence: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, precision), each (n, P) float32, at the stationary state for steady yearly ``evidence``.

@@ -61,6 +61,20 @@ class Strict(BaseModel):
         return value
 
 
+#: Fields that were renamed: old key -> what it became and how to convert a value. A file (or an uncertain path,
+#: or a design column) that still uses the old key gets this as its error instead of "unknown field".
+RENAMED_FIELDS = {
+    "demo_farms": "renamed 'demo_farms_per_1000_farms': demonstration farms per 1,000 farms of the region (a share, "
+                  "so that a run's mean path does not depend on --farmers); convert with count / the region's "
+                  "farmers x 1000, e.g. 4 of 4,000 farms -> 1.0",
+}
+
+
+def renamed(dotted: str) -> str | None:
+    """What the renamed field at the end of ``dotted`` (a key or a dotted path) became; None if it was not renamed."""
+    return RENAMED_FIELDS.get(dotted.rsplit(".", 1)[-1])
+
+
 def kind_table(*members: type[Strict]) -> Any:
     """The annotation of a kind table whose ``kind`` selects one of ``members`` (each with a ``kind`` literal)."""
     return Annotated[Union[members], Field(discriminator=KIND)]  # noqa: UP007 (a tuple of members)

@@ -108,6 +108,9 @@ class Learning(Strict):
     prior_yield_belief_sd: Positive = Field(description="prior uncertainty (sd) of the belief about a yield effect")
     observation_sd: Positive = Field(description="noise (sd) of one farm's yield effect as observed")
     belief_memory: Share = Field(description="share of last year's belief precision kept (1 = no forgetting)")
+    trial_seasons: Annotated[int, Field(ge=0, le=20)] = Field(
+        description="seasons after starting a practice during which the farmer reviews it every year, judging its own "
+        "seasons with what it knows of the ramp (sim.behaviour.trial; 0 = no trial review)")
 
 
 class Social(Strict):

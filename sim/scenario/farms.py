@@ -175,8 +175,9 @@ class Region(Strict):
     residue_livestock_value_per_ha: NonNegative = Field(
         description="value of crop residue as fodder, forgone when residue is retained, currency/ha/yr"
     )
-    demo_farms: Annotated[int, Field(ge=0)] = Field(
-        description="demonstration (signpost) farms practising every practice of the region")
+    demo_farms_per_1000_farms: Annotated[float, Field(ge=0.0, le=1000.0)] = Field(
+        description="demonstration (signpost) farms practising every practice of the region, per 1,000 of its farms "
+        "(a share, so a run's mean path does not depend on --farmers)")
     behaviour: RegionBehaviour = Field(description="the region's practices, equipment market, lenders and input prices")
     rothc: RegionRothC | None = Field(None, description="RothC inputs (required when soil.model = 'rothc')")
     countries: list[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] | None = Field(

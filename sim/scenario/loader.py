@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.base import KIND, kinds_of
+from sim.scenario.base import KIND, kinds_of, renamed
 from sim.scenario.scenario import Scenario
 
 MAX_EXTENDS_DEPTH = 16
@@ -194,6 +194,9 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else (f"; expected one of {', '.join(allowed)}" if allowed else "")
         where = _file_of(loc, origin, path)
+        became = renamed(str(loc[-1]))
+        if became:
+            return f"{where}: {dotted}: {became}"
         return f"{where}: {dotted}: unknown field{of_kind}{hint}"
     if error_type == "missing":
         table = f" in [{'.'.join(str(p) for p in loc[:-1])}]" if len(loc) > 1 else ""
@@ -285,6 +288,8 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
     base = scenario.model_copy(update={"uncertain": {}})
     for dotted, dist in scenario.uncertain.items():
         where = f"invalid scenario:\n  {file_of(dotted)}: uncertain.\"{dotted}\""
+        if dotted not in leaves and renamed(dotted):
+            raise ScenarioError(f"{where}: {renamed(dotted)}")
         if dotted not in leaves:
             close = difflib.get_close_matches(dotted, list(leaves), n=1, cutoff=0.5)
             hint = f"; the closest valid field is '{close[0]}'" if close else ""

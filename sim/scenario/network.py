@@ -98,7 +98,9 @@ class Network(Strict):
     rewire_probability: Share = Field(description="Watts-Strogatz rewiring probability within the village")
     inter_village_links_per_farmer: NonNegative = Field(description="mean extra links to random farmers of the region")
     villages_per_organisation: Annotated[int, Field(ge=1)] = Field(description="villages grouped in one organisation")
-    demo_reach: Annotated[int, Field(ge=0)] = Field(description="farmers of its region each demonstration farm reaches")
+    demo_reach: Annotated[int, Field(ge=0)] = Field(
+        description="farmers of its region each demonstration farm reaches (per demonstration farm, so with "
+        "regions.*.demo_farms_per_1000_farms a farmer's expected demonstration links do not depend on --farmers)")
     demo_weight: NonNegative = Field(description="weight of a demonstration-farm link relative to a peer link")
     exchange: list[Exchange] = Field(default_factory=list, description="links between regions (none if absent)")
 

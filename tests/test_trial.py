@@ -1,0 +1,85 @@
+"""Try and abandon (sim/behaviour/trial.py): pioneers read their own ramp seasons at face value and reconsider a trial
+that met a penalty they did not expect; farmers who know the ramp do not. The equal-utility symmetry of the choice
+is kept (tests/test_behaviour.py runs with the trial review on, the default)."""
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+from scipy import stats
+
+import sim
+from sim.behaviour.trial import review_trials
+from sim.practices import NO_TILL
+from sim.scenario import scenario_with_overrides
+
+BRAZIL = sim.load_scenario(SCENARIOS / "validation_brazil.toml")
+FARMS = 4000
+RATE = 0.2
+
+
+@pytest.fixture(scope="module")
+def learning():
+    return sim.AdoptionModel(BRAZIL, seed=0, n_farmers=FARMS).learning
+
+
+def reviewed(learning, years: int, know_how: float, seed: int = 1) -> np.ndarray:
+    """Reviewed draws (n, P) for no-till in use for ``years`` seasons by farmers whose know-how is ``know_how``."""
+    years_in_use = np.zeros((FARMS, 4), np.int16)
+    years_in_use[:, NO_TILL] = years
+    evidence = np.zeros((FARMS, 4), np.float32)
+    # k = E' / (prior + E'): E' = prior x k / (1 - k), in evidence units E' x obs_sd^2
+    evidence[:, NO_TILL] = learning.prior_precision * know_how / (1.0 - know_how) / learning.inverse_observation_variance
+    draws = np.random.default_rng(seed).random((FARMS, 4))
+    return draws, review_trials(draws, years_in_use, evidence, learning, RATE)
+
+
+def test_a_surprised_trial_is_reconsidered_and_decided_with_a_uniform_draw(learning):
+    """A first-season no-till farm (Brazil: -15 % now, +5 % in the long run) that knows nothing of the ramp (k = 0)
+    is reconsidered for sure, and the decision draw u / rr stays uniform (Kolmogorov-Smirnov, 4,000 draws, p > 0.001).
+    With k = 0.5 it is reconsidered with probability 0.2 + 0.8 x 0.5 = 0.6 (binomial sd 0.008 at 4,000: 4 sd = 0.031).
+    Not in use, or past its trial seasons: the draws are untouched."""
+    draws, out = reviewed(learning, 1, 0.0)
+    assert (out[:, NO_TILL] < RATE).all()
+    assert stats.kstest(out[:, NO_TILL] / RATE, "uniform").pvalue > 0.001
+    assert np.array_equal(out[:, 1:], draws[:, 1:])
+    _, out = reviewed(learning, 2, 0.5)
+    assert (out[:, NO_TILL] < RATE).mean() == pytest.approx(0.6, abs=0.031)
+    for years in (0, BRAZIL.decision.learning.trial_seasons + 1):
+        draws, out = reviewed(learning, years, 0.0)
+        assert np.array_equal(out, draws)
+
+
+def pioneer_disadoption(scenario, seeds=range(6)) -> tuple[float, float]:
+    """Yearly dis-adoption of farmers who tried no-till (not demonstration farms, which never decide), pooled over
+    ``seeds`` at the scenario's 4,000 farmers: (1974-79, 1992-2011)."""
+    counts = {"pioneer": [0, 0], "mature": [0, 0]}
+    for seed in seeds:
+        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=FARMS)
+        decides = np.ones(model.n, bool)
+        decides[model.network.demo] = False
+        before = (model.farms.bundle > 0) & decides
+        while model.year < 2011:
+            model.step()
+            now = (model.farms.bundle > 0) & decides
+            phase = "pioneer" if 1974 <= model.year <= 1979 else "mature" if model.year >= 1992 else None
+            if phase:
+                counts[phase][0] += before.sum()
+                counts[phase][1] += (before & ~now).sum()
+            before = now
+    return tuple(dropped / max(users, 1) for users, dropped in counts.values())
+
+
+def test_pioneers_abandon_no_till_often_and_mature_adopters_rarely():
+    """Brazil at its own 4,000 farmers, 6 seeds. Recorded: pioneers (1974-79) "commonly abandoned in the first to
+    fourth year, few persisted" (>= 26 %/yr if under 30 % persisted 4 years; a bound from a qualitative statement);
+    mature phase: Haryana's survey found 10 % dis-adopters beside 34.5 % adopters after ~8 years of diffusion
+    (Erenstein et al. 2007), i.e. 10 / 44.5 of those who tried in ~8 years, about 3 %/yr. Measured: pioneers 15.6 %/yr
+    with the trial review and 3.1 % without; 1992-2011 4.2 % and 0.4 %. Asserted: pioneers >= 10 %/yr and at least
+    3 times the rate without the mechanism (it is the mechanism that does it), mature adopters <= 6 %/yr (twice the
+    Haryana rate: the model's mature phase grows faster, so more of its adopters are recent) and the pioneer rate
+    at least 3 times the mature one (high early, low later). The 26 % bound itself is not reached at these
+    defaults: docs/validation.md section 7."""
+    pioneer, mature = pioneer_disadoption(BRAZIL)
+    pioneer_without, _ = pioneer_disadoption(scenario_with_overrides(BRAZIL, {"decision.learning.trial_seasons": 0}))
+    assert pioneer >= 0.10 and pioneer >= 3 * pioneer_without
+    assert mature <= 0.06 and pioneer >= 3 * mature
