@@ -33,7 +33,6 @@ def test_compare_names_scenarios_and_says_who_pays(comparison):
     assert table.loc["baseline", "co2e_additional_t"] == 0 == table.loc["baseline", "co2e_credited_t"]
 
 
-<<<<<<< HEAD
 def _totals(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
     """Per run of ``scenario`` (region 'all'): cash paid by the public, carbon money to farmers, what is still due
     at the end, additional t and their present values at 3 % (by hand, from the yearly rows)."""
@@ -127,33 +126,6 @@ def test_compare_pairs_income_with_the_baseline(comparison):
     runs = comparison.runs[comparison.runs.region == "all"]
     table = comparison.table.set_index("scenario")
     start = int(runs.year.min())
-=======
-def test_compare_counts_additional_tonnes_costs_and_income_from_the_runs(comparison):
-    """Hand-recomputed from runs.parquet: additional t (the in-run counterfactual), discounted public cost per
-    additional t, the period-mean income change against the paired baseline run, and the replicate interval
-    (two replicates: t(0.975, 1) = 12.706). At 900 farmers a run can pay for fewer tonnes than its counterfactual
-    (seed noise); such a run has no cost per tonne and is left out, as compare does."""
-    runs = comparison.runs[comparison.runs.region == "all"]
-    table = comparison.table.set_index("scenario")
-    public = runs[runs.scenario == "results_based_public"]
-    start = int(public.year.min())
-    values = []
-    for _, run in public.groupby("seed"):
-        flows = run[run.year > start]
-        pv_cost = present_value(flows.public_spending, flows.year, start, DISCOUNT_RATE)
-        pv_t = present_value(flows.additional_t_co2e, flows.year, start, DISCOUNT_RATE)
-        if pv_cost > 0 and pv_t > 0:  # a run without positive additional tonnes has no cost per tonne
-            values.append(pv_cost / pv_t)
-    assert values and table.loc["results_based_public", "public_cost_per_additional_t_co2e_pv"] == pytest.approx(
-        np.mean(values))
-    hi = table.loc["results_based_public", "public_cost_per_additional_t_co2e_pv_hi"]
-    if len(values) == 2:
-        assert hi == pytest.approx(np.mean(values) + 12.706205 * np.std(values, ddof=1) / np.sqrt(2), rel=1e-6)
-    else:  # one valid replicate: no interval
-        assert np.isnan(hi)
-    additional = public.groupby("seed").additional_cum_t_co2e.last().mean()
-    assert table.loc["results_based_public", "co2e_additional_t"] == pytest.approx(additional)
->>>>>>> behav
     income = [run[run.year > start].income_mean.mean() for _, run in runs.groupby(["scenario", "seed"], sort=False)]
     base, price = np.array(income[:2]), np.array(income[2:4])
     assert table.loc["carbon_price_35", "income_mean_change_pct"] == pytest.approx(np.mean((price / base - 1) * 100))
