@@ -75,32 +75,34 @@ def test_compare_costs_are_ratios_of_means_counting_committed_money(comparison):
 
 
 def test_a_run_adding_nothing_counts_in_the_mean_and_is_said(comparison):
-    """One run of the USD 35/t market set to add nothing: the cost is mean buyer money / mean additional t with
-    that run's 0 in the mean (twice the other run's t / 2), not the other run's ratio alone (the old code dropped
+    """One run of the results-based purchase set to add nothing: the cost is mean public money / mean additional t
+    with that run's 0 in the mean (the other run's t / 2), not the other run's ratio alone (the old code dropped
     the run silently), and the table says 1 of 2 runs added none; with no run adding anything, the cost is
-    undefined with the reason."""
+    undefined with the reason. (At 900 farmers and 8 years the USD 35/t market adds nothing in either run.)"""
     runs = comparison.runs.copy()
-    price = runs[(runs.scenario == "carbon_price_35") & (runs.region == "all")]
-    seed = price.seed.min()
-    at = (runs.scenario == "carbon_price_35") & (runs.seed == seed) & (runs.region == "all")
+    bought = runs[(runs.scenario == "results_based_public") & (runs.region == "all")]
+    seed = bought.seed.min()
+    at = (runs.scenario == "results_based_public") & (runs.seed == seed) & (runs.region == "all")
     runs.loc[at, ["additional_cum_t_co2e", "additional_t_co2e"]] = 0.0
     names = dict(zip(comparison.table.scenario, comparison.table.name, strict=True))
     table = compare(runs, "baseline", names).set_index("scenario")
-    row = table.loc["carbon_price_35"]
-    private = price.groupby("seed").apply(lambda r: r[r.year > r.year.min()].private_spending.sum())
-    due = price.groupby("seed").carbon_due_to_farmers.last()
-    to_farmers = price.groupby("seed").apply(lambda r: r[r.year > r.year.min()].carbon_to_farmers.sum())
-    money = (private + due * private.sum() / to_farmers.sum()).mean()
-    other = price[price.seed != seed].sort_values("year").additional_cum_t_co2e.iloc[-1]
-    assert row.buyer_cost_per_additional_t_co2e == pytest.approx(money / (other / 2), rel=1e-9)
+    row = table.loc["results_based_public"]
+    paid = bought.groupby("seed").apply(lambda r: r[r.year > r.year.min()].public_spending.sum())
+    due = bought.groupby("seed").carbon_due_to_farmers.last()
+    to_farmers = bought.groupby("seed").apply(lambda r: r[r.year > r.year.min()].carbon_to_farmers.sum())
+    money = (paid + due * paid.sum() / to_farmers.sum()).mean()
+    other = bought[bought.seed != seed].sort_values("year").additional_cum_t_co2e.iloc[-1]
+    assert other > 0
+    assert row.public_cost_per_additional_t_co2e == pytest.approx(money / (other / 2), rel=1e-9)
     assert row.runs_without_additional_t == 1 and row.runs == 2
-    assert np.isinf(row.buyer_cost_per_additional_t_co2e_hi)  # the additional t's interval reaches below 0
+    assert np.isinf(row.public_cost_per_additional_t_co2e_hi)  # the additional t's interval reaches below 0
     text = markdown(table.reset_index(), "USD")
-    assert "1 of 2 runs added none" in next(line for line in text.splitlines() if "Carbon price USD 35/t" in line)
-    runs.loc[(runs.scenario == "carbon_price_35") & (runs.region == "all"),
+    assert "1 of 2 runs added none" in next(line for line in text.splitlines() if "Results-based public" in line)
+    runs.loc[(runs.scenario == "results_based_public") & (runs.region == "all"),
              ["additional_cum_t_co2e", "additional_t_co2e"]] = 0.0
-    text = markdown(compare(runs, "baseline"), "USD")
-    assert "n/a (no additional t on average; 2 of 2 runs added none)" in text
+    text = markdown(compare(runs, "baseline", names), "USD")
+    assert "n/a (no additional t on average; 2 of 2 runs added none)" in next(
+        line for line in text.splitlines() if "Results-based public" in line)
 
 
 def test_compare_and_target_give_the_same_cost_for_the_same_runs(comparison):
@@ -246,14 +248,15 @@ def test_yearly_public_cost_column_is_against_the_counterfactual(comparison):
 
 
 def test_total_cost_adds_what_farmers_pay_for_mrv(comparison):
-    """The USD 35/t market's total cost per additional t = (buyers' paid + committed money + farmers' MRV cost) /
-    additional t, ratios of means; MRV is in neither the buyer's nor the public's cost, so the total exceeds the
-    buyer cost by exactly mean MRV cost / mean additional t. The per-ha scheme's total is its public cost (no MRV)."""
+    """The results-based purchase's total cost per additional t = (public and buyers' paid + committed money +
+    farmers' MRV cost) / additional t, ratios of means; MRV is in neither the buyer's nor the public's cost, so the
+    total exceeds the public cost by exactly mean MRV cost / mean additional t (no private buyer here). The per-ha
+    scheme's total is its public cost (no MRV)."""
     table = comparison.table.set_index("scenario")
-    price = table.loc["carbon_price_35"]
-    assert price.mrv_cost > 0
-    assert price.total_cost_per_additional_t_co2e == pytest.approx(
-        price.buyer_cost_per_additional_t_co2e + price.mrv_cost / price.co2e_additional_t, rel=1e-9)
+    bought = table.loc["results_based_public"]
+    assert bought.mrv_cost > 0 and bought.private_spending == 0
+    assert bought.total_cost_per_additional_t_co2e == pytest.approx(
+        bought.public_cost_per_additional_t_co2e + bought.mrv_cost / bought.co2e_additional_t, rel=1e-9)
     per_ha = table.loc["per_ha_payment"]
     assert per_ha.total_cost_per_additional_t_co2e == pytest.approx(per_ha.public_cost_per_additional_t_co2e,
                                                                     rel=1e-12)
