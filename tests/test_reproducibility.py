@@ -34,8 +34,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     public carbon purchases, and a stochastic price with a floor. First written before issue 11's refactor (which
     changed nothing), rewritten when issues 13 and 14 changed the crediting, soil and yield rules on purpose, and
     when issue 12 changed behaviour on purpose (practice-by-practice choice, equilibrium start, merged with 13 and
-    14). Behaviour and the order random numbers are drawn in must not change unnoticed; columns added later are not
-    in the pins and are not compared."""
+    14), and when issue 15's equilibrium fit kept its closest iterate rather than the last (one or two farmers'
+    decisions moved: a cover-crop share by 1/700). Behaviour and the order random numbers are drawn in must not
+    change unnoticed; columns added later are not in the pins and are not compared."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / f"{name}.toml"), seed=7, n_farmers=2000)
     model.run_for(10)
