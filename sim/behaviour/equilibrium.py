@@ -109,18 +109,18 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
                              synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i], no_till_extra,
                              contractor_fee, extra[i], no_pairs)
             for p in range(n_practices):
-                for q in range(n_practices):
+                for q in range(p, n_practices):  # changing p and q is changing q and p
                     target = b ^ (1 << p) if q == p else b ^ (1 << p) ^ (1 << q)
                     value, ok, _ = move_value(b, target, hired, money[i], table, area_ha[i], dealer[i],
                                               contractor[i], annuity, transition_cost, exit_cost_share)
-                    gain[r, b, p, q, 0] = value
-                    feasible[r, b, p, q] = ok
                     variance = 0.0
                     for c in range(n_practices):
                         if (b ^ target) >> c & 1:
                             ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
                             variance += (gross[r, b] * (1.0 - ramp_left) * sd[c]) ** 2
-                    gain[r, b, p, q, 1] = variance
+                    gain[r, b, p, q, 0] = gain[r, b, q, p, 0] = value
+                    gain[r, b, p, q, 1] = gain[r, b, q, p, 1] = variance
+                    feasible[r, b, p, q] = feasible[r, b, q, p] = ok
 
 
 @njit(cache=True)

@@ -234,11 +234,13 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         masks, counts = initial_counts(spec, size)
         target = target_law(masks, counts / size, catalogue.available[region],
                              setting.scenario.decision.unused_combination_share)
-        key = region_key(rows, region, target)
-        cached = start_cache.lookup(key)
+        cacheable = rows.size * (ALL_MASKS.size + N_PRACTICES + 1) * 8 <= start_cache.MAX_BYTES  # laws, hazards
+        key = region_key(rows, region, target) if cacheable else None
+        cached = start_cache.lookup(key) if cacheable else None
         if cached is None:
             cached = fit_region(rows, region, target)
-            start_cache.store(key, cached)
+            if cacheable:
+                start_cache.store(key, cached)
         fit, laws, hazard = cached
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
