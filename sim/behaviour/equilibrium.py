@@ -361,7 +361,8 @@ def _unpack(theta: np.ndarray, parameters: list[tuple[int, int]]) -> tuple[np.nd
 def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Bundle of each of m farms: exactly ``counts`` farms per bundle of ``masks``, the rest conventional.
 
-    Farms are drawn without replacement with probability proportional to their stationary probability of the bundle.
+    Farms are drawn without replacement with probability proportional to their stationary probability of the bundle,
+    ``laws`` (m, K): column k that of bundle ``masks[k]``.
     """
     m = laws.shape[0]
     bundle = np.zeros(m, np.uint8)
@@ -371,7 +372,7 @@ def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, rng:
         if counts[k] == 0:
             continue
         with np.errstate(divide="ignore"):
-            key = np.log(laws[:, masks[k]]) + gumbel[k]
+            key = np.log(laws[:, k]) + gumbel[k]
         key[~free] = -np.inf
         chosen = np.argsort(-key, kind="stable")[: counts[k]]
         bundle[chosen] = masks[k]

@@ -182,10 +182,10 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread)
         return ChainInputs(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
 
-    def region_key(rows: np.ndarray, region: int, target: np.ndarray) -> bytes:
+    def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
         """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
         key = start_cache.Key().add(
-            rows.size, target, s.revision_rate, s.noise_share, s.exit_cost_share, v.annuity[region],
+            rows.size, target, masks, s.revision_rate, s.noise_share, s.exit_cost_share, v.annuity[region],
             v.risk_aversion[region], v.shortfall[region], v.synergy_shortfall[region], v.cost_change_per_ha,
             v.effect_initial[region], v.transition_cost_per_ha, v.synergy[region],
             setting.access.herbicide_extra_per_ha[region], setting.access.contractor_fee_per_ha[region],
@@ -197,8 +197,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                     parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part])
         return key.digest()
 
-    def fit_region(rows: np.ndarray, region: int, target: np.ndarray) -> tuple:
-        """(fit, laws (m, 16), hazards (m, P + 1)) of the farms ``rows`` of ``region`` (the module docstring)."""
+    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple:
+        """(fit, laws (m, K) of the bundles ``masks``, exit hazards (m, P)) of the farms ``rows`` of ``region``."""
         sample = rows[np.unique(np.linspace(0, rows.size - 1, min(FIT_SAMPLE, rows.size)).astype(np.int64))]
         # pass 1: established practices mature; pass 2: at the expected remaining ramp of the stationary ages
         mature = (np.vstack([v.shortfall[region], np.zeros(N_PRACTICES)]), np.append(v.synergy_shortfall[region], 0.0))
@@ -223,7 +223,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                                                           fit.pairs, chunk.available, s.revision_rate, part)
             laws[first:first + CHUNK] = part
             del chunk  # before the next chunk's tables are built
-        return fit, laws, hazard
+        return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
 
     for region, spec in enumerate(regions.specs):
         start, size = int(regions.start[region]), int(regions.sizes[region])
@@ -234,18 +234,18 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         masks, counts = initial_counts(spec, size)
         target = target_law(masks, counts / size, catalogue.available[region],
                              setting.scenario.decision.unused_combination_share)
-        cacheable = rows.size * (ALL_MASKS.size + N_PRACTICES + 1) * 8 <= start_cache.MAX_BYTES  # laws, hazards
-        key = region_key(rows, region, target) if cacheable else None
+        cacheable = rows.size * (masks.size + N_PRACTICES) * 8 <= start_cache.MAX_BYTES  # laws, hazards
+        key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
         if cached is None:
-            cached = fit_region(rows, region, target)
+            cached = fit_region(rows, region, target, masks)
             if cacheable:
                 start_cache.store(key, cached)
         fit, laws, hazard = cached
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard[:, :N_PRACTICES], rng)
+        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard, rng)
     demo_uses = USES_BY_MASK[bundle[setting.network.demo]]
     years_in_use[setting.network.demo] = np.where(demo_uses, ESTABLISHED_SEASONS, 0)
     return bundle, years_in_use
