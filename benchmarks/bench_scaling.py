@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,36 +40,7 @@ MODEL_YEARS = {1_000_000: 5, 10_000_000: 3}
 #: The big size runs with --big auto when available memory exceeds its estimated footprint by this factor.
 MEMORY_MARGIN = 1.5
 
-MODEL_CHILD = r"""
-import json, resource, statistics, sys, time
-import numpy as np
-import sim
-from sim import parallel
-from sim.farmers import allocate_farmers
-from sim.network import build_network
-n, years, threads = int(sys.argv[1]), int(sys.argv[2]), [int(t) for t in sys.argv[3].split(",")]
-scenario = sim.load_scenario(sys.argv[4])
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-sizes = allocate_farmers(scenario, n)
-t = time.perf_counter()
-build_network(scenario.network, sizes, list(scenario.regions), [r.demo_farms_per_1000_farms for r in scenario.regions.values()],
-              np.random.default_rng(0))
-network_s = time.perf_counter() - t
-t = time.perf_counter()
-model = sim.AdoptionModel(scenario, n_farmers=n)
-build_s = time.perf_counter() - t
-model.step()  # warm-up
-seconds = {k: [] for k in threads}
-for _ in range(years):
-    for k in threads:
-        parallel.set_threads(k)
-        t = time.perf_counter()
-        model.step()
-        seconds[k].append(time.perf_counter() - t)
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
-print(json.dumps({"network_s": network_s, "build_s": build_s, "bytes_per_farmer": peak_kb * 1024 / n,
-                  "step_s": {k: statistics.median(v) for k, v in seconds.items()}}))
-"""
+MODEL_CHILD = Path(__file__).resolve().parent / "model_child.py"
 
 
 def thread_counts(cores: int) -> list[int]:
@@ -151,13 +123,13 @@ def main() -> None:
                   + "".join(f"{f'{k} thr':>12}" for k in counts) + f"{'speed-up':>10}")
         print(header + "\n" + "-" * len(header))
         for n in sizes:
-            done = subprocess.run([sys.executable, "-c", MODEL_CHILD, str(n), str(MODEL_YEARS[n]),
+            done = subprocess.run([sys.executable, str(MODEL_CHILD), str(n), str(MODEL_YEARS[n]),
                                    ",".join(map(str, counts)), str(MODEL_SCENARIO)], capture_output=True, text=True)
             if done.returncode:
                 print(done.stderr)
                 raise SystemExit(1)
             r = json.loads(done.stdout.strip().splitlines()[-1])
-            rates = [n / r["step_s"][str(k)] for k in counts]
+            rates = [n / statistics.median(r["step_s"][str(k)]) for k in counts]
             print(f"{n:>11,} {r['network_s']:>9.1f} {r['build_s']:>9.1f} {r['bytes_per_farmer']:>9,.0f}"
                   + "".join(f"{rate / 1e6:>10.2f} M" for rate in rates) + f"{rates[-1] / rates[0]:>9.1f}x", flush=True)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end. Targets (issue 15): the 10,240-run Sobol "

@@ -3,9 +3,10 @@
 A run's memory is the farmer table and the other per-farm arrays (a fixed number of bytes per farmer) plus the
 social network (bytes per stored link of the CSR matrix, counting the edge lists it is built from) plus a fixed
 overhead, plus, for a start in behavioural equilibrium, the chains of at most ``sim.behaviour.start.CHUNK`` farms
-built at a time. The constants are measured, not derived: ``tests/test_input_hardening.py`` builds and runs models of
-several sizes and networks under ``tracemalloc`` and checks the estimate stays above the measured peak and
-within a factor of it. Re-measure them when the farmer table or the network grows new arrays.
+built at a time. The constants are measured, not derived (``benchmarks/bench_scaling.py`` prints the resident peak
+per farmer at 1 M farmers); ``tests/test_input_hardening.py`` builds and runs models of several scenarios and
+networks under ``tracemalloc`` and checks the estimate stays above the measured peak and within a factor of it.
+Re-measure them when the farmer table or the network grows new arrays.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from sim.farmers import allocate_farmers
 from sim.incentives.counterfactual import has_programme
 from sim.scenario import Scenario
 
-#: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, decision
-#: (utility tables of the deciding farms), access, learning and social-information arrays, with the temporaries of
-#: a step (measured with tracemalloc at 40,000 farmers: 635 B with Tier 1 soil and no carbon enrolment, 676 B with a
-#: carbon programme enrolling farmers; 750 B leaves 10 % for a stage that allocates a little more).
-BYTES_PER_FARMER = 750
+#: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, access,
+#: learning and social-information arrays, with the temporaries of a step (the largest: this year's harvest,
+#: accounts and settlements alive while farms observe each other and the year is recorded). Measured as the peak
+#: resident memory of one model of the baseline at 1 M farmers (build and 4 years), less its links and fixed
+#: overhead: 1,091 B per farmer in all, about 880 B without the 6.5 links per farmer (resident memory counts the
+#: allocator's slack, which tracemalloc does not).
+BYTES_PER_FARMER = 880
 #: Peak bytes per farm whose chain the equilibrium start builds (move tables 16 x P x P x 2 float64, feasibility,
 #: each state's gross revenue, margin and scale, laws; measured 4.8 KB at CHUNK = 5,000), one model at a time.
 BYTES_PER_CHAIN_FARM = 5_300

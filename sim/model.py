@@ -91,6 +91,7 @@ class AdoptionModel(mesa.Model):
         self.streams = Streams.spawn(seed)
         self.regions = Regions.of(scenario, n_farmers)
         self.n = self.regions.n
+        parallel.use_threads_for(self.n)  # the build's kernels too (the equilibrium start's chains)
         self.catalogue = Catalogue.from_scenario(scenario)
         parameters = FarmParameters.draw(scenario, self.regions, self.streams.population)
         self.network = build_network(scenario.network, self.regions.sizes, self.regions.names,

@@ -15,7 +15,7 @@ from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import update_beliefs
 from sim.behaviour.social import neighbour_sums
-from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row, utility_tables
+from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.outputs import bundle_histograms
@@ -277,14 +277,13 @@ def test_practice_decisions(seed):
     region, available = np.zeros(n, np.int16), np.ones((1, P), bool)
     at_adoption = np.full((n, P), -1.0, np.float32)  # beliefs were worse at adoption: no bad experience
     support_at_adoption = np.full((n, P), -1e9, np.float32)  # and support was lower: support did not end
-    tables = np.empty((m, TABLE_SLOTS))
-    utility_tables(rows, region, years, full_years, gross, margin, mean, precision, pv, var, True,
-                   np.array([c["annuity"]]), np.array([c["risk"]]), c["shortfall"][None], c["synergy_shortfall"][None],
-                   c["cost"], c["e0"][None], np.array([c["synergy"]]), np.full(n, c["residue_value"]), np.array([c["herbicide"]]),
-                   np.array([c["fee"]]), extra[rows], pairs[None], tables)
-    choose_practices(rows, region, draws, rate, bundle, hires, tables, available, dealer, contractor, money, area,
-                     np.array([c["annuity"]]), c["tc"], c["exit"], c["noise"] * margin, gross, mean, at_adoption,
-                     support_at_adoption, pv, True, new_bundle, new_hires, dropped)
+    choose_practices(rows, region, draws, rate, bundle, hires, available, dealer, contractor, money, area,
+                     np.array([c["annuity"]]), c["tc"], c["exit"], c["noise"], gross, margin, mean, precision, years,
+                     full_years, pv, var, True, np.array([c["risk"]]), c["shortfall"][None],
+                     c["synergy_shortfall"][None], c["cost"], c["e0"][None], np.array([c["synergy"]]),
+                     np.full(n, c["residue_value"]), np.array([c["herbicide"]]), np.array([c["fee"]]), heterogeneity,
+                     constants[None], c["conformity"], share, pairs[None], at_adoption, support_at_adoption,
+                     new_bundle, new_hires, dropped)
     assert np.array_equal(new_bundle, expected[0])
     assert np.array_equal(new_hires, expected[1])
     assert np.array_equal(dropped, expected[2])
@@ -311,16 +310,15 @@ def test_practices_without_interaction_change_one_at_a_time():
     draws[rows, rng.integers(0, P, n)] = rng.random(n) * 0.5  # one practice reconsidered per farm
     region, available, money = np.zeros(n, np.int16), np.ones((1, P), bool), np.full(n, 1e9)
     no_incentives = np.zeros((1, 16))
-    tables = np.empty((n, TABLE_SLOTS))
-    utility_tables(rows, region, years, full_years, gross, margin, mean, precision, no_incentives, no_incentives,
-                   False, np.array([6.1]), np.array([1.5]), rng.uniform(0, 0.3, (1, 6, P)), np.zeros((1, 9)),
-                   rng.uniform(-30, 40, P), rng.uniform(-0.2, 0, (1, P)), np.zeros(1), np.full(n, 12.0), np.array([5.0]),
-                   np.array([30.0]), extra, np.zeros((1, P, P)), tables)
     new_bundle, new_hires, dropped = bundle.copy(), hires.copy(), np.zeros(n, np.uint8)
-    choose_practices(rows, region, draws, 0.5, bundle, hires, tables, available, np.ones(n, bool), np.ones(n, bool),
-                     money, np.full(n, 10.0), np.array([6.1]), rng.uniform(0, 80, P), 0.5, 0.08 * margin, gross, mean,
-                     np.full((n, P), -1.0, np.float32), np.full((n, P), -1e9, np.float32), no_incentives, False,
-                     new_bundle, new_hires, dropped)
+    choose_practices(rows, region, draws, 0.5, bundle, hires, available, np.ones(n, bool), np.ones(n, bool), money,
+                     np.full(n, 10.0), np.array([6.1]), rng.uniform(0, 80, P), 0.5, 0.08, gross, margin, mean,
+                     precision, years, full_years, no_incentives, no_incentives, False, np.array([1.5]),
+                     rng.uniform(0, 0.3, (1, 6, P)), np.zeros((1, 9)), rng.uniform(-30, 40, P),
+                     rng.uniform(-0.2, 0, (1, P)), np.zeros(1), np.full(n, 12.0), np.array([5.0]), np.array([30.0]),
+                     extra, np.zeros((1, P)), 0.0, np.zeros((n, P), np.float32), np.zeros((1, P, P)),
+                     np.full((n, P), -1.0, np.float32), np.full((n, P), -1e9, np.float32), new_bundle, new_hires,
+                     dropped)
     changed = np.bitwise_count(new_bundle ^ bundle)
     assert (changed == 1).sum() > n // 10  # farms do change
     assert changed.max() == 1

@@ -39,10 +39,12 @@ def test_pinned_runs_are_reproduced_exactly(name):
     public carbon purchases, and a stochastic price with a floor. First written before issue 11's refactor (which
     changed nothing), rewritten when issues 13 and 14 changed the crediting, soil and yield rules on purpose, and
     when issue 12 changed behaviour on purpose (practice-by-practice choice, equilibrium start, merged with 13 and
-    14), and when demonstration farms became a density and farmers started to abandon surprised trials (issue 12,
-    sim.behaviour.trial: at 2,000 farmers base's regions now have 1 demonstration farm each, not 5). Behaviour and
-    the order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are
-    not compared, nor are pinned columns since removed (``REMOVED_COLUMNS``)."""
+    14), when demonstration farms became a density and farmers started to abandon surprised trials (issue 12,
+    sim.behaviour.trial: at 2,000 farmers base's regions now have 1 demonstration farm each, not 5), and when issue
+    15's equilibrium fit kept its closest iterate rather than the last (alone, it moved one or two farmers'
+    decisions: a cover-crop share by 1/700). Behaviour and the order random numbers are drawn in must not change
+    unnoticed; columns added later are not in the pins and are not compared, nor are pinned columns since removed
+    (``REMOVED_COLUMNS``)."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet").drop(columns=REMOVED_COLUMNS,
                                                                                  errors="ignore")
     model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / f"{name}.toml"), seed=7, n_farmers=2000)

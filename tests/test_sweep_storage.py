@@ -320,7 +320,7 @@ def test_runs_that_cannot_fit_say_so_before_allocating(write_scenario):
         """, extends=str(SCENARIOS / "baseline.toml"))
     scenario = sim.load_scenario(huge)
     with pytest.raises(ExperimentError, match=r"not enough memory: a run needs 300,000,000 farmers .* about "
-                                              r"2\d\d\.\d GB .*; 24\.0 GB is available, 2\d\d\.\d GB short "
+                                              r"\d{3}\.\d GB .*; 24\.0 GB is available, \d{3}\.\d GB short "
                                               r"\(about [\d,]+ farmers fit"):
         check_size(scenario, available=24 * 10**9)
     with pytest.raises(ExperimentError, match="2 runs at once .* need"):

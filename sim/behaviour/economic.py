@@ -30,6 +30,8 @@ cross-category choice); joint changes of complements let it cross the valley a s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit, prange
 
@@ -37,12 +39,11 @@ from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.trial import review_trials
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
-    TABLE_SLOTS,
     Valuation,
     drop_reason,
+    fill_utility_row,
     gross_and_margin,
     move_value,
-    utility_tables,
 )
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
@@ -148,32 +149,54 @@ class EconomicRule:
     def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:
         """Reconsidered practices (one uniform draw per farm and practice) are decided by binary logits."""
         farms, s, v = situation.farms, self.spec, self.valuation
-        draws = review_trials(decisions.random(per_row=N_PRACTICES), farms.years_in_use, situation.social.evidence,
-                              situation.learning, s.revision_rate)  # surprised trials are reconsidered
-        revising = (draws < s.revision_rate).any(axis=1)
+        d = deciding_farms(situation, decisions, s.revision_rate, review_surprised_trials=True)
         access = situation.access.now
-        forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor
-        deciding = revising | forced
-        deciding[situation.network.demo] = False
-        rows = np.flatnonzero(deciding)
-        region = farms.region[rows]
-        gross, margin = expected_gross_and_margin(situation, rows)
-        pv, var, has_incentives = incentive_tables(situation, rows)
-        extra = self.heterogeneity[rows] + self.constants[region] + \
-            s.conformity_share * margin[:, None] * situation.social.share[rows]
-        table = np.empty((rows.size, TABLE_SLOTS))
-        utility_tables(rows, farms.region, situation.valuation_seasons(), farms.full_ca_years, gross, margin, farms.belief_mean,
-                       farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
-                       v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
-                       farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
-                       situation.access.contractor_fee_per_ha, extra, self.pairs, table)
         bundle, hires, dropped = farms.bundle.copy(), farms.hires.copy(), np.zeros(farms.n, np.uint8)
-        choose_practices(rows, farms.region, draws, s.revision_rate, farms.bundle, farms.hires, table,
+        choose_practices(d.rows, farms.region, d.draws, s.revision_rate, farms.bundle, farms.hires,
                          situation.catalogue.available, access.dealer, access.contractor, access.money, farms.area_ha,
-                         v.annuity, v.transition_cost_per_ha, s.exit_cost_share, s.noise_share * margin, gross,
-                         farms.belief_mean, farms.belief_at_adoption, farms.support_at_adoption, pv, has_incentives,
-                         bundle, hires, dropped)
+                         v.annuity, v.transition_cost_per_ha, s.exit_cost_share, s.noise_share, d.gross, d.margin,
+                         farms.belief_mean, farms.belief_precision, situation.valuation_seasons(), farms.full_ca_years,
+                         d.incentive_pv, d.incentive_var, d.has_incentives, v.risk_aversion, v.shortfall,
+                         v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
+                         farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
+                         situation.access.contractor_fee_per_ha, self.heterogeneity, self.constants,
+                         s.conformity_share, situation.social.share, self.pairs, farms.belief_at_adoption,
+                         farms.support_at_adoption, bundle, hires, dropped)
         return Choice(bundle, hires, dropped)
+
+
+@dataclass(frozen=True)
+class Deciding:
+    """The farms that decide this year and what every rule needs about them (rows: their indices, sorted)."""
+
+    draws: np.ndarray  # (n, P) uniform draws, one per farm and practice
+    rows: np.ndarray  # (m,) farms reconsidering a practice or forced to (never a demonstration farm)
+    gross: np.ndarray  # (m,) G, currency/ha, at current SOC
+    margin: np.ndarray  # (m,) W, currency/ha
+    incentive_pv: np.ndarray  # (m, 16) or (1, 16) zeros (``incentive_tables``)
+    incentive_var: np.ndarray
+    has_incentives: bool
+
+
+def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: float,
+                   review_surprised_trials: bool = False) -> Deciding:
+    """The year's deciding farms (shared by the rules that decide practice by practice).
+
+    Farms with a draw below ``revision_rate`` decide, and those whose no-till hire service left (they must drop it);
+    demonstration farms never do. With ``review_surprised_trials``, a trial that met a shortfall the farmer did not
+    expect is reconsidered too (``sim.behaviour.trial.review_trials``, the same uniform draws).
+    """
+    farms = situation.farms
+    draws = decisions.random(per_row=N_PRACTICES)
+    if review_surprised_trials:
+        draws = review_trials(draws, farms.years_in_use, situation.social.evidence, situation.learning, revision_rate)
+    forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~situation.access.now.contractor
+    deciding = (draws < revision_rate).any(axis=1) | forced
+    deciding[situation.network.demo] = False
+    rows = np.flatnonzero(deciding)
+    gross, margin = expected_gross_and_margin(situation, rows)
+    pv, var, has_incentives = incentive_tables(situation, rows)
+    return Deciding(draws, rows, gross, margin, pv, var, has_incentives)
 
 
 @njit(cache=True, inline="always")
@@ -202,56 +225,85 @@ def best_move(p, mask, hired, budget, available, table, area_ha, dealer, contrac
     return target, best, best_hire
 
 
+#: Deciding farms per block of ``choose_practices`` (each block reuses one utility table).
+DECISION_BLOCK = 1024
+
+
 @njit(cache=True, parallel=True)
-def choose_practices(rows, region, draws, revision_rate, bundle, hires, table, available, dealer, contractor, money,
-                     area_ha, annuity, transition_cost, exit_cost_share, scale, gross, belief_mean, belief_at_adoption,
-                     support_at_adoption, incentive_pv, has_incentives, new_bundle, new_hires, dropped
+def choose_practices(rows, region, draws, revision_rate, bundle, hires, available, dealer, contractor, money,
+                     area_ha, annuity, transition_cost, exit_cost_share, noise_share, gross, margin, belief_mean,
+                     belief_precision, years_in_use, full_ca_years, incentive_pv, incentive_var, has_incentives,
+                     risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, synergy, residue_value,
+                     no_till_extra, contractor_fee, heterogeneity, constants, conformity_share, share, pairs,
+                     belief_at_adoption, support_at_adoption, new_bundle, new_hires, dropped
                      ):  # pragma: no cover - compiled
     """The module docstring's decisions for farms ``rows``, written to ``new_bundle``, ``new_hires``, ``dropped``.
 
-    ``table`` (m, 32): the deciding farms' utility tables; ``scale`` (logit noise, currency/ha/yr), ``gross`` and the
-    incentive PV table are per row (the PV table (1, 16) when ``has_incentives`` is False); other per-farm arrays
-    are indexed by farm. A draw u < revision_rate reconsiders its practice and u / revision_rate (uniform on [0, 1))
-    decides whether the best move is made. ``belief_at_adoption`` and ``support_at_adoption`` are set for practices
-    started.
+    Each deciding farm's utility table (``sim.behaviour.valuation.fill_utility_row``) is filled when it first
+    reconsiders an available practice, in a buffer reused farm after farm (never a table per farm in memory), with
+    the rule's additive terms heterogeneity + constant + ``conformity_share`` W share of each practice. ``gross``,
+    ``margin`` (logit noise scale ``noise_share`` x W, currency/ha/yr) and the incentive tables are per row (the
+    tables (1, 16) when ``has_incentives`` is False); other per-farm arrays are indexed by farm, per-region ones by
+    region (as in ``sim.behaviour.valuation.utility_tables``). A draw u < revision_rate reconsiders its practice and
+    u / revision_rate (uniform on [0, 1)) decides whether the best move is made. ``belief_at_adoption`` and
+    ``support_at_adoption`` are set for practices started.
     """
     n_practices = belief_mean.shape[1]
-    for r in prange(rows.size):
-        i = rows[r]
-        reg = region[i]
-        mask = bundle[i]
-        hired = hires[i]
-        budget = money[i]
-        row = r * np.int64(has_incentives)
-        if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
-            mask &= ~(1 << NO_TILL)
-            hired = False
-            dropped[i] |= CONSTRAINT
-        for p in range(n_practices):
-            u = draws[i, p]
-            if not available[reg, p] or u >= revision_rate:
-                continue
-            target, gain, hire = best_move(p, mask, hired, budget, available[reg], table[r], area_ha[i], dealer[i],
-                                           contractor[i], annuity[reg], transition_cost, exit_cost_share)
-            if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale[r])):
-                continue
-            for q in range(n_practices):
-                bit = 1 << q
-                if target & bit and not mask & bit:  # started
-                    if q != NO_TILL or not hire:
-                        budget -= transition_cost[q] * area_ha[i]
-                    belief_at_adoption[i, q] = belief_mean[i, q]
-                    support_at_adoption[i, q] = (incentive_pv[row, target] - incentive_pv[row, target & ~bit]) / \
-                        annuity[reg] if has_incentives else 0.0
-                elif mask & bit and not target & bit:  # dropped
-                    support = (incentive_pv[row, mask] - incentive_pv[row, mask & ~bit]) / annuity[reg] \
-                        if has_incentives else 0.0
-                    dropped[i] |= drop_reason(gross[r], belief_mean[i, q], belief_at_adoption[i, q], support,
-                                              support_at_adoption[i, q], scale[r])
-            if target & (1 << NO_TILL) and not mask & (1 << NO_TILL):
-                hired = hire
-            else:
-                hired = hired and target & (1 << NO_TILL) > 0
-            mask = target
-        new_bundle[i] = mask
-        new_hires[i] = hired
+    for block in prange((rows.size + DECISION_BLOCK - 1) // DECISION_BLOCK):
+        table = np.empty(2 * (1 << n_practices))
+        extra = np.empty(n_practices)
+        for r in range(block * DECISION_BLOCK, min((block + 1) * DECISION_BLOCK, rows.size)):
+            i = rows[r]
+            reg = region[i]
+            mask = bundle[i]
+            hired = hires[i]
+            budget = money[i]
+            row = r * np.int64(has_incentives)
+            scale = noise_share * margin[r]
+            tabulated = False
+            if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
+                mask &= ~(1 << NO_TILL)
+                hired = False
+                dropped[i] |= CONSTRAINT
+            for p in range(n_practices):
+                u = draws[i, p]
+                if not available[reg, p] or u >= revision_rate:
+                    continue
+                if not tabulated:
+                    for q in range(n_practices):
+                        extra[q] = np.float64(heterogeneity[i, q]) + constants[reg, q] + \
+                            conformity_share * margin[r] * np.float64(share[i, q])
+                    fill_utility_row(table, years_in_use[i], full_ca_years[i], gross[r], margin[r], belief_mean[i],
+                                     belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives,
+                                     annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg],
+                                     cost_change, effect_initial[reg], synergy[reg], residue_value[i],
+                                     no_till_extra[reg], contractor_fee[reg], extra, pairs[reg])
+                    tabulated = True
+                target, gain, hire = best_move(p, mask, hired, budget, available[reg], table, area_ha[i], dealer[i],
+                                               contractor[i], annuity[reg], transition_cost, exit_cost_share)
+                if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
+                    continue
+                for q in range(n_practices):
+                    bit = 1 << q
+                    if target & bit and not mask & bit:  # started
+                        if q != NO_TILL or not hire:
+                            budget -= transition_cost[q] * area_ha[i]
+                        belief_at_adoption[i, q] = belief_mean[i, q]
+                        support_at_adoption[i, q] = (incentive_pv[row, target]
+                                                     - incentive_pv[row, target & ~bit]) / annuity[reg] \
+                            if has_incentives else 0.0
+                    elif mask & bit and not target & bit:  # dropped
+                        support = (incentive_pv[row, mask] - incentive_pv[row, mask & ~bit]) / annuity[reg] \
+                            if has_incentives else 0.0
+                        dropped[i] |= drop_reason(gross[r], belief_mean[i, q], belief_at_adoption[i, q], support,
+                                                  support_at_adoption[i, q], scale)
+                if target & (1 << NO_TILL) and not mask & (1 << NO_TILL):
+                    hired = hire
+                else:
+                    hired = hired and target & (1 << NO_TILL) > 0
+                mask = target
+            new_bundle[i] = mask
+            new_hires[i] = hired
+
+
+

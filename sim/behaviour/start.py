@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.behaviour import start_cache
 from sim.behaviour.access import Access, no_till_area_share
 from sim.behaviour.economic import EconomicRule
 from sim.behaviour.equilibrium import (
@@ -165,11 +166,14 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
 
     extra = rule.heterogeneity.astype(np.float64) + s.conformity_share * margin[:, None] * setting.social.share
 
-    def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
+    def state_values(rows: np.ndarray, region: int) -> tuple[np.ndarray, np.ndarray]:
         potential = yields.potential(parameters.base_yield_kg_per_ha[rows][:, None], region,
                                      soil.equilibrium_table[region][None, :])  # (m, 16): G in each state's soil
-        state_gross, state_margin = gross_and_margin(potential, parameters.crop_price_per_t[rows][:, None],
-                                                     parameters.production_cost_per_ha[rows][:, None])
+        return gross_and_margin(potential, parameters.crop_price_per_t[rows][:, None],
+                                parameters.production_cost_per_ha[rows][:, None])
+
+    def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
+        state_gross, state_margin = state_values(rows, region)
         gain, feasible = move_tables(
             rows, ESTABLISHED_SEASONS, state_gross, state_margin, mean, precision, access.dealer, access.contractor,
             access.money, parameters.area_ha, parameters.residue_value_per_ha, hires, v.annuity[region],
@@ -178,15 +182,23 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread)
         return ChainInputs(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
 
-    for region, spec in enumerate(regions.specs):
-        start, size = int(regions.start[region]), int(regions.sizes[region])
-        rows = np.arange(start, start + size)[~is_demo[start:start + size]]
-        if rows.size == 0:
-            rule.fits.append(None)
-            continue
-        masks, counts = initial_counts(spec, size)
-        target = target_law(masks, counts / size, catalogue.available[region],
-                             setting.scenario.decision.unused_combination_share)
+    def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
+        """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
+        key = start_cache.Key().add(
+            rows.size, target, masks, s.revision_rate, s.noise_share, s.exit_cost_share, v.annuity[region],
+            v.risk_aversion[region], v.shortfall[region], v.synergy_shortfall[region], v.cost_change_per_ha,
+            v.effect_initial[region], v.transition_cost_per_ha, v.synergy[region],
+            setting.access.herbicide_extra_per_ha[region], setting.access.contractor_fee_per_ha[region],
+            catalogue.available[region])
+        for first in range(0, rows.size, CHUNK):
+            part = rows[first:first + CHUNK]
+            key.add(*state_values(part, region), mean[part], precision[part], spread[part], access.dealer[part],
+                    access.contractor[part], access.money[part], parameters.area_ha[part],
+                    parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part])
+        return key.digest()
+
+    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple:
+        """(fit, laws (m, K) of the bundles ``masks``, exit hazards (m, P)) of the farms ``rows`` of ``region``."""
         sample = rows[np.unique(np.linspace(0, rows.size - 1, min(FIT_SAMPLE, rows.size)).astype(np.int64))]
         # pass 1: established practices mature; pass 2: at the expected remaining ramp of the stationary ages
         mature = (np.vstack([v.shortfall[region], np.zeros(N_PRACTICES)]), np.append(v.synergy_shortfall[region], 0.0))
@@ -203,8 +215,6 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         polish = rows[np.unique(np.linspace(0, rows.size - 1, min(POLISH_SAMPLE, rows.size)).astype(np.int64))]
         if polish.size > sample.size:
             fit = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
-        rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
-        rule.fits.append(fit)
         laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
         for first in range(0, rows.size, CHUNK):
             chunk = inputs(rows[first:first + CHUNK], region, *aged)
@@ -213,8 +223,29 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                                                           fit.pairs, chunk.available, s.revision_rate, part)
             laws[first:first + CHUNK] = part
             del chunk  # before the next chunk's tables are built
+        return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
+
+    for region, spec in enumerate(regions.specs):
+        start, size = int(regions.start[region]), int(regions.sizes[region])
+        rows = np.arange(start, start + size)[~is_demo[start:start + size]]
+        if rows.size == 0:
+            rule.fits.append(None)
+            continue
+        masks, counts = initial_counts(spec, size)
+        target = target_law(masks, counts / size, catalogue.available[region],
+                             setting.scenario.decision.unused_combination_share)
+        cacheable = rows.size * (masks.size + N_PRACTICES) * 8 <= start_cache.MAX_BYTES  # laws, hazards
+        key = region_key(rows, region, target, masks) if cacheable else None
+        cached = start_cache.lookup(key) if cacheable else None
+        if cached is None:
+            cached = fit_region(rows, region, target, masks)
+            if cacheable:
+                start_cache.store(key, cached)
+        fit, laws, hazard = cached
+        rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
+        rule.fits.append(fit)
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard[:, :N_PRACTICES], rng)
+        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard, rng)
     demo_uses = USES_BY_MASK[bundle[setting.network.demo]]
     years_in_use[setting.network.demo] = np.where(demo_uses, ESTABLISHED_SEASONS, 0)
     return bundle, years_in_use

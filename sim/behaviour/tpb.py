@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
-from sim.behaviour.economic import expected_gross_and_margin, incentive_tables
+from sim.behaviour.economic import deciding_farms
 from sim.behaviour.valuation import TABLE_SLOTS, Valuation, drop_reason, move_value, utility_tables
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
@@ -59,17 +59,13 @@ class TpbRule:
         """Reconsidered practices (one uniform draw per farm and practice) follow the farmer's intention."""
         farms, s, v = situation.farms, self.spec, self.valuation
         n_practices = v.effect_initial.shape[1]
-        draws = decisions.random(per_row=n_practices)
+        d = deciding_farms(situation, decisions, s.revision_rate)
+        rows, draws, gross, margin, pv, has_incentives = d.rows, d.draws, d.gross, d.margin, d.incentive_pv, \
+            d.has_incentives
         access = situation.access.now
-        forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~access.contractor
-        deciding = (draws < s.revision_rate).any(axis=1) | forced
-        deciding[situation.network.demo] = False
-        rows = np.flatnonzero(deciding)
-        gross, margin = expected_gross_and_margin(situation, rows)
-        pv, var, has_incentives = incentive_tables(situation, rows)
         table = np.empty((rows.size, TABLE_SLOTS))
         utility_tables(rows, farms.region, situation.valuation_seasons(), farms.full_ca_years, gross, margin, farms.belief_mean,
-                       farms.belief_precision, pv, var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
+                       farms.belief_precision, pv, d.incentive_var, has_incentives, v.annuity, v.risk_aversion, v.shortfall,
                        v.synergy_shortfall, v.cost_change_per_ha, v.effect_initial, v.synergy,
                        farms.residue_value_per_ha, situation.access.herbicide_extra_per_ha,
                        situation.access.contractor_fee_per_ha, np.zeros((rows.size, n_practices)),

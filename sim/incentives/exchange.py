@@ -30,10 +30,12 @@ class ExchangeProgramme:
     def __init__(self, setting: Setting, rng: np.random.Generator) -> None:
         n = setting.regions.n
         self.first_season = setting.scenario.start_year + 1
-        self.yearly = {name: np.zeros(n) for name in FLOWS}
-        self.training = np.zeros(n)
         exchanges = setting.exchanges
-        specs = [] if exchanges is None else zip(exchanges.specs, exchanges.pairs, strict=True)
+        specs = [] if exchanges is None else list(zip(exchanges.specs, exchanges.pairs, strict=True))
+        self.zero = np.zeros(n)
+        self.zero.flags.writeable = False  # shared by every flow of a scenario without exchange programmes
+        self.yearly = {name: np.zeros(n) if specs else self.zero for name in FLOWS}
+        self.training = np.zeros(n) if specs else self.zero
         for spec, pairs in specs:
             served = np.unique(pairs[:, 1])
             np.add.at(self.yearly["exchange_visit_cost"], pairs[:, 1], spec.visits_per_year * spec.cost_per_visit)
@@ -45,7 +47,6 @@ class ExchangeProgramme:
                 self.yearly["exchange_equipment_cost"][served] += spec.equipment.programme_cost_per_year / served.size
             if spec.organisation is not None:
                 self.yearly["exchange_organisation_cost"][served] += spec.organisation.support_cost_per_member_per_year
-        self.zero = np.zeros(n)
 
     def begin_year(self, year: int) -> None:
         """Nothing to price."""

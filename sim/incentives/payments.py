@@ -47,7 +47,7 @@ class PerHectarePayments:
         self.paid = np.flatnonzero((self.per_ha > 0) | (self.bonus > 0))  # practices that are paid
         farms = setting.farms
         self.paid_share = paid_area_ha(farms.area_ha, spec.degressive_above_ha, spec.degressive_rate_share) / farms.area_ha
-        self.paid_years = np.zeros(farms.uses.shape, np.int64)
+        self.paid_years = np.zeros(farms.uses.shape, np.int16)  # at most the run's years
         self.eligible = ~farms.uses if spec.eligible == "new_adopters" else np.ones(farms.uses.shape, bool)
 
     def begin_year(self, year: int) -> None:

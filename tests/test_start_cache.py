@@ -1,0 +1,72 @@
+"""The equilibrium start's cache (sim.behaviour.start_cache): reused only when every number the fit reads is equal."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from sim.behaviour import start_cache
+from sim.scenario import scenario_with_overrides
+
+FARMERS = 600  # a few hundred farms per region: each fit runs on all of them, a fraction of a second
+
+
+@pytest.fixture
+def scenario():
+    start_cache.clear()
+    yield sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    start_cache.clear()
+
+
+def build(scenario, seed=5):
+    return sim.AdoptionModel(scenario, seed=seed, n_farmers=FARMERS)
+
+
+def test_a_policy_that_does_not_enter_the_start_reuses_it_and_changes_nothing_else(scenario):
+    """A carbon price does not enter the start (no incentives in the chain): the second model finds every region's fit
+    in the cache, and its results equal, bit for bit, those of the same model built with an empty cache."""
+    build(scenario)
+    entries = len(start_cache._entries)
+    assert entries == len(scenario.regions)
+    dearer = scenario_with_overrides(scenario, {"carbon.price.path.value": 80.0})
+    cached = build(dearer)
+    assert len(start_cache._entries) == entries
+    start_cache.clear()
+    fresh = build(dearer)
+    assert len(start_cache._entries) == entries
+    cached.run_for(3)
+    fresh.run_for(3)
+    pd.testing.assert_frame_equal(cached.results(), fresh.results(), check_exact=True)
+    assert np.array_equal(cached.rule.constants, fresh.rule.constants)
+
+
+@pytest.mark.parametrize("override", [{"regions.latin_america.risk_aversion": 2.5}, {"decision.rule.noise_share": 0.3},
+                                      {"decision.unused_combination_share": 0.05}])
+def test_an_input_that_enters_the_start_changes_the_key(scenario, override):
+    """Risk aversion (one region's valuation), the logit noise and the target's smoothing each enter the fit: a
+    changed value is a new key for the regions it touches (one region or all), never a stale hit."""
+    build(scenario)
+    before = set(start_cache._entries)
+    build(scenario_with_overrides(scenario, override))
+    new = set(start_cache._entries) - before
+    assert len(new) == (1 if override.keys() == {"regions.latin_america.risk_aversion"} else len(scenario.regions))
+
+
+def test_another_seed_is_another_population_and_another_key(scenario):
+    build(scenario, seed=5)
+    build(scenario, seed=6)
+    assert len(start_cache._entries) == 2 * len(scenario.regions)
+
+
+def test_keys_see_dtype_shape_and_values():
+    def key(*values):
+        return start_cache.Key().add(*values).digest()
+
+    a = np.arange(6.0)
+    assert key(a) == key(a.copy())
+    assert key(a) != key(a.astype(np.float32)) != key(a.reshape(2, 3))
+    assert key(a) != key(a + np.r_[0, 0, 0, 0, 0, 1e-12])
+    assert key(1.0) != key(1) != key(True)
+    with pytest.raises(TypeError):
+        key(object())
