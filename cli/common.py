@@ -63,12 +63,17 @@ _watchdog: threading.Timer | None = None
 
 
 def _stop_now(signum: int) -> None:
-    """End this process and its worker processes now, with the exit code and message of a clean stop."""
+    """End this process and its worker processes now, with the exit code and message of a clean stop.
+
+    Writes to the stderr file descriptor directly: the main thread may hang holding the console's lock.
+    """
     for child in psutil.Process().children(recursive=True):
         with suppress(psutil.Error):
             child.kill()
-    error(f"stopped by {signal.Signals(signum).name}; finished results are kept (run the same command again to "
-          "resume a sweep)")
+    message = (f"error: stopped by {signal.Signals(signum).name}; finished results are kept (run the same command "
+               "again to resume a sweep)\n")
+    with suppress(OSError):
+        os.write(2, message.encode())
     os._exit(INTERRUPTED[signum])
 
 
