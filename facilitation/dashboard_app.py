@@ -29,6 +29,7 @@ from facilitation.i18n import N_, Language, language
 from facilitation.solara_mesa import Lever, dashboard_page, redraw_each_step
 from facilitation.story import category, layout, sample_farms
 from facilitation.style import region_colour
+from sim.farmers import allocate_farmers
 from sim.incentives import DESIGNS
 from sim.practices import PRACTICES
 
@@ -138,31 +139,45 @@ def levers_for(scenario: sim.Scenario, lang: Language) -> list[Lever]:
             currency=scenario.currency), float(scenario.twin_market.price_per_t_co2e), 0.0, CARBON_PRICE_MAX, 5.0,
             show=lambda v: lang.money(v, scenario.currency)))
     if len(scenario.regions) > 1:
-        links = sum(link.links or 0 for link in scenario.network.exchange)
+        links = round(_exchange_links(scenario))
         levers.append(Lever("exchange_links", lang._("Farmer exchange links between regions"), links, 0, LINKS_MAX,
                             50, integer=True, show=lang.number))
     return levers
 
 
+def _region_farms(scenario: sim.Scenario) -> dict[str, int]:
+    """Farmers of each region in the dashboard's model (``FARMERS`` split as a run splits them)."""
+    return dict(zip(scenario.regions, allocate_farmers(scenario, FARMERS), strict=True))
+
+
+def _exchange_links(scenario: sim.Scenario) -> float:
+    """Expected exchange links of the scenario's tables in the dashboard's model (the lever counts links)."""
+    farms = _region_farms(scenario)
+    return sum(link.links_per_1000_farms * farms[link.regions[1]] / 1000 for link in scenario.network.exchange)
+
+
 def _exchange_tables(base: sim.Scenario, values: dict[str, float], own: dict[str, float]) -> list[dict]:
     """The scenario's exchange tables with the links lever shared out in proportion and switched-off channels removed.
 
-    Without exchange tables, the links lever makes plain links (no channel) from the first region to each other.
+    Without exchange tables, the links lever makes plain links (no channel) from the first region to each other,
+    shared equally. The lever counts links in the dashboard's model; tables hold densities per 1,000 served farms.
     """
     links = int(values.get("exchange_links", own["exchange_links"]))
-    names = list(base.regions)
+    names, farms = list(base.regions), _region_farms(base)
     if not base.network.exchange:
-        return [{"regions": [names[0], other], "links": links} for other in names[1:]] if links else []
-    total = own["exchange_links"]
+        share = links / max(len(names) - 1, 1)
+        return [{"regions": [names[0], other], "links_per_1000_farms": share / farms[other] * 1000}
+                for other in names[1:]] if links else []
+    total = _exchange_links(base)
     tables = []
     for link in base.network.exchange:
         table = link.model_dump(exclude_none=True)
-        if "exchange_links" in values and total > 0 and link.links is not None:
-            table["links"] = round(links * link.links / total)
+        if "exchange_links" in values and total > 0:
+            table["links_per_1000_farms"] = link.links_per_1000_farms * links / total
         for channel in CHANNEL_WORDS:
             if not values.get(f"channel_{channel}", 1):
                 table.pop(channel, None)
-        if table.get("links", 1):
+        if table["links_per_1000_farms"] > 0:
             tables.append(table)
     return tables
 

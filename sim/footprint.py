@@ -73,7 +73,7 @@ def expected_links(scenario: Scenario, sizes: list[int]) -> int:
     index = {name: i for i, name in enumerate(scenario.regions)}
     for link in net.exchange:
         a, b = (sizes[index[r]] for r in link.regions)
-        links += 2 * (link.links if link.links is not None else _above_mean(link.probability * a * b))
+        links += 2 * math.ceil(link.links_per_1000_farms * b / 1000)
     for size, region in zip(sizes, scenario.regions.values(), strict=True):
         links += 2 * min(math.ceil(region.demo_farms_per_1000_farms * size / 1000), size) * min(net.demo_reach, max(size - 1, 0))
     return int(links)

@@ -9,8 +9,8 @@ Structure (each region is a contiguous block of farmer indices, each village a c
   random farmers of its region with weight ``demo_weight``. Both are per farm, not per run: a farmer's expected
   number of demonstration-farm links is density x reach / 1000 at any number of simulated farmers, so the mean
   adoption path does not depend on ``--farmers`` (a fractional expected count is rounded stochastically,
-  ``demonstration_counts``);
-- exchange links between named regions (a count, or a probability per farmer pair).
+  ``expected_counts``);
+- exchange links between named regions, ``links_per_1000_farms`` of every 1,000 farms of the served region.
 
 NetworkX generators are far too slow at a million farmers; ``to_networkx`` converts for inspection and the
 tests compare degree and clustering with ``networkx.watts_strogatz_graph`` on small sizes.
@@ -155,13 +155,15 @@ def _symmetric(src: np.ndarray, dst: np.ndarray, n: int, weight: float) -> sp.cs
     return mat
 
 
-#: Expected demonstration-farm counts within this of a whole number are taken as that number (no rounding draw):
-#: floating-point residue of a density written to match a whole count (5 of 3,000 farms = 1.6667 per 1,000).
+#: Expected counts (demonstration farms, exchange links) within this of a whole number are taken as that number (no
+#: rounding draw): floating-point residue of a density written to match a whole count (5 of 3,000 farms = 1.6667 per 1,000).
 WHOLE_COUNT_TOLERANCE = 1e-6
 
 
-def demonstration_counts(per_1000: list[float], sizes: np.ndarray, rng: np.random.Generator) -> list[int]:
-    """Demonstration farms per region: ``per_1000`` x size / 1000, rounded stochastically (so its mean is exact).
+def expected_counts(per_1000: list[float], sizes: np.ndarray, rng: np.random.Generator) -> list[int]:
+    """Counts from densities per 1,000 farms (demonstration farms, exchange links), rounded stochastically.
+
+    Each count is ``per_1000`` x size / 1000 rounded up or down at random, so its mean is exact.
 
     The rounding draws come from a child of ``rng`` (``Generator.spawn``), which leaves ``rng`` itself untouched:
     a density that gives whole counts builds the same network as the count did.
@@ -211,7 +213,7 @@ def build_network(
         next_village += n_v
         next_org += -(-n_v // spec.villages_per_organisation)
 
-    demo_counts = demonstration_counts(demo_per_1000, sizes, rng)
+    demo_counts = expected_counts(demo_per_1000, sizes, rng)
     demo = np.concatenate(
         [start + rng.choice(size, min(count, size), replace=False) for start, size, count in
          zip(region_start, sizes, demo_counts, strict=True)]
@@ -233,7 +235,7 @@ def build_network(
     exchange_pairs = []
     for link in spec.exchange:
         a, b = (index[r] for r in link.regions)
-        m = link.links if link.links is not None else rng.binomial(int(sizes[a] * sizes[b]), link.probability)
+        m = expected_counts([link.links_per_1000_farms], sizes[[b]], rng)[0]
         extra_src.append(region_start[a] + rng.integers(0, sizes[a], m))
         extra_dst.append(region_start[b] + rng.integers(0, sizes[b], m))
         exchange_pairs.append(np.unique(np.column_stack([extra_src[-1], extra_dst[-1]]).astype(np.int64), axis=0))

@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 import sim
 from experiments.designs import read_design
 from experiments.spec import ExperimentError
-from sim.network import build_network, demonstration_counts
+from sim.network import build_network, expected_counts
 from sim.scenario import ScenarioError, scenario_with_overrides
 
 BRAZIL = sim.load_scenario(SCENARIOS / "validation_brazil.toml")
@@ -53,10 +53,10 @@ def test_counts_round_stochastically_with_the_exact_mean_and_leave_whole_counts_
     """1.5 per 1,000 at 1,000 farms is 1 or 2 farms with mean 1.5: 2,000 draws give a mean within 4 sd
     (sd of a mean of 2,000 Bernoulli(0.5) = 0.011). A whole count (4 of 4,000) draws nothing: the generator that
     builds the network is in the same state as without the rounding."""
-    counts = [demonstration_counts([1.5], np.array([1000]), np.random.default_rng(s))[0] for s in range(2000)]
+    counts = [expected_counts([1.5], np.array([1000]), np.random.default_rng(s))[0] for s in range(2000)]
     assert set(counts) == {1, 2} and np.mean(counts) == pytest.approx(1.5, abs=4 * 0.5 / np.sqrt(2000))
     rng = np.random.default_rng(7)
-    assert demonstration_counts([1.0, 5 / 3], np.array([4000, 3000]), rng) == [4, 5]
+    assert expected_counts([1.0, 5 / 3], np.array([4000, 3000]), rng) == [4, 5]
     assert rng.random() == np.random.default_rng(7).random()
     net = build_network(BRAZIL.network, [4000], ["r"], [1.0], np.random.default_rng(3))
     assert net.demo.size == 4

@@ -1,7 +1,7 @@
 """Farmer exchanges (issue 18): without channels a link is one more neighbour; each channel alone changes only its
 own lever, and moves the outcome it should.
 
-Small models: 900 farmers (300 per region), 150 links Latin America -> Africa dry, a few years. Comparisons are between
+Small models: 900 farmers (270 to 315 per region), 150 links Latin America -> Africa dry, a few years. Comparisons are between
 two models with the same seed, so the farms, network, weather and decision draws are identical and differences come
 from the channel alone; most checks are exact (equal arrays) and need no tolerance.
 """
@@ -14,6 +14,7 @@ from conftest import SCENARIOS
 import sim
 from analysis.compare import EXCHANGE_RATIOS, compare_scenarios, exchange_cost_effectiveness, exchanges_markdown
 from sim.behaviour.exchange import comparability
+from sim.farmers import allocate_farmers
 from sim.incentives import mrv
 from sim.practices import NO_TILL
 from sim.scenario import scenario_with_overrides
@@ -21,17 +22,20 @@ from sim.scenario import scenario_with_overrides
 BASE = sim.load_scenario(SCENARIOS / "base.toml")
 FARMERS = 900
 SEED = 3
+#: Farms of the served region (africa_dry) at FARMERS: 150 links and a 1,000 USD/yr equipment programme there.
+SERVED_FARMS = allocate_farmers(BASE, FARMERS)[list(BASE.regions).index("africa_dry")]
+LINKS_PER_1000 = 150 / SERVED_FARMS * 1000
 CHANNELS = {
     "information": {"climate_length": 1.0, "soil_length": 1.0, "crop_length": 1.0, "farm_size_length": 2.5},
     "know_how": {"head_start_seasons": 2, "training_cost_per_participant": 150.0},
-    "equipment": {"supply_scale_factor": 0.25, "programme_cost_per_year": 1000.0},
+    "equipment": {"supply_scale_factor": 0.25, "cost_per_farm_per_year": 1000.0 / SERVED_FARMS},
     "organisation": {"loan_to_savings": 3.0, "group_certification": True, "crop_price_premium_share": 0.0,
                      "support_cost_per_member_per_year": 20.0},
 }
 
 
 def scenario(*channels: str, visits: float = 3.0):
-    exchange = {"regions": ["latin_america", "africa_dry"], "links": 150, "visits_per_year": visits,
+    exchange = {"regions": ["latin_america", "africa_dry"], "links_per_1000_farms": LINKS_PER_1000, "visits_per_year": visits,
                 "cost_per_visit": 0.0, **{name: CHANNELS[name] for name in channels}}
     return scenario_with_overrides(BASE, {"network.exchange": [exchange], "years": 6})
 
@@ -206,7 +210,7 @@ def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
     organisation = {**CHANNELS["organisation"], "group_certification": False}
 
     def build(certified: bool):
-        exchange = {"regions": ["latin_america", "africa_dry"], "links": 150, "visits_per_year": 1.0,
+        exchange = {"regions": ["latin_america", "africa_dry"], "links_per_1000_farms": LINKS_PER_1000, "visits_per_year": 1.0,
                     "cost_per_visit": 0.0, "organisation": {**organisation, "group_certification": certified}}
         spec = scenario_with_overrides(carbon, {"network.exchange": [exchange], "years": 6})
         return sim.AdoptionModel(spec, seed=SEED, n_farmers=FARMERS)
@@ -293,7 +297,7 @@ def test_dashboard_switches_each_channel_and_the_network_view_shows_exchange_lin
                    (lever.name for lever in levers_for(sim.load_scenario(SCENARIOS / "baseline.toml"), language("en"))))
     assert lever_overrides(base, {"channel_equipment": 1}) == {}
     off = with_overrides(base, lever_overrides(base, {"channel_equipment": 0}))
-    assert all(link.equipment is None and link.know_how is not None and link.links == 600
+    assert all(link.equipment is None and link.know_how is not None and link.links_per_1000_farms == pytest.approx(600 / 3.5)
                for link in off.network.exchange)
     on_model, off_model = (sim.AdoptionModel(s, seed=SEED, n_farmers=FARMERS) for s in (base, off))
     for m in (on_model, off_model):
@@ -303,3 +307,25 @@ def test_dashboard_switches_each_channel_and_the_network_view_shows_exchange_lin
     sample = sample_farms(on_model, 40)
     drawn = layout(on_model, sample)
     assert drawn.exchange.sum() >= 10 and (~drawn.exchange).any()
+
+
+def test_exchange_links_and_equipment_cost_scale_with_the_farmers_simulated(write_scenario):
+    """Links and the equipment programme's cost are densities per served farm: at 4x the farmers a run has 4x the
+    links (each count is density x farms / 1000, rounded up or down at random with an exact mean: 600 links to
+    exchange_network.toml's 3,500 served farms, so 171.43 per 1,000) and books 4x the equipment cost (28.57 USD per
+    farm of the served region a year), so the cost per participant and per adopter does not depend on --farmers.
+    The old count keys are refused with what they became."""
+    scenario = sim.load_scenario(SCENARIOS / "exchange_network.toml")
+    costs = []
+    for farmers in (1_000, 4_000):
+        m = sim.AdoptionModel(scenario, seed=SEED, n_farmers=farmers)
+        served = m.regions.sizes[m.regions.names.index("africa_dry")]
+        links = sum(pairs.shape[0] for pairs in m.network.exchange_pairs[:1])
+        assert abs(links - 600 / 3500 * served) <= 1 + 0.02 * links  # rounding, and duplicate pairs that merge
+        costs.append(m.incentives.designs["exchange"].yearly["exchange_equipment_cost"].sum())
+    assert costs[1] / costs[0] == pytest.approx(4.0, rel=1e-3)  # regions split 1,000 / 4,000 farmers in proportion
+    for old, became in (("links = 600", "links_per_1000_farms"), ("probability = 0.001", "links_per_1000_farms")):
+        path = write_scenario(f'[[network.exchange]]\nregions = ["latin_america", "africa_dry"]\n{old}\n'
+                              'links_per_1000_farms = 1.0\n')
+        with pytest.raises(sim.ScenarioError, match=became):
+            sim.load_scenario(path)

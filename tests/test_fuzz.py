@@ -167,7 +167,7 @@ HAND_WRITTEN = {
     "a number as text": f'extends = "{BASE}"\n[regions.farms]\ncrop_price_per_t = "200 USD"\n',
     "a table for a number": f'extends = "{BASE}"\n[regions.farms.crop_price_per_t]\nvalue = 1\n',
     "huge exchange": f'extends = "{SCENARIOS / "exchange_network.toml"}"\n[[network.exchange]]\nregions = '
-                     '["latin_america", "africa_dry"]\nlinks = 1000000000000\n',
+                     '["latin_america", "africa_dry"]\nlinks_per_1000_farms = 1000000000000\n',
     "dense villages": f'extends = "{BASE}"\n[network]\ninter_village_links_per_farmer = 1e12\n',
     "upper-case region": f'extends = "{BASE}"\n[regions.Farms]\nfarmers = 10\n',
     "no bundles": f'extends = "{BASE}"\nbundles = []\n',

@@ -55,7 +55,7 @@ def test_symmetric_no_self_links_compact_dtypes():
 def test_exchange_links_count_and_regions():
     spec = scenario_with_overrides(BASE, {
         "network.inter_village_links_per_farmer": 0.0, "network.demo_reach": 0,
-        "network.exchange": [{"regions": ["latin_america", "africa_dry"], "links": 50}],
+        "network.exchange": [{"regions": ["latin_america", "africa_dry"], "links_per_1000_farms": 50 / 300 * 1000}],
     }).network
     sizes = [300, 300, 300]
     net = build_network(spec, sizes, ["latin_america", "africa_dry", "africa_moist"], [0, 0, 0],

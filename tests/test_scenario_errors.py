@@ -103,7 +103,7 @@ def test_field_of_another_kind_is_named(write_scenario):
 
 
 def test_exchange_with_unknown_region(write_scenario):
-    body = '[[network.exchange]]\nregions = ["latin_america", "asia"]\nlinks = 10\n'
+    body = '[[network.exchange]]\nregions = ["latin_america", "asia"]\nlinks_per_1000_farms = 10\n'
     assert "unknown region 'asia'" in error_of(write_scenario(body))
 
 

@@ -3,7 +3,8 @@
 Per year and exchange table, booked on the served participants (the second region's ends of its links):
     visits         = visits_per_year x cost_per_visit per link (on the link's served end)
     training       = training_cost_per_participant, once, in the programme's first season (channel b)
-    equipment      = programme_cost_per_year shared equally by the table's served participants (channel c)
+    equipment      = cost_per_farm_per_year x the served region's farms, shared equally by the table's served
+                     participants (channel c)
     organisation   = support_cost_per_member_per_year per participant (channel d)
 All are paid by the public (a donor or ministry) to the programme ("exchange_programme": hosts, trainers,
 manufacturers, the group's facilitators), so they count in public spending and in the cost per additional adopter,
@@ -44,7 +45,9 @@ class ExchangeProgramme:
             if spec.know_how is not None:
                 self.training[served] += spec.know_how.training_cost_per_participant
             if spec.equipment is not None:
-                self.yearly["exchange_equipment_cost"][served] += spec.equipment.programme_cost_per_year / served.size
+                region_farms = setting.regions.sizes[setting.regions.names.index(spec.regions[1])]
+                self.yearly["exchange_equipment_cost"][served] += \
+                    spec.equipment.cost_per_farm_per_year * region_farms / served.size
             if spec.organisation is not None:
                 self.yearly["exchange_organisation_cost"][served] += spec.organisation.support_cost_per_member_per_year
 

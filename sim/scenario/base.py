@@ -67,6 +67,16 @@ RENAMED_FIELDS = {
     "demo_farms": "renamed 'demo_farms_per_1000_farms': demonstration farms per 1,000 farms of the region (a share, "
                   "so that a run's mean path does not depend on --farmers); convert with count / the region's "
                   "farmers x 1000, e.g. 4 of 4,000 farms -> 1.0",
+    "links": "[[network.exchange]] links (a count) was replaced by 'links_per_1000_farms': links per 1,000 farms of "
+             "the served (second) region, so that a run does not depend on --farmers; convert with links / the "
+             "served region's farmers x 1000, e.g. 600 links to 3,500 farms -> 171.43",
+    "probability": "[[network.exchange]] probability (per farmer pair) was replaced by 'links_per_1000_farms': "
+                   "links per 1,000 farms of the served (second) region; convert with probability x the first "
+                   "region's farmers x 1000",
+    "programme_cost_per_year": "[[network.exchange.equipment]] programme_cost_per_year was replaced by "
+                               "'cost_per_farm_per_year': the programme's yearly cost per farm of the served region "
+                               "(a total fixed per run made cost per adopter depend on --farmers); convert with the "
+                               "cost / the served region's farmers, e.g. 100,000 USD for 3,500 farms -> 28.57",
 }
 
 

@@ -8,6 +8,8 @@ from pydantic import Field, model_validator
 
 from sim.scenario.base import NonNegative, Positive, RegionName, Share, Strict
 
+#: Most exchange links a table may ask for per 1,000 farms of the served region: ten per served farm on average.
+MAX_EXCHANGE_LINKS_PER_1000_FARMS = 10_000.0
 
 class ExchangeInformation(Strict):
     """Channel (a): what partners see of each other's seasons, weighted by how comparable their farms are.
@@ -45,8 +47,9 @@ class ExchangeEquipment(Strict):
 
     supply_scale_factor: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
         description="multiplier of the served region's supply_scale (1 = no change)")
-    programme_cost_per_year: NonNegative = Field(
-        description="yearly cost of the equipment programme (trade missions, manufacturer training), currency")
+    cost_per_farm_per_year: NonNegative = Field(
+        description="yearly cost of the equipment programme (trade missions, manufacturer training) per farm of the "
+                    "served region, currency/farm/yr (a total that grows with the region, not with --farmers)")
 
 
 class ExchangeOrganisation(Strict):
@@ -62,7 +65,10 @@ class ExchangeOrganisation(Strict):
 
 
 class Exchange(Strict):
-    """Farmer exchange links between two regions: a fixed count, or a probability per farmer pair.
+    """Farmer exchange links between two regions, as a density: links per 1,000 farms of the served region.
+
+    A density (like the demonstration farms') keeps a farmer's chance of an exchange link, and the programme's cost per
+    participant and per adopter, the same whatever the number of farmers simulated.
 
     Without channels a link is one more neighbour. Channel (a) acts on both sides; (b), (c) and (d) serve the
     participants of the second region (``regions[1]``), the visiting side.
@@ -71,8 +77,9 @@ class Exchange(Strict):
     regions: Annotated[list[RegionName], Field(min_length=2, max_length=2)] = Field(
         description="the two linked regions (the second is the one channels b-d serve)"
     )
-    links: Annotated[int, Field(ge=0)] | None = Field(None, description="number of links")
-    probability: Share | None = Field(None, description="probability of a link per farmer pair")
+    links_per_1000_farms: Annotated[float, Field(ge=0.0, le=MAX_EXCHANGE_LINKS_PER_1000_FARMS)] = Field(
+        description="exchange links per 1,000 farms of the served (second) region; each joins a random farm of each "
+                    "region")
     visits_per_year: NonNegative = Field(0.0, description="exchange visits per link and year (0 = links only)")
     cost_per_visit: NonNegative = Field(0.0, description="cost of one visit (travel, hosting), currency, public")
     information: ExchangeInformation | None = Field(None, description="channel (a); absent = off")
@@ -82,8 +89,6 @@ class Exchange(Strict):
 
     @model_validator(mode="after")
     def _one_of(self) -> Exchange:
-        if (self.links is None) == (self.probability is None):
-            raise ValueError("give exactly one of links (a count) or probability (per farmer pair)")
         if self.regions[0] == self.regions[1]:
             raise ValueError("an exchange links two different regions")
         return self
