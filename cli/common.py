@@ -42,6 +42,12 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that a command stops as after Ctrl+C: workers stopped, results kept."""
 
 
+def stopped(signum: int) -> str:
+    """What a command stopped by ``signum`` (Ctrl+C or SIGTERM) tells the user."""
+    return (f"stopped by {signal.Signals(signum).name}; finished results are kept (run the same command again to "
+            "resume a sweep)")
+
+
 def _interrupted(signum: int, frame: object) -> None:
     """Unwind the command as after Ctrl+C; a second signal, or an unwind that hangs, ends the process at once.
 
@@ -70,10 +76,8 @@ def _stop_now(signum: int) -> None:
     for child in psutil.Process().children(recursive=True):
         with suppress(psutil.Error):
             child.kill()
-    message = (f"error: stopped by {signal.Signals(signum).name}; finished results are kept (run the same command "
-               "again to resume a sweep)\n")
     with suppress(OSError):
-        os.write(2, message.encode())
+        os.write(2, f"error: {stopped(signum)}\n".encode())
     os._exit(INTERRUPTED[signum])
 
 
@@ -110,8 +114,7 @@ def user_errors(*also: type[Exception]) -> Iterator[None]:
         raise fail(str(exc)) from None
     except KeyboardInterrupt as exc:
         which = signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT
-        error(f"stopped by {signal.Signals(which).name}; finished results are kept (run the same command again to "
-              "resume a sweep)")
+        error(stopped(which))
         raise typer.Exit(INTERRUPTED[which]) from None
 
 
