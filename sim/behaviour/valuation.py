@@ -165,13 +165,7 @@ def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mea
             part[p] -= no_till_extra
     full = gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
     for mask in range(out.shape[0] // 2):
-        level = 0.0
-        for p in range(n_practices):
-            if (mask >> p) & 1:
-                level += part[p]
-                for q in range(p + 1, n_practices):
-                    if (mask >> q) & 1:
-                        level += pairs[p, q]
+        level = extra_utility(mask, part, pairs)  # the practices' parts (extra included) and the pair constants
         if FULL_CA_BY_MASK[mask]:
             level += full
         if has_incentives:
