@@ -62,8 +62,8 @@ def expected_links(scenario: Scenario, sizes: list[int]) -> int:
     """Upper bound of the links a run stores (each edge counted in both directions), before drawing them.
 
     Ring lattice: ``neighbours`` per farmer; random links: ``inter_village_links_per_farmer`` per farmer;
-    exchange links: twice the count; demonstration farms: twice their reach. Links drawn at random (a Poisson
-    or binomial number of edges) count ``RANDOM_LINK_SDS`` standard deviations above their mean.
+    exchange links: twice their density's count, rounded up; demonstration farms: twice their reach. Random links
+    (a Poisson number of edges) count ``RANDOM_LINK_SDS`` standard deviations above their mean.
     """
     net = scenario.network
     n = sum(sizes)
