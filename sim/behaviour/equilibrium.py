@@ -27,19 +27,40 @@ from numba import njit, prange
 from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, extra_utility, fill_utility_row, move_value
 from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK
 
-#: Farms per region the constants are first fitted on (evenly spaced; farms are drawn independently, so a sample
-#: of this size gets the region's mean stationary shares to about 0.5 percentage point, then polished on more
-#: farms: ``sim.behaviour.start.POLISH_SAMPLE``).
+#: Farms per region the constants are fitted on (evenly spaced; farms are drawn independently, so a sample of this
+#: size gets the region's mean stationary shares to about 0.5 percentage point, then polished on more farms:
+#: ``sim.behaviour.start.POLISH_SAMPLE``).
 FIT_SAMPLE = 400
-#: Newton iterations and the moment tolerance that stops them.
-MAX_ITERATIONS = 60
-TOLERANCE = 1e-4
+#: Farms per region of the first pass (practices in use mature), and the tolerance it stops at. That pass only gives
+#: the second its first guess and the exit hazards of the stationary ages (through the ramp shortfall they leave), so
+#: it need not resolve shares finer than its own sample's error (about 1 pp at 100 farms). Measured on the
+#: sensitivity scenario at 1,000 farmers (40 Sobol draws, 120 regions of about 333 farms), in steps on 333 farms:
+#: both passes on all farms at 1e-3, 9.8 + 1.0 steps a region; the first on every fourth farm at 1e-3, 3e-3 and
+#: 1e-2: 2.6 + 3.7, 2.2 + 3.9 and 1.9 + 4.3 steps (the second pass starts further from its fit, but its steps
+#: start close, where they gain most).
+FIRST_SAMPLE = 100
+FIRST_TOLERANCE = 1e-2
+#: The moment tolerance that stops the iterations: 0.1 percentage point, a fifth of ``FIT_SAMPLE``'s own sampling
+#: error, and the largest fit error a run passes without a warning (``cli.runs.FIT_ERROR_WARNING``). Newton gains
+#: about a factor 3 a step near the fit (its Jacobian is exact only without switching costs), so 1e-4 cost 3-4 more
+#: steps per fit for a precision nothing resolves: a region of 333 farms (1,000 farmers, three regions) starts with a
+#: share whose five-year change varies between runs by about 2 pp (``tests/test_behaviour.py``).
+TOLERANCE = 1e-3
 #: Iterations without getting closer to the target that also stop them (the closest iterate is kept). A farm's best
 #: move switches between a practice alone and a complement pair at a threshold of the constants, so the mean moments
-#: jump there and Newton can circle such a jump for good: measured on the sensitivity scenario at 1,000 farmers, a
-#: region then cycled between gaps of 1.2e-4 and 3.9e-4 (period about 14) until MAX_ITERATIONS, and returned whichever
-#: iterate came last; its best gap came within 10 iterations and never improved by more than 1e-5 afterwards.
-STALL_ITERATIONS = 8
+#: jump there and Newton can circle such a jump for good: measured on the sensitivity scenario at 1,000 farmers (40
+#: Sobol draws, 120 regions), such cycles alternate between two or three gaps (e.g. 3e-4 and 8e-4) and the best gap
+#: never improved after the cycle began, so more than a few iterations without progress only repeat the cycle.
+STALL_ITERATIONS = 4
+#: Iterations at most. Measured as for ``STALL_ITERATIONS``: a fit from zero constants takes at most 17 (9 on
+#: average), from the first pass's constants at most 10 (4 on average).
+MAX_ITERATIONS = 30
+#: Largest change of a constant in one iteration, in noise scales (the sample's mean conventional scale): a step of
+#: Newton's approximate Jacobian is trusted that far. Fitted constants are up to 10-12 noise scales from zero (the
+#: base scenario's Latin America), so a first pass from zero constants took 7.6 iterations on average with 2 (at most
+#: 15), 5.2 with 4 (at most 8), 5.0 with 6, where 3 % of first passes overshot a threshold of the moments and missed
+#: their tolerance (measured as for ``FIRST_SAMPLE`` on every third farm); the second pass is unaffected (3.8-4.1).
+STEP_SCALES = 4.0
 #: Constants are kept within this multiple of the region's mean margin (a fit that needs more says the initial
 #: shares cannot be sustained by the modelled economics and constraints).
 CONSTANT_BOUND = 5.0
@@ -138,19 +159,24 @@ def year_matrix(gain, feasible, scale, constants, pairs, available, rate):  # pr
 
 @njit(cache=True)
 def year_matrix_transposed(gain, feasible, scale, constants, pairs, available, rate):  # pragma: no cover - compiled
-    """``year_matrix`` transposed (16, 16), built row by row (the product's columns are contiguous rows here)."""
+    """``year_matrix`` transposed (16, 16): entry [b, a] is the probability of a -> b.
+
+    Each practice's step moves state b to one target with probability m_pb (else it stays), so a year started in
+    state a reaches at most 2^P states: they are followed path by path (P branchings of at most 16 paths) rather than
+    by multiplying 16 x 16 matrices, a quarter of the work (16 x 15 branchings against P x 16 x 16 x 2 products).
+    """
     n_states, n_practices = gain.shape[0], gain.shape[1]
     level = np.empty(n_states)
     for b in range(n_states):
         level[b] = extra_utility(b, constants, pairs)
-    total = np.eye(n_states)  # transposed: total[b, a] is the probability of a -> b
-    after = np.empty((n_states, n_states))
+    move = np.zeros((n_practices, n_states))  # probability of each practice's change from each state
+    goes = np.empty((n_practices, n_states), np.int64)  # and the state it leads to
     for p in range(n_practices):
-        after[:, :] = 0.0
         bit = 1 << p
         for b in range(n_states):
-            if not available[p]:
-                after[b & ~bit, :] += total[b, :]  # a practice that does not exist here is never in use
+            if not available[p]:  # a practice that does not exist here is never in use
+                goes[p, b] = b & ~bit
+                move[p, b] = 1.0
                 continue
             alone = gain[b, p, p, 0] + level[b ^ bit] - level[b]
             best, target, variance = (alone, b ^ bit, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
@@ -163,11 +189,28 @@ def year_matrix_transposed(gain, feasible, scale, constants, pairs, available, r
                 if feasible[b, p, q] and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
                     best, target, variance = both, both_to, gain[b, p, q, 1]
             effective = np.sqrt(scale[b] * scale[b] + np.pi * variance / 8.0)
-            move = rate / (1.0 + np.exp(-best / effective)) if best > -np.inf else 0.0
-            for a in range(n_states):  # total @ step, step having two entries in row b
-                after[target, a] += total[b, a] * move
-                after[b, a] += total[b, a] * (1.0 - move)
-        total, after = after, total
+            goes[p, b] = target
+            move[p, b] = rate / (1.0 + np.exp(-best / effective)) if best > -np.inf else 0.0
+    total = np.zeros((n_states, n_states))
+    state = np.empty(1 << n_practices, np.int64)
+    weight = np.empty(1 << n_practices)
+    for a in range(n_states):
+        paths = 1
+        state[0], weight[0] = a, 1.0
+        for p in range(n_practices):
+            for j in range(paths):
+                b = state[j]
+                m = move[p, b]
+                if goes[p, b] == b or m == 0.0:
+                    continue
+                if m == 1.0:
+                    state[j] = goes[p, b]
+                    continue
+                state[paths], weight[paths] = goes[p, b], weight[j] * m
+                weight[j] *= 1.0 - m
+                paths += 1
+        for j in range(paths):
+            total[state[j], a] += weight[j]
     return total
 
 
@@ -267,10 +310,13 @@ def stationary_laws(gain, feasible, scale, constants, pairs, available, rate, ou
     return hazard
 
 
-def moments(laws: np.ndarray, parameters: list[tuple[int, int]]) -> np.ndarray:
-    """E[b_p] (p = q) and E[b_p b_q] of each law (m, 16) for each (p, q) of ``parameters``, shape (m, K)."""
+def sufficient_statistics(parameters: list[tuple[int, int]]) -> np.ndarray:
+    """(16, K): b_p (p = q) and b_p b_q of each combination for each (p, q) of ``parameters``.
+
+    Laws (m, 16) @ this are the moments E[b_p] and E[b_p b_q] of each law.
+    """
     uses = USES_BY_MASK.astype(np.float64)
-    return laws @ np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)
+    return np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)
 
 
 @dataclass(frozen=True)
@@ -303,49 +349,50 @@ def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray, unu
     return (1.0 - unused_share) * law + unused_share * possible / possible.sum()
 
 
-def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None) -> Fit:
+def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
+                  tolerance: float = TOLERANCE) -> tuple[Fit, np.ndarray, np.ndarray]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
-    Newton iterations start from ``start``'s constants when given (else 0); they stop within ``TOLERANCE`` or after
-    ``STALL_ITERATIONS`` without getting closer, and the closest iterate is returned.
+    Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
+    ``STALL_ITERATIONS`` without getting closer, and the closest iterate is returned with the sample's stationary
+    laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``).
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
     parameters = [(p, p) for p in present] + [(p, q) for i, p in enumerate(present) for q in present[i + 1:]]
-    wanted = moments(target[None, :], parameters)[0]
-    uses = USES_BY_MASK.astype(np.float64)
-    design = np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)  # (16, K) sufficient statistics
+    design = sufficient_statistics(parameters)
+    wanted = target @ design
     theta = np.zeros(len(parameters)) if start is None else np.array(
         [start.constants[p] if p == q else start.pairs[p, q] for p, q in parameters])
     bound = CONSTANT_BOUND * float(np.mean(inputs.margin))
+    scale = inputs.scale[:, 0]  # the Jacobian's scale: that of the conventional state (an approximation)
+    limit = STEP_SCALES * float(np.mean(scale))
     laws = np.empty((inputs.gain.shape[0], ALL_MASKS.size))
-    best = (np.inf, theta, wanted)  # (largest moment gap, constants, moments) of the closest iterate so far
+    best = (np.inf, theta, wanted, laws, laws)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     for _ in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        stationary_laws(inputs.gain, inputs.feasible, inputs.scale, constants, pairs, available, rate, laws)
-        stats = moments(laws, parameters)
+        hazard = stationary_laws(inputs.gain, inputs.feasible, inputs.scale, constants, pairs, available, rate, laws)
+        stats = laws @ design
         reached = stats.mean(axis=0)
         error = wanted - reached
         gap = float(np.max(np.abs(error)))
         if gap < best[0]:
-            best, since_best = (gap, theta, reached), 0
+            best, since_best = (gap, theta, reached, laws.copy(), hazard), 0
         else:
             since_best += 1
-        if gap < TOLERANCE or since_best >= STALL_ITERATIONS:
+        if gap < tolerance or since_best >= STALL_ITERATIONS:
             break
-        scale = inputs.scale[:, 0]  # the Jacobian's scale: that of the conventional state (an approximation)
         jacobian = design.T @ (design * (laws / scale[:, None]).sum(axis=0)[:, None])
         jacobian -= (stats / scale[:, None]).T @ stats  # mean_i Cov_i / s_i, summed here
         jacobian /= laws.shape[0]
         damping = 1e-6 * np.trace(jacobian) / len(parameters) + 1e-12
         step = np.linalg.solve(jacobian + damping * np.eye(len(parameters)), error)
         largest = np.max(np.abs(step))
-        limit = 2.0 * float(np.mean(scale))  # at most two noise scales per iteration
         theta = np.clip(theta + step * min(1.0, limit / largest), -bound, bound)
-    _, theta, reached = best
+    _, theta, reached, laws, hazard = best
     constants, pairs = _unpack(theta, parameters)
-    return Fit(constants, pairs, wanted, reached, parameters, bound)
+    return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
 
 
 def _unpack(theta: np.ndarray, parameters: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

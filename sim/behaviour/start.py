@@ -27,6 +27,8 @@ from sim.behaviour.access import Access, no_till_area_share
 from sim.behaviour.economic import EconomicRule
 from sim.behaviour.equilibrium import (
     ESTABLISHED_SEASONS,
+    FIRST_SAMPLE,
+    FIRST_TOLERANCE,
     FIT_SAMPLE,
     ChainInputs,
     assign_bundles,
@@ -199,30 +201,33 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
 
     def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple:
         """(fit, laws (m, K) of the bundles ``masks``, exit hazards (m, P)) of the farms ``rows`` of ``region``."""
-        sample = rows[np.unique(np.linspace(0, rows.size - 1, min(FIT_SAMPLE, rows.size)).astype(np.int64))]
-        # pass 1: established practices mature; pass 2: at the expected remaining ramp of the stationary ages
+        def spaced(size: int) -> np.ndarray:  # ``size`` farms evenly spaced, or all
+            return rows if size >= rows.size else rows[np.unique(np.linspace(0, rows.size - 1, size).astype(np.int64))]
+
+        # pass 1: established practices mature, on a few farms (it only gives pass 2 its exit hazards and first guess)
         mature = (np.vstack([v.shortfall[region], np.zeros(N_PRACTICES)]), np.append(v.synergy_shortfall[region], 0.0))
-        chain = inputs(sample, region, *mature)
-        fit = fit_constants(chain, s.revision_rate, target)
-        laws = np.empty((sample.size, ALL_MASKS.size))
-        hazard = stationary_laws(chain.gain, chain.feasible, chain.scale, fit.constants, fit.pairs, chain.available,
-                                 s.revision_rate, laws)
+        fit, laws, hazard = fit_constants(inputs(spaced(FIRST_SAMPLE), region, *mature), s.revision_rate, target,
+                                          tolerance=FIRST_TOLERANCE)
         in_use = laws @ np.column_stack([USES_BY_MASK, FULL_CA_BY_MASK]).astype(np.float64)
         mean_hazard = (hazard * in_use).sum(axis=0) / np.maximum(in_use.sum(axis=0), 1e-12)
+        # pass 2: at the expected remaining ramp of the stationary ages, on FIT_SAMPLE farms, then polished
         aged = (np.vstack([v.shortfall[region], expected_remaining(v.shortfall[region], mean_hazard[:-1])]),
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
-        fit = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
-        polish = rows[np.unique(np.linspace(0, rows.size - 1, min(POLISH_SAMPLE, rows.size)).astype(np.int64))]
+        sample = spaced(FIT_SAMPLE)
+        fit, laws, hazard = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
+        polish = spaced(POLISH_SAMPLE)
         if polish.size > sample.size:
-            fit = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
-        laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
-        for first in range(0, rows.size, CHUNK):
-            chunk = inputs(rows[first:first + CHUNK], region, *aged)
-            part = np.empty((chunk.gain.shape[0], ALL_MASKS.size))
-            hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.scale, fit.constants,
-                                                          fit.pairs, chunk.available, s.revision_rate, part)
-            laws[first:first + CHUNK] = part
-            del chunk  # before the next chunk's tables are built
+            sample = polish
+            fit, laws, hazard = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
+        if sample.size < rows.size:  # else the fit's own laws are the region's
+            laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
+            for first in range(0, rows.size, CHUNK):
+                chunk = inputs(rows[first:first + CHUNK], region, *aged)
+                part = np.empty((chunk.gain.shape[0], ALL_MASKS.size))
+                hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.scale, fit.constants,
+                                                              fit.pairs, chunk.available, s.revision_rate, part)
+                laws[first:first + CHUNK] = part
+                del chunk  # before the next chunk's tables are built
         return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
 
     for region, spec in enumerate(regions.specs):
