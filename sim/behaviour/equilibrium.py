@@ -73,11 +73,28 @@ class ChainInputs:
     """Per-farm inputs of the chains of m farms of one region (arrays indexed by row, money per ha unless noted)."""
 
     gain: np.ndarray  # (m, 16, P, P, 2) move gain from each state ([b, p, p] p alone, [b, p, q] p and q; no
-    #                   constants) and the variance of that gain from belief fluctuations ([..., 1])
+    #                   constants) and the inverse of its logit's effective noise scale ([..., 1], ``inverse_scales``)
     feasible: np.ndarray  # (m, 16, P, P) bool
     scale: np.ndarray  # (m, 16) logit noise scale s in each state (s = noise share x the state's margin)
     margin: np.ndarray  # (m,) conventional gross margin W
     available: np.ndarray  # (P,) bool
+
+    @classmethod
+    def of(cls, tables: np.ndarray, feasible: np.ndarray, scale: np.ndarray, margin: np.ndarray,
+           available: np.ndarray) -> ChainInputs:
+        """The inputs of ``move_tables``'s gains and variances ``tables`` (their variances replaced in place)."""
+        tables[..., 1] = inverse_scales(scale[:, :, None, None], tables[..., 1])
+        return cls(tables, feasible, scale, margin, available)
+
+
+def inverse_scales(scale: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """1 / the effective noise scale of a move whose gain has this variance from belief fluctuations.
+
+    The logit averaged over them, by the probit approximation: E[1 / (1 + exp(-(g + e) / s))] ~ 1 / (1 + exp(-g /
+    sqrt(s^2 + pi v / 8))). Computed once per set of tables, not at each Newton iteration (a square root and a
+    division per move: a tenth of a chain's cost).
+    """
+    return 1.0 / np.sqrt(scale * scale + np.pi * variance / 8.0)
 
 
 def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
@@ -144,31 +161,45 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
                     feasible[r, b, p, q] = feasible[r, b, q, p] = ok
 
 
-@njit(cache=True)
-def year_matrix(gain, feasible, scale, constants, pairs, available, rate):  # pragma: no cover - compiled
+def year_matrix(gain: np.ndarray, feasible: np.ndarray, scale: np.ndarray, constants: np.ndarray, pairs: np.ndarray,
+                available: np.ndarray, rate: float) -> np.ndarray:
     """One farm's yearly transition matrix (16, 16).
 
     Each practice is reconsidered in order with probability ``rate``, making its best feasible change (alone, or with
-    a complement) with its logit probability.
-
-    The logit is averaged over the belief fluctuations of the move's gain (variance v in ``gain[..., 1]``) with the
-    probit approximation E[1 / (1 + exp(-(g + e) / s))] ~ 1 / (1 + exp(-g / sqrt(s^2 + pi v / 8))).
+    a complement) with its logit probability. ``gain`` (16, P, P, 2): each move's gain and, last, its variance from
+    belief fluctuations, over which the logit is averaged (``inverse_scales``); ``scale`` (16,) the logit noise scale
+    in each state.
     """
-    return year_matrix_transposed(gain, feasible, scale, constants, pairs, available, rate).T.copy()
+    inverse = inverse_scales(scale[:, None, None], gain[..., 1])
+    levels = combination_levels(constants, pairs)
+    return year_matrix_transposed(np.ascontiguousarray(gain[..., 0]), inverse, feasible, levels, available, rate).T.copy()
 
 
 @njit(cache=True)
-def year_matrix_transposed(gain, feasible, scale, constants, pairs, available, rate):  # pragma: no cover - compiled
+def combination_levels(constants, pairs):  # pragma: no cover - compiled
+    """(16,) the constants' part of the utility of each combination (``extra_utility``), the same for every farm."""
+    level = np.empty(1 << constants.shape[0])
+    for b in range(level.size):
+        level[b] = extra_utility(b, constants, pairs)
+    return level
+
+
+@njit(cache=True)
+def year_matrix_transposed(gain, inverse_scale, feasible, level, available, rate):  # pragma: no cover - compiled
     """``year_matrix`` transposed (16, 16): entry [b, a] is the probability of a -> b.
+
+    From the ``gain`` (16, P, P) and ``inverse_scale`` (16, P, P) of each move and the ``level`` (16,) of each
+    combination (the region's constants).
 
     Each practice's step moves state b to one target with probability m_pb (else it stays), so a year started in
     state a reaches at most 2^P states: they are followed path by path (P branchings of at most 16 paths) rather than
-    by multiplying 16 x 16 matrices, a quarter of the work (16 x 15 branchings against P x 16 x 16 x 2 products).
+    by multiplying P matrices of 16 x 16.
     """
     n_states, n_practices = gain.shape[0], gain.shape[1]
-    level = np.empty(n_states)
+    alone = np.empty((n_states, n_practices))  # the gain of changing each practice alone from each state
     for b in range(n_states):
-        level[b] = extra_utility(b, constants, pairs)
+        for p in range(n_practices):
+            alone[b, p] = gain[b, p, p] + level[b ^ (1 << p)] - level[b]
     move = np.zeros((n_practices, n_states))  # probability of each practice's change from each state
     goes = np.empty((n_practices, n_states), np.int64)  # and the state it leads to
     for p in range(n_practices):
@@ -178,19 +209,17 @@ def year_matrix_transposed(gain, feasible, scale, constants, pairs, available, r
                 goes[p, b] = b & ~bit
                 move[p, b] = 1.0
                 continue
-            alone = gain[b, p, p, 0] + level[b ^ bit] - level[b]
-            best, target, variance = (alone, b ^ bit, gain[b, p, p, 1]) if feasible[b, p, p] else (-np.inf, b, 0.0)
+            best, target, inverse = (alone[b, p], b ^ bit, inverse_scale[b, p, p]) if feasible[b, p, p] else (
+                -np.inf, b, 0.0)
             for q in range(n_practices):
                 if q == p or not available[q]:
                     continue
                 both_to = b ^ bit ^ (1 << q)
-                other = gain[b, q, q, 0] + level[b ^ (1 << q)] - level[b]
-                both = gain[b, p, q, 0] + level[both_to] - level[b]
-                if feasible[b, p, q] and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
-                    best, target, variance = both, both_to, gain[b, p, q, 1]
-            effective = np.sqrt(scale[b] * scale[b] + np.pi * variance / 8.0)
+                both = gain[b, p, q] + level[both_to] - level[b]
+                if feasible[b, p, q] and both > alone[b, p] + alone[b, q] + COMPLEMENT_MARGIN_PER_HA and both > best:
+                    best, target, inverse = both, both_to, inverse_scale[b, p, q]
             goes[p, b] = target
-            move[p, b] = rate / (1.0 + np.exp(-best / effective)) if best > -np.inf else 0.0
+            move[p, b] = rate / (1.0 + np.exp(-best * inverse)) if best > -np.inf else 0.0
     total = np.zeros((n_states, n_states))
     state = np.empty(1 << n_practices, np.int64)
     weight = np.empty(1 << n_practices)
@@ -277,17 +306,24 @@ def stationary_law_transposed(transposed):  # pragma: no cover - compiled
     return solution / solution.sum()
 
 
-@njit(cache=True, parallel=True)
-def stationary_laws(gain, feasible, scale, constants, pairs, available, rate, out):  # pragma: no cover - compiled
-    """Stationary law (m, 16) of each farm's chain, written to ``out``.
+def stationary_laws(inputs: ChainInputs, constants: np.ndarray, pairs: np.ndarray, rate: float,
+                    out: np.ndarray) -> np.ndarray:
+    """Stationary law (m, 16) of each farm's chain with these constants (P,) and ``pairs`` (P, P), written to ``out``.
 
     Returns each farm's yearly exit hazards at stationarity, (m, P + 1): P(drop p in a year | p in use) and, last,
     P(leave full CA in a year | in full CA).
     """
-    m, n_states, n_practices = gain.shape[0], gain.shape[1], gain.shape[2]
+    levels = combination_levels(constants, pairs)
+    return chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, out)
+
+
+@njit(cache=True, parallel=True)
+def chain_laws(tables, feasible, level, available, rate, out):  # pragma: no cover - compiled
+    """``stationary_laws`` of the chains of ``ChainInputs.gain`` ``tables`` and the combinations' ``level`` (16,)."""
+    m, n_states, n_practices = tables.shape[0], tables.shape[1], tables.shape[2]
     hazard = np.zeros((m, n_practices + 1))
     for r in prange(m):
-        moved = year_matrix_transposed(gain[r], feasible[r], scale[r], constants, pairs, available, rate)
+        moved = year_matrix_transposed(tables[r, ..., 0], tables[r, ..., 1], feasible[r], level, available, rate)
         law = stationary_law_transposed(moved)
         out[r] = law
         for p in range(n_practices):
@@ -372,7 +408,7 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     since_best = 0
     for _ in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        hazard = stationary_laws(inputs.gain, inputs.feasible, inputs.scale, constants, pairs, available, rate, laws)
+        hazard = stationary_laws(inputs, constants, pairs, rate, laws)
         stats = laws @ design
         reached = stats.mean(axis=0)
         error = wanted - reached

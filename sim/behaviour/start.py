@@ -182,7 +182,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             v.risk_aversion[region], shortfall, synergy_shortfall, v.cost_change_per_ha, v.effect_initial[region],
             v.transition_cost_per_ha, v.synergy[region], setting.access.herbicide_extra_per_ha[region],
             setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread)
-        return ChainInputs(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
+        return ChainInputs.of(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
         """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
@@ -224,8 +224,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             for first in range(0, rows.size, CHUNK):
                 chunk = inputs(rows[first:first + CHUNK], region, *aged)
                 part = np.empty((chunk.gain.shape[0], ALL_MASKS.size))
-                hazard[first:first + CHUNK] = stationary_laws(chunk.gain, chunk.feasible, chunk.scale, fit.constants,
-                                                              fit.pairs, chunk.available, s.revision_rate, part)
+                hazard[first:first + CHUNK] = stationary_laws(chunk, fit.constants, fit.pairs, s.revision_rate, part)
                 laws[first:first + CHUNK] = part
                 del chunk  # before the next chunk's tables are built
         return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
