@@ -43,9 +43,10 @@ def test_pinned_runs_are_reproduced_exactly(name):
     sim.behaviour.trial: at 2,000 farmers base's regions now have 1 demonstration farm each, not 5), and when issue
     15's equilibrium fit kept its closest iterate rather than the last (alone, it moved one or two farmers'
     decisions: a cover-crop share by 1/700), and when issue 15 made the equilibrium start cheaper (its first pass on
-    100 farms, its fits stopped at 1e-3 rather than 1e-4: the fitted constants moved within that tolerance, so the
-    farms drawn as initial adopters and every later draw changed, while initial shares stayed exact). Behaviour and
-    the order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not compared, nor are pinned columns since removed
+    100 farms, its fits stopped at 1e-3 rather than 1e-4: the fitted constants moved within that tolerance, and with
+    them which farms start as adopters and so every later decision; initial shares stayed exact). Behaviour and the
+    order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
+    compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet").drop(columns=REMOVED_COLUMNS,
                                                                                  errors="ignore")
