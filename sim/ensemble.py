@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
-from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -50,7 +49,6 @@ from sim.behaviour.tpb import TpbRule
 from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
-from sim.incentives.base import Valuation as IncentiveValue
 from sim.model import AdoptionModel
 from sim.network import Network
 from sim.outputs import YearlyRecorder
@@ -319,34 +317,39 @@ def _rebind(obj: Any, replacements: dict[int, Any]) -> None:
 class RunIncentives:
     """The incentive designs of every run (one ``Incentives`` per run, on views of its rows), asked as one.
 
-    Each run keeps its own designs, parameters and policy stream; ``value`` and ``settle`` dispatch to the run of the
-    farms or region asked about and join the runs' answers in row order.
+    Each run keeps its own designs, parameters and policy stream; ``tables`` and ``settle`` ask every run about its
+    rows and join the runs' answers in row order.
     """
 
     def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
-        #: each design by name, as a rule asks it (``value`` of the run of the region asked about)
-        self.designs = {name: SimpleNamespace(value=partial(self._value, name)) for name in runs[0].designs}
 
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
         for run in self.runs:
             run.begin_year(year)
 
-    def _run_of(self, region: int) -> int:
-        return int(np.searchsorted(self.layout.regions, region, side="right") - 1)
+    def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """``Incentives.tables`` of every run for its rows of ``farms`` (sorted), joined in row order.
 
-    def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> IncentiveValue | None:
-        """The run's designs' value for ``farms`` (rows of stacked ``region``), in the run's own rows and region."""
-        k = self._run_of(region)
-        return self.runs[k].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]), masks)
-
-    def _value(self, name: str, farms: np.ndarray, region: int, masks: np.ndarray) -> IncentiveValue | None:
-        """Design ``name``'s value (``IncentiveDesign.value``) in the run of ``region``."""
-        k = self._run_of(region)
-        return self.runs[k].designs[name].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]),
-                                                masks)
+        ``farms[bounds[r]:bounds[r + 1]]`` are stacked region r's. A run whose designs value nothing gets zeros when
+        another's do (as it did asked region by region).
+        """
+        layout = self.layout
+        per_run = []
+        for k, run in enumerate(self.runs):
+            first, last = int(layout.regions[k]), int(layout.regions[k + 1])
+            own = bounds[first:last + 1]
+            per_run.append(run.tables(farms[own[0]:own[-1]] - layout.farms[k], own - own[0], masks))
+        if not any(valued for _, _, valued in per_run):
+            return per_run[0]
+        present_value, variance = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
+        for k, (pv, var, valued) in enumerate(per_run):
+            if valued:
+                rows = slice(int(bounds[layout.regions[k]]), int(bounds[layout.regions[k + 1]]))
+                present_value[rows], variance[rows] = pv, var
+        return present_value, variance, True
 
     def after_adoption(self, year: int) -> None:
         """Every run's designs react to this season's bundles."""

@@ -69,6 +69,26 @@ class Incentives:
         zeros = np.zeros((farms.size, masks.size))
         return Valuation(zeros if present_value is None else present_value, zeros if variance is None else variance)
 
+    def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """PV and variance of each bundle's incentives summed over designs, for ``farms`` of every region (sorted).
+
+        ``farms[bounds[r]:bounds[r + 1]]`` are region r's. Shape (m, K), or (1, K) zeros and False when no design
+        values anything (tables are allocated only then). Designs are added in ``DESIGNS`` order.
+        """
+        present_value = variance = None
+        for design in self.designs.values():
+            value = design.value_rows(farms, bounds, masks)
+            if value is None:
+                continue
+            if present_value is None:
+                present_value, variance = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
+            present_value += value.present_value_per_ha
+            if value.variance is not None:
+                variance += value.variance
+        if present_value is None:
+            return np.zeros((1, masks.size)), np.zeros((1, masks.size)), False
+        return present_value, variance, True
+
     def after_adoption(self, year: int) -> None:
         """Each design reacts to this season's bundles (enrolment)."""
         for design in self.designs.values():

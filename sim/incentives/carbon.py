@@ -84,6 +84,16 @@ def verification_calendar(year: int, start_year: int, interval: int, lag: int, d
     return credit, cost
 
 
+def _by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``table[region, masks]`` of one region, or of each farm's region (``region`` (m,)): (K,) or (m, K) / (m, 1)."""
+    return table[region, masks] if np.ndim(region) == 0 else table[region[:, None], masks]
+
+
+def _column(value: float | np.ndarray) -> float | np.ndarray:
+    """A value for every farm as is, one per farm as a column (m, 1) against (m, K) tables."""
+    return value if np.ndim(value) == 0 else value[:, None]
+
+
 class CarbonProgramme:
     """The ``[carbon]`` (and ``[twin_market]``) tables as an incentive design.
 
@@ -130,7 +140,10 @@ class CarbonProgramme:
                                               setting.soil.stock_t_c_per_ha,
                                               lambda s, region, bundle: build_soil(s, region, bundle, seasons))
         self.expected: list[tuple[float, float]] = [(0.0, 0.0)] * regions.sizes.size
-        self.calendar: list[tuple[np.ndarray, np.ndarray]] = []
+        #: per region, PV factors of crediting s more seasons (credit, MRV), (R, H + 1) each (``verification_calendar``)
+        self.credit_pv = self.mrv_pv = np.zeros((regions.sizes.size, self.horizon_years + 1))
+        #: per region, the discount factor of the next payment of what an enrolled farm has accrued
+        self.next_payment = np.zeros(regions.sizes.size)
         self.eligible_now = np.zeros(regions.n, bool)
         self.leaving = np.zeros(regions.n, bool)
         self.year = scenario.start_year
@@ -145,10 +158,18 @@ class CarbonProgramme:
         twin = (self.twin.price_to_project, 0.0) if self.twin else general
         self.expected = [twin if r in self.twin_seller_regions else general for r in range(len(self.expected))]
         c = self.spec
-        self.calendar = [verification_calendar(year, self.setting.scenario.start_year, c.verification_interval_years,
-                                               c.payment_lag_years, rate, self.horizon_years)
-                         for rate in self.discount_rates]
+        calendar = [verification_calendar(year, self.setting.scenario.start_year, c.verification_interval_years,
+                                          c.payment_lag_years, rate, self.horizon_years) for rate in self.discount_rates]
+        self.credit_pv = np.array([credit for credit, _ in calendar])
+        self.mrv_pv = np.array([cost for _, cost in calendar])
+        self.next_payment = np.array([
+            (1.0 / (1.0 + rate)) ** (int(np.argmax(cost > 0)) + c.payment_lag_years) if cost.any() else 0.0
+            for rate, (_, cost) in zip(self.discount_rates, calendar, strict=True)])
         self.year = year
+
+    def _expected_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, variance) of the price farmers of each region expect this year, (R,) each."""
+        return np.array([mean for mean, _ in self.expected]), np.array([var for _, var in self.expected])
 
     def gap_t_c_per_ha(self, farms: np.ndarray | slice = slice(None)) -> np.ndarray:
         """(stock - baseline stock) of ``farms`` now, t C/ha."""
@@ -174,11 +195,12 @@ class CarbonProgramme:
         own = eligible[farms]
         return count - own + 1, hectares - np.where(own, area[farms], 0.0) + area[farms]
 
-    def expected_value(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def expected_value(self, farms: np.ndarray, region: int | np.ndarray, masks: np.ndarray,
+                       mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What each farmer expects from each bundle, currency/ha (module docstring).
 
         ``masks`` is (K,) (every farm x every bundle: results (m, K)) or (m, 1) (each farm's own bundle: (m, 1)).
+        ``region`` and ``mean_price`` (the expected price) are one for all ``farms`` or one per farm, (m,).
         Returns (PV of staying in or joining the programme with the bundle, 0 where the farm may not be credited
         under it; dPV/dprice; the claw-back an enrolled farm expects if the bundle makes it leave).
         """
@@ -186,7 +208,7 @@ class CarbonProgramme:
         transition = s.scenario.soil.transition_years
         soc = s.soil.stock_t_c_per_ha[farms]
         drift = self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms] - self.baseline.stock_t_c_per_ha[farms]
-        equilibrium = s.soil.equilibrium_table[region, masks]
+        equilibrium = _by_region(s.soil.equilibrium_table, region, masks)
         rate_c = np.maximum((equilibrium - soc[:, None]) - drift[:, None], 0.0) / transition  # t C/ha/yr
         stock = soc[:, None] * np.ones_like(rate_c)
         deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
@@ -196,19 +218,17 @@ class CarbonProgramme:
         seasons = np.where(enrolled, reg.crediting_seasons_left(self.year)[farms],
                            c.crediting_period_years * (1 + c.crediting_renewals))
         horizon = self.horizon_years
-        credit_pv, mrv_pv = self.calendar[region]
-        per_ton = farmer_value_share(c) * credit_pv[np.minimum(np.minimum(seasons, transition), horizon)]
+        per_ton = farmer_value_share(c) * self.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
         members, hectares = self._expected_members(farms)
         grouped = None if self.exchange_group is None else self.exchange_group[farms] >= 0
         mrv_per_ha = mrv.expected_cost_per_ha(c, s.farms.area_ha[farms], members, hectares, grouped)
-        pv = credited * (per_ton * mean_price)[:, None] - (mrv_per_ha * mrv_pv[np.minimum(seasons, horizon)])[:, None]
+        pv = (credited * (per_ton * mean_price)[:, None]
+              - (mrv_per_ha * self.mrv_pv[region, np.minimum(seasons, horizon)])[:, None])
         eligible = self.baseline.eligible(farms, masks)
         liability = np.zeros(pv.shape)
         if enrolled.any():  # accrued since the last verification: kept by staying eligible, forfeited by leaving
-            d = 1.0 / (1.0 + self.discount_rates[region])
-            next_payment = d ** (int(np.argmax(mrv_pv > 0)) + c.payment_lag_years) if mrv_pv.any() else 0.0
             accrued = (np.maximum(self.gap_t_c_per_ha(farms) - reg.last_gap[farms], 0.0) * CO2_PER_C
-                       * issued_share(c) * farmer_value_share(c) * mean_price * next_payment)
+                       * issued_share(c) * farmer_value_share(c) * mean_price * self.next_payment[region])
             pv = pv + np.where(enrolled, accrued, 0.0)[:, None]
             if c.on_reversal == "clawback":
                 liability = np.where(enrolled[:, None] & ~eligible,
@@ -216,7 +236,8 @@ class CarbonProgramme:
         counted = eligible & (enrolled | ~reg.ever[farms])[:, None]
         return np.where(counted, pv, 0.0), np.where(counted, credited * per_ton[:, None], 0.0), liability
 
-    def _exit_liability(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float) -> np.ndarray:
+    def _exit_liability(self, farms: np.ndarray, region: int | np.ndarray, masks: np.ndarray,
+                        mean_price: float | np.ndarray) -> np.ndarray:
         """Claw-back an enrolled farm expects if it reverts to bundle k, currency/ha.
 
         The issued credits its stock would lose within min(horizon, monitoring) years (linear Tier 1 path), at the
@@ -224,11 +245,11 @@ class CarbonProgramme:
         """
         c, s, reg = self.spec, self.setting, self.registry
         soc = s.soil.stock_t_c_per_ha[farms]
-        equilibrium = s.soil.equilibrium_table[region, masks]
+        equilibrium = _by_region(s.soil.equilibrium_table, region, masks)
         years = min(self.horizon_years, c.monitoring_years_after_exit, s.scenario.soil.transition_years)
         loss_t_per_ha = np.maximum(soc[:, None] - equilibrium, 0.0) * years / s.scenario.soil.transition_years * CO2_PER_C
         owed_per_ha = np.minimum(loss_t_per_ha, (reg.outstanding_t_co2e[farms] / s.farms.area_ha[farms])[:, None])
-        return owed_per_ha * issued_share(c) * farmer_value_share(c) * mean_price
+        return owed_per_ha * issued_share(c) * farmer_value_share(c) * _column(mean_price)
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).
@@ -243,6 +264,26 @@ class CarbonProgramme:
         pays = pv > 0
         return Valuation(np.where(pays, pv, 0.0) - liability, np.where(pays, sensitivity, 0.0) ** 2 * price_variance)
 
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` of every region at once (farms of regions without a price: 0); None when no region has one."""
+        mean, variance = self._expected_prices()
+        priced = mean > 0
+        if not self.active or not priced[np.diff(bounds) > 0].any():
+            return None
+        region = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
+        mine = priced[region]
+        if mine.all():
+            pv, sensitivity, liability = self.expected_value(farms, region, masks, mean[region])
+            pays = pv > 0
+            return Valuation(np.where(pays, pv, 0.0) - liability,
+                             np.where(pays, sensitivity, 0.0) ** 2 * variance[region][:, None])
+        pv, sensitivity, liability = self.expected_value(farms[mine], region[mine], masks, mean[region[mine]])
+        pays = pv > 0
+        out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
+        out_pv[mine] = np.where(pays, pv, 0.0) - liability
+        out_var[mine] = np.where(pays, sensitivity, 0.0) ** 2 * variance[region[mine]][:, None]
+        return Valuation(out_pv, out_var)
+
     def after_adoption(self, year: int) -> None:
         """Note who is eligible, who joins and who leaves.
 
@@ -255,16 +296,15 @@ class CarbonProgramme:
         self.eligible_now = self.baseline.eligible(slice(None), farms.bundle[:, None])[:, 0]
         self.leaving = reg.enrolled & ~self.eligible_now
         candidates = np.flatnonzero(self.eligible_now & (~reg.ever | reg.enrolled))
-        joining = []
-        for region, block in self.setting.regions.blocks(candidates):
-            mean_price = self.expected[region][0]
-            if mean_price > 0:
-                pv, _, _ = self.expected_value(block, region, farms.bundle[block][:, None], mean_price)
-                pays = pv[:, 0] > 0
-                joining.append(block[pays & ~reg.enrolled[block]])
-                self.leaving[block[~pays & reg.enrolled[block]]] = True
-        if joining:
-            reg.enrol(np.concatenate(joining), self.gap_t_c_per_ha(), year)
+        mean = self._expected_prices()[0]
+        region = farms.region[candidates]
+        block = candidates[mean[region] > 0]  # of regions with a price, every region's at once
+        if block.size:
+            region = farms.region[block]
+            pv, _, _ = self.expected_value(block, region, farms.bundle[block][:, None], mean[region])
+            pays = pv[:, 0] > 0
+            self.leaving[block[~pays & reg.enrolled[block]]] = True
+            reg.enrol(block[pays & ~reg.enrolled[block]], self.gap_t_c_per_ha(), year)
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The registry's settlement of ``year`` (verification, credits, reversals, money)."""

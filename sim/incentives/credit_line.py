@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.economics import FARMER, PUBLIC, MoneyFlow
-from sim.incentives.base import Setting, Settlement, Valuation
+from sim.incentives.base import Setting, Settlement, Valuation, value_by_region
 from sim.practices import NO_TILL, practice_matrix
 
 
@@ -75,6 +75,10 @@ class ConcessionalCredit:
         area = self.farms.area_ha[farms][:, None]
         loan_per_ha = np.minimum(cost_per_ha, self.spec.max_loan / area)
         return Valuation(np.where(self._borrows(farms)[:, None], loan_per_ha * self.subsidy_pv[region], 0.0))
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` of every region's farms (``base.IncentiveDesign.value_rows``)."""
+        return None if self.spec is None else value_by_region(self, farms, bounds, masks)
 
     def after_adoption(self, year: int) -> None:
         """Farms that started practices this season borrow the one-off cost they paid (capped).

@@ -34,6 +34,10 @@ class ProgrammeEffect:
         """Worth nothing to a farmer."""
         return None
 
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """Worth nothing to a farmer of any region."""
+        return None
+
     def after_adoption(self, year: int) -> None:
         """No enrolment."""
 

@@ -58,6 +58,10 @@ class ExchangeProgramme:
         """Exchanges pay farmers nothing: no value for a deciding farmer."""
         return None
 
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """No value for a deciding farmer of any region."""
+        return None
+
     def after_adoption(self, year: int) -> None:
         """Nothing to enrol."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.economics import FARMER, PUBLIC, MoneyFlow, annuity_factor
-from sim.incentives.base import Setting, Settlement, Valuation
+from sim.incentives.base import Setting, Settlement, Valuation, value_by_region
 from sim.practices import PRACTICES, practice_matrix
 
 
@@ -67,6 +67,10 @@ class PerHectarePayments:
             per_ha = (self.per_ha[p] * annuity[left] + self.bonus[p] * annuity[bonus_left]) * self.paid_share[farms]
             pv = pv + np.where(bundle_uses[:, p], per_ha[:, None], 0.0)
         return Valuation(pv)
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` of every region's farms (``base.IncentiveDesign.value_rows``)."""
+        return None if self.paid.size == 0 else value_by_region(self, farms, bounds, masks)
 
     def after_adoption(self, year: int) -> None:
         """Payments need no enrolment."""
