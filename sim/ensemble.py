@@ -265,28 +265,33 @@ class RunView:
     """
 
     def __init__(self, room: Any, layout: Layout, k: int) -> None:
+        # what every read needs, looked up once (views are read tens of thousands of times a run)
+        ids = IDS.get(type(room), {})
         object.__setattr__(self, "_room", room)
-        object.__setattr__(self, "_layout", layout)
-        object.__setattr__(self, "_k", k)
+        object.__setattr__(self, "_rows", layout.rows(k))
+        object.__setattr__(self, "_farms", int(layout.farms[-1]))
+        object.__setattr__(self, "_n", int(layout.sizes[k]))
+        object.__setattr__(self, "_per_region", {name: (axis, layout.region_rows(k))
+                                                 for name, axis in PER_REGION.get(type(room), {}).items()})
+        object.__setattr__(self, "_offsets", {name: layout.offsets(what)[k] for name, what in ids.items()})
 
     def __getattr__(self, name: str) -> Any:
-        room, layout, k = self._room, self._layout, self._k
-        value = getattr(room, name)
-        room_type = type(room)
+        value = getattr(self._room, name)
         if name == "n":
-            return int(layout.sizes[k])
-        if name in PER_REGION.get(room_type, {}):
+            return self._n
+        if name in self._per_region:
+            axis, regions = self._per_region[name]
             index = [slice(None)] * value.ndim
-            index[PER_REGION[room_type][name]] = layout.region_rows(k)
+            index[axis] = regions
             return value[tuple(index)]
-        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == layout.farms[-1]:
-            rows = value[layout.rows(k)]
-            ids = IDS.get(room_type, {})
-            return rows - np.asarray(layout.offsets(ids[name])[k], rows.dtype) if name in ids else rows
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._farms:
+            rows = value[self._rows]
+            offset = self._offsets.get(name)
+            return rows if offset is None else rows - np.asarray(offset, rows.dtype)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
-        getattr(self._room, name)[self._layout.rows(self._k)] = value
+        getattr(self._room, name)[self._rows] = value
 
 
 class CounterfactualView:

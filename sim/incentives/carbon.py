@@ -30,6 +30,8 @@ issued credits its reverting practices would lose within the horizon.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from sim.incentives import mrv
@@ -82,6 +84,21 @@ def verification_calendar(year: int, start_year: int, interval: int, lag: int, d
         cost += np.where(counted, d**t, 0.0)
         previous = v
     return credit, cost
+
+
+#: Verification calendars kept (``calendar_of_year``): those of every (run, region) of a stacked batch in one year
+#: are a few hundred; most runs of a sweep share their regions' discount rates, so the cache serves them.
+CALENDARS_KEPT = 1024
+
+
+@lru_cache(maxsize=CALENDARS_KEPT)
+def calendar_of_year(year: int, start_year: int, interval: int, lag: int, discount_rate: float,
+                     seasons: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """``verification_calendar`` (read-only arrays), and the discount factor of the next payment (0 when none)."""
+    credit, cost = verification_calendar(year, start_year, interval, lag, discount_rate, seasons)
+    next_payment = (1.0 / (1.0 + discount_rate)) ** (int(np.argmax(cost > 0)) + lag) if cost.any() else 0.0
+    credit.flags.writeable = cost.flags.writeable = False
+    return credit, cost, next_payment
 
 
 def _by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -153,19 +170,22 @@ class CarbonProgramme:
         return self.registry.market_price(year)
 
     def begin_year(self, year: int) -> None:
-        """Prices farmers expect (Twin Regions sellers: the market's price) and the verification calendar's PV factors."""
+        """Prices farmers expect (Twin Regions sellers: the market's price) and the verification calendar's PV factors.
+
+        Nothing to prepare for a programme that can never pay (it values nothing and enrols no one).
+        """
+        self.year = year
+        if not self.active:
+            return
         general = price_expectation(self.spec.price, self.market_price(year), self.horizon_years)
         twin = (self.twin.price_to_project, 0.0) if self.twin else general
         self.expected = [twin if r in self.twin_seller_regions else general for r in range(len(self.expected))]
         c = self.spec
-        calendar = [verification_calendar(year, self.setting.scenario.start_year, c.verification_interval_years,
-                                          c.payment_lag_years, rate, self.horizon_years) for rate in self.discount_rates]
-        self.credit_pv = np.array([credit for credit, _ in calendar])
-        self.mrv_pv = np.array([cost for _, cost in calendar])
-        self.next_payment = np.array([
-            (1.0 / (1.0 + rate)) ** (int(np.argmax(cost > 0)) + c.payment_lag_years) if cost.any() else 0.0
-            for rate, (_, cost) in zip(self.discount_rates, calendar, strict=True)])
-        self.year = year
+        calendar = [calendar_of_year(year, self.setting.scenario.start_year, c.verification_interval_years,
+                                     c.payment_lag_years, rate, self.horizon_years) for rate in self.discount_rates]
+        self.credit_pv = np.array([credit for credit, _, _ in calendar])
+        self.mrv_pv = np.array([cost for _, cost, _ in calendar])
+        self.next_payment = np.array([next_payment for _, _, next_payment in calendar])
 
     def _expected_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """(mean, variance) of the price farmers of each region expect this year, (R,) each."""
