@@ -48,7 +48,9 @@ from sim.behaviour.learning import Learning
 from sim.behaviour.tpb import TpbRule
 from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
-from sim.incentives import Counterfactual, Incentives, Setting, Settlement
+from sim.incentives import Counterfactual, Incentives, Setting, Settlement, summed
+from sim.incentives.base import Valuation as IncentiveValue
+from sim.incentives.stacked import StackedCarbon
 from sim.model import AdoptionModel
 from sim.network import Network
 from sim.outputs import YearlyRecorder
@@ -323,43 +325,60 @@ class RunIncentives:
     """The incentive designs of every run (one ``Incentives`` per run, on views of its rows), asked as one.
 
     Each run keeps its own designs, parameters and policy stream; ``tables`` and ``settle`` ask every run about its
-    rows and join the runs' answers in row order.
+    rows and join the runs' answers in row order. The runs' carbon programmes value and enrol every run's farms at
+    once where they can (``sim.incentives.stacked``: the same numbers, once per year rather than once per run).
     """
 
-    def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout) -> None:
+    def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout,
+                 farms: FarmerTable, soil: Tier1Soil) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
+        self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil)
 
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
         for run in self.runs:
             run.begin_year(year)
+        if self.stacked_carbon is not None:
+            self.stacked_carbon.begin_year(year)
 
     def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         """``Incentives.tables`` of every run for its rows of ``farms`` (sorted), joined in row order.
 
-        ``farms[bounds[r]:bounds[r + 1]]`` are stacked region r's. A run whose designs value nothing gets zeros when
-        another's do (as it did asked region by region).
+        ``farms[bounds[r]:bounds[r + 1]]`` are stacked region r's. Design by design, in booking order, every run's
+        value joined (a run whose design values nothing: zeros), so each farm's sum is the one of its run alone.
         """
-        layout = self.layout
-        per_run = []
+        return summed((self._value_rows(name, farms, bounds, masks) for name in self.runs[0].designs), farms.size,
+                      masks.size)
+
+    def _value_rows(self, name: str, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> IncentiveValue | None:
+        """Design ``name``'s ``value_rows`` of every run, joined in row order (None when no run's values anything)."""
+        if name == "carbon" and self.stacked_carbon is not None:
+            return self.stacked_carbon.value_rows(farms, bounds, masks)
+        layout, parts = self.layout, []
         for k, run in enumerate(self.runs):
-            first, last = int(layout.regions[k]), int(layout.regions[k + 1])
-            own = bounds[first:last + 1]
-            per_run.append(run.tables(farms[own[0]:own[-1]] - layout.farms[k], own - own[0], masks))
-        if not any(valued for _, _, valued in per_run):
-            return per_run[0]
-        present_value, variance = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
-        for k, (pv, var, valued) in enumerate(per_run):
-            if valued:
-                rows = slice(int(bounds[layout.regions[k]]), int(bounds[layout.regions[k + 1]]))
-                present_value[rows], variance[rows] = pv, var
-        return present_value, variance, True
+            own = bounds[int(layout.regions[k]):int(layout.regions[k + 1]) + 1]
+            value = run.designs[name].value_rows(farms[own[0]:own[-1]] - layout.farms[k], own - own[0], masks)
+            if value is not None:
+                parts.append((slice(int(own[0]), int(own[-1])), value))
+        if not parts:
+            return None
+        present_value, variance = np.zeros((farms.size, masks.size)), None
+        for rows, value in parts:
+            present_value[rows] = value.present_value_per_ha
+            if value.variance is not None:
+                variance = np.zeros((farms.size, masks.size)) if variance is None else variance
+                variance[rows] = value.variance
+        return IncentiveValue(present_value, variance)
 
     def after_adoption(self, year: int) -> None:
-        """Every run's designs react to this season's bundles."""
+        """Every run's designs react to this season's bundles (the carbon programmes at once where they can)."""
         for run in self.runs:
-            run.after_adoption(year)
+            for name, design in run.designs.items():
+                if name != "carbon" or self.stacked_carbon is None:
+                    design.after_adoption(year)
+        if self.stacked_carbon is not None:
+            self.stacked_carbon.after_adoption(year)
 
     def settle(self, year: int, rng: object = None) -> list[Settlement]:
         """Every run's settlements, joined design by design in row order.
@@ -439,7 +458,7 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
         for design in m.incentives.designs.values():
             _rebind(design, views)
         runs.append(m.incentives)
-    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout)
+    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout, out.farms, out.soil)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
                               out.incentives, out.access, out.learning, out.exchanges)
     out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,
