@@ -50,7 +50,7 @@ from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement, summed
 from sim.incentives.base import Valuation as IncentiveValue
-from sim.incentives.stacked import StackedCarbon
+from sim.incentives.stacked import StackedCarbon, StackedEffect
 from sim.model import AdoptionModel
 from sim.network import Network
 from sim.outputs import YearlyRecorder
@@ -330,10 +330,12 @@ class RunIncentives:
     """
 
     def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout,
-                 farms: FarmerTable, soil: Tier1Soil) -> None:
+                 farms: FarmerTable, soil: Tier1Soil, counterfactual: Counterfactual | None) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
         self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil)
+        self.stacked_effect = StackedEffect.of([r.designs["effect"] for r in runs], farms, soil, counterfactual,
+                                               int(layout.regions[-1]))
 
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
@@ -385,9 +387,13 @@ class RunIncentives:
 
         Each run's designs draw from the run's own policy stream (``rng``, the stacked model's, is not used).
         """
-        per_run = [run.settle(year, stream) for run, stream in zip(self.runs, self.policy, strict=True)]
         out = []
-        for settlements in zip(*per_run, strict=True):
+        for name in self.runs[0].designs:
+            if name == "effect" and self.stacked_effect is not None:
+                out.append(self.stacked_effect.settle(year))
+                continue
+            settlements = [run.designs[name].settle(year, stream) for run, stream in zip(self.runs, self.policy,
+                                                                                         strict=True)]
             first = settlements[0]
             flows = [type(flow)(flow.name, flow.payer, flow.payee, np.concatenate([s.flows[i].amount for s in settlements]))
                      for i, flow in enumerate(first.flows)]
@@ -458,7 +464,8 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
         for design in m.incentives.designs.values():
             _rebind(design, views)
         runs.append(m.incentives)
-    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout, out.farms, out.soil)
+    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout, out.farms, out.soil,
+                                   out.counterfactual)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
                               out.incentives, out.access, out.learning, out.exchanges)
     out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,

@@ -1,4 +1,4 @@
-"""The carbon programmes of runs stacked in one model (``sim.ensemble``), valued and enrolling as one.
+"""Incentive designs of runs stacked in one model (``sim.ensemble``), asked as one.
 
 Each run keeps its own ``CarbonProgramme`` (prices, registry, baseline, settlement); what deciding farmers expect and
 who joins or leaves are computed for every run's farms at once, with the same formulas
@@ -6,7 +6,8 @@ who joins or leaves are computed for every run's farms at once, with the same fo
 runs held per stacked region (expected prices, verification calendars) or per farm (the farmer's share of the credit
 value, the MRV cost per ha a farmer expects): each farm's numbers are those of its run alone. Runs whose programmes
 differ in anything else, that cannot pay, or that share MRV costs in groups are not stacked here (``of`` gives None:
-each run's programme then answers for its rows).
+each run's programme then answers for its rows). The effects of the programme (``StackedEffect``) are settled for every
+run at once when the runs share their ``[ghg]`` table.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from sim.incentives import expectation, mrv
-from sim.incentives.base import Valuation
+from sim.incentives.base import Settlement, Valuation
 from sim.incentives.baselines import eligible_under
 from sim.incentives.carbon import CarbonProgramme
+from sim.incentives.effect import ProgrammeEffect, effects_of_year
 from sim.incentives.expectation import Asked, Calendar
+from sim.incentives.ghg import PracticeEmissions
 from sim.incentives.registry import farmer_value_share
 from sim.scenario.incentives import Carbon
 
@@ -118,3 +121,36 @@ class StackedCarbon:
             if per_run[k + 1] > per_run[k]:
                 programme.registry.enrol(joining[per_run[k]:per_run[k + 1]] - self.starts[k],
                                          programme.gap_t_c_per_ha(), year)
+
+
+class StackedEffect:
+    """Every stacked run's ``ProgrammeEffect``, settled as one (the same numbers: per farm, and per stacked region).
+
+    Args:
+        effects: each run's effect (its SOC at the start is where each run's effect starts from).
+        farms, soil: the stacked model's farmer table and soil. counterfactual: its counterfactual (None: none).
+        regions: stacked regions.
+
+    """
+
+    def __init__(self, effects: Sequence[ProgrammeEffect], farms, soil, counterfactual, regions: int) -> None:
+        self.farms, self.soil, self.counterfactual, self.regions = farms, soil, counterfactual, regions
+        self.emissions = PracticeEmissions.joined([e.emissions for e in effects])
+        self.displaced_t_co2e_per_ha = effects[0].setting.scenario.ghg.displaced_production_t_co2e_per_ha
+        self.previous_stock_t_c_per_ha = np.concatenate([e.previous_stock_t_c_per_ha for e in effects])
+
+    @classmethod
+    def of(cls, effects: Sequence[ProgrammeEffect], farms, soil, counterfactual, regions: int) -> StackedEffect | None:
+        """The effects settled as one, or None when the runs' ``[ghg]`` tables differ."""
+        ghg = effects[0].setting.scenario.ghg
+        if any(e.setting.scenario.ghg != ghg for e in effects[1:]):
+            return None
+        return cls(effects, farms, soil, counterfactual, regions)
+
+    def settle(self, year: int) -> Settlement:
+        """``ProgrammeEffect.settle`` of every run."""
+        stock = self.soil.stock_t_c_per_ha
+        change = stock - self.previous_stock_t_c_per_ha
+        self.previous_stock_t_c_per_ha = stock.copy()
+        return effects_of_year(self.emissions, self.displaced_t_co2e_per_ha, self.regions, self.farms, change,
+                               self.counterfactual)
