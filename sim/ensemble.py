@@ -334,6 +334,8 @@ class RunIncentives:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
         self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil)
+        #: no run's carbon programme can pay (a counterfactual's): they settle as one, all zeros
+        self.idle_carbon = not any(r.carbon.active for r in runs)
         self.stacked_effect = StackedEffect.of([r.designs["effect"] for r in runs], farms, soil, counterfactual,
                                                int(layout.regions[-1]))
 
@@ -391,6 +393,9 @@ class RunIncentives:
         for name in self.runs[0].designs:
             if name == "effect" and self.stacked_effect is not None:
                 out.append(self.stacked_effect.settle(year))
+                continue
+            if name == "carbon" and self.idle_carbon:
+                out.append(self.runs[0].carbon.registry.idle(int(self.layout.farms[-1])))
                 continue
             settlements = [run.designs[name].settle(year, stream) for run, stream in zip(self.runs, self.policy,
                                                                                          strict=True)]

@@ -463,9 +463,9 @@ class Year:
         """
         found = self._group_quantiles.get(group)
         if found is None:
-            recorder = self.recorder
-            found = self._group_quantiles[group] = member_percentiles(
-                self.per_farm["income"], _members(self, group), recorder.row_starts, recorder.row_ends, QUANTILES)
+            recorder, members = self.recorder, _members(self, group)
+            found = self._group_quantiles[group] = self.income_quantiles if members.all() else member_percentiles(
+                self.per_farm["income"], members, recorder.row_starts, recorder.row_ends, QUANTILES)  # all: everyone's
         return found
 
 

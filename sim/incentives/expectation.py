@@ -77,7 +77,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     soc = asked.soc
     equilibrium = by_region(calendar.equilibrium, region, masks)
     rate_c = np.maximum((equilibrium - soc[:, None]) - asked.drift[:, None], 0.0) / transition  # t C/ha/yr
-    stock = soc[:, None] * np.ones_like(rate_c)
+    stock = np.broadcast_to(soc[:, None], rate_c.shape)  # the stock under every bundle (read only)
     deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
                                           asked.bulk_density[:, None], soil.depth_cm)
     credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)

@@ -55,6 +55,7 @@ class StackedCarbon:
         self.value_share = np.repeat([farmer_value_share(p.spec) for p in self.programmes], np.diff(farm_starts))
         self.mean = self.variance = np.zeros(0)
         self.credit_pv = self.mrv_pv = self.next_payment = np.zeros(0)
+        self._state: dict[str, np.ndarray] | None = None  # the runs' state of the year (``state``)
 
     @classmethod
     def of(cls, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil) -> StackedCarbon | None:
@@ -77,24 +78,37 @@ class StackedCarbon:
         self.credit_pv = np.concatenate([p.credit_pv for p in programmes])
         self.mrv_pv = np.concatenate([p.mrv_pv for p in programmes])
         self.next_payment = np.concatenate([p.next_payment for p in programmes])
+        self._state = None
 
-    def _gather(self, of: Callable[[CarbonProgramme], np.ndarray]) -> np.ndarray:
-        """``of(programme)`` (an array over the run's farms) of every run, in row order."""
-        return np.concatenate([of(p) for p in self.programmes])
+    def state(self) -> dict[str, np.ndarray]:
+        """The runs' registry and baseline state, (n,) arrays in row order, gathered once a year.
+
+        It changes only when the programmes enrol (``after_adoption``, which reads it first) and settle.
+        """
+        if self._state is None:
+            def gather(of: Callable[[CarbonProgramme], np.ndarray]) -> np.ndarray:
+                return np.concatenate([of(p) for p in self.programmes])
+
+            self._state = {
+                "baseline_stock": gather(lambda p: p.baseline.stock_t_c_per_ha),
+                "baseline_heading": gather(lambda p: p.baseline.equilibrium_t_c_per_ha(p.setting.soil.equilibrium_table)),
+                "enrolled": gather(lambda p: p.registry.enrolled), "ever": gather(lambda p: p.registry.ever),
+                "seasons_left": gather(lambda p: p.registry.crediting_seasons_left(p.year)),
+                "last_gap": gather(lambda p: p.registry.last_gap),
+                "outstanding": gather(lambda p: p.registry.outstanding_t_co2e)}
+        return self._state
 
     def asked(self, rows: np.ndarray) -> Asked:
         """What the expected value reads of stacked ``rows``."""
-        gather = self._gather
+        state = self.state()
+        baseline_stock = state["baseline_stock"][rows]
         return Asked(
-            soc=self.soil.stock_t_c_per_ha[rows],
-            drift=gather(lambda p: p.baseline.equilibrium_t_c_per_ha(p.setting.soil.equilibrium_table)
-                         - p.baseline.stock_t_c_per_ha)[rows],
+            soc=self.soil.stock_t_c_per_ha[rows], drift=state["baseline_heading"][rows] - baseline_stock,
             bulk_density=self.bulk_density[rows], area=self.farms.area_ha[rows], candidates=self.candidates[rows],
-            enrolled=gather(lambda p: p.registry.enrolled)[rows], ever=gather(lambda p: p.registry.ever)[rows],
-            seasons_left=gather(lambda p: p.registry.crediting_seasons_left(p.year))[rows],
+            enrolled=state["enrolled"][rows], ever=state["ever"][rows], seasons_left=state["seasons_left"][rows],
             mrv_per_ha=self.mrv_per_ha[rows], value_share=self.value_share[rows],
-            gained=lambda: np.maximum(gather(lambda p: p.gap_t_c_per_ha() - p.registry.last_gap)[rows], 0.0),
-            outstanding=lambda: gather(lambda p: p.registry.outstanding_t_co2e)[rows])
+            gained=lambda: np.maximum((self.soil.stock_t_c_per_ha[rows] - baseline_stock) - state["last_gap"][rows], 0.0),
+            outstanding=lambda: state["outstanding"][rows])
 
     def expected_value(self, rows: np.ndarray, region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -111,9 +125,10 @@ class StackedCarbon:
         """``CarbonProgramme.after_adoption`` of every run: who is eligible, who leaves, who joins."""
         farms = self.farms
         eligible_now = eligible_under(self.candidates, farms.bundle[:, None])[:, 0]
-        leaving, joining = expectation.enrolment(eligible_now, self._gather(lambda p: p.registry.enrolled),
-                                                 self._gather(lambda p: p.registry.ever), farms.region, farms.bundle,
-                                                 self.mean, self.expected_value)
+        state = self.state()
+        leaving, joining = expectation.enrolment(eligible_now, state["enrolled"], state["ever"], farms.region,
+                                                 farms.bundle, self.mean, self.expected_value)
+        self._state = None  # the registries change now
         per_run = np.searchsorted(joining, self.starts)
         for k, programme in enumerate(self.programmes):
             rows = slice(int(self.starts[k]), int(self.starts[k + 1]))
