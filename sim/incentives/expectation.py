@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from sim.incentives import mrv
 from sim.incentives.base import Valuation
@@ -52,6 +53,20 @@ class Calendar(NamedTuple):
     credit_pv: np.ndarray
     mrv_pv: np.ndarray
     next_payment: np.ndarray
+
+
+@njit(cache=True)
+def or_zero(keep, values):  # pragma: no cover - compiled
+    """``np.where(keep, values, 0.0)`` for arrays of one shape, float64, bit for bit.
+
+    A loop the compiler makes branch-free: NumPy's ``where`` branches on each element, which costs several times the
+    arithmetic on the (farms, bundles) tables of a stacked batch, whose conditions follow no pattern.
+    """
+    flat_keep, flat_values = keep.ravel(), values.ravel()
+    out = np.empty(flat_values.size)
+    for i in range(out.size):
+        out[i] = flat_values[i] if flat_keep[i] else 0.0
+    return out.reshape(values.shape)
 
 
 def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -96,7 +111,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
             liability = np.where(enrolled[:, None] & ~eligible,
                                  exit_liability(c, soil, horizon, asked, equilibrium, mean_price), 0.0)
     counted = eligible & (enrolled | ~asked.ever)[:, None]
-    return np.where(counted, pv, 0.0), np.where(counted, credited * per_ton[:, None], 0.0), liability
+    return or_zero(counted, pv), or_zero(counted, credited * per_ton[:, None]), liability
 
 
 def exit_liability(c: Carbon, soil: Soil, horizon: int, asked: Asked, equilibrium: np.ndarray,
@@ -149,11 +164,10 @@ def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarr
     if mine.all():
         pv, sensitivity, liability = expected(farms, region, masks, mean[region])
         pays = pv > 0
-        return Valuation(np.where(pays, pv, 0.0) - liability,
-                         np.where(pays, sensitivity, 0.0) ** 2 * variance[region][:, None])
+        return Valuation(or_zero(pays, pv) - liability, or_zero(pays, sensitivity) ** 2 * variance[region][:, None])
     pv, sensitivity, liability = expected(farms[mine], region[mine], masks, mean[region[mine]])
     pays = pv > 0
     out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
-    out_pv[mine] = np.where(pays, pv, 0.0) - liability
-    out_var[mine] = np.where(pays, sensitivity, 0.0) ** 2 * variance[region[mine]][:, None]
+    out_pv[mine] = or_zero(pays, pv) - liability
+    out_var[mine] = or_zero(pays, sensitivity) ** 2 * variance[region[mine]][:, None]
     return Valuation(out_pv, out_var)
