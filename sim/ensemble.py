@@ -11,7 +11,10 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
   field of a scenario table only when a room reads it, ``SpecOfRuns``: a field used only to build a room may differ);
 - the year's random draws come from each run's own generators in the run's own order (``sim.parallel.FarmStreams``);
 - incentive designs stay one per run, reading their run's rows of the stacked rooms through views (``RunView``):
-  their parameters (carbon price, farmer share, MRV costs ...) may differ between runs;
+  their parameters (carbon price, farmer share, MRV costs ...) may differ between runs; what they are worth to
+  deciding farmers is asked design by design for every run's rows at once (``RunIncentives.tables``), and the yearly
+  work that would cost Python per run is done once for every run where the runs allow it
+  (``sim.incentives.stacked``: the carbon programmes' valuation and enrolment, the programme's effects);
 - the counterfactual runs (the same farms without the programme) are stacked the same way;
 - one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
 Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
@@ -22,8 +25,8 @@ incentive programme, exchange programmes with links (their pairs of farms are no
 in a value a room reads each year outside the regions and the incentives (say, the revision rate of the rule).
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
-network, its start in behavioural equilibrium) stay per run, and each run's incentive designs still cost their
-Python per year.
+network, its start in behavioural equilibrium) stay per run, and so does some Python of each run's incentive designs
+(the carbon registry's settlement, the prices of the year, the per-ha payments and the credit line).
 """
 
 from __future__ import annotations
