@@ -14,7 +14,8 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
   their parameters (carbon price, farmer share, MRV costs ...) may differ between runs; what they are worth to
   deciding farmers is asked design by design for every run's rows at once (``RunIncentives.tables``), and the yearly
   work that would cost Python per run is done once for every run where the runs allow it
-  (``sim.incentives.stacked``: the carbon programmes' valuation and enrolment, the programme's effects);
+  (``sim.incentives.stacked``: the carbon programmes' valuation and enrolment, the programme's effects; each design's
+  ``joined``: per-ha payments of the same rates, no credit line, no exchange costs);
 - the counterfactual runs (the same farms without the programme) are stacked the same way;
 - one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
 Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
@@ -26,7 +27,7 @@ in a value a room reads each year outside the regions and the incentives (say, t
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
 network, its start in behavioural equilibrium) stay per run, and so does some Python of each run's incentive designs
-(the carbon registry's settlement, the prices of the year, the per-ha payments and the credit line).
+(the carbon registry's settlement and the prices of the year; payments of different rates, credit lines).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement, summed
 from sim.incentives.base import Valuation as IncentiveValue
+from sim.incentives.credit_line import ConcessionalCredit
+from sim.incentives.exchange import ExchangeProgramme
+from sim.incentives.payments import PerHectarePayments
 from sim.incentives.stacked import StackedCarbon, StackedEffect
 from sim.model import AdoptionModel
 from sim.network import Network
@@ -329,23 +333,39 @@ class RunIncentives:
 
     Each run keeps its own designs, parameters and policy stream; ``tables`` and ``settle`` ask every run about its
     rows and join the runs' answers in row order. The runs' carbon programmes value and enrol every run's farms at
-    once where they can (``sim.incentives.stacked``: the same numbers, once per year rather than once per run).
+    once where they can (``sim.incentives.stacked``), and designs the runs share are one design over every run's rows
+    (``joined``): the same numbers, once per year rather than once per run.
     """
 
     def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout,
-                 farms: FarmerTable, soil: Tier1Soil, counterfactual: Counterfactual | None) -> None:
+                 farms: FarmerTable, soil: Tier1Soil, catalogue: Catalogue, counterfactual: Counterfactual | None
+                 ) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
         self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil)
         #: no run's carbon programme can pay (a counterfactual's): they settle as one, all zeros
         self.idle_carbon = not any(r.carbon.active for r in runs)
-        self.stacked_effect = StackedEffect.of([r.designs["effect"] for r in runs], farms, soil, counterfactual,
-                                               int(layout.regions[-1]))
+        n = int(layout.farms[-1])
+        of = {name: [r.designs[name] for r in runs] for name in runs[0].designs}
+        joined = {"payments": PerHectarePayments.joined(of["payments"], farms),
+                  "credit_line": ConcessionalCredit.joined(of["credit_line"], farms, catalogue),
+                  "effect": StackedEffect.of(of["effect"], farms, soil, counterfactual, int(layout.regions[-1])),
+                  "exchange": ExchangeProgramme.joined(of["exchange"], n)}
+        #: designs whose every run is one design over the stacked rows (the same numbers, once per year)
+        self.joined = {name: design for name, design in joined.items() if design is not None}
+
+    def _per_run(self, name: str) -> bool:
+        """Whether design ``name`` is asked run by run (not joined into one design over every run's rows)."""
+        return name not in self.joined
 
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
         for run in self.runs:
-            run.begin_year(year)
+            for name, design in run.designs.items():
+                if self._per_run(name):
+                    design.begin_year(year)
+        for design in self.joined.values():
+            design.begin_year(year)
         if self.stacked_carbon is not None:
             self.stacked_carbon.begin_year(year)
 
@@ -362,6 +382,8 @@ class RunIncentives:
         """Design ``name``'s ``value_rows`` of every run, joined in row order (None when no run's values anything)."""
         if name == "carbon" and self.stacked_carbon is not None:
             return self.stacked_carbon.value_rows(farms, bounds, masks)
+        if not self._per_run(name):
+            return self.joined[name].value_rows(farms, bounds, masks)
         layout, parts = self.layout, []
         for k, run in enumerate(self.runs):
             own = bounds[int(layout.regions[k]):int(layout.regions[k + 1]) + 1]
@@ -382,8 +404,10 @@ class RunIncentives:
         """Every run's designs react to this season's bundles (the carbon programmes at once where they can)."""
         for run in self.runs:
             for name, design in run.designs.items():
-                if name != "carbon" or self.stacked_carbon is None:
+                if self._per_run(name) and (name != "carbon" or self.stacked_carbon is None):
                     design.after_adoption(year)
+        for design in self.joined.values():
+            design.after_adoption(year)
         if self.stacked_carbon is not None:
             self.stacked_carbon.after_adoption(year)
 
@@ -394,8 +418,8 @@ class RunIncentives:
         """
         out = []
         for name in self.runs[0].designs:
-            if name == "effect" and self.stacked_effect is not None:
-                out.append(self.stacked_effect.settle(year))
+            if not self._per_run(name):
+                out.append(self.joined[name].settle(year, None))
                 continue
             if name == "carbon" and self.idle_carbon:
                 out.append(self.runs[0].carbon.registry.idle(int(self.layout.farms[-1])))
@@ -473,7 +497,7 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
             _rebind(design, views)
         runs.append(m.incentives)
     out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout, out.farms, out.soil,
-                                   out.counterfactual)
+                                   out.catalogue, out.counterfactual)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
                               out.incentives, out.access, out.learning, out.exchanges)
     out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,

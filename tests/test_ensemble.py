@@ -121,3 +121,27 @@ def test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone(field, valu
     for k, table in enumerate(alone):
         pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
     assert all(table["enrolled_share"].iloc[-1] > 0 and table["credits_t_co2e"].sum() > 0 for table in alone)
+
+
+@pytest.mark.parametrize(("field", "values", "joined"), [
+    ("regions.africa_dry.discount_rate", (0.2, 0.35), True),  # the same rates: one design over every run's rows
+    ("payments.per_ha.no_till", (20.0, 40.0), False),  # different rates: each run's design pays its rows
+])
+def test_stacked_per_ha_payments_pay_each_run_as_alone(field, values, joined):
+    """Two runs of a per-ha payment (no carbon market), differing in a region's discount rate (the payments' PV
+    factors, per stacked region) or in a payment rate, 3 years: stacked, each run's table is its table alone, bit
+    for bit, whether the runs' payments are one design over their rows or each run's own."""
+    base = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
+             for seed, value in zip((9, 10), values, strict=True)]
+    alone = []
+    for model in built:
+        model = copy.deepcopy(model)
+        model.run_for(3)
+        alone.append(model.results())
+    model = stack(built)
+    assert ("payments" in model.incentives.joined) == joined
+    model.run_for(3)
+    for k, table in enumerate(alone):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    assert all(table["payments"].iloc[-1] > 0 for table in alone)

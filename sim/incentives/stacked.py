@@ -162,7 +162,17 @@ class StackedEffect:
             return None
         return cls(effects, farms, soil, counterfactual, regions)
 
-    def settle(self, year: int) -> Settlement:
+    def begin_year(self, year: int) -> None:
+        """Nothing to prepare."""
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """Worth nothing to a farmer."""
+        return None
+
+    def after_adoption(self, year: int) -> None:
+        """No enrolment."""
+
+    def settle(self, year: int, rng: object = None) -> Settlement:
         """``ProgrammeEffect.settle`` of every run."""
         stock = self.soil.stock_t_c_per_ha
         change = stock - self.previous_stock_t_c_per_ha
