@@ -70,8 +70,13 @@ def or_zero(keep, values):  # pragma: no cover - compiled
 
 
 def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """``table[region, masks]`` of one region, or of each farm's region (``region`` (m,)): (K,) or (m, K) / (m, 1)."""
-    return table[region, masks] if np.ndim(region) == 0 else table[region[:, None], masks]
+    """``table[region, masks]`` of one region, or of each farm's region (``region`` (m,)): (K,) or (m, K) / (m, 1).
+
+    Every farm's bundles (K,) are the bundles' columns gathered by row: a copy of whole rows, not element by element.
+    """
+    if np.ndim(region) == 0:
+        return table[region, masks]
+    return np.take(table[:, masks], region, axis=0) if np.ndim(masks) == 1 else table[region[:, None], masks]
 
 
 def column(value: float | np.ndarray) -> float | np.ndarray:
@@ -91,7 +96,10 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     transition = soil.transition_years
     soc = asked.soc
     equilibrium = by_region(calendar.equilibrium, region, masks)
-    rate_c = np.maximum((equilibrium - soc[:, None]) - asked.drift[:, None], 0.0) / transition  # t C/ha/yr
+    rate_c = equilibrium - soc[:, None]  # then (equilibrium - soc) - drift, at least 0, / transition: t C/ha/yr
+    rate_c -= asked.drift[:, None]
+    np.maximum(rate_c, 0.0, out=rate_c)
+    rate_c /= transition
     stock = np.broadcast_to(soc[:, None], rate_c.shape)  # the stock under every bundle (read only)
     deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
                                           asked.bulk_density[:, None], soil.depth_cm)
