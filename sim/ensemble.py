@@ -11,7 +11,11 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
   field of a scenario table only when a room reads it, ``SpecOfRuns``: a field used only to build a room may differ);
 - the year's random draws come from each run's own generators in the run's own order (``sim.parallel.FarmStreams``);
 - incentive designs stay one per run, reading their run's rows of the stacked rooms through views (``RunView``):
-  their parameters (carbon price, farmer share, MRV costs ...) may differ between runs;
+  their parameters (carbon price, farmer share, MRV costs ...) may differ between runs; what they are worth to
+  deciding farmers is asked design by design for every run's rows at once (``RunIncentives.tables``), and the yearly
+  work that would cost Python per run is done once for every run where the runs allow it
+  (``sim.incentives.stacked``: the carbon programmes' valuation and enrolment, the programme's effects; each design's
+  ``joined``: per-ha payments of the same rates, no credit line, no exchange costs);
 - the counterfactual runs (the same farms without the programme) are stacked the same way;
 - one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
 Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
@@ -22,15 +26,14 @@ incentive programme, exchange programmes with links (their pairs of farms are no
 in a value a room reads each year outside the regions and the incentives (say, the revision rate of the rule).
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
-network, its start in behavioural equilibrium) stay per run, and each run's incentive designs still cost their
-Python per year.
+network, its start in behavioural equilibrium) stay per run, and so does some Python of each run's incentive designs
+(the carbon registry's settlement and the prices of the year; payments of different rates, credit lines).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
-from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,8 +52,12 @@ from sim.behaviour.learning import Learning
 from sim.behaviour.tpb import TpbRule
 from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
-from sim.incentives import Counterfactual, Incentives, Setting, Settlement
+from sim.incentives import Counterfactual, Incentives, Setting, Settlement, summed
 from sim.incentives.base import Valuation as IncentiveValue
+from sim.incentives.credit_line import ConcessionalCredit
+from sim.incentives.exchange import ExchangeProgramme
+from sim.incentives.payments import PerHectarePayments
+from sim.incentives.stacked import StackedCarbon, StackedEffect
 from sim.model import AdoptionModel
 from sim.network import Network
 from sim.outputs import YearlyRecorder
@@ -267,28 +274,33 @@ class RunView:
     """
 
     def __init__(self, room: Any, layout: Layout, k: int) -> None:
+        # what every read needs, looked up once (views are read tens of thousands of times a run)
+        ids = IDS.get(type(room), {})
         object.__setattr__(self, "_room", room)
-        object.__setattr__(self, "_layout", layout)
-        object.__setattr__(self, "_k", k)
+        object.__setattr__(self, "_rows", layout.rows(k))
+        object.__setattr__(self, "_farms", int(layout.farms[-1]))
+        object.__setattr__(self, "_n", int(layout.sizes[k]))
+        object.__setattr__(self, "_per_region", {name: (axis, layout.region_rows(k))
+                                                 for name, axis in PER_REGION.get(type(room), {}).items()})
+        object.__setattr__(self, "_offsets", {name: layout.offsets(what)[k] for name, what in ids.items()})
 
     def __getattr__(self, name: str) -> Any:
-        room, layout, k = self._room, self._layout, self._k
-        value = getattr(room, name)
-        room_type = type(room)
+        value = getattr(self._room, name)
         if name == "n":
-            return int(layout.sizes[k])
-        if name in PER_REGION.get(room_type, {}):
+            return self._n
+        if name in self._per_region:
+            axis, regions = self._per_region[name]
             index = [slice(None)] * value.ndim
-            index[PER_REGION[room_type][name]] = layout.region_rows(k)
+            index[axis] = regions
             return value[tuple(index)]
-        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == layout.farms[-1]:
-            rows = value[layout.rows(k)]
-            ids = IDS.get(room_type, {})
-            return rows - np.asarray(layout.offsets(ids[name])[k], rows.dtype) if name in ids else rows
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._farms:
+            rows = value[self._rows]
+            offset = self._offsets.get(name)
+            return rows if offset is None else rows - np.asarray(offset, rows.dtype)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
-        getattr(self._room, name)[self._layout.rows(self._k)] = value
+        getattr(self._room, name)[self._rows] = value
 
 
 class CounterfactualView:
@@ -319,48 +331,101 @@ def _rebind(obj: Any, replacements: dict[int, Any]) -> None:
 class RunIncentives:
     """The incentive designs of every run (one ``Incentives`` per run, on views of its rows), asked as one.
 
-    Each run keeps its own designs, parameters and policy stream; ``value`` and ``settle`` dispatch to the run of the
-    farms or region asked about and join the runs' answers in row order.
+    Each run keeps its own designs, parameters and policy stream; ``tables`` and ``settle`` ask every run about its
+    rows and join the runs' answers in row order. The runs' carbon programmes value and enrol every run's farms at
+    once where they can (``sim.incentives.stacked``), and designs the runs share are one design over every run's rows
+    (``joined``): the same numbers, once per year rather than once per run.
     """
 
-    def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout) -> None:
+    def __init__(self, runs: list[Incentives], policy: list[np.random.Generator], layout: Layout,
+                 farms: FarmerTable, soil: Tier1Soil, catalogue: Catalogue, counterfactual: Counterfactual | None
+                 ) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
-        #: each design by name, as a rule asks it (``value`` of the run of the region asked about)
-        self.designs = {name: SimpleNamespace(value=partial(self._value, name)) for name in runs[0].designs}
+        self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil)
+        #: no run's carbon programme can pay (a counterfactual's): they settle as one, all zeros
+        self.idle_carbon = not any(r.carbon.active for r in runs)
+        n = int(layout.farms[-1])
+        of = {name: [r.designs[name] for r in runs] for name in runs[0].designs}
+        joined = {"payments": PerHectarePayments.joined(of["payments"], farms),
+                  "credit_line": ConcessionalCredit.joined(of["credit_line"], farms, catalogue),
+                  "effect": StackedEffect.of(of["effect"], farms, soil, counterfactual, int(layout.regions[-1])),
+                  "exchange": ExchangeProgramme.joined(of["exchange"], n)}
+        #: designs whose every run is one design over the stacked rows (the same numbers, once per year)
+        self.joined = {name: design for name, design in joined.items() if design is not None}
+
+    def _per_run(self, name: str) -> bool:
+        """Whether design ``name`` is asked run by run (not joined into one design over every run's rows)."""
+        return name not in self.joined
 
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
         for run in self.runs:
-            run.begin_year(year)
+            for name, design in run.designs.items():
+                if self._per_run(name):
+                    design.begin_year(year)
+        for design in self.joined.values():
+            design.begin_year(year)
+        if self.stacked_carbon is not None:
+            self.stacked_carbon.begin_year(year)
 
-    def _run_of(self, region: int) -> int:
-        return int(np.searchsorted(self.layout.regions, region, side="right") - 1)
+    def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """``Incentives.tables`` of every run for its rows of ``farms`` (sorted), joined in row order.
 
-    def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> IncentiveValue | None:
-        """The run's designs' value for ``farms`` (rows of stacked ``region``), in the run's own rows and region."""
-        k = self._run_of(region)
-        return self.runs[k].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]), masks)
+        ``farms[bounds[r]:bounds[r + 1]]`` are stacked region r's. Design by design, in booking order, every run's
+        value joined (a run whose design values nothing: zeros), so each farm's sum is the one of its run alone.
+        """
+        return summed((self._value_rows(name, farms, bounds, masks) for name in self.runs[0].designs), farms.size,
+                      masks.size)
 
-    def _value(self, name: str, farms: np.ndarray, region: int, masks: np.ndarray) -> IncentiveValue | None:
-        """Design ``name``'s value (``IncentiveDesign.value``) in the run of ``region``."""
-        k = self._run_of(region)
-        return self.runs[k].designs[name].value(farms - self.layout.farms[k], region - int(self.layout.regions[k]),
-                                                masks)
+    def _value_rows(self, name: str, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> IncentiveValue | None:
+        """Design ``name``'s ``value_rows`` of every run, joined in row order (None when no run's values anything)."""
+        if name == "carbon" and self.stacked_carbon is not None:
+            return self.stacked_carbon.value_rows(farms, bounds, masks)
+        if not self._per_run(name):
+            return self.joined[name].value_rows(farms, bounds, masks)
+        layout, parts = self.layout, []
+        for k, run in enumerate(self.runs):
+            own = bounds[int(layout.regions[k]):int(layout.regions[k + 1]) + 1]
+            value = run.designs[name].value_rows(farms[own[0]:own[-1]] - layout.farms[k], own - own[0], masks)
+            if value is not None:
+                parts.append((slice(int(own[0]), int(own[-1])), value))
+        if not parts:
+            return None
+        present_value, variance = np.zeros((farms.size, masks.size)), None
+        for rows, value in parts:
+            present_value[rows] = value.present_value_per_ha
+            if value.variance is not None:
+                variance = np.zeros((farms.size, masks.size)) if variance is None else variance
+                variance[rows] = value.variance
+        return IncentiveValue(present_value, variance)
 
     def after_adoption(self, year: int) -> None:
-        """Every run's designs react to this season's bundles."""
+        """Every run's designs react to this season's bundles (the carbon programmes at once where they can)."""
         for run in self.runs:
-            run.after_adoption(year)
+            for name, design in run.designs.items():
+                if self._per_run(name) and (name != "carbon" or self.stacked_carbon is None):
+                    design.after_adoption(year)
+        for design in self.joined.values():
+            design.after_adoption(year)
+        if self.stacked_carbon is not None:
+            self.stacked_carbon.after_adoption(year)
 
     def settle(self, year: int, rng: object = None) -> list[Settlement]:
         """Every run's settlements, joined design by design in row order.
 
         Each run's designs draw from the run's own policy stream (``rng``, the stacked model's, is not used).
         """
-        per_run = [run.settle(year, stream) for run, stream in zip(self.runs, self.policy, strict=True)]
         out = []
-        for settlements in zip(*per_run, strict=True):
+        for name in self.runs[0].designs:
+            if not self._per_run(name):
+                out.append(self.joined[name].settle(year, None))
+                continue
+            if name == "carbon" and self.idle_carbon:
+                out.append(self.runs[0].carbon.registry.idle(int(self.layout.farms[-1])))
+                continue
+            settlements = [run.designs[name].settle(year, stream) for run, stream in zip(self.runs, self.policy,
+                                                                                         strict=True)]
             first = settlements[0]
             flows = [type(flow)(flow.name, flow.payer, flow.payee, np.concatenate([s.flows[i].amount for s in settlements]))
                      for i, flow in enumerate(first.flows)]
@@ -431,7 +496,8 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
         for design in m.incentives.designs.values():
             _rebind(design, views)
         runs.append(m.incentives)
-    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout)
+    out.incentives = RunIncentives(runs, [m.streams.policy for m in models], layout, out.farms, out.soil,
+                                   out.catalogue, out.counterfactual)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
                               out.incentives, out.access, out.learning, out.exchanges)
     out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,

@@ -150,13 +150,9 @@ def _group_yield(group: str) -> Callable[[Year], np.ndarray]:
     return rule
 
 
-def _group_income(group: str, q: int) -> Callable[[Year], np.ndarray]:
-    """Rule: the ``q``th percentile of the group's farm income per region and 'all'; NaN for an empty group."""
-    def rule(t: Year) -> np.ndarray:
-        members, income = _members(t, group), t.per_farm["income"]
-        blocks = [slice(a, b) for a, b in zip(t.recorder.row_starts, t.recorder.row_ends, strict=True)]
-        return np.array([np.percentile(income[b][members[b]], q) if members[b].any() else np.nan for b in blocks])
-    return rule
+def _group_income(group: str, i: int) -> Callable[[Year], np.ndarray]:
+    """Rule: the ``QUANTILES[i]``th percentile of the group's farm income per region and 'all'; NaN for an empty group."""
+    return lambda t: t.group_income_quantiles(group)[i]
 
 
 def _exchange_columns() -> tuple[Column, ...]:
@@ -177,9 +173,9 @@ def _exchange_columns() -> tuple[Column, ...]:
                  _group_yield(group), flow=True, undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))),
         *(Column(f"exchange_{group}_income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income of {who}{nan}",
-                 _group_income(group, q), flow=True, undefined_when=empty)
+                 _group_income(group, i), flow=True, undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))
-          for q in QUANTILES),
+          for i, q in enumerate(QUANTILES)),
         *(Column(f"exchange_{name}_cost", "currency", f"public cost of {what} (sim.incentives.exchange)",
                  total(f"exchange_{name}_cost"), flow=True) for name, what in costs),
         Column("exchange_programme_cost", "currency", "public cost of exchange programmes (sum of the four above)",
@@ -353,6 +349,7 @@ class Year:
         self.area_per_farm = recorder.area
         self.target_bundle = recorder.target_bundle
         self._sums: dict[str | tuple[str, int], np.ndarray | Future] = {}
+        self._group_quantiles: dict[str, np.ndarray] = {}
         if parallel.threads() > 1 and self.area_per_farm.size > parallel.BLOCK_FARMS:  # every sum at once, threaded
             self._sums = parallel.start({key: partial(self._sum_of, key) for key in self.sum_keys()})
 
@@ -459,6 +456,33 @@ class Year:
         recorder = self.recorder
         return segment_percentiles(self.per_farm["income"], recorder.row_starts, recorder.row_ends, QUANTILES)
 
+    def group_income_quantiles(self, group: str) -> np.ndarray:
+        """The ``QUANTILES`` of the farm income of an exchange group's members per region and in total, (3, rows).
+
+        NaN for a row without members. Every row's members at once (``member_percentiles``), computed once a year.
+        """
+        found = self._group_quantiles.get(group)
+        if found is None:
+            recorder, members = self.recorder, _members(self, group)
+            found = self._group_quantiles[group] = self.income_quantiles if members.all() else member_percentiles(
+                self.per_farm["income"], members, recorder.row_starts, recorder.row_ends, QUANTILES)  # all: everyone's
+        return found
+
+
+def member_percentiles(values: np.ndarray, members: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                       percentiles: tuple[float, ...]) -> np.ndarray:
+    """``np.percentile(values[start:end][members[start:end]], percentiles)`` of each segment, (Q, S); NaN if none.
+
+    The members' values, kept in row order, are segments of their own (``segment_percentiles``: exact, bit for bit).
+    """
+    before = np.concatenate([[0], np.cumsum(members, dtype=np.int64)])  # members before each row
+    first, last = before[starts], before[ends]
+    out = np.full((len(percentiles), starts.size), np.nan)
+    some = last > first
+    if some.any():
+        out[:, some] = segment_percentiles(values[members], first[some], last[some], percentiles)
+    return out
+
 
 @njit(cache=True, parallel=True)
 def bundle_histograms(blocks, block_segment, bundle, area_ha, farmers, farmed_ha):  # pragma: no cover - compiled
@@ -518,7 +542,12 @@ class YearlyRecorder:
         self.blocks, self.block_segment = segment_blocks(self.starts, self.ends)  # for the histograms
         self.target_bundle = np.broadcast_to(target_bundle, (runs,))
         self.area_sum = self.sum_by_region(area_ha)
-        self.columns: dict[str, list] = {name: [] for name in COLUMNS}
+        #: the columns computed by a rule (all but the keys year and region), in order
+        self.value_columns = [name for name, column in COLUMNS.items() if column.rule is not None]
+        #: the recorded years, and each year's values of ``value_columns``, (rows, columns) float64
+        self.years: list[int] = []
+        self.values: list[np.ndarray] = []
+        self._stacked: np.ndarray | None = None  # ``values`` as one table (``_table``)
         self.first: Year | None = None  # the initial row
         self.last: Year | None = None  # last year's row
 
@@ -572,26 +601,36 @@ class YearlyRecorder:
             else:
                 year.row[name] = column.rule(year)
         year.adopters  # noqa: B018 (computed now: next year's disadoption rate needs it)
-        self.columns["year"].extend([record.year] * year.rows)
-        self.columns["region"].extend(self.names * self.runs)
-        for name, values in year.row.items():
-            self.columns[name].extend(np.asarray(values, dtype=np.float64).tolist())
+        self.years.append(record.year)
+        self.values.append(np.stack([np.asarray(year.row[name], dtype=np.float64) for name in self.value_columns], axis=1))
         year.last = None  # keep one year of history
         self.first = self.first or year
         self.last = year
 
     def latest(self, column: str, region: str = "all") -> float:
         """The last recorded value of ``column`` for ``region``."""
-        return float(self.columns[column][len(self.columns[column]) - len(self.names) + self.names.index(region)])
+        if column == "year":
+            return float(self.years[-1])
+        return float(self.values[-1][self.rows - len(self.names) + self.names.index(region), self.value_columns.index(column)])
 
     def frame(self, run: int = 0) -> pd.DataFrame:
-        """The yearly table of ``run``, with the declared integer columns as int64."""
-        frame = pd.DataFrame(self.columns)
-        if self.runs > 1:
-            width = len(self.names)
-            mine = (np.arange(len(frame)) % self.rows) // width == run
-            frame = frame[mine].reset_index(drop=True)
+        """The yearly table of ``run``, with the declared integer columns as int64.
+
+        The run's rows of every year are taken from one (years, rows, columns) table, built once for every run.
+        """
+        width = len(self.names)
+        rows = self._table()[:, run * width:(run + 1) * width].reshape(-1, len(self.value_columns))
+        frame = pd.DataFrame(rows, columns=self.value_columns)
+        frame.insert(0, "region", self.names * len(self.years))
+        frame.insert(0, "year", np.repeat(np.array(self.years, np.int64), width))
         for name, column in COLUMNS.items():
-            if column.dtype == "int64":
+            if column.dtype == "int64" and name != "year":
                 frame[name] = frame[name].astype("int64")
         return frame
+
+    def _table(self) -> np.ndarray:
+        """Every recorded value, (years, rows, columns) (kept until a year is recorded)."""
+        table = self._stacked
+        if table is None or table.shape[0] != len(self.values):
+            table = self._stacked = np.stack(self.values)
+        return table

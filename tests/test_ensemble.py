@@ -95,3 +95,53 @@ def test_a_batch_of_runs_stacks_what_it_can_and_gives_every_run_its_table_alone(
     with pytest.raises(NotStackable, match=r"EconomicRule.spec.revision_rate differs between the runs"):
         stack([sim.AdoptionModel(scenario_with_overrides(scenario, dict(s.overrides)), seed=s.seed, n_farmers=150)
                for s in apart]).step()
+
+
+@pytest.mark.parametrize(("field", "values", "as_one"), [
+    ("carbon.mrv.cost_per_farm", (60.0, 400.0), True),  # held per farm: the programmes are asked as one
+    ("carbon.buffer", (0.1, 0.3), False),  # not held per run: each run's programme answers for its rows
+])
+def test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone(field, values, as_one):
+    """Two runs of a carbon programme that enrols from the first seasons (results_based_public, claw-back of reversed
+    credits, 6 years: a verification after 5), differing in a carbon value: stacked, each run's table is its table
+    alone, bit for bit, whether the runs' programmes are valued and enrol as one (``sim.incentives.stacked``) or each
+    on its own."""
+    base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
+                                   {"carbon.on_reversal": "clawback"})
+    built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
+             for seed, value in zip((7, 8), values, strict=True)]
+    alone = []
+    for model in built:
+        model = copy.deepcopy(model)
+        model.run_for(6)
+        alone.append(model.results())
+    model = stack(built)
+    assert (model.incentives.stacked_carbon is not None) == as_one
+    model.run_for(6)
+    for k, table in enumerate(alone):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    assert all(table["enrolled_share"].iloc[-1] > 0 and table["credits_t_co2e"].sum() > 0 for table in alone)
+
+
+@pytest.mark.parametrize(("field", "values", "joined"), [
+    ("regions.africa_dry.discount_rate", (0.2, 0.35), True),  # the same rates: one design over every run's rows
+    ("payments.per_ha.no_till", (20.0, 40.0), False),  # different rates: each run's design pays its rows
+])
+def test_stacked_per_ha_payments_pay_each_run_as_alone(field, values, joined):
+    """Two runs of a per-ha payment (no carbon market), differing in a region's discount rate (the payments' PV
+    factors, per stacked region) or in a payment rate, 3 years: stacked, each run's table is its table alone, bit
+    for bit, whether the runs' payments are one design over their rows or each run's own."""
+    base = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
+             for seed, value in zip((9, 10), values, strict=True)]
+    alone = []
+    for model in built:
+        model = copy.deepcopy(model)
+        model.run_for(3)
+        alone.append(model.results())
+    model = stack(built)
+    assert ("payments" in model.incentives.joined) == joined
+    model.run_for(3)
+    for k, table in enumerate(alone):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    assert all(table["payments"].iloc[-1] > 0 for table in alone)

@@ -18,6 +18,8 @@ from sim.behaviour.social import neighbour_sums
 from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
+from sim.incentives.expectation import or_zero
+from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA, relative_half_width
 from sim.outputs import bundle_histograms
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
 from sim.soil.rothc import MoistureLimits, RothCState, co2_to_biohum_ratio, month_step, temperature_rate
@@ -545,3 +547,29 @@ def test_expected_remaining_shortfall_over_geometric_ages():
     expected = (weights * table[1:]).sum(axis=0) + (1 - weights.sum(axis=0)) * table[-1]
     assert np.allclose(expected_remaining(table, h), expected)
     assert np.allclose(expected_remaining(table, np.array([1.0, 1.0])), table[1])  # everybody one season in
+
+
+def test_or_zero_is_numpys_where_bit_for_bit():
+    """The branch-free kernel equals ``np.where(keep, values, 0.0)`` in every bit: negative zeros, infinities and NaN
+    kept where kept, +0.0 elsewhere, for contiguous and strided tables."""
+    rng = np.random.default_rng(3)
+    values = rng.normal(0.0, 1e3, (257, 16))
+    values[0, :4] = [-0.0, np.inf, -np.inf, np.nan]
+    keep = rng.random(values.shape) < 0.5
+    keep[0, :4] = True
+    keep[1, :4] = False
+    for v, k in ((values, keep), (values[:, ::3], keep[:, ::3]), (values.T, keep.T)):
+        assert np.array_equal(or_zero(k, v).view(np.int64), np.where(k, v, 0.0).view(np.int64))
+
+
+def test_relative_half_width_is_numpys_masked_divide_bit_for_bit():
+    """half_width / size where size > NO_CHANGE_T_C_PER_HA, else inf, equals NumPy's masked divide in every bit,
+    sizes of zero, at and just above the threshold, NaN and inf included, for contiguous and strided tables."""
+    rng = np.random.default_rng(4)
+    half_width = rng.lognormal(0.0, 2.0, (129, 16))
+    size = np.abs(rng.normal(0.0, 0.5, half_width.shape))
+    size[0, :6] = [0.0, NO_CHANGE_T_C_PER_HA, 2 * NO_CHANGE_T_C_PER_HA, np.nan, np.inf, 1e-300]
+    half_width[1, :2] = [np.nan, np.inf]
+    for h, s in ((half_width, size), (half_width[:, ::5], size[:, ::5]), (half_width.T, size.T)):
+        expected = np.divide(h, s, out=np.full(s.shape, np.inf), where=s > NO_CHANGE_T_C_PER_HA)
+        assert np.array_equal(relative_half_width(h, s).view(np.int64), expected.view(np.int64))

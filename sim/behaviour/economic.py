@@ -54,27 +54,11 @@ from sim.scenario import Scenario
 def incentive_tables(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """PV and variance of every bundle's incentives for farms ``rows`` (sorted), shape (m, 16); False when none.
 
-    Each design (``IncentiveDesign.value``) is asked region by region; tables are allocated only when one values
-    something (a scenario without incentives passes (1, 16) zeros).
+    The designs are asked for every region at once (``Incentives.tables``); tables are allocated only when one
+    values something (a scenario without incentives passes (1, 16) zeros).
     """
-    pv = var = None
     bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
-    for region in range(situation.regions.sizes.size):
-        block = slice(bounds[region], bounds[region + 1])
-        if block.start == block.stop:
-            continue
-        for design in situation.incentives.designs.values():
-            value = design.value(rows[block], region, ALL_MASKS)
-            if value is None:
-                continue
-            if pv is None:
-                pv, var = np.zeros((rows.size, ALL_MASKS.size)), np.zeros((rows.size, ALL_MASKS.size))
-            pv[block] += value.present_value_per_ha
-            if value.variance is not None:
-                var[block] += value.variance
-    if pv is None:
-        return np.zeros((1, ALL_MASKS.size)), np.zeros((1, ALL_MASKS.size)), False
-    return pv, var, True
+    return situation.incentives.tables(rows, bounds, ALL_MASKS)
 
 
 def reference_margin(regions: Regions) -> np.ndarray:

@@ -10,6 +10,8 @@ the farm accounts and the outputs by their names (``sim.outputs`` declares the c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from sim.economics import FARMER, PUBLIC, MoneyFlow
@@ -30,6 +32,25 @@ DESIGNS: dict[str, type] = {
     "effect": ProgrammeEffect,
     "exchange": ExchangeProgramme,
 }
+
+
+def summed(values: Iterable[Valuation | None], farms: int, bundles: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The designs' values (in booking order) summed: PV and variance (farms, bundles), True.
+
+    (1, bundles) zeros and False when none values anything (tables are allocated only then).
+    """
+    present_value = variance = None
+    for value in values:
+        if value is None:
+            continue
+        if present_value is None:
+            present_value, variance = np.zeros((farms, bundles)), np.zeros((farms, bundles))
+        present_value += value.present_value_per_ha
+        if value.variance is not None:
+            variance += value.variance
+    if present_value is None:
+        return np.zeros((1, bundles)), np.zeros((1, bundles)), False
+    return present_value, variance, True
 
 
 class Incentives:
@@ -68,6 +89,15 @@ class Incentives:
                 variance = value.variance if variance is None else variance + value.variance
         zeros = np.zeros((farms.size, masks.size))
         return Valuation(zeros if present_value is None else present_value, zeros if variance is None else variance)
+
+    def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """PV and variance of each bundle's incentives summed over designs, for ``farms`` of every region (sorted).
+
+        ``farms[bounds[r]:bounds[r + 1]]`` are region r's. Shape (m, K), or (1, K) zeros and False when no design
+        values anything (tables are allocated only then). Designs are added in ``DESIGNS`` order.
+        """
+        return summed((design.value_rows(farms, bounds, masks) for design in self.designs.values()), farms.size,
+                      masks.size)
 
     def after_adoption(self, year: int) -> None:
         """Each design reacts to this season's bundles (enrolment)."""

@@ -46,6 +46,27 @@ class Settlement:
         return self.quantities[name]
 
 
+def value_by_region(design: IncentiveDesign, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray
+                    ) -> Valuation | None:
+    """``IncentiveDesign.value_rows`` from ``value``, region by region (regions valued at nothing: 0)."""
+    present_value = variance = None
+    for region in range(bounds.size - 1):
+        block = slice(bounds[region], bounds[region + 1])
+        if block.start == block.stop:
+            continue
+        value = design.value(farms[block], region, masks)
+        if value is None:
+            continue
+        if present_value is None:
+            present_value = np.zeros((farms.size, masks.size))
+        present_value[block] = value.present_value_per_ha
+        if value.variance is not None:
+            if variance is None:
+                variance = np.zeros((farms.size, masks.size))
+            variance[block] = value.variance
+    return None if present_value is None else Valuation(present_value, variance)
+
+
 @dataclass(frozen=True)
 class Setting:
     """The parts of the model a design reads (shared objects: their arrays change every year)."""
@@ -68,6 +89,13 @@ class IncentiveDesign(Protocol):
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """Expected value for ``farms`` (rows, all of ``region``) of each bundle in ``masks`` (K,); None = nothing."""
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` for farms of every region at once: ``farms[bounds[r]:bounds[r + 1]]`` are region r's (sorted).
+
+        (m, K) tables with 0 for farms of regions valued at nothing; None when no region values anything.
+        ``value_by_region`` gives it from ``value``; a design may compute every region at once (the same numbers).
+        """
 
     def after_adoption(self, year: int) -> None:
         """React to this season's bundles (e.g. enrol farms), before the soil and yields of the season."""

@@ -43,6 +43,17 @@ def common_practices(bundle: np.ndarray, area_ha: np.ndarray, region: np.ndarray
     return masks
 
 
+def eligible_under(candidates: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """Whether farms of ``candidates`` (m,) (practices that make each eligible) are eligible under each bundle.
+
+    masks (K,) -> (m, K); (m, 1) -> (m, 1).
+    """
+    masks = np.asarray(masks)
+    if masks.ndim == 1:
+        return (masks[None, :] & candidates[:, None]) != 0
+    return (masks & candidates[:, None]) != 0
+
+
 class CreditingBaseline:
     """Each farm's baseline (pre-project practice and stock) and the eligibility rule of the scenario's standard.
 
@@ -92,8 +103,4 @@ class CreditingBaseline:
 
     def eligible(self, farms: np.ndarray | slice, masks: np.ndarray) -> np.ndarray:
         """Whether each of ``farms`` would be eligible under each bundle: masks (K,) -> (m, K); (m, 1) -> (m, 1)."""
-        candidates = self.candidates[farms]
-        masks = np.asarray(masks)
-        if masks.ndim == 1:
-            return (masks[None, :] & candidates[:, None]) != 0
-        return (masks & candidates[:, None]) != 0
+        return eligible_under(self.candidates[farms], masks)

@@ -30,12 +30,15 @@ issued credits its reverting practices would lose within the horizon.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-from sim.incentives import mrv
+from sim.incentives import expectation, mrv
 from sim.incentives.base import Setting, Settlement, Valuation
 from sim.incentives.baselines import CreditingBaseline
 from sim.incentives.counterfactual import _price_can_be_positive
+from sim.incentives.expectation import Asked, Calendar
 from sim.incentives.prices import EXTRA_PRICE_YEARS, market_prices, price_expectation
 from sim.incentives.registry import (
     AGGREGATOR,
@@ -84,6 +87,21 @@ def verification_calendar(year: int, start_year: int, interval: int, lag: int, d
     return credit, cost
 
 
+#: Verification calendars kept (``calendar_of_year``): those of every (run, region) of a stacked batch in one year
+#: are a few hundred; most runs of a sweep share their regions' discount rates, so the cache serves them.
+CALENDARS_KEPT = 1024
+
+
+@lru_cache(maxsize=CALENDARS_KEPT)
+def calendar_of_year(year: int, start_year: int, interval: int, lag: int, discount_rate: float,
+                     seasons: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """``verification_calendar`` (read-only arrays), and the discount factor of the next payment (0 when none)."""
+    credit, cost = verification_calendar(year, start_year, interval, lag, discount_rate, seasons)
+    next_payment = (1.0 / (1.0 + discount_rate)) ** (int(np.argmax(cost > 0)) + lag) if cost.any() else 0.0
+    credit.flags.writeable = cost.flags.writeable = False
+    return credit, cost, next_payment
+
+
 class CarbonProgramme:
     """The ``[carbon]`` (and ``[twin_market]``) tables as an incentive design.
 
@@ -130,7 +148,10 @@ class CarbonProgramme:
                                               setting.soil.stock_t_c_per_ha,
                                               lambda s, region, bundle: build_soil(s, region, bundle, seasons))
         self.expected: list[tuple[float, float]] = [(0.0, 0.0)] * regions.sizes.size
-        self.calendar: list[tuple[np.ndarray, np.ndarray]] = []
+        #: per region, PV factors of crediting s more seasons (credit, MRV), (R, H + 1) each (``verification_calendar``)
+        self.credit_pv = self.mrv_pv = np.zeros((regions.sizes.size, self.horizon_years + 1))
+        #: per region, the discount factor of the next payment of what an enrolled farm has accrued
+        self.next_payment = np.zeros(regions.sizes.size)
         self.eligible_now = np.zeros(regions.n, bool)
         self.leaving = np.zeros(regions.n, bool)
         self.year = scenario.start_year
@@ -140,15 +161,26 @@ class CarbonProgramme:
         return self.registry.market_price(year)
 
     def begin_year(self, year: int) -> None:
-        """Prices farmers expect (Twin Regions sellers: the market's price) and the verification calendar's PV factors."""
+        """Prices farmers expect (Twin Regions sellers: the market's price) and the verification calendar's PV factors.
+
+        Nothing to prepare for a programme that can never pay (it values nothing and enrols no one).
+        """
+        self.year = year
+        if not self.active:
+            return
         general = price_expectation(self.spec.price, self.market_price(year), self.horizon_years)
         twin = (self.twin.price_to_project, 0.0) if self.twin else general
         self.expected = [twin if r in self.twin_seller_regions else general for r in range(len(self.expected))]
         c = self.spec
-        self.calendar = [verification_calendar(year, self.setting.scenario.start_year, c.verification_interval_years,
-                                               c.payment_lag_years, rate, self.horizon_years)
-                         for rate in self.discount_rates]
-        self.year = year
+        calendar = [calendar_of_year(year, self.setting.scenario.start_year, c.verification_interval_years,
+                                     c.payment_lag_years, rate, self.horizon_years) for rate in self.discount_rates]
+        self.credit_pv = np.array([credit for credit, _, _ in calendar])
+        self.mrv_pv = np.array([cost for _, cost, _ in calendar])
+        self.next_payment = np.array([next_payment for _, _, next_payment in calendar])
+
+    def expected_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, variance) of the price farmers of each region expect this year, (R,) each."""
+        return np.array([mean for mean, _ in self.expected]), np.array([var for _, var in self.expected])
 
     def gap_t_c_per_ha(self, farms: np.ndarray | slice = slice(None)) -> np.ndarray:
         """(stock - baseline stock) of ``farms`` now, t C/ha."""
@@ -174,61 +206,34 @@ class CarbonProgramme:
         own = eligible[farms]
         return count - own + 1, hectares - np.where(own, area[farms], 0.0) + area[farms]
 
-    def expected_value(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What each farmer expects from each bundle, currency/ha (module docstring).
+    def expected_value(self, farms: np.ndarray, region: int | np.ndarray, masks: np.ndarray,
+                       mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What each farmer expects from each bundle, currency/ha (``sim.incentives.expectation.expected_value``)."""
+        s = self.setting
+        return expectation.expected_value(self.spec, s.scenario.soil, self.horizon_years, self.asked(farms),
+                                          self.calendar(), region, masks, mean_price)
 
-        ``masks`` is (K,) (every farm x every bundle: results (m, K)) or (m, 1) (each farm's own bundle: (m, 1)).
-        Returns (PV of staying in or joining the programme with the bundle, 0 where the farm may not be credited
-        under it; dPV/dprice; the claw-back an enrolled farm expects if the bundle makes it leave).
-        """
-        c, s, reg = self.spec, self.setting, self.registry
-        transition = s.scenario.soil.transition_years
-        soc = s.soil.stock_t_c_per_ha[farms]
-        drift = self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms] - self.baseline.stock_t_c_per_ha[farms]
-        equilibrium = s.soil.equilibrium_table[region, masks]
-        rate_c = np.maximum((equilibrium - soc[:, None]) - drift[:, None], 0.0) / transition  # t C/ha/yr
-        stock = soc[:, None] * np.ones_like(rate_c)
-        deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
-                                              self.bulk_density[farms][:, None], s.scenario.soil.depth_cm)
-        credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
-        enrolled = reg.enrolled[farms]
-        seasons = np.where(enrolled, reg.crediting_seasons_left(self.year)[farms],
-                           c.crediting_period_years * (1 + c.crediting_renewals))
-        horizon = self.horizon_years
-        credit_pv, mrv_pv = self.calendar[region]
-        per_ton = farmer_value_share(c) * credit_pv[np.minimum(np.minimum(seasons, transition), horizon)]
+    def asked(self, farms: np.ndarray) -> Asked:
+        """What the expected value reads of ``farms``."""
+        s, reg = self.setting, self.registry
         members, hectares = self._expected_members(farms)
         grouped = None if self.exchange_group is None else self.exchange_group[farms] >= 0
-        mrv_per_ha = mrv.expected_cost_per_ha(c, s.farms.area_ha[farms], members, hectares, grouped)
-        pv = credited * (per_ton * mean_price)[:, None] - (mrv_per_ha * mrv_pv[np.minimum(seasons, horizon)])[:, None]
-        eligible = self.baseline.eligible(farms, masks)
-        liability = np.zeros(pv.shape)
-        if enrolled.any():  # accrued since the last verification: kept by staying eligible, forfeited by leaving
-            d = 1.0 / (1.0 + self.discount_rates[region])
-            next_payment = d ** (int(np.argmax(mrv_pv > 0)) + c.payment_lag_years) if mrv_pv.any() else 0.0
-            accrued = (np.maximum(self.gap_t_c_per_ha(farms) - reg.last_gap[farms], 0.0) * CO2_PER_C
-                       * issued_share(c) * farmer_value_share(c) * mean_price * next_payment)
-            pv = pv + np.where(enrolled, accrued, 0.0)[:, None]
-            if c.on_reversal == "clawback":
-                liability = np.where(enrolled[:, None] & ~eligible,
-                                     self._exit_liability(farms, region, masks, mean_price), 0.0)
-        counted = eligible & (enrolled | ~reg.ever[farms])[:, None]
-        return np.where(counted, pv, 0.0), np.where(counted, credited * per_ton[:, None], 0.0), liability
+        area = s.farms.area_ha[farms]
+        return Asked(
+            soc=s.soil.stock_t_c_per_ha[farms],
+            drift=(self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms]
+                   - self.baseline.stock_t_c_per_ha[farms]),
+            bulk_density=self.bulk_density[farms], area=area, candidates=self.baseline.candidates[farms],
+            enrolled=reg.enrolled[farms], ever=reg.ever[farms],
+            seasons_left=reg.crediting_seasons_left(self.year)[farms],
+            mrv_per_ha=mrv.expected_cost_per_ha(self.spec, area, members, hectares, grouped),
+            value_share=farmer_value_share(self.spec),
+            gained=lambda: np.maximum(self.gap_t_c_per_ha(farms) - reg.last_gap[farms], 0.0),
+            outstanding=lambda: reg.outstanding_t_co2e[farms])
 
-    def _exit_liability(self, farms: np.ndarray, region: int, masks: np.ndarray, mean_price: float) -> np.ndarray:
-        """Claw-back an enrolled farm expects if it reverts to bundle k, currency/ha.
-
-        The issued credits its stock would lose within min(horizon, monitoring) years (linear Tier 1 path), at the
-        expected price.
-        """
-        c, s, reg = self.spec, self.setting, self.registry
-        soc = s.soil.stock_t_c_per_ha[farms]
-        equilibrium = s.soil.equilibrium_table[region, masks]
-        years = min(self.horizon_years, c.monitoring_years_after_exit, s.scenario.soil.transition_years)
-        loss_t_per_ha = np.maximum(soc[:, None] - equilibrium, 0.0) * years / s.scenario.soil.transition_years * CO2_PER_C
-        owed_per_ha = np.minimum(loss_t_per_ha, (reg.outstanding_t_co2e[farms] / s.farms.area_ha[farms])[:, None])
-        return owed_per_ha * issued_share(c) * farmer_value_share(c) * mean_price
+    def calendar(self) -> Calendar:
+        """The year's tables by region (``begin_year``)."""
+        return Calendar(self.setting.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment)
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).
@@ -243,6 +248,12 @@ class CarbonProgramme:
         pays = pv > 0
         return Valuation(np.where(pays, pv, 0.0) - liability, np.where(pays, sensitivity, 0.0) ** 2 * price_variance)
 
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` of every region at once (farms of regions without a price: 0); None when no region has one."""
+        if not self.active:
+            return None
+        return expectation.value_of_rows(self.expected_value, *self.expected_prices(), farms, bounds, masks)
+
     def after_adoption(self, year: int) -> None:
         """Note who is eligible, who joins and who leaves.
 
@@ -253,18 +264,10 @@ class CarbonProgramme:
             return
         farms, reg = self.setting.farms, self.registry
         self.eligible_now = self.baseline.eligible(slice(None), farms.bundle[:, None])[:, 0]
-        self.leaving = reg.enrolled & ~self.eligible_now
-        candidates = np.flatnonzero(self.eligible_now & (~reg.ever | reg.enrolled))
-        joining = []
-        for region, block in self.setting.regions.blocks(candidates):
-            mean_price = self.expected[region][0]
-            if mean_price > 0:
-                pv, _, _ = self.expected_value(block, region, farms.bundle[block][:, None], mean_price)
-                pays = pv[:, 0] > 0
-                joining.append(block[pays & ~reg.enrolled[block]])
-                self.leaving[block[~pays & reg.enrolled[block]]] = True
-        if joining:
-            reg.enrol(np.concatenate(joining), self.gap_t_c_per_ha(), year)
+        self.leaving, joining = expectation.enrolment(self.eligible_now, reg.enrolled, reg.ever, farms.region,
+                                                      farms.bundle, self.expected_prices()[0], self.expected_value)
+        if joining.size:
+            reg.enrol(joining, self.gap_t_c_per_ha(), year)
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The registry's settlement of ``year`` (verification, credits, reversals, money)."""

@@ -17,11 +17,17 @@ deciding counts the PV of the subsidy on the loan for a bundle's new practices.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.economics import FARMER, PUBLIC, MoneyFlow
-from sim.incentives.base import Setting, Settlement, Valuation
+from sim.incentives.base import Setting, Settlement, Valuation, value_by_region
 from sim.practices import NO_TILL, practice_matrix
+
+if TYPE_CHECKING:
+    from sim.farmers import FarmerTable
+    from sim.practices import Catalogue
 
 
 def balance_shares(tenor_years: int, grace_years: int) -> np.ndarray:
@@ -54,6 +60,21 @@ class ConcessionalCredit:
                            for s in setting.regions.specs]
         self._offer()
 
+    @classmethod
+    def joined(cls, parts: list[ConcessionalCredit], farms: FarmerTable, catalogue: Catalogue
+               ) -> ConcessionalCredit | None:
+        """The designs of runs stacked in one model (``sim.ensemble``) as one over ``farms``, their farms.
+
+        None when some run has a credit line (each run's line then lends on its own terms).
+        """
+        if any(p.spec is not None for p in parts):
+            return None
+        out = object.__new__(cls)
+        out.spec, out.farms, out.catalogue = None, farms, catalogue
+        out.principal = np.concatenate([p.principal for p in parts])
+        out.loan_year = np.concatenate([p.loan_year for p in parts])
+        return out
+
     def _offer(self) -> None:
         """What the line would lend each farm now (``farms.credit_line_loan``): ``max_loan`` to those that can borrow."""
         self.farms.credit_line_loan = np.where(self._borrows(slice(None)), float(self.spec.max_loan), 0.0)
@@ -75,6 +96,10 @@ class ConcessionalCredit:
         area = self.farms.area_ha[farms][:, None]
         loan_per_ha = np.minimum(cost_per_ha, self.spec.max_loan / area)
         return Valuation(np.where(self._borrows(farms)[:, None], loan_per_ha * self.subsidy_pv[region], 0.0))
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` of every region's farms (``base.IncentiveDesign.value_rows``)."""
+        return None if self.spec is None else value_by_region(self, farms, bounds, masks)
 
     def after_adoption(self, year: int) -> None:
         """Farms that started practices this season borrow the one-off cost they paid (capped).

@@ -11,11 +11,17 @@ It pays nothing: an incentive design only in that it settles every year beside t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.incentives.base import Setting, Settlement, Valuation
 from sim.incentives.ghg import PracticeEmissions, displaced_emissions_t_co2e
 from sim.units import CO2_PER_C
+
+if TYPE_CHECKING:
+    from sim.farmers import FarmerTable
+    from sim.incentives.counterfactual import Counterfactual
 
 
 class ProgrammeEffect:
@@ -34,6 +40,10 @@ class ProgrammeEffect:
         """Worth nothing to a farmer."""
         return None
 
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """Worth nothing to a farmer of any region."""
+        return None
+
     def after_adoption(self, year: int) -> None:
         """No enrolment."""
 
@@ -43,19 +53,24 @@ class ProgrammeEffect:
         stock = s.soil.stock_t_c_per_ha
         change = stock - self.previous_stock_t_c_per_ha
         self.previous_stock_t_c_per_ha = stock.copy()
-        emitted = self.emissions.of(s.farms.bundle, s.farms.yield_kg_per_ha, change)
-        counterfactual = s.counterfactual
-        if counterfactual is None:
-            zero = np.zeros(change.size)
-            additional = emissions_change = displaced = zero
-        else:
-            other = counterfactual.stock_change_t_c_per_ha
-            additional = (change - other) * s.farms.area_ha * CO2_PER_C
-            emissions_change = emitted - self.emissions.of(counterfactual.farms.bundle,
-                                                           counterfactual.farms.yield_kg_per_ha, other)
-            displaced = displaced_emissions_t_co2e(s.scenario, s.farms.region, s.farms.area_ha, s.farms.yield_kg_per_ha,
-                                                   counterfactual.farms.yield_kg_per_ha)
-        return Settlement([], {"additional_t_co2e": additional, "practice_emissions_t_co2e": emitted,
-                               "practice_emissions_change_t_co2e": emissions_change,
-                               "displaced_emissions_t_co2e": displaced,
-                               "net_ghg_benefit_t_co2e": additional - emissions_change - displaced})
+        return effects_of_year(self.emissions, s.scenario.ghg.displaced_production_t_co2e_per_ha,
+                               len(s.scenario.regions), s.farms, change, s.counterfactual)
+
+
+def effects_of_year(emissions: PracticeEmissions, displaced_t_co2e_per_ha: float, n_regions: int, farms: FarmerTable,
+                    change: np.ndarray, counterfactual: Counterfactual | None) -> Settlement:
+    """The year's effects per farm (module docstring) of ``farms`` (their SOC ``change`` over the year, t C/ha)."""
+    emitted = emissions.of(farms.bundle, farms.yield_kg_per_ha, change)
+    if counterfactual is None:
+        zero = np.zeros(change.size)
+        additional = emissions_change = displaced = zero
+    else:
+        other = counterfactual.stock_change_t_c_per_ha
+        additional = (change - other) * farms.area_ha * CO2_PER_C
+        emissions_change = emitted - emissions.of(counterfactual.farms.bundle, counterfactual.farms.yield_kg_per_ha,
+                                                  other)
+        displaced = displaced_emissions_t_co2e(displaced_t_co2e_per_ha, n_regions, farms.region, farms.area_ha,
+                                               farms.yield_kg_per_ha, counterfactual.farms.yield_kg_per_ha)
+    return Settlement([], {"additional_t_co2e": additional, "practice_emissions_t_co2e": emitted,
+                           "practice_emissions_change_t_co2e": emissions_change, "displaced_emissions_t_co2e": displaced,
+                           "net_ghg_benefit_t_co2e": additional - emissions_change - displaced})

@@ -51,11 +51,31 @@ class ExchangeProgramme:
             if spec.organisation is not None:
                 self.yearly["exchange_organisation_cost"][served] += spec.organisation.support_cost_per_member_per_year
 
+    @classmethod
+    def joined(cls, parts: list[ExchangeProgramme], farms: int) -> ExchangeProgramme | None:
+        """The designs of runs stacked in one model (``sim.ensemble``) as one over their ``farms`` farms.
+
+        None when some run pays for an exchange (each run's design then pays its rows).
+        """
+        if any(amount.any() for p in parts for amount in (*p.yearly.values(), p.training)):
+            return None
+        out = object.__new__(cls)
+        out.first_season = parts[0].first_season
+        out.zero = np.zeros(farms)
+        out.zero.flags.writeable = False
+        out.yearly = {name: out.zero for name in FLOWS}
+        out.training = out.zero
+        return out
+
     def begin_year(self, year: int) -> None:
         """Nothing to price."""
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """Exchanges pay farmers nothing: no value for a deciding farmer."""
+        return None
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """No value for a deciding farmer of any region."""
         return None
 
     def after_adoption(self, year: int) -> None:

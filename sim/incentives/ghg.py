@@ -41,6 +41,15 @@ class PracticeEmissions:
         #: t CO2e per kg N applied to soils
         self.n2o_per_kg_n = g.n2o_ef1 * N2O_PER_N2O_N * GWP100_N2O / KG_PER_T
 
+    @classmethod
+    def joined(cls, parts: list[PracticeEmissions]) -> PracticeEmissions:
+        """The farms of ``parts`` (of one ``[ghg]`` table: runs stacked in one model) as one, in order."""
+        out = object.__new__(cls)
+        out.spec, out.n2o_per_kg_n = parts[0].spec, parts[0].n2o_per_kg_n
+        out.area = np.concatenate([p.area for p in parts])
+        out.mechanised = np.concatenate([p.mechanised for p in parts])
+        return out
+
     def of(self, bundle: np.ndarray, yield_kg_per_ha: np.ndarray, soc_change_t_c_per_ha: np.ndarray) -> np.ndarray:
         """Emissions of each farm this year, t CO2e (N2O of residue, cover crop and SOM nitrogen, plus fuel CO2)."""
         g = self.spec
@@ -76,14 +85,15 @@ def practice_emissions(bundle, yield_kg_per_ha, soc_change_t_c_per_ha, mechanise
         out[i] = ((residue_n + cover_n + som_n) * n2o_per_kg_n + fuel) * area_ha[i]
 
 
-def displaced_emissions_t_co2e(scenario: Scenario, region: np.ndarray, area_ha: np.ndarray,
-                               yield_kg_per_ha: np.ndarray, counterfactual_yield_kg_per_ha: np.ndarray) -> np.ndarray:
+def displaced_emissions_t_co2e(displaced_t_co2e_per_ha: float, n_regions: int, region: np.ndarray,
+                               area_ha: np.ndarray, yield_kg_per_ha: np.ndarray,
+                               counterfactual_yield_kg_per_ha: np.ndarray) -> np.ndarray:
     """Emissions of production displaced elsewhere this year, per farm, t CO2e (module docstring).
 
-    Per region: lost production = max(counterfactual production - production, 0) (kg); displaced ha = lost /
-    the region's counterfactual mean yield; shared among the region's farms by their own shortfall.
+    Per region (``region`` < ``n_regions``): lost production = max(counterfactual production - production, 0) (kg);
+    displaced ha = lost / the region's counterfactual mean yield; shared among the region's farms by their own
+    shortfall; ``displaced_t_co2e_per_ha``: ``[ghg] displaced_production_t_co2e_per_ha``.
     """
-    n_regions = len(scenario.regions)
     produced = np.bincount(region, weights=yield_kg_per_ha * area_ha, minlength=n_regions)
     counterfactual = np.bincount(region, weights=counterfactual_yield_kg_per_ha * area_ha, minlength=n_regions)
     area = np.bincount(region, weights=area_ha, minlength=n_regions)
@@ -93,4 +103,4 @@ def displaced_emissions_t_co2e(scenario: Scenario, region: np.ndarray, area_ha: 
     shortfall = np.maximum(counterfactual_yield_kg_per_ha - yield_kg_per_ha, 0.0) * area_ha
     total_shortfall = np.bincount(region, weights=shortfall, minlength=n_regions)
     share = np.divide(shortfall, total_shortfall[region], out=np.zeros(area_ha.size), where=total_shortfall[region] > 0)
-    return share * (displaced_ha * scenario.ghg.displaced_production_t_co2e_per_ha)[region]
+    return share * (displaced_ha * displaced_t_co2e_per_ha)[region]

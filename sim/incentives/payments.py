@@ -11,11 +11,16 @@ A farmer valuing a bundle counts, per practice, the PV of the payments still due
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.economics import FARMER, PUBLIC, MoneyFlow, annuity_factor
-from sim.incentives.base import Setting, Settlement, Valuation
+from sim.incentives.base import Setting, Settlement, Valuation, value_by_region
 from sim.practices import PRACTICES, practice_matrix
+
+if TYPE_CHECKING:
+    from sim.farmers import FarmerTable
 
 
 def paid_area_ha(area_ha: np.ndarray, above_ha: float | None, rate_share: float) -> np.ndarray:
@@ -50,6 +55,25 @@ class PerHectarePayments:
         self.paid_years = np.zeros(farms.uses.shape, np.int16)  # at most the run's years
         self.eligible = ~farms.uses if spec.eligible == "new_adopters" else np.ones(farms.uses.shape, bool)
 
+    @classmethod
+    def joined(cls, parts: list[PerHectarePayments], farms: FarmerTable) -> PerHectarePayments | None:
+        """The payments of runs stacked in one model (``sim.ensemble``) as one design over ``farms``, their farms.
+
+        None when the runs pay different rates or for different years (each run's design then pays its rows).
+        """
+        first = parts[0]
+        if any(not (np.array_equal(p.per_ha, first.per_ha) and np.array_equal(p.bonus, first.bonus)
+                    and p.duration_years == first.duration_years) for p in parts[1:]):
+            return None
+        out = object.__new__(cls)
+        out.farms, out.per_ha, out.bonus, out.duration_years, out.paid = (farms, first.per_ha, first.bonus,
+                                                                           first.duration_years, first.paid)
+        out.annuity = [annuity for p in parts for annuity in p.annuity]  # by stacked region
+        out.paid_share = np.concatenate([p.paid_share for p in parts])
+        out.paid_years = np.concatenate([p.paid_years for p in parts])
+        out.eligible = np.concatenate([p.eligible for p in parts])
+        return out
+
     def begin_year(self, year: int) -> None:
         """Nothing changes from year to year."""
 
@@ -67,6 +91,10 @@ class PerHectarePayments:
             per_ha = (self.per_ha[p] * annuity[left] + self.bonus[p] * annuity[bonus_left]) * self.paid_share[farms]
             pv = pv + np.where(bundle_uses[:, p], per_ha[:, None], 0.0)
         return Valuation(pv)
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``value`` of every region's farms (``base.IncentiveDesign.value_rows``)."""
+        return None if self.paid.size == 0 else value_by_region(self, farms, bounds, masks)
 
     def after_adoption(self, year: int) -> None:
         """Payments need no enrolment."""

@@ -212,10 +212,14 @@ class CarbonRegistry:
         }
         return self._settlement(due, mrv_cost, clawback, quantities)
 
-    def idle(self) -> Settlement:
-        """The settlement of a programme that cannot pay (no price, floor or Twin Regions market): all zeros."""
-        zero = np.zeros(self.area.size)
-        none = np.zeros(self.area.size, bool)
+    def idle(self, farms: int | None = None) -> Settlement:
+        """The settlement of a programme that cannot pay (no price, floor or Twin Regions market): all zeros.
+
+        For ``farms`` farms (this registry's when None: runs stacked in one model settle their idle programmes as one).
+        """
+        farms = self.area.size if farms is None else farms
+        zero = np.zeros(farms)
+        none = np.zeros(farms, bool)
         quantities = {name: zero for name in QUANTITIES}
         quantities.update(enrolled=none, monitored=none, participant=none, participant_net_negative=none)
         return self._settlement({name: zero for name in PAID_LATER}, zero, zero, quantities)

@@ -1,0 +1,181 @@
+"""What a farmer expects from the carbon programme, per ha and bundle (``sim.incentives.carbon``'s module docstring).
+
+The formulas read the farms asked about through ``Asked`` (their state, gathered by whoever asks) and the year's
+per-region tables through ``Calendar``, so one farm's value is the same whether its run's programme asks alone or
+the runs stacked in one model ask together (``sim.incentives.stacked``): regions then count across runs, and the
+farmer's value share may differ from farm to farm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from sim.incentives import mrv
+from sim.incentives.base import Valuation
+from sim.incentives.baselines import eligible_under
+from sim.incentives.registry import issued_share
+from sim.scenario.incentives import Carbon
+from sim.scenario.soil import SoilSettings as Soil
+from sim.units import CO2_PER_C
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The farms asked about, (m,) arrays in the order asked."""
+
+    soc: np.ndarray  # stock now, t C/ha
+    drift: np.ndarray  # baseline equilibrium - baseline stock, t C/ha
+    bulk_density: np.ndarray  # g/cm3
+    area: np.ndarray  # ha
+    candidates: np.ndarray  # bit mask of the practices that make the farm eligible
+    enrolled: np.ndarray  # bool
+    ever: np.ndarray  # bool: enrolled once
+    seasons_left: np.ndarray  # crediting seasons left, renewals included (0 when not enrolled)
+    mrv_per_ha: np.ndarray  # MRV cost expected at each verification, currency/ha
+    value_share: float | np.ndarray  # farmer's share of the credit value (``farmer_value_share``), or one per farm
+    gained: Callable[[], np.ndarray]  # max(gap - gap at the last verification, 0), t C/ha (read when one is enrolled)
+    outstanding: Callable[[], np.ndarray]  # credited carbon outstanding, t CO2e (read under claw-back)
+
+
+class Calendar(NamedTuple):
+    """The year's tables by region.
+
+    Soil equilibria (R, 16) t C/ha; PV factors of crediting s more seasons (credit and MRV), (R, H + 1) each; the
+    discount factor of the next payment of what an enrolled farm has accrued, (R,).
+    """
+
+    equilibrium: np.ndarray
+    credit_pv: np.ndarray
+    mrv_pv: np.ndarray
+    next_payment: np.ndarray
+
+
+@njit(cache=True)
+def or_zero(keep, values):  # pragma: no cover - compiled
+    """``np.where(keep, values, 0.0)`` for arrays of one shape, float64, bit for bit.
+
+    A loop the compiler makes branch-free: NumPy's ``where`` branches on each element, which costs several times the
+    arithmetic on the (farms, bundles) tables of a stacked batch, whose conditions follow no pattern.
+    """
+    flat_keep, flat_values = keep.ravel(), values.ravel()
+    out = np.empty(flat_values.size)
+    for i in range(out.size):
+        out[i] = flat_values[i] if flat_keep[i] else 0.0
+    return out.reshape(values.shape)
+
+
+def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """``table[region, masks]`` of one region, or of each farm's region (``region`` (m,)): (K,) or (m, K) / (m, 1).
+
+    Every farm's bundles (K,) are the bundles' columns gathered by row: a copy of whole rows, not element by element.
+    """
+    if np.ndim(region) == 0:
+        return table[region, masks]
+    return np.take(table[:, masks], region, axis=0) if np.ndim(masks) == 1 else table[region[:, None], masks]
+
+
+def column(value: float | np.ndarray) -> float | np.ndarray:
+    """A value for every farm as is, one per farm as a column (m, 1) against (m, K) tables."""
+    return value if np.ndim(value) == 0 else value[:, None]
+
+
+def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: Calendar, region: int | np.ndarray,
+                   masks: np.ndarray, mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What each farmer asked about expects from each bundle, currency/ha (``sim.incentives.carbon``).
+
+    ``masks`` is (K,) (every farm x every bundle: results (m, K)) or (m, 1) (each farm's own bundle: (m, 1)).
+    ``region`` and ``mean_price`` (the expected price) are one for all farms or one per farm, (m,).
+    Returns (PV of staying in or joining the programme with the bundle, 0 where the farm may not be credited
+    under it; dPV/dprice; the claw-back an enrolled farm expects if the bundle makes it leave).
+    """
+    transition = soil.transition_years
+    soc = asked.soc
+    equilibrium = by_region(calendar.equilibrium, region, masks)
+    rate_c = equilibrium - soc[:, None]  # then (equilibrium - soc) - drift, at least 0, / transition: t C/ha/yr
+    rate_c -= asked.drift[:, None]
+    np.maximum(rate_c, 0.0, out=rate_c)
+    rate_c /= transition
+    stock = np.broadcast_to(soc[:, None], rate_c.shape)  # the stock under every bundle (read only)
+    deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
+                                          asked.bulk_density[:, None], soil.depth_cm)
+    credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
+    enrolled = asked.enrolled
+    seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
+    per_ton = asked.value_share * calendar.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
+    pv = (credited * (per_ton * mean_price)[:, None]
+          - (asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)])[:, None])
+    eligible = eligible_under(asked.candidates, masks)
+    liability = np.zeros(pv.shape)
+    if enrolled.any():  # accrued since the last verification: kept by staying eligible, forfeited by leaving
+        accrued = (asked.gained() * CO2_PER_C * issued_share(c) * asked.value_share * mean_price
+                   * calendar.next_payment[region])
+        pv = pv + np.where(enrolled, accrued, 0.0)[:, None]
+        if c.on_reversal == "clawback":
+            liability = np.where(enrolled[:, None] & ~eligible,
+                                 exit_liability(c, soil, horizon, asked, equilibrium, mean_price), 0.0)
+    counted = eligible & (enrolled | ~asked.ever)[:, None]
+    return or_zero(counted, pv), or_zero(counted, credited * per_ton[:, None]), liability
+
+
+def exit_liability(c: Carbon, soil: Soil, horizon: int, asked: Asked, equilibrium: np.ndarray,
+                   mean_price: float | np.ndarray) -> np.ndarray:
+    """Claw-back an enrolled farm expects if it reverts to bundle k (``equilibrium``: its stock under k), currency/ha.
+
+    The issued credits its stock would lose within min(horizon, monitoring) years (linear Tier 1 path), at the
+    expected price.
+    """
+    years = min(horizon, c.monitoring_years_after_exit, soil.transition_years)
+    loss_t_per_ha = np.maximum(asked.soc[:, None] - equilibrium, 0.0) * years / soil.transition_years * CO2_PER_C
+    owed_per_ha = np.minimum(loss_t_per_ha, (asked.outstanding() / asked.area)[:, None])
+    return owed_per_ha * issued_share(c) * column(asked.value_share) * column(mean_price)
+
+
+def enrolment(eligible_now: np.ndarray, enrolled: np.ndarray, ever: np.ndarray, region: np.ndarray,
+              bundle: np.ndarray, mean: np.ndarray, expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Who leaves the programme (n,) bool, and who joins (sorted rows), after this season's adoption.
+
+    Eligible farms never enrolled join when their practices pay; enrolled farms leave when their practices are no
+    longer eligible, or when staying no longer pays. ``region`` (n,) and ``mean`` (R,) give each farm's expected
+    price; ``expected`` is the programme's ``expected_value``.
+    """
+    leaving = enrolled & ~eligible_now
+    candidates = np.flatnonzero(eligible_now & (~ever | enrolled))
+    block = candidates[mean[region[candidates]] > 0]  # of regions with a price, every region's at once
+    if not block.size:
+        return leaving, block
+    own = region[block]
+    pv, _, _ = expected(block, own, bundle[block][:, None], mean[own])
+    pays = pv[:, 0] > 0
+    leaving[block[~pays & enrolled[block]]] = True
+    return leaving, block[pays & ~enrolled[block]]
+
+
+def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]], mean: np.ndarray,
+                  variance: np.ndarray, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+    """PV and price variance of each bundle for ``farms`` of every region (``farms[bounds[r]:bounds[r + 1]]``: r's).
+
+    ``expected(farms, region, masks, mean_price)`` is the programme's ``expected_value``; ``mean`` and ``variance``
+    (R,) the prices farmers of each region expect. A farm counts a bundle's PV only when positive; farms of regions
+    without a price get 0; None when no region asked about has one.
+    """
+    priced = mean > 0
+    if not priced[np.diff(bounds) > 0].any():
+        return None
+    region = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
+    mine = priced[region]
+    if mine.all():
+        pv, sensitivity, liability = expected(farms, region, masks, mean[region])
+        pays = pv > 0
+        return Valuation(or_zero(pays, pv) - liability, or_zero(pays, sensitivity) ** 2 * variance[region][:, None])
+    pv, sensitivity, liability = expected(farms[mine], region[mine], masks, mean[region[mine]])
+    pays = pv > 0
+    out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
+    out_pv[mine] = or_zero(pays, pv) - liability
+    out_var[mine] = or_zero(pays, sensitivity) ** 2 * variance[region[mine]][:, None]
+    return Valuation(out_pv, out_var)

@@ -1,0 +1,181 @@
+"""Incentive designs of runs stacked in one model (``sim.ensemble``), asked as one.
+
+Each run keeps its own ``CarbonProgramme`` (prices, registry, baseline, settlement); what deciding farmers expect and
+who joins or leaves are computed for every run's farms at once, with the same formulas
+(``sim.incentives.expectation``) on the runs' state gathered in row order, and the parameters that may differ between
+runs held per stacked region (expected prices, verification calendars) or per farm (the farmer's share of the credit
+value, the MRV cost per ha a farmer expects): each farm's numbers are those of its run alone. Runs whose programmes
+differ in anything else, that cannot pay, or that share MRV costs in groups are not stacked here (``of`` gives None:
+each run's programme then answers for its rows). The effects of the programme (``StackedEffect``) are settled for every
+run at once when the runs share their ``[ghg]`` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from sim.incentives import expectation, mrv
+from sim.incentives.base import Settlement, Valuation
+from sim.incentives.baselines import eligible_under
+from sim.incentives.carbon import CarbonProgramme
+from sim.incentives.effect import ProgrammeEffect, effects_of_year
+from sim.incentives.expectation import Asked, Calendar
+from sim.incentives.ghg import PracticeEmissions
+from sim.incentives.registry import farmer_value_share
+from sim.scenario.incentives import Carbon
+
+
+def _common_part(c: Carbon) -> Carbon:
+    """The carbon table without the values a stacked programme holds per run (price, farmer share, MRV costs)."""
+    return c.model_copy(update={"price": None, "farmer_share": 0.0,
+                                "mrv": c.mrv.model_copy(update={"cost_per_farm": 0.0, "cost_per_ha": 0.0})})
+
+
+class StackedCarbon:
+    """Every stacked run's carbon programme, asked as one (module docstring).
+
+    Args:
+        programmes: each run's programme, on views of its rows of the stacked model.
+        farm_starts: (K + 1,) the first farm row of each run, and n.
+        farms, soil: the stacked model's farmer table and soil.
+
+    """
+
+    def __init__(self, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil) -> None:
+        self.programmes, self.starts, self.farms, self.soil = list(programmes), farm_starts, farms, soil
+        first = self.programmes[0]
+        self.spec, self.soil_spec, self.horizon = first.spec, first.setting.scenario.soil, first.horizon_years
+        self.candidates = np.concatenate([p.baseline.candidates for p in self.programmes])
+        self.bulk_density = np.concatenate([p.bulk_density for p in self.programmes])
+        #: (n,) the MRV cost per ha each farmer expects at a verification (individual certification: fixed)
+        self.mrv_per_ha = np.concatenate([mrv.expected_cost_per_ha(p.spec, p.setting.farms.area_ha, None, None)
+                                          for p in self.programmes])
+        self.value_share = np.repeat([farmer_value_share(p.spec) for p in self.programmes], np.diff(farm_starts))
+        self.mean = self.variance = np.zeros(0)
+        self.credit_pv = self.mrv_pv = self.next_payment = np.zeros(0)
+        self._state: dict[str, np.ndarray] | None = None  # the runs' state of the year (``state``)
+
+    @classmethod
+    def of(cls, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil) -> StackedCarbon | None:
+        """The programmes asked as one, or None when they cannot be (see the module docstring)."""
+        first = programmes[0]
+        if not all(p.active and p.exchange_group is None and not p.spec.mrv.group_certification for p in programmes):
+            return None
+        common = _common_part(first.spec)
+        if any(_common_part(p.spec) != common or p.setting.scenario.soil != first.setting.scenario.soil
+               or p.horizon_years != first.horizon_years for p in programmes[1:]):
+            return None
+        return cls(programmes, farm_starts, farms, soil)
+
+    def begin_year(self, year: int) -> None:
+        """The runs' expected prices and calendars of ``year`` by stacked region (after each run's ``begin_year``)."""
+        programmes = self.programmes
+        prices = [p.expected_prices() for p in programmes]
+        self.mean = np.concatenate([mean for mean, _ in prices])
+        self.variance = np.concatenate([variance for _, variance in prices])
+        self.credit_pv = np.concatenate([p.credit_pv for p in programmes])
+        self.mrv_pv = np.concatenate([p.mrv_pv for p in programmes])
+        self.next_payment = np.concatenate([p.next_payment for p in programmes])
+        self._state = None
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The runs' registry and baseline state, (n,) arrays in row order, gathered once a year.
+
+        It changes only when the programmes enrol (``after_adoption``, which reads it first) and settle.
+        """
+        if self._state is None:
+            def gather(of: Callable[[CarbonProgramme], np.ndarray]) -> np.ndarray:
+                return np.concatenate([of(p) for p in self.programmes])
+
+            self._state = {
+                "baseline_stock": gather(lambda p: p.baseline.stock_t_c_per_ha),
+                "baseline_heading": gather(lambda p: p.baseline.equilibrium_t_c_per_ha(p.setting.soil.equilibrium_table)),
+                "enrolled": gather(lambda p: p.registry.enrolled), "ever": gather(lambda p: p.registry.ever),
+                "seasons_left": gather(lambda p: p.registry.crediting_seasons_left(p.year)),
+                "last_gap": gather(lambda p: p.registry.last_gap),
+                "outstanding": gather(lambda p: p.registry.outstanding_t_co2e)}
+        return self._state
+
+    def asked(self, rows: np.ndarray) -> Asked:
+        """What the expected value reads of stacked ``rows``."""
+        state = self.state()
+        baseline_stock = state["baseline_stock"][rows]
+        return Asked(
+            soc=self.soil.stock_t_c_per_ha[rows], drift=state["baseline_heading"][rows] - baseline_stock,
+            bulk_density=self.bulk_density[rows], area=self.farms.area_ha[rows], candidates=self.candidates[rows],
+            enrolled=state["enrolled"][rows], ever=state["ever"][rows], seasons_left=state["seasons_left"][rows],
+            mrv_per_ha=self.mrv_per_ha[rows], value_share=self.value_share[rows],
+            gained=lambda: np.maximum((self.soil.stock_t_c_per_ha[rows] - baseline_stock) - state["last_gap"][rows], 0.0),
+            outstanding=lambda: state["outstanding"][rows])
+
+    def expected_value(self, rows: np.ndarray, region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``CarbonProgramme.expected_value`` of stacked ``rows`` (``region``: their stacked regions)."""
+        calendar = Calendar(self.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment)
+        return expectation.expected_value(self.spec, self.soil_spec, self.horizon, self.asked(rows), calendar, region,
+                                          masks, mean_price)
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """``CarbonProgramme.value_rows`` of every run: stacked ``farms`` of stacked regions (``bounds``)."""
+        return expectation.value_of_rows(self.expected_value, self.mean, self.variance, farms, bounds, masks)
+
+    def after_adoption(self, year: int) -> None:
+        """``CarbonProgramme.after_adoption`` of every run: who is eligible, who leaves, who joins."""
+        farms = self.farms
+        eligible_now = eligible_under(self.candidates, farms.bundle[:, None])[:, 0]
+        state = self.state()
+        leaving, joining = expectation.enrolment(eligible_now, state["enrolled"], state["ever"], farms.region,
+                                                 farms.bundle, self.mean, self.expected_value)
+        self._state = None  # the registries change now
+        per_run = np.searchsorted(joining, self.starts)
+        for k, programme in enumerate(self.programmes):
+            rows = slice(int(self.starts[k]), int(self.starts[k + 1]))
+            programme.eligible_now, programme.leaving = eligible_now[rows], leaving[rows]
+            if per_run[k + 1] > per_run[k]:
+                programme.registry.enrol(joining[per_run[k]:per_run[k + 1]] - self.starts[k],
+                                         programme.gap_t_c_per_ha(), year)
+
+
+class StackedEffect:
+    """Every stacked run's ``ProgrammeEffect``, settled as one (the same numbers: per farm, and per stacked region).
+
+    Args:
+        effects: each run's effect (its SOC at the start is where each run's effect starts from).
+        farms, soil: the stacked model's farmer table and soil. counterfactual: its counterfactual (None: none).
+        regions: stacked regions.
+
+    """
+
+    def __init__(self, effects: Sequence[ProgrammeEffect], farms, soil, counterfactual, regions: int) -> None:
+        self.farms, self.soil, self.counterfactual, self.regions = farms, soil, counterfactual, regions
+        self.emissions = PracticeEmissions.joined([e.emissions for e in effects])
+        self.displaced_t_co2e_per_ha = effects[0].setting.scenario.ghg.displaced_production_t_co2e_per_ha
+        self.previous_stock_t_c_per_ha = np.concatenate([e.previous_stock_t_c_per_ha for e in effects])
+
+    @classmethod
+    def of(cls, effects: Sequence[ProgrammeEffect], farms, soil, counterfactual, regions: int) -> StackedEffect | None:
+        """The effects settled as one, or None when the runs' ``[ghg]`` tables differ."""
+        ghg = effects[0].setting.scenario.ghg
+        if any(e.setting.scenario.ghg != ghg for e in effects[1:]):
+            return None
+        return cls(effects, farms, soil, counterfactual, regions)
+
+    def begin_year(self, year: int) -> None:
+        """Nothing to prepare."""
+
+    def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
+        """Worth nothing to a farmer."""
+        return None
+
+    def after_adoption(self, year: int) -> None:
+        """No enrolment."""
+
+    def settle(self, year: int, rng: object = None) -> Settlement:
+        """``ProgrammeEffect.settle`` of every run."""
+        stock = self.soil.stock_t_c_per_ha
+        change = stock - self.previous_stock_t_c_per_ha
+        self.previous_stock_t_c_per_ha = stock.copy()
+        return effects_of_year(self.emissions, self.displaced_t_co2e_per_ha, self.regions, self.farms, change,
+                               self.counterfactual)
