@@ -67,17 +67,33 @@ def evaluate_casim(batch: Batch) -> Evaluated:
     specs = [RunSpec(runnable[run["scenario"]], run["scenario"], int(run["seed"]), batch.farmers, batch.years,
                      tuple((name, int(round(run[name])) if name in integer[run["scenario"]] else float(run[name]))
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
-    tables, failures = [], []
-    for run, table in zip(runs, run_specs(specs, batch.stack), strict=True):
+    finished, tables, failures = [], [], []
+    for i, (run, table) in enumerate(zip(runs, run_specs(specs, batch.stack), strict=True)):
         if isinstance(table, Exception):
             failures.append({**run_columns(run, batch.parameters), "error": f"{type(table).__name__}: {table}"})
             continue
-        table = table[table.region == "all"].drop(columns=["region", "scenario", "seed"])
-        for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
-            table.insert(0, name, run[name])
+        finished.append(i)
         tables.append(table)
-    rows = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Evaluated(batch, rows, failures)
+    return Evaluated(batch, stored_rows(batch, finished, tables), failures)
+
+
+def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows stored for a batch's finished runs: each run's 'all' region rows, after its run columns.
+
+    ``finished`` are the positions in ``batch.runs`` of the runs whose yearly tables are ``tables``. The tables are
+    joined once and each run's columns (id, scenario, sample, replicate, seed, parameter values) repeated over its
+    rows, in the column order of one ``insert(0, ...)`` per name: the parameters (last first), then seed, replicate,
+    sample_id, scenario and run_id.
+    """
+    if not tables:
+        return pd.DataFrame()
+    joined = pd.concat(tables, ignore_index=True)
+    kept = joined["region"].to_numpy() == "all"
+    body = joined.loc[kept].drop(columns=["region", "scenario", "seed"]).reset_index(drop=True)
+    names = ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters)[::-1]
+    owner = np.repeat(np.asarray(finished), [len(table) for table in tables])[kept]
+    ids = batch.runs[list(names)].iloc[owner].reset_index(drop=True)
+    return pd.concat([ids, body], axis=1)
 
 
 def evaluate_ishigami(batch: Batch) -> Evaluated:
