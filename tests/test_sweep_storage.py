@@ -411,3 +411,20 @@ def test_sweep_exports_csv_and_dense_networks_are_refused_before_running(tmp_pat
     dense = sim.load_scenario(write_scenario("[network]\ninter_village_links_per_farmer = 1e6\n"))
     with pytest.raises(ExperimentError, match="not enough memory: a run needs 10,000 farmers and 10,00[\\d,]+ links"):
         check_size(dense, available=24 * 10**9)
+
+
+def test_loading_keeps_the_first_row_of_each_run_and_year_in_order(tmp_path):
+    """Batches read back as one table: ordered by run and year, a run stored twice (a resumed sweep) counted once,
+    as pandas' drop_duplicates(keep="first") and a stable sort give them."""
+    store = SweepStore(tmp_path)
+    store.runs.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for batch_id, runs in enumerate([[4, 1], [0, 2], [1, 3]]):
+        rows = pd.DataFrame({"scenario": "s", "run_id": np.repeat(runs, 3), "year": np.tile([2, 0, 1], len(runs)),
+                             "y": rng.normal(size=3 * len(runs))})
+        store.write_batch(batch_id, rows)
+    every = pd.concat([pd.read_parquet(p) for p in store.batch_files()], ignore_index=True)
+    expected = every.drop_duplicates(["run_id", "year"]).sort_values(["run_id", "year"], kind="stable")
+    loaded = store.load()
+    pd.testing.assert_frame_equal(loaded, expected.reset_index(drop=True), check_exact=True)
+    assert len(loaded) == 15 and loaded.run_id.tolist() == sorted(loaded.run_id)
