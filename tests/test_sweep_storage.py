@@ -413,6 +413,26 @@ def test_sweep_exports_csv_and_dense_networks_are_refused_before_running(tmp_pat
         check_size(dense, available=24 * 10**9)
 
 
+def test_last_batches_shrink_so_the_workers_finish_together():
+    """A batch of 40 runs at the end kept one worker busy for half a minute while the other idled. Batches of
+    the default size shrink at the end (each at most a quarter of the runs left on 2 workers, at least
+    SMALLEST_TAIL_BATCH); a batch size the user gives is kept for every batch."""
+    from experiments.plan import SMALLEST_TAIL_BATCH, batch_sizes
+
+    sizes = batch_sizes(320, 40, workers=2)
+    assert sum(sizes) == 320 and max(sizes) == 40 and sizes == sorted(sizes, reverse=True)
+    left = 320 - np.cumsum([0, *sizes[:-1]])
+    assert all(size <= max(SMALLEST_TAIL_BATCH, -(-n // 4)) for size, n in zip(sizes, left, strict=True))
+    assert sizes[-4:] == [SMALLEST_TAIL_BATCH] * 3 + [3]
+    assert batch_sizes(100, 7) == [7] * 14 + [2] and batch_sizes(0, 10, 2) == []
+    plan = make_plan("ishigami", {}, PROBLEM.names, {"ishigami": PROBLEM.decode(salib_sample(PROBLEM, "sobol", 64,
+                                                                                               seed=1))}, 1, workers=1)
+    batches = plan.batches()
+    assert plan.balance == 1 and len(batches[-1].runs) < plan.batch_size
+    assert pd.concat([b.runs for b in batches]).equals(plan.runs) and [b.id for b in batches] == list(range(len(batches)))
+    assert ishigami_plan(batch_size=10).balance == 0
+
+
 def test_loading_keeps_the_first_row_of_each_run_and_year_in_order(tmp_path):
     """Batches read back as one table: ordered by run and year, a run stored twice (a resumed sweep) counted once,
     as pandas' drop_duplicates(keep="first") and a stable sort give them."""
