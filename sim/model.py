@@ -37,6 +37,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
+from sim.footprint import release_freed
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.incentives.counterfactual import without_programme
 from sim.network import build_network
@@ -179,6 +180,7 @@ class AdoptionModel(mesa.Model):
         self._observe(harvest)  # 6. observe
         del harvest  # its per-practice effects are not recorded: freed before the year's peak of memory, the record
         self.recorder.record(self._record(adoption, self.farms.yield_kg_per_ha, settlements, vars(accounts)))  # 7.
+        release_freed(self.n)
 
     def _observe(self, harvest: Harvest) -> None:
         """Farmers see their own and others' results and, when the rule learns, update their beliefs.
