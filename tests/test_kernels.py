@@ -95,9 +95,9 @@ def test_what_farms_show_is_the_numpy_expression_bit_for_bit(seed):
     progress_table[0] = 0.0
     effects = (rng.normal(0, 0.1, (n, P)) * (years_in_use > 0)).astype(np.float32)
     deviation = rng.normal(0, 0.2, n).astype(np.float32)
-    effect_initial = rng.normal(-0.05, 0.05, (n, P)).astype(np.float32)
+    effect_initial = rng.normal(-0.05, 0.05, (regions, P)).astype(np.float32)
     r = progress_table[np.minimum(years_in_use, 5), region[:, None], np.arange(P)]
-    expected_signal = r * (effects + deviation[:, None] - (1.0 - r) * effect_initial)
+    expected_signal = r * (effects + deviation[:, None] - (1.0 - r) * effect_initial[region])
     weight, signal = np.empty((n, P), np.float32), np.empty((n, P), np.float32)
     show(years_in_use, region, progress_table, effects, deviation, effect_initial, weight, signal)
     assert np.array_equal((r * r).view(np.uint32), weight.view(np.uint32))

@@ -48,8 +48,8 @@ class Learning:
         self.memory = np.float32(spec.belief_memory)
         self.inverse_observation_variance = np.float32(1.0 / spec.observation_sd**2)
         self.region = region
-        self.effect_initial = catalogue.effect_initial.astype(np.float32)[region]  # (n, P)
-        self.truth = catalogue.effect_long_run.astype(np.float32)[region]  # (n, P)
+        self.effect_initial = catalogue.effect_initial.astype(np.float32)  # (R, P), a farm's are its region's row
+        self.truth = catalogue.effect_long_run.astype(np.float32)  # (R, P)
         years = catalogue.effect_years  # (R, P)
         seasons = np.arange(int(np.max(years)) + 2)[:, None, None]
         #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, R, P); 0 when not in use
@@ -94,7 +94,8 @@ class Learning:
         itself). Farmers without evidence keep the prior (truth + bias).
         """
         precision, sd = self._stationary(evidence)
-        mean = np.where(evidence > 0, self.truth + sd * noise, self.truth + self.spec.prior_yield_belief_bias)
+        truth = self.truth[self.region]
+        mean = np.where(evidence > 0, truth + sd * noise, truth + self.spec.prior_yield_belief_bias)
         return mean.astype(np.float32), precision.astype(np.float32)
 
     def stationary_sd(self, evidence: np.ndarray) -> np.ndarray:
@@ -127,8 +128,9 @@ def show(years_in_use, region, progress_table, effects, deviation, effect_initia
          ):  # pragma: no cover - compiled
     """``weight`` = r^2 and ``signal`` = r (o - (1 - r) e0), (n, P) float32, of ``Learning.shown``, in one pass.
 
-    r = ``progress_table[min(years_in_use, last row), region, p]``, o = effect + deviation; float32 arithmetic in
-    the order of the NumPy expressions it replaces (the same numbers bit for bit).
+    r = ``progress_table[min(years_in_use, last row), region, p]``, o = effect + deviation, e0 = ``effect_initial``
+    (R, P) of the farm's region; float32 arithmetic in the order of the NumPy expressions it replaces (the same numbers
+    bit for bit).
     """
     n, n_practices = effects.shape
     last = progress_table.shape[0] - 1
@@ -140,7 +142,7 @@ def show(years_in_use, region, progress_table, effects, deviation, effect_initia
             r = progress_table[min(years_in_use[i, p], last), g, p]
             observed = effects[i, p] + d
             weight[i, p] = r * r
-            signal[i, p] = r * (observed - (one - r) * effect_initial[i, p])
+            signal[i, p] = r * (observed - (one - r) * effect_initial[g, p])
 
 
 @njit(cache=True, parallel=True)

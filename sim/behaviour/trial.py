@@ -85,7 +85,7 @@ def review_trials(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: 
     if trial_seasons <= 0 or revision_rate <= 0.0 or revision_rate >= 1.0:
         return draws
     r = learning.progress(years_in_use)
-    shortfall = (1.0 - r) * np.maximum(learning.truth - learning.effect_initial, 0.0) > 0.0
+    shortfall = (1.0 - r) * np.maximum(learning.truth - learning.effect_initial, 0.0)[learning.region] > 0.0
     on_trial = (years_in_use >= 1) & (years_in_use <= trial_seasons) & shortfall
     surprise = np.where(on_trial, 1.0 - know_how(others_evidence, learning), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
