@@ -28,7 +28,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.spec import ExperimentError
@@ -175,13 +177,22 @@ class SweepStore:
         return max(ids, default=-1) + 1
 
     def load(self) -> pd.DataFrame:
-        """All stored rows, ordered by run and year (one row per run and year; a run stored twice counts once)."""
-        frames = [self._read(path) for path in self.batch_files()]
-        if not frames:
+        """All stored rows, ordered by run and year (one row per run and year; a run stored twice counts once).
+
+        The batches are joined as Arrow tables and converted to pandas once; rows are reordered only when they are
+        not already in order (a resumed sweep, batches finished out of order).
+        """
+        tables = [self._read_arrow(path) for path in self.batch_files()]
+        if not tables:
             return pd.DataFrame()
-        frame = pd.concat(frames, ignore_index=True)
-        frame = frame.drop_duplicates(["run_id", "year"], keep="first")
-        return frame.sort_values(["run_id", "year"], kind="stable").reset_index(drop=True)
+        try:
+            table = pa.concat_tables(tables)
+        except pa.ArrowInvalid:  # batches of different columns (another model's rows): pandas aligns them
+            return _ordered_rows(pd.concat([t.to_pandas() for t in tables], ignore_index=True))
+        keep = first_in_order(table["run_id"].to_numpy(), table["year"].to_numpy())
+        if keep is not None:
+            table = table.take(keep)
+        return table.to_pandas().reset_index(drop=True)
 
     def failures(self) -> pd.DataFrame:
         """Failed runs of the latest session: run columns, parameters and ``error`` (empty when none failed)."""
@@ -191,8 +202,11 @@ class SweepStore:
         return pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable").reset_index(drop=True)
 
     def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+        return self._read_arrow(path, columns).to_pandas()
+
+    def _read_arrow(self, path: Path, columns: list[str] | None = None) -> pa.Table:
         try:
-            return pq.read_table(path, columns=columns).to_pandas()
+            return pq.read_table(path, columns=columns)
         except FileNotFoundError:
             raise StoreError(f"{path}: missing; the sweep directory is incomplete (run the sweep command again)") \
                 from None
@@ -238,6 +252,29 @@ class SweepStore:
         manifest = self.manifest() or {}
         manifest["sessions"] = [*manifest.get("sessions", []), session]
         self.write_manifest(manifest)
+
+
+def first_in_order(run_id: np.ndarray, year: np.ndarray) -> np.ndarray | None:
+    """Positions of the rows ordered by run and year, the first of each (run, year) kept; None when already so.
+
+    The same rows, in the same order, as ``drop_duplicates(["run_id", "year"], keep="first")`` followed by a
+    stable sort by run and year.
+    """
+    if len(run_id) < 2:
+        return None
+    step_run, step_year = np.diff(run_id), np.diff(year)
+    if np.all((step_run > 0) | ((step_run == 0) & (step_year > 0))):
+        return None
+    order = np.lexsort((year, run_id))  # stable: duplicates stay in the order they were read
+    run_sorted, year_sorted = run_id[order], year[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (run_sorted[1:] != run_sorted[:-1]) | (year_sorted[1:] != year_sorted[:-1])
+    return order[first]
+
+
+def _ordered_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.drop_duplicates(["run_id", "year"], keep="first")
+    return frame.sort_values(["run_id", "year"], kind="stable").reset_index(drop=True)
 
 
 def _fsync(path: str | Path) -> None:

@@ -47,6 +47,7 @@ class Evaluated:
     rows: pd.DataFrame
     failures: list[dict] = field(default_factory=list)
     lost: bool = False  # the worker running it died (its runs are retried one by one)
+    model_seconds: float = 0.0  # time the worker spent running the models (the rest is the sweep's own cost)
 
 
 def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
@@ -67,17 +68,36 @@ def evaluate_casim(batch: Batch) -> Evaluated:
     specs = [RunSpec(runnable[run["scenario"]], run["scenario"], int(run["seed"]), batch.farmers, batch.years,
                      tuple((name, int(round(run[name])) if name in integer[run["scenario"]] else float(run[name]))
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
-    tables, failures = [], []
-    for run, table in zip(runs, run_specs(specs, batch.stack), strict=True):
+    started = time.perf_counter()
+    results = run_specs(specs, batch.stack)
+    model_seconds = time.perf_counter() - started
+    finished, tables, failures = [], [], []
+    for i, (run, table) in enumerate(zip(runs, results, strict=True)):
         if isinstance(table, Exception):
             failures.append({**run_columns(run, batch.parameters), "error": f"{type(table).__name__}: {table}"})
             continue
-        table = table[table.region == "all"].drop(columns=["region", "scenario", "seed"])
-        for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
-            table.insert(0, name, run[name])
+        finished.append(i)
         tables.append(table)
-    rows = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return Evaluated(batch, rows, failures)
+    return Evaluated(batch, stored_rows(batch, finished, tables), failures, model_seconds=model_seconds)
+
+
+def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows stored for a batch's finished runs: each run's 'all' region rows, after its run columns.
+
+    ``finished`` are the positions in ``batch.runs`` of the runs whose yearly tables are ``tables``. The tables are
+    joined once and each run's columns (id, scenario, sample, replicate, seed, parameter values) repeated over its
+    rows, in the column order of one ``insert(0, ...)`` per name: the parameters (last first), then seed, replicate,
+    sample_id, scenario and run_id.
+    """
+    if not tables:
+        return pd.DataFrame()
+    joined = pd.concat(tables, ignore_index=True)
+    kept = joined["region"].to_numpy() == "all"
+    body = joined.loc[kept].drop(columns=["region", "scenario", "seed"]).reset_index(drop=True)
+    names = ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters)[::-1]
+    owner = np.repeat(np.asarray(finished), [len(table) for table in tables])[kept]
+    ids = batch.runs[list(names)].iloc[owner].reset_index(drop=True)
+    return pd.concat([ids, body], axis=1)
 
 
 def evaluate_ishigami(batch: Batch) -> Evaluated:
@@ -148,7 +168,7 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                              f"{len(planned):,} planned); it is not this sweep's: use a new --out directory")
         todo = planned - stored
         check_plan(plan, store.directory, executor, len(todo))
-        counts = {"done": len(stored), "failed": 0}
+        counts = {"done": len(stored), "failed": 0, "model_seconds": 0.0}
         started = time.time()
 
         def run_round(batches: list[Batch]) -> list[Batch]:
@@ -164,6 +184,7 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     store.write_batch(result.batch.id, pd.DataFrame(result.failures), failed=True)
                     counts["failed"] += len(result.failures)
                 counts["done"] += len(result.batch.runs)
+                counts["model_seconds"] += result.model_seconds
                 if progress:
                     progress(counts["done"], len(planned))
             return lost
@@ -189,7 +210,7 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                               "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                                                                       time.localtime(started)),
                               "seconds": round(time.time() - started, 3), "runs_run": len(todo),
-                              "runs_failed": counts["failed"]})
+                              "runs_failed": counts["failed"], "model_seconds": round(counts["model_seconds"], 3)})
         return store.load()
 
 

@@ -79,7 +79,7 @@ PER_REGION: dict[type, dict[str, int]] = {
     TpbRule: {"base_margin": 0},
     Valuation: {"annuity": 0, "risk_aversion": 0, "shortfall": 0, "synergy_shortfall": 0, "effect_initial": 0,
                 "synergy": 0},
-    Learning: {"progress_table": 1},
+    Learning: {"progress_table": 1, "effect_initial": 0, "truth": 0},
     Access: {"seeder_base": 0, "contractor_base": 0, "contractor_fee_per_ha": 0, "herbicide_cost_per_ha": 0,
              "min_credit_farm_ha": 0, "supply_scale": 0, "seeder_supply": 0, "contractor_supply": 0,
              "herbicide_index": 0},

@@ -11,8 +11,12 @@ Re-measure them when the farmer table or the network grows new arrays.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from sim.behaviour.start import CHUNK
 from sim.farmers import allocate_farmers
@@ -21,11 +25,13 @@ from sim.scenario import Scenario
 
 #: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, access,
 #: learning and social-information arrays, with the temporaries of a step (the largest: this year's harvest,
-#: accounts and settlements alive while farms observe each other and the year is recorded). Measured as the peak
-#: resident memory of one model of the baseline at 1 M farmers (build and 4 years), less its links and fixed
-#: overhead: 1,091 B per farmer in all, about 880 B without the 6.5 links per farmer (resident memory counts the
-#: allocator's slack, which tracemalloc does not).
-BYTES_PER_FARMER = 880
+#: accounts and settlements alive while the year is recorded, or the decision's). Measured as the peak resident
+#: memory of one model of the baseline at 1 M farmers (build and 7 years, ``benchmarks/model_child.py``): 1,047-1,077
+#: B per farmer in all, about 860-890 B without the 6.5 links per farmer (resident memory counts the allocator's
+#: slack, which tracemalloc does not). Set a little below that (the estimate at 1 M is 1-4 % under the resident peak)
+#: because the chains of the start (``BYTES_PER_CHAIN_FARM``) are counted on top although they are freed before the
+#: first year: at 40,000 farmers, where they weigh most, the estimate must stay within 2x of the measured peak.
+BYTES_PER_FARMER = 820
 #: Peak bytes per farm whose chain the equilibrium start builds (move tables 16 x P x P x 2 float64, feasibility,
 #: each state's gross revenue, margin and scale, laws; measured 4.8 KB at CHUNK = 5,000), one model at a time.
 BYTES_PER_CHAIN_FARM = 5_300
@@ -37,6 +43,34 @@ FIXED_BYTES = 8_000_000
 #: Randomly drawn links are counted this many standard deviations above their expected number (a draw beyond
 #: it has a probability below 1e-9).
 RANDOM_LINK_SDS = 6
+
+
+#: Models of at least this many farmers give freed memory back to the system after every year (``release_freed``):
+#: above the largest stacked model of a sweep (``experiments.runs.MAX_STACKED_FARMERS``), so small runs never pay it.
+RELEASE_FROM_FARMERS = 250_000
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """The C library's ``malloc_trim`` (glibc), or None where it has none (macOS, musl)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+def release_freed(n_farmers: int) -> None:
+    """Give the memory a year's temporaries freed back to the system, for a model of ``n_farmers`` (glibc only).
+
+    glibc keeps freed blocks of a few MB in its heap (its mmap threshold rises after the first such free), and a
+    year's per-farm temporaries of different sizes fragment it: at 1 M farmers the resident peak grew by about
+    100 B per farmer over 7 years while the live arrays did not. ``malloc_trim`` after each year keeps it flat
+    (1,146 -> 1,048 B per farmer after 7 years) for about 4 ms a year. Results do not change.
+    """
+    trim = _malloc_trim() if n_farmers >= RELEASE_FROM_FARMERS else None
+    if trim is not None:
+        trim(0)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
+from sim.footprint import release_freed
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.incentives.counterfactual import without_programme
 from sim.network import build_network
@@ -176,14 +177,23 @@ class AdoptionModel(mesa.Model):
                                  self.access.yearly_input_cost_per_ha(self.farms.uses[:, NO_TILL], self.farms.hires))
         self.farms.income_per_farm = accounts.income
         self.farms.savings = self.access.update_savings(self.farms.savings, accounts.income)
+        self._observe(harvest)  # 6. observe
+        del harvest  # its per-practice effects are not recorded: freed before the year's peak of memory, the record
+        self.recorder.record(self._record(adoption, self.farms.yield_kg_per_ha, settlements, vars(accounts)))  # 7.
+        release_freed(self.n)
+
+    def _observe(self, harvest: Harvest) -> None:
+        """Farmers see their own and others' results and, when the rule learns, update their beliefs.
+
+        What farms show (weight and signal, (n, P) float32 each) lives only here: freed when the stage ends.
+        """
         weight, signal = self.learning.shown(self.farms.years_in_use, harvest.effects, harvest.deviation)
-        self.social.observe(self.farms.bundle, self.farms.uses, weight, signal)  # 6. observe
+        self.social.observe(self.farms.bundle, self.farms.uses, weight, signal)
         if self.rule.learns:
             own_weight, own_signal = self.learning.own(self.farms.years_in_use, harvest.effects, harvest.deviation,
                                                        weight, signal, self.social.evidence)
             self.learning.update(self.farms.belief_mean, self.farms.belief_precision, self.social.evidence,
                                  self.social.signal, own_weight, own_signal)
-        self.recorder.record(self._record(adoption, harvest, settlements, vars(accounts)))  # 7. record
 
     def run(self) -> None:
         """Run the scenario's number of years from the current state's year."""
@@ -203,12 +213,12 @@ class AdoptionModel(mesa.Model):
         table = getattr(self.rule, "constants_table", None)
         return pd.DataFrame(table(self.regions.names) if table else [])
 
-    def _record(self, adoption: Adoption | None = None, harvest: Harvest | None = None,
+    def _record(self, adoption: Adoption | None = None, yield_kg_per_ha: np.ndarray | None = None,
                 settlements: list[Settlement] = (), accounts: dict[str, np.ndarray] | None = None) -> YearRecord:
         """The year's per-farm arrays for the recorder (the initial state has no season: no per-farm results)."""
         per_farm = payers = None
         if adoption is not None:
-            per_farm = {"yield_kg_per_ha": harvest.yield_kg_per_ha, "disadopted": adoption.disadopted, **accounts,
+            per_farm = {"yield_kg_per_ha": yield_kg_per_ha, "disadopted": adoption.disadopted, **accounts,
                         **{f"dropped_{reason}": adoption.dropped & (1 << k) > 0
                            for k, reason in enumerate(DROP_REASONS)}}
             payers = {}

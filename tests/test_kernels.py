@@ -13,8 +13,9 @@ import scipy.sparse as sp
 from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
 from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
-from sim.behaviour.learning import update_beliefs
+from sim.behaviour.learning import show, update_beliefs
 from sim.behaviour.social import neighbour_sums
+from sim.behaviour.trial import own_reading
 from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
@@ -82,6 +83,52 @@ def test_belief_update(seed):
     update_beliefs(others_evidence, others_signal, own_weight, own_signal, mean, precision, prior, memory, inverse_obs)
     assert np.allclose(mean, expected_mean, rtol=1e-5, atol=1e-6)
     assert np.allclose(precision, expected_precision, rtol=1e-5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_what_farms_show_is_the_numpy_expression_bit_for_bit(seed):
+    """``show`` fused the NumPy expression of ``Learning.shown`` (five (n, P) temporaries) into one pass; it is a
+    pure memory saving, so the float32 results must be the same bits, seasons past the ramp's last row included."""
+    rng = np.random.default_rng(seed)
+    n, regions = 500, 3
+    years_in_use = rng.integers(0, 9, (n, P)).astype(np.int16)
+    region = rng.integers(0, regions, n).astype(np.int16)
+    progress_table = np.sort(rng.random((6, regions, P)), axis=0).astype(np.float32)
+    progress_table[0] = 0.0
+    effects = (rng.normal(0, 0.1, (n, P)) * (years_in_use > 0)).astype(np.float32)
+    deviation = rng.normal(0, 0.2, n).astype(np.float32)
+    effect_initial = rng.normal(-0.05, 0.05, (regions, P)).astype(np.float32)
+    r = progress_table[np.minimum(years_in_use, 5), region[:, None], np.arange(P)]
+    expected_signal = r * (effects + deviation[:, None] - (1.0 - r) * effect_initial[region])
+    weight, signal = np.empty((n, P), np.float32), np.empty((n, P), np.float32)
+    show(years_in_use, region, progress_table, effects, deviation, effect_initial, weight, signal)
+    assert np.array_equal((r * r).view(np.uint32), weight.view(np.uint32))
+    assert np.array_equal(expected_signal.view(np.uint32), signal.view(np.uint32))
+
+
+def test_own_reading_is_the_numpy_reading_bit_for_bit():
+    """``own_reading`` reads each farm's season into the arrays of what it showed, computing know-how and the effect
+    seen on the way (no (n, P) temporaries): the same bits as the NumPy know-how (``know_how``) and the reading into
+    fresh zeroed arrays it replaced, +0.0 for practices not in use (where a shown signal may be -0.0)."""
+    rng = np.random.default_rng(4)
+    n = 400
+    years_in_use = rng.integers(0, 4, (n, P)).astype(np.int16)
+    in_use = years_in_use > 0
+    weight = (rng.random((n, P)) * in_use).astype(np.float32)
+    signal = (-rng.random((n, P)) * weight).astype(np.float32)  # -0.0 where not in use
+    effects = (rng.normal(0, 0.1, (n, P)) * in_use).astype(np.float32)
+    deviation = rng.normal(0, 0.2, n).astype(np.float32)
+    others_evidence = rng.uniform(0, 5, (n, P)).astype(np.float32)
+    inverse_obs, prior = np.float32(1 / 0.15**2), np.float32(100.0)
+    yearly = others_evidence * inverse_obs
+    k = (yearly / (prior + yearly)).astype(np.float32)
+    observed = effects + deviation[:, None]
+    expected_weight = np.where(in_use, k * weight + (1.0 - k.astype(np.float64)), 0.0).astype(np.float32)
+    expected_signal = np.where(in_use, k * signal + (1.0 - k.astype(np.float64)) * observed, 0.0).astype(np.float32)
+    own_reading(weight, signal, years_in_use, effects, deviation, others_evidence, inverse_obs, prior)
+    assert np.array_equal(expected_weight.view(np.uint32), weight.view(np.uint32))
+    assert np.array_equal(expected_signal.view(np.uint32), signal.view(np.uint32))
+    assert not np.signbit(signal[~in_use]).any()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

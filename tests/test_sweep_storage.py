@@ -411,3 +411,68 @@ def test_sweep_exports_csv_and_dense_networks_are_refused_before_running(tmp_pat
     dense = sim.load_scenario(write_scenario("[network]\ninter_village_links_per_farmer = 1e6\n"))
     with pytest.raises(ExperimentError, match="not enough memory: a run needs 10,000 farmers and 10,00[\\d,]+ links"):
         check_size(dense, available=24 * 10**9)
+
+
+def test_last_batches_shrink_so_the_workers_finish_together():
+    """A batch of 40 runs at the end kept one worker busy for half a minute while the other idled. Batches of
+    the default size shrink at the end (each at most a quarter of the runs left on 2 workers, at least
+    SMALLEST_TAIL_BATCH); a batch size the user gives is kept for every batch."""
+    from experiments.plan import SMALLEST_TAIL_BATCH, batch_sizes
+
+    sizes = batch_sizes(320, 40, workers=2)
+    assert sum(sizes) == 320 and max(sizes) == 40 and sizes == sorted(sizes, reverse=True)
+    left = 320 - np.cumsum([0, *sizes[:-1]])
+    assert all(size <= max(SMALLEST_TAIL_BATCH, -(-n // 4)) for size, n in zip(sizes, left, strict=True))
+    assert sizes[-4:] == [SMALLEST_TAIL_BATCH] * 3 + [3]
+    assert batch_sizes(100, 7) == [7] * 14 + [2] and batch_sizes(0, 10, 2) == []
+    plan = make_plan("ishigami", {}, PROBLEM.names, {"ishigami": PROBLEM.decode(salib_sample(PROBLEM, "sobol", 64,
+                                                                                               seed=1))}, 1, workers=1)
+    batches = plan.batches()
+    assert plan.balance == 1 and len(batches[-1].runs) < plan.batch_size
+    assert pd.concat([b.runs for b in batches]).equals(plan.runs) and [b.id for b in batches] == list(range(len(batches)))
+    assert ishigami_plan(batch_size=10).balance == 0
+
+
+def test_stored_rows_are_each_runs_all_region_rows_after_its_run_columns():
+    """The rows of a batch used to be built run by run (filter, drop, one insert per column, then a concat). The
+    batch-wide assembly gives the same frame, column order and dtypes included, with a failed run in between."""
+    from experiments.sweep import stored_rows
+
+    plan = ishigami_plan(n=2, batch_size=10)
+    batch = plan.batches()[0]
+    rng = np.random.default_rng(3)
+
+    def table(seed):
+        years = np.repeat([2020, 2021, 2022], 3)
+        return pd.DataFrame({"scenario": "ishigami", "seed": seed, "region": np.tile(["all", "a", "b"], 3),
+                             "year": years, "farmers": np.int64(7), "soc": rng.normal(size=9)})
+
+    finished = [0, 1, 3, 4]
+    tables = [table(int(batch.runs.seed.iloc[i])) for i in finished]
+    expected = []
+    for i, frame in zip(finished, tables, strict=True):  # the run-by-run assembly it replaces
+        run = batch.runs.iloc[i].to_dict()
+        frame = frame[frame.region == "all"].drop(columns=["region", "scenario", "seed"])
+        for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
+            frame.insert(0, name, run[name])
+        expected.append(frame)
+    pd.testing.assert_frame_equal(stored_rows(batch, finished, tables), pd.concat(expected, ignore_index=True),
+                                  check_exact=True)
+    assert stored_rows(batch, [], []).empty
+
+
+def test_loading_keeps_the_first_row_of_each_run_and_year_in_order(tmp_path):
+    """Batches read back as one table: ordered by run and year, a run stored twice (a resumed sweep) counted once,
+    as pandas' drop_duplicates(keep="first") and a stable sort give them."""
+    store = SweepStore(tmp_path)
+    store.runs.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    for batch_id, runs in enumerate([[4, 1], [0, 2], [1, 3]]):
+        rows = pd.DataFrame({"scenario": "s", "run_id": np.repeat(runs, 3), "year": np.tile([2, 0, 1], len(runs)),
+                             "y": rng.normal(size=3 * len(runs))})
+        store.write_batch(batch_id, rows)
+    every = pd.concat([pd.read_parquet(p) for p in store.batch_files()], ignore_index=True)
+    expected = every.drop_duplicates(["run_id", "year"]).sort_values(["run_id", "year"], kind="stable")
+    loaded = store.load()
+    pd.testing.assert_frame_equal(loaded, expected.reset_index(drop=True), check_exact=True)
+    assert len(loaded) == 15 and loaded.run_id.tolist() == sorted(loaded.run_id)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.trial import know_how, own_reading
+from sim.behaviour.trial import own_reading
 from sim.practices import Catalogue
 from sim.scenario.behaviour import Learning as LearningSpec
 from sim.yields import ramp
@@ -48,8 +48,8 @@ class Learning:
         self.memory = np.float32(spec.belief_memory)
         self.inverse_observation_variance = np.float32(1.0 / spec.observation_sd**2)
         self.region = region
-        self.effect_initial = catalogue.effect_initial.astype(np.float32)[region]  # (n, P)
-        self.truth = catalogue.effect_long_run.astype(np.float32)[region]  # (n, P)
+        self.effect_initial = catalogue.effect_initial.astype(np.float32)  # (R, P), a farm's are its region's row
+        self.truth = catalogue.effect_long_run.astype(np.float32)  # (R, P)
         years = catalogue.effect_years  # (R, P)
         seasons = np.arange(int(np.max(years)) + 2)[:, None, None]
         #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, R, P); 0 when not in use
@@ -64,11 +64,13 @@ class Learning:
               ) -> tuple[np.ndarray, np.ndarray]:
         """What each farm shows of its practices this season: weight r^2 and weighted signal r^2 z, (n, P) float32.
 
-        ``effects`` (n, P) are the practices' current effects and ``deviation`` (n,) the farm's weather deviation.
+        ``effects`` (n, P) float32 are the practices' current effects and ``deviation`` (n,) float32 the farm's
+        weather deviation. One compiled pass (``show``): no (n, P) temporaries beside the two results.
         """
-        r = self.progress(years_in_use)
-        observed = effects + deviation[:, None]
-        return r * r, r * (observed - (1.0 - r) * self.effect_initial)
+        weight = np.empty(effects.shape, np.float32)
+        signal = np.empty(effects.shape, np.float32)
+        show(years_in_use, self.region, self.progress_table, effects, deviation, self.effect_initial, weight, signal)
+        return weight, signal
 
     def own(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray, weight: np.ndarray,
             signal: np.ndarray, others_evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,12 +78,12 @@ class Learning:
 
         With ``trial_seasons`` > 0 a farm reads its own practices with its know-how (``sim.behaviour.trial``): the
         ramp-corrected ``weight`` and ``signal`` of ``shown`` for what it knows, face value for the rest; with 0, the
-        ramp-corrected reading alone.
+        ramp-corrected reading alone. ``weight`` and ``signal`` are overwritten with the reading (and returned).
         """
-        if self.spec.trial_seasons <= 0:
-            return weight, signal
-        observed = (effects + deviation[:, None]).astype(np.float32)
-        return own_reading(weight, signal, observed, years_in_use > 0, know_how(others_evidence, self))
+        if self.spec.trial_seasons > 0:
+            own_reading(weight, signal, years_in_use, effects, deviation, others_evidence,
+                        self.inverse_observation_variance, self.prior_precision)
+        return weight, signal
 
     def stationary_beliefs(self, evidence: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, precision), each (n, P) float32, at the stationary state for steady yearly ``evidence``.
@@ -92,7 +94,8 @@ class Learning:
         itself). Farmers without evidence keep the prior (truth + bias).
         """
         precision, sd = self._stationary(evidence)
-        mean = np.where(evidence > 0, self.truth + sd * noise, self.truth + self.spec.prior_yield_belief_bias)
+        truth = self.truth[self.region]
+        mean = np.where(evidence > 0, truth + sd * noise, truth + self.spec.prior_yield_belief_bias)
         return mean.astype(np.float32), precision.astype(np.float32)
 
     def stationary_sd(self, evidence: np.ndarray) -> np.ndarray:
@@ -118,6 +121,28 @@ class Learning:
         """The season's update of ``belief_mean`` and ``belief_precision`` (n, P) in place (module docstring)."""
         update_beliefs(others_evidence, others_signal, own_weight, own_signal, belief_mean, belief_precision,
                        self.prior_precision, self.memory, self.inverse_observation_variance)
+
+
+@njit(cache=True, parallel=True)
+def show(years_in_use, region, progress_table, effects, deviation, effect_initial, weight, signal
+         ):  # pragma: no cover - compiled
+    """``weight`` = r^2 and ``signal`` = r (o - (1 - r) e0), (n, P) float32, of ``Learning.shown``, in one pass.
+
+    r = ``progress_table[min(years_in_use, last row), region, p]``, o = effect + deviation, e0 = ``effect_initial``
+    (R, P) of the farm's region; float32 arithmetic in the order of the NumPy expressions it replaces (the same numbers
+    bit for bit).
+    """
+    n, n_practices = effects.shape
+    last = progress_table.shape[0] - 1
+    one = np.float32(1.0)
+    for i in prange(n):
+        g = region[i]
+        d = deviation[i]
+        for p in range(n_practices):
+            r = progress_table[min(years_in_use[i, p], last), g, p]
+            observed = effects[i, p] + d
+            weight[i, p] = r * r
+            signal[i, p] = r * (observed - (one - r) * effect_initial[g, p])
 
 
 @njit(cache=True, parallel=True)

@@ -39,23 +39,27 @@ if TYPE_CHECKING:
 
 
 @njit(cache=True, parallel=True)
-def own_reading(weight, signal, observed, in_use, know_how):  # pragma: no cover - compiled
-    """Own-farm (weight, signal), (n, P) float32, read with the farmer's know-how (module docstring).
+def own_reading(weight, signal, years_in_use, effects, deviation, others_evidence, inverse_observation_variance,
+                prior_precision):  # pragma: no cover - compiled
+    """Own-farm (weight, signal), (n, P) float32, read with the farmer's know-how (module docstring), in place.
 
-    ``weight`` and ``signal`` are the ramp-corrected r^2 and r^2 z of ``Learning.shown``, ``observed`` (n, P) the
-    effect each farm saw this season, ``in_use`` (n, P) bool, ``know_how`` (n, P) k of the module docstring.
+    ``weight`` and ``signal`` are the ramp-corrected r^2 and r^2 z of ``Learning.shown``; they are overwritten with
+    the reading (0 for practices not in use, ``years_in_use`` (n, P) 0). The effect each farm saw is ``effects``
+    (n, P) + ``deviation`` (n,), and its know-how k is ``know_how`` of ``others_evidence`` (n, P), float32 as there:
+    one pass, no (n, P) temporaries.
     """
     n, n_practices = weight.shape
-    out_weight = np.zeros((n, n_practices), np.float32)
-    out_signal = np.zeros((n, n_practices), np.float32)
     for i in prange(n):
         for p in range(n_practices):
-            if not in_use[i, p]:
+            if years_in_use[i, p] <= 0:
+                weight[i, p] = 0.0
+                signal[i, p] = 0.0
                 continue
-            k = know_how[i, p]
-            out_weight[i, p] = k * weight[i, p] + (1.0 - k)
-            out_signal[i, p] = k * signal[i, p] + (1.0 - k) * observed[i, p]
-    return out_weight, out_signal
+            yearly = others_evidence[i, p] * inverse_observation_variance
+            k = yearly / (prior_precision + yearly)
+            observed = effects[i, p] + deviation[i]
+            weight[i, p] = k * weight[i, p] + (1.0 - k)
+            signal[i, p] = k * signal[i, p] + (1.0 - k) * observed
 
 
 def know_how(others_evidence: np.ndarray, learning: Learning) -> np.ndarray:
@@ -81,7 +85,7 @@ def review_trials(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: 
     if trial_seasons <= 0 or revision_rate <= 0.0 or revision_rate >= 1.0:
         return draws
     r = learning.progress(years_in_use)
-    shortfall = (1.0 - r) * np.maximum(learning.truth - learning.effect_initial, 0.0) > 0.0
+    shortfall = (1.0 - r) * np.maximum(learning.truth - learning.effect_initial, 0.0)[learning.region] > 0.0
     on_trial = (years_in_use >= 1) & (years_in_use <= trial_seasons) & shortfall
     surprise = np.where(on_trial, 1.0 - know_how(others_evidence, learning), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
