@@ -85,6 +85,11 @@ def column(value: float | np.ndarray) -> float | np.ndarray:
     return value if np.ndim(value) == 0 else value[:, None]
 
 
+def per_farm(value: float | np.ndarray, m: int) -> np.ndarray:
+    """One value for every farm or one per farm as a contiguous (m,) array (one compiled signature of the kernel)."""
+    return np.ascontiguousarray(np.broadcast_to(value, (m,)))
+
+
 def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: Calendar, region: int | np.ndarray,
                    masks: np.ndarray, mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What each farmer asked about expects from each bundle, currency/ha (``sim.incentives.carbon``).
@@ -100,8 +105,8 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     enrolled = asked.enrolled
     seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
     per_ton = asked.value_share * calendar.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
-    price_per_ton = np.broadcast_to(per_ton * mean_price, (m,))
-    mrv_cost = np.broadcast_to(asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)], (m,))
+    price_per_ton = per_farm(per_ton * mean_price, m)
+    mrv_cost = per_farm(asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)], m)
     accrued = None
     if enrolled.any():  # accrued since the last verification: kept by staying eligible, forfeited by leaving
         accrued = np.where(enrolled, asked.gained() * CO2_PER_C * issued_share(c) * asked.value_share * mean_price
@@ -109,16 +114,16 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     approach = c.mrv.approach
     modelled = isinstance(approach, mrv.Modelled)
     # sampling: the half-width depends on the farm's stock only (the stock is the same under every bundle)
-    half_width = (np.zeros(m) if modelled else np.broadcast_to(
-        mrv.quantile(c) * mrv.standard_error_t_c_per_ha(c, soc, soc, asked.bulk_density, soil.depth_cm), (m,)))
+    half_width = (np.zeros(m) if modelled else per_farm(
+        mrv.quantile(c) * mrv.standard_error_t_c_per_ha(c, soc, soc, asked.bulk_density, soil.depth_cm), m))
     masks_2d = np.asarray(masks)
     masks_2d = masks_2d[None, :] if masks_2d.ndim == 1 else masks_2d
     pv, sensitivity = _expected(
-        calendar.equilibrium, np.broadcast_to(region, (m,)), masks_2d, soc, asked.drift, float(transition),
+        calendar.equilibrium, per_farm(region, m), masks_2d, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, approach.relative_sd if modelled else 0.0,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
         1.0 - c.baseline.reference_deduction, issued_share(c),
-        price_per_ton, mrv_cost, np.broadcast_to(per_ton, (m,)), accrued is not None,
+        price_per_ton, mrv_cost, per_farm(per_ton, m), accrued is not None,
         np.zeros(m) if accrued is None else accrued, asked.candidates, enrolled | ~asked.ever)
     liability = np.zeros(pv.shape)
     if accrued is not None and c.on_reversal == "clawback":
