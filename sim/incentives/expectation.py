@@ -18,6 +18,7 @@ from numba import njit
 from sim.incentives import mrv
 from sim.incentives.base import Valuation
 from sim.incentives.baselines import eligible_under
+from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA
 from sim.incentives.registry import issued_share
 from sim.scenario.incentives import Carbon
 from sim.scenario.soil import SoilSettings as Soil
@@ -84,6 +85,11 @@ def column(value: float | np.ndarray) -> float | np.ndarray:
     return value if np.ndim(value) == 0 else value[:, None]
 
 
+def per_farm(value: float | np.ndarray, m: int) -> np.ndarray:
+    """One value for every farm or one per farm as a contiguous (m,) array (one compiled signature of the kernel)."""
+    return np.ascontiguousarray(np.broadcast_to(value, (m,)))
+
+
 def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: Calendar, region: int | np.ndarray,
                    masks: np.ndarray, mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What each farmer asked about expects from each bundle, currency/ha (``sim.incentives.carbon``).
@@ -95,31 +101,75 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     """
     transition = soil.transition_years
     soc = asked.soc
-    equilibrium = by_region(calendar.equilibrium, region, masks)
-    rate_c = equilibrium - soc[:, None]  # then (equilibrium - soc) - drift, at least 0, / transition: t C/ha/yr
-    rate_c -= asked.drift[:, None]
-    np.maximum(rate_c, 0.0, out=rate_c)
-    rate_c /= transition
-    stock = np.broadcast_to(soc[:, None], rate_c.shape)  # the stock under every bundle (read only)
-    deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
-                                          asked.bulk_density[:, None], soil.depth_cm)
-    credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
+    m = soc.size
     enrolled = asked.enrolled
     seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
     per_ton = asked.value_share * calendar.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
-    pv = (credited * (per_ton * mean_price)[:, None]
-          - (asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)])[:, None])
-    eligible = eligible_under(asked.candidates, masks)
-    liability = np.zeros(pv.shape)
+    price_per_ton = per_farm(per_ton * mean_price, m)
+    mrv_cost = per_farm(asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)], m)
+    accrued = None
     if enrolled.any():  # accrued since the last verification: kept by staying eligible, forfeited by leaving
-        accrued = (asked.gained() * CO2_PER_C * issued_share(c) * asked.value_share * mean_price
-                   * calendar.next_payment[region])
-        pv = pv + np.where(enrolled, accrued, 0.0)[:, None]
-        if c.on_reversal == "clawback":
-            liability = np.where(enrolled[:, None] & ~eligible,
-                                 exit_liability(c, soil, horizon, asked, equilibrium, mean_price), 0.0)
-    counted = eligible & (enrolled | ~asked.ever)[:, None]
-    return or_zero(counted, pv), or_zero(counted, credited * per_ton[:, None]), liability
+        accrued = np.where(enrolled, asked.gained() * CO2_PER_C * issued_share(c) * asked.value_share * mean_price
+                           * calendar.next_payment[region], 0.0)
+    approach = c.mrv.approach
+    modelled = isinstance(approach, mrv.Modelled)
+    # sampling: the half-width depends on the farm's stock only (the stock is the same under every bundle)
+    half_width = (np.zeros(m) if modelled else per_farm(
+        mrv.quantile(c) * mrv.standard_error_t_c_per_ha(c, soc, soc, asked.bulk_density, soil.depth_cm), m))
+    masks_2d = np.asarray(masks)
+    masks_2d = masks_2d[None, :] if masks_2d.ndim == 1 else masks_2d
+    pv, sensitivity = _expected(
+        calendar.equilibrium, per_farm(region, m), masks_2d, soc, asked.drift, float(transition),
+        float(c.verification_interval_years), modelled, approach.relative_sd if modelled else 0.0,
+        mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
+        1.0 - c.baseline.reference_deduction, issued_share(c),
+        price_per_ton, mrv_cost, per_farm(per_ton, m), accrued is not None,
+        np.zeros(m) if accrued is None else accrued, asked.candidates, enrolled | ~asked.ever)
+    liability = np.zeros(pv.shape)
+    if accrued is not None and c.on_reversal == "clawback":
+        eligible = eligible_under(asked.candidates, masks)
+        liability = np.where(enrolled[:, None] & ~eligible,
+                             exit_liability(c, soil, horizon, asked, by_region(calendar.equilibrium, region, masks),
+                                            mean_price), 0.0)
+    return pv, sensitivity, liability
+
+
+@njit(cache=True)
+def _expected(table, region, masks, soc, drift, transition, interval, modelled, relative_sd, quantile, half_width,
+              allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued, candidates,
+              may_count):  # pragma: no cover - compiled
+    """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
+
+    One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
+    it replaces (so bit for bit): ``masks`` is (1, K) (every farm, every bundle) or (m, 1) (each farm's own).
+    Rate = max((equilibrium - soc) - drift, 0) / transition; change = rate x interval; the half-width is
+    quantile x (relative_sd x |change|) (modelled) or the farm's ``half_width`` (sampling); relative = half-width /
+    |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction = min(max(relative - allowable, 0), 1);
+    credited = rate x CO2_PER_C x (1 - deduction) x kept x issued.
+    """
+    m, k_count = soc.size, masks.shape[1]
+    own = masks.shape[0] > 1
+    pv = np.empty((m, k_count))
+    sensitivity = np.empty((m, k_count))
+    for i in range(m):
+        row = masks[i] if own else masks[0]
+        r = region[i]
+        for k in range(k_count):
+            mask = row[k]
+            rate = (table[r, mask] - soc[i]) - drift[i]
+            rate = max(rate, 0.0) / transition
+            size = abs(rate * interval)
+            width = quantile * (relative_sd * size) if modelled else half_width[i]
+            relative = width / size if size > NO_CHANGE_T_C_PER_HA else np.inf
+            deduction = min(max(relative - allowable, 0.0), 1.0)
+            credited = rate * CO2_PER_C * (1.0 - deduction) * kept * issued
+            value = credited * price_per_ton[i] - mrv_cost[i]
+            if add_accrued:
+                value = value + accrued[i]
+            counted = may_count[i] and (mask & candidates[i]) != 0
+            pv[i, k] = value if counted else 0.0
+            sensitivity[i, k] = credited * per_ton[i] if counted else 0.0
+    return pv, sensitivity
 
 
 def exit_liability(c: Carbon, soil: Soil, horizon: int, asked: Asked, equilibrium: np.ndarray,
@@ -171,11 +221,26 @@ def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarr
     mine = priced[region]
     if mine.all():
         pv, sensitivity, liability = expected(farms, region, masks, mean[region])
-        pays = pv > 0
-        return Valuation(or_zero(pays, pv) - liability, or_zero(pays, sensitivity) ** 2 * variance[region][:, None])
+        return Valuation(*_paying(pv, sensitivity, liability, variance[region]))
     pv, sensitivity, liability = expected(farms[mine], region[mine], masks, mean[region[mine]])
-    pays = pv > 0
     out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
-    out_pv[mine] = or_zero(pays, pv) - liability
-    out_var[mine] = or_zero(pays, sensitivity) ** 2 * variance[region[mine]][:, None]
+    out_pv[mine], out_var[mine] = _paying(pv, sensitivity, liability, variance[region[mine]])
     return Valuation(out_pv, out_var)
+
+
+@njit(cache=True)
+def _paying(pv, sensitivity, liability, variance):  # pragma: no cover - compiled
+    """(PV where it pays, else 0, - liability; (dPV/dprice where the PV pays, else 0) ** 2 x the farm's ``variance``).
+
+    (m, K) tables and (m,) variances, in one pass: bit for bit ``or_zero(pv > 0, pv) - liability`` and
+    ``or_zero(pv > 0, sensitivity) ** 2 * variance[:, None]``.
+    """
+    m, k_count = pv.shape
+    out_pv, out_var = np.empty((m, k_count)), np.empty((m, k_count))
+    for i in range(m):
+        for k in range(k_count):
+            pays = pv[i, k] > 0
+            out_pv[i, k] = (pv[i, k] if pays else 0.0) - liability[i, k]
+            slope = sensitivity[i, k] if pays else 0.0
+            out_var[i, k] = slope * slope * variance[i]
+    return out_pv, out_var

@@ -1,0 +1,77 @@
+"""The carbon expected value's compiled pass (``expectation._expected``, ``_paying``) against the NumPy expressions it
+replaced, bit for bit: the same floating-point operations per element in the same order, so no tolerance."""
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from sim.incentives import expectation, mrv
+from sim.incentives.baselines import eligible_under
+from sim.incentives.registry import issued_share
+from sim.units import CO2_PER_C
+
+
+def reference(c, soil, horizon, asked, calendar, region, masks, mean_price):
+    """``expected_value`` as NumPy broadcasts over (m, K) tables (main 34a891f)."""
+    transition = soil.transition_years
+    soc = asked.soc
+    equilibrium = expectation.by_region(calendar.equilibrium, region, masks)
+    rate_c = np.maximum(equilibrium - soc[:, None] - asked.drift[:, None], 0.0) / transition
+    stock = np.broadcast_to(soc[:, None], rate_c.shape)
+    deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
+                                          asked.bulk_density[:, None], soil.depth_cm)
+    credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
+    enrolled = asked.enrolled
+    seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
+    per_ton = asked.value_share * calendar.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
+    pv = (credited * (per_ton * mean_price)[:, None]
+          - (asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)])[:, None])
+    eligible = eligible_under(asked.candidates, masks)
+    liability = np.zeros(pv.shape)
+    if enrolled.any():
+        accrued = (asked.gained() * CO2_PER_C * issued_share(c) * asked.value_share * mean_price
+                   * calendar.next_payment[region])
+        pv = pv + np.where(enrolled, accrued, 0.0)[:, None]
+        if c.on_reversal == "clawback":
+            liability = np.where(enrolled[:, None] & ~eligible,
+                                 expectation.exit_liability(c, soil, horizon, asked, equilibrium, mean_price), 0.0)
+    counted = eligible & (enrolled | ~asked.ever)[:, None]
+    return np.where(counted, pv, 0.0), np.where(counted, credited * per_ton[:, None], 0.0), liability
+
+
+def same(a, b):
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+@pytest.mark.parametrize("name", ["mrv_individual", "mrv_group_spectral", "preset_verra_vm0042"])
+@pytest.mark.parametrize("reversal", ["buffer", "clawback"])
+def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
+    scenario = sim.load_scenario(SCENARIOS / f"{name}.toml")
+    c, soil = scenario.carbon.model_copy(update={"on_reversal": reversal}), scenario.soil
+    rng = np.random.default_rng(5)
+    m, regions, horizon = 120, 3, 12
+    enrolled = rng.random(m) < 0.3
+    soc = rng.uniform(20, 60, m)
+    soc[:5] = 40.0  # no change under bundle 0: everything deducted
+    asked = expectation.Asked(
+        soc=soc, drift=rng.normal(0, 2, m) * (rng.random(m) < 0.7), bulk_density=rng.uniform(1, 1.5, m),
+        area=rng.uniform(1, 50, m), candidates=rng.integers(0, 16, m), enrolled=enrolled,
+        ever=enrolled | (rng.random(m) < 0.2), seasons_left=np.where(enrolled, rng.integers(0, 20, m), 0),
+        mrv_per_ha=rng.uniform(0, 10, m), value_share=rng.uniform(0.5, 1, m),
+        gained=lambda: np.linspace(0, 1, m), outstanding=lambda: np.linspace(0, 30, m))
+    table = rng.uniform(20, 60, (regions, 16))
+    table[:, 0] = 40.0
+    calendar = expectation.Calendar(table, rng.uniform(0, 5, (regions, horizon + 1)),
+                                    rng.uniform(0, 5, (regions, horizon + 1)), rng.uniform(0.8, 1, regions))
+    region, price = rng.integers(0, regions, m), rng.uniform(0, 30, m)
+    for args in [(region, np.arange(16), price), (region, rng.integers(0, 16, (m, 1)), price),
+                 (1, np.arange(16), 12.5)]:
+        got = expectation.expected_value(c, soil, 10, asked, calendar, *args)
+        want = reference(c, soil, 10, asked, calendar, *args)
+        assert all(same(g, w) for g, w in zip(got, want, strict=True))
+    pv, sensitivity, liability = want = reference(c, soil, 10, asked, calendar, region, np.arange(16), price)
+    variance = rng.uniform(0, 3, m)
+    got_pv, got_var = expectation._paying(pv, sensitivity, liability, variance)
+    assert same(got_pv, np.where(pv > 0, pv, 0.0) - liability)
+    assert same(got_var, np.where(pv > 0, sensitivity, 0.0) ** 2 * variance[:, None])
