@@ -19,7 +19,6 @@ from sim.behaviour.trial import own_reading
 from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
-from sim.incentives.expectation import or_zero
 from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA, relative_half_width
 from sim.outputs import bundle_histograms
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
@@ -594,19 +593,6 @@ def test_expected_remaining_shortfall_over_geometric_ages():
     expected = (weights * table[1:]).sum(axis=0) + (1 - weights.sum(axis=0)) * table[-1]
     assert np.allclose(expected_remaining(table, h), expected)
     assert np.allclose(expected_remaining(table, np.array([1.0, 1.0])), table[1])  # everybody one season in
-
-
-def test_or_zero_is_numpys_where_bit_for_bit():
-    """The branch-free kernel equals ``np.where(keep, values, 0.0)`` in every bit: negative zeros, infinities and NaN
-    kept where kept, +0.0 elsewhere, for contiguous and strided tables."""
-    rng = np.random.default_rng(3)
-    values = rng.normal(0.0, 1e3, (257, 16))
-    values[0, :4] = [-0.0, np.inf, -np.inf, np.nan]
-    keep = rng.random(values.shape) < 0.5
-    keep[0, :4] = True
-    keep[1, :4] = False
-    for v, k in ((values, keep), (values[:, ::3], keep[:, ::3]), (values.T, keep.T)):
-        assert np.array_equal(or_zero(k, v).view(np.int64), np.where(k, v, 0.0).view(np.int64))
 
 
 def test_relative_half_width_is_numpys_masked_divide_bit_for_bit():

@@ -56,20 +56,6 @@ class Calendar(NamedTuple):
     next_payment: np.ndarray
 
 
-@njit(cache=True)
-def or_zero(keep, values):  # pragma: no cover - compiled
-    """``np.where(keep, values, 0.0)`` for arrays of one shape, float64, bit for bit.
-
-    A loop the compiler makes branch-free: NumPy's ``where`` branches on each element, which costs several times the
-    arithmetic on the (farms, bundles) tables of a stacked batch, whose conditions follow no pattern.
-    """
-    flat_keep, flat_values = keep.ravel(), values.ravel()
-    out = np.empty(flat_values.size)
-    for i in range(out.size):
-        out[i] = flat_values[i] if flat_keep[i] else 0.0
-    return out.reshape(values.shape)
-
-
 def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
     """``table[region, masks]`` of one region, or of each farm's region (``region`` (m,)): (K,) or (m, K) / (m, 1).
 
@@ -232,8 +218,8 @@ def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarr
 def _paying(pv, sensitivity, liability, variance):  # pragma: no cover - compiled
     """(PV where it pays, else 0, - liability; (dPV/dprice where the PV pays, else 0) ** 2 x the farm's ``variance``).
 
-    (m, K) tables and (m,) variances, in one pass: bit for bit ``or_zero(pv > 0, pv) - liability`` and
-    ``or_zero(pv > 0, sensitivity) ** 2 * variance[:, None]``.
+    (m, K) tables and (m,) variances, in one pass: bit for bit ``np.where(pv > 0, pv, 0.0) - liability`` and
+    ``np.where(pv > 0, sensitivity, 0.0) ** 2 * variance[:, None]``.
     """
     m, k_count = pv.shape
     out_pv, out_var = np.empty((m, k_count)), np.empty((m, k_count))
