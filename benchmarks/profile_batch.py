@@ -1,0 +1,53 @@
+"""Where one stacked batch of a Sobol sweep spends its time: set-up, yearly steps, results (cProfile).
+
+Run: ``.venv/bin/python benchmarks/profile_batch.py [--runs 32] [--farmers 1000] [--years 30] [--top 40]``. Takes the
+first batch of a Sobol design of ``scenarios/sensitivity_baseline.toml`` (8 parameters, carbon programme and
+counterfactual), evaluates it once to compile and warm up, then again under cProfile in this process (one thread),
+and prints the milliseconds per run and the functions with the largest cumulative time. The runs are stacked in one
+model as in a sweep (``sim.ensemble``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import time
+from pathlib import Path
+
+import sim
+from experiments.designs import Problem, salib_sample
+from experiments.plan import make_plan
+from experiments.sweep import evaluate_casim
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity_baseline.toml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=32)
+    parser.add_argument("--farmers", type=int, default=1000)
+    parser.add_argument("--years", type=int, default=30)
+    parser.add_argument("--top", type=int, default=40)
+    args = parser.parse_args()
+    scenario = sim.load_scenario(SCENARIO)
+    problem = Problem.of(scenario)
+    samples = salib_sample(problem, "sobol", max(8, args.runs), scenario.seed)  # at least two batches of runs
+    plan = make_plan("casim", {"s": scenario}, problem.names, {"s": problem.decode(samples)}, 1, args.farmers,
+                     args.years, "sobol", workers=1)
+    plan.batch_size = args.runs
+    warm_up, batch = plan.batches()[1], plan.batches()[0]
+    evaluate_casim(warm_up)  # compiles the kernels: not part of a batch's cost in a sweep
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    evaluate_casim(batch)
+    profile.disable()
+    wall = time.perf_counter() - started
+    print(f"{len(batch.runs)} stacked runs of {args.farmers:,} farmers x {args.years} years: {wall:.2f} s under "
+          f"cProfile, {wall / len(batch.runs) * 1000:.1f} ms a run")
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
