@@ -36,7 +36,7 @@ class Situation:
     """What farmers know when they choose next season's practices (shared objects; rules only read them).
 
     ``social`` holds last season's observations of the others; ``incentives`` values each bundle's expected incentive
-    revenue for a farmer (``Incentives.value``); ``access`` holds this year's supply, prices and each farm's access
+    revenue for a farmer (``Incentives.tables``); ``access`` holds this year's supply, prices and each farm's access
     (``access.now``); ``learning`` the belief parameters.
     """
 

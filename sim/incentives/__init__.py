@@ -74,22 +74,6 @@ class Incentives:
         for design in self.designs.values():
             design.begin_year(year)
 
-    def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation:
-        """Expected incentive value of each bundle in ``masks`` for ``farms`` of ``region``.
-
-        PV and variance (m, K), summed over designs (zeros when none applies).
-        """
-        present_value = variance = None
-        for design in self.designs.values():
-            value = design.value(farms, region, masks)
-            if value is None:
-                continue
-            present_value = value.present_value_per_ha if present_value is None else present_value + value.present_value_per_ha
-            if value.variance is not None:
-                variance = value.variance if variance is None else variance + value.variance
-        zeros = np.zeros((farms.size, masks.size))
-        return Valuation(zeros if present_value is None else present_value, zeros if variance is None else variance)
-
     def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         """PV and variance of each bundle's incentives summed over designs, for ``farms`` of every region (sorted).
 
