@@ -19,16 +19,28 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 import sim
 from analysis.sensitivity import indices_table
 from experiments.designs import Problem, salib_sample
 from experiments.executors import LocalExecutor
-from experiments.plan import make_plan
+from experiments.plan import Plan, make_plan
 from experiments.spec import Output
 from experiments.store import SweepStore
 from experiments.sweep import run_sweep
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity_baseline.toml"
+
+
+def sobol_plan(n: int, farmers: int, years: int, workers: int) -> tuple[Plan, Problem, np.ndarray]:
+    """The plan of a Sobol design of ``SCENARIO``'s uncertain fields at ``n`` base samples, its problem and samples."""
+    scenario = sim.load_scenario(SCENARIO)
+    problem = Problem.of(scenario)
+    samples = salib_sample(problem, "sobol", n, scenario.seed)
+    plan = make_plan("casim", {"s": scenario}, problem.names, {"s": problem.decode(samples)}, 1, farmers, years,
+                     "sobol", workers=workers)
+    return plan, problem, samples
 
 
 def main() -> None:
@@ -39,11 +51,8 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=30)
     parser.add_argument("--one-at-a-time", action="store_true")
     args = parser.parse_args()
-    scenario = sim.load_scenario(SCENARIO)
-    problem = Problem.of(scenario)
-    samples = salib_sample(problem, "sobol", args.n, scenario.seed)
-    plan = make_plan("casim", {"s": scenario}, problem.names, {"s": problem.decode(samples)}, 1, args.farmers,
-                     args.years, "sobol", workers=args.workers)
+    plan, problem, samples = sobol_plan(args.n, args.farmers, args.years, args.workers)
+    scenario = plan.scenarios["s"]
     plan.stack = not args.one_at_a_time
     out = Path(tempfile.mkdtemp(prefix="casim-bench-"))
     try:

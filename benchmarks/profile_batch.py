@@ -13,14 +13,10 @@ import argparse
 import cProfile
 import pstats
 import time
-from pathlib import Path
 
-import sim
-from experiments.designs import Problem, salib_sample
-from experiments.plan import make_plan
+from bench_sweep import sobol_plan
+
 from experiments.sweep import evaluate_casim
-
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity_baseline.toml"
 
 
 def main() -> None:
@@ -30,11 +26,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=30)
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
-    scenario = sim.load_scenario(SCENARIO)
-    problem = Problem.of(scenario)
-    samples = salib_sample(problem, "sobol", max(8, args.runs), scenario.seed)  # at least two batches of runs
-    plan = make_plan("casim", {"s": scenario}, problem.names, {"s": problem.decode(samples)}, 1, args.farmers,
-                     args.years, "sobol", workers=1)
+    plan, _, _ = sobol_plan(max(8, args.runs), args.farmers, args.years, workers=1)  # at least two batches of runs
     plan.batch_size = args.runs
     warm_up, batch = plan.batches()[1], plan.batches()[0]
     evaluate_casim(warm_up)  # compiles the kernels: not part of a batch's cost in a sweep
