@@ -28,6 +28,16 @@ def recorded_run(scenario: sim.Scenario, seed: int, farmers: int, years: int) ->
     return model, records
 
 
+def tables_alone(built: list[sim.AdoptionModel], years: int) -> list[pd.DataFrame]:
+    """Each built model's table after ``years``, run alone on a copy (the built models stay unrun, to be stacked)."""
+    tables = []
+    for model in built:
+        model = copy.deepcopy(model)
+        model.run_for(years)
+        tables.append(model.results())
+    return tables
+
+
 def test_a_recorder_of_stacked_runs_gives_each_run_its_own_table():
     """Two runs of a stochastic carbon price (each its own price path), their per-farm arrays stacked: one recorder
     gives every run the rows of its own recorder (sums, shares, percentiles, size groups, running totals)."""
@@ -64,11 +74,7 @@ def test_stacked_runs_give_the_tables_of_the_runs_alone_whatever_their_place():
                                                              "decision.rule.heterogeneity_share": spread}),
                                seed=seed, n_farmers=n)
              for (share, rate, spread), seed, n in zip(values, (3, 4, 5), (150, 200, 250), strict=True)]
-    alone = []
-    for model in built:
-        model = copy.deepcopy(model)
-        model.run_for(4)
-        alone.append(model.results())
+    alone = tables_alone(built, 4)
     for order in ([0, 1, 2], [2, 1, 0]):
         model = stack([copy.deepcopy(built[k]) for k in order])
         model.run_for(4)
@@ -110,11 +116,7 @@ def test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone(field, valu
                                    {"carbon.on_reversal": "clawback"})
     built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
              for seed, value in zip((7, 8), values, strict=True)]
-    alone = []
-    for model in built:
-        model = copy.deepcopy(model)
-        model.run_for(6)
-        alone.append(model.results())
+    alone = tables_alone(built, 6)
     model = stack(built)
     assert (model.incentives.stacked_carbon is not None) == as_one
     model.run_for(6)
@@ -134,11 +136,7 @@ def test_stacked_per_ha_payments_pay_each_run_as_alone(field, values, joined):
     base = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
     built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
              for seed, value in zip((9, 10), values, strict=True)]
-    alone = []
-    for model in built:
-        model = copy.deepcopy(model)
-        model.run_for(3)
-        alone.append(model.results())
+    alone = tables_alone(built, 3)
     model = stack(built)
     assert ("payments" in model.incentives.joined) == joined
     model.run_for(3)
