@@ -425,11 +425,6 @@ def describe_replicates(scenario: Scenario, replicates: int) -> str:
     return f"{scenario.posterior.draws} posterior draws x {seeds}" if scenario.posterior else seeds
 
 
-def label_of(path: Path) -> str:
-    """Short label of a scenario file (its stem)."""
-    return Path(path).stem
-
-
 def labels_of(paths: Sequence[Path]) -> list[str]:
     """A distinct label per file: its stem, or as many parent folders as tell files of one stem apart.
 

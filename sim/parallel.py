@@ -151,10 +151,6 @@ class FarmStreams:
         """(n,) or (n, per_row) uniform draws in [0, 1), float64."""
         return self.per_farm(lambda g, out: g.random(out=out), np.float64, per_row)
 
-    def of_region(self, region: int) -> np.random.Generator:
-        """The generator of the run a region belongs to (for draws of that region's farms, in its order)."""
-        return self.generators[int(np.searchsorted(self.regions, region, side="right")) - 1]
-
     def per_region(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> np.ndarray:
         """``draw(generator, regions of the run)`` of every run, concatenated: one value (or row) per region."""
         return np.concatenate([draw(g, int(self.regions[k + 1] - self.regions[k]))
