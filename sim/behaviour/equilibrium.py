@@ -87,7 +87,7 @@ class ChainInputs:
     @classmethod
     def of(cls, tables: np.ndarray, feasible: np.ndarray, scale: np.ndarray, margin: np.ndarray,
            available: np.ndarray) -> ChainInputs:
-        """The inputs of ``move_tables``'s gains and variances ``tables`` (their variances replaced in place)."""
+        """The inputs of gains and variances ``tables`` (variances replaced in place; ``move_tables`` gives scales)."""
         tables[..., 1] = inverse_scales(scale[:, :, None, None], tables[..., 1])
         return cls(tables, feasible, scale, margin, available)
 
@@ -104,8 +104,13 @@ def inverse_scales(scale: np.ndarray, variance: np.ndarray) -> np.ndarray:
 
 def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
                 residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
-                effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread):
+                effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread,
+                scale):
     """``move_value`` of every one- and two-practice change from every state, for farms ``rows`` (one region).
+
+    Returns the ``ChainInputs.gain`` (m, 16, P, P, 2) of the moves: each move's gain and the inverse of its logit's
+    effective noise scale (``inverse_scales`` of the state's noise scale ``scale`` (m, 16) and the move's variance,
+    computed as the move is valued: a pass over the tables less), and ``feasible`` (m, 16, P, P).
 
     ``gross`` and ``margin`` (m, 16) are each farm's G and W in each state (at that state's soil equilibrium).
     Practices in use have been in use ``years_mature`` seasons, which ``shortfall`` (its last row) may value at the
@@ -122,7 +127,7 @@ def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision
     fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
                      area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                      effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
-                     spread, gain, feasible)
+                     spread, scale, gain, feasible)
     return gain, feasible
 
 
@@ -130,7 +135,7 @@ def move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision
 def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
                      area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                      effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
-                     spread, gain, feasible):  # pragma: no cover - compiled
+                     spread, scale, gain, feasible):  # pragma: no cover - compiled
     """``gain`` (m, 16, P, P, 2) and ``feasible`` (m, 16, P, P) of ``move_tables``."""
     n_states, n_practices = gain.shape[1], gain.shape[2]
     no_incentives = np.zeros(n_states)
@@ -162,7 +167,9 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
                             ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
                             variance += (gross[r, b] * (1.0 - ramp_left) * sd[c]) ** 2
                     gain[r, b, p, q, 0] = gain[r, b, q, p, 0] = value
-                    gain[r, b, p, q, 1] = gain[r, b, q, p, 1] = variance
+                    # ``inverse_scales``, operation for operation (bit for bit)
+                    inverse = 1.0 / np.sqrt(scale[r, b] * scale[r, b] + np.pi * variance / 8.0)
+                    gain[r, b, p, q, 1] = gain[r, b, q, p, 1] = inverse
                     feasible[r, b, p, q] = feasible[r, b, q, p] = ok
 
 

@@ -176,13 +176,14 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
 
     def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
         state_gross, state_margin = state_values(rows, region)
+        scale = s.noise_share * state_margin
         gain, feasible = move_tables(
             rows, ESTABLISHED_SEASONS, state_gross, state_margin, mean, precision, access.dealer, access.contractor,
             access.money, parameters.area_ha, parameters.residue_value_per_ha, hires, v.annuity[region],
             v.risk_aversion[region], shortfall, synergy_shortfall, v.cost_change_per_ha, v.effect_initial[region],
             v.transition_cost_per_ha, v.synergy[region], setting.access.herbicide_extra_per_ha[region],
-            setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread)
-        return ChainInputs.of(gain, feasible, s.noise_share * state_margin, margin[rows], catalogue.available[region])
+            setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread, scale)
+        return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region])
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
         """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
