@@ -24,6 +24,7 @@ import numpy as np
 MAX_BYTES = 16 * 2**20
 
 _entries: OrderedDict[bytes, tuple] = OrderedDict()
+_bytes = 0  # of the arrays of ``_entries`` (kept as they change: summing them at every store cost a sweep's run 1 ms)
 
 
 @cache
@@ -69,19 +70,29 @@ def lookup(key: bytes) -> tuple | None:
     return entry
 
 
+def _size(entry: tuple) -> int:
+    return sum(a.nbytes for a in entry if isinstance(a, np.ndarray))
+
+
 def store(key: bytes, entry: tuple) -> None:
     """Keep ``entry`` (a tuple whose arrays are frozen here) unless it alone exceeds ``MAX_BYTES``."""
-    size = sum(a.nbytes for a in entry if isinstance(a, np.ndarray))
+    global _bytes
+    size = _size(entry)
     if size > MAX_BYTES:
         return
     for a in entry:
         if isinstance(a, np.ndarray):
             a.flags.writeable = False
+    replaced = _entries.pop(key, None)
+    _bytes -= 0 if replaced is None else _size(replaced)
     _entries[key] = entry
-    while sum(sum(a.nbytes for a in e if isinstance(a, np.ndarray)) for e in _entries.values()) > MAX_BYTES:
-        _entries.popitem(last=False)
+    _bytes += size
+    while _bytes > MAX_BYTES:
+        _bytes -= _size(_entries.popitem(last=False)[1])
 
 
 def clear() -> None:
     """Forget every entry (tests)."""
+    global _bytes
     _entries.clear()
+    _bytes = 0
