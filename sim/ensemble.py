@@ -451,10 +451,11 @@ def check_stackable(models: Sequence[AdoptionModel]) -> None:
         raise NotStackable("exchange programmes' links are not stacked yet")
 
 
-def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
+def stack(models: Sequence[AdoptionModel], recorded: bool = True) -> AdoptionModel:
     """One model advancing every run of ``models`` (built alone, not yet stepped) with one yearly step.
 
-    Read each run's yearly table with ``results(model, k)``.
+    Read each run's yearly table with ``results(model, k)``; a model not ``recorded`` (the runs' counterfactuals)
+    keeps no table.
 
     Raises:
         NotStackable: the runs differ in something the stacked model cannot hold per run (the message says what).
@@ -481,7 +482,7 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
     out.streams = SimpleNamespace(policy=None)  # each run's designs draw from their run's policy stream
     out.counterfactual = None
     if first.counterfactual is not None:
-        out.counterfactual = Counterfactual(stack([m.counterfactual.model for m in models]))
+        out.counterfactual = Counterfactual(stack([m.counterfactual.model for m in models], recorded=False))
     runs = []
     for k, m in enumerate(models):
         views = {id(getattr(m, name)): RunView(getattr(out, name), layout, k) for name in ("farms", "soil")}
@@ -500,9 +501,11 @@ def stack(models: Sequence[AdoptionModel]) -> AdoptionModel:
                                    out.catalogue, out.counterfactual)
     out.situation = Situation(out.farms, out.regions, out.catalogue, out.network, out.social, out.soil, out.yields,
                               out.incentives, out.access, out.learning, out.exchanges)
-    out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,
-                                  np.array([m.catalogue.target_bundle for m in models]), runs=layout.runs)
-    out.recorder.record(out._record())
+    out.recorder = None
+    if recorded:
+        out.recorder = YearlyRecorder(first.regions.names, out.regions.start, out.farms.area_ha,
+                                      np.array([m.catalogue.target_bundle for m in models]), runs=layout.runs)
+        out.recorder.record(out._record())
     out.farmers = FarmerViews(out)
     return out
 

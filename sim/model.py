@@ -138,19 +138,24 @@ class AdoptionModel(mesa.Model):
         for name in self.ROOMS_BEFORE_INCENTIVES:
             setattr(twin, name, copy.deepcopy(getattr(self, name), shared))
         twin.counterfactual = None
-        twin._add_incentives()
+        twin._add_incentives(recorded=False)
         return twin
 
-    def _add_incentives(self) -> None:
-        """The incentive designs, what a deciding farmer knows, the recorder with the initial row, the agents."""
+    def _add_incentives(self, recorded: bool = True) -> None:
+        """The incentive designs, what a deciding farmer knows, the recorder with the initial row, the agents.
+
+        A model that is not ``recorded`` (a counterfactual, whose state is read directly) gets no recorder
+        (``recorder`` None): nothing is recorded, nor the year's per-farm results gathered for it.
+        """
         scenario = self.config
         self.incentives = Incentives(Setting(scenario, self.farms, self.regions, self.catalogue, self.network,
                                              self.soil, self.counterfactual, self.exchanges), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
                                    self.yields, self.incentives, self.access, self.learning, self.exchanges)
         self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
-                                       self.catalogue.target_bundle)
-        self.recorder.record(self._record())
+                                       self.catalogue.target_bundle) if recorded else None
+        if recorded:
+            self.recorder.record(self._record())
         self.farmers = FarmerViews(self)
 
     def step(self) -> None:
@@ -179,7 +184,8 @@ class AdoptionModel(mesa.Model):
         self.farms.savings = self.access.update_savings(self.farms.savings, accounts.income)
         self._observe(harvest)  # 6. observe
         del harvest  # its per-practice effects are not recorded: freed before the year's peak of memory, the record
-        self.recorder.record(self._record(adoption, self.farms.yield_kg_per_ha, settlements, vars(accounts)))  # 7.
+        if self.recorder is not None:  # 7. record
+            self.recorder.record(self._record(adoption, self.farms.yield_kg_per_ha, settlements, vars(accounts)))
         release_freed(self.n)
 
     def _observe(self, harvest: Harvest) -> None:

@@ -61,13 +61,6 @@ def without_programme(scenario: Scenario) -> Scenario:
                                        "twin_market": None, "credit_line": None})
 
 
-class _NoRecorder:
-    """The counterfactual keeps no yearly table (its state is read directly)."""
-
-    def record(self, record: Any) -> None:
-        """Discard the year's row."""
-
-
 class Counterfactual:
     """A model of the scenario without its programme, stepped one year ahead of each settlement.
 
@@ -78,7 +71,7 @@ class Counterfactual:
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        model.recorder = _NoRecorder()
+        model.recorder = None  # it keeps no yearly table: its state is read directly
         self.previous_stock_t_c_per_ha = model.soil.stock_t_c_per_ha.copy()
 
     @classmethod
