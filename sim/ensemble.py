@@ -15,7 +15,8 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
   deciding farmers is asked design by design for every run's rows at once (``RunIncentives.tables``), and the yearly
   work that would cost Python per run is done once for every run where the runs allow it
   (``sim.incentives.stacked``: the carbon programmes' valuation and enrolment, the programme's effects; each design's
-  ``joined``: per-ha payments of the same rates, no credit line, no exchange costs);
+  ``joined``: per-ha payments of the same rates, no credit line, no exchange costs; the carbon registries' yearly
+  settlement and the modelled baselines, ``JoinedRegistry``);
 - the counterfactual runs (the same farms without the programme) are stacked the same way;
 - one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
 Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
@@ -27,7 +28,8 @@ in a value a room reads each year outside the regions and the incentives (say, t
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
 network, its start in behavioural equilibrium) stay per run, and so does some Python of each run's incentive designs
-(the carbon registry's settlement and the prices of the year; payments of different rates, credit lines).
+(the prices of the year; payments of different rates, credit lines; the carbon registries' settlement where they
+cannot be joined: ``sim.incentives.stacked.JoinedRegistry.joinable``).
 """
 
 from __future__ import annotations
@@ -342,7 +344,8 @@ class RunIncentives:
                  ) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
         self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
-        self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil)
+        self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil,
+                                               lambda soils: stack_room(soils, layout, {}), counterfactual)
         #: no run's carbon programme can pay (a counterfactual's): they settle as one, all zeros
         self.idle_carbon = not any(r.carbon.active for r in runs)
         n = int(layout.farms[-1])
@@ -423,6 +426,9 @@ class RunIncentives:
                 continue
             if name == "carbon" and self.idle_carbon:
                 out.append(self.runs[0].carbon.registry.idle(int(self.layout.farms[-1])))
+                continue
+            if name == "carbon" and self.stacked_carbon is not None and self.stacked_carbon.registry is not None:
+                out.append(self.stacked_carbon.settle(year))  # every run's registry as one
                 continue
             settlements = [run.designs[name].settle(year, stream) for run, stream in zip(self.runs, self.policy,
                                                                                          strict=True)]

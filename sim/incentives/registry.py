@@ -128,6 +128,9 @@ class CarbonRegistry:
         self.contract_end = np.zeros(n, np.int64)
         self.buffer_pool_t_co2e = 0.0
         self.pending: dict[int, dict[str, np.ndarray]] = {}  # money due by year
+        #: the farmer's share of the credit value (``farmer_value_share``) and of the value after fees
+        self.value_share: float | np.ndarray = farmer_value_share(carbon)
+        self.farmer_share: float | np.ndarray = carbon.farmer_share
 
     def market_price(self, year: int) -> float:
         """Market price of ``year`` (held at the last known value beyond the generated path)."""
@@ -191,8 +194,7 @@ class CarbonRegistry:
         if self.is_verification_year(year) and (self.enrolled.any() or self.monitored.any()):
             verified = self.enrolled.copy()
             q, issued, clawback = self._verify(year, farms, farm_price, rng)
-            mrv_cost = mrv.cost_per_verification(self.carbon, self.area, self.organisation, verified, issued,
-                                                 self.exchange_group)
+            mrv_cost = self._mrv_cost(verified, issued)
             self._schedule(year, issued, farm_price)
             self._end_periods(year, verified, farms.eligible)
         due = self.pending.pop(year, None) or {name: zero for name in PAID_LATER}
@@ -267,19 +269,15 @@ class CarbonRegistry:
         # reversals: claw-back of issued credits (capped by what the farm received), the rest from the buffer pool
         if c.on_reversal == "clawback":
             repaid_t = reversal * issued_share(c)
-            owed = repaid_t * farm_price * farmer_value_share(c)
+            owed = repaid_t * farm_price * self.value_share
             clawback = np.minimum(owed, self.received - self.clawed_back)
             refunded_t = np.divide(repaid_t * clawback, owed, out=np.zeros(owed.size), where=owed > 0)
             from_buffer = reversal * c.buffer + repaid_t - refunded_t
         else:
             clawback = np.zeros(area.size)
             from_buffer = reversal * (1.0 - c.permanence_discount)
-        available = self.buffer_pool_t_co2e + float(buffer_in.sum())
-        wanted = float(from_buffer.sum())
-        covered = min(wanted, available)
-        scale = covered / wanted if wanted > 0 else 0.0
+        scale = self._draw_on_pool(buffer_in, from_buffer)
         buffer_change = buffer_in - from_buffer * scale
-        self.buffer_pool_t_co2e = available - covered
         quantities = {
             "credits_t_co2e": issued, "reversals_t_co2e": reversal,
             "reversals_uncovered_t_co2e": from_buffer * (1.0 - scale), "buffer_t_co2e": buffer_change,
@@ -287,6 +285,26 @@ class CarbonRegistry:
             "leakage_t_co2e": np.where(gaining, np.minimum(leakage, change_t), 0.0),
         }
         return quantities, issued, clawback
+
+    def _mrv_cost(self, verified: np.ndarray, issued: np.ndarray) -> np.ndarray:
+        """The MRV cost of each farm verified now (``mrv.cost_per_verification``), currency."""
+        return mrv.cost_per_verification(self.carbon, self.area, self.organisation, verified, issued,
+                                         self.exchange_group)
+
+    def _draw_on_pool(self, buffer_in: np.ndarray, from_buffer: np.ndarray) -> float | np.ndarray:
+        """Add ``buffer_in`` to the buffer pool, cancel ``from_buffer`` from it as far as it holds: the share covered.
+
+        Both t CO2e per farm.
+        """
+        available = self.buffer_pool_t_co2e + float(buffer_in.sum())
+        wanted = float(from_buffer.sum())
+        covered = min(wanted, available)
+        self.buffer_pool_t_co2e = available - covered
+        return covered / wanted if wanted > 0 else 0.0
+
+    def _market_prices(self, year: int) -> float | np.ndarray:
+        """The general market's price of ``year`` (currency/t CO2e) the credits of each farm sell at."""
+        return self.market_price(year)
 
     def _end_periods(self, year: int, verified: np.ndarray, eligible: np.ndarray) -> None:
         """After a verification: renew or end crediting periods that end before the next one; release monitoring."""
@@ -301,14 +319,14 @@ class CarbonRegistry:
     def _schedule(self, year: int, credits: np.ndarray, farm_price: np.ndarray) -> None:
         """Book the money of ``credits`` issued now for payment ``payment_lag_years`` later."""
         c = self.carbon
-        market = self.market_price(year)
+        market = self._market_prices(year)
         twin_credits = self.twin.bought(credits) if self.twin else np.zeros_like(credits)
         general = credits - twin_credits
         twin_paid = twin_credits * (self.twin.spec.price_per_t_co2e if self.twin else 0.0)
         authority = twin_paid * (self.twin.spec.authority_fee_share if self.twin else 0.0)
         value = general * farm_price + (twin_paid - authority)
         aggregator = value * (c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0)
-        to_farmers = (value - aggregator) * c.farmer_share
+        to_farmers = (value - aggregator) * self.farmer_share
         flows = {"buyer_spending": general * market, "guarantor_spending": general * (farm_price - market),
                  "twin_buyer_spending": twin_paid, "authority_fees": authority, "aggregator_fees": aggregator,
                  "carbon_to_farmers": to_farmers, "carbon_to_intermediaries": value - aggregator - to_farmers,

@@ -1,13 +1,15 @@
 """Incentive designs of runs stacked in one model (``sim.ensemble``), asked as one.
 
-Each run keeps its own ``CarbonProgramme`` (prices, registry, baseline, settlement); what deciding farmers expect and
-who joins or leaves are computed for every run's farms at once, with the same formulas
-(``sim.incentives.expectation``) on the runs' state gathered in row order, and the parameters that may differ between
-runs held per stacked region (expected prices, verification calendars) or per farm (the farmer's share of the credit
-value, the MRV cost per ha a farmer expects): each farm's numbers are those of its run alone. Runs whose programmes
-differ in anything else, that cannot pay, or that share MRV costs in groups are not stacked here (``of`` gives None:
-each run's programme then answers for its rows). The effects of the programme (``StackedEffect``) are settled for every
-run at once when the runs share their ``[ghg]`` table.
+Each run keeps its own ``CarbonProgramme`` (prices, registry, baseline); what deciding farmers expect and who joins or
+leaves are computed for every run's farms at once, with the same formulas (``sim.incentives.expectation``) on the
+runs' state in row order, and the parameters that may differ between runs held per stacked region (expected prices,
+verification calendars) or per farm (the farmer's share of the credit value, the MRV cost per ha a farmer expects):
+each farm's numbers are those of its run alone. Runs whose programmes differ in anything else, that cannot pay, or
+that share MRV costs in groups are not stacked here (``of`` gives None: each run's programme then answers for its
+rows). Where they can, the runs' registries are joined into one that settles every run's farms by its run's rules,
+with the modelled baselines stacked (``JoinedRegistry``: a run's own settlement cost about 150 us of Python a year,
+most of what a stacked run paid to settle); else each run's programme settles its rows. The effects of the programme
+(``StackedEffect``) are settled for every run at once when the runs share their ``[ghg]`` table.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from sim.incentives.carbon import CarbonProgramme
 from sim.incentives.effect import ProgrammeEffect, effects_of_year
 from sim.incentives.expectation import Asked, Calendar
 from sim.incentives.ghg import PracticeEmissions
-from sim.incentives.registry import farmer_value_share
+from sim.incentives.prices import guaranteed
+from sim.incentives.registry import CarbonRegistry, FarmCarbon, farmer_value_share
 from sim.scenario.incentives import Carbon
 
 
@@ -36,14 +39,20 @@ def _common_part(c: Carbon) -> Carbon:
 class StackedCarbon:
     """Every stacked run's carbon programme, asked as one (module docstring).
 
+    When the runs' registries can be joined (``JoinedRegistry.joinable``) they settle as one (``registry``, with
+    the baselines advanced as one), else each run's programme settles its rows (``registry`` None).
+
     Args:
         programmes: each run's programme, on views of its rows of the stacked model.
         farm_starts: (K + 1,) the first farm row of each run, and n.
         farms, soil: the stacked model's farmer table and soil.
+        baseline_soil: the runs' modelled baselines' soils stacked (None when the baselines are fixed).
+        counterfactual: the stacked counterfactual (its yields are the baselines').
 
     """
 
-    def __init__(self, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil) -> None:
+    def __init__(self, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil,
+                 baseline_soil=None, counterfactual=None) -> None:
         self.programmes, self.starts, self.farms, self.soil = list(programmes), farm_starts, farms, soil
         first = self.programmes[0]
         self.spec, self.soil_spec, self.horizon = first.spec, first.setting.scenario.soil, first.horizon_years
@@ -56,10 +65,22 @@ class StackedCarbon:
         self.mean = self.variance = np.zeros(0)
         self.credit_pv = self.mrv_pv = self.next_payment = np.zeros(0)
         self._state: dict[str, np.ndarray] | None = None  # the runs' state of the year (``state``)
+        #: where each farm's baseline stock is heading (its pre-project practice's equilibrium, or fixed): constant
+        self.baseline_heading = np.concatenate([p.baseline.equilibrium_t_c_per_ha(p.setting.soil.equilibrium_table)
+                                                for p in self.programmes])
+        registries = [p.registry for p in self.programmes]
+        self.registry = JoinedRegistry(registries, farm_starts) if JoinedRegistry.joinable(registries) else None
+        self.baseline_soil, self.counterfactual = baseline_soil, counterfactual
+        self.fixed_baseline = np.concatenate([p.baseline.fixed_t_c_per_ha for p in self.programmes])
+        self.eligible_now = self.leaving = np.zeros(farms.region.size, bool)
 
     @classmethod
-    def of(cls, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil) -> StackedCarbon | None:
-        """The programmes asked as one, or None when they cannot be (see the module docstring)."""
+    def of(cls, programmes: Sequence[CarbonProgramme], farm_starts: np.ndarray, farms, soil,
+           stack_soils: Callable[[list], object] | None = None, counterfactual=None) -> StackedCarbon | None:
+        """The programmes asked as one, or None when they cannot be (see the module docstring).
+
+        ``stack_soils`` stacks the runs' modelled baselines' soils (``sim.ensemble.stack_room``).
+        """
         first = programmes[0]
         if not all(p.active and p.exchange_group is None and not p.spec.mrv.group_certification for p in programmes):
             return None
@@ -67,7 +88,14 @@ class StackedCarbon:
         if any(_common_part(p.spec) != common or p.setting.scenario.soil != first.setting.scenario.soil
                or p.horizon_years != first.horizon_years for p in programmes[1:]):
             return None
-        return cls(programmes, farm_starts, farms, soil)
+        soils = [p.baseline.soil for p in programmes]
+        modelled = stack_soils is not None and all(s is not None for s in soils) and JoinedRegistry.joinable(
+            [p.registry for p in programmes])
+        return cls(programmes, farm_starts, farms, soil, stack_soils(soils) if modelled else None, counterfactual)
+
+    def baseline_stock(self) -> np.ndarray:
+        """Every farm's baseline stock now, t C/ha (joined: the stacked baselines')."""
+        return self.fixed_baseline if self.baseline_soil is None else self.baseline_soil.stock_t_c_per_ha
 
     def begin_year(self, year: int) -> None:
         """The runs' expected prices and calendars of ``year`` by stacked region (after each run's ``begin_year``)."""
@@ -85,6 +113,13 @@ class StackedCarbon:
 
         It changes only when the programmes enrol (``after_adoption``, which reads it first) and settle.
         """
+        if self._state is None and self.registry is not None:
+            reg = self.registry
+            self._state = {
+                "baseline_stock": self.baseline_stock(), "baseline_heading": self.baseline_heading,
+                "enrolled": reg.enrolled.copy(), "ever": reg.ever.copy(),
+                "seasons_left": reg.crediting_seasons_left(self.programmes[0].year),
+                "last_gap": reg.last_gap.copy(), "outstanding": reg.outstanding_t_co2e.copy()}
         if self._state is None:
             def gather(of: Callable[[CarbonProgramme], np.ndarray]) -> np.ndarray:
                 return np.concatenate([of(p) for p in self.programmes])
@@ -129,6 +164,11 @@ class StackedCarbon:
         leaving, joining = expectation.enrolment(eligible_now, state["enrolled"], state["ever"], farms.region,
                                                  farms.bundle, self.mean, self.expected_value)
         self._state = None  # the registries change now
+        self.eligible_now, self.leaving = eligible_now, leaving
+        if self.registry is not None:
+            if joining.size:
+                self.registry.enrol(joining, self.soil.stock_t_c_per_ha - self.baseline_stock(), year)
+            return
         per_run = np.searchsorted(joining, self.starts)
         for k, programme in enumerate(self.programmes):
             rows = slice(int(self.starts[k]), int(self.starts[k + 1]))
@@ -136,6 +176,96 @@ class StackedCarbon:
             if per_run[k + 1] > per_run[k]:
                 programme.registry.enrol(joining[per_run[k]:per_run[k + 1]] - self.starts[k],
                                          programme.gap_t_c_per_ha(), year)
+
+
+    def settle(self, year: int) -> Settlement:
+        """``CarbonProgramme.settle`` of every run at once (joined registries only: ``registry``)."""
+        own_yields = self.farms.yield_kg_per_ha
+        counterfactual = self.counterfactual
+        baseline_yields = counterfactual.farms.yield_kg_per_ha if counterfactual is not None else own_yields
+        if self.baseline_soil is not None:  # ``CreditingBaseline.advance_year``
+            self.baseline_soil.advance_year()
+            self.baseline_soil.observe_yields(baseline_yields)
+        stock = self.soil.stock_t_c_per_ha
+        heading = self.soil.equilibrium_table[self.farms.region, self.farms.bundle] - self.baseline_heading
+        farms = FarmCarbon(gap_t_c_per_ha=stock - self.baseline_stock(), stock_t_c_per_ha=stock,
+                           eligible=self.eligible_now, yield_kg_per_ha=own_yields,
+                           baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading)
+        return self.registry.settle(year, farms, self.leaving, None)
+
+class JoinedRegistry(CarbonRegistry):
+    """Every stacked run's carbon registry as one registry over the stacked rows: each farm's numbers are its run's.
+
+    The runs' registries may differ only in their run's price (general market and guaranteed price), the farmer's
+    share and the MRV costs: held per farm (``farm_prices``, ``_market_prices``, ``value_share``, ``farmer_share``)
+    or computed run by run (``_mrv_cost``); each run keeps its own buffer pool (``_draw_on_pool``). In a verification
+    year a run with no farm to verify is verified with the others: every change that makes to its farms is zero, as
+    when its registry alone skips the year. ``joinable`` says which runs' registries can be joined.
+
+    Args:
+        registries: each run's registry, before its first settlement.
+        starts: (K + 1,) the first farm row of each run, and n.
+
+    """
+
+    def __init__(self, registries: Sequence[CarbonRegistry], starts: np.ndarray) -> None:
+        first = registries[0]
+        n = first.area.size
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(r, name) for r in registries])
+
+        super().__init__(first.carbon, None, first.start_year, joined("area"), joined("organisation"), first.prices,
+                         joined("bulk_density"), first.depth_cm, first.displaced_t_co2e_per_ha)
+        for name, value in vars(first).items():  # every per-farm state array, run after run
+            if isinstance(value, np.ndarray) and value.shape[:1] == (n,) and name != "prices":
+                setattr(self, name, joined(name))
+        self.registries, self.starts = list(registries), starts
+        self.sizes = np.diff(starts)
+        self.pools = np.array([r.buffer_pool_t_co2e for r in registries])  # t CO2e, each run's buffer pool
+        self.value_share = np.repeat([farmer_value_share(r.carbon) for r in registries], self.sizes)
+        self.farmer_share = np.repeat([r.carbon.farmer_share for r in registries], self.sizes)
+
+    @staticmethod
+    def joinable(registries: Sequence[CarbonRegistry]) -> bool:
+        """Whether registries whose carbon tables differ at most in price, farmer share and MRV costs can be joined.
+
+        Not joined: Twin Regions markets, measured quantification (each run draws its errors from its own stream),
+        fixed-price contracts (contract prices by farm from each run's price), guarantors that differ (one flow has
+        one payer), registries that have settled already.
+        """
+        first = registries[0].carbon
+        return (first.quantification == "modelled"
+                and all(r.twin is None and r.carbon.price.contract_years == 0 and not r.pending
+                        and r.carbon.price.guarantor == first.price.guarantor for r in registries))
+
+    def _by_run(self, values: list[float]) -> np.ndarray:
+        return np.repeat(np.asarray(values, np.float64), self.sizes)
+
+    def farm_prices(self, year: int) -> np.ndarray:
+        """Each run's guaranteed market price, on its farms (no contracts: ``joinable``)."""
+        return self._by_run([float(guaranteed(r.carbon.price, r.market_price(year))) for r in self.registries])
+
+    def _market_prices(self, year: int) -> np.ndarray:
+        return self._by_run([r.market_price(year) for r in self.registries])
+
+    def _rows(self) -> list[slice]:
+        return [slice(int(a), int(b)) for a, b in zip(self.starts[:-1], self.starts[1:], strict=True)]
+
+    def _mrv_cost(self, verified: np.ndarray, issued: np.ndarray) -> np.ndarray:
+        return np.concatenate([mrv.cost_per_verification(r.carbon, self.area[rows], self.organisation[rows],
+                                                         verified[rows], issued[rows], None)
+                               for r, rows in zip(self.registries, self._rows(), strict=True)])
+
+    def _draw_on_pool(self, buffer_in: np.ndarray, from_buffer: np.ndarray) -> np.ndarray:
+        covered_share = np.empty(self.pools.size)
+        for k, rows in enumerate(self._rows()):  # each run's sums, as its registry alone takes them
+            available = self.pools[k] + float(buffer_in[rows].sum())
+            wanted = float(from_buffer[rows].sum())
+            covered = min(wanted, available)
+            self.pools[k] = available - covered
+            covered_share[k] = covered / wanted if wanted > 0 else 0.0
+        return np.repeat(covered_share, self.sizes)
 
 
 class StackedEffect:
