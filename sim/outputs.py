@@ -586,6 +586,8 @@ class YearlyRecorder:
             per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
             return np.append(per_region, per_region.sum())
         sums = self.with_totals(np.add.reduceat(x, self.starts))
+        if not (sums == 0).any():  # no run is idle: its sums would be zeros (two passes over the farms saved)
+            return sums
         idle = ~np.logical_or.reduceat(x != 0, self.run_starts)
         sums[np.repeat(idle, len(self.names))] = 0.0
         return sums
