@@ -69,7 +69,10 @@ class StackedCarbon:
         self.baseline_heading = np.concatenate([p.baseline.equilibrium_t_c_per_ha(p.setting.soil.equilibrium_table)
                                                 for p in self.programmes])
         registries = [p.registry for p in self.programmes]
-        self.registry = JoinedRegistry(registries, farm_starts) if JoinedRegistry.joinable(registries) else None
+        fixed = all(p.baseline.soil is None for p in self.programmes)
+        joined = JoinedRegistry.joinable(registries) and (fixed or baseline_soil is not None)
+        #: the runs' registries as one (None: each run's programme settles its rows)
+        self.registry = JoinedRegistry(registries, farm_starts) if joined else None
         self.baseline_soil, self.counterfactual = baseline_soil, counterfactual
         self.fixed_baseline = np.concatenate([p.baseline.fixed_t_c_per_ha for p in self.programmes])
         self.eligible_now = self.leaving = np.zeros(farms.region.size, bool)
@@ -177,7 +180,6 @@ class StackedCarbon:
                 programme.registry.enrol(joining[per_run[k]:per_run[k + 1]] - self.starts[k],
                                          programme.gap_t_c_per_ha(), year)
 
-
     def settle(self, year: int) -> Settlement:
         """``CarbonProgramme.settle`` of every run at once (joined registries only: ``registry``)."""
         own_yields = self.farms.yield_kg_per_ha
@@ -192,6 +194,7 @@ class StackedCarbon:
                            eligible=self.eligible_now, yield_kg_per_ha=own_yields,
                            baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading)
         return self.registry.settle(year, farms, self.leaving, None)
+
 
 class JoinedRegistry(CarbonRegistry):
     """Every stacked run's carbon registry as one registry over the stacked rows: each farm's numbers are its run's.
