@@ -226,14 +226,40 @@ def finish_table(spec: RunSpec, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def run_one(spec: RunSpec) -> pd.DataFrame:
+class PartTimes:
+    """Seconds a process spent in named parts of its work (``time.perf_counter``), summed over calls.
+
+    A sweep tells the model's own time from its machinery's (``experiments.sweep.Evaluated``): the parts
+    ``SCENARIO`` (a run's scenario with its overrides) and ``TABLE`` (a run's yearly table, read and checked).
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def part(self, name: str) -> Iterator[None]:
+        """Add the time spent in the ``with`` block to part ``name``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+#: Parts of ``PartTimes`` timed by ``run_specs``: the machinery around the model of each run.
+SCENARIO, TABLE = "scenario", "table"
+
+
+def run_one(spec: RunSpec, times: PartTimes | None = None) -> pd.DataFrame:
     """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread).
 
-    A run of a posterior draw also has a ``draw`` column.
+    A run of a posterior draw also has a ``draw`` column. ``times`` collects the time of the machinery's parts.
     """
     one_compiled_thread()
+    times = times or PartTimes()
     started = time.monotonic()
-    scenario = with_overrides(spec.scenario, dict(spec.overrides))
+    with times.part(SCENARIO):
+        scenario = with_overrides(spec.scenario, dict(spec.overrides))
     label = run_label(spec)
     with model_arithmetic(scenario, label):
         model = build_model(scenario, spec.seed, spec.farmers)
@@ -244,8 +270,10 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
                                  f"{spec.timeout:g} s per run")
             if year < years:
                 model.step()
-        table = yearly_table(model)
-    return finish_table(spec, table)
+        with times.part(TABLE):
+            table = yearly_table(model)
+    with times.part(TABLE):
+        return finish_table(spec, table)
 
 
 #: Most farmers in one stacked model (runs x farmers of each): enough runs that a year's Python cost is shared by
@@ -281,30 +309,33 @@ def stack_capacity(scenario: Scenario, farmers: int | None) -> int:
         return 1
 
 
-def run_specs(specs: Sequence[RunSpec], stack: bool = True) -> list[pd.DataFrame | Exception]:
+def run_specs(specs: Sequence[RunSpec], stack: bool = True,
+              times: PartTimes | None = None) -> list[pd.DataFrame | Exception]:
     """Every spec's yearly table (as ``run_one`` gives it), or the exception its run raised, in order.
 
     Runs of one scenario are stacked in one model (``sim.ensemble``; ``stack_groups``) and give the same tables as
     alone; runs that cannot share a model (``sim.ensemble.NotStackable``: say, a decision parameter that differs)
     are run one at a time, as is a group whose stacked run fails (so the run that fails is found and fails alone).
-    ``stack=False`` runs every spec alone (the same tables).
+    ``stack=False`` runs every spec alone (the same tables). ``times`` collects the time of the machinery's parts
+    (``SCENARIO``, ``TABLE``); the rest is the models'.
     """
     one_compiled_thread()
+    times = times or PartTimes()
     out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
     for group in stack_groups(specs) if stack else [[i] for i in range(len(specs))]:
         if len(group) > 1:
-            for i, result in zip(group, _run_stacked([specs[i] for i in group]), strict=True):
+            for i, result in zip(group, _run_stacked([specs[i] for i in group], times), strict=True):
                 out[i] = result
         for i in group:
             if out[i] is None:
                 try:
-                    out[i] = run_one(specs[i])
+                    out[i] = run_one(specs[i], times)
                 except Exception as exc:  # noqa: BLE001 - a failed run is reported, the others go on
                     out[i] = exc
     return out
 
 
-def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
+def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | Exception | None]:
     """The runs of ``specs`` stacked in one model, or one at a time when they cannot share one.
 
     Returns each run's table or exception, or None for runs to run again alone (the stacked run failed).
@@ -313,7 +344,8 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
     models = {}
     for i, spec in enumerate(specs):
         try:
-            scenario = with_overrides(spec.scenario, dict(spec.overrides))
+            with times.part(SCENARIO):
+                scenario = with_overrides(spec.scenario, dict(spec.overrides))
             with model_arithmetic(scenario, run_label(spec)):
                 models[i] = build_model(scenario, spec.seed, spec.farmers)
         except Exception as exc:  # noqa: BLE001 - reported as this run's failure
@@ -328,7 +360,8 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
             try:
                 with model_arithmetic(alone.config, run_label(specs[i])):
                     alone.run_for(years or alone.config.years)
-                out[i] = finish_table(specs[i], yearly_table(alone))
+                with times.part(TABLE):
+                    out[i] = finish_table(specs[i], yearly_table(alone))
             except Exception as exc:  # noqa: BLE001 - reported as this run's failure
                 out[i] = exc
         return out
@@ -338,7 +371,8 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
         return [None if i in models else result for i, result in enumerate(out)]
     for k, i in enumerate(models):
         try:
-            out[i] = finish_table(specs[i], ensemble.results(model, k))
+            with times.part(TABLE):
+                out[i] = finish_table(specs[i], ensemble.results(model, k))
         except ExperimentError as exc:
             out[i] = exc
     return out

@@ -25,7 +25,7 @@ import pandas as pd
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
-from experiments.runs import RunSpec, check_size, run_specs
+from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, check_size, run_specs
 from experiments.spec import ExperimentError, outputs_of
 from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable
 from sim.scenario import Scenario, integer_fields
@@ -47,7 +47,15 @@ class Evaluated:
     rows: pd.DataFrame
     failures: list[dict] = field(default_factory=list)
     lost: bool = False  # the worker running it died (its runs are retried one by one)
-    model_seconds: float = 0.0  # time the worker spent running the models (the rest is the sweep's own cost)
+    model_seconds: float = 0.0  # time the worker spent building and running the models
+    #: time the worker spent on the sweep's machinery around the models, by part (``MACHINERY_PARTS``)
+    machinery_seconds: dict[str, float] = field(default_factory=dict)
+
+
+#: Parts of a batch's machinery timed in the worker (``Evaluated.machinery_seconds``): each run's scenario with its
+#: overrides, its yearly table read and checked plus the batch's stored rows, and the rest of the task (its specs, its
+#: failures).
+MACHINERY_PARTS = ("scenarios", "rows", "other")
 
 
 def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
@@ -60,17 +68,19 @@ def evaluate_casim(batch: Batch) -> Evaluated:
 
     Runs are stacked in one model where they can share one (``experiments.runs.run_specs``). A run that raises (an
     invalid combination of values, a time limit, too little memory) is recorded as failed with its error; the
-    others go on.
+    others go on. The time of the models and of the machinery around them are measured apart (``Evaluated``).
     """
+    started = time.perf_counter()
     runs = batch.runs.to_dict(orient="records")
     integer = {label: integer_fields(s) for label, s in batch.scenarios.items()}
     runnable = {label: s.model_copy(update={"uncertain": {}}) for label, s in batch.scenarios.items()}
     specs = [RunSpec(runnable[run["scenario"]], run["scenario"], int(run["seed"]), batch.farmers, batch.years,
                      tuple((name, int(round(run[name])) if name in integer[run["scenario"]] else float(run[name]))
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
-    started = time.perf_counter()
-    results = run_specs(specs, batch.stack)
-    model_seconds = time.perf_counter() - started
+    times = PartTimes()
+    models_started = time.perf_counter()
+    results = run_specs(specs, batch.stack, times)
+    model_seconds = time.perf_counter() - models_started - sum(times.seconds.values())
     finished, tables, failures = [], [], []
     for i, (run, table) in enumerate(zip(runs, results, strict=True)):
         if isinstance(table, Exception):
@@ -78,7 +88,13 @@ def evaluate_casim(batch: Batch) -> Evaluated:
             continue
         finished.append(i)
         tables.append(table)
-    return Evaluated(batch, stored_rows(batch, finished, tables), failures, model_seconds=model_seconds)
+    rows_started = time.perf_counter()
+    rows = stored_rows(batch, finished, tables)
+    rows_seconds = time.perf_counter() - rows_started + times.seconds.get(TABLE, 0.0)
+    scenario_seconds = times.seconds.get(SCENARIO, 0.0)
+    other = time.perf_counter() - started - model_seconds - scenario_seconds - rows_seconds
+    return Evaluated(batch, rows, failures, model_seconds=model_seconds,
+                     machinery_seconds=dict(zip(MACHINERY_PARTS, (scenario_seconds, rows_seconds, other), strict=True)))
 
 
 def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -169,22 +185,29 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
         todo = planned - stored
         check_plan(plan, store.directory, executor, len(todo))
         counts = {"done": len(stored), "failed": 0, "model_seconds": 0.0}
+        machinery = dict.fromkeys(MACHINERY_PARTS, 0.0)
+        store_seconds = 0.0
         started = time.time()
 
         def run_round(batches: list[Batch]) -> list[Batch]:
             """Run and store ``batches``; return those of several runs whose worker died (to retry run by run)."""
+            nonlocal store_seconds
             lost = []
             for result in executor.map_unordered(evaluate, batches, lost=_lost):
                 if result.lost and len(result.batch.runs) > 1:
                     lost.append(result.batch)
                     continue
+                writing = time.perf_counter()
                 if len(result.rows):
                     store.write_batch(result.batch.id, result.rows)
                 if result.failures:
                     store.write_batch(result.batch.id, pd.DataFrame(result.failures), failed=True)
                     counts["failed"] += len(result.failures)
+                store_seconds += time.perf_counter() - writing
                 counts["done"] += len(result.batch.runs)
                 counts["model_seconds"] += result.model_seconds
+                for part, seconds in result.machinery_seconds.items():
+                    machinery[part] = machinery.get(part, 0.0) + seconds
                 if progress:
                     progress(counts["done"], len(planned))
             return lost
@@ -206,12 +229,18 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     singles = [(b, j) for b in lost for j in range(len(b.runs))]
                     run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
                                      b.years, b.timeout, b.stack) for i, (b, j) in enumerate(singles)])
+        seconds = time.time() - started
+        loading = time.perf_counter()
+        rows = store.load()
         store.record_session({"command": manifest["command"], "executor": repr(executor),
                               "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                                                                       time.localtime(started)),
-                              "seconds": round(time.time() - started, 3), "runs_run": len(todo),
-                              "runs_failed": counts["failed"], "model_seconds": round(counts["model_seconds"], 3)})
-        return store.load()
+                              "seconds": round(seconds, 3), "runs_run": len(todo),
+                              "runs_failed": counts["failed"], "model_seconds": round(counts["model_seconds"], 3),
+                              "machinery_seconds": {part: round(t, 4) for part, t in machinery.items()},
+                              "store_seconds": round(store_seconds, 4),
+                              "load_seconds": round(time.perf_counter() - loading, 4)})
+        return rows
 
 
 @dataclass
