@@ -179,21 +179,52 @@ def check_finite(table: pd.DataFrame, label: str) -> None:
         ExperimentError: naming the columns, their first bad year and region.
 
     """
-    first_year = table["year"].to_numpy() == table["year"].min()
-    columns = [c for name, c in COLUMNS.items() if c.rule is not None and c.dtype == "float64" and name in table]
-    values = table[[c.name for c in columns]].to_numpy(dtype=np.float64)
-    expected_nan = np.array([c.undefined_when is not None for c in columns])[None, :] | (
-        first_year[:, None] & np.array([c.flow for c in columns])[None, :])
-    bad = np.isinf(values) | (np.isnan(values) & ~expected_nan)
+    columns, values, bad = _nonfinite(table, table["year"].to_numpy() == table["year"].min())
     problems = []
     for j in np.flatnonzero(bad.any(axis=0)):
         i = int(np.argmax(bad[:, j]))
-        problems.append(f"{columns[j].name} is {values[i, j]} in {table['year'].iloc[i]} (region "
+        problems.append(f"{columns[j]} is {values[i, j]} in {table['year'].iloc[i]} (region "
                         f"{table['region'].iloc[i]})")
     if problems:
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more columns" if len(problems) > 3 else "")
         raise ExperimentError(f"{label}: the run produced non-finite values: {shown}. A scenario value is too large "
                               "or too small for the model to compute with (check the fields behind these columns)")
+
+
+def _nonfinite(table: pd.DataFrame, first_year: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(float columns checked, their values (rows, columns), where they are not finite though defined).
+
+    ``first_year`` (rows,) marks the rows of a run's initial year, where flow columns are NaN.
+    """
+    columns = [c for name, c in COLUMNS.items() if c.rule is not None and c.dtype == "float64" and name in table]
+    values = table[[c.name for c in columns]].to_numpy(dtype=np.float64)
+    expected_nan = np.array([c.undefined_when is not None for c in columns])[None, :] | (
+        first_year[:, None] & np.array([c.flow for c in columns])[None, :])
+    return [c.name for c in columns], values, np.isinf(values) | (np.isnan(values) & ~expected_nan)
+
+
+def nonfinite_runs(specs: Sequence[RunSpec], tables: Sequence[pd.DataFrame]) -> dict[int, ExperimentError]:
+    """``check_finite`` of many runs' yearly tables at once: position -> error of each table it refuses.
+
+    One check of every row of the joined tables (a check per table costs about half a millisecond of pandas work);
+    the tables it finds fault with are checked again alone, for their error.
+    """
+    if not tables:
+        return {}
+    joined = pd.concat(tables, ignore_index=True)
+    sizes = [len(table) for table in tables]
+    owner = np.repeat(np.arange(len(tables)), sizes)
+    year = joined["year"].to_numpy()
+    first = np.minimum.reduceat(year, np.cumsum([0, *sizes[:-1]])) if all(sizes) else \
+        np.array([table["year"].min() for table in tables])
+    _, _, bad = _nonfinite(joined, year == first[owner])
+    errors = {}
+    for k in np.unique(owner[bad.any(axis=1)]):
+        try:
+            check_finite(tables[k], run_label(specs[k]))
+        except ExperimentError as exc:
+            errors[int(k)] = exc
+    return errors
 
 
 def model_size(model: sim.AdoptionModel) -> tuple[int, int]:
@@ -250,10 +281,11 @@ class PartTimes:
 SCENARIO, TABLE = "scenario", "table"
 
 
-def run_one(spec: RunSpec, times: PartTimes | None = None) -> pd.DataFrame:
+def run_one(spec: RunSpec, times: PartTimes | None = None, finish: bool = True) -> pd.DataFrame:
     """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread).
 
     A run of a posterior draw also has a ``draw`` column. ``times`` collects the time of the machinery's parts.
+    ``finish=False`` returns the table as the model gives it (``finish_table`` not applied).
     """
     one_compiled_thread()
     times = times or PartTimes()
@@ -273,7 +305,7 @@ def run_one(spec: RunSpec, times: PartTimes | None = None) -> pd.DataFrame:
         with times.part(TABLE):
             table = yearly_table(model)
     with times.part(TABLE):
-        return finish_table(spec, table)
+        return finish_table(spec, table) if finish else table
 
 
 #: Most farmers in one stacked model (runs x farmers of each): enough runs that a year's Python cost is shared by
@@ -309,37 +341,44 @@ def stack_capacity(scenario: Scenario, farmers: int | None) -> int:
         return 1
 
 
-def run_specs(specs: Sequence[RunSpec], stack: bool = True,
-              times: PartTimes | None = None) -> list[pd.DataFrame | Exception]:
+def run_specs(specs: Sequence[RunSpec], stack: bool = True, times: PartTimes | None = None,
+              finish: bool = True) -> list[pd.DataFrame | Exception]:
     """Every spec's yearly table (as ``run_one`` gives it), or the exception its run raised, in order.
 
     Runs of one scenario are stacked in one model (``sim.ensemble``; ``stack_groups``) and give the same tables as
     alone; runs that cannot share a model (``sim.ensemble.NotStackable``: say, a decision parameter that differs)
     are run one at a time, as is a group whose stacked run fails (so the run that fails is found and fails alone).
     ``stack=False`` runs every spec alone (the same tables). ``times`` collects the time of the machinery's parts
-    (``SCENARIO``, ``TABLE``); the rest is the models'.
+    (``SCENARIO``, ``TABLE``); the rest is the models'. ``finish=False`` gives the tables as the model gives them,
+    neither checked nor given run columns (``finish_table``): a sweep checks a batch's tables at once
+    (``nonfinite_runs``).
     """
     one_compiled_thread()
     times = times or PartTimes()
     out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
     for group in stack_groups(specs) if stack else [[i] for i in range(len(specs))]:
         if len(group) > 1:
-            for i, result in zip(group, _run_stacked([specs[i] for i in group], times), strict=True):
+            for i, result in zip(group, _run_stacked([specs[i] for i in group], times, finish), strict=True):
                 out[i] = result
         for i in group:
             if out[i] is None:
                 try:
-                    out[i] = run_one(specs[i], times)
+                    out[i] = run_one(specs[i], times, finish)
                 except Exception as exc:  # noqa: BLE001 - a failed run is reported, the others go on
                     out[i] = exc
     return out
 
 
-def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | Exception | None]:
+def _run_stacked(specs: list[RunSpec], times: PartTimes, finish: bool) -> list[pd.DataFrame | Exception | None]:
     """The runs of ``specs`` stacked in one model, or one at a time when they cannot share one.
 
-    Returns each run's table or exception, or None for runs to run again alone (the stacked run failed).
+    Returns each run's table (finished, or as the model gives it: ``run_specs``) or exception, or None for runs to
+    run again alone (the stacked run failed).
     """
+
+    def done(spec: RunSpec, table: pd.DataFrame) -> pd.DataFrame:
+        return finish_table(spec, table) if finish else table
+
     out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
     models = {}
     for i, spec in enumerate(specs):
@@ -361,7 +400,7 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | 
                 with model_arithmetic(alone.config, run_label(specs[i])):
                     alone.run_for(years or alone.config.years)
                 with times.part(TABLE):
-                    out[i] = finish_table(specs[i], yearly_table(alone))
+                    out[i] = done(specs[i], yearly_table(alone))
             except Exception as exc:  # noqa: BLE001 - reported as this run's failure
                 out[i] = exc
         return out
@@ -369,13 +408,21 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | 
         model.run_for(years or model.config.years)
     except (ensemble.NotStackable, ArithmeticError):  # a value read only in a year's step differs, or a run failed
         return [None if i in models else result for i, result in enumerate(out)]
-    for k, i in enumerate(models):
-        try:
-            with times.part(TABLE):
-                out[i] = finish_table(specs[i], ensemble.results(model, k))
-        except ExperimentError as exc:
-            out[i] = exc
+    with times.part(TABLE):
+        tables = stacked_tables(model, len(models))
+        for table, i in zip(tables, models, strict=True):
+            try:
+                out[i] = done(specs[i], table)
+            except ExperimentError as exc:
+                out[i] = exc
     return out
+
+
+def stacked_tables(model: sim.AdoptionModel, runs: int) -> list[pd.DataFrame]:
+    """The yearly tables of a stacked model's ``runs`` (each as ``sim.ensemble.results`` gives it), made at once."""
+    joined = model.recorder.frames(range(runs))
+    size = len(joined) // runs
+    return [joined.iloc[k * size:(k + 1) * size].reset_index(drop=True) for k in range(runs)]
 
 
 #: Most runs in one task of ``run_many``: a batch of runs of 1,000 farmers takes a few seconds (results never

@@ -25,7 +25,7 @@ import pandas as pd
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
-from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, check_size, run_specs
+from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, check_size, nonfinite_runs, run_specs
 from experiments.spec import ExperimentError, outputs_of
 from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable
 from sim.scenario import Scenario, integer_fields
@@ -58,6 +58,10 @@ class Evaluated:
 MACHINERY_PARTS = ("scenarios", "rows", "other")
 
 
+#: Columns of a finished yearly table that name its run (``experiments.runs.finish_table``).
+RUN_KEYS = {"scenario", "seed"}
+
+
 def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
     """The columns that identify a run (id, scenario, sample, replicate, seed, parameter values)."""
     return {name: run[name] for name in (*RUN_COLUMNS, *parameters)}
@@ -79,8 +83,12 @@ def evaluate_casim(batch: Batch) -> Evaluated:
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
     times = PartTimes()
     models_started = time.perf_counter()
-    results = run_specs(specs, batch.stack, times)
+    results: list = run_specs(specs, batch.stack, times, finish=False)
     model_seconds = time.perf_counter() - models_started - sum(times.seconds.values())
+    rows_started = time.perf_counter()
+    done = [i for i, result in enumerate(results) if not isinstance(result, Exception)]
+    for k, error in nonfinite_runs([specs[i] for i in done], [results[i] for i in done]).items():
+        results[done[k]] = error
     finished, tables, failures = [], [], []
     for i, (run, table) in enumerate(zip(runs, results, strict=True)):
         if isinstance(table, Exception):
@@ -88,7 +96,6 @@ def evaluate_casim(batch: Batch) -> Evaluated:
             continue
         finished.append(i)
         tables.append(table)
-    rows_started = time.perf_counter()
     rows = stored_rows(batch, finished, tables)
     rows_seconds = time.perf_counter() - rows_started + times.seconds.get(TABLE, 0.0)
     scenario_seconds = times.seconds.get(SCENARIO, 0.0)
@@ -100,7 +107,8 @@ def evaluate_casim(batch: Batch) -> Evaluated:
 def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The rows stored for a batch's finished runs: each run's 'all' region rows, after its run columns.
 
-    ``finished`` are the positions in ``batch.runs`` of the runs whose yearly tables are ``tables``. The tables are
+    ``finished`` are the positions in ``batch.runs`` of the runs whose yearly tables are ``tables`` (with or without
+    the ``scenario`` and ``seed`` columns of ``experiments.runs.finish_table``: the batch's replace them). The tables are
     joined once and each run's columns (id, scenario, sample, replicate, seed, parameter values) repeated over its
     rows, in the column order of one ``insert(0, ...)`` per name: the parameters (last first), then seed, replicate,
     sample_id, scenario and run_id.
@@ -109,7 +117,7 @@ def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -
         return pd.DataFrame()
     joined = pd.concat(tables, ignore_index=True)
     kept = joined["region"].to_numpy() == "all"
-    body = joined.loc[kept].drop(columns=["region", "scenario", "seed"]).reset_index(drop=True)
+    body = joined.loc[kept].drop(columns=["region", *RUN_KEYS.intersection(joined.columns)]).reset_index(drop=True)
     names = ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters)[::-1]
     owner = np.repeat(np.asarray(finished), [len(table) for table in tables])[kept]
     ids = batch.runs[list(names)].iloc[owner].reset_index(drop=True)
