@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import io
 import json
 import os
 import re
@@ -215,8 +216,8 @@ class SweepStore:
                              "delete it and run the same command again to recompute its runs") from None
 
     # -- writing ----------------------------------------------------------------------------------------------
-    def write_batch(self, batch_id: int, rows: pd.DataFrame, failed: bool = False) -> Path:
-        """Write a batch of finished (or failed) runs atomically; return its path."""
+    def write_batch(self, batch_id: int, rows: pd.DataFrame | bytes, failed: bool = False) -> Path:
+        """Write a batch of finished (or failed) runs atomically (rows, or their Parquet file's bytes); return its path."""
         directory = self.failed if failed else self.runs
         return self.write_table(directory / f"batch-{batch_id:06d}.parquet", rows)
 
@@ -225,15 +226,20 @@ class SweepStore:
         for path in self.batch_files(self.failed):
             path.unlink()
 
-    def write_table(self, path: Path, frame: pd.DataFrame) -> Path:
-        """Write ``frame`` to ``path`` atomically (a temporary file under ``.partial/``, fsync, rename)."""
+    def write_table(self, path: Path, table: pd.DataFrame | bytes) -> Path:
+        """Write a frame (or its Parquet file's bytes, ``parquet_bytes``) to ``path`` atomically.
+
+        The file is written under ``.partial/``, flushed to the disk, then renamed to ``path``.
+        """
+        data = table if isinstance(table, bytes) else parquet_bytes(table)
         self.partial.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=self.partial)
-        os.close(fd)
         try:
-            os.chmod(tmp, FILE_MODE)
-            frame.to_parquet(tmp, index=False)
-            _fsync(tmp)
+            os.fchmod(fd, FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
             os.replace(tmp, path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
@@ -277,9 +283,14 @@ def _ordered_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["run_id", "year"], kind="stable").reset_index(drop=True)
 
 
-def _fsync(path: str | Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The Parquet file of ``frame`` without its index (the bytes ``frame.to_parquet(path, index=False)`` writes).
+
+    A worker encodes its batch's rows (``experiments.sweep.evaluate``), so the sweep's process only writes bytes.
+    """
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def write_error(path: Path, exc: OSError) -> StoreError:

@@ -27,7 +27,7 @@ from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
 from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, check_size, nonfinite_runs, run_specs
 from experiments.spec import ExperimentError, outputs_of
-from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable
+from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable, parquet_bytes
 from sim.scenario import Scenario, integer_fields
 
 #: Designs a sweep can run (``design_matrix``, or a design read from a CSV file).
@@ -50,12 +50,26 @@ class Evaluated:
     model_seconds: float = 0.0  # time the worker spent building and running the models
     #: time the worker spent on the sweep's machinery around the models, by part (``MACHINERY_PARTS``)
     machinery_seconds: dict[str, float] = field(default_factory=dict)
+    parquet: bytes | None = None  # the rows as their Parquet file, encoded by the worker (``encoded``)
+
+    def encoded(self) -> Evaluated:
+        """Replace the rows by the bytes of their Parquet file (``parquet``), timed as ``ENCODE``; return self.
+
+        Workers encode their batches, so the sweep's process only writes files, and a result travels as its
+        compressed file rather than as a pickled frame.
+        """
+        started = time.perf_counter()
+        if len(self.rows):
+            self.parquet, self.rows = parquet_bytes(self.rows), pd.DataFrame()
+        self.machinery_seconds[ENCODE] = self.machinery_seconds.get(ENCODE, 0.0) + time.perf_counter() - started
+        return self
 
 
 #: Parts of a batch's machinery timed in the worker (``Evaluated.machinery_seconds``): each run's scenario with its
-#: overrides, its yearly table read and checked plus the batch's stored rows, and the rest of the task (its specs, its
-#: failures).
+#: overrides, its yearly table read and checked plus the batch's stored rows, the rest of the task (its specs, its
+#: failures), and the rows encoded as a Parquet file (``ENCODE``).
 MACHINERY_PARTS = ("scenarios", "rows", "other")
+ENCODE = "parquet"
 
 
 #: Columns of a finished yearly table that name its run (``experiments.runs.finish_table``).
@@ -138,11 +152,14 @@ EVALUATORS: dict[str, Callable[[Batch], Evaluated]] = {"casim": evaluate_casim, 
 
 
 def evaluate(batch: Batch) -> Evaluated:
-    """Evaluate a batch with its model: a name in ``EVALUATORS``, or ``module:function`` (tests, plug-ins)."""
+    """Evaluate a batch with its model: a name in ``EVALUATORS``, or ``module:function`` (tests, plug-ins).
+
+    The rows come back encoded as their Parquet file (``Evaluated.encoded``).
+    """
     if batch.model in EVALUATORS:
-        return EVALUATORS[batch.model](batch)
+        return EVALUATORS[batch.model](batch).encoded()
     module, _, name = batch.model.partition(":")
-    return getattr(importlib.import_module(module), name)(batch)
+    return getattr(importlib.import_module(module), name)(batch).encoded()
 
 
 def _lost(batch: Batch, error: BaseException) -> Evaluated:
@@ -193,7 +210,7 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
         todo = planned - stored
         check_plan(plan, store.directory, executor, len(todo))
         counts = {"done": len(stored), "failed": 0, "model_seconds": 0.0}
-        machinery = dict.fromkeys(MACHINERY_PARTS, 0.0)
+        machinery = dict.fromkeys((*MACHINERY_PARTS, ENCODE), 0.0)
         store_seconds = 0.0
         started = time.time()
 
@@ -206,8 +223,8 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     lost.append(result.batch)
                     continue
                 writing = time.perf_counter()
-                if len(result.rows):
-                    store.write_batch(result.batch.id, result.rows)
+                if result.parquet is not None or len(result.rows):
+                    store.write_batch(result.batch.id, result.rows if result.parquet is None else result.parquet)
                 if result.failures:
                     store.write_batch(result.batch.id, pd.DataFrame(result.failures), failed=True)
                     counts["failed"] += len(result.failures)
