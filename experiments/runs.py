@@ -203,25 +203,23 @@ def _nonfinite(table: pd.DataFrame, first_year: np.ndarray) -> tuple[list[str], 
     return [c.name for c in columns], values, np.isinf(values) | (np.isnan(values) & ~expected_nan)
 
 
-def nonfinite_runs(specs: Sequence[RunSpec], tables: Sequence[pd.DataFrame]) -> dict[int, ExperimentError]:
+def nonfinite_runs(specs: Sequence[RunSpec], tables: RunTables) -> dict[int, ExperimentError]:
     """``check_finite`` of many runs' yearly tables at once: position -> error of each table it refuses.
 
     One check of every row of the joined tables (a check per table costs about half a millisecond of pandas work);
     the tables it finds fault with are checked again alone, for their error.
     """
-    if not tables:
+    frame, owner = tables.frame, tables.owner
+    if not len(frame):
         return {}
-    joined = pd.concat(tables, ignore_index=True)
-    sizes = [len(table) for table in tables]
-    owner = np.repeat(np.arange(len(tables)), sizes)
-    year = joined["year"].to_numpy()
-    first = np.minimum.reduceat(year, np.cumsum([0, *sizes[:-1]])) if all(sizes) else \
-        np.array([table["year"].min() for table in tables])
-    _, _, bad = _nonfinite(joined, year == first[owner])
+    year = frame["year"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    first = np.repeat(np.minimum.reduceat(year, starts), np.diff(np.r_[starts, len(owner)]))
+    _, _, bad = _nonfinite(frame, year == first)
     errors = {}
     for k in np.unique(owner[bad.any(axis=1)]):
         try:
-            check_finite(tables[k], run_label(specs[k]))
+            check_finite(tables.table(k), run_label(specs[k]))
         except ExperimentError as exc:
             errors[int(k)] = exc
     return errors
@@ -341,45 +339,107 @@ def stack_capacity(scenario: Scenario, farmers: int | None) -> int:
         return 1
 
 
-def run_specs(specs: Sequence[RunSpec], stack: bool = True, times: PartTimes | None = None,
-              finish: bool = True) -> list[pd.DataFrame | Exception]:
+def run_specs(specs: Sequence[RunSpec], stack: bool = True, times: PartTimes | None = None) -> list[pd.DataFrame | Exception]:
     """Every spec's yearly table (as ``run_one`` gives it), or the exception its run raised, in order.
 
     Runs of one scenario are stacked in one model (``sim.ensemble``; ``stack_groups``) and give the same tables as
     alone; runs that cannot share a model (``sim.ensemble.NotStackable``: say, a decision parameter that differs)
     are run one at a time, as is a group whose stacked run fails (so the run that fails is found and fails alone).
     ``stack=False`` runs every spec alone (the same tables). ``times`` collects the time of the machinery's parts
-    (``SCENARIO``, ``TABLE``); the rest is the models'. ``finish=False`` gives the tables as the model gives them,
-    neither checked nor given run columns (``finish_table``): a sweep checks a batch's tables at once
-    (``nonfinite_runs``).
+    (``SCENARIO``, ``TABLE``); the rest is the models'.
     """
-    one_compiled_thread()
     times = times or PartTimes()
-    out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
+    out: list[pd.DataFrame | Exception] = []
+    for spec, result in zip(specs, _run_all(specs, stack, times), strict=True):
+        if not isinstance(result, Exception):
+            with times.part(TABLE):
+                try:
+                    result = finish_table(spec, result.table() if isinstance(result, _Rows) else result)
+                except ExperimentError as exc:
+                    result = exc
+        out.append(result)
+    return out
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The yearly tables of many runs one after another, as the model gives them (``finish_table`` not applied).
+
+    ``frame`` holds the rows of every run that finished, in the order of the runs; ``owner`` (rows,) the position
+    of each row's run among them; ``errors`` the exception of each run that failed (None for a run in ``frame``).
+    """
+
+    frame: pd.DataFrame
+    owner: np.ndarray
+    errors: list[Exception | None]
+
+    @classmethod
+    def of(cls, results: Sequence[pd.DataFrame | Exception]) -> RunTables:
+        """The tables of runs given one by one (a yearly table or the exception of each run)."""
+        tables = [(k, r) for k, r in enumerate(results) if not isinstance(r, Exception)]
+        frame = pd.concat([t for _, t in tables], ignore_index=True) if tables else pd.DataFrame()
+        owner = np.repeat(np.array([k for k, _ in tables], np.int64), [len(t) for _, t in tables])
+        return cls(frame, owner, [r if isinstance(r, Exception) else None for r in results])
+
+    def table(self, k: int) -> pd.DataFrame:
+        """The yearly table of run ``k`` (one that finished)."""
+        rows = np.flatnonzero(self.owner == k)
+        return self.frame.iloc[rows[0]:rows[-1] + 1].reset_index(drop=True)
+
+
+def run_tables(specs: Sequence[RunSpec], stack: bool = True, times: PartTimes | None = None) -> RunTables:
+    """Every spec's yearly table as the model gives it, all in one frame (``RunTables``), or its run's exception.
+
+    The runs are those of ``run_specs`` (stacked where they can share a model), but a stacked model's tables stay
+    the one frame it gives, so a sweep checks and stores a batch's rows without a frame per run.
+    """
+    times = times or PartTimes()
+    results = _run_all(specs, stack, times)
+    with times.part(TABLE):
+        if results and all(isinstance(r, _Rows) and r.frame is results[0].frame for r in results):
+            frame, size = results[0].frame, results[0].stop - results[0].start
+            if len(frame) == size * len(results) and all(r.start == k * size for k, r in enumerate(results)):
+                # every run of one stacked model, in order: its frame as it is
+                return RunTables(frame, np.repeat(np.arange(len(results)), size), [None] * len(results))
+        return RunTables.of([r.table() if isinstance(r, _Rows) else r for r in results])
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows ``start:stop`` of ``frame``: one run's yearly table among a stacked model's."""
+
+    frame: pd.DataFrame
+    start: int
+    stop: int
+
+    def table(self) -> pd.DataFrame:
+        return self.frame.iloc[self.start:self.stop].reset_index(drop=True)
+
+
+def _run_all(specs: Sequence[RunSpec], stack: bool, times: PartTimes) -> list[pd.DataFrame | _Rows | Exception]:
+    """Every spec's yearly table as the model gives it (``_Rows`` of a stacked model's frame), or its exception."""
+    one_compiled_thread()
+    out: list[pd.DataFrame | _Rows | Exception | None] = [None] * len(specs)
     for group in stack_groups(specs) if stack else [[i] for i in range(len(specs))]:
         if len(group) > 1:
-            for i, result in zip(group, _run_stacked([specs[i] for i in group], times, finish), strict=True):
+            for i, result in zip(group, _run_stacked([specs[i] for i in group], times), strict=True):
                 out[i] = result
         for i in group:
             if out[i] is None:
                 try:
-                    out[i] = run_one(specs[i], times, finish)
+                    out[i] = run_one(specs[i], times, finish=False)
                 except Exception as exc:  # noqa: BLE001 - a failed run is reported, the others go on
                     out[i] = exc
     return out
 
 
-def _run_stacked(specs: list[RunSpec], times: PartTimes, finish: bool) -> list[pd.DataFrame | Exception | None]:
+def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | _Rows | Exception | None]:
     """The runs of ``specs`` stacked in one model, or one at a time when they cannot share one.
 
-    Returns each run's table (finished, or as the model gives it: ``run_specs``) or exception, or None for runs to
-    run again alone (the stacked run failed).
+    Returns each run's table as the model gives it, or its exception, or None for runs to run again alone (the
+    stacked run failed).
     """
-
-    def done(spec: RunSpec, table: pd.DataFrame) -> pd.DataFrame:
-        return finish_table(spec, table) if finish else table
-
-    out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
+    out: list[pd.DataFrame | _Rows | Exception | None] = [None] * len(specs)
     models = {}
     scenarios = {}
     with times.part(SCENARIO):  # all at once: between the builds of models they take twice as long
@@ -405,7 +465,7 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes, finish: bool) -> list[p
                 with model_arithmetic(alone.config, run_label(specs[i])):
                     alone.run_for(years or alone.config.years)
                 with times.part(TABLE):
-                    out[i] = done(specs[i], yearly_table(alone))
+                    out[i] = yearly_table(alone)
             except Exception as exc:  # noqa: BLE001 - reported as this run's failure
                 out[i] = exc
         return out
@@ -414,20 +474,11 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes, finish: bool) -> list[p
     except (ensemble.NotStackable, ArithmeticError):  # a value read only in a year's step differs, or a run failed
         return [None if i in models else result for i, result in enumerate(out)]
     with times.part(TABLE):
-        tables = stacked_tables(model, len(models))
-        for table, i in zip(tables, models, strict=True):
-            try:
-                out[i] = done(specs[i], table)
-            except ExperimentError as exc:
-                out[i] = exc
+        frame = model.recorder.frames(range(len(models)))  # each run's table as sim.ensemble.results gives it
+        size = len(frame) // len(models)
+        for k, i in enumerate(models):
+            out[i] = _Rows(frame, k * size, (k + 1) * size)
     return out
-
-
-def stacked_tables(model: sim.AdoptionModel, runs: int) -> list[pd.DataFrame]:
-    """The yearly tables of a stacked model's ``runs`` (each as ``sim.ensemble.results`` gives it), made at once."""
-    joined = model.recorder.frames(range(runs))
-    size = len(joined) // runs
-    return [joined.iloc[k * size:(k + 1) * size].reset_index(drop=True) for k in range(runs)]
 
 
 #: Most runs in one task of ``run_many``: a batch of runs of 1,000 farmers takes a few seconds (results never

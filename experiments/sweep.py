@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +25,7 @@ import pandas as pd
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
-from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, check_size, nonfinite_runs, run_specs
+from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, RunTables, check_size, nonfinite_runs, run_tables
 from experiments.spec import ExperimentError, outputs_of
 from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable, parquet_bytes
 from sim.scenario import Scenario, integer_fields
@@ -72,10 +72,6 @@ MACHINERY_PARTS = ("scenarios", "rows", "other")
 ENCODE = "parquet"
 
 
-#: Columns of a finished yearly table that name its run (``experiments.runs.finish_table``).
-RUN_KEYS = {"scenario", "seed"}
-
-
 def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
     """The columns that identify a run (id, scenario, sample, replicate, seed, parameter values)."""
     return {name: run[name] for name in (*RUN_COLUMNS, *parameters)}
@@ -84,7 +80,7 @@ def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
 def evaluate_casim(batch: Batch) -> Evaluated:
     """Run the model for every run of the batch; rows = the 'all' region's yearly table plus run columns.
 
-    Runs are stacked in one model where they can share one (``experiments.runs.run_specs``). A run that raises (an
+    Runs are stacked in one model where they can share one (``experiments.runs.run_tables``). A run that raises (an
     invalid combination of values, a time limit, too little memory) is recorded as failed with its error; the
     others go on. The time of the models and of the machinery around them are measured apart (``Evaluated``).
     """
@@ -97,20 +93,15 @@ def evaluate_casim(batch: Batch) -> Evaluated:
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
     times = PartTimes()
     models_started = time.perf_counter()
-    results: list = run_specs(specs, batch.stack, times, finish=False)
+    tables = run_tables(specs, batch.stack, times)
     model_seconds = time.perf_counter() - models_started - sum(times.seconds.values())
     rows_started = time.perf_counter()
-    done = [i for i, result in enumerate(results) if not isinstance(result, Exception)]
-    for k, error in nonfinite_runs([specs[i] for i in done], [results[i] for i in done]).items():
-        results[done[k]] = error
-    finished, tables, failures = [], [], []
-    for i, (run, table) in enumerate(zip(runs, results, strict=True)):
-        if isinstance(table, Exception):
-            failures.append({**run_columns(run, batch.parameters), "error": f"{type(table).__name__}: {table}"})
-            continue
-        finished.append(i)
-        tables.append(table)
-    rows = stored_rows(batch, finished, tables)
+    errors = list(tables.errors)
+    for k, error in nonfinite_runs(specs, tables).items():
+        errors[k] = error
+    failures = [{**run_columns(run, batch.parameters), "error": f"{type(error).__name__}: {error}"}
+                for run, error in zip(runs, errors, strict=True) if error is not None]
+    rows = stored_rows(batch, tables, [k for k, error in enumerate(errors) if error is not None])
     rows_seconds = time.perf_counter() - rows_started + times.seconds.get(TABLE, 0.0)
     scenario_seconds = times.seconds.get(SCENARIO, 0.0)
     other = time.perf_counter() - started - model_seconds - scenario_seconds - rows_seconds
@@ -118,23 +109,21 @@ def evaluate_casim(batch: Batch) -> Evaluated:
                      machinery_seconds=dict(zip(MACHINERY_PARTS, (scenario_seconds, rows_seconds, other), strict=True)))
 
 
-def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -> pd.DataFrame:
+def stored_rows(batch: Batch, tables: RunTables, failed: Sequence[int] = ()) -> pd.DataFrame:
     """The rows stored for a batch's finished runs: each run's 'all' region rows, after its run columns.
 
-    ``finished`` are the positions in ``batch.runs`` of the runs whose yearly tables are ``tables`` (with or without
-    the ``scenario`` and ``seed`` columns of ``experiments.runs.finish_table``: the batch's replace them). The tables are
-    joined once and each run's columns (id, scenario, sample, replicate, seed, parameter values) repeated over its
-    rows, in the column order of one ``insert(0, ...)`` per name: the parameters (last first), then seed, replicate,
-    sample_id, scenario and run_id.
+    ``tables`` are the yearly tables of the batch's runs (positions in ``batch.runs``) as the model gives them; the
+    runs ``failed`` (e.g. with non-finite values) are left out. Each run's columns (id, scenario, sample, replicate, seed,
+    parameter values) are repeated over its rows, in the column order of one ``insert(0, ...)`` per name: the
+    parameters (last first), then seed, replicate, sample_id, scenario and run_id.
     """
-    if not tables:
+    frame = tables.frame
+    kept = (frame["region"].to_numpy() == "all") & ~np.isin(tables.owner, list(failed)) if len(frame) else []
+    if not np.any(kept):
         return pd.DataFrame()
-    joined = pd.concat(tables, ignore_index=True)
-    kept = joined["region"].to_numpy() == "all"
-    body = joined.loc[kept].drop(columns=["region", *RUN_KEYS.intersection(joined.columns)]).reset_index(drop=True)
+    body = frame.loc[kept].drop(columns="region").reset_index(drop=True)
     names = ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters)[::-1]
-    owner = np.repeat(np.asarray(finished), [len(table) for table in tables])[kept]
-    ids = batch.runs[list(names)].iloc[owner].reset_index(drop=True)
+    ids = batch.runs[list(names)].iloc[tables.owner[kept]].reset_index(drop=True)
     return pd.concat([ids, body], axis=1)
 
 

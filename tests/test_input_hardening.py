@@ -15,7 +15,7 @@ from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
 from experiments.designs import Problem, grid, latin_hypercube
-from experiments.runs import RunSpec, check_finite, nonfinite_runs, run_label, run_one
+from experiments.runs import RunSpec, RunTables, check_finite, nonfinite_runs, run_label, run_one
 from experiments.spec import ExperimentError
 from sim import ScenarioError
 from sim.footprint import run_footprint
@@ -171,8 +171,8 @@ def test_non_finite_outputs_of_many_runs_are_found_at_once_as_one_by_one():
         except ExperimentError as exc:
             errors[k] = str(exc)
     assert sorted(errors) == [1, 3, 4]
-    assert {k: str(e) for k, e in nonfinite_runs(specs, tables).items()} == errors
-    assert nonfinite_runs([], []) == {}
+    assert {k: str(e) for k, e in nonfinite_runs(specs, RunTables.of(tables)).items()} == errors
+    assert nonfinite_runs([], RunTables.of([])) == {}
 
 
 @pytest.mark.parametrize("scenario, changes", [
