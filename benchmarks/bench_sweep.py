@@ -63,11 +63,11 @@ def main() -> None:
             t = time.perf_counter()
             list(executor.map_unordered(abs, range(args.workers)))  # start the workers (they import the model)
             start = time.perf_counter() - t
-            t = time.perf_counter()
+            sweep_started = time.perf_counter()
             store = SweepStore(out)
-            finishes: list[float] = []  # when each batch's results reached this process
+            finishes: list[float] = []  # when each batch's results reached this process (and when the first left)
             rows = run_sweep(plan, store, executor, lambda done, total: finishes.append(time.perf_counter()))
-            wall = time.perf_counter() - t
+            wall = time.perf_counter() - sweep_started
         session = store.manifest()["sessions"][-1]
         t = time.perf_counter()
         outputs = [Output(k, v.column, min(v.year, scenario.start_year + args.years), v.change)
@@ -87,7 +87,8 @@ def main() -> None:
     print(f"model time per run {model_seconds / runs * 1000:.1f} ms (building and running the models, measured in the "
           f"workers); sweep overhead per run {overhead * 1000:.2f} ms (target <= 1 ms; {len(plan.batches())} batches of "
           f"up to {plan.batch_size}); with the workers' start {(overhead + start * args.workers / runs) * 1000:.2f} ms")
-    parts = overhead_parts(session, wall * args.workers - model_seconds, idle_at_end(finishes[1:], args.workers))
+    idle = {"idle at start": (finishes[0] - sweep_started) * args.workers, "idle at end": idle_at_end(finishes[1:], args.workers)}
+    parts = overhead_parts(session, wall * args.workers - model_seconds, idle)
     print("overhead per run by part: " + ", ".join(f"{name} {seconds / runs * 1000:.2f} ms"
                                                   for name, seconds in parts.items()))
 
@@ -102,17 +103,18 @@ def idle_at_end(finishes: list[float], workers: int) -> float:
     return sum(last[-1] - t for t in last[:-1])
 
 
-def overhead_parts(session: dict, overhead: float, idle: float) -> dict[str, float]:
+def overhead_parts(session: dict, overhead: float, idle: dict[str, float]) -> dict[str, float]:
     """Seconds of the sweep's overhead (core-seconds beyond the models') by part, from a manifest's session.
 
     Measured in the workers: each run's scenario with its overrides (``scenarios``), its yearly table read, checked
     and made into stored rows (``rows``), the rest of a task (``other``); in the sweep's own process: writing the
-    batch files (``store``) and reading them back (``load``); between them, workers ``idle`` at the end of the
-    sweep (``idle_at_end``); the ``rest`` is what no part measures: sending tasks and results between processes, the
-    sweep's process's other work, and the load of other processes on the cores.
+    batch files (``store``) and reading them back (``load``); the workers ``idle`` while the sweep's process prepares
+    the directory (manifest, design, fingerprint) before the first batch, and at the end of the sweep
+    (``idle_at_end``); the ``rest`` is what no part measures: sending tasks and results between processes, the sweep's
+    process's other work, and the load of other processes on the cores.
     """
     parts = {f"{name} (workers)": seconds for name, seconds in session["machinery_seconds"].items()}
-    parts |= {"store (parent)": session["store_seconds"], "load (parent)": session["load_seconds"], "idle at end": idle}
+    parts |= {"store (parent)": session["store_seconds"], "load (parent)": session["load_seconds"], **idle}
     return parts | {"rest": overhead - sum(parts.values())}
 
 if __name__ == "__main__":
