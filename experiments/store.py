@@ -287,10 +287,40 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     """The Parquet file of ``frame`` without its index (the bytes ``frame.to_parquet(path, index=False)`` writes).
 
     A worker encodes its batch's rows (``experiments.sweep.evaluate``), so the sweep's process only writes bytes.
+    A frame of numbers (and text) is converted column by column against the schema pandas gives its columns, kept
+    from one batch to the next (``_arrow_schema``): pandas' conversion of a batch of 113 columns spends more time
+    describing the columns than converting them. Other frames are written by pandas itself.
     """
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    numeric = all(dtype.kind in "biuf" or dtype == "str" for dtype in frame.dtypes)
+    named = frame.columns.is_unique and all(isinstance(name, str) for name in frame.columns)
+    if not numeric or not named or frame.attrs:
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    schema = _arrow_schema(frame)
+    # from_pandas=True: NaN is stored as null, as pandas stores it
+    arrays = [pa.array(column.array if field.type in TEXT else column.to_numpy(), type=field.type, from_pandas=True)
+              for (_, column), field in zip(frame.items(), schema, strict=True)]
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), buffer, compression=PANDAS_COMPRESSION)
     return buffer.getvalue()
+
+
+#: The compression ``DataFrame.to_parquet`` uses by default.
+PANDAS_COMPRESSION = "snappy"
+#: Arrow types of text columns (converted from pandas' string arrays, not from NumPy).
+TEXT = (pa.string(), pa.large_string())
+
+
+#: Arrow schemas of the frames written so far, by columns and dtypes (``_arrow_schema``).
+_SCHEMAS: dict[tuple, pa.Schema] = {}
+
+
+def _arrow_schema(frame: pd.DataFrame) -> pa.Schema:
+    """The Arrow schema (pandas metadata included) pandas gives a frame of these columns and dtypes (no index)."""
+    key = (tuple(frame.columns), tuple(map(str, frame.dtypes)))
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = pa.Schema.from_pandas(frame.head(0), preserve_index=False)
+    return _SCHEMAS[key]
 
 
 def write_error(path: Path, exc: OSError) -> StoreError:

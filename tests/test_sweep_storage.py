@@ -5,6 +5,7 @@ one-region test scenario at 40-100 farmers.
 """
 
 import errno
+import io
 import json
 import os
 import shutil
@@ -479,3 +480,21 @@ def test_loading_keeps_the_first_row_of_each_run_and_year_in_order(tmp_path):
     loaded = store.load()
     pd.testing.assert_frame_equal(loaded, expected.reset_index(drop=True), check_exact=True)
     assert len(loaded) == 15 and loaded.run_id.tolist() == sorted(loaded.run_id)
+
+
+def test_batch_files_are_the_bytes_pandas_writes():
+    """Workers encode batches column by column against a schema kept between batches (experiments.store.
+    parquet_bytes); the file must be byte for byte what DataFrame.to_parquet writes: NaN stored as null, text, whole
+    numbers, flags, an empty frame, and a frame pandas must write itself (a column of objects)."""
+    from experiments.store import parquet_bytes
+
+    rng = np.random.default_rng(5)
+    numbers = pd.DataFrame({"run_id": np.arange(6), "scenario": ["a", "b", None, "a", "b", "c"],
+                            "share": rng.random(6), "soc": [1.0, np.nan, 3.0, np.inf, -0.0, 2.5],
+                            "adopted": rng.random(6) > 0.5, "farmers": np.arange(6, dtype=np.uint32)})
+    frames = [numbers, numbers.iloc[2:5], numbers.iloc[:0], ishigami_plan(n=2, batch_size=10).runs,
+              numbers.assign(other=pd.Series(["x", "y"] * 3, dtype=object))]
+    for frame in [*frames, numbers]:  # the first frame again: its schema is now kept
+        expected = io.BytesIO()
+        frame.to_parquet(expected, index=False)
+        assert parquet_bytes(frame) == expected.getvalue()
