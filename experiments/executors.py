@@ -23,6 +23,7 @@ the one that kills its worker is found and reported as lost (``map_unordered(...
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -128,7 +129,13 @@ def _start_forkserver(context: multiprocessing.context.BaseContext) -> None:
 
 
 def _worker_start(parent_pid: int, parent_started: float) -> None:
-    """Set up a local worker: Ctrl+C is the parent's to handle, and the worker exits when the parent dies."""
+    """Set up a local worker: Ctrl+C is the parent's to handle, and the worker exits when the parent dies.
+
+    The objects the worker starts with (the modules the forkserver preloaded: ~250,000 objects) live as long as it
+    does, so the cyclic garbage collector is told to leave them alone (``gc.freeze``): a full collection scanned
+    them all, about 150 ms once every 100-200 runs of 1,000 farmers (~1 ms a run).
+    """
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid, parent_started), daemon=True,
                      name="casim-parent-watch").start()

@@ -179,21 +179,50 @@ def check_finite(table: pd.DataFrame, label: str) -> None:
         ExperimentError: naming the columns, their first bad year and region.
 
     """
-    first_year = table["year"].to_numpy() == table["year"].min()
-    columns = [c for name, c in COLUMNS.items() if c.rule is not None and c.dtype == "float64" and name in table]
-    values = table[[c.name for c in columns]].to_numpy(dtype=np.float64)
-    expected_nan = np.array([c.undefined_when is not None for c in columns])[None, :] | (
-        first_year[:, None] & np.array([c.flow for c in columns])[None, :])
-    bad = np.isinf(values) | (np.isnan(values) & ~expected_nan)
+    columns, values, bad = _nonfinite(table, table["year"].to_numpy() == table["year"].min())
     problems = []
     for j in np.flatnonzero(bad.any(axis=0)):
         i = int(np.argmax(bad[:, j]))
-        problems.append(f"{columns[j].name} is {values[i, j]} in {table['year'].iloc[i]} (region "
+        problems.append(f"{columns[j]} is {values[i, j]} in {table['year'].iloc[i]} (region "
                         f"{table['region'].iloc[i]})")
     if problems:
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more columns" if len(problems) > 3 else "")
         raise ExperimentError(f"{label}: the run produced non-finite values: {shown}. A scenario value is too large "
                               "or too small for the model to compute with (check the fields behind these columns)")
+
+
+def _nonfinite(table: pd.DataFrame, first_year: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(float columns checked, their values (rows, columns), where they are not finite though defined).
+
+    ``first_year`` (rows,) marks the rows of a run's initial year, where flow columns are NaN.
+    """
+    columns = [c for name, c in COLUMNS.items() if c.rule is not None and c.dtype == "float64" and name in table]
+    values = table[[c.name for c in columns]].to_numpy(dtype=np.float64)
+    expected_nan = np.array([c.undefined_when is not None for c in columns])[None, :] | (
+        first_year[:, None] & np.array([c.flow for c in columns])[None, :])
+    return [c.name for c in columns], values, np.isinf(values) | (np.isnan(values) & ~expected_nan)
+
+
+def nonfinite_runs(specs: Sequence[RunSpec], tables: RunTables) -> dict[int, ExperimentError]:
+    """``check_finite`` of many runs' yearly tables at once: position -> error of each table it refuses.
+
+    One check of every row of the joined tables (a check per table costs about half a millisecond of pandas work);
+    the tables it finds fault with are checked again alone, for their error.
+    """
+    frame, owner = tables.frame, tables.owner
+    if not len(frame):
+        return {}
+    year = frame["year"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    first = np.repeat(np.minimum.reduceat(year, starts), np.diff(np.r_[starts, len(owner)]))
+    _, _, bad = _nonfinite(frame, year == first)
+    errors = {}
+    for k in np.unique(owner[bad.any(axis=1)]):
+        try:
+            check_finite(tables.table(k), run_label(specs[k]))
+        except ExperimentError as exc:
+            errors[int(k)] = exc
+    return errors
 
 
 def model_size(model: sim.AdoptionModel) -> tuple[int, int]:
@@ -226,14 +255,41 @@ def finish_table(spec: RunSpec, table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def run_one(spec: RunSpec) -> pd.DataFrame:
+class PartTimes:
+    """Seconds a process spent in named parts of its work (``time.perf_counter``), summed over calls.
+
+    A sweep tells the model's own time from its machinery's (``experiments.sweep.Evaluated``): the parts
+    ``SCENARIO`` (a run's scenario with its overrides) and ``TABLE`` (a run's yearly table, read and checked).
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def part(self, name: str) -> Iterator[None]:
+        """Add the time spent in the ``with`` block to part ``name``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+#: Parts of ``PartTimes`` timed by ``run_specs``: the machinery around the model of each run.
+SCENARIO, TABLE = "scenario", "table"
+
+
+def run_one(spec: RunSpec, times: PartTimes | None = None, finish: bool = True) -> pd.DataFrame:
     """Run ``spec`` and return its yearly table with ``scenario`` and ``seed`` columns (one compiled thread).
 
-    A run of a posterior draw also has a ``draw`` column.
+    A run of a posterior draw also has a ``draw`` column. ``times`` collects the time of the machinery's parts.
+    ``finish=False`` returns the table as the model gives it (``finish_table`` not applied).
     """
     one_compiled_thread()
+    times = times or PartTimes()
     started = time.monotonic()
-    scenario = with_overrides(spec.scenario, dict(spec.overrides))
+    with times.part(SCENARIO):
+        scenario = with_overrides(spec.scenario, dict(spec.overrides))
     label = run_label(spec)
     with model_arithmetic(scenario, label):
         model = build_model(scenario, spec.seed, spec.farmers)
@@ -244,8 +300,10 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
                                  f"{spec.timeout:g} s per run")
             if year < years:
                 model.step()
-        table = yearly_table(model)
-    return finish_table(spec, table)
+        with times.part(TABLE):
+            table = yearly_table(model)
+    with times.part(TABLE):
+        return finish_table(spec, table) if finish else table
 
 
 #: Most farmers in one stacked model (runs x farmers of each): enough runs that a year's Python cost is shared by
@@ -281,41 +339,119 @@ def stack_capacity(scenario: Scenario, farmers: int | None) -> int:
         return 1
 
 
-def run_specs(specs: Sequence[RunSpec], stack: bool = True) -> list[pd.DataFrame | Exception]:
+def run_specs(specs: Sequence[RunSpec], stack: bool = True, times: PartTimes | None = None) -> list[pd.DataFrame | Exception]:
     """Every spec's yearly table (as ``run_one`` gives it), or the exception its run raised, in order.
 
     Runs of one scenario are stacked in one model (``sim.ensemble``; ``stack_groups``) and give the same tables as
     alone; runs that cannot share a model (``sim.ensemble.NotStackable``: say, a decision parameter that differs)
     are run one at a time, as is a group whose stacked run fails (so the run that fails is found and fails alone).
-    ``stack=False`` runs every spec alone (the same tables).
+    ``stack=False`` runs every spec alone (the same tables). ``times`` collects the time of the machinery's parts
+    (``SCENARIO``, ``TABLE``); the rest is the models'.
     """
+    times = times or PartTimes()
+    out: list[pd.DataFrame | Exception] = []
+    for spec, result in zip(specs, _run_all(specs, stack, times), strict=True):
+        if not isinstance(result, Exception):
+            with times.part(TABLE):
+                try:
+                    result = finish_table(spec, result.table() if isinstance(result, _Rows) else result)
+                except ExperimentError as exc:
+                    result = exc
+        out.append(result)
+    return out
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The yearly tables of many runs one after another, as the model gives them (``finish_table`` not applied).
+
+    ``frame`` holds the rows of every run that finished, in the order of the runs; ``owner`` (rows,) the position
+    of each row's run among them; ``errors`` the exception of each run that failed (None for a run in ``frame``).
+    """
+
+    frame: pd.DataFrame
+    owner: np.ndarray
+    errors: list[Exception | None]
+
+    @classmethod
+    def of(cls, results: Sequence[pd.DataFrame | Exception]) -> RunTables:
+        """The tables of runs given one by one (a yearly table or the exception of each run)."""
+        tables = [(k, r) for k, r in enumerate(results) if not isinstance(r, Exception)]
+        frame = pd.concat([t for _, t in tables], ignore_index=True) if tables else pd.DataFrame()
+        owner = np.repeat(np.array([k for k, _ in tables], np.int64), [len(t) for _, t in tables])
+        return cls(frame, owner, [r if isinstance(r, Exception) else None for r in results])
+
+    def table(self, k: int) -> pd.DataFrame:
+        """The yearly table of run ``k`` (one that finished)."""
+        rows = np.flatnonzero(self.owner == k)
+        return self.frame.iloc[rows[0]:rows[-1] + 1].reset_index(drop=True)
+
+
+def run_tables(specs: Sequence[RunSpec], stack: bool = True, times: PartTimes | None = None) -> RunTables:
+    """Every spec's yearly table as the model gives it, all in one frame (``RunTables``), or its run's exception.
+
+    The runs are those of ``run_specs`` (stacked where they can share a model), but a stacked model's tables stay
+    the one frame it gives, so a sweep checks and stores a batch's rows without a frame per run.
+    """
+    times = times or PartTimes()
+    results = _run_all(specs, stack, times)
+    with times.part(TABLE):
+        if results and all(isinstance(r, _Rows) and r.frame is results[0].frame for r in results):
+            frame, size = results[0].frame, results[0].stop - results[0].start
+            if len(frame) == size * len(results) and all(r.start == k * size for k, r in enumerate(results)):
+                # every run of one stacked model, in order: its frame as it is
+                return RunTables(frame, np.repeat(np.arange(len(results)), size), [None] * len(results))
+        return RunTables.of([r.table() if isinstance(r, _Rows) else r for r in results])
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows ``start:stop`` of ``frame``: one run's yearly table among a stacked model's."""
+
+    frame: pd.DataFrame
+    start: int
+    stop: int
+
+    def table(self) -> pd.DataFrame:
+        return self.frame.iloc[self.start:self.stop].reset_index(drop=True)
+
+
+def _run_all(specs: Sequence[RunSpec], stack: bool, times: PartTimes) -> list[pd.DataFrame | _Rows | Exception]:
+    """Every spec's yearly table as the model gives it (``_Rows`` of a stacked model's frame), or its exception."""
     one_compiled_thread()
-    out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
+    out: list[pd.DataFrame | _Rows | Exception | None] = [None] * len(specs)
     for group in stack_groups(specs) if stack else [[i] for i in range(len(specs))]:
         if len(group) > 1:
-            for i, result in zip(group, _run_stacked([specs[i] for i in group]), strict=True):
+            for i, result in zip(group, _run_stacked([specs[i] for i in group], times), strict=True):
                 out[i] = result
         for i in group:
             if out[i] is None:
                 try:
-                    out[i] = run_one(specs[i])
+                    out[i] = run_one(specs[i], times, finish=False)
                 except Exception as exc:  # noqa: BLE001 - a failed run is reported, the others go on
                     out[i] = exc
     return out
 
 
-def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
+def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | _Rows | Exception | None]:
     """The runs of ``specs`` stacked in one model, or one at a time when they cannot share one.
 
-    Returns each run's table or exception, or None for runs to run again alone (the stacked run failed).
+    Returns each run's table as the model gives it, or its exception, or None for runs to run again alone (the
+    stacked run failed).
     """
-    out: list[pd.DataFrame | Exception | None] = [None] * len(specs)
+    out: list[pd.DataFrame | _Rows | Exception | None] = [None] * len(specs)
     models = {}
-    for i, spec in enumerate(specs):
+    scenarios = {}
+    with times.part(SCENARIO):  # all at once: between the builds of models they take twice as long
+        for i, spec in enumerate(specs):
+            try:
+                scenarios[i] = with_overrides(spec.scenario, dict(spec.overrides))
+            except Exception as exc:  # noqa: BLE001 - reported as this run's failure
+                out[i] = exc
+    for i, scenario in scenarios.items():
         try:
-            scenario = with_overrides(spec.scenario, dict(spec.overrides))
-            with model_arithmetic(scenario, run_label(spec)):
-                models[i] = build_model(scenario, spec.seed, spec.farmers)
+            with model_arithmetic(scenario, run_label(specs[i])):
+                models[i] = build_model(scenario, specs[i].seed, specs[i].farmers)
         except Exception as exc:  # noqa: BLE001 - reported as this run's failure
             out[i] = exc
     if not models:
@@ -328,7 +464,8 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
             try:
                 with model_arithmetic(alone.config, run_label(specs[i])):
                     alone.run_for(years or alone.config.years)
-                out[i] = finish_table(specs[i], yearly_table(alone))
+                with times.part(TABLE):
+                    out[i] = yearly_table(alone)
             except Exception as exc:  # noqa: BLE001 - reported as this run's failure
                 out[i] = exc
         return out
@@ -336,11 +473,11 @@ def _run_stacked(specs: list[RunSpec]) -> list[pd.DataFrame | Exception | None]:
         model.run_for(years or model.config.years)
     except (ensemble.NotStackable, ArithmeticError):  # a value read only in a year's step differs, or a run failed
         return [None if i in models else result for i, result in enumerate(out)]
-    for k, i in enumerate(models):
-        try:
-            out[i] = finish_table(specs[i], ensemble.results(model, k))
-        except ExperimentError as exc:
-            out[i] = exc
+    with times.part(TABLE):
+        frame = model.recorder.frames(range(len(models)))  # each run's table as sim.ensemble.results gives it
+        size = len(frame) // len(models)
+        for k, i in enumerate(models):
+            out[i] = _Rows(frame, k * size, (k + 1) * size)
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +25,9 @@ import pandas as pd
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
-from experiments.runs import RunSpec, check_size, run_specs
+from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, RunTables, check_size, nonfinite_runs, run_tables
 from experiments.spec import ExperimentError, outputs_of
-from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable
+from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable, parquet_bytes
 from sim.scenario import Scenario, integer_fields
 
 #: Designs a sweep can run (``design_matrix``, or a design read from a CSV file).
@@ -47,7 +47,29 @@ class Evaluated:
     rows: pd.DataFrame
     failures: list[dict] = field(default_factory=list)
     lost: bool = False  # the worker running it died (its runs are retried one by one)
-    model_seconds: float = 0.0  # time the worker spent running the models (the rest is the sweep's own cost)
+    model_seconds: float = 0.0  # time the worker spent building and running the models
+    #: time the worker spent on the sweep's machinery around the models, by part (``MACHINERY_PARTS``)
+    machinery_seconds: dict[str, float] = field(default_factory=dict)
+    parquet: bytes | None = None  # the rows as their Parquet file, encoded by the worker (``encoded``)
+
+    def encoded(self) -> Evaluated:
+        """Replace the rows by the bytes of their Parquet file (``parquet``), timed as ``ENCODE``; return self.
+
+        Workers encode their batches, so the sweep's process only writes files, and a result travels as its
+        compressed file rather than as a pickled frame.
+        """
+        started = time.perf_counter()
+        if len(self.rows):
+            self.parquet, self.rows = parquet_bytes(self.rows), pd.DataFrame()
+        self.machinery_seconds[ENCODE] = self.machinery_seconds.get(ENCODE, 0.0) + time.perf_counter() - started
+        return self
+
+
+#: Parts of a batch's machinery timed in the worker (``Evaluated.machinery_seconds``): each run's scenario with its
+#: overrides, its yearly table read and checked plus the batch's stored rows, the rest of the task (its specs, its
+#: failures), and the rows encoded as a Parquet file (``ENCODE``).
+MACHINERY_PARTS = ("scenarios", "rows", "other")
+ENCODE = "parquet"
 
 
 def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
@@ -58,45 +80,50 @@ def run_columns(run: dict, parameters: tuple[str, ...]) -> dict:
 def evaluate_casim(batch: Batch) -> Evaluated:
     """Run the model for every run of the batch; rows = the 'all' region's yearly table plus run columns.
 
-    Runs are stacked in one model where they can share one (``experiments.runs.run_specs``). A run that raises (an
+    Runs are stacked in one model where they can share one (``experiments.runs.run_tables``). A run that raises (an
     invalid combination of values, a time limit, too little memory) is recorded as failed with its error; the
-    others go on.
+    others go on. The time of the models and of the machinery around them are measured apart (``Evaluated``).
     """
+    started = time.perf_counter()
     runs = batch.runs.to_dict(orient="records")
     integer = {label: integer_fields(s) for label, s in batch.scenarios.items()}
     runnable = {label: s.model_copy(update={"uncertain": {}}) for label, s in batch.scenarios.items()}
     specs = [RunSpec(runnable[run["scenario"]], run["scenario"], int(run["seed"]), batch.farmers, batch.years,
                      tuple((name, int(round(run[name])) if name in integer[run["scenario"]] else float(run[name]))
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
-    started = time.perf_counter()
-    results = run_specs(specs, batch.stack)
-    model_seconds = time.perf_counter() - started
-    finished, tables, failures = [], [], []
-    for i, (run, table) in enumerate(zip(runs, results, strict=True)):
-        if isinstance(table, Exception):
-            failures.append({**run_columns(run, batch.parameters), "error": f"{type(table).__name__}: {table}"})
-            continue
-        finished.append(i)
-        tables.append(table)
-    return Evaluated(batch, stored_rows(batch, finished, tables), failures, model_seconds=model_seconds)
+    times = PartTimes()
+    models_started = time.perf_counter()
+    tables = run_tables(specs, batch.stack, times)
+    model_seconds = time.perf_counter() - models_started - sum(times.seconds.values())
+    rows_started = time.perf_counter()
+    errors = list(tables.errors)
+    for k, error in nonfinite_runs(specs, tables).items():
+        errors[k] = error
+    failures = [{**run_columns(run, batch.parameters), "error": f"{type(error).__name__}: {error}"}
+                for run, error in zip(runs, errors, strict=True) if error is not None]
+    rows = stored_rows(batch, tables, [k for k, error in enumerate(errors) if error is not None])
+    rows_seconds = time.perf_counter() - rows_started + times.seconds.get(TABLE, 0.0)
+    scenario_seconds = times.seconds.get(SCENARIO, 0.0)
+    other = time.perf_counter() - started - model_seconds - scenario_seconds - rows_seconds
+    return Evaluated(batch, rows, failures, model_seconds=model_seconds,
+                     machinery_seconds=dict(zip(MACHINERY_PARTS, (scenario_seconds, rows_seconds, other), strict=True)))
 
 
-def stored_rows(batch: Batch, finished: list[int], tables: list[pd.DataFrame]) -> pd.DataFrame:
+def stored_rows(batch: Batch, tables: RunTables, failed: Sequence[int] = ()) -> pd.DataFrame:
     """The rows stored for a batch's finished runs: each run's 'all' region rows, after its run columns.
 
-    ``finished`` are the positions in ``batch.runs`` of the runs whose yearly tables are ``tables``. The tables are
-    joined once and each run's columns (id, scenario, sample, replicate, seed, parameter values) repeated over its
-    rows, in the column order of one ``insert(0, ...)`` per name: the parameters (last first), then seed, replicate,
-    sample_id, scenario and run_id.
+    ``tables`` are the yearly tables of the batch's runs (positions in ``batch.runs``) as the model gives them; the
+    runs ``failed`` (e.g. with non-finite values) are left out. Each run's columns (id, scenario, sample, replicate, seed,
+    parameter values) are repeated over its rows, in the column order of one ``insert(0, ...)`` per name: the
+    parameters (last first), then seed, replicate, sample_id, scenario and run_id.
     """
-    if not tables:
+    frame = tables.frame
+    kept = (frame["region"].to_numpy() == "all") & ~np.isin(tables.owner, list(failed)) if len(frame) else []
+    if not np.any(kept):
         return pd.DataFrame()
-    joined = pd.concat(tables, ignore_index=True)
-    kept = joined["region"].to_numpy() == "all"
-    body = joined.loc[kept].drop(columns=["region", "scenario", "seed"]).reset_index(drop=True)
+    body = frame.loc[kept].drop(columns="region").reset_index(drop=True)
     names = ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters)[::-1]
-    owner = np.repeat(np.asarray(finished), [len(table) for table in tables])[kept]
-    ids = batch.runs[list(names)].iloc[owner].reset_index(drop=True)
+    ids = batch.runs[list(names)].iloc[tables.owner[kept]].reset_index(drop=True)
     return pd.concat([ids, body], axis=1)
 
 
@@ -114,11 +141,14 @@ EVALUATORS: dict[str, Callable[[Batch], Evaluated]] = {"casim": evaluate_casim, 
 
 
 def evaluate(batch: Batch) -> Evaluated:
-    """Evaluate a batch with its model: a name in ``EVALUATORS``, or ``module:function`` (tests, plug-ins)."""
+    """Evaluate a batch with its model: a name in ``EVALUATORS``, or ``module:function`` (tests, plug-ins).
+
+    The rows come back encoded as their Parquet file (``Evaluated.encoded``).
+    """
     if batch.model in EVALUATORS:
-        return EVALUATORS[batch.model](batch)
+        return EVALUATORS[batch.model](batch).encoded()
     module, _, name = batch.model.partition(":")
-    return getattr(importlib.import_module(module), name)(batch)
+    return getattr(importlib.import_module(module), name)(batch).encoded()
 
 
 def _lost(batch: Batch, error: BaseException) -> Evaluated:
@@ -169,22 +199,29 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
         todo = planned - stored
         check_plan(plan, store.directory, executor, len(todo))
         counts = {"done": len(stored), "failed": 0, "model_seconds": 0.0}
+        machinery = dict.fromkeys((*MACHINERY_PARTS, ENCODE), 0.0)
+        store_seconds = 0.0
         started = time.time()
 
         def run_round(batches: list[Batch]) -> list[Batch]:
             """Run and store ``batches``; return those of several runs whose worker died (to retry run by run)."""
+            nonlocal store_seconds
             lost = []
             for result in executor.map_unordered(evaluate, batches, lost=_lost):
                 if result.lost and len(result.batch.runs) > 1:
                     lost.append(result.batch)
                     continue
-                if len(result.rows):
-                    store.write_batch(result.batch.id, result.rows)
+                writing = time.perf_counter()
+                if result.parquet is not None or len(result.rows):
+                    store.write_batch(result.batch.id, result.rows if result.parquet is None else result.parquet)
                 if result.failures:
                     store.write_batch(result.batch.id, pd.DataFrame(result.failures), failed=True)
                     counts["failed"] += len(result.failures)
+                store_seconds += time.perf_counter() - writing
                 counts["done"] += len(result.batch.runs)
                 counts["model_seconds"] += result.model_seconds
+                for part, seconds in result.machinery_seconds.items():
+                    machinery[part] = machinery.get(part, 0.0) + seconds
                 if progress:
                     progress(counts["done"], len(planned))
             return lost
@@ -206,12 +243,18 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     singles = [(b, j) for b in lost for j in range(len(b.runs))]
                     run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
                                      b.years, b.timeout, b.stack) for i, (b, j) in enumerate(singles)])
+        seconds = time.time() - started
+        loading = time.perf_counter()
+        rows = store.load()
         store.record_session({"command": manifest["command"], "executor": repr(executor),
                               "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
                                                                                       time.localtime(started)),
-                              "seconds": round(time.time() - started, 3), "runs_run": len(todo),
-                              "runs_failed": counts["failed"], "model_seconds": round(counts["model_seconds"], 3)})
-        return store.load()
+                              "seconds": round(seconds, 3), "runs_run": len(todo),
+                              "runs_failed": counts["failed"], "model_seconds": round(counts["model_seconds"], 3),
+                              "machinery_seconds": {part: round(t, 4) for part, t in machinery.items()},
+                              "store_seconds": round(store_seconds, 4),
+                              "load_seconds": round(time.perf_counter() - loading, 4)})
+        return rows
 
 
 @dataclass

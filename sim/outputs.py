@@ -11,7 +11,7 @@ Flows (income, credits, payments) are NaN in the initial row (``year == start_ye
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -616,15 +616,20 @@ class YearlyRecorder:
         return float(self.values[-1][self.rows - len(self.names) + self.names.index(region), self.value_columns.index(column)])
 
     def frame(self, run: int = 0) -> pd.DataFrame:
-        """The yearly table of ``run``, with the declared integer columns as int64.
+        """The yearly table of ``run``, with the declared integer columns as int64."""
+        return self.frames([run])
 
-        The run's rows of every year are taken from one (years, rows, columns) table, built once for every run.
+    def frames(self, runs: Sequence[int]) -> pd.DataFrame:
+        """The yearly tables of ``runs`` one after another, as ``pd.concat`` of their ``frame`` would give them.
+
+        The rows of every year are taken from one (years, rows, columns) table, built once for every run, and made
+        into one frame (a frame per run costs about a millisecond of pandas work).
         """
-        width = len(self.names)
-        rows = self._table()[:, run * width:(run + 1) * width].reshape(-1, len(self.value_columns))
-        frame = pd.DataFrame(rows, columns=self.value_columns)
-        frame.insert(0, "region", self.names * len(self.years))
-        frame.insert(0, "year", np.repeat(np.array(self.years, np.int64), width))
+        width, columns = len(self.names), len(self.value_columns)
+        table = self._table().reshape(len(self.years), self.runs, width, columns)[:, list(runs)]
+        frame = pd.DataFrame(table.transpose(1, 0, 2, 3).reshape(-1, columns), columns=self.value_columns)
+        frame.insert(0, "region", self.names * (len(self.years) * len(runs)))
+        frame.insert(0, "year", np.tile(np.repeat(np.array(self.years, np.int64), width), len(runs)))
         for name, column in COLUMNS.items():
             if column.dtype == "int64" and name != "year":
                 frame[name] = frame[name].astype("int64")

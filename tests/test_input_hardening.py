@@ -15,10 +15,11 @@ from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
 from experiments.designs import Problem, grid, latin_hypercube
-from experiments.runs import RunSpec, check_finite, run_one
+from experiments.runs import RunSpec, RunTables, check_finite, nonfinite_runs, run_label, run_one
 from experiments.spec import ExperimentError
 from sim import ScenarioError
 from sim.footprint import run_footprint
+from sim.outputs import COLUMNS
 from sim.scenario import scenario_with_overrides
 
 SWEEP = TEST_SCENARIOS / "sweep_small.toml"
@@ -148,6 +149,30 @@ def test_a_run_with_non_finite_outputs_is_an_error_not_a_result():
     with pytest.raises(ExperimentError, match=r"x: the run produced non-finite values: soc_mean_t_c_per_ha is nan in "
                                               r"2027 \(region all\); income_p50 is inf in 2027"):
         check_finite(broken, "x")
+
+
+def test_non_finite_outputs_of_many_runs_are_found_at_once_as_one_by_one():
+    """A sweep checks its batch's tables at once (nonfinite_runs): the same runs refused, with check_finite's errors,
+    runs of other start years among them (a flow's NaN is allowed in each run's own initial row only)."""
+    scenario = sim.load_scenario(TEST_SCENARIOS / "one_region.toml")
+    table = run_one(RunSpec(scenario, "one_region", 3, farmers=40, years=2), finish=False)
+    flow = next(name for name, c in COLUMNS.items() if c.flow and c.undefined_when is None and c.dtype == "float64")
+    tables = [table.copy() for _ in range(5)]
+    tables[1].loc[tables[1].index[-2], "income_p50"] = -np.inf
+    tables[2]["year"] += 10  # a later start: its initial row's NaN flows are allowed
+    tables[3].loc[tables[3].index[-1], flow] = np.nan  # a flow is NaN only in the initial row
+    tables[4]["year"] += 10
+    tables[4].loc[tables[4].index[0], "soc_mean_t_c_per_ha"] = np.nan
+    specs = [RunSpec(scenario, "one_region", seed, farmers=40, years=2) for seed in range(5)]
+    errors = {}
+    for k, (spec, one) in enumerate(zip(specs, tables, strict=True)):
+        try:
+            check_finite(one, run_label(spec))
+        except ExperimentError as exc:
+            errors[k] = str(exc)
+    assert sorted(errors) == [1, 3, 4]
+    assert {k: str(e) for k, e in nonfinite_runs(specs, RunTables.of(tables)).items()} == errors
+    assert nonfinite_runs([], RunTables.of([])) == {}
 
 
 @pytest.mark.parametrize("scenario, changes", [

@@ -5,6 +5,7 @@ one-region test scenario at 40-100 farmers.
 """
 
 import errno
+import io
 import json
 import os
 import shutil
@@ -435,30 +436,33 @@ def test_last_batches_shrink_so_the_workers_finish_together():
 
 def test_stored_rows_are_each_runs_all_region_rows_after_its_run_columns():
     """The rows of a batch used to be built run by run (filter, drop, one insert per column, then a concat). The
-    batch-wide assembly gives the same frame, column order and dtypes included, with a failed run in between."""
+    batch-wide assembly gives the same frame, column order and dtypes included, with failed runs in between (one
+    that raised, one left out after it ran, e.g. for non-finite values)."""
+    from experiments.runs import RunTables
     from experiments.sweep import stored_rows
 
     plan = ishigami_plan(n=2, batch_size=10)
     batch = plan.batches()[0]
     rng = np.random.default_rng(3)
 
-    def table(seed):
+    def table():
         years = np.repeat([2020, 2021, 2022], 3)
-        return pd.DataFrame({"scenario": "ishigami", "seed": seed, "region": np.tile(["all", "a", "b"], 3),
-                             "year": years, "farmers": np.int64(7), "soc": rng.normal(size=9)})
+        return pd.DataFrame({"year": years, "region": np.tile(["all", "a", "b"], 3), "farmers": np.int64(7),
+                             "soc": rng.normal(size=9)})
 
-    finished = [0, 1, 3, 4]
-    tables = [table(int(batch.runs.seed.iloc[i])) for i in finished]
+    results = [table(), table(), ValueError("failed"), table(), table(), table()]
+    finished = [0, 1, 3, 5]  # run 4 ran but is left out
     expected = []
-    for i, frame in zip(finished, tables, strict=True):  # the run-by-run assembly it replaces
+    for i in finished:  # the run-by-run assembly it replaces
         run = batch.runs.iloc[i].to_dict()
-        frame = frame[frame.region == "all"].drop(columns=["region", "scenario", "seed"])
+        frame = results[i][results[i].region == "all"].drop(columns=["region"])
         for name in ("run_id", "scenario", "sample_id", "replicate", "seed", *batch.parameters):
             frame.insert(0, name, run[name])
         expected.append(frame)
-    pd.testing.assert_frame_equal(stored_rows(batch, finished, tables), pd.concat(expected, ignore_index=True),
-                                  check_exact=True)
-    assert stored_rows(batch, [], []).empty
+    pd.testing.assert_frame_equal(stored_rows(batch, RunTables.of(results), [2, 4]),
+                                  pd.concat(expected, ignore_index=True), check_exact=True)
+    assert stored_rows(batch, RunTables.of([ValueError("failed")]), [0]).empty
+    assert stored_rows(batch, RunTables.of([results[0]]), [0]).empty
 
 
 def test_loading_keeps_the_first_row_of_each_run_and_year_in_order(tmp_path):
@@ -476,3 +480,21 @@ def test_loading_keeps_the_first_row_of_each_run_and_year_in_order(tmp_path):
     loaded = store.load()
     pd.testing.assert_frame_equal(loaded, expected.reset_index(drop=True), check_exact=True)
     assert len(loaded) == 15 and loaded.run_id.tolist() == sorted(loaded.run_id)
+
+
+def test_batch_files_are_the_bytes_pandas_writes():
+    """Workers encode batches column by column against a schema kept between batches (experiments.store.
+    parquet_bytes); the file must be byte for byte what DataFrame.to_parquet writes: NaN stored as null, text, whole
+    numbers, flags, an empty frame, and a frame pandas must write itself (a column of objects)."""
+    from experiments.store import parquet_bytes
+
+    rng = np.random.default_rng(5)
+    numbers = pd.DataFrame({"run_id": np.arange(6), "scenario": ["a", "b", None, "a", "b", "c"],
+                            "share": rng.random(6), "soc": [1.0, np.nan, 3.0, np.inf, -0.0, 2.5],
+                            "adopted": rng.random(6) > 0.5, "farmers": np.arange(6, dtype=np.uint32)})
+    frames = [numbers, numbers.iloc[2:5], numbers.iloc[:0], ishigami_plan(n=2, batch_size=10).runs,
+              numbers.assign(other=pd.Series(["x", "y"] * 3, dtype=object))]
+    for frame in [*frames, numbers]:  # the first frame again: its schema is now kept
+        expected = io.BytesIO()
+        frame.to_parquet(expected, index=False)
+        assert parquet_bytes(frame) == expected.getvalue()

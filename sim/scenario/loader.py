@@ -317,7 +317,80 @@ def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Sc
     """Return a re-validated copy of ``scenario`` with dotted-path overrides (``{"carbon.farmer_share": 0.8}``).
 
     A table given as a value replaces the table at that path whole (``{"decision.rule": {"kind": "bass", ...}}``).
+
+    Only the tables on the overridden paths are validated again (``_revalidated``), each with its fields' checks and
+    its checks across fields, from the table that holds the value up to the scenario: a sweep asks for a scenario per
+    run, and a whole scenario's validation costs ten times as much. A table's validators see only that table's
+    values, so the result is the scenario that validating it whole gives (tests/test_overrides.py compares both for
+    random overrides). Any override the quick way refuses is validated whole (``_validated_whole``), so an invalid
+    override gets the same error either way.
+
+    Raises:
+        ScenarioError: an override names no field, or gives a value its field (or a check across fields) refuses.
+
     """
+    try:
+        return _revalidated(scenario, _change_tree(overrides))
+    except (_SlowPath, ValidationError):
+        return _validated_whole(scenario, overrides)
+
+
+class _SlowPath(Exception):
+    """Overrides the quick validation leaves to the whole scenario's (unknown fields, paths inside other overrides)."""
+
+
+@dataclass(frozen=True)
+class _NewValue:
+    """The value an override gives a field (a leaf of ``_change_tree``)."""
+
+    value: Any
+
+
+def _change_tree(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Overrides as a tree of field names with ``_NewValue`` leaves: {"carbon": {"farmer_share": _NewValue(0.8)}}.
+
+    Raises ``_SlowPath`` when an override's path lies inside another's (a table replaced and one of its fields).
+    """
+    tree: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        node = tree
+        *parents, name = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if isinstance(node, _NewValue):
+                raise _SlowPath
+        if name in node:
+            raise _SlowPath
+        node[name] = _NewValue(value)
+    return tree
+
+
+def _revalidated(table: Any, changes: dict[str, Any]) -> Any:
+    """``table`` (a scenario table or a dict of them) with ``changes`` applied, its tables on their paths validated.
+
+    A table is validated from its fields' values, the unchanged ones as they are (validated tables are taken as
+    they are); a dict of tables (regions, crops) is checked by the table that holds it.
+
+    Raises:
+        ValidationError: a table refuses its new values.
+        _SlowPath: a path that is not a field.
+
+    """
+    if isinstance(table, BaseModel):
+        values = {name: getattr(table, name) for name in type(table).model_fields}
+    elif isinstance(table, dict):
+        values = dict(table)
+    else:
+        raise _SlowPath
+    for name, change in changes.items():
+        if name not in values:
+            raise _SlowPath
+        values[name] = change.value if isinstance(change, _NewValue) else _revalidated(values[name], change)
+    return type(table).model_validate(values) if isinstance(table, BaseModel) else values
+
+
+def _validated_whole(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """``scenario`` with ``overrides`` applied to its data and validated whole (every table, every check)."""
     data = scenario.model_dump(exclude_unset=False)
     for dotted, value in overrides.items():
         node = data
@@ -326,7 +399,7 @@ def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Sc
             if not isinstance(node, dict) or part not in node:
                 raise ScenarioError(f"override {dotted!r}: no field {part!r}")
             node = node[part]
-        if parts[-1] not in node:
+        if not isinstance(node, dict) or parts[-1] not in node:
             raise ScenarioError(f"override {dotted!r}: no field {parts[-1]!r}")
         node[parts[-1]] = value
     try:
