@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
-from sim.behaviour.trial import review_trials
+from sim.behaviour.trial import reconsider
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
     Valuation,
@@ -168,14 +168,13 @@ def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: 
 
     Farms with a draw below ``revision_rate`` decide, and those whose no-till hire service left (they must drop it);
     demonstration farms never do. With ``review_surprised_trials``, a trial that met a shortfall the farmer did not
-    expect is reconsidered too (``sim.behaviour.trial.review_trials``, the same uniform draws).
+    expect is reconsidered too (``sim.behaviour.trial.reconsider``, the same uniform draws).
     """
     farms = situation.farms
     draws = decisions.random(per_row=N_PRACTICES)
-    if review_surprised_trials:
-        draws = review_trials(draws, farms.years_in_use, situation.social.evidence, situation.learning, revision_rate)
-    forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~situation.access.now.contractor
-    deciding = (draws < revision_rate).any(axis=1) | forced
+    deciding = reconsider(draws, farms.years_in_use, situation.social.evidence, situation.learning, revision_rate,
+                          review_surprised_trials)
+    deciding |= farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~situation.access.now.contractor  # forced
     deciding[situation.network.demo] = False
     rows = np.flatnonzero(deciding)
     gross, margin = expected_gross_and_margin(situation, rows)
