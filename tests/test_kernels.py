@@ -16,7 +16,13 @@ from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import show, update_beliefs
 from sim.behaviour.social import neighbour_sums
 from sim.behaviour.trial import own_reading
-from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row
+from sim.behaviour.valuation import (
+    COMPLEMENT_MARGIN_PER_HA,
+    TABLE_SLOTS,
+    bundle_terms,
+    extra_utility,
+    fill_utility_row,
+)
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA, relative_half_width
@@ -403,6 +409,21 @@ def test_utility_table_of_every_bundle(seed):
             expected += sum(extra[p] for p in range(P) if mask >> p & 1)
             expected += sum(pairs[p, q] for p in range(P) for q in range(p + 1, P) if mask >> p & 1 and mask >> q & 1)
             assert table[2 * mask + hired] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+def test_bundle_terms_add_in_the_order_of_extra_utility():
+    """The utility table sums each bundle's terms from a list (``bundle_terms``) instead of testing bits: in the very
+    order of ``extra_utility``, so the same bits (float addition is not associative; a pinned run would change)."""
+    rng = np.random.default_rng(5)
+    terms, counts = bundle_terms(P)
+    for _ in range(20):
+        extra, pairs = rng.normal(0, 300, P), rng.normal(0, 300, (P, P))
+        flat = np.concatenate([extra, [pairs[p, q] for p in range(P) for q in range(p + 1, P)]])
+        for mask in range(1 << P):
+            level = 0.0
+            for t in terms[mask, : counts[mask]]:
+                level += flat[t]
+            assert level == extra_utility(mask, extra, pairs)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -183,21 +183,22 @@ def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: 
 
 
 @njit(cache=True, inline="always")
-def best_move(p, mask, hired, budget, available, table, area_ha, dealer, contractor, annuity, transition_cost,
+def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer, contractor, annuity, transition_cost,
               exit_cost_share):  # pragma: no cover - compiled
     """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
 
     Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
     together than apart (gain(p and q) > gain(p) + gain(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till
     and residue mulch).
-    ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``).
+    ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``), ``available`` (R, P) the
+    practices of each region (indexed here: a row view made per call costs as much as the move).
     """
     single = mask ^ (1 << p)
     alone, feasible, hire = move_value(mask, single, hired, budget, table, area_ha, dealer, contractor, annuity,
                                        transition_cost, exit_cost_share)
     best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
-    for q in range(available.shape[0]):
-        if q == p or not available[q]:
+    for q in range(available.shape[1]):
+        if q == p or not available[region, q]:
             continue
         other, _, _ = move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor, annuity,
                                  transition_cost, exit_cost_share)
@@ -262,7 +263,7 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                                      cost_change, effect_initial[reg], synergy[reg], residue_value[i],
                                      no_till_extra[reg], contractor_fee[reg], extra, pairs[reg])
                     tabulated = True
-                target, gain, hire = best_move(p, mask, hired, budget, available[reg], table, area_ha[i], dealer[i],
+                target, gain, hire = best_move(p, mask, hired, budget, available, reg, table, area_ha[i], dealer[i],
                                                contractor[i], annuity[reg], transition_cost, exit_cost_share)
                 if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
                     continue
