@@ -627,3 +627,54 @@ def test_relative_half_width_is_numpys_masked_divide_bit_for_bit():
     for h, s in ((half_width, size), (half_width[:, ::5], size[:, ::5]), (half_width.T, size.T)):
         expected = np.divide(h, s, out=np.full(s.shape, np.inf), where=s > NO_CHANGE_T_C_PER_HA)
         assert np.array_equal(relative_half_width(h, s).view(np.int64), expected.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_access_kernels_are_the_numpy_formulas(seed):
+    """Each farm's access (money with and without a credit line, dealer and contractor reach) and no-till's yearly
+    input cost are the array formulas they replaced, bit for bit."""
+    from sim.behaviour.access import farm_access, no_till_input_cost
+
+    rng = np.random.default_rng(seed)
+    n, regions = 500, 3
+    region = rng.integers(0, regions, n).astype(np.int16)
+    savings, loan, line = rng.uniform(0, 5e4, n), rng.choice([0.0, 0.5, 1.3], n), rng.uniform(0, 1e4, n)
+    dealer_draw, contractor_draw = rng.random(n), rng.random(n)
+    seeder, contractor = rng.random(regions), rng.random(regions)
+    for credit in (None, line):
+        dealer, reached, money = np.empty(n, bool), np.empty(n, bool), np.empty(n)
+        farm_access(savings, loan, credit is not None, savings if credit is None else credit, dealer_draw,
+                    contractor_draw, seeder, contractor, region, dealer, reached, money)
+        expected = savings * (1.0 + loan) + (0.0 if credit is None else credit)
+        assert np.array_equal(money, expected)
+        assert np.array_equal(dealer, dealer_draw < seeder[region])
+        assert np.array_equal(reached, contractor_draw < contractor[region])
+    uses, hires = rng.random(n) < 0.5, rng.random(n) < 0.3
+    extra, fee = rng.normal(0, 5, regions), rng.uniform(20, 50, regions)
+    out = np.empty(n)
+    no_till_input_cost(uses, hires, extra, fee, region, out)
+    assert np.array_equal(out, np.where(uses, extra[region] + np.where(hires, fee[region], 0.0), 0.0))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_expected_gross_and_margin_is_the_numpy_valuation(seed):
+    """The deciding farms' G and W in one compiled pass equal ``gross_and_margin`` of the yield potential (the ufunc
+    ``soc_yield_potential``, each region's reference at both ends of the range), floors of W included."""
+    from sim.behaviour.economic import expected_gross_and_margin_of
+    from sim.behaviour.valuation import MIN_MARGIN_SHARE, gross_and_margin
+    from sim.yields import soc_yield_potential
+
+    rng = np.random.default_rng(seed)
+    n, regions = 600, 3
+    region = np.sort(rng.integers(0, regions, n)).astype(np.int16)
+    base, stock = rng.uniform(500, 4000, n), rng.uniform(10, 60, n)
+    response, reference, plateau = rng.uniform(0, 80, regions), rng.uniform(20, 40, regions), rng.uniform(30, 50, regions)
+    price, cost = rng.uniform(100, 400, n), rng.uniform(0, 1500, n)
+    rows = np.flatnonzero(rng.random(n) < 0.6)
+    gross, margin = np.empty(rows.size), np.empty(rows.size)
+    expected_gross_and_margin_of(rows, region, base, stock, response, reference, plateau, price, cost, gross, margin)
+    g = region[rows]
+    potential = soc_yield_potential(stock[rows], base[rows], response[g], reference[g], reference[g], plateau[g])
+    expected = gross_and_margin(potential, price[rows], cost[rows])
+    assert np.array_equal(gross, expected[0]) and np.array_equal(margin, expected[1])
+    assert (margin == MIN_MARGIN_SHARE * gross).any()  # the floor is exercised

@@ -39,6 +39,8 @@ from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.trial import reconsider
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
+    MIN_MARGIN_SHARE,
+    MIN_SCALE,
     Valuation,
     drop_reason,
     fill_utility_row,
@@ -49,6 +51,7 @@ from sim.farmers import Regions
 from sim.parallel import FarmStreams
 from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
+from sim.yields import soc_yield_potential
 
 
 def incentive_tables(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -70,15 +73,30 @@ def reference_margin(regions: Regions) -> np.ndarray:
 
 
 def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """G and W (currency/ha) of farms ``rows`` (sorted) at their current SOC."""
-    farms = situation.farms
-    expected = np.empty(rows.size)
-    bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
-    for region in range(situation.regions.sizes.size):
-        block = rows[bounds[region]:bounds[region + 1]]
-        expected[bounds[region]:bounds[region + 1]] = situation.yields.potential(
-            farms.base_yield_kg_per_ha[block], region, situation.soil.stock_t_c_per_ha[block])
-    return gross_and_margin(expected, farms.crop_price_per_t[rows], farms.production_cost_per_ha[rows])
+    """G and W (currency/ha) of farms ``rows`` at their current SOC (``sim.yields.YieldModel.potential``)."""
+    farms, yields = situation.farms, situation.yields
+    gross, margin = np.empty(rows.size), np.empty(rows.size)
+    expected_gross_and_margin_of(rows, farms.region, farms.base_yield_kg_per_ha, situation.soil.stock_t_c_per_ha,
+                                 yields.response_kg_per_t_c, yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha,
+                                 farms.crop_price_per_t, farms.production_cost_per_ha, gross, margin)
+    return gross, margin
+
+
+@njit(cache=True, parallel=True)
+def expected_gross_and_margin_of(rows, region, base_yield, stock, response, reference, plateau, crop_price,
+                                 production_cost, gross, margin):  # pragma: no cover - compiled
+    """``gross`` and ``margin`` (m,) of farms ``rows``, as ``gross_and_margin`` of ``YieldModel.potential``, in one pass.
+
+    Per farm: base yield, SOC stock, crop price, production cost (n,); per region: the yield response, reference
+    stock (both ends of the range without response) and plateau (R,). The NumPy functions' operations in their order.
+    """
+    for r in prange(rows.size):
+        i = rows[r]
+        g = region[i]
+        expected = soc_yield_potential(stock[i], base_yield[i], response[g], reference[g], reference[g], plateau[g])
+        level = expected * crop_price[i] / 1000.0
+        gross[r] = level
+        margin[r] = np.maximum(np.maximum(level - production_cost[i], MIN_MARGIN_SHARE * level), MIN_SCALE)
 
 
 class EconomicRule:
