@@ -178,18 +178,18 @@ class Access:
 
     def update_savings(self, savings: np.ndarray, income: np.ndarray) -> np.ndarray:
         """Next year's savings (n,) after a year with ``income`` (n,) (transition costs included)."""
-        return (1.0 - self.spec.savings_spending_rate) * savings + self.spec.savings_rate * np.maximum(income, 0.0)
+        out = np.empty(savings.shape)
+        saved(savings, income, 1.0 - self.spec.savings_spending_rate, self.spec.savings_rate, out)
+        return out
 
     def state(self) -> dict[str, np.ndarray]:
         """Per-farm values behind the access output columns (``sim.outputs``), this year."""
-        access = self.now
-        return {
-            "seeder_supply": self.seeder_supply[self.region],
-            "contractor_supply": self.contractor_supply[self.region],
-            "herbicide_price_index": self.herbicide_index[self.region],
-            "finances_no_till": self.no_till_cost_per_farm <= access.money,
-            "can_start_no_till": self.can_start_no_till(access),
-        }
+        n = self.region.size
+        state = {"seeder_supply": np.empty(n), "contractor_supply": np.empty(n), "herbicide_price_index": np.empty(n),
+                 "finances_no_till": np.empty(n, np.bool_), "can_start_no_till": np.empty(n, np.bool_)}
+        access_state(self.seeder_supply, self.contractor_supply, self.herbicide_index, self.region,
+                     self.no_till_cost_per_farm, self.now.money, self.now.dealer, self.now.contractor, *state.values())
+        return state
 
 
 @njit(cache=True, parallel=True)
@@ -215,3 +215,28 @@ def no_till_input_cost(uses_no_till, hires, herbicide_extra, contractor_fee, reg
     for i in prange(region.size):
         g = region[i]
         out[i] = herbicide_extra[g] + (contractor_fee[g] if hires[i] else 0.0) if uses_no_till[i] else 0.0
+
+
+@njit(cache=True, parallel=True)
+def saved(savings, income, kept, savings_rate, out):  # pragma: no cover - compiled
+    """``Access.update_savings`` in one pass into ``out``: kept x savings + savings_rate x max(income, 0)."""
+    for i in prange(out.size):
+        out[i] = kept * savings[i] + savings_rate * np.maximum(income[i], 0.0)
+
+
+@njit(cache=True, parallel=True)
+def access_state(seeder_supply, contractor_supply, herbicide_index, region, no_till_cost, money, dealer, contractor,
+                 seeder_out, contractor_out, herbicide_out, finances_out, can_start_out):  # pragma: no cover - compiled
+    """``Access.state`` in one pass, into the five ``*_out`` arrays (n,).
+
+    Each farm's region's supplies and price index (R,), whether its money covers an own seeder, and whether it can
+    start no-till (``Access.can_start_no_till``).
+    """
+    for i in prange(region.size):
+        g = region[i]
+        seeder_out[i] = seeder_supply[g]
+        contractor_out[i] = contractor_supply[g]
+        herbicide_out[i] = herbicide_index[g]
+        finances = no_till_cost[i] <= money[i]
+        finances_out[i] = finances
+        can_start_out[i] = (dealer[i] and finances) or contractor[i]
