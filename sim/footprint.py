@@ -26,7 +26,7 @@ from sim.scenario import Scenario
 #: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, access,
 #: learning and social-information arrays, with the temporaries of a step (the largest: this year's harvest,
 #: accounts and settlements alive while the year is recorded, or the observation's). Measured as the peak resident
-#: memory of one model of the baseline at 1 M farmers (build and 7 years, ``benchmarks/model_child.py``): 994-996 B
+#: memory of one model of the baseline at 1 M farmers (build and 7 years, ``benchmarks/model_child.py``): 994-1,002 B
 #: per farmer in all, about 810 B without the 6.5 links per farmer (resident memory counts the allocator's slack,
 #: which tracemalloc does not; 1,047-1,077 B before the decision's and observation's temporaries were cut). Set a
 #: little below that (the estimate at 1 M is a few % under the resident peak)
