@@ -70,12 +70,12 @@ def main() -> None:
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     model = sim.AdoptionModel(sim.load_scenario(args.scenario), n_farmers=args.farmers)
-    model.step()  # warm-up (compiled kernels load from the cache)
     timer = StageTimer()
     timer.attach(model)
     stages, steps, own = {}, {}, {}
     for threads in sorted({1, cores}):
         parallel.set_threads(threads)
+        model.step()  # warm-up at this thread count: kernels first used load from the cache (~0.2 s at 1 thread)
         timer.seconds.clear()
         profiler = cProfile.Profile()
         started = time.perf_counter()

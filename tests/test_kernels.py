@@ -16,7 +16,13 @@ from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import show, update_beliefs
 from sim.behaviour.social import neighbour_sums
 from sim.behaviour.trial import own_reading
-from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, TABLE_SLOTS, fill_utility_row
+from sim.behaviour.valuation import (
+    COMPLEMENT_MARGIN_PER_HA,
+    TABLE_SLOTS,
+    bundle_terms,
+    extra_utility,
+    fill_utility_row,
+)
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA, relative_half_width
@@ -405,6 +411,21 @@ def test_utility_table_of_every_bundle(seed):
             assert table[2 * mask + hired] == pytest.approx(expected, rel=1e-12, abs=1e-9)
 
 
+def test_bundle_terms_add_in_the_order_of_extra_utility():
+    """The utility table sums each bundle's terms from a list (``bundle_terms``) instead of testing bits: in the very
+    order of ``extra_utility``, so the same bits (float addition is not associative; a pinned run would change)."""
+    rng = np.random.default_rng(5)
+    terms, counts = bundle_terms(P)
+    for _ in range(20):
+        extra, pairs = rng.normal(0, 300, P), rng.normal(0, 300, (P, P))
+        flat = np.concatenate([extra, [pairs[p, q] for p in range(P) for q in range(p + 1, P)]])
+        for mask in range(1 << P):
+            level = 0.0
+            for t in terms[mask, : counts[mask]]:
+                level += flat[t]
+            assert level == extra_utility(mask, extra, pairs)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_equilibrium_chain(seed):
     """The yearly matrix is the product of one matrix per practice (reconsidered with probability rate; its best
@@ -606,3 +627,76 @@ def test_relative_half_width_is_numpys_masked_divide_bit_for_bit():
     for h, s in ((half_width, size), (half_width[:, ::5], size[:, ::5]), (half_width.T, size.T)):
         expected = np.divide(h, s, out=np.full(s.shape, np.inf), where=s > NO_CHANGE_T_C_PER_HA)
         assert np.array_equal(relative_half_width(h, s).view(np.int64), expected.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_access_kernels_are_the_numpy_formulas(seed):
+    """Each farm's access (money with and without a credit line, dealer and contractor reach) and no-till's yearly
+    input cost are the array formulas they replaced, bit for bit."""
+    from sim.behaviour.access import farm_access, no_till_input_cost
+
+    rng = np.random.default_rng(seed)
+    n, regions = 500, 3
+    region = rng.integers(0, regions, n).astype(np.int16)
+    savings, loan, line = rng.uniform(0, 5e4, n), rng.choice([0.0, 0.5, 1.3], n), rng.uniform(0, 1e4, n)
+    dealer_draw, contractor_draw = rng.random(n), rng.random(n)
+    seeder, contractor = rng.random(regions), rng.random(regions)
+    for credit in (None, line):
+        dealer, reached, money = np.empty(n, bool), np.empty(n, bool), np.empty(n)
+        farm_access(savings, loan, credit is not None, savings if credit is None else credit, dealer_draw,
+                    contractor_draw, seeder, contractor, region, dealer, reached, money)
+        expected = savings * (1.0 + loan) + (0.0 if credit is None else credit)
+        assert np.array_equal(money, expected)
+        assert np.array_equal(dealer, dealer_draw < seeder[region])
+        assert np.array_equal(reached, contractor_draw < contractor[region])
+    uses, hires = rng.random(n) < 0.5, rng.random(n) < 0.3
+    extra, fee = rng.normal(0, 5, regions), rng.uniform(20, 50, regions)
+    out = np.empty(n)
+    no_till_input_cost(uses, hires, extra, fee, region, out)
+    assert np.array_equal(out, np.where(uses, extra[region] + np.where(hires, fee[region], 0.0), 0.0))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_expected_gross_and_margin_is_the_numpy_valuation(seed):
+    """The deciding farms' G and W in one compiled pass equal ``gross_and_margin`` of the yield potential (the ufunc
+    ``soc_yield_potential``, each region's reference at both ends of the range), floors of W included."""
+    from sim.behaviour.economic import expected_gross_and_margin_of
+    from sim.behaviour.valuation import MIN_MARGIN_SHARE, gross_and_margin
+    from sim.yields import soc_yield_potential
+
+    rng = np.random.default_rng(seed)
+    n, regions = 600, 3
+    region = np.sort(rng.integers(0, regions, n)).astype(np.int16)
+    base, stock = rng.uniform(500, 4000, n), rng.uniform(10, 60, n)
+    response, reference, plateau = rng.uniform(0, 80, regions), rng.uniform(20, 40, regions), rng.uniform(30, 50, regions)
+    price, cost = rng.uniform(100, 400, n), rng.uniform(0, 1500, n)
+    rows = np.flatnonzero(rng.random(n) < 0.6)
+    gross, margin = np.empty(rows.size), np.empty(rows.size)
+    expected_gross_and_margin_of(rows, region, base, stock, response, reference, plateau, price, cost, gross, margin)
+    g = region[rows]
+    potential = soc_yield_potential(stock[rows], base[rows], response[g], reference[g], reference[g], plateau[g])
+    expected = gross_and_margin(potential, price[rows], cost[rows])
+    assert np.array_equal(gross, expected[0]) and np.array_equal(margin, expected[1])
+    assert (margin == MIN_MARGIN_SHARE * gross).any()  # the floor is exercised
+
+
+def test_savings_and_access_state_are_the_numpy_formulas():
+    """Next year's savings and the per-farm access columns of the output are the array formulas they replaced."""
+    from sim.behaviour.access import access_state, saved
+
+    rng = np.random.default_rng(6)
+    n, regions = 500, 3
+    savings, income = rng.uniform(0, 5e4, n), rng.normal(0, 2e4, n)
+    out = np.empty(n)
+    saved(savings, income, 0.85, 0.2, out)
+    assert np.array_equal(out, 0.85 * savings + 0.2 * np.maximum(income, 0.0))
+    region = rng.integers(0, regions, n).astype(np.int16)
+    supplies = [rng.random(regions) for _ in range(3)]
+    cost, money = rng.uniform(0, 2e4, n), rng.uniform(0, 2e4, n)
+    dealer, contractor = rng.random(n) < 0.6, rng.random(n) < 0.2
+    state = [np.empty(n), np.empty(n), np.empty(n), np.empty(n, bool), np.empty(n, bool)]
+    access_state(*supplies, region, cost, money, dealer, contractor, *state)
+    for column, supply in zip(state[:3], supplies, strict=True):
+        assert np.array_equal(column, supply[region])
+    assert np.array_equal(state[3], cost <= money)
+    assert np.array_equal(state[4], (dealer & (cost <= money)) | contractor)

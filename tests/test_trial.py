@@ -8,7 +8,7 @@ from conftest import SCENARIOS
 from scipy import stats
 
 import sim
-from sim.behaviour.trial import review_trials
+from sim.behaviour.trial import reconsider
 from sim.practices import NO_TILL
 from sim.scenario import scenario_with_overrides
 
@@ -30,7 +30,38 @@ def reviewed(learning, years: int, know_how: float, seed: int = 1) -> np.ndarray
     # k = E' / (prior + E'): E' = prior x k / (1 - k), in evidence units E' x obs_sd^2
     evidence[:, NO_TILL] = learning.prior_precision * know_how / (1.0 - know_how) / learning.inverse_observation_variance
     draws = np.random.default_rng(seed).random((FARMS, 4))
-    return draws, review_trials(draws, years_in_use, evidence, learning, RATE)
+    out = draws.copy()
+    reconsider(out, years_in_use, evidence, learning, RATE)
+    return draws, out
+
+
+def numpy_review(draws, years_in_use, others_evidence, learning, rate):
+    """The review of ``reconsider`` as array formulas (float32 where ``Learning`` holds float32, as NumPy promotes)."""
+    r = learning.progress(years_in_use)
+    shortfall = (1.0 - r) * np.maximum(learning.truth - learning.effect_initial, 0.0)[learning.region] > 0.0
+    on_trial = (years_in_use >= 1) & (years_in_use <= learning.spec.trial_seasons) & shortfall
+    yearly = others_evidence * learning.inverse_observation_variance
+    know_how = yearly / (learning.prior_precision + yearly)
+    surprise = np.where(on_trial, 1.0 - know_how, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (draws - rate) / ((1.0 - rate) * surprise)
+    return np.where((draws >= rate) & (surprise > 0.0) & (v < 1.0), v * rate, draws)
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.05, 0.9])
+def test_review_is_the_numpy_review_bit_for_bit(learning, rate):
+    """The compiled review (one pass, in place) gives the very draws of the array formulas it replaced, on farms of
+    every region with random seasons in use and know-how, and a farm reconsiders when one of its draws is below the
+    rate."""
+    rng = np.random.default_rng(7)
+    years_in_use = rng.integers(0, 7, (FARMS, 4)).astype(np.int16)
+    evidence = rng.choice([0.0, 0.01, 0.1, 1.0], (FARMS, 4)).astype(np.float32)
+    draws = rng.random((FARMS, 4))
+    expected = numpy_review(draws, years_in_use, evidence, learning, rate)
+    assert (expected != draws).sum() > 50  # the test exercises the review
+    deciding = reconsider(draws, years_in_use, evidence, learning, rate)
+    assert np.array_equal(draws.view(np.uint64), expected.view(np.uint64))
+    assert np.array_equal(deciding, (expected < rate).any(axis=1))
 
 
 def test_a_surprised_trial_is_reconsidered_and_decided_with_a_uniform_draw(learning):

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, prange
 
 from sim.practices import NO_TILL, USES_BY_MASK, Catalogue
 from sim.scenario import Scenario
@@ -139,11 +140,13 @@ class Access:
 
     def farms(self, savings: np.ndarray, line_credit: np.ndarray | None = None) -> FarmAccess:
         """Each farm's access this year, given its savings and credit-line loan (n,) (currency; none at the start)."""
-        money = savings * (1.0 + self.loan_per_savings)
-        if line_credit is not None:
-            money = money + line_credit
-        return FarmAccess(self.dealer_draw < self.seeder_supply[self.region],
-                          self.contractor_draw < self.contractor_supply[self.region], money)
+        n = self.region.size
+        access = FarmAccess(np.empty(n, np.bool_), np.empty(n, np.bool_), np.empty(n))
+        farm_access(savings, self.loan_per_savings, line_credit is not None,
+                    savings if line_credit is None else line_credit, self.dealer_draw, self.contractor_draw,
+                    self.seeder_supply, self.contractor_supply, self.region, access.dealer, access.contractor,
+                    access.money)
+        return access
 
     def can_start_no_till(self, access: FarmAccess) -> np.ndarray:
         """(n,) bool: an own seeder within reach and money, or a hire service."""
@@ -151,8 +154,10 @@ class Access:
 
     def yearly_input_cost_per_ha(self, uses_no_till: np.ndarray, hires: np.ndarray) -> np.ndarray:
         """(n,) extra yearly cost of no-till users: herbicide price change, plus the fee when hiring, currency/ha."""
-        per_ha = self.herbicide_extra_per_ha[self.region] + np.where(hires, self.contractor_fee_per_ha[self.region], 0.0)
-        return np.where(uses_no_till, per_ha, 0.0)
+        out = np.empty(self.region.size)
+        no_till_input_cost(uses_no_till, hires, self.herbicide_extra_per_ha, self.contractor_fee_per_ha, self.region,
+                           out)
+        return out
 
     def spin_up_years(self) -> int:
         """Past seasons whose income the starting savings count (at most ``MAX_SPIN_UP_YEARS``).
@@ -173,15 +178,65 @@ class Access:
 
     def update_savings(self, savings: np.ndarray, income: np.ndarray) -> np.ndarray:
         """Next year's savings (n,) after a year with ``income`` (n,) (transition costs included)."""
-        return (1.0 - self.spec.savings_spending_rate) * savings + self.spec.savings_rate * np.maximum(income, 0.0)
+        out = np.empty(savings.shape)
+        saved(savings, income, 1.0 - self.spec.savings_spending_rate, self.spec.savings_rate, out)
+        return out
 
     def state(self) -> dict[str, np.ndarray]:
         """Per-farm values behind the access output columns (``sim.outputs``), this year."""
-        access = self.now
-        return {
-            "seeder_supply": self.seeder_supply[self.region],
-            "contractor_supply": self.contractor_supply[self.region],
-            "herbicide_price_index": self.herbicide_index[self.region],
-            "finances_no_till": self.no_till_cost_per_farm <= access.money,
-            "can_start_no_till": self.can_start_no_till(access),
-        }
+        n = self.region.size
+        state = {"seeder_supply": np.empty(n), "contractor_supply": np.empty(n), "herbicide_price_index": np.empty(n),
+                 "finances_no_till": np.empty(n, np.bool_), "can_start_no_till": np.empty(n, np.bool_)}
+        access_state(self.seeder_supply, self.contractor_supply, self.herbicide_index, self.region,
+                     self.no_till_cost_per_farm, self.now.money, self.now.dealer, self.now.contractor, *state.values())
+        return state
+
+
+@njit(cache=True, parallel=True)
+def farm_access(savings, loan_per_savings, has_line_credit, line_credit, dealer_draw, contractor_draw, seeder_supply,
+                contractor_supply, region, dealer, contractor, money):  # pragma: no cover - compiled
+    """``Access.farms`` in one pass: ``dealer``, ``contractor`` (n,) bool and ``money`` (n,), written in place.
+
+    money = savings x (1 + loan per savings) (+ ``line_credit`` when ``has_line_credit``); a farm is reached when
+    its fixed draw is below its region's supply (R,). The NumPy expressions' operations, in their order.
+    """
+    for i in prange(region.size):
+        g = region[i]
+        m = savings[i] * (1.0 + loan_per_savings[i])
+        money[i] = m + line_credit[i] if has_line_credit else m
+        dealer[i] = dealer_draw[i] < seeder_supply[g]
+        contractor[i] = contractor_draw[i] < contractor_supply[g]
+
+
+@njit(cache=True, parallel=True)
+def no_till_input_cost(uses_no_till, hires, herbicide_extra, contractor_fee, region, out
+                       ):  # pragma: no cover - compiled
+    """``Access.yearly_input_cost_per_ha`` in one pass into ``out`` (n,): per-region herbicide change and fee (R,)."""
+    for i in prange(region.size):
+        g = region[i]
+        out[i] = herbicide_extra[g] + (contractor_fee[g] if hires[i] else 0.0) if uses_no_till[i] else 0.0
+
+
+@njit(cache=True, parallel=True)
+def saved(savings, income, kept, savings_rate, out):  # pragma: no cover - compiled
+    """``Access.update_savings`` in one pass into ``out``: kept x savings + savings_rate x max(income, 0)."""
+    for i in prange(out.size):
+        out[i] = kept * savings[i] + savings_rate * np.maximum(income[i], 0.0)
+
+
+@njit(cache=True, parallel=True)
+def access_state(seeder_supply, contractor_supply, herbicide_index, region, no_till_cost, money, dealer, contractor,
+                 seeder_out, contractor_out, herbicide_out, finances_out, can_start_out):  # pragma: no cover - compiled
+    """``Access.state`` in one pass, into the five ``*_out`` arrays (n,).
+
+    Each farm's region's supplies and price index (R,), whether its money covers an own seeder, and whether it can
+    start no-till (``Access.can_start_no_till``).
+    """
+    for i in prange(region.size):
+        g = region[i]
+        seeder_out[i] = seeder_supply[g]
+        contractor_out[i] = contractor_supply[g]
+        herbicide_out[i] = herbicide_index[g]
+        finances = no_till_cost[i] <= money[i]
+        finances_out[i] = finances
+        can_start_out[i] = (dealer[i] and finances) or contractor[i]

@@ -36,9 +36,11 @@ import numpy as np
 from numba import njit, prange
 
 from sim.behaviour.base import CONSTRAINT, Choice, Situation
-from sim.behaviour.trial import review_trials
+from sim.behaviour.trial import reconsider
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
+    MIN_MARGIN_SHARE,
+    MIN_SCALE,
     Valuation,
     drop_reason,
     fill_utility_row,
@@ -49,6 +51,7 @@ from sim.farmers import Regions
 from sim.parallel import FarmStreams
 from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
+from sim.yields import soc_yield_potential
 
 
 def incentive_tables(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -70,15 +73,30 @@ def reference_margin(regions: Regions) -> np.ndarray:
 
 
 def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """G and W (currency/ha) of farms ``rows`` (sorted) at their current SOC."""
-    farms = situation.farms
-    expected = np.empty(rows.size)
-    bounds = np.searchsorted(rows, np.append(situation.regions.start, situation.regions.n))
-    for region in range(situation.regions.sizes.size):
-        block = rows[bounds[region]:bounds[region + 1]]
-        expected[bounds[region]:bounds[region + 1]] = situation.yields.potential(
-            farms.base_yield_kg_per_ha[block], region, situation.soil.stock_t_c_per_ha[block])
-    return gross_and_margin(expected, farms.crop_price_per_t[rows], farms.production_cost_per_ha[rows])
+    """G and W (currency/ha) of farms ``rows`` at their current SOC (``sim.yields.YieldModel.potential``)."""
+    farms, yields = situation.farms, situation.yields
+    gross, margin = np.empty(rows.size), np.empty(rows.size)
+    expected_gross_and_margin_of(rows, farms.region, farms.base_yield_kg_per_ha, situation.soil.stock_t_c_per_ha,
+                                 yields.response_kg_per_t_c, yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha,
+                                 farms.crop_price_per_t, farms.production_cost_per_ha, gross, margin)
+    return gross, margin
+
+
+@njit(cache=True, parallel=True)
+def expected_gross_and_margin_of(rows, region, base_yield, stock, response, reference, plateau, crop_price,
+                                 production_cost, gross, margin):  # pragma: no cover - compiled
+    """``gross`` and ``margin`` (m,) of farms ``rows``, as ``gross_and_margin`` of ``YieldModel.potential``, in one pass.
+
+    Per farm: base yield, SOC stock, crop price, production cost (n,); per region: the yield response, reference
+    stock (both ends of the range without response) and plateau (R,). The NumPy functions' operations in their order.
+    """
+    for r in prange(rows.size):
+        i = rows[r]
+        g = region[i]
+        expected = soc_yield_potential(stock[i], base_yield[i], response[g], reference[g], reference[g], plateau[g])
+        level = expected * crop_price[i] / 1000.0
+        gross[r] = level
+        margin[r] = np.maximum(np.maximum(level - production_cost[i], MIN_MARGIN_SHARE * level), MIN_SCALE)
 
 
 class EconomicRule:
@@ -168,14 +186,13 @@ def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: 
 
     Farms with a draw below ``revision_rate`` decide, and those whose no-till hire service left (they must drop it);
     demonstration farms never do. With ``review_surprised_trials``, a trial that met a shortfall the farmer did not
-    expect is reconsidered too (``sim.behaviour.trial.review_trials``, the same uniform draws).
+    expect is reconsidered too (``sim.behaviour.trial.reconsider``, the same uniform draws).
     """
     farms = situation.farms
     draws = decisions.random(per_row=N_PRACTICES)
-    if review_surprised_trials:
-        draws = review_trials(draws, farms.years_in_use, situation.social.evidence, situation.learning, revision_rate)
-    forced = farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~situation.access.now.contractor
-    deciding = (draws < revision_rate).any(axis=1) | forced
+    deciding = reconsider(draws, farms.years_in_use, situation.social.evidence, situation.learning, revision_rate,
+                          review_surprised_trials)
+    deciding |= farms.hires & (farms.bundle & (1 << NO_TILL) > 0) & ~situation.access.now.contractor  # forced
     deciding[situation.network.demo] = False
     rows = np.flatnonzero(deciding)
     gross, margin = expected_gross_and_margin(situation, rows)
@@ -184,21 +201,22 @@ def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: 
 
 
 @njit(cache=True, inline="always")
-def best_move(p, mask, hired, budget, available, table, area_ha, dealer, contractor, annuity, transition_cost,
+def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer, contractor, annuity, transition_cost,
               exit_cost_share):  # pragma: no cover - compiled
     """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
 
     Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
     together than apart (gain(p and q) > gain(p) + gain(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till
     and residue mulch).
-    ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``).
+    ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``), ``available`` (R, P) the
+    practices of each region (indexed here: a row view made per call costs as much as the move).
     """
     single = mask ^ (1 << p)
     alone, feasible, hire = move_value(mask, single, hired, budget, table, area_ha, dealer, contractor, annuity,
                                        transition_cost, exit_cost_share)
     best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
-    for q in range(available.shape[0]):
-        if q == p or not available[q]:
+    for q in range(available.shape[1]):
+        if q == p or not available[region, q]:
             continue
         other, _, _ = move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor, annuity,
                                  transition_cost, exit_cost_share)
@@ -263,7 +281,7 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                                      cost_change, effect_initial[reg], synergy[reg], residue_value[i],
                                      no_till_extra[reg], contractor_fee[reg], extra, pairs[reg])
                     tabulated = True
-                target, gain, hire = best_move(p, mask, hired, budget, available[reg], table, area_ha[i], dealer[i],
+                target, gain, hire = best_move(p, mask, hired, budget, available, reg, table, area_ha[i], dealer[i],
                                                contractor[i], annuity[reg], transition_cost, exit_cost_share)
                 if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
                     continue

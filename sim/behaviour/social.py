@@ -71,10 +71,7 @@ class SocialInformation:
             self.share = ((uses.sum(axis=0) - uses) * self.inverse_degree[:, None]).astype(np.float32)
             self.evidence = (weight.sum(axis=0, dtype=np.float64) - weight).astype(np.float32)
             self.signal = (weighted_signal.sum(axis=0, dtype=np.float64) - weighted_signal).astype(np.float32)
-        else:
-            self.share = np.empty(uses.shape, np.float32)
-            self.evidence = np.empty(uses.shape, np.float32)
-            self.signal = np.empty(uses.shape, np.float32)
+        else:  # written over last season's arrays: no year's (n, P) arrays to allocate (the step's memory peak)
             neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, weight, weighted_signal,
                            self.inverse_degree, self.share, self.evidence, self.signal)
         if self.organisation_weight > 0 and self.member.any():

@@ -15,7 +15,7 @@ signal for the ramp); pioneers, who have heard little, read their own first seas
   nobody, towards 1 where many farms have been through the ramp. No parameter is added, and a farmer's own
   face-value seasons do not teach it that the penalty is temporary.
 - **A surprise prompts a review.** In its first ``trial_seasons`` seasons, while the practice is still below its long
-  run, a farmer who did not know to expect that (1 - k) reconsiders it this year (``review_trials``), not only at
+  run, a farmer who did not know to expect that (1 - k) reconsiders it this year (``reconsider``), not only at
   ``revision_rate``. The decision itself is the rule's (``sim.behaviour.economic``): a farmer whose belief fell
   drops the practice; one who still expects it to pay keeps it. Farmers who know the ramp, and practices without
   an early shortfall, are reconsidered at the revision rate as before.
@@ -38,6 +38,13 @@ if TYPE_CHECKING:
     from sim.behaviour.learning import Learning
 
 
+@njit(cache=True, inline="always")
+def know_how(others_evidence, inverse_observation_variance, prior_precision):  # pragma: no cover - compiled
+    """Know-how k (float32) of the module docstring, from this season's evidence from others (float32)."""
+    yearly = others_evidence * inverse_observation_variance
+    return yearly / (prior_precision + yearly)
+
+
 @njit(cache=True, parallel=True)
 def own_reading(weight, signal, years_in_use, effects, deviation, others_evidence, inverse_observation_variance,
                 prior_precision):  # pragma: no cover - compiled
@@ -55,22 +62,60 @@ def own_reading(weight, signal, years_in_use, effects, deviation, others_evidenc
                 weight[i, p] = 0.0
                 signal[i, p] = 0.0
                 continue
-            yearly = others_evidence[i, p] * inverse_observation_variance
-            k = yearly / (prior_precision + yearly)
+            k = know_how(others_evidence[i, p], inverse_observation_variance, prior_precision)
             observed = effects[i, p] + deviation[i]
             weight[i, p] = k * weight[i, p] + (1.0 - k)
             signal[i, p] = k * signal[i, p] + (1.0 - k) * observed
 
 
-def know_how(others_evidence: np.ndarray, learning: Learning) -> np.ndarray:
-    """Know-how k (n, P) float32 of the module docstring, from this season's evidence from others (n, P)."""
-    yearly = others_evidence * learning.inverse_observation_variance
-    return (yearly / (learning.prior_precision + yearly)).astype(np.float32)
+@njit(cache=True, inline="always")
+def reviewed_draw(u, years, progress, shortfall, others_evidence, inverse_observation_variance, prior_precision,
+                  trial_seasons, revision_rate, kept_rate):  # pragma: no cover - compiled
+    """One practice's draw after the review of ``reconsider``: v x rr when a surprised trial is reviewed, else u.
+
+    ``progress`` r and ``shortfall`` (the region's long-run minus first-season effect, at least 0) are float32 as
+    ``Learning`` holds them, ``kept_rate`` is float32(1 - rr): float32 arithmetic where NumPy's was (the same bits).
+    """
+    one = np.float32(1.0)
+    if u < revision_rate or years < 1 or years > trial_seasons or not (one - progress) * shortfall > 0.0:
+        return u
+    surprise = one - know_how(others_evidence, inverse_observation_variance, prior_precision)
+    denominator = np.float64(kept_rate * surprise)
+    if not (surprise > 0.0 and denominator > 0.0):
+        return u
+    v = (u - revision_rate) / denominator
+    return v * revision_rate if v < 1.0 else u
 
 
-def review_trials(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: np.ndarray, learning: Learning,
-                  revision_rate: float) -> np.ndarray:
-    """``draws`` (n, P) with practices on trial that met a penalty their farmer did not expect reconsidered this year.
+@njit(cache=True, parallel=True)
+def reconsidered(draws, revision_rate, review, years_in_use, region, progress_table, shortfall, others_evidence,
+                 inverse_observation_variance, prior_precision, trial_seasons, kept_rate, out
+                 ):  # pragma: no cover - compiled
+    """``out`` (n,) bool: the farm reconsiders some practice (a draw below ``revision_rate``); ``draws`` reviewed first.
+
+    With ``review`` each draw (n, P) float64 is first replaced by ``reviewed_draw`` in place (``progress_table``
+    (T + 2, R, P) and ``shortfall`` (R, P) as in ``reconsider``). One pass over the draws, no (n, P) temporaries.
+    """
+    n, n_practices = draws.shape
+    last = progress_table.shape[0] - 1
+    for i in prange(n):
+        g = region[i]
+        any_below = False
+        for p in range(n_practices):
+            u = draws[i, p]
+            if review:
+                years = years_in_use[i, p]
+                u = reviewed_draw(u, years, progress_table[min(years, last), g, p], shortfall[g, p],
+                                  others_evidence[i, p], inverse_observation_variance, prior_precision, trial_seasons,
+                                  revision_rate, kept_rate)
+                draws[i, p] = u
+            any_below = any_below or u < revision_rate
+        out[i] = any_below
+
+
+def reconsider(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: np.ndarray, learning: Learning,
+               revision_rate: float, review: bool = True) -> np.ndarray:
+    """Which farms reconsider some practice this year, (n,) bool; with ``review``, ``draws`` (n, P) reviewed in place.
 
     A practice is on trial in its first ``trial_seasons`` seasons; while its effect is below its long run (the ramp's
     shortfall) a farmer without know-how (k of the module docstring) did not expect it. Such a practice, otherwise
@@ -79,16 +124,14 @@ def review_trials(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: 
     with equal utilities and no ramp adopters and non-adopters reconsider alike (the choice stays symmetric).
     The economic rule reconsiders when u < rr and decides with u / rr (uniform on [0, 1)); a trial's extra review
     reuses the same draw, so no random number is added: for u >= rr, v = (u - rr) / ((1 - rr) q) < 1 reviews, with
-    the decision draw v x rr.
+    the decision draw v x rr (q = 1 - k, the surprise). Without ``review`` (or with no trial seasons, or a rate of 0
+    or 1) the draws are left as they are.
     """
     trial_seasons = learning.spec.trial_seasons
-    if trial_seasons <= 0 or revision_rate <= 0.0 or revision_rate >= 1.0:
-        return draws
-    r = learning.progress(years_in_use)
-    shortfall = (1.0 - r) * np.maximum(learning.truth - learning.effect_initial, 0.0)[learning.region] > 0.0
-    on_trial = (years_in_use >= 1) & (years_in_use <= trial_seasons) & shortfall
-    surprise = np.where(on_trial, 1.0 - know_how(others_evidence, learning), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = (draws - revision_rate) / ((1.0 - revision_rate) * surprise)
-    reviewed = (draws >= revision_rate) & (surprise > 0.0) & (v < 1.0)
-    return np.where(reviewed, v * revision_rate, draws)
+    review = review and trial_seasons > 0 and 0.0 < revision_rate < 1.0
+    shortfall = np.maximum(learning.truth - learning.effect_initial, np.float32(0.0))
+    out = np.empty(draws.shape[0], np.bool_)
+    reconsidered(draws, revision_rate, review, years_in_use, learning.region, learning.progress_table, shortfall,
+                 others_evidence, learning.inverse_observation_variance, learning.prior_precision, trial_seasons,
+                 np.float32(1.0 - revision_rate), out)
+    return out

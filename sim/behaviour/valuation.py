@@ -116,7 +116,7 @@ def gross_and_margin(expected_yield_kg_per_ha: np.ndarray, crop_price_per_t: np.
     return gross, margin
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
     """Additive utility terms of a bundle, currency/ha/yr.
 
@@ -138,6 +138,29 @@ def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
 TABLE_SLOTS = 2 * (1 << N_PRACTICES)
 
 
+def bundle_terms(n_practices: int) -> tuple[np.ndarray, np.ndarray]:
+    """The terms ``extra_utility`` adds for each bundle, in its order: (2^P, P + P(P - 1)/2) int64 and counts (2^P,).
+
+    Term p < P is practice p's value, term P + k the k-th pair (p, q), p < q, in row order of the upper triangle.
+    Summing a bundle's terms in this order gives ``extra_utility``'s value bit for bit, with no test of bits.
+    """
+    pair_index = {pair: n_practices + k for k, pair in
+                  enumerate((p, q) for p in range(n_practices) for q in range(p + 1, n_practices))}
+    terms = np.zeros((1 << n_practices, len(pair_index) + n_practices), np.int64)
+    counts = np.zeros(1 << n_practices, np.int64)
+    for mask in range(1 << n_practices):
+        order = []
+        for p in range(n_practices):
+            if mask >> p & 1:
+                order.append(p)
+                order += [pair_index[p, q] for q in range(p + 1, n_practices) if mask >> q & 1]
+        terms[mask, : len(order)], counts[mask] = order, len(order)
+    return terms, counts
+
+
+BUNDLE_TERMS, BUNDLE_TERM_COUNTS = bundle_terms(N_PRACTICES)
+
+
 @njit(cache=True, inline="always")
 def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
                      incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
@@ -154,18 +177,25 @@ def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mea
     """
     n_practices = cost_change.shape[0]
     last = shortfall.shape[0] - 1
-    part = np.empty(n_practices)
+    term = np.empty(BUNDLE_TERMS.shape[1])  # the practices' parts (extra included), then the pair constants
     for p in range(n_practices):
         m = belief_mean[p]
-        part[p] = gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p] \
+        term[p] = gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p] \
             - 0.5 * risk_aversion * gross * gross / (margin * belief_precision[p]) + extra[p]
         if p == RESIDUE_RETENTION:
-            part[p] -= residue_value
+            term[p] -= residue_value
         elif p == NO_TILL:
-            part[p] -= no_till_extra
+            term[p] -= no_till_extra
+    k = n_practices
+    for p in range(n_practices):
+        for q in range(p + 1, n_practices):
+            term[k] = pairs[p, q]
+            k += 1
     full = gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
     for mask in range(out.shape[0] // 2):
-        level = extra_utility(mask, part, pairs)  # the practices' parts (extra included) and the pair constants
+        level = 0.0  # extra_utility(mask, part, pairs), its terms added in its order from the bundle's list
+        for j in range(BUNDLE_TERM_COUNTS[mask]):
+            level += term[BUNDLE_TERMS[mask, j]]
         if FULL_CA_BY_MASK[mask]:
             level += full
         if has_incentives:
