@@ -34,11 +34,8 @@ cannot be joined: ``sim.incentives.stacked.JoinedRegistry.joinable``).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -57,6 +54,7 @@ from sim.behaviour.learning import Learning
 from sim.behaviour.tpb import TpbRule
 from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
+from sim.footprint import keep_freed_memory
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement, summed
 from sim.incentives.base import Valuation as IncentiveValue
 from sim.incentives.credit_line import ConcessionalCredit
@@ -108,36 +106,6 @@ IDS: dict[type, dict[str, str]] = {
 #: Tables by seasons in use (their axis 0) whose length follows the longest transition, read at min(seasons, last
 #: row): a shorter one is padded with its last row.
 BY_SEASONS = {(Catalogue, "effect_table"), (Learning, "progress_table")}
-
-#: glibc ``mallopt`` parameters (malloc.h): M_TRIM_THRESHOLD and M_MMAP_THRESHOLD.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-#: Blocks up to this size come from the heap, not from their own mapping (glibc's largest on 64-bit systems).
-HEAP_BLOCKS_UP_TO = 32 * 2**20
-#: Free memory at the top of the heap kept for reuse rather than given back to the system.
-KEEP_FREED_BYTES = 512 * 2**20
-
-
-@cache
-def keep_freed_memory() -> bool:
-    """Let this process reuse the memory a stacked model's yearly temporaries free, rather than give it back (glibc).
-
-    A stacked batch allocates per-farm tables of a few MB at every stage of every year (the deciding farms'
-    valuation tables, (m, 16) float64: 2.4 MB at 19,000 farms), and glibc gives the top of its heap back to the
-    system whenever more than its trim threshold is free there, so the next tables are mapped and zeroed again, page
-    by page. Measured on a 32-run Sobol batch (1,000 farmers x 30 years, ``benchmarks/profile_batch.py``): 3,800
-    page faults a run, 800 with these settings, about 5 % of the run's CPU time. The memory is kept for reuse, not
-    leaked (the resident size stays near the batch's peak; ``sim.footprint.release_freed`` still trims big models).
-    Results do not change. Set once per process; False where the C library has no ``mallopt``.
-    """
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = getattr(ctypes.CDLL(name), "mallopt", None) if name else None
-    except OSError:
-        return False
-    if mallopt is None:
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, HEAP_BLOCKS_UP_TO)) and bool(mallopt(_M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
-
 
 class NotStackable(Exception):
     """Runs that cannot share one model (the message says which value differs); run them one at a time."""
