@@ -167,3 +167,21 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
     credits = [table.loc[table["region"] == "all", "credits_t_co2e"] for table in alone]
     assert credits[0].sum() > credits[1].sum() > 0 and credits[2].sum() == 0
     assert alone[0].loc[alone[0]["region"] == "all", "carbon_to_farmers"].sum() > 0
+
+
+def test_stacked_carbon_runs_with_different_leakage_factors_keep_their_own():
+    """Two runs differing only in the production displaced by a yield decline (0.5 and 5 t CO2e/ha, leakage counted
+    from the first year and any decline): the joined registry takes the leakage factor from one run, so such runs
+    settle run by run (``JoinedRegistry.joinable``), and each run's leakage and credits are its own, bit for bit.
+    A referee found the first run's factor applied to every joined run (leakage 0.2 instead of 2.0 t CO2e)."""
+    base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
+                                   {"carbon.leakage.yield_decline_threshold": 0.0, "carbon.leakage.exempt_years": 0})
+    built = [sim.AdoptionModel(scenario_with_overrides(base, {"ghg.displaced_production_t_co2e_per_ha": factor}),
+                               seed=11, n_farmers=100) for factor in (0.5, 5.0)]
+    alone = tables_alone(built, 6)
+    model = stack(built)
+    model.run_for(6)
+    for k, table in enumerate(alone):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    leakage = [table.loc[table["region"] == "all", "leakage_t_co2e"].sum() for table in alone]
+    assert leakage[1] == pytest.approx(10 * leakage[0]) and leakage[0] > 0

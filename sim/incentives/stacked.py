@@ -235,12 +235,15 @@ class JoinedRegistry(CarbonRegistry):
 
         Not joined: Twin Regions markets, measured quantification (each run draws its errors from its own stream),
         fixed-price contracts (contract prices by farm from each run's price), guarantors that differ (one flow has
-        one payer), registries that have settled already.
+        one payer), registries that have settled already, and registries whose constants the joined registry takes
+        from the first (leakage factor, sampling depth, start year) differ.
         """
-        first = registries[0].carbon
-        return (first.quantification == "modelled"
+        first = registries[0]
+        return (first.carbon.quantification == "modelled"
                 and all(r.twin is None and r.carbon.price.contract_years == 0 and not r.pending
-                        and r.carbon.price.guarantor == first.price.guarantor for r in registries))
+                        and r.carbon.price.guarantor == first.carbon.price.guarantor
+                        and r.displaced_t_co2e_per_ha == first.displaced_t_co2e_per_ha
+                        and r.depth_cm == first.depth_cm and r.start_year == first.start_year for r in registries))
 
     def _by_run(self, values: list[float]) -> np.ndarray:
         return np.repeat(np.asarray(values, np.float64), self.sizes)
