@@ -455,6 +455,9 @@ def check_stackable(models: Sequence[AdoptionModel]) -> None:
         raise NotStackable("only some runs have an incentive programme (and its counterfactual)")
     if any(m.exchanges.any for m in models):
         raise NotStackable("exchange programmes' links are not stacked yet")
+    if len({(m.config.carbon.buyer, m.config.carbon.price.guarantor) for m in models}) > 1:
+        raise NotStackable("the runs' carbon credits are paid by different parties (carbon.buyer or "
+                           "carbon.price.guarantor): a stacked year books each money flow to one payer")
 
 
 def stack(models: Sequence[AdoptionModel], recorded: bool = True) -> AdoptionModel:

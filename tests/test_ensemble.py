@@ -103,6 +103,23 @@ def test_a_batch_of_runs_stacks_what_it_can_and_gives_every_run_its_table_alone(
                for s in apart]).step()
 
 
+@pytest.mark.parametrize(("field", "values", "extra"), [
+    ("carbon.buyer", ("private", "public"), ()),
+    ("carbon.price.guarantor", ("public", "buyer"), (("carbon.price.floor", 400.0),)),  # a floor that pays
+])
+def test_runs_whose_credits_have_different_payers_run_apart(field, values, extra):
+    """A stacked year books each money flow to one payer, so runs whose credits are bought (or whose floor is
+    topped up) by different parties are not stacked: each keeps its own public and private spending, as alone.
+    A referee found run 1's public purchases booked as private when they were stacked."""
+    base = sim.load_scenario(SCENARIOS / "results_based_public.toml")
+    specs = [RunSpec(base, "r", 12, 100, 8, ((field, value), *extra)) for value in values]
+    for spec, table in zip(specs, run_specs(specs), strict=True):
+        pd.testing.assert_frame_equal(table, run_one(spec), check_exact=True)
+    with pytest.raises(NotStackable, match="paid by different parties"):
+        stack([sim.AdoptionModel(scenario_with_overrides(base, dict(s.overrides)), seed=s.seed, n_farmers=100)
+               for s in specs])
+
+
 @pytest.mark.parametrize(("field", "values", "as_one"), [
     ("carbon.mrv.cost_per_farm", (60.0, 400.0), True),  # held per farm: the programmes are asked as one
     ("carbon.buffer", (0.1, 0.3), False),  # not held per run: each run's programme answers for its rows
