@@ -456,21 +456,23 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | 
             out[i] = exc
     if not models:
         return out
-    years = specs[0].years
+    horizons = {i: specs[i].years or scenarios[i].years for i in models}  # an override may set the years
     try:
+        if len(set(horizons.values())) > 1:
+            raise ensemble.NotStackable("the runs' horizons differ")
         model = ensemble.stack(list(models.values()))
     except ensemble.NotStackable:  # the models are built: run each alone
         for i, alone in models.items():
             try:
                 with model_arithmetic(alone.config, run_label(specs[i])):
-                    alone.run_for(years or alone.config.years)
+                    alone.run_for(horizons[i])
                 with times.part(TABLE):
                     out[i] = yearly_table(alone)
             except Exception as exc:  # noqa: BLE001 - reported as this run's failure
                 out[i] = exc
         return out
     try:
-        model.run_for(years or model.config.years)
+        model.run_for(next(iter(horizons.values())))
     except (ensemble.NotStackable, ArithmeticError):  # a value read only in a year's step differs, or a run failed
         return [None if i in models else result for i, result in enumerate(out)]
     with times.part(TABLE):

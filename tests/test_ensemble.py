@@ -103,6 +103,16 @@ def test_a_batch_of_runs_stacks_what_it_can_and_gives_every_run_its_table_alone(
                for s in apart]).step()
 
 
+def test_runs_whose_overrides_set_different_horizons_each_run_their_own_years():
+    """Runs of the scenario's horizon whose overrides set different years (4 and 9) run apart, each for its own
+    years, as alone. A referee found both run for the first run's 4 years when they were stacked."""
+    scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
+    specs = [RunSpec(scenario, "b", 3 + k, 100, None, (("years", years),)) for k, years in enumerate((4, 9))]
+    for spec, table in zip(specs, run_specs(specs), strict=True):
+        pd.testing.assert_frame_equal(table, run_one(spec), check_exact=True)
+        assert table["year"].max() == scenario.start_year + dict(spec.overrides)["years"]
+
+
 @pytest.mark.parametrize(("field", "values", "extra"), [
     ("carbon.buyer", ("private", "public"), ()),
     ("carbon.price.guarantor", ("public", "buyer"), (("carbon.price.floor", 400.0),)),  # a floor that pays
