@@ -317,7 +317,7 @@ _SCHEMAS: dict[tuple, pa.Schema] = {}
 
 def _arrow_schema(frame: pd.DataFrame) -> pa.Schema:
     """The Arrow schema (pandas metadata included) pandas gives a frame of these columns and dtypes (no index)."""
-    key = (tuple(frame.columns), tuple(map(str, frame.dtypes)))
+    key = (tuple(frame.columns), tuple(frame.dtypes))  # dtypes, not their names: both string storages print "str"
     if key not in _SCHEMAS:
         _SCHEMAS[key] = pa.Schema.from_pandas(frame.head(0), preserve_index=False)
     return _SCHEMAS[key]
