@@ -113,3 +113,17 @@ def test_checks_across_fields_still_run_and_name_the_field():
     replaced = scenario_with_overrides(base, {"carbon.price.path": {"kind": "constant", "value": 20.0},
                                               "carbon.price.path.value": 30.0})
     assert replaced.carbon.price.path.value == 30.0
+
+
+@pytest.mark.parametrize("order", ["table first", "field first"])
+def test_a_field_inside_a_table_given_whole_wins_in_any_order_and_leaves_the_callers_table(order):
+    """A table given whole and a field inside it: the field is applied after the table whatever the order given,
+    and the caller's table is not written to (a referee found the field silently dropped when given first, and the
+    caller's dict changed, so a later run given the same table alone got the field's value)."""
+    base = sim.load_scenario(SCENARIOS / "baseline.toml")
+    table = {"kind": "constant", "value": 20.0}
+    items = [("carbon.price.path", table), ("carbon.price.path.value", 30.0)]
+    overrides = dict(items if order == "table first" else items[::-1])
+    assert scenario_with_overrides(base, overrides).carbon.price.path.value == 30.0
+    assert table == {"kind": "constant", "value": 20.0}
+    assert scenario_with_overrides(base, {"carbon.price.path": table}).carbon.price.path.value == 20.0

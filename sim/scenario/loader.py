@@ -8,6 +8,7 @@ Every error names the file, the dotted field path and what was expected.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import stat
@@ -390,9 +391,14 @@ def _revalidated(table: Any, changes: dict[str, Any]) -> Any:
 
 
 def _validated_whole(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
-    """``scenario`` with ``overrides`` applied to its data and validated whole (every table, every check)."""
+    """``scenario`` with ``overrides`` applied to its data and validated whole (every table, every check).
+
+    Tables given whole are applied before the fields inside them (shorter paths first, whatever the order given),
+    and copied, so a field overridden inside a table never writes into the caller's table.
+    """
     data = scenario.model_dump(exclude_unset=False)
-    for dotted, value in overrides.items():
+    for dotted, value in sorted(overrides.items(), key=lambda item: item[0].count(".")):
+        value = copy.deepcopy(value)
         node = data
         parts = dotted.split(".")
         for part in parts[:-1]:
