@@ -62,9 +62,17 @@ class Column:
 
 
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
-    """Share of the total in the selected bundle masks, as part / (part + rest): never above 1 by rounding."""
-    part = by_bundle @ selected
-    rest = by_bundle @ ~selected
+    """Share of the total in the selected bundle masks, as part / (part + rest): never above 1 by rounding.
+
+    ``by_bundle`` (rows, 16), ``selected`` (16,) bool. Each sum adds the masks' columns in mask order, so a row's share
+    does not depend on how many rows are asked at once (a matrix product's rounding does: a stacked model's rows).
+    """
+    part, rest = np.zeros(by_bundle.shape[0]), np.zeros(by_bundle.shape[0])
+    for mask, chosen in enumerate(selected):
+        if chosen:
+            part += by_bundle[:, mask]
+        else:
+            rest += by_bundle[:, mask]
     total = part + rest
     return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
 

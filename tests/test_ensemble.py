@@ -103,6 +103,16 @@ def test_a_batch_of_runs_stacks_what_it_can_and_gives_every_run_its_table_alone(
                for s in apart]).step()
 
 
+def test_area_shares_of_stacked_runs_are_their_shares_alone():
+    """Two runs of the Label bas-carbone scenario, 100 farmers x 11 years, stacked and alone: area shares are summed
+    column by column (``sim.outputs._share``); the matrix product they were summed by rounded differently with the
+    number of rows asked at once, and a referee found run 0's no-till area share a unit in the last place off."""
+    base = sim.load_scenario(SCENARIOS / "label_bas_carbone_france.toml")
+    specs = [RunSpec(base, "l", 100 + k, 100, 11) for k in range(2)]
+    for stacked, alone in zip(run_specs(specs, stack=True), run_specs(specs, stack=False), strict=True):
+        pd.testing.assert_frame_equal(stacked, alone, check_exact=True)
+
+
 def test_runs_whose_overrides_set_different_horizons_each_run_their_own_years():
     """Runs of the scenario's horizon whose overrides set different years (4 and 9) run apart, each for its own
     years, as alone. A referee found both run for the first run's 4 years when they were stacked."""

@@ -44,7 +44,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     15's equilibrium fit kept its closest iterate rather than the last (alone, it moved one or two farmers'
     decisions: a cover-crop share by 1/700), and when issue 15 made the equilibrium start cheaper (its first pass on
     100 farms, its fits stopped at 1e-3 rather than 1e-4: the fitted constants moved within that tolerance, and with
-    them which farms start as adopters and so every later decision; initial shares stayed exact). Behaviour and the
+    them which farms start as adopters and so every later decision; initial shares stayed exact), and when area
+    shares were summed column by column in mask order rather than by a matrix product whose rounding depended on how
+    many rows a stacked model asks (area shares moved by one unit in the last place, at most 3.2e-16). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
