@@ -53,14 +53,15 @@ _COMPILED_CACHES = "__pycache__"
 
 
 def source_hash(root: Path = PACKAGE_ROOT) -> str:
-    """SHA-256 (hex) of every file under ``root`` by relative path and content, ``__pycache__`` folders left out.
+    """SHA-256 (hex) of every file under ``root`` by relative path and content.
 
-    Any change to the model's code or packaged data, committed or not, changes it.
+    Any change to the model's code or packaged data, committed or not, changes it. ``__pycache__`` folders and hidden
+    files (an editor's swap file, ``.DS_Store``) are left out: they are not sources.
     """
     files = []
     for folder, subfolders, names in os.walk(root):
-        subfolders[:] = [name for name in subfolders if name != _COMPILED_CACHES]
-        files.extend(os.path.join(folder, name) for name in names)
+        subfolders[:] = [name for name in subfolders if name != _COMPILED_CACHES and not name.startswith(".")]
+        files.extend(os.path.join(folder, name) for name in names if not name.startswith("."))
     digest = hashlib.sha256()
     for path in sorted(files):
         with open(path, "rb") as source:

@@ -30,7 +30,8 @@ def test_an_edit_of_a_callee_module_alone_changes_the_cache_directory(tmp_path):
 
     (tree / "behaviour" / "__pycache__").mkdir(exist_ok=True)
     (tree / "behaviour" / "__pycache__" / "economic.choose_practices-235.py312.nbi").write_bytes(b"compiled")
-    assert cache_key(source_hash(tree)) == key  # compiled caches are not sources
+    (tree / "behaviour" / ".valuation.py.swp").write_bytes(b"an editor's swap file")
+    assert cache_key(source_hash(tree)) == key  # compiled caches and hidden files are not sources
 
     callee = tree / "behaviour" / "valuation.py"  # inlined by the cached economic.choose_practices, not edited
     callee.write_text(callee.read_text().replace("return value - base - switching,", "return value - base,"))
