@@ -21,7 +21,6 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import sim
 from experiments.executors import batch_size
 from experiments.runs import stack_capacity
 from experiments.single import git_commit
+from sim import kernel_cache
 from sim.scenario import Scenario
 
 #: Default batching (``experiments.executors.batch_size``): at most this many runs per batch (one Parquet file each),
@@ -135,22 +135,13 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
-@cache
 def code_version() -> str:
-    """SHA-256 of the model's source (``source_hash`` of the ``sim`` package).
+    """SHA-256 of the model's source (``sim.kernel_cache.source_hash`` of the sources this process imported).
 
-    Any change to the model, committed or not, changes it; a change elsewhere (docs, tests, the CLI) does not.
+    Any change to the model, committed or not, changes it; a change elsewhere (docs, tests, the CLI) does not. The
+    same digest keys the cache of the compiled kernels, so it is computed once per process, at ``import sim``.
     """
-    return source_hash(Path(sim.__file__).parent)
-
-
-def source_hash(root: Path) -> str:
-    """SHA-256 of every file under ``root`` by relative path and content (caches of compiled code left out)."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".nbi", ".nbc")):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return kernel_cache.SOURCE_HASH
 
 
 def library_versions(names: tuple[str, ...]) -> dict[str, str | None]:

@@ -2,8 +2,13 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from sim.model import AdoptionModel
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim import kernel_cache
+
+# Before any kernel module is imported: Numba fixes a kernel's cache directory when ``cache=True`` is applied.
+kernel_cache.use_keyed_cache()
+
+from sim.model import AdoptionModel  # noqa: E402
+from sim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
 
 try:
     __version__ = version("ca-adoption-sim")

@@ -24,11 +24,12 @@ import sim
 from analysis.sensitivity import sensitivity_analysis
 from experiments.designs import Problem, read_design, salib_sample
 from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_address
-from experiments.plan import make_plan, source_hash
+from experiments.plan import make_plan
 from experiments.runs import check_size
 from experiments.spec import ExperimentError
 from experiments.store import StoreError, SweepMismatch, SweepStore, check_writable
 from experiments.sweep import Evaluated, evaluate_ishigami, run_sweep, sweep_scenarios
+from sim.kernel_cache import source_hash
 from sim.scenario import Uncertain
 
 SWEEP = TEST_SCENARIOS / "sweep_small.toml"
