@@ -13,11 +13,11 @@ first. Draws from the population stream are never cached: they come after the fi
 from __future__ import annotations
 
 import hashlib
-import inspect
 from collections import OrderedDict
-from functools import cache
 
 import numpy as np
+
+from sim.kernel_cache import SOURCE_HASH
 
 #: Bytes of cached laws and hazards kept per process: a region of m farms whose file names K bundles takes
 #: 8 (K + P) m bytes (about 0.1 MB at 1,000 farms, 5 MB at 100,000 with K = 2); larger regions are not cached.
@@ -27,22 +27,11 @@ _entries: OrderedDict[bytes, tuple] = OrderedDict()
 _bytes = 0  # of the arrays of ``_entries`` (kept as they change: summing them at every store cost a sweep's run 1 ms)
 
 
-@cache
-def code_version() -> bytes:
-    """Digest of the source of the modules whose code the cached fit runs (a changed kernel is a changed key)."""
-    from sim.behaviour import equilibrium, start, valuation
-
-    digest = hashlib.blake2b(digest_size=16)
-    for module in (equilibrium, start, valuation):
-        digest.update(inspect.getsource(module).encode())
-    return digest.digest()
-
-
 class Key:
     """A digest fed with arrays and numbers, in order."""
 
     def __init__(self) -> None:
-        self._digest = hashlib.blake2b(code_version(), digest_size=32)
+        self._digest = hashlib.blake2b(SOURCE_HASH.encode(), digest_size=32)  # the fit's code is part of the key
 
     def add(self, *values: object) -> Key:
         """Feed arrays (dtype, shape and bytes) and Python numbers, strings and booleans (their repr)."""
