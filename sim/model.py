@@ -37,7 +37,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
-from sim.footprint import release_freed
+from sim.footprint import RELEASE_FROM_FARMERS, release_freed
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.incentives.counterfactual import without_programme
 from sim.network import build_network
@@ -115,6 +115,9 @@ class AdoptionModel(mesa.Model):
         # per-farm draws of the year, in parallel blocks (``sim.parallel.FarmStreams``)
         self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)
         self.decisions = FarmStreams.of(self.streams.decisions, self.n, self.regions.sizes.size)
+        if self.n >= RELEASE_FROM_FARMERS:  # big models draw into the same arrays every year (not stacked runs)
+            self.weather.keep_outputs()
+            self.decisions.keep_outputs()
         # the same farms without the scenario's incentives, run alongside (None without a programme); exchange
         # programmes are not incentives: the counterfactual keeps them (``sim.incentives.counterfactual``)
         self.counterfactual = Counterfactual.of(self)
