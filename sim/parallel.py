@@ -322,3 +322,188 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         mine = bucket == b
         found[mine] = order_statistics(candidates[slot_start[j]:slot_start[j + 1]], ranks[mine] - before[b])
     return found
+
+
+#: Values per leaf of an exact parallel sum (``segment_sums``): NumPy's pairwise summation tree is cut into subtrees of
+#: at most this many values, which are summed in parallel and joined as NumPy joins them.
+SUM_LEAF = 1 << 14
+#: NumPy's pairwise summation (``pairwise_sum`` of its add loops): runs of fewer than ``_UNROLL`` values are added in
+#: order, runs of at most ``_PAIRWISE_BLOCK`` into ``_UNROLL`` accumulators joined as a tree; longer runs split in
+#: two at a multiple of ``_UNROLL`` at or below the half.
+_UNROLL = 8
+_PAIRWISE_BLOCK = 128
+#: What ``segment_sums`` adds per row: x, x times a factor, or x where a mask holds (else 0).
+_PLAIN, _TIMES, _WHERE = 0, 1, 2
+
+
+def segment_sums(x: np.ndarray, starts: np.ndarray, factor: np.ndarray | None = None,
+                 where: np.ndarray | None = None) -> np.ndarray:
+    """``np.add.reduceat(v, starts)``, bit for bit and whatever the thread count, without making v; zeros if all v are.
+
+    v is float64: ``x`` (float64 or bool), ``x * factor`` or ``np.where(where, x, 0.0)``; all +0.0 when no v is
+    non-zero. ``starts`` are increasing and below ``x.size``. NumPy adds each segment's first value to the pairwise sum of the
+    rest (``_tree``); the pairwise tree of a long segment is cut into leaves of at most ``SUM_LEAF`` values,
+    summed in parallel, then joined in the tree's own order, so every addition is the one NumPy makes.
+    """
+    starts = np.asarray(starts, np.int64)
+    ends = np.append(starts[1:], x.size)
+    kind = _PLAIN if factor is None and where is None else _TIMES if where is None else _WHERE
+    factor = np.empty(0) if factor is None else factor
+    where = np.empty(0, np.bool_) if where is None else where
+    leaf_start, leaf_size = _leaves(starts, ends, SUM_LEAF)
+    leaf_sum, leaf_nonzero = _sum_leaves(x, factor, where, kind, leaf_start, leaf_size)
+    out = np.empty(starts.size)
+    if not _join_segments(x, factor, where, kind, starts, ends, SUM_LEAF, leaf_sum, leaf_nonzero, out):
+        out[:] = 0.0
+    return out
+
+
+@njit(cache=True, inline="always")
+def _value(x, factor, where, kind, i):  # pragma: no cover - compiled
+    """Row i of v (``segment_sums``), float64."""
+    if kind == _TIMES:
+        return np.float64(x[i]) * factor[i]
+    if kind == _WHERE:
+        return np.float64(x[i]) if where[i] else 0.0
+    return np.float64(x[i])
+
+
+@njit(cache=True)
+def _block(x, factor, where, kind, lo, n):  # pragma: no cover - compiled
+    """NumPy's sum of a run of at most ``_PAIRWISE_BLOCK`` values v[lo:lo + n], and whether one is non-zero."""
+    if n < _UNROLL:
+        total, nonzero = -0.0, False  # NumPy's start: a run of -0.0 sums to -0.0
+        for i in range(lo, lo + n):
+            v = _value(x, factor, where, kind, i)
+            total += v
+            nonzero = nonzero or v != 0.0
+        return total, nonzero
+    r = np.empty(_UNROLL)
+    nonzero = False
+    for j in range(_UNROLL):
+        r[j] = _value(x, factor, where, kind, lo + j)
+        nonzero = nonzero or r[j] != 0.0
+    i = _UNROLL
+    while i < n - n % _UNROLL:
+        for j in range(_UNROLL):
+            v = _value(x, factor, where, kind, lo + i + j)
+            r[j] += v
+            nonzero = nonzero or v != 0.0
+        i += _UNROLL
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for i in range(lo + n - n % _UNROLL, lo + n):
+        v = _value(x, factor, where, kind, i)
+        total += v
+        nonzero = nonzero or v != 0.0
+    return total, nonzero
+
+
+@njit(cache=True)
+def _split(n):  # pragma: no cover - compiled
+    """Size of the first half when NumPy's pairwise sum splits a run of n values."""
+    half = n // 2
+    return half - half % _UNROLL
+
+
+#: Deepest pairwise tree (a run of 2^64 values).
+_DEPTH = 64
+
+
+@njit(cache=True)
+def _tree(x, factor, where, kind, lo, n, leaf, sums, k):  # pragma: no cover - compiled
+    """The pairwise sum of v[lo:lo + n] as NumPy's tree adds it, runs of at most ``leaf`` values being its leaves.
+
+    A leaf is ``_block``'s sum when ``sums`` is empty, else the next of ``sums`` from slot k on (leaves summed
+    beforehand, in order). Returns (sum, whether a value summed here is non-zero, next slot). An explicit stack
+    rather than recursion (Numba's on-disk cache cannot load recursive functions).
+    """
+    start, size = np.empty(_DEPTH, np.int64), np.empty(_DEPTH, np.int64)
+    right_pending, left = np.empty(_DEPTH, np.bool_), np.empty(_DEPTH)
+    depth, nonzero = 0, False
+    start[0], size[0] = lo, n
+    while True:
+        m = size[depth]
+        if m > leaf:  # descend into the left half
+            half = _split(m)
+            right_pending[depth] = True
+            depth += 1
+            start[depth], size[depth] = start[depth - 1], half
+            continue
+        if sums.size == 0:
+            value, z = _block(x, factor, where, kind, start[depth], m)
+            nonzero = nonzero or z
+        else:
+            value = sums[k]
+            k += 1
+        while True:  # hand the value up until a right half is still to be summed
+            if depth == 0:
+                return value, nonzero, k
+            depth -= 1
+            if right_pending[depth]:
+                right_pending[depth] = False
+                left[depth] = value
+                half = _split(size[depth])
+                depth += 1
+                start[depth], size[depth] = start[depth - 1] + half, size[depth - 1] - half
+                break
+            value = left[depth] + value
+
+
+@njit(cache=True)
+def _leaves(seg_starts, seg_ends, leaf):  # pragma: no cover - compiled
+    """The leaves (first row, size) of every segment's tree (each segment's rows after its first), in order."""
+    most = 0
+    for s in range(seg_starts.size):
+        most += max(seg_ends[s] - seg_starts[s] - 1, 0) // (leaf // 4) + 2
+    starts, sizes = np.empty(most, np.int64), np.empty(most, np.int64)
+    k = 0
+    stack_start, stack_size = np.empty(_DEPTH, np.int64), np.empty(_DEPTH, np.int64)
+    for s in range(seg_starts.size):
+        if seg_ends[s] - seg_starts[s] <= 1:
+            continue
+        top = 0
+        stack_start[0], stack_size[0] = seg_starts[s] + 1, seg_ends[s] - seg_starts[s] - 1
+        while top >= 0:  # left halves first: the leaves in row order
+            lo, n = stack_start[top], stack_size[top]
+            top -= 1
+            if n <= leaf:
+                starts[k], sizes[k] = lo, n
+                k += 1
+                continue
+            half = _split(n)
+            stack_start[top + 1], stack_size[top + 1] = lo + half, n - half
+            stack_start[top + 2], stack_size[top + 2] = lo, half
+            top += 2
+    return starts[:k], sizes[:k]
+
+
+@njit(cache=True, parallel=True)
+def _sum_leaves(x, factor, where, kind, starts, sizes):  # pragma: no cover - compiled
+    """Each leaf's pairwise sum and whether it holds a non-zero value, leaves in parallel."""
+    sums, nonzero = np.empty(starts.size), np.empty(starts.size, np.bool_)
+    none = np.empty(0)
+    for k in prange(starts.size):
+        sums[k], nonzero[k], _ = _tree(x, factor, where, kind, starts[k], sizes[k], _PAIRWISE_BLOCK, none, 0)
+    return sums, nonzero
+
+
+@njit(cache=True)
+def _join_segments(x, factor, where, kind, seg_starts, seg_ends, leaf, sums, nonzero, out
+                   ):  # pragma: no cover - compiled
+    """out[s] = first value of segment s + the pairwise sum of its other values (NumPy's reduceat).
+
+    Returns whether some value is non-zero.
+    """
+    k, some = 0, False
+    for s in range(seg_starts.size):
+        first = _value(x, factor, where, kind, seg_starts[s])
+        some = some or first != 0.0
+        n = seg_ends[s] - seg_starts[s] - 1
+        if n > 0:
+            rest, _, k = _tree(x, factor, where, kind, seg_starts[s] + 1, n, leaf, sums, k)
+            out[s] = first + rest
+        else:
+            out[s] = first
+    for j in range(k):
+        some = some or nonzero[j]
+    return some
