@@ -118,6 +118,7 @@ class AdoptionModel(mesa.Model):
         if self.n >= RELEASE_FROM_FARMERS:  # big models draw into the same arrays every year (not stacked runs)
             self.weather.keep_outputs()
             self.decisions.keep_outputs()
+            self.learning.keep_outputs()
         # the same farms without the scenario's incentives, run alongside (None without a programme); exchange
         # programmes are not incentives: the counterfactual keeps them (``sim.incentives.counterfactual``)
         self.counterfactual = Counterfactual.of(self)
