@@ -350,8 +350,7 @@ class Year:
         self.target_bundle = recorder.target_bundle
         self._sums: dict[str | tuple[str, int], np.ndarray | Future] = {}
         self._group_quantiles: dict[str, np.ndarray] = {}
-        if parallel.threads() > 1 and self.area_per_farm.size > parallel.BLOCK_FARMS and recorder.runs > 1:
-            # every sum at once, threaded (one big run's sums are compiled parallel passes: ``sum_by_region``)
+        if parallel.threads() > 1 and self.area_per_farm.size > parallel.BLOCK_FARMS:  # every sum at once, threaded
             self._sums = parallel.start({key: partial(self._sum_of, key) for key in self.sum_keys()})
 
     def sum_keys(self) -> list[str | tuple[str, int]]:
@@ -367,12 +366,12 @@ class Year:
         """
         sum_by_region = self.recorder.sum_by_region
         if key == "soc x area":
-            return sum_by_region(self.record.soc_t_c_per_ha, factor=self.area_per_farm)
+            return sum_by_region(self.record.soc_t_c_per_ha * self.area_per_farm)
         if key == "yield x area":
-            return sum_by_region(self.per_farm["yield_kg_per_ha"], factor=self.area_per_farm)
+            return sum_by_region(self.per_farm["yield_kg_per_ha"] * self.area_per_farm)
         if isinstance(key, tuple):
             name, group = key
-            return sum_by_region(self.per_farm[name], where=self.recorder.size_groups[group])
+            return sum_by_region(np.where(self.recorder.size_groups[group], self.per_farm[name], 0.0))
         return sum_by_region(self.per_farm[key])
 
     def sum(self, key: str | tuple[str, int]) -> np.ndarray:
@@ -574,23 +573,11 @@ class YearlyRecorder:
         everyone = table.sum(axis=1) if totals is None else totals
         return np.concatenate([table, everyone[:, None]], axis=1).reshape(self.rows, *per_region.shape[1:])
 
-    def sum_by_region(self, x: np.ndarray, factor: np.ndarray | None = None, where: np.ndarray | None = None
-                      ) -> np.ndarray:
+    def sum_by_region(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (rows,).
 
-        Or of ``x * factor``, or of x where ``where`` holds (else 0). A run whose values are all zero (e.g. flows
-        without a carbon programme) gets zeros. One big run (more than ``BLOCK_FARMS`` farmers) sums in one compiled
-        parallel pass per call, bit for bit NumPy's sums (``sim.parallel.segment_sums``: no product or selection array
-        is made, and no thread count changes a sum).
+        A run whose values are all zero (e.g. flows without a carbon programme) gets zeros.
         """
-        if self.runs == 1 and x.size > parallel.BLOCK_FARMS and x.dtype in (np.float64, np.bool_) and \
-                (factor is None or factor.dtype == np.float64):
-            per_region = parallel.segment_sums(x, self.starts, factor, where)
-            return np.append(per_region, per_region.sum())
-        if factor is not None:
-            x = x * factor
-        if where is not None:
-            x = np.where(where, x, 0.0)
         if x.dtype != bool and not x.any():
             return np.zeros(self.rows)
         if x.dtype == bool:

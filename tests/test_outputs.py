@@ -57,29 +57,3 @@ def test_a_new_column_is_one_declaration(monkeypatch):
     t = model.results()
     assert list(t.columns)[-1] == "revenue_per_farm"
     assert np.allclose(t.revenue_per_farm.iloc[4:], (t.revenue / t.farmers).iloc[4:], rtol=1e-12)
-
-
-@pytest.mark.parametrize("name", ["hybrid_payment.toml", "exchange_network.toml"])
-def test_a_big_runs_compiled_sums_give_the_table_numpys_sums_give(name, monkeypatch):
-    """One run above ``BLOCK_FARMS`` farmers sums by ``sim.parallel.segment_sums`` (fused products and selections,
-    in parallel): lowered to 50 here once the model is built (so its draws are the same), at 1 and 2 threads, the
-    table is the NumPy path's, every value the same (flows, size groups, exchange groups, shares)."""
-    from sim import parallel
-
-    threads = parallel.threads()
-
-    def table(block_farms: int | None, n_threads: int) -> pd.DataFrame:
-        model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / name), seed=5, n_farmers=600)
-        if block_farms is not None:
-            monkeypatch.setattr(parallel, "BLOCK_FARMS", block_farms)
-        parallel.set_threads(n_threads)
-        model.run_for(4)
-        monkeypatch.undo()
-        return model.results()
-
-    try:
-        expected = table(None, 1)
-        for n_threads in (1, 2):
-            pd.testing.assert_frame_equal(table(50, n_threads), expected, check_exact=True)
-    finally:
-        parallel.set_threads(threads)

@@ -93,23 +93,3 @@ def test_streams_that_keep_their_outputs_draw_the_same_numbers_year_after_year_i
         got = kept.random(per_row=4), kept.standard_normal(np.float32)
         assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
         assert got[0] is first  # the same array, filled again
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_segment_sums_are_numpys_reduceat_bit_for_bit(threads, monkeypatch, restore_threads):
-    """NumPy's pairwise tree cut into leaves (of 256 values here, so short arrays have many) summed in parallel:
-    every addition is NumPy's, for x, x * factor, x where a mask holds, and flags; -0.0 runs keep their sign."""
-    monkeypatch.setattr(parallel, "SUM_LEAF", 256)
-    parallel.set_threads(threads)
-    rng = np.random.default_rng(3)
-    for n in (1, 7, 8, 9, 129, 1_000, 40_000):
-        x = values(n, "spread", rng)
-        x[rng.random(n) < 0.3] = -0.0
-        factor, mask, flags = rng.random(n), rng.random(n) < 0.4, rng.random(n) < 0.3
-        starts = segments(n, 4, rng)[0]
-        for got, v in ((parallel.segment_sums(x, starts), x), (parallel.segment_sums(x, starts, factor), x * factor),
-                       (parallel.segment_sums(x, starts, where=mask), np.where(mask, x, 0.0)),
-                       (parallel.segment_sums(flags, starts), flags.astype(np.float64)),
-                       (parallel.segment_sums(-np.zeros(n), starts), -np.zeros(n))):
-            expected = np.add.reduceat(v, starts) if v.any() else np.zeros(starts.size)
-            assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
