@@ -78,9 +78,10 @@ def test_results_do_not_depend_on_the_thread_count(monkeypatch):
 
 @pytest.mark.parametrize("name", ["baseline.toml", "volatile_price_floor.toml"])
 def test_a_big_models_kept_arrays_change_no_result(name, monkeypatch):
-    """Models of at least ``RELEASE_FROM_FARMERS`` farmers draw and show into the same arrays every year
-    (``FarmStreams.keep_outputs``, ``Learning.keep_outputs``); lowered to 1 here, the table is the same, bit for bit,
-    with a counterfactual (copied from the model, arrays and all) alongside in the second scenario."""
+    """Models of at least ``RELEASE_FROM_FARMERS`` farmers draw into the same arrays every year
+    (``FarmStreams.keep_outputs``) and show what farms saw in the decision uniforms' memory (``_shown_arrays``);
+    lowered to 1 here, the table is the same, bit for bit, with a counterfactual (copied from the model, arrays and
+    all) alongside in the second scenario."""
     import sim.model
 
     def table() -> pd.DataFrame:

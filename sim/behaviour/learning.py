@@ -55,35 +55,20 @@ class Learning:
         #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, R, P); 0 when not in use
         self.progress_table = ramp(np.zeros(years.shape), np.ones(years.shape), years, seasons).astype(np.float32)
 
-    #: What farms show, kept between years (``keep_outputs``); None: new arrays every year.
-    kept: tuple[np.ndarray, ...] | None = None
-
-    def keep_outputs(self) -> None:
-        """Show into the same two (n, P) arrays every year rather than new ones (for big models).
-
-        At 1 M farmers they are 16 MB each, taken from the heap every year and faulted in page by page again after
-        the yearly trim (``sim.footprint.release_freed``). Nothing keeps them past the year's observation.
-        """
-        self.kept = ()
-
     def progress(self, years_in_use: np.ndarray) -> np.ndarray:
         """Ramp progress r (n, P) float32 of each farm's practices this season (0 when not in use)."""
         rows = np.minimum(years_in_use, self.progress_table.shape[0] - 1)
         return self.progress_table[rows, self.region[:, None], np.arange(rows.shape[1])]
 
-    def shown(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def shown(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray,
+              out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """What each farm shows of its practices this season: weight r^2 and weighted signal r^2 z, (n, P) float32.
 
         ``effects`` (n, P) float32 are the practices' current effects and ``deviation`` (n,) float32 the farm's
-        weather deviation. One compiled pass (``show``): no (n, P) temporaries beside the two results.
+        weather deviation. One compiled pass (``show``): no (n, P) temporaries beside the two results, written to
+        ``out`` (two C-contiguous (n, P) float32 arrays) when given.
         """
-        kept = self.kept
-        if not kept or kept[0].shape != effects.shape:
-            kept = (np.empty(effects.shape, np.float32), np.empty(effects.shape, np.float32))
-            if self.kept is not None:
-                self.kept = kept
-        weight, signal = kept
+        weight, signal = out or (np.empty(effects.shape, np.float32), np.empty(effects.shape, np.float32))
         show(years_in_use, self.region, self.progress_table, effects, deviation, self.effect_initial, weight, signal)
         return weight, signal
 
