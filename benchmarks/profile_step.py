@@ -15,6 +15,7 @@ import cProfile
 import inspect
 import os
 import pstats
+import resource
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -23,7 +24,14 @@ import sim
 import sim.model
 from sim import parallel
 
+#: Bytes of a page the kernel maps (and zeroes) at a fault.
+PAGE = resource.getpagesize()
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+
+
+def minor_faults() -> int:
+    """Minor page faults of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 class StageTimer:
@@ -31,11 +39,13 @@ class StageTimer:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.faults: dict[str, int] = defaultdict(int)  # minor page faults
         self.depth = 0
 
     def wrap(self, name: str, function):
         def timed(*args, **kwargs):
             self.depth += 1
+            faults = minor_faults()
             started = time.perf_counter()
             try:
                 return function(*args, **kwargs)
@@ -43,6 +53,7 @@ class StageTimer:
                 self.depth -= 1
                 if self.depth == 0:
                     self.seconds[name] += time.perf_counter() - started
+                    self.faults[name] += minor_faults() - faults
 
         return timed
 
@@ -77,6 +88,8 @@ def main() -> None:
         parallel.set_threads(threads)
         model.step()  # warm-up at this thread count: kernels first used load from the cache (~0.2 s at 1 thread)
         timer.seconds.clear()
+        timer.faults.clear()
+        faults = minor_faults()
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -85,6 +98,8 @@ def main() -> None:
         profiler.disable()
         steps[threads] = (time.perf_counter() - started) / args.years
         stages[threads] = {k: v / args.years for k, v in timer.seconds.items()}
+        faulted = {k: v * PAGE / args.years / args.farmers for k, v in timer.faults.items()}
+        faulted["whole step"] = (minor_faults() - faults) * PAGE / args.years / args.farmers
         rows = [(f"{Path(f).name}:{line}({name})", row[2] / args.years)
                 for (f, line, name), row in pstats.Stats(profiler).stats.items()]
         own[threads] = sorted(rows, key=lambda r: -r[1])[: args.top]
@@ -93,14 +108,15 @@ def main() -> None:
     many["other (the step's own NumPy work, Python)"] = steps[max(steps)] - sum(many.values())
     print(f"{args.scenario.name}, {args.farmers:,} farmers, {args.years} years per thread count; load average "
           f"{os.getloadavg()[0]:.2f} on {cores} cores\n")
-    header = f"{'stage':<48}" + "".join(f"{f'{t} thr ms':>11}" for t in stages) + f"{'speed-up':>10}"
+    header = f"{'stage':<48}" + "".join(f"{f'{t} thr ms':>11}" for t in stages) + f"{'speed-up':>10}" + \
+        f"{'faults B/farmer':>17}"
     print(header + "\n" + "-" * len(header))
     for key in sorted(one, key=lambda k: -one[k]):
         if one[key] * 1000 >= 0.01:
             print(f"{key:<48}" + "".join(f"{stages[t].get(key, 0.0) * 1000:>11.1f}" for t in stages)
-                  + f"{one[key] / max(many.get(key, 0.0), 1e-9):>9.1f}x")
+                  + f"{one[key] / max(many.get(key, 0.0), 1e-9):>9.1f}x" + f"{faulted.get(key, 0.0):>17.1f}")
     print(f"{'whole step':<48}" + "".join(f"{steps[t] * 1000:>11.1f}" for t in steps)
-          + f"{steps[1] / steps[max(steps)]:>9.1f}x")
+          + f"{steps[1] / steps[max(steps)]:>9.1f}x" + f"{faulted['whole step']:>17.1f}")
     for threads, rows in own.items():
         print(f"\nmost time of their own at {threads} thread(s), ms per year:")
         for name, seconds in rows:

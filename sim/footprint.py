@@ -68,6 +68,11 @@ def release_freed(n_farmers: int) -> None:
     year's per-farm temporaries of different sizes fragment it: at 1 M farmers the resident peak grew by about
     100 B per farmer over 7 years while the live arrays did not. ``malloc_trim`` after each year keeps it flat
     (1,146 -> 1,048 B per farmer after 7 years) for about 4 ms a year. Results do not change.
+    Still needed once big models keep their (n, P) decision uniforms between years (``FarmStreams.keep_outputs``):
+    measured at 1 M farmers (``benchmarks/model_child.py``, 2 threads, four runs each), without the trim a step took
+    236-272 ms against 254-262 ms with it, but the peak was 1,008-1,052 B per farmer against 960-1,026 B; the
+    year's other per-farm arrays (harvest, accounts, settlements) are still faulted in again after it, about 35 B
+    per farmer a year (``benchmarks/profile_step.py`` counts them per stage).
     """
     trim = _libc_function("malloc_trim") if n_farmers >= RELEASE_FROM_FARMERS else None
     if trim is not None:

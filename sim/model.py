@@ -37,7 +37,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
-from sim.footprint import release_freed
+from sim.footprint import RELEASE_FROM_FARMERS, release_freed
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.incentives.counterfactual import without_programme
 from sim.network import build_network
@@ -115,6 +115,9 @@ class AdoptionModel(mesa.Model):
         # per-farm draws of the year, in parallel blocks (``sim.parallel.FarmStreams``)
         self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)
         self.decisions = FarmStreams.of(self.streams.decisions, self.n, self.regions.sizes.size)
+        if self.n >= RELEASE_FROM_FARMERS:  # big models draw into the same arrays every year (not stacked runs)
+            self.weather.keep_outputs()
+            self.decisions.keep_outputs()
         # the same farms without the scenario's incentives, run alongside (None without a programme); exchange
         # programmes are not incentives: the counterfactual keeps them (``sim.incentives.counterfactual``)
         self.counterfactual = Counterfactual.of(self)
@@ -193,13 +196,29 @@ class AdoptionModel(mesa.Model):
 
         What farms show (weight and signal, (n, P) float32 each) lives only here: freed when the stage ends.
         """
-        weight, signal = self.learning.shown(self.farms.years_in_use, harvest.effects, harvest.deviation)
+        weight, signal = self.learning.shown(self.farms.years_in_use, harvest.effects, harvest.deviation,
+                                             self._shown_arrays())
         self.social.observe(self.farms.bundle, self.farms.uses, weight, signal)
         if self.rule.learns:
             own_weight, own_signal = self.learning.own(self.farms.years_in_use, harvest.effects, harvest.deviation,
                                                        weight, signal, self.social.evidence)
             self.learning.update(self.farms.belief_mean, self.farms.belief_precision, self.social.evidence,
                                  self.social.signal, own_weight, own_signal)
+
+    def _shown_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Two (n, P) float32 arrays for what farms show, in the memory of the year's decision uniforms; or None.
+
+        A big model keeps its (n, P) float64 uniforms between years (``FarmStreams.keep_outputs``); they are used up
+        by the decision, and weight and signal (the same bytes) live only in the observation: one kept block serves
+        both, where two new 16 MB arrays a year at 1 M farmers cost 15-60 ms of page faults after the yearly trim, and
+        two more kept ones 32 B per farmer of peak memory. None for other models (and rules without (n, P) draws).
+        """
+        draws = (self.decisions.kept or {}).get((np.float64, N_PRACTICES))
+        if draws is None:
+            return None
+        flat = draws.reshape(-1).view(np.float32)
+        half = flat.size // 2
+        return flat[:half].reshape(draws.shape), flat[half:].reshape(draws.shape)
 
     def run(self) -> None:
         """Run the scenario's number of years from the current state's year."""

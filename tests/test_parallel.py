@@ -78,3 +78,18 @@ def test_stacked_runs_draw_what_each_run_draws_alone(monkeypatch):
     regional, per_farm = both.per_region(lambda g, m: g.standard_normal(m)), both.random(per_row=4)
     assert np.array_equal(regional, np.concatenate([e[0] for e in expected]))
     assert np.array_equal(per_farm, np.concatenate([e[1] for e in expected]))
+
+
+def test_streams_that_keep_their_outputs_draw_the_same_numbers_year_after_year_into_one_array(monkeypatch):
+    """A big model's streams fill the same arrays every year (``keep_outputs``): the draws equal a fresh stream's,
+    call after call and kind after kind (float32 normals, (n, P) uniforms), in blocks of their own generators."""
+    monkeypatch.setattr(parallel, "BLOCK_FARMS", 300)
+    fresh, kept = (parallel.FarmStreams.of(np.random.default_rng(9), 1_000, 1) for _ in range(2))
+    kept.keep_outputs()
+    first = kept.random(per_row=4)
+    assert np.array_equal(first, fresh.random(per_row=4))
+    for _ in range(2):
+        expected = fresh.random(per_row=4), fresh.standard_normal(np.float32)
+        got = kept.random(per_row=4), kept.standard_normal(np.float32)
+        assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+        assert got[0] is first  # the same array, filled again

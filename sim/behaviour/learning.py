@@ -60,15 +60,15 @@ class Learning:
         rows = np.minimum(years_in_use, self.progress_table.shape[0] - 1)
         return self.progress_table[rows, self.region[:, None], np.arange(rows.shape[1])]
 
-    def shown(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def shown(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray,
+              out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """What each farm shows of its practices this season: weight r^2 and weighted signal r^2 z, (n, P) float32.
 
         ``effects`` (n, P) float32 are the practices' current effects and ``deviation`` (n,) float32 the farm's
-        weather deviation. One compiled pass (``show``): no (n, P) temporaries beside the two results.
+        weather deviation. One compiled pass (``show``): no (n, P) temporaries beside the two results, written to
+        ``out`` (two C-contiguous (n, P) float32 arrays) when given.
         """
-        weight = np.empty(effects.shape, np.float32)
-        signal = np.empty(effects.shape, np.float32)
+        weight, signal = out or (np.empty(effects.shape, np.float32), np.empty(effects.shape, np.float32))
         show(years_in_use, self.region, self.progress_table, effects, deviation, self.effect_initial, weight, signal)
         return weight, signal
 
