@@ -148,10 +148,6 @@ class Access:
                     access.money)
         return access
 
-    def can_start_no_till(self, access: FarmAccess) -> np.ndarray:
-        """(n,) bool: an own seeder within reach and money, or a hire service."""
-        return (access.dealer & (self.no_till_cost_per_farm <= access.money)) | access.contractor
-
     def yearly_input_cost_per_ha(self, uses_no_till: np.ndarray, hires: np.ndarray) -> np.ndarray:
         """(n,) extra yearly cost of no-till users: herbicide price change, plus the fee when hiring, currency/ha."""
         out = np.empty(self.region.size)
@@ -230,7 +226,7 @@ def access_state(seeder_supply, contractor_supply, herbicide_index, region, no_t
     """``Access.state`` in one pass, into the five ``*_out`` arrays (n,).
 
     Each farm's region's supplies and price index (R,), whether its money covers an own seeder, and whether it can
-    start no-till (``Access.can_start_no_till``).
+    start no-till (an own seeder within reach and money, or a hire service).
     """
     for i in prange(region.size):
         g = region[i]
