@@ -234,14 +234,14 @@ class JoinedRegistry(CarbonRegistry):
         """Whether registries whose carbon tables differ at most in price, farmer share and MRV costs can be joined.
 
         Not joined: Twin Regions markets, measured quantification (each run draws its errors from its own stream),
-        fixed-price contracts (contract prices by farm from each run's price), guarantors that differ (one flow has
-        one payer), registries that have settled already, and registries whose constants the joined registry takes
-        from the first (leakage factor, sampling depth, start year) differ.
+        fixed-price contracts (contract prices by farm from each run's price), registries that have settled already,
+        and registries whose constants the joined registry takes from the first (leakage factor, sampling depth,
+        start year) differ. Runs whose credits have different payers are not stacked at all
+        (``sim.ensemble.check_stackable``: one flow has one payer).
         """
         first = registries[0]
         return (first.carbon.quantification == "modelled"
                 and all(r.twin is None and r.carbon.price.contract_years == 0 and not r.pending
-                        and r.carbon.price.guarantor == first.carbon.price.guarantor
                         and r.displaced_t_co2e_per_ha == first.displaced_t_co2e_per_ha
                         and r.depth_cm == first.depth_cm and r.start_year == first.start_year for r in registries))
 
