@@ -1,0 +1,120 @@
+"""Brazil's calibration checks at given parameters, averaged over many seeds (docs/validation.md section 7).
+
+Run: ``.venv/bin/python scripts/brazil_checks.py --farmers 4000 --seeds 256 --set decision.rule.noise_share=0.0505
+--set decision.rule.heterogeneity_share=0.1035 --set decision.access.supply_scale=0.0492`` (the posterior medians of
+``scenarios/posteriors/brazil_calibration.md``; without ``--set``: the scenario's defaults). Seeds are
+``first_seed ... first_seed + seeds - 1``; runs go to a pool of processes, one compiled thread each.
+
+Prints, for the mean path over seeds of the ``no_till_area_share`` of all farms:
+- the census points of the scenario's ``census_points_check`` pattern and their root-mean-square error (issue 12's
+  criterion is that pattern's ``scale``), and the same error for each block of 8 consecutive seeds (how noisy a
+  figure from 8 seeds is);
+- the least-squares slope of each growth phase of ``analysis/data/ca_adoption_brazil_phases.csv`` in kha/yr on the
+  census denominator, and times the federation-to-census ratio (the federation's 2006 area over the census's, from
+  ``ca_adoption_brazil_anchors.csv``), beside the federation's slope;
+- pioneer-style dis-adoption pooled over seeds: among farmers who decide (demonstration farms excluded) and used any
+  practice the year before, the share that used none the year after (as ``tests/test_trial.py`` counts it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sim
+from experiments.runs import build_model, one_compiled_thread, yearly_table
+from sim.scenario import scenario_with_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "validation_brazil.toml"
+DATA = ROOT / "analysis" / "data"
+#: Seeds per block whose mean path's error is printed (the number of seeds the first figures were measured on).
+BLOCK_SEEDS = 8
+#: Periods of the dis-adoption counts (calendar years, inclusive): the pioneer phase, the second, the take-off.
+DISADOPTION_PERIODS = {"1974-79": (1974, 1979), "1980-91": (1980, 1991), "1992-2011": (1992, 2011)}
+HA_PER_KHA = 1e3
+KHA_PER_MHA = 1e3
+
+
+def census_basis() -> tuple[float, float]:
+    """The 2006 census denominator (Mha) and the federation-to-census area ratio, from the anchors' 2006 rows."""
+    anchors = pd.read_csv(DATA / "ca_adoption_brazil_anchors.csv", comment="#")
+    in_2006 = anchors[anchors.year == 2006].set_index("source_type").value
+    share_2006 = sim.load_scenario(SCENARIO).patterns["census_share"].observed["2006"]
+    return float(in_2006["census"] / share_2006), float(in_2006["federation"] / in_2006["census"])
+
+
+def one_seed(job: tuple[sim.Scenario, int, int]) -> tuple[pd.Series, dict[str, tuple[int, int]]]:
+    """One run's no-till area share by year and its dis-adoption counts (users, users who dropped) by period."""
+    scenario, seed, farmers = job
+    one_compiled_thread()
+    model = build_model(scenario, seed, farmers)
+    decides = np.ones(model.n, bool)
+    decides[model.network.demo] = False
+    counts = dict.fromkeys(DISADOPTION_PERIODS, (0, 0))
+    before = (model.farms.bundle > 0) & decides
+    for _ in range(scenario.years):
+        model.step()
+        now = (model.farms.bundle > 0) & decides
+        for period, (first, last) in DISADOPTION_PERIODS.items():
+            if first <= model.year <= last:
+                users, dropped = counts[period]
+                counts[period] = (users + int(before.sum()), dropped + int((before & ~now).sum()))
+        before = now
+    table = yearly_table(model)
+    return table[table.region == "all"].set_index("year")["no_till_area_share"], counts
+
+
+def census_error(path: pd.Series, observed: dict[str, float]) -> float:
+    """Root-mean-square gap between a share path and the observed census points (share units)."""
+    gaps = [path.loc[int(year)] - value for year, value in observed.items()]
+    return float(np.sqrt(np.mean(np.square(gaps))))
+
+
+def main() -> None:
+    """Run the seeds and print the checks."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--farmers", type=int, default=4000)
+    parser.add_argument("--seeds", type=int, default=BLOCK_SEEDS)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="a dotted scenario field and its value (repeatable)")
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+    base = sim.load_scenario(SCENARIO).model_copy(update={"uncertain": {}, "posterior": None})
+    overrides = {field: float(value) for field, value in (item.split("=", 1) for item in args.set)}
+    scenario = scenario_with_overrides(base, overrides) if overrides else base
+    jobs = [(scenario, seed, args.farmers) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+    with multiprocessing.Pool(args.processes) as pool:
+        results = pool.map(one_seed, jobs)
+    paths = [path for path, _ in results]
+    mean_path = pd.concat(paths, axis=1).mean(axis=1)
+    census = base.patterns["census_points_check"]
+    print(f"{overrides or 'scenario defaults'}; {args.farmers} farmers, seeds {args.first_seed}-"
+          f"{args.first_seed + args.seeds - 1}")
+    points = "/".join(f"{100 * mean_path.loc[int(year)]:.1f}" for year in census.observed)
+    print(f"census points {', '.join(census.observed)}: {points} %; RMSE {census_error(mean_path, census.observed):.3f}"
+          f" (criterion {census.scale})")
+    blocks = [census_error(pd.concat(paths[i:i + BLOCK_SEEDS], axis=1).mean(axis=1), census.observed)
+              for i in range(0, len(paths) - BLOCK_SEEDS + 1, BLOCK_SEEDS)]
+    print(f"RMSE of each block of {BLOCK_SEEDS} seeds:", " ".join(f"{b:.3f}" for b in blocks))
+    denominator_mha, federation_ratio = census_basis()
+    phases = pd.read_csv(DATA / "ca_adoption_brazil_phases.csv", comment="#")
+    for phase in phases.itertuples():
+        window = mean_path.loc[phase.first_year:phase.last_year]
+        slope = np.polyfit(window.index.to_numpy(float), window.to_numpy(float), 1)[0] * denominator_mha * KHA_PER_MHA
+        print(f"phase {phase.phase} {phase.first_year}-{phase.last_year}: {slope:.1f} kha/yr on the census basis "
+              f"(x {federation_ratio:.2f} = {slope * federation_ratio:.1f}; federation "
+              f"{phase.slope_ha_per_yr / HA_PER_KHA:.1f})")
+    for period in DISADOPTION_PERIODS:
+        users = sum(counts[period][0] for _, counts in results)
+        dropped = sum(counts[period][1] for _, counts in results)
+        print(f"dis-adoption of deciding farmers {period}: {100 * dropped / max(users, 1):.1f} %/yr")
+
+
+if __name__ == "__main__":
+    main()
