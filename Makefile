@@ -2,8 +2,9 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Every directory of Python code ruff checks: the packages (model first, then what builds on it), tests, benchmarks.
-PYTHON_DIRS := sim experiments analysis facilitation cli tests benchmarks
+# Every directory of Python code ruff checks: the packages (model first, then what builds on it), tests, benchmarks,
+# scripts.
+PYTHON_DIRS := sim experiments analysis facilitation cli tests benchmarks scripts
 
 .PHONY: demo test lint bench clean
 
