@@ -110,9 +110,10 @@ def test_base_scenario_starts_in_equilibrium():
     varies between runs by about 1.2 pp in Latin America's farmer shares whatever the size (one weather draw per
     region and year moves every farm's beliefs) and 1.6 pp in its area shares at 20,000 farmers (lognormal sizes,
     sigma 1: large farms weigh much); 0.4-0.5 pp in the African regions. The mean of 12 seeds therefore has a standard
-    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured: the largest mean change 0.92 pp
-    (Latin America, any practice), area shares at most 0.87 pp, African regions at most 0.35 pp; over 25 years every
-    share stays within about 1.5 pp of its start (mean of 12 seeds; the most, Latin American rotation, +1.4-1.5)."""
+    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured on main a5a0100 (docs/ODD.md): the
+    largest mean change 1.01 pp of farmer shares and 1.07 pp of area shares (Latin American rotation), African regions
+    at most 0.19 pp; over 25 years every share stays within about 2.3 pp of its start (mean of 12 seeds; the most,
+    Latin American rotation, 2.2-2.3)."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     columns = [f"{p}_share" for p in PRACTICES] + [f"{p}_area_share" for p in PRACTICES] + ["any_practice_share"]
     changes = []
