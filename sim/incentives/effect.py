@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.economics import nothing
 from sim.incentives.base import Setting, Settlement, Valuation
 from sim.incentives.ghg import PracticeEmissions, displaced_emissions_t_co2e
 from sim.units import CO2_PER_C
@@ -61,16 +62,16 @@ def effects_of_year(emissions: PracticeEmissions, displaced_t_co2e_per_ha: float
                     change: np.ndarray, counterfactual: Counterfactual | None) -> Settlement:
     """The year's effects per farm (module docstring) of ``farms`` (their SOC ``change`` over the year, t C/ha)."""
     emitted = emissions.of(farms.bundle, farms.yield_kg_per_ha, change)
-    if counterfactual is None:
-        zero = np.zeros(change.size)
-        additional = emissions_change = displaced = zero
-    else:
-        other = counterfactual.stock_change_t_c_per_ha
-        additional = (change - other) * farms.area_ha * CO2_PER_C
-        emissions_change = emitted - emissions.of(counterfactual.farms.bundle, counterfactual.farms.yield_kg_per_ha,
-                                                  other)
-        displaced = displaced_emissions_t_co2e(displaced_t_co2e_per_ha, n_regions, farms.region, farms.area_ha,
-                                               farms.yield_kg_per_ha, counterfactual.farms.yield_kg_per_ha)
+    if counterfactual is None:  # no programme: nothing to measure against (0 - 0 - 0 is +0.0 on every farm)
+        zero = nothing(change.size)
+        return Settlement([], {"additional_t_co2e": zero, "practice_emissions_t_co2e": emitted,
+                               "practice_emissions_change_t_co2e": zero, "displaced_emissions_t_co2e": zero,
+                               "net_ghg_benefit_t_co2e": zero})
+    other = counterfactual.stock_change_t_c_per_ha
+    additional = (change - other) * farms.area_ha * CO2_PER_C
+    emissions_change = emitted - emissions.of(counterfactual.farms.bundle, counterfactual.farms.yield_kg_per_ha, other)
+    displaced = displaced_emissions_t_co2e(displaced_t_co2e_per_ha, n_regions, farms.region, farms.area_ha,
+                                           farms.yield_kg_per_ha, counterfactual.farms.yield_kg_per_ha)
     return Settlement([], {"additional_t_co2e": additional, "practice_emissions_t_co2e": emitted,
                            "practice_emissions_change_t_co2e": emissions_change, "displaced_emissions_t_co2e": displaced,
                            "net_ghg_benefit_t_co2e": additional - emissions_change - displaced})
