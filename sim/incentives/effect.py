@@ -51,11 +51,12 @@ class ProgrammeEffect:
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The year's effects per farm (module docstring), named by their output columns."""
         s = self.setting
-        stock = s.soil.stock_t_c_per_ha
-        change = stock - self.previous_stock_t_c_per_ha
-        self.previous_stock_t_c_per_ha = stock.copy()
-        return effects_of_year(self.emissions, s.scenario.ghg.displaced_production_t_co2e_per_ha,
-                               len(s.scenario.regions), s.farms, change, s.counterfactual)
+        stock, previous = s.soil.stock_t_c_per_ha, self.previous_stock_t_c_per_ha
+        change = np.subtract(stock, previous, out=previous)  # last year's stock is used up here: no (n,) arrays a year
+        settlement = effects_of_year(self.emissions, s.scenario.ghg.displaced_production_t_co2e_per_ha,
+                                     len(s.scenario.regions), s.farms, change, s.counterfactual)
+        np.copyto(previous, stock)
+        return settlement
 
 
 def effects_of_year(emissions: PracticeEmissions, displaced_t_co2e_per_ha: float, n_regions: int, farms: FarmerTable,
