@@ -14,7 +14,7 @@ from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
 from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import show, update_beliefs
-from sim.behaviour.social import neighbour_sums
+from sim.behaviour.social import consecutive, consecutive_organisation_totals, neighbour_sums
 from sim.behaviour.trial import own_reading
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
@@ -68,6 +68,33 @@ def test_neighbour_sums(seed):
     assert np.allclose(share, expected_share, rtol=1e-5, atol=1e-6)
     assert np.allclose(evidence, weighted @ weight.astype(np.float64), rtol=1e-5, atol=1e-5)
     assert np.allclose(signal, weighted @ weighted_signal.astype(np.float64), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_consecutive_organisation_totals(seed):
+    """Organisations of consecutive rows summed side by side: each total is the serial sum in farm order, bit for bit.
+
+    The reference adds every farm's float32 values to its organisation's float64 totals in row order, as the serial
+    pass (``organisation_totals``) does; any other order could round differently, so equality is exact.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 400, 40)
+    organisation = np.repeat(np.arange(sizes.size, dtype=np.int32) + 3, sizes)  # ids need not start at 0
+    n = organisation.size
+    weight = (rng.random((n, P)) * (rng.random((n, P)) < 0.6)).astype(np.float32)
+    weighted_signal = (weight * rng.normal(0, 0.3, (n, P))).astype(np.float32)
+    totals = np.zeros((organisation.max() + 1, 2, P))
+    consecutive_organisation_totals(organisation, weight, weighted_signal, totals, 7)  # chunks cut organisations
+    expected = np.zeros_like(totals)
+    for i in range(n):
+        expected[organisation[i], 0] += weight[i]
+        expected[organisation[i], 1] += weighted_signal[i]
+    assert np.array_equal(totals, expected)
+
+
+def test_consecutive_refuses_ids_that_come_back():
+    assert consecutive(np.array([4, 4, 7, 7, 7, 9])) and consecutive(np.array([], np.int32))
+    assert not consecutive(np.array([4, 4, 7, 4]))  # organisation 4's farms are not one run
 
 
 @pytest.mark.parametrize("seed", SEEDS)

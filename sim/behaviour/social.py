@@ -52,6 +52,10 @@ class SocialInformation:
         self.inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
         n = degree.size
         self.member = member
+        #: whether each organisation's farms are consecutive rows (as ``sim.network`` numbers them, and runs stacked
+        #: with their ids offset keep): their totals are then summed side by side
+        organisation = getattr(network, "organisation", None)
+        self.organisations_consecutive = organisation is not None and consecutive(organisation)
         self.organisation_weight = np.float32(organisation_weight)
         self.share = np.zeros((n, n_practices), np.float32)
         self.evidence = np.zeros((n, n_practices), np.float32)
@@ -83,7 +87,10 @@ class SocialInformation:
         """Members add what every other adopter of their organisation shows, each with the organisation weight."""
         organisation = self.network.organisation
         totals = np.zeros((int(organisation.max()) + 1, 2, weight.shape[1]))
-        organisation_totals(organisation, weight, weighted_signal, totals)
+        if self.organisations_consecutive:
+            consecutive_organisation_totals(organisation, weight, weighted_signal, totals, ORGANISATION_CHUNKS)
+        else:
+            organisation_totals(organisation, weight, weighted_signal, totals)
         hear_organisations(organisation, self.member, self.organisation_weight, weight, weighted_signal, totals,
                            self.evidence, self.signal)
 
@@ -143,6 +150,40 @@ def organisation_totals(organisation, weight, weighted_signal, totals):  # pragm
         for p in range(n_practices):
             totals[o, 0, p] += weight[i, p]
             totals[o, 1, p] += weighted_signal[i, p]
+
+
+def consecutive(ids: np.ndarray) -> bool:
+    """Whether the rows of each value of ``ids`` (n,) are consecutive (no value comes back after another)."""
+    if ids.size == 0:
+        return True
+    firsts = ids[np.concatenate([[0], np.flatnonzero(ids[1:] != ids[:-1]) + 1])]
+    return np.unique(firsts).size == firsts.size
+
+
+#: Chunks of rows whose organisations are summed side by side (``consecutive_organisation_totals``).
+ORGANISATION_CHUNKS = 64
+
+
+@njit(cache=True, parallel=True)
+def consecutive_organisation_totals(organisation, weight, weighted_signal, totals, chunks):  # pragma: no cover
+    """``organisation_totals`` when each organisation's farms are consecutive rows (``consecutive``).
+
+    Each of ``chunks`` chunks of rows sums the organisations whose first row it holds, each in farm order from zero:
+    every total is the serial pass's, bit for bit, whatever the thread count.
+    """
+    n, n_practices = weight.shape
+    size = -(-n // chunks)
+    for c in prange(chunks):
+        start, end = min(c * size, n), min((c + 1) * size, n)
+        while 0 < start < n and organisation[start] == organisation[start - 1]:  # an organisation begun before
+            start += 1
+        while 0 < end < n and organisation[end] == organisation[end - 1]:  # the last one runs on past the chunk
+            end += 1
+        for i in range(start, end):
+            o = organisation[i]
+            for p in range(n_practices):
+                totals[o, 0, p] += weight[i, p]
+                totals[o, 1, p] += weighted_signal[i, p]
 
 
 @njit(cache=True, parallel=True)
