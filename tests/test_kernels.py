@@ -727,3 +727,16 @@ def test_savings_and_access_state_are_the_numpy_formulas():
         assert np.array_equal(column, supply[region])
     assert np.array_equal(state[3], cost <= money)
     assert np.array_equal(state[4], (dealer & (cost <= money)) | contractor)
+
+
+def test_no_till_area_share_reads_the_no_till_bit_as_the_mask_table_does():
+    """The bit read by a shift is the table's flag: the same products, so the same sums bit for bit."""
+    from sim.behaviour.access import no_till_area_share
+    from sim.practices import NO_TILL
+
+    rng = np.random.default_rng(4)
+    bundle = rng.integers(0, 16, 5_000).astype(np.uint8)
+    area = rng.uniform(0.5, 300, bundle.size)
+    start = np.array([0, 1_200, 4_000])
+    expected = np.add.reduceat(area * USES_BY_MASK[bundle, NO_TILL], start) / np.add.reduceat(area, start)
+    assert np.array_equal(no_till_area_share(start, bundle, area), expected)
