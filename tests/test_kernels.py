@@ -14,7 +14,13 @@ from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
 from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import show, update_beliefs
-from sim.behaviour.social import consecutive, consecutive_organisation_totals, neighbour_sums
+from sim.behaviour.social import (
+    consecutive,
+    consecutive_organisation_totals,
+    hear_organisations,
+    neighbour_and_organisation_sums,
+    neighbour_sums,
+)
 from sim.behaviour.trial import own_reading
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
@@ -90,6 +96,33 @@ def test_consecutive_organisation_totals(seed):
         expected[organisation[i], 0] += weight[i]
         expected[organisation[i], 1] += weighted_signal[i]
     assert np.array_equal(totals, expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_neighbour_and_organisation_sums_are_the_two_passes_in_one(seed):
+    """One pass writing each farm's neighbour sums and then adding its organisation's terms gives the arrays of
+    ``neighbour_sums`` followed by ``hear_organisations`` exactly: the same float operations on each row, in order."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    a = random_network(rng, n)
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
+    uses = USES_BY_MASK[bundle]
+    weight = (rng.random((n, P)) * uses).astype(np.float32)
+    weighted_signal = (weight * rng.normal(0, 0.3, (n, P))).astype(np.float32)
+    degree = np.asarray(a.sum(axis=1)).ravel().astype(np.float32)
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    organisation = np.repeat(np.arange(8, dtype=np.int32), n // 8)
+    member = rng.random(n) < 0.5
+    totals = np.zeros((8, 2, P))
+    consecutive_organisation_totals(organisation, weight, weighted_signal, totals, 3)
+    two = [np.empty((n, P), np.float32) for _ in range(3)]
+    neighbour_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse, *two)
+    hear_organisations(organisation, member, np.float32(0.7), weight, weighted_signal, totals, two[1], two[2])
+    one = [np.empty((n, P), np.float32) for _ in range(3)]
+    neighbour_and_organisation_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse,
+                                    organisation, member, np.float32(0.7), totals, *one)
+    assert all(np.array_equal(x, y) for x, y in zip(one, two, strict=True))
+    assert (two[1][member] != 0).any()  # members did hear something
 
 
 def test_consecutive_refuses_ids_that_come_back():
