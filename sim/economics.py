@@ -36,6 +36,21 @@ def annuity_factor(rate: np.ndarray | float, years: np.ndarray | int) -> np.ndar
     return np.where(rate > ZERO_RATE, (1.0 - (1.0 + safe) ** -years) / safe, years)
 
 
+def nothing(n: int, dtype: type = np.float64) -> np.ndarray:
+    """(n,) zeros of ``dtype`` that take no memory: a read-only view of one zero (``is_nothing`` knows it at once).
+
+    What a design with nothing to settle (no payments, no carbon price, no credit line, no counterfactual) hands on
+    as a flow or quantity: no array to allocate and fill each year, and no pass over a million zeros to add it to the
+    accounts or to sum it in the outputs.
+    """
+    return np.broadcast_to(np.zeros((), dtype), (n,))
+
+
+def is_nothing(x: np.ndarray) -> bool:
+    """Whether ``x`` is one of ``nothing``'s views: every value zero, known without reading them."""
+    return x.ndim == 1 and x.size > 0 and x.strides[0] == 0 and not x[0]
+
+
 @dataclass(frozen=True)
 class MoneyFlow:
     """Money paid this year, per farm (currency), from ``payer`` to ``payee``; ``name`` is its output column."""
@@ -67,6 +82,8 @@ def farm_accounts(farms: FarmerTable, yield_kg_per_ha: np.ndarray, transition_co
                 farms.residue_value_per_ha, farms.uses, catalogue.annual_cost_change_per_ha, RESIDUE_RETENTION,
                 input_cost_per_ha, transition_costs, revenue, costs, income)
     for flow in flows:
+        if is_nothing(flow.amount):  # adding or taking zero changes no income (none is -0.0: revenue is >= +0.0)
+            continue
         if flow.payee == FARMER:
             income += flow.amount
         elif flow.payer == FARMER:

@@ -21,7 +21,7 @@ import pandas as pd
 from numba import njit, prange
 
 from sim import parallel
-from sim.economics import PUBLIC
+from sim.economics import PUBLIC, is_nothing
 from sim.incentives.registry import BUYER, TWIN_BUYERS
 from sim.parallel import segment_blocks, segment_percentiles
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
@@ -141,20 +141,31 @@ def _members(t: Year, group: str) -> np.ndarray:
 def _group_share(group: str, practice: int | None) -> Callable[[Year], np.ndarray]:
     """Rule: share of the group's farmers using ``practice`` (any practice when None); NaN for an empty group."""
     def rule(t: Year) -> np.ndarray:
-        members = _members(t, group)
+        members, extent = t.members(group)
+        if extent == "none":
+            return np.full(t.rows, np.nan)
         uses = t.record.bundle != 0 if practice is None else USES_BY_MASK[t.record.bundle, practice]
-        count = t.total_of(members)
-        return np.divide(t.total_of(members & uses), count, out=np.full(t.rows, np.nan), where=count > 0)
+        count = t.farmers if extent == "all" else t.total_of(members)
+        return np.divide(t.total_of(uses if extent == "all" else members & uses), count, out=np.full(t.rows, np.nan),
+                         where=count > 0)
     return rule
 
 
 def _group_yield(group: str) -> Callable[[Year], np.ndarray]:
-    """Rule: the group's area-weighted mean yield, kg/ha; NaN for an empty group."""
+    """Rule: the group's area-weighted mean yield, kg/ha; NaN for an empty group.
+
+    A group of every farm is the table's own yield mean (the same sums: its area is every farm's).
+    """
     def rule(t: Year) -> np.ndarray:
-        area = np.where(_members(t, group), t.area_per_farm, 0.0)
-        total = t.total_of(area)
-        return np.divide(t.total_of(t.per_farm["yield_kg_per_ha"] * area), total, out=np.full(t.rows, np.nan),
-                         where=total > 0)
+        members, extent = t.members(group)
+        if extent == "none":
+            return np.full(t.rows, np.nan)
+        if extent == "all":
+            total, produced = t.area, t.sum("yield x area")
+        else:
+            area = np.where(members, t.area_per_farm, 0.0)
+            total, produced = t.total_of(area), t.total_of(t.per_farm["yield_kg_per_ha"] * area)
+        return np.divide(produced, total, out=np.full(t.rows, np.nan), where=total > 0)
     return rule
 
 
@@ -358,6 +369,7 @@ class Year:
         self.target_bundle = recorder.target_bundle
         self._sums: dict[str | tuple[str, int], np.ndarray | Future] = {}
         self._group_quantiles: dict[str, np.ndarray] = {}
+        self._members: dict[str, tuple[np.ndarray, str]] = {}
         if parallel.threads() > 1 and self.area_per_farm.size > parallel.BLOCK_FARMS:  # every sum at once, threaded
             self._sums = parallel.start({key: partial(self._sum_of, key) for key in self.sum_keys()})
 
@@ -379,7 +391,10 @@ class Year:
             return sum_by_region(self.per_farm["yield_kg_per_ha"] * self.area_per_farm)
         if isinstance(key, tuple):
             name, group = key
-            return sum_by_region(np.where(self.recorder.size_groups[group], self.per_farm[name], 0.0))
+            values = self.per_farm[name]
+            if is_nothing(values):
+                return sum_by_region(values)
+            return sum_by_region(np.where(self.recorder.size_groups[group], values, 0.0))
         return sum_by_region(self.per_farm[key])
 
     def sum(self, key: str | tuple[str, int]) -> np.ndarray:
@@ -464,6 +479,18 @@ class Year:
         recorder = self.recorder
         return segment_percentiles(self.per_farm["income"], recorder.row_starts, recorder.row_ends, QUANTILES)
 
+    def members(self, group: str) -> tuple[np.ndarray, str]:
+        """The members of an exchange group (``_members``), and whether they are "none", "all" or "some" of the farms.
+
+        Computed once a year per group: most models have no exchange programme (no participant, everyone else).
+        """
+        found = self._members.get(group)
+        if found is None:
+            members = _members(self, group)
+            extent = "all" if members.all() else "some" if members.any() else "none"
+            found = self._members[group] = (members, extent)
+        return found
+
     def group_income_quantiles(self, group: str) -> np.ndarray:
         """The ``QUANTILES`` of the farm income of an exchange group's members per region and in total, (3, rows).
 
@@ -471,9 +498,15 @@ class Year:
         """
         found = self._group_quantiles.get(group)
         if found is None:
-            recorder, members = self.recorder, _members(self, group)
-            found = self._group_quantiles[group] = self.income_quantiles if members.all() else member_percentiles(
-                self.per_farm["income"], members, recorder.row_starts, recorder.row_ends, QUANTILES)  # all: everyone's
+            recorder, (members, extent) = self.recorder, self.members(group)
+            if extent == "none":
+                found = np.full((len(QUANTILES), self.rows), np.nan)
+            elif extent == "all":
+                found = self.income_quantiles  # everyone's
+            else:
+                found = member_percentiles(self.per_farm["income"], members, recorder.row_starts, recorder.row_ends,
+                                           QUANTILES)
+            self._group_quantiles[group] = found
         return found
 
 
@@ -584,11 +617,16 @@ class YearlyRecorder:
     def sum_by_region(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (rows,).
 
-        A run whose values are all zero (e.g. flows without a carbon programme) gets zeros.
+        A run whose values are all zero (e.g. flows without a carbon programme) gets zeros. Flags of one run are
+        counted per region (the same sums as their 0.0 and 1.0 added, exactly: whole numbers below 2^53).
         """
-        if x.dtype != bool and not x.any():
+        if is_nothing(x) or (x.dtype != bool and not x.any()):
             return np.zeros(self.rows)
         if x.dtype == bool:
+            if self.runs == 1:
+                per_region = np.array([np.count_nonzero(x[start:end]) for start, end in zip(self.starts, self.ends,
+                                                                                           strict=True)], np.float64)
+                return np.append(per_region, per_region.sum())
             x = x.astype(np.float64)
         if self.runs == 1:
             per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache
+from functools import cache, partial
 
 import numba
 import numpy as np
@@ -202,8 +202,15 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
         chosen = np.empty((int(small.sum()), ranks.shape[0]))
         _select_in_segments(values, starts[small], ends[small], np.ascontiguousarray(ranks[:, small].T), chosen)
         found[:, small] = chosen.T
-    for s in np.flatnonzero(~small):
-        found[:, s] = order_statistics(values[starts[s]:ends[s]], ranks[:, s])
+    large = np.flatnonzero(~small)
+    if large.size > 1 and threads() > 1:  # side by side, each a serial search: no barrier waits for a busy core
+        found_by = start({s: partial(order_statistics, values[starts[s]:ends[s]], ranks[:, s], True)
+                          for s in large[np.argsort(-counts[large], kind="stable")]})  # the longest first
+        for s, future in found_by.items():
+            found[:, s] = future.result()
+    else:
+        for s in large:
+            found[:, s] = order_statistics(values[starts[s]:ends[s]], ranks[:, s])
     low, high = found[: q.size], found[q.size:]
     diff = high - low
     result = low + diff * gamma
@@ -218,7 +225,7 @@ def _select_in_segments(values, starts, ends, ranks, out):  # pragma: no cover -
         _select(values[starts[s]:ends[s]], ranks[s], out[s])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _select(values, ranks, out):  # pragma: no cover - compiled
     """out[j] = the ranks[j]-th smallest of values (all NaN when one is NaN), by one partition."""
     if np.isnan(values).any():
@@ -252,6 +259,40 @@ def _extremes(values, chunks):  # pragma: no cover - compiled
     for c in range(1, chunks):
         lo, hi, any_nan = min(lo, low[c]), max(hi, high[c]), any_nan or nan[c]
     return lo, hi, any_nan
+
+
+@njit(cache=True, nogil=True)
+def _extremes_alone(values):  # pragma: no cover - compiled
+    """``_extremes`` by one serial pass (releasing the GIL: searches of several segments run side by side)."""
+    lo, hi, nan = np.inf, -np.inf, False
+    for i in range(values.size):
+        v = values[i]
+        if np.isnan(v):
+            nan = True
+        else:
+            lo = min(lo, v)
+            hi = max(hi, v)
+    return lo, hi, nan
+
+
+@njit(cache=True, nogil=True)
+def _bucket_counts_alone(values, low, scale, buckets):  # pragma: no cover - compiled
+    """``_bucket_counts`` of one chunk, serially: values per bucket, shape (1, buckets)."""
+    counts = np.zeros((1, buckets), np.int64)
+    for i in range(values.size):
+        counts[0, _bucket(values[i], low, scale, buckets)] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _gather_alone(values, low, scale, buckets, slot_of_bucket, offsets, out):  # pragma: no cover - compiled
+    """``_gather`` of one chunk, serially (``offsets`` (1, slots))."""
+    position = offsets[0].copy()
+    for i in range(values.size):
+        slot = slot_of_bucket[_bucket(values[i], low, scale, buckets)]
+        if slot >= 0:
+            out[position[slot]] = values[i]
+            position[slot] += 1
 
 
 @njit(cache=True)
@@ -288,24 +329,26 @@ def _gather(values, low, scale, buckets, chunks, slot_of_bucket, offsets, out): 
                 position[slot] += 1
 
 
-def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+def order_statistics(values: np.ndarray, ranks: np.ndarray, alone: bool = False) -> np.ndarray:
     """The ``ranks``-th smallest of ``values``, exactly (all NaN when a value is NaN, as ``np.percentile`` gives).
 
     Buckets of equal width between the extremes are counted in parallel, and only the buckets holding a wanted rank
-    are searched further (recursively, down to a serial partition).
+    are searched further (recursively, down to a serial partition). ``alone``: every pass serial, releasing the
+    GIL (for searches run side by side on the thread pool: the same buckets, the same values found).
     """
     ranks = np.asarray(ranks, np.int64)
     if values.size <= SELECT_SERIAL:
         out = np.empty(ranks.size)
         _select(values, ranks, out)
         return out
-    low, high, nan = _extremes(values, SELECT_CHUNKS)
+    low, high, nan = _extremes_alone(values) if alone else _extremes(values, SELECT_CHUNKS)
     if nan:
         return np.full(ranks.size, np.nan)
     scale = SELECT_BUCKETS / (high - low) if high > low else 0.0
     if not 0.0 < scale < np.inf:  # every value equal, or a range too wide for a float: one value or a serial search
         return np.full(ranks.size, low) if high == low else np.sort(values)[ranks]
-    counts = _bucket_counts(values, low, scale, SELECT_BUCKETS, SELECT_CHUNKS)
+    counts = (_bucket_counts_alone(values, low, scale, SELECT_BUCKETS) if alone
+              else _bucket_counts(values, low, scale, SELECT_BUCKETS, SELECT_CHUNKS))
     cumulative = np.cumsum(counts.sum(axis=0))
     bucket = np.searchsorted(cumulative, ranks, side="right")
     wanted = np.unique(bucket)
@@ -315,10 +358,13 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     slot_start = np.concatenate([[0], np.cumsum(per_chunk.sum(axis=0))])
     offsets = slot_start[None, :-1] + np.cumsum(per_chunk, axis=0) - per_chunk
     candidates = np.empty(int(slot_start[-1]))
-    _gather(values, low, scale, SELECT_BUCKETS, SELECT_CHUNKS, slot_of_bucket, offsets, candidates)
+    if alone:
+        _gather_alone(values, low, scale, SELECT_BUCKETS, slot_of_bucket, offsets, candidates)
+    else:
+        _gather(values, low, scale, SELECT_BUCKETS, SELECT_CHUNKS, slot_of_bucket, offsets, candidates)
     found = np.empty(ranks.size)
     before = cumulative - counts.sum(axis=0)  # values in lower buckets
     for j, b in enumerate(wanted):
         mine = bucket == b
-        found[mine] = order_statistics(candidates[slot_start[j]:slot_start[j + 1]], ranks[mine] - before[b])
+        found[mine] = order_statistics(candidates[slot_start[j]:slot_start[j + 1]], ranks[mine] - before[b], alone)
     return found

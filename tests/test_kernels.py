@@ -14,7 +14,13 @@ from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
 from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
 from sim.behaviour.learning import show, update_beliefs
-from sim.behaviour.social import neighbour_sums
+from sim.behaviour.social import (
+    consecutive,
+    consecutive_organisation_totals,
+    hear_organisations,
+    neighbour_and_organisation_sums,
+    neighbour_sums,
+)
 from sim.behaviour.trial import own_reading
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
@@ -68,6 +74,60 @@ def test_neighbour_sums(seed):
     assert np.allclose(share, expected_share, rtol=1e-5, atol=1e-6)
     assert np.allclose(evidence, weighted @ weight.astype(np.float64), rtol=1e-5, atol=1e-5)
     assert np.allclose(signal, weighted @ weighted_signal.astype(np.float64), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_consecutive_organisation_totals(seed):
+    """Organisations of consecutive rows summed side by side: each total is the serial sum in farm order, bit for bit.
+
+    The reference adds every farm's float32 values to its organisation's float64 totals in row order, as the serial
+    pass (``organisation_totals``) does; any other order could round differently, so equality is exact.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 400, 40)
+    organisation = np.repeat(np.arange(sizes.size, dtype=np.int32) + 3, sizes)  # ids need not start at 0
+    n = organisation.size
+    weight = (rng.random((n, P)) * (rng.random((n, P)) < 0.6)).astype(np.float32)
+    weighted_signal = (weight * rng.normal(0, 0.3, (n, P))).astype(np.float32)
+    totals = np.zeros((organisation.max() + 1, 2, P))
+    consecutive_organisation_totals(organisation, weight, weighted_signal, totals, 7)  # chunks cut organisations
+    expected = np.zeros_like(totals)
+    for i in range(n):
+        expected[organisation[i], 0] += weight[i]
+        expected[organisation[i], 1] += weighted_signal[i]
+    assert np.array_equal(totals, expected)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_neighbour_and_organisation_sums_are_the_two_passes_in_one(seed):
+    """One pass writing each farm's neighbour sums and then adding its organisation's terms gives the arrays of
+    ``neighbour_sums`` followed by ``hear_organisations`` exactly: the same float operations on each row, in order."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    a = random_network(rng, n)
+    bundle = rng.integers(0, 16, n).astype(np.uint8)
+    uses = USES_BY_MASK[bundle]
+    weight = (rng.random((n, P)) * uses).astype(np.float32)
+    weighted_signal = (weight * rng.normal(0, 0.3, (n, P))).astype(np.float32)
+    degree = np.asarray(a.sum(axis=1)).ravel().astype(np.float32)
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    organisation = np.repeat(np.arange(8, dtype=np.int32), n // 8)
+    member = rng.random(n) < 0.5
+    totals = np.zeros((8, 2, P))
+    consecutive_organisation_totals(organisation, weight, weighted_signal, totals, 3)
+    two = [np.empty((n, P), np.float32) for _ in range(3)]
+    neighbour_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse, *two)
+    hear_organisations(organisation, member, np.float32(0.7), weight, weighted_signal, totals, two[1], two[2])
+    one = [np.empty((n, P), np.float32) for _ in range(3)]
+    neighbour_and_organisation_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse,
+                                    organisation, member, np.float32(0.7), totals, *one)
+    assert all(np.array_equal(x, y) for x, y in zip(one, two, strict=True))
+    assert (two[1][member] != 0).any()  # members did hear something
+
+
+def test_consecutive_refuses_ids_that_come_back():
+    assert consecutive(np.array([4, 4, 7, 7, 7, 9])) and consecutive(np.array([], np.int32))
+    assert not consecutive(np.array([4, 4, 7, 4]))  # organisation 4's farms are not one run
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -700,3 +760,16 @@ def test_savings_and_access_state_are_the_numpy_formulas():
         assert np.array_equal(column, supply[region])
     assert np.array_equal(state[3], cost <= money)
     assert np.array_equal(state[4], (dealer & (cost <= money)) | contractor)
+
+
+def test_no_till_area_share_reads_the_no_till_bit_as_the_mask_table_does():
+    """The bit read by a shift is the table's flag: the same products, so the same sums bit for bit."""
+    from sim.behaviour.access import no_till_area_share
+    from sim.practices import NO_TILL
+
+    rng = np.random.default_rng(4)
+    bundle = rng.integers(0, 16, 5_000).astype(np.uint8)
+    area = rng.uniform(0.5, 300, bundle.size)
+    start = np.array([0, 1_200, 4_000])
+    expected = np.add.reduceat(area * USES_BY_MASK[bundle, NO_TILL], start) / np.add.reduceat(area, start)
+    assert np.array_equal(no_till_area_share(start, bundle, area), expected)

@@ -57,3 +57,31 @@ def test_a_new_column_is_one_declaration(monkeypatch):
     t = model.results()
     assert list(t.columns)[-1] == "revenue_per_farm"
     assert np.allclose(t.revenue_per_farm.iloc[4:], (t.revenue / t.farmers).iloc[4:], rtol=1e-12)
+
+
+def test_nothing_is_zeros_known_without_reading_them():
+    """A design with nothing to settle hands on ``nothing``: zeros in every use, taking no memory, known at once."""
+    from sim.economics import is_nothing, nothing
+
+    zero, none = nothing(5), nothing(5, np.bool_)
+    assert np.array_equal(zero, np.zeros(5)) and np.array_equal(none, np.zeros(5, bool))
+    assert zero.nbytes == 40 and zero.base.nbytes == 8 and not zero.flags.writeable
+    assert is_nothing(zero) and is_nothing(none)
+    assert not is_nothing(np.zeros(5)) and not is_nothing(np.broadcast_to(1.0, (5,)))
+
+
+def test_flags_and_nothing_sum_as_their_float_values_do():
+    """Flags are counted per region and ``nothing`` gives zeros: the same sums, exactly, as the 0.0/1.0 values give
+    (whole numbers: every order of addition is exact), for one run and for stacked runs."""
+    from sim.economics import nothing
+
+    rng = np.random.default_rng(3)
+    area = rng.uniform(1, 50, 1000)
+    for starts, runs in ((np.array([0, 300, 650]), 1), (np.array([0, 200, 500, 620, 800, 990]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b", "c"][: starts.size // runs], starts, area, 0, runs=runs)
+        for flags in (rng.random(1000) < 0.3, np.zeros(1000, bool), np.ones(1000, bool)):
+            per_region = np.add.reduceat(flags.astype(float), starts)
+            expected = (np.append(per_region, per_region.sum()) if runs == 1
+                        else recorder.with_totals(per_region[:, None]).ravel())
+            assert np.array_equal(recorder.sum_by_region(flags), expected)
+        assert np.array_equal(recorder.sum_by_region(nothing(1000)), np.zeros(recorder.rows))

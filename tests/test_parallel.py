@@ -52,6 +52,24 @@ def restore_threads():
     parallel.set_threads(threads)
 
 
+@pytest.mark.parametrize("kind", ["spread", "ties", "zeros"])
+def test_large_segments_searched_side_by_side_find_numpys_percentiles(kind, monkeypatch, restore_threads):
+    """Several segments above SELECT_SERIAL are searched at once on the thread pool, each by serial passes
+    (``order_statistics(alone=True)``): the same order statistics, so np.percentile's values bit for bit."""
+    monkeypatch.setattr(parallel, "SELECT_SERIAL", 300)
+    parallel.set_threads(2)
+    rng = np.random.default_rng(11)
+    n = 20_000
+    x = values(n, kind, rng)
+    x[: n // 4] += 1e12 if kind == "spread" else 0.0
+    starts, ends = segments(n, 4, rng)
+    starts, ends = np.append(starts, 0), np.append(ends, n)
+    expected = np.array([np.percentile(x[s:e], (10, 50, 90)) for s, e in zip(starts, ends, strict=True)]).T
+    assert np.array_equal(parallel.segment_percentiles(x, starts, ends, (10, 50, 90)), expected)
+    ranks = np.array([0, 7, n // 2, n - 1])
+    assert np.array_equal(parallel.order_statistics(x, ranks, alone=True), np.sort(x)[ranks])
+
+
 def test_block_streams_draw_a_small_population_as_the_stream_itself_and_blocks_from_spawned_generators(
         monkeypatch, restore_threads):
     small = parallel.FarmStreams.of(np.random.default_rng(5), 1_000, 1)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from sim.practices import NO_TILL, USES_BY_MASK, Catalogue
+from sim.practices import NO_TILL, Catalogue
 from sim.scenario import Scenario
 from sim.scenario.years import interpolate_by_year
 
@@ -44,8 +44,11 @@ MAX_SPIN_UP_YEARS = 100
 
 
 def no_till_area_share(start: np.ndarray, bundle: np.ndarray, area_ha: np.ndarray) -> np.ndarray:
-    """(R,) share of each region's area under no-till (regions are the row blocks beginning at ``start``)."""
-    under = np.add.reduceat(area_ha * USES_BY_MASK[bundle, NO_TILL], start)
+    """(R,) share of each region's area under no-till (regions are the row blocks beginning at ``start``).
+
+    The no-till bit of each bundle mask (``USES_BY_MASK[bundle, NO_TILL]``, 1 or 0) read by a shift, not a lookup.
+    """
+    under = np.add.reduceat(area_ha * ((bundle >> NO_TILL) & 1), start)
     return under / np.add.reduceat(area_ha, start)
 
 

@@ -52,6 +52,10 @@ class SocialInformation:
         self.inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
         n = degree.size
         self.member = member
+        #: whether each organisation's farms are consecutive rows (as ``sim.network`` numbers them, and runs stacked
+        #: with their ids offset keep): their totals are then summed side by side
+        organisation = getattr(network, "organisation", None)
+        self.organisations_consecutive = organisation is not None and consecutive(organisation)
         self.organisation_weight = np.float32(organisation_weight)
         self.share = np.zeros((n, n_practices), np.float32)
         self.evidence = np.zeros((n, n_practices), np.float32)
@@ -67,25 +71,35 @@ class SocialInformation:
         ``weighted_signal`` = r^2 z (n, P) float32, zero for practices not in use (``sim.behaviour.learning``).
         """
         adjacency = self.network.adjacency
+        hear = self.organisation_weight > 0 and self.member.any()
+        totals = self._organisation_totals(weight, weighted_signal) if hear else None
         if adjacency is None:  # fully mixed: everyone else is a neighbour with weight 1
             self.share = ((uses.sum(axis=0) - uses) * self.inverse_degree[:, None]).astype(np.float32)
             self.evidence = (weight.sum(axis=0, dtype=np.float64) - weight).astype(np.float32)
             self.signal = (weighted_signal.sum(axis=0, dtype=np.float64) - weighted_signal).astype(np.float32)
-        else:  # written over last season's arrays: no year's (n, P) arrays to allocate (the step's memory peak)
+            if hear:
+                hear_organisations(self.network.organisation, self.member, self.organisation_weight, weight,
+                                   weighted_signal, totals, self.evidence, self.signal)
+        elif hear:  # written over last season's arrays: no year's (n, P) arrays to allocate (the step's memory peak)
+            neighbour_and_organisation_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, weight,
+                                            weighted_signal, self.inverse_degree, self.network.organisation,
+                                            self.member, self.organisation_weight, totals, self.share, self.evidence,
+                                            self.signal)
+        else:
             neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, weight, weighted_signal,
                            self.inverse_degree, self.share, self.evidence, self.signal)
-        if self.organisation_weight > 0 and self.member.any():
-            self._hear_organisations(weight, weighted_signal)
         if self.exchanges is not None:
             self.exchanges.adjust_evidence(weight, weighted_signal, self.evidence, self.signal)
 
-    def _hear_organisations(self, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
-        """Members add what every other adopter of their organisation shows, each with the organisation weight."""
+    def _organisation_totals(self, weight: np.ndarray, weighted_signal: np.ndarray) -> np.ndarray:
+        """(organisations, 2, P) sums of what each organisation's farms show: weight, then weighted signal."""
         organisation = self.network.organisation
         totals = np.zeros((int(organisation.max()) + 1, 2, weight.shape[1]))
-        organisation_totals(organisation, weight, weighted_signal, totals)
-        hear_organisations(organisation, self.member, self.organisation_weight, weight, weighted_signal, totals,
-                           self.evidence, self.signal)
+        if self.organisations_consecutive:
+            consecutive_organisation_totals(organisation, weight, weighted_signal, totals, ORGANISATION_CHUNKS)
+        else:
+            organisation_totals(organisation, weight, weighted_signal, totals)
+        return totals
 
     def share_of(self, flag: np.ndarray) -> np.ndarray:
         """Weighted share of each farmer's neighbours for which ``flag`` (n,) holds (0 without neighbours)."""
@@ -102,33 +116,56 @@ def neighbour_sums(indptr, indices, link_weight, bundle, weight, weighted_signal
     ``weight`` and ``weighted_signal`` (n, P) are what each farm shows (zero for practices it does not use).
     Written for the four practices (scalar accumulators: no allocation per farmer); float32 sums.
     """
-    n = bundle.shape[0]
-    for i in prange(n):
-        c0 = c1 = c2 = c3 = np.float32(0.0)
-        e0 = e1 = e2 = e3 = np.float32(0.0)
-        s0 = s1 = s2 = s3 = np.float32(0.0)
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            b = bundle[j]
-            if b == 0:  # a conventional neighbour shows no practice
-                continue
-            w = link_weight[k]
-            c0 += w * np.float32(b & 1)  # branch-free: 1.0 when the neighbour uses the practice
-            c1 += w * np.float32((b >> 1) & 1)
-            c2 += w * np.float32((b >> 2) & 1)
-            c3 += w * np.float32((b >> 3) & 1)
-            e0 += w * weight[j, 0]
-            e1 += w * weight[j, 1]
-            e2 += w * weight[j, 2]
-            e3 += w * weight[j, 3]
-            s0 += w * weighted_signal[j, 0]
-            s1 += w * weighted_signal[j, 1]
-            s2 += w * weighted_signal[j, 2]
-            s3 += w * weighted_signal[j, 3]
-        inv = inverse_degree[i]
-        share[i, 0], share[i, 1], share[i, 2], share[i, 3] = c0 * inv, c1 * inv, c2 * inv, c3 * inv
-        evidence[i, 0], evidence[i, 1], evidence[i, 2], evidence[i, 3] = e0, e1, e2, e3
-        signal[i, 0], signal[i, 1], signal[i, 2], signal[i, 3] = s0, s1, s2, s3
+    for i in prange(bundle.shape[0]):
+        _neighbour_row(i, indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share,
+                       evidence, signal)
+
+
+@njit(cache=True, parallel=True)
+def neighbour_and_organisation_sums(indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree,
+                                    organisation, member, organisation_weight, totals, share, evidence, signal
+                                    ):  # pragma: no cover - compiled
+    """``neighbour_sums`` then ``hear_organisations`` in one pass over the farms.
+
+    Each farm's row is written, then its organisation's terms are added to it, as the two passes do (bit for bit),
+    without reading the rows twice.
+    """
+    for i in prange(bundle.shape[0]):
+        _neighbour_row(i, indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share,
+                       evidence, signal)
+        if member[i]:
+            _hear_row(i, organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal)
+
+
+@njit(cache=True)
+def _neighbour_row(i, indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share, evidence,
+                   signal):  # pragma: no cover - compiled
+    """Farm i's ``share``, ``evidence`` and ``signal`` from its links (``neighbour_sums``)."""
+    c0 = c1 = c2 = c3 = np.float32(0.0)
+    e0 = e1 = e2 = e3 = np.float32(0.0)
+    s0 = s1 = s2 = s3 = np.float32(0.0)
+    for k in range(indptr[i], indptr[i + 1]):
+        j = indices[k]
+        b = bundle[j]
+        if b == 0:  # a conventional neighbour shows no practice
+            continue
+        w = link_weight[k]
+        c0 += w * np.float32(b & 1)  # branch-free: 1.0 when the neighbour uses the practice
+        c1 += w * np.float32((b >> 1) & 1)
+        c2 += w * np.float32((b >> 2) & 1)
+        c3 += w * np.float32((b >> 3) & 1)
+        e0 += w * weight[j, 0]
+        e1 += w * weight[j, 1]
+        e2 += w * weight[j, 2]
+        e3 += w * weight[j, 3]
+        s0 += w * weighted_signal[j, 0]
+        s1 += w * weighted_signal[j, 1]
+        s2 += w * weighted_signal[j, 2]
+        s3 += w * weighted_signal[j, 3]
+    inv = inverse_degree[i]
+    share[i, 0], share[i, 1], share[i, 2], share[i, 3] = c0 * inv, c1 * inv, c2 * inv, c3 * inv
+    evidence[i, 0], evidence[i, 1], evidence[i, 2], evidence[i, 3] = e0, e1, e2, e3
+    signal[i, 0], signal[i, 1], signal[i, 2], signal[i, 3] = s0, s1, s2, s3
 
 
 @njit(cache=True)
@@ -145,15 +182,54 @@ def organisation_totals(organisation, weight, weighted_signal, totals):  # pragm
             totals[o, 1, p] += weighted_signal[i, p]
 
 
+def consecutive(ids: np.ndarray) -> bool:
+    """Whether the rows of each value of ``ids`` (n,) are consecutive (no value comes back after another)."""
+    if ids.size == 0:
+        return True
+    firsts = ids[np.concatenate([[0], np.flatnonzero(ids[1:] != ids[:-1]) + 1])]
+    return np.unique(firsts).size == firsts.size
+
+
+#: Chunks of rows whose organisations are summed side by side (``consecutive_organisation_totals``).
+ORGANISATION_CHUNKS = 64
+
+
+@njit(cache=True, parallel=True)
+def consecutive_organisation_totals(organisation, weight, weighted_signal, totals, chunks):  # pragma: no cover
+    """``organisation_totals`` when each organisation's farms are consecutive rows (``consecutive``).
+
+    Each of ``chunks`` chunks of rows sums the organisations whose first row it holds, each in farm order from zero:
+    every total is the serial pass's, bit for bit, whatever the thread count.
+    """
+    n, n_practices = weight.shape
+    size = -(-n // chunks)
+    for c in prange(chunks):
+        start, end = min(c * size, n), min((c + 1) * size, n)
+        while 0 < start < n and organisation[start] == organisation[start - 1]:  # an organisation begun before
+            start += 1
+        while 0 < end < n and organisation[end] == organisation[end - 1]:  # the last one runs on past the chunk
+            end += 1
+        for i in range(start, end):
+            o = organisation[i]
+            for p in range(n_practices):
+                totals[o, 0, p] += weight[i, p]
+                totals[o, 1, p] += weighted_signal[i, p]
+
+
 @njit(cache=True, parallel=True)
 def hear_organisations(organisation, member, organisation_weight, weight, weighted_signal, totals, evidence, signal
                        ):  # pragma: no cover - compiled
     """Add the organisation terms of the module docstring to ``evidence`` and ``signal`` of members, in place."""
-    n, n_practices = weight.shape
-    for i in prange(n):
-        if not member[i]:
-            continue
-        o = organisation[i]
-        for p in range(n_practices):
-            evidence[i, p] += organisation_weight * (totals[o, 0, p] - weight[i, p])
-            signal[i, p] += organisation_weight * (totals[o, 1, p] - weighted_signal[i, p])
+    for i in prange(weight.shape[0]):
+        if member[i]:
+            _hear_row(i, organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal)
+
+
+@njit(cache=True)
+def _hear_row(i, organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal
+              ):  # pragma: no cover - compiled
+    """Member i's organisation terms added to its ``evidence`` and ``signal`` (``hear_organisations``)."""
+    o = organisation[i]
+    for p in range(weight.shape[1]):
+        evidence[i, p] += organisation_weight * (totals[o, 0, p] - weight[i, p])
+        signal[i, p] += organisation_weight * (totals[o, 1, p] - weighted_signal[i, p])

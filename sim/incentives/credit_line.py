@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economics import FARMER, PUBLIC, MoneyFlow
+from sim.economics import FARMER, PUBLIC, MoneyFlow, nothing
 from sim.incentives.base import Setting, Settlement, Valuation, value_by_region
 from sim.practices import NO_TILL, practice_matrix
 
@@ -120,7 +120,7 @@ class ConcessionalCredit:
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The year's interest equalisation per farm, public -> farmer (via the bank); finished loans close."""
         if self.spec is None:
-            return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, np.zeros(self.farms.n))])
+            return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, nothing(self.farms.n))])
         t = year - self.loan_year
         running = (self.principal > 0) & (t < self.spec.tenor_years)
         share = self.shares[np.clip(t, 0, self.spec.tenor_years - 1)]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.economics import nothing
 from sim.incentives.base import Setting, Settlement, Valuation
 from sim.incentives.ghg import PracticeEmissions, displaced_emissions_t_co2e
 from sim.units import CO2_PER_C
@@ -50,27 +51,28 @@ class ProgrammeEffect:
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The year's effects per farm (module docstring), named by their output columns."""
         s = self.setting
-        stock = s.soil.stock_t_c_per_ha
-        change = stock - self.previous_stock_t_c_per_ha
-        self.previous_stock_t_c_per_ha = stock.copy()
-        return effects_of_year(self.emissions, s.scenario.ghg.displaced_production_t_co2e_per_ha,
-                               len(s.scenario.regions), s.farms, change, s.counterfactual)
+        stock, previous = s.soil.stock_t_c_per_ha, self.previous_stock_t_c_per_ha
+        change = np.subtract(stock, previous, out=previous)  # last year's stock is used up here: no (n,) arrays a year
+        settlement = effects_of_year(self.emissions, s.scenario.ghg.displaced_production_t_co2e_per_ha,
+                                     len(s.scenario.regions), s.farms, change, s.counterfactual)
+        np.copyto(previous, stock)
+        return settlement
 
 
 def effects_of_year(emissions: PracticeEmissions, displaced_t_co2e_per_ha: float, n_regions: int, farms: FarmerTable,
                     change: np.ndarray, counterfactual: Counterfactual | None) -> Settlement:
     """The year's effects per farm (module docstring) of ``farms`` (their SOC ``change`` over the year, t C/ha)."""
     emitted = emissions.of(farms.bundle, farms.yield_kg_per_ha, change)
-    if counterfactual is None:
-        zero = np.zeros(change.size)
-        additional = emissions_change = displaced = zero
-    else:
-        other = counterfactual.stock_change_t_c_per_ha
-        additional = (change - other) * farms.area_ha * CO2_PER_C
-        emissions_change = emitted - emissions.of(counterfactual.farms.bundle, counterfactual.farms.yield_kg_per_ha,
-                                                  other)
-        displaced = displaced_emissions_t_co2e(displaced_t_co2e_per_ha, n_regions, farms.region, farms.area_ha,
-                                               farms.yield_kg_per_ha, counterfactual.farms.yield_kg_per_ha)
+    if counterfactual is None:  # no programme: nothing to measure against (0 - 0 - 0 is +0.0 on every farm)
+        zero = nothing(change.size)
+        return Settlement([], {"additional_t_co2e": zero, "practice_emissions_t_co2e": emitted,
+                               "practice_emissions_change_t_co2e": zero, "displaced_emissions_t_co2e": zero,
+                               "net_ghg_benefit_t_co2e": zero})
+    other = counterfactual.stock_change_t_c_per_ha
+    additional = (change - other) * farms.area_ha * CO2_PER_C
+    emissions_change = emitted - emissions.of(counterfactual.farms.bundle, counterfactual.farms.yield_kg_per_ha, other)
+    displaced = displaced_emissions_t_co2e(displaced_t_co2e_per_ha, n_regions, farms.region, farms.area_ha,
+                                           farms.yield_kg_per_ha, counterfactual.farms.yield_kg_per_ha)
     return Settlement([], {"additional_t_co2e": additional, "practice_emissions_t_co2e": emitted,
                            "practice_emissions_change_t_co2e": emissions_change, "displaced_emissions_t_co2e": displaced,
                            "net_ghg_benefit_t_co2e": additional - emissions_change - displaced})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.economics import PUBLIC, MoneyFlow
+from sim.economics import PUBLIC, MoneyFlow, nothing
 from sim.incentives.base import Setting, Settlement, Valuation
 
 #: Who receives the programme's money: hosts, trainers, manufacturers and group facilitators.
@@ -33,8 +33,7 @@ class ExchangeProgramme:
         self.first_season = setting.scenario.start_year + 1
         exchanges = setting.exchanges
         specs = [] if exchanges is None else list(zip(exchanges.specs, exchanges.pairs, strict=True))
-        self.zero = np.zeros(n)
-        self.zero.flags.writeable = False  # shared by every flow of a scenario without exchange programmes
+        self.zero = nothing(n)  # shared by every flow of a scenario without exchange programmes
         self.yearly = {name: np.zeros(n) if specs else self.zero for name in FLOWS}
         self.training = np.zeros(n) if specs else self.zero
         for spec, pairs in specs:
@@ -61,8 +60,7 @@ class ExchangeProgramme:
             return None
         out = object.__new__(cls)
         out.first_season = parts[0].first_season
-        out.zero = np.zeros(farms)
-        out.zero.flags.writeable = False
+        out.zero = nothing(farms)
         out.yearly = {name: out.zero for name in FLOWS}
         out.training = out.zero
         return out

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.economics import FARMER, PUBLIC, MoneyFlow, annuity_factor
+from sim.economics import FARMER, PUBLIC, MoneyFlow, annuity_factor, nothing
 from sim.incentives.base import Setting, Settlement, Valuation, value_by_region
 from sim.practices import PRACTICES, practice_matrix
 
@@ -102,6 +102,8 @@ class PerHectarePayments:
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
         """The year's payments per farm (module docstring); each paid practice adds a paid year to the farm."""
         farms = self.farms
+        if self.paid.size == 0:  # no practice is paid: nothing (0 per ha x paid area would be +0.0 on every farm)
+            return Settlement([MoneyFlow("payments", PUBLIC, FARMER, nothing(farms.n))])
         paid_per_ha = np.zeros(farms.n)
         for p in self.paid:
             paid = farms.uses[:, p] & self.eligible[:, p] & (self.paid_years[:, p] < self.duration_years)

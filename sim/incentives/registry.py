@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.economics import FARMER, PUBLIC, MoneyFlow
+from sim.economics import FARMER, PUBLIC, MoneyFlow, is_nothing, nothing
 from sim.incentives import mrv
 from sim.incentives.base import Settlement
 from sim.incentives.prices import guaranteed
@@ -220,8 +220,8 @@ class CarbonRegistry:
         For ``farms`` farms (this registry's when None: runs stacked in one model settle their idle programmes as one).
         """
         farms = self.area.size if farms is None else farms
-        zero = np.zeros(farms)
-        none = np.zeros(farms, bool)
+        zero = nothing(farms)
+        none = nothing(farms, np.bool_)
         quantities = {name: zero for name in QUANTITIES}
         quantities.update(enrolled=none, monitored=none, participant=none, participant_net_negative=none)
         return self._settlement({name: zero for name in PAID_LATER}, zero, zero, quantities)
@@ -343,7 +343,8 @@ class CarbonRegistry:
         guarantor_party = PUBLIC if c.price.guarantor == "public" else BUYER
         return Settlement(
             flows=[
-                MoneyFlow("buyer_spending", buyer_party, PROJECT, due["buyer_spending"] - clawback),  # net of refunds
+                MoneyFlow("buyer_spending", buyer_party, PROJECT,  # net of refunds
+                          due["buyer_spending"] if is_nothing(clawback) else due["buyer_spending"] - clawback),
                 MoneyFlow("guarantor_spending", guarantor_party, PROJECT, due["guarantor_spending"]),
                 MoneyFlow("twin_buyer_spending", TWIN_BUYERS, PROJECT, due["twin_buyer_spending"]),
                 MoneyFlow("authority_fees", PROJECT, AUTHORITY, due["authority_fees"]),
