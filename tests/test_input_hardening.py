@@ -18,6 +18,7 @@ from experiments.designs import Problem, grid, latin_hypercube
 from experiments.runs import RunSpec, RunTables, check_finite, nonfinite_runs, run_label, run_one
 from experiments.spec import ExperimentError
 from sim import ScenarioError
+from sim.behaviour import start_cache
 from sim.footprint import run_footprint
 from sim.outputs import COLUMNS
 from sim.scenario import scenario_with_overrides
@@ -184,10 +185,13 @@ def test_non_finite_outputs_of_many_runs_are_found_at_once_as_one_by_one():
 def test_the_memory_estimate_covers_the_measured_peak(scenario, changes):
     """The estimate must never fall below the peak of real allocations (tracemalloc) of building a model and
     running three years, and stay within 2x of it at 40,000 farmers (where the per-farmer and per-link terms
-    dominate the fixed 8 MB). Measured ratios: 1.4-1.6."""
+    dominate the fixed 8 MB). Measured ratios: 1.3-1.6. The estimate counts the start's chains, so the measured model
+    must build them: a start found in this process's fit cache builds none and peaks lower (baseline with 20
+    inter-village links: 2.12x), so the cache is emptied first and the outcome does not depend on test order."""
     spec = sim.load_scenario(SCENARIOS / scenario)
     spec = scenario_with_overrides(spec, changes) if changes else spec
     sim.AdoptionModel(spec, n_farmers=300).run_for(1)  # compile the kernels outside the measurement
+    start_cache.clear()
     gc.collect()
     tracemalloc.start()
     try:
