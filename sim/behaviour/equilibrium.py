@@ -359,14 +359,20 @@ def solve_stationary(transposed, system, flow, solution):  # pragma: no cover - 
 
 
 def stationary_laws(inputs: ChainInputs, constants: np.ndarray, pairs: np.ndarray, rate: float,
-                    out: np.ndarray) -> np.ndarray:
+                    out: np.ndarray, matrices: np.ndarray | None = None) -> np.ndarray | None:
     """Stationary law (m, 16) of each farm's chain with these constants (P,) and ``pairs`` (P, P), written to ``out``.
 
     Returns each farm's yearly exit hazards at stationarity, (m, P + 1): P(drop p in a year | p in use) and, last,
-    P(leave full CA in a year | in full CA).
+    P(leave full CA in a year | in full CA). Given ``matrices`` (m, 16, 16), each farm's year matrix (transposed) is
+    kept there instead and None returned: ``exit_hazards`` gives the hazards of the laws and matrices wanted (a
+    Newton fit needs those of its closest iterate only).
     """
     levels = combination_levels(constants, pairs)
-    return chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, out)
+    m = inputs.gain.shape[0]
+    kept = np.empty((0, ALL_MASKS.size, ALL_MASKS.size)) if matrices is None else matrices
+    hazard = np.empty((m if matrices is None else 0, N_PRACTICES + 1))
+    chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, out, kept, hazard)
+    return hazard if matrices is None else None
 
 
 #: Farms per block of ``chain_laws`` (each block allocates its work arrays once).
@@ -374,35 +380,61 @@ CHAIN_BLOCK = 64
 
 
 @njit(cache=True, parallel=True)
-def chain_laws(tables, feasible, level, available, rate, out):  # pragma: no cover - compiled
-    """``stationary_laws`` of the chains of ``ChainInputs.gain`` ``tables`` and the combinations' ``level`` (16,)."""
+def chain_laws(tables, feasible, level, available, rate, out, matrices, hazard):  # pragma: no cover - compiled
+    """``stationary_laws`` of the chains of ``ChainInputs.gain`` ``tables`` and the combinations' ``level`` (16,).
+
+    ``matrices`` (m, 16, 16) keeps each farm's year matrix transposed, or is empty (0, 16, 16); ``hazard``
+    (m, P + 1) receives the exit hazards (``fill_exit_hazards``), or is empty (0, P + 1).
+    """
     m, n_states, n_practices = tables.shape[0], tables.shape[1], tables.shape[2]
-    hazard = np.zeros((m, n_practices + 1))
+    keep, hazards = matrices.shape[0] > 0, hazard.shape[0] > 0
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
-        moved, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
+        scratch, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
         system, flow = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
+            moved = matrices[r] if keep else scratch
             fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, goes, state, weight, moved)
-            law = out[r]
-            solve_stationary(moved, system, flow, law)
-            for p in range(n_practices):
-                on, leaving = 0.0, 0.0
-                for b in range(n_states):
-                    if (b >> p) & 1:
-                        on += law[b]
-                        for to in range(n_states):
-                            if not (to >> p) & 1:
-                                leaving += law[b] * moved[to, b]
-                hazard[r, p] = leaving / on if on > 0 else 0.0
-            on, leaving = 0.0, 0.0
-            for b in range(n_states):
-                if FULL_CA_BY_MASK[b]:
-                    on += law[b]
-                    for to in range(n_states):
-                        if not FULL_CA_BY_MASK[to]:
-                            leaving += law[b] * moved[to, b]
-            hazard[r, n_practices] = leaving / on if on > 0 else 0.0
+            solve_stationary(moved, system, flow, out[r])
+            if hazards:
+                fill_exit_hazards(out[r], moved, hazard[r])
+
+
+@njit(cache=True, parallel=True)
+def exit_hazards(laws, matrices):  # pragma: no cover - compiled
+    """(m, P + 1) the exit hazards (``fill_exit_hazards``) of farms' ``laws`` (m, 16) and year matrices.
+
+    ``matrices`` (m, 16, 16): as ``chain_laws`` keeps them (transposed).
+    """
+    hazard = np.empty((laws.shape[0], N_PRACTICES + 1))
+    for r in prange(laws.shape[0]):
+        fill_exit_hazards(laws[r], matrices[r], hazard[r])
     return hazard
+
+
+@njit(cache=True)
+def fill_exit_hazards(law, moved, hazard):  # pragma: no cover - compiled
+    """``hazard`` (P + 1,): one farm's yearly exit hazards at stationarity (``stationary_laws``).
+
+    From its ``law`` (16,) and year matrix transposed ``moved`` (16, 16).
+    """
+    n_states, n_practices = law.shape[0], hazard.shape[0] - 1
+    for p in range(n_practices):
+        on, leaving = 0.0, 0.0
+        for b in range(n_states):
+            if (b >> p) & 1:
+                on += law[b]
+                for to in range(n_states):
+                    if not (to >> p) & 1:
+                        leaving += law[b] * moved[to, b]
+        hazard[p] = leaving / on if on > 0 else 0.0
+    on, leaving = 0.0, 0.0
+    for b in range(n_states):
+        if FULL_CA_BY_MASK[b]:
+            on += law[b]
+            for to in range(n_states):
+                if not FULL_CA_BY_MASK[to]:
+                    leaving += law[b] * moved[to, b]
+    hazard[n_practices] = leaving / on if on > 0 else 0.0
 
 
 def sufficient_statistics(parameters: list[tuple[int, int]]) -> np.ndarray:
@@ -444,13 +476,22 @@ def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray, unu
     return (1.0 - unused_share) * law + unused_share * possible / possible.sum()
 
 
+#: Farms up to which a fit keeps its latest iterate's year matrices (16 x 16 float64, 2 KB a farm) to compute exit
+#: hazards once, for its closest iterate: the fit samples do; a polish on more farms (``POLISH_SAMPLE``) computes
+#: them at every iteration instead, so the start's peak memory (``sim.footprint.BYTES_PER_CHAIN_FARM``, its chains
+#: of up to 5,000 farms) grows by at most 0.8 MB (a region of at most this many farms, fitted on all of them).
+MATRICES_KEPT_UP_TO = FIT_SAMPLE
+
+
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
                   tolerance: float = TOLERANCE) -> tuple[Fit, np.ndarray, np.ndarray]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
     Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
     ``STALL_ITERATIONS`` without getting closer, and the closest iterate is returned with the sample's stationary
-    laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``).
+    laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``). On up to ``MATRICES_KEPT_UP_TO`` farms the
+    hazards are computed for that iterate only (a tenth of a chain's cost at every iteration otherwise), from the
+    year matrices kept of the latest iterate.
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
@@ -462,12 +503,14 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     bound = CONSTANT_BOUND * float(np.mean(inputs.margin))
     scale = np.ascontiguousarray(inputs.scale[:, 0])  # the Jacobian's scale: the conventional state's (approximate)
     limit = STEP_SCALES * float(np.mean(scale))
-    laws = np.empty((inputs.gain.shape[0], ALL_MASKS.size))
-    best = (np.inf, theta, wanted, laws, laws)  # (largest moment gap, constants, moments, laws, hazards) so far
+    m = inputs.gain.shape[0]
+    laws = np.empty((m, ALL_MASKS.size))
+    matrices = np.empty((m, ALL_MASKS.size, ALL_MASKS.size)) if m <= MATRICES_KEPT_UP_TO else None  # latest iterate's
+    best = (np.inf, theta, wanted, laws, None)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     for _ in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        hazard = stationary_laws(inputs, constants, pairs, rate, laws)
+        hazard = stationary_laws(inputs, constants, pairs, rate, laws, matrices)  # None when the matrices are kept
         reached, jacobian = moment_system(laws, design, scale)
         error = wanted - reached
         gap = float(np.max(np.abs(error)))
@@ -483,6 +526,10 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
         theta = np.clip(theta + step * min(1.0, limit / largest), -bound, bound)
     _, theta, reached, laws, hazard = best
     constants, pairs = _unpack(theta, parameters)
+    if hazard is None and since_best == 0:  # the closest iterate is the latest (the usual end): matrices at hand
+        hazard = exit_hazards(laws, matrices)
+    elif hazard is None:  # an earlier one (Newton stalled): its chains again, the same to the last bit
+        hazard = stationary_laws(inputs, constants, pairs, rate, np.empty_like(laws))
     return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
 
 
