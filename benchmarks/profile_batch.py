@@ -4,13 +4,16 @@ Run: ``.venv/bin/python benchmarks/profile_batch.py [--runs 32] [--farmers 1000]
 first batch of a Sobol design of ``scenarios/sensitivity_baseline.toml`` (8 parameters, carbon programme and
 counterfactual), evaluates it once to compile and warm up, then again under cProfile in this process (one thread),
 and prints the milliseconds per run and the functions with the largest cumulative time. The runs are stacked in one
-model as in a sweep (``sim.ensemble``).
+model as in a sweep (``sim.ensemble``). After the warm-up the objects alive are frozen out of the cyclic garbage
+collector, as a sweep's workers do (``experiments.executors._worker_start``): otherwise a full collection (~130 ms,
+about 4 ms a run of a batch of 32) lands in whichever function happened to allocate when it was due.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import time
 
@@ -30,6 +33,8 @@ def main() -> None:
     plan.batch_size = args.runs
     warm_up, batch = plan.batches()[1], plan.batches()[0]
     evaluate_casim(warm_up)  # compiles the kernels: not part of a batch's cost in a sweep
+    gc.collect()
+    gc.freeze()  # as sweep workers do
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()

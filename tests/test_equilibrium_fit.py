@@ -4,32 +4,37 @@ farm, instead of solving the chains again) are those of the constants it returns
 
 import numpy as np
 import pytest
+from numba import njit
 
 from sim.behaviour.equilibrium import (
+    CHAIN_BLOCK,
     FIRST_TOLERANCE,
     TOLERANCE,
     ChainInputs,
+    chain_laws,
+    combination_levels,
     fit_constants,
     stationary_laws,
     sufficient_statistics,
     target_law,
 )
-from sim.practices import ALL_MASKS, N_PRACTICES, USES_BY_MASK
+from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA
+from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
 
 FARMS = 60
 
 
-def random_chains(seed: int) -> ChainInputs:
+def random_chains(seed: int, farms: int = FARMS) -> ChainInputs:
     """Farms whose utility of each practice is -30 +- 20 per ha (a noise scale is 15-35), a practice started costs 10
     per ha a year more and a dropped one 5, beliefs make a move's gain vary by up to 20 per ha (sd), and a tenth of
     starts are out of reach; cover crops do not exist."""
     rng = np.random.default_rng(seed)
-    value = rng.normal(-30, 20, (FARMS, N_PRACTICES))
+    value = rng.normal(-30, 20, (farms, N_PRACTICES))
     uses = USES_BY_MASK.astype(float)
     utility = value @ uses.T  # (m, 16)
-    tables = np.empty((FARMS, ALL_MASKS.size, N_PRACTICES, N_PRACTICES, 2))
+    tables = np.empty((farms, ALL_MASKS.size, N_PRACTICES, N_PRACTICES, 2))
     feasible = np.empty(tables.shape[:-1], bool)
-    reach = rng.random((FARMS, N_PRACTICES)) < 0.9
+    reach = rng.random((farms, N_PRACTICES)) < 0.9
     for b in range(ALL_MASKS.size):
         for p in range(N_PRACTICES):
             for q in range(N_PRACTICES):
@@ -39,7 +44,7 @@ def random_chains(seed: int) -> ChainInputs:
                 feasible[:, b, p, q] = reach[:, started].all(axis=1)
     tables[..., 1] = rng.uniform(0, 400, tables.shape[:-1])
     tables[..., 1] = (tables[..., 1] + tables[..., 1].transpose(0, 1, 3, 2)) / 2  # p with q is q with p
-    scale = rng.uniform(15, 35, (FARMS, ALL_MASKS.size))
+    scale = rng.uniform(15, 35, (farms, ALL_MASKS.size))
     return ChainInputs.of(tables, feasible, scale, scale[:, 0] * 20, np.array([True, False, True, True]))
 
 
@@ -63,3 +68,172 @@ def test_fit_reaches_its_tolerance_and_returns_the_laws_of_its_constants(seed):
     assert np.array_equal(again, laws)
     assert np.allclose(laws.mean(axis=0) @ sufficient_statistics(fit.parameters), fit.reached, rtol=0, atol=1e-15)
     assert fit.constants[1] == 0.0 and not fit.pairs[1].any()  # nothing is fitted for a practice that is absent
+
+
+
+def test_a_fit_that_stalls_returns_the_hazards_of_its_closest_iterate():
+    """Hazards are computed for the closest iterate only: when Newton circles (30 % no-till, 10 % residues and 10 %
+    both, the docstring above) the closest iterate is an earlier one, whose chains are solved again: its laws and
+    hazards are still those of the returned constants, bit for bit."""
+    chains = random_chains(0)
+    target = target_law(np.array([1, 4, 5]), np.array([0.3, 0.1, 0.1]), chains.available, 0.004)
+    fit, laws, hazard = fit_constants(chains, 0.2, target, tolerance=1e-12)
+    assert fit.error > 1e-12  # it stopped on the stall rule, not at its tolerance
+    again = np.empty_like(laws)
+    assert np.array_equal(stationary_laws(chains, fit.constants, fit.pairs, 0.2, again), hazard)
+    assert np.array_equal(again, laws)
+
+
+@njit(cache=True)
+def reference_year_matrix(gain, inverse_scale, feasible, level, available, rate):  # pragma: no cover - compiled
+    """The year matrix transposed as ``chain_laws`` built it before its work arrays were allocated once per block of
+    farms (its former ``year_matrix_transposed``, verbatim)."""
+    n_states, n_practices = gain.shape[0], gain.shape[1]
+    alone = np.empty((n_states, n_practices))
+    for b in range(n_states):
+        for p in range(n_practices):
+            alone[b, p] = gain[b, p, p] + level[b ^ (1 << p)] - level[b]
+    move = np.zeros((n_practices, n_states))
+    goes = np.empty((n_practices, n_states), np.int64)
+    for p in range(n_practices):
+        bit = 1 << p
+        for b in range(n_states):
+            if not available[p]:
+                goes[p, b] = b & ~bit
+                move[p, b] = 1.0
+                continue
+            best, target, inverse = (alone[b, p], b ^ bit, inverse_scale[b, p, p]) if feasible[b, p, p] else (
+                -np.inf, b, 0.0)
+            for q in range(n_practices):
+                if q == p or not available[q]:
+                    continue
+                both_to = b ^ bit ^ (1 << q)
+                both = gain[b, p, q] + level[both_to] - level[b]
+                if feasible[b, p, q] and both > alone[b, p] + alone[b, q] + COMPLEMENT_MARGIN_PER_HA and both > best:
+                    best, target, inverse = both, both_to, inverse_scale[b, p, q]
+            goes[p, b] = target
+            move[p, b] = rate / (1.0 + np.exp(-best * inverse)) if best > -np.inf else 0.0
+    total = np.zeros((n_states, n_states))
+    state = np.empty(1 << n_practices, np.int64)
+    weight = np.empty(1 << n_practices)
+    for a in range(n_states):
+        paths = 1
+        state[0], weight[0] = a, 1.0
+        for p in range(n_practices):
+            for j in range(paths):
+                b = state[j]
+                m = move[p, b]
+                if goes[p, b] == b or m == 0.0:
+                    continue
+                if m == 1.0:
+                    state[j] = goes[p, b]
+                    continue
+                state[paths], weight[paths] = goes[p, b], weight[j] * m
+                weight[j] *= 1.0 - m
+                paths += 1
+        for j in range(paths):
+            total[state[j], a] += weight[j]
+    return total
+
+
+@njit(cache=True)
+def reference_law(transposed):  # pragma: no cover - compiled
+    """The stationary law as ``chain_laws`` solved it before (its former ``stationary_law_transposed``, verbatim):
+    rows reduced from the pivot column on, the residual summed state by state."""
+    n = transposed.shape[0]
+    system = transposed - np.eye(n)
+    system[n - 1, :] = 1.0
+    solution = np.zeros(n)
+    solution[n - 1] = 1.0
+    singular = False
+    for k in range(n):
+        pivot, largest = k, abs(system[k, k])
+        for i in range(k + 1, n):
+            if abs(system[i, k]) > largest:
+                pivot, largest = i, abs(system[i, k])
+        if not largest > 0.0:
+            singular = True
+            break
+        if pivot != k:
+            for j in range(k, n):
+                system[k, j], system[pivot, j] = system[pivot, j], system[k, j]
+            solution[k], solution[pivot] = solution[pivot], solution[k]
+        for i in range(k + 1, n):
+            factor = system[i, k] / system[k, k]
+            if factor != 0.0:
+                for j in range(k + 1, n):
+                    system[i, j] -= factor * system[k, j]
+                solution[i] -= factor * solution[k]
+    if not singular:
+        for k in range(n - 1, -1, -1):
+            value = solution[k]
+            for j in range(k + 1, n):
+                value -= system[k, j] * solution[j]
+            solution[k] = value / system[k, k]
+        residual = 0.0
+        for b in range(n):
+            flow = 0.0
+            for a in range(n):
+                flow += transposed[b, a] * solution[a]
+            residual = max(residual, abs(flow - solution[b]))
+        singular = not residual <= 1e-9
+    if singular:
+        stacked = np.empty((n + 1, n))
+        stacked[:n, :] = transposed - np.eye(n)
+        stacked[n, :] = 1.0
+        full_rhs = np.zeros(n + 1)
+        full_rhs[n] = 1.0
+        solution = np.linalg.lstsq(stacked, full_rhs)[0]
+    solution = np.maximum(solution, 0.0)
+    return solution / solution.sum()
+
+
+@njit(cache=True)
+def reference_chain_laws(tables, feasible, level, available, rate, out):  # pragma: no cover - compiled
+    """``chain_laws`` as it was before its work arrays were allocated once per block (verbatim, serial)."""
+    m, n_states, n_practices = tables.shape[0], tables.shape[1], tables.shape[2]
+    hazard = np.zeros((m, n_practices + 1))
+    for r in range(m):
+        moved = reference_year_matrix(tables[r, ..., 0], tables[r, ..., 1], feasible[r], level, available, rate)
+        law = reference_law(moved)
+        out[r] = law
+        for p in range(n_practices):
+            on, leaving = 0.0, 0.0
+            for b in range(n_states):
+                if (b >> p) & 1:
+                    on += law[b]
+                    for to in range(n_states):
+                        if not (to >> p) & 1:
+                            leaving += law[b] * moved[to, b]
+            hazard[r, p] = leaving / on if on > 0 else 0.0
+        on, leaving = 0.0, 0.0
+        for b in range(n_states):
+            if FULL_CA_BY_MASK[b]:
+                on += law[b]
+                for to in range(n_states):
+                    if not FULL_CA_BY_MASK[to]:
+                        leaving += law[b] * moved[to, b]
+        hazard[r, n_practices] = leaving / on if on > 0 else 0.0
+    return hazard
+
+
+@pytest.mark.parametrize(("seed", "rate", "every_practice"), [(0, 0.2, True), (1, 0.05, False), (2, 1.0, True),
+                                                              (3, 0.0, False)])
+def test_chain_laws_are_the_former_kernels_bit_for_bit(seed, rate, every_practice):
+    """``chain_laws`` (work arrays once per block of farms, rows of the elimination reduced whole, the residual's
+    sums side by side) gives the laws and exit hazards of the kernels it replaced to the last bit: random chains with
+    an unavailable practice and out-of-reach starts, more farms than one block, every practice reconsidered each year
+    (rate 1) and none (rate 0: every state without the missing practice closed, the singular system's least-squares
+    branch), with every practice present or cover crops missing."""
+    chains = random_chains(seed, farms=CHAIN_BLOCK + 7)
+    available = np.ones(N_PRACTICES, bool) if every_practice else chains.available
+    rng = np.random.default_rng(seed)
+    constants, pairs = rng.normal(0, 20, N_PRACTICES), np.triu(rng.normal(0, 10, (N_PRACTICES, N_PRACTICES)), 1)
+    level = combination_levels(constants, pairs + pairs.T)
+    m = chains.gain.shape[0]
+    laws, expected_laws = np.empty((m, ALL_MASKS.size)), np.empty((m, ALL_MASKS.size))
+    hazard = np.empty((m, N_PRACTICES + 1))
+    chain_laws(chains.gain, chains.feasible, level, available, rate, laws, np.empty((0, 16, 16)), hazard)
+    expected = reference_chain_laws(chains.gain, chains.feasible, level, available, rate, expected_laws)
+    assert np.array_equal(laws.view(np.uint64), expected_laws.view(np.uint64))
+    assert np.array_equal(hazard.view(np.uint64), expected.view(np.uint64))

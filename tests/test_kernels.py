@@ -740,6 +740,29 @@ def test_expected_gross_and_margin_is_the_numpy_valuation(seed):
     assert (margin == MIN_MARGIN_SHARE * gross).any()  # the floor is exercised
 
 
+
+def test_gross_and_margin_of_arrays_is_the_numpy_formula():
+    """``gross_and_margin``, compiled so that kernels and array callers share it, gives on arrays what the NumPy
+    formula it replaced gave, to the last bit: broadcast (m, 16) x (m, 1) as the start's state values are, on 1-D
+    arrays as the reference margins, both floors of W exercised (a negative margin and a zero gross revenue)."""
+    from sim.behaviour.valuation import MIN_MARGIN_SHARE, MIN_SCALE, gross_and_margin
+
+    def numpy_formula(expected, price, cost):
+        gross = expected * price / 1000.0
+        return gross, np.maximum(np.maximum(gross - cost, MIN_MARGIN_SHARE * gross), MIN_SCALE)
+
+    rng = np.random.default_rng(4)
+    m = 200
+    expected, price, cost = rng.uniform(0, 6000, (m, 16)), rng.uniform(100, 400, (m, 1)), rng.uniform(0, 1500, (m, 1))
+    expected[0, :] = 0.0
+    for args in ((expected, price, cost), (expected[:, 0], price[:, 0], cost[:, 0])):
+        got, want = gross_and_margin(*args), numpy_formula(*args)
+        assert all(g.shape == w.shape and np.array_equal(g.view(np.uint64), w.view(np.uint64))
+                   for g, w in zip(got, want, strict=True))
+    margin = gross_and_margin(expected, price, cost)[1]
+    assert (margin == MIN_SCALE).any() and (margin == MIN_MARGIN_SHARE * gross_and_margin(expected, price, cost)[0]
+                                            ).any()
+
 def test_savings_and_access_state_are_the_numpy_formulas():
     """Next year's savings and the per-farm access columns of the output are the array formulas they replaced."""
     from sim.behaviour.access import access_state, saved

@@ -227,3 +227,36 @@ def test_a_baseline_input_the_management_does_not_give_is_a_clear_error(write_sc
     with pytest.raises(ScenarioError, match=r"regions\.africa_dry.*baseline_input: 'low' does not follow from "
                                             r"residues_returned = true.*the IPCC rule gives 'medium'"):
         sim.load_scenario(write_scenario(body))
+
+
+def fresh_equilibrium_table(scenario):
+    """The Tier 1 table computed from the categories and factors, with no table kept between calls."""
+    tables = tier1_tables(scenario.soil.factor_set)
+    return np.array([[tables.equilibrium_t_c_per_ha(spec.climate, spec.soil, t, i)
+                      for t, i in zip(*management_categories(scenario, spec), strict=True)]
+                     for spec in scenario.regions.values()])
+
+
+@pytest.mark.parametrize("override", [
+    {"soil.factor_set": "2006"},
+    {"regions.latin_america.soil": "HAC"},
+    {"regions.latin_america.climate": "warm_temperate_dry"},
+    {"regions.latin_america.residues_returned": False, "regions.latin_america.baseline_input": "low"},
+    {"practices.cover_crops.increases_carbon_input": False},
+    {"practices.no_till.tillage_after": "reduced_till"},
+])
+def test_tables_kept_between_builds_are_those_of_their_inputs(override):
+    """A table kept for the next build (sweeps build it three times a run) is the one its inputs give: each input it
+    reads changes the key, a field it does not read (the seed) shares it, and callers get their own copy."""
+    from experiments.runs import with_overrides
+    from sim.soil.tier1 import equilibrium_table, table_inputs
+
+    base = sim.load_scenario(SCENARIOS / "base.toml")
+    changed = with_overrides(base, override)
+    assert table_inputs(with_overrides(base, {"seed": base.seed + 1})) == table_inputs(base) != table_inputs(changed)
+    for scenario in (base, changed, base):
+        assert np.array_equal(equilibrium_table(scenario), fresh_equilibrium_table(scenario))
+    assert not np.array_equal(equilibrium_table(changed), equilibrium_table(base))
+    table = equilibrium_table(base)
+    table[:] = 0.0
+    assert np.array_equal(equilibrium_table(base), fresh_equilibrium_table(base))

@@ -39,8 +39,6 @@ from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.trial import reconsider
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
-    MIN_MARGIN_SHARE,
-    MIN_SCALE,
     Valuation,
     drop_reason,
     fill_utility_row,
@@ -85,18 +83,16 @@ def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[n
 @njit(cache=True, parallel=True)
 def expected_gross_and_margin_of(rows, region, base_yield, stock, response, reference, plateau, crop_price,
                                  production_cost, gross, margin):  # pragma: no cover - compiled
-    """``gross`` and ``margin`` (m,) of farms ``rows``, as ``gross_and_margin`` of ``YieldModel.potential``, in one pass.
+    """``gross`` and ``margin`` (m,) of farms ``rows``: ``gross_and_margin`` of ``YieldModel.potential``, in one pass.
 
     Per farm: base yield, SOC stock, crop price, production cost (n,); per region: the yield response, reference
-    stock (both ends of the range without response) and plateau (R,). The NumPy functions' operations in their order.
+    stock (both ends of the range without response) and plateau (R,). The same compiled functions the arrays use.
     """
     for r in prange(rows.size):
         i = rows[r]
         g = region[i]
         expected = soc_yield_potential(stock[i], base_yield[i], response[g], reference[g], reference[g], plateau[g])
-        level = expected * crop_price[i] / 1000.0
-        gross[r] = level
-        margin[r] = np.maximum(np.maximum(level - production_cost[i], MIN_MARGIN_SHARE * level), MIN_SCALE)
+        gross[r], margin[r] = gross_and_margin(expected, crop_price[i], production_cost[i])
 
 
 class EconomicRule:

@@ -182,9 +182,8 @@ def year_matrix(gain: np.ndarray, feasible: np.ndarray, scale: np.ndarray, const
     belief fluctuations, over which the logit is averaged (``inverse_scales``); ``scale`` (16,) the logit noise scale
     in each state.
     """
-    inverse = inverse_scales(scale[:, None, None], gain[..., 1])
-    levels = combination_levels(constants, pairs)
-    return year_matrix_transposed(np.ascontiguousarray(gain[..., 0]), inverse, feasible, levels, available, rate).T.copy()
+    tables = np.stack([gain[..., 0], inverse_scales(scale[:, None, None], gain[..., 1])], axis=-1)[None]
+    return year_matrix_transposed(tables, feasible[None], combination_levels(constants, pairs), available, rate).T.copy()
 
 
 @njit(cache=True)
@@ -197,23 +196,42 @@ def combination_levels(constants, pairs):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def year_matrix_transposed(gain, inverse_scale, feasible, level, available, rate):  # pragma: no cover - compiled
-    """``year_matrix`` transposed (16, 16): entry [b, a] is the probability of a -> b.
+def year_matrix_transposed(tables, feasible, level, available, rate):  # pragma: no cover - compiled
+    """``year_matrix`` transposed (16, 16) of the one farm of ``tables`` (1, 16, P, P, 2) and ``feasible``."""
+    moved, alone, move, goes, state, weight = matrix_scratch(tables.shape[1], tables.shape[2])
+    fill_year_matrix(tables, 0, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+    return moved
 
-    From the ``gain`` (16, P, P) and ``inverse_scale`` (16, P, P) of each move and the ``level`` (16,) of each
-    combination (the region's constants).
+
+@njit(cache=True)
+def matrix_scratch(n_states, n_practices):  # pragma: no cover - compiled
+    """Work arrays of ``fill_year_matrix``: the matrix (16, 16), then alone, move, goes, state and weight.
+
+    Allocated once per block of farms: a chain's own allocations cost a tenth of it.
+    """
+    return (np.empty((n_states, n_states)), np.empty((n_states, n_practices)), np.empty((n_practices, n_states)),
+            np.empty((n_practices, n_states), np.int64), np.empty(1 << n_practices, np.int64),
+            np.empty(1 << n_practices))
+
+
+@njit(cache=True)
+def fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, goes, state, weight, total
+                     ):  # pragma: no cover - compiled
+    """``total`` (16, 16): farm ``r``'s year matrix transposed, entry [b, a] the probability of a -> b.
+
+    From the gain ``tables[r, ..., 0]`` (16, P, P) and inverse noise scale ``tables[r, ..., 1]`` of each move (as in
+    ``ChainInputs.gain``), ``feasible[r]`` and the ``level`` (16,) of each combination (the region's constants).
 
     Each practice's step moves state b to one target with probability m_pb (else it stays), so a year started in
     state a reaches at most 2^P states: they are followed path by path (P branchings of at most 16 paths) rather than
-    by multiplying P matrices of 16 x 16.
+    by multiplying P matrices of 16 x 16. Work arrays (``matrix_scratch``): ``alone`` (16, P) the gain of changing
+    each practice alone from each state, ``move`` and ``goes`` (P, 16) the probability of each practice's change from
+    each state and the state it leads to, ``state`` and ``weight`` (2^P,) the paths.
     """
-    n_states, n_practices = gain.shape[0], gain.shape[1]
-    alone = np.empty((n_states, n_practices))  # the gain of changing each practice alone from each state
+    n_states, n_practices = tables.shape[1], tables.shape[2]
     for b in range(n_states):
         for p in range(n_practices):
-            alone[b, p] = gain[b, p, p] + level[b ^ (1 << p)] - level[b]
-    move = np.zeros((n_practices, n_states))  # probability of each practice's change from each state
-    goes = np.empty((n_practices, n_states), np.int64)  # and the state it leads to
+            alone[b, p] = tables[r, b, p, p, 0] + level[b ^ (1 << p)] - level[b]
     for p in range(n_practices):
         bit = 1 << p
         for b in range(n_states):
@@ -221,20 +239,18 @@ def year_matrix_transposed(gain, inverse_scale, feasible, level, available, rate
                 goes[p, b] = b & ~bit
                 move[p, b] = 1.0
                 continue
-            best, target, inverse = (alone[b, p], b ^ bit, inverse_scale[b, p, p]) if feasible[b, p, p] else (
+            best, target, inverse = (alone[b, p], b ^ bit, tables[r, b, p, p, 1]) if feasible[r, b, p, p] else (
                 -np.inf, b, 0.0)
             for q in range(n_practices):
                 if q == p or not available[q]:
                     continue
                 both_to = b ^ bit ^ (1 << q)
-                both = gain[b, p, q] + level[both_to] - level[b]
-                if feasible[b, p, q] and both > alone[b, p] + alone[b, q] + COMPLEMENT_MARGIN_PER_HA and both > best:
-                    best, target, inverse = both, both_to, inverse_scale[b, p, q]
+                both = tables[r, b, p, q, 0] + level[both_to] - level[b]
+                if feasible[r, b, p, q] and both > alone[b, p] + alone[b, q] + COMPLEMENT_MARGIN_PER_HA and both > best:
+                    best, target, inverse = both, both_to, tables[r, b, p, q, 1]
             goes[p, b] = target
             move[p, b] = rate / (1.0 + np.exp(-best * inverse)) if best > -np.inf else 0.0
-    total = np.zeros((n_states, n_states))
-    state = np.empty(1 << n_practices, np.int64)
-    weight = np.empty(1 << n_practices)
+    total[:, :] = 0.0
     for a in range(n_states):
         paths = 1
         state[0], weight[0] = a, 1.0
@@ -252,7 +268,6 @@ def year_matrix_transposed(gain, inverse_scale, feasible, level, available, rate
                 paths += 1
         for j in range(paths):
             total[state[j], a] += weight[j]
-    return total
 
 
 @njit(cache=True)
@@ -263,17 +278,35 @@ def stationary_law(matrix):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def stationary_law_transposed(transposed):  # pragma: no cover - compiled
-    """Pi (pi T = pi, sum 1) from T transposed: the balance equations with the last replaced by the normalisation.
+    """Pi (pi T = pi, sum 1) from T transposed (``solve_stationary``)."""
+    n = transposed.shape[0]
+    solution = np.empty(n)
+    solve_stationary(transposed, np.empty((n, n)), np.empty(n), solution)
+    return solution
 
-    Solved in place by Gaussian elimination with partial pivoting (a 16 x 16 system: a library call's set-up costs
-    more than the elimination). A chain with one closed class has exactly one solution (transient states get 0).
-    Should the system be singular (more than one closed class: a farm that can never leave any of several states),
-    the least-squares solution of the stacked system is used instead.
+
+#: States of a farm's chain: the width of every row of its elimination (a constant, so rows are whole vectors).
+N_STATES = 1 << N_PRACTICES
+
+
+@njit(cache=True)
+def solve_stationary(transposed, system, flow, solution):  # pragma: no cover - compiled
+    """``solution`` (16,): pi (pi T = pi, sum 1) from T transposed; ``system`` (16, 16) and ``flow`` (16,): work arrays.
+
+    The balance equations with the last replaced by the normalisation, solved in place by Gaussian elimination with
+    partial pivoting (a 16 x 16 system: a library call's set-up costs more than the elimination). A chain with one
+    closed class has exactly one solution (transient states get 0). Should the system be singular (more than one
+    closed class: a farm that can never leave any of several states), the least-squares solution of the stacked
+    system is used instead.
+    Rows are swapped and reduced whole (``N_STATES`` wide): the entries left of the pivot column are never read
+    again, and each entry right of it goes through the same operations, so the law is the same to the last bit.
     """
     n = transposed.shape[0]
-    system = transposed - np.eye(n)
+    for i in range(n):
+        for j in range(n):
+            system[i, j] = transposed[i, j] - (1.0 if i == j else 0.0)
     system[n - 1, :] = 1.0
-    solution = np.zeros(n)
+    solution[:] = 0.0
     solution[n - 1] = 1.0
     singular = False
     for k in range(n):
@@ -285,14 +318,16 @@ def stationary_law_transposed(transposed):  # pragma: no cover - compiled
             singular = True
             break
         if pivot != k:
-            for j in range(k, n):
+            for j in range(N_STATES):
                 system[k, j], system[pivot, j] = system[pivot, j], system[k, j]
             solution[k], solution[pivot] = solution[pivot], solution[k]
+        pivot_row = system[k]
         for i in range(k + 1, n):
             factor = system[i, k] / system[k, k]
             if factor != 0.0:
-                for j in range(k + 1, n):
-                    system[i, j] -= factor * system[k, j]
+                row = system[i]
+                for j in range(N_STATES):
+                    row[j] -= factor * pivot_row[j] if j > k else 0.0
                 solution[i] -= factor * solution[k]
     if not singular:
         for k in range(n - 1, -1, -1):
@@ -300,12 +335,13 @@ def stationary_law_transposed(transposed):  # pragma: no cover - compiled
             for j in range(k + 1, n):
                 value -= system[k, j] * solution[j]
             solution[k] = value / system[k, k]
+        flow[:] = 0.0  # T^T pi, each entry summed over a in order (the states' sums side by side)
+        for a in range(n):
+            for b in range(n):
+                flow[b] += transposed[b, a] * solution[a]
         residual = 0.0
         for b in range(n):
-            flow = 0.0
-            for a in range(n):
-                flow += transposed[b, a] * solution[a]
-            residual = max(residual, abs(flow - solution[b]))
+            residual = max(residual, abs(flow[b] - solution[b]))
         singular = not residual <= 1e-9
     if singular:
         stacked = np.empty((n + 1, n))
@@ -313,49 +349,92 @@ def stationary_law_transposed(transposed):  # pragma: no cover - compiled
         stacked[n, :] = 1.0
         full_rhs = np.zeros(n + 1)
         full_rhs[n] = 1.0
-        solution = np.linalg.lstsq(stacked, full_rhs)[0]
-    solution = np.maximum(solution, 0.0)
-    return solution / solution.sum()
+        solution[:] = np.linalg.lstsq(stacked, full_rhs)[0]
+    total = 0.0
+    for b in range(n):
+        solution[b] = np.maximum(solution[b], 0.0)
+        total += solution[b]
+    for b in range(n):
+        solution[b] /= total
 
 
 def stationary_laws(inputs: ChainInputs, constants: np.ndarray, pairs: np.ndarray, rate: float,
-                    out: np.ndarray) -> np.ndarray:
+                    out: np.ndarray, matrices: np.ndarray | None = None) -> np.ndarray | None:
     """Stationary law (m, 16) of each farm's chain with these constants (P,) and ``pairs`` (P, P), written to ``out``.
 
     Returns each farm's yearly exit hazards at stationarity, (m, P + 1): P(drop p in a year | p in use) and, last,
-    P(leave full CA in a year | in full CA).
+    P(leave full CA in a year | in full CA). Given ``matrices`` (m, 16, 16), each farm's year matrix (transposed) is
+    kept there instead and None returned: ``exit_hazards`` gives the hazards of the laws and matrices wanted (a
+    Newton fit needs those of its closest iterate only).
     """
     levels = combination_levels(constants, pairs)
-    return chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, out)
+    m = inputs.gain.shape[0]
+    kept = np.empty((0, ALL_MASKS.size, ALL_MASKS.size)) if matrices is None else matrices
+    hazard = np.empty((m if matrices is None else 0, N_PRACTICES + 1))
+    chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, out, kept, hazard)
+    return hazard if matrices is None else None
+
+
+#: Farms per block of ``chain_laws`` (each block allocates its work arrays once).
+CHAIN_BLOCK = 64
 
 
 @njit(cache=True, parallel=True)
-def chain_laws(tables, feasible, level, available, rate, out):  # pragma: no cover - compiled
-    """``stationary_laws`` of the chains of ``ChainInputs.gain`` ``tables`` and the combinations' ``level`` (16,)."""
+def chain_laws(tables, feasible, level, available, rate, out, matrices, hazard):  # pragma: no cover - compiled
+    """``stationary_laws`` of the chains of ``ChainInputs.gain`` ``tables`` and the combinations' ``level`` (16,).
+
+    ``matrices`` (m, 16, 16) keeps each farm's year matrix transposed, or is empty (0, 16, 16); ``hazard``
+    (m, P + 1) receives the exit hazards (``fill_exit_hazards``), or is empty (0, P + 1).
+    """
     m, n_states, n_practices = tables.shape[0], tables.shape[1], tables.shape[2]
-    hazard = np.zeros((m, n_practices + 1))
-    for r in prange(m):
-        moved = year_matrix_transposed(tables[r, ..., 0], tables[r, ..., 1], feasible[r], level, available, rate)
-        law = stationary_law_transposed(moved)
-        out[r] = law
-        for p in range(n_practices):
-            on, leaving = 0.0, 0.0
-            for b in range(n_states):
-                if (b >> p) & 1:
-                    on += law[b]
-                    for to in range(n_states):
-                        if not (to >> p) & 1:
-                            leaving += law[b] * moved[to, b]
-            hazard[r, p] = leaving / on if on > 0 else 0.0
+    keep, hazards = matrices.shape[0] > 0, hazard.shape[0] > 0
+    for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
+        scratch, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
+        system, flow = np.empty((n_states, n_states)), np.empty(n_states)
+        for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
+            moved = matrices[r] if keep else scratch
+            fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+            solve_stationary(moved, system, flow, out[r])
+            if hazards:
+                fill_exit_hazards(out[r], moved, hazard[r])
+
+
+@njit(cache=True, parallel=True)
+def exit_hazards(laws, matrices):  # pragma: no cover - compiled
+    """(m, P + 1) the exit hazards (``fill_exit_hazards``) of farms' ``laws`` (m, 16) and year matrices.
+
+    ``matrices`` (m, 16, 16): as ``chain_laws`` keeps them (transposed).
+    """
+    hazard = np.empty((laws.shape[0], N_PRACTICES + 1))
+    for r in prange(laws.shape[0]):
+        fill_exit_hazards(laws[r], matrices[r], hazard[r])
+    return hazard
+
+
+@njit(cache=True)
+def fill_exit_hazards(law, moved, hazard):  # pragma: no cover - compiled
+    """``hazard`` (P + 1,): one farm's yearly exit hazards at stationarity (``stationary_laws``).
+
+    From its ``law`` (16,) and year matrix transposed ``moved`` (16, 16).
+    """
+    n_states, n_practices = law.shape[0], hazard.shape[0] - 1
+    for p in range(n_practices):
         on, leaving = 0.0, 0.0
         for b in range(n_states):
-            if FULL_CA_BY_MASK[b]:
+            if (b >> p) & 1:
                 on += law[b]
                 for to in range(n_states):
-                    if not FULL_CA_BY_MASK[to]:
+                    if not (to >> p) & 1:
                         leaving += law[b] * moved[to, b]
-        hazard[r, n_practices] = leaving / on if on > 0 else 0.0
-    return hazard
+        hazard[p] = leaving / on if on > 0 else 0.0
+    on, leaving = 0.0, 0.0
+    for b in range(n_states):
+        if FULL_CA_BY_MASK[b]:
+            on += law[b]
+            for to in range(n_states):
+                if not FULL_CA_BY_MASK[to]:
+                    leaving += law[b] * moved[to, b]
+    hazard[n_practices] = leaving / on if on > 0 else 0.0
 
 
 def sufficient_statistics(parameters: list[tuple[int, int]]) -> np.ndarray:
@@ -397,13 +476,22 @@ def target_law(masks: np.ndarray, shares: np.ndarray, available: np.ndarray, unu
     return (1.0 - unused_share) * law + unused_share * possible / possible.sum()
 
 
+#: Farms up to which a fit keeps its latest iterate's year matrices (16 x 16 float64, 2 KB a farm) to compute exit
+#: hazards once, for its closest iterate: the fit samples do; a polish on more farms (``POLISH_SAMPLE``) computes
+#: them at every iteration instead, so the start's peak memory (``sim.footprint.BYTES_PER_CHAIN_FARM``, its chains
+#: of up to 5,000 farms) grows by at most 0.8 MB (a region of at most this many farms, fitted on all of them).
+MATRICES_KEPT_UP_TO = FIT_SAMPLE
+
+
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
                   tolerance: float = TOLERANCE) -> tuple[Fit, np.ndarray, np.ndarray]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
     Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
     ``STALL_ITERATIONS`` without getting closer, and the closest iterate is returned with the sample's stationary
-    laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``).
+    laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``). On up to ``MATRICES_KEPT_UP_TO`` farms the
+    hazards are computed for that iterate only (a tenth of a chain's cost at every iteration otherwise), from the
+    year matrices kept of the latest iterate.
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
@@ -415,12 +503,14 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     bound = CONSTANT_BOUND * float(np.mean(inputs.margin))
     scale = np.ascontiguousarray(inputs.scale[:, 0])  # the Jacobian's scale: the conventional state's (approximate)
     limit = STEP_SCALES * float(np.mean(scale))
-    laws = np.empty((inputs.gain.shape[0], ALL_MASKS.size))
-    best = (np.inf, theta, wanted, laws, laws)  # (largest moment gap, constants, moments, laws, hazards) so far
+    m = inputs.gain.shape[0]
+    laws = np.empty((m, ALL_MASKS.size))
+    matrices = np.empty((m, ALL_MASKS.size, ALL_MASKS.size)) if m <= MATRICES_KEPT_UP_TO else None  # latest iterate's
+    best = (np.inf, theta, wanted, laws, None)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     for _ in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        hazard = stationary_laws(inputs, constants, pairs, rate, laws)
+        hazard = stationary_laws(inputs, constants, pairs, rate, laws, matrices)  # None when the matrices are kept
         reached, jacobian = moment_system(laws, design, scale)
         error = wanted - reached
         gap = float(np.max(np.abs(error)))
@@ -436,6 +526,10 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
         theta = np.clip(theta + step * min(1.0, limit / largest), -bound, bound)
     _, theta, reached, laws, hazard = best
     constants, pairs = _unpack(theta, parameters)
+    if hazard is None and since_best == 0:  # the closest iterate is the latest (the usual end): matrices at hand
+        hazard = exit_hazards(laws, matrices)
+    elif hazard is None:  # an earlier one (Newton stalled): its chains again, the same to the last bit
+        hazard = stationary_laws(inputs, constants, pairs, rate, np.empty_like(laws))
     return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
 
 

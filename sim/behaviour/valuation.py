@@ -108,9 +108,14 @@ class Valuation:
         )
 
 
-def gross_and_margin(expected_yield_kg_per_ha: np.ndarray, crop_price_per_t: np.ndarray,
-                     production_cost_per_ha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """G and W (currency/ha) of farms with these expected yields, prices and conventional costs."""
+@njit(cache=True)
+def gross_and_margin(expected_yield_kg_per_ha, crop_price_per_t, production_cost_per_ha):  # pragma: no cover - compiled
+    """G and W (currency/ha) of farms with these expected yields, prices and conventional costs.
+
+    One definition for the arrays of the start and the reference margins (broadcast as NumPy does) and the numbers of
+    one farm in compiled kernels (``sim.behaviour.economic.expected_gross_and_margin_of``). Inputs are float64, as the
+    farm table's are: compiled, float32 arrays would be computed in float64 (NumPy would keep float32).
+    """
     gross = expected_yield_kg_per_ha * crop_price_per_t / 1000.0
     margin = np.maximum(np.maximum(gross - production_cost_per_ha, MIN_MARGIN_SHARE * gross), MIN_SCALE)
     return gross, margin

@@ -42,15 +42,43 @@ def management_categories(scenario: Scenario, region: Region) -> tuple[list[str]
     return tillage, inputs
 
 
+#: Equilibrium tables kept per process, by what they are computed from (``table_inputs``): every run of a sweep
+#: builds the table three times (its model, the counterfactual's baseline, the equilibrium start's yields), and runs
+#: that differ in other fields share it. Bounded: the oldest half is dropped when full.
+_TABLES: dict[tuple, np.ndarray] = {}
+MAX_TABLES = 256
+
+
+def table_inputs(scenario: Scenario) -> tuple:
+    """Every value ``equilibrium_table`` reads (a key: equal inputs, equal tables).
+
+    The factor set, each region's climate, soil and conventional management, and each practice's tillage and
+    carbon-input attributes.
+    """
+    practices = tuple((p.tillage_after, p.returns_residues, p.adds_n_fixing_crop, p.increases_carbon_input)
+                      for p in (getattr(scenario.practices, name) for name in PRACTICES))
+    regions = tuple((s.climate, s.soil, s.residues_returned, s.n_fertiliser_or_n_fixing_crop,
+                     s.low_residue_crop_or_bare_fallow) for s in scenario.regions.values())
+    return scenario.soil.factor_set, regions, practices
+
+
 def equilibrium_table(scenario: Scenario) -> np.ndarray:
-    """Tier 1 equilibrium stock by (region, bundle mask), t C/ha, shape (R, 16)."""
-    tables = tier1_tables(scenario.soil.factor_set)
-    rows = []
-    for spec in scenario.regions.values():
-        tillage, inputs = management_categories(scenario, spec)
-        rows.append([tables.equilibrium_t_c_per_ha(spec.climate, spec.soil, t, i)
-                     for t, i in zip(tillage, inputs, strict=True)])
-    return np.array(rows, dtype=np.float64)
+    """Tier 1 equilibrium stock by (region, bundle mask), t C/ha, shape (R, 16) (a new array each call)."""
+    key = table_inputs(scenario)
+    table = _TABLES.get(key)
+    if table is None:
+        tables = tier1_tables(scenario.soil.factor_set)
+        rows = []
+        for spec in scenario.regions.values():
+            tillage, inputs = management_categories(scenario, spec)
+            rows.append([tables.equilibrium_t_c_per_ha(spec.climate, spec.soil, t, i)
+                         for t, i in zip(tillage, inputs, strict=True)])
+        table = np.array(rows, dtype=np.float64)
+        if len(_TABLES) >= MAX_TABLES:
+            for old in list(_TABLES)[: MAX_TABLES // 2]:
+                del _TABLES[old]
+        _TABLES[key] = table
+    return table.copy()
 
 
 def stock_after(table: np.ndarray, seasons: np.ndarray | int, transition_years: int) -> np.ndarray:
