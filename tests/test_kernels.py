@@ -531,6 +531,14 @@ def test_equilibrium_chain(seed):
     assert law[USES_BY_MASK[:, 1]].sum() == pytest.approx(0.0, abs=1e-12)  # cover crops do not exist here
 
 
+def test_a_chain_of_other_than_a_farms_states_is_refused():
+    """The elimination reads rows ``N_STATES`` wide without bounds checks: a 4-state chain once ran past its arrays
+    and corrupted the heap (referee 17); it must be refused with an error instead."""
+    ring = np.array([[0.5, 0.5, 0, 0], [0, 0.5, 0.5, 0], [0, 0, 0.5, 0.5], [0.5, 0, 0, 0.5]])
+    with pytest.raises(ValueError, match="N_STATES"):
+        stationary_law(ring)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_adoption(seed):
     rng = np.random.default_rng(seed)

@@ -244,6 +244,10 @@ def fresh_equilibrium_table(scenario):
     {"regions.latin_america.residues_returned": False, "regions.latin_america.baseline_input": "low"},
     {"practices.cover_crops.increases_carbon_input": False},
     {"practices.no_till.tillage_after": "reduced_till"},
+    {"regions.africa_dry.n_fertiliser_or_n_fixing_crop": True},
+    {"regions.latin_america.low_residue_crop_or_bare_fallow": True, "regions.latin_america.baseline_input": "low"},
+    {"practices.rotation.adds_n_fixing_crop": False},
+    {"practices.residue_retention.returns_residues": False},
 ])
 def test_tables_kept_between_builds_are_those_of_their_inputs(override):
     """A table kept for the next build (sweeps build it three times a run) is the one its inputs give: each input it

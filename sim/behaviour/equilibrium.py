@@ -300,8 +300,12 @@ def solve_stationary(transposed, system, flow, solution):  # pragma: no cover - 
     system is used instead.
     Rows are swapped and reduced whole (``N_STATES`` wide): the entries left of the pivot column are never read
     again, and each entry right of it goes through the same operations, so the law is the same to the last bit.
+    Every array must be ``N_STATES`` wide (a farm's chain): the rows are read at that width without bounds checks, so
+    a smaller chain is refused rather than read past its end.
     """
     n = transposed.shape[0]
+    if n != N_STATES or transposed.shape[1] != N_STATES or system.shape[1] != N_STATES or solution.size != N_STATES:
+        raise ValueError("solve_stationary: a farm's chain has N_STATES = 2^P states")
     for i in range(n):
         for j in range(n):
             system[i, j] = transposed[i, j] - (1.0 if i == j else 0.0)
