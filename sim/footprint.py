@@ -25,16 +25,16 @@ from sim.scenario import Scenario
 
 #: Peak bytes per farmer without links: the farmer table (parameters, state, beliefs), soil, yields, access,
 #: learning and social-information arrays, with the temporaries of a step (the largest: this year's harvest,
-#: accounts and settlements alive while the year is recorded, or the observation's). Measured as the peak resident
-#: memory of one model of the baseline at 1 M farmers (build and 3 years, ``benchmarks/model_child.py``): 892 B per
-#: farmer in all, about 710 B without the 6.5 links per farmer (resident memory counts the allocator's slack,
-#: which tracemalloc does not; 1,018 B measured alongside before designs with nothing to settle stopped allocating
-#: their zeros and the record its flag copies and group temporaries, 1,047-1,077 B before the decision's and
-#: observation's temporaries were cut). Set below that (the estimate at 1 M is about 9 % under the resident peak)
-#: because the chains of the start (``BYTES_PER_CHAIN_FARM``) are counted on top although they are freed before the
-#: first year, and a start found in the fit cache builds none: at 40,000 farmers, where they weigh most, the estimate
-#: must stay within 2x of the measured peak (33.0 MB for the baseline started from the cache).
-BYTES_PER_FARMER = 590
+#: accounts and settlements alive while the year is recorded, or the observation's). Two measurements bound it:
+#: - one model of the baseline at 1 M farmers (build and 3 years, ``benchmarks/model_child.py``): 859-892 B per
+#:   farmer of resident peak in all, about 700 B without the 6.6 links per farmer (the estimate at 1 M, 979 B, is above);
+#: - a carbon programme (model and counterfactual, each counted with this term) at 200,000 farmers over 10 years:
+#:   tracemalloc peak 401 MB against an estimate of 412 MB (``tests/test_input_hardening.py``). The programme's
+#:   credit and registry accounts make it the tighter of the two: 590 B, enough for the baseline since designs with
+#:   nothing to settle stopped allocating their zeros, gave 0.87x its peak (referee 16).
+#: The start's chains (``BYTES_PER_CHAIN_FARM``) are counted on top although they are freed before the first year:
+#: at 40,000 farmers, where they weigh most, the estimate stays within 2x of the measured peak.
+BYTES_PER_FARMER = 760
 #: Peak bytes per farm whose chain the equilibrium start builds (move tables 16 x P x P x 2 float64, feasibility,
 #: each state's gross revenue, margin and scale, laws; measured 4.8 KB at CHUNK = 5,000), one model at a time.
 BYTES_PER_CHAIN_FARM = 5_300
