@@ -356,7 +356,8 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray, alone: bool = False)
     slot_of_bucket[wanted] = np.arange(wanted.size)
     per_chunk = counts[:, wanted]  # (chunks, slots)
     slot_start = np.concatenate([[0], np.cumsum(per_chunk.sum(axis=0))])
-    offsets = slot_start[None, :-1] + np.cumsum(per_chunk, axis=0) - per_chunk
+    # C order whatever the layout NumPy gives (one compiled variant of the gathers, not one more per layout)
+    offsets = np.ascontiguousarray(slot_start[None, :-1] + np.cumsum(per_chunk, axis=0) - per_chunk)
     candidates = np.empty(int(slot_start[-1]))
     if alone:
         _gather_alone(values, low, scale, SELECT_BUCKETS, slot_of_bucket, offsets, candidates)
