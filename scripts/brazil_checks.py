@@ -40,11 +40,14 @@ HA_PER_KHA = 1e3
 KHA_PER_MHA = 1e3
 
 
-def census_basis() -> tuple[float, float]:
-    """The 2006 census denominator (Mha) and the federation-to-census area ratio, from the anchors' 2006 rows."""
+def census_basis(scenario: sim.Scenario) -> tuple[float, float]:
+    """The 2006 census denominator (Mha) and the federation-to-census area ratio.
+
+    From the anchors' 2006 rows and the census share of ``scenario``'s ``census_share`` pattern.
+    """
     anchors = pd.read_csv(DATA / "ca_adoption_brazil_anchors.csv", comment="#")
     in_2006 = anchors[anchors.year == 2006].set_index("source_type").value
-    share_2006 = sim.load_scenario(SCENARIO).patterns["census_share"].observed["2006"]
+    share_2006 = scenario.patterns["census_share"].observed["2006"]
     return float(in_2006["census"] / share_2006), float(in_2006["federation"] / in_2006["census"])
 
 
@@ -102,7 +105,7 @@ def main() -> None:
     blocks = [census_error(pd.concat(paths[i:i + BLOCK_SEEDS], axis=1).mean(axis=1), census.observed)
               for i in range(0, len(paths) - BLOCK_SEEDS + 1, BLOCK_SEEDS)]
     print(f"RMSE of each block of {BLOCK_SEEDS} seeds:", " ".join(f"{b:.3f}" for b in blocks))
-    denominator_mha, federation_ratio = census_basis()
+    denominator_mha, federation_ratio = census_basis(base)
     phases = pd.read_csv(DATA / "ca_adoption_brazil_phases.csv", comment="#")
     for phase in phases.itertuples():
         window = mean_path.loc[phase.first_year:phase.last_year]

@@ -176,6 +176,25 @@ def test_non_finite_outputs_of_many_runs_are_found_at_once_as_one_by_one():
     assert nonfinite_runs([], RunTables.of([])) == {}
 
 
+def traced_peak(spec, farmers: int, years: int) -> tuple[sim.AdoptionModel, int]:
+    """A model of ``farmers`` built and run ``years``, and the peak bytes of real allocations meanwhile (tracemalloc).
+
+    The kernels are compiled first, outside the measurement, and the start's fit cache is emptied so that the
+    model builds its chains (the estimate counts them) whatever ran before in this process.
+    """
+    sim.AdoptionModel(spec, n_farmers=300).run_for(1)
+    start_cache.clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        model = sim.AdoptionModel(spec, n_farmers=farmers)
+        model.run_for(years)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return model, peak
+
+
 @pytest.mark.parametrize("scenario, changes", [
     ("baseline.toml", {}),
     ("baseline.toml", {"network.inter_village_links_per_farmer": 20.0}),
@@ -190,16 +209,7 @@ def test_the_memory_estimate_covers_the_measured_peak(scenario, changes):
     inter-village links: 2.12x), so the cache is emptied first and the outcome does not depend on test order."""
     spec = sim.load_scenario(SCENARIOS / scenario)
     spec = scenario_with_overrides(spec, changes) if changes else spec
-    sim.AdoptionModel(spec, n_farmers=300).run_for(1)  # compile the kernels outside the measurement
-    start_cache.clear()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        model = sim.AdoptionModel(spec, n_farmers=40_000)
-        model.run_for(3)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    model, peak = traced_peak(spec, 40_000, 3)
     estimate = run_footprint(spec, 40_000)
     assert estimate.links >= (model.network.adjacency.nnz if model.network.adjacency is not None else 0)
     assert peak <= estimate.bytes <= 2 * peak, (peak, estimate.bytes)
@@ -212,13 +222,5 @@ def test_the_memory_estimate_covers_a_large_carbon_programme():
     have accepted runs that do not fit). Its peak grows over the first ten years (credits, buffer and registry
     accounts filling in) and then stays; measured 401 MB after 10 and 20 years against an estimate of 412 MB."""
     spec = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
-    sim.AdoptionModel(spec, n_farmers=300).run_for(1)  # compile the kernels outside the measurement
-    start_cache.clear()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        sim.AdoptionModel(spec, n_farmers=200_000).run_for(10)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    _, peak = traced_peak(spec, 200_000, 10)
     assert peak <= run_footprint(spec, 200_000).bytes, peak
