@@ -276,28 +276,61 @@ def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**columns)
 
 
+def farms_and_years(runs: pd.DataFrame) -> pd.Series:
+    """Each scenario's farms and years as one label per scenario: regions, farmers per region, first and last year.
+
+    Two scenarios with the same label simulate the same farm population over the same years, so their paired runs
+    can be differenced; with different labels (other regions, another farm count, another period) a change against
+    the baseline would compare different farms, and is undefined. A scenario whose runs differ among themselves
+    (e.g. posterior draws that change the farm count) gets the label of its first run.
+    """
+    keys = run_keys(runs)
+    first = runs[runs.year == runs.groupby(keys, dropna=False).year.transform("min")]
+    span = runs.groupby(keys, sort=False, dropna=False).year.agg(["min", "max"])
+    labels = {}
+    for key, run in first.groupby(keys, sort=False, dropna=False):
+        if key[0] in labels:
+            continue
+        regions = ",".join(f"{r}:{f}" for r, f in sorted(zip(run.region, run.farmers, strict=True)))
+        labels[key[0]] = f"{regions}|{span.loc[key, 'min']}-{span.loc[key, 'max']}"
+    return pd.Series(labels, name="farms_and_years")
+
+
+def same_farms(runs: pd.DataFrame, baseline: str) -> pd.Series:
+    """Whether each scenario (index: label) simulates the baseline's farms and years (``farms_and_years``)."""
+    population = farms_and_years(runs)
+    return population == population[baseline]
+
+
 def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None = None,
             discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
     """Every indicator per scenario (mean and replicate interval), with income changes against ``baseline``.
 
-    ``names``: display name of each scenario label (default: the labels).
+    ``names``: display name of each scenario label (default: the labels). Changes against the baseline (income,
+    stored CO2e, adopters) are NaN for a scenario that does not simulate the baseline's farms and years
+    (``farms_and_years``; column ``same_farms_as_baseline`` False).
     """
     per_run = indicators(runs, discount_rate)
     if baseline not in set(per_run.scenario):
         raise ValueError(f"baseline scenario {baseline!r} is not among {list(dict.fromkeys(per_run.scenario))}")
+    same_population = same_farms(runs, baseline)
+    same = per_run.scenario.map(same_population).to_numpy(bool)
     base = per_run[per_run.scenario == baseline]
     pair = [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
     base = base.set_index(pair)
     paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t", "farm_income_total",
                                  "no_till_adopters"]], how="left",
                            left_on=pair, right_index=True, suffixes=("", "_baseline"))
-    per_run = per_run.assign(
-        income_mean_change_pct=(paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100,
-        income_p50_change_pct=(paired.income_p50_period / paired.income_p50_period_baseline - 1) * 100,
-        co2e_vs_baseline_t=paired.co2e_stored_t - paired.co2e_stored_t_baseline,
-        farm_income_vs_baseline=paired.farm_income_total - paired.farm_income_total_baseline,
-        no_till_adopters_vs_baseline=paired.no_till_adopters - paired.no_till_adopters_baseline)
+    changes = pd.DataFrame({
+        "income_mean_change_pct": (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100,
+        "income_p50_change_pct": (paired.income_p50_period / paired.income_p50_period_baseline - 1) * 100,
+        "co2e_vs_baseline_t": paired.co2e_stored_t - paired.co2e_stored_t_baseline,
+        "farm_income_vs_baseline": paired.farm_income_total - paired.farm_income_total_baseline,
+        "no_till_adopters_vs_baseline": paired.no_till_adopters - paired.no_till_adopters_baseline},
+        index=per_run.index)
+    per_run = per_run.assign(**changes.where(pd.Series(same, index=per_run.index), axis=0))
     table = exchange_cost_effectiveness(with_ratios(summarise(per_run, ["scenario"]), per_run))
+    table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
@@ -331,8 +364,13 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         base = income[income.scenario == baseline].set_index([*pair, "region"]).income
         paired = per_run.join(income.set_index(groups).income, on=groups).join(
             base.rename("base"), on=[*pair, "region"])
-        per_run["income_mean_change_pct"] = ((paired.income / paired.base - 1) * 100).to_numpy()
+        change = ((paired.income / paired.base - 1) * 100).to_numpy()
+        same_population = same_farms(runs, baseline)
+        per_run["income_mean_change_pct"] = np.where(per_run.scenario.map(same_population).to_numpy(bool), change,
+                                                     np.nan)
     table = summarise(per_run, ["scenario", "region"])
+    if baseline is not None:
+        table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
 
@@ -343,11 +381,17 @@ def _cell(row: pd.Series, column: str, fmt: str) -> str:
     if not np.isfinite(value):
         return "n/a"
     lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
-    text = f"{value:{fmt}}"
+    text = _shown(value, fmt)
     if np.isfinite(lo) and np.isinf(hi):
-        return f"{text} ({lo:{fmt}} to unbounded)"
-    interval = np.isfinite(lo) and np.isfinite(hi) and f"{lo:{fmt}}" != f"{hi:{fmt}}"
-    return f"{text} ({lo:{fmt}} to {hi:{fmt}})" if interval else text
+        return f"{text} ({_shown(lo, fmt)} to unbounded)"
+    interval = np.isfinite(lo) and np.isfinite(hi) and _shown(lo, fmt) != _shown(hi, fmt)
+    return f"{text} ({_shown(lo, fmt)} to {_shown(hi, fmt)})" if interval else text
+
+
+def _shown(value: float, fmt: str) -> str:
+    """``value`` in format ``fmt``, without the minus sign of a value that shows as zero ("-0" -> "0")."""
+    text = f"{value:{fmt}}"
+    return f"{0.0:{fmt}}" if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
 def none_added(row: pd.Series) -> str:
@@ -356,10 +400,14 @@ def none_added(row: pd.Series) -> str:
     return f"{count} of {int(row['runs'])} runs added none" if count else ""
 
 
+#: Who pays a design whose other payer spends nothing (a cost per t exists only for the payer who spends).
+PAID_BY = {"private": "paid by buyers", "public": "paid by the public"}
+
+
 def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
     if not row[f"{spender}_spending_committed"] > 0:
-        return f"{other} buyer" if row[f"{other}_spending_committed"] > 0 else "no spending"
+        return PAID_BY[other] if row[f"{other}_spending_committed"] > 0 else "no spending"
     if not row["co2e_additional_t"] > 0:
         return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
     return None
@@ -381,6 +429,19 @@ def _total_cell(row: pd.Series) -> str:
     if not row["co2e_additional_t"] > 0:
         return "n/a (" + "; ".join(filter(None, ["no additional t on average", none_added(row)])) + ")"
     return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")
+
+
+#: Why a change against the baseline is undefined, by cause.
+NOT_PAIRED = {"farms": "n/a: other farms or years than the baseline", "region": "n/a: region not in the baseline"}
+
+
+def _change_cell(row: pd.Series, column: str, fmt: str, unit: str = "") -> str:
+    """A change against the paired baseline runs with its interval, or why there is none."""
+    if not row.get("same_farms_as_baseline", True):
+        return NOT_PAIRED["farms"]
+    if not np.isfinite(row[column]):
+        return NOT_PAIRED["region"] if "region" in row else "n/a"
+    return _cell(row, column, fmt) + unit
 
 
 def _money_cell(row: pd.Series, payer: str) -> str:
@@ -418,7 +479,7 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
     out[f"intermediaries' take, incl. aggregators and authority ({currency})"] = table.apply(
         lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm income vs baseline (period mean)"] = table.apply(
-        lambda r: _cell(r, "income_mean_change_pct", "+.1f") + " %", axis=1)
+        lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return out.to_markdown(index=False)
 
 
@@ -480,6 +541,8 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
     """An exchange programme's cost per unit of what it adds, or why there is none."""
     if not row["exchange_programme_cost"] > 0:
         return "n/a (no exchange programme)"
+    if not row.get("same_farms_as_baseline", True):
+        return NOT_PAIRED["farms"]
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
@@ -555,7 +618,7 @@ class Comparison:
             income["participants with a net loss"] = regions.apply(_loss_cell, axis=1)
             if "income_mean_change_pct" in regions:
                 income[f"mean farm income vs {self.baseline} (period mean)"] = regions.apply(
-                    lambda r: _cell(r, "income_mean_change_pct", "+.2f") + " %", axis=1)
+                    lambda r: _change_cell(r, "income_mean_change_pct", "+.2f", " %"), axis=1)
             parts.append(f"Who gains, by region and size third ({self.currency}, over the period)"
                          f"\n\n{income.to_markdown(index=False)}")
         return "\n\n".join(parts) + "\n"

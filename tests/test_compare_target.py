@@ -6,7 +6,7 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from analysis.compare import DISCOUNT_RATE, compare, compare_scenarios, markdown, present_value
+from analysis.compare import DISCOUNT_RATE, by_region, compare, compare_scenarios, markdown, present_value
 from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
@@ -28,8 +28,8 @@ def test_compare_names_scenarios_and_says_who_pays(comparison):
                                                                                   "public_spending"]
     text = markdown(comparison.table, "USD")
     row = next(line for line in text.splitlines() if "Carbon price USD 35/t" in line)
-    assert "n/a (private buyer)" in row and "0.0" not in row.split("|")[6]
-    assert "n/a (public buyer)" in next(line for line in text.splitlines() if "Results-based public" in line)
+    assert "n/a (paid by buyers)" in row and "0.0" not in row.split("|")[6]
+    assert "n/a (paid by the public)" in next(line for line in text.splitlines() if "Results-based public" in line)
     assert table.loc["baseline", "co2e_additional_t"] == 0 == table.loc["baseline", "co2e_credited_t"]
 
 
@@ -260,3 +260,37 @@ def test_total_cost_adds_what_farmers_pay_for_mrv(comparison):
     per_ha = table.loc["per_ha_payment"]
     assert per_ha.total_cost_per_additional_t_co2e == pytest.approx(per_ha.public_cost_per_additional_t_co2e,
                                                                     rel=1e-12)
+
+
+def test_changes_against_the_baseline_need_its_farms_and_years(comparison):
+    """A scenario simulating other farms (here the baseline's runs without one region, and with one more year) has
+    no change against the baseline: differencing them would compare different farm populations (referee 18 saw
+    -56.7 % for a one-region world scenario against the three-region baseline). A relabelled copy of the baseline
+    simulates the same farms, so its change is exactly 0."""
+    base = comparison.runs[comparison.runs.scenario == "baseline"]
+    fewer = base[base.region != "africa_dry"].assign(scenario="fewer_regions")
+    longer = pd.concat([base, base[base.year == base.year.max()].assign(year=base.year.max() + 1)])
+    runs = pd.concat([base, base.assign(scenario="copy"), fewer, longer.assign(scenario="longer")],
+                     ignore_index=True)
+    table = compare(runs, "baseline").set_index("scenario")
+    assert table.loc["copy", "same_farms_as_baseline"] and table.loc["copy", "income_mean_change_pct"] == 0
+    for other in ("fewer_regions", "longer"):
+        assert not table.loc[other, "same_farms_as_baseline"]
+        assert table.loc[other, ["income_mean_change_pct", "co2e_vs_baseline_t", "farm_income_vs_baseline"]
+                         ].isna().all()
+    text = markdown(table.reset_index(), "USD")
+    assert "n/a: other farms or years than the baseline" in next(
+        line for line in text.splitlines() if "fewer_regions" in line)
+    regions = by_region(runs, baseline="baseline").set_index(["scenario", "region"])
+    assert regions.loc[("fewer_regions", "all"), "income_mean_change_pct"] != regions.loc[
+        ("fewer_regions", "all"), "income_mean_change_pct"]  # NaN
+    assert regions.loc[("copy", "all"), "income_mean_change_pct"] == 0
+
+
+def test_a_value_shown_as_zero_has_no_minus_sign():
+    """Referee 18 saw "-0 (-1,332 to 1,332)" for a net GHG benefit of -0.3 t: a value that shows as zero is "0"."""
+    from analysis.compare import _cell
+
+    row = pd.Series({"x": -0.3, "x_lo": -1332.2, "x_hi": 1331.6, "y": -0.04, "y_lo": np.nan, "y_hi": np.nan})
+    assert _cell(row, "x", ",.0f") == "0 (-1,332 to 1,332)"
+    assert _cell(row, "y", "+.1f") == "+0.0"
