@@ -104,14 +104,21 @@ class Language:
         """``message`` translated in ``context`` (the same English word may need two translations)."""
         return self._catalogue.pgettext(context, message)
 
-    def percent(self, share: float) -> str:
-        """A share as a whole percentage in the locale's style ("52%", "52 %")."""
-        return format_percent(share, locale=self.code)
+    def percent(self, share: float, decimals: int = 0) -> str:
+        """A share as a percentage in the locale's style ("52%", "52 %"; "0.9%" with one decimal)."""
+        pattern = self.locale.percent_formats[None].pattern
+        if decimals:
+            pattern = pattern.replace("#,##0", "#,##0." + "0" * decimals, 1)
+        return format_percent(_unsigned_zero(share, decimals + 2), format=pattern, locale=self.code)
+
+    def share(self, share: float) -> str:
+        """A share said in words or a table: whole percentages from ``SMALL_SHARE`` on, one decimal below it."""
+        return self.percent(share, 0 if abs(share) >= SMALL_SHARE else 1)
 
     def number(self, value: float, decimals: int = 0) -> str:
-        """A number with the locale's grouping and decimal signs ("1,234.5", "1 234,5")."""
+        """A number with the locale's grouping and decimal signs ("1,234.5", "1 234,5"; never "-0")."""
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale=self.code)
+        return format_decimal(_unsigned_zero(value, decimals), format=pattern, locale=self.code)
 
     def money(self, value: float, currency: str) -> str:
         """An amount and its currency code ("140,000 USD"): the code reads the same in every language."""
@@ -125,6 +132,15 @@ class Language:
     def country(self, alpha2: str) -> str:
         """The country of ISO 3166-1 code ``alpha2`` in this language (CLDR names, through Babel)."""
         return self.locale.territories.get(alpha2.upper(), alpha2)
+
+
+#: Shares below this are said with one decimal ("0.9%"): as whole percentages 0.6% and 1.4% would both read "1%".
+SMALL_SHARE = 0.1
+
+
+def _unsigned_zero(value: float, decimals: int) -> float:
+    """``value``, or 0.0 when it rounds to zero at ``decimals`` (so that -0.001 shows as "0.00", not "-0.00")."""
+    return 0.0 if round(value, decimals) == 0 else value
 
 
 def language(code: str | None) -> Language:

@@ -115,7 +115,7 @@ def _controls(lang: Language, years: list[int]) -> str:
 
 
 #: Why a scenario has no cost per additional t (``analysis.compare.cost_reason``), in words to translate.
-COST_REASONS = {"private buyer": N_("n/a (private buyer)"), "public buyer": N_("n/a (public buyer)"),
+COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the public": N_("n/a (paid by the public)"),
                 "no spending": N_("n/a (no spending)"), "no additional t on average": N_("n/a (no additional t on average)")}
 
 
@@ -132,8 +132,8 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         m, lo, hi = row[column], row[column + "_lo"], row[column + "_hi"]
         if not np.isfinite(m):
             return "–"
-        if not np.isfinite(lo):
-            return show(m)
+        if not np.isfinite(lo) or (np.isfinite(hi) and show(lo) == show(hi)):
+            return show(m)  # one run, or an interval that reads as one value at this precision
         return f"{show(m)} ({show(lo)}–{_('unbounded') if np.isinf(hi) else show(hi)})"
 
     def pm(column: str, show) -> list[str]:
@@ -155,17 +155,22 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     columns = [(_("scenario"), [names.get(label, label) for label in table.scenario])]
     for year in MILESTONES:
         if table[f"full_ca_{year}"].notna().any():
-            columns.append((_("full CA in {year}").format(year=year), pm(f"full_ca_{year}", lang.percent)))
+            columns.append((_("full CA in {year}").format(year=year), pm(f"full_ca_{year}", lang.share)))
     columns += [
         (_("SOC gain (t C/ha)"), pm("soc_gain_t_c_per_ha", lambda v: lang.number(v, 2))),
         (_("t CO2e credited"), pm("co2e_credited_t", lang.number)),
         (_("t CO2e additional"), pm("co2e_additional_t", lang.number)),
+        (_("public budget, paid + committed ({currency})").format(currency=currency),
+         pm("public_spending_committed", lang.number)),
+        (_("buyer spending, paid + committed ({currency})").format(currency=currency),
+         pm("private_spending_committed", lang.number)),
         (_("'4 per 1000' index"), pm("four_per_1000_mean", lambda v: lang.number(v, 2))),
         (_("mean income, all farms, period mean ({currency})").format(currency=currency),
          pm("income_mean_period", lang.number)),
         (_("change against {baseline}").format(baseline=names[stories[0].label]),
-         pm("income_mean_change_pct", lambda v: lang.number(v, 1) + " %")),
-        (_("carbon value to farmers"), pm("farmer_share_of_carbon_money", lang.percent)),
+         [bounded("income_mean_change_pct", lambda v: lang.percent(v / 100, 1), row) if row.same_farms_as_baseline
+          else _("n/a: other farms or years than the baseline") for _i, row in table.iterrows()]),
+        (_("share of carbon money reaching farmers"), pm("farmer_share_of_carbon_money", lang.percent)),
         (_("farmers' net carbon income ({currency})").format(currency=currency),
          pm("farmer_net_carbon_income", lang.number)),
         (_("public payments to farmers ({currency})").format(currency=currency),

@@ -135,9 +135,12 @@ def _spread_words(lang: Language, s: Spread, show) -> str:
     low, high = show(s.low), show(s.high)
     if s.runs == 1:
         return ""
-    if low == high:
+    if s.low == s.high:
         return _("the same in both runs") if s.runs == 2 else \
             _("the same in all {runs} runs").format(runs=s.runs)
+    if low == high:  # different values that read the same at this precision
+        return _("about {value} in both runs").format(value=low) if s.runs == 2 else \
+            _("about {value} in all {runs} runs").format(value=low, runs=s.runs)
     if s.runs == 2:
         return _("between {low} and {high} in both runs").format(low=low, high=high)
     if s.inside == s.runs:
@@ -154,7 +157,7 @@ def sentences(found: Findings, lang: Language) -> list[str]:
 def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]:
     """The sentences of each region (by region key) and of all farms (key "all"), in ``lang``."""
     _ = lang._
-    percent = lang.percent
+    percent = lang.share
 
     def money(value: float) -> str:
         return lang.money(value, found.currency)

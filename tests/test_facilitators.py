@@ -306,8 +306,13 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     rows = re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])
     cells = re.findall(r"<td>(.*?)</td>", rows[1])
     header = re.findall(r"<th>(.*?)</th>", text)
-    assert cells[header.index("change against Baseline (no incentive)")].startswith(f"{change:.1f} %")
+    assert cells[header.index("change against Baseline (no incentive)")].startswith(
+        language("en").percent(change / 100, 1))
+    table = compare(runs, "baseline").set_index("scenario").loc["carbon_price_35"]
+    assert cells[header.index("public budget, paid + committed (USD)")] == "0"  # the buyers pay, the public nothing
+    buyers = table.private_spending_committed
+    assert cells[header.index("buyer spending, paid + committed (USD)")].startswith(f"{buyers:,.0f}") and buyers > 0
     public = cells[next(i for i, h in enumerate(header) if h.startswith("public cost per additional t"))]
     buyer = cells[next(i for i, h in enumerate(header) if h.startswith("buyer cost per additional t"))]
-    assert public == "n/a (private buyer)"
+    assert public == "n/a (paid by buyers)"
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer

@@ -65,6 +65,22 @@ def test_the_spread_says_how_many_runs_it_holds():
     assert (big.low, big.high, big.inside, big.runs) == (2.0, 19.0, 18, 20)
 
 
+def test_small_shares_keep_a_decimal_and_only_equal_runs_are_the_same():
+    """Referee 18: five runs with 0.6 %-1.4 % no-till read "1% (the same in all 5 runs)". Below 10 % a share keeps
+    one decimal; runs are "the same" only when their values are equal, and "about" a value when they differ by less
+    than the shown precision; a value that rounds to zero never shows a minus sign."""
+    from facilitation.summary import Spread, _spread_words
+
+    en, fr = language("en"), language("fr")
+    assert _spread_words(en, spread(np.array([0.006, 0.009, 0.014])), en.share) == "between 0.6% and 1.4% in all 3 runs"
+    assert _spread_words(fr, spread(np.array([0.006, 0.014])), fr.share) == "entre 0,6 % et 1,4 % dans les deux simulations"
+    assert _spread_words(en, spread(np.array([0.0091, 0.0094, 0.0092])), en.share) == "about 0.9% in all 3 runs"
+    assert _spread_words(en, Spread(0.2, 0.2, 0.2, 3, 3), en.share) == "the same in all 3 runs"
+    assert (en.share(0.42), en.share(0.094), en.share(0.0)) == ("42%", "9.4%", "0.0%")
+    assert (en.number(-0.001, 2), en.number(-0.4), en.percent(-0.0004, 1), en.number(-0.006, 2)) == (
+        "0.00", "0", "0.0%", "-0.01")
+
+
 @pytest.fixture(scope="module")
 def runs():
     """Three seeds of the carbon-price scenario: a set of runs, as replicates or posterior draws would be."""

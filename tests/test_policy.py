@@ -99,7 +99,7 @@ def test_compare_and_target_commands(tmp_path, casim):
     assert list(table.index) == ["baseline", "carbon_price_100"]
     assert table.loc["carbon_price_100", "co2e_credited_t"] > 0 == table.loc["baseline", "co2e_credited_t"]
     assert np.isnan(table.loc["baseline", "public_cost_per_additional_t_co2e"])
-    assert "n/a (private buyer)" in done.stdout and "Carbon price EUR 100/t" in done.stdout
+    assert "n/a (paid by buyers)" in done.stdout and "Carbon price EUR 100/t" in done.stdout
     assert (out / "comparison.md").read_text().count("|") > 20 and (out / "compare.png").exists()
     assert (out / "comparison.parquet").exists() and (out / "comparison_by_region.csv").exists()
     found = casim("target", SCENARIOS / "baseline.toml", "--metric", "carbon_price", "--year", 2030, "--value", 42,
