@@ -38,10 +38,13 @@ def report(
 
     Press P in it for presentation mode; print it for a handout with key frames.
     """
+    from experiments.store import check_writable_file
     from facilitation.geography import UnknownCountry
     from facilitation.report import make_report
 
     chosen_language(lang)
+    with user_errors():  # before running: a report that cannot be written would lose the runs
+        check_writable_file(out)
     with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update), user_errors(UnknownCountry):
         result = make_report(specs, replicates, farmers, years, sample, pool, update, lang)
     path = result.write(out)
@@ -61,12 +64,14 @@ def animate(
     lang: Lang = "en",
 ) -> None:
     """Write a GIF or MP4 of adoption spreading through the farm network, one frame per year."""
+    from experiments.store import check_writable_file
     from facilitation.animation import animate_scenario, check_format, parse_size
 
     spec = load(scenario)
     with user_errors(ValueError):
         check_format(out)
         pixels = parse_size(size)
+        check_writable_file(out)
     chosen = chosen_language(lang)
     with user_errors(), console.status("simulating and drawing ..."):
         frames = animate_scenario(spec, out, farmers, years, sample, fps, label=scenario.stem, size=pixels,
@@ -77,7 +82,7 @@ def animate(
 @app.command()
 def dashboard(
     scenario: Annotated[Path | None, typer.Argument(help="scenario file (default: scenarios/baseline.toml)")] = None,
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 8765,
     lang: Lang = "en",
 ) -> None:
     """Start the live Mesa SolaraViz dashboard on http://127.0.0.1:PORT (Ctrl+C stops it)."""

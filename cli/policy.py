@@ -31,7 +31,10 @@ def compare(
     Writes comparison.{csv,parquet,md}, comparison_by_region.{csv,parquet}, runs and compare.png in OUT.
     """
     from analysis.compare import compare_scenarios
+    from experiments.store import check_writable
 
+    with user_errors():  # before running: results that cannot be written would be lost
+        check_writable(out)
     with replicated_runs(scenarios, replicates, scheduler, workers) as (specs, pool, update):
         result = compare_scenarios(specs, replicates, farmers, years, baseline, pool, update, discount_rate)
     result.write(out)

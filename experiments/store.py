@@ -352,6 +352,23 @@ def atomic_write_text(path: Path, text: str, scratch: Path | None = None) -> Non
         raise write_error(path, exc) from None
 
 
+def check_writable_file(path: Path) -> Path:
+    """Check that the file ``path`` can be written (its folder created if missing) before any work starts.
+
+    Raises:
+        StoreError: ``path`` is a directory, or its folder cannot be created or written.
+
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"--out {path}: is a directory; expected a file name, e.g. {path / 'report.html'}")
+    try:
+        check_writable(path.parent)
+    except StoreError as exc:
+        raise StoreError(f"--out {path}: its folder {str(exc).removeprefix('--out ')}") from None
+    return path
+
+
 def check_writable(directory: Path, need_bytes: int = 0) -> Path:
     """Check that results can be written into ``directory`` (created if missing) before any work starts.
 

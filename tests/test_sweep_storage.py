@@ -198,6 +198,16 @@ def test_out_that_is_a_file_or_unwritable_is_refused_before_simulating(tmp_path,
     assert done.returncode == 2 and "is a file; expected a directory" in done.stderr
     done = casim("sweep", SWEEP, "--lhs", 2, "--out", "/proc/self/casim-results")
     assert done.returncode == 2 and "cannot write there" in done.stderr and "Traceback" not in done.stderr
+    # compare, report and animate check too, before their runs (referee 18: they failed with a traceback after them)
+    done = casim("compare", SCENARIOS / "baseline.toml", "--out", ROOT / "README.md")
+    assert done.returncode == 2 and "is a file; expected a directory" in done.stderr
+    done = casim("report", SCENARIOS / "baseline.toml", "--out", tmp_path)
+    assert done.returncode == 2 and "is a directory; expected a file name" in done.stderr
+    for command, name in (("report", "r.html"), ("animate", "a.gif")):
+        done = casim(command, SCENARIOS / "baseline.toml", "--out", f"/proc/self/casim/{name}")
+        assert done.returncode == 2 and "cannot write there" in done.stderr and "Traceback" not in done.stderr
+    done = casim("dashboard", "--port", 99999)
+    assert done.returncode == 2 and "65535" in done.stderr
     assert time.time() - started < 60  # no simulation ran (each command takes a few seconds to start)
 
 
