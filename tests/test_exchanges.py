@@ -103,7 +103,7 @@ def test_information_changes_participants_beliefs_only():
     pairs = info.network.exchange_pairs[0]
     k = comparability(scenario("information").network.exchange[0].information, info.regions, info.farms.region,
                       info.farms.area_ha, pairs)
-    # Cerrado soybean vs Sahel maize: climate, soil and crop differ and the median areas are 300 and 1.5 ha, so the
+    # Cerrado soybean vs semi-arid African maize: climate, soil and crop differ and the median areas are 300 and 1.5 ha, so the
     # median pair has k = exp(-1.5 - ln(200)^2 / 12.5) = 0.024 (farm sizes are lognormal: some pairs are closer)
     assert np.median(k) < 0.05 and k.max() < 0.61
     weight, _ = info.learning.shown(info.farms.years_in_use, np.zeros((FARMERS, 4), np.float32),
