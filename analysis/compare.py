@@ -284,15 +284,15 @@ def farms_and_years(runs: pd.DataFrame) -> pd.Series:
     the baseline would compare different farms, and is undefined. A scenario whose runs differ among themselves
     (e.g. posterior draws that change the farm count) gets the label of its first run.
     """
-    keys = run_keys(runs)
-    first = runs[runs.year == runs.groupby(keys, dropna=False).year.transform("min")]
-    span = runs.groupby(keys, sort=False, dropna=False).year.agg(["min", "max"])
     labels = {}
-    for key, run in first.groupby(keys, sort=False, dropna=False):
-        if key[0] in labels:
-            continue
-        regions = ",".join(f"{r}:{f}" for r, f in sorted(zip(run.region, run.farmers, strict=True)))
-        labels[key[0]] = f"{regions}|{span.loc[key, 'min']}-{span.loc[key, 'max']}"
+    for scenario, rows in runs.groupby("scenario", sort=False):
+        first = rows.iloc[0]
+        same_run = np.logical_and.reduce([(rows[k] == first[k]).to_numpy() | (rows[k].isna() & pd.isna(first[k]))
+                                          for k in run_keys(rows)[1:]])
+        run = rows[same_run]
+        start = run[run.year == run.year.min()]
+        regions = ",".join(f"{r}:{f}" for r, f in sorted(zip(start.region, start.farmers, strict=True)))
+        labels[scenario] = f"{regions}|{run.year.min()}-{run.year.max()}"
     return pd.Series(labels, name="farms_and_years")
 
 
