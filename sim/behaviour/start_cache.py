@@ -38,7 +38,8 @@ def bypassed(when: bool = True) -> Iterator[None]:
 
     For runs that cannot share a start: in a sweep whose runs all have their own seed no key is ever met twice, and
     computing one (the digest of a region's per-farm inputs) cost a stacked Sobol run 1.2 ms of its 68. Results do
-    not change: an entry is what the fit computes.
+    not change: an entry is what the fit computes. The switch is the process's (threads running batches side by
+    side share it): only the time a start takes is at stake.
     """
     global _bypassed
     before = _bypassed
