@@ -6,7 +6,9 @@ counterfactual), evaluates it once to compile and warm up, then again under cPro
 and prints the milliseconds per run and the functions with the largest cumulative time. The runs are stacked in one
 model as in a sweep (``sim.ensemble``). After the warm-up the objects alive are frozen out of the cyclic garbage
 collector, as a sweep's workers do (``experiments.executors._worker_start``): otherwise a full collection (~130 ms,
-about 4 ms a run of a batch of 32) lands in whichever function happened to allocate when it was due.
+about 4 ms a run of a batch of 32) lands in whichever function happened to allocate when it was due. Every run of
+the plan has its own seed, so the start cache is bypassed as in a sweep (``sim.behaviour.start_cache``). cProfile
+adds its own cost to every Python call (about 5 ms of a run's 68); ``--wall`` times the batch without it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def main() -> None:
     parser.add_argument("--farmers", type=int, default=1000)
     parser.add_argument("--years", type=int, default=30)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--wall", action="store_true", help="time the batch without cProfile")
     args = parser.parse_args()
     plan, _, _ = sobol_plan(max(8, args.runs), args.farmers, args.years, workers=1)  # at least two batches of runs
     plan.batch_size = args.runs
@@ -35,6 +38,13 @@ def main() -> None:
     evaluate_casim(warm_up)  # compiles the kernels: not part of a batch's cost in a sweep
     gc.collect()
     gc.freeze()  # as sweep workers do
+    if args.wall:
+        started = time.perf_counter()
+        evaluate_casim(batch)
+        wall = time.perf_counter() - started
+        print(f"{len(batch.runs)} stacked runs of {args.farmers:,} farmers x {args.years} years: {wall:.2f} s, "
+              f"{wall / len(batch.runs) * 1000:.1f} ms a run (no profiler)")
+        return
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()

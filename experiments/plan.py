@@ -65,6 +65,9 @@ class Batch:
     years: int | None
     timeout: float | None = None  # seconds a run may take before it is stopped and recorded as failed
     stack: bool = True  # runs that can share a model are stacked in one (``experiments.runs.run_specs``)
+    #: whether another run of the plan has the same seed (only then can a run reuse another's start:
+    #: ``sim.behaviour.start_cache``, bypassed otherwise)
+    seeds_shared: bool = True
 
 
 @dataclass
@@ -92,8 +95,9 @@ class Plan:
         runs = self.runs if todo is None else self.runs[self.runs.run_id.isin(todo)]
         sizes = batch_sizes(len(runs), self.batch_size, self.balance)
         starts = np.cumsum([0, *sizes])
+        shared = bool(self.runs.seed.duplicated().any())
         return [Batch(first_id + i, self.model, self.scenarios, runs.iloc[start:start + size], self.parameters,
-                      self.farmers, self.years, self.timeout, self.stack)
+                      self.farmers, self.years, self.timeout, self.stack, shared)
                 for i, (start, size) in enumerate(zip(starts, sizes, strict=False))]
 
     def identity(self) -> dict:

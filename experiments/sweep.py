@@ -28,6 +28,7 @@ from experiments.plan import Batch, Plan, make_plan
 from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, RunTables, check_size, nonfinite_runs, run_tables
 from experiments.spec import ExperimentError, outputs_of
 from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable, parquet_bytes
+from sim.behaviour import start_cache
 from sim.scenario import Scenario, integer_fields
 
 #: Designs a sweep can run (``design_matrix``, or a design read from a CSV file).
@@ -93,7 +94,8 @@ def evaluate_casim(batch: Batch) -> Evaluated:
                            for name in batch.parameters), timeout=batch.timeout) for run in runs]
     times = PartTimes()
     models_started = time.perf_counter()
-    tables = run_tables(specs, batch.stack, times)
+    with start_cache.bypassed(not batch.seeds_shared):  # no run can reuse another's start
+        tables = run_tables(specs, batch.stack, times)
     model_seconds = time.perf_counter() - models_started - sum(times.seconds.values())
     rows_started = time.perf_counter()
     errors = list(tables.errors)
@@ -242,7 +244,8 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     first = batches[-1].id + 1
                     singles = [(b, j) for b in lost for j in range(len(b.runs))]
                     run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
-                                     b.years, b.timeout, b.stack) for i, (b, j) in enumerate(singles)])
+                                     b.years, b.timeout, b.stack, b.seeds_shared)
+                               for i, (b, j) in enumerate(singles)])
         seconds = time.time() - started
         loading = time.perf_counter()
         rows = store.load()

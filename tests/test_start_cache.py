@@ -53,6 +53,34 @@ def test_an_input_that_enters_the_start_changes_the_key(scenario, override):
     assert len(new) == (1 if override.keys() == {"regions.latin_america.risk_aversion"} else len(scenario.regions))
 
 
+def test_a_bypassed_cache_is_neither_read_nor_written_and_changes_nothing(scenario):
+    """Within ``bypassed`` (a sweep whose runs all have their own seed) a start neither stores its fits nor finds
+    them: the model built there equals, bit for bit, one built from the cache's entry of the same fits."""
+    with start_cache.bypassed():
+        alone = build(scenario)
+    assert not start_cache._entries
+    build(scenario)
+    with start_cache.bypassed(False):  # only when asked
+        cached = build(scenario)
+    assert len(start_cache._entries) == len(scenario.regions)
+    alone.run_for(2)
+    cached.run_for(2)
+    pd.testing.assert_frame_equal(alone.results(), cached.results(), check_exact=True)
+
+
+def test_a_plan_says_whether_its_runs_share_seeds(scenario):
+    """A Sobol design gives every run its own seed (the cache is bypassed); replicates of two scenarios of the same
+    seed share theirs (a run may find the other scenario's start)."""
+    from experiments.plan import make_plan
+
+    prices = np.array([[10.0], [20.0], [30.0]])
+    plan = make_plan("casim", {"s": scenario}, ("carbon.price.path.value",), {"s": prices}, 1, FARMERS, 2, "sobol")
+    assert not any(batch.seeds_shared for batch in plan.batches())
+    nothing = np.zeros((1, 0))
+    two = make_plan("casim", {"a": scenario, "b": scenario}, (), {"a": nothing, "b": nothing}, 2, FARMERS, 2)
+    assert all(batch.seeds_shared for batch in two.batches())
+
+
 def test_another_seed_is_another_population_and_another_key(scenario):
     build(scenario, seed=5)
     build(scenario, seed=6)

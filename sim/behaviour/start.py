@@ -239,7 +239,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         masks, counts = initial_counts(spec, size)
         target = target_law(masks, counts / size, catalogue.available[region],
                              setting.scenario.decision.unused_combination_share)
-        cacheable = rows.size * (masks.size + N_PRACTICES) * 8 <= start_cache.MAX_BYTES  # laws, hazards
+        cacheable = (start_cache.active()
+                     and rows.size * (masks.size + N_PRACTICES) * 8 <= start_cache.MAX_BYTES)  # laws, hazards
         key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
         if cached is None:
