@@ -39,11 +39,13 @@ from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.trial import reconsider
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
+    N_TERMS,
     Valuation,
+    bundle_utility,
     drop_reason,
-    fill_utility_row,
     gross_and_margin,
     move_value,
+    practice_terms,
 )
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
@@ -223,6 +225,28 @@ def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer,
     return target, best, best_hire
 
 
+@njit(cache=True, inline="always")
+def tabulate_moves(p, mask, known, available, region, table, term, full, margin, incentive_pv, incentive_var,
+                   has_incentives, annuity, risk_aversion, contractor_fee):  # pragma: no cover - compiled
+    """Write to ``table`` the bundles ``best_move(p, mask)`` reads that it lacks; returns ``known`` with them added.
+
+    Bit b of ``known`` says bundle b's slots are in the table. The bundles: ``mask``, p switched, and for each other
+    practice q of the region q switched and both switched (``sim.behaviour.valuation.bundle_utility`` of the farm's
+    ``term`` and ``full``, so an entry has the same bits whenever it is computed).
+    """
+    single = mask ^ (1 << p)
+    for q in range(-1, available.shape[1]):
+        if q == p or (q >= 0 and not available[region, q]):
+            continue
+        flip = 0 if q < 0 else 1 << q
+        for b in (mask ^ flip, single ^ flip):
+            if not (known >> b) & 1:
+                bundle_utility(table, b, term, full, margin, incentive_pv, incentive_var, has_incentives, annuity,
+                               risk_aversion, contractor_fee)
+                known |= 1 << b
+    return known
+
+
 #: Deciding farms per block of ``choose_practices`` (each block reuses one utility table).
 DECISION_BLOCK = 1024
 
@@ -237,18 +261,20 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                      ):  # pragma: no cover - compiled
     """The module docstring's decisions for farms ``rows``, written to ``new_bundle``, ``new_hires``, ``dropped``.
 
-    Each deciding farm's utility table (``sim.behaviour.valuation.fill_utility_row``) is filled when it first
-    reconsiders an available practice, in a buffer reused farm after farm (never a table per farm in memory), with
-    the rule's additive terms heterogeneity + constant + ``conformity_share`` W share of each practice. ``gross``,
-    ``margin`` (logit noise scale ``noise_share`` x W, currency/ha/yr) and the incentive tables are per row (the
-    tables (1, 16) when ``has_incentives`` is False); other per-farm arrays are indexed by farm, per-region ones by
-    region (as in ``sim.behaviour.valuation.utility_tables``). A draw u < revision_rate reconsiders its practice and
-    u / revision_rate (uniform on [0, 1)) decides whether the best move is made. ``belief_at_adoption`` and
-    ``support_at_adoption`` are set for practices started.
+    Each deciding farm's utility terms (``sim.behaviour.valuation.practice_terms``) are computed when it first
+    reconsiders an available practice, with the rule's additive terms heterogeneity + constant + ``conformity_share``
+    W share of each practice, and its utility table holds only the bundles its moves read (``tabulate_moves``: about
+    half of them for a farm reconsidering one practice), in buffers reused farm after farm (never a table per farm
+    in memory). ``gross``, ``margin`` (logit noise scale ``noise_share`` x W, currency/ha/yr) and the incentive
+    tables are per row (the tables (1, 16) when ``has_incentives`` is False); other per-farm arrays are indexed by
+    farm, per-region ones by region (as in ``sim.behaviour.valuation.utility_tables``). A draw u < revision_rate
+    reconsiders its practice and u / revision_rate (uniform on [0, 1)) decides whether the best move is made.
+    ``belief_at_adoption`` and ``support_at_adoption`` are set for practices started.
     """
     n_practices = belief_mean.shape[1]
     for block in prange((rows.size + DECISION_BLOCK - 1) // DECISION_BLOCK):
         table = np.empty(2 * (1 << n_practices))
+        term = np.empty(N_TERMS)
         extra = np.empty(n_practices)
         for r in range(block * DECISION_BLOCK, min((block + 1) * DECISION_BLOCK, rows.size)):
             i = rows[r]
@@ -258,7 +284,7 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
             budget = money[i]
             row = r * np.int64(has_incentives)
             scale = noise_share * margin[r]
-            tabulated = False
+            known, full = -1, 0.0  # bundles in the table, a bit each (-1: the farm's terms are not computed yet)
             if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
                 mask &= ~(1 << NO_TILL)
                 hired = False
@@ -267,16 +293,18 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                 u = draws[i, p]
                 if not available[reg, p] or u >= revision_rate:
                     continue
-                if not tabulated:
+                if known < 0:
                     for q in range(n_practices):
                         extra[q] = np.float64(heterogeneity[i, q]) + constants[reg, q] + \
                             conformity_share * margin[r] * np.float64(share[i, q])
-                    fill_utility_row(table, years_in_use[i], full_ca_years[i], gross[r], margin[r], belief_mean[i],
-                                     belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives,
-                                     annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg],
-                                     cost_change, effect_initial[reg], synergy[reg], residue_value[i],
-                                     no_till_extra[reg], contractor_fee[reg], extra, pairs[reg])
-                    tabulated = True
+                    full = practice_terms(term, years_in_use[i], full_ca_years[i], gross[r], margin[r],
+                                          belief_mean[i], belief_precision[i], risk_aversion[reg], shortfall[reg],
+                                          synergy_shortfall[reg], cost_change, effect_initial[reg], synergy[reg],
+                                          residue_value[i], no_till_extra[reg], extra, pairs[reg])
+                    known = 0
+                known = tabulate_moves(p, mask, known, available, reg, table, term, full, margin[r],
+                                       incentive_pv[row], incentive_var[row], has_incentives, annuity[reg],
+                                       risk_aversion[reg], contractor_fee[reg])
                 target, gain, hire = best_move(p, mask, hired, budget, available, reg, table, area_ha[i], dealer[i],
                                                contractor[i], annuity[reg], transition_cost, exit_cost_share)
                 if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):

@@ -166,23 +166,22 @@ def bundle_terms(n_practices: int) -> tuple[np.ndarray, np.ndarray]:
 BUNDLE_TERMS, BUNDLE_TERM_COUNTS = bundle_terms(N_PRACTICES)
 
 
-@njit(cache=True, inline="always")
-def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
-                     incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
-                     effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs
-                     ):  # pragma: no cover - compiled
-    """One farm's utility table ``out`` (32,): U(b) = V(b) + ``extra_utility``, own seeder (2 b) or hired (2 b + 1).
+#: Length of a farm's list of utility terms (``practice_terms``): the practices' parts, then the pair constants.
+N_TERMS = BUNDLE_TERMS.shape[1]
 
-    V is the module docstring's; each practice's additive part of it is computed once (V is a sum over the practices
-    in b except for the synergy of full CA and the incentives). Per-farm rows: ``years_in_use`` (P,),
-    ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,) (read only when ``has_incentives``),
-    ``extra`` (P,) and ``pairs`` (P, P) (upper triangle read); ``shortfall`` (T + 1, P) and ``synergy_shortfall``
-    (T_CA + 1,) of the farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); the
-    hired slots pay ``contractor_fee``.
+
+@njit(cache=True, inline="always")
+def practice_terms(term, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, risk_aversion,
+                   shortfall, synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                   extra, pairs):  # pragma: no cover - compiled
+    """One farm's utility terms, written to ``term`` (``N_TERMS``,); returns the full-CA synergy, currency/ha/yr.
+
+    V is a sum over the practices in a bundle except for the synergy of full CA and the incentives: term p < P is
+    practice p's part of it with the rule's ``extra`` (P,) added, term P + k the k-th pair constant of ``pairs``
+    (P, P) (upper triangle, in ``bundle_terms``' order). Arrays as in ``fill_utility_row``.
     """
     n_practices = cost_change.shape[0]
     last = shortfall.shape[0] - 1
-    term = np.empty(BUNDLE_TERMS.shape[1])  # the practices' parts (extra included), then the pair constants
     for p in range(n_practices):
         m = belief_mean[p]
         term[p] = gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p] \
@@ -196,18 +195,49 @@ def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mea
         for q in range(p + 1, n_practices):
             term[k] = pairs[p, q]
             k += 1
-    full = gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+    return gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+
+
+@njit(cache=True, inline="always")
+def bundle_utility(out, mask, term, full, margin, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion,
+                   contractor_fee):  # pragma: no cover - compiled
+    """U of bundle ``mask`` from the farm's ``term`` and ``full`` (``practice_terms``), written to ``out``.
+
+    Its two slots: own seeder (2 mask) and hired no-till (2 mask + 1, paying ``contractor_fee``); the incentive terms
+    (``incentive_pv``/``var`` (16,), read only when ``has_incentives``) as in the module docstring.
+    """
+    level = 0.0  # extra_utility(mask, part, pairs), its terms added in its order from the bundle's list
+    for j in range(BUNDLE_TERM_COUNTS[mask]):
+        level += term[BUNDLE_TERMS[mask, j]]
+    if FULL_CA_BY_MASK[mask]:
+        level += full
+    if has_incentives:
+        level += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (
+            annuity * annuity * margin)
+    out[2 * mask] = level
+    out[2 * mask + 1] = level - contractor_fee if (mask >> NO_TILL) & 1 else level
+
+
+@njit(cache=True, inline="always")
+def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
+                     incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                     effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs
+                     ):  # pragma: no cover - compiled
+    """One farm's utility table ``out`` (32,): U(b) = V(b) + ``extra_utility``, own seeder (2 b) or hired (2 b + 1).
+
+    ``practice_terms`` then ``bundle_utility`` of every bundle. Per-farm rows: ``years_in_use`` (P,),
+    ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,) (read only when ``has_incentives``),
+    ``extra`` (P,) and ``pairs`` (P, P) (upper triangle read); ``shortfall`` (T + 1, P) and ``synergy_shortfall``
+    (T_CA + 1,) of the farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); the
+    hired slots pay ``contractor_fee``.
+    """
+    term = np.empty(N_TERMS)
+    full = practice_terms(term, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                          risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, synergy,
+                          residue_value, no_till_extra, extra, pairs)
     for mask in range(out.shape[0] // 2):
-        level = 0.0  # extra_utility(mask, part, pairs), its terms added in its order from the bundle's list
-        for j in range(BUNDLE_TERM_COUNTS[mask]):
-            level += term[BUNDLE_TERMS[mask, j]]
-        if FULL_CA_BY_MASK[mask]:
-            level += full
-        if has_incentives:
-            level += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (
-                annuity * annuity * margin)
-        out[2 * mask] = level
-        out[2 * mask + 1] = level - contractor_fee if (mask >> NO_TILL) & 1 else level
+        bundle_utility(out, mask, term, full, margin, incentive_pv, incentive_var, has_incentives, annuity,
+                       risk_aversion, contractor_fee)
 
 
 @njit(cache=True, parallel=True)
