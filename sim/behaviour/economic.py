@@ -44,8 +44,9 @@ from sim.behaviour.valuation import (
     bundle_utility,
     drop_reason,
     gross_and_margin,
-    move_value,
+    move_cost_table,
     practice_terms,
+    tabulated_move_value,
 )
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
@@ -199,28 +200,31 @@ def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: 
 
 
 @njit(cache=True, inline="always")
-def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer, contractor, annuity, transition_cost,
-              exit_cost_share):  # pragma: no cover - compiled
+def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer, contractor, transition_cost, costs
+              ):  # pragma: no cover - compiled
     """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
 
     Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
     together than apart (gain(p and q) > gain(p) + gain(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till
-    and residue mulch).
+    and residue mulch); gain(q) is valued only for a joint change that is feasible and better than the best so far.
     ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``), ``available`` (R, P) the
-    practices of each region (indexed here: a row view made per call costs as much as the move).
+    practices of each region (indexed here: a row view made per call costs as much as the move), ``costs`` the
+    region's ``move_cost_table``.
     """
     single = mask ^ (1 << p)
-    alone, feasible, hire = move_value(mask, single, hired, budget, table, area_ha, dealer, contractor, annuity,
-                                       transition_cost, exit_cost_share)
+    alone, feasible, hire = tabulated_move_value(mask, single, hired, budget, table, area_ha, dealer, contractor,
+                                                 transition_cost, costs)
     best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
     for q in range(available.shape[1]):
         if q == p or not available[region, q]:
             continue
-        other, _, _ = move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor, annuity,
-                                 transition_cost, exit_cost_share)
-        both, feasible, hire = move_value(mask, single ^ (1 << q), hired, budget, table, area_ha, dealer, contractor,
-                                          annuity, transition_cost, exit_cost_share)
-        if feasible and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
+        both, feasible, hire = tabulated_move_value(mask, single ^ (1 << q), hired, budget, table, area_ha, dealer,
+                                                    contractor, transition_cost, costs)
+        if not (feasible and both > best):
+            continue
+        other, _, _ = tabulated_move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor,
+                                           transition_cost, costs)
+        if both > alone + other + COMPLEMENT_MARGIN_PER_HA:
             best, target, best_hire = both, single ^ (1 << q), hire
     return target, best, best_hire
 
@@ -265,13 +269,15 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
     reconsiders an available practice, with the rule's additive terms heterogeneity + constant + ``conformity_share``
     W share of each practice, and its utility table holds only the bundles its moves read (``tabulate_moves``: about
     half of them for a farm reconsidering one practice), in buffers reused farm after farm (never a table per farm
-    in memory). ``gross``, ``margin`` (logit noise scale ``noise_share`` x W, currency/ha/yr) and the incentive
-    tables are per row (the tables (1, 16) when ``has_incentives`` is False); other per-farm arrays are indexed by
-    farm, per-region ones by region (as in ``sim.behaviour.valuation.utility_tables``). A draw u < revision_rate
-    reconsiders its practice and u / revision_rate (uniform on [0, 1)) decides whether the best move is made.
-    ``belief_at_adoption`` and ``support_at_adoption`` are set for practices started.
+    in memory); the moves' costs are tabulated once per call (``sim.behaviour.valuation.move_cost_table``). ``gross``,
+    ``margin`` (logit noise scale ``noise_share`` x W, currency/ha/yr) and the incentive tables are per row (the
+    tables (1, 16) when ``has_incentives`` is False); other per-farm arrays are indexed by farm, per-region ones by
+    region (as in ``sim.behaviour.valuation.utility_tables``). A draw u < revision_rate reconsiders its practice and
+    u / revision_rate (uniform on [0, 1)) decides whether the best move is made. ``belief_at_adoption`` and
+    ``support_at_adoption`` are set for practices started.
     """
     n_practices = belief_mean.shape[1]
+    costs = move_cost_table(annuity, transition_cost, exit_cost_share)
     for block in prange((rows.size + DECISION_BLOCK - 1) // DECISION_BLOCK):
         table = np.empty(2 * (1 << n_practices))
         term = np.empty(N_TERMS)
@@ -306,7 +312,7 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                                        incentive_pv[row], incentive_var[row], has_incentives, annuity[reg],
                                        risk_aversion[reg], contractor_fee[reg])
                 target, gain, hire = best_move(p, mask, hired, budget, available, reg, table, area_ha[i], dealer[i],
-                                               contractor[i], annuity[reg], transition_cost, exit_cost_share)
+                                               contractor[i], transition_cost, costs[reg])
                 if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
                     continue
                 for q in range(n_practices):

@@ -262,6 +262,44 @@ def utility_tables(rows, region, years_in_use, full_ca_years, gross, margin, bel
 
 
 @njit(cache=True, inline="always")
+def move_costs(started, dropped, annuity, transition_cost, exit_cost_share):  # pragma: no cover - compiled
+    """The costs of a move that depend only on the practices ``started`` and ``dropped`` (bit masks), currency/ha.
+
+    Returns (switching, others, others / A, (others + no-till's) / A): ``exit_cost_share`` x the one-off cost of the
+    practices dropped, annualised; the one-off costs of the practices other than no-till started; those annualised;
+    and with no-till's own seeder added. ``move_cost_table`` tabulates them; the sums run in practice order either way.
+    """
+    switching, others = 0.0, 0.0
+    for p in range(transition_cost.shape[0]):
+        if (dropped >> p) & 1:
+            switching += exit_cost_share * transition_cost[p] / annuity
+        elif (started >> p) & 1 and p != NO_TILL:
+            others += transition_cost[p]
+    return switching, others, others / annuity, (others + transition_cost[NO_TILL]) / annuity
+
+
+#: Rows of ``move_cost_table``: each a cost of ``move_costs`` by bit mask of the practices dropped or started.
+SWITCHING, START_COST, START_COST_PER_YEAR, START_COST_OWN_NO_TILL_PER_YEAR = range(4)
+
+
+@njit(cache=True)
+def move_cost_table(annuity, transition_cost, exit_cost_share):  # pragma: no cover - compiled
+    """``move_costs`` of every set of practices, (R, 4, 2^P): dropped (row ``SWITCHING``) or started (the others).
+
+    Per region (``annuity`` (R,)); a move's costs are the row of its dropped set and those of its started set.
+    """
+    n_sets = 1 << transition_cost.shape[0]
+    table = np.empty((annuity.size, 4, n_sets))
+    for r in range(annuity.size):
+        for s in range(n_sets):
+            table[r, SWITCHING, s] = move_costs(0, s, annuity[r], transition_cost, exit_cost_share)[0]
+            _, others, per_year, own_no_till = move_costs(s, 0, annuity[r], transition_cost, exit_cost_share)
+            table[r, START_COST, s], table[r, START_COST_PER_YEAR, s] = others, per_year
+            table[r, START_COST_OWN_NO_TILL_PER_YEAR, s] = own_no_till
+    return table
+
+
+@njit(cache=True, inline="always")
 def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annuity, transition_cost,
                exit_cost_share):  # pragma: no cover - compiled
     """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr, from its utility ``table``.
@@ -273,27 +311,39 @@ def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annu
     practices cannot all be paid or no-till has no route (the gain is then that of the own route, for comparisons
     only). ``hire``: no-till in ``new`` is done by a hire service.
     """
+    switching, others, per_year, own_no_till = move_costs(new & ~old, old & ~new, annuity, transition_cost,
+                                                          exit_cost_share)
+    return priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost[NO_TILL],
+                       switching, others, per_year, own_no_till)
+
+
+@njit(cache=True, inline="always")
+def tabulated_move_value(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost, costs
+                         ):  # pragma: no cover - compiled
+    """``move_value`` with the move's costs read from ``costs``, the region's (4, 2^P) ``move_cost_table``."""
     started, dropped = new & ~old, old & ~new
+    return priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost[NO_TILL],
+                       costs[SWITCHING, dropped], costs[START_COST, started], costs[START_COST_PER_YEAR, started],
+                       costs[START_COST_OWN_NO_TILL_PER_YEAR, started])
+
+
+@njit(cache=True, inline="always")
+def priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, no_till_cost, switching, others,
+                per_year, own_no_till):  # pragma: no cover - compiled
+    """``move_value`` given the move's ``move_costs`` and no-till's one-off cost (own seeder), currency/ha."""
     base = table[2 * old + (1 if hires and (old >> NO_TILL) & 1 else 0)]
-    switching, other_costs = 0.0, 0.0
-    for p in range(transition_cost.shape[0]):
-        if (dropped >> p) & 1:
-            switching += exit_cost_share * transition_cost[p] / annuity
-        elif (started >> p) & 1 and p != NO_TILL:
-            other_costs += transition_cost[p]
-    if (started >> NO_TILL) & 1:
-        own = table[2 * new] - (other_costs + transition_cost[NO_TILL]) / annuity
-        best, feasible, hire = own, False, False
-        if dealer and (other_costs + transition_cost[NO_TILL]) * area_ha <= budget:
+    if ((new & ~old) >> NO_TILL) & 1:
+        best, feasible, hire = table[2 * new] - own_no_till, False, False
+        if dealer and (others + no_till_cost) * area_ha <= budget:
             feasible = True
-        if contractor and other_costs * area_ha <= budget:
-            hired = table[2 * new + 1] - other_costs / annuity
+        if contractor and others * area_ha <= budget:
+            hired = table[2 * new + 1] - per_year
             if not feasible or hired > best:
                 best, feasible, hire = hired, True, True
         return best - base - switching, feasible, hire
     hire = hires and (new >> NO_TILL) & 1 == 1
-    value = table[2 * new + (1 if hire else 0)] - other_costs / annuity
-    return value - base - switching, other_costs * area_ha <= budget, hire
+    value = table[2 * new + (1 if hire else 0)] - per_year
+    return value - base - switching, others * area_ha <= budget, hire
 
 
 @njit(cache=True, inline="always")
