@@ -4,7 +4,8 @@
 table; the plain path here fills every bundle's utility (``fill_utility_row``) and values every move with
 ``move_value``, farm by farm in Python. Both do the same floating-point operations on each entry, so bundles, routes,
 reasons and the beliefs and support recorded at adoption must be identical (no tolerance), including unavailable
-practices, infeasible moves, farms without money, hired no-till whose contractor left, and with and without incentives.
+practices, infeasible moves, farms without money, hired no-till whose contractor left, and with and without incentives
+(and conformity, which the kernel skips when its share is 0).
 """
 
 import math
@@ -66,7 +67,7 @@ def decision_inputs(seed, incentives):
         residue_value=rng.uniform(0, 20, n), no_till_extra=rng.uniform(0, 10, regions),
         contractor_fee=rng.uniform(10, 40, regions),
         heterogeneity=rng.normal(0, 20, (n, P)).astype(np.float32), constants=rng.normal(0, 20, (regions, P)),
-        conformity_share=0.05, share=rng.random((n, P)).astype(np.float32), pairs=pairs,
+        conformity_share=0.05 if incentives else 0.0, share=rng.random((n, P)).astype(np.float32), pairs=pairs,
         belief_at_adoption=rng.normal(0, 0.05, (n, P)).astype(np.float32),
         support_at_adoption=rng.uniform(-30, 30, (n, P)).astype(np.float32),
     )

@@ -301,8 +301,9 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                     continue
                 if known < 0:
                     for q in range(n_practices):
-                        extra[q] = np.float64(heterogeneity[i, q]) + constants[reg, q] + \
-                            conformity_share * margin[r] * np.float64(share[i, q])
+                        extra[q] = np.float64(heterogeneity[i, q]) + constants[reg, q]
+                        if conformity_share != 0.0:  # the neighbours' shares are read only when they count
+                            extra[q] += conformity_share * margin[r] * np.float64(share[i, q])
                     full = practice_terms(term, years_in_use[i], full_ca_years[i], gross[r], margin[r],
                                           belief_mean[i], belief_precision[i], risk_aversion[reg], shortfall[reg],
                                           synergy_shortfall[reg], cost_change, effect_initial[reg], synergy[reg],
