@@ -2,7 +2,7 @@
 
 Numba's on-disk cache (``@njit(cache=True)``) checks a cached kernel against the source of its own file only. A kernel
 that calls or inlines an @njit function of another module (``economic.choose_practices`` inlines
-``valuation.fill_utility_row`` and ``move_value``) or reads another module's globals (frozen into the compiled code,
+``valuation.bundle_utility`` and ``priced_move``) or reads another module's globals (frozen into the compiled code,
 e.g. ``sim.practices.NO_TILL`` in the choice kernel) keeps the old compiled code when only that other module changes: a known,
 documented limitation of Numba (numba/numba#1833, open since 2016; the notes on ``cache`` in Numba's user guide,
 user/jit.rst, added by numba/numba#8359: "Cache invalidation fails to recognize changes in symbols defined in a

@@ -39,11 +39,14 @@ from sim.behaviour.base import CONSTRAINT, Choice, Situation
 from sim.behaviour.trial import reconsider
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
+    N_TERMS,
     Valuation,
+    bundle_utility,
     drop_reason,
-    fill_utility_row,
     gross_and_margin,
-    move_value,
+    move_cost_table,
+    practice_terms,
+    tabulated_move_value,
 )
 from sim.farmers import Regions
 from sim.parallel import FarmStreams
@@ -197,30 +200,55 @@ def deciding_farms(situation: Situation, decisions: FarmStreams, revision_rate: 
 
 
 @njit(cache=True, inline="always")
-def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer, contractor, annuity, transition_cost,
-              exit_cost_share):  # pragma: no cover - compiled
+def best_move(p, mask, hired, budget, available, region, table, area_ha, dealer, contractor, transition_cost, costs
+              ):  # pragma: no cover - compiled
     """The best feasible change of practice ``p`` for one farm: (new bundle, gain, hire); gain -inf when none.
 
     Candidates: switching p alone, or p together with another practice q of the region when the two are worth more
     together than apart (gain(p and q) > gain(p) + gain(q) + ``COMPLEMENT_MARGIN_PER_HA``: complements such as no-till
-    and residue mulch).
+    and residue mulch); gain(q) is valued only for a joint change that is feasible and better than the best so far.
     ``table`` is the farm's utility table (``sim.behaviour.valuation.fill_utility_row``), ``available`` (R, P) the
-    practices of each region (indexed here: a row view made per call costs as much as the move).
+    practices of each region (indexed here: a row view made per call costs as much as the move), ``costs`` the
+    region's ``move_cost_table``.
     """
     single = mask ^ (1 << p)
-    alone, feasible, hire = move_value(mask, single, hired, budget, table, area_ha, dealer, contractor, annuity,
-                                       transition_cost, exit_cost_share)
+    alone, feasible, hire = tabulated_move_value(mask, single, hired, budget, table, area_ha, dealer, contractor,
+                                                 transition_cost, costs)
     best, target, best_hire = (alone, single, hire) if feasible else (-np.inf, mask, hired)
     for q in range(available.shape[1]):
         if q == p or not available[region, q]:
             continue
-        other, _, _ = move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor, annuity,
-                                 transition_cost, exit_cost_share)
-        both, feasible, hire = move_value(mask, single ^ (1 << q), hired, budget, table, area_ha, dealer, contractor,
-                                          annuity, transition_cost, exit_cost_share)
-        if feasible and both > alone + other + COMPLEMENT_MARGIN_PER_HA and both > best:
+        both, feasible, hire = tabulated_move_value(mask, single ^ (1 << q), hired, budget, table, area_ha, dealer,
+                                                    contractor, transition_cost, costs)
+        if not (feasible and both > best):
+            continue
+        other, _, _ = tabulated_move_value(mask, mask ^ (1 << q), hired, budget, table, area_ha, dealer, contractor,
+                                           transition_cost, costs)
+        if both > alone + other + COMPLEMENT_MARGIN_PER_HA:
             best, target, best_hire = both, single ^ (1 << q), hire
     return target, best, best_hire
+
+
+@njit(cache=True, inline="always")
+def tabulate_moves(p, mask, known, available, region, table, term, full, margin, incentive_pv, incentive_var,
+                   has_incentives, annuity, risk_aversion, contractor_fee):  # pragma: no cover - compiled
+    """Write to ``table`` the bundles ``best_move(p, mask)`` reads that it lacks; returns ``known`` with them added.
+
+    Bit b of ``known`` says bundle b's slots are in the table. The bundles: ``mask``, p switched, and for each other
+    practice q of the region q switched and both switched (``sim.behaviour.valuation.bundle_utility`` of the farm's
+    ``term`` and ``full``, so an entry has the same bits whenever it is computed).
+    """
+    single = mask ^ (1 << p)
+    for q in range(-1, available.shape[1]):
+        if q == p or (q >= 0 and not available[region, q]):
+            continue
+        flip = 0 if q < 0 else 1 << q
+        for b in (mask ^ flip, single ^ flip):
+            if not (known >> b) & 1:
+                bundle_utility(table, b, term, full, margin, incentive_pv, incentive_var, has_incentives, annuity,
+                               risk_aversion, contractor_fee)
+                known |= 1 << b
+    return known
 
 
 #: Deciding farms per block of ``choose_practices`` (each block reuses one utility table).
@@ -237,9 +265,11 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                      ):  # pragma: no cover - compiled
     """The module docstring's decisions for farms ``rows``, written to ``new_bundle``, ``new_hires``, ``dropped``.
 
-    Each deciding farm's utility table (``sim.behaviour.valuation.fill_utility_row``) is filled when it first
-    reconsiders an available practice, in a buffer reused farm after farm (never a table per farm in memory), with
-    the rule's additive terms heterogeneity + constant + ``conformity_share`` W share of each practice. ``gross``,
+    Each deciding farm's utility terms (``sim.behaviour.valuation.practice_terms``) are computed when it first
+    reconsiders an available practice, with the rule's additive terms heterogeneity + constant + ``conformity_share``
+    W share of each practice, and its utility table holds only the bundles its moves read (``tabulate_moves``: about
+    half of them for a farm reconsidering one practice), in buffers reused farm after farm (never a table per farm
+    in memory); the moves' costs are tabulated once per call (``sim.behaviour.valuation.move_cost_table``). ``gross``,
     ``margin`` (logit noise scale ``noise_share`` x W, currency/ha/yr) and the incentive tables are per row (the
     tables (1, 16) when ``has_incentives`` is False); other per-farm arrays are indexed by farm, per-region ones by
     region (as in ``sim.behaviour.valuation.utility_tables``). A draw u < revision_rate reconsiders its practice and
@@ -247,8 +277,10 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
     ``support_at_adoption`` are set for practices started.
     """
     n_practices = belief_mean.shape[1]
+    costs = move_cost_table(annuity, transition_cost, exit_cost_share)
     for block in prange((rows.size + DECISION_BLOCK - 1) // DECISION_BLOCK):
         table = np.empty(2 * (1 << n_practices))
+        term = np.empty(N_TERMS)
         extra = np.empty(n_practices)
         for r in range(block * DECISION_BLOCK, min((block + 1) * DECISION_BLOCK, rows.size)):
             i = rows[r]
@@ -258,7 +290,7 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
             budget = money[i]
             row = r * np.int64(has_incentives)
             scale = noise_share * margin[r]
-            tabulated = False
+            known, full = -1, 0.0  # bundles in the table, a bit each (-1: the farm's terms are not computed yet)
             if hired and mask & (1 << NO_TILL) and not contractor[i]:  # the hire service left: no-till cannot go on
                 mask &= ~(1 << NO_TILL)
                 hired = False
@@ -267,18 +299,21 @@ def choose_practices(rows, region, draws, revision_rate, bundle, hires, availabl
                 u = draws[i, p]
                 if not available[reg, p] or u >= revision_rate:
                     continue
-                if not tabulated:
+                if known < 0:
                     for q in range(n_practices):
-                        extra[q] = np.float64(heterogeneity[i, q]) + constants[reg, q] + \
-                            conformity_share * margin[r] * np.float64(share[i, q])
-                    fill_utility_row(table, years_in_use[i], full_ca_years[i], gross[r], margin[r], belief_mean[i],
-                                     belief_precision[i], incentive_pv[row], incentive_var[row], has_incentives,
-                                     annuity[reg], risk_aversion[reg], shortfall[reg], synergy_shortfall[reg],
-                                     cost_change, effect_initial[reg], synergy[reg], residue_value[i],
-                                     no_till_extra[reg], contractor_fee[reg], extra, pairs[reg])
-                    tabulated = True
+                        extra[q] = np.float64(heterogeneity[i, q]) + constants[reg, q]
+                        if conformity_share != 0.0:  # the neighbours' shares are read only when they count
+                            extra[q] += conformity_share * margin[r] * np.float64(share[i, q])
+                    full = practice_terms(term, years_in_use[i], full_ca_years[i], gross[r], margin[r],
+                                          belief_mean[i], belief_precision[i], risk_aversion[reg], shortfall[reg],
+                                          synergy_shortfall[reg], cost_change, effect_initial[reg], synergy[reg],
+                                          residue_value[i], no_till_extra[reg], extra, pairs[reg])
+                    known = 0
+                known = tabulate_moves(p, mask, known, available, reg, table, term, full, margin[r],
+                                       incentive_pv[row], incentive_var[row], has_incentives, annuity[reg],
+                                       risk_aversion[reg], contractor_fee[reg])
                 target, gain, hire = best_move(p, mask, hired, budget, available, reg, table, area_ha[i], dealer[i],
-                                               contractor[i], annuity[reg], transition_cost, exit_cost_share)
+                                               contractor[i], transition_cost, costs[reg])
                 if gain == -np.inf or u / revision_rate >= 1.0 / (1.0 + np.exp(-gain / scale)):
                     continue
                 for q in range(n_practices):

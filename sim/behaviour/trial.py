@@ -93,22 +93,22 @@ def reconsidered(draws, revision_rate, review, years_in_use, region, progress_ta
                  ):  # pragma: no cover - compiled
     """``out`` (n,) bool: the farm reconsiders some practice (a draw below ``revision_rate``); ``draws`` reviewed first.
 
-    With ``review`` each draw (n, P) float64 is first replaced by ``reviewed_draw`` in place (``progress_table``
+    With ``review`` each draw (n, P) float64 is first reviewed in place (``reviewed_draw``; ``progress_table``
     (T + 2, R, P) and ``shortfall`` (R, P) as in ``reconsider``). One pass over the draws, no (n, P) temporaries.
     """
     n, n_practices = draws.shape
     last = progress_table.shape[0] - 1
     for i in prange(n):
-        g = region[i]
         any_below = False
         for p in range(n_practices):
             u = draws[i, p]
-            if review:
-                years = years_in_use[i, p]
-                u = reviewed_draw(u, years, progress_table[min(years, last), g, p], shortfall[g, p],
-                                  others_evidence[i, p], inverse_observation_variance, prior_precision, trial_seasons,
-                                  revision_rate, kept_rate)
-                draws[i, p] = u
+            if review and u >= revision_rate and 1 <= years_in_use[i, p] <= trial_seasons:  # else kept as is
+                years, g = years_in_use[i, p], region[i]
+                reviewed = reviewed_draw(u, years, progress_table[min(years, last), g, p], shortfall[g, p],
+                                         others_evidence[i, p], inverse_observation_variance, prior_precision,
+                                         trial_seasons, revision_rate, kept_rate)
+                if reviewed != u:  # written only when reviewed: most draws are read, not rewritten
+                    draws[i, p] = u = reviewed
             any_below = any_below or u < revision_rate
         out[i] = any_below
 

@@ -166,23 +166,22 @@ def bundle_terms(n_practices: int) -> tuple[np.ndarray, np.ndarray]:
 BUNDLE_TERMS, BUNDLE_TERM_COUNTS = bundle_terms(N_PRACTICES)
 
 
-@njit(cache=True, inline="always")
-def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
-                     incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
-                     effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs
-                     ):  # pragma: no cover - compiled
-    """One farm's utility table ``out`` (32,): U(b) = V(b) + ``extra_utility``, own seeder (2 b) or hired (2 b + 1).
+#: Length of a farm's list of utility terms (``practice_terms``): the practices' parts, then the pair constants.
+N_TERMS = BUNDLE_TERMS.shape[1]
 
-    V is the module docstring's; each practice's additive part of it is computed once (V is a sum over the practices
-    in b except for the synergy of full CA and the incentives). Per-farm rows: ``years_in_use`` (P,),
-    ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,) (read only when ``has_incentives``),
-    ``extra`` (P,) and ``pairs`` (P, P) (upper triangle read); ``shortfall`` (T + 1, P) and ``synergy_shortfall``
-    (T_CA + 1,) of the farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); the
-    hired slots pay ``contractor_fee``.
+
+@njit(cache=True, inline="always")
+def practice_terms(term, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, risk_aversion,
+                   shortfall, synergy_shortfall, cost_change, effect_initial, synergy, residue_value, no_till_extra,
+                   extra, pairs):  # pragma: no cover - compiled
+    """One farm's utility terms, written to ``term`` (``N_TERMS``,); returns the full-CA synergy, currency/ha/yr.
+
+    V is a sum over the practices in a bundle except for the synergy of full CA and the incentives: term p < P is
+    practice p's part of it with the rule's ``extra`` (P,) added, term P + k the k-th pair constant of ``pairs``
+    (P, P) (upper triangle, in ``bundle_terms``' order). Arrays as in ``fill_utility_row``.
     """
     n_practices = cost_change.shape[0]
     last = shortfall.shape[0] - 1
-    term = np.empty(BUNDLE_TERMS.shape[1])  # the practices' parts (extra included), then the pair constants
     for p in range(n_practices):
         m = belief_mean[p]
         term[p] = gross * (m - (m - effect_initial[p]) * shortfall[min(years_in_use[p], last), p]) - cost_change[p] \
@@ -196,18 +195,49 @@ def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mea
         for q in range(p + 1, n_practices):
             term[k] = pairs[p, q]
             k += 1
-    full = gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+    return gross * synergy * (1.0 - synergy_shortfall[min(full_ca_years, synergy_shortfall.shape[0] - 1)])
+
+
+@njit(cache=True, inline="always")
+def bundle_utility(out, mask, term, full, margin, incentive_pv, incentive_var, has_incentives, annuity, risk_aversion,
+                   contractor_fee):  # pragma: no cover - compiled
+    """U of bundle ``mask`` from the farm's ``term`` and ``full`` (``practice_terms``), written to ``out``.
+
+    Its two slots: own seeder (2 mask) and hired no-till (2 mask + 1, paying ``contractor_fee``); the incentive terms
+    (``incentive_pv``/``var`` (16,), read only when ``has_incentives``) as in the module docstring.
+    """
+    level = 0.0  # extra_utility(mask, part, pairs), its terms added in its order from the bundle's list
+    for j in range(BUNDLE_TERM_COUNTS[mask]):
+        level += term[BUNDLE_TERMS[mask, j]]
+    if FULL_CA_BY_MASK[mask]:
+        level += full
+    if has_incentives:
+        level += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (
+            annuity * annuity * margin)
+    out[2 * mask] = level
+    out[2 * mask + 1] = level - contractor_fee if (mask >> NO_TILL) & 1 else level
+
+
+@njit(cache=True, inline="always")
+def fill_utility_row(out, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision, incentive_pv,
+                     incentive_var, has_incentives, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                     effect_initial, synergy, residue_value, no_till_extra, contractor_fee, extra, pairs
+                     ):  # pragma: no cover - compiled
+    """One farm's utility table ``out`` (32,): U(b) = V(b) + ``extra_utility``, own seeder (2 b) or hired (2 b + 1).
+
+    ``practice_terms`` then ``bundle_utility`` of every bundle. Per-farm rows: ``years_in_use`` (P,),
+    ``belief_mean``/``belief_precision`` (P,), ``incentive_pv``/``var`` (16,) (read only when ``has_incentives``),
+    ``extra`` (P,) and ``pairs`` (P, P) (upper triangle read); ``shortfall`` (T + 1, P) and ``synergy_shortfall``
+    (T_CA + 1,) of the farm's region; ``no_till_extra`` the herbicide price change of the year (currency/ha/yr); the
+    hired slots pay ``contractor_fee``.
+    """
+    term = np.empty(N_TERMS)
+    full = practice_terms(term, years_in_use, full_ca_years, gross, margin, belief_mean, belief_precision,
+                          risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, synergy,
+                          residue_value, no_till_extra, extra, pairs)
     for mask in range(out.shape[0] // 2):
-        level = 0.0  # extra_utility(mask, part, pairs), its terms added in its order from the bundle's list
-        for j in range(BUNDLE_TERM_COUNTS[mask]):
-            level += term[BUNDLE_TERMS[mask, j]]
-        if FULL_CA_BY_MASK[mask]:
-            level += full
-        if has_incentives:
-            level += incentive_pv[mask] / annuity - 0.5 * risk_aversion * incentive_var[mask] / (
-                annuity * annuity * margin)
-        out[2 * mask] = level
-        out[2 * mask + 1] = level - contractor_fee if (mask >> NO_TILL) & 1 else level
+        bundle_utility(out, mask, term, full, margin, incentive_pv, incentive_var, has_incentives, annuity,
+                       risk_aversion, contractor_fee)
 
 
 @njit(cache=True, parallel=True)
@@ -232,6 +262,44 @@ def utility_tables(rows, region, years_in_use, full_ca_years, gross, margin, bel
 
 
 @njit(cache=True, inline="always")
+def move_costs(started, dropped, annuity, transition_cost, exit_cost_share):  # pragma: no cover - compiled
+    """The costs of a move that depend only on the practices ``started`` and ``dropped`` (bit masks), currency/ha.
+
+    Returns (switching, others, others / A, (others + no-till's) / A): ``exit_cost_share`` x the one-off cost of the
+    practices dropped, annualised; the one-off costs of the practices other than no-till started; those annualised;
+    and with no-till's own seeder added. ``move_cost_table`` tabulates them; the sums run in practice order either way.
+    """
+    switching, others = 0.0, 0.0
+    for p in range(transition_cost.shape[0]):
+        if (dropped >> p) & 1:
+            switching += exit_cost_share * transition_cost[p] / annuity
+        elif (started >> p) & 1 and p != NO_TILL:
+            others += transition_cost[p]
+    return switching, others, others / annuity, (others + transition_cost[NO_TILL]) / annuity
+
+
+#: Rows of ``move_cost_table``: each a cost of ``move_costs`` by bit mask of the practices dropped or started.
+SWITCHING, START_COST, START_COST_PER_YEAR, START_COST_OWN_NO_TILL_PER_YEAR = range(4)
+
+
+@njit(cache=True)
+def move_cost_table(annuity, transition_cost, exit_cost_share):  # pragma: no cover - compiled
+    """``move_costs`` of every set of practices, (R, 4, 2^P): dropped (row ``SWITCHING``) or started (the others).
+
+    Per region (``annuity`` (R,)); a move's costs are the row of its dropped set and those of its started set.
+    """
+    n_sets = 1 << transition_cost.shape[0]
+    table = np.empty((annuity.size, 4, n_sets))
+    for r in range(annuity.size):
+        for s in range(n_sets):
+            table[r, SWITCHING, s] = move_costs(0, s, annuity[r], transition_cost, exit_cost_share)[0]
+            _, others, per_year, own_no_till = move_costs(s, 0, annuity[r], transition_cost, exit_cost_share)
+            table[r, START_COST, s], table[r, START_COST_PER_YEAR, s] = others, per_year
+            table[r, START_COST_OWN_NO_TILL_PER_YEAR, s] = own_no_till
+    return table
+
+
+@njit(cache=True, inline="always")
 def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annuity, transition_cost,
                exit_cost_share):  # pragma: no cover - compiled
     """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr, from its utility ``table``.
@@ -243,27 +311,39 @@ def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annu
     practices cannot all be paid or no-till has no route (the gain is then that of the own route, for comparisons
     only). ``hire``: no-till in ``new`` is done by a hire service.
     """
+    switching, others, per_year, own_no_till = move_costs(new & ~old, old & ~new, annuity, transition_cost,
+                                                          exit_cost_share)
+    return priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost[NO_TILL],
+                       switching, others, per_year, own_no_till)
+
+
+@njit(cache=True, inline="always")
+def tabulated_move_value(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost, costs
+                         ):  # pragma: no cover - compiled
+    """``move_value`` with the move's costs read from ``costs``, the region's (4, 2^P) ``move_cost_table``."""
     started, dropped = new & ~old, old & ~new
+    return priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost[NO_TILL],
+                       costs[SWITCHING, dropped], costs[START_COST, started], costs[START_COST_PER_YEAR, started],
+                       costs[START_COST_OWN_NO_TILL_PER_YEAR, started])
+
+
+@njit(cache=True, inline="always")
+def priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, no_till_cost, switching, others,
+                per_year, own_no_till):  # pragma: no cover - compiled
+    """``move_value`` given the move's ``move_costs`` and no-till's one-off cost (own seeder), currency/ha."""
     base = table[2 * old + (1 if hires and (old >> NO_TILL) & 1 else 0)]
-    switching, other_costs = 0.0, 0.0
-    for p in range(transition_cost.shape[0]):
-        if (dropped >> p) & 1:
-            switching += exit_cost_share * transition_cost[p] / annuity
-        elif (started >> p) & 1 and p != NO_TILL:
-            other_costs += transition_cost[p]
-    if (started >> NO_TILL) & 1:
-        own = table[2 * new] - (other_costs + transition_cost[NO_TILL]) / annuity
-        best, feasible, hire = own, False, False
-        if dealer and (other_costs + transition_cost[NO_TILL]) * area_ha <= budget:
+    if ((new & ~old) >> NO_TILL) & 1:
+        best, feasible, hire = table[2 * new] - own_no_till, False, False
+        if dealer and (others + no_till_cost) * area_ha <= budget:
             feasible = True
-        if contractor and other_costs * area_ha <= budget:
-            hired = table[2 * new + 1] - other_costs / annuity
+        if contractor and others * area_ha <= budget:
+            hired = table[2 * new + 1] - per_year
             if not feasible or hired > best:
                 best, feasible, hire = hired, True, True
         return best - base - switching, feasible, hire
     hire = hires and (new >> NO_TILL) & 1 == 1
-    value = table[2 * new + (1 if hire else 0)] - other_costs / annuity
-    return value - base - switching, other_costs * area_ha <= budget, hire
+    value = table[2 * new + (1 if hire else 0)] - per_year
+    return value - base - switching, others * area_ha <= budget, hire
 
 
 @njit(cache=True, inline="always")
