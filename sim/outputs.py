@@ -32,6 +32,60 @@ QUANTILES = (10, 50, 90)
 
 
 @dataclass(frozen=True)
+class PerRegion:
+    """A per-farm quantity that is the same on every farm of a region, held as its value per region.
+
+    One value per region (of each run when runs are stacked), shape (segments,): summed over a region's farms as
+    NumPy would sum the (n,) array (``constant_sum``), bit for bit, without making it.
+    """
+
+    values: np.ndarray
+
+
+def constant_sum(value: float, count: int) -> float:
+    """``np.add.reduceat`` of ``count`` >= 1 copies of ``value`` over one segment, exactly.
+
+    Its first value, then the rest by NumPy's pairwise summation (blocks of at most 128 values in eight running sums,
+    halves at multiples of 8 above that; ``tests/test_outputs.py`` checks it against NumPy). The halves of a level
+    have at most two sizes: each size is summed once (a few dozen additions for a million copies).
+    """
+    known: dict[int, float] = {}
+
+    def pairwise(count: int) -> float:
+        found = known.get(count)
+        if found is None:
+            if count <= PAIRWISE_BLOCK:
+                found = _pairwise_block(value, count)
+            else:
+                half = count // 2 - count // 2 % 8
+                found = pairwise(half) + pairwise(count - half)
+            known[count] = found
+        return found
+
+    return value + pairwise(count - 1)
+
+
+#: The largest block NumPy's pairwise summation adds without halving it.
+PAIRWISE_BLOCK = 128
+
+
+def _pairwise_block(value: float, count: int) -> float:
+    """NumPy's sum of ``count`` <= ``PAIRWISE_BLOCK`` copies of ``value``: in order below 8, else eight running sums."""
+    if count < 8:
+        total = 0.0
+        for _ in range(count):
+            total += value
+        return total
+    lane = value  # each of the eight running sums, all equal
+    for _ in range(count // 8 - 1):
+        lane += value
+    total = ((lane + lane) + (lane + lane)) + ((lane + lane) + (lane + lane))
+    for _ in range(count % 8):
+        total += value
+    return total
+
+
+@dataclass(frozen=True)
 class YearRecord:
     """What the model hands the recorder at the end of a year (per-farm arrays, in farm-row order)."""
 
@@ -41,7 +95,7 @@ class YearRecord:
     soc_t_c_per_ha: np.ndarray  # (n,)
     per_farm: dict[str, np.ndarray] | None = None  # the season's results and flows by name; None in the initial row
     payers: dict[str, str] | None = None  # who pays each money flow in ``per_farm`` (in booking order)
-    state: dict[str, np.ndarray] | None = None  # per-farm state of every row, initial included (e.g. access)
+    state: dict[str, np.ndarray | PerRegion] | None = None  # per-farm state of every row, initial included (access)
 
 
 @dataclass(frozen=True)
@@ -614,12 +668,14 @@ class YearlyRecorder:
         everyone = table.sum(axis=1) if totals is None else totals
         return np.concatenate([table, everyone[:, None]], axis=1).reshape(self.rows, *per_region.shape[1:])
 
-    def sum_by_region(self, x: np.ndarray) -> np.ndarray:
+    def sum_by_region(self, x: np.ndarray | PerRegion) -> np.ndarray:
         """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (rows,).
 
         A run whose values are all zero (e.g. flows without a carbon programme) gets zeros. Flags of one run are
         counted per region (the same sums as their 0.0 and 1.0 added, exactly: whole numbers below 2^53).
         """
+        if isinstance(x, PerRegion):
+            return self._sum_of_constants(np.asarray(x.values, np.float64))
         if is_nothing(x) or (x.dtype != bool and not x.any()):
             return np.zeros(self.rows)
         if x.dtype == bool:
@@ -635,6 +691,21 @@ class YearlyRecorder:
         if not (sums == 0).any():  # no run is idle: its sums would be zeros (two passes over the farms saved)
             return sums
         idle = ~np.logical_or.reduceat(x != 0, self.run_starts)
+        sums[np.repeat(idle, len(self.names))] = 0.0
+        return sums
+
+    def _sum_of_constants(self, values: np.ndarray) -> np.ndarray:
+        """``sum_by_region`` of the (n,) array holding ``values`` (segments,) on each segment's farms, bit for bit."""
+        counts = self.ends - self.starts
+        if (counts < 1).any():  # an empty segment: NumPy's reduceat has a rule of its own there
+            return self.sum_by_region(np.repeat(values, counts))
+        if not values.any():
+            return np.zeros(self.rows)
+        per_region = np.array([constant_sum(float(v), int(m)) for v, m in zip(values, counts, strict=True)])
+        if self.runs == 1:
+            return np.append(per_region, per_region.sum())
+        sums = self.with_totals(per_region)
+        idle = ~(values.reshape(self.runs, -1) != 0).any(axis=1)
         sums[np.repeat(idle, len(self.names))] = 0.0
         return sums
 

@@ -776,21 +776,17 @@ def test_savings_and_access_state_are_the_numpy_formulas():
     from sim.behaviour.access import access_state, saved
 
     rng = np.random.default_rng(6)
-    n, regions = 500, 3
+    n = 500
     savings, income = rng.uniform(0, 5e4, n), rng.normal(0, 2e4, n)
     out = np.empty(n)
     saved(savings, income, 0.85, 0.2, out)
     assert np.array_equal(out, 0.85 * savings + 0.2 * np.maximum(income, 0.0))
-    region = rng.integers(0, regions, n).astype(np.int16)
-    supplies = [rng.random(regions) for _ in range(3)]
     cost, money = rng.uniform(0, 2e4, n), rng.uniform(0, 2e4, n)
     dealer, contractor = rng.random(n) < 0.6, rng.random(n) < 0.2
-    state = [np.empty(n), np.empty(n), np.empty(n), np.empty(n, bool), np.empty(n, bool)]
-    access_state(*supplies, region, cost, money, dealer, contractor, *state)
-    for column, supply in zip(state[:3], supplies, strict=True):
-        assert np.array_equal(column, supply[region])
-    assert np.array_equal(state[3], cost <= money)
-    assert np.array_equal(state[4], (dealer & (cost <= money)) | contractor)
+    state = [np.empty(n, bool), np.empty(n, bool)]
+    access_state(cost, money, dealer, contractor, *state)
+    assert np.array_equal(state[0], cost <= money)
+    assert np.array_equal(state[1], (dealer & (cost <= money)) | contractor)
 
 
 def test_no_till_area_share_reads_the_no_till_bit_as_the_mask_table_does():

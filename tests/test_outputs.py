@@ -85,3 +85,27 @@ def test_flags_and_nothing_sum_as_their_float_values_do():
                         else recorder.with_totals(per_region[:, None]).ravel())
             assert np.array_equal(recorder.sum_by_region(flags), expected)
         assert np.array_equal(recorder.sum_by_region(nothing(1000)), np.zeros(recorder.rows))
+
+
+def test_constant_sum_is_numpys_reduceat_of_the_copies_bit_for_bit():
+    """NumPy sums a segment as its first value plus a pairwise sum of the rest (eight running sums in blocks of at
+    most 128, halves at multiples of 8): ``constant_sum`` follows it for copies of one value, every branch of the
+    recursion (counts 1-299) and the sizes of regions at 1 M farmers, values whose sums round."""
+    rng = np.random.default_rng(8)
+    for count in [*range(1, 300), 1_000, 4_097, 65_537, 333_334, 1_000_000]:
+        for value in (0.1, 1 / 3, *rng.uniform(0, 1, 3), 0.0):
+            assert outputs.constant_sum(value, count) == np.add.reduceat(np.full(count, value), [0])[0], (count, value)
+
+
+def test_per_region_values_sum_as_their_per_farm_copies_do():
+    """``PerRegion`` values (one per region, or per run and region) give the sums of the (n,) arrays they stand for,
+    the 'all' rows included, an idle run's zeros included."""
+    rng = np.random.default_rng(4)
+    area = rng.uniform(1, 50, 1000)
+    for starts, runs in ((np.array([0, 300, 650]), 1), (np.array([0, 200, 500, 620, 800, 990]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b", "c"][: starts.size // runs], starts, area, 0, runs=runs)
+        counts = np.diff(np.append(starts, 1000))
+        for values in (rng.uniform(0, 1, starts.size), np.zeros(starts.size),
+                       np.concatenate([np.zeros(3), rng.uniform(0, 1, starts.size - 3)])):
+            per_farm = np.repeat(values, counts)
+            assert np.array_equal(recorder.sum_by_region(outputs.PerRegion(values)), recorder.sum_by_region(per_farm))

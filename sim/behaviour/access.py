@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from sim.outputs import PerRegion
 from sim.practices import NO_TILL, Catalogue
 from sim.scenario import Scenario
 from sim.scenario.years import interpolate_by_year
@@ -181,14 +182,19 @@ class Access:
         saved(savings, income, 1.0 - self.spec.savings_spending_rate, self.spec.savings_rate, out)
         return out
 
-    def state(self) -> dict[str, np.ndarray]:
-        """Per-farm values behind the access output columns (``sim.outputs``), this year."""
+    def state(self) -> dict[str, np.ndarray | PerRegion]:
+        """Per-farm values behind the access output columns (``sim.outputs``), this year.
+
+        Supplies and the price index are their regions' (``PerRegion``): no (n,) copies to fill and sum each year.
+        """
         n = self.region.size
-        state = {"seeder_supply": np.empty(n), "contractor_supply": np.empty(n), "herbicide_price_index": np.empty(n),
-                 "finances_no_till": np.empty(n, np.bool_), "can_start_no_till": np.empty(n, np.bool_)}
-        access_state(self.seeder_supply, self.contractor_supply, self.herbicide_index, self.region,
-                     self.no_till_cost_per_farm, self.now.money, self.now.dealer, self.now.contractor, *state.values())
-        return state
+        finances, can_start = np.empty(n, np.bool_), np.empty(n, np.bool_)
+        access_state(self.no_till_cost_per_farm, self.now.money, self.now.dealer, self.now.contractor, finances,
+                     can_start)
+        return {"seeder_supply": PerRegion(self.seeder_supply.copy()),
+                "contractor_supply": PerRegion(self.contractor_supply.copy()),
+                "herbicide_price_index": PerRegion(self.herbicide_index.copy()),
+                "finances_no_till": finances, "can_start_no_till": can_start}
 
 
 @njit(cache=True, parallel=True)
@@ -224,18 +230,13 @@ def saved(savings, income, kept, savings_rate, out):  # pragma: no cover - compi
 
 
 @njit(cache=True, parallel=True)
-def access_state(seeder_supply, contractor_supply, herbicide_index, region, no_till_cost, money, dealer, contractor,
-                 seeder_out, contractor_out, herbicide_out, finances_out, can_start_out):  # pragma: no cover - compiled
-    """``Access.state`` in one pass, into the five ``*_out`` arrays (n,).
+def access_state(no_till_cost, money, dealer, contractor, finances_out, can_start_out):  # pragma: no cover - compiled
+    """The per-farm flags of ``Access.state`` in one pass, into ``finances_out`` and ``can_start_out`` (n,) bool.
 
-    Each farm's region's supplies and price index (R,), whether its money covers an own seeder, and whether it can
-    start no-till (an own seeder within reach and money, or a hire service).
+    Whether each farm's money covers an own seeder, and whether it can start no-till (an own seeder within reach
+    and money, or a hire service).
     """
-    for i in prange(region.size):
-        g = region[i]
-        seeder_out[i] = seeder_supply[g]
-        contractor_out[i] = contractor_supply[g]
-        herbicide_out[i] = herbicide_index[g]
+    for i in prange(money.size):
         finances = no_till_cost[i] <= money[i]
         finances_out[i] = finances
         can_start_out[i] = (dealer[i] and finances) or contractor[i]
