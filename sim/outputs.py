@@ -676,7 +676,7 @@ class YearlyRecorder:
         """
         if isinstance(x, PerRegion):
             return self._sum_of_constants(np.asarray(x.values, np.float64))
-        if is_nothing(x) or (x.dtype != bool and not x.any()):
+        if is_nothing(x) or x.size == 0:
             return np.zeros(self.rows)
         if x.dtype == bool:
             if self.runs == 1:
@@ -685,7 +685,9 @@ class YearlyRecorder:
                 return np.append(per_region, per_region.sum())
             x = x.astype(np.float64)
         if self.runs == 1:
-            per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
+            per_region = np.add.reduceat(x, self.starts)
+            if not per_region.any() and not x.any():  # all zero (a sum of -0.0 included): a pass only then
+                return np.zeros(self.rows)
             return np.append(per_region, per_region.sum())
         sums = self.with_totals(np.add.reduceat(x, self.starts))
         if not (sums == 0).any():  # no run is idle: its sums would be zeros (two passes over the farms saved)

@@ -109,3 +109,19 @@ def test_per_region_values_sum_as_their_per_farm_copies_do():
                        np.concatenate([np.zeros(3), rng.uniform(0, 1, starts.size - 3)])):
             per_farm = np.repeat(values, counts)
             assert np.array_equal(recorder.sum_by_region(outputs.PerRegion(values)), recorder.sum_by_region(per_farm))
+
+
+def test_values_that_sum_to_zero_in_each_region_sum_to_zeros_only_when_all_are_zero():
+    """A region's sum is looked at before its values: zeros (+0.0) when every value is 0.0 or -0.0, whose sum NumPy
+    gives as -0.0; the sums themselves when values cancel out, for one run and for stacked runs."""
+    area = np.ones(16)
+    for starts, runs in ((np.array([0, 8]), 1), (np.array([0, 4, 8, 12]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b"], starts, area, 0, runs=runs)
+        negative_zeros = np.full(16, -0.0)
+        assert np.array_equal(recorder.sum_by_region(negative_zeros), np.zeros(recorder.rows))
+        assert not np.signbit(recorder.sum_by_region(negative_zeros)).any()
+        cancelling = np.tile([1.0, -1.0], 8)
+        assert np.array_equal(recorder.sum_by_region(cancelling), np.zeros(recorder.rows))
+        nan = np.zeros(16)
+        nan[3] = np.nan
+        assert np.isnan(recorder.sum_by_region(nan)[0])
