@@ -193,15 +193,23 @@ def _members(t: Year, group: str) -> np.ndarray:
 
 
 def _group_share(group: str, practice: int | None) -> Callable[[Year], np.ndarray]:
-    """Rule: share of the group's farmers using ``practice`` (any practice when None); NaN for an empty group."""
+    """Rule: share of the group's farmers using ``practice`` (any practice when None); NaN for an empty group.
+
+    A group of every farm counts its users from the farmers by bundle (``Year.farmers_by_bundle``): whole numbers,
+    the counts of the per-farm flags exactly, without a pass over the farms.
+    """
+    selected = _MASKS > 0 if practice is None else USES_BY_MASK[:, practice]
+
     def rule(t: Year) -> np.ndarray:
         members, extent = t.members(group)
         if extent == "none":
             return np.full(t.rows, np.nan)
-        uses = t.record.bundle != 0 if practice is None else USES_BY_MASK[t.record.bundle, practice]
-        count = t.farmers if extent == "all" else t.total_of(members)
-        return np.divide(t.total_of(uses if extent == "all" else members & uses), count, out=np.full(t.rows, np.nan),
-                         where=count > 0)
+        if extent == "all":
+            used, count = t.farmers_by_bundle[:, selected].sum(axis=1), t.farmers
+        else:
+            uses = t.record.bundle != 0 if practice is None else USES_BY_MASK[t.record.bundle, practice]
+            used, count = t.total_of(members & uses), t.total_of(members)
+        return np.divide(used, count, out=np.full(t.rows, np.nan), where=count > 0)
     return rule
 
 

@@ -125,3 +125,22 @@ def test_values_that_sum_to_zero_in_each_region_sum_to_zeros_only_when_all_are_z
         nan = np.zeros(16)
         nan[3] = np.nan
         assert np.isnan(recorder.sum_by_region(nan)[0])
+
+
+def test_a_group_of_every_farm_counts_its_users_as_the_per_farm_flags_do():
+    """Non-participants are every farm without an exchange programme: their practice shares, counted from the farmers
+    by bundle, are the per-farm flags' counts over the farmers, bit for bit, for one run and for stacked runs."""
+    from sim.practices import USES_BY_MASK
+
+    rng = np.random.default_rng(5)
+    n = 1000
+    area, bundle = rng.uniform(1, 50, n), rng.integers(0, 16, n).astype(np.uint8)
+    nobody = np.zeros(n, bool)
+    for starts, runs in ((np.array([0, 300, 650]), 1), (np.array([0, 200, 500, 620, 800, 990]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b", "c"][: starts.size // runs], starts, area, 0, runs=runs)
+        year = outputs.Year(recorder, outputs.YearRecord(2000, 0.0, bundle, np.ones(n), state={
+            "exchange_participant": nobody, "exchange_neighbour": nobody}), None)
+        for label, flags in (("any_practice", bundle != 0), ("no_till", USES_BY_MASK[bundle, 0])):
+            expected = recorder.sum_by_region(flags) / recorder.farmers
+            got = COLUMNS[f"exchange_non_participant_{label}_share"].rule(year)
+            assert np.array_equal(got, expected)
