@@ -790,13 +790,15 @@ def test_savings_and_access_state_are_the_numpy_formulas():
 
 
 def test_no_till_area_share_reads_the_no_till_bit_as_the_mask_table_does():
-    """The bit read by a shift is the table's flag: the same products, so the same sums bit for bit."""
+    """The bit read by a shift is the table's flag, and the compiled sums follow NumPy's pairwise summation (regions
+    of every size its branches treat apart): the same sums bit for bit."""
     from sim.behaviour.access import no_till_area_share
     from sim.practices import NO_TILL
 
     rng = np.random.default_rng(4)
-    bundle = rng.integers(0, 16, 5_000).astype(np.uint8)
+    sizes = [*range(1, 300), 1_000, 4_097, 65_537, 300_001]  # every branch of NumPy's pairwise summation
+    bundle = rng.integers(0, 16, sum(sizes)).astype(np.uint8)
     area = rng.uniform(0.5, 300, bundle.size)
-    start = np.array([0, 1_200, 4_000])
+    start = np.cumsum([0, *sizes[:-1]])
     expected = np.add.reduceat(area * USES_BY_MASK[bundle, NO_TILL], start) / np.add.reduceat(area, start)
     assert np.array_equal(no_till_area_share(start, bundle, area), expected)

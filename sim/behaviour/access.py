@@ -48,9 +48,77 @@ def no_till_area_share(start: np.ndarray, bundle: np.ndarray, area_ha: np.ndarra
     """(R,) share of each region's area under no-till (regions are the row blocks beginning at ``start``).
 
     The no-till bit of each bundle mask (``USES_BY_MASK[bundle, NO_TILL]``, 1 or 0) read by a shift, not a lookup.
+    The area under it is ``np.add.reduceat(area_ha * bit, start)`` bit for bit, summed by a kernel that follows
+    NumPy's summation (``no_till_area``): no (n,) products to allocate, the regions side by side.
     """
-    under = np.add.reduceat(area_ha * ((bundle >> NO_TILL) & 1), start)
+    start = np.asarray(start, np.int64)
+    end = np.append(start[1:], bundle.size)
+    if (end <= start).any():  # an empty region: NumPy's reduceat has a rule of its own there
+        under = np.add.reduceat(area_ha * ((bundle >> NO_TILL) & 1), start)
+    else:
+        under = np.empty(start.size)
+        no_till_area(bundle, area_ha, start, end, NO_TILL, under)
     return under / np.add.reduceat(area_ha, start)
+
+
+#: The largest block NumPy's pairwise summation adds without halving it (numpy/_core/src/umath/loops_utils.h.src).
+PAIRWISE_BLOCK = 128
+
+
+@njit(cache=True, parallel=True)
+def no_till_area(bundle, area_ha, start, end, bit, out):  # pragma: no cover - compiled
+    """out[s] = ``np.add.reduceat(area_ha * ((bundle >> bit) & 1), start)[s]`` for segments [start, end), end > start.
+
+    NumPy sums a segment as its first value plus the pairwise sum of the rest (``_pairwise_no_till_area``); the
+    products are computed where they are added. Segments in parallel, each in NumPy's order.
+    """
+    for s in prange(start.size):
+        first = start[s]
+        out[s] = area_ha[first] * ((bundle[first] >> bit) & 1) + \
+            _pairwise_no_till_area(bundle, area_ha, bit, first + 1, end[s] - first - 1)
+
+
+@njit(cache=True)
+def _pairwise_no_till_area(bundle, area_ha, bit, first, count):  # pragma: no cover - compiled
+    """NumPy's pairwise sum of the ``count`` products from row ``first``.
+
+    In order below 8 values, eight running sums up to ``PAIRWISE_BLOCK``, else the two halves (the first a multiple
+    of 8) summed so and added.
+    """
+    if count < 8:
+        total = 0.0
+        for i in range(first, first + count):
+            total += area_ha[i] * ((bundle[i] >> bit) & 1)
+        return total
+    if count <= PAIRWISE_BLOCK:
+        i = first
+        r0 = area_ha[i] * ((bundle[i] >> bit) & 1)
+        r1 = area_ha[i + 1] * ((bundle[i + 1] >> bit) & 1)
+        r2 = area_ha[i + 2] * ((bundle[i + 2] >> bit) & 1)
+        r3 = area_ha[i + 3] * ((bundle[i + 3] >> bit) & 1)
+        r4 = area_ha[i + 4] * ((bundle[i + 4] >> bit) & 1)
+        r5 = area_ha[i + 5] * ((bundle[i + 5] >> bit) & 1)
+        r6 = area_ha[i + 6] * ((bundle[i + 6] >> bit) & 1)
+        r7 = area_ha[i + 7] * ((bundle[i + 7] >> bit) & 1)
+        i += 8
+        while i < first + count - count % 8:
+            r0 += area_ha[i] * ((bundle[i] >> bit) & 1)
+            r1 += area_ha[i + 1] * ((bundle[i + 1] >> bit) & 1)
+            r2 += area_ha[i + 2] * ((bundle[i + 2] >> bit) & 1)
+            r3 += area_ha[i + 3] * ((bundle[i + 3] >> bit) & 1)
+            r4 += area_ha[i + 4] * ((bundle[i + 4] >> bit) & 1)
+            r5 += area_ha[i + 5] * ((bundle[i + 5] >> bit) & 1)
+            r6 += area_ha[i + 6] * ((bundle[i + 6] >> bit) & 1)
+            r7 += area_ha[i + 7] * ((bundle[i + 7] >> bit) & 1)
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for k in range(i, first + count):
+            total += area_ha[k] * ((bundle[k] >> bit) & 1)
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise_no_till_area(bundle, area_ha, bit, first, half) + \
+        _pairwise_no_till_area(bundle, area_ha, bit, first + half, count - half)
 
 
 @dataclass(frozen=True)
