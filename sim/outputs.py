@@ -23,7 +23,7 @@ from numba import njit, prange
 from sim import parallel
 from sim.economics import PUBLIC, is_nothing
 from sim.incentives.registry import BUYER, TWIN_BUYERS
-from sim.parallel import segment_blocks, segment_percentiles
+from sim.parallel import segment_blocks, segment_percentiles, segment_product_sums
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
@@ -448,9 +448,9 @@ class Year:
         """
         sum_by_region = self.recorder.sum_by_region
         if key == "soc x area":
-            return sum_by_region(self.record.soc_t_c_per_ha * self.area_per_farm)
+            return self.recorder.sum_of_products(self.record.soc_t_c_per_ha, self.area_per_farm)
         if key == "yield x area":
-            return sum_by_region(self.per_farm["yield_kg_per_ha"] * self.area_per_farm)
+            return self.recorder.sum_of_products(self.per_farm["yield_kg_per_ha"], self.area_per_farm)
         if isinstance(key, tuple):
             name, group = key
             values = self.per_farm[name]
@@ -692,15 +692,35 @@ class YearlyRecorder:
                                                                                            strict=True)], np.float64)
                 return np.append(per_region, per_region.sum())
             x = x.astype(np.float64)
+        return self._region_totals(np.add.reduceat(x, self.starts), lambda: x)
+
+    def sum_of_products(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``sum_by_region(a * b)`` of two (n,) float64 arrays, bit for bit, without an (n,) array of the products.
+
+        The regions' sums follow NumPy's summation (``sim.parallel.segment_product_sums``); the products are made only
+        when every sum is zero, to tell idle runs as ``sum_by_region`` does.
+        """
+        counts = self.ends - self.starts
+        if not (a.dtype == b.dtype == np.float64 and a.flags.c_contiguous and b.flags.c_contiguous) or \
+                is_nothing(a) or is_nothing(b) or a.size == 0 or (counts < 1).any():
+            return self.sum_by_region(a * b)
+        per_region = np.empty(self.starts.size)
+        segment_product_sums(a, b, self.starts, self.ends, per_region)
+        return self._region_totals(per_region, lambda: a * b)
+
+    def _region_totals(self, per_region: np.ndarray, values: Callable[[], np.ndarray]) -> np.ndarray:
+        """The rows of ``sum_by_region`` from the sums of a float64 (n,) array per (run, region) segment.
+
+        ``values()`` gives the array, read only when a sum is zero (an all-zero run gets zeros, +0.0).
+        """
         if self.runs == 1:
-            per_region = np.add.reduceat(x, self.starts)
-            if not per_region.any() and not x.any():  # all zero (a sum of -0.0 included): a pass only then
+            if not per_region.any() and not values().any():  # all zero (a sum of -0.0 included): a pass only then
                 return np.zeros(self.rows)
             return np.append(per_region, per_region.sum())
-        sums = self.with_totals(np.add.reduceat(x, self.starts))
+        sums = self.with_totals(per_region)
         if not (sums == 0).any():  # no run is idle: its sums would be zeros (two passes over the farms saved)
             return sums
-        idle = ~np.logical_or.reduceat(x != 0, self.run_starts)
+        idle = ~np.logical_or.reduceat(values() != 0, self.run_starts)
         sums[np.repeat(idle, len(self.names))] = 0.0
         return sums
 

@@ -144,3 +144,20 @@ def test_a_group_of_every_farm_counts_its_users_as_the_per_farm_flags_do():
             expected = recorder.sum_by_region(flags) / recorder.farmers
             got = COLUMNS[f"exchange_non_participant_{label}_share"].rule(year)
             assert np.array_equal(got, expected)
+
+
+def test_sums_of_products_are_the_sums_of_the_product_array_bit_for_bit():
+    """SOC x area and yield x area are summed without an array of the products, following NumPy's pairwise
+    summation: the sums of ``a * b`` in every bit, on regions of every size its branches treat apart (1-299 farms,
+    then a region of 70,001), for one run and for stacked runs, zeros and an idle run included."""
+    rng = np.random.default_rng(6)
+    sizes = [*range(1, 300), 70_001]
+    n = sum(sizes)
+    area, soc = rng.uniform(0.5, 300, n), rng.uniform(20, 90, n)
+    starts = np.cumsum([0, *sizes[:-1]])
+    for runs in (1, 2):
+        width = starts.size // runs
+        recorder = outputs.YearlyRecorder([f"r{k}" for k in range(width)], starts, area, 0, runs=runs)
+        idle_first_run = np.where(np.arange(n) < starts[width // 2 if runs == 1 else width], 0.0, soc)
+        for values in (soc, np.zeros(n), idle_first_run):
+            assert np.array_equal(recorder.sum_of_products(values, area), recorder.sum_by_region(values * area))
