@@ -27,6 +27,8 @@ from sim import parallel
 #: Bytes of a page the kernel maps (and zeroes) at a fault.
 PAGE = resource.getpagesize()
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+#: The step's time outside every wrapped stage.
+OTHER = "other (the step's own NumPy work, Python)"
 
 
 def minor_faults() -> int:
@@ -83,7 +85,7 @@ def main() -> None:
     model = sim.AdoptionModel(sim.load_scenario(args.scenario), n_farmers=args.farmers)
     timer = StageTimer()
     timer.attach(model)
-    stages, steps, own = {}, {}, {}
+    stages, steps, own, least = {}, {}, {}, {}
     for threads in sorted({1, cores}):
         parallel.set_threads(threads)
         model.step()  # warm-up at this thread count: kernels first used load from the cache (~0.2 s at 1 thread)
@@ -93,30 +95,39 @@ def main() -> None:
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
+        years = []  # each year's seconds by stage, and the step's
         for _ in range(args.years):
+            before, year_started = dict(timer.seconds), time.perf_counter()
             model.step()
+            year = {k: v - before.get(k, 0.0) for k, v in timer.seconds.items()}
+            whole = time.perf_counter() - year_started
+            years.append(year | {OTHER: whole - sum(year.values()), "whole step": whole})
         profiler.disable()
         steps[threads] = (time.perf_counter() - started) / args.years
         stages[threads] = {k: v / args.years for k, v in timer.seconds.items()}
+        least[threads] = {k: min(year.get(k, 0.0) for year in years) for k in years[0]}
         faulted = {k: v * PAGE / args.years / args.farmers for k, v in timer.faults.items()}
         faulted["whole step"] = (minor_faults() - faults) * PAGE / args.years / args.farmers
         rows = [(f"{Path(f).name}:{line}({name})", row[2] / args.years)
                 for (f, line, name), row in pstats.Stats(profiler).stats.items()]
         own[threads] = sorted(rows, key=lambda r: -r[1])[: args.top]
     one, many = stages[1], stages[max(stages)]
-    one["other (the step's own NumPy work, Python)"] = steps[1] - sum(one.values())
-    many["other (the step's own NumPy work, Python)"] = steps[max(steps)] - sum(many.values())
+    one[OTHER] = steps[1] - sum(one.values())
+    many[OTHER] = steps[max(steps)] - sum(many.values())
     print(f"{args.scenario.name}, {args.farmers:,} farmers, {args.years} years per thread count; load average "
           f"{os.getloadavg()[0]:.2f} on {cores} cores\n")
     header = f"{'stage':<48}" + "".join(f"{f'{t} thr ms':>11}" for t in stages) + f"{'speed-up':>10}" + \
-        f"{'faults B/farmer':>17}"
+        f"{'faults B/farmer':>17}" + "".join(f"{f'{t} thr min':>12}" for t in stages)
     print(header + "\n" + "-" * len(header))
     for key in sorted(one, key=lambda k: -one[k]):
         if one[key] * 1000 >= 0.01:
             print(f"{key:<48}" + "".join(f"{stages[t].get(key, 0.0) * 1000:>11.1f}" for t in stages)
-                  + f"{one[key] / max(many.get(key, 0.0), 1e-9):>9.1f}x" + f"{faulted.get(key, 0.0):>17.1f}")
+                  + f"{one[key] / max(many.get(key, 0.0), 1e-9):>9.1f}x" + f"{faulted.get(key, 0.0):>17.1f}"
+                  + "".join(f"{least[t].get(key, 0.0) * 1000:>12.1f}" for t in stages))
     print(f"{'whole step':<48}" + "".join(f"{steps[t] * 1000:>11.1f}" for t in steps)
-          + f"{steps[1] / steps[max(steps)]:>9.1f}x" + f"{faulted['whole step']:>17.1f}")
+          + f"{steps[1] / steps[max(steps)]:>9.1f}x" + f"{faulted['whole step']:>17.1f}"
+          + "".join(f"{least[t]['whole step'] * 1000:>12.1f}" for t in stages))
+    print("(min: the least of the years, steadier than the mean on cores other work shares)")
     for threads, rows in own.items():
         print(f"\nmost time of their own at {threads} thread(s), ms per year:")
         for name, seconds in rows:

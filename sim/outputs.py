@@ -23,12 +23,66 @@ from numba import njit, prange
 from sim import parallel
 from sim.economics import PUBLIC, is_nothing
 from sim.incentives.registry import BUYER, TWIN_BUYERS
-from sim.parallel import segment_blocks, segment_percentiles
+from sim.parallel import segment_blocks, segment_percentiles, segment_product_sums
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
 _MASKS = np.arange(1 << N_PRACTICES)
 QUANTILES = (10, 50, 90)
+
+
+@dataclass(frozen=True)
+class PerRegion:
+    """A per-farm quantity that is the same on every farm of a region, held as its value per region.
+
+    One value per region (of each run when runs are stacked), shape (segments,): summed over a region's farms as
+    NumPy would sum the (n,) array (``constant_sum``), bit for bit, without making it.
+    """
+
+    values: np.ndarray
+
+
+def constant_sum(value: float, count: int) -> float:
+    """``np.add.reduceat`` of ``count`` >= 1 copies of ``value`` over one segment, exactly.
+
+    Its first value, then the rest by NumPy's pairwise summation (blocks of at most 128 values in eight running sums,
+    halves at multiples of 8 above that; ``tests/test_outputs.py`` checks it against NumPy). The halves of a level
+    have at most two sizes: each size is summed once (a few dozen additions for a million copies).
+    """
+    known: dict[int, float] = {}
+
+    def pairwise(count: int) -> float:
+        found = known.get(count)
+        if found is None:
+            if count <= PAIRWISE_BLOCK:
+                found = _pairwise_block(value, count)
+            else:
+                half = count // 2 - count // 2 % 8
+                found = pairwise(half) + pairwise(count - half)
+            known[count] = found
+        return found
+
+    return value + pairwise(count - 1)
+
+
+#: The largest block NumPy's pairwise summation adds without halving it.
+PAIRWISE_BLOCK = 128
+
+
+def _pairwise_block(value: float, count: int) -> float:
+    """NumPy's sum of ``count`` <= ``PAIRWISE_BLOCK`` copies of ``value``: in order below 8, else eight running sums."""
+    if count < 8:
+        total = 0.0
+        for _ in range(count):
+            total += value
+        return total
+    lane = value  # each of the eight running sums, all equal
+    for _ in range(count // 8 - 1):
+        lane += value
+    total = ((lane + lane) + (lane + lane)) + ((lane + lane) + (lane + lane))
+    for _ in range(count % 8):
+        total += value
+    return total
 
 
 @dataclass(frozen=True)
@@ -41,7 +95,7 @@ class YearRecord:
     soc_t_c_per_ha: np.ndarray  # (n,)
     per_farm: dict[str, np.ndarray] | None = None  # the season's results and flows by name; None in the initial row
     payers: dict[str, str] | None = None  # who pays each money flow in ``per_farm`` (in booking order)
-    state: dict[str, np.ndarray] | None = None  # per-farm state of every row, initial included (e.g. access)
+    state: dict[str, np.ndarray | PerRegion] | None = None  # per-farm state of every row, initial included (access)
 
 
 @dataclass(frozen=True)
@@ -139,15 +193,23 @@ def _members(t: Year, group: str) -> np.ndarray:
 
 
 def _group_share(group: str, practice: int | None) -> Callable[[Year], np.ndarray]:
-    """Rule: share of the group's farmers using ``practice`` (any practice when None); NaN for an empty group."""
+    """Rule: share of the group's farmers using ``practice`` (any practice when None); NaN for an empty group.
+
+    A group of every farm counts its users from the farmers by bundle (``Year.farmers_by_bundle``): whole numbers,
+    the counts of the per-farm flags exactly, without a pass over the farms.
+    """
+    selected = _MASKS > 0 if practice is None else USES_BY_MASK[:, practice]
+
     def rule(t: Year) -> np.ndarray:
         members, extent = t.members(group)
         if extent == "none":
             return np.full(t.rows, np.nan)
-        uses = t.record.bundle != 0 if practice is None else USES_BY_MASK[t.record.bundle, practice]
-        count = t.farmers if extent == "all" else t.total_of(members)
-        return np.divide(t.total_of(uses if extent == "all" else members & uses), count, out=np.full(t.rows, np.nan),
-                         where=count > 0)
+        if extent == "all":
+            used, count = t.farmers_by_bundle[:, selected].sum(axis=1), t.farmers
+        else:
+            uses = t.record.bundle != 0 if practice is None else USES_BY_MASK[t.record.bundle, practice]
+            used, count = t.total_of(members & uses), t.total_of(members)
+        return np.divide(used, count, out=np.full(t.rows, np.nan), where=count > 0)
     return rule
 
 
@@ -386,9 +448,9 @@ class Year:
         """
         sum_by_region = self.recorder.sum_by_region
         if key == "soc x area":
-            return sum_by_region(self.record.soc_t_c_per_ha * self.area_per_farm)
+            return self.recorder.sum_of_products(self.record.soc_t_c_per_ha, self.area_per_farm)
         if key == "yield x area":
-            return sum_by_region(self.per_farm["yield_kg_per_ha"] * self.area_per_farm)
+            return self.recorder.sum_of_products(self.per_farm["yield_kg_per_ha"], self.area_per_farm)
         if isinstance(key, tuple):
             name, group = key
             values = self.per_farm[name]
@@ -614,13 +676,15 @@ class YearlyRecorder:
         everyone = table.sum(axis=1) if totals is None else totals
         return np.concatenate([table, everyone[:, None]], axis=1).reshape(self.rows, *per_region.shape[1:])
 
-    def sum_by_region(self, x: np.ndarray) -> np.ndarray:
+    def sum_by_region(self, x: np.ndarray | PerRegion) -> np.ndarray:
         """Sum of per-farm ``x`` (flags count 1) per region and in total, shape (rows,).
 
         A run whose values are all zero (e.g. flows without a carbon programme) gets zeros. Flags of one run are
         counted per region (the same sums as their 0.0 and 1.0 added, exactly: whole numbers below 2^53).
         """
-        if is_nothing(x) or (x.dtype != bool and not x.any()):
+        if isinstance(x, PerRegion):
+            return self._sum_of_constants(np.asarray(x.values, np.float64))
+        if is_nothing(x) or x.size == 0:
             return np.zeros(self.rows)
         if x.dtype == bool:
             if self.runs == 1:
@@ -628,13 +692,50 @@ class YearlyRecorder:
                                                                                            strict=True)], np.float64)
                 return np.append(per_region, per_region.sum())
             x = x.astype(np.float64)
+        return self._region_totals(np.add.reduceat(x, self.starts), lambda: x)
+
+    def sum_of_products(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``sum_by_region(a * b)`` of two (n,) float64 arrays, bit for bit, without an (n,) array of the products.
+
+        The regions' sums follow NumPy's summation (``sim.parallel.segment_product_sums``); the products are made only
+        when every sum is zero, to tell idle runs as ``sum_by_region`` does.
+        """
+        counts = self.ends - self.starts
+        if not (a.dtype == b.dtype == np.float64 and a.flags.c_contiguous and b.flags.c_contiguous) or \
+                is_nothing(a) or is_nothing(b) or a.size == 0 or (counts < 1).any():
+            return self.sum_by_region(a * b)
+        per_region = np.empty(self.starts.size)
+        segment_product_sums(a, b, self.starts, self.ends, per_region)
+        return self._region_totals(per_region, lambda: a * b)
+
+    def _region_totals(self, per_region: np.ndarray, values: Callable[[], np.ndarray]) -> np.ndarray:
+        """The rows of ``sum_by_region`` from the sums of a float64 (n,) array per (run, region) segment.
+
+        ``values()`` gives the array, read only when a sum is zero (an all-zero run gets zeros, +0.0).
+        """
         if self.runs == 1:
-            per_region = np.add.reduceat(x, self.starts) if x.size else np.zeros(len(self.starts))
+            if not per_region.any() and not values().any():  # all zero (a sum of -0.0 included): a pass only then
+                return np.zeros(self.rows)
             return np.append(per_region, per_region.sum())
-        sums = self.with_totals(np.add.reduceat(x, self.starts))
+        sums = self.with_totals(per_region)
         if not (sums == 0).any():  # no run is idle: its sums would be zeros (two passes over the farms saved)
             return sums
-        idle = ~np.logical_or.reduceat(x != 0, self.run_starts)
+        idle = ~np.logical_or.reduceat(values() != 0, self.run_starts)
+        sums[np.repeat(idle, len(self.names))] = 0.0
+        return sums
+
+    def _sum_of_constants(self, values: np.ndarray) -> np.ndarray:
+        """``sum_by_region`` of the (n,) array holding ``values`` (segments,) on each segment's farms, bit for bit."""
+        counts = self.ends - self.starts
+        if (counts < 1).any():  # an empty segment: NumPy's reduceat has a rule of its own there
+            return self.sum_by_region(np.repeat(values, counts))
+        if not values.any():
+            return np.zeros(self.rows)
+        per_region = np.array([constant_sum(float(v), int(m)) for v, m in zip(values, counts, strict=True)])
+        if self.runs == 1:
+            return np.append(per_region, per_region.sum())
+        sums = self.with_totals(per_region)
+        idle = ~(values.reshape(self.runs, -1) != 0).any(axis=1)
         sums[np.repeat(idle, len(self.names))] = 0.0
         return sums
 

@@ -174,6 +174,59 @@ class FarmStreams:
                                for k, g in enumerate(self.generators)])
 
 
+#: The largest block NumPy's pairwise summation adds without halving it (numpy/_core/src/umath/loops_utils.h.src).
+PAIRWISE_BLOCK = 128
+
+
+@njit(cache=True, nogil=True)
+def segment_product_sums(a, b, starts, ends, out):  # pragma: no cover - compiled
+    """out[s] = ``np.add.reduceat(a * b, starts)[s]`` (float64, segments [start, end) with end > start), bit for bit.
+
+    NumPy sums a segment as its first value plus the pairwise sum of the rest (``_pairwise_products``); the products
+    are computed where they are added, with no (n,) array of them. Serial and releasing the GIL: the recorder's sums
+    run side by side on the thread pool (``start``).
+    """
+    for s in range(starts.size):
+        first = starts[s]
+        out[s] = a[first] * b[first] + _pairwise_products(a, b, first + 1, ends[s] - first - 1)
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_products(a, b, first, count):  # pragma: no cover - compiled
+    """NumPy's pairwise sum of the ``count`` products a[i] x b[i] from row ``first``.
+
+    In order below 8 values, eight running sums up to ``PAIRWISE_BLOCK``, else the two halves (the first a multiple
+    of 8) summed so and added.
+    """
+    if count < 8:
+        total = 0.0
+        for i in range(first, first + count):
+            total += a[i] * b[i]
+        return total
+    if count <= PAIRWISE_BLOCK:
+        i = first
+        r0, r1, r2, r3 = a[i] * b[i], a[i + 1] * b[i + 1], a[i + 2] * b[i + 2], a[i + 3] * b[i + 3]
+        r4, r5, r6, r7 = a[i + 4] * b[i + 4], a[i + 5] * b[i + 5], a[i + 6] * b[i + 6], a[i + 7] * b[i + 7]
+        i += 8
+        while i < first + count - count % 8:
+            r0 += a[i] * b[i]
+            r1 += a[i + 1] * b[i + 1]
+            r2 += a[i + 2] * b[i + 2]
+            r3 += a[i + 3] * b[i + 3]
+            r4 += a[i + 4] * b[i + 4]
+            r5 += a[i + 5] * b[i + 5]
+            r6 += a[i + 6] * b[i + 6]
+            r7 += a[i + 7] * b[i + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for k in range(i, first + count):
+            total += a[k] * b[k]
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise_products(a, b, first, half) + _pairwise_products(a, b, first + half, count - half)
+
+
 def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                         percentiles: tuple[float, ...]) -> np.ndarray:
     """``np.percentile(values[start:end], percentiles)`` (linear method) of each segment, bit for bit: shape (Q, S).

@@ -10,7 +10,7 @@ from conftest import SCENARIOS
 import sim
 from experiments.runs import RunSpec, run_one, run_specs
 from sim.ensemble import NotStackable, results, stack
-from sim.outputs import YearlyRecorder, YearRecord
+from sim.outputs import PerRegion, YearlyRecorder, YearRecord
 from sim.scenario import scenario_with_overrides
 
 
@@ -38,6 +38,13 @@ def tables_alone(built: list[sim.AdoptionModel], years: int) -> list[pd.DataFram
     return tables
 
 
+def stacked_state(parts: list) -> np.ndarray | PerRegion:
+    """Runs' per-farm state arrays (or values per region) one after another, as a stacked model holds them."""
+    if isinstance(parts[0], PerRegion):
+        return PerRegion(np.concatenate([part.values for part in parts]))
+    return np.concatenate(parts)
+
+
 def test_a_recorder_of_stacked_runs_gives_each_run_its_own_table():
     """Two runs of a stochastic carbon price (each its own price path), their per-farm arrays stacked: one recorder
     gives every run the rows of its own recorder (sums, shares, percentiles, size groups, running totals)."""
@@ -53,7 +60,7 @@ def test_a_recorder_of_stacked_runs_gives_each_run_its_own_table():
         first = records[0]
         per_farm = None if first.per_farm is None else {
             name: np.concatenate([r.per_farm[name] for r in records]) for name in first.per_farm}
-        state = {name: np.concatenate([r.state[name] for r in records]) for name in first.state}
+        state = {name: stacked_state([r.state[name] for r in records]) for name in first.state}
         stacked.record(YearRecord(first.year, np.array([r.carbon_price for r in records]),
                                   np.concatenate([r.bundle for r in records]),
                                   np.concatenate([r.soc_t_c_per_ha for r in records]), per_farm, first.payers, state))

@@ -776,31 +776,29 @@ def test_savings_and_access_state_are_the_numpy_formulas():
     from sim.behaviour.access import access_state, saved
 
     rng = np.random.default_rng(6)
-    n, regions = 500, 3
+    n = 500
     savings, income = rng.uniform(0, 5e4, n), rng.normal(0, 2e4, n)
     out = np.empty(n)
     saved(savings, income, 0.85, 0.2, out)
     assert np.array_equal(out, 0.85 * savings + 0.2 * np.maximum(income, 0.0))
-    region = rng.integers(0, regions, n).astype(np.int16)
-    supplies = [rng.random(regions) for _ in range(3)]
     cost, money = rng.uniform(0, 2e4, n), rng.uniform(0, 2e4, n)
     dealer, contractor = rng.random(n) < 0.6, rng.random(n) < 0.2
-    state = [np.empty(n), np.empty(n), np.empty(n), np.empty(n, bool), np.empty(n, bool)]
-    access_state(*supplies, region, cost, money, dealer, contractor, *state)
-    for column, supply in zip(state[:3], supplies, strict=True):
-        assert np.array_equal(column, supply[region])
-    assert np.array_equal(state[3], cost <= money)
-    assert np.array_equal(state[4], (dealer & (cost <= money)) | contractor)
+    state = [np.empty(n, bool), np.empty(n, bool)]
+    access_state(cost, money, dealer, contractor, *state)
+    assert np.array_equal(state[0], cost <= money)
+    assert np.array_equal(state[1], (dealer & (cost <= money)) | contractor)
 
 
 def test_no_till_area_share_reads_the_no_till_bit_as_the_mask_table_does():
-    """The bit read by a shift is the table's flag: the same products, so the same sums bit for bit."""
+    """The bit read by a shift is the table's flag, and the compiled sums follow NumPy's pairwise summation (regions
+    of every size its branches treat apart): the same sums bit for bit."""
     from sim.behaviour.access import no_till_area_share
     from sim.practices import NO_TILL
 
     rng = np.random.default_rng(4)
-    bundle = rng.integers(0, 16, 5_000).astype(np.uint8)
+    sizes = [*range(1, 300), 1_000, 4_097, 65_537, 300_001]  # every branch of NumPy's pairwise summation
+    bundle = rng.integers(0, 16, sum(sizes)).astype(np.uint8)
     area = rng.uniform(0.5, 300, bundle.size)
-    start = np.array([0, 1_200, 4_000])
+    start = np.cumsum([0, *sizes[:-1]])
     expected = np.add.reduceat(area * USES_BY_MASK[bundle, NO_TILL], start) / np.add.reduceat(area, start)
     assert np.array_equal(no_till_area_share(start, bundle, area), expected)

@@ -85,3 +85,79 @@ def test_flags_and_nothing_sum_as_their_float_values_do():
                         else recorder.with_totals(per_region[:, None]).ravel())
             assert np.array_equal(recorder.sum_by_region(flags), expected)
         assert np.array_equal(recorder.sum_by_region(nothing(1000)), np.zeros(recorder.rows))
+
+
+def test_constant_sum_is_numpys_reduceat_of_the_copies_bit_for_bit():
+    """NumPy sums a segment as its first value plus a pairwise sum of the rest (eight running sums in blocks of at
+    most 128, halves at multiples of 8): ``constant_sum`` follows it for copies of one value, every branch of the
+    recursion (counts 1-299) and the sizes of regions at 1 M farmers, values whose sums round."""
+    rng = np.random.default_rng(8)
+    for count in [*range(1, 300), 1_000, 4_097, 65_537, 333_334, 1_000_000]:
+        for value in (0.1, 1 / 3, *rng.uniform(0, 1, 3), 0.0):
+            assert outputs.constant_sum(value, count) == np.add.reduceat(np.full(count, value), [0])[0], (count, value)
+
+
+def test_per_region_values_sum_as_their_per_farm_copies_do():
+    """``PerRegion`` values (one per region, or per run and region) give the sums of the (n,) arrays they stand for,
+    the 'all' rows included, an idle run's zeros included."""
+    rng = np.random.default_rng(4)
+    area = rng.uniform(1, 50, 1000)
+    for starts, runs in ((np.array([0, 300, 650]), 1), (np.array([0, 200, 500, 620, 800, 990]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b", "c"][: starts.size // runs], starts, area, 0, runs=runs)
+        counts = np.diff(np.append(starts, 1000))
+        for values in (rng.uniform(0, 1, starts.size), np.zeros(starts.size),
+                       np.concatenate([np.zeros(3), rng.uniform(0, 1, starts.size - 3)])):
+            per_farm = np.repeat(values, counts)
+            assert np.array_equal(recorder.sum_by_region(outputs.PerRegion(values)), recorder.sum_by_region(per_farm))
+
+
+def test_values_that_sum_to_zero_in_each_region_sum_to_zeros_only_when_all_are_zero():
+    """A region's sum is looked at before its values: zeros (+0.0) when every value is 0.0 or -0.0, whose sum NumPy
+    gives as -0.0; the sums themselves when values cancel out, for one run and for stacked runs."""
+    area = np.ones(16)
+    for starts, runs in ((np.array([0, 8]), 1), (np.array([0, 4, 8, 12]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b"], starts, area, 0, runs=runs)
+        negative_zeros = np.full(16, -0.0)
+        assert np.array_equal(recorder.sum_by_region(negative_zeros), np.zeros(recorder.rows))
+        assert not np.signbit(recorder.sum_by_region(negative_zeros)).any()
+        cancelling = np.tile([1.0, -1.0], 8)
+        assert np.array_equal(recorder.sum_by_region(cancelling), np.zeros(recorder.rows))
+        nan = np.zeros(16)
+        nan[3] = np.nan
+        assert np.isnan(recorder.sum_by_region(nan)[0])
+
+
+def test_a_group_of_every_farm_counts_its_users_as_the_per_farm_flags_do():
+    """Non-participants are every farm without an exchange programme: their practice shares, counted from the farmers
+    by bundle, are the per-farm flags' counts over the farmers, bit for bit, for one run and for stacked runs."""
+    from sim.practices import USES_BY_MASK
+
+    rng = np.random.default_rng(5)
+    n = 1000
+    area, bundle = rng.uniform(1, 50, n), rng.integers(0, 16, n).astype(np.uint8)
+    nobody = np.zeros(n, bool)
+    for starts, runs in ((np.array([0, 300, 650]), 1), (np.array([0, 200, 500, 620, 800, 990]), 2)):
+        recorder = outputs.YearlyRecorder(["a", "b", "c"][: starts.size // runs], starts, area, 0, runs=runs)
+        year = outputs.Year(recorder, outputs.YearRecord(2000, 0.0, bundle, np.ones(n), state={
+            "exchange_participant": nobody, "exchange_neighbour": nobody}), None)
+        for label, flags in (("any_practice", bundle != 0), ("no_till", USES_BY_MASK[bundle, 0])):
+            expected = recorder.sum_by_region(flags) / recorder.farmers
+            got = COLUMNS[f"exchange_non_participant_{label}_share"].rule(year)
+            assert np.array_equal(got, expected)
+
+
+def test_sums_of_products_are_the_sums_of_the_product_array_bit_for_bit():
+    """SOC x area and yield x area are summed without an array of the products, following NumPy's pairwise
+    summation: the sums of ``a * b`` in every bit, on regions of every size its branches treat apart (1-299 farms,
+    then a region of 70,001), for one run and for stacked runs, zeros and an idle run included."""
+    rng = np.random.default_rng(6)
+    sizes = [*range(1, 300), 70_001]
+    n = sum(sizes)
+    area, soc = rng.uniform(0.5, 300, n), rng.uniform(20, 90, n)
+    starts = np.cumsum([0, *sizes[:-1]])
+    for runs in (1, 2):
+        width = starts.size // runs
+        recorder = outputs.YearlyRecorder([f"r{k}" for k in range(width)], starts, area, 0, runs=runs)
+        idle_first_run = np.where(np.arange(n) < starts[width // 2 if runs == 1 else width], 0.0, soc)
+        for values in (soc, np.zeros(n), idle_first_run):
+            assert np.array_equal(recorder.sum_of_products(values, area), recorder.sum_by_region(values * area))

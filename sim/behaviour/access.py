@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from sim.outputs import PerRegion
 from sim.practices import NO_TILL, Catalogue
 from sim.scenario import Scenario
 from sim.scenario.years import interpolate_by_year
@@ -47,9 +48,77 @@ def no_till_area_share(start: np.ndarray, bundle: np.ndarray, area_ha: np.ndarra
     """(R,) share of each region's area under no-till (regions are the row blocks beginning at ``start``).
 
     The no-till bit of each bundle mask (``USES_BY_MASK[bundle, NO_TILL]``, 1 or 0) read by a shift, not a lookup.
+    The area under it is ``np.add.reduceat(area_ha * bit, start)`` bit for bit, summed by a kernel that follows
+    NumPy's summation (``no_till_area``): no (n,) products to allocate, the regions side by side.
     """
-    under = np.add.reduceat(area_ha * ((bundle >> NO_TILL) & 1), start)
+    start = np.asarray(start, np.int64)
+    end = np.append(start[1:], bundle.size)
+    if (end <= start).any():  # an empty region: NumPy's reduceat has a rule of its own there
+        under = np.add.reduceat(area_ha * ((bundle >> NO_TILL) & 1), start)
+    else:
+        under = np.empty(start.size)
+        no_till_area(bundle, area_ha, start, end, NO_TILL, under)
     return under / np.add.reduceat(area_ha, start)
+
+
+#: The largest block NumPy's pairwise summation adds without halving it (numpy/_core/src/umath/loops_utils.h.src).
+PAIRWISE_BLOCK = 128
+
+
+@njit(cache=True, parallel=True)
+def no_till_area(bundle, area_ha, start, end, bit, out):  # pragma: no cover - compiled
+    """out[s] = ``np.add.reduceat(area_ha * ((bundle >> bit) & 1), start)[s]`` for segments [start, end), end > start.
+
+    NumPy sums a segment as its first value plus the pairwise sum of the rest (``_pairwise_no_till_area``); the
+    products are computed where they are added. Segments in parallel, each in NumPy's order.
+    """
+    for s in prange(start.size):
+        first = start[s]
+        out[s] = area_ha[first] * ((bundle[first] >> bit) & 1) + \
+            _pairwise_no_till_area(bundle, area_ha, bit, first + 1, end[s] - first - 1)
+
+
+@njit(cache=True)
+def _pairwise_no_till_area(bundle, area_ha, bit, first, count):  # pragma: no cover - compiled
+    """NumPy's pairwise sum of the ``count`` products from row ``first``.
+
+    In order below 8 values, eight running sums up to ``PAIRWISE_BLOCK``, else the two halves (the first a multiple
+    of 8) summed so and added.
+    """
+    if count < 8:
+        total = 0.0
+        for i in range(first, first + count):
+            total += area_ha[i] * ((bundle[i] >> bit) & 1)
+        return total
+    if count <= PAIRWISE_BLOCK:
+        i = first
+        r0 = area_ha[i] * ((bundle[i] >> bit) & 1)
+        r1 = area_ha[i + 1] * ((bundle[i + 1] >> bit) & 1)
+        r2 = area_ha[i + 2] * ((bundle[i + 2] >> bit) & 1)
+        r3 = area_ha[i + 3] * ((bundle[i + 3] >> bit) & 1)
+        r4 = area_ha[i + 4] * ((bundle[i + 4] >> bit) & 1)
+        r5 = area_ha[i + 5] * ((bundle[i + 5] >> bit) & 1)
+        r6 = area_ha[i + 6] * ((bundle[i + 6] >> bit) & 1)
+        r7 = area_ha[i + 7] * ((bundle[i + 7] >> bit) & 1)
+        i += 8
+        while i < first + count - count % 8:
+            r0 += area_ha[i] * ((bundle[i] >> bit) & 1)
+            r1 += area_ha[i + 1] * ((bundle[i + 1] >> bit) & 1)
+            r2 += area_ha[i + 2] * ((bundle[i + 2] >> bit) & 1)
+            r3 += area_ha[i + 3] * ((bundle[i + 3] >> bit) & 1)
+            r4 += area_ha[i + 4] * ((bundle[i + 4] >> bit) & 1)
+            r5 += area_ha[i + 5] * ((bundle[i + 5] >> bit) & 1)
+            r6 += area_ha[i + 6] * ((bundle[i + 6] >> bit) & 1)
+            r7 += area_ha[i + 7] * ((bundle[i + 7] >> bit) & 1)
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for k in range(i, first + count):
+            total += area_ha[k] * ((bundle[k] >> bit) & 1)
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise_no_till_area(bundle, area_ha, bit, first, half) + \
+        _pairwise_no_till_area(bundle, area_ha, bit, first + half, count - half)
 
 
 @dataclass(frozen=True)
@@ -181,14 +250,19 @@ class Access:
         saved(savings, income, 1.0 - self.spec.savings_spending_rate, self.spec.savings_rate, out)
         return out
 
-    def state(self) -> dict[str, np.ndarray]:
-        """Per-farm values behind the access output columns (``sim.outputs``), this year."""
+    def state(self) -> dict[str, np.ndarray | PerRegion]:
+        """Per-farm values behind the access output columns (``sim.outputs``), this year.
+
+        Supplies and the price index are their regions' (``PerRegion``): no (n,) copies to fill and sum each year.
+        """
         n = self.region.size
-        state = {"seeder_supply": np.empty(n), "contractor_supply": np.empty(n), "herbicide_price_index": np.empty(n),
-                 "finances_no_till": np.empty(n, np.bool_), "can_start_no_till": np.empty(n, np.bool_)}
-        access_state(self.seeder_supply, self.contractor_supply, self.herbicide_index, self.region,
-                     self.no_till_cost_per_farm, self.now.money, self.now.dealer, self.now.contractor, *state.values())
-        return state
+        finances, can_start = np.empty(n, np.bool_), np.empty(n, np.bool_)
+        access_state(self.no_till_cost_per_farm, self.now.money, self.now.dealer, self.now.contractor, finances,
+                     can_start)
+        return {"seeder_supply": PerRegion(self.seeder_supply.copy()),
+                "contractor_supply": PerRegion(self.contractor_supply.copy()),
+                "herbicide_price_index": PerRegion(self.herbicide_index.copy()),
+                "finances_no_till": finances, "can_start_no_till": can_start}
 
 
 @njit(cache=True, parallel=True)
@@ -224,18 +298,13 @@ def saved(savings, income, kept, savings_rate, out):  # pragma: no cover - compi
 
 
 @njit(cache=True, parallel=True)
-def access_state(seeder_supply, contractor_supply, herbicide_index, region, no_till_cost, money, dealer, contractor,
-                 seeder_out, contractor_out, herbicide_out, finances_out, can_start_out):  # pragma: no cover - compiled
-    """``Access.state`` in one pass, into the five ``*_out`` arrays (n,).
+def access_state(no_till_cost, money, dealer, contractor, finances_out, can_start_out):  # pragma: no cover - compiled
+    """The per-farm flags of ``Access.state`` in one pass, into ``finances_out`` and ``can_start_out`` (n,) bool.
 
-    Each farm's region's supplies and price index (R,), whether its money covers an own seeder, and whether it can
-    start no-till (an own seeder within reach and money, or a hire service).
+    Whether each farm's money covers an own seeder, and whether it can start no-till (an own seeder within reach
+    and money, or a hire service).
     """
-    for i in prange(region.size):
-        g = region[i]
-        seeder_out[i] = seeder_supply[g]
-        contractor_out[i] = contractor_supply[g]
-        herbicide_out[i] = herbicide_index[g]
+    for i in prange(money.size):
         finances = no_till_cost[i] <= money[i]
         finances_out[i] = finances
         can_start_out[i] = (dealer[i] and finances) or contractor[i]
