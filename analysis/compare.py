@@ -419,7 +419,9 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
     if why is not None:
         return f"n/a ({why})"
     note = none_added(row)
-    return f"{_cell(row, column, ',.0f')} / {_cell(row, column + '_pv', ',.0f')}" + (f"; {note}" if note else "")
+    discounted = _cell(row, column + "_pv", ",.0f") if row["additional_pv_t"] > 0 else \
+        "n/a (no additional t once discounted: early losses outweigh later gains)"
+    return f"{_cell(row, column, ',.0f')} / {discounted}" + (f"; {note}" if note else "")
 
 
 def _total_cell(row: pd.Series) -> str:

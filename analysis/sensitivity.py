@@ -53,6 +53,12 @@ MIN_BASE_SAMPLES = 2
 #: Noise dominates an output when more than this share of the variance of the replicate means SALib analyses
 #: is seed noise: its indices then mostly measure noise.
 NOISE_DOMINATES = 0.5
+#: Variance-share indices (Sobol, FAST, RBD-FAST, delta's S1: shares of the output's variance, in [0, 1]) whose 95 %
+#: interval is wider than +- this cannot rank parameters whose shares differ by less: the output is flagged as not
+#: resolved at this sample size (a referee's N = 32 Sobol gave ST = 2.50 +- 1.53 without a word).
+UNRESOLVED_HALF_WIDTH = 0.1
+#: The indices that are shares of variance (``UNRESOLVED_HALF_WIDTH``).
+VARIANCE_SHARES = ("S1", "ST")
 #: Level of every confidence interval (SALib's, and the bootstrap intervals computed here).
 CONF_LEVEL = 0.95
 #: Bootstrap resamples of the seed-variance share's interval (1000 keeps the 2.5 % quantile's Monte Carlo error
@@ -372,6 +378,21 @@ class SensitivityResult:
         for row in self.seed_variance.itertuples():
             if row.warning:
                 lines.append(f"{row.output}: {row.warning}")
+        return lines + self.unresolved()
+
+    def unresolved(self) -> list[str]:
+        """One line per output whose variance-share indices have intervals wider than ``UNRESOLVED_HALF_WIDTH``."""
+        if not len(self.indices):
+            return []
+        shares = self.indices[self.indices["index"].isin(VARIANCE_SHARES) & np.isfinite(self.indices.value)]
+        lines = []
+        for output, rows in shares.groupby("output", sort=False):
+            wide = rows[~(rows.conf <= UNRESOLVED_HALF_WIDTH)]
+            if len(wide):
+                worst = wide.loc[wide.conf.fillna(np.inf).idxmax()]
+                lines.append(f"{output}: {len(wide)} of its {len(rows)} variance-share indices have 95 % intervals "
+                             f"wider than +-{UNRESOLVED_HALF_WIDTH:g} (e.g. {worst['index']} of {worst.parameter}: "
+                             f"{worst.value:.2f} +- {worst.conf:.2f}); they are not resolved: increase --n")
         return lines
 
     @property

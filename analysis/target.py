@@ -23,6 +23,7 @@ import numpy as np
 from analysis.compare import RATIOS, indicators, summarise, with_ratios
 from experiments.executors import Executor, local_for
 from experiments.runs import Replicate, replicate_specs, run_many
+from sim.outputs import COLUMNS
 from sim.practices import NO_TILL, PRACTICES, USES_BY_MASK, parse_bundle
 from sim.scenario import Scenario
 
@@ -234,6 +235,8 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
     set_lever = LEVERS.get(lever) or (lambda s, v, path=lever: {path: v})
     set_lever(scenario, low)  # a lever the scenario cannot take fails before any run
     column = METRICS.get(metric, metric)
+    if column in COLUMNS and COLUMNS[column].unit == "share" and not 0.0 <= value <= 1.0:
+        raise ValueError(f"--value {value:g}: {metric} is a share (0 to 1), e.g. 0.3 for 30 %")
     tolerance = tolerance if tolerance is not None else (high - low) / TOLERANCE_DIVISIONS
     executor = executor or local_for(len(seeds))
     evaluations: list[Evaluation] = []

@@ -8,7 +8,8 @@ run. Each finding is first computed per run, then summarised over the runs:
 - the median farm income of the region, averaged over the simulated years;
 - the "4 per 1000" index over the period (``four_per_1000_over_period``: the one definition used by ``casim run``,
   ``casim compare`` and the report);
-- CO2e stored by the last year and carbon money paid to farmers, all farms together.
+- CO2e stored by the last year, the part of it the scenario's incentives add (beyond the counterfactual), per-ha
+  payments and carbon money paid to farmers, all farms together.
 
 The centre is the mean over runs; the spread is the range that holds all runs, or, with 20 runs or more, the
 range left after dropping the lowest and the highest 5 % of them ("in 18 runs out of 20").
@@ -91,6 +92,8 @@ class Findings:
     co2e_stored: Spread  # t CO2e stored by ``last_year`` (all farms)
     carbon_to_farmers: Spread | None  # currency paid to farmers over the period (None without credits)
     carbon_net_to_farmers: Spread | None  # the same after MRV costs and claw-backs (farmer net carbon income)
+    additional: Spread | None = None  # t CO2e stored by ``last_year`` beyond the counterfactual (None without any)
+    payments: Spread | None = None  # per-ha payments to farmers over the period, currency (None without any)
 
     @property
     def runs(self) -> int:
@@ -126,7 +129,12 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -
     credited = table.loc[table.region == "all", "credits_t_co2e"].fillna(0).sum() > 0
     paid = over_runs("all", lambda rows: float(rows.carbon_to_farmers.fillna(0).sum())) if credited else None
     net = over_runs("all", lambda rows: float(rows.farmer_net_carbon_income.fillna(0).sum())) if credited else None
-    return Findings(first, year, last, currency, regions, stored, paid, net)
+    everyone = table[table.region == "all"]
+    additional = over_runs("all", at(last, "additional_cum_t_co2e")) \
+        if everyone.additional_cum_t_co2e.fillna(0).ne(0).any() else None
+    payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) \
+        if everyone.payments.fillna(0).gt(0).any() else None
+    return Findings(first, year, last, currency, regions, stored, paid, net, additional, payments)
 
 
 def _spread_words(lang: Language, s: Spread, show) -> str:
@@ -189,6 +197,15 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
     out.append(_("All farms together store {stored} t CO2e more in {last_year} than in {first_year}{spread}.").format(
         stored=lang.number(stored.mean), last_year=found.last_year, first_year=found.first_year,
         spread=bracket(_spread_words(lang, stored, lang.number))))
+    if found.additional is not None:
+        out.append(_("The scenario's incentives add {additional} t CO2e by {last_year}, beyond what the same farms "
+                     "store without them{spread}.").format(
+            additional=lang.number(found.additional.mean), last_year=found.last_year,
+            spread=bracket(_spread_words(lang, found.additional, lang.number))))
+    if found.payments is not None:
+        out.append(_("Per-hectare payments give farmers {paid} over {start}–{end}{spread}.").format(
+            paid=money(found.payments.mean), start=found.first_year + 1, end=found.last_year,
+            spread=bracket(_spread_words(lang, found.payments, money))))
     if found.carbon_to_farmers is not None:
         net = found.carbon_net_to_farmers
         out.append(_("Carbon credits pay farmers {paid} over {start}–{end}; after MRV costs and claw-backs they keep "

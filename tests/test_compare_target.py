@@ -154,6 +154,9 @@ def test_payment_lever_keeps_the_scenarios_duration_and_checks_its_inputs():
         find_lever(scenario, "carbon_price", "adoption", 2030, 0.5, 100, 50, [0])
     with pytest.raises(ValueError, match="unknown region 'mars'"):
         find_lever(scenario, "carbon_price", "adoption", 2030, 0.5, 0, 50, [0], region="mars")
+    for metric, value in (("adoption", -1.0), ("no_till_share", 30.0)):  # referee 18: accepted, then bisected
+        with pytest.raises(ValueError, match=r"is a share \(0 to 1\), e.g. 0.3 for 30 %"):
+            find_lever(scenario, "carbon_price", metric, 2030, value, 0, 50, [0])
 
 
 def test_an_unreachable_target_names_access_as_the_limit():
@@ -294,3 +297,15 @@ def test_a_value_shown_as_zero_has_no_minus_sign():
     row = pd.Series({"x": -0.3, "x_lo": -1332.2, "x_hi": 1331.6, "y": -0.04, "y_lo": np.nan, "y_hi": np.nan})
     assert _cell(row, "x", ",.0f") == "0 (-1,332 to 1,332)"
     assert _cell(row, "y", "+.1f") == "+0.0"
+
+
+def test_a_cost_undefined_once_discounted_says_why():
+    """Referee 18: group spectral MRV showed "155 / n/a": +251 additional t undiscounted but -37 t at 3 %/yr
+    (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
+    from analysis.compare import _cost_cell
+
+    row = pd.Series({"public_spending_committed": 0.0, "private_spending_committed": 38_905.0, "co2e_additional_t": 251.0,
+                     "additional_pv_t": -37.0, "buyer_cost_per_additional_t_co2e": 155.0,
+                     "buyer_cost_per_additional_t_co2e_pv": np.nan, "runs": 3, "runs_without_additional_t": 0})
+    assert _cost_cell(row, "buyer_cost_per_additional_t_co2e", "private", "public") == (
+        "155 / n/a (no additional t once discounted: early losses outweigh later gains)")

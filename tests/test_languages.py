@@ -123,10 +123,25 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     everyone = runs[runs.region == "all"]
     stored = everyone[everyone.year == last].co2e_stored_cum_t
     assert num(stored.mean()) in said["all"][0]
+    additional = everyone[everyone.year == last].additional_cum_t_co2e  # beyond the counterfactual
+    assert num(additional.mean()) in said["all"][1] and f"{last}" in said["all"][1]
     paid = everyone.groupby("seed").carbon_to_farmers.sum()
     net = everyone.groupby("seed").farmer_net_carbon_income.sum()
-    assert num(paid.mean()) in said["all"][1] and num(net.mean()) in said["all"][1]
-    assert len(sentences(found, language(code))) == 2 * 3 + 2
+    assert num(paid.mean()) in said["all"][2] and num(net.mean()) in said["all"][2]
+    assert len(sentences(found, language(code))) == 2 * 3 + 3  # no per-ha payments in this scenario
+
+
+def test_the_summary_names_per_ha_payments_and_additional_tonnes_only_when_there_are_any(runs):
+    """Referee 18: a per-ha scheme paid 62 M USD that the report's sentences never named. Here 1,000 USD a year of
+    per-ha payments (to all farms) are put into the carbon-price runs: the sentence gives their period total; a
+    baseline (no incentive: no additional tonnes, no payments) has neither sentence."""
+    paid = runs.assign(payments=np.where((runs.region == "all") & (runs.year > runs.year.min()), 1000.0, 0.0))
+    said = sentences_by_region(findings(paid, "USD"), language("en"))["all"]
+    years = runs.year.max() - runs.year.min()
+    assert f"Per-hectare payments give farmers {years * 1000:,}\u00a0USD over" in " ".join(said)
+    baseline = pd.read_parquet(ROOT / "tests" / "data" / "baseline_2000x10_seed7.parquet")
+    text = " ".join(sentences(findings(baseline, "USD"), language("en")))
+    assert "incentives add" not in text and "Per-hectare payments" not in text
 
 
 def test_one_single_run_says_so():

@@ -234,3 +234,20 @@ def test_analyse_re_analyses_stored_runs_with_other_outputs_and_methods(tmp_path
         partial.outputs.note.item()
     done = casim("analyse", tmp_path, "--output", "late=full_ca_share@2040", "--out", tmp_path / "again")
     assert done.returncode == 2 and "year 2040 is not stored" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_indices_not_resolved_at_a_small_n_are_flagged():
+    """Referee 18: a Sobol analysis at N = 32 printed ST = 2.50 +- 1.53 and negative S1 with no word on it. On
+    Ishigami, N = 16 gives intervals of +-0.16 to +-1.1 on variance shares (all six flagged); N = 4096 gives +-0.015
+    to +-0.053, inside the +-0.1 within which shares can be ranked (none flagged)."""
+    from analysis.sensitivity import SensitivityResult
+
+    def flagged(n: int) -> list[str]:
+        x = salib_sample(ISHIGAMI, "sobol", n, seed=2)
+        table = analyse(ISHIGAMI, "sobol", x, ishigami(x), seed=analysis_seed(1, "sobol")).assign(output="y")
+        result = SensitivityResult("sobol", table, pd.DataFrame(), pd.DataFrame(columns=["output", "warning"]), len(x))
+        return result.warnings
+
+    small = flagged(16)
+    assert len(small) == 1 and small[0].startswith("y: 6 of its 6 variance-share indices") and "increase --n" in small[0]
+    assert flagged(4096) == []
