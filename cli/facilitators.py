@@ -92,14 +92,16 @@ def dashboard(
     from importlib.util import find_spec
 
     chosen_language(lang)
-    env = dict(os.environ, CASIM_LANG=lang)
+    # Offline forums: Solara must not ask PyPI for a newer version ("New version available... pip install" in the
+    # log; --no-check-version) nor send usage telemetry (api.ipify.org, api.mixpanel.com) while serving.
+    env = dict(os.environ, CASIM_LANG=lang, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
     if scenario is not None:
         load(scenario)
         env["CASIM_SCENARIO"] = str(scenario.resolve())
     console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C stops it)")
     page = find_spec("facilitation.dashboard_app").origin  # the file solara serves (not imported here)
     command = [sys.executable, "-m", "solara", "run", page, "--host", "127.0.0.1", "--port", str(port),
-               "--production", "--no-open"]
+               "--production", "--no-open", "--no-check-version"]
     try:
         raise typer.Exit(subprocess.call(command, env=env))
     except KeyboardInterrupt:

@@ -268,14 +268,23 @@ def MapView(model: DashboardModel):
 
 def _chart(model: DashboardModel, column: str, title: str, share: bool = False, log: bool = False,
            dashed: str | None = None) -> Figure:
-    """A per-region line chart of ``column`` (and ``dashed``) against the year, x axis over the whole run."""
+    """A per-region line chart of ``column`` (and ``dashed``) against the year, x axis over the whole run.
+
+    ``log``: a log y axis while every value drawn is positive (the title then says so). A median income of zero or
+    less has no logarithm: from the first such value on, the axis is linear, so a loss is drawn, never hidden.
+    Before the first season (no value yet) the y axis has no ticks (a default linear axis would read -0.04 ... 0.04).
+    """
     scenario = model_view.scenario_of(model.adoption)
+    drawn = model.table.loc[model.table.region.isin(scenario.regions), column].dropna()
+    log = log and not drawn.empty and bool((drawn > 0).all())
+    if log:
+        title += " · " + LANG._("log scale")
     fig = _figure(CHART_IN)
     ax = fig.subplots()
     for i, key in enumerate(scenario.regions):
         rows = model.table[model.table.region == key]
-        values = rows[column].where(rows[column] > 0) if log else rows[column]
-        ax.plot(rows.year, values, color=region_colour(i), lw=2, marker="o", markersize=2.5, label=LANG.region(key))
+        ax.plot(rows.year, rows[column], color=region_colour(i), lw=2, marker="o", markersize=2.5,
+                label=LANG.region(key))
         if dashed:
             ax.plot(rows.year, rows[dashed], color=region_colour(i), lw=1.5, ls="--")
     ax.set_xlim(scenario.start_year, scenario.end_year)
@@ -286,7 +295,9 @@ def _chart(model: DashboardModel, column: str, title: str, share: bool = False, 
     if share:
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(lambda v, _pos: LANG.percent(v))
-    if log and (model.table[column] > 0).any():  # nothing to draw before the first season
+    elif drawn.empty:
+        ax.set_yticks([])
+    if log:
         ax.set_yscale("log")
     handles, _labels = ax.get_legend_handles_labels()
     if dashed:
@@ -314,22 +325,42 @@ def SoilChart(model: DashboardModel):
 
 @solara.component
 def IncomeChart(model: DashboardModel):
-    """Median farm income by region, log scale (regions differ by orders of magnitude)."""
+    """Median farm income by region: log scale (regions differ by orders of magnitude) while every median is > 0."""
     redraw_each_step()
     currency = model_view.scenario_of(model.adoption).currency
-    title = LANG._("Median farm income ({currency} a year)").format(currency=currency) + " · " + LANG._("log scale")
+    title = LANG._("Median farm income ({currency} a year)").format(currency=currency)
     solara.FigureMatplotlib(_chart(model, "income_p50", title, log=True), format="png")
+
+
+def lever_summary(model: sim.AdoptionModel, lang: Language) -> str:
+    """The year and the levers that act in the running model, in a line.
+
+    The carbon price and farmers' share where the carbon market can pay (else the Twin Regions price where the
+    scenario has that market, else "no carbon market"), then the per-ha payments where some practice is paid.
+    """
+    scenario = model_view.scenario_of(model)
+    year, share = model_view.current_year(model), lang.percent(scenario.carbon.farmer_share)
+    money = lambda v: lang.money(v, scenario.currency)  # noqa: E731
+    if model_view.carbon_market_pays(model):
+        words = [lang._("Year {year} · carbon price {price} per t CO2e · {share} to farmers").format(
+            year=year, price=money(model_view.market_price(model)), share=share)]
+    elif scenario.twin_market is not None:
+        words = [lang._("Year {year} · Twin Regions price {price} per t CO2e · {share} to farmers").format(
+            year=year, price=money(scenario.twin_market.price_per_t_co2e), share=share)]
+    else:
+        words = [lang._("Year {year} · no carbon market").format(year=year)]
+    paid = {p: amount for p, amount in scenario.payments.per_ha.items() if amount > 0}
+    if paid and scenario.payments.duration_years > 0:
+        words.append(lang._("payment per ha a year: {payments}").format(
+            payments=", ".join(f"{lang._(PRACTICE_WORDS[p])} {money(amount)}" for p, amount in paid.items())))
+    return " · ".join(words)
 
 
 @solara.component
 def LeverView(model: DashboardModel):
-    """The year and the carbon price of the running model."""
+    """The year and the levers that act in the running model (``lever_summary``)."""
     redraw_each_step()
-    scenario = model_view.scenario_of(model.adoption)
-    solara.Text(LANG._("Year {year} · carbon price {price} per t CO2e · {share} to farmers").format(
-        year=model_view.current_year(model.adoption),
-        price=LANG.money(model_view.market_price(model.adoption), scenario.currency),
-        share=LANG.percent(scenario.carbon.farmer_share)), classes=["casim-levers"])
+    solara.Text(lever_summary(model.adoption, LANG), classes=["casim-levers"])
 
 
 WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "levers": LANG._("Levers"),
@@ -345,4 +376,4 @@ def Page():
                    charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS)
 
 
-__all__ = ["DashboardModel", "Page", "lever_overrides", "levers_for"]
+__all__ = ["DashboardModel", "Page", "lever_overrides", "lever_summary", "levers_for"]

@@ -72,3 +72,12 @@ def scenario_of(model: sim.AdoptionModel) -> sim.Scenario:
 def market_price(model: sim.AdoptionModel) -> float:
     """Carbon market price this year, in the scenario's currency per t CO2e."""
     return float(model.incentives.carbon.market_price(model.year))
+
+
+def carbon_market_pays(model: sim.AdoptionModel) -> bool:
+    """Whether the scenario's carbon market can ever pay: a positive market price in some year, or a price floor.
+
+    (A Twin Regions market is apart: ``scenario_of(model).twin_market``.)
+    """
+    carbon = model.incentives.carbon
+    return bool(carbon.prices.max() > 0 or carbon.spec.price.floor > 0)

@@ -8,6 +8,7 @@ Colours follow ``facilitation.style``: regions keep their colour in every chart,
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,9 @@ SEPARATORS = {"en": ".,", "fr": ", ", "es": ",.", "pt": ",."}
 FARM_PX, DEMO_PX = 7, 15
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
+#: Most ticks Plotly puts on an automatic axis (plotly.js ``autoTicks``: at most 9 + 1), so its tick step is at least
+#: the axis range over this, rounded up to 1, 2 or 5 x 10^k.
+MAX_AUTO_TICKS = 10
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 
@@ -183,9 +187,28 @@ def _series(rows: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     return stats
 
 
+def share_tick_format(top: float) -> str:
+    """The d3 format of a share axis from 0 to ``top`` (a share, 0-1): as many decimals as its finest tick step needs.
+
+    Plotly's automatic step is at least ``top / MAX_AUTO_TICKS``, a 1, 2 or 5 x 10^k: one decimal of a percentage
+    per power of ten below 1 percentage point, so 0-0.3 % ticks read 0%, 0.05%, 0.1%, not 0%, 0.1%, 0.1%. "~" trims
+    the zeros a coarser tick does not need (20%, not 20.00%).
+    """
+    if not top > 0:
+        return ".0%"
+    finest = 100 * top / MAX_AUTO_TICKS  # percentage points
+    return f".{max(0, -math.floor(math.log10(finest)))}~%"
+
+
+def _top(fig: go.Figure, **where) -> float:
+    """The largest y value drawn in ``fig`` (in the subplot ``where``: row, col), 0 when none."""
+    tops = [np.nanmax(np.asarray(t.y, dtype=float), initial=0.0) for t in fig.select_traces(**where) if t.y is not None]
+    return max(tops, default=0.0)
+
+
 def _axis(metric: Metric, fig: go.Figure, lang: Language, **where) -> None:
     if metric.share:
-        fig.update_yaxes(tickformat=".1~%", rangemode="tozero", **where)
+        fig.update_yaxes(tickformat=share_tick_format(_top(fig, **where)), rangemode="tozero", **where)
     if metric.log:
         fig.update_yaxes(type="log", **where)
     if metric.reference is not None:

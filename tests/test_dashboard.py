@@ -9,7 +9,9 @@ import time
 import urllib.request
 
 import pytest
-from conftest import CASIM, ROOT
+from conftest import CASIM, ROOT, SCENARIOS
+
+import sim
 
 #: Seconds the server may take to answer its first request (solara start-up and the first model) ...
 START_TIMEOUT_S = 90
@@ -23,12 +25,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Loaded first by every Python process of the dashboard (``sitecustomize`` on PYTHONPATH): a name lookup of any
+#: host but this machine is written to the file $CASIM_TEST_LOOKUPS and refused, as on an offline laptop.
+NETWORK_GUARD = """
+import os, socket
+_lookup = socket.getaddrinfo
+def _local_only(host, *args, **kwargs):
+    if host not in ("127.0.0.1", "localhost", "::1", None):
+        with open(os.environ["CASIM_TEST_LOOKUPS"], "a") as log:
+            log.write(f"{host}\\n")
+        raise socket.gaierror(f"{host}: offline (tests/test_dashboard.py)")
+    return _lookup(host, *args, **kwargs)
+socket.getaddrinfo = _local_only
+"""
+
+
 @pytest.fixture
-def dashboard():
-    """The dashboard of the per-hectare payment scenario (USD 30/ha for no-till and cover crops, no carbon price)."""
+def dashboard(tmp_path):
+    """The dashboard of the per-hectare payment scenario (USD 30/ha for no-till and cover crops, no carbon price),
+    offline: after it stops, no process of it must have looked up a host elsewhere (Solara's version check asks
+    PyPI, its telemetry api.ipify.org and api.mixpanel.com)."""
     port = free_port()
+    (tmp_path / "guard").mkdir()
+    (tmp_path / "guard" / "sitecustomize.py").write_text(NETWORK_GUARD)
+    lookups = tmp_path / "lookups.txt"
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "guard"), CASIM_TEST_LOOKUPS=str(lookups))
     process = subprocess.Popen([CASIM, "dashboard", str(ROOT / "scenarios" / "per_ha_payment.toml"), "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL,
+                               cwd=ROOT, stdout=subprocess.DEVNULL, env=env,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -52,6 +75,7 @@ def dashboard():
         process.wait(timeout=10)
     time.sleep(0.5)
     assert not listening(port), "the dashboard server must be stopped"
+    assert not lookups.exists(), f"the dashboard looked up hosts elsewhere: {lookups.read_text().split()}"
 
 
 def listening(port: int) -> bool:
@@ -92,7 +116,8 @@ def test_dashboard_shows_its_charts_on_a_laptop_and_a_projector_and_they_follow_
     page.wait_for_function(f"() => document.querySelectorAll('{CHARTS}').length >= {FIGURES}", timeout=60_000)
     page.wait_for_timeout(500)
     levers = page.locator(".casim-levers")
-    assert "Year 2025" in levers.inner_text() and "carbon price 0" in levers.inner_text()
+    assert "Year 2025 · no carbon market · payment per ha a year: no-till 30" in levers.inner_text()
+    assert "carbon price" not in levers.inner_text() and "to farmers" not in levers.inner_text()
     payment = page.locator(".casim-lever", has_text="Payment for no-till")
     assert "30" in payment.inner_text(), "the levers start at the scenario's own settings"
     assert page.locator(".casim-lever", has_text="Years a practice is paid for").inner_text().strip().endswith("10")
@@ -116,3 +141,44 @@ def test_dashboard_shows_its_charts_on_a_laptop_and_a_projector_and_they_follow_
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.wait_for_timeout(1000)
     visible_figures(page)
+
+
+def test_income_chart_has_no_tick_before_the_first_season_and_draws_a_loss_on_a_linear_axis():
+    """The median income is on a log axis only while every median drawn is positive. Before the first season there
+    is no median: the axis had a default linear scale reading -0.04 ... 0.04 under a "log scale" title. A median of
+    zero or less has no logarithm: it was dropped from a log axis; it is drawn on a linear one."""
+    from facilitation.dashboard_app import DashboardModel, _chart
+
+    model = DashboardModel()
+    start = _chart(model, "income_p50", "income", log=True).axes[0]
+    assert list(start.get_yticks()) == [] and start.get_yscale() == "linear"
+    model.step()
+    seasons = _chart(model, "income_p50", "income", log=True).axes[0]
+    assert seasons.get_yscale() == "log" and seasons.get_title(loc="left") == "income · log scale"
+    last = (model.table.region == "africa_dry") & (model.table.year == model.table.year.max())
+    model.table.loc[last, "income_p50"] = -50.0
+    loss = _chart(model, "income_p50", "income", log=True).axes[0]
+    assert loss.get_yscale() == "linear" and loss.get_title(loc="left") == "income"
+    assert any(-50.0 in line.get_ydata() for line in loss.get_lines())
+
+
+@pytest.mark.parametrize(("name", "expected", "absent"), [
+    ("per_ha_payment", "Year 2025 · no carbon market · payment per ha a year: no-till 30\xa0USD, cover crops 30\xa0USD",
+     "carbon price"),
+    ("carbon_price_35", "Year 2025 · carbon price 35\xa0USD per t CO2e · 80% to farmers", "payment"),
+    ("twin_regions_benin_germany", "Year 2025 · Twin Regions price 50\xa0USD per t CO2e · 90% to farmers",
+     "carbon price"),
+    ("hybrid_payment", "Year 2025 · carbon price 30\xa0USD per t CO2e · 80% to farmers · payment per ha a year: "
+     "no-till 15\xa0USD, cover crops 15\xa0USD", "no carbon market"),
+])
+def test_the_header_shows_the_levers_that_act_in_the_scenario(name, expected, absent):
+    """Referee 18: a per-ha payment scenario's header read "carbon price 0 USD · 80 % to farmers" (no carbon market
+    at all) and said nothing of its payments."""
+    from experiments.runs import build_model
+    from facilitation.dashboard_app import lever_summary
+    from facilitation.i18n import language
+
+    model = build_model(sim.load_scenario(SCENARIOS / f"{name}.toml"), farmers=300)
+    assert lever_summary(model, language("en")) == expected
+    assert absent not in lever_summary(model, language("en"))
+    assert lever_summary(model, language("fr")).startswith("Année 2025 · ")

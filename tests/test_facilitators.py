@@ -316,3 +316,50 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     buyer = cells[next(i for i, h in enumerate(header) if h.startswith("buyer cost per additional t"))]
     assert public == "n/a (paid by buyers)"
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
+
+
+def _small_share_stories() -> list:
+    """Two scenarios whose full-CA share climbs to 60 % in one region and to 0.3 % in the other (the referee's
+    Africa dry chart: 0.0-0.3 %), three runs each: what ``region_chart`` and ``scenario_chart`` read of a story."""
+    from types import SimpleNamespace
+
+    years = np.arange(2025, 2041)
+    tables = []
+    for k in range(2):
+        rows = [pd.DataFrame({"year": years, "region": region, "seed": seed, "full_ca_share": top * (1 + 0.1 * k)
+                              * (1 + 0.05 * seed) * (years - years[0]) / (years[-1] - years[0])})
+                for seed in (1, 2, 3) for region, top in (("latin_america", 0.6), ("africa_dry", 0.003))]
+        tables.append(pd.concat(rows, ignore_index=True))
+    scenario = SimpleNamespace(name="a scenario", regions=["latin_america", "africa_dry"])
+    return [SimpleNamespace(scenario=scenario, label=label, results=table, scenario_regions=scenario.regions)
+            for label, table in zip(("baseline", "carbon"), tables, strict=True)]
+
+
+def test_share_axes_never_repeat_a_tick_label_in_any_language(browser):
+    """Referee 18: the Africa dry full-CA chart's axis read "0%, 0.1%, 0.1%, 0.2%, 0.3%" (one decimal for a
+    0.05-point step). Drawn by plotly.js in Chromium, 600 px tall (the most ticks Plotly puts on an axis), each
+    share axis of both chart kinds shows distinct tick labels, in every language's number style."""
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    from facilitation.report_figures import METRICS, region_chart, scenario_chart
+
+    full_ca = next(m for m in METRICS if m.column == "full_ca_share")
+    stories = _small_share_stories()
+    page = browser.new_context(offline=True, viewport={"width": 1280, "height": 720}).new_page()
+    page.set_content(f"<html><head><script>{get_plotlyjs()}</script></head><body></body></html>")
+    for code in ("en", "fr", "es", "pt"):
+        lang = language(code)
+        for figure in (scenario_chart(stories, full_ca, lang), region_chart(stories[0], full_ca, lang)):
+            labels = page.evaluate("""(fig) => {
+                document.body.innerHTML = "<div id='c' style='width:1100px;height:600px'></div>";
+                Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true});
+                const axes = {};
+                for (const g of document.querySelectorAll('#c .yaxislayer-above g')) {
+                    (axes[g.getAttribute('class')] ??= []).push(g.textContent); }
+                return axes; }""", json.loads(json.dumps(figure, default=lambda v: v.tolist())))
+            assert labels, "the chart has share axes"
+            for axis, ticks in labels.items():
+                assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), (code, axis, ticks)
+                assert all(t.endswith("%") for t in ticks), ticks
