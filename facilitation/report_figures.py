@@ -222,7 +222,8 @@ def _hover(fmt: str, name: str) -> str:
 
 
 def _format(metric: Metric) -> str:
-    return ".0%" if metric.share else ".2f" if metric.column == "four_per_1000_index" else ",.3~r"
+    """The d3 format of a metric's hover value: shares to 0.01 percentage point, zeros trimmed (0.3%, not 0%)."""
+    return ".2~%" if metric.share else ".2f" if metric.column == "four_per_1000_index" else ",.3~r"
 
 
 def chart_title(metric: Metric, lang: Language, currency: str, several: bool) -> str:
