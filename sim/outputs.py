@@ -23,7 +23,7 @@ from numba import njit, prange
 from sim import parallel
 from sim.economics import PUBLIC, is_nothing
 from sim.incentives.registry import BUYER, TWIN_BUYERS
-from sim.parallel import segment_blocks, segment_percentiles, segment_product_sums
+from sim.parallel import PAIRWISE_BLOCK, segment_blocks, segment_percentiles, segment_product_sums
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
@@ -65,14 +65,10 @@ def constant_sum(value: float, count: int) -> float:
     return value + pairwise(count - 1)
 
 
-#: The largest block NumPy's pairwise summation adds without halving it.
-PAIRWISE_BLOCK = 128
-
-
 def _pairwise_block(value: float, count: int) -> float:
     """NumPy's sum of ``count`` <= ``PAIRWISE_BLOCK`` copies of ``value``: in order below 8, else eight running sums."""
     if count < 8:
-        total = 0.0
+        total = -0.0  # NumPy's start: the additive identity, so that a sum of -0.0 stays -0.0
         for _ in range(count):
             total += value
         return total
@@ -177,7 +173,6 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def _public_paid_per_additional_t(t: Year) -> np.ndarray:
     """Public cash paid so far per t CO2e stored beyond the counterfactual so far (NaN unless both > 0)."""
     return _ratio(t.row["public_spending_cum"], t.row["additional_cum_t_co2e"])
-
 
 
 # ---------------------------------------------------------------- exchange programmes (``sim.behaviour.exchange``)

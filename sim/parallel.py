@@ -199,7 +199,7 @@ def _pairwise_products(a, b, first, count):  # pragma: no cover - compiled
     of 8) summed so and added.
     """
     if count < 8:
-        total = 0.0
+        total = -0.0  # NumPy's start: the additive identity, so that a sum of -0.0 stays -0.0
         for i in range(first, first + count):
             total += a[i] * b[i]
         return total

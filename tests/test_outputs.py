@@ -93,8 +93,21 @@ def test_constant_sum_is_numpys_reduceat_of_the_copies_bit_for_bit():
     recursion (counts 1-299) and the sizes of regions at 1 M farmers, values whose sums round."""
     rng = np.random.default_rng(8)
     for count in [*range(1, 300), 1_000, 4_097, 65_537, 333_334, 1_000_000]:
-        for value in (0.1, 1 / 3, *rng.uniform(0, 1, 3), 0.0):
-            assert outputs.constant_sum(value, count) == np.add.reduceat(np.full(count, value), [0])[0], (count, value)
+        for value in (0.1, 1 / 3, *rng.uniform(0, 1, 3), 0.0, -0.0):  # -0.0: NumPy's sum keeps its sign
+            got, want = outputs.constant_sum(value, count), np.add.reduceat(np.full(count, value), [0])[0]
+            assert got == want and np.signbit(got) == np.signbit(want), (count, value)
+
+
+def test_sums_of_negative_zeros_keep_their_sign_as_numpys_do():
+    """Referee 19: the compiled sums began from +0.0, so a region whose values were all -0.0 summed to +0.0 where the
+    (n,) arrays they replace sum to -0.0 (no model run has such values; the claim is bit for bit)."""
+    area = np.full(16, 3.0)
+    recorder = outputs.YearlyRecorder(["a", "b"], np.array([0, 8]), area, 0, runs=1)
+    yields = np.concatenate([np.full(8, -0.0), np.full(8, 2.0)])
+    for got, want in ((recorder.sum_of_products(yields, area), recorder.sum_by_region(yields * area)),
+                      (recorder.sum_by_region(outputs.PerRegion(np.array([-0.0, 0.5]))),
+                       recorder.sum_by_region(np.repeat([-0.0, 0.5], 8)))):
+        assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want)), (got, want)
 
 
 def test_per_region_values_sum_as_their_per_farm_copies_do():

@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.outputs import PerRegion
+from sim.parallel import PAIRWISE_BLOCK
 from sim.practices import NO_TILL, Catalogue
 from sim.scenario import Scenario
 from sim.scenario.years import interpolate_by_year
@@ -61,10 +62,6 @@ def no_till_area_share(start: np.ndarray, bundle: np.ndarray, area_ha: np.ndarra
     return under / np.add.reduceat(area_ha, start)
 
 
-#: The largest block NumPy's pairwise summation adds without halving it (numpy/_core/src/umath/loops_utils.h.src).
-PAIRWISE_BLOCK = 128
-
-
 @njit(cache=True, parallel=True)
 def no_till_area(bundle, area_ha, start, end, bit, out):  # pragma: no cover - compiled
     """out[s] = ``np.add.reduceat(area_ha * ((bundle >> bit) & 1), start)[s]`` for segments [start, end), end > start.
@@ -86,7 +83,7 @@ def _pairwise_no_till_area(bundle, area_ha, bit, first, count):  # pragma: no co
     of 8) summed so and added.
     """
     if count < 8:
-        total = 0.0
+        total = -0.0  # NumPy's start: the additive identity, so that a sum of -0.0 stays -0.0
         for i in range(first, first + count):
             total += area_ha[i] * ((bundle[i] >> bit) & 1)
         return total

@@ -15,6 +15,7 @@ cache (``bypassed``): an entry holds what the fit computes, so results are the s
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,8 @@ MAX_BYTES = 16 * 2**20
 
 _entries: OrderedDict[bytes, tuple] = OrderedDict()
 _bytes = 0  # of the arrays of ``_entries`` (kept as they change: summing them at every store cost a sweep's run 1 ms)
-_bypassed = False
+_bypassing = 0  # ``bypassed`` contexts open in this process, counted under ``_bypass_lock``
+_bypass_lock = threading.Lock()
 
 
 @contextmanager
@@ -39,20 +41,25 @@ def bypassed(when: bool = True) -> Iterator[None]:
     For runs that cannot share a start: in a sweep whose runs all have their own seed no key is ever met twice, and
     computing one (the digest of a region's per-farm inputs) cost a stacked Sobol run 1.2 ms of its 68. Results do
     not change: an entry is what the fit computes. The switch is the process's (threads running batches side by
-    side share it): only the time a start takes is at stake.
+    side share it: the cache is off while any of them is inside, and on again when the last leaves, whatever order
+    they leave in): only the time a start takes is at stake.
     """
-    global _bypassed
-    before = _bypassed
-    _bypassed = before or when
+    global _bypassing
+    if not when:
+        yield
+        return
+    with _bypass_lock:
+        _bypassing += 1
     try:
         yield
     finally:
-        _bypassed = before
+        with _bypass_lock:
+            _bypassing -= 1
 
 
 def active() -> bool:
-    """Whether starts look up and store their fits here (not ``bypassed``)."""
-    return not _bypassed
+    """Whether starts look up and store their fits here (no ``bypassed`` context open)."""
+    return _bypassing == 0
 
 
 class Key:
