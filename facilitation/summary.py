@@ -126,10 +126,10 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -
             index=over_runs(region, four_per_1000_over_period),
         ))
     stored = over_runs("all", at(last, "co2e_stored_cum_t"))
-    credited = table.loc[table.region == "all", "credits_t_co2e"].fillna(0).sum() > 0
+    everyone = table[table.region == "all"]
+    credited = everyone.credits_t_co2e.fillna(0).sum() > 0
     paid = over_runs("all", lambda rows: float(rows.carbon_to_farmers.fillna(0).sum())) if credited else None
     net = over_runs("all", lambda rows: float(rows.farmer_net_carbon_income.fillna(0).sum())) if credited else None
-    everyone = table[table.region == "all"]
     additional = over_runs("all", at(last, "additional_cum_t_co2e")) \
         if everyone.additional_cum_t_co2e.fillna(0).ne(0).any() else None
     payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) \
