@@ -81,6 +81,13 @@ EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_t_co2e", "co2e_vs_baseline_t", "no additional t CO2e"),
     ("exchange_cost_per_usd_added_income", "farm_income_vs_baseline", "no added farm income"),
 )
+#: Designs against the baseline design (incremental cost-effectiveness): (indicator, the paired extra cost it divides
+#: by the extra t CO2e stored over the same farms and seeds of the baseline, ``co2e_vs_baseline_t``). A floor on a
+#: volatile price, say, is worth its top-ups only for the tonnes it adds to the volatile price alone.
+VS_BASELINE_RATIOS = (
+    ("public_cost_per_t_vs_baseline", "public_spending_committed_vs_baseline"),
+    ("total_cost_per_t_vs_baseline", "total_cost_vs_baseline"),
+)
 #: Ratios of means over paired runs: (indicator, numerator, denominator). The interval comes from the denominator's.
 RATIOS = (
     ("public_cost_per_additional_t_co2e", "public_spending_committed", "co2e_additional_t"),
@@ -276,6 +283,20 @@ def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**columns)
 
 
+def cost_effectiveness_vs_baseline(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (summarised, one row per scenario) with the ``VS_BASELINE_RATIOS`` and their intervals.
+
+    Each is the mean extra cost over the paired baseline runs / the mean extra t CO2e stored, with the interval of the
+    extra tonnes (as ``ratio_of_means``); NaN unless both means are positive (``why_no_cost_vs_baseline``).
+    """
+    columns = {}
+    for name, extra_cost in VS_BASELINE_RATIOS:
+        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
+            table[extra_cost], table["co2e_vs_baseline_t"], table["co2e_vs_baseline_t_lo"],
+            table["co2e_vs_baseline_t_hi"])
+    return table.assign(**columns)
+
+
 def farms_and_years(runs: pd.DataFrame) -> pd.Series:
     """Each scenario's farms and years as one label per scenario: regions, farmers per region, first and last year.
 
@@ -319,17 +340,21 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     pair = [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
     base = base.set_index(pair)
     paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t", "farm_income_total",
-                                 "no_till_adopters"]], how="left",
+                                 "no_till_adopters", "public_spending_committed", "total_cost"]], how="left",
                            left_on=pair, right_index=True, suffixes=("", "_baseline"))
     changes = pd.DataFrame({
         "income_mean_change_pct": (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100,
         "income_p50_change_pct": (paired.income_p50_period / paired.income_p50_period_baseline - 1) * 100,
         "co2e_vs_baseline_t": paired.co2e_stored_t - paired.co2e_stored_t_baseline,
         "farm_income_vs_baseline": paired.farm_income_total - paired.farm_income_total_baseline,
-        "no_till_adopters_vs_baseline": paired.no_till_adopters - paired.no_till_adopters_baseline},
+        "no_till_adopters_vs_baseline": paired.no_till_adopters - paired.no_till_adopters_baseline,
+        "public_spending_committed_vs_baseline": (paired.public_spending_committed
+                                                  - paired.public_spending_committed_baseline),
+        "total_cost_vs_baseline": paired.total_cost - paired.total_cost_baseline},
         index=per_run.index)
     per_run = per_run.assign(**changes.where(pd.Series(same, index=per_run.index), axis=0))
-    table = exchange_cost_effectiveness(with_ratios(summarise(per_run, ["scenario"]), per_run))
+    table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(
+        with_ratios(summarise(per_run, ["scenario"]), per_run)))
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
@@ -572,6 +597,38 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
     return out.to_markdown(index=False)
 
 
+def why_no_cost_vs_baseline(row: pd.Series, extra_cost: str) -> str | None:
+    """Why a design has no extra cost per extra t against the baseline design, or None if it has one."""
+    if not row.get("same_farms_as_baseline", True):
+        return NOT_PAIRED["farms"]
+    more_t, costs_more = row["co2e_vs_baseline_t"] > 0, row[extra_cost] > 0
+    if more_t and costs_more:
+        return None
+    if more_t:
+        return "n/a (more t at no extra cost)"
+    return "n/a (no extra t, at extra cost)" if costs_more else "n/a (no extra t, no extra cost)"
+
+
+def vs_baseline_markdown(table: pd.DataFrame, currency: str, baseline: str) -> str | None:
+    """Each design against the baseline design: extra cost, extra t stored, extra cost per extra t.
+
+    None when the baseline is the only scenario.
+    """
+    others = table[table.scenario != baseline]
+    if others.empty:
+        return None
+    out = pd.DataFrame({"scenario": others["name"] if "name" in others else others.scenario})
+    for column, label in (("public_spending_committed_vs_baseline", f"extra public money ({currency})"),
+                          ("total_cost_vs_baseline", f"extra total cost ({currency})"),
+                          ("co2e_vs_baseline_t", "extra t CO2e stored")):
+        out[label] = others.apply(lambda r, c=column: _change_cell(r, c, ",.0f"), axis=1)
+    for name, extra_cost in VS_BASELINE_RATIOS:
+        label = f"{'public money' if extra_cost.startswith('public') else 'total cost'} per extra t ({currency}/t)"
+        out[f"extra {label}"] = others.apply(
+            lambda r, n=name, c=extra_cost: why_no_cost_vs_baseline(r, c) or _cell(r, n, ",.0f"), axis=1)
+    return out.to_markdown(index=False)
+
+
 @dataclass
 class Comparison:
     """Scenarios side by side: the table, farmer carbon income by region, every run's yearly rows, and how made."""
@@ -606,6 +663,13 @@ class Comparison:
                 "for credits already issued, as tonnes count when stored.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
+        increments = vs_baseline_markdown(self.table, self.currency, self.baseline)
+        if increments is not None:
+            parts.append(f"Each design against the baseline design ({self.baseline}): what it costs and stores beyond "
+                         "it over the same farms and seeds (paired runs; money paid + committed, undiscounted; total "
+                         "cost = public + buyers + farmers' MRV). A design can pay little per additional t against "
+                         "its counterfactual and still add few tonnes to what the baseline design already buys."
+                         f"\n\n{increments}")
         if exchanges is not None:
             parts.append("Exchange programmes against the baseline scenario (public cost over the period; adopters "
                          f"in the last year; paired runs)\n\n{exchanges}")

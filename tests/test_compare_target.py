@@ -309,3 +309,45 @@ def test_a_cost_undefined_once_discounted_says_why():
                      "buyer_cost_per_additional_t_co2e_pv": np.nan, "runs": 3, "runs_without_additional_t": 0})
     assert _cost_cell(row, "buyer_cost_per_additional_t_co2e", "private", "public") == (
         "155 / n/a (no additional t once discounted: early losses outweigh later gains)")
+
+
+def test_designs_are_costed_against_the_baseline_design(comparison):
+    """Incremental cost-effectiveness: extra cost over the paired baseline runs / extra t CO2e stored. Recomputed by
+    hand from the yearly rows for the per-ha payment (no committed money: it buys no credits). The baseline adds no
+    t (its incentives are those of its counterfactual) and spends nothing, so against it the per-ha payment's extra
+    public money per extra t must equal its public cost per additional t (the counterfactual's)."""
+    from analysis.compare import vs_baseline_markdown
+
+    table = comparison.table.set_index("scenario")
+    per_ha, base = _totals(comparison.runs, "per_ha_payment"), _totals(comparison.runs, "baseline")
+    assert (per_ha.due == 0).all() and (base.paid == 0).all() and (base.additional == 0).all()
+    stored = comparison.runs[(comparison.runs.region == "all")
+                             & (comparison.runs.year == comparison.runs.year.max())].groupby(["scenario", "seed"])
+    extra_t = (stored.co2e_stored_cum_t.first().loc["per_ha_payment"]
+               - stored.co2e_stored_cum_t.first().loc["baseline"]).mean()
+    row = table.loc["per_ha_payment"]
+    assert row.public_spending_committed_vs_baseline == pytest.approx(per_ha.paid.mean(), rel=1e-12)
+    assert row.co2e_vs_baseline_t == pytest.approx(extra_t, rel=1e-12) and extra_t > 0
+    assert row.public_cost_per_t_vs_baseline == pytest.approx(per_ha.paid.mean() / extra_t, rel=1e-12)
+    assert row.public_cost_per_t_vs_baseline == pytest.approx(row.public_cost_per_additional_t_co2e, rel=1e-12)
+    assert row.public_cost_per_t_vs_baseline_lo == pytest.approx(per_ha.paid.mean() / row.co2e_vs_baseline_t_hi)
+    text = vs_baseline_markdown(comparison.table, "USD", "baseline")
+    assert f"{row.public_cost_per_t_vs_baseline:,.0f} (" in next(line for line in text.splitlines()
+                                                                 if row["name"] in line)
+    assert "| Baseline" not in text  # the baseline is not costed against itself
+
+
+def test_a_design_not_costed_against_the_baseline_says_why():
+    """A ratio of an extra cost to extra tonnes is a cost per t only when both are positive; otherwise the cell says
+    which way the design differs (cheaper and better, dearer and no better, ...) rather than a negative USD/t."""
+    from analysis.compare import why_no_cost_vs_baseline
+
+    def why(extra_t: float, extra_cost: float, same: bool = True) -> str | None:
+        row = pd.Series({"co2e_vs_baseline_t": extra_t, "c": extra_cost, "same_farms_as_baseline": same})
+        return why_no_cost_vs_baseline(row, "c")
+
+    assert why(10.0, 5.0) is None
+    assert why(10.0, -5.0) == "n/a (more t at no extra cost)"
+    assert why(-10.0, 5.0) == "n/a (no extra t, at extra cost)"
+    assert why(0.0, 0.0) == "n/a (no extra t, no extra cost)"
+    assert why(10.0, 5.0, same=False) == "n/a: other farms or years than the baseline"
