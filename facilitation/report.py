@@ -32,6 +32,7 @@ from facilitation.report_figures import (
     chart_title,
     map_figure,
     network_figure,
+    on_its_scale,
     region_chart,
     region_shares,
     scenario_chart,
@@ -276,6 +277,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
                                  + "".join(prints), "animated"))
 
     for metric in METRICS:
+        metric = on_its_scale(stories[0], metric) if len(stories) == 1 else metric
         div = f"chart-{metric.column}"
         figures[div] = region_chart(stories[0], metric, lang) if len(stories) == 1 else \
             scenario_chart(stories, metric, lang)

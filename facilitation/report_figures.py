@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -180,11 +180,20 @@ def _band(x, low, high, colour: str) -> go.Scatter:
 
 def _series(rows: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     stats = yearly_spread(rows, metric.column)
-    if metric.flow:
-        stats = stats.iloc[1:]
-    if metric.log:
-        stats = stats[stats["low"] > 0]  # a log axis cannot show losses; the hover says the value
-    return stats
+    return stats.iloc[1:] if metric.flow else stats
+
+
+def on_its_scale(story: Story, metric: Metric) -> Metric:
+    """``metric`` as one scenario's by-region chart draws it.
+
+    On a log axis only if every value drawn (each region's mean and band) is positive, else on a linear one, so a
+    loss or a zero is drawn, never dropped (the chart's title says "log scale" only with a log axis).
+    """
+    if not metric.log:
+        return metric
+    drawn = [_series(story.results[story.results.region == key], metric) for key in story.scenario_regions]
+    positive = all((stats[["low", "mean", "high"]] > 0).all(axis=None) for stats in drawn)
+    return metric if positive else replace(metric, log=False)
 
 
 def share_tick_format(top: float) -> str:
@@ -260,7 +269,7 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
             rows = story.results[story.results.region == key]
             if rows.empty:
                 continue
-            stats = _series(rows, metric.__class__(**{**metric.__dict__, "log": False}))
+            stats = _series(rows, metric)
             x = stats.index.to_numpy()
             colour = scenario_colour(k)
             if stats["low"].ne(stats["high"]).any():
@@ -269,7 +278,7 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
                                      showlegend=i == 0, line=dict(color=colour, width=3, dash=scenario_dash(k)),
                                      hovertemplate=_hover(_format(metric), story.scenario.name)), row=1, col=i + 1)
     for i in range(len(regions)):
-        _axis(metric.__class__(**{**metric.__dict__, "log": False}), fig, lang, row=1, col=i + 1)
+        _axis(replace(metric, log=False), fig, lang, row=1, col=i + 1)
     for i, annotation in enumerate(fig.layout.annotations):
         annotation.font = dict(color=region_colour(i), size=15)
     fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0)))

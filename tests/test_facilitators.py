@@ -1,6 +1,7 @@
 """Facilitators' outputs: the offline HTML report in headless Chromium (network blocked), its presentation mode, its
 French version and its printing, and the animation files."""
 
+import base64
 import re
 
 import matplotlib.image as mpimg
@@ -363,3 +364,33 @@ def test_share_axes_never_repeat_a_tick_label_in_any_language(browser):
             for axis, ticks in labels.items():
                 assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), (code, axis, ticks)
                 assert all(t.endswith("%") for t in ticks), ticks
+
+
+def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories):
+    """The one-scenario median income chart is on a log axis (regions differ by orders of magnitude) only while every
+    value it draws is positive. A run whose median income in one region is a loss in one year used to drop that whole
+    year from the chart (a log axis has no place for it); now the axis is linear, every year is drawn, and the title
+    no longer says "log scale"."""
+    from dataclasses import replace
+
+    from facilitation.report_figures import METRICS, chart_title, on_its_scale, region_chart
+
+    income = next(m for m in METRICS if m.column == "income_p50")
+    story, lang = stories[0], language("en")
+    assert on_its_scale(story, income).log  # every median drawn here is positive
+    results = story.results.copy()
+    region, year = story.scenario_regions[0], int(results.year.max()) - 2
+    results.loc[(results.region == region) & (results.year == year) & (results.seed == results.seed.min()),
+                "income_p50"] = -50.0
+    losing = replace(story, results=results)
+    drawn = on_its_scale(losing, income)
+    assert not drawn.log and "log scale" not in chart_title(drawn, lang, "USD", several=False)
+    def values(array) -> list[float]:  # Plotly's JSON keeps NumPy arrays as base64 bytes
+        return np.frombuffer(base64.b64decode(array["bdata"]), array["dtype"]).tolist()
+
+    figure = region_chart(losing, drawn, lang)
+    lines = [t for t in figure["data"] if t.get("mode") == "lines"]
+    years = sorted(set(results.year))[1:]  # a flow: no value in the initial year
+    assert len(lines) == len(story.scenario_regions) and all(values(t["x"]) == years for t in lines)
+    bands = [t for t in figure["data"] if t.get("fill") == "toself"]  # the runs' range: its low is the loss
+    assert figure["layout"]["yaxis"].get("type") != "log" and min(min(values(t["y"])) for t in bands) == -50.0
