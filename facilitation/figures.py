@@ -18,7 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from facilitation.geography import RegionShape, View, centre, rings_in, view_of  # noqa: E402
+from facilitation.geography import RegionShape, View, labels, rings_in, view_of  # noqa: E402
 from facilitation.i18n import Language  # noqa: E402
 from facilitation.story import REGION_SPACING, Layout  # noqa: E402
 from facilitation.style import (  # noqa: E402
@@ -82,14 +82,17 @@ class MapDrawing:
         background = PolyCollection(rings_in(view), facecolors="#eeeeee", edgecolors="#bbbbbb", linewidths=0.4)
         ax.add_collection(background)
         self.regions = []
+        places = {label.key: label for label in labels(shapes, view)}
         for shape in shapes:
             polygons = PolyCollection(list(shape.polygons), facecolors="white", linewidths=1.4,
                                       edgecolors=region_colour(shape.index), zorder=2)
             ax.add_collection(polygons)
             self.regions.append(polygons)
-            lon, lat = centre(shape)
-            ax.text(lon, lat, lang.region(shape.key), ha="center", va="center", fontsize=label_size, zorder=3,
-                    color="#111111", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.7))
+            label = places[shape.key]
+            pointer = dict(arrowstyle="-", color=region_colour(shape.index), lw=1.0) if label.pointed else None
+            ax.annotate(lang.region(shape.key), xy=label.at, xytext=label.text_at, ha=label.align, va="center",
+                        fontsize=label_size, zorder=3, color="#111111", arrowprops=pointer,
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.7))
         ax.set_xlim(*view.lon)
         ax.set_ylim(*view.lat)
         ax.set_aspect(view.aspect)

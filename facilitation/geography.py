@@ -19,6 +19,13 @@ import sim
 
 #: Degrees of longitude and latitude shown around the regions' countries.
 VIEW_MARGIN_DEG = 6.0
+#: A region narrower than this share of the view's width is labelled from outside, with a pointer: a label on it
+#: would hide the colour it names (the shipped African regions span 8-14 degrees of a 126-degree view).
+SMALL_REGION_SHARE = 0.15
+#: How far from such a region its label sits, towards the view's middle, as a share of the view's width.
+LABEL_OFFSET_SHARE = 0.12
+#: The least gap between labels set outside on one side, as a share of the view's height (about two label lines).
+LABEL_GAP_SHARE = 0.07
 
 
 class UnknownCountry(ValueError):
@@ -114,6 +121,48 @@ def rings_in(view: View) -> list[np.ndarray]:
         if lon1 >= view.lon[0] and lon0 <= view.lon[1] and lat1 >= view.lat[0] and lat0 <= view.lat[1]:
             keep.append(ring)
     return keep
+
+
+@dataclass(frozen=True)
+class Label:
+    """Where a region's name goes on a map (degrees): on the region, or beside it with a pointer to ``at``."""
+
+    key: str  # the region's name in the scenario
+    at: tuple[float, float]  # the region's label point (lon, lat), ``centre``
+    text_at: tuple[float, float]  # where the text is; ``at`` for a label on its region
+    align: str  # the text's side of ``text_at``: "center", or "right"/"left" (it ends/starts there)
+
+    @property
+    def pointed(self) -> bool:
+        """Whether the label sits beside its region (drawn with a pointer)."""
+        return self.text_at != self.at
+
+
+def labels(shapes: list[RegionShape], view: View) -> list[Label]:
+    """Each region's label, in ``shapes``' order.
+
+    On the region, or for a small region (``SMALL_REGION_SHARE``) set ``LABEL_OFFSET_SHARE`` towards the view's
+    middle, the labels on one side kept ``LABEL_GAP_SHARE`` apart from north to south.
+    """
+    width, height = view.lon[1] - view.lon[0], view.lat[1] - view.lat[0]
+    middle = sum(view.lon) / 2
+    placed: dict[str, Label] = {}
+    small = []
+    for shape in shapes:
+        at = centre(shape)
+        points = np.concatenate(shape.polygons)
+        if np.ptp(points[:, 0]) >= SMALL_REGION_SHARE * width:
+            placed[shape.key] = Label(shape.key, at, at, "center")
+        else:
+            small.append((shape.key, at))
+    for west in (True, False):  # labels set west of their regions, then east
+        side = [(key, at) for key, at in small if (at[0] > middle) == west]
+        lowest = np.inf
+        for key, (lon, lat) in sorted(side, key=lambda item: -item[1][1]):
+            lowest = min(lat, lowest - LABEL_GAP_SHARE * height)
+            shift = -LABEL_OFFSET_SHARE * width if west else LABEL_OFFSET_SHARE * width
+            placed[key] = Label(key, (lon, lat), (lon + shift, float(lowest)), "right" if west else "left")
+    return [placed[shape.key] for shape in shapes]
 
 
 def centre(shape: RegionShape) -> tuple[float, float]:

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from facilitation.geography import RegionShape, View, centre, rings_in
+from facilitation.geography import RegionShape, View, labels, rings_in
 from facilitation.i18n import N_, Language
 from facilitation.story import REGION_SPACING, Story
 from facilitation.style import (
@@ -147,6 +147,7 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
     traces = [go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor="#eeeeee", hoverinfo="skip",
                          line=dict(color="#bbbbbb", width=0.6), showlegend=False)]
     annotations = []
+    places = {label.key: label for label in labels(shapes, view)}
     for shape in shapes:
         x, y = _ring_xy(list(shape.polygons))
         name = lang.region(shape.key)
@@ -155,9 +156,14 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
                                  hoverinfo="text", text=f"{name}: {countries}",
                                  fillcolor=shade(shares[shape.key].iloc[0]),
                                  line=dict(color=region_colour(shape.index), width=2)))
-        lon, lat = centre(shape)
-        annotations.append(dict(x=lon, y=lat, text=html.escape(name), showarrow=False, bgcolor="rgba(255,255,255,.7)",
-                                font=dict(size=13)))
+        label = places[shape.key]
+        text = dict(text=html.escape(name), bgcolor="rgba(255,255,255,.7)", font=dict(size=13))
+        if label.pointed:  # the arrow's tail carries the text, beside the region; its head points at the region
+            annotations.append(dict(x=label.at[0], y=label.at[1], ax=label.text_at[0], ay=label.text_at[1],
+                                    axref="x", ayref="y", xanchor=label.align, showarrow=True, arrowhead=0,
+                                    arrowwidth=1.2, arrowcolor=region_colour(shape.index), **text))
+        else:
+            annotations.append(dict(x=label.at[0], y=label.at[1], showarrow=False, **text))
     # the colour bar: an invisible marker carrying the scale
     traces.append(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker=dict(
         colorscale=[[float(s), c] for s, c in ADOPTION_SCALE], cmin=0, cmax=1, color=[0], showscale=True,

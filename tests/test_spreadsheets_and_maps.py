@@ -40,3 +40,27 @@ def test_a_country_code_is_checked_by_the_scenario_and_by_the_map(write_scenario
     unknown = sim.load_scenario(write_scenario('[regions.latin_america]\ncountries = ["XXX"]\n'))
     with pytest.raises(UnknownCountry, match="regions.latin_america.countries: 'XXX'"):
         region_shapes(unknown)
+
+
+def test_small_regions_are_named_beside_themselves_so_their_colour_shows():
+    """The African regions (Zambia and Malawi, Zimbabwe: 8-14 degrees wide in a 126-degree view) were labelled on
+    themselves, the label hiding the colour it names, and the two labels nearly touched. Now each small region's label
+    ends west of the region's westernmost point, in the view, the two at least a gap apart; Brazil (about 40 degrees)
+    keeps its label on itself, as does a small region on a map of its own."""
+    import numpy as np
+
+    from facilitation.geography import LABEL_GAP_SHARE, labels
+
+    shapes = region_shapes(sim.load_scenario(SCENARIOS / "baseline.toml"))
+    view = view_of(shapes)
+    placed = {label.key: label for label in labels(shapes, view)}
+    assert not placed["latin_america"].pointed
+    small = [placed[key] for key in ("africa_moist", "africa_dry")]
+    for label, shape in zip(small, (s for s in shapes if s.key in ("africa_moist", "africa_dry")), strict=False):
+        west = np.concatenate(shape.polygons)[:, 0].min()
+        assert label.pointed and label.align == "right" and view.lon[0] < label.text_at[0] < west
+        assert view.lat[0] < label.text_at[1] < view.lat[1]
+    gap = abs(small[0].text_at[1] - small[1].text_at[1])
+    assert gap >= LABEL_GAP_SHARE * (view.lat[1] - view.lat[0]) - 1e-9
+    alone = [s for s in shapes if s.key == "africa_moist"]  # a map of that region alone is mostly that region
+    assert not labels(alone, view_of(alone))[0].pointed
