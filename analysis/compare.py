@@ -612,10 +612,11 @@ def why_no_cost_vs_baseline(row: pd.Series, extra_cost: str) -> str | None:
 def vs_baseline_markdown(table: pd.DataFrame, currency: str, baseline: str) -> str | None:
     """Each design against the baseline design: extra cost, extra t stored, extra cost per extra t.
 
-    None when the baseline is the only scenario.
+    None when the baseline is the only scenario or costs nothing: against a baseline without incentives the extra
+    costs per extra t are the costs per additional t of the headline table.
     """
     others = table[table.scenario != baseline]
-    if others.empty:
+    if others.empty or not (table.loc[table.scenario == baseline, "total_cost"] > 0).any():
         return None
     out = pd.DataFrame({"scenario": others["name"] if "name" in others else others.scenario})
     for column, label in (("public_spending_committed_vs_baseline", f"extra public money ({currency})"),

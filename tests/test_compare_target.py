@@ -6,7 +6,15 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from analysis.compare import DISCOUNT_RATE, by_region, compare, compare_scenarios, markdown, present_value
+from analysis.compare import (
+    DISCOUNT_RATE,
+    by_region,
+    compare,
+    compare_scenarios,
+    markdown,
+    present_value,
+    vs_baseline_markdown,
+)
 from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
@@ -315,26 +323,34 @@ def test_designs_are_costed_against_the_baseline_design(comparison):
     """Incremental cost-effectiveness: extra cost over the paired baseline runs / extra t CO2e stored. Recomputed by
     hand from the yearly rows for the per-ha payment (no committed money: it buys no credits). The baseline adds no
     t (its incentives are those of its counterfactual) and spends nothing, so against it the per-ha payment's extra
-    public money per extra t must equal its public cost per additional t (the counterfactual's)."""
-    from analysis.compare import vs_baseline_markdown
+    public money per extra t must equal its public cost per additional t (the counterfactual's), and the section,
+    which would repeat the headline costs, is left out. Against the carbon price as baseline it is shown."""
+    from analysis.compare import why_no_cost_vs_baseline
 
     table = comparison.table.set_index("scenario")
     per_ha, base = _totals(comparison.runs, "per_ha_payment"), _totals(comparison.runs, "baseline")
     assert (per_ha.due == 0).all() and (base.paid == 0).all() and (base.additional == 0).all()
-    stored = comparison.runs[(comparison.runs.region == "all")
-                             & (comparison.runs.year == comparison.runs.year.max())].groupby(["scenario", "seed"])
-    extra_t = (stored.co2e_stored_cum_t.first().loc["per_ha_payment"]
-               - stored.co2e_stored_cum_t.first().loc["baseline"]).mean()
+    last = comparison.runs[(comparison.runs.region == "all") & (comparison.runs.year == comparison.runs.year.max())]
+    stored = last.set_index(["scenario", "seed"]).co2e_stored_cum_t
+    extra_t = (stored.loc["per_ha_payment"] - stored.loc["baseline"]).mean()
     row = table.loc["per_ha_payment"]
     assert row.public_spending_committed_vs_baseline == pytest.approx(per_ha.paid.mean(), rel=1e-12)
     assert row.co2e_vs_baseline_t == pytest.approx(extra_t, rel=1e-12) and extra_t > 0
     assert row.public_cost_per_t_vs_baseline == pytest.approx(per_ha.paid.mean() / extra_t, rel=1e-12)
     assert row.public_cost_per_t_vs_baseline == pytest.approx(row.public_cost_per_additional_t_co2e, rel=1e-12)
     assert row.public_cost_per_t_vs_baseline_lo == pytest.approx(per_ha.paid.mean() / row.co2e_vs_baseline_t_hi)
-    text = vs_baseline_markdown(comparison.table, "USD", "baseline")
-    assert f"{row.public_cost_per_t_vs_baseline:,.0f} (" in next(line for line in text.splitlines()
-                                                                 if row["name"] in line)
-    assert "| Baseline" not in text  # the baseline is not costed against itself
+    assert "against the baseline design" not in comparison.report()
+
+    against_price = compare(comparison.runs, "carbon_price_35").set_index("scenario")
+    row = against_price.loc["per_ha_payment"]
+    extra_t = (stored.loc["per_ha_payment"] - stored.loc["carbon_price_35"]).mean()
+    assert row.co2e_vs_baseline_t == pytest.approx(extra_t, rel=1e-12)
+    assert row.public_spending_committed_vs_baseline == pytest.approx(per_ha.paid.mean(), rel=1e-12)
+    text = vs_baseline_markdown(against_price.reset_index(), "USD", "carbon_price_35")
+    cell = next(line for line in text.splitlines() if row["name"] in line).split("|")[5].strip()
+    why = why_no_cost_vs_baseline(row, "public_spending_committed_vs_baseline")
+    assert cell == why if why else cell.startswith(f"{per_ha.paid.mean() / extra_t:,.0f} (")
+    assert "| Carbon price USD 35/t" not in text  # the baseline is not costed against itself
 
 
 def test_a_design_not_costed_against_the_baseline_says_why():
