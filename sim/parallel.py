@@ -31,6 +31,9 @@ SELECT_SERIAL = 1 << 15
 #: second-level cache), enough to spread a million heavy-tailed values over thousands of digits.
 KEY_BITS = 64
 RADIX_BITS = 16
+#: First digits of sort keys (of ``RADIX_BITS`` bits) at either end that hold an infinity or NaN, and nothing else:
+#: the sign and 11 exponent bits all fixed, the 4 digit bits left to the mantissa (2 ** 4 digits).
+INFINITE_DIGITS = 1 << (RADIX_BITS - 12)
 
 
 #: Farmers per thread below which a model uses fewer threads: a parallel region costs tens of microseconds, more than
@@ -301,28 +304,33 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         out = np.empty(ranks.size)
         _select(values, ranks, out)
         return out
-    if _holds_nan(values):
+    shift = KEY_BITS - RADIX_BITS
+    counts = _digit_counts(values, shift, RADIX_BITS)
+    # NaN's first digits are those of the infinities (sign, all-ones exponent, then mantissa): only values there
+    # call for a look at every value
+    if (counts[:INFINITE_DIGITS].any() or counts[-INFINITE_DIGITS:].any()) and _holds_nan(values):
         return np.full(ranks.size, np.nan)
-    return _radix_select(values, ranks, KEY_BITS - RADIX_BITS)
+    return _radix_select(values, ranks, shift, counts)
 
 
-def _radix_select(values: np.ndarray, ranks: np.ndarray, shift: int) -> np.ndarray:
+def _radix_select(values: np.ndarray, ranks: np.ndarray, shift: int, counts: np.ndarray) -> np.ndarray:
     """The ``ranks``-th smallest of ``values`` (no NaN), by the ``RADIX_BITS`` bits of their sort keys from ``shift``.
 
-    The values of the digits holding a wanted rank (``_digit_gather``) are searched further: by the next bits when
-    more than ``SELECT_SERIAL``, else by one partition. The digits are fixed by the values' bits, not by their range:
-    a heavy-tailed mixture of regions (farm incomes) spreads over thousands of them, where equal-width buckets
-    between the extremes put most values in one. -0.0 comes before +0.0 (the sort key's order): either is the order
-    statistic where both are.
+    ``counts``: the values of each of those digits (``_digit_counts``). The values of the digits holding a wanted
+    rank (``_digit_gather``) are searched further: by the next bits when more than ``SELECT_SERIAL``, else by one
+    partition. The digits are fixed by the values' bits, not by their range: a heavy-tailed mixture of regions (farm
+    incomes) spreads over thousands of them, where equal-width buckets between the extremes put most values in one.
+    -0.0 comes before +0.0 (the sort key's order): either is the order statistic where both are.
     """
     wanted = np.unique(ranks)
-    inside, start, slot, below = _digit_gather(values, wanted, shift, RADIX_BITS)
+    inside, start, slot, below = _digit_gather(values, wanted, counts, shift, RADIX_BITS)
     found = np.empty(wanted.size)
     for s in range(start.size - 1):
         mine = slot == s
         candidates, local = inside[start[s]:start[s + 1]], wanted[mine] - below[s]
         if candidates.size > SELECT_SERIAL and shift > 0:
-            found[mine] = _radix_select(candidates, local, shift - RADIX_BITS)
+            found[mine] = _radix_select(candidates, local, shift - RADIX_BITS,
+                                        _digit_counts(candidates, shift - RADIX_BITS, RADIX_BITS))
         else:  # few values, or every bit of them equal
             chosen = np.empty(local.size)
             _select(candidates, local, chosen)
@@ -349,18 +357,26 @@ def _sort_key(bits):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _digit_gather(values, wanted, shift, width):  # pragma: no cover - compiled
-    """The values whose digit (``width`` bits of the sort key from ``shift``) holds a wanted rank, in row order.
-
-    One pass counts the values by digit, a second gathers those of the digits holding a rank of ``wanted`` (sorted,
-    unique). Returns the gathered values, the (D + 1,) starts of each of those D digits among them, the digit of
-    each wanted rank (0 .. D - 1) and the (D,) values below each digit.
-    """
+def _digit_counts(values, shift, width):  # pragma: no cover - compiled
+    """Values by digit (``width`` bits of the sort key from ``shift``): (2 ** width,) int64."""
     bits = values.view(np.uint64)
     mask = np.uint64((1 << width) - 1)
     counts = np.zeros(1 << width, np.int64)
     for i in range(values.size):
         counts[(_sort_key(bits[i]) >> np.uint64(shift)) & mask] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _digit_gather(values, wanted, counts, shift, width):  # pragma: no cover - compiled
+    """The values whose digit (``width`` bits of the sort key from ``shift``) holds a wanted rank, in row order.
+
+    ``wanted``: ranks, sorted and unique; ``counts``: the values by digit. Returns the gathered values, the (D + 1,)
+    starts of each of those D digits among them, the digit of each wanted rank (0 .. D - 1) and the (D,) values
+    below each digit.
+    """
+    bits = values.view(np.uint64)
+    mask = np.uint64((1 << width) - 1)
     cumulative = np.cumsum(counts)
     digit = np.searchsorted(cumulative, wanted, side="right")  # of each wanted rank
     chosen = np.unique(digit)

@@ -35,11 +35,13 @@ def test_segment_percentiles_are_numpys_bit_for_bit(n, kind):
 
 
 @pytest.mark.parametrize("serial", [parallel.SELECT_SERIAL, 2])
-def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys(serial, monkeypatch):
-    """By partition, and by radix selection (every segment above 2 values)."""
+@pytest.mark.parametrize("nan", [np.nan, -np.nan])
+def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys(serial, nan, monkeypatch):
+    """By partition, and by radix selection (every segment above 2 values), a NaN of either sign bit (its digits
+    are the infinities' at either end of the sort keys)."""
     monkeypatch.setattr(parallel, "SELECT_SERIAL", serial)
     x = np.arange(10.0)
-    x[3] = np.nan
+    x[3] = nan
     got = parallel.segment_percentiles(x, np.array([0, 5]), np.array([5, 10]), (10, 50))
     assert np.isnan(got[:, 0]).all() and np.array_equal(got[:, 1], np.percentile(x[5:], (10, 50)))
 
