@@ -31,9 +31,11 @@ SELECT_SERIAL = 1 << 15
 #: second-level cache), enough to spread a million heavy-tailed values over thousands of digits.
 KEY_BITS = 64
 RADIX_BITS = 16
+#: Exponent bits of a float64 (IEEE 754), after its sign bit.
+EXPONENT_BITS = 11
 #: First digits of sort keys (of ``RADIX_BITS`` bits) at either end that hold an infinity or NaN, and nothing else:
-#: the sign and 11 exponent bits all fixed, the 4 digit bits left to the mantissa (2 ** 4 digits).
-INFINITE_DIGITS = 1 << (RADIX_BITS - 12)
+#: the sign and the exponent's bits all fixed, the digit's other bits the mantissa's first (2 ** 4 digits).
+INFINITE_DIGITS = 1 << (RADIX_BITS - 1 - EXPONENT_BITS)
 
 
 #: Farmers per thread below which a model uses fewer threads: a parallel region costs tens of microseconds, more than
