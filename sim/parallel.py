@@ -25,11 +25,17 @@ from numba import njit, prange
 
 #: Farms per block of parallel work (random draws, histograms): 65,536 rows of float64 are 512 KiB, a core's cache.
 BLOCK_FARMS = 1 << 16
-#: Segments up to this size find their percentiles by a serial partition; larger ones by parallel bucket selection.
+#: Segments up to this size find their percentiles by one partition; larger ones by radix selection.
 SELECT_SERIAL = 1 << 15
-#: Buckets of one pass of bucket selection, and the chunks the values are split into to count them in parallel.
-SELECT_BUCKETS = 1024
-SELECT_CHUNKS = 64
+#: Bits of a float64's sort key, and the bits radix selection reads in one pass: 65,536 counts (512 KiB, in a core's
+#: second-level cache), enough to spread a million heavy-tailed values over thousands of digits.
+KEY_BITS = 64
+RADIX_BITS = 16
+#: Exponent bits of a float64 (IEEE 754), after its sign bit.
+EXPONENT_BITS = 11
+#: First digits of sort keys (of ``RADIX_BITS`` bits) at either end that hold an infinity or NaN, and nothing else:
+#: the sign and the exponent's bits all fixed, the digit's other bits the mantissa's first (2 ** 4 digits).
+INFINITE_DIGITS = 1 << (RADIX_BITS - 1 - EXPONENT_BITS)
 
 
 #: Farmers per thread below which a model uses fewer threads: a parallel region costs tens of microseconds, more than
@@ -232,7 +238,7 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
     """``np.percentile(values[start:end], percentiles)`` (linear method) of each segment, bit for bit: shape (Q, S).
 
     The order statistics NumPy would interpolate between are found exactly, small segments in parallel (one
-    partition each), large ones by parallel bucket selection; NumPy's interpolation is then applied to them. A
+    partition each), large ones by radix selection, side by side; NumPy's interpolation is then applied to them. A
     segment holding NaN gives NaN, as NumPy does.
     """
     starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
@@ -257,7 +263,7 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
         found[:, small] = chosen.T
     large = np.flatnonzero(~small)
     if large.size > 1 and threads() > 1:  # side by side, each a serial search: no barrier waits for a busy core
-        found_by = start({s: partial(order_statistics, values[starts[s]:ends[s]], ranks[:, s], True)
+        found_by = start({s: partial(order_statistics, values[starts[s]:ends[s]], ranks[:, s])
                           for s in large[np.argsort(-counts[large], kind="stable")]})  # the longest first
         for s, future in found_by.items():
             found[:, s] = future.result()
@@ -289,136 +295,106 @@ def _select(values, ranks, out):  # pragma: no cover - compiled
         out[j] = ordered[ranks[j]]
 
 
-@njit(cache=True, parallel=True)
-def _extremes(values, chunks):  # pragma: no cover - compiled
-    """(min, max, whether some value is NaN), from ``chunks`` chunks scanned in parallel.
-
-    One parallel region: the kernels here use explicit loops outside their ``prange``, since an array expression
-    there would be one more (each costs a barrier, dear on a loaded machine).
-    """
-    low, high, nan = np.empty(chunks), np.empty(chunks), np.zeros(chunks, np.bool_)
-    size = -(-values.size // chunks)
-    for c in prange(chunks):
-        lo, hi = np.inf, -np.inf
-        for i in range(c * size, min((c + 1) * size, values.size)):
-            v = values[i]
-            if np.isnan(v):
-                nan[c] = True
-            else:
-                lo = min(lo, v)
-                hi = max(hi, v)
-        low[c], high[c] = lo, hi
-    lo, hi, any_nan = low[0], high[0], nan[0]
-    for c in range(1, chunks):
-        lo, hi, any_nan = min(lo, low[c]), max(hi, high[c]), any_nan or nan[c]
-    return lo, hi, any_nan
-
-
-@njit(cache=True, nogil=True)
-def _extremes_alone(values):  # pragma: no cover - compiled
-    """``_extremes`` by one serial pass (releasing the GIL: searches of several segments run side by side)."""
-    lo, hi, nan = np.inf, -np.inf, False
-    for i in range(values.size):
-        v = values[i]
-        if np.isnan(v):
-            nan = True
-        else:
-            lo = min(lo, v)
-            hi = max(hi, v)
-    return lo, hi, nan
-
-
-@njit(cache=True, nogil=True)
-def _bucket_counts_alone(values, low, scale, buckets):  # pragma: no cover - compiled
-    """``_bucket_counts`` of one chunk, serially: values per bucket, shape (1, buckets)."""
-    counts = np.zeros((1, buckets), np.int64)
-    for i in range(values.size):
-        counts[0, _bucket(values[i], low, scale, buckets)] += 1
-    return counts
-
-
-@njit(cache=True, nogil=True)
-def _gather_alone(values, low, scale, buckets, slot_of_bucket, offsets, out):  # pragma: no cover - compiled
-    """``_gather`` of one chunk, serially (``offsets`` (1, slots))."""
-    position = offsets[0].copy()
-    for i in range(values.size):
-        slot = slot_of_bucket[_bucket(values[i], low, scale, buckets)]
-        if slot >= 0:
-            out[position[slot]] = values[i]
-            position[slot] += 1
-
-
-@njit(cache=True)
-def _bucket(value, low, scale, buckets):  # pragma: no cover - compiled
-    """Bucket of a value: floor((value - low) x scale), at most buckets - 1; never decreases as the value grows."""
-    return min(int((value - low) * scale), buckets - 1)
-
-
-@njit(cache=True, parallel=True)
-def _bucket_counts(values, low, scale, buckets, chunks):  # pragma: no cover - compiled
-    """Values per (chunk, bucket), shape (chunks, buckets)."""
-    counts = np.empty((chunks, buckets), np.int64)
-    size = -(-values.size // chunks)
-    for c in prange(chunks):
-        for b in range(buckets):
-            counts[c, b] = 0
-        for i in range(c * size, min((c + 1) * size, values.size)):
-            counts[c, _bucket(values[i], low, scale, buckets)] += 1
-    return counts
-
-
-@njit(cache=True, parallel=True)
-def _gather(values, low, scale, buckets, chunks, slot_of_bucket, offsets, out):  # pragma: no cover - compiled
-    """Copy the values of wanted buckets (``slot_of_bucket`` >= 0) to ``out``, chunk c of slot j from offsets[c, j]."""
-    size = -(-values.size // chunks)
-    for c in prange(chunks):
-        position = np.empty(offsets.shape[1], np.int64)
-        for j in range(offsets.shape[1]):
-            position[j] = offsets[c, j]
-        for i in range(c * size, min((c + 1) * size, values.size)):
-            slot = slot_of_bucket[_bucket(values[i], low, scale, buckets)]
-            if slot >= 0:
-                out[position[slot]] = values[i]
-                position[slot] += 1
-
-
-def order_statistics(values: np.ndarray, ranks: np.ndarray, alone: bool = False) -> np.ndarray:
+def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     """The ``ranks``-th smallest of ``values``, exactly (all NaN when a value is NaN, as ``np.percentile`` gives).
 
-    Buckets of equal width between the extremes are counted in parallel, and only the buckets holding a wanted rank
-    are searched further (recursively, down to a serial partition). ``alone``: every pass serial, releasing the
-    GIL (for searches run side by side on the thread pool: the same buckets, the same values found).
+    Up to ``SELECT_SERIAL`` values by one partition; more by radix selection (``_radix_select``). Serial and
+    releasing the GIL in its passes: the searches of several segments run side by side on the thread pool.
     """
     ranks = np.asarray(ranks, np.int64)
     if values.size <= SELECT_SERIAL:
         out = np.empty(ranks.size)
         _select(values, ranks, out)
         return out
-    low, high, nan = _extremes_alone(values) if alone else _extremes(values, SELECT_CHUNKS)
-    if nan:
+    shift = KEY_BITS - RADIX_BITS
+    counts = _digit_counts(values, shift, RADIX_BITS)
+    # NaN's first digits are those of the infinities (sign, all-ones exponent, then mantissa): only values there
+    # call for a look at every value
+    if (counts[:INFINITE_DIGITS].any() or counts[-INFINITE_DIGITS:].any()) and _holds_nan(values):
         return np.full(ranks.size, np.nan)
-    scale = SELECT_BUCKETS / (high - low) if high > low else 0.0
-    if not 0.0 < scale < np.inf:  # every value equal, or a range too wide for a float: one value or a serial search
-        return np.full(ranks.size, low) if high == low else np.sort(values)[ranks]
-    counts = (_bucket_counts_alone(values, low, scale, SELECT_BUCKETS) if alone
-              else _bucket_counts(values, low, scale, SELECT_BUCKETS, SELECT_CHUNKS))
-    cumulative = np.cumsum(counts.sum(axis=0))
-    bucket = np.searchsorted(cumulative, ranks, side="right")
-    wanted = np.unique(bucket)
-    slot_of_bucket = np.full(SELECT_BUCKETS, -1, np.int64)
-    slot_of_bucket[wanted] = np.arange(wanted.size)
-    per_chunk = counts[:, wanted]  # (chunks, slots)
-    slot_start = np.concatenate([[0], np.cumsum(per_chunk.sum(axis=0))])
-    # C order whatever the layout NumPy gives (one compiled variant of the gathers, not one more per layout)
-    offsets = np.ascontiguousarray(slot_start[None, :-1] + np.cumsum(per_chunk, axis=0) - per_chunk)
-    candidates = np.empty(int(slot_start[-1]))
-    if alone:
-        _gather_alone(values, low, scale, SELECT_BUCKETS, slot_of_bucket, offsets, candidates)
-    else:
-        _gather(values, low, scale, SELECT_BUCKETS, SELECT_CHUNKS, slot_of_bucket, offsets, candidates)
-    found = np.empty(ranks.size)
-    before = cumulative - counts.sum(axis=0)  # values in lower buckets
-    for j, b in enumerate(wanted):
-        mine = bucket == b
-        found[mine] = order_statistics(candidates[slot_start[j]:slot_start[j + 1]], ranks[mine] - before[b], alone)
-    return found
+    return _radix_select(values, ranks, shift, counts)
+
+
+def _radix_select(values: np.ndarray, ranks: np.ndarray, shift: int, counts: np.ndarray) -> np.ndarray:
+    """The ``ranks``-th smallest of ``values`` (no NaN), by the ``RADIX_BITS`` bits of their sort keys from ``shift``.
+
+    ``counts``: the values of each of those digits (``_digit_counts``). The values of the digits holding a wanted
+    rank (``_digit_gather``) are searched further: by the next bits when more than ``SELECT_SERIAL``, else by one
+    partition. The digits are fixed by the values' bits, not by their range: a heavy-tailed mixture of regions (farm
+    incomes) spreads over thousands of them, where equal-width buckets between the extremes put most values in one.
+    -0.0 comes before +0.0 (the sort key's order): either is the order statistic where both are.
+    """
+    wanted = np.unique(ranks)
+    inside, start, slot, below = _digit_gather(values, wanted, counts, shift, RADIX_BITS)
+    found = np.empty(wanted.size)
+    for s in range(start.size - 1):
+        mine = slot == s
+        candidates, local = inside[start[s]:start[s + 1]], wanted[mine] - below[s]
+        if candidates.size > SELECT_SERIAL and shift > 0:
+            found[mine] = _radix_select(candidates, local, shift - RADIX_BITS,
+                                        _digit_counts(candidates, shift - RADIX_BITS, RADIX_BITS))
+        else:  # few values, or every bit of them equal
+            chosen = np.empty(local.size)
+            _select(candidates, local, chosen)
+            found[mine] = chosen
+    return found[np.searchsorted(wanted, ranks)]
+
+
+@njit(cache=True, nogil=True)
+def _holds_nan(values):  # pragma: no cover - compiled
+    """Whether a value is NaN (one pass of comparisons the compiler vectorises)."""
+    numbers = 0
+    for i in range(values.size):
+        numbers += 1 if values[i] == values[i] else 0
+    return numbers < values.size
+
+
+@njit(cache=True, nogil=True)
+def _sort_key(bits):  # pragma: no cover - compiled
+    """A float64's bits (as uint64) made an integer in the order of the values: -inf < ... < -0.0 < +0.0 < ... < inf.
+
+    Negative values have every bit flipped (a larger magnitude is smaller), others their sign bit set.
+    """
+    return bits ^ (np.uint64(0xFFFFFFFFFFFFFFFF) if bits >> np.uint64(KEY_BITS - 1) else np.uint64(1 << (KEY_BITS - 1)))
+
+
+@njit(cache=True, nogil=True)
+def _digit_counts(values, shift, width):  # pragma: no cover - compiled
+    """Values by digit (``width`` bits of the sort key from ``shift``): (2 ** width,) int64."""
+    bits = values.view(np.uint64)
+    mask = np.uint64((1 << width) - 1)
+    counts = np.zeros(1 << width, np.int64)
+    for i in range(values.size):
+        counts[(_sort_key(bits[i]) >> np.uint64(shift)) & mask] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _digit_gather(values, wanted, counts, shift, width):  # pragma: no cover - compiled
+    """The values whose digit (``width`` bits of the sort key from ``shift``) holds a wanted rank, in row order.
+
+    ``wanted``: ranks, sorted and unique; ``counts``: the values by digit. Returns the gathered values, the (D + 1,)
+    starts of each of those D digits among them, the digit of each wanted rank (0 .. D - 1) and the (D,) values
+    below each digit.
+    """
+    bits = values.view(np.uint64)
+    mask = np.uint64((1 << width) - 1)
+    cumulative = np.cumsum(counts)
+    digit = np.searchsorted(cumulative, wanted, side="right")  # of each wanted rank
+    chosen = np.unique(digit)
+    slot_of_digit = np.full(1 << width, -1, np.int64)
+    start = np.zeros(chosen.size + 1, np.int64)
+    for s in range(chosen.size):
+        slot_of_digit[chosen[s]] = s
+        start[s + 1] = start[s] + counts[chosen[s]]
+    position = start[:-1].copy()
+    inside = np.empty(start[-1])
+    for i in range(values.size):
+        s = slot_of_digit[(_sort_key(bits[i]) >> np.uint64(shift)) & mask]
+        if s >= 0:
+            inside[position[s]] = values[i]
+            position[s] += 1
+    slot = np.empty(wanted.size, np.int64)
+    for j in range(wanted.size):
+        slot[j] = slot_of_digit[digit[j]]
+    return inside, start, slot, cumulative[chosen] - counts[chosen]

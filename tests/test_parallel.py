@@ -23,11 +23,11 @@ def values(n: int, kind: str, rng: np.random.Generator) -> np.ndarray:
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 1_000, parallel.SELECT_SERIAL + 5_000])
 @pytest.mark.parametrize("kind", ["spread", "ties", "zeros"])
 def test_segment_percentiles_are_numpys_bit_for_bit(n, kind):
-    """Exact order statistics (a partition, or parallel bucket selection above SELECT_SERIAL values), then NumPy's
-    own interpolation: equal to np.percentile; the whole array as one more segment overlapping the others."""
+    """Exact order statistics (a partition, or radix selection above SELECT_SERIAL values), then NumPy's own
+    interpolation: equal to np.percentile; the whole array as one more segment overlapping the others."""
     rng = np.random.default_rng(n + 1)
     x = values(n, kind, rng)
-    x[: n // 3] += 1e12 if kind == "spread" else 0.0  # a far outlier group stretches the first bucket pass
+    x[: n // 3] += 1e12 if kind == "spread" else 0.0  # a far outlier group: most values share few digits
     starts, ends = segments(n, 3, rng)
     starts, ends = np.append(starts, 0), np.append(ends, n)
     expected = np.array([np.percentile(x[s:e], (10, 50, 90)) for s, e in zip(starts, ends, strict=True)]).T
@@ -35,11 +35,13 @@ def test_segment_percentiles_are_numpys_bit_for_bit(n, kind):
 
 
 @pytest.mark.parametrize("serial", [parallel.SELECT_SERIAL, 2])
-def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys(serial, monkeypatch):
-    """By partition, and by bucket selection (every segment above 2 values)."""
+@pytest.mark.parametrize("nan", [np.nan, -np.nan])
+def test_segment_percentiles_of_a_segment_with_nan_are_nan_as_numpys(serial, nan, monkeypatch):
+    """By partition, and by radix selection (every segment above 2 values), a NaN of either sign bit (its digits
+    are the infinities' at either end of the sort keys)."""
     monkeypatch.setattr(parallel, "SELECT_SERIAL", serial)
     x = np.arange(10.0)
-    x[3] = np.nan
+    x[3] = nan
     got = parallel.segment_percentiles(x, np.array([0, 5]), np.array([5, 10]), (10, 50))
     assert np.isnan(got[:, 0]).all() and np.array_equal(got[:, 1], np.percentile(x[5:], (10, 50)))
 
@@ -55,7 +57,7 @@ def restore_threads():
 @pytest.mark.parametrize("kind", ["spread", "ties", "zeros"])
 def test_large_segments_searched_side_by_side_find_numpys_percentiles(kind, monkeypatch, restore_threads):
     """Several segments above SELECT_SERIAL are searched at once on the thread pool, each by serial passes
-    (``order_statistics(alone=True)``): the same order statistics, so np.percentile's values bit for bit."""
+    (``order_statistics``): the same order statistics, so np.percentile's values bit for bit."""
     monkeypatch.setattr(parallel, "SELECT_SERIAL", 300)
     parallel.set_threads(2)
     rng = np.random.default_rng(11)
@@ -67,7 +69,23 @@ def test_large_segments_searched_side_by_side_find_numpys_percentiles(kind, monk
     expected = np.array([np.percentile(x[s:e], (10, 50, 90)) for s, e in zip(starts, ends, strict=True)]).T
     assert np.array_equal(parallel.segment_percentiles(x, starts, ends, (10, 50, 90)), expected)
     ranks = np.array([0, 7, n // 2, n - 1])
-    assert np.array_equal(parallel.order_statistics(x, ranks, alone=True), np.sort(x)[ranks])
+    assert np.array_equal(parallel.order_statistics(x, ranks), np.sort(x)[ranks])
+
+
+@pytest.mark.parametrize("case", ["crowded", "signed zeros", "infinite", "equal"])
+def test_radix_selection_finds_every_order_statistic(case, monkeypatch):
+    """Radix selection against a full sort, every rank at once, where its digits are hard: values that share their
+    first 16 and 32 key bits (searched to the last digit), -0.0 beside +0.0 (the key orders them; as floats they
+    are equal, so either is the order statistic: compared with ==), infinities of both signs, one value repeated."""
+    monkeypatch.setattr(parallel, "SELECT_SERIAL", 50)
+    rng = np.random.default_rng(3)
+    n = 3_000
+    x = {"crowded": 1000.0 + rng.integers(0, 2**12, n) * np.spacing(1000.0),
+         "signed zeros": np.where(rng.random(n) < 0.5, 0.0, -0.0) * rng.integers(0, 3, n),
+         "infinite": np.where(rng.random(n) < 0.2, np.where(rng.random(n) < 0.5, np.inf, -np.inf), rng.standard_normal(n)),
+         "equal": np.full(n, -2.5)}[case]
+    ranks = np.arange(n)
+    assert np.array_equal(parallel.order_statistics(x, ranks), np.sort(x))
 
 
 def test_block_streams_draw_a_small_population_as_the_stream_itself_and_blocks_from_spawned_generators(

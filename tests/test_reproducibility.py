@@ -59,7 +59,7 @@ def test_pinned_runs_are_reproduced_exactly(name):
 
 def test_results_do_not_depend_on_the_thread_count(monkeypatch):
     """Blocks small enough that a 2,000-farmer run uses every parallel path of sim.parallel (per-farm draws in blocks,
-    histograms in blocks, the yearly sums side by side on the thread pool, percentiles by bucket selection): 1 and 2
+    histograms in blocks, the yearly sums side by side on the thread pool, percentiles by radix selection): 1 and 2
     threads give the same table, bit for bit, with a carbon programme and its counterfactual alongside."""
     from sim import parallel
 
