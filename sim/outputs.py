@@ -42,16 +42,17 @@ class PerRegion:
     values: np.ndarray
 
 
-def constant_sum(value: float, count: int) -> float:
-    """``np.add.reduceat`` of ``count`` >= 1 copies of ``value`` over one segment, exactly.
+def constant_sum(value: float | np.ndarray, count: int) -> float | np.ndarray:
+    """``np.add.reduceat`` of ``count`` >= 1 copies of ``value`` over one segment, exactly; of each of ``value`` (m,).
 
     Its first value, then the rest by NumPy's pairwise summation (blocks of at most 128 values in eight running sums,
     halves at multiples of 8 above that; ``tests/test_outputs.py`` checks it against NumPy). The halves of a level
-    have at most two sizes: each size is summed once (a few dozen additions for a million copies).
+    have at most two sizes: each size is summed once (a few dozen additions for a million copies). An array of values
+    takes the same additions elementwise (each element's sum is its own, bit for bit): segments of one size at once.
     """
-    known: dict[int, float] = {}
+    known: dict[int, float | np.ndarray] = {}
 
-    def pairwise(count: int) -> float:
+    def pairwise(count: int) -> float | np.ndarray:
         found = known.get(count)
         if found is None:
             if count <= PAIRWISE_BLOCK:
@@ -65,7 +66,7 @@ def constant_sum(value: float, count: int) -> float:
     return value + pairwise(count - 1)
 
 
-def _pairwise_block(value: float, count: int) -> float:
+def _pairwise_block(value: float | np.ndarray, count: int) -> float | np.ndarray:
     """NumPy's sum of ``count`` <= ``PAIRWISE_BLOCK`` copies of ``value``: in order below 8, else eight running sums."""
     if count < 8:
         total = -0.0  # NumPy's start: the additive identity, so that a sum of -0.0 stays -0.0
@@ -74,7 +75,7 @@ def _pairwise_block(value: float, count: int) -> float:
         return total
     lane = value  # each of the eight running sums, all equal
     for _ in range(count // 8 - 1):
-        lane += value
+        lane = lane + value  # not in place: ``lane`` starts as ``value`` itself
     total = ((lane + lane) + (lane + lane)) + ((lane + lane) + (lane + lane))
     for _ in range(count % 8):
         total += value
@@ -726,7 +727,10 @@ class YearlyRecorder:
             return self.sum_by_region(np.repeat(values, counts))
         if not values.any():
             return np.zeros(self.rows)
-        per_region = np.array([constant_sum(float(v), int(m)) for v, m in zip(values, counts, strict=True)])
+        per_region = np.empty(values.size)
+        for count in np.unique(counts):  # the segments of each size at once (a stacked model's runs: a few sizes)
+            same = counts == count
+            per_region[same] = constant_sum(values[same], int(count))
         if self.runs == 1:
             return np.append(per_region, per_region.sum())
         sums = self.with_totals(per_region)
