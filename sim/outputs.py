@@ -115,17 +115,32 @@ class Column:
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
     """Share of the total in the selected bundle masks, as part / (part + rest): never above 1 by rounding.
 
-    ``by_bundle`` (rows, 16), ``selected`` (16,) bool. Each sum adds the masks' columns in mask order, so a row's share
-    does not depend on how many rows are asked at once (a matrix product's rounding does: a stacked model's rows).
+    ``by_bundle`` (rows, 16), ``selected`` (16,) bool, or (rows, 16) for a selection of each row's own. Each sum adds
+    the masks' columns in mask order, so a row's share does not depend on how many rows are asked at once (a matrix
+    product's rounding does: a stacked model's rows).
     """
-    part, rest = np.zeros(by_bundle.shape[0]), np.zeros(by_bundle.shape[0])
-    for mask, chosen in enumerate(selected):
-        if chosen:
-            part += by_bundle[:, mask]
-        else:
-            rest += by_bundle[:, mask]
-    total = part + rest
-    return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+    out = np.empty(by_bundle.shape[0])
+    _share_rows(np.ascontiguousarray(by_bundle), np.ascontiguousarray(np.atleast_2d(selected)), out)
+    return out
+
+
+@njit(cache=True)
+def _share_rows(by_bundle, selected, out):  # pragma: no cover - compiled
+    """``out[r]`` = part / (part + rest) of row r (0 unless the total is > 0): ``selected`` (1, 16) or (rows, 16).
+
+    part and rest start from +0.0 and add the row's masks in order: the same operations as adding whole columns.
+    """
+    own = selected.shape[0] > 1
+    for r in range(by_bundle.shape[0]):
+        chosen = selected[r] if own else selected[0]
+        part, rest = 0.0, 0.0
+        for mask in range(by_bundle.shape[1]):
+            if chosen[mask]:
+                part += by_bundle[r, mask]
+            else:
+                rest += by_bundle[r, mask]
+        total = part + rest
+        out[r] = part / total if total > 0 else 0.0
 
 
 def total(name: str) -> Callable[[Year], np.ndarray]:
@@ -274,7 +289,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("full_ca_area_share", "share", "share of area in full CA", area_share_of(FULL_CA_BY_MASK)),
     Column("any_practice_share", "share", "share of farmers using at least one practice", farmer_share_of(_MASKS > 0)),
     Column("target_bundle_share", "share", "share of farmers using the decision target bundle",
-           lambda t: t.by_run(lambda rows, run: _share(t.farmers_by_bundle[rows], _MASKS == t.target_bundle[run]))),
+           lambda t: _share(t.farmers_by_bundle, _MASKS == t.per_run(t.target_bundle)[:, None])),
     Column("soc_mean_t_c_per_ha", "t C/ha", "area-weighted mean SOC stock", lambda t: t.soc_total / t.area),
     Column("soc_total_t_c", "t C", "total SOC stock", lambda t: t.soc_total),
     Column("soc_change_t_c", "t C", "change of total SOC stock over the year",
@@ -471,11 +486,6 @@ class Year:
     def per_run(self, values: float | np.ndarray) -> np.ndarray:
         """A value of each run (or one for all) on every row of its run, shape (rows,)."""
         return np.repeat(np.broadcast_to(values, (self.recorder.runs,)), len(self.recorder.names)).astype(np.float64)
-
-    def by_run(self, rule: Callable[[slice, int], np.ndarray]) -> np.ndarray:
-        """``rule(rows of a run, run)`` for each run, concatenated (for a rule that differs between runs)."""
-        width = len(self.recorder.names)
-        return np.concatenate([rule(slice(k * width, (k + 1) * width), k) for k in range(self.recorder.runs)])
 
     def total_of(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` per region and in total."""
