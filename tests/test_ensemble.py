@@ -190,18 +190,20 @@ def test_stacked_per_ha_payments_pay_each_run_as_alone(field, values, joined):
 
 
 def test_stacked_carbon_registries_settle_as_one_as_each_alone():
-    """Three runs of a public results-based programme differing in the price (USD 373/t, 150/t and 1/t, at which
-    nobody joins) and in the farmer's share, 11 years: two verifications (credits at the second), credits paid after
-    the lag, claw-back of reversals.
+    """Three runs of a public results-based programme differing in the price (USD 373/t under a ceiling of 300/t,
+    150/t over a floor of 160/t, and 1/t, at which nobody joins) and in the farmer's share, 11 years: two
+    verifications (credits at the second), credits paid after the lag, claw-back of reversals.
     The runs' registries settle as one (``sim.incentives.stacked.JoinedRegistry``, each run with its own prices,
     shares, MRV costs and buffer pool; a run with no farm to verify is verified with the others): each run's table is
     its table alone, bit for bit."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
                                    {"carbon.on_reversal": "clawback"})
-    values = ((373.0, 0.8), (150.0, 0.5), (1.0, 0.6))
+    values = ((373.0, 0.8, {"carbon.price.ceiling": 300.0}), (150.0, 0.5, {"carbon.price.floor": 160.0}),
+              (1.0, 0.6, {}))
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"carbon.price.path.value": price,
-                                                             "carbon.farmer_share": share}), seed=seed, n_farmers=120)
-             for (price, share), seed in zip(values, (11, 12, 13), strict=True)]
+                                                             "carbon.farmer_share": share, **guarantee}),
+                               seed=seed, n_farmers=120)
+             for (price, share, guarantee), seed in zip(values, (11, 12, 13), strict=True)]
     alone = tables_alone(built, 11)
     model = stack(built)
     assert model.incentives.stacked_carbon.registry is not None
