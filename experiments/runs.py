@@ -124,16 +124,18 @@ def check_size(scenario: Scenario, farmers: int | None = None, years: int | None
     return footprint
 
 
-def build_model(scenario: Scenario, seed: int | None = None, farmers: int | None = None) -> sim.AdoptionModel:
+def build_model(scenario: Scenario, seed: int | None = None, farmers: int | None = None,
+                recorded: bool = True) -> sim.AdoptionModel:
     """The model of ``scenario`` at ``seed`` (the scenario's when None) with ``farmers`` in total, no Mesa agents.
 
     Its size is checked first (``check_size``): a run that cannot fit in memory is refused before it allocates.
+    A model not ``recorded`` (to be stacked) has no yearly table until ``start_recording`` (``sim.AdoptionModel``).
 
     Raises ExperimentError for a size the scenario cannot take (e.g. fewer farmers than regions, too little memory).
     """
     check_size(scenario, farmers)
     try:
-        return sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers)
+        return sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers, recorded=recorded)
     except ValueError as exc:
         raise ExperimentError(str(exc)) from exc
 
@@ -451,7 +453,7 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | 
     for i, scenario in scenarios.items():
         try:
             with model_arithmetic(scenario, run_label(specs[i])):
-                models[i] = build_model(scenario, specs[i].seed, specs[i].farmers)
+                models[i] = build_model(scenario, specs[i].seed, specs[i].farmers, recorded=False)  # stacked
         except Exception as exc:  # noqa: BLE001 - reported as this run's failure
             out[i] = exc
     if not models:
@@ -465,6 +467,7 @@ def _run_stacked(specs: list[RunSpec], times: PartTimes) -> list[pd.DataFrame | 
         for i, alone in models.items():
             try:
                 with model_arithmetic(alone.config, run_label(specs[i])):
+                    alone.start_recording()  # built for the stacked model, which would have recorded it
                     alone.run_for(horizons[i])
                 with times.part(TABLE):
                     out[i] = yearly_table(alone)

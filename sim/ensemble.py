@@ -460,11 +460,14 @@ def check_stackable(models: Sequence[AdoptionModel]) -> None:
                            "carbon.price.guarantor): a stacked year books each money flow to one payer")
 
 
-def stack(models: Sequence[AdoptionModel], recorded: bool = True) -> AdoptionModel:
+def stack(models: Sequence[AdoptionModel], recorded: bool = True, rooms: dict[int, Any] | None = None
+          ) -> AdoptionModel:
     """One model advancing every run of ``models`` (built alone, not yet stepped) with one yearly step.
 
     Read each run's yearly table with ``results(model, k)``; a model not ``recorded`` (the runs' counterfactuals)
-    keeps no table.
+    keeps no table. ``rooms``: the stacked rooms of another stacked model by the id of each run's room; the rooms the
+    runs share with it are not joined again (a counterfactual shares its programme's regions, catalogue and network
+    alone, ``AdoptionModel.without_programme``: stacked, the two models share the joined ones).
 
     Raises:
         NotStackable: the runs differ in something the stacked model cannot hold per run (the message says what).
@@ -473,18 +476,17 @@ def stack(models: Sequence[AdoptionModel], recorded: bool = True) -> AdoptionMod
     check_stackable(models)
     keep_freed_memory()
     layout = Layout(models)
-    rooms: dict[int, Any] = {}
+    rooms = {} if rooms is None else rooms
     out = object.__new__(AdoptionModel)
     mesa.Model.__init__(out, rng=0)
     first = models[0]
     out.config, out.seed, out.year, out.layout = first.config, None, first.year, layout
-    out.regions = stack_regions([m.regions for m in models], layout)
+    out.regions = _joined([m.regions for m in models], rooms, lambda parts: stack_regions(parts, layout))
     out.n = int(layout.farms[-1])
     for name in ("catalogue", "farms"):
-        setattr(out, name, stack_room([getattr(m, name) for m in models], layout, rooms))
-    out.network = stack_network([m.network for m in models], layout)
-    for m in models:
-        rooms[id(m.network)] = out.network
+        setattr(out, name, _joined([getattr(m, name) for m in models], rooms,
+                                   lambda parts: stack_room(parts, layout, rooms)))
+    out.network = _joined([m.network for m in models], rooms, lambda parts: stack_network(parts, layout))
     for name in ("rule", "learning", "access", "exchanges", "social", "soil", "yields"):
         setattr(out, name, stack_room([getattr(m, name) for m in models], layout, rooms))
     out.weather = stack_streams([m.weather for m in models], layout)
@@ -492,7 +494,7 @@ def stack(models: Sequence[AdoptionModel], recorded: bool = True) -> AdoptionMod
     out.streams = SimpleNamespace(policy=None)  # each run's designs draw from their run's policy stream
     out.counterfactual = None
     if first.counterfactual is not None:
-        out.counterfactual = Counterfactual(stack([m.counterfactual.model for m in models], recorded=False))
+        out.counterfactual = Counterfactual(stack([m.counterfactual.model for m in models], recorded=False, rooms=rooms))
     runs = []
     for k, m in enumerate(models):
         views = {id(getattr(m, name)): RunView(getattr(out, name), layout, k) for name in ("farms", "soil")}
@@ -517,6 +519,17 @@ def stack(models: Sequence[AdoptionModel], recorded: bool = True) -> AdoptionMod
                                       np.array([m.catalogue.target_bundle for m in models]), runs=layout.runs)
         out.recorder.record(out._record())
     out.farmers = FarmerViews(out)
+    return out
+
+
+def _joined(parts: list[Any], rooms: dict[int, Any], join: Callable[[list[Any]], Any]) -> Any:
+    """The runs' ``parts`` of one room joined (``join``), or the room they were joined into already (in ``rooms``)."""
+    done = rooms.get(id(parts[0]))
+    if done is not None and all(rooms.get(id(p)) is done for p in parts):
+        return done
+    out = join(parts)
+    for part in parts:
+        rooms[id(part)] = out
     return out
 
 

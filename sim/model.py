@@ -75,6 +75,9 @@ class AdoptionModel(mesa.Model):
         scenario: a validated scenario (``sim.load_scenario``).
         seed: random seed; the scenario's ``seed`` when None. Same scenario + seed = same results.
         n_farmers: total farmers, split over regions by the scenario's shares; the file's counts when None.
+        recorded: whether the model keeps a yearly table from its initial row; a run built to be stacked with others
+            (``sim.ensemble.stack`` records every run itself) skips it, and ``start_recording`` begins the table
+            before the first step if the run goes on alone after all.
 
     Attributes:
         config: the scenario (``mesa.Model.scenario`` is Mesa's own). year: calendar year of the latest state.
@@ -85,7 +88,8 @@ class AdoptionModel(mesa.Model):
 
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, n_farmers: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int | None = None, n_farmers: int | None = None,
+                 recorded: bool = True) -> None:
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.config, self.seed, self.year = scenario, seed, scenario.start_year
@@ -121,7 +125,7 @@ class AdoptionModel(mesa.Model):
         # the same farms without the scenario's incentives, run alongside (None without a programme); exchange
         # programmes are not incentives: the counterfactual keeps them (``sim.incentives.counterfactual``)
         self.counterfactual = Counterfactual.of(self)
-        self._add_incentives()
+        self._add_incentives(recorded)
 
     #: What a model holds before its incentives: the rooms a counterfactual copies (``without_programme``) rather
     #: than builds again. Their values do not depend on the incentives (no room reads an incentive table), and the
@@ -155,11 +159,16 @@ class AdoptionModel(mesa.Model):
                                              self.soil, self.counterfactual, self.exchanges), self.streams.policy)
         self.situation = Situation(self.farms, self.regions, self.catalogue, self.network, self.social, self.soil,
                                    self.yields, self.incentives, self.access, self.learning, self.exchanges)
-        self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
-                                       self.catalogue.target_bundle) if recorded else None
+        self.recorder = None
         if recorded:
-            self.recorder.record(self._record())
+            self.start_recording()
         self.farmers = FarmerViews(self)
+
+    def start_recording(self) -> None:
+        """Begin the yearly table (``recorder``) with the current state as its initial row (before the first step)."""
+        self.recorder = YearlyRecorder(self.regions.names, self.regions.start, self.farms.area_ha,
+                                       self.catalogue.target_bundle)
+        self.recorder.record(self._record())
 
     def step(self) -> None:
         """Advance one year."""

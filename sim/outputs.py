@@ -42,16 +42,17 @@ class PerRegion:
     values: np.ndarray
 
 
-def constant_sum(value: float, count: int) -> float:
-    """``np.add.reduceat`` of ``count`` >= 1 copies of ``value`` over one segment, exactly.
+def constant_sum(value: float | np.ndarray, count: int) -> float | np.ndarray:
+    """``np.add.reduceat`` of ``count`` >= 1 copies of ``value`` over one segment, exactly; of each of ``value`` (m,).
 
     Its first value, then the rest by NumPy's pairwise summation (blocks of at most 128 values in eight running sums,
     halves at multiples of 8 above that; ``tests/test_outputs.py`` checks it against NumPy). The halves of a level
-    have at most two sizes: each size is summed once (a few dozen additions for a million copies).
+    have at most two sizes: each size is summed once (a few dozen additions for a million copies). An array of values
+    takes the same additions elementwise (each element's sum is its own, bit for bit): segments of one size at once.
     """
-    known: dict[int, float] = {}
+    known: dict[int, float | np.ndarray] = {}
 
-    def pairwise(count: int) -> float:
+    def pairwise(count: int) -> float | np.ndarray:
         found = known.get(count)
         if found is None:
             if count <= PAIRWISE_BLOCK:
@@ -65,7 +66,7 @@ def constant_sum(value: float, count: int) -> float:
     return value + pairwise(count - 1)
 
 
-def _pairwise_block(value: float, count: int) -> float:
+def _pairwise_block(value: float | np.ndarray, count: int) -> float | np.ndarray:
     """NumPy's sum of ``count`` <= ``PAIRWISE_BLOCK`` copies of ``value``: in order below 8, else eight running sums."""
     if count < 8:
         total = -0.0  # NumPy's start: the additive identity, so that a sum of -0.0 stays -0.0
@@ -74,7 +75,7 @@ def _pairwise_block(value: float, count: int) -> float:
         return total
     lane = value  # each of the eight running sums, all equal
     for _ in range(count // 8 - 1):
-        lane += value
+        lane = lane + value  # not in place: ``lane`` starts as ``value`` itself
     total = ((lane + lane) + (lane + lane)) + ((lane + lane) + (lane + lane))
     for _ in range(count % 8):
         total += value
@@ -114,17 +115,32 @@ class Column:
 def _share(by_bundle: np.ndarray, selected: np.ndarray) -> np.ndarray:
     """Share of the total in the selected bundle masks, as part / (part + rest): never above 1 by rounding.
 
-    ``by_bundle`` (rows, 16), ``selected`` (16,) bool. Each sum adds the masks' columns in mask order, so a row's share
-    does not depend on how many rows are asked at once (a matrix product's rounding does: a stacked model's rows).
+    ``by_bundle`` (rows, 16), ``selected`` (16,) bool, or (rows, 16) for a selection of each row's own. Each sum adds
+    the masks' columns in mask order, so a row's share does not depend on how many rows are asked at once (a matrix
+    product's rounding does: a stacked model's rows).
     """
-    part, rest = np.zeros(by_bundle.shape[0]), np.zeros(by_bundle.shape[0])
-    for mask, chosen in enumerate(selected):
-        if chosen:
-            part += by_bundle[:, mask]
-        else:
-            rest += by_bundle[:, mask]
-    total = part + rest
-    return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+    out = np.empty(by_bundle.shape[0])
+    _share_rows(np.ascontiguousarray(by_bundle), np.ascontiguousarray(np.atleast_2d(selected)), out)
+    return out
+
+
+@njit(cache=True)
+def _share_rows(by_bundle, selected, out):  # pragma: no cover - compiled
+    """``out[r]`` = part / (part + rest) of row r (0 unless the total is > 0): ``selected`` (1, 16) or (rows, 16).
+
+    part and rest start from +0.0 and add the row's masks in order: the same operations as adding whole columns.
+    """
+    own = selected.shape[0] > 1
+    for r in range(by_bundle.shape[0]):
+        chosen = selected[r] if own else selected[0]
+        part, rest = 0.0, 0.0
+        for mask in range(by_bundle.shape[1]):
+            if chosen[mask]:
+                part += by_bundle[r, mask]
+            else:
+                rest += by_bundle[r, mask]
+        total = part + rest
+        out[r] = part / total if total > 0 else 0.0
 
 
 def total(name: str) -> Callable[[Year], np.ndarray]:
@@ -273,7 +289,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("full_ca_area_share", "share", "share of area in full CA", area_share_of(FULL_CA_BY_MASK)),
     Column("any_practice_share", "share", "share of farmers using at least one practice", farmer_share_of(_MASKS > 0)),
     Column("target_bundle_share", "share", "share of farmers using the decision target bundle",
-           lambda t: t.by_run(lambda rows, run: _share(t.farmers_by_bundle[rows], _MASKS == t.target_bundle[run]))),
+           lambda t: _share(t.farmers_by_bundle, _MASKS == t.per_run(t.target_bundle)[:, None])),
     Column("soc_mean_t_c_per_ha", "t C/ha", "area-weighted mean SOC stock", lambda t: t.soc_total / t.area),
     Column("soc_total_t_c", "t C", "total SOC stock", lambda t: t.soc_total),
     Column("soc_change_t_c", "t C", "change of total SOC stock over the year",
@@ -470,11 +486,6 @@ class Year:
     def per_run(self, values: float | np.ndarray) -> np.ndarray:
         """A value of each run (or one for all) on every row of its run, shape (rows,)."""
         return np.repeat(np.broadcast_to(values, (self.recorder.runs,)), len(self.recorder.names)).astype(np.float64)
-
-    def by_run(self, rule: Callable[[slice, int], np.ndarray]) -> np.ndarray:
-        """``rule(rows of a run, run)`` for each run, concatenated (for a rule that differs between runs)."""
-        width = len(self.recorder.names)
-        return np.concatenate([rule(slice(k * width, (k + 1) * width), k) for k in range(self.recorder.runs)])
 
     def total_of(self, x: np.ndarray) -> np.ndarray:
         """Sum of per-farm ``x`` per region and in total."""
@@ -726,7 +737,10 @@ class YearlyRecorder:
             return self.sum_by_region(np.repeat(values, counts))
         if not values.any():
             return np.zeros(self.rows)
-        per_region = np.array([constant_sum(float(v), int(m)) for v, m in zip(values, counts, strict=True)])
+        per_region = np.empty(values.size)
+        for count in np.unique(counts):  # the segments of each size at once (a stacked model's runs: a few sizes)
+            same = counts == count
+            per_region[same] = constant_sum(values[same], int(count))
         if self.runs == 1:
             return np.append(per_region, per_region.sum())
         sums = self.with_totals(per_region)

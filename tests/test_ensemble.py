@@ -73,7 +73,8 @@ def test_stacked_runs_give_the_tables_of_the_runs_alone_whatever_their_place():
     """Three runs of a stochastic carbon price with a floor (each its own price path; counterfactuals alongside),
     differing in a region's discount rate, the farmer share of carbon revenue and the farm heterogeneity drawn when
     the rule is built, of 150, 200 and 250 farmers: stacked in one order and in the reverse one, each run's table is
-    its table alone, bit for bit. The runs are built once and copied (building dominates a test of this size)."""
+    its table alone, bit for bit. The runs are built once and copied (building dominates a test of this size). The
+    stacked counterfactual shares the programme's joined network, regions and catalogue, as each run's do alone."""
     base = sim.load_scenario(SCENARIOS / "volatile_price_floor.toml")
     values = ((0.5, 0.1, 0.1), (0.8, 0.2, 0.2), (0.6, 0.3, 0.15))
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"carbon.farmer_share": share,
@@ -84,6 +85,8 @@ def test_stacked_runs_give_the_tables_of_the_runs_alone_whatever_their_place():
     alone = tables_alone(built, 4)
     for order in ([0, 1, 2], [2, 1, 0]):
         model = stack([copy.deepcopy(built[k]) for k in order])
+        twin = model.counterfactual.model
+        assert all(getattr(twin, name) is getattr(model, name) for name in ("network", "regions", "catalogue"))
         model.run_for(4)
         for place, k in enumerate(order):
             pd.testing.assert_frame_equal(results(model, place), alone[k], check_exact=True)
@@ -190,18 +193,20 @@ def test_stacked_per_ha_payments_pay_each_run_as_alone(field, values, joined):
 
 
 def test_stacked_carbon_registries_settle_as_one_as_each_alone():
-    """Three runs of a public results-based programme differing in the price (USD 373/t, 150/t and 1/t, at which
-    nobody joins) and in the farmer's share, 11 years: two verifications (credits at the second), credits paid after
-    the lag, claw-back of reversals.
+    """Three runs of a public results-based programme differing in the price (USD 373/t under a ceiling of 300/t,
+    150/t over a floor of 160/t, and 1/t, at which nobody joins) and in the farmer's share, 11 years: two
+    verifications (credits at the second), credits paid after the lag, claw-back of reversals.
     The runs' registries settle as one (``sim.incentives.stacked.JoinedRegistry``, each run with its own prices,
     shares, MRV costs and buffer pool; a run with no farm to verify is verified with the others): each run's table is
     its table alone, bit for bit."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
                                    {"carbon.on_reversal": "clawback"})
-    values = ((373.0, 0.8), (150.0, 0.5), (1.0, 0.6))
+    values = ((373.0, 0.8, {"carbon.price.ceiling": 300.0}), (150.0, 0.5, {"carbon.price.floor": 160.0}),
+              (1.0, 0.6, {}))
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"carbon.price.path.value": price,
-                                                             "carbon.farmer_share": share}), seed=seed, n_farmers=120)
-             for (price, share), seed in zip(values, (11, 12, 13), strict=True)]
+                                                             "carbon.farmer_share": share, **guarantee}),
+                               seed=seed, n_farmers=120)
+             for (price, share, guarantee), seed in zip(values, (11, 12, 13), strict=True)]
     alone = tables_alone(built, 11)
     model = stack(built)
     assert model.incentives.stacked_carbon.registry is not None

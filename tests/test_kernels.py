@@ -32,7 +32,7 @@ from sim.behaviour.valuation import (
 from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA, relative_half_width
-from sim.outputs import bundle_histograms
+from sim.outputs import _share, bundle_histograms
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
 from sim.soil.rothc import MoistureLimits, RothCState, co2_to_biohum_ratio, month_step, temperature_rate
 from sim.soil.rothc_model import rothc_year
@@ -597,6 +597,26 @@ def test_bundle_histograms(seed, monkeypatch):
         assert np.array_equal(farmers.ravel(), np.bincount(cell, minlength=regions * 16))
         expected = np.bincount(cell, weights=area, minlength=regions * 16)
         assert np.array_equal(farmed.ravel(), expected) if exact else np.allclose(farmed.ravel(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_shares_of_bundles_add_the_masks_columns_in_order(seed):
+    """``_share`` against whole columns added in mask order from zeros and NumPy's masked divide, bit for bit:
+    one selection for every row and one of each row's own (a stacked model's target bundles), areas whose sums
+    round, and rows whose total is 0 or NaN (share 0)."""
+    rng = np.random.default_rng(seed)
+    rows = 40
+    by_bundle = rng.uniform(0, 100, (rows, 16)) * (rng.uniform(size=(rows, 16)) < 0.7)
+    by_bundle[0], by_bundle[1, 3] = 0.0, np.nan
+    for selected in (USES_BY_MASK[:, 1], FULL_CA_BY_MASK, np.arange(16) == rng.integers(0, 16, rows)[:, None]):
+        own = np.broadcast_to(selected, (rows, 16))
+        part, rest = np.zeros(rows), np.zeros(rows)
+        for mask in range(16):
+            part += np.where(own[:, mask], by_bundle[:, mask], 0.0)
+            rest += np.where(own[:, mask], 0.0, by_bundle[:, mask])
+        total = part + rest
+        want = np.divide(part, total, out=np.zeros(rows), where=total > 0)
+        assert _share(by_bundle, selected).tobytes() == want.tobytes()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

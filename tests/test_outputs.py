@@ -90,12 +90,16 @@ def test_flags_and_nothing_sum_as_their_float_values_do():
 def test_constant_sum_is_numpys_reduceat_of_the_copies_bit_for_bit():
     """NumPy sums a segment as its first value plus a pairwise sum of the rest (eight running sums in blocks of at
     most 128, halves at multiples of 8): ``constant_sum`` follows it for copies of one value, every branch of the
-    recursion (counts 1-299) and the sizes of regions at 1 M farmers, values whose sums round."""
+    recursion (counts 1-299) and the sizes of regions at 1 M farmers, values whose sums round; an array of values
+    (segments of one size at once) gives each value's sum."""
     rng = np.random.default_rng(8)
     for count in [*range(1, 300), 1_000, 4_097, 65_537, 333_334, 1_000_000]:
-        for value in (0.1, 1 / 3, *rng.uniform(0, 1, 3), 0.0, -0.0):  # -0.0: NumPy's sum keeps its sign
-            got, want = outputs.constant_sum(value, count), np.add.reduceat(np.full(count, value), [0])[0]
+        values = np.array([0.1, 1 / 3, *rng.uniform(0, 1, 3), 0.0, -0.0])  # -0.0: NumPy's sum keeps its sign
+        together = outputs.constant_sum(values, count)
+        for value, joint in zip(values, together, strict=True):
+            got, want = outputs.constant_sum(float(value), count), np.add.reduceat(np.full(count, value), [0])[0]
             assert got == want and np.signbit(got) == np.signbit(want), (count, value)
+            assert joint == want and np.signbit(joint) == np.signbit(want), (count, value)
 
 
 def test_sums_of_negative_zeros_keep_their_sign_as_numpys_do():

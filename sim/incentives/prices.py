@@ -71,9 +71,14 @@ def log_centre(path: StochasticPrice) -> float:
     return float(np.log(path.mean) - 0.5 * path.volatility**2 / (1.0 - keep**2))
 
 
+def guarantee_bounds(price: CarbonPrice) -> tuple[float, float]:
+    """(floor, ceiling) of the project's price, currency/t CO2e: the ceiling is inf when there is none."""
+    return price.floor, price.ceiling if price.ceiling is not None else np.inf
+
+
 def guaranteed(price: CarbonPrice, market: np.ndarray | float) -> np.ndarray:
     """The project's price: the market price clipped to [floor, ceiling]."""
-    return np.clip(market, price.floor, price.ceiling if price.ceiling is not None else np.inf)
+    return np.clip(market, *guarantee_bounds(price))
 
 
 def price_expectation(price: CarbonPrice, market_now: float, horizon_years: int) -> tuple[float, float]:

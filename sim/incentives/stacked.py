@@ -25,7 +25,7 @@ from sim.incentives.carbon import CarbonProgramme
 from sim.incentives.effect import ProgrammeEffect, effects_of_year
 from sim.incentives.expectation import Asked, Calendar
 from sim.incentives.ghg import PracticeEmissions
-from sim.incentives.prices import guaranteed
+from sim.incentives.prices import guarantee_bounds
 from sim.incentives.registry import CarbonRegistry, FarmCarbon, farmer_value_share
 from sim.scenario.incentives import Carbon
 
@@ -228,6 +228,8 @@ class JoinedRegistry(CarbonRegistry):
         self.pools = np.array([r.buffer_pool_t_co2e for r in registries])  # t CO2e, each run's buffer pool
         self.value_share = np.repeat([farmer_value_share(r.carbon) for r in registries], self.sizes)
         self.farmer_share = np.repeat([r.carbon.farmer_share for r in registries], self.sizes)
+        #: each run's price floor and ceiling (inf when none), currency/t CO2e (K,): ``guaranteed``'s bounds
+        self.floors, self.ceilings = np.array([guarantee_bounds(r.carbon.price) for r in registries], np.float64).T
 
     @staticmethod
     def joinable(registries: Sequence[CarbonRegistry]) -> bool:
@@ -250,7 +252,8 @@ class JoinedRegistry(CarbonRegistry):
 
     def farm_prices(self, year: int) -> np.ndarray:
         """Each run's guaranteed market price, on its farms (no contracts: ``joinable``)."""
-        return self._by_run([float(guaranteed(r.carbon.price, r.market_price(year))) for r in self.registries])
+        market = np.array([r.market_price(year) for r in self.registries])
+        return self._by_run(np.clip(market, self.floors, self.ceilings))  # ``guaranteed`` of every run at once
 
     def _market_prices(self, year: int) -> np.ndarray:
         return self._by_run([r.market_price(year) for r in self.registries])
