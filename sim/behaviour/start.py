@@ -247,17 +247,22 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             return (fit, *region_laws(rows, region, *aged, fit, masks))
         return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
 
-    for region, spec in enumerate(regions.specs):
-        start, size = int(regions.start[region]), int(regions.sizes[region])
-        rows = np.arange(start, start + size)[~is_demo[start:start + size]]
+    sizes = [int(size) for size in regions.sizes]
+    rows_of = [np.arange(start, start + size)[~is_demo[start:start + size]]
+               for start, size in zip(regions.start.tolist(), sizes, strict=True)]
+    counts_of = [initial_counts(spec, size) for spec, size in zip(regions.specs, sizes, strict=True)]
+    # The start is cached only if its regions' entries (laws (m, K) and hazards (m, P), float64) fit in the cache
+    # together: else a rebuild of the same model would find its first regions pushed out by its last (oldest out
+    # first), and the keys (digests of every per-farm input: 0.6 s at 1 M farmers) would cost without a hit.
+    entries = sum(rows.size * (masks.size + N_PRACTICES) * 8 for rows, (masks, _) in zip(rows_of, counts_of, strict=True))
+    cacheable = start_cache.active() and entries <= start_cache.MAX_BYTES
+    for region, size in enumerate(sizes):
+        rows, (masks, counts) = rows_of[region], counts_of[region]
         if rows.size == 0:
             rule.fits.append(None)
             continue
-        masks, counts = initial_counts(spec, size)
         target = target_law(masks, counts / size, catalogue.available[region],
                              setting.scenario.decision.unused_combination_share)
-        cacheable = (start_cache.active()
-                     and rows.size * (masks.size + N_PRACTICES) * 8 <= start_cache.MAX_BYTES)  # laws, hazards
         key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
         if cached is None:
