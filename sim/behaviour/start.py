@@ -149,10 +149,10 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     years = np.where(USES_BY_MASK[provisional], ESTABLISHED_SEASONS, 0).astype(np.int16)
     others = others_evidence(setting, provisional, years)
     own = np.float32(1.0)  # an established practice's own season: ramp progress 1, weight 1
-    beliefs = [setting.learning.stationary_beliefs(e, np.zeros(e.shape)) for e in (others, others + own)]
-    mean = np.stack([b[0] for b in beliefs], axis=1)  # (n, 2, P): without, with own fields
-    precision = np.stack([b[1] for b in beliefs], axis=1)
-    spread = np.stack([setting.learning.stationary_sd(e) for e in (others, others + own)], axis=1)
+    shape = (regions.n, 2, N_PRACTICES)  # without, with own fields
+    mean, precision, spread = np.empty(shape, np.float32), np.empty(shape, np.float32), np.empty(shape)
+    for k, evidence in enumerate((others, others + own)):
+        setting.learning.stationary_state(evidence, out=(mean[:, k], precision[:, k], spread[:, k]))
     setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
