@@ -72,54 +72,77 @@ def _ring_lattice_edges(
 
     As in ``networkx.watts_strogatz_graph``, each lattice edge (u, u+hop) is rewired with probability p to
     (u, w), w drawn uniformly from u's village, never a self-link nor an existing link (redrawn until free;
-    an edge that finds no free target in 20 draws keeps its lattice end).
+    an edge that finds no free target in 20 draws keeps its lattice end). The lattice and each round's bookkeeping
+    are compiled passes (``_lattice``, ``_place``); the draws are NumPy's, in edge order.
     """
     n = int(sizes.sum())
     if n == 0 or k == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    village_of = np.repeat(np.arange(len(sizes)), sizes)
-    start = offsets[village_of]
-    size = sizes[village_of]
-    local = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    src_l, dst_l, start_l, size_l = [], [], [], []
-    for hop in range(1, k // 2 + 1):
-        ok = size > 2 * hop if hop > 1 else size > 1  # a village too small for this hop gets fewer links
-        src_l.append((start + local)[ok])
-        dst_l.append(start[ok] + (local[ok] + hop) % size[ok])
-        start_l.append(start[ok])
-        size_l.append(size[ok])
-    src, lattice_dst = np.concatenate(src_l), np.concatenate(dst_l)
-    e_start, e_size = np.concatenate(start_l), np.concatenate(size_l)
-    e_village = village_of[src]
-    by_village, village_bounds = _group_by_village(e_village, len(sizes))
-    rewired = rng.random(src.size) < p
+    src, lattice_dst, e_village, by_village, village_bounds = _lattice(offsets, sizes, k // 2)
+    rewired = np.flatnonzero(rng.random(src.size) < p)
     dst = lattice_dst.copy()
     redraw = rewired
     duplicated = np.zeros(src.size, np.bool_)
     for _ in range(20):
-        dst[redraw] = e_start[redraw] + (rng.random(int(redraw.sum())) * e_size[redraw]).astype(np.int64)
-        _mark_duplicates(src, dst, by_village, village_bounds, np.unique(e_village[redraw]), duplicated)
-        redraw = rewired & (duplicated | (src == dst))
-        if not redraw.any():
+        villages = _place(redraw, rng.random(redraw.size), offsets, sizes, e_village, dst)
+        _mark_duplicates(src, dst, by_village, village_bounds, villages, duplicated)
+        redraw = rewired[duplicated[rewired] | (src[rewired] == dst[rewired])]
+        if redraw.size == 0:
             break
     dst[redraw] = lattice_dst[redraw]
     return src, dst
 
 
-@njit(cache=True)
-def _group_by_village(village, villages):  # pragma: no cover - compiled
-    """Edges grouped by village, in edge order within each (a counting sort): (edge indices, village bounds)."""
+@njit(cache=True, parallel=True)
+def _lattice(offsets, sizes, hops):  # pragma: no cover - compiled
+    """The ring lattice's edges, hop by hop (1 .. ``hops``), each hop's in farmer order.
+
+    Returns (src, dst, village) of each edge (int64), and the edges grouped by village in edge order with the
+    village bounds (a counting sort by village). A village too small for a hop gets no edges of it
+    (2 farmers for the first, more than twice the hop for the others).
+    """
+    villages = sizes.size
+    count = np.zeros((hops, villages), np.int64)
+    for h in range(hops):
+        hop = h + 1
+        for v in range(villages):
+            if (sizes[v] > 2 * hop) if hop > 1 else (sizes[v] > 1):
+                count[h, v] = sizes[v]
+    first = np.empty((hops, villages), np.int64)
     bounds = np.zeros(villages + 1, np.int64)
-    for v in village:
-        bounds[v + 1] += 1
+    edges = 0
+    for h in range(hops):
+        for v in range(villages):
+            first[h, v] = edges
+            edges += count[h, v]
+            bounds[v + 1] += count[h, v]
     for v in range(villages):
         bounds[v + 1] += bounds[v]
-    order = np.empty(village.size, np.int64)
-    position = bounds[:-1].copy()
-    for e in range(village.size):
-        order[position[village[e]]] = e
-        position[village[e]] += 1
-    return order, bounds
+    src, dst, village = np.empty(edges, np.int64), np.empty(edges, np.int64), np.empty(edges, np.int64)
+    by_village = np.empty(edges, np.int64)
+    for v in prange(villages):
+        position = bounds[v]
+        for h in range(hops):
+            for j in range(count[h, v]):
+                e = first[h, v] + j
+                src[e], dst[e], village[e] = offsets[v] + j, offsets[v] + (j + h + 1) % sizes[v], v
+                by_village[position] = e
+                position += 1
+    return src, dst, village, by_village, bounds
+
+
+@njit(cache=True)
+def _place(redraw, draws, offsets, sizes, village, dst):  # pragma: no cover - compiled
+    """Move each edge of ``redraw`` to the farmer of its village its uniform draw picks; the villages touched (sorted).
+
+    Farmer ``offsets[v] + int(draw x sizes[v])`` for an edge of village v, as NumPy computed it.
+    """
+    touched = np.zeros(offsets.size, np.bool_)
+    for j in range(redraw.size):
+        v = village[redraw[j]]
+        dst[redraw[j]] = offsets[v] + np.int64(draws[j] * sizes[v])
+        touched[v] = True
+    return np.flatnonzero(touched)
 
 
 @njit(cache=True, parallel=True)

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
 from sim.behaviour.economic import choose_practices
 from sim.behaviour.equilibrium import stationary_law, year_matrix
-from sim.behaviour.learning import show, update_beliefs
+from sim.behaviour.learning import fill_stationary_state, show, update_beliefs
 from sim.behaviour.social import (
     consecutive,
     consecutive_organisation_totals,
@@ -169,6 +169,34 @@ def test_what_farms_show_is_the_numpy_expression_bit_for_bit(seed):
     show(years_in_use, region, progress_table, effects, deviation, effect_initial, weight, signal)
     assert np.array_equal((r * r).view(np.uint32), weight.view(np.uint32))
     assert np.array_equal(expected_signal.view(np.uint32), signal.view(np.uint32))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_stationary_beliefs_are_the_former_numpy_expressions_bit_for_bit(seed):
+    """``fill_stationary_state`` replaced NumPy expressions (a dozen (n, P) temporaries, 7.7 s of a 10 M-farmer start);
+    a pure speed-up, so mean, precision and sd must be their bits, for farms with and without evidence, with noise and
+    without (the former passed zeros), the prior mean a float32 sum as NumPy made it."""
+    rng = np.random.default_rng(seed)
+    n, regions, memory, bias = 500, 3, 0.8, -0.03
+    region = rng.integers(0, regions, n).astype(np.int16)
+    truth = rng.normal(0.05, 0.05, (regions, P)).astype(np.float32)
+    evidence = (rng.exponential(2.0, (n, P)) * (rng.random((n, P)) < 0.7)).astype(np.float32)
+    prior, inverse_variance = np.float32(1 / 0.3**2), np.float32(1 / 0.25**2)
+    remembered = min(1.0 / (1.0 - memory), 50)
+    yearly = evidence.astype(np.float64) * inverse_variance  # the former Learning._stationary, verbatim
+    precision = prior + yearly * remembered
+    a = (precision - yearly) / precision
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.where(evidence > 0, np.sqrt((1.0 - a) / (1.0 + a) / np.where(evidence > 0, yearly, 1.0)), 0.0)
+    for noise in (rng.standard_normal((n, P)), None):
+        drawn = np.zeros((n, P)) if noise is None else noise
+        expected_mean = np.where(evidence > 0, truth[region] + sd * drawn, truth[region] + bias).astype(np.float32)
+        out = np.empty((n, P), np.float32), np.empty((n, P), np.float32), np.empty((n, P))
+        fill_stationary_state(evidence, np.empty((0, P)) if noise is None else noise, region, truth, prior,
+                              inverse_variance, remembered, np.float32(bias), *out)
+        assert np.array_equal(expected_mean.view(np.uint32), out[0].view(np.uint32))
+        assert np.array_equal(precision.astype(np.float32).view(np.uint32), out[1].view(np.uint32))
+        assert np.array_equal(sd.view(np.uint64), out[2].view(np.uint64))
 
 
 def test_own_reading_is_the_numpy_reading_bit_for_bit():

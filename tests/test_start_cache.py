@@ -110,3 +110,30 @@ def test_keys_see_dtype_shape_and_values():
     assert key(1.0) != key(1) != key(True)
     with pytest.raises(TypeError):
         key(object())
+
+
+def test_a_start_whose_regions_do_not_fit_together_is_not_keyed(scenario, monkeypatch):
+    """With room for any one region's entry (laws (m, K) and hazards (m, P), float64) but not for all of them, a
+    rebuild of the same model would find its first regions pushed out by its last (oldest out first): no region is
+    keyed nor stored (at 1 M farmers the keys cost 0.6 s for no hit), and the model is the one the cache gives."""
+    from sim.farmers import Regions, initial_counts
+    from sim.practices import N_PRACTICES
+
+    regions = Regions.of(scenario, FARMERS)
+    entries = [size * (initial_counts(spec, int(size))[0].size + N_PRACTICES) * 8
+               for spec, size in zip(regions.specs, regions.sizes, strict=True)]  # with a few demonstration farms
+    monkeypatch.setattr(start_cache, "MAX_BYTES", (max(entries) + sum(entries)) // 2)  # short by about a region
+    assert max(entries) <= start_cache.MAX_BYTES
+
+    def refuse():
+        raise AssertionError("a start that cannot be cached was keyed")
+
+    monkeypatch.setattr(start_cache, "Key", refuse)
+    alone = build(scenario)
+    assert not start_cache._entries
+    monkeypatch.undo()
+    cached = build(scenario)
+    assert len(start_cache._entries) == len(scenario.regions)
+    alone.run_for(2)
+    cached.run_for(2)
+    pd.testing.assert_frame_equal(alone.results(), cached.results(), check_exact=True)

@@ -24,8 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.valuation import COMPLEMENT_MARGIN_PER_HA, extra_utility, fill_utility_row, move_value
+from sim.behaviour.valuation import (
+    COMPLEMENT_MARGIN_PER_HA,
+    extra_utility,
+    fill_utility_row,
+    gross_and_margin,
+    move_value,
+)
 from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK
+from sim.yields import soc_yield_potential
 
 #: Farms per region the constants are fitted on (evenly spaced; farms are drawn independently, so a sample of this
 #: size gets the region's mean stationary shares to about 0.5 percentage point, then polished on more farms:
@@ -137,40 +144,62 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
                      effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
                      spread, scale, gain, feasible):  # pragma: no cover - compiled
     """``gain`` (m, 16, P, P, 2) and ``feasible`` (m, 16, P, P) of ``move_tables``."""
-    n_states, n_practices = gain.shape[1], gain.shape[2]
-    no_incentives = np.zeros(n_states)
-    no_pairs = np.zeros((n_practices, n_practices))
+    no_incentives, no_pairs = np.zeros(gain.shape[1]), np.zeros((gain.shape[2], gain.shape[2]))
     for r in prange(rows.size):
-        i = rows[r]
-        years = np.zeros(n_practices, np.int16)
-        table = np.empty(2 * n_states)
-        mean, precision, sd = np.empty(n_practices), np.empty(n_practices), np.empty(n_practices)
-        for b in range(n_states):
-            for q in range(n_practices):
-                used = (b >> q) & 1
-                years[q] = years_mature if used else 0
-                mean[q], precision[q], sd[q] = belief_mean[i, used, q], belief_precision[i, used, q], spread[i, used, q]
-            full = years_mature if FULL_CA_BY_MASK[b] else 0
-            hired = hires[i] and (b >> NO_TILL) & 1 == 1
-            fill_utility_row(table, years, full, gross[r, b], margin[r, b], mean, precision,
-                             no_incentives, no_incentives, False, annuity, risk_aversion, shortfall,
-                             synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i], no_till_extra,
-                             contractor_fee, extra[i], no_pairs)
-            for p in range(n_practices):
-                for q in range(p, n_practices):  # changing p and q is changing q and p
-                    target = b ^ (1 << p) if q == p else b ^ (1 << p) ^ (1 << q)
-                    value, ok, _ = move_value(b, target, hired, money[i], table, area_ha[i], dealer[i],
-                                              contractor[i], annuity, transition_cost, exit_cost_share)
-                    variance = 0.0
-                    for c in range(n_practices):
-                        if (b ^ target) >> c & 1:
-                            ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
-                            variance += (gross[r, b] * (1.0 - ramp_left) * sd[c]) ** 2
-                    gain[r, b, p, q, 0] = gain[r, b, q, p, 0] = value
-                    # ``inverse_scales``, operation for operation (bit for bit)
-                    inverse = 1.0 / np.sqrt(scale[r, b] * scale[r, b] + np.pi * variance / 8.0)
-                    gain[r, b, p, q, 1] = gain[r, b, q, p, 1] = inverse
-                    feasible[r, b, p, q] = feasible[r, b, q, p] = ok
+        years, table, mean, precision, sd = move_scratch(gain.shape[1], gain.shape[2])
+        fill_farm_moves(r, rows[r], years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor,
+                        money, area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall,
+                        cost_change, effect_initial, transition_cost, synergy, no_till_extra, contractor_fee,
+                        exit_cost_share, extra, spread, scale, gain, feasible, years, table, mean, precision, sd,
+                        no_incentives, no_pairs)
+
+
+@njit(cache=True)
+def move_scratch(n_states, n_practices):  # pragma: no cover - compiled
+    """Work arrays of ``fill_farm_moves``: years in use (P,) int16, utility table (2 x 16,), mean, precision, sd (P,)."""
+    return (np.zeros(n_practices, np.int16), np.empty(2 * n_states), np.empty(n_practices), np.empty(n_practices),
+            np.empty(n_practices))
+
+
+@njit(cache=True)
+def fill_farm_moves(r, i, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+                    area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                    effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
+                    spread, scale, gain, feasible, years, table, mean, precision, sd, no_incentives, no_pairs
+                    ):  # pragma: no cover - compiled
+    """Row ``r`` of ``gain`` and ``feasible`` (``move_tables``): the moves of farm ``i``.
+
+    ``gross``, ``margin`` and ``scale`` are read at row ``r`` (m, 16), the farm's own arrays at ``i``. Work arrays
+    (``move_scratch``): ``years``, ``table``, ``mean``, ``precision``, ``sd``, each written before it is read;
+    ``no_incentives`` (16,) and ``no_pairs`` (P, P) zeros.
+    """
+    n_states, n_practices = gain.shape[1], gain.shape[2]
+    for b in range(n_states):
+        for q in range(n_practices):
+            used = (b >> q) & 1
+            years[q] = years_mature if used else 0
+            mean[q], precision[q], sd[q] = belief_mean[i, used, q], belief_precision[i, used, q], spread[i, used, q]
+        full = years_mature if FULL_CA_BY_MASK[b] else 0
+        hired = hires[i] and (b >> NO_TILL) & 1 == 1
+        fill_utility_row(table, years, full, gross[r, b], margin[r, b], mean, precision,
+                         no_incentives, no_incentives, False, annuity, risk_aversion, shortfall,
+                         synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i], no_till_extra,
+                         contractor_fee, extra[i], no_pairs)
+        for p in range(n_practices):
+            for q in range(p, n_practices):  # changing p and q is changing q and p
+                target = b ^ (1 << p) if q == p else b ^ (1 << p) ^ (1 << q)
+                value, ok, _ = move_value(b, target, hired, money[i], table, area_ha[i], dealer[i],
+                                          contractor[i], annuity, transition_cost, exit_cost_share)
+                variance = 0.0
+                for c in range(n_practices):
+                    if (b ^ target) >> c & 1:
+                        ramp_left = shortfall[0, c] if not (b >> c) & 1 else 0.0
+                        variance += (gross[r, b] * (1.0 - ramp_left) * sd[c]) ** 2
+                gain[r, b, p, q, 0] = gain[r, b, q, p, 0] = value
+                # ``inverse_scales``, operation for operation (bit for bit)
+                inverse = 1.0 / np.sqrt(scale[r, b] * scale[r, b] + np.pi * variance / 8.0)
+                gain[r, b, p, q, 1] = gain[r, b, q, p, 1] = inverse
+                feasible[r, b, p, q] = feasible[r, b, q, p] = ok
 
 
 def year_matrix(gain: np.ndarray, feasible: np.ndarray, scale: np.ndarray, constants: np.ndarray, pairs: np.ndarray,
@@ -401,6 +430,52 @@ def chain_laws(tables, feasible, level, available, rate, out, matrices, hazard):
             solve_stationary(moved, system, flow, out[r])
             if hazards:
                 fill_exit_hazards(out[r], moved, hazard[r])
+
+
+@njit(cache=True, parallel=True)
+def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high,
+                      plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money, area_ha,
+                      residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                      effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
+                      spread, level, available, rate, masks, laws, hazard):  # pragma: no cover - compiled
+    """Each farm's stationary law at the bundles ``masks`` (K,) and exit hazards, of farms ``rows`` (m,) of one region.
+
+    What ``move_tables`` then ``chain_laws`` give, farm by farm, the same to the last bit (the same compiled functions
+    on the same numbers), without their (m, 16, P, P, 2) tables: a farm's moves are valued and its chain solved at
+    once (the tables of a chunk of farms went to memory and back, and each chunk's state values were computed
+    serially). Each state's gross G and margin W (currency/ha) come from the yield potential
+    ``soc_yield_potential(soil_table[b], base_yield, response, low, high, plateau)`` at that state's soil equilibrium
+    (``soil_table`` (16,) t C/ha) and ``gross_and_margin``, its logit noise scale is ``noise_share`` x W. ``laws``
+    (m, K) receives the law at ``masks``, ``hazard`` (m, P) the practices' yearly exit hazards; the rest as for
+    ``move_tables`` (per farm: indexed by ``rows``) and ``chain_laws`` (``level`` (16,) of the region's constants).
+    """
+    m, n_states, n_practices = rows.size, level.size, hazard.shape[1]
+    no_incentives, no_pairs = np.zeros(n_states), np.zeros((n_practices, n_practices))
+    for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
+        gross, margin, scale = np.empty((1, n_states)), np.empty((1, n_states)), np.empty((1, n_states))
+        gain = np.empty((1, n_states, n_practices, n_practices, 2))
+        feasible = np.empty((1, n_states, n_practices, n_practices), np.bool_)
+        years, table, mean, precision, sd = move_scratch(n_states, n_practices)
+        moved, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
+        system, flow, law = np.empty((n_states, n_states)), np.empty(n_states), np.empty(n_states)
+        farm_hazard = np.empty(n_practices + 1)
+        for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
+            i = rows[r]
+            for b in range(n_states):
+                potential = soc_yield_potential(soil_table[b], base_yield[i], response, low, high, plateau)
+                gross[0, b], margin[0, b] = gross_and_margin(potential, crop_price[i], production_cost[i])
+                scale[0, b] = noise_share * margin[0, b]
+            fill_farm_moves(0, i, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor,
+                            money, area_ha, residue_value, hires, annuity, risk_aversion, shortfall,
+                            synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, no_till_extra,
+                            contractor_fee, exit_cost_share, extra, spread, scale, gain, feasible, years, table, mean,
+                            precision, sd, no_incentives, no_pairs)
+            fill_year_matrix(gain, 0, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+            solve_stationary(moved, system, flow, law)
+            fill_exit_hazards(law, moved, farm_hazard)
+            for k in range(masks.size):
+                laws[r, k] = law[masks[k]]
+            hazard[r, :] = farm_hazard[:n_practices]
 
 
 @njit(cache=True, parallel=True)

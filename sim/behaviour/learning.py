@@ -88,33 +88,31 @@ class Learning:
     def stationary_beliefs(self, evidence: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, precision), each (n, P) float32, at the stationary state for steady yearly ``evidence``.
 
+        ``stationary_state`` with these ``noise`` (n, P) standard normal draws.
+        """
+        mean, precision, _ = self.stationary_state(evidence, noise)
+        return mean, precision
+
+    def stationary_state(self, evidence: np.ndarray, noise: np.ndarray | None = None,
+                         out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean, precision, sd), (n, P) float32, float32 and float64, at the stationary state for steady ``evidence``.
+
         With evidence E' = E / obs_sd^2 a year the precision settles at prior + E' / (1 - memory) (at most
-        ``MAX_REMEMBERED_YEARS`` of evidence) and the mean is an AR(1) around the true effect (``stationary_sd``):
-        the initial mean is truth + its stationary sd x ``noise`` (n, P), standard normal draws (zeros: the mean
-        itself). Farmers without evidence keep the prior (truth + bias).
+        ``MAX_REMEMBERED_YEARS`` of evidence) and the mean is an AR(1) around the true effect: m' - theta =
+        a (m - theta) + (1 - a) e with a = kept / precision and Var(e) = 1 / E', so its stationary sd is
+        sqrt((1 - a) / (1 + a) / E') (0 without evidence). The initial mean is truth + sd x ``noise`` (n, P), standard
+        normal draws (None: the mean itself). Farmers without evidence keep the prior (truth + bias). One compiled
+        pass (``fill_stationary_state``), written to ``out`` (three (n, P) arrays of those dtypes, views allowed)
+        when given.
         """
-        precision, sd = self._stationary(evidence)
-        truth = self.truth[self.region]
-        mean = np.where(evidence > 0, truth + sd * noise, truth + self.spec.prior_yield_belief_bias)
-        return mean.astype(np.float32), precision.astype(np.float32)
-
-    def stationary_sd(self, evidence: np.ndarray) -> np.ndarray:
-        """Stationary sd (n, P) of belief means around the truth for steady yearly ``evidence`` (0 without any).
-
-        m' - theta = a (m - theta) + (1 - a) e with a = kept / precision and Var(e) = 1 / E': variance
-        (1 - a) / (1 + a) / E'.
-        """
-        return self._stationary(evidence)[1]
-
-    def _stationary(self, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         remembered = min(1.0 / max(1.0 - self.spec.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
-        exposed = evidence > 0
-        yearly = evidence.astype(np.float64) * self.inverse_observation_variance
-        precision = self.prior_precision + yearly * remembered
-        a = (precision - yearly) / precision
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sd = np.where(exposed, np.sqrt((1.0 - a) / (1.0 + a) / np.where(exposed, yearly, 1.0)), 0.0)
-        return precision, sd
+        mean, precision, sd = out or (np.empty(evidence.shape, np.float32), np.empty(evidence.shape, np.float32),
+                                      np.empty(evidence.shape))
+        fill_stationary_state(evidence, np.empty((0, evidence.shape[1])) if noise is None else noise, self.region,
+                              self.truth, self.prior_precision, self.inverse_observation_variance, remembered,
+                              np.float32(self.spec.prior_yield_belief_bias), mean, precision, sd)
+        return mean, precision, sd
 
     def update(self, belief_mean: np.ndarray, belief_precision: np.ndarray, others_evidence: np.ndarray,
                others_signal: np.ndarray, own_weight: np.ndarray, own_signal: np.ndarray) -> None:
@@ -143,6 +141,33 @@ def show(years_in_use, region, progress_table, effects, deviation, effect_initia
             observed = effects[i, p] + d
             weight[i, p] = r * r
             signal[i, p] = r * (observed - (one - r) * effect_initial[g, p])
+
+
+@njit(cache=True, parallel=True)
+def fill_stationary_state(evidence, noise, region, truth, prior_precision, inverse_observation_variance, remembered,
+                          bias, mean, precision, sd):  # pragma: no cover - compiled
+    """``mean``, ``precision`` and ``sd`` (n, P) of ``Learning.stationary_state`` for ``evidence`` (n, P) float32.
+
+    ``noise`` (n, P), or (0, P) for none; ``truth`` (R, P) float32 of each farm's ``region``; ``bias`` float32.
+    float64 arithmetic from the float32 evidence, then rounded to float32, in the order of the NumPy expressions it
+    replaces (the same numbers bit for bit); the prior mean truth + bias is a float32 sum, as NumPy's was.
+    """
+    n, n_practices = evidence.shape
+    noisy = noise.shape[0] > 0
+    for i in prange(n):
+        g = region[i]
+        for p in range(n_practices):
+            yearly = np.float64(evidence[i, p]) * np.float64(inverse_observation_variance)
+            settled = np.float64(prior_precision) + yearly * remembered
+            a = (settled - yearly) / settled
+            precision[i, p] = np.float32(settled)
+            if evidence[i, p] > 0:
+                spread = np.sqrt((1.0 - a) / (1.0 + a) / yearly)
+                mean[i, p] = np.float32(np.float64(truth[g, p]) + spread * (noise[i, p] if noisy else 0.0))
+                sd[i, p] = spread
+            else:
+                mean[i, p] = truth[g, p] + bias
+                sd[i, p] = 0.0
 
 
 @njit(cache=True, parallel=True)

@@ -31,12 +31,14 @@ from sim.behaviour.equilibrium import (
     FIRST_TOLERANCE,
     FIT_SAMPLE,
     ChainInputs,
+    Fit,
     assign_bundles,
+    combination_levels,
     expected_remaining,
     fit_constants,
     move_tables,
+    region_chain_laws,
     stationary_ages,
-    stationary_laws,
     target_law,
 )
 from sim.behaviour.learning import Learning
@@ -44,7 +46,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.valuation import gross_and_margin
 from sim.farmers import FarmParameters, InitialState, Regions, initial_bundles, initial_counts
 from sim.network import Network
-from sim.practices import ALL_MASKS, FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
+from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
 from sim.yields import YieldModel, lognormal_sigma
@@ -147,10 +149,10 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     years = np.where(USES_BY_MASK[provisional], ESTABLISHED_SEASONS, 0).astype(np.int16)
     others = others_evidence(setting, provisional, years)
     own = np.float32(1.0)  # an established practice's own season: ramp progress 1, weight 1
-    beliefs = [setting.learning.stationary_beliefs(e, np.zeros(e.shape)) for e in (others, others + own)]
-    mean = np.stack([b[0] for b in beliefs], axis=1)  # (n, 2, P): without, with own fields
-    precision = np.stack([b[1] for b in beliefs], axis=1)
-    spread = np.stack([setting.learning.stationary_sd(e) for e in (others, others + own)], axis=1)
+    shape = (regions.n, 2, N_PRACTICES)  # without, with own fields
+    mean, precision, spread = np.empty(shape, np.float32), np.empty(shape, np.float32), np.empty(shape)
+    for k, evidence in enumerate((others, others + own)):
+        setting.learning.stationary_state(evidence, out=(mean[:, k], precision[:, k], spread[:, k]))
     setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
@@ -174,16 +176,37 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         return gross_and_margin(potential, parameters.crop_price_per_t[rows][:, None],
                                 parameters.production_cost_per_ha[rows][:, None])
 
+    def farm_terms(region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> tuple:
+        """The arguments of ``move_tables`` from the beliefs to ``extra`` (per farm, then per region)."""
+        return (mean, precision, access.dealer, access.contractor, access.money, parameters.area_ha,
+                parameters.residue_value_per_ha, hires, v.annuity[region], v.risk_aversion[region], shortfall,
+                synergy_shortfall, v.cost_change_per_ha, v.effect_initial[region], v.transition_cost_per_ha,
+                v.synergy[region], setting.access.herbicide_extra_per_ha[region],
+                setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra)
+
     def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
         state_gross, state_margin = state_values(rows, region)
         scale = s.noise_share * state_margin
-        gain, feasible = move_tables(
-            rows, ESTABLISHED_SEASONS, state_gross, state_margin, mean, precision, access.dealer, access.contractor,
-            access.money, parameters.area_ha, parameters.residue_value_per_ha, hires, v.annuity[region],
-            v.risk_aversion[region], shortfall, synergy_shortfall, v.cost_change_per_ha, v.effect_initial[region],
-            v.transition_cost_per_ha, v.synergy[region], setting.access.herbicide_extra_per_ha[region],
-            setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra, spread, scale)
+        gain, feasible = move_tables(rows, ESTABLISHED_SEASONS, state_gross, state_margin,
+                                     *farm_terms(region, shortfall, synergy_shortfall), spread, scale)
         return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region])
+
+    def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
+                    masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Laws (m, K) at the bundles ``masks`` and exit hazards (m, P) of the farms ``rows`` with ``fit``'s constants.
+
+        Those of ``inputs`` and ``stationary_laws``, bit for bit, farm by farm in one compiled pass
+        (``region_chain_laws``).
+        """
+        laws, hazard = np.empty((rows.size, masks.size)), np.empty((rows.size, N_PRACTICES))
+        reference = yields.reference_t_c_per_ha[region]  # the potential's [low, high] (``YieldModel.potential``)
+        region_chain_laws(
+            rows, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+            parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
+            reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
+            *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
+            catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws, hazard)
+        return laws, hazard
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
         """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
@@ -221,26 +244,25 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             sample = polish
             fit, laws, hazard = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
         if sample.size < rows.size:  # else the fit's own laws are the region's
-            laws, hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
-            for first in range(0, rows.size, CHUNK):
-                chunk = inputs(rows[first:first + CHUNK], region, *aged)
-                part = np.empty((chunk.gain.shape[0], ALL_MASKS.size))
-                hazard[first:first + CHUNK] = stationary_laws(chunk, fit.constants, fit.pairs, s.revision_rate, part)
-                laws[first:first + CHUNK] = part
-                del chunk  # before the next chunk's tables are built
+            return (fit, *region_laws(rows, region, *aged, fit, masks))
         return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
 
-    for region, spec in enumerate(regions.specs):
-        start, size = int(regions.start[region]), int(regions.sizes[region])
-        rows = np.arange(start, start + size)[~is_demo[start:start + size]]
+    sizes = [int(size) for size in regions.sizes]
+    rows_of = [np.arange(start, start + size)[~is_demo[start:start + size]]
+               for start, size in zip(regions.start.tolist(), sizes, strict=True)]
+    counts_of = [initial_counts(spec, size) for spec, size in zip(regions.specs, sizes, strict=True)]
+    # The start is cached only if its regions' entries (laws (m, K) and hazards (m, P), float64) fit in the cache
+    # together: else a rebuild of the same model would find its first regions pushed out by its last (oldest out
+    # first), and the keys (digests of every per-farm input: 0.6 s at 1 M farmers) would cost without a hit.
+    entries = sum(rows.size * (masks.size + N_PRACTICES) * 8 for rows, (masks, _) in zip(rows_of, counts_of, strict=True))
+    cacheable = start_cache.active() and entries <= start_cache.MAX_BYTES
+    for region, size in enumerate(sizes):
+        rows, (masks, counts) = rows_of[region], counts_of[region]
         if rows.size == 0:
             rule.fits.append(None)
             continue
-        masks, counts = initial_counts(spec, size)
         target = target_law(masks, counts / size, catalogue.available[region],
                              setting.scenario.decision.unused_combination_share)
-        cacheable = (start_cache.active()
-                     and rows.size * (masks.size + N_PRACTICES) * 8 <= start_cache.MAX_BYTES)  # laws, hazards
         key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
         if cached is None:

@@ -25,7 +25,8 @@ import numpy as np
 from sim.kernel_cache import SOURCE_HASH
 
 #: Bytes of cached laws and hazards kept per process: a region of m farms whose file names K bundles takes
-#: 8 (K + P) m bytes (about 0.1 MB at 1,000 farms, 5 MB at 100,000 with K = 2); larger regions are not cached.
+#: 8 (K + P) m bytes (about 0.1 MB at 1,000 farms, 5 MB at 100,000 with K = 2); a start whose regions take more
+#: together is not cached (``sim.behaviour.start.equilibrium_bundles``).
 MAX_BYTES = 16 * 2**20
 
 _entries: OrderedDict[bytes, tuple] = OrderedDict()
