@@ -47,7 +47,7 @@ def warn(message: str) -> None:
 
 def show_sensitivity(result, out: Path) -> None:  # noqa: ANN001 (analysis.sensitivity.SensitivityResult)
     """Print the indices, seed noise and warnings of a sensitivity analysis; exit 2 when nothing was analysed."""
-    table = Table(title=f"{result.method} indices (95 % CI)")
+    table = Table(title=f"{result.method} indices (95 % CI): {result.size}")
     for column in ("output", "parameter", "index", "value"):
         table.add_column(column)
     for row in result.indices.itertuples():
@@ -55,7 +55,11 @@ def show_sensitivity(result, out: Path) -> None:  # noqa: ANN001 (analysis.sensi
         table.add_row(Text(row.output), Text(row.parameter), Text(row.index), Text(shown))
     console.print(table)
     for row in result.seed_variance.itertuples():
-        if row.seed_variance_share == row.seed_variance_share:  # not NaN
+        if row.seed_variance_share >= 1:  # an unbiased ratio above 1: parameters add nothing detectable
+            console.print(Text(f"{row.output}: all the variance of single runs comes from seeds (estimate "
+                               f"{row.seed_variance_share:.1%}, 95 % interval {row.low:.1%}-{row.high:.1%}: above "
+                               "100 % by sampling error); the parameters' effect is not detectable"))
+        elif row.seed_variance_share == row.seed_variance_share:  # not NaN
             console.print(Text(f"{row.output}: {row.seed_variance_share:.1%} of the variance of single runs comes "
                                f"from seeds (95 % interval {row.low:.1%}-{row.high:.1%}), the rest from parameters"))
     for line in result.warnings:

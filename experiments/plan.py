@@ -7,9 +7,10 @@ as they are) uses the scenario's seed + replicate, the seeds ``casim run --seed`
 Results depend on the plan only, never on how its batches are executed.
 
 The fingerprint covers what determines the results (scenario content, design and seeds, sizes, the model's
-code and the numerical libraries' versions), not how they are computed (batch size, workers, executor) nor
-what is analysed afterwards (outputs of interest, method options), so a finished sweep can be resumed with
-other workers or re-analysed, and is refused after a change that would mix results of two models.
+code and the numerical libraries' versions), not how they are computed (batch size, workers, executor), so a
+finished sweep can be resumed with other workers, and is refused after a change that would mix results of two
+models. The scenario content is the whole resolved scenario, its [outputs] included: to analyse other outputs of
+stored runs, re-analyse them (``casim analyse DIR --output name=column@year``) rather than edit the file.
 """
 
 from __future__ import annotations

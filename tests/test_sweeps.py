@@ -1,5 +1,6 @@
 """Sweeps and sensitivity analysis: analytic Ishigami indices, resume after SIGKILL, Dask = local, PRIM."""
 
+import json
 import os
 import signal
 import subprocess
@@ -145,6 +146,10 @@ def test_sensitivity_and_discover_commands(tmp_path, casim):
     assert (out / "indices.png").exists() and (out / "convergence.png").exists()
     seeds = pd.read_csv(out / "seed_variance.csv")
     assert 0 < seeds.seed_variance_share.item() < 1
+    # referee 20: what was run is stated beside the indices (Morris: 3 rows a trajectory for 2 parameters)
+    recorded = json.loads((out / "analysis.json").read_text())
+    assert (recorded["base_samples"], recorded["samples"], recorded["replicates"], recorded["farmers"]) == (6, 18, 2, 300)
+    assert "N = 6 base samples (18 rows) x 2 replicate(s) of 300 farmers" in " ".join(done.stdout.split())
     found = casim("discover", out, "--output", "any_practice_2031", "--above", 0.7)
     assert found.returncode == 0, found.stderr
     assert "coverage" in found.stdout and (out / "discovery.csv").exists()
