@@ -276,10 +276,10 @@ def calibrate(
                       f"{row.width_ratio:.2f}{flag}")
     console.print(table)
     patterns = Table(title="patterns: predictive median vs observed")
-    for column in ("country", "pattern", "fit", "RMSE", "covered"):
+    for column in ("country", "pattern", "role", "RMSE", "covered"):
         patterns.add_column(column)
     for row in result.patterns().itertuples():
-        patterns.add_row(row.country, row.pattern, "yes" if row.fit else "check", f"{row.rmse:.4g}",
+        patterns.add_row(row.country, row.pattern, "fitted" if row.fit else "checked", f"{row.rmse:.4g}",
                          f"{row.covered:.0%}")
     console.print(patterns)
     console.print(f"results in [bold]{out}/[/] (posterior.csv/.parquet/.json, calibration.md, generations.csv, "
