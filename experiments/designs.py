@@ -9,6 +9,7 @@ Integer fields take whole numbers: a uniform one is uniform over the whole numbe
 
 from __future__ import annotations
 
+import csv
 import difflib
 import itertools
 import math
@@ -16,11 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.stats import qmc
 
 from experiments.spec import ExperimentError
-from sim.scenario import Scenario, ScenarioError, Uncertain, integer_fields, numeric_fields, scenario_with_overrides
+from sim.scenario import (
+    SEED_FIELD,
+    SEED_IS_THE_RUNS,
+    Scenario,
+    ScenarioError,
+    Uncertain,
+    integer_fields,
+    numeric_fields,
+    scenario_with_overrides,
+)
 from sim.scenario.base import renamed
 
 #: SALib methods a sensitivity analysis can use, with the sampler each analyses.
@@ -203,38 +212,36 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
     path = Path(path)
     if not path.is_file():
         raise ExperimentError(f"{path}: not a file; expected a CSV design (a header of dotted scenario fields)")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=MAX_DESIGN_ROWS + 1, encoding="utf-8")
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ExperimentError(f"{path}: not a readable CSV file ({exc})") from None
-    if table.empty or not len(table.columns):
+    header, lines, cells = read_csv_rows(path, MAX_DESIGN_ROWS)
+    if not lines or not header:
         raise ExperimentError(f"{path}: no design rows; expected a header of dotted scenario fields and one row per "
                               "sample")
-    if len(table) > MAX_DESIGN_ROWS:
-        raise ExperimentError(f"{path}: more than {MAX_DESIGN_ROWS:,} rows")
     fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
     ints = integer_fields(scenario)
     base = scenario.model_copy(update={"uncertain": {}})
-    columns = [str(c).strip() for c in table.columns]
+    columns = [c.strip() for c in header]
     if len(set(columns)) != len(columns):
         raise ExperimentError(f"{path}: a column is named twice in the header {columns}")
-    values = np.empty(table.shape, dtype=np.float64)
+    values = np.empty((len(lines), len(columns)), dtype=np.float64)
     for j, name in enumerate(columns):
         where = f"{path}: column {name!r}"
         if name not in fields and renamed(name):
             raise ExperimentError(f"{where}: {renamed(name)}")
+        if name == SEED_FIELD:
+            raise ExperimentError(f"{where}: {SEED_IS_THE_RUNS}")
         if name not in fields:
             close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else "; expected a dotted numeric scenario field"
             raise ExperimentError(f"{where}: not a numeric field of the scenario{hint}")
-        for i, text in enumerate(table.iloc[:, j]):
+        for i, (line, row) in enumerate(zip(lines, cells, strict=True)):
+            text = row[j]
             try:
                 number = float(text)
             except ValueError:
                 number = math.nan
             if not math.isfinite(number) or (name in ints and not number.is_integer()):
                 kind = "a whole number" if name in ints else "a finite number"
-                raise ExperimentError(f"{where}, row {i + 2}: {text!r} is not {kind}")
+                raise ExperimentError(f"{where}, line {line}: {text!r} is not {kind}")
             values[i, j] = number
         for value in (values[:, j].min(), values[:, j].max()):
             try:
@@ -243,3 +250,32 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
                 reason = str(exc).split(": ", 2)[-1]
                 raise ExperimentError(f"{where}: the value {value:g} is not allowed: {reason}") from None
     return tuple(columns), values
+
+
+def read_csv_rows(path: Path, max_rows: int) -> tuple[list[str], list[int], list[list[str]]]:
+    """A CSV file's header, the line number of each row and its cells as text (blank lines skipped).
+
+    Raises:
+        ExperimentError: a file that is not UTF-8 text, more than ``max_rows`` rows, or a row with more or fewer
+            values than the header names fields (naming its line: a value too many would shift the others).
+
+    """
+    lines, cells = [], []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's byte-order mark
+            reader = csv.reader(file)
+            header = next(reader, [])
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    count = f"{len(row)} value" + ("s" if len(row) != 1 else "")
+                    raise ExperimentError(f"{path}, line {reader.line_num}: {count}, but the header names "
+                                          f"{len(header)} fields; expected one value per field")
+                if len(lines) == max_rows:
+                    raise ExperimentError(f"{path}: more than {max_rows:,} rows")
+                lines.append(reader.line_num)
+                cells.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ExperimentError(f"{path}: not a readable CSV file ({exc})") from None
+    return header, lines, cells

@@ -308,11 +308,17 @@ def test_a_design_read_from_a_csv_file(tmp_path, write_scenario):
     stored = sweep.rows.groupby("run_id").first()
     assert stored["network.demo_reach"].tolist() == [0, 3] and sweep.failures.empty
     for text, message in [("carbon.price.path.valeu\n1\n", "did you mean 'carbon.price.path.value'"),
-                          ("carbon.price.path.value\nabc\n", "row 2: 'abc' is not a finite number"),
-                          ("carbon.price.path.value\ninf\n", "row 2: 'inf' is not a finite number"),
-                          ("network.demo_reach\n1.5\n", "row 2: '1.5' is not a whole number"),
+                          ("carbon.price.path.value\nabc\n", "line 2: 'abc' is not a finite number"),
+                          ("carbon.price.path.value\ninf\n", "line 2: 'inf' is not a finite number"),
+                          ("network.demo_reach\n1.5\n", "line 2: '1.5' is not a whole number"),
                           ("carbon.farmer_share\n0.5\n1.5\n", "the value 1.5 is not allowed"),
-                          ("carbon.farmer_share\n", "no design rows")]:
+                          ("carbon.farmer_share\n", "no design rows"),
+                          # pandas took a leading value too many as the row's index and shifted the others
+                          ("carbon.farmer_share,carbon.price.path.value\n0.5,30\n\n0.5,0.7,30\n",
+                           "line 4: 3 values, but the header names 2 fields"),
+                          ("carbon.farmer_share,carbon.price.path.value\n0.5\n", "line 2: 1 value, but"),
+                          ("seed,carbon.farmer_share\n3,0.5\n", "column 'seed': the seed is the run's, not a "
+                                                                   "parameter")]:
         bad = tmp_path / "bad.csv"
         bad.write_text(text)
         with pytest.raises(ExperimentError, match=message) as info:
