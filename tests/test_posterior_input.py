@@ -93,6 +93,27 @@ def test_posterior_files_that_cannot_be_used_are_clean_errors(tmp_path):
         load_labelled([unknown_column])
 
 
+def test_posterior_values_that_are_not_numbers_name_the_file_row_and_column(tmp_path):
+    """Text raised a raw ValueError; NaN named no column or row; a value too many was 'a missing value' (pandas took
+    the row's first value as its index)."""
+    path = posterior_scenario(tmp_path)
+    for value in ("abc", "nan", ""):
+        (tmp_path / "fit" / "posterior.csv").write_text(f"draw,decision.rule.q\n0,0.2\n1,{value}\n2,0.4\n")
+        with pytest.raises(ExperimentError, match=r"posterior\.csv, line 3, column 'decision\.rule\.q': .* is not a "
+                                                  r"finite number"):
+            load_labelled([path])
+    (tmp_path / "fit" / "posterior.csv").write_text("draw,decision.rule.q\n0,0.2\n1,0.6,9\n2,0.4\n")
+    with pytest.raises(ExperimentError, match=r"posterior\.csv, line 3: 3 values, but the header names 2 fields"):
+        load_labelled([path])
+    parquet = posterior_scenario(tmp_path, file="fit/posterior.parquet",
+                                 table=DRAWS.assign(**{"decision.rule.q": [0.2, np.nan, 0.4]}))
+    with pytest.raises(ExperimentError, match=r"posterior\.parquet, row 2, column 'decision\.rule\.q': nan"):
+        load_labelled([parquet])
+    seeds = posterior_scenario(tmp_path, table=DRAWS.assign(seed=[1, 2, 3]))
+    with pytest.raises(ExperimentError, match="column 'seed' .*: the seed is the run's, not a parameter"):
+        load_labelled([seeds])
+
+
 def test_compare_command_with_a_bad_posterior_is_a_clean_error(tmp_path, casim):
     path = posterior_scenario(tmp_path, table=DRAWS.assign(extra=np.ones(3)))
     done = casim("compare", BASS, path, "--farmers", 100, "--out", tmp_path / "out")
