@@ -96,11 +96,15 @@ def sensitivity(
 ) -> None:
     """Global sensitivity analysis (SALib) over the scenario's [uncertain] fields and [outputs].
 
-    Fields of [uncertain] may name a group (group = "economics") for grouped Sobol or Morris indices.
+    Fields of [uncertain] may name a group (group = "economics") for grouped Sobol or Morris indices. A scenario with
+    [posterior] draws is refused: only compare, target and report replicate over them.
     """
     from analysis.sensitivity import sensitivity_analysis
+    from experiments.posterior import refuse_posterior
 
     spec = load(scenario)
+    with user_errors():
+        refuse_posterior(spec, scenario, "sensitivity")
     pool = executor(scheduler, workers, timeout=scheduler_timeout)
     progress, update = runs_progress(f"{method}: runs")
     with user_errors(), progress:
@@ -169,7 +173,10 @@ def sweep(
     run_timeout: RunTimeout = None,
     csv: Annotated[bool, typer.Option("--csv", help="also write every stored row to OUT/runs.csv")] = False,
 ) -> None:
-    """Run scenario files x a design (grid, Latin hypercube or CSV over the [uncertain] fields) x seed replicates."""
+    """Run scenario files x a design (grid, Latin hypercube or CSV over the [uncertain] fields) x seed replicates.
+
+    A scenario with [posterior] draws is refused: only compare, target and report replicate over them.
+    """
     from experiments.designs import read_design
     from experiments.runs import labels_of, load_labelled
     from experiments.sweep import sweep_scenarios

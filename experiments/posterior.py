@@ -20,9 +20,28 @@ from sim.scenario import SEED_FIELD, SEED_IS_THE_RUNS, Scenario, ScenarioError, 
 
 #: The column numbering the draws of a posterior file.
 DRAW_COLUMN = "draw"
+#: The commands that replicate a scenario over its ``[posterior]`` draws (each draw x each seed is a run).
+POSTERIOR_COMMANDS = ("compare", "target", "report")
 #: Most rows a posterior CSV file may have: ``casim calibrate`` writes ``--posterior-draws`` rows (200 by default);
 #: a file of more than a million is a wrong path, not draws.
 MAX_DRAWS = 1_000_000
+
+
+def refuse_posterior(scenario: Scenario, source: str | Path, command: str) -> None:
+    """Refuse a scenario that names ``[posterior]`` draws in a command that would not use them (a sweep, an analysis).
+
+    A design varies the ``[uncertain]`` fields over one set of values: which draw's values it would vary around is
+    not defined, and running the scenario's own values would ignore the table silently.
+
+    Raises:
+        ExperimentError: naming the file, the commands that use posterior draws and how to proceed.
+
+    """
+    if scenario.posterior is not None:
+        raise ExperimentError(f"{source}: [posterior] names draws of {scenario.posterior.file}, which 'casim {command}' "
+                              f"does not use: only {', '.join(POSTERIOR_COMMANDS)} replicate over posterior draws "
+                              f"(draws x seeds). Remove the [posterior] table to {command} around the scenario's own "
+                              "values, or vary the calibrated fields in [uncertain]")
 
 
 def write_posterior(draws: pd.DataFrame, directory: Path) -> list[Path]:

@@ -25,6 +25,7 @@ import pandas as pd
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import Batch, Plan, make_plan
+from experiments.posterior import refuse_posterior
 from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, RunTables, check_size, nonfinite_runs, run_tables
 from experiments.spec import ExperimentError, outputs_of
 from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable, parquet_bytes
@@ -302,7 +303,8 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         design_table: (parameter names, values) of a design given as a table (``design = "csv"``).
 
     Raises:
-        ExperimentError: invalid outputs of interest, or scenarios a grid or hypercube cannot share.
+        ExperimentError: invalid outputs of interest, scenarios a grid or hypercube cannot share, or a scenario that
+            names ``[posterior]`` draws (``experiments.posterior.refuse_posterior``).
         experiments.store.SweepMismatch: ``directory`` holds a different sweep.
 
     """
@@ -310,6 +312,7 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         raise ExperimentError(f"design {design!r}: expected one of {', '.join(DESIGNS)}")
     sources = {label: str(path) for label, path in (sources or {}).items()}
     for label, scenario in scenarios.items():
+        refuse_posterior(scenario, sources.get(label, label), "sweep")
         outputs_of(scenario, years, sources.get(label, label))
         check_size(scenario, farmers, years, source=sources.get(label, label))
     if design == "csv":

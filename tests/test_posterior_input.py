@@ -14,6 +14,7 @@ from analysis.target import find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import RunSpec, describe_replicates, load_labelled, replicates_of, run_one
 from experiments.spec import ExperimentError
+from experiments.sweep import sweep_scenarios
 from facilitation.story import tell_stories
 
 BASS = TEST_SCENARIOS / "bass_mixed.toml"
@@ -112,6 +113,22 @@ def test_posterior_values_that_are_not_numbers_name_the_file_row_and_column(tmp_
     seeds = posterior_scenario(tmp_path, table=DRAWS.assign(seed=[1, 2, 3]))
     with pytest.raises(ExperimentError, match="column 'seed' .*: the seed is the run's, not a parameter"):
         load_labelled([seeds])
+
+
+def test_sweep_and_sensitivity_refuse_posterior_draws_and_run_says_what_it_runs(tmp_path, casim):
+    """A sweep planned the scenario's own values with no word on its [posterior] table (referee 20, S3)."""
+    path = posterior_scenario(tmp_path)
+    with pytest.raises(ExperimentError, match=r"calibrated\.toml: \[posterior\] names draws of .*posterior\.csv, "
+                                              r"which 'casim sweep' does not use: only compare, target, report"):
+        sweep_scenarios({"calibrated": sim.load_scenario(path)}, tmp_path / "sweep", sources={"calibrated": path})
+    assert not (tmp_path / "sweep").exists()
+    done = casim("sensitivity", path, "--n", 4, "--out", tmp_path / "sa")
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2 and "which 'casim sensitivity' does not use" in said and "Traceback" not in said
+    assert "vary the calibrated fields in [uncertain]" in said
+    done = casim("run", path, "--farmers", 100, "--years", 1, "--out", tmp_path / "run")
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 0 and "'casim run' does not use them: it runs the scenario's own values" in said
 
 
 def test_compare_command_with_a_bad_posterior_is_a_clean_error(tmp_path, casim):
