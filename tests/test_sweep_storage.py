@@ -27,7 +27,7 @@ from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_a
 from experiments.plan import make_plan
 from experiments.runs import check_size
 from experiments.spec import ExperimentError
-from experiments.store import StoreError, SweepMismatch, SweepStore, check_writable
+from experiments.store import FINISHED, INTERRUPTED, KILLED, RUNNING, StoreError, SweepMismatch, SweepStore, check_writable
 from experiments.sweep import Evaluated, evaluate_ishigami, run_sweep, sweep_scenarios
 from sim.kernel_cache import source_hash
 from sim.scenario import Uncertain
@@ -48,6 +48,26 @@ def killing_evaluator(batch):
     if 3 in batch.runs.run_id.tolist():
         os.kill(os.getpid(), signal.SIGKILL)
     return evaluate_ishigami(batch)
+
+
+def test_the_manifest_records_interrupted_and_killed_sessions(tmp_path):
+    """Only a finished session was recorded: after Ctrl+C at 112 of 320 runs and a resume, the manifest named one
+    session of 208 runs and nothing said who made the first 112 (referee 20, S8)."""
+
+    def interrupt_after_the_first_batch(done: int, total: int) -> None:
+        if 0 < done < total:
+            raise KeyboardInterrupt
+
+    store = SweepStore(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(ishigami_plan(batch_size=10), store, LocalExecutor(1), interrupt_after_the_first_batch)
+    first, = store.manifest()["sessions"]
+    assert first["status"] == INTERRUPTED and first["runs_run"] == 10 and first["runs_to_run"] == 80
+    store.record_session({"status": RUNNING})  # a session killed before it could say (SIGKILL)
+    rows = run_sweep(ishigami_plan(batch_size=10), store, LocalExecutor(1))
+    sessions = store.manifest()["sessions"]
+    assert [s["status"] for s in sessions] == [INTERRUPTED, KILLED, FINISHED] and len(rows) == 80
+    assert sessions[-1]["runs_run"] == 70 and sessions[-1]["load_seconds"] >= 0
 
 
 def test_the_fingerprint_follows_the_results_not_the_execution(tmp_path, monkeypatch):
