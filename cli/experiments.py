@@ -78,7 +78,7 @@ def show_sensitivity(result, written: list[Path], runs: Path) -> None:  # noqa: 
 def sensitivity(
     scenario: ScenarioArg,
     method: Method = "sobol",
-    n: Annotated[int, typer.Option(min=2, max=10**7, help="base sample size (SALib's N)")] = 256,
+    n: Annotated[int, typer.Option(min=2, max=10**7, help="base sample size (SALib's N; a power of 2 for Sobol)")] = 256,
     replicates: Replicates = 1,
     farmers: Farmers = None,
     years: Years = None,

@@ -44,7 +44,10 @@ MORRIS_LEVELS = 4
 #: FAST's interference factor M (SALib's default) and the smallest N it accepts: N > 4 M^2, so 65.
 FAST_M = 4
 FAST_MIN_SAMPLES = 4 * FAST_M**2 + 1
-#: Most rows a design table may have (a larger CSV file is a mistake, not a design).
+#: Most samples a design may have, however it is made (a CSV file, a grid, a hypercube, a SALib sample): each is at
+#: least one run, and 10^6 runs of 1,000 farmers take 8.4 hours a replicate at the 33 runs/s the 2-core benchmark
+#: reaches (README, bench_sweep), with every run's rows read back at the sweep's end (``experiments.plan``'s memory
+#: check). A larger design is a mistake (a grid's levels^fields, an N meant for another method), not a plan.
 MAX_DESIGN_ROWS = 1_000_000
 
 
@@ -124,6 +127,33 @@ class Problem:
         return self.decode(scale_samples(np.array(unit, dtype=np.float64), self.salib()))
 
 
+def check_design_size(samples: int, what: str) -> None:
+    """Refuse a design of more than ``MAX_DESIGN_ROWS`` samples before it is built; ``what`` says what made it."""
+    if samples > MAX_DESIGN_ROWS:
+        raise ExperimentError(f"{what} makes {samples:,} samples, more than the {MAX_DESIGN_ROWS:,} a design may have "
+                              f"(each sample is at least one run); choose a smaller design")
+
+
+def check_sobol_n(n: int) -> None:
+    """Refuse a Sobol' base sample size N that is not a power of 2 (SALib warns and samples anyway)."""
+    if n & (n - 1):
+        lower = 1 << (n.bit_length() - 1)
+        raise ExperimentError(f"N = {n}: a Sobol' sample needs N a power of 2 (its sequence has its convergence "
+                              f"properties only then), e.g. {lower} or {2 * lower}")
+
+
+def salib_sample_size(problem: Problem, method: str, n: int, second_order: bool = False) -> int:
+    """Samples ``salib_sample`` makes (see its docstring), computed without sampling."""
+    factors = len(problem.factors)
+    if method == "sobol":
+        return n * (2 * factors + 2 if second_order else factors + 2)
+    if method == "morris":
+        return n * (factors + 1)
+    if method == "fast":
+        return samples_used(method, n) * len(problem.names)
+    return n
+
+
 def samples_used(method: str, n: int) -> int:
     """The base sample size a method runs for a requested ``n`` (FAST needs at least ``FAST_MIN_SAMPLES``)."""
     return max(n, FAST_MIN_SAMPLES) if method == "fast" else n
@@ -138,7 +168,8 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
     Latin-hypercube points. ``seed`` may be 0 (samplers seed a generator with it as it is).
 
     Raises:
-        ExperimentError: an unknown method, or groups with a method that does not support them.
+        ExperimentError: an unknown method, groups with a method that does not support them, a Sobol' N that is not
+            a power of 2, or a sample of more than ``MAX_DESIGN_ROWS`` (refused before sampling).
 
     """
     from SALib.sample import fast_sampler, latin, morris, sobol
@@ -148,6 +179,10 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
     if problem.groups and method not in GROUP_METHODS:
         raise ExperimentError(f"method {method!r} computes no group indices; [uncertain] fields name groups, which "
                               f"only {' and '.join(GROUP_METHODS)} support (remove the groups or change --method)")
+    if method == "sobol":
+        check_sobol_n(n)
+    check_design_size(salib_sample_size(problem, method, n, second_order),
+                      f"a {method} sample of N = {n} over {len(problem.factors)} factors")
     p = problem.salib()
     if method == "sobol":
         return sobol.sample(p, n, calc_second_order=second_order, seed=seed)
@@ -159,7 +194,8 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
 
 
 def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
-    """N Latin-hypercube samples (scipy.stats.qmc), as field values."""
+    """N Latin-hypercube samples (scipy.stats.qmc), as field values (at most ``MAX_DESIGN_ROWS``)."""
+    check_design_size(n, f"a Latin hypercube of {n:,} points")
     unit = qmc.LatinHypercube(d=len(problem.names), seed=seed).random(n)
     return problem.from_unit(unit)
 
@@ -167,7 +203,8 @@ def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
 def grid(problem: Problem, levels: int) -> np.ndarray:
     """Full factorial grid: ``levels`` evenly spaced values per continuous field (all values of discrete ones).
 
-    An integer field gets the distinct whole numbers nearest to its evenly spaced values.
+    An integer field gets the distinct whole numbers nearest to its evenly spaced values. A grid of more than
+    ``MAX_DESIGN_ROWS`` points is refused before it is built.
     """
     axes = []
     for j, d in enumerate(problem.dists):
@@ -177,6 +214,7 @@ def grid(problem: Problem, levels: int) -> np.ndarray:
             axes.append(sorted({float(v) for v in np.round(np.linspace(math.ceil(d.low), math.floor(d.high), levels))}))
         else:
             axes.append(list(np.linspace(d.low, d.high, levels)))
+    check_design_size(math.prod(map(len, axes)), f"a grid of {levels} levels over {len(axes)} fields")
     return np.array(list(itertools.product(*axes)), dtype=np.float64)
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
-from experiments.plan import Batch, Plan, make_plan
+from experiments.plan import Batch, Plan, make_plan, stored_bytes
 from experiments.posterior import refuse_posterior
 from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, RunTables, check_size, nonfinite_runs, run_tables
 from experiments.spec import ExperimentError, outputs_of
@@ -43,11 +43,6 @@ from sim.scenario import Scenario, integer_fields
 
 #: Designs a sweep can run (``design_matrix``, or a design read from a CSV file).
 DESIGNS = ("replicates", "grid", "lhs", "csv")
-#: Upper bound of the stored size of one value (a run-year-column cell) for the free-space check before a sweep:
-#: an uncompressed float64 (Parquet's compressed files are smaller).
-BYTES_PER_CELL = 8
-#: Columns of the yearly table a stored row holds (the 'all' region), rounded up for the free-space check.
-STORED_COLUMNS = 80
 
 
 @dataclass
@@ -181,7 +176,7 @@ def check_plan(plan: Plan, directory: Path, executor: Executor, runs: int) -> No
             check_size(scenario, plan.farmers, plan.years, local_workers(executor), plan.sources.get(label) or label,
                        stacked=plan.batch_size if plan.stack else 1)
     years = max((plan.years or s.years for s in plan.scenarios.values()), default=1)
-    check_writable(directory, runs * (years + 1) * (STORED_COLUMNS + len(plan.parameters)) * BYTES_PER_CELL)
+    check_writable(directory, stored_bytes(runs, years, len(plan.parameters)))
 
 
 def run_sweep(plan: Plan, store: SweepStore, executor: Executor,

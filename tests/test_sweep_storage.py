@@ -22,7 +22,7 @@ from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
 from analysis.sensitivity import sensitivity_analysis
-from experiments.designs import Problem, read_design, salib_sample
+from experiments.designs import Problem, grid, read_design, salib_sample
 from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_address
 from experiments.plan import make_plan
 from experiments.runs import check_size
@@ -344,6 +344,29 @@ def test_a_design_read_from_a_csv_file(tmp_path, write_scenario):
         with pytest.raises(ExperimentError, match=message) as info:
             read_design(bad, scenario)
         assert str(bad) in str(info.value)
+
+
+def test_designs_too_big_are_refused_before_they_are_built(casim, tmp_path, monkeypatch):
+    """A grid of 10 levels over 8 fields (10^8 runs) and a Sobol N of 10^6 raised MemoryError tracebacks; N = 10^5
+    spent 58 s and 1.5 GB planning 10^6 runs of 31 years, rows the sweep could not read back (referee 20, S1). The
+    refusals come from counts, so these designs are never built: each call returns at once."""
+    eight = Problem(tuple(f"x{j}" for j in range(8)), (UNIFORM,) * 8)
+    with pytest.raises(ExperimentError, match=r"a grid of 10 levels over 8 fields makes 100,000,000 samples, more "
+                                              r"than the 1,000,000 a design may have"):
+        grid(eight, 10)
+    with pytest.raises(ExperimentError, match=r"a sobol sample of N = 1048576 over 8 factors makes 10,485,760"):
+        salib_sample(eight, "sobol", 2**20, seed=1)
+    with pytest.raises(ExperimentError, match=r"N = 100: a Sobol' sample needs N a power of 2 .* e\.g\. 64 or 128"):
+        salib_sample(eight, "sobol", 100, seed=1)  # SALib printed its raw UserWarning and sampled (N7)
+    done = casim("sweep", SWEEP, "--lhs", 2_000_000, "--out", tmp_path / "lhs")
+    assert done.returncode == 2 and "a Latin hypercube of 2,000,000 points makes 2,000,000 samples" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "lhs").exists()
+    monkeypatch.setattr("experiments.plan.available_memory", lambda: 10**9)
+    # 10^4 runs x 7 rows x 82 values x 8 bytes = 46 MB fit in 1 GB; 10^6 runs (4.6 GB) do not
+    assert len(make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((5_000, 2))}, 2, years=6).runs) == 10_000
+    with pytest.raises(ExperimentError, match=r"1,000,000 runs of 6 years store up to 4.6 GB of rows, which the sweep "
+                                              r"reads back when it ends: more than the 1.0 GB"):
+        make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((500_000, 2))}, 2, years=6)
 
 
 def test_runs_that_cannot_fit_say_so_before_allocating(write_scenario):
