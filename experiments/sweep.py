@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,11 +265,12 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                                          b.years, b.timeout, b.stack, b.seeds_shared)
                                    for i, (b, j) in enumerate(singles)])
             except BaseException:  # Ctrl+C, SIGTERM (``cli.common.Terminated``) or an error: say what it had done
-                store.update_session(recorded, session(INTERRUPTED))
+                with suppress(OSError, StoreError):  # e.g. a full disk: the error that stopped the session matters more
+                    store.update_session(recorded, session(INTERRUPTED))
                 raise
-        loading = time.perf_counter()
+        finished, loading = session(FINISHED), time.perf_counter()
         rows = store.load()
-        store.update_session(recorded, {**session(FINISHED), "load_seconds": round(time.perf_counter() - loading, 4)})
+        store.update_session(recorded, {**finished, "load_seconds": round(time.perf_counter() - loading, 4)})
         return rows
 
 
