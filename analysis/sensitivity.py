@@ -40,6 +40,7 @@ from experiments.designs import (
 )
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import make_plan
+from experiments.posterior import refuse_posterior
 from experiments.spec import ExperimentError, Output, outputs_of
 from experiments.store import SweepStore
 from experiments.sweep import run_sweep
@@ -609,9 +610,11 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
         timeout: seconds a run may take before it is stopped and recorded as failed.
 
     Raises:
-        ExperimentError: no uncertain fields or outputs, an unknown method, groups with a method without them.
+        ExperimentError: no uncertain fields or outputs, an unknown method, groups with a method without them, a
+            scenario with [posterior] draws (only compare, target and report replicate over them).
 
     """
+    refuse_posterior(scenario, source or label, "sensitivity")
     if method not in METHODS:
         raise ExperimentError(f"method {method!r}: expected one of {', '.join(METHODS)}")
     if not scenario.uncertain or not scenario.outputs:

@@ -234,6 +234,10 @@ def test_analyse_re_analyses_stored_runs_with_other_outputs_and_methods(tmp_path
         partial.outputs.note.item()
     done = casim("analyse", tmp_path, "--output", "late=full_ca_share@2040", "--out", tmp_path / "again")
     assert done.returncode == 2 and "year 2040 is not stored" in done.stderr and "Traceback" not in done.stderr
+    done = casim("analyse", tmp_path, "--out", tmp_path / "again")  # said 'again' held runs/ and manifest.json
+    said = " ".join(done.stdout.split())
+    assert f"the runs analysed and their manifest.json are in {tmp_path}/" in said
+    assert f"results in {tmp_path / 'again'}/ (indices.csv," in said and "runs/" not in said
 
 
 def test_indices_not_resolved_at_a_small_n_are_flagged():
