@@ -40,6 +40,7 @@ from experiments.designs import (
 )
 from experiments.executors import Executor, LocalExecutor, workers_of
 from experiments.plan import make_plan
+from experiments.posterior import refuse_posterior
 from experiments.spec import ExperimentError, Output, outputs_of
 from experiments.store import SweepStore
 from experiments.sweep import run_sweep
@@ -53,12 +54,15 @@ MIN_BASE_SAMPLES = 2
 #: Noise dominates an output when more than this share of the variance of the replicate means SALib analyses
 #: is seed noise: its indices then mostly measure noise.
 NOISE_DOMINATES = 0.5
-#: Variance-share indices (Sobol, FAST, RBD-FAST, delta's S1: shares of the output's variance, in [0, 1]) whose 95 %
-#: interval is wider than +- this cannot rank parameters whose shares differ by less: the output is flagged as not
-#: resolved at this sample size (a referee's N = 32 Sobol gave ST = 2.50 +- 1.53 without a word).
+#: Indices on a 0-1 scale whose 95 % interval is wider than +- this cannot rank parameters whose indices differ by
+#: less: the output is flagged as not resolved at this sample size (a referee's N = 32 Sobol gave ST = 2.50 +- 1.53
+#: without a word). Unbounded indices are held to the same share of the output's largest index of their kind.
 UNRESOLVED_HALF_WIDTH = 0.1
-#: The indices that are shares of variance (``UNRESOLVED_HALF_WIDTH``).
-VARIANCE_SHARES = ("S1", "ST")
+#: Indices on a 0-1 scale: shares of variance (Sobol, FAST, RBD-FAST, delta's S1), delta's moment-independent
+#: measure and PAWN's Kolmogorov-Smirnov statistics.
+UNIT_INDICES = ("S1", "ST", "delta", "pawn_median", "pawn_max")
+#: Indices in the output's unit (Morris's mu_star): their scale is the output's largest index of the kind.
+SCALED_INDICES = ("mu_star",)
 #: Level of every confidence interval (SALib's, and the bootstrap intervals computed here).
 CONF_LEVEL = 0.95
 #: Bootstrap resamples of the seed-variance share's interval (1000 keeps the 2.5 % quantile's Monte Carlo error
@@ -369,6 +373,17 @@ class SensitivityResult:
     options: dict = field(default_factory=dict)
 
     @property
+    def size(self) -> str:
+        """What was run, e.g. 'N = 256 base samples (2,816 rows) x 2 replicates of 1,000 farmers x 25 years'."""
+        o = self.options
+        if "base_samples" not in o:
+            return f"{self.runs:,} runs"
+        farmers = f"{o['farmers']:,} farmers" if o.get("farmers") else "the scenario's farmers"
+        years = f"{o['years']} years" if o.get("years") else "the scenario's years"
+        return (f"N = {o['base_samples']:,} base samples ({o['samples']:,} rows) x {o['replicates']} replicate(s) of "
+                f"{farmers} x {years}")
+
+    @property
     def warnings(self) -> list[str]:
         """Everything a reader of the indices must know: notes, flagged outputs, noise-dominated outputs."""
         lines = list(self.notes)
@@ -381,18 +396,28 @@ class SensitivityResult:
         return lines + self.unresolved()
 
     def unresolved(self) -> list[str]:
-        """One line per output whose variance-share indices have intervals wider than ``UNRESOLVED_HALF_WIDTH``."""
+        """One line per output whose indices have 95 % intervals too wide to rank its parameters.
+
+        Too wide: a half-width above ``UNRESOLVED_HALF_WIDTH`` for ``UNIT_INDICES``, above that share of the
+        output's largest index of the kind for ``SCALED_INDICES``.
+        """
         if not len(self.indices):
             return []
-        shares = self.indices[self.indices["index"].isin(VARIANCE_SHARES) & np.isfinite(self.indices.value)]
+        checked = self.indices[self.indices["index"].isin(UNIT_INDICES + SCALED_INDICES)
+                               & np.isfinite(self.indices.value)]
         lines = []
-        for output, rows in shares.groupby("output", sort=False):
-            wide = rows[~(rows.conf <= UNRESOLVED_HALF_WIDTH)]
+        for output, rows in checked.groupby("output", sort=False):
+            largest = rows.groupby("index").value.transform(lambda v: v.abs().max())
+            limit = (UNRESOLVED_HALF_WIDTH * largest).where(rows["index"].isin(SCALED_INDICES),
+                                                             UNRESOLVED_HALF_WIDTH)
+            wide = rows[~(rows.conf <= limit)]
             if len(wide):
-                worst = wide.loc[wide.conf.fillna(np.inf).idxmax()]
-                lines.append(f"{output}: {len(wide)} of its {len(rows)} variance-share indices have 95 % intervals "
-                             f"wider than +-{UNRESOLVED_HALF_WIDTH:g} (e.g. {worst['index']} of {worst.parameter}: "
-                             f"{worst.value:.2f} +- {worst.conf:.2f}); they are not resolved: increase --n")
+                worst = wide.loc[(wide.conf / limit[wide.index]).fillna(np.inf).idxmax()]
+                scale = f"+-{UNRESOLVED_HALF_WIDTH:g}" if not set(wide["index"]) & set(SCALED_INDICES) else \
+                    f"+-{UNRESOLVED_HALF_WIDTH:g} (of the largest index for {', '.join(SCALED_INDICES)})"
+                lines.append(f"{output}: {len(wide)} of its {len(rows)} indices have 95 % intervals wider than "
+                             f"{scale} (e.g. {worst['index']} of {worst.parameter}: {worst.value:.3g} +- "
+                             f"{worst.conf:.3g}); they are not resolved: increase --n")
         return lines
 
     @property
@@ -549,8 +574,12 @@ def analyse_sweep(directory: Path, method: str | None = None, outputs: list[Outp
         result.notes.append(f"partial sweep: {result.runs:,} of {planned:,} runs finished")
     if failed:
         result.notes.append(f"{failed:,} runs failed (their errors are in runs.csv); their samples are left out")
+    samples = len(design.x)
     result.options = {"seed": seed, "second_order": design.second_order, "levels": design.levels,
-                      "factors": design.factors, "outputs": [vars(o) for o in outputs]}
+                      "base_samples": samples // design.block if design.block else samples, "samples": samples,
+                      "replicates": manifest.get("replicates"), "farmers": manifest.get("farmers"),
+                      "years": manifest.get("years"), "factors": design.factors,
+                      "outputs": [vars(o) for o in outputs]}
     return result
 
 
@@ -581,9 +610,11 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
         timeout: seconds a run may take before it is stopped and recorded as failed.
 
     Raises:
-        ExperimentError: no uncertain fields or outputs, an unknown method, groups with a method without them.
+        ExperimentError: no uncertain fields or outputs, an unknown method, groups with a method without them, a
+            scenario with [posterior] draws (only compare, target and report replicate over them).
 
     """
+    refuse_posterior(scenario, source or label, "sensitivity")
     if method not in METHODS:
         raise ExperimentError(f"method {method!r}: expected one of {', '.join(METHODS)}")
     if not scenario.uncertain or not scenario.outputs:

@@ -1,7 +1,7 @@
 """Where one stacked batch of a Sobol sweep spends its time: set-up, yearly steps, results (cProfile).
 
 Run: ``.venv/bin/python benchmarks/profile_batch.py [--runs 32] [--farmers 1000] [--years 30] [--top 40]``. Takes the
-first batch of a Sobol design of ``scenarios/sensitivity_baseline.toml`` (8 parameters, carbon programme and
+first batch of a Sobol design of ``benchmarks/sobol_8_parameters.toml`` (8 parameters, carbon programme and
 counterfactual), evaluates it once to compile and warm up, then again under cProfile in this process (one thread),
 and prints the milliseconds per run and the functions with the largest cumulative time. The runs are stacked in one
 model as in a sweep (``sim.ensemble``). After the warm-up the objects alive are frozen out of the cyclic garbage

@@ -45,9 +45,13 @@ def warn(message: str) -> None:
     err_console.print(Text.assemble(("warning: ", "bold yellow"), message), soft_wrap=True)
 
 
-def show_sensitivity(result, out: Path) -> None:  # noqa: ANN001 (analysis.sensitivity.SensitivityResult)
-    """Print the indices, seed noise and warnings of a sensitivity analysis; exit 2 when nothing was analysed."""
-    table = Table(title=f"{result.method} indices (95 % CI)")
+def show_sensitivity(result, written: list[Path], runs: Path) -> None:  # noqa: ANN001 (analysis.sensitivity.SensitivityResult)
+    """Print the indices, seed noise and warnings of a sensitivity analysis, and where its files are.
+
+    ``written`` are the files the analysis wrote (``SensitivityResult.write``), ``runs`` the directory of the runs
+    it analysed (its runs/ and manifest.json). Exits 2 when nothing was analysed.
+    """
+    table = Table(title=f"{result.method} indices (95 % CI): {result.size}")
     for column in ("output", "parameter", "index", "value"):
         table.add_column(column)
     for row in result.indices.itertuples():
@@ -55,13 +59,21 @@ def show_sensitivity(result, out: Path) -> None:  # noqa: ANN001 (analysis.sensi
         table.add_row(Text(row.output), Text(row.parameter), Text(row.index), Text(shown))
     console.print(table)
     for row in result.seed_variance.itertuples():
-        if row.seed_variance_share == row.seed_variance_share:  # not NaN
+        if row.seed_variance_share >= 1:  # an unbiased ratio above 1: parameters add nothing detectable
+            console.print(Text(f"{row.output}: all the variance of single runs comes from seeds (estimate "
+                               f"{row.seed_variance_share:.1%}, 95 % interval {row.low:.1%}-{row.high:.1%}: above "
+                               "100 % by sampling error); the parameters' effect is not detectable"))
+        elif row.seed_variance_share == row.seed_variance_share:  # not NaN
             console.print(Text(f"{row.output}: {row.seed_variance_share:.1%} of the variance of single runs comes "
                                f"from seeds (95 % interval {row.low:.1%}-{row.high:.1%}), the rest from parameters"))
     for line in result.warnings:
         warn(line)
-    console.print(Text(f"results in {out}/ (indices.csv, convergence.csv, seed_variance.csv, outputs.csv, runs.csv, "
-                       "analysis.json, indices.png, convergence.png, runs/, manifest.json)"))
+    out = written[0].parent
+    names = ", ".join(path.name for path in written)
+    if out.resolve() == runs.resolve():
+        console.print(Text(f"results in {out}/ ({names}, runs/, manifest.json)"))
+    else:
+        console.print(Text(f"results in {out}/ ({names}); the runs analysed and their manifest.json are in {runs}/"))
     if not result.analysed:
         raise fail("no output could be analysed (see the warnings above and outputs.csv)")
 
@@ -70,7 +82,7 @@ def show_sensitivity(result, out: Path) -> None:  # noqa: ANN001 (analysis.sensi
 def sensitivity(
     scenario: ScenarioArg,
     method: Method = "sobol",
-    n: Annotated[int, typer.Option(min=2, max=10**7, help="base sample size (SALib's N)")] = 256,
+    n: Annotated[int, typer.Option(min=2, max=10**7, help="base sample size (SALib's N; a power of 2 for Sobol)")] = 256,
     replicates: Replicates = 1,
     farmers: Farmers = None,
     years: Years = None,
@@ -88,7 +100,8 @@ def sensitivity(
 ) -> None:
     """Global sensitivity analysis (SALib) over the scenario's [uncertain] fields and [outputs].
 
-    Fields of [uncertain] may name a group (group = "economics") for grouped Sobol or Morris indices.
+    Fields of [uncertain] may name a group (group = "economics") for grouped Sobol or Morris indices. A scenario with
+    [posterior] draws is refused: only compare, target and report replicate over them.
     """
     from analysis.sensitivity import sensitivity_analysis
 
@@ -100,8 +113,8 @@ def sensitivity(
                                       label=scenario.stem, source=scenario, second_order=second_order, levels=levels,
                                       design_seed=design_seed, timeout=run_timeout)
     with user_errors():
-        result.write(out)
-    show_sensitivity(result, out)
+        written = result.write(out)
+    show_sensitivity(result, written, out)
 
 
 def parse_output(text: str) -> object:
@@ -138,8 +151,8 @@ def analyse(
             raise fail(f"{directory}: no manifest.json; not a sweep or sensitivity-analysis directory")
         check_writable(target)
         result = analyse_sweep(directory, method, outputs, second_order or None)
-        result.write(target)
-    show_sensitivity(result, target)
+        written = result.write(target)
+    show_sensitivity(result, written, directory)
 
 
 @app.command()
@@ -161,7 +174,10 @@ def sweep(
     run_timeout: RunTimeout = None,
     csv: Annotated[bool, typer.Option("--csv", help="also write every stored row to OUT/runs.csv")] = False,
 ) -> None:
-    """Run scenario files x a design (grid, Latin hypercube or CSV over the [uncertain] fields) x seed replicates."""
+    """Run scenario files x a design (grid, Latin hypercube or CSV over the [uncertain] fields) x seed replicates.
+
+    A scenario with [posterior] draws is refused: only compare, target and report replicate over them.
+    """
     from experiments.designs import read_design
     from experiments.runs import labels_of, load_labelled
     from experiments.sweep import sweep_scenarios
@@ -272,10 +288,10 @@ def calibrate(
                       f"{row.width_ratio:.2f}{flag}")
     console.print(table)
     patterns = Table(title="patterns: predictive median vs observed")
-    for column in ("country", "pattern", "fit", "RMSE", "covered"):
+    for column in ("country", "pattern", "role", "RMSE", "covered"):
         patterns.add_column(column)
     for row in result.patterns().itertuples():
-        patterns.add_row(row.country, row.pattern, "yes" if row.fit else "check", f"{row.rmse:.4g}",
+        patterns.add_row(row.country, row.pattern, "fitted" if row.fit else "checked", f"{row.rmse:.4g}",
                          f"{row.covered:.0%}")
     console.print(patterns)
     console.print(f"results in [bold]{out}/[/] (posterior.csv/.parquet/.json, calibration.md, generations.csv, "

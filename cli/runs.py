@@ -47,14 +47,23 @@ def run(
     farmers: Farmers = None,
     out: Out = Path("results"),
 ) -> None:
-    """Run one scenario; write yearly.parquet, manifest.json, start_constants.csv and trajectories.png to OUT."""
+    """Run one scenario; write yearly.parquet, manifest.json, start_constants.csv and trajectories.png to OUT.
+
+    A [posterior] table is not used: the run takes the scenario's own values (compare, target and report replicate
+    over posterior draws).
+    """
     from analysis.plots import trajectories
+    from experiments.posterior import POSTERIOR_COMMANDS
     from experiments.runs import check_size
     from experiments.single import run_single
     from experiments.spreadsheets import write_copies
     from experiments.store import check_writable
 
     spec = load(scenario)
+    if spec.posterior is not None:
+        err_console.print(Text(f"note: {scenario} names [posterior] draws ({spec.posterior.file}); 'casim run' does not "
+                               f"use them: it runs the scenario's own values with one seed ({', '.join(POSTERIOR_COMMANDS)}"
+                               " replicate over the draws)"), soft_wrap=True)
     with user_errors():  # before simulating: a run that cannot fit, or results that cannot be written
         check_size(spec, farmers, years, source=scenario)
         check_writable(out)

@@ -9,6 +9,7 @@ Integer fields take whole numbers: a uniform one is uniform over the whole numbe
 
 from __future__ import annotations
 
+import csv
 import difflib
 import itertools
 import math
@@ -16,11 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.stats import qmc
 
 from experiments.spec import ExperimentError
-from sim.scenario import Scenario, ScenarioError, Uncertain, integer_fields, numeric_fields, scenario_with_overrides
+from sim.scenario import (
+    SEED_FIELD,
+    SEED_IS_THE_RUNS,
+    Scenario,
+    ScenarioError,
+    Uncertain,
+    integer_fields,
+    numeric_fields,
+    scenario_with_overrides,
+)
 from sim.scenario.base import renamed
 
 #: SALib methods a sensitivity analysis can use, with the sampler each analyses.
@@ -35,7 +44,10 @@ MORRIS_LEVELS = 4
 #: FAST's interference factor M (SALib's default) and the smallest N it accepts: N > 4 M^2, so 65.
 FAST_M = 4
 FAST_MIN_SAMPLES = 4 * FAST_M**2 + 1
-#: Most rows a design table may have (a larger CSV file is a mistake, not a design).
+#: Most samples a design may have, however it is made (a CSV file, a grid, a hypercube, a SALib sample): each is at
+#: least one run, and 10^6 runs of 1,000 farmers take 8.4 hours a replicate at the 33 runs/s the 2-core benchmark
+#: reaches (README, bench_sweep), with every run's rows read back at the sweep's end (``experiments.plan``'s memory
+#: check). A larger design is a mistake (a grid's levels^fields, an N meant for another method), not a plan.
 MAX_DESIGN_ROWS = 1_000_000
 
 
@@ -115,6 +127,33 @@ class Problem:
         return self.decode(scale_samples(np.array(unit, dtype=np.float64), self.salib()))
 
 
+def check_design_size(samples: int, what: str) -> None:
+    """Refuse a design of more than ``MAX_DESIGN_ROWS`` samples before it is built; ``what`` says what made it."""
+    if samples > MAX_DESIGN_ROWS:
+        raise ExperimentError(f"{what} makes {samples:,} samples, more than the {MAX_DESIGN_ROWS:,} a design may have "
+                              f"(each sample is at least one run); choose a smaller design")
+
+
+def check_sobol_n(n: int) -> None:
+    """Refuse a Sobol' base sample size N that is not a power of 2 (SALib warns and samples anyway)."""
+    if n & (n - 1):
+        lower = 1 << (n.bit_length() - 1)
+        raise ExperimentError(f"N = {n}: a Sobol' sample needs N a power of 2 (its sequence has its convergence "
+                              f"properties only then), e.g. {lower} or {2 * lower}")
+
+
+def salib_sample_size(problem: Problem, method: str, n: int, second_order: bool = False) -> int:
+    """Samples ``salib_sample`` makes (see its docstring), computed without sampling."""
+    factors = len(problem.factors)
+    if method == "sobol":
+        return n * (2 * factors + 2 if second_order else factors + 2)
+    if method == "morris":
+        return n * (factors + 1)
+    if method == "fast":
+        return samples_used(method, n) * len(problem.names)
+    return n
+
+
 def samples_used(method: str, n: int) -> int:
     """The base sample size a method runs for a requested ``n`` (FAST needs at least ``FAST_MIN_SAMPLES``)."""
     return max(n, FAST_MIN_SAMPLES) if method == "fast" else n
@@ -129,7 +168,8 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
     Latin-hypercube points. ``seed`` may be 0 (samplers seed a generator with it as it is).
 
     Raises:
-        ExperimentError: an unknown method, or groups with a method that does not support them.
+        ExperimentError: an unknown method, groups with a method that does not support them, a Sobol' N that is not
+            a power of 2, or a sample of more than ``MAX_DESIGN_ROWS`` (refused before sampling).
 
     """
     from SALib.sample import fast_sampler, latin, morris, sobol
@@ -139,6 +179,10 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
     if problem.groups and method not in GROUP_METHODS:
         raise ExperimentError(f"method {method!r} computes no group indices; [uncertain] fields name groups, which "
                               f"only {' and '.join(GROUP_METHODS)} support (remove the groups or change --method)")
+    if method == "sobol":
+        check_sobol_n(n)
+    check_design_size(salib_sample_size(problem, method, n, second_order),
+                      f"a {method} sample of N = {n} over {len(problem.factors)} factors")
     p = problem.salib()
     if method == "sobol":
         return sobol.sample(p, n, calc_second_order=second_order, seed=seed)
@@ -150,7 +194,8 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
 
 
 def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
-    """N Latin-hypercube samples (scipy.stats.qmc), as field values."""
+    """N Latin-hypercube samples (scipy.stats.qmc), as field values (at most ``MAX_DESIGN_ROWS``)."""
+    check_design_size(n, f"a Latin hypercube of {n:,} points")
     unit = qmc.LatinHypercube(d=len(problem.names), seed=seed).random(n)
     return problem.from_unit(unit)
 
@@ -158,7 +203,8 @@ def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
 def grid(problem: Problem, levels: int) -> np.ndarray:
     """Full factorial grid: ``levels`` evenly spaced values per continuous field (all values of discrete ones).
 
-    An integer field gets the distinct whole numbers nearest to its evenly spaced values.
+    An integer field gets the distinct whole numbers nearest to its evenly spaced values. A grid of more than
+    ``MAX_DESIGN_ROWS`` points is refused before it is built.
     """
     axes = []
     for j, d in enumerate(problem.dists):
@@ -168,6 +214,7 @@ def grid(problem: Problem, levels: int) -> np.ndarray:
             axes.append(sorted({float(v) for v in np.round(np.linspace(math.ceil(d.low), math.floor(d.high), levels))}))
         else:
             axes.append(list(np.linspace(d.low, d.high, levels)))
+    check_design_size(math.prod(map(len, axes)), f"a grid of {levels} levels over {len(axes)} fields")
     return np.array(list(itertools.product(*axes)), dtype=np.float64)
 
 
@@ -203,38 +250,36 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
     path = Path(path)
     if not path.is_file():
         raise ExperimentError(f"{path}: not a file; expected a CSV design (a header of dotted scenario fields)")
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=MAX_DESIGN_ROWS + 1, encoding="utf-8")
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ExperimentError(f"{path}: not a readable CSV file ({exc})") from None
-    if table.empty or not len(table.columns):
+    header, lines, cells = read_csv_rows(path, MAX_DESIGN_ROWS)
+    if not lines or not header:
         raise ExperimentError(f"{path}: no design rows; expected a header of dotted scenario fields and one row per "
                               "sample")
-    if len(table) > MAX_DESIGN_ROWS:
-        raise ExperimentError(f"{path}: more than {MAX_DESIGN_ROWS:,} rows")
     fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
     ints = integer_fields(scenario)
     base = scenario.model_copy(update={"uncertain": {}})
-    columns = [str(c).strip() for c in table.columns]
+    columns = [c.strip() for c in header]
     if len(set(columns)) != len(columns):
         raise ExperimentError(f"{path}: a column is named twice in the header {columns}")
-    values = np.empty(table.shape, dtype=np.float64)
+    values = np.empty((len(lines), len(columns)), dtype=np.float64)
     for j, name in enumerate(columns):
         where = f"{path}: column {name!r}"
         if name not in fields and renamed(name):
             raise ExperimentError(f"{where}: {renamed(name)}")
+        if name == SEED_FIELD:
+            raise ExperimentError(f"{where}: {SEED_IS_THE_RUNS}")
         if name not in fields:
             close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else "; expected a dotted numeric scenario field"
             raise ExperimentError(f"{where}: not a numeric field of the scenario{hint}")
-        for i, text in enumerate(table.iloc[:, j]):
+        for i, (line, row) in enumerate(zip(lines, cells, strict=True)):
+            text = row[j]
             try:
                 number = float(text)
             except ValueError:
                 number = math.nan
             if not math.isfinite(number) or (name in ints and not number.is_integer()):
                 kind = "a whole number" if name in ints else "a finite number"
-                raise ExperimentError(f"{where}, row {i + 2}: {text!r} is not {kind}")
+                raise ExperimentError(f"{where}, line {line}: {text!r} is not {kind}")
             values[i, j] = number
         for value in (values[:, j].min(), values[:, j].max()):
             try:
@@ -243,3 +288,32 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
                 reason = str(exc).split(": ", 2)[-1]
                 raise ExperimentError(f"{where}: the value {value:g} is not allowed: {reason}") from None
     return tuple(columns), values
+
+
+def read_csv_rows(path: Path, max_rows: int) -> tuple[list[str], list[int], list[list[str]]]:
+    """A CSV file's header, the line number of each row and its cells as text (blank lines skipped).
+
+    Raises:
+        ExperimentError: a file that is not UTF-8 text, more than ``max_rows`` rows, or a row with more or fewer
+            values than the header names fields (naming its line: a value too many would shift the others).
+
+    """
+    lines, cells = [], []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:  # -sig: a spreadsheet's byte-order mark
+            reader = csv.reader(file)
+            header = next(reader, [])
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    count = f"{len(row)} value" + ("s" if len(row) != 1 else "")
+                    raise ExperimentError(f"{path}, line {reader.line_num}: {count}, but the header names "
+                                          f"{len(header)} fields; expected one value per field")
+                if len(lines) == max_rows:
+                    raise ExperimentError(f"{path}: more than {max_rows:,} rows")
+                lines.append(reader.line_num)
+                cells.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ExperimentError(f"{path}: not a readable CSV file ({exc})") from None
+    return header, lines, cells

@@ -7,9 +7,10 @@ as they are) uses the scenario's seed + replicate, the seeds ``casim run --seed`
 Results depend on the plan only, never on how its batches are executed.
 
 The fingerprint covers what determines the results (scenario content, design and seeds, sizes, the model's
-code and the numerical libraries' versions), not how they are computed (batch size, workers, executor) nor
-what is analysed afterwards (outputs of interest, method options), so a finished sweep can be resumed with
-other workers or re-analysed, and is refused after a change that would mix results of two models.
+code and the numerical libraries' versions), not how they are computed (batch size, workers, executor), so a
+finished sweep can be resumed with other workers, and is refused after a change that would mix results of two
+models. The scenario content is the whole resolved scenario, its [outputs] included: to analyse other outputs of
+stored runs, re-analyse them (``casim analyse DIR --output name=column@year``) rather than edit the file.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ import pandas as pd
 
 import sim
 from experiments.executors import batch_size
-from experiments.runs import stack_capacity
+from experiments.runs import available_memory, stack_capacity
 from experiments.single import git_commit
+from experiments.spec import ExperimentError
 from sim import kernel_cache
+from sim.footprint import gigabytes
 from sim.scenario import Scenario
 
 #: Default batching (``experiments.executors.batch_size``): at most this many runs per batch (one Parquet file each),
@@ -46,6 +49,10 @@ TAIL_BATCHES_PER_WORKER = 2
 #: Fewest runs in one of those last batches: a stacked model's time per run is about the same from 8 runs up (1,000
 #: farmers x 30 years: 141-158 ms per run at 4 to 80 runs, 320-340 ms alone, on the 2-core machine).
 SMALLEST_TAIL_BATCH = 8
+#: Upper bound of the stored size of one value (a run-year-column cell): an uncompressed float64.
+BYTES_PER_CELL = 8
+#: Columns of the yearly table a stored row holds (the 'all' region), rounded up.
+STORED_COLUMNS = 80
 #: Libraries whose version can change a run's numbers (recorded in the manifest and part of the fingerprint).
 NUMERICAL_LIBRARIES = ("numpy", "scipy", "numba", "pandas", "mesa")
 #: Libraries recorded in the manifest for the record (they shape designs and analyses, not runs).
@@ -203,10 +210,34 @@ def stacked_batch_size(scenarios: dict[str, Scenario], farmers: int | None, runs
     return int(min(capacity, MAX_RUNS_PER_BATCH, max(1, math.ceil(runs / (STACKED_BATCHES_PER_WORKER * max(workers, 1))))))
 
 
+def stored_bytes(runs: int, years: int, parameters: int) -> int:
+    """Upper bound of the bytes of the rows ``runs`` runs store.
+
+    (years + 1) rows a run, of ``STORED_COLUMNS`` values and the parameters, ``BYTES_PER_CELL`` each (Parquet files
+    are smaller; the rows read back into memory are not).
+    """
+    return runs * (years + 1) * (STORED_COLUMNS + parameters) * BYTES_PER_CELL
+
+
+def check_results_fit(runs: int, years: int, parameters: int) -> None:
+    """Refuse, before planning, a sweep whose stored rows could not be read back into this machine's memory.
+
+    A sweep reads every stored row back at its end (``experiments.store.SweepStore.load``; an analysis reads them too).
+    """
+    need, available = stored_bytes(runs, years, parameters), available_memory()
+    if need > available:
+        raise ExperimentError(f"{runs:,} runs of {years} years store up to {gigabytes(need)} of rows, which the sweep "
+                              f"reads back when it ends: more than the {gigabytes(available)} of memory available "
+                              "here; use fewer samples or replicates, or fewer --years")
+
+
 def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],
               designs: dict[str, np.ndarray], replicates: int, farmers: int | None = None, years: int | None = None,
               method: str = "design", batch_size: int | None = None, workers: int = 1, seed: int = 0) -> Plan:
     """Runs = scenarios x design rows x replicates, each with its seed (see the module docstring).
+
+    Refuses (``ExperimentError``), before building it, a plan whose runs' rows could not be read back into memory
+    (``check_results_fit``).
 
     Args:
         model: evaluator name (``EVALUATORS``).
@@ -223,17 +254,20 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
         seed: base seed for non-scenario models.
 
     """
-    rows = []
+    runs_planned = sum(len(design) for design in designs.values()) * replicates
+    check_results_fit(runs_planned, years or max((s.years for s in scenarios.values()), default=1), len(parameters))
+    frames = []
     for label, design in designs.items():
         base_seed = scenarios[label].seed if label in scenarios else seed
         seeds = run_seeds(base_seed, len(design), replicates)
-        for i, values in enumerate(design):
-            for r in range(replicates):
-                rows.append({"scenario": label, "sample_id": i, "replicate": r, "seed": int(seeds[i, r]),
-                             **dict(zip(parameters, map(float, values), strict=True))})
-    runs = pd.DataFrame(rows)
+        frame = pd.DataFrame({"scenario": [label] * (len(design) * replicates),
+                              "sample_id": np.repeat(np.arange(len(design), dtype=np.int64), replicates),
+                              "replicate": np.tile(np.arange(replicates, dtype=np.int64), len(design)),
+                              "seed": seeds.ravel()})
+        values = np.repeat(np.asarray(design, dtype=np.float64).reshape(len(design), len(parameters)), replicates, axis=0)
+        frames.append(frame.assign(**{name: values[:, j] for j, name in enumerate(parameters)}))
+    runs = pd.concat(frames, ignore_index=True)
     runs.insert(0, "run_id", np.arange(len(runs)))
-    runs["seed"] = runs["seed"].astype(np.int64)
     samples = int(max(len(d) for d in designs.values()))
     balance = workers if batch_size is None else 0
     if batch_size is None:

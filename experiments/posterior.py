@@ -9,15 +9,39 @@ replicates are then each draw x each seed (``experiments.runs.replicates_of``).
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 
 import pandas as pd
 
+from experiments.designs import read_csv_rows
 from experiments.spec import ExperimentError
-from sim.scenario import Scenario, ScenarioError, numeric_fields, scenario_with_overrides
+from sim.scenario import SEED_FIELD, SEED_IS_THE_RUNS, Scenario, ScenarioError, numeric_fields, scenario_with_overrides
 
 #: The column numbering the draws of a posterior file.
 DRAW_COLUMN = "draw"
+#: The commands that replicate a scenario over its ``[posterior]`` draws (each draw x each seed is a run).
+POSTERIOR_COMMANDS = ("compare", "target", "report")
+#: Most rows a posterior CSV file may have: ``casim calibrate`` writes ``--posterior-draws`` rows (200 by default);
+#: a file of more than a million is a wrong path, not draws.
+MAX_DRAWS = 1_000_000
+
+
+def refuse_posterior(scenario: Scenario, source: str | Path, command: str) -> None:
+    """Refuse a scenario that names ``[posterior]`` draws in a command that would not use them (a sweep, an analysis).
+
+    A design varies the ``[uncertain]`` fields over one set of values: which draw's values it would vary around is
+    not defined, and running the scenario's own values would ignore the table silently.
+
+    Raises:
+        ExperimentError: naming the file, the commands that use posterior draws and how to proceed.
+
+    """
+    if scenario.posterior is not None:
+        raise ExperimentError(f"{source}: [posterior] names draws of {scenario.posterior.file}, which 'casim {command}' "
+                              f"does not use: only {', '.join(POSTERIOR_COMMANDS)} replicate over posterior draws "
+                              f"(draws x seeds). Remove the [posterior] table to {command} around the scenario's own "
+                              "values, or vary the calibrated fields in [uncertain]")
 
 
 def write_posterior(draws: pd.DataFrame, directory: Path) -> list[Path]:
@@ -29,11 +53,40 @@ def write_posterior(draws: pd.DataFrame, directory: Path) -> list[Path]:
     return paths
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, where: str) -> tuple[pd.DataFrame, list[str]]:
+    """The posterior table (a CSV file's cells as text) and where each row is, as errors name it."""
+    if path.suffix != ".parquet":
+        try:
+            header, lines, cells = read_csv_rows(path, MAX_DRAWS)
+        except ExperimentError as exc:
+            raise ExperimentError(f"{where}posterior.file: {exc}") from None
+        return pd.DataFrame(cells, columns=header, dtype=object), [f"line {line}" for line in lines]
     try:
-        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        table = pd.read_parquet(path)
     except (OSError, ValueError) as exc:
         raise ExperimentError(f"{path}: cannot read the posterior draws: {exc}") from None
+    return table, [f"row {i + 1}" for i in range(len(table))]
+
+
+def _numbers(table: pd.DataFrame, column: str, rows: list[str], path: Path, where: str,
+             whole: bool = False) -> list[float]:
+    """The values of ``column`` as finite (``whole``: whole) numbers.
+
+    Raises:
+        ExperimentError: naming the file, the row and the column of a value that is not.
+
+    """
+    numbers = []
+    for value, row in zip(table[column], rows, strict=True):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or (whole and not number.is_integer()):
+            kind = "a whole number" if whole else "a finite number"
+            raise ExperimentError(f"{where}posterior.file: {path}, {row}, column {column!r}: {value!r} is not {kind}")
+        numbers.append(number)
+    return numbers
 
 
 def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.DataFrame:
@@ -41,14 +94,17 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
 
     Raises:
         ExperimentError: naming the scenario file (``source``) and the posterior file, for a file that cannot be
-            read, a column that is not a numeric field of the scenario, a missing value, a value the field does
-            not allow, or too few draws.
+            read, a row with more or fewer values than the header, a column that is not a numeric field of the
+            scenario (or is the seed), a value that is not a finite number (naming its row and column), a value the
+            field does not allow, or too few draws.
 
     """
     spec = scenario.posterior
     where = f"{source}: " if source else ""
     path = Path(spec.file)
-    table = _read(path)
+    table, rows = _read(path, where)
+    if table.columns.duplicated().any():
+        raise ExperimentError(f"{where}posterior.file: {path} names a column twice in {list(table.columns)}")
     available = [c for c in table.columns if c != DRAW_COLUMN]
     columns = spec.columns if spec.columns is not None else available
     missing = [c for c in columns if c not in table.columns]
@@ -57,6 +113,9 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
                               f"of {available}")
     fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs", "patterns", "posterior"}))
     for column in columns:
+        if column == SEED_FIELD:
+            raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {SEED_IS_THE_RUNS} (leave it "
+                                  "out with posterior.columns)")
         if column not in fields:
             close = difflib.get_close_matches(column, fields, n=1, cutoff=0.5)
             hint = f"; the closest field is '{close[0]}'" if close else ""
@@ -64,10 +123,8 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
                                   f"the scenario{hint} (choose the fields with posterior.columns)")
     if len(table) < spec.draws:
         raise ExperimentError(f"{where}posterior.draws: {spec.draws} draws asked but {path} has {len(table)}")
-    draws = table.iloc[:spec.draws][columns]
-    if draws.isna().any().any():
-        raise ExperimentError(f"{path}: a draw has a missing value in its first {spec.draws} rows")
-    draws = draws.astype(float).reset_index(drop=True)
+    table, rows = table.iloc[:spec.draws], rows[:spec.draws]
+    draws = pd.DataFrame({column: _numbers(table, column, rows, path, where) for column in columns})
     base = scenario.model_copy(update={"uncertain": {}, "posterior": None})
     for i, row in draws.iterrows():
         try:
@@ -75,6 +132,6 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
         except ScenarioError as exc:
             reason = str(exc).split(": ", 2)[-1]
             raise ExperimentError(f"{where}posterior.file: draw {i} of {path} is not a valid value: {reason}") from None
-    draws.insert(0, DRAW_COLUMN, table[DRAW_COLUMN].iloc[:spec.draws].to_numpy() if DRAW_COLUMN in table
-                 else range(spec.draws))
+    numbers = _numbers(table, DRAW_COLUMN, rows, path, where, whole=True) if DRAW_COLUMN in table else range(spec.draws)
+    draws.insert(0, DRAW_COLUMN, [int(number) for number in numbers])
     return draws

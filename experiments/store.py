@@ -40,6 +40,10 @@ from experiments.spec import ExperimentError
 BATCH_FILE = re.compile(r"^batch-(\d{6,})\.parquet$")
 #: Columns every stored row has, whatever the model.
 RUN_COLUMNS = ("run_id", "scenario", "sample_id", "replicate", "seed")
+#: What became of a session the manifest records: still running (or killed before it could say, if another session
+#: started since), finished, interrupted (Ctrl+C, SIGTERM or an error: its finished batches are kept), or killed
+#: (it was still running when a later session took the directory: SIGKILL, out of memory, a power cut).
+RUNNING, FINISHED, INTERRUPTED, KILLED = "running", "finished", "interrupted", "killed"
 #: Manifest keys that make up a sweep's identity, in the order a mismatch names them.
 IDENTITY_KEYS = ("model", "scenarios", "design_sha256", "farmers", "years", "code_version", "dependencies")
 
@@ -126,8 +130,8 @@ class SweepStore:
             leftover.unlink()
         self.check(manifest)
         old = self.manifest()
-        if old is not None:
-            manifest = {**manifest, "sessions": old.get("sessions", [])}
+        if old is not None:  # the sweep was created by the first session (each session's command is in sessions)
+            manifest = {**manifest, "created": old.get("created", manifest["created"]), "sessions": old.get("sessions", [])}
         else:
             self.write_table(self.design_path, design)
         self.write_manifest(manifest)
@@ -253,10 +257,23 @@ class SweepStore:
         """Write ``manifest.json`` atomically."""
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=1, sort_keys=False), self.partial)
 
-    def record_session(self, session: dict) -> None:
-        """Append a session (command, workers, timings, runs done and failed) to the manifest."""
+    def record_session(self, session: dict) -> int:
+        """Append a session (command, executor, status, timings, runs done and failed) to the manifest; its index.
+
+        A session recorded earlier that is still ``RUNNING`` ended without a record (this session holds the lock,
+        so its process is gone): it becomes ``KILLED``.
+        """
         manifest = self.manifest() or {}
-        manifest["sessions"] = [*manifest.get("sessions", []), session]
+        earlier = [{**old, "status": KILLED} if old.get("status") == RUNNING else old
+                   for old in manifest.get("sessions", [])]
+        manifest["sessions"] = [*earlier, session]
+        self.write_manifest(manifest)
+        return len(earlier)
+
+    def update_session(self, index: int, session: dict) -> None:
+        """Replace the session recorded at ``index`` (``record_session``) by ``session``, e.g. at its end."""
+        manifest = self.manifest() or {}
+        manifest["sessions"][index] = session
         self.write_manifest(manifest)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,20 +24,25 @@ import pandas as pd
 
 from experiments.designs import design_matrix
 from experiments.executors import Executor, LocalExecutor, workers_of
-from experiments.plan import Batch, Plan, make_plan
+from experiments.plan import Batch, Plan, make_plan, stored_bytes
+from experiments.posterior import refuse_posterior
 from experiments.runs import SCENARIO, TABLE, PartTimes, RunSpec, RunTables, check_size, nonfinite_runs, run_tables
 from experiments.spec import ExperimentError, outputs_of
-from experiments.store import RUN_COLUMNS, StoreError, SweepStore, check_writable, parquet_bytes
+from experiments.store import (
+    FINISHED,
+    INTERRUPTED,
+    RUN_COLUMNS,
+    RUNNING,
+    StoreError,
+    SweepStore,
+    check_writable,
+    parquet_bytes,
+)
 from sim.behaviour import start_cache
 from sim.scenario import Scenario, integer_fields
 
 #: Designs a sweep can run (``design_matrix``, or a design read from a CSV file).
 DESIGNS = ("replicates", "grid", "lhs", "csv")
-#: Upper bound of the stored size of one value (a run-year-column cell) for the free-space check before a sweep:
-#: an uncompressed float64 (Parquet's compressed files are smaller).
-BYTES_PER_CELL = 8
-#: Columns of the yearly table a stored row holds (the 'all' region), rounded up for the free-space check.
-STORED_COLUMNS = 80
 
 
 @dataclass
@@ -171,7 +176,7 @@ def check_plan(plan: Plan, directory: Path, executor: Executor, runs: int) -> No
             check_size(scenario, plan.farmers, plan.years, local_workers(executor), plan.sources.get(label) or label,
                        stacked=plan.batch_size if plan.stack else 1)
     years = max((plan.years or s.years for s in plan.scenarios.values()), default=1)
-    check_writable(directory, runs * (years + 1) * (STORED_COLUMNS + len(plan.parameters)) * BYTES_PER_CELL)
+    check_writable(directory, stored_bytes(runs, years, len(plan.parameters)))
 
 
 def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
@@ -179,7 +184,8 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
               tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Run the plan's missing runs with ``executor``, storing each batch as it finishes; return all stored rows.
 
-    The directory is locked for the session; failed runs are recorded (``SweepStore.failures``) and retried by
+    The directory is locked for the session, which the manifest records as it starts and again when it finishes or
+    is interrupted (``SweepStore.record_session``); failed runs are recorded (``SweepStore.failures``) and retried by
     the next session; a batch whose worker died is retried run by run, so one bad run fails alone.
     ``progress(runs_done, runs_total)`` is called at the start and after every batch (failed runs count as done).
     ``tables`` (name -> frame) are stored beside the runs as ``name.parquet`` (e.g. a SALib sample).
@@ -228,35 +234,43 @@ def run_sweep(plan: Plan, store: SweepStore, executor: Executor,
                     progress(counts["done"], len(planned))
             return lost
 
+        def session(status: str) -> dict:
+            """The session as the manifest records it, with its ``status`` (``RUNNING``, ``FINISHED``, ``INTERRUPTED``)."""
+            return {"command": manifest["command"], "executor": repr(executor), "batch_size": plan.batch_size,
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)), "status": status,
+                    "seconds": round(time.time() - started, 3), "runs_to_run": len(todo),
+                    "runs_run": counts["done"] - len(stored), "runs_failed": counts["failed"],
+                    "model_seconds": round(counts["model_seconds"], 3),
+                    "machinery_seconds": {part: round(t, 4) for part, t in machinery.items()},
+                    "store_seconds": round(store_seconds, 4)}
+
         with ExitStack() as running:
             if todo:  # connect first: an unreachable cluster is an error before anything is written
                 running.enter_context(executor)
             store.prepare(manifest, plan.runs)
-            for name, frame in (tables or {}).items():
-                store.write_table(store.directory / f"{name}.parquet", frame)
-            store.clear_failures()
-            if progress:
-                progress(counts["done"], len(planned))
-            if todo:
-                batches = plan.batches(todo, store.next_batch_id())
-                lost = run_round(batches)
-                if lost:
-                    first = batches[-1].id + 1
-                    singles = [(b, j) for b in lost for j in range(len(b.runs))]
-                    run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
-                                     b.years, b.timeout, b.stack, b.seeds_shared)
-                               for i, (b, j) in enumerate(singles)])
-        seconds = time.time() - started
-        loading = time.perf_counter()
+            recorded = store.record_session(session(RUNNING))
+            try:
+                for name, frame in (tables or {}).items():
+                    store.write_table(store.directory / f"{name}.parquet", frame)
+                store.clear_failures()
+                if progress:
+                    progress(counts["done"], len(planned))
+                if todo:
+                    batches = plan.batches(todo, store.next_batch_id())
+                    lost = run_round(batches)
+                    if lost:
+                        first = batches[-1].id + 1
+                        singles = [(b, j) for b in lost for j in range(len(b.runs))]
+                        run_round([Batch(first + i, b.model, b.scenarios, b.runs.iloc[[j]], b.parameters, b.farmers,
+                                         b.years, b.timeout, b.stack, b.seeds_shared)
+                                   for i, (b, j) in enumerate(singles)])
+            except BaseException:  # Ctrl+C, SIGTERM (``cli.common.Terminated``) or an error: say what it had done
+                with suppress(OSError, StoreError):  # e.g. a full disk: the error that stopped the session matters more
+                    store.update_session(recorded, session(INTERRUPTED))
+                raise
+        finished, loading = session(FINISHED), time.perf_counter()
         rows = store.load()
-        store.record_session({"command": manifest["command"], "executor": repr(executor),
-                              "batch_size": plan.batch_size, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z",
-                                                                                      time.localtime(started)),
-                              "seconds": round(seconds, 3), "runs_run": len(todo),
-                              "runs_failed": counts["failed"], "model_seconds": round(counts["model_seconds"], 3),
-                              "machinery_seconds": {part: round(t, 4) for part, t in machinery.items()},
-                              "store_seconds": round(store_seconds, 4),
-                              "load_seconds": round(time.perf_counter() - loading, 4)})
+        store.update_session(recorded, {**finished, "load_seconds": round(time.perf_counter() - loading, 4)})
         return rows
 
 
@@ -302,7 +316,8 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         design_table: (parameter names, values) of a design given as a table (``design = "csv"``).
 
     Raises:
-        ExperimentError: invalid outputs of interest, or scenarios a grid or hypercube cannot share.
+        ExperimentError: invalid outputs of interest, scenarios a grid or hypercube cannot share, or a scenario that
+            names ``[posterior]`` draws (``experiments.posterior.refuse_posterior``).
         experiments.store.SweepMismatch: ``directory`` holds a different sweep.
 
     """
@@ -310,6 +325,7 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         raise ExperimentError(f"design {design!r}: expected one of {', '.join(DESIGNS)}")
     sources = {label: str(path) for label, path in (sources or {}).items()}
     for label, scenario in scenarios.items():
+        refuse_posterior(scenario, sources.get(label, label), "sweep")
         outputs_of(scenario, years, sources.get(label, label))
         check_size(scenario, farmers, years, source=sources.get(label, label))
     if design == "csv":

@@ -187,3 +187,35 @@ def test_the_checker_catches_a_wrong_value_an_unknown_field_and_a_value_out_of_r
     with pytest.raises(KeyError):
         resolve(shipped, ["crops", "maize", "alocation_roots"])
     assert [v for _, v in resolve(shipped, ["regions", "*", "soc_plateau_pct"])] == [2.0] * len(shipped.regions)
+
+
+def _range_of(rows, field: str) -> tuple[float, float] | None:
+    """The numeric range of ``field``'s row (a row for the field itself, a ``*`` row matching it, or the field
+    written for a named scenario, ``field (name)``); None when no row states one."""
+    for _, _, parts in rows:
+        named = re.sub(r" \(\w+\)$", "", parts[0])
+        pattern = re.escape(named).replace(r"\*", r"[^.]+") + "$"
+        numbers = re.fullmatch(r"(-?[\d.]+)\.\.(-?[\d.]+)", parts[4])
+        if re.match(pattern, field) and numbers:
+            return float(numbers[1]), float(numbers[2])
+    return None
+
+
+def test_sensitivity_ranges_of_shipped_scenarios_are_the_evidence_ranges(rows):
+    """Referee 20: scenarios/sensitivity_baseline.toml varied parameters over ranges with no source, some outside
+    evidence.md's (an African seeder supply up to 0.6 against 0.02..0.4). Every [uncertain] range of a shipped
+    scenario that is not a calibration prior (a scenario without [patterns]) lies inside the evidence row's range."""
+    problems, checked = [], 0
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        scenario = sim.load_scenario(path)
+        if not scenario.uncertain or scenario.patterns:
+            continue
+        for field, spec in scenario.uncertain.items():
+            bounds = _range_of(rows, field)
+            values = spec.values if spec.dist == "discrete" else [spec.low, spec.high]
+            if bounds is None:
+                problems.append(f"{path.name}: {field} has no evidence row with a range")
+            elif not all(bounds[0] <= v <= bounds[1] for v in values):
+                problems.append(f"{path.name}: {field} varies over {values}, outside evidence's {bounds}")
+            checked += 1
+    assert checked >= 9 and not problems, "\n".join(problems)

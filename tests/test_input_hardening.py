@@ -105,6 +105,13 @@ def test_uncertain_errors_name_the_file_with_the_mistake(tmp_path):
     assert f'{middle}: uncertain."carbon.farmer_share": low (0.9) must be below high (0.5)' in error_of(child)
 
 
+def test_the_seed_is_not_an_uncertain_field(write_scenario):
+    """An uncertain `seed` validated, then the sweep died on a duplicate `seed` column (the run's and the field's)."""
+    message = error_of(write_scenario('[uncertain]\n"seed" = { dist = "uniform", low = 1, high = 100 }\n'))
+    assert 'scenario.toml: uncertain."seed": the seed is the run\'s, not a parameter' in message
+    assert "--replicates" in message
+
+
 def test_integer_fields_can_be_uncertain(write_scenario):
     """Integer fields could not be uncertain (a float 3.0 was refused for an int). Now they take whole numbers:
     uniform over the integers from ceil(low) to floor(high), each with probability 1 / 11 here."""

@@ -14,6 +14,7 @@ from analysis.target import find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import RunSpec, describe_replicates, load_labelled, replicates_of, run_one
 from experiments.spec import ExperimentError
+from experiments.sweep import sweep_scenarios
 from facilitation.story import tell_stories
 
 BASS = TEST_SCENARIOS / "bass_mixed.toml"
@@ -91,6 +92,43 @@ def test_posterior_files_that_cannot_be_used_are_clean_errors(tmp_path):
     unknown_column = posterior_scenario(tmp_path, columns='columns = ["decision.rule.p"]')
     with pytest.raises(ExperimentError, match="posterior.columns: 'decision.rule.p' is not a column"):
         load_labelled([unknown_column])
+
+
+def test_posterior_values_that_are_not_numbers_name_the_file_row_and_column(tmp_path):
+    """Text raised a raw ValueError; NaN named no column or row; a value too many was 'a missing value' (pandas took
+    the row's first value as its index)."""
+    path = posterior_scenario(tmp_path)
+    for value in ("abc", "nan", ""):
+        (tmp_path / "fit" / "posterior.csv").write_text(f"draw,decision.rule.q\n0,0.2\n1,{value}\n2,0.4\n")
+        with pytest.raises(ExperimentError, match=r"posterior\.csv, line 3, column 'decision\.rule\.q': .* is not a "
+                                                  r"finite number"):
+            load_labelled([path])
+    (tmp_path / "fit" / "posterior.csv").write_text("draw,decision.rule.q\n0,0.2\n1,0.6,9\n2,0.4\n")
+    with pytest.raises(ExperimentError, match=r"posterior\.csv, line 3: 3 values, but the header names 2 fields"):
+        load_labelled([path])
+    parquet = posterior_scenario(tmp_path, file="fit/posterior.parquet",
+                                 table=DRAWS.assign(**{"decision.rule.q": [0.2, np.nan, 0.4]}))
+    with pytest.raises(ExperimentError, match=r"posterior\.parquet, row 2, column 'decision\.rule\.q': nan"):
+        load_labelled([parquet])
+    seeds = posterior_scenario(tmp_path, table=DRAWS.assign(seed=[1, 2, 3]))
+    with pytest.raises(ExperimentError, match="column 'seed' .*: the seed is the run's, not a parameter"):
+        load_labelled([seeds])
+
+
+def test_sweep_and_sensitivity_refuse_posterior_draws_and_run_says_what_it_runs(tmp_path, casim):
+    """A sweep planned the scenario's own values with no word on its [posterior] table (referee 20, S3)."""
+    path = posterior_scenario(tmp_path)
+    with pytest.raises(ExperimentError, match=r"calibrated\.toml: \[posterior\] names draws of .*posterior\.csv, "
+                                              r"which 'casim sweep' does not use: only compare, target, report"):
+        sweep_scenarios({"calibrated": sim.load_scenario(path)}, tmp_path / "sweep", sources={"calibrated": path})
+    assert not (tmp_path / "sweep").exists()
+    done = casim("sensitivity", path, "--n", 4, "--out", tmp_path / "sa")
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2 and "which 'casim sensitivity' does not use" in said and "Traceback" not in said
+    assert "vary the calibrated fields in [uncertain]" in said
+    done = casim("run", path, "--farmers", 100, "--years", 1, "--out", tmp_path / "run")
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 0 and "'casim run' does not use them: it runs the scenario's own values" in said
 
 
 def test_compare_command_with_a_bad_posterior_is_a_clean_error(tmp_path, casim):

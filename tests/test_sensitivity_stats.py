@@ -234,6 +234,10 @@ def test_analyse_re_analyses_stored_runs_with_other_outputs_and_methods(tmp_path
         partial.outputs.note.item()
     done = casim("analyse", tmp_path, "--output", "late=full_ca_share@2040", "--out", tmp_path / "again")
     assert done.returncode == 2 and "year 2040 is not stored" in done.stderr and "Traceback" not in done.stderr
+    done = casim("analyse", tmp_path, "--out", tmp_path / "again")  # said 'again' held runs/ and manifest.json
+    said = " ".join(done.stdout.split())
+    assert f"the runs analysed and their manifest.json are in {tmp_path}/" in said
+    assert f"results in {tmp_path / 'again'}/ (indices.csv," in said and "runs/" not in said
 
 
 def test_indices_not_resolved_at_a_small_n_are_flagged():
@@ -249,5 +253,23 @@ def test_indices_not_resolved_at_a_small_n_are_flagged():
         return result.warnings
 
     small = flagged(16)
-    assert len(small) == 1 and small[0].startswith("y: 6 of its 6 variance-share indices") and "increase --n" in small[0]
+    assert len(small) == 1 and small[0].startswith("y: 6 of its 6 indices") and "increase --n" in small[0]
     assert flagged(4096) == []
+
+
+def test_morris_and_pawn_indices_not_resolved_are_flagged_too():
+    """Referee 20: Morris at N = 4 gave mu_star 0.353 +- 0.344 and adoption indices that could not be ranked, with no
+    warning (only Sobol and FAST were checked). On Ishigami, mu_star (in y's unit) is held to +-10 % of the largest
+    mu_star: 4 trajectories leave it unresolved, 1,024 resolve it; PAWN's KS statistics (0-1) are held to +-0.1."""
+    from analysis.sensitivity import SensitivityResult
+
+    def flagged(method: str, n: int) -> list[str]:
+        x = salib_sample(ISHIGAMI, method, n, seed=2)
+        table = analyse(ISHIGAMI, method, x, ishigami(x), seed=analysis_seed(1, method)).assign(output="y")
+        result = SensitivityResult(method, table, pd.DataFrame(), pd.DataFrame(columns=["output", "warning"]), len(x))
+        return result.warnings
+
+    small = flagged("morris", 4)
+    assert len(small) == 1 and "mu_star of" in small[0] and "of the largest index for mu_star" in small[0]
+    assert flagged("morris", 1024) == []
+    assert flagged("pawn", 20) and "pawn_" in flagged("pawn", 20)[0]

@@ -22,12 +22,12 @@ from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
 from analysis.sensitivity import sensitivity_analysis
-from experiments.designs import Problem, read_design, salib_sample
+from experiments.designs import Problem, grid, read_design, salib_sample
 from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_address
 from experiments.plan import make_plan
 from experiments.runs import check_size
 from experiments.spec import ExperimentError
-from experiments.store import StoreError, SweepMismatch, SweepStore, check_writable
+from experiments.store import FINISHED, INTERRUPTED, KILLED, RUNNING, StoreError, SweepMismatch, SweepStore, check_writable
 from experiments.sweep import Evaluated, evaluate_ishigami, run_sweep, sweep_scenarios
 from sim.kernel_cache import source_hash
 from sim.scenario import Uncertain
@@ -48,6 +48,26 @@ def killing_evaluator(batch):
     if 3 in batch.runs.run_id.tolist():
         os.kill(os.getpid(), signal.SIGKILL)
     return evaluate_ishigami(batch)
+
+
+def test_the_manifest_records_interrupted_and_killed_sessions(tmp_path):
+    """Only a finished session was recorded: after Ctrl+C at 112 of 320 runs and a resume, the manifest named one
+    session of 208 runs and nothing said who made the first 112 (referee 20, S8)."""
+
+    def interrupt_after_the_first_batch(done: int, total: int) -> None:
+        if 0 < done < total:
+            raise KeyboardInterrupt
+
+    store = SweepStore(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(ishigami_plan(batch_size=10), store, LocalExecutor(1), interrupt_after_the_first_batch)
+    first, = store.manifest()["sessions"]
+    assert first["status"] == INTERRUPTED and first["runs_run"] == 10 and first["runs_to_run"] == 80
+    store.record_session({"status": RUNNING})  # a session killed before it could say (SIGKILL)
+    rows = run_sweep(ishigami_plan(batch_size=10), store, LocalExecutor(1))
+    sessions = store.manifest()["sessions"]
+    assert [s["status"] for s in sessions] == [INTERRUPTED, KILLED, FINISHED] and len(rows) == 80
+    assert sessions[-1]["runs_run"] == 70 and sessions[-1]["load_seconds"] >= 0
 
 
 def test_the_fingerprint_follows_the_results_not_the_execution(tmp_path, monkeypatch):
@@ -308,16 +328,45 @@ def test_a_design_read_from_a_csv_file(tmp_path, write_scenario):
     stored = sweep.rows.groupby("run_id").first()
     assert stored["network.demo_reach"].tolist() == [0, 3] and sweep.failures.empty
     for text, message in [("carbon.price.path.valeu\n1\n", "did you mean 'carbon.price.path.value'"),
-                          ("carbon.price.path.value\nabc\n", "row 2: 'abc' is not a finite number"),
-                          ("carbon.price.path.value\ninf\n", "row 2: 'inf' is not a finite number"),
-                          ("network.demo_reach\n1.5\n", "row 2: '1.5' is not a whole number"),
+                          ("carbon.price.path.value\nabc\n", "line 2: 'abc' is not a finite number"),
+                          ("carbon.price.path.value\ninf\n", "line 2: 'inf' is not a finite number"),
+                          ("network.demo_reach\n1.5\n", "line 2: '1.5' is not a whole number"),
                           ("carbon.farmer_share\n0.5\n1.5\n", "the value 1.5 is not allowed"),
-                          ("carbon.farmer_share\n", "no design rows")]:
+                          ("carbon.farmer_share\n", "no design rows"),
+                          # pandas took a leading value too many as the row's index and shifted the others
+                          ("carbon.farmer_share,carbon.price.path.value\n0.5,30\n\n0.5,0.7,30\n",
+                           "line 4: 3 values, but the header names 2 fields"),
+                          ("carbon.farmer_share,carbon.price.path.value\n0.5\n", "line 2: 1 value, but"),
+                          ("seed,carbon.farmer_share\n3,0.5\n", "column 'seed': the seed is the run's, not a "
+                                                                   "parameter")]:
         bad = tmp_path / "bad.csv"
         bad.write_text(text)
         with pytest.raises(ExperimentError, match=message) as info:
             read_design(bad, scenario)
         assert str(bad) in str(info.value)
+
+
+def test_designs_too_big_are_refused_before_they_are_built(casim, tmp_path, monkeypatch):
+    """A grid of 10 levels over 8 fields (10^8 runs) and a Sobol N of 10^6 raised MemoryError tracebacks; N = 10^5
+    spent 58 s and 1.5 GB planning 10^6 runs of 31 years, rows the sweep could not read back (referee 20, S1). The
+    refusals come from counts, so these designs are never built: each call returns at once."""
+    eight = Problem(tuple(f"x{j}" for j in range(8)), (UNIFORM,) * 8)
+    with pytest.raises(ExperimentError, match=r"a grid of 10 levels over 8 fields makes 100,000,000 samples, more "
+                                              r"than the 1,000,000 a design may have"):
+        grid(eight, 10)
+    with pytest.raises(ExperimentError, match=r"a sobol sample of N = 1048576 over 8 factors makes 10,485,760"):
+        salib_sample(eight, "sobol", 2**20, seed=1)
+    with pytest.raises(ExperimentError, match=r"N = 100: a Sobol' sample needs N a power of 2 .* e\.g\. 64 or 128"):
+        salib_sample(eight, "sobol", 100, seed=1)  # SALib printed its raw UserWarning and sampled (N7)
+    done = casim("sweep", SWEEP, "--lhs", 2_000_000, "--out", tmp_path / "lhs")
+    assert done.returncode == 2 and "a Latin hypercube of 2,000,000 points makes 2,000,000 samples" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "lhs").exists()
+    monkeypatch.setattr("experiments.plan.available_memory", lambda: 10**9)
+    # 10^4 runs x 7 rows x 82 values x 8 bytes = 46 MB fit in 1 GB; 10^6 runs (4.6 GB) do not
+    assert len(make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((5_000, 2))}, 2, years=6).runs) == 10_000
+    with pytest.raises(ExperimentError, match=r"1,000,000 runs of 6 years store up to 4.6 GB of rows, which the sweep "
+                                              r"reads back when it ends: more than the 1.0 GB"):
+        make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((500_000, 2))}, 2, years=6)
 
 
 def test_runs_that_cannot_fit_say_so_before_allocating(write_scenario):

@@ -1,5 +1,6 @@
 """Sweeps and sensitivity analysis: analytic Ishigami indices, resume after SIGKILL, Dask = local, PRIM."""
 
+import json
 import os
 import signal
 import subprocess
@@ -145,6 +146,10 @@ def test_sensitivity_and_discover_commands(tmp_path, casim):
     assert (out / "indices.png").exists() and (out / "convergence.png").exists()
     seeds = pd.read_csv(out / "seed_variance.csv")
     assert 0 < seeds.seed_variance_share.item() < 1
+    # referee 20: what was run is stated beside the indices (Morris: 3 rows a trajectory for 2 parameters)
+    recorded = json.loads((out / "analysis.json").read_text())
+    assert (recorded["base_samples"], recorded["samples"], recorded["replicates"], recorded["farmers"]) == (6, 18, 2, 300)
+    assert "N = 6 base samples (18 rows) x 2 replicate(s) of 300 farmers" in " ".join(done.stdout.split())
     found = casim("discover", out, "--output", "any_practice_2031", "--above", 0.7)
     assert found.returncode == 0, found.stderr
     assert "coverage" in found.stdout and (out / "discovery.csv").exists()
@@ -165,3 +170,20 @@ def test_uncertain_field_errors(write_scenario):
     out_of_range = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "uniform", low = 0.5, high = 1.5 }\n')
     with pytest.raises(sim.ScenarioError, match="the value 1.5 is not allowed"):
         sim.load_scenario(out_of_range)
+
+
+def test_an_uncertain_distribution_refuses_what_it_would_ignore_or_pile_up(write_scenario):
+    """Referee 20 (N2): a uniform given a mean was accepted (the mean ignored), and a normal of mean 5, sd 0.01,
+    truncated to [0.4, 0.9] put every sample at 0.8999-0.9. Both are errors naming the file and field; a normal
+    keeping 1 % or more of its mass in range is accepted (mean 0.95, sd 0.1 on [0.4, 0.9] keeps 31 %)."""
+    ignored = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "uniform", low = 0.5, high = 0.9, '
+                             'mean = 0.6 }\n')
+    with pytest.raises(sim.ScenarioError, match=r"carbon\.farmer_share.*takes low, high; it does not use mean"):
+        sim.load_scenario(ignored)
+    piled = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "normal", mean = 5.0, sd = 0.01, '
+                           'low = 0.4, high = 0.9 }\n')
+    with pytest.raises(sim.ScenarioError, match=r"keeps less than 1% of its mass in \[0.4, 0.9\]"):
+        sim.load_scenario(piled)
+    near = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "normal", mean = 0.95, sd = 0.1, '
+                          'low = 0.4, high = 0.9 }\n')
+    assert sim.load_scenario(near).uncertain["carbon.farmer_share"].mean == 0.95

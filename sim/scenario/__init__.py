@@ -8,6 +8,8 @@ observed patterns, posterior draws);
 
 from sim.scenario.experiment import OutputOfInterest, Pattern, PosteriorDraws, Uncertain
 from sim.scenario.loader import (
+    SEED_FIELD,
+    SEED_IS_THE_RUNS,
     ScenarioError,
     integer_fields,
     load_scenario,
@@ -16,5 +18,5 @@ from sim.scenario.loader import (
 )
 from sim.scenario.scenario import Scenario
 
-__all__ = ["OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario", "ScenarioError", "Uncertain", "integer_fields",
-           "load_scenario", "numeric_fields", "scenario_with_overrides"]
+__all__ = ["SEED_FIELD", "SEED_IS_THE_RUNS", "OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario", "ScenarioError",
+           "Uncertain", "integer_fields", "load_scenario", "numeric_fields", "scenario_with_overrides"]

@@ -28,6 +28,12 @@ MAX_EXTENDS_DEPTH = 16
 MAX_FILE_BYTES = 1_000_000
 #: Deepest nesting of tables and arrays in a file (the schema needs five: regions.<name>.rothc.temp_c[i]).
 MAX_NESTING = 16
+#: The field no sweep, design or posterior draw may vary: each run's seed is the run's own, made from the scenario's
+#: seed and the run's sample and replicate (stored beside the run as its ``seed`` column).
+SEED_FIELD = "seed"
+#: Why ``SEED_FIELD`` is not a parameter, and what sets the seeds instead.
+SEED_IS_THE_RUNS = ("the seed is the run's, not a parameter: every run's seed comes from the scenario's seed and "
+                    "the run's replicate (--replicates; casim sensitivity --design-seed seeds the sample)")
 
 
 class ScenarioError(ValueError):
@@ -291,6 +297,8 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
         where = f"invalid scenario:\n  {file_of(dotted)}: uncertain.\"{dotted}\""
         if dotted not in leaves and renamed(dotted):
             raise ScenarioError(f"{where}: {renamed(dotted)}")
+        if dotted == SEED_FIELD:
+            raise ScenarioError(f"{where}: {SEED_IS_THE_RUNS}")
         if dotted not in leaves:
             close = difflib.get_close_matches(dotted, list(leaves), n=1, cutoff=0.5)
             hint = f"; the closest valid field is '{close[0]}'" if close else ""
