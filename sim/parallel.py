@@ -239,7 +239,8 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
 
     The order statistics NumPy would interpolate between are found exactly, small segments in parallel (one
     partition each), large ones by radix selection, side by side; NumPy's interpolation is then applied to them. A
-    segment holding NaN gives NaN, as NumPy does.
+    segment holding NaN gives NaN, as NumPy does. Where -0.0 and +0.0 tie at a wanted rank either may come back (equal
+    as numbers; NumPy's own partition is as arbitrary there; no model income is exactly zero).
     """
     starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
     q = np.true_divide(np.asarray(percentiles), 100)
