@@ -36,6 +36,7 @@ from experiments.designs import (
     MORRIS_LEVELS,
     Problem,
     salib_sample,
+    sample_block,
     samples_used,
 )
 from experiments.executors import Executor, LocalExecutor, workers_of
@@ -230,18 +231,6 @@ def analyse(problem: Problem | dict, method: str, x: np.ndarray, y: np.ndarray, 
                 rows.append({"parameter": f"{factors[a]} x {factors[b]}", "index": "S2",
                              "value": float(result["S2"][a, b]), "conf": float(result["S2_conf"][a, b])})
     return pd.DataFrame(rows)
-
-
-def sample_block(method: str, n_factors: int, second_order: bool = False) -> int | None:
-    """Rows per base sample of a method's design (subsets of whole blocks are valid designs); None if not.
-
-    Given-data methods take any rows (block 1); FAST's design cannot be cut (None).
-    """
-    if method == "sobol":
-        return 2 * n_factors + 2 if second_order else n_factors + 2
-    if method == "morris":
-        return n_factors + 1
-    return 1 if method in GIVEN_DATA_METHODS else None
 
 
 @dataclass(frozen=True)

@@ -142,16 +142,23 @@ def check_sobol_n(n: int) -> None:
                               f"properties only then), e.g. {lower} or {2 * lower}")
 
 
+def sample_block(method: str, n_factors: int, second_order: bool = False) -> int | None:
+    """Rows per base sample of a method's design (subsets of whole blocks are valid designs); None if not.
+
+    Given-data methods take any rows (block 1); FAST's design cannot be cut (None).
+    """
+    if method == "sobol":
+        return 2 * n_factors + 2 if second_order else n_factors + 2
+    if method == "morris":
+        return n_factors + 1
+    return 1 if method in GIVEN_DATA_METHODS else None
+
+
 def salib_sample_size(problem: Problem, method: str, n: int, second_order: bool = False) -> int:
     """Samples ``salib_sample`` makes (see its docstring), computed without sampling."""
-    factors = len(problem.factors)
-    if method == "sobol":
-        return n * (2 * factors + 2 if second_order else factors + 2)
-    if method == "morris":
-        return n * (factors + 1)
     if method == "fast":
         return samples_used(method, n) * len(problem.names)
-    return n
+    return n * sample_block(method, len(problem.factors), second_order)
 
 
 def samples_used(method: str, n: int) -> int:

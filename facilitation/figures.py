@@ -82,7 +82,7 @@ class MapDrawing:
         background = PolyCollection(rings_in(view), facecolors="#eeeeee", edgecolors="#bbbbbb", linewidths=0.4)
         ax.add_collection(background)
         self.regions = []
-        places = {label.key: label for label in labels(shapes, view)}
+        places = labels(shapes, view)
         for shape in shapes:
             polygons = PolyCollection(list(shape.polygons), facecolors="white", linewidths=1.4,
                                       edgecolors=region_colour(shape.index), zorder=2)

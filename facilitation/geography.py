@@ -138,8 +138,8 @@ class Label:
         return self.text_at != self.at
 
 
-def labels(shapes: list[RegionShape], view: View) -> list[Label]:
-    """Each region's label, in ``shapes``' order.
+def labels(shapes: list[RegionShape], view: View) -> dict[str, Label]:
+    """Each region's label by region key, in ``shapes``' order.
 
     On the region, or for a small region (``SMALL_REGION_SHARE``) set ``LABEL_OFFSET_SHARE`` towards the view's
     middle, the labels on one side kept ``LABEL_GAP_SHARE`` apart from north to south.
@@ -162,7 +162,7 @@ def labels(shapes: list[RegionShape], view: View) -> list[Label]:
             lowest = min(lat, lowest - LABEL_GAP_SHARE * height)
             shift = -LABEL_OFFSET_SHARE * width if west else LABEL_OFFSET_SHARE * width
             placed[key] = Label(key, (lon, lat), (lon + shift, float(lowest)), "right" if west else "left")
-    return [placed[shape.key] for shape in shapes]
+    return {shape.key: placed[shape.key] for shape in shapes}
 
 
 def centre(shape: RegionShape) -> tuple[float, float]:

@@ -147,7 +147,7 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
     traces = [go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor="#eeeeee", hoverinfo="skip",
                          line=dict(color="#bbbbbb", width=0.6), showlegend=False)]
     annotations = []
-    places = {label.key: label for label in labels(shapes, view)}
+    places = labels(shapes, view)
     for shape in shapes:
         x, y = _ring_xy(list(shape.polygons))
         name = lang.region(shape.key)
