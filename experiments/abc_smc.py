@@ -8,13 +8,15 @@
   absolute ``threshold``: once it reaches the threshold that generation is the last, so the posterior is the
   particles within ``threshold`` of the data (in the distance's units) whenever the run gets there;
 - slots run on ``ExecutorSampler`` (same particles on any executor and worker count);
-- every finished generation is committed to pyabc's SQLite history in the run directory; calling ``run_abc``
-  again on the directory continues from the last finished generation (an interrupted run loses at most the
-  generation in progress) and refuses a directory that holds a different calibration.
+- every finished generation is committed to pyabc's SQLite history in the run directory, and every finished task
+  of the generation in progress to the directory's ``slots/`` (``SlotStore``); calling ``run_abc`` again on the
+  directory continues from there (an interrupted run loses only the simulations that were running) and refuses a
+  directory that holds a different calibration.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -27,7 +29,7 @@ import pandas as pd
 from pyabc.epsilon import Epsilon
 from pyabc.weighted_statistics import weighted_quantile
 
-from experiments.abc_sampler import ExecutorSampler
+from experiments.abc_sampler import ExecutorSampler, SlotStore
 from experiments.executors import Executor
 from experiments.spec import ExperimentError
 from sim.scenario import Uncertain
@@ -38,6 +40,8 @@ TRIES_PER_MINIMUM_RATE = 5
 #: Files of a run directory: pyabc's history (SQLite) and the calibration's fingerprint and stopping state.
 HISTORY_FILE = "abc.db"
 STATE_FILE = "abc.json"
+#: Folder of a run directory keeping the finished tasks of the generation in progress.
+SLOTS_FOLDER = "slots"
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
     sampler = ExecutorSampler(executor, settings.seed, settings.max_tries, progress)
     abc = pyabc.ABCSMC(model, prior, distance, population_size=settings.population, sampler=sampler,
                        eps=FlooredQuantileEpsilon(settings.threshold, settings.quantile))
+    sampler.store = SlotStore(directory / SLOTS_FOLDER, lambda t: generation_key(abc, fingerprint, t))
     history = pyabc.History(url) if database.is_file() and state is not None else None
     if history is not None and (history.max_t is None or history.max_t < 0):
         history = None  # interrupted before its first generation: start again
@@ -220,6 +225,7 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
     if not _finished(state if done else None, history, settings):
         with executor:
             abc.run(minimum_epsilon=settings.threshold, max_nr_populations=settings.generations - done)
+    sampler.store.clear()
     history = pyabc.History(url)
     generations = _generations(history)
     last = generations.iloc[-1]
@@ -227,6 +233,26 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
             "generations" if last.t + 1 >= settings.generations else "acceptance")
     _write_state(directory, {"fingerprint": fingerprint, "stop": stop, "max_tries": settings.max_tries})
     return AbcRun(directory, tuple(names), generations, _particles(history, names), stop, settings)
+
+
+def generation_key(abc, fingerprint: dict, t: int) -> str:  # noqa: ANN001 (pyabc.ABCSMC)
+    """A digest of what generation t's simulations depend on besides their seeds, for ``SlotStore``.
+
+    The calibration (``fingerprint``) and t; from generation 0 on, its threshold (the prior sample's proposal is the
+    prior); from generation 1 on, the population its proposal is fitted to (generation t-1 in the history, rows
+    sorted, so the digest does not rest on the order SQLite returns them in).
+    """
+    digest = hashlib.blake2b(json.dumps(fingerprint, sort_keys=True).encode(), digest_size=16)
+    digest.update(str(t).encode())
+    if t >= 0:
+        digest.update(repr(float(abc.eps(t))).encode())
+    if t >= 1:
+        frame, weights = abc.history.get_distribution(m=0, t=t - 1)
+        frame = frame.assign(_weight=weights)
+        columns = sorted(frame.columns)
+        digest.update(json.dumps(columns).encode())
+        digest.update(frame[columns].sort_values(columns).to_numpy(dtype=float).tobytes())
+    return digest.hexdigest()
 
 
 def _generations(history) -> pd.DataFrame:

@@ -381,11 +381,13 @@ def batch_size(items: int, workers: int, largest: int) -> int:
 
 def map_ordered[T, R](executor: Executor, fn: Callable[[T], R], items: Iterable[T],
                 progress: Callable[[int, int], None] | None = None,
-                size: Callable[[T], int] | None = None) -> list[R]:
+                size: Callable[[T], int] | None = None,
+                finished: Callable[[int, R], None] | None = None) -> list[R]:
     """``[fn(item) for item in items]`` run on ``executor``.
 
     ``progress(done, total)`` is called at the start and as each task finishes; with ``size`` (e.g. ``len`` when
-    each item is a batch of runs) it counts ``size(item)`` per item instead of 1.
+    each item is a batch of runs) it counts ``size(item)`` per item instead of 1. ``finished(i, result)`` is called
+    in this process as item ``i`` finishes, before ``progress`` (e.g. to keep the result on disk at once).
     """
     items = list(items)
     weights = [size(item) for item in items] if size else [1] * len(items)
@@ -396,6 +398,8 @@ def map_ordered[T, R](executor: Executor, fn: Callable[[T], R], items: Iterable[
     with executor:
         for i, result in executor.map_unordered(partial(_indexed, fn), enumerate(items)):
             results[i] = result
+            if finished:
+                finished(i, result)
             done += weights[i]
             if progress:
                 progress(done, total)

@@ -2,6 +2,7 @@
 parameter, and the data behind the calibration scenarios."""
 
 import csv
+import pickle
 import re
 import textwrap
 from pathlib import Path
@@ -134,21 +135,48 @@ def test_same_posterior_on_one_and_two_workers(tmp_path, bass_recursion):
     assert one.generations.epsilon.iloc[-1] < one.generations.epsilon.iloc[1]
 
 
-def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path):
-    """Stopped in the middle of generation 2 (a progress callback raises, as Ctrl+C would), the history keeps
-    generations 0 and 1; the same call again runs generation 2 only and gives the uninterrupted posterior."""
+SIMULATED: list[int] = []
+
+
+def counted_toy(parameters):
+    """The toy model, counting its simulations in ``SIMULATED`` (one worker runs tasks in this process)."""
+    SIMULATED.append(1)
+    return toy_normal_mean(parameters)
+
+
+@pytest.mark.parametrize("stop_in", [-1, 0, 2])
+def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path, stop_in):
+    """Stopped after 10 of the 30 slots of the prior sample (t = -1), of generation 0 (neither in the history yet)
+    or of generation 2 (a progress callback raises, as Ctrl+C would), the same call again gives the uninterrupted
+    posterior and generations, and no simulation is lost or run twice: the simulations of the interrupted and the
+    resumed call add up to the uninterrupted run's (each slot is one task of 30; finished ones are kept on disk)."""
     reference = toy(tmp_path / "reference", LocalExecutor(1))
+    settings = AbcSettings(population=30, generations=3, threshold=0.01, seed=11)
+
+    def counted(progress=None):
+        SIMULATED.clear()
+        run = run_abc(counted_toy, ("mu",), TOY_PRIOR, {"mean": 1.0}, toy_distance, settings, tmp_path / "resumed",
+                      LocalExecutor(1), {"model": "toy"}, progress)
+        return run, len(SIMULATED)
 
     def interrupt(generation, done, total):
-        if generation == 2 and done:
+        if generation == stop_in and done >= 10:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        toy(tmp_path / "resumed", LocalExecutor(1), progress=interrupt)
+        counted(interrupt)
+    before_resume = len(SIMULATED)
     assert sorted(pd.read_json(tmp_path / "resumed" / "abc.json", typ="series").index) == ["fingerprint"]
-    resumed = toy(tmp_path / "resumed", LocalExecutor(1))
+    kept = sorted((tmp_path / "resumed" / "slots" / f"generation_{stop_in}").glob("*.pkl"))
+    assert len(kept) == 10
+    # nothing asks pyabc for rejected particles here: a slot sends back its accepted particle only
+    assert all(len(result.particles) == 1 for path in kept for result in pickle.loads(path.read_bytes())[1])
+    resumed, after_resume = counted()
     pd.testing.assert_frame_equal(reference.particles, resumed.particles)
+    pd.testing.assert_frame_equal(reference.generations, resumed.generations)
+    assert before_resume + after_resume == reference.simulations
     assert resumed.stop == "generations"
+    assert not (tmp_path / "resumed" / "slots").exists()
     # a finished run is not run again, and another calibration in the same directory is refused
     assert toy(tmp_path / "resumed", LocalExecutor(1)).simulations == reference.simulations
     with pytest.raises(ExperimentError, match="holds a different calibration"):
