@@ -58,6 +58,7 @@ def run(
     from experiments.single import run_single
     from experiments.spreadsheets import write_copies
     from experiments.store import check_writable
+    from sim.incentives.counterfactual import has_programme
 
     spec = load(scenario)
     if spec.posterior is not None:
@@ -75,6 +76,7 @@ def run(
         write_copies(result.table, out / "yearly.parquet")
     trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
     console.print(summary_table(result.table, spec.currency, console.width))
+    console.print(Text(stored_note(result.table, has_programme(spec))))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
                   f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
                   "yearly.csv, yearly.xlsx, manifest.json, trajectories.png)")
@@ -103,6 +105,24 @@ def describe_constants(constants: pd.DataFrame, currency: str) -> None:
 
 #: Largest gap between an initial share and the fitted steady state that passes without a warning (a share).
 FIT_ERROR_WARNING = 1e-3
+
+
+def stored_note(frame: pd.DataFrame, programme: bool) -> str:
+    """What "t CO2e stored" counts, and with a ``programme`` the tonnes additional to its counterfactual by region.
+
+    The stored tonnes are every change of the farms' SOC since the start, whatever its cause; only the additional
+    ones (beyond the same farms and seeds without the programme) are the programme's.
+    """
+    from facilitation.i18n import language
+
+    lang = language(None)
+    note = "t CO2e stored: the change of the farms' SOC since the start, x 44/12, whatever its cause."
+    if not programme:
+        return note + " Without a programme nothing here is additional."
+    end = frame[frame["year"] == frame["year"].max()].set_index("region").additional_cum_t_co2e
+    regions = ", ".join(f"{lang.region(region)} {tonnes:,.0f}" for region, tonnes in end.drop("all").items())
+    return (f"{note} Additional (beyond the same farms and seeds without the programme: what a price or payment can "
+            f"claim): {end['all']:,.0f} t CO2e ({regions}).")
 
 
 def summary_table(frame: pd.DataFrame, currency: str, width: int = 80) -> Table:

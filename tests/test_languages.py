@@ -14,7 +14,7 @@ from rich.console import Console
 
 import sim
 from analysis.compare import indicators
-from cli.runs import summary_table
+from cli.runs import stored_note, summary_table
 from experiments.executors import LocalExecutor
 from experiments.runs import RunSpec, run_many
 from facilitation.i18n import LANGUAGES, UnknownLanguage, language, path_of
@@ -142,6 +142,18 @@ def test_the_summary_names_per_ha_payments_and_additional_tonnes_only_when_there
     baseline = pd.read_parquet(ROOT / "tests" / "data" / "baseline_2000x10_seed7.parquet")
     text = " ".join(sentences(findings(baseline, "USD"), language("en")))
     assert "incentives add" not in text and "Per-hectare payments" not in text
+
+
+def test_a_programmes_run_says_which_stored_tonnes_are_additional(runs):
+    """Referee 22: "t CO2e stored" counts every change since the start; a run of a programme also says the tonnes
+    additional to its counterfactual (the column of the yearly table, end year), by region; a run without one says
+    none is."""
+    one = runs[runs.seed == runs.seed.min()]
+    end = one[one.year == one.year.max()].set_index("region").additional_cum_t_co2e
+    note = stored_note(one, programme=True)
+    assert f"claim): {end['all']:,.0f} t CO2e (Latin America {end['latin_america']:,.0f}, " in note
+    assert f"Africa, moist savanna {end['africa_moist']:,.0f})." in note
+    assert "nothing here is additional" in stored_note(one, programme=False)
 
 
 def test_one_single_run_says_so():
