@@ -76,7 +76,7 @@ def run(
         write_copies(result.table, out / "yearly.parquet")
     trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
     console.print(summary_table(result.table, spec.currency, console.width))
-    console.print(Text(stored_note(result.table, has_programme(spec))))
+    console.print(Text(stored_note(result.table, has_programme(spec), spec.soil.model == "rothc")))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
                   f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
                   "yearly.csv, yearly.xlsx, manifest.json, trajectories.png)")
@@ -107,16 +107,20 @@ def describe_constants(constants: pd.DataFrame, currency: str) -> None:
 FIT_ERROR_WARNING = 1e-3
 
 
-def stored_note(frame: pd.DataFrame, programme: bool) -> str:
+def stored_note(frame: pd.DataFrame, programme: bool, rothc: bool = False) -> str:
     """What "t CO2e stored" counts, and with a ``programme`` the tonnes additional to its counterfactual by region.
 
     The stored tonnes are every change of the farms' SOC since the start, whatever its cause; only the additional
-    ones (beyond the same farms and seeds without the programme) are the programme's.
+    ones (beyond the same farms and seeds without the programme) are the programme's. With ``rothc`` the stocks
+    follow each year's weather (crop inputs), so the last year's stored tonnes are one year's snapshot.
     """
     from facilitation.i18n import language
 
     lang = language(None)
     note = "t CO2e stored: the change of the farms' SOC since the start, x 44/12, whatever its cause."
+    if rothc:
+        note += (" With RothC the stocks follow each year's weather through the crops' carbon inputs: the last year's "
+                 "figure is one year's (yearly.parquet has every year; the additional tonnes share the weather).")
     if not programme:
         return note + " Without a programme nothing here is additional."
     end = frame[frame["year"] == frame["year"].max()].set_index("region").additional_cum_t_co2e

@@ -154,6 +154,7 @@ def test_a_programmes_run_says_which_stored_tonnes_are_additional(runs):
     assert f"claim): {end['all']:,.0f} t CO2e (Latin America {end['latin_america']:,.0f}, " in note
     assert f"Africa, moist savanna {end['africa_moist']:,.0f})." in note
     assert "nothing here is additional" in stored_note(one, programme=False)
+    assert "one year's" in stored_note(one, programme=True, rothc=True) and "RothC" not in note
 
 
 def test_one_single_run_says_so():
