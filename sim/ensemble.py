@@ -28,8 +28,10 @@ in a value a room reads each year outside the regions and the incentives (say, t
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
 network, its start in behavioural equilibrium) stay per run, and so does some Python of each run's incentive designs
-(the prices of the year; payments of different rates, credit lines; the carbon registries' settlement where they
-cannot be joined: ``sim.incentives.stacked.JoinedRegistry.joinable``).
+(payments of different rates, credit lines; carbon programmes that cannot be asked as one, and the carbon
+registries' settlement where they cannot be joined: ``sim.incentives.stacked.JoinedRegistry.joinable``). The year's
+prices and verification calendars of the carbon programmes asked as one are computed for every run at once
+(``StackedCarbon.begin_year``), and programmes that cannot pay (the counterfactuals') are not asked at all.
 """
 
 from __future__ import annotations
