@@ -111,7 +111,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
         1.0 - c.baseline.reference_deduction, issued_share(c),
         price_per_ton, mrv_cost, per_farm(per_ton, m), accrued is not None,
         np.zeros(m) if accrued is None else accrued, asked.candidates, enrolled | ~asked.ever)
-    liability = np.broadcast_to(0.0, pv.shape)  # read-only zeros: no (m, K) table to fill and read back
+    liability = np.zeros(pv.shape)
     if accrued is not None and c.on_reversal == "clawback":
         eligible = eligible_under(asked.candidates, masks)
         liability = np.where(enrolled[:, None] & ~eligible,
