@@ -28,8 +28,10 @@ in a value a room reads each year outside the regions and the incentives (say, t
 
 What stacking saves is Python's cost per stage and year; the compiled work and the set-up of each run (its
 network, its start in behavioural equilibrium) stay per run, and so does some Python of each run's incentive designs
-(the prices of the year; payments of different rates, credit lines; the carbon registries' settlement where they
-cannot be joined: ``sim.incentives.stacked.JoinedRegistry.joinable``).
+(payments of different rates, credit lines; carbon programmes that cannot be asked as one, and the carbon
+registries' settlement where they cannot be joined: ``sim.incentives.stacked.JoinedRegistry.joinable``). The year's
+prices and verification calendars of the carbon programmes asked as one are computed for every run at once
+(``StackedCarbon.begin_year``), and programmes that cannot pay (the counterfactuals') are not asked at all.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from sim.incentives.base import Valuation as IncentiveValue
 from sim.incentives.credit_line import ConcessionalCredit
 from sim.incentives.exchange import ExchangeProgramme
 from sim.incentives.payments import PerHectarePayments
-from sim.incentives.stacked import StackedCarbon, StackedEffect
+from sim.incentives.stacked import RunPrices, StackedCarbon, StackedEffect
 from sim.model import AdoptionModel
 from sim.network import Network
 from sim.outputs import YearlyRecorder
@@ -343,7 +345,7 @@ class RunIncentives:
                  farms: FarmerTable, soil: Tier1Soil, catalogue: Catalogue, counterfactual: Counterfactual | None
                  ) -> None:
         self.runs, self.policy, self.layout = runs, policy, layout
-        self.carbon = SimpleNamespace(market_price=lambda year: np.array([r.carbon.market_price(year) for r in runs]))
+        self.carbon = SimpleNamespace(market_price=RunPrices([r.carbon.registry for r in runs]).of)  # (K,) a year
         self.stacked_carbon = StackedCarbon.of([r.carbon for r in runs], layout.farms, farms, soil,
                                                lambda soils: stack_room(soils, layout, {}), counterfactual)
         #: no run's carbon programme can pay (a counterfactual's): they settle as one, all zeros
@@ -356,6 +358,10 @@ class RunIncentives:
                   "exchange": ExchangeProgramme.joined(of["exchange"], n)}
         #: designs whose every run is one design over the stacked rows (the same numbers, once per year)
         self.joined = {name: design for name, design in joined.items() if design is not None}
+        #: designs asked run by run each year (the carbon programmes' valuation and enrolment are asked as one
+        #: when they can be, ``stacked_carbon``; when none can pay, they value nothing and enrol no one)
+        self.per_run = [name for name in runs[0].designs if self._per_run(name)
+                        and not (name == "carbon" and (self.stacked_carbon is not None or self.idle_carbon))]
 
     def _per_run(self, name: str) -> bool:
         """Whether design ``name`` is asked run by run (not joined into one design over every run's rows)."""
@@ -364,13 +370,16 @@ class RunIncentives:
     def begin_year(self, year: int) -> None:
         """Every run's prices and expectations of ``year``."""
         for run in self.runs:
-            for name, design in run.designs.items():
-                if self._per_run(name):
-                    design.begin_year(year)
+            designs = run.designs
+            for name in self.per_run:
+                designs[name].begin_year(year)
         for design in self.joined.values():
             design.begin_year(year)
         if self.stacked_carbon is not None:
             self.stacked_carbon.begin_year(year)
+        elif self.idle_carbon:  # ``CarbonProgramme.begin_year`` of a programme that cannot pay: the year only
+            for run in self.runs:
+                run.carbon.year = year
 
     def tables(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
         """``Incentives.tables`` of every run for its rows of ``farms`` (sorted), joined in row order.
@@ -385,6 +394,8 @@ class RunIncentives:
         """Design ``name``'s ``value_rows`` of every run, joined in row order (None when no run's values anything)."""
         if name == "carbon" and self.stacked_carbon is not None:
             return self.stacked_carbon.value_rows(farms, bounds, masks)
+        if name == "carbon" and self.idle_carbon:  # a programme that cannot pay values nothing
+            return None
         if not self._per_run(name):
             return self.joined[name].value_rows(farms, bounds, masks)
         layout, parts = self.layout, []
@@ -406,9 +417,9 @@ class RunIncentives:
     def after_adoption(self, year: int) -> None:
         """Every run's designs react to this season's bundles (the carbon programmes at once where they can)."""
         for run in self.runs:
-            for name, design in run.designs.items():
-                if self._per_run(name) and (name != "carbon" or self.stacked_carbon is None):
-                    design.after_adoption(year)
+            designs = run.designs
+            for name in self.per_run:
+                designs[name].after_adoption(year)
         for design in self.joined.values():
             design.after_adoption(year)
         if self.stacked_carbon is not None:

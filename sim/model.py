@@ -19,7 +19,6 @@ any: ``sim.incentives.counterfactual``) has taken the same year:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import mesa
@@ -38,6 +37,7 @@ from sim.behaviour.start import StartSetting, initial_state
 from sim.economics import farm_accounts
 from sim.farmers import Adoption, FarmerTable, FarmParameters, Regions
 from sim.footprint import RELEASE_FROM_FARMERS, release_freed
+from sim.fork import fork
 from sim.incentives import Counterfactual, Incentives, Setting, Settlement
 from sim.incentives.counterfactual import without_programme
 from sim.network import build_network
@@ -136,14 +136,15 @@ class AdoptionModel(mesa.Model):
     def without_programme(self) -> AdoptionModel:
         """A copy of this model (built up to its incentives) with every incentive switched off: its counterfactual.
 
-        The same as building ``without_programme(scenario)`` from the same seed, at the cost of a copy.
+        The same as building ``without_programme(scenario)`` from the same seed, at the cost of a copy (``sim.fork``:
+        its rooms share no mutable array with this model's).
         """
         twin = object.__new__(type(self))
         mesa.Model.__init__(twin, rng=self.seed)
         twin.config, twin.seed, twin.year = without_programme(self.config), self.seed, self.year
         shared = {id(self.regions): self.regions, id(self.catalogue): self.catalogue, id(self.network): self.network}
         for name in self.ROOMS_BEFORE_INCENTIVES:
-            setattr(twin, name, copy.deepcopy(getattr(self, name), shared))
+            setattr(twin, name, fork(getattr(self, name), shared))
         twin.counterfactual = None
         twin._add_incentives(recorded=False)
         return twin

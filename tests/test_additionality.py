@@ -33,6 +33,55 @@ def test_the_counterfactual_is_the_same_run_without_the_programme():
     assert not np.array_equal(model.farms.bundle, baseline.farms.bundle)  # the price did change some choices
 
 
+
+def _reachable(value, shared: set[int], seen: set[int] | None = None) -> tuple[list[np.ndarray], list]:
+    """The arrays and random generators reachable from ``value`` through the model's own objects and containers,
+    skipping the objects of ids ``shared``."""
+    seen = set() if seen is None else seen
+    arrays, generators = [], []
+    if id(value) in seen or id(value) in shared:
+        return arrays, generators
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        arrays.append(value)
+    elif isinstance(value, np.random.Generator):
+        generators.append(value)
+    elif isinstance(value, dict | list | tuple):
+        for item in value.values() if isinstance(value, dict) else value:
+            found = _reachable(item, shared, seen)
+            arrays += found[0]
+            generators += found[1]
+    elif type(value).__module__.startswith("sim.") and hasattr(value, "__dict__"):
+        for item in vars(value).values():
+            found = _reachable(item, shared, seen)
+            arrays += found[0]
+            generators += found[1]
+    return arrays, generators
+
+
+def test_the_counterfactual_shares_no_mutable_state_with_its_model():
+    """The counterfactual is a copy of the model's rooms (``sim.fork``, not ``copy.deepcopy``): apart from the rooms
+    both read and never change (regions, catalogue, network), no array of the copy overlaps one of the model's, and
+    its random generators are new ones in the same state (the next draws equal). A shared array would let one run's
+    year write into the other's state."""
+    model = sim.AdoptionModel(CARBON_35, seed=2, n_farmers=300)
+    twin = model.counterfactual.model
+    shared = {id(model.regions), id(model.catalogue), id(model.network)}
+    assert twin.regions is model.regions and twin.catalogue is model.catalogue and twin.network is model.network
+    ours, twins = ([_reachable(getattr(m, name), shared) for name in m.ROOMS_BEFORE_INCENTIVES] for m in (model, twin))
+    own_arrays = [a for arrays, _ in ours for a in arrays]
+    for (arrays, generators), (copies, copied) in zip(ours, twins, strict=True):
+        assert len(copies) == len(arrays) > 0 or len(copies) == len(arrays) == 0
+        for a, b in zip(arrays, copies, strict=True):
+            assert np.array_equal(a, b, equal_nan=True) and a.dtype == b.dtype
+            assert not any(np.may_share_memory(b, mine) for mine in own_arrays)
+        for g, h in zip(generators, copied, strict=True):
+            assert h is not g and h.bit_generator is not g.bit_generator
+            assert h.bit_generator.state == g.bit_generator.state
+            assert h.bit_generator.seed_seq.spawn_key == g.bit_generator.seed_seq.spawn_key
+            assert h.bit_generator.seed_seq.n_children_spawned == g.bit_generator.seed_seq.n_children_spawned
+    assert model.streams.weather.random() == twin.streams.weather.random()
+
 def test_a_programme_that_changes_no_behaviour_adds_nothing_though_it_issues_credits():
     """Under the Bass rule farmers ignore incentives: at USD 35/t the same farms adopt as without the price. The
     standard's rules still credit farms that change practice (they cannot tell), but the model measures exactly

@@ -234,3 +234,36 @@ def test_stacked_carbon_runs_with_different_leakage_factors_keep_their_own():
         pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
     leakage = [table.loc[table["region"] == "all", "leakage_t_co2e"].sum() for table in alone]
     assert leakage[1] == pytest.approx(10 * leakage[0]) and leakage[0] > 0
+
+
+def test_stacked_carbon_programmes_expect_each_runs_prices_and_calendars_as_alone():
+    """Two runs of a Twin Regions market (its seller region expects the market's price, the others the general
+    market's), differing in the twin price, the general price and a region's discount rate (its verification
+    calendar), 6 years: the stacked programmes' expected prices and calendars, computed for every run at once
+    (``StackedCarbon.begin_year``), are those of each run's own programme, and each run's table is its table alone,
+    bit for bit (its registry settles its own rows: a twin market is not joined)."""
+    base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "twin_regions_benin_germany.toml"),
+                                   {"carbon.mrv.group_certification": False})
+    values = ((50.0, 20.0, 0.2), (80.0, 45.0, 0.35))
+    built = [sim.AdoptionModel(scenario_with_overrides(base, {
+        "twin_market.price_per_t_co2e": twin, "carbon.price.path.value": price,
+        "regions.africa_dry.discount_rate": rate}), seed=seed, n_farmers=150)
+        for (twin, price, rate), seed in zip(values, (3, 4), strict=True)]
+    alone = [copy.deepcopy(m) for m in built]
+    tables = tables_alone(built, 6)
+    model = stack(built)
+    carbon = model.incentives.stacked_carbon
+    assert carbon is not None and carbon.registry is None
+    for year in range(model.year + 1, model.year + 3):
+        carbon.begin_year(year)
+        for m in alone:
+            m.incentives.carbon.begin_year(year)
+        expected = [m.incentives.carbon for m in alone]
+        assert np.array_equal(carbon.mean, np.concatenate([p.expected_prices()[0] for p in expected]))
+        assert np.array_equal(carbon.variance, np.concatenate([p.expected_prices()[1] for p in expected]))
+        for name in ("credit_pv", "mrv_pv", "next_payment"):
+            assert np.array_equal(getattr(carbon, name), np.concatenate([getattr(p, name) for p in expected]))
+    assert len(set(carbon.mean.tolist())) == 4  # two runs' twin and general prices
+    model.run_for(6)
+    for k, table in enumerate(tables):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)

@@ -275,3 +275,52 @@ def test_a_region_s_chains_in_one_pass_are_move_tables_then_chain_laws_bit_for_b
     with start_cache.bypassed():  # a fit found in the cache would not run the pass
         model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=900)
     assert len(regions) == len(model.regions.specs) and min(regions) > 150
+
+
+def test_move_tables_value_each_move_as_move_value_does(monkeypatch):
+    """``move_tables`` looks each move's costs up in its region's ``move_cost_table`` (as the decision kernel does)
+    rather than summing them for each of a farm's 160 moves: every gain and feasibility equals, bit for bit,
+    ``move_value``'s from the state's utility table (``fill_utility_row``), on the tables of a real start (a
+    300-farmer base model, 12 farms of each table, every state and move)."""
+    from conftest import SCENARIOS
+
+    import sim
+    from sim.behaviour import start, start_cache
+    from sim.behaviour.valuation import fill_utility_row, move_value
+    from sim.practices import NO_TILL
+
+    calls = []
+
+    def kept(*args):
+        gain, feasible = start.move_tables.__wrapped__(*args)
+        calls.append((args, gain, feasible))
+        return gain, feasible
+
+    kept.__wrapped__ = start.move_tables
+    monkeypatch.setattr(start, "move_tables", kept)
+    with start_cache.bypassed():
+        sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=300)
+    assert calls
+    for args, gain, feasible in calls:
+        (rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
+         residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
+         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, _, _) = args
+        practices, table = np.arange(N_PRACTICES), np.empty(2 * ALL_MASKS.size)
+        for r in range(0, rows.size, max(rows.size // 12, 1)):
+            i = rows[r]
+            for b in ALL_MASKS:
+                used = (b >> practices) & 1
+                fill_utility_row(table, np.where(used, years_mature, 0).astype(np.int16),
+                                 years_mature if FULL_CA_BY_MASK[b] else 0, gross[r, b], margin[r, b],
+                                 belief_mean[i, used, practices], belief_precision[i, used, practices],
+                                 np.zeros(16), np.zeros(16), False, annuity, risk_aversion, shortfall,
+                                 synergy_shortfall, cost_change, effect_initial, synergy, residue_value[i],
+                                 no_till_extra, contractor_fee, extra[i], np.zeros((N_PRACTICES, N_PRACTICES)))
+                hired = bool(hires[i]) and (b >> NO_TILL) & 1 == 1
+                for p in range(N_PRACTICES):
+                    for q in range(p, N_PRACTICES):
+                        target = b ^ (1 << p) ^ (0 if q == p else 1 << q)
+                        value, ok, _ = move_value(b, target, hired, money[i], table, area_ha[i], dealer[i],
+                                                  contractor[i], annuity, transition_cost, exit_cost_share)
+                        assert gain[r, b, p, q, 0] == value and gain[r, b, q, p, 0] == value
+                        assert feasible[r, b, p, q] == ok and feasible[r, b, q, p] == ok

@@ -37,14 +37,18 @@ DESIGNS: dict[str, type] = {
 def summed(values: Iterable[Valuation | None], farms: int, bundles: int) -> tuple[np.ndarray, np.ndarray, bool]:
     """The designs' values (in booking order) summed: PV and variance (farms, bundles), True.
 
-    (1, bundles) zeros and False when none values anything (tables are allocated only then).
+    (1, bundles) zeros and False when none values anything (tables are allocated only then). The sums are those of
+    tables of zeros the values are added to, in booking order; the first value is added to 0 as it is copied.
     """
     present_value = variance = None
     for value in values:
         if value is None:
             continue
-        if present_value is None:
-            present_value, variance = np.zeros((farms, bundles)), np.zeros((farms, bundles))
+        if present_value is None:  # 0 + the first value, in one pass (bit for bit a zero table's sum, -0.0 too)
+            present_value = np.add(0.0, value.present_value_per_ha, out=np.empty((farms, bundles)))
+            variance = (np.zeros((farms, bundles)) if value.variance is None
+                        else np.add(0.0, value.variance, out=np.empty((farms, bundles))))
+            continue
         present_value += value.present_value_per_ha
         if value.variance is not None:
             variance += value.variance

@@ -21,13 +21,34 @@ import numpy as np
 from sim.incentives import expectation, mrv
 from sim.incentives.base import Settlement, Valuation
 from sim.incentives.baselines import eligible_under
-from sim.incentives.carbon import CarbonProgramme
+from sim.incentives.carbon import CarbonProgramme, calendar_of_year
 from sim.incentives.effect import ProgrammeEffect, effects_of_year
 from sim.incentives.expectation import Asked, Calendar
 from sim.incentives.ghg import PracticeEmissions
-from sim.incentives.prices import guarantee_bounds
+from sim.incentives.prices import guarantee_bounds, price_expectation
 from sim.incentives.registry import CarbonRegistry, FarmCarbon, farmer_value_share
 from sim.scenario.incentives import Carbon
+
+
+class RunPrices:
+    """Every stacked run's market price path, read for all runs at once (``CarbonRegistry.market_price`` of each).
+
+    Args:
+        registries: each run's carbon registry (its ``prices`` by year from its ``start_year``).
+
+    """
+
+    def __init__(self, registries: Sequence[CarbonRegistry]) -> None:
+        self.sizes = np.array([r.prices.size for r in registries], np.int64)
+        self.starts = np.array([r.start_year for r in registries], np.int64)
+        #: (K, longest path) each run's prices, currency/t CO2e (a shorter path padded with its last price)
+        self.table = np.stack([np.concatenate([r.prices, np.repeat(r.prices[-1:], self.sizes.max() - r.prices.size)])
+                               for r in registries])
+        self.runs = np.arange(len(registries))
+
+    def of(self, year: int) -> np.ndarray:
+        """(K,) each run's market price of ``year`` (held at its last price beyond its path), currency/t CO2e."""
+        return self.table[self.runs, np.clip(year - self.starts, 0, self.sizes - 1)]
 
 
 def _common_part(c: Carbon) -> Carbon:
@@ -64,6 +85,26 @@ class StackedCarbon:
         self.value_share = np.repeat([farmer_value_share(p.spec) for p in self.programmes], np.diff(farm_starts))
         self.mean = self.variance = np.zeros(0)
         self.credit_pv = self.mrv_pv = self.next_payment = np.zeros(0)
+        self.run_prices = RunPrices([p.registry for p in self.programmes])
+        #: (K,) each run's price floor and ceiling (inf when none): a deterministic path's expected price is its
+        #: market price clipped to them (``price_expectation``); runs of stochastic paths are asked one by one
+        self.floors, self.ceilings = np.array([guarantee_bounds(p.spec.price) for p in self.programmes], np.float64).T
+        self.stochastic = [k for k, p in enumerate(self.programmes) if p.spec.price.path.kind == "stochastic"]
+        self.regions_of_run = np.array([len(p.expected) for p in self.programmes])
+        offsets = np.concatenate([[0], np.cumsum(self.regions_of_run)])
+        #: stacked regions that sell to a Twin Regions market, and the price their farmers expect there
+        self.twin_regions = np.array([offsets[k] + r for k, p in enumerate(self.programmes)
+                                      for r in sorted(p.twin_seller_regions)], np.int64)
+        self.twin_prices = np.array([p.twin.price_to_project for p in self.programmes
+                                     for _ in sorted(p.twin_seller_regions)], np.float64)
+        #: the verification calendar's arguments but the discount rate (the same in every run: ``of``), and each
+        #: stacked region's discount rate as an index into the runs' distinct rates
+        spec, scenario = first.spec, first.setting.scenario
+        self.calendar_of = (scenario.start_year, spec.verification_interval_years, spec.payment_lag_years)
+        rates = [rate for p in self.programmes for rate in p.discount_rates]
+        self.rates = list(dict.fromkeys(rates))
+        index = {rate: i for i, rate in enumerate(self.rates)}
+        self.rate_index = np.array([index[rate] for rate in rates], np.int64)
         self._state: dict[str, np.ndarray] | None = None  # the runs' state of the year (``state``)
         #: where each farm's baseline stock is heading (its pre-project practice's equilibrium, or fixed): constant
         self.baseline_heading = np.concatenate([p.baseline.equilibrium_t_c_per_ha(p.setting.soil.equilibrium_table)
@@ -101,14 +142,25 @@ class StackedCarbon:
         return self.fixed_baseline if self.baseline_soil is None else self.baseline_soil.stock_t_c_per_ha
 
     def begin_year(self, year: int) -> None:
-        """The runs' expected prices and calendars of ``year`` by stacked region (after each run's ``begin_year``)."""
-        programmes = self.programmes
-        prices = [p.expected_prices() for p in programmes]
-        self.mean = np.concatenate([mean for mean, _ in prices])
-        self.variance = np.concatenate([variance for _, variance in prices])
-        self.credit_pv = np.concatenate([p.credit_pv for p in programmes])
-        self.mrv_pv = np.concatenate([p.mrv_pv for p in programmes])
-        self.next_payment = np.concatenate([p.next_payment for p in programmes])
+        """``CarbonProgramme.begin_year`` of every run at once: expected prices and calendars by stacked region.
+
+        The same numbers as each run's programme (the runs' programmes keep only their ``year``): a deterministic
+        path's expected price is its guaranteed market price, variance 0 (``price_expectation``), a stochastic one's is
+        asked run by run; Twin Regions sellers expect the market's price; each region's calendar is the cached
+        ``calendar_of_year`` of its discount rate.
+        """
+        for programme in self.programmes:
+            programme.year = year
+        market = self.run_prices.of(year)
+        mean, variance = np.clip(market, self.floors, self.ceilings), np.zeros(market.size)
+        for k in self.stochastic:
+            mean[k], variance[k] = price_expectation(self.programmes[k].spec.price, float(market[k]), self.horizon)
+        self.mean, self.variance = np.repeat(mean, self.regions_of_run), np.repeat(variance, self.regions_of_run)
+        self.mean[self.twin_regions], self.variance[self.twin_regions] = self.twin_prices, 0.0
+        calendars = [calendar_of_year(year, *self.calendar_of, rate, self.horizon) for rate in self.rates]
+        self.credit_pv = np.array([credit for credit, _, _ in calendars])[self.rate_index]
+        self.mrv_pv = np.array([cost for _, cost, _ in calendars])[self.rate_index]
+        self.next_payment = np.array([next_payment for _, _, next_payment in calendars])[self.rate_index]
         self._state = None
 
     def state(self) -> dict[str, np.ndarray]:
@@ -230,6 +282,7 @@ class JoinedRegistry(CarbonRegistry):
         self.farmer_share = np.repeat([r.carbon.farmer_share for r in registries], self.sizes)
         #: each run's price floor and ceiling (inf when none), currency/t CO2e (K,): ``guaranteed``'s bounds
         self.floors, self.ceilings = np.array([guarantee_bounds(r.carbon.price) for r in registries], np.float64).T
+        self.run_prices = RunPrices(registries)  # (``prices`` is the first run's path, as a registry holds it)
 
     @staticmethod
     def joinable(registries: Sequence[CarbonRegistry]) -> bool:
@@ -252,11 +305,10 @@ class JoinedRegistry(CarbonRegistry):
 
     def farm_prices(self, year: int) -> np.ndarray:
         """Each run's guaranteed market price, on its farms (no contracts: ``joinable``)."""
-        market = np.array([r.market_price(year) for r in self.registries])
-        return self._by_run(np.clip(market, self.floors, self.ceilings))  # ``guaranteed`` of every run at once
+        return self._by_run(np.clip(self.run_prices.of(year), self.floors, self.ceilings))  # every run's ``guaranteed``
 
     def _market_prices(self, year: int) -> np.ndarray:
-        return self._by_run([r.market_price(year) for r in self.registries])
+        return self._by_run(self.run_prices.of(year))
 
     def _rows(self) -> list[slice]:
         return [slice(int(a), int(b)) for a, b in zip(self.starts[:-1], self.starts[1:], strict=True)]
