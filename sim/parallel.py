@@ -65,6 +65,18 @@ def threads() -> int:
     return numba.get_num_threads()
 
 
+def unsigned(indices: np.ndarray) -> np.ndarray:
+    """Non-negative integers ``indices`` viewed as the unsigned integers of the same width: no copy, the same values.
+
+    A compiled kernel that indexes an array with a signed integer it has read (a row number, a CSR column, a region
+    or organisation id) adds the test and fix-up of Python's negative indices to every access; with an unsigned one
+    it adds none: the decision's choices take about 8 % less time at 1 M farmers, with the same results. Not for
+    the bounds of a loop (a CSR ``indptr``): a ``range`` of unsigned bounds measured a third slower. Every value must
+    be >= 0 (a negative one would read far outside the array): pass only row numbers, column indices and ids.
+    """
+    return indices if indices.dtype.kind == "u" else indices.view(f"u{indices.dtype.itemsize}")
+
+
 @cache
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=numba.config.NUMBA_NUM_THREADS, thread_name_prefix="casim-blocks")

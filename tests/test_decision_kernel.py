@@ -28,6 +28,7 @@ from sim.behaviour.valuation import (
     move_value,
     tabulated_move_value,
 )
+from sim.parallel import unsigned
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, RESIDUE_RETENTION, USES_BY_MASK
 
 P = N_PRACTICES
@@ -220,6 +221,15 @@ def test_compiled_decisions_are_the_plain_paths_bit_for_bit(seed, incentives):
     changed = out[0] != a["bundle"]
     assert changed.sum() > 30 and (np.bitwise_count(out[0] ^ a["bundle"]) == 2).any()  # single and joint changes
     assert (out[2] & CONSTRAINT).any() and (out[1] & ~a["hires"]).any()  # forced drops and new hires happen
+    # as ``EconomicRule.decide`` calls it: rows and regions viewed unsigned (``sim.parallel.unsigned``)
+    viewed = [a["bundle"].copy(), a["hires"].copy(), np.zeros(a["bundle"].size, np.uint8)]
+    at_adoption, support_at_adoption = a["belief_at_adoption"].copy(), a["support_at_adoption"].copy()
+    choose_practices(**dict(a, rows=unsigned(a["rows"]), region=unsigned(a["region"]), belief_at_adoption=at_adoption,
+                            support_at_adoption=support_at_adoption), new_bundle=viewed[0], new_hires=viewed[1],
+                     dropped=viewed[2])
+    for name, got, want in zip(("bundle", "hires", "dropped", "belief_at_adoption", "support_at_adoption"),
+                               (*viewed, at_adoption, support_at_adoption), expected, strict=True):
+        assert np.array_equal(got, want), name
 
 
 def test_tabulated_move_costs_value_every_move_as_move_value():

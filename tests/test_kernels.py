@@ -33,6 +33,7 @@ from sim.economics import crop_budget
 from sim.farmers import advance_practices
 from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA, relative_half_width
 from sim.outputs import _share, bundle_histograms
+from sim.parallel import unsigned
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, USES_BY_MASK
 from sim.soil.rothc import MoistureLimits, RothCState, co2_to_biohum_ratio, month_step, temperature_rate
 from sim.soil.rothc_model import rothc_year
@@ -123,6 +124,21 @@ def test_neighbour_and_organisation_sums_are_the_two_passes_in_one(seed):
                                     organisation, member, np.float32(0.7), totals, *one)
     assert all(np.array_equal(x, y) for x, y in zip(one, two, strict=True))
     assert (two[1][member] != 0).any()  # members did hear something
+    # as ``SocialInformation.observe`` calls it: column indices and organisation ids viewed unsigned
+    viewed = [np.empty((n, P), np.float32) for _ in range(3)]
+    neighbour_and_organisation_sums(a.indptr, unsigned(a.indices), a.data, bundle, weight, weighted_signal, inverse,
+                                    unsigned(organisation), member, np.float32(0.7), totals, *viewed)
+    assert all(np.array_equal(x, y) for x, y in zip(viewed, two, strict=True))
+
+
+def test_unsigned_views_the_same_indices_without_a_copy():
+    for dtype in (np.int16, np.int32, np.int64):
+        ids = np.array([0, 1, 2**15 - 1], dtype)
+        view = unsigned(ids)
+        assert view.dtype.kind == "u" and view.dtype.itemsize == ids.dtype.itemsize
+        assert np.shares_memory(view, ids) and np.array_equal(view, ids)
+    already = np.arange(3, dtype=np.uint8)
+    assert unsigned(already) is already
 
 
 def test_consecutive_refuses_ids_that_come_back():

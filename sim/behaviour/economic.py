@@ -49,7 +49,7 @@ from sim.behaviour.valuation import (
     tabulated_move_value,
 )
 from sim.farmers import Regions
-from sim.parallel import FarmStreams
+from sim.parallel import FarmStreams, unsigned
 from sim.practices import ALL_MASKS, N_PRACTICES, NO_TILL, PRACTICES, Catalogue
 from sim.scenario import Scenario
 from sim.yields import soc_yield_potential
@@ -77,9 +77,10 @@ def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[n
     """G and W (currency/ha) of farms ``rows`` at their current SOC (``sim.yields.YieldModel.potential``)."""
     farms, yields = situation.farms, situation.yields
     gross, margin = np.empty(rows.size), np.empty(rows.size)
-    expected_gross_and_margin_of(rows, farms.region, farms.base_yield_kg_per_ha, situation.soil.stock_t_c_per_ha,
-                                 yields.response_kg_per_t_c, yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha,
-                                 farms.crop_price_per_t, farms.production_cost_per_ha, gross, margin)
+    expected_gross_and_margin_of(unsigned(rows), unsigned(farms.region), farms.base_yield_kg_per_ha,
+                                 situation.soil.stock_t_c_per_ha, yields.response_kg_per_t_c,
+                                 yields.reference_t_c_per_ha, yields.plateau_t_c_per_ha, farms.crop_price_per_t,
+                                 farms.production_cost_per_ha, gross, margin)
     return gross, margin
 
 
@@ -153,7 +154,8 @@ class EconomicRule:
         d = deciding_farms(situation, decisions, s.revision_rate, review_surprised_trials=True)
         access = situation.access.now
         bundle, hires, dropped = farms.bundle.copy(), farms.hires.copy(), np.zeros(farms.n, np.uint8)
-        choose_practices(d.rows, farms.region, d.draws, s.revision_rate, farms.bundle, farms.hires,
+        # rows and regions unsigned: no negative-index test on each of the kernel's accesses (``unsigned``)
+        choose_practices(unsigned(d.rows), unsigned(farms.region), d.draws, s.revision_rate, farms.bundle, farms.hires,
                          situation.catalogue.available, access.dealer, access.contractor, access.money, farms.area_ha,
                          v.annuity, v.transition_cost_per_ha, s.exit_cost_share, s.noise_share, d.gross, d.margin,
                          farms.belief_mean, farms.belief_precision, situation.valuation_seasons(), farms.full_ca_years,

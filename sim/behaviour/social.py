@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.network import Network
+from sim.parallel import unsigned
 
 if TYPE_CHECKING:
     from sim.behaviour.exchange import Exchanges
@@ -72,28 +73,31 @@ class SocialInformation:
         """
         adjacency = self.network.adjacency
         hear = self.organisation_weight > 0 and self.member.any()
-        totals = self._organisation_totals(weight, weighted_signal) if hear else None
+        organisation = totals = None  # ids and CSR indices are passed unsigned (``sim.parallel.unsigned``)
+        if hear:
+            organisation = unsigned(self.network.organisation)
+            totals = self._organisation_totals(organisation, weight, weighted_signal)
         if adjacency is None:  # fully mixed: everyone else is a neighbour with weight 1
             self.share = ((uses.sum(axis=0) - uses) * self.inverse_degree[:, None]).astype(np.float32)
             self.evidence = (weight.sum(axis=0, dtype=np.float64) - weight).astype(np.float32)
             self.signal = (weighted_signal.sum(axis=0, dtype=np.float64) - weighted_signal).astype(np.float32)
             if hear:
-                hear_organisations(self.network.organisation, self.member, self.organisation_weight, weight,
-                                   weighted_signal, totals, self.evidence, self.signal)
+                hear_organisations(organisation, self.member, self.organisation_weight, weight, weighted_signal,
+                                   totals, self.evidence, self.signal)
         elif hear:  # written over last season's arrays: no year's (n, P) arrays to allocate (the step's memory peak)
-            neighbour_and_organisation_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, weight,
-                                            weighted_signal, self.inverse_degree, self.network.organisation,
+            neighbour_and_organisation_sums(adjacency.indptr, unsigned(adjacency.indices), adjacency.data,
+                                            bundle, weight, weighted_signal, self.inverse_degree, organisation,
                                             self.member, self.organisation_weight, totals, self.share, self.evidence,
                                             self.signal)
         else:
-            neighbour_sums(adjacency.indptr, adjacency.indices, adjacency.data, bundle, weight, weighted_signal,
-                           self.inverse_degree, self.share, self.evidence, self.signal)
+            neighbour_sums(adjacency.indptr, unsigned(adjacency.indices), adjacency.data, bundle, weight,
+                           weighted_signal, self.inverse_degree, self.share, self.evidence, self.signal)
         if self.exchanges is not None:
             self.exchanges.adjust_evidence(weight, weighted_signal, self.evidence, self.signal)
 
-    def _organisation_totals(self, weight: np.ndarray, weighted_signal: np.ndarray) -> np.ndarray:
-        """(organisations, 2, P) sums of what each organisation's farms show: weight, then weighted signal."""
-        organisation = self.network.organisation
+    def _organisation_totals(self, organisation: np.ndarray, weight: np.ndarray, weighted_signal: np.ndarray
+                             ) -> np.ndarray:
+        """(organisations, 2, P) sums of what each ``organisation``'s farms show: weight, then weighted signal."""
         totals = np.zeros((int(organisation.max()) + 1, 2, weight.shape[1]))
         if self.organisations_consecutive:
             consecutive_organisation_totals(organisation, weight, weighted_signal, totals, ORGANISATION_CHUNKS)

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, prange
 
 from sim.behaviour import start_cache
 from sim.behaviour.access import Access, no_till_area_share
@@ -46,6 +47,7 @@ from sim.behaviour.social import SocialInformation
 from sim.behaviour.valuation import gross_and_margin
 from sim.farmers import FarmParameters, InitialState, Regions, initial_bundles, initial_counts
 from sim.network import Network
+from sim.parallel import unsigned
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, USES_BY_MASK, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
@@ -88,11 +90,28 @@ def past_incomes(setting: StartSetting, years: int, rng: np.random.Generator) ->
     parameters, regions = setting.parameters, setting.regions
     regional_sigma = lognormal_sigma(np.array([s.weather_cv for s in regions.specs]))
     farm_sigma = lognormal_sigma(regions.per_farm([s.yield_cv for s in regions.specs]))
+    farm_half_variance = 0.5 * farm_sigma**2  # the same every season
     for _ in range(years):
         regional = np.exp(regional_sigma * rng.standard_normal(regional_sigma.size) - 0.5 * regional_sigma**2)
-        farm = np.exp(farm_sigma * rng.standard_normal(regions.n) - 0.5 * farm_sigma**2)
-        gross = parameters.base_yield_kg_per_ha * regional[parameters.region] * farm * parameters.crop_price_per_t / 1000
-        yield (gross - parameters.production_cost_per_ha) * parameters.area_ha
+        farm = rng.standard_normal(regions.n)  # then the farm factor in place (NumPy's exp, as ``sim.yields``)
+        np.exp(np.subtract(np.multiply(farm_sigma, farm, out=farm), farm_half_variance, out=farm), out=farm)
+        income = np.empty(regions.n)
+        conventional_income(parameters.base_yield_kg_per_ha, unsigned(parameters.region), regional, farm,
+                            parameters.crop_price_per_t, parameters.production_cost_per_ha, parameters.area_ha, income)
+        yield income
+
+
+@njit(cache=True, parallel=True)
+def conventional_income(base_yield, region, regional, farm, crop_price, production_cost, area_ha, out
+                        ):  # pragma: no cover - compiled
+    """``out`` (n,): (base yield x regional x farm weather factor x crop price / 1000 - production cost) x area.
+
+    The products and the difference in the order of the NumPy expression this pass replaces (the same bits), per farm
+    in parallel: at 10 M farmers its six serial passes a season took about 2 s of the start.
+    """
+    for i in prange(out.size):
+        gross = base_yield[i] * regional[region[i]] * farm[i] * crop_price[i] / 1000
+        out[i] = (gross - production_cost[i]) * area_ha[i]
 
 
 def others_evidence(setting: StartSetting, bundle: np.ndarray, years_in_use: np.ndarray) -> np.ndarray:
