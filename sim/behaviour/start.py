@@ -10,9 +10,12 @@ Both starts make every slow variable consistent with the rules that move it, so 
 random, in use for 1 to ``MAX_INITIAL_SEASONS_IN_USE`` seasons (a historical start such as Brazil's 1972, where
 nearly nobody uses the practices, needs nothing more). ``"equilibrium"`` (economic rule): the practice constants are
 fitted so that the initial shares are the rule's stationary state and adopters are drawn where adopting is most
-likely (``sim.behaviour.equilibrium``); other rules, and an economic rule whose farmers never reconsider
-(``revision_rate`` = 0, so any state is stationary), start as given. Demonstration farms use every practice of their
-region.
+likely (``sim.behaviour.equilibrium``); each farm's past, its bundles of the ``ESTABLISHED_SEASONS`` years before,
+is then drawn from its own chain run backwards, and gives its practices' seasons in use and its soil's state
+(``sim.soil.build_soil``), so the soil too starts at the behaviour's steady state. Other rules, and an economic rule
+whose farmers never reconsider (``revision_rate`` = 0, so any state is stationary), start as given (their soil from
+the conventional equilibrium, the bundle for its seasons). Demonstration farms use every practice of their region
+(throughout their past).
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from sim.behaviour.equilibrium import (
     expected_remaining,
     fit_constants,
     move_tables,
+    region_chain_histories,
     region_chain_laws,
-    stationary_ages,
     target_law,
 )
 from sim.behaviour.learning import Learning
@@ -54,6 +57,10 @@ from sim.yields import YieldModel, lognormal_sigma
 #: Under ``as_given``, farmers who use practices at the start have used them for 1 to this many seasons (uniform).
 #: Assumption: adopters took up their practices over the previous decade.
 MAX_INITIAL_SEASONS_IN_USE = 10
+#: Farms whose pasts are drawn at once: their uniforms (``ESTABLISHED_SEASONS`` float64 each: 7.9 MB, less than the
+#: chains of ``CHUNK`` farms that ``sim.footprint`` counts) are drawn from the population stream chunk by chunk, so
+#: the draws do not depend on the thread count and memory stays bounded.
+HISTORY_CHUNK = 16_384
 #: Farms whose chains are built at once (their move tables take 4.4 KB per farm: ``sim.footprint`` counts them).
 CHUNK = 5_000
 #: Farms per region the fit is polished on after the fit on ``FIT_SAMPLE`` farms (all of them in a smaller region;
@@ -119,8 +126,9 @@ def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator)
     savings = setting.access.spin_up(past_incomes(setting, setting.access.spin_up_years(), rng))
     bundle = initial_bundles(scenario, regions.sizes, rng)
     bundle[demo] = catalogue.demo_bundle[parameters.region[demo]]
+    history = None
     if scenario.decision.start == "equilibrium" and isinstance(rule, EconomicRule) and rule.spec.revision_rate > 0:
-        bundle, years_in_use = equilibrium_bundles(setting, rule, bundle, savings, rng)
+        bundle, years_in_use, history = equilibrium_bundles(setting, rule, bundle, savings, rng)
     else:
         established = rng.integers(1, MAX_INITIAL_SEASONS_IN_USE + 1, size=regions.n)
         years_in_use = np.where(USES_BY_MASK[bundle], established[:, None], 0).astype(np.int16)
@@ -130,12 +138,17 @@ def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator)
     hires = USES_BY_MASK[bundle, NO_TILL] & ~own_route & access.contractor
     noise = rng.standard_normal((regions.n, N_PRACTICES))
     mean, precision = setting.learning.stationary_beliefs(yearly_evidence(setting, bundle, years_in_use), noise)
-    return InitialState(bundle, years_in_use, hires, mean, precision, savings, setting.access.served.copy())
+    return InitialState(bundle, years_in_use, hires, mean, precision, savings, setting.access.served.copy(), history)
 
 
 def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: np.ndarray, savings: np.ndarray,
-                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Fit the rule's constants region by region and draw the initial bundles and ages (``sim.behaviour.equilibrium``).
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit the rule's constants region by region and draw the initial bundles, their pasts and ages.
+
+    Returns (bundle (n,) uint8, years_in_use (n, P) int16, history (n, ``ESTABLISHED_SEASONS``) uint8: each farm's
+    bundles of the years before the start, oldest first), ``sim.behaviour.equilibrium``: after its bundles are
+    assigned, each farm's past is drawn from its own chain run backwards (``region_chain_histories``); demonstration
+    farms have used their bundle throughout.
 
     The supply and what others show used in the fit are those of the file's shares placed at random
     (``provisional``). Beliefs follow the chain's state: about a practice it uses, a farm also learns from its own
@@ -165,6 +178,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     is_demo = np.zeros(regions.n, bool)
     is_demo[setting.network.demo] = True
     bundle, years_in_use = provisional.copy(), np.zeros((regions.n, N_PRACTICES), np.int16)
+    history = np.empty((regions.n, ESTABLISHED_SEASONS), np.uint8)
     s, v = rule.spec, rule.valuation
     rule.fits = []
 
@@ -192,8 +206,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region])
 
     def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
-                    masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Laws (m, K) at the bundles ``masks`` and exit hazards (m, P) of the farms ``rows`` with ``fit``'s constants.
+                    masks: np.ndarray) -> np.ndarray:
+        """Laws (m, K) at the bundles ``masks`` of the farms ``rows`` with ``fit``'s constants.
 
         Those of ``inputs`` and ``stationary_laws``, bit for bit, farm by farm in one compiled pass
         (``region_chain_laws``).
@@ -206,7 +220,28 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
             *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
             catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws, hazard)
-        return laws, hazard
+        return laws  # the kernel's exit hazards are not needed here
+
+    def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit
+                     ) -> None:
+        """Draw the pasts (``history``) and ages (``years_in_use``) of the farms ``rows`` from their chains.
+
+        The chains of ``region_laws`` (``region_chain_histories``), chunk by chunk of ``HISTORY_CHUNK`` farms.
+        """
+        reference = yields.reference_t_c_per_ha[region]
+        level = combination_levels(fit.constants, fit.pairs)
+        for first in range(0, rows.size, HISTORY_CHUNK):
+            part = rows[first:first + HISTORY_CHUNK]
+            uniforms = rng.random((part.size, ESTABLISHED_SEASONS))
+            past, ages = np.empty((part.size, ESTABLISHED_SEASONS), np.uint8), np.empty((part.size, N_PRACTICES),
+                                                                                         np.int16)
+            region_chain_histories(
+                part, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
+                reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
+                *farm_terms(region, shortfall, synergy_shortfall), spread, level, catalogue.available[region],
+                s.revision_rate, bundle[part], uniforms, past, ages)
+            history[part], years_in_use[part] = past, ages
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
         """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
@@ -224,7 +259,11 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         return key.digest()
 
     def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple:
-        """(fit, laws (m, K) of the bundles ``masks``, exit hazards (m, P)) of the farms ``rows`` of ``region``."""
+        """(fit, laws (m, K) of the bundles ``masks``, the two ramp shortfalls of ``inputs``) of the farms ``rows``.
+
+        The shortfalls (those at the stationary ages' expected remaining ramp) enter the chains the pasts are drawn
+        from (``region_pasts``), so a start found in the cache has them too.
+        """
         def spaced(size: int) -> np.ndarray:  # ``size`` farms evenly spaced, or all
             return rows if size >= rows.size else rows[np.unique(np.linspace(0, rows.size - 1, size).astype(np.int64))]
 
@@ -238,23 +277,23 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         aged = (np.vstack([v.shortfall[region], expected_remaining(v.shortfall[region], mean_hazard[:-1])]),
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
         sample = spaced(FIT_SAMPLE)
-        fit, laws, hazard = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
+        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
         polish = spaced(POLISH_SAMPLE)
         if polish.size > sample.size:
             sample = polish
-            fit, laws, hazard = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
+            fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
         if sample.size < rows.size:  # else the fit's own laws are the region's
-            return (fit, *region_laws(rows, region, *aged, fit, masks))
-        return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
+            return fit, region_laws(rows, region, *aged, fit, masks), *aged
+        return fit, laws[:, masks], *aged  # a copy: a cache entry holds no more
 
     sizes = [int(size) for size in regions.sizes]
     rows_of = [np.arange(start, start + size)[~is_demo[start:start + size]]
                for start, size in zip(regions.start.tolist(), sizes, strict=True)]
     counts_of = [initial_counts(spec, size) for spec, size in zip(regions.specs, sizes, strict=True)]
-    # The start is cached only if its regions' entries (laws (m, K) and hazards (m, P), float64) fit in the cache
+    # The start is cached only if its regions' entries (laws (m, K), float64) fit in the cache
     # together: else a rebuild of the same model would find its first regions pushed out by its last (oldest out
     # first), and the keys (digests of every per-farm input: 0.6 s at 1 M farmers) would cost without a hit.
-    entries = sum(rows.size * (masks.size + N_PRACTICES) * 8 for rows, (masks, _) in zip(rows_of, counts_of, strict=True))
+    entries = sum(rows.size * masks.size * 8 for rows, (masks, _) in zip(rows_of, counts_of, strict=True))
     cacheable = start_cache.active() and entries <= start_cache.MAX_BYTES
     for region, size in enumerate(sizes):
         rows, (masks, counts) = rows_of[region], counts_of[region]
@@ -269,11 +308,12 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             cached = fit_region(rows, region, target, masks)
             if cacheable:
                 start_cache.store(key, cached)
-        fit, laws, hazard = cached
+        fit, laws, *aged = cached
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard, rng)
-    demo_uses = USES_BY_MASK[bundle[setting.network.demo]]
-    years_in_use[setting.network.demo] = np.where(demo_uses, ESTABLISHED_SEASONS, 0)
-    return bundle, years_in_use
+        region_pasts(rows, region, *(np.array(a) for a in aged), fit)  # writeable: one compiled signature
+    demo = setting.network.demo
+    years_in_use[demo] = np.where(USES_BY_MASK[bundle[demo]], ESTABLISHED_SEASONS, 0)
+    history[demo] = bundle[demo, None]
+    return bundle, years_in_use, history
