@@ -160,3 +160,20 @@ def area_mean_soc(model: sim.AdoptionModel) -> np.ndarray:
     """(R,) each region's area-weighted mean SOC, t C/ha."""
     area, region, regions = model.farms.area_ha, model.farms.region, len(model.regions.names)
     return np.bincount(region, area * model.soil.stock_t_c_per_ha, regions) / np.bincount(region, area, regions)
+
+
+def test_pasts_drawn_from_the_fit_s_kept_chains_are_those_of_chains_built_again(monkeypatch):
+    """A region fitted on all its farms (at most ``MATRICES_KEPT_UP_TO``: 333 here) draws its farms' pasts from the
+    fit's own year matrices and laws (``sample_pasts``); built again farm by farm (``region_chain_histories``, as a
+    start found in the cache or a larger region does), the chains, so the pasts, ages and soil, are the same to the
+    last bit."""
+    from sim.behaviour import start, start_cache
+
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    with start_cache.bypassed():
+        kept = sim.AdoptionModel(scenario, seed=5, n_farmers=1000)
+        monkeypatch.setattr(start, "MATRICES_KEPT_UP_TO", 0)
+        built = sim.AdoptionModel(scenario, seed=5, n_farmers=1000)
+    assert np.array_equal(kept.farms.years_in_use, built.farms.years_in_use)
+    assert np.array_equal(kept.soil.stock_t_c_per_ha, built.soil.stock_t_c_per_ha)
+    assert np.array_equal(kept.soil.years_left, built.soil.years_left)

@@ -541,6 +541,14 @@ def region_chain_histories(rows, years_mature, base_yield, crop_price, productio
             ages_in_use(current[r], history[r], ages[r])
 
 
+@njit(cache=True, parallel=True)
+def sample_pasts(matrices, laws, current, uniforms, history, ages):  # pragma: no cover - compiled
+    """``region_chain_histories`` from chains at hand: year matrices transposed (m, 16, 16) and laws (m, 16)."""
+    for r in prange(current.size):
+        sample_past(matrices[r], laws[r], current[r], uniforms[r], history[r])
+        ages_in_use(current[r], history[r], ages[r])
+
+
 @njit(cache=True)
 def sample_past(moved, law, current, uniforms, history):  # pragma: no cover - compiled
     """``history`` (H,): the states of the H years before ``current``, oldest first, by the time-reversed chain.
@@ -674,14 +682,16 @@ MATRICES_KEPT_UP_TO = FIT_SAMPLE
 
 
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
-                  tolerance: float = TOLERANCE) -> tuple[Fit, np.ndarray, np.ndarray]:
+                  tolerance: float = TOLERANCE, matrices: np.ndarray | None = None) -> tuple[Fit, np.ndarray, np.ndarray]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
     Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
     ``STALL_ITERATIONS`` without getting closer, and the closest iterate is returned with the sample's stationary
     laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``). On up to ``MATRICES_KEPT_UP_TO`` farms the
     hazards are computed for that iterate only (a tenth of a chain's cost at every iteration otherwise), from the
-    year matrices kept of the latest iterate.
+    year matrices kept of the latest iterate. ``matrices`` (m, 16, 16), for up to ``MATRICES_KEPT_UP_TO`` farms: where
+    they are kept (else allocated here); on return they are the returned laws' year matrices (transposed), which the
+    start draws the farms' pasts from (``sample_pasts``).
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
@@ -695,7 +705,8 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     limit = STEP_SCALES * float(np.mean(scale))
     m = inputs.gain.shape[0]
     laws = np.empty((m, ALL_MASKS.size))
-    matrices = np.empty((m, ALL_MASKS.size, ALL_MASKS.size)) if m <= MATRICES_KEPT_UP_TO else None  # latest iterate's
+    if matrices is None and m <= MATRICES_KEPT_UP_TO:  # the latest iterate's
+        matrices = np.empty((m, ALL_MASKS.size, ALL_MASKS.size))
     best = (np.inf, theta, wanted, laws, None)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     for _ in range(MAX_ITERATIONS):
@@ -719,7 +730,8 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     if hazard is None and since_best == 0:  # the closest iterate is the latest (the usual end): matrices at hand
         hazard = exit_hazards(laws, matrices)
     elif hazard is None:  # an earlier one (Newton stalled): its chains again, the same to the last bit
-        hazard = stationary_laws(inputs, constants, pairs, rate, np.empty_like(laws))
+        stationary_laws(inputs, constants, pairs, rate, np.empty_like(laws), matrices)
+        hazard = exit_hazards(laws, matrices)
     return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
 
 

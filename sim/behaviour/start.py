@@ -33,6 +33,8 @@ from sim.behaviour.equilibrium import (
     FIRST_SAMPLE,
     FIRST_TOLERANCE,
     FIT_SAMPLE,
+    MATRICES_KEPT_UP_TO,
+    N_STATES,
     ChainInputs,
     Fit,
     assign_bundles,
@@ -42,6 +44,7 @@ from sim.behaviour.equilibrium import (
     move_tables,
     region_chain_histories,
     region_chain_laws,
+    sample_pasts,
     target_law,
 )
 from sim.behaviour.learning import Learning
@@ -222,11 +225,14 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws, hazard)
         return laws  # the kernel's exit hazards are not needed here
 
-    def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit
-                     ) -> None:
+    def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
+                     chains: tuple[np.ndarray, np.ndarray] | None) -> None:
         """Draw the pasts (``history``) and ages (``years_in_use``) of the farms ``rows`` from their chains.
 
-        The chains of ``region_laws`` (``region_chain_histories``), chunk by chunk of ``HISTORY_CHUNK`` farms.
+        The chains of ``region_laws`` (``region_chain_histories``), chunk by chunk of ``HISTORY_CHUNK`` farms; or
+        the fit's own (``chains``: year matrices (m, 16, 16) transposed and laws (m, 16), the same to the last bit),
+        which a fit on all the region's farms keeps (``sample_pasts``): a stacked Sobol run's regions of 333 farms
+        would build every chain again (about 9 us a farm).
         """
         reference = yields.reference_t_c_per_ha[region]
         level = combination_levels(fit.constants, fit.pairs)
@@ -235,6 +241,11 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             uniforms = rng.random((part.size, ESTABLISHED_SEASONS))
             past, ages = np.empty((part.size, ESTABLISHED_SEASONS), np.uint8), np.empty((part.size, N_PRACTICES),
                                                                                          np.int16)
+            if chains is not None:
+                kept = slice(first, first + part.size)
+                sample_pasts(chains[0][kept], chains[1][kept], bundle[part], uniforms, past, ages)
+                history[part], years_in_use[part] = past, ages
+                continue
             region_chain_histories(
                 part, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
                 parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
@@ -258,11 +269,13 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                     parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part])
         return key.digest()
 
-    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple:
-        """(fit, laws (m, K) of the bundles ``masks``, the two ramp shortfalls of ``inputs``) of the farms ``rows``.
+    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple[tuple, tuple | None]:
+        """The fit of the farms ``rows`` of ``region``: its cache entry, and its chains if it kept them (or None).
 
-        The shortfalls (those at the stationary ages' expected remaining ramp) enter the chains the pasts are drawn
-        from (``region_pasts``), so a start found in the cache has them too.
+        The entry: (fit, laws (m, K) of the bundles ``masks``, the two ramp shortfalls of ``inputs``); the shortfalls
+        (those at the stationary ages' expected remaining ramp) enter the chains the pasts are drawn from
+        (``region_pasts``), so a start found in the cache has them too. The chains (not cached: 2 KB a farm): year
+        matrices and laws of a region fitted on all its farms, at most ``MATRICES_KEPT_UP_TO``.
         """
         def spaced(size: int) -> np.ndarray:  # ``size`` farms evenly spaced, or all
             return rows if size >= rows.size else rows[np.unique(np.linspace(0, rows.size - 1, size).astype(np.int64))]
@@ -277,14 +290,16 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         aged = (np.vstack([v.shortfall[region], expected_remaining(v.shortfall[region], mean_hazard[:-1])]),
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
         sample = spaced(FIT_SAMPLE)
-        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
+        kept = np.empty((rows.size, N_STATES, N_STATES)) if sample.size == rows.size <= MATRICES_KEPT_UP_TO else None
+        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit, matrices=kept)
         polish = spaced(POLISH_SAMPLE)
         if polish.size > sample.size:
             sample = polish
             fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
         if sample.size < rows.size:  # else the fit's own laws are the region's
-            return fit, region_laws(rows, region, *aged, fit, masks), *aged
-        return fit, laws[:, masks], *aged  # a copy: a cache entry holds no more
+            return (fit, region_laws(rows, region, *aged, fit, masks), *aged), None
+        # (the polish above runs only on more farms than the sample: never on a region fitted whole)
+        return (fit, laws[:, masks], *aged), None if kept is None else (kept, laws)  # laws[:, masks]: a copy
 
     sizes = [int(size) for size in regions.sizes]
     rows_of = [np.arange(start, start + size)[~is_demo[start:start + size]]
@@ -304,15 +319,16 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                              setting.scenario.decision.unused_combination_share)
         key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
+        chains = None
         if cached is None:
-            cached = fit_region(rows, region, target, masks)
+            cached, chains = fit_region(rows, region, target, masks)
             if cacheable:
                 start_cache.store(key, cached)
         fit, laws, *aged = cached
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        region_pasts(rows, region, *(np.array(a) for a in aged), fit)  # writeable: one compiled signature
+        region_pasts(rows, region, *(np.array(a) for a in aged), fit, chains)  # writeable: one compiled signature
     demo = setting.network.demo
     years_in_use[demo] = np.where(USES_BY_MASK[bundle[demo]], ESTABLISHED_SEASONS, 0)
     history[demo] = bundle[demo, None]
