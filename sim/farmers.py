@@ -156,6 +156,9 @@ class InitialState:
     belief_precision: np.ndarray  # (n, P) float32
     savings: np.ndarray  # (n,) float64, currency per farm
     credit_access: np.ndarray  # (n,) bool, a lender serves the farm
+    #: (n, H) uint8 each farm's bundles of the H years before the start, oldest first (its soil's history,
+    #: ``sim.soil.build_soil``), or None: farms used conventional practice before their current bundle (``as_given``)
+    history: np.ndarray | None = None
 
 
 @dataclass

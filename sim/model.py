@@ -114,7 +114,8 @@ class AdoptionModel(mesa.Model):
         self.exchanges = Exchanges(scenario, self.regions, parameters, self.network)  # channels start now
         self.exchanges.begin(self.farms, self.access)
         self.social.exchanges = self.exchanges
-        self.soil = build_soil(scenario, self.farms.region, self.farms.bundle, self.farms.bundle_seasons)
+        self.soil = build_soil(scenario, self.farms.region, self.farms.bundle, self.farms.bundle_seasons, start.history)
+        del start  # its history (n x H bytes) is the soil's start only
         self.yields = YieldModel(scenario, self.regions, self.soil, self.catalogue)
         # per-farm draws of the year, in parallel blocks (``sim.parallel.FarmStreams``)
         self.weather = FarmStreams.of(self.streams.weather, self.n, self.regions.sizes.size)

@@ -198,7 +198,8 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
     verifications (credits at the second), credits paid after the lag, claw-back of reversals.
     The runs' registries settle as one (``sim.incentives.stacked.JoinedRegistry``, each run with its own prices,
     shares, MRV costs and buffer pool; a run with no farm to verify is verified with the others): each run's table is
-    its table alone, bit for bit."""
+    its table alone, bit for bit. At 120 farmers few join at 150/t: the seeds are chosen so that the first two runs
+    are credited (seed 12 was, by 54 t, until farms' pasts were drawn at the start; seed 18 is by 120 t)."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
                                    {"carbon.on_reversal": "clawback"})
     values = ((373.0, 0.8, {"carbon.price.ceiling": 300.0}), (150.0, 0.5, {"carbon.price.floor": 160.0}),
@@ -206,7 +207,7 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"carbon.price.path.value": price,
                                                              "carbon.farmer_share": share, **guarantee}),
                                seed=seed, n_farmers=120)
-             for (price, share, guarantee), seed in zip(values, (11, 12, 13), strict=True)]
+             for (price, share, guarantee), seed in zip(values, (11, 18, 13), strict=True)]
     alone = tables_alone(built, 11)
     model = stack(built)
     assert model.incentives.stacked_carbon.registry is not None

@@ -113,14 +113,13 @@ def test_keys_see_dtype_shape_and_values():
 
 
 def test_a_start_whose_regions_do_not_fit_together_is_not_keyed(scenario, monkeypatch):
-    """With room for any one region's entry (laws (m, K) and hazards (m, P), float64) but not for all of them, a
+    """With room for any one region's entry (laws (m, K), float64) but not for all of them, a
     rebuild of the same model would find its first regions pushed out by its last (oldest out first): no region is
     keyed nor stored (at 1 M farmers the keys cost 0.6 s for no hit), and the model is the one the cache gives."""
     from sim.farmers import Regions, initial_counts
-    from sim.practices import N_PRACTICES
 
     regions = Regions.of(scenario, FARMERS)
-    entries = [size * (initial_counts(spec, int(size))[0].size + N_PRACTICES) * 8
+    entries = [size * initial_counts(spec, int(size))[0].size * 8
                for spec, size in zip(regions.specs, regions.sizes, strict=True)]  # with a few demonstration farms
     monkeypatch.setattr(start_cache, "MAX_BYTES", (max(entries) + sum(entries)) // 2)  # short by about a region
     assert max(entries) <= start_cache.MAX_BYTES

@@ -202,11 +202,12 @@ def test_existing_adopters_start_where_their_seasons_of_use_took_them(seasons):
     assert soil.stock_t_c_per_ha[0] == pytest.approx(NO_TILL_MEDIUM, abs=1e-12)
 
 
-def test_model_starts_existing_adopters_from_their_seasons_of_use():
-    """In the model, initial adopters' stocks match their drawn seasons of use, not their equilibrium. The base
-    scenario starts in behavioural equilibrium, so seasons of use follow the stationary age distribution (geometric,
-    ``sim.behaviour.equilibrium``): farms with fewer than 20 seasons are still on their way to the equilibrium."""
-    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "base.toml"), seed=3, n_farmers=400)
+def test_an_as_given_start_puts_existing_adopters_at_their_seasons_of_use(write_scenario):
+    """Started as given (no behavioural equilibrium, so no drawn past: adopters took up their bundle 1-10 seasons ago
+    after conventional practice), initial adopters' stocks match their seasons of use, not their equilibrium:
+    s/20 of the way from the conventional equilibrium."""
+    path = write_scenario('[decision]\nstart = "as_given"\n')
+    model = sim.AdoptionModel(sim.load_scenario(path), seed=3, n_farmers=400)
     r = model.regions.names.index(WORKED)
     rows = np.arange(model.regions.start[r], model.regions.start[r] + model.regions.sizes[r])
     bundle, seasons = model.farms.bundle[rows], model.farms.years_in_use[rows].max(axis=1)
@@ -214,9 +215,26 @@ def test_model_starts_existing_adopters_from_their_seasons_of_use():
         model.soil.equilibrium_table[r, bundle] - model.soil.equilibrium_table[r, 0])
     assert np.allclose(model.soil.stock_t_c_per_ha[rows], expected, atol=1e-12)
     adopters = bundle == parse_bundle("no_till+residue_retention")
+    assert adopters.any() and np.all(model.soil.stock_t_c_per_ha[rows][adopters] < NO_TILL_MEDIUM)
+
+
+def test_an_equilibrium_start_puts_farms_where_their_drawn_past_left_them():
+    """The base scenario starts in behavioural equilibrium: each farm's past is drawn from its own chain, so farms
+    using no-till for 20 seasons or more are at the no-till equilibrium, younger ones on their way from wherever
+    their past left them (above the conventional equilibrium only if they used no-till before: not necessarily
+    s/20 of the way), and conventional farms that used no-till in the past still hold some of its carbon."""
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "base.toml"), seed=3, n_farmers=400)
+    r = model.regions.names.index(WORKED)
+    rows = np.arange(model.regions.start[r], model.regions.start[r] + model.regions.sizes[r])
+    stock, bundle = model.soil.stock_t_c_per_ha[rows], model.farms.bundle[rows]
+    seasons = model.farms.years_in_use[rows].max(axis=1)
+    adopters = bundle == parse_bundle("no_till+residue_retention")
     young, old = adopters & (seasons < 20), adopters & (seasons >= 20)
-    assert young.any() and np.all(model.soil.stock_t_c_per_ha[rows][young] < NO_TILL_MEDIUM)
-    assert old.any() and np.allclose(model.soil.stock_t_c_per_ha[rows][old], NO_TILL_MEDIUM, atol=1e-9)
+    assert young.any() and np.all(stock[young] < NO_TILL_MEDIUM)
+    assert old.any() and np.all(stock[old] == NO_TILL_MEDIUM)
+    linear = FULL_TILL_MEDIUM + seasons / 20 * (NO_TILL_MEDIUM - FULL_TILL_MEDIUM)
+    assert np.any(stock[young] > linear[young] + 1e-9)  # no-till before a break: not s/20 from conventional
+    assert np.any((bundle == 0) & (stock > FULL_TILL_MEDIUM + 1e-9))
 
 
 def test_a_baseline_input_the_management_does_not_give_is_a_clear_error(write_scenario):

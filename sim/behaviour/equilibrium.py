@@ -14,7 +14,10 @@ region's combinations, so that a combination nobody uses is matched at a small s
 constant (the constants of unused practices follow from that share: a sensitivity parameter, not a measurement).
 Initial adopters are then drawn where adopting is most likely: each bundle of the file gets exactly its count of
 farms, chosen without replacement with probability proportional to pi_i(bundle) (Gumbel keys), largest bundles first.
-Their seasons in use are drawn from the stationary age distribution, geometric with the chain's yearly exit hazard.
+Each farm's past is then drawn from its own chain run backwards from its bundle (the time-reversed stationary chain,
+``region_chain_histories``): its bundles of the ``ESTABLISHED_SEASONS`` years before the start, which give its
+practices' seasons in use and its soil's state (``sim.soil.build_soil``), so both are those of the chain's steady
+state.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ STEP_SCALES = 4.0
 #: Constants are kept within this multiple of the region's mean margin (a fit that needs more says the initial
 #: shares cannot be sustained by the modelled economics and constraints).
 CONSTANT_BOUND = 5.0
-#: Seasons counted as "established" for practices in use (longer than any ramp), and the cap of drawn ages.
+#: Seasons counted as "established" for practices in use (longer than any ramp), the cap of drawn ages, and the years
+#: of each farm's past drawn at the start (longer than any soil transition: IPCC D = 20 by default).
 ESTABLISHED_SEASONS = 60
 
 
@@ -436,6 +440,63 @@ def chain_laws(tables, feasible, level, available, rate, out, matrices, hazard):
                 fill_exit_hazards(out[r], moved, hazard[r])
 
 
+@njit(cache=True)
+def chain_scratch(n_states, n_practices):  # pragma: no cover - compiled
+    """Work arrays of ``farm_chain`` for one farm at a time (allocated once per block of farms).
+
+    (gross, margin, scale (1, 16), gain (1, 16, P, P, 2), feasible, ``move_scratch``'s, ``matrix_scratch``'s (its
+    matrix the farm's year matrix transposed), system (16, 16), flow (16,), law (16,), no incentives, no pairs).
+    """
+    years, table, mean, precision, sd = move_scratch(n_states, n_practices)
+    moved, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
+    return (np.empty((1, n_states)), np.empty((1, n_states)), np.empty((1, n_states)),
+            np.empty((1, n_states, n_practices, n_practices, 2)),
+            np.empty((1, n_states, n_practices, n_practices), np.bool_), years, table, mean, precision, sd, moved,
+            alone, move, goes, state, weight, np.empty((n_states, n_states)), np.empty(n_states), np.empty(n_states),
+            np.zeros(n_states), np.zeros((n_practices, n_practices)))
+
+
+@njit(cache=True)
+def chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires, annuity,
+                risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy,
+                no_till_extra, contractor_fee, exit_cost_share, extra, spread):  # pragma: no cover - compiled
+    """``farm_chain``'s ``terms``: these arguments, the exit cost share replaced by the region's move costs.
+
+    ``move_cost_table`` (4, 2^P), looked up by each move as the decision kernel does (``fill_farm_moves``).
+    """
+    costs = move_cost_table(np.array([annuity]), transition_cost, exit_cost_share)[0]
+    return (belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires, annuity,
+            risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy,
+            no_till_extra, contractor_fee, costs, extra, spread)
+
+
+@njit(cache=True)
+def farm_chain(i, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high, plateau,
+               noise_share, terms, level, available, rate, work):  # pragma: no cover - compiled
+    """Farm ``i``'s year matrix (transposed, ``work[10]``) and stationary law (``work[18]``) (``region_chain_laws``).
+
+    ``terms``: the per-farm and per-region arguments of ``fill_farm_moves`` from ``belief_mean`` to ``spread`` (the
+    region's ``move_cost_table`` in place of its exit cost share: ``chain_terms``);
+    ``work``: ``chain_scratch``. The one body of ``region_chain_laws`` and ``region_chain_histories``, so the laws
+    and matrices of both are the same to the last bit.
+    """
+    (gross, margin, scale, gain, feasible, years, table, mean, precision, sd, moved, alone, move, goes, state, weight,
+     system, flow, law, no_incentives, no_pairs) = work
+    (belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires, annuity, risk_aversion,
+     shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, no_till_extra,
+     contractor_fee, costs, extra, spread) = terms
+    for b in range(level.size):
+        potential = soc_yield_potential(soil_table[b], base_yield[i], response, low, high, plateau)
+        gross[0, b], margin[0, b] = gross_and_margin(potential, crop_price[i], production_cost[i])
+        scale[0, b] = noise_share * margin[0, b]
+    fill_farm_moves(0, i, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+                    area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
+                    effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, costs, extra,
+                    spread, scale, gain, feasible, years, table, mean, precision, sd, no_incentives, no_pairs)
+    fill_year_matrix(gain, 0, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+    solve_stationary(moved, system, flow, law)
+
+
 @njit(cache=True, parallel=True)
 def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high,
                       plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money, area_ha,
@@ -446,41 +507,113 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
 
     What ``move_tables`` then ``chain_laws`` give, farm by farm, the same to the last bit (the same compiled functions
     on the same numbers), without their (m, 16, P, P, 2) tables: a farm's moves are valued and its chain solved at
-    once (the tables of a chunk of farms went to memory and back, and each chunk's state values were computed
-    serially). Each state's gross G and margin W (currency/ha) come from the yield potential
+    once (``farm_chain``; the tables of a chunk of farms went to memory and back, and each chunk's state values were
+    computed serially). Each state's gross G and margin W (currency/ha) come from the yield potential
     ``soc_yield_potential(soil_table[b], base_yield, response, low, high, plateau)`` at that state's soil equilibrium
     (``soil_table`` (16,) t C/ha) and ``gross_and_margin``, its logit noise scale is ``noise_share`` x W. ``laws``
     (m, K) receives the law at ``masks``, ``hazard`` (m, P) the practices' yearly exit hazards; the rest as for
     ``move_tables`` (per farm: indexed by ``rows``) and ``chain_laws`` (``level`` (16,) of the region's constants).
     """
     m, n_states, n_practices = rows.size, level.size, hazard.shape[1]
-    no_incentives, no_pairs = np.zeros(n_states), np.zeros((n_practices, n_practices))
-    costs = move_cost_table(np.array([annuity]), transition_cost, exit_cost_share)[0]
+    terms = chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires,
+                        annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
+                        transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
-        gross, margin, scale = np.empty((1, n_states)), np.empty((1, n_states)), np.empty((1, n_states))
-        gain = np.empty((1, n_states, n_practices, n_practices, 2))
-        feasible = np.empty((1, n_states, n_practices, n_practices), np.bool_)
-        years, table, mean, precision, sd = move_scratch(n_states, n_practices)
-        moved, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
-        system, flow, law = np.empty((n_states, n_states)), np.empty(n_states), np.empty(n_states)
+        work = chain_scratch(n_states, n_practices)
+        moved, law = work[10], work[18]
         farm_hazard = np.empty(n_practices + 1)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
-            i = rows[r]
-            for b in range(n_states):
-                potential = soc_yield_potential(soil_table[b], base_yield[i], response, low, high, plateau)
-                gross[0, b], margin[0, b] = gross_and_margin(potential, crop_price[i], production_cost[i])
-                scale[0, b] = noise_share * margin[0, b]
-            fill_farm_moves(0, i, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor,
-                            money, area_ha, residue_value, hires, annuity, risk_aversion, shortfall,
-                            synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, no_till_extra,
-                            contractor_fee, costs, extra, spread, scale, gain, feasible, years, table, mean,
-                            precision, sd, no_incentives, no_pairs)
-            fill_year_matrix(gain, 0, feasible, level, available, rate, alone, move, goes, state, weight, moved)
-            solve_stationary(moved, system, flow, law)
-            fill_exit_hazards(law, moved, farm_hazard)
+            farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
+                       high, plateau, noise_share, terms, level, available, rate, work)
             for k in range(masks.size):
                 laws[r, k] = law[masks[k]]
+            fill_exit_hazards(law, moved, farm_hazard)
             hazard[r, :] = farm_hazard[:n_practices]
+
+
+@njit(cache=True, parallel=True)
+def region_chain_histories(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
+                           high, plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money,
+                           area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall,
+                           cost_change, effect_initial, transition_cost, synergy, no_till_extra, contractor_fee,
+                           exit_cost_share, extra, spread, level, available, rate, current, uniforms, history, ages
+                           ):  # pragma: no cover - compiled
+    """Each farm's past bundles and ages in use, drawn from its time-reversed stationary chain.
+
+    The chain of each farm of ``rows`` (m,) is that of ``region_chain_laws`` with the same arguments (``farm_chain``),
+    so its law is the one its bundle was drawn from. From the farm's ``current`` bundle (m,) its bundles of the H
+    years before go to ``history`` (m, H) uint8, oldest first (``sample_past``, with ``uniforms`` (m, H) in [0, 1),
+    the first for the year before the start); ``ages`` (m, P) int16 receives each practice's seasons in use
+    (``ages_in_use``).
+    """
+    m, n_states, n_practices = rows.size, level.size, ages.shape[1]
+    terms = chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires,
+                        annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
+                        transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)
+    for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
+        work = chain_scratch(n_states, n_practices)
+        moved, law = work[10], work[18]
+        for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
+            farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
+                       high, plateau, noise_share, terms, level, available, rate, work)
+            sample_past(moved, law, current[r], uniforms[r], history[r])
+            ages_in_use(current[r], history[r], ages[r])
+
+
+@njit(cache=True, parallel=True)
+def sample_pasts(matrices, laws, current, uniforms, history, ages):  # pragma: no cover - compiled
+    """``region_chain_histories`` from chains at hand: year matrices transposed (m, 16, 16) and laws (m, 16)."""
+    for r in prange(current.size):
+        sample_past(matrices[r], laws[r], current[r], uniforms[r], history[r])
+        ages_in_use(current[r], history[r], ages[r])
+
+
+@njit(cache=True)
+def sample_past(moved, law, current, uniforms, history):  # pragma: no cover - compiled
+    """``history`` (H,): the states of the H years before ``current``, oldest first, by the time-reversed chain.
+
+    A stationary chain run backwards is the chain P*(i -> j) = pi_j P(j -> i) / pi_i (``law`` pi (16,), ``moved``
+    the year matrix transposed: moved[i, j] = P(j -> i), so row i holds what P* needs from state i). Each year back
+    the previous state is drawn by inverting its cumulative weights pi_j P(j -> i) with one of ``uniforms`` (H,)
+    (the first for the year before the start), normalised by their sum (pi_i to rounding). A state the stationary
+    chain never enters (no weight: pi_i = 0) has no past under the chain; the farm is kept in it.
+    """
+    n_states, span = law.size, history.size
+    i = current
+    for back in range(span):
+        total = 0.0
+        for j in range(n_states):
+            total += law[j] * moved[i, j]
+        if total > 0.0:
+            threshold, cumulative, chosen = uniforms[back] * total, 0.0, i
+            for j in range(n_states):
+                weight = law[j] * moved[i, j]
+                if weight > 0.0:
+                    cumulative += weight
+                    chosen = j
+                    if threshold < cumulative:
+                        break
+            i = chosen
+        history[span - 1 - back] = i
+
+
+@njit(cache=True)
+def ages_in_use(current, history, ages):  # pragma: no cover - compiled
+    """``ages`` (P,): seasons each practice of ``current`` has been in use, this season included (0 if not in use).
+
+    1 + the years before the start it was in use without a break (``history`` (H,), oldest first), at most
+    ``ESTABLISHED_SEASONS``.
+    """
+    span = history.size
+    for p in range(ages.size):
+        age = 0
+        if (current >> p) & 1:
+            age = 1
+            back = span - 1
+            while back >= 0 and (history[back] >> p) & 1:
+                age += 1
+                back -= 1
+        ages[p] = min(age, ESTABLISHED_SEASONS)
 
 
 @njit(cache=True, parallel=True)
@@ -568,14 +701,16 @@ MATRICES_KEPT_UP_TO = FIT_SAMPLE
 
 
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
-                  tolerance: float = TOLERANCE) -> tuple[Fit, np.ndarray, np.ndarray]:
+                  tolerance: float = TOLERANCE, matrices: np.ndarray | None = None) -> tuple[Fit, np.ndarray, np.ndarray]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
     Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
     ``STALL_ITERATIONS`` without getting closer, and the closest iterate is returned with the sample's stationary
     laws (m, 16) and exit hazards (m, P + 1) there (``stationary_laws``). On up to ``MATRICES_KEPT_UP_TO`` farms the
     hazards are computed for that iterate only (a tenth of a chain's cost at every iteration otherwise), from the
-    year matrices kept of the latest iterate.
+    year matrices kept of the latest iterate. ``matrices`` (m, 16, 16), for up to ``MATRICES_KEPT_UP_TO`` farms: where
+    they are kept (else allocated here); on return they are the returned laws' year matrices (transposed), which the
+    start draws the farms' pasts from (``sample_pasts``).
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
@@ -589,7 +724,8 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     limit = STEP_SCALES * float(np.mean(scale))
     m = inputs.gain.shape[0]
     laws = np.empty((m, ALL_MASKS.size))
-    matrices = np.empty((m, ALL_MASKS.size, ALL_MASKS.size)) if m <= MATRICES_KEPT_UP_TO else None  # latest iterate's
+    if matrices is None and m <= MATRICES_KEPT_UP_TO:  # the latest iterate's
+        matrices = np.empty((m, ALL_MASKS.size, ALL_MASKS.size))
     best = (np.inf, theta, wanted, laws, None)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     for _ in range(MAX_ITERATIONS):
@@ -613,7 +749,8 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     if hazard is None and since_best == 0:  # the closest iterate is the latest (the usual end): matrices at hand
         hazard = exit_hazards(laws, matrices)
     elif hazard is None:  # an earlier one (Newton stalled): its chains again, the same to the last bit
-        hazard = stationary_laws(inputs, constants, pairs, rate, np.empty_like(laws))
+        stationary_laws(inputs, constants, pairs, rate, np.empty_like(laws), matrices)
+        hazard = exit_hazards(laws, matrices)
     return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
 
 
@@ -711,10 +848,3 @@ def expected_remaining(table: np.ndarray, hazard: np.ndarray) -> np.ndarray:
     weight = h * (1.0 - h) ** (ages[:, None] - 1) if table.ndim == 2 else h * (1.0 - h) ** (ages - 1)
     beyond = 1.0 - weight.sum(axis=0)
     return (weight * table[1:]).sum(axis=0) + beyond * table[-1]
-
-
-def stationary_ages(uses: np.ndarray, hazard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Seasons in use (m, P) int16 of practices in use: geometric with the yearly exit ``hazard`` (m, P), capped."""
-    h = np.clip(hazard, 1.0 / ESTABLISHED_SEASONS, 1.0)
-    ages = np.minimum(rng.geometric(h), ESTABLISHED_SEASONS)
-    return np.where(uses, ages, 0).astype(np.int16)

@@ -10,9 +10,12 @@ Both starts make every slow variable consistent with the rules that move it, so 
 random, in use for 1 to ``MAX_INITIAL_SEASONS_IN_USE`` seasons (a historical start such as Brazil's 1972, where
 nearly nobody uses the practices, needs nothing more). ``"equilibrium"`` (economic rule): the practice constants are
 fitted so that the initial shares are the rule's stationary state and adopters are drawn where adopting is most
-likely (``sim.behaviour.equilibrium``); other rules, and an economic rule whose farmers never reconsider
-(``revision_rate`` = 0, so any state is stationary), start as given. Demonstration farms use every practice of their
-region.
+likely (``sim.behaviour.equilibrium``); each farm's past, its bundles of the ``ESTABLISHED_SEASONS`` years before,
+is then drawn from its own chain run backwards, and gives its practices' seasons in use and its soil's state
+(``sim.soil.build_soil``), so the soil too starts at the behaviour's steady state. Other rules, and an economic rule
+whose farmers never reconsider (``revision_rate`` = 0, so any state is stationary), start as given (their soil from
+the conventional equilibrium, the bundle for its seasons). Demonstration farms use every practice of their region
+(throughout their past).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from sim.behaviour.equilibrium import (
     FIRST_SAMPLE,
     FIRST_TOLERANCE,
     FIT_SAMPLE,
+    MATRICES_KEPT_UP_TO,
+    N_STATES,
     ChainInputs,
     Fit,
     assign_bundles,
@@ -38,8 +43,9 @@ from sim.behaviour.equilibrium import (
     expected_remaining,
     fit_constants,
     move_tables,
+    region_chain_histories,
     region_chain_laws,
-    stationary_ages,
+    sample_pasts,
     target_law,
 )
 from sim.behaviour.learning import Learning
@@ -56,6 +62,10 @@ from sim.yields import YieldModel, lognormal_sigma
 #: Under ``as_given``, farmers who use practices at the start have used them for 1 to this many seasons (uniform).
 #: Assumption: adopters took up their practices over the previous decade.
 MAX_INITIAL_SEASONS_IN_USE = 10
+#: Farms whose pasts are drawn at once: their uniforms (``ESTABLISHED_SEASONS`` float64 each: 7.9 MB, less than the
+#: chains of ``CHUNK`` farms that ``sim.footprint`` counts) are drawn from the population stream chunk by chunk, so
+#: the draws do not depend on the thread count and memory stays bounded.
+HISTORY_CHUNK = 16_384
 #: Farms whose chains are built at once (their move tables take 4.4 KB per farm: ``sim.footprint`` counts them).
 CHUNK = 5_000
 #: Farms per region the fit is polished on after the fit on ``FIT_SAMPLE`` farms (all of them in a smaller region;
@@ -138,8 +148,9 @@ def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator)
     savings = setting.access.spin_up(past_incomes(setting, setting.access.spin_up_years(), rng))
     bundle = initial_bundles(scenario, regions.sizes, rng)
     bundle[demo] = catalogue.demo_bundle[parameters.region[demo]]
+    history = None
     if scenario.decision.start == "equilibrium" and isinstance(rule, EconomicRule) and rule.spec.revision_rate > 0:
-        bundle, years_in_use = equilibrium_bundles(setting, rule, bundle, savings, rng)
+        bundle, years_in_use, history = equilibrium_bundles(setting, rule, bundle, savings, rng)
     else:
         established = rng.integers(1, MAX_INITIAL_SEASONS_IN_USE + 1, size=regions.n)
         years_in_use = np.where(USES_BY_MASK[bundle], established[:, None], 0).astype(np.int16)
@@ -149,12 +160,17 @@ def initial_state(setting: StartSetting, rule: object, rng: np.random.Generator)
     hires = USES_BY_MASK[bundle, NO_TILL] & ~own_route & access.contractor
     noise = rng.standard_normal((regions.n, N_PRACTICES))
     mean, precision = setting.learning.stationary_beliefs(yearly_evidence(setting, bundle, years_in_use), noise)
-    return InitialState(bundle, years_in_use, hires, mean, precision, savings, setting.access.served.copy())
+    return InitialState(bundle, years_in_use, hires, mean, precision, savings, setting.access.served.copy(), history)
 
 
 def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: np.ndarray, savings: np.ndarray,
-                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Fit the rule's constants region by region and draw the initial bundles and ages (``sim.behaviour.equilibrium``).
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit the rule's constants region by region and draw the initial bundles, their pasts and ages.
+
+    Returns (bundle (n,) uint8, years_in_use (n, P) int16, history (n, ``ESTABLISHED_SEASONS``) uint8: each farm's
+    bundles of the years before the start, oldest first), ``sim.behaviour.equilibrium``: after its bundles are
+    assigned, each farm's past is drawn from its own chain run backwards (``region_chain_histories``); demonstration
+    farms have used their bundle throughout.
 
     The supply and what others show used in the fit are those of the file's shares placed at random
     (``provisional``). Beliefs follow the chain's state: about a practice it uses, a farm also learns from its own
@@ -184,6 +200,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     is_demo = np.zeros(regions.n, bool)
     is_demo[setting.network.demo] = True
     bundle, years_in_use = provisional.copy(), np.zeros((regions.n, N_PRACTICES), np.int16)
+    history = np.empty((regions.n, ESTABLISHED_SEASONS), np.uint8)
     s, v = rule.spec, rule.valuation
     rule.fits = []
 
@@ -211,8 +228,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region])
 
     def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
-                    masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Laws (m, K) at the bundles ``masks`` and exit hazards (m, P) of the farms ``rows`` with ``fit``'s constants.
+                    masks: np.ndarray) -> np.ndarray:
+        """Laws (m, K) at the bundles ``masks`` of the farms ``rows`` with ``fit``'s constants.
 
         Those of ``inputs`` and ``stationary_laws``, bit for bit, farm by farm in one compiled pass
         (``region_chain_laws``).
@@ -225,7 +242,36 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
             *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
             catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws, hazard)
-        return laws, hazard
+        return laws  # the kernel's exit hazards are not needed here
+
+    def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
+                     chains: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Draw the pasts (``history``) and ages (``years_in_use``) of the farms ``rows`` from their chains.
+
+        The chains of ``region_laws`` (``region_chain_histories``), chunk by chunk of ``HISTORY_CHUNK`` farms; or
+        the fit's own (``chains``: year matrices (m, 16, 16) transposed and laws (m, 16), the same to the last bit),
+        which a fit on all the region's farms keeps (``sample_pasts``): a stacked Sobol run's regions of 333 farms
+        would build every chain again (about 9 us a farm).
+        """
+        reference = yields.reference_t_c_per_ha[region]
+        level = combination_levels(fit.constants, fit.pairs)
+        for first in range(0, rows.size, HISTORY_CHUNK):
+            part = rows[first:first + HISTORY_CHUNK]
+            uniforms = rng.random((part.size, ESTABLISHED_SEASONS))
+            past, ages = np.empty((part.size, ESTABLISHED_SEASONS), np.uint8), np.empty((part.size, N_PRACTICES),
+                                                                                         np.int16)
+            if chains is not None:
+                kept = slice(first, first + part.size)
+                sample_pasts(chains[0][kept], chains[1][kept], bundle[part], uniforms, past, ages)
+                history[part], years_in_use[part] = past, ages
+                continue
+            region_chain_histories(
+                part, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
+                reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
+                *farm_terms(region, shortfall, synergy_shortfall), spread, level, catalogue.available[region],
+                s.revision_rate, bundle[part], uniforms, past, ages)
+            history[part], years_in_use[part] = past, ages
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
         """Digest of everything ``inputs`` and the fits read for the farms ``rows`` of ``region`` (start_cache)."""
@@ -242,8 +288,14 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                     parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part])
         return key.digest()
 
-    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple:
-        """(fit, laws (m, K) of the bundles ``masks``, exit hazards (m, P)) of the farms ``rows`` of ``region``."""
+    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple[tuple, tuple | None]:
+        """The fit of the farms ``rows`` of ``region``: its cache entry, and its chains if it kept them (or None).
+
+        The entry: (fit, laws (m, K) of the bundles ``masks``, the two ramp shortfalls of ``inputs``); the shortfalls
+        (those at the stationary ages' expected remaining ramp) enter the chains the pasts are drawn from
+        (``region_pasts``), so a start found in the cache has them too. The chains (not cached: 2 KB a farm): year
+        matrices and laws of a region fitted on all its farms, at most ``MATRICES_KEPT_UP_TO``.
+        """
         def spaced(size: int) -> np.ndarray:  # ``size`` farms evenly spaced, or all
             return rows if size >= rows.size else rows[np.unique(np.linspace(0, rows.size - 1, size).astype(np.int64))]
 
@@ -257,23 +309,25 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         aged = (np.vstack([v.shortfall[region], expected_remaining(v.shortfall[region], mean_hazard[:-1])]),
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
         sample = spaced(FIT_SAMPLE)
-        fit, laws, hazard = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit)
+        kept = np.empty((rows.size, N_STATES, N_STATES)) if sample.size == rows.size <= MATRICES_KEPT_UP_TO else None
+        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit, matrices=kept)
         polish = spaced(POLISH_SAMPLE)
         if polish.size > sample.size:
             sample = polish
-            fit, laws, hazard = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
+            fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
         if sample.size < rows.size:  # else the fit's own laws are the region's
-            return (fit, *region_laws(rows, region, *aged, fit, masks))
-        return fit, laws[:, masks], hazard[:, :N_PRACTICES].copy()  # copies: a cache entry holds no more
+            return (fit, region_laws(rows, region, *aged, fit, masks), *aged), None
+        # (the polish above runs only on more farms than the sample: never on a region fitted whole)
+        return (fit, laws[:, masks], *aged), None if kept is None else (kept, laws)  # laws[:, masks]: a copy
 
     sizes = [int(size) for size in regions.sizes]
     rows_of = [np.arange(start, start + size)[~is_demo[start:start + size]]
                for start, size in zip(regions.start.tolist(), sizes, strict=True)]
     counts_of = [initial_counts(spec, size) for spec, size in zip(regions.specs, sizes, strict=True)]
-    # The start is cached only if its regions' entries (laws (m, K) and hazards (m, P), float64) fit in the cache
+    # The start is cached only if its regions' entries (laws (m, K), float64) fit in the cache
     # together: else a rebuild of the same model would find its first regions pushed out by its last (oldest out
     # first), and the keys (digests of every per-farm input: 0.6 s at 1 M farmers) would cost without a hit.
-    entries = sum(rows.size * (masks.size + N_PRACTICES) * 8 for rows, (masks, _) in zip(rows_of, counts_of, strict=True))
+    entries = sum(rows.size * masks.size * 8 for rows, (masks, _) in zip(rows_of, counts_of, strict=True))
     cacheable = start_cache.active() and entries <= start_cache.MAX_BYTES
     for region, size in enumerate(sizes):
         rows, (masks, counts) = rows_of[region], counts_of[region]
@@ -284,15 +338,17 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                              setting.scenario.decision.unused_combination_share)
         key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
+        chains = None
         if cached is None:
-            cached = fit_region(rows, region, target, masks)
+            cached, chains = fit_region(rows, region, target, masks)
             if cacheable:
                 start_cache.store(key, cached)
-        fit, laws, hazard = cached
+        fit, laws, *aged = cached
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
         bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        years_in_use[rows] = stationary_ages(USES_BY_MASK[bundle[rows]], hazard, rng)
-    demo_uses = USES_BY_MASK[bundle[setting.network.demo]]
-    years_in_use[setting.network.demo] = np.where(demo_uses, ESTABLISHED_SEASONS, 0)
-    return bundle, years_in_use
+        region_pasts(rows, region, *(np.array(a) for a in aged), fit, chains)  # writeable: one compiled signature
+    demo = setting.network.demo
+    years_in_use[demo] = np.where(USES_BY_MASK[bundle[demo]], ESTABLISHED_SEASONS, 0)
+    history[demo] = bundle[demo, None]
+    return bundle, years_in_use, history

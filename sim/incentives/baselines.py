@@ -61,7 +61,8 @@ class CreditingBaseline:
         scenario: the scenario (``[carbon.baseline]``, the soil model to run forward).
         region: region of each farm. area_ha: farm areas.
         bundle: each farm's practice at the programme start. stock_t_c_per_ha: each farm's stock then.
-        soil_builder: ``build_soil`` (the same soil model as the farms').
+        soil_builder: (scenario, region, bundle) -> the soil run forward: the farms' own soil model in its state at
+            the programme start (a copy: ``sim.incentives.carbon``).
 
     Attributes:
         bundle: (n,) pre-project practice of each farm. common: (R,) common practices per region.

@@ -30,6 +30,7 @@ issued credits its reverting practices would lose within the horizon.
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 
 import numpy as np
@@ -140,13 +141,10 @@ class CarbonProgramme:
             else None
         self.registry.exchange_group = self.exchange_group
         self.baseline: CreditingBaseline | None = None
-        if self.active:
-            from sim.soil import build_soil
-
-            seasons = farms.bundle_seasons
+        if self.active:  # the baseline soil starts where the farms' does: a copy (their pasts are not kept)
             self.baseline = CreditingBaseline(scenario, farms.region, farms.area_ha, farms.bundle,
                                               setting.soil.stock_t_c_per_ha,
-                                              lambda s, region, bundle: build_soil(s, region, bundle, seasons))
+                                              lambda s, region, bundle: copy.deepcopy(setting.soil))
         self.expected: list[tuple[float, float]] = [(0.0, 0.0)] * regions.sizes.size
         #: per region, PV factors of crediting s more seasons (credit, MRV), (R, H + 1) each (``verification_calendar``)
         self.credit_pv = self.mrv_pv = np.zeros((regions.sizes.size, self.horizon_years + 1))

@@ -17,8 +17,11 @@ and, with cover crops, in the cover-crop months; bare otherwise (how far it drie
 Tillage: with ``tillage_effect = "ipcc_tier1"`` decomposition under a bundle's tillage category is multiplied by the
 rate modifier that makes the conventional equilibrium F_MG times larger, F_MG being the IPCC Tier 1 tillage factor of
 the region's climate (the IPCC 2019 Tier 2 steady-state method also puts tillage on decomposition rates).
-Farms start at the equilibrium of conventional management at the region's base yield (IOM from Falloon's relation);
-farms already using a bundle then run it for their seasons of use at the base yield times its long-run yield effect.
+Farms whose past is known (the equilibrium start: ``sim.soil.build_soil``) start at the equilibrium of their oldest
+bundle and run their past bundles year by year, each at the base yield times its long-run yield effect; otherwise
+farms start at the equilibrium of conventional management at the region's base yield (IOM from Falloon's relation)
+and farms already using a bundle then run it for their seasons of use at the base yield times its long-run yield
+effect.
 """
 
 from __future__ import annotations
@@ -63,6 +66,8 @@ class RothCSoil:
         region: region index of each farm.
         bundles: initial bundle mask of each farm.
         seasons: seasons each farm has used its initial bundle (0 for conventional farms).
+        history: (n, H) uint8 each farm's bundles of the H years before, oldest first (``sim.soil.build_soil``); then
+            ``seasons`` is not read.
 
     Attributes:
         crop_input_t_c_per_ha: (R,) conventional crop input at the base yield, t C/ha/yr.
@@ -72,7 +77,8 @@ class RothCSoil:
 
     """
 
-    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray, seasons: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray, seasons: np.ndarray,
+                 history: np.ndarray | None = None) -> None:
         specs = list(scenario.regions.values())
         settings = scenario.soil.rothc
         self.transition_years = scenario.soil.transition_years
@@ -114,12 +120,16 @@ class RothCSoil:
         #: equilibrium state of every (region, bundle), flattened as region x 16 + bundle
         self._equilibria_by_pair = self._equilibria(everything // N_MASKS, everything % N_MASKS)
         self.equilibrium_table = self._equilibria_by_pair.soc.reshape(len(specs), N_MASKS)
-        self.state = self._state_of(region.astype(np.int64) * N_MASKS)  # all at the conventional equilibrium
         self.bundle = bundles.copy()
         self.yield_kg_per_ha = self.base_yield[region].astype(np.float64)
         self.x = self._x[region]
         self.limits = self._limits.take(region)
-        self._use_for(bundles, seasons)
+        if history is None:
+            self.state = self._state_of(region.astype(np.int64) * N_MASKS)  # all at the conventional equilibrium
+            self._use_for(bundles, seasons)
+        else:
+            self.state = self._state_of(region.astype(np.int64) * N_MASKS + bundles)  # at their bundle's equilibrium
+            self._live_through(bundles, history)
         self._reached = {0: self.equilibrium_table[:, :1].repeat(N_MASKS, axis=1)}
 
     # ------------------------------------------------------------------------------------------------ inputs
@@ -245,6 +255,26 @@ class RothCSoil:
         for name, value in ready.__dict__.items():
             if value is not None:
                 getattr(self.state, name)[..., farms] = value[..., which]
+
+    def _live_through(self, bundles: np.ndarray, history: np.ndarray) -> None:
+        """Farms with another bundle in their ``history`` (n, H) than this season's ``bundles`` (n,) run their past.
+
+        From the equilibrium of their oldest bundle, then this season, each year at its bundle's long-run yield (as
+        ``_use_for``); the others stay at their bundle's equilibrium.
+        """
+        farms = np.flatnonzero((history != bundles[:, None]).any(axis=1))
+        if farms.size == 0:
+            return
+        path = np.column_stack([history[farms], bundles[farms]]).astype(np.int64)
+        region = self.region[farms].astype(np.int64)
+        past = self._state_of(region * N_MASKS + path[:, 0])
+        x, limits = self._x[region], self._limits.take(region)
+        for year in range(1, path.shape[1]):
+            bundle = path[:, year]
+            self._year(past, region, bundle, self.base_yield[region] * self.yield_multiplier[region, bundle], x, limits)
+        for name, value in past.__dict__.items():
+            if value is not None:
+                getattr(self.state, name)[..., farms] = value
 
     # ------------------------------------------------------------------------------------------- one year
     def _year(self, state: RothCState, region: np.ndarray, bundle: np.ndarray, yield_kg: np.ndarray, x: np.ndarray,

@@ -10,8 +10,11 @@ After a change of equilibrium the stock moves in equal yearly steps from its cur
 over ``transition_years`` (IPCC default D = 20), then stays there (IPCC 2019 Refinement, Vol. 4, Ch. 2, Eq. 2.25
 with the Tier 1 linear-change assumption). A bundle change that leaves the equilibrium unchanged does not restart
 the transition: the stock keeps its rate and remaining years (as the HESTIA engine's IPCC 2019 Tier 1 model, where
-a new regime starts only when a category changes). Farms that use practices at the start have used them for some
-seasons s: their stock is s/D of the way from the conventional to the bundle's equilibrium, with D - s years left.
+a new regime starts only when a category changes). At the start, a farm whose past is known (the equilibrium start
+draws it from the farm's own behaviour: ``sim.behaviour.equilibrium``) starts at the equilibrium of its oldest
+bundle and lives through its past under these rules (a farm that changed practices 5 years ago is 5 years into that
+transition); otherwise it has used conventional practice until it took up its bundle s seasons ago: its stock is
+s/D of the way from the conventional to the bundle's equilibrium, with D - s years left.
 """
 
 from __future__ import annotations
@@ -95,14 +98,20 @@ class Tier1Soil:
         region: region index of each farm.
         bundles: initial bundle mask of each farm.
         seasons: seasons each farm has used its initial bundle (0 for conventional farms).
+        history: (n, H) uint8 each farm's bundles of the H years before, oldest first (``sim.soil.build_soil``); then
+            ``seasons`` is not read.
 
     """
 
-    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray, seasons: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, region: np.ndarray, bundles: np.ndarray, seasons: np.ndarray,
+                 history: np.ndarray | None = None) -> None:
         self.transition_years = d = scenario.soil.transition_years
         #: equilibrium stock by (region, bundle mask), t C/ha
         self.equilibrium_table = equilibrium_table(scenario)
         self.region = region
+        if history is not None:
+            self._live_through(bundles, history)
+            return
         conventional = self.equilibrium_table[region, 0]
         target = self.equilibrium_table[region, bundles]
         used = np.minimum(np.asarray(seasons, dtype=np.int64), d)
@@ -111,6 +120,34 @@ class Tier1Soil:
         self.stock_t_c_per_ha = np.where(moving, conventional + used * self.rate_t_c_per_ha_yr, target)
         self.target_t_c_per_ha = target.copy()
         self.years_left = np.where(moving, d - used, 0).astype(np.int16)
+
+    def _live_through(self, bundles: np.ndarray, history: np.ndarray) -> None:
+        """Each farm's state after its ``history`` (n, H) and this season of ``bundles`` (n,).
+
+        From the equilibrium of its oldest bundle, year by year under ``set_management`` and ``advance_year``. Farms
+        that never changed bundle are at its equilibrium: only the others live through their past.
+        """
+        target = self.equilibrium_table[self.region, bundles]
+        self.stock_t_c_per_ha, self.target_t_c_per_ha = target.copy(), target
+        self.rate_t_c_per_ha_yr, self.years_left = np.zeros(target.size), np.zeros(target.size, np.int16)
+        changed = np.flatnonzero((history != bundles[:, None]).any(axis=1))
+        if changed.size == 0:
+            return
+        path = np.column_stack([history[changed], bundles[changed]])
+        past = object.__new__(Tier1Soil)
+        past.transition_years, past.equilibrium_table = self.transition_years, self.equilibrium_table
+        past.region = self.region[changed]
+        oldest = self.equilibrium_table[past.region, path[:, 0]]
+        past.stock_t_c_per_ha, past.target_t_c_per_ha = oldest.copy(), oldest
+        past.rate_t_c_per_ha_yr, past.years_left = np.zeros(changed.size), np.zeros(changed.size, np.int16)
+        everyone = np.arange(changed.size)
+        for year in range(1, path.shape[1]):
+            past.set_management(everyone, path[:, year])  # only where the equilibrium changes, as in the model
+            past.advance_year()
+        self.stock_t_c_per_ha[changed] = past.stock_t_c_per_ha
+        self.target_t_c_per_ha[changed] = past.target_t_c_per_ha
+        self.rate_t_c_per_ha_yr[changed] = past.rate_t_c_per_ha_yr
+        self.years_left[changed] = past.years_left
 
     def set_management(self, farms: np.ndarray, bundles: np.ndarray) -> None:
         """``farms`` now use ``bundles``: a new D-year transition from the current stock where the equilibrium changes."""

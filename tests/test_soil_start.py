@@ -1,0 +1,179 @@
+"""The equilibrium start's pasts: each farm's bundles before the start drawn from its own chain run backwards, and the
+soil (Tier 1 and RothC) and ages in use that those pasts leave (``sim.behaviour.equilibrium.region_chain_histories``,
+``sim.soil.build_soil``)."""
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from sim.behaviour.equilibrium import ESTABLISHED_SEASONS, ages_in_use, sample_past, stationary_law_transposed
+from sim.practices import parse_bundle
+from sim.soil import RothCSoil, Tier1Soil
+
+H = ESTABLISHED_SEASONS
+
+
+def random_chain(rng: np.random.Generator, n_states: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """A random irreducible, non-reversible chain: its matrix transposed (moved[to, from]) and stationary law.
+
+    A cycle 0 -> 1 -> ... -> 0 keeps it irreducible; other moves are sparse and random, so flows are far from
+    balanced (pi_i P(i -> j) != pi_j P(j -> i)).
+    """
+    matrix = rng.random((n_states, n_states)) * (rng.random((n_states, n_states)) < 0.3)
+    matrix[np.arange(n_states), (np.arange(n_states) + 1) % n_states] += 1.0
+    matrix /= matrix.sum(axis=1, keepdims=True)
+    moved = matrix.T.copy()
+    return moved, stationary_law_transposed(moved)
+
+
+def test_the_past_is_drawn_from_the_time_reversed_chain():
+    """From a present drawn from pi, the year before drawn by ``sample_past`` makes pairs (x_-1 = j, x_0 = i) with
+    frequency pi_j P(j -> i), the stationary chain's own pairs. 100,000 independent pairs on a random 16-state chain:
+    each of the 256 cells within 5 binomial standard errors (sqrt(p (1 - p) / N)) of its probability (a false alarm
+    about 256 x 6e-7 = 1.5e-4 per seed; the seed is fixed). Drawn forwards instead (x_-1 from P(i -> .)), the pairs
+    would have frequency pi_i P(i -> j): the chain is made far from reversible, so that would miss some cell by more
+    than 20 standard errors (checked)."""
+    rng = np.random.default_rng(11)
+    moved, law = random_chain(rng)
+    pairs = 100_000
+    present = rng.choice(law.size, size=pairs, p=law)
+    uniforms = rng.random(pairs)
+    counts = np.zeros((law.size, law.size))
+    past = np.empty(1, np.uint8)
+    for now, u in zip(present, uniforms, strict=True):
+        sample_past(moved, law, now, u[None], past)
+        counts[past[0], now] += 1
+    expected = law[:, None] * moved.T  # [j, i] = pi_j P(j -> i)
+    error = np.sqrt(expected * (1 - expected) / pairs) + 1e-12
+    assert np.all(np.abs(counts / pairs - expected) < 5 * error)
+    forwards = law[None, :] * moved  # [j, i] = pi_i P(i -> j)
+    assert np.max(np.abs(forwards - expected) / error) > 20
+
+
+def test_a_long_past_is_a_path_of_the_chain_and_stays_in_a_state_nobody_enters():
+    """Every step of a 60-year past is a move the chain can make (P(x_t-1 -> x_t) > 0); a farm in a state the
+    stationary chain never enters (pi = 0, no inflow) is kept in it (it has no past under the chain)."""
+    rng = np.random.default_rng(3)
+    moved, law = random_chain(rng)
+    past = np.empty(H, np.uint8)
+    sample_past(moved, law, 5, rng.random(H), past)
+    path = np.append(past, 5)
+    assert np.all(moved[path[1:], path[:-1]] > 0)
+    closed = np.zeros((16, 16))
+    closed[0, :] = 1.0  # every state goes to 0
+    sample_past(closed, stationary_law_transposed(closed), 7, rng.random(H), past)
+    assert np.all(past == 7)
+
+
+def test_ages_in_use_count_the_unbroken_seasons_before():
+    """Seasons in use = 1 (this season) + the unbroken run of past years that used the practice, capped at
+    ``ESTABLISHED_SEASONS``; 0 for a practice not in use now (whatever its past)."""
+    history = np.zeros(H, np.uint8)
+    history[-4:] = 0b0001  # no-till the last 4 years
+    history[-6:-4] = 0b0011  # with cover crops 2 years before that
+    history[:-6] = 0b0010
+    ages = np.empty(4, np.int16)
+    ages_in_use(np.uint8(0b0101), history, ages)
+    assert ages.tolist() == [7, 0, 1, 0]
+    ages_in_use(np.uint8(0b0001), np.ones(H, np.uint8), ages)
+    assert ages.tolist() == [ESTABLISHED_SEASONS, 0, 0, 0]
+
+
+def pasts(bundles: np.ndarray, changed_years_ago: np.ndarray) -> np.ndarray:
+    """(n, H) pasts: conventional, then each farm's bundle since ``changed_years_ago`` (this season included)."""
+    history = np.zeros((bundles.size, H), np.uint8)
+    for row, (bundle, k) in enumerate(zip(bundles, changed_years_ago, strict=True)):
+        if k > 1:
+            history[row, H - (k - 1):] = bundle
+    return history
+
+
+@pytest.mark.parametrize("name", ["base.toml", "rothc_baseline.toml"])
+def test_a_constant_past_starts_at_its_equilibrium_and_one_change_where_the_model_would_be(name):
+    """A farm that used one bundle for all H years is exactly at that bundle's equilibrium (no replay, no rounding).
+    One that changed from conventional k seasons ago (this one included) is where the former start put it: Tier 1 k/D
+    of the way (the linear value, with D - k years left), RothC k years from the conventional equilibrium; equal to
+    rounding (1e-9 t C/ha: the conventional years before the change are each a year from an equilibrium that is a
+    fixed point of the year to rounding, about 1e-14 a year)."""
+    scenario = sim.load_scenario(SCENARIOS / name)
+    soil_class = RothCSoil if name.startswith("rothc") else Tier1Soil
+    r = list(scenario.regions).index("latin_america")
+    bundles = np.array([parse_bundle(b) for b in ("conventional", "no_till", "no_till+residue_retention",
+                                                  "no_till+cover_crops", "no_till", "no_till")], np.uint8)
+    region = np.full(bundles.size, r, np.int16)
+    steady = soil_class(scenario, region, bundles, np.zeros(bundles.size, np.int64), np.repeat(bundles[:, None], H, 1))
+    assert np.array_equal(steady.stock_t_c_per_ha, steady.equilibrium_table[r, bundles])
+    seasons = np.array([0, 1, 5, 12, 20, 35])
+    replayed = soil_class(scenario, region, bundles, np.zeros_like(seasons), pasts(bundles, seasons))
+    former = soil_class(scenario, region, bundles, seasons)
+    assert np.allclose(replayed.stock_t_c_per_ha, former.stock_t_c_per_ha, rtol=0, atol=1e-9)
+    if soil_class is Tier1Soil:
+        d, table = scenario.soil.transition_years, replayed.equilibrium_table[r]
+        linear = table[0] + np.minimum(seasons, d) / d * (table[bundles] - table[0])
+        assert np.allclose(replayed.stock_t_c_per_ha, linear, rtol=0, atol=1e-9)
+        assert np.array_equal(replayed.years_left, former.years_left)
+        moving = former.years_left > 0  # a finished transition's rate is never read again
+        assert np.allclose(replayed.rate_t_c_per_ha_yr[moving], former.rate_t_c_per_ha_yr[moving], rtol=0, atol=1e-12)
+
+
+def test_tier1_lives_through_a_past_of_several_changes_by_the_model_s_rules():
+    """No-till for 22 years from 30 years before the start, conventional for the 6 years from 8 years before, no-till
+    again for the last 3 seasons (this one included): the stock went up to the no-till equilibrium (20 steps of 1/20
+    of the gain), down for 6 years, then up again from there, each change a new D-year transition from the current
+    stock (``set_management``), as ``advance_year`` of a farm living those years would have it."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    r = list(scenario.regions).index("latin_america")
+    no_till = parse_bundle("no_till")
+    history = np.zeros((1, H), np.uint8)
+    history[0, H - 30:H - 8] = no_till
+    history[0, H - 2:] = no_till
+    soil = Tier1Soil(scenario, np.full(1, r, np.int16), np.array([no_till], np.uint8), np.zeros(1), history)
+    low, high, d = soil.equilibrium_table[r, 0], soil.equilibrium_table[r, no_till], scenario.soil.transition_years
+    after_drop = high + 6 * (low - high) / d
+    expected = after_drop + 3 * (high - after_drop) / d
+    assert soil.stock_t_c_per_ha[0] == pytest.approx(expected, abs=1e-12)
+    assert soil.years_left[0] == d - 3 and soil.target_t_c_per_ha[0] == high
+
+
+def test_base_soil_is_stationary_without_policy():
+    """base.toml has no policy and starts in behavioural equilibrium: its mean SOC per region must stay put where the
+    adoption shares do. The ODD documents a behavioural drift of the shares of about 2 pp at 1,000 farmers (the fit's
+    tolerance and sampling, ``sim.behaviour.equilibrium.TOLERANCE``; measured here over 25 years and 6 seeds: -2.8 pp
+    of no-till farms in latin_america, -3.4 pp of its area); at latin_america's no-till gain (34.694 - 31.54 = 3.15 t
+    C/ha) 3.5 pp moves its mean stock by 0.11 t C/ha. Seed noise: the sd of one run's 25-year change is 0.055 t C/ha
+    at 1,000 farmers (6 seeds), so 0.032 for the mean of 3 seeds, 3 sd 0.095. Bound: 0.11 + 0.095 ~ 0.2 t C/ha in
+    every region (latin_america has the largest gain and share; the African regions' changes are a tenth of it).
+    The former start (conventional forever, then the bundle for its seasons) rose by +0.36 t C/ha in latin_america
+    (6 seeds, sd 0.076 per run) with the same shares: it fails."""
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    changes = []
+    for seed in range(3):
+        model = sim.AdoptionModel(scenario, seed=seed, n_farmers=1000)
+        before = area_mean_soc(model)
+        model.run_for(25)
+        changes.append(area_mean_soc(model) - before)
+    assert np.all(np.abs(np.mean(changes, axis=0)) < 0.2)
+
+
+def area_mean_soc(model: sim.AdoptionModel) -> np.ndarray:
+    """(R,) each region's area-weighted mean SOC, t C/ha."""
+    area, region, regions = model.farms.area_ha, model.farms.region, len(model.regions.names)
+    return np.bincount(region, area * model.soil.stock_t_c_per_ha, regions) / np.bincount(region, area, regions)
+
+
+def test_pasts_drawn_from_the_fit_s_kept_chains_are_those_of_chains_built_again(monkeypatch):
+    """A region fitted on all its farms (at most ``MATRICES_KEPT_UP_TO``: 333 here) draws its farms' pasts from the
+    fit's own year matrices and laws (``sample_pasts``); built again farm by farm (``region_chain_histories``, as a
+    start found in the cache or a larger region does), the chains, so the pasts, ages and soil, are the same to the
+    last bit."""
+    from sim.behaviour import start, start_cache
+
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    with start_cache.bypassed():
+        kept = sim.AdoptionModel(scenario, seed=5, n_farmers=1000)
+        monkeypatch.setattr(start, "MATRICES_KEPT_UP_TO", 0)
+        built = sim.AdoptionModel(scenario, seed=5, n_farmers=1000)
+    assert np.array_equal(kept.farms.years_in_use, built.farms.years_in_use)
+    assert np.array_equal(kept.soil.stock_t_c_per_ha, built.soil.stock_t_c_per_ha)
+    assert np.array_equal(kept.soil.years_left, built.soil.years_left)
