@@ -9,6 +9,7 @@ float32 sums are compared with a float32 tolerance, float64 ones tightly.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import ROOT
 
 from sim.behaviour.base import BAD_EXPERIENCE, CONSTRAINT, OTHER, SUPPORT_ENDED
 from sim.behaviour.economic import choose_practices
@@ -666,7 +667,9 @@ def test_shares_of_bundles_add_the_masks_columns_in_order(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_practice_emissions(seed):
     """The [ghg] rule as array formulas (sim.incentives.ghg's docstring): equal bit for bit, since the kernel does the
-    same operations in the same order per farm; SOC gains add no N, a NaN change stays NaN."""
+    same operations in the same order per farm; SOC gains add no N, a NaN change stays NaN; residue N wherever
+    residues stay, through the practice or the farm's region (referee 22: where conventional farms return residues,
+    retaining them was charged N2O the counterfactual's farms did not pay)."""
     from sim.incentives.ghg import practice_emissions
     from sim.practices import COVER_CROPS, NO_TILL, RESIDUE_RETENTION
     from sim.units import DIESEL_T_CO2_PER_L, KG_PER_T
@@ -676,16 +679,44 @@ def test_practice_emissions(seed):
     bundle, yields = rng.integers(0, 16, n).astype(np.uint8), rng.uniform(0, 9000, n)
     change, mechanised, area = rng.normal(0, 0.3, n), rng.random(n) < 0.5, rng.uniform(1, 80, n)
     change[::9] = np.nan
-    hi, residue_n_share, cover_n, c_to_n, no_till_l, cover_l, n2o = 0.45, 0.006, 30.0, 10.0, -25.0, 8.0, 0.0046
+    returned, residue_per_kg = rng.random(n) < 0.3, rng.uniform(0.8, 1.4, n)
+    residue_n_share, cover_n, c_to_n, no_till_l, cover_l, n2o = 0.006, 30.0, 10.0, -25.0, 8.0, 0.0046
     out = np.empty(n)
-    practice_emissions(bundle, yields, change, mechanised, area, USES_BY_MASK, 1.0 - hi, hi, residue_n_share,
-                       cover_n, c_to_n, no_till_l, cover_l, n2o, out)
+    practice_emissions(bundle, yields, change, mechanised, area, USES_BY_MASK, returned, residue_per_kg,
+                       residue_n_share, cover_n, c_to_n, no_till_l, cover_l, n2o, out)
     uses = USES_BY_MASK[bundle]
-    nitrogen = (np.where(uses[:, RESIDUE_RETENTION], yields * (1.0 - hi) / hi * residue_n_share, 0.0)
+    residues_stay = uses[:, RESIDUE_RETENTION] | returned
+    assert (residues_stay & ~uses[:, RESIDUE_RETENTION]).any() and (~residues_stay).any()
+    nitrogen = (np.where(residues_stay, yields * residue_per_kg * residue_n_share, 0.0)
                 + np.where(uses[:, COVER_CROPS], cover_n, 0.0) + np.maximum(-change, 0.0) * KG_PER_T / c_to_n)
     diesel = np.where(uses[:, NO_TILL], no_till_l, 0.0) + np.where(uses[:, COVER_CROPS], cover_l, 0.0)
     expected = (nitrogen * n2o + np.where(mechanised, diesel * DIESEL_T_CO2_PER_L, 0.0)) * area
     assert np.array_equal(out, expected, equal_nan=True) and np.isnan(out[::9]).all()
+
+
+def test_residue_n2o_only_where_retaining_residues_changes_what_stays_on_the_field():
+    """Referee 22: in base.toml Latin America's conventional farms return their residues, so retaining them adds no
+    N2O there (it added 0.127 t CO2e/ha/yr, 22 % of no-till's SOC gain); in Africa (stover grazed) it adds the
+    residue N of the region's maize: grain dry matter 0.87 x straw / grain 0.387 / 0.386 (the crop's carbon
+    allocation, harvest index 0.50; the former fixed 0.40 gave 1.5 kg of residue per kg of grain)."""
+    import sim
+    from sim.incentives.ghg import PracticeEmissions
+    from sim.practices import RESIDUE_RETENTION
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "base.toml")
+    names = list(scenario.regions)
+    region = np.repeat(np.arange(len(names), dtype=np.int16), 2)
+    bundle = np.tile(np.array([0, 1 << RESIDUE_RETENTION], np.uint8), len(names))
+    emissions = PracticeEmissions(scenario, region, np.ones(region.size))
+    per_ha = emissions.of(bundle, np.full(region.size, 5000.0), np.zeros(region.size)).reshape(-1, 2)
+    added = dict(zip(names, per_ha[:, 1] - per_ha[:, 0], strict=True))
+    assert added["latin_america"] == 0.0
+    maize = scenario.crops["maize"]
+    assert maize.allocation_straw / maize.allocation_product == pytest.approx(1.0, abs=0.01)
+    for name in ("africa_dry", "africa_moist"):
+        assert scenario.regions[name].crop == "maize" and not scenario.regions[name].residues_returned
+        expected = 5000.0 * 0.87 * 0.387 / 0.386 * scenario.ghg.residue_n_share * emissions.n2o_per_kg_n
+        assert added[name] == pytest.approx(expected, rel=1e-12)
 
 
 def test_fully_mixed_population_sees_what_a_complete_graph_shows():

@@ -2,8 +2,11 @@
 
 Per farm and year (t CO2e, ``[ghg]``), reported against the counterfactual and not credited:
   N2O  = EF1 x N x 44/28 x GWP(N2O) / 1000, with N (kg N/ha) x area:
-         residue N when residues are retained: yield x (1 - HI)/HI x residue N share (IPCC 2019 F_CR, above-ground;
-         roots stay in every system, so they do not change), + cover crop N when cover crops are used,
+         residue N wherever residues stay on the field (the residue retention practice, or a region whose
+         conventional farms return them: there the practice changes nothing, as in Tier 1 and the yields):
+         grain dry matter x straw / grain of the region's crop (its ``[crops]`` carbon allocation, as RothC's inputs)
+         x residue N share (IPCC 2019 F_CR, above-ground; roots stay in every system, so they do not change),
+         + cover crop N when cover crops are used,
          + N mineralised from SOC lost this year: loss (t C/ha) x 1000 / C:N (IPCC 2006 Eq. 11.8, F_SOM);
   fuel = diesel change of no-till (vs ploughing) and of cover crops, in mechanised regions, x 2.68 kg CO2/L.
 Productivity leakage (``displaced_ha``): the production a region loses against the counterfactual is grown
@@ -22,6 +25,7 @@ from sim.units import DIESEL_T_CO2_PER_L, GWP100_N2O, KG_PER_T, N2O_PER_N2O_N
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
+    from sim.scenario.farms import Crop
 
 
 class PracticeEmissions:
@@ -36,8 +40,14 @@ class PracticeEmissions:
         g = scenario.ghg
         self.spec = g
         self.area = area_ha
+        specs = scenario.regions.values()
         mechanised = np.array([name in g.mechanised_regions for name in scenario.regions])
         self.mechanised = mechanised[region]
+        #: residues stay on the field without the residue retention practice (the region's conventional farms)
+        self.residues_returned = np.array([spec.residues_returned for spec in specs])[region]
+        #: above-ground residue dry matter per kg of harvested (fresh) grain, kg/kg
+        self.residue_dm_per_kg_yield = np.array([residue_dm_per_kg_grain(scenario.crops[spec.crop])
+                                                 for spec in specs])[region]
         #: t CO2e per kg N applied to soils
         self.n2o_per_kg_n = g.n2o_ef1 * N2O_PER_N2O_N * GWP100_N2O / KG_PER_T
 
@@ -48,6 +58,8 @@ class PracticeEmissions:
         out.spec, out.n2o_per_kg_n = parts[0].spec, parts[0].n2o_per_kg_n
         out.area = np.concatenate([p.area for p in parts])
         out.mechanised = np.concatenate([p.mechanised for p in parts])
+        out.residues_returned = np.concatenate([p.residues_returned for p in parts])
+        out.residue_dm_per_kg_yield = np.concatenate([p.residue_dm_per_kg_yield for p in parts])
         return out
 
     def of(self, bundle: np.ndarray, yield_kg_per_ha: np.ndarray, soc_change_t_c_per_ha: np.ndarray) -> np.ndarray:
@@ -55,25 +67,27 @@ class PracticeEmissions:
         g = self.spec
         out = np.empty(bundle.size)
         practice_emissions(bundle, yield_kg_per_ha, soc_change_t_c_per_ha, self.mechanised, self.area, USES_BY_MASK,
-                           1.0 - g.harvest_index, g.harvest_index, g.residue_n_share, g.cover_crop_n_kg_per_ha,
-                           g.soil_c_to_n, g.no_till_diesel_change_l_per_ha, g.cover_crops_diesel_change_l_per_ha,
-                           self.n2o_per_kg_n, out)
+                           self.residues_returned, self.residue_dm_per_kg_yield, g.residue_n_share,
+                           g.cover_crop_n_kg_per_ha, g.soil_c_to_n, g.no_till_diesel_change_l_per_ha,
+                           g.cover_crops_diesel_change_l_per_ha, self.n2o_per_kg_n, out)
         return out
 
 
 @njit(cache=True, parallel=True)
 def practice_emissions(bundle, yield_kg_per_ha, soc_change_t_c_per_ha, mechanised, area_ha, uses_by_mask,
-                       residue_share_of_biomass, harvest_index, residue_n_share, cover_crop_n_kg_per_ha, soil_c_to_n,
-                       no_till_diesel_l_per_ha, cover_crops_diesel_l_per_ha, n2o_per_kg_n, out):  # pragma: no cover
-    """The module docstring's N2O and fuel CO2 per farm, t CO2e (``residue_share_of_biomass`` = 1 - harvest index).
+                       residues_returned, residue_dm_per_kg_yield, residue_n_share, cover_crop_n_kg_per_ha,
+                       soil_c_to_n, no_till_diesel_l_per_ha, cover_crops_diesel_l_per_ha, n2o_per_kg_n, out
+                       ):  # pragma: no cover - compiled
+    """The module docstring's N2O and fuel CO2 per farm, t CO2e.
 
-    N from residue yield x (1 - HI) / HI x residue N share, from cover crops, and from SOC lost (loss x 1000 / C:N,
+    N from residues where they stay (yield x ``residue_dm_per_kg_yield`` x residue N share, on farms retaining them
+    or ``residues_returned`` by their region's practice), from cover crops, and from SOC lost (loss x 1000 / C:N,
     NaN kept); fuel only on mechanised farms.
     """
     for i in prange(bundle.size):
         b = bundle[i]
-        residue_n = (yield_kg_per_ha[i] * residue_share_of_biomass / harvest_index * residue_n_share
-                     if uses_by_mask[b, RESIDUE_RETENTION] else 0.0)
+        residue_n = (yield_kg_per_ha[i] * residue_dm_per_kg_yield[i] * residue_n_share
+                     if uses_by_mask[b, RESIDUE_RETENTION] or residues_returned[i] else 0.0)
         cover_n = cover_crop_n_kg_per_ha if uses_by_mask[b, COVER_CROPS] else 0.0
         lost = -soc_change_t_c_per_ha[i]
         if not (lost >= 0.0 or np.isnan(lost)):  # np.maximum(lost, 0.0)
@@ -83,6 +97,16 @@ def practice_emissions(bundle, yield_kg_per_ha, soc_change_t_c_per_ha, mechanise
                   + (cover_crops_diesel_l_per_ha if uses_by_mask[b, COVER_CROPS] else 0.0))
         fuel = diesel * DIESEL_T_CO2_PER_L if mechanised[i] else 0.0
         out[i] = ((residue_n + cover_n + som_n) * n2o_per_kg_n + fuel) * area_ha[i]
+
+
+def residue_dm_per_kg_grain(crop: Crop) -> float:
+    """Above-ground residue dry matter per kg of harvested grain (fresh), kg/kg: grain dry matter x straw / grain.
+
+    From the crop's carbon allocation (``allocation_straw / allocation_product``, one carbon fraction for both), the
+    same that sets RothC's inputs; by default straw / grain is 1.0 for maize (harvest index 0.50) and 1.5 for
+    soybean (0.40), times 0.87 kg of dry matter per kg of grain sold.
+    """
+    return crop.grain_dry_matter_fraction * crop.allocation_straw / crop.allocation_product
 
 
 def displaced_emissions_t_co2e(displaced_t_co2e_per_ha: float, n_regions: int, region: np.ndarray,

@@ -73,6 +73,9 @@ RENAMED_FIELDS = {
     "probability": "[[network.exchange]] probability (per farmer pair) was replaced by 'links_per_1000_farms': "
                    "links per 1,000 farms of the served (second) region; convert with probability x the first "
                    "region's farmers x 1000",
+    "harvest_index": "[ghg] harvest_index was removed: the residue behind residue N2O now follows from each "
+                     "region's crop, grain dry matter x allocation_straw / allocation_product of [crops.<crop>] "
+                     "(the allocation RothC's inputs use: harvest index 0.50 for maize, 0.40 for soybean)",
     "programme_cost_per_year": "[[network.exchange.equipment]] programme_cost_per_year was replaced by "
                                "'cost_per_farm_per_year': the programme's yearly cost per farm of the served region "
                                "(a total fixed per run made cost per adopter depend on --farmers); convert with the "

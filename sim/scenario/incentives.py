@@ -359,14 +359,14 @@ class CreditLine(Strict):
 class GhgAccounting(Strict):
     """Net GHG effect reported beside SOC: Tier 1 N2O and fuel CO2 changes of the practices, displaced production.
 
-    Per farm and year (t CO2e): N2O = EF1 x N x 44/28 x GWP(N2O), N = residue N when residues are retained
-    (yield x (1 - HI)/HI x residue_n_share) + cover crop N + SOC lost / C:N; fuel CO2 = diesel change of no-till and
-    cover crops in mechanised regions x 2.68 kg CO2/L. Reported against the counterfactual; not credited.
+    Per farm and year (t CO2e): N2O = EF1 x N x 44/28 x GWP(N2O), N = residue N where residues stay on the field
+    (grain dry matter x the crop's straw / grain carbon allocation x residue_n_share) + cover crop N + SOC lost /
+    C:N; fuel CO2 = diesel change of no-till and cover crops in mechanised regions x 2.68 kg CO2/L. Reported
+    against the counterfactual; not credited.
     """
 
     n2o_ef1: Share = Field(description="IPCC direct N2O emission factor EF1, kg N2O-N per kg N")
     residue_n_share: Share = Field(description="N content of above-ground crop residue, kg N per kg dry matter")
-    harvest_index: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="grain / above-ground biomass")
     cover_crop_n_kg_per_ha: NonNegative = Field(description="N of cover crop residues counted for N2O, kg N/ha/yr")
     soil_c_to_n: Positive = Field(description="C:N ratio of soil organic matter (N mineralised when SOC is lost)")
     mechanised_regions: list[RegionName] = Field(description="regions whose tillage uses diesel machinery")
