@@ -46,7 +46,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     100 farms, its fits stopped at 1e-3 rather than 1e-4: the fitted constants moved within that tolerance, and with
     them which farms start as adopters and so every later decision; initial shares stayed exact), and when area
     shares were summed column by column in mask order rather than by a matrix product whose rounding depended on how
-    many rows a stacked model asks (area shares moved by one unit in the last place, at most 3.2e-16). Behaviour and the
+    many rows a stacked model asks (area shares moved by one unit in the last place, at most 3.2e-16), and when farms'
+    pasts were drawn from their chains (soil and ages at the start: referee 22), and when residue N2O was counted
+    wherever residues stay, from the crop's own residue (only the practice-emissions columns moved). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
@@ -64,7 +66,8 @@ def test_as_given_starts_are_pinned(path):
     way. tests/data holds their yearly tables (2,000 farmers, 10 years, seed 7) written by the code before the
     equilibrium start drew each farm's past (its soil and ages from its own chain): these starts, and a modelled
     crediting baseline started from them (now a copy of the farms' soil), must stay as they were, bit for bit (the
-    calibration of docs/validation.md section 7 rests on them)."""
+    calibration of docs/validation.md section 7 rests on them); rewritten only when residue N2O changed (the
+    practice-emissions columns alone moved)."""
     expected = pd.read_parquet(TEST_DATA / f"{path.stem}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(path), seed=7, n_farmers=2000)
     model.run_for(10)
