@@ -241,8 +241,8 @@ def test_chain_laws_are_the_former_kernels_bit_for_bit(seed, rate, every_practic
 
 def test_a_region_s_chains_in_one_pass_are_move_tables_then_chain_laws_bit_for_bit(monkeypatch):
     """Beyond its fit samples the start solves every farm's chain in one compiled pass (``region_chain_laws``: state
-    values, move tables and chain farm by farm). Its laws at the file's bundles and its exit hazards equal, bit for
-    bit, those of the path the fit itself takes (the state values in NumPy, ``move_tables`` for all the farms at once,
+    values, move tables and chain farm by farm). Its laws at the file's bundles equal, bit for bit, those of the path
+    the fit itself takes (the state values in NumPy, ``move_tables`` for all the farms at once,
     then ``chain_laws``), called with the same arguments. The samples are shrunk (100 and 150 farms) so that a
     900-farmer base model (regions of about 300 farms) takes that pass in every region."""
     from conftest import SCENARIOS
@@ -257,16 +257,15 @@ def test_a_region_s_chains_in_one_pass_are_move_tables_then_chain_laws_bit_for_b
 
     def checked(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high, plateau,
                 noise_share, *rest):
-        *terms, spread, level, available, rate, masks, laws, hazard = rest
+        *terms, spread, level, available, rate, masks, laws = rest
         region_chain_laws(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high,
                           plateau, noise_share, *rest)
         potential = soc_yield_potential(soil_table[None, :], base_yield[rows][:, None], response, low, high, plateau)
         gross, margin = gross_and_margin(potential, crop_price[rows][:, None], production_cost[rows][:, None])
         gain, feasible = move_tables(rows, years_mature, gross, margin, *terms, spread, noise_share * margin)
-        expected, expected_hazard = np.empty((rows.size, ALL_MASKS.size)), np.empty((rows.size, N_PRACTICES + 1))
-        chain_laws(gain, feasible, level, available, rate, expected, np.empty((0, 16, 16)), expected_hazard)
+        expected = np.empty((rows.size, ALL_MASKS.size))
+        chain_laws(gain, feasible, level, available, rate, expected, np.empty((0, 16, 16)), np.empty((0, N_PRACTICES + 1)))
         assert np.array_equal(laws, expected[:, masks])
-        assert np.array_equal(hazard, expected_hazard[:, :N_PRACTICES])
         regions.append(rows.size)
 
     monkeypatch.setattr(start, "region_chain_laws", checked)

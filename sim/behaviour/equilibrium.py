@@ -502,8 +502,8 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
                       plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money, area_ha,
                       residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                       effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
-                      spread, level, available, rate, masks, laws, hazard):  # pragma: no cover - compiled
-    """Each farm's stationary law at the bundles ``masks`` (K,) and exit hazards, of farms ``rows`` (m,) of one region.
+                      spread, level, available, rate, masks, laws):  # pragma: no cover - compiled
+    """Each farm's stationary law at the bundles ``masks`` (K,), of farms ``rows`` (m,) of one region.
 
     What ``move_tables`` then ``chain_laws`` give, farm by farm, the same to the last bit (the same compiled functions
     on the same numbers), without their (m, 16, P, P, 2) tables: a farm's moves are valued and its chain solved at
@@ -511,24 +511,22 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
     computed serially). Each state's gross G and margin W (currency/ha) come from the yield potential
     ``soc_yield_potential(soil_table[b], base_yield, response, low, high, plateau)`` at that state's soil equilibrium
     (``soil_table`` (16,) t C/ha) and ``gross_and_margin``, its logit noise scale is ``noise_share`` x W. ``laws``
-    (m, K) receives the law at ``masks``, ``hazard`` (m, P) the practices' yearly exit hazards; the rest as for
+    (m, K) receives the law at ``masks`` (the start draws ages from each farm's past, not from exit hazards); the
+    rest as for
     ``move_tables`` (per farm: indexed by ``rows``) and ``chain_laws`` (``level`` (16,) of the region's constants).
     """
-    m, n_states, n_practices = rows.size, level.size, hazard.shape[1]
+    m, n_states, n_practices = rows.size, level.size, N_PRACTICES
     terms = chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires,
                         annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
                         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
         work = chain_scratch(n_states, n_practices)
-        moved, law = work[10], work[18]
-        farm_hazard = np.empty(n_practices + 1)
+        law = work[18]
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
                        high, plateau, noise_share, terms, level, available, rate, work)
             for k in range(masks.size):
                 laws[r, k] = law[masks[k]]
-            fill_exit_hazards(law, moved, farm_hazard)
-            hazard[r, :] = farm_hazard[:n_practices]
 
 
 @njit(cache=True, parallel=True)

@@ -234,15 +234,15 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         Those of ``inputs`` and ``stationary_laws``, bit for bit, farm by farm in one compiled pass
         (``region_chain_laws``).
         """
-        laws, hazard = np.empty((rows.size, masks.size)), np.empty((rows.size, N_PRACTICES))
+        laws = np.empty((rows.size, masks.size))
         reference = yields.reference_t_c_per_ha[region]  # the potential's [low, high] (``YieldModel.potential``)
         region_chain_laws(
             rows, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
             parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
             reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
             *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
-            catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws, hazard)
-        return laws  # the kernel's exit hazards are not needed here
+            catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws)
+        return laws
 
     def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
                      chains: tuple[np.ndarray, np.ndarray] | None) -> None:
