@@ -263,14 +263,13 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             if chains is not None:
                 kept = slice(first, first + part.size)
                 sample_pasts(chains[0][kept], chains[1][kept], bundle[part], uniforms, past, ages)
-                history[part], years_in_use[part] = past, ages
-                continue
-            region_chain_histories(
-                part, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
-                parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
-                reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
-                *farm_terms(region, shortfall, synergy_shortfall), spread, level, catalogue.available[region],
-                s.revision_rate, bundle[part], uniforms, past, ages)
+            else:
+                region_chain_histories(
+                    part, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                    parameters.production_cost_per_ha, soil.equilibrium_table[region],
+                    yields.response_kg_per_t_c[region], reference, reference, yields.plateau_t_c_per_ha[region],
+                    s.noise_share, *farm_terms(region, shortfall, synergy_shortfall), spread, level,
+                    catalogue.available[region], s.revision_rate, bundle[part], uniforms, past, ages)
             history[part], years_in_use[part] = past, ages
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
