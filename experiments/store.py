@@ -235,22 +235,7 @@ class SweepStore:
 
         The file is written under ``.partial/``, flushed to the disk, then renamed to ``path``.
         """
-        data = table if isinstance(table, bytes) else parquet_bytes(table)
-        self.partial.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=self.partial)
-        try:
-            os.fchmod(fd, FILE_MODE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise write_error(path, exc) from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(path, table if isinstance(table, bytes) else parquet_bytes(table), self.partial)
         return path
 
     def write_manifest(self, manifest: dict) -> None:
@@ -349,24 +334,33 @@ def write_error(path: Path, exc: OSError) -> StoreError:
 
 
 def atomic_write_text(path: Path, text: str, scratch: Path | None = None) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old or the new file whole, never a part of one.
+    """Write ``text`` (UTF-8) to ``path`` atomically, as ``atomic_write_bytes``."""
+    atomic_write_bytes(path, text.encode("utf-8"), scratch)
 
-    The temporary file is in ``scratch`` (the same file system; ``path``'s directory when None) and is removed
-    when the write fails (e.g. a full disk), leaving the previous file untouched.
+
+def atomic_write_bytes(path: Path, data: bytes, scratch: Path | None = None) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old or the new file whole, never a part of one.
+
+    The data go to a temporary file in ``scratch`` (the same file system; ``path``'s directory when None), flushed
+    to the disk, then renamed to ``path``. The temporary file is removed when the write fails (e.g. a full disk) or
+    is interrupted, leaving the previous file untouched.
     """
     directory = scratch or path.parent
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
-        os.chmod(tmp, FILE_MODE)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise write_error(path, exc) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def check_writable_file(path: Path) -> Path:
