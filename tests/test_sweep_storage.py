@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -301,7 +302,7 @@ while True:  # an unwind that never ends: the interrupt is swallowed, as by a li
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
 def test_a_stop_that_hangs_is_ended_by_the_watchdog(how):
     """CI once saw casim sweep still alive 60 s after SIGTERM: the unwind must end, workers and all, whatever it meets."""
-    process = subprocess.Popen([str(ROOT / ".venv/bin/python"), "-c", HANGING_UNWIND], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-c", HANGING_UNWIND], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, cwd=ROOT)
     child = psutil.Process(int(process.stdout.readline()))
     process.send_signal(getattr(signal, how))
