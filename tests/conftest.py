@@ -94,6 +94,16 @@ def casim():
     return _invoke_casim
 
 
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A local Dask cluster of 2 single-threaded worker processes, started once for the tests that run on one
+    (its workers keep nothing between tasks that could change a number: seeds belong to runs)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster
+
+
 @pytest.fixture
 def browser():
     """Debian's chromium, headless, driven by Playwright (skipped where it is missing, except on CI)."""

@@ -89,12 +89,9 @@ def small_plan():
                      farmers=300, batch_size=3)
 
 
-def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path):
-    from distributed import LocalCluster
-
+def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path, dask_cluster):
     local = run_sweep(small_plan(), SweepStore(tmp_path / "local"), LocalExecutor(2))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
-        dask = run_sweep(small_plan(), SweepStore(tmp_path / "dask"), DaskExecutor(cluster))
+    dask = run_sweep(small_plan(), SweepStore(tmp_path / "dask"), DaskExecutor(dask_cluster))
     pd.testing.assert_frame_equal(local, dask)
 
 
