@@ -3,12 +3,16 @@ identities every run must satisfy."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+import traceback
+import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -42,13 +46,62 @@ def write_scenario(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def casim():
-    """Run the ``casim`` command from the repository root: ``casim("run", path, "--seed", 7)`` -> CompletedProcess."""
+def casim_process():
+    """Run the installed ``casim`` program from the repository root: ``casim_process("run", path)`` -> CompletedProcess.
+
+    For what only a real process shows: the entry point itself, exit on signals, no process left behind. Each
+    call pays ~2-3 s of interpreter start and imports before the command begins."""
 
     def run(*args) -> subprocess.CompletedProcess:
         return subprocess.run([CASIM, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
 
     return run
+
+
+def _invoke_casim(*args) -> subprocess.CompletedProcess:
+    """``casim ARGS`` in this process, as the program would run it from the repository root.
+
+    What the user would see is kept: an exception that escapes the command is on stderr as a traceback with exit
+    code 1, and warnings are on stderr under a fresh interpreter's default filters. ``sys.argv`` is the command's
+    (manifests record it).
+    """
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    argv = [str(a) for a in args]
+    with contextlib.chdir(ROOT), mock.patch.object(sys, "argv", ["casim", *argv]), \
+            warnings.catch_warnings(record=True) as caught:
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        for hidden in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.simplefilter("ignore", hidden)
+        result = CliRunner().invoke(app, argv, prog_name="casim")
+    stderr = result.stderr + "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+                                     for w in caught)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["casim", *argv], result.exit_code, result.stdout, stderr)
+
+
+@pytest.fixture(scope="session")
+def casim():
+    """Run a ``casim`` command in this process (Typer's CliRunner): ``casim("run", path, "--seed", 7)`` ->
+    CompletedProcess with returncode, stdout and stderr as the program gives them.
+
+    The same code as the installed program minus its start-up (~2-3 s a call) and its signal handlers; the tests
+    about those use ``casim_process``."""
+    return _invoke_casim
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A local Dask cluster of 2 single-threaded worker processes, started once for the tests that run on one
+    (its workers keep nothing between tasks that could change a number: seeds belong to runs)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster
 
 
 @pytest.fixture

@@ -107,12 +107,18 @@ def toy(directory: Path, executor, generations: int = 3, progress=None):
                    {"model": "toy"}, progress)
 
 
+@pytest.fixture(scope="module")
+def toy_reference(tmp_path_factory):
+    """``toy`` run once on one worker in this process: the uninterrupted reference the tests compare with (~1 s)."""
+    return toy(tmp_path_factory.mktemp("toy") / "reference", LocalExecutor(1))
+
+
 def test_slot_seeds_depend_only_on_seed_generation_and_slot():
     assert slot_seed(1, 0, 5) == slot_seed(1, 0, 5)
     assert len({slot_seed(1, t, s) for t in (-1, 0, 1) for s in range(50)} | {slot_seed(2, 0, 0)}) == 151
 
 
-def test_same_posterior_on_one_and_two_workers(tmp_path, bass_recursion):
+def test_same_posterior_on_one_and_two_workers(tmp_path, bass_recursion, toy_reference):
     """One worker in-process and a two-process pool give identical particles, for the toy model (mean of 20
     N(mu, 1) draws) and for a small calibration of the real model (the Bass scenario below). The toy's posterior
     mean must be within 0.3 of the observed 1.0: the exact posterior has sd 1 / sqrt(20) = 0.22 and the last
@@ -124,7 +130,7 @@ def test_same_posterior_on_one_and_two_workers(tmp_path, bass_recursion):
         return calibrate(bass, directory, settings, farmers=400, posterior_draws=8, ppc_draws=2, ppc_seeds=1,
                          executor=executor)
 
-    one, real_one = toy(tmp_path / "one", LocalExecutor(1)), real(tmp_path / "real_one", LocalExecutor(1))
+    one, real_one = toy_reference, real(tmp_path / "real_one", LocalExecutor(1))
     with LocalExecutor(2) as pool:
         two, real_two = toy(tmp_path / "two", pool), real(tmp_path / "real_two", pool)
     pd.testing.assert_frame_equal(one.particles, two.particles)
@@ -145,12 +151,12 @@ def counted_toy(parameters):
 
 
 @pytest.mark.parametrize("stop_in", [-1, 0, 2])
-def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path, stop_in):
+def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path, stop_in, toy_reference):
     """Stopped after 10 of the 30 slots of the prior sample (t = -1), of generation 0 (neither in the history yet)
     or of generation 2 (a progress callback raises, as Ctrl+C would), the same call again gives the uninterrupted
     posterior and generations, and no simulation is lost or run twice: the simulations of the interrupted and the
     resumed call add up to the uninterrupted run's (each slot is one task of 30; finished ones are kept on disk)."""
-    reference = toy(tmp_path / "reference", LocalExecutor(1))
+    reference = toy_reference
     settings = AbcSettings(population=30, generations=3, threshold=0.01, seed=11)
 
     def counted(progress=None):

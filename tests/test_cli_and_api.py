@@ -14,9 +14,10 @@ from sim.outputs import COLUMNS
 from sim.scenario import scenario_with_overrides
 
 
-def test_casim_run_writes_parquet_manifest_and_plot(tmp_path, casim):
+def test_casim_run_writes_parquet_manifest_and_plot(tmp_path, casim_process):
+    """The installed program end to end (a real process; the other command-line tests run in-process)."""
     out = tmp_path / "run"
-    done = casim("run", SCENARIOS / "baseline.toml", "--farmers", 1500, "--years", 6, "--seed", 11, "--out", out)
+    done = casim_process("run", SCENARIOS / "baseline.toml", "--farmers", 1500, "--years", 6, "--seed", 11, "--out", out)
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "yearly.parquet")
     assert list(table.columns) == list(COLUMNS)

@@ -69,18 +69,15 @@ def test_many_runs_reach_the_workers_in_batches_and_give_the_tables_of_single_ru
     pd.testing.assert_frame_equal(table, alone, check_exact=True)
 
 
-def test_compare_gives_identical_numbers_on_one_or_two_workers_and_a_dask_cluster(tmp_path):
+def test_compare_gives_identical_numbers_on_one_or_two_workers_and_a_dask_cluster(tmp_path, dask_cluster):
     """Seeds belong to runs (scenario seed + replicate), not to workers: the executor cannot change a number."""
-    from distributed import LocalCluster
-
     scenarios = load_labelled([SCENARIOS / "baseline.toml", SCENARIOS / "carbon_price_100.toml"])
 
     def compare(executor):
         return compare_scenarios(scenarios, replicates=2, farmers=400, years=6, executor=executor)
 
     one, two = compare(LocalExecutor(1)), compare(LocalExecutor(2))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
-        dask = compare(DaskExecutor(cluster))
+    dask = compare(DaskExecutor(dask_cluster))
     for other in (two, dask):
         pd.testing.assert_frame_equal(other.table, one.table, check_exact=True)
         pd.testing.assert_frame_equal(other.runs, one.runs, check_exact=True)

@@ -464,7 +464,7 @@ def test_practices_without_interaction_change_one_at_a_time():
     gross, margin = rng.uniform(300, 1500, n), rng.uniform(100, 500, n)
     mean = rng.normal(0, 0.05, (n, P)).astype(np.float32)
     precision = rng.uniform(50, 400, (n, P)).astype(np.float32)
-    extra = rng.normal(0, 20, (n, P))
+    extra = rng.normal(0, 20, (n, P)).astype(np.float32)  # float32, as the model's heterogeneity (one compilation)
     draws = np.ones((n, P))
     draws[rows, rng.integers(0, P, n)] = rng.random(n) * 0.5  # one practice reconsidered per farm
     region, available, money = np.zeros(n, np.int16), np.ones((1, P), bool), np.full(n, 1e9)

@@ -1,9 +1,5 @@
 """RothC-26.3: the official Rothamsted example reproduced, spin-up methods, vectorisation, and CA effects."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,21 +48,18 @@ def test_month_table_has_official_columns_and_matches_decembers(official):
     assert months.RM_Moist.between(0.2, 1.0).all()
 
 
-def test_cli_writes_both_tables(tmp_path):
-    casim = Path(sys.executable).parent / "casim"
-    done = subprocess.run([str(casim), "rothc", str(EXAMPLE), "--out", str(tmp_path)], capture_output=True, text=True,
-                          cwd=ROOT)
+def test_cli_writes_both_tables(tmp_path, casim):
+    done = casim("rothc", EXAMPLE, "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     assert "20,916 months" in done.stdout
     assert pd.read_csv(tmp_path / "year_results.csv").shape == (70, 10)
     assert pd.read_csv(tmp_path / "month_results.csv").shape == (828, 19)
 
 
-def test_bad_input_file_is_a_clean_error(tmp_path):
+def test_bad_input_file_is_a_clean_error(tmp_path, casim):
     bad = tmp_path / "bad.dat"
     bad.write_text("\n".join(EXAMPLE.read_text().splitlines()[:12]) + "\n1 2 3\n")
-    casim = Path(sys.executable).parent / "casim"
-    done = subprocess.run([str(casim), "rothc", str(bad)], capture_output=True, text=True, cwd=ROOT)
+    done = casim("rothc", bad)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "bad.dat: line 13: expected 10 columns" in done.stderr
 

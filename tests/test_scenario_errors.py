@@ -1,11 +1,9 @@
 """Bad scenario files: a clean error naming the file, the field path and what was expected; never a traceback."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCENARIOS
+from conftest import SCENARIOS
 
 import sim
 from sim import ScenarioError
@@ -138,19 +136,17 @@ def test_scenario_file_cannot_execute_code(write_scenario, tmp_path):
     assert not marker.exists()
 
 
-def test_cli_validate_prints_clean_error_and_exits_2(write_scenario):
+def test_cli_validate_prints_clean_error_and_exits_2(write_scenario, casim):
     path = write_scenario("[carbon]\nfarmer_shar = 0.5\n")
-    casim = Path(sys.executable).parent / "casim"
-    out = subprocess.run([str(casim), "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
+    out = casim("validate", path)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr + out.stdout
     assert "farmer_shar" in out.stderr and "did you mean 'farmer_share'" in out.stderr
 
 
-def test_table_level_error_names_the_loaded_file_and_keeps_brackets(write_scenario):
+def test_table_level_error_names_the_loaded_file_and_keeps_brackets(write_scenario, casim):
     path = write_scenario('[decision.rule]\nkind = "bass"\np = 0.03\n')
-    casim = Path(sys.executable).parent / "casim"
-    out = subprocess.run([str(casim), "validate", str(path)], capture_output=True, text=True, cwd=ROOT)
+    out = casim("validate", path)
     assert out.returncode == 2
     assert (f"{path}: decision.rule.q: missing required field of kind = 'bass' (set it in [decision.rule] here or in "
             "the file this one extends)") in out.stderr.replace("\n", "")

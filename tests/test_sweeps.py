@@ -51,7 +51,7 @@ def sweep_command(out, *extra):
             "--batch-size", "2", "--workers", "1", *extra]
 
 
-def test_killed_sweep_resumes_to_identical_results(tmp_path):
+def test_killed_sweep_resumes_to_identical_results(tmp_path, casim):
     """The command killed part-way and run again gives the rows of the uninterrupted sweep (run from Python)."""
     reference = tmp_path / "uninterrupted"
     sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, reference, "lhs", samples=12, replicates=2,
@@ -66,7 +66,7 @@ def test_killed_sweep_resumes_to_identical_results(tmp_path):
     process.wait()
     finished = len(list((killed / "runs").glob("batch-*.parquet")))
     assert 3 <= finished < 12, "the kill must land part-way"
-    done = subprocess.run(sweep_command(killed), capture_output=True, text=True, cwd=ROOT)
+    done = casim(*sweep_command(killed)[1:])  # the same command again (in-process: only the kill needs a process)
     assert done.returncode == 0, done.stderr
     a, b = SweepStore(reference).load(), SweepStore(killed).load()
     assert a.run_id.nunique() == 24 and len(b) == len(a)
@@ -74,11 +74,10 @@ def test_killed_sweep_resumes_to_identical_results(tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_changed_design_in_existing_directory_is_refused(tmp_path):
+def test_changed_design_in_existing_directory_is_refused(tmp_path, casim):
     out = tmp_path / "sweep"
-    assert subprocess.run(sweep_command(out), capture_output=True, cwd=ROOT).returncode == 0
-    changed = subprocess.run([c if c != "12" else "13" for c in sweep_command(out)], capture_output=True, text=True,
-                             cwd=ROOT)
+    assert casim(*sweep_command(out)[1:]).returncode == 0
+    changed = casim(*[c if c != "12" else "13" for c in sweep_command(out)[1:]])
     assert changed.returncode == 2 and "holds a different sweep" in changed.stderr
     assert "Traceback" not in changed.stderr
 
@@ -90,12 +89,9 @@ def small_plan():
                      farmers=300, batch_size=3)
 
 
-def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path):
-    from distributed import LocalCluster
-
+def test_dask_local_cluster_gives_the_same_results_as_the_local_pool(tmp_path, dask_cluster):
     local = run_sweep(small_plan(), SweepStore(tmp_path / "local"), LocalExecutor(2))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
-        dask = run_sweep(small_plan(), SweepStore(tmp_path / "dask"), DaskExecutor(cluster))
+    dask = run_sweep(small_plan(), SweepStore(tmp_path / "dask"), DaskExecutor(dask_cluster))
     pd.testing.assert_frame_equal(local, dask)
 
 
