@@ -177,3 +177,35 @@ def test_pasts_drawn_from_the_fit_s_kept_chains_are_those_of_chains_built_again(
     assert np.array_equal(kept.farms.years_in_use, built.farms.years_in_use)
     assert np.array_equal(kept.soil.stock_t_c_per_ha, built.soil.stock_t_c_per_ha)
     assert np.array_equal(kept.soil.years_left, built.soil.years_left)
+
+
+def test_pasts_drawn_in_the_laws_pass_are_those_of_chains_built_again(monkeypatch):
+    """A region of more farms than its fit's samples draws each farm's past from every bundle it may get in the pass
+    that solves its laws (``region_chain_laws``), and keeps the one of the bundle it gets; with that pass limited to
+    the laws (``MAX_PAST_STARTS`` = 0) the chains are built again once the bundles are known
+    (``region_chain_histories``, as a start found in the cache does): the same bundles, pasts, ages and soil, to the
+    last bit, and the same population stream after the start (the beliefs drawn later). The polish sample is shrunk
+    (500 farms) so that regions of 600-700 farms take that pass (it takes regions of over ``POLISH_SAMPLE``)."""
+    from sim.behaviour import start, start_cache
+
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    drawn_pasts = []
+    pick = start.pick_pasts
+
+    def counted(current, starts, pasts, history, ages):
+        drawn_pasts.append(current.size)
+        pick(current, starts, pasts, history, ages)
+
+    monkeypatch.setattr(start, "pick_pasts", counted)
+    monkeypatch.setattr(start, "POLISH_SAMPLE", 500)
+    with start_cache.bypassed():
+        once = sim.AdoptionModel(scenario, seed=5, n_farmers=2000)
+        assert len(drawn_pasts) == len(once.regions.specs) and min(drawn_pasts) > 500
+        monkeypatch.setattr(start, "MAX_PAST_STARTS", 0)
+        twice = sim.AdoptionModel(scenario, seed=5, n_farmers=2000)
+    assert len(drawn_pasts) == len(once.regions.specs)  # the second model drew none in the laws' pass
+    assert np.array_equal(once.farms.bundle, twice.farms.bundle)
+    assert np.array_equal(once.farms.years_in_use, twice.farms.years_in_use)
+    assert np.array_equal(once.farms.belief_mean, twice.farms.belief_mean)
+    for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
+        assert np.array_equal(getattr(once.soil, name), getattr(twice.soil, name)), name
