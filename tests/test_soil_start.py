@@ -209,3 +209,61 @@ def test_pasts_drawn_in_the_laws_pass_are_those_of_chains_built_again(monkeypatc
     assert np.array_equal(once.farms.belief_mean, twice.farms.belief_mean)
     for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
         assert np.array_equal(getattr(once.soil, name), getattr(twice.soil, name)), name
+
+
+def former_tier1_live_through(soil: Tier1Soil, bundles: np.ndarray, history: np.ndarray) -> Tier1Soil:
+    """Tier 1's replay of the pasts as it was at main d748707: H NumPy passes of ``set_management`` and
+    ``advance_year`` over the farms that changed bundle (its state is written to a copy of ``soil``)."""
+    out = object.__new__(Tier1Soil)
+    out.__dict__.update({k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(soil).items()})
+    target = out.equilibrium_table[out.region, bundles]
+    out.stock_t_c_per_ha, out.target_t_c_per_ha = target.copy(), target
+    out.rate_t_c_per_ha_yr, out.years_left = np.zeros(target.size), np.zeros(target.size, np.int16)
+    changed = np.flatnonzero((history != bundles[:, None]).any(axis=1))
+    path = np.column_stack([history[changed], bundles[changed]])
+    past = object.__new__(Tier1Soil)
+    past.transition_years, past.equilibrium_table = out.transition_years, out.equilibrium_table
+    past.region = out.region[changed]
+    oldest = out.equilibrium_table[past.region, path[:, 0]]
+    past.stock_t_c_per_ha, past.target_t_c_per_ha = oldest.copy(), oldest
+    past.rate_t_c_per_ha_yr, past.years_left = np.zeros(changed.size), np.zeros(changed.size, np.int16)
+    everyone = np.arange(changed.size)
+    for year in range(1, path.shape[1]):
+        past.set_management(everyone, path[:, year])
+        past.advance_year()
+    for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
+        getattr(out, name)[changed] = getattr(past, name)
+    return out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_tier1_replays_pasts_in_one_pass_as_its_yearly_rules_bit_for_bit(threads):
+    """Tier 1 lives through the farms' pasts farm by farm in one compiled pass (``tier1_live_through``); its stocks,
+    targets, rates and years left equal, to the last bit, those of H yearly passes of ``set_management`` and
+    ``advance_year`` (the replay it replaced), on 3,000 farms of three regions: pasts from sticky random walks over
+    all 16 bundles (spells of every length, changes less than D apart and more), a fifth of them never changed."""
+    from sim import parallel
+
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    rng = np.random.default_rng(3)
+    m = 3000
+    region = rng.integers(0, len(scenario.regions), m).astype(np.int16)
+    path = np.empty((m, H + 1), np.uint8)
+    path[:, 0] = rng.integers(0, 16, m)
+    for year in range(1, H + 1):
+        stay = rng.random(m) < 0.9
+        path[:, year] = np.where(stay, path[:, year - 1], rng.integers(0, 16, m))
+    steady = rng.random(m) < 0.2
+    path[steady] = path[steady, -1:]
+    bundles, history = path[:, -1].copy(), path[:, :-1].copy()
+    before = parallel.threads()
+    parallel.set_threads(threads)
+    try:
+        soil = Tier1Soil(scenario, region, bundles, np.zeros(m), history)
+    finally:
+        parallel.set_threads(before)
+    former = former_tier1_live_through(soil, bundles, history)
+    assert 0 < (former.years_left > 0).sum() < m  # transitions under way and finished ones
+    for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
+        got, want = getattr(soil, name), getattr(former, name)
+        assert got.dtype == want.dtype and np.array_equal(got.view(np.uint8), want.view(np.uint8)), name
