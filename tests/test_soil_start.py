@@ -7,7 +7,14 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from sim.behaviour.equilibrium import ESTABLISHED_SEASONS, ages_in_use, sample_past, stationary_law_transposed
+from sim.behaviour.equilibrium import (
+    ESTABLISHED_SEASONS,
+    ages_in_use,
+    reversed_weights,
+    sample_past,
+    stationary_law_transposed,
+    walk_back,
+)
 from sim.practices import parse_bundle
 from sim.soil import RothCSoil, Tier1Soil
 
@@ -49,6 +56,55 @@ def test_the_past_is_drawn_from_the_time_reversed_chain():
     assert np.all(np.abs(counts / pairs - expected) < 5 * error)
     forwards = law[None, :] * moved  # [j, i] = pi_i P(i -> j)
     assert np.max(np.abs(forwards - expected) / error) > 20
+
+
+def former_sample_past(moved, law, current, uniforms, history):
+    """``sample_past`` as it was at main d748707: each year back, the weights pi_j P(j -> i) and their sum again."""
+    i = current
+    for back in range(history.size):
+        total = 0.0
+        for j in range(law.size):
+            total += law[j] * moved[i, j]
+        if total > 0.0:
+            threshold, cumulative, chosen = uniforms[back] * total, 0.0, i
+            for j in range(law.size):
+                weight = law[j] * moved[i, j]
+                if weight > 0.0:
+                    cumulative += weight
+                    chosen = j
+                    if threshold < cumulative:
+                        break
+            i = chosen
+        history[history.size - 1 - back] = i
+
+
+def test_pasts_walked_from_weights_computed_once_are_the_former_draws_bit_for_bit():
+    """``sample_past`` computes the time-reversed weights once per chain (``reversed_weights``) and walks them
+    (``walk_back``), rather than again each year: the same products and sums in the same order, so the same past
+    for every start and uniform, on 50 random chains (states with no inflow among them) from each of the 16 states,
+    uniforms near 0 and 1 included; and ``walk_back`` from several starts with one set of weights, as
+    ``region_chain_laws`` draws a farm's pasts from each bundle it may get."""
+    rng = np.random.default_rng(17)
+    for k in range(50):
+        moved, law = random_chain(rng)
+        if k % 2:  # a state nobody enters (pi = 0): its past stays in it
+            matrix, state = moved.T.copy(), k % 16
+            matrix[:, state] = 0.0
+            matrix[(state - 1) % 16, (state + 1) % 16] += 1.0
+            matrix /= matrix.sum(axis=1, keepdims=True)
+            moved = matrix.T.copy()
+            law = stationary_law_transposed(moved)
+            assert not moved[state].any()  # no weight back from it
+        uniforms = rng.random(H)
+        uniforms[:3] = (0.0, 1.0 - 2.0**-53, 0.5)
+        weights, totals = np.empty((16, 16)), np.empty(16)
+        reversed_weights(moved, law, weights, totals)
+        for now in range(16):
+            got, want, walked = np.empty(H, np.uint8), np.empty(H, np.uint8), np.empty(H, np.uint8)
+            sample_past(moved, law, now, uniforms, got)
+            former_sample_past(moved, law, now, uniforms, want)
+            walk_back(weights, totals, now, uniforms, walked)
+            assert np.array_equal(got, want) and np.array_equal(walked, want)
 
 
 def test_a_long_past_is_a_path_of_the_chain_and_stays_in_a_state_nobody_enters():

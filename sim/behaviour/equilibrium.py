@@ -527,13 +527,16 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
         work = chain_scratch(n_states, n_practices)
         moved, law = work[10], work[18]
+        weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
                        high, plateau, noise_share, terms, level, available, rate, work)
             for k in range(masks.size):
                 laws[r, k] = law[masks[k]]
+            if starts.size > 0:
+                reversed_weights(moved, law, weights, totals)  # ``sample_past`` from each start, its weights once
             for c in range(starts.size):
-                sample_past(moved, law, starts[c], uniforms[r], pasts[r, c])
+                walk_back(weights, totals, starts[c], uniforms[r], pasts[r, c])
 
 
 @njit(cache=True, parallel=True)
@@ -573,19 +576,25 @@ def region_chain_histories(rows, years_mature, base_yield, crop_price, productio
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
         work = chain_scratch(n_states, n_practices)
         moved, law = work[10], work[18]
+        weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
                        high, plateau, noise_share, terms, level, available, rate, work)
-            sample_past(moved, law, current[r], uniforms[r], history[r])
+            reversed_weights(moved, law, weights, totals)  # ``sample_past``, its work arrays once per block
+            walk_back(weights, totals, current[r], uniforms[r], history[r])
             ages_in_use(current[r], history[r], ages[r])
 
 
 @njit(cache=True, parallel=True)
 def sample_pasts(matrices, laws, current, uniforms, history, ages):  # pragma: no cover - compiled
     """``region_chain_histories`` from chains at hand: year matrices transposed (m, 16, 16) and laws (m, 16)."""
-    for r in prange(current.size):
-        sample_past(matrices[r], laws[r], current[r], uniforms[r], history[r])
-        ages_in_use(current[r], history[r], ages[r])
+    m, n_states = current.size, laws.shape[1]
+    for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
+        weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
+        for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
+            reversed_weights(matrices[r], laws[r], weights, totals)  # ``sample_past``, its work arrays once per block
+            walk_back(weights, totals, current[r], uniforms[r], history[r])
+            ages_in_use(current[r], history[r], ages[r])
 
 
 @njit(cache=True)
@@ -596,18 +605,44 @@ def sample_past(moved, law, current, uniforms, history):  # pragma: no cover - c
     the year matrix transposed: moved[i, j] = P(j -> i), so row i holds what P* needs from state i). Each year back
     the previous state is drawn by inverting its cumulative weights pi_j P(j -> i) with one of ``uniforms`` (H,)
     (the first for the year before the start), normalised by their sum (pi_i to rounding). A state the stationary
-    chain never enters (no weight: pi_i = 0) has no past under the chain; the farm is kept in it.
+    chain never enters (no weight: pi_i = 0) has no past under the chain; the farm is kept in it. The weights are
+    computed once (``reversed_weights``), then walked (``walk_back``).
     """
-    n_states, span = law.size, history.size
-    i = current
-    for back in range(span):
+    n_states = law.size
+    weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
+    reversed_weights(moved, law, weights, totals)
+    walk_back(weights, totals, current, uniforms, history)
+
+
+@njit(cache=True)
+def reversed_weights(moved, law, weights, totals):  # pragma: no cover - compiled
+    """``weights`` (16, 16): pi_j P(j -> i) at [i, j] (``sample_past``), and ``totals`` (16,) their sums over j.
+
+    Each product and sum as a walk computed them year by year (the same operations in the same order, so the same
+    bits), once per chain: a farm whose past is drawn from several bundles (``region_chain_laws``) walks them many
+    times.
+    """
+    n_states = law.size
+    for i in range(n_states):
         total = 0.0
         for j in range(n_states):
-            total += law[j] * moved[i, j]
+            weight = law[j] * moved[i, j]
+            weights[i, j] = weight
+            total += weight
+        totals[i] = total
+
+
+@njit(cache=True)
+def walk_back(weights, totals, current, uniforms, history):  # pragma: no cover - compiled
+    """``sample_past``'s walk from ``current`` with its ``reversed_weights`` ``weights`` and ``totals``."""
+    n_states, span = totals.size, history.size
+    i = current
+    for back in range(span):
+        total = totals[i]
         if total > 0.0:
             threshold, cumulative, chosen = uniforms[back] * total, 0.0, i
             for j in range(n_states):
-                weight = law[j] * moved[i, j]
+                weight = weights[i, j]
                 if weight > 0.0:
                     cumulative += weight
                     chosen = j
