@@ -257,7 +257,7 @@ def test_a_region_s_chains_in_one_pass_are_move_tables_then_chain_laws_bit_for_b
 
     def checked(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high, plateau,
                 noise_share, *rest):
-        *terms, spread, level, available, rate, masks, laws = rest
+        *terms, spread, level, available, rate, masks, laws, starts, uniforms, pasts = rest
         region_chain_laws(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high,
                           plateau, noise_share, *rest)
         potential = soc_yield_potential(soil_table[None, :], base_yield[rows][:, None], response, low, high, plateau)

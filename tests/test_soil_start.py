@@ -7,7 +7,14 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from sim.behaviour.equilibrium import ESTABLISHED_SEASONS, ages_in_use, sample_past, stationary_law_transposed
+from sim.behaviour.equilibrium import (
+    ESTABLISHED_SEASONS,
+    ages_in_use,
+    reversed_weights,
+    sample_past,
+    stationary_law_transposed,
+    walk_back,
+)
 from sim.practices import parse_bundle
 from sim.soil import RothCSoil, Tier1Soil
 
@@ -49,6 +56,55 @@ def test_the_past_is_drawn_from_the_time_reversed_chain():
     assert np.all(np.abs(counts / pairs - expected) < 5 * error)
     forwards = law[None, :] * moved  # [j, i] = pi_i P(i -> j)
     assert np.max(np.abs(forwards - expected) / error) > 20
+
+
+def former_sample_past(moved, law, current, uniforms, history):
+    """``sample_past`` as it was at main d748707: each year back, the weights pi_j P(j -> i) and their sum again."""
+    i = current
+    for back in range(history.size):
+        total = 0.0
+        for j in range(law.size):
+            total += law[j] * moved[i, j]
+        if total > 0.0:
+            threshold, cumulative, chosen = uniforms[back] * total, 0.0, i
+            for j in range(law.size):
+                weight = law[j] * moved[i, j]
+                if weight > 0.0:
+                    cumulative += weight
+                    chosen = j
+                    if threshold < cumulative:
+                        break
+            i = chosen
+        history[history.size - 1 - back] = i
+
+
+def test_pasts_walked_from_weights_computed_once_are_the_former_draws_bit_for_bit():
+    """``sample_past`` computes the time-reversed weights once per chain (``reversed_weights``) and walks them
+    (``walk_back``), rather than again each year: the same products and sums in the same order, so the same past
+    for every start and uniform, on 50 random chains (states with no inflow among them) from each of the 16 states,
+    uniforms near 0 and 1 included; and ``walk_back`` from several starts with one set of weights, as
+    ``region_chain_laws`` draws a farm's pasts from each bundle it may get."""
+    rng = np.random.default_rng(17)
+    for k in range(50):
+        moved, law = random_chain(rng)
+        if k % 2:  # a state nobody enters (pi = 0): its past stays in it
+            matrix, state = moved.T.copy(), k % 16
+            matrix[:, state] = 0.0
+            matrix[(state - 1) % 16, (state + 1) % 16] += 1.0
+            matrix /= matrix.sum(axis=1, keepdims=True)
+            moved = matrix.T.copy()
+            law = stationary_law_transposed(moved)
+            assert not moved[state].any()  # no weight back from it
+        uniforms = rng.random(H)
+        uniforms[:3] = (0.0, 1.0 - 2.0**-53, 0.5)
+        weights, totals = np.empty((16, 16)), np.empty(16)
+        reversed_weights(moved, law, weights, totals)
+        for now in range(16):
+            got, want, walked = np.empty(H, np.uint8), np.empty(H, np.uint8), np.empty(H, np.uint8)
+            sample_past(moved, law, now, uniforms, got)
+            former_sample_past(moved, law, now, uniforms, want)
+            walk_back(weights, totals, now, uniforms, walked)
+            assert np.array_equal(got, want) and np.array_equal(walked, want)
 
 
 def test_a_long_past_is_a_path_of_the_chain_and_stays_in_a_state_nobody_enters():
@@ -177,3 +233,93 @@ def test_pasts_drawn_from_the_fit_s_kept_chains_are_those_of_chains_built_again(
     assert np.array_equal(kept.farms.years_in_use, built.farms.years_in_use)
     assert np.array_equal(kept.soil.stock_t_c_per_ha, built.soil.stock_t_c_per_ha)
     assert np.array_equal(kept.soil.years_left, built.soil.years_left)
+
+
+def test_pasts_drawn_in_the_laws_pass_are_those_of_chains_built_again(monkeypatch):
+    """A region of more farms than its fit's samples draws each farm's past from every bundle it may get in the pass
+    that solves its laws (``region_chain_laws``), and keeps the one of the bundle it gets; with that pass limited to
+    the laws (``MAX_PAST_STARTS`` = 0) the chains are built again once the bundles are known
+    (``region_chain_histories``, as a start found in the cache does): the same bundles, pasts, ages and soil, to the
+    last bit, and the same population stream after the start (the beliefs drawn later). The polish sample is shrunk
+    (500 farms) so that regions of 600-700 farms take that pass (it takes regions of over ``POLISH_SAMPLE``)."""
+    from sim.behaviour import start, start_cache
+
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    drawn_pasts = []
+    pick = start.pick_pasts
+
+    def counted(current, starts, pasts, history, ages):
+        drawn_pasts.append(current.size)
+        pick(current, starts, pasts, history, ages)
+
+    monkeypatch.setattr(start, "pick_pasts", counted)
+    monkeypatch.setattr(start, "POLISH_SAMPLE", 500)
+    with start_cache.bypassed():
+        once = sim.AdoptionModel(scenario, seed=5, n_farmers=2000)
+        assert len(drawn_pasts) == len(once.regions.specs) and min(drawn_pasts) > 500
+        monkeypatch.setattr(start, "MAX_PAST_STARTS", 0)
+        twice = sim.AdoptionModel(scenario, seed=5, n_farmers=2000)
+    assert len(drawn_pasts) == len(once.regions.specs)  # the second model drew none in the laws' pass
+    assert np.array_equal(once.farms.bundle, twice.farms.bundle)
+    assert np.array_equal(once.farms.years_in_use, twice.farms.years_in_use)
+    assert np.array_equal(once.farms.belief_mean, twice.farms.belief_mean)
+    for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
+        assert np.array_equal(getattr(once.soil, name), getattr(twice.soil, name)), name
+
+
+def former_tier1_live_through(soil: Tier1Soil, bundles: np.ndarray, history: np.ndarray) -> Tier1Soil:
+    """Tier 1's replay of the pasts as it was at main d748707: H NumPy passes of ``set_management`` and
+    ``advance_year`` over the farms that changed bundle (its state is written to a copy of ``soil``)."""
+    out = object.__new__(Tier1Soil)
+    out.__dict__.update({k: v.copy() if isinstance(v, np.ndarray) else v for k, v in vars(soil).items()})
+    target = out.equilibrium_table[out.region, bundles]
+    out.stock_t_c_per_ha, out.target_t_c_per_ha = target.copy(), target
+    out.rate_t_c_per_ha_yr, out.years_left = np.zeros(target.size), np.zeros(target.size, np.int16)
+    changed = np.flatnonzero((history != bundles[:, None]).any(axis=1))
+    path = np.column_stack([history[changed], bundles[changed]])
+    past = object.__new__(Tier1Soil)
+    past.transition_years, past.equilibrium_table = out.transition_years, out.equilibrium_table
+    past.region = out.region[changed]
+    oldest = out.equilibrium_table[past.region, path[:, 0]]
+    past.stock_t_c_per_ha, past.target_t_c_per_ha = oldest.copy(), oldest
+    past.rate_t_c_per_ha_yr, past.years_left = np.zeros(changed.size), np.zeros(changed.size, np.int16)
+    everyone = np.arange(changed.size)
+    for year in range(1, path.shape[1]):
+        past.set_management(everyone, path[:, year])
+        past.advance_year()
+    for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
+        getattr(out, name)[changed] = getattr(past, name)
+    return out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_tier1_replays_pasts_in_one_pass_as_its_yearly_rules_bit_for_bit(threads):
+    """Tier 1 lives through the farms' pasts farm by farm in one compiled pass (``tier1_live_through``); its stocks,
+    targets, rates and years left equal, to the last bit, those of H yearly passes of ``set_management`` and
+    ``advance_year`` (the replay it replaced), on 3,000 farms of three regions: pasts from sticky random walks over
+    all 16 bundles (spells of every length, changes less than D apart and more), a fifth of them never changed."""
+    from sim import parallel
+
+    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    rng = np.random.default_rng(3)
+    m = 3000
+    region = rng.integers(0, len(scenario.regions), m).astype(np.int16)
+    path = np.empty((m, H + 1), np.uint8)
+    path[:, 0] = rng.integers(0, 16, m)
+    for year in range(1, H + 1):
+        stay = rng.random(m) < 0.9
+        path[:, year] = np.where(stay, path[:, year - 1], rng.integers(0, 16, m))
+    steady = rng.random(m) < 0.2
+    path[steady] = path[steady, -1:]
+    bundles, history = path[:, -1].copy(), path[:, :-1].copy()
+    before = parallel.threads()
+    parallel.set_threads(threads)
+    try:
+        soil = Tier1Soil(scenario, region, bundles, np.zeros(m), history)
+    finally:
+        parallel.set_threads(before)
+    former = former_tier1_live_through(soil, bundles, history)
+    assert 0 < (former.years_left > 0).sum() < m  # transitions under way and finished ones
+    for name in ("stock_t_c_per_ha", "target_t_c_per_ha", "rate_t_c_per_ha_yr", "years_left"):
+        got, want = getattr(soil, name), getattr(former, name)
+        assert got.dtype == want.dtype and np.array_equal(got.view(np.uint8), want.view(np.uint8)), name

@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim import parallel
-from sim.behaviour.equilibrium import assign_bundles, largest
+from sim.behaviour.equilibrium import assign_bundles, bundle_keys, largest
 from sim.behaviour.start import past_incomes
 from sim.farmers import FarmParameters, Regions
 from sim.yields import lognormal_sigma
@@ -64,11 +64,11 @@ def test_assign_bundles_is_the_former_sort_bit_for_bit(seed):
     laws[rng.random((m, masks.size)) < 0.3] = 0.0
     laws[1::7] = laws[0]
     for counts in (np.array([300, 500, 0, 120]), np.array([1900, 50, 40, 10])):
-        got = assign_bundles(laws, masks, counts, np.random.default_rng(seed + 10))
+        got = assign_bundles(laws, masks, counts, bundle_keys(masks, m, np.random.default_rng(seed + 10)))
         want = former_assign_bundles(laws, masks, counts, np.random.default_rng(seed + 10))
         assert np.array_equal(got, want)
     assert [(got == mask).sum() for mask in masks] != counts.tolist()  # the second counts overwrite taken farms
-    first = assign_bundles(laws, masks, np.array([300, 500, 0, 120]), np.random.default_rng(seed + 10))
+    first = assign_bundles(laws, masks, np.array([300, 500, 0, 120]), bundle_keys(masks, m, np.random.default_rng(seed + 10)))
     assert [(first == mask).sum() for mask in masks] == [300, 500, 0, 120]
 
 

@@ -502,8 +502,8 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
                       plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money, area_ha,
                       residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                       effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
-                      spread, level, available, rate, masks, laws):  # pragma: no cover - compiled
-    """Each farm's stationary law at the bundles ``masks`` (K,), of farms ``rows`` (m,) of one region.
+                      spread, level, available, rate, masks, laws, starts, uniforms, pasts):  # pragma: no cover - compiled
+    """Each farm's stationary law at the bundles ``masks`` (K,), of farms ``rows`` (m,) of one region, and its pasts.
 
     What ``move_tables`` then ``chain_laws`` give, farm by farm, the same to the last bit (the same compiled functions
     on the same numbers), without their (m, 16, P, P, 2) tables: a farm's moves are valued and its chain solved at
@@ -511,9 +511,14 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
     computed serially). Each state's gross G and margin W (currency/ha) come from the yield potential
     ``soc_yield_potential(soil_table[b], base_yield, response, low, high, plateau)`` at that state's soil equilibrium
     (``soil_table`` (16,) t C/ha) and ``gross_and_margin``, its logit noise scale is ``noise_share`` x W. ``laws``
-    (m, K) receives the law at ``masks`` (the start draws ages from each farm's past, not from exit hazards); the
-    rest as for
-    ``move_tables`` (per farm: indexed by ``rows``) and ``chain_laws`` (``level`` (16,) of the region's constants).
+    (m, K) receives the law at ``masks``; the rest as for ``move_tables`` (per farm: indexed by ``rows``) and
+    ``chain_laws`` (``level`` (16,) of the region's constants).
+
+    The farm's bundle is not known yet (it is drawn from every farm's laws), so its past is drawn, with the chain at
+    hand, from each bundle it may get: ``pasts[r, c]`` (m, C, H) uint8 receives ``sample_past`` from ``starts[c]``
+    (C,) with the farm's ``uniforms[r]`` (m, H); the one from the bundle it gets is the one ``region_chain_histories``
+    draws (the same chain and uniforms), without building the chain again (``pick_pasts``). C = 0: laws only
+    (``uniforms`` is then not read).
     """
     m, n_states, n_practices = rows.size, level.size, N_PRACTICES
     terms = chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires,
@@ -521,12 +526,32 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
                         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
         work = chain_scratch(n_states, n_practices)
-        law = work[18]
+        moved, law = work[10], work[18]
+        weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
                        high, plateau, noise_share, terms, level, available, rate, work)
             for k in range(masks.size):
                 laws[r, k] = law[masks[k]]
+            if starts.size > 0:
+                reversed_weights(moved, law, weights, totals)  # ``sample_past`` from each start, its weights once
+            for c in range(starts.size):
+                walk_back(weights, totals, starts[c], uniforms[r], pasts[r, c])
+
+
+@njit(cache=True, parallel=True)
+def pick_pasts(current, starts, pasts, history, ages):  # pragma: no cover - compiled
+    """``history`` (m, H) and ``ages`` (m, P) of farms whose pasts were drawn from each of ``starts`` (C,).
+
+    ``pasts`` (m, C, H): as ``region_chain_laws`` draws them; each farm's is the one from its ``current`` bundle
+    (m,), which must be among ``starts``; its ages in use follow from it (``ages_in_use``).
+    """
+    for r in prange(current.size):
+        c = 0
+        while starts[c] != current[r]:
+            c += 1
+        history[r, :] = pasts[r, c]
+        ages_in_use(current[r], history[r], ages[r])
 
 
 @njit(cache=True, parallel=True)
@@ -551,19 +576,25 @@ def region_chain_histories(rows, years_mature, base_yield, crop_price, productio
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
         work = chain_scratch(n_states, n_practices)
         moved, law = work[10], work[18]
+        weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
                        high, plateau, noise_share, terms, level, available, rate, work)
-            sample_past(moved, law, current[r], uniforms[r], history[r])
+            reversed_weights(moved, law, weights, totals)  # ``sample_past``, its work arrays once per block
+            walk_back(weights, totals, current[r], uniforms[r], history[r])
             ages_in_use(current[r], history[r], ages[r])
 
 
 @njit(cache=True, parallel=True)
 def sample_pasts(matrices, laws, current, uniforms, history, ages):  # pragma: no cover - compiled
     """``region_chain_histories`` from chains at hand: year matrices transposed (m, 16, 16) and laws (m, 16)."""
-    for r in prange(current.size):
-        sample_past(matrices[r], laws[r], current[r], uniforms[r], history[r])
-        ages_in_use(current[r], history[r], ages[r])
+    m, n_states = current.size, laws.shape[1]
+    for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
+        weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
+        for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
+            reversed_weights(matrices[r], laws[r], weights, totals)  # ``sample_past``, its work arrays once per block
+            walk_back(weights, totals, current[r], uniforms[r], history[r])
+            ages_in_use(current[r], history[r], ages[r])
 
 
 @njit(cache=True)
@@ -574,18 +605,44 @@ def sample_past(moved, law, current, uniforms, history):  # pragma: no cover - c
     the year matrix transposed: moved[i, j] = P(j -> i), so row i holds what P* needs from state i). Each year back
     the previous state is drawn by inverting its cumulative weights pi_j P(j -> i) with one of ``uniforms`` (H,)
     (the first for the year before the start), normalised by their sum (pi_i to rounding). A state the stationary
-    chain never enters (no weight: pi_i = 0) has no past under the chain; the farm is kept in it.
+    chain never enters (no weight: pi_i = 0) has no past under the chain; the farm is kept in it. The weights are
+    computed once (``reversed_weights``), then walked (``walk_back``).
     """
-    n_states, span = law.size, history.size
-    i = current
-    for back in range(span):
+    n_states = law.size
+    weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
+    reversed_weights(moved, law, weights, totals)
+    walk_back(weights, totals, current, uniforms, history)
+
+
+@njit(cache=True)
+def reversed_weights(moved, law, weights, totals):  # pragma: no cover - compiled
+    """``weights`` (16, 16): pi_j P(j -> i) at [i, j] (``sample_past``), and ``totals`` (16,) their sums over j.
+
+    Each product and sum as a walk computed them year by year (the same operations in the same order, so the same
+    bits), once per chain: a farm whose past is drawn from several bundles (``region_chain_laws``) walks them many
+    times.
+    """
+    n_states = law.size
+    for i in range(n_states):
         total = 0.0
         for j in range(n_states):
-            total += law[j] * moved[i, j]
+            weight = law[j] * moved[i, j]
+            weights[i, j] = weight
+            total += weight
+        totals[i] = total
+
+
+@njit(cache=True)
+def walk_back(weights, totals, current, uniforms, history):  # pragma: no cover - compiled
+    """``sample_past``'s walk from ``current`` with its ``reversed_weights`` ``weights`` and ``totals``."""
+    n_states, span = totals.size, history.size
+    i = current
+    for back in range(span):
+        total = totals[i]
         if total > 0.0:
             threshold, cumulative, chosen = uniforms[back] * total, 0.0, i
             for j in range(n_states):
-                weight = law[j] * moved[i, j]
+                weight = weights[i, j]
                 if weight > 0.0:
                     cumulative += weight
                     chosen = j
@@ -794,16 +851,24 @@ def _unpack(theta: np.ndarray, parameters: list[tuple[int, int]]) -> tuple[np.nd
     return constants, pairs
 
 
-def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def bundle_keys(masks: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    """(K, m) the Gumbel draws ``assign_bundles`` gives m farms' keys for the bundles ``masks`` (K,).
+
+    Drawn apart from the assignment so that the start can draw them before the laws they are added to: the pass
+    that solves the laws also draws the farms' pasts with later draws of the same stream (``sim.behaviour.start``).
+    """
+    return rng.gumbel(size=(masks.size, m))
+
+
+def assign_bundles(laws: np.ndarray, masks: np.ndarray, counts: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
     """Bundle of each of m farms: exactly ``counts`` farms per bundle of ``masks``, the rest conventional.
 
     Farms are drawn without replacement with probability proportional to their stationary probability of the bundle,
-    ``laws`` (m, K): column k that of bundle ``masks[k]``.
+    ``laws`` (m, K): column k that of bundle ``masks[k]``; ``gumbel`` (K, m): their Gumbel draws (``bundle_keys``).
     """
     m = laws.shape[0]
     bundle = np.zeros(m, np.uint8)
     free = np.ones(m, bool)
-    gumbel = rng.gumbel(size=(masks.size, m))
     for k in np.argsort(-counts, kind="stable"):
         if counts[k] == 0:
             continue

@@ -39,10 +39,12 @@ from sim.behaviour.equilibrium import (
     ChainInputs,
     Fit,
     assign_bundles,
+    bundle_keys,
     combination_levels,
     expected_remaining,
     fit_constants,
     move_tables,
+    pick_pasts,
     region_chain_histories,
     region_chain_laws,
     sample_pasts,
@@ -66,6 +68,12 @@ MAX_INITIAL_SEASONS_IN_USE = 10
 #: chains of ``CHUNK`` farms that ``sim.footprint`` counts) are drawn from the population stream chunk by chunk, so
 #: the draws do not depend on the thread count and memory stays bounded.
 HISTORY_CHUNK = 16_384
+#: Bundles a farm of a region fitted on a sample may get (the file's and conventional) up to which its past is drawn
+#: from each of them in the pass that gives the laws its bundle is drawn from (``region_chain_laws``): C x
+#: ``ESTABLISHED_SEASONS`` bytes a farm of the region, 240 B at this C, kept until the bundles are drawn. A region
+#: with more bundles builds its farms' chains again once the bundles are known (``region_chain_histories``), as a
+#: start found in the cache does. Every scenario of scenarios/ has at most three (two bundles and conventional).
+MAX_PAST_STARTS = 4
 #: Farms whose chains are built at once (their move tables take 4.4 KB per farm: ``sim.footprint`` counts them).
 CHUNK = 5_000
 #: Farms per region the fit is polished on after the fit on ``FIT_SAMPLE`` farms (all of them in a smaller region;
@@ -228,31 +236,58 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region])
 
     def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
-                    masks: np.ndarray) -> np.ndarray:
-        """Laws (m, K) at the bundles ``masks`` of the farms ``rows`` with ``fit``'s constants.
+                    masks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """Laws (m, K) at the bundles ``masks`` of the farms ``rows`` with ``fit``'s constants, and their pasts.
 
         Those of ``inputs`` and ``stationary_laws``, bit for bit, farm by farm in one compiled pass
-        (``region_chain_laws``).
+        (``region_chain_laws``), chunk by chunk of ``HISTORY_CHUNK`` farms. With at most ``MAX_PAST_STARTS``
+        bundles to get (the file's and conventional: ``starts`` (C,)), the same pass draws each farm's past from
+        each of them with the uniforms ``region_pasts`` would draw for it (from the population stream, in the same
+        order), and returns them (``starts``, pasts (m, C, H) uint8) for ``region_pasts`` to pick from: a region
+        of more farms than the fit's samples would otherwise build every chain twice (at 1 M farmers the second
+        pass took 4.8 s of an 11.4 s set-up under cProfile, on 2 threads). Else (None) ``region_pasts`` builds them
+        again.
         """
         laws = np.empty((rows.size, masks.size))
+        starts = np.union1d(masks, 0).astype(np.int64)
+        drawn = starts.size <= MAX_PAST_STARTS
+        if not drawn:
+            starts = starts[:0]
+        pasts = np.empty((rows.size, starts.size, ESTABLISHED_SEASONS), np.uint8)
         reference = yields.reference_t_c_per_ha[region]  # the potential's [low, high] (``YieldModel.potential``)
-        region_chain_laws(
-            rows, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
-            parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
-            reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
-            *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
-            catalogue.available[region], s.revision_rate, masks.astype(np.int64), laws)
-        return laws
+        level = combination_levels(fit.constants, fit.pairs)
+        for first in range(0, rows.size, HISTORY_CHUNK):
+            part = slice(first, first + HISTORY_CHUNK)
+            size = rows[part].size
+            uniforms = rng.random((size, ESTABLISHED_SEASONS)) if drawn else np.empty((0, ESTABLISHED_SEASONS))
+            region_chain_laws(
+                rows[part], ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
+                reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
+                *farm_terms(region, shortfall, synergy_shortfall), spread, level, catalogue.available[region],
+                s.revision_rate, masks.astype(np.int64), laws[part], starts, uniforms, pasts[part])
+        return laws, (starts, pasts) if drawn else None
 
     def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
-                     chains: tuple[np.ndarray, np.ndarray] | None) -> None:
+                     chains: tuple[np.ndarray, np.ndarray] | None, drawn: tuple[np.ndarray, np.ndarray] | None) -> None:
         """Draw the pasts (``history``) and ages (``years_in_use``) of the farms ``rows`` from their chains.
 
         The chains of ``region_laws`` (``region_chain_histories``), chunk by chunk of ``HISTORY_CHUNK`` farms; or
         the fit's own (``chains``: year matrices (m, 16, 16) transposed and laws (m, 16), the same to the last bit),
         which a fit on all the region's farms keeps (``sample_pasts``): a stacked Sobol run's regions of 333 farms
-        would build every chain again (about 9 us a farm).
+        would build every chain again (about 9 us a farm); or, ``drawn`` (starts (C,), pasts (m, C, H)), the pasts
+        ``region_laws`` drew from every bundle a farm may get, of which each farm's bundle picks its own
+        (``pick_pasts``: the uniforms were drawn then).
         """
+        if drawn is not None:
+            starts, pasts = drawn
+            if not np.isin(bundle[rows], starts).all():
+                raise ValueError("region_pasts: a farm got a bundle its past was not drawn from")
+            past, ages = np.empty((rows.size, ESTABLISHED_SEASONS), np.uint8), np.empty((rows.size, N_PRACTICES),
+                                                                                         np.int16)
+            pick_pasts(bundle[rows], starts.astype(np.uint8), pasts, past, ages)
+            history[rows], years_in_use[rows] = past, ages
+            return
         reference = yields.reference_t_c_per_ha[region]
         level = combination_levels(fit.constants, fit.pairs)
         for first in range(0, rows.size, HISTORY_CHUNK):
@@ -287,13 +322,16 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                     parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part])
         return key.digest()
 
-    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> tuple[tuple, tuple | None]:
-        """The fit of the farms ``rows`` of ``region``: its cache entry, and its chains if it kept them (or None).
+    def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray
+                   ) -> tuple[tuple, tuple | None, tuple | None]:
+        """The fit of the farms ``rows`` of ``region``: its cache entry, its chains if it kept them, its pasts if drawn.
 
         The entry: (fit, laws (m, K) of the bundles ``masks``, the two ramp shortfalls of ``inputs``); the shortfalls
         (those at the stationary ages' expected remaining ramp) enter the chains the pasts are drawn from
         (``region_pasts``), so a start found in the cache has them too. The chains (not cached: 2 KB a farm): year
-        matrices and laws of a region fitted on all its farms, at most ``MATRICES_KEPT_UP_TO``.
+        matrices and laws of a region fitted on all its farms, at most ``MATRICES_KEPT_UP_TO``. The pasts (not
+        cached: they are draws): those ``region_laws`` draws in a region of more farms than its fit's samples
+        (None for a region fitted whole, or with more than ``MAX_PAST_STARTS`` bundles to get).
         """
         def spaced(size: int) -> np.ndarray:  # ``size`` farms evenly spaced, or all
             return rows if size >= rows.size else rows[np.unique(np.linspace(0, rows.size - 1, size).astype(np.int64))]
@@ -315,9 +353,10 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             sample = polish
             fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
         if sample.size < rows.size:  # else the fit's own laws are the region's
-            return (fit, region_laws(rows, region, *aged, fit, masks), *aged), None
+            all_laws, drawn = region_laws(rows, region, *aged, fit, masks)
+            return (fit, all_laws, *aged), None, drawn
         # (the polish above runs only on more farms than the sample: never on a region fitted whole)
-        return (fit, laws[:, masks], *aged), None if kept is None else (kept, laws)  # laws[:, masks]: a copy
+        return (fit, laws[:, masks], *aged), None if kept is None else (kept, laws), None  # laws[:, masks]: a copy
 
     sizes = [int(size) for size in regions.sizes]
     rows_of = [np.arange(start, start + size)[~is_demo[start:start + size]]
@@ -337,16 +376,17 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                              setting.scenario.decision.unused_combination_share)
         key = region_key(rows, region, target, masks) if cacheable else None
         cached = start_cache.lookup(key) if cacheable else None
-        chains = None
+        keys = bundle_keys(masks, rows.size, rng)  # before any uniforms of the pasts (``region_laws`` may draw them)
+        chains = drawn = None
         if cached is None:
-            cached, chains = fit_region(rows, region, target, masks)
+            cached, chains, drawn = fit_region(rows, region, target, masks)
             if cacheable:
                 start_cache.store(key, cached)
         fit, laws, *aged = cached
         rule.constants[region], rule.pairs[region] = fit.constants, fit.pairs
         rule.fits.append(fit)
-        bundle[rows] = assign_bundles(laws, masks, counts, rng)
-        region_pasts(rows, region, *(np.array(a) for a in aged), fit, chains)  # writeable: one compiled signature
+        bundle[rows] = assign_bundles(laws, masks, counts, keys)
+        region_pasts(rows, region, *(np.array(a) for a in aged), fit, chains, drawn)  # writeable: one signature
     demo = setting.network.demo
     years_in_use[demo] = np.where(USES_BY_MASK[bundle[demo]], ESTABLISHED_SEASONS, 0)
     history[demo] = bundle[demo, None]

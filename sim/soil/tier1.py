@@ -124,8 +124,10 @@ class Tier1Soil:
     def _live_through(self, bundles: np.ndarray, history: np.ndarray) -> None:
         """Each farm's state after its ``history`` (n, H) and this season of ``bundles`` (n,).
 
-        From the equilibrium of its oldest bundle, year by year under ``set_management`` and ``advance_year``. Farms
-        that never changed bundle are at its equilibrium: only the others live through their past.
+        From the equilibrium of its oldest bundle, year by year as ``set_management`` then ``advance_year`` move it
+        (``tier1_live_through``: their arithmetic, farm by farm in one compiled pass, rather than H passes of NumPy
+        over every farm). Farms that never changed bundle are at its equilibrium: only the others live through their
+        past.
         """
         target = self.equilibrium_table[self.region, bundles]
         self.stock_t_c_per_ha, self.target_t_c_per_ha = target.copy(), target
@@ -134,20 +136,14 @@ class Tier1Soil:
         if changed.size == 0:
             return
         path = np.column_stack([history[changed], bundles[changed]])
-        past = object.__new__(Tier1Soil)
-        past.transition_years, past.equilibrium_table = self.transition_years, self.equilibrium_table
-        past.region = self.region[changed]
-        oldest = self.equilibrium_table[past.region, path[:, 0]]
-        past.stock_t_c_per_ha, past.target_t_c_per_ha = oldest.copy(), oldest
-        past.rate_t_c_per_ha_yr, past.years_left = np.zeros(changed.size), np.zeros(changed.size, np.int16)
-        everyone = np.arange(changed.size)
-        for year in range(1, path.shape[1]):
-            past.set_management(everyone, path[:, year])  # only where the equilibrium changes, as in the model
-            past.advance_year()
-        self.stock_t_c_per_ha[changed] = past.stock_t_c_per_ha
-        self.target_t_c_per_ha[changed] = past.target_t_c_per_ha
-        self.rate_t_c_per_ha_yr[changed] = past.rate_t_c_per_ha_yr
-        self.years_left[changed] = past.years_left
+        stock, target_after = np.empty(changed.size), np.empty(changed.size)
+        rate, years_left = np.empty(changed.size), np.empty(changed.size, np.int16)
+        tier1_live_through(self.equilibrium_table, self.region[changed], path, self.transition_years, stock,
+                           target_after, rate, years_left)
+        self.stock_t_c_per_ha[changed] = stock
+        self.target_t_c_per_ha[changed] = target_after
+        self.rate_t_c_per_ha_yr[changed] = rate
+        self.years_left[changed] = years_left
 
     def set_management(self, farms: np.ndarray, bundles: np.ndarray) -> None:
         """``farms`` now use ``bundles``: a new D-year transition from the current stock where the equilibrium changes."""
@@ -174,6 +170,30 @@ class Tier1Soil:
     def stock_after_seasons(self, seasons: int) -> np.ndarray:
         """Stock of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16)."""
         return stock_after(self.equilibrium_table, seasons, self.transition_years)
+
+
+@njit(cache=True, parallel=True)
+def tier1_live_through(table, region, path, transition_years, stock, target, rate, years_left
+                       ):  # pragma: no cover - compiled
+    """The state of farms that lived through ``path`` (m, H + 1) of bundles, oldest first, from the first's equilibrium.
+
+    ``table`` (R, 16) equilibrium stocks, ``region`` (m,); each year after the first, as ``Tier1Soil.set_management``
+    (a new ``transition_years`` transition from the current stock where the equilibrium changes) then
+    ``tier1_advance`` (one yearly step; the last lands on the target), operation for operation (the same bits).
+    Writes ``stock``, ``target``, ``rate`` (m,) t C/ha and t C/ha/yr and ``years_left`` (m,) int16.
+    """
+    for f in prange(path.shape[0]):
+        r = region[f]
+        now = table[r, path[f, 0]]
+        goal, step, left = now, 0.0, 0
+        for year in range(1, path.shape[1]):
+            new_goal = table[r, path[f, year]]
+            if new_goal != goal:
+                goal, step, left = new_goal, (new_goal - now) / transition_years, transition_years
+            if left > 0:
+                now = goal if left == 1 else now + step
+                left -= 1
+        stock[f], target[f], rate[f], years_left[f] = now, goal, step, left
 
 
 @njit(cache=True, parallel=True)
