@@ -91,7 +91,8 @@ def test_pairs_whose_factors_predict_no_change_are_unsupported():
 
 
 def test_a_number_fills_every_cell_and_sampling_reads_nothing():
-    scenario = sim.load_scenario(SCENARIOS / "base.toml")
+    scenario = scenario_with_overrides(sim.load_scenario(SCENARIOS / "base.toml"),
+                                       {"carbon.mrv.approach.relative_sd": 0.275})
     table = model_uncertainty.relative_sd_table(scenario)
     assert table.shape == (len(scenario.regions), 16, 16) and (table == 0.275).all()
     derived = model_uncertainty.relative_sd_table(scenario_with_overrides(scenario, DERIVED))
