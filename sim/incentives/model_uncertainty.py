@@ -50,9 +50,6 @@ from sim.scenario import Scenario
 from sim.scenario.incentives import Modelled
 from sim.soil.tier1 import N_MASKS, management_categories, table_inputs
 
-#: Tier 1 factor kinds a bundle's category picks: tillage (F_MG) and carbon input (F_I).
-FACTORS = ("F_MG", "F_I")
-
 
 def factor_sd(tables: Tier1Tables, factor: str, climate: str, category: str) -> float:
     """1-sd of one Tier 1 factor, dimensionless: uncertainty_pct_2sd / 2 / 100 x value (0 where none is given)."""
