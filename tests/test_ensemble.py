@@ -201,9 +201,12 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
     The runs' registries settle as one (``sim.incentives.stacked.JoinedRegistry``, each run with its own prices,
     shares, MRV costs and buffer pool; a run with no farm to verify is verified with the others): each run's table is
     its table alone, bit for bit. At 120 farmers few join at 150/t: the seeds are chosen so that the first two runs
-    are credited (seed 12 was, by 54 t, until farms' pasts were drawn at the start; seed 18 is by 120 t)."""
+    are credited (seed 12 was, by 54 t, until farms' pasts were drawn at the start; seed 18 is by 120 t), with one
+    modelled relative sd (0.275, as the seeds were chosen before the default became the per-farm "ipcc_tier1":
+    with it run 0 is credited 9 t, run 1 120 t; the per-farm shares of stacked runs are tested by
+    ``test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone``)."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
-                                   {"carbon.on_reversal": "clawback"})
+                                   {"carbon.on_reversal": "clawback", "carbon.mrv.approach.relative_sd": 0.275})
     values = ((373.0, 0.8, {"carbon.price.ceiling": 300.0}), (150.0, 0.5, {"carbon.price.floor": 160.0}),
               (1.0, 0.6, {}))
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"carbon.price.path.value": price,
