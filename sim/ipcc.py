@@ -37,13 +37,19 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class Tier1Tables:
-    """Tier 1 factors of one factor set, keyed by (climate, category), plus SOC_REF by (climate, soil)."""
+    """Tier 1 factors of one factor set, keyed by (climate, category), plus SOC_REF by (climate, soil).
+
+    ``uncertainty_pct_2sd``: two standard deviations of a factor as % of its value, keyed by (factor, climate,
+    category) with factor "F_MG" or "F_I"; absent where the table gives none (the reference categories full till
+    and medium input, 1 by definition; every factor of the 2006 set, whose table here omits them).
+    """
 
     factor_set: str
     f_lu: dict[str, float]
     f_mg: dict[tuple[str, str], float]
     f_i: dict[tuple[str, str], float]
     soc_ref_t_c_per_ha: dict[tuple[str, str], float]
+    uncertainty_pct_2sd: dict[tuple[str, str, str], float]
 
     def equilibrium_t_c_per_ha(self, climate: str, soil: str, tillage: str, input_level: str) -> float:
         """Equilibrium SOC stock, t C/ha (0-30 cm): SOC_REF x F_LU x F_MG x F_I for annual cropland."""
@@ -82,8 +88,11 @@ def tier1_tables(factor_set: FactorSet) -> Tier1Tables:
     f_lu: dict[str, float] = {}
     f_mg: dict[tuple[str, str], float] = {}
     f_i: dict[tuple[str, str], float] = {}
+    uncertainty: dict[tuple[str, str, str], float] = {}
     for row in _read_csv(f"ipcc_tier1_{factor_set}.csv"):
         value = float(row["value"])
+        if row["uncertainty_pct_2sd"] and row["factor"] in ("F_MG", "F_I"):
+            uncertainty[row["factor"], row["climate"], row["category"]] = float(row["uncertainty_pct_2sd"])
         if row["factor"] == "F_LU" and row["category"] == "annual_cropland":
             f_lu[row["climate"]] = value
         elif row["factor"] == "F_MG":
@@ -94,4 +103,4 @@ def tier1_tables(factor_set: FactorSet) -> Tier1Tables:
         (row["climate"], row["soil"]): float(row["soc_ref_t_c_ha"])
         for row in _read_csv(f"ipcc_soc_ref_{factor_set}.csv")
     }
-    return Tier1Tables(factor_set, f_lu, f_mg, f_i, soc_ref)
+    return Tier1Tables(factor_set, f_lu, f_mg, f_i, soc_ref, uncertainty)

@@ -121,7 +121,8 @@ programmes = st.fixed_dictionaries({
     "carbon.leakage.exempt_years": st.integers(0, 3),
     "carbon.mrv.allowable_uncertainty": st.floats(0, 0.5),
     "carbon.mrv.approach": st.one_of(
-        st.fixed_dictionaries({"kind": st.just("model"), "relative_sd": st.floats(0, 0.6)}),
+        st.fixed_dictionaries({"kind": st.just("model"),
+                               "relative_sd": st.one_of(st.floats(0, 0.6), st.just("ipcc_tier1"))}),
         st.fixed_dictionaries({"kind": st.just("soil_sampling"), "cost_per_sample": st.just(0.0),
                                "samples_per_farm": st.integers(2, 20), "samples_per_group": st.integers(2, 60),
                                "point_change_cv": st.floats(0.01, 0.1)})),

@@ -14,9 +14,11 @@ from sim.incentives.prices import guaranteed, market_prices, price_expectation
 from sim.incentives.registry import CarbonRegistry, FarmCarbon
 from sim.scenario import ScenarioError, scenario_with_overrides
 
-BASE = sim.load_scenario(SCENARIOS / "baseline.toml")
+#: The baseline scenario with a modelled MRV of one relative sd for every farm (the registry's farms here have no
+#: region or bundles to derive one from: ``sim.incentives.model_uncertainty``).
+BASE = scenario_with_overrides(sim.load_scenario(SCENARIOS / "baseline.toml"), {"carbon.mrv.approach.relative_sd": 0.275})
 F = 44 / 12
-#: The default MRV's deduction: 90 % two-sided half-width of a 27.5 % relative sd, minus the 15 % allowed
+#: That MRV's deduction: 90 % two-sided half-width of a 27.5 % relative sd, minus the 15 % allowed
 #: (z(0.95) = 1.6448536).
 DEDUCTION = 1.6448536269514722 * 0.275 - 0.15
 AREA = np.array([1.0, 2.0, 3.0])

@@ -154,13 +154,15 @@ def test_runs_whose_credits_have_different_payers_run_apart(field, values, extra
     ("carbon.mrv.cost_per_farm", (60.0, 400.0), True),  # held per farm: the programmes are asked as one
     ("carbon.buffer", (0.1, 0.3), False),  # not held per run: each run's programme answers for its rows
 ])
-def test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone(field, values, as_one):
+@pytest.mark.parametrize("relative_sd", [0.275, "ipcc_tier1"])
+def test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone(field, values, as_one, relative_sd):
     """Two runs of a carbon programme that enrols from the first seasons (results_based_public, claw-back of reversed
     credits, 6 years: a verification after 5), differing in a carbon value: stacked, each run's table is its table
     alone, bit for bit, whether the runs' programmes are valued and enrol as one (``sim.incentives.stacked``) or each
-    on its own."""
+    on its own; with one modelled relative sd, or one per farm from its region and bundle pair (each run's regions'
+    rows of the stacked table)."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
-                                   {"carbon.on_reversal": "clawback"})
+                                   {"carbon.on_reversal": "clawback", "carbon.mrv.approach.relative_sd": relative_sd})
     built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
              for seed, value in zip((7, 8), values, strict=True)]
     alone = tables_alone(built, 6)
@@ -199,9 +201,12 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
     The runs' registries settle as one (``sim.incentives.stacked.JoinedRegistry``, each run with its own prices,
     shares, MRV costs and buffer pool; a run with no farm to verify is verified with the others): each run's table is
     its table alone, bit for bit. At 120 farmers few join at 150/t: the seeds are chosen so that the first two runs
-    are credited (seed 12 was, by 54 t, until farms' pasts were drawn at the start; seed 18 is by 120 t)."""
+    are credited (seed 12 was, by 54 t, until farms' pasts were drawn at the start; seed 18 is by 120 t), with one
+    modelled relative sd (0.275, as the seeds were chosen before the default became the per-farm "ipcc_tier1":
+    with it run 0 is credited 9 t, run 1 120 t; the per-farm shares of stacked runs are tested by
+    ``test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone``)."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "results_based_public.toml"),
-                                   {"carbon.on_reversal": "clawback"})
+                                   {"carbon.on_reversal": "clawback", "carbon.mrv.approach.relative_sd": 0.275})
     values = ((373.0, 0.8, {"carbon.price.ceiling": 300.0}), (150.0, 0.5, {"carbon.price.floor": 160.0}),
               (1.0, 0.6, {}))
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"carbon.price.path.value": price,

@@ -19,8 +19,9 @@ def reference(c, soil, horizon, asked, calendar, region, masks, mean_price):
     equilibrium = expectation.by_region(calendar.equilibrium, region, masks)
     rate_c = np.maximum(equilibrium - soc[:, None] - asked.drift[:, None], 0.0) / transition
     stock = np.broadcast_to(soc[:, None], rate_c.shape)
+    share = calendar.relative_sd[np.reshape(region, (-1, 1)), asked.baseline[:, None], masks]
     deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
-                                          asked.bulk_density[:, None], soil.depth_cm)
+                                          asked.bulk_density[:, None], soil.depth_cm, share)
     credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
     enrolled = asked.enrolled
     seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
@@ -44,10 +45,12 @@ def same(a, b):
     return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
 
 
-@pytest.mark.parametrize("name", ["mrv_individual", "mrv_group_spectral", "preset_verra_vm0042"])
+@pytest.mark.parametrize("name", ["mrv_individual", "mrv_group_spectral", "preset_verra_vm0042", "ipcc_tier1"])
 @pytest.mark.parametrize("reversal", ["buffer", "clawback"])
 def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
-    scenario = sim.load_scenario(SCENARIOS / f"{name}.toml")
+    """Also with a modelled relative sd per (region, baseline bundle, bundle), inf where a pair has no change."""
+    derived = name == "ipcc_tier1"
+    scenario = sim.load_scenario(SCENARIOS / ("preset_verra_vm0042.toml" if derived else f"{name}.toml"))
     c, soil = scenario.carbon.model_copy(update={"on_reversal": reversal}), scenario.soil
     rng = np.random.default_rng(5)
     m, regions, horizon = 120, 3, 12
@@ -56,14 +59,19 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
     soc[:5] = 40.0  # no change under bundle 0: everything deducted
     asked = expectation.Asked(
         soc=soc, drift=rng.normal(0, 2, m) * (rng.random(m) < 0.7), bulk_density=rng.uniform(1, 1.5, m),
-        area=rng.uniform(1, 50, m), candidates=rng.integers(0, 16, m), enrolled=enrolled,
+        area=rng.uniform(1, 50, m), candidates=rng.integers(0, 16, m), baseline=rng.integers(0, 16, m, np.uint8),
+        enrolled=enrolled,
         ever=enrolled | (rng.random(m) < 0.2), seasons_left=np.where(enrolled, rng.integers(0, 20, m), 0),
         mrv_per_ha=rng.uniform(0, 10, m), value_share=rng.uniform(0.5, 1, m),
         gained=lambda: np.linspace(0, 1, m), outstanding=lambda: np.linspace(0, 30, m))
     table = rng.uniform(20, 60, (regions, 16))
     table[:, 0] = 40.0
+    relative_sd = np.full((regions, 16, 16), getattr(c.mrv.approach, "relative_sd", 0.0))
+    if derived:
+        relative_sd = np.where(rng.random(relative_sd.shape) < 0.1, np.inf, rng.uniform(0.1, 1.5, relative_sd.shape))
     calendar = expectation.Calendar(table, rng.uniform(0, 5, (regions, horizon + 1)),
-                                    rng.uniform(0, 5, (regions, horizon + 1)), rng.uniform(0.8, 1, regions))
+                                    rng.uniform(0, 5, (regions, horizon + 1)), rng.uniform(0.8, 1, regions),
+                                    relative_sd)
     region, price = rng.integers(0, regions, m), rng.uniform(0, 30, m)
     for args in [(region, np.arange(16), price), (region, rng.integers(0, 16, (m, 1)), price),
                  (1, np.arange(16), 12.5)]:

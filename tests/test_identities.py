@@ -33,7 +33,8 @@ overrides = st.fixed_dictionaries(
         "carbon.baseline.method": st.sampled_from(["modelled", "fixed"]),
         "carbon.baseline.common_practice_threshold": st.floats(0.05, 1),
         "carbon.mrv.approach": st.one_of(
-            st.fixed_dictionaries({"kind": st.just("model"), "relative_sd": st.floats(0, 1)}),
+            st.fixed_dictionaries({"kind": st.just("model"),
+                                   "relative_sd": st.one_of(st.floats(0, 1), st.just("ipcc_tier1"))}),
             st.fixed_dictionaries({"kind": st.just("spectral"), "cost_per_sample": st.floats(0, 100),
                                    "samples_per_farm": st.integers(2, 10), "samples_per_group": st.integers(2, 100),
                                    "point_change_cv": st.floats(0.01, 0.2),
@@ -62,6 +63,8 @@ overrides = st.fixed_dictionaries(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(overrides, st.integers(0, 2**31))
 def test_identities_hold_in_random_valid_scenarios(check_identities, values, seed):
+    if values["carbon.mrv.approach"].get("relative_sd") == "ipcc_tier1":  # derived from the 2019 factors only
+        values = {**values, "soil.factor_set": "2019"}
     scenario = scenario_with_overrides(BASE, values)
     model = sim.AdoptionModel(scenario, seed=seed, n_farmers=600)
     model.run_for(6)

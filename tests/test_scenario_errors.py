@@ -155,3 +155,27 @@ def test_table_level_error_names_the_loaded_file_and_keeps_brackets(write_scenar
 def test_check_across_a_table_names_the_loaded_file(write_scenario):
     message = error_of(write_scenario('[carbon.price]\nceiling = 10.0\nfloor = 20.0\n'))
     assert "scenario.toml: carbon.price: ceiling 10.0 is below floor 20.0" in message
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ('"ipcc"', "'ipcc' is not a known method; expected a number from 0 to 5 (one share for every practice and "
+               "climate) or one of 'ipcc_tier1' (got 'ipcc')"),
+    ("7.5", "7.5 is outside 0 to 5; expected a number from 0 to 5"),
+    ("true", "not a number nor a method name; expected a number from 0 to 5"),
+])
+def test_modelled_relative_sd_is_a_number_or_a_named_method(write_scenario, value, says):
+    """One clean error for the field (not one per member of the number-or-name union)."""
+    path = write_scenario(f"[carbon.mrv.approach]\nrelative_sd = {value}\n")
+    message = error_of(path)
+    assert f"{path}: carbon.mrv.approach.relative_sd: {says}" in message
+    assert len(message.splitlines()) == 2  # "invalid scenario:" and the one error
+
+
+def test_derived_relative_sd_needs_the_2019_factors(write_scenario):
+    """The 2006 table ships no factor uncertainties: the named method says what it needs instead of deriving 0."""
+    path = write_scenario('[soil]\nfactor_set = "2006"\n[carbon.mrv.approach]\nrelative_sd = "ipcc_tier1"\n')
+    assert (f"{path}: carbon.mrv.approach.relative_sd: 'ipcc_tier1' derives the uncertainty from the IPCC 2019 "
+            "factors' uncertainties, which the 2006 table does not give; expected soil.factor_set = '2019' or a "
+            "number") in error_of(path)
+    assert sim.load_scenario(write_scenario('[carbon.mrv.approach]\nrelative_sd = "ipcc_tier1"\n', name="ok.toml")
+                             ).carbon.mrv.approach.relative_sd == "ipcc_tier1"

@@ -256,7 +256,7 @@ def fresh_equilibrium_table(scenario):
 
 
 @pytest.mark.parametrize("override", [
-    {"soil.factor_set": "2006"},
+    {"soil.factor_set": "2006", "carbon.mrv.approach.relative_sd": 0.275},  # the 2006 table has no uncertainties
     {"regions.latin_america.soil": "HAC"},
     {"regions.latin_america.climate": "warm_temperate_dry"},
     {"regions.latin_america.residues_returned": False, "regions.latin_america.baseline_input": "low"},

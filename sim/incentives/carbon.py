@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.incentives import expectation, mrv
+from sim.incentives import expectation, model_uncertainty, mrv
 from sim.incentives.base import Setting, Settlement, Valuation
 from sim.incentives.baselines import CreditingBaseline
 from sim.incentives.counterfactual import _price_can_be_positive
@@ -131,6 +131,10 @@ class CarbonProgramme:
         self.active = _price_can_be_positive(scenario) or twin is not None
         self.discount_rates = [s.discount_rate for s in regions.specs]
         self.bulk_density = regions.per_farm([s.bulk_density_g_cm3 for s in regions.specs])
+        #: the modelled MRV's 1-sd share of a change by (region, baseline bundle, bundle), (R, 16, 16); read per farm
+        #: at verifications only when derived (``per_farm_sd``: the approach's one number is used as it is)
+        self.relative_sd = model_uncertainty.relative_sd_table(scenario)
+        self.per_farm_sd = isinstance(getattr(self.spec.mrv.approach, "relative_sd", None), str)
         self.registry = CarbonRegistry(self.spec, twin, scenario.start_year, farms.area_ha, setting.network.organisation,
                                        self.prices, self.bulk_density, scenario.soil.depth_cm,
                                        scenario.ghg.displaced_production_t_co2e_per_ha)
@@ -222,6 +226,7 @@ class CarbonProgramme:
             drift=(self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms]
                    - self.baseline.stock_t_c_per_ha[farms]),
             bulk_density=self.bulk_density[farms], area=area, candidates=self.baseline.candidates[farms],
+            baseline=self.baseline.bundle[farms],
             enrolled=reg.enrolled[farms], ever=reg.ever[farms],
             seasons_left=reg.crediting_seasons_left(self.year)[farms],
             mrv_per_ha=mrv.expected_cost_per_ha(self.spec, area, members, hectares, grouped),
@@ -231,7 +236,8 @@ class CarbonProgramme:
 
     def calendar(self) -> Calendar:
         """The year's tables by region (``begin_year``)."""
-        return Calendar(self.setting.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment)
+        return Calendar(self.setting.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
+                        self.relative_sd)
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).
@@ -280,5 +286,7 @@ class CarbonProgramme:
                    - self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table))
         farms = FarmCarbon(gap_t_c_per_ha=self.gap_t_c_per_ha(), stock_t_c_per_ha=s.soil.stock_t_c_per_ha,
                            eligible=self.eligible_now, yield_kg_per_ha=own_yields,
-                           baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading)
+                           baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading,
+                           relative_sd=self.relative_sd[s.farms.region, self.baseline.bundle, s.farms.bundle]
+                           if self.per_farm_sd else None)
         return self.registry.settle(year, farms, self.leaving, rng)

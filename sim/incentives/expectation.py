@@ -34,6 +34,7 @@ class Asked:
     bulk_density: np.ndarray  # g/cm3
     area: np.ndarray  # ha
     candidates: np.ndarray  # bit mask of the practices that make the farm eligible
+    baseline: np.ndarray  # bit mask of the farm's baseline bundle (its practice at the programme start)
     enrolled: np.ndarray  # bool
     ever: np.ndarray  # bool: enrolled once
     seasons_left: np.ndarray  # crediting seasons left, renewals included (0 when not enrolled)
@@ -47,13 +48,15 @@ class Calendar(NamedTuple):
     """The year's tables by region.
 
     Soil equilibria (R, 16) t C/ha; PV factors of crediting s more seasons (credit and MRV), (R, H + 1) each; the
-    discount factor of the next payment of what an enrolled farm has accrued, (R,).
+    discount factor of the next payment of what an enrolled farm has accrued, (R,); the modelled MRV's 1-sd share
+    of a change by (region, baseline bundle, bundle), (R, 16, 16) (``sim.incentives.model_uncertainty``).
     """
 
     equilibrium: np.ndarray
     credit_pv: np.ndarray
     mrv_pv: np.ndarray
     next_payment: np.ndarray
+    relative_sd: np.ndarray
 
 
 def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -106,7 +109,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     masks_2d = masks_2d[None, :] if masks_2d.ndim == 1 else masks_2d
     pv, sensitivity = _expected(
         calendar.equilibrium, per_farm(region, m), masks_2d, soc, asked.drift, float(transition),
-        float(c.verification_interval_years), modelled, approach.relative_sd if modelled else 0.0,
+        float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
         1.0 - c.baseline.reference_deduction, issued_share(c),
         price_per_ton, mrv_cost, per_farm(per_ton, m), accrued is not None,
@@ -121,17 +124,18 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
 
 
 @njit(cache=True)
-def _expected(table, region, masks, soc, drift, transition, interval, modelled, relative_sd, quantile, half_width,
-              allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued, candidates,
+def _expected(table, region, masks, soc, drift, transition, interval, modelled, relative_sd, baseline, quantile,
+              half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued, candidates,
               may_count):  # pragma: no cover - compiled
     """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
 
     One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
     it replaces (so bit for bit): ``masks`` is (1, K) (every farm, every bundle) or (m, 1) (each farm's own).
     Rate = max((equilibrium - soc) - drift, 0) / transition; change = rate x interval; the half-width is
-    quantile x (relative_sd x |change|) (modelled) or the farm's ``half_width`` (sampling); relative = half-width /
-    |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction = min(max(relative - allowable, 0), 1);
-    credited = rate x CO2_PER_C x (1 - deduction) x kept x issued.
+    quantile x (relative_sd x |change|) (modelled: ``relative_sd[region, baseline bundle, bundle]``) or the farm's
+    ``half_width`` (sampling); relative = half-width / |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction =
+    min(max(relative - allowable, 0), 1), 1 where the modelled relative sd is inf (a change its factors do not
+    support); credited = rate x CO2_PER_C x (1 - deduction) x kept x issued.
     """
     m, k_count = soc.size, masks.shape[1]
     own = masks.shape[0] > 1
@@ -145,9 +149,10 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
             rate = (table[r, mask] - soc[i]) - drift[i]
             rate = max(rate, 0.0) / transition
             size = abs(rate * interval)
-            width = quantile * (relative_sd * size) if modelled else half_width[i]
+            share = relative_sd[r, baseline[i], mask] if modelled else 0.0
+            width = quantile * (share * size) if modelled else half_width[i]
             relative = width / size if size > NO_CHANGE_T_C_PER_HA else np.inf
-            deduction = min(max(relative - allowable, 0.0), 1.0)
+            deduction = 1.0 if share == np.inf else min(max(relative - allowable, 0.0), 1.0)
             credited = rate * CO2_PER_C * (1.0 - deduction) * kept * issued
             value = credited * price_per_ton[i] - mrv_cost[i]
             if add_accrued:

@@ -16,7 +16,8 @@ programme's own).
 
 Uncertainty of a unit's estimated stock change (a farm, or the organisation's members together when grouped),
 t C/ha: sampling, standard error = sd_point / sqrt(samples) with sd_point = point_change_cv x stock (+ twice the
-spectral prediction variance); modelled, relative_sd x change. Relative half-width U = q x standard error / |change|
+spectral prediction variance); modelled, relative_sd x change (one share, or one per farm from its region and
+bundle pair: ``sim.incentives.model_uncertainty``). Relative half-width U = q x standard error / |change|
 with q the Student t (sampling, samples - 1 degrees of freedom) or normal (model) quantile; deduction =
 min(max(U - allowable, 0), 1) (VM0042 v2.2 Eq. 74 as read by a third party; Gold Standard: extra deduction above
 20 %).
@@ -119,11 +120,24 @@ def sampling_sd_t_c_per_ha(carbon: Carbon, stock_t_c_per_ha: np.ndarray, bulk_de
 
 
 def standard_error_t_c_per_ha(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
-                              bulk_density_g_cm3: np.ndarray | float, depth_cm: float) -> np.ndarray:
-    """Standard error of an estimated change of a unit (farm when individual, group when grouped), t C/ha."""
+                              bulk_density_g_cm3: np.ndarray | float, depth_cm: float,
+                              relative_sd: float | np.ndarray | None = None) -> np.ndarray:
+    """Standard error of an estimated change of a unit (farm when individual, group when grouped), t C/ha.
+
+    ``relative_sd``: the modelled approach's 1-sd share of each unit's change (``sim.incentives.model_uncertainty``;
+    inf where the factors predict no change: the standard error is then inf, or 0 for a unit with no change), or
+    None for the approach's own number.
+    """
     approach = carbon.mrv.approach
     if isinstance(approach, Modelled):
-        return approach.relative_sd * np.abs(change_t_c_per_ha)
+        share = approach.relative_sd if relative_sd is None else relative_sd
+        if isinstance(share, str):
+            raise ValueError(f"relative_sd = {share!r} is derived per farm: pass each unit's relative_sd")
+        if np.ndim(share) == 0 and np.isfinite(share):
+            return share * np.abs(change_t_c_per_ha)
+        size = np.abs(change_t_c_per_ha)
+        finite = np.isfinite(share)
+        return np.where(finite, np.where(finite, share, 0.0) * size, np.where(size > NO_CHANGE_T_C_PER_HA, np.inf, 0.0))
     samples = approach.samples_per_group if carbon.mrv.group_certification else approach.samples_per_farm
     return sampling_sd_t_c_per_ha(carbon, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm) / np.sqrt(samples)
 
@@ -145,12 +159,21 @@ def _quantile(level: float, samples: int | None) -> float:
 
 
 def uncertainty_deduction(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
-                          bulk_density_g_cm3: np.ndarray | float, depth_cm: float) -> np.ndarray:
-    """Share of a unit's credited change deducted for uncertainty: min(max(U - allowable, 0), 1)."""
-    se = standard_error_t_c_per_ha(carbon, change_t_c_per_ha, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm)
+                          bulk_density_g_cm3: np.ndarray | float, depth_cm: float,
+                          relative_sd: float | np.ndarray | None = None) -> np.ndarray:
+    """Share of a unit's credited change deducted for uncertainty: min(max(U - allowable, 0), 1).
+
+    A unit whose standard error is inf (a modelled change its factors do not support) is deducted in full.
+    """
+    se = standard_error_t_c_per_ha(carbon, change_t_c_per_ha, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm,
+                                   relative_sd)
     size = np.abs(change_t_c_per_ha)
+    unsupported = np.isinf(se)
+    if unsupported.any():
+        se = np.where(unsupported, 0.0, se)
     relative = relative_half_width(np.broadcast_to(quantile(carbon) * se, size.shape), size)
-    return np.clip(relative - carbon.mrv.allowable_uncertainty, 0.0, 1.0)
+    deduction = np.clip(relative - carbon.mrv.allowable_uncertainty, 0.0, 1.0)
+    return np.where(unsupported, 1.0, deduction) if unsupported.any() else deduction
 
 
 @njit(cache=True)
@@ -177,35 +200,62 @@ def group_means(values: np.ndarray, weights: np.ndarray, organisation: np.ndarra
     return mean[organisation]
 
 
+def unit_relative_sd(change_t_c_per_ha: np.ndarray, relative_sd: np.ndarray, area_ha: np.ndarray,
+                     organisation: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Each farm's organisation's relative sd of its members' area-weighted mean change (group certification).
+
+    Members share the factors, so their errors are taken as fully correlated: standard error = |sum_i a_i x
+    relative_sd_i x change_i| / sum_i a_i, returned as a share of |the mean change| (0 where the mean change is 0);
+    inf for a group with a member whose change its factors do not support (``relative_sd`` inf, change not 0).
+    """
+    finite = np.isfinite(relative_sd)
+    spread = group_means(np.where(finite, relative_sd, 0.0) * change_t_c_per_ha, area_ha, organisation, members)
+    mean = np.abs(group_means(change_t_c_per_ha, area_ha, organisation, members))
+    unsupported = group_means((~finite & (np.abs(change_t_c_per_ha) > NO_CHANGE_T_C_PER_HA)).astype(np.float64),
+                              area_ha, organisation, members) > 0
+    share = np.divide(np.abs(spread), mean, out=np.zeros(mean.size), where=mean > 0)
+    return np.where(unsupported, np.inf, share)
+
+
+def _unit(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray, area_ha: np.ndarray,
+          organisation: np.ndarray, members: np.ndarray, relative_sd: float | np.ndarray | None
+          ) -> tuple[np.ndarray, np.ndarray, float | np.ndarray | None]:
+    """(change, stock, relative sd) of each farm's unit: its own, or its group's (area-weighted means of ``members``)."""
+    if not carbon.mrv.group_certification:
+        return change_t_c_per_ha, stock_t_c_per_ha, relative_sd
+    if np.ndim(relative_sd) > 0:
+        relative_sd = unit_relative_sd(change_t_c_per_ha, relative_sd, area_ha, organisation, members)
+    return (group_means(change_t_c_per_ha, area_ha, organisation, members),
+            group_means(stock_t_c_per_ha, area_ha, organisation, members), relative_sd)
+
+
 def unit_deduction(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
                    bulk_density_g_cm3: np.ndarray, depth_cm: float, area_ha: np.ndarray, organisation: np.ndarray,
-                   members: np.ndarray) -> np.ndarray:
+                   members: np.ndarray, relative_sd: float | np.ndarray | None = None) -> np.ndarray:
     """The deduction of each farm's unit at a verification.
 
     Its own (individual certification) or its group's (area-weighted mean change and stock of the organisation's
-    ``members``).
+    ``members``; ``unit_relative_sd`` when the modelled relative sd is per farm).
     """
-    if carbon.mrv.group_certification:
-        change_t_c_per_ha = group_means(change_t_c_per_ha, area_ha, organisation, members)
-        stock_t_c_per_ha = group_means(stock_t_c_per_ha, area_ha, organisation, members)
-    return uncertainty_deduction(carbon, change_t_c_per_ha, stock_t_c_per_ha, bulk_density_g_cm3, depth_cm)
+    change, stock, share = _unit(carbon, change_t_c_per_ha, stock_t_c_per_ha, area_ha, organisation, members,
+                                 relative_sd)
+    return uncertainty_deduction(carbon, change, stock, bulk_density_g_cm3, depth_cm, share)
 
 
 def measurement_error_t_c_per_ha(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray,
                                  bulk_density_g_cm3: np.ndarray, depth_cm: float, area_ha: np.ndarray,
                                  organisation: np.ndarray, members: np.ndarray,
-                                 rng: np.random.Generator) -> np.ndarray:
+                                 rng: np.random.Generator, relative_sd: float | np.ndarray | None = None) -> np.ndarray:
     """Error of each farm's measured change (quantification = 'measured'), t C/ha.
 
     One normal draw per farm and one per organisation every time (a fixed number of draws); the group's draw is
-    shared by its members when grouped.
+    shared by its members when grouped. A unit whose standard error is inf (a modelled change its factors do not
+    support) gets no error: its gain is deducted in full (``uncertainty_deduction``).
     """
     per_farm = rng.standard_normal(area_ha.size)
     per_group = rng.standard_normal(organisation.max() + 1)[organisation]
-    if carbon.mrv.group_certification:
-        change = group_means(change_t_c_per_ha, area_ha, organisation, members)
-        stock = group_means(stock_t_c_per_ha, area_ha, organisation, members)
-        z = per_group
-    else:
-        change, stock, z = change_t_c_per_ha, stock_t_c_per_ha, per_farm
-    return z * standard_error_t_c_per_ha(carbon, change, stock, bulk_density_g_cm3, depth_cm)
+    z = per_group if carbon.mrv.group_certification else per_farm
+    change, stock, share = _unit(carbon, change_t_c_per_ha, stock_t_c_per_ha, area_ha, organisation, members,
+                                 relative_sd)
+    se = standard_error_t_c_per_ha(carbon, change, stock, bulk_density_g_cm3, depth_cm, share)
+    return z * se if np.ndim(share) == 0 else z * np.where(np.isinf(se), 0.0, se)

@@ -75,6 +75,9 @@ class FarmCarbon:
     yield_kg_per_ha: np.ndarray  # this season's yield
     baseline_yield_kg_per_ha: np.ndarray  # the same farm's yield without the programme
     heading_gap_t_c_per_ha: np.ndarray  # where the gap is heading under the farm's current practices
+    #: modelled MRV: each farm's 1-sd share of its change, from its region and (baseline -> current) bundle pair
+    #: (``sim.incentives.model_uncertainty``); None: the approach's one number
+    relative_sd: np.ndarray | None = None
 
 
 class CarbonRegistry:
@@ -237,7 +240,8 @@ class CarbonRegistry:
         gap = farms.gap_t_c_per_ha
         if c.quantification == "measured":
             error = mrv.measurement_error_t_c_per_ha(c, gap - self.last_gap, farms.stock_t_c_per_ha, self.bulk_density,
-                                                     self.depth_cm, area, self.organisation, crediting, rng)
+                                                     self.depth_cm, area, self.organisation, crediting, rng,
+                                                     farms.relative_sd)
             gap = gap + error
         change = np.where(checked, gap - self.last_gap, 0.0)  # t C/ha since the last verification
         change_t = change * area * CO2_PER_C
@@ -253,7 +257,7 @@ class CarbonRegistry:
         # credits
         gaining = crediting & (change > 0)
         deduction = mrv.unit_deduction(c, change, farms.stock_t_c_per_ha, self.bulk_density, self.depth_cm, area,
-                                       self.organisation, crediting)
+                                       self.organisation, crediting, farms.relative_sd)
         deduction = np.where(gaining, deduction, self.last_deduction)
         self.last_deduction = deduction
         kept = (1.0 - deduction) * (1.0 - c.baseline.reference_deduction)

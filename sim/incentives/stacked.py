@@ -78,6 +78,10 @@ class StackedCarbon:
         first = self.programmes[0]
         self.spec, self.soil_spec, self.horizon = first.spec, first.setting.scenario.soil, first.horizon_years
         self.candidates = np.concatenate([p.baseline.candidates for p in self.programmes])
+        self.baseline_bundle = np.concatenate([p.baseline.bundle for p in self.programmes])
+        #: the modelled MRV's 1-sd share by (stacked region, baseline bundle, bundle), (R, 16, 16): each run's rows
+        self.relative_sd = np.concatenate([p.relative_sd for p in self.programmes])
+        self.per_farm_sd = first.per_farm_sd
         self.bulk_density = np.concatenate([p.bulk_density for p in self.programmes])
         #: (n,) the MRV cost per ha each farmer expects at a verification (individual certification: fixed)
         self.mrv_per_ha = np.concatenate([mrv.expected_cost_per_ha(p.spec, p.setting.farms.area_ha, None, None)
@@ -195,6 +199,7 @@ class StackedCarbon:
         return Asked(
             soc=self.soil.stock_t_c_per_ha[rows], drift=state["baseline_heading"][rows] - baseline_stock,
             bulk_density=self.bulk_density[rows], area=self.farms.area_ha[rows], candidates=self.candidates[rows],
+            baseline=self.baseline_bundle[rows],
             enrolled=state["enrolled"][rows], ever=state["ever"][rows], seasons_left=state["seasons_left"][rows],
             mrv_per_ha=self.mrv_per_ha[rows], value_share=self.value_share[rows],
             gained=lambda: np.maximum((self.soil.stock_t_c_per_ha[rows] - baseline_stock) - state["last_gap"][rows], 0.0),
@@ -203,7 +208,8 @@ class StackedCarbon:
     def expected_value(self, rows: np.ndarray, region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``CarbonProgramme.expected_value`` of stacked ``rows`` (``region``: their stacked regions)."""
-        calendar = Calendar(self.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment)
+        calendar = Calendar(self.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
+                            self.relative_sd)
         return expectation.expected_value(self.spec, self.soil_spec, self.horizon, self.asked(rows), calendar, region,
                                           masks, mean_price)
 
@@ -244,7 +250,9 @@ class StackedCarbon:
         heading = self.soil.equilibrium_table[self.farms.region, self.farms.bundle] - self.baseline_heading
         farms = FarmCarbon(gap_t_c_per_ha=stock - self.baseline_stock(), stock_t_c_per_ha=stock,
                            eligible=self.eligible_now, yield_kg_per_ha=own_yields,
-                           baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading)
+                           baseline_yield_kg_per_ha=baseline_yields, heading_gap_t_c_per_ha=heading,
+                           relative_sd=self.relative_sd[self.farms.region, self.baseline_bundle, self.farms.bundle]
+                           if self.per_farm_sd else None)
         return self.registry.settle(year, farms, self.leaving, None)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.practices import PRACTICES
 from sim.scenario.base import NonNegative, Positive, RegionName, Share, Strict, kind_table
@@ -129,16 +129,41 @@ class Spectral(_Sampling):
                                                   "g C/kg soil")
 
 
+#: Named ways of deriving a modelled change's relative sd (``Modelled.relative_sd``): "ipcc_tier1" propagates the
+#: IPCC 2019 Tier 1 factors' uncertainties per region (climate) and bundle pair (``sim.incentives.model_uncertainty``).
+RELATIVE_SD_METHODS = ("ipcc_tier1",)
+#: Largest relative sd a scenario may give as a number (a share of the change).
+MAX_RELATIVE_SD = 5.0
+
+
 class Modelled(Strict):
     """Practice-based modelling (measure-and-model with a calibrated model, or IPCC default factors).
 
     The change is computed from practice records; its uncertainty is a share of the change, whatever the number
-    of farms.
+    of farms: one number for every practice and climate, or derived per region and bundle pair from the IPCC
+    Tier 1 factors' uncertainties ("ipcc_tier1", ``sim.incentives.model_uncertainty``).
     """
 
     kind: Literal["model"] = Field(description=_MRV_KIND)
-    relative_sd: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
-        description="1-sd uncertainty of a modelled stock change, as a share of the change")
+    relative_sd: Annotated[float, Field(ge=0.0, le=MAX_RELATIVE_SD)] | Literal[RELATIVE_SD_METHODS] = Field(  # type: ignore[valid-type]
+        description=f"1-sd uncertainty of a modelled stock change, as a share of the change: a number from 0 to "
+                    f"{MAX_RELATIVE_SD:g} for every practice and climate, or 'ipcc_tier1': derived for each region's "
+                    "climate and each farm's baseline -> current bundle from the IPCC 2019 Tier 1 factors' "
+                    "uncertainties (needs soil.factor_set = '2019')")
+
+    @field_validator("relative_sd", mode="before")
+    @classmethod
+    def _number_or_method(cls, value: object) -> object:
+        expected = (f"expected a number from 0 to {MAX_RELATIVE_SD:g} (one share for every practice and climate) or "
+                    f"one of {', '.join(repr(m) for m in RELATIVE_SD_METHODS)}")
+        if isinstance(value, str):
+            if value not in RELATIVE_SD_METHODS:
+                raise ValueError(f"{value!r} is not a known method; {expected}")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"not a number nor a method name; {expected}")
+        elif not 0.0 <= value <= MAX_RELATIVE_SD:
+            raise ValueError(f"{value} is outside 0 to {MAX_RELATIVE_SD:g}; {expected}")
+        return value
 
 
 #: How removals are quantified and how uncertain that is: a kind table.

@@ -94,6 +94,11 @@ class Scenario(Strict):
             if region not in self.regions:
                 raise ValueError(f"ghg.mechanised_regions: unknown region {region!r}; expected one of "
                                  f"{sorted(self.regions)}")
+        approach = self.carbon.mrv.approach
+        if getattr(approach, "relative_sd", None) == "ipcc_tier1" and self.soil.factor_set != "2019":
+            raise ValueError(f"carbon.mrv.approach.relative_sd: 'ipcc_tier1' derives the uncertainty from the IPCC "
+                             f"2019 factors' uncertainties, which the {self.soil.factor_set} table does not give; "
+                             "expected soil.factor_set = '2019' or a number")
         if self.soil.model == "rothc":
             for region_name, region in self.regions.items():
                 if region.rothc is None:
