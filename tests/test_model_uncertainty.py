@@ -120,22 +120,46 @@ def test_deduction_with_per_farm_shares():
 
 
 def test_a_group_of_farms_sharing_factors_has_fully_correlated_errors():
-    """Group unit: |sum a_i s_i c_i| / sum a_i over members, as a share of the mean change; a member on an
-    unsupported pair with a change makes the whole group's gain unsupported; non-members do not count."""
-    change = np.array([1.0, 3.0, 2.0, 5.0, 0.0])
-    relative = np.array([0.5, 0.2, 0.3, np.inf, np.inf])
+    """Group unit: |sum a_i s_i c_i| / sum a_i over members, as a share of the mean change; a member on a pair its
+    factors do not support adds no error; non-members do not count."""
+    change = np.array([1.0, 3.0, 2.0, 5.0, -1.0])
+    relative = np.array([0.5, 0.2, 0.3, 0.4, np.inf])
     area = np.array([1.0, 1.0, 2.0, 1.0, 4.0])
     organisation = np.array([0, 0, 0, 1, 0])
     members = np.array([True, True, True, True, True])
     got = mrv.unit_relative_sd(change, relative, area, organisation, members)
-    mean = (1 + 3 + 4 + 0) / 8
+    mean = (1 + 3 + 4 - 4) / 8
     spread = (0.5 + 0.6 + 1.2) / 8
     assert got[[0, 1, 2, 4]] == pytest.approx(np.full(4, spread / mean), rel=1e-12)
-    assert np.isinf(got[3])
+    assert got[3] == pytest.approx(0.4, rel=1e-12)
     members[3] = False  # organisation 1 has no member verified: its mean change is 0, share 0 (then inf relative)
     assert mrv.unit_relative_sd(change, relative, area, organisation, members)[3] == 0.0
     same = mrv.unit_relative_sd(change, np.full(5, 0.275), area, organisation, np.ones(5, bool))
-    assert same[[0, 1, 2, 4]] == pytest.approx(np.full(4, 0.275), rel=1e-12)
+    assert same[[0, 1, 2, 4]] == pytest.approx(np.full(5, 0.275)[[0, 1, 2, 4]], rel=1e-12)
+
+
+def test_one_member_gaining_on_an_unsupported_pair_loses_its_own_gain_not_its_groups():
+    """Referee 25: a member that gained on a pair whose factors predict no change (it dropped no-till for rotation
+    alone after gaining) is deducted in full, alone; its group's deduction is that of the other members, as if it
+    had not been verified with them (before, the whole group lost its credits)."""
+    c = sim.load_scenario(SCENARIOS / "base.toml").carbon
+    grouped = c.model_copy(update={"mrv": c.mrv.model_copy(update={"group_certification": True})})
+    change = np.array([1.0, 2.0, 0.5, 1.5])
+    relative = np.array([0.275, 0.3, np.inf, 0.275])
+    area, organisation, stock = np.array([2.0, 1.0, 3.0, 1.0]), np.array([0, 0, 0, 1]), np.full(4, 30.0)
+    members = np.ones(4, bool)
+    got = mrv.unit_deduction(grouped, change, stock, 1.3, 30.0, area, organisation, members, relative)
+    without = members.copy()
+    without[2] = False
+    others = mrv.unit_deduction(grouped, change, stock, 1.3, 30.0, area, organisation, without, relative)
+    share = (2 * 0.275 * 1.0 + 1 * 0.3 * 2.0) / (2 * 1.0 + 1 * 2.0)  # |sum a s c| / |sum a c|, farms 0 and 1
+    assert got[2] == 1.0
+    assert got[[0, 1, 3]] == pytest.approx(others[[0, 1, 3]], rel=1e-12)
+    assert got[0] == pytest.approx(np.clip(mrv.quantile(c) * share - c.mrv.allowable_uncertainty, 0, 1), rel=1e-12)
+    assert got[0] < 1.0
+    error = mrv.measurement_error_t_c_per_ha(grouped, change, stock, 1.3, 30.0, area, organisation, members,
+                                             np.random.default_rng(2), relative)
+    assert error[2] == 0.0 and np.isfinite(error).all()
 
 
 def dry_run(relative_sd, climate="tropical_dry"):

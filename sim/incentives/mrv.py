@@ -205,26 +205,37 @@ def unit_relative_sd(change_t_c_per_ha: np.ndarray, relative_sd: np.ndarray, are
     """Each farm's organisation's relative sd of its members' area-weighted mean change (group certification).
 
     Members share the factors, so their errors are taken as fully correlated: standard error = |sum_i a_i x
-    relative_sd_i x change_i| / sum_i a_i, returned as a share of |the mean change| (0 where the mean change is 0);
-    inf for a group with a member whose change its factors do not support (``relative_sd`` inf, change not 0).
+    relative_sd_i x change_i| / sum_i a_i, returned as a share of |the mean change| (0 where the mean change is 0).
+    A member whose ``relative_sd`` is inf (its factors predict no change) adds no error; ``_unit`` takes the members
+    that gained on such a pair out of the group first.
     """
     finite = np.isfinite(relative_sd)
     spread = group_means(np.where(finite, relative_sd, 0.0) * change_t_c_per_ha, area_ha, organisation, members)
     mean = np.abs(group_means(change_t_c_per_ha, area_ha, organisation, members))
-    unsupported = group_means((~finite & (np.abs(change_t_c_per_ha) > NO_CHANGE_T_C_PER_HA)).astype(np.float64),
-                              area_ha, organisation, members) > 0
-    share = np.divide(np.abs(spread), mean, out=np.zeros(mean.size), where=mean > 0)
-    return np.where(unsupported, np.inf, share)
+    return np.divide(np.abs(spread), mean, out=np.zeros(mean.size), where=mean > 0)
+
+
+def unsupported_gains(change_t_c_per_ha: np.ndarray, relative_sd: np.ndarray) -> np.ndarray:
+    """(n,) bool: farms that gained on a bundle pair whose factors predict no change (``relative_sd`` inf)."""
+    return np.isinf(relative_sd) & (change_t_c_per_ha > NO_CHANGE_T_C_PER_HA)
 
 
 def _unit(carbon: Carbon, change_t_c_per_ha: np.ndarray, stock_t_c_per_ha: np.ndarray, area_ha: np.ndarray,
           organisation: np.ndarray, members: np.ndarray, relative_sd: float | np.ndarray | None
           ) -> tuple[np.ndarray, np.ndarray, float | np.ndarray | None]:
-    """(change, stock, relative sd) of each farm's unit: its own, or its group's (area-weighted means of ``members``)."""
+    """(change, stock, relative sd) of each farm's unit: its own, or its group's (area-weighted means of ``members``).
+
+    With a relative sd per farm, a member that gained on a pair its factors do not support is its own unit, deducted
+    in full (relative sd inf), and out of its group's means: one member's switch does not take its group's credits
+    (referee 25). A member that lost carbon on such a pair stays in, its loss in the mean, with no error of its own.
+    """
     if not carbon.mrv.group_certification:
         return change_t_c_per_ha, stock_t_c_per_ha, relative_sd
     if np.ndim(relative_sd) > 0:
-        relative_sd = unit_relative_sd(change_t_c_per_ha, relative_sd, area_ha, organisation, members)
+        alone = unsupported_gains(change_t_c_per_ha, relative_sd)
+        members = members & ~alone
+        relative_sd = np.where(alone, np.inf, unit_relative_sd(change_t_c_per_ha, relative_sd, area_ha, organisation,
+                                                               members))
     return (group_means(change_t_c_per_ha, area_ha, organisation, members),
             group_means(stock_t_c_per_ha, area_ha, organisation, members), relative_sd)
 
