@@ -312,8 +312,8 @@ def test_a_cost_undefined_once_discounted_says_why():
     (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
     from analysis.compare import _cost_cell
 
-    row = pd.Series({"public_spending_committed": 0.0, "private_spending_committed": 38_905.0, "co2e_additional_t": 251.0,
-                     "additional_pv_t": -37.0, "buyer_cost_per_additional_t_co2e": 155.0,
+    row = pd.Series({"incentive_public_spending_committed": 0.0, "private_spending_committed": 38_905.0,
+                     "co2e_additional_t": 251.0, "additional_pv_t": -37.0, "buyer_cost_per_additional_t_co2e": 155.0,
                      "buyer_cost_per_additional_t_co2e_pv": np.nan, "runs": 3, "runs_without_additional_t": 0})
     assert _cost_cell(row, "buyer_cost_per_additional_t_co2e", "private", "public") == (
         "155 / n/a (no additional t once discounted: early losses outweigh later gains)")
