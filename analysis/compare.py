@@ -421,8 +421,6 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     table = summarise(per_run, ["scenario", "region"])
     if baseline is not None:
         table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
-    incentives = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
-    table["incentives_beyond_baseline"] = incentives & ~incentives[table.scenario == baseline].any()
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
 
@@ -454,6 +452,8 @@ def none_added(row: pd.Series) -> str:
 
 #: Who pays a design whose other payer spends nothing (a cost per t exists only for the payer who spends).
 PAID_BY = {"private": "paid by buyers", "public": "paid by the public"}
+#: Why a design whose only spending is on exchange programmes has no cost per additional t (it has no incentive).
+NO_INCENTIVE = "no incentive; exchange programmes are costed apart"
 
 
 #: The money a cost per additional t divides, by spender: the public's on incentives (exchange programmes apart).
@@ -463,7 +463,9 @@ SPENDING = {"public": "incentive_public_spending_committed", "private": "private
 def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
     if not row[SPENDING[spender]] > 0:
-        return PAID_BY[other] if row[SPENDING[other]] > 0 else "no spending"
+        if row[SPENDING[other]] > 0:
+            return PAID_BY[other]
+        return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 else "no spending"
     if not row["co2e_additional_t"] > 0:
         return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
     return None
@@ -483,7 +485,7 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
 def _total_cell(row: pd.Series) -> str:
     """The total cost per additional t (public, buyers and farmers' MRV; paid + committed), or why there is none."""
     if not row["incentive_total_cost"] > 0:
-        return "n/a (no spending)"
+        return f"n/a ({NO_INCENTIVE})" if row.get("exchange_programme_cost", 0.0) > 0 else "n/a (no spending)"
     if not row["co2e_additional_t"] > 0:
         return "n/a (" + "; ".join(filter(None, ["no additional t on average", none_added(row)])) + ")"
     return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")

@@ -117,7 +117,8 @@ def _controls(lang: Language, years: list[int]) -> str:
 
 #: Why a scenario has no cost per additional t (``analysis.compare.cost_reason``), in words to translate.
 COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the public": N_("n/a (paid by the public)"),
-                "no spending": N_("n/a (no spending)"), "no additional t on average": N_("n/a (no additional t on average)")}
+                "no spending": N_("n/a (no spending)"), "no additional t on average": N_("n/a (no additional t on average)"),
+                "no incentive": N_("n/a (no incentive; exchange programmes are costed apart)")}
 
 
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:

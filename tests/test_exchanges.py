@@ -364,3 +364,18 @@ def test_the_incentives_cost_per_additional_t_leaves_out_the_exchanges_kept_by_t
     text = exchanges_markdown(result.table, "USD")
     flagged = [line for line in text.splitlines() if "the design also has incentives the baseline lacks" in line]
     assert len(flagged) == 1 and flagged[0].count("the baseline lacks") == len(EXCHANGE_RATIOS)
+
+
+def test_a_design_spending_only_on_exchanges_has_no_incentive_cost_per_t_and_says_why():
+    """Its public money is all exchange programmes' (costed in their own table), so the incentives' cost per
+    additional t is undefined: not 'no spending', which would hide a budget."""
+    from analysis.compare import _cost_cell, _total_cell
+
+    row = pd.Series({"incentive_public_spending_committed": 0.0, "private_spending_committed": 0.0,
+                     "exchange_programme_cost": 2_941_050.0, "incentive_total_cost": 0.0, "co2e_additional_t": 0.0,
+                     "runs": 2, "runs_without_additional_t": 2})
+    why = "n/a (no incentive; exchange programmes are costed apart)"
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == why
+    assert _total_cell(row) == why
+    row["exchange_programme_cost"] = 0.0
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == "n/a (no spending)"
