@@ -48,7 +48,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     shares were summed column by column in mask order rather than by a matrix product whose rounding depended on how
     many rows a stacked model asks (area shares moved by one unit in the last place, at most 3.2e-16), and when farms'
     pasts were drawn from their chains (soil and ages at the start: referee 22), and when residue N2O was counted
-    wherever residues stay, from the crop's own residue (only the practice-emissions columns moved). Behaviour and the
+    wherever residues stay, from the crop's own residue (only the practice-emissions columns moved), and when farmers'
+    net carbon income began counting money owed for issued credits (referee 24 B1: only farmer_net_carbon_income, its
+    size thirds and participants_net_negative_share moved; the baseline has no carbon programme). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
@@ -67,7 +69,9 @@ def test_as_given_starts_are_pinned(path):
     equilibrium start drew each farm's past (its soil and ages from its own chain): these starts, and a modelled
     crediting baseline started from them (now a copy of the farms' soil), must stay as they were, bit for bit (the
     calibration of docs/validation.md section 7 rests on them); rewritten only when residue N2O changed (the
-    practice-emissions columns alone moved)."""
+    practice-emissions columns alone moved) and when farmers' net carbon income began counting money owed for
+    issued credits (referee 24 B1: farmer_net_carbon_income and its size thirds, participants_net_negative_share
+    alone moved)."""
     expected = pd.read_parquet(TEST_DATA / f"{path.stem}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(path), seed=7, n_farmers=2000)
     model.run_for(10)
