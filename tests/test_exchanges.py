@@ -359,7 +359,8 @@ def test_the_incentives_cost_per_additional_t_leaves_out_the_exchanges_kept_by_t
     cumulative = flows.groupby("seed")[["public_spending", "exchange_programme_cost"]].cumsum()
     yearly = (cumulative.public_spending - cumulative.exchange_programme_cost) / flows.additional_cum_t_co2e
     shown = flows.public_paid_per_additional_t_co2e
-    defined = flows.additional_cum_t_co2e > 0
+    defined = (flows.additional_cum_t_co2e > 0) & (yearly > 0)  # NaN otherwise (declared undefined)
+    assert shown[~defined].isna().all()
     assert defined.any() and np.allclose(shown[defined], yearly[defined], rtol=1e-9)
     text = exchanges_markdown(result.table, "USD")
     flagged = [line for line in text.splitlines() if "the design also has incentives the baseline lacks" in line]
