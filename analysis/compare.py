@@ -380,6 +380,8 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     incentives = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
     table["incentives_beyond_baseline"] = incentives & ~incentives[table.scenario == baseline].any()
+    confounded = [f"{name}{suffix}" for name, _, _ in EXCHANGE_RATIOS for suffix in ("", "_lo", "_hi")]
+    table.loc[table.incentives_beyond_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)

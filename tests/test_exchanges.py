@@ -363,6 +363,7 @@ def test_the_incentives_cost_per_additional_t_leaves_out_the_exchanges_kept_by_t
     assert shown[~defined].isna().all()
     assert defined.any() and np.allclose(shown[defined], yearly[defined], rtol=1e-9)
     text = exchanges_markdown(result.table, "USD")
+    assert row[[name for name, _, _ in EXCHANGE_RATIOS]].isna().all()  # in the tables written too
     flagged = [line for line in text.splitlines() if "the design also has incentives the baseline lacks" in line]
     assert len(flagged) == 1 and flagged[0].count("the baseline lacks") == len(EXCHANGE_RATIOS)
 
