@@ -17,9 +17,15 @@ split between public and buyers as they paid carbon money. Tonnes count when sto
 CO2e count spending when committed: (paid + committed) / additional t, undiscounted and discounted (present values
 of spending and of additional tonnes at ``discount_rate`` from the start year; the committed amount discounted
 from the last year); the total cost per additional t adds the buyers', the public's and the farmers' MRV costs,
-so that a carbon design whose MRV farmers pay compares fairly with a per-ha scheme that has none. Farmers: net
-carbon income = carbon payments - MRV costs - claw-backs, public payments (per-ha payments and credit-line
-subsidies), by region and by size third (``by_region``). Intermediaries' take: carbon money
+so that a carbon design whose MRV farmers pay compares fairly with a per-ha scheme that has none. The public money
+of a cost per additional t is the incentives' alone (``incentive_public_spending*``: public spending without
+exchange programmes' cost), as the additional t are the incentives' (the counterfactual keeps the exchanges); the
+exchanges' cost is reported apart (below). Farmers: net carbon income = carbon payments + what is owed for credits
+already issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share
+of participants with a net loss counts it the same way; public payments (per-ha payments and credit-line
+subsidies), by region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a
+practice the farm's counterfactual twin uses that same year anyway (``sim.incentives.payments``), and its share of
+the payments (mean windfall / mean payments). Intermediaries' take: carbon money
 kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
 farm income, against the paired baseline run's (not one year's: verification years carry lump payments), for every
 farm and by region.
@@ -39,7 +45,10 @@ additional adopter (farmers using no-till in the last year, beyond the paired ba
 stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms' income,
 beyond the baseline run). Each is the mean programme cost over the mean of the paired differences; its interval
 runs from the cost over the difference's upper bound to the cost over its lower bound (unbounded when that lower
-bound is not positive); undefined, with the reason, when the mean difference is not positive.
+bound is not positive); undefined, with the reason, when the mean difference is not positive, and when the design
+also has incentives (public or buyers' money beyond exchanges) that the baseline lacks: the differences would
+credit the exchanges with the incentives' tonnes and income. To measure a design's exchanges, compare it with
+``--baseline`` set to the same design without them.
 """
 
 from __future__ import annotations
@@ -74,7 +83,7 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "carbon_to_intermediaries", "aggregator_fees", "authority_fees", "guarantor_spending",
            "uncertainty_deduction_t_co2e", "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e",
            "net_ghg_benefit_t_co2e", "practice_emissions_change_t_co2e", "displaced_emissions_t_co2e",
-           "exchange_programme_cost")
+           "exchange_programme_cost", "payments_windfall")
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
@@ -89,12 +98,15 @@ VS_BASELINE_RATIOS = (
     ("total_cost_per_t_vs_baseline", "total_cost_vs_baseline"),
 )
 #: Ratios of means over paired runs: (indicator, numerator, denominator). The interval comes from the denominator's.
+#: Public money counts the incentives' alone (``incentive_public_spending*``): the counterfactual keeps a design's
+#: exchange programmes, so its additional t are the incentives'; the exchanges' cost has its own table, against a run
+#: without them (``--baseline``).
 RATIOS = (
-    ("public_cost_per_additional_t_co2e", "public_spending_committed", "co2e_additional_t"),
-    ("public_cost_per_additional_t_co2e_pv", "public_spending_committed_pv", "additional_pv_t"),
+    ("public_cost_per_additional_t_co2e", "incentive_public_spending_committed", "co2e_additional_t"),
+    ("public_cost_per_additional_t_co2e_pv", "incentive_public_spending_committed_pv", "additional_pv_t"),
     ("buyer_cost_per_additional_t_co2e", "private_spending_committed", "co2e_additional_t"),
     ("buyer_cost_per_additional_t_co2e_pv", "private_spending_committed_pv", "additional_pv_t"),
-    ("total_cost_per_additional_t_co2e", "total_cost", "co2e_additional_t"),
+    ("total_cost_per_additional_t_co2e", "incentive_total_cost", "co2e_additional_t"),
     ("credits_per_additional_t", "co2e_credited_t", "co2e_additional_t"),
     ("mrv_cost_per_credited_t", "mrv_cost", "co2e_credited_t"),
 )
@@ -104,10 +116,12 @@ NON_NEGATIVE = ("co2e_credited_t", "private_spending", "private_spending_pv", "p
                 "public_payments_to_farmers", "carbon_to_farmers", "mrv_cost", "clawback", "carbon_to_intermediaries",
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
-                "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost")
+                "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
+                "payments_windfall")
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
-                "public_spending_committed_pv")
+                "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
+                "incentive_public_spending_committed", "incentive_public_spending_committed_pv")
 #: Shares: intervals kept within [0, 1] (practice shares at the milestones are added by ``_shares``).
 SHARES = ("farmer_share_of_carbon_money", "participants_net_negative_share", "enrolled_share_mean")
 
@@ -190,6 +204,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             public_spending=float(public.sum()),
             private_spending=float(private.sum()),
             public_spending_pv=pv(public),
+            exchange_programme_cost_pv=pv(flows.exchange_programme_cost),
             private_spending_pv=pv(private),
             additional_pv_t=pv(flows.additional_t_co2e),
             farmer_share_of_carbon_money=float(flows.carbon_to_farmers.sum() / paid) if paid > 0 else np.nan,
@@ -200,11 +215,12 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             end_discount=(1.0 + discount_rate) ** -(int(last.year) - start),
             **{column: float(flows[column].sum()) for column in _SUMMED},
         )
-        row["farmer_net_carbon_income_with_due"] = row["farmer_net_carbon_income"] + row["carbon_due_to_farmers"]
         row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
         row["intermediaries_take"] = row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
         row["public_carbon_money"] = (row["public_spending"] - row["public_payments_to_farmers"]
                                       - row["exchange_programme_cost"])
+        row["incentive_public_spending"] = row["public_spending"] - row["exchange_programme_cost"]
+        row["incentive_public_spending_pv"] = row["public_spending_pv"] - row.pop("exchange_programme_cost_pv")
         rows.append(row)
     table = pd.DataFrame(rows)
     table.insert(len(keys), "replicate", table.groupby("scenario", sort=False).cumcount())
@@ -215,6 +231,10 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
         table[f"{payer}_spending_committed"] = table[f"{payer}_spending"] + table[f"{payer}_committed"]
         table[f"{payer}_spending_committed_pv"] = table[f"{payer}_spending_pv"] + table[f"{payer}_committed"] * discount
     table["total_cost"] = table.public_spending_committed + table.private_spending_committed + table.mrv_cost
+    table["incentive_public_spending_committed"] = table.incentive_public_spending + table.public_committed
+    table["incentive_public_spending_committed_pv"] = (table.incentive_public_spending_pv
+                                                       + table.public_committed * discount)
+    table["incentive_total_cost"] = table.total_cost - table.exchange_programme_cost
     table["no_additional_t"] = (table.co2e_additional_t <= 0).astype(float)
     return table.drop(columns="public_carbon_money")
 
@@ -264,6 +284,8 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     credited = table.co2e_credited_t.where(table.co2e_credited_t > 0)  # the additional t's interval over it
     for suffix in ("", "_lo", "_hi"):
         columns[f"additional_share_of_credits{suffix}"] = table[f"co2e_additional_t{suffix}"] / credited
+    paying = table.payments.where(table.payments > 0)
+    columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
     columns["runs"] = table.scenario.map(counts["size"]).to_numpy()
     columns["runs_without_additional_t"] = table.scenario.map(counts["sum"]).astype(int).to_numpy()
@@ -356,6 +378,10 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(
         with_ratios(summarise(per_run, ["scenario"]), per_run)))
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
+    incentives = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
+    table["incentives_beyond_baseline"] = incentives & ~incentives[table.scenario == baseline].any()
+    confounded = [f"{name}{suffix}" for name, _, _ in EXCHANGE_RATIOS for suffix in ("", "_lo", "_hi")]
+    table.loc[table.incentives_beyond_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
@@ -365,7 +391,8 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
               ) -> pd.DataFrame:
     """Who gains, per scenario and region (and 'all'), over the period (mean and replicate interval).
 
-    Farmers' net carbon income in total and by size third, with what makes it up; public payments to farmers
+    Farmers' net carbon income in total and by size third (money paid + owed for credits already issued - MRV -
+    claw-backs), with what makes it up; public payments to farmers
     (per-ha payments and credit-line subsidies); and, with ``baseline``, the change of the period-mean farm income
     against the paired baseline run's (percent).
     """
@@ -427,12 +454,20 @@ def none_added(row: pd.Series) -> str:
 
 #: Who pays a design whose other payer spends nothing (a cost per t exists only for the payer who spends).
 PAID_BY = {"private": "paid by buyers", "public": "paid by the public"}
+#: Why a design whose only spending is on exchange programmes has no cost per additional t (it has no incentive).
+NO_INCENTIVE = "no incentive; exchange programmes are costed apart"
+
+
+#: The money a cost per additional t divides, by spender: the public's on incentives (exchange programmes apart).
+SPENDING = {"public": "incentive_public_spending_committed", "private": "private_spending_committed"}
 
 
 def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
-    if not row[f"{spender}_spending_committed"] > 0:
-        return PAID_BY[other] if row[f"{other}_spending_committed"] > 0 else "no spending"
+    if not row[SPENDING[spender]] > 0:
+        if row[SPENDING[other]] > 0:
+            return PAID_BY[other]
+        return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 else "no spending"
     if not row["co2e_additional_t"] > 0:
         return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
     return None
@@ -451,8 +486,8 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
 
 def _total_cell(row: pd.Series) -> str:
     """The total cost per additional t (public, buyers and farmers' MRV; paid + committed), or why there is none."""
-    if not row["total_cost"] > 0:
-        return "n/a (no spending)"
+    if not row["incentive_total_cost"] > 0:
+        return f"n/a ({NO_INCENTIVE})" if row.get("exchange_programme_cost", 0.0) > 0 else "n/a (no spending)"
     if not row["co2e_additional_t"] > 0:
         return "n/a (" + "; ".join(filter(None, ["no additional t on average", none_added(row)])) + ")"
     return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")
@@ -489,21 +524,22 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         out[f"full CA {last}"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
     out["t CO2e credited"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"), axis=1)
     out["t CO2e additional"] = table.apply(lambda r: _cell(r, "co2e_additional_t", ",.0f"), axis=1)
-    out[f"public budget paid (+ committed, not yet paid) ({currency})"] = table.apply(
+    total = f"{currency}, total over the run's years"
+    out[f"public budget paid (+ committed, not yet paid) ({total})"] = table.apply(
         lambda r: _money_cell(r, "public"), axis=1)
-    out[f"buyer spending paid (+ committed) ({currency})"] = table.apply(lambda r: _money_cell(r, "private"), axis=1)
+    out[f"buyer spending paid (+ committed) ({total})"] = table.apply(lambda r: _money_cell(r, "private"), axis=1)
     per_t = f"(paid + committed, {currency}/t, undiscounted / at {rate:.0%})"
-    out[f"public cost per additional t {per_t}"] = table.apply(
+    out[f"public cost per additional t, incentives' public money (exchange programmes apart) {per_t}"] = table.apply(
         lambda r: _cost_cell(r, "public_cost_per_additional_t_co2e", "public", "private"), axis=1)
     out[f"buyer cost per additional t {per_t}"] = table.apply(
         lambda r: _cost_cell(r, "buyer_cost_per_additional_t_co2e", "private", "public"), axis=1)
     out[f"total cost per additional t (public + buyers + farmers' MRV, {currency}/t)"] = table.apply(
         lambda r: _total_cell(r), axis=1)
-    out[f"farmers' net carbon income ({currency})"] = table.apply(
+    out[f"farmers' net carbon income, incl. owed for issued credits ({total})"] = table.apply(
         lambda r: _cell(r, "farmer_net_carbon_income", ",.0f"), axis=1)
-    out[f"public payments to farmers ({currency})"] = table.apply(
+    out[f"public payments to farmers ({total})"] = table.apply(
         lambda r: _cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
-    out[f"intermediaries' take, incl. aggregators and authority ({currency})"] = table.apply(
+    out[f"intermediaries' take, incl. aggregators and authority ({total})"] = table.apply(
         lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
@@ -539,7 +575,8 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
                                                           axis=1),
         "farmer share of carbon money": table.apply(lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
-        "participants with a net loss": table.apply(lambda r: _loss_cell(r), axis=1),
+        "participants with a net loss (counting money owed for issued credits)": table.apply(
+            lambda r: _loss_cell(r), axis=1),
     })
     fees = pd.DataFrame({
         "scenario": names,
@@ -548,8 +585,12 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                                  ("aggregator_fees", "aggregators' fees"),
                                  ("authority_fees", "Twin Regions authority's fees"),
                                  ("payments", "per-ha payments to farmers"),
+                                 ("payments_windfall", "of which windfall: for practices the farm's twin uses anyway"),
                                  ("credit_line_subsidy", "credit-line subsidies to farmers"))},
     })
+    fees.insert(6, "windfall share of per-ha payments", table.apply(
+        lambda r: f"{r['payments_windfall_share']:.0%}" if np.isfinite(r["payments_windfall_share"])
+        else "n/a (no per-ha payments)", axis=1))
     return "\n\n".join([f"Adoption (share of farmers) in {last}\n\n{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
@@ -570,6 +611,9 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
         return "n/a (no exchange programme)"
     if not row.get("same_farms_as_baseline", True):
         return NOT_PAIRED["farms"]
+    if row.get("incentives_beyond_baseline", False):
+        return ("n/a (the design also has incentives the baseline lacks: compare it with --baseline set to the same "
+                "design without exchanges)")
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
@@ -661,7 +705,10 @@ class Comparison:
                 f"{self.discount_rate:.0%}/yr to the start year. Additional = beyond the same farms and seeds without "
                 "the scenario's incentives (the counterfactual). Costs per t are ratios of means over the paired runs "
                 "(mean spending / mean additional t) and count spending when committed: cash paid plus what is owed "
-                "for credits already issued, as tonnes count when stored.")
+                "for credits already issued, as tonnes count when stored. Their public money is the incentives' alone: "
+                "the counterfactual keeps a design's exchange programmes, so their cost is reported apart, against "
+                "the baseline scenario. Money columns are totals over the run's years; farmers' net carbon income "
+                "counts what is owed for credits already issued, as the payers' committed money does.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
         increments = vs_baseline_markdown(self.table, self.currency, self.baseline)
@@ -673,16 +720,18 @@ class Comparison:
                          f"\n\n{increments}")
         if exchanges is not None:
             parts.append("Exchange programmes against the baseline scenario (public cost over the period; adopters "
-                         f"in the last year; paired runs)\n\n{exchanges}")
+                         "in the last year; paired runs). Their effect is the design's difference from the baseline: "
+                         "a design that also has incentives the baseline lacks has no cost per unit here (compare it "
+                         f"with --baseline set to the same design without exchanges)\n\n{exchanges}")
         if self.by_region is not None:
             regions = self.by_region
             income = pd.DataFrame({"scenario": regions["name"], "region": regions.region})
-            for column, label in (("farmer_net_carbon_income", "net carbon income"),
+            for column, label in (("farmer_net_carbon_income", "net carbon income, incl. owed for issued credits"),
                                   *((f"farmer_net_carbon_income_{g}", f"{g} farms") for g in SIZE_GROUPS),
                                   ("carbon_due_to_farmers", "still due at the end"),
                                   ("public_payments_to_farmers", "public payments to farmers")):
                 income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
-            income["participants with a net loss"] = regions.apply(_loss_cell, axis=1)
+            income["participants with a net loss (counting owed money)"] = regions.apply(_loss_cell, axis=1)
             if "income_mean_change_pct" in regions:
                 income[f"mean farm income vs {self.baseline} (period mean)"] = regions.apply(
                     lambda r: _change_cell(r, "income_mean_change_pct", "+.2f", " %"), axis=1)

@@ -117,7 +117,8 @@ def _controls(lang: Language, years: list[int]) -> str:
 
 #: Why a scenario has no cost per additional t (``analysis.compare.cost_reason``), in words to translate.
 COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the public": N_("n/a (paid by the public)"),
-                "no spending": N_("n/a (no spending)"), "no additional t on average": N_("n/a (no additional t on average)")}
+                "no spending": N_("n/a (no spending)"), "no additional t on average": N_("n/a (no additional t on average)"),
+                "no incentive": N_("n/a (no incentive; exchange programmes are costed apart)")}
 
 
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
@@ -172,7 +173,7 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
          [bounded("income_mean_change_pct", lambda v: lang.percent(v / 100, 1), row) if row.same_farms_as_baseline
           else _("n/a: other farms or years than the baseline") for _i, row in table.iterrows()]),
         (_("share of carbon money reaching farmers"), pm("farmer_share_of_carbon_money", lang.percent)),
-        (_("farmers' net carbon income ({currency})").format(currency=currency),
+        (_("farmers' net carbon income, incl. money owed for issued credits ({currency})").format(currency=currency),
          pm("farmer_net_carbon_income", lang.number)),
         (_("public payments to farmers ({currency})").format(currency=currency),
          pm("public_payments_to_farmers", lang.number)),

@@ -91,7 +91,8 @@ class Findings:
     regions: list[RegionFindings]
     co2e_stored: Spread  # t CO2e stored by ``last_year`` (all farms)
     carbon_to_farmers: Spread | None  # currency paid to farmers over the period (None without credits)
-    carbon_net_to_farmers: Spread | None  # the same after MRV costs and claw-backs (farmer net carbon income)
+    carbon_net_to_farmers: Spread | None  # paid + owed for credits already issued - MRV costs - claw-backs
+    carbon_due_to_farmers: Spread | None = None  # owed at ``last_year`` for credits already issued, paid later
     additional: Spread | None = None  # t CO2e stored by ``last_year`` beyond the counterfactual (None without any)
     payments: Spread | None = None  # per-ha payments to farmers over the period, currency (None without any)
 
@@ -130,11 +131,12 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -
     credited = everyone.credits_t_co2e.fillna(0).sum() > 0
     paid = over_runs("all", lambda rows: float(rows.carbon_to_farmers.fillna(0).sum())) if credited else None
     net = over_runs("all", lambda rows: float(rows.farmer_net_carbon_income.fillna(0).sum())) if credited else None
+    due = over_runs("all", at(last, "carbon_due_to_farmers")) if credited else None
     additional = over_runs("all", at(last, "additional_cum_t_co2e")) \
         if everyone.additional_cum_t_co2e.fillna(0).ne(0).any() else None
     payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) \
         if everyone.payments.fillna(0).gt(0).any() else None
-    return Findings(first, year, last, currency, regions, stored, paid, net, additional, payments)
+    return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments)
 
 
 def _spread_words(lang: Language, s: Spread, show) -> str:
@@ -208,9 +210,10 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
             spread=bracket(_spread_words(lang, found.payments, money))))
     if found.carbon_to_farmers is not None:
         net = found.carbon_net_to_farmers
-        out.append(_("Carbon credits pay farmers {paid} over {start}–{end}; after MRV costs and claw-backs they keep "
-                     "{net}{spread}.").format(
-            paid=money(found.carbon_to_farmers.mean), net=money(net.mean), start=found.first_year + 1,
+        out.append(_("Carbon credits pay farmers {paid} over {start}–{end} and owe them {due} more for credits "
+                     "already issued; after MRV costs and claw-backs they keep {net}{spread}.").format(
+            paid=money(found.carbon_to_farmers.mean), due=money(found.carbon_due_to_farmers.mean),
+            net=money(net.mean), start=found.first_year + 1,
             end=found.last_year, spread=bracket(_spread_words(lang, net, money))))
     if found.runs == 1:
         out.append(_("These figures come from a single run: run more replicates to see how much they vary."))

@@ -352,7 +352,7 @@ class RunIncentives:
         self.idle_carbon = not any(r.carbon.active for r in runs)
         n = int(layout.farms[-1])
         of = {name: [r.designs[name] for r in runs] for name in runs[0].designs}
-        joined = {"payments": PerHectarePayments.joined(of["payments"], farms),
+        joined = {"payments": PerHectarePayments.joined(of["payments"], farms, counterfactual),
                   "credit_line": ConcessionalCredit.joined(of["credit_line"], farms, catalogue),
                   "effect": StackedEffect.of(of["effect"], farms, soil, counterfactual, int(layout.regions[-1])),
                   "exchange": ExchangeProgramme.joined(of["exchange"], n)}

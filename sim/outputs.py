@@ -22,6 +22,7 @@ from numba import njit, prange
 
 from sim import parallel
 from sim.economics import PUBLIC, is_nothing
+from sim.incentives.exchange import FLOWS as EXCHANGE_FLOWS
 from sim.incentives.registry import BUYER, TWIN_BUYERS
 from sim.parallel import PAIRWISE_BLOCK, segment_blocks, segment_percentiles, segment_product_sums
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
@@ -187,8 +188,11 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def _public_paid_per_additional_t(t: Year) -> np.ndarray:
-    """Public cash paid so far per t CO2e stored beyond the counterfactual so far (NaN unless both > 0)."""
-    return _ratio(t.row["public_spending_cum"], t.row["additional_cum_t_co2e"])
+    """Public cash paid so far on incentives per t CO2e stored beyond the counterfactual so far (NaN unless both > 0).
+
+    Exchange programmes' cost is not in it: the counterfactual keeps them, so the additional t are the incentives'.
+    """
+    return _ratio(t.row["incentive_public_spending_cum"], t.row["additional_cum_t_co2e"])
 
 
 # ---------------------------------------------------------------- exchange programmes (``sim.behaviour.exchange``)
@@ -382,15 +386,21 @@ _DECLARED: tuple[Column, ...] = (
            total("carbon_to_intermediaries"), flow=True),
     Column("mrv_cost", "currency", "MRV cost paid by farmers", total("mrv_cost"), flow=True),
     Column("clawback", "currency", "repaid by farmers for reversed credits", total("clawback"), flow=True),
-    Column("farmer_net_carbon_income", "currency", "carbon_to_farmers - mrv_cost - clawback",
-           total("farmer_net_carbon_income"), flow=True),
+    Column("carbon_issued_to_farmers", "currency", "farmers' part of the credits issued this year (owed to them from "
+           "now, paid after the payment lag: the carbon_to_farmers of a later year)", total("carbon_issued_to_farmers"),
+           flow=True),
+    Column("farmer_net_carbon_income", "currency", "carbon_issued_to_farmers - mrv_cost - clawback: counts the money "
+           "owed for credits issued this year when they are issued, not when paid (summed over years: carbon_to_farmers "
+           "+ carbon_due_to_farmers at the end - mrv_cost - clawback); the cash of the year is carbon_to_farmers - "
+           "mrv_cost - clawback", total("farmer_net_carbon_income"), flow=True),
     *(Column(f"farmer_net_carbon_income_{group}", "currency", f"farmer_net_carbon_income of the {group} third of "
              "farms by size within each region (income group)", by_size_group("farmer_net_carbon_income", i), flow=True)
       for i, group in enumerate(SIZE_GROUPS)),
     Column("carbon_due_to_farmers", "currency", "owed to farmers for credits already issued, paid in later years "
            "(payment lag)", total("carbon_due_to_farmers"), flow=True),
-    Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far is "
-           "below their MRV costs and claw-backs (0 without participants)",
+    Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far "
+           "(received + owed for credits already issued) is below their MRV costs and claw-backs (0 without "
+           "participants)",
            lambda t: np.divide(t.total("participant_net_negative"), t.total("participant"), out=np.zeros(t.rows),
                                where=t.total("participant") > 0), flow=True),
     Column("revenue", "currency", "crop sales", total("revenue"), flow=True),
@@ -399,15 +409,28 @@ _DECLARED: tuple[Column, ...] = (
     Column("transition_costs", "currency", "one-off adoption costs paid by farmers", total("transition_costs"),
            flow=True),
     Column("payments", "currency", "per-ha practice payments (public)", total("payments"), flow=True),
+    Column("payments_windfall", "currency", "part of payments made for a practice the farm's counterfactual twin "
+           "(the same farm without the incentives) uses that same year anyway: windfall (deadweight), per farm and "
+           "practice", total("payments_windfall"), flow=True),
+    Column("payments_windfall_share", "share", "payments_windfall / payments (NaN without payments)",
+           lambda t: np.divide(t.row["payments_windfall"], t.row["payments"], out=np.full(t.rows, np.nan),
+                               where=t.row["payments"] > 0), flow=True,
+           undefined_when="no per-ha payments this year"),
     Column("credit_line_subsidy", "currency", "interest equalisation of the credit line (public -> farmers)",
            total("credit_line_subsidy"), flow=True),
     Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
            "public, guarantees when the guarantor is public)", lambda t: t.paid_by(PUBLIC), flow=True),
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
-    Column("public_paid_per_additional_t_co2e", "currency/t CO2e", "public_spending_cum / additional_cum_t_co2e: "
-           "public cash paid so far per t stored beyond the counterfactual (NaN unless both > 0; `casim compare` "
-           "also counts what is owed for credits already issued)", _public_paid_per_additional_t, flow=True,
+    Column("incentive_public_spending_cum", "currency", "public_spending_cum without exchange programmes' cost: the "
+           "public cash paid so far for the scenario's incentives (the counterfactual keeps exchange programmes, so "
+           "their effect is not in additional_cum_t_co2e)",
+           lambda t: t.running_total("incentive_public_spending_cum", t.row["public_spending"] - sum(
+               t.total(name) for name in EXCHANGE_FLOWS)), flow=True),
+    Column("public_paid_per_additional_t_co2e", "currency/t CO2e", "incentive_public_spending_cum / "
+           "additional_cum_t_co2e: public cash paid so far on incentives per t stored beyond the counterfactual (NaN "
+           "unless both > 0; `casim compare` also counts what is owed for credits already issued)",
+           _public_paid_per_additional_t, flow=True,
            undefined_when="no public spending or no additional carbon yet"),
     Column("private_spending", "currency", "money flows paid by private credit buyers and Twin Regions buyers "
            "(net of claw-back refunds)", lambda t: t.paid_by(BUYER) + t.paid_by(TWIN_BUYERS), flow=True),

@@ -151,10 +151,16 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     private = (flows.twin_buyer_spending + (flows.buyer_spending if c.buyer == "private" else 0.0)
                + (flows.guarantor_spending if c.price.guarantor == "buyer" else 0.0))
     assert np.allclose(flows.private_spending, private, rtol=1e-9, atol=1e-6)
-    # every unit of money a farmer gets from or pays to the carbon programme is in its net carbon income
-    assert np.allclose(flows.farmer_net_carbon_income, flows.carbon_to_farmers - flows.mrv_cost - flows.clawback,
-                       rtol=1e-9, atol=1e-6)
+    # every unit of money a farmer gets from or pays to the carbon programme is in its net carbon income, the farmers'
+    # part of credits counted when issued (owed from then, paid after the lag)
+    assert np.allclose(flows.farmer_net_carbon_income,
+                       flows.carbon_issued_to_farmers - flows.mrv_cost - flows.clawback, rtol=1e-9, atol=1e-6)
     assert (flows.carbon_due_to_farmers >= -1e-9).all()
+    # what is owed to farmers is conserved: owed now = owed a year ago + issued this year - paid this year
+    for _region, rows in t.sort_values("year").groupby("region"):
+        owed = rows.carbon_due_to_farmers.fillna(0.0).to_numpy()
+        assert np.allclose(np.diff(owed), (rows.carbon_issued_to_farmers - rows.carbon_to_farmers).to_numpy()[1:],
+                           rtol=1e-9, atol=1e-6)
     groups = sum(flows[f"farmer_net_carbon_income_{g}"] for g in ("small", "middle", "large"))
     assert np.allclose(groups, flows.farmer_net_carbon_income, rtol=1e-9, atol=1e-6)
     assert np.allclose(flows.net_ghg_benefit_t_co2e, flows.additional_t_co2e - flows.practice_emissions_change_t_co2e

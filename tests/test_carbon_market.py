@@ -67,6 +67,25 @@ def test_credits_at_verification_from_the_change_against_the_baseline_paid_a_yea
     assert later["reversals_t_co2e"].sum() == 0  # farm 1 lost carbon it was never credited for
 
 
+def test_net_carbon_income_counts_what_issued_credits_owe_when_they_are_issued():
+    """A farm's net carbon income = received + owed for issued credits - MRV - claw-back (referee 24, B1): in the
+    verification year (payment a year later) a farm whose credits owe it more than its MRV cost is not at a loss, and
+    the payment year adds nothing (the money was counted when owed)."""
+    reg, c = registry()
+    year = settle(reg, 2030, [3.0, -1.0, 0.5])
+    owed = np.array([3.0 * 1, 0.0, 0.5 * 3]) * F * (1 - DEDUCTION) * 0.9 * 50.0 * 0.8  # credits x price x farmer share
+    mrv_cost = 150.0 + 5.0 * AREA
+    assert owed[0] > mrv_cost[0] and owed[2] < mrv_cost[2]  # the case: farm 0 gains, farm 2 loses, farm 1 pays only
+    assert year["carbon_to_farmers"].sum() == 0
+    assert year["participant_net_negative"].tolist() == [False, True, True]
+    assert year["farmer_net_carbon_income"] == pytest.approx(owed - mrv_cost, rel=1e-12)
+    assert year["carbon_issued_to_farmers"] == pytest.approx(owed, rel=1e-12)
+    paid = settle(reg, 2031, [3.0, -1.0, 0.5])
+    assert paid["carbon_to_farmers"] == pytest.approx(owed, rel=1e-12)
+    assert paid["farmer_net_carbon_income"].tolist() == [0.0, 0.0, 0.0]
+    assert paid["participant_net_negative"].tolist() == [False, True, True]
+
+
 def test_a_farm_that_reverts_is_not_paid_or_charged_at_exit_and_its_later_losses_are_cancelled_from_the_buffer():
     reg, c = registry()
     settle(reg, 2030, [1.0, 1.0, 1.0])

@@ -11,6 +11,7 @@ from analysis.compare import (
     by_region,
     compare,
     compare_scenarios,
+    details_markdown,
     markdown,
     present_value,
     vs_baseline_markdown,
@@ -312,8 +313,8 @@ def test_a_cost_undefined_once_discounted_says_why():
     (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
     from analysis.compare import _cost_cell
 
-    row = pd.Series({"public_spending_committed": 0.0, "private_spending_committed": 38_905.0, "co2e_additional_t": 251.0,
-                     "additional_pv_t": -37.0, "buyer_cost_per_additional_t_co2e": 155.0,
+    row = pd.Series({"incentive_public_spending_committed": 0.0, "private_spending_committed": 38_905.0,
+                     "co2e_additional_t": 251.0, "additional_pv_t": -37.0, "buyer_cost_per_additional_t_co2e": 155.0,
                      "buyer_cost_per_additional_t_co2e_pv": np.nan, "runs": 3, "runs_without_additional_t": 0})
     assert _cost_cell(row, "buyer_cost_per_additional_t_co2e", "private", "public") == (
         "155 / n/a (no additional t once discounted: early losses outweigh later gains)")
@@ -367,3 +368,30 @@ def test_a_design_not_costed_against_the_baseline_says_why():
     assert why(-10.0, 5.0) == "n/a (no extra t, at extra cost)"
     assert why(0.0, 0.0) == "n/a (no extra t, no extra cost)"
     assert why(10.0, 5.0, same=False) == "n/a: other farms or years than the baseline"
+
+
+def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(comparison):
+    """Referee 24 B1 and M1, from the yearly rows by hand. Net carbon income = carbon money paid + what issued credits
+    still owe at the end - MRV - claw-backs (the old column left the owed money out: runs ending in a verification
+    year, here 2030, showed its MRV cost without its credits); the per-ha payment's windfall share = mean windfall / mean
+    payments, and the money table shows it."""
+    ending = comparison.runs[comparison.runs.year <= 2030]  # runs that end in the first verification year
+    names = dict(zip(comparison.table.scenario, comparison.table.name, strict=True))
+    cut = compare(ending, "baseline", names).set_index("scenario")
+    runs = ending[ending.region == "all"].sort_values("year")
+    bought = runs[(runs.scenario == "results_based_public") & (runs.year > runs.year.min())].groupby("seed")
+    due = runs[runs.scenario == "results_based_public"].groupby("seed").carbon_due_to_farmers.last()
+    assert (due > 0).all() and (bought.carbon_to_farmers.sum() == 0).all()  # all owed, nothing paid yet
+    net = bought.carbon_to_farmers.sum() + due - bought.mrv_cost.sum() - bought.clawback.sum()
+    assert cut.loc["results_based_public", "farmer_net_carbon_income"] == pytest.approx(net.mean(), rel=1e-9)
+    table = comparison.table.set_index("scenario")
+    runs = comparison.runs[comparison.runs.region == "all"]
+    flows = runs[runs.year > runs.year.min()]
+    per_ha = flows[flows.scenario == "per_ha_payment"]
+    share = per_ha.payments_windfall.sum() / per_ha.payments.sum()
+    assert 0 < share < 1
+    assert table.loc["per_ha_payment", "payments_windfall_share"] == pytest.approx(share, rel=1e-9)
+    assert np.isnan(table.loc["carbon_price_35", "payments_windfall_share"])
+    money = details_markdown(comparison.table, "USD").split("Who else gains")[1]
+    line = next(line for line in money.splitlines() if "Per-hectare payment" in line)
+    assert f"| {share:.0%} " in line

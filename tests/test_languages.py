@@ -126,8 +126,10 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     additional = everyone[everyone.year == last].additional_cum_t_co2e  # beyond the counterfactual
     assert num(additional.mean()) in said["all"][1] and f"{last}" in said["all"][1]
     paid = everyone.groupby("seed").carbon_to_farmers.sum()
-    net = everyone.groupby("seed").farmer_net_carbon_income.sum()
-    assert num(paid.mean()) in said["all"][2] and num(net.mean()) in said["all"][2]
+    due = everyone.sort_values("year").groupby("seed").carbon_due_to_farmers.last()  # owed for issued credits
+    costs = everyone.groupby("seed")[["mrv_cost", "clawback"]].sum().sum(axis=1)
+    net = paid + due - costs
+    assert num(paid.mean()) in said["all"][2] and num(net.mean()) in said["all"][2] and num(due.mean()) in said["all"][2]
     assert len(sentences(found, language(code))) == 2 * 3 + 3  # no per-ha payments in this scenario
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import TEST_SCENARIOS
+from conftest import SCENARIOS, TEST_SCENARIOS
 
 import sim
 from sim.economics import annuity_factor
@@ -58,3 +58,45 @@ def test_dropping_and_readopting_does_not_restart_the_paid_years():
     payments.paid_years[0, 0] = 4
     paid = [payments.settle(model.year, None).flows[0].amount[0] for _ in range(3)]
     assert paid == pytest.approx([30.0 * farms.area_ha[0], 0.0, 0.0], rel=1e-12)
+
+
+def test_windfall_is_the_payment_for_practices_the_twin_uses_anyway(model):
+    """Referee 24 M1: per farm and practice, the money paid for a practice that the farm's counterfactual twin uses
+    that same year is windfall (deadweight). Farm 0 is paid 30 (no-till) + 10 (rotation) per ha and its twin uses
+    no-till only; farm 1's twin uses no-till, but farm 1's paid years are over; farm 3's twin uses rotation only."""
+    farms, payments = model.farms, model.incentives.designs["payments"]
+    farms.uses[:] = [[True, False, False, True], [True, False, False, False], [False] * 4, [True, False, False, True]]
+    farms.years_in_use[:] = [[5, 0, 0, 6], [6, 0, 0, 0], [0] * 4, [1, 0, 0, 1]]
+    payments.paid_years[:] = [[4, 0, 0, 4], [5, 0, 0, 0], [0] * 4, [0, 0, 0, 0]]
+    model.counterfactual.farms.uses[:] = [[True, False, False, False], [True, False, False, False], [False] * 4,
+                                          [False, False, False, True]]
+    settled = payments.settle(model.year, np.random.default_rng(0))
+    assert settled.flows[0].amount == pytest.approx(np.array([40.0, 0.0, 0.0, 40.0]) * farms.area_ha, rel=1e-12)
+    assert settled["payments_windfall"] == pytest.approx(np.array([30.0, 0.0, 0.0, 10.0]) * farms.area_ha, rel=1e-12)
+
+
+def test_yearly_windfall_matches_a_recount_from_the_paid_years_and_the_twin():
+    """The yearly ``payments_windfall`` of per_ha_payment (300 farmers, 6 years) against a recount made outside the
+    design, from each year's new paid years, the farms' years in use and the twin's practices (the referee's
+    check); its share of payments is between 0 and 1 and the payments themselves are unchanged."""
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "per_ha_payment.toml"), seed=42, n_farmers=300)
+    design = model.incentives.designs["payments"]
+    settle, recount = design.settle, {}
+
+    def counted(year, rng):
+        before = design.paid_years.copy()
+        out = settle(year, rng)
+        paid = design.paid_years > before  # (n, P) paid this year
+        repeat = model.farms.years_in_use >= 2
+        money = np.where(paid, design.per_ha + np.where(repeat, design.bonus, 0.0), 0.0) * (
+            design.paid_share * model.farms.area_ha)[:, None]
+        recount[year] = (money.sum(), money[model.counterfactual.farms.uses].sum())
+        return out
+
+    design.settle = counted
+    model.run_for(6)
+    rows = model.results().query("region == 'all'").set_index("year").loc[list(recount)]
+    payments, windfall = np.array(list(recount.values())).T
+    assert np.allclose(rows.payments, payments, rtol=1e-9) and payments.sum() > 0
+    assert np.allclose(rows.payments_windfall, windfall, rtol=1e-9) and 0 < windfall.sum() < payments.sum()
+    assert np.allclose(rows.payments_windfall_share, windfall / payments, rtol=1e-9)

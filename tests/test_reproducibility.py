@@ -50,7 +50,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     pasts were drawn from their chains (soil and ages at the start: referee 22), and when residue N2O was counted
     wherever residues stay, from the crop's own residue (only the practice-emissions columns moved), and when the
     default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``, referee 22:
-    hybrid_payment and volatile_price_floor; the baseline has no carbon programme and did not move). Behaviour and the
+    hybrid_payment and volatile_price_floor; the baseline has no carbon programme and did not move), and when farmers'
+    net carbon income began counting money owed for issued credits (referee 24 B1: only farmer_net_carbon_income, its
+    size thirds and participants_net_negative_share moved). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
@@ -70,7 +72,9 @@ def test_as_given_starts_are_pinned(path):
     crediting baseline started from them (now a copy of the farms' soil), must stay as they were, bit for bit (the
     calibration of docs/validation.md section 7 rests on them); rewritten only when residue N2O changed (the
     practice-emissions columns alone moved) and, for as_given_price (a carbon price; validation_brazil has none),
-    when the default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``)."""
+    when the default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``)
+    and when farmers' net carbon income began counting money owed for issued credits (referee 24 B1:
+    farmer_net_carbon_income and its size thirds, participants_net_negative_share alone moved)."""
     expected = pd.read_parquet(TEST_DATA / f"{path.stem}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(path), seed=7, n_farmers=2000)
     model.run_for(10)

@@ -8,7 +8,8 @@ Per year and exchange table, booked on the served participants (the second regio
     organisation   = support_cost_per_member_per_year per participant (channel d)
 All are paid by the public (a donor or ministry) to the programme ("exchange_programme": hosts, trainers,
 manufacturers, the group's facilitators), so they count in public spending and in the cost per additional adopter,
-t CO2e and USD of farm income of ``analysis.compare``; farm accounts do not change. Exchanges value nothing for a
+t CO2e and USD of farm income of ``analysis.compare``, not in the incentives' cost per additional t (the
+counterfactual keeps the exchanges); farm accounts do not change. Exchanges value nothing for a
 deciding farmer (what they change acts through the channels of ``sim.behaviour.exchange``).
 """
 

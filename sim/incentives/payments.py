@@ -7,6 +7,8 @@ from the scheme's start: dropping and re-adopting a practice does not restart th
 is not paid for practices it used at the start.
 A farmer valuing a bundle counts, per practice, the PV of the payments still due:
 (per_ha + bonus) x paid area / area x A(r, min(paid years left, H)), the bonus from the second season of use.
+Windfall (deadweight): the part of a farm's payments made for a practice that its counterfactual twin (the same farm
+without the incentives, ``sim.incentives.counterfactual``) uses that same year anyway, per farm and practice.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sim.practices import PRACTICES, practice_matrix
 
 if TYPE_CHECKING:
     from sim.farmers import FarmerTable
+    from sim.incentives.counterfactual import Counterfactual
 
 
 def paid_area_ha(area_ha: np.ndarray, above_ha: float | None, rate_share: float) -> np.ndarray:
@@ -42,6 +45,7 @@ class PerHectarePayments:
     def __init__(self, setting: Setting, rng: np.random.Generator) -> None:
         spec = setting.scenario.payments
         self.farms = setting.farms
+        self.counterfactual = setting.counterfactual
         self.per_ha = np.array([spec.per_ha.get(p, 0.0) for p in PRACTICES])
         self.bonus = np.array([spec.repeat_bonus_per_ha.get(p, 0.0) for p in PRACTICES])
         self.duration_years = spec.duration_years
@@ -56,10 +60,12 @@ class PerHectarePayments:
         self.eligible = ~farms.uses if spec.eligible == "new_adopters" else np.ones(farms.uses.shape, bool)
 
     @classmethod
-    def joined(cls, parts: list[PerHectarePayments], farms: FarmerTable) -> PerHectarePayments | None:
+    def joined(cls, parts: list[PerHectarePayments], farms: FarmerTable, counterfactual: Counterfactual | None
+               ) -> PerHectarePayments | None:
         """The payments of runs stacked in one model (``sim.ensemble``) as one design over ``farms``, their farms.
 
-        None when the runs pay different rates or for different years (each run's design then pays its rows).
+        ``counterfactual``: the stacked runs' counterfactual. None when the runs pay different rates or for
+        different years (each run's design then pays its rows).
         """
         first = parts[0]
         if any(not (np.array_equal(p.per_ha, first.per_ha) and np.array_equal(p.bonus, first.bonus)
@@ -72,6 +78,7 @@ class PerHectarePayments:
         out.paid_share = np.concatenate([p.paid_share for p in parts])
         out.paid_years = np.concatenate([p.paid_years for p in parts])
         out.eligible = np.concatenate([p.eligible for p in parts])
+        out.counterfactual = counterfactual
         return out
 
     def begin_year(self, year: int) -> None:
@@ -100,14 +107,24 @@ class PerHectarePayments:
         """Payments need no enrolment."""
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
-        """The year's payments per farm (module docstring); each paid practice adds a paid year to the farm."""
+        """The year's payments per farm (module docstring); each paid practice adds a paid year to the farm.
+
+        Quantity ``payments_windfall`` (n,), currency: the payments for practices the farm's counterfactual twin
+        uses this year (the twin has taken the year already).
+        """
         farms = self.farms
         if self.paid.size == 0:  # no practice is paid: nothing (0 per ha x paid area would be +0.0 on every farm)
-            return Settlement([MoneyFlow("payments", PUBLIC, FARMER, nothing(farms.n))])
+            return Settlement([MoneyFlow("payments", PUBLIC, FARMER, nothing(farms.n))],
+                              {"payments_windfall": nothing(farms.n)})
+        twin_uses = self.counterfactual.farms.uses
         paid_per_ha = np.zeros(farms.n)
+        windfall_per_ha = np.zeros(farms.n)
         for p in self.paid:
             paid = farms.uses[:, p] & self.eligible[:, p] & (self.paid_years[:, p] < self.duration_years)
             repeat = farms.years_in_use[:, p] >= 2
-            paid_per_ha += np.where(paid, self.per_ha[p] + np.where(repeat, self.bonus[p], 0.0), 0.0)
+            per_ha = np.where(paid, self.per_ha[p] + np.where(repeat, self.bonus[p], 0.0), 0.0)
+            paid_per_ha += per_ha
+            windfall_per_ha += np.where(twin_uses[:, p], per_ha, 0.0)
             self.paid_years[:, p] += paid
-        return Settlement([MoneyFlow("payments", PUBLIC, FARMER, paid_per_ha * self.paid_share * farms.area_ha)])
+        return Settlement([MoneyFlow("payments", PUBLIC, FARMER, paid_per_ha * self.paid_share * farms.area_ha)],
+                          {"payments_windfall": windfall_per_ha * self.paid_share * farms.area_ha})

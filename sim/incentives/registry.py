@@ -50,8 +50,8 @@ PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "au
 
 #: Per-farm quantities of a settlement (t CO2e unless named otherwise); the first six come from verifications.
 QUANTITIES = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
-              "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "farmer_net_carbon_income",
-              "carbon_due_to_farmers", "reversal_exposure_t_co2e")
+              "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "carbon_issued_to_farmers",
+              "farmer_net_carbon_income", "carbon_due_to_farmers", "reversal_exposure_t_co2e")
 
 
 def farmer_value_share(carbon: Carbon) -> float:
@@ -192,27 +192,31 @@ class CarbonRegistry:
         farm_price = self.farm_prices(year)
         zero = np.zeros(n)
         q = {name: zero for name in QUANTITIES[:6]}
-        mrv_cost = clawback = zero
+        mrv_cost = clawback = issued_to_farmers = zero
         verified = np.zeros(n, bool)
         if self.is_verification_year(year) and (self.enrolled.any() or self.monitored.any()):
             verified = self.enrolled.copy()
             q, issued, clawback = self._verify(year, farms, farm_price, rng)
             mrv_cost = self._mrv_cost(verified, issued)
-            self._schedule(year, issued, farm_price)
+            issued_to_farmers = self._schedule(year, issued, farm_price)
             self._end_periods(year, verified, farms.eligible)
         due = self.pending.pop(year, None) or {name: zero for name in PAID_LATER}
         self.received += due["carbon_to_farmers"]
         self.mrv_paid += mrv_cost
         self.clawed_back += clawback
-        net = self.received - self.mrv_paid - self.clawed_back
+        owed = sum((later["carbon_to_farmers"] for later in self.pending.values()), zero)
+        # a farm's net carbon income counts what its issued credits already owe it (paid after the lag), as the
+        # payers' side counts that money as committed: runs end in verification years, a year before it is paid
+        net = self.received + owed - self.mrv_paid - self.clawed_back
         exposure = np.minimum(self.outstanding_t_co2e, np.maximum(farms.gap_t_c_per_ha - farms.heading_gap_t_c_per_ha,
                                                                   0.0) * self.area * CO2_PER_C)
         quantities = {
             **q, "carbon_value": due["carbon_value"], "enrolled": active,
             "monitored": self.monitored.copy(), "participant": self.ever.copy(),
             "participant_net_negative": self.ever & (net < 0),
-            "farmer_net_carbon_income": due["carbon_to_farmers"] - mrv_cost - clawback,
-            "carbon_due_to_farmers": sum((later["carbon_to_farmers"] for later in self.pending.values()), zero),
+            "carbon_issued_to_farmers": issued_to_farmers,
+            "farmer_net_carbon_income": issued_to_farmers - mrv_cost - clawback,
+            "carbon_due_to_farmers": owed,
             "reversal_exposure_t_co2e": np.where(self.enrolled | self.monitored, exposure, 0.0),
         }
         return self._settlement(due, mrv_cost, clawback, quantities)
@@ -320,8 +324,11 @@ class CarbonRegistry:
         self.leave(np.flatnonzero(ending & ~renew), year)
         self.monitored &= ~(self.monitor_until <= year)
 
-    def _schedule(self, year: int, credits: np.ndarray, farm_price: np.ndarray) -> None:
-        """Book the money of ``credits`` issued now for payment ``payment_lag_years`` later."""
+    def _schedule(self, year: int, credits: np.ndarray, farm_price: np.ndarray) -> np.ndarray:
+        """Book the money of ``credits`` issued now for payment ``payment_lag_years`` later.
+
+        Returns the farmers' part of it (per farm, currency), owed to them from now.
+        """
         c = self.carbon
         market = self._market_prices(year)
         twin_credits = self.twin.bought(credits) if self.twin else np.zeros_like(credits)
@@ -338,6 +345,7 @@ class CarbonRegistry:
         due = self.pending.setdefault(year + c.payment_lag_years, {name: np.zeros(credits.size) for name in PAID_LATER})
         for name, amount in flows.items():
             due[name] = due[name] + amount
+        return to_farmers
 
     def _settlement(self, due: dict[str, np.ndarray], mrv_cost: np.ndarray, clawback: np.ndarray,
                     quantities: dict[str, np.ndarray]) -> Settlement:
