@@ -179,8 +179,8 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
          pm("public_payments_to_farmers", lang.number)),
         (_("kept by intermediaries, aggregators and authority ({currency})").format(currency=currency),
          pm("intermediaries_take", lang.number)),
-        (_("public cost per additional t CO2e against the counterfactual, paid + committed ({currency})").format(
-            currency=currency), cost("public", "private")),
+        (_("public cost of the incentives per additional t CO2e against the counterfactual, paid + committed "
+           "({currency})").format(currency=currency), cost("public", "private")),
         (_("buyer cost per additional t CO2e against the counterfactual, paid + committed ({currency})").format(
             currency=currency), cost("private", "public")),
     ]

@@ -313,7 +313,7 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     assert cells[header.index("public budget, paid + committed (USD)")] == "0"  # the buyers pay, the public nothing
     buyers = table.private_spending_committed
     assert cells[header.index("buyer spending, paid + committed (USD)")].startswith(f"{buyers:,.0f}") and buyers > 0
-    public = cells[next(i for i, h in enumerate(header) if h.startswith("public cost per additional t"))]
+    public = cells[next(i for i, h in enumerate(header) if h.startswith("public cost of the incentives per additional t"))]
     buyer = cells[next(i for i, h in enumerate(header) if h.startswith("buyer cost per additional t"))]
     assert public == "n/a (paid by buyers)"
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
