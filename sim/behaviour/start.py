@@ -195,7 +195,8 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     shape = (regions.n, 2, N_PRACTICES)  # without, with own fields
     mean, precision, spread = np.empty(shape, np.float32), np.empty(shape, np.float32), np.empty(shape)
     for k, evidence in enumerate((others, others + own)):
-        setting.learning.stationary_state(evidence, out=(mean[:, k], precision[:, k], spread[:, k]))
+        # new arrays copied in, not views of these written: the kernel's one (C-contiguous) compiled signature
+        mean[:, k], precision[:, k], spread[:, k] = setting.learning.stationary_state(evidence)
     setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
