@@ -813,6 +813,7 @@ def test_access_kernels_are_the_numpy_formulas(seed):
         assert np.array_equal(dealer, dealer_draw < seeder[region])
         assert np.array_equal(reached, contractor_draw < contractor[region])
     uses, hires = rng.random(n) < 0.5, rng.random(n) < 0.3
+    uses = np.repeat(uses[:, None], N_PRACTICES, axis=1)[:, 0]  # a column of (n, P), as the model passes its no-till
     extra, fee = rng.normal(0, 5, regions), rng.uniform(20, 50, regions)
     out = np.empty(n)
     no_till_input_cost(uses, hires, extra, fee, region, out)
@@ -824,7 +825,7 @@ def test_expected_gross_and_margin_is_the_numpy_valuation(seed):
     """The deciding farms' G and W in one compiled pass equal ``gross_and_margin`` of the yield potential (the ufunc
     ``soc_yield_potential``, each region's reference at both ends of the range), floors of W included."""
     from sim.behaviour.economic import expected_gross_and_margin_of
-    from sim.behaviour.valuation import MIN_MARGIN_SHARE, gross_and_margin
+    from sim.behaviour.valuation import MIN_MARGIN_SHARE, gross_and_margin_1d
     from sim.yields import soc_yield_potential
 
     rng = np.random.default_rng(seed)
@@ -835,10 +836,11 @@ def test_expected_gross_and_margin_is_the_numpy_valuation(seed):
     price, cost = rng.uniform(100, 400, n), rng.uniform(0, 1500, n)
     rows = np.flatnonzero(rng.random(n) < 0.6)
     gross, margin = np.empty(rows.size), np.empty(rows.size)
-    expected_gross_and_margin_of(rows, region, base, stock, response, reference, plateau, price, cost, gross, margin)
+    expected_gross_and_margin_of(unsigned(rows), unsigned(region), base, stock, response, reference, plateau, price,
+                                 cost, gross, margin)  # unsigned indices, as the model passes them
     g = region[rows]
     potential = soc_yield_potential(stock[rows], base[rows], response[g], reference[g], reference[g], plateau[g])
-    expected = gross_and_margin(potential, price[rows], cost[rows])
+    expected = gross_and_margin_1d(potential, price[rows], cost[rows])
     assert np.array_equal(gross, expected[0]) and np.array_equal(margin, expected[1])
     assert (margin == MIN_MARGIN_SHARE * gross).any()  # the floor is exercised
 
@@ -847,8 +849,9 @@ def test_expected_gross_and_margin_is_the_numpy_valuation(seed):
 def test_gross_and_margin_of_arrays_is_the_numpy_formula():
     """``gross_and_margin``, compiled so that kernels and array callers share it, gives on arrays what the NumPy
     formula it replaced gave, to the last bit: broadcast (m, 16) x (m, 1) as the start's state values are, on 1-D
-    arrays as the reference margins, both floors of W exercised (a negative margin and a zero gross revenue)."""
-    from sim.behaviour.valuation import MIN_MARGIN_SHARE, MIN_SCALE, gross_and_margin
+    arrays as the reference margins (``gross_and_margin_1d``), both floors of W exercised (a negative margin and a
+    zero gross revenue)."""
+    from sim.behaviour.valuation import MIN_MARGIN_SHARE, MIN_SCALE, gross_and_margin, gross_and_margin_1d
 
     def numpy_formula(expected, price, cost):
         gross = expected * price / 1000.0
@@ -858,8 +861,9 @@ def test_gross_and_margin_of_arrays_is_the_numpy_formula():
     m = 200
     expected, price, cost = rng.uniform(0, 6000, (m, 16)), rng.uniform(100, 400, (m, 1)), rng.uniform(0, 1500, (m, 1))
     expected[0, :] = 0.0
-    for args in ((expected, price, cost), (expected[:, 0], price[:, 0], cost[:, 0])):
-        got, want = gross_and_margin(*args), numpy_formula(*args)
+    columns = tuple(np.ascontiguousarray(a[:, 0]) for a in (expected, price, cost))
+    for args, kernel in (((expected, price, cost), gross_and_margin), (columns, gross_and_margin_1d)):
+        got, want = kernel(*args), numpy_formula(*args)
         assert all(g.shape == w.shape and np.array_equal(g.view(np.uint64), w.view(np.uint64))
                    for g, w in zip(got, want, strict=True))
     margin = gross_and_margin(expected, price, cost)[1]

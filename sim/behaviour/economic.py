@@ -44,6 +44,7 @@ from sim.behaviour.valuation import (
     bundle_utility,
     drop_reason,
     gross_and_margin,
+    gross_and_margin_1d,
     move_cost_table,
     practice_terms,
     tabulated_move_value,
@@ -68,9 +69,9 @@ def incentive_tables(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray
 def reference_margin(regions: Regions) -> np.ndarray:
     """W_0 (R,): each region's conventional gross margin at its base yield, currency/ha/yr."""
     specs = regions.specs
-    return gross_and_margin(np.array([s.base_yield_kg_per_ha for s in specs]),
-                            np.array([s.crop_price_per_t for s in specs]),
-                            np.array([s.production_cost_per_ha for s in specs]))[1]
+    return gross_and_margin_1d(np.array([s.base_yield_kg_per_ha for s in specs]),
+                               np.array([s.crop_price_per_t for s in specs]),
+                               np.array([s.production_cost_per_ha for s in specs]))[1]
 
 
 def expected_gross_and_margin(situation: Situation, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

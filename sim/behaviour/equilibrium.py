@@ -153,7 +153,7 @@ def fill_move_tables(rows, years_mature, gross, margin, belief_mean, belief_prec
     costs = move_cost_table(np.array([annuity]), transition_cost, exit_cost_share)[0]
     for r in prange(rows.size):
         years, table, mean, precision, sd = move_scratch(gain.shape[1], gain.shape[2])
-        fill_farm_moves(r, rows[r], years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor,
+        fill_farm_moves(np.uint64(r), rows[r], years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor,
                         money, area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall,
                         cost_change, effect_initial, transition_cost, synergy, no_till_extra, contractor_fee,
                         costs, extra, spread, scale, gain, feasible, years, table, mean, precision, sd,
@@ -174,6 +174,10 @@ def fill_farm_moves(r, i, years_mature, gross, margin, belief_mean, belief_preci
                     spread, scale, gain, feasible, years, table, mean, precision, sd, no_incentives, no_pairs
                     ):  # pragma: no cover - compiled
     """Row ``r`` of ``gain`` and ``feasible`` (``move_tables``): the moves of farm ``i``.
+
+    ``r`` is uint64, the type Numba's parallel pass gives the ``prange`` index of ``fill_move_tables``: every caller
+    casts it (``np.uint64``), so this kernel compiles once, not also for that loop's int64 index before the pass and
+    for a literal 0 (``farm_chain``).
 
     ``gross``, ``margin`` and ``scale`` are read at row ``r`` (m, 16), the farm's own arrays at ``i``. Work arrays
     (``move_scratch``): ``years``, ``table``, ``mean``, ``precision``, ``sd``, each written before it is read;
@@ -236,7 +240,7 @@ def combination_levels(constants, pairs):  # pragma: no cover - compiled
 def year_matrix_transposed(tables, feasible, level, available, rate):  # pragma: no cover - compiled
     """``year_matrix`` transposed (16, 16) of the one farm of ``tables`` (1, 16, P, P, 2) and ``feasible``."""
     moved, alone, move, goes, state, weight = matrix_scratch(tables.shape[1], tables.shape[2])
-    fill_year_matrix(tables, 0, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+    fill_year_matrix(tables, np.int64(0), feasible, level, available, rate, alone, move, goes, state, weight, moved)
     return moved
 
 
@@ -255,6 +259,9 @@ def matrix_scratch(n_states, n_practices):  # pragma: no cover - compiled
 def fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, goes, state, weight, total
                      ):  # pragma: no cover - compiled
     """``total`` (16, 16): farm ``r``'s year matrix transposed, entry [b, a] the probability of a -> b.
+
+    ``r`` is int64: callers with a constant row pass ``np.int64(0)``, not ``0`` (Numba would compile this kernel once
+    more for the literal). Likewise, sizes passed to the work arrays' kernels are read from arrays, not a constant.
 
     From the gain ``tables[r, ..., 0]`` (16, P, P) and inverse noise scale ``tables[r, ..., 1]`` of each move (as in
     ``ChainInputs.gain``), ``feasible[r]`` and the ``level`` (16,) of each combination (the region's constants).
@@ -489,11 +496,11 @@ def farm_chain(i, years_mature, base_yield, crop_price, production_cost, soil_ta
         potential = soc_yield_potential(soil_table[b], base_yield[i], response, low, high, plateau)
         gross[0, b], margin[0, b] = gross_and_margin(potential, crop_price[i], production_cost[i])
         scale[0, b] = noise_share * margin[0, b]
-    fill_farm_moves(0, i, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
+    fill_farm_moves(np.uint64(0), i, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money,
                     area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, costs, extra,
                     spread, scale, gain, feasible, years, table, mean, precision, sd, no_incentives, no_pairs)
-    fill_year_matrix(gain, 0, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+    fill_year_matrix(gain, np.int64(0), feasible, level, available, rate, alone, move, goes, state, weight, moved)
     solve_stationary(moved, system, flow, law)
 
 
@@ -520,7 +527,7 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
     draws (the same chain and uniforms), without building the chain again (``pick_pasts``). C = 0: laws only
     (``uniforms`` is then not read).
     """
-    m, n_states, n_practices = rows.size, level.size, N_PRACTICES
+    m, n_states, n_practices = rows.size, level.size, belief_mean.shape[2]  # not the literal N_PRACTICES (fill_year_matrix)
     terms = chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires,
                         annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
                         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)

@@ -93,8 +93,7 @@ class Learning:
         mean, precision, _ = self.stationary_state(evidence, noise)
         return mean, precision
 
-    def stationary_state(self, evidence: np.ndarray, noise: np.ndarray | None = None,
-                         out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    def stationary_state(self, evidence: np.ndarray, noise: np.ndarray | None = None
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(mean, precision, sd), (n, P) float32, float32 and float64, at the stationary state for steady ``evidence``.
 
@@ -103,12 +102,11 @@ class Learning:
         a (m - theta) + (1 - a) e with a = kept / precision and Var(e) = 1 / E', so its stationary sd is
         sqrt((1 - a) / (1 + a) / E') (0 without evidence). The initial mean is truth + sd x ``noise`` (n, P), standard
         normal draws (None: the mean itself). Farmers without evidence keep the prior (truth + bias). One compiled
-        pass (``fill_stationary_state``), written to ``out`` (three (n, P) arrays of those dtypes, views allowed)
-        when given.
+        pass (``fill_stationary_state``) into new C-contiguous arrays: its one compiled signature.
         """
         remembered = min(1.0 / max(1.0 - self.spec.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
-        mean, precision, sd = out or (np.empty(evidence.shape, np.float32), np.empty(evidence.shape, np.float32),
-                                      np.empty(evidence.shape))
+        mean, precision, sd = (np.empty(evidence.shape, np.float32), np.empty(evidence.shape, np.float32),
+                               np.empty(evidence.shape))
         fill_stationary_state(evidence, np.empty((0, evidence.shape[1])) if noise is None else noise, self.region,
                               self.truth, self.prior_precision, self.inverse_observation_variance, remembered,
                               np.float32(self.spec.prior_yield_belief_bias), mean, precision, sd)

@@ -121,7 +121,7 @@ def neighbour_sums(indptr, indices, link_weight, bundle, weight, weighted_signal
     Written for the four practices (scalar accumulators: no allocation per farmer); float32 sums.
     """
     for i in prange(bundle.shape[0]):
-        _neighbour_row(i, indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share,
+        _neighbour_row(np.uint64(i), indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share,
                        evidence, signal)
 
 
@@ -135,16 +135,20 @@ def neighbour_and_organisation_sums(indptr, indices, link_weight, bundle, weight
     without reading the rows twice.
     """
     for i in prange(bundle.shape[0]):
-        _neighbour_row(i, indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share,
+        _neighbour_row(np.uint64(i), indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share,
                        evidence, signal)
         if member[i]:
-            _hear_row(i, organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal)
+            _hear_row(np.uint64(i), organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal)
 
 
 @njit(cache=True)
 def _neighbour_row(i, indptr, indices, link_weight, bundle, weight, weighted_signal, inverse_degree, share, evidence,
                    signal):  # pragma: no cover - compiled
-    """Farm i's ``share``, ``evidence`` and ``signal`` from its links (``neighbour_sums``)."""
+    """Farm i's ``share``, ``evidence`` and ``signal`` from its links (``neighbour_sums``).
+
+    ``i`` is uint64, the type Numba's parallel pass gives a ``prange`` index: callers cast it (``np.uint64``), so the
+    row compiles once, not once more for the int64 index the loop has before that pass.
+    """
     c0 = c1 = c2 = c3 = np.float32(0.0)
     e0 = e1 = e2 = e3 = np.float32(0.0)
     s0 = s1 = s2 = s3 = np.float32(0.0)
@@ -226,13 +230,16 @@ def hear_organisations(organisation, member, organisation_weight, weight, weight
     """Add the organisation terms of the module docstring to ``evidence`` and ``signal`` of members, in place."""
     for i in prange(weight.shape[0]):
         if member[i]:
-            _hear_row(i, organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal)
+            _hear_row(np.uint64(i), organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal)
 
 
 @njit(cache=True)
 def _hear_row(i, organisation, organisation_weight, weight, weighted_signal, totals, evidence, signal
               ):  # pragma: no cover - compiled
-    """Member i's organisation terms added to its ``evidence`` and ``signal`` (``hear_organisations``)."""
+    """Member i's organisation terms added to its ``evidence`` and ``signal`` (``hear_organisations``).
+
+    ``i`` is uint64, cast by the callers (``_neighbour_row``).
+    """
     o = organisation[i]
     for p in range(weight.shape[1]):
         evidence[i, p] += organisation_weight * (totals[o, 0, p] - weight[i, p])

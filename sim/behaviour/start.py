@@ -52,7 +52,7 @@ from sim.behaviour.equilibrium import (
 )
 from sim.behaviour.learning import Learning
 from sim.behaviour.social import SocialInformation
-from sim.behaviour.valuation import gross_and_margin
+from sim.behaviour.valuation import gross_and_margin, gross_and_margin_1d
 from sim.farmers import FarmParameters, InitialState, Regions, initial_bundles, initial_counts
 from sim.network import Network
 from sim.parallel import unsigned
@@ -195,13 +195,14 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     shape = (regions.n, 2, N_PRACTICES)  # without, with own fields
     mean, precision, spread = np.empty(shape, np.float32), np.empty(shape, np.float32), np.empty(shape)
     for k, evidence in enumerate((others, others + own)):
-        setting.learning.stationary_state(evidence, out=(mean[:, k], precision[:, k], spread[:, k]))
+        # new arrays copied in, not views of these written: the kernel's one (C-contiguous) compiled signature
+        mean[:, k], precision[:, k], spread[:, k] = setting.learning.stationary_state(evidence)
     setting.access.start(scenario.start_year, no_till_area_share(regions.start, provisional, parameters.area_ha), savings)
     access = setting.access.now
     own_route = access.dealer & (setting.access.no_till_cost_per_farm <= access.money)
     hires = ~own_route & access.contractor
-    gross, margin = gross_and_margin(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
-                                     parameters.production_cost_per_ha)
+    gross, margin = gross_and_margin_1d(parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                                        parameters.production_cost_per_ha)
     soil = build_soil(scenario, np.arange(regions.sizes.size, dtype=np.int16), np.zeros(regions.sizes.size, np.uint8),
                       np.zeros(regions.sizes.size, np.int16))
     yields = YieldModel(scenario, regions, soil, catalogue)

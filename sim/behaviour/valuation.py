@@ -121,6 +121,18 @@ def gross_and_margin(expected_yield_kg_per_ha, crop_price_per_t, production_cost
     return gross, margin
 
 
+def gross_and_margin_1d(expected_yield_kg_per_ha: np.ndarray, crop_price_per_t: np.ndarray,
+                        production_cost_per_ha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``gross_and_margin`` of contiguous (n,) float64 arrays, (n,) each, computed as one row of a (1, n) array.
+
+    The 2-D arrays of the start's state values and the 1-D ones (reference margins, every farm's base margin) then
+    share one compiled signature (2-D, C-contiguous) instead of compiling one each; the same values.
+    """
+    gross, margin = gross_and_margin(expected_yield_kg_per_ha[None], crop_price_per_t[None],
+                                     production_cost_per_ha[None])
+    return gross[0], margin[0]
+
+
 @njit(cache=True, inline="always")
 def extra_utility(mask, extra, pairs):  # pragma: no cover - compiled
     """Additive utility terms of a bundle, currency/ha/yr.

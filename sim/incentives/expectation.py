@@ -74,9 +74,15 @@ def column(value: float | np.ndarray) -> float | np.ndarray:
     return value if np.ndim(value) == 0 else value[:, None]
 
 
-def per_farm(value: float | np.ndarray, m: int) -> np.ndarray:
-    """One value for every farm or one per farm as a contiguous (m,) array (one compiled signature of the kernel)."""
-    return np.ascontiguousarray(np.broadcast_to(value, (m,)))
+def per_farm(value: float | np.ndarray, m: int, dtype: type | None = None) -> np.ndarray:
+    """One value for every farm or one per farm as a contiguous, read-only (m,) array (of ``dtype``, if given).
+
+    Read-only whether it is a view of ``value`` or a copy, and of one dtype, so that the kernel has one compiled
+    signature, not one per kind of caller.
+    """
+    out = np.ascontiguousarray(np.broadcast_to(value, (m,)), dtype=dtype)
+    out.flags.writeable = False
+    return out
 
 
 def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: Calendar, region: int | np.ndarray,
@@ -103,12 +109,12 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     approach = c.mrv.approach
     modelled = isinstance(approach, mrv.Modelled)
     # sampling: the half-width depends on the farm's stock only (the stock is the same under every bundle)
-    half_width = (np.zeros(m) if modelled else per_farm(
+    half_width = (per_farm(0.0, m) if modelled else per_farm(
         mrv.quantile(c) * mrv.standard_error_t_c_per_ha(c, soc, soc, asked.bulk_density, soil.depth_cm), m))
     masks_2d = np.asarray(masks)
     masks_2d = masks_2d[None, :] if masks_2d.ndim == 1 else masks_2d
     pv, sensitivity = _expected(
-        calendar.equilibrium, per_farm(region, m), masks_2d, soc, asked.drift, float(transition),
+        calendar.equilibrium, per_farm(region, m, np.int64), masks_2d, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
         1.0 - c.baseline.reference_deduction, issued_share(c),
