@@ -66,6 +66,7 @@ from experiments.executors import Executor
 from experiments.runs import describe_replicates, replicate_specs, replicates_of, run_many
 from experiments.spec import ExperimentError
 from experiments.spreadsheets import write_copies
+from sim.incentives.counterfactual import has_programme
 from sim.practices import PRACTICES
 from sim.scenario import Scenario
 
@@ -346,12 +347,15 @@ def same_farms(runs: pd.DataFrame, baseline: str) -> pd.Series:
 
 
 def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None = None,
-            discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
+            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, bool] | None = None) -> pd.DataFrame:
     """Every indicator per scenario (mean and replicate interval), with income changes against ``baseline``.
 
     ``names``: display name of each scenario label (default: the labels). Changes against the baseline (income,
     stored CO2e, adopters) are NaN for a scenario that does not simulate the baseline's farms and years
-    (``farms_and_years``; column ``same_farms_as_baseline`` False).
+    (``farms_and_years``; column ``same_farms_as_baseline`` False). ``incentives``: whether each scenario's design
+    has incentives (``sim.incentives.counterfactual.has_programme``), so that one whose incentives paid nothing in
+    these runs is not read as exchanges alone (referee 26); without it, a scenario has incentives when it spent on
+    them (column ``has_incentives``).
     """
     per_run = indicators(runs, discount_rate)
     if baseline not in set(per_run.scenario):
@@ -378,8 +382,10 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(
         with_ratios(summarise(per_run, ["scenario"]), per_run)))
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
-    incentives = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
-    table["incentives_beyond_baseline"] = incentives & ~incentives[table.scenario == baseline].any()
+    spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
+    designed = table.scenario.map(incentives).fillna(False).astype(bool) if incentives is not None else False
+    table["has_incentives"] = spent | designed
+    table["incentives_beyond_baseline"] = table.has_incentives & ~table.has_incentives[table.scenario == baseline].any()
     confounded = [f"{name}{suffix}" for name, _, _ in EXCHANGE_RATIOS for suffix in ("", "_lo", "_hi")]
     table.loc[table.incentives_beyond_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
@@ -467,7 +473,8 @@ def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     if not row[SPENDING[spender]] > 0:
         if row[SPENDING[other]] > 0:
             return PAID_BY[other]
-        return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 else "no spending"
+        return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 and not row.get("has_incentives") \
+            else "no spending"
     if not row["co2e_additional_t"] > 0:
         return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
     return None
@@ -487,7 +494,8 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
 def _total_cell(row: pd.Series) -> str:
     """The total cost per additional t (public, buyers and farmers' MRV; paid + committed), or why there is none."""
     if not row["incentive_total_cost"] > 0:
-        return f"n/a ({NO_INCENTIVE})" if row.get("exchange_programme_cost", 0.0) > 0 else "n/a (no spending)"
+        return f"n/a ({NO_INCENTIVE})" if row.get("exchange_programme_cost", 0.0) > 0 and not row.get(
+            "has_incentives") else "n/a (no spending)"
     if not row["co2e_additional_t"] > 0:
         return "n/a (" + "; ".join(filter(None, ["no additional t on average", none_added(row)])) + ")"
     return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")
@@ -786,5 +794,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     runs = run_many(specs, executor, progress)
     names = {label: scenario.name for label, scenario in scenarios.items()}
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
-    return Comparison(compare(runs, base, names, discount_rate), runs, base, replicates, scenarios[base].currency,
+    incentives = {label: has_programme(scenario) for label, scenario in scenarios.items()}
+    return Comparison(compare(runs, base, names, discount_rate, incentives), runs, base, replicates,
+                      scenarios[base].currency,
                       by_region(runs, names, base), discount_rate, replication)

@@ -89,7 +89,9 @@ def target(
         per_t, lo, hi = (answer.costs.get(name + end, np.nan) for end in ("", "_lo", "_hi"))
         if np.isfinite(per_t):
             bounds = f" ({lo:,.0f} to {'unbounded' if np.isinf(hi) else f'{hi:,.0f}'})" if np.isfinite(lo) else ""
-            cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t (paid + committed, mean / mean)"
+            money = ("incentives' public money paid + committed, exchange programmes apart" if label == "public"
+                     else "paid + committed")
+            cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t ({money}, mean / mean)"
     if answer.runs_without_additional_t:
         cost += f"; {answer.runs_without_additional_t} of {result.replicates} runs added no t CO2e"
     if result.reached:

@@ -40,6 +40,7 @@ from facilitation.report_figures import (
 from facilitation.story import Story, tell_stories
 from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
 from facilitation.summary import findings, index_explanation, run_keys, sentences_by_region
+from sim.incentives.counterfactual import has_programme
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: The summary speaks of this year when the run reaches it (the forum's horizon: "80 % CA by 2040"), else of the
@@ -124,7 +125,7 @@ COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the publi
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
     """The comparison of ``analysis.compare`` (its columns and headline income measure), with headers in ``lang``."""
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
-    table = compare(runs, stories[0].label)
+    table = compare(runs, stories[0].label, incentives={s.label: has_programme(s.scenario) for s in stories})
     currency = stories[0].scenario.currency
     names = {s.label: s.scenario.name for s in stories}
     _ = lang._

@@ -381,3 +381,25 @@ def test_a_design_spending_only_on_exchanges_has_no_incentive_cost_per_t_and_say
     assert _total_cell(row) == why
     row["exchange_programme_cost"] = 0.0
     assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == "n/a (no spending)"
+
+
+def test_a_design_whose_incentive_has_not_paid_yet_is_not_read_as_exchanges_alone():
+    """Referee 26: exchanges + a public purchase at USD 100/t cut at 4 years (before the first verification, 2030):
+    the purchase has paid nothing yet, but farmers already respond to it, so the design has an incentive (decided
+    from the scenario, not from its spending): its cost per t says 'no spending', not 'no incentive', and the
+    exchanges' table gives no cost per unit for a difference that includes the purchase's effect."""
+    from analysis.compare import _cost_cell, _total_cell
+
+    exchanges = sim.load_scenario(SCENARIOS / "exchange_network.toml")
+    both = scenario_with_overrides(exchanges, {"carbon.buyer": "public", "carbon.price.path.kind": "constant",
+                                               "carbon.price.path.value": 100.0})
+    result = compare_scenarios({"baseline": sim.load_scenario(SCENARIOS / "baseline.toml"), "exchanges": exchanges,
+                                "both": both}, replicates=2, farmers=400, years=4)
+    table = result.table.set_index("scenario")
+    row = table.loc["both"]
+    assert row.incentive_public_spending_committed == 0 and row.private_spending_committed == 0  # nothing paid yet
+    assert row.has_incentives and not table.loc["exchanges"].has_incentives
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == "n/a (no spending)"
+    assert _total_cell(row) == "n/a (no spending)"
+    assert row[[name for name, _, _ in EXCHANGE_RATIOS]].isna().all()
+    assert table.loc["exchanges", [name for name, _, _ in EXCHANGE_RATIOS]].notna().any()
