@@ -151,6 +151,12 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     private = (flows.twin_buyer_spending + (flows.buyer_spending if c.buyer == "private" else 0.0)
                + (flows.guarantor_spending if c.price.guarantor == "buyer" else 0.0))
     assert np.allclose(flows.private_spending, private, rtol=1e-9, atol=1e-6)
+    # the incentives' public money is public spending without exchange programmes, so far (referee 26 m7)
+    for _region, rows in flows.sort_values("year").groupby("region"):
+        incentives = (rows.public_spending - rows.exchange_programme_cost).cumsum()
+        assert np.allclose(rows.incentive_public_spending_cum, incentives, rtol=1e-9, atol=1e-6)
+    # windfall is a part of what per-ha payments paid
+    assert ((flows.payments_windfall >= -1e-9) & (flows.payments_windfall <= flows.payments + 1e-6)).all()
     # every unit of money a farmer gets from or pays to the carbon programme is in its net carbon income, the farmers'
     # part of credits counted when issued (owed from then, paid after the lag)
     assert np.allclose(flows.farmer_net_carbon_income,
