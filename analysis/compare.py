@@ -399,11 +399,13 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
 
     Farmers' net carbon income in total and by size third (money paid + owed for credits already issued - MRV -
     claw-backs), with what makes it up; public payments to farmers
-    (per-ha payments and credit-line subsidies); and, with ``baseline``, the change of the period-mean farm income
-    against the paired baseline run's (percent).
+    (per-ha payments and credit-line subsidies); t CO2e credited and withheld for MRV uncertainty (where a region's
+    modelled uncertainty deducts everything, as Tier 1's in dry climates, farmers foresee it and few enrol: both near
+    0); and, with ``baseline``, the change of the period-mean farm income against the paired baseline run's (percent).
     """
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
-               *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy"]
+               *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy",
+               "credits_t_co2e", "uncertainty_deduction_t_co2e"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
     groups = [*keys, "region"]
@@ -740,6 +742,9 @@ class Comparison:
                                   ("public_payments_to_farmers", "public payments to farmers")):
                 income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
             income["participants with a net loss (counting owed money)"] = regions.apply(_loss_cell, axis=1)
+            for column, label in (("credits_t_co2e", "t CO2e credited"),
+                                  ("uncertainty_deduction_t_co2e", "t CO2e withheld for MRV uncertainty")):
+                income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
             if "income_mean_change_pct" in regions:
                 income[f"mean farm income vs {self.baseline} (period mean)"] = regions.apply(
                     lambda r: _change_cell(r, "income_mean_change_pct", "+.2f", " %"), axis=1)

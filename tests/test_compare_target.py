@@ -395,3 +395,24 @@ def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(com
     money = details_markdown(comparison.table, "USD").split("Who else gains")[1]
     line = next(line for line in money.splitlines() if "Per-hectare payment" in line)
     assert f"| {share:.0%} " in line
+
+
+def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():
+    """Referee 25 m7: where a region's modelled uncertainty deducts everything, a user must see it by region. The
+    by-region table's credited and withheld t CO2e are each run's totals over the period (recounted here from the
+    yearly rows), and the regions add up to 'all'."""
+    from analysis.compare import compare_scenarios
+
+    result = compare_scenarios({"baseline": sim.load_scenario(SCENARIOS / "baseline.toml"),
+                                "carbon": sim.load_scenario(SCENARIOS / "carbon_price_100.toml")},
+                               replicates=2, farmers=600, years=11)
+    regions = result.by_region[result.by_region.scenario == "carbon"].set_index("region")
+    runs = result.runs[result.runs.scenario == "carbon"]
+    flows = runs[runs.year > runs.year.min()]
+    for column in ("credits_t_co2e", "uncertainty_deduction_t_co2e"):
+        per_region = flows.groupby(["region", "seed"])[column].sum().groupby("region").mean()
+        assert regions[column].to_dict() == pytest.approx(per_region.to_dict(), rel=1e-12, abs=1e-9)
+        assert regions.loc[regions.index != "all", column].sum() == pytest.approx(regions.loc["all", column],
+                                                                                  rel=1e-12)
+    assert regions.loc["all", "credits_t_co2e"] > 0
+    assert "t CO2e withheld for MRV uncertainty" in result.report()
