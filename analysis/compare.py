@@ -462,7 +462,7 @@ def none_added(row: pd.Series) -> str:
 
 #: Who pays a design whose other payer spends nothing (a cost per t exists only for the payer who spends).
 PAID_BY = {"private": "paid by buyers", "public": "paid by the public"}
-#: Why a design whose only spending is on exchange programmes has no cost per additional t (it has no incentive).
+#: Why a design without incentives beside its exchange programmes has no cost per additional t.
 NO_INCENTIVE = "no incentive; exchange programmes are costed apart"
 
 
@@ -470,15 +470,23 @@ NO_INCENTIVE = "no incentive; exchange programmes are costed apart"
 SPENDING = {"public": "incentive_public_spending_committed", "private": "private_spending_committed"}
 
 
+def _unspent(row: pd.Series) -> str:
+    """Why a scenario spent nothing on incentives: it has none beside its exchange programmes, or they paid nothing."""
+    return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 and not row.get("has_incentives") \
+        else "no spending"
+
+
+def _not_additional(row: pd.Series) -> str:
+    """Why a scenario that spent has no cost per additional t: nothing additional on average (and in how many runs)."""
+    return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
+
+
 def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
     if not row[SPENDING[spender]] > 0:
-        if row[SPENDING[other]] > 0:
-            return PAID_BY[other]
-        return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 and not row.get("has_incentives") \
-            else "no spending"
+        return PAID_BY[other] if row[SPENDING[other]] > 0 else _unspent(row)
     if not row["co2e_additional_t"] > 0:
-        return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
+        return _not_additional(row)
     return None
 
 
@@ -496,10 +504,9 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
 def _total_cell(row: pd.Series) -> str:
     """The total cost per additional t (public, buyers and farmers' MRV; paid + committed), or why there is none."""
     if not row["incentive_total_cost"] > 0:
-        return f"n/a ({NO_INCENTIVE})" if row.get("exchange_programme_cost", 0.0) > 0 and not row.get(
-            "has_incentives") else "n/a (no spending)"
+        return f"n/a ({_unspent(row)})"
     if not row["co2e_additional_t"] > 0:
-        return "n/a (" + "; ".join(filter(None, ["no additional t on average", none_added(row)])) + ")"
+        return f"n/a ({_not_additional(row)})"
     return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")
 
 
