@@ -179,7 +179,7 @@ def tier1_live_through(table, region, path, transition_years, stock, target, rat
 
     ``table`` (R, 16) equilibrium stocks, ``region`` (m,); each year after the first, as ``Tier1Soil.set_management``
     (a new ``transition_years`` transition from the current stock where the equilibrium changes) then
-    ``tier1_advance`` (one yearly step; the last lands on the target), operation for operation (the same bits).
+    ``tier1_advance`` (``transition_step``), operation for operation (the same bits).
     Writes ``stock``, ``target``, ``rate`` (m,) t C/ha and t C/ha/yr and ``years_left`` (m,) int16.
     """
     for f in prange(path.shape[0]):
@@ -191,9 +191,17 @@ def tier1_live_through(table, region, path, transition_years, stock, target, rat
             if new_goal != goal:
                 goal, step, left = new_goal, (new_goal - now) / transition_years, transition_years
             if left > 0:
-                now = goal if left == 1 else now + step
-                left -= 1
+                now, left = transition_step(now, goal, step, left)
         stock[f], target[f], rate[f], years_left[f] = now, goal, step, left
+
+
+@njit(cache=True)
+def transition_step(stock, target, rate, left):  # pragma: no cover - compiled
+    """One year of a linear transition with ``left`` > 0 years to go: (stock after, years left after), t C/ha.
+
+    ``stock`` + ``rate`` (t C/ha/yr), except the last step, which lands exactly on ``target``.
+    """
+    return (target if left == 1 else stock + rate), left - 1
 
 
 @njit(cache=True, parallel=True)
@@ -203,9 +211,9 @@ def tier1_advance(stock_t_c_per_ha, target_t_c_per_ha, rate_t_c_per_ha_yr, years
     for i in prange(stock_t_c_per_ha.size):
         left = years_left[i]
         if left > 0:
-            new = target_t_c_per_ha[i] if left == 1 else stock_t_c_per_ha[i] + rate_t_c_per_ha_yr[i]
+            new, years_left[i] = transition_step(stock_t_c_per_ha[i], target_t_c_per_ha[i], rate_t_c_per_ha_yr[i],
+                                                 left)
             change_t_c_per_ha[i] = new - stock_t_c_per_ha[i]
             stock_t_c_per_ha[i] = new
-            years_left[i] = left - 1
         else:
             change_t_c_per_ha[i] = 0.0
