@@ -251,6 +251,11 @@ def _group_income(group: str, i: int) -> Callable[[Year], np.ndarray]:
     return lambda t: t.group_income_quantiles(group)[i]
 
 
+def _exchange_programme_cost(t: Year) -> np.ndarray:
+    """Public cost of the season's exchange programmes per region and in total (their four flows), currency."""
+    return sum(t.total(name) for name in EXCHANGE_FLOWS)
+
+
 def _exchange_columns() -> tuple[Column, ...]:
     """Participants vs non-participants of exchange programmes, spill-over to their neighbours, programme costs."""
     nan = " (NaN when the region has none)"
@@ -275,7 +280,7 @@ def _exchange_columns() -> tuple[Column, ...]:
         *(Column(f"exchange_{name}_cost", "currency", f"public cost of {what} (sim.incentives.exchange)",
                  total(f"exchange_{name}_cost"), flow=True) for name, what in costs),
         Column("exchange_programme_cost", "currency", "public cost of exchange programmes (sum of the four above)",
-               lambda t: sum(t.total(f"exchange_{name}_cost") for name, _ in costs), flow=True),
+               _exchange_programme_cost, flow=True),
     )
 
 
@@ -425,8 +430,8 @@ _DECLARED: tuple[Column, ...] = (
     Column("incentive_public_spending_cum", "currency", "public_spending_cum without exchange programmes' cost: the "
            "public cash paid so far for the scenario's incentives (the counterfactual keeps exchange programmes, so "
            "their effect is not in additional_cum_t_co2e)",
-           lambda t: t.running_total("incentive_public_spending_cum", t.row["public_spending"] - sum(
-               t.total(name) for name in EXCHANGE_FLOWS)), flow=True),
+           lambda t: t.running_total("incentive_public_spending_cum",
+                                     t.row["public_spending"] - _exchange_programme_cost(t)), flow=True),
     Column("public_paid_per_additional_t_co2e", "currency/t CO2e", "incentive_public_spending_cum / "
            "additional_cum_t_co2e: public cash paid so far on incentives per t stored beyond the counterfactual (NaN "
            "unless both > 0; `casim compare` also counts what is owed for credits already issued)",
