@@ -229,6 +229,18 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                 v.synergy[region], setting.access.herbicide_extra_per_ha[region],
                 setting.access.contractor_fee_per_ha[region], s.exit_cost_share, extra)
 
+    def chain_arguments(region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit) -> tuple:
+        """The arguments of ``region_chain_laws`` and ``region_chain_histories`` after the farms' rows.
+
+        What each farm's chain is built from (``farm_chain``), before what each kernel does with the chains.
+        """
+        reference = yields.reference_t_c_per_ha[region]  # the potential's [low, high] (``YieldModel.potential``)
+        return (ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
+                parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
+                reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
+                *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
+                catalogue.available[region], s.revision_rate)
+
     def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
         state_gross, state_margin = state_values(rows, region)
         scale = s.noise_share * state_margin
@@ -255,18 +267,13 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         if not drawn:
             starts = starts[:0]
         pasts = np.empty((rows.size, starts.size, ESTABLISHED_SEASONS), np.uint8)
-        reference = yields.reference_t_c_per_ha[region]  # the potential's [low, high] (``YieldModel.potential``)
-        level = combination_levels(fit.constants, fit.pairs)
+        arguments = chain_arguments(region, shortfall, synergy_shortfall, fit)
         for first in range(0, rows.size, HISTORY_CHUNK):
             part = slice(first, first + HISTORY_CHUNK)
             size = rows[part].size
             uniforms = rng.random((size, ESTABLISHED_SEASONS)) if drawn else np.empty((0, ESTABLISHED_SEASONS))
-            region_chain_laws(
-                rows[part], ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
-                parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
-                reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
-                *farm_terms(region, shortfall, synergy_shortfall), spread, level, catalogue.available[region],
-                s.revision_rate, masks.astype(np.int64), laws[part], starts, uniforms, pasts[part])
+            region_chain_laws(rows[part], *arguments, masks.astype(np.int64), laws[part], starts, uniforms,
+                              pasts[part])
         return laws, (starts, pasts) if drawn else None
 
     def region_pasts(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
@@ -289,8 +296,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             pick_pasts(bundle[rows], starts.astype(np.uint8), pasts, past, ages)
             history[rows], years_in_use[rows] = past, ages
             return
-        reference = yields.reference_t_c_per_ha[region]
-        level = combination_levels(fit.constants, fit.pairs)
+        arguments = chain_arguments(region, shortfall, synergy_shortfall, fit) if chains is None else ()
         for first in range(0, rows.size, HISTORY_CHUNK):
             part = rows[first:first + HISTORY_CHUNK]
             uniforms = rng.random((part.size, ESTABLISHED_SEASONS))
@@ -300,12 +306,7 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                 kept = slice(first, first + part.size)
                 sample_pasts(chains[0][kept], chains[1][kept], bundle[part], uniforms, past, ages)
             else:
-                region_chain_histories(
-                    part, ESTABLISHED_SEASONS, parameters.base_yield_kg_per_ha, parameters.crop_price_per_t,
-                    parameters.production_cost_per_ha, soil.equilibrium_table[region],
-                    yields.response_kg_per_t_c[region], reference, reference, yields.plateau_t_c_per_ha[region],
-                    s.noise_share, *farm_terms(region, shortfall, synergy_shortfall), spread, level,
-                    catalogue.available[region], s.revision_rate, bundle[part], uniforms, past, ages)
+                region_chain_histories(part, *arguments, bundle[part], uniforms, past, ages)
             history[part], years_in_use[part] = past, ages
 
     def region_key(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray) -> bytes:
