@@ -32,23 +32,22 @@ farm and by region.
 
 Ratios (costs per additional t, credits per additional t, MRV cost per credited t) are ratios of means over the
 paired runs (mean money / mean tonnes), not means of per-run ratios, which blow up when a run adds almost nothing
-and must drop runs that add nothing. Their interval runs from the money over the upper bound of the tonnes'
-interval to the money over its lower bound, unbounded when that lower bound is not positive (as for exchange
-programmes below); undefined, with the reason, when the mean tonnes are not positive; the table says how many runs
-added nothing. Intervals of quantities that cannot be negative (credits, shares, payments, fees, public spending
-when no guarantor received money) are truncated at 0 (and shares at 1): the mean cannot lie outside, so truncation
-keeps the interval's coverage.
+and must drop runs that add nothing. Their interval is Fieller's over the paired runs (``fieller_interval``), which
+counts the spread of the money as well as of the tonnes, and how the two move together across runs; unbounded when
+the tonnes' own interval reaches 0 (as for exchange programmes below); undefined, with the reason, when the mean
+tonnes are not positive; the table says how many runs added nothing. Intervals of quantities that cannot be negative
+(credits, shares, payments, fees, public spending when no guarantor received money) are truncated at 0 (and shares
+at 1): the mean cannot lie outside, so truncation keeps the interval's coverage.
 
 Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
 counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period per
 additional adopter (farmers using no-till in the last year, beyond the paired baseline run), per additional t CO2e
 stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms' income,
-beyond the baseline run). Each is the mean programme cost over the mean of the paired differences; its interval
-runs from the cost over the difference's upper bound to the cost over its lower bound (unbounded when that lower
-bound is not positive); undefined, with the reason, when the mean difference is not positive, and when the design
-also has incentives (public or buyers' money beyond exchanges) that the baseline lacks: the differences would
-credit the exchanges with the incentives' tonnes and income. To measure a design's exchanges, compare it with
-``--baseline`` set to the same design without them.
+beyond the baseline run). Each is the mean programme cost over the mean of the paired differences, with Fieller's
+interval (unbounded when the difference's interval reaches 0); undefined, with the reason, when the mean difference
+is not positive, and when the design also has incentives (public or buyers' money beyond exchanges) that the
+baseline lacks: the differences would credit the exchanges with the incentives' tonnes and income. To measure a
+design's exchanges, compare it with ``--baseline`` set to the same design without them.
 """
 
 from __future__ import annotations
@@ -98,7 +97,7 @@ VS_BASELINE_RATIOS = (
     ("public_cost_per_t_vs_baseline", "public_spending_committed_vs_baseline"),
     ("total_cost_per_t_vs_baseline", "total_cost_vs_baseline"),
 )
-#: Ratios of means over paired runs: (indicator, numerator, denominator). The interval comes from the denominator's.
+#: Ratios of means over paired runs: (indicator, numerator, denominator), with Fieller's interval (``fieller_interval``).
 #: Public money counts the incentives' alone (``incentive_public_spending*``): the counterfactual keeps a design's
 #: exchange programmes, so its additional t are the incentives'; the exchanges' cost has its own table, against a run
 #: without them (``--baseline``).
@@ -137,19 +136,49 @@ def present_value(values: pd.Series, years: pd.Series, start_year: int, rate: fl
     return float((values.to_numpy() / (1.0 + rate) ** (years.to_numpy() - start_year)).sum())
 
 
-def ratio_of_means(numerator, denominator, denominator_lo, denominator_hi) -> tuple[np.ndarray, ...]:
-    """Mean numerator / mean denominator over paired runs, with its interval (arrays, or scalars as 0-d arrays).
+def fieller_interval(numerator: np.ndarray, denominator: np.ndarray) -> tuple[float, float]:
+    """Fieller's ``INTERVAL`` confidence interval of mean(numerator) / mean(denominator) over n paired runs, each (n,).
 
-    The interval runs from the numerator over the denominator's upper bound to the numerator over its lower bound
-    (inf when that bound is not positive; NaN bounds without an interval). All NaN unless both means are positive.
+    The ratios R whose paired differences numerator - R x denominator have a mean that a t test (n - 1 degrees of
+    freedom, quantile t) does not reject as 0: between the roots of a R^2 - 2 b R + c = 0 with a = x^2 - t^2 s_xx / n,
+    b = x y - t^2 s_xy / n, c = y^2 - t^2 s_yy / n (x, y the means of denominator and numerator, s their sample
+    (co)variances; Fieller 1954, J. R. Stat. Soc. B 16:175; the usual interval of cost-effectiveness ratios, Willan &
+    O'Brien 1996, Health Econ. 5:297). It counts the numerator's spread and its correlation with the denominator; with
+    a numerator that does not vary it is the numerator over the bounds of the denominator's t interval. When that
+    interval reaches 0 (a <= 0) the set is unbounded: (lower root, inf) when the estimate lies in its upper piece,
+    else (-inf, inf). NaN with fewer than two runs (pairs with a NaN are left out).
     """
-    top, bottom = np.asarray(numerator, float), np.asarray(denominator, float)
-    lo, hi = np.asarray(denominator_lo, float), np.asarray(denominator_hi, float)
+    paired = np.isfinite(numerator) & np.isfinite(denominator)
+    top, bottom = numerator[paired], denominator[paired]
+    n = top.size
+    if n < 2:
+        return np.nan, np.nan
+    t_squared = stats.t.ppf(0.5 + INTERVAL / 2, n - 1) ** 2
+    x, y = bottom.mean(), top.mean()
+    spread = np.cov(bottom, top, ddof=1) * t_squared / n  # t^2 x [[s_xx, s_xy], [s_xy, s_yy]] / n
+    a, b, c = x * x - spread[0, 0], x * y - spread[0, 1], y * y - spread[1, 1]
+    root = np.sqrt(max(b * b - a * c, 0.0))
+    if a > 0:
+        return (b - root) / a, (b + root) / a
+    if a < 0 and b * b - a * c > 0 and y / x >= (b - root) / a:  # a < 0: (b - root) / a is the larger root
+        return (b - root) / a, np.inf
+    return -np.inf, np.inf
+
+
+def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each scenario's (row of ``table``) mean numerator / mean denominator over its paired runs, and its interval.
+
+    ``table``: the scenarios' means (``summarise``); ``per_run``: their runs (``indicators``). The interval is
+    Fieller's over the scenario's runs (``fieller_interval``). All NaN unless both means are positive.
+    """
+    top, bottom = table[numerator].to_numpy(float), table[denominator].to_numpy(float)
     defined = (top > 0) & (bottom > 0)
     value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
-    low = np.where(defined & (hi > 0), top / np.where(hi > 0, hi, 1.0), np.nan)
-    high = np.where(defined & np.isfinite(lo), np.where(lo > 0, top / np.where(lo > 0, lo, 1.0), np.inf), np.nan)
-    return value, low, high
+    bounds = {scenario: fieller_interval(runs[numerator].to_numpy(float), runs[denominator].to_numpy(float))
+              for scenario, runs in per_run.groupby("scenario", sort=False)}
+    low, high = np.array([bounds[scenario] for scenario in table.scenario], float).reshape(-1, 2).T
+    return value, np.where(defined, low, np.nan), np.where(defined, high, np.nan)
 
 
 def _committed(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -280,8 +309,8 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """
     columns = {}
     for name, numerator, denominator in RATIOS:
-        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
-            table[numerator], table[denominator], table[f"{denominator}_lo"], table[f"{denominator}_hi"])
+        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(table, per_run, numerator,
+                                                                                      denominator)
     credited = table.co2e_credited_t.where(table.co2e_credited_t > 0)  # the additional t's interval over it
     for suffix in ("", "_lo", "_hi"):
         columns[f"additional_share_of_credits{suffix}"] = table[f"co2e_additional_t{suffix}"] / credited
@@ -293,30 +322,29 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**columns)
 
 
-def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
+def exchange_cost_effectiveness(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """``table`` (summarised, one row per scenario) with the ``EXCHANGE_RATIOS`` and their intervals (docstring).
 
-    NaN where the scenario has no exchange programme or the mean difference is not positive; an upper bound of inf
-    where the difference's interval reaches zero.
+    Fieller's interval over the runs (``ratio_of_means``); NaN where the scenario has no exchange programme or the
+    mean difference is not positive; an upper bound of inf where the difference's interval reaches zero.
     """
     columns = {}
     for name, difference, _ in EXCHANGE_RATIOS:
         columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
-            table["exchange_programme_cost"], table[difference], table[f"{difference}_lo"], table[f"{difference}_hi"])
+            table, per_run, "exchange_programme_cost", difference)
     return table.assign(**columns)
 
 
-def cost_effectiveness_vs_baseline(table: pd.DataFrame) -> pd.DataFrame:
+def cost_effectiveness_vs_baseline(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """``table`` (summarised, one row per scenario) with the ``VS_BASELINE_RATIOS`` and their intervals.
 
-    Each is the mean extra cost over the paired baseline runs / the mean extra t CO2e stored, with the interval of the
-    extra tonnes (as ``ratio_of_means``); NaN unless both means are positive (``why_no_cost_vs_baseline``).
+    Each is the mean extra cost over the paired baseline runs / the mean extra t CO2e stored, with Fieller's interval
+    over the runs (``ratio_of_means``); NaN unless both means are positive (``why_no_cost_vs_baseline``).
     """
     columns = {}
     for name, extra_cost in VS_BASELINE_RATIOS:
         columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
-            table[extra_cost], table["co2e_vs_baseline_t"], table["co2e_vs_baseline_t_lo"],
-            table["co2e_vs_baseline_t_hi"])
+            table, per_run, extra_cost, "co2e_vs_baseline_t")
     return table.assign(**columns)
 
 
@@ -379,8 +407,8 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
         "total_cost_vs_baseline": paired.total_cost - paired.total_cost_baseline},
         index=per_run.index)
     per_run = per_run.assign(**changes.where(pd.Series(same, index=per_run.index), axis=0))
-    table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(
-        with_ratios(summarise(per_run, ["scenario"]), per_run)))
+    table = summarise(per_run, ["scenario"])
+    table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(with_ratios(table, per_run), per_run), per_run)
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
     designed = table.scenario.map(incentives).fillna(False).astype(bool) if incentives is not None else False
@@ -442,8 +470,8 @@ def _cell(row: pd.Series, column: str, fmt: str) -> str:
         return "n/a"
     lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
     text = _shown(value, fmt)
-    if np.isfinite(lo) and np.isinf(hi):
-        return f"{text} ({_shown(lo, fmt)} to unbounded)"
+    if np.isinf(hi):  # Fieller's set of a ratio whose tonnes' interval reaches 0 (``fieller_interval``)
+        return f"{text} ({_shown(lo, fmt)} to unbounded)" if np.isfinite(lo) else f"{text} (unbounded)"
     interval = np.isfinite(lo) and np.isfinite(hi) and _shown(lo, fmt) != _shown(hi, fmt)
     return f"{text} ({_shown(lo, fmt)} to {_shown(hi, fmt)})" if interval else text
 
@@ -634,6 +662,8 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
+    if np.isinf(lo) and np.isinf(hi):
+        return f"{value:{fmt}} (unbounded)"
     upper = "unbounded" if np.isinf(hi) else f"{hi:{fmt}}"
     return f"{value:{fmt}} ({lo:{fmt}} to {upper})" if np.isfinite(lo) else f"{value:{fmt}}"
 

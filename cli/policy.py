@@ -88,7 +88,8 @@ def target(
     for label, name in (("public", "public_cost_per_additional_t_co2e"), ("buyers", "buyer_cost_per_additional_t_co2e")):
         per_t, lo, hi = (answer.costs.get(name + end, np.nan) for end in ("", "_lo", "_hi"))
         if np.isfinite(per_t):
-            bounds = f" ({lo:,.0f} to {'unbounded' if np.isinf(hi) else f'{hi:,.0f}'})" if np.isfinite(lo) else ""
+            bounds = (f" ({lo:,.0f} to {'unbounded' if np.isinf(hi) else f'{hi:,.0f}'})" if np.isfinite(lo)
+                      else " (unbounded)" if np.isinf(hi) else "")
             money = ("incentives' public money paid + committed, exchange programmes apart" if label == "public"
                      else "paid + committed")
             cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t ({money}, mean / mean)"

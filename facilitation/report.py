@@ -135,6 +135,8 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         m, lo, hi = row[column], row[column + "_lo"], row[column + "_hi"]
         if not np.isfinite(m):
             return "–"
+        if np.isinf(lo) and np.isinf(hi):  # a ratio whose tonnes' interval reaches 0 (``analysis.compare``)
+            return f"{show(m)} ({_('unbounded')})"
         if not np.isfinite(lo) or (np.isfinite(hi) and show(lo) == show(hi)):
             return show(m)  # one run, or an interval that reads as one value at this precision
         return f"{show(m)} ({show(lo)}–{_('unbounded') if np.isinf(hi) else show(hi)})"

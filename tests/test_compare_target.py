@@ -58,12 +58,23 @@ def _totals(runs: pd.DataFrame, scenario: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: t(0.975, 1): the quantile of a 95 % interval over two replicates.
+T_TWO_RUNS = 12.706205
+
+
+def paired_t(money: np.ndarray, tonnes: np.ndarray, ratio: float) -> float:
+    """The one-sample t statistic of the paired differences money - ratio x tonnes over the runs."""
+    differences = money - ratio * tonnes
+    return differences.mean() / (differences.std(ddof=1) / np.sqrt(differences.size))
+
+
 def test_compare_costs_are_ratios_of_means_counting_committed_money(comparison):
     """Hand-recomputed from runs.parquet. Public cost per additional t of the results-based purchase = mean over
     paired runs of (cash paid + committed) / mean additional t, where committed = still due to farmers x (public
-    carbon money / carbon money to farmers, summed over the runs: 1 / farmer share 0.8 here); the interval divides
-    the same money by the bounds of the additional t's replicate interval (two replicates: t(0.975, 1) = 12.706).
-    The old code averaged per-run ratios and left out the committed money."""
+    carbon money / carbon money to farmers, summed over the runs: 1 / farmer share 0.8 here); the interval is
+    Fieller's: its bounds are the ratios R at which the paired differences money - R x additional t have a t
+    statistic of exactly +-t(0.975, 1) = 12.706 (two replicates), unbounded above when the additional t's own
+    interval reaches 0. The old code averaged per-run ratios and left out the committed money."""
     table = comparison.table.set_index("scenario")
     runs = _totals(comparison.runs, "results_based_public")
     assert runs.paid.sum() / runs.to_farmers.sum() == pytest.approx(1 / 0.8)  # the farmer share of the scenario
@@ -73,10 +84,14 @@ def test_compare_costs_are_ratios_of_means_counting_committed_money(comparison):
     row = table.loc["results_based_public"]
     assert row.public_committed == pytest.approx(committed.mean())
     assert row.public_cost_per_additional_t_co2e == pytest.approx(money / additional, rel=1e-9)
-    half = 12.706205 * runs.additional.std(ddof=1) / np.sqrt(2)
-    assert row.public_cost_per_additional_t_co2e_lo == pytest.approx(money / (additional + half), rel=1e-6)
-    expected_hi = money / (additional - half) if additional > half else np.inf
-    assert row.public_cost_per_additional_t_co2e_hi == pytest.approx(expected_hi, rel=1e-6)
+    each_money = (runs.paid + committed).to_numpy()
+    low, high = row.public_cost_per_additional_t_co2e_lo, row.public_cost_per_additional_t_co2e_hi
+    assert paired_t(each_money, runs.additional.to_numpy(), low) == pytest.approx(T_TWO_RUNS, rel=1e-6)
+    half = T_TWO_RUNS * runs.additional.std(ddof=1) / np.sqrt(2)
+    if additional > half:
+        assert paired_t(each_money, runs.additional.to_numpy(), high) == pytest.approx(-T_TWO_RUNS, rel=1e-6)
+    else:
+        assert np.isinf(high)
     money_pv = (runs.paid_pv + committed * runs.end_discount).mean()
     assert row.public_cost_per_additional_t_co2e_pv == pytest.approx(money_pv / runs.additional_pv.mean(), rel=1e-9)
     assert row.co2e_additional_t == pytest.approx(additional)
@@ -339,7 +354,9 @@ def test_designs_are_costed_against_the_baseline_design(comparison):
     assert row.co2e_vs_baseline_t == pytest.approx(extra_t, rel=1e-12) and extra_t > 0
     assert row.public_cost_per_t_vs_baseline == pytest.approx(per_ha.paid.mean() / extra_t, rel=1e-12)
     assert row.public_cost_per_t_vs_baseline == pytest.approx(row.public_cost_per_additional_t_co2e, rel=1e-12)
-    assert row.public_cost_per_t_vs_baseline_lo == pytest.approx(per_ha.paid.mean() / row.co2e_vs_baseline_t_hi)
+    extra_each = (stored.loc["per_ha_payment"] - stored.loc["baseline"]).to_numpy()
+    assert paired_t(per_ha.paid.to_numpy(), extra_each, row.public_cost_per_t_vs_baseline_lo) == pytest.approx(
+        T_TWO_RUNS, rel=1e-6)  # Fieller's lower bound (as in the test above)
     assert "against the baseline design" not in comparison.report()
 
     against_price = compare(comparison.runs, "carbon_price_35").set_index("scenario")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SCENARIOS
+from scipy import stats
 
 import sim
 from analysis.compare import EXCHANGE_RATIOS, compare_scenarios, exchange_cost_effectiveness, exchanges_markdown
@@ -236,26 +237,28 @@ def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
 
 
 def test_compare_reports_exchange_cost_effectiveness_with_reasons():
-    """Cost per additional adopter / t CO2e / USD of income = programme cost over the mean paired difference; the
-    interval is the cost over the difference's interval (unbounded when it reaches 0); undefined, with the reason,
-    when the difference is not positive or there is no programme. Hand-made summary rows, exact arithmetic."""
-    def row(cost, adopters, lo, hi):
-        values = {"scenario": "s", "exchange_programme_cost": cost}
-        for _, difference, _ in EXCHANGE_RATIOS:
-            values.update({difference: adopters, f"{difference}_lo": lo, f"{difference}_hi": hi})
-        return values
-
-    table = pd.DataFrame([row(0.0, 0.0, 0.0, 0.0), row(1000.0, 10.0, 5.0, 20.0), row(1000.0, 10.0, -1.0, 21.0),
-                          row(1000.0, -2.0, -3.0, -1.0)])
-    table["exchange_programme_cost_lo"] = table["exchange_programme_cost_hi"] = table.exchange_programme_cost
-    out = exchange_cost_effectiveness(table)
+    """Cost per additional adopter / t CO2e / USD of income = programme cost over the mean paired difference; with a
+    programme cost that does not vary, Fieller's interval is the cost over the bounds of the difference's t interval
+    (unbounded when it reaches 0); undefined, with the reason, when the difference is not positive or there is no
+    programme. Hand-made runs, three per scenario."""
+    differences = {"none": [0.0, 0.0, 0.0], "clear": [9.0, 10.0, 11.0], "wide": [-5.0, 10.0, 25.0],
+                   "worse": [-3.0, -2.0, -1.0]}
+    costs = {"none": 0.0, "clear": 1000.0, "wide": 1000.0, "worse": 1000.0}
+    per_run = pd.DataFrame([{"scenario": scenario, "exchange_programme_cost": costs[scenario],
+                             **{difference: value for _, difference, _ in EXCHANGE_RATIOS}}
+                            for scenario, values in differences.items() for value in values])
+    table = per_run.groupby("scenario", sort=False).mean().reset_index()
+    out = exchange_cost_effectiveness(table, per_run)
     name = "exchange_cost_per_additional_adopter"
     assert np.isnan(out[name][0]) and np.isnan(out[name][3])
-    assert (out[name][1], out[f"{name}_lo"][1], out[f"{name}_hi"][1]) == (100.0, 50.0, 200.0)
+    half = stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)  # t x sd / sqrt(n) of 9, 10, 11
+    assert out[name][1] == 100.0
+    assert np.allclose((out[f"{name}_lo"][1], out[f"{name}_hi"][1]), (1000 / (10 + half), 1000 / (10 - half)),
+                       rtol=1e-12)
     assert out[name][2] == 100.0 and np.isinf(out[f"{name}_hi"][2])
-    text = exchanges_markdown(out.assign(name=["none", "clear", "wide", "worse"]), "USD")
+    text = exchanges_markdown(out.assign(name=list(differences)), "USD")
     assert "n/a (no exchange programme)" in text and "n/a (no additional adopter)" in text
-    assert "100 (50 to 200)" in text and "unbounded" in text
+    assert f"100 ({1000 / (10 + half):,.0f} to {1000 / (10 - half):,.0f})" in text and "unbounded" in text
     assert exchanges_markdown(out.iloc[[0]], "USD") is None
 
 
