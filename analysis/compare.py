@@ -11,24 +11,23 @@ Carbon: credited = credits issued by the standard's rules; additional = SOC stor
 alongside each run (the same farms and seeds without the scenario's incentives); over-crediting = credited /
 additional. Money over the period: public budget (payments, credit-line subsidies, public purchases and guarantees),
 buyer spending (private and Twin Regions buyers, net of claw-back refunds), both as cash paid; beside them what the
-payer has committed but not yet paid at the end for credits already issued (payments lag verifications): what is
-still due to farmers divided by the share of carbon money that reached them (over all of the scenario's runs),
-split between public and buyers as they paid carbon money. Tonnes count when stored, so costs per additional t
-CO2e count spending when committed: (paid + committed) / additional t, undiscounted and discounted (present values
-of spending and of additional tonnes at ``discount_rate`` from the start year; the committed amount discounted
-from the last year); the total cost per additional t adds the buyers', the public's and the farmers' MRV costs,
-so that a carbon design whose MRV farmers pay compares fairly with a per-ha scheme that has none. The public money
-of a cost per additional t is the incentives' alone (``incentive_public_spending*``: public spending without
-exchange programmes' cost), as the additional t are the incentives' (the counterfactual keeps the exchanges); the
-exchanges' cost is reported apart (below). Farmers: net carbon income = carbon payments + what is owed for credits
-already issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share
-of participants with a net loss counts it the same way; public payments (per-ha payments and credit-line
-subsidies), by region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a
-practice the farm's counterfactual twin uses that same year anyway (``sim.incentives.payments``), and its share of
-the payments (mean windfall / mean payments). Intermediaries' take: carbon money
-kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
-farm income, against the paired baseline run's (not one year's: verification years carry lump payments), for every
-farm and by region.
+payer has committed but not yet paid at the end for credits already issued (payments lag verifications), as each
+run's registry holds it by payer (``public_committed``, ``private_committed``). Tonnes count when stored, so costs
+per additional t CO2e count spending when committed: (paid + committed) / additional t, undiscounted and discounted
+(present values of spending and of additional tonnes at ``discount_rate`` from the start year; the committed amount
+discounted from the last year, though it is paid after the payment lag: at 3 % and a one-year lag its present value
+reads 2.9 % high); the total cost per additional t adds the buyers', the public's and the farmers' MRV costs, so
+that a carbon design whose MRV farmers pay compares fairly with a per-ha scheme that has none. The public money of a
+cost per additional t is the incentives' alone (``incentive_public_spending*``: public spending without exchange
+programmes' cost), as the additional t are the incentives' (the counterfactual keeps the exchanges); the exchanges'
+cost is reported apart (below). Farmers: net carbon income = carbon payments + what is owed for credits already
+issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share of
+participants with a net loss counts it the same way; public payments (per-ha payments and credit-line subsidies), by
+region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the farm's
+counterfactual twin uses that same year anyway (``sim.incentives.payments``), and its share of the payments (mean
+windfall / mean payments). Intermediaries' take: carbon money kept by intermediaries, aggregators and the Twin
+Regions authority. Income change: the mean over the period of mean farm income, against the paired baseline run's
+(not one year's: verification years carry lump payments), for every farm and by region.
 
 Ratios (costs per additional t, credits per additional t, MRV cost per credited t) are ratios of means over the
 paired runs (mean money / mean tonnes), not means of per-run ratios, which blow up when a run adds almost nothing
@@ -181,19 +180,6 @@ def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, d
     return value, np.where(defined, low, np.nan), np.where(defined, high, np.nan)
 
 
-def _committed(per_run: pd.DataFrame) -> pd.DataFrame:
-    """Public and buyer money committed but not paid at each run's end, for credits already issued (docstring).
-
-    ``per_run``: the runs of one scenario. What is due to farmers x (carbon money paid by the public, resp. buyers)
-    / (carbon money that reached farmers), both summed over the runs; 0 when nothing reached farmers.
-    """
-    to_farmers = per_run.carbon_to_farmers.sum()
-    public = per_run.public_carbon_money.sum() / to_farmers if to_farmers > 0 else 0.0
-    private = per_run.private_spending.sum() / to_farmers if to_farmers > 0 else 0.0
-    return pd.DataFrame({"public_committed": per_run.carbon_due_to_farmers * public,
-                         "private_committed": per_run.carbon_due_to_farmers * private}, index=per_run.index)
-
-
 def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
     """One row per run (scenario, draw if any, seed): the indicators of one run (region 'all').
 
@@ -240,6 +226,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             farmer_share_of_carbon_money=float(flows.carbon_to_farmers.sum() / paid) if paid > 0 else np.nan,
             participants_net_negative_share=float(last.participants_net_negative_share) if enrolled else np.nan,
             carbon_due_to_farmers=float(last.carbon_due_to_farmers),
+            public_committed=float(last.public_committed),
+            private_committed=float(last.private_committed),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
             end_discount=(1.0 + discount_rate) ** -(int(last.year) - start),
@@ -247,15 +235,11 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
         )
         row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
         row["intermediaries_take"] = row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
-        row["public_carbon_money"] = (row["public_spending"] - row["public_payments_to_farmers"]
-                                      - row["exchange_programme_cost"])
         row["incentive_public_spending"] = row["public_spending"] - row["exchange_programme_cost"]
         row["incentive_public_spending_pv"] = row["public_spending_pv"] - row.pop("exchange_programme_cost_pv")
         rows.append(row)
     table = pd.DataFrame(rows)
     table.insert(len(keys), "replicate", table.groupby("scenario", sort=False).cumcount())
-    committed = pd.concat([_committed(runs) for _, runs in table.groupby("scenario", sort=False)])
-    table = table.join(committed)
     discount = table.pop("end_discount")
     for payer in ("public", "private"):
         table[f"{payer}_spending_committed"] = table[f"{payer}_spending"] + table[f"{payer}_committed"]
@@ -266,7 +250,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
                                                        + table.public_committed * discount)
     table["incentive_total_cost"] = table.total_cost - table.exchange_programme_cost
     table["no_additional_t"] = (table.co2e_additional_t <= 0).astype(float)
-    return table.drop(columns="public_carbon_money")
+    return table
 
 
 def _shares(columns) -> set[str]:

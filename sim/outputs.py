@@ -403,6 +403,10 @@ _DECLARED: tuple[Column, ...] = (
       for i, group in enumerate(SIZE_GROUPS)),
     Column("carbon_due_to_farmers", "currency", "owed to farmers for credits already issued, paid in later years "
            "(payment lag)", total("carbon_due_to_farmers"), flow=True),
+    Column("public_committed", "currency", "owed by the public for credits already issued (as buyer or price "
+           "guarantor), paid in later years (payment lag)", total("public_committed"), flow=True),
+    Column("private_committed", "currency", "owed by private credit buyers and Twin Regions buyers for credits already "
+           "issued, paid in later years (payment lag)", total("private_committed"), flow=True),
     Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far "
            "(received + owed for credits already issued) is below their MRV costs and claw-backs (0 without "
            "participants)",

@@ -9,6 +9,7 @@ import pytest
 from conftest import SCENARIOS, TEST_SCENARIOS
 
 import sim
+from analysis.compare import indicators
 from sim.incentives import mrv
 from sim.incentives.prices import guaranteed, market_prices, price_expectation
 from sim.incentives.registry import CarbonRegistry, FarmCarbon
@@ -84,6 +85,32 @@ def test_net_carbon_income_counts_what_issued_credits_owe_when_they_are_issued()
     assert paid["carbon_to_farmers"] == pytest.approx(owed, rel=1e-12)
     assert paid["farmer_net_carbon_income"].tolist() == [0.0, 0.0, 0.0]
     assert paid["participant_net_negative"].tolist() == [False, True, True]
+
+
+def test_money_committed_for_issued_credits_is_held_by_payer():
+    """A volatile price with a public USD 25 floor (buyers pay the market price, the public the top-up; payment a
+    year after each 5-yearly verification): at the end of a verification year the public owes exactly the year's
+    credits x max(25 - market price, 0) and buyers the credits x market price, as the price of that year decides
+    (referee 24 m3: compare split what was owed pro rata to past payments, whatever the last price); both owe
+    nothing once paid, and farmers are owed their 80 % of it."""
+    scenario = sim.load_scenario(SCENARIOS / "volatile_price_floor.toml")
+    model = sim.AdoptionModel(scenario, seed=43, n_farmers=600)
+    model.run_for(10)
+    table = model.results().query("region == 'all'").set_index("year")
+    verified = table.index[table.credits_t_co2e > 0]
+    assert list(verified) == [2030, 2035]
+    credits, price = table.credits_t_co2e[verified], table.carbon_price[verified]
+    assert (price < 25.0).any()  # the floor tops up in this run
+    assert table.public_committed[verified].to_numpy() == pytest.approx(
+        (credits * np.maximum(25.0 - price, 0.0)).to_numpy(), rel=1e-12)
+    assert table.private_committed[verified].to_numpy() == pytest.approx((credits * price).to_numpy(), rel=1e-12)
+    owed_by_payers = (table.public_committed + table.private_committed)[verified].to_numpy()
+    assert table.carbon_due_to_farmers[verified].to_numpy() == pytest.approx(0.8 * owed_by_payers, rel=1e-12)
+    between = table.index.difference(verified).drop(2025)
+    assert (table.public_committed[between] == 0).all() and (table.private_committed[between] == 0).all()
+    run = indicators(model.results().assign(scenario="floor", seed=43)).iloc[0]  # compare's costs add these
+    assert (run.public_committed, run.private_committed) == (table.public_committed[2035],
+                                                             table.private_committed[2035])
 
 
 def test_a_farm_that_reverts_is_not_paid_or_charged_at_exit_and_its_later_losses_are_cancelled_from_the_buffer():

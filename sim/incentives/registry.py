@@ -51,7 +51,8 @@ PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "au
 #: Per-farm quantities of a settlement (t CO2e unless named otherwise); the first six come from verifications.
 QUANTITIES = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
               "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "carbon_issued_to_farmers",
-              "farmer_net_carbon_income", "carbon_due_to_farmers", "reversal_exposure_t_co2e")
+              "farmer_net_carbon_income", "carbon_due_to_farmers", "reversal_exposure_t_co2e", "public_committed",
+              "private_committed")
 
 
 def farmer_value_share(carbon: Carbon) -> float:
@@ -218,6 +219,7 @@ class CarbonRegistry:
             "farmer_net_carbon_income": issued_to_farmers - mrv_cost - clawback,
             "carbon_due_to_farmers": owed,
             "reversal_exposure_t_co2e": np.where(self.enrolled | self.monitored, exposure, 0.0),
+            **self._committed(zero),
         }
         return self._settlement(due, mrv_cost, clawback, quantities)
 
@@ -347,12 +349,33 @@ class CarbonRegistry:
             due[name] = due[name] + amount
         return to_farmers
 
+    def _payers(self) -> dict[str, str]:
+        """The party that pays each flow of an issuance that the public or buyers pay (flow name -> party)."""
+        c = self.carbon
+        return {"buyer_spending": PUBLIC if c.buyer == "public" else BUYER,
+                "guarantor_spending": PUBLIC if c.price.guarantor == "public" else BUYER,
+                "twin_buyer_spending": TWIN_BUYERS}
+
+    def _committed(self, zero: np.ndarray) -> dict[str, np.ndarray]:
+        """Per farm, what the public and private payers (buyers, Twin Regions buyers) owe for credits already issued.
+
+        The payers' flows still ``pending`` (currency, paid in later years after the payment lag), summed in the order
+        they were issued; a price guarantor's part is < 0 where it will receive. ``zero``: (n,) zeros.
+        """
+        public = private = zero
+        for later in self.pending.values():
+            for flow, party in self._payers().items():
+                if party == PUBLIC:
+                    public = public + later[flow]
+                else:
+                    private = private + later[flow]
+        return {"public_committed": public, "private_committed": private}
+
     def _settlement(self, due: dict[str, np.ndarray], mrv_cost: np.ndarray, clawback: np.ndarray,
                     quantities: dict[str, np.ndarray]) -> Settlement:
         """The year's flows (per farm, currency) and quantities, named by their output columns."""
-        c = self.carbon
-        buyer_party = PUBLIC if c.buyer == "public" else BUYER
-        guarantor_party = PUBLIC if c.price.guarantor == "public" else BUYER
+        payers = self._payers()
+        buyer_party, guarantor_party = payers["buyer_spending"], payers["guarantor_spending"]
         return Settlement(
             flows=[
                 MoneyFlow("buyer_spending", buyer_party, PROJECT,  # net of refunds
