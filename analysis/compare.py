@@ -474,6 +474,11 @@ def none_added(row: pd.Series) -> str:
 
 #: Who pays a design whose other payer spends nothing (a cost per t exists only for the payer who spends).
 PAID_BY = {"private": "paid by buyers", "public": "paid by the public"}
+#: Said beside one payer's cost per additional t when the other payer also paid for the same tonnes (a public floor
+#: under a buyers' price): the tonnes are both payers' work, so neither cost is what that payer's money alone bought.
+SHARED_TONNES = {"public": "buyers' money bought these t too: the public money's own effect is against --baseline "
+                           "set to the design without it",
+                 "private": "public money bought these t too"}
 #: Why a design without incentives beside its exchange programmes has no cost per additional t.
 NO_INCENTIVE = "no incentive; exchange programmes are costed apart"
 
@@ -507,10 +512,10 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
     why = cost_reason(row, spender, other)
     if why is not None:
         return f"n/a ({why})"
-    note = none_added(row)
+    notes = "; ".join(filter(None, [none_added(row), SHARED_TONNES[spender] if row[SPENDING[other]] > 0 else None]))
     discounted = _cell(row, column + "_pv", ",.0f") if row["additional_pv_t"] > 0 else \
         "n/a (no additional t once discounted: early losses outweigh later gains)"
-    return f"{_cell(row, column, ',.0f')} / {discounted}" + (f"; {note}" if note else "")
+    return f"{_cell(row, column, ',.0f')} / {discounted}" + (f"; {notes}" if notes else "")
 
 
 def _total_cell(row: pd.Series) -> str:
@@ -735,8 +740,9 @@ class Comparison:
                 f"interval (truncated at 0 for quantities that cannot be negative); costs discounted at "
                 f"{self.discount_rate:.0%}/yr to the start year. Additional = beyond the same farms and seeds without "
                 "the scenario's incentives (the counterfactual). Costs per t are ratios of means over the paired runs "
-                "(mean spending / mean additional t) and count spending when committed: cash paid plus what is owed "
-                "for credits already issued, as tonnes count when stored. Their public money is the incentives' alone: "
+                "(mean spending / mean additional t), with Fieller's interval, and count spending when committed: "
+                "cash paid plus what is owed for credits already issued, as tonnes count when stored. Their public "
+                "money is the incentives' alone: "
                 "the counterfactual keeps a design's exchange programmes, so their cost is reported apart, against "
                 "the baseline scenario. Money columns are totals over the run's years; farmers' net carbon income "
                 "counts what is owed for credits already issued, as the payers' committed money does.")

@@ -8,6 +8,7 @@ from conftest import SCENARIOS
 import sim
 from analysis.compare import (
     DISCOUNT_RATE,
+    SHARED_TONNES,
     by_region,
     compare,
     compare_scenarios,
@@ -127,6 +128,20 @@ def test_a_run_adding_nothing_counts_in_the_mean_and_is_said(comparison):
     text = markdown(compare(runs, "baseline", names), "USD")
     assert "n/a (no additional t on average; 2 of 2 runs added none)" in next(
         line for line in text.splitlines() if "Results-based public" in line)
+
+
+def test_each_payers_cost_says_when_the_other_payer_bought_the_same_tonnes(comparison):
+    """A public floor under buyers' price: both payers' money bought the same additional t, so neither cost per t is
+    what that payer's money bought alone, and each says so, the public's with where its own effect is measured
+    (referee 24 m4: the floor read USD 8/t of public money, USD 57 per t it added to the volatile price). The carbon
+    price's row is given public money by hand; a design with one payer has no such note."""
+    table = comparison.table.copy()
+    price = table.scenario == "carbon_price_35"
+    table.loc[price, ["incentive_public_spending_committed", "incentive_public_spending_committed_pv"]] = 1000.0
+    row = next(line for line in markdown(table, "USD").splitlines() if "Carbon price USD 35/t" in line)
+    assert SHARED_TONNES["public"] in row and SHARED_TONNES["private"] in row
+    plain = markdown(comparison.table, "USD")
+    assert SHARED_TONNES["public"] not in plain and SHARED_TONNES["private"] not in plain
 
 
 def test_compare_and_target_give_the_same_cost_for_the_same_runs(comparison):
