@@ -37,12 +37,12 @@ def test_higher_stable_carbon_price_never_lowers_mean_adoption():
 
 def test_price_floor_reduces_disadoption_under_a_volatile_price():
     """Same seeds (same price shocks) with and without a floor at 50: the yearly rate at which adopters drop all
-    practices falls. Measured (practice-by-practice rule, issue 13's crediting and issue 14's crop effects): 0.0192
-    without, 0.0184 with the floor; the paired difference is -0.00073 with a standard error of 0.00015 over the 8
-    seeds (lower in every seed), so the margin 0.0003 is about 2.9 standard errors inside it."""
+    practices falls. Measured on main of 28 November 2026 (equilibrium start with each farm's past): 0.0441 without,
+    0.0423 with the floor; the paired difference is -0.00178 with a standard error of 0.00014 over the 8 seeds
+    (lower in every seed), so the margin 0.001 is about 5.7 standard errors inside it."""
     without = final_metrics({"carbon.price.path": VOLATILE})[:, 1].mean()
     with_floor = final_metrics({"carbon.price.path": VOLATILE, "carbon.price.floor": 50.0})[:, 1].mean()
-    assert with_floor < without - 0.0003, (without, with_floor)
+    assert with_floor < without - 0.001, (without, with_floor)
 
 
 def test_risk_averse_farmer_values_an_unstable_price_less():
