@@ -34,7 +34,8 @@ Assumptions and limits:
     stand-in, as RothC's own parameter and input uncertainty is not propagated;
   - farms certified as a group share the factors: their errors are taken as fully correlated, so the group's
     standard error is |sum_i a_i x relative sd_i x change_i| / sum_i a_i (``sim.incentives.mrv``), exact for the
-    farms of one region and pair.
+    farms of one region and pair; with members gaining and losing on different factors, errors in fact independent
+    would cancel less than fully correlated ones, so it can then understate the group's error (referee 25).
 The 2006 factor table shipped here has no uncertainties: the named method needs ``soil.factor_set = "2019"``
 (the scenario schema checks it).
 """
