@@ -739,13 +739,14 @@ class Comparison:
         head = (f"Baseline: {self.baseline}; replicates: {self.replicates_line()}; mean and {INTERVAL:.0%} replicate "
                 f"interval (truncated at 0 for quantities that cannot be negative); costs discounted at "
                 f"{self.discount_rate:.0%}/yr to the start year. Additional = beyond the same farms and seeds without "
-                "the scenario's incentives (the counterfactual). Costs per t are ratios of means over the paired runs "
-                "(mean spending / mean additional t), with Fieller's interval, and count spending when committed: "
-                "cash paid plus what is owed for credits already issued, as tonnes count when stored. Their public "
-                "money is the incentives' alone: "
-                "the counterfactual keeps a design's exchange programmes, so their cost is reported apart, against "
-                "the baseline scenario. Money columns are totals over the run's years; farmers' net carbon income "
-                "counts what is owed for credits already issued, as the payers' committed money does.")
+                "the scenario's incentives (the counterfactual), in soil carbon stored at the run's last year: tonnes"
+                " bought earlier and lost by then do not count, so a cost per t depends on the horizon (--years). "
+                "Costs per t are ratios of means over the paired runs (mean spending / mean additional t), with "
+                "Fieller's interval, and count spending when committed: cash paid plus what is owed for credits "
+                "already issued, as tonnes count when stored. Their public money is the incentives' alone: the "
+                "counterfactual keeps a design's exchange programmes, so their cost is reported apart, against the "
+                "baseline scenario. Money columns are totals over the run's years; farmers' net carbon income counts "
+                "what is owed for credits already issued, as the payers' committed money does.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
         increments = vs_baseline_markdown(self.table, self.currency, self.baseline)
