@@ -24,9 +24,9 @@ exchanges' cost is reported apart (below). Farmers: net carbon income = carbon p
 already issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share
 of participants with a net loss counts it the same way; public payments (per-ha payments and credit-line
 subsidies), by region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a
-practice the farm's counterfactual twin uses that same year anyway (``sim.incentives.payments``), and its share of
-the payments (mean windfall / mean payments). Intermediaries' take: carbon money
-kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
+practice the same farm uses that same year without the incentives, in the counterfactual (``WINDFALL``;
+``sim.incentives.payments``), and its share of the payments (mean windfall / mean payments). Intermediaries' take:
+carbon money kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
 farm income, against the paired baseline run's (not one year's: verification years carry lump payments), for every
 farm and by region.
 
@@ -85,6 +85,8 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "uncertainty_deduction_t_co2e", "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e",
            "net_ghg_benefit_t_co2e", "practice_emissions_change_t_co2e", "displaced_emissions_t_co2e",
            "exchange_programme_cost", "payments_windfall")
+#: What the windfall of per-ha payments is, in the words of every table that shows it (the HTML report's too).
+WINDFALL = "windfall: for practices the same farm uses that year without the incentives (the counterfactual)"
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
@@ -602,7 +604,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                                  ("aggregator_fees", "aggregators' fees"),
                                  ("authority_fees", "Twin Regions authority's fees"),
                                  ("payments", "per-ha payments to farmers"),
-                                 ("payments_windfall", "of which windfall: for practices the farm's twin uses anyway"),
+                                 ("payments_windfall", f"of which {WINDFALL}"),
                                  ("credit_line_subsidy", "credit-line subsidies to farmers"))},
     })
     fees.insert(6, "windfall share of per-ha payments", table.apply(
@@ -725,7 +727,9 @@ class Comparison:
                 "for credits already issued, as tonnes count when stored. Their public money is the incentives' alone: "
                 "the counterfactual keeps a design's exchange programmes, so their cost is reported apart, against "
                 "the baseline scenario. Money columns are totals over the run's years; farmers' net carbon income "
-                "counts what is owed for credits already issued, as the payers' committed money does.")
+                "counts what is owed for credits already issued, as the payers' committed money does. The windfall "
+                "of per-ha payments is the part paid for a practice the same farm uses that same year in the "
+                "counterfactual; its share is mean windfall / mean per-ha payments.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
         increments = vs_baseline_markdown(self.table, self.currency, self.baseline)

@@ -142,6 +142,10 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     def pm(column: str, show) -> list[str]:
         return [bounded(column, show, row) for _i, row in table.iterrows()]
 
+    def per_ha(show) -> list[str]:
+        """``show(row)`` for each scenario that paid per-ha payments; for the others, that it paid none."""
+        return [show(row) if row.payments > 0 else _("n/a (no per-ha payments)") for _i, row in table.iterrows()]
+
     def cost(spender: str, other: str) -> list[str]:
         """The cost per additional t with its interval, or why there is none; how many runs added nothing."""
         cells = []
@@ -178,6 +182,10 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
          pm("farmer_net_carbon_income", lang.number)),
         (_("public payments to farmers ({currency})").format(currency=currency),
          pm("public_payments_to_farmers", lang.number)),
+        (_("of which windfall: for practices the same farm uses that year without the incentives (the "
+           "counterfactual) ({currency})").format(currency=currency),
+         per_ha(lambda row: bounded("payments_windfall", lang.number, row))),
+        (_("windfall share of per-ha payments"), per_ha(lambda row: lang.share(row.payments_windfall_share))),
         (_("kept by intermediaries, aggregators and authority ({currency})").format(currency=currency),
          pm("intermediaries_take", lang.number)),
         (_("public cost of the incentives per additional t CO2e against the counterfactual, paid + committed "
