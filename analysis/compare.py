@@ -45,10 +45,12 @@ additional adopter (farmers using no-till in the last year, beyond the paired ba
 stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms' income,
 beyond the baseline run). Each is the mean programme cost over the mean of the paired differences; its interval
 runs from the cost over the difference's upper bound to the cost over its lower bound (unbounded when that lower
-bound is not positive); undefined, with the reason, when the mean difference is not positive, and when the design
-also has incentives (public or buyers' money beyond exchanges) that the baseline lacks: the differences would
-credit the exchanges with the incentives' tonnes and income. To measure a design's exchanges, compare it with
-``--baseline`` set to the same design without them.
+bound is not positive); undefined, with the reason, when the mean difference is not positive, and when the design's
+incentives are not the baseline's (``incentive_programme``: another carbon programme, other per-ha payments or
+credit line, or incentives where the baseline has none, or none where it has some): the differences would credit the
+exchanges with the difference of the incentives' tonnes, adopters and income, so the exchanges' table shows neither
+the differences nor their costs per unit. To measure a design's exchanges, compare it with ``--baseline`` set to the
+same design without them.
 """
 
 from __future__ import annotations
@@ -127,6 +129,19 @@ PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "pu
                 "incentive_public_spending_committed", "incentive_public_spending_committed_pv")
 #: Shares: intervals kept within [0, 1] (practice shares at the milestones are added by ``_shares``).
 SHARES = ("farmer_share_of_carbon_money", "participants_net_negative_share", "enrolled_share_mean")
+
+
+def incentive_programme(scenario: Scenario) -> tuple | None:
+    """A scenario's incentives: the tables its counterfactual switches off; None without any (``has_programme``).
+
+    The tables are the carbon programme, the Twin Regions market, the per-ha payments and the credit line
+    (``sim.incentives.counterfactual.without_programme``). Two scenarios have the same incentives when their
+    programmes are equal (both None, or equal tables), so that the difference between their runs is that of their
+    other levers (exchange programmes).
+    """
+    if not has_programme(scenario):
+        return None
+    return scenario.carbon, scenario.twin_market, scenario.payments, scenario.credit_line
 
 
 def run_keys(runs: pd.DataFrame) -> list[str]:
@@ -349,15 +364,16 @@ def same_farms(runs: pd.DataFrame, baseline: str) -> pd.Series:
 
 
 def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None = None,
-            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, bool] | None = None) -> pd.DataFrame:
+            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, tuple | None] | None = None) -> pd.DataFrame:
     """Every indicator per scenario (mean and replicate interval), with income changes against ``baseline``.
 
     ``names``: display name of each scenario label (default: the labels). Changes against the baseline (income,
     stored CO2e, adopters) are NaN for a scenario that does not simulate the baseline's farms and years
-    (``farms_and_years``; column ``same_farms_as_baseline`` False). ``incentives``: whether each scenario's design
-    has incentives (``sim.incentives.counterfactual.has_programme``), so that one whose incentives paid nothing in
-    these runs is not read as exchanges alone (referee 26); without it, a scenario has incentives when it spent on
-    them (column ``has_incentives``).
+    (``farms_and_years``; column ``same_farms_as_baseline`` False). ``incentives``: each scenario's incentive
+    programme (``incentive_programme``), so that one whose incentives paid nothing in these runs is not read as
+    exchanges alone (referee 26 MAJOR-1) and one whose incentives are not the baseline's has no exchange effect
+    (referee 26 m1). Without it, a scenario has incentives when it spent on them (column ``has_incentives``), and
+    its incentives are the baseline's only when neither spent any (``same_incentives``).
     """
     per_run = indicators(runs, discount_rate)
     if baseline not in set(per_run.scenario):
@@ -385,14 +401,31 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
         with_ratios(summarise(per_run, ["scenario"]), per_run)))
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
-    designed = table.scenario.map(incentives).fillna(False).astype(bool) if incentives is not None else False
+    designed = np.array([incentives.get(label) is not None for label in table.scenario], bool) \
+        if incentives is not None else False
     table["has_incentives"] = spent | designed
-    table["incentives_beyond_baseline"] = table.has_incentives & ~table.has_incentives[table.scenario == baseline].any()
+    table["same_incentives_as_baseline"] = same_incentives(table, baseline, incentives)
     confounded = [f"{name}{suffix}" for name, _, _ in EXCHANGE_RATIOS for suffix in ("", "_lo", "_hi")]
-    table.loc[table.incentives_beyond_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
+    table.loc[~table.same_incentives_as_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
+
+
+def same_incentives(table: pd.DataFrame, baseline: str, incentives: Mapping[str, tuple | None] | None) -> pd.Series:
+    """Whether each scenario of ``table`` (summarised, with ``has_incentives``) has the baseline's incentives.
+
+    With ``incentives`` (label -> ``incentive_programme``): equal programmes, or none in both. Without it only the
+    money is known, so a scenario's incentives count as the baseline's only when neither spent on incentives. The
+    baseline always has its own.
+    """
+    own = table.scenario == baseline
+    if incentives is None:
+        same = ~table.has_incentives & ~table.has_incentives[own].any()
+    else:
+        same = pd.Series([incentives.get(label) == incentives.get(baseline) for label in table.scenario],
+                         index=table.index)
+    return same | own
 
 
 def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseline: str | None = None
@@ -624,15 +657,26 @@ def _loss_cell(row: pd.Series) -> str:
     return _cell(row, "participants_net_negative_share", ".0%")
 
 
+#: Why the exchanges' table reads nothing from a design whose incentives are not the baseline's (module docstring; the
+#: table's caption says how to measure its exchanges).
+OTHER_INCENTIVES = "n/a (the design's incentives are not the baseline's)"
+
+
+def _exchange_difference_cell(row: pd.Series, column: str) -> str:
+    """A design's paired difference from the baseline, as the exchanges' effect, or why it is not theirs."""
+    if row["exchange_programme_cost"] > 0 and not row.get("same_incentives_as_baseline", True):
+        return OTHER_INCENTIVES
+    return _cell(row, column, ",.0f")
+
+
 def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) -> str:
     """An exchange programme's cost per unit of what it adds, or why there is none."""
     if not row["exchange_programme_cost"] > 0:
         return "n/a (no exchange programme)"
     if not row.get("same_farms_as_baseline", True):
         return NOT_PAIRED["farms"]
-    if row.get("incentives_beyond_baseline", False):
-        return ("n/a (the design also has incentives the baseline lacks: compare it with --baseline set to the same "
-                "design without exchanges)")
+    if not row.get("same_incentives_as_baseline", True):
+        return OTHER_INCENTIVES
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
@@ -649,9 +693,10 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
         "scenario": names,
         f"exchange programme cost ({currency})": table.apply(lambda r: _cell(r, "exchange_programme_cost", ",.0f"),
                                                               axis=1),
-        "additional no-till adopters": table.apply(lambda r: _cell(r, "no_till_adopters_vs_baseline", ",.0f"), axis=1),
-        "additional t CO2e stored": table.apply(lambda r: _cell(r, "co2e_vs_baseline_t", ",.0f"), axis=1),
-        f"added farm income ({currency})": table.apply(lambda r: _cell(r, "farm_income_vs_baseline", ",.0f"), axis=1),
+        **{label: table.apply(lambda r, c=column: _exchange_difference_cell(r, c), axis=1)
+           for column, label in (("no_till_adopters_vs_baseline", "additional no-till adopters"),
+                                 ("co2e_vs_baseline_t", "additional t CO2e stored"),
+                                 ("farm_income_vs_baseline", f"added farm income ({currency})"))},
     })
     labels = (f"cost per additional adopter ({currency})", f"cost per additional t CO2e ({currency}/t)",
               f"cost per {currency} of added farm income")
@@ -741,9 +786,11 @@ class Comparison:
                          f"\n\n{increments}")
         if exchanges is not None:
             parts.append("Exchange programmes against the baseline scenario (public cost over the period; adopters "
-                         "in the last year; paired runs). Their effect is the design's difference from the baseline: "
-                         "a design that also has incentives the baseline lacks has no cost per unit here (compare it "
-                         f"with --baseline set to the same design without exchanges)\n\n{exchanges}")
+                         "in the last year; paired runs). Their effect is the design's difference from the baseline, "
+                         "read only when the design's incentives are the baseline's (the same carbon programme, per-ha "
+                         "payments and credit line, or none in both): otherwise the difference is also the "
+                         "incentives' (compare the design with --baseline set to the same design without exchanges)"
+                         f"\n\n{exchanges}")
         if self.by_region is not None:
             regions = self.by_region
             income = pd.DataFrame({"scenario": regions["name"], "region": regions.region})
@@ -810,7 +857,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     runs = run_many(specs, executor, progress)
     names = {label: scenario.name for label, scenario in scenarios.items()}
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
-    incentives = {label: has_programme(scenario) for label, scenario in scenarios.items()}
+    incentives = {label: incentive_programme(scenario) for label, scenario in scenarios.items()}
     return Comparison(compare(runs, base, names, discount_rate, incentives), runs, base, replicates,
                       scenarios[base].currency,
                       by_region(runs, names, base), discount_rate, replication)

@@ -22,7 +22,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import sim
-from analysis.compare import MILESTONES, compare, cost_reason
+from analysis.compare import MILESTONES, compare, cost_reason, incentive_programme
 from experiments.executors import Executor
 from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
 from facilitation.geography import region_shapes, view_of
@@ -40,7 +40,6 @@ from facilitation.report_figures import (
 from facilitation.story import Story, tell_stories
 from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
 from facilitation.summary import findings, index_explanation, run_keys, sentences_by_region
-from sim.incentives.counterfactual import has_programme
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: The summary speaks of this year when the run reaches it (the forum's horizon: "80 % CA by 2040"), else of the
@@ -125,7 +124,7 @@ COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the publi
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
     """The comparison of ``analysis.compare`` (its columns and headline income measure), with headers in ``lang``."""
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
-    table = compare(runs, stories[0].label, incentives={s.label: has_programme(s.scenario) for s in stories})
+    table = compare(runs, stories[0].label, incentives={s.label: incentive_programme(s.scenario) for s in stories})
     currency = stories[0].scenario.currency
     names = {s.label: s.scenario.name for s in stories}
     _ = lang._
