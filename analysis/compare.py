@@ -40,10 +40,12 @@ when no guarantor received money) are truncated at 0 (and shares at 1): the mean
 keeps the interval's coverage.
 
 Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
-counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period per
-additional adopter (farmers using no-till in the last year, beyond the paired baseline run), per additional t CO2e
-stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms' income,
-beyond the baseline run). Each is the mean programme cost over the mean of the paired differences; its interval
+counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period beyond the
+paired baseline run's own exchange programmes (``exchange_cost_vs_baseline``: all of it against a baseline without
+any) per additional adopter (farmers using no-till in the last year, beyond the paired baseline run), per additional
+t CO2e stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms'
+income, beyond the baseline run). Each is the mean extra programme cost over the mean of the paired differences
+(undefined when the design's exchanges cost no more than the baseline's); its interval
 runs from the cost over the difference's upper bound to the cost over its lower bound (unbounded when that lower
 bound is not positive); undefined, with the reason, when the mean difference is not positive, and when the design's
 incentives are not the baseline's (``incentive_programme``: another carbon programme, other per-ha payments or
@@ -319,7 +321,7 @@ def exchange_cost_effectiveness(table: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for name, difference, _ in EXCHANGE_RATIOS:
         columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
-            table["exchange_programme_cost"], table[difference], table[f"{difference}_lo"], table[f"{difference}_hi"])
+            table["exchange_cost_vs_baseline"], table[difference], table[f"{difference}_lo"], table[f"{difference}_hi"])
     return table.assign(**columns)
 
 
@@ -384,7 +386,8 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     pair = [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
     base = base.set_index(pair)
     paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t", "farm_income_total",
-                                 "no_till_adopters", "public_spending_committed", "total_cost"]], how="left",
+                                 "no_till_adopters", "public_spending_committed", "total_cost",
+                                 "exchange_programme_cost"]], how="left",
                            left_on=pair, right_index=True, suffixes=("", "_baseline"))
     changes = pd.DataFrame({
         "income_mean_change_pct": (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100,
@@ -392,6 +395,7 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
         "co2e_vs_baseline_t": paired.co2e_stored_t - paired.co2e_stored_t_baseline,
         "farm_income_vs_baseline": paired.farm_income_total - paired.farm_income_total_baseline,
         "no_till_adopters_vs_baseline": paired.no_till_adopters - paired.no_till_adopters_baseline,
+        "exchange_cost_vs_baseline": paired.exchange_programme_cost - paired.exchange_programme_cost_baseline,
         "public_spending_committed_vs_baseline": (paired.public_spending_committed
                                                   - paired.public_spending_committed_baseline),
         "total_cost_vs_baseline": paired.total_cost - paired.total_cost_baseline},
@@ -677,6 +681,8 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
         return NOT_PAIRED["farms"]
     if not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
+    if not row["exchange_cost_vs_baseline"] > 0:
+        return "n/a (its exchanges cost no more than the baseline's)"
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
@@ -698,6 +704,9 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
                                  ("co2e_vs_baseline_t", "additional t CO2e stored"),
                                  ("farm_income_vs_baseline", f"added farm income ({currency})"))},
     })
+    if (table.exchange_cost_vs_baseline < table.exchange_programme_cost).any():  # the baseline has exchanges too
+        out.insert(2, f"beyond the baseline's exchange programmes ({currency})",
+                   table.apply(lambda r: _change_cell(r, "exchange_cost_vs_baseline", ",.0f"), axis=1))
     labels = (f"cost per additional adopter ({currency})", f"cost per additional t CO2e ({currency}/t)",
               f"cost per {currency} of added farm income")
     for label, (name, difference, why), fmt in zip(labels, EXCHANGE_RATIOS, (",.0f", ",.0f", ",.2f"), strict=True):
@@ -785,7 +794,8 @@ class Comparison:
                          "its counterfactual and still add few tonnes to what the baseline design already buys."
                          f"\n\n{increments}")
         if exchanges is not None:
-            parts.append("Exchange programmes against the baseline scenario (public cost over the period; adopters "
+            parts.append("Exchange programmes against the baseline scenario (public cost over the period, per unit "
+                         "beyond the baseline's own exchange programmes if it has any; adopters "
                          "in the last year; paired runs). Their effect is the design's difference from the baseline, "
                          "read only when the design's incentives are the baseline's (the same carbon programme, per-ha "
                          "payments and credit line, or none in both): otherwise the difference is also the "

@@ -254,6 +254,7 @@ def test_compare_reports_exchange_cost_effectiveness_with_reasons():
     table = pd.DataFrame([row(0.0, 0.0, 0.0, 0.0), row(1000.0, 10.0, 5.0, 20.0), row(1000.0, 10.0, -1.0, 21.0),
                           row(1000.0, -2.0, -3.0, -1.0)])
     table["exchange_programme_cost_lo"] = table["exchange_programme_cost_hi"] = table.exchange_programme_cost
+    table["exchange_cost_vs_baseline"] = table.exchange_programme_cost  # a baseline without exchanges
     out = exchange_cost_effectiveness(table)
     name = "exchange_cost_per_additional_adopter"
     assert np.isnan(out[name][0]) and np.isnan(out[name][3])
@@ -263,6 +264,27 @@ def test_compare_reports_exchange_cost_effectiveness_with_reasons():
     assert "n/a (no exchange programme)" in text and "n/a (no additional adopter)" in text
     assert "100 (50 to 200)" in text and "unbounded" in text
     assert exchanges_markdown(out.iloc[[0]], "USD") is None
+
+
+def test_against_a_baseline_with_exchanges_only_the_extra_exchange_cost_is_divided():
+    """Referee 26 m1: the cost per unit divided a design's whole exchange cost by its difference from a baseline that
+    may run exchanges of its own. Hand-made summary rows: a design costing 1,000 against a baseline's 600 adds 10
+    adopters (5 to 20): 400 / 10 = 40 (20 to 80) per adopter; one whose exchanges cost no more than the baseline's
+    has no cost per unit, and says why; the table shows the extra cost beside the whole."""
+    values = {difference: 10.0 for _, difference, _ in EXCHANGE_RATIOS}
+    values.update({f"{difference}_{end}": bound for _, difference, _ in EXCHANGE_RATIOS
+                   for end, bound in (("lo", 5.0), ("hi", 20.0))})
+    table = pd.DataFrame([{"scenario": "bigger", "exchange_programme_cost": 1000.0, "exchange_cost_vs_baseline": 400.0,
+                           **values},
+                          {"scenario": "same", "exchange_programme_cost": 600.0, "exchange_cost_vs_baseline": 0.0,
+                           **values}])
+    out = exchange_cost_effectiveness(table).assign(name=["bigger", "same"])
+    name = "exchange_cost_per_additional_adopter"
+    assert (out[name][0], out[f"{name}_lo"][0], out[f"{name}_hi"][0]) == (40.0, 20.0, 80.0)
+    assert np.isnan(out[name][1])
+    text = exchanges_markdown(out, "USD")
+    assert "beyond the baseline's exchange programmes (USD)" in text and "| 40 (20 to 80) " in text
+    assert "n/a (its exchanges cost no more than the baseline's)" in text.splitlines()[3]
 
 
 def test_compare_puts_exchange_programmes_beside_the_carbon_designs():
