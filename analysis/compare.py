@@ -26,9 +26,10 @@ of participants with a net loss counts it the same way; public payments (per-ha 
 subsidies), by region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a
 practice the same farm uses that same year without the incentives, in the counterfactual (``WINDFALL``;
 ``sim.incentives.payments``), and its share of the payments (mean windfall / mean payments). Intermediaries' take:
-carbon money kept by intermediaries, aggregators and the Twin Regions authority. Income change: the mean over the period of mean
-farm income, against the paired baseline run's (not one year's: verification years carry lump payments), for every
-farm and by region.
+carbon money kept by intermediaries, aggregators and the Twin Regions authority. The windfall share (money of
+per-ha payments) and credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``).
+Income change: the mean over the period of mean farm income, against the paired baseline run's (not one year's:
+verification years carry lump payments), for every farm and by region.
 
 Ratios (costs per additional t, credits per additional t, MRV cost per credited t) are ratios of means over the
 paired runs (mean money / mean tonnes), not means of per-run ratios, which blow up when a run adds almost nothing
@@ -91,6 +92,14 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "exchange_programme_cost", "payments_windfall")
 #: What the windfall of per-ha payments is, in the words of every table that shows it (the HTML report's too).
 WINDFALL = "windfall: for practices the same farm uses that year without the incentives (the counterfactual)"
+#: How to read the windfall beside over-crediting (referee 26 m6), said under the tables that show them.
+READING_WINDFALL = (
+    "The windfall share and credits per additional t are different scales: the first is money (the share of per-ha "
+    "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits issued per "
+    "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). A carbon "
+    "design has no windfall share and a per-ha design no credits; a hybrid has both, each for its own part, and its "
+    "windfall is counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that "
+    "the carbon top-up alone would have moved is not windfall.")
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
@@ -651,7 +660,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
-                        f"\n\n{fees.to_markdown(index=False)}"])
+                        f"\n\n{fees.to_markdown(index=False)}\n\n{READING_WINDFALL}"])
 
 
 def _loss_cell(row: pd.Series) -> str:
