@@ -23,11 +23,13 @@ programmes' cost), as the additional t are the incentives' (the counterfactual k
 cost is reported apart (below). Farmers: net carbon income = carbon payments + what is owed for credits already
 issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share of
 participants with a net loss counts it the same way; public payments (per-ha payments and credit-line subsidies), by
-region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the farm's
-counterfactual twin uses that same year anyway (``sim.incentives.payments``), and its share of the payments (mean
-windfall / mean payments). Intermediaries' take: carbon money kept by intermediaries, aggregators and the Twin
-Regions authority. Income change: the mean over the period of mean farm income, against the paired baseline run's
-(not one year's: verification years carry lump payments), for every farm and by region.
+region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the same
+farm uses that same year without the incentives, in the counterfactual (``WINDFALL``; ``sim.incentives.payments``),
+and its share of the payments (mean windfall / mean payments). Intermediaries' take: carbon money kept by
+intermediaries, aggregators and the Twin Regions authority. The windfall share (money of per-ha payments) and
+credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``). Income change: the
+mean over the period of mean farm income, against the paired baseline run's (not one year's: verification years
+carry lump payments), for every farm and by region.
 
 Ratios (costs per additional t, credits per additional t, MRV cost per credited t) are ratios of means over the
 paired runs (mean money / mean tonnes), not means of per-run ratios, which blow up when a run adds almost nothing
@@ -39,14 +41,18 @@ tonnes are not positive; the table says how many runs added nothing. Intervals o
 at 1): the mean cannot lie outside, so truncation keeps the interval's coverage.
 
 Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
-counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period per
-additional adopter (farmers using no-till in the last year, beyond the paired baseline run), per additional t CO2e
-stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms' income,
-beyond the baseline run). Each is the mean programme cost over the mean of the paired differences, with Fieller's
-interval (unbounded when the difference's interval reaches 0); undefined, with the reason, when the mean difference
-is not positive, and when the design also has incentives (public or buyers' money beyond exchanges) that the
-baseline lacks: the differences would credit the exchanges with the incentives' tonnes and income. To measure a
-design's exchanges, compare it with ``--baseline`` set to the same design without them.
+counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period beyond the
+paired baseline run's own exchange programmes (``exchange_cost_vs_baseline``: all of it against a baseline without
+any) per additional adopter (farmers using no-till in the last year, beyond the paired baseline run), per additional
+t CO2e stored (beyond the baseline run) and per USD of added farm income (the sum over the period of all farms'
+income, beyond the baseline run). Each is the mean extra programme cost over the mean of the paired differences
+(undefined when the design's exchanges cost no more than the baseline's), with Fieller's interval (unbounded when
+the difference's interval reaches 0); undefined, with the reason, when the mean difference is not positive, and when
+the design's incentives are not the baseline's (``incentive_programme``: another carbon programme, other per-ha
+payments or credit line, or incentives where the baseline has none, or none where it has some): the differences
+would credit the exchanges with the difference of the incentives' tonnes, adopters and income, so the exchanges'
+table shows neither the differences nor their costs per unit. To measure a design's exchanges, compare it with
+``--baseline`` set to the same design without them.
 """
 
 from __future__ import annotations
@@ -83,6 +89,16 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "uncertainty_deduction_t_co2e", "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e",
            "net_ghg_benefit_t_co2e", "practice_emissions_change_t_co2e", "displaced_emissions_t_co2e",
            "exchange_programme_cost", "payments_windfall")
+#: What the windfall of per-ha payments is, in the words of every table that shows it (the HTML report's too).
+WINDFALL = "windfall: for practices the same farm uses that year without the incentives (the counterfactual)"
+#: How to read the windfall beside over-crediting (referee 26 m6), said under the tables that show them.
+READING_WINDFALL = (
+    "The windfall share and credits per additional t are different scales: the first is money (the share of per-ha "
+    "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits issued per "
+    "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). A carbon "
+    "design has no windfall share and a per-ha design no credits; a hybrid has both, each for its own part, and its "
+    "windfall is counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that "
+    "the carbon top-up alone would have moved is not windfall.")
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
@@ -123,6 +139,19 @@ PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "pu
                 "incentive_public_spending_committed", "incentive_public_spending_committed_pv")
 #: Shares: intervals kept within [0, 1] (practice shares at the milestones are added by ``_shares``).
 SHARES = ("farmer_share_of_carbon_money", "participants_net_negative_share", "enrolled_share_mean")
+
+
+def incentive_programme(scenario: Scenario) -> tuple | None:
+    """A scenario's incentives: the tables its counterfactual switches off; None without any (``has_programme``).
+
+    The tables are the carbon programme, the Twin Regions market, the per-ha payments and the credit line
+    (``sim.incentives.counterfactual.without_programme``). Two scenarios have the same incentives when their
+    programmes are equal (both None, or equal tables), so that the difference between their runs is that of their
+    other levers (exchange programmes).
+    """
+    if not has_programme(scenario):
+        return None
+    return scenario.carbon, scenario.twin_market, scenario.payments, scenario.credit_line
 
 
 def run_keys(runs: pd.DataFrame) -> list[str]:
@@ -315,7 +344,7 @@ def exchange_cost_effectiveness(table: pd.DataFrame, per_run: pd.DataFrame) -> p
     columns = {}
     for name, difference, _ in EXCHANGE_RATIOS:
         columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
-            table, per_run, "exchange_programme_cost", difference)
+            table, per_run, "exchange_cost_vs_baseline", difference)
     return table.assign(**columns)
 
 
@@ -359,15 +388,16 @@ def same_farms(runs: pd.DataFrame, baseline: str) -> pd.Series:
 
 
 def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None = None,
-            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, bool] | None = None) -> pd.DataFrame:
+            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, tuple | None] | None = None) -> pd.DataFrame:
     """Every indicator per scenario (mean and replicate interval), with income changes against ``baseline``.
 
     ``names``: display name of each scenario label (default: the labels). Changes against the baseline (income,
     stored CO2e, adopters) are NaN for a scenario that does not simulate the baseline's farms and years
-    (``farms_and_years``; column ``same_farms_as_baseline`` False). ``incentives``: whether each scenario's design
-    has incentives (``sim.incentives.counterfactual.has_programme``), so that one whose incentives paid nothing in
-    these runs is not read as exchanges alone (referee 26); without it, a scenario has incentives when it spent on
-    them (column ``has_incentives``).
+    (``farms_and_years``; column ``same_farms_as_baseline`` False). ``incentives``: each scenario's incentive
+    programme (``incentive_programme``), so that one whose incentives paid nothing in these runs is not read as
+    exchanges alone (referee 26 MAJOR-1) and one whose incentives are not the baseline's has no exchange effect
+    (referee 26 m1). Without it, a scenario has incentives when it spent on them (column ``has_incentives``), and
+    its incentives are the baseline's only when neither spent any (``same_incentives``).
     """
     per_run = indicators(runs, discount_rate)
     if baseline not in set(per_run.scenario):
@@ -378,7 +408,8 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     pair = [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
     base = base.set_index(pair)
     paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t", "farm_income_total",
-                                 "no_till_adopters", "public_spending_committed", "total_cost"]], how="left",
+                                 "no_till_adopters", "public_spending_committed", "total_cost",
+                                 "exchange_programme_cost"]], how="left",
                            left_on=pair, right_index=True, suffixes=("", "_baseline"))
     changes = pd.DataFrame({
         "income_mean_change_pct": (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100,
@@ -386,6 +417,7 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
         "co2e_vs_baseline_t": paired.co2e_stored_t - paired.co2e_stored_t_baseline,
         "farm_income_vs_baseline": paired.farm_income_total - paired.farm_income_total_baseline,
         "no_till_adopters_vs_baseline": paired.no_till_adopters - paired.no_till_adopters_baseline,
+        "exchange_cost_vs_baseline": paired.exchange_programme_cost - paired.exchange_programme_cost_baseline,
         "public_spending_committed_vs_baseline": (paired.public_spending_committed
                                                   - paired.public_spending_committed_baseline),
         "total_cost_vs_baseline": paired.total_cost - paired.total_cost_baseline},
@@ -395,14 +427,31 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(with_ratios(table, per_run), per_run), per_run)
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
-    designed = table.scenario.map(incentives).fillna(False).astype(bool) if incentives is not None else False
+    designed = np.array([incentives.get(label) is not None for label in table.scenario], bool) \
+        if incentives is not None else False
     table["has_incentives"] = spent | designed
-    table["incentives_beyond_baseline"] = table.has_incentives & ~table.has_incentives[table.scenario == baseline].any()
+    table["same_incentives_as_baseline"] = same_incentives(table, baseline, incentives)
     confounded = [f"{name}{suffix}" for name, _, _ in EXCHANGE_RATIOS for suffix in ("", "_lo", "_hi")]
-    table.loc[table.incentives_beyond_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
+    table.loc[~table.same_incentives_as_baseline, confounded] = np.nan  # the differences are both levers' (docstring)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario],
                          "discount_rate": discount_rate})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
+
+
+def same_incentives(table: pd.DataFrame, baseline: str, incentives: Mapping[str, tuple | None] | None) -> pd.Series:
+    """Whether each scenario of ``table`` (summarised, with ``has_incentives``) has the baseline's incentives.
+
+    With ``incentives`` (label -> ``incentive_programme``): equal programmes, or none in both. Without it only the
+    money is known, so a scenario's incentives count as the baseline's only when neither spent on incentives. The
+    baseline always has its own.
+    """
+    own = table.scenario == baseline
+    if incentives is None:
+        same = ~table.has_incentives & ~table.has_incentives[own].any()
+    else:
+        same = pd.Series([incentives.get(label) == incentives.get(baseline) for label in table.scenario],
+                         index=table.index)
+    return same | own
 
 
 def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseline: str | None = None
@@ -619,7 +668,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                                  ("aggregator_fees", "aggregators' fees"),
                                  ("authority_fees", "Twin Regions authority's fees"),
                                  ("payments", "per-ha payments to farmers"),
-                                 ("payments_windfall", "of which windfall: for practices the farm's twin uses anyway"),
+                                 ("payments_windfall", f"of which {WINDFALL}"),
                                  ("credit_line_subsidy", "credit-line subsidies to farmers"))},
     })
     fees.insert(6, "windfall share of per-ha payments", table.apply(
@@ -629,7 +678,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
-                        f"\n\n{fees.to_markdown(index=False)}"])
+                        f"\n\n{fees.to_markdown(index=False)}\n\n{READING_WINDFALL}"])
 
 
 def _loss_cell(row: pd.Series) -> str:
@@ -639,15 +688,28 @@ def _loss_cell(row: pd.Series) -> str:
     return _cell(row, "participants_net_negative_share", ".0%")
 
 
+#: Why the exchanges' table reads nothing from a design whose incentives are not the baseline's (module docstring; the
+#: table's caption says how to measure its exchanges).
+OTHER_INCENTIVES = "n/a (the design's incentives are not the baseline's)"
+
+
+def _exchange_difference_cell(row: pd.Series, column: str) -> str:
+    """A design's paired difference from the baseline, as the exchanges' effect, or why it is not theirs."""
+    if row["exchange_programme_cost"] > 0 and not row.get("same_incentives_as_baseline", True):
+        return OTHER_INCENTIVES
+    return _cell(row, column, ",.0f")
+
+
 def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) -> str:
     """An exchange programme's cost per unit of what it adds, or why there is none."""
     if not row["exchange_programme_cost"] > 0:
         return "n/a (no exchange programme)"
     if not row.get("same_farms_as_baseline", True):
         return NOT_PAIRED["farms"]
-    if row.get("incentives_beyond_baseline", False):
-        return ("n/a (the design also has incentives the baseline lacks: compare it with --baseline set to the same "
-                "design without exchanges)")
+    if not row.get("same_incentives_as_baseline", True):
+        return OTHER_INCENTIVES
+    if not row["exchange_cost_vs_baseline"] > 0:
+        return "n/a (its exchanges cost no more than the baseline's)"
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
@@ -666,10 +728,14 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
         "scenario": names,
         f"exchange programme cost ({currency})": table.apply(lambda r: _cell(r, "exchange_programme_cost", ",.0f"),
                                                               axis=1),
-        "additional no-till adopters": table.apply(lambda r: _cell(r, "no_till_adopters_vs_baseline", ",.0f"), axis=1),
-        "additional t CO2e stored": table.apply(lambda r: _cell(r, "co2e_vs_baseline_t", ",.0f"), axis=1),
-        f"added farm income ({currency})": table.apply(lambda r: _cell(r, "farm_income_vs_baseline", ",.0f"), axis=1),
+        **{label: table.apply(lambda r, c=column: _exchange_difference_cell(r, c), axis=1)
+           for column, label in (("no_till_adopters_vs_baseline", "additional no-till adopters"),
+                                 ("co2e_vs_baseline_t", "additional t CO2e stored"),
+                                 ("farm_income_vs_baseline", f"added farm income ({currency})"))},
     })
+    if (table.exchange_cost_vs_baseline < table.exchange_programme_cost).any():  # the baseline has exchanges too
+        out.insert(2, f"beyond the baseline's exchange programmes ({currency})",
+                   table.apply(lambda r: _change_cell(r, "exchange_cost_vs_baseline", ",.0f"), axis=1))
     labels = (f"cost per additional adopter ({currency})", f"cost per additional t CO2e ({currency}/t)",
               f"cost per {currency} of added farm income")
     for label, (name, difference, why), fmt in zip(labels, EXCHANGE_RATIOS, (",.0f", ",.0f", ",.2f"), strict=True):
@@ -746,7 +812,9 @@ class Comparison:
                 "already issued, as tonnes count when stored. Their public money is the incentives' alone: the "
                 "counterfactual keeps a design's exchange programmes, so their cost is reported apart, against the "
                 "baseline scenario. Money columns are totals over the run's years; farmers' net carbon income counts "
-                "what is owed for credits already issued, as the payers' committed money does.")
+                "what is owed for credits already issued, as the payers' committed money does. The windfall of per-ha "
+                "payments is the part paid for a practice the same farm uses that same year in the counterfactual; its "
+                "share is mean windfall / mean per-ha payments.")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
         increments = vs_baseline_markdown(self.table, self.currency, self.baseline)
@@ -757,10 +825,13 @@ class Comparison:
                          "its counterfactual and still add few tonnes to what the baseline design already buys."
                          f"\n\n{increments}")
         if exchanges is not None:
-            parts.append("Exchange programmes against the baseline scenario (public cost over the period; adopters "
-                         "in the last year; paired runs). Their effect is the design's difference from the baseline: "
-                         "a design that also has incentives the baseline lacks has no cost per unit here (compare it "
-                         f"with --baseline set to the same design without exchanges)\n\n{exchanges}")
+            parts.append("Exchange programmes against the baseline scenario (public cost over the period, per unit "
+                         "beyond the baseline's own exchange programmes if it has any; adopters "
+                         "in the last year; paired runs). Their effect is the design's difference from the baseline, "
+                         "read only when the design's incentives are the baseline's (the same carbon programme, per-ha "
+                         "payments and credit line, or none in both): otherwise the difference is also the "
+                         "incentives' (compare the design with --baseline set to the same design without exchanges)"
+                         f"\n\n{exchanges}")
         if self.by_region is not None:
             regions = self.by_region
             income = pd.DataFrame({"scenario": regions["name"], "region": regions.region})
@@ -827,7 +898,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     runs = run_many(specs, executor, progress)
     names = {label: scenario.name for label, scenario in scenarios.items()}
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
-    incentives = {label: has_programme(scenario) for label, scenario in scenarios.items()}
+    incentives = {label: incentive_programme(scenario) for label, scenario in scenarios.items()}
     return Comparison(compare(runs, base, names, discount_rate, incentives), runs, base, replicates,
                       scenarios[base].currency,
                       by_region(runs, names, base), discount_rate, replication)

@@ -29,6 +29,8 @@ def compare(
     """Compare scenarios side by side.
 
     Writes comparison.{csv,parquet,md}, comparison_by_region.{csv,parquet}, runs and compare.png in OUT.
+    Windfall share (money of per-ha payments paid for practices the counterfactual uses too) and credits per
+    additional t (tonnes of carbon designs) are different scales: comparison.md says how to read them.
     """
     from analysis.compare import compare_scenarios
     from experiments.store import check_writable

@@ -22,7 +22,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import sim
-from analysis.compare import MILESTONES, compare, cost_reason
+from analysis.compare import MILESTONES, compare, cost_reason, incentive_programme
 from experiments.executors import Executor
 from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
 from facilitation.geography import region_shapes, view_of
@@ -40,7 +40,6 @@ from facilitation.report_figures import (
 from facilitation.story import Story, tell_stories
 from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
 from facilitation.summary import findings, index_explanation, run_keys, sentences_by_region
-from sim.incentives.counterfactual import has_programme
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: The summary speaks of this year when the run reaches it (the forum's horizon: "80 % CA by 2040"), else of the
@@ -125,7 +124,7 @@ COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the publi
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
     """The comparison of ``analysis.compare`` (its columns and headline income measure), with headers in ``lang``."""
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
-    table = compare(runs, stories[0].label, incentives={s.label: has_programme(s.scenario) for s in stories})
+    table = compare(runs, stories[0].label, incentives={s.label: incentive_programme(s.scenario) for s in stories})
     currency = stories[0].scenario.currency
     names = {s.label: s.scenario.name for s in stories}
     _ = lang._
@@ -143,6 +142,10 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
 
     def pm(column: str, show) -> list[str]:
         return [bounded(column, show, row) for _i, row in table.iterrows()]
+
+    def per_ha(show) -> list[str]:
+        """``show(row)`` for each scenario that paid per-ha payments; for the others, that it paid none."""
+        return [show(row) if row.payments > 0 else _("n/a (no per-ha payments)") for _i, row in table.iterrows()]
 
     def cost(spender: str, other: str) -> list[str]:
         """The cost per additional t with its interval, or why there is none; how many runs added nothing."""
@@ -180,6 +183,10 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
          pm("farmer_net_carbon_income", lang.number)),
         (_("public payments to farmers ({currency})").format(currency=currency),
          pm("public_payments_to_farmers", lang.number)),
+        (_("of which windfall: for practices the same farm uses that year without the incentives (the "
+           "counterfactual) ({currency})").format(currency=currency),
+         per_ha(lambda row: bounded("payments_windfall", lang.number, row))),
+        (_("windfall share of per-ha payments"), per_ha(lambda row: lang.share(row.payments_windfall_share))),
         (_("kept by intermediaries, aggregators and authority ({currency})").format(currency=currency),
          pm("intermediaries_take", lang.number)),
         (_("public cost of the incentives per additional t CO2e against the counterfactual, paid + committed "

@@ -9,7 +9,9 @@ run. Each finding is first computed per run, then summarised over the runs:
 - the "4 per 1000" index over the period (``four_per_1000_over_period``: the one definition used by ``casim run``,
   ``casim compare`` and the report);
 - CO2e stored by the last year, the part of it the scenario's incentives add (beyond the counterfactual), per-ha
-  payments and carbon money paid to farmers, all farms together.
+  payments and their windfall (the part paid for a practice the same farm uses that year in the counterfactual; its
+  share is mean windfall / mean payments, as in ``casim compare``), and carbon money paid to farmers, all farms
+  together.
 
 The centre is the mean over runs; the spread is the range that holds all runs, or, with 20 runs or more, the
 range left after dropping the lowest and the highest 5 % of them ("in 18 runs out of 20").
@@ -95,6 +97,12 @@ class Findings:
     carbon_due_to_farmers: Spread | None = None  # owed at ``last_year`` for credits already issued, paid later
     additional: Spread | None = None  # t CO2e stored by ``last_year`` beyond the counterfactual (None without any)
     payments: Spread | None = None  # per-ha payments to farmers over the period, currency (None without any)
+    windfall: Spread | None = None  # the part of ``payments`` paid for practices the counterfactual uses, currency
+
+    @property
+    def windfall_share(self) -> float:
+        """Mean windfall / mean per-ha payments (as ``analysis.compare``); NaN without payments."""
+        return self.windfall.mean / self.payments.mean if self.payments is not None else math.nan
 
     @property
     def runs(self) -> int:
@@ -134,9 +142,10 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -
     due = over_runs("all", at(last, "carbon_due_to_farmers")) if credited else None
     additional = over_runs("all", at(last, "additional_cum_t_co2e")) \
         if everyone.additional_cum_t_co2e.fillna(0).ne(0).any() else None
-    payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) \
-        if everyone.payments.fillna(0).gt(0).any() else None
-    return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments)
+    paying = everyone.payments.fillna(0).gt(0).any()
+    payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) if paying else None
+    windfall = over_runs("all", lambda rows: float(rows.payments_windfall.fillna(0).sum())) if paying else None
+    return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments, windfall)
 
 
 def _spread_words(lang: Language, s: Spread, show) -> str:
@@ -208,6 +217,10 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
         out.append(_("Per-hectare payments give farmers {paid} over {start}–{end}{spread}.").format(
             paid=money(found.payments.mean), start=found.first_year + 1, end=found.last_year,
             spread=bracket(_spread_words(lang, found.payments, money))))
+        out.append(_("Of these payments, {windfall} ({share}) pay for practices the same farms use that year "
+                     "without the incentives (the counterfactual): a windfall{spread}.").format(
+            windfall=money(found.windfall.mean), share=percent(found.windfall_share),
+            spread=bracket(_spread_words(lang, found.windfall, money))))
     if found.carbon_to_farmers is not None:
         net = found.carbon_net_to_farmers
         out.append(_("Carbon credits pay farmers {paid} over {start}–{end} and owe them {due} more for credits "

@@ -394,10 +394,13 @@ _DECLARED: tuple[Column, ...] = (
     Column("carbon_issued_to_farmers", "currency", "farmers' part of the credits issued this year (owed to them from "
            "now, paid after the payment lag: the carbon_to_farmers of a later year)", total("carbon_issued_to_farmers"),
            flow=True),
-    Column("farmer_net_carbon_income", "currency", "carbon_issued_to_farmers - mrv_cost - clawback: counts the money "
-           "owed for credits issued this year when they are issued, not when paid (summed over years: carbon_to_farmers "
-           "+ carbon_due_to_farmers at the end - mrv_cost - clawback); the cash of the year is carbon_to_farmers - "
-           "mrv_cost - clawback", total("farmer_net_carbon_income"), flow=True),
+    Column("carbon_cancelled_to_farmers", "currency", "farmers' part of issued credits not yet paid that a reversal "
+           "cancelled this year (claw-back: no longer owed to them, nor paid by anyone; only when the payment lag "
+           "reaches the verification interval)", total("carbon_cancelled_to_farmers"), flow=True),
+    Column("farmer_net_carbon_income", "currency", "carbon_issued_to_farmers - carbon_cancelled_to_farmers - mrv_cost "
+           "- clawback: counts the money owed for credits issued this year when they are issued, not when paid "
+           "(summed over years: carbon_to_farmers + carbon_due_to_farmers at the end - mrv_cost - clawback); the cash "
+           "of the year is carbon_to_farmers - mrv_cost - clawback", total("farmer_net_carbon_income"), flow=True),
     *(Column(f"farmer_net_carbon_income_{group}", "currency", f"farmer_net_carbon_income of the {group} third of "
              "farms by size within each region (income group)", by_size_group("farmer_net_carbon_income", i), flow=True)
       for i, group in enumerate(SIZE_GROUPS)),

@@ -158,15 +158,15 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     # windfall is a part of what per-ha payments paid
     assert ((flows.payments_windfall >= -1e-9) & (flows.payments_windfall <= flows.payments + 1e-6)).all()
     # every unit of money a farmer gets from or pays to the carbon programme is in its net carbon income, the farmers'
-    # part of credits counted when issued (owed from then, paid after the lag)
-    assert np.allclose(flows.farmer_net_carbon_income,
-                       flows.carbon_issued_to_farmers - flows.mrv_cost - flows.clawback, rtol=1e-9, atol=1e-6)
-    assert (flows.carbon_due_to_farmers >= -1e-9).all()
-    # what is owed to farmers is conserved: owed now = owed a year ago + issued this year - paid this year
+    # part of credits counted when issued (owed from then, paid after the lag, unless a reversal cancels it first)
+    assert np.allclose(flows.farmer_net_carbon_income, flows.carbon_issued_to_farmers - flows.carbon_cancelled_to_farmers
+                       - flows.mrv_cost - flows.clawback, rtol=1e-9, atol=1e-6)
+    assert (flows.carbon_due_to_farmers >= -1e-9).all() and (flows.carbon_cancelled_to_farmers >= 0).all()
+    # what is owed to farmers is conserved: owed now = owed a year ago + issued - cancelled - paid this year
     for _region, rows in t.sort_values("year").groupby("region"):
         owed = rows.carbon_due_to_farmers.fillna(0.0).to_numpy()
-        assert np.allclose(np.diff(owed), (rows.carbon_issued_to_farmers - rows.carbon_to_farmers).to_numpy()[1:],
-                           rtol=1e-9, atol=1e-6)
+        change = rows.carbon_issued_to_farmers - rows.carbon_cancelled_to_farmers - rows.carbon_to_farmers
+        assert np.allclose(np.diff(owed), change.to_numpy()[1:], rtol=1e-9, atol=1e-6)
     groups = sum(flows[f"farmer_net_carbon_income_{g}"] for g in ("small", "middle", "large"))
     assert np.allclose(groups, flows.farmer_net_carbon_income, rtol=1e-9, atol=1e-6)
     assert np.allclose(flows.net_ghg_benefit_t_co2e, flows.additional_t_co2e - flows.practice_emissions_change_t_co2e
@@ -176,7 +176,8 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     # regions add up to 'all'
     for column in ("farmers", "area_ha", "soc_total_t_c", "carbon_value", "payments", "revenue", "credits_t_co2e",
                    "buyer_spending", "mrv_cost", "clawback", "credit_line_subsidy", "additional_t_co2e",
-                   "farmer_net_carbon_income", "reversals_t_co2e", "net_ghg_benefit_t_co2e", "private_spending"):
+                   "farmer_net_carbon_income", "carbon_cancelled_to_farmers", "reversals_t_co2e",
+                   "net_ghg_benefit_t_co2e", "private_spending"):
         by_year = flows[flows.region != "all"].groupby("year")[column].sum()
         everyone = flows[flows.region == "all"].set_index("year")[column]
         assert np.allclose(by_year, everyone, rtol=1e-9, atol=1e-6), column

@@ -12,7 +12,7 @@ import sim
 from analysis.compare import indicators
 from sim.incentives import mrv
 from sim.incentives.prices import guaranteed, market_prices, price_expectation
-from sim.incentives.registry import CarbonRegistry, FarmCarbon
+from sim.incentives.registry import UNPAID, CarbonRegistry, FarmCarbon, issued_share
 from sim.scenario import ScenarioError, scenario_with_overrides
 
 #: The baseline scenario with a modelled MRV of one relative sd for every farm (the registry's farms here have no
@@ -147,6 +147,75 @@ def test_clawback_repays_issued_credits_at_most_what_the_farm_received():
     rest = settle(reg, 2040, [-3.0, 0.0, 0.0])
     assert reg.clawed_back[0] == pytest.approx(received, rel=1e-12)  # never more than it was paid
     assert rest["reversals_t_co2e"][0] == pytest.approx(credited / 2, rel=1e-12)
+
+
+def test_a_reversal_cancels_unpaid_credits_before_it_claws_back_cash():
+    """Referee 26 m3: with the payment lag (6 years) beyond the verification interval (5), a farm can lose carbon
+    whose credits are not paid yet. The reversal first cancels those credits, the latest issued first, with all their
+    money (the buyer no longer pays for them, the farmer is no longer owed its 80 %), and claws back cash only for
+    the rest. The old registry left the money owed (and paid it a year later) and clawed back nothing. Farm 0 (1 ha):
+    credited c = 1 t C x 44/12 x (1 - deduction) in 2030, half of it reversed in 2035 before its 2036 payment. Farm 1
+    (2 ha): credited 2c in 2030 (paid 2036) and 2c in 2035 (due 2041), all 4c reversed in 2040: the 2035 credits
+    are cancelled, the 2030 ones clawed back at the price they were paid (USD 50/t x 0.8)."""
+    reg, c = registry(**{"carbon.on_reversal": "clawback", "carbon.payment_lag_years": 6})
+    credited = F * (1 - DEDUCTION)  # t CO2e of 1 t C/ha on 1 ha
+    settle(reg, 2030, [1.0, 1.0, 0.0])
+    owed = np.array([credited, 2 * credited, 0.0]) * 0.9 * 50.0 * 0.8  # issued (90 %) x price x farmer share
+    mrv_cost = 150.0 + 5.0 * AREA
+    half = settle(reg, 2035, [0.5, 2.0, 0.0])
+    assert half["reversals_t_co2e"][0] == pytest.approx(credited / 2, rel=1e-12)
+    assert half["carbon_cancelled_to_farmers"] == pytest.approx([owed[0] / 2, 0.0, 0.0], rel=1e-12)
+    assert half["clawback"].sum() == 0  # nothing was paid, nothing is clawed back
+    assert half["reversals_uncovered_t_co2e"].sum() == 0 and half["buffer_t_co2e"][0] == pytest.approx(
+        -credited / 2 * 0.1, rel=1e-12)  # only the reversed credits' buffer share leaves the pool
+    assert half["farmer_net_carbon_income"][0] == pytest.approx(-owed[0] / 2 - mrv_cost[0], rel=1e-12)
+    # owed now: half of farm 0's 2030 credits; farm 1's 2030 credits and as much again for its 2035 ones
+    assert half["carbon_due_to_farmers"] == pytest.approx([owed[0] / 2, 2 * owed[1], 0.0], rel=1e-12)
+    paid = settle(reg, 2036, [0.5, 2.0, 0.0])  # the 2030 credits left: half of farm 0's, all of farm 1's
+    assert paid["carbon_to_farmers"] == pytest.approx([owed[0] / 2, owed[1], 0.0], rel=1e-12)
+    assert paid["buyer_spending"] == pytest.approx([credited / 2 * 0.9 * 50.0, 2 * credited * 0.9 * 50.0, 0.0],
+                                                   rel=1e-12)
+    assert paid["carbon_to_intermediaries"] == pytest.approx(paid["buyer_spending"] * 0.2, rel=1e-12)
+    lost = settle(reg, 2040, [0.5, 0.0, 0.0])
+    assert lost["reversals_t_co2e"][1] == pytest.approx(4 * credited, rel=1e-12)
+    assert lost["carbon_cancelled_to_farmers"][1] == pytest.approx(owed[1], rel=1e-12)  # the 2035 credits, unpaid
+    assert lost["clawback"][1] == pytest.approx(owed[1], rel=1e-12)  # the 2030 credits, paid in 2036
+    assert lost["buyer_spending"][1] == pytest.approx(-owed[1], rel=1e-12)  # refunded to the buyer
+    assert lost["carbon_due_to_farmers"][1] == pytest.approx(0.0, abs=1e-9)
+    assert lost["reversals_uncovered_t_co2e"].sum() == pytest.approx(0.0, abs=1e-9)
+    assert reg.received[1] == pytest.approx(reg.clawed_back[1], rel=1e-12)  # it keeps nothing of lost carbon
+    assert settle(reg, 2041, [0.5, 0.0, 0.0])["carbon_to_farmers"].sum() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_under_a_payment_lag_beyond_the_interval_reversed_credits_are_cancelled_before_they_are_paid(
+        check_identities):
+    """Referee 26 m3 in a whole run (tests/scenarios/clawback_long_lag.toml: yearly verification, 2-year lag,
+    claw-back; 400 farmers, 10 years, seed 2). Before each settlement the credits still unpaid and their farmers'
+    money are read from the registry; for each farm that reverses, the money cancelled is recounted from them: its
+    reversed issued t (reversal x 0.9) taken from the latest unpaid credits first, at each one's money per t. The run
+    has such reversals, and every identity holds, among them owed(t) = owed(t - 1) + issued - cancelled - paid."""
+    model = sim.AdoptionModel(sim.load_scenario(TEST_SCENARIOS / "clawback_long_lag.toml"), seed=2, n_farmers=400)
+    reg = model.incentives.carbon.registry
+    settle_year, cancelled = reg.settle, []
+
+    def recounted(year, farms, leaving, rng):
+        unpaid = {due: (p[UNPAID].copy(), p["carbon_to_farmers"].copy()) for due, p in reg.pending.items()}
+        out = settle_year(year, farms, leaving, rng)
+        left = out["reversals_t_co2e"] * issued_share(reg.carbon)
+        expected = np.zeros(left.size)
+        for due in sorted(unpaid, reverse=True):
+            tonnes, money = unpaid[due]
+            taken = np.minimum(left, tonnes)
+            expected += np.divide(money * taken, tonnes, out=np.zeros(left.size), where=tonnes > 0)
+            left -= taken
+        assert np.allclose(out["carbon_cancelled_to_farmers"], expected, rtol=1e-9, atol=1e-9)
+        cancelled.append(expected.sum())
+        return out
+
+    reg.settle = recounted
+    model.run_for(10)
+    assert sum(cancelled) > 0
+    check_identities(model)
 
 
 def test_no_farm_pays_a_group_fee_for_a_verification_it_leaves_before():

@@ -8,6 +8,7 @@ from conftest import SCENARIOS
 import sim
 from analysis.compare import (
     DISCOUNT_RATE,
+    READING_WINDFALL,
     SHARED_TONNES,
     by_region,
     compare,
@@ -427,6 +428,7 @@ def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(com
     money = details_markdown(comparison.table, "USD").split("Who else gains")[1]
     line = next(line for line in money.splitlines() if "Per-hectare payment" in line)
     assert f"| {share:.0%} " in line
+    assert money.rstrip().endswith(READING_WINDFALL)  # money against tonnes: how to read them (referee 26 m6)
 
 
 def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():

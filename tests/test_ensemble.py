@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, TEST_SCENARIOS
 
 import sim
 from experiments.runs import RunSpec, run_one, run_specs
@@ -222,6 +222,23 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
     credits = [table.loc[table["region"] == "all", "credits_t_co2e"] for table in alone]
     assert credits[0].sum() > credits[1].sum() > 0 and credits[2].sum() == 0
     assert alone[0].loc[alone[0]["region"] == "all", "carbon_to_farmers"].sum() > 0
+
+
+def test_stacked_carbon_registries_cancel_unpaid_credits_as_each_alone():
+    """Referee 26 m3: reversals cancel credits not yet paid (yearly verification, 2-year lag, claw-back:
+    tests/scenarios/clawback_long_lag.toml, modelled changes so that the registries join). Two runs (seeds 3 and 4,
+    300 farmers, 12 years) settled by one joined registry give each run's table alone, bit for bit, and both cancel
+    money owed for reversed credits."""
+    scenario = scenario_with_overrides(sim.load_scenario(TEST_SCENARIOS / "clawback_long_lag.toml"),
+                                       {"carbon.quantification": "modelled"})
+    built = [sim.AdoptionModel(scenario, seed=seed, n_farmers=300) for seed in (3, 4)]
+    alone = tables_alone(built, 12)
+    model = stack(built)
+    assert model.incentives.stacked_carbon.registry is not None
+    model.run_for(12)
+    for k, table in enumerate(alone):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+        assert table.loc[table["region"] == "all", "carbon_cancelled_to_farmers"].sum() > 0
 
 
 def test_stacked_carbon_runs_with_different_leakage_factors_keep_their_own():

@@ -13,7 +13,14 @@ from conftest import SCENARIOS
 from scipy import stats
 
 import sim
-from analysis.compare import EXCHANGE_RATIOS, compare_scenarios, exchange_cost_effectiveness, exchanges_markdown
+from analysis.compare import (
+    EXCHANGE_RATIOS,
+    compare,
+    compare_scenarios,
+    exchange_cost_effectiveness,
+    exchanges_markdown,
+    summarise,
+)
 from sim.behaviour.exchange import comparability
 from sim.farmers import allocate_farmers
 from sim.incentives import mrv
@@ -245,6 +252,7 @@ def test_compare_reports_exchange_cost_effectiveness_with_reasons():
                    "worse": [-3.0, -2.0, -1.0]}
     costs = {"none": 0.0, "clear": 1000.0, "wide": 1000.0, "worse": 1000.0}
     per_run = pd.DataFrame([{"scenario": scenario, "exchange_programme_cost": costs[scenario],
+                             "exchange_cost_vs_baseline": costs[scenario],  # a baseline without exchanges
                              **{difference: value for _, difference, _ in EXCHANGE_RATIOS}}
                             for scenario, values in differences.items() for value in values])
     table = per_run.groupby("scenario", sort=False).mean().reset_index()
@@ -260,6 +268,30 @@ def test_compare_reports_exchange_cost_effectiveness_with_reasons():
     assert "n/a (no exchange programme)" in text and "n/a (no additional adopter)" in text
     assert f"100 ({1000 / (10 + half):,.0f} to {1000 / (10 - half):,.0f})" in text and "unbounded" in text
     assert exchanges_markdown(out.iloc[[0]], "USD") is None
+
+
+def test_against_a_baseline_with_exchanges_only_the_extra_exchange_cost_is_divided():
+    """Referee 26 m1: the cost per unit divided a design's whole exchange cost by its difference from a baseline that
+    may run exchanges of its own. Hand-made runs: a design costing 1,000 against a baseline's 600 adds 9, 10 and 11
+    adopters: 400 / 10 = 40 per adopter, with Fieller's interval 400 over the bounds of the adopters' t interval; one
+    whose exchanges cost no more than the baseline's has no cost per unit, and says why; the table shows the extra
+    cost beside the whole."""
+    per_run = pd.DataFrame([{"scenario": scenario, "exchange_programme_cost": cost, "exchange_cost_vs_baseline": extra,
+                             **{difference: adopters for _, difference, _ in EXCHANGE_RATIOS}}
+                            for scenario, cost, extra in (("bigger", 1000.0, 400.0), ("same", 600.0, 0.0))
+                            for adopters in (9.0, 10.0, 11.0)])
+    table = summarise(per_run, ["scenario"])
+    out = exchange_cost_effectiveness(table, per_run).assign(name=["bigger", "same"])
+    name = "exchange_cost_per_additional_adopter"
+    half = stats.t.ppf(0.975, 2) / np.sqrt(3)  # t x sd / sqrt(n) of 9, 10, 11
+    assert out[name][0] == 40.0
+    assert np.allclose((out[f"{name}_lo"][0], out[f"{name}_hi"][0]), (400 / (10 + half), 400 / (10 - half)),
+                       rtol=1e-12)
+    assert np.isnan(out[name][1])
+    text = exchanges_markdown(out, "USD")
+    assert "beyond the baseline's exchange programmes (USD)" in text
+    assert f"| 40 ({400 / (10 + half):,.0f} to {400 / (10 - half):,.0f}) " in text
+    assert "n/a (its exchanges cost no more than the baseline's)" in text.splitlines()[3]
 
 
 def test_compare_puts_exchange_programmes_beside_the_carbon_designs():
@@ -367,8 +399,8 @@ def test_the_incentives_cost_per_additional_t_leaves_out_the_exchanges_kept_by_t
     assert defined.any() and np.allclose(shown[defined], yearly[defined], rtol=1e-9)
     text = exchanges_markdown(result.table, "USD")
     assert row[[name for name, _, _ in EXCHANGE_RATIOS]].isna().all()  # in the tables written too
-    flagged = [line for line in text.splitlines() if "the design also has incentives the baseline lacks" in line]
-    assert len(flagged) == 1 and flagged[0].count("the baseline lacks") == len(EXCHANGE_RATIOS)
+    flagged = [line for line in text.splitlines() if "incentives are not the baseline's" in line]
+    assert len(flagged) == 1 and flagged[0].count("not the baseline's") == 3 + len(EXCHANGE_RATIOS)
 
 
 def test_a_design_spending_only_on_exchanges_has_no_incentive_cost_per_t_and_says_why():
@@ -406,3 +438,39 @@ def test_a_design_whose_incentive_has_not_paid_yet_is_not_read_as_exchanges_alon
     assert _total_cell(row) == "n/a (no spending)"
     assert row[[name for name, _, _ in EXCHANGE_RATIOS]].isna().all()
     assert table.loc["exchanges", [name for name, _, _ in EXCHANGE_RATIOS]].notna().any()
+
+
+def test_the_exchanges_effect_is_read_only_against_a_baseline_with_the_same_incentives():
+    """Referee 26 m1: with ``--baseline per_ha_payment``, exchanges + a public purchase were credited with the
+    purchase-versus-payment difference (the safeguard asked only whether the baseline had any incentive). Now the
+    exchanges' table reads a design's difference from the baseline only when their incentives are equal: exchanges
+    + the same per-ha payment get their cost over their paired extra adopters (recomputed from the yearly rows, 2
+    seeds, 400 farmers, 7 years); exchanges + the purchase get neither differences nor costs, with the reason; and
+    without the scenarios (``compare`` from runs alone) a design that spent on incentives is never read as
+    exchanges alone."""
+    paid = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    exchanges = sim.load_scenario(SCENARIOS / "exchange_network.toml")
+    same = scenario_with_overrides(exchanges, {"name": "exchanges + payment", "payments.per_ha": dict(paid.payments.per_ha),
+                                               "payments.duration_years": paid.payments.duration_years})
+    other = scenario_with_overrides(exchanges, {"name": "exchanges + purchase", "carbon.buyer": "public",
+                                                "carbon.price.path.kind": "constant", "carbon.price.path.value": 100.0})
+    result = compare_scenarios({"per_ha": paid, "same": same, "other": other}, replicates=2, farmers=400, years=7,
+                               baseline="per_ha")
+    table = result.table.set_index("scenario")
+    assert list(table.same_incentives_as_baseline) == [True, True, False]
+    runs = result.runs[result.runs.region == "all"]
+    last = runs[runs.year == runs.year.max()].set_index(["scenario", "seed"])
+    adopters = (last.no_till_share * last.farmers).unstack("scenario")
+    extra = (adopters["same"] - adopters["per_ha"]).mean()
+    flows = runs[(runs.scenario == "same") & (runs.year > runs.year.min())]
+    cost = flows.groupby("seed").exchange_programme_cost.sum().mean()
+    assert cost > 0 and table.loc["same", "no_till_adopters_vs_baseline"] == pytest.approx(extra, rel=1e-12)
+    name = "exchange_cost_per_additional_adopter"
+    assert table.loc["same", name] == pytest.approx(cost / extra, rel=1e-9) if extra > 0 else \
+        np.isnan(table.loc["same", name])
+    assert table.loc["other", [n for n, _, _ in EXCHANGE_RATIOS]].isna().all()
+    lines = {line.split("|")[1].strip(): line for line in exchanges_markdown(result.table, "USD").splitlines()[2:]}
+    assert lines[other.name].count("n/a (the design's incentives are not the baseline's") == 3 + len(EXCHANGE_RATIOS)
+    assert "not the baseline's" not in lines[same.name]
+    alone = compare(result.runs, "per_ha").set_index("scenario")  # no scenarios: only the money is known
+    assert list(alone.same_incentives_as_baseline) == [True, False, False]

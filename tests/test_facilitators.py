@@ -319,6 +319,40 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
 
 
+@pytest.fixture(scope="module")
+def paid_stories():
+    """The baseline and the per-ha payment (no-till paid to every user), 2 runs each: a windfall to show."""
+    scenarios = {name: sim.load_scenario(SCENARIOS / f"{name}.toml") for name in ("baseline", "per_ha_payment")}
+    return tell_stories(scenarios, replicates=2, farmers=300, years=6, per_region=20, executor=LocalExecutor(1))
+
+
+def test_the_reports_policy_table_shows_the_windfall_of_per_ha_payments_as_compare_does(paid_stories):
+    """Referee 26 m5: the report showed per-ha payments but not their windfall (paid for a practice the same farm
+    uses that year in the counterfactual), which only ``casim compare`` showed. Recomputed from the yearly rows: the
+    windfall's mean over the runs of its period total, and its share = mean windfall / mean payments; the column
+    reads compare's words (which say counterfactual, not "twin"), and a design without per-ha payments says so."""
+    from analysis.compare import WINDFALL, compare, details_markdown
+    from facilitation.report import _comparison_table
+
+    en = language("en")
+    text = _comparison_table(paid_stories, 2, en)
+    header = re.findall(r"<th>(.*?)</th>", text)
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])]
+    windfall_column = header.index(f"of which {WINDFALL} (USD)")
+    share_column = header.index("windfall share of per-ha payments")
+    flows = paid_stories[1].results
+    flows = flows[(flows.region == "all") & (flows.year > flows.year.min())]
+    windfall, payments = flows.groupby("seed").payments_windfall.sum(), flows.groupby("seed").payments.sum()
+    assert 0 < windfall.min() and (windfall < payments).all()
+    assert rows[1][windfall_column].startswith(f"{en.number(windfall.mean())} (")
+    assert rows[1][share_column] == en.share(windfall.mean() / payments.mean())
+    assert rows[0][windfall_column] == rows[0][share_column] == "n/a (no per-ha payments)"
+    runs = pd.concat([s.results.assign(scenario=s.label) for s in paid_stories], ignore_index=True)
+    assert "twin" not in details_markdown(compare(runs, "baseline"), "USD")
+    french = _comparison_table(paid_stories, 2, language("fr"))
+    assert "dont effet d’aubaine" in french and "contrefactuel" in french and "s.o. (aucun paiement" in french
+
+
 def _small_share_stories() -> list:
     """Two scenarios whose full-CA share climbs to 60 % in one region and to 0.3 % in the other (the referee's
     Africa dry chart: 0.0-0.3 %), three runs each: what ``region_chart`` and ``scenario_chart`` read of a story."""

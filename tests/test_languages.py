@@ -146,6 +146,43 @@ def test_the_summary_names_per_ha_payments_and_additional_tonnes_only_when_there
     assert "incentives add" not in text and "Per-hectare payments" not in text
 
 
+@pytest.fixture(scope="module")
+def paid_runs():
+    """Two seeds of the per-ha payment scenario (no-till paid for 10 years to every user): its windfall is real."""
+    scenario = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    specs = [RunSpec(scenario, "per_ha", scenario.seed + r, 300, 6) for r in range(2)]
+    return run_many(specs, LocalExecutor(1)).drop(columns="scenario")
+
+
+#: The windfall sentence's opening words in each language.
+WINDFALL_WORDS = {"en": "Of these payments, ", "fr": "Sur ces paiements, ", "es": "De estos pagos, ",
+                  "pt": "Desses pagamentos, "}
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_the_summary_says_how_much_of_the_per_ha_payments_is_windfall(paid_runs, code):
+    """Referee 26 m5: the report's sentences named per-ha payments but not their windfall, which only ``casim
+    compare`` showed. Recomputed from the yearly rows: the windfall summed over each run's years (mean, and the two
+    runs' range), its share = mean windfall / mean payments (compare's definition), said right after the payments and
+    defined by the counterfactual, not by a "twin"."""
+    lang = language(code)
+    said = sentences_by_region(findings(paid_runs, "USD"), lang)["all"]
+    everyone = paid_runs[(paid_runs.region == "all") & (paid_runs.year > paid_runs.year.min())]
+    payments = everyone.groupby("seed").payments.sum()
+    windfall = everyone.groupby("seed").payments_windfall.sum()
+    assert 0 < windfall.min() and (windfall < payments).all()
+    at = next(i for i, sentence in enumerate(said) if sentence.startswith(WINDFALL_WORDS[code]))
+    sentence = said[at]
+    assert lang.money(payments.mean(), "USD") in said[at - 1]  # the payments' sentence comes just before
+    assert f"{lang.money(windfall.mean(), 'USD')} ({lang.share(windfall.mean() / payments.mean())})" in sentence
+    low, high = (lang.money(v, "USD") for v in (windfall.min(), windfall.max()))
+    assert {"en": f"between {low} and {high} in both runs", "fr": f"entre {low} et {high} dans les deux simulations",
+            "es": f"entre {low} y {high} en las dos simulaciones", "pt": f"entre {low} e {high} nas duas simulações"}[
+        code] in sentence
+    assert {"en": "counterfactual", "fr": "contrefactuel", "es": "contrafactual", "pt": "contrafactual"}[code] in sentence
+    assert "twin" not in sentence
+
+
 def test_a_programmes_run_says_which_stored_tonnes_are_additional(runs):
     """Referee 22: "t CO2e stored" counts every change since the start; a run of a programme also says the tonnes
     additional to its counterfactual (the column of the yearly table, end year), by region; a run without one says

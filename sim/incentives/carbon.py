@@ -9,7 +9,8 @@ Money flows of one year (all in the scenario currency), for credits issued to a 
   project value V = credits x g (+ twin purchases net of the authority fee); a group aggregator keeps its fee
     share of V; farmers get farmer_share of the rest, intermediaries the remainder;
   MRV: paid by the farms verified, at each verification (``sim.incentives.mrv``);
-  claw-back (on_reversal = 'clawback'): repaid by the farmer to the buyer (``sim.incentives.registry``).
+  claw-back (on_reversal = 'clawback'): reversed credits not yet paid are cancelled with their money; the rest is
+    repaid by the farmer to the buyer (``sim.incentives.registry``).
 Identity (tested): buyer + claw-back + guarantor + twin buyers = authority fees + aggregator fees + to farmers
     + to intermediaries.
 

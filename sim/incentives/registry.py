@@ -9,9 +9,11 @@ measured (stock - baseline stock) in t C/ha and A its area:
   credit beyond the period's own gain); of each credit a share ``buffer`` goes to the buffer pool, a share
   ``permanence_discount`` is withheld for good, the rest is issued;
   a farm losing carbon (enrolled or monitored) reverses O - E (E with its last deduction): the loss is cancelled
-  from the buffer pool ('buffer'), or the farmer repays the issued credits at the current price x its value share,
-  at most what it has received, the rest being cancelled from the pool ('clawback'); what the pool cannot cover is
-  reported as uncovered.
+  from the buffer pool ('buffer'), or ('clawback') the farm's issued credits not yet paid are cancelled first, the
+  latest issued first (nobody pays their money any more: it is no longer owed to the farmer), then the farmer repays
+  the rest of the reversed issued credits at the current price x its value share, at most what it has received, the
+  rest being cancelled from the pool; what the pool cannot cover is reported as uncovered. (Credits still unpaid at
+  a reversal exist only when ``payment_lag_years`` >= ``verification_interval_years``.)
 Farms leave when their practices are no longer eligible: they are not verified, paid or charged at exit; what they
 gained since their last verification is forfeited, and they stay monitored for ``monitoring_years_after_exit``. A
 crediting period ends at the last verification within it; it is renewed ``crediting_renewals`` times for a farm
@@ -48,11 +50,15 @@ PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "au
               "carbon_to_farmers", "carbon_to_intermediaries", "carbon_value")
 
 
+#: Issued credits awaiting their payment, t CO2e per farm: kept with the money of ``PAID_LATER`` they will bring, so
+#: that a reversal can cancel them (and their money) before they are paid.
+UNPAID = "unpaid_t_co2e"
+
 #: Per-farm quantities of a settlement (t CO2e unless named otherwise); the first six come from verifications.
 QUANTITIES = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
               "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "carbon_issued_to_farmers",
-              "farmer_net_carbon_income", "carbon_due_to_farmers", "reversal_exposure_t_co2e", "public_committed",
-              "private_committed")
+              "carbon_cancelled_to_farmers", "farmer_net_carbon_income", "carbon_due_to_farmers",
+              "reversal_exposure_t_co2e", "public_committed", "private_committed")
 
 
 def farmer_value_share(carbon: Carbon) -> float:
@@ -131,7 +137,7 @@ class CarbonRegistry:
         self.contract_price = np.zeros(n)
         self.contract_end = np.zeros(n, np.int64)
         self.buffer_pool_t_co2e = 0.0
-        self.pending: dict[int, dict[str, np.ndarray]] = {}  # money due by year
+        self.pending: dict[int, dict[str, np.ndarray]] = {}  # money due by year (``PAID_LATER``), and ``UNPAID``
         #: the farmer's share of the credit value (``farmer_value_share``) and of the value after fees
         self.value_share: float | np.ndarray = farmer_value_share(carbon)
         self.farmer_share: float | np.ndarray = carbon.farmer_share
@@ -193,11 +199,11 @@ class CarbonRegistry:
         farm_price = self.farm_prices(year)
         zero = np.zeros(n)
         q = {name: zero for name in QUANTITIES[:6]}
-        mrv_cost = clawback = issued_to_farmers = zero
+        mrv_cost = clawback = issued_to_farmers = cancelled = zero
         verified = np.zeros(n, bool)
         if self.is_verification_year(year) and (self.enrolled.any() or self.monitored.any()):
             verified = self.enrolled.copy()
-            q, issued, clawback = self._verify(year, farms, farm_price, rng)
+            q, issued, clawback, cancelled = self._verify(year, farms, farm_price, rng)
             mrv_cost = self._mrv_cost(verified, issued)
             issued_to_farmers = self._schedule(year, issued, farm_price)
             self._end_periods(year, verified, farms.eligible)
@@ -215,8 +221,8 @@ class CarbonRegistry:
             **q, "carbon_value": due["carbon_value"], "enrolled": active,
             "monitored": self.monitored.copy(), "participant": self.ever.copy(),
             "participant_net_negative": self.ever & (net < 0),
-            "carbon_issued_to_farmers": issued_to_farmers,
-            "farmer_net_carbon_income": issued_to_farmers - mrv_cost - clawback,
+            "carbon_issued_to_farmers": issued_to_farmers, "carbon_cancelled_to_farmers": cancelled,
+            "farmer_net_carbon_income": issued_to_farmers - cancelled - mrv_cost - clawback,
             "carbon_due_to_farmers": owed,
             "reversal_exposure_t_co2e": np.where(self.enrolled | self.monitored, exposure, 0.0),
             **self._committed(zero),
@@ -236,8 +242,12 @@ class CarbonRegistry:
         return self._settlement({name: zero for name in PAID_LATER}, zero, zero, quantities)
 
     def _verify(self, year: int, farms: FarmCarbon, farm_price: np.ndarray, rng: np.random.Generator
-                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """Measure, credit and reverse (module docstring); returns (quantities, issued credits, claw-back money)."""
+                ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+        """Measure, credit and reverse (module docstring).
+
+        Returns the quantities, the issued credits (t CO2e), the claw-back and the farmers' money of unpaid credits
+        cancelled by reversals (currency), per farm.
+        """
         c = self.carbon
         area = self.area
         crediting = self.enrolled & (year <= self.period_end)  # (true of every enrolled farm: periods end at their
@@ -276,15 +286,18 @@ class CarbonRegistry:
         self.last_gap = np.where(checked, gap, self.last_gap)
         issued = credit * issued_share(c)
         buffer_in = credit * c.buffer
-        # reversals: claw-back of issued credits (capped by what the farm received), the rest from the buffer pool
+        # reversals: unpaid issued credits cancelled, then claw-back of the rest (capped by what the farm received),
+        # what is left from the buffer pool
         if c.on_reversal == "clawback":
-            repaid_t = reversal * issued_share(c)
+            reversed_issued_t = reversal * issued_share(c)
+            cancelled_t, cancelled = self._cancel_unpaid(reversed_issued_t)
+            repaid_t = reversed_issued_t - cancelled_t
             owed = repaid_t * farm_price * self.value_share
             clawback = np.minimum(owed, self.received - self.clawed_back)
             refunded_t = np.divide(repaid_t * clawback, owed, out=np.zeros(owed.size), where=owed > 0)
             from_buffer = reversal * c.buffer + repaid_t - refunded_t
         else:
-            clawback = np.zeros(area.size)
+            clawback = cancelled = np.zeros(area.size)
             from_buffer = reversal * (1.0 - c.permanence_discount)
         scale = self._draw_on_pool(buffer_in, from_buffer)
         buffer_change = buffer_in - from_buffer * scale
@@ -294,7 +307,28 @@ class CarbonRegistry:
             "uncertainty_deduction_t_co2e": np.where(gaining, period_net * deduction, 0.0),
             "leakage_t_co2e": np.where(gaining, np.minimum(leakage, change_t), 0.0),
         }
-        return quantities, issued, clawback
+        return quantities, issued, clawback, cancelled
+
+    def _cancel_unpaid(self, reversed_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cancel up to ``reversed_t`` (n,) t CO2e of each farm's issued credits not yet paid, the latest issued first.
+
+        Every payment of a cancelled credit (``PAID_LATER``: buyers', guarantor's, fees, farmers', intermediaries')
+        is cancelled with it, so no payer pays for it and the farmer is no longer owed its part. Returns the t CO2e
+        cancelled and the farmers' money cancelled (currency), per farm.
+        """
+        left = reversed_t
+        cancelled = np.zeros(reversed_t.size)
+        for year in sorted(self.pending, reverse=True):
+            due = self.pending[year]
+            taken = np.minimum(left, due[UNPAID])
+            if not taken.any():
+                continue
+            share = np.divide(taken, due[UNPAID], out=np.zeros(taken.size), where=taken > 0)
+            cancelled = cancelled + due["carbon_to_farmers"] * share
+            for name, amount in due.items():
+                due[name] = amount * (1.0 - share)
+            left = left - taken
+        return reversed_t - left, cancelled
 
     def _mrv_cost(self, verified: np.ndarray, issued: np.ndarray) -> np.ndarray:
         """The MRV cost of each farm verified now (``mrv.cost_per_verification``), currency."""
@@ -344,8 +378,9 @@ class CarbonRegistry:
                  "twin_buyer_spending": twin_paid, "authority_fees": authority, "aggregator_fees": aggregator,
                  "carbon_to_farmers": to_farmers, "carbon_to_intermediaries": value - aggregator - to_farmers,
                  "carbon_value": value}
-        due = self.pending.setdefault(year + c.payment_lag_years, {name: np.zeros(credits.size) for name in PAID_LATER})
-        for name, amount in flows.items():
+        due = self.pending.setdefault(year + c.payment_lag_years,
+                                      {name: np.zeros(credits.size) for name in (*PAID_LATER, UNPAID)})
+        for name, amount in {**flows, UNPAID: credits}.items():
             due[name] = due[name] + amount
         return to_farmers
 
