@@ -77,7 +77,8 @@ def test_demo_farms_are_hubs_with_weight():
 
 
 def test_complete_network_neighbour_sum_excludes_self():
-    spec = scenario_with_overrides(BASE, {"network.kind": "complete"}).network
+    spec = scenario_with_overrides(BASE, {"network.kind": "complete",
+                                          "decision.rule": {"kind": "bass", "p": 0.01, "q": 0.3}}).network
     net = build_network(spec, [10], ["r"], [0], np.random.default_rng(0))
     values = np.arange(10, dtype=np.float32)
     assert np.array_equal(net.neighbour_sum(values), 45 - values)

@@ -53,6 +53,18 @@ def test_unknown_climate_lists_valid_values(write_scenario):
     assert "regions.africa_dry.climate" in message and "tropical_dry" in message
 
 
+def test_a_fully_mixed_population_is_refused_to_learning_rules(write_scenario):
+    """Referee 27 M4: with network.kind = 'complete' every farmer of every region was a neighbour of weight 1, so a
+    learning rule's evidence grew with --farmers (Africa moist no-till 3.3 % at 1,000 farmers, 10.8 % at 10,000) and
+    African farmers learnt Latin America's soybean results as theirs. The base scenario's economic rule refuses it;
+    a Bass rule, which reads the share of neighbours only, keeps it."""
+    path = write_scenario('[network]\nkind = "complete"\n')
+    message = error_of(path)
+    assert str(path) in message and "network.kind: 'complete'" in message and "expected 'small_world'" in message
+    bass = write_scenario('[network]\nkind = "complete"\n[decision.rule]\nkind = "bass"\np = 0.01\nq = 0.3\n')
+    assert sim.load_scenario(bass).network.kind == "complete"
+
+
 def test_unknown_practice_in_bundle(write_scenario):
     message = error_of(write_scenario('[regions.africa_dry]\ninitial_adoption = { "no_till+mulching" = 0.1 }\n'))
     assert "unknown practice 'mulching'" in message

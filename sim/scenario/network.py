@@ -97,7 +97,9 @@ class Exchange(Strict):
 class Network(Strict):
     """Social network: small-world villages, farmer organisations, demonstration farms, exchange links."""
 
-    kind: Literal["small_world", "complete"] = Field(description="'complete' = fully mixed population")
+    kind: Literal["small_world", "complete"] = Field(
+        description="'complete' = fully mixed population, every farmer of every region a neighbour (bass and threshold "
+        "rules only: learning rules' evidence would grow with the number of farmers)")
     village_size: Annotated[int, Field(ge=2, le=10_000)] = Field(description="farmers per village")
     neighbours: Annotated[int, Field(ge=0, le=1000)] = Field(description="ring-lattice neighbours per farmer (even)")
     rewire_probability: Share = Field(description="Watts-Strogatz rewiring probability within the village")

@@ -26,6 +26,10 @@ from sim.scenario.soil import SoilSettings
 MAX_SEED = 2**32 - 1
 
 
+#: Decision rules whose farmers learn practices' effects from their neighbours' seasons (``sim.behaviour.learning``).
+LEARNING_RULES = ("economic", "tpb")
+
+
 class Scenario(Strict):
     """A complete, validated scenario."""
 
@@ -94,6 +98,12 @@ class Scenario(Strict):
             if region not in self.regions:
                 raise ValueError(f"ghg.mechanised_regions: unknown region {region!r}; expected one of "
                                  f"{sorted(self.regions)}")
+        if self.network.kind == "complete" and self.decision.rule.kind in LEARNING_RULES:
+            raise ValueError(f"network.kind: 'complete' makes every farmer of every region a neighbour of weight 1, so "
+                             f"with decision.rule.kind = {self.decision.rule.kind!r}, which learns from neighbours' "
+                             "seasons, the evidence would grow with the number of farmers and mix the regions' crops "
+                             "and climates; expected 'small_world' (or a 'bass' or 'threshold' rule, which read the "
+                             "share of neighbours only)")
         approach = self.carbon.mrv.approach
         if getattr(approach, "relative_sd", None) == "ipcc_tier1" and self.soil.factor_set != "2019":
             raise ValueError(f"carbon.mrv.approach.relative_sd: 'ipcc_tier1' derives the uncertainty from the IPCC "
