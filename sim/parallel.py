@@ -21,7 +21,7 @@ from functools import cache, partial
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 #: Farms per block of parallel work (random draws, histograms): 65,536 rows of float64 are 512 KiB, a core's cache.
 BLOCK_FARMS = 1 << 16
@@ -249,8 +249,9 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
                         percentiles: tuple[float, ...]) -> np.ndarray:
     """``np.percentile(values[start:end], percentiles)`` (linear method) of each segment, bit for bit: shape (Q, S).
 
-    The order statistics NumPy would interpolate between are found exactly, small segments in parallel (one
-    partition each), large ones by radix selection, side by side; NumPy's interpolation is then applied to them. A
+    The order statistics NumPy would interpolate between are found exactly, small segments by NumPy's sort
+    (``_sorted_order_statistics``), large ones by radix selection, side by side; NumPy's interpolation is then
+    applied to them. Every segment holds at least one value. A
     segment holding NaN gives NaN, as NumPy does. Where -0.0 and +0.0 tie at a wanted rank either may come back (equal
     as numbers; NumPy's own partition is as arbitrary there; no model income is exactly zero).
     """
@@ -271,9 +272,7 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
     found = np.empty(ranks.shape)
     small = counts <= SELECT_SERIAL
     if small.any():
-        chosen = np.empty((int(small.sum()), ranks.shape[0]))
-        _select_in_segments(values, starts[small], ends[small], np.ascontiguousarray(ranks[:, small].T), chosen)
-        found[:, small] = chosen.T
+        found[:, small] = _sorted_order_statistics(values, starts[small], ends[small], ranks[:, small])
     large = np.flatnonzero(~small)
     if large.size > 1 and threads() > 1:  # side by side, each a serial search: no barrier waits for a busy core
         found_by = start({s: partial(order_statistics, values[starts[s]:ends[s]], ranks[:, s])
@@ -290,11 +289,20 @@ def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray
     return result
 
 
-@njit(cache=True, parallel=True)
-def _select_in_segments(values, starts, ends, ranks, out):  # pragma: no cover - compiled
-    """out[s, j] = the ranks[s, j]-th smallest value of segment s (NaN when it holds NaN), one partition each."""
-    for s in prange(starts.size):
-        _select(values[starts[s]:ends[s]], ranks[s], out[s])
+def _sorted_order_statistics(values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                             ranks: np.ndarray) -> np.ndarray:
+    """(R, S): the ``ranks[:, s]``-th smallest values of segment ``values[starts[s]:ends[s]]`` (NaN if it holds NaN).
+
+    Each segment sorted whole by NumPy (which sorts every NaN last), serially: NumPy's vectorised sort took 0.3 ms
+    for 64 segments of 1,000 values (a stacked Sobol batch's yearly income percentiles) where a compiled partition of
+    each (``_select``, in parallel) took 1.8 ms on one thread; 4 ms against 25 for 30 segments of ``SELECT_SERIAL``
+    values. The same order statistics: the same values (where -0.0 and +0.0 tie either may come back, as before).
+    """
+    found = np.empty(ranks.shape)
+    for s in range(starts.size):
+        ordered = np.sort(values[starts[s]:ends[s]])
+        found[:, s] = np.nan if np.isnan(ordered[-1]) else ordered[ranks[:, s]]
+    return found
 
 
 @njit(cache=True, nogil=True)

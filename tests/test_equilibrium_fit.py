@@ -84,6 +84,26 @@ def test_a_fit_that_stalls_returns_the_hazards_of_its_closest_iterate():
     assert np.array_equal(again, laws)
 
 
+@pytest.mark.parametrize("shares", [(0.2, 0.1), (0.3, 0.1, 0.1)])
+def test_a_fit_without_hazards_returns_the_same_fit_laws_and_matrices(shares):
+    """``hazards=False`` (the start's second pass and polish) skips the hazards only: the constants, moments, laws
+    and the year matrices kept in the caller's array are those of the fit with hazards, bit for bit, also when
+    Newton stalls (the second target, fitted to 1e-12) and the closest iterate's chains are solved again."""
+    chains = random_chains(0)
+    target = target_law(np.array([1, 4, 5][:len(shares)]), np.array(shares), chains.available, 0.004)
+    kept, without = np.empty((FARMS, ALL_MASKS.size, ALL_MASKS.size)), np.empty((FARMS, ALL_MASKS.size, ALL_MASKS.size))
+    fit, laws, hazard = fit_constants(chains, 0.2, target, tolerance=1e-12, matrices=kept)
+    other, other_laws, none = fit_constants(chains, 0.2, target, tolerance=1e-12, matrices=without, hazards=False)
+    assert hazard is not None and none is None
+    for a, b in ((fit.constants, other.constants), (fit.pairs, other.pairs), (fit.reached, other.reached),
+                 (laws, other_laws), (kept, without)):
+        assert a.tobytes() == b.tobytes()
+    moved = np.empty((FARMS, ALL_MASKS.size, ALL_MASKS.size))  # the kept matrices are the returned laws' chains
+    chain_laws(chains.gain, chains.feasible, combination_levels(fit.constants, fit.pairs), chains.available, 0.2,
+               np.empty_like(laws), moved, np.empty((0, N_PRACTICES + 1)))
+    assert moved.tobytes() == without.tobytes()
+
+
 @njit(cache=True)
 def reference_year_matrix(gain, inverse_scale, feasible, level, available, rate):  # pragma: no cover - compiled
     """The year matrix transposed as ``chain_laws`` built it before its work arrays were allocated once per block of

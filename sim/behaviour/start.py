@@ -349,11 +349,12 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
         sample = spaced(FIT_SAMPLE)
         kept = np.empty((rows.size, N_STATES, N_STATES)) if sample.size == rows.size <= MATRICES_KEPT_UP_TO else None
-        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit, matrices=kept)
+        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit, matrices=kept,
+                                     hazards=False)
         polish = spaced(POLISH_SAMPLE)
         if polish.size > sample.size:
             sample = polish
-            fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit)
+            fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit, hazards=False)
         if sample.size < rows.size:  # else the fit's own laws are the region's
             all_laws, drawn = region_laws(rows, region, *aged, fit, masks)
             return (fit, all_laws, *aged), None, drawn
