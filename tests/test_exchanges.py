@@ -207,6 +207,55 @@ def test_participant_columns():
     assert (none.exchange_participants == 0).all() and none.exchange_participant_income_p50.isna().all()
 
 
+def test_neighbours_and_others_split_the_non_participants():
+    """Referee 27 M2: the spill-over group (neighbours) was compared with all non-participants, of whom it is most.
+    The others (non-participants not linked to a participant) are the rest: each group's share is its own farms',
+    and the two groups' users add up to the non-participants' users."""
+    m = model(*CHANNELS)
+    m.run_for(2)
+    row = m.results().query("region == 'africa_dry' and year == @m.year").iloc[0]
+    dry = m.farms.region == 1
+    participant, neighbour = m.exchanges.participant[dry], m.exchanges.neighbour[dry]
+    other = ~participant & ~neighbour
+    assert 0 < neighbour.sum() < (~participant).sum() and not (neighbour & participant).any()
+    uses = m.farms.bundle[dry] != 0
+    assert row.exchange_neighbour_any_practice_share == pytest.approx(uses[neighbour].mean())
+    assert row.exchange_other_any_practice_share == pytest.approx(uses[other].mean())
+    users = (row.exchange_neighbour_any_practice_share * neighbour.sum()
+             + row.exchange_other_any_practice_share * other.sum())
+    assert users == pytest.approx(row.exchange_non_participant_any_practice_share * (~participant).sum())
+
+
+def test_group_gains_pair_each_farm_with_itself_in_the_baseline():
+    """A run against itself gains nothing in any group; the groups cover each region's farms once; scenarios whose
+    farms do not pair row by row are refused."""
+    from analysis.exchange_groups import group_gains_of_seed, spillover
+
+    exchange = scenario(*CHANNELS)
+    gains = group_gains_of_seed(exchange, exchange, SEED, FARMERS)
+    assert (gains.gain_pp == 0).all()
+    sizes = allocate_farmers(BASE, FARMERS)
+    assert gains.groupby("region", sort=False).farmers.sum().tolist() == sizes
+    assert (spillover(gains).spillover_pp == 0).all()
+    shifted = scenario_with_overrides(exchange, {"regions.latin_america.farmers": 2 * BASE.regions["latin_america"].farmers})
+    with pytest.raises(ValueError, match="pair row by row"):
+        group_gains_of_seed(exchange, shifted, SEED, FARMERS)
+
+
+def test_spillover_is_the_neighbours_gain_minus_the_others_within_seed():
+    """Two seeds: neighbours gain 3 and 5 pp, others 1 and 4 pp: spill-over 2 and 1 pp, mean 1.5, standard error
+    0.5, 95 % t interval 1.5 +- 12.706 x 0.5 (t with 1 degree of freedom)."""
+    from analysis.exchange_groups import spillover, summary
+
+    gains = pd.DataFrame({"seed": [0, 0, 0, 1, 1, 1], "region": ["r"] * 6,
+                          "group": ["participant", "neighbour", "other"] * 2, "gain_pp": [9, 3, 1, 9, 5, 4]})
+    spill = spillover(gains)
+    assert spill.spillover_pp.tolist() == [2.0, 1.0]
+    row = summary(spill, ["region"], "spillover_pp").iloc[0]
+    assert (row["mean"], row.se, row.seeds) == pytest.approx((1.5, 0.5, 2))
+    assert (row.lo, row.hi) == pytest.approx((1.5 - 12.7062 * 0.5, 1.5 + 12.7062 * 0.5), rel=1e-4)
+
+
 def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
     """Channel (d)'s group certification acts through the carbon MRV only. Same seed, same organisation channel
     (group credit on in both), with and without group certification, under USD 35/t and individual model-based MRV
