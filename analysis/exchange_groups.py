@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 import sim
+from experiments.runs import replicate_seeds
 from sim.practices import NO_TILL, USES_BY_MASK
 
 #: The groups compared, in table order (``sim.outputs._EXCHANGE_GROUPS``' names).
@@ -82,14 +83,18 @@ def summary(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Print each group's gain and the spill-over through links per region, over ``--seeds`` paired seeds."""
+    """Print each group's gain and the spill-over through links per region, over ``--seeds`` paired seeds.
+
+    The seeds are ``compare``'s replicates (the exchange scenario's seed, then the following integers).
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("exchange", type=Path, help="scenario with [[network.exchange]] tables")
     parser.add_argument("baseline", type=Path, help="the same scenario without them")
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--farmers", type=int, default=10_000)
     args = parser.parse_args(argv)
-    gains = group_gains(sim.load_scenario(args.exchange), sim.load_scenario(args.baseline), range(args.seeds),
+    exchange = sim.load_scenario(args.exchange)
+    gains = group_gains(exchange, sim.load_scenario(args.baseline), replicate_seeds(exchange, args.seeds),
                         args.farmers)
     pd.set_option("display.width", 160)
     print("no-till share at the end, %, and the gain against the same farms of the baseline, pp:")
