@@ -4,8 +4,8 @@ A run with exchange programmes and a baseline run of the same seed and size have
 (the population stream does not depend on the network, and exchange links come from a child of the network stream,
 ``sim.network``), so each farm of the exchange run has its twin in the baseline. A group's gain is its no-till
 share at the end of the exchange run minus the share of the same farms at the end of the baseline run (percentage
-points). The groups (``sim.outputs``): participants, non-participants linked to a participant (neighbours) and
-non-participants not linked to one (others). Neighbours and others both gain through what the whole region shares
+points). The groups (``sim.outputs``): participants, non-participants linked to a participant (neighbours),
+non-participants not linked to one (others), and everyone (the region's paired difference). Neighbours and others both gain through what the whole region shares
 (the dealer supply that follows adoption); the spill-over through links is the neighbours' gain minus the others',
 paired within seed (referee 27 M2: neighbours minus all non-participants compares a group mostly with itself).
 
@@ -26,16 +26,17 @@ import sim
 from experiments.runs import replicate_seeds
 from sim.practices import NO_TILL, USES_BY_MASK
 
-#: The groups compared, in table order (``sim.outputs._EXCHANGE_GROUPS``' names).
-GROUPS = ("participant", "neighbour", "other")
+#: The groups compared, in table order (``sim.outputs._EXCHANGE_GROUPS``' names, and every farm of the region).
+GROUPS = ("participant", "neighbour", "other", "everyone")
 #: Two-sided coverage of the replicate interval of a mean.
 INTERVAL = 0.95
 
 
 def group_masks(model: sim.AdoptionModel) -> dict[str, np.ndarray]:
-    """(n,) bool per group of ``GROUPS``: participants, their non-participant neighbours, the other farms."""
+    """(n,) bool per group of ``GROUPS``: participants, their non-participant neighbours, the others, everyone."""
     participant, neighbour = model.exchanges.participant, model.exchanges.neighbour
-    return {"participant": participant, "neighbour": neighbour, "other": ~(participant | neighbour)}
+    return {"participant": participant, "neighbour": neighbour, "other": ~(participant | neighbour),
+            "everyone": np.ones(model.n, bool)}
 
 
 def group_gains_of_seed(exchange: sim.Scenario, baseline: sim.Scenario, seed: int, farmers: int) -> pd.DataFrame:

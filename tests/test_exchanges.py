@@ -227,15 +227,16 @@ def test_neighbours_and_others_split_the_non_participants():
 
 
 def test_group_gains_pair_each_farm_with_itself_in_the_baseline():
-    """A run against itself gains nothing in any group; the groups cover each region's farms once; scenarios whose
-    farms do not pair row by row are refused."""
+    """A run against itself gains nothing in any group; participants, neighbours and others cover each region's
+    farms once (as everyone does); scenarios whose farms do not pair row by row are refused."""
     from analysis.exchange_groups import group_gains_of_seed, spillover
 
     exchange = scenario(*CHANNELS)
     gains = group_gains_of_seed(exchange, exchange, SEED, FARMERS)
     assert (gains.gain_pp == 0).all()
     sizes = allocate_farmers(BASE, FARMERS)
-    assert gains.groupby("region", sort=False).farmers.sum().tolist() == sizes
+    split = gains[gains.group != "everyone"].groupby("region", sort=False).farmers.sum()
+    assert split.tolist() == sizes == gains[gains.group == "everyone"].farmers.tolist()
     assert (spillover(gains).spillover_pp == 0).all()
     shifted = scenario_with_overrides(exchange, {"regions.latin_america.farmers": 2 * BASE.regions["latin_america"].farmers})
     with pytest.raises(ValueError, match="pair row by row"):
