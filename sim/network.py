@@ -60,6 +60,18 @@ class Network:
             return values.sum(axis=0, dtype=np.float64) - values
         return self.adjacency @ values
 
+    def without_exchanges(self) -> Network:
+        """The network before the exchange programmes: every link but the exchange links (``self`` if it has none).
+
+        Exchange links are the only links between regions and weigh 1, so removing them leaves every other link as
+        it was, bit for bit: the network a scenario without ``[[network.exchange]]`` builds from the same seed.
+        """
+        if self.adjacency is None or not any(len(pairs) for pairs in self.exchange_pairs):
+            return self
+        pairs = np.concatenate(self.exchange_pairs)
+        adjacency = _compact(self.adjacency - _symmetric(pairs[:, 0], pairs[:, 1], self.degree.size, 1.0))
+        return Network(adjacency, _degree(adjacency), self.village, self.organisation, self.demo)
+
     def to_networkx(self) -> nx.Graph:
         """The network as a NetworkX graph with ``weight`` edge attributes (for inspection; small sizes)."""
         if self.adjacency is None:
@@ -290,10 +302,20 @@ def build_network(
     demo_dst = region_start[np.repeat(demo_region, reach)] + (
         rng.random(demo_src.size) * sizes[np.repeat(demo_region, reach)]
     ).astype(np.int64)
-    adjacency = (peers + _symmetric(demo_src, demo_dst, n, spec.demo_weight)).tocsr()
+    adjacency = _compact(peers + _symmetric(demo_src, demo_dst, n, spec.demo_weight))
+    return Network(adjacency, _degree(adjacency), village, organisation, demo, exchange_pairs)
+
+
+def _compact(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """``matrix`` as CSR with merged duplicates, no stored zeros, int32 indices (and int32 row pointers if they fit)."""
+    adjacency = matrix.tocsr()
     adjacency.sum_duplicates()
     adjacency.eliminate_zeros()
     adjacency.indices = adjacency.indices.astype(np.int32, copy=False)
     adjacency.indptr = adjacency.indptr.astype(np.int32 if adjacency.nnz < 2**31 else np.int64, copy=False)
-    degree = np.asarray(adjacency.sum(axis=1), dtype=np.float32).ravel()
-    return Network(adjacency, degree, village, organisation, demo, exchange_pairs)
+    return adjacency
+
+
+def _degree(adjacency: sp.csr_matrix) -> np.ndarray:
+    """(n,) float32 weighted degree of each farmer."""
+    return np.asarray(adjacency.sum(axis=1), dtype=np.float32).ravel()

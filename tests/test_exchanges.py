@@ -207,6 +207,22 @@ def test_participant_columns():
     assert (none.exchange_participants == 0).all() and none.exchange_participant_income_p50.isna().all()
 
 
+def test_the_start_is_the_state_before_the_programme():
+    """Referee 27 m2: the start was fitted on the network with the exchange links, so participants began with more
+    no-till and other beliefs than the same farms without exchanges. It is fitted on the network without them:
+    the same seed gives the baseline's network and start, bit for bit; the programme's links act from the first year."""
+    with_exchanges = model(*CHANNELS)
+    baseline = sim.AdoptionModel(scenario_with_overrides(BASE, {"years": 6}), seed=SEED, n_farmers=FARMERS)
+    before, plain = with_exchanges.network.without_exchanges(), baseline.network
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(before.adjacency, name), getattr(plain.adjacency, name))
+    np.testing.assert_array_equal(before.degree, plain.degree)
+    for name in ("bundle", "years_in_use", "belief_mean", "belief_precision"):
+        np.testing.assert_array_equal(getattr(with_exchanges.farms, name), getattr(baseline.farms, name))
+    assert with_exchanges.social.network is with_exchanges.network
+    assert (with_exchanges.network.degree > plain.degree)[with_exchanges.exchanges.participant].all()
+
+
 def test_neighbours_and_others_split_the_non_participants():
     """Referee 27 M2: the spill-over group (neighbours) was compared with all non-participants, of whom it is most.
     The others (non-participants not linked to a participant) are the rest: each group's share is its own farms',
