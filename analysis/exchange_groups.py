@@ -1,15 +1,17 @@
 """Exchange groups against the same farms of a baseline run: each group's gain, and the spill-over through links.
 
 A run with exchange programmes and a baseline run of the same seed and size have the same farms in the same rows
-(the population stream does not depend on the network, and exchange links come from a child of the network stream,
-``sim.network``), so each farm of the exchange run has its twin in the baseline. A group's gain is its no-till
-share at the end of the exchange run minus the share of the same farms at the end of the baseline run (percentage
-points). The groups (``sim.outputs``): participants, non-participants linked to a participant (neighbours),
-non-participants not linked to one (others), and everyone (the region's paired difference). Neighbours and others both gain through what the whole region shares
-(the dealer supply that follows adoption); the spill-over through links is the neighbours' gain minus the others',
-paired within seed (referee 27 M2: neighbours minus all non-participants compares a group mostly with itself).
+(the population stream does not depend on the network), the same network but the exchange links (drawn from a child
+of the network stream, ``sim.network``) and the same initial state (found on the network without the exchange links,
+``sim.model``), so each farm of the exchange run has its twin in the baseline. A group's gain is its no-till share at
+the end of the exchange run minus the share of the same farms at the end of the baseline run (percentage points).
+The groups (``sim.outputs``): participants, non-participants linked to a participant (neighbours), non-participants
+not linked to one (others), and everyone (the region's paired difference). Neighbours and others both gain through
+what the whole region shares (the dealer supply that follows adoption); the spill-over through links is the
+neighbours' gain minus the others', paired within seed (referee 27 M2: neighbours minus all non-participants compares
+a group mostly with itself).
 
-    python -m analysis.exchange_groups scenarios/exchange_network.toml scenarios/baseline.toml --seeds 6 --farmers 10000
+    python -m analysis.exchange_groups scenarios/exchange_network.toml scenarios/baseline.toml --seeds 20 --farmers 10000
 """
 
 from __future__ import annotations

@@ -71,8 +71,8 @@ class Exchange(Strict):
     participant and per adopter, the same whatever the number of farmers simulated.
 
     Without channels a link is one more neighbour, at full weight (a partner of another continent and crop counts as
-    a village neighbour does; channel (a) weights him visits x k instead). Channel (a) acts on both sides; (b), (c) and (d) serve the
-    participants of the second region (``regions[1]``), the visiting side.
+    a village neighbour does; channel (a) weights him visits x k instead). Channel (a) acts on both sides; (b), (c)
+    and (d) serve the participants of the second region (``regions[1]``), the visiting side.
     """
 
     regions: Annotated[list[RegionName], Field(min_length=2, max_length=2)] = Field(
