@@ -106,10 +106,15 @@ class AdoptionModel(mesa.Model):
         self.access = Access(scenario, parameters.region, parameters.area_ha, parameters.dealer_draw,
                              parameters.contractor_draw, self.catalogue)
         social = scenario.decision.social
-        self.social = SocialInformation(self.network, N_PRACTICES, parameters.member_draw < social.organisation_membership,
+        before_exchanges = self.network.without_exchanges()  # the start is the state before the programmes
+        self.social = SocialInformation(before_exchanges, N_PRACTICES,
+                                        parameters.member_draw < social.organisation_membership,
                                         social.organisation_weight)
-        start = initial_state(StartSetting(scenario, parameters, self.regions, self.catalogue, self.network,
+        start = initial_state(StartSetting(scenario, parameters, self.regions, self.catalogue, before_exchanges,
                                            self.learning, self.access, self.social), self.rule, self.streams.population)
+        if before_exchanges is not self.network:
+            self.social.use_network(self.network)
+        del before_exchanges
         self.farms = FarmerTable.start(parameters, start)
         self.exchanges = Exchanges(scenario, self.regions, parameters, self.network)  # channels start now
         self.exchanges.begin(self.farms, self.access)

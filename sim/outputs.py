@@ -196,15 +196,21 @@ def _public_paid_per_additional_t(t: Year) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- exchange programmes (``sim.behaviour.exchange``)
-#: Who a participant/non-participant/neighbour column describes: a per-farm state flag, or its negation.
-_EXCHANGE_GROUPS = {"participant": ("exchange_participant", False), "non_participant": ("exchange_participant", True),
-                    "neighbour": ("exchange_neighbour", False)}
+#: Who an exchange group's columns describe, from the per-farm flags (``Exchanges.state``): participants;
+#: non-participants; non-participants linked to a participant (neighbours); and non-participants not linked to one
+#: (others). Neighbours and others split the non-participants, so a spill-over through links is the neighbours'
+#: against the others' (referee 27 M2: neighbours were 66 % of the non-participants, a comparison mostly with itself).
+_EXCHANGE_GROUPS: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
+    "participant": lambda state: state["exchange_participant"],
+    "non_participant": lambda state: ~state["exchange_participant"],
+    "neighbour": lambda state: state["exchange_neighbour"],
+    "other": lambda state: ~(state["exchange_participant"] | state["exchange_neighbour"]),
+}
 
 
 def _members(t: Year, group: str) -> np.ndarray:
-    name, negate = _EXCHANGE_GROUPS[group]
-    flag = t.record.state[name]
-    return ~flag if negate else flag
+    """(n,) bool, the farms of exchange ``group`` (``_EXCHANGE_GROUPS``) this year."""
+    return _EXCHANGE_GROUPS[group](t.record.state)
 
 
 def _group_share(group: str, practice: int | None) -> Callable[[Year], np.ndarray]:
@@ -257,7 +263,7 @@ def _exchange_programme_cost(t: Year) -> np.ndarray:
 
 
 def _exchange_columns() -> tuple[Column, ...]:
-    """Participants vs non-participants of exchange programmes, spill-over to their neighbours, programme costs."""
+    """Participants vs non-participants of exchange programmes, their neighbours vs the others, programme costs."""
     nan = " (NaN when the region has none)"
     empty = "the region has no farmer in this group"
     costs = (("visit", "exchange visits"), ("training", "training of participants (once, first season)"),
@@ -268,7 +274,10 @@ def _exchange_columns() -> tuple[Column, ...]:
         *(Column(f"exchange_{group}_{label}_share", "share", f"share of {who} using {what}{nan}",
                  _group_share(group, practice), undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"),
-                             ("neighbour", "non-participants linked to a participant (spill-over)"))
+                             ("neighbour", "non-participants linked to a participant (spill-over through links shows "
+                                           "against the others)"),
+                             ("other", "non-participants not linked to a participant (the neighbours' comparison "
+                                       "group)"))
           for label, what, practice in (("any_practice", "at least one practice", None), ("no_till", "no-till", NO_TILL))),
         *(Column(f"exchange_{group}_yield_mean_kg_per_ha", "kg/ha", f"area-weighted mean yield of {who}{nan}",
                  _group_yield(group), flow=True, undefined_when=empty)

@@ -207,6 +207,72 @@ def test_participant_columns():
     assert (none.exchange_participants == 0).all() and none.exchange_participant_income_p50.isna().all()
 
 
+def test_the_start_is_the_state_before_the_programme():
+    """Referee 27 m2: the start was fitted on the network with the exchange links, so participants began with more
+    no-till and other beliefs than the same farms without exchanges. It is fitted on the network without them:
+    the same seed gives the baseline's network and start, bit for bit; the programme's links act from the first year."""
+    with_exchanges = model(*CHANNELS)
+    baseline = sim.AdoptionModel(scenario_with_overrides(BASE, {"years": 6}), seed=SEED, n_farmers=FARMERS)
+    before, plain = with_exchanges.network.without_exchanges(), baseline.network
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(before.adjacency, name), getattr(plain.adjacency, name))
+    np.testing.assert_array_equal(before.degree, plain.degree)
+    for name in ("bundle", "years_in_use", "belief_mean", "belief_precision"):
+        np.testing.assert_array_equal(getattr(with_exchanges.farms, name), getattr(baseline.farms, name))
+    assert with_exchanges.social.network is with_exchanges.network
+    assert (with_exchanges.network.degree > plain.degree)[with_exchanges.exchanges.participant].all()
+
+
+def test_neighbours_and_others_split_the_non_participants():
+    """Referee 27 M2: the spill-over group (neighbours) was compared with all non-participants, of whom it is most.
+    The others (non-participants not linked to a participant) are the rest: each group's share is its own farms',
+    and the two groups' users add up to the non-participants' users."""
+    m = model(*CHANNELS)
+    m.run_for(2)
+    row = m.results().query("region == 'africa_dry' and year == @m.year").iloc[0]
+    dry = m.farms.region == 1
+    participant, neighbour = m.exchanges.participant[dry], m.exchanges.neighbour[dry]
+    other = ~participant & ~neighbour
+    assert 0 < neighbour.sum() < (~participant).sum() and not (neighbour & participant).any()
+    uses = m.farms.bundle[dry] != 0
+    assert row.exchange_neighbour_any_practice_share == pytest.approx(uses[neighbour].mean())
+    assert row.exchange_other_any_practice_share == pytest.approx(uses[other].mean())
+    users = (row.exchange_neighbour_any_practice_share * neighbour.sum()
+             + row.exchange_other_any_practice_share * other.sum())
+    assert users == pytest.approx(row.exchange_non_participant_any_practice_share * (~participant).sum())
+
+
+def test_group_gains_pair_each_farm_with_itself_in_the_baseline():
+    """A run against itself gains nothing in any group; participants, neighbours and others cover each region's
+    farms once (as everyone does); scenarios whose farms do not pair row by row are refused."""
+    from analysis.exchange_groups import group_gains_of_seed, spillover
+
+    exchange = scenario(*CHANNELS)
+    gains = group_gains_of_seed(exchange, exchange, SEED, FARMERS)
+    assert (gains.gain_pp == 0).all()
+    sizes = allocate_farmers(BASE, FARMERS)
+    split = gains[gains.group != "everyone"].groupby("region", sort=False).farmers.sum()
+    assert split.tolist() == sizes == gains[gains.group == "everyone"].farmers.tolist()
+    assert (spillover(gains).spillover_pp == 0).all()
+    shifted = scenario_with_overrides(exchange, {"regions.latin_america.farmers": 2 * BASE.regions["latin_america"].farmers})
+    with pytest.raises(ValueError, match="pair row by row"):
+        group_gains_of_seed(exchange, shifted, SEED, FARMERS)
+
+
+def test_spillover_is_the_neighbours_gain_minus_the_others_within_seed():
+    """Two seeds: neighbours gain 3 and 5 pp, others 1 and 4 pp: spill-over 2 and 1 pp, mean 1.5, standard error
+    0.5, 95 % t interval 1.5 +- 12.706 x 0.5 (t with 1 degree of freedom)."""
+    from analysis.exchange_groups import spillover, summary
+
+    gains = pd.DataFrame({"seed": [0, 0, 0, 1, 1, 1], "region": ["r"] * 6,
+                          "group": ["participant", "neighbour", "other"] * 2, "gain_pp": [9, 3, 1, 9, 5, 4]})
+    spill = spillover(gains)
+    assert spill.spillover_pp.tolist() == [2.0, 1.0]
+    row = summary(spill, ["region"], "spillover_pp").iloc[0]
+    assert (row["mean"], row.se, row.seeds) == pytest.approx((1.5, 0.5, 2))
+    assert (row.lo, row.hi) == pytest.approx((1.5 - 12.7062 * 0.5, 1.5 + 12.7062 * 0.5), rel=1e-4)
+
+
 def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
     """Channel (d)'s group certification acts through the carbon MRV only. Same seed, same organisation channel
     (group credit on in both), with and without group certification, under USD 35/t and individual model-based MRV

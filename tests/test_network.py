@@ -68,6 +68,32 @@ def test_exchange_links_count_and_regions():
     assert 45 <= cross.sum() / 2 <= 50  # 50 random pairs; a rare duplicate merges
 
 
+def test_exchange_links_leave_the_rest_of_the_network_as_it_was():
+    """With the same stream, adding exchanges adds exactly their links (weight 1, across regions) and moves no other.
+
+    Referee 27 m1: drawn from the network stream itself, the exchange links re-drew every demonstration link, so an
+    exchange run and its baseline differed by more than the exchanges. The densities here are fractional (expected
+    60.5 links, 1.5 demonstration farms per region), so the stochastic rounding's own child streams are exercised too.
+    """
+    names, sizes = ["latin_america", "africa_dry", "africa_moist"], [400, 400, 400]
+    base = scenario_with_overrides(BASE, {"network.demo_reach": 40, "network.demo_weight": 5.0}).network
+    exchange = [{"regions": ["latin_america", "africa_dry"], "links_per_1000_farms": 60.5 / 400 * 1000}]
+    linked = base.model_copy(update={"exchange": scenario_with_overrides(
+        BASE, {"network.exchange": exchange}).network.exchange})
+    demo = [1.5 / 400 * 1000] * 3
+    without = build_network(base, sizes, names, demo, np.random.default_rng(6))
+    with_links = build_network(linked, sizes, names, demo, np.random.default_rng(6))
+    np.testing.assert_array_equal(with_links.demo, without.demo)
+    added = (with_links.adjacency - without.adjacency).tocoo()
+    added.eliminate_zeros()
+    region = np.repeat([0, 1, 2], sizes)
+    assert set(zip(region[added.row], region[added.col], strict=True)) == {(0, 1), (1, 0)}
+    assert (added.data == 1.0).all()
+    pairs = with_links.exchange_pairs[0]
+    assert added.nnz == 2 * len(pairs) and 60 <= len(pairs) <= 61
+    np.testing.assert_array_equal(np.sort(added.row[region[added.row] == 0]), np.sort(pairs[:, 0]))
+
+
 def test_demo_farms_are_hubs_with_weight():
     spec = scenario_with_overrides(BASE, {"network.demo_reach": 100, "network.demo_weight": 3.0}).network
     net = build_network(spec, [2000], ["r"], [1.0], np.random.default_rng(5))

@@ -46,6 +46,9 @@ def test_flows_are_missing_only_in_the_initial_row(table):
     assert (table.exchange_participants == 0).all()
     for name in (n for n in COLUMNS if n.startswith(("exchange_participant_", "exchange_neighbour_"))):
         assert COLUMNS[name].undefined_when and table[name].isna().all(), name
+    # ... and every farmer is a non-participant not linked to a participant: the others are everyone
+    for label in ("any_practice", "no_till"):
+        assert table[f"exchange_other_{label}_share"].equals(table[f"exchange_non_participant_{label}_share"]), label
 
 
 def test_a_new_column_is_one_declaration(monkeypatch):

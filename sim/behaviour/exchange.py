@@ -3,7 +3,8 @@
 Without channels an exchange link is one more neighbour (``sim.network``: weight 1 in the adjacency, nothing else).
 Participants are the farmers at either end of a link; channels (b)-(d) serve those of the table's second region
 (``regions[1]``, the visiting side). Every channel starts with the first simulated season: the initial state (an
-equilibrium or as given, ``sim.behaviour.start``) is the one before the programme.
+equilibrium or as given, ``sim.behaviour.start``) is the one before the programme, found on the network without the
+exchange links (``Network.without_exchanges``), so it is the baseline's, farm by farm.
 
 (a) information: a partner's season enters the learning update (``sim.behaviour.social``) with weight
     visits_per_year x k_ij instead of 1, where k_ij = exp(-sum_m d_m^2 / (2 l_m^2)) is the comparability of the two

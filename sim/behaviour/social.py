@@ -48,10 +48,8 @@ class SocialInformation:
     """
 
     def __init__(self, network: Network, n_practices: int, member: np.ndarray, organisation_weight: float) -> None:
-        self.network = network
-        degree = network.degree
-        self.inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-        n = degree.size
+        self.use_network(network)
+        n = network.degree.size
         self.member = member
         #: whether each organisation's farms are consecutive rows (as ``sim.network`` numbers them, and runs stacked
         #: with their ids offset keep): their totals are then summed side by side
@@ -64,6 +62,15 @@ class SocialInformation:
         #: exchange programmes whose information channel re-weights partners' seasons (``sim.behaviour.exchange``);
         #: set when the programme starts, after the initial state
         self.exchanges: Exchanges | None = None
+
+    def use_network(self, network: Network) -> None:
+        """Look at others through ``network`` from now on (the model's start looks through the one before exchanges).
+
+        The same farms and organisations; what was observed so far stays until the next ``observe``.
+        """
+        self.network = network
+        degree = network.degree
+        self.inverse_degree = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
 
     def observe(self, bundle: np.ndarray, uses: np.ndarray, weight: np.ndarray, weighted_signal: np.ndarray) -> None:
         """Look at the others.

@@ -70,8 +70,9 @@ class Exchange(Strict):
     A density (like the demonstration farms') keeps a farmer's chance of an exchange link, and the programme's cost per
     participant and per adopter, the same whatever the number of farmers simulated.
 
-    Without channels a link is one more neighbour. Channel (a) acts on both sides; (b), (c) and (d) serve the
-    participants of the second region (``regions[1]``), the visiting side.
+    Without channels a link is one more neighbour, at full weight (a partner of another continent and crop counts as
+    a village neighbour does; channel (a) weights him visits x k instead). Channel (a) acts on both sides; (b), (c)
+    and (d) serve the participants of the second region (``regions[1]``), the visiting side.
     """
 
     regions: Annotated[list[RegionName], Field(min_length=2, max_length=2)] = Field(
@@ -82,7 +83,9 @@ class Exchange(Strict):
                     "region")
     visits_per_year: NonNegative = Field(0.0, description="exchange visits per link and year (0 = links only)")
     cost_per_visit: NonNegative = Field(0.0, description="cost of one visit (travel, hosting), currency, public")
-    information: ExchangeInformation | None = Field(None, description="channel (a); absent = off")
+    information: ExchangeInformation | None = Field(None, description="channel (a); absent = off, and then a partner "
+                                                    "counts as a full neighbour of the farmer's own region (weight 1, "
+                                                    "more than visits x k)")
     know_how: ExchangeKnowHow | None = Field(None, description="channel (b); absent = off")
     equipment: ExchangeEquipment | None = Field(None, description="channel (c); absent = off")
     organisation: ExchangeOrganisation | None = Field(None, description="channel (d); absent = off")

@@ -1,0 +1,111 @@
+"""Exchange groups against the same farms of a baseline run: each group's gain, and the spill-over through links.
+
+A run with exchange programmes and a baseline run of the same seed and size have the same farms in the same rows
+(the population stream does not depend on the network), the same network but the exchange links (drawn from a child
+of the network stream, ``sim.network``) and the same initial state (found on the network without the exchange links,
+``sim.model``), so each farm of the exchange run has its twin in the baseline. A group's gain is its no-till share at
+the end of the exchange run minus the share of the same farms at the end of the baseline run (percentage points).
+The groups (``sim.outputs``): participants, non-participants linked to a participant (neighbours), non-participants
+not linked to one (others), and everyone (the region's paired difference). Neighbours and others both gain through
+what the whole region shares (the dealer supply that follows adoption); the spill-over through links is the
+neighbours' gain minus the others', paired within seed (referee 27 M2: neighbours minus all non-participants compares
+a group mostly with itself).
+
+    python -m analysis.exchange_groups scenarios/exchange_network.toml scenarios/baseline.toml --seeds 20 --farmers 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import sim
+from experiments.runs import replicate_seeds
+from sim.practices import NO_TILL, USES_BY_MASK
+
+#: The groups compared, in table order (``sim.outputs._EXCHANGE_GROUPS``' names, and every farm of the region).
+GROUPS = ("participant", "neighbour", "other", "everyone")
+#: Two-sided coverage of the replicate interval of a mean.
+INTERVAL = 0.95
+
+
+def group_masks(model: sim.AdoptionModel) -> dict[str, np.ndarray]:
+    """(n,) bool per group of ``GROUPS``: participants, their non-participant neighbours, the others, everyone."""
+    participant, neighbour = model.exchanges.participant, model.exchanges.neighbour
+    return {"participant": participant, "neighbour": neighbour, "other": ~(participant | neighbour),
+            "everyone": np.ones(model.n, bool)}
+
+
+def group_gains_of_seed(exchange: sim.Scenario, baseline: sim.Scenario, seed: int, farmers: int) -> pd.DataFrame:
+    """One seed's no-till share per region and group at the end of both runs, and the gain, percentage points.
+
+    Columns: seed, region, group, farmers (group size), exchange_pct, baseline_pct (the same farms in the baseline
+    run), gain_pp. Regions without members of a group have no row for it.
+    """
+    runs = [sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers) for scenario in (exchange, baseline)]
+    first, second = runs
+    if first.regions.names != second.regions.names or not np.array_equal(first.farms.region, second.farms.region):
+        raise ValueError("the two scenarios must have the same regions and shares, so their farms pair row by row")
+    for model in runs:
+        model.run()
+    uses = [USES_BY_MASK[model.farms.bundle, NO_TILL] for model in runs]
+    rows = []
+    for group, members in group_masks(first).items():
+        for r, region in enumerate(first.regions.names):
+            selected = members & (first.farms.region == r)
+            if selected.any():
+                shares = [100.0 * used[selected].mean() for used in uses]
+                rows.append(dict(seed=seed, region=region, group=group, farmers=int(selected.sum()),
+                                 exchange_pct=shares[0], baseline_pct=shares[1], gain_pp=shares[0] - shares[1]))
+    return pd.DataFrame(rows)
+
+
+def group_gains(exchange: sim.Scenario, baseline: sim.Scenario, seeds: Sequence[int], farmers: int) -> pd.DataFrame:
+    """``group_gains_of_seed`` of every seed, one table."""
+    return pd.concat([group_gains_of_seed(exchange, baseline, seed, farmers) for seed in seeds], ignore_index=True)
+
+
+def spillover(gains: pd.DataFrame) -> pd.DataFrame:
+    """Per seed and region: the neighbours' gain minus the others' gain (``spillover_pp``, percentage points)."""
+    wide = gains.pivot_table(index=["region", "seed"], columns="group", values="gain_pp")
+    wide = wide.dropna(subset=["neighbour", "other"])
+    return (wide.neighbour - wide.other).rename("spillover_pp").reset_index()
+
+
+def summary(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Mean, standard error and ``INTERVAL`` t interval of ``column`` over the seeds, per ``keys``."""
+    grouped = values.groupby(keys, sort=False)[column]
+    out = grouped.agg(mean="mean", se="sem", seeds="count")
+    half = stats.t.ppf(0.5 + INTERVAL / 2, (out.seeds - 1).clip(lower=1)) * out.se
+    return out.assign(lo=out["mean"] - half, hi=out["mean"] + half).reset_index()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print each group's gain and the spill-over through links per region, over ``--seeds`` paired seeds.
+
+    The seeds are ``compare``'s replicates (the exchange scenario's seed, then the following integers).
+    """
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("exchange", type=Path, help="scenario with [[network.exchange]] tables")
+    parser.add_argument("baseline", type=Path, help="the same scenario without them")
+    parser.add_argument("--seeds", type=int, default=6)
+    parser.add_argument("--farmers", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    exchange = sim.load_scenario(args.exchange)
+    gains = group_gains(exchange, sim.load_scenario(args.baseline), replicate_seeds(exchange, args.seeds),
+                        args.farmers)
+    pd.set_option("display.width", 160)
+    print("no-till share at the end, %, and the gain against the same farms of the baseline, pp:")
+    print(gains.groupby(["region", "group"], sort=False)[["farmers", "exchange_pct", "baseline_pct"]].mean()
+          .join(summary(gains, ["region", "group"], "gain_pp").set_index(["region", "group"])).round(2).to_string())
+    print("spill-over through links (neighbours' gain - others' gain), pp:")
+    print(summary(spillover(gains), ["region"], "spillover_pp").round(2).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
