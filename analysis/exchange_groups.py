@@ -11,21 +11,19 @@ what the whole region shares (the dealer supply that follows adoption); the spil
 neighbours' gain minus the others', paired within seed (referee 27 M2: neighbours minus all non-participants compares
 a group mostly with itself).
 
-    python -m analysis.exchange_groups scenarios/exchange_network.toml scenarios/baseline.toml --seeds 20 --farmers 10000
+    casim exchange-groups scenarios/exchange_network.toml scenarios/baseline.toml --replicates 20 --farmers 10000
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 import sim
-from experiments.runs import replicate_seeds
+from experiments.spec import ExperimentError
 from sim.practices import NO_TILL, USES_BY_MASK
 
 #: The groups compared, in table order (``sim.outputs._EXCHANGE_GROUPS``' names, and every farm of the region).
@@ -47,10 +45,13 @@ def group_gains_of_seed(exchange: sim.Scenario, baseline: sim.Scenario, seed: in
     Columns: seed, region, group, farmers (group size), exchange_pct, baseline_pct (the same farms in the baseline
     run), gain_pp. Regions without members of a group have no row for it.
     """
+    if not exchange.network.exchange:
+        raise ExperimentError(f"{exchange.name}: no [[network.exchange]] tables, so no exchange groups to compare")
     runs = [sim.AdoptionModel(scenario, seed=seed, n_farmers=farmers) for scenario in (exchange, baseline)]
     first, second = runs
     if first.regions.names != second.regions.names or not np.array_equal(first.farms.region, second.farms.region):
-        raise ValueError("the two scenarios must have the same regions and shares, so their farms pair row by row")
+        raise ExperimentError("the two scenarios must have the same regions and shares, so their farms pair row by "
+                              "row")
     for model in runs:
         model.run()
     uses = [USES_BY_MASK[model.farms.bundle, NO_TILL] for model in runs]
@@ -85,27 +86,11 @@ def summary(values: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
     return out.assign(lo=out["mean"] - half, hi=out["mean"] + half).reset_index()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Print each group's gain and the spill-over through links per region, over ``--seeds`` paired seeds.
-
-    The seeds are ``compare``'s replicates (the exchange scenario's seed, then the following integers).
-    """
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("exchange", type=Path, help="scenario with [[network.exchange]] tables")
-    parser.add_argument("baseline", type=Path, help="the same scenario without them")
-    parser.add_argument("--seeds", type=int, default=6)
-    parser.add_argument("--farmers", type=int, default=10_000)
-    args = parser.parse_args(argv)
-    exchange = sim.load_scenario(args.exchange)
-    gains = group_gains(exchange, sim.load_scenario(args.baseline), replicate_seeds(exchange, args.seeds),
-                        args.farmers)
-    pd.set_option("display.width", 160)
-    print("no-till share at the end, %, and the gain against the same farms of the baseline, pp:")
-    print(gains.groupby(["region", "group"], sort=False)[["farmers", "exchange_pct", "baseline_pct"]].mean()
-          .join(summary(gains, ["region", "group"], "gain_pp").set_index(["region", "group"])).round(2).to_string())
-    print("spill-over through links (neighbours' gain - others' gain), pp:")
-    print(summary(spillover(gains), ["region"], "spillover_pp").round(2).to_string(index=False))
-
-
-if __name__ == "__main__":
-    main()
+def report(gains: pd.DataFrame) -> str:
+    """``group_gains``' table as text: each group's shares and gain per region, then the spill-over per region."""
+    shares = gains.groupby(["region", "group"], sort=False)[["farmers", "exchange_pct", "baseline_pct"]].mean()
+    table = shares.join(summary(gains, ["region", "group"], "gain_pp").set_index(["region", "group"])).round(2)
+    spill = summary(spillover(gains), ["region"], "spillover_pp").round(2)
+    return ("no-till share at the end, %, and the gain against the same farms of the baseline, pp:\n"
+            f"{table.to_string()}\nspill-over through links (neighbours' gain - others' gain), pp:\n"
+            f"{spill.to_string(index=False)}")

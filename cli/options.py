@@ -49,5 +49,5 @@ RunTimeout = Annotated[float | None, typer.Option("--run-timeout", min=0.001, ca
                                                   "take; a longer run is stopped and recorded as failed (default: no "
                                                   "limit)")]
 
-__all__ = ["DASK_TIMEOUT_SECONDS", "BatchSize", "Farmers", "Out", "Replicates", "ResumableOut", "RunTimeout",
+__all__ = ["DASK_TIMEOUT_SECONDS", "MAX_FARMERS", "BatchSize", "Farmers", "Out", "Replicates", "ResumableOut", "RunTimeout",
            "ScenarioArg", "ScenarioFiles", "Scheduler", "SchedulerTimeout", "Seed", "Workers", "Years"]

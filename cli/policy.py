@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from cli.common import app, console, executor, load, replicated_runs, user_errors
-from cli.options import Farmers, Out, Replicates, ScenarioArg, ScenarioFiles, Scheduler, Workers, Years
+from cli.options import MAX_FARMERS, Farmers, Out, Replicates, ScenarioArg, ScenarioFiles, Scheduler, Workers, Years
 
 
 @app.command()
@@ -107,3 +107,25 @@ def target(
                       f"in {year}{where} (cost {cost}). What limits it:")
         for reason in result.limits:
             console.print(f"  - {reason}")
+
+
+@app.command("exchange-groups")
+def exchange_groups(
+    exchange: ScenarioArg,
+    baseline: Annotated[Path, typer.Argument(help="the same scenario without its [[network.exchange]] tables",
+                                             show_default=False)],
+    replicates: Replicates = 6,
+    farmers: Annotated[int, typer.Option(min=1, max=MAX_FARMERS, help="total farmers per run")] = 10_000,
+) -> None:
+    """Each exchange group's no-till gain against the same farms of a baseline run, and the spill-over through links.
+
+    Groups: participants, non-participants linked to one (neighbours), the other non-participants, everyone. The
+    spill-over is the neighbours' gain minus the others', paired within seed; seeds are compare's replicates.
+    """
+    from analysis.exchange_groups import group_gains, report
+    from experiments.runs import replicate_seeds
+
+    scenario, base = load(exchange), load(baseline)
+    with user_errors():
+        gains = group_gains(scenario, base, replicate_seeds(scenario, replicates), farmers)
+    console.print(report(gains), soft_wrap=True, markup=False)

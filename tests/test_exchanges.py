@@ -21,6 +21,7 @@ from analysis.compare import (
     exchanges_markdown,
     summarise,
 )
+from experiments.spec import ExperimentError
 from sim.behaviour.exchange import comparability
 from sim.farmers import allocate_farmers
 from sim.incentives import mrv
@@ -255,8 +256,22 @@ def test_group_gains_pair_each_farm_with_itself_in_the_baseline():
     assert split.tolist() == sizes == gains[gains.group == "everyone"].farmers.tolist()
     assert (spillover(gains).spillover_pp == 0).all()
     shifted = scenario_with_overrides(exchange, {"regions.latin_america.farmers": 2 * BASE.regions["latin_america"].farmers})
-    with pytest.raises(ValueError, match="pair row by row"):
+    with pytest.raises(ExperimentError, match="pair row by row"):
         group_gains_of_seed(exchange, shifted, SEED, FARMERS)
+    with pytest.raises(ExperimentError, match="no .*network.exchange"):
+        group_gains_of_seed(BASE, BASE, SEED, FARMERS)
+
+
+def test_exchange_groups_command_prints_the_groups_and_refuses_a_scenario_without_exchanges(casim):
+    """``casim exchange-groups`` (2 seeds, 300 farmers): a table per region and group and the spill-over; a
+    scenario without exchange tables is a clean error (exit 2), not a traceback."""
+    done = casim("exchange-groups", SCENARIOS / "exchange_network.toml", SCENARIOS / "baseline.toml",
+                 "--replicates", 2, "--farmers", 300)
+    assert done.returncode == 0, done.stderr
+    assert "spill-over through links" in done.stdout and "neighbour" in done.stdout and "africa_dry" in done.stdout
+    refused = casim("exchange-groups", SCENARIOS / "baseline.toml", SCENARIOS / "baseline.toml", "--farmers", 300)
+    assert refused.returncode == 2 and "no [[network.exchange]] tables" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_spillover_is_the_neighbours_gain_minus_the_others_within_seed():
