@@ -6,6 +6,7 @@ import pickle
 import re
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from conftest import ROOT, SCENARIOS, SHARED_REFERENCE, TEST_SCENARIOS
 
 import sim
 from analysis import patterns as pt
-from analysis.calibration import calibrate, countries_of, weighted_quantile
+from analysis.calibration import calibrate, countries_of, predictive_check, weighted_quantile
 from experiments.abc_sampler import slot_seed
 from experiments.abc_smc import AbcSettings, run_abc, toy_distance, toy_normal_mean
 from experiments.executors import LocalExecutor
@@ -84,6 +85,22 @@ def test_distance_weights_countries_and_patterns_equally():
     assert distance(simulated) == pytest.approx(np.sqrt(3.25))
     assert distance({**simulated, "b/rate": float("nan")}) == pytest.approx(np.sqrt((2.5 + pt.MISSING_Z ** 2) / 2))
     assert pt.observed("a", a)["a/levels:2001"] == 0.2
+
+
+def test_a_bound_is_covered_when_the_predictive_median_respects_it():
+    """20 runs, 2 at 0.1 and 18 at 0.4. An upper bound of 0.2 is not covered (the median is twice it; the former rule,
+    "5 % of the runs at or below it", said covered) and 10 % of the runs are within it; a lower bound of 0.3 is
+    covered with 90 % within; a two-sided value of 0.4 keeps the 5-95 % rule and has no share within."""
+    country = SimpleNamespace(label="c", scenario=SimpleNamespace(patterns={
+        "upper": pattern(statistic="mean", window=[2000, 2000], observed=0.2, bound="upper"),
+        "lower": pattern(statistic="mean", window=[2000, 2000], observed=0.3, bound="lower"),
+        "two_sided": pattern(statistic="mean", window=[2000, 2000], observed=0.4)}))
+    runs = pd.concat([yearly({2000: 0.1 if k < 2 else 0.4}).assign(scenario="c", draw=k, seed=0) for k in range(20)])
+    check = predictive_check([country], runs).set_index("pattern")
+    assert check.p05.upper <= 0.2 < check.p50.upper
+    assert not check.covered.upper and check.within_bound.upper == pytest.approx(0.1)
+    assert check.covered.lower and check.within_bound.lower == pytest.approx(0.9)
+    assert check.covered.two_sided and np.isnan(check.within_bound.two_sided)
 
 
 def test_weighted_quantile_with_equal_weights_is_hazens_rule():
