@@ -2,9 +2,11 @@
 parameter, and the data behind the calibration scenarios."""
 
 import csv
+import json
 import pickle
 import re
 import textwrap
+import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -332,14 +334,57 @@ RESERVED = re.compile(r"\b(argentin\w*|paraguay\w*|united states|usa|u\.s\.|aust
                       re.IGNORECASE)
 
 
+#: Images carry no observations a scan could read; they are checked by name only.
+BINARY_SUFFIXES = (".png", ".parquet")
+
+
+def reserved_mentions(path: Path) -> list[str]:
+    """Reserved-country names in what ``path`` could carry as observations.
+
+    A scenario (.toml) only if it has [patterns]: its file name and every key and value (comments aside: the
+    Brazil scenario cites a U.S. herbicide price); a CSV file by its rows (headers may explain what is left out);
+    an image or table file (``BINARY_SUFFIXES``) by its name; any other file by its name and whole text.
+    Underscores count as spaces, so that a name such as ``validation_argentina`` or ``africa_dry`` is found.
+    """
+    if path.suffix == ".toml":
+        scenario = tomllib.loads(path.read_text())
+        text = path.name + json.dumps(scenario) if "patterns" in scenario else ""
+    elif path.suffix == ".csv":
+        lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+        text = path.name + " ".join(" ".join(row) for row in csv.reader(lines))
+    elif path.suffix in BINARY_SUFFIXES:
+        text = path.name
+    else:
+        text = path.name + path.read_text()
+    return RESERVED.findall(text.replace("_", " "))
+
+
 def test_no_reserved_country_data_in_the_calibration_data():
     """Adoption series of Argentina, Paraguay, the USA, Australia and Sub-Saharan Africa are kept for independent
-    validation: no data row names them (the world series contains them, so it is a shape check only)."""
+    validation: no data row in analysis/data names them, nor any scenario with observed [patterns] (scenarios/ and
+    tests/, inline values included), the committed posteriors or tests/data (the world series contains them, so it
+    is a shape check only: docs/validation.md sections 1-2)."""
     files = sorted(DATA.glob("*.csv"))
     assert len(files) >= 5
-    for path in files:
-        for row in rows(path.name):
-            assert not RESERVED.search(" ".join(str(v) for v in row.values())), (path.name, row)
+    files += [*sorted((ROOT / "scenarios").rglob("*.toml")), *sorted((ROOT / "tests").rglob("*.toml")),
+              *sorted((ROOT / "scenarios" / "posteriors").iterdir()), *sorted((ROOT / "tests" / "data").iterdir())]
+    assert {"validation_brazil.toml", "brazil.csv", "brazil_calibration.md"} <= {path.name for path in files}
+    assert {path.name: reserved_mentions(path) for path in files if reserved_mentions(path)} == {}
+
+
+def test_the_reserved_data_scan_finds_an_inline_series(tmp_path):
+    """The scan is not empty by construction: a validation_argentina.toml with inline observations is found (by
+    its name and its source), and so are an Australian series' rows and a posterior report naming Paraguay."""
+    scenario = tmp_path / "validation_argentina.toml"
+    scenario.write_text('extends = "parts/defaults.toml"\n[patterns.census_share]\nstatistic = "level"\n'
+                        'column = "no_till_area_share"\nobserved = { "2008" = 0.7 }\nscale = 0.05\n'
+                        'source = "AAPRESID, Argentina"\n')
+    assert reserved_mentions(scenario) == ["argentina", "Argentina"]
+    assert reserved_mentions(SCENARIOS / "validation_brazil.toml") == []
+    (tmp_path / "series.csv").write_text("# header\nyear,area,country\n2008,17,Australia\n")
+    assert reserved_mentions(tmp_path / "series.csv") == ["Australia"]
+    (tmp_path / "report.md").write_text("predictive check against Paraguay's census")
+    assert reserved_mentions(tmp_path / "report.md") == ["Paraguay"]
 
 
 def test_canada_census_shares_and_the_prairie_patterns():
