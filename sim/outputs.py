@@ -332,7 +332,8 @@ _DECLARED: tuple[Column, ...] = (
            flow=True),
     Column("disadoption_share", "share", "share of farmers who dropped all practices this year",
            per_farmer("disadopted"), flow=True),
-    Column("disadoption_rate", "1/yr", "farmers who dropped all practices this year / farmers using a practice last year",
+    Column("disadoption_rate", "1/yr", "farmers who dropped all practices this year / farmers using a practice last year "
+           "(demonstration farms, which never drop, count among the users: see disadoption_rate_deciding)",
            lambda t: np.divide(t.total("disadopted"), t.last.adopters, out=np.zeros(t.rows),
                                where=t.last.adopters > 0), flow=True),
     Column("disadoption_rate_deciding", "1/yr", "deciding farmers (demonstration farms excluded: they never decide) "

@@ -428,6 +428,8 @@ def test_brazil_patterns_come_from_one_source_type_each():
     assert p["world_growth_shape"].observed == pytest.approx(
         pt.growth_rate(years, recent.area_mha.astype(float).to_numpy()), abs=5e-5)
     assert not p["world_growth_shape"].fit
+    # the pioneers' dis-adoption is fitted among farms that decide: demonstration farms never drop (referee 27 M7)
+    assert p["pioneer_disadoption"].column == "disadoption_rate_deciding" and p["pioneer_disadoption"].fit
 
 
 def test_brazil_census_point_check_is_on_the_census_basis_at_the_sources_own_seasons():
