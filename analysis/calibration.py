@@ -160,8 +160,9 @@ def predictive_runs(countries: list[Country], draws: pd.DataFrame, seeds: int, f
 def predictive_check(countries: list[Country], runs: pd.DataFrame) -> pd.DataFrame:
     """Per statistic: observed value, the runs' 5/50/95 % quantiles, z of the median, and whether it is covered.
 
-    Covered: the observed value lies within the 5-95 % range of the runs (for an upper bound: at least 5 % of the
-    runs are at or below it; for a lower bound, at or above).
+    Covered: the observed value lies within the 5-95 % range of the runs; for a bound, the predictive median is on
+    its allowed side (at or below an upper bound, at or above a lower one). ``within_bound``: the share of the runs
+    with a value on the bound's allowed side (NaN for a two-sided statistic).
     """
     rows = []
     for country in countries:
@@ -174,19 +175,24 @@ def predictive_check(countries: list[Country], runs: pd.DataFrame) -> pd.DataFra
             finite = values[np.isfinite(values)]
             low, median, high = (np.quantile(finite, q) if len(finite) else np.nan for q in (INTERVAL[0], 0.5,
                                                                                              INTERVAL[1]))
-            if statistic.bound == "upper":
-                covered = low <= statistic.observed
-            elif statistic.bound == "lower":
-                covered = high >= statistic.observed
-            else:
-                covered = low <= statistic.observed <= high
+            within = _within_bound(finite, statistic)
+            covered = within >= 0.5 if statistic.bound != "none" else low <= statistic.observed <= high
             rows.append({"country": statistic.country, "pattern": statistic.pattern, "year": statistic.year,
                          "statistic": statistic.statistic, "column": statistic.column, "fit": statistic.fit,
                          "bound": statistic.bound, "observed": statistic.observed, "scale": statistic.scale,
                          "p05": low, "p50": median, "p95": high, "z_median": pt.z_score(statistic, median),
-                         "covered": bool(covered), "runs_finite": len(finite), "runs": len(values),
+                         "covered": bool(covered), "within_bound": within, "runs_finite": len(finite),
+                         "runs": len(values),
                          "source": statistic.source})
     return pd.DataFrame(rows)
+
+
+def _within_bound(values: np.ndarray, statistic: pt.Statistic) -> float:
+    """Share of ``values`` (finite) on the allowed side of the statistic's bound; NaN without a bound or values."""
+    if statistic.bound == "none" or not len(values):
+        return float("nan")
+    allowed = values <= statistic.observed if statistic.bound == "upper" else values >= statistic.observed
+    return float(allowed.mean())
 
 
 def pattern_summary(check: pd.DataFrame) -> pd.DataFrame:

@@ -6,14 +6,16 @@ Run: ``.venv/bin/python scripts/brazil_checks.py --farmers 4000 --seeds 256 --se
 ``first_seed ... first_seed + seeds - 1``; runs go to a pool of processes, one compiled thread each.
 
 Prints, for the mean path over seeds of the ``no_till_area_share`` of all farms:
-- the census points of the scenario's ``census_points_check`` pattern and their root-mean-square error (issue 12's
-  criterion is that pattern's ``scale``), and the same error for each block of 8 consecutive seeds (how noisy a
-  figure from 8 seeds is);
+- the census-basis points of the scenario's ``census_points_check`` pattern and their root-mean-square error (issue
+  12's criterion is that pattern's ``scale``), and the same error for each block of 8 consecutive seeds (how noisy a
+  figure from 8 seeds is); the 1992 share against the upper bound of ``census_1992_bound_check``;
 - the least-squares slope of each growth phase of ``analysis/data/ca_adoption_brazil_phases.csv`` in kha/yr on the
   census denominator, and times the federation-to-census ratio (the federation's 2006 area over the census's, from
   ``ca_adoption_brazil_anchors.csv``), beside the federation's slope;
 - pioneer-style dis-adoption pooled over seeds: among farmers who decide (demonstration farms excluded) and used any
-  practice the year before, the share that used none the year after (as ``tests/test_trial.py`` counts it).
+  practice the year before, the share that used none the year after (as ``tests/test_trial.py`` counts it);
+- the fitted ``pioneer_disadoption`` pattern's statistic in each run (the calibration's per-run value), its mean and
+  median over runs and how many runs have one (none when no deciding farmer used no-till in its window).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis import patterns as pt
 from experiments.runs import build_model, one_compiled_thread, yearly_table
 from sim.scenario import scenario_with_overrides
 
@@ -51,8 +54,11 @@ def census_basis(scenario: sim.Scenario) -> tuple[float, float]:
     return float(in_2006["census"] / share_2006), float(in_2006["federation"] / in_2006["census"])
 
 
-def one_seed(job: tuple[sim.Scenario, int, int]) -> tuple[pd.Series, dict[str, tuple[int, int]]]:
-    """One run's no-till area share by year and its dis-adoption counts (users, users who dropped) by period."""
+def one_seed(job: tuple[sim.Scenario, int, int]) -> tuple[pd.Series, dict[str, tuple[int, int]], float]:
+    """One run's no-till area share by year, dis-adoption counts and ``pioneer_disadoption`` statistic.
+
+    The counts are (users, users who dropped) by period; the statistic is in 1/yr, NaN when undefined.
+    """
     scenario, seed, farmers = job
     one_compiled_thread()
     model = build_model(scenario, seed, farmers)
@@ -69,7 +75,8 @@ def one_seed(job: tuple[sim.Scenario, int, int]) -> tuple[pd.Series, dict[str, t
                 counts[period] = (users + int(before.sum()), dropped + int((before & ~now).sum()))
         before = now
     table = yearly_table(model)
-    return table[table.region == "all"].set_index("year")["no_till_area_share"], counts
+    pioneer = pt.simulated(scenario.patterns["pioneer_disadoption"], table)[""]
+    return table[table.region == "all"].set_index("year")["no_till_area_share"], counts, pioneer
 
 
 def census_error(path: pd.Series, observed: dict[str, float]) -> float:
@@ -94,14 +101,18 @@ def main() -> None:
     jobs = [(scenario, seed, args.farmers) for seed in range(args.first_seed, args.first_seed + args.seeds)]
     with multiprocessing.Pool(args.processes) as pool:
         results = pool.map(one_seed, jobs)
-    paths = [path for path, _ in results]
+    paths = [path for path, _, _ in results]
     mean_path = pd.concat(paths, axis=1).mean(axis=1)
     census = base.patterns["census_points_check"]
     print(f"{overrides or 'scenario defaults'}; {args.farmers} farmers, seeds {args.first_seed}-"
           f"{args.first_seed + args.seeds - 1}")
     points = "/".join(f"{100 * mean_path.loc[int(year)]:.1f}" for year in census.observed)
-    print(f"census points {', '.join(census.observed)}: {points} %; RMSE {census_error(mean_path, census.observed):.3f}"
-          f" (criterion {census.scale})")
+    observed = "/".join(f"{100 * value:.1f}" for value in census.observed.values())
+    print(f"census-basis points {', '.join(census.observed)}: {points} % (observed {observed} %); RMSE "
+          f"{census_error(mean_path, census.observed):.3f} (criterion {census.scale})")
+    for year, bound in base.patterns["census_1992_bound_check"].observed.items():
+        share = mean_path.loc[int(year)]
+        print(f"{year}: {100 * share:.2f} % against at most {100 * bound:.2f} % ({share / bound:.2f} x the bound)")
     blocks = [census_error(pd.concat(paths[i:i + BLOCK_SEEDS], axis=1).mean(axis=1), census.observed)
               for i in range(0, len(paths) - BLOCK_SEEDS + 1, BLOCK_SEEDS)]
     print(f"RMSE of each block of {BLOCK_SEEDS} seeds:", " ".join(f"{b:.3f}" for b in blocks))
@@ -114,9 +125,15 @@ def main() -> None:
               f"(x {federation_ratio:.2f} = {slope * federation_ratio:.1f}; federation "
               f"{phase.slope_ha_per_yr / HA_PER_KHA:.1f})")
     for period in DISADOPTION_PERIODS:
-        users = sum(counts[period][0] for _, counts in results)
-        dropped = sum(counts[period][1] for _, counts in results)
+        users = sum(counts[period][0] for _, counts, _ in results)
+        dropped = sum(counts[period][1] for _, counts, _ in results)
         print(f"dis-adoption of deciding farmers {period}: {100 * dropped / max(users, 1):.1f} %/yr")
+    pattern = base.patterns["pioneer_disadoption"]
+    pioneer = np.array([value for _, _, value in results])
+    finite = pioneer[np.isfinite(pioneer)]
+    print(f"pattern pioneer_disadoption ({pattern.statistic} of {pattern.column} {pattern.window[0]}-"
+          f"{pattern.window[1]}, {pattern.bound} bound {pattern.observed}): mean over runs {np.mean(finite):.4f}, "
+          f"median {np.median(finite):.4f}, runs with a value {finite.size} of {pioneer.size}")
 
 
 if __name__ == "__main__":

@@ -269,4 +269,10 @@ class AdoptionModel(mesa.Model):
                 payers.update({flow.name: flow.payer for flow in settlement.flows})
         return YearRecord(self.year, self.incentives.carbon.market_price(self.year), self.farms.bundle,
                           self.soil.stock_t_c_per_ha, per_farm, payers,
-                          {**self.access.state(), **self.exchanges.state()})
+                          {**self.access.state(), **self.exchanges.state(), "decides": self._decides()})
+
+    def _decides(self) -> np.ndarray:
+        """(n,) bool: the farm decides each year (demonstration farms keep their practices and never do)."""
+        decides = np.ones(self.n, bool)
+        decides[self.network.demo] = False
+        return decides

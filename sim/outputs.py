@@ -93,7 +93,7 @@ class YearRecord:
     soc_t_c_per_ha: np.ndarray  # (n,)
     per_farm: dict[str, np.ndarray] | None = None  # the season's results and flows by name; None in the initial row
     payers: dict[str, str] | None = None  # who pays each money flow in ``per_farm`` (in booking order)
-    state: dict[str, np.ndarray | PerRegion] | None = None  # per-farm state of every row, initial included (access)
+    state: dict[str, np.ndarray | PerRegion] | None = None  # per-farm state of every row, initial row included
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,17 @@ def area_share_of(selected: np.ndarray) -> Callable[[Year], np.ndarray]:
 def per_farmer(name: str) -> Callable[[Year], np.ndarray]:
     """Rule: the season's per-farm ``name`` (a flag or an amount) summed, per farmer."""
     return lambda t: t.total(name) / t.farmers
+
+
+def _deciding_disadoption_rate(t: Year) -> np.ndarray:
+    """Deciding farmers who dropped every practice this year / deciding farmers using one last year, 1/yr.
+
+    NaN when no deciding farmer used one. The dis-adoption the decision rule produces, undiluted by demonstration
+    farms (which never decide and so never drop).
+    """
+    dropped = t.total_of(t.per_farm["disadopted"] & t.record.state["decides"])
+    users = t.last.deciding_users
+    return np.divide(dropped, users, out=np.full(t.rows, np.nan), where=users > 0)
 
 
 def state_mean(name: str) -> Callable[[Year], np.ndarray]:
@@ -330,9 +341,14 @@ _DECLARED: tuple[Column, ...] = (
            flow=True),
     Column("disadoption_share", "share", "share of farmers who dropped all practices this year",
            per_farmer("disadopted"), flow=True),
-    Column("disadoption_rate", "1/yr", "farmers who dropped all practices this year / farmers using a practice last year",
+    Column("disadoption_rate", "1/yr", "farmers who dropped all practices this year / farmers using a practice last year "
+           "(demonstration farms, which never drop, count among the users: see disadoption_rate_deciding)",
            lambda t: np.divide(t.total("disadopted"), t.last.adopters, out=np.zeros(t.rows),
                                where=t.last.adopters > 0), flow=True),
+    Column("disadoption_rate_deciding", "1/yr", "deciding farmers (demonstration farms excluded: they never decide) "
+           "who dropped all practices this year / deciding farmers using a practice last year",
+           _deciding_disadoption_rate, flow=True,
+           undefined_when="no deciding farmer used a practice last year"),
     Column("disadoption_bad_experience_share", "share", "share of farmers who dropped a practice this year after a bad "
            "experience (its believed yield value fell since adoption)", per_farmer("dropped_bad_experience"), flow=True),
     Column("disadoption_support_ended_share", "share", "share of farmers who dropped a practice this year after its "
@@ -581,6 +597,11 @@ class Year:
         return self.farmers_by_bundle[:, 1:].sum(axis=1)
 
     @cached_property
+    def deciding_users(self) -> np.ndarray:
+        """Deciding farmers (``state["decides"]``: not demonstration farms) using at least one practice."""
+        return self.total_of((self.record.bundle != 0) & self.record.state["decides"])
+
+    @cached_property
     def soc_total(self) -> np.ndarray:
         """Total SOC stock, t C."""
         return self.sum("soc x area")
@@ -802,7 +823,8 @@ class YearlyRecorder:
                 year.row[name] = np.full(year.rows, np.nan)
             else:
                 year.row[name] = column.rule(year)
-        year.adopters  # noqa: B018 (computed now: next year's disadoption rate needs it)
+        year.adopters  # noqa: B018 (computed now: next year's disadoption rates need them)
+        year.deciding_users  # noqa: B018
         self.years.append(record.year)
         self.values.append(np.stack([np.asarray(year.row[name], dtype=np.float64) for name in self.value_columns], axis=1))
         year.last = None  # keep one year of history

@@ -114,3 +114,26 @@ def test_pioneers_abandon_no_till_often_and_mature_adopters_rarely():
     pioneer_without, _ = pioneer_disadoption(scenario_with_overrides(BRAZIL, {"decision.learning.trial_seasons": 0}))
     assert pioneer >= 0.10 and pioneer >= 3 * pioneer_without
     assert mature <= 0.06 and pioneer >= 3 * mature
+
+
+def test_the_deciding_dis_adoption_column_leaves_the_demonstration_farms_out():
+    """``disadoption_rate_deciding`` is each year's count of ``pioneer_disadoption`` (seed 0, 4,000 farmers, 1972-91):
+    deciding farmers who used a practice last year and none this year, over those who used one (NaN when none did).
+    The demonstration farms (4 here) use no-till throughout and never decide, so ``disadoption_rate`` counts them
+    among the users and is lower whenever a deciding farmer drops."""
+    model = sim.AdoptionModel(BRAZIL, seed=0, n_farmers=FARMS)
+    assert model.network.demo.size == 4
+    decides = np.ones(model.n, bool)
+    decides[model.network.demo] = False
+    before, counted = (model.farms.bundle > 0) & decides, {}
+    while model.year < 1991:
+        model.step()
+        now = (model.farms.bundle > 0) & decides
+        counted[model.year] = (before & ~now).sum() / before.sum() if before.any() else np.nan
+        before = now
+    table = model.results()
+    everyone = table[(table.region == "all") & (table.year > BRAZIL.start_year)].set_index("year")
+    np.testing.assert_array_equal(everyone.disadoption_rate_deciding.to_numpy(), np.array(list(counted.values())))
+    dropped = everyone.disadoption_rate_deciding > 0
+    assert dropped.sum() >= 3
+    assert (everyone.disadoption_rate[dropped] < everyone.disadoption_rate_deciding[dropped]).all()
