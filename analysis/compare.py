@@ -36,7 +36,8 @@ paired runs (mean money / mean tonnes), not means of per-run ratios, which blow 
 and must drop runs that add nothing. Their interval is Fieller's over the paired runs (``fieller_interval``), which
 counts the spread of the money as well as of the tonnes, and how the two move together across runs; unbounded when
 the tonnes' own interval reaches 0 (as for exchange programmes below); undefined, with the reason, when the mean
-tonnes are not positive; the table says how many runs added nothing. Intervals of quantities that cannot be negative
+tonnes are not positive; the table says how many runs added nothing. Runs of posterior draws share their seeds, a
+crossed design whose variance ``analysis.replicates`` estimates. Intervals of quantities that cannot be negative
 (credits, shares, payments, fees, public spending when no guarantor received money) are truncated at 0 (and shares
 at 1): the mean cannot lie outside, so truncation keeps the interval's coverage.
 
@@ -66,6 +67,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.plots import compare_trajectories
+from analysis.replicates import INTERVAL, fieller_interval, half_width, mean_covariance
 from experiments.executors import Executor
 from experiments.runs import describe_replicates, replicate_specs, replicates_of, run_many
 from experiments.spec import ExperimentError
@@ -79,8 +81,6 @@ MILESTONES = (2030, 2040, 2050)
 #: Default real discount rate for public money, 1/yr: the EU Better Regulation Toolbox's 3 % (tool #61; recalled,
 #: verify), within the 3-7 % most ministries of finance use.
 DISCOUNT_RATE = 0.03
-#: Coverage of the replicate interval.
-INTERVAL = 0.95
 #: Size thirds of the farms of each region (``sim.outputs``): the income groups.
 SIZE_GROUPS = ("small", "middle", "large")
 #: Money flows summed over the period per run (yearly-table columns).
@@ -164,33 +164,10 @@ def present_value(values: pd.Series, years: pd.Series, start_year: int, rate: fl
     return float((values.to_numpy() / (1.0 + rate) ** (years.to_numpy() - start_year)).sum())
 
 
-def fieller_interval(numerator: np.ndarray, denominator: np.ndarray) -> tuple[float, float]:
-    """Fieller's ``INTERVAL`` confidence interval of mean(numerator) / mean(denominator) over n paired runs, each (n,).
-
-    The ratios R whose paired differences numerator - R x denominator have a mean that a t test (n - 1 degrees of
-    freedom, quantile t) does not reject as 0: between the roots of a R^2 - 2 b R + c = 0 with a = x^2 - t^2 s_xx / n,
-    b = x y - t^2 s_xy / n, c = y^2 - t^2 s_yy / n (x, y the means of denominator and numerator, s their sample
-    (co)variances; Fieller 1954, J. R. Stat. Soc. B 16:175; the usual interval of cost-effectiveness ratios, Willan &
-    O'Brien 1996, Health Econ. 5:297). It counts the numerator's spread and its correlation with the denominator; with
-    a numerator that does not vary it is the numerator over the bounds of the denominator's t interval. When that
-    interval reaches 0 (a <= 0) the set is unbounded: (lower root, inf) when the estimate lies in its upper piece,
-    else (-inf, inf). NaN with fewer than two runs (pairs with a NaN are left out).
-    """
-    paired = np.isfinite(numerator) & np.isfinite(denominator)
-    top, bottom = numerator[paired], denominator[paired]
-    n = top.size
-    if n < 2:
-        return np.nan, np.nan
-    t_squared = stats.t.ppf(0.5 + INTERVAL / 2, n - 1) ** 2
-    x, y = bottom.mean(), top.mean()
-    spread = np.cov(bottom, top, ddof=1) * t_squared / n  # t^2 x [[s_xx, s_xy], [s_xy, s_yy]] / n
-    a, b, c = x * x - spread[0, 0], x * y - spread[0, 1], y * y - spread[1, 1]
-    root = np.sqrt(max(b * b - a * c, 0.0))
-    if a > 0:
-        return (b - root) / a, (b + root) / a
-    if a < 0 and b * b - a * c > 0 and y / x >= (b - root) / a:  # a < 0: (b - root) / a is the larger root
-        return (b - root) / a, np.inf
-    return -np.inf, np.inf
+def _draws_and_seeds(runs: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each run's posterior draw and seed, for the variance of a crossed design (``analysis.replicates``)."""
+    draw = runs["draw"].to_numpy(float) if "draw" in runs else None
+    return draw, (runs["seed"].to_numpy() if "seed" in runs else None)
 
 
 def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
@@ -203,7 +180,8 @@ def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, d
     top, bottom = table[numerator].to_numpy(float), table[denominator].to_numpy(float)
     defined = (top > 0) & (bottom > 0)
     value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
-    bounds = {scenario: fieller_interval(runs[numerator].to_numpy(float), runs[denominator].to_numpy(float))
+    bounds = {scenario: fieller_interval(runs[numerator].to_numpy(float), runs[denominator].to_numpy(float),
+                                         *_draws_and_seeds(runs))
               for scenario, runs in per_run.groupby("scenario", sort=False)}
     low, high = np.array([bounds[scenario] for scenario in table.scenario], float).reshape(-1, 2).T
     return value, np.where(defined, low, np.nan), np.where(defined, high, np.nan)
@@ -300,6 +278,8 @@ def summarise(per_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
     half = stats.t.ppf(0.5 + INTERVAL / 2, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
     half = half.where(n > 1)
+    if "draw" in per_run and per_run["draw"].notna().any():  # draws x seeds: a crossed design (analysis.replicates)
+        half = _crossed_half_widths(per_run, keys, list(mean.columns), half)
     shares = _shares(mean.columns)
     paying = (grouped.guarantor_spending.min() >= 0) if "guarantor_spending" in mean else None
     columns = {}
@@ -312,6 +292,25 @@ def summarise(per_run: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         columns[column], columns[f"{column}_lo"] = mean[column], lo
         columns[f"{column}_hi"] = hi.clip(upper=1) if column in shares else hi
     return pd.DataFrame(columns, index=mean.index).reset_index()
+
+
+def _crossed_half_widths(per_run: pd.DataFrame, keys: list[str], columns: list[str], half: pd.DataFrame
+                         ) -> pd.DataFrame:
+    """``half`` (groups x columns) with the crossed design's half widths where a group's runs allow it.
+
+    A group whose runs are a complete draws x seeds design gets ``analysis.replicates.mean_covariance``'s; the other
+    groups keep theirs.
+    """
+    half = half.copy()
+    for key, runs in per_run.groupby(keys, sort=False):
+        draw, seed = _draws_and_seeds(runs)
+        for column in columns:
+            values = runs[column].to_numpy(float)
+            if np.isfinite(values).all():
+                covariance = mean_covariance(values[:, None], draw, seed)
+                if covariance is not None and len(covariance.parts) > 1:
+                    half.loc[key, column] = half_width(covariance, 0)
+    return half
 
 
 def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
