@@ -100,3 +100,8 @@ def test_plus_zero_is_numpys_zero_plus_values_bit_for_bit():
         assert got.dtype == np.float64 and got.flags.c_contiguous
         assert got.tobytes() == np.add(0.0, table, dtype=np.float64).tobytes()
     assert np.signbit(values[0, 0]) and not np.signbit(plus_zero(values, *values.shape)[0, 0])
+    owned = values.copy()  # a table a Valuation owns is added to in place, to the same bytes
+    assert plus_zero(owned, *owned.shape, in_place=True) is owned
+    assert owned.tobytes() == np.add(0.0, values).tobytes()
+    strided = values[::-1]  # another layout is still copied, and left as it was
+    assert plus_zero(strided, *strided.shape, in_place=True) is not strided and np.signbit(strided[-1, 0])

@@ -46,9 +46,9 @@ def summed(values: Iterable[Valuation | None], farms: int, bundles: int) -> tupl
         if value is None:
             continue
         if present_value is None:  # 0 + the first value, in one pass (bit for bit a zero table's sum, -0.0 too)
-            present_value = plus_zero(value.present_value_per_ha, farms, bundles)
+            present_value = plus_zero(value.present_value_per_ha, farms, bundles, value.owned)
             variance = (np.zeros((farms, bundles)) if value.variance is None
-                        else plus_zero(value.variance, farms, bundles))
+                        else plus_zero(value.variance, farms, bundles, value.owned))
             continue
         present_value += value.present_value_per_ha
         if value.variance is not None:
@@ -58,15 +58,17 @@ def summed(values: Iterable[Valuation | None], farms: int, bundles: int) -> tupl
     return present_value, variance, True
 
 
-def plus_zero(values: np.ndarray, farms: int, bundles: int) -> np.ndarray:
-    """0.0 + ``values`` as a new (farms, bundles) float64 table: ``np.add(0.0, values)``, -0.0 made +0.0.
+def plus_zero(values: np.ndarray, farms: int, bundles: int, in_place: bool = False) -> np.ndarray:
+    """0.0 + ``values`` as a (farms, bundles) float64 table: ``np.add(0.0, values)``, -0.0 made +0.0.
 
-    A C-contiguous float64 table of that shape is copied by a compiled pass, farms in parallel (``_plus_zero_rows``):
-    at 1 M farmers the deciding farms' tables are about 80 MB each, mapped afresh every year, which NumPy copies on one
-    thread.
+    A C-contiguous float64 table of that shape is added to by a compiled pass, farms in parallel
+    (``_plus_zero_rows``), and with ``in_place`` (a ``Valuation`` that owns its tables) over itself; any other is
+    copied by NumPy into a new table. At 1 M farmers the deciding farms' tables are about 80 MB each: a new one is
+    mapped and faulted in afresh every year, and NumPy fills it on one thread.
     """
-    out = np.empty((farms, bundles))
-    if values.dtype == np.float64 and values.shape == out.shape and values.flags.c_contiguous:
+    fits = values.dtype == np.float64 and values.shape == (farms, bundles) and values.flags.c_contiguous
+    out = values if in_place and fits else np.empty((farms, bundles))
+    if fits:
         _plus_zero_rows(values, out)
     else:
         np.add(0.0, values, out=out)
@@ -75,7 +77,7 @@ def plus_zero(values: np.ndarray, farms: int, bundles: int) -> np.ndarray:
 
 @njit(cache=True, parallel=True)
 def _plus_zero_rows(values, out):  # pragma: no cover - compiled
-    """``out[i, k] = 0.0 + values[i, k]`` of (m, K) float64 tables, rows in parallel (the addition NumPy makes)."""
+    """``out[i, k] = 0.0 + values[i, k]`` of (m, K) float64 tables (``out`` may be ``values``), rows in parallel."""
     for i in prange(values.shape[0]):
         for k in range(values.shape[1]):
             out[i, k] = 0.0 + values[i, k]

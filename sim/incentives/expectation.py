@@ -219,11 +219,11 @@ def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarr
     mine = priced[region]
     if mine.all():
         pv, sensitivity, liability = expected(farms, region, masks, mean[region])
-        return Valuation(*_paying(pv, sensitivity, liability, variance[region]))
+        return Valuation(*_paying(pv, sensitivity, liability, variance[region]), owned=True)
     pv, sensitivity, liability = expected(farms[mine], region[mine], masks, mean[region[mine]])
     out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
     out_pv[mine], out_var[mine] = _paying(pv, sensitivity, liability, variance[region[mine]])
-    return Valuation(out_pv, out_var)
+    return Valuation(out_pv, out_var, owned=True)
 
 
 @njit(cache=True, parallel=True)
