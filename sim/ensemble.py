@@ -53,6 +53,7 @@ from sim.behaviour.access import Access
 from sim.behaviour.economic import EconomicRule
 from sim.behaviour.exchange import Exchanges
 from sim.behaviour.learning import Learning
+from sim.behaviour.social import SocialInformation
 from sim.behaviour.tpb import TpbRule
 from sim.behaviour.valuation import Valuation
 from sim.farmers import FarmerTable, Regions
@@ -104,6 +105,7 @@ IDS: dict[type, dict[str, str]] = {
     Learning: {"region": "regions"},
     Access: {"region": "regions"},
     Network: {"village": "villages", "organisation": "organisations"},
+    SocialInformation: {"members": "farms"},
 }
 #: Tables by seasons in use (their axis 0) whose length follows the longest transition, read at min(seasons, last
 #: row): a shorter one is padded with its last row.

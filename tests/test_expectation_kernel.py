@@ -80,6 +80,28 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
         assert all(same(g, w) for g, w in zip(got, want, strict=True))
     pv, sensitivity, liability = want = reference(c, soil, 10, asked, calendar, region, np.arange(16), price)
     variance = rng.uniform(0, 3, m)
-    got_pv, got_var = expectation._paying(pv, sensitivity, liability, variance)
+    got_pv, got_var = expectation._paying(pv.copy(), sensitivity.copy(), liability, variance)
     assert same(got_pv, np.where(pv > 0, pv, 0.0) - liability)
     assert same(got_var, np.where(pv > 0, sensitivity, 0.0) ** 2 * variance[:, None])
+    tables = pv.copy(), sensitivity.copy()
+    assert all(a is b for a, b in zip(expectation._paying(*tables, liability, variance), tables, strict=True))
+
+
+def test_plus_zero_is_numpys_zero_plus_values_bit_for_bit():
+    """The summed incentive table's first value: 0.0 + each value, -0.0 made +0.0 (NaN and infinities kept), by the
+    compiled parallel copy for C-contiguous float64 tables and by NumPy for others: the same bytes either way."""
+    from sim.incentives import plus_zero
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(0, 5, (300, 16))
+    values[0, :5] = [-0.0, 0.0, np.nan, np.inf, -np.inf]
+    for table in (values, values[::-1], values.T.copy().T, values.astype(np.float32)):
+        got = plus_zero(table, *table.shape)
+        assert got.dtype == np.float64 and got.flags.c_contiguous
+        assert got.tobytes() == np.add(0.0, table, dtype=np.float64).tobytes()
+    assert np.signbit(values[0, 0]) and not np.signbit(plus_zero(values, *values.shape)[0, 0])
+    owned = values.copy()  # a table a Valuation owns is added to in place, to the same bytes
+    assert plus_zero(owned, *owned.shape, in_place=True) is owned
+    assert owned.tobytes() == np.add(0.0, values).tobytes()
+    strided = values[::-1]  # another layout is still copied, and left as it was
+    assert plus_zero(strided, *strided.shape, in_place=True) is not strided and np.signbit(strided[-1, 0])

@@ -19,7 +19,6 @@ from sim.behaviour.social import (
     consecutive,
     consecutive_organisation_totals,
     hear_organisations,
-    neighbour_and_organisation_sums,
     neighbour_sums,
 )
 from sim.behaviour.trial import own_reading
@@ -101,35 +100,27 @@ def test_consecutive_organisation_totals(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_neighbour_and_organisation_sums_are_the_two_passes_in_one(seed):
-    """One pass writing each farm's neighbour sums and then adding its organisation's terms gives the arrays of
-    ``neighbour_sums`` followed by ``hear_organisations`` exactly: the same float operations on each row, in order."""
+def test_hear_organisations_adds_the_members_terms_rounded_once(seed):
+    """Each member's row gets w_org (its organisation's total - its own) in float64, added to the float32 value and
+    rounded once (NumPy's arithmetic on the same types, so equality is exact); the other rows are left as they are.
+    Called as ``SocialInformation.observe`` calls it: member rows and organisation ids viewed unsigned."""
     rng = np.random.default_rng(seed)
     n = 400
-    a = random_network(rng, n)
-    bundle = rng.integers(0, 16, n).astype(np.uint8)
-    uses = USES_BY_MASK[bundle]
-    weight = (rng.random((n, P)) * uses).astype(np.float32)
-    weighted_signal = (weight * rng.normal(0, 0.3, (n, P))).astype(np.float32)
-    degree = np.asarray(a.sum(axis=1)).ravel().astype(np.float32)
-    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
     organisation = np.repeat(np.arange(8, dtype=np.int32), n // 8)
     member = rng.random(n) < 0.5
+    weight = (rng.random((n, P)) * (rng.random((n, P)) < 0.6)).astype(np.float32)
+    weighted_signal = (weight * rng.normal(0, 0.3, (n, P))).astype(np.float32)
     totals = np.zeros((8, 2, P))
     consecutive_organisation_totals(organisation, weight, weighted_signal, totals, 3)
-    two = [np.empty((n, P), np.float32) for _ in range(3)]
-    neighbour_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse, *two)
-    hear_organisations(organisation, member, np.float32(0.7), weight, weighted_signal, totals, two[1], two[2])
-    one = [np.empty((n, P), np.float32) for _ in range(3)]
-    neighbour_and_organisation_sums(a.indptr, a.indices, a.data, bundle, weight, weighted_signal, inverse,
-                                    organisation, member, np.float32(0.7), totals, *one)
-    assert all(np.array_equal(x, y) for x, y in zip(one, two, strict=True))
-    assert (two[1][member] != 0).any()  # members did hear something
-    # as ``SocialInformation.observe`` calls it: column indices and organisation ids viewed unsigned
-    viewed = [np.empty((n, P), np.float32) for _ in range(3)]
-    neighbour_and_organisation_sums(a.indptr, unsigned(a.indices), a.data, bundle, weight, weighted_signal, inverse,
-                                    unsigned(organisation), member, np.float32(0.7), totals, *viewed)
-    assert all(np.array_equal(x, y) for x, y in zip(viewed, two, strict=True))
+    before = [rng.random((n, P)).astype(np.float32) for _ in range(2)]
+    evidence, signal = (b.copy() for b in before)
+    organisation_weight = np.float32(0.7)
+    hear_organisations(unsigned(np.flatnonzero(member)), unsigned(organisation), organisation_weight, weight,
+                       weighted_signal, totals, evidence, signal)
+    for got, was, own, part in ((evidence, before[0], weight, 0), (signal, before[1], weighted_signal, 1)):
+        heard = (was + organisation_weight * (totals[organisation, part] - own)).astype(np.float32)
+        assert np.array_equal(got, np.where(member[:, None], heard, was))
+    assert (evidence[member] != before[0][member]).any()  # members did hear something
 
 
 def test_unsigned_views_the_same_indices_without_a_copy():
