@@ -180,11 +180,18 @@ def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, d
     top, bottom = table[numerator].to_numpy(float), table[denominator].to_numpy(float)
     defined = (top > 0) & (bottom > 0)
     value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
+    low, high = fieller_bounds(table, per_run, numerator, denominator)
+    return value, np.where(defined, low, np.nan), np.where(defined, high, np.nan)
+
+
+def fieller_bounds(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Fieller's interval (low, high) of each scenario's (row of ``table``) mean numerator / mean denominator."""
     bounds = {scenario: fieller_interval(runs[numerator].to_numpy(float), runs[denominator].to_numpy(float),
                                          *_draws_and_seeds(runs))
               for scenario, runs in per_run.groupby("scenario", sort=False)}
     low, high = np.array([bounds[scenario] for scenario in table.scenario], float).reshape(-1, 2).T
-    return value, np.where(defined, low, np.nan), np.where(defined, high, np.nan)
+    return low, high
 
 
 def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
@@ -317,15 +324,18 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """``table`` (summarised by scenario) with the ``RATIOS``: ratios of means and their intervals (docstring).
 
     Also the runs behind each scenario and how many of them added no t CO2e (``runs``,
-    ``runs_without_additional_t``), and the additional share of credits (additional t's interval / credited t).
+    ``runs_without_additional_t``), and the additional share of credits (mean additional t / mean credited t, with
+    Fieller's interval, which reaches below 0 where runs may add nothing or less).
     """
     columns = {}
     for name, numerator, denominator in RATIOS:
         columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(table, per_run, numerator,
                                                                                       denominator)
-    credited = table.co2e_credited_t.where(table.co2e_credited_t > 0)  # the additional t's interval over it
-    for suffix in ("", "_lo", "_hi"):
-        columns[f"additional_share_of_credits{suffix}"] = table[f"co2e_additional_t{suffix}"] / credited
+    credited = table.co2e_credited_t.where(table.co2e_credited_t > 0)
+    columns["additional_share_of_credits"] = table.co2e_additional_t / credited
+    low, high = fieller_bounds(table, per_run, "co2e_additional_t", "co2e_credited_t")
+    columns["additional_share_of_credits_lo"] = np.where(credited.notna(), low, np.nan)
+    columns["additional_share_of_credits_hi"] = np.where(credited.notna(), high, np.nan)
     paying = table.payments.where(table.payments > 0)
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])

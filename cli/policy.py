@@ -120,7 +120,8 @@ def exchange_groups(
     """Each exchange group's no-till gain against the same farms of a baseline run, and the spill-over through links.
 
     Groups: participants, non-participants linked to one (neighbours), the other non-participants, everyone. The
-    spill-over is the neighbours' gain minus the others', paired within seed; seeds are compare's replicates.
+    neighbours' gain minus the others' (paired within seed) bounds a spill-over through links without identifying
+    it. BASELINE: the same scenario without its exchanges. Seeds are compare's replicates.
     """
     from analysis.exchange_groups import group_gains, report
     from experiments.runs import replicate_seeds

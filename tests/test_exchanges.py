@@ -263,8 +263,9 @@ def test_group_gains_pair_each_farm_with_itself_in_the_baseline():
 
 
 def test_exchange_groups_command_prints_the_groups_and_refuses_a_scenario_without_exchanges(casim):
-    """``casim exchange-groups`` (2 seeds, 300 farmers): a table per region and group and the spill-over; a
-    scenario without exchange tables is a clean error (exit 2), not a traceback."""
+    """``casim exchange-groups`` (2 seeds, 300 farmers): a table per region and group and the neighbours' gain beyond
+    the others'; a scenario without exchange tables, or a baseline with other incentives, is a clean error (exit 2),
+    not a traceback."""
     done = casim("exchange-groups", SCENARIOS / "exchange_network.toml", SCENARIOS / "baseline.toml",
                  "--replicates", 2, "--farmers", 300)
     assert done.returncode == 0, done.stderr
@@ -272,6 +273,9 @@ def test_exchange_groups_command_prints_the_groups_and_refuses_a_scenario_withou
     refused = casim("exchange-groups", SCENARIOS / "baseline.toml", SCENARIOS / "baseline.toml", "--farmers", 300)
     assert refused.returncode == 2 and "no [[network.exchange]] tables" in refused.stderr
     assert "Traceback" not in refused.stderr
+    other = casim("exchange-groups", SCENARIOS / "exchange_network.toml", SCENARIOS / "per_ha_payment.toml",
+                  "--farmers", 300)  # referee 28: the payment's effect read as the exchanges' (-14.2 pp)
+    assert other.returncode == 2 and "its incentives are not" in other.stderr
 
 
 def test_spillover_is_the_neighbours_gain_minus_the_others_within_seed():

@@ -65,6 +65,15 @@ def test_a_fully_mixed_population_is_refused_to_learning_rules(write_scenario):
     assert sim.load_scenario(bass).network.kind == "complete"
 
 
+def test_the_rules_refused_a_fully_mixed_population_are_those_that_learn():
+    """The schema's list of learning rules (it cannot import the rules) is the rules' own ``learns`` flags, so a new
+    learning rule cannot slip past the 'complete' check (referee 28 m7)."""
+    from sim.behaviour import RULES
+    from sim.scenario.scenario import LEARNING_RULES
+
+    assert set(LEARNING_RULES) == {kind for kind, rule in RULES.items() if rule.learns}
+
+
 def test_unknown_practice_in_bundle(write_scenario):
     message = error_of(write_scenario('[regions.africa_dry]\ninitial_adoption = { "no_till+mulching" = 0.1 }\n'))
     assert "unknown practice 'mulching'" in message
