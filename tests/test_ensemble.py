@@ -1,6 +1,7 @@
 """Runs stacked in one model: each run's yearly table is the table of the run alone, bit for bit."""
 
 import copy
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,19 @@ def tables_alone(built: list[sim.AdoptionModel], years: int) -> list[pd.DataFram
         model.run_for(years)
         tables.append(model.results())
     return tables
+
+
+def tables_alone_and_stacked(built: list[sim.AdoptionModel], years: int,
+                             stacked: Callable[[sim.AdoptionModel], bool] = lambda model: True) -> list[pd.DataFrame]:
+    """Each built model's table run alone (``tables_alone``), checked to be its table when all are stacked in one
+    model and run as long, bit for bit; ``stacked`` is asserted of the stacked model before it runs."""
+    alone = tables_alone(built, years)
+    model = stack(built)
+    assert stacked(model)
+    model.run_for(years)
+    for k, table in enumerate(alone):
+        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    return alone
 
 
 def stacked_state(parts: list) -> np.ndarray | PerRegion:
@@ -165,12 +179,7 @@ def test_stacked_carbon_programmes_value_and_enrol_each_run_as_alone(field, valu
                                    {"carbon.on_reversal": "clawback", "carbon.mrv.approach.relative_sd": relative_sd})
     built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
              for seed, value in zip((7, 8), values, strict=True)]
-    alone = tables_alone(built, 6)
-    model = stack(built)
-    assert (model.incentives.stacked_carbon is not None) == as_one
-    model.run_for(6)
-    for k, table in enumerate(alone):
-        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    alone = tables_alone_and_stacked(built, 6, lambda model: (model.incentives.stacked_carbon is not None) == as_one)
     assert all(table["enrolled_share"].iloc[-1] > 0 and table["credits_t_co2e"].sum() > 0 for table in alone)
 
 
@@ -185,12 +194,7 @@ def test_stacked_per_ha_payments_pay_each_run_as_alone(field, values, joined):
     base = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
     built = [sim.AdoptionModel(scenario_with_overrides(base, {field: value}), seed=seed, n_farmers=150)
              for seed, value in zip((9, 10), values, strict=True)]
-    alone = tables_alone(built, 3)
-    model = stack(built)
-    assert ("payments" in model.incentives.joined) == joined
-    model.run_for(3)
-    for k, table in enumerate(alone):
-        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    alone = tables_alone_and_stacked(built, 3, lambda model: ("payments" in model.incentives.joined) == joined)
     assert all(table["payments"].iloc[-1] > 0 for table in alone)
 
 
@@ -213,12 +217,7 @@ def test_stacked_carbon_registries_settle_as_one_as_each_alone():
                                                              "carbon.farmer_share": share, **guarantee}),
                                seed=seed, n_farmers=120)
              for (price, share, guarantee), seed in zip(values, (11, 18, 13), strict=True)]
-    alone = tables_alone(built, 11)
-    model = stack(built)
-    assert model.incentives.stacked_carbon.registry is not None
-    model.run_for(11)
-    for k, table in enumerate(alone):
-        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    alone = tables_alone_and_stacked(built, 11, lambda model: model.incentives.stacked_carbon.registry is not None)
     credits = [table.loc[table["region"] == "all", "credits_t_co2e"] for table in alone]
     assert credits[0].sum() > credits[1].sum() > 0 and credits[2].sum() == 0
     assert alone[0].loc[alone[0]["region"] == "all", "carbon_to_farmers"].sum() > 0
@@ -232,13 +231,8 @@ def test_stacked_carbon_registries_cancel_unpaid_credits_as_each_alone():
     scenario = scenario_with_overrides(sim.load_scenario(TEST_SCENARIOS / "clawback_long_lag.toml"),
                                        {"carbon.quantification": "modelled"})
     built = [sim.AdoptionModel(scenario, seed=seed, n_farmers=300) for seed in (3, 4)]
-    alone = tables_alone(built, 12)
-    model = stack(built)
-    assert model.incentives.stacked_carbon.registry is not None
-    model.run_for(12)
-    for k, table in enumerate(alone):
-        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
-        assert table.loc[table["region"] == "all", "carbon_cancelled_to_farmers"].sum() > 0
+    alone = tables_alone_and_stacked(built, 12, lambda model: model.incentives.stacked_carbon.registry is not None)
+    assert all(table.loc[table["region"] == "all", "carbon_cancelled_to_farmers"].sum() > 0 for table in alone)
 
 
 def test_stacked_carbon_runs_with_different_leakage_factors_keep_their_own():
@@ -250,11 +244,7 @@ def test_stacked_carbon_runs_with_different_leakage_factors_keep_their_own():
                                    {"carbon.leakage.yield_decline_threshold": 0.0, "carbon.leakage.exempt_years": 0})
     built = [sim.AdoptionModel(scenario_with_overrides(base, {"ghg.displaced_production_t_co2e_per_ha": factor}),
                                seed=11, n_farmers=100) for factor in (0.5, 5.0)]
-    alone = tables_alone(built, 6)
-    model = stack(built)
-    model.run_for(6)
-    for k, table in enumerate(alone):
-        pd.testing.assert_frame_equal(results(model, k), table, check_exact=True)
+    alone = tables_alone_and_stacked(built, 6)
     leakage = [table.loc[table["region"] == "all", "leakage_t_co2e"].sum() for table in alone]
     assert leakage[1] == pytest.approx(10 * leakage[0]) and leakage[0] > 0
 
