@@ -398,8 +398,9 @@ class CarbonRegistry:
         they were issued; a price guarantor's part is < 0 where it will receive. ``zero``: (n,) zeros.
         """
         public = private = zero
+        payers = self._payers()
         for later in self.pending.values():
-            for flow, party in self._payers().items():
+            for flow, party in payers.items():
                 if party == PUBLIC:
                     public = public + later[flow]
                 else:
