@@ -33,8 +33,10 @@ from experiments.executors import batch_size
 from experiments.runs import available_memory, stack_capacity
 from experiments.single import git_commit
 from experiments.spec import ExperimentError
+from experiments.store import RUN_COLUMNS
 from sim import kernel_cache
 from sim.footprint import gigabytes
+from sim.outputs import COLUMNS
 from sim.scenario import Scenario
 
 #: Default batching (``experiments.executors.batch_size``): at most this many runs per batch (one Parquet file each),
@@ -51,8 +53,9 @@ TAIL_BATCHES_PER_WORKER = 2
 SMALLEST_TAIL_BATCH = 8
 #: Upper bound of the stored size of one value (a run-year-column cell): an uncompressed float64.
 BYTES_PER_CELL = 8
-#: Columns of the yearly table a stored row holds (the 'all' region), rounded up.
-STORED_COLUMNS = 80
+#: Columns a stored row holds besides the parameters: the run's columns and the 'all' region's recorded ones (region
+#: included, though dropped, so the count bounds them).
+STORED_COLUMNS = len(RUN_COLUMNS) + len(COLUMNS)
 #: Libraries whose version can change a run's numbers (recorded in the manifest and part of the fingerprint).
 NUMERICAL_LIBRARIES = ("numpy", "scipy", "numba", "pandas", "mesa")
 #: Libraries recorded in the manifest for the record (they shape designs and analyses, not runs).

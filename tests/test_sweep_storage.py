@@ -25,7 +25,7 @@ import sim
 from analysis.sensitivity import sensitivity_analysis
 from experiments.designs import Problem, grid, read_design, salib_sample
 from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_address
-from experiments.plan import make_plan
+from experiments.plan import BYTES_PER_CELL, make_plan, stored_bytes
 from experiments.runs import check_size
 from experiments.spec import ExperimentError
 from experiments.store import FINISHED, INTERRUPTED, KILLED, RUNNING, StoreError, SweepMismatch, SweepStore, check_writable
@@ -313,9 +313,13 @@ def test_a_stop_that_hangs_is_ended_by_the_watchdog(how):
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
 
 
-def test_the_manifest_records_what_ran(tmp_path):
-    sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, tmp_path, "lhs", samples=2, farmers=40,
-                    executor=LocalExecutor(1), sources={"sweep_small": SWEEP})
+def test_the_manifest_records_what_ran_and_the_stored_size_bound_holds(tmp_path):
+    scenario = sim.load_scenario(SWEEP)
+    sweep = sweep_scenarios({"sweep_small": scenario}, tmp_path, "lhs", samples=2, farmers=40,
+                            executor=LocalExecutor(1), sources={"sweep_small": SWEEP})
+    # the bound the disk and memory checks use counts every stored cell (it once assumed 80 columns of 117)
+    cells = sweep.rows.shape[0] * sweep.rows.shape[1]
+    assert stored_bytes(2, scenario.years, len(sweep.plan.parameters)) >= cells * BYTES_PER_CELL
     manifest = SweepStore(tmp_path).manifest()
     assert manifest["git_commit"] and len(manifest["code_version"]) == 64
     assert manifest["python"] and manifest["libraries"]["SALib"] and manifest["libraries"]["numpy"]
@@ -370,9 +374,9 @@ def test_designs_too_big_are_refused_before_they_are_built(casim, tmp_path, monk
     assert done.returncode == 2 and "a Latin hypercube of 2,000,000 points makes 2,000,000 samples" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "lhs").exists()
     monkeypatch.setattr("experiments.plan.available_memory", lambda: 10**9)
-    # 10^4 runs x 7 rows x 82 values x 8 bytes = 46 MB fit in 1 GB; 10^6 runs (4.6 GB) do not
+    # 10^4 runs x 7 rows x 118 values x 8 bytes = 66 MB fit in 1 GB; 10^6 runs (6.6 GB) do not
     assert len(make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((5_000, 2))}, 2, years=6).runs) == 10_000
-    with pytest.raises(ExperimentError, match=r"1,000,000 runs of 6 years store up to 4.6 GB of rows, which the sweep "
+    with pytest.raises(ExperimentError, match=r"1,000,000 runs of 6 years store up to 6.6 GB of rows, which the sweep "
                                               r"reads back when it ends: more than the 1.0 GB"):
         make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((500_000, 2))}, 2, years=6)
 
