@@ -108,9 +108,28 @@ def test_money_committed_for_issued_credits_is_held_by_payer():
     assert table.carbon_due_to_farmers[verified].to_numpy() == pytest.approx(0.8 * owed_by_payers, rel=1e-12)
     between = table.index.difference(verified).drop(2025)
     assert (table.public_committed[between] == 0).all() and (table.private_committed[between] == 0).all()
-    run = indicators(model.results().assign(scenario="floor", seed=43)).iloc[0]  # compare's costs add these
+    calendar = (scenario.carbon.verification_interval_years, scenario.carbon.payment_lag_years)
+    run = indicators(model.results().assign(scenario="floor", seed=43), 0.03, {"floor": calendar}).iloc[0]
     assert (run.public_committed, run.private_committed) == (table.public_committed[2035],
                                                              table.private_committed[2035])
+    # compare's costs add these, discounted at 3 % from 2036, when they are paid (referee 28 m3: from 2035 before)
+    for payer in ("public", "private"):
+        assert run[f"{payer}_spending_committed_pv"] == pytest.approx(
+            run[f"{payer}_spending_pv"] + run[f"{payer}_committed"] * 1.03 ** -(2036 - 2025), rel=1e-12)
+
+
+def test_money_committed_at_the_end_is_paid_the_payment_lag_after_the_last_verification():
+    """Referee 28 m3: the year compare discounts the money owed at a run's end from. Runs from 2025, verified every 5
+    years: at a one-year lag, a run ending in 2035 (a verification year) is paid in 2036, one ending in 2038 owed
+    what 2035 issued in 2036 too (paid by then: nothing owed); at a five-year lag, in 2040. Without a calendar, the
+    last year."""
+    from analysis.compare import committed_paid_in
+
+    assert committed_paid_in(2025, 2035, (5, 1)) == 2036
+    assert committed_paid_in(2025, 2038, (5, 1)) == 2036
+    assert committed_paid_in(2025, 2035, (5, 5)) == 2040
+    assert committed_paid_in(2025, 2050, (1, 2)) == 2052
+    assert committed_paid_in(2025, 2035, None) == 2035
 
 
 def test_a_farm_that_reverts_is_not_paid_or_charged_at_exit_and_its_later_losses_are_cancelled_from_the_buffer():
