@@ -102,7 +102,7 @@ WINDFALL = "windfall: for practices the same farm uses that year without the inc
 #: How to read the windfall beside over-crediting (referee 26 m6), said under the tables that show them.
 READING_WINDFALL = (
     "The windfall share and credits per additional t are different scales: the first is money (the share of per-ha "
-    "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits issued per "
+    "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits standing per "
     "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). A carbon "
     "design has no windfall share and a per-ha design no credits; a hybrid has both, each for its own part, and its "
     "windfall is counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that "
