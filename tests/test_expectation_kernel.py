@@ -85,6 +85,12 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
     assert same(got_var, np.where(pv > 0, sensitivity, 0.0) ** 2 * variance[:, None])
     tables = pv.copy(), sensitivity.copy()
     assert all(a is b for a, b in zip(expectation._paying(*tables, liability, variance), tables, strict=True))
+    # asked with the variances, the paying tables come in expected_value's own pass when no claw-back is expected
+    paid_pv, paid_var, paid_liability = expectation.expected_value(c, soil, 10, asked, calendar, region, np.arange(16),
+                                                                   price, variance)
+    assert (paid_liability is None) == (reversal == "buffer")
+    if paid_liability is None:
+        assert same(paid_pv, got_pv) and same(paid_var, got_var)
 
 
 def test_plus_zero_is_numpys_zero_plus_values_bit_for_bit():

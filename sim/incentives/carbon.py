@@ -210,11 +210,12 @@ class CarbonProgramme:
         return count - own + 1, hectares - np.where(own, area[farms], 0.0) + area[farms]
 
     def expected_value(self, farms: np.ndarray, region: int | np.ndarray, masks: np.ndarray,
-                       mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       mean_price: float | np.ndarray, variance: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """What each farmer expects from each bundle, currency/ha (``sim.incentives.expectation.expected_value``)."""
         s = self.setting
         return expectation.expected_value(self.spec, s.scenario.soil, self.horizon_years, self.asked(farms),
-                                          self.calendar(), region, masks, mean_price)
+                                          self.calendar(), region, masks, mean_price, variance)
 
     def asked(self, farms: np.ndarray) -> Asked:
         """What the expected value reads of ``farms``."""
