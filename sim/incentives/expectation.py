@@ -101,7 +101,9 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     With ``variance`` (m,), the price variance each farm expects, and no claw-back to expect, the tables come back
     as ``_paying`` makes them (PV where it pays, else 0; (dPV/dprice where it pays) ** 2 x variance) and the
     liability as None: computed in the same pass, where ``_paying`` would read both tables and a table of zeros
-    again (bit for bit: x - 0.0 is x, -0.0 included).
+    again (bit for bit: x - 0.0 is x, -0.0 included). The variance is then 0.0 + that product, as the first table
+    of ``sim.incentives.summed`` adds it (the PV holds no -0.0: a positive PV or +0.0), so the tables are
+    ``zero_added``.
     """
     transition = soil.transition_years
     soc = asked.soc
@@ -157,7 +159,9 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
     min(max(relative - allowable, 0), 1), 1 where the modelled relative sd is inf (a change its factors do not
     support); credited = rate x CO2_PER_C x (1 - deduction) x kept x issued. Farms in parallel, each its own rows
     (at 1 M farmers the tables are about 80 MB each, mapped afresh every year: their page faults are shared too).
-    With ``paying``, each element is then what ``_paying`` makes of it with no liability (``variance`` (m,)).
+    With ``paying``, each element is then what ``_paying`` makes of it with no liability (``variance`` (m,)), the
+    variance's plus 0.0 (``summed``'s zero: it turns a -0.0 into +0.0 and changes no other bit; added again to a sum
+    that holds no -0.0, nor does it there).
     """
     m, k_count = soc.size, masks.shape[1]
     own = masks.shape[0] > 1
@@ -186,7 +190,7 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
                 pays = value > 0
                 slope = slope if pays else 0.0
                 value = value if pays else 0.0
-                slope = slope * slope * variance[i]
+                slope = 0.0 + slope * slope * variance[i]
             pv[i, k] = value
             sensitivity[i, k] = slope
     return pv, sensitivity
@@ -240,19 +244,25 @@ def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarr
     region = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
     mine = priced[region]
     if mine.all():
-        return Valuation(*_paid(expected, farms, region, masks, mean[region], variance[region]), owned=True)
+        pv, var, zero_added = _paid(expected, farms, region, masks, mean[region], variance[region])
+        return Valuation(pv, var, owned=True, zero_added=zero_added)
     out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
-    out_pv[mine], out_var[mine] = _paid(expected, farms[mine], region[mine], masks, mean[region[mine]],
-                                        variance[region[mine]])
-    return Valuation(out_pv, out_var, owned=True)
+    out_pv[mine], out_var[mine], zero_added = _paid(expected, farms[mine], region[mine], masks, mean[region[mine]],
+                                                    variance[region[mine]])
+    return Valuation(out_pv, out_var, owned=True, zero_added=zero_added)
 
 
 def _paid(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray | None]], farms: np.ndarray,
           region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray, variance: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """``_paying`` of ``expected``'s tables for ``farms``; made in ``expected``'s own pass when it has no liability."""
+          ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``_paying`` of ``expected``'s tables for ``farms``, and whether they are zero-added (``Valuation``).
+
+    Made in ``expected``'s own pass, zero-added, when it has no liability.
+    """
     pv, sensitivity, liability = expected(farms, region, masks, mean_price, variance)
-    return (pv, sensitivity) if liability is None else _paying(pv, sensitivity, liability, variance)
+    if liability is None:
+        return pv, sensitivity, True
+    return *_paying(pv, sensitivity, liability, variance), False
 
 
 @njit(cache=True, parallel=True)
