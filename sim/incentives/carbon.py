@@ -225,12 +225,12 @@ class CarbonProgramme:
         area = s.farms.area_ha[farms]
         return Asked(
             soc=s.soil.stock_t_c_per_ha[farms],
-            drift=(self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms]
+            drift=(self.baseline.equilibrium_of(s.soil.equilibrium_table, farms)
                    - self.baseline.stock_t_c_per_ha[farms]),
             bulk_density=self.bulk_density[farms], area=area, candidates=self.baseline.candidates[farms],
             baseline=self.baseline.bundle[farms],
             enrolled=reg.enrolled[farms], ever=reg.ever[farms],
-            seasons_left=reg.crediting_seasons_left(self.year)[farms],
+            seasons_left=reg.crediting_seasons_left(self.year, farms),
             mrv_per_ha=mrv.expected_cost_per_ha(self.spec, area, members, hectares, grouped),
             value_share=farmer_value_share(self.spec),
             gained=lambda: np.maximum(self.gap_t_c_per_ha(farms) - reg.last_gap[farms], 0.0),
