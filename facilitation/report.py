@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 import sim
 from analysis.compare import MILESTONES, compare, cost_reason, incentive_programme
 from experiments.executors import Executor
+from experiments.runs import replicates_of
 from experiments.single import git_commit, resolved_sha256
 from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
 from facilitation.geography import region_shapes, view_of
@@ -276,8 +277,11 @@ def _cover(stories: list[Story], replicates: int | str, lang: Language) -> str:
     _ = lang._
     commit = git_commit(Path(sim.__file__).parent)
     years = sorted({int(y) for s in stories for y in s.years})
-    made = _("Simulated with casim {version} (git commit {commit}) on {date}: {first}–{last}, {runs} runs per "
-             "scenario, seeds {seeds}.").format(
+    most = int(str(replicates).split("-")[-1])  # "3", or "3-60" when scenarios differ
+    made = lang.ngettext("Simulated with casim {version} (git commit {commit}) on {date}: {first}–{last}, {runs} run "
+                         "per scenario, seeds {seeds}.",
+                         "Simulated with casim {version} (git commit {commit}) on {date}: {first}–{last}, {runs} runs "
+                         "per scenario, seeds {seeds}.", most).format(
         version=sim.__version__, commit=commit[:12] if commit else _("unknown"), date=time.strftime("%Y-%m-%d"),
         first=years[0], last=years[-1], runs=replicates, seeds=_seeds(stories))
     identity = _("scenario SHA-256 (resolved, as in manifest.json): {digest}")
@@ -425,9 +429,21 @@ def make_report(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farm
     drawn in the network animation; ``lang`` is one of ``LANGUAGES``.
     """
     chosen = language(lang)  # an unknown language fails before any simulation
-    stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, progress)
-    factor_off = {s.label: factor_off_runs(s.scenario, s.label, replicates, farmers, years, executor)
-                  for s in stories if has_programme(s.scenario)}
+    runs = {label: len(replicates_of(scenario, replicates)) for label, scenario in scenarios.items()}
+    again = [label for label, scenario in scenarios.items() if has_programme(scenario)]
+    total = sum(runs.values()) + sum(runs[label] for label in again)
+
+    def counted(before: int) -> Callable[[int, int], None] | None:
+        """``progress`` over all the report's runs, of which ``before`` were done before this batch."""
+        return None if progress is None else lambda done, _total: progress(before + done, total)
+
+    stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, counted(0))
+    factor_off, done = {}, sum(runs.values())
+    for story in stories:
+        if story.label in again:
+            factor_off[story.label] = factor_off_runs(story.scenario, story.label, replicates, farmers, years,
+                                                      executor, counted(done))
+            done += runs[story.label]
     return Report(stories, replicates, render(stories, runs_per_scenario(stories), chosen, factor_off))
 
 

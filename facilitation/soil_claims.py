@@ -21,7 +21,7 @@ factors (carbon input, SOC_REF) are not counted, so this is a lower bound on the
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -75,11 +75,13 @@ def no_till_factor_spread(scenario: Scenario, on_factor: Mapping[str, float]) ->
 
 
 def factor_off_runs(scenario: Scenario, label: str, replicates: int, farmers: int | None, years: int | None,
-                    executor: Executor | None = None) -> pd.DataFrame:
+                    executor: Executor | None = None, progress: Callable[[int, int], None] | None = None
+                    ) -> pd.DataFrame:
     """The runs of ``scenario`` with no-till's factor switched off, on the report's seeds and draws.
 
-    The yearly table (without a scenario column), run for run in the order of ``facilitation.story.tell_stories``.
+    The yearly table (without a scenario column), run for run in the order of ``facilitation.story.tell_stories``;
+    ``progress(runs_done, runs_total)`` as in ``experiments.runs.run_many``.
     """
     specs = replicate_specs(scenario, label, replicates_of(scenario, replicates), farmers, years or scenario.years,
                             NO_TILL_FACTOR_OFF)
-    return run_many(specs, executor).drop(columns="scenario")
+    return run_many(specs, executor, progress).drop(columns="scenario")

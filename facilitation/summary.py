@@ -446,7 +446,7 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
     """
     _ = lang._
     table = found.money_by_region
-    if table is None or region not in table.index:
+    if table is None or region not in table.index or len(found.regions) < 2:  # one region gets it all
         return []
     here, everyone = table.loc[region], table.loc["all"]
     name = lang.region(region)

@@ -155,8 +155,10 @@ def english_interface_strings(code: str) -> list[str]:
         catalogue = read_po(po)
     patterns = []
     for message in catalogue:
-        if message.id and message.string and message.string != message.id:
-            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(message.id))
+        english, string = (message.id, message.string) if isinstance(message.id, str) else \
+            (message.id[0], message.string[0])  # a plural: its singular's words
+        if english and string and string != english:
+            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(english))
             patterns.append(rf"(?<![\w-]){pattern}(?![\w-])")
     return patterns
 
