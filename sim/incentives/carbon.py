@@ -10,7 +10,8 @@ Money flows of one year (all in the scenario currency), for credits issued to a 
     share of V; farmers get farmer_share of the rest, intermediaries the remainder;
   MRV: paid by the farms verified, at each verification (``sim.incentives.mrv``);
   claw-back (on_reversal = 'clawback'): reversed credits not yet paid are cancelled with their money; the rest is
-    repaid by the farmer to the buyer (``sim.incentives.registry``).
+    repaid by the farmer, refunded to the payers of the farm's credits (buyers, guarantor, twin buyers) in the
+    shares each paid for them, each payer's flow net of its part (``sim.incentives.registry``).
 Identity (tested): buyer + claw-back + guarantor + twin buyers = authority fees + aggregator fees + to farmers
     + to intermediaries.
 
