@@ -105,7 +105,8 @@ class Findings:
     additional: Spread | None = None  # t CO2e stored by ``last_year`` beyond the counterfactual (None without any)
     payments: Spread | None = None  # per-ha payments to farmers over the period, currency (None without any)
     windfall: Spread | None = None  # the part of ``payments`` paid for practices the counterfactual uses, currency
-    credited: Spread | None = None  # t CO2e credited by ``last_year`` (None without a carbon programme)
+    credited: Spread | None = None  # t CO2e credited (issued, gross) by ``last_year`` (None without a carbon programme)
+    standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
     on_no_till_factor: Spread | None = None  # additional t CO2e lost with no-till's factor off (None: no variant)
     no_till_factor_spread: float = math.nan  # 2 sd, t CO2e, that no-till's factor gives ``on_no_till_factor``
     no_till_uncertainty: tuple[float, float] = (math.nan, math.nan)  # least and most 2-sd share of its gain, regions
@@ -177,6 +178,7 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
     extra = dict(farmers=int(start.farmers.iloc[0]), area_ha=float(start.area_ha.iloc[0]))
     if credited or (scenario is not None and carbon_programme(scenario)):
         extra["credited"] = over_runs("all", at(last, "credits_cum_t_co2e"))
+        extra["standing"] = over_runs("all", at(last, "credits_net_cum_t_co2e"))
     if credited or paying:
         extra["money_by_region"] = _money_by_region(table)
     if scenario is not None:
@@ -423,18 +425,24 @@ def _uncertainty_sentence(found: Findings, lang: Language, depth: str) -> str:
 
 
 def _credited_sentence(found: Findings, lang: Language) -> str:
-    """Credited tonnes beside the additional ones (M4), or that no run issued any credit."""
+    """Credited tonnes beside the additional ones (M4), or that no run issued any credit.
+
+    Credits standing (issued, less those cancelled or clawed back) per additional t, as ``analysis.compare``'s
+    credits per additional t: mean over mean.
+    """
     _ = lang._
-    credited = found.credited
+    credited, standing = found.credited, found.standing
     if credited.high <= 0:
         return _("No credit was issued in any run.")
     words = "" if credited.runs == 1 else f" ({_spread_words(lang, credited, lang.number)})"
     additional = found.additional.mean if found.additional is not None else 0.0
     if additional > 0:
-        return _("Credits were issued for {credited} t CO2e by {last_year}{spread}, {ratio} times the {additional} t "
-                 "CO2e the incentives add.").format(
+        return _("Credits were issued for {credited} t CO2e by {last_year}{spread}; {standing} t CO2e of them still "
+                 "stand (not cancelled or clawed back), {ratio} times the {additional} t CO2e the incentives "
+                 "add.").format(
             credited=lang.number(credited.mean), last_year=found.last_year, spread=words,
-            ratio=lang.number(credited.mean / additional, 1), additional=lang.number(additional))
+            standing=lang.number(standing.mean), ratio=lang.number(standing.mean / additional, 1),
+            additional=lang.number(additional))
     return _("Credits were issued for {credited} t CO2e by {last_year}{spread}, while the incentives add no tonnes "
              "on average.").format(credited=lang.number(credited.mean), last_year=found.last_year, spread=words)
 

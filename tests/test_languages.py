@@ -130,8 +130,9 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     additional = everyone[everyone.year == last].additional_cum_t_co2e  # beyond the counterfactual
     assert num(additional.mean()) in said["all"][1] and f"{last}" in said["all"][1]
     credited = everyone[everyone.year == last].credits_cum_t_co2e
+    standing = everyone[everyone.year == last].credits_net_cum_t_co2e
     said_credits = next(s for s in said["all"] if num(credited.mean()) in s)
-    assert num(credited.mean() / additional.mean(), 1) in said_credits  # credits per additional t (M4)
+    assert num(standing.mean() / additional.mean(), 1) in said_credits  # credits standing per additional t (M4)
     paid = everyone.groupby("seed").carbon_to_farmers.sum()
     due = everyone.sort_values("year").groupby("seed").carbon_due_to_farmers.last()  # owed for issued credits
     costs = everyone.groupby("seed")[["mrv_cost", "clawback"]].sum().sum(axis=1)
@@ -260,18 +261,20 @@ def test_a_loss_of_soil_carbon_reads_as_a_loss_and_a_disputed_sign_says_so(runs,
 
 
 def test_credited_tonnes_are_said_beside_the_additional_ones_and_none_issued_is_said(runs):
-    """Referee 29 M4: the summary gave the money paid for credits, never the tonnes credited. Credited t (end year,
-    mean over runs) and their ratio to the additional t (mean / mean, as compare's credits per additional t); a
-    carbon programme that issued nothing says so."""
+    """Referee 29 M4: the summary gave the money paid for credits, never the tonnes credited. Credited t (issued,
+    end year, mean over runs), those still standing, and their ratio to the additional t (mean standing / mean
+    additional, as compare's credits per additional t); a carbon programme that issued nothing says so."""
     scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
     en = language("en")
     end = runs[(runs.region == "all") & (runs.year == runs.year.max())]
     credited, additional = end.credits_cum_t_co2e.mean(), end.additional_cum_t_co2e.mean()
+    standing = end.credits_net_cum_t_co2e.mean()
     said = " ".join(sentences_by_region(findings(runs, "USD", scenario=scenario), en)["all"])
     assert (f"Credits were issued for {en.number(credited)} t CO2e by {runs.year.max()} (between "
             f"{en.number(end.credits_cum_t_co2e.min())} and ") in said
-    assert f", {en.number(credited / additional, 1)} times the {en.number(additional)} t CO2e the incentives add" in said
-    none = runs.assign(credits_t_co2e=0.0, credits_cum_t_co2e=0.0)
+    assert (f"; {en.number(standing)} t CO2e of them still stand (not cancelled or clawed back), "
+            f"{en.number(standing / additional, 1)} times the {en.number(additional)} t CO2e the incentives add") in said
+    none = runs.assign(credits_t_co2e=0.0, credits_cum_t_co2e=0.0, credits_net_cum_t_co2e=0.0)
     said = sentences_by_region(findings(none, "USD", scenario=scenario), en)["all"]
     assert "No credit was issued in any run." in said and not any(s.startswith("Credits were") for s in said)
     baseline = sim.load_scenario(SCENARIOS / "baseline.toml")  # no carbon programme: nothing said of credits
