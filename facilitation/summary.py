@@ -447,6 +447,15 @@ def _credited_sentence(found: Findings, lang: Language) -> str:
              "on average.").format(credited=lang.number(credited.mean), last_year=found.last_year, spread=words)
 
 
+def _share_of_all(lang: Language, share: float) -> str:
+    """A region's share of all the money: as ``Language.share``, with a decimal where it would read 100 % wrongly.
+
+    99.7 %, not 100 %: the other regions' 0.3 % is not nothing.
+    """
+    shown = lang.share(share)
+    return lang.percent(share, 1) if share < 1.0 and shown == lang.share(1.0) else shown
+
+
 def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[str]:
     """A region's share of the carbon money and of the public payments to farmers, and its size thirds' (M3).
 
@@ -463,7 +472,7 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
         out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); after MRV costs and "
                      "claw-backs its farms keep {net}: {small} for the smallest third of its farms by size, {middle} "
                      "for the middle third, {large} for the largest.").format(
-            region=name, share=lang.share(here.carbon_to_farmers / everyone.carbon_to_farmers),
+            region=name, share=_share_of_all(lang, here.carbon_to_farmers / everyone.carbon_to_farmers),
             paid=lang.money(here.carbon_to_farmers, found.currency),
             net=lang.money(here.farmer_net_carbon_income, found.currency),
             small=lang.money(here.farmer_net_carbon_income_small, found.currency),
@@ -472,7 +481,7 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
     if everyone.public_payments_to_farmers > 0:
         out.append(_("{region} receives {share} of the public payments to farmers ({paid}: per-ha payments and "
                      "credit-line subsidies).").format(
-            region=name, share=lang.share(here.public_payments_to_farmers / everyone.public_payments_to_farmers),
+            region=name, share=_share_of_all(lang, here.public_payments_to_farmers / everyone.public_payments_to_farmers),
             paid=lang.money(here.public_payments_to_farmers, found.currency)))
     return out
 

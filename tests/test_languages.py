@@ -376,3 +376,11 @@ def test_every_shipped_region_has_a_translated_name_and_plurals_follow_the_langu
     assert "n/a" not in language("es")._("n/a (no spending)") and "n/a" not in language("pt")._("n/a (no spending)")
     assert "peso muerto" in language("es")._("windfall share of per-ha payments")
     assert "peso morto" in language("pt")._("windfall share of per-ha payments")
+
+
+def test_a_regions_share_reads_100_percent_only_when_it_is_all():
+    """Referee 29 M3: Latin America received 99.7 % of the per-ha payments; "100%" would say Africa got nothing."""
+    from facilitation.summary import _share_of_all
+
+    en = language("en")
+    assert [_share_of_all(en, v) for v in (0.997, 1.0, 0.969, 0.002)] == ["99.7%", "100%", "97%", "0.2%"]
