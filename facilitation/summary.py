@@ -182,14 +182,14 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
     if credited or paying:
         extra["money_by_region"] = _money_by_region(table)
     if scenario is not None:
-        uncertainty = no_till_gain_uncertainty(scenario)
+        known = [v for v in no_till_gain_uncertainty(scenario).values() if math.isfinite(v)]
         extra.update(depth_cm=scenario.soil.depth_cm, tier1_drawn=draws_tier1_factors(scenario),
-                     no_till_uncertainty=(min(uncertainty.values()), max(uncertainty.values())))
+                     no_till_uncertainty=(min(known), max(known)) if known else (math.nan, math.nan))
         if factor_off is not None and additional is not None:
             on_factor = _on_no_till_factor(table, factor_off, last)
             extra["on_no_till_factor"] = spread(on_factor.xs("all", level="region").to_numpy())
-            by_region = on_factor.drop(index="all", level="region").groupby(level="region").mean()
-            extra["no_till_factor_spread"] = no_till_factor_spread(scenario, by_region.to_dict())
+            per_region = on_factor.drop(index="all", level="region").groupby(level="region").mean()
+            extra["no_till_factor_spread"] = no_till_factor_spread(scenario, per_region.to_dict())
     return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments, windfall,
                     **extra)
 
