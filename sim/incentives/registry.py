@@ -50,6 +50,9 @@ AGGREGATOR = "aggregator"
 INTERMEDIARIES = "intermediaries"
 MRV_PROVIDER = "MRV provider"
 
+#: Every farm of a per-farm array (an index that takes them all, as a view).
+ALL_FARMS = slice(None)
+
 #: Money flows of an issuance, paid ``payment_lag_years`` after the verification (output column names).
 PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "authority_fees", "aggregator_fees",
               "carbon_to_farmers", "carbon_to_intermediaries", "carbon_value")
@@ -162,11 +165,14 @@ class CarbonRegistry:
         """Whether ``year`` is a verification year (every interval after the start)."""
         return year > self.start_year and (year - self.start_year) % self.carbon.verification_interval_years == 0
 
-    def crediting_seasons_left(self, year: int) -> np.ndarray:
-        """Seasons from ``year`` each farm may still be credited, renewals included (0 for farms not enrolled)."""
+    def crediting_seasons_left(self, year: int, farms: np.ndarray | slice = ALL_FARMS) -> np.ndarray:
+        """Seasons from ``year`` each farm (of ``farms``) may still be credited, renewals included (0 if not enrolled).
+
+        Computed for ``farms`` only: the same whole numbers as every farm's, taken at ``farms``.
+        """
         c = self.carbon
-        left = self.period_end - year + 1 + self.renewals_left * c.crediting_period_years
-        return np.where(self.enrolled, np.maximum(left, 0), 0)
+        left = self.period_end[farms] - year + 1 + self.renewals_left[farms] * c.crediting_period_years
+        return np.where(self.enrolled[farms], np.maximum(left, 0), 0)
 
     def enrol(self, farms: np.ndarray, gap_t_c_per_ha: np.ndarray, year: int) -> None:
         """Start crediting ``farms`` from this season, against their current gap; fix contract prices when they apply."""
