@@ -190,6 +190,27 @@ def test_a_clawback_is_refunded_to_each_payer_in_the_share_it_paid():
     assert half["credits_cancelled_t_co2e"][0] == 0.0
 
 
+def test_a_payer_is_not_refunded_again_for_credits_already_clawed_back():
+    """Referee 30 m1: farm 0's 2030 credits are paid by buyers (USD 20/t) and the public (the USD 25 floor's 5/t top-up),
+    then all reversed and clawed back in 2035 (public 5/25 of it). Its 2040 credits, at USD 50/t, are paid by buyers
+    alone; when they are clawed back in 2045 the public gets nothing back: it paid nothing for them. A tally of what each
+    payer paid that never shrank gave the public 5 / (25 + 50) of that claw-back too, for credits it never paid for."""
+    reg, c = registry(**{"carbon.on_reversal": "clawback", "carbon.payment_lag_years": 0, "carbon.price.floor": 25.0,
+                         "carbon.price.guarantor": "public"})
+    reg.prices = np.where(np.arange(reg.prices.size) < 2035 - 2025, 20.0, 50.0)
+    first = settle(reg, 2030, [1.0, 0.0, 0.0])
+    assert first["guarantor_spending"][0] > 0  # the floor's top-up
+    lost = settle(reg, 2035, [0.0, 0.0, 0.0])
+    assert lost["clawback"][0] == pytest.approx(first["carbon_to_farmers"][0], rel=1e-12)  # all the cash it received
+    assert lost["guarantor_spending"][0] == pytest.approx(-lost["clawback"][0] * 5 / 25, rel=1e-12)
+    again = settle(reg, 2040, [1.0, 0.0, 0.0])
+    assert again["buyer_spending"][0] > 0 and again["guarantor_spending"][0] == 0  # the market is above the floor
+    lost_again = settle(reg, 2045, [0.0, 0.0, 0.0])
+    assert lost_again["clawback"][0] > 0
+    assert lost_again["guarantor_spending"][0] == 0.0  # nothing back for credits it did not pay for
+    assert lost_again["buyer_spending"][0] == -lost_again["clawback"][0]
+
+
 def test_a_reversal_cancels_unpaid_credits_before_it_claws_back_cash():
     """Referee 26 m3: with the payment lag (6 years) beyond the verification interval (5), a farm can lose carbon
     whose credits are not paid yet. The reversal first cancels those credits, the latest issued first, with all their
@@ -369,7 +390,8 @@ def test_under_a_public_floor_every_payer_gets_back_its_share_of_claw_backs_and_
     model = sim.AdoptionModel(sim.load_scenario(TEST_SCENARIOS / "clawback_floor.toml"), seed=43, n_farmers=2000)
     reg = model.incentives.carbon.registry
     settle_year = reg.settle
-    tally = np.zeros((reg.area.size, 2))  # (buyers, public) paid per farm so far
+    tally = np.zeros((reg.area.size, 2))  # (buyers, public) paid per farm for the credits still standing
+    held = np.zeros(reg.area.size)  # the farmer's carbon cash received and not clawed back
     rows = []
 
     def recounted(year, farms, leaving, rng):
@@ -381,7 +403,10 @@ def test_under_a_public_floor_every_payer_gets_back_its_share_of_claw_backs_and_
         refunds = out["clawback"][:, None] * shares
         assert np.allclose(gross[:, 0] - out["buyer_spending"], refunds[:, 0], rtol=1e-9, atol=1e-9)
         assert np.allclose(gross[:, 1] - out["guarantor_spending"], refunds[:, 1], rtol=1e-9, atol=1e-9)
+        # a claw-back takes its share of the cash held, and the credits it reverses leave the tally (referee 30 m1)
+        tally[:] *= 1.0 - np.divide(out["clawback"], held, out=np.zeros(held.size), where=held > 0)[:, None]
         tally[:] += gross
+        held[:] += (due["carbon_to_farmers"] if due else 0.0) - out["clawback"]
         rows.append((year, *refunds.sum(axis=0), out["clawback"].sum()))
         return out
 

@@ -333,16 +333,23 @@ class CarbonRegistry:
         return quantities, issued, clawback, cancelled
 
     def _refunds(self, clawback: np.ndarray) -> dict[str, np.ndarray]:
-        """Each payer's part of the ``clawback`` (n,), currency: the share of ``PAYER_FLOWS`` it paid for the farm.
+        """Each payer's part of the ``clawback`` (n,), currency: the share of ``PAYER_FLOWS`` it paid for the farm's
+        credits still standing.
 
         The buyers' part is the rest, so the parts add up to the claw-back exactly (and are the whole of it where
         buyers alone paid). A guarantor that received money (a ceiling) gets a negative part: it pays back its share.
+        The tally then keeps only the credits still standing: it shrinks by the share of the farmer's money still
+        held (received - clawed back before) that this claw-back takes, so a payer is never refunded for credits
+        already clawed back and then re-earned with another payer's money. Called before ``clawed_back`` grows.
         """
         paid = self.paid_by_payer
         total = paid.sum(axis=1)
         parts = {flow: clawback * np.divide(paid[:, k], total, out=np.zeros(total.size), where=total != 0)
                  for k, flow in enumerate(PAYER_FLOWS) if k > 0}
         parts["buyer_spending"] = clawback - parts["guarantor_spending"] - parts["twin_buyer_spending"]
+        held = self.received - self.clawed_back
+        taken = np.divide(clawback, held, out=np.zeros(held.size), where=held > 0)
+        paid *= (1.0 - taken)[:, None]
         return parts
 
     def _cancel_unpaid(self, reversed_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
