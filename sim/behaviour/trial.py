@@ -198,7 +198,8 @@ def user_exit(rate, gain, inverse, sensitivity, others_evidence, row, constants)
     move's gain per unit of belief, currency/ha): h_t = R q_t. A user then stays on average D = sum_t S_t years (S_1 =
     1, S_t+1 = S_t (1 - h_t), the mature tail S_T+1 / (rate q)), and the chain's one hazard is 1 / D: a Markov chain
     of two states with this hazard has the share in use of the process with the age-dependent one (share = D / (D +
-    time out)). Returns 1 / D (0 when q is).
+    time out), if every farm out of the practice re-enters at one rate: abandoners, who keep a lowered belief, re-enter
+    less readily, so the real share is a little lower; docs/ODD.md section 5). Returns 1 / D (0 when q is).
     """
     q = 1.0 / (1.0 + np.exp(-gain * inverse))
     if q == 0.0:
