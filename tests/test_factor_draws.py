@@ -134,6 +134,22 @@ def test_the_sweep_path_gives_each_run_its_draw_alone_and_stacked():
         pd.testing.assert_frame_equal(alone, stacked, check_exact=True)
 
 
+def test_under_rothc_the_draw_moves_the_tillage_term_and_not_the_calibrated_start():
+    """RothC reads one Tier 1 factor, F_MG (its tillage modifier): in latin_america, where no-till alone changes no
+    input, the no-till equilibrium is the conventional one x the run's drawn F_MG (x 1.10 published); the
+    conventional stock stays the scenario's calibrated 31.54 t C/ha."""
+    scenario = sim.load_scenario(SCENARIOS / "rothc_baseline.toml")
+    tables = {option: sim.AdoptionModel(scenario_with_overrides(scenario, {"soil.factor_uncertainty": option}),
+                                        seed=43, n_farmers=FARMERS).soil.equilibrium_table[0]
+              for option in ("none", "ipcc_tier1")}
+    no_till = 1  # bundle mask of no-till alone
+    drawn = drawn_tables("2019", 43).f_mg["tropical_moist", "no_till"]
+    assert tables["none"][0] == tables["ipcc_tier1"][0] == pytest.approx(31.54)
+    assert tables["none"][no_till] / tables["none"][0] == pytest.approx(1.10, abs=1e-9)
+    assert tables["ipcc_tier1"][no_till] / tables["ipcc_tier1"][0] == pytest.approx(drawn, abs=1e-9)
+    assert abs(drawn - 1.10) > 1e-4
+
+
 def test_drawing_needs_the_2019_table():
     """The 2006 table shipped has no uncertainties: drawing from it is refused with the reason."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
