@@ -40,8 +40,9 @@ class Tier1Tables:
     """Tier 1 factors of one factor set, keyed by (climate, category), plus SOC_REF by (climate, soil).
 
     ``uncertainty_pct_2sd``: two standard deviations of a factor as % of its value, keyed by (factor, climate,
-    category) with factor "F_MG" or "F_I"; absent where the table gives none (the reference categories full till
-    and medium input, 1 by definition; every factor of the 2006 set, whose table here omits them).
+    category) with factor "F_MG", "F_I" or "F_LU" (category "annual_cropland"); absent where the table gives none
+    (the reference categories full till and medium input, 1 by definition; every factor of the 2006 set, whose table
+    here omits them).
     """
 
     factor_set: str
@@ -91,7 +92,7 @@ def tier1_tables(factor_set: FactorSet) -> Tier1Tables:
     uncertainty: dict[tuple[str, str, str], float] = {}
     for row in _read_csv(f"ipcc_tier1_{factor_set}.csv"):
         value = float(row["value"])
-        if row["uncertainty_pct_2sd"] and row["factor"] in ("F_MG", "F_I"):
+        if row["uncertainty_pct_2sd"]:
             uncertainty[row["factor"], row["climate"], row["category"]] = float(row["uncertainty_pct_2sd"])
         if row["factor"] == "F_LU" and row["category"] == "annual_cropland":
             f_lu[row["climate"]] = value

@@ -46,6 +46,7 @@ from sim.parallel import FarmStreams
 from sim.practices import N_PRACTICES, NO_TILL, Catalogue
 from sim.scenario import Scenario
 from sim.soil import build_soil
+from sim.soil.factor_draws import for_run
 from sim.yields import Harvest, YieldModel
 
 
@@ -53,7 +54,8 @@ from sim.yields import Harvest, YieldModel
 class Streams:
     """Independent random streams spawned from the run's seed, one per room.
 
-    Changing, say, a decision parameter changes neither the population nor the network nor the weather.
+    Changing, say, a decision parameter changes neither the population nor the network nor the weather. The next
+    child of the seed (``sim.soil.factor_draws.FACTOR_STREAM``) draws the run's Tier 1 factors, when it draws them.
     """
 
     population: np.random.Generator
@@ -80,7 +82,8 @@ class AdoptionModel(mesa.Model):
             before the first step if the run goes on alone after all.
 
     Attributes:
-        config: the scenario (``mesa.Model.scenario`` is Mesa's own). year: calendar year of the latest state.
+        config: the scenario (``mesa.Model.scenario`` is Mesa's own), with the run's seed as its own when its runs
+            draw their Tier 1 factors (``sim.soil.factor_draws.for_run``). year: calendar year of the latest state.
         n: number of farmers.
         regions: names and row blocks of the regions. farms: the farmer table (parameters and state arrays).
         farmers: the farmers as Mesa agents (thin views, created on first access).
@@ -91,6 +94,7 @@ class AdoptionModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None, n_farmers: int | None = None,
                  recorded: bool = True) -> None:
         seed = scenario.seed if seed is None else int(seed)
+        scenario = for_run(scenario, seed)  # a run that draws its Tier 1 factors draws them from its own seed
         super().__init__(rng=seed)
         self.config, self.seed, self.year = scenario, seed, scenario.start_year
         self.streams = Streams.spawn(seed)

@@ -32,6 +32,9 @@ Assumptions and limits:
     inf, so a change credited under it is deducted in full (the Tier 1 estimate of it is 0);
   - under RothC (``soil.model = "rothc"``) the change is RothC's and its relative sd still the Tier 1 pair's: a
     stand-in, as RothC's own parameter and input uncertainty is not propagated;
+  - when the runs draw their factors (``soil.factor_uncertainty = "ipcc_tier1"``, ``sim.soil.factor_draws``) the
+    soil follows the run's draw while this share stays the published table's: it is the registry's estimate of its
+    error, the same in every run;
   - farms certified as a group share the factors: their errors are taken as fully correlated, so the group's
     standard error is |sum_i a_i x relative sd_i x change_i| / sum_i a_i (``sim.incentives.mrv``), exact for the
     farms of one region and pair; with members gaining and losing on different factors, errors in fact independent

@@ -30,6 +30,11 @@ class SoilSettings(Strict):
 
     model: Literal["ipcc_tier1", "rothc"] = Field(description="soil carbon model: IPCC Tier 1 (yearly) or RothC (monthly)")
     factor_set: Literal["2006", "2019"] = Field(description="IPCC Tier 1 factor set")
+    factor_uncertainty: Literal["none", "ipcc_tier1"] = Field(
+        "none", description="'none': the published Tier 1 stock-change factors in every run; 'ipcc_tier1': each run "
+        "draws F_LU, F_MG and F_I from their published 2-sd uncertainties (IPCC Approach 2 Monte Carlo, one draw per "
+        "table entry per run from the run's seed, shared by its farms; needs factor_set = '2019'; "
+        "sim.soil.factor_draws)")
     transition_years: Annotated[int, Field(ge=1, le=100)] = Field(description="years to reach a new equilibrium (IPCC D = 20)")
     depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the SOC stock, cm (Tier 1: 30)")
     rothc: RothCSettings | None = Field(None, description="RothC settings (required when model = 'rothc')")
@@ -38,4 +43,11 @@ class SoilSettings(Strict):
     def _rothc_settings(self) -> SoilSettings:
         if self.model == "rothc" and self.rothc is None:
             raise ValueError("model = 'rothc' needs a [soil.rothc] table")
+        return self
+
+    @model_validator(mode="after")
+    def _factor_uncertainty_needs_2019(self) -> SoilSettings:
+        if self.factor_uncertainty != "none" and self.factor_set != "2019":
+            raise ValueError(f"factor_uncertainty = {self.factor_uncertainty!r} needs factor_set = '2019' (the 2006 "
+                             "table shipped has no uncertainties)")
         return self

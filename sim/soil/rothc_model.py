@@ -30,9 +30,10 @@ import numpy as np
 from numba import njit, prange
 from scipy.optimize import brentq
 
-from sim.ipcc import TILLAGE, tier1_tables
+from sim.ipcc import TILLAGE
 from sim.practices import N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.scenario import Scenario, ScenarioError
+from sim.soil.factor_draws import run_tables
 from sim.soil.rothc import (
     COVERED_RATE,
     DECAY_PER_YEAR,
@@ -196,8 +197,11 @@ class RothCSoil:
         return iom
 
     def _tillage_modifiers(self, scenario: Scenario) -> np.ndarray:
-        """(R, 16) rate modifier of each bundle's tillage category: RothC's conventional equilibrium x F_MG."""
-        tables = tier1_tables(scenario.soil.factor_set)
+        """(R, 16) rate modifier of each bundle's tillage category: RothC's conventional equilibrium x the run's F_MG.
+
+        The run's factors: the published ones, or its draw (``soil.factor_uncertainty``, ``sim.soil.factor_draws``).
+        """
+        tables = run_tables(scenario)
         out = np.ones((len(scenario.regions), N_MASKS))
         for i, spec in enumerate(scenario.regions.values()):
             tillage, _ = management_categories(scenario, spec)

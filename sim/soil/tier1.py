@@ -22,10 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.ipcc import TILLAGE, input_level, tier1_tables
+from sim.ipcc import TILLAGE, input_level
 from sim.practices import N_PRACTICES, PRACTICES
 from sim.scenario import Scenario
 from sim.scenario.farms import Region
+from sim.soil.factor_draws import run_key, run_tables
 
 N_MASKS = 1 << N_PRACTICES
 
@@ -53,10 +54,10 @@ MAX_TABLES = 256
 
 
 def table_inputs(scenario: Scenario) -> tuple:
-    """Every value ``equilibrium_table`` reads (a key: equal inputs, equal tables).
+    """Every value a table of the published factors reads (a key: equal inputs, equal tables).
 
     The factor set, each region's climate, soil and conventional management, and each practice's tillage and
-    carbon-input attributes.
+    carbon-input attributes. ``equilibrium_table`` adds the run's factor draw (``sim.soil.factor_draws.run_key``).
     """
     practices = tuple((p.tillage_after, p.returns_residues, p.adds_n_fixing_crop, p.increases_carbon_input)
                       for p in (getattr(scenario.practices, name) for name in PRACTICES))
@@ -66,11 +67,14 @@ def table_inputs(scenario: Scenario) -> tuple:
 
 
 def equilibrium_table(scenario: Scenario) -> np.ndarray:
-    """Tier 1 equilibrium stock by (region, bundle mask), t C/ha, shape (R, 16) (a new array each call)."""
-    key = table_inputs(scenario)
+    """Tier 1 equilibrium stock by (region, bundle mask), t C/ha, shape (R, 16) (a new array each call).
+
+    From the run's factors: the published ones, or its draw (``soil.factor_uncertainty``, ``sim.soil.factor_draws``).
+    """
+    key = table_inputs(scenario), run_key(scenario)
     table = _TABLES.get(key)
     if table is None:
-        tables = tier1_tables(scenario.soil.factor_set)
+        tables = run_tables(scenario)
         rows = []
         for spec in scenario.regions.values():
             tillage, inputs = management_categories(scenario, spec)
