@@ -292,7 +292,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         div = f"chart-{metric.column}"
         figures[div] = region_chart(stories[0], metric, lang) if len(stories) == 1 else \
             scenario_chart(stories, metric, lang)
-        title = chart_title(metric, lang, stories[0].scenario.currency, len(stories) > 1)
+        title = chart_title(metric, lang, stories)
         sections.append(f"<section id='{div}-slide' class='slide chart'><h2>{html.escape(title)}</h2>"
                         f"<div class='body'><div class='plot chart' id='{div}'></div></div></section>")
 

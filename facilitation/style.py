@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from facilitation.i18n import N_
+from facilitation.i18n import N_, Language
 
 #: Practice categories shown in colour, in legend order (see ``story.category``).
 CATEGORIES = (N_("conventional"), N_("some CA practices"), N_("no-till + soil cover"), N_("full CA"))
@@ -38,3 +38,8 @@ def scenario_colour(index: int) -> str:
 def scenario_dash(index: int) -> str:
     """Plotly dash style of the ``index``-th scenario."""
     return SCENARIO_DASHES[index % len(SCENARIO_DASHES)]
+
+
+def soil_depth(depth_cm: float, lang: Language) -> str:
+    """A soil depth (cm, ``soil.depth_cm``) as chart titles write it: "30", "22.5" ("22,5" in French)."""
+    return lang.number(depth_cm, 0 if float(depth_cm).is_integer() else 1)

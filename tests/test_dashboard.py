@@ -182,3 +182,33 @@ def test_the_header_shows_the_levers_that_act_in_the_scenario(name, expected, ab
     assert lever_summary(model, language("en")) == expected
     assert absent not in lever_summary(model, language("en"))
     assert lever_summary(model, language("fr")).startswith("Année 2025 · ")
+
+
+def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monkeypatch):
+    """Referee 29 minor 12: the dashboard's SOC and income axes read "32.9" in French, Spanish and Portuguese (only
+    share axes followed the language); M6: its SOC chart was autoscaled around each region's stock. Now SOC is
+    drawn as each region's change since the start (recomputed here), on an axis through 0, and every number axis
+    writes the language's decimal sign."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import facilitation.dashboard_app as app
+    from facilitation.i18n import language
+
+    model = app.DashboardModel()
+    for _ in range(3):
+        model.step()
+    for code, decimal in (("fr", ","), ("es", ","), ("pt", ","), ("en", ".")):
+        monkeypatch.setattr(app, "LANG", language(code))
+        figure = app._chart(model, "soc_mean_t_c_per_ha", "soc", change=True)
+        FigureCanvasAgg(figure).draw()
+        ax = figure.axes[0]
+        low, high = ax.get_ylim()
+        assert low <= 0 <= high
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        other = "." if decimal == "," else ","
+        assert any(decimal in t for t in labels) and not any(other in t for t in labels), (code, labels)
+        regions = list(app.model_view.scenario_of(model.adoption).regions)
+        for line, key in zip(ax.get_lines()[:len(regions)], regions, strict=True):  # then the line at 0
+            rows = model.table[model.table.region == key].sort_values("year")
+            assert np.allclose(line.get_ydata(), rows.soc_mean_t_c_per_ha - rows.soc_mean_t_c_per_ha.iloc[0])

@@ -3,6 +3,7 @@ French version and its printing, and the animation files."""
 
 import base64
 import re
+from dataclasses import replace
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -418,7 +419,7 @@ def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories
                 "income_p50"] = -50.0
     losing = replace(story, results=results)
     drawn = on_its_scale(losing, income)
-    assert not drawn.log and "log scale" not in chart_title(drawn, lang, "USD", several=False)
+    assert not drawn.log and "log scale" not in chart_title(drawn, lang, [losing])
     def values(array) -> list[float]:  # Plotly's JSON keeps NumPy arrays as base64 bytes
         return np.frombuffer(base64.b64decode(array["bdata"]), array["dtype"]).tolist()
 
@@ -428,3 +429,91 @@ def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories
     assert len(lines) == len(story.scenario_regions) and all(values(t["x"]) == years for t in lines)
     bands = [t for t in figure["data"] if t.get("fill") == "toself"]  # the runs' range: its low is the loss
     assert figure["layout"]["yaxis"].get("type") != "log" and min(min(values(t["y"])) for t in bands) == -50.0
+
+
+def _plotly_values(array) -> list[float]:
+    """A data array of a figure dict: a list, or NumPy bytes (Plotly's JSON keeps arrays as base64)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), array["dtype"]).tolist()
+    return [np.nan if v is None else float(v) for v in array]
+
+
+def _drawn_ranges(browser, figure: dict) -> dict[str, list[float]]:
+    """The y ranges plotly.js gives each y axis of ``figure`` when drawn (1100 x 500 px), by axis name."""
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    page = browser.new_context(offline=True).new_page()
+    page.set_content(f"<html><head><script>{get_plotlyjs()}</script></head><body></body></html>")
+    return page.evaluate("""(fig) => {
+        document.body.innerHTML = "<div id='c' style='width:1100px;height:500px'></div>";
+        Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true});
+        const layout = document.getElementById('c')._fullLayout, out = {};
+        for (const name of Object.keys(layout))
+            if (/^yaxis\\d*$/.test(name)) out[name] = [layout[name].type, ...layout[name].range];
+        return out; }""", json.loads(json.dumps(figure, default=lambda v: v.tolist())))
+
+
+def test_soc_is_charted_as_its_change_since_the_start_on_axes_through_zero(stories, browser):
+    """Referee 29 M6: the SOC panels were autoscaled per region (Latin America 32.86-33.20 t C/ha), so a 0.5 % rise
+    filled a panel as a 6 % one did, and the one-scenario chart put every region on 7.9-33 (flat lines). Now both
+    charts draw each region's SOC change since the start (mean over runs of each run's change, recomputed here),
+    every panel of the comparison on one axis through 0 (drawn by plotly.js), with each scenario's change in % of the
+    start stock under the region's name and in the legend, and the soil depth and start year in the title."""
+    from facilitation.report_figures import METRICS, chart_title, region_chart, scenario_chart
+
+    soc = next(m for m in METRICS if m.column == "soc_mean_t_c_per_ha")
+    lang = language("en")
+    regions = stories[0].scenario_regions
+
+    def expected(story, key):
+        rows = story.results[story.results.region == key].sort_values("year")
+        change = rows.soc_mean_t_c_per_ha - rows.groupby("seed").soc_mean_t_c_per_ha.transform("first")
+        per_run = rows.groupby("seed").soc_mean_t_c_per_ha.agg(["first", "last"])
+        return change.groupby(rows.year).mean().to_numpy(), (per_run["last"] / per_run["first"] - 1).mean()
+
+    comparison = scenario_chart(stories, soc, lang)
+    lines = [t for t in comparison["data"] if t.get("mode") == "lines" and t.get("fill") is None]
+    assert len(lines) == len(stories) * len(regions)
+    for line, (story, key) in zip(lines, [(s, r) for s in stories for r in regions], strict=True):
+        change, _share = expected(story, key)
+        assert np.allclose(_plotly_values(line["y"]), change, rtol=0, atol=1e-12)
+        assert "%{y:+.2f}" in line["hovertemplate"]  # to 0.01 t C/ha
+    headings = [a["text"] for a in comparison["layout"]["annotations"]]
+    for i, key in enumerate(regions):
+        for story in stories:
+            share = expected(story, key)[1]
+            assert f"{'+' if round(share * 100, 1) > 0 else ''}{lang.percent(share, 1)}" in headings[i]
+    ranges = _drawn_ranges(browser, comparison)
+    assert len(ranges) == len(regions) and len({tuple(r) for r in ranges.values()}) == 1  # one axis for every region
+    assert all(low <= 0 <= high for _type, low, high in ranges.values())
+
+    one = region_chart(stories[1], soc, lang)
+    drawn = [t for t in one["data"] if t.get("mode") == "lines" and t.get("fill") is None]
+    for line, key in zip(drawn, regions, strict=True):
+        change, share = expected(stories[1], key)
+        assert np.allclose(_plotly_values(line["y"]), change, rtol=0, atol=1e-12)
+        assert line["name"].endswith(lang.percent(share, 1))
+    (_type, low, high), = _drawn_ranges(browser, one).values()
+    assert low <= 0 <= high
+    title = chart_title(soc, lang, stories[:1])
+    assert title == f"Soil organic carbon: change since {stories[0].years[0]} (t C/ha, 0-30 cm)"
+    deeper = replace(stories[0], scenario=stories[0].scenario.model_copy(
+        update={"soil": stories[0].scenario.soil.model_copy(update={"depth_cm": 20.0})}))
+    assert "0-20 cm" in chart_title(soc, language("fr"), [deeper]) and "0-30 cm" not in chart_title(soc, lang, [deeper])
+
+
+def test_every_linear_chart_axis_holds_zero(stories, browser):
+    """Referee 29 M6: yield and income panels of the comparison (and yields in one scenario's chart) were
+    autoscaled away from 0, so a 2 % difference filled a panel. Every linear y axis of every chart now holds 0, drawn
+    by plotly.js; only the one-scenario income chart keeps its log axis (regions differ by orders of magnitude), where
+    equal ratios are equal distances."""
+    from facilitation.report_figures import METRICS, on_its_scale, region_chart, scenario_chart
+
+    lang = language("en")
+    for metric in METRICS:
+        for figure in (scenario_chart(stories, metric, lang), region_chart(stories[0], on_its_scale(stories[0], metric),
+                                                                             lang)):
+            for name, (kind, low, high) in _drawn_ranges(browser, figure).items():
+                assert kind == "log" or low <= 0 <= high, (metric.column, name, low, high)
