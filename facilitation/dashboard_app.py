@@ -29,7 +29,7 @@ from facilitation.geography import region_shapes
 from facilitation.i18n import N_, Language, language
 from facilitation.solara_mesa import Lever, dashboard_page, redraw_each_step
 from facilitation.story import category, layout, sample_farms
-from facilitation.style import region_colour, soil_depth
+from facilitation.style import region_colour, sample_caption, soil_depth
 from sim.farmers import allocate_farmers
 from sim.incentives import DESIGNS
 from sim.practices import PRACTICES
@@ -48,8 +48,9 @@ CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 1
 CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
 #: Characters per line of a chart's title at that size (longer titles wrap: French and Spanish run long).
 TITLE_CHARS = 52
-#: Most decimals a tick label of a chart's y axis shows (SOC changes of a few kg C/ha need three).
-MAX_TICK_DECIMALS = 4
+#: Most decimals a tick label of a chart's y axis shows: Matplotlib's ticks are 1, 2, 2.5 or 5 x 10^k apart, and a
+#: first year's SOC change of a few 0.1 kg C/ha needs 5 (0.00005 t C/ha steps).
+MAX_TICK_DECIMALS = 8
 #: What an exchange link carries (``sim.behaviour.exchange``): each channel a lever, on (1) or off (0).
 CHANNEL_WORDS = {"information": N_("Exchange channel: partners' results (information)"),
                  "know_how": N_("Exchange channel: know-how and training"),
@@ -259,20 +260,25 @@ class LocaleTicks(Formatter):
         return self.lang.number(value, self.decimals)
 
 
-@solara.component
-def NetworkView(model: DashboardModel):
-    """The sampled farms coloured by practice; demonstration farms large."""
-    redraw_each_step()
+def network_chart(model: DashboardModel) -> Figure:
+    """The sampled farms coloured by practice; demonstration farms large; the caption says it is one run's sample."""
     fig = _figure(VIEW_IN)
     ax = fig.subplots()
     regions = list(model_view.scenario_of(model.adoption).regions)
     NetworkDrawing(ax, model.sample_layout, regions, LANG, label_size=8).show(
         category(model_view.bundles(model.adoption)[model.sample]))
-    ax.set_title(LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption)),
-                 fontsize=10, loc="left")
+    title = LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption))
+    ax.set_title(f"{title}\n{sample_caption(model.sample_layout.region, LANG)}", fontsize=10, loc="left")
     ax.legend(handles=legend_handles(LANG, bool(model.sample_layout.exchange.any())), loc="upper center",
               bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7, frameon=False)
-    solara.FigureMatplotlib(fig, format="png")
+    return fig
+
+
+@solara.component
+def NetworkView(model: DashboardModel):
+    """The sampled farms (``network_chart``)."""
+    redraw_each_step()
+    solara.FigureMatplotlib(network_chart(model), format="png")
 
 
 @solara.component

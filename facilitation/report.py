@@ -38,7 +38,7 @@ from facilitation.report_figures import (
     scenario_chart,
 )
 from facilitation.story import Story, tell_stories
-from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
+from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, sample_caption, scenario_colour
 from facilitation.summary import findings, index_explanation, run_keys, sentences_by_region
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -263,7 +263,8 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         data["networks"].append({"div": div, "years": [int(y) for y in story.years], "frames": frames,
                                  "colours": list(CATEGORY_COLOURS)})
         cells.append(f"<div class='plot network' id='{div}'></div>")
-        prints.append(f"<figure class='print-only'><figcaption>{html.escape(story.scenario.name)}</figcaption>"
+        caption = f"{story.scenario.name} · {sample_caption(story.layout.region, lang, story.runs)}"
+        prints.append(f"<figure class='print-only'><figcaption>{html.escape(caption)}</figcaption>"
                       f"<img alt='' src='{network_key_frames(story, lang)}'></figure>")
     sections.append(_section("networks", _("Adoption spreading through farm networks"),
                              _legend(lang) + _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"

@@ -25,6 +25,7 @@ from facilitation.style import (
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
     region_colour,
+    sample_caption,
     scenario_colour,
     scenario_dash,
     soil_depth,
@@ -82,7 +83,10 @@ def as_dict(fig: go.Figure) -> dict:
 
 # ---------------------------------------------------------------------------------------------------- networks
 def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
-    """The sampled farms at the first year, and their category each year as strings of digits (one per farm)."""
+    """The sampled farms at the first year, and their category each year as strings of digits (one per farm).
+
+    Its caption says the farms are one run's sample (``style.sample_caption``).
+    """
     lay = story.layout
     ex, ey, links_x, links_y = [], [], [], []  # village links grey, exchange links between regions in colour
     for (a, b), between in zip(lay.edges, lay.exchange, strict=True):
@@ -107,7 +111,10 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
     annotations = [dict(x=REGION_SPACING * i, y=1.16, text=f"<b>{html.escape(lang.region(key))}</b>",
                         showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
                    for i, key in enumerate(story.scenario_regions)]
-    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=5), annotations=annotations,
+    annotations.append(dict(x=0.0, y=0.0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                            text=html.escape(sample_caption(lay.region, lang, story.runs)),
+                            font=dict(size=12, color="#444444")))
+    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=25), annotations=annotations,
                                     title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),

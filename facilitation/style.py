@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from facilitation.i18n import N_, Language
 
 #: Practice categories shown in colour, in legend order (see ``story.category``).
@@ -43,3 +45,18 @@ def scenario_dash(index: int) -> str:
 def soil_depth(depth_cm: float, lang: Language) -> str:
     """A soil depth (cm, ``soil.depth_cm``) as chart titles write it: "30", "22.5" ("22,5" in French)."""
     return lang.number(depth_cm, 0 if float(depth_cm).is_integer() else 1)
+
+
+def sample_caption(regions: np.ndarray, lang: Language, runs: int = 1) -> str:
+    """What a network view shows: one run (of ``runs``) and how many sampled farms per region.
+
+    ``regions``: the region index of each sampled farm (``story.Layout.region``). Samples are whole villages plus
+    demonstration and exchange farms, so regions differ a little: "148-152 sampled farms per region".
+    """
+    counts = np.bincount(regions)
+    counts = counts[counts > 0]
+    low, high = (lang.number(n) for n in (counts.min(), counts.max()))
+    farms = low if low == high else f"{low}\N{EN DASH}{high}"
+    if runs > 1:
+        return lang._("One run of {runs}; {farms} sampled farms per region").format(runs=runs, farms=farms)
+    return lang._("One run; {farms} sampled farms per region").format(farms=farms)

@@ -198,6 +198,13 @@ def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monke
     model = app.DashboardModel()
     for _ in range(3):
         model.step()
+    first_season = app.DashboardModel()
+    first_season.step()  # changes of a few 0.1 kg C/ha: ticks 0.00005 t C/ha apart
+    monkeypatch.setattr(app, "LANG", language("es"))
+    ticks = app._chart(first_season, "soc_mean_t_c_per_ha", "soc", change=True)
+    FigureCanvasAgg(ticks).draw()
+    labels = [t.get_text() for t in ticks.axes[0].get_yticklabels() if t.get_text()]
+    assert len(set(labels)) == len(labels) > 2, labels
     for code, decimal in (("fr", ","), ("es", ","), ("pt", ","), ("en", ".")):
         monkeypatch.setattr(app, "LANG", language(code))
         figure = app._chart(model, "soc_mean_t_c_per_ha", "soc", change=True)
@@ -208,7 +215,23 @@ def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monke
         labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
         other = "." if decimal == "," else ","
         assert any(decimal in t for t in labels) and not any(other in t for t in labels), (code, labels)
+        assert len(set(labels)) == len(labels), labels  # as many decimals as the ticks need
         regions = list(app.model_view.scenario_of(model.adoption).regions)
         for line, key in zip(ax.get_lines()[:len(regions)], regions, strict=True):  # then the line at 0
             rows = model.table[model.table.region == key].sort_values("year")
             assert np.allclose(line.get_ydata(), rows.soc_mean_t_c_per_ha - rows.soc_mean_t_c_per_ha.iloc[0])
+
+
+def test_the_network_view_says_it_shows_one_run_and_a_sample(monkeypatch):
+    """Referee 29 minor 6: the dashboard's network view is one run's sample of each region; its title says so."""
+    import numpy as np
+
+    import facilitation.dashboard_app as app
+    from facilitation.i18n import language
+
+    monkeypatch.setattr(app, "LANG", language("fr"))
+    model = app.DashboardModel()
+    counts = np.bincount(model.sample_layout.region)
+    farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
+    title = app.network_chart(model).axes[0].get_title(loc="left")
+    assert title.endswith(f"\nUne simulation ; échantillon de {farms} exploitations par région")

@@ -517,3 +517,28 @@ def test_every_linear_chart_axis_holds_zero(stories, browser):
                                                                              lang)):
             for name, (kind, low, high) in _drawn_ranges(browser, figure).items():
                 assert kind == "log" or low <= 0 <= high, (metric.column, name, low, high)
+
+
+def test_network_views_say_they_show_one_run_and_a_sample(stories, french):
+    """Referee 29 minor 6: the network view (report, GIF, MP4, dashboard) shows the first run's sampled villages, whose
+    shares can differ from the region's by several points, and did not say so. Each now has a caption naming one run
+    (of how many) and the sampled farms per region, counted here from the drawn layout."""
+    from facilitation.animation import Frames
+    from facilitation.report_figures import network_figure
+
+    story = stories[1]
+    counts = np.bincount(story.layout.region)
+    farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
+    assert counts.min() > 0 and story.runs == 2
+    figure, _frames = network_figure(story, language("es"))
+    captions = [a["text"] for a in figure["layout"]["annotations"]]
+    assert f"Una simulación de 2; muestra de {farms} fincas por región" in captions
+    assert f"Une simulation sur 2 ; échantillon de {farms} exploitations par région" in french.read_text()  # printed
+    for size in [(480, 270), (1280, 720)]:
+        frames = Frames(story, size, language("pt"))
+        frames.draw(0)
+        assert frames.caption.get_text().replace("\n", " ") == \
+            f"Uma simulação de 2; amostra de {farms} propriedades por região"
+        renderer = frames.figure.canvas.get_renderer()
+        caption, title = (t.get_window_extent(renderer) for t in (frames.caption, frames.title))
+        assert caption.x0 >= 0 and caption.x1 <= size[0] and caption.y1 <= title.y0, size  # in the frame, under the name
