@@ -24,7 +24,7 @@ from matplotlib.ticker import Formatter
 import sim
 from experiments.runs import build_model, with_overrides, yearly_table
 from facilitation import model_view
-from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
+from facilitation.figures import MapDrawing, NetworkDrawing, adoption_colour_bar, legend_handles
 from facilitation.geography import region_shapes
 from facilitation.i18n import N_, Language, language
 from facilitation.solara_mesa import Lever, dashboard_page, redraw_each_step
@@ -281,18 +281,25 @@ def NetworkView(model: DashboardModel):
     solara.FigureMatplotlib(network_chart(model), format="png")
 
 
-@solara.component
-def MapView(model: DashboardModel):
-    """The regions shaded by their share of farmers using no-till this year."""
-    redraw_each_step()
-    if not model.shapes:
-        return
+def map_chart(model: DashboardModel) -> Figure:
+    """The regions shaded by their share of farmers using no-till this year, and the colour scale."""
     fig = _figure((VIEW_IN[1] * 1.3, VIEW_IN[1]))
     ax = fig.subplots()
     now = model.table[model.table.year == model.table.year.max()].set_index("region")
     MapDrawing(ax, model.shapes, LANG, label_size=7).show([now.no_till_share[s.key] for s in model.shapes])
     ax.set_title(LANG._("No-till, share of farmers"), fontsize=10, loc="left")
-    solara.FigureMatplotlib(fig, format="png")
+    bar = adoption_colour_bar(fig, ax, LANG)
+    bar.set_label("")  # the map's title says what the colours are
+    bar.ax.tick_params(labelsize=7)
+    return fig
+
+
+@solara.component
+def MapView(model: DashboardModel):
+    """The map (``map_chart``), for scenarios whose regions name their countries."""
+    redraw_each_step()
+    if model.shapes:
+        solara.FigureMatplotlib(map_chart(model), format="png")
 
 
 def _chart(model: DashboardModel, column: str, title: str, share: bool = False, log: bool = False,

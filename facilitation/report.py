@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 import sim
 from analysis.compare import MILESTONES, compare, cost_reason, incentive_programme
 from experiments.executors import Executor
-from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
+from facilitation.figures import NetworkDrawing, legend_handles, map_key_frames_figure
 from facilitation.geography import region_shapes, view_of
 from facilitation.i18n import LANGUAGES, N_, Language, language
 from facilitation.report_figures import (
@@ -82,17 +82,11 @@ def network_key_frames(story: Story, lang: Language) -> str:
 
 
 def map_key_frames(story: Story, shapes, view, lang: Language) -> str:
-    """A PNG (data URI) of the map at the key years, side by side."""
-    import matplotlib.pyplot as plt
-
+    """A PNG (data URI) of the map at the key years, with the regions' key and the colour scale."""
     frames = key_years(story.years)
     shares = region_shares(story)
-    fig, axes = plt.subplots(1, len(frames), figsize=(7.5, 2.6), squeeze=False)
-    for ax, frame in zip(axes[0], frames, strict=True):
-        MapDrawing(ax, shapes, lang, view, label_size=5).show([shares[s.key].iloc[frame] for s in shapes])
-        ax.set_title(str(story.years[frame]), fontsize=9, fontweight="bold")
-    fig.tight_layout()
-    return _png(fig)
+    return _png(map_key_frames_figure(shapes, view, lang, [int(story.years[f]) for f in frames],
+                                      [[shares[s.key].iloc[f] for s in shapes] for f in frames]))
 
 
 def _section(key: str, title: str, body: str, classes: str = "") -> str:

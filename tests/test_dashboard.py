@@ -235,3 +235,26 @@ def test_the_network_view_says_it_shows_one_run_and_a_sample(monkeypatch):
     farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
     title = app.network_chart(model).axes[0].get_title(loc="left")
     assert title.endswith(f"\nUne simulation ; échantillon de {farms} exploitations par région")
+
+
+def test_the_map_has_a_colour_scale(monkeypatch):
+    """Referee 29 minor 5: a map shaded green with no scale. The dashboard's map has a colour bar of the share of
+    farmers, 0-100 % in the language's style, and each region is shaded by this year's share."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import facilitation.dashboard_app as app
+    from facilitation.figures import ADOPTION_CMAP
+    from facilitation.i18n import language
+
+    lang = language("pt")
+    monkeypatch.setattr(app, "LANG", lang)
+    model = app.DashboardModel()
+    model.step()
+    figure = app.map_chart(model)
+    FigureCanvasAgg(figure).draw()
+    world, bar = figure.axes
+    ticks = [t.get_text() for t in bar.get_xticklabels()]
+    assert ticks[0] == lang.percent(0.0) and ticks[-1] == lang.percent(1.0) and len(ticks) > 2
+    now = model.table[model.table.year == model.table.year.max()].set_index("region")
+    shaded = [c.get_facecolor()[0] for c in world.collections[1:]]
+    assert [tuple(c) for c in shaded] == [ADOPTION_CMAP(now.no_till_share[s.key]) for s in model.shapes]

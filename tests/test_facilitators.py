@@ -542,3 +542,41 @@ def test_network_views_say_they_show_one_run_and_a_sample(stories, french):
         renderer = frames.figure.canvas.get_renderer()
         caption, title = (t.get_window_extent(renderer) for t in (frames.caption, frames.title))
         assert caption.x0 >= 0 and caption.x1 <= size[0] and caption.y1 <= title.y0, size  # in the frame, under the name
+
+
+def test_the_printed_map_names_the_regions_in_a_key_over_a_colour_scale(stories):
+    """Referee 29 minor 5: the printed map's region names covered one another ("Africa, moist savanna" over
+    "Latin America") and nothing said what the green meant. The printed maps now name the regions in a key below
+    them (outline colours) over a colour scale of the share of farmers in no-till (0-100 %, in the language's style);
+    each map is shaded by its year's shares, and no two texts of the figure overlap."""
+    import matplotlib.text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from facilitation.figures import ADOPTION_CMAP, map_key_frames_figure
+    from facilitation.geography import region_shapes, view_of
+    from facilitation.report import key_years
+    from facilitation.report_figures import region_shares
+
+    story, lang = stories[1], language("fr")
+    shapes = region_shapes(story.scenario)
+    frames = key_years(story.years)
+    shares = region_shares(story)
+    years = [int(story.years[f]) for f in frames]
+    figure = map_key_frames_figure(shapes, view_of(shapes), lang, years,
+                                   [[shares[s.key].iloc[f] for s in shapes] for f in frames])
+    FigureCanvasAgg(figure).draw()
+    maps = [ax for ax in figure.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in maps] == [str(y) for y in years]
+    for ax, frame in zip(maps, frames, strict=True):
+        drawn = [c.get_facecolor()[0] for c in ax.collections[1:]]  # after the grey world, one per region
+        assert np.allclose(drawn, [ADOPTION_CMAP(shares[s.key].iloc[frame]) for s in shapes])
+    bar, = [ax for ax in figure.axes if ax.get_xlabel() == "Semis direct, part des agriculteurs"]
+    ticks = [t.get_text() for t in bar.get_xticklabels()]
+    assert ticks[0] == lang.percent(0.0) and ticks[-1] == lang.percent(1.0) == "100\xa0%"
+    key, = figure.legends
+    assert [t.get_text() for t in key.get_texts()] == [lang.region(s.key) for s in shapes]
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in figure.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text()]
+    for i, a in enumerate(boxes):
+        assert all(not a.overlaps(b) for b in boxes[i + 1:])
