@@ -31,6 +31,7 @@ from facilitation.style import (  # noqa: E402
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
+    heading_lines,
     region_colour,
 )
 
@@ -70,8 +71,8 @@ class NetworkDrawing:
                                zorder=2, edgecolors=np.where(lay.demo, DEMO_OUTLINE, "white"),
                                linewidths=np.where(lay.demo, 1.2, 0.4))
         for i, key in enumerate(regions):
-            ax.text(REGION_SPACING * i, 1.22, lang.region(key), ha="center", va="bottom", fontsize=label_size,
-                    color=region_colour(i), fontweight="bold")
+            ax.text(REGION_SPACING * i, 1.22, "\n".join(heading_lines(lang.region(key))), ha="center", va="bottom",
+                    fontsize=label_size, linespacing=1.1, color=region_colour(i), fontweight="bold")
         ax.set_xlim(lay.x.min() - 0.2, lay.x.max() + 0.2)
         ax.set_ylim(-1.15, 1.5)
         ax.set_axis_off()

@@ -24,6 +24,7 @@ from facilitation.style import (
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
+    heading_lines,
     region_colour,
     sample_caption,
     scenario_colour,
@@ -36,6 +37,8 @@ from facilitation.summary import run_keys, yearly_spread
 SEPARATORS = {"en": ".,", "fr": ", ", "es": ",.", "pt": ",."}
 #: Marker diameters (px) of an ordinary and a demonstration farm in the network view.
 FARM_PX, DEMO_PX = 7, 15
+#: Top of the network view's y axis (farms span -1..1; regions' two-line headings sit from 1.16 up).
+NETWORK_TOP = 1.6
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
 #: Most ticks Plotly puts on an automatic axis (plotly.js ``autoTicks``: at most 9 + 1), so its tick step is at least
@@ -108,7 +111,8 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
         go.Scatter(x=links_x, y=links_y, mode="lines", line=dict(width=1.0, color=EXCHANGE_LINK_COLOUR),
                    opacity=0.6, hoverinfo="skip", name=lang._("exchange link"), showlegend=bool(links_x)),
     ])
-    annotations = [dict(x=REGION_SPACING * i, y=1.16, text=f"<b>{html.escape(lang.region(key))}</b>",
+    annotations = [dict(x=REGION_SPACING * i, y=1.16, text="<br>".join(f"<b>{html.escape(line)}</b>"
+                                                                         for line in heading_lines(lang.region(key))),
                         showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
                    for i, key in enumerate(story.scenario_regions)]
     annotations.append(dict(x=0.0, y=0.0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
@@ -118,7 +122,7 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                                     title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
-                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, 1.4])))
+                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
     frames = ["".join(map(str, row)) for row in story.categories]
     return as_dict(fig), frames
 

@@ -60,3 +60,12 @@ def sample_caption(regions: np.ndarray, lang: Language, runs: int = 1) -> str:
     if runs > 1:
         return lang._("One run of {runs}; {farms} sampled farms per region").format(runs=runs, farms=farms)
     return lang._("One run; {farms} sampled farms per region").format(farms=farms)
+
+
+def heading_lines(name: str) -> list[str]:
+    """A region's name as a network view's heading: the place, then what the region is ("Africa," / "dry savanna").
+
+    On two lines, neighbouring headings over panels a third of a figure wide do not run into one another.
+    """
+    place, comma, what = name.partition(", ")
+    return [place + comma.strip(), what] if what else [name]
