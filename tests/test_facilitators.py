@@ -60,8 +60,8 @@ def test_report_is_one_self_contained_file(report):
     text = report.read_text()
     assert "<script src=" not in text and "<link" not in text  # nothing loaded from elsewhere
     assert "cdn." not in text.split("</head>")[1] and "topojson" not in text.split("</head>")[1]
-    assert "Latin America, 2040" not in text  # the run ends in 2037: sentences use the last year
-    assert "Latin America, 2037" in text and "Scenarios side by side" in text
+    assert "Brazil, Cerrado, 2040" not in text  # the run ends in 2037: sentences use the last year
+    assert "Brazil, Cerrado, 2037" in text and "Scenarios side by side" in text
 
 
 def test_report_plays_both_scenarios_in_step_and_draws_the_map_offline(report, browser, tmp_path):
@@ -141,7 +141,7 @@ def test_french_report_contains_no_untranslated_interface_string(french, stories
     english = english_interface_strings("fr")
     found = [s for s in english if re.search(s, text)]
     assert found == [], f"untranslated: {found}"
-    assert "semis direct" in text and "Amérique latine" in text and "« 4 pour 1000 »" in text
+    assert "semis direct" in text and "Brésil, Cerrado" in text and "« 4 pour 1000 »" in text
     assert page.evaluate("() => document.documentElement.lang") == "fr"
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
 
@@ -580,3 +580,17 @@ def test_the_printed_map_names_the_regions_in_a_key_over_a_colour_scale(stories)
              if t.get_visible() and t.get_text()]
     for i, a in enumerate(boxes):
         assert all(not a.overlaps(b) for b in boxes[i + 1:])
+
+
+def test_the_brazilian_region_is_named_for_the_country_its_map_shades():
+    """Referee 29 minor 11: the region parameterised on Cerrado farms (LAC soil, tropical moist, soybean) was called
+    "Latin America" while its map shaded Brazil. Its key stays ``latin_america``; its name in every language now
+    starts with the name of the country its map shades, then the Cerrado."""
+    from facilitation.geography import region_shapes
+    from facilitation.i18n import LANGUAGES
+
+    shape = next(s for s in region_shapes(sim.load_scenario(SCENARIOS / "baseline.toml")) if s.key == "latin_america")
+    assert shape.countries == ("BR",)
+    for code in LANGUAGES:
+        lang = language(code)
+        assert lang.region("latin_america") == f"{lang.country('BR')}, Cerrado"
