@@ -594,3 +594,30 @@ def test_the_brazilian_region_is_named_for_the_country_its_map_shades():
     for code in LANGUAGES:
         lang = language(code)
         assert lang.region("latin_america") == f"{lang.country('BR')}, Cerrado"
+
+
+def test_network_headings_do_not_run_into_each_other(stories, browser):
+    """The report's two-scenario network view is about 600 px wide a figure: 'Afrique, savane sèche' and 'Afrique,
+    savane humide' ran into each other there. Drawn by plotly.js at 560 px, no two region headings overlap, in any
+    language."""
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    from facilitation.i18n import LANGUAGES
+    from facilitation.report_figures import network_figure
+
+    page = browser.new_context(offline=True).new_page()
+    page.set_content(f"<html><head><script>{get_plotlyjs()}</script></head><body></body></html>")
+    for code in LANGUAGES:
+        figure, _frames = network_figure(stories[0], language(code))
+        boxes = page.evaluate("""(fig) => {
+            document.body.innerHTML = "<div id='c' style='width:560px;height:420px'></div>";
+            Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true});
+            return [...document.querySelectorAll('#c .annotation-text')].filter(t => t.textContent.length < 40)
+                .map(t => { const b = t.getBoundingClientRect(); return [b.left, b.right, b.top, b.bottom]; }); }""",
+            json.loads(json.dumps(figure, default=lambda v: v.tolist())))
+        headings = boxes[:len(stories[0].scenario_regions)]
+        for i, (left, right, top, bottom) in enumerate(headings):
+            for other_left, other_right, other_top, other_bottom in headings[i + 1:]:
+                assert right <= other_left or other_right <= left or bottom <= other_top or other_bottom <= top, code
