@@ -342,7 +342,7 @@ def region_chart(story: Story, metric: Metric, lang: Language) -> dict:
                                  hovertemplate=_hover(_format(metric), lang.region(key))))
     legend = dict(orientation="h", y=-0.2, x=0)
     if metric.change:
-        legend["title"] = dict(text=html.escape(change_words([story], lang)) + ":", side="top")
+        legend["title"] = dict(text=html.escape(change_words([story], lang)), side="top")
     fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=20, b=50), legend=legend))
     _axis(metric, fig, lang)
     return as_dict(fig)
