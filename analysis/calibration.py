@@ -23,7 +23,6 @@ the others belong to the country that names them. One simulation of a particle r
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from analysis import patterns as pt
 from experiments.abc_smc import AbcRun, AbcSettings, resample, run_abc, settings_dict
 from experiments.designs import Problem
 from experiments.executors import Executor, LocalExecutor
+from experiments.plan import scenario_hash
 from experiments.runs import RunSpec, replicate_seeds, run_batch, run_many
 from experiments.spec import ExperimentError, check_patterns
 from sim.scenario import Scenario, Uncertain
@@ -47,6 +47,8 @@ NOT_IDENTIFIED_WIDTH_RATIO = 0.8
 INTERVAL = (0.05, 0.95)
 #: Spawn keys of the calibration's random streams beside ABC's (leave-one-out parameters drawn from a prior).
 LOCO_PRIOR_KEY = 1
+#: Hex digits of a scenario's SHA-256 kept in posterior.json (64 bits: enough to tell two versions of a file apart).
+SCENARIO_DIGEST_DIGITS = 16
 #: Progress callback: progress(stage, done, total), e.g. ("generation 2", 40, 100) or ("predictive checks", ...).
 Progress = Callable[[str, int, int], None]
 
@@ -362,11 +364,14 @@ def manifest(calibration: Calibration) -> dict:
             "draws": len(calibration.posterior), "resampled_by_weight": True, "epsilon": run.epsilon,
             "threshold": run.settings.threshold, "stop": run.stop, "generations": int(run.generations.t.max()) + 1,
             "simulations": run.simulations, "settings": calibration.settings, **calibration.meta,
-            "scenario_hashes": {c.label: _hash(c.scenario) for c in calibration.countries}}
+            "scenario_hashes": {c.label: scenario_digest(c.scenario) for c in calibration.countries}}
 
 
-def _hash(scenario: Scenario) -> str:
-    import hashlib
+def scenario_digest(scenario: Scenario) -> str:
+    """What posterior.json records of a scenario: the start of its ``experiments.plan.scenario_hash``.
 
-    return hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+    ``SCENARIO_DIGEST_DIGITS`` hex digits of the resolved scenario's SHA-256, so a changed default changes it too;
+    ``tests/test_calibration.py`` compares a committed posterior's record with its scenario file as it is now.
+    """
+    return scenario_hash(scenario)[:SCENARIO_DIGEST_DIGITS]
 

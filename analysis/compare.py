@@ -7,16 +7,20 @@ replicated over every draw x every seed, so its interval includes parameter unce
 Scenarios are paired run by run (the same seed, and the same draw when the baseline has draws), so changes against
 the baseline scenario are differences of paired runs.
 
-Carbon: credited = credits issued by the standard's rules; additional = SOC stored beyond the counterfactual run
-alongside each run (the same farms and seeds without the scenario's incentives); over-crediting = credited /
-additional. Money over the period: public budget (payments, credit-line subsidies, public purchases and guarantees),
-buyer spending (private and Twin Regions buyers, net of claw-back refunds), both as cash paid; beside them what the
-payer has committed but not yet paid at the end for credits already issued (payments lag verifications), as each
+Carbon: credited = credits issued by the standard's rules (gross: with those a reversal later cancelled before
+payment or clawed back); standing = credited without those (``credits_net_cum_t_co2e``; the same without claw-back);
+additional = SOC stored beyond the counterfactual run alongside each run (the same farms and seeds without the
+scenario's incentives); over-crediting = standing / additional (credits per additional t; referee 28 m5: it counted
+reversed credits). Money over the period: public budget (payments, credit-line subsidies, public purchases and
+guarantees), buyer spending (private and Twin Regions buyers), both as cash paid, net of claw-back refunds (each
+payer gets back the share it paid for the farm's credits: ``sim.incentives.registry``); beside them what the payer
+has committed but not yet paid at the end for credits already issued (payments lag verifications), as each
 run's registry holds it by payer (``public_committed``, ``private_committed``). Tonnes count when stored, so costs
 per additional t CO2e count spending when committed: (paid + committed) / additional t, undiscounted and discounted
 (present values of spending and of additional tonnes at ``discount_rate`` from the start year; the committed amount
-discounted from the last year, though it is paid after the payment lag: at 3 % and a one-year lag its present value
-reads 2.9 % high); the total cost per additional t adds the buyers', the public's and the farmers' MRV costs, so
+discounted from the year it is paid, ``payment_lag_years`` after the last verification (``committed_paid_in``;
+referee 28 m3: discounted from the last year, its present value read 3 % high at a one-year lag, 16 % at five); the
+total cost per additional t adds the buyers', the public's and the farmers' MRV costs, so
 that a carbon design whose MRV farmers pay compares fairly with a per-ha scheme that has none. The public money of a
 cost per additional t is the incentives' alone (``incentive_public_spending*``: public spending without exchange
 programmes' cost), as the additional t are the incentives' (the counterfactual keeps the exchanges); the exchanges'
@@ -35,8 +39,12 @@ Ratios (costs per additional t, credits per additional t, MRV cost per credited 
 paired runs (mean money / mean tonnes), not means of per-run ratios, which blow up when a run adds almost nothing
 and must drop runs that add nothing. Their interval is Fieller's over the paired runs (``fieller_interval``), which
 counts the spread of the money as well as of the tonnes, and how the two move together across runs; unbounded when
-the tonnes' own interval reaches 0 (as for exchange programmes below); undefined, with the reason, when the mean
-tonnes are not positive; the table says how many runs added nothing. Runs of posterior draws share their seeds, a
+the tonnes' own interval reaches 0 (as for exchange programmes below): then two pieces, [``_lo``, inf) and
+(-inf, ``_below``] (column ``<ratio>_below``, NaN for one interval), shown as ">= lo, or the design may lose carbon"
+where the lower piece is negative (the money is clearly positive, so the tonnes may be below 0), "<= below, or >=
+lo" where it reaches above 0, and "unbounded" where ``_lo`` <= 0 (every positive ratio is in the set; referee 28
+m1); undefined, with the reason, when the mean tonnes are not positive; the table says how many runs added
+nothing. Runs of posterior draws share their seeds, a
 crossed design whose variance ``analysis.replicates`` estimates. Intervals of quantities that cannot be negative
 (credits, shares, payments, fees, public spending when no guarantor received money) are truncated at 0 (and shares
 at 1): the mean cannot lie outside, so truncation keeps the interval's coverage.
@@ -94,7 +102,7 @@ WINDFALL = "windfall: for practices the same farm uses that year without the inc
 #: How to read the windfall beside over-crediting (referee 26 m6), said under the tables that show them.
 READING_WINDFALL = (
     "The windfall share and credits per additional t are different scales: the first is money (the share of per-ha "
-    "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits issued per "
+    "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits standing per "
     "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). A carbon "
     "design has no windfall share and a per-ha design no credits; a hybrid has both, each for its own part, and its "
     "windfall is counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that "
@@ -105,6 +113,10 @@ EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_t_co2e", "co2e_vs_baseline_t", "no additional t CO2e"),
     ("exchange_cost_per_usd_added_income", "farm_income_vs_baseline", "no added farm income"),
 )
+#: What the negative lower piece of an exchange programme's cost per unit means (``unbounded_words``), by difference.
+EXCHANGE_LOSSES = {"no_till_adopters_vs_baseline": "the exchanges may lose adopters",
+                   "co2e_vs_baseline_t": "the exchanges may lose carbon",
+                   "farm_income_vs_baseline": "the exchanges may lower farm income"}
 #: Designs against the baseline design (incremental cost-effectiveness): (indicator, the paired extra cost it divides
 #: by the extra t CO2e stored over the same farms and seeds of the baseline, ``co2e_vs_baseline_t``). A floor on a
 #: volatile price, say, is worth its top-ups only for the tonnes it adds to the volatile price alone.
@@ -122,11 +134,11 @@ RATIOS = (
     ("buyer_cost_per_additional_t_co2e", "private_spending_committed", "co2e_additional_t"),
     ("buyer_cost_per_additional_t_co2e_pv", "private_spending_committed_pv", "additional_pv_t"),
     ("total_cost_per_additional_t_co2e", "incentive_total_cost", "co2e_additional_t"),
-    ("credits_per_additional_t", "co2e_credited_t", "co2e_additional_t"),
+    ("credits_per_additional_t", "co2e_credited_net_t", "co2e_additional_t"),
     ("mrv_cost_per_credited_t", "mrv_cost", "co2e_credited_t"),
 )
 #: Per-run quantities that cannot be negative: their intervals are truncated at 0 (module docstring).
-NON_NEGATIVE = ("co2e_credited_t", "private_spending", "private_spending_pv", "private_committed",
+NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "private_spending_pv", "private_committed",
                 "private_spending_committed", "private_spending_committed_pv", "payments", "credit_line_subsidy",
                 "public_payments_to_farmers", "carbon_to_farmers", "mrv_cost", "clawback", "carbon_to_intermediaries",
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
@@ -171,33 +183,59 @@ def _draws_and_seeds(runs: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray 
 
 
 def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each scenario's (row of ``table``) mean numerator / mean denominator over its paired runs, and its interval.
 
     ``table``: the scenarios' means (``summarise``); ``per_run``: their runs (``indicators``). The interval is
-    Fieller's over the scenario's runs (``fieller_interval``). All NaN unless both means are positive.
+    Fieller's over the scenario's runs (``fieller_interval``): (value, low, high, below), ``below`` the top of a
+    two-piece set's lower piece (NaN for one interval). All NaN unless both means are positive.
     """
     top, bottom = table[numerator].to_numpy(float), table[denominator].to_numpy(float)
     defined = (top > 0) & (bottom > 0)
     value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
-    low, high = fieller_bounds(table, per_run, numerator, denominator)
-    return value, np.where(defined, low, np.nan), np.where(defined, high, np.nan)
+    return value, *(np.where(defined, bound, np.nan) for bound in fieller_bounds(table, per_run, numerator,
+                                                                                  denominator))
 
 
 def fieller_bounds(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Fieller's interval (low, high) of each scenario's (row of ``table``) mean numerator / mean denominator."""
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fieller's set of each scenario's (row of ``table``) mean numerator / mean denominator: low, high, below.
+
+    (``analysis.replicates.FiellerSet``, one value per scenario each.)
+    """
     bounds = {scenario: fieller_interval(runs[numerator].to_numpy(float), runs[denominator].to_numpy(float),
                                          *_draws_and_seeds(runs))
               for scenario, runs in per_run.groupby("scenario", sort=False)}
-    low, high = np.array([bounds[scenario] for scenario in table.scenario], float).reshape(-1, 2).T
-    return low, high
+    low, high, below = np.array([bounds[scenario] for scenario in table.scenario], float).reshape(-1, 3).T
+    return low, high, below
 
 
-def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.DataFrame:
+def payment_calendar(scenario: Scenario) -> tuple[int, int]:
+    """A scenario's (verification interval, payment lag), years: when the money committed at a run's end is paid."""
+    return scenario.carbon.verification_interval_years, scenario.carbon.payment_lag_years
+
+
+def committed_paid_in(start_year: int, last_year: int, calendar: tuple[int, int] | None) -> int:
+    """The year in which the money committed at the end of a run (``last_year``) is paid.
+
+    ``calendar``: the scenario's ``payment_calendar``; None: the last year. Money is paid ``payment_lag_years`` after
+    the verification that issued the credits, and what is still owed at the end was issued at the last verification
+    (every ``verification_interval_years`` from the start year) when the lag is at most the interval; with a longer
+    lag part of it was issued at earlier verifications and is paid sooner, so its present value reads a little low.
+    """
+    if calendar is None:
+        return last_year
+    interval, lag = calendar
+    return start_year + (last_year - start_year) // interval * interval + lag
+
+
+def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
+               calendars: Mapping[str, tuple[int, int]] | None = None) -> pd.DataFrame:
     """One row per run (scenario, draw if any, seed): the indicators of one run (region 'all').
 
-    Each row also carries its replicate index within its scenario.
+    ``calendars``: each scenario's ``payment_calendar`` (by label), to discount the money committed at the end from
+    the year it is paid (``committed_paid_in``); a scenario not in it is taken as paying it in the last year. Each
+    row also carries its replicate index within its scenario.
     """
     everyone = runs[runs.region == "all"]
     keys = run_keys(runs)
@@ -225,6 +263,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
             co2e_stored_t=float(last.co2e_stored_cum_t),
             co2e_credited_t=credited,
+            co2e_credited_net_t=float(last.credits_net_cum_t_co2e),
             co2e_additional_t=additional,
             four_per_1000_mean=float(flows.four_per_1000_index.mean()),
             income_mean_period=float(flows.income_mean.mean()),
@@ -244,7 +283,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE) -> pd.D
             private_committed=float(last.private_committed),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
-            end_discount=(1.0 + discount_rate) ** -(int(last.year) - start),
+            end_discount=(1.0 + discount_rate) ** -(committed_paid_in(start, int(last.year),
+                                                                      (calendars or {}).get(key[0])) - start),
             **{column: float(flows[column].sum()) for column in _SUMMED},
         )
         row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
@@ -324,18 +364,18 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """``table`` (summarised by scenario) with the ``RATIOS``: ratios of means and their intervals (docstring).
 
     Also the runs behind each scenario and how many of them added no t CO2e (``runs``,
-    ``runs_without_additional_t``), and the additional share of credits (mean additional t / mean credited t, with
-    Fieller's interval, which reaches below 0 where runs may add nothing or less).
+    ``runs_without_additional_t``), and the additional share of credits (mean additional t / mean standing credits,
+    with Fieller's interval, which reaches below 0 where runs may add nothing or less).
     """
     columns = {}
     for name, numerator, denominator in RATIOS:
-        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(table, per_run, numerator,
-                                                                                      denominator)
-    credited = table.co2e_credited_t.where(table.co2e_credited_t > 0)
+        (columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"],
+         columns[f"{name}_below"]) = ratio_of_means(table, per_run, numerator, denominator)
+    credited = table.co2e_credited_net_t.where(table.co2e_credited_net_t > 0)
     columns["additional_share_of_credits"] = table.co2e_additional_t / credited
-    low, high = fieller_bounds(table, per_run, "co2e_additional_t", "co2e_credited_t")
-    columns["additional_share_of_credits_lo"] = np.where(credited.notna(), low, np.nan)
-    columns["additional_share_of_credits_hi"] = np.where(credited.notna(), high, np.nan)
+    for end, bound in zip(("_lo", "_hi", "_below"), fieller_bounds(table, per_run, "co2e_additional_t",
+                                                                  "co2e_credited_net_t"), strict=True):
+        columns[f"additional_share_of_credits{end}"] = np.where(credited.notna(), bound, np.nan)
     paying = table.payments.where(table.payments > 0)
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
@@ -352,7 +392,7 @@ def exchange_cost_effectiveness(table: pd.DataFrame, per_run: pd.DataFrame) -> p
     """
     columns = {}
     for name, difference, _ in EXCHANGE_RATIOS:
-        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
+        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"], columns[f"{name}_below"] = ratio_of_means(
             table, per_run, "exchange_cost_vs_baseline", difference)
     return table.assign(**columns)
 
@@ -365,7 +405,7 @@ def cost_effectiveness_vs_baseline(table: pd.DataFrame, per_run: pd.DataFrame) -
     """
     columns = {}
     for name, extra_cost in VS_BASELINE_RATIOS:
-        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"] = ratio_of_means(
+        columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"], columns[f"{name}_below"] = ratio_of_means(
             table, per_run, extra_cost, "co2e_vs_baseline_t")
     return table.assign(**columns)
 
@@ -397,7 +437,8 @@ def same_farms(runs: pd.DataFrame, baseline: str) -> pd.Series:
 
 
 def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None = None,
-            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, tuple | None] | None = None) -> pd.DataFrame:
+            discount_rate: float = DISCOUNT_RATE, incentives: Mapping[str, tuple | None] | None = None,
+            calendars: Mapping[str, tuple[int, int]] | None = None) -> pd.DataFrame:
     """Every indicator per scenario (mean and replicate interval), with income changes against ``baseline``.
 
     ``names``: display name of each scenario label (default: the labels). Changes against the baseline (income,
@@ -406,9 +447,10 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     programme (``incentive_programme``), so that one whose incentives paid nothing in these runs is not read as
     exchanges alone (referee 26 MAJOR-1) and one whose incentives are not the baseline's has no exchange effect
     (referee 26 m1). Without it, a scenario has incentives when it spent on them (column ``has_incentives``), and
-    its incentives are the baseline's only when neither spent any (``same_incentives``).
+    its incentives are the baseline's only when neither spent any (``same_incentives``). ``calendars``: each
+    scenario's ``payment_calendar``, for the present value of the money committed at the end (``indicators``).
     """
-    per_run = indicators(runs, discount_rate)
+    per_run = indicators(runs, discount_rate, calendars)
     if baseline not in set(per_run.scenario):
         raise ValueError(f"baseline scenario {baseline!r} is not among {list(dict.fromkeys(per_run.scenario))}")
     same_population = same_farms(runs, baseline)
@@ -505,15 +547,46 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
 
 
-def _cell(row: pd.Series, column: str, fmt: str) -> str:
-    """'mean (lo to hi)' of ``column`` in ``row``; the mean alone without an interval; 'n/a' when undefined."""
+#: How an unbounded Fieller set reads (``unbounded_words``): every value; [low, inf) alone; [low, inf) and a
+#: negative lower piece; [low, inf) and a lower piece reaching above 0. Placeholders filled after translation.
+UNBOUNDED = {"all": "unbounded", "above": ">= {low}", "or_negative": ">= {low}, or {negative}",
+             "apart": "<= {below}, or >= {low}"}
+#: What the negative lower piece of a cost (or other quantity) per additional t means.
+MAY_LOSE_CARBON = "the design may lose carbon"
+
+
+def unbounded_words(lo: float, hi: float, below: float, show: Callable[[float], str], negative: str,
+                    words: Mapping[str, str] = UNBOUNDED) -> str | None:
+    """The words of Fieller's set [lo, hi] (and (-inf, below] when ``below`` is finite) when it is unbounded, else None.
+
+    ``show`` formats a bound; ``negative`` says what a negative lower piece means (``MAY_LOSE_CARBON`` for a ratio
+    over additional t); ``words``: ``UNBOUNDED`` or its translation. Every positive value is in the set when lo <= 0:
+    'unbounded' (referee 28 m1: it read "-50 to unbounded").
+    """
+    if not np.isinf(hi):
+        return None
+    if not np.isfinite(lo) or lo <= 0:
+        return words["all"]
+    if np.isnan(below):
+        return words["above"].format(low=show(lo))
+    if below < 0:
+        return words["or_negative"].format(low=show(lo), negative=negative)
+    return words["apart"].format(low=show(lo), below=show(below))
+
+
+def _cell(row: pd.Series, column: str, fmt: str, negative: str = "negative") -> str:
+    """'mean (lo to hi)' of ``column`` in ``row``; the mean alone without an interval; 'n/a' when undefined.
+
+    An unbounded set of a ratio reads as ``unbounded_words`` (``negative``: what its negative lower piece means).
+    """
     value = row[column]
     if not np.isfinite(value):
         return "n/a"
     lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
     text = _shown(value, fmt)
-    if np.isinf(hi):  # Fieller's set of a ratio whose tonnes' interval reaches 0 (``fieller_interval``)
-        return f"{text} ({_shown(lo, fmt)} to unbounded)" if np.isfinite(lo) else f"{text} (unbounded)"
+    words = unbounded_words(lo, hi, row.get(f"{column}_below", np.nan), lambda v: _shown(v, fmt), negative)
+    if words is not None:
+        return f"{text} ({words})"
     interval = np.isfinite(lo) and np.isfinite(hi) and _shown(lo, fmt) != _shown(hi, fmt)
     return f"{text} ({_shown(lo, fmt)} to {_shown(hi, fmt)})" if interval else text
 
@@ -571,9 +644,9 @@ def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
     if why is not None:
         return f"n/a ({why})"
     notes = "; ".join(filter(None, [none_added(row), SHARED_TONNES[spender] if row[SPENDING[other]] > 0 else None]))
-    discounted = _cell(row, column + "_pv", ",.0f") if row["additional_pv_t"] > 0 else \
+    discounted = _cell(row, column + "_pv", ",.0f", MAY_LOSE_CARBON) if row["additional_pv_t"] > 0 else \
         "n/a (no additional t once discounted: early losses outweigh later gains)"
-    return f"{_cell(row, column, ',.0f')} / {discounted}" + (f"; {notes}" if notes else "")
+    return f"{_cell(row, column, ',.0f', MAY_LOSE_CARBON)} / {discounted}" + (f"; {notes}" if notes else "")
 
 
 def _total_cell(row: pd.Series) -> str:
@@ -582,7 +655,7 @@ def _total_cell(row: pd.Series) -> str:
         return f"n/a ({_unspent(row)})"
     if not row["co2e_additional_t"] > 0:
         return f"n/a ({_not_additional(row)})"
-    return _cell(row, "total_cost_per_additional_t_co2e", ",.0f")
+    return _cell(row, "total_cost_per_additional_t_co2e", ",.0f", MAY_LOSE_CARBON)
 
 
 #: Why a change against the baseline is undefined, by cause.
@@ -614,7 +687,8 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
     out = pd.DataFrame({"scenario": names})
     if last is not None:
         out[f"full CA {last}"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
-    out["t CO2e credited"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"), axis=1)
+    out["t CO2e credited (issued, gross of reversals)"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"),
+                                                                     axis=1)
     out["t CO2e additional"] = table.apply(lambda r: _cell(r, "co2e_additional_t", ",.0f"), axis=1)
     total = f"{currency}, total over the run's years"
     out[f"public budget paid (+ committed, not yet paid) ({total})"] = table.apply(
@@ -648,7 +722,10 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
             adoption[f"{practice} {last}"] = table.apply(lambda r, p=practice: _cell(r, f"{p}_{last}", ".1%"), axis=1)
     integrity = pd.DataFrame({
         "scenario": names,
-        "credits per additional t": table.apply(lambda r: _cell(r, "credits_per_additional_t", ",.2f"), axis=1),
+        "credits standing, net of cancelled and clawed-back (t)": table.apply(
+            lambda r: _cell(r, "co2e_credited_net_t", ",.0f"), axis=1),
+        "credits standing per additional t": table.apply(
+            lambda r: _cell(r, "credits_per_additional_t", ",.2f", MAY_LOSE_CARBON), axis=1),
         "net GHG benefit (t CO2e)": table.apply(lambda r: _cell(r, "net_ghg_benefit_t_co2e", ",.0f"), axis=1),
         "leakage deducted (t)": table.apply(lambda r: _cell(r, "leakage_t_co2e", ",.0f"), axis=1),
         "reversals (t)": table.apply(lambda r: _cell(r, "reversals_t_co2e", ",.0f"), axis=1),
@@ -722,10 +799,11 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
     if not row[difference] > 0:
         return f"n/a ({why})"
     value, lo, hi = row[name], row[f"{name}_lo"], row[f"{name}_hi"]
-    if np.isinf(lo) and np.isinf(hi):
-        return f"{value:{fmt}} (unbounded)"
-    upper = "unbounded" if np.isinf(hi) else f"{hi:{fmt}}"
-    return f"{value:{fmt}} ({lo:{fmt}} to {upper})" if np.isfinite(lo) else f"{value:{fmt}}"
+    words = unbounded_words(lo, hi, row.get(f"{name}_below", np.nan), lambda v: f"{v:{fmt}}",
+                            EXCHANGE_LOSSES[difference])
+    if words is not None:
+        return f"{value:{fmt}} ({words})"
+    return f"{value:{fmt}} ({lo:{fmt}} to {hi:{fmt}})" if np.isfinite(lo) else f"{value:{fmt}}"
 
 
 def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
@@ -764,6 +842,10 @@ def why_no_cost_vs_baseline(row: pd.Series, extra_cost: str) -> str | None:
     return "n/a (no extra t, at extra cost)" if costs_more else "n/a (no extra t, no extra cost)"
 
 
+#: What the negative lower piece of an extra cost per extra t against the baseline design means.
+FEWER_T = "the design may store less than the baseline"
+
+
 def vs_baseline_markdown(table: pd.DataFrame, currency: str, baseline: str) -> str | None:
     """Each design against the baseline design: extra cost, extra t stored, extra cost per extra t.
 
@@ -781,7 +863,7 @@ def vs_baseline_markdown(table: pd.DataFrame, currency: str, baseline: str) -> s
     for name, extra_cost in VS_BASELINE_RATIOS:
         label = f"{'public money' if extra_cost.startswith('public') else 'total cost'} per extra t ({currency}/t)"
         out[f"extra {label}"] = others.apply(
-            lambda r, n=name, c=extra_cost: why_no_cost_vs_baseline(r, c) or _cell(r, n, ",.0f"), axis=1)
+            lambda r, n=name, c=extra_cost: why_no_cost_vs_baseline(r, c) or _cell(r, n, ",.0f", FEWER_T), axis=1)
     return out.to_markdown(index=False)
 
 
@@ -908,6 +990,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     names = {label: scenario.name for label, scenario in scenarios.items()}
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
     incentives = {label: incentive_programme(scenario) for label, scenario in scenarios.items()}
-    return Comparison(compare(runs, base, names, discount_rate, incentives), runs, base, replicates,
+    calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
+    return Comparison(compare(runs, base, names, discount_rate, incentives, calendars), runs, base, replicates,
                       scenarios[base].currency,
                       by_region(runs, names, base), discount_rate, replication)

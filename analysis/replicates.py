@@ -20,6 +20,7 @@ crossed design with a missing or repeated run, use the independent runs' varianc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -106,8 +107,25 @@ def half_width(covariance: MeanCovariance | None, column: int) -> float:
     return float(stats.t.ppf(0.5 + INTERVAL / 2, max(df, 1.0)) * np.sqrt(variance)) if np.isfinite(df) else 0.0
 
 
+class FiellerSet(NamedTuple):
+    """Fieller's confidence set of a ratio: [low, high], and with ``below`` finite also (-inf, below].
+
+    One interval: ``below`` NaN (every value between low and high; (-inf, inf) when every ratio is in the set). Two
+    pieces (the denominator's interval reaches 0): (-inf, below] and [low, inf), ``below`` < ``low`` the quadratic's
+    smaller and larger roots; the estimate may lie in either.
+    """
+
+    low: float
+    high: float
+    below: float = np.nan
+
+    def holds(self, ratio: float) -> bool:
+        """Whether ``ratio`` is in the set (either piece)."""
+        return bool(self.low <= ratio <= self.high or ratio <= self.below)
+
+
 def fieller_interval(numerator: np.ndarray, denominator: np.ndarray, draw: np.ndarray | None = None,
-                     seed: np.ndarray | None = None) -> tuple[float, float]:
+                     seed: np.ndarray | None = None) -> FiellerSet:
     """Fieller's ``INTERVAL`` confidence interval of mean(numerator) / mean(denominator) over n paired runs, each (n,).
 
     The ratios R whose paired differences numerator - R x denominator have a mean that a t test (quantile t) does not
@@ -117,14 +135,17 @@ def fieller_interval(numerator: np.ndarray, denominator: np.ndarray, draw: np.nd
     usual interval of cost-effectiveness ratios, Willan & O'Brien 1996, Health Econ. 5:297). The degrees of freedom
     of t are those of the paired differences at the estimate y / x. It counts the numerator's spread and its
     correlation with the denominator; with a numerator that does not vary it is the numerator over the bounds of the
-    denominator's t interval. When that interval reaches 0 (a <= 0) the set is unbounded: (larger root, inf) when
-    the estimate lies in its upper piece, else (-inf, inf). NaN with fewer than two runs (pairs with a NaN are left
-    out, and the runs are then taken as independent).
+    denominator's t interval. When that interval reaches 0 (a < 0) the set is unbounded: two pieces,
+    (-inf, smaller root] and [larger root, inf), when the quadratic has roots, else every ratio (-inf, inf); the
+    same at a = 0 (a measure-zero case, kept unbounded). The lower piece holds the ratios of the other sign than
+    the estimate's where the roots' signs differ (the numerator's interval excludes 0: a cost per t whose tonnes
+    may be negative); with both roots positive it holds 0 and small ratios. NaN with fewer than two runs (pairs with
+    a NaN are left out, and the runs are then taken as independent). Referee 28 m1: the lower piece was dropped.
     """
     paired = np.isfinite(numerator) & np.isfinite(denominator)
     top, bottom = numerator[paired], denominator[paired]
     if top.size < 2:
-        return np.nan, np.nan
+        return FiellerSet(np.nan, np.nan)
     keep = paired.all()
     covariance = mean_covariance(np.column_stack([bottom, top]), draw if keep else None, seed if keep else None)
     x, y = bottom.mean(), top.mean()
@@ -134,7 +155,7 @@ def fieller_interval(numerator: np.ndarray, denominator: np.ndarray, draw: np.nd
     a, b, c = x * x - spread[0, 0], x * y - spread[0, 1], y * y - spread[1, 1]
     root = np.sqrt(max(b * b - a * c, 0.0))
     if a > 0:
-        return (b - root) / a, (b + root) / a
-    if a < 0 and b * b - a * c > 0 and y / x >= (b - root) / a:  # a < 0: (b - root) / a is the larger root
-        return (b - root) / a, np.inf
-    return -np.inf, np.inf
+        return FiellerSet((b - root) / a, (b + root) / a)
+    if a < 0 and b * b - a * c > 0:  # a < 0: (b - root) / a is the larger root
+        return FiellerSet((b - root) / a, np.inf, (b + root) / a)
+    return FiellerSet(-np.inf, np.inf)

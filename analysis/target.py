@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.compare import RATIOS, indicators, summarise, with_ratios
+from analysis.compare import RATIOS, indicators, payment_calendar, summarise, with_ratios
 from experiments.executors import Executor, local_for
-from experiments.runs import Replicate, replicate_specs, run_many
+from experiments.runs import Replicate, replicate_specs, run_many, with_overrides
 from sim.outputs import COLUMNS
 from sim.practices import NO_TILL, PRACTICES, USES_BY_MASK, parse_bundle
 from sim.scenario import Scenario
@@ -66,7 +66,8 @@ class Evaluation:
 
     Money and tonnes are means over the replicates; ``costs`` holds ``analysis.compare.RATIOS`` for these runs (the
     public and buyer cost per additional t, counting what is committed for credits already issued, undiscounted
-    and discounted, with ``_lo`` / ``_hi`` bounds), so ``compare`` and ``target`` give the same cost for the same runs.
+    and discounted, with ``_lo`` / ``_hi`` / ``_below`` bounds: ``analysis.compare.unbounded_words``), so ``compare``
+    and ``target`` give the same cost for the same runs.
     """
 
     lever_value: float
@@ -141,9 +142,10 @@ def evaluate(scenario: Scenario, overrides: dict, column: str, year: int, region
     at = runs[(runs.year == year)]
     if column not in at.columns:
         raise ValueError(f"unknown metric {column!r}; use {sorted(METRICS)} or a column of yearly.parquet")
-    per_run = indicators(runs)
+    per_run = indicators(runs, calendars={"target": payment_calendar(with_overrides(scenario, overrides))})
     table = with_ratios(summarise(per_run, ["scenario"]), per_run).iloc[0]
-    costs = {f"{name}{end}": float(table[f"{name}{end}"]) for name, _, _ in RATIOS[:4] for end in ("", "_lo", "_hi")}
+    costs = {f"{name}{end}": float(table[f"{name}{end}"])
+             for name, _, _ in RATIOS[:4] for end in ("", "_lo", "_hi", "_below")}
     here = at[at.region == region]
     values = here[column].to_numpy(dtype=float)
     access = {name: float(here[name].mean()) for name in ACCESS_COLUMNS if name in here.columns}

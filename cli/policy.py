@@ -68,6 +68,7 @@ def target(
 
     Bisection over seed replicates, or over posterior draws x seeds when the scenario names them.
     """
+    from analysis.compare import MAY_LOSE_CARBON, unbounded_words
     from analysis.target import find_lever
     from experiments.runs import describe_replicates, replicates_of
 
@@ -90,8 +91,9 @@ def target(
     for label, name in (("public", "public_cost_per_additional_t_co2e"), ("buyers", "buyer_cost_per_additional_t_co2e")):
         per_t, lo, hi = (answer.costs.get(name + end, np.nan) for end in ("", "_lo", "_hi"))
         if np.isfinite(per_t):
-            bounds = (f" ({lo:,.0f} to {'unbounded' if np.isinf(hi) else f'{hi:,.0f}'})" if np.isfinite(lo)
-                      else " (unbounded)" if np.isinf(hi) else "")
+            words = unbounded_words(lo, hi, answer.costs.get(name + "_below", np.nan), lambda v: f"{v:,.0f}",
+                                    MAY_LOSE_CARBON)
+            bounds = f" ({words})" if words is not None else f" ({lo:,.0f} to {hi:,.0f})" if np.isfinite(lo) else ""
             money = ("incentives' public money paid + committed, exchange programmes apart" if label == "public"
                      else "paid + committed")
             cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t ({money}, mean / mean)"

@@ -22,7 +22,14 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 import sim
-from analysis.compare import MILESTONES, compare, cost_reason, incentive_programme
+from analysis.compare import (
+    MILESTONES,
+    compare,
+    cost_reason,
+    incentive_programme,
+    payment_calendar,
+    unbounded_words,
+)
 from experiments.executors import Executor
 from facilitation.figures import NetworkDrawing, legend_handles, map_key_frames_figure
 from facilitation.geography import region_shapes, view_of
@@ -115,10 +122,18 @@ COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the publi
                 "no incentive": N_("n/a (no incentive; exchange programmes are costed apart)")}
 
 
+#: How an unbounded Fieller set of a cost per additional t reads (``analysis.compare.UNBOUNDED``), in words to
+#: translate, and what its negative lower piece means.
+UNBOUNDED = {"all": N_("unbounded"), "above": N_("≥ {low}"), "or_negative": N_("≥ {low}, or {negative}"),
+             "apart": N_("≤ {below}, or ≥ {low}")}
+MAY_LOSE_CARBON = N_("the design may lose carbon")
+
+
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
     """The comparison of ``analysis.compare`` (its columns and headline income measure), with headers in ``lang``."""
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
-    table = compare(runs, stories[0].label, incentives={s.label: incentive_programme(s.scenario) for s in stories})
+    table = compare(runs, stories[0].label, incentives={s.label: incentive_programme(s.scenario) for s in stories},
+                    calendars={s.label: payment_calendar(s.scenario) for s in stories})
     currency = stories[0].scenario.currency
     names = {s.label: s.scenario.name for s in stories}
     _ = lang._
@@ -128,11 +143,13 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         m, lo, hi = row[column], row[column + "_lo"], row[column + "_hi"]
         if not np.isfinite(m):
             return "–"
-        if np.isinf(lo) and np.isinf(hi):  # a ratio whose tonnes' interval reaches 0 (``analysis.compare``)
-            return f"{show(m)} ({_('unbounded')})"
-        if not np.isfinite(lo) or (np.isfinite(hi) and show(lo) == show(hi)):
+        words = unbounded_words(lo, hi, row.get(column + "_below", np.nan), show, _(MAY_LOSE_CARBON),
+                                {key: _(text) for key, text in UNBOUNDED.items()})
+        if words is not None:  # a ratio whose tonnes' interval reaches 0 (``analysis.compare``)
+            return f"{show(m)} ({words})"
+        if not np.isfinite(lo) or show(lo) == show(hi):
             return show(m)  # one run, or an interval that reads as one value at this precision
-        return f"{show(m)} ({show(lo)}–{_('unbounded') if np.isinf(hi) else show(hi)})"
+        return f"{show(m)} ({show(lo)}–{show(hi)})"
 
     def pm(column: str, show) -> list[str]:
         return [bounded(column, show, row) for _i, row in table.iterrows()]
@@ -160,7 +177,7 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
             columns.append((_("full CA in {year}").format(year=year), pm(f"full_ca_{year}", lang.share)))
     columns += [
         (_("SOC gain (t C/ha)"), pm("soc_gain_t_c_per_ha", lambda v: lang.number(v, 2))),
-        (_("t CO2e credited"), pm("co2e_credited_t", lang.number)),
+        (_("t CO2e credited (issued, gross of reversals)"), pm("co2e_credited_t", lang.number)),
         (_("t CO2e additional"), pm("co2e_additional_t", lang.number)),
         (_("public budget, paid + committed ({currency})").format(currency=currency),
          pm("public_spending_committed", lang.number)),

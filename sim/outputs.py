@@ -374,14 +374,26 @@ _DECLARED: tuple[Column, ...] = (
            flow=True),
     Column("buffer_pool_t_co2e", "t CO2e", "buffer pool: contributions minus cancellations so far (a region: its "
            "net contribution)", lambda t: t.running_total("buffer_pool_t_co2e", t.total("buffer_t_co2e")), flow=True),
-    Column("credits_cum_t_co2e", "t CO2e", "credits issued so far",
+    Column("credits_cancelled_t_co2e", "t CO2e", "issued credits a reversal cancelled this year before they were paid "
+           "(claw-back; only when the payment lag reaches the verification interval)",
+           total("credits_cancelled_t_co2e"), flow=True),
+    Column("credits_clawed_back_t_co2e", "t CO2e", "issued credits whose money farmers repaid this year (claw-back)",
+           total("credits_clawed_back_t_co2e"), flow=True),
+    Column("credits_cum_t_co2e", "t CO2e", "credits issued so far, gross: with those since cancelled or clawed back "
+           "(credits_net_cum_t_co2e: without them)",
            lambda t: t.running_total("credits_cum_t_co2e", t.total("credits_t_co2e")), flow=True),
+    Column("credits_net_cum_t_co2e", "t CO2e", "credits standing so far: issued - cancelled - clawed back (those whose "
+           "reversal the buffer pool covered stand; without claw-back, credits_cum_t_co2e)",
+           lambda t: t.running_total("credits_net_cum_t_co2e", t.total("credits_t_co2e")
+                                     - t.total("credits_cancelled_t_co2e") - t.total("credits_clawed_back_t_co2e")),
+           flow=True),
     Column("additional_t_co2e", "t CO2e", "SOC stored this year beyond the counterfactual (the same farms and seeds "
            "without the programme), x 44/12", total("additional_t_co2e"), flow=True),
     Column("additional_cum_t_co2e", "t CO2e", "additional_t_co2e so far",
            lambda t: t.running_total("additional_cum_t_co2e", t.row["additional_t_co2e"]), flow=True),
-    Column("overcrediting_ratio", "ratio", "credits_cum_t_co2e / additional_cum_t_co2e (NaN unless both > 0)",
-           lambda t: _ratio(t.row["credits_cum_t_co2e"], t.row["additional_cum_t_co2e"]), flow=True,
+    Column("overcrediting_ratio", "ratio", "credits_net_cum_t_co2e / additional_cum_t_co2e: credits standing per "
+           "additional t (NaN unless both > 0)",
+           lambda t: _ratio(t.row["credits_net_cum_t_co2e"], t.row["additional_cum_t_co2e"]), flow=True,
            undefined_when="no credits issued or nothing additional yet"),
     Column("uncertainty_deduction_t_co2e", "t CO2e", "removals withheld for MRV uncertainty at verifications",
            total("uncertainty_deduction_t_co2e"), flow=True),
@@ -403,11 +415,12 @@ _DECLARED: tuple[Column, ...] = (
            "displaced_emissions_t_co2e", total("net_ghg_benefit_t_co2e"), flow=True),
     Column("carbon_value", "currency", "project value of the credits (general market at the farm's price + twin "
            "purchases net of fees)", total("carbon_value"), flow=True),
-    Column("buyer_spending", "currency", "paid by general-market buyers, net of claw-back refunds",
+    Column("buyer_spending", "currency", "paid by general-market buyers, net of their part of claw-back refunds",
            total("buyer_spending"), flow=True),
     Column("guarantor_spending", "currency", "paid by the price guarantor (floor top-ups, contract differences; "
-           "< 0 = received)", total("guarantor_spending"), flow=True),
-    Column("twin_buyer_spending", "currency", "paid by Twin Regions buyers", total("twin_buyer_spending"), flow=True),
+           "< 0 = received), net of its part of claw-back refunds", total("guarantor_spending"), flow=True),
+    Column("twin_buyer_spending", "currency", "paid by Twin Regions buyers, net of their part of claw-back refunds",
+           total("twin_buyer_spending"), flow=True),
     Column("authority_fees", "currency", "kept by the Twin Regions Market Authority", total("authority_fees"), flow=True),
     Column("aggregator_fees", "currency", "kept by group-certification aggregators", total("aggregator_fees"), flow=True),
     Column("carbon_to_farmers", "currency", "part of carbon_value paid to farmers (before MRV)",
@@ -415,7 +428,9 @@ _DECLARED: tuple[Column, ...] = (
     Column("carbon_to_intermediaries", "currency", "part of carbon_value kept by intermediaries",
            total("carbon_to_intermediaries"), flow=True),
     Column("mrv_cost", "currency", "MRV cost paid by farmers", total("mrv_cost"), flow=True),
-    Column("clawback", "currency", "repaid by farmers for reversed credits", total("clawback"), flow=True),
+    Column("clawback", "currency", "repaid by farmers for reversed credits, refunded to the payers of the farm's "
+           "credits in the shares each paid for them (buyers, the guarantor, Twin Regions buyers)", total("clawback"),
+           flow=True),
     Column("carbon_issued_to_farmers", "currency", "farmers' part of the credits issued this year (owed to them from "
            "now, paid after the payment lag: the carbon_to_farmers of a later year)", total("carbon_issued_to_farmers"),
            flow=True),

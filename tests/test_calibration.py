@@ -17,7 +17,7 @@ from conftest import ROOT, SCENARIOS, SHARED_REFERENCE, TEST_SCENARIOS
 
 import sim
 from analysis import patterns as pt
-from analysis.calibration import calibrate, countries_of, predictive_check, weighted_quantile
+from analysis.calibration import calibrate, countries_of, predictive_check, scenario_digest, weighted_quantile
 from experiments.abc_sampler import slot_seed
 from experiments.abc_smc import AbcSettings, run_abc, toy_distance, toy_normal_mean
 from experiments.executors import LocalExecutor
@@ -286,6 +286,8 @@ def test_calibrate_command_writes_the_posterior_and_report(tmp_path, bass_recurs
     report = (tmp_path / "cli" / "calibration.md").read_text()
     assert "Absolute threshold 0.5" in report and "width ratio" in report
     assert len(pd.read_csv(tmp_path / "cli" / "posterior.csv")) == 6
+    made = json.loads((tmp_path / "cli" / "posterior.json").read_text())
+    assert made["scenario_hashes"] == {path.stem: scenario_digest(sim.load_scenario(path))}
 
 
 # ------------------------------------------------------------------------------------------------ clean errors
@@ -385,6 +387,37 @@ def test_the_reserved_data_scan_finds_an_inline_series(tmp_path):
     assert reserved_mentions(tmp_path / "series.csv") == ["Australia"]
     (tmp_path / "report.md").write_text("predictive check against Paraguay's census")
     assert reserved_mentions(tmp_path / "report.md") == ["Paraguay"]
+
+
+POSTERIORS = SCENARIOS / "posteriors"
+SHIPPED = sorted(POSTERIORS.glob("*.json"))
+
+
+def test_every_posterior_a_scenario_runs_over_has_its_manifest():
+    """A scenario's ``[posterior]`` file (baseline_calibrated.toml: Brazil's) is one whose manifest is checked
+    below, so no shipped scenario runs over draws whose scenario digest nobody compares."""
+    named = {Path(s.posterior.file) for s in map(sim.load_scenario, sorted(SCENARIOS.glob("*.toml"))) if s.posterior}
+    assert named and {path.with_suffix(".json") for path in named} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("made", SHIPPED, ids=lambda path: path.name)
+def test_a_shipped_posterior_was_fitted_on_its_scenario_as_it_is(made):
+    """Each committed posterior's manifest records the digest of every scenario it was fitted on (the resolved
+    scenario: its file, what it extends and the schema's defaults); the scenario files must still have it, and the
+    draws file must hold the draws and parameters the manifest names. A pattern re-pointed, a prior or any field
+    changed, or a default that the scenario relies on changed, makes it fail: re-calibrate with the command of
+    docs/validation.md section 7 (a change that cannot move the posterior gives it back byte for byte, with the new
+    digest). Main's brazil.json of 27 Nov (d4c95f0fdb50995b, fitted before referee 27's M7) fails here."""
+    manifest = json.loads(made.read_text())
+    assert manifest["scenario_files"] and manifest["scenario_hashes"].keys() == manifest["scenario_files"].keys()
+    now = {label: scenario_digest(sim.load_scenario(ROOT / source))
+           for label, source in manifest["scenario_files"].items()}
+    assert now == manifest["scenario_hashes"], (
+        f"{made.relative_to(ROOT)} was fitted on scenarios that have changed since (digests now {now}): "
+        "re-calibrate (docs/validation.md section 7) and commit the new posterior")
+    draws = pd.read_csv(made.with_suffix(".csv"))
+    assert list(draws.columns) == ["draw", *manifest["parameters"]]
+    assert draws.draw.tolist() == list(range(manifest["draws"]))
 
 
 def test_canada_census_shares_and_the_prairie_patterns():

@@ -108,9 +108,28 @@ def test_money_committed_for_issued_credits_is_held_by_payer():
     assert table.carbon_due_to_farmers[verified].to_numpy() == pytest.approx(0.8 * owed_by_payers, rel=1e-12)
     between = table.index.difference(verified).drop(2025)
     assert (table.public_committed[between] == 0).all() and (table.private_committed[between] == 0).all()
-    run = indicators(model.results().assign(scenario="floor", seed=43)).iloc[0]  # compare's costs add these
+    calendar = (scenario.carbon.verification_interval_years, scenario.carbon.payment_lag_years)
+    run = indicators(model.results().assign(scenario="floor", seed=43), 0.03, {"floor": calendar}).iloc[0]
     assert (run.public_committed, run.private_committed) == (table.public_committed[2035],
                                                              table.private_committed[2035])
+    # compare's costs add these, discounted at 3 % from 2036, when they are paid (referee 28 m3: from 2035 before)
+    for payer in ("public", "private"):
+        assert run[f"{payer}_spending_committed_pv"] == pytest.approx(
+            run[f"{payer}_spending_pv"] + run[f"{payer}_committed"] * 1.03 ** -(2036 - 2025), rel=1e-12)
+
+
+def test_money_committed_at_the_end_is_paid_the_payment_lag_after_the_last_verification():
+    """Referee 28 m3: the year compare discounts the money owed at a run's end from. Runs from 2025, verified every 5
+    years: at a one-year lag, a run ending in 2035 (a verification year) is paid in 2036, one ending in 2038 owed
+    what 2035 issued in 2036 too (paid by then: nothing owed); at a five-year lag, in 2040. Without a calendar, the
+    last year."""
+    from analysis.compare import committed_paid_in
+
+    assert committed_paid_in(2025, 2035, (5, 1)) == 2036
+    assert committed_paid_in(2025, 2038, (5, 1)) == 2036
+    assert committed_paid_in(2025, 2035, (5, 5)) == 2040
+    assert committed_paid_in(2025, 2050, (1, 2)) == 2052
+    assert committed_paid_in(2025, 2035, None) == 2035
 
 
 def test_a_farm_that_reverts_is_not_paid_or_charged_at_exit_and_its_later_losses_are_cancelled_from_the_buffer():
@@ -149,6 +168,28 @@ def test_clawback_repays_issued_credits_at_most_what_the_farm_received():
     assert rest["reversals_t_co2e"][0] == pytest.approx(credited / 2, rel=1e-12)
 
 
+def test_a_clawback_is_refunded_to_each_payer_in_the_share_it_paid():
+    """Referee 28 m4: under a public USD 25 floor, credits sold at a market price of USD 20 cost buyers 20 and the
+    public 5 a t. Farm 0's 2030 credits (c t, paid at once) are half reversed in 2035, when the market is at 50 (no
+    top-up): the farmer repays c / 2 x 50 x 0.8, and the public gets back 5/25 of it, the share it paid for the farm's
+    credits, buyers the rest (the old registry refunded it all to buyers). Each payer's flow is net of its part."""
+    reg, c = registry(**{"carbon.on_reversal": "clawback", "carbon.payment_lag_years": 0, "carbon.price.floor": 25.0,
+                         "carbon.price.guarantor": "public"})
+    reg.prices = np.where(np.arange(reg.prices.size) < 2035 - 2025, 20.0, 50.0)
+    credited = 1.0 * F * (1 - DEDUCTION) * 0.9  # issued t of 1 t C on 1 ha
+    paid = settle(reg, 2030, [1.0, 0.0, 0.0])
+    assert paid["buyer_spending"][0] == pytest.approx(credited * 20.0, rel=1e-12)
+    assert paid["guarantor_spending"][0] == pytest.approx(credited * 5.0, rel=1e-12)
+    half = settle(reg, 2035, [0.5, 0.0, 0.0], np.array([True, False, False]))
+    clawback = credited / 2 * 50.0 * 0.8
+    assert half["clawback"][0] == pytest.approx(clawback, rel=1e-12)
+    assert half["guarantor_spending"][0] == pytest.approx(-clawback * 5 / 25, rel=1e-12)
+    assert half["buyer_spending"][0] == pytest.approx(-clawback * 20 / 25, rel=1e-12)
+    assert half["buyer_spending"][0] + half["guarantor_spending"][0] == -half["clawback"][0]  # to the cent, exactly
+    assert half["credits_clawed_back_t_co2e"][0] == pytest.approx(credited / 2, rel=1e-12)
+    assert half["credits_cancelled_t_co2e"][0] == 0.0
+
+
 def test_a_reversal_cancels_unpaid_credits_before_it_claws_back_cash():
     """Referee 26 m3: with the payment lag (6 years) beyond the verification interval (5), a farm can lose carbon
     whose credits are not paid yet. The reversal first cancels those credits, the latest issued first, with all their
@@ -179,6 +220,8 @@ def test_a_reversal_cancels_unpaid_credits_before_it_claws_back_cash():
     lost = settle(reg, 2040, [0.5, 0.0, 0.0])
     assert lost["reversals_t_co2e"][1] == pytest.approx(4 * credited, rel=1e-12)
     assert lost["carbon_cancelled_to_farmers"][1] == pytest.approx(owed[1], rel=1e-12)  # the 2035 credits, unpaid
+    assert lost["credits_cancelled_t_co2e"][1] == pytest.approx(2 * credited * 0.9, rel=1e-12)
+    assert lost["credits_clawed_back_t_co2e"][1] == pytest.approx(2 * credited * 0.9, rel=1e-12)
     assert lost["clawback"][1] == pytest.approx(owed[1], rel=1e-12)  # the 2030 credits, paid in 2036
     assert lost["buyer_spending"][1] == pytest.approx(-owed[1], rel=1e-12)  # refunded to the buyer
     assert lost["carbon_due_to_farmers"][1] == pytest.approx(0.0, abs=1e-9)
@@ -311,3 +354,49 @@ def test_a_payment_without_duration_and_a_buffer_above_one_are_clear_errors():
         scenario_with_overrides(BASE, {"payments.per_ha": {"no_till": 30.0}})
     with pytest.raises(ScenarioError, match=r"buffer \(0.6\) \+ permanence_discount \(0.5\) exceed 1"):
         scenario_with_overrides(BASE, {"carbon.buffer": 0.6, "carbon.permanence_discount": 0.5})
+
+
+def test_under_a_public_floor_every_payer_gets_back_its_share_of_claw_backs_and_net_credits_exclude_reversed_ones(
+        check_identities):
+    """Referee 28 m4 and m5 in a whole run (tests/scenarios/clawback_floor.toml: volatile price, public USD 25 floor,
+    claw-back, 5-year lag; 2,000 farmers, seed 43, to 2050: the referee's example, with a claw-back under the floor in
+    2040 and a cancellation later). Each year, before settling,
+    what every payer has paid for each farm's credits is tallied from the money falling due (the registry's record is
+    not read), and each farm's claw-back is split by those shares: the public's and the buyers' refunds recounted so
+    must be what their yearly flows lack against the money that fell due, so the money the farmers repay is exactly
+    the money the payers get back, each its own share. The public gets back some (the old registry gave buyers
+    all). Net credits = issued - cancelled - clawed back, year by year; the gross column keeps them."""
+    model = sim.AdoptionModel(sim.load_scenario(TEST_SCENARIOS / "clawback_floor.toml"), seed=43, n_farmers=2000)
+    reg = model.incentives.carbon.registry
+    settle_year = reg.settle
+    tally = np.zeros((reg.area.size, 2))  # (buyers, public) paid per farm so far
+    rows = []
+
+    def recounted(year, farms, leaving, rng):
+        due = reg.pending.get(year)  # (what a reversal cancels before payment leaves it: read after settling)
+        out = settle_year(year, farms, leaving, rng)
+        gross = np.column_stack([due["buyer_spending"], due["guarantor_spending"]]) if due else np.zeros_like(tally)
+        shares = np.divide(tally, tally.sum(axis=1, keepdims=True), out=np.zeros_like(tally),
+                           where=tally.sum(axis=1, keepdims=True) > 0)
+        refunds = out["clawback"][:, None] * shares
+        assert np.allclose(gross[:, 0] - out["buyer_spending"], refunds[:, 0], rtol=1e-9, atol=1e-9)
+        assert np.allclose(gross[:, 1] - out["guarantor_spending"], refunds[:, 1], rtol=1e-9, atol=1e-9)
+        tally[:] += gross
+        rows.append((year, *refunds.sum(axis=0), out["clawback"].sum()))
+        return out
+
+    reg.settle = recounted
+    model.run_for(25)
+    refunds = np.array(rows)
+    assert refunds[:, 3].sum() > 0 and refunds[:, 2].sum() > 0  # claw-backs, of which the public gets a share
+    assert refunds[:, 1:3].sum() == pytest.approx(refunds[:, 3].sum(), rel=1e-12)  # farmers' money out = payers' in
+    check_identities(model)
+    table = model.results()
+    flows = table[table.year > model.config.start_year]
+    assert flows.credits_clawed_back_t_co2e.sum() > 0 and flows.credits_cancelled_t_co2e.sum() > 0
+    for _region, run in table.sort_values("year").groupby("region"):
+        net = (run.credits_t_co2e - run.credits_cancelled_t_co2e - run.credits_clawed_back_t_co2e).fillna(0).cumsum()
+        assert np.allclose(run.credits_net_cum_t_co2e.fillna(0), net, rtol=1e-9, atol=1e-9)
+        assert np.allclose(run.credits_cum_t_co2e.fillna(0), run.credits_t_co2e.fillna(0).cumsum(), rtol=1e-9)
+    last = table[(table.region == "all")].iloc[-1]
+    assert last.credits_net_cum_t_co2e < last.credits_cum_t_co2e

@@ -331,8 +331,9 @@ def test_group_certification_lowers_members_mrv_cost_and_nothing_else():
 def test_compare_reports_exchange_cost_effectiveness_with_reasons():
     """Cost per additional adopter / t CO2e / USD of income = programme cost over the mean paired difference; with a
     programme cost that does not vary, Fieller's interval is the cost over the bounds of the difference's t interval
-    (unbounded when it reaches 0); undefined, with the reason, when the difference is not positive or there is no
-    programme. Hand-made runs, three per scenario."""
+    (when it reaches 0: [cost / upper bound, inf) and a negative piece, where the exchanges may lose adopters);
+    undefined, with the reason, when the difference is not positive or there is no programme. Hand-made runs, three
+    per scenario."""
     differences = {"none": [0.0, 0.0, 0.0], "clear": [9.0, 10.0, 11.0], "wide": [-5.0, 10.0, 25.0],
                    "worse": [-3.0, -2.0, -1.0]}
     costs = {"none": 0.0, "clear": 1000.0, "wide": 1000.0, "worse": 1000.0}
@@ -351,7 +352,9 @@ def test_compare_reports_exchange_cost_effectiveness_with_reasons():
     assert out[name][2] == 100.0 and np.isinf(out[f"{name}_hi"][2])
     text = exchanges_markdown(out.assign(name=list(differences)), "USD")
     assert "n/a (no exchange programme)" in text and "n/a (no additional adopter)" in text
-    assert f"100 ({1000 / (10 + half):,.0f} to {1000 / (10 - half):,.0f})" in text and "unbounded" in text
+    wide = stats.t.ppf(0.975, 2) * 15.0 / np.sqrt(3)  # of -5, 10, 25: reaches below 0, the lower piece is negative
+    assert f"100 ({1000 / (10 + half):,.0f} to {1000 / (10 - half):,.0f})" in text
+    assert f"100 (>= {1000 / (10 + wide):,.0f}, or the exchanges may lose adopters)" in text
     assert exchanges_markdown(out.iloc[[0]], "USD") is None
 
 

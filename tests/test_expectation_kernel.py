@@ -6,7 +6,8 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from sim.incentives import expectation, mrv
+from sim.incentives import expectation, mrv, summed
+from sim.incentives.base import Valuation
 from sim.incentives.baselines import eligible_under
 from sim.incentives.registry import issued_share
 from sim.units import CO2_PER_C
@@ -80,11 +81,23 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
         assert all(same(g, w) for g, w in zip(got, want, strict=True))
     pv, sensitivity, liability = want = reference(c, soil, 10, asked, calendar, region, np.arange(16), price)
     variance = rng.uniform(0, 3, m)
+    variance[:3] = -0.0  # products of -0.0, which the summed tables' zero makes +0.0
     got_pv, got_var = expectation._paying(pv.copy(), sensitivity.copy(), liability, variance)
     assert same(got_pv, np.where(pv > 0, pv, 0.0) - liability)
     assert same(got_var, np.where(pv > 0, sensitivity, 0.0) ** 2 * variance[:, None])
     tables = pv.copy(), sensitivity.copy()
     assert all(a is b for a, b in zip(expectation._paying(*tables, liability, variance), tables, strict=True))
+    # asked with the variances, the paying tables come in expected_value's own pass when no claw-back is expected,
+    # already 0.0 + their values (summed's first table): summed takes them as they are, to the same bytes
+    paid_pv, paid_var, paid_liability = expectation.expected_value(c, soil, 10, asked, calendar, region, np.arange(16),
+                                                                   price, variance)
+    assert (paid_liability is None) == (reversal == "buffer")
+    if paid_liability is None:
+        assert same(paid_pv, np.add(0.0, got_pv)) and same(paid_var, np.add(0.0, got_var))
+        assert np.signbit(got_var[:3]).any() and not np.signbit(paid_var).any()
+        paid = summed([Valuation(paid_pv, paid_var, owned=True, zero_added=True)], m, 16)
+        assert paid[0] is paid_pv and paid[1] is paid_var
+        assert all(same(a, b) for a, b in zip(paid[:2], summed([Valuation(got_pv, got_var)], m, 16)[:2], strict=True))
 
 
 def test_plus_zero_is_numpys_zero_plus_values_bit_for_bit():

@@ -20,7 +20,8 @@ def test_each_bound_is_where_the_paired_t_test_just_rejects():
     the definition of the interval, checked on five runs whose money and tonnes are negatively correlated."""
     money = np.array([320.0, 410.0, 290.0, 380.0, 355.0])
     tonnes = np.array([1.10, 0.80, 1.30, 0.95, 1.00])
-    low, high = fieller_interval(money, tonnes)
+    low, high, below = fieller_interval(money, tonnes)
+    assert np.isnan(below)  # one interval
     quantile = stats.t.ppf(0.5 + INTERVAL / 2, money.size - 1)
     assert low < money.mean() / tonnes.mean() < high
     assert t_statistic(money, tonnes, low) == pytest.approx(quantile, rel=1e-10)
@@ -32,19 +33,43 @@ def test_with_money_that_does_not_vary_it_divides_by_the_tonnes_bounds():
     former rule, exact in this case); unbounded above when that interval reaches 0."""
     tonnes = np.array([9.0, 10.0, 11.0])
     half = stats.t.ppf(0.5 + INTERVAL / 2, 2) * tonnes.std(ddof=1) / np.sqrt(3)
-    low, high = fieller_interval(np.full(3, 1000.0), tonnes)
+    low, high, _ = fieller_interval(np.full(3, 1000.0), tonnes)
     assert (low, high) == pytest.approx((1000 / (10 + half), 1000 / (10 - half)), rel=1e-12)
-    low, high = fieller_interval(np.full(3, 1000.0), np.array([-5.0, 10.0, 25.0]))
-    assert low == pytest.approx(1000 / (10 + stats.t.ppf(0.5 + INTERVAL / 2, 2) * 15 / np.sqrt(3)), rel=1e-12)
+    wide = stats.t.ppf(0.5 + INTERVAL / 2, 2) * 15 / np.sqrt(3)  # the tonnes' half width: 10 - wide < 0
+    low, high, below = fieller_interval(np.full(3, 1000.0), np.array([-5.0, 10.0, 25.0]))
+    assert low == pytest.approx(1000 / (10 + wide), rel=1e-12)
     assert np.isinf(high)
+    assert below == pytest.approx(1000 / (10 - wide), rel=1e-12)  # the other piece: the tonnes may be negative
 
 
 def test_tonnes_indistinguishable_from_zero_leave_the_ratio_unbounded_and_one_run_has_no_interval():
     """Tonnes whose interval reaches 0 and money that does not clearly differ from 0: every ratio is in the set."""
-    low, high = fieller_interval(np.array([-50.0, 10.0, 60.0]), np.array([-1.0, 0.5, 1.0]))
-    assert (low, high) == (-np.inf, np.inf)
+    low, high, below = fieller_interval(np.array([-50.0, 10.0, 60.0]), np.array([-1.0, 0.5, 1.0]))
+    assert (low, high) == (-np.inf, np.inf) and np.isnan(below)
     assert np.isnan(fieller_interval(np.array([5.0]), np.array([1.0]))).all()
     assert np.isnan(fieller_interval(np.array([5.0, np.nan]), np.array([1.0, 2.0]))).all()
+
+
+@pytest.mark.parametrize(("money", "tonnes", "words"), [
+    ([103.0, 127.0, 159.0], [0.8, 1.8, 2.5], ">= 51, or the design may lose carbon"),
+    ([473.0, 9.0, 90.0], [3.5, -0.3, 0.5], "<= 115, or >= 128"),
+    ([28.0, 4.0, 51.0], [0.6, 0.8, 0.2], "unbounded")])
+def test_an_unbounded_set_keeps_both_pieces_and_reads_as_they_are(money, tonnes, words):
+    """Referee 28 m1: where the tonnes' interval reaches 0 the set is (-inf, r1] and [r2, inf), and compare showed
+    "(r2 to unbounded)", dropping the lower piece, and "(-50 to unbounded)" where r2 < 0. Both roots are where the
+    paired t statistic is +-t(0.975, 2), and the cell reads the set as it is: money clearly above 0 and r1 < 0 (the
+    tonnes may be negative: the design may lose carbon); money not clearly above 0 and both roots positive (a gap
+    between them); r2 <= 0 (every positive cost is in the set: unbounded)."""
+    from analysis.compare import MAY_LOSE_CARBON, _cell
+
+    money, tonnes = np.array(money), np.array(tonnes)
+    low, high, below = fieller_interval(money, tonnes)
+    quantile = stats.t.ppf(0.5 + INTERVAL / 2, 2)
+    assert np.isinf(high) and below < low
+    for root in (low, below):
+        assert abs(t_statistic(money, tonnes, root)) == pytest.approx(quantile, rel=1e-9)
+    row = pd.Series({"cost": money.mean() / tonnes.mean(), "cost_lo": low, "cost_hi": high, "cost_below": below})
+    assert _cell(row, "cost", ",.0f", MAY_LOSE_CARBON) == f"{row.cost:,.0f} ({words})"
 
 
 @pytest.mark.parametrize("runs", [3, 10])
@@ -64,8 +89,7 @@ def test_coverage_is_95_percent_where_the_former_interval_missed(runs):
     repetitions = 4000
     for _ in range(repetitions):
         money, tonnes = generator.multivariate_normal(mean, covariance, size=runs).T
-        low, high = fieller_interval(money, tonnes)
-        fieller += low <= mean[0] / mean[1] <= high
+        fieller += fieller_interval(money, tonnes).holds(mean[0] / mean[1])
         half = quantile * tonnes.std(ddof=1) / np.sqrt(runs)
         top = tonnes.mean() + half
         bottom = tonnes.mean() - half
@@ -111,8 +135,7 @@ def test_crossed_intervals_cover_where_intervals_over_independent_runs_did_not(s
         tonnes, money = run_values(10.0), run_values(30.0)
         crossed += abs(tonnes.mean() - 10.0) <= half_width(mean_covariance(tonnes[:, None], draw, seed), 0)
         naive += abs(tonnes.mean() - 10.0) <= half_width(mean_covariance(tonnes[:, None]), 0)
-        low, high = fieller_interval(money, tonnes, draw, seed)
-        ratio += low <= 3.0 <= high
+        ratio += fieller_interval(money, tonnes, draw, seed).holds(3.0)
     assert crossed / repetitions >= least and ratio / repetitions >= least
     assert naive / repetitions == pytest.approx(former, abs=0.02)
 

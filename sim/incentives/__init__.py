@@ -39,11 +39,15 @@ def summed(values: Iterable[Valuation | None], farms: int, bundles: int) -> tupl
     """The designs' values (in booking order) summed: PV and variance (farms, bundles), True.
 
     (1, bundles) zeros and False when none values anything (tables are allocated only then). The sums are those of
-    tables of zeros the values are added to, in booking order; the first value is added to 0 as it is copied.
+    tables of zeros the values are added to, in booking order; the first value is added to 0 as it is copied, or
+    is taken as it is when it owns tables that are already 0 + their values (``Valuation.zero_added``).
     """
     present_value = variance = None
     for value in values:
         if value is None:
+            continue
+        if present_value is None and value.owned and value.zero_added and value.variance is not None:
+            present_value, variance = value.present_value_per_ha, value.variance
             continue
         if present_value is None:  # 0 + the first value, in one pass (bit for bit a zero table's sum, -0.0 too)
             present_value = plus_zero(value.present_value_per_ha, farms, bundles, value.owned)

@@ -30,6 +30,8 @@ class Valuation:
     present_value_per_ha: np.ndarray  # (m, K) expected PV over the planning horizon
     variance: np.ndarray | None = None  # (m, K) variance of that PV (e.g. from price uncertainty), None = 0
     owned: bool = False  # the tables are new arrays nothing else holds: ``sim.incentives.summed`` may write over them
+    #: the tables are already 0.0 + their values (no -0.0 in them): ``sim.incentives.summed`` need not add the zero
+    zero_added: bool = False
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,12 @@ class CreditingBaseline:
             return self.fixed_t_c_per_ha
         return equilibrium_table[self.region, self.bundle]
 
+    def equilibrium_of(self, equilibrium_table: np.ndarray, farms: np.ndarray) -> np.ndarray:
+        """``equilibrium_t_c_per_ha(equilibrium_table)[farms]``, looked up for those farms only, t C/ha."""
+        if self.soil is None:
+            return self.fixed_t_c_per_ha[farms]
+        return equilibrium_table[self.region[farms], self.bundle[farms]]
+
     def advance_year(self, baseline_yields_kg_per_ha: np.ndarray) -> None:
         """Move the modelled baseline one year (after the farms' soil), then show it the season's yields."""
         if self.soil is not None:

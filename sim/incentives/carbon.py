@@ -10,7 +10,8 @@ Money flows of one year (all in the scenario currency), for credits issued to a 
     share of V; farmers get farmer_share of the rest, intermediaries the remainder;
   MRV: paid by the farms verified, at each verification (``sim.incentives.mrv``);
   claw-back (on_reversal = 'clawback'): reversed credits not yet paid are cancelled with their money; the rest is
-    repaid by the farmer to the buyer (``sim.incentives.registry``).
+    repaid by the farmer, refunded to the payers of the farm's credits (buyers, guarantor, twin buyers) in the
+    shares each paid for them, each payer's flow net of its part (``sim.incentives.registry``).
 Identity (tested): buyer + claw-back + guarantor + twin buyers = authority fees + aggregator fees + to farmers
     + to intermediaries.
 
@@ -210,11 +211,12 @@ class CarbonProgramme:
         return count - own + 1, hectares - np.where(own, area[farms], 0.0) + area[farms]
 
     def expected_value(self, farms: np.ndarray, region: int | np.ndarray, masks: np.ndarray,
-                       mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       mean_price: float | np.ndarray, variance: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """What each farmer expects from each bundle, currency/ha (``sim.incentives.expectation.expected_value``)."""
         s = self.setting
         return expectation.expected_value(self.spec, s.scenario.soil, self.horizon_years, self.asked(farms),
-                                          self.calendar(), region, masks, mean_price)
+                                          self.calendar(), region, masks, mean_price, variance)
 
     def asked(self, farms: np.ndarray) -> Asked:
         """What the expected value reads of ``farms``."""
@@ -224,12 +226,12 @@ class CarbonProgramme:
         area = s.farms.area_ha[farms]
         return Asked(
             soc=s.soil.stock_t_c_per_ha[farms],
-            drift=(self.baseline.equilibrium_t_c_per_ha(s.soil.equilibrium_table)[farms]
+            drift=(self.baseline.equilibrium_of(s.soil.equilibrium_table, farms)
                    - self.baseline.stock_t_c_per_ha[farms]),
             bulk_density=self.bulk_density[farms], area=area, candidates=self.baseline.candidates[farms],
             baseline=self.baseline.bundle[farms],
             enrolled=reg.enrolled[farms], ever=reg.ever[farms],
-            seasons_left=reg.crediting_seasons_left(self.year)[farms],
+            seasons_left=reg.crediting_seasons_left(self.year, farms),
             mrv_per_ha=mrv.expected_cost_per_ha(self.spec, area, members, hectares, grouped),
             value_share=farmer_value_share(self.spec),
             gained=lambda: np.maximum(self.gap_t_c_per_ha(farms) - reg.last_gap[farms], 0.0),

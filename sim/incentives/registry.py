@@ -13,7 +13,12 @@ measured (stock - baseline stock) in t C/ha and A its area:
   latest issued first (nobody pays their money any more: it is no longer owed to the farmer), then the farmer repays
   the rest of the reversed issued credits at the current price x its value share, at most what it has received, the
   rest being cancelled from the pool; what the pool cannot cover is reported as uncovered. (Credits still unpaid at
-  a reversal exist only when ``payment_lag_years`` >= ``verification_interval_years``.)
+  a reversal exist only when ``payment_lag_years`` >= ``verification_interval_years``.) A claw-back is refunded to
+  the payers of the farm's paid credits (general-market buyers, the price guarantor, Twin Regions buyers) in the
+  shares each paid for them so far, as a cancellation takes back each payer's own money: under a public floor the
+  public gets back its top-ups' share (referee 28 m4: it all went to buyers). The credits a reversal cancels before
+  payment or claws back are no longer counted as standing (``credits_cancelled_t_co2e``,
+  ``credits_clawed_back_t_co2e``); those the buffer pool replaces stand.
 Farms leave when their practices are no longer eligible: they are not verified, paid or charged at exit; what they
 gained since their last verification is forfeited, and they stay monitored for ``monitoring_years_after_exit``. A
 crediting period ends at the last verification within it; it is renewed ``crediting_renewals`` times for a farm
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.economics import FARMER, PUBLIC, MoneyFlow, is_nothing, nothing
+from sim.economics import FARMER, PUBLIC, MoneyFlow, nothing
 from sim.incentives import mrv
 from sim.incentives.base import Settlement
 from sim.incentives.prices import guaranteed
@@ -45,18 +50,26 @@ AGGREGATOR = "aggregator"
 INTERMEDIARIES = "intermediaries"
 MRV_PROVIDER = "MRV provider"
 
+#: Every farm of a per-farm array (an index that takes them all, as a view).
+ALL_FARMS = slice(None)
+
 #: Money flows of an issuance, paid ``payment_lag_years`` after the verification (output column names).
 PAID_LATER = ("buyer_spending", "guarantor_spending", "twin_buyer_spending", "authority_fees", "aggregator_fees",
               "carbon_to_farmers", "carbon_to_intermediaries", "carbon_value")
 
 
+#: The flows of an issuance that its payers pay (``_payers``): a claw-back is refunded to them in the shares they paid.
+PAYER_FLOWS = ("buyer_spending", "guarantor_spending", "twin_buyer_spending")
+
 #: Issued credits awaiting their payment, t CO2e per farm: kept with the money of ``PAID_LATER`` they will bring, so
 #: that a reversal can cancel them (and their money) before they are paid.
 UNPAID = "unpaid_t_co2e"
 
-#: Per-farm quantities of a settlement (t CO2e unless named otherwise); the first six come from verifications.
-QUANTITIES = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
-              "uncertainty_deduction_t_co2e", "leakage_t_co2e", "carbon_value", "carbon_issued_to_farmers",
+#: Per-farm quantities of a verification (t CO2e), zero in other years.
+VERIFIED = ("credits_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "buffer_t_co2e",
+            "uncertainty_deduction_t_co2e", "leakage_t_co2e", "credits_cancelled_t_co2e", "credits_clawed_back_t_co2e")
+#: Per-farm quantities of a settlement (t CO2e unless named otherwise): a verification's, then the year's.
+QUANTITIES = (*VERIFIED, "carbon_value", "carbon_issued_to_farmers",
               "carbon_cancelled_to_farmers", "farmer_net_carbon_income", "carbon_due_to_farmers",
               "reversal_exposure_t_co2e", "public_committed", "private_committed")
 
@@ -134,6 +147,8 @@ class CarbonRegistry:
         self.received = np.zeros(n)  # money paid to the farm so far
         self.mrv_paid = np.zeros(n)
         self.clawed_back = np.zeros(n)
+        #: (n, 3) under claw-back (else (n, 0)): what each of ``PAYER_FLOWS`` paid for each farm's credits so far
+        self.paid_by_payer = np.zeros((n, len(PAYER_FLOWS) if carbon.on_reversal == "clawback" else 0))
         self.contract_price = np.zeros(n)
         self.contract_end = np.zeros(n, np.int64)
         self.buffer_pool_t_co2e = 0.0
@@ -150,11 +165,14 @@ class CarbonRegistry:
         """Whether ``year`` is a verification year (every interval after the start)."""
         return year > self.start_year and (year - self.start_year) % self.carbon.verification_interval_years == 0
 
-    def crediting_seasons_left(self, year: int) -> np.ndarray:
-        """Seasons from ``year`` each farm may still be credited, renewals included (0 for farms not enrolled)."""
+    def crediting_seasons_left(self, year: int, farms: np.ndarray | slice = ALL_FARMS) -> np.ndarray:
+        """Seasons from ``year`` each farm (of ``farms``) may still be credited, renewals included (0 if not enrolled).
+
+        Computed for ``farms`` only: the same whole numbers as every farm's, taken at ``farms``.
+        """
         c = self.carbon
-        left = self.period_end - year + 1 + self.renewals_left * c.crediting_period_years
-        return np.where(self.enrolled, np.maximum(left, 0), 0)
+        left = self.period_end[farms] - year + 1 + self.renewals_left[farms] * c.crediting_period_years
+        return np.where(self.enrolled[farms], np.maximum(left, 0), 0)
 
     def enrol(self, farms: np.ndarray, gap_t_c_per_ha: np.ndarray, year: int) -> None:
         """Start crediting ``farms`` from this season, against their current gap; fix contract prices when they apply."""
@@ -198,17 +216,21 @@ class CarbonRegistry:
         self.yield_seasons += active
         farm_price = self.farm_prices(year)
         zero = np.zeros(n)
-        q = {name: zero for name in QUANTITIES[:6]}
+        q = {name: zero for name in VERIFIED}
         mrv_cost = clawback = issued_to_farmers = cancelled = zero
+        refunds = None
         verified = np.zeros(n, bool)
         if self.is_verification_year(year) and (self.enrolled.any() or self.monitored.any()):
             verified = self.enrolled.copy()
             q, issued, clawback, cancelled = self._verify(year, farms, farm_price, rng)
+            refunds = self._refunds(clawback) if self.paid_by_payer.shape[1] else None
             mrv_cost = self._mrv_cost(verified, issued)
             issued_to_farmers = self._schedule(year, issued, farm_price)
             self._end_periods(year, verified, farms.eligible)
         due = self.pending.pop(year, None) or {name: zero for name in PAID_LATER}
         self.received += due["carbon_to_farmers"]
+        if self.paid_by_payer.shape[1]:
+            self.paid_by_payer += np.column_stack([due[flow] for flow in PAYER_FLOWS])
         self.mrv_paid += mrv_cost
         self.clawed_back += clawback
         owed = sum((later["carbon_to_farmers"] for later in self.pending.values()), zero)
@@ -227,7 +249,7 @@ class CarbonRegistry:
             "reversal_exposure_t_co2e": np.where(self.enrolled | self.monitored, exposure, 0.0),
             **self._committed(zero),
         }
-        return self._settlement(due, mrv_cost, clawback, quantities)
+        return self._settlement(due, mrv_cost, clawback, quantities, refunds)
 
     def idle(self, farms: int | None = None) -> Settlement:
         """The settlement of a programme that cannot pay (no price, floor or Twin Regions market): all zeros.
@@ -297,7 +319,7 @@ class CarbonRegistry:
             refunded_t = np.divide(repaid_t * clawback, owed, out=np.zeros(owed.size), where=owed > 0)
             from_buffer = reversal * c.buffer + repaid_t - refunded_t
         else:
-            clawback = cancelled = np.zeros(area.size)
+            clawback = cancelled = cancelled_t = refunded_t = np.zeros(area.size)
             from_buffer = reversal * (1.0 - c.permanence_discount)
         scale = self._draw_on_pool(buffer_in, from_buffer)
         buffer_change = buffer_in - from_buffer * scale
@@ -306,8 +328,22 @@ class CarbonRegistry:
             "reversals_uncovered_t_co2e": from_buffer * (1.0 - scale), "buffer_t_co2e": buffer_change,
             "uncertainty_deduction_t_co2e": np.where(gaining, period_net * deduction, 0.0),
             "leakage_t_co2e": np.where(gaining, np.minimum(leakage, change_t), 0.0),
+            "credits_cancelled_t_co2e": cancelled_t, "credits_clawed_back_t_co2e": refunded_t,
         }
         return quantities, issued, clawback, cancelled
+
+    def _refunds(self, clawback: np.ndarray) -> dict[str, np.ndarray]:
+        """Each payer's part of the ``clawback`` (n,), currency: the share of ``PAYER_FLOWS`` it paid for the farm.
+
+        The buyers' part is the rest, so the parts add up to the claw-back exactly (and are the whole of it where
+        buyers alone paid). A guarantor that received money (a ceiling) gets a negative part: it pays back its share.
+        """
+        paid = self.paid_by_payer
+        total = paid.sum(axis=1)
+        parts = {flow: clawback * np.divide(paid[:, k], total, out=np.zeros(total.size), where=total != 0)
+                 for k, flow in enumerate(PAYER_FLOWS) if k > 0}
+        parts["buyer_spending"] = clawback - parts["guarantor_spending"] - parts["twin_buyer_spending"]
+        return parts
 
     def _cancel_unpaid(self, reversed_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cancel up to ``reversed_t`` (n,) t CO2e of each farm's issued credits not yet paid, the latest issued first.
@@ -408,22 +444,23 @@ class CarbonRegistry:
         return {"public_committed": public, "private_committed": private}
 
     def _settlement(self, due: dict[str, np.ndarray], mrv_cost: np.ndarray, clawback: np.ndarray,
-                    quantities: dict[str, np.ndarray]) -> Settlement:
-        """The year's flows (per farm, currency) and quantities, named by their output columns."""
+                    quantities: dict[str, np.ndarray], refunds: dict[str, np.ndarray] | None = None) -> Settlement:
+        """The year's flows (per farm, currency) and quantities, named by their output columns.
+
+        ``refunds``: each payer's part of the ``clawback`` (``_refunds``); its flow is paid net of it.
+        """
         payers = self._payers()
-        buyer_party, guarantor_party = payers["buyer_spending"], payers["guarantor_spending"]
+        net = {flow: due[flow] if refunds is None or not refunds[flow].any() else due[flow] - refunds[flow]
+               for flow in PAYER_FLOWS}
         return Settlement(
             flows=[
-                MoneyFlow("buyer_spending", buyer_party, PROJECT,  # net of refunds
-                          due["buyer_spending"] if is_nothing(clawback) else due["buyer_spending"] - clawback),
-                MoneyFlow("guarantor_spending", guarantor_party, PROJECT, due["guarantor_spending"]),
-                MoneyFlow("twin_buyer_spending", TWIN_BUYERS, PROJECT, due["twin_buyer_spending"]),
+                *(MoneyFlow(flow, payers[flow], PROJECT, net[flow]) for flow in PAYER_FLOWS),  # net of refunds
                 MoneyFlow("authority_fees", PROJECT, AUTHORITY, due["authority_fees"]),
                 MoneyFlow("aggregator_fees", PROJECT, AGGREGATOR, due["aggregator_fees"]),
                 MoneyFlow("carbon_to_farmers", PROJECT, FARMER, due["carbon_to_farmers"]),
                 MoneyFlow("carbon_to_intermediaries", PROJECT, INTERMEDIARIES, due["carbon_to_intermediaries"]),
                 MoneyFlow("mrv_cost", FARMER, MRV_PROVIDER, mrv_cost),
-                MoneyFlow("clawback", FARMER, buyer_party, clawback),
+                MoneyFlow("clawback", FARMER, PROJECT, clawback),  # refunded to the payers (``_refunds``)
             ],
             quantities=quantities,
         )

@@ -205,13 +205,13 @@ class StackedCarbon:
             gained=lambda: np.maximum((self.soil.stock_t_c_per_ha[rows] - baseline_stock) - state["last_gap"][rows], 0.0),
             outstanding=lambda: state["outstanding"][rows])
 
-    def expected_value(self, rows: np.ndarray, region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def expected_value(self, rows: np.ndarray, region: np.ndarray, masks: np.ndarray, mean_price: np.ndarray,
+                       variance: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``CarbonProgramme.expected_value`` of stacked ``rows`` (``region``: their stacked regions)."""
         calendar = Calendar(self.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
                             self.relative_sd)
         return expectation.expected_value(self.spec, self.soil_spec, self.horizon, self.asked(rows), calendar, region,
-                                          masks, mean_price)
+                                          masks, mean_price, variance)
 
     def value_rows(self, farms: np.ndarray, bounds: np.ndarray, masks: np.ndarray) -> Valuation | None:
         """``CarbonProgramme.value_rows`` of every run: stacked ``farms`` of stacked regions (``bounds``)."""
