@@ -19,10 +19,10 @@ BASS = sim.load_scenario(TEST_SCENARIOS / "bass_mixed.toml")
 def test_the_counterfactual_is_the_same_run_without_the_programme():
     """Common random numbers: the counterfactual inside a USD 35/t run is, number for number, the baseline run with
     the same seed (same population, network, decisions and weather), so differences come from the programme only.
-    At USD 35/t few of 900 farmers change their choice in 7 years (1 or 2 with seed 7; none with seed 5 since the
-    equilibrium start draws farms' pasts), so the seed is one where the price does change some."""
-    model = sim.AdoptionModel(CARBON_35, seed=7, n_farmers=900)
-    baseline = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=7, n_farmers=900)
+    At USD 35/t few of 900 farmers change their choice in 7 years (0-5 by seed among seeds 0-11; 5 with seed 5, none
+    with seed 7 since the start's chain has try-and-abandon), so the seed is one where the price does change some."""
+    model = sim.AdoptionModel(CARBON_35, seed=5, n_farmers=900)
+    baseline = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), seed=5, n_farmers=900)
     assert not has_programme(without_programme(CARBON_35)) and baseline.counterfactual is None
     for _ in range(7):
         model.step()

@@ -100,7 +100,8 @@ def test_a_fit_without_hazards_returns_the_same_fit_laws_and_matrices(shares):
         assert a.tobytes() == b.tobytes()
     moved = np.empty((FARMS, ALL_MASKS.size, ALL_MASKS.size))  # the kept matrices are the returned laws' chains
     chain_laws(chains.gain, chains.feasible, combination_levels(fit.constants, fit.pairs), chains.available, 0.2,
-               np.empty_like(laws), moved, np.empty((0, N_PRACTICES + 1)))
+               chains.review, chains.constants, chains.gross, chains.others, np.empty_like(laws), moved,
+               np.empty((0, N_PRACTICES + 1)))
     assert moved.tobytes() == without.tobytes()
 
 
@@ -253,7 +254,8 @@ def test_chain_laws_are_the_former_kernels_bit_for_bit(seed, rate, every_practic
     m = chains.gain.shape[0]
     laws, expected_laws = np.empty((m, ALL_MASKS.size)), np.empty((m, ALL_MASKS.size))
     hazard = np.empty((m, N_PRACTICES + 1))
-    chain_laws(chains.gain, chains.feasible, level, available, rate, laws, np.empty((0, 16, 16)), hazard)
+    chain_laws(chains.gain, chains.feasible, level, available, rate, chains.review, chains.constants, chains.gross,
+               chains.others, laws, np.empty((0, 16, 16)), hazard)
     expected = reference_chain_laws(chains.gain, chains.feasible, level, available, rate, expected_laws)
     assert np.array_equal(laws.view(np.uint64), expected_laws.view(np.uint64))
     assert np.array_equal(hazard.view(np.uint64), expected.view(np.uint64))
@@ -277,14 +279,15 @@ def test_a_region_s_chains_in_one_pass_are_move_tables_then_chain_laws_bit_for_b
 
     def checked(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high, plateau,
                 noise_share, *rest):
-        *terms, spread, level, available, rate, masks, laws, starts, uniforms, pasts = rest
+        *terms, spread, level, available, rate, review, constants, others, masks, laws, starts, uniforms, pasts = rest
         region_chain_laws(rows, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high,
                           plateau, noise_share, *rest)
         potential = soc_yield_potential(soil_table[None, :], base_yield[rows][:, None], response, low, high, plateau)
         gross, margin = gross_and_margin(potential, crop_price[rows][:, None], production_cost[rows][:, None])
         gain, feasible = move_tables(rows, years_mature, gross, margin, *terms, spread, noise_share * margin)
         expected = np.empty((rows.size, ALL_MASKS.size))
-        chain_laws(gain, feasible, level, available, rate, expected, np.empty((0, 16, 16)), np.empty((0, N_PRACTICES + 1)))
+        chain_laws(gain, feasible, level, available, rate, review, constants, gross, others[rows], expected,
+                   np.empty((0, 16, 16)), np.empty((0, N_PRACTICES + 1)))
         assert np.array_equal(laws, expected[:, masks])
         regions.append(rows.size)
 

@@ -52,7 +52,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``, referee 22:
     hybrid_payment and volatile_price_floor; the baseline has no carbon programme and did not move), and when farmers'
     net carbon income began counting money owed for issued credits (referee 24 B1: only farmer_net_carbon_income, its
-    size thirds and participants_net_negative_share moved). Behaviour and the
+    size thirds and participants_net_negative_share moved), and when the start's chain got try-and-abandon (referee
+    27 M3: the fitted constants, so which farms start as adopters, their pasts and soil, and every later decision;
+    the start's farmer shares stayed exact, its area shares, SOC and supply moved). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""

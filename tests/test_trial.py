@@ -8,7 +8,7 @@ from conftest import SCENARIOS
 from scipy import stats
 
 import sim
-from sim.behaviour.trial import reconsider
+from sim.behaviour.trial import REVIEWED_SEASONS, reconsider, review_table, trial_bias, user_exit
 from sim.practices import NO_TILL
 from sim.scenario import scenario_with_overrides
 
@@ -98,6 +98,82 @@ def pioneer_disadoption(scenario, seeds=range(6)) -> tuple[float, float]:
                 counts[phase][1] += (before & ~now).sum()
             before = now
     return tuple(dropped / max(users, 1) for users, dropped in counts.values())
+
+
+def age_structured_share(entry: float, rate: float, surprise: float, ages: int, q: float) -> float:
+    """Share in use of one practice whose users are reviewed as trials: the exact chain over (out, age 1, ..., age
+    ``ages``, mature). From out it is started with probability ``entry`` a year; a user at age t <= ``ages`` drops it
+    with (rate + (1 - rate) ``surprise``) q, a mature user with rate q."""
+    states = ages + 2
+    matrix = np.zeros((states, states))
+    matrix[0, 1], matrix[0, 0] = entry, 1.0 - entry
+    reviewed = rate + (1.0 - rate) * surprise
+    for t in range(1, states):
+        exit_ = (reviewed if t <= ages else rate) * q
+        matrix[t, 0], matrix[t, min(t + 1, states - 1)] = exit_, 1.0 - exit_
+    values, vectors = np.linalg.eig(matrix.T)
+    law = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
+    return 1.0 - law[0] / law.sum()
+
+
+@pytest.mark.parametrize(("entry", "rate", "surprise", "ages", "q"), [(0.01, 0.2, 0.98, 4, 0.3), (0.3, 0.2, 0.7, 2, 0.9),
+                                                                   (0.05, 0.5, 0.9, 4, 0.05), (0.2, 0.05, 1.0, 1, 0.999)])
+def test_the_chain_s_exit_gives_the_share_in_use_of_the_age_dependent_review(entry, rate, surprise, ages, q):
+    """The equilibrium start's chain holds no ages: a user's exit is ``user_exit``, one yearly probability for all its
+    seasons in use. A chain of two states (out, in use) with that exit has the share in use of the exact chain over
+    the seasons in use (``age_structured_share``), to rounding; with the revision rate alone it would not (the review
+    multiplies a trial's exit by 3 to 10 here). Beliefs are not moved here (no gap to the long run: ``trial_bias``)."""
+    prior, inverse = 100.0, 1.0 / 0.15**2
+    constants = np.array([prior, 0.8, inverse, 5.0, 0.0])
+    row = np.zeros(1 + 2 * ages)
+    row[REVIEWED_SEASONS] = ages
+    others = prior * (1.0 / surprise - 1.0) / inverse  # surprise = prior / (prior + E / obs_sd^2)
+    exact = age_structured_share(entry, rate, surprise, ages, q)
+    exit_ = user_exit(rate, np.log(q / (1.0 - q)), 1.0, 300.0, others, row, constants)
+    assert entry / (entry + exit_) == pytest.approx(exact, rel=1e-9)
+    assert abs(entry / (entry + rate * q) - exact) > 0.01 * exact
+
+
+def test_the_chain_s_trial_beliefs_are_the_learning_rule_s_face_value_reading(learning):
+    """``trial_bias`` (a new user's belief gap to the long run in each trial season, which the chain's exit adds to
+    the gain of dropping) is what the learning rule does to a farmer who starts Brazil's no-till (first season -15 %,
+    long run +5 %, 8 years to get there) from its stationary belief without own fields, season by season: others'
+    evidence unbiased (signal = long run x evidence), its own seasons read with its know-how (``Learning.own``), no
+    weather. Asserted to float32 rounding, at know-how 0 (a pioneer, who heard of no-till from nobody, starts from
+    the prior's bias, -5 points, and reads at face value: the gap reaches -10 points) to 0.9."""
+    table, constants = review_table(learning, RATE)
+    row = table[0, NO_TILL]
+    truth, initial = learning.truth[0, NO_TILL], learning.effect_initial[0, NO_TILL]
+    farms, k = FARMS, np.repeat([0.0, 0.1, 0.5, 0.9], FARMS // 4)  # the learning of FARMS farms
+    evidence = np.zeros((farms, 4), np.float32)
+    evidence[:, NO_TILL] = learning.prior_precision * k / (1.0 - k) / learning.inverse_observation_variance
+    mean, precision, _ = learning.stationary_state(evidence)
+    signal = evidence * learning.truth[0]
+    gaps = []
+    for t in range(1, learning.spec.trial_seasons + 1):
+        years = np.zeros((farms, 4), np.int16)
+        years[:, NO_TILL] = t
+        effects = np.zeros((farms, 4), np.float32)
+        effects[:, NO_TILL] = initial + (truth - initial) * learning.progress(years)[:, NO_TILL]
+        weight, own = learning.shown(years, effects, np.zeros(farms, np.float32))
+        learning.own(years, effects, np.zeros(farms, np.float32), weight, own, evidence)
+        learning.update(mean, precision, evidence, signal, weight, own)
+        gaps.append(mean[:, NO_TILL] - truth)
+    expected = np.array([trial_bias(e, row, constants) for e in evidence[::FARMS // 4, NO_TILL]])
+    np.testing.assert_allclose(np.array(gaps).T[::FARMS // 4], expected, rtol=0, atol=2e-6)
+    assert expected[0].min() < -0.1 and (np.diff(expected[:, -1]) > 0).all()
+
+
+def test_the_chain_reviews_the_trials_reconsider_reviews(learning):
+    """``review_table`` (what the start's chain reads of the review) has ``reconsider``'s condition: Brazil's no-till
+    (first season -15 %, long run +5 %, 8 years to get there) is reviewed in its first 4 seasons (all 4 trial seasons
+    are still below the long run); a practice without an early shortfall never is, nor is any when the revision rate
+    is 1 (a trial is then reconsidered every year anyway) or 0."""
+    table, _ = review_table(learning, RATE)
+    shortfall = (learning.truth - learning.effect_initial)[0]
+    assert table[0, NO_TILL, REVIEWED_SEASONS] == 4 and (table[0, shortfall <= 0, REVIEWED_SEASONS] == 0).all()
+    for u in (0.0, 1.0):
+        assert not review_table(learning, u)[0][..., REVIEWED_SEASONS].any()
 
 
 def test_pioneers_abandon_no_till_often_and_mature_adopters_rarely():

@@ -3,7 +3,9 @@
 For each farm the economic rule (``sim.behaviour.economic``) is a Markov chain over the 2^P combinations of practices:
 each year each practice is reconsidered with probability rho, in practice order, and its best feasible change (alone
 or with a complement) made with its logit probability (switching costs in both directions, constraints on
-starting). Given the farm's beliefs, heterogeneity, access and
+starting; a practice just started reviewed as a trial and judged on seasons read at face value,
+``sim.behaviour.trial``, through its users' exit averaged over their stationary ages, ``user_exit``). Given the
+farm's beliefs, heterogeneity, access and
 money at the start (practices in use counted as established), its yearly transition matrix T_i is built exactly and
 its stationary law pi_i (pi_i T_i = pi_i) solved. The region's practice constants alpha_p and pair constants w_pq
 (currency/ha/yr, the unmodelled net benefit of a practice and of using two together) are chosen so that the mean of
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from sim.behaviour.trial import REVIEWED_SEASONS, user_exit
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
     N_TERMS,
@@ -97,13 +100,27 @@ class ChainInputs:
     scale: np.ndarray  # (m, 16) logit noise scale s in each state (s = noise share x the state's margin)
     margin: np.ndarray  # (m,) conventional gross margin W
     available: np.ndarray  # (P,) bool
+    gross: np.ndarray  # (m, 16) gross G in each state (a drop's gain per unit of belief about the practice)
+    others: np.ndarray  # (m, P) float32 yearly evidence from others (the know-how of a trial's review)
+    review: np.ndarray  # (P, 1 + 2T) the region's ``sim.behaviour.trial.review_table``
+    constants: np.ndarray  # (5,) and its learning constants
 
     @classmethod
     def of(cls, tables: np.ndarray, feasible: np.ndarray, scale: np.ndarray, margin: np.ndarray,
-           available: np.ndarray) -> ChainInputs:
-        """The inputs of gains and variances ``tables`` (variances replaced in place; ``move_tables`` gives scales)."""
+           available: np.ndarray, trial: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+           ) -> ChainInputs:
+        """The inputs of gains and variances ``tables`` (variances replaced in place; ``move_tables`` gives scales).
+
+        ``trial``: (gross, others, review, constants) of the trial review; None: no practice is reviewed.
+        """
         tables[..., 1] = inverse_scales(scale[:, :, None, None], tables[..., 1])
-        return cls(tables, feasible, scale, margin, available)
+        return cls(tables, feasible, scale, margin, available, *(no_review(*tables.shape[:3]) if trial is None else trial))
+
+
+def no_review(m: int, n_states: int, n_practices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``ChainInputs``' trial fields of m farms whose practices are never reviewed (no trial seasons)."""
+    return (np.zeros((m, n_states)), np.zeros((m, n_practices), np.float32), np.zeros((n_practices, 1)),
+            np.array([1.0, 0.0, 1.0, 1.0, 0.0]))
 
 
 def inverse_scales(scale: np.ndarray, variance: np.ndarray) -> np.ndarray:
@@ -225,16 +242,21 @@ def fill_farm_moves(r, i, years_mature, gross, margin, belief_mean, belief_preci
 
 
 def year_matrix(gain: np.ndarray, feasible: np.ndarray, scale: np.ndarray, constants: np.ndarray, pairs: np.ndarray,
-                available: np.ndarray, rate: float) -> np.ndarray:
+                available: np.ndarray, rate: float,
+                trial: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """One farm's yearly transition matrix (16, 16).
 
     Each practice is reconsidered in order with probability ``rate``, making its best feasible change (alone, or with
     a complement) with its logit probability. ``gain`` (16, P, P, 2): each move's gain and, last, its variance from
     belief fluctuations, over which the logit is averaged (``inverse_scales``); ``scale`` (16,) the logit noise scale
-    in each state.
+    in each state. ``trial``: the farm's (gross (16,), others (P,) float32) and its region's (review, constants) of
+    ``ChainInputs`` (None: no trial review).
     """
     tables = np.stack([gain[..., 0], inverse_scales(scale[:, None, None], gain[..., 1])], axis=-1)[None]
-    return year_matrix_transposed(tables, feasible[None], combination_levels(constants, pairs), available, rate).T.copy()
+    gross, others, review, learnt = no_review(1, *gain.shape[:2]) if trial is None else (
+        trial[0][None], trial[1][None], trial[2], trial[3])
+    return year_matrix_transposed(tables, feasible[None], combination_levels(constants, pairs), available, rate,
+                                  review, learnt, gross, others).T.copy()
 
 
 @njit(cache=True)
@@ -247,10 +269,15 @@ def combination_levels(constants, pairs):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def year_matrix_transposed(tables, feasible, level, available, rate):  # pragma: no cover - compiled
-    """``year_matrix`` transposed (16, 16) of the one farm of ``tables`` (1, 16, P, P, 2) and ``feasible``."""
+def year_matrix_transposed(tables, feasible, level, available, rate, review, constants, gross, others
+                           ):  # pragma: no cover - compiled
+    """``year_matrix`` transposed (16, 16) of the one farm of ``tables`` (1, 16, P, P, 2) and ``feasible``.
+
+    ``gross`` (1, 16) and ``others`` (1, P) float32: the farm's; ``review`` and ``constants``: its region's.
+    """
     moved, alone, move, goes, state, weight = matrix_scratch(tables.shape[1], tables.shape[2])
-    fill_year_matrix(tables, np.int64(0), feasible, level, available, rate, alone, move, goes, state, weight, moved)
+    fill_year_matrix(tables, np.int64(0), feasible, level, available, rate, review, constants, gross[0], others[0],
+                     alone, move, goes, state, weight, moved)
     return moved
 
 
@@ -266,8 +293,8 @@ def matrix_scratch(n_states, n_practices):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, goes, state, weight, total
-                     ):  # pragma: no cover - compiled
+def fill_year_matrix(tables, r, feasible, level, available, rate, review, constants, gross, others, alone, move, goes,
+                     state, weight, total):  # pragma: no cover - compiled
     """``total`` (16, 16): farm ``r``'s year matrix transposed, entry [b, a] the probability of a -> b.
 
     ``r`` is int64: callers with a constant row pass ``np.int64(0)``, not ``0`` (Numba would compile this kernel once
@@ -281,6 +308,13 @@ def fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, g
     by multiplying P matrices of 16 x 16. Work arrays (``matrix_scratch``): ``alone`` (16, P) the gain of changing
     each practice alone from each state, ``move`` and ``goes`` (P, 16) the probability of each practice's change from
     each state and the state it leads to, ``state`` and ``weight`` (2^P,) the paths.
+
+    A practice in use that is reviewed as a trial in its first seasons (``review`` (P, 1 + 2T) and ``constants``
+    (5,): the region's ``sim.behaviour.trial.review_table``; ``others`` (P,) float32 the farm's yearly evidence from
+    others, which gives its know-how) is dropped with the exit probability averaged over its users' stationary ages
+    (``sim.behaviour.trial.user_exit``), its belief in the trial seasons read at face value lowering it by ``gross``
+    (16,) (G in each state) per unit: the state does not hold ages, so a user's trial seasons enter through the
+    hazard, and the chain's share in use is that of the age-dependent hazard.
     """
     n_states, n_practices = tables.shape[1], tables.shape[2]
     for b in range(n_states):
@@ -303,7 +337,12 @@ def fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, g
                 if feasible[r, b, p, q] and both > alone[b, p] + alone[b, q] + COMPLEMENT_MARGIN_PER_HA and both > best:
                     best, target, inverse = both, both_to, tables[r, b, p, q, 1]
             goes[p, b] = target
-            move[p, b] = rate / (1.0 + np.exp(-best * inverse)) if best > -np.inf else 0.0
+            if best == -np.inf:
+                move[p, b] = 0.0
+            elif (b >> p) & 1 and review[p, REVIEWED_SEASONS] > 0.0:
+                move[p, b] = user_exit(rate, best, inverse, gross[b], others[p], review[p], constants)
+            else:
+                move[p, b] = rate / (1.0 + np.exp(-best * inverse))
     total[:, :] = 0.0
     for a in range(n_states):
         paths = 1
@@ -430,7 +469,8 @@ def stationary_laws(inputs: ChainInputs, constants: np.ndarray, pairs: np.ndarra
     kept = np.empty((0, ALL_MASKS.size, ALL_MASKS.size)) if matrices is None else matrices
     returned = matrices is None and hazards
     hazard = np.empty((m if returned else 0, N_PRACTICES + 1))
-    chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, out, kept, hazard)
+    chain_laws(inputs.gain, inputs.feasible, levels, inputs.available, rate, inputs.review, inputs.constants,
+               inputs.gross, inputs.others, out, kept, hazard)
     return hazard if returned else None
 
 
@@ -439,9 +479,11 @@ CHAIN_BLOCK = 64
 
 
 @njit(cache=True, parallel=True)
-def chain_laws(tables, feasible, level, available, rate, out, matrices, hazard):  # pragma: no cover - compiled
+def chain_laws(tables, feasible, level, available, rate, review, constants, gross, others, out, matrices, hazard
+               ):  # pragma: no cover - compiled
     """``stationary_laws`` of the chains of ``ChainInputs.gain`` ``tables`` and the combinations' ``level`` (16,).
 
+    ``review``, ``constants``, ``gross`` (m, 16) and ``others`` (m, P): the trial review (``ChainInputs``).
     ``matrices`` (m, 16, 16) keeps each farm's year matrix transposed, or is empty (0, 16, 16); ``hazard``
     (m, P + 1) receives the exit hazards (``fill_exit_hazards``), or is empty (0, P + 1).
     """
@@ -452,7 +494,8 @@ def chain_laws(tables, feasible, level, available, rate, out, matrices, hazard):
         system, flow = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             moved = matrices[r] if keep else scratch
-            fill_year_matrix(tables, r, feasible, level, available, rate, alone, move, goes, state, weight, moved)
+            fill_year_matrix(tables, r, feasible, level, available, rate, review, constants, gross[r], others[r],
+                             alone, move, goes, state, weight, moved)
             solve_stationary(moved, system, flow, out[r])
             if hazards:
                 fill_exit_hazards(out[r], moved, hazard[r])
@@ -490,11 +533,13 @@ def chain_terms(belief_mean, belief_precision, dealer, contractor, money, area_h
 
 @njit(cache=True)
 def farm_chain(i, years_mature, base_yield, crop_price, production_cost, soil_table, response, low, high, plateau,
-               noise_share, terms, level, available, rate, work):  # pragma: no cover - compiled
+               noise_share, terms, level, available, rate, review, constants, others, work
+               ):  # pragma: no cover - compiled
     """Farm ``i``'s year matrix (transposed, ``work[11]``) and stationary law (``work[19]``) (``region_chain_laws``).
 
     ``terms``: the per-farm and per-region arguments of ``fill_farm_moves`` from ``belief_mean`` to ``spread`` (the
-    region's ``move_cost_table`` in place of its exit cost share: ``chain_terms``);
+    region's ``move_cost_table`` in place of its exit cost share: ``chain_terms``); ``review``, ``constants`` and
+    ``others`` (n, P) float32, per farm: the trial review (``ChainInputs``);
     ``work``: ``chain_scratch``. The one body of ``region_chain_laws`` and ``region_chain_histories``, so the laws
     and matrices of both are the same to the last bit.
     """
@@ -511,7 +556,8 @@ def farm_chain(i, years_mature, base_yield, crop_price, production_cost, soil_ta
                     area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, costs, extra,
                     spread, scale, gain, feasible, years, table, term, mean, precision, sd, no_incentives, no_pairs)
-    fill_year_matrix(gain, np.int64(0), feasible, level, available, rate, alone, move, goes, state, weight, moved)
+    fill_year_matrix(gain, np.int64(0), feasible, level, available, rate, review, constants, gross[0], others[i],
+                     alone, move, goes, state, weight, moved)
     solve_stationary(moved, system, flow, law)
 
 
@@ -520,7 +566,8 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
                       plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money, area_ha,
                       residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change,
                       effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra,
-                      spread, level, available, rate, masks, laws, starts, uniforms, pasts):  # pragma: no cover - compiled
+                      spread, level, available, rate, review, constants, others, masks, laws, starts, uniforms,
+                      pasts):  # pragma: no cover - compiled
     """Each farm's stationary law at the bundles ``masks`` (K,), of farms ``rows`` (m,) of one region, and its pasts.
 
     What ``move_tables`` then ``chain_laws`` give, farm by farm, the same to the last bit (the same compiled functions
@@ -548,7 +595,7 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
         weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
-                       high, plateau, noise_share, terms, level, available, rate, work)
+                       high, plateau, noise_share, terms, level, available, rate, review, constants, others, work)
             for k in range(masks.size):
                 laws[r, k] = law[masks[k]]
             if starts.size > 0:
@@ -577,8 +624,8 @@ def region_chain_histories(rows, years_mature, base_yield, crop_price, productio
                            high, plateau, noise_share, belief_mean, belief_precision, dealer, contractor, money,
                            area_ha, residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall,
                            cost_change, effect_initial, transition_cost, synergy, no_till_extra, contractor_fee,
-                           exit_cost_share, extra, spread, level, available, rate, current, uniforms, history, ages
-                           ):  # pragma: no cover - compiled
+                           exit_cost_share, extra, spread, level, available, rate, review, constants, others,
+                           current, uniforms, history, ages):  # pragma: no cover - compiled
     """Each farm's past bundles and ages in use, drawn from its time-reversed stationary chain.
 
     The chain of each farm of ``rows`` (m,) is that of ``region_chain_laws`` with the same arguments (``farm_chain``),
@@ -597,7 +644,7 @@ def region_chain_histories(rows, years_mature, base_yield, crop_price, productio
         weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             farm_chain(rows[r], years_mature, base_yield, crop_price, production_cost, soil_table, response, low,
-                       high, plateau, noise_share, terms, level, available, rate, work)
+                       high, plateau, noise_share, terms, level, available, rate, review, constants, others, work)
             reversed_weights(moved, law, weights, totals)  # ``sample_past``, its work arrays once per block
             walk_back(weights, totals, current[r], uniforms[r], history[r])
             ages_in_use(current[r], history[r], ages[r])

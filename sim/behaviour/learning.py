@@ -55,6 +55,11 @@ class Learning:
         #: ramp progress r by seasons in use (row, clipped to the last), shape (T + 2, R, P); 0 when not in use
         self.progress_table = ramp(np.zeros(years.shape), np.ones(years.shape), years, seasons).astype(np.float32)
 
+    @property
+    def remembered_years(self) -> float:
+        """Years of steady evidence a stationary belief counts: 1 / (1 - memory), at most ``MAX_REMEMBERED_YEARS``."""
+        return min(1.0 / max(1.0 - self.spec.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
+
     def progress(self, years_in_use: np.ndarray) -> np.ndarray:
         """Ramp progress r (n, P) float32 of each farm's practices this season (0 when not in use)."""
         rows = np.minimum(years_in_use, self.progress_table.shape[0] - 1)
@@ -104,7 +109,7 @@ class Learning:
         normal draws (None: the mean itself). Farmers without evidence keep the prior (truth + bias). One compiled
         pass (``fill_stationary_state``) into new C-contiguous arrays: its one compiled signature.
         """
-        remembered = min(1.0 / max(1.0 - self.spec.belief_memory, 1e-12), MAX_REMEMBERED_YEARS)
+        remembered = self.remembered_years
         mean, precision, sd = (np.empty(evidence.shape, np.float32), np.empty(evidence.shape, np.float32),
                                np.empty(evidence.shape))
         fill_stationary_state(evidence, np.empty((0, evidence.shape[1])) if noise is None else noise, self.region,

@@ -52,6 +52,7 @@ from sim.behaviour.equilibrium import (
 )
 from sim.behaviour.learning import Learning
 from sim.behaviour.social import SocialInformation
+from sim.behaviour.trial import review_table
 from sim.behaviour.valuation import gross_and_margin, gross_and_margin_1d
 from sim.farmers import FarmParameters, InitialState, Regions, initial_bundles, initial_counts
 from sim.network import Network
@@ -187,10 +188,15 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
     practices are reconsidered). Without this the fit would credit the beliefs of farms placed at random to the farms
     that end up using a practice: where few use it (1 % in the African regions) adopters' own fields make them much
     surer of it than the fit assumed, and adoption drifted up from the start.
+
+    A practice a farm has just started is reviewed as a trial (``sim.behaviour.trial``): the chains drop it at the
+    exit probability averaged over its users' stationary ages (``sim.behaviour.trial.user_exit``), with each farm's
+    know-how k from the same evidence from others and its own seasons read at face value (``review_table``).
     """
     scenario, parameters, regions, catalogue = setting.scenario, setting.parameters, setting.regions, setting.catalogue
     years = np.where(USES_BY_MASK[provisional], ESTABLISHED_SEASONS, 0).astype(np.int16)
     others = others_evidence(setting, provisional, years)
+    review, learnt = review_table(setting.learning, rule.spec.revision_rate)
     own = np.float32(1.0)  # an established practice's own season: ramp progress 1, weight 1
     shape = (regions.n, 2, N_PRACTICES)  # without, with own fields
     mean, precision, spread = np.empty(shape, np.float32), np.empty(shape, np.float32), np.empty(shape)
@@ -239,14 +245,15 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                 parameters.production_cost_per_ha, soil.equilibrium_table[region], yields.response_kg_per_t_c[region],
                 reference, reference, yields.plateau_t_c_per_ha[region], s.noise_share,
                 *farm_terms(region, shortfall, synergy_shortfall), spread, combination_levels(fit.constants, fit.pairs),
-                catalogue.available[region], s.revision_rate)
+                catalogue.available[region], s.revision_rate, review[region], learnt, others)
 
     def inputs(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray) -> ChainInputs:
         state_gross, state_margin = state_values(rows, region)
         scale = s.noise_share * state_margin
         gain, feasible = move_tables(rows, ESTABLISHED_SEASONS, state_gross, state_margin,
                                      *farm_terms(region, shortfall, synergy_shortfall), spread, scale)
-        return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region])
+        return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region], state_gross, others[rows],
+                           review[region], learnt)
 
     def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
                     masks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
@@ -316,12 +323,12 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             v.risk_aversion[region], v.shortfall[region], v.synergy_shortfall[region], v.cost_change_per_ha,
             v.effect_initial[region], v.transition_cost_per_ha, v.synergy[region],
             setting.access.herbicide_extra_per_ha[region], setting.access.contractor_fee_per_ha[region],
-            catalogue.available[region])
+            catalogue.available[region], review[region], learnt)
         for first in range(0, rows.size, CHUNK):
             part = rows[first:first + CHUNK]
             key.add(*state_values(part, region), mean[part], precision[part], spread[part], access.dealer[part],
                     access.contractor[part], access.money[part], parameters.area_ha[part],
-                    parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part])
+                    parameters.residue_value_per_ha[part], hires[part], extra[part], margin[part], others[part])
         return key.digest()
 
     def fit_region(rows: np.ndarray, region: int, target: np.ndarray, masks: np.ndarray

@@ -113,6 +113,106 @@ def reconsidered(draws, revision_rate, review, years_in_use, region, progress_ta
         out[i] = any_below
 
 
+#: The column of ``review_table`` that holds the seasons reviewed (the ramp's progresses and gaps follow).
+REVIEWED_SEASONS = 0
+
+
+def review_table(learning: Learning, revision_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """What the equilibrium start's chains need of the review (``sim.behaviour.equilibrium.fill_year_matrix``).
+
+    Returns ``table`` (R, P, 1 + 2T) float64 (T = ``trial_seasons``): per region and practice the number of seasons
+    in use t = 1, 2, ... at which it is still reviewed (column ``REVIEWED_SEASONS``: t <= T and still below its long
+    run, ``reconsider``'s condition, a count since the ramp's progress only grows; 0 where no review happens: no trial
+    seasons, a rate of 0 or 1, no early shortfall), then the ramp progress r_t of those seasons (T columns), then the
+    gap e_t - theta of the effect a farm sees in them to the long run (T columns, (1 - r_t)(e0 - theta)); and
+    ``constants`` (5,): the prior precision, the memory, 1 / obs_sd^2, the years of evidence a stationary belief
+    remembers (``Learning.stationary_state``) and the prior's bias, for ``trial_step``.
+    """
+    trial_seasons = learning.spec.trial_seasons
+    shortfall = np.maximum(learning.truth - learning.effect_initial, np.float32(0.0))  # (R, P)
+    last = learning.progress_table.shape[0] - 1
+    seasons = np.arange(1, trial_seasons + 1)
+    progress = learning.progress_table[np.minimum(seasons, last)].astype(np.float64)  # (T, R, P)
+    below = (np.float32(1.0) - learning.progress_table[np.minimum(seasons, last)]) * shortfall > 0.0
+    table = np.zeros((*shortfall.shape, 1 + 2 * trial_seasons))
+    if 0.0 < revision_rate < 1.0:
+        table[..., REVIEWED_SEASONS] = below.sum(axis=0)
+    table[..., 1:1 + trial_seasons] = np.moveaxis(progress, 0, -1)
+    gap = (learning.effect_initial - learning.truth).astype(np.float64)
+    table[..., 1 + trial_seasons:] = np.moveaxis((1.0 - progress) * gap, 0, -1)
+    constants = np.array([learning.prior_precision, learning.memory, learning.inverse_observation_variance,
+                          learning.remembered_years, learning.spec.prior_yield_belief_bias], np.float64)
+    return table, constants
+
+
+@njit(cache=True, inline="always")
+def new_user(others_evidence, constants):  # pragma: no cover - compiled
+    """(1 - k, precision, gap) of a farm that starts a practice, for ``trial_step``.
+
+    Its surprise and its belief's stationary state without own fields (``Learning.stationary_state``: precision prior +
+    E' x remembered years, mean at the long run, gap 0, or at the prior's bias without evidence).
+    """
+    prior, remembered = constants[0], constants[3]
+    yearly = np.float64(others_evidence) * constants[2]
+    return prior / (prior + yearly), prior + yearly * remembered, 0.0 if others_evidence > 0 else constants[4]
+
+
+@njit(cache=True, inline="always")
+def trial_step(surprise, precision, gap, others_evidence, row, t, constants):  # pragma: no cover - compiled
+    """(precision, gap) after the user's season t + 1 in use (t = 0, 1, ...), from those before it.
+
+    ``row`` (1 + 2T,): the practice's ``review_table`` row; ``others_evidence`` the farm's yearly evidence from others.
+    The season brings others' unbiased evidence and the farm's own reading (``own_reading``): weight w = k r^2 +
+    (1 - k), of mean theta w + (1 - k)(e_t - theta), so the mean's gap to the long run follows d' = (kept d + (1 - k)
+    (e_t - theta) / obs_sd^2) / (kept + (E + w) / obs_sd^2), kept = prior + memory (precision - prior)
+    (``update_beliefs``, in expectation over the weather).
+    """
+    prior, memory, inverse = constants[0], constants[1], constants[2]
+    seasons = (row.size - 1) // 2
+    r = row[1 + t]
+    k = 1.0 - surprise
+    kept = prior + memory * (precision - prior)
+    updated = kept + (np.float64(others_evidence) + k * r * r + surprise) * inverse
+    return updated, (kept * gap + surprise * row[1 + seasons + t] * inverse) / updated
+
+
+def trial_bias(others_evidence: float, row: np.ndarray, constants: np.ndarray) -> np.ndarray:
+    """(T,) a new user's belief mean minus the long run at each season in use t = 1..T (``trial_step``)."""
+    surprise, precision, gap = new_user(others_evidence, constants)
+    bias = np.empty((row.size - 1) // 2)
+    for t in range(bias.size):
+        precision, gap = trial_step(surprise, precision, gap, others_evidence, row, t, constants)
+        bias[t] = gap
+    return bias
+
+
+@njit(cache=True, inline="always")
+def user_exit(rate, gain, inverse, sensitivity, others_evidence, row, constants):  # pragma: no cover - compiled
+    """A user's yearly probability of a move that drops a practice, averaged over its stationary ages in use.
+
+    The move has ``gain`` and inverse noise scale ``inverse`` (its logit probability q = 1 / (1 + exp(-gain x
+    inverse))). Reconsidered with probability ``rate``, a mature user exits at h = rate q a year. In its first
+    seasons (``row``'s ``REVIEWED_SEASONS``, ``review_table``) a surprised trial is reviewed at R = rate + (1 - rate)
+    (1 - k) (``reconsider``; k from ``others_evidence``), with its belief d below the long run after t seasons read
+    at face value (``trial_step``), which adds -``sensitivity`` x d to the gain of dropping (``sensitivity``: the
+    move's gain per unit of belief, currency/ha): h_t = R q_t. A user then stays on average D = sum_t S_t years (S_1 =
+    1, S_t+1 = S_t (1 - h_t), the mature tail S_T+1 / (rate q)), and the chain's one hazard is 1 / D: a Markov chain
+    of two states with this hazard has the share in use of the process with the age-dependent one (share = D / (D +
+    time out)). Returns 1 / D (0 when q is).
+    """
+    q = 1.0 / (1.0 + np.exp(-gain * inverse))
+    if q == 0.0:
+        return 0.0
+    surprise, precision, gap = new_user(others_evidence, constants)
+    reviewed = rate + (1.0 - rate) * surprise
+    stay, survive = 0.0, 1.0
+    for t in range(int(row[REVIEWED_SEASONS])):
+        precision, gap = trial_step(surprise, precision, gap, others_evidence, row, t, constants)
+        stay += survive
+        survive *= 1.0 - reviewed / (1.0 + np.exp(-(gain - sensitivity * gap) * inverse))
+    return 1.0 / (stay + survive / (rate * q))
+
+
 def reconsider(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: np.ndarray, learning: Learning,
                revision_rate: float, review: bool = True) -> np.ndarray:
     """Which farms reconsider some practice this year, (n,) bool; with ``review``, ``draws`` (n, P) reviewed in place.
