@@ -106,6 +106,11 @@ def git_commit(directory: Path) -> str | None:
     return out.stdout.strip() or None
 
 
+def resolved_sha256(scenario: sim.Scenario) -> str:
+    """SHA-256 of the resolved scenario (``extends`` applied; JSON with sorted keys): manifest.json's identity of it."""
+    return hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
 def write_yearly(frame: pd.DataFrame, out_dir: Path) -> Path:
     """Write the yearly table to ``out_dir/yearly.parquet`` atomically (a temporary file, fsync, rename).
 
@@ -145,7 +150,7 @@ def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scen
         "scenario_sha256": hashlib.sha256(content.encode()).hexdigest() if content is not None else None,
         "scenario_content": content,
         "scenario_resolved": resolved,
-        "scenario_resolved_sha256": hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest(),
+        "scenario_resolved_sha256": resolved_sha256(scenario),
         "seed": seed,
         "farmers": n_farmers,
         "years": years,

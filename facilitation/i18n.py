@@ -48,6 +48,9 @@ REGION_NAMES = {
     "africa_moist": N_("Africa, moist savanna"),
     "france": N_("France"),
     "brazil_south": N_("Southern Brazil"),
+    "world": N_("World"),
+    "prairies": N_("Canadian Prairies"),
+    "haryana": N_("Haryana, India"),
     "all": N_("All farms"),
 }
 

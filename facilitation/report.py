@@ -31,6 +31,8 @@ from analysis.compare import (
     unbounded_words,
 )
 from experiments.executors import Executor
+from experiments.runs import replicates_of
+from experiments.single import git_commit, resolved_sha256
 from facilitation.figures import NetworkDrawing, legend_handles, map_key_frames_figure
 from facilitation.geography import region_shapes, view_of
 from facilitation.i18n import LANGUAGES, N_, Language, language
@@ -44,9 +46,18 @@ from facilitation.report_figures import (
     region_shares,
     scenario_chart,
 )
+from facilitation.soil_claims import factor_off_runs
 from facilitation.story import Story, tell_stories
 from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, sample_caption, scenario_colour
-from facilitation.summary import findings, index_explanation, run_keys, sentences_by_region
+from facilitation.summary import (
+    depth_label,
+    findings,
+    index_explanation,
+    no_till_depth_caveat,
+    run_keys,
+    sentences_by_region,
+)
+from sim.incentives.counterfactual import has_programme
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: The summary speaks of this year when the run reaches it (the forum's horizon: "80 % CA by 2040"), else of the
@@ -57,6 +68,8 @@ KEY_FRAMES_BETWEEN = 2
 #: Printed key frames: inches per panel and resolution (sharp on paper, small in the file).
 KEY_FRAME_DPI = 110
 PLOTLY_CONFIG = {"displayModeBar": False, "responsive": True}
+#: Hex digits of each resolved scenario's SHA-256 shown on the cover (64 bits: enough to tell files apart by eye).
+DIGEST_SHOWN = 16
 
 
 def key_years(years: np.ndarray) -> list[int]:
@@ -166,8 +179,9 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
             text = _(COST_REASONS[why.split(";")[0]]) if why is not None else \
                 bounded(f"{'buyer' if spender == 'private' else 'public'}_cost_per_additional_t_co2e", lang.number, row)
             if row.runs_without_additional_t and (why is None or why.startswith("no additional")):
-                text += "; " + _("{count} of {runs} runs added none").format(
-                    count=int(row.runs_without_additional_t), runs=int(row.runs))
+                count = int(row.runs_without_additional_t)
+                text += "; " + lang.ngettext("{count} of {runs} runs added none", "{count} of {runs} runs added none",
+                                             count).format(count=count, runs=int(row.runs))
             cells.append(text)
         return cells
 
@@ -209,7 +223,8 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     body = "".join("<tr>" + "".join(f"<td>{html.escape(values[i])}</td>" for _name, values in columns) + "</tr>"
                    for i in range(len(table)))
     note = _("All farmers; mean and 95 % interval of the mean over {runs} runs (not below 0 where a quantity cannot "
-             "be negative). Income changes against {baseline}; additional t CO2e and costs per t against the "
+             "be negative): narrower than the ranges of the summaries, which hold the runs themselves. Income "
+             "changes against {baseline}; additional t CO2e and costs per t against the "
              "counterfactual (the same farms and seeds without the scenario's incentives). Costs per t: mean "
              "spending over mean additional t, counting what is owed for credits already issued.").format(
         runs=replicates, baseline=names[stories[0].label])
@@ -217,12 +232,30 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
             f"<tbody>{body}</tbody></table></div>")
 
 
+def csv_text(runs: pd.DataFrame, lang: Language) -> str:
+    """The yearly table as CSV that a spreadsheet in ``lang``'s locale opens as columns.
+
+    The locale's decimal sign, and ';' between fields where the decimal sign is a comma (as spreadsheets in those
+    locales expect).
+    """
+    decimal = lang.locale.number_symbols["latn"]["decimal"]
+    return runs.to_csv(index=False, sep=";" if decimal == "," else ",", decimal=decimal)
+
+
+def inline_json(value) -> str:
+    r"""``value`` as JSON safe inside a ``<script>`` element.
+
+    '</' is written '<\/', which ``JSON.parse`` reads back as '</'. (``html.escape`` would not do: a script element's
+    text is not HTML-decoded, so '&' would stay '&amp;'.)
+    """
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
 def _download(stories: list[Story], lang: Language) -> str:
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
-    csv = runs.to_csv(index=False)
     return (f"<p class='no-print'><button type='button' class='download' data-file='casim-yearly.csv'>"
             f"{html.escape(lang._('Download the yearly numbers (CSV, for a spreadsheet)'))}</button></p>"
-            f"<script type='text/csv' id='casim-csv'>{html.escape(csv)}</script>")
+            f"<script type='application/json' id='casim-csv'>{inline_json(csv_text(runs, lang))}</script>")
 
 
 def runs_per_scenario(stories: list[Story]) -> str:
@@ -231,9 +264,61 @@ def runs_per_scenario(stories: list[Story]) -> str:
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
-def render(stories: list[Story], replicates: int | str, lang: Language | None = None) -> str:
-    """The whole report as one HTML string, in ``lang`` (English by default)."""
+def _seeds(stories: list[Story]) -> str:
+    """The seeds behind the runs ("42–44", or "42, 50" when they are not consecutive), and posterior draws if any."""
+    seeds = sorted({int(v) for s in stories for v in s.results.seed.unique()})
+    consecutive = seeds == list(range(seeds[0], seeds[-1] + 1))
+    return f"{seeds[0]}–{seeds[-1]}" if consecutive and len(seeds) > 1 else ", ".join(map(str, seeds))
+
+
+def population(story: Story, lang: Language) -> str:
+    """Farmers and farmed hectares per region and in all, as simulated (the first run's first year)."""
+    results = story.results
+    first = results[(results.year == results.year.min()) & (results.seed == results.seed.min())]
+    if "draw" in first:
+        first = first[first.draw == first.draw.min()]
+    rows = first.set_index("region")
+    return "; ".join(lang._("{region}: {farmers} farmers, {area} ha").format(
+        region=lang.region(key), farmers=lang.number(rows.farmers[key]), area=lang.number(rows.area_ha[key]))
+        for key in [*story.scenario_regions, "all"])
+
+
+def _cover(stories: list[Story], replicates: int | str, lang: Language) -> str:
+    """The cover: the scenarios, each with its population and identity, and how, when and by what code it ran."""
+    _ = lang._
+    commit = git_commit(Path(sim.__file__).parent)
+    years = sorted({int(y) for s in stories for y in s.years})
+    most = int(str(replicates).split("-")[-1])  # "3", or "3-60" when scenarios differ
+    made = lang.ngettext("Simulated with casim {version} (git commit {commit}) on {date}: {first}–{last}, {runs} run "
+                         "per scenario, seeds {seeds}.",
+                         "Simulated with casim {version} (git commit {commit}) on {date}: {first}–{last}, {runs} runs "
+                         "per scenario, seeds {seeds}.", most).format(
+        version=sim.__version__, commit=commit[:12] if commit else _("unknown"), date=time.strftime("%Y-%m-%d"),
+        first=years[0], last=years[-1], runs=replicates, seeds=_seeds(stories))
+    identity = _("scenario SHA-256 (resolved, as in manifest.json): {digest}")
+    items = "".join(
+        f"<li><i class='swatch' style='background:{scenario_colour(k)}'></i><b>{html.escape(s.scenario.name)}</b><br>"
+        f"<span>{html.escape(s.scenario.description)}</span><br><span class='population'>"
+        f"{html.escape(population(s, lang))}</span><br><span class='hash'>"
+        f"{html.escape(identity.format(digest=resolved_sha256(s.scenario)[:DIGEST_SHOWN]))}</span></li>"
+        for k, s in enumerate(stories))
+    return (f"<p class='lead'>{html.escape(_('Conservation Agriculture adoption, simulated'))}</p>"
+            f"<ul class='scenarios'>{items}</ul><p class='meta'>{html.escape(made)}</p>"
+            f"<p class='no-print buttons'><button type='button' class='present'>▶ {html.escape(_('Presentation mode'))}"
+            f" (P)</button> <button type='button' class='print'>{html.escape(_('Print'))}</button></p>"
+            f"<p class='hint no-print'>{html.escape(_('In presentation mode: arrows or space to move, Esc to leave.'))}</p>")
+
+
+def render(stories: list[Story], replicates: int | str, lang: Language | None = None,
+           factor_off: Mapping[str, pd.DataFrame] | None = None) -> str:
+    """The whole report as one HTML string, in ``lang`` (English by default).
+
+    ``factor_off``: by story label, the same runs with no-till's factor switched off
+    (``facilitation.soil_claims.factor_off_runs``), for the scenarios with incentives; the summary then says how many
+    of the additional tonnes rest on that factor.
+    """
     lang = lang or language(None)
+    factor_off = factor_off or {}
     _ = lang._
     figures: dict[str, dict] = {}
     data = {"networks": [], "maps": [], "years": []}
@@ -242,20 +327,11 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
     years = sorted({int(y) for s in stories for y in s.years})
     data["years"] = years
 
-    made = _("Simulated with casim {version} on {date}; {runs} runs per scenario.").format(
-        version=sim.__version__, date=time.strftime("%Y-%m-%d"), runs=replicates)
-    cover = (f"<p class='lead'>{html.escape(_('Conservation Agriculture adoption, simulated'))}</p>"
-             f"<ul class='scenarios'>" + "".join(
-                 f"<li><i class='swatch' style='background:{scenario_colour(k)}'></i><b>{html.escape(s.scenario.name)}"
-                 f"</b><br><span>{html.escape(s.scenario.description)}</span></li>" for k, s in enumerate(stories))
-             + "</ul>"
-             f"<p class='meta'>{html.escape(made)}</p>"
-             f"<p class='no-print buttons'><button type='button' class='present'>▶ {html.escape(_('Presentation mode'))}"
-             f" (P)</button> <button type='button' class='print'>{html.escape(_('Print'))}</button></p>"
-             f"<p class='hint no-print'>{html.escape(_('In presentation mode: arrows or space to move, Esc to leave.'))}</p>")
-    sections.append(f"<section id='cover' class='slide cover'><h1>{html.escape(title)}</h1>{cover}</section>")
+    sections.append(f"<section id='cover' class='slide cover'><h1>{html.escape(title)}</h1>"
+                    f"{_cover(stories, replicates, lang)}</section>")
 
-    said = [sentences_by_region(findings(s.results, s.scenario.currency, MILESTONE_YEAR), lang) for s in stories]
+    said = [sentences_by_region(findings(s.results, s.scenario.currency, MILESTONE_YEAR, s.scenario,
+                                         factor_off.get(s.label)), lang) for s in stories]
     for key in [*stories[0].scenario_regions, "all"]:
         blocks = []
         for k, story in enumerate(stories):
@@ -304,13 +380,16 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         div = f"chart-{metric.column}"
         figures[div] = region_chart(stories[0], metric, lang) if len(stories) == 1 else \
             scenario_chart(stories, metric, lang)
-        title = chart_title(metric, lang, stories)
-        sections.append(f"<section id='{div}-slide' class='slide chart'><h2>{html.escape(title)}</h2>"
+        heading = chart_title(metric, lang, stories)
+        sections.append(f"<section id='{div}-slide' class='slide chart'><h2>{html.escape(heading)}</h2>"
                         f"<div class='body'><div class='plot chart' id='{div}'></div></div></section>")
 
     if len(stories) > 1:
         sections.append(_section("comparison", _("Scenarios side by side"), _comparison_table(stories, replicates, lang)))
-    sections.append(_section("index", _("What the '4 per 1000' index means"), f"<p>{html.escape(index_explanation(lang))}</p>"
+    depth_cm = stories[0].scenario.soil.depth_cm
+    sections.append(_section("index", _("What the '4 per 1000' index means"),
+                             f"<p>{html.escape(index_explanation(lang, depth_cm))}</p>"
+                             f"<p>{html.escape(no_till_depth_caveat(lang, depth_label(lang, depth_cm)))}</p>"
                              + _download(stories, lang)))
 
     strings = {"slide": _("{current} of {total}"), "exit": _("Esc: leave the presentation")}
@@ -357,11 +436,27 @@ def make_report(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farm
                 progress: Callable[[int, int], None] | None = None, lang: str | None = None) -> Report:
     """Simulate every scenario (label -> scenario) with seed replicates on ``executor`` and render the report.
 
-    ``per_region`` farms of each region are drawn in the network animation; ``lang`` is one of ``LANGUAGES``.
+    Each scenario with incentives is also run with no-till's 0-30 cm factor switched off, on the same seeds
+    (``facilitation.soil_claims``: about as long again as its own runs). ``per_region`` farms of each region are
+    drawn in the network animation; ``lang`` is one of ``LANGUAGES``.
     """
     chosen = language(lang)  # an unknown language fails before any simulation
-    stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, progress)
-    return Report(stories, replicates, render(stories, runs_per_scenario(stories), chosen))
+    runs = {label: len(replicates_of(scenario, replicates)) for label, scenario in scenarios.items()}
+    again = [label for label, scenario in scenarios.items() if has_programme(scenario)]
+    total = sum(runs.values()) + sum(runs[label] for label in again)
+
+    def counted(before: int) -> Callable[[int, int], None] | None:
+        """``progress`` over all the report's runs, of which ``before`` were done before this batch."""
+        return None if progress is None else lambda done, _total: progress(before + done, total)
+
+    stories = tell_stories(scenarios, replicates, farmers, years, per_region, executor, counted(0))
+    factor_off, done = {}, sum(runs.values())
+    for story in stories:
+        if story.label in again:
+            factor_off[story.label] = factor_off_runs(story.scenario, story.label, replicates, farmers, years,
+                                                      executor, counted(done))
+            done += runs[story.label]
+    return Report(stories, replicates, render(stories, runs_per_scenario(stories), chosen, factor_off))
 
 
 __all__ = ["LANGUAGES", "Report", "make_report", "render"]

@@ -25,13 +25,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.compare import by_region
 from facilitation.i18n import Language
+from facilitation.soil_claims import draws_tier1_factors, no_till_factor_spread, no_till_gain_uncertainty
+from sim.incentives.counterfactual import has_programme
 from sim.outputs import COLUMNS
+from sim.scenario import Scenario
 
 #: Share of runs dropped at each end of the spread, once there are enough runs to drop any.
 TAIL_SHARE = 0.05
 #: Fewest runs for which tails are dropped: with fewer, 5 % of the runs is less than one run.
 RUNS_FOR_TAILS = 20
+#: Below this many runs the summary warns that the ranges understate the spread (referee 29: 3 runs of the per-ha
+#: payment gave Africa dry's 2040 no-till as 8.9-20 %; 30 runs gave 2.3-22.1 %).
+FEW_RUNS = 10
 
 
 def run_keys(table: pd.DataFrame) -> list[str]:
@@ -98,6 +105,16 @@ class Findings:
     additional: Spread | None = None  # t CO2e stored by ``last_year`` beyond the counterfactual (None without any)
     payments: Spread | None = None  # per-ha payments to farmers over the period, currency (None without any)
     windfall: Spread | None = None  # the part of ``payments`` paid for practices the counterfactual uses, currency
+    credited: Spread | None = None  # t CO2e credited (issued, gross) by ``last_year`` (None without a carbon programme)
+    standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
+    on_no_till_factor: Spread | None = None  # additional t CO2e lost with no-till's factor off (None: no variant)
+    no_till_factor_spread: float = math.nan  # 2 sd, t CO2e, that no-till's factor gives ``on_no_till_factor``
+    no_till_uncertainty: tuple[float, float] = (math.nan, math.nan)  # least and most 2-sd share of its gain, regions
+    tier1_drawn: bool = False  # the runs draw the IPCC Tier 1 factors (their ranges include them)
+    depth_cm: float = 30.0  # the soil layer of every carbon figure, cm (``soil.depth_cm``)
+    farmers: int = 0  # all farms (first run, first year)
+    area_ha: float = math.nan  # farmed area of all farms, ha
+    money_by_region: pd.DataFrame | None = None  # ``analysis.compare.by_region`` of these runs, by region key
 
     @property
     def windfall_share(self) -> float:
@@ -110,8 +127,20 @@ class Findings:
         return self.co2e_stored.runs
 
 
-def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -> Findings:
-    """Summarise a set of runs of one scenario (yearly rows of every run); ``milestone`` is the adoption year."""
+def carbon_programme(scenario: Scenario) -> bool:
+    """Whether ``scenario`` can pay for carbon credits (a price or floor, a Twin Regions market), per-ha aside."""
+    payments = scenario.payments.model_copy(update={"per_ha": {}, "repeat_bonus_per_ha": {}})
+    return has_programme(scenario.model_copy(update={"payments": payments, "credit_line": None}))
+
+
+def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, scenario: Scenario | None = None,
+             factor_off: pd.DataFrame | None = None) -> Findings:
+    """Summarise a set of runs of one scenario (yearly rows of every run); ``milestone`` is the adoption year.
+
+    With the ``scenario`` the runs are of: its soil depth, whether it has a carbon programme (then the credited
+    tonnes, or that none were credited) and what its Tier 1 factors' uncertainty is; ``factor_off`` are the same
+    runs with no-till's factor switched off (``facilitation.soil_claims.factor_off_runs``).
+    """
     keys = run_keys(table)
     runs = [rows for _, rows in table.groupby(keys, sort=False, dropna=False)] if keys else [table]
     first, last = int(table.year.min()), int(table.year.max())
@@ -140,12 +169,46 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None) -
     paid = over_runs("all", lambda rows: float(rows.carbon_to_farmers.fillna(0).sum())) if credited else None
     net = over_runs("all", lambda rows: float(rows.farmer_net_carbon_income.fillna(0).sum())) if credited else None
     due = over_runs("all", at(last, "carbon_due_to_farmers")) if credited else None
-    additional = over_runs("all", at(last, "additional_cum_t_co2e")) \
-        if everyone.additional_cum_t_co2e.fillna(0).ne(0).any() else None
+    has_additional = everyone.additional_cum_t_co2e.fillna(0).ne(0).any()
+    additional = over_runs("all", at(last, "additional_cum_t_co2e")) if has_additional else None
     paying = everyone.payments.fillna(0).gt(0).any()
     payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) if paying else None
     windfall = over_runs("all", lambda rows: float(rows.payments_windfall.fillna(0).sum())) if paying else None
-    return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments, windfall)
+    start = everyone[everyone.year == first]
+    extra = dict(farmers=int(start.farmers.iloc[0]), area_ha=float(start.area_ha.iloc[0]))
+    if credited or (scenario is not None and carbon_programme(scenario)):
+        extra["credited"] = over_runs("all", at(last, "credits_cum_t_co2e"))
+        extra["standing"] = over_runs("all", at(last, "credits_net_cum_t_co2e"))
+    if credited or paying:
+        extra["money_by_region"] = _money_by_region(table)
+    if scenario is not None:
+        known = [v for v in no_till_gain_uncertainty(scenario).values() if math.isfinite(v)]
+        extra.update(depth_cm=scenario.soil.depth_cm, tier1_drawn=draws_tier1_factors(scenario),
+                     no_till_uncertainty=(min(known), max(known)) if known else (math.nan, math.nan))
+        if factor_off is not None and additional is not None:
+            on_factor = _on_no_till_factor(table, factor_off, last)
+            extra["on_no_till_factor"] = spread(on_factor.xs("all", level="region").to_numpy())
+            per_region = on_factor.drop(index="all", level="region").groupby(level="region").mean()
+            extra["no_till_factor_spread"] = no_till_factor_spread(scenario, per_region.to_dict())
+    return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments, windfall,
+                    **extra)
+
+
+def _on_no_till_factor(table: pd.DataFrame, factor_off: pd.DataFrame, last: int) -> pd.Series:
+    """Additional t CO2e by ``last`` minus the same run's with no-till's factor off, by (run keys..., region)."""
+    keys = run_keys(table)
+    index = [*keys, "region"]
+    end = table[table.year == last].set_index(index).additional_cum_t_co2e
+    off = factor_off[factor_off.year == last].set_index(index).additional_cum_t_co2e
+    if not end.index.sort_values().equals(off.index.sort_values()):
+        raise ValueError("the runs with no-till's factor off are not the report's runs (seeds, draws, regions)")
+    return end - off.reindex(end.index)
+
+
+def _money_by_region(table: pd.DataFrame) -> pd.DataFrame:
+    """``analysis.compare.by_region`` of one scenario's runs (a single run without a seed column too), by region."""
+    runs = table if "seed" in table.columns else table.assign(seed=0)
+    return by_region(runs.assign(scenario="runs")).set_index("region")
 
 
 def _spread_words(lang: Language, s: Spread, show) -> str:
@@ -173,10 +236,43 @@ def sentences(found: Findings, lang: Language) -> list[str]:
     return [sentence for group in sentences_by_region(found, lang).values() for sentence in group]
 
 
+def depth_label(lang: Language, depth_cm: float) -> str:
+    """The soil layer of the carbon figures ("0-30 cm"), from the scenario's ``soil.depth_cm``."""
+    return lang._("0-{depth} cm").format(depth=lang.number(depth_cm, 0 if float(depth_cm).is_integer() else 1))
+
+
+def _disagree(s: Spread) -> bool:
+    """The runs' range holds both a gain and a loss (the sign itself is uncertain)."""
+    return s.low < 0.0 < s.high
+
+
+def _negated(s: Spread) -> Spread:
+    """The spread of the opposite quantity (a loss said as a positive amount)."""
+    return Spread(-s.mean, -s.high, -s.low, s.inside, s.runs)
+
+
+#: Most decimals of a per-ha or per-farm figure (0.0025 t CO2e/ha).
+MAX_PER_UNIT_DECIMALS = 4
+
+
+def _per_unit(lang: Language, value: float) -> str:
+    """A per-ha or per-farm figure: whole numbers from 100, else two decimals or two significant digits.
+
+    0.57 and 15.03 t CO2e/ha, 0.0025: a small figure never reads 0.00.
+    """
+    if abs(value) >= 100:
+        return lang.number(value)
+    small = value != 0 and abs(value) < 0.1
+    digits = min(MAX_PER_UNIT_DECIMALS, 1 - math.floor(math.log10(abs(value)))) if small else 2
+    return lang.number(value, digits)
+
+
 def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]:
     """The sentences of each region (by region key) and of all farms (key "all"), in ``lang``."""
     _ = lang._
     percent = lang.share
+    depth = depth_label(lang, found.depth_cm)
+    years = found.last_year - found.first_year
 
     def money(value: float) -> str:
         return lang.money(value, found.currency)
@@ -186,6 +282,15 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
 
     def bracket(words: str) -> str:
         return f" ({words})" if words else ""
+
+    def per_ha(tonnes: float) -> str:
+        return _per_unit(lang, tonnes / found.area_ha)
+
+    def per_farm_and_ha(message: str, total: float) -> str:
+        """``message`` with what a period total of money is per farm and per ha a year, over all farms (M2)."""
+        return message.format(farmers=lang.number(found.farmers), area=lang.number(found.area_ha),
+                              per_farm=money(total / found.farmers / years),
+                              per_ha=f"{_per_unit(lang, total / found.area_ha / years)}\N{NO-BREAK SPACE}{found.currency}")
 
     groups: dict[str, list[str]] = {}
     for r in found.regions:
@@ -203,16 +308,14 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
             region=name, start=found.first_year + 1, end=found.last_year, income=money(r.income.mean),
             income_spread=bracket(_spread_words(lang, r.income, money)), index=index(r.index.mean),
             index_spread=bracket(_spread_words(lang, r.index, index))))
-    stored = found.co2e_stored
+        out.extend(_who_gets_the_money(found, r.region, lang))
     out = groups["all"] = []
-    out.append(_("All farms together store {stored} t CO2e more in {last_year} than in {first_year}{spread}.").format(
-        stored=lang.number(stored.mean), last_year=found.last_year, first_year=found.first_year,
-        spread=bracket(_spread_words(lang, stored, lang.number))))
+    out.append(_stored_sentence(found, lang, depth, per_ha))
     if found.additional is not None:
-        out.append(_("The scenario's incentives add {additional} t CO2e by {last_year}, beyond what the same farms "
-                     "store without them{spread}.").format(
-            additional=lang.number(found.additional.mean), last_year=found.last_year,
-            spread=bracket(_spread_words(lang, found.additional, lang.number))))
+        out.extend(_additional_sentences(found, lang, depth, per_ha))
+    out.append(_uncertainty_sentence(found, lang, depth))
+    if found.credited is not None:
+        out.append(_credited_sentence(found, lang))
     if found.payments is not None:
         out.append(_("Per-hectare payments give farmers {paid} over {start}–{end}{spread}.").format(
             paid=money(found.payments.mean), start=found.first_year + 1, end=found.last_year,
@@ -221,6 +324,8 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
                      "without the incentives (the counterfactual): a windfall{spread}.").format(
             windfall=money(found.windfall.mean), share=percent(found.windfall_share),
             spread=bracket(_spread_words(lang, found.windfall, money))))
+        out.append(per_farm_and_ha(_("Over all {farmers} farms and {area} ha, the per-hectare payments come to "
+                                     "{per_farm} per farm and {per_ha} per ha a year."), found.payments.mean))
     if found.carbon_to_farmers is not None:
         net = found.carbon_net_to_farmers
         out.append(_("Carbon credits pay farmers {paid} over {start}–{end} and owe them {due} more for credits "
@@ -228,17 +333,165 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
             paid=money(found.carbon_to_farmers.mean), due=money(found.carbon_due_to_farmers.mean),
             net=money(net.mean), start=found.first_year + 1,
             end=found.last_year, spread=bracket(_spread_words(lang, net, money))))
+        out.append(per_farm_and_ha(_("Over all {farmers} farms and {area} ha, what farmers keep of the carbon money "
+                                     "comes to {per_farm} per farm and {per_ha} per ha a year."), net.mean))
     if found.runs == 1:
         out.append(_("These figures come from a single run: run more replicates to see how much they vary."))
+    elif found.runs < FEW_RUNS:
+        out.append(_("These ranges come from only {runs} runs: so few runs understate how much the results vary; "
+                     "run at least {advised} replicates.").format(runs=found.runs, advised=FEW_RUNS))
     return groups
 
 
-def index_explanation(lang: Language) -> str:
-    """The one explanation of the "4 per 1000" index, for the report and the dashboard."""
+def _stored_sentence(found: Findings, lang: Language, depth: str, per_ha) -> str:
+    """What all farms' soils store or lose, by the sign of the change, or that the runs disagree on it (M5)."""
+    _ = lang._
+    stored = found.co2e_stored
+    if _disagree(stored):
+        return _("All farms' soils ({depth}) change by {mean} t CO2e on average from {first_year} to {last_year} "
+                 "({spread}): the runs disagree on whether they store or lose carbon.").format(
+            depth=depth, mean=lang.number(stored.mean), first_year=found.first_year, last_year=found.last_year,
+            spread=_spread_words(lang, stored, lang.number))
+    words = "" if stored.runs == 1 else f" ({_spread_words(lang, stored if stored.mean >= 0 else _negated(stored), lang.number)})"
+    if stored.mean >= 0:
+        return _("All farms together store {stored} t CO2e more ({depth}) in {last_year} than in {first_year}, "
+                 "{per_ha} t CO2e per ha{spread}.").format(
+            stored=lang.number(stored.mean), depth=depth, last_year=found.last_year, first_year=found.first_year,
+            per_ha=per_ha(stored.mean), spread=words)
+    return _("All farms together lose {lost} t CO2e ({depth}) from {first_year} to {last_year}, {per_ha} t CO2e "
+             "per ha{spread}.").format(lost=lang.number(-stored.mean), depth=depth, first_year=found.first_year,
+                                        last_year=found.last_year, per_ha=per_ha(-stored.mean), spread=words)
+
+
+def _additional_sentences(found: Findings, lang: Language, depth: str, per_ha) -> list[str]:
+    """What the incentives add against the counterfactual, by sign (M5), and how much rests on no-till's factor (M1)."""
+    _ = lang._
+    added = found.additional
+    words = "" if added.runs == 1 else \
+        f" ({_spread_words(lang, added if added.mean >= 0 else _negated(added), lang.number)})"
+    if _disagree(added):
+        out = [_("Against the same farms without the incentives, the scenario changes their soils' stock ({depth}) "
+                 "by {mean} t CO2e on average by {last_year} ({spread}): the runs disagree on whether the incentives "
+                 "add carbon or lose it.").format(depth=depth, mean=lang.number(added.mean),
+                                                   last_year=found.last_year,
+                                                   spread=_spread_words(lang, added, lang.number))]
+    elif added.mean >= 0:
+        out = [_("The scenario's incentives add {additional} t CO2e ({depth}) by {last_year}, beyond what the same "
+                 "farms store without them, {per_ha} t CO2e per ha{spread}.").format(
+            additional=lang.number(added.mean), depth=depth, last_year=found.last_year, per_ha=per_ha(added.mean),
+            spread=words)]
+    else:
+        out = [_("With the scenario's incentives, the same farms' soils hold {lost} t CO2e less ({depth}) by "
+                 "{last_year} than without them{spread}.").format(
+            lost=lang.number(-added.mean), depth=depth, last_year=found.last_year, spread=words)]
+    on_factor = found.on_no_till_factor
+    if on_factor is not None:
+        share = f" ({lang.share(on_factor.mean / added.mean)})" if added.mean > 0 and on_factor.mean >= 0 else ""
+        out.append(_("No-till's IPCC Tier 1 factor for {depth} accounts for {tonnes} t CO2e of this{share}: run on the "
+                     "same seeds with that factor switched off, the incentives add {without} t CO2e.").format(
+            depth=depth, tonnes=lang.number(on_factor.mean), share=share,
+            without=lang.number(added.mean - on_factor.mean)))
+    out.append(no_till_depth_caveat(lang, depth))
+    return out
+
+
+def no_till_depth_caveat(lang: Language, depth: str) -> str:
+    """Why no-till's gain at ``depth`` is not a gain of the whole soil (docs/ODD.md section 7, "Depth")."""
+    return lang._("Whole-profile studies find little or no gain from no-till alone: most of its gain at {depth} is "
+                  "carbon moved up from deeper layers (docs/ODD.md, section 7).").format(depth=depth)
+
+
+def _uncertainty_sentence(found: Findings, lang: Language, depth: str) -> str:
+    """What the ranges hold: the runs alone, or the Tier 1 factors' draws too (M7); how much no-till's adds."""
+    _ = lang._
+    if found.tier1_drawn:
+        return _("These ranges include draws of the IPCC Tier 1 factors.")
+    source = _("two standard deviations; IPCC 2019, Vol. 4, Table 5.5")
+    if found.on_no_till_factor is not None and np.isfinite(found.no_till_factor_spread) and found.additional.mean > 0:
+        return _("Ranges here are the model's runs alone: the runs do not draw the IPCC Tier 1 factors. No-till's "
+                 "factor alone makes the tonnes resting on it uncertain by ±{tonnes} t CO2e ({source}), about "
+                 "±{share} of the additional tonnes; the other factors add more.").format(
+            tonnes=lang.number(found.no_till_factor_spread), source=source,
+            share=lang.share(found.no_till_factor_spread / found.additional.mean))
+    low, high = found.no_till_uncertainty
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return _("Ranges here are the model's runs alone: the runs do not draw the IPCC Tier 1 factors, whose own "
+                 "uncertainty is not included.")
+    shown = lang.share(low) if lang.share(low) == lang.share(high) else \
+        _("{low} to ±{high}, by climate").format(low=lang.share(low), high=lang.share(high))
+    return _("Ranges here are the model's runs alone: the runs do not draw the IPCC Tier 1 factors. No-till's "
+             "factor alone makes no-till's gain at {depth} uncertain by ±{uncertainty} ({source}).").format(
+        depth=depth, uncertainty=shown, source=source)
+
+
+def _credited_sentence(found: Findings, lang: Language) -> str:
+    """Credited tonnes beside the additional ones (M4), or that no run issued any credit.
+
+    Credits standing (issued, less those cancelled or clawed back) per additional t, as ``analysis.compare``'s
+    credits per additional t: mean over mean.
+    """
+    _ = lang._
+    credited, standing = found.credited, found.standing
+    if credited.high <= 0:
+        return _("No credit was issued in any run.")
+    words = "" if credited.runs == 1 else f" ({_spread_words(lang, credited, lang.number)})"
+    additional = found.additional.mean if found.additional is not None else 0.0
+    if additional > 0:
+        return _("Credits were issued for {credited} t CO2e by {last_year}{spread}; {standing} t CO2e of them still "
+                 "stand (not cancelled or clawed back), {ratio} times the {additional} t CO2e the incentives "
+                 "add.").format(
+            credited=lang.number(credited.mean), last_year=found.last_year, spread=words,
+            standing=lang.number(standing.mean), ratio=lang.number(standing.mean / additional, 1),
+            additional=lang.number(additional))
+    return _("Credits were issued for {credited} t CO2e by {last_year}{spread}, while the incentives add no tonnes "
+             "on average.").format(credited=lang.number(credited.mean), last_year=found.last_year, spread=words)
+
+
+def _share_of_all(lang: Language, share: float) -> str:
+    """A region's share of all the money: as ``Language.share``, with a decimal where it would read 100 % wrongly.
+
+    99.7 %, not 100 %: the other regions' 0.3 % is not nothing.
+    """
+    shown = lang.share(share)
+    return lang.percent(share, 1) if share < 1.0 and shown == lang.share(1.0) else shown
+
+
+def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[str]:
+    """A region's share of the carbon money and of the public payments to farmers, and its size thirds' (M3).
+
+    Shares are of the means over runs (``analysis.compare.by_region``), as the report's CSV summed by region gives.
+    """
+    _ = lang._
+    table = found.money_by_region
+    if table is None or region not in table.index or len(found.regions) < 2:  # one region gets it all
+        return []
+    here, everyone = table.loc[region], table.loc["all"]
+    name = lang.region(region)
+    out = []
+    if found.carbon_to_farmers is not None and everyone.carbon_to_farmers > 0:
+        out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); after MRV costs and "
+                     "claw-backs its farms keep {net}: {small} for the smallest third of its farms by size, {middle} "
+                     "for the middle third, {large} for the largest.").format(
+            region=name, share=_share_of_all(lang, here.carbon_to_farmers / everyone.carbon_to_farmers),
+            paid=lang.money(here.carbon_to_farmers, found.currency),
+            net=lang.money(here.farmer_net_carbon_income, found.currency),
+            small=lang.money(here.farmer_net_carbon_income_small, found.currency),
+            middle=lang.money(here.farmer_net_carbon_income_middle, found.currency),
+            large=lang.money(here.farmer_net_carbon_income_large, found.currency)))
+    if everyone.public_payments_to_farmers > 0:
+        out.append(_("{region} receives {share} of the public payments to farmers ({paid}: per-ha payments and "
+                     "credit-line subsidies).").format(
+            region=name, share=_share_of_all(lang, here.public_payments_to_farmers / everyone.public_payments_to_farmers),
+            paid=lang.money(here.public_payments_to_farmers, found.currency)))
+    return out
+
+
+def index_explanation(lang: Language, depth_cm: float = 30.0) -> str:
+    """The one explanation of the "4 per 1000" index, for the report and the dashboard (``depth_cm``: soil.depth_cm)."""
     return lang._("The '4 per 1000' Initiative aims at soil carbon stocks that grow by 0.4 % a year. The index is a "
-                  "year's relative change of the soil carbon stock (0-30 cm) divided by 0.4 %: 1 means the target "
+                  "year's relative change of the soil carbon stock ({depth}) divided by 0.4 %: 1 means the target "
                   "is met, 0 means no change, below 0 a loss. For a period, it is the mean of the yearly index "
-                  "over the simulated years.")
+                  "over the simulated years.").format(depth=depth_label(lang, depth_cm))
 
 
 def yearly_spread(rows: pd.DataFrame, column: str) -> pd.DataFrame:

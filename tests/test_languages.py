@@ -16,7 +16,7 @@ import sim
 from analysis.compare import indicators
 from cli.runs import stored_note, summary_table
 from experiments.executors import LocalExecutor
-from experiments.runs import RunSpec, run_many
+from experiments.runs import RunSpec, run_many, with_overrides
 from facilitation.i18n import LANGUAGES, UnknownLanguage, language, path_of
 from facilitation.summary import findings, four_per_1000_over_period, sentences, sentences_by_region, spread
 
@@ -37,12 +37,16 @@ def source_strings() -> set[str]:
 def test_every_interface_string_has_a_translation_with_the_same_placeholders(code):
     with path_of(code).open("rb") as po:
         catalogue = read_po(po, locale=code)
-    translations = {m.id: m for m in catalogue if m.id}
+    translations = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalogue if m.id}
     missing = source_strings() - set(translations)
     assert not missing, f"run scripts/update-catalogues, then translate: {sorted(missing)}"
     for message in translations.values():
-        assert message.string and not message.fuzzy, f"{code}: {message.id!r} is not translated"
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), message.id
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        assert all(forms) and not message.fuzzy, f"{code}: {message.id!r} is not translated"
+        assert len(forms) == (1 if isinstance(message.id, str) else catalogue.num_plurals), message.id
+        for form in forms:  # every plural form holds the placeholders of the English singular and plural
+            assert all(sorted(PLACEHOLDER.findall(i)) == sorted(PLACEHOLDER.findall(form)) for i in ids), message.id
 
 
 def test_languages_are_checked_and_words_come_from_the_catalogues():
@@ -109,7 +113,7 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     def num(v, decimals=0):
         return format_decimal(v, format="#,##0" + ("." + "0" * decimals if decimals else ""), locale=code)
 
-    adoption, income = said["latin_america"]
+    adoption, income, *money = said["latin_america"]
     no_till = la[la.year == last].groupby("seed").no_till_share.first()
     assert adoption.startswith(f"{LATIN_AMERICA[code]}, {last}")
     assert f"{pct(no_till.mean())} " in adoption
@@ -122,15 +126,23 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     assert num(per_run_index.mean(), 2) in income
     everyone = runs[runs.region == "all"]
     stored = everyone[everyone.year == last].co2e_stored_cum_t
-    assert num(stored.mean()) in said["all"][0]
+    assert num(abs(stored.mean())) in said["all"][0]
     additional = everyone[everyone.year == last].additional_cum_t_co2e  # beyond the counterfactual
     assert num(additional.mean()) in said["all"][1] and f"{last}" in said["all"][1]
+    credited = everyone[everyone.year == last].credits_cum_t_co2e
+    standing = everyone[everyone.year == last].credits_net_cum_t_co2e
+    said_credits = next(s for s in said["all"] if num(credited.mean()) in s)
+    assert num(standing.mean() / additional.mean(), 1) in said_credits  # credits standing per additional t (M4)
     paid = everyone.groupby("seed").carbon_to_farmers.sum()
     due = everyone.sort_values("year").groupby("seed").carbon_due_to_farmers.last()  # owed for issued credits
     costs = everyone.groupby("seed")[["mrv_cost", "clawback"]].sum().sum(axis=1)
     net = paid + due - costs
-    assert num(paid.mean()) in said["all"][2] and num(net.mean()) in said["all"][2] and num(due.mean()) in said["all"][2]
-    assert len(sentences(found, language(code))) == 2 * 3 + 3  # no per-ha payments in this scenario
+    carbon = next(s for s in said["all"] if num(paid.mean()) in s)
+    assert num(net.mean()) in carbon and num(due.mean()) in carbon
+    # per farm and per ha a year over all farms (M2): the initial row's farmers and farmed area
+    start = everyone[everyone.year == first].iloc[0]
+    per_farm = net.mean() / start.farmers / (last - first)
+    assert any(f"{num(per_farm)}\u00a0USD" in s and num(start.area_ha) in s for s in said["all"])
 
 
 def test_the_summary_names_per_ha_payments_and_additional_tonnes_only_when_there_are_any(runs):
@@ -216,3 +228,161 @@ def test_the_4_per_1000_index_means_the_same_in_run_compare_and_the_summary(runs
     for name in (LATIN_AMERICA["en"], "Africa, dry savanna", "Africa, moist savanna", "All farms"):
         assert name in printed, "region names are never shortened at 80 columns"
     assert max(map(len, printed.splitlines())) <= 80
+
+
+def _with_all(runs: pd.DataFrame, column: str, values: dict[int, float]) -> pd.DataFrame:
+    """``runs`` with ``column`` of region 'all' in the last year set per seed (a change the test chooses)."""
+    out = runs.copy()
+    for seed, value in values.items():
+        out.loc[(out.region == "all") & (out.year == out.year.max()) & (out.seed == seed), column] = value
+    return out
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_a_loss_of_soil_carbon_reads_as_a_loss_and_a_disputed_sign_says_so(runs, code):
+    """Referee 29 M5: "All farms together store -38,078 t CO2e more" read a loss as storage. A loss in every run is
+    said as one, with positive amounts ("lose 20,000 t", between 10,000 and 30,000); when the runs hold a gain and
+    a loss the sentence says they disagree on the sign; so with the additional tonnes ("less ... than without")."""
+    lang = language(code)
+    seeds = sorted(runs.seed.unique())
+    lost = findings(_with_all(runs, "co2e_stored_cum_t", dict(zip(seeds, (-10000.0, -20000.0, -30000.0), strict=True))), "USD")
+    first = sentences_by_region(lost, lang)["all"][0]
+    lose = {"en": "lose", "fr": "perdent", "es": "pierden", "pt": "perdem"}[code]
+    assert f" {lose} {lang.number(20000)} t CO2e" in first and "-" not in first.rsplit("(", 1)[1]
+    assert _range_words(code, lang.number(10000), lang.number(30000), 3) in first
+    mixed = findings(_with_all(runs, "co2e_stored_cum_t", dict(zip(seeds, (-9000.0, 3000.0, 3000.0), strict=True))), "USD")
+    said = sentences_by_region(mixed, lang)["all"][0]
+    assert lang.number(-1000) in said and {"en": "disagree", "fr": "ne s’accordent pas", "es": "no coinciden",
+                                          "pt": "não concordam"}[code] in said
+    less = findings(_with_all(runs, "additional_cum_t_co2e", dict(zip(seeds, (-50.0, -70.0, -90.0), strict=True))), "USD")
+    said = sentences_by_region(less, lang)["all"][1]
+    assert f"{lang.number(70)} t CO2e" in said and {"en": "less", "fr": "de moins", "es": "menos",
+                                                     "pt": "a menos"}[code] in said
+
+
+def test_credited_tonnes_are_said_beside_the_additional_ones_and_none_issued_is_said(runs):
+    """Referee 29 M4: the summary gave the money paid for credits, never the tonnes credited. Credited t (issued,
+    end year, mean over runs), those still standing, and their ratio to the additional t (mean standing / mean
+    additional, as compare's credits per additional t); a carbon programme that issued nothing says so."""
+    scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    en = language("en")
+    end = runs[(runs.region == "all") & (runs.year == runs.year.max())]
+    credited, additional = end.credits_cum_t_co2e.mean(), end.additional_cum_t_co2e.mean()
+    standing = end.credits_net_cum_t_co2e.mean()
+    said = " ".join(sentences_by_region(findings(runs, "USD", scenario=scenario), en)["all"])
+    assert (f"Credits were issued for {en.number(credited)} t CO2e by {runs.year.max()} (between "
+            f"{en.number(end.credits_cum_t_co2e.min())} and ") in said
+    assert (f"; {en.number(standing)} t CO2e of them still stand (not cancelled or clawed back), "
+            f"{en.number(standing / additional, 1)} times the {en.number(additional)} t CO2e the incentives add") in said
+    none = runs.assign(credits_t_co2e=0.0, credits_cum_t_co2e=0.0, credits_net_cum_t_co2e=0.0)
+    said = sentences_by_region(findings(none, "USD", scenario=scenario), en)["all"]
+    assert "No credit was issued in any run." in said and not any(s.startswith("Credits were") for s in said)
+    baseline = sim.load_scenario(SCENARIOS / "baseline.toml")  # no carbon programme: nothing said of credits
+    assert not any("credit" in s for s in sentences_by_region(findings(none, "USD", scenario=baseline), en)["all"])
+
+
+def test_each_region_says_its_share_of_the_carbon_money_and_its_size_thirds(runs):
+    """Referee 29 M3: 97-99.9 % of the carbon money went to Latin America, and the report said only the total.
+    Recomputed from the yearly rows: a region's carbon_to_farmers summed over each run's years, mean over runs,
+    over the same for all farms; its size thirds' net carbon income likewise."""
+    from facilitation.summary import _share_of_all
+
+    en = language("en")
+    said = sentences_by_region(findings(runs, "USD"), en)
+    flows = runs[runs.year > runs.year.min()]
+    total = flows.groupby(["region", "seed"]).sum(numeric_only=True).groupby("region").mean()
+    for region in ("latin_america", "africa_moist"):
+        share = total.carbon_to_farmers[region] / total.carbon_to_farmers["all"]
+        sentence = next(s for s in said[region] if "of the carbon money" in s)
+        assert sentence.startswith(f"{en.region(region)} receives {_share_of_all(en, share)} of the carbon money paid to "
+                                   f"farmers ({en.money(total.carbon_to_farmers[region], 'USD')})")
+        thirds = [en.money(total[f"farmer_net_carbon_income_{g}"][region], "USD") for g in ("small", "middle", "large")]
+        assert f"{thirds[0]} for the smallest third of its farms by size, {thirds[1]} for the middle third, " \
+               f"{thirds[2]} for the largest" in sentence
+    assert total.carbon_to_farmers["latin_america"] > 0.9 * total.carbon_to_farmers["all"]
+
+
+@pytest.fixture(scope="module")
+def factor_off(paid_runs):
+    """The per-ha payment runs of ``paid_runs`` again, no-till's tillage factor switched off (ODD section 7)."""
+    from facilitation.soil_claims import factor_off_runs
+
+    scenario = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    return factor_off_runs(scenario, "per_ha", 2, 300, 6, LocalExecutor(1))
+
+
+def test_the_tonnes_resting_on_no_tills_factor_are_the_variant_runs_difference(paid_runs, factor_off):
+    """Referee 29 M1 and M7: 88-94 % of the "additional" tonnes came from no-till's 0-30 cm Tier 1 factor, and the
+    ranges held no factor uncertainty. The variant runs (same seeds, ``tillage_after = "unchanged"``) are the
+    report's: its additional t are the sentence's "without" figure, the difference the tonnes on the factor. Their
+    two standard deviations are recomputed here from the IPCC table (u F / (F - 1) per climate, regions of one
+    climate added, climates in quadrature)."""
+    scenario = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    en = language("en")
+    said = sentences_by_region(findings(paid_runs, "USD", scenario=scenario, factor_off=factor_off), en)["all"]
+    last = paid_runs.year.max()
+    end = paid_runs[paid_runs.year == last].set_index(["seed", "region"]).additional_cum_t_co2e
+    off = factor_off[factor_off.year == last].set_index(["seed", "region"]).additional_cum_t_co2e
+    assert (end.loc[:, "all"] > off.loc[:, "all"]).all()  # the factor carries tonnes in every run
+    on_factor = (end - off).groupby(level="region").mean()
+    sentence = next(s for s in said if s.startswith("No-till's IPCC Tier 1 factor for 0-30 cm accounts for"))
+    share = en.share(on_factor["all"] / end.loc[:, "all"].mean())
+    assert f"accounts for {en.number(on_factor['all'])} t CO2e of this ({share})" in sentence
+    assert f"the incentives add {en.number(off.loc[:, 'all'].mean())} t CO2e" in sentence
+    assert any(s.startswith("Whole-profile studies find little or no gain from no-till alone") for s in said)
+    table = pd.read_csv(ROOT / "sim" / "data" / "ipcc_tier1_2019.csv", comment="#")
+    no_till = table[(table.factor == "F_MG") & (table.category == "no_till")].set_index("climate")
+    by_climate: dict[str, float] = {}
+    for key, region in scenario.regions.items():
+        f, u = no_till.value[region.climate], no_till.uncertainty_pct_2sd[region.climate] / 100
+        by_climate[region.climate] = by_climate.get(region.climate, 0.0) + u * f / (f - 1) * on_factor[key]
+    two_sd = np.sqrt(sum(v ** 2 for v in by_climate.values()))
+    ranges = next(s for s in said if s.startswith("Ranges here are the model's runs alone"))
+    assert f"uncertain by ±{en.number(two_sd)} t CO2e" in ranges
+    assert f"about ±{en.share(two_sd / end.loc[:, 'all'].mean())} of the additional tonnes" in ranges
+
+
+def test_depth_few_runs_and_factor_draws_are_said(runs):
+    """Referee 29 minors 7 and 9, M7: the depth comes from the scenario (not a fixed "0-30 cm"); fewer than 10 runs
+    are flagged; a scenario whose runs draw the Tier 1 factors says its ranges include them."""
+    import dataclasses
+
+    from facilitation.summary import index_explanation
+
+    scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    shallow = with_overrides(scenario, {"soil.depth_cm": 20.0})
+    en = language("en")
+    found = findings(runs, "USD", scenario=shallow)
+    said = sentences_by_region(found, en)["all"]
+    assert "(0-20 cm)" in said[0] and "0-30" not in " ".join(said)
+    assert "(0-20 cm)" in index_explanation(en, 20.0)
+    assert said[-1] == "These ranges come from only 3 runs: so few runs understate how much the results vary; run " \
+                       "at least 10 replicates."
+    drawn = sentences_by_region(dataclasses.replace(found, tier1_drawn=True), en)["all"]
+    assert "These ranges include draws of the IPCC Tier 1 factors." in drawn
+    assert not any(s.startswith("Ranges here are the model's runs alone") for s in drawn)
+
+
+def test_every_shipped_region_has_a_translated_name_and_plurals_follow_the_language():
+    """Referee 29 minor 4: 'World : ce que montrent les simulations'; '1 simulations sur 3 n'ajoutent rien'."""
+    from facilitation.i18n import REGION_NAMES
+
+    regions = {key for path in SCENARIOS.glob("*.toml") for key in sim.load_scenario(path).regions}
+    assert regions - set(REGION_NAMES) == set()
+    fr = language("fr")
+    assert fr.region("world") == "Monde"
+    added = "{count} of {runs} runs added none"
+    assert fr.ngettext(added, added, 1).format(count=1, runs=3) == "1 simulation sur 3 n’ajoute rien"
+    assert fr.ngettext(added, added, 2).format(count=2, runs=3) == "2 simulations sur 3 n’ajoutent rien"
+    assert language("es").ngettext(added, added, 1).format(count=1, runs=3) == "1 de 3 simulaciones no añade nada"
+    assert "n/a" not in language("es")._("n/a (no spending)") and "n/a" not in language("pt")._("n/a (no spending)")
+    assert "peso muerto" in language("es")._("windfall share of per-ha payments")
+    assert "peso morto" in language("pt")._("windfall share of per-ha payments")
+
+
+def test_a_regions_share_reads_100_percent_only_when_it_is_all():
+    """Referee 29 M3: Latin America received 99.7 % of the per-ha payments; "100%" would say Africa got nothing."""
+    from facilitation.summary import _share_of_all
+
+    en = language("en")
+    assert [_share_of_all(en, v) for v in (0.997, 1.0, 0.969, 0.002)] == ["99.7%", "100%", "97%", "0.2%"]

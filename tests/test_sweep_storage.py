@@ -26,6 +26,7 @@ from analysis.sensitivity import sensitivity_analysis
 from experiments.designs import Problem, grid, read_design, salib_sample
 from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_address
 from experiments.plan import BYTES_PER_CELL, make_plan, stored_bytes
+from sim.footprint import gigabytes
 from experiments.runs import check_size
 from experiments.spec import ExperimentError
 from experiments.store import FINISHED, INTERRUPTED, KILLED, RUNNING, StoreError, SweepMismatch, SweepStore, check_writable
@@ -374,9 +375,9 @@ def test_designs_too_big_are_refused_before_they_are_built(casim, tmp_path, monk
     assert done.returncode == 2 and "a Latin hypercube of 2,000,000 points makes 2,000,000 samples" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "lhs").exists()
     monkeypatch.setattr("experiments.plan.available_memory", lambda: 10**9)
-    # 10^4 runs x 7 rows x 118 values x 8 bytes = 66 MB fit in 1 GB; 10^6 runs (6.6 GB) do not
+    # 10^4 runs x 7 rows x (STORED_COLUMNS + 2) values x 8 bytes (~70 MB) fit in 1 GB; 10^6 runs (~7 GB) do not
     assert len(make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((5_000, 2))}, 2, years=6).runs) == 10_000
-    with pytest.raises(ExperimentError, match=r"1,000,000 runs of 6 years store up to 6.6 GB of rows, which the sweep "
+    with pytest.raises(ExperimentError, match=rf"1,000,000 runs of 6 years store up to {gigabytes(stored_bytes(10**6, 6, 2))} of rows, which the sweep "
                                               r"reads back when it ends: more than the 1.0 GB"):
         make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((500_000, 2))}, 2, years=6)
 

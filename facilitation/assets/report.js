@@ -133,7 +133,8 @@
 
   // the yearly numbers as a CSV file, made in the browser (no network)
   document.querySelectorAll("button.download").forEach((b) => b.addEventListener("click", () => {
-    const blob = new Blob([document.getElementById("casim-csv").textContent], { type: "text/csv" });
+    const csv = JSON.parse(document.getElementById("casim-csv").textContent);
+    const blob = new Blob([csv], { type: "text/csv" });
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = b.dataset.file;
