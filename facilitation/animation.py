@@ -1,7 +1,8 @@
 """A GIF or MP4 of adoption spreading through the sampled farm network, one frame per year (for slides).
 
 The frame is laid out in bands that scale with its size: the year and the scenario's name at the top (the name
-wrapped to the width), the farms in the middle, the legend at the bottom, so nothing is cut at any size.
+wrapped to the width) over a caption saying it is one run and how many farms of each region are drawn, the farms
+in the middle, the legend at the bottom, so nothing is cut at any size.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from experiments.executors import Executor  # noqa: E402
 from facilitation.figures import NetworkDrawing, legend_handles  # noqa: E402
 from facilitation.i18n import Language, language  # noqa: E402
 from facilitation.story import Story, tell  # noqa: E402
+from facilitation.style import sample_caption  # noqa: E402
 
 #: File types an animation can be written as: a GIF (Pillow) for slides and e-mail, an MP4 (ffmpeg) for video.
 FORMATS = (".gif", ".mp4")
@@ -34,6 +36,8 @@ TITLE_BAND, LEGEND_BAND = 0.16, 0.10
 TITLE_PT_PER_PX, LABEL_PT_PER_PX = 0.030, 0.020
 #: Characters of the year shown in the title band.
 YEAR_CHARS = 4
+#: Type size of the caption (one run, farms sampled) relative to the scenario's name.
+CAPTION_SCALE = 0.55
 
 
 def check_format(path: Path) -> None:
@@ -91,6 +95,10 @@ class Frames:
             lines = textwrap.wrap(textwrap.shorten(story.scenario.name, width=2 * int(chars / 0.75), placeholder="…"),
                                   int(chars / 0.75))
         self.title = fig.text(0.02, 0.98, "\n".join(lines), ha="left", va="top", fontsize=size_pt)
+        # what the farms are, at the foot of the title band: one run, a sample of each region
+        caption = textwrap.fill(sample_caption(story.layout.region, lang, story.runs), int(chars / CAPTION_SCALE))
+        self.caption = fig.text(0.02, 1 - TITLE_BAND, caption, ha="left", va="bottom", color="#444444",
+                                fontsize=title_pt * CAPTION_SCALE)
         fig.legend(handles=legend_handles(lang, bool(story.layout.exchange.any())), loc="lower center", ncol=5,
                    fontsize=label_pt * 0.8, frameon=False, bbox_to_anchor=(0.5, 0.0))
 

@@ -19,16 +19,17 @@ import mesa
 import solara
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import Formatter
 
 import sim
 from experiments.runs import build_model, with_overrides, yearly_table
 from facilitation import model_view
-from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
+from facilitation.figures import MapDrawing, NetworkDrawing, adoption_colour_bar, legend_handles
 from facilitation.geography import region_shapes
 from facilitation.i18n import N_, Language, language
 from facilitation.solara_mesa import Lever, dashboard_page, redraw_each_step
 from facilitation.story import category, layout, sample_farms
-from facilitation.style import region_colour
+from facilitation.style import region_colour, sample_caption, soil_depth
 from sim.farmers import allocate_farmers
 from sim.incentives import DESIGNS
 from sim.practices import PRACTICES
@@ -47,6 +48,9 @@ CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 1
 CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
 #: Characters per line of a chart's title at that size (longer titles wrap: French and Spanish run long).
 TITLE_CHARS = 52
+#: Most decimals a tick label of a chart's y axis shows: Matplotlib's ticks are 1, 2, 2.5 or 5 x 10^k apart, and a
+#: first year's SOC change of a few 0.1 kg C/ha needs 5 (0.00005 t C/ha steps).
+MAX_TICK_DECIMALS = 8
 #: What an exchange link carries (``sim.behaviour.exchange``): each channel a lever, on (1) or off (0).
 CHANNEL_WORDS = {"information": N_("Exchange channel: partners' results (information)"),
                  "know_how": N_("Exchange channel: know-how and training"),
@@ -236,53 +240,91 @@ def _figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size, dpi=100, layout="constrained")
 
 
-@solara.component
-def NetworkView(model: DashboardModel):
-    """The sampled farms coloured by practice; demonstration farms large."""
-    redraw_each_step()
+class LocaleTicks(Formatter):
+    """Tick labels in the language's number style ("32,9" in French, "1 000").
+
+    With the fewest decimals that show every tick of the axis exactly (up to ``MAX_TICK_DECIMALS``).
+    """
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
+        self.decimals = 0
+
+    def set_locs(self, locs) -> None:
+        """Called with the axis's ticks before their labels: choose the decimals they need."""
+        super().set_locs(locs)
+        self.decimals = next((d for d in range(MAX_TICK_DECIMALS + 1)
+                              if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in locs)), MAX_TICK_DECIMALS)
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        return self.lang.number(value, self.decimals)
+
+
+def network_chart(model: DashboardModel) -> Figure:
+    """The sampled farms coloured by practice; demonstration farms large; the caption says it is one run's sample."""
     fig = _figure(VIEW_IN)
     ax = fig.subplots()
     regions = list(model_view.scenario_of(model.adoption).regions)
     NetworkDrawing(ax, model.sample_layout, regions, LANG, label_size=8).show(
         category(model_view.bundles(model.adoption)[model.sample]))
-    ax.set_title(LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption)),
-                 fontsize=10, loc="left")
+    title = LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption))
+    ax.set_title(f"{title}\n{sample_caption(model.sample_layout.region, LANG)}", fontsize=10, loc="left")
     ax.legend(handles=legend_handles(LANG, bool(model.sample_layout.exchange.any())), loc="upper center",
               bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7, frameon=False)
-    solara.FigureMatplotlib(fig, format="png")
+    return fig
 
 
 @solara.component
-def MapView(model: DashboardModel):
-    """The regions shaded by their share of farmers using no-till this year."""
+def NetworkView(model: DashboardModel):
+    """The sampled farms (``network_chart``)."""
     redraw_each_step()
-    if not model.shapes:
-        return
+    solara.FigureMatplotlib(network_chart(model), format="png")
+
+
+def map_chart(model: DashboardModel) -> Figure:
+    """The regions shaded by their share of farmers using no-till this year, and the colour scale."""
     fig = _figure((VIEW_IN[1] * 1.3, VIEW_IN[1]))
     ax = fig.subplots()
     now = model.table[model.table.year == model.table.year.max()].set_index("region")
     MapDrawing(ax, model.shapes, LANG, label_size=7).show([now.no_till_share[s.key] for s in model.shapes])
     ax.set_title(LANG._("No-till, share of farmers"), fontsize=10, loc="left")
-    solara.FigureMatplotlib(fig, format="png")
+    bar = adoption_colour_bar(fig, ax, LANG)
+    bar.set_label("")  # the map's title says what the colours are
+    bar.ax.tick_params(labelsize=7)
+    return fig
+
+
+@solara.component
+def MapView(model: DashboardModel):
+    """The map (``map_chart``), for scenarios whose regions name their countries."""
+    redraw_each_step()
+    if model.shapes:
+        solara.FigureMatplotlib(map_chart(model), format="png")
 
 
 def _chart(model: DashboardModel, column: str, title: str, share: bool = False, log: bool = False,
-           dashed: str | None = None) -> Figure:
+           dashed: str | None = None, change: bool = False) -> Figure:
     """A per-region line chart of ``column`` (and ``dashed``) against the year, x axis over the whole run.
 
     ``log``: a log y axis while every value drawn is positive (the title then says so). A median income of zero or
     less has no logarithm: from the first such value on, the axis is linear, so a loss is drawn, never hidden.
     Before the first season (no value yet) the y axis has no ticks (a default linear axis would read -0.04 ... 0.04).
+    ``change``: each region's change since the first year (a stock). A linear axis always holds 0 (as the report's:
+    a truncated axis makes a 0.5 % change fill the chart); tick labels are in the language's number style.
     """
     scenario = model_view.scenario_of(model.adoption)
-    drawn = model.table.loc[model.table.region.isin(scenario.regions), column].dropna()
+    table = model.table.sort_values("year")
+    if change:
+        first = table.groupby("region")[column].transform("first")
+        table = table.assign(**{column: table[column] - first})
+    drawn = table.loc[table.region.isin(scenario.regions), column].dropna()
     log = log and not drawn.empty and bool((drawn > 0).all())
     if log:
         title += " · " + LANG._("log scale")
     fig = _figure(CHART_IN)
     ax = fig.subplots()
     for i, key in enumerate(scenario.regions):
-        rows = model.table[model.table.region == key]
+        rows = table[table.region == key]
         ax.plot(rows.year, rows[column], color=region_colour(i), lw=2, marker="o", markersize=2.5,
                 label=LANG.region(key))
         if dashed:
@@ -297,8 +339,14 @@ def _chart(model: DashboardModel, column: str, title: str, share: bool = False, 
         ax.yaxis.set_major_formatter(lambda v, _pos: LANG.percent(v))
     elif drawn.empty:
         ax.set_yticks([])
-    if log:
+    elif log:
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(LocaleTicks(LANG))
+    else:
+        low, high = ax.get_ylim()
+        ax.set_ylim(min(low, 0.0), max(high, 0.0))
+        ax.axhline(0.0, color="#888888", lw=0.8)
+        ax.yaxis.set_major_formatter(LocaleTicks(LANG))
     handles, _labels = ax.get_legend_handles_labels()
     if dashed:
         handles += [Line2D([], [], color="grey", lw=2, label=LANG._("no-till")),
@@ -317,10 +365,12 @@ def AdoptionChart(model: DashboardModel):
 
 @solara.component
 def SoilChart(model: DashboardModel):
-    """Soil organic carbon by region."""
+    """Soil organic carbon by region: its change since the start, in the scenario's soil depth."""
     redraw_each_step()
-    solara.FigureMatplotlib(_chart(model, "soc_mean_t_c_per_ha", LANG._("Soil organic carbon (t C/ha, 0-30 cm)")),
-                            format="png")
+    scenario = model_view.scenario_of(model.adoption)
+    title = LANG._("Soil organic carbon: change since {start} (t C/ha, 0-{depth} cm)").format(
+        start=scenario.start_year, depth=soil_depth(scenario.soil.depth_cm, LANG))
+    solara.FigureMatplotlib(_chart(model, "soc_mean_t_c_per_ha", title, change=True), format="png")
 
 
 @solara.component

@@ -43,7 +43,7 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark for
 #: Display names of the regions of the shipped scenarios (region keys are identifiers, not words); a region
 #: not listed here is shown as its key with spaces and a capital.
 REGION_NAMES = {
-    "latin_america": N_("Latin America"),
+    "latin_america": N_("Brazil, Cerrado"),  # the farms parameterised (Cerrado soil and climate), not a continent
     "africa_dry": N_("Africa, dry savanna"),
     "africa_moist": N_("Africa, moist savanna"),
     "france": N_("France"),

@@ -33,7 +33,7 @@ from analysis.compare import (
 from experiments.executors import Executor
 from experiments.runs import replicates_of
 from experiments.single import git_commit, resolved_sha256
-from facilitation.figures import MapDrawing, NetworkDrawing, legend_handles
+from facilitation.figures import NetworkDrawing, legend_handles, map_key_frames_figure
 from facilitation.geography import region_shapes, view_of
 from facilitation.i18n import LANGUAGES, N_, Language, language
 from facilitation.report_figures import (
@@ -48,7 +48,7 @@ from facilitation.report_figures import (
 )
 from facilitation.soil_claims import factor_off_runs
 from facilitation.story import Story, tell_stories
-from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, scenario_colour
+from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, sample_caption, scenario_colour
 from facilitation.summary import (
     depth_label,
     findings,
@@ -102,17 +102,11 @@ def network_key_frames(story: Story, lang: Language) -> str:
 
 
 def map_key_frames(story: Story, shapes, view, lang: Language) -> str:
-    """A PNG (data URI) of the map at the key years, side by side."""
-    import matplotlib.pyplot as plt
-
+    """A PNG (data URI) of the map at the key years, with the regions' key and the colour scale."""
     frames = key_years(story.years)
     shares = region_shares(story)
-    fig, axes = plt.subplots(1, len(frames), figsize=(7.5, 2.6), squeeze=False)
-    for ax, frame in zip(axes[0], frames, strict=True):
-        MapDrawing(ax, shapes, lang, view, label_size=5).show([shares[s.key].iloc[frame] for s in shapes])
-        ax.set_title(str(story.years[frame]), fontsize=9, fontweight="bold")
-    fig.tight_layout()
-    return _png(fig)
+    return _png(map_key_frames_figure(shapes, view, lang, [int(story.years[f]) for f in frames],
+                                      [[shares[s.key].iloc[f] for s in shapes] for f in frames]))
 
 
 def _section(key: str, title: str, body: str, classes: str = "") -> str:
@@ -356,7 +350,8 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         data["networks"].append({"div": div, "years": [int(y) for y in story.years], "frames": frames,
                                  "colours": list(CATEGORY_COLOURS)})
         cells.append(f"<div class='plot network' id='{div}'></div>")
-        prints.append(f"<figure class='print-only'><figcaption>{html.escape(story.scenario.name)}</figcaption>"
+        caption = f"{story.scenario.name} · {sample_caption(story.layout.region, lang, story.runs)}"
+        prints.append(f"<figure class='print-only'><figcaption>{html.escape(caption)}</figcaption>"
                       f"<img alt='' src='{network_key_frames(story, lang)}'></figure>")
     sections.append(_section("networks", _("Adoption spreading through farm networks"),
                              _legend(lang) + _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"
@@ -385,7 +380,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         div = f"chart-{metric.column}"
         figures[div] = region_chart(stories[0], metric, lang) if len(stories) == 1 else \
             scenario_chart(stories, metric, lang)
-        heading = chart_title(metric, lang, stories[0].scenario.currency, len(stories) > 1)
+        heading = chart_title(metric, lang, stories)
         sections.append(f"<section id='{div}-slide' class='slide chart'><h2>{html.escape(heading)}</h2>"
                         f"<div class='body'><div class='plot chart' id='{div}'></div></div></section>")
 

@@ -24,16 +24,21 @@ from facilitation.style import (
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
+    heading_lines,
     region_colour,
+    sample_caption,
     scenario_colour,
     scenario_dash,
+    soil_depth,
 )
-from facilitation.summary import yearly_spread
+from facilitation.summary import run_keys, yearly_spread
 
 #: Plotly's number separators (decimal, thousands) per language, as the summaries write numbers.
 SEPARATORS = {"en": ".,", "fr": ", ", "es": ",.", "pt": ",."}
 #: Marker diameters (px) of an ordinary and a demonstration farm in the network view.
 FARM_PX, DEMO_PX = 7, 15
+#: Top of the network view's y axis (farms span -1..1; regions' two-line headings sit from 1.16 up).
+NETWORK_TOP = 1.6
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
 #: Most ticks Plotly puts on an automatic axis (plotly.js ``autoTicks``: at most 9 + 1), so its tick step is at least
@@ -52,12 +57,14 @@ class Metric:
     log: bool = False  # log axis in by-region charts (magnitudes differ by orders between regions)
     reference: float | None = None  # a dotted line (a target)
     flow: bool = False  # no value in the initial year
+    change: bool = False  # a stock drawn as its change since each run's first year, the comparison's region panels
+    # on one axis (one unit: the regions' changes compare at a glance)
 
 
 METRICS = (
     Metric("no_till_share", N_("No-till: share of farmers"), share=True),
     Metric("full_ca_share", N_("Full Conservation Agriculture: share of farmers"), share=True),
-    Metric("soc_mean_t_c_per_ha", N_("Soil organic carbon (t C/ha, 0-30 cm)")),
+    Metric("soc_mean_t_c_per_ha", N_("Soil organic carbon: change since {start} (t C/ha, 0-{depth} cm)"), change=True),
     Metric("four_per_1000_index", N_("'4 per 1000' index, year by year (1 = target met)"), reference=1.0, flow=True),
     Metric("yield_mean_kg_per_ha", N_("Mean yield (kg/ha)"), flow=True),
     Metric("income_p50", N_("Median farm income ({currency} a year)"), log=True, flow=True),
@@ -79,7 +86,10 @@ def as_dict(fig: go.Figure) -> dict:
 
 # ---------------------------------------------------------------------------------------------------- networks
 def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
-    """The sampled farms at the first year, and their category each year as strings of digits (one per farm)."""
+    """The sampled farms at the first year, and their category each year as strings of digits (one per farm).
+
+    Its caption says the farms are one run's sample (``style.sample_caption``).
+    """
     lay = story.layout
     ex, ey, links_x, links_y = [], [], [], []  # village links grey, exchange links between regions in colour
     for (a, b), between in zip(lay.edges, lay.exchange, strict=True):
@@ -101,14 +111,18 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
         go.Scatter(x=links_x, y=links_y, mode="lines", line=dict(width=1.0, color=EXCHANGE_LINK_COLOUR),
                    opacity=0.6, hoverinfo="skip", name=lang._("exchange link"), showlegend=bool(links_x)),
     ])
-    annotations = [dict(x=REGION_SPACING * i, y=1.16, text=f"<b>{html.escape(lang.region(key))}</b>",
+    annotations = [dict(x=REGION_SPACING * i, y=1.16, text="<br>".join(f"<b>{html.escape(line)}</b>"
+                                                                         for line in heading_lines(lang.region(key))),
                         showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
                    for i, key in enumerate(story.scenario_regions)]
-    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=5), annotations=annotations,
+    annotations.append(dict(x=0.0, y=0.0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                            text=html.escape(sample_caption(lay.region, lang, story.runs)),
+                            font=dict(size=12, color="#444444")))
+    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=25), annotations=annotations,
                                     title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
-                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, 1.4])))
+                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
     frames = ["".join(map(str, row)) for row in story.categories]
     return as_dict(fig), frames
 
@@ -184,8 +198,26 @@ def _band(x, low, high, colour: str) -> go.Scatter:
                       fillcolor=colour, opacity=0.18, line=dict(width=0), hoverinfo="skip", showlegend=False)
 
 
+def _runs(rows: pd.DataFrame):
+    """``rows`` split into runs (one group when the table has no run key)."""
+    keys = run_keys(rows)
+    return [group for _key, group in rows.groupby(keys, dropna=False)] if keys else [rows]
+
+
+def since_start(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``rows`` with ``column`` replaced by its change since each run's first year (the first year reads 0)."""
+    return pd.concat([run.assign(**{column: run[column] - run.sort_values("year")[column].iloc[0]})
+                      for run in _runs(rows)])
+
+
+def relative_change(rows: pd.DataFrame, column: str) -> float:
+    """Mean over runs of ``column``'s change from each run's first year to its last, as a share of the first."""
+    ends = [run.sort_values("year")[column].iloc[[0, -1]].to_numpy(dtype=float) for run in _runs(rows)]
+    return float(np.mean([last / first - 1.0 for first, last in ends]))
+
+
 def _series(rows: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    stats = yearly_spread(rows, metric.column)
+    stats = yearly_spread(since_start(rows, metric.column) if metric.change else rows, metric.column)
     return stats.iloc[1:] if metric.flow else stats
 
 
@@ -222,10 +254,13 @@ def _top(fig: go.Figure, **where) -> float:
 
 
 def _axis(metric: Metric, fig: go.Figure, lang: Language, **where) -> None:
+    """A linear axis always holds 0 (a truncated axis makes a 0.5 % change fill the panel); a log axis cannot."""
     if metric.share:
-        fig.update_yaxes(tickformat=share_tick_format(_top(fig, **where)), rangemode="tozero", **where)
+        fig.update_yaxes(tickformat=share_tick_format(_top(fig, **where)), **where)
     if metric.log:
         fig.update_yaxes(type="log", **where)
+    else:
+        fig.update_yaxes(rangemode="tozero", zeroline=True, zerolinecolor="#888888", zerolinewidth=1, **where)
     if metric.reference is not None:
         fig.add_hline(y=metric.reference, line=dict(color="#777777", dash="dot", width=1), **where)
     fig.update_xaxes(title_text=lang._("year"), gridcolor="#eeeeee", **where)
@@ -236,40 +271,104 @@ def _hover(fmt: str, name: str) -> str:
     return f"%{{x}}: %{{y:{fmt}}}<extra>{html.escape(name)}</extra>"
 
 
+#: d3 formats of hover values by column: changes of SOC signed to 0.01 t C/ha, yields and incomes to the unit.
+HOVER_FORMATS = {"soc_mean_t_c_per_ha": "+.2f", "four_per_1000_index": ".2f", "yield_mean_kg_per_ha": ",.0f",
+                 "income_p50": ",.0f"}
+
+
 def _format(metric: Metric) -> str:
     """The d3 format of a metric's hover value: shares to 0.01 percentage point, zeros trimmed (0.3%, not 0%)."""
-    return ".2~%" if metric.share else ".2f" if metric.column == "four_per_1000_index" else ",.3~r"
+    return ".2~%" if metric.share else HOVER_FORMATS.get(metric.column, ",.2f")
 
 
-def chart_title(metric: Metric, lang: Language, currency: str, several: bool) -> str:
-    """The title of a metric's chart (the page's heading: it wraps on a projector, a Plotly title would not)."""
-    title = lang._(metric.title).format(currency=currency)
+def signed_percent(share: float, lang: Language) -> str:
+    """A relative change in the locale's percent style with one decimal and its sign ("+0.5%", "-0.1 %")."""
+    text = lang.percent(share, 1)
+    return text if text.startswith("-") or round(share * 100, 1) == 0 else "+" + text
+
+
+def _one_word(values, show) -> str:
+    """Distinct values (start years, depths) as one word: "2025", or "2025/2030" when scenarios differ."""
+    return "/".join(show(v) for v in sorted(set(values)))
+
+
+def _starts(stories: list[Story]) -> str:
+    return _one_word((int(s.years[0]) for s in stories), str)
+
+
+def _depths(stories: list[Story], lang: Language) -> str:
+    """The soil depth (cm) of the scenarios' SOC stock, ``soil.depth_cm``, in the locale's style ("30", "22,5")."""
+    return _one_word((float(s.scenario.soil.depth_cm) for s in stories), lambda d: soil_depth(d, lang))
+
+
+def chart_title(metric: Metric, lang: Language, stories: list[Story]) -> str:
+    """The title of a metric's chart (the page's heading: it wraps on a projector, a Plotly title would not).
+
+    The SOC chart names the start year its change counts from and the soil depth of the scenarios' stock.
+    """
+    several = len(stories) > 1
+    title = lang._(metric.title).format(
+        currency=stories[0].scenario.currency, start=_starts(stories), depth=_depths(stories, lang))
     if several:
-        return title + " · " + lang._("each region on its own scale")
+        scale = lang._("every region on the same scale; under each region's name: the change in % of its {start} "
+                       "stock, by scenario").format(start=_starts(stories)) if metric.change else \
+            lang._("each region on its own scale, from 0")
+        return title + " · " + scale
     return title + (" · " + lang._("log scale") if metric.log else "")
 
 
+def change_words(stories: list[Story], lang: Language) -> str:
+    """What a stock chart's percentages are: the change since the start year, in % of that year's stock."""
+    return lang._("change in % of the {start} stock").format(start=_starts(stories))
+
+
 def region_chart(story: Story, metric: Metric, lang: Language) -> dict:
-    """One scenario: a line per region (region colours), the band the summary's spread gives."""
+    """One scenario: a line per region (region colours), the band the summary's spread gives.
+
+    A stock charted as its change (``Metric.change``) names each region's change in % of its start in the legend.
+    """
     fig = go.Figure()
     for i, key in enumerate(story.scenario_regions):
-        stats = _series(story.results[story.results.region == key], metric)
+        rows = story.results[story.results.region == key]
+        stats = _series(rows, metric)
         x = stats.index.to_numpy()
         colour = region_colour(i)
+        name = lang.region(key)
+        if metric.change:
+            name += " " + signed_percent(relative_change(rows, metric.column), lang)
         if stats["low"].ne(stats["high"]).any():
             fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour))
-        fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=lang.region(key), line=dict(color=colour, width=3),
+        fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=name, line=dict(color=colour, width=3),
                                  hovertemplate=_hover(_format(metric), lang.region(key))))
-    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=20, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
+    legend = dict(orientation="h", y=-0.2, x=0)
+    if metric.change:
+        legend["title"] = dict(text=html.escape(change_words([story], lang)), side="top")
+    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=20, b=50), legend=legend))
     _axis(metric, fig, lang)
     return as_dict(fig)
 
 
+def _panel_title(stories: list[Story], key: str, metric: Metric, lang: Language) -> str:
+    """A region panel's heading; for a stock charted as its change, each scenario's change in % (its colour)."""
+    title = html.escape(lang.region(key))
+    if not metric.change:
+        return title
+    changes = [f"<span style='color:{scenario_colour(k)}'>"
+               f"{html.escape(signed_percent(relative_change(rows, metric.column), lang))}</span>"
+               for k, story in enumerate(stories)
+               if not (rows := story.results[story.results.region == key]).empty]
+    return f"{title}<br><span style='font-size:13px'>{' · '.join(changes)}</span>"
+
+
 def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict:
-    """Several scenarios: one panel per region (each its own scale), a line per scenario (scenario colours)."""
+    """Several scenarios: one panel per region, a line per scenario (scenario colours).
+
+    Panels share one axis for a stock's change (``Metric.change``), else each has its own; every linear axis holds 0,
+    so a 0.5 % change never fills a panel.
+    """
     regions = stories[0].scenario_regions
-    fig = make_subplots(rows=1, cols=len(regions), subplot_titles=[lang.region(r) for r in regions],
-                        horizontal_spacing=0.06)
+    fig = make_subplots(rows=1, cols=len(regions), subplot_titles=[_panel_title(stories, r, metric, lang) for r in regions],
+                        horizontal_spacing=0.06, shared_yaxes=metric.change)
     for k, story in enumerate(stories):
         for i, key in enumerate(regions):
             rows = story.results[story.results.region == key]
@@ -285,7 +384,8 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
                                      hovertemplate=_hover(_format(metric), story.scenario.name)), row=1, col=i + 1)
     for i in range(len(regions)):
         _axis(replace(metric, log=False), fig, lang, row=1, col=i + 1)
-    for i, annotation in enumerate(fig.layout.annotations):
+    for i, annotation in enumerate(fig.layout.annotations[:len(regions)]):
         annotation.font = dict(color=region_colour(i), size=15)
-    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=40, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
+    top = 70 if metric.change else 40  # room for the second line of the panels' headings
+    fig.update_layout(**base_layout(lang, margin=dict(l=70, r=20, t=top, b=50), legend=dict(orientation="h", y=-0.2, x=0)))
     return as_dict(fig)

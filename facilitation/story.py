@@ -27,6 +27,7 @@ from experiments.runs import (
     yearly_table,
 )
 from facilitation import model_view
+from facilitation.summary import run_keys
 
 #: Each region's panel spans [-1, 1] in x; panels are this far apart, leaving a gap of 0.6 between regions.
 REGION_SPACING = 2.6
@@ -123,6 +124,11 @@ class Story:
     def scenario_regions(self) -> list[str]:
         """The scenario's region keys, in its order (which fixes each region's colour)."""
         return list(self.scenario.regions)
+
+    @property
+    def runs(self) -> int:
+        """Runs in ``results`` (seeds, or posterior draws x seeds); the sample is drawn from the first."""
+        return len(self.results[run_keys(self.results)].drop_duplicates())
 
 
 @dataclass(frozen=True)

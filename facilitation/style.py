@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
-from facilitation.i18n import N_
+import numpy as np
+
+from facilitation.i18n import N_, Language
 
 #: Practice categories shown in colour, in legend order (see ``story.category``).
 CATEGORIES = (N_("conventional"), N_("some CA practices"), N_("no-till + soil cover"), N_("full CA"))
@@ -38,3 +40,32 @@ def scenario_colour(index: int) -> str:
 def scenario_dash(index: int) -> str:
     """Plotly dash style of the ``index``-th scenario."""
     return SCENARIO_DASHES[index % len(SCENARIO_DASHES)]
+
+
+def soil_depth(depth_cm: float, lang: Language) -> str:
+    """A soil depth (cm, ``soil.depth_cm``) as chart titles write it: "30", "22.5" ("22,5" in French)."""
+    return lang.number(depth_cm, 0 if float(depth_cm).is_integer() else 1)
+
+
+def sample_caption(regions: np.ndarray, lang: Language, runs: int = 1) -> str:
+    """What a network view shows: one run (of ``runs``) and how many sampled farms per region.
+
+    ``regions``: the region index of each sampled farm (``story.Layout.region``). Samples are whole villages plus
+    demonstration and exchange farms, so regions differ a little: "148-152 sampled farms per region".
+    """
+    counts = np.bincount(regions)
+    counts = counts[counts > 0]
+    low, high = (lang.number(n) for n in (counts.min(), counts.max()))
+    farms = low if low == high else f"{low}\N{EN DASH}{high}"
+    if runs > 1:
+        return lang._("One run of {runs}; {farms} sampled farms per region").format(runs=runs, farms=farms)
+    return lang._("One run; {farms} sampled farms per region").format(farms=farms)
+
+
+def heading_lines(name: str) -> list[str]:
+    """A region's name as a network view's heading: the place, then what the region is ("Africa," / "dry savanna").
+
+    On two lines, neighbouring headings over panels a third of a figure wide do not run into one another.
+    """
+    place, comma, what = name.partition(", ")
+    return [place + comma.strip(), what] if what else [name]

@@ -182,3 +182,79 @@ def test_the_header_shows_the_levers_that_act_in_the_scenario(name, expected, ab
     assert lever_summary(model, language("en")) == expected
     assert absent not in lever_summary(model, language("en"))
     assert lever_summary(model, language("fr")).startswith("Année 2025 · ")
+
+
+def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monkeypatch):
+    """Referee 29 minor 12: the dashboard's SOC and income axes read "32.9" in French, Spanish and Portuguese (only
+    share axes followed the language); M6: its SOC chart was autoscaled around each region's stock. Now SOC is
+    drawn as each region's change since the start (recomputed here), on an axis through 0, and every number axis
+    writes the language's decimal sign."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import facilitation.dashboard_app as app
+    from facilitation.i18n import language
+
+    model = app.DashboardModel()
+    for _ in range(3):
+        model.step()
+    first_season = app.DashboardModel()
+    first_season.step()  # changes of a few 0.1 kg C/ha: ticks 0.00005 t C/ha apart
+    monkeypatch.setattr(app, "LANG", language("es"))
+    ticks = app._chart(first_season, "soc_mean_t_c_per_ha", "soc", change=True)
+    FigureCanvasAgg(ticks).draw()
+    labels = [t.get_text() for t in ticks.axes[0].get_yticklabels() if t.get_text()]
+    assert len(set(labels)) == len(labels) > 2, labels
+    for code, decimal in (("fr", ","), ("es", ","), ("pt", ","), ("en", ".")):
+        monkeypatch.setattr(app, "LANG", language(code))
+        figure = app._chart(model, "soc_mean_t_c_per_ha", "soc", change=True)
+        FigureCanvasAgg(figure).draw()
+        ax = figure.axes[0]
+        low, high = ax.get_ylim()
+        assert low <= 0 <= high
+        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        other = "." if decimal == "," else ","
+        assert any(decimal in t for t in labels) and not any(other in t for t in labels), (code, labels)
+        assert len(set(labels)) == len(labels), labels  # as many decimals as the ticks need
+        regions = list(app.model_view.scenario_of(model.adoption).regions)
+        for line, key in zip(ax.get_lines()[:len(regions)], regions, strict=True):  # then the line at 0
+            rows = model.table[model.table.region == key].sort_values("year")
+            assert np.allclose(line.get_ydata(), rows.soc_mean_t_c_per_ha - rows.soc_mean_t_c_per_ha.iloc[0])
+
+
+def test_the_network_view_says_it_shows_one_run_and_a_sample(monkeypatch):
+    """Referee 29 minor 6: the dashboard's network view is one run's sample of each region; its title says so."""
+    import numpy as np
+
+    import facilitation.dashboard_app as app
+    from facilitation.i18n import language
+
+    monkeypatch.setattr(app, "LANG", language("fr"))
+    model = app.DashboardModel()
+    counts = np.bincount(model.sample_layout.region)
+    farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
+    title = app.network_chart(model).axes[0].get_title(loc="left")
+    assert title.endswith(f"\nUne simulation ; échantillon de {farms} exploitations par région")
+
+
+def test_the_map_has_a_colour_scale(monkeypatch):
+    """Referee 29 minor 5: a map shaded green with no scale. The dashboard's map has a colour bar of the share of
+    farmers, 0-100 % in the language's style, and each region is shaded by this year's share."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import facilitation.dashboard_app as app
+    from facilitation.figures import ADOPTION_CMAP
+    from facilitation.i18n import language
+
+    lang = language("pt")
+    monkeypatch.setattr(app, "LANG", lang)
+    model = app.DashboardModel()
+    model.step()
+    figure = app.map_chart(model)
+    FigureCanvasAgg(figure).draw()
+    world, bar = figure.axes
+    ticks = [t.get_text() for t in bar.get_xticklabels()]
+    assert ticks[0] == lang.percent(0.0) and ticks[-1] == lang.percent(1.0) and len(ticks) > 2
+    now = model.table[model.table.year == model.table.year.max()].set_index("region")
+    shaded = [c.get_facecolor()[0] for c in world.collections[1:]]
+    assert [tuple(c) for c in shaded] == [ADOPTION_CMAP(now.no_till_share[s.key]) for s in model.shapes]

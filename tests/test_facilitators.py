@@ -3,6 +3,7 @@ French version and its printing, and the animation files."""
 
 import base64
 import re
+from dataclasses import replace
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -59,8 +60,8 @@ def test_report_is_one_self_contained_file(report):
     text = report.read_text()
     assert "<script src=" not in text and "<link" not in text  # nothing loaded from elsewhere
     assert "cdn." not in text.split("</head>")[1] and "topojson" not in text.split("</head>")[1]
-    assert "Latin America, 2040" not in text  # the run ends in 2037: sentences use the last year
-    assert "Latin America, 2037" in text and "Scenarios side by side" in text
+    assert "Brazil, Cerrado, 2040" not in text  # the run ends in 2037: sentences use the last year
+    assert "Brazil, Cerrado, 2037" in text and "Scenarios side by side" in text
 
 
 def test_report_plays_both_scenarios_in_step_and_draws_the_map_offline(report, browser, tmp_path):
@@ -140,7 +141,7 @@ def test_french_report_contains_no_untranslated_interface_string(french, stories
     english = english_interface_strings("fr")
     found = [s for s in english if re.search(s, text)]
     assert found == [], f"untranslated: {found}"
-    assert "semis direct" in text and "Amérique latine" in text and "« 4 pour 1000 »" in text
+    assert "semis direct" in text and "Brésil, Cerrado" in text and "« 4 pour 1000 »" in text
     assert page.evaluate("() => document.documentElement.lang") == "fr"
     assert errors == [] and [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
 
@@ -420,7 +421,7 @@ def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories
                 "income_p50"] = -50.0
     losing = replace(story, results=results)
     drawn = on_its_scale(losing, income)
-    assert not drawn.log and "log scale" not in chart_title(drawn, lang, "USD", several=False)
+    assert not drawn.log and "log scale" not in chart_title(drawn, lang, [losing])
     def values(array) -> list[float]:  # Plotly's JSON keeps NumPy arrays as base64 bytes
         return np.frombuffer(base64.b64decode(array["bdata"]), array["dtype"]).tolist()
 
@@ -430,6 +431,198 @@ def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories
     assert len(lines) == len(story.scenario_regions) and all(values(t["x"]) == years for t in lines)
     bands = [t for t in figure["data"] if t.get("fill") == "toself"]  # the runs' range: its low is the loss
     assert figure["layout"]["yaxis"].get("type") != "log" and min(min(values(t["y"])) for t in bands) == -50.0
+
+
+def _plotly_values(array) -> list[float]:
+    """A data array of a figure dict: a list, or NumPy bytes (Plotly's JSON keeps arrays as base64)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), array["dtype"]).tolist()
+    return [np.nan if v is None else float(v) for v in array]
+
+
+def _drawn_ranges(browser, figure: dict) -> dict[str, list[float]]:
+    """The y ranges plotly.js gives each y axis of ``figure`` when drawn (1100 x 500 px), by axis name."""
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    page = browser.new_context(offline=True).new_page()
+    page.set_content(f"<html><head><script>{get_plotlyjs()}</script></head><body></body></html>")
+    return page.evaluate("""(fig) => {
+        document.body.innerHTML = "<div id='c' style='width:1100px;height:500px'></div>";
+        Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true});
+        const layout = document.getElementById('c')._fullLayout, out = {};
+        for (const name of Object.keys(layout))
+            if (/^yaxis\\d*$/.test(name)) out[name] = [layout[name].type, ...layout[name].range];
+        return out; }""", json.loads(json.dumps(figure, default=lambda v: v.tolist())))
+
+
+def test_soc_is_charted_as_its_change_since_the_start_on_axes_through_zero(stories, browser):
+    """Referee 29 M6: the SOC panels were autoscaled per region (Latin America 32.86-33.20 t C/ha), so a 0.5 % rise
+    filled a panel as a 6 % one did, and the one-scenario chart put every region on 7.9-33 (flat lines). Now both
+    charts draw each region's SOC change since the start (mean over runs of each run's change, recomputed here),
+    every panel of the comparison on one axis through 0 (drawn by plotly.js), with each scenario's change in % of the
+    start stock under the region's name and in the legend, and the soil depth and start year in the title."""
+    from facilitation.report_figures import METRICS, chart_title, region_chart, scenario_chart
+
+    soc = next(m for m in METRICS if m.column == "soc_mean_t_c_per_ha")
+    lang = language("en")
+    regions = stories[0].scenario_regions
+
+    def expected(story, key):
+        rows = story.results[story.results.region == key].sort_values("year")
+        change = rows.soc_mean_t_c_per_ha - rows.groupby("seed").soc_mean_t_c_per_ha.transform("first")
+        per_run = rows.groupby("seed").soc_mean_t_c_per_ha.agg(["first", "last"])
+        return change.groupby(rows.year).mean().to_numpy(), (per_run["last"] / per_run["first"] - 1).mean()
+
+    comparison = scenario_chart(stories, soc, lang)
+    lines = [t for t in comparison["data"] if t.get("mode") == "lines" and t.get("fill") is None]
+    assert len(lines) == len(stories) * len(regions)
+    for line, (story, key) in zip(lines, [(s, r) for s in stories for r in regions], strict=True):
+        change, _share = expected(story, key)
+        assert np.allclose(_plotly_values(line["y"]), change, rtol=0, atol=1e-12)
+        assert "%{y:+.2f}" in line["hovertemplate"]  # to 0.01 t C/ha
+    headings = [a["text"] for a in comparison["layout"]["annotations"]]
+    for i, key in enumerate(regions):
+        for story in stories:
+            share = expected(story, key)[1]
+            assert f"{'+' if round(share * 100, 1) > 0 else ''}{lang.percent(share, 1)}" in headings[i]
+    ranges = _drawn_ranges(browser, comparison)
+    assert len(ranges) == len(regions) and len({tuple(r) for r in ranges.values()}) == 1  # one axis for every region
+    assert all(low <= 0 <= high for _type, low, high in ranges.values())
+
+    one = region_chart(stories[1], soc, lang)
+    drawn = [t for t in one["data"] if t.get("mode") == "lines" and t.get("fill") is None]
+    for line, key in zip(drawn, regions, strict=True):
+        change, share = expected(stories[1], key)
+        assert np.allclose(_plotly_values(line["y"]), change, rtol=0, atol=1e-12)
+        assert line["name"].endswith(lang.percent(share, 1))
+    (_type, low, high), = _drawn_ranges(browser, one).values()
+    assert low <= 0 <= high
+    title = chart_title(soc, lang, stories[:1])
+    assert title == f"Soil organic carbon: change since {stories[0].years[0]} (t C/ha, 0-30 cm)"
+    deeper = replace(stories[0], scenario=stories[0].scenario.model_copy(
+        update={"soil": stories[0].scenario.soil.model_copy(update={"depth_cm": 20.0})}))
+    assert "0-20 cm" in chart_title(soc, language("fr"), [deeper]) and "0-30 cm" not in chart_title(soc, lang, [deeper])
+
+
+def test_every_linear_chart_axis_holds_zero(stories, browser):
+    """Referee 29 M6: yield and income panels of the comparison (and yields in one scenario's chart) were
+    autoscaled away from 0, so a 2 % difference filled a panel. Every linear y axis of every chart now holds 0, drawn
+    by plotly.js; only the one-scenario income chart keeps its log axis (regions differ by orders of magnitude), where
+    equal ratios are equal distances."""
+    from facilitation.report_figures import METRICS, on_its_scale, region_chart, scenario_chart
+
+    lang = language("en")
+    for metric in METRICS:
+        for figure in (scenario_chart(stories, metric, lang), region_chart(stories[0], on_its_scale(stories[0], metric),
+                                                                             lang)):
+            for name, (kind, low, high) in _drawn_ranges(browser, figure).items():
+                assert kind == "log" or low <= 0 <= high, (metric.column, name, low, high)
+
+
+def test_network_views_say_they_show_one_run_and_a_sample(stories, french):
+    """Referee 29 minor 6: the network view (report, GIF, MP4, dashboard) shows the first run's sampled villages, whose
+    shares can differ from the region's by several points, and did not say so. Each now has a caption naming one run
+    (of how many) and the sampled farms per region, counted here from the drawn layout."""
+    from facilitation.animation import Frames
+    from facilitation.report_figures import network_figure
+
+    story = stories[1]
+    counts = np.bincount(story.layout.region)
+    farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
+    assert counts.min() > 0 and story.runs == 2
+    figure, _frames = network_figure(story, language("es"))
+    captions = [a["text"] for a in figure["layout"]["annotations"]]
+    assert f"Una simulación de 2; muestra de {farms} fincas por región" in captions
+    assert f"Une simulation sur 2 ; échantillon de {farms} exploitations par région" in french.read_text()  # printed
+    for size in [(480, 270), (1280, 720)]:
+        frames = Frames(story, size, language("pt"))
+        frames.draw(0)
+        assert frames.caption.get_text().replace("\n", " ") == \
+            f"Uma simulação de 2; amostra de {farms} propriedades por região"
+        renderer = frames.figure.canvas.get_renderer()
+        caption, title = (t.get_window_extent(renderer) for t in (frames.caption, frames.title))
+        assert caption.x0 >= 0 and caption.x1 <= size[0] and caption.y1 <= title.y0, size  # in the frame, under the name
+
+
+def test_the_printed_map_names_the_regions_in_a_key_over_a_colour_scale(stories):
+    """Referee 29 minor 5: the printed map's region names covered one another ("Africa, moist savanna" over
+    "Latin America") and nothing said what the green meant. The printed maps now name the regions in a key below
+    them (outline colours) over a colour scale of the share of farmers in no-till (0-100 %, in the language's style);
+    each map is shaded by its year's shares, and no two texts of the figure overlap."""
+    import matplotlib.text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from facilitation.figures import ADOPTION_CMAP, map_key_frames_figure
+    from facilitation.geography import region_shapes, view_of
+    from facilitation.report import key_years
+    from facilitation.report_figures import region_shares
+
+    story, lang = stories[1], language("fr")
+    shapes = region_shapes(story.scenario)
+    frames = key_years(story.years)
+    shares = region_shares(story)
+    years = [int(story.years[f]) for f in frames]
+    figure = map_key_frames_figure(shapes, view_of(shapes), lang, years,
+                                   [[shares[s.key].iloc[f] for s in shapes] for f in frames])
+    FigureCanvasAgg(figure).draw()
+    maps = [ax for ax in figure.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in maps] == [str(y) for y in years]
+    for ax, frame in zip(maps, frames, strict=True):
+        drawn = [c.get_facecolor()[0] for c in ax.collections[1:]]  # after the grey world, one per region
+        assert np.allclose(drawn, [ADOPTION_CMAP(shares[s.key].iloc[frame]) for s in shapes])
+    bar, = [ax for ax in figure.axes if ax.get_xlabel() == "Semis direct, part des agriculteurs"]
+    ticks = [t.get_text() for t in bar.get_xticklabels()]
+    assert ticks[0] == lang.percent(0.0) and ticks[-1] == lang.percent(1.0) == "100\xa0%"
+    key, = figure.legends
+    assert [t.get_text() for t in key.get_texts()] == [lang.region(s.key) for s in shapes]
+    renderer = figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in figure.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text()]
+    for i, a in enumerate(boxes):
+        assert all(not a.overlaps(b) for b in boxes[i + 1:])
+
+
+def test_the_brazilian_region_is_named_for_the_country_its_map_shades():
+    """Referee 29 minor 11: the region parameterised on Cerrado farms (LAC soil, tropical moist, soybean) was called
+    "Latin America" while its map shaded Brazil. Its key stays ``latin_america``; its name in every language now
+    starts with the name of the country its map shades, then the Cerrado."""
+    from facilitation.geography import region_shapes
+    from facilitation.i18n import LANGUAGES
+
+    shape = next(s for s in region_shapes(sim.load_scenario(SCENARIOS / "baseline.toml")) if s.key == "latin_america")
+    assert shape.countries == ("BR",)
+    for code in LANGUAGES:
+        lang = language(code)
+        assert lang.region("latin_america") == f"{lang.country('BR')}, Cerrado"
+
+
+def test_network_headings_do_not_run_into_each_other(stories, browser):
+    """The report's two-scenario network view is about 600 px wide a figure: 'Afrique, savane sèche' and 'Afrique,
+    savane humide' ran into each other there. Drawn by plotly.js at 560 px, no two region headings overlap, in any
+    language."""
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    from facilitation.i18n import LANGUAGES
+    from facilitation.report_figures import network_figure
+
+    page = browser.new_context(offline=True).new_page()
+    page.set_content(f"<html><head><script>{get_plotlyjs()}</script></head><body></body></html>")
+    for code in LANGUAGES:
+        figure, _frames = network_figure(stories[0], language(code))
+        boxes = page.evaluate("""(fig) => {
+            document.body.innerHTML = "<div id='c' style='width:560px;height:420px'></div>";
+            Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true});
+            return [...document.querySelectorAll('#c .annotation-text')].filter(t => t.textContent.length < 40)
+                .map(t => { const b = t.getBoundingClientRect(); return [b.left, b.right, b.top, b.bottom]; }); }""",
+            json.loads(json.dumps(figure, default=lambda v: v.tolist())))
+        headings = boxes[:len(stories[0].scenario_regions)]
+        for i, (left, right, top, bottom) in enumerate(headings):
+            for other_left, other_right, other_top, other_bottom in headings[i + 1:]:
+                assert right <= other_left or other_right <= left or bottom <= other_top or other_bottom <= top, code
 
 
 def _page_text(page: str) -> str:

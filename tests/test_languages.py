@@ -23,7 +23,7 @@ from facilitation.summary import findings, four_per_1000_over_period, sentences,
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
 PLACEHOLDER = re.compile(r"\{\w+\}")
 #: Regions of the base scenario in each language (the names a forum audience reads).
-LATIN_AMERICA = {"en": "Latin America", "fr": "Amérique latine", "es": "América Latina", "pt": "América Latina"}
+LATIN_AMERICA = {"en": "Brazil, Cerrado", "fr": "Brésil, Cerrado", "es": "Brasil, Cerrado", "pt": "Brasil, Cerrado"}
 
 
 def source_strings() -> set[str]:
@@ -52,7 +52,7 @@ def test_every_interface_string_has_a_translation_with_the_same_placeholders(cod
 def test_languages_are_checked_and_words_come_from_the_catalogues():
     with pytest.raises(UnknownLanguage, match="expected one of en, fr, es, pt"):
         language("de")
-    assert language("fr").region("latin_america") == "Amérique latine"
+    assert language("fr").region("latin_america") == LATIN_AMERICA["fr"]
     assert language("es")._("no-till") == "siembra directa"
     assert language("pt")._("no-till") == "plantio direto"
     assert language("fr")._("no-till") == "semis direct"
@@ -202,7 +202,7 @@ def test_a_programmes_run_says_which_stored_tonnes_are_additional(runs):
     one = runs[runs.seed == runs.seed.min()]
     end = one[one.year == one.year.max()].set_index("region").additional_cum_t_co2e
     note = stored_note(one, programme=True)
-    assert f"claim): {end['all']:,.0f} t CO2e (Latin America {end['latin_america']:,.0f}, " in note
+    assert f"claim): {end['all']:,.0f} t CO2e ({LATIN_AMERICA['en']} {end['latin_america']:,.0f}, " in note
     assert f"Africa, moist savanna {end['africa_moist']:,.0f})." in note
     assert "nothing here is additional" in stored_note(one, programme=False)
     assert "one year's" in stored_note(one, programme=True, rothc=True) and "RothC" not in note
@@ -225,7 +225,7 @@ def test_the_4_per_1000_index_means_the_same_in_run_compare_and_the_summary(runs
     printed = console.export_text()
     everyone = next(line for line in printed.splitlines() if line.strip().startswith("All farms"))
     assert f" {four_per_1000_over_period(one[one.region == 'all']):.2f} " in everyone
-    for name in ("Latin America", "Africa, dry savanna", "Africa, moist savanna", "All farms"):
+    for name in (LATIN_AMERICA["en"], "Africa, dry savanna", "Africa, moist savanna", "All farms"):
         assert name in printed, "region names are never shortened at 80 columns"
     assert max(map(len, printed.splitlines())) <= 80
 
