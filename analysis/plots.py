@@ -18,15 +18,16 @@ INCOME_LINEAR_RANGE = 100.0
 PANELS = (
     ("full_ca_share", "Full CA adoption (share of farmers)"),
     ("no_till_share", "No-till adoption (share of farmers)"),
-    ("soc_mean_t_c_per_ha", "Soil organic carbon (t C/ha, 0-30 cm)"),
+    ("soc_mean_t_c_per_ha", "Soil organic carbon (t C/ha, 0-{depth:g} cm)"),
     ("four_per_1000_index", "'4 per 1000' index (1 = +0.4 %/yr)"),
     ("yield_mean_kg_per_ha", "Mean yield (kg/ha)"),
     ("income_p50", "Median farm income ({currency}/yr)"),
 )
 
 
-def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str = "USD") -> Path:
-    """Save a 2x3 panel figure of adoption, SOC, the 4 per 1000 index, yield and income by region."""
+def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str, depth_cm: float) -> Path:
+    """Save a 2x3 panel figure of adoption, SOC (over 0-``depth_cm`` cm), the 4 per 1000 index, yield and income by
+    region."""
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
     regions = [r for r in yearly["region"].unique() if r != "all"]
     for ax, (column, label) in zip(axes.flat, PANELS, strict=True):
@@ -41,7 +42,7 @@ def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str = "
             ax.set_yscale("symlog", linthresh=INCOME_LINEAR_RANGE)
         if column == "four_per_1000_index":
             ax.axhline(1.0, color="grey", lw=0.8, ls=":")
-        ax.set_title(label.format(currency=currency), fontsize=10)
+        ax.set_title(label.format(currency=currency, depth=depth_cm), fontsize=10)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8, loc="best")
     for ax in axes[1]:
@@ -72,7 +73,7 @@ def compare_trajectories(runs: pd.DataFrame, path: Path, currency: str = "USD") 
             if data.seed.nunique() > 1:
                 ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.15)
     for ax, (column, label) in zip(axes.flat, COMPARE_PANELS, strict=True):
-        ax.set_title(label.format(currency=currency), fontsize=10)
+        ax.set_title(label.format(currency=currency, depth=depth_cm), fontsize=10)
         ax.grid(alpha=0.3)
         if column.endswith("_share"):
             ax.set_ylim(0, 1)

@@ -74,7 +74,7 @@ def run(
     with user_errors():
         result.write(out)
         write_copies(result.table, out / "yearly.parquet")
-    trajectories(result.table, out / "trajectories.png", spec.name, spec.currency)
+    trajectories(result.table, out / "trajectories.png", spec.name, spec.currency, spec.soil.depth_cm)
     console.print(summary_table(result.table, spec.currency, console.width))
     console.print(Text(stored_note(result.table, has_programme(spec), spec.soil.model == "rothc")))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "

@@ -28,6 +28,7 @@ import pandas as pd
 from analysis.compare import by_region
 from facilitation.i18n import Language
 from facilitation.soil_claims import draws_tier1_factors, no_till_factor_spread, no_till_gain_uncertainty
+from facilitation.style import soil_depth
 from sim.incentives.counterfactual import has_programme
 from sim.outputs import COLUMNS
 from sim.scenario import Scenario
@@ -238,7 +239,7 @@ def sentences(found: Findings, lang: Language) -> list[str]:
 
 def depth_label(lang: Language, depth_cm: float) -> str:
     """The soil layer of the carbon figures ("0-30 cm"), from the scenario's ``soil.depth_cm``."""
-    return lang._("0-{depth} cm").format(depth=lang.number(depth_cm, 0 if float(depth_cm).is_integer() else 1))
+    return lang._("0-{depth} cm").format(depth=soil_depth(depth_cm, lang))
 
 
 def _disagree(s: Spread) -> bool:
