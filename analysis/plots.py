@@ -26,8 +26,7 @@ PANELS = (
 
 
 def trajectories(yearly: pd.DataFrame, path: Path, title: str, currency: str, depth_cm: float) -> Path:
-    """Save a 2x3 panel figure of adoption, SOC (over 0-``depth_cm`` cm), the 4 per 1000 index, yield and income by
-    region."""
+    """Save a 2x3 panel figure of adoption, SOC (0-``depth_cm`` cm), the 4 per 1000 index, yield and income by region."""
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True)
     regions = [r for r in yearly["region"].unique() if r != "all"]
     for ax, (column, label) in zip(axes.flat, PANELS, strict=True):
@@ -73,7 +72,7 @@ def compare_trajectories(runs: pd.DataFrame, path: Path, currency: str = "USD") 
             if data.seed.nunique() > 1:
                 ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.15)
     for ax, (column, label) in zip(axes.flat, COMPARE_PANELS, strict=True):
-        ax.set_title(label.format(currency=currency, depth=depth_cm), fontsize=10)
+        ax.set_title(label.format(currency=currency), fontsize=10)
         ax.grid(alpha=0.3)
         if column.endswith("_share"):
             ax.set_ylim(0, 1)

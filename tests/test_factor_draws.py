@@ -15,8 +15,8 @@ from sim.scenario import ScenarioError, scenario_with_overrides
 from sim.soil import build_soil
 from sim.soil.factor_draws import (
     FACTOR_TABLES,
-    draws_factors,
     drawn_tables,
+    draws_factors,
     factor_entries,
     for_run,
     run_tables,

@@ -26,11 +26,11 @@ from analysis.sensitivity import sensitivity_analysis
 from experiments.designs import Problem, grid, read_design, salib_sample
 from experiments.executors import DaskExecutor, LocalExecutor, check_scheduler_address
 from experiments.plan import BYTES_PER_CELL, make_plan, stored_bytes
-from sim.footprint import gigabytes
 from experiments.runs import check_size
 from experiments.spec import ExperimentError
 from experiments.store import FINISHED, INTERRUPTED, KILLED, RUNNING, StoreError, SweepMismatch, SweepStore, check_writable
 from experiments.sweep import Evaluated, evaluate_ishigami, run_sweep, sweep_scenarios
+from sim.footprint import gigabytes
 from sim.kernel_cache import source_hash
 from sim.scenario import Uncertain
 
@@ -377,7 +377,8 @@ def test_designs_too_big_are_refused_before_they_are_built(casim, tmp_path, monk
     monkeypatch.setattr("experiments.plan.available_memory", lambda: 10**9)
     # 10^4 runs x 7 rows x (STORED_COLUMNS + 2) values x 8 bytes (~70 MB) fit in 1 GB; 10^6 runs (~7 GB) do not
     assert len(make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((5_000, 2))}, 2, years=6).runs) == 10_000
-    with pytest.raises(ExperimentError, match=rf"1,000,000 runs of 6 years store up to {gigabytes(stored_bytes(10**6, 6, 2))} of rows, which the sweep "
+    too_big = gigabytes(stored_bytes(10**6, 6, 2))
+    with pytest.raises(ExperimentError, match=rf"1,000,000 runs of 6 years store up to {too_big} of rows, which the sweep "
                                               r"reads back when it ends: more than the 1.0 GB"):
         make_plan("ishigami", {}, ("x1", "x2"), {"a": np.zeros((500_000, 2))}, 2, years=6)
 

@@ -333,9 +333,9 @@ class CarbonRegistry:
         return quantities, issued, clawback, cancelled
 
     def _refunds(self, clawback: np.ndarray) -> dict[str, np.ndarray]:
-        """Each payer's part of the ``clawback`` (n,), currency: the share of ``PAYER_FLOWS`` it paid for the farm's
-        credits still standing.
+        """Each payer's part of the ``clawback`` (n,), currency: its share of what was paid for the standing credits.
 
+        The share is of ``PAYER_FLOWS``' payments for the farm's credits still standing.
         The buyers' part is the rest, so the parts add up to the claw-back exactly (and are the whole of it where
         buyers alone paid). A guarantor that received money (a ceiling) gets a negative part: it pays back its share.
         The tally then keeps only the credits still standing: it shrinks by the share of the farmer's money still
