@@ -7,7 +7,7 @@ no-till's tillage factor switched off (``[practices.no_till] tillage_after = "un
 on the same seeds (and posterior draws); the additional tonnes it loses are those that rest on the factor (with
 what the factor's credits do to adoption in a carbon design, as ODD's own check).
 
-The runs do not draw the IPCC Tier 1 factors unless the scenario asks for it (``draws_tier1_factors``), so their
+The runs do not draw the IPCC Tier 1 factors unless the scenario asks for it (``sim.soil.factor_draws.draws_factors``), so their
 ranges are the model's runs alone. The part of the additional tonnes that rests on no-till's factor is then
 uncertain by that factor's own uncertainty: with F the no-till factor of a region's climate and u its two standard
 deviations as a share of F (IPCC 2019 Refinement, Vol. 4, Ch. 5, Table 5.5; ``sim/data/ipcc_tier1_2019.csv``), a
@@ -33,15 +33,6 @@ from sim.scenario import Scenario
 
 #: ODD section 7's check: no-till's tillage factor switched off (no-till leaves the tillage category unchanged).
 NO_TILL_FACTOR_OFF = {"practices.no_till.tillage_after": "unchanged"}
-
-
-def draws_tier1_factors(scenario: Scenario) -> bool:
-    """Whether the scenario's runs draw the IPCC Tier 1 factors per run (``soil.factor_uncertainty`` not "none").
-
-    The schema field comes with the Tier 1 draws (``sim.soil.factor_draws.draws_factors`` says the same); a scenario
-    without it draws none.
-    """
-    return getattr(scenario.soil, "factor_uncertainty", "none") != "none"
 
 
 def no_till_gain_uncertainty(scenario: Scenario) -> dict[str, float]:

@@ -27,11 +27,12 @@ import pandas as pd
 
 from analysis.compare import by_region
 from facilitation.i18n import Language
-from facilitation.soil_claims import draws_tier1_factors, no_till_factor_spread, no_till_gain_uncertainty
+from facilitation.soil_claims import no_till_factor_spread, no_till_gain_uncertainty
 from facilitation.style import soil_depth
 from sim.incentives.counterfactual import has_programme
 from sim.outputs import COLUMNS
 from sim.scenario import Scenario
+from sim.soil.factor_draws import draws_factors
 
 #: Share of runs dropped at each end of the spread, once there are enough runs to drop any.
 TAIL_SHARE = 0.05
@@ -184,7 +185,7 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["money_by_region"] = _money_by_region(table)
     if scenario is not None:
         known = [v for v in no_till_gain_uncertainty(scenario).values() if math.isfinite(v)]
-        extra.update(depth_cm=scenario.soil.depth_cm, tier1_drawn=draws_tier1_factors(scenario),
+        extra.update(depth_cm=scenario.soil.depth_cm, tier1_drawn=draws_factors(scenario),
                      no_till_uncertainty=(min(known), max(known)) if known else (math.nan, math.nan))
         if factor_off is not None and additional is not None:
             on_factor = _on_no_till_factor(table, factor_off, last)
