@@ -15,9 +15,9 @@ measured (stock - baseline stock) in t C/ha and A its area:
   rest being cancelled from the pool; what the pool cannot cover is reported as uncovered. (Credits still unpaid at
   a reversal exist only when ``payment_lag_years`` >= ``verification_interval_years``.) A claw-back is refunded to
   the payers of the farm's paid credits (general-market buyers, the price guarantor, Twin Regions buyers) in the
-  shares each paid for them so far, as a cancellation takes back each payer's own money: under a public floor the
-  public gets back its top-ups' share (referee 28 m4: it all went to buyers). The credits a reversal cancels before
-  payment or claws back are no longer counted as standing (``credits_cancelled_t_co2e``,
+  shares each paid for those still standing (``_refunds``), as a cancellation takes back each payer's own money:
+  under a public floor the public gets back its top-ups' share (referee 28 m4: it all went to buyers). The credits a
+  reversal cancels before payment or claws back are no longer counted as standing (``credits_cancelled_t_co2e``,
   ``credits_clawed_back_t_co2e``); those the buffer pool replaces stand.
 Farms leave when their practices are no longer eligible: they are not verified, paid or charged at exit; what they
 gained since their last verification is forfeited, and they stay monitored for ``monitoring_years_after_exit``. A
