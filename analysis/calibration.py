@@ -35,8 +35,8 @@ from analysis import patterns as pt
 from experiments.abc_smc import AbcRun, AbcSettings, resample, run_abc, settings_dict
 from experiments.designs import Problem
 from experiments.executors import Executor, LocalExecutor
-from experiments.plan import scenario_hash
 from experiments.runs import RunSpec, replicate_seeds, run_batch, run_many
+from experiments.single import scenario_hash
 from experiments.spec import ExperimentError, check_patterns
 from sim.scenario import Scenario, Uncertain
 
@@ -368,7 +368,7 @@ def manifest(calibration: Calibration) -> dict:
 
 
 def scenario_digest(scenario: Scenario) -> str:
-    """What posterior.json records of a scenario: the start of its ``experiments.plan.scenario_hash``.
+    """What posterior.json records of a scenario: the start of its ``experiments.single.scenario_hash``.
 
     ``SCENARIO_DIGEST_DIGITS`` hex digits of the resolved scenario's SHA-256, so a changed default changes it too;
     ``tests/test_calibration.py`` compares a committed posterior's record with its scenario file as it is now.

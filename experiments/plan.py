@@ -31,7 +31,7 @@ import pandas as pd
 import sim
 from experiments.executors import batch_size
 from experiments.runs import available_memory, stack_capacity
-from experiments.single import git_commit
+from experiments.single import git_commit, scenario_hash
 from experiments.spec import ExperimentError
 from experiments.store import RUN_COLUMNS
 from sim import kernel_cache
@@ -142,11 +142,6 @@ def _text(path: str | None) -> str | None:
         return Path(path).read_text() if path else None
     except OSError:
         return None
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario (``extends`` applied): two files that mean the same hash the same."""
-    return hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
 def code_version() -> str:

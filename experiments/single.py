@@ -106,9 +106,16 @@ def git_commit(directory: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-def resolved_sha256(scenario: sim.Scenario) -> str:
-    """SHA-256 of the resolved scenario (``extends`` applied; JSON with sorted keys): manifest.json's identity of it."""
-    return hashlib.sha256(json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+def scenario_hash(scenario: sim.Scenario) -> str:
+    """SHA-256 of the resolved scenario (``extends`` applied; JSON with sorted keys): files that mean the same agree.
+
+    It identifies the scenario in manifest.json, a sweep's plan (resume) and a posterior's record.
+
+    Its ``translations`` are left out: titles in other languages change nothing a run computes or stores, so
+    translating a scenario keeps its stored results and its posterior's record (``analysis.calibration``).
+    """
+    dumped = scenario.model_dump(mode="json", exclude={"translations"})
+    return hashlib.sha256(json.dumps(dumped, sort_keys=True).encode()).hexdigest()
 
 
 def write_yearly(frame: pd.DataFrame, out_dir: Path) -> Path:
@@ -150,7 +157,7 @@ def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scen
         "scenario_sha256": hashlib.sha256(content.encode()).hexdigest() if content is not None else None,
         "scenario_content": content,
         "scenario_resolved": resolved,
-        "scenario_resolved_sha256": resolved_sha256(scenario),
+        "scenario_resolved_sha256": scenario_hash(scenario),
         "seed": seed,
         "farmers": n_farmers,
         "years": years,

@@ -89,11 +89,11 @@ class Frames:
         px_per_pt = DPI / 72
         room = width * 0.94 - YEAR_CHARS * 0.65 * year_pt * px_per_pt
         chars = max(int(room / (0.6 * title_pt * px_per_pt)), 12)
-        lines = textwrap.wrap(story.scenario.name, chars)
+        name = lang.scenario_name(story.scenario)
+        lines = textwrap.wrap(name, chars)
         size_pt = title_pt if len(lines) == 1 else title_pt * 0.75
         if len(lines) > 1:
-            lines = textwrap.wrap(textwrap.shorten(story.scenario.name, width=2 * int(chars / 0.75), placeholder="…"),
-                                  int(chars / 0.75))
+            lines = textwrap.wrap(textwrap.shorten(name, width=2 * int(chars / 0.75), placeholder="…"), int(chars / 0.75))
         self.title = fig.text(0.02, 0.98, "\n".join(lines), ha="left", va="top", fontsize=size_pt)
         # what the farms are, at the foot of the title band: one run, a sample of each region
         caption = textwrap.fill(sample_caption(story.layout.region, lang, story.runs), int(chars / CAPTION_SCALE))

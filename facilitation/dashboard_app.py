@@ -421,7 +421,7 @@ WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "leve
 def Page():
     """The page ``solara run`` serves."""
     base = sim.load_scenario(SCENARIO)
-    dashboard_page(html.escape(base.name), DashboardModel, levers_for(base, LANG),
+    dashboard_page(html.escape(LANG.scenario_name(base)), DashboardModel, levers_for(base, LANG),
                    information=[LeverView], views=[NetworkView, MapView],
                    charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS)
 

@@ -19,12 +19,16 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 #: Language code -> its own name, in the order offered to users.
 LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "pt": "Português"}
@@ -131,6 +135,16 @@ class Language:
         """Display name of a region key ("africa_dry" -> "Africa, dry savanna", "Afrique, savane sèche")."""
         name = REGION_NAMES.get(key)
         return self._(name) if name else key.replace("_", " ").capitalize()
+
+    def scenario_name(self, scenario: Scenario) -> str:
+        """The scenario's title in this language: its ``translations`` entry, else its own (English) ``name``."""
+        title = scenario.translations.get(self.code)
+        return title.name if title else scenario.name
+
+    def scenario_description(self, scenario: Scenario) -> str:
+        """The scenario's question in this language (``scenario_name``'s rule; "" when it has none)."""
+        title = scenario.translations.get(self.code)
+        return title.description if title else scenario.description
 
     def country(self, alpha2: str) -> str:
         """The country of ISO 3166-1 code ``alpha2`` in this language (CLDR names, through Babel)."""

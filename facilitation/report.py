@@ -32,7 +32,7 @@ from analysis.compare import (
 )
 from experiments.executors import Executor
 from experiments.runs import replicates_of
-from experiments.single import git_commit, resolved_sha256
+from experiments.single import git_commit, scenario_hash
 from facilitation.figures import NetworkDrawing, legend_handles, map_key_frames_figure
 from facilitation.geography import region_shapes, view_of
 from facilitation.i18n import LANGUAGES, N_, Language, language
@@ -148,7 +148,7 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     table = compare(runs, stories[0].label, incentives={s.label: incentive_programme(s.scenario) for s in stories},
                     calendars={s.label: payment_calendar(s.scenario) for s in stories})
     currency = stories[0].scenario.currency
-    names = {s.label: s.scenario.name for s in stories}
+    names = {s.label: lang.scenario_name(s.scenario) for s in stories}
     _ = lang._
 
     def bounded(column: str, show, row: pd.Series) -> str:
@@ -297,10 +297,11 @@ def _cover(stories: list[Story], replicates: int | str, lang: Language) -> str:
         first=years[0], last=years[-1], runs=replicates, seeds=_seeds(stories))
     identity = _("scenario SHA-256 (resolved, as in manifest.json): {digest}")
     items = "".join(
-        f"<li><i class='swatch' style='background:{scenario_colour(k)}'></i><b>{html.escape(s.scenario.name)}</b><br>"
-        f"<span>{html.escape(s.scenario.description)}</span><br><span class='population'>"
+        f"<li><i class='swatch' style='background:{scenario_colour(k)}'></i>"
+        f"<b>{html.escape(lang.scenario_name(s.scenario))}</b><br>"
+        f"<span>{html.escape(lang.scenario_description(s.scenario))}</span><br><span class='population'>"
         f"{html.escape(population(s, lang))}</span><br><span class='hash'>"
-        f"{html.escape(identity.format(digest=resolved_sha256(s.scenario)[:DIGEST_SHOWN]))}</span></li>"
+        f"{html.escape(identity.format(digest=scenario_hash(s.scenario)[:DIGEST_SHOWN]))}</span></li>"
         for k, s in enumerate(stories))
     return (f"<p class='lead'>{html.escape(_('Conservation Agriculture adoption, simulated'))}</p>"
             f"<ul class='scenarios'>{items}</ul><p class='meta'>{html.escape(made)}</p>"
@@ -323,7 +324,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
     figures: dict[str, dict] = {}
     data = {"networks": [], "maps": [], "years": []}
     sections = []
-    title = " · ".join(s.scenario.name for s in stories)
+    title = " · ".join(lang.scenario_name(s.scenario) for s in stories)
     years = sorted({int(y) for s in stories for y in s.years})
     data["years"] = years
 
@@ -336,8 +337,8 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         blocks = []
         for k, story in enumerate(stories):
             items = "".join(f"<li>{html.escape(s)}</li>" for s in said[k].get(key, []))
-            head = (f"<h3><i class='swatch' style='background:{scenario_colour(k)}'></i>{html.escape(story.scenario.name)}"
-                    "</h3>") if len(stories) > 1 else ""
+            head = (f"<h3><i class='swatch' style='background:{scenario_colour(k)}'></i>"
+                    f"{html.escape(lang.scenario_name(story.scenario))}</h3>") if len(stories) > 1 else ""
             blocks.append(f"<div>{head}<ul class='summary'>{items}</ul></div>")
         sections.append(_section(f"summary-{key}", _("{region}: what the runs show").format(region=lang.region(key)),
                                  "".join(blocks)))
@@ -350,7 +351,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         data["networks"].append({"div": div, "years": [int(y) for y in story.years], "frames": frames,
                                  "colours": list(CATEGORY_COLOURS)})
         cells.append(f"<div class='plot network' id='{div}'></div>")
-        caption = f"{story.scenario.name} · {sample_caption(story.layout.region, lang, story.runs)}"
+        caption = f"{lang.scenario_name(story.scenario)} · {sample_caption(story.layout.region, lang, story.runs)}"
         prints.append(f"<figure class='print-only'><figcaption>{html.escape(caption)}</figcaption>"
                       f"<img alt='' src='{network_key_frames(story, lang)}'></figure>")
     sections.append(_section("networks", _("Adoption spreading through farm networks"),
@@ -369,7 +370,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
             data["maps"].append({"div": div, "years": [int(y) for y in story.years], "colours": colours,
                                  "traces": list(range(1, len(mine) + 1))})
             cells.append(f"<div class='plot map' id='{div}'></div>")
-            prints.append(f"<figure class='print-only'><figcaption>{html.escape(story.scenario.name)}</figcaption>"
+            prints.append(f"<figure class='print-only'><figcaption>{html.escape(lang.scenario_name(story.scenario))}</figcaption>"
                           f"<img alt='' src='{map_key_frames(story, mine, view, lang)}'></figure>")
         sections.append(_section("map", _("Where the farms are: share of farmers using no-till"),
                                  _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"

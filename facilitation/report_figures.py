@@ -119,7 +119,7 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                             text=html.escape(sample_caption(lay.region, lang, story.runs)),
                             font=dict(size=12, color="#444444")))
     fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=25), annotations=annotations,
-                                    title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
+                                    title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
                                     yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
@@ -185,7 +185,7 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
     fig = go.Figure(traces)
     fig.update_layout(**base_layout(
         lang, margin=dict(l=5, r=5, t=40, b=5), annotations=annotations, plot_bgcolor="#dce9f5",
-        title=dict(text=html.escape(story.scenario.name), x=0.01, font=dict(size=16)),
+        title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
     colours = [[shade(shares.loc[year, shape.key]) for shape in shapes] for year in story.years]
@@ -370,6 +370,7 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
     fig = make_subplots(rows=1, cols=len(regions), subplot_titles=[_panel_title(stories, r, metric, lang) for r in regions],
                         horizontal_spacing=0.06, shared_yaxes=metric.change)
     for k, story in enumerate(stories):
+        name = lang.scenario_name(story.scenario)
         for i, key in enumerate(regions):
             rows = story.results[story.results.region == key]
             if rows.empty:
@@ -379,9 +380,9 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
             colour = scenario_colour(k)
             if stats["low"].ne(stats["high"]).any():
                 fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour), row=1, col=i + 1)
-            fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=story.scenario.name, legendgroup=story.label,
+            fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=name, legendgroup=story.label,
                                      showlegend=i == 0, line=dict(color=colour, width=3, dash=scenario_dash(k)),
-                                     hovertemplate=_hover(_format(metric), story.scenario.name)), row=1, col=i + 1)
+                                     hovertemplate=_hover(_format(metric), name)), row=1, col=i + 1)
     for i in range(len(regions)):
         _axis(replace(metric, log=False), fig, lang, row=1, col=i + 1)
     for i, annotation in enumerate(fig.layout.annotations[:len(regions)]):

@@ -651,7 +651,7 @@ def test_the_page_title_is_the_reports_and_the_cover_says_what_was_run(stories):
         for key in [*story.scenario_regions, "all"]:
             assert f"{en.region(key)}: {en.number(first.farmers[key])} farmers, {en.number(first.area_ha[key])} ha" \
                    in cover
-        resolved = json.dumps(story.scenario.model_dump(mode="json"), sort_keys=True).encode()
+        resolved = json.dumps(story.scenario.model_dump(mode="json", exclude={"translations"}), sort_keys=True).encode()
         assert hashlib.sha256(resolved).hexdigest()[:16] in cover
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=SCENARIOS.parent)
     assert f"(git commit {commit.stdout.strip()[:12]})" in cover

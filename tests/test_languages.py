@@ -386,3 +386,21 @@ def test_a_regions_share_reads_100_percent_only_when_it_is_all():
 
     en = language("en")
     assert [_share_of_all(en, v) for v in (0.997, 1.0, 0.969, 0.002)] == ["99.7%", "100%", "97%", "0.2%"]
+
+
+def test_scenario_titles_translate_into_every_language_but_the_source_and_fall_back_to_it():
+    """``sim.scenario.TITLE_LANGUAGES`` is the forum's languages but English, the language of ``name``; a title
+    with no translation is shown in English. Translations change nothing a run computes, so not the scenario's
+    hash either (its stored results and its posterior's record stay valid)."""
+    from experiments.single import scenario_hash
+    from sim.scenario import TITLE_LANGUAGES, Title
+
+    assert set(TITLE_LANGUAGES) == set(LANGUAGES) - {"en"}
+    plain = sim.load_scenario(SCENARIOS / "carbon_price_35.toml").model_copy(update={"translations": {}})
+    french = plain.model_copy(update={"translations": {"fr": Title(name="Prix du carbone", description="Une question")}})
+    assert (language("fr").scenario_name(french), language("fr").scenario_description(french)) == (
+        "Prix du carbone", "Une question")
+    assert language("es").scenario_name(french) == language("en").scenario_name(french) == plain.name
+    assert language("es").scenario_description(french) == plain.description
+    assert scenario_hash(french) == scenario_hash(plain)
+    assert scenario_hash(plain) != scenario_hash(plain.model_copy(update={"name": "Another"}))

@@ -200,3 +200,25 @@ def test_derived_relative_sd_needs_the_2019_factors(write_scenario):
             "number") in error_of(path)
     assert sim.load_scenario(write_scenario('[carbon.mrv.approach]\nrelative_sd = "ipcc_tier1"\n', name="ok.toml")
                              ).carbon.mrv.approach.relative_sd == "ipcc_tier1"
+
+
+def test_a_translated_title_names_its_language_and_needs_a_name(write_scenario):
+    """``[translations.<code>]`` takes the forum's languages only, each with its own name."""
+    path = write_scenario('[translations.de]\nname = "CO2-Preis"\n')
+    assert (f"{path}: translations.de: 'de' is not a name this table takes: Input should be 'fr', 'es' or 'pt' "
+            "(got 'de')") in error_of(path)
+    path = write_scenario('[translations.fr]\ndescription = "Un prix"\n', name="no_name.toml")
+    assert f"{path}: translations.fr.name: missing required field" in error_of(path)
+    path = write_scenario('[translations.fr]\nnom = "Prix"\nname = "Prix"\n', name="typo.toml")
+    assert f"{path}: translations.fr.nom: unknown field; expected one of name, description" in error_of(path)
+
+
+def test_a_file_that_names_itself_does_not_inherit_its_bases_translated_title(write_scenario, tmp_path):
+    """A translated title translates its own file's name: a derived file with a new name shows that name, not the
+    base's French one; a derived file that keeps the name keeps its translations."""
+    base = write_scenario('name = "Price"\n[translations.fr]\nname = "Prix"\n', name="priced.toml")
+    renamed = write_scenario('name = "Price, and a floor"\n', name="renamed.toml", extends=str(base))
+    kept = write_scenario("years = 5\n", name="kept.toml", extends=str(base))
+    assert sim.load_scenario(base).translations["fr"].name == "Prix"
+    assert sim.load_scenario(renamed).translations == {}
+    assert sim.load_scenario(kept).translations["fr"].name == "Prix"

@@ -16,7 +16,7 @@ from sim.scenario.loader import (
     numeric_fields,
     scenario_with_overrides,
 )
-from sim.scenario.scenario import Scenario
+from sim.scenario.scenario import TITLE_LANGUAGES, Scenario, Title
 
-__all__ = ["SEED_FIELD", "SEED_IS_THE_RUNS", "OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario", "ScenarioError",
-           "Uncertain", "integer_fields", "load_scenario", "numeric_fields", "scenario_with_overrides"]
+__all__ = ["SEED_FIELD", "SEED_IS_THE_RUNS", "TITLE_LANGUAGES", "OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario",
+           "ScenarioError", "Title", "Uncertain", "integer_fields", "load_scenario", "numeric_fields", "scenario_with_overrides"]

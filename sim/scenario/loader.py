@@ -2,7 +2,8 @@
 
 ``extends = "base.toml"`` (a path relative to the file) loads the base first; tables are merged key by key,
 the derived file winning, except a *kind table* (``[carbon.price.path]``, ``[decision.rule]``) whose ``kind``
-the derived file changes: it replaces the inherited table whole, so no field of the other kind is carried over.
+the derived file changes: it replaces the inherited table whole, so no field of the other kind is carried over;
+and ``[translations]``, which a derived file that sets its own ``name`` does not inherit (they translate a title).
 Every error names the file, the dotted field path and what was expected.
 """
 
@@ -34,6 +35,10 @@ SEED_FIELD = "seed"
 #: Why ``SEED_FIELD`` is not a parameter, and what sets the seeds instead.
 SEED_IS_THE_RUNS = ("the seed is the run's, not a parameter: every run's seed comes from the scenario's seed and "
                     "the run's replicate (--replicates; casim sensitivity --design-seed seeds the sample)")
+
+
+#: What Pydantic puts last in an error's location when the key of a table's entry, not its value, is refused.
+KEY_LOC = "[key]"
 
 
 class ScenarioError(ValueError):
@@ -168,6 +173,8 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
     base_data, base_origin = _resolve(path.parent / parent, (*chain, path))
     origin: dict[tuple, Path] = {}
     merged = _merge(base_data, data, origin, base_origin, path, ())
+    if "name" in data and "translations" not in data:  # translated titles belong to the name they translate
+        merged.pop("translations", None)
     return merged, origin
 
 
@@ -192,6 +199,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     place = _place(tuple(error["loc"]))
     loc, kind = place.path, place.kind
+    key_refused = bool(loc) and loc[-1] == KEY_LOC  # the name of a table's entry failed (a region, a language)
+    loc = loc[:-1] if key_refused else loc
     dotted = ".".join(f'"{p}"' if "." in str(p) else str(p) for p in loc) or "(top level)"
     of_kind = f" of kind = '{kind}'" if kind else ""
     error_type = error["type"]
@@ -214,6 +223,8 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     entry = len(loc) >= 2 and loc[0] in ("uncertain", "outputs")
     where = path if isinstance(got, dict) and not entry else _file_of(loc, origin, path)
     message = error["msg"].removeprefix("Value error, ")
+    if key_refused:
+        message = f"{loc[-1]!r} is not a name this table takes: {message}"
     if error_type in ("union_tag_invalid", "union_tag_not_found"):
         expected = place.kinds
         got_kind = got.get(KIND) if isinstance(got, dict) else None

@@ -26,6 +26,18 @@ from sim.scenario.soil import SoilSettings
 MAX_SEED = 2**32 - 1
 
 
+#: Languages a scenario's title may be translated into: the forum's languages other than English, the language of
+#: ``name`` and ``description`` (``facilitation.i18n.LANGUAGES``; a test keeps the two lists the same).
+TITLE_LANGUAGES = ("fr", "es", "pt")
+
+
+class Title(Strict):
+    """A scenario's name and description in one more language (``Scenario.translations``)."""
+
+    name: Annotated[str, Field(min_length=1)] = Field(description="short title in that language")
+    description: str = Field("", description="what question the scenario answers, in that language (optional)")
+
+
 #: Decision rules whose farmers learn practices' effects from their neighbours' seasons (``sim.behaviour.learning``).
 LEARNING_RULES = ("economic", "tpb")
 
@@ -35,6 +47,10 @@ class Scenario(Strict):
 
     name: str = Field(description="short title")
     description: str = Field("", description="what question the scenario answers (optional)")
+    translations: dict[Literal[TITLE_LANGUAGES], Title] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="name and description in the forum's other languages, shown by the "
+        "report, animation and dashboard in that language: language code (fr, es, pt) -> {name, description}; a "
+        "file that sets its own name does not inherit its base's (none if absent: the English name is shown)")
     currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
     start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
     years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
