@@ -214,9 +214,9 @@ def test_animation_titles_fit_the_frame_at_every_size(stories):
     a tall frame; a long name is wrapped."""
     from facilitation.animation import Frames
 
-    story = stories[1]
-    story.scenario = story.scenario.model_copy(update={"name": "A much longer scenario name that a facilitator "
-                                                               "wrote to say exactly what the policy does"})
+    long_name = "A much longer scenario name that a facilitator wrote to say exactly what the policy does"
+    # untranslated, so the Portuguese frame shows it (a copy: the module's stories keep their own titles)
+    story = replace(stories[1], scenario=stories[1].scenario.model_copy(update={"name": long_name, "translations": {}}))
     for size in [(480, 270), (1280, 720), (1920, 1080), (720, 1280)]:
         frames = Frames(story, size, language("pt"))
         frames.draw(3)
