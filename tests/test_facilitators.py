@@ -136,8 +136,9 @@ def test_french_report_contains_no_untranslated_interface_string(french, stories
           if (!['SCRIPT', 'STYLE'].includes(p.tagName)) out.push(walk.currentNode.textContent); }
         document.querySelectorAll('[aria-label]').forEach(e => out.push(e.getAttribute('aria-label')));
         return out.join('\\n'); }""")
+    fr = language("fr")
     for story in stories:  # scenario names and descriptions are the scenario file's words, not the interface's
-        text = text.replace(story.scenario.name, "").replace(story.scenario.description, "")
+        text = text.replace(fr.scenario_name(story.scenario), "").replace(fr.scenario_description(story.scenario), "")
     english = english_interface_strings("fr")
     found = [s for s in english if re.search(s, text)]
     assert found == [], f"untranslated: {found}"
@@ -214,9 +215,9 @@ def test_animation_titles_fit_the_frame_at_every_size(stories):
     a tall frame; a long name is wrapped."""
     from facilitation.animation import Frames
 
-    story = stories[1]
-    story.scenario = story.scenario.model_copy(update={"name": "A much longer scenario name that a facilitator "
-                                                               "wrote to say exactly what the policy does"})
+    long_name = "A much longer scenario name that a facilitator wrote to say exactly what the policy does"
+    # untranslated, so the Portuguese frame shows it (a copy: the module's stories keep their own titles)
+    story = replace(stories[1], scenario=stories[1].scenario.model_copy(update={"name": long_name, "translations": {}}))
     for size in [(480, 270), (1280, 720), (1920, 1080), (720, 1280)]:
         frames = Frames(story, size, language("pt"))
         frames.draw(3)
@@ -656,6 +657,23 @@ def test_the_page_title_is_the_reports_and_the_cover_says_what_was_run(stories):
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=SCENARIOS.parent)
     assert f"(git commit {commit.stdout.strip()[:12]})" in cover
     assert ": 2025–2033, 2 runs per scenario, seeds 42–43." in cover
+
+
+def test_a_french_reports_title_and_cover_name_the_scenarios_in_french(french, stories):
+    """The forum's French audience reads each scenario's French title and question (its ``[translations.fr]``) in
+    the page's <title> and on the cover, not the English ones of the file's ``name`` and ``description``."""
+    import html
+
+    page = french.read_text(encoding="utf-8")
+    titles = [story.scenario.translations["fr"] for story in stories]
+    for story, title in zip(stories, titles, strict=True):
+        assert title.name != story.scenario.name and title.description != story.scenario.description
+    names = " · ".join(title.name for title in titles)
+    assert re.search(r"<title>(.*?)</title>", page).group(1) == html.escape(names)
+    cover = _page_text(page.split("</section>")[0])
+    for story, title in zip(stories, titles, strict=True):
+        assert f"\n{title.name}\n" in cover and f"\n{title.description}\n" in cover
+        assert story.scenario.name not in cover and story.scenario.description not in cover
 
 
 @pytest.mark.parametrize("code", ["en", "fr", "es", "pt"])

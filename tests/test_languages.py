@@ -404,3 +404,34 @@ def test_scenario_titles_translate_into_every_language_but_the_source_and_fall_b
     assert language("es").scenario_description(french) == plain.description
     assert scenario_hash(french) == scenario_hash(plain)
     assert scenario_hash(plain) != scenario_hash(plain.model_copy(update={"name": "Another"}))
+
+
+#: Every shipped scenario but base.toml, whose "Base" is never shown (it is only extended); scenarios/parts/ holds
+#: fragments, which the glob leaves out.
+SHOWN_SCENARIOS = [path for path in sorted(SCENARIOS.glob("*.toml")) if path.name != "base.toml"]
+#: A number as written in any of the forum's languages ("4.3", "4,3", "4,000", "4 000", "4.000", "RothC-26.3").
+NUMBER = re.compile(r"\d+(?:[.,\u202f]\d+)*")
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers of ``text``, their grouping and decimal signs dropped (so "4.3" is "4,3"), sorted."""
+    return sorted(re.sub(r"[.,\u202f]", "", number) for number in NUMBER.findall(text))
+
+
+@pytest.mark.parametrize("path", SHOWN_SCENARIOS, ids=[path.name for path in SHOWN_SCENARIOS])
+def test_every_shipped_scenario_names_itself_and_its_question_in_every_forum_language(path):
+    """Referee 29: the report, animation and dashboard showed French-, Spanish- and Portuguese-speaking forums every
+    scenario's title in English. Each shipped scenario translates its name and description into each of
+    TITLE_LANGUAGES, in words other than the English ones (no shipped title is only a proper name), and keeps every
+    number of the English: the same prices, shares and years (compared digit for digit, as each language writes
+    its decimal and grouping signs differently)."""
+    from sim.scenario import TITLE_LANGUAGES
+
+    scenario = sim.load_scenario(path)
+    assert sorted(scenario.translations) == sorted(TITLE_LANGUAGES), f"{path.name}: translate its title"
+    for code, title in scenario.translations.items():
+        assert title.name != scenario.name, f"{path.name}: translations.{code}.name is the English name"
+        assert title.description not in ("", scenario.description), f"{path.name}: translations.{code}.description"
+        assert _numbers(title.name) == _numbers(scenario.name), f"{path.name}: translations.{code}.name's numbers"
+        assert _numbers(title.description) == _numbers(scenario.description), (
+            f"{path.name}: translations.{code}.description's numbers")
