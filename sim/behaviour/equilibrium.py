@@ -13,7 +13,10 @@ pi_i over the region's farms has the shares and pairwise co-adoption shares of `
 Newton iteration on these moments, with the Jacobian mean_i Cov_pi_i(b_p, b_q) / s_i (exact without switching costs).
 The target law is the file's bundle shares mixed with ``decision.unused_combination_share`` of a uniform law over the
 region's combinations, so that a combination nobody uses is matched at a small share rather than by an infinite
-constant (the constants of unused practices follow from that share: a sensitivity parameter, not a measurement).
+constant (the constants of unused practices follow from that share: a sensitivity parameter, not a measurement),
+then tilted back to the file's practice shares (``target_law``), which the mixing alone would move. The dealers' and
+hire services' reach the chains are built with is that of the no-till area share the fitted chains imply
+(``sim.behaviour.start``).
 Initial adopters are then drawn where adopting is most likely: each bundle of the file gets exactly its count of
 farms, chosen without replacement with probability proportional to pi_i(bundle) (Gumbel keys), largest bundles first.
 Each farm's past is then drawn from its own chain run backwards from its bundle (the time-reversed stationary chain,
