@@ -105,16 +105,16 @@ def test_base_scenario_starts_in_equilibrium():
 
     Why it holds: the fitted constants make the initial shares the rule's stationary state on the whole region (the
     fit's moments reached within 1e-3 of the target; checked below), adopters' beliefs include their own fields,
-    trials are reviewed as the dynamics review them, and savings start from their stationary distribution. What is
-    left is what the chain approximates (belief
-    fluctuations, ages, supply that follows adoption, the smoothing of the target law). The noise: a five-year change
+    trials are reviewed as the dynamics review them, the target has the file's practice shares, the supply is that of
+    the adopters' own area, and savings start from their stationary distribution. What is left is what the chain
+    approximates (money that varies with the weather, belief fluctuations, ages). The noise: a five-year change
     varies between runs by about 1.2 pp in Latin America's farmer shares whatever the size (one weather draw per
     region and year moves every farm's beliefs) and 1.6 pp in its area shares at 20,000 farmers (lognormal sizes,
     sigma 1: large farms weigh much); 0.4-0.5 pp in the African regions. The mean of 12 seeds therefore has a standard
-    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured with try-and-abandon in the chain
-    (docs/ODD.md): the largest mean change 1.12 pp of farmer shares (Latin American no-till) and 0.78 pp of area
-    shares, African regions at most 0.46 pp of farmer shares; over 25 years every share stays within 2.03 pp of its
-    start (mean of 12 seeds; the most, Latin American rotation)."""
+    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured on the startdrift branch
+    (docs/ODD.md): the largest mean change 1.15 pp of farmer shares (Latin American no-till) and 0.79 pp of area
+    shares, African regions at most 0.36 pp of farmer shares; over 25 years every farmer share stays within 1.86 pp
+    of its start (mean of 12 seeds; the most, Latin American rotation)."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     columns = [f"{p}_share" for p in PRACTICES] + [f"{p}_area_share" for p in PRACTICES] + ["any_practice_share"]
     changes = []
