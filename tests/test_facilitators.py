@@ -369,7 +369,7 @@ def _small_share_stories() -> list:
                               * (1 + 0.05 * seed) * (years - years[0]) / (years[-1] - years[0])})
                 for seed in (1, 2, 3) for region, top in (("latin_america", 0.6), ("africa_dry", 0.003))]
         tables.append(pd.concat(rows, ignore_index=True))
-    scenario = SimpleNamespace(name="a scenario", regions=["latin_america", "africa_dry"])
+    scenario = SimpleNamespace(name="a scenario", translations={}, regions=["latin_america", "africa_dry"])
     return [SimpleNamespace(scenario=scenario, label=label, results=table, scenario_regions=scenario.regions)
             for label, table in zip(("baseline", "carbon"), tables, strict=True)]
 
