@@ -196,7 +196,7 @@ def sweep(
     pool = executor(scheduler, workers, timeout=scheduler_timeout)
     progress, update = runs_progress(f"{kind}: runs")
     with user_errors():
-        specs = load_labelled(scenarios)
+        specs = load_labelled(scenarios, replicates)
         table = read_design(design, next(iter(specs.values()))) if design else None
         with progress:
             result = sweep_scenarios(specs, out, kind, levels, lhs, replicates, farmers, years, pool, batch_size, update,
