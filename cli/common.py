@@ -17,9 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.text import Text
 
 from experiments.executors import DASK_TIMEOUT_SECONDS, Executor, executor_for
-from experiments.runs import load_labelled
 from experiments.spec import ExperimentError
-from experiments.store import SweepMismatch
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 # rich_markup_mode=None: help text is shown as written (Rich markup would swallow "[uncertain]" and "[outputs]")
@@ -108,6 +106,8 @@ def user_errors(*also: type[Exception]) -> Iterator[None]:
 
     Ctrl+C and SIGTERM stop the command with a message (finished results are kept) and exit 130 or 143.
     """
+    from experiments.store import SweepMismatch  # with pandas and pyarrow: not at import (``cli/__init__``)
+
     try:
         yield
     except (ScenarioError, ExperimentError, SweepMismatch, *also) as exc:
@@ -178,6 +178,8 @@ def replicated_runs(paths: list[Path], replicates: int, scheduler: str | None, w
 
     Bad input inside the block is a clean error.
     """
+    from experiments.runs import load_labelled  # with the model: not at import (``cli/__init__``)
+
     with user_errors():
         scenarios = load_labelled(paths, replicates)
         progress, update = runs_progress(f"{len(scenarios)} scenarios x {replicates} replicates")

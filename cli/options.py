@@ -13,8 +13,7 @@ from typing import Annotated
 import typer
 
 from experiments.executors import DASK_TIMEOUT_SECONDS
-from experiments.runs import MAX_YEARS
-from sim.scenario.scenario import MAX_SEED
+from sim.scenario.scenario import MAX_SEED, MAX_YEARS
 
 #: Largest --farmers accepted by the parser (a region holds at most 100 million; memory is checked after).
 MAX_FARMERS = 10**10

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
@@ -13,6 +12,9 @@ from rich.text import Text
 
 from cli.common import app, console, err_console, load, runs_progress, user_errors
 from cli.options import Farmers, Out, ScenarioArg, Seed, Years
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @app.command()

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import qmc
 
 from experiments.spec import ExperimentError
 from sim.scenario import (
@@ -233,6 +232,8 @@ def salib_sample(problem: Problem, method: str, n: int, seed: int, second_order:
 def latin_hypercube(problem: Problem, n: int, seed: int) -> np.ndarray:
     """N Latin-hypercube samples (scipy.stats.qmc), as field values (at most ``MAX_DESIGN_ROWS``)."""
     check_design_size(n, f"a Latin hypercube of {n:,} points")
+    from scipy.stats import qmc
+
     unit = qmc.LatinHypercube(d=len(problem.names), seed=seed).random(n)
     return problem.from_unit(unit)
 

@@ -27,7 +27,7 @@ from sim.footprint import FIXED_BYTES, Footprint, gigabytes, run_footprint
 from sim.outputs import COLUMNS
 from sim.scenario import Scenario, scenario_with_overrides
 from sim.scenario.farms import Region
-from sim.scenario.scenario import MAX_SEED
+from sim.scenario.scenario import MAX_SEED, MAX_YEARS
 
 #: Memory of one extra worker process before it builds a model: an interpreter with NumPy, Numba, SciPy,
 #: pandas and Mesa imported (measured resident size: 280 MB).
@@ -66,9 +66,8 @@ def _schema_limit(model: type, field: str) -> int:
     return next(m.le for m in model.model_fields[field].metadata if getattr(m, "le", None) is not None)
 
 
-#: Most years a run simulates, and most farmers in one region: the scenario schema's own limits, which
-#: ``--years`` and ``--farmers`` obey too.
-MAX_YEARS = _schema_limit(Scenario, "years")
+#: Most farmers in one region: the scenario schema's own limit, which ``--farmers`` obeys too (most years a run
+#: simulates: ``MAX_YEARS``, the schema's constant).
 MAX_REGION_FARMERS = _schema_limit(Region, "farmers")
 
 

@@ -14,7 +14,6 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.outputs import COLUMNS
 from sim.scenario import Scenario
 
 #: Columns of the yearly table that identify a row rather than measure something.
@@ -40,6 +39,9 @@ class Output:
 
 def output_columns() -> list[str]:
     """Columns of the yearly table an output of interest can name."""
+    from sim.outputs import COLUMNS  # here, not at import: the columns come with the model's kernels (Numba), which
+    #                                  this module's other users (the command line's help, the executors) do not need
+
     return [column for column in COLUMNS if column not in KEY_COLUMNS]
 
 

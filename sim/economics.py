@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.farmers import FarmerTable
 from sim.practices import RESIDUE_RETENTION, Catalogue
 

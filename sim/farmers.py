@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.practices import FULL_CA_BY_MASK, NO_TILL, USES_BY_MASK, Catalogue, parse_bundle
 from sim.scenario import Scenario
 from sim.scenario.farms import Region

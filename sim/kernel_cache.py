@@ -13,18 +13,22 @@ So the package points Numba's cache at ``<user cache dir>/casim/numba/<key>`` (`
 Linux), the key a digest of ``source_hash`` (every file of ``sim`` by relative path and content) and of the Python,
 NumPy and Numba versions (Numba's typing of NumPy functions depends on the NumPy version): any change in the package
 opens an empty directory, every kernel is compiled once more, and none can load code compiled from other sources.
-``sim/__init__.py`` calls ``use_keyed_cache`` before it imports any kernel module, because Numba chooses a
-function's cache directory when ``cache=True`` is applied (its locators read ``numba.config.CACHE_DIR`` then, not at
-each call). Only ``numba.config`` is set, never the environment (an inherited ``NUMBA_CACHE_DIR`` would tie a child
-started after an edit to its parent's old directory): each process (a spawned sweep worker, a Dask worker) hashes the
-sources it imports itself and so reaches the directory of the code it runs; forked workers inherit the setting.
-A user who sets ``NUMBA_CACHE_DIR`` (or ``cache_dir`` in ``.numba_config.yaml``) keeps that directory and owns its
-invalidation; when the user cache directory cannot be written (a read-only home), Numba's own locators are used.
+This module calls ``use_keyed_cache`` when it is first imported, and every module of ``sim`` that compiles kernels
+imports it before any of them, itself or through its package's ``__init__`` (``tests/test_kernel_cache.py`` checks
+both), because Numba chooses a function's cache directory when ``cache=True`` is applied (its locators read
+``numba.config.CACHE_DIR`` then, not at each call). ``sim/__init__.py`` does not import it: importing ``sim`` or its
+scenario schema alone (the command line's help) imports neither Numba nor the model. Only ``numba.config`` is set,
+never the environment (an inherited ``NUMBA_CACHE_DIR`` would tie a child started after an edit to its parent's old
+directory): each process (a spawned sweep worker, a Dask worker) hashes the sources it imports itself and so reaches
+the directory of the code it runs; forked workers inherit the setting. A user who sets ``NUMBA_CACHE_DIR`` (or
+``cache_dir`` in ``.numba_config.yaml``) keeps that directory and owns its invalidation; when the user cache
+directory cannot be written (a read-only home), Numba's own locators are used.
 
 Cost at import: ~1.5 ms to hash the package's ~0.6 MB of sources and ~3 ms to import ``platformdirs`` (measured
-in-process on the 2-core development machine), against ~2 s for ``import sim``. Each import touches its directory
-(its time of last use); when a new directory is made, the older ones beyond the ``KEPT_VERSIONS`` most recently used
-are removed, unless used within ``GRACE_S`` (a process started before an edit may still be loading from its own).
+in-process on the 2-core development machine), against ~2 s for importing the model (``sim.model``). Each import
+touches its directory (its time of last use); when a new directory is made, the older ones beyond the
+``KEPT_VERSIONS`` most recently used are removed, unless used within ``GRACE_S`` (a process started before an edit
+may still be loading from its own).
 """
 
 from __future__ import annotations
@@ -115,3 +119,7 @@ def prune(root: Path, keep: Path, now: float | None = None) -> None:
     for last_use, path in used[KEPT_VERSIONS:]:
         if now - last_use > GRACE_S:
             shutil.rmtree(path, ignore_errors=True)
+
+
+#: Numba's cache directory for this process (None: the user's own, or Numba's locators), set at the first import.
+DIRECTORY = use_keyed_cache()

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.scenario.network import Exchange as ExchangeSpec
 from sim.scenario.network import Network as NetworkSpec
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from sim import parallel
+from sim import kernel_cache, parallel  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.economics import PUBLIC, is_nothing
 from sim.incentives.exchange import FLOWS as EXCHANGE_FLOWS
 from sim.incentives.registry import BUYER, TWIN_BUYERS

@@ -23,6 +23,8 @@ import numba
 import numpy as np
 from numba import njit
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
+
 #: Farms per block of parallel work (random draws, histograms): 65,536 rows of float64 are 512 KiB, a core's cache.
 BLOCK_FARMS = 1 << 16
 #: Segments up to this size find their percentiles by one partition; larger ones by radix selection.

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange, vectorize
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.practices import FULL_CA_BY_MASK, PRACTICES, USES_BY_MASK
 from sim.scenario.farms import moisture_class
 from sim.units import soc_pct_to_t_c_per_ha

@@ -105,6 +105,38 @@ def test_a_fit_without_hazards_returns_the_same_fit_laws_and_matrices(shares):
     assert moved.tobytes() == without.tobytes()
 
 
+@pytest.mark.parametrize("unused", [0.0004, 0.004, 0.02])
+@pytest.mark.parametrize(("masks", "shares", "available"), [
+    ([5], [0.01], (True, True, True, True)),  # the African regions: no-till with residues, 1 %
+    ([5, 13], [0.30, 0.15], (True, True, True, True)),  # Latin America: 45 % no-till, 15 % of it with rotation
+    ([5], [0.01], (True, False, True, True)),  # a region without cover crops
+])
+def test_the_target_law_has_the_file_s_practice_shares(masks, shares, available, unused):
+    """The law the start fits its chains to has the file's share of every practice the file gives, whatever the
+    smoothing: mixing ``unused`` of a uniform law into the file's alone moved a share s to (1 - u) s + u / 2 (African
+    no-till 1 % -> 1.2 % at 0.004, 2.0 % at 0.02), and a start fitted there drifted towards it (docs/ODD.md section
+    5). Practices the file gives as 0 keep the smoothed share u / 2 (half the combinations have them), every
+    combination of the region's practices keeps some mass (so no constant need be infinite), and the law is the
+    smoothed law exponentially tilted in the practices (log(target / smoothed) linear in the practice indicators, to
+    rounding): of the laws with these shares, the one closest to the smoothed law."""
+    available = np.array(available)
+    law = target_law(np.array(masks, np.uint8), np.array(shares), available, unused)
+    given = np.zeros(ALL_MASKS.size)
+    np.add.at(given, masks, shares)
+    given[0] += 1.0 - sum(shares)
+    possible = ~(USES_BY_MASK & ~available).any(axis=1)
+    smoothed = (1.0 - unused) * given + unused * possible / possible.sum()
+    file_shares = given @ USES_BY_MASK
+    expected = np.where(file_shares > 0, file_shares, np.where(available, unused / 2, 0.0))
+    assert law.sum() == pytest.approx(1.0, abs=1e-12)
+    assert np.allclose(law @ USES_BY_MASK, expected, rtol=0, atol=1e-12)
+    assert (law[possible] > 0).all() and not law[~possible].any()
+    indicators = np.column_stack([np.ones(possible.sum()), USES_BY_MASK[possible][:, available]]).astype(float)
+    log_ratio = np.log(law[possible] / smoothed[possible])
+    coefficients = np.linalg.lstsq(indicators, log_ratio, rcond=None)[0]
+    assert np.allclose(indicators @ coefficients, log_ratio, rtol=0, atol=1e-9)
+
+
 @njit(cache=True)
 def reference_year_matrix(gain, inverse_scale, feasible, level, available, rate):  # pragma: no cover - compiled
     """The year matrix transposed as ``chain_laws`` built it before its work arrays were allocated once per block of

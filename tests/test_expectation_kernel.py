@@ -75,7 +75,7 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
                                     relative_sd)
     region, price = rng.integers(0, regions, m), rng.uniform(0, 30, m)
     for args in [(region, np.arange(16), price), (region, rng.integers(0, 16, (m, 1)), price),
-                 (1, np.arange(16), 12.5)]:
+                 (1, np.arange(16), 12.5), (region, np.arange(16)[::-1].copy(), price)]:  # the last: not identity
         got = expectation.expected_value(c, soil, 10, asked, calendar, *args)
         want = reference(c, soil, 10, asked, calendar, *args)
         assert all(same(g, w) for g, w in zip(got, want, strict=True))

@@ -6,12 +6,14 @@ edited. These tests check the mechanism that prevents it without recompiling any
 changes the cache directory, and every cached kernel of the package is placed in that directory from the first import.
 """
 
+import ast
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numba
 
@@ -20,6 +22,8 @@ from sim.kernel_cache import GRACE_S, KEPT_VERSIONS, cache_key, prune, source_ha
 
 #: Kernels of the package compiled with ``cache=True`` (49 today); the check below must see most of them.
 MIN_CACHED_KERNELS = 40
+#: Modules of the package that import Numba (21 today besides ``kernel_cache``); the scan below must find most of them.
+MIN_KERNEL_MODULES = 18
 
 
 def test_an_edit_of_a_callee_module_alone_changes_the_cache_directory(tmp_path):
@@ -46,8 +50,10 @@ def test_an_edit_of_a_callee_module_alone_changes_the_cache_directory(tmp_path):
 def test_every_cached_kernel_lives_in_the_keyed_directory_from_the_first_import(tmp_path):
     """A fresh interpreter (as a spawned sweep worker): the directory is set before any kernel is decorated."""
     probe = """
-import json, sys
+import importlib, json, pkgutil, sys
 import numba, sim
+for module in pkgutil.walk_packages(sim.__path__, "sim."):  # every module, each kernel module's own way in
+    importlib.import_module(module.name)
 from sim import kernel_cache
 paths = {f"{name}.{attr}": value._cache.cache_path
          for name, module in list(sys.modules.items()) if name.startswith("sim")
@@ -98,3 +104,44 @@ def test_a_new_directory_prunes_the_least_recently_used_beyond_the_kept_ones(tmp
 
     prune(tmp_path, keep=tmp_path / "new", now=now + 10 * GRACE_S)  # later, nothing in use any more
     assert len(list(tmp_path.iterdir())) == KEPT_VERSIONS + 1
+
+
+def first_package_import(path: Path) -> str | None:
+    """The first module of ``sim`` a file imports at its top level ('sim.kernel_cache' for ``from sim import
+    kernel_cache, parallel``), None when it imports none."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.split(".")[0] == "sim":
+            return f"{node.module}.{node.names[0].name}" if node.module == "sim" else node.module
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "sim":
+                    return alias.name
+    return None
+
+
+def test_every_kernel_module_sets_the_cache_directory_before_its_kernels_whatever_is_imported_first():
+    """Importing ``sim`` alone does not set it (the command line's help must not load Numba: test_cli_startup.py),
+    so each module of ``sim`` that imports Numba must reach ``sim.kernel_cache`` before any other module of ``sim``
+    (whose kernels would be decorated first) and before its own kernels: itself, or through a package above it."""
+    root = Path(kernel_cache.__file__).parent
+    checked, unguarded = [], []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "kernel_cache.py" or "numba" not in {module.split(".")[0] for module in imports_in(path)}:
+            continue
+        checked.append(path)
+        packages = [folder / "__init__.py" for folder in path.parents if folder != root.parent and root in
+                    (folder, *folder.parents)]
+        if not any(first_package_import(file) == "sim.kernel_cache" for file in (path, *packages)):
+            unguarded.append(str(path.relative_to(root)))
+    assert len(checked) >= MIN_KERNEL_MODULES and unguarded == []
+
+
+def imports_in(path: Path) -> list[str]:
+    """Modules a file imports at its top level."""
+    found = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+    return found

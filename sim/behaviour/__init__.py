@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.behaviour.base import Choice, DecisionRule, RuleBuilder, Situation
 from sim.behaviour.bass import BassRule
 from sim.behaviour.economic import EconomicRule

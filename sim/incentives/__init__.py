@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 from numba import njit, prange
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.economics import FARMER, PUBLIC, MoneyFlow
 from sim.incentives.base import IncentiveDesign, Setting, Settlement, Valuation
 from sim.incentives.carbon import CarbonProgramme

@@ -126,8 +126,9 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     masks_2d = masks_2d[None, :] if masks_2d.ndim == 1 else masks_2d
     clawback = accrued is not None and c.on_reversal == "clawback"
     paying = variance is not None and not clawback
+    identity = masks_2d.shape[0] == 1 and np.array_equal(masks_2d[0], np.arange(masks_2d.shape[1]))
     pv, sensitivity = _expected(
-        calendar.equilibrium, per_farm(region, m, np.int64), masks_2d, soc, asked.drift, float(transition),
+        calendar.equilibrium, per_farm(region, m, np.int64), masks_2d, identity, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
         1.0 - c.baseline.reference_deduction, issued_share(c),
@@ -146,9 +147,9 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
 
 
 @njit(cache=True, parallel=True)
-def _expected(table, region, masks, soc, drift, transition, interval, modelled, relative_sd, baseline, quantile,
-              half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued, candidates,
-              may_count, paying, variance):  # pragma: no cover - compiled
+def _expected(table, region, masks, identity, soc, drift, transition, interval, modelled, relative_sd, baseline,
+              quantile, half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued,
+              candidates, may_count, paying, variance):  # pragma: no cover - compiled
     """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
 
     One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
@@ -162,6 +163,11 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
     With ``paying``, each element is then what ``_paying`` makes of it with no liability (``variance`` (m,)), the
     variance's plus 0.0 (``summed``'s zero: it turns a -0.0 into +0.0 and changes no other bit; added again to a sum
     that holds no -0.0, nor does it there).
+    ``identity``: ``masks`` is the one row 0, 1, ..., K - 1 (every bundle, as the decision asks), so column k is
+    bundle k, and a loop of its own lets the compiler read each farm's rows of the tables in order (the same
+    operations on each element, so the same bits). With the farm's values read once before its row, a value call of
+    a 64-run Sobol batch (37,880 farms x 16 bundles, one thread, interleaved medians of 30 on a loaded machine) took
+    3.5-4.3 ms instead of 5.4-6.6; the enrolment's own bundles ((m, 1) masks) take the time they took.
     """
     m, k_count = soc.size, masks.shape[1]
     own = masks.shape[0] > 1
@@ -170,30 +176,50 @@ def _expected(table, region, masks, soc, drift, transition, interval, modelled, 
     for i in prange(m):
         row = masks[i] if own else masks[0]
         r = region[i]
-        for k in range(k_count):
-            mask = row[k]
-            rate = (table[r, mask] - soc[i]) - drift[i]
-            rate = max(rate, 0.0) / transition
-            size = abs(rate * interval)
-            share = relative_sd[r, baseline[i], mask] if modelled else 0.0
-            width = quantile * (share * size) if modelled else half_width[i]
-            relative = width / size if size > NO_CHANGE_T_C_PER_HA else np.inf
-            deduction = 1.0 if share == np.inf else min(max(relative - allowable, 0.0), 1.0)
-            credited = rate * CO2_PER_C * (1.0 - deduction) * kept * issued
-            value = credited * price_per_ton[i] - mrv_cost[i]
-            if add_accrued:
-                value = value + accrued[i]
-            counted = may_count[i] and (mask & candidates[i]) != 0
-            value = value if counted else 0.0
-            slope = credited * per_ton[i] if counted else 0.0
-            if paying:  # ``_paying``'s element, less a liability of +0.0 (which changes no bit)
-                pays = value > 0
-                slope = slope if pays else 0.0
-                value = value if pays else 0.0
-                slope = 0.0 + slope * slope * variance[i]
-            pv[i, k] = value
-            sensitivity[i, k] = slope
+        soc_i, drift_i, baseline_i, half_width_i, accrued_i = soc[i], drift[i], baseline[i], half_width[i], accrued[i]
+        price_i, mrv_cost_i, per_ton_i, candidates_i, may_count_i = (price_per_ton[i], mrv_cost[i], per_ton[i],
+                                                                     candidates[i], may_count[i])
+        variance_i = variance[i] if paying else 0.0
+        if identity:  # two loops, so that the compiler sees k as the bundle in the first
+            for k in range(k_count):
+                pv[i, k], sensitivity[i, k] = _element(
+                    k, r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
+                    candidates_i, may_count_i, variance_i, table, transition, interval, modelled, relative_sd,
+                    quantile, allowable, kept, issued, add_accrued, paying)
+        else:
+            for k in range(k_count):
+                pv[i, k], sensitivity[i, k] = _element(
+                    row[k], r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
+                    candidates_i, may_count_i, variance_i, table, transition, interval, modelled, relative_sd,
+                    quantile, allowable, kept, issued, add_accrued, paying)
     return pv, sensitivity
+
+
+@njit(cache=True, inline="always")
+def _element(mask, r, soc, drift, baseline, half_width, price_per_ton, mrv_cost, per_ton, accrued, candidates,
+             may_count, variance, table, transition, interval, modelled, relative_sd, quantile, allowable, kept,
+             issued, add_accrued, paying):  # pragma: no cover - compiled
+    """(PV, dPV/dprice) of bundle ``mask`` for one farm of region ``r`` with its values (``_expected``)."""
+    rate = (table[r, mask] - soc) - drift
+    rate = max(rate, 0.0) / transition
+    size = abs(rate * interval)
+    share = relative_sd[r, baseline, mask] if modelled else 0.0
+    width = quantile * (share * size) if modelled else half_width
+    relative = width / size if size > NO_CHANGE_T_C_PER_HA else np.inf
+    deduction = 1.0 if share == np.inf else min(max(relative - allowable, 0.0), 1.0)
+    credited = rate * CO2_PER_C * (1.0 - deduction) * kept * issued
+    value = credited * price_per_ton - mrv_cost
+    if add_accrued:
+        value = value + accrued
+    counted = may_count and (mask & candidates) != 0
+    value = value if counted else 0.0
+    slope = credited * per_ton if counted else 0.0
+    if paying:  # ``_paying``'s element, less a liability of +0.0 (which changes no bit)
+        pays = value > 0
+        slope = slope if pays else 0.0
+        value = value if pays else 0.0
+        slope = 0.0 + slope * slope * variance
+    return value, slope
 
 
 def exit_liability(c: Carbon, soil: Soil, horizon: int, asked: Asked, equilibrium: np.ndarray,

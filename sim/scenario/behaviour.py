@@ -150,8 +150,9 @@ class Decision(Strict):
     unused_combination_share: Annotated[float, Field(gt=0.0, le=0.1)] = Field(
         description="decision.start = 'equilibrium': share of the target law spread evenly over the region's "
         "combinations of practices, so that a combination nobody uses in the file (e.g. cover crops at 0 %) is "
-        "matched at a small share rather than by an infinite constant; it sets the fitted constants of unused "
-        "practices, and through them their response to incentives (a sensitivity parameter)")
+        "matched at a small share rather than by an infinite constant (the law is then tilted back to the file's "
+        "practice shares); it sets the fitted constants of unused practices, and through them their response to "
+        "incentives (a sensitivity parameter)")
     target_bundle: str = Field(description="bundle the bass and threshold rules diffuse (its share is always reported)")
     planning_horizon_years: Annotated[int, Field(ge=1, le=100)] = Field(
         description="years a farmer looks ahead (NPV, expected carbon and payment revenue, price expectations)")

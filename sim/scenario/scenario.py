@@ -24,6 +24,8 @@ from sim.scenario.soil import SoilSettings
 #: Largest seed: 32 bits, so a seed and the replicate seeds after it (seed + r) are exact integers everywhere
 #: they are stored (Parquet int64 columns, JSON manifests) and every seed a user types is reproducible.
 MAX_SEED = 2**32 - 1
+#: Most years a run simulates (``--years`` obeys it too).
+MAX_YEARS = 500
 
 
 #: Languages a scenario's title may be translated into: the forum's languages other than English, the language of
@@ -53,7 +55,7 @@ class Scenario(Strict):
         "file that sets its own name does not inherit its base's (none if absent: the English name is shown)")
     currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
     start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
-    years: Annotated[int, Field(ge=1, le=500)] = Field(description="years simulated")
+    years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = Field(description="years simulated")
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(description="default random seed")
     soil: SoilSettings
     practices: Practices

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.scenario import Scenario
 from sim.soil.base import SoilModel
 from sim.soil.rothc_model import RothCSoil
