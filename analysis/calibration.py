@@ -155,7 +155,7 @@ def predictive_runs(countries: list[Country], draws: pd.DataFrame, seeds: int, f
         for _, row in draws.iterrows():
             overrides = tuple((path, float(row[path])) for path in country.parameters)
             specs += [RunSpec(base, country.label, seed, farmers, None, overrides, draw=int(row.draw))
-                      for seed in replicate_seeds(country.scenario, seeds)]
+                      for seed in replicate_seeds(country.scenario, seeds, country.source)]
     return run_many(specs, executor, progress)
 
 
@@ -317,6 +317,8 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
     settings = settings or AbcSettings(seed=countries[0].scenario.seed)
     if ppc_draws > posterior_draws:
         raise ExperimentError(f"ppc_draws ({ppc_draws}) cannot exceed posterior_draws ({posterior_draws})")
+    for country in countries:  # the predictive check's seeds, refused now rather than after the ABC
+        replicate_seeds(country.scenario, ppc_seeds, country.source)
     executor = executor or LocalExecutor()
     with executor:
         run = _abc(countries, names, dists, settings, replicates, farmers, out / "abc", executor, "", progress)

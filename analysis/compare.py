@@ -5,7 +5,8 @@ replicates as the mean and its replicate interval (a two-sided 95 % Student t in
 t(0.975, n - 1) x sd / sqrt(n); none with one replicate). A scenario that names posterior draws (``[posterior]``) is
 replicated over every draw x every seed, so its interval includes parameter uncertainty, not only seed noise.
 Scenarios are paired run by run (the same seed, and the same draw when the baseline has draws), so changes against
-the baseline scenario are differences of paired runs.
+the baseline scenario are differences of paired runs. A scenario whose seeds (or draws) are not the baseline's
+(e.g. another ``seed`` in its file) has no paired runs: its changes are undefined, and say why (``pairing``).
 
 Carbon: credited = credits issued by the standard's rules (gross: with those a reversal later cancelled before
 payment or clawed back); standing = credited without those (``credits_net_cum_t_co2e``; the same without claw-back);
@@ -430,6 +431,41 @@ def farms_and_years(runs: pd.DataFrame) -> pd.Series:
     return pd.Series(labels, name="farms_and_years")
 
 
+def pair_keys(per_run: pd.DataFrame, baseline: str) -> list[str]:
+    """The columns that pair a run with the baseline's: the seed, and the draw when every baseline run has one."""
+    base = per_run[per_run.scenario == baseline]
+    return [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
+
+
+#: How a scenario's runs pair with the baseline's (``pairing``): paired, or what differs.
+PAIRED, SEEDS, DRAWS = "paired", "other seeds", "other posterior draws"
+
+
+def pairing(per_run: pd.DataFrame, baseline: str) -> pd.Series:
+    """How each scenario's runs (index: label) pair with the baseline's: ``PAIRED``, or what differs.
+
+    Paired: the scenario's runs have the baseline's seeds (and draws, when the baseline has draws; ``pair_keys``),
+    every one of them, so its changes are differences of paired runs over all its replicates. ``SEEDS`` when its
+    seeds are not the baseline's (e.g. another ``seed`` in its scenario file: a change would compare other farms'
+    draws of luck, or be a mean over the few seeds they share), ``DRAWS`` when only the posterior draws differ.
+    """
+    keys = pair_keys(per_run, baseline)
+
+    def pairs(rows: pd.DataFrame, columns: list[str]) -> set:
+        return set(rows[columns].itertuples(index=False, name=None))
+
+    base = per_run[per_run.scenario == baseline]
+    why = {}
+    for scenario, rows in per_run.groupby("scenario", sort=False):
+        if pairs(rows, ["seed"]) != pairs(base, ["seed"]):
+            why[scenario] = SEEDS
+        elif pairs(rows, keys) != pairs(base, keys):
+            why[scenario] = DRAWS
+        else:
+            why[scenario] = PAIRED
+    return pd.Series(why, name="pairing_with_baseline", dtype=object)
+
+
 def same_farms(runs: pd.DataFrame, baseline: str) -> pd.Series:
     """Whether each scenario (index: label) simulates the baseline's farms and years (``farms_and_years``)."""
     population = farms_and_years(runs)
@@ -454,9 +490,10 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     if baseline not in set(per_run.scenario):
         raise ValueError(f"baseline scenario {baseline!r} is not among {list(dict.fromkeys(per_run.scenario))}")
     same_population = same_farms(runs, baseline)
-    same = per_run.scenario.map(same_population).to_numpy(bool)
+    paired_runs = pairing(per_run, baseline)
+    same = per_run.scenario.map(same_population & (paired_runs == PAIRED)).to_numpy(bool)
     base = per_run[per_run.scenario == baseline]
-    pair = [k for k in ("draw", "seed") if k in base.columns and base[k].notna().all()]
+    pair = pair_keys(per_run, baseline)
     base = base.set_index(pair)
     paired = per_run.merge(base[["income_mean_period", "income_p50_period", "co2e_stored_t", "farm_income_total",
                                  "no_till_adopters", "public_spending_committed", "total_cost",
@@ -477,6 +514,7 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     table = summarise(per_run, ["scenario"])
     table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(with_ratios(table, per_run), per_run), per_run)
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
+    table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
     spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
     designed = np.array([incentives.get(label) is not None for label in table.scenario], bool) \
         if incentives is not None else False
@@ -532,17 +570,19 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     per_run = per_run.reset_index()
     if baseline is not None:
         income = by_run.income_mean.mean().rename("income").reset_index()
-        pair = [k for k in ("draw", "seed") if k in income.columns and income[k].notna().all()]
+        pair = pair_keys(income, baseline)
         base = income[income.scenario == baseline].set_index([*pair, "region"]).income
         paired = per_run.join(income.set_index(groups).income, on=groups).join(
             base.rename("base"), on=[*pair, "region"])
         change = ((paired.income / paired.base - 1) * 100).to_numpy()
         same_population = same_farms(runs, baseline)
-        per_run["income_mean_change_pct"] = np.where(per_run.scenario.map(same_population).to_numpy(bool), change,
-                                                     np.nan)
+        paired_runs = pairing(income, baseline)
+        per_run["income_mean_change_pct"] = np.where(
+            per_run.scenario.map(same_population & (paired_runs == PAIRED)).to_numpy(bool), change, np.nan)
     table = summarise(per_run, ["scenario", "region"])
     if baseline is not None:
         table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
+        table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
 
@@ -659,13 +699,23 @@ def _total_cell(row: pd.Series) -> str:
 
 
 #: Why a change against the baseline is undefined, by cause.
-NOT_PAIRED = {"farms": "n/a: other farms or years than the baseline", "region": "n/a: region not in the baseline"}
+NOT_PAIRED = {"farms": "n/a: other farms or years than the baseline",
+              SEEDS: "n/a: seeds differ from the baseline's (unpaired runs)",
+              DRAWS: "n/a: posterior draws differ from the baseline's (unpaired runs)",
+              "region": "n/a: region not in the baseline"}
+
+
+def _unpaired(row: pd.Series) -> str | None:
+    """Why a scenario's runs (a row of the summarised table) have no paired baseline runs, or None if they have."""
+    if not row.get("same_farms_as_baseline", True):
+        return NOT_PAIRED["farms"]
+    return NOT_PAIRED.get(row.get("pairing_with_baseline", PAIRED))
 
 
 def _change_cell(row: pd.Series, column: str, fmt: str, unit: str = "") -> str:
     """A change against the paired baseline runs with its interval, or why there is none."""
-    if not row.get("same_farms_as_baseline", True):
-        return NOT_PAIRED["farms"]
+    if _unpaired(row):
+        return _unpaired(row)
     if not np.isfinite(row[column]):
         return NOT_PAIRED["region"] if "region" in row else "n/a"
     return _cell(row, column, fmt) + unit
@@ -781,6 +831,8 @@ OTHER_INCENTIVES = "n/a (the design's incentives are not the baseline's)"
 
 def _exchange_difference_cell(row: pd.Series, column: str) -> str:
     """A design's paired difference from the baseline, as the exchanges' effect, or why it is not theirs."""
+    if _unpaired(row):
+        return _unpaired(row)
     if row["exchange_programme_cost"] > 0 and not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
     return _cell(row, column, ",.0f")
@@ -790,8 +842,8 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
     """An exchange programme's cost per unit of what it adds, or why there is none."""
     if not row["exchange_programme_cost"] > 0:
         return "n/a (no exchange programme)"
-    if not row.get("same_farms_as_baseline", True):
-        return NOT_PAIRED["farms"]
+    if _unpaired(row):
+        return _unpaired(row)
     if not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
     if not row["exchange_cost_vs_baseline"] > 0:
@@ -832,8 +884,8 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
 
 def why_no_cost_vs_baseline(row: pd.Series, extra_cost: str) -> str | None:
     """Why a design has no extra cost per extra t against the baseline design, or None if it has one."""
-    if not row.get("same_farms_as_baseline", True):
-        return NOT_PAIRED["farms"]
+    if _unpaired(row):
+        return _unpaired(row)
     more_t, costs_more = row["co2e_vs_baseline_t"] > 0, row[extra_cost] > 0
     if more_t and costs_more:
         return None

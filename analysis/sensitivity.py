@@ -34,7 +34,11 @@ from experiments.designs import (
     GIVEN_DATA_METHODS,
     METHODS,
     MORRIS_LEVELS,
+    RBD_FAST_M,
     Problem,
+    clamp_note,
+    min_samples,
+    min_samples_reason,
     salib_sample,
     sample_block,
     samples_used,
@@ -210,7 +214,7 @@ def analyse(problem: Problem | dict, method: str, x: np.ndarray, y: np.ndarray, 
             result = fast.analyze(p, y, seed=seed)
             pairs = [("S1", "S1_conf", "S1"), ("ST", "ST_conf", "ST")]
         elif method == "rbd_fast":
-            result = rbd_fast.analyze(p, x, y, seed=seed)
+            result = rbd_fast.analyze(p, x, y, M=RBD_FAST_M, seed=seed)
             pairs = [("S1", "S1_conf", "S1")]
         elif method == "delta":
             result = delta.analyze(p, x, y, seed=seed, conf_level=CONF_LEVEL)
@@ -253,6 +257,14 @@ class Design:
     def block(self) -> int | None:
         """Rows per base sample (``sample_block``)."""
         return sample_block(self.method, len(self.factors), self.second_order)
+
+
+def fewest_base_samples(method: str) -> int:
+    """The fewest complete base samples an analysis with ``method`` uses.
+
+    ``MIN_BASE_SAMPLES``, or the method's own minimum when larger (``experiments.designs.min_samples``).
+    """
+    return max(MIN_BASE_SAMPLES, min_samples(method) or 0)
 
 
 def _usable(design: Design, y: np.ndarray) -> tuple[np.ndarray, str | None, int]:
@@ -300,9 +312,12 @@ def analyse_output(design: Design, values: pd.DataFrame, output: Output) -> tupl
     note = ""
     if reason:
         note = "; ".join(problems) + f": {reason}"
-    elif design.block and kept < MIN_BASE_SAMPLES:
+    elif design.block and kept < fewest_base_samples(design.method):
+        why = min_samples_reason(design.method)
+        have = f"only {kept} complete base samples of {total_blocks} remain" if kept < total_blocks else \
+            f"only {kept} base samples"
         note = ("; ".join(problems) + ": " if problems else "") + \
-            f"only {kept} complete base samples of {total_blocks} remain (at least {MIN_BASE_SAMPLES} needed)"
+            f"{have} (at least {fewest_base_samples(design.method)} needed{': ' + why if why else ''})"
     elif np.ptp(analysed) == 0:
         note = f"constant: every analysed run gives {analysed[0]:.6g}, so no parameter moves it"
     if note:
@@ -318,11 +333,14 @@ def analyse_output(design: Design, values: pd.DataFrame, output: Output) -> tupl
     bad = ~np.isfinite(table.value)
     table["note"] = np.where(bad, "SALib returned a non-finite index (the output hardly varies)", status["note"])
     table.insert(1, "output", output.name)
+    flagged = unresolved_notes(table)
+    table["note"] = [f"{note}; {why}" if note and why else note or why for note, why in zip(table.note, flagged,
+                                                                                               strict=True)]
     convergence = []
     if design.block:
         n_kept = len(rows) // design.block
         for fraction in CONVERGENCE_FRACTIONS:
-            m = max(n_kept // fraction, MIN_BASE_SAMPLES)
+            m = max(n_kept // fraction, fewest_base_samples(design.method))
             if m > n_kept or (fraction > 1 and m == n_kept):
                 continue
             part_rows = rows[: m * design.block]
@@ -345,6 +363,45 @@ def indices_table(problem: Problem, method: str, x: np.ndarray, rows: pd.DataFra
     design = Design(problem, method, x, seed, second_order, levels)
     result = _analyse_all(design, rows, outputs)
     return result.indices, result.convergence, result.seed_variance
+
+
+#: Kinds of unresolved indices (``unresolved_flags``): an interval wider than the limit (or none), or exactly 0 around a
+#: non-zero index.
+WIDE, ZERO = "wide", "zero"
+#: How the note of an unresolved index starts (in indices.csv; the terminal marks such indices with it).
+NOT_RESOLVED = "not resolved"
+#: Why an interval of exactly 0 around a non-zero index is not a precise index. An index that is exactly 0 with an
+#: interval of 0 is exact (e.g. Sobol's or Morris's for a parameter that never moves the output in the design) and
+#: is not flagged.
+ZERO_WHY = ("every bootstrap resample gave the same index, which happens when the estimator has too few samples to "
+            "see anything but its own construction (e.g. RBD-FAST's S1 = 1 when no frequency lies above its "
+            "harmonics), not when the index is known exactly")
+
+
+def unresolved_flags(indices: pd.DataFrame) -> pd.DataFrame:
+    """Which indices (rows of ``indices``: output, index, value, conf) are not resolved, and why.
+
+    Returns a frame on the same index: ``checked`` (a finite index of ``UNIT_INDICES`` or ``SCALED_INDICES``),
+    ``limit`` (the largest half-width that can rank parameters: ``UNRESOLVED_HALF_WIDTH`` for ``UNIT_INDICES``, that
+    share of the output's largest index of the kind for ``SCALED_INDICES``) and ``kind``: ``WIDE`` for a wider (or
+    undefined) interval, ``ZERO`` for an interval of exactly 0 around a non-zero index (``ZERO_WHY``), else "".
+    """
+    checked = indices["index"].isin(UNIT_INDICES + SCALED_INDICES) & np.isfinite(indices.value)
+    largest = indices.value.abs().where(checked).groupby([indices.output, indices["index"]]).transform("max")
+    limit = (UNRESOLVED_HALF_WIDTH * largest).where(indices["index"].isin(SCALED_INDICES), UNRESOLVED_HALF_WIDTH)
+    zero = checked & (indices.conf == 0) & (indices.value != 0)
+    wide = checked & ~(indices.conf <= limit)
+    return pd.DataFrame({"checked": checked, "limit": limit.where(checked),
+                         "kind": np.select([zero, wide], [ZERO, WIDE], "")}, index=indices.index)
+
+
+def unresolved_notes(indices: pd.DataFrame) -> pd.Series:
+    """The note of each unresolved index (``unresolved_flags``) for indices.csv ("" for the others)."""
+    flags = unresolved_flags(indices)
+    wide = f"{NOT_RESOLVED}: 95 % interval wider than +-" + flags.limit.map("{:.3g}".format) + "; increase --n"
+    zero = pd.Series(f"{NOT_RESOLVED}: 95 % interval of exactly 0 around a non-zero index ({ZERO_WHY}); increase --n",
+                     index=indices.index)
+    return pd.Series(np.select([flags.kind == WIDE, flags.kind == ZERO], [wide, zero], ""), index=indices.index)
 
 
 @dataclass
@@ -385,28 +442,31 @@ class SensitivityResult:
         return lines + self.unresolved()
 
     def unresolved(self) -> list[str]:
-        """One line per output whose indices have 95 % intervals too wide to rank its parameters.
+        """One line per output and kind of unresolved index (``unresolved_flags``).
 
-        Too wide: a half-width above ``UNRESOLVED_HALF_WIDTH`` for ``UNIT_INDICES``, above that share of the
-        output's largest index of the kind for ``SCALED_INDICES``.
+        Kinds: intervals too wide to rank the output's parameters, intervals of exactly 0 around non-zero indices.
         """
         if not len(self.indices):
             return []
-        checked = self.indices[self.indices["index"].isin(UNIT_INDICES + SCALED_INDICES)
-                               & np.isfinite(self.indices.value)]
+        flags = unresolved_flags(self.indices)
+        checked = self.indices[flags.checked]
         lines = []
         for output, rows in checked.groupby("output", sort=False):
-            largest = rows.groupby("index").value.transform(lambda v: v.abs().max())
-            limit = (UNRESOLVED_HALF_WIDTH * largest).where(rows["index"].isin(SCALED_INDICES),
-                                                             UNRESOLVED_HALF_WIDTH)
-            wide = rows[~(rows.conf <= limit)]
+            kinds = flags.loc[rows.index]
+            wide = rows[kinds.kind == WIDE]
             if len(wide):
-                worst = wide.loc[(wide.conf / limit[wide.index]).fillna(np.inf).idxmax()]
+                worst = wide.loc[(wide.conf / kinds.limit[wide.index]).fillna(np.inf).idxmax()]
                 scale = f"+-{UNRESOLVED_HALF_WIDTH:g}" if not set(wide["index"]) & set(SCALED_INDICES) else \
                     f"+-{UNRESOLVED_HALF_WIDTH:g} (of the largest index for {', '.join(SCALED_INDICES)})"
                 lines.append(f"{output}: {len(wide)} of its {len(rows)} indices have 95 % intervals wider than "
                              f"{scale} (e.g. {worst['index']} of {worst.parameter}: {worst.value:.3g} +- "
                              f"{worst.conf:.3g}); they are not resolved: increase --n")
+            zero = rows[kinds.kind == ZERO]
+            if len(zero):
+                first = zero.iloc[0]
+                lines.append(f"{output}: {len(zero)} of its {len(rows)} indices have 95 % intervals of exactly 0 "
+                             f"though they are not 0 (e.g. {first['index']} of {first.parameter}: {first.value:.3g}): "
+                             f"{ZERO_WHY}; they are not resolved: increase --n")
         return lines
 
     @property
@@ -613,10 +673,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
     problem = Problem.of(scenario)
     seed = scenario.seed if design_seed is None else design_seed
     samples = salib_sample(problem, method, n, seed, second_order, levels)
-    notes = []
-    if samples_used(method, n) != n:
-        notes.append(f"FAST needs N >= {samples_used(method, n)} (N > 4 M^2 with M = 4): ran N = "
-                     f"{samples_used(method, n)} instead of the requested {n}")
+    notes = [note for note in [clamp_note(method, n)] if note]
     executor = executor or LocalExecutor()
     plan = make_plan("casim", {label: scenario}, problem.names, {label: problem.decode(samples)}, replicates, farmers,
                      years, method, batch_size, workers_of(executor))

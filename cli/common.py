@@ -181,7 +181,7 @@ def replicated_runs(paths: list[Path], replicates: int, scheduler: str | None, w
     from experiments.runs import load_labelled  # with the model: not at import (``cli/__init__``)
 
     with user_errors():
-        scenarios = load_labelled(paths)
+        scenarios = load_labelled(paths, replicates)
         progress, update = runs_progress(f"{len(scenarios)} scenarios x {replicates} replicates")
         with progress:
             yield scenarios, executor(scheduler, workers, len(scenarios) * replicates), update

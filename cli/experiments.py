@@ -51,11 +51,19 @@ def show_sensitivity(result, written: list[Path], runs: Path) -> None:  # noqa: 
     ``written`` are the files the analysis wrote (``SensitivityResult.write``), ``runs`` the directory of the runs
     it analysed (its runs/ and manifest.json). Exits 2 when nothing was analysed.
     """
+    from analysis.sensitivity import NOT_RESOLVED
+
     table = Table(title=f"{result.method} indices (95 % CI): {result.size}")
     for column in ("output", "parameter", "index", "value"):
         table.add_column(column)
     for row in result.indices.itertuples():
-        shown = f"{row.value:.3f} ± {row.conf:.3f}" if math.isfinite(row.value) else "not computed"
+        note = getattr(row, "note", "") or ""
+        if not math.isfinite(row.value):
+            shown = "not computed"
+        elif row.conf == 0 and NOT_RESOLVED in note:  # never "± 0.000" for an index that is not exact
+            shown = f"{row.value:.3f} ({NOT_RESOLVED}: no interval)"
+        else:
+            shown = f"{row.value:.3f} ± {row.conf:.3f}" + (f" ({NOT_RESOLVED})" if NOT_RESOLVED in note else "")
         table.add_row(Text(row.output), Text(row.parameter), Text(row.index), Text(shown))
     console.print(table)
     for row in result.seed_variance.itertuples():
@@ -188,7 +196,7 @@ def sweep(
     pool = executor(scheduler, workers, timeout=scheduler_timeout)
     progress, update = runs_progress(f"{kind}: runs")
     with user_errors():
-        specs = load_labelled(scenarios)
+        specs = load_labelled(scenarios, replicates)
         table = read_design(design, next(iter(specs.values()))) if design else None
         with progress:
             result = sweep_scenarios(specs, out, kind, levels, lhs, replicates, farmers, years, pool, batch_size, update,

@@ -130,5 +130,5 @@ def exchange_groups(
 
     scenario, base = load(exchange), load(baseline)
     with user_errors():
-        gains = group_gains(scenario, base, replicate_seeds(scenario, replicates), farmers)
+        gains = group_gains(scenario, base, replicate_seeds(scenario, replicates, exchange), farmers)
     console.print(report(gains), soft_wrap=True, markup=False)

@@ -21,6 +21,7 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -30,7 +31,7 @@ import pandas as pd
 
 import sim
 from experiments.executors import batch_size
-from experiments.runs import available_memory, stack_capacity
+from experiments.runs import available_memory, consecutive_seeds, stack_capacity
 from experiments.single import git_commit, scenario_hash
 from experiments.spec import ExperimentError
 from experiments.store import RUN_COLUMNS
@@ -164,13 +165,14 @@ def library_versions(names: tuple[str, ...]) -> dict[str, str | None]:
     return found
 
 
-def run_seeds(base_seed: int, samples: int, replicates: int) -> np.ndarray:
+def run_seeds(base_seed: int, samples: int, replicates: int, where: str = "the scenario") -> np.ndarray:
     """Seeds of every run (samples x replicates): independent streams, or base + r for a single sample.
 
-    Each seed is drawn by ``SeedSequence([base_seed, sample, replicate])`` and kept below 2^63 (Parquet int64).
+    Each seed is drawn by ``SeedSequence([base_seed, sample, replicate])`` and kept below 2^63 (Parquet int64). A
+    single sample's are ``experiments.runs.consecutive_seeds`` (refused past the largest seed, naming ``where``).
     """
     if samples == 1:
-        return (base_seed + np.arange(replicates, dtype=np.int64))[None, :]
+        return np.array([consecutive_seeds(base_seed, replicates, where)], dtype=np.int64)
     seeds = np.empty((samples, replicates), dtype=np.int64)
     for i in range(samples):
         for r in range(replicates):
@@ -231,7 +233,8 @@ def check_results_fit(runs: int, years: int, parameters: int) -> None:
 
 def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],
               designs: dict[str, np.ndarray], replicates: int, farmers: int | None = None, years: int | None = None,
-              method: str = "design", batch_size: int | None = None, workers: int = 1, seed: int = 0) -> Plan:
+              method: str = "design", batch_size: int | None = None, workers: int = 1, seed: int = 0,
+              sources: Mapping[str, str] | None = None) -> Plan:
     """Runs = scenarios x design rows x replicates, each with its seed (see the module docstring).
 
     Refuses (``ExperimentError``), before building it, a plan whose runs' rows could not be read back into memory
@@ -250,6 +253,7 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
             with the last batches smaller so that ``workers`` finish together (``batch_sizes``).
         workers: workers the sweep will use (for the default batch size).
         seed: base seed for non-scenario models.
+        sources: label -> scenario file, named when a scenario's seed leaves no room for its replicates.
 
     """
     runs_planned = sum(len(design) for design in designs.values()) * replicates
@@ -257,7 +261,7 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
     frames = []
     for label, design in designs.items():
         base_seed = scenarios[label].seed if label in scenarios else seed
-        seeds = run_seeds(base_seed, len(design), replicates)
+        seeds = run_seeds(base_seed, len(design), replicates, (sources or {}).get(label) or f"scenario {label!r}")
         frame = pd.DataFrame({"scenario": [label] * (len(design) * replicates),
                               "sample_id": np.repeat(np.arange(len(design), dtype=np.int64), replicates),
                               "replicate": np.tile(np.arange(replicates, dtype=np.int64), len(design)),

@@ -27,7 +27,7 @@ from sim.footprint import FIXED_BYTES, Footprint, gigabytes, run_footprint
 from sim.outputs import COLUMNS
 from sim.scenario import Scenario, scenario_with_overrides
 from sim.scenario.farms import Region
-from sim.scenario.scenario import MAX_YEARS
+from sim.scenario.scenario import MAX_SEED, MAX_YEARS
 
 #: Memory of one extra worker process before it builds a model: an interpreter with NumPy, Numba, SciPy,
 #: pandas and Mesa imported (measured resident size: 280 MB).
@@ -523,9 +523,32 @@ def run_many(specs: list[RunSpec], executor: Executor | None = None,
     return pd.concat([table for batch in tables for table in batch], ignore_index=True)
 
 
-def replicate_seeds(scenario: Scenario, replicates: int) -> list[int]:
-    """Seeds of ``replicates`` seed replicates: the scenario's seed, then the following integers."""
-    return [scenario.seed + r for r in range(replicates)]
+def consecutive_seeds(seed: int, replicates: int, where: str = "the scenario") -> list[int]:
+    """The seeds of ``replicates`` seed replicates from ``seed``: seed, seed + 1, ..., seed + replicates - 1.
+
+    The one place replicate seeds are made (``replicate_seeds``, ``experiments.plan.run_seeds``), so that every
+    replicate of sweep, compare, target, report, calibration and exchange-groups is one ``casim run --seed`` repeats.
+
+    Raises:
+        ExperimentError: a last seed above ``MAX_SEED`` (which ``casim run --seed`` refuses), before anything runs;
+            ``where`` (a scenario file) is what the message tells the user to change.
+
+    """
+    last = seed + replicates - 1
+    if last > MAX_SEED:
+        raise ExperimentError(f"{where}: seed {seed} with {replicates} replicates runs seeds up to {last}, past the "
+                              f"largest seed {MAX_SEED} (`casim run --seed` could not repeat those runs); lower `seed` "
+                              f"in {where} to at most {MAX_SEED - replicates + 1}, or run fewer replicates")
+    return list(range(seed, seed + replicates))
+
+
+def replicate_seeds(scenario: Scenario, replicates: int, source: str | Path | None = None) -> list[int]:
+    """Seeds of ``replicates`` seed replicates: the scenario's seed, then the following integers.
+
+    ``source``: the scenario's file, named in the error when the seeds would pass ``MAX_SEED``
+    (``consecutive_seeds``).
+    """
+    return consecutive_seeds(scenario.seed, replicates, str(source) if source else f"scenario {scenario.name!r}")
 
 
 @dataclass(frozen=True)
@@ -545,7 +568,7 @@ def replicates_of(scenario: Scenario, replicates: int, source: str | Path | None
 
     Raises ExperimentError for posterior draws that cannot be used (see ``experiments.posterior``).
     """
-    seeds = replicate_seeds(scenario, replicates)
+    seeds = replicate_seeds(scenario, replicates, source)
     if scenario.posterior is None:
         return [Replicate(seed) for seed in seeds]
     draws = posterior_draws(scenario, source)
@@ -593,14 +616,19 @@ def labels_of(paths: Sequence[Path]) -> list[str]:
     return labels
 
 
-def load_labelled(paths: Sequence[Path]) -> dict[str, Scenario]:
+def load_labelled(paths: Sequence[Path], replicates: int | None = None) -> dict[str, Scenario]:
     """Scenario files by label (``labels_of``: the file stem, with parent folders when stems clash), in order.
 
-    Raises sim.ScenarioError for an invalid file and ExperimentError when a file is given twice or its posterior
-    draws cannot be used.
+    With ``replicates``, each file's seed replicates are checked too (``replicate_seeds``), so that a seed too large
+    for them is refused naming its file before anything runs.
+
+    Raises sim.ScenarioError for an invalid file and ExperimentError when a file is given twice, its posterior
+    draws cannot be used or its seed leaves no room for ``replicates``.
     """
     scenarios = {label: sim.load_scenario(path) for label, path in zip(labels_of(paths), paths, strict=True)}
     for path, scenario in zip(paths, scenarios.values(), strict=True):
         if scenario.posterior is not None:
             posterior_draws(scenario, path)
+        if replicates is not None:
+            replicate_seeds(scenario, replicates, path)
     return scenarios

@@ -343,7 +343,7 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         designs = {label: design_matrix(scenario, design, levels, samples) for label, scenario in scenarios.items()}
     executor = executor or LocalExecutor()
     plan = make_plan("casim", dict(scenarios), tuple(parameters), designs, replicates, farmers, years, design,
-                     batch_size, workers_of(executor))
+                     batch_size, workers_of(executor), sources=sources)
     plan.sources, plan.timeout = sources, timeout
     plan.extra = {"outputs": {label: {k: v.model_dump() for k, v in s.outputs.items()}
                               for label, s in scenarios.items()}}

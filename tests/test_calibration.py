@@ -311,6 +311,19 @@ def test_calibration_errors_name_the_file_and_field(tmp_path, write_scenario):
         countries_of({"a": fine, "b": other_prior})
 
 
+def test_a_seed_without_room_for_the_predictive_seeds_is_refused_before_the_abc(tmp_path, bass_recursion):
+    """Referee 31 (m3): the predictive check runs ``ppc_seeds`` seeds from the scenario's seed (as compare does); a
+    seed too large for them is refused before the ABC runs (the refusal came after it, if at all)."""
+    from sim.scenario.scenario import MAX_SEED
+
+    path = bass_calibration_scenario(tmp_path, bass_recursion)
+    scenario = sim.load_scenario(path).model_copy(update={"seed": MAX_SEED})
+    with pytest.raises(ExperimentError, match=f"^{re.escape(str(path))}: seed {MAX_SEED} with 2 replicates"):
+        calibrate({"bass": scenario}, tmp_path / "out", ppc_seeds=2, sources={"bass": path},
+                  executor=LocalExecutor(1))
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("body, message", [
     ('[patterns.p]\nstatistic = "level"\ncolumn = "no_till_share"\nobserved = 0.5\nscale = 0.1\nsource = "x"',
      "needs observed = "),

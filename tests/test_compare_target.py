@@ -10,6 +10,7 @@ from analysis.compare import (
     DISCOUNT_RATE,
     READING_WINDFALL,
     SHARED_TONNES,
+    Comparison,
     by_region,
     compare,
     compare_scenarios,
@@ -335,6 +336,32 @@ def test_changes_against_the_baseline_need_its_farms_and_years(comparison):
     assert regions.loc[("fewer_regions", "all"), "income_mean_change_pct"] != regions.loc[
         ("fewer_regions", "all"), "income_mean_change_pct"]  # NaN
     assert regions.loc[("copy", "all"), "income_mean_change_pct"] == 0
+
+
+def test_a_scenario_with_other_seeds_says_its_runs_are_unpaired(comparison):
+    """Referee 31 (m2): a scenario whose file sets another seed read "n/a: region not in the baseline" in every
+    region's income change, though every region was there: its seeds were not the baseline's, so no run had a
+    paired baseline run. Seeds sharing only some of the baseline's are not paired either (a mean over the few
+    shared seeds would pass for all the replicates). The same runs with the baseline's seeds are paired (change 0)."""
+    base = comparison.runs[comparison.runs.scenario == "baseline"]
+    seeds = np.sort(base.seed.unique())
+    assert len(seeds) >= 2
+    runs = pd.concat([base, base.assign(scenario="copy"), base.assign(scenario="seed7", seed=base.seed - seeds[0] + 7),
+                      base.assign(scenario="shifted", seed=base.seed + 1)], ignore_index=True)
+    table = compare(runs, "baseline").set_index("scenario")
+    assert table.loc["copy", "pairing_with_baseline"] == "paired" and table.loc["copy", "income_mean_change_pct"] == 0
+    for other in ("seed7", "shifted"):
+        assert table.loc[other, "same_farms_as_baseline"] and table.loc[other, "pairing_with_baseline"] == "other seeds"
+        assert table.loc[other, ["income_mean_change_pct", "co2e_vs_baseline_t", "farm_income_vs_baseline"]
+                         ].isna().all()
+        line = next(line for line in markdown(table.reset_index(), "USD").splitlines() if other in line)
+        assert "n/a: seeds differ from the baseline's (unpaired runs)" in line and "region" not in line
+    regions = by_region(runs, baseline="baseline")
+    report = Comparison(table.reset_index(), runs, "baseline", len(seeds), "USD", regions).report()
+    who_gains = report.split("Who gains, by region")[1].splitlines()
+    seed7 = [line for line in who_gains if line.startswith("| seed7")]
+    assert len(seed7) == regions.region[regions.scenario == "seed7"].nunique() > 1  # 'all' and each region
+    assert all(line.rstrip(" |").endswith("n/a: seeds differ from the baseline's (unpaired runs)") for line in seed7)
 
 
 def test_a_value_shown_as_zero_has_no_minus_sign():

@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import SCENARIOS, TEST_SCENARIOS
@@ -136,3 +137,33 @@ def test_a_sweep_shorter_than_its_outputs_stops_before_running(tmp_path, casim):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "outputs.any_practice_2031.year: 2031 is outside the simulated years 2025-2028" in done.stderr
     assert not (tmp_path / "sweep").exists()
+
+
+def test_replicate_seeds_never_pass_the_largest_seed_casim_run_takes(write_scenario, casim, tmp_path):
+    """Referee 31 (m3): a scenario with seed = 4294967295 (MAX_SEED) swept with --replicates 2 ran seed 4294967296,
+    which `casim run --seed` refuses, so that replicate could not be repeated. Every command's replicate seeds come
+    from one function, which refuses them before anything runs, naming the file and the largest seed it may have."""
+    from experiments.plan import make_plan
+    from experiments.runs import consecutive_seeds, replicate_seeds, replicates_of
+    from sim.scenario.scenario import MAX_SEED
+
+    assert consecutive_seeds(MAX_SEED - 1, 2) == [MAX_SEED - 1, MAX_SEED] and consecutive_seeds(MAX_SEED, 1) == [MAX_SEED]
+    path = write_scenario(f"seed = {MAX_SEED}\n", name="maxseed.toml", extends=str(TEST_SCENARIOS / "one_region.toml"))
+    scenario = sim.load_scenario(path)
+    expected = (f"{path}: seed {MAX_SEED} with 2 replicates runs seeds up to {MAX_SEED + 1}, past the largest seed "
+                f"{MAX_SEED} (`casim run --seed` could not repeat those runs); lower `seed` in {path} to at most "
+                f"{MAX_SEED - 1}, or run fewer replicates")
+    with pytest.raises(ExperimentError) as refused:
+        replicate_seeds(scenario, 2, path)
+    assert str(refused.value) == expected
+    with pytest.raises(ExperimentError, match=f"scenario 'maxseed': seed {MAX_SEED} with 3 replicates"):
+        make_plan("casim", {"maxseed": scenario}, (), {"maxseed": np.zeros((1, 0))}, 3)  # sweep of the file as it is
+    with pytest.raises(ExperimentError, match="runs seeds up to"):
+        replicates_of(scenario, 2)  # compare, target, report
+    assert len(make_plan("casim", {"maxseed": scenario}, ("years",), {"maxseed": np.array([[5.0], [6.0]])}, 2).runs) == 4
+    for command in (["sweep", path, "--replicates", 2, "--out", tmp_path / "sweep"],
+                    ["compare", TEST_SCENARIOS / "one_region.toml", path, "--replicates", 2, "--out", tmp_path / "cmp"]):
+        done = casim(*command)
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 2 and f"lower `seed` in {path} to at most {MAX_SEED - 1}" in said, said
+        assert "Traceback" not in said and not (tmp_path / "sweep" / "runs").exists()

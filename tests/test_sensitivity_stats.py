@@ -273,3 +273,79 @@ def test_morris_and_pawn_indices_not_resolved_are_flagged_too():
     assert len(small) == 1 and "mu_star of" in small[0] and "of the largest index for mu_star" in small[0]
     assert flagged("morris", 1024) == []
     assert flagged("pawn", 20) and "pawn_" in flagged("pawn", 20)[0]
+
+
+def test_rbd_fast_below_its_minimum_n_is_clamped_because_salib_cannot_resolve_it():
+    """Referee 31 (M2): RBD-FAST at N = 12 printed S1 = 1.000 +- 0.000 for every parameter; at N = 24 S1 from -1.3
+    to 0.8, all +- 0.000. SALib's bootstrap resamples N // 2 points, whose periodogram has N // 4 frequencies: up to
+    N = 43 none lies above the M = 10 harmonics, so every resample reads S1 = 1 and the interval is exactly 0. From
+    N = 44 on Ishigami the interval is not 0 and covers the analytic S1 (0.314, 0.442, 0) of every parameter."""
+    from SALib.analyze import rbd_fast
+    from SALib.sample import latin
+
+    from experiments.designs import RBD_FAST_M, RBD_FAST_MIN_SAMPLES, clamp_note
+
+    def conf(n: int) -> np.ndarray:
+        x = latin.sample(ISHIGAMI.salib(), n, seed=1)
+        return np.array(rbd_fast.analyze(ISHIGAMI.salib(), x, ishigami(x), M=RBD_FAST_M, seed=3)["S1_conf"])
+
+    assert RBD_FAST_MIN_SAMPLES == 44
+    assert (conf(RBD_FAST_MIN_SAMPLES - 1) == 0).all() and (conf(RBD_FAST_MIN_SAMPLES) > 0).all()
+    x = salib_sample(ISHIGAMI, "rbd_fast", 12, seed=1)
+    assert x.shape == (RBD_FAST_MIN_SAMPLES, 3)
+    table = analyse(ISHIGAMI, "rbd_fast", x, ishigami(x), seed=analysis_seed(1, "rbd")).set_index("parameter")
+    assert (np.abs(table.value - [0.314, 0.442, 0.0]) <= table.conf).all()
+    assert clamp_note("rbd_fast", 12).startswith("RBD-FAST needs N >= 44 (N >= 4 M + 4 with M = 10 harmonics")
+    assert clamp_note("rbd_fast", 12).endswith("ran N = 44 instead of the requested 12")
+    assert clamp_note("rbd_fast", 44) is None and clamp_note("sobol", 12) is None
+
+
+def test_rbd_fast_on_fewer_samples_than_its_minimum_gets_no_indices():
+    """A given-data re-analysis (``casim analyse DIR --method rbd_fast``) cannot add samples: 24 Latin points give no
+    indices and say why, where SALib gave S1 from 0.35 to 0.98, each +- 0 (and divided by zero at 20 or 40)."""
+    from SALib.sample import latin
+
+    x = latin.sample(ISHIGAMI.salib(), 24, seed=1)
+    values = rows_of(ishigami(x)).rename(columns={"y": "value"})
+    table, convergence, status = analyse_output(Design(ISHIGAMI, "rbd_fast", x, seed=3), values, Output("y", "y", 0))
+    assert table.value.isna().all() and convergence.empty
+    assert status["note"].startswith("only 24 base samples (at least 44 needed: N >= 4 M + 4 with M = 10")
+    x = latin.sample(ISHIGAMI.salib(), 100, seed=1)
+    values = rows_of(ishigami(x)).rename(columns={"y": "value"})
+    _, convergence, _ = analyse_output(Design(ISHIGAMI, "rbd_fast", x, seed=3), values, Output("y", "y", 0))
+    assert convergence.base_samples.min() == 44  # subsets below the minimum are not analysed either
+
+
+def test_an_interval_of_exactly_zero_around_a_non_zero_index_is_not_resolved():
+    """SALib's RBD-FAST at N = 24 on Ishigami gives S1 = 0.35, 0.98, 0.82 (analytic 0.314, 0.442, 0), each with an
+    interval of exactly 0: flagged in the warnings and in each index's note. An exact 0 +- 0 (a parameter that
+    never moves the output in the design) is not flagged."""
+    from SALib.sample import latin
+
+    from analysis.sensitivity import SensitivityResult, unresolved_notes
+
+    x = latin.sample(ISHIGAMI.salib(), 24, seed=1)
+    table = analyse(ISHIGAMI, "rbd_fast", x, ishigami(x), seed=5).assign(output="y")
+    assert (table.conf == 0).all() and (table.value != 0).all()
+    result = SensitivityResult("rbd_fast", table, pd.DataFrame(), pd.DataFrame(columns=["output", "warning"]), len(x))
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("y: 3 of its 3 indices have 95 % intervals "
+                                                                         "of exactly 0 though they are not 0")
+    assert unresolved_notes(table).str.startswith("not resolved: 95 % interval of exactly 0").all()
+    exact = pd.DataFrame({"output": "y", "parameter": ["a", "b"], "index": "ST", "value": [0.0, 0.5],
+                          "conf": [0.0, 0.05]})
+    assert (unresolved_notes(exact) == "").all()
+    nan = exact.assign(conf=[0.01, np.nan])
+    assert list(unresolved_notes(nan)) == ["", "not resolved: 95 % interval wider than +-0.1; increase --n"]
+
+
+def test_rbd_fast_at_the_referees_n_says_why_it_ran_more_and_prints_no_zero_interval(tmp_path, casim):
+    """Referee 31 (M2): `casim sensitivity ... --method rbd_fast --n 12` printed 1.000 +- 0.000 everywhere."""
+    done = casim("sensitivity", SWEEP, "--method", "rbd_fast", "--n", 12, "--farmers", 40, "--workers", 1,
+                 "--out", tmp_path)
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 0, said
+    assert "± 0.000" not in said and "ran N = 44 instead of the requested 12" in said
+    indices = pd.read_csv(tmp_path / "indices.csv")
+    assert (indices.conf > 0).all()
+    flagged = indices.conf > 0.1
+    assert indices.note[flagged].str.contains("not resolved: 95 % interval wider than").all()

@@ -153,7 +153,11 @@ def test_sensitivity_and_discover_commands(tmp_path, casim):
     # workers are not part of a sweep's identity), so nothing runs again and the numbers agree
     again = sensitivity_analysis(sim.load_scenario(SWEEP), out, "morris", 6, replicates=2, farmers=300,
                                  executor=LocalExecutor(1), label="sweep_small")
-    assert (again.indices.note == "").all() and indices.note.isna().all()
+    # no output is unusable; Morris at N = 6 leaves mu_star unresolved, which indices.csv notes (referee 31)
+    notes = again.indices.note
+    assert notes[again.indices["index"] == "sigma"].eq("").all()
+    assert notes[again.indices["index"] == "mu_star"].str.startswith("not resolved: 95 % interval wider than").all()
+    assert list(indices.note.fillna("")) == list(notes)
     pd.testing.assert_frame_equal(again.indices.drop(columns="note"), indices.drop(columns="note"))
     box = discover_in_sweep(out, "any_practice_2031", above=0.7).box
     pd.testing.assert_frame_equal(box.limits, pd.read_csv(out / "discovery.csv")[["parameter", "low", "high"]])
