@@ -148,7 +148,9 @@ class RegionRothC(Strict):
     clay_pct: Annotated[float, Field(ge=MIN_CLAY_PCT, le=100.0)] = Field(
         description=f"topsoil clay content, % (>= {MIN_CLAY_PCT:g}: cropped sands hold ~2-8 %, so a smaller value is "
         "a fraction, 0.45 for 45 %)")
-    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the modelled layer, cm (RothC: 23)")
+    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
+        description="depth of the modelled layer, cm (RothC's own default: 23); under soil.model = 'rothc' it must "
+        "equal soil.depth_cm, the depth charts, report and spectral MRV state")
     temp_c: Monthly = Field(description="mean monthly air temperature, deg C, January to December")
     rain_mm: Monthly = Field(description="monthly rainfall, mm, January to December")
     evap_mm: Monthly = Field(description="monthly open-pan evaporation, mm, January to December")
