@@ -16,7 +16,16 @@ import pandas as pd
 
 from experiments.designs import read_csv_rows
 from experiments.spec import ExperimentError
-from sim.scenario import SEED_FIELD, SEED_IS_THE_RUNS, Scenario, ScenarioError, numeric_fields, scenario_with_overrides
+from sim.scenario import (
+    DEPTH_FIELD,
+    DEPTH_IS_THE_STOCKS,
+    SEED_FIELD,
+    SEED_IS_THE_RUNS,
+    Scenario,
+    ScenarioError,
+    numeric_fields,
+    scenario_with_overrides,
+)
 
 #: The column numbering the draws of a posterior file.
 DRAW_COLUMN = "draw"
@@ -116,6 +125,9 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
         if column == SEED_FIELD:
             raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {SEED_IS_THE_RUNS} (leave it "
                                   "out with posterior.columns)")
+        if column == DEPTH_FIELD:
+            raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {DEPTH_IS_THE_STOCKS} (leave "
+                                  "it out with posterior.columns)")
         if column not in fields:
             close = difflib.get_close_matches(column, fields, n=1, cutoff=0.5)
             hint = f"; the closest field is '{close[0]}'" if close else ""

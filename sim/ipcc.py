@@ -27,6 +27,9 @@ SOILS = ("HAC", "LAC", "sandy")
 TILLAGE = ("full_till", "reduced_till", "no_till")
 #: Carbon-input levels in increasing order.
 INPUT_LEVELS = ("low", "medium", "high_without_manure", "high_with_manure")
+#: Depth, cm, of the soil layer the Tier 1 stock-change factors and SOC_REF are for: 0-30 cm (IPCC 2019 Refinement,
+#: Vol. 4, Tables 2.3 and 5.5; IPCC 2006 the same). A Tier 1 stock is a 0-30 cm stock whatever a scenario says.
+IPCC_DEPTH_CM = 30.0
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:

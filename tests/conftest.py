@@ -212,3 +212,13 @@ def pytest_configure(config):
     settings.register_profile("ci", derandomize=True, print_blob=True)
     if os.environ.get("CI"):
         settings.load_profile("ci")
+
+
+def rothc_at_depth(directory: Path, depth_cm: float, extends: Path = SCENARIOS / "carbon_price_35.toml") -> Path:
+    """Write ``directory``/rothc_<depth>cm.toml: ``extends`` with RothC soil for a ``depth_cm`` layer in every region
+    (``soil.depth_cm`` and each ``regions.<r>.rothc.depth_cm``, which the schema keeps equal) and return its path."""
+    regions = sim.load_scenario(extends).regions
+    tables = "".join(f"[regions.{name}.rothc]\ndepth_cm = {depth_cm}\n" for name in regions)
+    path = directory / f"rothc_{depth_cm:g}cm.toml"
+    path.write_text(f'extends = "{extends}"\n[soil]\nmodel = "rothc"\ndepth_cm = {depth_cm}\n{tables}')
+    return path

@@ -9,7 +9,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, rothc_at_depth
 
 import sim
 from experiments.executors import LocalExecutor
@@ -458,7 +458,7 @@ def _drawn_ranges(browser, figure: dict) -> dict[str, list[float]]:
         return out; }""", json.loads(json.dumps(figure, default=lambda v: v.tolist())))
 
 
-def test_soc_is_charted_as_its_change_since_the_start_on_axes_through_zero(stories, browser):
+def test_soc_is_charted_as_its_change_since_the_start_on_axes_through_zero(stories, browser, tmp_path):
     """Referee 29 M6: the SOC panels were autoscaled per region (Latin America 32.86-33.20 t C/ha), so a 0.5 % rise
     filled a panel as a 6 % one did, and the one-scenario chart put every region on 7.9-33 (flat lines). Now both
     charts draw each region's SOC change since the start (mean over runs of each run's change, recomputed here),
@@ -502,8 +502,8 @@ def test_soc_is_charted_as_its_change_since_the_start_on_axes_through_zero(stori
     assert low <= 0 <= high
     title = chart_title(soc, lang, stories[:1])
     assert title == f"Soil organic carbon: change since {stories[0].years[0]} (t C/ha, 0-30 cm)"
-    deeper = replace(stories[0], scenario=stories[0].scenario.model_copy(
-        update={"soil": stories[0].scenario.soil.model_copy(update={"depth_cm": 20.0})}))
+    # a RothC scenario run for a 0-20 cm layer (Tier 1 takes only the IPCC 30 cm, referee 31 M1)
+    deeper = replace(stories[0], scenario=sim.load_scenario(rothc_at_depth(tmp_path, 20.0)))
     assert "0-20 cm" in chart_title(soc, language("fr"), [deeper]) and "0-30 cm" not in chart_title(soc, lang, [deeper])
 
 

@@ -64,6 +64,24 @@ def test_draws_have_the_published_mean_and_sd_and_leave_the_rest_alone():
     assert all(t.soc_ref_t_c_per_ha == published.soc_ref_t_c_per_ha for t in runs)
 
 
+def test_wide_entries_are_lognormal_so_no_draw_falls_far_below_the_published_range():
+    """Referee 31 m5: the normal truncated at 0 put tropical montane's no-till F_MG (1.08 +- 50 %) down to 0.14 in
+    3,000 runs. The draws are lognormal with the published mean and sd: log x has sd s = sqrt(ln(1 + cv^2)) (0.246
+    at cv 25 %, within 4 standard errors), and no draw of the +- 50 % entries in 4,000 runs falls below 0.3 x the
+    value (probability 2e-7 per draw for the lognormal; a normal puts 0.1 % of its draws there, 5 in 4,000)."""
+    runs = [drawn_tables("2019", seed) for seed in range(RUNS)]
+    wide = [e for e in factor_entries("2019") if e.sd / e.value > 0.2]
+    assert {e.factor for e in wide} == {"F_LU", "F_MG", "F_I"} and all(k[0] == "tropical_montane" if e.factor != "F_LU"
+                                                                       else k == "tropical_montane"
+                                                                       for e in wide for k in e.keys)
+    for entry in wide:
+        key = entry.keys[0]
+        x = np.array([getattr(t, FACTOR_TABLES[entry.factor])[key] for t in runs]) / entry.value
+        s = np.sqrt(np.log1p((entry.sd / entry.value) ** 2))
+        assert abs(np.log(x).std(ddof=1) / s - 1.0) < STANDARD_ERRORS / np.sqrt(2.0 * (RUNS - 1)), entry
+        assert x.min() > 0.3, entry
+
+
 def test_climates_the_table_gives_one_estimate_share_one_draw_and_entries_are_otherwise_independent():
     """IPCC gives one input factor per moisture regime for temperate and tropical climates, and one for tropical
     moist and wet: those climates hold the same draw in a run. Distinct entries are uncorrelated over runs."""

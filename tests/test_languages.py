@@ -9,14 +9,14 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT, SCENARIOS, rothc_at_depth
 from rich.console import Console
 
 import sim
 from analysis.compare import indicators
 from cli.runs import stored_note, summary_table
 from experiments.executors import LocalExecutor
-from experiments.runs import RunSpec, run_many, with_overrides
+from experiments.runs import RunSpec, run_many
 from facilitation.i18n import LANGUAGES, UnknownLanguage, language, path_of
 from facilitation.summary import findings, four_per_1000_over_period, sentences, sentences_by_region, spread
 
@@ -342,15 +342,15 @@ def test_the_tonnes_resting_on_no_tills_factor_are_the_variant_runs_difference(p
     assert f"about ±{en.share(two_sd / end.loc[:, 'all'].mean())} of the additional tonnes" in ranges
 
 
-def test_depth_few_runs_and_factor_draws_are_said(runs):
-    """Referee 29 minors 7 and 9, M7: the depth comes from the scenario (not a fixed "0-30 cm"); fewer than 10 runs
-    are flagged; a scenario whose runs draw the Tier 1 factors says its ranges include them."""
+def test_depth_few_runs_and_factor_draws_are_said(runs, tmp_path):
+    """Referee 29 minors 7 and 9, M7: the depth comes from the scenario (not a fixed "0-30 cm"): a RothC scenario run
+    for a 0-20 cm layer says so (Tier 1 takes only 30 cm, referee 31 M1); fewer than 10 runs are flagged; a scenario
+    whose runs draw the Tier 1 factors says its ranges include them."""
     import dataclasses
 
     from facilitation.summary import index_explanation
 
-    scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
-    shallow = with_overrides(scenario, {"soil.depth_cm": 20.0})
+    shallow = sim.load_scenario(rothc_at_depth(tmp_path, 20.0))
     en = language("en")
     found = findings(runs, "USD", scenario=shallow)
     said = sentences_by_region(found, en)["all"]

@@ -13,7 +13,7 @@ from conftest import SCENARIOS
 from pydantic import ValidationError
 
 import sim
-from sim.scenario import ScenarioError, scenario_with_overrides
+from sim.scenario import DEPTH_FIELD, DEPTH_IS_THE_STOCKS, ScenarioError, scenario_with_overrides
 from sim.scenario.loader import _change_tree, _revalidated, _SlowPath, _validated_whole
 
 #: Scenarios whose tables differ in kind: a stochastic price with a floor, RothC soil, a credit line, a Twin Regions
@@ -92,6 +92,10 @@ def test_overrides_validated_by_table_are_the_scenario_validated_whole(name):
             overrides[path] = rng.choice(kinds)
         if rng.random() < 0.05:
             overrides[rng.choice(["carbon.no_such_field", "regions.nowhere.crop", "carbon.farmer_share.x"])] = 1.0
+        if DEPTH_FIELD in overrides:  # refused before either validation (tests/test_soil_depth.py)
+            assert outcome(lambda overrides=overrides: scenario_with_overrides(scenario, overrides)) == \
+                ("error", f"{DEPTH_FIELD}: {DEPTH_IS_THE_STOCKS}")
+            continue
         reference = outcome(lambda overrides=overrides: _validated_whole(scenario, overrides))
         assert outcome(lambda overrides=overrides: scenario_with_overrides(scenario, overrides)) == reference, overrides
         valid += reference[0] == "ok"

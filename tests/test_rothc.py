@@ -241,13 +241,13 @@ def test_background_input_is_named_and_within_its_cap(base_soils, rothc_scenario
 
 
 def test_a_stock_the_documented_inputs_cannot_hold_is_a_clear_error(write_scenario):
-    """Yields typed in t/ha instead of kg/ha make the crop input 1,000 x too small: the background would be far above
-    its cap, and the error names the field."""
+    """A yield far below the region's (100 kg/ha, the schema's least: yields typed in t/ha are refused on loading)
+    makes the crop input 33 x too small: the background would be far above its cap, and the error names the field."""
     import sim
     from sim.scenario import ScenarioError
 
-    path = write_scenario("[regions.latin_america]\nbase_yield_kg_per_ha = 3.3\n", extends=str(ROOT / "scenarios"
-                                                                                               / "rothc_baseline.toml"))
+    path = write_scenario("[regions.latin_america]\nbase_yield_kg_per_ha = 100.0\n",
+                          extends=str(ROOT / "scenarios" / "rothc_baseline.toml"))
     with pytest.raises(ScenarioError, match=r"regions\.latin_america\.rothc\.calibrate_to_soc_t_c_per_ha: .*"
                                             r"max_background_input_ratio = 1\.0"):
         sim.AdoptionModel(sim.load_scenario(path), n_farmers=50)

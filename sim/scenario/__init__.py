@@ -8,6 +8,8 @@ observed patterns, posterior draws);
 
 from sim.scenario.experiment import OutputOfInterest, Pattern, PosteriorDraws, Uncertain
 from sim.scenario.loader import (
+    DEPTH_FIELD,
+    DEPTH_IS_THE_STOCKS,
     SEED_FIELD,
     SEED_IS_THE_RUNS,
     ScenarioError,
@@ -18,5 +20,21 @@ from sim.scenario.loader import (
 )
 from sim.scenario.scenario import TITLE_LANGUAGES, Scenario, Title
 
-__all__ = ["SEED_FIELD", "SEED_IS_THE_RUNS", "TITLE_LANGUAGES", "OutputOfInterest", "Pattern", "PosteriorDraws", "Scenario",
-           "ScenarioError", "Title", "Uncertain", "integer_fields", "load_scenario", "numeric_fields", "scenario_with_overrides"]
+__all__ = [
+    "DEPTH_FIELD",
+    "DEPTH_IS_THE_STOCKS",
+    "SEED_FIELD",
+    "SEED_IS_THE_RUNS",
+    "TITLE_LANGUAGES",
+    "OutputOfInterest",
+    "Pattern",
+    "PosteriorDraws",
+    "Scenario",
+    "ScenarioError",
+    "Title",
+    "Uncertain",
+    "integer_fields",
+    "load_scenario",
+    "numeric_fields",
+    "scenario_with_overrides",
+]

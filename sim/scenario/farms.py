@@ -11,6 +11,29 @@ from sim.practices import parse_bundle
 from sim.scenario.base import NonNegative, Positive, RelativeEffect, Share, Strict
 from sim.scenario.behaviour import RegionBehaviour
 
+#: Plausibility bounds of fields a wrong unit would put far outside them (referee 31 m1): each field's description
+#: gives the range it is set from. Lowest mean grain yield, kg/ha: below the lowest national cereal means (millet
+#: and sorghum in the Sahel, ~400-600 kg/ha, FAOSTAT, recalled); a yield in t/ha (3.3) lies below it.
+MIN_YIELD_KG_PER_HA = 100.0
+#: Highest mean grain yield, kg/ha: above the yield potential of irrigated maize, the highest-yielding grain crop
+#: (~15-18 t/ha in the Global Yield Gap Atlas, recalled; national means stay below 12 t/ha).
+MAX_YIELD_KG_PER_HA = 25_000.0
+#: Lowest farm-gate crop price, currency/t: world maize at its lowest (~75 USD/t, 1999-2000 and 2005, recalled)
+#: in the currency with the largest unit (Kuwaiti dinar, ~3.3 USD) is ~23/t; a price per kg (0.38) lies below it.
+MIN_CROP_PRICE_PER_T = 20.0
+#: Largest cover-crop shoot dry matter, t DM/ha/yr: above the most productive covers (sunn hemp, sorghum-sudangrass,
+#: brachiaria: up to ~15-20 t DM/ha, recalled; Cerrado covers 3-11 t, base.toml); kg DM/ha (3,300) lie above it.
+MAX_COVER_CROP_SHOOT_DM_T_PER_HA = 25.0
+#: Least topsoil clay, %: cropped sands hold ~2-8 % (the Sahelian and Kalahari sands; the USDA sand class is < 10 %,
+#: recalled); a clay fraction (0.45) lies below it.
+MIN_CLAY_PCT = 1.0
+#: SOC concentration bounds of the yield plateau, %: below the lowest critical SOC reported (Aune & Lal 1997: ~1.1 %
+#: in tropical Alfisols, recalled; Oldfield et al. 2019: ~2 %), so a fraction (0.02) is refused; and at most the
+#: organic-carbon content from which soil material counts as organic (12-18 %, USDA Soil Taxonomy): the soil models
+#: are for mineral soils.
+MIN_SOC_PLATEAU_PCT = 0.5
+MAX_SOC_PLATEAU_PCT = 12.0
+
 Climate = Literal[CLIMATES]  # type: ignore[valid-type]
 SoilClass = Literal[SOILS]  # type: ignore[valid-type]
 InputLevel = Literal[INPUT_LEVELS[:3]]  # type: ignore[valid-type]
@@ -122,8 +145,12 @@ class RegionRothC(Strict):
     The main crop's allocation comes from its ``[crops.<crop>]`` table.
     """
 
-    clay_pct: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="topsoil clay content, %")
-    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the modelled layer, cm (RothC: 23)")
+    clay_pct: Annotated[float, Field(ge=MIN_CLAY_PCT, le=100.0)] = Field(
+        description=f"topsoil clay content, % (>= {MIN_CLAY_PCT:g}: cropped sands hold ~2-8 %, so a smaller value is "
+        "a fraction, 0.45 for 45 %)")
+    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
+        description="depth of the modelled layer, cm (RothC's own default: 23); under soil.model = 'rothc' it must "
+        "equal soil.depth_cm, the depth charts, report and spectral MRV state")
     temp_c: Monthly = Field(description="mean monthly air temperature, deg C, January to December")
     rain_mm: Monthly = Field(description="monthly rainfall, mm, January to December")
     evap_mm: Monthly = Field(description="monthly open-pan evaporation, mm, January to December")
@@ -133,8 +160,10 @@ class RegionRothC(Strict):
     cover_crop_months: Months = Field(description="months a cover crop covers the soil when cover crops are used")
     stubble_share: Share = Field(description="share of above-ground residue conventional farms leave in the field "
                                  "(1 where the region returns residues)")
-    cover_crop_shoot_dm_t_per_ha: NonNegative = Field(description="shoot dry matter of a cover crop, t/ha/yr (its roots "
-                                                      "and exudates follow [soil.rothc])")
+    cover_crop_shoot_dm_t_per_ha: Annotated[float, Field(ge=0.0, le=MAX_COVER_CROP_SHOOT_DM_T_PER_HA)] = Field(
+        description="shoot dry matter of a cover crop, t/ha/yr (its roots and exudates follow [soil.rothc]; <= "
+        f"{MAX_COVER_CROP_SHOOT_DM_T_PER_HA:g}: the most productive covers make ~15-20 t DM/ha, so a larger value is "
+        "kg/ha)")
     manure_t_c_per_ha: NonNegative = Field(description="farmyard manure applied, t C/ha/yr (at harvest)")
     calibrate_to_soc_t_c_per_ha: Positive | None = Field(
         None, description="SOC of conventional farms to match, t C/ha: the gap between the documented plant inputs and "
@@ -162,13 +191,20 @@ class Region(Strict):
     farm_size_median_ha: Positive = Field(description="median farm area, ha (lognormal)")
     farm_size_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="sd of log farm area")
     crop: str = Field(description="main crop: a key of [crops] (its allocation and yield effects)")
-    base_yield_kg_per_ha: Positive = Field(description="mean conventional yield at the region's initial SOC, kg/ha")
-    crop_price_per_t: NonNegative = Field(description="farm-gate crop price, currency/t")
+    base_yield_kg_per_ha: Annotated[float, Field(ge=MIN_YIELD_KG_PER_HA, le=MAX_YIELD_KG_PER_HA)] = Field(
+        description=f"mean conventional yield at the region's initial SOC, kg/ha ({MIN_YIELD_KG_PER_HA:,.0f}-"
+        f"{MAX_YIELD_KG_PER_HA:,.0f}: from below the lowest national cereal means, ~400 kg/ha, to above irrigated "
+        "maize's yield potential, ~15-18 t/ha; a smaller value is t/ha)")
+    crop_price_per_t: Annotated[float, Field(ge=MIN_CROP_PRICE_PER_T)] = Field(
+        description=f"farm-gate crop price, currency/t (>= {MIN_CROP_PRICE_PER_T:g}: world maize at its lowest, "
+        "~75 USD/t, is ~23/t even in the largest currency unit, the Kuwaiti dinar; a smaller value is a price per kg)")
     production_cost_per_ha: NonNegative = Field(description="conventional production cost, currency/ha/yr")
     weather_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="year-to-year regional yield variation (cv)")
     yield_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farm-level yield variation each year (cv)")
-    soc_plateau_pct: Positive = Field(description="SOC concentration (%) above which yield no longer responds to SOC "
-                                      "(Oldfield et al. 2019: ~2 %)")
+    soc_plateau_pct: Annotated[float, Field(ge=MIN_SOC_PLATEAU_PCT, le=MAX_SOC_PLATEAU_PCT)] = Field(
+        description="SOC concentration (%) above which yield no longer responds to SOC (Oldfield et al. 2019: ~2 %; "
+        f"{MIN_SOC_PLATEAU_PCT:g}-{MAX_SOC_PLATEAU_PCT:g}: below the lowest critical SOC reported, ~1.1 %, so a smaller "
+        "value is a fraction, up to where soil counts as organic, 12-18 % organic C)")
     initial_adoption: dict[str, Share] = Field(description="share of farmers using each bundle at the start")
     discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farmers' discount rate, 1/yr")
     risk_aversion: Annotated[float, Field(ge=0.0, le=20.0)] = Field(description="relative (Arrow-Pratt) risk aversion")

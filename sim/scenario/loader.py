@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sim.ipcc import IPCC_DEPTH_CM
 from sim.scenario.base import KIND, kinds_of, renamed
 from sim.scenario.scenario import Scenario
 
@@ -36,6 +37,15 @@ SEED_FIELD = "seed"
 SEED_IS_THE_RUNS = ("the seed is the run's, not a parameter: every run's seed comes from the scenario's seed and "
                     "the run's replicate (--replicates; casim sensitivity --design-seed seeds the sample)")
 
+#: The field no sweep, design, posterior draw or override may vary: the depth the soil model's stock is for
+#: (``sim.scenario.soil.SoilSettings.depth_cm``), which the schema ties to the model (Tier 1: the IPCC 30 cm; RothC:
+#: every region's ``rothc.depth_cm``).
+DEPTH_FIELD = "soil.depth_cm"
+#: Why ``DEPTH_FIELD`` is not a parameter.
+DEPTH_IS_THE_STOCKS = ("the depth is the one the soil model's stock is for, not a parameter: the Tier 1 stock is a "
+                       f"0-{IPCC_DEPTH_CM:g} cm stock (IPCC 2019 Vol. 4, Tables 2.3 and 5.5) and RothC's is each region's "
+                       "rothc.depth_cm layer, so varying soil.depth_cm would only relabel the same stock and an "
+                       "analysis would find SOC insensitive to depth")
 
 #: What Pydantic puts last in an error's location when the key of a table's entry, not its value, is refused.
 KEY_LOC = "[key]"
@@ -310,6 +320,8 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
             raise ScenarioError(f"{where}: {renamed(dotted)}")
         if dotted == SEED_FIELD:
             raise ScenarioError(f"{where}: {SEED_IS_THE_RUNS}")
+        if dotted == DEPTH_FIELD:
+            raise ScenarioError(f"{where}: {DEPTH_IS_THE_STOCKS}")
         if dotted not in leaves:
             close = difflib.get_close_matches(dotted, list(leaves), n=1, cutoff=0.5)
             hint = f"; the closest valid field is '{close[0]}'" if close else ""
@@ -346,9 +358,12 @@ def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Sc
     override gets the same error either way.
 
     Raises:
-        ScenarioError: an override names no field, or gives a value its field (or a check across fields) refuses.
+        ScenarioError: an override names no field or names ``DEPTH_FIELD``, or gives a value its field (or a check
+            across fields) refuses.
 
     """
+    if DEPTH_FIELD in overrides:
+        raise ScenarioError(f"{DEPTH_FIELD}: {DEPTH_IS_THE_STOCKS}")
     try:
         return _revalidated(scenario, _change_tree(overrides))
     except (_SlowPath, ValidationError):

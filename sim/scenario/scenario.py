@@ -131,6 +131,11 @@ class Scenario(Strict):
             for region_name, region in self.regions.items():
                 if region.rothc is None:
                     raise ValueError(f"regions.{region_name}.rothc: missing; soil.model = 'rothc' needs it per region")
+                if region.rothc.depth_cm != self.soil.depth_cm:
+                    raise ValueError(f"regions.{region_name}.rothc.depth_cm: {region.rothc.depth_cm:g} but "
+                                     f"soil.depth_cm = {self.soil.depth_cm:g}; expected the same depth: RothC's pools "
+                                     "are for the region's rothc.depth_cm layer, and charts, report and spectral MRV "
+                                     "label and convert the stock as soil.depth_cm")
         anywhere = {p for region in self.regions.values() for p in region.behaviour.practices}
         target = bundle_name(parse_bundle(self.decision.target_bundle)).split("+")
         if not set(target) <= anywhere:

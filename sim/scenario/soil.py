@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from sim.ipcc import IPCC_DEPTH_CM
 from sim.scenario.base import NonNegative, Positive, Strict
 
 
@@ -36,8 +37,22 @@ class SoilSettings(Strict):
         "table entry per run from the run's seed, shared by its farms; needs factor_set = '2019'; "
         "sim.soil.factor_draws)")
     transition_years: Annotated[int, Field(ge=1, le=100)] = Field(description="years to reach a new equilibrium (IPCC D = 20)")
-    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(description="depth of the SOC stock, cm (Tier 1: 30)")
+    depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
+        description="depth of the SOC stock, cm, as charts, report and spectral MRV state it: the depth the soil model's "
+        f"stock is for, not a parameter; with 'ipcc_tier1' it must be {IPCC_DEPTH_CM:g} (the IPCC factors and SOC_REF "
+        f"are for 0-{IPCC_DEPTH_CM:g} cm), with 'rothc' every region's rothc.depth_cm (the layer RothC runs for); no [uncertain] "
+        "field, design column or override may vary it")
     rothc: RothCSettings | None = Field(None, description="RothC settings (required when model = 'rothc')")
+
+    @field_validator("depth_cm")
+    @classmethod
+    def _tier1_depth_is_ipccs(cls, depth_cm: float, info: ValidationInfo) -> float:
+        if info.data.get("model") == "ipcc_tier1" and depth_cm != IPCC_DEPTH_CM:
+            raise ValueError(f"model = 'ipcc_tier1' needs depth_cm = {IPCC_DEPTH_CM:g}: the IPCC Tier 1 stock-change "
+                             f"factors and SOC_REF are for 0-{IPCC_DEPTH_CM:g} cm (IPCC 2019 Vol. 4, Tables 2.3 and "
+                             f"5.5), so another depth would relabel the 0-{IPCC_DEPTH_CM:g} cm stock without changing it "
+                             "(and change the yield plateau's and spectral MRV's conversions of it)")
+        return depth_cm
 
     @model_validator(mode="after")
     def _rothc_settings(self) -> SoilSettings:
