@@ -20,10 +20,7 @@ import numpy as np
 
 from experiments.spec import ExperimentError
 from sim.scenario import (
-    DEPTH_FIELD,
-    DEPTH_IS_THE_STOCKS,
-    SEED_FIELD,
-    SEED_IS_THE_RUNS,
+    FIXED_FIELDS,
     Scenario,
     ScenarioError,
     Uncertain,
@@ -305,10 +302,8 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
         where = f"{path}: column {name!r}"
         if name not in fields and renamed(name):
             raise ExperimentError(f"{where}: {renamed(name)}")
-        if name == SEED_FIELD:
-            raise ExperimentError(f"{where}: {SEED_IS_THE_RUNS}")
-        if name == DEPTH_FIELD:
-            raise ExperimentError(f"{where}: {DEPTH_IS_THE_STOCKS}")
+        if name in FIXED_FIELDS:
+            raise ExperimentError(f"{where}: {FIXED_FIELDS[name]}")
         if name not in fields:
             close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else "; expected a dotted numeric scenario field"

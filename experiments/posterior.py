@@ -17,10 +17,7 @@ import pandas as pd
 from experiments.designs import read_csv_rows
 from experiments.spec import ExperimentError
 from sim.scenario import (
-    DEPTH_FIELD,
-    DEPTH_IS_THE_STOCKS,
-    SEED_FIELD,
-    SEED_IS_THE_RUNS,
+    FIXED_FIELDS,
     Scenario,
     ScenarioError,
     numeric_fields,
@@ -122,11 +119,8 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
                               f"of {available}")
     fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs", "patterns", "posterior"}))
     for column in columns:
-        if column == SEED_FIELD:
-            raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {SEED_IS_THE_RUNS} (leave it "
-                                  "out with posterior.columns)")
-        if column == DEPTH_FIELD:
-            raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {DEPTH_IS_THE_STOCKS} (leave "
+        if column in FIXED_FIELDS:
+            raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {FIXED_FIELDS[column]} (leave "
                                   "it out with posterior.columns)")
         if column not in fields:
             close = difflib.get_close_matches(column, fields, n=1, cutoff=0.5)

@@ -10,6 +10,7 @@ from sim.scenario.experiment import OutputOfInterest, Pattern, PosteriorDraws, U
 from sim.scenario.loader import (
     DEPTH_FIELD,
     DEPTH_IS_THE_STOCKS,
+    FIXED_FIELDS,
     SEED_FIELD,
     SEED_IS_THE_RUNS,
     ScenarioError,
@@ -23,6 +24,7 @@ from sim.scenario.scenario import TITLE_LANGUAGES, Scenario, Title
 __all__ = [
     "DEPTH_FIELD",
     "DEPTH_IS_THE_STOCKS",
+    "FIXED_FIELDS",
     "SEED_FIELD",
     "SEED_IS_THE_RUNS",
     "TITLE_LANGUAGES",

@@ -46,6 +46,8 @@ DEPTH_IS_THE_STOCKS = ("the depth is the one the soil model's stock is for, not 
                        f"0-{IPCC_DEPTH_CM:g} cm stock (IPCC 2019 Vol. 4, Tables 2.3 and 5.5) and RothC's is each region's "
                        "rothc.depth_cm layer, so varying soil.depth_cm would only relabel the same stock and an "
                        "analysis would find SOC insensitive to depth")
+#: The fields no sweep, design or posterior draw may vary, each with why: the message every refusal gives.
+FIXED_FIELDS = {SEED_FIELD: SEED_IS_THE_RUNS, DEPTH_FIELD: DEPTH_IS_THE_STOCKS}
 
 #: What Pydantic puts last in an error's location when the key of a table's entry, not its value, is refused.
 KEY_LOC = "[key]"
@@ -318,10 +320,8 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
         where = f"invalid scenario:\n  {file_of(dotted)}: uncertain.\"{dotted}\""
         if dotted not in leaves and renamed(dotted):
             raise ScenarioError(f"{where}: {renamed(dotted)}")
-        if dotted == SEED_FIELD:
-            raise ScenarioError(f"{where}: {SEED_IS_THE_RUNS}")
-        if dotted == DEPTH_FIELD:
-            raise ScenarioError(f"{where}: {DEPTH_IS_THE_STOCKS}")
+        if dotted in FIXED_FIELDS:
+            raise ScenarioError(f"{where}: {FIXED_FIELDS[dotted]}")
         if dotted not in leaves:
             close = difflib.get_close_matches(dotted, list(leaves), n=1, cutoff=0.5)
             hint = f"; the closest valid field is '{close[0]}'" if close else ""
