@@ -88,7 +88,7 @@ def run(
 def describe_constants(constants: pd.DataFrame, currency: str) -> None:
     """Print one line on the decision rule's constants, which shape every policy result.
 
-    Warns when the start's fit missed its shares or hit its bound.
+    Warns when the start's fit missed its shares or hit its bound, or its supply stopped short of its fixed point.
     """
     if constants.empty:
         return
@@ -103,6 +103,13 @@ def describe_constants(constants: pd.DataFrame, currency: str) -> None:
             f"{region}: the start in equilibrium reached its initial shares only to {rows.fit_error.max():.1%}"
             + (" with constants at their bound" if rows.at_bound.any() else "")
             + ": the modelled economics and constraints cannot sustain the file's shares")))
+    short = constants[~constants.supply_at_fixed_point.astype(bool)]
+    for region in short.region.unique():
+        gap = short[short.region == region].supply_gap.max()
+        err_console.print(Text.assemble(("warning: ", "bold yellow"), (
+            f"{region}: the start's dealer and hire-service reach is {gap:.1%} of farms from the steady state of the "
+            "no-till area its fitted chains imply (the fixed point was not reached): its adoption may drift towards "
+            "it (docs/ODD.md section 5)")))
 
 
 #: Largest gap between an initial share and the fitted steady state that passes without a warning (a share).

@@ -129,8 +129,11 @@ class EconomicRule:
 
         Rows: region, term (a practice, or 'p+q' for a pair), value_per_ha (currency/ha/yr), noise_scales (value /
         the region's logit noise scale at the conventional margin), share_of_margin (value / that margin), and for a
-        start in equilibrium fit_error (largest gap between a target share and the fitted steady state) and at_bound
-        (the fit hit its bound: the initial shares need more than the modelled economics can give).
+        start in equilibrium fit_error (largest gap between a target share and the fitted steady state), at_bound
+        (the fit hit its bound: the initial shares need more than the modelled economics can give) and supply_gap (how
+        far, as a share of farms, the dealers' and hire services' reach fitted at is from the steady state of the
+        no-till area the fitted chains imply: ``sim.behaviour.equilibrium.Fit.supply_gap``) with
+        supply_at_fixed_point (that gap within ``sim.behaviour.equilibrium.SUPPLY_TOLERANCE``).
         """
         rows = []
         for r, name in enumerate(region_names):
@@ -146,7 +149,9 @@ class EconomicRule:
                              "noise_scales": float(value) / (self.spec.noise_share * margin),
                              "share_of_margin": float(value) / margin,
                              "fit_error": fit.error if fit is not None else float("nan"),
-                             "at_bound": bool(fit is not None and abs(value) >= fit.bound * (1.0 - 1e-9))})
+                             "at_bound": bool(fit is not None and abs(value) >= fit.bound * (1.0 - 1e-9)),
+                             "supply_gap": fit.supply_gap if fit is not None else float("nan"),
+                             "supply_at_fixed_point": fit is None or fit.supply_at_fixed_point})
         return rows
 
     def decide(self, situation: Situation, decisions: FarmStreams) -> Choice:

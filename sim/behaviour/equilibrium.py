@@ -786,6 +786,12 @@ def sufficient_statistics(parameters: list[tuple[int, int]]) -> np.ndarray:
     return np.stack([uses[:, p] * uses[:, q] for p, q in parameters], axis=1)
 
 
+#: The largest change of the dealers' or hire services' reach, a share of farms (0.1 percentage point), between the
+#: no-till area share a fit's supply is at and the one its chains imply, at which the start takes the supply to be at
+#: its fixed point (``sim.behaviour.start.SUPPLY_ROUNDS``; ``Fit.supply_at_fixed_point``).
+SUPPLY_TOLERANCE = 1e-3
+
+
 @dataclass(frozen=True)
 class Fit:
     """The fitted constants of one region and the shares they give."""
@@ -799,6 +805,15 @@ class Fit:
     #: the region's no-till area share at whose steady state the dealers' and hire services' reach in the chains is
     #: (``sim.behaviour.start``: the chains' own, a fixed point); NaN where the caller did not say
     supply_area_share: float = float("nan")
+    #: the largest change of the dealers' or hire services' reach (a share of farms) from that area share to the one
+    #: the chains imply at it: within ``SUPPLY_TOLERANCE`` at the fixed point, more where the
+    #: search stopped short of it (``supply_at_fixed_point``); NaN where the caller did not say
+    supply_gap: float = float("nan")
+
+    @property
+    def supply_at_fixed_point(self) -> bool:
+        """Whether ``supply_gap`` is within ``SUPPLY_TOLERANCE`` (True where none was computed)."""
+        return not self.supply_gap > SUPPLY_TOLERANCE
 
     @property
     def error(self) -> float:
