@@ -526,8 +526,10 @@ def run_many(specs: list[RunSpec], executor: Executor | None = None,
 def consecutive_seeds(seed: int, replicates: int, where: str = "the scenario") -> list[int]:
     """The seeds of ``replicates`` seed replicates from ``seed``: seed, seed + 1, ..., seed + replicates - 1.
 
-    The one place replicate seeds are made (``replicate_seeds``, ``experiments.plan.run_seeds``), so that every
-    replicate of sweep, compare, target, report, calibration and exchange-groups is one ``casim run --seed`` repeats.
+    The one place replicate seeds are made (``replicate_seeds``, ``experiments.plan.run_seeds``), so that every seed
+    replicate of sweep, compare, target, report, calibration and exchange-groups is one ``casim run --seed`` repeats
+    (a design of several samples draws each run's own 63-bit seed instead, ``experiments.plan``: such a run is
+    repeated by the sweep, not by ``casim run``).
 
     Raises:
         ExperimentError: a last seed above ``MAX_SEED`` (which ``casim run --seed`` refuses), before anything runs;
