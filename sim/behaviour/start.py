@@ -285,6 +285,31 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         return ChainInputs(gain, feasible, scale, margin[rows], catalogue.available[region], state_gross, others[rows],
                            review[region], learnt)
 
+    def access_of(rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """What of the farms ``rows`` the supply sets and their moves read: dealer, contractor, money, hires (copies)."""
+        return access.dealer[rows], access.contractor[rows], access.money[rows], hires[rows]
+
+    def inputs_after_supply(previous: ChainInputs, rows: np.ndarray, region: int,
+                            aged: tuple[np.ndarray, np.ndarray], before: tuple[np.ndarray, ...]) -> ChainInputs:
+        """``inputs`` of the farms ``rows`` once the supply has moved, from ``previous`` (their ``inputs`` before).
+
+        Only the farms whose access changed (``before``: ``access_of`` then) have their moves valued again: a farm's
+        moves are its own (``fill_farm_moves``), so the others' are the same to the last bit, and a refit of the
+        supply (``SUPPLY_ROUNDS``) changes the reach of a few percent of farms. Valuing all again took a tenth of a
+        1,000-farmer run's start.
+        """
+        changed = np.zeros(rows.size, np.bool_)
+        for was, now in zip(before, access_of(rows), strict=True):
+            changed |= was != now
+        if not changed.any():
+            return previous
+        part = np.flatnonzero(changed)
+        state_gross, state_margin = state_values(rows[part], region)
+        gain, feasible = previous.gain.copy(), previous.feasible.copy()
+        gain[part], feasible[part] = move_tables(rows[part], ESTABLISHED_SEASONS, state_gross, state_margin,
+                                                 *farm_terms(region, *aged), spread, s.noise_share * state_margin)
+        return replace(previous, gain=gain, feasible=feasible)
+
     def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
                     masks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
         """Laws (m, K) at the bundles ``masks`` of the farms ``rows`` with ``fit``'s constants, and their pasts.
@@ -415,12 +440,13 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
                 np.append(v.synergy_shortfall[region], expected_remaining(v.synergy_shortfall[region], mean_hazard[-1])))
         sample = spaced(FIT_SAMPLE)
         kept = np.empty((rows.size, N_STATES, N_STATES)) if sample.size == rows.size <= MATRICES_KEPT_UP_TO else None
-        fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit, matrices=kept,
-                                     hazards=False)
+        chain_inputs = inputs(sample, region, *aged)
+        fit, laws, _ = fit_constants(chain_inputs, s.revision_rate, target, fit, matrices=kept, hazards=False)
         polish = spaced(POLISH_SAMPLE)
         if polish.size > sample.size:
             sample = polish
-            fit, laws, _ = fit_constants(inputs(polish, region, *aged), s.revision_rate, target, fit, hazards=False)
+            chain_inputs = inputs(polish, region, *aged)
+            fit, laws, _ = fit_constants(chain_inputs, s.revision_rate, target, fit, hazards=False)
         # the supply at the area share these chains imply (``SUPPLY_ROUNDS``): fitted again from this fit
         tried, implied = [float(area_share[region])], [chain_area_share(region, sample, laws, fit)]
         gap = reach_gap(region, tried[-1], implied[-1])
@@ -428,9 +454,10 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             slope = 0.0 if len(tried) < 2 else float(np.clip(
                 (implied[-1] - implied[-2]) / (tried[-1] - tried[-2]), 0.0, MAX_SUPPLY_SLOPE))
             area_share[region] = tried[-1] + (implied[-1] - tried[-1]) / (1.0 - slope)
+            before = access_of(sample)
             supply_at(area_share)
-            fit, laws, _ = fit_constants(inputs(sample, region, *aged), s.revision_rate, target, fit, matrices=kept,
-                                         hazards=False)
+            chain_inputs = inputs_after_supply(chain_inputs, sample, region, aged, before)
+            fit, laws, _ = fit_constants(chain_inputs, s.revision_rate, target, fit, matrices=kept, hazards=False)
             tried.append(float(area_share[region]))
             implied.append(chain_area_share(region, sample, laws, fit))
             gap = reach_gap(region, tried[-1], implied[-1])
