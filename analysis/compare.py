@@ -455,11 +455,12 @@ def pairing(per_run: pd.DataFrame, baseline: str) -> pd.Series:
         return set(rows[columns].itertuples(index=False, name=None))
 
     base = per_run[per_run.scenario == baseline]
+    base_seeds, base_pairs = pairs(base, ["seed"]), pairs(base, keys)
     why = {}
     for scenario, rows in per_run.groupby("scenario", sort=False):
-        if pairs(rows, ["seed"]) != pairs(base, ["seed"]):
+        if pairs(rows, ["seed"]) != base_seeds:
             why[scenario] = SEEDS
-        elif pairs(rows, keys) != pairs(base, keys):
+        elif pairs(rows, keys) != base_pairs:
             why[scenario] = DRAWS
         else:
             why[scenario] = PAIRED
@@ -714,8 +715,8 @@ def _unpaired(row: pd.Series) -> str | None:
 
 def _change_cell(row: pd.Series, column: str, fmt: str, unit: str = "") -> str:
     """A change against the paired baseline runs with its interval, or why there is none."""
-    if _unpaired(row):
-        return _unpaired(row)
+    if why_not := _unpaired(row):
+        return why_not
     if not np.isfinite(row[column]):
         return NOT_PAIRED["region"] if "region" in row else "n/a"
     return _cell(row, column, fmt) + unit
@@ -831,8 +832,8 @@ OTHER_INCENTIVES = "n/a (the design's incentives are not the baseline's)"
 
 def _exchange_difference_cell(row: pd.Series, column: str) -> str:
     """A design's paired difference from the baseline, as the exchanges' effect, or why it is not theirs."""
-    if _unpaired(row):
-        return _unpaired(row)
+    if why_not := _unpaired(row):
+        return why_not
     if row["exchange_programme_cost"] > 0 and not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
     return _cell(row, column, ",.0f")
@@ -842,8 +843,8 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
     """An exchange programme's cost per unit of what it adds, or why there is none."""
     if not row["exchange_programme_cost"] > 0:
         return "n/a (no exchange programme)"
-    if _unpaired(row):
-        return _unpaired(row)
+    if why_not := _unpaired(row):
+        return why_not
     if not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
     if not row["exchange_cost_vs_baseline"] > 0:
@@ -884,8 +885,8 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
 
 def why_no_cost_vs_baseline(row: pd.Series, extra_cost: str) -> str | None:
     """Why a design has no extra cost per extra t against the baseline design, or None if it has one."""
-    if _unpaired(row):
-        return _unpaired(row)
+    if why_not := _unpaired(row):
+        return why_not
     more_t, costs_more = row["co2e_vs_baseline_t"] > 0, row[extra_cost] > 0
     if more_t and costs_more:
         return None
