@@ -27,7 +27,8 @@ ROOMS = ["Soil carbon", "Yields", "Costs and prices", "Behaviour", "Incentives a
 REQUIRED = ("soil.", "practices.", "crops.")
 REGION_FIELDS = ("climate", "soil", "bulk_density_g_cm3", "baseline_input", "residues_returned",
                  "n_fertiliser_or_n_fixing_crop", "low_residue_crop_or_bare_fallow", "crop", "base_yield_kg_per_ha",
-                 "crop_price_per_t", "production_cost_per_ha", "weather_cv", "yield_cv", "soc_plateau_pct",
+                 "crop_price_per_t", "production_cost_per_ha", "farm_size_median_ha", "farm_size_sigma", "weather_cv",
+                 "yield_cv", "soc_plateau_pct",
                  "residue_livestock_value_per_ha", "discount_rate", "risk_aversion", "rothc.")
 UNDOCUMENTED = {"soil.model", "soil.rothc"}  # the model switch (Tier 1 by default) and the table itself
 
