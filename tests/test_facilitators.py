@@ -357,6 +357,50 @@ def test_the_reports_policy_table_shows_the_windfall_of_per_ha_payments_as_compa
     assert "dont effet d’aubaine" in french and "contrefactuel" in french and "s.o. (aucun paiement" in french
 
 
+@pytest.fixture(scope="module")
+def unpaired_stories():
+    """The baseline and the per-ha payment on other seeds than the baseline's (42 + 100), 2 runs each: unpaired."""
+    baseline = sim.load_scenario(SCENARIOS / "baseline.toml")
+    other = sim.load_scenario(SCENARIOS / "per_ha_payment.toml").model_copy(update={"seed": baseline.seed + 100})
+    return tell_stories({"baseline": baseline, "per_ha_payment": other}, replicates=2, farmers=300, years=3,
+                        per_region=20, executor=LocalExecutor(1))
+
+
+#: Compare's reason for an unpaired scenario's missing income change, as the report gives it in each language.
+UNPAIRED_SEEDS = {
+    "en": "n/a: seeds differ from the baseline's (unpaired runs)",
+    "fr": "s.o. : tirages aléatoires différents de ceux du scénario de référence (simulations non appariées)",
+    "es": "no aplica: sorteos aleatorios distintos de los del escenario de referencia (simulaciones no emparejadas)",
+    "pt": "não se aplica: sorteios aleatórios diferentes dos do cenário de referência (simulações não pareadas)",
+}
+
+
+@pytest.mark.parametrize("code", sorted(UNPAIRED_SEEDS))
+def test_an_unpaired_scenario_s_income_change_says_why_it_is_missing_in_each_language(unpaired_stories, code):
+    """Session 13: the report's income change read "–" for a scenario run on other seeds than the baseline's, where
+    compare's tables say why; it now gives compare's reason, translated ("seeds" as the catalogues' random draws,
+    not plant seeds, as referee 29 asked)."""
+    import html
+
+    from analysis.compare import NOT_PAIRED, SEEDS, compare
+    from facilitation.report import NOT_PAIRED as REPORT_NOT_PAIRED
+    from facilitation.report import _comparison_table
+
+    lang = language(code)
+    runs = pd.concat([s.results.assign(scenario=s.label) for s in unpaired_stories], ignore_index=True)
+    assert compare(runs, "baseline").set_index("scenario").pairing_with_baseline.to_dict() == {
+        "baseline": "paired", "per_ha_payment": SEEDS}
+    text = _comparison_table(unpaired_stories, 2, lang)
+    header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", text)]
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])]
+    change = header.index(lang._("change against {baseline}").format(
+        baseline=lang.scenario_name(unpaired_stories[0].scenario)))
+    assert html.unescape(rows[1][change]) == UNPAIRED_SEEDS[code]
+    assert UNPAIRED_SEEDS["en"] == NOT_PAIRED[SEEDS]  # compare's words, which the catalogues translate
+    assert set(REPORT_NOT_PAIRED) == {why for key, why in NOT_PAIRED.items() if key != "region"}  # all of them
+    assert rows[0][change] not in ("–", UNPAIRED_SEEDS[code])  # the baseline against itself: a number
+
+
 def _small_share_stories() -> list:
     """Two scenarios whose full-CA share climbs to 60 % in one region and to 0.3 % in the other (the referee's
     Africa dry chart: 0.0-0.3 %), three runs each: what ``region_chart`` and ``scenario_chart`` read of a story."""
