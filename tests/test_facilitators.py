@@ -629,6 +629,41 @@ def test_the_printed_map_names_the_regions_in_a_key_over_a_colour_scale(stories)
         assert all(not a.overlaps(b) for b in boxes[i + 1:])
 
 
+#: Viewports of the on-screen maps' check: full HD, a projector, a laptop (two maps to a row, each ~460 px wide: where
+#: the names overlapped), one map to a row, and a phone.
+MAP_VIEWPORTS = [(1920, 1080), (1280, 720), (1024, 768), (800, 600), (400, 800)]
+
+
+def test_the_on_screen_maps_name_the_regions_in_a_key_whose_names_never_overlap(report, browser):
+    """Referee 29 / session 13: the report's interactive maps named small regions beside them, kept a share of the map's
+    height apart, in 13 px text: on maps ~460 px wide (a 1024 px screen, two maps to a row, however many scenarios)
+    "Africa, dry savanna" and "Africa, moist savanna" overlapped, and on a phone all three names did. The maps now
+    name the regions in a key below them by outline colour, as the printed maps do; Plotly lays its entries out at
+    every size. Measured in Chromium: no two texts of a map overlap and every name lies inside its map."""
+    from facilitation.geography import region_shapes
+
+    names = [language("en").region(s.key) for s in region_shapes(sim.load_scenario(SCENARIOS / "baseline.toml"))]
+    measure = """() => Array.from(document.querySelectorAll("div.plot.map")).map(div => {
+        const box = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+        return {map: box(div), texts: Array.from(div.querySelectorAll("text.legendtext, g.annotation-text-g"))
+                .map(e => ({text: e.textContent, box: box(e)}))};
+    })"""
+    for width, height in MAP_VIEWPORTS:
+        page = browser.new_context(offline=True, viewport={"width": width, "height": height}).new_page()
+        page.goto(report.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('div.plot.map :is(.legendtext, .annotation-text-g)').length >= 6")
+        maps = page.evaluate(measure)
+        assert len(maps) == 2
+        for drawn in maps:
+            assert [t["text"] for t in drawn["texts"]] == names, (width, drawn["texts"])
+            (left, top, right, bottom), boxes = drawn["map"], [t["box"] for t in drawn["texts"]]
+            for i, (x0, y0, x1, y1) in enumerate(boxes):
+                assert left <= x0 and x1 <= right and top <= y0 and y1 <= bottom, (width, drawn["texts"][i])
+                for u0, v0, u1, v1 in boxes[i + 1:]:
+                    assert x1 <= u0 or u1 <= x0 or y1 <= v0 or v1 <= y0, (width, drawn["texts"])
+        page.close()
+
+
 def test_the_brazilian_region_is_named_for_the_country_its_map_shades():
     """Referee 29 minor 11: the region parameterised on Cerrado farms (LAC soil, tropical moist, soybean) was called
     "Latin America" while its map shaded Brazil. Its key stays ``latin_america``; its name in every language now
