@@ -285,7 +285,8 @@ def population(story: Story, lang: Language) -> str:
     if "draw" in first:
         first = first[first.draw == first.draw.min()]
     rows = first.set_index("region")
-    return "; ".join(lang._("{region}: {farmers} farmers, {area} ha").format(
+    between = lang.pgettext("between the entries of a list", "; ")  # French sets a space before the semicolon
+    return between.join(lang._("{region}: {farmers} farmers, {area} ha").format(
         region=lang.region(key), farmers=lang.number(rows.farmers[key]), area=lang.number(rows.area_ha[key]))
         for key in [*story.scenario_regions, "all"])
 

@@ -159,7 +159,7 @@ def english_interface_strings(code: str) -> list[str]:
     for message in catalogue:
         english, string = (message.id, message.string) if isinstance(message.id, str) else \
             (message.id[0], message.string[0])  # a plural: its singular's words
-        if english and string and string != english:
+        if english and string and string != english and re.search(r"[^\W\d_]", english):  # punctuation: not English
             pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(english))
             patterns.append(rf"(?<![\w-]){pattern}(?![\w-])")
     return patterns
@@ -753,6 +753,20 @@ def test_a_french_reports_title_and_cover_name_the_scenarios_in_french(french, s
     for story, title in zip(stories, titles, strict=True):
         assert f"\n{title.name}\n" in cover and f"\n{title.description}\n" in cover
         assert story.scenario.name not in cover and story.scenario.description not in cover
+
+
+@pytest.mark.parametrize(("code", "between"), [("en", "; "), ("fr", " ; "), ("es", "; "), ("pt", "; ")])
+def test_the_cover_lists_the_regions_with_the_language_s_punctuation(stories, code, between):
+    """Referee 32's nit: the French cover read "… ha; Afrique …", where French sets a space before a semicolon."""
+    from facilitation.report import population
+
+    lang = language(code)
+    story = stories[0]
+    first = story.results[(story.results.year == 2025) & (story.results.seed == 42)].set_index("region")
+    entries = [lang._("{region}: {farmers} farmers, {area} ha").format(
+        region=lang.region(key), farmers=lang.number(first.farmers[key]), area=lang.number(first.area_ha[key]))
+        for key in [*story.scenario_regions, "all"]]
+    assert population(story, lang) == between.join(entries)
 
 
 @pytest.mark.parametrize("code", ["en", "fr", "es", "pt"])
