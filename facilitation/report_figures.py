@@ -184,8 +184,7 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
     fig = go.Figure(traces + key)
     fig.update_layout(**base_layout(
         lang, margin=dict(l=5, r=5, t=40, b=5), plot_bgcolor="#dce9f5", showlegend=True,
-        legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False,
-                    font=dict(size=13)),
+        legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False),
         title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
