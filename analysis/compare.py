@@ -706,7 +706,7 @@ NOT_PAIRED = {"farms": "n/a: other farms or years than the baseline",
               "region": "n/a: region not in the baseline"}
 
 
-def _unpaired(row: pd.Series) -> str | None:
+def unpaired_reason(row: pd.Series) -> str | None:
     """Why a scenario's runs (a row of the summarised table) have no paired baseline runs, or None if they have."""
     if not row.get("same_farms_as_baseline", True):
         return NOT_PAIRED["farms"]
@@ -715,7 +715,7 @@ def _unpaired(row: pd.Series) -> str | None:
 
 def _change_cell(row: pd.Series, column: str, fmt: str, unit: str = "") -> str:
     """A change against the paired baseline runs with its interval, or why there is none."""
-    if why_not := _unpaired(row):
+    if why_not := unpaired_reason(row):
         return why_not
     if not np.isfinite(row[column]):
         return NOT_PAIRED["region"] if "region" in row else "n/a"
@@ -832,7 +832,7 @@ OTHER_INCENTIVES = "n/a (the design's incentives are not the baseline's)"
 
 def _exchange_difference_cell(row: pd.Series, column: str) -> str:
     """A design's paired difference from the baseline, as the exchanges' effect, or why it is not theirs."""
-    if why_not := _unpaired(row):
+    if why_not := unpaired_reason(row):
         return why_not
     if row["exchange_programme_cost"] > 0 and not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
@@ -843,7 +843,7 @@ def _ratio_cell(row: pd.Series, name: str, difference: str, why: str, fmt: str) 
     """An exchange programme's cost per unit of what it adds, or why there is none."""
     if not row["exchange_programme_cost"] > 0:
         return "n/a (no exchange programme)"
-    if why_not := _unpaired(row):
+    if why_not := unpaired_reason(row):
         return why_not
     if not row.get("same_incentives_as_baseline", True):
         return OTHER_INCENTIVES
@@ -885,7 +885,7 @@ def exchanges_markdown(table: pd.DataFrame, currency: str) -> str | None:
 
 def why_no_cost_vs_baseline(row: pd.Series, extra_cost: str) -> str | None:
     """Why a design has no extra cost per extra t against the baseline design, or None if it has one."""
-    if why_not := _unpaired(row):
+    if why_not := unpaired_reason(row):
         return why_not
     more_t, costs_more = row["co2e_vs_baseline_t"] > 0, row[extra_cost] > 0
     if more_t and costs_more:

@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +88,7 @@ class SweepStore:
         included, so a killed sweep never leaves a stale lock.
         """
         check_writable(self.directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / ".lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -381,7 +382,10 @@ def check_writable_file(path: Path) -> Path:
 
 
 def check_writable(directory: Path, need_bytes: int = 0) -> Path:
-    """Check that results can be written into ``directory`` (created if missing) before any work starts.
+    """Check that results can be written into ``directory`` before any work starts, leaving nothing behind.
+
+    The folders missing on its path are created for the check and removed again: a command refused after it (a
+    scenario with a typo, a bad option) leaves no empty folder (referee 32 m4). The writers create them.
 
     Raises:
         StoreError: ``directory`` is a file, cannot be created or written (read-only file system), or has less
@@ -391,14 +395,19 @@ def check_writable(directory: Path, need_bytes: int = 0) -> Path:
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise StoreError(f"--out {directory}: is a file; expected a directory for the results")
+    missing = [folder for folder in (directory, *directory.parents) if not folder.exists()]  # the deepest first
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".casim-write-test.", dir=directory)
         os.close(fd)
         os.unlink(probe)
+        free = shutil.disk_usage(directory).free
     except OSError as exc:
         raise StoreError(f"--out {directory}: cannot write there: {exc.strerror or exc}") from None
-    free = shutil.disk_usage(directory).free
+    finally:
+        for folder in missing:
+            with suppress(OSError):  # not empty: another process is writing there now
+                folder.rmdir()
     if need_bytes > free:
         raise StoreError(f"--out {directory}: {free / 1e6:,.0f} MB free on its device; the results need about "
                          f"{need_bytes / 1e6:,.0f} MB ({(need_bytes - free) / 1e6:,.0f} MB short)")

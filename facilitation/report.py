@@ -29,6 +29,7 @@ from analysis.compare import (
     incentive_programme,
     payment_calendar,
     unbounded_words,
+    unpaired_reason,
 )
 from experiments.executors import Executor
 from experiments.runs import replicates_of
@@ -140,6 +141,11 @@ COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the publi
 UNBOUNDED = {"all": N_("unbounded"), "above": N_("≥ {low}"), "or_negative": N_("≥ {low}, or {negative}"),
              "apart": N_("≤ {below}, or ≥ {low}")}
 MAY_LOSE_CARBON = N_("the design may lose carbon")
+#: Why a scenario has no change against the baseline (``analysis.compare.NOT_PAIRED``, but the region's, which the
+#: report's all-farms table never meets), in words to translate.
+NOT_PAIRED = (N_("n/a: other farms or years than the baseline"),
+              N_("n/a: seeds differ from the baseline's (unpaired runs)"),
+              N_("n/a: posterior draws differ from the baseline's (unpaired runs)"))
 
 
 def _comparison_table(stories: list[Story], replicates: int | str, lang: Language) -> str:
@@ -201,8 +207,9 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         (_("mean income, all farms, period mean ({currency})").format(currency=currency),
          pm("income_mean_period", lang.number)),
         (_("change against {baseline}").format(baseline=names[stories[0].label]),
-         [bounded("income_mean_change_pct", lambda v: lang.percent(v / 100, 1), row) if row.same_farms_as_baseline
-          else _("n/a: other farms or years than the baseline") for _i, row in table.iterrows()]),
+         [_(why) if (why := unpaired_reason(row)) else bounded("income_mean_change_pct",
+                                                               lambda v: lang.percent(v / 100, 1), row)
+          for _i, row in table.iterrows()]),
         (_("share of carbon money reaching farmers"), pm("farmer_share_of_carbon_money", lang.percent)),
         (_("farmers' net carbon income, incl. money owed for issued credits ({currency})").format(currency=currency),
          pm("farmer_net_carbon_income", lang.number)),
@@ -278,7 +285,8 @@ def population(story: Story, lang: Language) -> str:
     if "draw" in first:
         first = first[first.draw == first.draw.min()]
     rows = first.set_index("region")
-    return "; ".join(lang._("{region}: {farmers} farmers, {area} ha").format(
+    between = lang.pgettext("between the entries of a list", "; ")  # French sets a space before the semicolon
+    return between.join(lang._("{region}: {farmers} farmers, {area} ha").format(
         region=lang.region(key), farmers=lang.number(rows.farmers[key]), area=lang.number(rows.area_ha[key]))
         for key in [*story.scenario_regions, "all"])
 

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from facilitation.geography import RegionShape, View, labels, rings_in
+from facilitation.geography import RegionShape, View, rings_in
 from facilitation.i18n import N_, Language
 from facilitation.story import REGION_SPACING, Story
 from facilitation.style import (
@@ -155,14 +155,18 @@ def region_shares(story: Story, column: str = MAP_COLUMN) -> pd.DataFrame:
 
 
 def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Language) -> tuple[dict, list[list[str]]]:
-    """The regions shaded by the share of farmers using no-till at the first year; the colours of every year."""
+    """The regions shaded by the share of farmers using no-till at the first year; the colours of every year.
+
+    The regions are named in a key below the map by their outline colours, as on the printed maps: names on the map
+    were set a share of its height apart in text of a fixed size, and overlapped on maps under ~500 px wide (two to
+    a row on a laptop, and on a phone); Plotly lays the key out at every size. Hovering a region names it too.
+    """
     shares = region_shares(story)
     bx, by = _ring_xy(rings_in(view))
     traces = [go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor="#eeeeee", hoverinfo="skip",
                          line=dict(color="#bbbbbb", width=0.6), showlegend=False)]
-    annotations = []
-    places = labels(shapes, view)
-    for shape in shapes:
+    key = []
+    for shape in shapes:  # traces 1..n: report.js reshades them year by year
         x, y = _ring_xy(list(shape.polygons))
         name = lang.region(shape.key)
         countries = ", ".join(lang.country(c) for c in shape.countries)
@@ -170,21 +174,17 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
                                  hoverinfo="text", text=f"{name}: {countries}",
                                  fillcolor=shade(shares[shape.key].iloc[0]),
                                  line=dict(color=region_colour(shape.index), width=2)))
-        label = places[shape.key]
-        text = dict(text=html.escape(name), bgcolor="rgba(255,255,255,.7)", font=dict(size=13))
-        if label.pointed:  # the arrow's tail carries the text, beside the region; its head points at the region
-            annotations.append(dict(x=label.at[0], y=label.at[1], ax=label.text_at[0], ay=label.text_at[1],
-                                    axref="x", ayref="y", xanchor=label.align, showarrow=True, arrowhead=0,
-                                    arrowwidth=1.2, arrowcolor=region_colour(shape.index), **text))
-        else:
-            annotations.append(dict(x=label.at[0], y=label.at[1], showarrow=False, **text))
+        # the key's entry: the outline colour alone (the region's own trace would show its shade, which is the year's)
+        key.append(go.Scatter(x=[None], y=[None], mode="lines", name=html.escape(name), hoverinfo="skip",
+                              line=dict(color=region_colour(shape.index), width=4)))
     # the colour bar: an invisible marker carrying the scale
     traces.append(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker=dict(
         colorscale=[[float(s), c] for s, c in ADOPTION_SCALE], cmin=0, cmax=1, color=[0], showscale=True,
         colorbar=dict(title=dict(text=lang._("no-till"), side="right"), tickformat=".0%", thickness=14, len=0.8))))
-    fig = go.Figure(traces)
+    fig = go.Figure(traces + key)
     fig.update_layout(**base_layout(
-        lang, margin=dict(l=5, r=5, t=40, b=5), annotations=annotations, plot_bgcolor="#dce9f5",
+        lang, margin=dict(l=5, r=5, t=40, b=5), plot_bgcolor="#dce9f5", showlegend=True,
+        legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False),
         title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))

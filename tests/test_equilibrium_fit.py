@@ -9,6 +9,8 @@ from numba import njit
 from sim.behaviour.equilibrium import (
     CHAIN_BLOCK,
     FIRST_TOLERANCE,
+    TILT_ITERATIONS,
+    TILT_RELATIVE_TOLERANCE,
     TOLERANCE,
     ChainInputs,
     chain_laws,
@@ -135,6 +137,24 @@ def test_the_target_law_has_the_file_s_practice_shares(masks, shares, available,
     log_ratio = np.log(law[possible] / smoothed[possible])
     coefficients = np.linalg.lstsq(indicators, log_ratio, rcond=None)[0]
     assert np.allclose(indicators @ coefficients, log_ratio, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("share", "unused"), [(1e-12, 0.1), (1e-14, 0.004), (1e-8, 0.1)])
+def test_the_target_law_holds_a_small_share_as_closely_as_a_large_one(share, unused):
+    """The tilt stops when every share the file gives is the law's to 1e-12 and to TILT_RELATIVE_TOLERANCE of itself:
+    the absolute gap alone let a share of 1e-12 come out 1.38e-12 (referee 32 m1)."""
+    law = target_law(np.array([1], np.uint8), np.array([share]), np.ones(N_PRACTICES, bool), unused)
+    got = (law @ USES_BY_MASK)[0]
+    assert abs(got - share) <= TILT_RELATIVE_TOLERANCE * share
+
+
+def test_a_tilt_that_does_not_converge_is_an_error_not_a_law():
+    """A share no region can give (1e-300, below one farm in any population) needs hundreds of Newton steps from a
+    smoothed share of 5 % (each step moves the log share by about 1): the tilt stops at TILT_ITERATIONS and says so,
+    instead of returning a law whose share is 7e-13 (referee 32 m1: it returned that silently)."""
+    with pytest.raises(RuntimeError, match=r"did not reach the file's practice shares in 50 Newton steps"):
+        target_law(np.array([1], np.uint8), np.array([1e-300]), np.ones(N_PRACTICES, bool), 0.1)
+    assert TILT_ITERATIONS == 50
 
 
 @njit(cache=True)

@@ -240,6 +240,32 @@ def test_out_that_is_a_file_or_unwritable_is_refused_before_simulating(tmp_path,
     assert time.time() - started < 30  # no simulation ran (in-process, the eight refusals take under 1 s)
 
 
+def test_a_refused_command_leaves_no_folder_behind(tmp_path, casim, write_scenario, monkeypatch):
+    """Referee 32 m4: a refused `casim compare` (a scenario with a typo) left an empty results/compare/, because the
+    output check created the folder before the scenarios loaded; report and animate left results/ likewise. The check
+    now removes the folders it created, so no refusal after it, in any command, leaves one."""
+    def simulated(*args, **kwargs):
+        raise AssertionError("a model was built before the refusal")
+
+    monkeypatch.setattr(sim.AdoptionModel, "__init__", simulated)
+    typo = write_scenario("[regions.africa_dry]\nbase_yeild_kg_per_ha = 900.0\n", name="typo.toml")
+    new = tmp_path / "new"
+    for command in (["compare", SCENARIOS / "baseline.toml", typo, "--out", new / "results" / "compare"],
+                    ["compare", SCENARIOS / "baseline.toml", "--baseline", "elsewhere", "--out", new / "compare"],
+                    ["report", typo, "--out", new / "results" / "report.html"],
+                    ["animate", SCENARIOS / "baseline.toml", "--lang", "xx", "--out", new / "results" / "a.gif"],
+                    ["run", typo, "--out", new / "results"],
+                    ["sweep", typo, "--out", new / "sweep"],
+                    ["sensitivity", typo, "--out", new / "sensitivity"]):
+        done = casim(*command)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (command, done.stderr)
+        assert not new.exists(), f"casim {command[0]} left {sorted(new.rglob('*'))} behind: {done.stderr}"
+    assert check_writable(new / "a" / "b") == new / "a" / "b" and not new.exists()
+    with pytest.raises(StoreError, match="MB short"):
+        check_writable(new / "c", need_bytes=10**18)
+    assert not new.exists()
+
+
 def test_scheduler_addresses_unreachable_schedulers_and_schedulers_without_workers(tmp_path, casim):
     from distributed import LocalCluster
 

@@ -8,6 +8,8 @@ into it, so no field of the other kind is carried over (``sim.scenario.loader``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -18,6 +20,43 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 RelativeEffect = Annotated[float, Field(ge=-0.9, le=1.0)]
 RegionName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+@dataclass(frozen=True)
+class LikelyUnit:
+    """A field's unit, and the unit a value beyond its plausibility bounds was likely written in (schema metadata).
+
+    The loader's error for such a value says what the mistake probably was (referee 32 m3). ``unit`` is the field's
+    unit as the error names it ("kg/ha"), ``short`` the unit after a converted number ("per t" for "currency units
+    per t"); ``below`` and ``above`` are (the unit mistaken for ``unit``, the factor turning a value in it into
+    ``unit``) for a value under the lower and over the upper bound, or None where no unit mistake is likely there.
+    """
+
+    unit: str
+    short: str
+    below: tuple[str, float] | None = None
+    above: tuple[str, float] | None = None
+
+    def explain(self, name: str, value: float, too_small: bool, plausible: Callable[[float], bool]) -> str | None:
+        """What the error adds for field ``name`` refusing ``value`` (under its lower bound if ``too_small``).
+
+        The value converted from the likely unit is given when ``plausible`` accepts it; otherwise only the factor,
+        since the mistake is then a guess. None when no unit mistake is likely on that side.
+        """
+        mistaken = self.below if too_small else self.above
+        if mistaken is None:
+            return None
+        unit, factor = mistaken
+        converted = value * factor
+        if plausible(converted):
+            return f"{name} is in {self.unit}: {value!r} looks like {unit} ({_significant(converted)} {self.short})"
+        return f"{name} is in {self.unit} (a value in {unit} would be x {factor:,g})"
+
+
+def _significant(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits with thousands separators and no exponent: 3,300 or 1.25."""
+    return f"{float(f'{value:.{digits}g}'):,.15g}"
+
 
 #: The key that selects the fields of a kind table.
 KIND = "kind"

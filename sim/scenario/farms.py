@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS, input_level
 from sim.practices import parse_bundle
-from sim.scenario.base import NonNegative, Positive, RelativeEffect, Share, Strict
+from sim.scenario.base import LikelyUnit, NonNegative, Positive, RelativeEffect, Share, Strict
 from sim.scenario.behaviour import RegionBehaviour
 
 #: Plausibility bounds of fields a wrong unit would put far outside them (referee 31 m1): each field's description
@@ -33,6 +33,14 @@ MIN_CLAY_PCT = 1.0
 #: are for mineral soils.
 MIN_SOC_PLATEAU_PCT = 0.5
 MAX_SOC_PLATEAU_PCT = 12.0
+#: The units a value beyond those bounds was likely written in, which the loader's error names (referee 32 m3): a
+#: yield in t/ha, or in hg/ha (FAOSTAT's yield unit for decades, recalled); a price per kg; a cover crop in kg DM/ha;
+#: clay and SOC as fractions, or in g/kg (as SoilGrids and many soil surveys give them, recalled).
+YIELD_UNIT = LikelyUnit("kg/ha", "kg/ha", below=("t/ha", 1000.0), above=("hg/ha", 0.1))
+PRICE_UNIT = LikelyUnit("currency units per t", "per t", below=("a price per kg", 1000.0))
+COVER_UNIT = LikelyUnit("t DM/ha", "t DM/ha", above=("kg DM/ha", 0.001))
+CLAY_UNIT = LikelyUnit("%", "%", below=("a fraction", 100.0), above=("g/kg", 0.1))
+PLATEAU_UNIT = LikelyUnit("% SOC", "% SOC", below=("a fraction", 100.0), above=("g C/kg", 0.1))
 
 Climate = Literal[CLIMATES]  # type: ignore[valid-type]
 SoilClass = Literal[SOILS]  # type: ignore[valid-type]
@@ -145,7 +153,7 @@ class RegionRothC(Strict):
     The main crop's allocation comes from its ``[crops.<crop>]`` table.
     """
 
-    clay_pct: Annotated[float, Field(ge=MIN_CLAY_PCT, le=100.0)] = Field(
+    clay_pct: Annotated[float, Field(ge=MIN_CLAY_PCT, le=100.0), CLAY_UNIT] = Field(
         description=f"topsoil clay content, % (>= {MIN_CLAY_PCT:g}: cropped sands hold ~2-8 %, so a smaller value is "
         "a fraction, 0.45 for 45 %)")
     depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
@@ -160,7 +168,8 @@ class RegionRothC(Strict):
     cover_crop_months: Months = Field(description="months a cover crop covers the soil when cover crops are used")
     stubble_share: Share = Field(description="share of above-ground residue conventional farms leave in the field "
                                  "(1 where the region returns residues)")
-    cover_crop_shoot_dm_t_per_ha: Annotated[float, Field(ge=0.0, le=MAX_COVER_CROP_SHOOT_DM_T_PER_HA)] = Field(
+    cover_crop_shoot_dm_t_per_ha: Annotated[float, Field(ge=0.0, le=MAX_COVER_CROP_SHOOT_DM_T_PER_HA),
+                                            COVER_UNIT] = Field(
         description="shoot dry matter of a cover crop, t/ha/yr (its roots and exudates follow [soil.rothc]; <= "
         f"{MAX_COVER_CROP_SHOOT_DM_T_PER_HA:g}: the most productive covers make ~15-20 t DM/ha, so a larger value is "
         "kg/ha)")
@@ -191,17 +200,17 @@ class Region(Strict):
     farm_size_median_ha: Positive = Field(description="median farm area, ha (lognormal)")
     farm_size_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="sd of log farm area")
     crop: str = Field(description="main crop: a key of [crops] (its allocation and yield effects)")
-    base_yield_kg_per_ha: Annotated[float, Field(ge=MIN_YIELD_KG_PER_HA, le=MAX_YIELD_KG_PER_HA)] = Field(
+    base_yield_kg_per_ha: Annotated[float, Field(ge=MIN_YIELD_KG_PER_HA, le=MAX_YIELD_KG_PER_HA), YIELD_UNIT] = Field(
         description=f"mean conventional yield at the region's initial SOC, kg/ha ({MIN_YIELD_KG_PER_HA:,.0f}-"
         f"{MAX_YIELD_KG_PER_HA:,.0f}: from below the lowest national cereal means, ~400 kg/ha, to above irrigated "
         "maize's yield potential, ~15-18 t/ha; a smaller value is t/ha)")
-    crop_price_per_t: Annotated[float, Field(ge=MIN_CROP_PRICE_PER_T)] = Field(
+    crop_price_per_t: Annotated[float, Field(ge=MIN_CROP_PRICE_PER_T), PRICE_UNIT] = Field(
         description=f"farm-gate crop price, currency/t (>= {MIN_CROP_PRICE_PER_T:g}: world maize at its lowest, "
         "~75 USD/t, is ~23/t even in the largest currency unit, the Kuwaiti dinar; a smaller value is a price per kg)")
     production_cost_per_ha: NonNegative = Field(description="conventional production cost, currency/ha/yr")
     weather_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="year-to-year regional yield variation (cv)")
     yield_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farm-level yield variation each year (cv)")
-    soc_plateau_pct: Annotated[float, Field(ge=MIN_SOC_PLATEAU_PCT, le=MAX_SOC_PLATEAU_PCT)] = Field(
+    soc_plateau_pct: Annotated[float, Field(ge=MIN_SOC_PLATEAU_PCT, le=MAX_SOC_PLATEAU_PCT), PLATEAU_UNIT] = Field(
         description="SOC concentration (%) above which yield no longer responds to SOC (Oldfield et al. 2019: ~2 %; "
         f"{MIN_SOC_PLATEAU_PCT:g}-{MAX_SOC_PLATEAU_PCT:g}: below the lowest critical SOC reported, ~1.1 %, so a smaller "
         "value is a fraction, up to where soil counts as organic, 12-18 % organic C)")

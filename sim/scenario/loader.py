@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
 from sim.ipcc import IPCC_DEPTH_CM
-from sim.scenario.base import KIND, kinds_of, renamed
+from sim.scenario.base import KIND, LikelyUnit, kinds_of, renamed
 from sim.scenario.scenario import Scenario
 
 MAX_EXTENDS_DEPTH = 16
@@ -245,7 +246,39 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     if not loc:  # whole-scenario checks name their fields in the message
         return f"{where}: {message}"
-    return f"{where}: {dotted}: {message}{shown}"
+    hint = _unit_hint(error, _place(tuple(error["loc"])[:-1]).model, str(loc[-1]))
+    return f"{where}: {dotted}: {message}{shown}" + (f"; {hint}" if hint else "")
+
+
+#: Pydantic's error types for a number beyond a bound, and whether it is under the lower one.
+_BOUND_ERRORS = {"greater_than_equal": True, "greater_than": True, "less_than_equal": False, "less_than": False}
+
+
+def _unit_hint(error: dict, table: type[BaseModel] | None, name: str) -> str | None:
+    """The field's unit and the unit its refused value was likely written in, for a field with ``LikelyUnit``."""
+    field = table.model_fields.get(name) if table is not None else None
+    if field is None or error["type"] not in _BOUND_ERRORS or not isinstance(error.get("input"), int | float):
+        return None
+    likely = next((m for m in field.metadata if isinstance(m, LikelyUnit)), None)
+    if likely is None:
+        return None
+    bounds = [m for m in field.metadata if isinstance(m, Ge | Gt | Le | Lt)]
+
+    def plausible(value: float) -> bool:
+        return all(_within(bound, value) for bound in bounds)
+
+    return likely.explain(name, error["input"], _BOUND_ERRORS[error["type"]], plausible)
+
+
+def _within(bound: Ge | Gt | Le | Lt, value: float) -> bool:
+    """Whether ``value`` is within one bound of a field (its ``annotated_types`` metadata)."""
+    if isinstance(bound, Ge):
+        return value >= bound.ge
+    if isinstance(bound, Gt):
+        return value > bound.gt
+    if isinstance(bound, Le):
+        return value <= bound.le
+    return value < bound.lt
 
 
 def load_scenario(path: str | Path) -> Scenario:
