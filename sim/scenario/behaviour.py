@@ -47,7 +47,8 @@ class EconomicRule(Strict):
     heterogeneity_share: MarginShare = Field(
         description="sd of each farm's persistent, unobserved net benefit of each practice, share of margin")
     exit_cost_share: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
-        description="one-off cost of dropping a practice, share of its one-off adoption cost (re-tooling for tillage)")
+        description="one-off cost of dropping a practice, share of its one-off adoption cost (re-tooling for tillage; "
+        "none for no-till done by a hire service, which bought no seeder)")
     conformity_share: MarginShare = Field(
         description="utility of a practice per unit share of neighbours using it, share of margin (0 = no conformity)")
 
