@@ -74,13 +74,15 @@ def former_fill_utility_row(out, years_in_use, full_ca_years, gross, margin, bel
 @njit(cache=True)
 def former_move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annuity, transition_cost,
                       exit_cost_share):  # pragma: no cover - compiled
-    """``sim.behaviour.valuation.move_value`` as it was at main 236da8a: (gain, feasible, hire) of one move."""
+    """``sim.behaviour.valuation.move_value`` as it was at main 236da8a: (gain, feasible, hire) of one move; since
+    referee 33 m5 a farm that hires its no-till drops it without the exit cost (no seeder to re-tool)."""
     started, dropped = new & ~old, old & ~new
     base = table[2 * old + (1 if hires and (old >> NO_TILL) & 1 else 0)]
     switching, other_costs = 0.0, 0.0
     for p in range(transition_cost.shape[0]):
         if (dropped >> p) & 1:
-            switching += exit_cost_share * transition_cost[p] / annuity
+            if not (p == NO_TILL and hires):
+                switching += exit_cost_share * transition_cost[p] / annuity
         elif (started >> p) & 1 and p != NO_TILL:
             other_costs += transition_cost[p]
     if (started >> NO_TILL) & 1:

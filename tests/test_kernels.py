@@ -339,7 +339,8 @@ def reference_move(old, new, hires, budget, i, r, ctx):
         return u + sum(pairs[p, q] for p in range(P) for q in range(p + 1, P) if mask >> p & 1 and mask >> q & 1)
 
     started, dropped = new & ~old, old & ~new
-    switching = sum(c["exit"] * c["tc"][p] / c["annuity"] for p in range(P) if dropped >> p & 1)
+    switching = sum(c["exit"] * c["tc"][p] / c["annuity"] for p in range(P)  # hired no-till: no seeder to re-tool
+                    if dropped >> p & 1 and not (p == 0 and hires))
     others = sum(c["tc"][p] for p in range(1, P) if started >> p & 1)
     area, base = ctx["area"][i], level(old, hires)
     if started & 1:

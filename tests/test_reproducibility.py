@@ -56,7 +56,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     27 M3: the fitted constants, so which farms start as adopters, their pasts and soil, and every later decision;
     the start's farmer shares stayed exact, its area shares, SOC and supply moved), and when the start was fitted to
     the file's practice shares (a tilted target law) and to the supply of its own adopters' area (startdrift: the
-    same columns moved; the start's no-till access share with the supply, e.g. Africa dry 21.3 % -> 19.6 %). Behaviour and the
+    same columns moved; the start's no-till access share with the supply, e.g. Africa dry 21.3 % -> 19.6 %), and when
+    a farm that hires its no-till stopped paying the exit cost on dropping it (referee 33 m5: the fitted constants,
+    so which farms start as adopters, and every later decision). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
@@ -78,7 +80,9 @@ def test_as_given_starts_are_pinned(path):
     practice-emissions columns alone moved) and, for as_given_price (a carbon price; validation_brazil has none),
     when the default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``)
     and when farmers' net carbon income began counting money owed for issued credits (referee 24 B1:
-    farmer_net_carbon_income and its size thirds, participants_net_negative_share alone moved)."""
+    farmer_net_carbon_income and its size thirds, participants_net_negative_share alone moved); as_given_price again
+    when a farm that hires its no-till stopped paying the exit cost on dropping it (referee 33 m5: its hired farms'
+    decisions; validation_brazil did not move)."""
     expected = pd.read_parquet(TEST_DATA / f"{path.stem}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(path), seed=7, n_farmers=2000)
     model.run_for(10)

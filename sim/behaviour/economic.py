@@ -13,7 +13,8 @@ that change with probability
 
 where V is the annualised, risk-adjusted value of the bundle (``sim.behaviour.valuation``), the switching costs are
 one-off costs of practices started (own means; a hire service's fee for no-till is in V) and ``exit_cost_share`` of
-them for practices dropped (the ramp's early penalty is in V), eta_ip ~ N(0, (heterogeneity_share x W_0)^2) a
+them for practices dropped (not for no-till done by a hire service: no seeder to re-tool; the ramp's early penalty is
+in V), eta_ip ~ N(0, (heterogeneity_share x W_0)^2) a
 persistent farm-specific net benefit (W_0: the margin at the region's base yield), alpha_rp and w_rpq the region's
 practice and pair constants (``sim.behaviour.equilibrium`` fits them when the scenario starts in equilibrium;
 otherwise alpha = ``practice_value_per_ha`` and w = 0), and share_ip the weighted share of neighbours using p (a

@@ -15,9 +15,11 @@ the known ramp's remaining shortfall, (sum_{k=1..H} (1+r)^-k (1 - ramp_p(t + k))
 practice is counted here, once, and never in the belief. The risk terms are the Arrow-Pratt certainty equivalent
 (relative risk aversion R, wealth scale A W) of the belief uncertainty and of the incentive revenue, annualised.
 One-off costs enter a decision annualised (/ A): adopting costs the practice's ``transition_cost_per_ha`` (own route);
-dropping costs ``exit_cost_share`` of it (re-tooling for tillage). A deciding farm's U = V + the rule's additive terms
-(``extra_utility``) of every bundle is tabulated once a year (``utility_tables``); ``move_value`` values a change from
-one bundle to another from that table, with the switching costs and the constraints on starting.
+dropping costs ``exit_cost_share`` of it (re-tooling for tillage), except no-till done by a hire service, which the
+farm drops at no cost: it bought no seeder and has nothing to re-tool (``paid_exits``; referee 33 m5). A deciding
+farm's U = V + the rule's additive terms (``extra_utility``) of every bundle is tabulated once a year
+(``utility_tables``); ``move_value`` values a change from one bundle to another from that table, with the switching
+costs and the constraints on starting.
 """
 
 from __future__ import annotations
@@ -312,19 +314,32 @@ def move_cost_table(annuity, transition_cost, exit_cost_share):  # pragma: no co
 
 
 @njit(cache=True, inline="always")
+def paid_exits(old, new, hires):  # pragma: no cover - compiled
+    """The practices a move from ``old`` to ``new`` drops that cost their exit share (a bit mask).
+
+    All those dropped, but no-till when the farm ``hires`` it: it has no seeder of its own to re-tool (a farm hires
+    only while no-till is in ``old``). An int64 whatever the masks' type: a uint64 mask and a signed bit would make
+    a float in Numba.
+    """
+    dropped = np.int64(old & ~new)
+    return dropped & ~(1 << NO_TILL) if hires else dropped
+
+
+@njit(cache=True, inline="always")
 def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annuity, transition_cost,
                exit_cost_share):  # pragma: no cover - compiled
     """What moving from bundle ``old`` to ``new`` is worth to one farm, currency/ha/yr, from its utility ``table``.
 
     Returns (gain, feasible, hire): U(new) - U(old) - annualised one-off costs of the practices started (own means)
-    - ``exit_cost_share`` x the one-off cost of those dropped. Starting no-till takes the better feasible route: an
-    own seeder (``dealer`` reach, its one-off cost within ``budget``, currency per farm, with the other practices
-    started) or a hire service (``contractor`` reach; its fee is in U). ``feasible`` is False when the started
+    - ``exit_cost_share`` x the one-off cost of those dropped (``paid_exits``: not no-till the farm ``hires``).
+    Starting no-till takes the better feasible route: an own seeder (``dealer`` reach, its one-off cost within
+    ``budget``, currency per farm, with the other practices started) or a hire service (``contractor`` reach; its
+    fee is in U). ``feasible`` is False when the started
     practices cannot all be paid or no-till has no route (the gain is then that of the own route, for comparisons
     only). ``hire``: no-till in ``new`` is done by a hire service.
     """
-    switching, others, per_year, own_no_till = move_costs(new & ~old, old & ~new, annuity, transition_cost,
-                                                          exit_cost_share)
+    switching, others, per_year, own_no_till = move_costs(new & ~old, paid_exits(old, new, hires), annuity,
+                                                          transition_cost, exit_cost_share)
     return priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost[NO_TILL],
                        switching, others, per_year, own_no_till)
 
@@ -333,9 +348,10 @@ def move_value(old, new, hires, budget, table, area_ha, dealer, contractor, annu
 def tabulated_move_value(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost, costs
                          ):  # pragma: no cover - compiled
     """``move_value`` with the move's costs read from ``costs``, the region's (4, 2^P) ``move_cost_table``."""
-    started, dropped = new & ~old, old & ~new
+    started = new & ~old
     return priced_move(old, new, hires, budget, table, area_ha, dealer, contractor, transition_cost[NO_TILL],
-                       costs[SWITCHING, dropped], costs[START_COST, started], costs[START_COST_PER_YEAR, started],
+                       costs[SWITCHING, paid_exits(old, new, hires)], costs[START_COST, started],
+                       costs[START_COST_PER_YEAR, started],
                        costs[START_COST_OWN_NO_TILL_PER_YEAR, started])
 
 

@@ -64,6 +64,15 @@ KIND = "kind"
 #: million in its unit (farmers, ha, currency, t CO2e), while products of larger numbers overflow in a run
 #: (1e308 passes every ``ge`` bound and turns outputs into inf and NaN). Fields may set tighter bounds.
 MAX_MAGNITUDE = 1e12
+#: Plausibility bound of yearly money per ha (referee 33 m5): a production cost, a practice's cost change (either
+#: sign), a hire fee, a herbicide spend, a fodder value, an unmodelled benefit or a payment, currency/ha/yr. Above
+#: the full yearly cost of the most input-intensive grain production (US maize with land rent, about 2,000-2,500
+#: USD/ha, USDA ERS commodity costs and returns, RECALLED). The schema's currencies (USD, EUR) are within ~10 % of
+#: each other, so one bound serves both; a value per ha with a typo's zeros or in a wrong unit lies beyond it.
+MAX_MONEY_PER_HA_PER_YEAR = 5_000.0
+#: Yearly money per ha within the plausibility bound: a cost, fee or payment (>= 0) or a change of cost (either sign).
+MoneyPerHa = Annotated[float, Field(ge=0.0, le=MAX_MONEY_PER_HA_PER_YEAR)]
+MoneyChangePerHa = Annotated[float, Field(ge=-MAX_MONEY_PER_HA_PER_YEAR, le=MAX_MONEY_PER_HA_PER_YEAR)]
 
 
 def _beyond_magnitude(value: Any) -> tuple[str, int | float] | None:

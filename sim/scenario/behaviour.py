@@ -17,7 +17,16 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.practices import PRACTICES, parse_bundle
-from sim.scenario.base import NonNegative, Positive, Share, Strict, kind_table
+from sim.scenario.base import (
+    MAX_MONEY_PER_HA_PER_YEAR,
+    MoneyChangePerHa,
+    MoneyPerHa,
+    NonNegative,
+    Positive,
+    Share,
+    Strict,
+    kind_table,
+)
 from sim.scenario.years import check_year_keys
 
 _KIND = "decision rule: economic, tpb, bass or threshold"
@@ -38,7 +47,8 @@ class EconomicRule(Strict):
     heterogeneity_share: MarginShare = Field(
         description="sd of each farm's persistent, unobserved net benefit of each practice, share of margin")
     exit_cost_share: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
-        description="one-off cost of dropping a practice, share of its one-off adoption cost (re-tooling for tillage)")
+        description="one-off cost of dropping a practice, share of its one-off adoption cost (re-tooling for tillage; "
+        "none for no-till done by a hire service, which bought no seeder)")
     conformity_share: MarginShare = Field(
         description="utility of a practice per unit share of neighbours using it, share of margin (0 = no conformity)")
 
@@ -176,17 +186,19 @@ class RegionBehaviour(Strict):
         description="share of farms that no-till seeder and herbicide dealers reach without local demand (imports)")
     contractor_supply_base: Share = Field(
         description="share of farms that no-till hire (contractor) services reach without local demand")
-    contractor_fee_per_ha: NonNegative = Field(
-        description="yearly fee for hired no-till seeding, replacing the own seeder's one-off cost, currency/ha/yr")
+    contractor_fee_per_ha: MoneyPerHa = Field(
+        description="yearly fee for hired no-till seeding, replacing the own seeder's one-off cost, currency/ha/yr (<= "
+        f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f})")
     min_credit_farm_ha: NonNegative = Field(description="smallest farm lenders serve (fixed cost of a loan), ha")
-    herbicide_cost_per_ha: NonNegative = Field(
-        description="herbicide spend contained in no-till's yearly cost change at price index 1, currency/ha/yr")
+    herbicide_cost_per_ha: MoneyPerHa = Field(
+        description="herbicide spend contained in no-till's yearly cost change at price index 1, currency/ha/yr (<= "
+        f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f})")
     herbicide_price_index_by_year: dict[str, Annotated[float, Field(ge=0.0, le=20.0)]] | None = Field(
         None, description="herbicide price index by year {\"1975\" = 2.0, ...}, linear between years (1 if absent); "
         "no-till's yearly cost changes by herbicide_cost_per_ha x (index - 1)")
-    practice_value_per_ha: dict[str, float] = Field(
+    practice_value_per_ha: dict[str, MoneyChangePerHa] = Field(
         default_factory=dict, description="unmodelled net benefit of each practice, currency/ha/yr (decision.start = "
-        "'as_given' only; 0 for a practice not listed)")
+        f"'as_given' only; 0 for a practice not listed; within +-{MAX_MONEY_PER_HA_PER_YEAR:,.0f})")
 
     @field_validator("practices")
     @classmethod

@@ -8,7 +8,17 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.ipcc import CLIMATES, INPUT_LEVELS, SOILS, input_level
 from sim.practices import parse_bundle
-from sim.scenario.base import LikelyUnit, NonNegative, Positive, RelativeEffect, Share, Strict
+from sim.scenario.base import (
+    MAX_MONEY_PER_HA_PER_YEAR,
+    LikelyUnit,
+    MoneyChangePerHa,
+    MoneyPerHa,
+    NonNegative,
+    Positive,
+    RelativeEffect,
+    Share,
+    Strict,
+)
 from sim.scenario.behaviour import RegionBehaviour
 
 #: Plausibility bounds of fields a wrong unit would put far outside them (referee 31 m1): each field's description
@@ -21,6 +31,18 @@ MAX_YIELD_KG_PER_HA = 25_000.0
 #: Lowest farm-gate crop price, currency/t: world maize at its lowest (~75 USD/t, 1999-2000 and 2005, recalled)
 #: in the currency with the largest unit (Kuwaiti dinar, ~3.3 USD) is ~23/t; a price per kg (0.38) lies below it.
 MIN_CROP_PRICE_PER_T = 20.0
+#: Highest farm-gate crop price, currency/t (referee 33 m5): five times the highest world price of a grain or oilseed
+#: (Thai rice ~1,000 USD/t in May 2008, soybean ~650-700 USD/t in 2012 and 2022, RECALLED), room for remote farm-gate
+#: and premium prices in the schema's currencies (USD, EUR); a price in cents per t lies above it.
+MAX_CROP_PRICE_PER_T = 5_000.0
+#: Largest one-off adoption cost of a practice, currency/ha (referee 33 m5): above buying a new no-till seeder outright
+#: for a 20 ha farm (a 3-6 m seeder, ~30,000-80,000 USD new, RECALLED: 1,500-4,000 USD/ha); the cost is charged per ha
+#: to every adopting farm, large or small. At 10^5 USD/ha (accepted before) no farm could ever pay it.
+MAX_TRANSITION_COST_PER_HA = 5_000.0
+#: Largest yield response to SOC, kg/ha per t C/ha (referee 33 m5): the evidence range is 0-20 (Lal 2004: maize
+#: 10-20, wheat 20-40, RECALLED; docs/evidence.md) and the highest value cited anywhere is the seed's forum statement
+#: of 40-100; twice that. At 10^6 (accepted before) a t C/ha more would add 1,000 t/ha of grain.
+MAX_SOC_YIELD_RESPONSE_KG_PER_T_C = 200.0
 #: Largest cover-crop shoot dry matter, t DM/ha/yr: above the most productive covers (sunn hemp, sorghum-sudangrass,
 #: brachiaria: up to ~15-20 t DM/ha, recalled; Cerrado covers 3-11 t, base.toml); kg DM/ha (3,300) lie above it.
 MAX_COVER_CROP_SHOOT_DM_T_PER_HA = 25.0
@@ -54,8 +76,13 @@ class Practice(Strict):
     Its yield effect depends on the crop and the climate: ``[crops.<crop>.<humid|dry>.<practice>]``.
     """
 
-    transition_cost_per_ha: NonNegative = Field(description="one-off cost when adopting (equipment, learning), currency/ha")
-    annual_cost_change_per_ha: float = Field(description="change of yearly production cost while in use, currency/ha/yr")
+    transition_cost_per_ha: Annotated[float, Field(ge=0.0, le=MAX_TRANSITION_COST_PER_HA)] = Field(
+        description=f"one-off cost when adopting (equipment, learning), currency/ha (<= {MAX_TRANSITION_COST_PER_HA:,.0f}: "
+        "above buying a new no-till seeder outright for a 20 ha farm)")
+    annual_cost_change_per_ha: MoneyChangePerHa = Field(
+        description="change of yearly production cost while in use, currency/ha/yr (within +-"
+        f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f}; every region's production_cost_per_ha plus its practices' savings must stay "
+        ">= 0)")
     tillage_after: Literal["unchanged", "reduced_till", "no_till"] = Field(
         description="IPCC Tier 1 tillage category while in use ('unchanged' = keeps full tillage)"
     )
@@ -114,9 +141,10 @@ class Crop(Strict):
     allocation_straw: Fraction = Field(description="share of plant C in above-ground residues (R_S)")
     allocation_roots: Fraction = Field(description="share of plant C in roots (R_R)")
     allocation_rhizodeposits: Fraction = Field(description="share of plant C released by roots (R_E)")
-    soc_yield_response_kg_per_t_c: NonNegative = Field(
+    soc_yield_response_kg_per_t_c: Annotated[float, Field(ge=0.0, le=MAX_SOC_YIELD_RESPONSE_KG_PER_T_C)] = Field(
         description="yield change per t C/ha of SOC outside what the practice effects contain (see soc_response_after_"
-        "years), kg/ha per t C/ha, below the region's plateau")
+        f"years), kg/ha per t C/ha, below the region's plateau (<= {MAX_SOC_YIELD_RESPONSE_KG_PER_T_C:g}: the evidence "
+        "range is 0-20, the highest value cited 100)")
     soc_response_after_years: Annotated[int, Field(ge=1, le=100)] = Field(
         description="seasons of use the practice yield effects represent (the trials behind them): SOC a bundle gains "
         "after that, or loses below the conventional stock, changes yield by soc_yield_response_kg_per_t_c")
@@ -204,10 +232,13 @@ class Region(Strict):
         description=f"mean conventional yield at the region's initial SOC, kg/ha ({MIN_YIELD_KG_PER_HA:,.0f}-"
         f"{MAX_YIELD_KG_PER_HA:,.0f}: from below the lowest national cereal means, ~400 kg/ha, to above irrigated "
         "maize's yield potential, ~15-18 t/ha; a smaller value is t/ha)")
-    crop_price_per_t: Annotated[float, Field(ge=MIN_CROP_PRICE_PER_T), PRICE_UNIT] = Field(
-        description=f"farm-gate crop price, currency/t (>= {MIN_CROP_PRICE_PER_T:g}: world maize at its lowest, "
-        "~75 USD/t, is ~23/t even in the largest currency unit, the Kuwaiti dinar; a smaller value is a price per kg)")
-    production_cost_per_ha: NonNegative = Field(description="conventional production cost, currency/ha/yr")
+    crop_price_per_t: Annotated[float, Field(ge=MIN_CROP_PRICE_PER_T, le=MAX_CROP_PRICE_PER_T), PRICE_UNIT] = Field(
+        description=f"farm-gate crop price, currency/t ({MIN_CROP_PRICE_PER_T:g}-{MAX_CROP_PRICE_PER_T:,.0f}: world maize "
+        "at its lowest, ~75 USD/t, is ~23/t even in the largest currency unit, the Kuwaiti dinar, so a smaller value is "
+        "a price per kg; five times the highest world grain price, Thai rice at ~1,000 USD/t in 2008)")
+    production_cost_per_ha: MoneyPerHa = Field(
+        description=f"conventional production cost, currency/ha/yr (<= {MAX_MONEY_PER_HA_PER_YEAR:,.0f}: above the full "
+        "cost of the most input-intensive grain production, ~2,500 USD/ha)")
     weather_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="year-to-year regional yield variation (cv)")
     yield_cv: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farm-level yield variation each year (cv)")
     soc_plateau_pct: Annotated[float, Field(ge=MIN_SOC_PLATEAU_PCT, le=MAX_SOC_PLATEAU_PCT), PLATEAU_UNIT] = Field(
@@ -217,9 +248,9 @@ class Region(Strict):
     initial_adoption: dict[str, Share] = Field(description="share of farmers using each bundle at the start")
     discount_rate: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="farmers' discount rate, 1/yr")
     risk_aversion: Annotated[float, Field(ge=0.0, le=20.0)] = Field(description="relative (Arrow-Pratt) risk aversion")
-    residue_livestock_value_per_ha: NonNegative = Field(
-        description="value of crop residue as fodder, forgone when residue is retained, currency/ha/yr"
-    )
+    residue_livestock_value_per_ha: MoneyPerHa = Field(
+        description="value of crop residue as fodder, forgone when residue is retained, currency/ha/yr (<= "
+        f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f})")
     demo_farms_per_1000_farms: Annotated[float, Field(ge=0.0, le=1000.0)] = Field(
         description="demonstration (signpost) farms practising every practice of the region, per 1,000 of its farms "
         "(a share, so a run's mean path does not depend on --farmers)")

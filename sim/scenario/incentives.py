@@ -10,27 +10,45 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.practices import PRACTICES
-from sim.scenario.base import NonNegative, Positive, RegionName, Share, Strict, kind_table
+from sim.scenario.base import (
+    MAX_MONEY_PER_HA_PER_YEAR,
+    MoneyPerHa,
+    NonNegative,
+    Positive,
+    RegionName,
+    Share,
+    Strict,
+    kind_table,
+)
 from sim.scenario.years import check_year_keys
 
 PracticeName = Literal[PRACTICES]  # type: ignore[valid-type]
 _KIND = "price path model: constant, ramp, series or stochastic"
 _MRV_KIND = "MRV approach: soil_sampling, spectral or model"
+#: Highest carbon price a scenario may set, currency/t CO2e (referee 33 m5): above the carbon values of 1.5 degC
+#: pathways in 2100 (IPCC AR6 WGIII, up to a few thousand USD/t, RECALLED) and the cost of engineered removals (direct
+#: air capture ~100-1,000 USD/t, RECALLED), in the schema's currencies (USD, EUR); a price with a typo's zeros lies
+#: above it.
+MAX_CARBON_PRICE_PER_T_CO2E = 10_000.0
+#: A carbon price within that bound (>= 0; ``PositiveCarbonPrice`` > 0).
+CarbonPriceValue = Annotated[float, Field(ge=0.0, le=MAX_CARBON_PRICE_PER_T_CO2E)]
+PositiveCarbonPrice = Annotated[float, Field(gt=0.0, le=MAX_CARBON_PRICE_PER_T_CO2E)]
+_PRICE_BOUND = f"<= {MAX_CARBON_PRICE_PER_T_CO2E:,.0f}: above 1.5 degC pathways' carbon values in 2100"
 
 
 class ConstantPrice(Strict):
     """A constant market price."""
 
     kind: Literal["constant"] = Field(description=_KIND)
-    value: NonNegative = Field(description="the price, currency/t CO2e")
+    value: CarbonPriceValue = Field(description=f"the price, currency/t CO2e ({_PRICE_BOUND})")
 
 
 class RampPrice(Strict):
     """A price linear from ``start_value`` in ``start_year`` to ``end_value`` in ``end_year``, flat outside."""
 
     kind: Literal["ramp"] = Field(description=_KIND)
-    start_value: NonNegative = Field(description="price in start_year, currency/t CO2e")
-    end_value: NonNegative = Field(description="price in end_year, currency/t CO2e")
+    start_value: CarbonPriceValue = Field(description=f"price in start_year, currency/t CO2e ({_PRICE_BOUND})")
+    end_value: CarbonPriceValue = Field(description=f"price in end_year, currency/t CO2e ({_PRICE_BOUND})")
     start_year: int = Field(description="first year of the ramp")
     end_year: int = Field(description="last year of the ramp")
 
@@ -45,7 +63,8 @@ class SeriesPrice(Strict):
     """A price by year, linear between the given years and flat outside them."""
 
     kind: Literal["series"] = Field(description=_KIND)
-    by_year: dict[str, NonNegative] = Field(description="price by year {\"2025\" = 10, ...}, currency/t CO2e")
+    by_year: dict[str, CarbonPriceValue] = Field(description="price by year {\"2025\" = 10, ...}, currency/t CO2e "
+                                                 f"({_PRICE_BOUND})")
 
     @model_validator(mode="after")
     def _years(self) -> SeriesPrice:
@@ -61,8 +80,8 @@ class StochasticPrice(Strict):
     """
 
     kind: Literal["stochastic"] = Field(description=_KIND)
-    value: NonNegative = Field(description="initial price, currency/t CO2e")
-    mean: Positive = Field(description="long-run (arithmetic) mean price, currency/t CO2e")
+    value: CarbonPriceValue = Field(description=f"initial price, currency/t CO2e ({_PRICE_BOUND})")
+    mean: PositiveCarbonPrice = Field(description=f"long-run (arithmetic) mean price, currency/t CO2e ({_PRICE_BOUND})")
     reversion: Share = Field(description="yearly pull of the log price to the log mean")
     volatility: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="sd of yearly log-price shocks")
 
@@ -79,8 +98,10 @@ class CarbonPrice(Strict):
 
     path: PricePath = Field(description="the market price path, currency/t CO2e (kind: constant, ramp, series or "
                             "stochastic)")
-    floor: NonNegative = Field(description="guaranteed minimum price to the project (contract for difference), 0 = none")
-    ceiling: Positive | None = Field(None, description="price above which the excess returns to the guarantor (none if absent)")
+    floor: CarbonPriceValue = Field(description="guaranteed minimum price to the project (contract for difference), "
+                                    f"0 = none ({_PRICE_BOUND})")
+    ceiling: PositiveCarbonPrice | None = Field(None, description="price above which the excess returns to the "
+                                                f"guarantor (none if absent; {_PRICE_BOUND})")
     contract_years: Annotated[int, Field(ge=0, le=100)] = Field(
         description="a farm's price is fixed for this many years at its enrolment (0 = spot price every year)"
     )
@@ -185,7 +206,8 @@ class Mrv(Strict):
     approach: MrvApproach = Field(description="how removals are quantified: soil_sampling, spectral or model")
     cost_per_farm: NonNegative = Field(description="fixed cost per farm and verification (individual certification), "
                                        "currency")
-    cost_per_ha: NonNegative = Field(description="cost per enrolled ha and verification, currency/ha")
+    cost_per_ha: MoneyPerHa = Field(description="cost per enrolled ha and verification, currency/ha (<= "
+                                    f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f})")
     uncertainty_quantile: Annotated[float, Field(ge=0.5, lt=1.0)] = Field(
         description="normal (model) or Student t (sampling) quantile of the half-width: 0.95 = a two-sided 90 % "
                     "interval")
@@ -206,7 +228,8 @@ class TwinMarket(Strict):
 
     buyer: str = Field(description="who buys (label, e.g. 'Alfter, Germany')")
     seller_regions: Annotated[list[RegionName], Field(min_length=1)] = Field(description="regions whose credits it buys")
-    price_per_t_co2e: NonNegative = Field(description="price set by the Market Authority, currency/t CO2e")
+    price_per_t_co2e: CarbonPriceValue = Field(description="price set by the Market Authority, currency/t CO2e "
+                                               f"({_PRICE_BOUND})")
     annual_budget: NonNegative | None = Field(None, description="buyers' yearly budget, currency (none if absent)")
     demand_cap_t_co2e: NonNegative | None = Field(None, description="most credits bought a year, t CO2e (none if absent)")
     authority_fee_share: Share = Field(description="share of the purchase kept by the Market Authority")
@@ -338,7 +361,8 @@ class Payments(Strict):
     at the start. A practice used again after last season also earns repeat_bonus_per_ha (Spain's multi-year complement).
     """
 
-    per_ha: dict[PracticeName, NonNegative] = Field(description="payment per practice in use, currency/ha/yr")
+    per_ha: dict[PracticeName, MoneyPerHa] = Field(description="payment per practice in use, currency/ha/yr (<= "
+                                                   f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f} each)")
     duration_years: Annotated[int, Field(ge=0, le=200)] = Field(
         description="years a farm is paid for a practice (needed, >= 1, when a rate is set)")
     eligible: Literal["all_users", "new_adopters"] = Field(
@@ -346,8 +370,9 @@ class Payments(Strict):
     degressive_above_ha: NonNegative | None = Field(
         None, description="area above which the rate is reduced, ha (none if absent)")
     degressive_rate_share: Share = Field(description="rate above degressive_above_ha, as a share of the full rate")
-    repeat_bonus_per_ha: dict[PracticeName, NonNegative] = Field(
-        description="extra payment for a practice used again after last season, currency/ha/yr")
+    repeat_bonus_per_ha: dict[PracticeName, MoneyPerHa] = Field(
+        description="extra payment for a practice used again after last season, currency/ha/yr (<= "
+        f"{MAX_MONEY_PER_HA_PER_YEAR:,.0f} each)")
 
     @model_validator(mode="after")
     def _paid_for_some_years(self) -> Payments:

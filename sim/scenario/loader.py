@@ -376,6 +376,39 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
             except ScenarioError as exc:
                 reason = str(exc).split(": ", 2)[-1]
                 raise ScenarioError(f"{where}: the value {value} is not allowed: {reason}") from None
+    _check_cost_corner(scenario, base, file_of)
+
+
+#: What ends the scenario's production-cost check (``sim.scenario.scenario.cheapest_cost_terms``) reads: the last key
+#: of each field -> the end of an uncertain range that lowers the cost (the herbicide index's keys are years).
+COST_FLOOR_ENDS = {"production_cost_per_ha": min, "annual_cost_change_per_ha": min, "herbicide_cost_per_ha": max}
+#: The table whose entries (years) are a herbicide price index the production-cost check reads at its lowest.
+HERBICIDE_INDEX = "herbicide_price_index_by_year"
+
+
+def _check_cost_corner(scenario: Scenario, base: Scenario, file_of: Callable[[str], Path]) -> None:
+    """The uncertain fields of the production-cost check, each at the end of its range that lowers the cost, together.
+
+    Each end is allowed alone (``_check_uncertain``), but a sweep samples the fields jointly: a production cost at
+    its low end with a no-till saving at its low end could give a negative cost no single end shows. The cost falls
+    with each field's end named by ``COST_FLOOR_ENDS`` (a higher herbicide spend lowers it only where the index is
+    below 1, and is harmless elsewhere), so this one corner is the worst.
+    """
+    corner = {}
+    for dotted, dist in scenario.uncertain.items():
+        parts = dotted.split(".")
+        end = min if len(parts) > 1 and parts[-2] == HERBICIDE_INDEX else COST_FLOOR_ENDS.get(parts[-1])
+        if end is not None:
+            corner[dotted] = end(dist.extremes())
+    if len(corner) < 2:
+        return
+    try:
+        scenario_with_overrides(base, corner)
+    except ScenarioError as exc:
+        reason = str(exc).split(": ", 2)[-1]
+        ends = ", ".join(f'uncertain."{dotted}" = {value:g}' for dotted, value in corner.items())
+        raise ScenarioError(f"invalid scenario:\n  {file_of(next(iter(corner)))}: the ranges' ends {ends} are not "
+                            f"allowed together, as a sweep may sample them: {reason}") from None
 
 
 def scenario_with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:

@@ -44,6 +44,25 @@ class Title(Strict):
 LEARNING_RULES = ("economic", "tpb")
 
 
+def cheapest_cost_terms(name: str, region: Region, practices: Practices) -> list[tuple[str, float]]:
+    """The terms of region ``name``'s lowest yearly production cost per ha: (field, currency/ha/yr), summed.
+
+    Its conventional production cost, the cost change of each of its practices that saves (< 0), all used at once, and
+    for no-till the herbicide price index at its lowest (``herbicide_cost_per_ha`` x (index - 1), when below 1). Other
+    terms (hire fee, fodder forgone, cost increases) only add to it (``sim.economics``).
+    """
+    terms = [(f"regions.{name}.production_cost_per_ha", region.production_cost_per_ha)]
+    for practice in region.behaviour.practices:
+        change = getattr(practices, practice).annual_cost_change_per_ha
+        if change < 0.0:
+            terms.append((f"practices.{practice}.annual_cost_change_per_ha", change))
+    index = region.behaviour.herbicide_price_index_by_year
+    if "no_till" in region.behaviour.practices and index and min(index.values()) < 1.0:
+        terms.append((f"regions.{name}.behaviour.herbicide_cost_per_ha x (lowest herbicide_price_index_by_year - 1)",
+                      region.behaviour.herbicide_cost_per_ha * (min(index.values()) - 1.0)))
+    return terms
+
+
 class Scenario(Strict):
     """A complete, validated scenario."""
 
@@ -93,6 +112,13 @@ class Scenario(Strict):
                 if missing and parse_bundle(bundle):
                     raise ValueError(f"regions.{region_name}.initial_adoption: bundle {bundle!r} uses "
                                      f"{', '.join(missing)}, not in regions.{region_name}.behaviour.practices {there}")
+            terms = cheapest_cost_terms(region_name, region, self.practices)
+            if sum(value for _, value in terms) < 0.0:
+                raise ValueError(
+                    " + ".join(f"{field} ({value:g})" for field, value in terms) + f" = "
+                    f"{sum(value for _, value in terms):g} {self.currency}/ha/yr; expected >= 0, else a farm using "
+                    "every practice that saves costs has a negative production cost (lower the savings or raise the "
+                    "production cost; referee 33 m5)")
             if self.decision.start == "equilibrium" and region.behaviour.practice_value_per_ha:
                 raise ValueError(f"regions.{region_name}.behaviour.practice_value_per_ha: set only with decision.start "
                                  "= 'as_given' (with 'equilibrium' the practice constants are fitted to the initial "
