@@ -145,7 +145,7 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall")
+                "payments_windfall", "credits_t_co2e")
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
                 "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
