@@ -15,6 +15,8 @@ from analysis.compare import (
 )
 from experiments.executors import LocalExecutor
 from experiments.runs import build_model, load_labelled
+from facilitation.i18n import language
+from facilitation.summary import cash_income_changes
 
 #: Size of the comparison: the referee's per-ha payment lowered both African regions' mean cash income by 0.24 %
 #: (8 x 3,000 farmers); at 5 x 600 farmers over the full 25 years Africa dry's fall is clear of 0 too (see the test).
@@ -130,6 +132,26 @@ def test_uptake_without_cash_gain_needs_both_changes_clear_of_zero():
     assert uptake_without_cash_gain(rows).tolist() == [True, False, False, False, True]
 
 
+@pytest.mark.parametrize("code", ["en", "fr"])
+def test_the_reports_summary_says_where_cash_income_falls_and_why(code):
+    """The report's per-region summary of a design: its change of mean cash income per farm (with its 95 % interval),
+    in percent and per ha against the first scenario, and, where uptake rises while cash income falls, why; small
+    changes in cents (-0.097 USD, not '-0 USD')."""
+    lang = language(code)
+    row = dict(income_change_per_farm=(-0.773, -1.449, -0.097), income_mean_change_pct=(-0.24, -0.45, -0.03),
+               income_change_per_ha=(-0.4275, -0.7924, -0.0611),
+               practices_per_farm_change=(0.217, 0.121, 0.313))
+    said = cash_income_changes(_by_region_row(True, **row), "Baseline", "USD", lang)
+    assert len(said) == 2 and lang.region("africa_dry") in said[0] and "Baseline" in said[0]
+    assert lang.percent(-0.0024, 2) in said[0] and f"{lang.number(-0.77, 2)}\u00a0USD" in said[0]
+    assert f"{lang.number(-1.45, 2)}\u00a0USD" in said[0] and f"{lang.number(-0.097, 3)}\u00a0USD" in said[0]
+    assert f"{lang.number(-0.43, 2)}\u00a0USD" in said[0]
+    assert said[1] == lang._("{region}: the design raises the uptake of practices while farms' cash income falls: "
+                             "the uptake is driven by the non-cash net benefits the model's farmers are fitted to "
+                             "value, which cash income does not count.").format(region=lang.region("africa_dry"))
+    assert len(cash_income_changes(_by_region_row(False, **row), "Baseline", "USD", lang)) == 1
+
+
 def test_summarise_truncates_every_non_negative_quantity_of_the_by_region_table():
     """The by-region table's quantities that cannot be negative (sums of non-negative yearly flows) are truncated
     like the main table's: credits of three runs 0, 0 and 900 t read '300 (0 to ...)', not below 0."""
@@ -138,3 +160,29 @@ def test_summarise_truncates_every_non_negative_quantity_of_the_by_region_table(
     table = summarise(per_run, ["scenario", "region"]).iloc[0]
     for column in ("credits_t_co2e", "public_payments_to_farmers", "carbon_due_to_farmers"):
         assert table[f"{column}_lo"] == 0 and table[f"{column}_hi"] > table[column] > 0
+
+
+def test_the_report_adds_each_designs_cash_income_change_to_its_region_summaries(comparison):
+    """Referee 33 M1 and m7 in the report: each design's region summary (after who gets the money) says its change
+    of mean cash income per farm and per ha against the first scenario, and, in Africa dry, why uptake rises while
+    cash income falls; the first scenario's summaries are left as they were."""
+    from types import SimpleNamespace
+
+    from facilitation.report import _against_baseline
+
+    scenarios = load_labelled([SCENARIOS / "baseline.toml", SCENARIOS / "per_ha_payment.toml"])
+    runs = comparison.runs
+    stories = [SimpleNamespace(label=label, scenario=scenario,
+                               results=runs[runs.scenario == label].drop(columns="scenario"))
+               for label, scenario in scenarios.items()]
+    keys = ("latin_america", "africa_dry", "africa_moist", "all")
+    said = [{key: ["already said"] for key in keys} for _ in stories]
+    en = language("en")
+    _against_baseline(stories, said, en)
+    assert said[0] == {key: ["already said"] for key in keys}
+    dry = said[1]["africa_dry"]
+    row = comparison.by_region.set_index(["scenario", "region"]).loc[("per_ha_payment", "africa_dry")]
+    assert dry[0] == "already said" and "Baseline" in dry[1]
+    assert f"{en.number(row.income_change_per_farm, 2)}\u00a0USD a year" in dry[1] and "95 % interval" in dry[1]
+    assert "non-cash net benefits" in dry[2]
+    assert len(said[1]["latin_america"]) == 2  # its cash income rises: the change, and no note
