@@ -78,7 +78,17 @@ from scipy import stats
 from analysis.plots import compare_trajectories
 from analysis.replicates import INTERVAL, fieller_interval, half_width, mean_covariance
 from experiments.executors import Executor
-from experiments.runs import describe_replicates, replicate_specs, replicates_of, run_many
+from experiments.runs import (
+    RunSpec,
+    build_model,
+    describe_replicates,
+    model_arithmetic,
+    replicate_specs,
+    replicates_of,
+    run_label,
+    run_many,
+    with_overrides,
+)
 from experiments.spec import ExperimentError
 from experiments.spreadsheets import write_copies
 from sim.incentives.counterfactual import has_programme
@@ -145,7 +155,7 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall")
+                "payments_windfall", "credits_t_co2e")
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
                 "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
@@ -544,6 +554,26 @@ def same_incentives(table: pd.DataFrame, baseline: str, incentives: Mapping[str,
     return same | own
 
 
+#: What the farm income of every table is, and what it leaves out (referee 33 M1), in the words of the tables.
+CASH_INCOME = (
+    "Farm cash income (cash margin): crop sales - production and practice costs - one-off adoption costs + per-ha "
+    "payments and credit-line subsidies + carbon money - MRV costs - claw-backs. It leaves out the non-cash net "
+    "benefits and costs the model's farmers are fitted to value in their decisions (the decision rule's constants, "
+    "currency/ha/yr: family labour, risk, convenience, know-how and whatever else today's adoption shares imply; "
+    "docs/ODD.md), so a design can raise adoption while farms' cash income falls.")
+#: Why a design's uptake rises while a region's cash income falls (``uptake_without_cash_gain``), said in plain words.
+UPTAKE_WITHOUT_CASH = (
+    "the uptake is driven by the non-cash net benefits the model's farmers are fitted to value (the decision rule's "
+    "constants), which cash income does not count")
+#: Practices per farm (the sum over practices of the share of farmers using each): the adoption the note on uptake
+#: without cash gain reads; one number that rises whichever practices a design pays for.
+PRACTICE_SHARES = tuple(f"{practice}_share" for practice in PRACTICES)
+#: By-region quantities compared with the paired baseline run: (period mean, its difference from the baseline's).
+BY_REGION_CHANGES = (("income_mean_period", "income_change_per_farm"),
+                     ("income_per_ha_period", "income_change_per_ha"),
+                     ("practices_per_farm", "practices_per_farm_change"))
+
+
 def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseline: str | None = None
               ) -> pd.DataFrame:
     """Who gains, per scenario and region (and 'all'), over the period (mean and replicate interval).
@@ -552,13 +582,20 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     claw-backs), with what makes it up; public payments to farmers
     (per-ha payments and credit-line subsidies); t CO2e credited and withheld for MRV uncertainty (where a region's
     modelled uncertainty deducts everything, as Tier 1's in dry climates, farmers foresee it and few enrol: both near
-    0); and, with ``baseline``, the change of the period-mean farm income against the paired baseline run's (percent).
+    0); farm cash income (``CASH_INCOME``) over the period, per farm (``income_mean_period``, currency/farm/yr: the
+    mean of the yearly mean) and per ha (``income_per_ha_period``, currency/ha/yr: the mean of the yearly total income
+    / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice shares).
+    With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
+    ``income_mean_change_pct``) and of each of those three (``BY_REGION_CHANGES``: differences of paired runs), and
+    ``uptake_without_cash_gain`` (``uptake_without_cash_gain``).
     """
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
                *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy",
                "credits_t_co2e", "uncertainty_deduction_t_co2e"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
+    flows = flows.assign(income_per_ha=flows.income_mean * flows.farmers / flows.area_ha,
+                         practices_per_farm=flows[list(PRACTICE_SHARES)].sum(axis=1))
     groups = [*keys, "region"]
     per_run = flows.groupby(groups, sort=False, dropna=False)[columns].sum()
     per_run["public_payments_to_farmers"] = per_run.pop("payments") + per_run.pop("credit_line_subsidy")
@@ -568,24 +605,48 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     per_run["participants_net_negative_share"] = last.participants_net_negative_share.where(enrolled)
     per_run["carbon_due_to_farmers"] = last.carbon_due_to_farmers
     per_run["enrolled_share_mean"] = by_run.enrolled_share.mean()
+    per_run["income_mean_period"] = by_run.income_mean.mean()
+    per_run["income_per_ha_period"] = by_run.income_per_ha.mean()
+    per_run["practices_per_farm"] = by_run.practices_per_farm.mean()
     per_run = per_run.reset_index()
     if baseline is not None:
-        income = by_run.income_mean.mean().rename("income").reset_index()
-        pair = pair_keys(income, baseline)
-        base = income[income.scenario == baseline].set_index([*pair, "region"]).income
-        paired = per_run.join(income.set_index(groups).income, on=groups).join(
-            base.rename("base"), on=[*pair, "region"])
-        change = ((paired.income / paired.base - 1) * 100).to_numpy()
+        pair = pair_keys(per_run, baseline)
+        base = per_run[per_run.scenario == baseline].set_index([*pair, "region"])
+        paired = per_run.join(base[[level for level, _ in BY_REGION_CHANGES]].add_suffix("_baseline"),
+                              on=[*pair, "region"])
         same_population = same_farms(runs, baseline)
-        paired_runs = pairing(income, baseline)
-        per_run["income_mean_change_pct"] = np.where(
-            per_run.scenario.map(same_population & (paired_runs == PAIRED)).to_numpy(bool), change, np.nan)
+        paired_runs = pairing(per_run, baseline)
+        same = per_run.scenario.map(same_population & (paired_runs == PAIRED)).to_numpy(bool)
+        change = (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100
+        per_run["income_mean_change_pct"] = np.where(same, change, np.nan)
+        for level, difference in BY_REGION_CHANGES:
+            per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
     table = summarise(per_run, ["scenario", "region"])
     if baseline is not None:
         table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
         table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
+        table["uptake_without_cash_gain"] = uptake_without_cash_gain(table)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
+
+
+def uptake_without_cash_gain(table: pd.DataFrame) -> pd.Series:
+    """Whether a design raises a region's practices per farm while lowering its mean farm cash income (bool per row).
+
+    ``table``: ``by_region``'s summary with the paired changes. Clearly so: the replicate interval of the change of
+    practices per farm lies wholly above 0 and that of the change of mean cash income per farm wholly below 0; a
+    point estimate alone would flag seed noise around 0 as a finding about the farmers' motives. With one run per
+    scenario there is no interval: the point estimates decide (the tables say the figures rest on one run).
+    """
+    def above(column: str) -> pd.Series:
+        lo = table[f"{column}_lo"]
+        return lo.where(lo.notna(), table[column]) > 0
+
+    def below(column: str) -> pd.Series:
+        hi = table[f"{column}_hi"]
+        return hi.where(hi.notna(), table[column]) < 0
+
+    return above("practices_per_farm_change") & below("income_change_per_farm")
 
 
 #: How an unbounded Fieller set reads (``unbounded_words``): every value; [low, inf) alone; [low, inf) and a
@@ -758,7 +819,7 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         lambda r: _cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
     out[f"intermediaries' take, incl. aggregators and authority ({total})"] = table.apply(
         lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
-    out["mean farm income vs baseline (period mean)"] = table.apply(
+    out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return out.to_markdown(index=False)
 
@@ -920,6 +981,106 @@ def vs_baseline_markdown(table: pd.DataFrame, currency: str, baseline: str) -> s
     return out.to_markdown(index=False)
 
 
+#: Runs of each scenario whose start is rebuilt for the decision rule's constants (``fitted_constants``): each rebuild
+#: repeats the run's start (its fit: seconds at 100,000 farmers, more for posterior draws, whose fits share nothing),
+#: in this process; three show how much the fit moves with the seed without costing a run's worth of time.
+CONSTANT_RUNS = 3
+
+
+def fitted_constants(specs: list[RunSpec], runs: int = CONSTANT_RUNS) -> pd.DataFrame:
+    """The decision rule's constants the first ``runs`` runs of each scenario start from (``start_constants``).
+
+    Each run's start is rebuilt from its spec (its scenario with its overrides, seed and farm count), which gives the
+    constants its run used: the start is a deterministic function of them (``sim.behaviour.start_cache``; designs that
+    share the baseline's farms and seed hit that cache, as incentives are left out of the fit). One row per scenario,
+    run and term: columns scenario (label), seed, region, term (a practice or 'p+q'), value_per_ha (currency/ha/yr),
+    at_bound. Empty for decision rules without constants.
+    """
+    rows, seen = [], {}
+    for spec in specs:
+        seen[spec.label] = seen.get(spec.label, 0) + 1
+        if seen[spec.label] > runs:
+            continue
+        scenario = with_overrides(spec.scenario, dict(spec.overrides))
+        with model_arithmetic(scenario, run_label(spec)):
+            table = build_model(scenario, spec.seed, spec.farmers, recorded=False).start_constants()
+        if not table.empty:
+            rows.append(table[["region", "term", "value_per_ha", "at_bound"]].assign(scenario=spec.label,
+                                                                                      seed=spec.seed))
+    columns = ["scenario", "seed", "region", "term", "value_per_ha", "at_bound"]
+    return pd.concat(rows, ignore_index=True)[columns] if rows else pd.DataFrame(columns=columns)
+
+
+#: Constants that differ by less than this between designs read as one (currency/ha/yr: they are shown rounded).
+SAME_CONSTANT = 0.5
+
+
+def constants_markdown(constants: pd.DataFrame, names: Mapping[str, str]) -> str | None:
+    """The fitted constants per region and term (mean over the runs rebuilt, and their range), None without any.
+
+    One column per scenario, or one for all when every scenario's constants are the baseline's (within
+    ``SAME_CONSTANT``: incentives are left out of the fit, so designs on the same farms and seeds share them).
+    """
+    if constants.empty:
+        return None
+    stats_ = constants.groupby(["scenario", "region", "term"], sort=False).value_per_ha.agg(["mean", "min", "max"])
+    bound = constants.groupby(["scenario", "region", "term"], sort=False).at_bound.any()
+
+    def cell(scenario: str, region: str, term: str) -> str:
+        if (scenario, region, term) not in stats_.index:
+            return "0"
+        mean, low, high = stats_.loc[(scenario, region, term)]
+        text = f"{mean:+,.0f}" if f"{low:+,.0f}" == f"{high:+,.0f}" else f"{mean:+,.0f} ({low:+,.0f} to {high:+,.0f})"
+        return text + (" (at its bound)" if bound.loc[(scenario, region, term)] else "")
+
+    scenarios = list(dict.fromkeys(constants.scenario))
+    means = stats_["mean"].unstack("scenario").fillna(0.0)
+    shared = (means.sub(means[scenarios[0]], axis=0).abs() < SAME_CONSTANT).all(axis=None)
+    shown = scenarios[:1] if shared else scenarios
+    terms = list(dict.fromkeys(zip(constants.region, constants.term, strict=True)))
+    out = pd.DataFrame({"region": [r for r, _ in terms], "practice, or pair (p+q: the value of using both)":
+                        [t for _, t in terms]})
+    for scenario in shown:
+        label = "every design" if shared and len(scenarios) > 1 else names.get(scenario, scenario)
+        out[label] = [cell(scenario, r, t) for r, t in terms]
+    return out.to_markdown(index=False)
+
+
+def cash_income_markdown(regions: pd.DataFrame, currency: str, baseline: str) -> str:
+    """Farm cash income by region, per farm and per ha, and its paired change against ``baseline`` (referee 33 m7).
+
+    Beside it the change of practices per farm, so that a design that raises uptake while cash income falls shows
+    both (``uptake_without_cash_gain``).
+    """
+    out = pd.DataFrame({"scenario": regions["name"], "region": regions.region})
+    out[f"mean cash income per farm ({currency}/farm/yr)"] = regions.apply(
+        lambda r: _cell(r, "income_mean_period", ",.0f"), axis=1)
+    out[f"cash income per ha ({currency}/ha/yr)"] = regions.apply(
+        lambda r: _cell(r, "income_per_ha_period", ",.0f"), axis=1)
+    if "income_change_per_farm" in regions:
+        for column, label, fmt, unit in (
+                ("income_change_per_farm", f"per farm vs {baseline} ({currency}/farm/yr)", "+,.1f", ""),
+                ("income_change_per_ha", f"per ha vs {baseline} ({currency}/ha/yr)", "+,.2f", ""),
+                ("income_mean_change_pct", f"vs {baseline} (%)", "+.2f", " %"),
+                ("practices_per_farm_change", f"practices per farm vs {baseline}", "+.3f", "")):
+            out[label] = regions.apply(lambda r, c=column, f=fmt, u=unit: _change_cell(r, c, f, u), axis=1)
+    return out.to_markdown(index=False)
+
+
+def uptake_notes(regions: pd.DataFrame, currency: str) -> list[str]:
+    """A sentence for each design and region whose uptake rises while its mean farm cash income falls."""
+    if "uptake_without_cash_gain" not in regions:
+        return []
+    notes = []
+    for _, r in regions[regions.uptake_without_cash_gain.astype(bool) & (regions.region != "all")].iterrows():
+        basis = "" if np.isfinite(r["income_change_per_farm_lo"]) else " (one run: point estimates, no interval)"
+        notes.append(f"{r['name']}, {r.region}: practices per farm rise by {_cell(r, 'practices_per_farm_change', '+.3f')} "
+                     f"while the mean farm cash income changes by {_cell(r, 'income_change_per_farm', '+,.1f')} "
+                     f"{currency}/farm/yr ({_cell(r, 'income_change_per_ha', '+,.2f')} {currency}/ha/yr){basis}: "
+                     f"{UPTAKE_WITHOUT_CASH}.")
+    return notes
+
+
 @dataclass
 class Comparison:
     """Scenarios side by side: the table, farmer carbon income by region, every run's yearly rows, and how made."""
@@ -932,6 +1093,7 @@ class Comparison:
     by_region: pd.DataFrame | None = None
     discount_rate: float = DISCOUNT_RATE
     replication: dict[str, str] = field(default_factory=dict)  # label -> '3 seeds' or '20 posterior draws x 3 seeds'
+    constants: pd.DataFrame | None = None  # the decision rule's fitted constants (``fitted_constants``)
 
     def replicates_line(self) -> str:
         """How each scenario was replicated, e.g. 'baseline: 3 seeds; calibrated: 20 posterior draws x 3 seeds'."""
@@ -958,7 +1120,8 @@ class Comparison:
                 "baseline scenario. Money columns are totals over the run's years; farmers' net carbon income counts "
                 "what is owed for credits already issued, as the payers' committed money does. The windfall of per-ha "
                 "payments is the part paid for a practice the same farm uses that same year in the counterfactual; its "
-                "share is mean windfall / mean per-ha payments.")
+                "share is mean windfall / mean per-ha payments. Farm income is cash income (cash margin): it leaves out the "
+                "non-cash net benefits the farmers' decisions value (the cash income table below says what it counts).")
         parts = [head, self.markdown(), details_markdown(self.table, self.currency)]
         exchanges = exchanges_markdown(self.table, self.currency)
         increments = vs_baseline_markdown(self.table, self.currency, self.baseline)
@@ -989,11 +1152,36 @@ class Comparison:
                                   ("uncertainty_deduction_t_co2e", "t CO2e withheld for MRV uncertainty")):
                 income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
             if "income_mean_change_pct" in regions:
-                income[f"mean farm income vs {self.baseline} (period mean)"] = regions.apply(
+                income[f"mean farm cash income vs {self.baseline} (period mean)"] = regions.apply(
                     lambda r: _change_cell(r, "income_mean_change_pct", "+.2f", " %"), axis=1)
             parts.append(f"Who gains, by region and size third ({self.currency}, over the period)"
                          f"\n\n{income.to_markdown(index=False)}")
+            parts.append(self.cash_income_part())
+        names = dict(zip(self.table.scenario, self.table["name"] if "name" in self.table else self.table.scenario,
+                         strict=True))
+        constants = constants_markdown(self.constants, names) if self.constants is not None else None
+        if constants is not None:
+            runs = self.constants.groupby("scenario").seed.nunique().max()
+            parts.append(f"The decision rule's constants ({self.currency}/ha/yr): the non-cash net benefit the model's "
+                         "farmers attach to each practice, and to two practices used together, per region. They are "
+                         "fitted so that the model's start reproduces today's adoption shares (docs/ODD.md), not "
+                         "measured; they enter every decision but no cash income, and are often as large as the "
+                         "practices' modelled cash effects and of the opposite sign. A practice nobody uses at the "
+                         "start gets constants set by decision.unused_combination_share alone. Mean over the first "
+                         f"{runs} run(s) of each scenario (range over them in brackets)\n\n{constants}")
         return "\n\n".join(parts) + "\n"
+
+    def cash_income_part(self) -> str:
+        """Farm cash income by region against the baseline, what it leaves out, and where uptake outruns it."""
+        text = (f"Farm cash income by region, per farm and per ha (period mean; changes are paired differences from "
+                f"{self.baseline}, with practices per farm: the sum over practices of the share of farmers using "
+                f"each). {CASH_INCOME} The all-farm mean pools farms of about 1.5 ha and 500 ha: read the regions."
+                f"\n\n{cash_income_markdown(self.by_region, self.currency, self.baseline)}")
+        notes = uptake_notes(self.by_region, self.currency)
+        if notes:
+            text += ("\n\nWhere a design raises uptake while cash income falls (intervals of both changes clear of 0):"
+                     "\n\n" + "\n".join(f"- {note}" for note in notes))
+        return text
 
     def write(self, out: Path) -> list[Path]:
         """Write every table (runs, comparison, comparison_by_region) as Parquet with .csv and .xlsx copies.
@@ -1046,4 +1234,4 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
     return Comparison(compare(runs, base, names, discount_rate, incentives, calendars), runs, base, replicates,
                       scenarios[base].currency,
-                      by_region(runs, names, base), discount_rate, replication)
+                      by_region(runs, names, base), discount_rate, replication, fitted_constants(specs))

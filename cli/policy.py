@@ -43,7 +43,8 @@ def compare(
     console.print(result.markdown(), soft_wrap=True)
     console.print(f"baseline: {result.baseline}; mean and 95 % replicate interval over {result.replicates_line()}; "
                   f"discounted at {discount_rate:.0%}/yr. Details in [bold]{out}/comparison.md[/] (adoption per "
-                  "practice, carbon integrity, MRV, farmer income by region); tables in comparison.csv / .parquet")
+                  "practice, carbon integrity, MRV, farm cash income by region and the decision rule's constants); "
+                  "tables in comparison.csv / .parquet")
 
 
 @app.command()

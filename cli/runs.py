@@ -165,7 +165,7 @@ def summary_table(frame: pd.DataFrame, currency: str, width: int = 80) -> Table:
         ])
     table = Table(title=f"{first} → {last}", box=box.SIMPLE_HEAD)
     headers = ("region", "no-till", "full CA", "SOC (t C/ha)", "t CO2e stored", "4 per 1000 index (mean)",
-               f"median income ({currency}/ farm)")
+               f"median cash income ({currency}/ farm)")
     columns = list(zip(*rows, strict=True))
     natural = [max(len(header), *map(len, cells)) for header, cells in zip(headers, columns, strict=True)]
     # each column may wrap at spaces down to its longest word; numbers and region names never break

@@ -375,10 +375,10 @@ def SoilChart(model: DashboardModel):
 
 @solara.component
 def IncomeChart(model: DashboardModel):
-    """Median farm income by region: log scale (regions differ by orders of magnitude) while every median is > 0."""
+    """Median farm cash income by region: log scale (regions differ by orders of magnitude) while every median is > 0."""
     redraw_each_step()
     currency = model_view.scenario_of(model.adoption).currency
-    title = LANG._("Median farm income ({currency} a year)").format(currency=currency)
+    title = LANG._("Median farm cash income ({currency} a year)").format(currency=currency)
     solara.FigureMatplotlib(_chart(model, "income_p50", title, log=True), format="png")
 
 

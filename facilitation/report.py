@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 import sim
 from analysis.compare import (
     MILESTONES,
+    by_region,
     compare,
     cost_reason,
     incentive_programme,
@@ -51,6 +52,7 @@ from facilitation.soil_claims import factor_off_runs
 from facilitation.story import Story, tell_stories
 from facilitation.style import CATEGORIES, CATEGORY_COLOURS, DEMO_OUTLINE, sample_caption, scenario_colour
 from facilitation.summary import (
+    cash_income_changes,
     depth_label,
     findings,
     index_explanation,
@@ -204,7 +206,8 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         (_("buyer spending, paid + committed ({currency})").format(currency=currency),
          pm("private_spending_committed", lang.number)),
         (_("'4 per 1000' index"), pm("four_per_1000_mean", lambda v: lang.number(v, 2))),
-        (_("mean income, all farms, period mean ({currency})").format(currency=currency),
+        (_("mean cash income, all farms pooled (small and large alike), period mean ({currency})").format(
+            currency=currency),
          pm("income_mean_period", lang.number)),
         (_("change against {baseline}").format(baseline=names[stories[0].label]),
          [_(why) if (why := unpaired_reason(row)) else bounded("income_mean_change_pct",
@@ -237,6 +240,21 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         runs=replicates, baseline=names[stories[0].label])
     return (f"<p>{html.escape(note)}</p><div class='table'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")
+
+
+def _against_baseline(stories: list[Story], said: list[dict[str, list[str]]], lang: Language) -> None:
+    """Add to each design's summary, region by region, its change of farm cash income against the first scenario.
+
+    From ``analysis.compare.by_region`` (paired runs; referee 33 M1, m7): per farm, per ha and in percent, and, where
+    the design raises uptake while cash income falls, why (``facilitation.summary.cash_income_changes``).
+    """
+    runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
+    regions = by_region(runs, baseline=stories[0].label)
+    baseline = lang.scenario_name(stories[0].scenario)
+    for story, sentences in zip(stories[1:], said[1:], strict=True):
+        for _i, row in regions[regions.scenario == story.label].iterrows():
+            if row.region in sentences:
+                sentences[row.region].extend(cash_income_changes(row, baseline, story.scenario.currency, lang))
 
 
 def csv_text(runs: pd.DataFrame, lang: Language) -> str:
@@ -341,6 +359,8 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
 
     said = [sentences_by_region(findings(s.results, s.scenario.currency, MILESTONE_YEAR, s.scenario,
                                          factor_off.get(s.label)), lang) for s in stories]
+    if len(stories) > 1:
+        _against_baseline(stories, said, lang)
     for key in [*stories[0].scenario_regions, "all"]:
         blocks = []
         for k, story in enumerate(stories):

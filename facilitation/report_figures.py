@@ -67,7 +67,7 @@ METRICS = (
     Metric("soc_mean_t_c_per_ha", N_("Soil organic carbon: change since {start} (t C/ha, 0-{depth} cm)"), change=True),
     Metric("four_per_1000_index", N_("'4 per 1000' index, year by year (1 = target met)"), reference=1.0, flow=True),
     Metric("yield_mean_kg_per_ha", N_("Mean yield (kg/ha)"), flow=True),
-    Metric("income_p50", N_("Median farm income ({currency} a year)"), log=True, flow=True),
+    Metric("income_p50", N_("Median farm cash income ({currency} a year)"), log=True, flow=True),
 )
 
 

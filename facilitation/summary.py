@@ -87,7 +87,8 @@ class RegionFindings:
     full_ca: Spread
     no_till_start: Spread  # in ``first_year``
     full_ca_start: Spread
-    income: Spread  # median farm income, mean over the simulated years, currency/farm/yr
+    income: Spread  # median farm cash income, mean over the simulated years, currency/farm/yr
+    income_per_ha: Spread  # the region's farms' cash income per ha (total / farmed area), mean over years, currency/ha/yr
     index: Spread  # "4 per 1000" index over the period
 
 
@@ -163,6 +164,7 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
             no_till_start=over_runs(region, at(first, "no_till_share")),
             full_ca_start=over_runs(region, at(first, "full_ca_share")),
             income=over_runs(region, lambda rows: float(rows.loc[rows.year > first, "income_p50"].mean())),
+            income_per_ha=over_runs(region, _cash_income_per_ha),
             index=over_runs(region, four_per_1000_over_period),
         ))
     stored = over_runs("all", at(last, "co2e_stored_cum_t"))
@@ -194,6 +196,12 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
             extra["no_till_factor_spread"] = no_till_factor_spread(scenario, per_region.to_dict())
     return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments, windfall,
                     **extra)
+
+
+def _cash_income_per_ha(rows: pd.DataFrame) -> float:
+    """One run's region: its farms' cash income per ha a year (total income / farmed area), mean over the seasons."""
+    seasons = rows[rows.year > rows.year.min()]
+    return float((seasons.income_mean * seasons.farmers / seasons.area_ha).mean())
 
 
 def _on_no_till_factor(table: pd.DataFrame, factor_off: pd.DataFrame, last: int) -> pd.Series:
@@ -305,11 +313,13 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
             no_till_spread=bracket(_spread_words(lang, r.no_till, percent)), full_ca=percent(r.full_ca.mean),
             full_ca_spread=bracket(_spread_words(lang, r.full_ca, percent)), first_year=found.first_year,
             no_till_start=percent(r.no_till_start.mean), full_ca_start=percent(r.full_ca_start.mean)))
-        out.append(_("{region}, {start}–{end}: the median farm earns {income} a year on average{income_spread}; the "
-                     "soils' '4 per 1000' index averages {index}{index_spread}.").format(
+        out.append(_("{region}, {start}–{end}: the median farm's cash income is {income} a year on "
+                     "average{income_spread}, and the region's farms together earn {per_ha} per ha a year in cash; "
+                     "the soils' '4 per 1000' index averages {index}{index_spread}.").format(
             region=name, start=found.first_year + 1, end=found.last_year, income=money(r.income.mean),
-            income_spread=bracket(_spread_words(lang, r.income, money)), index=index(r.index.mean),
-            index_spread=bracket(_spread_words(lang, r.index, index))))
+            income_spread=bracket(_spread_words(lang, r.income, money)),
+            per_ha=f"{_per_unit(lang, r.income_per_ha.mean)}\N{NO-BREAK SPACE}{found.currency}",
+            index=index(r.index.mean), index_spread=bracket(_spread_words(lang, r.index, index))))
         out.extend(_who_gets_the_money(found, r.region, lang))
     out = groups["all"] = []
     out.append(_stored_sentence(found, lang, depth, per_ha))
@@ -337,6 +347,7 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
             end=found.last_year, spread=bracket(_spread_words(lang, net, money))))
         out.append(per_farm_and_ha(_("Over all {farmers} farms and {area} ha, what farmers keep of the carbon money "
                                      "comes to {per_farm} per farm and {per_ha} per ha a year."), net.mean))
+    out.append(cash_income_definition(lang))
     if found.runs == 1:
         out.append(_("These figures come from a single run: run more replicates to see how much they vary."))
     elif found.runs < FEW_RUNS:
@@ -485,6 +496,45 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
                      "credit-line subsidies).").format(
             region=name, share=_share_of_all(lang, here.public_payments_to_farmers / everyone.public_payments_to_farmers),
             paid=lang.money(here.public_payments_to_farmers, found.currency)))
+    return out
+
+
+def cash_income_definition(lang: Language) -> str:
+    """What the farm income of every figure is, and what it leaves out (``analysis.compare.CASH_INCOME``)."""
+    return lang._("Farm income here is cash income: crop sales minus production and practice costs, plus payments "
+                  "and carbon money, minus MRV costs and claw-backs. It leaves out the non-cash benefits and costs "
+                  "the model's farmers are fitted to value when they choose practices (family labour, risk, "
+                  "convenience and the like), so a design can raise uptake while cash income falls.")
+
+
+def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Language) -> list[str]:
+    """A design's change of a region's farm cash income against ``baseline``, and why uptake can outrun it.
+
+    ``row``: the design's row of ``analysis.compare.by_region`` for one region (paired changes, 95 % intervals of
+    the mean); ``baseline``: the baseline's display name. Nothing when the change is undefined (unpaired runs).
+    """
+    _ = lang._
+    if not np.isfinite(row.income_change_per_farm):
+        return []
+
+    def signed(value: float) -> str:  # small African changes read in cents, not as "-0 USD"
+        return ("+" if value > 0 else "") + f"{_per_unit(lang, value)}\N{NO-BREAK SPACE}{currency}"
+
+    words = dict(region=lang.region(row.region), baseline=baseline, per_farm=signed(row.income_change_per_farm),
+                 percent=("+" if row.income_mean_change_pct > 0 else "") + lang.percent(row.income_mean_change_pct / 100, 2),
+                 per_ha=signed(row.income_change_per_ha))
+    low, high = row.income_change_per_farm_lo, row.income_change_per_farm_hi
+    if np.isfinite(low) and np.isfinite(high) and signed(low) != signed(high):
+        out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
+                 "({percent}; 95 % interval {low} to {high}), {per_ha} per ha a year.").format(
+            low=signed(low), high=signed(high), **words)]
+    else:  # one run, or no change (the baseline itself)
+        out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
+                 "({percent}), {per_ha} per ha a year.").format(**words)]
+    if row.get("uptake_without_cash_gain", False):
+        out.append(_("{region}: the design raises the uptake of practices while farms' cash income falls: the uptake "
+                     "is driven by the non-cash net benefits the model's farmers are fitted to value, which cash "
+                     "income does not count.").format(region=lang.region(row.region)))
     return out
 
 
