@@ -119,6 +119,11 @@ class ChainInputs:
         tables[..., 1] = inverse_scales(scale[:, :, None, None], tables[..., 1])
         return cls(tables, feasible, scale, margin, available, *(no_review(*tables.shape[:3]) if trial is None else trial))
 
+    def farms(self, rows: np.ndarray) -> ChainInputs:
+        """The inputs of the farms at positions ``rows`` (c,) only (copies; the region's fields as they are)."""
+        return ChainInputs(self.gain[rows], self.feasible[rows], self.scale[rows], self.margin[rows], self.available,
+                           self.gross[rows], self.others[rows], self.review, self.constants)
+
 
 def no_review(m: int, n_states: int, n_practices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``ChainInputs``' trial fields of m farms whose practices are never reviewed (no trial seasons)."""
@@ -876,8 +881,8 @@ MATRICES_KEPT_UP_TO = FIT_SAMPLE
 
 
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
-                  tolerance: float = TOLERANCE, matrices: np.ndarray | None = None, hazards: bool = True
-                  ) -> tuple[Fit, np.ndarray, np.ndarray | None]:
+                  tolerance: float = TOLERANCE, matrices: np.ndarray | None = None, hazards: bool = True,
+                  known: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Fit, np.ndarray, np.ndarray | None]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
     Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
@@ -889,6 +894,13 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     start draws the farms' pasts from (``sample_pasts``). Without ``hazards`` none are computed (None is returned in
     their place) and no matrices are kept but those given: the start's second pass and polish use its laws only
     (their hazards took 0.25 ms of a 1,000-farmer run's 30 ms set-up, and a tenth of a polish's chains).
+
+    ``known``: (laws (m, 16), changed (c,) positions) when ``start``'s stationary laws for these inputs are at hand
+    but for the farms ``changed``, whose inputs differ from those the laws were solved with; ``matrices``, if given,
+    must then hold ``start``'s year matrices likewise (the start's refits of the supply, which change a few farms'
+    access: ``sim.behaviour.start``). The first iteration, at ``start``'s constants, then solves only those farms'
+    chains: a farm's chain is its own (``chain_laws``), so the others' laws are the same to the last bit. It needs
+    either ``matrices`` or no ``hazards`` (the hazards of the other farms are not at hand).
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
@@ -907,9 +919,15 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     best = (np.inf, theta, wanted, laws, None)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     identity = np.eye(len(parameters))
-    for _ in range(MAX_ITERATIONS):
+    if known is not None and (start is None or (hazards and matrices is None)):
+        raise ValueError("fit_constants: known laws need the fit they were solved at, and matrices or no hazards")
+    for iteration in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        hazard = stationary_laws(inputs, constants, pairs, rate, laws, matrices, hazards)  # None if kept or unwanted
+        if iteration == 0 and known is not None:
+            hazard = None
+            known_laws(inputs, constants, pairs, rate, known, laws, matrices)
+        else:
+            hazard = stationary_laws(inputs, constants, pairs, rate, laws, matrices, hazards)  # None if kept/unwanted
         reached, jacobian = moment_system(laws, design, scale)
         error = wanted - reached
         gap = float(np.max(np.abs(error)))
@@ -930,6 +948,25 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     if hazard is None and hazards:  # from the matrices kept, now the closest iterate's
         hazard = exit_hazards(laws, matrices)
     return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
+
+
+def known_laws(inputs: ChainInputs, constants: np.ndarray, pairs: np.ndarray, rate: float,
+               known: tuple[np.ndarray, np.ndarray], out: np.ndarray, matrices: np.ndarray | None) -> None:
+    """``stationary_laws`` (m, 16) into ``out`` (and year matrices into ``matrices``) from the laws ``known``.
+
+    ``known`` (laws (m, 16), changed (c,) positions): ``fit_constants``'; only the chains of the farms ``changed`` are
+    solved, with the same kernel on their own inputs (the same bits as solving every farm's).
+    """
+    laws, changed = known
+    out[:] = laws
+    if changed.size == 0:
+        return
+    part = np.empty((changed.size, ALL_MASKS.size))
+    part_matrices = None if matrices is None else np.empty((changed.size, ALL_MASKS.size, ALL_MASKS.size))
+    stationary_laws(inputs.farms(changed), constants, pairs, rate, part, part_matrices, hazards=False)
+    out[changed] = part
+    if matrices is not None:
+        matrices[changed] = part_matrices
 
 
 @njit(cache=True)
