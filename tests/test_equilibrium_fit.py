@@ -2,6 +2,8 @@
 tolerance, and the laws and hazards it hands back (which the start uses as the region's when the fit covered every
 farm, instead of solving the chains again) are those of the constants it returns."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from numba import njit
@@ -105,6 +107,40 @@ def test_a_fit_without_hazards_returns_the_same_fit_laws_and_matrices(shares):
                chains.review, chains.constants, chains.gross, chains.others, np.empty_like(laws), moved,
                np.empty((0, N_PRACTICES + 1)))
     assert moved.tobytes() == without.tobytes()
+
+
+@pytest.mark.parametrize(("shares", "tolerance"), [((0.2, 0.1), TOLERANCE), ((0.3, 0.1, 0.1), 1e-12)])
+def test_a_refit_that_knows_its_start_s_laws_is_the_refit_that_solves_every_chain(shares, tolerance):
+    """The start's supply refits (``known``): after a few farms' inputs change (here two lose the start of a
+    practice, as a farm the dealers stop reaching), a fit from the last fit that is handed its laws and year
+    matrices and solves only those farms' chains at its first iteration returns the constants, moments, laws and
+    matrices of a fit that solves every chain, bit for bit (also when Newton stalls: the second target, to 1e-12).
+    Handed one changed farm too few, its laws differ: the farms named are the ones solved again."""
+    chains = random_chains(1)
+    target = target_law(np.array([1, 4, 5][:len(shares)]), np.array(shares), chains.available, 0.004)
+    kept = np.empty((FARMS, ALL_MASKS.size, ALL_MASKS.size))
+    fit, laws, _ = fit_constants(chains, 0.2, target, tolerance=1e-3, matrices=kept, hazards=False)
+    changed = np.array([3, 17])
+    feasible = chains.feasible.copy()
+    feasible[changed, :, 0] = feasible[changed, :, :, 0] = False
+    moved = replace(chains, feasible=feasible)
+    solved, solved_laws, _ = fit_constants(moved, 0.2, target, fit, tolerance, np.empty_like(kept), hazards=False)
+    reused_matrices = kept.copy()
+    reused, reused_laws, _ = fit_constants(moved, 0.2, target, fit, tolerance, reused_matrices, hazards=False,
+                                           known=(laws, changed))
+    assert not np.array_equal(solved_laws[changed], laws[changed])  # the change moved these farms' chains
+    for a, b in ((solved.constants, reused.constants), (solved.pairs, reused.pairs), (solved.reached, reused.reached),
+                 (solved_laws, reused_laws)):
+        assert a.tobytes() == b.tobytes()
+    moved_matrices = np.empty_like(kept)
+    chain_laws(moved.gain, moved.feasible, combination_levels(reused.constants, reused.pairs), moved.available, 0.2,
+               moved.review, moved.constants, moved.gross, moved.others, np.empty_like(laws), moved_matrices,
+               np.empty((0, N_PRACTICES + 1)))
+    assert moved_matrices.tobytes() == reused_matrices.tobytes()
+    at_start = np.empty_like(laws)  # the first iteration's laws (a tolerance of 1 stops there)
+    stationary_laws(moved, fit.constants, fit.pairs, 0.2, at_start, hazards=False)
+    _, short, _ = fit_constants(moved, 0.2, target, fit, 1.0, kept.copy(), hazards=False, known=(laws, changed[:1]))
+    assert short[3].tobytes() == at_start[3].tobytes() and not np.array_equal(short[17], at_start[17])
 
 
 @pytest.mark.parametrize("unused", [0.0004, 0.004, 0.02])

@@ -8,7 +8,7 @@ from conftest import SCENARIOS
 from scipy import stats
 
 import sim
-from sim.behaviour.trial import REVIEWED_SEASONS, reconsider, review_table, trial_bias, user_exit
+from sim.behaviour.trial import REVIEWED_SEASONS, reconsider, review_table, review_terms, trial_bias, user_exit
 from sim.practices import NO_TILL
 from sim.scenario import scenario_with_overrides
 
@@ -129,7 +129,9 @@ def test_the_chain_s_exit_gives_the_share_in_use_of_the_age_dependent_review(ent
     row[REVIEWED_SEASONS] = ages
     others = prior * (1.0 / surprise - 1.0) / inverse  # surprise = prior / (prior + E / obs_sd^2)
     exact = age_structured_share(entry, rate, surprise, ages, q)
-    exit_ = user_exit(rate, np.log(q / (1.0 - q)), 1.0, 300.0, others, row, constants)
+    terms = np.empty(row.size)
+    review_terms(rate, others, row, constants, terms)
+    exit_ = user_exit(rate, np.log(q / (1.0 - q)), 1.0, 300.0, row, terms)
     assert entry / (entry + exit_) == pytest.approx(exact, rel=1e-9)
     assert abs(entry / (entry + rate * q) - exact) > 0.01 * exact
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from sim.behaviour.trial import REVIEWED_SEASONS, user_exit
+from sim.behaviour.trial import REVIEWED_SEASONS, review_terms, user_exit
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
     N_TERMS,
@@ -118,6 +118,11 @@ class ChainInputs:
         """
         tables[..., 1] = inverse_scales(scale[:, :, None, None], tables[..., 1])
         return cls(tables, feasible, scale, margin, available, *(no_review(*tables.shape[:3]) if trial is None else trial))
+
+    def farms(self, rows: np.ndarray) -> ChainInputs:
+        """The inputs of the farms at positions ``rows`` (c,) only (copies; the region's fields as they are)."""
+        return ChainInputs(self.gain[rows], self.feasible[rows], self.scale[rows], self.margin[rows], self.available,
+                           self.gross[rows], self.others[rows], self.review, self.constants)
 
 
 def no_review(m: int, n_states: int, n_practices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -278,26 +283,27 @@ def year_matrix_transposed(tables, feasible, level, available, rate, review, con
 
     ``gross`` (1, 16) and ``others`` (1, P) float32: the farm's; ``review`` and ``constants``: its region's.
     """
-    moved, alone, move, goes, state, weight = matrix_scratch(tables.shape[1], tables.shape[2])
+    moved, alone, move, goes, state, weight, terms = matrix_scratch(tables.shape[1], tables.shape[2], review.shape[1])
     fill_year_matrix(tables, np.int64(0), feasible, level, available, rate, review, constants, gross[0], others[0],
-                     alone, move, goes, state, weight, moved)
+                     alone, move, goes, state, weight, terms, moved)
     return moved
 
 
 @njit(cache=True)
-def matrix_scratch(n_states, n_practices):  # pragma: no cover - compiled
-    """Work arrays of ``fill_year_matrix``: the matrix (16, 16), then alone, move, goes, state and weight.
+def matrix_scratch(n_states, n_practices, width):  # pragma: no cover - compiled
+    """Work arrays of ``fill_year_matrix``: the matrix (16, 16), then alone, move, goes, state, weight and terms.
 
-    Allocated once per block of farms: a chain's own allocations cost a tenth of it.
+    ``width``: that of the review table's rows (1 + 2T), which ``terms`` has. Allocated once per block of farms: a
+    chain's own allocations cost a tenth of it.
     """
     return (np.empty((n_states, n_states)), np.empty((n_states, n_practices)), np.empty((n_practices, n_states)),
             np.empty((n_practices, n_states), np.int64), np.empty(1 << n_practices, np.int64),
-            np.empty(1 << n_practices))
+            np.empty(1 << n_practices), np.empty(width))
 
 
 @njit(cache=True)
 def fill_year_matrix(tables, r, feasible, level, available, rate, review, constants, gross, others, alone, move, goes,
-                     state, weight, total):  # pragma: no cover - compiled
+                     state, weight, terms, total):  # pragma: no cover - compiled
     """``total`` (16, 16): farm ``r``'s year matrix transposed, entry [b, a] the probability of a -> b.
 
     ``r`` is int64: callers with a constant row pass ``np.int64(0)``, not ``0`` (Numba would compile this kernel once
@@ -310,14 +316,17 @@ def fill_year_matrix(tables, r, feasible, level, available, rate, review, consta
     state a reaches at most 2^P states: they are followed path by path (P branchings of at most 16 paths) rather than
     by multiplying P matrices of 16 x 16. Work arrays (``matrix_scratch``): ``alone`` (16, P) the gain of changing
     each practice alone from each state, ``move`` and ``goes`` (P, 16) the probability of each practice's change from
-    each state and the state it leads to, ``state`` and ``weight`` (2^P,) the paths.
+    each state and the state it leads to, ``state`` and ``weight`` (2^P,) the paths, ``terms`` (1 + 2T,) a reviewed
+    practice's ``review_terms``.
 
     A practice in use that is reviewed as a trial in its first seasons (``review`` (P, 1 + 2T) and ``constants``
     (5,): the region's ``sim.behaviour.trial.review_table``; ``others`` (P,) float32 the farm's yearly evidence from
     others, which gives its know-how) is dropped with the exit probability averaged over its users' stationary ages
     (``sim.behaviour.trial.user_exit``), its belief in the trial seasons read at face value lowering it by ``gross``
     (16,) (G in each state) per unit: the state does not hold ages, so a user's trial seasons enter through the
-    hazard, and the chain's share in use is that of the age-dependent hazard.
+    hazard, and the chain's share in use is that of the age-dependent hazard. The farm's review of a practice does not
+    depend on the state or the constants: its ``review_terms`` are computed once per practice, not in each of the
+    states that use it (the same numbers; on a Sobol batch's chains a farm's matrix took 2.6-2.9 us, now 2.45).
     """
     n_states, n_practices = tables.shape[1], tables.shape[2]
     for b in range(n_states):
@@ -325,6 +334,9 @@ def fill_year_matrix(tables, r, feasible, level, available, rate, review, consta
             alone[b, p] = tables[r, b, p, p, 0] + level[b ^ (1 << p)] - level[b]
     for p in range(n_practices):
         bit = 1 << p
+        reviewed = available[p] and review[p, REVIEWED_SEASONS] > 0.0
+        if reviewed:
+            review_terms(rate, others[p], review[p], constants, terms)
         for b in range(n_states):
             if not available[p]:  # a practice that does not exist here is never in use
                 goes[p, b] = b & ~bit
@@ -342,8 +354,8 @@ def fill_year_matrix(tables, r, feasible, level, available, rate, review, consta
             goes[p, b] = target
             if best == -np.inf:
                 move[p, b] = 0.0
-            elif (b >> p) & 1 and review[p, REVIEWED_SEASONS] > 0.0:
-                move[p, b] = user_exit(rate, best, inverse, gross[b], others[p], review[p], constants)
+            elif (b >> p) & 1 and reviewed:
+                move[p, b] = user_exit(rate, best, inverse, gross[b], review[p], terms)
             else:
                 move[p, b] = rate / (1.0 + np.exp(-best * inverse))
     total[:, :] = 0.0
@@ -493,31 +505,32 @@ def chain_laws(tables, feasible, level, available, rate, review, constants, gros
     m, n_states, n_practices = tables.shape[0], tables.shape[1], tables.shape[2]
     keep, hazards = matrices.shape[0] > 0, hazard.shape[0] > 0
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
-        scratch, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
+        scratch, alone, move, goes, state, weight, terms = matrix_scratch(n_states, n_practices, review.shape[1])
         system, flow = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
             moved = matrices[r] if keep else scratch
             fill_year_matrix(tables, r, feasible, level, available, rate, review, constants, gross[r], others[r],
-                             alone, move, goes, state, weight, moved)
+                             alone, move, goes, state, weight, terms, moved)
             solve_stationary(moved, system, flow, out[r])
             if hazards:
                 fill_exit_hazards(out[r], moved, hazard[r])
 
 
 @njit(cache=True)
-def chain_scratch(n_states, n_practices):  # pragma: no cover - compiled
+def chain_scratch(n_states, n_practices, width):  # pragma: no cover - compiled
     """Work arrays of ``farm_chain`` for one farm at a time (allocated once per block of farms).
 
-    (gross, margin, scale (1, 16), gain (1, 16, P, P, 2), feasible, ``move_scratch``'s, ``matrix_scratch``'s (its
-    matrix the farm's year matrix transposed), system (16, 16), flow (16,), law (16,), no incentives, no pairs).
+    (gross, margin, scale (1, 16), gain (1, 16, P, P, 2), feasible, ``move_scratch``'s, ``matrix_scratch``'s but its
+    terms (its matrix the farm's year matrix transposed), system (16, 16), flow (16,), law (16,), no incentives, no
+    pairs, then ``matrix_scratch``'s terms: ``width`` that of the review table's rows).
     """
     years, table, term, mean, precision, sd = move_scratch(n_states, n_practices)
-    moved, alone, move, goes, state, weight = matrix_scratch(n_states, n_practices)
+    moved, alone, move, goes, state, weight, reviewing = matrix_scratch(n_states, n_practices, width)
     return (np.empty((1, n_states)), np.empty((1, n_states)), np.empty((1, n_states)),
             np.empty((1, n_states, n_practices, n_practices, 2)),
             np.empty((1, n_states, n_practices, n_practices), np.bool_), years, table, term, mean, precision, sd,
             moved, alone, move, goes, state, weight, np.empty((n_states, n_states)), np.empty(n_states),
-            np.empty(n_states), np.zeros(n_states), np.zeros((n_practices, n_practices)))
+            np.empty(n_states), np.zeros(n_states), np.zeros((n_practices, n_practices)), reviewing)
 
 
 @njit(cache=True)
@@ -547,7 +560,7 @@ def farm_chain(i, years_mature, base_yield, crop_price, production_cost, soil_ta
     and matrices of both are the same to the last bit.
     """
     (gross, margin, scale, gain, feasible, years, table, term, mean, precision, sd, moved, alone, move, goes, state,
-     weight, system, flow, law, no_incentives, no_pairs) = work
+     weight, system, flow, law, no_incentives, no_pairs, review_work) = work
     (belief_mean, belief_precision, dealer, contractor, money, area_ha, residue_value, hires, annuity, risk_aversion,
      shortfall, synergy_shortfall, cost_change, effect_initial, transition_cost, synergy, no_till_extra,
      contractor_fee, costs, extra, spread) = terms
@@ -560,7 +573,7 @@ def farm_chain(i, years_mature, base_yield, crop_price, production_cost, soil_ta
                     effect_initial, transition_cost, synergy, no_till_extra, contractor_fee, costs, extra,
                     spread, scale, gain, feasible, years, table, term, mean, precision, sd, no_incentives, no_pairs)
     fill_year_matrix(gain, np.int64(0), feasible, level, available, rate, review, constants, gross[0], others[i],
-                     alone, move, goes, state, weight, moved)
+                     alone, move, goes, state, weight, review_work, moved)
     solve_stationary(moved, system, flow, law)
 
 
@@ -593,7 +606,7 @@ def region_chain_laws(rows, years_mature, base_yield, crop_price, production_cos
                         annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
                         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
-        work = chain_scratch(n_states, n_practices)
+        work = chain_scratch(n_states, n_practices, review.shape[1])
         moved, law = work[11], work[19]
         weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
@@ -642,7 +655,7 @@ def region_chain_histories(rows, years_mature, base_yield, crop_price, productio
                         annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
                         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, spread)
     for block in prange((m + CHAIN_BLOCK - 1) // CHAIN_BLOCK):
-        work = chain_scratch(n_states, n_practices)
+        work = chain_scratch(n_states, n_practices, review.shape[1])
         moved, law = work[11], work[19]
         weights, totals = np.empty((n_states, n_states)), np.empty(n_states)
         for r in range(block * CHAIN_BLOCK, min(m, (block + 1) * CHAIN_BLOCK)):
@@ -891,8 +904,8 @@ MATRICES_KEPT_UP_TO = FIT_SAMPLE
 
 
 def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: Fit | None = None,
-                  tolerance: float = TOLERANCE, matrices: np.ndarray | None = None, hazards: bool = True
-                  ) -> tuple[Fit, np.ndarray, np.ndarray | None]:
+                  tolerance: float = TOLERANCE, matrices: np.ndarray | None = None, hazards: bool = True,
+                  known: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Fit, np.ndarray, np.ndarray | None]:
     """Constants of one region whose sample's mean stationary moments equal those of the ``target`` law (16,).
 
     Newton iterations start from ``start``'s constants when given (else 0); they stop within ``tolerance`` or after
@@ -904,6 +917,13 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     start draws the farms' pasts from (``sample_pasts``). Without ``hazards`` none are computed (None is returned in
     their place) and no matrices are kept but those given: the start's second pass and polish use its laws only
     (their hazards took 0.25 ms of a 1,000-farmer run's 30 ms set-up, and a tenth of a polish's chains).
+
+    ``known``: (laws (m, 16), changed (c,) positions) when ``start``'s stationary laws for these inputs are at hand
+    but for the farms ``changed``, whose inputs differ from those the laws were solved with; ``matrices``, if given,
+    must then hold ``start``'s year matrices likewise (the start's refits of the supply, which change a few farms'
+    access: ``sim.behaviour.start``). The first iteration, at ``start``'s constants, then solves only those farms'
+    chains: a farm's chain is its own (``chain_laws``), so the others' laws are the same to the last bit. It needs
+    either ``matrices`` or no ``hazards`` (the hazards of the other farms are not at hand).
     """
     available = inputs.available
     present = [p for p in range(N_PRACTICES) if available[p]]
@@ -922,9 +942,15 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     best = (np.inf, theta, wanted, laws, None)  # (largest moment gap, constants, moments, laws, hazards) so far
     since_best = 0
     identity = np.eye(len(parameters))
-    for _ in range(MAX_ITERATIONS):
+    if known is not None and (start is None or (hazards and matrices is None)):
+        raise ValueError("fit_constants: known laws need the fit they were solved at, and matrices or no hazards")
+    for iteration in range(MAX_ITERATIONS):
         constants, pairs = _unpack(theta, parameters)
-        hazard = stationary_laws(inputs, constants, pairs, rate, laws, matrices, hazards)  # None if kept or unwanted
+        if iteration == 0 and known is not None:
+            hazard = None
+            known_laws(inputs, constants, pairs, rate, known, laws, matrices)
+        else:
+            hazard = stationary_laws(inputs, constants, pairs, rate, laws, matrices, hazards)  # None if kept/unwanted
         reached, jacobian = moment_system(laws, design, scale)
         error = wanted - reached
         gap = float(np.max(np.abs(error)))
@@ -945,6 +971,25 @@ def fit_constants(inputs: ChainInputs, rate: float, target: np.ndarray, start: F
     if hazard is None and hazards:  # from the matrices kept, now the closest iterate's
         hazard = exit_hazards(laws, matrices)
     return Fit(constants, pairs, wanted, reached, parameters, bound), laws, hazard
+
+
+def known_laws(inputs: ChainInputs, constants: np.ndarray, pairs: np.ndarray, rate: float,
+               known: tuple[np.ndarray, np.ndarray], out: np.ndarray, matrices: np.ndarray | None) -> None:
+    """``stationary_laws`` (m, 16) into ``out`` (and year matrices into ``matrices``) from the laws ``known``.
+
+    ``known`` (laws (m, 16), changed (c,) positions): ``fit_constants``'; only the chains of the farms ``changed`` are
+    solved, with the same kernel on their own inputs (the same bits as solving every farm's).
+    """
+    laws, changed = known
+    out[:] = laws
+    if changed.size == 0:
+        return
+    part = np.empty((changed.size, ALL_MASKS.size))
+    part_matrices = None if matrices is None else np.empty((changed.size, ALL_MASKS.size, ALL_MASKS.size))
+    stationary_laws(inputs.farms(changed), constants, pairs, rate, part, part_matrices, hazards=False)
+    out[changed] = part
+    if matrices is not None:
+        matrices[changed] = part_matrices
 
 
 @njit(cache=True)

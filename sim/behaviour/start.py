@@ -289,26 +289,27 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
         """What of the farms ``rows`` the supply sets and their moves read: dealer, contractor, money, hires (copies)."""
         return access.dealer[rows], access.contractor[rows], access.money[rows], hires[rows]
 
-    def inputs_after_supply(previous: ChainInputs, rows: np.ndarray, region: int,
-                            aged: tuple[np.ndarray, np.ndarray], before: tuple[np.ndarray, ...]) -> ChainInputs:
+    def inputs_after_supply(previous: ChainInputs, rows: np.ndarray, region: int, aged: tuple[np.ndarray, np.ndarray],
+                            before: tuple[np.ndarray, ...]) -> tuple[ChainInputs, np.ndarray]:
         """``inputs`` of the farms ``rows`` once the supply has moved, from ``previous`` (their ``inputs`` before).
 
         Only the farms whose access changed (``before``: ``access_of`` then) have their moves valued again: a farm's
         moves are its own (``fill_farm_moves``), so the others' are the same to the last bit, and a refit of the
         supply (``SUPPLY_ROUNDS``) changes the reach of a few percent of farms. Valuing all again took a tenth of a
-        1,000-farmer run's start.
+        1,000-farmer run's start. Returns the inputs and those farms' positions in ``rows`` (c,), whose chains alone
+        the refit's first iteration solves again (``fit_constants``' ``known``).
         """
         changed = np.zeros(rows.size, np.bool_)
         for was, now in zip(before, access_of(rows), strict=True):
             changed |= was != now
-        if not changed.any():
-            return previous
         part = np.flatnonzero(changed)
+        if part.size == 0:
+            return previous, part
         state_gross, state_margin = state_values(rows[part], region)
         gain, feasible = previous.gain.copy(), previous.feasible.copy()
         gain[part], feasible[part] = move_tables(rows[part], ESTABLISHED_SEASONS, state_gross, state_margin,
                                                  *farm_terms(region, *aged), spread, s.noise_share * state_margin)
-        return replace(previous, gain=gain, feasible=feasible)
+        return replace(previous, gain=gain, feasible=feasible), part
 
     def region_laws(rows: np.ndarray, region: int, shortfall: np.ndarray, synergy_shortfall: np.ndarray, fit: Fit,
                     masks: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
@@ -456,8 +457,10 @@ def equilibrium_bundles(setting: StartSetting, rule: EconomicRule, provisional: 
             area_share[region] = tried[-1] + (implied[-1] - tried[-1]) / (1.0 - slope)
             before = access_of(sample)
             supply_at(area_share)
-            chain_inputs = inputs_after_supply(chain_inputs, sample, region, aged, before)
-            fit, laws, _ = fit_constants(chain_inputs, s.revision_rate, target, fit, matrices=kept, hazards=False)
+            chain_inputs, changed = inputs_after_supply(chain_inputs, sample, region, aged, before)
+            # the last fit's laws (and ``kept`` matrices) are those at its constants of every farm not ``changed``
+            fit, laws, _ = fit_constants(chain_inputs, s.revision_rate, target, fit, matrices=kept, hazards=False,
+                                         known=(laws, changed))
             tried.append(float(area_share[region]))
             implied.append(chain_area_share(region, sample, laws, fit))
             gap = reach_gap(region, tried[-1], implied[-1])

@@ -187,30 +187,45 @@ def trial_bias(others_evidence: float, row: np.ndarray, constants: np.ndarray) -
 
 
 @njit(cache=True, inline="always")
-def user_exit(rate, gain, inverse, sensitivity, others_evidence, row, constants):  # pragma: no cover - compiled
+def review_terms(rate, others_evidence, row, constants, terms):  # pragma: no cover - compiled
+    """``terms`` (at least 1 + T,): what ``user_exit`` needs of a farm's review of a practice, whatever the move.
+
+    ``terms[0]``: the review probability R = rate + (1 - rate)(1 - k) of a surprised trial (``reconsider``; k from
+    ``others_evidence``); ``terms[1 + t]``: its belief's gap d to the long run after its season t + 1 in use read at
+    face value (``trial_step``), for the T = ``row[REVIEWED_SEASONS]`` seasons reviewed. They depend on the farm and
+    the practice only, so a chain computes them once for all its states and iterations of its constants.
+    """
+    surprise, precision, gap = new_user(others_evidence, constants)
+    terms[0] = rate + (1.0 - rate) * surprise
+    for t in range(int(row[REVIEWED_SEASONS])):
+        precision, gap = trial_step(surprise, precision, gap, others_evidence, row, t, constants)
+        terms[1 + t] = gap
+
+
+@njit(cache=True, inline="always")
+def user_exit(rate, gain, inverse, sensitivity, row, terms):  # pragma: no cover - compiled
     """A user's yearly probability of a move that drops a practice, averaged over its stationary ages in use.
 
     The move has ``gain`` and inverse noise scale ``inverse`` (its logit probability q = 1 / (1 + exp(-gain x
     inverse))). Reconsidered with probability ``rate``, a mature user exits at h = rate q a year. In its first
     seasons (``row``'s ``REVIEWED_SEASONS``, ``review_table``) a surprised trial is reviewed at R = rate + (1 - rate)
-    (1 - k) (``reconsider``; k from ``others_evidence``), with its belief d below the long run after t seasons read
-    at face value (``trial_step``), which adds -``sensitivity`` x d to the gain of dropping (``sensitivity``: the
-    move's gain per unit of belief, currency/ha): h_t = R q_t. A user then stays on average D = sum_t S_t years (S_1 =
-    1, S_t+1 = S_t (1 - h_t), the mature tail S_T+1 / (rate q)), and the chain's one hazard is 1 / D: a Markov chain
-    of two states with this hazard has the share in use of the process with the age-dependent one (share = D / (D +
-    time out), if every farm out of the practice re-enters at one rate: abandoners, who keep a lowered belief, re-enter
-    less readily, so the real share is a little lower; docs/ODD.md section 5). Returns 1 / D (0 when q is).
+    (1 - k) (``reconsider``), with its belief d below the long run after t seasons read at face value (``trial_step``),
+    which adds -``sensitivity`` x d to the gain of dropping (``sensitivity``: the move's gain per unit of belief,
+    currency/ha): h_t = R q_t. R and the d_t are the farm's ``review_terms`` ``terms``. A user then stays on average
+    D = sum_t S_t years (S_1 = 1, S_t+1 = S_t (1 - h_t), the mature tail S_T+1 / (rate q)), and the chain's one
+    hazard is 1 / D: a Markov chain of two states with this hazard has the share in use of the process with the
+    age-dependent one (share = D / (D + time out), if every farm out of the practice re-enters at one rate:
+    abandoners, who keep a lowered belief, re-enter less readily, so the real share is a little lower; docs/ODD.md
+    section 5). Returns 1 / D (0 when q is).
     """
     q = 1.0 / (1.0 + np.exp(-gain * inverse))
     if q == 0.0:
         return 0.0
-    surprise, precision, gap = new_user(others_evidence, constants)
-    reviewed = rate + (1.0 - rate) * surprise
+    reviewed = terms[0]
     stay, survive = 0.0, 1.0
     for t in range(int(row[REVIEWED_SEASONS])):
-        precision, gap = trial_step(surprise, precision, gap, others_evidence, row, t, constants)
         stay += survive
-        survive *= 1.0 - reviewed / (1.0 + np.exp(-(gain - sensitivity * gap) * inverse))
+        survive *= 1.0 - reviewed / (1.0 + np.exp(-(gain - sensitivity * terms[1 + t]) * inverse))
     return 1.0 / (stay + survive / (rate * q))
 
 
