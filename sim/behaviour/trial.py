@@ -45,27 +45,21 @@ def know_how(others_evidence, inverse_observation_variance, prior_precision):  #
     return yearly / (prior_precision + yearly)
 
 
-@njit(cache=True, parallel=True)
-def own_reading(weight, signal, years_in_use, effects, deviation, others_evidence, inverse_observation_variance,
+@njit(cache=True, inline="always")
+def own_reading(weight, signal, years, effect, deviation, others_evidence, inverse_observation_variance,
                 prior_precision):  # pragma: no cover - compiled
-    """Own-farm (weight, signal), (n, P) float32, read with the farmer's know-how (module docstring), in place.
+    """A farm's reading of its own season of one practice, read with its know-how (module docstring): (weight, signal).
 
-    ``weight`` and ``signal`` are the ramp-corrected r^2 and r^2 z of ``Learning.shown``; they are overwritten with
-    the reading (0 for practices not in use, ``years_in_use`` (n, P) 0). The effect each farm saw is ``effects``
-    (n, P) + ``deviation`` (n,), and its know-how k is ``know_how`` of ``others_evidence`` (n, P), float32 as there:
-    one pass, no (n, P) temporaries.
+    ``weight`` and ``signal`` are the ramp-corrected r^2 and r^2 z it showed (``Learning.shown``), float32; the
+    reading is (0, 0) for a practice not in use (``years`` 0). The effect it saw is ``effect`` + ``deviation`` and its
+    know-how k is ``know_how`` of ``others_evidence``, float32 as there; the reading is rounded to float32, as the
+    arrays of what it showed held it (``sim.behaviour.learning.update_beliefs`` reads it on the way).
     """
-    n, n_practices = weight.shape
-    for i in prange(n):
-        for p in range(n_practices):
-            if years_in_use[i, p] <= 0:
-                weight[i, p] = 0.0
-                signal[i, p] = 0.0
-                continue
-            k = know_how(others_evidence[i, p], inverse_observation_variance, prior_precision)
-            observed = effects[i, p] + deviation[i]
-            weight[i, p] = k * weight[i, p] + (1.0 - k)
-            signal[i, p] = k * signal[i, p] + (1.0 - k) * observed
+    if years <= 0:
+        return np.float32(0.0), np.float32(0.0)
+    k = know_how(others_evidence, inverse_observation_variance, prior_precision)
+    observed = effect + deviation
+    return np.float32(k * weight + (1.0 - k)), np.float32(k * signal + (1.0 - k) * observed)
 
 
 @njit(cache=True, inline="always")
