@@ -122,8 +122,8 @@ def neighbour_sums(indptr, indices, link_weight, bundle, weight, weighted_signal
     ``weight`` and ``weighted_signal`` (n, P) are what each farm shows (zero for practices it does not use).
     Written for the four practices (scalar accumulators: no allocation per farmer); float32 sums. The rows are
     dealt to ``threads`` threads in ``chunks`` chunks (``sim.parallel.dealt_chunks``): a farm costs more the more
-    of its neighbours use a practice, and adopters crowd in some regions' rows (at 1 M farmers, 2 threads: 24-25 ->
-    19.6 ms a year, the same bits).
+    of its neighbours use a practice, and adopters crowd in some regions' rows (at 1 M farmers, 2 threads: 24.9 ->
+    19.8 ms a year, min of 6 years; the same bits).
     """
     n = bundle.shape[0]
     for t in prange(threads):
