@@ -220,10 +220,9 @@ class AdoptionModel(mesa.Model):
                                              self._shown_arrays())
         self.social.observe(self.farms.bundle, self.farms.uses, weight, signal)
         if self.rule.learns:
-            own_weight, own_signal = self.learning.own(self.farms.years_in_use, harvest.effects, harvest.deviation,
-                                                       weight, signal, self.social.evidence)
             self.learning.update(self.farms.belief_mean, self.farms.belief_precision, self.social.evidence,
-                                 self.social.signal, own_weight, own_signal)
+                                 self.social.signal, self.farms.years_in_use, harvest.effects, harvest.deviation,
+                                 weight, signal)
 
     def _shown_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Two (n, P) float32 arrays for what farms show, in the memory of the year's decision uniforms; or None.

@@ -67,6 +67,30 @@ def threads() -> int:
     return numba.get_num_threads()
 
 
+#: Chunks of rows per thread of a kernel whose rows cost unevenly (``dealt_chunks``).
+CHUNKS_PER_THREAD = 8
+
+
+def dealt_chunks() -> tuple[int, int]:
+    """(threads, chunks) for a kernel that deals chunks of rows to its threads in turn (``chunk_rows``).
+
+    Numba's ``prange`` gives each thread one contiguous share of the rows; where rows cost unevenly (the farms of a
+    region of many adopters read their neighbours' results, those of a region of few skip them: at 1 M farmers the
+    first half of the rows held 15 times the second's links to adopters) the thread with the costly share sets the
+    time. A kernel that loops ``for t in prange(threads)`` over chunks t, t + threads, ... (``chunk_rows``) spreads
+    every region over its threads. Rows are still computed one by one, each as before: results do not depend on it.
+    """
+    threads = numba.get_num_threads()
+    return threads, threads * CHUNKS_PER_THREAD
+
+
+@njit(cache=True, inline="always")
+def chunk_rows(chunk, chunks, n):  # pragma: no cover - compiled
+    """[first, end) of the ``chunk``-th of ``chunks`` near-equal chunks of ``n`` rows (``dealt_chunks``)."""
+    size = -(-n // chunks)
+    return min(chunk * size, n), min((chunk + 1) * size, n)
+
+
 def unsigned(indices: np.ndarray) -> np.ndarray:
     """Non-negative integers ``indices`` viewed as the unsigned integers of the same width: no copy, the same values.
 

@@ -21,7 +21,6 @@ from sim.behaviour.social import (
     hear_organisations,
     neighbour_sums,
 )
-from sim.behaviour.trial import own_reading
 from sim.behaviour.valuation import (
     COMPLEMENT_MARGIN_PER_HA,
     TABLE_SLOTS,
@@ -153,7 +152,8 @@ def test_belief_update(seed):
     evidence = (others_evidence + own_weight) * inverse_obs
     expected_mean = (kept * mean + (others_signal + own_signal) * inverse_obs) / (kept + evidence)
     expected_precision = kept + evidence
-    update_beliefs(others_evidence, others_signal, own_weight, own_signal, mean, precision, prior, memory, inverse_obs)
+    update_beliefs(others_evidence, others_signal, own_weight, own_signal, False, np.zeros((n, P), np.int16),
+                   np.zeros((n, P), np.float32), np.zeros(n, np.float32), mean, precision, prior, memory, inverse_obs)
     assert np.allclose(mean, expected_mean, rtol=1e-5, atol=1e-6)
     assert np.allclose(precision, expected_precision, rtol=1e-5)
 
@@ -208,9 +208,10 @@ def test_stationary_beliefs_are_the_former_numpy_expressions_bit_for_bit(seed):
 
 
 def test_own_reading_is_the_numpy_reading_bit_for_bit():
-    """``own_reading`` reads each farm's season into the arrays of what it showed, computing know-how and the effect
-    seen on the way (no (n, P) temporaries): the same bits as the NumPy know-how (``know_how``) and the reading into
-    fresh zeroed arrays it replaced, +0.0 for practices not in use (where a shown signal may be -0.0)."""
+    """``update_beliefs`` with ``read_own`` reads each farm's season with its know-how on the way (``own_reading``):
+    the same beliefs, to the bit, as the update of the NumPy reading it replaced (know-how ``know_how``, the reading
+    into fresh zeroed arrays, +0.0 for practices not in use where a shown signal may be -0.0: others' signal -0.0
+    plus the reading's +0.0 is +0.0), and what the farms showed is left as it was."""
     rng = np.random.default_rng(4)
     n = 400
     years_in_use = rng.integers(0, 4, (n, P)).astype(np.int16)
@@ -220,16 +221,26 @@ def test_own_reading_is_the_numpy_reading_bit_for_bit():
     effects = (rng.normal(0, 0.1, (n, P)) * in_use).astype(np.float32)
     deviation = rng.normal(0, 0.2, n).astype(np.float32)
     others_evidence = rng.uniform(0, 5, (n, P)).astype(np.float32)
-    inverse_obs, prior = np.float32(1 / 0.15**2), np.float32(100.0)
+    others_signal = np.where(rng.random((n, P)) < 0.3, np.float32(-0.0), rng.normal(0, 0.3, (n, P))).astype(np.float32)
+    inverse_obs, prior, memory = np.float32(1 / 0.15**2), np.float32(100.0), np.float32(0.8)
     yearly = others_evidence * inverse_obs
     k = (yearly / (prior + yearly)).astype(np.float32)
     observed = effects + deviation[:, None]
     expected_weight = np.where(in_use, k * weight + (1.0 - k.astype(np.float64)), 0.0).astype(np.float32)
     expected_signal = np.where(in_use, k * signal + (1.0 - k.astype(np.float64)) * observed, 0.0).astype(np.float32)
-    own_reading(weight, signal, years_in_use, effects, deviation, others_evidence, inverse_obs, prior)
-    assert np.array_equal(expected_weight.view(np.uint32), weight.view(np.uint32))
-    assert np.array_equal(expected_signal.view(np.uint32), signal.view(np.uint32))
-    assert not np.signbit(signal[~in_use]).any()
+    assert not np.signbit(expected_signal[~in_use]).any()
+    mean = rng.normal(0, 0.1, (n, P)).astype(np.float32)
+    precision = rng.uniform(50, 500, (n, P)).astype(np.float32)
+    expected_mean, expected_precision = mean.copy(), precision.copy()
+    update_beliefs(others_evidence, others_signal, expected_weight, expected_signal, False, years_in_use, effects,
+                   deviation, expected_mean, expected_precision, prior, memory, inverse_obs)
+    shown = weight.copy(), signal.copy()
+    update_beliefs(others_evidence, others_signal, weight, signal, True, years_in_use, effects, deviation, mean,
+                   precision, prior, memory, inverse_obs)
+    assert np.array_equal(expected_mean.view(np.uint32), mean.view(np.uint32))
+    assert np.array_equal(expected_precision.view(np.uint32), precision.view(np.uint32))
+    assert np.array_equal(shown[0].view(np.uint32), weight.view(np.uint32))
+    assert np.array_equal(shown[1].view(np.uint32), signal.view(np.uint32))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

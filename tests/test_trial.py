@@ -157,9 +157,8 @@ def test_the_chain_s_trial_beliefs_are_the_learning_rule_s_face_value_reading(le
         years[:, NO_TILL] = t
         effects = np.zeros((farms, 4), np.float32)
         effects[:, NO_TILL] = initial + (truth - initial) * learning.progress(years)[:, NO_TILL]
-        weight, own = learning.shown(years, effects, np.zeros(farms, np.float32))
-        learning.own(years, effects, np.zeros(farms, np.float32), weight, own, evidence)
-        learning.update(mean, precision, evidence, signal, weight, own)
+        weight, shown = learning.shown(years, effects, np.zeros(farms, np.float32))
+        learning.update(mean, precision, evidence, signal, years, effects, np.zeros(farms, np.float32), weight, shown)
         gaps.append(mean[:, NO_TILL] - truth)
     expected = np.array([trial_bias(e, row, constants) for e in evidence[::FARMS // 4, NO_TILL]])
     np.testing.assert_allclose(np.array(gaps).T[::FARMS // 4], expected, rtol=0, atol=2e-6)

@@ -77,19 +77,6 @@ class Learning:
         show(years_in_use, self.region, self.progress_table, effects, deviation, self.effect_initial, weight, signal)
         return weight, signal
 
-    def own(self, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray, weight: np.ndarray,
-            signal: np.ndarray, others_evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """What each farm learns from its own season: (weight, signal) (n, P) float32.
-
-        With ``trial_seasons`` > 0 a farm reads its own practices with its know-how (``sim.behaviour.trial``): the
-        ramp-corrected ``weight`` and ``signal`` of ``shown`` for what it knows, face value for the rest; with 0, the
-        ramp-corrected reading alone. ``weight`` and ``signal`` are overwritten with the reading (and returned).
-        """
-        if self.spec.trial_seasons > 0:
-            own_reading(weight, signal, years_in_use, effects, deviation, others_evidence,
-                        self.inverse_observation_variance, self.prior_precision)
-        return weight, signal
-
     def stationary_beliefs(self, evidence: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(mean, precision), each (n, P) float32, at the stationary state for steady yearly ``evidence``.
 
@@ -118,10 +105,18 @@ class Learning:
         return mean, precision, sd
 
     def update(self, belief_mean: np.ndarray, belief_precision: np.ndarray, others_evidence: np.ndarray,
-               others_signal: np.ndarray, own_weight: np.ndarray, own_signal: np.ndarray) -> None:
-        """The season's update of ``belief_mean`` and ``belief_precision`` (n, P) in place (module docstring)."""
-        update_beliefs(others_evidence, others_signal, own_weight, own_signal, belief_mean, belief_precision,
-                       self.prior_precision, self.memory, self.inverse_observation_variance)
+               others_signal: np.ndarray, years_in_use: np.ndarray, effects: np.ndarray, deviation: np.ndarray,
+               weight: np.ndarray, signal: np.ndarray) -> None:
+        """The season's update of ``belief_mean`` and ``belief_precision`` (n, P) in place (module docstring).
+
+        Others' ``others_evidence`` and ``others_signal`` (n, P) float32 (``SocialInformation``); the farm's own season
+        is what it showed, ``weight`` and ``signal`` of ``shown`` (left as they are), read with its know-how when
+        ``trial_seasons`` > 0 (``sim.behaviour.trial.own_reading``: the effects (n, P) and weather ``deviation`` (n,)
+        it saw, for what it does not know of the ramp), else ramp-corrected as shown. One compiled pass.
+        """
+        update_beliefs(others_evidence, others_signal, weight, signal, self.spec.trial_seasons > 0, years_in_use,
+                       effects, deviation, belief_mean, belief_precision, self.prior_precision, self.memory,
+                       self.inverse_observation_variance)
 
 
 @njit(cache=True, parallel=True)
@@ -174,14 +169,25 @@ def fill_stationary_state(evidence, noise, region, truth, prior_precision, inver
 
 
 @njit(cache=True, parallel=True)
-def update_beliefs(others_evidence, others_signal, own_weight, own_signal, belief_mean, belief_precision,
-                   prior_precision, memory, inverse_observation_variance):  # pragma: no cover - compiled
-    """The update of the module docstring for every farmer and practice, in place."""
+def update_beliefs(others_evidence, others_signal, own_weight, own_signal, read_own, years_in_use, effects, deviation,
+                   belief_mean, belief_precision, prior_precision, memory, inverse_observation_variance
+                   ):  # pragma: no cover - compiled
+    """The update of the module docstring for every farmer and practice, in place.
+
+    The farm's own season is ``own_weight`` and ``own_signal`` (n, P), or with ``read_own`` their reading with its
+    know-how (``own_reading``, of ``years_in_use``, ``effects`` (n, P) and ``deviation`` (n,)), computed on the way:
+    no pass that writes the reading back (at 1 M farmers the reading and the update took 6.9 + 7.7 ms a year on
+    one thread in two passes).
+    """
     n, n_practices = belief_mean.shape
     for i in prange(n):
         for p in range(n_practices):
-            evidence = (others_evidence[i, p] + own_weight[i, p]) * inverse_observation_variance
-            signal = (others_signal[i, p] + own_signal[i, p]) * inverse_observation_variance
+            own_w, own_s = own_weight[i, p], own_signal[i, p]  # float32, as the reading (no type widened)
+            if read_own:
+                own_w, own_s = own_reading(own_w, own_s, years_in_use[i, p], effects[i, p], deviation[i],
+                                           others_evidence[i, p], inverse_observation_variance, prior_precision)
+            evidence = (others_evidence[i, p] + own_w) * inverse_observation_variance
+            signal = (others_signal[i, p] + own_s) * inverse_observation_variance
             kept = prior_precision + memory * (belief_precision[i, p] - prior_precision)
             belief_mean[i, p] = (kept * belief_mean[i, p] + signal) / (kept + evidence)
             belief_precision[i, p] = kept + evidence

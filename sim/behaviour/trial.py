@@ -45,27 +45,21 @@ def know_how(others_evidence, inverse_observation_variance, prior_precision):  #
     return yearly / (prior_precision + yearly)
 
 
-@njit(cache=True, parallel=True)
-def own_reading(weight, signal, years_in_use, effects, deviation, others_evidence, inverse_observation_variance,
+@njit(cache=True, inline="always")
+def own_reading(weight, signal, years, effect, deviation, others_evidence, inverse_observation_variance,
                 prior_precision):  # pragma: no cover - compiled
-    """Own-farm (weight, signal), (n, P) float32, read with the farmer's know-how (module docstring), in place.
+    """A farm's reading of its own season of one practice, read with its know-how (module docstring): (weight, signal).
 
-    ``weight`` and ``signal`` are the ramp-corrected r^2 and r^2 z of ``Learning.shown``; they are overwritten with
-    the reading (0 for practices not in use, ``years_in_use`` (n, P) 0). The effect each farm saw is ``effects``
-    (n, P) + ``deviation`` (n,), and its know-how k is ``know_how`` of ``others_evidence`` (n, P), float32 as there:
-    one pass, no (n, P) temporaries.
+    ``weight`` and ``signal`` are the ramp-corrected r^2 and r^2 z it showed (``Learning.shown``), float32; the
+    reading is (0, 0) for a practice not in use (``years`` 0). The effect it saw is ``effect`` + ``deviation`` and its
+    know-how k is ``know_how`` of ``others_evidence``, float32 as there; the reading is rounded to float32, as the
+    arrays of what it showed held it (``sim.behaviour.learning.update_beliefs`` reads it on the way).
     """
-    n, n_practices = weight.shape
-    for i in prange(n):
-        for p in range(n_practices):
-            if years_in_use[i, p] <= 0:
-                weight[i, p] = 0.0
-                signal[i, p] = 0.0
-                continue
-            k = know_how(others_evidence[i, p], inverse_observation_variance, prior_precision)
-            observed = effects[i, p] + deviation[i]
-            weight[i, p] = k * weight[i, p] + (1.0 - k)
-            signal[i, p] = k * signal[i, p] + (1.0 - k) * observed
+    if years <= 0:
+        return np.float32(0.0), np.float32(0.0)
+    k = know_how(others_evidence, inverse_observation_variance, prior_precision)
+    observed = effect + deviation
+    return np.float32(k * weight + (1.0 - k)), np.float32(k * signal + (1.0 - k) * observed)
 
 
 @njit(cache=True, inline="always")
@@ -102,14 +96,17 @@ def reconsidered(draws, revision_rate, review, years_in_use, region, progress_ta
         any_below = False
         for p in range(n_practices):
             u = draws[i, p]
-            if review and u >= revision_rate and 1 <= years_in_use[i, p] <= trial_seasons:  # else kept as is
-                years, g = years_in_use[i, p], region[i]
+            years = years_in_use[i, p]
+            # the seasons first: few practices are on trial, so that test is mostly false and well predicted, where
+            # u >= rr (true four times in five, at random) was a branch mispredicted about once a farm
+            if review and 1 <= years and years <= trial_seasons and u >= revision_rate:  # else kept as is
+                g = region[i]
                 reviewed = reviewed_draw(u, years, progress_table[min(years, last), g, p], shortfall[g, p],
                                          others_evidence[i, p], inverse_observation_variance, prior_precision,
                                          trial_seasons, revision_rate, kept_rate)
                 if reviewed != u:  # written only when reviewed: most draws are read, not rewritten
                     draws[i, p] = u = reviewed
-            any_below = any_below or u < revision_rate
+            any_below |= u < revision_rate  # no branch
         out[i] = any_below
 
 
