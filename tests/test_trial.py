@@ -136,6 +136,26 @@ def test_the_chain_s_exit_gives_the_share_in_use_of_the_age_dependent_review(ent
     assert abs(entry / (entry + rate * q) - exact) > 0.01 * exact
 
 
+@pytest.mark.parametrize("surprise", [0.5, 1.0])
+def test_a_subnormal_revision_rate_gives_an_endless_mature_tail_not_an_error(surprise):
+    """A revision rate of 5e-324 (a scenario may give it: any share in [0, 1]) times q underflows to 0. The mature
+    tail S_T+1 / (rate q) is then endless, so the exit is 0 while users survive the trial seasons. Dividing by the 0
+    raised inside the compiled chains (a SystemError building any model); at rate 1e-300 the exit is 0 to rounding."""
+    prior, inverse, ages = 100.0, 1.0 / 0.15**2, 3
+    constants = np.array([prior, 0.8, inverse, 5.0, 0.0])
+    row = np.zeros(1 + 2 * ages)
+    row[REVIEWED_SEASONS] = ages
+    others = prior * (1.0 / surprise - 1.0) / inverse
+    gain = np.log(0.3 / 0.7)
+    exits = {}
+    for rate in (5e-324, 1e-300):
+        terms = np.empty(row.size)
+        review_terms(rate, others, row, constants, terms)
+        exits[rate] = user_exit(rate, gain, 1.0, 0.0, row, terms)
+    assert exits[5e-324] == 0.0
+    assert exits[1e-300] == pytest.approx(0.0, abs=1e-280)
+
+
 def test_the_chain_s_trial_beliefs_are_the_learning_rule_s_face_value_reading(learning):
     """``trial_bias`` (a new user's belief gap to the long run in each trial season, which the chain's exit adds to
     the gain of dropping) is what the learning rule does to a farmer who starts Brazil's no-till (first season -15 %,

@@ -213,7 +213,7 @@ def user_exit(rate, gain, inverse, sensitivity, row, terms):  # pragma: no cover
     hazard is 1 / D: a Markov chain of two states with this hazard has the share in use of the process with the
     age-dependent one (share = D / (D + time out), if every farm out of the practice re-enters at one rate:
     abandoners, who keep a lowered belief, re-enter less readily, so the real share is a little lower; docs/ODD.md
-    section 5). Returns 1 / D (0 when q is).
+    section 5). Returns 1 / D (0 when q is, and when rate q underflows to 0 with users left: an endless tail).
     """
     q = 1.0 / (1.0 + np.exp(-gain * inverse))
     if q == 0.0:
@@ -223,7 +223,10 @@ def user_exit(rate, gain, inverse, sensitivity, row, terms):  # pragma: no cover
     for t in range(int(row[REVIEWED_SEASONS])):
         stay += survive
         survive *= 1.0 - reviewed / (1.0 + np.exp(-(gain - sensitivity * terms[1 + t]) * inverse))
-    return 1.0 / (stay + survive / (rate * q))
+    mature = rate * q
+    if mature == 0.0:  # a subnormal rate (5e-324) times q: dividing would raise inside the compiled chains
+        return 0.0 if survive > 0.0 else 1.0 / stay
+    return 1.0 / (stay + survive / mature)
 
 
 def reconsider(draws: np.ndarray, years_in_use: np.ndarray, others_evidence: np.ndarray, learning: Learning,
