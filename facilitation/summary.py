@@ -501,10 +501,11 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
 
 def cash_income_definition(lang: Language) -> str:
     """What the farm income of every figure is, and what it leaves out (``analysis.compare.CASH_INCOME``)."""
-    return lang._("Farm income here is cash income: crop sales minus production and practice costs, plus payments "
-                  "and carbon money, minus MRV costs and claw-backs. It leaves out the non-cash benefits and costs "
-                  "the model's farmers are fitted to value when they choose practices (family labour, risk, "
-                  "convenience and the like), so a design can raise uptake while cash income falls.")
+    return lang._("Farm income here is cash income: crop sales minus production and practice costs and one-off "
+                  "adoption costs, plus payments and carbon money, minus MRV costs and claw-backs. It leaves out the "
+                  "non-cash benefits and costs the model's farmers are fitted to value when they choose practices "
+                  "(family labour, risk, convenience and the like), so a design can raise uptake while cash income "
+                  "falls.")
 
 
 def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Language) -> list[str]:
@@ -532,9 +533,10 @@ def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Lang
         out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
                  "({percent}), {per_ha} per ha a year.").format(**words)]
     if row.get("uptake_without_cash_gain", False):
-        out.append(_("{region}: the design raises the uptake of practices while farms' cash income falls: the uptake "
-                     "is driven by the non-cash net benefits the model's farmers are fitted to value, which cash "
-                     "income does not count.").format(region=lang.region(row.region)))
+        out.append(_("{region}: the design raises the uptake of practices while farms' cash income falls. The model's "
+                     "farmers weigh more than cash income counts (the fitted non-cash net benefits, their own beliefs, "
+                     "one-off costs over the years), so cash income alone does not say whether they gain.").format(
+            region=lang.region(row.region)))
     return out
 
 

@@ -101,6 +101,10 @@ def expected_gross_and_margin_of(rows, region, base_yield, stock, response, refe
         gross[r], margin[r] = gross_and_margin(expected, crop_price[i], production_cost[i])
 
 
+#: ``constants_table``'s term of a fitted region whose constants are all 0.
+NO_CONSTANT = "none"
+
+
 class EconomicRule:
     """The economic rule of ``[decision.rule]`` with ``kind = "economic"`` (see the module docstring).
 
@@ -134,7 +138,9 @@ class EconomicRule:
         (the fit hit its bound: the initial shares need more than the modelled economics can give) and supply_gap (how
         far, as a share of farms, the dealers' and hire services' reach fitted at is from the steady state of the
         no-till area the fitted chains imply: ``sim.behaviour.equilibrium.Fit.supply_gap``) with
-        supply_at_fixed_point (that gap within ``sim.behaviour.equilibrium.SUPPLY_TOLERANCE``).
+        supply_at_fixed_point (that gap within ``sim.behaviour.equilibrium.SUPPLY_TOLERANCE``). A fitted region whose
+        constants are all 0 has one row of term ``NO_CONSTANT`` (value 0), so that its fit's error is still there to see:
+        a fit that fails returns its zero starting point (referee 34 M1: no-till's one-off cost at 4,500 USD/ha).
         """
         rows = []
         for r, name in enumerate(region_names):
@@ -143,9 +149,10 @@ class EconomicRule:
             terms = [(p, PRACTICES[p], self.constants[r, p]) for p in range(N_PRACTICES)]
             terms += [(None, f"{PRACTICES[p]}+{PRACTICES[q]}", self.pairs[r, p, q])
                       for p in range(N_PRACTICES) for q in range(p + 1, N_PRACTICES)]
-            for _, term, value in terms:
-                if value == 0.0:
-                    continue
+            shown = [(term, value) for _, term, value in terms if value != 0.0]
+            if not shown and fit is not None:
+                shown = [(NO_CONSTANT, 0.0)]
+            for term, value in shown:
                 rows.append({"region": name, "term": term, "value_per_ha": float(value),
                              "noise_scales": float(value) / (self.spec.noise_share * margin),
                              "share_of_margin": float(value) / margin,
