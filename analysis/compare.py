@@ -639,13 +639,7 @@ def uptake_without_cash_gain(table: pd.DataFrame) -> pd.Series:
     point estimate alone would flag seed noise around 0 as a finding. With one run per scenario there is no interval,
     so no row is flagged (referee 34 M2: one run flagged VM0042 in Africa moist for -0.2 USD/farm/yr).
     """
-    def above(column: str) -> pd.Series:
-        return table[f"{column}_lo"] > 0
-
-    def below(column: str) -> pd.Series:
-        return table[f"{column}_hi"] < 0
-
-    return above("practices_per_farm_change") & below("income_change_per_farm")
+    return (table.practices_per_farm_change_lo > 0) & (table.income_change_per_farm_hi < 0)
 
 
 #: How an unbounded Fieller set reads (``unbounded_words``): every value; [low, inf) alone; [low, inf) and a
