@@ -62,12 +62,14 @@ def test_an_override_in_a_wrong_unit_gets_the_hint_too():
         scenario_with_overrides(base, {"regions.africa_dry.rothc.clay_pct": 0.3})
 
 
-def test_a_bound_without_a_unit_mistake_behind_it_gets_no_hint(write_scenario):
-    """Only the plausibility bounds guess a unit: a share above 1 is refused as before."""
+def test_a_bound_without_a_unit_mistake_behind_it_gets_no_unit_guess_but_the_field_s_meaning(write_scenario):
+    """Only the plausibility bounds guess a unit: a share above 1 is refused with what the field is, no guess."""
     path = write_scenario("[regions.latin_america]\nyield_cv = 1.5\n")
     with pytest.raises(ScenarioError) as info:
         sim.load_scenario(path)
-    assert str(info.value).endswith("yield_cv: Input should be less than or equal to 1 (got 1.5)")
+    assert str(info.value).endswith("yield_cv: Input should be less than or equal to 1 (got 1.5); "
+                                    "yield_cv: farm-level yield variation each year (cv)")
+    assert "looks like" not in str(info.value)
 
 
 def test_the_bounds_hold_every_shipped_value_and_the_ranges_they_cite(write_scenario):

@@ -246,7 +246,8 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     if not loc:  # whole-scenario checks name their fields in the message
         return f"{where}: {message}"
-    hint = _unit_hint(error, _place(tuple(error["loc"])[:-1]).model, str(loc[-1]))
+    table, name = _place(tuple(error["loc"])[:-1]).model, str(loc[-1])
+    hint = _unit_hint(error, table, name) or _bound_reason(error, table, name)
     return f"{where}: {dotted}: {message}{shown}" + (f"; {hint}" if hint else "")
 
 
@@ -268,6 +269,18 @@ def _unit_hint(error: dict, table: type[BaseModel] | None, name: str) -> str | N
         return all(_within(bound, value) for bound in bounds)
 
     return likely.explain(name, error["input"], _BOUND_ERRORS[error["type"]], plausible)
+
+
+def _bound_reason(error: dict, table: type[BaseModel] | None, name: str) -> str | None:
+    """The field's description, for a number refused by a bound of a field without ``LikelyUnit``.
+
+    The description gives the field's unit and the bound's reason (a money bound's "<= 5,000: above the full cost of
+    ...", referee 34 m3).
+    """
+    field = table.model_fields.get(name) if table is not None else None
+    if field is None or error["type"] not in _BOUND_ERRORS or not field.description:
+        return None
+    return f"{name}: {field.description}"
 
 
 def _within(bound: Ge | Gt | Le | Lt, value: float) -> bool:
