@@ -595,7 +595,7 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
                "credits_t_co2e", "uncertainty_deduction_t_co2e"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
-    flows = flows.assign(income_per_ha=flows.income_mean * flows.farmers / flows.area_ha,
+    flows = flows.assign(income_per_ha=cash_income_per_ha(flows),
                          practices_per_farm=flows[list(PRACTICE_SHARES)].sum(axis=1))
     groups = [*keys, "region"]
     per_run = flows.groupby(groups, sort=False, dropna=False)[columns].sum()
@@ -629,6 +629,11 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         table["uptake_without_cash_gain"] = uptake_without_cash_gain(table)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
+
+
+def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:
+    """Each yearly row's farm cash income per ha of its farms, currency/ha/yr: total income / farmed area."""
+    return rows.income_mean * rows.farmers / rows.area_ha
 
 
 def uptake_without_cash_gain(table: pd.DataFrame) -> pd.Series:

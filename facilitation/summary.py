@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.compare import by_region
+from analysis.compare import by_region, cash_income_per_ha
 from facilitation.i18n import Language
 from facilitation.soil_claims import no_till_factor_spread, no_till_gain_uncertainty
 from facilitation.style import soil_depth
@@ -201,7 +201,7 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
 def _cash_income_per_ha(rows: pd.DataFrame) -> float:
     """One run's region: its farms' cash income per ha a year (total income / farmed area), mean over the seasons."""
     seasons = rows[rows.year > rows.year.min()]
-    return float((seasons.income_mean * seasons.farmers / seasons.area_ha).mean())
+    return float(cash_income_per_ha(seasons).mean())
 
 
 def _on_no_till_factor(table: pd.DataFrame, factor_off: pd.DataFrame, last: int) -> pd.Series:

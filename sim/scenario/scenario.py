@@ -113,10 +113,10 @@ class Scenario(Strict):
                     raise ValueError(f"regions.{region_name}.initial_adoption: bundle {bundle!r} uses "
                                      f"{', '.join(missing)}, not in regions.{region_name}.behaviour.practices {there}")
             terms = cheapest_cost_terms(region_name, region, self.practices)
-            if sum(value for _, value in terms) < 0.0:
+            if (cheapest := sum(value for _, value in terms)) < 0.0:
                 raise ValueError(
                     " + ".join(f"{field} ({value:g})" for field, value in terms) + f" = "
-                    f"{sum(value for _, value in terms):g} {self.currency}/ha/yr; expected >= 0, else a farm using "
+                    f"{cheapest:g} {self.currency}/ha/yr; expected >= 0, else a farm using "
                     "every practice that saves costs has a negative production cost (lower the savings or raise the "
                     "production cost; referee 33 m5)")
             if self.decision.start == "equilibrium" and region.behaviour.practice_value_per_ha:
