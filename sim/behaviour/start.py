@@ -180,7 +180,7 @@ def hire_route(setting: StartSetting) -> np.ndarray:
     states by this route (its fee, and dropping no-till without the exit cost when hired: ``paid_exits``), and the
     start gives its no-till users this route, so both follow the decision; before, a farm with both routes was
     always counted an owner, so where hiring is the cheaper route (a seeder dearer than ``contractor_fee_per_ha``
-    x A, e.g. Africa dry at a discount rate above about 0.38) the chains kept its no-till at no fee behind an exit
+    x A, e.g. Africa dry at a discount rate above about 0.40) the chains kept its no-till at no fee behind an exit
     cost that the simulated farm, which hires, never pays. Starting no-till with other practices needs money for
     their one-off costs too, so a farm whose money pays the seeder but not those may start them by hire; its route is
     still the one of no-till alone (none such in 2 seeds at 20,000 farmers of the base scenario).
