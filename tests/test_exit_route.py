@@ -67,3 +67,59 @@ def test_a_start_whose_fit_failed_says_so():
     assert re.search(r"africa_dry +\| none +\| \+0 \(the fit missed the initial shares by 7\d\.\d%\)", shown), shown
     assert shown.count("the fit missed") == 1
 
+
+
+#: Hire fees (currency/ha/yr) at which a hire service is the cheaper route in every region of the base scenario: below
+#: the seeder's one-off cost of 60 USD/ha annualised over the planning horizon, 9.8 USD/ha/yr in Latin America and
+#: 19.4 and 16.8 in Africa dry and moist. At the default fees (40 and 25) owning is the cheaper route everywhere.
+CHEAP_FEES = {"regions.latin_america.behaviour.contractor_fee_per_ha": 5.0,
+              "regions.africa_dry.behaviour.contractor_fee_per_ha": 10.0,
+              "regions.africa_moist.behaviour.contractor_fee_per_ha": 10.0}
+
+
+def test_the_chains_and_the_start_give_a_farm_the_no_till_route_its_decision_takes(monkeypatch):
+    """A farm reached by a hire service that could also buy its seeder starts no-till by the better route
+    (``sim.behaviour.valuation.priced_move``), and only an owner pays the exit cost on dropping it. Where hiring is the
+    cheaper route, the chains valued such a farm's no-till states as an owner's (no fee, the exit cost on leaving)
+    and the start made its no-till users owners, while the simulated farm hires and leaves at no cost. Now, on the
+    chains of a real start (300 farmers, every farm of each table), the route a chain's no-till states are valued
+    by (``hires``) is the one the farm's start of no-till takes, and the start's no-till users hire by the same rule;
+    the farms with both routes, which decide the test, are counted so that it cannot pass empty."""
+    from sim.behaviour import start, start_cache
+    from sim.behaviour.valuation import fill_utility_row
+
+    calls = []
+
+    def kept(*args):
+        gain, feasible = start.move_tables.__wrapped__(*args)
+        calls.append(args)
+        return gain, feasible
+
+    kept.__wrapped__ = start.move_tables
+    monkeypatch.setattr(start, "move_tables", kept)
+    scenario = scenario_with_overrides(sim.load_scenario(SCENARIOS / "baseline.toml"), CHEAP_FEES)
+    with start_cache.bypassed():
+        model = sim.AdoptionModel(scenario, seed=3, n_farmers=300)
+    both_routes, table = 0, np.empty(TABLE_SLOTS)
+    for args in calls:
+        (rows, years_mature, gross, margin, belief_mean, belief_precision, dealer, contractor, money, area_ha,
+         residue_value, hires, annuity, risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial,
+         transition_cost, synergy, no_till_extra, contractor_fee, exit_cost_share, extra, _, _) = args
+        for r, i in enumerate(rows):
+            fill_utility_row(table, np.zeros(len(transition_cost), np.int16), 0, gross[r, 0], margin[r, 0],
+                             belief_mean[i, 0], belief_precision[i, 0], np.zeros(16), np.zeros(16), False, annuity,
+                             risk_aversion, shortfall, synergy_shortfall, cost_change, effect_initial, synergy,
+                             residue_value[i], no_till_extra, contractor_fee, extra[i],
+                             np.zeros((len(transition_cost), len(transition_cost))))
+            _, feasible, hire = move_value(0, 1 << NO_TILL, False, money[i], table, area_ha[i], dealer[i],
+                                           contractor[i], annuity, transition_cost, exit_cost_share)
+            if feasible:
+                assert hires[i] == hire, (i, dealer[i], contractor[i], money[i])
+            both_routes += bool(dealer[i] and contractor[i] and money[i] >= transition_cost[NO_TILL] * area_ha[i])
+    assert both_routes > 50
+    access = model.access.now
+    users = model.farms.uses[:, NO_TILL].copy()
+    users[model.network.demo] = False
+    assert (model.farms.hires[users] == access.contractor[users]).all()  # hiring is the cheaper route everywhere
+    owners_could_be = users & access.dealer & (model.access.no_till_cost_per_farm <= access.money) & access.contractor
+    assert owners_could_be.sum() > 20
