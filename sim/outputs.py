@@ -471,7 +471,7 @@ _DECLARED: tuple[Column, ...] = (
     Column("credit_line_subsidy", "currency", "interest equalisation of the credit line (public -> farmers)",
            total("credit_line_subsidy"), flow=True),
     Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
-           "public, guarantees when the guarantor is public)", lambda t: t.paid_by(PUBLIC), flow=True),
+           "public, price guarantees when the guarantor is public or is a public buyer)", lambda t: t.paid_by(PUBLIC), flow=True),
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
     Column("incentive_public_spending_cum", "currency", "public_spending_cum without exchange programmes' cost: the "
