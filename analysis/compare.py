@@ -30,7 +30,10 @@ issued (paid after the payment lag; the payers' committed money) - MRV costs - c
 participants with a net loss counts it the same way; public payments (per-ha payments and credit-line subsidies), by
 region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the same
 farm uses that same year without the incentives, in the counterfactual (``WINDFALL``; ``sim.incentives.payments``),
-and its share of the payments (mean windfall / mean payments). Intermediaries' take: carbon money kept by
+and its share of the payments (mean windfall / mean payments); its carbon counterpart, the carbon windfall: per
+farm, the carbon payers' money (paid + committed) x the share of its standing credits beyond its own additional t
+(``carbon_money_non_additional_cum`` of ``sim.outputs``; ``NON_ADDITIONAL``), and its share of the carbon payers'
+money (mean over mean). Intermediaries' take: carbon money kept by
 intermediaries, aggregators and the Twin Regions authority. The windfall share (money of per-ha payments) and
 credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``). Income change: the
 mean over the period of mean farm income, against the paired baseline run's (not one year's: verification years
@@ -111,14 +114,26 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "exchange_programme_cost", "payments_windfall")
 #: What the windfall of per-ha payments is, in the words of every table that shows it (the HTML report's too).
 WINDFALL = "windfall: for practices the same farm uses that year without the incentives (the counterfactual)"
-#: How to read the windfall beside over-crediting (referee 26 m6), said under the tables that show them.
+#: The carbon counterpart of the windfall (referee 35 M2), in the words of the table that shows it.
+NON_ADDITIONAL = ("carbon payers' money (paid + committed) for credits beyond each farm's own additional t: the carbon "
+                  "windfall")
+#: How to read the windfall beside over-crediting (referee 26 m6) and the carbon windfall (referee 35 M2), said under
+#: the tables that show them.
 READING_WINDFALL = (
     "The windfall share and credits per additional t are different scales: the first is money (the share of per-ha "
     "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits standing per "
-    "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). A carbon "
-    "design has no windfall share and a per-ha design no credits; a hybrid has both, each for its own part, and its "
-    "windfall is counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that "
-    "the carbon top-up alone would have moved is not windfall.")
+    "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). The carbon "
+    "windfall is the carbon designs' money on the windfall's scale: farm by farm, the money its buyers, price "
+    "guarantor and Twin Regions buyers paid or committed for its credits, times the share of its standing credits "
+    "beyond its own additional t (its soil carbon gain against the same farm in the counterfactual, x 44/12; a loss "
+    "counts as 0). It can be large where credits per additional t are near 1: that ratio pools the farms, so tonnes "
+    "added by farms never credited offset the credits of farms credited for more than they "
+    "added; the carbon windfall gives no farm another's tonnes. It is the payers' money, before the intermediaries' "
+    "and aggregators' shares and the farmers' MRV costs, and it credits the design with no tonnes added on farms it "
+    "does not pay. A per-ha design has "
+    "no credits and a carbon design no per-ha windfall; a hybrid has both, each for its own part, both counted against "
+    "a counterfactual without any of its incentives, so per-ha money paid to a farm that the carbon top-up alone "
+    "would have moved is not windfall.")
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
@@ -156,7 +171,7 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall", "credits_t_co2e")
+                "payments_windfall", "credits_t_co2e", "carbon_money_non_additional")
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
                 "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
@@ -270,6 +285,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             return present_value(column, years, start, discount_rate)
 
         paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum()
+        carbon_paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
         enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
@@ -293,6 +309,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             carbon_due_to_farmers=float(last.carbon_due_to_farmers),
             public_committed=float(last.public_committed),
             private_committed=float(last.private_committed),
+            carbon_payers_money=float(carbon_paid + last.public_committed + last.private_committed),
+            carbon_money_non_additional=float(last.carbon_money_non_additional_cum),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
             end_discount=(1.0 + discount_rate) ** -(committed_paid_in(start, int(last.year),
@@ -390,6 +408,8 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
         columns[f"additional_share_of_credits{end}"] = np.where(credited.notna(), bound, np.nan)
     paying = table.payments.where(table.payments > 0)
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
+    carbon_money = table.carbon_payers_money.where(table.carbon_payers_money > 0)
+    columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / carbon_money  # NaN without
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
     columns["runs"] = table.scenario.map(counts["size"]).to_numpy()
     columns["runs_without_additional_t"] = table.scenario.map(counts["sum"]).astype(int).to_numpy()
@@ -870,6 +890,12 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     fees.insert(6, "windfall share of per-ha payments", table.apply(
         lambda r: f"{r['payments_windfall_share']:.0%}" if np.isfinite(r["payments_windfall_share"])
         else "n/a (no per-ha payments)", axis=1))
+    fees.insert(7, f"{NON_ADDITIONAL} ({currency})", table.apply(
+        lambda r: _cell(r, "carbon_money_non_additional", ",.0f") if r["carbon_payers_money"] > 0
+        else "n/a (no carbon money)", axis=1))
+    fees.insert(8, "its share of the carbon payers' money", table.apply(
+        lambda r: f"{r['carbon_money_non_additional_share']:.0%}"
+        if np.isfinite(r["carbon_money_non_additional_share"]) else "n/a (no carbon money)", axis=1))
     return "\n\n".join([f"Adoption (share of farmers) in {last}\n\n{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",

@@ -467,6 +467,39 @@ def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(com
     assert money.rstrip().endswith(READING_WINDFALL)  # money against tonnes: how to read them (referee 26 m6)
 
 
+def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_its_share(comparison):
+    """Referee 35 M2, from the yearly rows by hand: a carbon design's money for credits beyond each farm's own
+    additional t is each run's last carbon_money_non_additional_cum (its mean over the runs), and its share is that
+    mean over the mean carbon payers' money (cash from buyers, guarantor and twin buyers over the period + committed
+    at the end), as the windfall share is mean windfall over mean payments; the table shows both beside the per-ha
+    windfall. A design with no carbon money (the per-ha payment, the baseline) reads n/a, not 0 %."""
+    from analysis.compare import NON_ADDITIONAL
+
+    table = comparison.table.set_index("scenario")
+    runs = comparison.runs[comparison.runs.region == "all"].sort_values("year")
+    bought = runs[runs.scenario == "results_based_public"].groupby("seed")
+    flows = runs[(runs.scenario == "results_based_public") & (runs.year > runs.year.min())].groupby("seed")
+    money = ((flows.buyer_spending.sum() + flows.guarantor_spending.sum() + flows.twin_buyer_spending.sum())
+             + bought.public_committed.last() + bought.private_committed.last())
+    windfall = bought.carbon_money_non_additional_cum.last()
+    assert (0 < windfall).all() and (windfall < money).all()
+    row = table.loc["results_based_public"]
+    assert row.carbon_money_non_additional == pytest.approx(windfall.mean(), rel=1e-12)
+    assert row.carbon_money_non_additional_share == pytest.approx(windfall.mean() / money.mean(), rel=1e-9)
+    for paying_none in ("per_ha_payment", "baseline"):
+        assert table.loc[paying_none, "carbon_money_non_additional"] == 0
+        assert np.isnan(table.loc[paying_none, "carbon_money_non_additional_share"])
+    text = details_markdown(comparison.table, "USD").split("Who else gains")[1]
+    header = next(line for line in text.splitlines() if line.startswith("| scenario"))
+    cells = [c.strip() for c in header.split("|")]
+    assert cells.index(f"{NON_ADDITIONAL} (USD)") == cells.index("windfall share of per-ha payments") + 1
+    line = [c.strip() for c in next(line for line in text.splitlines() if "Results-based public" in line).split("|")]
+    assert line[cells.index(f"{NON_ADDITIONAL} (USD)")].startswith(f"{windfall.mean():,.0f} (")
+    assert line[cells.index("its share of the carbon payers' money")] == f"{windfall.mean() / money.mean():.0%}"
+    per_ha = [c.strip() for c in next(line for line in text.splitlines() if "Per-hectare payment" in line).split("|")]
+    assert per_ha[cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
+
+
 def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():
     """Referee 25 m7: where a region's modelled uncertainty deducts everything, a user must see it by region. The
     by-region table's credited and withheld t CO2e are each run's totals over the period (recounted here from the
