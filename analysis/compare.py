@@ -34,7 +34,10 @@ and its share of the payments (mean windfall / mean payments); its carbon counte
 farm, the carbon payers' money (paid + committed) x the share of its standing credits beyond its own additional t
 (``carbon_money_non_additional_cum`` of ``sim.outputs``; ``NON_ADDITIONAL``), and its share of the carbon payers'
 money (mean over mean). Intermediaries' take: carbon money kept by
-intermediaries, aggregators and the Twin Regions authority. The windfall share (money of per-ha payments) and
+intermediaries, aggregators and the Twin Regions authority, paid and owed for credits already issued (the payers'
+committed money less what it owes farmers), so that the money closes (referee 35 m2): public budget + buyer spending
+(paid + committed) = farmers' net carbon income + their MRV costs + intermediaries' take + public payments to farmers
++ exchange programmes' cost. The windfall share (money of per-ha payments) and
 credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``). Income change: the
 mean over the period of mean farm income, against the paired baseline run's (not one year's: verification years
 carry lump payments), for every farm and by region.
@@ -318,7 +321,11 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             **{column: float(flows[column].sum()) for column in _SUMMED},
         )
         row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
-        row["intermediaries_take"] = row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
+        # what the payers still owe for issued credits that is not the farmers' (referee 35 m2: the take was cash
+        # only while farmers' net carbon income counts what is owed, so the money table did not close)
+        row["intermediaries_committed"] = row["public_committed"] + row["private_committed"] - row["carbon_due_to_farmers"]
+        row["intermediaries_take"] = (row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
+                                      + row["intermediaries_committed"])
         row["incentive_public_spending"] = row["public_spending"] - row["exchange_programme_cost"]
         row["incentive_public_spending_pv"] = row["public_spending_pv"] - row.pop("exchange_programme_cost_pv")
         rows.append(row)
@@ -835,8 +842,9 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         lambda r: _cell(r, "farmer_net_carbon_income", ",.0f"), axis=1)
     out[f"public payments to farmers ({total})"] = table.apply(
         lambda r: _cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
-    out[f"intermediaries' take, incl. aggregators and authority ({total})"] = table.apply(
-        lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
+    out[f"farmers' MRV costs ({total})"] = table.apply(lambda r: _cell(r, "mrv_cost", ",.0f"), axis=1)
+    out[f"intermediaries' take, incl. aggregators and authority, paid + owed for issued credits ({total})"] = \
+        table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return out.to_markdown(index=False)
@@ -1149,7 +1157,10 @@ class Comparison:
                 "already issued, as tonnes count when stored. Their public money is the incentives' alone: the "
                 "counterfactual keeps a design's exchange programmes, so their cost is reported apart, against the "
                 "baseline scenario. Money columns are totals over the run's years; farmers' net carbon income counts "
-                "what is owed for credits already issued, as the payers' committed money does. The windfall of per-ha "
+                "what is owed for credits already issued, as the payers' committed money and the intermediaries' "
+                "take do, so the money closes: public budget + buyer spending (paid + committed) = farmers' net "
+                "carbon income + their MRV costs + intermediaries' take + public payments to farmers (+ exchange "
+                "programmes' cost, reported apart). The windfall of per-ha "
                 "payments is the part paid for a practice the same farm uses that same year in the counterfactual; its "
                 "share is mean windfall / mean per-ha payments. Farm income is cash income (cash margin): it leaves out the "
                 "non-cash net benefits the farmers' decisions value (the cash income table below says what it counts).")
