@@ -808,11 +808,23 @@ def _change_cell(row: pd.Series, column: str, fmt: str, unit: str = "") -> str:
     return _cell(row, column, fmt) + unit
 
 
+#: Who a negative committed amount is owed to (a price ceiling's excess for credits already issued), by payer.
+OWED_TO = {"public": "owed to the public", "private": "owed to buyers"}
+
+
 def _money_cell(row: pd.Series, payer: str) -> str:
-    """Cash paid over the period, and what was committed but not yet paid at the end (when any)."""
+    """Cash paid over the period, and what was committed but not yet paid at the end (when any, in whole units).
+
+    A payer that will receive (a guarantor under a price ceiling) has a negative commitment: shown as owed to it
+    (referee 35 m5: it was dropped).
+    """
     paid = _cell(row, f"{payer}_spending", ",.0f")
     committed = row[f"{payer}_committed"]
-    return f"{paid} + {committed:,.0f} committed" if committed > 0 else paid
+    if round(committed) > 0:
+        return f"{paid} + {committed:,.0f} committed"
+    if round(committed) < 0:
+        return f"{paid} - {-committed:,.0f} committed ({OWED_TO[payer]})"
+    return paid
 
 
 def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = None) -> str:

@@ -376,6 +376,22 @@ def test_a_value_shown_as_zero_has_no_minus_sign():
     assert _cell(row, "y", "+.1f") == "+0.0"
 
 
+def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
+    """Referee 35 m5: under a public ceiling of USD 20 on a USD 35 price (its scen/ceiling_public.toml, 3 seeds) the
+    public received 640,990 and is owed 108,049 more for credits already issued; the cell showed the cash alone,
+    since a commitment was printed only when > 0. A commitment below half a unit reads as none, either way."""
+    from analysis.compare import _money_cell
+
+    row = pd.Series({"public_spending": -640_990.0, "public_spending_lo": -1_331_418.0,
+                     "public_spending_hi": 49_438.0, "public_committed": -108_049.0,
+                     "private_spending": 1_495_643.0, "private_spending_lo": 0.0, "private_spending_hi": 3_106_643.0,
+                     "private_committed": 252_115.0})
+    assert _money_cell(row, "public") == "-640,990 (-1,331,418 to 49,438) - 108,049 committed (owed to the public)"
+    assert _money_cell(row, "private") == "1,495,643 (0 to 3,106,643) + 252,115 committed"
+    for tiny in (0.4, -0.4, 0.0):
+        assert _money_cell(pd.Series({**row, "public_committed": tiny}), "public") == "-640,990 (-1,331,418 to 49,438)"
+
+
 def test_a_cost_undefined_once_discounted_says_why():
     """Referee 18: group spectral MRV showed "155 / n/a": +251 additional t undiscounted but -37 t at 3 %/yr
     (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
