@@ -130,13 +130,12 @@ READING_WINDFALL = (
     "guarantor and Twin Regions buyers paid or committed for its credits, times the share of its standing credits "
     "beyond its own additional t (its soil carbon gain against the same farm in the counterfactual, x 44/12; a loss "
     "counts as 0). It can be large where credits per additional t are near 1: that ratio pools the farms, so tonnes "
-    "added by farms never credited offset the credits of farms credited for more than they "
-    "added; the carbon windfall gives no farm another's tonnes. It is the payers' money, before the intermediaries' "
-    "and aggregators' shares and the farmers' MRV costs, and it credits the design with no tonnes added on farms it "
-    "does not pay. A per-ha design has "
-    "no credits and a carbon design no per-ha windfall; a hybrid has both, each for its own part, both counted against "
-    "a counterfactual without any of its incentives, so per-ha money paid to a farm that the carbon top-up alone "
-    "would have moved is not windfall.")
+    "added by farms never credited offset the credits of farms credited for more than they added; the carbon "
+    "windfall gives no farm another's tonnes. It is the payers' money, before the intermediaries' and aggregators' "
+    "shares and the farmers' MRV costs, and it credits the design with no tonnes added on farms it does not pay. A "
+    "per-ha design has no credits and a carbon design no per-ha windfall; a hybrid has both, each for its own part, "
+    "both counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that the "
+    "carbon top-up alone would have moved is not windfall.")
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
