@@ -30,8 +30,14 @@ issued (paid after the payment lag; the payers' committed money) - MRV costs - c
 participants with a net loss counts it the same way; public payments (per-ha payments and credit-line subsidies), by
 region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the same
 farm uses that same year without the incentives, in the counterfactual (``WINDFALL``; ``sim.incentives.payments``),
-and its share of the payments (mean windfall / mean payments). Intermediaries' take: carbon money kept by
-intermediaries, aggregators and the Twin Regions authority. The windfall share (money of per-ha payments) and
+and its share of the payments (mean windfall / mean payments); its carbon counterpart, the carbon windfall: per
+farm, the carbon payers' money (paid + committed) x the share of its standing credits beyond its own additional t
+(``carbon_money_non_additional_cum`` of ``sim.outputs``; ``NON_ADDITIONAL``), and its share of the carbon payers'
+money (mean over mean). Intermediaries' take: carbon money kept by
+intermediaries, aggregators and the Twin Regions authority, paid and owed for credits already issued (the payers'
+committed money less what it owes farmers), so that the money closes (referee 35 m2): public budget + buyer spending
+(paid + committed) = farmers' net carbon income + their MRV costs + intermediaries' take + public payments to farmers
++ exchange programmes' cost. The windfall share (money of per-ha payments) and
 credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``). Income change: the
 mean over the period of mean farm income, against the paired baseline run's (not one year's: verification years
 carry lump payments), for every farm and by region.
@@ -111,14 +117,25 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "exchange_programme_cost", "payments_windfall")
 #: What the windfall of per-ha payments is, in the words of every table that shows it (the HTML report's too).
 WINDFALL = "windfall: for practices the same farm uses that year without the incentives (the counterfactual)"
-#: How to read the windfall beside over-crediting (referee 26 m6), said under the tables that show them.
+#: The carbon counterpart of the windfall (referee 35 M2), in the words of the table that shows it.
+NON_ADDITIONAL = ("carbon payers' money (paid + committed) for credits beyond each farm's own additional t: the carbon "
+                  "windfall")
+#: How to read the windfall beside over-crediting (referee 26 m6) and the carbon windfall (referee 35 M2), said under
+#: the tables that show them.
 READING_WINDFALL = (
     "The windfall share and credits per additional t are different scales: the first is money (the share of per-ha "
     "payments paid for practices the same farms use in the counterfactual), the second tonnes (credits standing per "
-    "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). A carbon "
-    "design has no windfall share and a per-ha design no credits; a hybrid has both, each for its own part, and its "
-    "windfall is counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that "
-    "the carbon top-up alone would have moved is not windfall.")
+    "t stored beyond the counterfactual; above 1, the credits pay for more tonnes than the design adds). The carbon "
+    "windfall is the carbon designs' money on the windfall's scale: farm by farm, the money its buyers, price "
+    "guarantor and Twin Regions buyers paid or committed for its credits, times the share of its standing credits "
+    "beyond its own additional t (its soil carbon gain against the same farm in the counterfactual, x 44/12; a loss "
+    "counts as 0). It can be large where credits per additional t are near 1: that ratio pools the farms, so tonnes "
+    "added by farms never credited offset the credits of farms credited for more than they added; the carbon "
+    "windfall gives no farm another's tonnes. It is the payers' money, before the intermediaries' and aggregators' "
+    "shares and the farmers' MRV costs, and it credits the design with no tonnes added on farms it does not pay. A "
+    "per-ha design has no credits and a carbon design no per-ha windfall; a hybrid has both, each for its own part, "
+    "both counted against a counterfactual without any of its incentives, so per-ha money paid to a farm that the "
+    "carbon top-up alone would have moved is not windfall.")
 #: Exchange programmes' cost-effectiveness: (indicator, the paired difference it divides by, why it is undefined).
 EXCHANGE_RATIOS = (
     ("exchange_cost_per_additional_adopter", "no_till_adopters_vs_baseline", "no additional adopter"),
@@ -156,7 +173,7 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall", "credits_t_co2e")
+                "payments_windfall", "credits_t_co2e", "carbon_money_non_additional")
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
                 "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
@@ -270,6 +287,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             return present_value(column, years, start, discount_rate)
 
         paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum()
+        carbon_paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
         enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
@@ -293,6 +311,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             carbon_due_to_farmers=float(last.carbon_due_to_farmers),
             public_committed=float(last.public_committed),
             private_committed=float(last.private_committed),
+            carbon_payers_money=float(carbon_paid + last.public_committed + last.private_committed),
+            carbon_money_non_additional=float(last.carbon_money_non_additional_cum),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
             end_discount=(1.0 + discount_rate) ** -(committed_paid_in(start, int(last.year),
@@ -300,7 +320,11 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             **{column: float(flows[column].sum()) for column in _SUMMED},
         )
         row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
-        row["intermediaries_take"] = row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
+        # what the payers still owe for issued credits that is not the farmers' (referee 35 m2: the take was cash
+        # only while farmers' net carbon income counts what is owed, so the money table did not close)
+        row["intermediaries_committed"] = row["public_committed"] + row["private_committed"] - row["carbon_due_to_farmers"]
+        row["intermediaries_take"] = (row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
+                                      + row["intermediaries_committed"])
         row["incentive_public_spending"] = row["public_spending"] - row["exchange_programme_cost"]
         row["incentive_public_spending_pv"] = row["public_spending_pv"] - row.pop("exchange_programme_cost_pv")
         rows.append(row)
@@ -390,6 +414,8 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
         columns[f"additional_share_of_credits{end}"] = np.where(credited.notna(), bound, np.nan)
     paying = table.payments.where(table.payments > 0)
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
+    carbon_money = table.carbon_payers_money.where(table.carbon_payers_money > 0)
+    columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / carbon_money  # NaN without
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
     columns["runs"] = table.scenario.map(counts["size"]).to_numpy()
     columns["runs_without_additional_t"] = table.scenario.map(counts["sum"]).astype(int).to_numpy()
@@ -781,11 +807,23 @@ def _change_cell(row: pd.Series, column: str, fmt: str, unit: str = "") -> str:
     return _cell(row, column, fmt) + unit
 
 
+#: Who a negative committed amount is owed to (a price ceiling's excess for credits already issued), by payer.
+OWED_TO = {"public": "owed to the public", "private": "owed to buyers"}
+
+
 def _money_cell(row: pd.Series, payer: str) -> str:
-    """Cash paid over the period, and what was committed but not yet paid at the end (when any)."""
+    """Cash paid over the period, and what was committed but not yet paid at the end (when any, in whole units).
+
+    A payer that will receive (a guarantor under a price ceiling) has a negative commitment: shown as owed to it
+    (referee 35 m5: it was dropped).
+    """
     paid = _cell(row, f"{payer}_spending", ",.0f")
     committed = row[f"{payer}_committed"]
-    return f"{paid} + {committed:,.0f} committed" if committed > 0 else paid
+    if round(committed) > 0:
+        return f"{paid} + {committed:,.0f} committed"
+    if round(committed) < 0:
+        return f"{paid} - {-committed:,.0f} committed ({OWED_TO[payer]})"
+    return paid
 
 
 def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = None) -> str:
@@ -815,8 +853,9 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         lambda r: _cell(r, "farmer_net_carbon_income", ",.0f"), axis=1)
     out[f"public payments to farmers ({total})"] = table.apply(
         lambda r: _cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
-    out[f"intermediaries' take, incl. aggregators and authority ({total})"] = table.apply(
-        lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
+    out[f"farmers' MRV costs ({total})"] = table.apply(lambda r: _cell(r, "mrv_cost", ",.0f"), axis=1)
+    out[f"intermediaries' take, incl. aggregators and authority, paid + owed for issued credits ({total})"] = \
+        table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return out.to_markdown(index=False)
@@ -870,6 +909,12 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     fees.insert(6, "windfall share of per-ha payments", table.apply(
         lambda r: f"{r['payments_windfall_share']:.0%}" if np.isfinite(r["payments_windfall_share"])
         else "n/a (no per-ha payments)", axis=1))
+    fees.insert(7, f"{NON_ADDITIONAL} ({currency})", table.apply(
+        lambda r: _cell(r, "carbon_money_non_additional", ",.0f") if r["carbon_payers_money"] > 0
+        else "n/a (no carbon money)", axis=1))
+    fees.insert(8, "its share of the carbon payers' money", table.apply(
+        lambda r: f"{r['carbon_money_non_additional_share']:.0%}"
+        if np.isfinite(r["carbon_money_non_additional_share"]) else "n/a (no carbon money)", axis=1))
     return "\n\n".join([f"Adoption (share of farmers) in {last}\n\n{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
@@ -1123,7 +1168,10 @@ class Comparison:
                 "already issued, as tonnes count when stored. Their public money is the incentives' alone: the "
                 "counterfactual keeps a design's exchange programmes, so their cost is reported apart, against the "
                 "baseline scenario. Money columns are totals over the run's years; farmers' net carbon income counts "
-                "what is owed for credits already issued, as the payers' committed money does. The windfall of per-ha "
+                "what is owed for credits already issued, as the payers' committed money and the intermediaries' "
+                "take do, so the money closes: public budget + buyer spending (paid + committed) = farmers' net "
+                "carbon income + their MRV costs + intermediaries' take + public payments to farmers (+ exchange "
+                "programmes' cost, reported apart). The windfall of per-ha "
                 "payments is the part paid for a practice the same farm uses that same year in the counterfactual; its "
                 "share is mean windfall / mean per-ha payments. Farm income is cash income (cash margin): it leaves out the "
                 "non-cash net benefits the farmers' decisions value (the cash income table below says what it counts).")

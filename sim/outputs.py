@@ -206,6 +206,70 @@ def _public_paid_per_additional_t(t: Year) -> np.ndarray:
     return _ratio(t.row["incentive_public_spending_cum"], t.row["additional_cum_t_co2e"])
 
 
+#: The payers' flows of a farm's carbon credits, paid in the year (currency, net of claw-back refunds).
+CARBON_PAYER_FLOWS = ("buyer_spending", "guarantor_spending", "twin_buyer_spending")
+
+
+class CarbonLedger:
+    """Per farm, so far: standing credits, additional t and the payers' cash for the farm's credits (referee 35 M2).
+
+    Each (n,) float64, in farm-row order (every stacked run's rows); None until the run has any: the additional t
+    from the first season with a counterfactual, the credits and cash from the first season with either. What the
+    money of ``carbon_money_non_additional_cum`` is made of; 8 to 24 B per farmer only for runs that have them.
+    """
+
+    def __init__(self) -> None:
+        self.additional_t_co2e: np.ndarray | None = None  # additional_t_co2e summed over the seasons
+        self.credits_t_co2e: np.ndarray | None = None  # credits standing: issued - cancelled - clawed back
+        self.paid: np.ndarray | None = None  # CARBON_PAYER_FLOWS summed over the seasons
+
+    def add(self, per_farm: dict[str, np.ndarray]) -> None:
+        """Add a season's per-farm quantities and flows."""
+        additional = per_farm["additional_t_co2e"]
+        if not is_nothing(additional):
+            self.additional_t_co2e = _plus(self.additional_t_co2e, additional)
+        standing = [per_farm[name] for name in ("credits_t_co2e", "credits_cancelled_t_co2e",
+                                                "credits_clawed_back_t_co2e")]
+        paid = [per_farm[name] for name in CARBON_PAYER_FLOWS]
+        if self.credits_t_co2e is None and all(is_nothing(x) for x in (*standing, *paid)):
+            return
+        self.credits_t_co2e = _plus(self.credits_t_co2e, standing[0] - standing[1] - standing[2])
+        self.paid = _plus(self.paid, paid[0] + paid[1] + paid[2])
+
+    def non_additional_money(self, committed: np.ndarray) -> np.ndarray | None:
+        """Per farm (n,), currency: the payers' money for its credits x the share of them beyond its additional t.
+
+        The money is the cash so far + ``committed`` (n,); the share max(0, credits - max(0, additional)) / credits
+        of its standing credits (0 without credits). None before the run has any credits or payers' cash.
+        """
+        if self.credits_t_co2e is None:
+            return None
+        credits = self.credits_t_co2e
+        share = credits.copy() if self.additional_t_co2e is None else \
+            credits - np.maximum(self.additional_t_co2e, 0.0)
+        np.maximum(share, 0.0, out=share)  # the credits beyond the farm's own additional t: 0 where credits <= 0
+        np.divide(share, credits, out=share, where=credits > 0)
+        money = self.paid + committed
+        money *= share
+        return money
+
+
+def _plus(total: np.ndarray | None, values: np.ndarray) -> np.ndarray:
+    """``values`` added to the running per-farm ``total`` in place (a new float64 array for the first)."""
+    if total is None:
+        return np.array(values, dtype=np.float64)
+    total += values
+    return total
+
+
+def _non_additional_carbon_money(t: Year) -> np.ndarray:
+    """The payers' money so far (paid + committed) for credits beyond each farm's own additional t, per region."""
+    ledger = t.recorder.carbon_ledger
+    ledger.add(t.per_farm)
+    money = ledger.non_additional_money(t.per_farm["public_committed"] + t.per_farm["private_committed"])
+    return np.zeros(t.rows) if money is None else t.total_of(money)
+
+
 # ---------------------------------------------------------------- exchange programmes (``sim.behaviour.exchange``)
 #: Who an exchange group's columns describe, from the per-farm flags (``Exchanges.state``): participants;
 #: non-participants; non-participants linked to a participant (neighbours); and non-participants not linked to one
@@ -468,10 +532,17 @@ _DECLARED: tuple[Column, ...] = (
            lambda t: np.divide(t.row["payments_windfall"], t.row["payments"], out=np.full(t.rows, np.nan),
                                where=t.row["payments"] > 0), flow=True,
            undefined_when="no per-ha payments this year"),
+    Column("carbon_money_non_additional_cum", "currency", "the carbon payers' money so far for credits beyond each "
+           "farm's own additional t, the carbon counterpart of payments_windfall: per farm, its buyers', price "
+           "guarantor's and Twin Regions buyers' money paid so far (net of claw-back refunds) plus committed for "
+           "credits already issued, x max(0, standing credits - max(0, its additional t)) / standing credits, where "
+           "its additional t are its SOC change against its counterfactual twin x 44/12 so far (0 for a farm without "
+           "standing credits); farm by farm, so tonnes a farm adds without being credited offset no other farm's "
+           "credits, as they do in overcrediting_ratio", _non_additional_carbon_money, flow=True),
     Column("credit_line_subsidy", "currency", "interest equalisation of the credit line (public -> farmers)",
            total("credit_line_subsidy"), flow=True),
     Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
-           "public, guarantees when the guarantor is public)", lambda t: t.paid_by(PUBLIC), flow=True),
+           "public, price guarantees when the guarantor is public or is a public buyer)", lambda t: t.paid_by(PUBLIC), flow=True),
     Column("public_spending_cum", "currency", "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
     Column("incentive_public_spending_cum", "currency", "public_spending_cum without exchange programmes' cost: the "
@@ -738,6 +809,7 @@ class YearlyRecorder:
         self.values: list[np.ndarray] = []
         self._stacked: np.ndarray | None = None  # ``values`` as one table (``_table``)
         self.first: Year | None = None  # the initial row
+        self.carbon_ledger = CarbonLedger()  # per farm, what carbon_money_non_additional_cum is made of
         self.last: Year | None = None  # last year's row
 
     @cached_property

@@ -145,11 +145,13 @@ def _check_identities(model: sim.AdoptionModel) -> None:
     reconstructed = (flows.revenue - flows.production_costs - flows.transition_costs + flows.payments
                      + flows.credit_line_subsidy + flows.carbon_to_farmers - flows.mrv_cost - flows.clawback)
     assert np.allclose(income_total, reconstructed, rtol=1e-9, atol=1e-6)
+    # a guarantor "buyer" is whoever buys: the public when the buyer is public (referee 35 M4)
+    public_guarantees = c.price.guarantor == "public" or c.buyer == "public"
     public = (flows.payments + flows.credit_line_subsidy + (flows.buyer_spending if c.buyer == "public" else 0.0)
-              + (flows.guarantor_spending if c.price.guarantor == "public" else 0.0) + flows.exchange_programme_cost)
+              + (flows.guarantor_spending if public_guarantees else 0.0) + flows.exchange_programme_cost)
     assert np.allclose(flows.public_spending, public, rtol=1e-12, atol=1e-6)
     private = (flows.twin_buyer_spending + (flows.buyer_spending if c.buyer == "private" else 0.0)
-               + (flows.guarantor_spending if c.price.guarantor == "buyer" else 0.0))
+               + (flows.guarantor_spending if not public_guarantees else 0.0))
     assert np.allclose(flows.private_spending, private, rtol=1e-9, atol=1e-6)
     # the incentives' public money is public spending without exchange programmes, so far (referee 26 m7)
     for _region, rows in flows.sort_values("year").groupby("region"):

@@ -105,6 +105,83 @@ def test_a_price_that_moves_farmers_adds_carbon_and_the_ratio_says_how_much_is_c
     assert last.overcrediting_ratio == pytest.approx(last.credits_cum_t_co2e / last.additional_cum_t_co2e, rel=1e-12)
 
 
+def _payers_money_so_far(table):
+    """Per year: the carbon payers' money so far, paid (net of claw-back refunds) + committed for issued credits."""
+    paid = (table.buyer_spending + table.guarantor_spending + table.twin_buyer_spending).fillna(0.0).cumsum()
+    return paid + table.public_committed.fillna(0.0) + table.private_committed.fillna(0.0)
+
+
+def test_every_unit_of_carbon_money_pays_for_non_additional_credits_when_the_programme_changes_no_behaviour():
+    """Referee 35 M2. Under the Bass rule no farm's practices differ from its counterfactual twin's, so every farm's
+    own additional t are exactly 0 and every credit is beyond them: the money for non-additional credits is all the
+    carbon payers' money, paid + committed, every year (the per-ha windfall of a design that moves nobody is all
+    its payments, likewise)."""
+    model = sim.AdoptionModel(scenario_with_overrides(BASS, {"carbon.price.path.value": 35.0}), seed=3, n_farmers=2000)
+    model.run_for(11)
+    table = model.results().query("region == 'all'").iloc[1:]
+    money = _payers_money_so_far(table)
+    assert money.iloc[-1] > 0
+    assert table.carbon_money_non_additional_cum.to_numpy() == pytest.approx(money.to_numpy(), rel=1e-12, abs=1e-6)
+
+
+def test_money_for_non_additional_credits_is_each_farms_money_times_its_share_of_credits_beyond_its_additional_t():
+    """Referee 35 M2: the column against a reference computed from the per-farm arrays the recorder is handed (the
+    referee's nonadd.py): per farm, cash so far from buyers, guarantor and twin buyers + committed, x max(0, standing
+    credits - max(0, own additional t)) / standing credits, summed; every year of a results-based public purchase
+    (400 farmers, seed 4, to 2036). The case has credited farms with credits beyond their own additional t and
+    farms without, so the column is neither 0 nor all the money. A per-ha payment pays no carbon money: its column
+    is 0 though it adds tonnes."""
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "results_based_public.toml"), seed=4, n_farmers=400)
+    seasons = []
+    record = model.recorder.record
+
+    def keep(year):
+        if year.per_farm is not None:
+            seasons.append({name: np.array(values, dtype=float) for name, values in year.per_farm.items()})
+        record(year)
+
+    model.recorder.record = keep
+    model.run_for(11)
+    table = model.results().query("region == 'all'").iloc[1:]
+    expected = []
+    for k, season in enumerate(seasons):
+        so_far = {name: sum(s[name] for s in seasons[: k + 1]) for name in season}
+        credits = (so_far["credits_t_co2e"] - so_far["credits_cancelled_t_co2e"]
+                   - so_far["credits_clawed_back_t_co2e"])
+        money = (so_far["buyer_spending"] + so_far["guarantor_spending"] + so_far["twin_buyer_spending"]
+                 + season["public_committed"] + season["private_committed"])
+        beyond = np.clip(credits - np.maximum(so_far["additional_t_co2e"], 0.0), 0.0, None)
+        share = np.divide(beyond, credits, out=np.zeros(credits.size), where=credits > 0)
+        expected.append((money * share).sum())
+        if k == len(seasons) - 1:
+            assert (share[credits > 0] > 0).any() and (share[credits > 0] == 0).any()  # both kinds of farm
+    assert table.carbon_money_non_additional_cum.to_numpy() == pytest.approx(np.array(expected), rel=1e-9, abs=1e-6)
+    assert 0 < table.carbon_money_non_additional_cum.iloc[-1] < _payers_money_so_far(table).iloc[-1]
+    per_ha = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "per_ha_payment.toml"), seed=4, n_farmers=400)
+    per_ha.run_for(11)
+    paying = per_ha.results().query("region == 'all'").iloc[1:]
+    assert paying.payments.sum() > 0 and paying.additional_cum_t_co2e.iloc[-1] > 0
+    assert (paying.carbon_money_non_additional_cum == 0).all()
+
+
+def test_money_for_non_additional_credits_counts_farm_by_farm_where_credits_per_additional_t_pool_the_farms():
+    """Two farms by hand (``sim.outputs.CarbonLedger``): farm 0 holds 10 standing credits and added 4 t itself, its
+    payers' money 1,000 (800 paid + 200 committed); farm 1 was never credited and added 20 t. Credits per additional
+    t are 10 / 24 < 1, as if nothing were paid for non-additional tonnes, but farm 0's credits are 6 t beyond its own
+    4: 60 % of its money, 600. A farm whose own additional t are negative counts them as 0 (all its credits are
+    beyond them)."""
+    from sim.outputs import CarbonLedger
+
+    zero = np.zeros(3)
+    ledger = CarbonLedger()
+    ledger.add({"additional_t_co2e": np.array([4.0, 20.0, -3.0]), "credits_t_co2e": np.array([10.0, 0.0, 5.0]),
+                "credits_cancelled_t_co2e": zero, "credits_clawed_back_t_co2e": zero,
+                "buyer_spending": np.array([800.0, 0.0, 450.0]), "guarantor_spending": zero,
+                "twin_buyer_spending": zero})
+    money = ledger.non_additional_money(np.array([200.0, 0.0, 50.0]))
+    assert money.tolist() == [600.0, 0.0, 500.0]
+
+
 programmes = st.fixed_dictionaries({
     "carbon.price.path.value": st.floats(5, 150),
     "carbon.buffer": st.floats(0, 0.3),

@@ -118,6 +118,32 @@ def test_money_committed_for_issued_credits_is_held_by_payer():
             run[f"{payer}_spending_pv"] + run[f"{payer}_committed"] * 1.03 ** -(2036 - 2025), rel=1e-12)
 
 
+def test_a_public_buyer_that_guarantees_its_floor_pays_the_floor_price_from_the_public_budget(check_identities):
+    """Referee 35 M4: with the state as buyer, ``guarantor = "buyer"`` is the state, so its floor top-ups are public
+    money (they were booked as private spending). The public purchase at USD 421.9 with a USD 500 floor the buyer
+    guarantees (the referee's scen/pub_guar_buyer.toml) then costs the public exactly USD 500 per credit issued, as a
+    public purchase at USD 500 does, and buyers nothing: 400 farmers, seed 7, to 2036, the 2030 and 2035 credits paid
+    a year later, no claw-back, nothing still owed. Farmers' decisions see the same price 500 in both."""
+    base = sim.load_scenario(SCENARIOS / "results_based_public.toml")
+    floor = scenario_with_overrides(base, {"carbon.price.floor": 500.0, "carbon.price.guarantor": "buyer"})
+    at_500 = scenario_with_overrides(base, {"carbon.price.path.value": 500.0})
+    tables = {}
+    for name, scenario in (("floor", floor), ("at_500", at_500)):
+        model = sim.AdoptionModel(scenario, seed=7, n_farmers=400)
+        model.run_for(11)
+        check_identities(model)
+        tables[name] = model.results().query("region == 'all' and year > 2025").set_index("year")  # flows' years
+    t = tables["floor"]
+    assert t.guarantor_spending.sum() > 0  # the floor tops up 421.9 to 500
+    assert t.credits_t_co2e.sum() > 0 and t.clawback.sum() == 0 and t.public_committed.iloc[-1] == 0
+    assert t.public_spending.sum() == pytest.approx(500.0 * t.credits_t_co2e.sum(), rel=1e-12)
+    assert t.public_spending.to_numpy() == pytest.approx((t.buyer_spending + t.guarantor_spending).to_numpy(),
+                                                         rel=1e-12, abs=1e-6)
+    assert (t.private_spending == 0).all() and (t.private_committed == 0).all()
+    assert t.public_spending.to_numpy() == pytest.approx(tables["at_500"].public_spending.to_numpy(), rel=1e-12,
+                                                         abs=1e-6)
+
+
 def test_money_committed_at_the_end_is_paid_the_payment_lag_after_the_last_verification():
     """Referee 28 m3: the year compare discounts the money owed at a run's end from. Runs from 2025, verified every 5
     years: at a one-year lag, a run ending in 2035 (a verification year) is paid in 2036, one ending in 2038 owed

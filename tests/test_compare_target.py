@@ -252,8 +252,9 @@ def test_compare_says_who_gains(comparison):
     table = comparison.table.set_index("scenario")
     price = table.loc["carbon_price_35"]
     assert price.intermediaries_take > 0
-    assert price.private_spending + price.clawback == pytest.approx(price.carbon_to_farmers + price.intermediaries_take,
-                                                                     rel=1e-9)
+    assert price.private_spending + price.clawback == pytest.approx(
+        price.carbon_to_farmers + price.carbon_to_intermediaries + price.aggregator_fees + price.authority_fees,
+        rel=1e-9)
     runs = comparison.runs
     flows = runs[(runs.year > runs.year.min())]
     paid = flows[(flows.scenario == "per_ha_payment") & (flows.region == "all")].groupby("seed").payments.sum()
@@ -375,6 +376,22 @@ def test_a_value_shown_as_zero_has_no_minus_sign():
     assert _cell(row, "y", "+.1f") == "+0.0"
 
 
+def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
+    """Referee 35 m5: under a public ceiling of USD 20 on a USD 35 price (its scen/ceiling_public.toml, 3 seeds) the
+    public received 640,990 and is owed 108,049 more for credits already issued; the cell showed the cash alone,
+    since a commitment was printed only when > 0. A commitment below half a unit reads as none, either way."""
+    from analysis.compare import _money_cell
+
+    row = pd.Series({"public_spending": -640_990.0, "public_spending_lo": -1_331_418.0,
+                     "public_spending_hi": 49_438.0, "public_committed": -108_049.0,
+                     "private_spending": 1_495_643.0, "private_spending_lo": 0.0, "private_spending_hi": 3_106_643.0,
+                     "private_committed": 252_115.0})
+    assert _money_cell(row, "public") == "-640,990 (-1,331,418 to 49,438) - 108,049 committed (owed to the public)"
+    assert _money_cell(row, "private") == "1,495,643 (0 to 3,106,643) + 252,115 committed"
+    for tiny in (0.4, -0.4, 0.0):
+        assert _money_cell(pd.Series({**row, "public_committed": tiny}), "public") == "-640,990 (-1,331,418 to 49,438)"
+
+
 def test_a_cost_undefined_once_discounted_says_why():
     """Referee 18: group spectral MRV showed "155 / n/a": +251 additional t undiscounted but -37 t at 3 %/yr
     (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
@@ -465,6 +482,67 @@ def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(com
     line = next(line for line in money.splitlines() if "Per-hectare payment" in line)
     assert f"| {share:.0%} " in line
     assert money.rstrip().endswith(READING_WINDFALL)  # money against tonnes: how to read them (referee 26 m6)
+
+
+def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_its_share(comparison):
+    """Referee 35 M2, from the yearly rows by hand: a carbon design's money for credits beyond each farm's own
+    additional t is each run's last carbon_money_non_additional_cum (its mean over the runs), and its share is that
+    mean over the mean carbon payers' money (cash from buyers, guarantor and twin buyers over the period + committed
+    at the end), as the windfall share is mean windfall over mean payments; the table shows both beside the per-ha
+    windfall. A design with no carbon money (the per-ha payment, the baseline) reads n/a, not 0 %."""
+    from analysis.compare import NON_ADDITIONAL
+
+    table = comparison.table.set_index("scenario")
+    runs = comparison.runs[comparison.runs.region == "all"].sort_values("year")
+    bought = runs[runs.scenario == "results_based_public"].groupby("seed")
+    flows = runs[(runs.scenario == "results_based_public") & (runs.year > runs.year.min())].groupby("seed")
+    money = ((flows.buyer_spending.sum() + flows.guarantor_spending.sum() + flows.twin_buyer_spending.sum())
+             + bought.public_committed.last() + bought.private_committed.last())
+    windfall = bought.carbon_money_non_additional_cum.last()
+    assert (0 < windfall).all() and (windfall < money).all()
+    row = table.loc["results_based_public"]
+    assert row.carbon_money_non_additional == pytest.approx(windfall.mean(), rel=1e-12)
+    assert row.carbon_money_non_additional_share == pytest.approx(windfall.mean() / money.mean(), rel=1e-9)
+    for paying_none in ("per_ha_payment", "baseline"):
+        assert table.loc[paying_none, "carbon_money_non_additional"] == 0
+        assert np.isnan(table.loc[paying_none, "carbon_money_non_additional_share"])
+    text = details_markdown(comparison.table, "USD").split("Who else gains")[1]
+    header = next(line for line in text.splitlines() if line.startswith("| scenario"))
+    cells = [c.strip() for c in header.split("|")]
+    assert cells.index(f"{NON_ADDITIONAL} (USD)") == cells.index("windfall share of per-ha payments") + 1
+    line = [c.strip() for c in next(line for line in text.splitlines() if "Results-based public" in line).split("|")]
+    assert line[cells.index(f"{NON_ADDITIONAL} (USD)")].startswith(f"{windfall.mean():,.0f} (")
+    assert line[cells.index("its share of the carbon payers' money")] == f"{windfall.mean() / money.mean():.0%}"
+    per_ha = [c.strip() for c in next(line for line in text.splitlines() if "Per-hectare payment" in line).split("|")]
+    assert per_ha[cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
+
+
+def test_the_money_table_closes_what_the_public_and_buyers_pay_and_owe_is_what_farmers_mrv_and_intermediaries_get(
+        comparison):
+    """Referee 35 m2, a conservation law: public budget + buyer spending (paid + committed) = farmers' net carbon
+    income (counting what issued credits owe them) + their MRV costs + intermediaries' take + public payments to
+    farmers (+ exchange programmes' cost, none here), in every run and so in the means the table shows. Runs cut at
+    2030, the first verification year, whose credits are all still owed: the intermediaries' take was cash only, so
+    the table fell short by their part of what is owed. Under the results-based purchase (farmers 80 % of the value,
+    no aggregator) that part is 20 / 80 of what is owed to farmers; the headline shows the MRV costs and the take."""
+    from analysis.compare import indicators
+
+    ending = comparison.runs[comparison.runs.year <= 2030]
+    names = dict(zip(comparison.table.scenario, comparison.table.name, strict=True))
+    per_run = indicators(ending)
+    cut = compare(ending, "baseline", names)
+    for rows in (per_run, cut):
+        paid_and_owed = rows.public_spending_committed + rows.private_spending_committed
+        received = (rows.farmer_net_carbon_income + rows.mrv_cost + rows.intermediaries_take
+                    + rows.public_payments_to_farmers + rows.exchange_programme_cost)
+        assert paid_and_owed.to_numpy() == pytest.approx(received.to_numpy(), rel=1e-9, abs=1e-6)
+    bought = per_run[per_run.scenario == "results_based_public"]
+    assert (bought.carbon_due_to_farmers > 0).all() and (bought.carbon_to_intermediaries == 0).all()  # all owed
+    assert bought.intermediaries_take.to_numpy() == pytest.approx(0.25 * bought.carbon_due_to_farmers.to_numpy(),
+                                                                  rel=1e-9)
+    header = markdown(cut, "USD").splitlines()[0]
+    assert "farmers' MRV costs" in header and "intermediaries' take, incl. aggregators and authority, paid + owed" \
+        in header
 
 
 def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():

@@ -149,7 +149,8 @@ def test_runs_whose_overrides_set_different_horizons_each_run_their_own_years():
 
 @pytest.mark.parametrize(("field", "values", "extra"), [
     ("carbon.buyer", ("private", "public"), ()),
-    ("carbon.price.guarantor", ("public", "buyer"), (("carbon.price.floor", 400.0),)),  # a floor that pays
+    # a floor above the price (421.9) that pays, under a private buyer (with a public buyer both are the public)
+    ("carbon.price.guarantor", ("public", "buyer"), (("carbon.price.floor", 500.0), ("carbon.buyer", "private"))),
 ])
 def test_runs_whose_credits_have_different_payers_run_apart(field, values, extra):
     """A stacked year books each money flow to one payer, so runs whose credits are bought (or whose floor is

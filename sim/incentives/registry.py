@@ -428,10 +428,15 @@ class CarbonRegistry:
         return to_farmers
 
     def _payers(self) -> dict[str, str]:
-        """The party that pays each flow of an issuance that the public or buyers pay (flow name -> party)."""
+        """The party that pays each flow of an issuance that the public or buyers pay (flow name -> party).
+
+        A ``guarantor = "buyer"`` is the general market's buyer, whoever that is: the public when ``buyer = "public"``
+        (referee 35 M4: its top-ups were booked as private spending).
+        """
         c = self.carbon
-        return {"buyer_spending": PUBLIC if c.buyer == "public" else BUYER,
-                "guarantor_spending": PUBLIC if c.price.guarantor == "public" else BUYER,
+        buyer = PUBLIC if c.buyer == "public" else BUYER
+        return {"buyer_spending": buyer,
+                "guarantor_spending": PUBLIC if c.price.guarantor == "public" else buyer,
                 "twin_buyer_spending": TWIN_BUYERS}
 
     def _committed(self, zero: np.ndarray) -> dict[str, np.ndarray]:

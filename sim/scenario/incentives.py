@@ -105,7 +105,10 @@ class CarbonPrice(Strict):
     contract_years: Annotated[int, Field(ge=0, le=100)] = Field(
         description="a farm's price is fixed for this many years at its enrolment (0 = spot price every year)"
     )
-    guarantor: Literal["public", "buyer"] = Field(description="who pays the floor top-up and contract differences")
+    guarantor: Literal["public", "buyer"] = Field(description="who pays the floor top-up and contract differences "
+                                                  "(and receives the excess above a ceiling): the public, or the "
+                                                  "general market's buyer, which is the public too when carbon.buyer "
+                                                  "is public")
 
     @model_validator(mode="after")
     def _ceiling_above_floor(self) -> CarbonPrice:
