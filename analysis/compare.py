@@ -156,7 +156,7 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall", "credits_t_co2e")
+                "payments_windfall", "credits_t_co2e", *(f"public_payments_to_farmers_{g}" for g in SIZE_GROUPS))
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
                 "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
@@ -572,7 +572,8 @@ PRACTICE_SHARES = tuple(f"{practice}_share" for practice in PRACTICES)
 #: By-region quantities compared with the paired baseline run: (period mean, its difference from the baseline's).
 BY_REGION_CHANGES = (("income_mean_period", "income_change_per_farm"),
                      ("income_per_ha_period", "income_change_per_ha"),
-                     ("practices_per_farm", "practices_per_farm_change"))
+                     ("practices_per_farm", "practices_per_farm_change"),
+                     *((f"income_mean_period_{g}", f"income_change_per_farm_{g}") for g in SIZE_GROUPS))
 
 
 def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseline: str | None = None
@@ -580,18 +581,21 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     """Who gains, per scenario and region (and 'all'), over the period (mean and replicate interval).
 
     Farmers' net carbon income in total and by size third (money paid + owed for credits already issued - MRV -
-    claw-backs), with what makes it up; public payments to farmers
-    (per-ha payments and credit-line subsidies); t CO2e credited and withheld for MRV uncertainty (where a region's
+    claw-backs), with what makes it up; public payments to farmers (per-ha payments and credit-line subsidies), in
+    total and by size third (``public_payments_to_farmers_{g}``; the thirds of each region by farm size,
+    ``sim.outputs.SIZE_GROUPS``; in 'all', those thirds of every region together), and mean farm cash income per farm
+    of each third (``income_mean_period_{g}``); t CO2e credited and withheld for MRV uncertainty (where a region's
     modelled uncertainty deducts everything, as Tier 1's in dry climates, farmers foresee it and few enrol: both near
     0); farm cash income (``CASH_INCOME``) over the period, per farm (``income_mean_period``, currency/farm/yr: the
     mean of the yearly mean) and per ha (``income_per_ha_period``, currency/ha/yr: the mean of the yearly total income
-    / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice shares).
-    With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
-    ``income_mean_change_pct``) and of each of those three (``BY_REGION_CHANGES``: differences of paired runs), and
-    ``uptake_without_cash_gain`` (``uptake_without_cash_gain``).
+    / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice
+    shares). With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
+    ``income_mean_change_pct``) and of each of those three and of each third's income per farm (``BY_REGION_CHANGES``:
+    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``).
     """
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
                *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy",
+               *(f"{flow}_{g}" for flow in ("payments", "credit_line_subsidy") for g in SIZE_GROUPS),
                "credits_t_co2e", "uncertainty_deduction_t_co2e"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
@@ -599,7 +603,9 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
                          practices_per_farm=flows[list(PRACTICE_SHARES)].sum(axis=1))
     groups = [*keys, "region"]
     per_run = flows.groupby(groups, sort=False, dropna=False)[columns].sum()
-    per_run["public_payments_to_farmers"] = per_run.pop("payments") + per_run.pop("credit_line_subsidy")
+    for part in ("", *(f"_{g}" for g in SIZE_GROUPS)):
+        per_run[f"public_payments_to_farmers{part}"] = (per_run.pop(f"payments{part}")
+                                                        + per_run.pop(f"credit_line_subsidy{part}"))
     last = flows.sort_values("year").groupby(groups, sort=False, dropna=False).last()
     by_run = flows.groupby(groups, sort=False, dropna=False)
     enrolled = by_run.enrolled_share.max() > 0
@@ -607,6 +613,8 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     per_run["carbon_due_to_farmers"] = last.carbon_due_to_farmers
     per_run["enrolled_share_mean"] = by_run.enrolled_share.mean()
     per_run["income_mean_period"] = by_run.income_mean.mean()
+    for g in SIZE_GROUPS:
+        per_run[f"income_mean_period_{g}"] = by_run[f"income_mean_{g}"].mean()
     per_run["income_per_ha_period"] = by_run.income_per_ha.mean()
     per_run["practices_per_farm"] = by_run.practices_per_farm.mean()
     per_run = per_run.reset_index()
@@ -875,6 +883,17 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
                         f"\n\n{fees.to_markdown(index=False)}\n\n{READING_WINDFALL}"])
+
+
+def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:
+    """The means of ``column`` of the size thirds (``{column}_small`` ...) as 'small / middle / large', or why not.
+
+    A change against the baseline says why it is undefined (``unpaired_reason``); a third without a value reads n/a.
+    """
+    if column.startswith("income_change") and (why_not := unpaired_reason(row)):
+        return why_not
+    return " / ".join(_shown(row[f"{column}_{g}"], fmt) if np.isfinite(row.get(f"{column}_{g}", np.nan)) else "n/a"
+                      for g in SIZE_GROUPS)
 
 
 def _loss_cell(row: pd.Series) -> str:
@@ -1152,6 +1171,9 @@ class Comparison:
                                   ("carbon_due_to_farmers", "still due at the end"),
                                   ("public_payments_to_farmers", "public payments to farmers")):
                 income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
+            thirds = " / ".join(SIZE_GROUPS)
+            income[f"of which to {thirds} farms"] = regions.apply(
+                lambda r: _thirds_cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
             income["participants with a net loss (counting owed money)"] = regions.apply(_loss_cell, axis=1)
             for column, label in (("credits_t_co2e", "t CO2e credited"),
                                   ("uncertainty_deduction_t_co2e", "t CO2e withheld for MRV uncertainty")):
@@ -1159,7 +1181,11 @@ class Comparison:
             if "income_mean_change_pct" in regions:
                 income[f"mean farm cash income vs {self.baseline} (period mean)"] = regions.apply(
                     lambda r: _change_cell(r, "income_mean_change_pct", "+.2f", " %"), axis=1)
-            parts.append(f"Who gains, by region and size third ({self.currency}, over the period)"
+                income[f"cash income per farm vs {self.baseline}, {thirds} farms ({self.currency}/farm/yr)"] = \
+                    regions.apply(lambda r: _thirds_cell(r, "income_change_per_farm", "+,.0f"), axis=1)
+            parts.append(f"Who gains, by region and size third ({self.currency}, over the period; size thirds: the "
+                         "smallest, middle and largest third of each region's farms by area, 'all' pooling those of "
+                         "every region; thirds' cells are means, their intervals are in comparison_by_region.csv)"
                          f"\n\n{income.to_markdown(index=False)}")
             parts.append(self.cash_income_part())
         names = dict(zip(self.table.scenario, self.table["name"] if "name" in self.table else self.table.scenario,
