@@ -422,6 +422,49 @@ def cost_effectiveness_vs_baseline(table: pd.DataFrame, per_run: pd.DataFrame) -
     return table.assign(**columns)
 
 
+#: Years over which the change of additional t at the end of the runs is measured (referee 35 M1: a cost per t is a
+#: snapshot at the last year, and the tonnes a design bought can already be falling then).
+TREND_YEARS = 5
+
+
+def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario's additional t over its years: when they peaked, and how they changed at the end (referee 35 M1).
+
+    Read from the mean over the scenario's runs of ``additional_cum_t_co2e`` (region 'all') in each year, as costs per t
+    are ratios of means. Index: scenario; columns ``additional_t_peak_year`` (the first year of the largest mean; NaN
+    unless it is > 0), ``additional_t_peak`` (t CO2e), ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
+    and ``additional_t_trend_pct_per_yr``: the mean yearly relative change from then to the last year,
+    ((A_last / A_from) ** (1 / TREND_YEARS) - 1) x 100 %/yr, NaN unless both are > 0 (and the run has that year).
+    """
+    everyone = runs[runs.region == "all"]
+    mean = everyone.groupby(["scenario", "year"], sort=False).additional_cum_t_co2e.mean()
+    rows = {}
+    for scenario, path in mean.groupby(level="scenario", sort=False):
+        path = path.droplevel("scenario").dropna().sort_index()
+        last = int(path.index.max()) if len(path) else np.nan
+        peaked = len(path) > 0 and path.max() > 0
+        start = last - TREND_YEARS if len(path) else np.nan
+        before = path.get(start, np.nan)
+        trend = ((path[last] / before) ** (1.0 / TREND_YEARS) - 1.0) * 100.0 \
+            if before > 0 and path.get(last, np.nan) > 0 else np.nan
+        rows[scenario] = {"additional_t_peak_year": float(path.idxmax()) if peaked else np.nan,
+                          "additional_t_peak": float(path.max()) if peaked else np.nan,
+                          "additional_t_trend_from": start, "additional_t_trend_pct_per_yr": trend}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def buffer_shortfall_runs(per_run: pd.DataFrame) -> pd.Series:
+    """Each scenario's runs whose exposure at the end exceeds the buffer pool left then (index: scenario).
+
+    Exposure (``reversal_exposure_t``): credited t that enrolled and monitored farms' current practices will lose; the
+    pool (``buffer_pool_t``): what the buffer holds to cancel for them. Each t reversed draws at most 1 t from the pool
+    (1 - the permanence discount; under claw-back, the buffer's share and what farmers cannot repay), so an exposure
+    above the pool may outrun it: the "uncovered by the buffer" of the run's years is 0 until those losses come.
+    """
+    beyond = (per_run.reversal_exposure_t > per_run.buffer_pool_t).astype(int)
+    return beyond.groupby(per_run.scenario, sort=False).sum()
+
+
 def farms_and_years(runs: pd.DataFrame) -> pd.Series:
     """Each scenario's farms and years as one label per scenario: regions, farmers per region, first and last year.
 
@@ -525,6 +568,8 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     per_run = per_run.assign(**changes.where(pd.Series(same, index=per_run.index), axis=0))
     table = summarise(per_run, ["scenario"])
     table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(with_ratios(table, per_run), per_run), per_run)
+    table = table.join(additional_over_time(runs), on="scenario")
+    table["runs_exposure_beyond_buffer"] = table.scenario.map(buffer_shortfall_runs(per_run)).to_numpy(int)
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
     spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
@@ -808,6 +853,7 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
     out["t CO2e credited (issued, gross of reversals)"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"),
                                                                      axis=1)
     out["t CO2e additional"] = table.apply(lambda r: _cell(r, "co2e_additional_t", ",.0f"), axis=1)
+    out["additional t over time (mean over runs)"] = table.apply(_trend_cell, axis=1)
     total = f"{currency}, total over the run's years"
     out[f"public budget paid (+ committed, not yet paid) ({total})"] = table.apply(
         lambda r: _money_cell(r, "public"), axis=1)
@@ -827,7 +873,29 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
-    return out.to_markdown(index=False)
+    return f"{out.to_markdown(index=False)}\n\n{COST_AT_LAST_YEAR}"
+
+
+#: Said under the headline table (referee 35 M1): what "additional t over time" means for the costs per t.
+COST_AT_LAST_YEAR = (
+    "Costs per additional t are measured at the run's last year. Where a design's additional t peaked earlier and "
+    "are falling by then (\"additional t over time\": the year the mean additional t peaked and their mean yearly "
+    f"change over the last {TREND_YEARS} years), farms are leaving the practices and the tonnes reversing, so the cost "
+    "per t rises later: run longer (--years) to see by how much.")
+
+
+def _trend_cell(row: pd.Series) -> str:
+    """When a design's additional t peaked and how they changed over the last ``TREND_YEARS`` years, or why not."""
+    peak = row.get("additional_t_peak_year", np.nan)
+    if not np.isfinite(peak):
+        return "n/a (no additional t)"
+    start = int(row["additional_t_trend_from"])
+    period, trend = f"{start}-{start + TREND_YEARS}", row["additional_t_trend_pct_per_yr"]
+    if not np.isfinite(trend):
+        return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
+    if peak == start + TREND_YEARS:
+        return f"still rising: {trend:+.1f} %/yr over {period}"
+    return f"peaked in {peak:.0f}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
@@ -850,6 +918,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         "uncovered by the buffer (t)": table.apply(lambda r: _cell(r, "reversals_uncovered_t_co2e", ",.0f"), axis=1),
         "buffer pool at the end (t)": table.apply(lambda r: _cell(r, "buffer_pool_t", ",.0f"), axis=1),
         "exposure at the end (t)": table.apply(lambda r: _cell(r, "reversal_exposure_t", ",.0f"), axis=1),
+        "exposure above the buffer pool at the end": table.apply(_exposure_cell, axis=1),
     })
     money = pd.DataFrame({
         "scenario": names,
@@ -883,6 +952,18 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
                         f"\n\n{fees.to_markdown(index=False)}\n\n{READING_WINDFALL}"])
+
+
+def _exposure_cell(row: pd.Series) -> str:
+    """Whether the credits at risk at the end exceed the buffer pool left (``buffer_shortfall_runs``), and by how much."""
+    if not row["co2e_credited_t"] > 0:
+        return "n/a (no credits)"
+    runs = int(row.get("runs_exposure_beyond_buffer", 0))
+    if not runs:
+        return "no"
+    pool, exposure = row["buffer_pool_t"], row["reversal_exposure_t"]
+    size = f"mean exposure {exposure / pool:,.1f} x the mean pool" if pool > 0 else "no pool left"
+    return f"yes, in {runs} of {int(row['runs'])} runs ({size}): later reversals may go uncovered"
 
 
 def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:

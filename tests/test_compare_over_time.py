@@ -1,0 +1,82 @@
+"""What compare's headline says beside a cost per t measured at the last year (referee 35 M1, m3, m4).
+
+Synthetic yearly tables with known paths: the peak and the yearly change of additional t over the last years, the
+buffer pool against the credits at risk, the area shares and the credits-per-additional-t cell's reasons.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.compare import (
+    TREND_YEARS,
+    _exposure_cell,
+    _trend_cell,
+    additional_over_time,
+    buffer_shortfall_runs,
+)
+
+YEARS = np.arange(2025, 2051)
+#: Peak and yearly decline of the falling design's additional t: 1,000 t a year added up to 2040, then 2 % lost a year.
+PEAK_YEAR, DECLINE = 2040, 0.02
+
+
+def _falling(year: int) -> float:
+    return 1000.0 * (min(year, PEAK_YEAR) - 2025) * (1 - DECLINE) ** max(year - PEAK_YEAR, 0)
+
+
+def _yearly(paths: dict[str, callable], seeds=(0, 1)) -> pd.DataFrame:
+    """Region 'all' and one region's rows for every scenario and seed; seed s scales the path by (0.8 + 0.4 s), so
+    the mean over the two seeds is the path itself; the initial row is NaN, as a flow's is."""
+    rows = []
+    for scenario, path in paths.items():
+        for seed in seeds:
+            for year in YEARS:
+                value = np.nan if year == YEARS[0] else path(year) * (0.8 + 0.4 * seed)
+                for region, share in (("all", 1.0), ("somewhere", 0.5)):
+                    rows.append({"scenario": scenario, "seed": seed, "year": year, "region": region,
+                                 "additional_cum_t_co2e": value * share})
+    return pd.DataFrame(rows)
+
+
+def test_the_peak_and_the_yearly_change_of_additional_t_are_read_from_the_mean_path():
+    """A path that peaks in 2040 and then loses 2 % a year: peak 2040 (15,000 t), -2.000 %/yr over 2045-2050, read
+    "falling 2.0 %/yr"; one growing 1 % a year: still rising, +1.000 %/yr; one with nothing additional: n/a."""
+    paths = {"falling": _falling, "rising": lambda year: 100.0 * 1.01 ** (year - 2025), "none": lambda year: 0.0}
+    out = additional_over_time(_yearly(paths))
+    assert out.loc["falling", "additional_t_peak_year"] == PEAK_YEAR
+    assert out.loc["falling", "additional_t_peak"] == pytest.approx(15000.0)
+    assert out.loc["falling", "additional_t_trend_from"] == 2050 - TREND_YEARS
+    assert out.loc["falling", "additional_t_trend_pct_per_yr"] == pytest.approx(-100 * DECLINE, rel=1e-12)
+    assert out.loc["rising", "additional_t_peak_year"] == 2050
+    assert out.loc["rising", "additional_t_trend_pct_per_yr"] == pytest.approx(1.0, rel=1e-12)
+    assert np.isnan(out.loc["none", ["additional_t_peak_year", "additional_t_trend_pct_per_yr"]].astype(float)).all()
+    cells = {name: _trend_cell(out.loc[name]) for name in paths}
+    assert cells == {"falling": "peaked in 2040; falling 2.0 %/yr over 2045-2050",
+                     "rising": "still rising: +1.0 %/yr over 2045-2050", "none": "n/a (no additional t)"}
+
+
+def test_a_path_that_reaches_zero_has_a_peak_but_no_yearly_change():
+    """Additional t gone by the last year: the peak stands, the relative change is undefined and says why."""
+    gone = additional_over_time(_yearly({"gone": lambda year: max(0.0, 1000.0 * (2048 - year))})).loc["gone"]
+    assert gone.additional_t_peak_year == 2026 and np.isnan(gone.additional_t_trend_pct_per_yr)
+    assert _trend_cell(gone) == "peaked in 2026; no change measured over 2045-2050 (not > 0 at both ends)"
+
+
+def test_exposure_above_the_buffer_pool_is_flagged_run_by_run():
+    """Runs whose credits at risk at the end exceed the buffer pool left: 2 of 3 here (150,000 against 75,000 t as
+    the referee's results-based purchase in 2050); the cell names them and the ratio of the means (2.0); a design
+    whose pool covers its exposure reads "no", one without credits "n/a (no credits)"."""
+    per_run = pd.DataFrame({"scenario": ["rbp"] * 3 + ["safe"] * 2,
+                            "reversal_exposure_t": [150_000.0, 160_000.0, 140_000.0, 10.0, 0.0],
+                            "buffer_pool_t": [75_000.0, 80_000.0, 170_000.0, 20.0, 5.0]})
+    runs = buffer_shortfall_runs(per_run)
+    assert runs.to_dict() == {"rbp": 2, "safe": 0}
+    rbp = pd.Series({"co2e_credited_t": 1.0, "runs": 3, "runs_exposure_beyond_buffer": 2,
+                     "reversal_exposure_t": 150_000.0, "buffer_pool_t": 75_000.0})
+    assert _exposure_cell(rbp) == ("yes, in 2 of 3 runs (mean exposure 2.0 x the mean pool): later reversals may go "
+                                   "uncovered")
+    assert _exposure_cell(pd.Series({**rbp, "buffer_pool_t": 0.0})) == ("yes, in 2 of 3 runs (no pool left): later "
+                                                                       "reversals may go uncovered")
+    assert _exposure_cell(pd.Series({**rbp, "runs_exposure_beyond_buffer": 0})) == "no"
+    assert _exposure_cell(pd.Series({**rbp, "co2e_credited_t": 0.0})) == "n/a (no credits)"
