@@ -262,6 +262,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             at = run[run.year == year]
             for practice in ("full_ca", *PRACTICES):
                 row[f"{practice}_{year}"] = float(at[f"{practice}_share"].iloc[0]) if len(at) else np.nan
+                row[f"{practice}_area_{year}"] = float(at[f"{practice}_area_share"].iloc[0]) if len(at) else np.nan
         public, private = flows.public_spending, flows.private_spending
         additional = float(last.additional_cum_t_co2e)
         credited = float(last.credits_cum_t_co2e)
@@ -321,7 +322,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
 
 def _shares(columns) -> set[str]:
     """The share columns among ``columns``: ``SHARES`` and the practice shares at the milestones."""
-    practices = {f"{p}_{y}" for p in ("full_ca", *PRACTICES) for y in MILESTONES}
+    practices = {f"{p}{area}_{y}" for p in ("full_ca", *PRACTICES) for area in ("", "_area") for y in MILESTONES}
     return {c for c in columns if c in SHARES or c in practices}
 
 
@@ -849,7 +850,13 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
     last = max((y for y in MILESTONES if table[f"full_ca_{y}"].notna().any()), default=None)
     out = pd.DataFrame({"scenario": names})
     if last is not None:
-        out[f"full CA {last}"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
+        out[f"full CA {last}, of farmers"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
+        if f"full_ca_area_{last}" in table:
+            out[f"full CA {last}, of farmed area"] = table.apply(lambda r: _cell(r, f"full_ca_area_{last}", ".1%"),
+                                                                 axis=1)
+    if "no_till_adopters_vs_baseline" in table:
+        out["additional no-till adopters at the end vs baseline (farmers, paired)"] = table.apply(
+            lambda r: _change_cell(r, "no_till_adopters_vs_baseline", "+,.0f"), axis=1)
     out["t CO2e credited (issued, gross of reversals)"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"),
                                                                      axis=1)
     out["t CO2e additional"] = table.apply(lambda r: _cell(r, "co2e_additional_t", ",.0f"), axis=1)
@@ -906,6 +913,9 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     if last is not None:
         for practice in ("full_ca", *PRACTICES):
             adoption[f"{practice} {last}"] = table.apply(lambda r, p=practice: _cell(r, f"{p}_{last}", ".1%"), axis=1)
+            if f"{practice}_area_{last}" in table:
+                adoption[f"{practice} {last}, of area"] = table.apply(
+                    lambda r, p=practice: _cell(r, f"{p}_area_{last}", ".1%"), axis=1)
     integrity = pd.DataFrame({
         "scenario": names,
         "credits standing, net of cancelled and clawed-back (t)": table.apply(
@@ -947,7 +957,8 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     fees.insert(6, "windfall share of per-ha payments", table.apply(
         lambda r: f"{r['payments_windfall_share']:.0%}" if np.isfinite(r["payments_windfall_share"])
         else "n/a (no per-ha payments)", axis=1))
-    return "\n\n".join([f"Adoption (share of farmers) in {last}\n\n{adoption.to_markdown(index=False)}",
+    return "\n\n".join([f"Adoption (share of farmers, and of farmed area) in {last}\n\n"
+                        f"{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"

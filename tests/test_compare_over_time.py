@@ -7,14 +7,19 @@ buffer pool against the credits at risk, the area shares and the credits-per-add
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SCENARIOS
 
 from analysis.compare import (
+    COST_AT_LAST_YEAR,
     TREND_YEARS,
     _exposure_cell,
     _trend_cell,
     additional_over_time,
     buffer_shortfall_runs,
+    compare_scenarios,
 )
+from experiments.executors import LocalExecutor
+from experiments.runs import load_labelled
 
 YEARS = np.arange(2025, 2051)
 #: Peak and yearly decline of the falling design's additional t: 1,000 t a year added up to 2040, then 2 % lost a year.
@@ -80,3 +85,36 @@ def test_exposure_above_the_buffer_pool_is_flagged_run_by_run():
                                                                        "reversals may go uncovered")
     assert _exposure_cell(pd.Series({**rbp, "runs_exposure_beyond_buffer": 0})) == "no"
     assert _exposure_cell(pd.Series({**rbp, "co2e_credited_t": 0.0})) == "n/a (no credits)"
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    """The baseline and the per-ha payment, 2 paired runs each of 300 farmers over 6 years (to 2031)."""
+    scenarios = load_labelled([SCENARIOS / "baseline.toml", SCENARIOS / "per_ha_payment.toml"])
+    return compare_scenarios(scenarios, replicates=2, farmers=300, years=6, executor=LocalExecutor(1))
+
+
+def test_the_headline_gives_adoption_of_farmers_and_of_area_and_the_paired_additional_adopters(comparison):
+    """Referee 35 m3: "full CA 2050" was a share of farmers that read as land. The headline now says "of farmers",
+    gives the share of farmed area beside it (the mean over runs of the yearly table's full_ca_area_share at the
+    last milestone, 2030 here) and the additional no-till adopters as the paired difference at the end (by hand:
+    each seed's no-till farmers in the last year minus its baseline run's). Under the table: the cost per t is the
+    last year's."""
+    text = comparison.markdown()
+    header = [cell.strip() for cell in text.splitlines()[0].split("|")[1:-1]]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[1:-1]]
+            for line in text.splitlines()[2:] if line.startswith("|")}
+    runs = comparison.runs[comparison.runs.region == "all"]
+    per_ha = rows[comparison.table.set_index("scenario").loc["per_ha_payment", "name"]]
+    area = runs[(runs.year == 2030) & (runs.scenario == "per_ha_payment")].full_ca_area_share
+    farmers = runs[(runs.year == 2030) & (runs.scenario == "per_ha_payment")].full_ca_share
+    assert per_ha[header.index("full CA 2030, of farmed area")].startswith(f"{area.mean():.1%}")
+    assert per_ha[header.index("full CA 2030, of farmers")].startswith(f"{farmers.mean():.1%}")
+    last = runs[runs.year == runs.year.max()].set_index(["scenario", "seed"])
+    adopters = (last.no_till_share * last.farmers).unstack("scenario")
+    added = (adopters.per_ha_payment - adopters.baseline).mean()
+    assert added > 0
+    assert per_ha[header.index("additional no-till adopters at the end vs baseline (farmers, paired)")].startswith(
+        f"{added:+,.0f}")
+    assert text.endswith(COST_AT_LAST_YEAR) and "--years" in COST_AT_LAST_YEAR
+    assert per_ha[header.index("additional t over time (mean over runs)")].startswith(("peaked in", "still rising"))
