@@ -920,8 +920,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         "scenario": names,
         "credits standing, net of cancelled and clawed-back (t)": table.apply(
             lambda r: _cell(r, "co2e_credited_net_t", ",.0f"), axis=1),
-        "credits standing per additional t": table.apply(
-            lambda r: _cell(r, "credits_per_additional_t", ",.2f", MAY_LOSE_CARBON), axis=1),
+        "credits standing per additional t": table.apply(_credits_cell, axis=1),
         "net GHG benefit (t CO2e)": table.apply(lambda r: _cell(r, "net_ghg_benefit_t_co2e", ",.0f"), axis=1),
         "leakage deducted (t)": table.apply(lambda r: _cell(r, "leakage_t_co2e", ",.0f"), axis=1),
         "reversals (t)": table.apply(lambda r: _cell(r, "reversals_t_co2e", ",.0f"), axis=1),
@@ -963,6 +962,17 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
                         f"\n\n{fees.to_markdown(index=False)}\n\n{READING_WINDFALL}"])
+
+
+def _credits_cell(row: pd.Series) -> str:
+    """Credits standing per additional t, or why there is none (referee 35 m4: no credits, or none additional)."""
+    if np.isfinite(row["credits_per_additional_t"]):
+        return _cell(row, "credits_per_additional_t", ",.2f", MAY_LOSE_CARBON)
+    if not row["co2e_credited_t"] > 0:
+        return "n/a (no credits)"
+    if not row["co2e_credited_net_t"] > 0:
+        return "n/a (every credit issued was cancelled or clawed back)"
+    return f"n/a (credits issued, no additional t on average{'; ' + none_added(row) if none_added(row) else ''})"
 
 
 def _exposure_cell(row: pd.Series) -> str:

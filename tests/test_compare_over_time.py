@@ -12,6 +12,7 @@ from conftest import SCENARIOS
 from analysis.compare import (
     COST_AT_LAST_YEAR,
     TREND_YEARS,
+    _credits_cell,
     _exposure_cell,
     _trend_cell,
     additional_over_time,
@@ -85,6 +86,18 @@ def test_exposure_above_the_buffer_pool_is_flagged_run_by_run():
                                                                        "reversals may go uncovered")
     assert _exposure_cell(pd.Series({**rbp, "runs_exposure_beyond_buffer": 0})) == "no"
     assert _exposure_cell(pd.Series({**rbp, "co2e_credited_t": 0.0})) == "n/a (no credits)"
+
+
+def test_credits_per_additional_t_says_whether_there_were_no_credits_or_no_additional_t():
+    """Referee 35 m4: a bare n/a read the same for the baseline (no credits) and for EUR 4/t (2,012 t credited, none
+    additional in 3 of 3 runs)."""
+    row = pd.Series({"credits_per_additional_t": np.nan, "co2e_credited_t": 0.0, "co2e_credited_net_t": 0.0,
+                     "runs": 3, "runs_without_additional_t": 3})
+    assert _credits_cell(row) == "n/a (no credits)"
+    issued = pd.Series({**row, "co2e_credited_t": 2012.0, "co2e_credited_net_t": 2012.0})
+    assert _credits_cell(issued) == "n/a (credits issued, no additional t on average; 3 of 3 runs added none)"
+    cancelled = pd.Series({**issued, "co2e_credited_net_t": 0.0})
+    assert _credits_cell(cancelled) == "n/a (every credit issued was cancelled or clawed back)"
 
 
 @pytest.fixture(scope="module")
