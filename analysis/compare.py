@@ -637,11 +637,13 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice
     shares). With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
     ``income_mean_change_pct``) and of each of those three and of each third's income per farm (``BY_REGION_CHANGES``:
-    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``).
+    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``). Yearly tables
+    written before payments and income were split by size third have no such columns, nor their thirds here.
     """
+    split = [f"_{g}" for g in SIZE_GROUPS if f"income_mean_{g}" in runs]  # none in tables written before the split
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
                *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy",
-               *(f"{flow}_{g}" for flow in ("payments", "credit_line_subsidy") for g in SIZE_GROUPS),
+               *(f"{flow}{part}" for flow in ("payments", "credit_line_subsidy") for part in split),
                "credits_t_co2e", "uncertainty_deduction_t_co2e"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
@@ -649,7 +651,7 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
                          practices_per_farm=flows[list(PRACTICE_SHARES)].sum(axis=1))
     groups = [*keys, "region"]
     per_run = flows.groupby(groups, sort=False, dropna=False)[columns].sum()
-    for part in ("", *(f"_{g}" for g in SIZE_GROUPS)):
+    for part in ("", *split):
         per_run[f"public_payments_to_farmers{part}"] = (per_run.pop(f"payments{part}")
                                                         + per_run.pop(f"credit_line_subsidy{part}"))
     last = flows.sort_values("year").groupby(groups, sort=False, dropna=False).last()
@@ -659,22 +661,23 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     per_run["carbon_due_to_farmers"] = last.carbon_due_to_farmers
     per_run["enrolled_share_mean"] = by_run.enrolled_share.mean()
     per_run["income_mean_period"] = by_run.income_mean.mean()
-    for g in SIZE_GROUPS:
-        per_run[f"income_mean_period_{g}"] = by_run[f"income_mean_{g}"].mean()
+    for part in split:
+        per_run[f"income_mean_period{part}"] = by_run[f"income_mean{part}"].mean()
     per_run["income_per_ha_period"] = by_run.income_per_ha.mean()
     per_run["practices_per_farm"] = by_run.practices_per_farm.mean()
     per_run = per_run.reset_index()
     if baseline is not None:
         pair = pair_keys(per_run, baseline)
         base = per_run[per_run.scenario == baseline].set_index([*pair, "region"])
-        paired = per_run.join(base[[level for level, _ in BY_REGION_CHANGES]].add_suffix("_baseline"),
+        changes = [(level, difference) for level, difference in BY_REGION_CHANGES if level in per_run]
+        paired = per_run.join(base[[level for level, _ in changes]].add_suffix("_baseline"),
                               on=[*pair, "region"])
         same_population = same_farms(runs, baseline)
         paired_runs = pairing(per_run, baseline)
         same = per_run.scenario.map(same_population & (paired_runs == PAIRED)).to_numpy(bool)
         change = (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100
         per_run["income_mean_change_pct"] = np.where(same, change, np.nan)
-        for level, difference in BY_REGION_CHANGES:
+        for level, difference in changes:
             per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
     table = summarise(per_run, ["scenario", "region"])
     if baseline is not None:

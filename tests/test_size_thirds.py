@@ -5,6 +5,8 @@ third; only net carbon income was split. These tests recompute the thirds farm b
 model hands its recorder, and check that the thirds add up to their region.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,3 +117,16 @@ def test_by_region_splits_public_payments_and_the_income_change_by_size_third(ru
                 base = base[(base.year > base.year.min()) & (base.region == label)]
                 change = rows[f"income_mean_{group}"].mean() - base[f"income_mean_{group}"].mean()
                 assert got[f"income_change_per_farm_{group}"] == pytest.approx(change, rel=1e-9, abs=1e-9)
+
+
+def test_tables_written_before_the_split_still_say_who_gains():
+    """A yearly table written before payments and income were split by size third (tests/data's pinned baseline)
+    still gives the by-region table, without those thirds, and the report's cells read n/a for them."""
+    from analysis.compare import _thirds_cell
+
+    old = pd.read_parquet(Path(__file__).resolve().parent / "data" / "baseline_2000x10_seed7.parquet")
+    assert "income_mean_small" not in old
+    regions = by_region(old.assign(scenario="old", seed=0), baseline="old")
+    assert "public_payments_to_farmers_small" not in regions and "income_change_per_farm_small" not in regions
+    assert (regions.public_payments_to_farmers == 0).all() and (regions.income_change_per_farm == 0).all()
+    assert _thirds_cell(regions.iloc[0], "income_change_per_farm", "+,.0f") == "n/a / n/a / n/a"
