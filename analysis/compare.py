@@ -173,7 +173,8 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall", "credits_t_co2e", "carbon_money_non_additional")
+                "payments_windfall", "credits_t_co2e", "carbon_money_non_additional",
+                *(f"public_payments_to_farmers_{g}" for g in SIZE_GROUPS))
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
                 "public_spending_committed_pv", "incentive_public_spending", "incentive_public_spending_pv",
@@ -279,6 +280,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             at = run[run.year == year]
             for practice in ("full_ca", *PRACTICES):
                 row[f"{practice}_{year}"] = float(at[f"{practice}_share"].iloc[0]) if len(at) else np.nan
+                row[f"{practice}_area_{year}"] = float(at[f"{practice}_area_share"].iloc[0]) if len(at) else np.nan
         public, private = flows.public_spending, flows.private_spending
         additional = float(last.additional_cum_t_co2e)
         credited = float(last.credits_cum_t_co2e)
@@ -345,7 +347,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
 
 def _shares(columns) -> set[str]:
     """The share columns among ``columns``: ``SHARES`` and the practice shares at the milestones."""
-    practices = {f"{p}_{y}" for p in ("full_ca", *PRACTICES) for y in MILESTONES}
+    practices = {f"{p}{area}_{y}" for p in ("full_ca", *PRACTICES) for area in ("", "_area") for y in MILESTONES}
     return {c for c in columns if c in SHARES or c in practices}
 
 
@@ -446,6 +448,49 @@ def cost_effectiveness_vs_baseline(table: pd.DataFrame, per_run: pd.DataFrame) -
         columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"], columns[f"{name}_below"] = ratio_of_means(
             table, per_run, extra_cost, "co2e_vs_baseline_t")
     return table.assign(**columns)
+
+
+#: Years over which the change of additional t at the end of the runs is measured (referee 35 M1: a cost per t is a
+#: snapshot at the last year, and the tonnes a design bought can already be falling then).
+TREND_YEARS = 5
+
+
+def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each scenario's additional t over its years: when they peaked, and how they changed at the end (referee 35 M1).
+
+    Read from the mean over the scenario's runs of ``additional_cum_t_co2e`` (region 'all') in each year, as costs per t
+    are ratios of means. Index: scenario; columns ``additional_t_peak_year`` (the first year of the largest mean; NaN
+    unless it is > 0), ``additional_t_peak`` (t CO2e), ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
+    and ``additional_t_trend_pct_per_yr``: the mean yearly relative change from then to the last year,
+    ((A_last / A_from) ** (1 / TREND_YEARS) - 1) x 100 %/yr, NaN unless both are > 0 (and the run has that year).
+    """
+    everyone = runs[runs.region == "all"]
+    mean = everyone.groupby(["scenario", "year"], sort=False).additional_cum_t_co2e.mean()
+    rows = {}
+    for scenario, path in mean.groupby(level="scenario", sort=False):
+        path = path.droplevel("scenario").dropna().sort_index()
+        last = int(path.index.max()) if len(path) else np.nan
+        peaked = len(path) > 0 and path.max() > 0
+        start = last - TREND_YEARS if len(path) else np.nan
+        before = path.get(start, np.nan)
+        trend = ((path[last] / before) ** (1.0 / TREND_YEARS) - 1.0) * 100.0 \
+            if before > 0 and path.get(last, np.nan) > 0 else np.nan
+        rows[scenario] = {"additional_t_peak_year": float(path.idxmax()) if peaked else np.nan,
+                          "additional_t_peak": float(path.max()) if peaked else np.nan,
+                          "additional_t_trend_from": start, "additional_t_trend_pct_per_yr": trend}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def buffer_shortfall_runs(per_run: pd.DataFrame) -> pd.Series:
+    """Each scenario's runs whose exposure at the end exceeds the buffer pool left then (index: scenario).
+
+    Exposure (``reversal_exposure_t``): credited t that enrolled and monitored farms' current practices will lose; the
+    pool (``buffer_pool_t``): what the buffer holds to cancel for them. Each t reversed draws at most 1 t from the pool
+    (1 - the permanence discount; under claw-back, the buffer's share and what farmers cannot repay), so an exposure
+    above the pool may outrun it: the "uncovered by the buffer" of the run's years is 0 until those losses come.
+    """
+    beyond = (per_run.reversal_exposure_t > per_run.buffer_pool_t).astype(int)
+    return beyond.groupby(per_run.scenario, sort=False).sum()
 
 
 def farms_and_years(runs: pd.DataFrame) -> pd.Series:
@@ -551,6 +596,8 @@ def compare(runs: pd.DataFrame, baseline: str, names: Mapping[str, str] | None =
     per_run = per_run.assign(**changes.where(pd.Series(same, index=per_run.index), axis=0))
     table = summarise(per_run, ["scenario"])
     table = cost_effectiveness_vs_baseline(exchange_cost_effectiveness(with_ratios(table, per_run), per_run), per_run)
+    table = table.join(additional_over_time(runs), on="scenario")
+    table["runs_exposure_beyond_buffer"] = table.scenario.map(buffer_shortfall_runs(per_run)).to_numpy(int)
     table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
     table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
     spent = (table.incentive_public_spending_committed > 0) | (table.private_spending_committed > 0)
@@ -598,7 +645,8 @@ PRACTICE_SHARES = tuple(f"{practice}_share" for practice in PRACTICES)
 #: By-region quantities compared with the paired baseline run: (period mean, its difference from the baseline's).
 BY_REGION_CHANGES = (("income_mean_period", "income_change_per_farm"),
                      ("income_per_ha_period", "income_change_per_ha"),
-                     ("practices_per_farm", "practices_per_farm_change"))
+                     ("practices_per_farm", "practices_per_farm_change"),
+                     *((f"income_mean_period_{g}", f"income_change_per_farm_{g}") for g in SIZE_GROUPS))
 
 
 def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseline: str | None = None
@@ -606,18 +654,23 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     """Who gains, per scenario and region (and 'all'), over the period (mean and replicate interval).
 
     Farmers' net carbon income in total and by size third (money paid + owed for credits already issued - MRV -
-    claw-backs), with what makes it up; public payments to farmers
-    (per-ha payments and credit-line subsidies); t CO2e credited and withheld for MRV uncertainty (where a region's
+    claw-backs), with what makes it up; public payments to farmers (per-ha payments and credit-line subsidies), in
+    total and by size third (``public_payments_to_farmers_{g}``; the thirds of each region by farm size,
+    ``sim.outputs.SIZE_GROUPS``; in 'all', those thirds of every region together), and mean farm cash income per farm
+    of each third (``income_mean_period_{g}``); t CO2e credited and withheld for MRV uncertainty (where a region's
     modelled uncertainty deducts everything, as Tier 1's in dry climates, farmers foresee it and few enrol: both near
     0); farm cash income (``CASH_INCOME``) over the period, per farm (``income_mean_period``, currency/farm/yr: the
     mean of the yearly mean) and per ha (``income_per_ha_period``, currency/ha/yr: the mean of the yearly total income
-    / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice shares).
-    With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
-    ``income_mean_change_pct``) and of each of those three (``BY_REGION_CHANGES``: differences of paired runs), and
-    ``uptake_without_cash_gain`` (``uptake_without_cash_gain``).
+    / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice
+    shares). With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
+    ``income_mean_change_pct``) and of each of those three and of each third's income per farm (``BY_REGION_CHANGES``:
+    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``). Yearly tables
+    written before payments and income were split by size third have no such columns, nor their thirds here.
     """
+    split = [f"_{g}" for g in SIZE_GROUPS if f"income_mean_{g}" in runs]  # none in tables written before the split
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
                *(f"farmer_net_carbon_income_{g}" for g in SIZE_GROUPS), "payments", "credit_line_subsidy",
+               *(f"{flow}{part}" for flow in ("payments", "credit_line_subsidy") for part in split),
                "credits_t_co2e", "uncertainty_deduction_t_co2e"]
     keys = run_keys(runs)
     flows = runs[runs.year > runs.groupby(keys, dropna=False).year.transform("min")]
@@ -625,7 +678,9 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
                          practices_per_farm=flows[list(PRACTICE_SHARES)].sum(axis=1))
     groups = [*keys, "region"]
     per_run = flows.groupby(groups, sort=False, dropna=False)[columns].sum()
-    per_run["public_payments_to_farmers"] = per_run.pop("payments") + per_run.pop("credit_line_subsidy")
+    for part in ("", *split):
+        per_run[f"public_payments_to_farmers{part}"] = (per_run.pop(f"payments{part}")
+                                                        + per_run.pop(f"credit_line_subsidy{part}"))
     last = flows.sort_values("year").groupby(groups, sort=False, dropna=False).last()
     by_run = flows.groupby(groups, sort=False, dropna=False)
     enrolled = by_run.enrolled_share.max() > 0
@@ -633,20 +688,23 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     per_run["carbon_due_to_farmers"] = last.carbon_due_to_farmers
     per_run["enrolled_share_mean"] = by_run.enrolled_share.mean()
     per_run["income_mean_period"] = by_run.income_mean.mean()
+    for part in split:
+        per_run[f"income_mean_period{part}"] = by_run[f"income_mean{part}"].mean()
     per_run["income_per_ha_period"] = by_run.income_per_ha.mean()
     per_run["practices_per_farm"] = by_run.practices_per_farm.mean()
     per_run = per_run.reset_index()
     if baseline is not None:
         pair = pair_keys(per_run, baseline)
         base = per_run[per_run.scenario == baseline].set_index([*pair, "region"])
-        paired = per_run.join(base[[level for level, _ in BY_REGION_CHANGES]].add_suffix("_baseline"),
+        changes = [(level, difference) for level, difference in BY_REGION_CHANGES if level in per_run]
+        paired = per_run.join(base[[level for level, _ in changes]].add_suffix("_baseline"),
                               on=[*pair, "region"])
         same_population = same_farms(runs, baseline)
         paired_runs = pairing(per_run, baseline)
         same = per_run.scenario.map(same_population & (paired_runs == PAIRED)).to_numpy(bool)
         change = (paired.income_mean_period / paired.income_mean_period_baseline - 1) * 100
         per_run["income_mean_change_pct"] = np.where(same, change, np.nan)
-        for level, difference in BY_REGION_CHANGES:
+        for level, difference in changes:
             per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
     table = summarise(per_run, ["scenario", "region"])
     if baseline is not None:
@@ -834,10 +892,17 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
     last = max((y for y in MILESTONES if table[f"full_ca_{y}"].notna().any()), default=None)
     out = pd.DataFrame({"scenario": names})
     if last is not None:
-        out[f"full CA {last}"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
+        out[f"full CA {last}, of farmers"] = table.apply(lambda r: _cell(r, f"full_ca_{last}", ".1%"), axis=1)
+        if f"full_ca_area_{last}" in table:
+            out[f"full CA {last}, of farmed area"] = table.apply(lambda r: _cell(r, f"full_ca_area_{last}", ".1%"),
+                                                                 axis=1)
+    if "no_till_adopters_vs_baseline" in table:
+        out["additional no-till adopters at the end vs baseline (farmers, paired)"] = table.apply(
+            lambda r: _change_cell(r, "no_till_adopters_vs_baseline", "+,.0f"), axis=1)
     out["t CO2e credited (issued, gross of reversals)"] = table.apply(lambda r: _cell(r, "co2e_credited_t", ",.0f"),
                                                                      axis=1)
     out["t CO2e additional"] = table.apply(lambda r: _cell(r, "co2e_additional_t", ",.0f"), axis=1)
+    out["additional t over time (mean over runs)"] = table.apply(_trend_cell, axis=1)
     total = f"{currency}, total over the run's years"
     out[f"public budget paid (+ committed, not yet paid) ({total})"] = table.apply(
         lambda r: _money_cell(r, "public"), axis=1)
@@ -858,7 +923,29 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
-    return out.to_markdown(index=False)
+    return f"{out.to_markdown(index=False)}\n\n{COST_AT_LAST_YEAR}"
+
+
+#: Said under the headline table (referee 35 M1): what "additional t over time" means for the costs per t.
+COST_AT_LAST_YEAR = (
+    "Costs per additional t are measured at the run's last year. Where a design's additional t peaked earlier and "
+    "are falling by then (\"additional t over time\": the year the mean additional t peaked and their mean yearly "
+    f"change over the last {TREND_YEARS} years), farms are leaving the practices and the tonnes reversing, so the cost "
+    "per t rises later: run longer (--years) to see by how much.")
+
+
+def _trend_cell(row: pd.Series) -> str:
+    """When a design's additional t peaked and how they changed over the last ``TREND_YEARS`` years, or why not."""
+    peak = row.get("additional_t_peak_year", np.nan)
+    if not np.isfinite(peak):
+        return "n/a (no additional t)"
+    start = int(row["additional_t_trend_from"])
+    period, trend = f"{start}-{start + TREND_YEARS}", row["additional_t_trend_pct_per_yr"]
+    if not np.isfinite(trend):
+        return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
+    if peak == start + TREND_YEARS:
+        return f"still rising: {trend:+.1f} %/yr over {period}"
+    return f"peaked in {peak:.0f}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
@@ -869,18 +956,21 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     if last is not None:
         for practice in ("full_ca", *PRACTICES):
             adoption[f"{practice} {last}"] = table.apply(lambda r, p=practice: _cell(r, f"{p}_{last}", ".1%"), axis=1)
+            if f"{practice}_area_{last}" in table:
+                adoption[f"{practice} {last}, of area"] = table.apply(
+                    lambda r, p=practice: _cell(r, f"{p}_area_{last}", ".1%"), axis=1)
     integrity = pd.DataFrame({
         "scenario": names,
         "credits standing, net of cancelled and clawed-back (t)": table.apply(
             lambda r: _cell(r, "co2e_credited_net_t", ",.0f"), axis=1),
-        "credits standing per additional t": table.apply(
-            lambda r: _cell(r, "credits_per_additional_t", ",.2f", MAY_LOSE_CARBON), axis=1),
+        "credits standing per additional t": table.apply(_credits_cell, axis=1),
         "net GHG benefit (t CO2e)": table.apply(lambda r: _cell(r, "net_ghg_benefit_t_co2e", ",.0f"), axis=1),
         "leakage deducted (t)": table.apply(lambda r: _cell(r, "leakage_t_co2e", ",.0f"), axis=1),
         "reversals (t)": table.apply(lambda r: _cell(r, "reversals_t_co2e", ",.0f"), axis=1),
         "uncovered by the buffer (t)": table.apply(lambda r: _cell(r, "reversals_uncovered_t_co2e", ",.0f"), axis=1),
         "buffer pool at the end (t)": table.apply(lambda r: _cell(r, "buffer_pool_t", ",.0f"), axis=1),
         "exposure at the end (t)": table.apply(lambda r: _cell(r, "reversal_exposure_t", ",.0f"), axis=1),
+        "exposure above the buffer pool at the end": table.apply(_exposure_cell, axis=1),
     })
     money = pd.DataFrame({
         "scenario": names,
@@ -915,11 +1005,46 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     fees.insert(8, "its share of the carbon payers' money", table.apply(
         lambda r: f"{r['carbon_money_non_additional_share']:.0%}"
         if np.isfinite(r["carbon_money_non_additional_share"]) else "n/a (no carbon money)", axis=1))
-    return "\n\n".join([f"Adoption (share of farmers) in {last}\n\n{adoption.to_markdown(index=False)}",
+    return "\n\n".join([f"Adoption (share of farmers, and of farmed area) in {last}\n\n"
+                        f"{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
                         f"MRV and farmers' carbon money (totals over the period)\n\n{money.to_markdown(index=False)}",
                         f"Who else gains: intermediaries' take and public payments to farmers (totals over the period)"
                         f"\n\n{fees.to_markdown(index=False)}\n\n{READING_WINDFALL}"])
+
+
+def _credits_cell(row: pd.Series) -> str:
+    """Credits standing per additional t, or why there is none (referee 35 m4: no credits, or none additional)."""
+    if np.isfinite(row["credits_per_additional_t"]):
+        return _cell(row, "credits_per_additional_t", ",.2f", MAY_LOSE_CARBON)
+    if not row["co2e_credited_t"] > 0:
+        return "n/a (no credits)"
+    if not row["co2e_credited_net_t"] > 0:
+        return "n/a (every credit issued was cancelled or clawed back)"
+    return f"n/a (credits issued, no additional t on average{'; ' + none_added(row) if none_added(row) else ''})"
+
+
+def _exposure_cell(row: pd.Series) -> str:
+    """Whether the credits at risk at the end exceed the buffer pool left (``buffer_shortfall_runs``), and by how much."""
+    if not row["co2e_credited_t"] > 0:
+        return "n/a (no credits)"
+    runs = int(row.get("runs_exposure_beyond_buffer", 0))
+    if not runs:
+        return "no"
+    pool, exposure = row["buffer_pool_t"], row["reversal_exposure_t"]
+    size = f"mean exposure {exposure / pool:,.1f} x the mean pool" if pool > 0 else "no pool left"
+    return f"yes, in {runs} of {int(row['runs'])} runs ({size}): later reversals may go uncovered"
+
+
+def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:
+    """The means of ``column`` of the size thirds (``{column}_small`` ...) as 'small / middle / large', or why not.
+
+    A change against the baseline says why it is undefined (``unpaired_reason``); a third without a value reads n/a.
+    """
+    if column.startswith("income_change") and (why_not := unpaired_reason(row)):
+        return why_not
+    return " / ".join(_shown(row[f"{column}_{g}"], fmt) if np.isfinite(row.get(f"{column}_{g}", np.nan)) else "n/a"
+                      for g in SIZE_GROUPS)
 
 
 def _loss_cell(row: pd.Series) -> str:
@@ -1200,6 +1325,9 @@ class Comparison:
                                   ("carbon_due_to_farmers", "still due at the end"),
                                   ("public_payments_to_farmers", "public payments to farmers")):
                 income[label] = regions.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
+            thirds = " / ".join(SIZE_GROUPS)
+            income[f"of which to {thirds} farms"] = regions.apply(
+                lambda r: _thirds_cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
             income["participants with a net loss (counting owed money)"] = regions.apply(_loss_cell, axis=1)
             for column, label in (("credits_t_co2e", "t CO2e credited"),
                                   ("uncertainty_deduction_t_co2e", "t CO2e withheld for MRV uncertainty")):
@@ -1207,7 +1335,11 @@ class Comparison:
             if "income_mean_change_pct" in regions:
                 income[f"mean farm cash income vs {self.baseline} (period mean)"] = regions.apply(
                     lambda r: _change_cell(r, "income_mean_change_pct", "+.2f", " %"), axis=1)
-            parts.append(f"Who gains, by region and size third ({self.currency}, over the period)"
+                income[f"cash income per farm vs {self.baseline}, {thirds} farms ({self.currency}/farm/yr)"] = \
+                    regions.apply(lambda r: _thirds_cell(r, "income_change_per_farm", "+,.0f"), axis=1)
+            parts.append(f"Who gains, by region and size third ({self.currency}, over the period; size thirds: the "
+                         "smallest, middle and largest third of each region's farms by area, 'all' pooling those of "
+                         "every region; thirds' cells are means, their intervals are in comparison_by_region.csv)"
                          f"\n\n{income.to_markdown(index=False)}")
             parts.append(self.cash_income_part())
         names = dict(zip(self.table.scenario, self.table["name"] if "name" in self.table else self.table.scenario,

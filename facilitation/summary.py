@@ -368,11 +368,11 @@ def _stored_sentence(found: Findings, lang: Language, depth: str, per_ha) -> str
     words = "" if stored.runs == 1 else f" ({_spread_words(lang, stored if stored.mean >= 0 else _negated(stored), lang.number)})"
     if stored.mean >= 0:
         return _("All farms together store {stored} t CO2e more ({depth}) in {last_year} than in {first_year}, "
-                 "{per_ha} t CO2e per ha{spread}.").format(
+                 "{per_ha} t CO2e per ha of all farmland over those years, not per year{spread}.").format(
             stored=lang.number(stored.mean), depth=depth, last_year=found.last_year, first_year=found.first_year,
             per_ha=per_ha(stored.mean), spread=words)
     return _("All farms together lose {lost} t CO2e ({depth}) from {first_year} to {last_year}, {per_ha} t CO2e "
-             "per ha{spread}.").format(lost=lang.number(-stored.mean), depth=depth, first_year=found.first_year,
+             "per ha of all farmland over those years, not per year{spread}.").format(lost=lang.number(-stored.mean), depth=depth, first_year=found.first_year,
                                         last_year=found.last_year, per_ha=per_ha(-stored.mean), spread=words)
 
 
@@ -390,7 +390,8 @@ def _additional_sentences(found: Findings, lang: Language, depth: str, per_ha) -
                                                    spread=_spread_words(lang, added, lang.number))]
     elif added.mean >= 0:
         out = [_("The scenario's incentives add {additional} t CO2e ({depth}) by {last_year}, beyond what the same "
-                 "farms store without them, {per_ha} t CO2e per ha{spread}.").format(
+                 "farms store without them, {per_ha} t CO2e per ha of all farmland by {last_year}, not per year"
+                 "{spread}.").format(
             additional=lang.number(added.mean), depth=depth, last_year=found.last_year, per_ha=per_ha(added.mean),
             spread=words)]
     else:

@@ -192,6 +192,19 @@ def by_size_group(name: str, group: int) -> Callable[[Year], np.ndarray]:
     return lambda t: t.sum((name, group))
 
 
+def size_group_mean(name: str, group: int) -> Callable[[Year], np.ndarray]:
+    """Rule: the mean of per-farm ``name`` over the farms of size third ``group`` (``by_size_group`` / its farms).
+
+    NaN for a row whose third has no farm (a region of fewer than three farms).
+    """
+    total = by_size_group(name, group)
+
+    def rule(t: Year) -> np.ndarray:
+        farms = t.recorder.size_group_farmers[group]
+        return np.divide(total(t), farms, out=np.full(t.rows, np.nan), where=farms > 0)
+    return rule
+
+
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """Numerator / denominator where both are > 0, else NaN."""
     valid = (denominator > 0) & (numerator > 0)
@@ -399,6 +412,10 @@ _DECLARED: tuple[Column, ...] = (
     Column("yield_mean_kg_per_ha", "kg/ha", "area-weighted mean yield",
            lambda t: t.sum("yield x area") / t.area, flow=True),
     Column("income_mean", "currency/farm/yr", "mean farm income", per_farmer("income"), flow=True),
+    *(Column(f"income_mean_{group}", "currency/farm/yr", f"mean farm income of the {group} third of farms by size "
+             "within each region (income group; 'all': those thirds of every region together)",
+             size_group_mean("income", i), flow=True, undefined_when="the region has no farm in this third")
+      for i, group in enumerate(SIZE_GROUPS)),
     *(Column(f"income_p{q}", "currency/farm/yr", f"{q}th percentile of farm income",
              lambda t, i=i: t.income_quantiles[i], flow=True) for i, q in enumerate(QUANTILES)),
     Column("enrolled_share", "share", "share of farmers enrolled in the carbon programme", per_farmer("enrolled"),
@@ -541,6 +558,9 @@ _DECLARED: tuple[Column, ...] = (
            "credits, as they do in overcrediting_ratio", _non_additional_carbon_money, flow=True),
     Column("credit_line_subsidy", "currency", "interest equalisation of the credit line (public -> farmers)",
            total("credit_line_subsidy"), flow=True),
+    *(Column(f"{flow}_{group}", "currency", f"{flow} to the {group} third of farms by size within each region "
+             "(income group)", by_size_group(flow, i), flow=True)
+      for flow in ("payments", "credit_line_subsidy") for i, group in enumerate(SIZE_GROUPS)),
     Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
            "public, price guarantees when the guarantor is public or is a public buyer)", lambda t: t.paid_by(PUBLIC), flow=True),
     Column("public_spending_cum", "currency", "cumulative public spending",
@@ -822,6 +842,11 @@ class YearlyRecorder:
             rank[order] = np.arange(end - start)
             group[start:end] = rank * len(SIZE_GROUPS) // max(end - start, 1)
         return [group == g for g in range(len(SIZE_GROUPS))]
+
+    @cached_property
+    def size_group_farmers(self) -> list[np.ndarray]:
+        """For each income group, its farms per row of the yearly table (region, and 'all'), shape (rows,)."""
+        return [self.sum_by_region(members) for members in self.size_groups]
 
     def with_totals(self, per_region: np.ndarray, totals: np.ndarray | None = None) -> np.ndarray:
         """Rows of the yearly table from values per (run, region), shape (K R, ...).

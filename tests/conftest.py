@@ -169,8 +169,9 @@ def _check_identities(model: sim.AdoptionModel) -> None:
         owed = rows.carbon_due_to_farmers.fillna(0.0).to_numpy()
         change = rows.carbon_issued_to_farmers - rows.carbon_cancelled_to_farmers - rows.carbon_to_farmers
         assert np.allclose(np.diff(owed), change.to_numpy()[1:], rtol=1e-9, atol=1e-6)
-    groups = sum(flows[f"farmer_net_carbon_income_{g}"] for g in ("small", "middle", "large"))
-    assert np.allclose(groups, flows.farmer_net_carbon_income, rtol=1e-9, atol=1e-6)
+    for flow in ("farmer_net_carbon_income", "payments", "credit_line_subsidy"):  # size thirds add up to the region
+        groups = sum(flows[f"{flow}_{g}"] for g in ("small", "middle", "large"))
+        assert np.allclose(groups, flows[flow], rtol=1e-9, atol=1e-6), flow
     assert np.allclose(flows.net_ghg_benefit_t_co2e, flows.additional_t_co2e - flows.practice_emissions_change_t_co2e
                        - flows.displaced_emissions_t_co2e, rtol=1e-9, atol=1e-6)
     if model.counterfactual is None:  # no programme: nothing is additional
