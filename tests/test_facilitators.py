@@ -421,7 +421,9 @@ def _small_share_stories() -> list:
 def test_share_axes_never_repeat_a_tick_label_in_any_language(browser):
     """Referee 18: the Africa dry full-CA chart's axis read "0%, 0.1%, 0.1%, 0.2%, 0.3%" (one decimal for a
     0.05-point step). Drawn by plotly.js in Chromium, 600 px tall (the most ticks Plotly puts on an axis), each
-    share axis of both chart kinds shows distinct tick labels, in every language's number style."""
+    share axis of both chart kinds shows distinct tick labels, in every language's number style. Each label is the
+    percentage as the report's sentences write it (``Language.percent``, Babel's locale data): Plotly's "%" format
+    wrote "20%" in French and Spanish too, where the sentences said "20 %" (a no-break space)."""
     import json
 
     from plotly.offline import get_plotlyjs
@@ -445,7 +447,13 @@ def test_share_axes_never_repeat_a_tick_label_in_any_language(browser):
             assert labels, "the chart has share axes"
             for axis, ticks in labels.items():
                 assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), (code, axis, ticks)
-                assert all(t.endswith("%") for t in ticks), ticks
+                for tick in ticks:
+                    number = re.fullmatch(r"([0-9]+)(?:[.,]([0-9]+))?\D+", tick)
+                    assert number, (code, tick)
+                    whole, decimals = number.group(1), number.group(2) or ""
+                    assert tick == lang.percent(float(f"{whole}.{decimals}") / 100, len(decimals)), (code, tick)
+        assert lang.percent(0.2) == {"en": "20%", "fr": "20\N{NO-BREAK SPACE}%", "es": "20\N{NO-BREAK SPACE}%",
+                                     "pt": "20%"}[code]
 
 
 def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories):
