@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,6 +42,13 @@ FARM_PX, DEMO_PX = 7, 15
 NETWORK_TOP = 1.6
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
+#: Characters per line of a map's or network view's title (the scenario's name, which French, Spanish and Portuguese
+#: make long): Plotly does not wrap titles, and a long one ran past the edge of a figure. 360 px, a phone's width
+#: (one figure to a row), holds 36 characters of 16 px type (~9 px each) beside the figure's 5 px margins.
+TITLE_CHARS = 36
+#: Space between a figure's title and its plot (px): the title sits on the plot's top edge and the figure's top
+#: margin grows to hold its lines (Plotly's automargin; anchored at the top instead, extra lines rose off the figure).
+TITLE_PAD_PX = 8
 #: Shares of farmers are drawn in percent (0-100), so that tick and hover labels carry the language's percent sign
 #: ("20 %" in French): Plotly's "%" number format writes "20%" in every language.
 PERCENT = 100.0
@@ -80,6 +88,13 @@ def base_layout(lang: Language, **extra) -> dict:
                   paper_bgcolor="white", autosize=True, margin=dict(l=60, r=20, t=40, b=50), hovermode="closest")
     layout.update(extra)
     return layout
+
+
+def figure_title(text: str) -> dict:
+    """A figure's title on lines of at most ``TITLE_CHARS`` characters; the plot moves down to make room for them."""
+    lines = textwrap.wrap(text, TITLE_CHARS) or [text]
+    return dict(text="<br>".join(html.escape(line) for line in lines), x=0.01, font=dict(size=16), automargin=True,
+                y=1.0, yref="paper", yanchor="bottom", pad=dict(b=TITLE_PAD_PX))
 
 
 def as_dict(fig: go.Figure) -> dict:
@@ -122,7 +137,7 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                             text=html.escape(sample_caption(lay.region, lang, story.runs)),
                             font=dict(size=12, color="#444444")))
     fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=25), annotations=annotations,
-                                    title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
+                                    title=figure_title(lang.scenario_name(story.scenario)),
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
                                     yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
@@ -189,7 +204,7 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
     fig.update_layout(**base_layout(
         lang, margin=dict(l=5, r=5, t=40, b=5), plot_bgcolor="#dce9f5", showlegend=True,
         legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False),
-        title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
+        title=figure_title(lang.scenario_name(story.scenario)),
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
     colours = [[shade(shares.loc[year, shape.key]) for shape in shapes] for year in story.years]
