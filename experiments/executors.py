@@ -56,6 +56,8 @@ PRELOAD = ["experiments.sweep"]
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: How often a local worker checks that the process that started it is alive (seconds).
 PARENT_POLL_SECONDS = 0.5
+#: Seconds a stopped pool's worker has to exit after SIGTERM before it is killed, and its manager thread to end.
+POOL_STOP_SECONDS = 5.0
 #: Seconds to reach a Dask scheduler, and to wait for its first worker, before giving up with a clear error.
 DASK_TIMEOUT_SECONDS = 30.0
 #: A Dask scheduler address: protocol://host:port (tcp, tls, ucx, ws, wss, inproc) or host:port.
@@ -270,16 +272,29 @@ _QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: cancel queued tasks and terminate its worker processes (they may be mid-run)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API before Python 3.14
+    """Stop a pool now: cancel queued tasks, terminate its workers (they may be mid-run), wait for its manager thread.
+
+    The manager thread closes the pool's pipes once it sees the workers gone. Waiting for it matters at exit:
+    Python's atexit hook for process pools (``concurrent.futures.process._python_exit``, Python 3.12) writes to the
+    wake-up pipe of every manager thread still running, checking first, without a lock, that the pipe is open. A
+    manager thread that closed the pipe between that check and the write (likely on a loaded machine, where it runs
+    late) made a command stopped by Ctrl+C print "Exception ignored in: <module 'threading'> ... OSError: [Errno 9]
+    Bad file descriptor" after its clean message. Once the thread has ended, the hook finds the pipe closed and
+    writes nothing.
+    """
+    # private attributes: no public API for the workers before Python 3.14, none for the manager thread
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=5)
+        process.join(timeout=POOL_STOP_SECONDS)
         if process.is_alive():
             process.kill()
+    if manager is not None:  # it ends once it sees the workers gone (a thread cannot be killed: wait a bounded time)
+        manager.join(timeout=POOL_STOP_SECONDS)
 
 
 class DaskExecutor(_Shared):

@@ -168,8 +168,9 @@ def library_versions(names: tuple[str, ...]) -> dict[str, str | None]:
 def run_seeds(base_seed: int, samples: int, replicates: int, where: str = "the scenario") -> np.ndarray:
     """Seeds of every run (samples x replicates): independent streams, or base + r for a single sample.
 
-    Each seed is drawn by ``SeedSequence([base_seed, sample, replicate])`` and kept below 2^63 (Parquet int64). A
-    single sample's are ``experiments.runs.consecutive_seeds`` (refused past the largest seed, naming ``where``).
+    Each seed is drawn by ``SeedSequence([base_seed, sample, replicate])`` and kept below 2^63 (Parquet int64): at
+    most ``MAX_SEED``, so `casim run --seed` repeats the run alone. A single sample's are
+    ``experiments.runs.consecutive_seeds`` (refused past the largest seed, naming ``where``).
     """
     if samples == 1:
         return np.array([consecutive_seeds(base_seed, replicates, where)], dtype=np.int64)

@@ -528,8 +528,8 @@ def consecutive_seeds(seed: int, replicates: int, where: str = "the scenario") -
 
     The one place replicate seeds are made (``replicate_seeds``, ``experiments.plan.run_seeds``), so that every seed
     replicate of sweep, compare, target, report, calibration and exchange-groups is one ``casim run --seed`` repeats
-    (a design of several samples draws each run's own 63-bit seed instead, ``experiments.plan``: such a run is
-    repeated by the sweep, not by ``casim run``).
+    (a design of several samples draws each run's own 63-bit seed instead, ``experiments.plan``, which ``casim run
+    --seed`` repeats too).
 
     Raises:
         ExperimentError: a last seed above ``MAX_SEED`` (which ``casim run --seed`` refuses), before anything runs;

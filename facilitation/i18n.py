@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, parse_pattern
 from babel.support import Translations
 
 if TYPE_CHECKING:
@@ -117,6 +117,16 @@ class Language:
         if decimals:
             pattern = pattern.replace("#,##0", "#,##0." + "0" * decimals, 1)
         return format_percent(_unsigned_zero(share, decimals + 2), format=pattern, locale=self.code)
+
+    @property
+    def percent_affixes(self) -> tuple[str, str]:
+        """What the locale writes before and after a percentage's number: ("", "%"), ("", "\N{NO-BREAK SPACE}%").
+
+        For text ``percent`` cannot write, such as a chart's tick labels drawn by Plotly (its "%" format writes "20%"
+        in every language).
+        """
+        pattern = parse_pattern(self.locale.percent_formats[None].pattern)
+        return pattern.prefix[0], pattern.suffix[0]
 
     def share(self, share: float) -> str:
         """A share said in words or a table: whole percentages from ``SMALL_SHARE`` on, one decimal below it."""

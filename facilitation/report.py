@@ -32,6 +32,7 @@ from analysis.compare import (
     unbounded_words,
     unpaired_reason,
 )
+from analysis.replicates import INTERVAL
 from experiments.executors import Executor
 from experiments.runs import replicates_of
 from experiments.single import git_commit, scenario_hash
@@ -232,12 +233,12 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
     head = "".join(f"<th>{html.escape(name)}</th>" for name, _values in columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(values[i])}</td>" for _name, values in columns) + "</tr>"
                    for i in range(len(table)))
-    note = _("All farmers; mean and 95 % interval of the mean over {runs} runs (not below 0 where a quantity cannot "
+    note = _("All farmers; mean and {interval} interval of the mean over {runs} runs (not below 0 where a quantity cannot "
              "be negative): narrower than the ranges of the summaries, which hold the runs themselves. Income "
              "changes against {baseline}; additional t CO2e and costs per t against the "
              "counterfactual (the same farms and seeds without the scenario's incentives). Costs per t: mean "
              "spending over mean additional t, counting what is owed for credits already issued.").format(
-        runs=replicates, baseline=names[stories[0].label])
+        interval=lang.percent(INTERVAL), runs=replicates, baseline=names[stories[0].label])
     return (f"<p>{html.escape(note)}</p><div class='table'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -41,6 +42,16 @@ FARM_PX, DEMO_PX = 7, 15
 NETWORK_TOP = 1.6
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
+#: Characters per line of a map's or network view's title (the scenario's name, which French, Spanish and Portuguese
+#: make long): Plotly does not wrap titles, and a long one ran past the edge of a figure. 360 px, a phone's width
+#: (one figure to a row), holds 36 characters of 16 px type (~9 px each) beside the figure's 5 px margins.
+TITLE_CHARS = 36
+#: Space between a figure's title and its plot (px): the title sits on the plot's top edge and the figure's top
+#: margin grows to hold its lines (Plotly's automargin; anchored at the top instead, extra lines rose off the figure).
+TITLE_PAD_PX = 8
+#: Shares of farmers are drawn in percent (0-100), so that tick and hover labels carry the language's percent sign
+#: ("20 %" in French): Plotly's "%" number format writes "20%" in every language.
+PERCENT = 100.0
 #: Most ticks Plotly puts on an automatic axis (plotly.js ``autoTicks``: at most 9 + 1), so its tick step is at least
 #: the axis range over this, rounded up to 1, 2 or 5 x 10^k.
 MAX_AUTO_TICKS = 10
@@ -53,7 +64,7 @@ class Metric:
 
     column: str
     title: str  # marked with N_; may contain {currency}
-    share: bool = False  # a share of farmers: 0-100 % axis
+    share: bool = False  # a share of farmers: drawn in percent (``PERCENT``), a 0-100 % axis
     log: bool = False  # log axis in by-region charts (magnitudes differ by orders between regions)
     reference: float | None = None  # a dotted line (a target)
     flow: bool = False  # no value in the initial year
@@ -77,6 +88,13 @@ def base_layout(lang: Language, **extra) -> dict:
                   paper_bgcolor="white", autosize=True, margin=dict(l=60, r=20, t=40, b=50), hovermode="closest")
     layout.update(extra)
     return layout
+
+
+def figure_title(text: str) -> dict:
+    """A figure's title on lines of at most ``TITLE_CHARS`` characters; the plot moves down to make room for them."""
+    lines = textwrap.wrap(text, TITLE_CHARS) or [text]
+    return dict(text="<br>".join(html.escape(line) for line in lines), x=0.01, font=dict(size=16), automargin=True,
+                y=1.0, yref="paper", yanchor="bottom", pad=dict(b=TITLE_PAD_PX))
 
 
 def as_dict(fig: go.Figure) -> dict:
@@ -119,7 +137,7 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                             text=html.escape(sample_caption(lay.region, lang, story.runs)),
                             font=dict(size=12, color="#444444")))
     fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=25), annotations=annotations,
-                                    title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
+                                    title=figure_title(lang.scenario_name(story.scenario)),
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
                                     yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
@@ -179,13 +197,14 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
                               line=dict(color=region_colour(shape.index), width=4)))
     # the colour bar: an invisible marker carrying the scale
     traces.append(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", marker=dict(
-        colorscale=[[float(s), c] for s, c in ADOPTION_SCALE], cmin=0, cmax=1, color=[0], showscale=True,
-        colorbar=dict(title=dict(text=lang._("no-till"), side="right"), tickformat=".0%", thickness=14, len=0.8))))
+        colorscale=[[float(s), c] for s, c in ADOPTION_SCALE], cmin=0, cmax=PERCENT, color=[0], showscale=True,
+        colorbar=dict(title=dict(text=lang._("no-till"), side="right"), tickformat=".0f", thickness=14, len=0.8,
+                      **_percent_ticks(lang)))))
     fig = go.Figure(traces + key)
     fig.update_layout(**base_layout(
         lang, margin=dict(l=5, r=5, t=40, b=5), plot_bgcolor="#dce9f5", showlegend=True,
         legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False),
-        title=dict(text=html.escape(lang.scenario_name(story.scenario)), x=0.01, font=dict(size=16)),
+        title=figure_title(lang.scenario_name(story.scenario)),
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
     colours = [[shade(shares.loc[year, shape.key]) for shape in shapes] for year in story.years]
@@ -217,7 +236,9 @@ def relative_change(rows: pd.DataFrame, column: str) -> float:
 
 
 def _series(rows: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """What a chart draws of ``metric``: mean, low and high by year (a share in percent)."""
     stats = yearly_spread(since_start(rows, metric.column) if metric.change else rows, metric.column)
+    stats = stats * PERCENT if metric.share else stats
     return stats.iloc[1:] if metric.flow else stats
 
 
@@ -235,16 +256,22 @@ def on_its_scale(story: Story, metric: Metric) -> Metric:
 
 
 def share_tick_format(top: float) -> str:
-    """The d3 format of a share axis from 0 to ``top`` (a share, 0-1): as many decimals as its finest tick step needs.
+    """The d3 format of a share axis from 0 to ``top`` (percent): as many decimals as its finest tick step needs.
 
-    Plotly's automatic step is at least ``top / MAX_AUTO_TICKS``, a 1, 2 or 5 x 10^k: one decimal of a percentage
-    per power of ten below 1 percentage point, so 0-0.3 % ticks read 0%, 0.05%, 0.1%, not 0%, 0.1%, 0.1%. "~" trims
-    the zeros a coarser tick does not need (20%, not 20.00%).
+    Plotly's automatic step is at least ``top / MAX_AUTO_TICKS``, a 1, 2 or 5 x 10^k: one decimal per power of ten
+    below 1 percentage point, so 0-0.3 % ticks read 0, 0.05, 0.1, not 0, 0.1, 0.1. "~" trims the zeros a coarser
+    tick does not need (20, not 20.00). The percent sign is the language's (``_percent_ticks``).
     """
     if not top > 0:
-        return ".0%"
-    finest = 100 * top / MAX_AUTO_TICKS  # percentage points
-    return f".{max(0, -math.floor(math.log10(finest)))}~%"
+        return ".0f"
+    finest = top / MAX_AUTO_TICKS  # percentage points
+    return f".{max(0, -math.floor(math.log10(finest)))}~f"
+
+
+def _percent_ticks(lang: Language) -> dict:
+    """Plotly tick options that write a percentage as the language does ("20%", "20 %"), around the number."""
+    prefix, suffix = lang.percent_affixes
+    return dict(tickprefix=prefix, ticksuffix=suffix)
 
 
 def _top(fig: go.Figure, **where) -> float:
@@ -256,7 +283,7 @@ def _top(fig: go.Figure, **where) -> float:
 def _axis(metric: Metric, fig: go.Figure, lang: Language, **where) -> None:
     """A linear axis always holds 0 (a truncated axis makes a 0.5 % change fill the panel); a log axis cannot."""
     if metric.share:
-        fig.update_yaxes(tickformat=share_tick_format(_top(fig, **where)), **where)
+        fig.update_yaxes(tickformat=share_tick_format(_top(fig, **where)), **_percent_ticks(lang), **where)
     if metric.log:
         fig.update_yaxes(type="log", **where)
     else:
@@ -267,8 +294,10 @@ def _axis(metric: Metric, fig: go.Figure, lang: Language, **where) -> None:
     fig.update_yaxes(gridcolor="#eeeeee", **where)
 
 
-def _hover(fmt: str, name: str) -> str:
-    return f"%{{x}}: %{{y:{fmt}}}<extra>{html.escape(name)}</extra>"
+def _hover(metric: Metric, name: str, lang: Language) -> str:
+    """A line's hover label: the year, the value in its format (a share with the language's percent sign), the name."""
+    prefix, suffix = lang.percent_affixes if metric.share else ("", "")
+    return f"%{{x}}: {prefix}%{{y:{_format(metric)}}}{suffix}<extra>{html.escape(name)}</extra>"
 
 
 #: d3 formats of hover values by column: changes of SOC signed to 0.01 t C/ha, yields and incomes to the unit.
@@ -277,8 +306,8 @@ HOVER_FORMATS = {"soc_mean_t_c_per_ha": "+.2f", "four_per_1000_index": ".2f", "y
 
 
 def _format(metric: Metric) -> str:
-    """The d3 format of a metric's hover value: shares to 0.01 percentage point, zeros trimmed (0.3%, not 0%)."""
-    return ".2~%" if metric.share else HOVER_FORMATS.get(metric.column, ",.2f")
+    """The d3 format of a metric's hover value: shares to 0.01 percentage point, zeros trimmed (0.3, not 0)."""
+    return ".2~f" if metric.share else HOVER_FORMATS.get(metric.column, ",.2f")
 
 
 def signed_percent(share: float, lang: Language) -> str:
@@ -339,7 +368,7 @@ def region_chart(story: Story, metric: Metric, lang: Language) -> dict:
         if stats["low"].ne(stats["high"]).any():
             fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour))
         fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=name, line=dict(color=colour, width=3),
-                                 hovertemplate=_hover(_format(metric), lang.region(key))))
+                                 hovertemplate=_hover(metric, lang.region(key), lang)))
     legend = dict(orientation="h", y=-0.2, x=0)
     if metric.change:
         legend["title"] = dict(text=html.escape(change_words([story], lang)), side="top")
@@ -382,7 +411,7 @@ def scenario_chart(stories: list[Story], metric: Metric, lang: Language) -> dict
                 fig.add_trace(_band(x, stats["low"].to_numpy(), stats["high"].to_numpy(), colour), row=1, col=i + 1)
             fig.add_trace(go.Scatter(x=x, y=stats["mean"], mode="lines", name=name, legendgroup=story.label,
                                      showlegend=i == 0, line=dict(color=colour, width=3, dash=scenario_dash(k)),
-                                     hovertemplate=_hover(_format(metric), name)), row=1, col=i + 1)
+                                     hovertemplate=_hover(metric, name, lang)), row=1, col=i + 1)
     for i in range(len(regions)):
         _axis(replace(metric, log=False), fig, lang, row=1, col=i + 1)
     for i, annotation in enumerate(fig.layout.annotations[:len(regions)]):

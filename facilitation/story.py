@@ -35,6 +35,9 @@ REGION_SPACING = 2.6
 #: while keeping them recognisable as clusters. Iterations: enough for samples of a few hundred farms to settle.
 SPRING_DISTANCE = 1.5
 SPRING_ITERATIONS = 60
+#: Seeds networkx's spring layout takes (it seeds NumPy's legacy generator: 32 bits). A run's seed past them is taken
+#: modulo this; seeds below it, which were all there were before seeds of 63 bits, are used as they are.
+LAYOUT_SEEDS = 2**32
 #: Exchange links drawn per table: one for every this many farms sampled per region (enough to see them, few
 #: enough not to hide the villages).
 EXCHANGE_SHARE_SHOWN = 4
@@ -82,7 +85,10 @@ class Layout:
 
 
 def layout(model: sim.AdoptionModel, farms: np.ndarray, seed: int = 0) -> Layout:
-    """Spring layout of the sampled subgraph, one panel per region side by side (``REGION_SPACING`` apart)."""
+    """Spring layout of the sampled subgraph, one panel per region side by side (``REGION_SPACING`` apart).
+
+    ``seed``: the run's (up to ``MAX_SEED``), folded into the range networkx's generator takes (``LAYOUT_SEEDS``).
+    """
     n = farms.size
     region = model_view.farm_regions(model)[farms].astype(int)
     network = model_view.adjacency(model)
@@ -99,7 +105,7 @@ def layout(model: sim.AdoptionModel, farms: np.ndarray, seed: int = 0) -> Layout
         graph.add_nodes_from(members.tolist())
         inside = np.isin(edges[:, 0], members) & np.isin(edges[:, 1], members)
         graph.add_edges_from(edges[inside].tolist())
-        positions = nx.spring_layout(graph, seed=seed, k=SPRING_DISTANCE / np.sqrt(max(len(members), 1)),
+        positions = nx.spring_layout(graph, seed=seed % LAYOUT_SEEDS, k=SPRING_DISTANCE / np.sqrt(max(len(members), 1)),
                                      iterations=SPRING_ITERATIONS)
         coords = np.array([positions[m] for m in members])
         span = np.ptp(coords, axis=0)

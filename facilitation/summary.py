@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.compare import by_region, cash_income_per_ha
+from analysis.replicates import INTERVAL
 from facilitation.i18n import Language
 from facilitation.soil_claims import no_till_factor_spread, no_till_gain_uncertainty
 from facilitation.style import soil_depth
@@ -33,6 +34,7 @@ from sim.incentives.counterfactual import has_programme
 from sim.outputs import COLUMNS
 from sim.scenario import Scenario
 from sim.soil.factor_draws import draws_factors
+from sim.units import FOUR_PER_1000
 
 #: Share of runs dropped at each end of the spread, once there are enough runs to drop any.
 TAIL_SHARE = 0.05
@@ -372,8 +374,9 @@ def _stored_sentence(found: Findings, lang: Language, depth: str, per_ha) -> str
             stored=lang.number(stored.mean), depth=depth, last_year=found.last_year, first_year=found.first_year,
             per_ha=per_ha(stored.mean), spread=words)
     return _("All farms together lose {lost} t CO2e ({depth}) from {first_year} to {last_year}, {per_ha} t CO2e "
-             "per ha of all farmland over those years, not per year{spread}.").format(lost=lang.number(-stored.mean), depth=depth, first_year=found.first_year,
-                                        last_year=found.last_year, per_ha=per_ha(-stored.mean), spread=words)
+             "per ha of all farmland over those years, not per year{spread}.").format(
+        lost=lang.number(-stored.mean), depth=depth, first_year=found.first_year, last_year=found.last_year,
+        per_ha=per_ha(-stored.mean), spread=words)
 
 
 def _additional_sentences(found: Findings, lang: Language, depth: str, per_ha) -> list[str]:
@@ -528,8 +531,8 @@ def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Lang
     low, high = row.income_change_per_farm_lo, row.income_change_per_farm_hi
     if np.isfinite(low) and np.isfinite(high) and signed(low) != signed(high):
         out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
-                 "({percent}; 95 % interval {low} to {high}), {per_ha} per ha a year.").format(
-            low=signed(low), high=signed(high), **words)]
+                 "({percent}; {interval} interval {low} to {high}), {per_ha} per ha a year.").format(
+            interval=lang.percent(INTERVAL), low=signed(low), high=signed(high), **words)]
     else:  # one run, or no change (the baseline itself)
         out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
                  "({percent}), {per_ha} per ha a year.").format(**words)]
@@ -543,10 +546,11 @@ def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Lang
 
 def index_explanation(lang: Language, depth_cm: float = 30.0) -> str:
     """The one explanation of the "4 per 1000" index, for the report and the dashboard (``depth_cm``: soil.depth_cm)."""
-    return lang._("The '4 per 1000' Initiative aims at soil carbon stocks that grow by 0.4 % a year. The index is a "
-                  "year's relative change of the soil carbon stock ({depth}) divided by 0.4 %: 1 means the target "
-                  "is met, 0 means no change, below 0 a loss. For a period, it is the mean of the yearly index "
-                  "over the simulated years.").format(depth=depth_label(lang, depth_cm))
+    return lang._("The '4 per 1000' Initiative aims at soil carbon stocks that grow by {target} a year. The index is "
+                  "a year's relative change of the soil carbon stock ({depth}) divided by {target}: 1 means the "
+                  "target is met, 0 means no change, below 0 a loss. For a period, it is the mean of the yearly "
+                  "index over the simulated years.").format(target=lang.percent(FOUR_PER_1000, 1),
+                                                            depth=depth_label(lang, depth_cm))
 
 
 def yearly_spread(rows: pd.DataFrame, column: str) -> pd.DataFrame:

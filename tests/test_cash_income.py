@@ -184,6 +184,6 @@ def test_the_report_adds_each_designs_cash_income_change_to_its_region_summaries
     dry = said[1]["africa_dry"]
     row = comparison.by_region.set_index(["scenario", "region"]).loc[("per_ha_payment", "africa_dry")]
     assert dry[0] == "already said" and "Baseline" in dry[1]
-    assert f"{en.number(row.income_change_per_farm, 2)}\u00a0USD a year" in dry[1] and "95 % interval" in dry[1]
+    assert f"{en.number(row.income_change_per_farm, 2)}\u00a0USD a year" in dry[1] and "95% interval" in dry[1]
     assert "non-cash net benefits" in dry[2]
     assert len(said[1]["latin_america"]) == 2  # its cash income rises: the change, and no note

@@ -1,5 +1,6 @@
 """The experiments package: one executor protocol whose results never depend on the executor, the experiment spec."""
 
+import json
 import time
 
 import numpy as np
@@ -167,3 +168,34 @@ def test_replicate_seeds_never_pass_the_largest_seed_casim_run_takes(write_scena
         said = " ".join(done.stderr.split())
         assert done.returncode == 2 and f"lower `seed` in {path} to at most {MAX_SEED - 1}" in said, said
         assert "Traceback" not in said and not (tmp_path / "sweep" / "runs").exists()
+
+
+def test_a_sweep_runs_seed_repeats_it_alone_with_casim_run(write_scenario, casim, tmp_path):
+    """A design of several samples draws each run a 63-bit seed (``experiments.plan.run_seeds``), which `casim run
+    --seed` and a scenario's ``seed`` refused (at most 2^32 - 1): no run of such a sweep could be repeated alone. The
+    largest seed is now the largest a sweep draws, and a run repeated alone, with its seed and its parameter value,
+    gives the sweep's rows to the last bit, whether the seed comes from --seed or from the scenario file."""
+    from experiments.sweep import sweep_scenarios
+    from sim.scenario.scenario import MAX_SEED
+
+    design = (("carbon.price.path.value",), np.array([[10.0], [120.0]]))
+    sweep = sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, tmp_path / "sweep", "csv", farmers=40,
+                            executor=LocalExecutor(1), design_table=design)
+    run = sweep.rows[sweep.rows.sample_id == 1]
+    seed = int(run.seed.iloc[0])
+    assert 2**32 <= seed <= MAX_SEED == 2**63 - 1  # a seed casim run refused
+    alone = write_scenario(f"seed = {seed}\n[carbon.price.path]\nvalue = 120.0\n", name="alone.toml",
+                           extends=str(SWEEP))
+    for label, command in (("file", ["run", alone, "--farmers", 40, "--out", tmp_path / "file"]),
+                           ("option", ["run", write_scenario("[carbon.price.path]\nvalue = 120.0\n", name="o.toml",
+                                                             extends=str(SWEEP)),
+                                       "--seed", seed, "--farmers", 40, "--out", tmp_path / "option"])):
+        done = casim(*command)
+        assert done.returncode == 0, done.stderr
+        assert json.loads((tmp_path / label / "manifest.json").read_text())["seed"] == seed
+        table = pd.read_parquet(tmp_path / label / "yearly.parquet")
+        table = table[table.region == "all"].drop(columns="region")  # what a sweep stores of a run
+        columns = [c for c in table.columns if c in run.columns]
+        assert len(columns) == len(table.columns) > 100 and len(table) == len(run) == 7
+        pd.testing.assert_frame_equal(table[columns].reset_index(drop=True), run[columns].reset_index(drop=True),
+                                      check_exact=True, check_dtype=False)

@@ -421,7 +421,9 @@ def _small_share_stories() -> list:
 def test_share_axes_never_repeat_a_tick_label_in_any_language(browser):
     """Referee 18: the Africa dry full-CA chart's axis read "0%, 0.1%, 0.1%, 0.2%, 0.3%" (one decimal for a
     0.05-point step). Drawn by plotly.js in Chromium, 600 px tall (the most ticks Plotly puts on an axis), each
-    share axis of both chart kinds shows distinct tick labels, in every language's number style."""
+    share axis of both chart kinds shows distinct tick labels, in every language's number style. Each label is the
+    percentage as the report's sentences write it (``Language.percent``, Babel's locale data): Plotly's "%" format
+    wrote "20%" in French and Spanish too, where the sentences said "20 %" (a no-break space)."""
     import json
 
     from plotly.offline import get_plotlyjs
@@ -445,7 +447,74 @@ def test_share_axes_never_repeat_a_tick_label_in_any_language(browser):
             assert labels, "the chart has share axes"
             for axis, ticks in labels.items():
                 assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), (code, axis, ticks)
-                assert all(t.endswith("%") for t in ticks), ticks
+                for tick in ticks:
+                    number = re.fullmatch(r"([0-9]+)(?:[.,]([0-9]+))?\D+", tick)
+                    assert number, (code, tick)
+                    whole, decimals = number.group(1), number.group(2) or ""
+                    assert tick == lang.percent(float(f"{whole}.{decimals}") / 100, len(decimals)), (code, tick)
+        assert lang.percent(0.2) == {"en": "20%", "fr": "20\N{NO-BREAK SPACE}%", "es": "20\N{NO-BREAK SPACE}%",
+                                     "pt": "20%"}[code]
+
+
+def test_long_map_and_network_titles_stay_inside_their_figures_in_every_language(stories, browser):
+    """The report's map and network views carry the scenario's name as their title, which Plotly does not wrap: the
+    longest shipped name (results_based_public, 70-96 characters in the four languages) ran past the figure's edge
+    and was cut off. Titles are now wrapped (``TITLE_CHARS`` a line) and push the plot down: drawn by plotly.js in
+    Chromium, 360 px wide (a phone: one figure to a row), each title's box lies inside its figure in every language."""
+    import dataclasses
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    from facilitation.geography import region_shapes, view_of
+    from facilitation.report_figures import map_figure, network_figure
+
+    long = sim.load_scenario(SCENARIOS / "results_based_public.toml")
+    story = stories[0]
+    story = dataclasses.replace(story, scenario=story.scenario.model_copy(
+        update={"name": long.name, "translations": long.translations}))
+    shapes = region_shapes(story.scenario)
+    page = browser.new_context(offline=True, viewport={"width": 1280, "height": 720}).new_page()
+    page.set_content(f"<html><head><script>{get_plotlyjs()}</script></head><body></body></html>")
+    for code in ("en", "fr", "es", "pt"):
+        lang = language(code)
+        assert len(lang.scenario_name(story.scenario)) >= 70
+        for figure in (map_figure(story, shapes, view_of(shapes), lang)[0], network_figure(story, lang)[0]):
+            boxes = page.evaluate("""(fig) => {
+                document.body.innerHTML = "<div id='c' style='width:360px;height:440px'></div>";
+                const box = (e) => { const r = e.getBoundingClientRect();
+                                     return [r.left, r.top, r.right, r.bottom]; };
+                return Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true}).then(
+                    () => [box(document.querySelector('#c .gtitle')), box(document.getElementById('c'))]); }""",
+                                  json.loads(json.dumps(figure, default=lambda v: v.tolist())))
+            (left, top, right, bottom), (x0, y0, x1, y1) = boxes
+            assert x0 <= left and right <= x1 and y0 <= top and bottom <= y1, (code, boxes)
+
+
+def test_the_animations_title_band_stays_inside_the_frame_in_every_language(stories):
+    """The animation's title (the scenario's name, wrapped by an estimate of its characters' width), its caption and
+    its year are measured by Matplotlib's renderer: with the longest shipped name, at the smallest and the default
+    frame sizes, each lies inside the frame in every language."""
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    from facilitation.animation import DEFAULT_SIZE, MIN_SIZE, Frames
+
+    long = sim.load_scenario(SCENARIOS / "results_based_public.toml")
+    story = dataclasses.replace(stories[0], scenario=stories[0].scenario.model_copy(
+        update={"name": long.name, "translations": long.translations}))
+    for size in (MIN_SIZE, DEFAULT_SIZE):
+        for code in ("en", "fr", "es", "pt"):
+            frames = Frames(story, size, language(code))
+            frames.draw(len(story.years) - 1)
+            renderer = frames.figure.canvas.get_renderer()
+            frame = frames.figure.bbox
+            for text in (frames.title, frames.caption, frames.year):
+                box = text.get_window_extent(renderer)
+                assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, \
+                    (size, code, text.get_text(), box.extents, frame.extents)
+            plt.close(frames.figure)
 
 
 def test_a_loss_turns_the_income_chart_linear_rather_than_dropping_years(stories):

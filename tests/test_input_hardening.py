@@ -56,7 +56,7 @@ def test_non_finite_numbers_in_lists_tables_and_uncertain_bounds(write_scenario)
 
 
 def test_a_seed_beyond_64_bits_is_refused(write_scenario, casim):
-    assert "seed: Input should be less than or equal to 4294967295 (got 18446744073709551617)" in error_of(
+    assert "seed: Input should be less than or equal to 9223372036854775807 (got 18446744073709551617)" in error_of(
         write_scenario("seed = 18446744073709551617\n"))
     done = casim("run", SCENARIOS / "baseline.toml", "--seed", 2**64 + 1)
     assert done.returncode == 2 and "Traceback" not in done.stderr and "--seed" in done.stderr

@@ -388,6 +388,29 @@ def test_a_regions_share_reads_100_percent_only_when_it_is_all():
     assert [_share_of_all(en, v) for v in (0.997, 1.0, 0.969, 0.002)] == ["99.7%", "100%", "97%", "0.2%"]
 
 
+def test_percentages_in_sentences_are_written_as_the_language_writes_them():
+    """The 4 per 1000 target and the 95 % intervals were typed into the sentences, each translation with its own
+    spacing ("0,4 %" with a plain space in French, "0,4 %" in Portuguese, which writes "0,4%"); they are now numbers
+    formatted by ``Language.percent`` (Babel's locale data), as every other percentage of the summaries."""
+    from facilitation.summary import index_explanation
+
+    written = {"en": ("0.4%", "95%"), "fr": ("0,4\N{NO-BREAK SPACE}%", "95\N{NO-BREAK SPACE}%"),
+               "es": ("0,4\N{NO-BREAK SPACE}%", "95\N{NO-BREAK SPACE}%"), "pt": ("0,4%", "95%")}
+    for code, (target, interval) in written.items():
+        lang = language(code)
+        assert index_explanation(lang).count(target) == 2 and " %" not in index_explanation(lang)
+        for message in ("All farmers; mean and {interval} interval of the mean over {runs} runs (not below 0 where a "
+                        "quantity cannot be negative): narrower than the ranges of the summaries, which hold the runs "
+                        "themselves. Income changes against {baseline}; additional t CO2e and costs per t against the "
+                        "counterfactual (the same farms and seeds without the scenario's incentives). Costs per t: mean "
+                        "spending over mean additional t, counting what is owed for credits already issued.",
+                        "{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
+                        "({percent}; {interval} interval {low} to {high}), {per_ha} per ha a year."):
+            text = lang._(message).format(interval=lang.percent(0.95), runs=3, baseline="b", region="r", per_farm="f",
+                                          percent="p", low="l", high="h", per_ha="a")
+            assert interval in text and " %" not in text, (code, text)
+
+
 def test_scenario_titles_translate_into_every_language_but_the_source_and_fall_back_to_it():
     """``sim.scenario.TITLE_LANGUAGES`` is the forum's languages but English, the language of ``name``; a title
     with no translation is shown in English. Translations change nothing a run computes, so not the scenario's

@@ -131,6 +131,43 @@ def test_uncertain_cost_ranges_whose_ends_are_allowed_alone_but_not_together_are
     assert len(scenario.uncertain) == 2
 
 
+def test_the_cost_corner_reads_the_fields_the_cost_check_sums_at_the_ends_that_lower_the_sum(write_scenario):
+    """The loader's corner check (``COST_FLOOR_ENDS``, ``HERBICIDE_INDEX``) must name exactly the fields that
+    ``cheapest_cost_terms`` sums, each with the end of a range that lowers the sum; the two are written in two modules.
+    A term added to the sum without its field in ``COST_FLOOR_ENDS`` (or the reverse, or an end the wrong way round)
+    fails here: the fields are read from the terms' names, and each field moved a step towards its end lowers the sum."""
+    from sim.scenario.loader import COST_FLOOR_ENDS, HERBICIDE_INDEX
+    from sim.scenario.scenario import cheapest_cost_terms
+
+    scenario = sim.load_scenario(write_scenario(  # every kind of term: the cost, two savings, a falling herbicide price
+        "[practices.no_till]\nannual_cost_change_per_ha = -20.0\n[practices.rotation]\nannual_cost_change_per_ha = "
+        "-10.0\n[regions.africa_dry.behaviour]\nherbicide_cost_per_ha = 30.0\nherbicide_price_index_by_year = "
+        '{ "2020" = 1.0, "2040" = 0.8 }\n'))
+
+    def terms(s):
+        return cheapest_cost_terms("africa_dry", s.regions["africa_dry"], s.practices)
+
+    paths = [word for name, _value in terms(scenario) for word in re.findall(r"[a-z_][a-z0-9_.]*", name) if "_" in word]
+    assert {path.split(".")[-1] for path in paths} == set(COST_FLOOR_ENDS) | {HERBICIDE_INDEX}
+    total = sum(value for _name, value in terms(scenario))
+    steps = {min: -1.0, max: 1.0}
+    for path in paths:
+        if path == HERBICIDE_INDEX:  # its entries (years) are read at their lowest: the min end lowers the sum
+            moved = {f"regions.africa_dry.behaviour.{HERBICIDE_INDEX}.2040": 0.7}
+        else:
+            leaf = path.split(".")[-1]
+            moved = {path: scenario_value(scenario, path) + steps[COST_FLOOR_ENDS[leaf]]}
+        assert sum(value for _name, value in terms(scenario_with_overrides(scenario, moved))) < total, moved
+
+
+def scenario_value(scenario, dotted: str) -> float:
+    """The value at a dotted path of a scenario."""
+    value = scenario
+    for key in dotted.split("."):
+        value = value[key] if isinstance(value, dict) else getattr(value, key)
+    return value
+
+
 def test_a_money_bound_s_refusal_says_the_unit_and_the_bound_s_reason(write_scenario):
     """Referee 34 m3: the refusal named the file and field but gave pydantic's bare "less than or equal to 5000"; it
     now adds the field's description, with its unit and why the bound is where it is."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Union, get_args
+from typing import Annotated, Any, ClassVar, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -93,14 +93,18 @@ class Strict(BaseModel):
     """Base for all scenario tables: unknown keys are errors, values are not coerced, objects are frozen.
 
     Every number of every table is finite (``inf`` and ``nan`` are TOML floats, and rejected) and within
-    +-``MAX_MAGNITUDE``: one check here for all fields, present and future.
+    +-``MAX_MAGNITUDE``: one check here for all fields, present and future, but ``NOT_QUANTITIES``.
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    #: Fields that hold no quantity, only a label (a random seed), and have bounds of their own instead.
+    NOT_QUANTITIES: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="after")
     @classmethod
-    def _finite_magnitude(cls, value: Any) -> Any:
+    def _finite_magnitude(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in cls.NOT_QUANTITIES:
+            return value
         found = _beyond_magnitude(value)
         if found is not None:
             where, number = found

@@ -393,7 +393,8 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
 
 
 #: What ends the scenario's production-cost check (``sim.scenario.scenario.cheapest_cost_terms``) reads: the last key
-#: of each field -> the end of an uncertain range that lowers the cost (the herbicide index's keys are years).
+#: of each field -> the end of an uncertain range that lowers the cost (the herbicide index's keys are years). Kept in
+#: step with the terms by hand: tests/test_money_bounds.py fails when a field or an end disagrees.
 COST_FLOOR_ENDS = {"production_cost_per_ha": min, "annual_cost_change_per_ha": min, "herbicide_cost_per_ha": max}
 #: The table whose entries (years) are a herbicide price index the production-cost check reads at its lowest.
 HERBICIDE_INDEX = "herbicide_price_index_by_year"

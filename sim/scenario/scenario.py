@@ -21,9 +21,11 @@ from sim.scenario.incentives import Carbon, CreditLine, GhgAccounting, Payments,
 from sim.scenario.network import Network
 from sim.scenario.soil import SoilSettings
 
-#: Largest seed: 32 bits, so a seed and the replicate seeds after it (seed + r) are exact integers everywhere
-#: they are stored (Parquet int64 columns, JSON manifests) and every seed a user types is reproducible.
-MAX_SEED = 2**32 - 1
+#: Largest seed: 63 bits, the range of the seeds a sweep draws for its runs (``experiments.plan.run_seeds``), so that
+#: `casim run --seed` (or a scenario's ``seed``) repeats any run of a sweep alone. A seed and the replicate seeds
+#: after it (seed + r, refused past this) are exact integers everywhere they are stored (Parquet int64 columns, JSON
+#: manifests).
+MAX_SEED = 2**63 - 1
 #: Most years a run simulates (``--years`` obeys it too).
 MAX_YEARS = 500
 
@@ -65,6 +67,8 @@ def cheapest_cost_terms(name: str, region: Region, practices: Practices) -> list
 
 class Scenario(Strict):
     """A complete, validated scenario."""
+
+    NOT_QUANTITIES = frozenset({"seed"})  # up to MAX_SEED, past MAX_MAGNITUDE
 
     name: str = Field(description="short title")
     description: str = Field("", description="what question the scenario answers (optional)")
