@@ -120,6 +120,10 @@ WINDFALL = "windfall: for practices the same farm uses that year without the inc
 #: The carbon counterpart of the windfall (referee 35 M2), in the words of the table that shows it.
 NON_ADDITIONAL = ("carbon payers' money (paid + committed) for credits beyond each farm's own additional t: the carbon "
                   "windfall")
+#: The intermediaries' cash alone (referee 36 r1): the headline's take adds what is owed for issued credits.
+KEPT_PAID = "kept by intermediaries, paid (the headline's take adds what is owed)"
+#: Why a carbon windfall cell is empty where there was carbon money: the yearly table predates its column.
+OLD_TABLE = "n/a (table written before the carbon windfall)"
 #: How to read the windfall beside over-crediting (referee 26 m6) and the carbon windfall (referee 35 M2), said under
 #: the tables that show them.
 READING_WINDFALL = (
@@ -314,7 +318,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             public_committed=float(last.public_committed),
             private_committed=float(last.private_committed),
             carbon_payers_money=float(carbon_paid + last.public_committed + last.private_committed),
-            carbon_money_non_additional=float(last.carbon_money_non_additional_cum),
+            # NaN on a yearly table written before the column existed (shown as such; referee 36 r3)
+            carbon_money_non_additional=float(last.get("carbon_money_non_additional_cum", np.nan)),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
             end_discount=(1.0 + discount_rate) ** -(committed_paid_in(start, int(last.year),
@@ -989,7 +994,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
     fees = pd.DataFrame({
         "scenario": names,
         **{f"{label} ({currency})": table.apply(lambda r, c=column: _cell(r, c, ",.0f"), axis=1)
-           for column, label in (("carbon_to_intermediaries", "kept by intermediaries"),
+           for column, label in (("carbon_to_intermediaries", KEPT_PAID),
                                  ("aggregator_fees", "aggregators' fees"),
                                  ("authority_fees", "Twin Regions authority's fees"),
                                  ("payments", "per-ha payments to farmers"),
@@ -1000,11 +1005,9 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         lambda r: f"{r['payments_windfall_share']:.0%}" if np.isfinite(r["payments_windfall_share"])
         else "n/a (no per-ha payments)", axis=1))
     fees.insert(7, f"{NON_ADDITIONAL} ({currency})", table.apply(
-        lambda r: _cell(r, "carbon_money_non_additional", ",.0f") if r["carbon_payers_money"] > 0
-        else "n/a (no carbon money)", axis=1))
+        lambda r: _carbon_windfall_cell(r, lambda: _cell(r, "carbon_money_non_additional", ",.0f")), axis=1))
     fees.insert(8, "its share of the carbon payers' money", table.apply(
-        lambda r: f"{r['carbon_money_non_additional_share']:.0%}"
-        if np.isfinite(r["carbon_money_non_additional_share"]) else "n/a (no carbon money)", axis=1))
+        lambda r: _carbon_windfall_cell(r, lambda: f"{r['carbon_money_non_additional_share']:.0%}"), axis=1))
     return "\n\n".join([f"Adoption (share of farmers, and of farmed area) in {last}\n\n"
                         f"{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
@@ -1045,6 +1048,13 @@ def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:
         return why_not
     return " / ".join(_shown(row[f"{column}_{g}"], fmt) if np.isfinite(row.get(f"{column}_{g}", np.nan)) else "n/a"
                       for g in SIZE_GROUPS)
+
+
+def _carbon_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:
+    """``shown()`` for a design with carbon money; else why not: no carbon money, or a table older than the column."""
+    if not row["carbon_payers_money"] > 0:
+        return "n/a (no carbon money)"
+    return shown() if np.isfinite(row["carbon_money_non_additional"]) else OLD_TABLE
 
 
 def _loss_cell(row: pd.Series) -> str:

@@ -180,6 +180,11 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
         """``show(row)`` for each scenario that paid per-ha payments; for the others, that it paid none."""
         return [show(row) if row.payments > 0 else _("n/a (no per-ha payments)") for _i, row in table.iterrows()]
 
+    def carbon(show) -> list[str]:
+        """``show(row)`` for each scenario with carbon payers' money (referee 36 R1); for the others, that it had none."""
+        return [show(row) if row.carbon_payers_money > 0 else _("n/a (no carbon money)")
+                for _i, row in table.iterrows()]
+
     def cost(spender: str, other: str) -> list[str]:
         """The cost per additional t with its interval, or why there is none; how many runs added nothing."""
         cells = []
@@ -223,8 +228,13 @@ def _comparison_table(stories: list[Story], replicates: int | str, lang: Languag
            "counterfactual) ({currency})").format(currency=currency),
          per_ha(lambda row: bounded("payments_windfall", lang.number, row))),
         (_("windfall share of per-ha payments"), per_ha(lambda row: lang.share(row.payments_windfall_share))),
-        (_("kept by intermediaries, aggregators and authority ({currency})").format(currency=currency),
-         pm("intermediaries_take", lang.number)),
+        (_("carbon windfall: the carbon payers' money (paid + owed) for credits beyond each farm's own additional "
+           "t ({currency})").format(currency=currency),
+         carbon(lambda row: bounded("carbon_money_non_additional", lang.number, row))),
+        (_("carbon windfall share of the carbon payers' money"),
+         carbon(lambda row: lang.share(row.carbon_money_non_additional_share))),
+        (_("kept by intermediaries, aggregators and authority, paid + owed for issued credits ({currency})").format(
+            currency=currency), pm("intermediaries_take", lang.number)),
         (_("public cost of the incentives per additional t CO2e against the counterfactual, paid + committed "
            "({currency})").format(currency=currency), cost("public", "private")),
         (_("buyer cost per additional t CO2e against the counterfactual, paid + committed ({currency})").format(

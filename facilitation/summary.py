@@ -112,6 +112,8 @@ class Findings:
     windfall: Spread | None = None  # the part of ``payments`` paid for practices the counterfactual uses, currency
     credited: Spread | None = None  # t CO2e credited (issued, gross) by ``last_year`` (None without a carbon programme)
     standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
+    carbon_money: Spread | None = None  # carbon payers' money, paid + committed, currency (None without credits)
+    carbon_windfall: Spread | None = None  # of ``carbon_money``, for credits beyond each farm's own additional t
     on_no_till_factor: Spread | None = None  # additional t CO2e lost with no-till's factor off (None: no variant)
     no_till_factor_spread: float = math.nan  # 2 sd, t CO2e, that no-till's factor gives ``on_no_till_factor``
     no_till_uncertainty: tuple[float, float] = (math.nan, math.nan)  # least and most 2-sd share of its gain, regions
@@ -125,6 +127,12 @@ class Findings:
     def windfall_share(self) -> float:
         """Mean windfall / mean per-ha payments (as ``analysis.compare``); NaN without payments."""
         return self.windfall.mean / self.payments.mean if self.payments is not None else math.nan
+
+    @property
+    def carbon_windfall_share(self) -> float:
+        """Mean carbon windfall / mean carbon payers' money (as ``analysis.compare``); NaN without that money."""
+        money = self.carbon_money.mean if self.carbon_money is not None else 0.0
+        return self.carbon_windfall.mean / money if money > 0 else math.nan
 
     @property
     def runs(self) -> int:
@@ -185,6 +193,9 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
     if credited or (scenario is not None and carbon_programme(scenario)):
         extra["credited"] = over_runs("all", at(last, "credits_cum_t_co2e"))
         extra["standing"] = over_runs("all", at(last, "credits_net_cum_t_co2e"))
+    if credited and "carbon_money_non_additional_cum" in table:  # not in tables written before it existed
+        extra["carbon_money"] = over_runs("all", lambda rows: _carbon_payers_money(rows, first, last))
+        extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
     if credited or paying:
         extra["money_by_region"] = _money_by_region(table)
     if scenario is not None:
@@ -330,6 +341,8 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
     out.append(_uncertainty_sentence(found, lang, depth))
     if found.credited is not None:
         out.append(_credited_sentence(found, lang))
+        if found.carbon_money is not None and found.carbon_money.mean > 0:
+            out.append(_carbon_windfall_sentence(found, lang))
     if found.payments is not None:
         out.append(_("Per-hectare payments give farmers {paid} over {start}–{end}{spread}.").format(
             paid=money(found.payments.mean), start=found.first_year + 1, end=found.last_year,
@@ -439,6 +452,38 @@ def _uncertainty_sentence(found: Findings, lang: Language, depth: str) -> str:
     return _("Ranges here are the model's runs alone: the runs do not draw the IPCC Tier 1 factors. No-till's "
              "factor alone makes no-till's gain at {depth} uncertain by ±{uncertainty} ({source}).").format(
         depth=depth, uncertainty=shown, source=source)
+
+
+def _carbon_payers_money(rows: pd.DataFrame, first: int, last: int) -> float:
+    """One run's carbon payers' money, currency (``analysis.compare``'s ``carbon_payers_money``).
+
+    Buyers', price guarantor's and Twin Regions buyers' cash after the first year, and what the public and buyers
+    owe at ``last`` for credits already issued.
+    """
+    flows = rows[rows.year > first]
+    end = rows[rows.year == last].iloc[0]
+    return float((flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).fillna(0).sum()
+                 + end.public_committed + end.private_committed)
+
+
+def _carbon_windfall_sentence(found: Findings, lang: Language) -> str:
+    """The carbon windfall in money and its share of the carbon payers' money (referee 36 R1, referee 35 M2).
+
+    Beside credits per additional t, which pools the farms, and in the per-ha windfall's terms: money, farm by farm
+    (``analysis.compare.READING_WINDFALL``).
+    """
+    _ = lang._
+
+    def money(value: float) -> str:
+        return lang.money(value, found.currency)
+
+    words = _spread_words(lang, found.carbon_windfall, money)
+    return _("The credits' payers (buyers, price guarantors, Twin Regions buyers) paid or owe {money} for them; "
+             "{windfall} ({share}) of it pays for credits beyond each farm's own additional tonnes{spread}: the "
+             "carbon windfall, the counterpart of the per-hectare payments' windfall. Credits per additional tonne "
+             "pool all farms; this windfall counts farm by farm.").format(
+        money=money(found.carbon_money.mean), windfall=money(found.carbon_windfall.mean),
+        share=lang.share(found.carbon_windfall_share), spread=f" ({words})" if words else "")
 
 
 def _credited_sentence(found: Findings, lang: Language) -> str:

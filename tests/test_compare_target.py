@@ -517,6 +517,31 @@ def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_it
     assert per_ha[cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
 
 
+def test_a_table_written_before_the_carbon_windfall_reads_n_a_there_and_the_same_elsewhere(comparison):
+    """Referee 36 r3: a runs.parquet written before carbon_money_non_additional_cum existed raised AttributeError.
+    Without the column, the carbon windfall and its share read 'n/a (table written before ...)' for a design with
+    carbon money (the per-ha design still 'no carbon money'), and every other indicator is the one of the full
+    table; referee 36 r1: the details' cash-only column says it is paid only, beside the headline's paid + owed."""
+    from analysis.compare import KEPT_PAID, NON_ADDITIONAL, OLD_TABLE
+
+    names = dict(zip(comparison.table.scenario, comparison.table.name, strict=True))
+    full = compare(comparison.runs, "baseline", names)
+    old = compare(comparison.runs.drop(columns="carbon_money_non_additional_cum"), "baseline", names)
+    assert old.carbon_money_non_additional.isna().all() and old.carbon_money_non_additional_share.isna().all()
+    rest = [c for c in full.columns if not c.startswith("carbon_money_non_additional")]
+    pd.testing.assert_frame_equal(old[rest], full[rest])
+    text = details_markdown(old, "USD").split("Who else gains")[1]
+    cells = [c.strip() for c in next(line for line in text.splitlines() if line.startswith("| scenario")).split("|")]
+    row = {name: [c.strip() for c in next(line for line in text.splitlines() if name in line).split("|")]
+           for name in ("Results-based public", "Per-hectare payment")}
+    assert row["Results-based public"][cells.index(f"{NON_ADDITIONAL} (USD)")] == OLD_TABLE
+    assert row["Results-based public"][cells.index("its share of the carbon payers' money")] == OLD_TABLE
+    assert row["Per-hectare payment"][cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
+    kept = full.set_index("scenario").loc["results_based_public", "carbon_to_intermediaries"]
+    shown = row["Results-based public"][cells.index(f"{KEPT_PAID} (USD)")]
+    assert shown.split(" (")[0] == f"{kept:,.0f}"
+
+
 def test_the_money_table_closes_what_the_public_and_buyers_pay_and_owe_is_what_farmers_mrv_and_intermediaries_get(
         comparison):
     """Referee 35 m2, a conservation law: public budget + buyer spending (paid + committed) = farmers' net carbon

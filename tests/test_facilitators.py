@@ -323,6 +323,42 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
 
 
+def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_the_take_as_paid_and_owed(stories):
+    """Referee 36 R1: the report showed the per-ha windfall in money but for a carbon design only credits per
+    additional t, the contrast referee 35 M2 warned about. Recomputed from the yearly rows: the carbon payers' money
+    (buyers', guarantor's and twin buyers' cash after the first year + what the public and buyers owe at the end) and
+    the carbon windfall (each run's last carbon_money_non_additional_cum), means over the runs; the share is mean over
+    mean. The table shows both, the baseline says it had no carbon money, the design's summary says them in money,
+    and the intermediaries' take, which counts money owed, says so."""
+    from facilitation.report import _comparison_table
+    from facilitation.summary import findings, sentences_by_region
+
+    en = language("en")
+    text = _comparison_table(stories, 2, en)
+    header = re.findall(r"<th>(.*?)</th>", text)
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])]
+    windfall_column = header.index("carbon windfall: the carbon payers&#x27; money (paid + owed) for credits beyond "
+                                   "each farm&#x27;s own additional t (USD)")
+    share_column = header.index("carbon windfall share of the carbon payers&#x27; money")
+    assert "kept by intermediaries, aggregators and authority, paid + owed for issued credits (USD)" in header
+    yearly = stories[1].results
+    yearly = yearly[yearly.region == "all"].sort_values("year")
+    flows = yearly[yearly.year > yearly.year.min()].groupby("seed")
+    end = yearly.groupby("seed")
+    money = (flows.buyer_spending.sum() + flows.guarantor_spending.sum() + flows.twin_buyer_spending.sum()
+             + end.public_committed.last() + end.private_committed.last())
+    windfall = end.carbon_money_non_additional_cum.last()
+    assert (0 < windfall).all() and (windfall <= money + 1e-6).all()  # all of it when no credited farm adds a t
+    assert rows[1][windfall_column].startswith(f"{en.number(windfall.mean())} (")
+    assert rows[1][share_column] == en.share(windfall.mean() / money.mean())
+    assert rows[0][windfall_column] == rows[0][share_column] == "n/a (no carbon money)"
+    said = " ".join(sentences_by_region(findings(stories[1].results, "USD", scenario=stories[1].scenario), en)["all"])
+    assert (f"paid or owe {en.money(money.mean(), 'USD')} for them; {en.money(windfall.mean(), 'USD')} "
+            f"({en.share(windfall.mean() / money.mean())}) of it pays for credits beyond each farm's own additional "
+            "tonnes") in said
+    assert "carbon windfall" not in " ".join(sentences_by_region(findings(stories[0].results, "USD"), en)["all"])
+
+
 @pytest.fixture(scope="module")
 def paid_stories():
     """The baseline and the per-ha payment (no-till paid to every user), 2 runs each: a windfall to show."""
