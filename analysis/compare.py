@@ -946,10 +946,13 @@ def _trend_cell(row: pd.Series) -> str:
         return "n/a (no additional t)"
     start = int(row["additional_t_trend_from"])
     period, trend = f"{start}-{start + TREND_YEARS}", row["additional_t_trend_pct_per_yr"]
+    if row.get("co2e_additional_t_lo", np.nan) <= 0:  # referee 36 r2: a trend of tonnes that may be none
+        return f"peaked in {peak:.0f}; no trend read (the last year's additional t may be 0: interval from " \
+               f"{_shown(row['co2e_additional_t_lo'], ',.0f')})"
     if not np.isfinite(trend):
         return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
-        return f"still rising: {trend:+.1f} %/yr over {period}"
+        return f"still rising at the end: {trend:+.1f} %/yr over {period}"
     return f"peaked in {peak:.0f}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 

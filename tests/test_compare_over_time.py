@@ -59,7 +59,7 @@ def test_the_peak_and_the_yearly_change_of_additional_t_are_read_from_the_mean_p
     assert np.isnan(out.loc["none", ["additional_t_peak_year", "additional_t_trend_pct_per_yr"]].astype(float)).all()
     cells = {name: _trend_cell(out.loc[name]) for name in paths}
     assert cells == {"falling": "peaked in 2040; falling 2.0 %/yr over 2045-2050",
-                     "rising": "still rising: +1.0 %/yr over 2045-2050", "none": "n/a (no additional t)"}
+                     "rising": "still rising at the end: +1.0 %/yr over 2045-2050", "none": "n/a (no additional t)"}
 
 
 def test_a_path_that_reaches_zero_has_a_peak_but_no_yearly_change():
@@ -67,6 +67,17 @@ def test_a_path_that_reaches_zero_has_a_peak_but_no_yearly_change():
     gone = additional_over_time(_yearly({"gone": lambda year: max(0.0, 1000.0 * (2048 - year))})).loc["gone"]
     assert gone.additional_t_peak_year == 2026 and np.isnan(gone.additional_t_trend_pct_per_yr)
     assert _trend_cell(gone) == "peaked in 2026; no change measured over 2045-2050 (not > 0 at both ends)"
+
+
+def test_no_trend_is_read_from_additional_t_whose_interval_reaches_zero():
+    """Referee 36 r2: "+18.5 %/yr" was read from additional t whose 95 % interval included 0; such a row names its peak
+    and the interval's lower end, and reads no trend. The same row with an interval above 0 reads its trend."""
+    row = additional_over_time(_yearly({"falling": _falling})).loc["falling"]
+    uncertain, certain = row.copy(), row.copy()
+    uncertain["co2e_additional_t_lo"], certain["co2e_additional_t_lo"] = -5000.0, 10.0
+    assert _trend_cell(uncertain) == ("peaked in 2040; no trend read (the last year's additional t may be 0: interval "
+                                      "from -5,000)")
+    assert _trend_cell(certain) == "peaked in 2040; falling 2.0 %/yr over 2045-2050"
 
 
 def test_exposure_above_the_buffer_pool_is_flagged_run_by_run():
