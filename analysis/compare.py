@@ -293,7 +293,6 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             return present_value(column, years, start, discount_rate)
 
         paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum()
-        carbon_paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
         enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
@@ -317,7 +316,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             carbon_due_to_farmers=float(last.carbon_due_to_farmers),
             public_committed=float(last.public_committed),
             private_committed=float(last.private_committed),
-            carbon_payers_money=float(carbon_paid + last.public_committed + last.private_committed),
+            carbon_payers_money=carbon_payers_money(flows, last),
             # NaN on a yearly table written before the column existed (shown as such; referee 36 r3)
             carbon_money_non_additional=float(last.get("carbon_money_non_additional_cum", np.nan)),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
@@ -718,6 +717,16 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         table["uptake_without_cash_gain"] = uptake_without_cash_gain(table)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
+
+
+def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
+    """One run's carbon payers' money (currency), what the carbon windfall is a share of.
+
+    Buyers', price guarantor's and Twin Regions buyers' cash over the seasons ``flows`` (a run's yearly rows after its
+    first), and what the public and buyers owe at the run's ``end`` row for credits already issued.
+    """
+    paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
+    return float(paid + end.public_committed + end.private_committed)
 
 
 def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:

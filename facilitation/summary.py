@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.compare import by_region, cash_income_per_ha
+from analysis.compare import by_region, carbon_payers_money, cash_income_per_ha
 from analysis.replicates import INTERVAL
 from facilitation.i18n import Language
 from facilitation.soil_claims import no_till_factor_spread, no_till_gain_uncertainty
@@ -194,7 +194,8 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["credited"] = over_runs("all", at(last, "credits_cum_t_co2e"))
         extra["standing"] = over_runs("all", at(last, "credits_net_cum_t_co2e"))
     if credited and "carbon_money_non_additional_cum" in table:  # not in tables written before it existed
-        extra["carbon_money"] = over_runs("all", lambda rows: _carbon_payers_money(rows, first, last))
+        extra["carbon_money"] = over_runs("all", lambda rows: carbon_payers_money(
+            rows[rows.year > first], rows[rows.year == last].iloc[0]))
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
     if credited or paying:
         extra["money_by_region"] = _money_by_region(table)
@@ -452,18 +453,6 @@ def _uncertainty_sentence(found: Findings, lang: Language, depth: str) -> str:
     return _("Ranges here are the model's runs alone: the runs do not draw the IPCC Tier 1 factors. No-till's "
              "factor alone makes no-till's gain at {depth} uncertain by ±{uncertainty} ({source}).").format(
         depth=depth, uncertainty=shown, source=source)
-
-
-def _carbon_payers_money(rows: pd.DataFrame, first: int, last: int) -> float:
-    """One run's carbon payers' money, currency (``analysis.compare``'s ``carbon_payers_money``).
-
-    Buyers', price guarantor's and Twin Regions buyers' cash after the first year, and what the public and buyers
-    owe at ``last`` for credits already issued.
-    """
-    flows = rows[rows.year > first]
-    end = rows[rows.year == last].iloc[0]
-    return float((flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).fillna(0).sum()
-                 + end.public_committed + end.private_committed)
 
 
 def _carbon_windfall_sentence(found: Findings, lang: Language) -> str:
