@@ -24,7 +24,14 @@ from sim import kernel_cache, parallel  # noqa: F401 - first: Numba's cache dire
 from sim.economics import PUBLIC, is_nothing
 from sim.incentives.exchange import FLOWS as EXCHANGE_FLOWS
 from sim.incentives.registry import BUYER, TWIN_BUYERS
-from sim.parallel import PAIRWISE_BLOCK, segment_blocks, segment_percentiles, segment_product_sums
+from sim.parallel import (
+    PAIRWISE_BLOCK,
+    SUM_GROUPS,
+    segment_blocks,
+    segment_group_sums,
+    segment_percentiles,
+    segment_product_sums,
+)
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, PRACTICES, USES_BY_MASK
 from sim.units import CO2_PER_C, FOUR_PER_1000
 
@@ -182,14 +189,19 @@ def state_mean(name: str) -> Callable[[Year], np.ndarray]:
 
 #: Income groups: thirds of the farms of each region by farm size (smallest first).
 SIZE_GROUPS = ("small", "middle", "large")
-#: The (per-farm name, income group) sums the columns take (``by_size_group`` adds them; ``Year`` computes them).
-GROUP_SUMS: list[tuple[str, int]] = []
+assert len(SIZE_GROUPS) == SUM_GROUPS  # the one-pass sums of every group (``YearlyRecorder.sum_by_size_group``)
+#: The per-farm quantities whose sums by income group the columns take (``by_size_group`` adds them; ``Year`` computes
+#: each name's groups together, keyed (name, ``BY_SIZE_GROUP``)).
+GROUP_SUMS: list[str] = []
+#: The second part of the key of a name's sums by income group (``Year.sum``: (name, ``BY_SIZE_GROUP``)).
+BY_SIZE_GROUP = "by size group"
 
 
 def by_size_group(name: str, group: int) -> Callable[[Year], np.ndarray]:
     """Rule: the sum of per-farm ``name`` over the farms of size third ``group`` of each region, and in total."""
-    GROUP_SUMS.append((name, group))
-    return lambda t: t.sum((name, group))
+    if name not in GROUP_SUMS:
+        GROUP_SUMS.append(name)
+    return lambda t: t.sum((name, BY_SIZE_GROUP))[group]
 
 
 def size_group_mean(name: str, group: int) -> Callable[[Year], np.ndarray]:
@@ -606,22 +618,24 @@ class Year:
         self.area = recorder.area_sum
         self.area_per_farm = recorder.area
         self.target_bundle = recorder.target_bundle
-        self._sums: dict[str | tuple[str, int], np.ndarray | Future] = {}
+        self._sums: dict[str | tuple[str, str], np.ndarray | Future] = {}
         self._group_quantiles: dict[str, np.ndarray] = {}
         self._members: dict[str, tuple[np.ndarray, str]] = {}
         if parallel.threads() > 1 and self.area_per_farm.size > parallel.BLOCK_FARMS:  # every sum at once, threaded
             self._sums = parallel.start({key: partial(self._sum_of, key) for key in self.sum_keys()})
 
-    def sum_keys(self) -> list[str | tuple[str, int]]:
+    def sum_keys(self) -> list[str | tuple[str, str]]:
         """Every sum over farms the columns take this year (``sum``)."""
         if not self.per_farm:
             return ["soc x area"]
-        return [*self.per_farm, "soc x area", "yield x area", *(key for key in GROUP_SUMS if key[0] in self.per_farm)]
+        return [*self.per_farm, "soc x area", "yield x area",
+                *((name, BY_SIZE_GROUP) for name in GROUP_SUMS if name in self.per_farm)]
 
-    def _sum_of(self, key: str | tuple[str, int]) -> np.ndarray:
+    def _sum_of(self, key: str | tuple[str, str]) -> np.ndarray:
         """The sum named ``key``, per region and in total.
 
-        A per-farm quantity by name, soil carbon or yield x area, or a (per-farm quantity, income group).
+        A per-farm quantity by name, soil carbon or yield x area, or (per-farm quantity, ``BY_SIZE_GROUP``): its sums
+        by income group, (``SIZE_GROUPS``, rows).
         """
         sum_by_region = self.recorder.sum_by_region
         if key == "soc x area":
@@ -629,14 +643,10 @@ class Year:
         if key == "yield x area":
             return self.recorder.sum_of_products(self.per_farm["yield_kg_per_ha"], self.area_per_farm)
         if isinstance(key, tuple):
-            name, group = key
-            values = self.per_farm[name]
-            if is_nothing(values):
-                return sum_by_region(values)
-            return sum_by_region(np.where(self.recorder.size_groups[group], values, 0.0))
+            return self.recorder.sum_by_size_group(self.per_farm[key[0]])
         return sum_by_region(self.per_farm[key])
 
-    def sum(self, key: str | tuple[str, int]) -> np.ndarray:
+    def sum(self, key: str | tuple[str, str]) -> np.ndarray:
         """A sum of ``sum_keys`` per region and in total (computed once a year; on the thread pool for large models)."""
         value = self._sums.get(key)
         if value is None:
@@ -833,20 +843,20 @@ class YearlyRecorder:
         self.last: Year | None = None  # last year's row
 
     @cached_property
-    def size_groups(self) -> list[np.ndarray]:
-        """For each income group, (n,) bool: the farm is in that third of its region by farm size (ties by row)."""
-        group = np.empty(self.area.size, np.int64)
+    def size_group(self) -> np.ndarray:
+        """(n,) int8: each farm's income group, the third of its region by farm size it is in (ties by row)."""
+        group = np.empty(self.area.size, np.int8)
         for start, end in zip(self.starts, self.ends, strict=True):
             order = np.argsort(self.area[start:end], kind="stable")
             rank = np.empty(end - start, np.int64)
             rank[order] = np.arange(end - start)
             group[start:end] = rank * len(SIZE_GROUPS) // max(end - start, 1)
-        return [group == g for g in range(len(SIZE_GROUPS))]
+        return group
 
     @cached_property
     def size_group_farmers(self) -> list[np.ndarray]:
         """For each income group, its farms per row of the yearly table (region, and 'all'), shape (rows,)."""
-        return [self.sum_by_region(members) for members in self.size_groups]
+        return [self.sum_by_region(self.size_group == g) for g in range(len(SIZE_GROUPS))]
 
     def with_totals(self, per_region: np.ndarray, totals: np.ndarray | None = None) -> np.ndarray:
         """Rows of the yearly table from values per (run, region), shape (K R, ...).
@@ -875,7 +885,7 @@ class YearlyRecorder:
                                                                                            strict=True)], np.float64)
                 return np.append(per_region, per_region.sum())
             x = x.astype(np.float64)
-        return self._region_totals(np.add.reduceat(x, self.starts), lambda: x)
+        return self._region_totals(np.add.reduceat(x, self.starts), self._nonzero(lambda: x))
 
     def sum_of_products(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``sum_by_region(a * b)`` of two (n,) float64 arrays, bit for bit, without an (n,) array of the products.
@@ -889,23 +899,53 @@ class YearlyRecorder:
             return self.sum_by_region(a * b)
         per_region = np.empty(self.starts.size)
         segment_product_sums(a, b, self.starts, self.ends, per_region)
-        return self._region_totals(per_region, lambda: a * b)
+        return self._region_totals(per_region, self._nonzero(lambda: a * b))
 
-    def _region_totals(self, per_region: np.ndarray, values: Callable[[], np.ndarray]) -> np.ndarray:
+    def sum_by_size_group(self, x: np.ndarray) -> np.ndarray:
+        """``sum_by_region`` of per-farm ``x`` where the farm is in each income group, else 0.0: (``SIZE_GROUPS``, rows).
+
+        Bit for bit those of ``np.where(self.size_group == g, x, 0.0)``, from one compiled pass over a float64 ``x``
+        for every group (``sim.parallel.segment_group_sums``) without the three masked (n,) copies (they cost about
+        3 % of a 1 M-farmer year and 24 B per farmer of peak memory).
+        """
+        if is_nothing(x):
+            return np.zeros((len(SIZE_GROUPS), self.rows))
+        if not (x.dtype == np.float64 and x.flags.c_contiguous) or x.size == 0 or self.starts[0] != 0 or \
+                (self.ends - self.starts < 1).any():
+            return np.stack([self.sum_by_region(np.where(self.size_group == g, x, 0.0))
+                             for g in range(len(SIZE_GROUPS))])
+        per_region = np.empty((len(SIZE_GROUPS), self.starts.size))
+        nonzero = np.empty((len(SIZE_GROUPS), self.starts.size), np.bool_)
+        segment_group_sums(x, self.size_group, self.starts, self.ends, per_region, nonzero)
+        if self.runs == 1:
+            return np.stack([self._region_totals(sums, lambda flags=flags: flags)
+                             for sums, flags in zip(per_region, nonzero, strict=True)])
+        return np.stack([self._region_totals(sums, lambda flags=flags: flags.reshape(self.runs, -1).any(axis=1))
+                         for sums, flags in zip(per_region, nonzero, strict=True)])
+
+    def _region_totals(self, per_region: np.ndarray, nonzero: Callable[[], np.ndarray]) -> np.ndarray:
         """The rows of ``sum_by_region`` from the sums of a float64 (n,) array per (run, region) segment.
 
-        ``values()`` gives the array, read only when a sum is zero (an all-zero run gets zeros, +0.0).
+        ``nonzero()``, called only when a sum is zero (an all-zero run gets zeros, +0.0): one run's array itself, or
+        anything whose ``any()`` is its (``values.any()``); of stacked runs, (runs,) bool: whether each run's farms hold
+        a value other than zero.
         """
         if self.runs == 1:
-            if not per_region.any() and not values().any():  # all zero (a sum of -0.0 included): a pass only then
+            if not per_region.any() and not nonzero().any():  # all zero (a sum of -0.0 included): a pass only then
                 return np.zeros(self.rows)
             return np.append(per_region, per_region.sum())
         sums = self.with_totals(per_region)
         if not (sums == 0).any():  # no run is idle: its sums would be zeros (two passes over the farms saved)
             return sums
-        idle = ~np.logical_or.reduceat(values() != 0, self.run_starts)
+        idle = ~nonzero()
         sums[np.repeat(idle, len(self.names))] = 0.0
         return sums
+
+    def _nonzero(self, values: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
+        """``_region_totals``' ``nonzero`` of the (n,) float64 array ``values()`` (made only if called)."""
+        if self.runs == 1:
+            return values
+        return lambda: np.logical_or.reduceat(values() != 0, self.run_starts)
 
     def _sum_of_constants(self, values: np.ndarray) -> np.ndarray:
         """``sum_by_region`` of the (n,) array holding ``values`` (segments,) on each segment's farms, bit for bit."""

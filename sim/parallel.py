@@ -271,6 +271,83 @@ def _pairwise_products(a, b, first, count):  # pragma: no cover - compiled
     return _pairwise_products(a, b, first, half) + _pairwise_products(a, b, first + half, count - half)
 
 
+#: Groups ``segment_group_sums`` sums apart in one pass (the recorder's size thirds, ``sim.outputs.SIZE_GROUPS``).
+SUM_GROUPS = 3
+
+
+@njit(cache=True, nogil=True)
+def segment_group_sums(values, group, starts, ends, out, nonzero):  # pragma: no cover - compiled
+    """out[g, s] = ``np.add.reduceat(np.where(group == g, values, 0.0), starts)[s]`` for g < ``SUM_GROUPS``, bit for bit.
+
+    ``values`` (n,) float64, ``group`` (n,) int8 in [0, ``SUM_GROUPS``), segments [start, end) with end > start;
+    ``out`` (``SUM_GROUPS``, S) float64; ``nonzero`` (``SUM_GROUPS``, S) bool: whether a farm of the group in the
+    segment has a value other than 0.0 and -0.0 (NaN counts). One pass for every group and no masked (n,) copies:
+    each group's sum adds the farm's value where it is in the group and +0.0 where not, in NumPy's order (its first
+    value, then the pairwise sum of the rest: ``segment_product_sums``). Serial and releasing the GIL.
+    """
+    nonzero[:] = False
+    for s in range(starts.size):
+        first = starts[s]
+        found = 0
+        for i in range(first, ends[s]):  # until each group has shown a value other than zero
+            if values[i] != 0.0 and not nonzero[group[i], s]:
+                nonzero[group[i], s] = True
+                found += 1
+                if found == SUM_GROUPS:
+                    break
+        t0, t1, t2 = _pairwise_groups(values, group, first + 1, ends[s] - first - 1)
+        out[0, s] = _member(values, group, first, 0) + t0
+        out[1, s] = _member(values, group, first, 1) + t1
+        out[2, s] = _member(values, group, first, 2) + t2
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _member(values, group, i, g):  # pragma: no cover - compiled
+    """values[i] where farm i is in group g, else +0.0 (``np.where(group == g, values, 0.0)[i]``)."""
+    return values[i] if group[i] == g else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _pairwise_groups(values, group, first, count):  # pragma: no cover - compiled
+    """NumPy's pairwise sums of each group's ``count`` values from row ``first`` (``_member``): a tuple of three.
+
+    The additions of ``_pairwise_products``, each group's apart: in order below 8 values, eight running sums up to
+    ``PAIRWISE_BLOCK``, else the two halves (the first a multiple of 8) summed so and added.
+    """
+    if count < 8:
+        a, b, c = -0.0, -0.0, -0.0  # NumPy's start: the additive identity, so that a sum of -0.0 stays -0.0
+        for i in range(first, first + count):
+            a += _member(values, group, i, 0)
+            b += _member(values, group, i, 1)
+            c += _member(values, group, i, 2)
+        return a, b, c
+    if count <= PAIRWISE_BLOCK:
+        lanes = np.empty((SUM_GROUPS, 8))  # each group's eight running sums
+        for j in range(8):
+            for g in range(SUM_GROUPS):
+                lanes[g, j] = _member(values, group, first + j, g)
+        i = first + 8
+        while i < first + count - count % 8:
+            for j in range(8):
+                v, k = values[i + j], group[i + j]
+                for g in range(SUM_GROUPS):
+                    lanes[g, j] += v if k == g else 0.0
+            i += 8
+        totals = np.empty(SUM_GROUPS)
+        for g in range(SUM_GROUPS):
+            r = lanes[g]
+            total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            for k in range(i, first + count):
+                total += _member(values, group, k, g)
+            totals[g] = total
+        return totals[0], totals[1], totals[2]
+    half = count // 2
+    half -= half % 8
+    a0, b0, c0 = _pairwise_groups(values, group, first, half)
+    a1, b1, c1 = _pairwise_groups(values, group, first + half, count - half)
+    return a0 + a1, b0 + b1, c0 + c1
+
+
 def segment_percentiles(values: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                         percentiles: tuple[float, ...]) -> np.ndarray:
     """``np.percentile(values[start:end], percentiles)`` (linear method) of each segment, bit for bit: shape (Q, S).

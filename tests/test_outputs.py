@@ -181,3 +181,31 @@ def test_sums_of_products_are_the_sums_of_the_product_array_bit_for_bit():
         idle_first_run = np.where(np.arange(n) < starts[width // 2 if runs == 1 else width], 0.0, soc)
         for values in (soc, np.zeros(n), idle_first_run):
             assert np.array_equal(recorder.sum_of_products(values, area), recorder.sum_by_region(values * area))
+
+
+def test_sums_by_size_group_are_those_of_the_masked_arrays_bit_for_bit():
+    """Each income group's sums come from one pass over the farms for all three groups, without the masked (n,) copies
+    they replace: the sums of ``np.where(group == g, values, 0.0)`` in every bit, signs of zero included, on regions of
+    every size the pairwise summation's branches treat apart (1-299 farms, then one of 70,001), for one run and for
+    stacked runs, with an idle run, a run of -0.0s, values that cancel, and a NaN."""
+    rng = np.random.default_rng(7)
+    sizes = [*range(1, 300), 70_001]
+    n = sum(sizes)
+    area = rng.uniform(0.5, 300, n)
+    starts = np.cumsum([0, *sizes[:-1]])
+    income = rng.normal(0, 1e4, n)
+    income[rng.random(n) < 0.1] = 0.0
+    income[rng.random(n) < 0.1] = -0.0
+    for runs in (1, 2):
+        width = starts.size // runs
+        recorder = outputs.YearlyRecorder([f"r{k}" for k in range(width)], starts, area, 0, runs=runs)
+        first_run = np.arange(n) < starts[width // 2 if runs == 1 else width]
+        with_nan = income.copy()
+        with_nan[n // 2] = np.nan
+        for values in (income, np.zeros(n), np.full(n, -0.0), np.where(first_run, 0.0, income),
+                       np.where(first_run, -0.0, income), np.tile([1.0, -1.0], n // 2 + 1)[:n], with_nan):
+            got = recorder.sum_by_size_group(values)
+            for g in range(len(outputs.SIZE_GROUPS)):
+                want = recorder.sum_by_region(np.where(recorder.size_group == g, values, 0.0))
+                assert np.array_equal(got[g], want, equal_nan=True), (runs, g)
+                assert np.array_equal(np.signbit(got[g]), np.signbit(want)), (runs, g)
