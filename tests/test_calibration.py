@@ -344,9 +344,16 @@ def test_bad_patterns_are_clean_scenario_errors(write_scenario, body, message):
 
 
 # ----------------------------------------------------------------------------------------- data and scenarios
+#: Reserved countries' names, and the bodies that publish their adoption series (a number entered with only its
+#: source's name must be found too): AAPRESID (Argentina), FEPASIDIAS (Paraguay), CAAPAS (the Americas' no-till
+#: confederation, whose figures are mostly Argentina's, Paraguay's and Brazil's: a Brazilian figure is cited from its
+#: Brazilian source), CTIC and USDA (the USA), GRDC, ABARES and WANTFA (Australia); African bodies such as the African
+#: Conservation Tillage network are caught by "africa". The world compilations' authors (Kassam, Friedrich, Derpsch)
+#: are not reserved: they are the world series' sources, which is a shape check only (docs/validation.md section 1).
 RESERVED = re.compile(r"\b(argentin\w*|paraguay\w*|united states|usa|u\.s\.|australia\w*|\w*africa\w*|zimbabwe|malawi|"
-                      r"zambia|kenya|tanzania|ethiopia|ghana|mozambique|madagascar|nigeria|benin|uganda|rwanda)\b",
-                      re.IGNORECASE)
+                      r"zambia|kenya|tanzania|ethiopia|ghana|mozambique|madagascar|nigeria|benin|uganda|rwanda|"
+                      r"aapresid|fepasidias|caapas|ctic|conservation technology information center|usda|grdc|abares|"
+                      r"wantfa)\b", re.IGNORECASE)
 
 
 #: Images carry no observations a scan could read; they are checked by name only.
@@ -389,17 +396,22 @@ def test_no_reserved_country_data_in_the_calibration_data():
 
 def test_the_reserved_data_scan_finds_an_inline_series(tmp_path):
     """The scan is not empty by construction: a validation_argentina.toml with inline observations is found (by
-    its name and its source), and so are an Australian series' rows and a posterior report naming Paraguay."""
+    its name and its source), and so are an Australian series' rows, a posterior report naming Paraguay and a
+    scenario naming no country whose observation cites a reserved country's data body (referee 37 m7)."""
     scenario = tmp_path / "validation_argentina.toml"
     scenario.write_text('extends = "parts/defaults.toml"\n[patterns.census_share]\nstatistic = "level"\n'
                         'column = "no_till_area_share"\nobserved = { "2008" = 0.7 }\nscale = 0.05\n'
                         'source = "AAPRESID, Argentina"\n')
-    assert reserved_mentions(scenario) == ["argentina", "Argentina"]
+    assert reserved_mentions(scenario) == ["argentina", "AAPRESID", "Argentina"]
     assert reserved_mentions(SCENARIOS / "validation_brazil.toml") == []
     (tmp_path / "series.csv").write_text("# header\nyear,area,country\n2008,17,Australia\n")
     assert reserved_mentions(tmp_path / "series.csv") == ["Australia"]
     (tmp_path / "report.md").write_text("predictive check against Paraguay's census")
     assert reserved_mentions(tmp_path / "report.md") == ["Paraguay"]
+    bodies = tmp_path / "validation_pampas.toml"
+    for source in ("AAPRESID 2019", "CTIC crop residue survey", "GRDC farm practices survey"):
+        bodies.write_text(scenario.read_text().replace('"AAPRESID, Argentina"', f'"{source}"'))
+        assert reserved_mentions(bodies) == [source.split()[0]]
 
 
 POSTERIORS = SCENARIOS / "posteriors"

@@ -5,6 +5,7 @@ import pytest
 from conftest import SCENARIOS, TEST_DATA, TEST_SCENARIOS
 
 import sim
+from sim.scenario import scenario_with_overrides
 
 
 def run(seed: int) -> pd.DataFrame:
@@ -75,17 +76,43 @@ def test_as_given_starts_are_pinned(path):
     start: adopters took up their bundle 1-10 seasons ago after conventional practice, and their soil is built that
     way. tests/data holds their yearly tables (2,000 farmers, 10 years, seed 7) written by the code before the
     equilibrium start drew each farm's past (its soil and ages from its own chain): these starts, and a modelled
-    crediting baseline started from them (now a copy of the farms' soil), must stay as they were, bit for bit (the
-    calibration of docs/validation.md section 7 rests on them); rewritten only when residue N2O changed (the
+    crediting baseline started from them (now a copy of the farms' soil), must stay as they were, bit for bit;
+    rewritten only when residue N2O changed (the
     practice-emissions columns alone moved) and, for as_given_price (a carbon price; validation_brazil has none),
     when the default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``)
     and when farmers' net carbon income began counting money owed for issued credits (referee 24 B1:
     farmer_net_carbon_income and its size thirds, participants_net_negative_share alone moved); as_given_price again
     when a farm that hires its no-till stopped paying the exit cost on dropping it (referee 33 m5: its hired farms'
-    decisions; validation_brazil did not move)."""
+    decisions). That change left this pin of validation_brazil as it was, but not Brazil's calibrated runs: by 1980
+    they had moved, and the calibration had to be redone (referee 37 M1). Ten years of 1972's start, when almost no
+    farm uses no-till, cannot stand for the calibration's 39: ``test_brazil_over_its_calibrated_years_is_pinned``
+    does."""
     expected = pd.read_parquet(TEST_DATA / f"{path.stem}_2000x10_seed7.parquet")
     model = sim.AdoptionModel(sim.load_scenario(path), seed=7, n_farmers=2000)
     model.run_for(10)
+    pd.testing.assert_frame_equal(model.results()[list(expected.columns)], expected, check_exact=True)
+
+
+#: Posterior medians of scenarios/posteriors/brazil_calibration.md (2026-11-29): a point in the calibrated region.
+BRAZIL_MEDIANS = {"decision.rule.noise_share": 0.0486, "decision.rule.heterogeneity_share": 0.0835,
+                  "decision.access.supply_scale": 0.0439}
+
+
+def test_brazil_over_its_calibrated_years_is_pinned():
+    """Brazil's whole calibrated history, 1972-2011, at the posterior medians (1,000 farmers, seed 7; a few seconds)
+    is pinned bit for bit in tests/data: the calibration of docs/validation.md section 7 rests on these runs, and its
+    scenario digest cannot see a change of model code (referee 30 m6). Commit 98de11e (the exit cost charged only to
+    a farm that owns its seeder) moved them and no test failed (referee 37 M1): a behaviour change that moves them
+    must now fail here, and then docs/validation.md section 7's command must be run again and the posterior
+    committed before this table is rewritten. Written on main 4f215d5 after the re-calibration; the same run on
+    98de11e's parent gives another table."""
+    expected = pd.read_parquet(TEST_DATA / "validation_brazil_1000x39_seed7.parquet")
+    base = sim.load_scenario(SCENARIOS / "validation_brazil.toml").model_copy(update={"uncertain": {},
+                                                                                        "posterior": None})
+    scenario = scenario_with_overrides(base, BRAZIL_MEDIANS)
+    model = sim.AdoptionModel(scenario, seed=7, n_farmers=1000)
+    model.run_for(scenario.years)
+    assert expected.year.max() == 2011
     pd.testing.assert_frame_equal(model.results()[list(expected.columns)], expected, check_exact=True)
 
 
