@@ -551,3 +551,23 @@ def test_every_shipped_scenario_names_itself_and_its_question_in_every_forum_lan
         assert _numbers(title.name) == _numbers(scenario.name), f"{path.name}: translations.{code}.name's numbers"
         assert _numbers(title.description) == _numbers(scenario.description), (
             f"{path.name}: translations.{code}.description's numbers")
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_each_language_writes_one_apostrophe_and_its_own_percent_sign(code):
+    """Referee 38 m7: French mixed "l'agriculture" and "l’exploitation"; Portuguese scenario names wrote "40 %" where
+    the interface (Babel: pt "#,##0%") writes "40%". Each catalogue uses one apostrophe, and each scenario file's
+    titles in the language write a percentage as ``Language.percent`` does."""
+    import tomllib
+
+    with path_of(code).open("rb") as po:
+        catalogue = read_po(po, locale=code)
+    text = "".join(form for m in catalogue if m.id
+                   for form in ([m.string] if isinstance(m.string, str) else list(m.string)))
+    assert not ("'" in text and "\u2019" in text), f"{code} mixes ' and \u2019"
+    spaced = language(code).percent(0.4) != "40%"  # Babel: "40 %" (fr, es) or "40%" (pt)
+    wrong = re.compile(r"\d%" if spaced else r"\d[ \u00a0\u202f]%")
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        title = tomllib.loads(path.read_text(encoding="utf-8")).get("translations", {}).get(code, {})
+        for words in title.values():
+            assert not wrong.search(words), (path.name, words)
