@@ -39,8 +39,6 @@ from facilitation.summary import run_keys, yearly_spread
 SEPARATORS = {"en": ".,", "fr": ", ", "es": ",.", "pt": ",."}
 #: Marker diameters (px) of an ordinary and a demonstration farm in the network view.
 FARM_PX, DEMO_PX = 7, 15
-#: Top of the network view's y axis (farms span -1..1; regions' two-line headings sit from 1.16 up).
-NETWORK_TOP = 1.6
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
 #: Characters per line of a map's or network view's title (the scenario's name, which French, Spanish and Portuguese
@@ -58,6 +56,12 @@ TITLE_PAD_PX = 8
 CAPTION_FONT_PX = 12
 CAPTION_LINE_PX = 1.3 * CAPTION_FONT_PX
 CAPTION_CHARS = 54
+#: The network view's y axis (farms span -1..1, their dots a little more); the regions' two-line headings sit in the
+#: top margin, over the title's lines: inside the plot, a short plot (a projector's screen shares its height with
+#: the legend and controls) pushed them up into a two-line title (referee 38 m3).
+NETWORK_RANGE = (-1.12, 1.12)
+HEADING_PX = 15
+HEADINGS_PX = math.ceil(2 * 1.3 * HEADING_PX + TITLE_PAD_PX)
 #: Shares of farmers are drawn in percent (0-100), so that tick and hover labels carry the language's percent sign
 #: ("20 %" in French): Plotly's "%" number format writes "20%" in every language.
 PERCENT = 100.0
@@ -140,9 +144,9 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
         go.Scatter(x=links_x, y=links_y, mode="lines", line=dict(width=1.0, color=EXCHANGE_LINK_COLOUR),
                    opacity=0.6, hoverinfo="skip", name=lang._("exchange link"), showlegend=bool(links_x)),
     ])
-    annotations = [dict(x=REGION_SPACING * i, y=1.16, text="<br>".join(f"<b>{html.escape(line)}</b>"
-                                                                         for line in heading_lines(lang.region(key))),
-                        showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
+    annotations = [dict(x=REGION_SPACING * i, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                        text="<br>".join(f"<b>{html.escape(line)}</b>" for line in heading_lines(lang.region(key))),
+                        font=dict(color=region_colour(i), size=HEADING_PX))
                    for i, key in enumerate(story.scenario_regions)]
     caption = [line for part in (sample_caption(lay.region, lang, story.runs, lay.demo),
                                  demo_caption(lay.region, lay.demo, lang)) for line in textwrap.wrap(part, CAPTION_CHARS)]
@@ -150,11 +154,12 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                             align="left", text="<br>".join(html.escape(line) for line in caption),
                             font=dict(size=CAPTION_FONT_PX, color="#444444")))
     title, top = figure_title(lang.scenario_name(story.scenario))
-    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=top, b=math.ceil(len(caption) * CAPTION_LINE_PX) + 6),
+    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=top + HEADINGS_PX,
+                                                      b=math.ceil(len(caption) * CAPTION_LINE_PX) + 6),
                                     annotations=annotations, title=title,
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
-                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
+                                    yaxis=dict(visible=False, fixedrange=True, range=list(NETWORK_RANGE))))
     frames = ["".join(map(str, row)) for row in story.categories]
     return as_dict(fig), frames
 

@@ -189,6 +189,12 @@ def test_every_text_of_every_section_is_shown_by_the_keyboard_alone(french, brow
     screens: dict[str, list] = {}
     for _ in range(300):
         shown = page.evaluate(SHOWN)
+        if shown["id"] == "networks":  # referee 38 m3: a two-line scenario name ran into the region headings
+            gaps = page.evaluate("""() => Array.from(document.querySelectorAll('.plot.network')).map(div => {
+                const title = div.querySelector('.gtitle').getBoundingClientRect().bottom;
+                const heads = Array.from(div.querySelectorAll('.annotation-text')).map(a => a.getBoundingClientRect().top);
+                return Math.min(...heads) - title; })""")
+            assert min(gaps) >= 0, (viewport, gaps)
         screens.setdefault(shown["id"], []).append(shown)
         if shown["id"] == "index" and shown["top"] >= shown["end"] - 1:
             break
@@ -628,7 +634,8 @@ def test_long_map_and_network_titles_stay_inside_their_figures_in_every_language
     """The report's map and network views carry the scenario's name as their title, which Plotly does not wrap: the
     longest shipped name (results_based_public, 70-96 characters in the four languages) ran past the figure's edge
     and was cut off. Titles are now wrapped (``TITLE_CHARS`` a line) and push the plot down: drawn by plotly.js in
-    Chromium, 360 px wide (a phone: one figure to a row), each title's box lies inside its figure in every language."""
+    Chromium, 360 px wide (a phone: one figure to a row), each title's box lies inside its figure in every language,
+    above the network view's region headings (referee 38 m3)."""
     import dataclasses
     import json
 
@@ -649,14 +656,18 @@ def test_long_map_and_network_titles_stay_inside_their_figures_in_every_language
         assert len(lang.scenario_name(story.scenario)) >= 70
         for figure in (map_figure(story, shapes, view_of(shapes), lang)[0], network_figure(story, lang)[0]):
             boxes = page.evaluate("""(fig) => {
-                document.body.innerHTML = "<div id='c' style='width:360px;height:440px'></div>";
+                document.body.innerHTML = "<div id='c' style='width:360px;height:300px'></div>";  // a projector's share
                 const box = (e) => { const r = e.getBoundingClientRect();
                                      return [r.left, r.top, r.right, r.bottom]; };
                 return Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true}).then(
-                    () => [box(document.querySelector('#c .gtitle')), box(document.getElementById('c'))]); }""",
+                    () => Plotly.relayout('c', {'font.size': 18})).then(  // presentation mode's type (report.js)
+                    () => [box(document.querySelector('#c .gtitle')), box(document.getElementById('c')),
+                           ...[...document.querySelectorAll('#c .annotation-text')].map(box)]); }""",
                                   json.loads(json.dumps(figure, default=lambda v: v.tolist())))
-            (left, top, right, bottom), (x0, y0, x1, y1) = boxes
+            (left, top, right, bottom), (x0, y0, x1, y1), *notes = boxes
             assert x0 <= left and right <= x1 and y0 <= top and bottom <= y1, (code, boxes)
+            # referee 38 m3: a second line of the title came down over the network view's region headings
+            assert all(bottom <= note[1] for note in notes), (code, "the title runs into the region headings")
 
 
 def test_the_animations_title_band_stays_inside_the_frame_in_every_language(stories):
