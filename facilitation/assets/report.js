@@ -91,8 +91,7 @@
     current = Math.max(0, Math.min(slides.length - 1, i));
     slides.forEach((s, k) => s.classList.toggle("current", k === current));
     const slide = slides[current];
-    const head = heading(slide);  // where a table's header row sticks: under the heading
-    slide.style.setProperty("--head", (head ? head.offsetHeight : 0) + "px");
+    stickUnder(slide);
     slide.scrollTop = atEnd ? slide.scrollHeight : 0;
     showPage();
     fit(slide, FONT.present);
@@ -100,6 +99,12 @@
 
   // the section's heading, which stays at the top of the screen while the section scrolls (CSS: sticky)
   function heading(slide) { return slide.querySelector(":scope > header, :scope > h2"); }
+
+  // where a table's header row sticks: under the heading (whose height changes with the screen's width)
+  function stickUnder(slide) {
+    const head = heading(slide);
+    slide.style.setProperty("--head", (head ? head.offsetHeight : 0) + "px");
+  }
 
   // what stays at the top of the screen while the section scrolls (CSS: sticky): its heading, a table's header row
   function stickies(slide) {
@@ -180,6 +185,7 @@
   }
 
   document.addEventListener("scroll", () => { if (presenting()) showPage(); }, true);  // the wheel scrolls too
+  window.addEventListener("resize", () => { if (presenting()) { stickUnder(slides[current]); showPage(); } });
 
   document.addEventListener("fullscreenchange", () => {
     if (!document.fullscreenElement && presenting()) present(false);
