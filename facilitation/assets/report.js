@@ -135,8 +135,8 @@
   function stuckFoot(slide) {
     const head = heading(slide);
     const foot = slide.getBoundingClientRect().top + (head ? head.offsetHeight : 0);
-    const thead = slide.querySelector("thead");
-    return foot + (thead && thead.getBoundingClientRect().height > 0 ? thead.offsetHeight : 0);
+    const thead = Array.from(slide.querySelectorAll("thead")).find((t) => t.getBoundingClientRect().height > 0);
+    return foot + (thead ? thead.offsetHeight : 0);  // the screen's table: the page's is hidden
   }
 
   // Next: the section's next screenful, starting with the first block the screen cuts or leaves below it; false at
