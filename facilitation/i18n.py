@@ -116,7 +116,7 @@ class Language:
         pattern = self.locale.percent_formats[None].pattern
         if decimals:
             pattern = pattern.replace("#,##0", "#,##0." + "0" * decimals, 1)
-        return format_percent(_unsigned_zero(share, decimals + 2), format=pattern, locale=self.code)
+        return _minus(format_percent(_unsigned_zero(share, decimals + 2), format=pattern, locale=self.code))
 
     @property
     def percent_affixes(self) -> tuple[str, str]:
@@ -133,9 +133,14 @@ class Language:
         return self.percent(share, 0 if abs(share) >= SMALL_SHARE else 1)
 
     def number(self, value: float, decimals: int = 0) -> str:
-        """A number with the locale's grouping and decimal signs ("1,234.5", "1 234,5"; never "-0")."""
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(_unsigned_zero(value, decimals), format=pattern, locale=self.code)
+        """A number with the locale's grouping and decimal signs ("1,234.5", "1 234,5"; Spanish "3000", "30.000").
+
+        Never "-0"; a minus sign ("−2"), as the charts write it.
+        """
+        value = _unsigned_zero(value, decimals)
+        grouped = abs(round(value, decimals)) >= 10 ** (GROUPING_DIGITS + MIN_GROUPING_DIGITS.get(self.code, 1) - 1)
+        pattern = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
+        return _minus(format_decimal(value, format=pattern, locale=self.code))
 
     def money(self, value: float, currency: str) -> str:
         """An amount and its currency code ("140,000 USD"): the code reads the same in every language."""
@@ -163,6 +168,17 @@ class Language:
 
 #: Shares below this are said with one decimal ("0.9%"): as whole percentages 0.6% and 1.4% would both read "1%".
 SMALL_SHARE = 0.1
+#: Digits in a group of thousands, and CLDR's minimumGroupingDigits where it is not 1 (Babel 2.19 does not apply
+#: it): Spanish writes "3000 agricultores" and "30.000" (a group separator only from five digits on).
+GROUPING_DIGITS = 3
+MIN_GROUPING_DIGITS = {"es": 2}
+#: The minus sign of numbers in text: the one Plotly's axes and hover labels write ("−0,02"), not a hyphen.
+MINUS = "\N{MINUS SIGN}"
+
+
+def _minus(text: str) -> str:
+    """``text`` (a number Babel formatted) with a minus sign for its hyphen-minus."""
+    return text.replace("-", MINUS)
 
 
 def _unsigned_zero(value: float, decimals: int) -> float:

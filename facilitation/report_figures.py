@@ -18,13 +18,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from facilitation.geography import RegionShape, View, rings_in
-from facilitation.i18n import N_, Language
+from facilitation.i18n import MINUS, N_, Language
 from facilitation.story import REGION_SPACING, Story
 from facilitation.style import (
     ADOPTION_SCALE,
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
+    demo_caption,
     heading_lines,
     region_colour,
     sample_caption,
@@ -38,17 +39,29 @@ from facilitation.summary import run_keys, yearly_spread
 SEPARATORS = {"en": ".,", "fr": ", ", "es": ",.", "pt": ",."}
 #: Marker diameters (px) of an ordinary and a demonstration farm in the network view.
 FARM_PX, DEMO_PX = 7, 15
-#: Top of the network view's y axis (farms span -1..1; regions' two-line headings sit from 1.16 up).
-NETWORK_TOP = 1.6
 #: The share of farmers shaded on the maps.
 MAP_COLUMN = "no_till_share"
 #: Characters per line of a map's or network view's title (the scenario's name, which French, Spanish and Portuguese
 #: make long): Plotly does not wrap titles, and a long one ran past the edge of a figure. 360 px, a phone's width
 #: (one figure to a row), holds 36 characters of 16 px type (~9 px each) beside the figure's 5 px margins.
 TITLE_CHARS = 36
-#: Space between a figure's title and its plot (px): the title sits on the plot's top edge and the figure's top
-#: margin grows to hold its lines (Plotly's automargin; anchored at the top instead, extra lines rose off the figure).
+#: A figure's title: its type size (px), its lines' height (Plotly's 1.3 em), and the space above and below it (px).
+#: The title hangs from the figure's top and the top margin is set to hold its lines: anchored on the plot's top
+#: edge with Plotly's automargin, a second line came down over the network view's region headings (referee 38 m3).
+TITLE_PX = 16
+TITLE_LINE_PX = 1.3 * TITLE_PX
 TITLE_PAD_PX = 8
+#: The network view's caption under the farms: type size (px), lines' height, characters a line holds in a figure
+#: 360 px wide (a phone's, one figure to a row; ~6.6 px a character).
+CAPTION_FONT_PX = 12
+CAPTION_LINE_PX = 1.3 * CAPTION_FONT_PX
+CAPTION_CHARS = 54
+#: The network view's y axis (farms span -1..1, their dots a little more); the regions' two-line headings sit in the
+#: top margin, over the title's lines: inside the plot, a short plot (a projector's screen shares its height with
+#: the legend and controls) pushed them up into a two-line title (referee 38 m3).
+NETWORK_RANGE = (-1.12, 1.12)
+HEADING_PX = 15
+HEADINGS_PX = math.ceil(2 * 1.3 * HEADING_PX + TITLE_PAD_PX)
 #: Shares of farmers are drawn in percent (0-100), so that tick and hover labels carry the language's percent sign
 #: ("20 %" in French): Plotly's "%" number format writes "20%" in every language.
 PERCENT = 100.0
@@ -90,11 +103,13 @@ def base_layout(lang: Language, **extra) -> dict:
     return layout
 
 
-def figure_title(text: str) -> dict:
-    """A figure's title on lines of at most ``TITLE_CHARS`` characters; the plot moves down to make room for them."""
+def figure_title(text: str) -> tuple[dict, int]:
+    """A figure's title on lines of at most ``TITLE_CHARS`` characters, and the top margin (px) that holds them."""
     lines = textwrap.wrap(text, TITLE_CHARS) or [text]
-    return dict(text="<br>".join(html.escape(line) for line in lines), x=0.01, font=dict(size=16), automargin=True,
-                y=1.0, yref="paper", yanchor="bottom", pad=dict(b=TITLE_PAD_PX))
+    # plotly.js sets a title of n lines (n - 1) / 2 lines above its anchor, whatever the anchor: the pad makes up for it
+    title = dict(text="<br>".join(html.escape(line) for line in lines), x=0.01, font=dict(size=TITLE_PX),
+                 y=1.0, yref="container", yanchor="top", pad=dict(t=TITLE_PAD_PX + (len(lines) - 1) * TITLE_LINE_PX / 2))
+    return title, math.ceil(2 * TITLE_PAD_PX + len(lines) * TITLE_LINE_PX)
 
 
 def as_dict(fig: go.Figure) -> dict:
@@ -129,18 +144,22 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
         go.Scatter(x=links_x, y=links_y, mode="lines", line=dict(width=1.0, color=EXCHANGE_LINK_COLOUR),
                    opacity=0.6, hoverinfo="skip", name=lang._("exchange link"), showlegend=bool(links_x)),
     ])
-    annotations = [dict(x=REGION_SPACING * i, y=1.16, text="<br>".join(f"<b>{html.escape(line)}</b>"
-                                                                         for line in heading_lines(lang.region(key))),
-                        showarrow=False, font=dict(color=region_colour(i), size=15), yanchor="bottom")
+    annotations = [dict(x=REGION_SPACING * i, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                        text="<br>".join(f"<b>{html.escape(line)}</b>" for line in heading_lines(lang.region(key))),
+                        font=dict(color=region_colour(i), size=HEADING_PX))
                    for i, key in enumerate(story.scenario_regions)]
+    caption = [line for part in (sample_caption(lay.region, lang, story.runs, lay.demo),
+                                 demo_caption(lay.region, lay.demo, lang)) for line in textwrap.wrap(part, CAPTION_CHARS)]
     annotations.append(dict(x=0.0, y=0.0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                            text=html.escape(sample_caption(lay.region, lang, story.runs)),
-                            font=dict(size=12, color="#444444")))
-    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=50, b=25), annotations=annotations,
-                                    title=figure_title(lang.scenario_name(story.scenario)),
+                            align="left", text="<br>".join(html.escape(line) for line in caption),
+                            font=dict(size=CAPTION_FONT_PX, color="#444444")))
+    title, top = figure_title(lang.scenario_name(story.scenario))
+    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=top + HEADINGS_PX,
+                                                      b=math.ceil(len(caption) * CAPTION_LINE_PX) + 6),
+                                    annotations=annotations, title=title,
                                     legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
-                                    yaxis=dict(visible=False, fixedrange=True, range=[-1.12, NETWORK_TOP])))
+                                    yaxis=dict(visible=False, fixedrange=True, range=list(NETWORK_RANGE))))
     frames = ["".join(map(str, row)) for row in story.categories]
     return as_dict(fig), frames
 
@@ -201,10 +220,11 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
         colorbar=dict(title=dict(text=lang._("no-till"), side="right"), tickformat=".0f", thickness=14, len=0.8,
                       **_percent_ticks(lang)))))
     fig = go.Figure(traces + key)
+    title, top = figure_title(lang.scenario_name(story.scenario))
     fig.update_layout(**base_layout(
-        lang, margin=dict(l=5, r=5, t=40, b=5), plot_bgcolor="#dce9f5", showlegend=True,
+        lang, margin=dict(l=5, r=5, t=top, b=5), plot_bgcolor="#dce9f5", showlegend=True,
         legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False),
-        title=figure_title(lang.scenario_name(story.scenario)),
+        title=title,
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
     colours = [[shade(shares.loc[year, shape.key]) for shape in shapes] for year in story.years]
@@ -291,7 +311,8 @@ def _axis(metric: Metric, fig: go.Figure, lang: Language, **where) -> None:
     if metric.reference is not None:
         fig.add_hline(y=metric.reference, line=dict(color="#777777", dash="dot", width=1), **where)
     fig.update_xaxes(title_text=lang._("year"), gridcolor="#eeeeee", **where)
-    fig.update_yaxes(gridcolor="#eeeeee", **where)
+    # whole numbers, not SI's "250k": the language's group separator from five digits on (Plotly's default)
+    fig.update_yaxes(gridcolor="#eeeeee", exponentformat="none", **where)
 
 
 def _hover(metric: Metric, name: str, lang: Language) -> str:
@@ -313,7 +334,7 @@ def _format(metric: Metric) -> str:
 def signed_percent(share: float, lang: Language) -> str:
     """A relative change in the locale's percent style with one decimal and its sign ("+0.5%", "-0.1 %")."""
     text = lang.percent(share, 1)
-    return text if text.startswith("-") or round(share * 100, 1) == 0 else "+" + text
+    return text if text.startswith(MINUS) or round(share * 100, 1) == 0 else "+" + text
 
 
 def _one_word(values, show) -> str:

@@ -122,6 +122,8 @@ class Findings:
     farmers: int = 0  # all farms (first run, first year)
     area_ha: float = math.nan  # farmed area of all farms, ha
     money_by_region: pd.DataFrame | None = None  # ``analysis.compare.by_region`` of these runs, by region key
+    exchange: pd.DataFrame | None = None  # exchange participants against the other farmers, by region (``EXCHANGE``)
+    exchange_cost: Spread | None = None  # public cost of the exchange programmes over the period, currency
 
     @property
     def windfall_share(self) -> float:
@@ -199,6 +201,9 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
     if credited or paying:
         extra["money_by_region"] = _money_by_region(table)
+    if "exchange_participants" in table and everyone.exchange_participants.fillna(0).gt(0).any():
+        extra["exchange"] = _exchange_by_region(table, year)
+        extra["exchange_cost"] = over_runs("all", lambda rows: float(rows.exchange_programme_cost.fillna(0).sum()))
     if scenario is not None:
         known = [v for v in no_till_gain_uncertainty(scenario).values() if math.isfinite(v)]
         extra.update(depth_cm=scenario.soil.depth_cm, tier1_drawn=draws_factors(scenario),
@@ -227,6 +232,41 @@ def _on_no_till_factor(table: pd.DataFrame, factor_off: pd.DataFrame, last: int)
     if not end.index.sort_values().equals(off.index.sort_values()):
         raise ValueError("the runs with no-till's factor off are not the report's runs (seeds, draws, regions)")
     return end - off.reindex(end.index)
+
+
+#: What the summary says of exchange programmes, by region (``sim.outputs``' exchange columns): in the adoption
+#: year, participants and the shares of participants and of the other farmers using no-till; over the seasons, the
+#: median cash income of each group. Means over the runs.
+EXCHANGE = {"participants": "exchange_participants", "no_till": "exchange_participant_no_till_share",
+            "others_no_till": "exchange_non_participant_no_till_share"}
+EXCHANGE_INCOME = {"income": "exchange_participant_income_p50", "others_income": "exchange_non_participant_income_p50"}
+
+
+def _exchange_by_region(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``EXCHANGE`` at ``year`` and ``EXCHANGE_INCOME`` over the seasons, each run's then their mean, by region.
+
+    A group a run's region does not have (NaN) is left out of that mean.
+    """
+    keys = [*run_keys(table), "region"]
+    at_year = table[table.year == year].groupby(keys)[list(EXCHANGE.values())].mean()
+    seasons = table[table.year > table.year.min()].groupby(keys)[list(EXCHANGE_INCOME.values())].mean()
+    per_run = at_year.join(seasons).rename(columns={v: k for k, v in {**EXCHANGE, **EXCHANGE_INCOME}.items()})
+    return per_run.groupby(level="region").mean()
+
+
+def _exchange_sentence(found: Findings, region: str, lang: Language) -> list[str]:
+    """A region's exchange participants against its other farmers: no-till in the adoption year, cash income."""
+    table = found.exchange
+    if table is None or region not in table.index or not table.participants[region] > 0:
+        return []
+    row = table.loc[region]
+    return [lang._("{region}, {year}: {participants} farmers take part in the exchange programme; {no_till} of them "
+                   "use no-till, against {others_no_till} of the other farmers. Their median cash income averages "
+                   "{income} a year over {start}–{end}, against {others_income} for the other farmers.").format(
+        region=lang.region(region), year=found.year, participants=lang.number(row.participants),
+        no_till=lang.share(row.no_till), others_no_till=lang.share(row.others_no_till),
+        income=lang.money(row.income, found.currency), others_income=lang.money(row.others_income, found.currency),
+        start=found.first_year + 1, end=found.last_year)]
 
 
 def _money_by_region(table: pd.DataFrame) -> pd.DataFrame:
@@ -291,6 +331,35 @@ def _per_unit(lang: Language, value: float) -> str:
     return lang.number(value, digits)
 
 
+#: Money per farm or per ha is said in whole units from this amount on, below it to the cent (``MONEY_DECIMALS``): a
+#: tenth of a cent a year means nothing to a farm, and "0.0061 USD" read as a precision the runs do not have.
+WHOLE_MONEY = 100
+MONEY_DECIMALS = 2
+
+
+def money_decimals(*values: float) -> int:
+    """Decimals of a group of money figures said together (a mean and its range): one precision for all of them."""
+    finite = [abs(v) for v in values if np.isfinite(v)]
+    return 0 if finite and max(finite) >= WHOLE_MONEY else MONEY_DECIMALS
+
+
+def money_per_unit(lang: Language, value: float, currency: str, decimals: int | None = None,
+                   signed: bool = False) -> str:
+    """A per-farm or per-ha amount at ``decimals`` (``money_decimals`` of it alone by default).
+
+    "+103 USD", "0.18 USD", and "≈ 0 USD" for an amount that is not 0 but rounds to it; ``signed``: "+" before a gain.
+    """
+    decimals = money_decimals(value) if decimals is None else decimals
+    if round(value, decimals) == 0:
+        return f"{'' if value == 0 else APPROXIMATELY}0\N{NO-BREAK SPACE}{currency}"
+    sign = "+" if signed and value > 0 else ""
+    return f"{sign}{lang.number(value, decimals)}\N{NO-BREAK SPACE}{currency}"
+
+
+#: Before an amount that is not 0 but rounds to 0 at the precision shown.
+APPROXIMATELY = "\N{ALMOST EQUAL TO}\N{NO-BREAK SPACE}"
+
+
 def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]:
     """The sentences of each region (by region key) and of all farms (key "all"), in ``lang``."""
     _ = lang._
@@ -304,17 +373,14 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
     def index(value: float) -> str:
         return lang.number(value, 2)
 
-    def bracket(words: str) -> str:
-        return f" ({words})" if words else ""
-
     def per_ha(tonnes: float) -> str:
         return _per_unit(lang, tonnes / found.area_ha)
 
     def per_farm_and_ha(message: str, total: float) -> str:
         """``message`` with what a period total of money is per farm and per ha a year, over all farms (M2)."""
         return message.format(farmers=lang.number(found.farmers), area=lang.number(found.area_ha),
-                              per_farm=money(total / found.farmers / years),
-                              per_ha=f"{_per_unit(lang, total / found.area_ha / years)}\N{NO-BREAK SPACE}{found.currency}")
+                              per_farm=money_per_unit(lang, total / found.farmers / years, found.currency, 0),
+                              per_ha=money_per_unit(lang, total / found.area_ha / years, found.currency))
 
     groups: dict[str, list[str]] = {}
     for r in found.regions:
@@ -324,17 +390,18 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
                      "Conservation Agriculture{full_ca_spread}; in {first_year}: {no_till_start} and "
                      "{full_ca_start}.").format(
             region=name, year=found.year, no_till=percent(r.no_till.mean),
-            no_till_spread=bracket(_spread_words(lang, r.no_till, percent)), full_ca=percent(r.full_ca.mean),
-            full_ca_spread=bracket(_spread_words(lang, r.full_ca, percent)), first_year=found.first_year,
+            no_till_spread=_bracket(_spread_words(lang, r.no_till, percent)), full_ca=percent(r.full_ca.mean),
+            full_ca_spread=_bracket(_spread_words(lang, r.full_ca, percent)), first_year=found.first_year,
             no_till_start=percent(r.no_till_start.mean), full_ca_start=percent(r.full_ca_start.mean)))
         out.append(_("{region}, {start}–{end}: the median farm's cash income is {income} a year on "
                      "average{income_spread}, and the region's farms together earn {per_ha} per ha a year in cash; "
                      "the soils' '4 per 1000' index averages {index}{index_spread}.").format(
             region=name, start=found.first_year + 1, end=found.last_year, income=money(r.income.mean),
-            income_spread=bracket(_spread_words(lang, r.income, money)),
-            per_ha=f"{_per_unit(lang, r.income_per_ha.mean)}\N{NO-BREAK SPACE}{found.currency}",
-            index=index(r.index.mean), index_spread=bracket(_spread_words(lang, r.index, index))))
+            income_spread=_bracket(_spread_words(lang, r.income, money)),
+            per_ha=money_per_unit(lang, r.income_per_ha.mean, found.currency),
+            index=index(r.index.mean), index_spread=_bracket(_spread_words(lang, r.index, index))))
         out.extend(_who_gets_the_money(found, r.region, lang))
+        out.extend(_exchange_sentence(found, r.region, lang))
     out = groups["all"] = []
     out.append(_stored_sentence(found, lang, depth, per_ha))
     if found.additional is not None:
@@ -347,22 +414,22 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
     if found.payments is not None:
         out.append(_("Per-hectare payments give farmers {paid} over {start}–{end}{spread}.").format(
             paid=money(found.payments.mean), start=found.first_year + 1, end=found.last_year,
-            spread=bracket(_spread_words(lang, found.payments, money))))
+            spread=_bracket(_spread_words(lang, found.payments, money))))
         out.append(_("Of these payments, {windfall} ({share}) pay for practices the same farms use that year "
                      "without the incentives (the counterfactual): a windfall{spread}.").format(
             windfall=money(found.windfall.mean), share=percent(found.windfall_share),
-            spread=bracket(_spread_words(lang, found.windfall, money))))
+            spread=_bracket(_spread_words(lang, found.windfall, money))))
         out.append(per_farm_and_ha(_("Over all {farmers} farms and {area} ha, the per-hectare payments come to "
                                      "{per_farm} per farm and {per_ha} per ha a year."), found.payments.mean))
     if found.carbon_to_farmers is not None:
-        net = found.carbon_net_to_farmers
-        out.append(_("Carbon credits pay farmers {paid} over {start}–{end} and owe them {due} more for credits "
-                     "already issued; after MRV costs and claw-backs they keep {net}{spread}.").format(
-            paid=money(found.carbon_to_farmers.mean), due=money(found.carbon_due_to_farmers.mean),
-            net=money(net.mean), start=found.first_year + 1,
-            end=found.last_year, spread=bracket(_spread_words(lang, net, money))))
-        out.append(per_farm_and_ha(_("Over all {farmers} farms and {area} ha, what farmers keep of the carbon money "
-                                     "comes to {per_farm} per farm and {per_ha} per ha a year."), net.mean))
+        out.extend(_carbon_income_sentences(found, lang, per_farm_and_ha))
+    if found.exchange_cost is not None:
+        # no pooled income comparison: participants' share differs by region, whose incomes differ a hundredfold
+        out.append(_("The exchange programme (visits, training, equipment, support of the participants' groups) costs "
+                     "the public {cost} over {start}–{end}{spread}; {participants} farmers take part in {year}.").format(
+            cost=money(found.exchange_cost.mean), start=found.first_year + 1, end=found.last_year,
+            spread=_bracket(_spread_words(lang, found.exchange_cost, money)), year=found.year,
+            participants=lang.number(found.exchange.participants["all"])))
     out.append(cash_income_definition(lang))
     if found.runs == 1:
         out.append(_("These figures come from a single run: run more replicates to see how much they vary."))
@@ -370,6 +437,37 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
         out.append(_("These ranges come from only {runs} runs: so few runs understate how much the results vary; "
                      "run at least {advised} replicates.").format(runs=found.runs, advised=FEW_RUNS))
     return groups
+
+
+def _carbon_income_sentences(found: Findings, lang: Language, per_farm_and_ha) -> list[str]:
+    """What farmers keep of the carbon money, in all and per farm and ha a year.
+
+    Or what they lose, when MRV costs and claw-backs exceed it (referee 38: "they keep -4,467 USD").
+    """
+    _ = lang._
+
+    def money(value: float) -> str:
+        return lang.money(value, found.currency)
+
+    net = found.carbon_net_to_farmers
+    words = dict(paid=money(found.carbon_to_farmers.mean), due=money(found.carbon_due_to_farmers.mean),
+                 start=found.first_year + 1, end=found.last_year)
+    if round(net.mean) >= 0:
+        return [_("Carbon credits pay farmers {paid} over {start}–{end} and owe them {due} more for credits already "
+                  "issued; after MRV costs and claw-backs they keep {net}{spread}.").format(
+                    net=money(net.mean), spread=_bracket(_spread_words(lang, net, money)), **words),
+                per_farm_and_ha(_("Over all {farmers} farms and {area} ha, what farmers keep of the carbon money "
+                                  "comes to {per_farm} per farm and {per_ha} per ha a year."), net.mean)]
+    return [_("Carbon credits pay farmers {paid} over {start}–{end} and owe them {due} more for credits already "
+              "issued; MRV costs and claw-backs exceed that: farmers lose {loss} on carbon{spread}.").format(
+                loss=money(-net.mean), spread=_bracket(_spread_words(lang, _negated(net), money)), **words),
+            per_farm_and_ha(_("Over all {farmers} farms and {area} ha, farmers' loss on carbon comes to {per_farm} "
+                              "per farm and {per_ha} per ha a year."), -net.mean)]
+
+
+def _bracket(words: str) -> str:
+    """`` (words)``, or nothing when there are no words (a single run)."""
+    return f" ({words})" if words else ""
 
 
 def _stored_sentence(found: Findings, lang: Language, depth: str, per_ha) -> str:
@@ -519,16 +617,24 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
     here, everyone = table.loc[region], table.loc["all"]
     name = lang.region(region)
     out = []
-    if found.carbon_to_farmers is not None and everyone.carbon_to_farmers > 0:
-        out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); after MRV costs and "
-                     "claw-backs its farms keep {net}: {small} for the smallest third of its farms by size, {middle} "
-                     "for the middle third, {large} for the largest.").format(
-            region=name, share=_share_of_all(lang, here.carbon_to_farmers / everyone.carbon_to_farmers),
-            paid=lang.money(here.carbon_to_farmers, found.currency),
-            net=lang.money(here.farmer_net_carbon_income, found.currency),
-            small=lang.money(here.farmer_net_carbon_income_small, found.currency),
-            middle=lang.money(here.farmer_net_carbon_income_middle, found.currency),
-            large=lang.money(here.farmer_net_carbon_income_large, found.currency)))
+    thirds = [here[f"farmer_net_carbon_income_{third}"] for third in ("small", "middle", "large")]
+    amounts = [here.carbon_to_farmers, here.farmer_net_carbon_income, *thirds]
+    nothing = all(round(amount) == 0 for amount in amounts)  # a region that gets no carbon money and pays no costs
+    if found.carbon_to_farmers is not None and everyone.carbon_to_farmers > 0 and not nothing:
+        words = dict(region=name, share=_share_of_all(lang, here.carbon_to_farmers / everyone.carbon_to_farmers),
+                     paid=lang.money(here.carbon_to_farmers, found.currency),
+                     **dict(zip(("small", "middle", "large"), (lang.money(v, found.currency) for v in thirds),
+                                strict=True)))
+        if round(here.farmer_net_carbon_income) >= 0:
+            out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); after MRV costs and "
+                         "claw-backs its farms keep {net}: {small} for the smallest third of its farms by size, "
+                         "{middle} for the middle third, {large} for the largest.").format(
+                net=lang.money(here.farmer_net_carbon_income, found.currency), **words))
+        else:
+            out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); MRV costs and "
+                         "claw-backs exceed it, so its farms lose {loss} on carbon. Net carbon income by farm size: "
+                         "{small} for the smallest third of its farms, {middle} for the middle third, {large} for the "
+                         "largest.").format(loss=lang.money(-here.farmer_net_carbon_income, found.currency), **words))
     if everyone.public_payments_to_farmers > 0:
         out.append(_("{region} receives {share} of the public payments to farmers ({paid}: per-ha payments and "
                      "credit-line subsidies).").format(
@@ -556,13 +662,15 @@ def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Lang
     if not np.isfinite(row.income_change_per_farm):
         return []
 
-    def signed(value: float) -> str:  # small African changes read in cents, not as "-0 USD"
-        return ("+" if value > 0 else "") + f"{_per_unit(lang, value)}\N{NO-BREAK SPACE}{currency}"
+    low, high = row.income_change_per_farm_lo, row.income_change_per_farm_hi
+    per_farm = money_decimals(row.income_change_per_farm, low, high)  # one precision for the change and its interval
+
+    def signed(value: float, decimals: int | None = per_farm) -> str:  # small African changes in cents, never "-0 USD"
+        return money_per_unit(lang, value, currency, decimals, signed=True)
 
     words = dict(region=lang.region(row.region), baseline=baseline, per_farm=signed(row.income_change_per_farm),
                  percent=("+" if row.income_mean_change_pct > 0 else "") + lang.percent(row.income_mean_change_pct / 100, 2),
-                 per_ha=signed(row.income_change_per_ha))
-    low, high = row.income_change_per_farm_lo, row.income_change_per_farm_hi
+                 per_ha=signed(row.income_change_per_ha, None))
     if np.isfinite(low) and np.isfinite(high) and signed(low) != signed(high):
         out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "
                  "({percent}; {interval} interval {low} to {high}), {per_ha} per ha a year.").format(

@@ -98,32 +98,127 @@ def test_report_plays_both_scenarios_in_step_and_draws_the_map_offline(report, b
 
 
 def test_presentation_mode_shows_one_section_per_screen_and_follows_the_keyboard(report, browser):
+    """One section per screen, above a band of its own for the page counter; Next shows a section's next screenful
+    before the next section, Previous goes back to the previous section's end (referee 38 M1); a focused year slider
+    keeps its arrow keys (referee 38 m17)."""
     page, _, errors = offline_page(browser)
     page.goto(report.as_uri())
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
     current = "() => { const s = document.querySelector('section.slide.current'); return s && s.id; }"
+    scroll = ("() => { const s = document.querySelector('section.slide.current');"
+              " return [s.scrollTop, s.scrollHeight - s.clientHeight]; }")
+
+    def next_section():
+        here = page.evaluate(current)
+        for _ in range(20):
+            page.keyboard.press("ArrowRight")
+            if page.evaluate(current) != here:
+                return page.evaluate(current)
+        raise AssertionError(f"Next never left {here}")
+
     page.keyboard.press("p")
     assert page.evaluate("() => document.body.classList.contains('present')")
     assert page.evaluate(current) == "cover"
-    page.keyboard.press("ArrowRight")
-    assert page.evaluate(current) == "summary-latin_america"
+    assert next_section() == "summary-latin_america"
     box = page.evaluate("() => { const r = document.querySelector('section.slide.current').getBoundingClientRect();"
-                        " return [r.x, r.y, r.width, r.height, parseFloat(getComputedStyle("
+                        " const p = document.querySelector('.pager').getBoundingClientRect();"
+                        " return [r.x, r.y, r.width, r.bottom, p.top, p.bottom, parseFloat(getComputedStyle("
                         "document.querySelector('section.slide.current')).fontSize)]; }")
-    assert box[:4] == [0, 0, 1280, 720], "a section fills the screen"
-    assert box[4] >= 22, "large type for the back of the room"
+    assert box[:3] == [0, 0, 1280] and box[3] >= 720 * 0.94, "a section fills the screen"
+    assert box[3] <= box[4] and box[5] <= 720, "the page counter has its band below the section"
+    assert box[6] >= 22, "large type for the back of the room"
     visible = page.evaluate("() => Array.from(document.querySelectorAll('section.slide'))"
                             ".filter(s => s.getBoundingClientRect().height > 0).length")
     assert visible == 1, "one idea per screen"
-    for _ in range(2):
-        page.keyboard.press("ArrowRight")
-    assert page.evaluate(current) == "summary-africa_moist"
+    assert next_section() == "summary-latin_america-1"  # the second scenario's sentences on a screen of their own
+    assert next_section() == "summary-africa_dry"
     page.keyboard.press("ArrowLeft")
-    assert page.evaluate(current) == "summary-africa_dry"
+    assert page.evaluate(current) == "summary-latin_america-1"
+    top, last = page.evaluate(scroll)
+    assert top == last, "Previous goes back to the end of the section before"
+    while page.evaluate(current) != "networks":
+        page.keyboard.press("PageDown")
+    year = "() => document.querySelector('#networks output.year').textContent"
+    page.locator("#networks .year-slider").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(current) == "networks" and page.evaluate(year) == "2026", "the slider keeps its arrows"
+    page.keyboard.press("PageDown")
+    assert page.evaluate(current) != "networks", "a clicker's PageDown still moves on"
     page.keyboard.press("End")
     assert page.evaluate(current) == "index"
     page.keyboard.press("Escape")
     assert not page.evaluate("() => document.body.classList.contains('present')")
+    assert errors == []
+
+
+#: Projectors' screens the presentation is checked on: XGA, the most common in rented rooms, and 720p.
+PROJECTORS = [(1024, 768), (1280, 720)]
+#: What a presentation screen shows: the part of the current section below what is stuck at its top (its heading, a
+#: table's header row), and every text element's visible vertical extent there, in the section's own coordinates.
+SHOWN = """() => {
+    const s = document.querySelector('section.slide.current'), b = s.getBoundingClientRect();
+    const pager = document.querySelector('.pager').getBoundingClientRect();
+    const head = s.querySelector(':scope > header, :scope > h2');
+    const fixed = [...(head ? [head] : []), ...s.querySelectorAll('thead')];
+    let below = b.top;
+    for (const f of fixed) { const r = f.getBoundingClientRect(); if (r.height > 0 && r.top <= below + 1) below = r.bottom; }
+    const bottom = b.top + s.clientHeight;
+    const texts = Array.from(s.querySelectorAll('h1, h2, h3, p, li, th, td, figcaption, .legend span, output'))
+        .filter(e => e.getBoundingClientRect().height > 0 && e.textContent.trim());
+    return {id: s.id, top: s.scrollTop, end: s.scrollHeight - s.clientHeight, width: b.width, room: bottom - below,
+            texts: texts.map(e => {
+        const r = e.getBoundingClientRect(), lo = Math.max(r.top, fixed.some(f => f.contains(e)) ? b.top : below);
+        const hi = Math.min(r.bottom, bottom), y = (v) => v - b.top + s.scrollTop;
+        return {text: e.textContent.slice(0, 50), extent: [y(r.top), y(r.bottom)], right: r.right,
+                shown: hi > lo ? [y(lo), y(hi)] : null,
+                pager: hi > lo && r.right > pager.left && hi > pager.top + 0.5 && lo < pager.bottom - 0.5}; })}; }"""
+
+
+@pytest.mark.parametrize("viewport", PROJECTORS)
+def test_every_text_of_every_section_is_shown_by_the_keyboard_alone(french, browser, viewport):
+    """Referee 38 M1: on a projector the cover's title was above the screen (a centred column that overflowed at the
+    top), and most of the summaries' sentences lay below it, reached by the mouse wheel only, as Next moved to the
+    next section. Here only Next (PageDown, a clicker's key) is pressed, from the cover to the end: every text element
+    that fits a screen is shown whole on one screen, a taller one line by line over several (no element wider than
+    the screen, none under the page counter), in the French report of two scenarios, the comparison table included."""
+    width, height = viewport
+    page, _, errors = offline_page(browser, width, height)
+    page.goto(french.as_uri())
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
+    page.keyboard.press("p")
+    assert page.evaluate("() => document.querySelector('#cover h1').getBoundingClientRect().top") >= 0
+    screens: dict[str, list] = {}
+    for _ in range(300):
+        shown = page.evaluate(SHOWN)
+        if shown["id"] == "networks":  # referee 38 m3: a two-line scenario name ran into the region headings
+            gaps = page.evaluate("""() => Array.from(document.querySelectorAll('.plot.network')).map(div => {
+                const title = div.querySelector('.gtitle').getBoundingClientRect().bottom;
+                const heads = Array.from(div.querySelectorAll('.annotation-text')).map(a => a.getBoundingClientRect().top);
+                return Math.min(...heads) - title; })""")
+            assert min(gaps) >= 0, (viewport, gaps)
+        screens.setdefault(shown["id"], []).append(shown)
+        if shown["id"] == "index" and shown["top"] >= shown["end"] - 1:
+            break
+        page.keyboard.press("PageDown")
+    ids = page.evaluate("() => Array.from(document.querySelectorAll('section.slide')).map(s => s.id)")
+    assert list(screens) == ids, "Next visits every section in order"
+    assert len(screens["comparison"][0]["texts"]) > 40, "the comparison shows its rows, not only its headers"
+    for key, seen in screens.items():
+        room = min(s["room"] for s in seen)
+        for k, text in enumerate(seen[0]["texts"]):
+            low, high = text["extent"]
+            shown = sorted(s["texts"][k]["shown"] for s in seen if s["texts"][k]["shown"])
+            if high - low <= room:  # what fits a screen is shown whole on one, never split between two
+                assert any(lo <= low + 1 and high - 1 <= hi for lo, hi in shown), (viewport, key, text["text"])
+                continue
+            reached = low + 1
+            for lo, hi in shown:
+                if lo <= reached:
+                    reached = max(reached, hi)
+            assert reached >= high - 1, (viewport, key, text["text"], "not shown in full")
+            assert text["right"] <= seen[0]["width"] + 1, (viewport, key, text["text"], "wider than the screen")
+        assert not any(t["pager"] for s in seen for t in s["texts"]), (viewport, key, "text under the page counter")
+    assert len(screens["summary-all-1"]) > 1, "a long section takes more than one screen (else this checks nothing)"
     assert errors == []
 
 
@@ -227,6 +322,33 @@ def test_animation_titles_fit_the_frame_at_every_size(stories):
             assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= size[0] and box.y1 <= size[1], size
         assert title.x1 < year.x0, f"{size}: the name runs into the year"
         assert frames.year.get_text() == str(story.years[3])
+
+
+def test_the_animations_legend_stays_inside_its_band_with_exchange_links(stories):
+    """Referee 38 m2: with exchange links, the animation's legend in five columns ran off the frame ("vínculo de
+    intercambio" cut) in Spanish and Portuguese at 1920x1080 and 1280x720. Measured by Matplotlib's renderer, the
+    legend (six entries) lies inside the frame's width and inside its bottom band, under the farms, at every size."""
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    from facilitation.animation import LEGEND_BAND, Frames
+
+    lay = stories[0].layout
+    first, other = (int(np.flatnonzero(lay.region == r)[0]) for r in (0, 1))
+    linked = dataclasses.replace(lay, edges=np.vstack([lay.edges, [[first, other]]]))  # one link between regions
+    story = dataclasses.replace(stories[0], layout=linked)
+    assert linked.exchange.any()
+    for size in [(1920, 1080), (1280, 720), (1024, 768), (480, 270)]:
+        for code in ("en", "fr", "es", "pt"):
+            frames = Frames(story, size, language(code))
+            frames.draw(0)
+            box = frames.legend.get_window_extent(frames.figure.canvas.get_renderer())
+            texts = [t.get_text() for t in frames.legend.get_texts()]
+            assert language(code)._("exchange link") in texts and len(texts) == 6
+            assert 0 <= box.x0 and box.x1 <= size[0] and 0 <= box.y0, (size, code, box.extents)
+            assert box.y1 <= LEGEND_BAND * size[1] + 1, (size, code, "the legend runs into the farms")
+            plt.close(frames.figure)
 
 
 def test_animation_refuses_other_file_types_and_sizes_before_simulating(tmp_path, casim):
@@ -357,6 +479,28 @@ def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_t
             f"({en.share(windfall.mean() / money.mean())}) of it pays for credits beyond each farm's own additional "
             "tonnes") in said
     assert "carbon windfall" not in " ".join(sentences_by_region(findings(stories[0].results, "USD"), en)["all"])
+
+
+def test_the_comparison_turned_for_the_screen_holds_the_wide_tables_cells(stories):
+    """Referee 38 M2: on a projector the wide comparison (one row per scenario, 20-odd columns) showed only its
+    headers. Presentation mode shows it turned, one row per indicator and one column per scenario; its cells are the
+    wide table's, every one of them."""
+    import html
+
+    from facilitation.report import _comparison
+
+    text = _comparison(stories, 2, language("fr"))
+    wide, turned = text.split("<div class='table present-only'>")
+    assert "<div class='table page-only'>" in wide
+    header = re.findall(r"<th>(.*?)</th>", wide)
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", wide.split("<tbody>")[1])]
+    lines = re.findall(r"<tr><th scope='row'>(.*?)</th>(.*?)</tr>", turned)
+    assert [name for name, _cells in lines] == header[1:]
+    names = [re.sub(r"<i[^>]*></i>", "", h) for h in re.findall(r"<th>(.*?)</th>", turned.split("<tbody>")[0])[1:]]
+    assert names == [row[0] for row in rows]
+    for k, (_name, cells) in enumerate(lines):
+        values = [re.sub(r"</?span>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", cells)]
+        assert values == [row[k + 1] for row in rows], html.unescape(header[k + 1])
 
 
 @pytest.fixture(scope="module")
@@ -496,7 +640,8 @@ def test_long_map_and_network_titles_stay_inside_their_figures_in_every_language
     """The report's map and network views carry the scenario's name as their title, which Plotly does not wrap: the
     longest shipped name (results_based_public, 70-96 characters in the four languages) ran past the figure's edge
     and was cut off. Titles are now wrapped (``TITLE_CHARS`` a line) and push the plot down: drawn by plotly.js in
-    Chromium, 360 px wide (a phone: one figure to a row), each title's box lies inside its figure in every language."""
+    Chromium, 360 px wide (a phone: one figure to a row), each title's box lies inside its figure in every language,
+    above the network view's region headings (referee 38 m3)."""
     import dataclasses
     import json
 
@@ -517,14 +662,18 @@ def test_long_map_and_network_titles_stay_inside_their_figures_in_every_language
         assert len(lang.scenario_name(story.scenario)) >= 70
         for figure in (map_figure(story, shapes, view_of(shapes), lang)[0], network_figure(story, lang)[0]):
             boxes = page.evaluate("""(fig) => {
-                document.body.innerHTML = "<div id='c' style='width:360px;height:440px'></div>";
+                document.body.innerHTML = "<div id='c' style='width:360px;height:300px'></div>";  // a projector's share
                 const box = (e) => { const r = e.getBoundingClientRect();
                                      return [r.left, r.top, r.right, r.bottom]; };
                 return Plotly.newPlot('c', fig.data, fig.layout, {staticPlot: true}).then(
-                    () => [box(document.querySelector('#c .gtitle')), box(document.getElementById('c'))]); }""",
+                    () => Plotly.relayout('c', {'font.size': 18})).then(  // presentation mode's type (report.js)
+                    () => [box(document.querySelector('#c .gtitle')), box(document.getElementById('c')),
+                           ...[...document.querySelectorAll('#c .annotation-text')].map(box)]); }""",
                                   json.loads(json.dumps(figure, default=lambda v: v.tolist())))
-            (left, top, right, bottom), (x0, y0, x1, y1) = boxes
+            (left, top, right, bottom), (x0, y0, x1, y1), *notes = boxes
             assert x0 <= left and right <= x1 and y0 <= top and bottom <= y1, (code, boxes)
+            # referee 38 m3: a second line of the title came down over the network view's region headings
+            assert all(bottom <= note[1] for note in notes), (code, "the title runs into the region headings")
 
 
 def test_the_animations_title_band_stays_inside_the_frame_in_every_language(stories):
@@ -675,22 +824,36 @@ def test_network_views_say_they_show_one_run_and_a_sample(stories, french):
     """Referee 29 minor 6: the network view (report, GIF, MP4, dashboard) shows the first run's sampled villages, whose
     shares can differ from the region's by several points, and did not say so. Each now has a caption naming one run
     (of how many) and the sampled farms per region, counted here from the drawn layout."""
+    import dataclasses
+
     from facilitation.animation import Frames
     from facilitation.report_figures import network_figure
 
     story = stories[1]
-    counts = np.bincount(story.layout.region)
-    farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
+    def farms_of(counts: np.ndarray) -> str:
+        return str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
+
+    assert not story.layout.demo.any()  # the printed report's runs have too few farms for a demonstration farm
+    assert f"Une simulation sur 2 ; échantillon de {farms_of(np.bincount(story.layout.region))} exploitations par " \
+           "région." in french.read_text()
+    regions = story.layout.region
+    demo = np.zeros(regions.size, bool)
+    for r in np.unique(regions):  # three demonstration farms in each region, as a scenario's own farm count gives
+        demo[np.flatnonzero(regions == r)[:3]] = True
+    story = dataclasses.replace(story, layout=dataclasses.replace(story.layout, demo=demo))
+    counts = np.bincount(regions[~demo])  # the demonstration farms are said apart (referee 38 m13)
+    farms = farms_of(counts)
     assert counts.min() > 0 and story.runs == 2
     figure, _frames = network_figure(story, language("es"))
-    captions = [a["text"] for a in figure["layout"]["annotations"]]
-    assert f"Una simulación de 2; muestra de {farms} fincas por región" in captions
-    assert f"Une simulation sur 2 ; échantillon de {farms} exploitations par région" in french.read_text()  # printed
+    caption = [a["text"] for a in figure["layout"]["annotations"]][-1].replace("<br>", " ")
+    assert caption == (f"Una simulación de 2; muestra de {farms} fincas por región Puntos más grandes: las 3 fincas "
+                       "demostrativas de cada región, todas dibujadas, muy por encima de su proporción entre sus fincas.")
     for size in [(480, 270), (1280, 720)]:
         frames = Frames(story, size, language("pt"))
         frames.draw(0)
         assert frames.caption.get_text().replace("\n", " ") == \
-            f"Uma simulação de 2; amostra de {farms} propriedades por região"
+            f"Uma simulação de 2; amostra de {farms} propriedades por região. Pontos maiores: as 3 unidades " \
+            "demonstrativas de cada região, todas desenhadas, muito acima da sua proporção entre as propriedades."
         renderer = frames.figure.canvas.get_renderer()
         caption, title = (t.get_window_extent(renderer) for t in (frames.caption, frames.title))
         assert caption.x0 >= 0 and caption.x1 <= size[0] and caption.y1 <= title.y0, size  # in the frame, under the name

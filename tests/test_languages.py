@@ -82,7 +82,99 @@ def test_small_shares_keep_a_decimal_and_only_equal_runs_are_the_same():
     assert _spread_words(en, Spread(0.2, 0.2, 0.2, 3, 3), en.share) == "the same in all 3 runs"
     assert (en.share(0.42), en.share(0.094), en.share(0.0)) == ("42%", "9.4%", "0.0%")
     assert (en.number(-0.001, 2), en.number(-0.4), en.percent(-0.0004, 1), en.number(-0.006, 2)) == (
-        "0.00", "0", "0.0%", "-0.01")
+        "0.00", "0", "0.0%", "\N{MINUS SIGN}0.01")
+
+
+def test_number_style_follows_cldr_and_the_charts():
+    """Referee 38 m7: Spanish grouped four-digit numbers ("3.000 agricultores"), which CLDR's minimumGroupingDigits
+    (2 for Spanish) does not (Babel 2.19 ignores it); the text wrote a hyphen-minus where the charts (Plotly) write a
+    minus sign ("-0,01" beside "−0,02")."""
+    es, fr, pt, en = (language(c) for c in ("es", "fr", "pt", "en"))
+    assert (es.number(3000), es.number(9999.4), es.number(10_000), es.number(1_234_567)) == (
+        "3000", "9999", "10.000", "1.234.567")
+    assert (pt.number(3000), en.number(3000), fr.number(3000)) == ("3.000", "3,000", "3\N{NARROW NO-BREAK SPACE}000")
+    assert (fr.number(-1234.5, 1), es.percent(-0.052, 1), en.money(-4467, "USD")) == (
+        "\N{MINUS SIGN}1\N{NARROW NO-BREAK SPACE}234,5", "\N{MINUS SIGN}5,2\N{NO-BREAK SPACE}%",
+        "\N{MINUS SIGN}4,467\N{NO-BREAK SPACE}USD")
+    for lang in (es, fr, pt, en):
+        assert "-" not in lang.number(-12345.678, 2) + lang.percent(-0.5)
+
+
+def test_money_per_farm_or_ha_reads_to_the_cent_with_one_precision_per_range():
+    """Referee 38 m8: "+0.0061 USD a year (-0.022 USD to +0.034 USD), +0.0026 USD per ha" gave precision the runs
+    do not have, and "+103 USD (+62.55 USD to +144 USD)" mixed two. Money per farm or ha now reads in whole units
+    from 100, else to the cent, one precision for a change and its interval, and "≈ 0" for an amount under half a
+    cent."""
+    from facilitation.summary import cash_income_changes
+
+    en = language("en")
+
+    def said(per_farm, low, high, per_ha):
+        row = pd.Series({"region": "africa_moist", "income_change_per_farm": per_farm, "income_change_per_farm_lo": low,
+                         "income_change_per_farm_hi": high, "income_change_per_ha": per_ha,
+                         "income_mean_change_pct": 0.5, "uptake_without_cash_gain": False})
+        return cash_income_changes(row, "Baseline", "USD", en)[0]
+
+    small = said(0.0061, -0.022, 0.034, 0.0026)
+    assert "by +0.01\xa0USD a year" in small and "\N{MINUS SIGN}0.02\xa0USD to +0.03\xa0USD" in small
+    assert "\N{ALMOST EQUAL TO}\xa00\xa0USD per ha a year" in small and "0.00" not in small
+    large = said(103.2, 62.55, 144.0, 0.21)
+    assert "by +103\xa0USD a year" in large and "+63\xa0USD to +144\xa0USD" in large and "0.21\xa0USD per ha" in large
+
+
+def test_a_carbon_loss_reads_as_a_loss_and_a_region_without_carbon_money_is_not_listed(runs):
+    """Referee 38 m8: "its farms keep -4,467 USD" (MRV costs and claw-backs above the carbon money) and, for regions
+    that received nothing, a sentence of four zeros. Recomputed from the yearly rows: net carbon income summed over
+    each run's years, said as a loss; a region whose money all rounds to 0 gets no sentence."""
+    import dataclasses
+
+    from facilitation.summary import _who_gets_the_money
+
+    en = language("en")
+    losing = runs.assign(farmer_net_carbon_income=np.where(runs.region == "all", -100.0, runs.farmer_net_carbon_income))
+    found = findings(losing, "USD")
+    loss = -losing[losing.region == "all"].groupby("seed").farmer_net_carbon_income.sum().mean()
+    said = " ".join(sentences_by_region(found, en)["all"])
+    assert f"farmers lose {en.money(loss, 'USD')} on carbon" in said and "they keep" not in said
+    assert "farmers' loss on carbon comes to" in said
+    money = found.money_by_region.copy()
+    region = "africa_dry"
+    columns = ["carbon_to_farmers", "farmer_net_carbon_income", "farmer_net_carbon_income_small",
+               "farmer_net_carbon_income_middle", "farmer_net_carbon_income_large"]
+    money.loc[region, columns] = [0.0, 0.4, 0.1, 0.1, 0.2]
+    assert not [s for s in _who_gets_the_money(dataclasses.replace(found, money_by_region=money), region, en)
+                if "carbon money" in s]
+    money.loc[region, columns] = [4616.0, -4467.0, 0.0, -94.0, -4373.0]
+    text = _who_gets_the_money(dataclasses.replace(found, money_by_region=money), region, en)[0]
+    assert "its farms lose 4,467\xa0USD on carbon" in text and "\N{MINUS SIGN}94\xa0USD for the middle third" in text
+
+
+def test_an_exchange_programme_is_summarised_from_its_columns(runs):
+    """Referee 38 m16: the exchange-network report said nothing of the exchange itself. The runs' exchange columns
+    (here set by the test) give, by region, the participants and the shares in no-till of participants and of the
+    other farmers in the adoption year, their median cash incomes over the seasons, and all farms' programme cost."""
+    en = language("en")
+    last = runs.year.max()
+    rows = runs.region == "latin_america"
+    exchange = runs.assign(
+        exchange_participants=np.where(rows, 100.0 + runs.seed, 0.0),
+        exchange_participant_no_till_share=np.where(rows, 0.5, np.nan),
+        exchange_non_participant_no_till_share=np.where(rows, 0.25 + 0.01 * (runs.seed - runs.seed.min()), np.nan),
+        exchange_participant_income_p50=np.where(rows, 1000.0 + runs.year - 2025, np.nan),
+        exchange_non_participant_income_p50=np.where(rows, 900.0, np.nan),
+        exchange_programme_cost=np.where(runs.region == "all", 10.0, 0.0))
+    exchange.loc[runs.region == "all", "exchange_participants"] = 100.0 + runs.seed[runs.region == "all"]
+    said = sentences_by_region(findings(exchange, "USD"), en)
+    region = [s for s in said["latin_america"] if "exchange programme" in s]
+    seeds = runs.seed.unique()
+    income = np.mean(np.arange(2026, last + 1) - 2025) + 1000.0
+    assert region == [f"Brazil, Cerrado, {last}: {en.number(100 + seeds.mean())} farmers take part in the exchange "
+                      f"programme; 50% of them use no-till, against {en.share(0.25 + 0.01 * (seeds - seeds.min()).mean())} "
+                      f"of the other farmers. Their median cash income averages {en.money(income, 'USD')} a year over "
+                      f"2026–{last}, against 900\xa0USD for the other farmers."]
+    assert not [s for s in said["africa_dry"] if "exchange programme" in s]  # no participants there
+    cost = 10.0 * len(runs[(runs.region == "all")].groupby("seed").get_group(seeds[0]))
+    assert any(f"costs the public {en.money(cost, 'USD')} over 2026–{last}" in s for s in said["all"])
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +202,9 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     def pct(v):
         return format_percent(v, locale=code)
 
-    def num(v, decimals=0):
-        return format_decimal(v, format="#,##0" + ("." + "0" * decimals if decimals else ""), locale=code)
+    def num(v, decimals=0):  # Babel's number, with CLDR's minimum grouping and a minus sign (``test_number_style``)
+        pattern = ("#,##0" if abs(v) >= (10_000 if code == "es" else 1_000) else "0") + ("." + "0" * decimals if decimals else "")
+        return format_decimal(v, format=pattern, locale=code).replace("-", "\N{MINUS SIGN}")
 
     adoption, income, *money = said["latin_america"]
     no_till = la[la.year == last].groupby("seed").no_till_share.first()
@@ -458,3 +551,23 @@ def test_every_shipped_scenario_names_itself_and_its_question_in_every_forum_lan
         assert _numbers(title.name) == _numbers(scenario.name), f"{path.name}: translations.{code}.name's numbers"
         assert _numbers(title.description) == _numbers(scenario.description), (
             f"{path.name}: translations.{code}.description's numbers")
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_each_language_writes_one_apostrophe_and_its_own_percent_sign(code):
+    """Referee 38 m7: French mixed "l'agriculture" and "l’exploitation"; Portuguese scenario names wrote "40 %" where
+    the interface (Babel: pt "#,##0%") writes "40%". Each catalogue uses one apostrophe, and each scenario file's
+    titles in the language write a percentage as ``Language.percent`` does."""
+    import tomllib
+
+    with path_of(code).open("rb") as po:
+        catalogue = read_po(po, locale=code)
+    text = "".join(form for m in catalogue if m.id
+                   for form in ([m.string] if isinstance(m.string, str) else list(m.string)))
+    assert not ("'" in text and "\u2019" in text), f"{code} mixes ' and \u2019"
+    spaced = language(code).percent(0.4) != "40%"  # Babel: "40 %" (fr, es) or "40%" (pt)
+    wrong = re.compile(r"\d%" if spaced else r"\d[ \u00a0\u202f]%")
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        title = tomllib.loads(path.read_text(encoding="utf-8")).get("translations", {}).get(code, {})
+        for words in title.values():
+            assert not wrong.search(words), (path.name, words)

@@ -7,6 +7,12 @@
   const PRINT_WIDTH_PX = 700;
   const STEP_MS = 800;
   const FONT = { page: 14, present: 18 };
+  // presentation mode: what a screenful starts or ends with; the space kept above or below it (px); how much of a
+  // screen a block taller than the screen moves by; the mark of a section that goes on below the screen
+  const BLOCKS = "h1, h2, h3, p, li, tr, figure, .plot, .controls";
+  const MARGIN_PX = 12;
+  const PAGE = 0.85;
+  const MORE = "▼";
   let yearIndex = 0;
   let timer = null;
 
@@ -72,12 +78,94 @@
     }
   }
 
-  function goTo(i) {
+  // "2 of 15", with a mark while the section goes on below the screen
+  function showPage() {
+    const slide = slides[current];
+    const more = slide.scrollTop + slide.clientHeight < slide.scrollHeight - 1;
+    pager.textContent = data.strings.slide.replace("{current}", current + 1).replace("{total}", slides.length)
+      + (more ? " " + MORE : "") + " · " + data.strings.exit;
+  }
+
+  // section i, at its top (or at its end, coming back from the next one)
+  function goTo(i, atEnd) {
     current = Math.max(0, Math.min(slides.length - 1, i));
     slides.forEach((s, k) => s.classList.toggle("current", k === current));
-    pager.textContent = data.strings.slide.replace("{current}", current + 1).replace("{total}", slides.length)
-      + " · " + data.strings.exit;
-    fit(slides[current], FONT.present);
+    const slide = slides[current];
+    stickUnder(slide);
+    slide.scrollTop = atEnd ? slide.scrollHeight : 0;
+    showPage();
+    fit(slide, FONT.present);
+  }
+
+  // the section's heading, which stays at the top of the screen while the section scrolls (CSS: sticky)
+  function heading(slide) { return slide.querySelector(":scope > header, :scope > h2"); }
+
+  // where a table's header row sticks: under the heading (whose height changes with the screen's width)
+  function stickUnder(slide) {
+    const head = heading(slide);
+    slide.style.setProperty("--head", (head ? head.offsetHeight : 0) + "px");
+  }
+
+  // what stays at the top of the screen while the section scrolls (CSS: sticky): its heading, a table's header row
+  function stickies(slide) {
+    const head = heading(slide);
+    return [...(head ? [head] : []), ...slide.querySelectorAll("thead")];
+  }
+
+  // the blocks a screenful starts or ends with, so that no line is cut between two screens
+  function blocks(slide) {
+    const fixed = stickies(slide);
+    return Array.from(slide.querySelectorAll(BLOCKS))
+      .filter((e) => !e.querySelector(BLOCKS) && !fixed.some((f) => f.contains(e)))
+      .map((e) => e.getBoundingClientRect()).filter((r) => r.height > 0);
+  }
+
+  // the part of the section's box that shows its text, below what is stuck at its top (px from the viewport's top)
+  function shown(slide) {
+    const box = slide.getBoundingClientRect();
+    let top = box.top;
+    for (const f of stickies(slide)) {
+      const r = f.getBoundingClientRect();
+      if (r.height > 0 && r.top <= top + 1) top = Math.max(top, r.bottom);
+    }
+    return [top, box.top + slide.clientHeight];
+  }
+
+  // the foot of what will be stuck at the top once the section has scrolled (a table's header row, if any)
+  function stuckFoot(slide) {
+    const head = heading(slide);
+    const foot = slide.getBoundingClientRect().top + (head ? head.offsetHeight : 0);
+    const thead = Array.from(slide.querySelectorAll("thead")).find((t) => t.getBoundingClientRect().height > 0);
+    return foot + (thead ? thead.offsetHeight : 0);  // the screen's table: the page's is hidden
+  }
+
+  // Next: the section's next screenful, starting with the first block the screen cuts or leaves below it; false at
+  // the section's end (a block taller than the screen moves by most of a screen)
+  function screenDown(slide) {
+    const last = slide.scrollHeight - slide.clientHeight;
+    if (slide.scrollTop >= last - 1) return false;
+    const [top, bottom] = shown(slide);
+    const cut = blocks(slide).filter((r) => r.bottom > bottom + 1).map((r) => r.top);
+    const first = cut.length ? Math.min(...cut) - stuckFoot(slide) - MARGIN_PX : 0;
+    const step = first > 1 ? first : (bottom - top) * PAGE;
+    slide.scrollTop = Math.min(last, slide.scrollTop + step);
+    return true;
+  }
+
+  // Previous: the screenful before, ending with the last block the screen cuts or leaves above it
+  function screenUp(slide) {
+    if (slide.scrollTop <= 0) return false;
+    const [top, bottom] = shown(slide);
+    const cut = blocks(slide).filter((r) => r.top < top - 1).map((r) => r.bottom);
+    const last = cut.length ? bottom - Math.max(...cut) - MARGIN_PX : 0;
+    const step = last > 1 ? last : (bottom - top) * PAGE;
+    slide.scrollTop = Math.max(0, slide.scrollTop - step);
+    return true;
+  }
+
+  function next() { if (!screenDown(slides[current])) goTo(current + 1); else showPage(); }
+  function previous() {
+    if (!screenUp(slides[current])) { if (current > 0) goTo(current - 1, true); } else showPage();
   }
 
   function presenting() { return document.body.classList.contains("present"); }
@@ -96,21 +184,27 @@
     }
   }
 
+  document.addEventListener("scroll", () => { if (presenting()) showPage(); }, true);  // the wheel scrolls too
+  window.addEventListener("resize", () => { if (presenting()) { stickUnder(slides[current]); showPage(); } });
+
   document.addEventListener("fullscreenchange", () => {
     if (!document.fullscreenElement && presenting()) present(false);
   });
 
   const NEXT = ["ArrowRight", "ArrowDown", "PageDown", " ", "Enter"];
   const PREVIOUS = ["ArrowLeft", "ArrowUp", "PageUp", "Backspace"];
+  // keys a focused year slider keeps (it moves the year); a clicker's PageDown/PageUp still change screens
+  const SLIDER_KEYS = ["ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Home", "End"];
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     if (!presenting()) {
       if ((e.key === "p" || e.key === "P") && e.target.tagName !== "INPUT") { e.preventDefault(); present(true); }
       return;
     }
+    if (e.target.tagName === "INPUT" && SLIDER_KEYS.includes(e.key)) return;
     let handled = true;
-    if (NEXT.includes(e.key)) goTo(current + 1);
-    else if (PREVIOUS.includes(e.key)) goTo(current - 1);
+    if (NEXT.includes(e.key)) next();
+    else if (PREVIOUS.includes(e.key)) previous();
     else if (e.key === "Home") goTo(0);
     else if (e.key === "End") goTo(slides.length - 1);
     else if (e.key === "Escape" || e.key === "p" || e.key === "P") present(false);
