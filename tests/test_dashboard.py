@@ -154,11 +154,11 @@ def test_income_chart_has_no_tick_before_the_first_season_and_draws_a_loss_on_a_
     assert list(start.get_yticks()) == [] and start.get_yscale() == "linear"
     model.step()
     seasons = _chart(model, "income_p50", "income", log=True).axes[0]
-    assert seasons.get_yscale() == "log" and seasons.get_title(loc="left") == "income · log scale"
+    assert seasons.get_yscale() == "log" and seasons.figure.get_suptitle() == "income · log scale"
     last = (model.table.region == "africa_dry") & (model.table.year == model.table.year.max())
     model.table.loc[last, "income_p50"] = -50.0
     loss = _chart(model, "income_p50", "income", log=True).axes[0]
-    assert loss.get_yscale() == "linear" and loss.get_title(loc="left") == "income"
+    assert loss.get_yscale() == "linear" and loss.figure.get_suptitle() == "income"
     assert any(-50.0 in line.get_ydata() for line in loss.get_lines())
 
 
@@ -258,3 +258,70 @@ def test_the_map_has_a_colour_scale(monkeypatch):
     now = model.table[model.table.year == model.table.year.max()].set_index("region")
     shaded = [c.get_facecolor()[0] for c in world.collections[1:]]
     assert [tuple(c) for c in shaded] == [ADOPTION_CMAP(now.no_till_share[s.key]) for s in model.shapes]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_lever_at_its_minimum_and_maximum_makes_a_valid_scenario(path):
+    """Referee 38 B1: in 11 of 13 scenarios a "Payment for ..." slider moved one step asked for a payment paid for
+    0 years (the scenario paid nothing, so its years were 0), in 2 the years lever went down to 0: the scenario's
+    check refused it and the page became an English traceback. Every lever of every scenario the dashboard can open
+    (each file of scenarios/), alone at either end of its range, must now give a scenario that passes the check;
+    a payment moved in a scenario that paid nothing lasts ``PAYMENT_YEARS_IF_UNPAID`` years."""
+    import facilitation.dashboard_app as app
+    from experiments.runs import with_overrides
+
+    base = sim.load_scenario(path)
+    levers = app.levers_for(base, app.LANG)
+    own = {lever.name: lever.value for lever in levers}
+    assert own["payment_years"] == (base.payments.duration_years or app.PAYMENT_YEARS_IF_UNPAID)
+    for lever in levers:
+        assert lever.min <= lever.value <= lever.max, lever.name
+        for value in (lever.min, lever.max):
+            moved = with_overrides(base, app.lever_overrides(base, {**own, lever.name: value}))
+            if lever.name.startswith("payment_") and lever.name != "payment_years" and value > 0:
+                practice = lever.name.removeprefix("payment_")
+                assert moved.payments.per_ha[practice] == value and moved.payments.duration_years >= 1
+
+
+def test_a_refused_lever_setting_keeps_the_model_and_the_sliders_and_says_so():
+    """Referee 38 B1: a ScenarioError raised while a moved lever rebuilt the model was not caught, and the page
+    became an English traceback. Now the page keeps the previous model, puts the slider back to its value, and
+    shows its ``invalid`` words (the page's language); the next valid setting builds a model and clears them."""
+    import ipyvuetify as v
+    import mesa
+    import solara
+
+    from facilitation.solara_mesa import Lever, dashboard_page
+
+    built = []
+
+    class Refusing(mesa.Model):
+        def __init__(self, **levers):
+            super().__init__()
+            if levers["x"] == 3:
+                raise sim.ScenarioError("refused")
+            self.levers, self.running = dict(levers), True
+            built.append(levers["x"])
+
+    words = {k: f"<{k}>" for k in ("hide", "show", "levers", "reset", "step", "preparing", "recomputing", "invalid")}
+
+    @solara.component
+    def Page():
+        dashboard_page("t", Refusing, [Lever("x", "X", 0, 0, 3, 1, integer=True)], information=[], views=[],
+                       charts=[], words=words, invalid=(sim.ScenarioError,))
+
+    def wait_for(condition):
+        deadline = time.time() + 10
+        while not condition():
+            assert time.time() < deadline, "the page did not settle"
+            time.sleep(0.05)
+
+    _box, rc = solara.render(Page(), handle_error=False)
+    texts = lambda: [w.children for w in rc.find(v.Html).widgets]  # noqa: E731
+    wait_for(lambda: built == [0])
+    rc.find(v.Slider).widget.v_model = 3
+    wait_for(lambda: ["<invalid>"] in texts())
+    wait_for(lambda: rc.find(v.Slider).widget.v_model == 0)
+    assert built == [0]
+    rc.find(v.Slider).widget.v_model = 2
+    wait_for(lambda: built == [0, 2] and ["<invalid>"] not in texts())
