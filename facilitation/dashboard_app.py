@@ -288,12 +288,16 @@ def text_width_px(text: str, points: float) -> float:
 def wrap_to_width(text: str, width_px: float, points: float) -> str:
     """``text`` in lines no wider than ``width_px`` at ``points`` (a word wider than a line stands alone).
 
-    Lines break at plain spaces only (never at a no-break space, as before French's ":"); a parenthesis (a unit:
-    "(t C/ha, 0-30 cm)") is kept on one line when it fits on one.
+    Lines break at plain spaces, never before a lone ":", ";", "?", "!" or "»" (French spaces them) nor inside a
+    parenthesis (a unit: "(t C/ha, 0-30 cm)") that fits on one line.
     """
-    tokens = []
+    tokens: list[str] = []
     for part in re.findall(r"\([^)]*\)[^ ]*|[^ ]+", text):
-        tokens += [part] if text_width_px(part, points) <= width_px else [w for w in part.split(" ") if w]
+        for word in [part] if text_width_px(part, points) <= width_px else [w for w in part.split(" ") if w]:
+            if tokens and word in (":", ";", "?", "!", "»"):
+                tokens[-1] += f" {word}"
+            else:
+                tokens.append(word)
     lines: list[str] = []
     for token in tokens:
         if lines and text_width_px(f"{lines[-1]} {token}", points) <= width_px:
@@ -507,7 +511,7 @@ def warm_up(**levers: float) -> None:
 WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "levers": LANG._("Levers"),
          "reset": LANG._("Reset"), "step": LANG._("Step"),
          "preparing": LANG._("Preparing the model: the first time on a computer, this takes a minute or two"),
-         "recomputing": LANG._("Recomputing with the new lever setting …"),
+         "recomputing": LANG._("Recomputing with the new lever setting…"),
          "invalid": LANG._("This lever setting does not make a valid scenario; the previous one is kept.")}
 
 
