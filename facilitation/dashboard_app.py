@@ -512,7 +512,8 @@ WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "leve
          "reset": LANG._("Reset"), "step": LANG._("Step"),
          "preparing": LANG._("Preparing the model: the first time on a computer, this takes a minute or two"),
          "recomputing": LANG._("Recomputing with the new lever setting…"),
-         "invalid": LANG._("This lever setting does not make a valid scenario; the previous one is kept.")}
+         "invalid": LANG._("This lever setting does not make a valid scenario; the previous one is kept."),
+         "moved": LANG._("levers moved")}
 
 
 @solara.component

@@ -19,6 +19,7 @@ model is being prepared: the first use on a computer compiles the model's kernel
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -63,6 +64,7 @@ CSS = f"""
 .casim-controls {{ display: flex; gap: 6px; }}
 .casim-levers {{ font-size: 15px; }}
 .casim-run {{ font-size: 13px; color: #555; }}
+.casim-moved {{ font-weight: 400; color: #8a5a00; }}
 .casim-note {{ font-size: 15px; font-weight: 600; color: #8a5a00; }}
 .casim-problem {{ font-size: 14px; color: #b00020; margin: 4px 0; }}
 """
@@ -161,7 +163,8 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
     levers' starting values, and again whenever a lever moves. It may raise one of ``invalid`` for a setting it
     refuses: the previous model stays and the sliders go back to its values. ``warm_up(**lever values)`` runs once
     per server process, beside the first model. ``words`` holds the page's own labels in the chosen language
-    ("hide", "show", "levers", "reset", "step", "preparing", "recomputing", "invalid").
+    ("hide", "show", "levers", "reset", "step", "preparing", "recomputing", "invalid", and "moved", marking the
+    title while the model's levers are not the starting ones).
     """
     start = {lever.name: lever.value for lever in levers}
     model = solara.use_reactive(None)
@@ -207,7 +210,8 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
             solara.Button(("◀ " + words["hide"]) if open_panel.value else ("▶ " + words["show"]),
                           on_click=lambda: open_panel.set(not open_panel.value), outlined=True,
                           classes=["casim-toggle"])
-            solara.HTML(tag="h1", unsafe_innerHTML=title)
+            moved = f' <span class="casim-moved">({html.escape(words["moved"])})</span>'
+            solara.HTML(tag="h1", unsafe_innerHTML=title + (moved if shown is not None and shown.levers != start else ""))
             Controls(model, lambda: model.set(model_class(**parameters.value)), words,
                      busy=shown is None or stale or not warm.value)
             if shown is None or not warm.value:
