@@ -55,8 +55,9 @@ FARMS_SHOWN_PER_REGION = 80
 #: Slider ranges: the forum's carbon prices (EUR 4-100, USD 35 societal value) with room above; per-ha payments
 #: up to the largest eco-scheme rates; MRV costs from remote sensing to repeated soil sampling.
 CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 150.0, 1000.0, 20000.0, 2000
-#: Chart size, inches at 100 dpi: three side by side under the views on a 1280 x 720 screen.
-CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
+#: Chart size, inches at 100 dpi: three side by side under the views on a 1280 x 720 screen; the network view and
+#: the map (its width for the map's aspect).
+CHART_IN, VIEW_IN, MAP_IN = (4.2, 2.7), (6.4, 2.9), (2.9 * 1.3, 2.9)
 #: A chart's title: its size (points), and the margin left free at each side of the figure (px at 100 dpi). The
 #: title spans the figure from its left edge and wraps at the width it measures (French and Spanish run long).
 TITLE_PT, TITLE_MARGIN_PX = 10, 6
@@ -357,7 +358,7 @@ def NetworkView(model: DashboardModel):
 
 def map_chart(model: DashboardModel) -> Figure:
     """The regions shaded by their share of farmers using no-till this year, and the colour scale."""
-    fig = _figure((VIEW_IN[1] * 1.3, VIEW_IN[1]))
+    fig = _figure(MAP_IN)
     ax = fig.subplots()
     now = model.table[model.table.year == model.table.year.max()].set_index("region")
     MapDrawing(ax, model.shapes, LANG, label_size=7).show([now.no_till_share[s.key] for s in model.shapes])
@@ -524,7 +525,7 @@ def Page():
     dashboard_page(html.escape(LANG.scenario_name(base)), DashboardModel, levers_for(base, LANG),
                    information=[LeverView], views=[NetworkView, MapView],
                    charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS, invalid=(ScenarioError,),
-                   warm_up=warm_up)
+                   warm_up=warm_up, view_widths=[VIEW_IN[0], MAP_IN[0]])
 
 
 __all__ = ["DashboardModel", "Page", "lever_overrides", "lever_summary", "levers_for", "run_caption", "warm_up"]

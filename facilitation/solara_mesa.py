@@ -156,13 +156,16 @@ def Controls(model: solara.Reactive[mesa.Model | None], rebuild: Callable[[], No
 def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: Sequence[Lever],
                    information: Sequence[Callable[[mesa.Model], Any]], views: Sequence[Callable[[mesa.Model], Any]],
                    charts: Sequence[Callable[[mesa.Model], Any]], words: dict[str, str],
-                   invalid: tuple[type[Exception], ...] = (), warm_up: Callable[..., None] | None = None) -> None:
+                   invalid: tuple[type[Exception], ...] = (), warm_up: Callable[..., None] | None = None,
+                   view_widths: Sequence[float] | None = None) -> None:
     """A bar (show/hide controls, title, Reset / Play / Step, information), a levers panel, the views and charts.
 
     ``model_class(**lever values)`` builds a model (it keeps them as ``levers``); it is built in a thread with the
     levers' starting values, and again whenever a lever moves. It may raise one of ``invalid`` for a setting it
     refuses: the previous model stays and the sliders go back to its values. ``warm_up(**lever values)`` runs once
-    per server process, beside the first model. ``words`` holds the page's own labels in the chosen language
+    per server process, beside the first model. ``view_widths``: the views' figures' widths (any unit): a row
+    narrower than the figures shares its width in those proportions, so that their text shrinks alike (equal
+    shares by default). ``words`` holds the page's own labels in the chosen language
     ("hide", "show", "levers", "reset", "step", "preparing", "recomputing", "invalid", and "moved", marking the
     title while the model's levers are not the starting ones).
     """
@@ -232,8 +235,8 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
             if shown is not None:
                 with solara.Column(classes=["casim-main"] + (["casim-stale"] if stale else []), gap="4px"):
                     with solara.Div(classes=["casim-row"]):
-                        for view in views:
-                            with solara.Div():
+                        for view, width in zip(views, view_widths or [1.0] * len(views), strict=True):
+                            with solara.Div(style={"flex": f"{width} 1 0"}):
                                 view(shown)
                     with solara.Div(classes=["casim-charts"]):
                         for chart in charts:
