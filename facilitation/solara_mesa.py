@@ -114,7 +114,10 @@ def LeverSlider(lever: Lever, values: solara.Reactive[dict], revision: int = 0) 
 
 #: Set once the warm-up has run in this server process (every page of the server shares the compiled kernels).
 _WARM = threading.Event()
-_WARM_LOCK = threading.Lock()
+#: Held while a model is built or stepped, or the warm-up runs: builds run in threads beside steps and other pages,
+#: and Numba's workqueue threading layer (its fallback without OpenMP or TBB, e.g. on macOS) aborts the process
+#: when two threads enter parallel kernels at once.
+_MODEL_LOCK = threading.RLock()
 
 
 @solara.component
@@ -130,14 +133,16 @@ def Controls(model: solara.Reactive[mesa.Model | None], rebuild: Callable[[], No
         while playing.value and model.value is not None and model.value.running:
             time.sleep(PLAY_INTERVAL_MS / 1000)
             if playing.value:
-                model.value.step()
+                with _MODEL_LOCK:
+                    model.value.step()
                 force_update()
         playing.value = False
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
     def step() -> None:
-        model.value.step()
+        with _MODEL_LOCK:
+            model.value.step()
         force_update()
 
     def reset() -> None:
@@ -183,7 +188,8 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
         if current is not None and values == current.levers:
             return
         try:
-            built = model_class(**values)
+            with _MODEL_LOCK:
+                built = model_class(**values)
         except invalid:
             problem.value = True
             if current is not None:
@@ -194,9 +200,14 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
             problem.value = False
             model.value = built
 
+    def rebuild_now() -> None:
+        """Reset: a new model from the levers (valid: a refused setting never stays in ``parameters``)."""
+        with _MODEL_LOCK:
+            model.value = model_class(**parameters.value)
+
     def prepare() -> None:
         if warm_up is not None:
-            with _WARM_LOCK:
+            with _MODEL_LOCK:
                 if not _WARM.is_set():
                     warm_up(**start)
                     _WARM.set()
@@ -215,7 +226,7 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
                           classes=["casim-toggle"])
             moved = f' <span class="casim-moved">({html.escape(words["moved"])})</span>'
             solara.HTML(tag="h1", unsafe_innerHTML=title + (moved if shown is not None and shown.levers != start else ""))
-            Controls(model, lambda: model.set(model_class(**parameters.value)), words,
+            Controls(model, rebuild_now, words,
                      busy=shown is None or stale or not warm.value)
             if shown is None or not warm.value:
                 solara.Text(words["preparing"], classes=["casim-note"])
