@@ -396,3 +396,15 @@ def test_chart_titles_fit_their_figure_and_keep_the_unit_whole(monkeypatch, code
         assert 0 <= box.x0 and box.x1 <= figure.bbox.width, (code, drawn[column].get_text())
     [unit] = re.findall(r"\(.*\)", soc)
     assert any(unit in line for line in drawn["soc_mean_t_c_per_ha"].get_text().split("\n")), unit
+
+
+def test_a_taken_port_is_refused_before_the_address_is_printed(casim):
+    """Referee 38 minor 4: on a busy port `casim dashboard` printed "dashboard on http://127.0.0.1:8765", then
+    uvicorn's "[Errno 98] address already in use", while the dashboard started earlier stayed on screen."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = casim("dashboard", SCENARIOS / "per_ha_payment.toml", "--port", port)
+    assert done.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in done.stderr
+    assert "dashboard on" not in done.stdout and "Traceback" not in done.stderr
