@@ -7,12 +7,28 @@ from typing import Annotated
 
 import typer
 
-from cli.common import app, console, load, replicated_runs, user_errors
+from cli.common import app, console, fail, load, replicated_runs, user_errors
 from cli.options import Farmers, Replicates, ScenarioArg, Scheduler, Workers, Years
 from facilitation.i18n import LANGUAGES, UnknownLanguage, language
 
 Sample = Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")]
 Lang = Annotated[str, typer.Option("--lang", help=f"language of the text: {', '.join(LANGUAGES)}")]
+
+
+def check_port_free(port: int) -> None:
+    """Fail with a clear message when ``port`` on 127.0.0.1 is taken (by an earlier dashboard, say).
+
+    Binds as the server will (``SO_REUSEADDR``, uvicorn's default), so a port left in TIME_WAIT counts as free.
+    """
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise fail(f"port {port} on 127.0.0.1 is in use ({exc.strerror}): a dashboard may already be running "
+                       f"there (stop it with Ctrl+C in its terminal), or choose another port with --port") from None
 
 
 def chosen_language(code: str):
@@ -93,11 +109,15 @@ def dashboard(
 
     chosen_language(lang)
     # Offline forums: Solara must not ask PyPI for a newer version ("New version available... pip install" in the
-    # log; --no-check-version) nor send usage telemetry (api.ipify.org, api.mixpanel.com) while serving.
-    env = dict(os.environ, CASIM_LANG=lang, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
-    if scenario is not None:
-        load(scenario)
-        env["CASIM_SCENARIO"] = str(scenario.resolve())
+    # log; --no-check-version) nor send usage telemetry (api.ipify.org, api.mixpanel.com) while serving. Its footer
+    # ("This website runs on Solara", an English link to the internet) is hidden, its loader is the plain one
+    # (without "Made with Solara").
+    env = dict(os.environ, CASIM_LANG=lang, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
+               SOLARA_THEME_SHOW_BANNER="False", SOLARA_THEME_LOADER="plain")
+    path = scenario or Path(find_spec("facilitation").origin).parents[1] / "scenarios" / "baseline.toml"
+    load(path)
+    env["CASIM_SCENARIO"] = str(path.resolve())
+    check_port_free(port)
     console.print(f"dashboard on [bold]http://127.0.0.1:{port}[/] (Ctrl+C stops it)")
     page = find_spec("facilitation.dashboard_app").origin  # the file solara serves (not imported here)
     command = [sys.executable, "-m", "solara", "run", page, "--host", "127.0.0.1", "--port", str(port),

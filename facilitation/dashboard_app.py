@@ -11,18 +11,23 @@ Solara reads module-level names ``Page`` and ``Layout`` as the page and its fram
 from __future__ import annotations
 
 import html
+import math
 import os
-import textwrap
+import re
+from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import mesa
 import solara
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.ticker import Formatter
 
 import sim
-from experiments.runs import build_model, with_overrides, yearly_table
+from experiments.runs import build_model, model_size, with_overrides, yearly_table
 from facilitation import model_view
 from facilitation.figures import MapDrawing, NetworkDrawing, adoption_colour_bar, legend_handles
 from facilitation.geography import region_shapes
@@ -33,21 +38,29 @@ from facilitation.style import region_colour, sample_caption, soil_depth
 from sim.farmers import allocate_farmers
 from sim.incentives import DESIGNS
 from sim.practices import PRACTICES
+from sim.scenario import ScenarioError
 
 SCENARIO = Path(os.environ.get("CASIM_SCENARIO", Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"))
 LANG = language(os.environ.get("CASIM_LANG"))
-#: Farmers in the dashboard's model: enough for smooth regional shares, few enough to step in a blink.
-FARMERS = 3000
+#: Seeds the run lever offers: the scenario's seed and the next ones, the seeds of a report's first runs
+#: (``experiments.runs.consecutive_seeds``; the report asks for at least 10 runs).
+SEEDS_OFFERED = 10
+#: Years a per-ha payment lasts when a lever pays a practice in a scenario that pays nothing (its
+#: ``duration_years`` is 0): five years, the shortest EU agri-environment-climate commitment ("five to seven
+#: years", Reg. (EU) 1305/2013 Art. 28(5)), as in preset_eco_scheme_new_adopters and hybrid_payment.
+PAYMENT_YEARS_IF_UNPAID = 5
 #: Farms per region drawn in the network view: enough to show villages and exchange links, few enough to redraw
 #: every step.
 FARMS_SHOWN_PER_REGION = 80
 #: Slider ranges: the forum's carbon prices (EUR 4-100, USD 35 societal value) with room above; per-ha payments
 #: up to the largest eco-scheme rates; MRV costs from remote sensing to repeated soil sampling.
 CARBON_PRICE_MAX, PAYMENT_MAX, MRV_FARM_MAX, MRV_GROUP_MAX, LINKS_MAX = 200.0, 150.0, 1000.0, 20000.0, 2000
-#: Chart size, inches at 100 dpi: three side by side under the views on a 1280 x 720 screen.
-CHART_IN, VIEW_IN = (4.2, 2.7), (6.4, 2.9)
-#: Characters per line of a chart's title at that size (longer titles wrap: French and Spanish run long).
-TITLE_CHARS = 52
+#: Chart size, inches at 100 dpi: three side by side under the views on a 1280 x 720 screen; the network view and
+#: the map (its width for the map's aspect).
+CHART_IN, VIEW_IN, MAP_IN = (4.2, 2.7), (6.4, 2.9), (2.9 * 1.3, 2.9)
+#: A chart's title: its size (points), and the margin left free at each side of the figure (px at 100 dpi). The
+#: title spans the figure from its left edge and wraps at the width it measures (French and Spanish run long).
+TITLE_PT, TITLE_MARGIN_PX = 10, 6
 #: Most decimals a tick label of a chart's y axis shows: Matplotlib's ticks are 1, 2, 2.5 or 5 x 10^k apart, and a
 #: first year's SOC change of a few 0.1 kg C/ha needs 5 (0.00005 t C/ha steps).
 MAX_TICK_DECIMALS = 8
@@ -95,13 +108,19 @@ def _carbon_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
 
 
 def _payment_levers(scenario: sim.Scenario, lang: Language) -> list[Lever]:
+    """A payment per practice, and the years a farm is paid for.
+
+    The years are at least 1, so that a paid practice is always paid for some years (the scenario's check), and
+    start at ``PAYMENT_YEARS_IF_UNPAID`` when the scenario pays nothing.
+    """
     cur, paid = scenario.currency, scenario.payments.per_ha
     money = lambda v: lang.money(v, cur)  # noqa: E731
     levers = [Lever(f"payment_{p}", lang._("Payment for {practice} ({currency}/ha a year)").format(
         practice=lang._(PRACTICE_WORDS[p]), currency=cur), float(paid.get(p, 0.0)), 0.0, PAYMENT_MAX, 5.0, show=money)
         for p in PRACTICES]
-    levers.append(Lever("payment_years", lang._("Years a practice is paid for"), scenario.payments.duration_years, 0,
-                        scenario.years, 1, integer=True, show=str))
+    years = scenario.payments.duration_years or PAYMENT_YEARS_IF_UNPAID
+    levers.append(Lever("payment_years", lang._("Years a practice is paid for"), years, 1, max(scenario.years, years),
+                        1, integer=True, show=str))
     return levers
 
 
@@ -135,7 +154,10 @@ DESIGN_LEVERS = {"carbon": _carbon_levers, "payments": _payment_levers, "credit_
 def levers_for(scenario: sim.Scenario, lang: Language) -> list[Lever]:
     """The levers of every incentive design the model runs, then the Twin Regions market and the exchange links.
 
-    An exchange programme's levers are its channels (on/off).
+    An exchange programme's levers are its channels (on/off). The last lever is the run's seed (the scenario's, or
+    one of the next ``SEEDS_OFFERED - 1``): not a scenario field, so the same scenario can be shown run by run.
+    A range's top is raised to the step at or above the scenario's own value where that lies above it (e.g.
+    results_based_public's USD 421.9/t, the price at which it spends what per_ha_payment spends).
     """
     levers = [lever for name in DESIGNS for lever in DESIGN_LEVERS[name](scenario, lang)]
     if scenario.twin_market is not None:
@@ -146,12 +168,16 @@ def levers_for(scenario: sim.Scenario, lang: Language) -> list[Lever]:
         links = round(_exchange_links(scenario))
         levers.append(Lever("exchange_links", lang._("Farmer exchange links between regions"), links, 0, LINKS_MAX,
                             50, integer=True, show=lang.number))
-    return levers
+    levers.append(Lever("seed", lang._("Random draw (seed): the report's runs use {first}, {second}, …").format(
+        first=scenario.seed, second=scenario.seed + 1), scenario.seed, scenario.seed,
+        scenario.seed + SEEDS_OFFERED - 1, 1, integer=True, show=str))
+    return [replace(lever, max=math.ceil(lever.value / lever.step) * lever.step) if lever.value > lever.max else lever
+            for lever in levers]
 
 
 def _region_farms(scenario: sim.Scenario) -> dict[str, int]:
-    """Farmers of each region in the dashboard's model (``FARMERS`` split as a run splits them)."""
-    return dict(zip(scenario.regions, allocate_farmers(scenario, FARMERS), strict=True))
+    """Farmers of each region in the dashboard's model: the scenario's own, as in the report's runs."""
+    return dict(zip(scenario.regions, allocate_farmers(scenario, None), strict=True))
 
 
 def _exchange_links(scenario: sim.Scenario) -> float:
@@ -187,7 +213,10 @@ def _exchange_tables(base: sim.Scenario, values: dict[str, float], own: dict[str
 
 
 def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
-    """Scenario overrides for the levers whose value differs from the scenario's own (``levers_for``)."""
+    """Scenario overrides for the levers whose value differs from the scenario's own (``levers_for``).
+
+    Moving any payment lever sets every payment and the years from the levers (years >= 1 by the lever's range).
+    """
     own = {lever.name: lever.value for lever in levers_for(base, LANG)}
     moved = {name: value for name, value in values.items() if name in own and value != own[name]}
     out: dict = {}
@@ -216,13 +245,20 @@ def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
 
 
 class DashboardModel(mesa.Model):
-    """The adoption model built from the dashboard's levers, stepped by Mesa's controls."""
+    """The adoption model built from the dashboard's levers, stepped by Mesa's controls.
+
+    One run of the scenario's own farmers (as each of the report's runs) at the seed lever's seed (the scenario's
+    when not given): with the levers at their starting values it is the report's run of that seed.
+
+    Raises ScenarioError when the levers make an invalid scenario.
+    """
 
     def __init__(self, scenario=None, **levers: float) -> None:
         super().__init__(scenario=scenario)  # ``scenario`` is Mesa's experiment scenario, passed back by Reset
         base = sim.load_scenario(SCENARIO)
         self.levers = dict(levers)
-        self.adoption = build_model(with_overrides(base, lever_overrides(base, levers)), farmers=FARMERS)
+        self.adoption = build_model(with_overrides(base, lever_overrides(base, levers)),
+                                    seed=int(levers.get("seed", base.seed)))
         self.sample = sample_farms(self.adoption, FARMS_SHOWN_PER_REGION)
         self.sample_layout = layout(self.adoption, self.sample, seed=model_view.scenario_of(self.adoption).seed)
         self.shapes = region_shapes(base)
@@ -238,6 +274,45 @@ class DashboardModel(mesa.Model):
 
 def _figure(size: tuple[float, float]) -> Figure:
     return Figure(figsize=size, dpi=100, layout="constrained")
+
+
+@cache
+def _renderer() -> RendererAgg:
+    return RendererAgg(1, 1, 100)
+
+
+def text_width_px(text: str, points: float) -> float:
+    """Width of ``text`` drawn in Matplotlib's default font at ``points``, in px at 100 dpi."""
+    return _renderer().get_text_width_height_descent(text, FontProperties(size=points), ismath=False)[0]
+
+
+def wrap_to_width(text: str, width_px: float, points: float) -> str:
+    """``text`` in lines no wider than ``width_px`` at ``points`` (a word wider than a line stands alone).
+
+    Lines break at plain spaces, never before a lone ":", ";", "?", "!" or "»" (French spaces them) nor inside a
+    parenthesis (a unit: "(t C/ha, 0-30 cm)") that fits on one line.
+    """
+    tokens: list[str] = []
+    for part in re.findall(r"\([^)]*\)[^ ]*|[^ ]+", text):
+        for word in [part] if text_width_px(part, points) <= width_px else [w for w in part.split(" ") if w]:
+            if tokens and word in (":", ";", "?", "!", "»"):
+                tokens[-1] += f" {word}"
+            else:
+                tokens.append(word)
+    lines: list[str] = []
+    for token in tokens:
+        if lines and text_width_px(f"{lines[-1]} {token}", points) <= width_px:
+            lines[-1] += f" {token}"
+        else:
+            lines.append(token)
+    return "\n".join(lines)
+
+
+def set_chart_title(fig: Figure, title: str) -> None:
+    """The chart's title from the figure's left edge, wrapped to the figure's width (``wrap_to_width``)."""
+    width = fig.get_figwidth() * fig.dpi
+    fig.suptitle(wrap_to_width(title, width - 2 * TITLE_MARGIN_PX, TITLE_PT), x=TITLE_MARGIN_PX / width, ha="left",
+                 fontsize=TITLE_PT)
 
 
 class LocaleTicks(Formatter):
@@ -283,7 +358,7 @@ def NetworkView(model: DashboardModel):
 
 def map_chart(model: DashboardModel) -> Figure:
     """The regions shaded by their share of farmers using no-till this year, and the colour scale."""
-    fig = _figure((VIEW_IN[1] * 1.3, VIEW_IN[1]))
+    fig = _figure(MAP_IN)
     ax = fig.subplots()
     now = model.table[model.table.year == model.table.year.max()].set_index("region")
     MapDrawing(ax, model.shapes, LANG, label_size=7).show([now.no_till_share[s.key] for s in model.shapes])
@@ -330,7 +405,7 @@ def _chart(model: DashboardModel, column: str, title: str, share: bool = False, 
         if dashed:
             ax.plot(rows.year, rows[dashed], color=region_colour(i), lw=1.5, ls="--")
     ax.set_xlim(scenario.start_year, scenario.end_year)
-    ax.set_title("\n".join(textwrap.wrap(title, TITLE_CHARS)), fontsize=10, loc="left")
+    set_chart_title(fig, title)
     ax.set_xlabel(LANG._("year"), fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)
@@ -406,24 +481,51 @@ def lever_summary(model: sim.AdoptionModel, lang: Language) -> str:
     return " · ".join(words)
 
 
+def run_caption(model: sim.AdoptionModel, lang: Language) -> str:
+    """What the page shows: one run, its farmers and seed, and that the report averages several runs."""
+    seed, farmers = model_size(model)
+    return lang._("One run of {farmers} farmers, seed {seed}; the report gives the mean of several runs").format(
+        farmers=lang.number(farmers), seed=seed)
+
+
 @solara.component
 def LeverView(model: DashboardModel):
-    """The year and the levers that act in the running model (``lever_summary``)."""
+    """The year and the levers that act in the running model (``lever_summary``), and the run (``run_caption``)."""
     redraw_each_step()
-    solara.Text(lever_summary(model.adoption, LANG), classes=["casim-levers"])
+    with solara.Column(gap="0px"):
+        solara.Text(lever_summary(model.adoption, LANG), classes=["casim-levers"])
+        solara.Text(run_caption(model.adoption, LANG), classes=["casim-run"])
+
+
+def warm_up(**levers: float) -> None:
+    """Run the levers' model to its last year once, unseen.
+
+    Numba compiles (or loads from its cache) every kernel a year of this scenario calls, so that no Step waits for
+    it (a first use on a computer compiles for a minute or more).
+    """
+    base = sim.load_scenario(SCENARIO)
+    model = build_model(with_overrides(base, lever_overrides(base, levers)), seed=int(levers.get("seed", base.seed)))
+    while model_view.current_year(model) < base.end_year:
+        model.step()
 
 
 WORDS = {"hide": LANG._("Hide controls"), "show": LANG._("Show controls"), "levers": LANG._("Levers"),
-         "reset": LANG._("Reset"), "step": LANG._("Step")}
+         "reset": LANG._("Reset"), "step": LANG._("Step"),
+         "preparing": LANG._("Preparing the model: the first time on a computer, this takes a minute or two"),
+         "recomputing": LANG._("Recomputing with the new lever setting…"),
+         "invalid": LANG._("This lever setting does not make a valid scenario; the previous one is kept."),
+         "moved": LANG._("levers moved")}
 
 
 @solara.component
 def Page():
     """The page ``solara run`` serves."""
     base = sim.load_scenario(SCENARIO)
+    solara.Title(f"casim · {LANG.scenario_name(base)}")  # the browser's tab (Solara's default: "Dashboard App")
     dashboard_page(html.escape(LANG.scenario_name(base)), DashboardModel, levers_for(base, LANG),
                    information=[LeverView], views=[NetworkView, MapView],
-                   charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS)
+                   charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS, invalid=(ScenarioError,),
+                   warm_up=warm_up, view_widths=[VIEW_IN[0], MAP_IN[0]])
 
 
-__all__ = ["DashboardModel", "Page", "lever_overrides", "lever_summary", "levers_for"]
+__all__ = ["DashboardModel", "Page", "lever_overrides", "lever_summary", "levers_for", "run_caption", "warm_up"]

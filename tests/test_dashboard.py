@@ -49,7 +49,9 @@ def dashboard(tmp_path):
     (tmp_path / "guard").mkdir()
     (tmp_path / "guard" / "sitecustomize.py").write_text(NETWORK_GUARD)
     lookups = tmp_path / "lookups.txt"
-    env = dict(os.environ, PYTHONPATH=str(tmp_path / "guard"), CASIM_TEST_LOOKUPS=str(lookups))
+    # the guard first, then any PYTHONPATH given (a worktree tested with main's environment serves its own code)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "guard"), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path, CASIM_TEST_LOOKUPS=str(lookups))
     process = subprocess.Popen([CASIM, "dashboard", str(ROOT / "scenarios" / "per_ha_payment.toml"), "--port", str(port)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, env=env,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -136,8 +138,13 @@ def test_dashboard_shows_its_charts_on_a_laptop_and_a_projector_and_they_follow_
     page.wait_for_timeout(1000)
     after = visible_figures(page)
     assert all(a != b for a, b in zip(before, after, strict=True)), "every view and chart changes as the model steps"
+    assert page.locator(".casim-run").inner_text() == (
+        "One run of 10,000 farmers, seed 42; the report gives the mean of several runs")
     page.get_by_role("button", name="Hide controls").click()
     page.wait_for_function("() => !document.querySelector('.casim-panel')", timeout=10_000)
+    page.get_by_role("button", name="Step").click()  # referee 38 minor 12: the controls stay with the panel hidden
+    page.wait_for_function("() => document.querySelector('.casim-levers').textContent.includes('Year 2029')",
+                           timeout=30_000)
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.wait_for_timeout(1000)
     visible_figures(page)
@@ -154,11 +161,11 @@ def test_income_chart_has_no_tick_before_the_first_season_and_draws_a_loss_on_a_
     assert list(start.get_yticks()) == [] and start.get_yscale() == "linear"
     model.step()
     seasons = _chart(model, "income_p50", "income", log=True).axes[0]
-    assert seasons.get_yscale() == "log" and seasons.get_title(loc="left") == "income · log scale"
+    assert seasons.get_yscale() == "log" and seasons.figure.get_suptitle() == "income · log scale"
     last = (model.table.region == "africa_dry") & (model.table.year == model.table.year.max())
     model.table.loc[last, "income_p50"] = -50.0
     loss = _chart(model, "income_p50", "income", log=True).axes[0]
-    assert loss.get_yscale() == "linear" and loss.get_title(loc="left") == "income"
+    assert loss.get_yscale() == "linear" and loss.figure.get_suptitle() == "income"
     assert any(-50.0 in line.get_ydata() for line in loss.get_lines())
 
 
@@ -258,3 +265,146 @@ def test_the_map_has_a_colour_scale(monkeypatch):
     now = model.table[model.table.year == model.table.year.max()].set_index("region")
     shaded = [c.get_facecolor()[0] for c in world.collections[1:]]
     assert [tuple(c) for c in shaded] == [ADOPTION_CMAP(now.no_till_share[s.key]) for s in model.shapes]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_lever_at_its_minimum_and_maximum_makes_a_valid_scenario(path):
+    """Referee 38 B1: in 11 of 13 scenarios a "Payment for ..." slider moved one step asked for a payment paid for
+    0 years (the scenario paid nothing, so its years were 0), in 2 the years lever went down to 0: the scenario's
+    check refused it and the page became an English traceback. Every lever of every scenario the dashboard can open
+    (each file of scenarios/), alone at either end of its range, must now give a scenario that passes the check;
+    a payment moved in a scenario that paid nothing lasts ``PAYMENT_YEARS_IF_UNPAID`` years."""
+    import facilitation.dashboard_app as app
+    from experiments.runs import with_overrides
+
+    base = sim.load_scenario(path)
+    levers = app.levers_for(base, app.LANG)
+    own = {lever.name: lever.value for lever in levers}
+    assert own["payment_years"] == (base.payments.duration_years or app.PAYMENT_YEARS_IF_UNPAID)
+    for lever in levers:
+        assert lever.min <= lever.value <= lever.max, lever.name
+        for value in (lever.min, lever.max):
+            moved = with_overrides(base, app.lever_overrides(base, {**own, lever.name: value}))
+            if lever.name.startswith("payment_") and lever.name != "payment_years" and value > 0:
+                practice = lever.name.removeprefix("payment_")
+                assert moved.payments.per_ha[practice] == value and moved.payments.duration_years >= 1
+
+
+def test_a_refused_lever_setting_keeps_the_model_and_the_sliders_and_says_so():
+    """Referee 38 B1: a ScenarioError raised while a moved lever rebuilt the model was not caught, and the page
+    became an English traceback. Now the page keeps the previous model, puts the slider back to its value, and
+    shows its ``invalid`` words (the page's language); the next valid setting builds a model and clears them."""
+    import ipyvuetify as v
+    import mesa
+    import solara
+
+    from facilitation.solara_mesa import Lever, dashboard_page
+
+    built = []
+
+    class Refusing(mesa.Model):
+        def __init__(self, **levers):
+            super().__init__()
+            if levers["x"] == 3:
+                raise sim.ScenarioError("refused")
+            self.levers, self.running = dict(levers), True
+            built.append(levers["x"])
+
+    words = {k: f"[{k}]" for k in ("hide", "show", "levers", "reset", "step", "preparing", "recomputing", "invalid",
+                                   "moved")}
+
+    @solara.component
+    def Page():
+        dashboard_page("t", Refusing, [Lever("x", "X", 0, 0, 3, 1, integer=True)], information=[], views=[],
+                       charts=[], words=words, invalid=(sim.ScenarioError,))
+
+    def wait_for(condition):
+        deadline = time.time() + 10
+        while not condition():
+            assert time.time() < deadline, "the page did not settle"
+            time.sleep(0.05)
+
+    _box, rc = solara.render(Page(), handle_error=False)
+    texts = lambda: [w.children for w in rc.find(v.Html).widgets]  # noqa: E731
+    wait_for(lambda: built == [0])
+    rc.find(v.Slider).widget.v_model = 3
+    wait_for(lambda: ["[invalid]"] in texts())
+    wait_for(lambda: rc.find(v.Slider).widget.v_model == 0)
+    assert built == [0]
+    title = lambda: rc.find(tag="h1").widget.unsafe_innerHTML  # noqa: E731
+    assert "[moved]" not in title()
+    rc.find(v.Slider).widget.v_model = 2
+    wait_for(lambda: built == [0, 2] and ["[invalid]"] not in texts())
+    wait_for(lambda: "([moved])" in title())  # referee 38 minor 11: the title says the levers moved
+
+
+def test_the_dashboard_at_its_starting_levers_is_the_reports_run_of_its_seed(monkeypatch):
+    """Referee 38 M3: the dashboard ran 3,000 farmers whatever the scenario, one run that could differ from the
+    report's mean by ~8 points with nothing on screen to say so. It now runs the scenario's own farmers at the
+    seed lever's seed (the report's runs use the scenario's seed and the next ones): every year's numbers equal
+    ``run_one``'s to the last bit, and the header says one run, how many farmers and which seed."""
+    import numpy as np
+
+    import facilitation.dashboard_app as app
+    from experiments.runs import RunSpec, run_one
+    from facilitation.i18n import language
+
+    path = SCENARIOS / "per_ha_payment.toml"
+    monkeypatch.setattr(app, "SCENARIO", path)
+    base = sim.load_scenario(path)
+    own = {lever.name: lever.value for lever in app.levers_for(base, app.LANG)}
+    assert own["seed"] == base.seed
+    model = app.DashboardModel(**{**own, "seed": base.seed + 1})
+    while model.running:
+        model.step()
+    report = run_one(RunSpec(base, "per_ha_payment", base.seed + 1))
+    numbers = [c for c in model.table.columns if c in report.columns and model.table[c].dtype.kind in "fiu"]
+    assert len(model.table) == len(report) and len(numbers) > 50
+    for column in numbers:
+        assert np.array_equal(model.table[column].to_numpy(), report[column].to_numpy(), equal_nan=True), column
+    assert app.run_caption(model.adoption, language("en")) == (
+        "One run of 10,000 farmers, seed 43; the report gives the mean of several runs")
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "es", "pt"])
+def test_chart_titles_fit_their_figure_and_keep_the_unit_whole(monkeypatch, code):
+    """Referee 38 minor 1: titles wrapped at 52 characters ran 18-25 px past the 420 px income chart in French,
+    Spanish and Portuguese, and the SOC title broke inside its unit ("(t / C/ha, 0-30 cm)"). Titles now wrap at
+    their measured width: drawn, each line lies inside the figure, and the unit is on one line."""
+    import re
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    import facilitation.dashboard_app as app
+    from facilitation.i18n import language
+
+    lang = language(code)
+    monkeypatch.setattr(app, "LANG", lang)
+    model = app.DashboardModel()
+    model.step()
+    scenario = app.model_view.scenario_of(model.adoption)
+    soc = lang._("Soil organic carbon: change since {start} (t C/ha, 0-{depth} cm)").format(
+        start=scenario.start_year, depth=app.soil_depth(scenario.soil.depth_cm, lang))
+    income = lang._("Median farm cash income ({currency} a year)").format(currency="USD")
+    drawn = {}
+    for column, title, options in (("soc_mean_t_c_per_ha", soc, {"change": True}), ("income_p50", income, {"log": True})):
+        figure = app._chart(model, column, title, **options)
+        FigureCanvasAgg(figure).draw()
+        [drawn[column]] = [t for t in figure.findobj(Text) if t.get_text() == figure.get_suptitle() != ""]
+        box = drawn[column].get_window_extent()
+        assert 0 <= box.x0 and box.x1 <= figure.bbox.width, (code, drawn[column].get_text())
+    [unit] = re.findall(r"\(.*\)", soc)
+    assert any(unit in line for line in drawn["soc_mean_t_c_per_ha"].get_text().split("\n")), unit
+
+
+def test_a_taken_port_is_refused_before_the_address_is_printed(casim):
+    """Referee 38 minor 4: on a busy port `casim dashboard` printed "dashboard on http://127.0.0.1:8765", then
+    uvicorn's "[Errno 98] address already in use", while the dashboard started earlier stayed on screen."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = casim("dashboard", SCENARIOS / "per_ha_payment.toml", "--port", port)
+    assert done.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in done.stderr
+    assert "dashboard on" not in done.stdout and "Traceback" not in done.stderr
