@@ -116,7 +116,8 @@ def test_brazil_over_its_calibrated_years_is_pinned():
     """Brazil's whole calibrated history, 1972-2011, at the posterior medians (2,000 farmers, seed 2; under a
     second) is pinned bit for bit in tests/data: the calibration of docs/validation.md section 7 rests on these runs,
     and its scenario digest cannot see a change of model code (referee 30 m6). Commit 98de11e (the exit cost charged
-    only to a farm that owns its seeder) moved them and no test failed (referee 37 M1).
+    only to a farm that owns its seeder) moved them and no test failed (referee 37 M1): this run on its parent
+    differs from 1977 on.
 
     The pinned run has deciding adopters in every pioneer year (1974-79), so a change acting on them shows
     (revision_rate 0.2 -> 0.21 moves the table from 1979, exit_cost_share 0.5 -> 0.45 from 1992, noise_share
