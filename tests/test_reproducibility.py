@@ -96,24 +96,76 @@ def test_as_given_starts_are_pinned(path):
 #: Posterior medians of scenarios/posteriors/brazil_calibration.md (2026-11-29): a point in the calibrated region.
 BRAZIL_MEDIANS = {"decision.rule.noise_share": 0.0486, "decision.rule.heterogeneity_share": 0.0835,
                   "decision.access.supply_scale": 0.0439}
+#: The calibration's population (docs/validation.md section 7) and a seed whose pioneer years all have deciding
+#: adopters: at 1,000 farmers and seed 7 the one demonstration farm was the only user until 1982 and the pioneer
+#: statistic was undefined (referee 39 m1); at 2,000 farmers seeds 1-8 define 3 to 6 of its 6 years, seed 2 all 6.
+BRAZIL_PIN_FARMERS, BRAZIL_PIN_SEED = 2000, 2
+BRAZIL_PIN = TEST_DATA / f"validation_brazil_{BRAZIL_PIN_FARMERS}x39_seed{BRAZIL_PIN_SEED}.parquet"
+#: Adopters and the columns Brazil's patterns read: a change of them moves the posterior (referee 39 m2).
+BRAZIL_PATTERN_COLUMNS = ["no_till_share", "no_till_area_share", "disadoption_rate_deciding"]
+
+
+def brazil_scenario():
+    """validation_brazil.toml at the posterior medians, as one fixed scenario."""
+    base = sim.load_scenario(SCENARIOS / "validation_brazil.toml").model_copy(update={"uncertain": {},
+                                                                                        "posterior": None})
+    return scenario_with_overrides(base, BRAZIL_MEDIANS)
 
 
 def test_brazil_over_its_calibrated_years_is_pinned():
-    """Brazil's whole calibrated history, 1972-2011, at the posterior medians (1,000 farmers, seed 7; a few seconds)
-    is pinned bit for bit in tests/data: the calibration of docs/validation.md section 7 rests on these runs, and its
-    scenario digest cannot see a change of model code (referee 30 m6). Commit 98de11e (the exit cost charged only to
-    a farm that owns its seeder) moved them and no test failed (referee 37 M1): a behaviour change that moves them
-    must now fail here, and then docs/validation.md section 7's command must be run again and the posterior
-    committed before this table is rewritten. Written on main 4f215d5 after the re-calibration; the same run on
-    98de11e's parent gives another table."""
-    expected = pd.read_parquet(TEST_DATA / "validation_brazil_1000x39_seed7.parquet")
-    base = sim.load_scenario(SCENARIOS / "validation_brazil.toml").model_copy(update={"uncertain": {},
-                                                                                        "posterior": None})
-    scenario = scenario_with_overrides(base, BRAZIL_MEDIANS)
-    model = sim.AdoptionModel(scenario, seed=7, n_farmers=1000)
+    """Brazil's whole calibrated history, 1972-2011, at the posterior medians (2,000 farmers, seed 2; under a
+    second) is pinned bit for bit in tests/data: the calibration of docs/validation.md section 7 rests on these runs,
+    and its scenario digest cannot see a change of model code (referee 30 m6). Commit 98de11e (the exit cost charged
+    only to a farm that owns its seeder) moved them and no test failed (referee 37 M1): this run on its parent
+    differs from 1977 on.
+
+    The pinned run has deciding adopters in every pioneer year (1974-79), so a change acting on them shows
+    (revision_rate 0.2 -> 0.21 moves the table from 1979, exit_cost_share 0.5 -> 0.45 from 1992, noise_share
+    +0.0001 from 1999). If the adopters or a column the patterns read moves, docs/validation.md section 7's command
+    must be run again and the posterior committed before the table is rewritten; if only other columns move, the
+    calibration is untouched and the table alone is rewritten. Written on main 274bc4c."""
+    expected = pd.read_parquet(BRAZIL_PIN)
+    assert expected.year.min() == 1972 and expected.year.max() == 2011
+    pioneer = expected[expected.region == "all"].set_index("year").loc[1974:1979, "disadoption_rate_deciding"]
+    assert len(pioneer) == 6 and pioneer.notna().all() and (pioneer > 0).any(), "the pin lost the pioneer phase"
+    assert {p.column for p in brazil_scenario().patterns.values()} <= set(BRAZIL_PATTERN_COLUMNS)
+    scenario = brazil_scenario()
+    model = sim.AdoptionModel(scenario, seed=BRAZIL_PIN_SEED, n_farmers=BRAZIL_PIN_FARMERS)
     model.run_for(scenario.years)
-    assert expected.year.max() == 2011
-    pd.testing.assert_frame_equal(model.results()[list(expected.columns)], expected, check_exact=True)
+    got = model.results()
+    pd.testing.assert_frame_equal(got[["region", "year", *BRAZIL_PATTERN_COLUMNS]],
+                                  expected[["region", "year", *BRAZIL_PATTERN_COLUMNS]], check_exact=True,
+                                  obj="[re-calibrate: run docs/validation.md section 7's command and commit the "
+                                      "posterior, then rewrite this table] Brazil's pattern columns")
+    pd.testing.assert_frame_equal(got[list(expected.columns)], expected, check_exact=True,
+                                  obj="[rewrite the table only: no column the calibration reads moved] Brazil's "
+                                      "pinned table")
+
+
+#: Brazil's pattern statistics in the pinned table (analysis.patterns.statistics) and their distance: a change in
+#: the statistics or the distance moves the posterior as a change in the model would (referee 39 m3).
+BRAZIL_PIN_STATISTICS = {
+    "census_share:2006": 0.445083166021893, "federation_1992_vs_2006": 0.08163273441060459,
+    "federation_growth": 0.13950276342346735, "phase_2_vs_1": 0.4852416962028817,
+    "phase_3_vs_2": 1.1058727338181935, "pioneer_disadoption": 0.10317460317460318,
+    "world_growth_shape": 0.11865173376894789, "census_points_check:1998": 0.1575454862658364,
+    "census_points_check:2000": 0.20008245436961827, "census_points_check:2001": 0.2357014426047523,
+    "census_points_check:2006": 0.445083166021893, "census_1992_bound_check:1992": 0.03633335588249622}
+BRAZIL_PIN_DISTANCE = 1.2578554211761395
+
+
+def test_brazils_statistics_and_distance_of_the_pinned_run_are_pinned():
+    """The statistics and the distance the calibration computes from a run (analysis/patterns.py), here from the
+    pinned table, to 12 digits (summation order aside): a change fails here, and then section 7's command must be
+    run again before these numbers are rewritten."""
+    from analysis import patterns as pt
+
+    patterns = brazil_scenario().patterns
+    statistics = pt.statistics("validation_brazil", patterns, pd.read_parquet(BRAZIL_PIN))
+    expected = {f"validation_brazil{pt.COUNTRY_SEPARATOR}{key}": value for key, value in BRAZIL_PIN_STATISTICS.items()}
+    assert statistics == pytest.approx(expected, rel=1e-12)
+    distance = pt.PatternDistance(pt.layout("validation_brazil", patterns))
+    assert distance(statistics) == pytest.approx(BRAZIL_PIN_DISTANCE, rel=1e-12)
 
 
 def test_results_do_not_depend_on_the_thread_count(monkeypatch):
