@@ -525,7 +525,8 @@ def Page():
     dashboard_page(html.escape(LANG.scenario_name(base)), DashboardModel, levers_for(base, LANG),
                    information=[LeverView], views=[NetworkView, MapView],
                    charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS, invalid=(ScenarioError,),
-                   warm_up=warm_up, view_widths=[VIEW_IN[0], MAP_IN[0]])
+                   warm_up=warm_up, view_widths=[VIEW_IN[0], MAP_IN[0]],
+                   unmarked=("seed",))  # another draw of the scenario as written (referee 40 m3)
 
 
 __all__ = ["DashboardModel", "Page", "lever_overrides", "lever_summary", "levers_for", "run_caption", "warm_up"]

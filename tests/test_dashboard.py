@@ -338,6 +338,24 @@ def test_a_refused_lever_setting_keeps_the_model_and_the_sliders_and_says_so():
     wait_for(lambda: "([moved])" in title())  # referee 38 minor 11: the title says the levers moved
 
 
+def test_another_seed_alone_does_not_mark_the_title_as_moved_levers():
+    """Referee 40 m3: moving only the seed lever titled the page "(levers moved)", with every policy lever at the
+    scenario's own value: the room heard that the scenario was changed. Another seed is another draw of the same
+    scenario (the run's caption gives the seed); a policy lever moved still marks the title."""
+    import inspect
+
+    import facilitation.dashboard_app as app
+    from facilitation.solara_mesa import levers_moved
+
+    start = {"carbon_price": 35.0, "seed": 42}
+    assert not levers_moved({"carbon_price": 35.0, "seed": 43}, start, unmarked=("seed",))
+    assert levers_moved({"carbon_price": 40.0, "seed": 42}, start, unmarked=("seed",))
+    assert levers_moved({"carbon_price": 35.0, "seed": 43}, start)  # a lever is marked unless it is said unmarked
+    assert 'unmarked=("seed",)' in inspect.getsource(app.Page)
+    assert "seed" in {lever.name for lever in app.levers_for(sim.load_scenario(SCENARIOS / "carbon_price_35.toml"),
+                                                             app.LANG)}
+
+
 def test_the_dashboard_at_its_starting_levers_is_the_reports_run_of_its_seed(monkeypatch):
     """Referee 38 M3: the dashboard ran 3,000 farmers whatever the scenario, one run that could differ from the
     report's mean by ~8 points with nothing on screen to say so. It now runs the scenario's own farmers at the
