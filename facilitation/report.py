@@ -63,6 +63,8 @@ from facilitation.style import (
     scenario_colour,
 )
 from facilitation.summary import (
+    adoption_year,
+    baseline_exchange_sentence,
     cash_income_changes,
     depth_label,
     findings,
@@ -321,10 +323,19 @@ def _against_baseline(stories: list[Story], said: list[dict[str, list[str]]], la
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
     regions = by_region(runs, baseline=stories[0].label)
     baseline = lang.scenario_name(stories[0].scenario)
+    first = stories[0].scenario
     for story, sentences in zip(stories[1:], said[1:], strict=True):
         for _i, row in regions[regions.scenario == story.label].iterrows():
             if row.region in sentences:
                 sentences[row.region].extend(cash_income_changes(row, baseline, story.scenario.currency, lang))
+        # an exchange programme's groups against the same farms without it (referee 40 M1): only against the same
+        # scenario without the exchanges (``analysis.exchange_groups``' rule)
+        if story.scenario.network.exchange and not first.network.exchange and \
+                incentive_programme(first) == incentive_programme(story.scenario):
+            year = adoption_year(story.results, MILESTONE_YEAR)
+            for region, region_sentences in sentences.items():
+                region_sentences.extend(baseline_exchange_sentence(story.results, stories[0].results, region, year,
+                                                                   baseline, lang))
 
 
 def csv_text(runs: pd.DataFrame, lang: Language) -> str:
