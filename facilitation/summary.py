@@ -443,7 +443,7 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
     def per_farm_and_ha(message: str, total: float) -> str:
         """``message`` with what a period total of money is per farm and per ha a year, over all farms (M2)."""
         return message.format(farmers=lang.number(found.farmers), area=lang.number(found.area_ha),
-                              per_farm=money_per_unit(lang, total / found.farmers / years, found.currency, 0),
+                              per_farm=money_per_unit(lang, total / found.farmers / years, found.currency),
                               per_ha=money_per_unit(lang, total / found.area_ha / years, found.currency))
 
     groups: dict[str, list[str]] = {}
@@ -717,6 +717,20 @@ def cash_income_definition(lang: Language) -> str:
                   "falls.")
 
 
+#: Decimals of a relative change of income (in %) said beside its money change.
+PERCENT_CHANGE_DECIMALS = 2
+
+
+def signed_percent_change(percent: float, lang: Language) -> str:
+    """A relative change given in %, signed ("+0.21 %"), and "≈ 0 %" when it is not 0 but rounds to it.
+
+    Referee 40: "+0.01 USD a year (+0.00 %)" read as exactly no change, beside the money's "≈ 0".
+    """
+    if round(percent, PERCENT_CHANGE_DECIMALS) == 0:
+        return ("" if percent == 0 else APPROXIMATELY) + lang.percent(0.0)
+    return ("+" if percent > 0 else "") + lang.percent(percent / 100, PERCENT_CHANGE_DECIMALS)
+
+
 def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Language) -> list[str]:
     """A design's change of a region's farm cash income against ``baseline``, and why uptake can outrun it.
 
@@ -734,7 +748,7 @@ def cash_income_changes(row: pd.Series, baseline: str, currency: str, lang: Lang
         return money_per_unit(lang, value, currency, decimals, signed=True)
 
     words = dict(region=lang.region(row.region), baseline=baseline, per_farm=signed(row.income_change_per_farm),
-                 percent=("+" if row.income_mean_change_pct > 0 else "") + lang.percent(row.income_mean_change_pct / 100, 2),
+                 percent=signed_percent_change(row.income_mean_change_pct, lang),
                  per_ha=signed(row.income_change_per_ha, None))
     if np.isfinite(low) and np.isfinite(high) and signed(low) != signed(high):
         out = [_("{region}: against {baseline}, the mean cash income of a farm changes by {per_farm} a year "

@@ -208,6 +208,20 @@ def test_exchange_groups_are_set_against_the_baselines_same_farms(runs):
     assert baseline_exchange_sentence(exchange, runs, "all", last, "Baseline", en) == []
 
 
+def test_a_relative_change_that_rounds_to_zero_reads_about_zero():
+    """Referee 40: "+0.01 USD a year (+0.00 %; ...), ≈ 0 USD per ha" read as exactly no change in percent beside an
+    approximate one in money. A change that is not 0 but rounds to it at 2 decimals reads "≈ 0 %", a change of
+    exactly 0 reads "0 %", others keep their sign and 2 decimals."""
+    from facilitation.summary import signed_percent_change
+
+    fr = language("fr")
+    assert signed_percent_change(0.003, fr) == "\u2248\u00a00\u00a0%"
+    assert signed_percent_change(-0.004, fr) == "\u2248\u00a00\u00a0%"
+    assert signed_percent_change(0.0, fr) == "0\u00a0%"
+    assert signed_percent_change(0.21, fr) == "+0,21\u00a0%"
+    assert signed_percent_change(-1.5, language("en")) == "\u22121.50%"
+
+
 @pytest.fixture(scope="module")
 def runs():
     """Three seeds of the carbon-price scenario: a set of runs, as replicates or posterior draws would be."""
@@ -265,8 +279,9 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     assert num(net.mean()) in carbon and num(due.mean()) in carbon
     # per farm and per ha a year over all farms (M2): the initial row's farmers and farmed area
     start = everyone[everyone.year == first].iloc[0]
-    per_farm = net.mean() / start.farmers / (last - first)
-    assert any(f"{num(per_farm)}\u00a0USD" in s and num(start.area_ha) in s for s in said["all"])
+    per_farm = net.mean() / start.farmers / (last - first)  # whole units from 100 USD, else to the cent (referee 40)
+    assert any(f"{num(per_farm, 0 if abs(per_farm) >= 100 else 2)}\u00a0USD" in s and num(start.area_ha) in s
+               for s in said["all"])
 
 
 def test_the_summary_names_per_ha_payments_and_additional_tonnes_only_when_there_are_any(runs):
