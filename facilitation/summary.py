@@ -691,13 +691,17 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
                      **dict(zip(("small", "middle", "large"), (lang.money(v, found.currency) for v in thirds),
                                 strict=True)))
         if round(here.farmer_net_carbon_income) >= 0:
-            out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); after MRV costs and "
-                         "claw-backs its farms keep {net}: {small} for the smallest third of its farms by size, "
+            # "keep" counts the money still owed for issued credits, as all farms' sentence says: without saying so,
+            # a region kept more than it received (referee 40)
+            out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); counting the money "
+                         "still owed for credits already issued, after MRV costs and claw-backs its farms keep {net}: "
+                         "{small} for the smallest third of its farms by size, "
                          "{middle} for the middle third, {large} for the largest.").format(
                 net=lang.money(here.farmer_net_carbon_income, found.currency), **words))
         else:
             out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); MRV costs and "
-                         "claw-backs exceed it, so its farms lose {loss} on carbon. Net carbon income by farm size: "
+                         "claw-backs exceed it and the money still owed for credits already issued, so its farms lose "
+                         "{loss} on carbon. Net carbon income by farm size: "
                          "{small} for the smallest third of its farms, {middle} for the middle third, {large} for the "
                          "largest.").format(loss=lang.money(-here.farmer_net_carbon_income, found.currency), **words))
     if everyone.public_payments_to_farmers > 0:

@@ -147,6 +147,12 @@ def test_a_carbon_loss_reads_as_a_loss_and_a_region_without_carbon_money_is_not_
     money.loc[region, columns] = [4616.0, -4467.0, 0.0, -94.0, -4373.0]
     text = _who_gets_the_money(dataclasses.replace(found, money_by_region=money), region, en)[0]
     assert "its farms lose 4,467\xa0USD on carbon" in text and "\N{MINUS SIGN}94\xa0USD for the middle third" in text
+    # referee 40: a region's farms "kept" more than it "received", as what they keep counts the money still owed for
+    # issued credits: the sentence says so
+    money.loc[region, columns] = [6341682.0, 6703344.0, 0.0, 100.0, 6703244.0]
+    text = _who_gets_the_money(dataclasses.replace(found, money_by_region=money), region, en)[0]
+    assert "(6,341,682\xa0USD); counting the money still owed for credits already issued, after MRV costs and " \
+           "claw-backs its farms keep 6,703,344\xa0USD" in text
 
 
 def test_an_exchange_programme_is_summarised_from_its_columns(runs):
