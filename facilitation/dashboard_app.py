@@ -343,7 +343,8 @@ def network_chart(model: DashboardModel) -> Figure:
     NetworkDrawing(ax, model.sample_layout, regions, LANG, label_size=8).show(
         category(model_view.bundles(model.adoption)[model.sample]))
     title = LANG._("Practices on a sample of farms, {year}").format(year=model_view.current_year(model.adoption))
-    ax.set_title(f"{title}\n{sample_caption(model.sample_layout.region, LANG)}", fontsize=10, loc="left")
+    ax.set_title(f"{title}\n{sample_caption(model.sample_layout.region, LANG, demo=model.sample_layout.demo)}",
+                 fontsize=10, loc="left")
     ax.legend(handles=legend_handles(LANG, bool(model.sample_layout.exchange.any())), loc="upper center",
               bbox_to_anchor=(0.5, -0.0), ncol=3, fontsize=7, frameon=False)
     return fig
@@ -525,7 +526,8 @@ def Page():
     dashboard_page(html.escape(LANG.scenario_name(base)), DashboardModel, levers_for(base, LANG),
                    information=[LeverView], views=[NetworkView, MapView],
                    charts=[AdoptionChart, SoilChart, IncomeChart], words=WORDS, invalid=(ScenarioError,),
-                   warm_up=warm_up, view_widths=[VIEW_IN[0], MAP_IN[0]])
+                   warm_up=warm_up, view_widths=[VIEW_IN[0], MAP_IN[0]],
+                   unmarked=("seed",))  # another draw of the scenario as written (referee 40 m3)
 
 
 __all__ = ["DashboardModel", "Page", "lever_overrides", "lever_summary", "levers_for", "run_caption", "warm_up"]

@@ -57,11 +57,14 @@ from facilitation.style import (
     CATEGORIES,
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
+    EXCHANGE_LINK_COLOUR,
     demo_caption,
     sample_caption,
     scenario_colour,
 )
 from facilitation.summary import (
+    adoption_year,
+    baseline_exchange_sentence,
     cash_income_changes,
     depth_label,
     findings,
@@ -128,11 +131,18 @@ def _section(key: str, title: str, body: str, classes: str = "", subtitle: str =
     return f"<section id='{key}' class='slide {classes}'>{head}<div class='body'>{body}</div></section>"
 
 
-def _legend(lang: Language) -> str:
+def _legend(lang: Language, links: bool = False) -> str:
+    """The network views' key: the farms' categories, the demonstration farms, and the exchange links if ``links``.
+
+    The links' entry is here, not in the figures' own legend, where it sat over a region heading (referee 40 m1).
+    """
     items = "".join(f"<span><i class='dot' style='background:{c}'></i>{html.escape(lang._(n))}</span>"
                     for n, c in zip(CATEGORIES, CATEGORY_COLOURS, strict=True))
     items += (f"<span><i class='dot demo' style='border-color:{DEMO_OUTLINE}'></i>"
               f"{html.escape(lang._('demonstration farm (larger dot)'))}</span>")
+    if links:
+        items += (f"<span><i class='swatch link' style='background:{EXCHANGE_LINK_COLOUR}'></i>"
+                  f"{html.escape(lang._('exchange link'))}</span>")
     return f"<p class='legend'>{items}</p>"
 
 
@@ -313,10 +323,19 @@ def _against_baseline(stories: list[Story], said: list[dict[str, list[str]]], la
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
     regions = by_region(runs, baseline=stories[0].label)
     baseline = lang.scenario_name(stories[0].scenario)
+    first = stories[0].scenario
     for story, sentences in zip(stories[1:], said[1:], strict=True):
         for _i, row in regions[regions.scenario == story.label].iterrows():
             if row.region in sentences:
                 sentences[row.region].extend(cash_income_changes(row, baseline, story.scenario.currency, lang))
+        # an exchange programme's groups against the same farms without it (referee 40 M1): only against the same
+        # scenario without the exchanges (``analysis.exchange_groups``' rule)
+        if story.scenario.network.exchange and not first.network.exchange and \
+                incentive_programme(first) == incentive_programme(story.scenario):
+            year = adoption_year(story.results, MILESTONE_YEAR)
+            for region, region_sentences in sentences.items():
+                region_sentences.extend(baseline_exchange_sentence(story.results, stories[0].results, region, year,
+                                                                   baseline, lang))
 
 
 def csv_text(runs: pd.DataFrame, lang: Language) -> str:
@@ -436,21 +455,28 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
                                      _("{region}: what the runs show").format(region=lang.region(key)),
                                      f"<ul class='summary'>{items}</ul>", subtitle=name))
 
-    cells, prints = [], []
+    cells, prints, demos = [], [], []
     for k, story in enumerate(stories):
         fig, frames = network_figure(story, lang)
         div = f"network-{k}"
         figures[div] = fig
         data["networks"].append({"div": div, "years": [int(y) for y in story.years], "frames": frames,
                                  "colours": list(CATEGORY_COLOURS)})
-        cells.append(f"<div class='plot network' id='{div}'></div>")
         lay = story.layout
+        # the captions are the page's text under the figures, not the figures' margins (referee 40 M0); the
+        # demonstration farms' sentence once for the section where the scenarios' samples agree
+        cells.append(f"<figure class='network'><div class='plot network' id='{div}'></div><figcaption>"
+                     f"{html.escape(sample_caption(lay.region, lang, story.runs, lay.demo))}</figcaption></figure>")
+        if (said_demo := demo_caption(lay.region, lay.demo, lang)) and said_demo not in demos:
+            demos.append(said_demo)
         caption = (f"{lang.scenario_name(story.scenario)} · {sample_caption(lay.region, lang, story.runs, lay.demo)}. "
                    f"{demo_caption(lay.region, lay.demo, lang)}")
         prints.append(f"<figure class='print-only'><figcaption>{html.escape(caption)}</figcaption>"
                       f"<img alt='' src='{network_key_frames(story, lang)}'></figure>")
     sections.append(_section("networks", _("Adoption spreading through farm networks"),
-                             _legend(lang) + _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"
+                             _legend(lang, any(s.layout.exchange.any() for s in stories)) + _controls(lang, years)
+                             + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"
+                             + "".join(f"<p class='caption no-print'>{html.escape(d)}</p>" for d in demos)
                              + "".join(prints), "animated"))
 
     shapes = region_shapes(stories[0].scenario)

@@ -25,10 +25,8 @@ from facilitation.style import (
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
-    demo_caption,
     heading_lines,
     region_colour,
-    sample_caption,
     scenario_colour,
     scenario_dash,
     soil_depth,
@@ -51,11 +49,6 @@ TITLE_CHARS = 36
 TITLE_PX = 16
 TITLE_LINE_PX = 1.3 * TITLE_PX
 TITLE_PAD_PX = 8
-#: The network view's caption under the farms: type size (px), lines' height, characters a line holds in a figure
-#: 360 px wide (a phone's, one figure to a row; ~6.6 px a character).
-CAPTION_FONT_PX = 12
-CAPTION_LINE_PX = 1.3 * CAPTION_FONT_PX
-CAPTION_CHARS = 54
 #: The network view's y axis (farms span -1..1, their dots a little more); the regions' two-line headings sit in the
 #: top margin, over the title's lines: inside the plot, a short plot (a projector's screen shares its height with
 #: the legend and controls) pushed them up into a two-line title (referee 38 m3).
@@ -121,7 +114,10 @@ def as_dict(fig: go.Figure) -> dict:
 def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
     """The sampled farms at the first year, and their category each year as strings of digits (one per farm).
 
-    Its caption says the farms are one run's sample (``style.sample_caption``).
+    Its caption (``style.sample_caption``, ``style.demo_caption``) and its exchange links' key are the page's HTML, not
+    the figure's: drawn in its margins, a 4-5 line caption and the headings left a projector's screen of 3-4 scenarios
+    a strip 2-44 px tall for the farms (referee 40 M0), and the links' Plotly legend entry sat over a region heading
+    (referee 40 m1).
     """
     lay = story.layout
     ex, ey, links_x, links_y = [], [], [], []  # village links grey, exchange links between regions in colour
@@ -142,22 +138,15 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                                          color=[DEMO_OUTLINE if d else "white" for d in lay.demo]))),
         # after the farms: report.js recolours trace 1 each year
         go.Scatter(x=links_x, y=links_y, mode="lines", line=dict(width=1.0, color=EXCHANGE_LINK_COLOUR),
-                   opacity=0.6, hoverinfo="skip", name=lang._("exchange link"), showlegend=bool(links_x)),
+                   opacity=0.6, hoverinfo="skip", showlegend=False),
     ])
     annotations = [dict(x=REGION_SPACING * i, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
                         text="<br>".join(f"<b>{html.escape(line)}</b>" for line in heading_lines(lang.region(key))),
                         font=dict(color=region_colour(i), size=HEADING_PX))
                    for i, key in enumerate(story.scenario_regions)]
-    caption = [line for part in (sample_caption(lay.region, lang, story.runs, lay.demo),
-                                 demo_caption(lay.region, lay.demo, lang)) for line in textwrap.wrap(part, CAPTION_CHARS)]
-    annotations.append(dict(x=0.0, y=0.0, xref="paper", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                            align="left", text="<br>".join(html.escape(line) for line in caption),
-                            font=dict(size=CAPTION_FONT_PX, color="#444444")))
     title, top = figure_title(lang.scenario_name(story.scenario))
-    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=top + HEADINGS_PX,
-                                                      b=math.ceil(len(caption) * CAPTION_LINE_PX) + 6),
+    fig.update_layout(**base_layout(lang, margin=dict(l=5, r=5, t=top + HEADINGS_PX, b=5), showlegend=False,
                                     annotations=annotations, title=title,
-                                    legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom"),
                                     xaxis=dict(visible=False, fixedrange=True),
                                     yaxis=dict(visible=False, fixedrange=True, range=list(NETWORK_RANGE))))
     frames = ["".join(map(str, row)) for row in story.categories]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ import mesa
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-__all__ = ["Lever", "dashboard_page", "redraw_each_step"]
+__all__ = ["Lever", "dashboard_page", "levers_moved", "redraw_each_step"]
 
 #: Milliseconds between steps while playing: slow enough for an audience to follow a year at a time.
 PLAY_INTERVAL_MS = 400
@@ -157,12 +157,20 @@ def Controls(model: solara.Reactive[mesa.Model | None], rebuild: Callable[[], No
         solara.Button(words["step"], color="primary", on_click=step, disabled=playing.value or not can_run)
 
 
+def levers_moved(values: dict[str, float], start: dict[str, float], unmarked: Collection[str] = ()) -> bool:
+    """Whether a lever other than the ``unmarked`` ones is not at its starting value (the title then says so).
+
+    A run's seed is unmarked in casim's dashboard: another draw of the same scenario, which the run's caption says.
+    """
+    return any(values[name] != value for name, value in start.items() if name not in unmarked)
+
+
 @solara.component
 def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: Sequence[Lever],
                    information: Sequence[Callable[[mesa.Model], Any]], views: Sequence[Callable[[mesa.Model], Any]],
                    charts: Sequence[Callable[[mesa.Model], Any]], words: dict[str, str],
                    invalid: tuple[type[Exception], ...] = (), warm_up: Callable[..., None] | None = None,
-                   view_widths: Sequence[float] | None = None) -> None:
+                   view_widths: Sequence[float] | None = None, unmarked: Collection[str] = ()) -> None:
     """A bar (show/hide controls, title, Reset / Play / Step, information), a levers panel, the views and charts.
 
     ``model_class(**lever values)`` builds a model (it keeps them as ``levers``); it is built in a thread with the
@@ -172,7 +180,7 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
     narrower than the figures shares its width in those proportions, so that their text shrinks alike (equal
     shares by default). ``words`` holds the page's own labels in the chosen language
     ("hide", "show", "levers", "reset", "step", "preparing", "recomputing", "invalid", and "moved", marking the
-    title while the model's levers are not the starting ones).
+    title while the model's levers, the ``unmarked`` ones aside, are not the starting ones: ``levers_moved``).
     """
     start = {lever.name: lever.value for lever in levers}
     model = solara.use_reactive(None)
@@ -225,7 +233,8 @@ def dashboard_page(title: str, model_class: Callable[..., mesa.Model], levers: S
                           on_click=lambda: open_panel.set(not open_panel.value), outlined=True,
                           classes=["casim-toggle"])
             moved = f' <span class="casim-moved">({html.escape(words["moved"])})</span>'
-            solara.HTML(tag="h1", unsafe_innerHTML=title + (moved if shown is not None and shown.levers != start else ""))
+            marked = shown is not None and levers_moved(shown.levers, start, unmarked)
+            solara.HTML(tag="h1", unsafe_innerHTML=title + (moved if marked else ""))
             Controls(model, rebuild_now, words,
                      busy=shown is None or stale or not warm.value)
             if shown is None or not warm.value:

@@ -230,7 +230,8 @@ def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monke
 
 
 def test_the_network_view_says_it_shows_one_run_and_a_sample(monkeypatch):
-    """Referee 29 minor 6: the dashboard's network view is one run's sample of each region; its title says so."""
+    """Referee 29 minor 6: the dashboard's network view is one run's sample of each region; its title says so. As
+    the report's caption does, it counts the demonstration farms apart (referee 40: "84-85 farms per region" for 80)."""
     import numpy as np
 
     import facilitation.dashboard_app as app
@@ -238,7 +239,9 @@ def test_the_network_view_says_it_shows_one_run_and_a_sample(monkeypatch):
 
     monkeypatch.setattr(app, "LANG", language("fr"))
     model = app.DashboardModel()
-    counts = np.bincount(model.sample_layout.region)
+    layout = model.sample_layout
+    assert layout.demo.any()
+    counts = np.bincount(layout.region[~layout.demo])
     farms = str(counts[0]) if counts.min() == counts.max() else f"{counts.min()}\N{EN DASH}{counts.max()}"
     title = app.network_chart(model).axes[0].get_title(loc="left")
     assert title.endswith(f"\nUne simulation ; échantillon de {farms} exploitations par région")
@@ -336,6 +339,24 @@ def test_a_refused_lever_setting_keeps_the_model_and_the_sliders_and_says_so():
     rc.find(v.Slider).widget.v_model = 2
     wait_for(lambda: built == [0, 2] and ["[invalid]"] not in texts())
     wait_for(lambda: "([moved])" in title())  # referee 38 minor 11: the title says the levers moved
+
+
+def test_another_seed_alone_does_not_mark_the_title_as_moved_levers():
+    """Referee 40 m3: moving only the seed lever titled the page "(levers moved)", with every policy lever at the
+    scenario's own value: the room heard that the scenario was changed. Another seed is another draw of the same
+    scenario (the run's caption gives the seed); a policy lever moved still marks the title."""
+    import inspect
+
+    import facilitation.dashboard_app as app
+    from facilitation.solara_mesa import levers_moved
+
+    start = {"carbon_price": 35.0, "seed": 42}
+    assert not levers_moved({"carbon_price": 35.0, "seed": 43}, start, unmarked=("seed",))
+    assert levers_moved({"carbon_price": 40.0, "seed": 42}, start, unmarked=("seed",))
+    assert levers_moved({"carbon_price": 35.0, "seed": 43}, start)  # a lever is marked unless it is said unmarked
+    assert 'unmarked=("seed",)' in inspect.getsource(app.Page)
+    assert "seed" in {lever.name for lever in app.levers_for(sim.load_scenario(SCENARIOS / "carbon_price_35.toml"),
+                                                             app.LANG)}
 
 
 def test_the_dashboard_at_its_starting_levers_is_the_reports_run_of_its_seed(monkeypatch):

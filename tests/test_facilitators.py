@@ -222,6 +222,47 @@ def test_every_text_of_every_section_is_shown_by_the_keyboard_alone(french, brow
     assert errors == []
 
 
+#: Least height (px) of a network view's drawing of the farms on a projector's screen: referee 40 M0 measured
+#: 105-135 px before the region headings moved into the figure's top margin, and found 2-44 px unusable.
+NETWORK_MIN_PX = 200
+
+
+def test_network_views_keep_room_for_their_farms_with_three_scenarios(stories, browser, tmp_path):
+    """Referee 40 M0, m1, m2: with 3 scenarios, presentation mode squeezed each network view into a strip 2-44 px
+    tall (the headings' and a 5-line caption's fixed margins took the grid cell's ~200 px); on an exchange report the
+    figure's "exchange link" legend entry sat over a region heading; and the pager's ▼ said "more below" where
+    nothing followed (set before the figures were resized). A French report of three scenarios, one with an exchange
+    link, at both projector sizes: every network view keeps at least ``NETWORK_MIN_PX`` of farms, the link's key is
+    in the page's legend (no Plotly legend), and on every screen the ▼ shows exactly when the section goes on."""
+    layout = stories[1].layout
+    first, second = (np.flatnonzero(layout.region == r)[0] for r in (0, 1))
+    linked = replace(stories[1], layout=replace(layout, edges=np.vstack([layout.edges, [[first, second]]])))
+    out = tmp_path / "trois.html"
+    out.write_text(render([stories[0], stories[1], linked], 2, language("fr")), encoding="utf-8")
+    for width, height in PROJECTORS:
+        page, _, errors = offline_page(browser, width, height)
+        page.goto(out.as_uri())
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 10")
+        page.keyboard.press("p")
+        for _ in range(300):
+            page.wait_for_timeout(50)
+            state = page.evaluate("""() => { const s = document.querySelector('section.slide.current');
+                return {id: s.id, more: s.scrollTop + s.clientHeight < s.scrollHeight - 1,
+                        mark: document.querySelector('.pager').textContent.includes('▼'),
+                        end: s.id === 'index' && s.scrollTop + s.clientHeight >= s.scrollHeight - 1}; }""")
+            assert state["mark"] == state["more"], (width, state)
+            if state["id"] == "networks":
+                heights = page.evaluate("""() => [...document.querySelectorAll('#networks .plot')]
+                    .map(p => p.querySelector('.nsewdrag').getBoundingClientRect().height)""")
+                assert len(heights) == 3 and min(heights) >= NETWORK_MIN_PX, (width, heights)
+                assert page.evaluate("() => document.querySelectorAll('#networks .legendtext').length") == 0
+                assert "lien d’échange" in page.locator("#networks .legend").inner_text()
+            if state["end"]:
+                break
+            page.keyboard.press("PageDown")
+        assert state["end"] and errors == []
+
+
 def test_french_report_contains_no_untranslated_interface_string(french, stories, browser):
     page, requests, errors = offline_page(browser)
     page.goto(french.as_uri())
@@ -844,10 +885,12 @@ def test_network_views_say_they_show_one_run_and_a_sample(stories, french):
     counts = np.bincount(regions[~demo])  # the demonstration farms are said apart (referee 38 m13)
     farms = farms_of(counts)
     assert counts.min() > 0 and story.runs == 2
-    figure, _frames = network_figure(story, language("es"))
-    caption = [a["text"] for a in figure["layout"]["annotations"]][-1].replace("<br>", " ")
-    assert caption == (f"Una simulación de 2; muestra de {farms} fincas por región Puntos más grandes: las 3 fincas "
-                       "demostrativas de cada región, todas dibujadas, muy por encima de su proporción entre sus fincas.")
+    page = render([story], 2, language("es"))  # the captions are the page's text, under the figure (referee 40 M0)
+    assert f"<figcaption>Una simulación de 2; muestra de {farms} fincas por región</figcaption>" in page
+    assert ("<p class='caption no-print'>Puntos más grandes: las 3 fincas demostrativas de cada región, todas "
+            "dibujadas, muy por encima de su proporción entre sus fincas.</p>") in page
+    annotations = [a["text"] for a in network_figure(story, language("es"))[0]["layout"]["annotations"]]
+    assert len(annotations) == len(story.scenario_regions), "the figure draws the region headings only"
     for size in [(480, 270), (1280, 720)]:
         frames = Frames(story, size, language("pt"))
         frames.draw(0)

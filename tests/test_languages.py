@@ -147,6 +147,12 @@ def test_a_carbon_loss_reads_as_a_loss_and_a_region_without_carbon_money_is_not_
     money.loc[region, columns] = [4616.0, -4467.0, 0.0, -94.0, -4373.0]
     text = _who_gets_the_money(dataclasses.replace(found, money_by_region=money), region, en)[0]
     assert "its farms lose 4,467\xa0USD on carbon" in text and "\N{MINUS SIGN}94\xa0USD for the middle third" in text
+    # referee 40: a region's farms "kept" more than it "received", as what they keep counts the money still owed for
+    # issued credits: the sentence says so
+    money.loc[region, columns] = [6341682.0, 6703344.0, 0.0, 100.0, 6703244.0]
+    text = _who_gets_the_money(dataclasses.replace(found, money_by_region=money), region, en)[0]
+    assert "(6,341,682\xa0USD); counting the money still owed for credits already issued, after MRV costs and " \
+           "claw-backs its farms keep 6,703,344\xa0USD" in text
 
 
 def test_an_exchange_programme_is_summarised_from_its_columns(runs):
@@ -165,16 +171,61 @@ def test_an_exchange_programme_is_summarised_from_its_columns(runs):
         exchange_programme_cost=np.where(runs.region == "all", 10.0, 0.0))
     exchange.loc[runs.region == "all", "exchange_participants"] = 100.0 + runs.seed[runs.region == "all"]
     said = sentences_by_region(findings(exchange, "USD"), en)
-    region = [s for s in said["latin_america"] if "exchange programme" in s]
+    region = said["latin_america"][said["latin_america"].index(next(s for s in said["latin_america"]
+                                                                    if "exchange programme" in s)):][:2]
     seeds = runs.seed.unique()
     income = np.mean(np.arange(2026, last + 1) - 2025) + 1000.0
-    assert region == [f"Brazil, Cerrado, {last}: {en.number(100 + seeds.mean())} farmers take part in the exchange "
-                      f"programme; 50% of them use no-till, against {en.share(0.25 + 0.01 * (seeds - seeds.min()).mean())} "
-                      f"of the other farmers. Their median cash income averages {en.money(income, 'USD')} a year over "
-                      f"2026–{last}, against 900\xa0USD for the other farmers."]
+    # referee 40 M1: a description, not a contrast read as the programme's effect; each figure with its spread
+    assert region == [f"Brazil, Cerrado, {last}: {en.number(100 + seeds.mean())} farmers, drawn at random, take part in "
+                      "the exchange programme; 50% of them use no-till (the same in all 3 runs), and "
+                      f"{en.share(0.25 + 0.01 * (seeds - seeds.min()).mean())} of the other farmers (between 25% and 27% "
+                      "in all 3 runs). The other farmers gain from the programme too (through the region's seeder "
+                      "supply and their neighbours who take part), so the gap between the two is not its effect: that "
+                      "is each group against the same farms in a run without the programme.",
+                      f"Their median cash income averages {en.money(income, 'USD')} a year over 2026–{last} (the same "
+                      "in all 3 runs), against 900\xa0USD for the other farmers (the same in all 3 runs)."]
+    # a gap of +100, -50 and +20 USD in the three runs: its 95 % interval holds 0, so no contrast is given
+    noisy = exchange.assign(exchange_non_participant_income_p50=np.where(
+        rows, 1000.0 + runs.year - 2025 - runs.seed.map(dict(zip(seeds, [100.0, -50.0, 20.0], strict=True))), np.nan))
+    said_noisy = sentences_by_region(findings(noisy, "USD"), en)["latin_america"]
+    assert f"Their median cash income averages {en.money(income, 'USD')} a year over 2026–{last} (the same in all 3 " \
+           "runs): the same as the other farmers' within the runs' spread." in said_noisy
     assert not [s for s in said["africa_dry"] if "exchange programme" in s]  # no participants there
     cost = 10.0 * len(runs[(runs.region == "all")].groupby("seed").get_group(seeds[0]))
     assert any(f"costs the public {en.money(cost, 'USD')} over 2026–{last}" in s for s in said["all"])
+
+
+def test_exchange_groups_are_set_against_the_baselines_same_farms(runs):
+    """Referee 40 M1: the other farmers of an exchange run are no control group (Africa, dry savanna, 2040: 0.9 % in
+    the baseline, 2.3 % of the others, 5.8 % of participants). With the baseline in the report, each region with
+    participants gets its no-till share in the baseline's runs (the same seeds, the same farms), recomputed here."""
+    from facilitation.summary import baseline_exchange_sentence
+
+    en = language("en")
+    last = runs.year.max()
+    exchange = runs.assign(exchange_participants=np.where(runs.region == "latin_america", 100.0, 0.0))
+    shares = runs[(runs.region == "latin_america") & (runs.year == last)].groupby("seed").no_till_share.mean()
+    said = baseline_exchange_sentence(exchange, runs, "latin_america", last, "Baseline", en)
+    between = _range_words("en", en.share(shares.min()), en.share(shares.max()), 3)
+    assert said == [f"Brazil, Cerrado, {last}: in the scenario “Baseline”, the same farms without the exchange "
+                    f"programme, {en.share(shares.mean())} use no-till ({between}). Participants are drawn at random, "
+                    "so without the programme either group would show about this share."]
+    assert baseline_exchange_sentence(exchange, runs, "africa_dry", last, "Baseline", en) == []  # no participants
+    assert baseline_exchange_sentence(exchange, runs, "all", last, "Baseline", en) == []
+
+
+def test_a_relative_change_that_rounds_to_zero_reads_about_zero():
+    """Referee 40: "+0.01 USD a year (+0.00 %; ...), ≈ 0 USD per ha" read as exactly no change in percent beside an
+    approximate one in money. A change that is not 0 but rounds to it at 2 decimals reads "≈ 0 %", a change of
+    exactly 0 reads "0 %", others keep their sign and 2 decimals."""
+    from facilitation.summary import signed_percent_change
+
+    fr = language("fr")
+    assert signed_percent_change(0.003, fr) == "\u2248\u00a00\u00a0%"
+    assert signed_percent_change(-0.004, fr) == "\u2248\u00a00\u00a0%"
+    assert signed_percent_change(0.0, fr) == "0\u00a0%"
+    assert signed_percent_change(0.21, fr) == "+0,21\u00a0%"
+    assert signed_percent_change(-1.5, language("en")) == "\u22121.50%"
 
 
 @pytest.fixture(scope="module")
@@ -234,8 +285,9 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     assert num(net.mean()) in carbon and num(due.mean()) in carbon
     # per farm and per ha a year over all farms (M2): the initial row's farmers and farmed area
     start = everyone[everyone.year == first].iloc[0]
-    per_farm = net.mean() / start.farmers / (last - first)
-    assert any(f"{num(per_farm)}\u00a0USD" in s and num(start.area_ha) in s for s in said["all"])
+    per_farm = net.mean() / start.farmers / (last - first)  # whole units from 100 USD, else to the cent (referee 40)
+    assert any(f"{num(per_farm, 0 if abs(per_farm) >= 100 else 2)}\u00a0USD" in s and num(start.area_ha) in s
+               for s in said["all"])
 
 
 def test_the_summary_names_per_ha_payments_and_additional_tonnes_only_when_there_are_any(runs):

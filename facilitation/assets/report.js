@@ -9,7 +9,7 @@
   const FONT = { page: 14, present: 18 };
   // presentation mode: what a screenful starts or ends with; the space kept above or below it (px); how much of a
   // screen a block taller than the screen moves by; the mark of a section that goes on below the screen
-  const BLOCKS = "h1, h2, h3, p, li, tr, figure, .plot, .controls";
+  const BLOCKS = "h1, h2, h3, p, li, tr, figure, figcaption, .plot, .controls";
   const MARGIN_PX = 12;
   const PAGE = 0.85;
   const MORE = "▼";
@@ -72,9 +72,12 @@
 
   function plotsIn(element) { return Array.from(element.querySelectorAll(".js-plotly-plot")); }
 
+  // the figures' type at ``size`` and their drawing at their boxes' size; then the pager's mark (referee 40 m2: set
+  // before, it said "more below" of a section the resized figures no longer made overflow)
   function fit(element, size) {
     for (const div of plotsIn(element)) {
-      Plotly.relayout(div, { "font.size": size }).then(() => Plotly.Plots.resize(div));
+      Plotly.relayout(div, { "font.size": size }).then(() => Plotly.Plots.resize(div))
+        .then(() => { if (presenting()) showPage(); });
     }
   }
 
@@ -93,8 +96,8 @@
     const slide = slides[current];
     stickUnder(slide);
     slide.scrollTop = atEnd ? slide.scrollHeight : 0;
-    showPage();
     fit(slide, FONT.present);
+    showPage();
   }
 
   // the section's heading, which stays at the top of the screen while the section scrolls (CSS: sticky)
