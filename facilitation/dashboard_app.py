@@ -244,6 +244,14 @@ def lever_overrides(base: sim.Scenario, values: dict[str, float]) -> dict:
     return out
 
 
+def levers_model(base: sim.Scenario, levers: dict[str, float]) -> sim.AdoptionModel:
+    """The adoption model of ``base`` with the levers' values, at the seed lever's seed (``base``'s when not given).
+
+    Raises ScenarioError when the levers make an invalid scenario.
+    """
+    return build_model(with_overrides(base, lever_overrides(base, levers)), seed=int(levers.get("seed", base.seed)))
+
+
 class DashboardModel(mesa.Model):
     """The adoption model built from the dashboard's levers, stepped by Mesa's controls.
 
@@ -257,8 +265,7 @@ class DashboardModel(mesa.Model):
         super().__init__(scenario=scenario)  # ``scenario`` is Mesa's experiment scenario, passed back by Reset
         base = sim.load_scenario(SCENARIO)
         self.levers = dict(levers)
-        self.adoption = build_model(with_overrides(base, lever_overrides(base, levers)),
-                                    seed=int(levers.get("seed", base.seed)))
+        self.adoption = levers_model(base, levers)
         self.sample = sample_farms(self.adoption, FARMS_SHOWN_PER_REGION)
         self.sample_layout = layout(self.adoption, self.sample, seed=model_view.scenario_of(self.adoption).seed)
         self.shapes = region_shapes(base)
@@ -505,7 +512,7 @@ def warm_up(**levers: float) -> None:
     it (a first use on a computer compiles for a minute or more).
     """
     base = sim.load_scenario(SCENARIO)
-    model = build_model(with_overrides(base, lever_overrides(base, levers)), seed=int(levers.get("seed", base.seed)))
+    model = levers_model(base, levers)
     while model_view.current_year(model) < base.end_year:
         model.step()
 
