@@ -99,6 +99,7 @@ from experiments.spec import ExperimentError
 from experiments.spreadsheets import write_copies
 from sim.behaviour.equilibrium import TOLERANCE as FIT_TOLERANCE
 from sim.incentives.counterfactual import has_programme
+from sim.outputs import SIZE_GROUPS  # the income groups: size thirds of each region's farms
 from sim.practices import PRACTICES
 from sim.scenario import Scenario
 
@@ -107,8 +108,6 @@ MILESTONES = (2030, 2040, 2050)
 #: Default real discount rate for public money, 1/yr: the EU Better Regulation Toolbox's 3 % (tool #61; recalled,
 #: verify), within the 3-7 % most ministries of finance use.
 DISCOUNT_RATE = 0.03
-#: Size thirds of the farms of each region (``sim.outputs``): the income groups.
-SIZE_GROUPS = ("small", "middle", "large")
 #: Money flows summed over the period per run (yearly-table columns).
 _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
            "carbon_to_intermediaries", "aggregator_fees", "authority_fees", "guarantor_spending",

@@ -31,7 +31,7 @@ from facilitation.i18n import Language
 from facilitation.soil_claims import no_till_factor_spread, no_till_gain_uncertainty
 from facilitation.style import soil_depth
 from sim.incentives.counterfactual import has_programme
-from sim.outputs import COLUMNS
+from sim.outputs import COLUMNS, SIZE_GROUPS
 from sim.scenario import Scenario
 from sim.soil.factor_draws import draws_factors
 from sim.units import FOUR_PER_1000
@@ -682,13 +682,13 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
     here, everyone = table.loc[region], table.loc["all"]
     name = lang.region(region)
     out = []
-    thirds = [here[f"farmer_net_carbon_income_{third}"] for third in ("small", "middle", "large")]
+    thirds = [here[f"farmer_net_carbon_income_{third}"] for third in SIZE_GROUPS]
     amounts = [here.carbon_to_farmers, here.farmer_net_carbon_income, *thirds]
     nothing = all(round(amount) == 0 for amount in amounts)  # a region that gets no carbon money and pays no costs
     if found.carbon_to_farmers is not None and everyone.carbon_to_farmers > 0 and not nothing:
         words = dict(region=name, share=_share_of_all(lang, here.carbon_to_farmers / everyone.carbon_to_farmers),
                      paid=lang.money(here.carbon_to_farmers, found.currency),
-                     **dict(zip(("small", "middle", "large"), (lang.money(v, found.currency) for v in thirds),
+                     **dict(zip(SIZE_GROUPS, (lang.money(v, found.currency) for v in thirds),
                                 strict=True)))
         if round(here.farmer_net_carbon_income) >= 0:
             # "keep" counts the money still owed for issued credits, as all farms' sentence says: without saying so,
