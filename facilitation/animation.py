@@ -23,7 +23,7 @@ from experiments.executors import Executor  # noqa: E402
 from facilitation.figures import NetworkDrawing, legend_handles  # noqa: E402
 from facilitation.i18n import Language, language  # noqa: E402
 from facilitation.story import Story, tell  # noqa: E402
-from facilitation.style import demo_caption, sample_caption  # noqa: E402
+from facilitation.style import layout_caption  # noqa: E402
 
 #: File types an animation can be written as: a GIF (Pillow) for slides and e-mail, an MP4 (ffmpeg) for video.
 FORMATS = (".gif", ".mp4")
@@ -102,9 +102,7 @@ class Frames:
         self.title = fig.text(0.02, 0.98, "\n".join(lines), ha="left", va="top", fontsize=size_pt)
         # what the farms are, at the foot of the title band: one run, a sample of each region
         lay = story.layout
-        caption = textwrap.fill(" ".join(filter(None, (sample_caption(lay.region, lang, story.runs, lay.demo) + ".",
-                                                       demo_caption(lay.region, lay.demo, lang)))),
-                                int(chars / CAPTION_SCALE))
+        caption = textwrap.fill(layout_caption(lay.region, lay.demo, lang, story.runs), int(chars / CAPTION_SCALE))
         self.caption = fig.text(0.02, 1 - TITLE_BAND, caption, ha="left", va="bottom", color="#444444",
                                 fontsize=title_pt * CAPTION_SCALE)
         self.legend = self._legend(legend_handles(lang, bool(story.layout.exchange.any())), label_pt * LEGEND_SCALE)

@@ -59,6 +59,7 @@ from facilitation.style import (
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
     demo_caption,
+    layout_caption,
     sample_caption,
     scenario_colour,
 )
@@ -469,8 +470,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
                      f"{html.escape(sample_caption(lay.region, lang, story.runs, lay.demo))}</figcaption></figure>")
         if (said_demo := demo_caption(lay.region, lay.demo, lang)) and said_demo not in demos:
             demos.append(said_demo)
-        caption = (f"{lang.scenario_name(story.scenario)} · {sample_caption(lay.region, lang, story.runs, lay.demo)}. "
-                   f"{demo_caption(lay.region, lay.demo, lang)}")
+        caption = f"{lang.scenario_name(story.scenario)} · {layout_caption(lay.region, lay.demo, lang, story.runs)}"
         prints.append(f"<figure class='print-only'><figcaption>{html.escape(caption)}</figcaption>"
                       f"<img alt='' src='{network_key_frames(story, lang)}'></figure>")
     sections.append(_section("networks", _("Adoption spreading through farm networks"),

@@ -55,9 +55,7 @@ def sample_caption(regions: np.ndarray, lang: Language, runs: int = 1, demo: np.
     (bool per sampled farm), the demonstration farms are not counted: ``demo_caption`` says them apart.
     """
     counts = np.bincount(regions if demo is None else regions[~demo])
-    counts = counts[counts > 0]
-    low, high = (lang.number(n) for n in (counts.min(), counts.max()))
-    farms = low if low == high else f"{low}\N{EN DASH}{high}"
+    farms = _count_range(counts[counts > 0], lang)
     if runs > 1:
         return lang._("One run of {runs}; {farms} sampled farms per region").format(runs=runs, farms=farms)
     return lang._("One run; {farms} sampled farms per region").format(farms=farms)
@@ -72,10 +70,19 @@ def demo_caption(regions: np.ndarray, demo: np.ndarray, lang: Language) -> str:
     counts = np.bincount(regions[demo], minlength=regions.max(initial=0) + 1)
     if not counts.any():
         return ""
-    low, high = (lang.number(n) for n in (counts.min(), counts.max()))
-    demos = low if low == high else f"{low}\N{EN DASH}{high}"
     return lang._("Larger dots: each region's {demos} demonstration farms, all drawn, far beyond their share of its "
-                  "farms.").format(demos=demos)
+                  "farms.").format(demos=_count_range(counts, lang))
+
+
+def layout_caption(regions: np.ndarray, demo: np.ndarray, lang: Language, runs: int = 1) -> str:
+    """``sample_caption`` and ``demo_caption`` as one text, where a view's caption is one block (animation, print)."""
+    return " ".join(filter(None, (sample_caption(regions, lang, runs, demo) + ".", demo_caption(regions, demo, lang))))
+
+
+def _count_range(counts: np.ndarray, lang: Language) -> str:
+    """Counts per region as one number, or their range when they differ ("148–152")."""
+    low, high = (lang.number(n) for n in (counts.min(), counts.max()))
+    return low if low == high else f"{low}\N{EN DASH}{high}"
 
 
 def heading_lines(name: str) -> list[str]:
