@@ -1,7 +1,7 @@
 """Brazil's calibration checks at given parameters, averaged over many seeds (docs/validation.md section 7).
 
-Run: ``.venv/bin/python scripts/brazil_checks.py --farmers 4000 --seeds 256 --set decision.rule.noise_share=0.0486
---set decision.rule.heterogeneity_share=0.0835 --set decision.access.supply_scale=0.0439`` (the posterior medians of
+Run: ``.venv/bin/python scripts/brazil_checks.py --farmers 4000 --seeds 256 --set decision.rule.noise_share=0.0454
+--set decision.rule.heterogeneity_share=0.0958 --set decision.access.supply_scale=0.0431`` (the posterior medians of
 ``scenarios/posteriors/brazil_calibration.md``; without ``--set``: the scenario's defaults). Seeds are
 ``first_seed ... first_seed + seeds - 1``; runs go to a pool of processes, one compiled thread each.
 

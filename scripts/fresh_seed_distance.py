@@ -1,7 +1,7 @@
 """Did a calibration select lucky seeds? Its ABC distance for posterior draws re-simulated on fresh seeds.
 
 Run: ``.venv/bin/python scripts/fresh_seed_distance.py scenarios/validation_brazil.toml scenarios/posteriors/brazil.csv
---draws 60 --replicates 3 --farmers 2000`` (the replicates and farmers of ``scenarios/posteriors/brazil.json``).
+--draws 60 --replicates 6 --farmers 2000`` (the replicates and farmers of ``scenarios/posteriors/brazil.json``).
 Each draw is simulated as one ABC simulation is (``analysis.calibration.PatternSimulator``: the statistics averaged
 over ``replicates`` seeds), with NumPy's generator seeded ``first_seed + draw`` instead of ABC's slot seeds, and
 scored with the calibration's distance (``analysis.patterns.PatternDistance``, the scenario's current patterns).
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("scenario", type=Path)
     parser.add_argument("posterior", type=Path, help="posterior.csv written by casim calibrate")
     parser.add_argument("--draws", type=int, default=60)
-    parser.add_argument("--replicates", type=int, default=3, help="seeds averaged per simulation (as in ABC)")
+    parser.add_argument("--replicates", type=int, default=6, help="seeds averaged per simulation (as in ABC)")
     parser.add_argument("--farmers", type=int, default=None, help="farmers per run (default: the scenario's)")
     parser.add_argument("--first-seed", type=int, default=FIRST_SEED)
     parser.add_argument("--epsilon", type=float, default=None, help="the calibration's final epsilon")
