@@ -555,7 +555,7 @@ def test_calibration_scenarios_share_their_behavioural_priors():
 
 def test_the_curve_benchmark_fits_brazil_as_section_7_says():
     """docs/validation.md section 7 and README: a 3-parameter logistic fitted with the calibration's own distance to
-    Brazil's five fitted area patterns scores 0.62 (the model's predictive median 1.22) with a census-point RMSE of
+    Brazil's five fitted area patterns scores 0.62 (the model's predictive median 1.30) with a census-point RMSE of
     0.033 (referee 37 M3). The benchmark's own functions (``scripts/curve_benchmark.py``), the logistic only."""
     import runpy
 
