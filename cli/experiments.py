@@ -258,7 +258,8 @@ def calibrate(
                                                            "(simulated - observed) / scale)")] = 1.0,
     replicates: Annotated[int, typer.Option(min=1, help="seeds per country in each simulation (averaged)")] = 1,
     farmers: Farmers = None,
-    seed: Annotated[int | None, typer.Option(help="calibration seed (default: the first scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="calibration seed (default: the first "
+                                             "scenario's)")] = None,
     posterior_draws: Annotated[int, typer.Option(min=1, help="draws written to posterior.csv/.parquet")] = 200,
     ppc_draws: Annotated[int, typer.Option(min=1, help="posterior draws in the predictive check")] = 20,
     ppc_seeds: Annotated[int, typer.Option(min=1, help="seeds per draw in the predictive check")] = 2,

@@ -232,3 +232,14 @@ def test_the_memory_estimate_covers_a_large_carbon_programme():
     spec = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
     _, peak = traced_peak(spec, 200_000, 10)
     assert peak <= run_footprint(spec, 200_000).bytes, peak
+
+
+@pytest.mark.parametrize("seed", [-1, 10**22])
+def test_the_calibration_seed_is_checked_like_the_run_seed_before_any_directory_is_made(casim, tmp_path, seed):
+    """Referee 41 M1: -1 gave a traceback from the ABC sampler after making OUT/abc/; 10^22 ran a calibration."""
+    out = tmp_path / "cal"
+    done = casim("calibrate", SCENARIOS / "validation_brazil.toml", "--seed", seed, "--out", out)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "Invalid value for '--seed': Input should be" in done.stderr
+    assert ("greater than or equal to 0" if seed < 0 else "less than or equal to 9223372036854775807") in done.stderr
+    assert not out.exists()
