@@ -1,5 +1,7 @@
 """`compare` and `target` answer a ministry's questions: names, budgets, additional tonnes, costs, limits."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,12 +18,15 @@ from analysis.compare import (
     compare_scenarios,
     details_markdown,
     markdown,
+    one_currency,
     present_value,
     vs_baseline_markdown,
 )
 from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
+from experiments.spec import ExperimentError
+from facilitation.report import make_report
 from sim.scenario import scenario_with_overrides
 
 #: Farmers of the comparison's runs: at 900 the USD 35/t market added no t in either run once the start's chain had
@@ -589,3 +594,21 @@ def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():
                                                                                   rel=1e-12)
     assert regions.loc["all", "credits_t_co2e"] > 0
     assert "t CO2e withheld for MRV uncertainty" in result.report()
+
+
+def test_scenarios_in_different_currencies_are_not_compared(casim, tmp_path):
+    """Referee 41 M2: a EUR scenario's money was shown under the USD baseline's headers, and differences against the
+    baseline subtracted EUR from USD. casim holds no exchange rate, so compare and report refuse, naming each
+    scenario's currency, before any run (the report would render the same tables and charts)."""
+    paths = [SCENARIOS / "carbon_price_35.toml", SCENARIOS / "label_bas_carbone_france.toml"]
+    expected = "different currencies (carbon_price_35: USD; label_bas_carbone_france: EUR)"
+    with pytest.raises(ExperimentError, match=re.escape(expected)):
+        compare_scenarios(load_labelled(paths), executor=LocalExecutor(1))
+    with pytest.raises(ExperimentError, match=re.escape(expected)):
+        make_report(load_labelled(paths), executor=LocalExecutor(1))
+    for command, out in (("compare", ["--out", tmp_path / "cmp"]), ("report", ["--out", tmp_path / "r.html"])):
+        done = casim(command, *paths, "--farmers", 300, "--years", 2, "--workers", 1, *out)
+        assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "cmp" / "comparison.md").exists() and not (tmp_path / "r.html").exists()
+    france = sim.load_scenario(paths[1])
+    assert one_currency({"france": france, "again": france}) == "EUR"
