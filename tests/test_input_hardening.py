@@ -243,3 +243,23 @@ def test_the_calibration_seed_is_checked_like_the_run_seed_before_any_directory_
     assert "Traceback" not in done.stderr and "Invalid value for '--seed': Input should be" in done.stderr
     assert ("greater than or equal to 0" if seed < 0 else "less than or equal to 9223372036854775807") in done.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("field, month, value, expected", [
+    ("rain_mm", 0, -500.0, "rain_mm.0: Input should be greater than or equal to 0 (got -500.0); rain_mm: monthly "
+     "rainfall, mm"),
+    ("evap_mm", 11, -160.0, "evap_mm.11: Input should be greater than or equal to 0 (got -160.0)"),
+    ("evap_mm", 11, 1600.0, "evap_mm.11: Input should be less than or equal to 1000 (got 1600.0)"),
+    ("rain_mm", 0, 12000.0, "rain_mm.0: Input should be less than or equal to 10000 (got 12000.0)"),
+    ("temp_c", 0, 294.6, "temp_c.0: Input should be less than or equal to 50 (got 294.6); temp_c: mean monthly air "
+     "temperature, deg C"),
+    ("temp_c", 6, -90.0, "temp_c.6: Input should be greater than or equal to -80 (got -90.0)"),
+])
+def test_rothc_monthly_climate_out_of_physical_range_is_refused(tmp_path, field, month, value, expected):
+    """Referee 41 M3: negative rainfall and temperatures in kelvin ran without a word (only NaN and inf were refused)."""
+    months = [20.0 if field == "temp_c" else 100.0] * 12
+    months[month] = value
+    path = tmp_path / "climate.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n{field} = {months}\n')
+    message = error_of(path)
+    assert f"{path}: regions.latin_america.rothc.{expected}" in message, message

@@ -55,6 +55,18 @@ MIN_CLAY_PCT = 1.0
 #: are for mineral soils.
 MIN_SOC_PLATEAU_PCT = 0.5
 MAX_SOC_PLATEAU_PCT = 12.0
+#: Bounds of RothC's monthly climate normals (referee 41 M3: negative rainfall and kelvin ran silently). Mean monthly
+#: air temperature, deg C: below the coldest monthly means on Earth (~-65 to -70 deg C on the East Antarctic plateau,
+#: Vostok's winter months, recalled) and above the hottest (~42 deg C, Death Valley, July 2018, recalled); kelvin
+#: (~230-320) and most summer months in deg F lie above it.
+MIN_MONTHLY_TEMP_C = -80.0
+MAX_MONTHLY_TEMP_C = 50.0
+#: Largest monthly rainfall, mm: above the wettest calendar month recorded, ~9,300 mm at Cherrapunji in July 1861
+#: (WMO's record, recalled). Rainfall and evaporation cannot be negative.
+MAX_MONTHLY_RAIN_MM = 10_000.0
+#: Largest monthly open-pan evaporation, mm: above the hottest, driest deserts' summer months (~15-20 mm/day, i.e.
+#: ~500-620 mm a month; Class A pans in the Sahara and Death Valley, recalled).
+MAX_MONTHLY_EVAP_MM = 1_000.0
 #: The units a value beyond those bounds was likely written in, which the loader's error names (referee 32 m3): a
 #: yield in t/ha, or in hg/ha (FAOSTAT's yield unit for decades, recalled); a price per kg; a cover crop in kg DM/ha;
 #: clay and SOC as fractions, or in g/kg (as SoilGrids and many soil surveys give them, recalled).
@@ -172,7 +184,16 @@ def moisture_class(climate: str) -> Literal["humid", "dry"]:
 
 
 Months = Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(max_length=12)]
-Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
+
+
+def monthly(low: float, high: float) -> object:
+    """Twelve monthly values, January to December, each in [low, high]."""
+    return Annotated[list[Annotated[float, Field(ge=low, le=high)]], Field(min_length=12, max_length=12)]
+
+
+MonthlyTemperature = monthly(MIN_MONTHLY_TEMP_C, MAX_MONTHLY_TEMP_C)
+MonthlyRain = monthly(0.0, MAX_MONTHLY_RAIN_MM)
+MonthlyEvaporation = monthly(0.0, MAX_MONTHLY_EVAP_MM)
 
 
 class RegionRothC(Strict):
@@ -187,9 +208,16 @@ class RegionRothC(Strict):
     depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
         description="depth of the modelled layer, cm (RothC's own default: 23); under soil.model = 'rothc' it must "
         "equal soil.depth_cm, the depth charts, report and spectral MRV state")
-    temp_c: Monthly = Field(description="mean monthly air temperature, deg C, January to December")
-    rain_mm: Monthly = Field(description="monthly rainfall, mm, January to December")
-    evap_mm: Monthly = Field(description="monthly open-pan evaporation, mm, January to December")
+    temp_c: MonthlyTemperature = Field(
+        description=f"mean monthly air temperature, deg C, January to December (each {MIN_MONTHLY_TEMP_C:g} to "
+        f"{MAX_MONTHLY_TEMP_C:g}: the coldest monthly means on Earth, on the East Antarctic plateau, are ~-70 and the "
+        "hottest, Death Valley's July, ~42; kelvin, ~230-320, lies above it)")
+    rain_mm: MonthlyRain = Field(
+        description=f"monthly rainfall, mm, January to December (each 0 to {MAX_MONTHLY_RAIN_MM:,.0f}: the wettest "
+        "calendar month recorded, Cherrapunji, July 1861, had ~9,300 mm)")
+    evap_mm: MonthlyEvaporation = Field(
+        description=f"monthly open-pan evaporation, mm, January to December (each 0 to {MAX_MONTHLY_EVAP_MM:,.0f}: "
+        "hot deserts' summer pans lose ~15-20 mm/day, ~500-620 mm a month)")
     climate_source: str = Field(description="where the climate normals come from (citation)")
     crop_months: Months = Field(description="months the main crop covers the soil (1-12)")
     harvest_month: Annotated[int, Field(ge=1, le=12)] = Field(description="month crop residues and roots enter the soil")

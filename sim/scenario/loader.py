@@ -246,7 +246,10 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     if not loc:  # whole-scenario checks name their fields in the message
         return f"{where}: {message}"
-    table, name = _place(tuple(error["loc"])[:-1]).model, str(loc[-1])
+    field_loc = tuple(error["loc"])
+    while len(field_loc) > 1 and isinstance(field_loc[-1], int):  # an item of a list field: the list's own field
+        field_loc = field_loc[:-1]
+    table, name = _place(field_loc[:-1]).model, str(field_loc[-1])
     hint = _unit_hint(error, table, name) or _bound_reason(error, table, name)
     return f"{where}: {dotted}: {message}{shown}" + (f"; {hint}" if hint else "")
 
