@@ -263,3 +263,19 @@ def test_rothc_monthly_climate_out_of_physical_range_is_refused(tmp_path, field,
     path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n{field} = {months}\n')
     message = error_of(path)
     assert f"{path}: regions.latin_america.rothc.{expected}" in message, message
+
+
+def test_validate_runs_the_rothc_start_checks_run_does_and_both_name_the_file(tmp_path, casim):
+    """Referee 41 m4: validate said ok to a stock RothC's documented inputs cannot hold, which run then refused
+    without naming the file."""
+    path = tmp_path / "soc.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n'
+                    "calibrate_to_soc_t_c_per_ha = 31540\n")
+    expected = (f"invalid scenario: {path}: regions.latin_america.rothc.calibrate_to_soc_t_c_per_ha: matching 31540.0 "
+                "t C/ha needs a background input of")
+    for command in (["validate"], ["run", "--out", tmp_path / "out"]):
+        done = casim(*command, path)
+        assert done.returncode == 2 and expected in done.stderr.replace("\n", " ") and "Traceback" not in done.stderr, \
+            done.stderr
+    assert not (tmp_path / "out").exists()
+    assert casim("validate", SCENARIOS / "rothc_baseline.toml").returncode == 0
