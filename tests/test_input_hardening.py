@@ -6,6 +6,7 @@ models under ``tracemalloc`` (NumPy reports its arrays to it).
 
 import gc
 import os
+import re
 import subprocess
 import tracemalloc
 
@@ -14,7 +15,7 @@ import pytest
 from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
-from experiments.designs import Problem, grid, latin_hypercube
+from experiments.designs import Problem, grid, latin_hypercube, read_design
 from experiments.runs import RunSpec, RunTables, check_finite, nonfinite_runs, run_label, run_one
 from experiments.spec import ExperimentError
 from sim import ScenarioError
@@ -279,3 +280,20 @@ def test_validate_runs_the_rothc_start_checks_run_does_and_both_name_the_file(tm
             done.stderr
     assert not (tmp_path / "out").exists()
     assert casim("validate", SCENARIOS / "rothc_baseline.toml").returncode == 0
+
+
+def test_fields_the_scenarios_soil_model_never_reads_cannot_be_varied(write_scenario, tmp_path):
+    """Referee 41 m6: a Tier 1 scenario's [uncertain] RothC clay got sensitivity indices (of a field no run reads)."""
+    unread = "regions.latin_america.rothc.clay_pct is read only by the RothC soil model and this scenario's soil.model " \
+             "is 'ipcc_tier1'"
+    tier1 = write_scenario('[uncertain]\n"regions.latin_america.rothc.clay_pct" = { dist = "uniform", low = 10, '
+                           'high = 60 }\n', extends=str(SCENARIOS / "carbon_price_35.toml"))
+    assert unread in error_of(tier1)
+    design = tmp_path / "design.csv"
+    design.write_text("regions.latin_america.rothc.clay_pct,carbon.farmer_share\n30,0.6\n")
+    with pytest.raises(ExperimentError, match=re.escape(f"{design}: column 'regions.latin_america.rothc.clay_pct': "
+                                                        f"{unread}")):
+        read_design(design, sim.load_scenario(SCENARIOS / "carbon_price_35.toml"))
+    rothc = write_scenario('[uncertain]\n"regions.latin_america.rothc.clay_pct" = { dist = "uniform", low = 10, '
+                           'high = 60 }\n', name="rothc.toml", extends=str(SCENARIOS / "rothc_baseline.toml"))
+    assert "regions.latin_america.rothc.clay_pct" in sim.load_scenario(rothc).uncertain  # read there: allowed
