@@ -149,7 +149,7 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
         raise ExperimentError(f"output {output!r}: expected one of {sorted(known)} or a column with a year")
     rows = store.load()
     if rows.empty:
-        raise ExperimentError(f"{directory}: no finished runs stored yet (runs/ is empty); run the sweep first")
+        raise ExperimentError(store.nothing_stored())
     if chosen.column not in rows.columns:
         columns = [c for c in rows.columns if c not in parameters]
         close = difflib.get_close_matches(chosen.column, columns, n=1)

@@ -15,7 +15,19 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.common import app, console, err_console, executor, fail, load, runs_progress, stage_progress, user_errors
+from cli.common import (
+    RUNS_FAILED,
+    app,
+    console,
+    err_console,
+    error,
+    executor,
+    fail,
+    load,
+    runs_progress,
+    stage_progress,
+    user_errors,
+)
 from cli.options import (
     DASK_TIMEOUT_SECONDS,
     BatchSize,
@@ -209,8 +221,10 @@ def sweep(
                        "read_parquet('runs/*.parquet'))" + (f"; all rows in {written}" if written else "")))
     if len(result.failures):
         first = result.failures.iloc[0]
-        warn(f"{len(result.failures):,} runs failed (recorded in {out}/failed/; run the same command again to retry "
-             f"them); the first, run {first.run_id}: {first.error}")
+        every = "every run failed: " if not runs else ""
+        error(f"{every}{len(result.failures):,} runs failed (recorded in {out}/failed/; run the same command again to "
+              f"retry them); the first, run {first.run_id}: {first.error}")
+        raise typer.Exit(RUNS_FAILED)
 
 
 @app.command()

@@ -207,6 +207,19 @@ class SweepStore:
             return pd.DataFrame(columns=[*RUN_COLUMNS, "error"])
         return pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable").reset_index(drop=True)
 
+    def nothing_stored(self) -> str:
+        """Why no run is stored: every run of the latest session failed (how many and the first error), or none ran.
+
+        For the analyses' refusal of an empty directory (referee 41 m7: "run the sweep first" hid that the runs had
+        just failed).
+        """
+        failed = self.failures()
+        if failed.empty:
+            return f"{self.directory}: no finished runs stored yet (runs/ is empty); run the sweep first"
+        first = failed.iloc[0]
+        return (f"{self.directory}: no finished runs: all {len(failed):,} runs failed (recorded in failed/; the first, "
+                f"run {first.run_id}: {first.error}); fix the cause and run the same command again to retry them")
+
     def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         return self._read_arrow(path, columns).to_pandas()
 

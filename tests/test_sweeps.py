@@ -187,3 +187,17 @@ def test_an_uncertain_distribution_refuses_what_it_would_ignore_or_pile_up(write
     near = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "normal", mean = 0.95, sd = 0.1, '
                           'low = 0.4, high = 0.9 }\n')
     assert sim.load_scenario(near).uncertain["carbon.farmer_share"].mean == 0.95
+
+
+def test_a_sweep_whose_runs_failed_exits_non_zero_and_the_analyses_say_they_failed(tmp_path, casim):
+    """Referee 41 m7: a sweep in which every run failed exited 0 (a batch script could not tell it from success), and
+    sensitivity's message "run the sweep first" hid that its runs had just failed."""
+    out = tmp_path / "failed"
+    done = casim("sweep", SWEEP, "--replicates", 2, "--farmers", 50, "--workers", 1, "--run-timeout",
+                 0.001, "--out", out)
+    assert done.returncode == 1 and "every run failed: 2 runs failed" in done.stderr, done.stderr
+    assert "longer than the limit of 0.001 s per run" in done.stderr and "Traceback" not in done.stderr
+    sens = casim("sensitivity", SWEEP, "--method", "morris", "--n", 2, "--farmers", 50, "--workers", 1,
+                 "--run-timeout", 0.001, "--out", tmp_path / "sens")
+    assert sens.returncode == 2 and "no finished runs: all 6 runs failed (recorded in failed/; the first, run 0:" \
+        in sens.stderr.replace("\n", " "), sens.stderr
