@@ -201,3 +201,18 @@ def test_a_sweep_whose_runs_failed_exits_non_zero_and_the_analyses_say_they_fail
                  "--run-timeout", 0.001, "--out", tmp_path / "sens")
     assert sens.returncode == 2 and "no finished runs: all 6 runs failed (recorded in failed/; the first, run 0:" \
         in sens.stderr.replace("\n", " "), sens.stderr
+
+
+def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, casim, tmp_path):
+    """Referee 41 m8: --farmers 900 rescaled every run, so runs stored regions.<r>.farmers = 77 while having 900."""
+    path = write_scenario('[uncertain]\n"regions.farms.farmers" = { dist = "uniform", low = 50, high = 100 }\n'
+                          '[outputs]\nadoption = { column = "any_practice_share", year = 2027 }\n',
+                          extends=str(TEST_SCENARIOS / "one_region.toml"))
+    done = casim("sweep", path, "--lhs", 2, "--years", 2, "--workers", 1, "--farmers", 60, "--out", tmp_path / "s")
+    assert done.returncode == 2 and "regions.farms.farmers is varied and --farmers 60 is given" in \
+        done.stderr.replace("\n", " "), done.stderr
+    assert not (tmp_path / "s" / "runs").exists()
+    ran = casim("sweep", path, "--lhs", 2, "--years", 2, "--workers", 1, "--out", tmp_path / "kept")
+    assert ran.returncode == 0, ran.stderr
+    rows = pd.read_parquet(tmp_path / "kept" / "runs")
+    assert (rows.farmers == rows["regions.farms.farmers"]).all()  # what was stored is what ran
