@@ -32,7 +32,7 @@ import pandas as pd
 import sim
 from experiments.executors import batch_size
 from experiments.runs import available_memory, consecutive_seeds, stack_capacity
-from experiments.single import git_commit, scenario_hash
+from experiments.single import git_commit, git_uncommitted, scenario_hash
 from experiments.spec import ExperimentError
 from experiments.store import RUN_COLUMNS
 from sim import kernel_cache
@@ -131,6 +131,7 @@ class Plan:
             "scenario_content": {label: _text(path) for label, path in self.sources.items()},
             "scenario_resolved": {label: s.model_dump(mode="json") for label, s in self.scenarios.items()},
             "package_version": sim.__version__, "git_commit": git_commit(Path(sim.__file__).parent),
+            "git_uncommitted_changes": git_uncommitted(Path(sim.__file__).parent),
             "python": sys.version.split()[0], "platform": platform.platform(),
             "libraries": library_versions(RECORDED_LIBRARIES),
             "command": " ".join(sys.argv), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -106,6 +106,20 @@ def git_commit(directory: Path) -> str | None:
     return out.stdout.strip() or None
 
 
+def git_uncommitted(directory: Path) -> bool | None:
+    """Whether the checkout at ``directory`` has uncommitted changes to tracked files (None outside a checkout).
+
+    Beside ``git_commit`` in a manifest: a run from edited code is not the commit's (referee 41 m9); the model's own
+    source hash (``code_version``) says which code it was.
+    """
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=directory,
+                             capture_output=True, text=True, timeout=GIT_TIMEOUT_SECONDS)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None
+
+
 def scenario_hash(scenario: sim.Scenario) -> str:
     """SHA-256 of the resolved scenario (``extends`` applied; JSON with sorted keys): files that mean the same agree.
 
@@ -145,10 +159,11 @@ def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scen
     """Write ``manifest.json`` for a run, atomically (never a partial file beside a complete table).
 
     It holds the scenario file's content and SHA-256 (null without a file), the resolved scenario (``extends``
-    applied) and its hash, the seed, sizes, package, Python and library versions, git commit, the command line
-    and timings.
+    applied) and its hash, the seed, sizes, package, Python and library versions, the model's source hash (as a
+    sweep's ``code_version``), git commit and whether the checkout had uncommitted changes, the command line and
+    timings.
     """
-    from experiments.plan import NUMERICAL_LIBRARIES, library_versions
+    from experiments.plan import NUMERICAL_LIBRARIES, code_version, library_versions
 
     content = scenario_path.read_text() if scenario_path else None
     resolved = scenario.model_dump(mode="json")
@@ -162,7 +177,9 @@ def write_manifest(out_dir: Path, scenario_path: Path | None, scenario: sim.Scen
         "farmers": n_farmers,
         "years": years,
         "package_version": sim.__version__,
+        "code_version": code_version(),
         "git_commit": git_commit(Path(sim.__file__).parent),
+        "git_uncommitted_changes": git_uncommitted(Path(sim.__file__).parent),
         "python": sys.version.split()[0],
         "libraries": library_versions(NUMERICAL_LIBRARIES),
         "command": " ".join(sys.argv),

@@ -1,6 +1,7 @@
 """The user-facing entry points: `casim run` output files, the Python API, agents as views, rescaling."""
 
 import json
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,8 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from experiments.single import run_single
+from experiments.single import git_uncommitted, run_single
+from sim import kernel_cache
 from sim.farmers import allocate_farmers
 from sim.outputs import COLUMNS
 from sim.scenario import scenario_with_overrides
@@ -125,3 +127,25 @@ def test_no_per_agent_step_loop():
         agent.step = lambda: (_ for _ in ()).throw(AssertionError("per-agent step called"))
     model.run_for(2)
     assert np.isfinite(model.farms.income_per_farm).all()
+
+
+def test_a_run_manifest_names_the_model_code_and_uncommitted_changes(tmp_path):
+    """Referee 41 m9: a run's manifest held only the commit, so a run from edited sim/ was stamped with a commit that
+    did not produce it; sweeps recorded the model's source hash, runs did not."""
+    result = run_single(sim.load_scenario(SCENARIOS / "baseline.toml"), SCENARIOS / "baseline.toml", seed=3, years=1,
+                        farmers=200)
+    result.write(tmp_path / "run")
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["code_version"] == kernel_cache.SOURCE_HASH and len(manifest["code_version"]) == 64
+    assert "git_uncommitted_changes" in manifest
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert git_uncommitted(repo) is None  # not a checkout
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (repo / "model.py").write_text("x = 1\n")
+    subprocess.run([*git, "add", "model.py"], check=True)
+    subprocess.run([*git, "commit", "-qm", "m"], check=True)
+    assert git_uncommitted(repo) is False
+    (repo / "model.py").write_text("x = 2\n")
+    assert git_uncommitted(repo) is True
