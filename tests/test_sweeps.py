@@ -216,3 +216,19 @@ def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, c
     assert ran.returncode == 0, ran.stderr
     rows = pd.read_parquet(tmp_path / "kept" / "runs")
     assert (rows.farmers == rows["regions.farms.farmers"]).all()  # what was stored is what ran
+
+
+def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
+    """Referee 41 m11: workers' code was never compared with the client's, so a cluster with another casim would store
+    its numbers under the client's code version."""
+    import experiments.executors as executors
+
+    with DaskExecutor(dask_cluster) as same:
+        assert list(same.map_unordered(abs, [-2])) == [2]  # the same code: runs
+    real = executors.code_identity()
+    monkeypatch.setattr(executors, "code_identity", lambda: {**real, "model code (sim/ source hash)": "0" * 64})
+    with DaskExecutor(dask_cluster) as other, pytest.raises(executors.OtherCode, match=r"Dask worker tcp://\S+ runs "
+                                                             r"other code than this client \(model code .*: "
+                                                             f"{real['model code (sim/ source hash)'][:16]} on the "
+                                                             "worker, 0000000000000000 here\\); its runs were refused"):
+        list(other.map_unordered(abs, [-2]))
