@@ -260,14 +260,31 @@ class SweepStore:
         """Append a session (command, executor, status, timings, runs done and failed) to the manifest; its index.
 
         A session recorded earlier that is still ``RUNNING`` ended without a record (this session holds the lock,
-        so its process is gone): it becomes ``KILLED``.
+        so its process is gone): it becomes ``KILLED``, with the runs it stored and failed counted from the directory
+        (its own record still said 0: referee 41 m12) and its timings unknown (None).
         """
         manifest = self.manifest() or {}
-        earlier = [{**old, "status": KILLED} if old.get("status") == RUNNING else old
+        earlier = [self._killed(old, manifest) if old.get("status") == RUNNING else old
                    for old in manifest.get("sessions", [])]
         manifest["sessions"] = [*earlier, session]
         self.write_manifest(manifest)
         return len(earlier)
+
+    def _killed(self, session: dict, manifest: dict) -> dict:
+        """``session``, found ``RUNNING`` by a later one, as ``KILLED``: what it stored counted now, timings unknown.
+
+        The runs stored when it started were the plan's runs less its ``runs_to_run``; whatever is stored beyond them
+        it stored (only one session holds the directory at a time), and ``failed/`` still holds its failures.
+        """
+        killed = {**session, "status": KILLED}
+        if "runs_to_run" in session and "runs" in manifest:
+            stored_before = manifest["runs"] - session["runs_to_run"]
+            killed["runs_run"] = len(self.finished()) - stored_before + len(self.failures())
+            killed["runs_failed"] = len(self.failures())
+        for timing in ("seconds", "model_seconds", "machinery_seconds", "store_seconds"):
+            if timing in session:
+                killed[timing] = None  # it died without saying
+        return killed
 
     def update_session(self, index: int, session: dict) -> None:
         """Replace the session recorded at ``index`` (``record_session``) by ``session``, e.g. at its end."""
