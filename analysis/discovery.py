@@ -142,6 +142,9 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
     known = _outputs_in(manifest)
     if output in known:
         o = known[output]
+        if year is not None and year != o["year"]:
+            raise ExperimentError(f"--year {year}: output {output!r} is an output of interest of year {o['year']}; "
+                                  "--year goes with a yearly column (leave it out, or name a column)")
         chosen = Output(output, o["column"], o["year"], o["change"])
     elif year is not None and output:
         chosen = Output(output, output, year)

@@ -612,3 +612,22 @@ def test_scenarios_in_different_currencies_are_not_compared(casim, tmp_path):
     assert not (tmp_path / "cmp" / "comparison.md").exists() and not (tmp_path / "r.html").exists()
     france = sim.load_scenario(paths[1])
     assert one_currency({"france": france, "again": france}) == "EUR"
+
+
+def test_target_refuses_a_bad_tolerance_lever_or_bound_before_any_run():
+    """Referee 41's small points: --tolerance -1 was accepted; --low -100 ran a step before failing with a message
+    naming neither --low nor the lever; a misspelt lever had no suggestion."""
+    scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+
+    def refused(**changes) -> str:
+        args = {"lever": "carbon_price", "low": 0.0, "high": 200.0, "tolerance": None, **changes}
+        with pytest.raises(ValueError) as info:
+            find_lever(scenario, args["lever"], "adoption", 2030, 0.5, args["low"], args["high"], [1],
+                       tolerance=args["tolerance"], progress=lambda *_: pytest.fail("a run started"))
+        return str(info.value)
+
+    assert refused(tolerance=-1.0).startswith("--tolerance -1: expected a width above 0")
+    assert refused(low=-100.0).startswith("--low -100: the lever carbon_price cannot take it: carbon.price.path.value: "
+                                          "Input should be greater than or equal to 0")
+    assert refused(high=20_000.0).startswith("--high 20000: the lever carbon_price cannot take it")
+    assert "did you mean 'carbon_price'?" in refused(lever="carbon_pric")
