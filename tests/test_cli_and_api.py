@@ -149,3 +149,18 @@ def test_a_run_manifest_names_the_model_code_and_uncommitted_changes(tmp_path):
     assert git_uncommitted(repo) is False
     (repo / "model.py").write_text("x = 2\n")
     assert git_uncommitted(repo) is True
+
+
+def test_yearly_parquet_names_each_columns_unit_and_the_currency(tmp_path):
+    """Referee 41 m10: the result files held no units; money columns did not name their currency."""
+    import pyarrow.parquet as pq
+
+    scenario = sim.load_scenario(SCENARIOS / "label_bas_carbone_france.toml")
+    result = run_single(scenario, SCENARIOS / "label_bas_carbone_france.toml", seed=3, years=1, farmers=200)
+    result.write(tmp_path)
+    schema = pq.read_schema(tmp_path / "yearly.parquet")
+    unit = {name: schema.field(name).metadata[b"unit"].decode() for name in schema.names}
+    assert unit["income_mean"] == "EUR/farm/yr" and unit["public_spending"] == "EUR"
+    assert unit["soc_mean_t_c_per_ha"] == COLUMNS["soc_mean_t_c_per_ha"].unit == "t C/ha"
+    assert schema.metadata[b"currency"] == b"EUR" and set(unit) == set(COLUMNS)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "yearly.parquet"), result.table)  # the values unchanged
