@@ -271,8 +271,8 @@ def test_validate_runs_the_rothc_start_checks_run_does_and_both_name_the_file(tm
     without naming the file."""
     path = tmp_path / "soc.toml"
     path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n'
-                    "calibrate_to_soc_t_c_per_ha = 31540\n")
-    expected = (f"invalid scenario: {path}: regions.latin_america.rothc.calibrate_to_soc_t_c_per_ha: matching 31540.0 "
+                    "calibrate_to_soc_t_c_per_ha = 300\n")  # a mineral soil can hold it; the documented inputs cannot
+    expected = (f"invalid scenario: {path}: regions.latin_america.rothc.calibrate_to_soc_t_c_per_ha: matching 300.0 "
                 "t C/ha needs a background input of")
     for command in (["validate"], ["run", "--out", tmp_path / "out"]):
         done = casim(*command, path)
@@ -297,3 +297,24 @@ def test_fields_the_scenarios_soil_model_never_reads_cannot_be_varied(write_scen
     rothc = write_scenario('[uncertain]\n"regions.latin_america.rothc.clay_pct" = { dist = "uniform", low = 10, '
                            'high = 60 }\n', name="rothc.toml", extends=str(SCENARIOS / "rothc_baseline.toml"))
     assert "regions.latin_america.rothc.clay_pct" in sim.load_scenario(rothc).uncertain  # read there: allowed
+
+
+def test_a_soc_target_beyond_what_a_mineral_soil_holds_is_refused(tmp_path):
+    """Referee 41 m5: calibrate_to_soc_t_c_per_ha = 31540 (kg C/ha for 31.54 t) passed the schema."""
+    path = tmp_path / "soc.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n'
+                    "calibrate_to_soc_t_c_per_ha = 31540\n")
+    message = error_of(path)
+    region = sim.load_scenario(SCENARIOS / "rothc_baseline.toml").regions["latin_america"]
+    limit = 0.12 * region.bulk_density_g_cm3 * region.rothc.depth_cm * 100  # 12 % C x t/m3 x cm -> t C/ha
+    assert f"rothc.calibrate_to_soc_t_c_per_ha: 31540 t C/ha is more than a mineral soil's layer holds, {limit:,.0f} " \
+        "t C/ha (12 % organic carbon" in message, message
+
+
+@pytest.mark.parametrize("area, expected", [(0.0001, "greater than or equal to 0.05 (got 0.0001)"),
+                                            (300_000, "less than or equal to 10000 (got 300000)")])
+def test_a_median_farm_area_beyond_any_countrys_is_refused(write_scenario, area, expected):
+    """Referee 41 m5: a median farm of 1 m2 or of 300,000 ha passed."""
+    message = error_of(write_scenario(f"[regions.africa_dry]\nfarm_size_median_ha = {area}\n"))
+    assert f"regions.africa_dry.farm_size_median_ha: Input should be {expected}; farm_size_median_ha: median farm " \
+           "area, ha" in message, message
