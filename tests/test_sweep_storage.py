@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psutil
+import pyarrow.parquet as pq
 import pytest
 from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
@@ -515,6 +516,7 @@ def test_a_full_disk_while_writing_a_single_run_is_a_clean_error(tmp_path, monke
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    monkeypatch.setattr(pq, "write_table", full)  # yearly.parquet, with its units (experiments.single.described)
     handler = signal.getsignal(signal.SIGTERM)
     try:
         result = CliRunner().invoke(app, ["run", str(TEST_SCENARIOS / "one_region.toml"), "--farmers", "40", "--years",
