@@ -1456,6 +1456,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
     incentives = {label: incentive_programme(scenario) for label, scenario in scenarios.items()}
     calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
-    return Comparison(compare(runs, base, names, discount_rate, incentives, calendars), runs, base, replicates,
-                      currency,
-                      by_region(runs, names, base), discount_rate, replication, fitted_constants(specs))
+    table = compare(runs, base, names, discount_rate, incentives, calendars).assign(currency=currency)
+    regions = by_region(runs, names, base).assign(currency=currency)  # the tables name their money's unit
+    return Comparison(table, runs, base, replicates, currency, regions, discount_rate, replication,
+                      fitted_constants(specs))

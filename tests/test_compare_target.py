@@ -610,6 +610,10 @@ def test_scenarios_in_different_currencies_are_not_compared(casim, tmp_path):
         done = casim(command, *paths, "--farmers", 300, "--years", 2, "--workers", 1, *out)
         assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "cmp" / "comparison.md").exists() and not (tmp_path / "r.html").exists()
+    usd = compare_scenarios(load_labelled(paths[:1]), replicates=1, farmers=300, years=2, executor=LocalExecutor(1))
+    usd.write(tmp_path / "usd")  # the tables say what their money is in
+    assert set(pd.read_csv(tmp_path / "usd" / "comparison.csv").currency) == {"USD"}
+    assert set(pd.read_parquet(tmp_path / "usd" / "comparison_by_region.parquet").currency) == {"USD"}
     france = sim.load_scenario(paths[1])
     assert one_currency({"france": france, "again": france}) == "EUR"
 
