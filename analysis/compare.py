@@ -1415,6 +1415,23 @@ def default_baseline(labels: list[str]) -> str:
     return next((label for label in labels if label.startswith("baseline")), labels[0])
 
 
+def one_currency(scenarios: Mapping[str, Scenario]) -> str:
+    """The currency every scenario (label -> scenario) counts its money in; an error naming each if they differ.
+
+    A comparison subtracts the baseline's money from each scenario's (extra public money, income changes, costs per
+    additional t against the baseline) and sets money side by side under one header: across currencies that needs an
+    exchange rate, a dated and contestable number casim holds none of, so the comparison is refused rather than a
+    EUR amount shown under a USD header (referee 41 M2).
+    """
+    currencies = {label: scenario.currency for label, scenario in scenarios.items()}
+    if len(set(currencies.values())) > 1:
+        listed = "; ".join(f"{label}: {currency}" for label, currency in currencies.items())
+        raise ExperimentError(f"the scenarios count money in different currencies ({listed}), and comparing money "
+                              "across currencies needs an exchange rate, which casim does not hold; compare scenarios "
+                              "of one currency (or set 'currency' and convert every money field in one of them)")
+    return next(iter(currencies.values()))
+
+
 def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, farmers: int | None = None,
                       years: int | None = None, baseline: str | None = None, executor: Executor | None = None,
                       progress: Callable[[int, int], None] | None = None,
@@ -1431,6 +1448,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
         raise ExperimentError(f"baseline {base!r} is not one of {labels}")
     if not 0 <= discount_rate < 1:
         raise ExperimentError(f"discount rate {discount_rate} must be in [0, 1)")
+    currency = one_currency(scenarios)
     specs = [spec for label, scenario in scenarios.items()
              for spec in replicate_specs(scenario, label, replicates_of(scenario, replicates), farmers, years)]
     runs = run_many(specs, executor, progress)
@@ -1438,6 +1456,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
     incentives = {label: incentive_programme(scenario) for label, scenario in scenarios.items()}
     calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
-    return Comparison(compare(runs, base, names, discount_rate, incentives, calendars), runs, base, replicates,
-                      scenarios[base].currency,
-                      by_region(runs, names, base), discount_rate, replication, fitted_constants(specs))
+    table = compare(runs, base, names, discount_rate, incentives, calendars).assign(currency=currency)
+    regions = by_region(runs, names, base).assign(currency=currency)  # the tables name their money's unit
+    return Comparison(table, runs, base, replicates, currency, regions, discount_rate, replication,
+                      fitted_constants(specs))

@@ -142,6 +142,9 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
     known = _outputs_in(manifest)
     if output in known:
         o = known[output]
+        if year is not None and year != o["year"]:
+            raise ExperimentError(f"--year {year}: output {output!r} is an output of interest of year {o['year']}; "
+                                  "--year goes with a yearly column (leave it out, or name a column)")
         chosen = Output(output, o["column"], o["year"], o["change"])
     elif year is not None and output:
         chosen = Output(output, output, year)
@@ -149,7 +152,7 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
         raise ExperimentError(f"output {output!r}: expected one of {sorted(known)} or a column with a year")
     rows = store.load()
     if rows.empty:
-        raise ExperimentError(f"{directory}: no finished runs stored yet (runs/ is empty); run the sweep first")
+        raise ExperimentError(store.nothing_stored())
     if chosen.column not in rows.columns:
         columns = [c for c in rows.columns if c not in parameters]
         close = difflib.get_close_matches(chosen.column, columns, n=1)

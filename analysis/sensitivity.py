@@ -607,7 +607,7 @@ def analyse_sweep(directory: Path, method: str | None = None, outputs: list[Outp
                               "NAME=COLUMN@YEAR")
     rows = store.load()
     if rows.empty:
-        raise ExperimentError(f"{directory}: no finished runs stored yet (runs/ is empty); run the sweep first")
+        raise ExperimentError(store.nothing_stored())
     for output in outputs:
         if output.column not in rows.columns:
             raise ExperimentError(f"output {output.name}: no column {output.column!r} in the stored runs")

@@ -15,6 +15,8 @@ uncertainty).
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,7 +27,7 @@ from experiments.executors import Executor, local_for
 from experiments.runs import Replicate, replicate_specs, run_many, with_overrides
 from sim.outputs import COLUMNS
 from sim.practices import NO_TILL, PRACTICES, USES_BY_MASK, parse_bundle
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError, scenario_with_overrides
 
 #: Default stopping width of the bisection: the searched range divided by this (8 halvings).
 TOLERANCE_DIVISIONS = 200
@@ -234,8 +236,21 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
         raise ValueError(f"--low {low:g} must be below --high {high:g}")
     if region != "all" and region not in scenario.regions:
         raise ValueError(f"unknown region {region!r}; expected 'all' or one of {sorted(scenario.regions)}")
+    if tolerance is not None and not (math.isfinite(tolerance) and tolerance > 0):
+        raise ValueError(f"--tolerance {tolerance:g}: expected a width above 0 (the bisection stops when its bracket "
+                         "is this narrow)")
+    if lever not in LEVERS and "." not in lever:
+        close = difflib.get_close_matches(lever, list(LEVERS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"--lever {lever!r}: not a lever; expected one of {', '.join(LEVERS)} or a dotted scenario "
+                         f"field{hint}")
     set_lever = LEVERS.get(lever) or (lambda s, v, path=lever: {path: v})
-    set_lever(scenario, low)  # a lever the scenario cannot take fails before any run
+    for option, bound in (("--low", low), ("--high", high)):  # a value the scenario cannot take fails before any run
+        try:
+            scenario_with_overrides(scenario, set_lever(scenario, bound))
+        except ScenarioError as exc:
+            reason = str(exc).removeprefix("invalid override:\n  <overrides>: ")
+            raise ValueError(f"{option} {bound:g}: the lever {lever} cannot take it: {reason}") from None
     column = METRICS.get(metric, metric)
     if column in COLUMNS and COLUMNS[column].unit == "share" and not 0.0 <= value <= 1.0:
         raise ValueError(f"--value {value:g}: {metric} is a share (0 to 1), e.g. 0.3 for 30 %")

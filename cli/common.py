@@ -28,6 +28,9 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 #: Exit code of a command stopped by bad input (a scenario, an option, an output directory): a message, no traceback.
 USER_ERROR = 2
+#: Exit code of a sweep or analysis some of whose runs failed (recorded, retried by the same command): its results are
+#: incomplete, which a batch job's script must be able to tell from success (referee 41 m7).
+RUNS_FAILED = 1
 #: Exit code of a command stopped by Ctrl+C (128 + SIGINT) or SIGTERM (128 + SIGTERM), as shells report them.
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 

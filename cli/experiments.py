@@ -15,7 +15,19 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.common import app, console, err_console, executor, fail, load, runs_progress, stage_progress, user_errors
+from cli.common import (
+    RUNS_FAILED,
+    app,
+    console,
+    err_console,
+    error,
+    executor,
+    fail,
+    load,
+    runs_progress,
+    stage_progress,
+    user_errors,
+)
 from cli.options import (
     DASK_TIMEOUT_SECONDS,
     BatchSize,
@@ -209,8 +221,10 @@ def sweep(
                        "read_parquet('runs/*.parquet'))" + (f"; all rows in {written}" if written else "")))
     if len(result.failures):
         first = result.failures.iloc[0]
-        warn(f"{len(result.failures):,} runs failed (recorded in {out}/failed/; run the same command again to retry "
-             f"them); the first, run {first.run_id}: {first.error}")
+        every = "every run failed: " if not runs else ""
+        error(f"{every}{len(result.failures):,} runs failed (recorded in {out}/failed/; run the same command again to "
+              f"retry them); the first, run {first.run_id}: {first.error}")
+        raise typer.Exit(RUNS_FAILED)
 
 
 @app.command()
@@ -258,7 +272,8 @@ def calibrate(
                                                            "(simulated - observed) / scale)")] = 1.0,
     replicates: Annotated[int, typer.Option(min=1, help="seeds per country in each simulation (averaged)")] = 1,
     farmers: Farmers = None,
-    seed: Annotated[int | None, typer.Option(help="calibration seed (default: the first scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="calibration seed (default: the first "
+                                             "scenario's)")] = None,
     posterior_draws: Annotated[int, typer.Option(min=1, help="draws written to posterior.csv/.parquet")] = 200,
     ppc_draws: Annotated[int, typer.Option(min=1, help="posterior draws in the predictive check")] = 20,
     ppc_seeds: Annotated[int, typer.Option(min=1, help="seeds per draw in the predictive check")] = 2,

@@ -27,6 +27,7 @@ from sim.scenario import (
     integer_fields,
     numeric_fields,
     scenario_with_overrides,
+    unread_reason,
 )
 from sim.scenario.base import renamed
 
@@ -304,6 +305,8 @@ def read_design(path: Path, scenario: Scenario) -> tuple[tuple[str, ...], np.nda
             raise ExperimentError(f"{where}: {renamed(name)}")
         if name in FIXED_FIELDS:
             raise ExperimentError(f"{where}: {FIXED_FIELDS[name]}")
+        if unread_reason(scenario, name):
+            raise ExperimentError(f"{where}: {unread_reason(scenario, name)}")
         if name not in fields:
             close = difflib.get_close_matches(name, fields, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else "; expected a dotted numeric scenario field"

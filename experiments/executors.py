@@ -297,11 +297,51 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         manager.join(timeout=POOL_STOP_SECONDS)
 
 
+def code_identity() -> dict[str, str]:
+    """What makes this process compute what it computes: the model's source hash, Python's, NumPy's and Numba's versions.
+
+    The same as keys the compiled kernels' cache (``sim.kernel_cache.cache_key``).
+    """
+    import numba
+    import numpy as np
+
+    from sim import kernel_cache
+
+    return {"model code (sim/ source hash)": kernel_cache.SOURCE_HASH, "python": sys.version.split()[0],
+            "numpy": np.__version__, "numba": numba.__version__}
+
+
+class OtherCode(ExperimentError):
+    """A Dask worker runs other model code or numerical libraries than the client."""
+
+
+def _on_the_clients_code[T, R](fn: Callable[[T], R], client: dict[str, str], item: T) -> R:
+    """``fn(item)`` on a Dask worker whose ``code_identity`` is the ``client``'s; else ``OtherCode``, naming what differs.
+
+    Its results would be stored under the client's code version, and a resume could mix two codes in one directory
+    (referee 41 m11: the README's "same casim installed" was never checked).
+    """
+    mine = code_identity()
+    if mine != client:
+        try:
+            from distributed import get_worker
+
+            worker = get_worker().address
+        except (ImportError, ValueError):
+            worker = "a worker"
+        differ = "; ".join(f"{key}: {mine[key][:16]} on the worker, {client[key][:16]} here" for key in client
+                           if mine.get(key) != client[key])
+        raise OtherCode(f"Dask worker {worker} runs other code than this client ({differ}); its runs were refused. "
+                        "Install the same casim (and libraries) on every worker and restart them")
+    return fn(item)
+
+
 class DaskExecutor(_Shared):
     """A Dask distributed cluster: ``address`` such as ``tcp://host:8786``, or a cluster object (``LocalCluster``).
 
     Entering it connects within ``timeout`` seconds and waits as long for at least one worker; either failure
-    is a clear ``ExperimentError`` rather than a wait without end.
+    is a clear ``ExperimentError`` rather than a wait without end. Every task checks that its worker has the client's
+    ``code_identity`` before it runs, and fails with ``OtherCode`` if not.
     """
 
     def __init__(self, address: Any, timeout: float = DASK_TIMEOUT_SECONDS) -> None:
@@ -342,7 +382,8 @@ class DaskExecutor(_Shared):
         from distributed import KilledWorker, as_completed
 
         self._check_open()
-        futures = {self._client.submit(fn, item, pure=False): item for item in items}
+        checked = partial(_on_the_clients_code, fn, code_identity())
+        futures = {self._client.submit(checked, item, pure=False): item for item in items}
         for future in as_completed(futures):
             try:
                 result = future.result()

@@ -32,7 +32,7 @@ import pandas as pd
 import sim
 from experiments.executors import batch_size
 from experiments.runs import available_memory, consecutive_seeds, stack_capacity
-from experiments.single import git_commit, scenario_hash
+from experiments.single import git_commit, git_uncommitted, scenario_hash
 from experiments.spec import ExperimentError
 from experiments.store import RUN_COLUMNS
 from sim import kernel_cache
@@ -131,6 +131,7 @@ class Plan:
             "scenario_content": {label: _text(path) for label, path in self.sources.items()},
             "scenario_resolved": {label: s.model_dump(mode="json") for label, s in self.scenarios.items()},
             "package_version": sim.__version__, "git_commit": git_commit(Path(sim.__file__).parent),
+            "git_uncommitted_changes": git_uncommitted(Path(sim.__file__).parent),
             "python": sys.version.split()[0], "platform": platform.platform(),
             "libraries": library_versions(RECORDED_LIBRARIES),
             "command": " ".join(sys.argv), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -239,7 +240,9 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
     """Runs = scenarios x design rows x replicates, each with its seed (see the module docstring).
 
     Refuses (``ExperimentError``), before building it, a plan whose runs' rows could not be read back into memory
-    (``check_results_fit``).
+    (``check_results_fit``), and one varying a region's ``farmers`` with ``farmers`` given: the rescaled runs would
+    not have the stored count (refusing beats storing the count that ran, which would no longer be the design's
+    sample, so an analysis would read another design than the one sampled).
 
     Args:
         model: evaluator name (``EVALUATORS``).
@@ -257,6 +260,13 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
         sources: label -> scenario file, named when a scenario's seed leaves no room for its replicates.
 
     """
+    counts = [name for name in parameters if name.startswith("regions.") and name.endswith(".farmers")
+              and name.count(".") == 2]
+    if farmers is not None and counts:
+        raise ExperimentError(f"{counts[0]} is varied and --farmers {farmers} is given: --farmers rescales every run to "
+                              f"{farmers:,} farmers in all, keeping the regions' shares, so the stored {counts[0]} "
+                              "would be a count no run had (referee 41 m8); leave out --farmers to run the sampled "
+                              "counts")
     runs_planned = sum(len(design) for design in designs.values()) * replicates
     check_results_fit(runs_planned, years or max((s.years for s in scenarios.values()), default=1), len(parameters))
     frames = []

@@ -22,6 +22,7 @@ from sim.scenario import (
     ScenarioError,
     numeric_fields,
     scenario_with_overrides,
+    unread_reason,
 )
 
 #: The column numbering the draws of a posterior file.
@@ -122,6 +123,9 @@ def posterior_draws(scenario: Scenario, source: str | Path | None = None) -> pd.
         if column in FIXED_FIELDS:
             raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {FIXED_FIELDS[column]} (leave "
                                   "it out with posterior.columns)")
+        if unread_reason(scenario, column):
+            raise ExperimentError(f"{where}posterior.file: column {column!r} of {path}: {unread_reason(scenario, column)} "
+                                  "(leave it out with posterior.columns)")
         if column not in fields:
             close = difflib.get_close_matches(column, fields, n=1, cutoff=0.5)
             hint = f"; the closest field is '{close[0]}'" if close else ""

@@ -207,6 +207,19 @@ class SweepStore:
             return pd.DataFrame(columns=[*RUN_COLUMNS, "error"])
         return pd.concat(frames, ignore_index=True).sort_values("run_id", kind="stable").reset_index(drop=True)
 
+    def nothing_stored(self) -> str:
+        """Why no run is stored: every run of the latest session failed (how many and the first error), or none ran.
+
+        For the analyses' refusal of an empty directory (referee 41 m7: "run the sweep first" hid that the runs had
+        just failed).
+        """
+        failed = self.failures()
+        if failed.empty:
+            return f"{self.directory}: no finished runs stored yet (runs/ is empty); run the sweep first"
+        first = failed.iloc[0]
+        return (f"{self.directory}: no finished runs: all {len(failed):,} runs failed (recorded in failed/; the first, "
+                f"run {first.run_id}: {first.error}); fix the cause and run the same command again to retry them")
+
     def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         return self._read_arrow(path, columns).to_pandas()
 
@@ -247,14 +260,31 @@ class SweepStore:
         """Append a session (command, executor, status, timings, runs done and failed) to the manifest; its index.
 
         A session recorded earlier that is still ``RUNNING`` ended without a record (this session holds the lock,
-        so its process is gone): it becomes ``KILLED``.
+        so its process is gone): it becomes ``KILLED``, with the runs it stored and failed counted from the directory
+        (its own record still said 0: referee 41 m12) and its timings unknown (None).
         """
         manifest = self.manifest() or {}
-        earlier = [{**old, "status": KILLED} if old.get("status") == RUNNING else old
+        earlier = [self._killed(old, manifest) if old.get("status") == RUNNING else old
                    for old in manifest.get("sessions", [])]
         manifest["sessions"] = [*earlier, session]
         self.write_manifest(manifest)
         return len(earlier)
+
+    def _killed(self, session: dict, manifest: dict) -> dict:
+        """``session``, found ``RUNNING`` by a later one, as ``KILLED``: what it stored counted now, timings unknown.
+
+        The runs stored when it started were the plan's runs less its ``runs_to_run``; whatever is stored beyond them
+        it stored (only one session holds the directory at a time), and ``failed/`` still holds its failures.
+        """
+        killed = {**session, "status": KILLED}
+        if "runs_to_run" in session and "runs" in manifest:
+            stored_before = manifest["runs"] - session["runs_to_run"]
+            killed["runs_run"] = len(self.finished()) - stored_before + len(self.failures())
+            killed["runs_failed"] = len(self.failures())
+        for timing in ("seconds", "model_seconds", "machinery_seconds", "store_seconds"):
+            if timing in session:
+                killed[timing] = None  # it died without saying
+        return killed
 
     def update_session(self, index: int, session: dict) -> None:
         """Replace the session recorded at ``index`` (``record_session``) by ``session``, e.g. at its end."""

@@ -30,6 +30,7 @@ from analysis.compare import (
     compare,
     cost_reason,
     incentive_programme,
+    one_currency,
     payment_calendar,
     unbounded_words,
     unpaired_reason,
@@ -181,7 +182,7 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
     runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
     table = compare(runs, stories[0].label, incentives={s.label: incentive_programme(s.scenario) for s in stories},
                     calendars={s.label: payment_calendar(s.scenario) for s in stories})
-    currency = stories[0].scenario.currency
+    currency = one_currency({s.label: s.scenario for s in stories})
     names = {s.label: lang.scenario_name(s.scenario) for s in stories}
     _ = lang._
 
@@ -563,6 +564,7 @@ def make_report(scenarios: Mapping[str, sim.Scenario], replicates: int = 1, farm
     drawn in the network animation; ``lang`` is one of ``LANGUAGES``.
     """
     chosen = language(lang)  # an unknown language fails before any simulation
+    one_currency(scenarios)  # so do scenarios whose money cannot be set side by side
     runs = {label: len(replicates_of(scenario, replicates)) for label, scenario in scenarios.items()}
     again = [label for label, scenario in scenarios.items() if has_programme(scenario)]
     total = sum(runs.values()) + sum(runs[label] for label in again)

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.compare import one_currency
 from facilitation.geography import RegionShape, View, rings_in
 from facilitation.i18n import MINUS, N_, Language
 from facilitation.story import REGION_SPACING, Story
@@ -347,7 +348,7 @@ def chart_title(metric: Metric, lang: Language, stories: list[Story]) -> str:
     """
     several = len(stories) > 1
     title = lang._(metric.title).format(
-        currency=stories[0].scenario.currency, start=_starts(stories), depth=_depths(stories, lang))
+        currency=one_currency({s.label: s.scenario for s in stories}), start=_starts(stories), depth=_depths(stories, lang))
     if several:
         scale = lang._("every region on the same scale; under each region's name: the change in % of its {start} "
                        "stock, by scenario").format(start=_starts(stories)) if metric.change else \

@@ -1,6 +1,7 @@
 """The user-facing entry points: `casim run` output files, the Python API, agents as views, rescaling."""
 
 import json
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,8 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from experiments.single import run_single
+from experiments.single import git_uncommitted, run_single
+from sim import kernel_cache
 from sim.farmers import allocate_farmers
 from sim.outputs import COLUMNS
 from sim.scenario import scenario_with_overrides
@@ -125,3 +127,40 @@ def test_no_per_agent_step_loop():
         agent.step = lambda: (_ for _ in ()).throw(AssertionError("per-agent step called"))
     model.run_for(2)
     assert np.isfinite(model.farms.income_per_farm).all()
+
+
+def test_a_run_manifest_names_the_model_code_and_uncommitted_changes(tmp_path):
+    """Referee 41 m9: a run's manifest held only the commit, so a run from edited sim/ was stamped with a commit that
+    did not produce it; sweeps recorded the model's source hash, runs did not."""
+    result = run_single(sim.load_scenario(SCENARIOS / "baseline.toml"), SCENARIOS / "baseline.toml", seed=3, years=1,
+                        farmers=200)
+    result.write(tmp_path / "run")
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["code_version"] == kernel_cache.SOURCE_HASH and len(manifest["code_version"]) == 64
+    assert "git_uncommitted_changes" in manifest
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert git_uncommitted(repo) is None  # not a checkout
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (repo / "model.py").write_text("x = 1\n")
+    subprocess.run([*git, "add", "model.py"], check=True)
+    subprocess.run([*git, "commit", "-qm", "m"], check=True)
+    assert git_uncommitted(repo) is False
+    (repo / "model.py").write_text("x = 2\n")
+    assert git_uncommitted(repo) is True
+
+
+def test_yearly_parquet_names_each_columns_unit_and_the_currency(tmp_path):
+    """Referee 41 m10: the result files held no units; money columns did not name their currency."""
+    import pyarrow.parquet as pq
+
+    scenario = sim.load_scenario(SCENARIOS / "label_bas_carbone_france.toml")
+    result = run_single(scenario, SCENARIOS / "label_bas_carbone_france.toml", seed=3, years=1, farmers=200)
+    result.write(tmp_path)
+    schema = pq.read_schema(tmp_path / "yearly.parquet")
+    unit = {name: schema.field(name).metadata[b"unit"].decode() for name in schema.names}
+    assert unit["income_mean"] == "EUR/farm/yr" and unit["public_spending"] == "EUR"
+    assert unit["soc_mean_t_c_per_ha"] == COLUMNS["soc_mean_t_c_per_ha"].unit == "t C/ha"
+    assert schema.metadata[b"currency"] == b"EUR" and set(unit) == set(COLUMNS)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "yearly.parquet"), result.table)  # the values unchanged

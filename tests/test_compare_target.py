@@ -1,5 +1,7 @@
 """`compare` and `target` answer a ministry's questions: names, budgets, additional tonnes, costs, limits."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,12 +18,15 @@ from analysis.compare import (
     compare_scenarios,
     details_markdown,
     markdown,
+    one_currency,
     present_value,
     vs_baseline_markdown,
 )
 from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
+from experiments.spec import ExperimentError
+from facilitation.report import make_report
 from sim.scenario import scenario_with_overrides
 
 #: Farmers of the comparison's runs: at 900 the USD 35/t market added no t in either run once the start's chain had
@@ -589,3 +594,44 @@ def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():
                                                                                   rel=1e-12)
     assert regions.loc["all", "credits_t_co2e"] > 0
     assert "t CO2e withheld for MRV uncertainty" in result.report()
+
+
+def test_scenarios_in_different_currencies_are_not_compared(casim, tmp_path):
+    """Referee 41 M2: a EUR scenario's money was shown under the USD baseline's headers, and differences against the
+    baseline subtracted EUR from USD. casim holds no exchange rate, so compare and report refuse, naming each
+    scenario's currency, before any run (the report would render the same tables and charts)."""
+    paths = [SCENARIOS / "carbon_price_35.toml", SCENARIOS / "label_bas_carbone_france.toml"]
+    expected = "different currencies (carbon_price_35: USD; label_bas_carbone_france: EUR)"
+    with pytest.raises(ExperimentError, match=re.escape(expected)):
+        compare_scenarios(load_labelled(paths), executor=LocalExecutor(1))
+    with pytest.raises(ExperimentError, match=re.escape(expected)):
+        make_report(load_labelled(paths), executor=LocalExecutor(1))
+    for command, out in (("compare", ["--out", tmp_path / "cmp"]), ("report", ["--out", tmp_path / "r.html"])):
+        done = casim(command, *paths, "--farmers", 300, "--years", 2, "--workers", 1, *out)
+        assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (tmp_path / "cmp" / "comparison.md").exists() and not (tmp_path / "r.html").exists()
+    usd = compare_scenarios(load_labelled(paths[:1]), replicates=1, farmers=300, years=2, executor=LocalExecutor(1))
+    usd.write(tmp_path / "usd")  # the tables say what their money is in
+    assert set(pd.read_csv(tmp_path / "usd" / "comparison.csv").currency) == {"USD"}
+    assert set(pd.read_parquet(tmp_path / "usd" / "comparison_by_region.parquet").currency) == {"USD"}
+    france = sim.load_scenario(paths[1])
+    assert one_currency({"france": france, "again": france}) == "EUR"
+
+
+def test_target_refuses_a_bad_tolerance_lever_or_bound_before_any_run():
+    """Referee 41's small points: --tolerance -1 was accepted; --low -100 ran a step before failing with a message
+    naming neither --low nor the lever; a misspelt lever had no suggestion."""
+    scenario = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+
+    def refused(**changes) -> str:
+        args = {"lever": "carbon_price", "low": 0.0, "high": 200.0, "tolerance": None, **changes}
+        with pytest.raises(ValueError) as info:
+            find_lever(scenario, args["lever"], "adoption", 2030, 0.5, args["low"], args["high"], [1],
+                       tolerance=args["tolerance"], progress=lambda *_: pytest.fail("a run started"))
+        return str(info.value)
+
+    assert refused(tolerance=-1.0).startswith("--tolerance -1: expected a width above 0")
+    assert refused(low=-100.0).startswith("--low -100: the lever carbon_price cannot take it: carbon.price.path.value: "
+                                          "Input should be greater than or equal to 0")
+    assert refused(high=20_000.0).startswith("--high 20000: the lever carbon_price cannot take it")
+    assert "did you mean 'carbon_price'?" in refused(lever="carbon_pric")

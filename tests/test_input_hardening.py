@@ -6,6 +6,7 @@ models under ``tracemalloc`` (NumPy reports its arrays to it).
 
 import gc
 import os
+import re
 import subprocess
 import tracemalloc
 
@@ -14,7 +15,7 @@ import pytest
 from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
-from experiments.designs import Problem, grid, latin_hypercube
+from experiments.designs import Problem, grid, latin_hypercube, read_design
 from experiments.runs import RunSpec, RunTables, check_finite, nonfinite_runs, run_label, run_one
 from experiments.spec import ExperimentError
 from sim import ScenarioError
@@ -232,3 +233,88 @@ def test_the_memory_estimate_covers_a_large_carbon_programme():
     spec = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
     _, peak = traced_peak(spec, 200_000, 10)
     assert peak <= run_footprint(spec, 200_000).bytes, peak
+
+
+@pytest.mark.parametrize("seed", [-1, 10**22])
+def test_the_calibration_seed_is_checked_like_the_run_seed_before_any_directory_is_made(casim, tmp_path, seed):
+    """Referee 41 M1: -1 gave a traceback from the ABC sampler after making OUT/abc/; 10^22 ran a calibration."""
+    out = tmp_path / "cal"
+    done = casim("calibrate", SCENARIOS / "validation_brazil.toml", "--seed", seed, "--out", out)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "Invalid value for '--seed': Input should be" in done.stderr
+    assert ("greater than or equal to 0" if seed < 0 else "less than or equal to 9223372036854775807") in done.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("field, month, value, expected", [
+    ("rain_mm", 0, -500.0, "rain_mm.0: Input should be greater than or equal to 0 (got -500.0); rain_mm: monthly "
+     "rainfall, mm"),
+    ("evap_mm", 11, -160.0, "evap_mm.11: Input should be greater than or equal to 0 (got -160.0)"),
+    ("evap_mm", 11, 1600.0, "evap_mm.11: Input should be less than or equal to 1000 (got 1600.0)"),
+    ("rain_mm", 0, 12000.0, "rain_mm.0: Input should be less than or equal to 10000 (got 12000.0)"),
+    ("temp_c", 0, 294.6, "temp_c.0: Input should be less than or equal to 50 (got 294.6); temp_c: mean monthly air "
+     "temperature, deg C"),
+    ("temp_c", 6, -90.0, "temp_c.6: Input should be greater than or equal to -80 (got -90.0)"),
+])
+def test_rothc_monthly_climate_out_of_physical_range_is_refused(tmp_path, field, month, value, expected):
+    """Referee 41 M3: negative rainfall and temperatures in kelvin ran without a word (only NaN and inf were refused)."""
+    months = [20.0 if field == "temp_c" else 100.0] * 12
+    months[month] = value
+    path = tmp_path / "climate.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n{field} = {months}\n')
+    message = error_of(path)
+    assert f"{path}: regions.latin_america.rothc.{expected}" in message, message
+
+
+def test_validate_runs_the_rothc_start_checks_run_does_and_both_name_the_file(tmp_path, casim):
+    """Referee 41 m4: validate said ok to a stock RothC's documented inputs cannot hold, which run then refused
+    without naming the file."""
+    path = tmp_path / "soc.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n'
+                    "calibrate_to_soc_t_c_per_ha = 300\n")  # a mineral soil can hold it; the documented inputs cannot
+    expected = (f"invalid scenario: {path}: regions.latin_america.rothc.calibrate_to_soc_t_c_per_ha: matching 300.0 "
+                "t C/ha needs a background input of")
+    for command in (["validate"], ["run", "--out", tmp_path / "out"]):
+        done = casim(*command, path)
+        assert done.returncode == 2 and expected in done.stderr.replace("\n", " ") and "Traceback" not in done.stderr, \
+            done.stderr
+    assert not (tmp_path / "out").exists()
+    assert casim("validate", SCENARIOS / "rothc_baseline.toml").returncode == 0
+
+
+def test_fields_the_scenarios_soil_model_never_reads_cannot_be_varied(write_scenario, tmp_path):
+    """Referee 41 m6: a Tier 1 scenario's [uncertain] RothC clay got sensitivity indices (of a field no run reads)."""
+    unread = "regions.latin_america.rothc.clay_pct is read only by the RothC soil model and this scenario's soil.model " \
+             "is 'ipcc_tier1'"
+    tier1 = write_scenario('[uncertain]\n"regions.latin_america.rothc.clay_pct" = { dist = "uniform", low = 10, '
+                           'high = 60 }\n', extends=str(SCENARIOS / "carbon_price_35.toml"))
+    assert unread in error_of(tier1)
+    design = tmp_path / "design.csv"
+    design.write_text("regions.latin_america.rothc.clay_pct,carbon.farmer_share\n30,0.6\n")
+    with pytest.raises(ExperimentError, match=re.escape(f"{design}: column 'regions.latin_america.rothc.clay_pct': "
+                                                        f"{unread}")):
+        read_design(design, sim.load_scenario(SCENARIOS / "carbon_price_35.toml"))
+    rothc = write_scenario('[uncertain]\n"regions.latin_america.rothc.clay_pct" = { dist = "uniform", low = 10, '
+                           'high = 60 }\n', name="rothc.toml", extends=str(SCENARIOS / "rothc_baseline.toml"))
+    assert "regions.latin_america.rothc.clay_pct" in sim.load_scenario(rothc).uncertain  # read there: allowed
+
+
+def test_a_soc_target_beyond_what_a_mineral_soil_holds_is_refused(tmp_path):
+    """Referee 41 m5: calibrate_to_soc_t_c_per_ha = 31540 (kg C/ha for 31.54 t) passed the schema."""
+    path = tmp_path / "soc.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n'
+                    "calibrate_to_soc_t_c_per_ha = 31540\n")
+    message = error_of(path)
+    region = sim.load_scenario(SCENARIOS / "rothc_baseline.toml").regions["latin_america"]
+    limit = 0.12 * region.bulk_density_g_cm3 * region.rothc.depth_cm * 100  # 12 % C x t/m3 x cm -> t C/ha
+    assert f"rothc.calibrate_to_soc_t_c_per_ha: 31540 t C/ha is more than a mineral soil's layer holds, {limit:,.0f} " \
+        "t C/ha (12 % organic carbon" in message, message
+
+
+@pytest.mark.parametrize("area, expected", [(0.0001, "greater than or equal to 0.05 (got 0.0001)"),
+                                            (300_000, "less than or equal to 10000 (got 300000)")])
+def test_a_median_farm_area_beyond_any_countrys_is_refused(write_scenario, area, expected):
+    """Referee 41 m5: a median farm of 1 m2 or of 300,000 ha passed."""
+    message = error_of(write_scenario(f"[regions.africa_dry]\nfarm_size_median_ha = {area}\n"))
+    assert f"regions.africa_dry.farm_size_median_ha: Input should be {expected}; farm_size_median_ha: median farm " \
+           "area, ha" in message, message

@@ -149,6 +149,9 @@ def test_sensitivity_and_discover_commands(tmp_path, casim):
     found = casim("discover", out, "--output", "any_practice_2031", "--above", 0.7)
     assert found.returncode == 0, found.stderr
     assert "coverage" in found.stdout and (out / "discovery.csv").exists()
+    stray = casim("discover", out, "--output", "any_practice_2031", "--year", 1990, "--above", 0.7)  # was ignored
+    assert stray.returncode == 2 and "--year 1990: output 'any_practice_2031' is an output of interest of year 2031" \
+        in stray.stderr, stray.stderr
     # the same workflows from Python with another worker count: every run is already stored (batch size and
     # workers are not part of a sweep's identity), so nothing runs again and the numbers agree
     again = sensitivity_analysis(sim.load_scenario(SWEEP), out, "morris", 6, replicates=2, farmers=300,
@@ -187,3 +190,48 @@ def test_an_uncertain_distribution_refuses_what_it_would_ignore_or_pile_up(write
     near = write_scenario('[uncertain]\n"carbon.farmer_share" = { dist = "normal", mean = 0.95, sd = 0.1, '
                           'low = 0.4, high = 0.9 }\n')
     assert sim.load_scenario(near).uncertain["carbon.farmer_share"].mean == 0.95
+
+
+def test_a_sweep_whose_runs_failed_exits_non_zero_and_the_analyses_say_they_failed(tmp_path, casim):
+    """Referee 41 m7: a sweep in which every run failed exited 0 (a batch script could not tell it from success), and
+    sensitivity's message "run the sweep first" hid that its runs had just failed."""
+    out = tmp_path / "failed"
+    done = casim("sweep", SWEEP, "--replicates", 2, "--farmers", 50, "--workers", 1, "--run-timeout",
+                 0.001, "--out", out)
+    assert done.returncode == 1 and "every run failed: 2 runs failed" in done.stderr, done.stderr
+    assert "longer than the limit of 0.001 s per run" in done.stderr and "Traceback" not in done.stderr
+    sens = casim("sensitivity", SWEEP, "--method", "morris", "--n", 2, "--farmers", 50, "--workers", 1,
+                 "--run-timeout", 0.001, "--out", tmp_path / "sens")
+    assert sens.returncode == 2 and "no finished runs: all 6 runs failed (recorded in failed/; the first, run 0:" \
+        in sens.stderr.replace("\n", " "), sens.stderr
+
+
+def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, casim, tmp_path):
+    """Referee 41 m8: --farmers 900 rescaled every run, so runs stored regions.<r>.farmers = 77 while having 900."""
+    path = write_scenario('[uncertain]\n"regions.farms.farmers" = { dist = "uniform", low = 50, high = 100 }\n'
+                          '[outputs]\nadoption = { column = "any_practice_share", year = 2027 }\n',
+                          extends=str(TEST_SCENARIOS / "one_region.toml"))
+    done = casim("sweep", path, "--lhs", 2, "--years", 2, "--workers", 1, "--farmers", 60, "--out", tmp_path / "s")
+    assert done.returncode == 2 and "regions.farms.farmers is varied and --farmers 60 is given" in \
+        done.stderr.replace("\n", " "), done.stderr
+    assert not (tmp_path / "s" / "runs").exists()
+    ran = casim("sweep", path, "--lhs", 2, "--years", 2, "--workers", 1, "--out", tmp_path / "kept")
+    assert ran.returncode == 0, ran.stderr
+    rows = pd.read_parquet(tmp_path / "kept" / "runs")
+    assert (rows.farmers == rows["regions.farms.farmers"]).all()  # what was stored is what ran
+
+
+def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
+    """Referee 41 m11: workers' code was never compared with the client's, so a cluster with another casim would store
+    its numbers under the client's code version."""
+    import experiments.executors as executors
+
+    with DaskExecutor(dask_cluster) as same:
+        assert list(same.map_unordered(abs, [-2])) == [2]  # the same code: runs
+    real = executors.code_identity()
+    monkeypatch.setattr(executors, "code_identity", lambda: {**real, "model code (sim/ source hash)": "0" * 64})
+    with DaskExecutor(dask_cluster) as other, pytest.raises(executors.OtherCode, match=r"Dask worker tcp://\S+ runs "
+                                                             r"other code than this client \(model code .*: "
+                                                             f"{real['model code (sim/ source hash)'][:16]} on the "
+                                                             "worker, 0000000000000000 here\\); its runs were refused"):
+        list(other.map_unordered(abs, [-2]))

@@ -18,6 +18,7 @@ from sim.scenario.loader import (
     load_scenario,
     numeric_fields,
     scenario_with_overrides,
+    unread_reason,
 )
 from sim.scenario.scenario import TITLE_LANGUAGES, Scenario, Title
 
@@ -39,4 +40,5 @@ __all__ = [
     "load_scenario",
     "numeric_fields",
     "scenario_with_overrides",
+    "unread_reason",
 ]

@@ -55,6 +55,23 @@ MIN_CLAY_PCT = 1.0
 #: are for mineral soils.
 MIN_SOC_PLATEAU_PCT = 0.5
 MAX_SOC_PLATEAU_PCT = 12.0
+#: Median farm area bounds, ha (referee 41 m5: 1 m2 and 300,000 ha passed): below the smallest national mean
+#: holdings (~0.3-0.5 ha in Bangladesh and Rwanda, recalled) and above the largest (Australia's ~4,000 ha, recalled),
+#: so a median in m2 of any farm over 1 ha lies above it.
+MIN_FARM_SIZE_MEDIAN_HA = 0.05
+MAX_FARM_SIZE_MEDIAN_HA = 10_000.0
+#: Bounds of RothC's monthly climate normals (referee 41 M3: negative rainfall and kelvin ran silently). Mean monthly
+#: air temperature, deg C: below the coldest monthly means on Earth (~-65 to -70 deg C on the East Antarctic plateau,
+#: Vostok's winter months, recalled) and above the hottest (~42 deg C, Death Valley, July 2018, recalled); kelvin
+#: (~230-320) and most summer months in deg F lie above it.
+MIN_MONTHLY_TEMP_C = -80.0
+MAX_MONTHLY_TEMP_C = 50.0
+#: Largest monthly rainfall, mm: above the wettest calendar month recorded, ~9,300 mm at Cherrapunji in July 1861
+#: (WMO's record, recalled). Rainfall and evaporation cannot be negative.
+MAX_MONTHLY_RAIN_MM = 10_000.0
+#: Largest monthly open-pan evaporation, mm: above the hottest, driest deserts' summer months (~15-20 mm/day, i.e.
+#: ~500-620 mm a month; Class A pans in the Sahara and Death Valley, recalled).
+MAX_MONTHLY_EVAP_MM = 1_000.0
 #: The units a value beyond those bounds was likely written in, which the loader's error names (referee 32 m3): a
 #: yield in t/ha, or in hg/ha (FAOSTAT's yield unit for decades, recalled); a price per kg; a cover crop in kg DM/ha;
 #: clay and SOC as fractions, or in g/kg (as SoilGrids and many soil surveys give them, recalled).
@@ -172,7 +189,16 @@ def moisture_class(climate: str) -> Literal["humid", "dry"]:
 
 
 Months = Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(max_length=12)]
-Monthly = Annotated[list[float], Field(min_length=12, max_length=12)]
+
+
+def monthly(low: float, high: float) -> object:
+    """Twelve monthly values, January to December, each in [low, high]."""
+    return Annotated[list[Annotated[float, Field(ge=low, le=high)]], Field(min_length=12, max_length=12)]
+
+
+MonthlyTemperature = monthly(MIN_MONTHLY_TEMP_C, MAX_MONTHLY_TEMP_C)
+MonthlyRain = monthly(0.0, MAX_MONTHLY_RAIN_MM)
+MonthlyEvaporation = monthly(0.0, MAX_MONTHLY_EVAP_MM)
 
 
 class RegionRothC(Strict):
@@ -187,9 +213,16 @@ class RegionRothC(Strict):
     depth_cm: Annotated[float, Field(gt=0.0, le=100.0)] = Field(
         description="depth of the modelled layer, cm (RothC's own default: 23); under soil.model = 'rothc' it must "
         "equal soil.depth_cm, the depth charts, report and spectral MRV state")
-    temp_c: Monthly = Field(description="mean monthly air temperature, deg C, January to December")
-    rain_mm: Monthly = Field(description="monthly rainfall, mm, January to December")
-    evap_mm: Monthly = Field(description="monthly open-pan evaporation, mm, January to December")
+    temp_c: MonthlyTemperature = Field(
+        description=f"mean monthly air temperature, deg C, January to December (each {MIN_MONTHLY_TEMP_C:g} to "
+        f"{MAX_MONTHLY_TEMP_C:g}: the coldest monthly means on Earth, on the East Antarctic plateau, are ~-70 and the "
+        "hottest, Death Valley's July, ~42; kelvin, ~230-320, lies above it)")
+    rain_mm: MonthlyRain = Field(
+        description=f"monthly rainfall, mm, January to December (each 0 to {MAX_MONTHLY_RAIN_MM:,.0f}: the wettest "
+        "calendar month recorded, Cherrapunji, July 1861, had ~9,300 mm)")
+    evap_mm: MonthlyEvaporation = Field(
+        description=f"monthly open-pan evaporation, mm, January to December (each 0 to {MAX_MONTHLY_EVAP_MM:,.0f}: "
+        "hot deserts' summer pans lose ~15-20 mm/day, ~500-620 mm a month)")
     climate_source: str = Field(description="where the climate normals come from (citation)")
     crop_months: Months = Field(description="months the main crop covers the soil (1-12)")
     harvest_month: Annotated[int, Field(ge=1, le=12)] = Field(description="month crop residues and roots enter the soil")
@@ -205,7 +238,8 @@ class RegionRothC(Strict):
     calibrate_to_soc_t_c_per_ha: Positive | None = Field(
         None, description="SOC of conventional farms to match, t C/ha: the gap between the documented plant inputs and "
         "the input that holds this stock at equilibrium is added as a background input for every farm; omit to start "
-        "from the documented inputs' own equilibrium")
+        f"from the documented inputs' own equilibrium (at most {MAX_SOC_PLATEAU_PCT:g} % carbon, where organic soil "
+        "material begins, in the region's bulk density x depth_cm)")
     max_background_input_ratio: NonNegative = Field(
         description="largest background input allowed, as a multiple of the conventional crop's own input (a larger "
         "gap is an error: the stock is no equilibrium of the documented inputs); say in a comment what it stands for")
@@ -225,7 +259,10 @@ class Region(Strict):
                                                 "N-fixing crop in rotation")
     low_residue_crop_or_bare_fallow: bool = Field(description="conventional farms grow low-residue crops or leave bare "
                                                   "fallows (IPCC low-input condition)")
-    farm_size_median_ha: Positive = Field(description="median farm area, ha (lognormal)")
+    farm_size_median_ha: Annotated[float, Field(ge=MIN_FARM_SIZE_MEDIAN_HA, le=MAX_FARM_SIZE_MEDIAN_HA)] = Field(
+        description=f"median farm area, ha (lognormal; {MIN_FARM_SIZE_MEDIAN_HA:g}-{MAX_FARM_SIZE_MEDIAN_HA:,.0f}: the "
+        "smallest national mean holdings are ~0.3-0.5 ha, the largest, Australia's, ~4,000 ha; a value in m2 lies above "
+        "it)")
     farm_size_sigma: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="sd of log farm area")
     crop: str = Field(description="main crop: a key of [crops] (its allocation and yield effects)")
     base_yield_kg_per_ha: Annotated[float, Field(ge=MIN_YIELD_KG_PER_HA, le=MAX_YIELD_KG_PER_HA), YIELD_UNIT] = Field(
@@ -273,7 +310,23 @@ class Region(Strict):
         if self.rothc is not None and self.residues_returned and self.rothc.stubble_share != 1.0:
             raise ValueError(f"rothc.stubble_share: {self.rothc.stubble_share} but residues_returned = true; expected 1 "
                              "(conventional farms leave all residues)")
+        target = self.rothc.calibrate_to_soc_t_c_per_ha if self.rothc is not None else None
+        if target is not None and target > self.mineral_soc_limit_t_c_per_ha():
+            raise ValueError(
+                f"rothc.calibrate_to_soc_t_c_per_ha: {target:g} t C/ha is more than a mineral soil's layer holds, "
+                f"{self.mineral_soc_limit_t_c_per_ha():,.0f} t C/ha ({MAX_SOC_PLATEAU_PCT:g} % organic carbon, where "
+                f"USDA Soil Taxonomy's organic soil material begins, x bulk_density_g_cm3 = {self.bulk_density_g_cm3:g} "
+                f"x rothc.depth_cm = {self.rothc.depth_cm:g}); expected the stock in t C/ha (not kg C/ha), and the soil "
+                "models are for mineral soils")
         return self
+
+    def mineral_soc_limit_t_c_per_ha(self) -> float:
+        """Most organic carbon a mineral soil's modelled RothC layer holds, t C/ha (referee 41 m5: 31,540 passed).
+
+        ``MAX_SOC_PLATEAU_PCT`` % carbon (from there on soil material counts as organic) x bulk density (g/cm3 = t/m3)
+        x depth (cm): % / 100 x t/m3 x cm / 100 x 10,000 m2/ha.
+        """
+        return MAX_SOC_PLATEAU_PCT / 100.0 * self.bulk_density_g_cm3 * self.rothc.depth_cm * 100.0
 
     @field_validator("initial_adoption")
     @classmethod

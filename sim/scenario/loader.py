@@ -50,6 +50,22 @@ DEPTH_IS_THE_STOCKS = ("the depth is the one the soil model's stock is for, not 
 #: The fields no sweep, design or posterior draw may vary, each with why: the message every refusal gives.
 FIXED_FIELDS = {SEED_FIELD: SEED_IS_THE_RUNS, DEPTH_FIELD: DEPTH_IS_THE_STOCKS}
 
+def unread_reason(scenario: Scenario, dotted: str) -> str | None:
+    """Why the soil model ``scenario`` chose never reads field ``dotted``, or None when it may.
+
+    RothC's tables (``soil.rothc``, ``regions.<name>.rothc``) are read only under ``soil.model = 'rothc'``: a sweep,
+    design or posterior varying them under Tier 1 would change nothing a run computes, and an analysis would call them
+    uninfluential (referee 41 m6), as it would ``DEPTH_FIELD``.
+    """
+    parts = dotted.split(".")
+    rothc_table = parts[:2] == ["soil", "rothc"] or (len(parts) > 3 and parts[0] == "regions" and parts[2] == "rothc")
+    if rothc_table and scenario.soil.model != "rothc":
+        return (f"{dotted} is read only by the RothC soil model and this scenario's soil.model is "
+                f"{scenario.soil.model!r}: varying it changes nothing a run computes, so an analysis would call it "
+                "uninfluential (vary it in a scenario with soil.model = 'rothc')")
+    return None
+
+
 #: What Pydantic puts last in an error's location when the key of a table's entry, not its value, is refused.
 KEY_LOC = "[key]"
 
@@ -246,7 +262,10 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     if not loc:  # whole-scenario checks name their fields in the message
         return f"{where}: {message}"
-    table, name = _place(tuple(error["loc"])[:-1]).model, str(loc[-1])
+    field_loc = tuple(error["loc"])
+    while len(field_loc) > 1 and isinstance(field_loc[-1], int):  # an item of a list field: the list's own field
+        field_loc = field_loc[:-1]
+    table, name = _place(field_loc[:-1]).model, str(field_loc[-1])
     hint = _unit_hint(error, table, name) or _bound_reason(error, table, name)
     return f"{where}: {dotted}: {message}{shown}" + (f"; {hint}" if hint else "")
 
@@ -368,6 +387,8 @@ def _check_uncertain(scenario: Scenario, file_of: Callable[[str], Path]) -> None
             raise ScenarioError(f"{where}: {renamed(dotted)}")
         if dotted in FIXED_FIELDS:
             raise ScenarioError(f"{where}: {FIXED_FIELDS[dotted]}")
+        if unread_reason(scenario, dotted):
+            raise ScenarioError(f"{where}: {unread_reason(scenario, dotted)}")
         if dotted not in leaves:
             close = difflib.get_close_matches(dotted, list(leaves), n=1, cutoff=0.5)
             hint = f"; the closest valid field is '{close[0]}'" if close else ""
