@@ -162,9 +162,10 @@ def predictive_runs(countries: list[Country], draws: pd.DataFrame, seeds: int, f
 def predictive_check(countries: list[Country], runs: pd.DataFrame) -> pd.DataFrame:
     """Per statistic: observed value, the runs' 5/50/95 % quantiles, z of the median, and whether it is covered.
 
-    Covered: the observed value lies within the 5-95 % range of the runs; for a bound, the predictive median is on
-    its allowed side (at or below an upper bound, at or above a lower one). ``within_bound``: the share of the runs
-    with a value on the bound's allowed side (NaN for a two-sided statistic).
+    Covered: the observed value lies within the 5-95 % range of the runs; for a bound, at least half of the runs
+    with a value are on its allowed side (at or below an upper bound, at or above a lower one): ``within_bound`` >=
+    0.5, the share of those runs (NaN for a two-sided statistic). That is the predictive median on the allowed side
+    except at a tie, when the two middle runs straddle the bound and their mean, the median, may lie outside.
     """
     rows = []
     for country in countries:

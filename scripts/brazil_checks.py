@@ -5,6 +5,10 @@ Run: ``.venv/bin/python scripts/brazil_checks.py --farmers 4000 --seeds 256 --se
 ``scenarios/posteriors/brazil_calibration.md``; without ``--set``: the scenario's defaults). Seeds are
 ``first_seed ... first_seed + seeds - 1``; runs go to a pool of processes, one compiled thread each.
 
+Over a posterior instead of one point: ``--posterior scenarios/posteriors/brazil.csv --draws 200 --seeds 1`` runs
+each of the file's first ``draws`` draws on ``seeds`` seeds of its own (draw ``i``'s are ``first_seed + i * seeds``
+onwards), and every figure below is then over those draws x seeds runs (the posterior's mean path, not one point's).
+
 Prints, for the mean path over seeds of the ``no_till_area_share`` of all farms:
 - the census-basis points of the scenario's ``census_points_check`` pattern and their root-mean-square error (issue
   12's criterion is that pattern's ``scale``), and the same error for each block of 8 consecutive seeds (how noisy a
@@ -95,19 +99,30 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="a dotted scenario field and its value (repeatable)")
+    parser.add_argument("--posterior", type=Path, default=None,
+                        help="posterior.csv: run its first --draws draws, each on --seeds seeds of its own")
+    parser.add_argument("--draws", type=int, default=None, help="draws of --posterior (default: all)")
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     base = sim.load_scenario(SCENARIO).model_copy(update={"uncertain": {}, "posterior": None})
     overrides = {field: float(value) for field, value in (item.split("=", 1) for item in args.set)}
-    scenario = scenario_with_overrides(base, overrides) if overrides else base
-    jobs = [(scenario, seed, args.farmers) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+    if args.posterior is None:
+        scenario = scenario_with_overrides(base, overrides) if overrides else base
+        jobs = [(scenario, seed, args.farmers) for seed in range(args.first_seed, args.first_seed + args.seeds)]
+        label = f"{overrides or 'scenario defaults'}"
+        last_seed = args.first_seed + args.seeds - 1
+    else:
+        draws = pd.read_csv(args.posterior).drop(columns="draw").iloc[: args.draws]
+        jobs = [(scenario_with_overrides(base, {**row, **overrides}), args.first_seed + i * args.seeds + j,
+                 args.farmers) for i, row in enumerate(draws.to_dict("records")) for j in range(args.seeds)]
+        label = f"{args.posterior.name}, draws 0-{len(draws) - 1} x {args.seeds} seed(s) each"
+        last_seed = args.first_seed + len(jobs) - 1
     with multiprocessing.Pool(args.processes) as pool:
         results = pool.map(one_seed, jobs)
     paths = [path for path, _, _ in results]
     mean_path = pd.concat(paths, axis=1).mean(axis=1)
     census = base.patterns["census_points_check"]
-    print(f"{overrides or 'scenario defaults'}; {args.farmers} farmers, seeds {args.first_seed}-"
-          f"{args.first_seed + args.seeds - 1}")
+    print(f"{label}; {args.farmers} farmers, seeds {args.first_seed}-{last_seed}")
     points = "/".join(f"{100 * mean_path.loc[int(year)]:.1f}" for year in census.observed)
     observed = "/".join(f"{100 * value:.1f}" for value in census.observed.values())
     print(f"census-basis points {', '.join(census.observed)}: {points} % (observed {observed} %); RMSE "
@@ -117,7 +132,7 @@ def main() -> None:
         print(f"{year}: {100 * share:.2f} % against at most {100 * bound:.2f} % ({share / bound:.2f} x the bound)")
     blocks = [census_error(pd.concat(paths[i:i + BLOCK_SEEDS], axis=1).mean(axis=1), census.observed)
               for i in range(0, len(paths) - BLOCK_SEEDS + 1, BLOCK_SEEDS)]
-    print(f"RMSE of each block of {BLOCK_SEEDS} seeds:", " ".join(f"{b:.3f}" for b in blocks))
+    print(f"RMSE of each block of {BLOCK_SEEDS} runs:", " ".join(f"{b:.3f}" for b in blocks))
     single = np.array([census_error(path, census.observed) for path in paths])
     low, middle, high = np.percentile(single, [5, 50, 95])
     (year_1992, bound_1992), = base.patterns["census_1992_bound_check"].observed.items()

@@ -6,7 +6,9 @@ Run: ``.venv/bin/python scripts/predictive_check.py scenarios/validation_brazil.
 ``draws`` draws of the posterior x ``seeds`` seeds (the scenario's seed and the following integers), and prints the
 per-pattern summary and every statistic as the calibration report does. With the scenario the posterior was made
 from it reproduces the report's tables; with patterns changed since (a check added, a pattern pointed at another
-column) it re-scores them without calibrating again.
+column) it re-scores them without calibrating again. ``--out ppc.csv`` also writes the check as the calibration
+writes its ``ppc.csv``, so ``scripts/curve_benchmark.py ppc.csv`` scores this check's predictive median too (20 draws
+x 2 seeds are too few to rank two posteriors: docs/validation.md section 7 compares them at 100 draws).
 """
 
 from __future__ import annotations
@@ -33,12 +35,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--farmers", type=int, default=None, help="farmers per run (default: the scenario's)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="also write the check here (a ppc.csv)")
     args = parser.parse_args()
     countries, _, _ = countries_of({args.scenario.stem: sim.load_scenario(args.scenario)})
     draws = pd.read_csv(args.posterior).iloc[: args.draws]
     with LocalExecutor(args.workers) as executor:
         runs = predictive_runs(countries, draws, args.seeds, args.farmers, executor)
     check = predictive_check(countries, runs)
+    if args.out is not None:
+        check.to_csv(args.out, index=False)
     print(pattern_summary(check).round(DIGITS).to_markdown(index=False))
     print()
     print(check.drop(columns=["source"]).round(DIGITS).to_markdown(index=False))
