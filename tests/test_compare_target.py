@@ -589,3 +589,62 @@ def test_who_gains_by_region_shows_the_tonnes_credited_and_withheld_there():
                                                                                   rel=1e-12)
     assert regions.loc["all", "credits_t_co2e"] > 0
     assert "t CO2e withheld for MRV uncertainty" in result.report()
+
+
+def test_present_value_discounts_each_flow_by_its_years_after_the_start():
+    """Referee 42 C2: a run's flows are discounted to its start year, so the first season's flow (start + 1) is
+    discounted one year: 100 / 1.03 = 97.087 at 3 %, and 100 in each of the next two years 100 / 1.03 + 100 / 1.03^2
+    = 188.35."""
+    assert present_value(pd.Series([100.0]), pd.Series([2026]), 2025, 0.03) == pytest.approx(97.08737864077669,
+                                                                                              rel=1e-12)
+    assert present_value(pd.Series([100.0, 100.0]), pd.Series([2026, 2027]), 2025, 0.03) == pytest.approx(
+        100 / 1.03 + 100 / 1.03**2, rel=1e-12)
+    assert present_value(pd.Series([100.0, 50.0]), pd.Series([2026, 2027]), 2025, 0.0) == 150.0
+
+
+#: Small runs (label, farmers, years, seed) in which each term the money table adds is paid: the aggregator's fee
+#: (group certification, mrv_group), the Twin Regions authority's fee and the aggregator's (twin_regions_benin_germany),
+#: and a public price floor's top-ups (volatile_price_floor: the guarantor pays in 2031 at this seed, 11 years).
+FEE_RUNS = (("mrv_group", 300, 6, 1), ("twin_regions_benin_germany", 3000, 6, 1), ("volatile_price_floor", 300, 11, 1))
+
+
+@pytest.fixture(scope="module")
+def fee_runs():
+    from analysis.compare import indicators, payment_calendar
+    from experiments.runs import RunSpec, run_one
+
+    scenarios = {label: sim.load_scenario(SCENARIOS / f"{label}.toml") for label, *_ in FEE_RUNS}
+    runs = pd.concat([run_one(RunSpec(scenarios[label], label, seed, farmers, years))
+                      for label, farmers, years, seed in FEE_RUNS])
+    calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
+    return scenarios, indicators(runs, calendars=calendars).set_index("scenario")
+
+
+def test_the_money_table_closes_where_aggregators_an_authority_and_a_price_floor_are_paid(fee_runs):
+    """Referee 42 C5: the money table's conservation law (public + buyers' spending, paid + committed = farmers' net
+    carbon income + their MRV costs + intermediaries' take + public payments to farmers + exchange programmes) in
+    runs where the aggregator's and the authority's fees and a guarantor's top-ups are not zero (the comparison's
+    own scenarios have none of them)."""
+    _, rows = fee_runs
+    assert rows.loc["mrv_group", "aggregator_fees"] > 0 and rows.loc["twin_regions_benin_germany", "authority_fees"] > 0
+    assert rows.loc["volatile_price_floor", "guarantor_spending"] > 0
+    paid_and_owed = rows.public_spending_committed + rows.private_spending_committed
+    received = (rows.farmer_net_carbon_income + rows.mrv_cost + rows.intermediaries_take
+                + rows.public_payments_to_farmers + rows.exchange_programme_cost)
+    assert paid_and_owed.to_numpy() == pytest.approx(received.to_numpy(), rel=1e-9, abs=1e-6)
+
+
+def test_farmers_share_of_carbon_money_is_the_rules_share_of_everything_payers_paid(fee_runs):
+    """Referee 42 C3: by the registry's rules (``sim.incentives.registry``: value = buyers' and guarantor's money +
+    Twin Regions buyers' less the authority's fee; the aggregator's fee off the value; farmers get farmer_share of
+    the rest), with no claw-back farmers receive exactly farmer_share x (1 - aggregator fee) x (1 - authority fee)
+    of everything the payers paid: 0.8 under the public floor (its top-ups counted), 0.8 x 0.95 = 0.76 under
+    group certification, 0.9 x 0.95 x 0.95 = 0.81225 in Twin Regions."""
+    scenarios, rows = fee_runs
+    assert (rows.clawback == 0).all()
+    for label, share in (("volatile_price_floor", 0.8), ("mrv_group", 0.76), ("twin_regions_benin_germany", 0.81225)):
+        c = scenarios[label].carbon
+        fee = c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0
+        authority = scenarios[label].twin_market.authority_fee_share if scenarios[label].twin_market else 0.0
+        assert c.farmer_share * (1 - fee) * (1 - authority) == pytest.approx(share, rel=1e-12)
+        assert rows.loc[label, "farmer_share_of_carbon_money"] == pytest.approx(share, rel=1e-9)
