@@ -36,11 +36,13 @@ def registry(**overrides):
     return reg, c
 
 
-def farms(gap, eligible=(True, True, True), yields=(1000.0,) * 3, baseline_yields=(1000.0,) * 3, heading=None):
+def farms(gap, eligible=(True, True, True), yields=(1000.0,) * 3, baseline_yields=(1000.0,) * 3, heading=None,
+          relative_sd=None):
     gap = np.asarray(gap, dtype=float)
     return FarmCarbon(gap_t_c_per_ha=gap, stock_t_c_per_ha=30.0 + gap, eligible=np.array(eligible),
                       yield_kg_per_ha=np.array(yields), baseline_yield_kg_per_ha=np.array(baseline_yields),
-                      heading_gap_t_c_per_ha=gap if heading is None else np.asarray(heading, dtype=float))
+                      heading_gap_t_c_per_ha=gap if heading is None else np.asarray(heading, dtype=float),
+                      relative_sd=None if relative_sd is None else np.asarray(relative_sd, dtype=float))
 
 
 def settle(reg, year, gap, leaving=NOBODY, **kw):
@@ -340,6 +342,43 @@ def test_leakage_deducts_the_yield_decline_beyond_five_percent_after_the_exempt_
     exempt, _ = registry(**{"carbon.verification_interval_years": 1})  # first 3 years after enrolment exempt
     assert settle(exempt, 2028, [0.1, 0.1, 0.1], yields=(500.0,) * 3)["leakage_t_co2e"].sum() == 0
     assert settle(exempt, 2029, [0.2, 0.2, 0.2], yields=(500.0,) * 3)["leakage_t_co2e"].sum() > 0
+
+
+def test_a_period_credits_at_most_its_own_removal_net_of_its_leakage():
+    """Referee 42 R13: a period's credits are capped by that period's net removal (its change less its leakage) x
+    what is kept, even where the cumulative entitlement is larger. Here the first period's gain of 1 t C/ha is
+    deducted in full (a modelled relative sd of 1: 1.645 x 1 - 0.15 > 1), so it is left uncredited; in the second
+    period each farm gains 2 t C/ha more at a relative sd of 0.275 (DEDUCTION). Farm 0 (1 ha) yields 10 % below its
+    baseline for the period's 5 seasons: leakage (0.10 - 0.05) x 1 ha x 5 x 1.18 t CO2e/ha (no exempt years). Its
+    entitlement (3 F - leakage) x kept exceeds the cap, so it is credited (2 F - leakage) x kept; farm 1 (2 ha, no
+    leakage) 2 x 2 F x kept; 90 % of it issued (10 % buffer)."""
+    reg, c = registry(**{"carbon.leakage.exempt_years": 0})
+    for year in range(2026, 2030):
+        settle(reg, year, [0.0, 0.0, 0.0])
+    first = settle(reg, 2030, [1.0, 1.0, 1.0], relative_sd=[1.0] * 3)
+    assert first["credits_t_co2e"].sum() == 0 and first["leakage_t_co2e"].sum() == 0
+    for year in range(2031, 2035):
+        settle(reg, year, [1.0, 1.0, 1.0], yields=(900.0, 1000.0, 1000.0))
+    second = settle(reg, 2035, [3.0, 3.0, 3.0], yields=(900.0, 1000.0, 1000.0), relative_sd=[0.275] * 3)
+    leakage = (0.10 - 0.05) * 1.0 * 5 * 1.18
+    assert second["leakage_t_co2e"] == pytest.approx([leakage, 0, 0], rel=1e-12)
+    kept = 1 - DEDUCTION
+    assert second["credits_t_co2e"][:2] == pytest.approx([(2 * F - leakage) * kept * 0.9, 2 * 2 * F * kept * 0.9],
+                                                         rel=1e-12)
+
+
+def test_the_mrv_cost_a_farmer_expects_is_what_its_verification_costs():
+    """Referee 42 MV2: under individual certification a farmer expects to pay the module's rule for one farm
+    (``sim.incentives.mrv`` docstring): cost_per_farm + cost_per_sample x samples_per_farm + cost_per_ha x area, per
+    ha. With soil sampling (5 samples at USD 120) and the defaults (USD 150 per farm, USD 5/ha): 5 + 750 / area."""
+    sampling = {"kind": "soil_sampling", "cost_per_sample": 120.0, "samples_per_farm": 5, "samples_per_group": 40,
+                "point_change_cv": 0.06}
+    c = scenario_with_overrides(BASE, {"carbon.mrv.approach": sampling}).carbon
+    assert (c.mrv.cost_per_farm, c.mrv.cost_per_ha, c.mrv.group_certification) == (150.0, 5.0, False)
+    expected = mrv.expected_cost_per_ha(c, AREA, None, None)
+    assert expected == pytest.approx(5.0 + (150.0 + 5 * 120.0) / AREA, rel=1e-12)
+    alone = np.arange(3)  # each farm in its own organisation: nothing shared
+    assert expected * AREA == pytest.approx(mrv.cost_per_verification(c, AREA, alone, np.ones(3, bool)), rel=1e-12)
 
 
 def test_uncovered_reversals_when_the_buffer_pool_runs_dry():

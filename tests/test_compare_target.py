@@ -635,3 +635,68 @@ def test_target_refuses_a_bad_tolerance_lever_or_bound_before_any_run():
                                           "Input should be greater than or equal to 0")
     assert refused(high=20_000.0).startswith("--high 20000: the lever carbon_price cannot take it")
     assert "did you mean 'carbon_price'?" in refused(lever="carbon_pric")
+
+
+def test_present_value_discounts_each_flow_by_its_years_after_the_start():
+    """Referee 42 C2: a run's flows are discounted to its start year, so the first season's flow (start + 1) is
+    discounted one year: 100 / 1.03 = 97.087 at 3 %, and 100 in each of the next two years 100 / 1.03 + 100 / 1.03^2
+    = 188.35."""
+    assert present_value(pd.Series([100.0]), pd.Series([2026]), 2025, 0.03) == pytest.approx(97.08737864077669,
+                                                                                              rel=1e-12)
+    assert present_value(pd.Series([100.0, 100.0]), pd.Series([2026, 2027]), 2025, 0.03) == pytest.approx(
+        100 / 1.03 + 100 / 1.03**2, rel=1e-12)
+    assert present_value(pd.Series([100.0, 50.0]), pd.Series([2026, 2027]), 2025, 0.0) == 150.0
+
+
+#: Small runs (label, farmers, years, seed, overrides) in which each term the money table adds is paid: the
+#: aggregator's fee (group certification, mrv_group: paid at 1,000 farmers in each of seeds 1-8), the Twin Regions
+#: authority's fee and the aggregator's (twin_regions_benin_germany at USD 300/t: at its USD 50/t about 4 in 10,000
+#: farmers enrol, so its fees are paid in some seeds only; at 300 in each of seeds 1-8 at 1,000 farmers; the laws
+#: below hold at any price), and a public price floor's top-ups (volatile_price_floor: seed 1's price path, drawn
+#: apart from behaviour, is below the USD 25 floor at a verification within 11 years).
+FEE_RUNS = (("mrv_group", 1000, 6, 1, {}),
+            ("twin_regions_benin_germany", 1000, 6, 1, {"twin_market.price_per_t_co2e": 300.0}),
+            ("volatile_price_floor", 1000, 11, 1, {}))
+
+
+@pytest.fixture(scope="module")
+def fee_runs():
+    from analysis.compare import indicators, payment_calendar
+    from experiments.runs import RunSpec, run_one
+
+    scenarios = {label: scenario_with_overrides(sim.load_scenario(SCENARIOS / f"{label}.toml"), overrides)
+                 for label, *_, overrides in FEE_RUNS}
+    runs = pd.concat([run_one(RunSpec(scenarios[label], label, seed, farmers, years))
+                      for label, farmers, years, seed, _ in FEE_RUNS])
+    calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
+    return scenarios, indicators(runs, calendars=calendars).set_index("scenario")
+
+
+def test_the_money_table_closes_where_aggregators_an_authority_and_a_price_floor_are_paid(fee_runs):
+    """Referee 42 C5: the money table's conservation law (public + buyers' spending, paid + committed = farmers' net
+    carbon income + their MRV costs + intermediaries' take + public payments to farmers + exchange programmes) in
+    runs where the aggregator's and the authority's fees and a guarantor's top-ups are not zero (the comparison's
+    own scenarios have none of them)."""
+    _, rows = fee_runs
+    assert rows.loc["mrv_group", "aggregator_fees"] > 0 and rows.loc["twin_regions_benin_germany", "authority_fees"] > 0
+    assert rows.loc["volatile_price_floor", "guarantor_spending"] > 0
+    paid_and_owed = rows.public_spending_committed + rows.private_spending_committed
+    received = (rows.farmer_net_carbon_income + rows.mrv_cost + rows.intermediaries_take
+                + rows.public_payments_to_farmers + rows.exchange_programme_cost)
+    assert paid_and_owed.to_numpy() == pytest.approx(received.to_numpy(), rel=1e-9, abs=1e-6)
+
+
+def test_farmers_share_of_carbon_money_is_the_rules_share_of_everything_payers_paid(fee_runs):
+    """Referee 42 C3: by the registry's rules (``sim.incentives.registry``: value = buyers' and guarantor's money +
+    Twin Regions buyers' less the authority's fee; the aggregator's fee off the value; farmers get farmer_share of
+    the rest), with no claw-back farmers receive exactly farmer_share x (1 - aggregator fee) x (1 - authority fee)
+    of everything the payers paid: 0.8 under the public floor (its top-ups counted), 0.8 x 0.95 = 0.76 under
+    group certification, 0.9 x 0.95 x 0.95 = 0.81225 in Twin Regions."""
+    scenarios, rows = fee_runs
+    assert (rows.clawback == 0).all()
+    for label, share in (("volatile_price_floor", 0.8), ("mrv_group", 0.76), ("twin_regions_benin_germany", 0.81225)):
+        c = scenarios[label].carbon
+        fee = c.mrv.aggregator_fee_share if c.mrv.group_certification else 0.0
+        authority = scenarios[label].twin_market.authority_fee_share if scenarios[label].twin_market else 0.0
+        assert c.farmer_share * (1 - fee) * (1 - authority) == pytest.approx(share, rel=1e-12)
+        assert rows.loc[label, "farmer_share_of_carbon_money"] == pytest.approx(share, rel=1e-9)

@@ -30,11 +30,23 @@ def test_expected_payments_count_the_paid_years_left(model):
     payments.paid_years[0, 0] = 3  # farm 0: paid 3 years for no-till, 2 paid years left
     masks = np.array([0, parse_bundle("no_till"), parse_bundle("full_ca")], np.uint8)
     value = payments.value(np.array([0, 1]), 0, masks).present_value_per_ha
-    rate = model.config.regions["farms"].discount_rate
-    horizon = model.config.decision.planning_horizon_years
-    a = lambda years: float(annuity_factor(rate, min(years, horizon)))  # noqa: E731
-    assert value[0] == pytest.approx([0.0, 30 * a(2), 30 * a(2) + 10 * a(5)], rel=1e-12)
-    assert value[1] == pytest.approx([0.0, 30 * a(5), 30 * a(5) + 10 * a(5)], rel=1e-12)
+    # a payment at the end of each paid year left, discounted at the region's 10 %/yr (within the 10-yr horizon),
+    # summed by hand (referee 42 EC1: the expectation was built with annuity_factor, the function it relies on)
+    assert model.config.regions["farms"].discount_rate == 0.1 and model.config.decision.planning_horizon_years >= 5
+    a2, a5 = 1 / 1.1 + 1 / 1.1**2, sum(1.1**-k for k in range(1, 6))
+    assert value[0] == pytest.approx([0.0, 30 * a2, 30 * a2 + 10 * a5], rel=1e-12)
+    assert value[1] == pytest.approx([0.0, 30 * a5, 30 * a5 + 10 * a5], rel=1e-12)
+
+
+def test_annuity_factor_pays_at_the_end_of_each_year():
+    """Referee 42 EC1: ``annuity_factor`` is documented as the present value of 1 paid at the end of years 1..n, so
+    it equals sum_k (1 + r)^-k, k = 1..n: (1 - 1.1^-5) / 0.1 = 3.790787 at 10 % over 5 years, 1 / (1 + r) for one
+    year, n at a zero rate; it broadcasts over arrays."""
+    assert annuity_factor(0.10, 5) == pytest.approx(3.7907867694084507, rel=1e-12)
+    assert annuity_factor(0.05, 1) == pytest.approx(1 / 1.05, rel=1e-12)
+    assert annuity_factor(0.0, 5) == 5.0
+    assert annuity_factor(np.array([0.10, 0.0]), np.array([5, 3])) == pytest.approx([3.7907867694084507, 3.0],
+                                                                                     rel=1e-12)
 
 
 def test_paid_within_the_duration_per_hectare_by_the_public(model):

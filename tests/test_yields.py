@@ -3,7 +3,7 @@ response that does not count the practices' own SOC effect twice."""
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, TEST_SCENARIOS
 
 import sim
 from sim.practices import PRACTICES, parse_bundle
@@ -172,3 +172,43 @@ def test_a_region_crop_without_a_crop_table_is_a_clear_error(write_scenario):
     with pytest.raises(ScenarioError, match=r"regions\.africa_dry\.crop: 'millet' has no \[crops\.millet\] table; "
                                             r"expected one of \['maize', 'soybean', 'wheat'\]"):
         sim.load_scenario(write_scenario('[regions.africa_dry]\ncrop = "millet"\n'))
+
+
+def test_a_practice_shows_its_initial_effect_in_its_first_season_and_its_long_run_effect_after_its_years():
+    """Referee 42 Y2: the ramp's documented rule (``sim.scenario.farms.YieldEffect``: ``initial`` is the change in
+    the first season of use, ``years`` the seasons of use until the long-run effect is reached, linear between; 0
+    when not in use), evaluated by hand for maize no-till in a humid climate (docs/evidence.md: initial -10 %, long
+    run -7.6 %, 5 seasons): seasons 0..6 give 0, -0.100, -0.094, -0.088, -0.082, -0.076, -0.076 (steps of 0.024 / 4).
+    Checked on ``ramp`` and on the effect table the yield kernel reads (one-region test scenario: maize, tropical moist).
+    """
+    from sim.yields import ramp
+
+    by_season = [0.0, -0.100, -0.094, -0.088, -0.082, -0.076, -0.076]
+    seasons = np.arange(7)
+    assert ramp(-0.1, -0.076, 5, seasons) == pytest.approx(by_season, abs=1e-15)
+    model = sim.AdoptionModel(sim.load_scenario(TEST_SCENARIOS / "one_region.toml"), seed=0, n_farmers=4)
+    no_till = model.catalogue.effect_table[:, 0, PRACTICES.index("no_till")]
+    assert no_till == pytest.approx(by_season[:6], abs=1e-7)  # float32; rows beyond the transition: the last one
+
+
+def test_the_regional_weather_multiplier_has_mean_one():
+    """Referee 42 Y1: the regional weather factor exp(sigma z - sigma^2 / 2), z standard normal, is a lognormal whose
+    mean is exactly 1 (the analytic lognormal mean exp(mu + sigma^2 / 2) with mu = -sigma^2 / 2), so weather moves
+    yields without raising them on average; its sd is the region's weather_cv (sigma^2 = ln(1 + cv^2)). Measured on
+    100,000 seasons of the one-region test scenario (cv 0.1) with no farm weather (yield_cv 0) and no practice in
+    use, so yield / the conventional SOC potential is the regional factor. The standard error of the mean is
+    cv / sqrt(n) = 3.2e-4: the tolerance (4 of them) is a quarter of the 5.0e-3 that leaving out the -sigma^2 / 2
+    would add (exp(sigma^2 / 2) - 1)."""
+    scenario = scenario_with_overrides(sim.load_scenario(TEST_SCENARIOS / "one_region.toml"),
+                                       {"regions.farms.yield_cv": 0.0})
+    cv, seasons = 0.1, 100_000
+    assert scenario.regions["farms"].weather_cv == cv
+    model = sim.AdoptionModel(scenario, seed=0, n_farmers=2)
+    farms, soc = model.farms, model.soil.stock_t_c_per_ha.copy()
+    assert not farms.uses.any() and not farms.years_in_use.any()
+    potential = model.yields.potential(farms.base_yield_kg_per_ha, 0, soc)
+    factor = np.array([model.yields.harvest(farms, soc, model.weather).yield_kg_per_ha[0]
+                       for _ in range(seasons)]) / potential[0]
+    se = cv / np.sqrt(seasons)
+    assert abs(factor.mean() - 1.0) < 4 * se
+    assert factor.std() == pytest.approx(cv, rel=0.02)  # the sd's own se: about 0.2 % of it at this n
