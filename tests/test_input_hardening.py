@@ -274,11 +274,22 @@ def test_validate_runs_the_rothc_start_checks_run_does_and_both_name_the_file(tm
                     "calibrate_to_soc_t_c_per_ha = 300\n")  # a mineral soil can hold it; the documented inputs cannot
     expected = (f"invalid scenario: {path}: regions.latin_america.rothc.calibrate_to_soc_t_c_per_ha: matching 300.0 "
                 "t C/ha needs a background input of")
-    for command in (["validate"], ["run", "--out", tmp_path / "out"]):
-        done = casim(*command, path)
+    small = ["--farmers", 300, "--years", 2, "--workers", 1]
+    # Referee 44 MINOR 1: every command loading scenarios checks the start before any run or output directory (exit
+    # 2, bad input), not mid-run (sweep said exit 1, "runs failed, run the same command again to retry them")
+    for command in (["validate", path], ["run", path, "--out", tmp_path / "out"],
+                    ["sweep", path, "--replicates", 2, *small, "--out", tmp_path / "out"],
+                    ["sensitivity", path, "--n", 2, *small, "--out", tmp_path / "out"],
+                    ["compare", SCENARIOS / "rothc_baseline.toml", path, "--replicates", 1, *small,
+                     "--out", tmp_path / "out"],
+                    ["report", SCENARIOS / "rothc_baseline.toml", path, "--replicates", 1, *small,
+                     "--out", tmp_path / "out.html"],
+                    ["target", path, "--lever", "carbon_price", "--farmers", 300, "--workers", 1],
+                    ["calibrate", path, "--out", tmp_path / "out"]):
+        done = casim(*command)
         assert done.returncode == 2 and expected in done.stderr.replace("\n", " ") and "Traceback" not in done.stderr, \
-            done.stderr
-    assert not (tmp_path / "out").exists()
+            (command[0], done.stderr)
+        assert not (tmp_path / "out").exists() and not (tmp_path / "out.html").exists(), command[0]
     assert casim("validate", SCENARIOS / "rothc_baseline.toml").returncode == 0
 
 
