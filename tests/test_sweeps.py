@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CASIM, ROOT, TEST_SCENARIOS
+from conftest import CASIM, ROOT, SCENARIOS, TEST_SCENARIOS
 
 import sim
 from analysis.discovery import discover, discover_in_sweep
@@ -204,6 +204,32 @@ def test_a_sweep_whose_runs_failed_exits_non_zero_and_the_analyses_say_they_fail
                  "--run-timeout", 0.001, "--out", tmp_path / "sens")
     assert sens.returncode == 2 and "no finished runs: all 6 runs failed (recorded in failed/; the first, run 0:" \
         in sens.stderr.replace("\n", " "), sens.stderr
+
+
+def test_runs_whose_values_make_an_invalid_scenario_are_bad_input_not_runs_to_retry(tmp_path, casim, capsys):
+    """Referee 44 MINOR 1: a design value making RothC's start impossible failed its runs with exit 1 and "run the same
+    command again to retry them", which could never succeed."""
+    import typer
+
+    from cli.experiments import failed_sweep
+
+    design = tmp_path / "design.csv"  # 0.1: below the 0.6 x crop input rothc_baseline's SOC target needs; 1.0 runs
+    design.write_text("regions.latin_america.rothc.max_background_input_ratio\n0.1\n1.0\n")
+    done = casim("sweep", SCENARIOS / "rothc_baseline.toml", "--farmers", 300, "--years", 2, "--workers", 1,
+                 "--design", design, "--out", tmp_path / "partly")
+    message = done.stderr.replace("\n", " ")
+    assert done.returncode == 2 and "1 runs failed (recorded in" in message and "every run" not in message and \
+        "their values make an invalid scenario, which running again cannot fix" in message and "retry" not in message \
+        and "max_background_input_ratio = 0.1" in message and "Traceback" not in message, done.stderr
+    assert pd.read_parquet(tmp_path / "partly" / "runs").run_id.nunique() == 1  # the valid run is kept
+    failures = pd.DataFrame({"run_id": [3, 4], "error": ["RunTimeout: took longer", "ExperimentError: invalid "
+                                                         "scenario: regions.x: no"]})
+    with pytest.raises(typer.Exit) as exit_:  # other failures too: the same command retries those
+        failed_sweep(failures, tmp_path, every=False)
+    shown = capsys.readouterr().err.replace("\n", " ")
+    assert exit_.value.exit_code == 1 and "2 runs failed (recorded in" in shown and "run the same command again to " \
+        "retry them; 1 of them because their values make an invalid scenario, which running again cannot fix); the " \
+        "first, run 3: RunTimeout" in shown, shown
 
 
 def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, casim, tmp_path):
