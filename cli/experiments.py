@@ -217,7 +217,7 @@ def sweep(
         with progress:
             result = sweep_scenarios(specs, out, kind, levels, lhs, replicates, farmers, years, pool, batch_size, update,
                                      run_timeout, dict(zip(labels_of(scenarios), map(str, scenarios), strict=True)),
-                                     table)
+                                     table, design)
         written = result.export_csv() if csv else None
     rows = result.rows
     runs = rows.run_id.nunique() if len(rows) else 0

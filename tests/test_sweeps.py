@@ -238,9 +238,16 @@ def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, c
                           '[outputs]\nadoption = { column = "any_practice_share", year = 2027 }\n',
                           extends=str(TEST_SCENARIOS / "one_region.toml"))
     done = casim("sweep", path, "--lhs", 2, "--years", 2, "--workers", 1, "--farmers", 60, "--out", tmp_path / "s")
-    assert done.returncode == 2 and "regions.farms.farmers is varied and --farmers 60 is given" in \
-        done.stderr.replace("\n", " "), done.stderr
+    message = done.stderr.replace("\n", " ")  # the file varying it is named; no internal review label (referee 44)
+    assert done.returncode == 2 and f"{path}: regions.farms.farmers is varied and --farmers 60 is given" in message \
+        and "referee" not in message, done.stderr
     assert not (tmp_path / "s" / "runs").exists()
+    design = tmp_path / "design.csv"
+    design.write_text("regions.farms.farmers\n70\n")
+    done = casim("sweep", TEST_SCENARIOS / "one_region.toml", "--design", design, "--years", 2, "--workers", 1,
+                 "--farmers", 60, "--out", tmp_path / "s")
+    assert done.returncode == 2 and f"{design}: regions.farms.farmers is varied and --farmers 60 is given" in \
+        done.stderr.replace("\n", " "), done.stderr
     ran = casim("sweep", path, "--lhs", 2, "--years", 2, "--workers", 1, "--out", tmp_path / "kept")
     assert ran.returncode == 0, ran.stderr
     rows = pd.read_parquet(tmp_path / "kept" / "runs")

@@ -122,7 +122,7 @@ class Scenario(Strict):
                     " + ".join(f"{field} ({value:g})" for field, value in terms) + f" = "
                     f"{cheapest:g} {self.currency}/ha/yr; expected >= 0, else a farm using "
                     "every practice that saves costs has a negative production cost (lower the savings or raise the "
-                    "production cost; referee 33 m5)")
+                    "production cost)")
             if self.decision.start == "equilibrium" and region.behaviour.practice_value_per_ha:
                 raise ValueError(f"regions.{region_name}.behaviour.practice_value_per_ha: set only with decision.start "
                                  "= 'as_given' (with 'equilibrium' the practice constants are fitted to the initial "
