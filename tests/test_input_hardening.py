@@ -318,8 +318,8 @@ def test_a_soc_target_beyond_what_a_mineral_soil_holds_is_refused(tmp_path):
     message = error_of(path)
     region = sim.load_scenario(SCENARIOS / "rothc_baseline.toml").regions["latin_america"]
     limit = 0.12 * region.bulk_density_g_cm3 * region.rothc.depth_cm * 100  # 12 % C x t/m3 x cm -> t C/ha
-    assert f"rothc.calibrate_to_soc_t_c_per_ha: 31540 t C/ha is more than a mineral soil's layer holds, {limit:,.0f} " \
-        "t C/ha (12 % organic carbon" in message, message
+    assert f"{path}: regions.latin_america.rothc.calibrate_to_soc_t_c_per_ha: 31540 t C/ha is more than a mineral " \
+        f"soil's layer holds, {limit:,.0f} t C/ha (12 % organic carbon" in message, message
 
 
 @pytest.mark.parametrize("area, expected", [(0.0001, "greater than or equal to 0.05 (got 0.0001)"),
@@ -346,3 +346,14 @@ def test_messages_shown_to_users_cite_no_internal_review_labels():
                       if isinstance(node, ast.Constant) and isinstance(node.value, str)
                       and id(node) not in docstrings and re.search(r"\breferee\b", node.value, re.IGNORECASE)]
     assert not cited, cited
+
+
+def test_a_rothc_depth_in_metres_is_named_before_the_soc_target_it_makes_too_large(tmp_path):
+    """Referee 44 MINOR 3: rothc.depth_cm = 0.3 (metres for 30 cm) was blamed on calibrate_to_soc_t_c_per_ha (31.54
+    t C/ha more than a 0.3 cm layer holds, "expected t C/ha, not kg C/ha") because the region's cap ran first."""
+    path = tmp_path / "depth.toml"
+    path.write_text(f'extends = "{SCENARIOS / "rothc_baseline.toml"}"\n[regions.latin_america.rothc]\n'
+                    "depth_cm = 0.3\n")
+    message = error_of(path)
+    assert f"{path}: regions.latin_america.rothc.depth_cm: 0.3 but soil.depth_cm = 30; expected the same depth" \
+        in message and "calibrate_to_soc_t_c_per_ha" not in message, message
