@@ -1,6 +1,7 @@
 """`compare` and `target` answer a ministry's questions: names, budgets, additional tonnes, costs, limits."""
 
 import re
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -614,6 +615,12 @@ def test_scenarios_in_different_currencies_are_not_compared(casim, tmp_path):
     usd.write(tmp_path / "usd")  # the tables say what their money is in
     assert set(pd.read_csv(tmp_path / "usd" / "comparison.csv").currency) == {"USD"}
     assert set(pd.read_parquet(tmp_path / "usd" / "comparison_by_region.parquet").currency) == {"USD"}
+    # referee 44 MINOR 4: the per-run tables too (the .xlsx copy is written from the same frame: its header and cells)
+    assert set(pd.read_csv(tmp_path / "usd" / "runs.csv").currency) == {"USD"}
+    assert set(pd.read_parquet(tmp_path / "usd" / "runs.parquet").currency) == {"USD"}
+    with zipfile.ZipFile(tmp_path / "usd" / "runs.xlsx") as book:
+        assert {"<t>currency</t>", "<t>USD</t>"} <= set(re.findall(r"<t>[^<]*</t>", book.read("xl/sharedStrings.xml")
+                                                                 .decode()))
     france = sim.load_scenario(paths[1])
     assert one_currency({"france": france, "again": france}) == "EUR"
 
