@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import time
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -262,9 +263,35 @@ def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
     with DaskExecutor(dask_cluster) as same:
         assert list(same.map_unordered(abs, [-2])) == [2]  # the same code: runs
     real = executors.code_identity()
-    monkeypatch.setattr(executors, "code_identity", lambda: {**real, "model code (sim/ source hash)": "0" * 64})
-    with DaskExecutor(dask_cluster) as other, pytest.raises(executors.OtherCode, match=r"Dask worker tcp://\S+ runs "
-                                                             r"other code than this client \(model code .*: "
-                                                             f"{real['model code (sim/ source hash)'][:16]} on the "
-                                                             "worker, 0000000000000000 here\\); its runs were refused"):
-        list(other.map_unordered(abs, [-2]))
+    refused = (r"Dask worker tcp://\S+ runs other code than this client \(model code .*: "
+               f"{real['model code (sim/ source hash)'][:16]} on the worker, 0000000000000000 here\\); its runs were "
+               "refused")
+    with DaskExecutor(dask_cluster) as joined:  # a worker joining after the connection's check: each task checks
+        monkeypatch.setattr(executors, "code_identity", lambda: {**real, "model code (sim/ source hash)": "0" * 64})
+        with pytest.raises(executors.OtherCode, match=refused):
+            list(joined.map_unordered(abs, [-2]))
+    # Referee 44 MINOR 2: a worker on an older casim could not unpickle the per-task check and left, and the sweep
+    # waited for ever; the connection itself now compares every worker's code, with a function sent by value
+    with pytest.raises(executors.OtherCode, match=refused), DaskExecutor(dask_cluster, timeout=30):
+        pytest.fail("entered a cluster running other code")
+    assert cloudpickle_by_value(executors._WORKER_IDENTITY) and cloudpickle_by_value(
+        executors._on_the_clients_code(abs, real))  # what an older worker lacks is not named by reference
+
+
+def cloudpickle_by_value(fn) -> bool:
+    """Whether cloudpickle sends ``fn`` by value: its pickle unpickles where the module defining it is absent."""
+    import pickle
+    import sys
+
+    import cloudpickle
+
+    data = cloudpickle.dumps(fn)
+    saved = sys.modules.pop("experiments.executors"), sys.modules.pop("experiments")
+    try:
+        with mock.patch.dict(sys.modules, {"experiments": None, "experiments.executors": None}):
+            pickle.loads(data)  # importing experiments.executors (by reference) would fail here
+        return True
+    except ImportError:
+        return False
+    finally:
+        sys.modules["experiments.executors"], sys.modules["experiments"] = saved
