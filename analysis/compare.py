@@ -1396,7 +1396,8 @@ class Comparison:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        tables = {"runs": self.runs, "comparison": self.table}
+        # every table names its money's unit, the per-run table too (referee 44 MINOR 4: only comparison's did)
+        tables = {"runs": self.runs.assign(currency=self.currency), "comparison": self.table}
         if self.by_region is not None:
             tables["comparison_by_region"] = self.by_region
         paths = []

@@ -676,7 +676,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
     notes = [note for note in [clamp_note(method, n)] if note]
     executor = executor or LocalExecutor()
     plan = make_plan("casim", {label: scenario}, problem.names, {label: problem.decode(samples)}, replicates, farmers,
-                     years, method, batch_size, workers_of(executor))
+                     years, method, batch_size, workers_of(executor), varied_in=str(source or label))
     plan.sources = {label: str(source) if source else None}
     plan.timeout = timeout
     plan.extra = {"outputs": {k: v.model_dump() for k, v in scenario.outputs.items()}, "n": n,

@@ -27,7 +27,7 @@ from experiments.executors import Executor, local_for
 from experiments.runs import Replicate, replicate_specs, run_many, with_overrides
 from sim.outputs import COLUMNS
 from sim.practices import NO_TILL, PRACTICES, USES_BY_MASK, parse_bundle
-from sim.scenario import Scenario, ScenarioError, scenario_with_overrides
+from sim.scenario import Scenario, ScenarioError, numeric_fields, scenario_with_overrides
 
 #: Default stopping width of the bisection: the searched range divided by this (8 halvings).
 TOLERANCE_DIVISIONS = 200
@@ -244,6 +244,13 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"--lever {lever!r}: not a lever; expected one of {', '.join(LEVERS)} or a dotted scenario "
                          f"field{hint}")
+    if lever not in LEVERS:
+        fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
+        if lever not in fields:  # else its error would blame --low, the first value tried
+            close = difflib.get_close_matches(lever, fields, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"--lever {lever!r}: not a numeric field of the scenario; expected one of "
+                             f"{', '.join(LEVERS)} or a dotted numeric scenario field{hint}")
     set_lever = LEVERS.get(lever) or (lambda s, v, path=lever: {path: v})
     for option, bound in (("--low", low), ("--high", high)):  # a value the scenario cannot take fails before any run
         try:

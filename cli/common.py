@@ -122,9 +122,17 @@ def user_errors(*also: type[Exception]) -> Iterator[None]:
 
 
 def load(path: Path) -> Scenario:
-    """The validated scenario, or a clean error message and exit code 2."""
+    """The validated scenario, or a clean error message and exit code 2.
+
+    Its soil start-up is checked too, as every run's start would (``sim.soil.check_start``, under a second): a RothC
+    start the inputs cannot reach is bad input naming the file, before any run or output directory.
+    """
+    from sim.soil import check_start  # with the model: not at import (``cli/__init__``)
+
     with user_errors():
-        return load_scenario(path)
+        scenario = load_scenario(path)
+        check_start(scenario, path)
+        return scenario
 
 
 def executor(scheduler: str | None, workers: int | None, tasks: int | None = None,

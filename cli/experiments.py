@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -17,6 +17,7 @@ from rich.text import Text
 
 from cli.common import (
     RUNS_FAILED,
+    USER_ERROR,
     app,
     console,
     err_console,
@@ -45,6 +46,9 @@ from cli.options import (
 )
 from experiments.designs import METHODS, MORRIS_LEVELS
 from sim.scenario.scenario import MAX_SEED
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Method = Annotated[str, typer.Option(help=" | ".join(METHODS))]
 #: An output of interest on the command line: NAME=COLUMN@YEAR, optionally +change (change since the start).
@@ -213,18 +217,38 @@ def sweep(
         with progress:
             result = sweep_scenarios(specs, out, kind, levels, lhs, replicates, farmers, years, pool, batch_size, update,
                                      run_timeout, dict(zip(labels_of(scenarios), map(str, scenarios), strict=True)),
-                                     table)
+                                     table, design)
         written = result.export_csv() if csv else None
     rows = result.rows
     runs = rows.run_id.nunique() if len(rows) else 0
     console.print(Text(f"{runs:,} runs, {len(rows):,} rows in {out}/runs/ (pandas.read_parquet or DuckDB "
                        "read_parquet('runs/*.parquet'))" + (f"; all rows in {written}" if written else "")))
     if len(result.failures):
-        first = result.failures.iloc[0]
-        every = "every run failed: " if not runs else ""
-        error(f"{every}{len(result.failures):,} runs failed (recorded in {out}/failed/; run the same command again to "
-              f"retry them); the first, run {first.run_id}: {first.error}")
-        raise typer.Exit(RUNS_FAILED)
+        failed_sweep(result.failures, out, every=not runs)
+
+
+#: How a failed run's recorded error starts when its values make an invalid scenario (``build_model``): bad input,
+#: which running the same command again cannot fix.
+INVALID_RUN = "ExperimentError: invalid scenario"
+
+
+def failed_sweep(failures: pd.DataFrame, out: Path, every: bool) -> NoReturn:
+    """Report a sweep's failed runs (``run_id``, ``error``) and exit.
+
+    Exit 2 when each failed because its values make an invalid scenario (bad input: retrying cannot help), else 1
+    (runs failed: the same command retries them).
+    """
+    first = failures.iloc[0]
+    invalid = failures.error.str.startswith(INVALID_RUN)
+    head = f"{'every run failed: ' if every else ''}{len(failures):,} runs failed (recorded in {out}/failed/; "
+    if invalid.all():
+        error(f"{head}their values make an invalid scenario, which running again cannot fix: narrow the [uncertain] "
+              f"ranges or the design); the first, run {first.run_id}: {first.error}")
+        raise typer.Exit(USER_ERROR)
+    cannot = (f"; {invalid.sum():,} of them because their values make an invalid scenario, which running again cannot "
+              "fix" if invalid.any() else "")
+    error(f"{head}run the same command again to retry them{cannot}); the first, run {first.run_id}: {first.error}")
+    raise typer.Exit(RUNS_FAILED)
 
 
 @app.command()

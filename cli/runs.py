@@ -24,11 +24,9 @@ def validate(scenario: ScenarioArg) -> None:
     from experiments.runs import available_memory
     from experiments.spec import check_patterns, outputs_of
     from sim.footprint import gigabytes, run_footprint
-    from sim.soil import check_start
 
-    spec = load(scenario)
+    spec = load(scenario)  # with the soil model's start-up checks, as run has
     with user_errors():
-        check_start(spec, scenario)
         outputs_of(spec, source=scenario)
         check_patterns(spec, source=scenario)
         if spec.posterior is not None:
@@ -63,7 +61,6 @@ def run(
     from experiments.spreadsheets import write_copies
     from experiments.store import check_writable
     from sim.incentives.counterfactual import has_programme
-    from sim.soil import check_start
 
     spec = load(scenario)
     if spec.posterior is not None:
@@ -72,7 +69,6 @@ def run(
                                " replicate over the draws)"), soft_wrap=True)
     with user_errors():  # before simulating: a run that cannot fit, or results that cannot be written
         check_size(spec, farmers, years, source=scenario)
-        check_start(spec, scenario)
         check_writable(out)
     progress, update = runs_progress(spec.name, unit="years", transient=True)
     with progress, user_errors():

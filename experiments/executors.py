@@ -297,51 +297,89 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         manager.join(timeout=POOL_STOP_SECONDS)
 
 
-def code_identity() -> dict[str, str]:
-    """What makes this process compute what it computes: the model's source hash, Python's, NumPy's and Numba's versions.
+def _identity_function() -> Callable[[], dict[str, str]]:
+    """``code_identity``, made inside a function so that cloudpickle sends it to a Dask worker by value.
 
-    The same as keys the compiled kernels' cache (``sim.kernel_cache.cache_key``).
+    A module-level function is pickled by reference (module and name): a worker on an older casim, which lacks it,
+    fails to unpickle the message and leaves (referee 44 MINOR 2: the sweep then waited for ever). Sent by value, it
+    needs only the standard library on the worker, and reports what that worker's casim and libraries are, or
+    ``MISSING``.
     """
-    import numba
-    import numpy as np
 
-    from sim import kernel_cache
+    def code_identity() -> dict[str, str]:
+        """What makes this process compute what it computes: sim/'s source hash, Python, NumPy and Numba versions.
 
-    return {"model code (sim/ source hash)": kernel_cache.SOURCE_HASH, "python": sys.version.split()[0],
-            "numpy": np.__version__, "numba": numba.__version__}
+        The same as keys the compiled kernels' cache (``sim.kernel_cache.cache_key``).
+        """
+        import importlib
+        import sys
+
+        def version(module: str, attribute: str = "__version__") -> str:
+            try:
+                return str(getattr(importlib.import_module(module), attribute))
+            except (ImportError, AttributeError):
+                return "missing"
+
+        return {"model code (sim/ source hash)": version("sim.kernel_cache", "SOURCE_HASH"),
+                "python": sys.version.split()[0], "numpy": version("numpy"), "numba": version("numba")}
+
+    return code_identity
+
+
+#: This process's code identity (``_identity_function``); ``_WORKER_IDENTITY`` is the same function, the one sent to
+#: workers (kept apart so that a test can fake the client's identity alone).
+code_identity = _identity_function()
+_WORKER_IDENTITY = code_identity
 
 
 class OtherCode(ExperimentError):
     """A Dask worker runs other model code or numerical libraries than the client."""
 
 
-def _on_the_clients_code[T, R](fn: Callable[[T], R], client: dict[str, str], item: T) -> R:
-    """``fn(item)`` on a Dask worker whose ``code_identity`` is the ``client``'s; else ``OtherCode``, naming what differs.
+#: The first argument of the RuntimeError of a task refused by ``_on_the_clients_code`` (a built-in exception: an older
+#: worker may lack ``OtherCode``); its others are the worker's address and code identity.
+OTHER_CODE = "casim: a worker with other code"
 
-    Its results would be stored under the client's code version, and a resume could mix two codes in one directory
-    (referee 41 m11: the README's "same casim installed" was never checked).
+
+def other_code(worker: str, mine: dict[str, str], client: dict[str, str]) -> OtherCode:
+    """The error for ``worker``, whose code identity ``mine`` is not the ``client``'s: what differs, and the fix."""
+    differ = "; ".join(f"{key}: {str(mine.get(key, 'missing'))[:16]} on the worker, {client[key][:16]} here"
+                       for key in client if mine.get(key) != client[key])
+    return OtherCode(f"Dask worker {worker} runs other code than this client ({differ}); its runs were refused. "
+                     "Install the same casim (and libraries) on every worker and restart them")
+
+
+def _on_the_clients_code[T, R](fn: Callable[[T], R], client: dict[str, str]) -> Callable[[T], R]:
+    """``fn`` wrapped to run only on a Dask worker whose ``code_identity`` is the ``client``'s.
+
+    Checked per task for workers that join after the connection's check (``DaskExecutor._start``): their results
+    would be stored under the client's code version, and a resume could mix two codes in one directory (referee 41
+    m11). The wrapper is made here so that it is sent by value (``_identity_function``); on a mismatch it raises
+    ``RuntimeError(OTHER_CODE, worker address, worker identity)``, which ``DaskExecutor`` raises as ``OtherCode``.
     """
-    mine = code_identity()
-    if mine != client:
-        try:
-            from distributed import get_worker
+    identity, mark = _WORKER_IDENTITY, OTHER_CODE
 
-            worker = get_worker().address
-        except (ImportError, ValueError):
-            worker = "a worker"
-        differ = "; ".join(f"{key}: {mine[key][:16]} on the worker, {client[key][:16]} here" for key in client
-                           if mine.get(key) != client[key])
-        raise OtherCode(f"Dask worker {worker} runs other code than this client ({differ}); its runs were refused. "
-                        "Install the same casim (and libraries) on every worker and restart them")
-    return fn(item)
+    def checked(item: T) -> R:
+        mine = identity()
+        if mine != client:
+            try:
+                from distributed import get_worker
+
+                worker = get_worker().address
+            except (ImportError, ValueError):
+                worker = "(address unknown)"
+            raise RuntimeError(mark, worker, mine)
+        return fn(item)
+
+    return checked
 
 
 class DaskExecutor(_Shared):
     """A Dask distributed cluster: ``address`` such as ``tcp://host:8786``, or a cluster object (``LocalCluster``).
 
     Entering it connects within ``timeout`` seconds and waits as long for at least one worker; either failure
-    is a clear ``ExperimentError`` rather than a wait without end. Every task checks that its worker has the client's
-    ``code_identity`` before it runs, and fails with ``OtherCode`` if not.
+    is a clear ``ExperimentError`` rather than a wait without end. The workers' ``code_identity`` is compared with the
+    client's once on entering (``OtherCode`` if one differs), and again by every task, for workers that join later.
     """
 
     def __init__(self, address: Any, timeout: float = DASK_TIMEOUT_SECONDS) -> None:
@@ -366,10 +404,38 @@ class DaskExecutor(_Shared):
         try:
             self._client.wait_for_workers(1, timeout=self.timeout)
         except (OSError, TimeoutError):
-            self._client.close()
-            self._client = None
+            self._stop()
             raise ExperimentError(f"--scheduler {self.address}: the scheduler has no workers (waited "
                                   f"{self.timeout:g} s); start some with 'dask worker {self.address}'") from None
+        try:
+            self._check_workers()
+        except BaseException:
+            self._stop()
+            raise
+
+    def _check_workers(self) -> None:
+        """Refuse the cluster if a worker's ``code_identity`` is not this client's, within ``timeout`` seconds.
+
+        Checked once here, by a function sent by value that any worker can run (``_identity_function``), before any
+        task: a task's own function is pickled by reference, which a worker on another casim may fail to unpickle and
+        leave (referee 44 MINOR 2: the sweep then waited for ever). A worker that cannot even run the check is
+        refused too, with its error.
+        """
+        client = code_identity()
+        try:  # Client.run has no timeout of its own; its coroutine, as run does, under the client's sync timeout
+            found = self._client.sync(self._client._run, _WORKER_IDENTITY, on_error="return",
+                                      callback_timeout=self.timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ExperimentError(f"--scheduler {self.address}: the workers did not report their code within "
+                                  f"{self.timeout:g} s ({type(exc).__name__}: {exc}); a worker running other code "
+                                  "than this client may be stuck: check the workers' logs") from None
+        for worker, mine in sorted(found.items()):
+            if isinstance(mine, BaseException):
+                raise OtherCode(f"Dask worker {worker} could not report its code ({type(mine).__name__}: {mine}); "
+                                "it probably runs another Python or casim than this client. Install the same casim "
+                                "(and libraries) on every worker and restart them")
+            if mine != client:
+                raise other_code(worker, mine, client)
 
     def _stop(self, aborted: bool = False) -> None:
         if self._client is not None:  # closing the client releases its tasks, so the cluster drops them
@@ -382,11 +448,16 @@ class DaskExecutor(_Shared):
         from distributed import KilledWorker, as_completed
 
         self._check_open()
-        checked = partial(_on_the_clients_code, fn, code_identity())
+        client = code_identity()
+        checked = _on_the_clients_code(fn, client)
         futures = {self._client.submit(checked, item, pure=False): item for item in items}
         for future in as_completed(futures):
             try:
                 result = future.result()
+            except RuntimeError as exc:
+                if exc.args[:1] != (OTHER_CODE,):
+                    raise
+                raise other_code(exc.args[1], exc.args[2], client) from None
             except KilledWorker as exc:
                 error = WorkerLost(f"Dask workers died each time they ran this task ({exc}); it may need more "
                                    "memory than a worker has")

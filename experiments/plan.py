@@ -236,7 +236,7 @@ def check_results_fit(runs: int, years: int, parameters: int) -> None:
 def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str, ...],
               designs: dict[str, np.ndarray], replicates: int, farmers: int | None = None, years: int | None = None,
               method: str = "design", batch_size: int | None = None, workers: int = 1, seed: int = 0,
-              sources: Mapping[str, str] | None = None) -> Plan:
+              sources: Mapping[str, str] | None = None, varied_in: str | None = None) -> Plan:
     """Runs = scenarios x design rows x replicates, each with its seed (see the module docstring).
 
     Refuses (``ExperimentError``), before building it, a plan whose runs' rows could not be read back into memory
@@ -258,15 +258,18 @@ def make_plan(model: str, scenarios: dict[str, Scenario], parameters: tuple[str,
         workers: workers the sweep will use (for the default batch size).
         seed: base seed for non-scenario models.
         sources: label -> scenario file, named when a scenario's seed leaves no room for its replicates.
+        varied_in: the file that varies ``parameters`` (a design CSV; default: the scenario files in ``sources``),
+            named when a varied region's ``farmers`` meets ``farmers``.
 
     """
     counts = [name for name in parameters if name.startswith("regions.") and name.endswith(".farmers")
               and name.count(".") == 2]
     if farmers is not None and counts:
-        raise ExperimentError(f"{counts[0]} is varied and --farmers {farmers} is given: --farmers rescales every run to "
-                              f"{farmers:,} farmers in all, keeping the regions' shares, so the stored {counts[0]} "
-                              "would be a count no run had (referee 41 m8); leave out --farmers to run the sampled "
-                              "counts")
+        where = varied_in or ", ".join(str(source) for source in (sources or {}).values() if source)
+        raise ExperimentError(f"{f'{where}: ' if where else ''}{counts[0]} is varied and --farmers {farmers} is given: "
+                              f"--farmers rescales every run to {farmers:,} farmers in all, keeping the regions' shares, "
+                              f"so the stored {counts[0]} would be a count no run had; leave out --farmers to run the "
+                              "sampled counts")
     runs_planned = sum(len(design) for design in designs.values()) * replicates
     check_results_fit(runs_planned, years or max((s.years for s in scenarios.values()), default=1), len(parameters))
     frames = []

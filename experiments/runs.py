@@ -28,6 +28,7 @@ from sim.outputs import COLUMNS
 from sim.scenario import Scenario, scenario_with_overrides
 from sim.scenario.farms import Region
 from sim.scenario.scenario import MAX_SEED, MAX_YEARS
+from sim.soil import check_start
 
 #: Memory of one extra worker process before it builds a model: an interpreter with NumPy, Numba, SciPy,
 #: pandas and Mesa imported (measured resident size: 280 MB).
@@ -622,13 +623,15 @@ def load_labelled(paths: Sequence[Path], replicates: int | None = None) -> dict[
     """Scenario files by label (``labels_of``: the file stem, with parent folders when stems clash), in order.
 
     With ``replicates``, each file's seed replicates are checked too (``replicate_seeds``), so that a seed too large
-    for them is refused naming its file before anything runs.
+    for them is refused naming its file before anything runs. Each file's soil start-up is checked as every run's
+    would be (``sim.soil.check_start``): an impossible RothC start is bad input naming the file, not failed runs.
 
-    Raises sim.ScenarioError for an invalid file and ExperimentError when a file is given twice, its posterior
-    draws cannot be used or its seed leaves no room for ``replicates``.
+    Raises sim.ScenarioError for an invalid file (or start) and ExperimentError when a file is given twice, its
+    posterior draws cannot be used or its seed leaves no room for ``replicates``.
     """
     scenarios = {label: sim.load_scenario(path) for label, path in zip(labels_of(paths), paths, strict=True)}
     for path, scenario in zip(paths, scenarios.values(), strict=True):
+        check_start(scenario, path)
         if scenario.posterior is not None:
             posterior_draws(scenario, path)
         if replicates is not None:

@@ -295,7 +295,8 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
                     years: int | None = None, executor: Executor | None = None, batch_size: int | None = None,
                     progress: Callable[[int, int], None] | None = None, timeout: float | None = None,
                     sources: Mapping[str, str | Path] | None = None,
-                    design_table: tuple[tuple[str, ...], np.ndarray] | None = None) -> Sweep:
+                    design_table: tuple[tuple[str, ...], np.ndarray] | None = None,
+                    design_file: str | Path | None = None) -> Sweep:
     """Run scenarios (label -> scenario) x a design over their uncertain fields x seed replicates into ``directory``.
 
     Args:
@@ -314,6 +315,7 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         timeout: seconds a run may take; a longer run is stopped and recorded as failed.
         sources: label -> scenario file (recorded in the manifest with its text).
         design_table: (parameter names, values) of a design given as a table (``design = "csv"``).
+        design_file: the file ``design_table`` was read from, named in errors about its columns.
 
     Raises:
         ExperimentError: invalid outputs of interest, scenarios a grid or hypercube cannot share, or a scenario that
@@ -343,7 +345,8 @@ def sweep_scenarios(scenarios: Mapping[str, Scenario], directory: Path, design: 
         designs = {label: design_matrix(scenario, design, levels, samples) for label, scenario in scenarios.items()}
     executor = executor or LocalExecutor()
     plan = make_plan("casim", dict(scenarios), tuple(parameters), designs, replicates, farmers, years, design,
-                     batch_size, workers_of(executor), sources=sources)
+                     batch_size, workers_of(executor), sources=sources,
+                     varied_in=str(design_file) if design == "csv" and design_file else None)
     plan.sources, plan.timeout = sources, timeout
     plan.extra = {"outputs": {label: {k: v.model_dump() for k, v in s.outputs.items()}
                               for label, s in scenarios.items()}}

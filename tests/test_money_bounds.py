@@ -64,8 +64,7 @@ def test_a_saving_larger_than_the_production_cost_is_refused_naming_both_fields(
     assert str(info.value) == (
         f"invalid scenario:\n  {path}: regions.africa_dry.production_cost_per_ha (110) + "
         "practices.no_till.annual_cost_change_per_ha (-300) = -190 USD/ha/yr; expected >= 0, else a farm using every "
-        "practice that saves costs has a negative production cost (lower the savings or raise the production cost; "
-        "referee 33 m5)")
+        "practice that saves costs has a negative production cost (lower the savings or raise the production cost)")
 
 
 def test_the_production_cost_check_sums_every_saving_and_a_falling_herbicide_price(write_scenario):

@@ -310,15 +310,22 @@ class Region(Strict):
         if self.rothc is not None and self.residues_returned and self.rothc.stubble_share != 1.0:
             raise ValueError(f"rothc.stubble_share: {self.rothc.stubble_share} but residues_returned = true; expected 1 "
                              "(conventional farms leave all residues)")
+        return self
+
+    def soc_target_problem(self) -> str | None:
+        """What is wrong with ``rothc.calibrate_to_soc_t_c_per_ha`` (more than a mineral soil's layer holds), or None.
+
+        Checked by the scenario after its depth check (``Scenario``): a depth typed in metres is named as such, not
+        as a target too large for the shallow layer it makes.
+        """
         target = self.rothc.calibrate_to_soc_t_c_per_ha if self.rothc is not None else None
-        if target is not None and target > self.mineral_soc_limit_t_c_per_ha():
-            raise ValueError(
-                f"rothc.calibrate_to_soc_t_c_per_ha: {target:g} t C/ha is more than a mineral soil's layer holds, "
+        if target is None or target <= self.mineral_soc_limit_t_c_per_ha():
+            return None
+        return (f"rothc.calibrate_to_soc_t_c_per_ha: {target:g} t C/ha is more than a mineral soil's layer holds, "
                 f"{self.mineral_soc_limit_t_c_per_ha():,.0f} t C/ha ({MAX_SOC_PLATEAU_PCT:g} % organic carbon, where "
                 f"USDA Soil Taxonomy's organic soil material begins, x bulk_density_g_cm3 = {self.bulk_density_g_cm3:g} "
-                f"x rothc.depth_cm = {self.rothc.depth_cm:g}); expected the stock in t C/ha (not kg C/ha), and the soil "
-                "models are for mineral soils")
-        return self
+                f"x rothc.depth_cm = {self.rothc.depth_cm:g}); expected the stock in t C/ha (not kg C/ha), and the "
+                "soil models are for mineral soils")
 
     def mineral_soc_limit_t_c_per_ha(self) -> float:
         """Most organic carbon a mineral soil's modelled RothC layer holds, t C/ha (referee 41 m5: 31,540 passed).

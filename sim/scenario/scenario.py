@@ -122,7 +122,7 @@ class Scenario(Strict):
                     " + ".join(f"{field} ({value:g})" for field, value in terms) + f" = "
                     f"{cheapest:g} {self.currency}/ha/yr; expected >= 0, else a farm using "
                     "every practice that saves costs has a negative production cost (lower the savings or raise the "
-                    "production cost; referee 33 m5)")
+                    "production cost)")
             if self.decision.start == "equilibrium" and region.behaviour.practice_value_per_ha:
                 raise ValueError(f"regions.{region_name}.behaviour.practice_value_per_ha: set only with decision.start "
                                  "= 'as_given' (with 'equilibrium' the practice constants are fitted to the initial "
@@ -166,6 +166,9 @@ class Scenario(Strict):
                                      f"soil.depth_cm = {self.soil.depth_cm:g}; expected the same depth: RothC's pools "
                                      "are for the region's rothc.depth_cm layer, and charts, report and spectral MRV "
                                      "label and convert the stock as soil.depth_cm")
+        for region_name, region in self.regions.items():  # after the depth check: a depth in metres is named as such
+            if (problem := region.soc_target_problem()) is not None:
+                raise ValueError(f"regions.{region_name}.{problem}")
         anywhere = {p for region in self.regions.values() for p in region.behaviour.practices}
         target = bundle_name(parse_bundle(self.decision.target_bundle)).split("+")
         if not set(target) <= anywhere:
