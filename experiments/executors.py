@@ -421,14 +421,21 @@ class DaskExecutor(_Shared):
         leave (referee 44 MINOR 2: the sweep then waited for ever). A worker that cannot even run the check is
         refused too, with its error.
         """
+        from distributed import wait
+
         client = code_identity()
-        try:  # Client.run has no timeout of its own; its coroutine, as run does, under the client's sync timeout
-            found = self._client.sync(self._client._run, _WORKER_IDENTITY, on_error="return",
-                                      callback_timeout=self.timeout)
-        except (OSError, TimeoutError) as exc:
-            raise ExperimentError(f"--scheduler {self.address}: the workers did not report their code within "
-                                  f"{self.timeout:g} s ({type(exc).__name__}: {exc}); a worker running other code "
-                                  "than this client may be stuck: check the workers' logs") from None
+        asked = {worker: self._client.submit(_WORKER_IDENTITY, workers=[worker], pure=False)
+                 for worker in self._client.nthreads()}  # one task on each worker, none allowed elsewhere
+        try:
+            wait(list(asked.values()), timeout=self.timeout)
+        except TimeoutError:
+            pass  # the late ones are named below
+        late = sorted(worker for worker, future in asked.items() if not future.done())
+        if late:
+            raise ExperimentError(f"--scheduler {self.address}: worker(s) {', '.join(late)} did not report their code "
+                                  f"within {self.timeout:g} s; a worker running other code than this client may be "
+                                  "stuck: check the workers' logs")
+        found = {worker: future.exception() or future.result() for worker, future in asked.items()}
         for worker, mine in sorted(found.items()):
             if isinstance(mine, BaseException):
                 raise OtherCode(f"Dask worker {worker} could not report its code ({type(mine).__name__}: {mine}); "
