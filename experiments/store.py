@@ -279,8 +279,9 @@ class SweepStore:
         killed = {**session, "status": KILLED}
         if "runs_to_run" in session and "runs" in manifest:
             stored_before = manifest["runs"] - session["runs_to_run"]
-            killed["runs_run"] = len(self.finished()) - stored_before + len(self.failures())
-            killed["runs_failed"] = len(self.failures())
+            failed = len(self.failures())
+            killed["runs_run"] = len(self.finished()) - stored_before + failed
+            killed["runs_failed"] = failed
         for timing in ("seconds", "model_seconds", "machinery_seconds", "store_seconds"):
             if timing in session:
                 killed[timing] = None  # it died without saying
