@@ -415,6 +415,7 @@ class SensitivityResult:
     runs: int
     outputs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per output: what was analysed, notes
     per_run: pd.DataFrame = field(default_factory=pd.DataFrame)  # run columns, parameters, outputs, error
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)  # failed runs (run_id, error, ...); empty if none
     notes: list[str] = field(default_factory=list)
     options: dict = field(default_factory=dict)
 
@@ -616,8 +617,9 @@ def analyse_sweep(directory: Path, method: str | None = None, outputs: list[Outp
             raise ExperimentError(f"output {output.name}: year {output.year} is not stored (years "
                                   f"{years.min()}-{years.max()})")
     result = _analyse_all(design, rows, outputs)
-    result.per_run = _per_run(runs, result.per_run, store.failures())
-    planned, failed = len(runs), len(store.failures())
+    result.failures = store.failures()
+    result.per_run = _per_run(runs, result.per_run, result.failures)
+    planned, failed = len(runs), len(result.failures)
     result.notes = list(notes or [])
     if result.runs + failed < planned:
         result.notes.append(f"partial sweep: {result.runs:,} of {planned:,} runs finished")
