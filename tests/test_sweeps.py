@@ -282,7 +282,7 @@ def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, c
     assert (rows.farmers == rows["regions.farms.farmers"]).all()  # what was stored is what ran
 
 
-def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
+def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch, tmp_path):
     """Referee 41 m11: workers' code was never compared with the client's, so a cluster with another casim would store
     its numbers under the client's code version."""
     import experiments.executors as executors
@@ -301,6 +301,14 @@ def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
     # waited for ever; the connection itself now compares every worker's code, with a function sent by value
     with pytest.raises(executors.OtherCode, match=refused), DaskExecutor(dask_cluster, timeout=30):
         pytest.fail("entered a cluster running other code")
+    # a sweep refused on connecting, after taking its directory's lock, ends its session: the next one may start
+    out = tmp_path / "refused"
+    with pytest.raises(executors.OtherCode, match=refused):
+        sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, out, "lhs", samples=2, farmers=50,
+                        executor=DaskExecutor(dask_cluster, timeout=30))
+    assert not (out / "runs").exists()  # refused before anything was written
+    with SweepStore(out).session():  # another session would be refused as "being written by another casim process"
+        pass
     assert cloudpickle_by_value(executors._WORKER_IDENTITY) and cloudpickle_by_value(
         executors._on_the_clients_code(abs, real))  # what an older worker lacks is not named by reference
 
