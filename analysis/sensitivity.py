@@ -634,6 +634,14 @@ def analyse_sweep(directory: Path, method: str | None = None, outputs: list[Outp
     return result
 
 
+class EveryRunFailed(ExperimentError):
+    """Every run of a sensitivity analysis failed: nothing to analyse; ``failures`` (run_id, error, ...) say why."""
+
+    def __init__(self, message: str, failures: pd.DataFrame) -> None:
+        super().__init__(message)
+        self.failures = failures
+
+
 def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sobol", n: int = 256,
                          replicates: int = 1, farmers: int | None = None, years: int | None = None,
                          executor: Executor | None = None, batch_size: int | None = None,
@@ -663,6 +671,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
     Raises:
         ExperimentError: no uncertain fields or outputs, an unknown method, groups with a method without them, a
             scenario with [posterior] draws (only compare, target and report replicate over them).
+        EveryRunFailed: every run failed (recorded in ``directory``/failed/).
 
     """
     refuse_posterior(scenario, source or label, "sensitivity")
@@ -687,5 +696,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
                                "dists": [d.model_dump(mode="json") for d in problem.dists],
                                "integer": [problem.is_integer(j) for j in range(len(problem.names))]}}
     store = SweepStore(directory)
-    run_sweep(plan, store, executor, progress, tables={"samples": pd.DataFrame(samples, columns=list(problem.names))})
+    rows = run_sweep(plan, store, executor, progress, tables={"samples": pd.DataFrame(samples, columns=list(problem.names))})
+    if rows.empty and len(failures := store.failures()):
+        raise EveryRunFailed(store.nothing_stored(), failures)
     return analyse_sweep(directory, method, outputs, notes=notes)

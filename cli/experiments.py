@@ -129,15 +129,21 @@ def sensitivity(
     runs failed (recorded in OUT/failed/; the indices leave their samples out and the same command retries them), 2 when
     each failed because its values make an invalid scenario.
     """
-    from analysis.sensitivity import sensitivity_analysis
+    from analysis.sensitivity import EveryRunFailed, sensitivity_analysis
 
     spec = load(scenario)
     pool = executor(scheduler, workers, timeout=scheduler_timeout)
     progress, update = runs_progress(f"{method}: runs")
+    failures = None
     with user_errors(), progress:
-        result = sensitivity_analysis(spec, out, method, n, replicates, farmers, years, pool, batch_size, update,
-                                      label=scenario.stem, source=scenario, second_order=second_order, levels=levels,
-                                      design_seed=design_seed, timeout=run_timeout)
+        try:
+            result = sensitivity_analysis(spec, out, method, n, replicates, farmers, years, pool, batch_size, update,
+                                          label=scenario.stem, source=scenario, second_order=second_order,
+                                          levels=levels, design_seed=design_seed, timeout=run_timeout)
+        except EveryRunFailed as exc:
+            failures = exc.failures
+    if failures is not None:
+        failed_sweep(failures, out, every=True)
     with user_errors():
         written = result.write(out)
     show_sensitivity(result, written, out)
