@@ -1396,10 +1396,12 @@ class Comparison:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        # every table names its money's unit, the per-run table too (referee 44 MINOR 4: only comparison's did)
-        tables = {"runs": self.runs.assign(currency=self.currency), "comparison": self.table}
+        # every table written names its money's unit, the per-run table too (referee 44 MINOR 4: only comparison's
+        # did); here alone: in memory ``currency`` names it
+        tables = {"runs": self.runs, "comparison": self.table}
         if self.by_region is not None:
             tables["comparison_by_region"] = self.by_region
+        tables = {name: table.assign(currency=self.currency) for name, table in tables.items()}
         paths = []
         for name, table in tables.items():
             paths.append(out / f"{name}.parquet")
@@ -1457,7 +1459,7 @@ def compare_scenarios(scenarios: Mapping[str, Scenario], replicates: int = 3, fa
     replication = {label: describe_replicates(scenario, replicates) for label, scenario in scenarios.items()}
     incentives = {label: incentive_programme(scenario) for label, scenario in scenarios.items()}
     calendars = {label: payment_calendar(scenario) for label, scenario in scenarios.items()}
-    table = compare(runs, base, names, discount_rate, incentives, calendars).assign(currency=currency)
-    regions = by_region(runs, names, base).assign(currency=currency)  # the tables name their money's unit
+    table = compare(runs, base, names, discount_rate, incentives, calendars)
+    regions = by_region(runs, names, base)
     return Comparison(table, runs, base, replicates, currency, regions, discount_rate, replication,
                       fitted_constants(specs))

@@ -415,6 +415,7 @@ class SensitivityResult:
     runs: int
     outputs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per output: what was analysed, notes
     per_run: pd.DataFrame = field(default_factory=pd.DataFrame)  # run columns, parameters, outputs, error
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)  # failed runs (run_id, error, ...); empty if none
     notes: list[str] = field(default_factory=list)
     options: dict = field(default_factory=dict)
 
@@ -616,8 +617,9 @@ def analyse_sweep(directory: Path, method: str | None = None, outputs: list[Outp
             raise ExperimentError(f"output {output.name}: year {output.year} is not stored (years "
                                   f"{years.min()}-{years.max()})")
     result = _analyse_all(design, rows, outputs)
-    result.per_run = _per_run(runs, result.per_run, store.failures())
-    planned, failed = len(runs), len(store.failures())
+    result.failures = store.failures()
+    result.per_run = _per_run(runs, result.per_run, result.failures)
+    planned, failed = len(runs), len(result.failures)
     result.notes = list(notes or [])
     if result.runs + failed < planned:
         result.notes.append(f"partial sweep: {result.runs:,} of {planned:,} runs finished")
@@ -630,6 +632,14 @@ def analyse_sweep(directory: Path, method: str | None = None, outputs: list[Outp
                       "years": manifest.get("years"), "factors": design.factors,
                       "outputs": [vars(o) for o in outputs]}
     return result
+
+
+class EveryRunFailed(ExperimentError):
+    """Every run of a sensitivity analysis failed: nothing to analyse; ``failures`` (run_id, error, ...) say why."""
+
+    def __init__(self, message: str, failures: pd.DataFrame) -> None:
+        super().__init__(message)
+        self.failures = failures
 
 
 def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sobol", n: int = 256,
@@ -661,6 +671,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
     Raises:
         ExperimentError: no uncertain fields or outputs, an unknown method, groups with a method without them, a
             scenario with [posterior] draws (only compare, target and report replicate over them).
+        EveryRunFailed: every run failed (recorded in ``directory``/failed/).
 
     """
     refuse_posterior(scenario, source or label, "sensitivity")
@@ -685,5 +696,7 @@ def sensitivity_analysis(scenario: Scenario, directory: Path, method: str = "sob
                                "dists": [d.model_dump(mode="json") for d in problem.dists],
                                "integer": [problem.is_integer(j) for j in range(len(problem.names))]}}
     store = SweepStore(directory)
-    run_sweep(plan, store, executor, progress, tables={"samples": pd.DataFrame(samples, columns=list(problem.names))})
+    rows = run_sweep(plan, store, executor, progress, tables={"samples": pd.DataFrame(samples, columns=list(problem.names))})
+    if rows.empty and len(failures := store.failures()):
+        raise EveryRunFailed(store.nothing_stored(), failures)
     return analyse_sweep(directory, method, outputs, notes=notes)

@@ -125,20 +125,30 @@ def sensitivity(
     """Global sensitivity analysis (SALib) over the scenario's [uncertain] fields and [outputs].
 
     Fields of [uncertain] may name a group (group = "economics") for grouped Sobol or Morris indices. A scenario with
-    [posterior] draws is refused: only compare, target and report replicate over them.
+    [posterior] draws is refused: only compare, target and report replicate over them. As a sweep, exits 1 when some
+    runs failed (recorded in OUT/failed/; the indices leave their samples out and the same command retries them), 2 when
+    each failed because its values make an invalid scenario.
     """
-    from analysis.sensitivity import sensitivity_analysis
+    from analysis.sensitivity import EveryRunFailed, sensitivity_analysis
 
     spec = load(scenario)
     pool = executor(scheduler, workers, timeout=scheduler_timeout)
     progress, update = runs_progress(f"{method}: runs")
+    failures = None
     with user_errors(), progress:
-        result = sensitivity_analysis(spec, out, method, n, replicates, farmers, years, pool, batch_size, update,
-                                      label=scenario.stem, source=scenario, second_order=second_order, levels=levels,
-                                      design_seed=design_seed, timeout=run_timeout)
+        try:
+            result = sensitivity_analysis(spec, out, method, n, replicates, farmers, years, pool, batch_size, update,
+                                          label=scenario.stem, source=scenario, second_order=second_order,
+                                          levels=levels, design_seed=design_seed, timeout=run_timeout)
+        except EveryRunFailed as exc:
+            failures = exc.failures
+    if failures is not None:
+        failed_sweep(failures, out, every=True)
     with user_errors():
         written = result.write(out)
     show_sensitivity(result, written, out)
+    if len(result.failures):  # indices without some samples: a batch job must tell them from a complete analysis
+        failed_sweep(result.failures, out, every=False)
 
 
 def parse_output(text: str) -> object:
@@ -200,7 +210,9 @@ def sweep(
 ) -> None:
     """Run scenario files x a design (grid, Latin hypercube or CSV over the [uncertain] fields) x seed replicates.
 
-    A scenario with [posterior] draws is refused: only compare, target and report replicate over them.
+    A scenario with [posterior] draws is refused: only compare, target and report replicate over them. Exits 1 when
+    some runs failed (recorded in OUT/failed/; the same command retries them), 2 when each failed because its values
+    make an invalid scenario.
     """
     from experiments.designs import read_design
     from experiments.runs import labels_of, load_labelled
@@ -233,7 +245,7 @@ INVALID_RUN = "ExperimentError: invalid scenario"
 
 
 def failed_sweep(failures: pd.DataFrame, out: Path, every: bool) -> NoReturn:
-    """Report a sweep's failed runs (``run_id``, ``error``) and exit.
+    """Report the failed runs (``run_id``, ``error``) of a sweep or sensitivity analysis and exit.
 
     Exit 2 when each failed because its values make an invalid scenario (bad input: retrying cannot help), else 1
     (runs failed: the same command retries them).

@@ -5,7 +5,8 @@ region and 'all' (``Year`` offers sums, shares and previous rows). The model han
 per-farm results by name (farm accounts, yields, every incentive design's money flows and quantities), so a
 column of any of them is one line here.
 Shares are of farmers (``*_share``) or of farmed area (``*_area_share``); SOC in t C/ha (area-weighted mean)
-and t C (total); CO2 in t CO2e; money in the scenario currency (income per farm per year).
+and t C (total); CO2 in t CO2e; money in the scenario currency: a region's yearly flows in currency/yr, farm
+income in currency/farm/yr, and what is owed at a year's end or cumulative since the start says so (``MONEY_*``).
 Flows (income, credits, payments) are NaN in the initial row (``year == start_year``).
 """
 
@@ -37,6 +38,11 @@ from sim.units import CO2_PER_C, FOUR_PER_1000
 
 _MASKS = np.arange(1 << N_PRACTICES)
 QUANTILES = (10, 50, 90)
+#: Units of money columns ("currency" becomes the scenario's, e.g. EUR, in yearly.parquet's field metadata): a
+#: region's (or all farms') yearly flow; what is owed at the end of the year (a stock); a sum over the years so far.
+MONEY_PER_YEAR = "currency/yr"
+MONEY_OWED = "currency (owed at the end of the year)"
+MONEY_CUMULATIVE = "currency (cumulative since the start)"
 
 
 @dataclass(frozen=True)
@@ -386,9 +392,9 @@ def _exchange_columns() -> tuple[Column, ...]:
                  _group_income(group, i), flow=True, undefined_when=empty)
           for group, who in (("participant", "exchange participants"), ("non_participant", "non-participants"))
           for i, q in enumerate(QUANTILES)),
-        *(Column(f"exchange_{name}_cost", "currency", f"public cost of {what} (sim.incentives.exchange)",
+        *(Column(f"exchange_{name}_cost", MONEY_PER_YEAR, f"public cost of {what} (sim.incentives.exchange)",
                  total(f"exchange_{name}_cost"), flow=True) for name, what in costs),
-        Column("exchange_programme_cost", "currency", "public cost of exchange programmes (sum of the four above)",
+        Column("exchange_programme_cost", MONEY_PER_YEAR, "public cost of exchange programmes (sum of the four above)",
                _exchange_programme_cost, flow=True),
     )
 
@@ -506,78 +512,78 @@ _DECLARED: tuple[Column, ...] = (
            "counterfactual's", total("displaced_emissions_t_co2e"), flow=True),
     Column("net_ghg_benefit_t_co2e", "t CO2e", "additional_t_co2e - practice_emissions_change_t_co2e - "
            "displaced_emissions_t_co2e", total("net_ghg_benefit_t_co2e"), flow=True),
-    Column("carbon_value", "currency", "project value of the credits (general market at the farm's price + twin "
+    Column("carbon_value", MONEY_PER_YEAR, "project value of the credits (general market at the farm's price + twin "
            "purchases net of fees)", total("carbon_value"), flow=True),
-    Column("buyer_spending", "currency", "paid by general-market buyers, net of their part of claw-back refunds",
+    Column("buyer_spending", MONEY_PER_YEAR, "paid by general-market buyers, net of their part of claw-back refunds",
            total("buyer_spending"), flow=True),
-    Column("guarantor_spending", "currency", "paid by the price guarantor (floor top-ups, contract differences; "
+    Column("guarantor_spending", MONEY_PER_YEAR, "paid by the price guarantor (floor top-ups, contract differences; "
            "< 0 = received), net of its part of claw-back refunds", total("guarantor_spending"), flow=True),
-    Column("twin_buyer_spending", "currency", "paid by Twin Regions buyers, net of their part of claw-back refunds",
+    Column("twin_buyer_spending", MONEY_PER_YEAR, "paid by Twin Regions buyers, net of their part of claw-back refunds",
            total("twin_buyer_spending"), flow=True),
-    Column("authority_fees", "currency", "kept by the Twin Regions Market Authority", total("authority_fees"), flow=True),
-    Column("aggregator_fees", "currency", "kept by group-certification aggregators", total("aggregator_fees"), flow=True),
-    Column("carbon_to_farmers", "currency", "part of carbon_value paid to farmers (before MRV)",
+    Column("authority_fees", MONEY_PER_YEAR, "kept by the Twin Regions Market Authority", total("authority_fees"), flow=True),
+    Column("aggregator_fees", MONEY_PER_YEAR, "kept by group-certification aggregators", total("aggregator_fees"), flow=True),
+    Column("carbon_to_farmers", MONEY_PER_YEAR, "part of carbon_value paid to farmers (before MRV)",
            total("carbon_to_farmers"), flow=True),
-    Column("carbon_to_intermediaries", "currency", "part of carbon_value kept by intermediaries",
+    Column("carbon_to_intermediaries", MONEY_PER_YEAR, "part of carbon_value kept by intermediaries",
            total("carbon_to_intermediaries"), flow=True),
-    Column("mrv_cost", "currency", "MRV cost paid by farmers", total("mrv_cost"), flow=True),
-    Column("clawback", "currency", "repaid by farmers for reversed credits, refunded to the payers of the farm's "
+    Column("mrv_cost", MONEY_PER_YEAR, "MRV cost paid by farmers", total("mrv_cost"), flow=True),
+    Column("clawback", MONEY_PER_YEAR, "repaid by farmers for reversed credits, refunded to the payers of the farm's "
            "credits in the shares each paid for them (buyers, the guarantor, Twin Regions buyers)", total("clawback"),
            flow=True),
-    Column("carbon_issued_to_farmers", "currency", "farmers' part of the credits issued this year (owed to them from "
+    Column("carbon_issued_to_farmers", MONEY_PER_YEAR, "farmers' part of the credits issued this year (owed to them from "
            "now, paid after the payment lag: the carbon_to_farmers of a later year)", total("carbon_issued_to_farmers"),
            flow=True),
-    Column("carbon_cancelled_to_farmers", "currency", "farmers' part of issued credits not yet paid that a reversal "
+    Column("carbon_cancelled_to_farmers", MONEY_PER_YEAR, "farmers' part of issued credits not yet paid that a reversal "
            "cancelled this year (claw-back: no longer owed to them, nor paid by anyone; only when the payment lag "
            "reaches the verification interval)", total("carbon_cancelled_to_farmers"), flow=True),
-    Column("farmer_net_carbon_income", "currency", "carbon_issued_to_farmers - carbon_cancelled_to_farmers - mrv_cost "
+    Column("farmer_net_carbon_income", MONEY_PER_YEAR, "carbon_issued_to_farmers - carbon_cancelled_to_farmers - mrv_cost "
            "- clawback: counts the money owed for credits issued this year when they are issued, not when paid "
            "(summed over years: carbon_to_farmers + carbon_due_to_farmers at the end - mrv_cost - clawback); the cash "
            "of the year is carbon_to_farmers - mrv_cost - clawback", total("farmer_net_carbon_income"), flow=True),
-    *(Column(f"farmer_net_carbon_income_{group}", "currency", f"farmer_net_carbon_income of the {group} third of "
+    *(Column(f"farmer_net_carbon_income_{group}", MONEY_PER_YEAR, f"farmer_net_carbon_income of the {group} third of "
              "farms by size within each region (income group)", by_size_group("farmer_net_carbon_income", i), flow=True)
       for i, group in enumerate(SIZE_GROUPS)),
-    Column("carbon_due_to_farmers", "currency", "owed to farmers for credits already issued, paid in later years "
+    Column("carbon_due_to_farmers", MONEY_OWED, "owed to farmers for credits already issued, paid in later years "
            "(payment lag)", total("carbon_due_to_farmers"), flow=True),
-    Column("public_committed", "currency", "owed by the public for credits already issued (as buyer or price "
+    Column("public_committed", MONEY_OWED, "owed by the public for credits already issued (as buyer or price "
            "guarantor), paid in later years (payment lag)", total("public_committed"), flow=True),
-    Column("private_committed", "currency", "owed by private credit buyers and Twin Regions buyers for credits already "
+    Column("private_committed", MONEY_OWED, "owed by private credit buyers and Twin Regions buyers for credits already "
            "issued, paid in later years (payment lag)", total("private_committed"), flow=True),
     Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far "
            "(received + owed for credits already issued) is below their MRV costs and claw-backs (0 without "
            "participants)",
            lambda t: np.divide(t.total("participant_net_negative"), t.total("participant"), out=np.zeros(t.rows),
                                where=t.total("participant") > 0), flow=True),
-    Column("revenue", "currency", "crop sales", total("revenue"), flow=True),
-    Column("production_costs", "currency", "production costs incl. practice cost changes and residue fodder forgone",
+    Column("revenue", MONEY_PER_YEAR, "crop sales", total("revenue"), flow=True),
+    Column("production_costs", MONEY_PER_YEAR, "production costs incl. practice cost changes and residue fodder forgone",
            total("production_costs"), flow=True),
-    Column("transition_costs", "currency", "one-off adoption costs paid by farmers", total("transition_costs"),
+    Column("transition_costs", MONEY_PER_YEAR, "one-off adoption costs paid by farmers", total("transition_costs"),
            flow=True),
-    Column("payments", "currency", "per-ha practice payments (public)", total("payments"), flow=True),
-    Column("payments_windfall", "currency", "part of payments made for a practice the farm's counterfactual twin "
+    Column("payments", MONEY_PER_YEAR, "per-ha practice payments (public)", total("payments"), flow=True),
+    Column("payments_windfall", MONEY_PER_YEAR, "part of payments made for a practice the farm's counterfactual twin "
            "(the same farm without the incentives) uses that same year anyway: windfall (deadweight), per farm and "
            "practice", total("payments_windfall"), flow=True),
     Column("payments_windfall_share", "share", "payments_windfall / payments (NaN without payments)",
            lambda t: np.divide(t.row["payments_windfall"], t.row["payments"], out=np.full(t.rows, np.nan),
                                where=t.row["payments"] > 0), flow=True,
            undefined_when="no per-ha payments this year"),
-    Column("carbon_money_non_additional_cum", "currency", "the carbon payers' money so far for credits beyond each "
+    Column("carbon_money_non_additional_cum", MONEY_CUMULATIVE, "the carbon payers' money so far for credits beyond each "
            "farm's own additional t, the carbon counterpart of payments_windfall: per farm, its buyers', price "
            "guarantor's and Twin Regions buyers' money paid so far (net of claw-back refunds) plus committed for "
            "credits already issued, x max(0, standing credits - max(0, its additional t)) / standing credits, where "
            "its additional t are its SOC change against its counterfactual twin x 44/12 so far (0 for a farm without "
            "standing credits); farm by farm, so tonnes a farm adds without being credited offset no other farm's "
            "credits, as they do in overcrediting_ratio", _non_additional_carbon_money, flow=True),
-    Column("credit_line_subsidy", "currency", "interest equalisation of the credit line (public -> farmers)",
+    Column("credit_line_subsidy", MONEY_PER_YEAR, "interest equalisation of the credit line (public -> farmers)",
            total("credit_line_subsidy"), flow=True),
-    *(Column(f"{flow}_{group}", "currency", f"{flow} to the {group} third of farms by size within each region "
+    *(Column(f"{flow}_{group}", MONEY_PER_YEAR, f"{flow} to the {group} third of farms by size within each region "
              "(income group)", by_size_group(flow, i), flow=True)
       for flow in ("payments", "credit_line_subsidy") for i, group in enumerate(SIZE_GROUPS)),
-    Column("public_spending", "currency", "money flows paid by the public (payments, purchases when the buyer is "
+    Column("public_spending", MONEY_PER_YEAR, "money flows paid by the public (payments, purchases when the buyer is "
            "public, price guarantees when the guarantor is public or is a public buyer)", lambda t: t.paid_by(PUBLIC), flow=True),
-    Column("public_spending_cum", "currency", "cumulative public spending",
+    Column("public_spending_cum", MONEY_CUMULATIVE, "cumulative public spending",
            lambda t: t.running_total("public_spending_cum", t.row["public_spending"]), flow=True),
-    Column("incentive_public_spending_cum", "currency", "public_spending_cum without exchange programmes' cost: the "
+    Column("incentive_public_spending_cum", MONEY_CUMULATIVE, "public_spending_cum without exchange programmes' cost: the "
            "public cash paid so far for the scenario's incentives (the counterfactual keeps exchange programmes, so "
            "their effect is not in additional_cum_t_co2e)",
            lambda t: t.running_total("incentive_public_spending_cum",
@@ -587,7 +593,7 @@ _DECLARED: tuple[Column, ...] = (
            "unless both > 0; `casim compare` also counts what is owed for credits already issued)",
            _public_paid_per_additional_t, flow=True,
            undefined_when="no public spending or no additional carbon yet"),
-    Column("private_spending", "currency", "money flows paid by private credit buyers and Twin Regions buyers "
+    Column("private_spending", MONEY_PER_YEAR, "money flows paid by private credit buyers and Twin Regions buyers "
            "(net of claw-back refunds)", lambda t: t.paid_by(BUYER) + t.paid_by(TWIN_BUYERS), flow=True),
     *_exchange_columns(),
 )

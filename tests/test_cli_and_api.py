@@ -160,7 +160,17 @@ def test_yearly_parquet_names_each_columns_unit_and_the_currency(tmp_path):
     result.write(tmp_path)
     schema = pq.read_schema(tmp_path / "yearly.parquet")
     unit = {name: schema.field(name).metadata[b"unit"].decode() for name in schema.names}
-    assert unit["income_mean"] == "EUR/farm/yr" and unit["public_spending"] == "EUR"
+    assert unit["income_mean"] == "EUR/farm/yr" and unit["public_spending"] == "EUR/yr"
+    # a money column says per what and whether it is a year's flow, a year-end stock or a sum so far ("EUR" alone
+    # read the yearly flows as totals): stocks and sums are those whose meaning says so
+    assert unit["public_committed"] == "EUR (owed at the end of the year)"
+    assert unit["public_spending_cum"] == "EUR (cumulative since the start)"
+    money = {name: u for name, u in unit.items() if u.startswith("EUR")}
+    assert len(money) > 40 and not [name for name, u in money.items() if u == "EUR"]
+    owed = {name for name, u in money.items() if "owed at the end" in u}
+    cumulative = {name for name, u in money.items() if "cumulative" in u}
+    assert cumulative == {name for name in money if name.endswith("_cum")}
+    assert owed == {name for name in money if COLUMNS[name].meaning.startswith("owed ")}
     assert unit["soc_mean_t_c_per_ha"] == COLUMNS["soc_mean_t_c_per_ha"].unit == "t C/ha"
     assert schema.metadata[b"currency"] == b"EUR" and set(unit) == set(COLUMNS)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "yearly.parquet"), result.table)  # the values unchanged

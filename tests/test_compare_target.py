@@ -189,8 +189,9 @@ def test_compare_pairs_income_with_the_baseline(comparison):
 
 def test_compare_writes_csv_beside_parquet(comparison, tmp_path):
     comparison.write(tmp_path)
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "comparison.parquet"), comparison.table)
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "comparison.csv"), comparison.table)
+    written = comparison.table.assign(currency=comparison.currency)  # the file names its money's unit
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "comparison.parquet"), written)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "comparison.csv"), written)
     regions = pd.read_csv(tmp_path / "comparison_by_region.csv")
     assert set(regions.region) == {"latin_america", "africa_dry", "africa_moist", "all"}
     report = (tmp_path / "comparison.md").read_text()
@@ -612,6 +613,9 @@ def test_scenarios_in_different_currencies_are_not_compared(casim, tmp_path):
         assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert not (tmp_path / "cmp" / "comparison.md").exists() and not (tmp_path / "r.html").exists()
     usd = compare_scenarios(load_labelled(paths[:1]), replicates=1, farmers=300, years=2, executor=LocalExecutor(1))
+    # one place names the currency, on writing: in memory no table carries it (``Comparison.currency`` names it; two of
+    # the three tables carried it, the per-run one not)
+    assert not {"currency"} & {*usd.table.columns, *usd.by_region.columns, *usd.runs.columns}
     usd.write(tmp_path / "usd")  # the tables say what their money is in
     assert set(pd.read_csv(tmp_path / "usd" / "comparison.csv").currency) == {"USD"}
     assert set(pd.read_parquet(tmp_path / "usd" / "comparison_by_region.parquet").currency) == {"USD"}

@@ -203,8 +203,9 @@ def test_a_sweep_whose_runs_failed_exits_non_zero_and_the_analyses_say_they_fail
     assert "longer than the limit of 0.001 s per run" in done.stderr and "Traceback" not in done.stderr
     sens = casim("sensitivity", SWEEP, "--method", "morris", "--n", 2, "--farmers", 50, "--workers", 1,
                  "--run-timeout", 0.001, "--out", tmp_path / "sens")
-    assert sens.returncode == 2 and "no finished runs: all 6 runs failed (recorded in failed/; the first, run 0:" \
-        in sens.stderr.replace("\n", " "), sens.stderr
+    # as sweep (not exit 2, bad input: a time limit is not)
+    assert sens.returncode == 1 and "every run failed: 6 runs failed (recorded in" in sens.stderr and \
+        "longer than the limit of 0.001 s per run" in sens.stderr.replace("\n", " "), sens.stderr
 
 
 def test_runs_whose_values_make_an_invalid_scenario_are_bad_input_not_runs_to_retry(tmp_path, casim, capsys):
@@ -233,6 +234,33 @@ def test_runs_whose_values_make_an_invalid_scenario_are_bad_input_not_runs_to_re
         "first, run 3: RunTimeout" in shown, shown
 
 
+def test_a_sensitivity_analysis_with_failed_runs_exits_as_a_sweep_does(write_scenario, casim, tmp_path, monkeypatch):
+    """A sensitivity analysis some of whose runs failed printed a warning and exited 0, so a batch job took indices
+    missing samples for a complete analysis; it exits as ``sweep`` does: 2 when every failed run's values make an
+    invalid scenario, 1 when running the same command again may succeed."""
+    path = write_scenario('[uncertain]\n"regions.latin_america.rothc.max_background_input_ratio" = { dist = "uniform", '
+                          'low = 0.1, high = 1.0 }\n"decision.rule.noise_share" = { dist = "uniform", low = 0.02, '
+                          'high = 0.2 }\n[outputs]\nadoption = { column = "any_practice_share", year = 2027 }\n',
+                          extends=str(SCENARIOS / "rothc_baseline.toml"))  # a ratio below 0.6 cannot start RothC
+    command = ("sensitivity", path, "--method", "pawn", "--n", 16, "--farmers", 300, "--years", 2, "--workers", 1,
+               "--out", tmp_path / "sens")
+    done = casim(*command)
+    message = done.stderr.replace("\n", " ")
+    indices = pd.read_csv(tmp_path / "sens" / "indices.csv")
+    assert np.isfinite(indices.value).all()  # the analysis of the runs that finished is written, as before
+    assert done.returncode == 2 and "runs failed (recorded in" in message and "their values make an invalid scenario" \
+        in message and "Traceback" not in message, done.stderr
+    relabel = SweepStore.failures  # the same runs failing for a cause a second attempt may not meet (a time limit)
+
+    def timed_out(store):
+        return relabel(store).assign(error="RunTimeout: stopped after 1 of 2 years")
+
+    monkeypatch.setattr(SweepStore, "failures", timed_out)
+    again = casim(*command)
+    assert again.returncode == 1 and "run the same command again to retry them" in again.stderr.replace("\n", " "), \
+        again.stderr
+
+
 def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, casim, tmp_path):
     """Referee 41 m8: --farmers 900 rescaled every run, so runs stored regions.<r>.farmers = 77 while having 900."""
     path = write_scenario('[uncertain]\n"regions.farms.farmers" = { dist = "uniform", low = 50, high = 100 }\n'
@@ -255,7 +283,7 @@ def test_a_varied_regional_count_with_farmers_given_is_refused(write_scenario, c
     assert (rows.farmers == rows["regions.farms.farmers"]).all()  # what was stored is what ran
 
 
-def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
+def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch, tmp_path):
     """Referee 41 m11: workers' code was never compared with the client's, so a cluster with another casim would store
     its numbers under the client's code version."""
     import experiments.executors as executors
@@ -274,6 +302,14 @@ def test_a_dask_worker_with_other_code_is_refused(dask_cluster, monkeypatch):
     # waited for ever; the connection itself now compares every worker's code, with a function sent by value
     with pytest.raises(executors.OtherCode, match=refused), DaskExecutor(dask_cluster, timeout=30):
         pytest.fail("entered a cluster running other code")
+    # a sweep refused on connecting, after taking its directory's lock, ends its session: the next one may start
+    out = tmp_path / "refused"
+    with pytest.raises(executors.OtherCode, match=refused):
+        sweep_scenarios({"sweep_small": sim.load_scenario(SWEEP)}, out, "lhs", samples=2, farmers=50,
+                        executor=DaskExecutor(dask_cluster, timeout=30))
+    assert not (out / "runs").exists()  # refused before anything was written
+    with SweepStore(out).session():  # another session would be refused as "being written by another casim process"
+        pass
     assert cloudpickle_by_value(executors._WORKER_IDENTITY) and cloudpickle_by_value(
         executors._on_the_clients_code(abs, real))  # what an older worker lacks is not named by reference
 
