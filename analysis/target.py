@@ -89,11 +89,6 @@ class Evaluation:
         """Public spending (paid + committed) per additional t CO2e, a ratio of means (NaN unless both > 0)."""
         return self.costs.get("public_cost_per_additional_t_co2e", np.nan)
 
-    @property
-    def buyer_cost_per_additional_t(self) -> float:
-        """Buyer spending (paid + committed) per additional t CO2e, a ratio of means (NaN unless both > 0)."""
-        return self.costs.get("buyer_cost_per_additional_t_co2e", np.nan)
-
 
 @dataclass
 class TargetResult:

@@ -549,10 +549,3 @@ def _joined(parts: list[Any], rooms: dict[int, Any], join: Callable[[list[Any]],
 def results(model: AdoptionModel, k: int) -> pd.DataFrame:
     """Run k's yearly table (as its model alone gives it) from a stacked model."""
     return model.recorder.frame(k)
-
-
-def run_stacked(build: Callable[[int], AdoptionModel], runs: int, years: int) -> list[pd.DataFrame]:
-    """Build ``runs`` models (``build(k)``), advance them ``years`` years stacked, return each run's yearly table."""
-    model = stack([build(k) for k in range(runs)])
-    model.run_for(years)
-    return [results(model, k) for k in range(runs)]
