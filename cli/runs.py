@@ -49,7 +49,9 @@ def run(
     farmers: Farmers = None,
     out: Out = Path("results"),
 ) -> None:
-    """Run one scenario; write yearly.parquet, manifest.json, start_constants.csv and trajectories.png to OUT.
+    """Run one scenario; write yearly.parquet (and .csv, .xlsx copies), manifest.json, start_constants.csv, trajectories.png.
+
+    The files go to OUT; start_constants.csv only when the decision rule has constants.
 
     A [posterior] table is not used: the run takes the scenario's own values (compare, target and report replicate
     over posterior draws).
