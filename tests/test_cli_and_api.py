@@ -132,7 +132,8 @@ def test_step_and_run_for_advance_years():
 
 
 def test_fewer_farmers_than_regions_is_a_clear_error():
-    with pytest.raises(ValueError, match="fewer than the 3 regions"):
+    """A Python caller is told the argument it passed, and a command-line user the flag (referee 46 m4)."""
+    with pytest.raises(ValueError, match=r"farmers \(n_farmers, --farmers\) 2 is fewer than the 3 regions"):
         sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=2)
 
 
