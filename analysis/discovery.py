@@ -127,9 +127,9 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
 
     """
     if not np.isfinite(threshold) or not 0 < threshold <= 1:
-        raise ExperimentError(f"--threshold {threshold}: expected a density in (0, 1]")
+        raise ExperimentError(f"threshold (--threshold) {threshold}: expected a density in (0, 1]")
     if above is not None and not np.isfinite(above) or below is not None and not np.isfinite(below):
-        raise ExperimentError("--above and --below take finite numbers")
+        raise ExperimentError("above (--above) and below (--below) take finite numbers")
     store = SweepStore(directory)
     manifest = store.manifest()
     if manifest is None:
@@ -143,8 +143,8 @@ def discover_in_sweep(directory: Path, output: str, year: int | None = None, abo
     if output in known:
         o = known[output]
         if year is not None and year != o["year"]:
-            raise ExperimentError(f"--year {year}: output {output!r} is an output of interest of year {o['year']}; "
-                                  "--year goes with a yearly column (leave it out, or name a column)")
+            raise ExperimentError(f"year (--year) {year}: output {output!r} is an output of interest of year "
+                                  f"{o['year']}; a year goes with a yearly column (leave it out, or name a column)")
         chosen = Output(output, o["column"], o["year"], o["change"])
     elif year is not None and output:
         chosen = Output(output, output, year)

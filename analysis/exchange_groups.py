@@ -30,14 +30,15 @@ from analysis.compare import incentive_programme
 from experiments.spec import ExperimentError
 from sim.practices import NO_TILL, USES_BY_MASK
 
-#: The groups compared, in table order (``sim.outputs._EXCHANGE_GROUPS``' names, and every farm of the region).
-GROUPS = ("participant", "neighbour", "other", "everyone")
 #: Two-sided coverage of the replicate interval of a mean.
 INTERVAL = 0.95
 
 
 def group_masks(model: sim.AdoptionModel) -> dict[str, np.ndarray]:
-    """(n,) bool per group of ``GROUPS``: participants, their non-participant neighbours, the others, everyone."""
+    """(n,) bool per group, in table order: participant, neighbour (their non-participant neighbours), other, everyone.
+
+    The first three are ``sim.outputs._EXCHANGE_GROUPS``' names; 'everyone' is every farm.
+    """
     participant, neighbour = model.exchanges.participant, model.exchanges.neighbour
     return {"participant": participant, "neighbour": neighbour, "other": ~(participant | neighbour),
             "everyone": np.ones(model.n, bool)}

@@ -89,11 +89,6 @@ class Evaluation:
         """Public spending (paid + committed) per additional t CO2e, a ratio of means (NaN unless both > 0)."""
         return self.costs.get("public_cost_per_additional_t_co2e", np.nan)
 
-    @property
-    def buyer_cost_per_additional_t(self) -> float:
-        """Buyer spending (paid + committed) per additional t CO2e, a ratio of means (NaN unless both > 0)."""
-        return self.costs.get("buyer_cost_per_additional_t_co2e", np.nan)
-
 
 @dataclass
 class TargetResult:
@@ -213,7 +208,7 @@ def diagnose(scenario: Scenario, column: str, year: int, region: str, value: flo
     rising = len(ordered) > 1 and abs(ordered[-1].metric_value - ordered[-2].metric_value) > FLAT_SHARE * abs(value)
     if not reasons or rising:
         reasons.append(f"the lever's range: at {high:g} the metric is {at_high:.4g}"
-                       + ("; it was still rising: raise --high" if rising else
+                       + ("; it was still rising: raise high (--high)" if rising else
                           "; it had stopped responding to the lever"))
     return reasons
 
@@ -233,26 +228,26 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
     if year <= scenario.start_year:
         raise ValueError(f"year {year} must be after the scenario's start year {scenario.start_year}")
     if not low < high:
-        raise ValueError(f"--low {low:g} must be below --high {high:g}")
+        raise ValueError(f"low (--low) {low:g} must be below high (--high) {high:g}")
     if region != "all" and region not in scenario.regions:
         raise ValueError(f"unknown region {region!r}; expected 'all' or one of {sorted(scenario.regions)}")
     if tolerance is not None and not (math.isfinite(tolerance) and tolerance > 0):
-        raise ValueError(f"--tolerance {tolerance:g}: expected a width above 0 (the bisection stops when its bracket "
+        raise ValueError(f"tolerance (--tolerance) {tolerance:g}: expected a width above 0 (the bisection stops when its bracket "
                          "is this narrow)")
     if lever not in LEVERS and "." not in lever:
         close = difflib.get_close_matches(lever, list(LEVERS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"--lever {lever!r}: not a lever; expected one of {', '.join(LEVERS)} or a dotted scenario "
+        raise ValueError(f"lever (--lever) {lever!r}: not a lever; expected one of {', '.join(LEVERS)} or a dotted scenario "
                          f"field{hint}")
     if lever not in LEVERS:
         fields = numeric_fields(scenario.model_dump(exclude={"uncertain", "outputs"}))
-        if lever not in fields:  # else its error would blame --low, the first value tried
+        if lever not in fields:  # else its error would blame low, the first value tried
             close = difflib.get_close_matches(lever, fields, n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"--lever {lever!r}: not a numeric field of the scenario; expected one of "
+            raise ValueError(f"lever (--lever) {lever!r}: not a numeric field of the scenario; expected one of "
                              f"{', '.join(LEVERS)} or a dotted numeric scenario field{hint}")
     set_lever = LEVERS.get(lever) or (lambda s, v, path=lever: {path: v})
-    for option, bound in (("--low", low), ("--high", high)):  # a value the scenario cannot take fails before any run
+    for option, bound in (("low (--low)", low), ("high (--high)", high)):  # a value the scenario cannot take fails before any run
         try:
             scenario_with_overrides(scenario, set_lever(scenario, bound))
         except ScenarioError as exc:
@@ -260,7 +255,7 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
             raise ValueError(f"{option} {bound:g}: the lever {lever} cannot take it: {reason}") from None
     column = METRICS.get(metric, metric)
     if column in COLUMNS and COLUMNS[column].unit == "share" and not 0.0 <= value <= 1.0:
-        raise ValueError(f"--value {value:g}: {metric} is a share (0 to 1), e.g. 0.3 for 30 %")
+        raise ValueError(f"value (--value) {value:g}: {metric} is a share (0 to 1), e.g. 0.3 for 30 %")
     tolerance = tolerance if tolerance is not None else (high - low) / TOLERANCE_DIVISIONS
     executor = executor or local_for(len(seeds))
     evaluations: list[Evaluation] = []

@@ -2,7 +2,7 @@
 
 A command imports what it runs (the model and its compiled kernels, pandas, SciPy, the analyses) in its own body, not
 at the module's import: ``casim --help`` and a command's ``--help`` then start in a fraction of a second instead of
-the model's 2-3 s (``tests/test_cli_and_api.py`` checks that importing the command line loads neither Numba nor the
+the model's 2-3 s (``tests/test_cli_startup.py`` checks that importing the command line loads neither Numba nor the
 model). What the help shows (option limits, methods, languages) comes from light modules: the scenario schema,
 ``experiments.spec``, ``experiments.executors``, ``experiments.designs``, ``facilitation.i18n``.
 """

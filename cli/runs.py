@@ -49,16 +49,16 @@ def run(
     farmers: Farmers = None,
     out: Out = Path("results"),
 ) -> None:
-    """Run one scenario; write yearly.parquet, manifest.json, start_constants.csv and trajectories.png to OUT.
+    """Run one scenario; write yearly.parquet (and .csv, .xlsx copies), manifest.json, start_constants.csv, trajectories.png.
+
+    The files go to OUT; start_constants.csv only when the decision rule has constants.
 
     A [posterior] table is not used: the run takes the scenario's own values (compare, target and report replicate
     over posterior draws).
     """
-    from analysis.plots import trajectories
     from experiments.posterior import POSTERIOR_COMMANDS
     from experiments.runs import check_size
     from experiments.single import run_single
-    from experiments.spreadsheets import write_copies
     from experiments.store import check_writable
     from sim.incentives.counterfactual import has_programme
 
@@ -74,14 +74,12 @@ def run(
     with progress, user_errors():
         result = run_single(spec, scenario, seed, years, farmers, update)
     with user_errors():
-        result.write(out)
-        write_copies(result.table, out / "yearly.parquet")
-    trajectories(result.table, out / "trajectories.png", spec.name, spec.currency, spec.soil.depth_cm)
+        written = result.write(out)
     console.print(summary_table(result.table, spec.currency, console.width))
     console.print(Text(stored_note(result.table, has_programme(spec), spec.soil.model == "rothc")))
     console.print(f"{result.farmers:,} farmers x {result.years} years in {result.run_seconds:.2f} s "
-                  f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] (yearly.parquet, "
-                  "yearly.csv, yearly.xlsx, manifest.json, trajectories.png)")
+                  f"(+ {result.build_seconds:.2f} s set-up); results in [bold]{out}/[/] "
+                  f"({', '.join(path.name for path in written)})")
     describe_constants(result.start_constants, spec.currency)
 
 
@@ -197,10 +195,8 @@ def rothc(
 
     with user_errors(RothCInputError):
         spec = read_input(input_file)
-    months, years = run_input(spec)
-    out.mkdir(parents=True, exist_ok=True)
-    months.to_csv(out / "month_results.csv", index=False)
-    years.to_csv(out / "year_results.csv", index=False)
+    months, years = result = run_input(spec)
+    result.write(out)
     spin_up = years.iloc[0]
     last = years.iloc[-1]
     console.print(f"spin-up: {int(spin_up.Month):,} months to equilibrium, SOC {spin_up.SOC_t_C_ha:.4f} t C/ha; "

@@ -99,14 +99,15 @@ def check_size(scenario: Scenario, farmers: int | None = None, years: int | None
     """
     where = f"{source}: " if source else ""
     if years is not None and not 1 <= years <= MAX_YEARS:
-        raise ExperimentError(f"{where}--years {years}: expected 1 to {MAX_YEARS} years (the scenario schema's limit)")
+        raise ExperimentError(f"{where}years (--years) {years}: expected 1 to {MAX_YEARS} years (the scenario schema's "
+                              "limit)")
     try:
         sizes = allocate_farmers(scenario, farmers)
     except ValueError as exc:
         raise ExperimentError(f"{where}{exc}") from None
     for name, size in zip(scenario.regions, sizes, strict=True):
         if size > MAX_REGION_FARMERS:
-            raise ExperimentError(f"{where}--farmers {farmers:,} puts {size:,} farmers in region {name!r}; a region "
+            raise ExperimentError(f"{where}farmers (--farmers) {farmers:,} puts {size:,} farmers in region {name!r}; a region "
                                   f"holds at most {MAX_REGION_FARMERS:,} (the scenario schema's limit)")
     footprint = run_footprint(scenario, farmers)
     available = available_memory() if available is None else available
@@ -120,8 +121,8 @@ def check_size(scenario: Scenario, farmers: int | None = None, years: int | None
         advice = f"about {fits:,} farmers fit" if fits >= len(sizes) else "no run of this scenario fits"
         raise ExperimentError(f"{where}not enough memory: {runs} {footprint.describe()} each, "
                               f"{gigabytes(need)} in all; {gigabytes(available)} is available, "
-                              f"{gigabytes(need - available)} short ({advice}; use --farmers, fewer --workers or a "
-                              "Dask cluster)")
+                              f"{gigabytes(need - available)} short ({advice}; use fewer farmers (--farmers), fewer "
+                              "workers (--workers) or a Dask cluster)")
     return footprint
 
 

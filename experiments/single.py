@@ -26,6 +26,7 @@ from experiments.runs import (
     model_size,
     yearly_table,
 )
+from experiments.spreadsheets import write_copies
 from experiments.store import FILE_MODE, atomic_write_text, write_error
 from sim.outputs import COLUMNS
 
@@ -48,18 +49,25 @@ class SingleRun:
     start_constants: pd.DataFrame  # the decision rule's constants (``sim.AdoptionModel.start_constants``)
 
     def write(self, out: Path) -> list[Path]:
-        """Write ``yearly.parquet``, ``manifest.json`` and ``start_constants.csv`` into ``out``; return their paths.
+        """Write every file of ``casim run`` into ``out``; return their paths.
 
-        ``start_constants.csv`` only when the decision rule has constants.
+        ``yearly.parquet`` with its spreadsheet copies ``yearly.csv`` and ``yearly.xlsx`` (``write_copies``; no .xlsx
+        beyond Excel's rows), ``manifest.json``, ``start_constants.csv`` when the decision rule has constants, and the
+        figure ``trajectories.png`` (``experiments.run_figure``).
         """
+        from experiments.run_figure import trajectories
+
         out = Path(out)
-        paths = [write_yearly(self.table, out, self.scenario.currency),
+        parquet = write_yearly(self.table, out, self.scenario.currency)
+        paths = [parquet, *write_copies(self.table, parquet),
                  write_manifest(out, self.source, self.scenario, self.seed, self.farmers, self.years,
                                 self.run_seconds, self.build_seconds)]
         if not self.start_constants.empty:
             path = out / "start_constants.csv"
             atomic_write_text(path, self.start_constants.to_csv(index=False, float_format="%.6g"))
             paths.append(path)
+        paths.append(trajectories(self.table, out / "trajectories.png", self.scenario.name, self.scenario.currency,
+                                  self.scenario.soil.depth_cm))
         return paths
 
 

@@ -77,7 +77,6 @@ class SweepStore:
         self.partial = self.directory / ".partial"
         self.manifest_path = self.directory / "manifest.json"
         self.design_path = self.directory / "design.parquet"
-        self._lock: int | None = None
 
     # -- sessions ---------------------------------------------------------------------------------------------
     @contextmanager
@@ -100,11 +99,9 @@ class SweepStore:
                              "to finish or use another --out directory") from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
-        self._lock = fd
         try:
             yield self
         finally:
-            self._lock = None
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 

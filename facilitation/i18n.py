@@ -2,10 +2,8 @@
 
 Catalogues live in ``facilitation/locale/<code>/LC_MESSAGES/casim.po`` (English is the source language and has
 none). They are compiled in memory when first used, so the package ships only the editable ``.po`` files.
-Updating them after a change of an interface string (see ``facilitation/locale/README.md``)::
-
-    pybabel extract -F facilitation/locale/babel.cfg -k N_ -k pgettext:1c,2 -o facilitation/locale/casim.pot facilitation cli
-    pybabel update -i facilitation/locale/casim.pot -d facilitation/locale -D casim
+After a change of an interface string, ``scripts/update-catalogues`` extracts the strings (``pybabel extract``) and
+merges them into each language's catalogue (``pybabel update``, or ``init`` for a new language in its list).
 
 Strings in code are marked ``lang._("...")`` (translated where used) or ``N_("...")`` (a constant translated
 later); placeholders are ``{named}`` and filled with ``str.format`` after translation, so a translator can move

@@ -20,6 +20,7 @@ from numba import njit, prange
 from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.farmers import FarmerTable
 from sim.practices import RESIDUE_RETENTION, Catalogue
+from sim.units import KG_PER_T
 
 #: Parties money flows between (``MoneyFlow.payer`` and ``payee``); incentive designs name others.
 PUBLIC = "public"
@@ -105,6 +106,6 @@ def crop_budget(yield_kg_per_ha, crop_price_per_t, area_ha, production_cost_per_
                 per_ha += cost_change_per_ha[p]
                 if p == residue_index:
                     per_ha += residue_value_per_ha[i]
-        revenue[i] = yield_kg_per_ha[i] / 1000.0 * crop_price_per_t[i] * area_ha[i]
+        revenue[i] = yield_kg_per_ha[i] / KG_PER_T * crop_price_per_t[i] * area_ha[i]
         costs[i] = per_ha * area_ha[i]
         income[i] = revenue[i] - costs[i] - transition_cost[i]

@@ -18,7 +18,7 @@ runs built alone (``AdoptionModel``: each its own scenario, seed and size, so ea
   ``joined``: per-ha payments of the same rates, no credit line, no exchange costs; the carbon registries' yearly
   settlement and the modelled baselines, ``JoinedRegistry``);
 - the counterfactual runs (the same farms without the programme) are stacked the same way;
-- one recorder writes every run's rows; ``Ensemble.results()`` gives each run's yearly table.
+- one recorder writes every run's rows; ``results(model, k)`` gives run k's yearly table.
 Each run's table equals its table alone, bit for bit, whatever the other runs and its place among them
 (``tests/test_ensemble.py``). Not stacked (``NotStackable``; such runs run one at a time): the RothC soil model (its
 monthly pools are not stacked yet), fully mixed populations (every farmer would see every run's farmers), runs of
@@ -549,10 +549,3 @@ def _joined(parts: list[Any], rooms: dict[int, Any], join: Callable[[list[Any]],
 def results(model: AdoptionModel, k: int) -> pd.DataFrame:
     """Run k's yearly table (as its model alone gives it) from a stacked model."""
     return model.recorder.frame(k)
-
-
-def run_stacked(build: Callable[[int], AdoptionModel], runs: int, years: int) -> list[pd.DataFrame]:
-    """Build ``runs`` models (``build(k)``), advance them ``years`` years stacked, return each run's yearly table."""
-    model = stack([build(k) for k in range(runs)])
-    model.run_for(years)
-    return [results(model, k) for k in range(runs)]

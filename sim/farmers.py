@@ -32,7 +32,7 @@ def allocate_farmers(scenario: Scenario, n_farmers: int | None) -> list[int]:
     if n_farmers is None:
         return [int(c) for c in counts]
     if n_farmers < len(counts):
-        raise ValueError(f"--farmers {n_farmers} is fewer than the {len(counts)} regions")
+        raise ValueError(f"farmers (n_farmers, --farmers) {n_farmers} is fewer than the {len(counts)} regions")
     exact = counts / counts.sum() * n_farmers
     alloc = np.maximum(np.floor(exact).astype(np.int64), 1)
     order = np.argsort(-(exact - np.floor(exact)), kind="stable")

@@ -19,7 +19,7 @@ any: ``sim.incentives.counterfactual``) has taken the same year:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import mesa
 import numpy as np
@@ -66,8 +66,11 @@ class Streams:
 
     @classmethod
     def spawn(cls, seed: int) -> Streams:
-        """The five streams of ``seed`` (``numpy.random.SeedSequence(seed).spawn``)."""
-        return cls(*(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)))
+        """One stream per field, the first children of ``seed`` (``numpy.random.SeedSequence(seed).spawn``).
+
+        ``sim.soil.factor_draws.FACTOR_STREAM`` is the next child (``tests/test_factor_draws.py`` checks it).
+        """
+        return cls(*(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(fields(cls)))))
 
 
 class AdoptionModel(mesa.Model):

@@ -31,6 +31,12 @@ from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory befo
 from sim.scenario.network import Exchange as ExchangeSpec
 from sim.scenario.network import Network as NetworkSpec
 
+#: Rounds of redrawing the target of a rewired edge that met a self-link or an existing link before it keeps its
+#: lattice end. ``networkx.watts_strogatz_graph`` redraws without a bound; a bound stops a village with no free
+#: target from drawing forever. An edge still taken after 20 rounds met a taken target 20 times in a row: a chance
+#: of q^20 when a share q of its village is taken (under 1e-6 for q <= 1/2).
+REWIRE_ROUNDS = 20
+
 
 @dataclass
 class Network:
@@ -87,7 +93,7 @@ def _ring_lattice_edges(
 
     As in ``networkx.watts_strogatz_graph``, each lattice edge (u, u+hop) is rewired with probability p to
     (u, w), w drawn uniformly from u's village, never a self-link nor an existing link (redrawn until free;
-    an edge that finds no free target in 20 draws keeps its lattice end). The lattice and each round's bookkeeping
+    an edge that finds no free target in ``REWIRE_ROUNDS`` draws keeps its lattice end). The lattice and each round's bookkeeping
     are compiled passes (``_lattice``, ``_place``); the draws are NumPy's, in edge order.
     """
     n = int(sizes.sum())
@@ -98,7 +104,7 @@ def _ring_lattice_edges(
     dst = lattice_dst.copy()
     redraw = rewired
     duplicated = np.zeros(src.size, np.bool_)
-    for _ in range(20):
+    for _ in range(REWIRE_ROUNDS):
         villages = _place(redraw, rng.random(redraw.size), offsets, sizes, e_village, dst)
         _mark_duplicates(src, dst, by_village, village_bounds, villages, duplicated)
         redraw = rewired[duplicated[rewired] | (src[rewired] == dst[rewired])]

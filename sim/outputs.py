@@ -989,12 +989,6 @@ class YearlyRecorder:
         self.first = self.first or year
         self.last = year
 
-    def latest(self, column: str, region: str = "all") -> float:
-        """The last recorded value of ``column`` for ``region``."""
-        if column == "year":
-            return float(self.years[-1])
-        return float(self.values[-1][self.rows - len(self.names) + self.names.index(region), self.value_columns.index(column)])
-
     def frame(self, run: int = 0) -> pd.DataFrame:
         """The yearly table of ``run``, with the declared integer columns as int64."""
         return self.frames([run])

@@ -35,11 +35,6 @@ def soc_pct_to_t_c_per_ha(soc_pct: float, bulk_density_g_cm3: float, depth_cm: f
     return soc_pct / 100.0 * soil_mass_t_per_ha(bulk_density_g_cm3, depth_cm)
 
 
-def usd_per_t_c_to_per_t_co2(price_per_t_c: float) -> float:
-    """Convert a price per t C to the price per t CO2e (divide by 44/12)."""
-    return price_per_t_c / CO2_PER_C
-
-
 def soc_g_per_kg_to_t_c_per_ha(soc_g_per_kg: float | np.ndarray, bulk_density_g_cm3: float | np.ndarray,
                                depth_cm: float) -> float | np.ndarray:
     """Convert an SOC concentration in g C/kg soil (10 g/kg = 1 %) to a stock in t C/ha for the layer."""

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -39,11 +40,26 @@ def test_casim_run_writes_parquet_manifest_and_plot(tmp_path, casim_process):
     pd.testing.assert_frame_equal(table, model.results())
     result = run_single(sim.load_scenario(SCENARIOS / "baseline.toml"), SCENARIOS / "baseline.toml", seed=11, years=6,
                         farmers=1500)
-    result.write(tmp_path / "python")
+    written = result.write(tmp_path / "python")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "python" / "yearly.parquet"), table)
     again = json.loads((tmp_path / "python" / "manifest.json").read_text())
     assert {k: again[k] for k in ("seed", "farmers", "years", "scenario_sha256", "scenario_resolved_sha256")} == {
         k: manifest[k] for k in ("seed", "farmers", "years", "scenario_sha256", "scenario_resolved_sha256")}
+    # the command only calls the workflow: its files are the workflow's, byte for byte, but for the manifest (the
+    # command line, timings, time of writing) and the workbook's time of creation (docProps/core.xml)
+    assert sorted(path.name for path in written) == sorted(path.name for path in out.iterdir()) == [
+        "manifest.json", "start_constants.csv", "trajectories.png", "yearly.csv", "yearly.parquet", "yearly.xlsx"]
+    for path in written:
+        if path.suffix == ".xlsx":
+            assert workbook_parts(path) == workbook_parts(out / path.name)
+        elif path.name != "manifest.json":
+            assert path.read_bytes() == (out / path.name).read_bytes(), path.name
+
+
+def workbook_parts(path):
+    """Each part of an .xlsx (a zip) by name, but its time of creation."""
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
 
 
 def test_casim_run_with_fewer_farmers_than_regions_is_a_clean_error(tmp_path, casim):
@@ -116,7 +132,8 @@ def test_step_and_run_for_advance_years():
 
 
 def test_fewer_farmers_than_regions_is_a_clear_error():
-    with pytest.raises(ValueError, match="fewer than the 3 regions"):
+    """A Python caller is told the argument it passed, and a command-line user the flag (referee 46 m4)."""
+    with pytest.raises(ValueError, match=r"farmers \(n_farmers, --farmers\) 2 is fewer than the 3 regions"):
         sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=2)
 
 

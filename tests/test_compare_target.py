@@ -205,7 +205,7 @@ def test_payment_lever_keeps_the_scenarios_duration_and_checks_its_inputs():
     assert changed.payments.duration_years == scenario.payments.duration_years == 10
     with pytest.raises(ValueError, match="duration_years is 0"):
         find_lever(sim.load_scenario(SCENARIOS / "baseline.toml"), "payment_per_ha", "adoption", 2030, 0.5, 0, 10, [0])
-    with pytest.raises(ValueError, match="--low 100 must be below --high 50"):
+    with pytest.raises(ValueError, match=r"low \(--low\) 100 must be below high \(--high\) 50"):
         find_lever(scenario, "carbon_price", "adoption", 2030, 0.5, 100, 50, [0])
     with pytest.raises(ValueError, match="unknown region 'mars'"):
         find_lever(scenario, "carbon_price", "adoption", 2030, 0.5, 0, 50, [0], region="mars")
@@ -641,16 +641,16 @@ def test_target_refuses_a_bad_tolerance_lever_or_bound_before_any_run():
                        tolerance=args["tolerance"], progress=lambda *_: pytest.fail("a run started"))
         return str(info.value)
 
-    assert refused(tolerance=-1.0).startswith("--tolerance -1: expected a width above 0")
-    assert refused(low=-100.0).startswith("--low -100: the lever carbon_price cannot take it: carbon.price.path.value: "
-                                          "Input should be greater than or equal to 0")
-    assert refused(high=20_000.0).startswith("--high 20000: the lever carbon_price cannot take it")
+    assert refused(tolerance=-1.0).startswith("tolerance (--tolerance) -1: expected a width above 0")
+    assert refused(low=-100.0).startswith("low (--low) -100: the lever carbon_price cannot take it: "
+                                          "carbon.price.path.value: Input should be greater than or equal to 0")
+    assert refused(high=20_000.0).startswith("high (--high) 20000: the lever carbon_price cannot take it")
     assert "did you mean 'carbon_price'?" in refused(lever="carbon_pric")
     # referee 44 MINOR 5: a misspelt or non-numeric dotted lever was blamed on --low, the first value tried
-    assert refused(lever="carbon.farmer_shar") == ("--lever 'carbon.farmer_shar': not a numeric field of the scenario; "
+    assert refused(lever="carbon.farmer_shar") == ("lever (--lever) 'carbon.farmer_shar': not a numeric field of the scenario; "
                                                    f"expected one of {', '.join(LEVERS)} or a dotted numeric scenario "
                                                    "field; did you mean 'carbon.farmer_share'?")
-    assert refused(lever="soil.model").startswith("--lever 'soil.model': not a numeric field of the scenario")
+    assert refused(lever="soil.model").startswith("lever (--lever) 'soil.model': not a numeric field of the scenario")
     assert find_lever(scenario, "carbon.farmer_share", "adoption", 2026, 0.0, 0.2, 0.9, [1], farmers=300,
                       tolerance=0.5).reached  # a dotted numeric field is a lever; the metric >= 0 at once
 

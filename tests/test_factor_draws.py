@@ -1,6 +1,7 @@
 """Per-run draws of the IPCC Tier 1 stock-change factors (soil.factor_uncertainty, sim.soil.factor_draws)."""
 
 import csv
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -11,13 +12,16 @@ from test_ensemble import tables_alone_and_stacked
 import sim
 from experiments.runs import RunSpec, run_specs
 from sim.ipcc import tier1_tables
+from sim.model import Streams
 from sim.scenario import ScenarioError, scenario_with_overrides
 from sim.soil import build_soil
 from sim.soil.factor_draws import (
+    FACTOR_STREAM,
     FACTOR_TABLES,
     drawn_tables,
     draws_factors,
     factor_entries,
+    factor_stream,
     for_run,
     run_tables,
 )
@@ -42,6 +46,20 @@ def published_rows() -> list[dict[str, str]]:
 def factor_of(tables, factor: str, climate: str, category: str) -> float:
     table = getattr(tables, FACTOR_TABLES[factor])
     return table[climate] if factor == "F_LU" else table[climate, category]
+
+
+def test_the_factors_stream_is_the_seed_child_after_the_rooms_streams():
+    """``Streams.spawn`` takes the seed's first children, one per room; the factors take the next, shared by none.
+
+    A stream added to ``Streams`` without moving ``FACTOR_STREAM`` would draw the factors' numbers as a room's.
+    """
+    assert FACTOR_STREAM == len(fields(Streams))
+    streams = Streams.spawn(7)
+    firsts = [getattr(streams, f.name).random(4) for f in fields(Streams)]
+    children = np.random.SeedSequence(7).spawn(FACTOR_STREAM + 1)
+    np.testing.assert_array_equal(factor_stream(7).random(4), np.random.default_rng(children[-1]).random(4))
+    for first, child in zip(firsts, children, strict=False):
+        np.testing.assert_array_equal(first, np.random.default_rng(child).random(4))
 
 
 def test_draws_have_the_published_mean_and_sd_and_leave_the_rest_alone():

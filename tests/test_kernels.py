@@ -1,4 +1,10 @@
-"""Every compiled kernel against a plain NumPy (or per-row Python) implementation of the same rule, on random inputs.
+"""Compiled kernels against a plain NumPy (or per-row Python) implementation of the same rule, on random inputs.
+
+Not every kernel is here: 31 of the ~100 in ``sim/`` are named below. Most of the others are the pieces these call
+(scratch allocators, one farm's or one region's part of a table, the chain's terms), checked through their callers
+here or through ``tests/test_equilibrium_fit.py`` and ``tests/test_decision_kernel.py``; a few whole stages are tested
+by their behaviour only: the TPB decision (``sim.behaviour.tpb.intend_practices``, ``tests/test_behaviour.py``), the
+trial step (``tests/test_trial.py``) and the Tier 1 transition step (``tests/test_tier1_soil.py``).
 
 The references are written from the rules' docstrings, not from the kernels: sparse matrix products for the
 neighbour sums, array formulas for beliefs, yields, soil, adoption, accounts and histograms, loops over farms,

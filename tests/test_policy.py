@@ -108,4 +108,4 @@ def test_compare_and_target_commands(tmp_path, casim):
     assert "carbon_price = 42" in found.stdout  # the market price column equals the lever: a known answer
     assert "step  1:" in found.stdout and "public budget" in found.stdout
     refused = casim("target", SCENARIOS / "baseline.toml", "--low", 100, "--high", 50)
-    assert refused.returncode == 2 and "--low 100 must be below --high 50" in refused.stderr
+    assert refused.returncode == 2 and "low (--low) 100 must be below high (--high) 50" in refused.stderr

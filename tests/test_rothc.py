@@ -54,6 +54,9 @@ def test_cli_writes_both_tables(tmp_path, casim):
     assert "20,916 months" in done.stdout
     assert pd.read_csv(tmp_path / "year_results.csv").shape == (70, 10)
     assert pd.read_csv(tmp_path / "month_results.csv").shape == (828, 19)
+    # the command calls the workflow: the files are those ``run_input(...).write`` writes from Python, byte for byte
+    for path in run_input(read_input(EXAMPLE)).write(tmp_path / "python"):
+        assert path.read_bytes() == (tmp_path / path.name).read_bytes(), path.name
 
 
 def test_bad_input_file_is_a_clean_error(tmp_path, casim):

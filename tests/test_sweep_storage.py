@@ -452,7 +452,7 @@ def test_runs_that_cannot_fit_say_so_before_allocating(write_scenario):
     with pytest.raises(ExperimentError, match="puts 300,000,000,000 farmers in region 'latin_america'; a region holds "
                                               "at most 100,000,000"):
         check_size(baseline, 10**12)
-    with pytest.raises(ExperimentError, match="--years 100000: expected 1 to 500"):
+    with pytest.raises(ExperimentError, match=r"years \(--years\) 100000: expected 1 to 500"):
         check_size(baseline, years=100_000)
     assert check_size(baseline, 1000, 10, available=10**9).farmers == 1000
 

@@ -151,7 +151,7 @@ def test_sensitivity_and_discover_commands(tmp_path, casim):
     assert found.returncode == 0, found.stderr
     assert "coverage" in found.stdout and (out / "discovery.csv").exists()
     stray = casim("discover", out, "--output", "any_practice_2031", "--year", 1990, "--above", 0.7)  # was ignored
-    assert stray.returncode == 2 and "--year 1990: output 'any_practice_2031' is an output of interest of year 2031" \
+    assert stray.returncode == 2 and "year (--year) 1990: output 'any_practice_2031' is an output of interest of year 2031" \
         in stray.stderr, stray.stderr
     # the same workflows from Python with another worker count: every run is already stored (batch size and
     # workers are not part of a sweep's identity), so nothing runs again and the numbers agree

@@ -33,6 +33,7 @@ from sim.behaviour.base import BAD_EXPERIENCE, OTHER, SUPPORT_ENDED
 from sim.economics import annuity_factor
 from sim.practices import FULL_CA_BY_MASK, N_PRACTICES, NO_TILL, RESIDUE_RETENTION, Catalogue
 from sim.scenario import Scenario
+from sim.units import KG_PER_T
 from sim.yields import ramp
 
 #: The margin W is at least this share of gross revenue, so that a farm whose conventional margin is negative or near
@@ -118,7 +119,7 @@ def gross_and_margin(expected_yield_kg_per_ha, crop_price_per_t, production_cost
     one farm in compiled kernels (``sim.behaviour.economic.expected_gross_and_margin_of``). Inputs are float64, as the
     farm table's are: compiled, float32 arrays would be computed in float64 (NumPy would keep float32).
     """
-    gross = expected_yield_kg_per_ha * crop_price_per_t / 1000.0
+    gross = expected_yield_kg_per_ha * crop_price_per_t / KG_PER_T
     margin = np.maximum(np.maximum(gross - production_cost_per_ha, MIN_MARGIN_SHARE * gross), MIN_SCALE)
     return gross, margin
 

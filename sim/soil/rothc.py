@@ -20,10 +20,14 @@ import numpy as np
 
 DECAY_PER_YEAR = np.array([10.0, 0.3, 0.66, 0.02])  # DPM, RPM, BIO, HUM
 FYM_SPLIT = (0.49, 0.49, 0.0, 0.02)  # farmyard manure to DPM, RPM, BIO, HUM
+BIO_HUM_SPLIT = (0.46, 0.54)  # decomposed carbon that is not respired, to BIO, HUM
 PAN_COEFFICIENT = 0.75  # open-pan evaporation -> potential evapotranspiration
 COVERED_RATE = 0.6  # soil-cover rate modifier when a crop covers the soil (1.0 bare)
 MIN_MOISTURE_RATE = 0.2
 RADIOCARBON_DECAY = np.log(2.0) / 5568.0  # 1/yr (Libby half-life)
+#: Years, the radiocarbon mean life in delta 14C = (exp(-age / mean life) - 1) x 1000 per mil, as the RothC-26.3
+#: reference code writes it (Libby's 5568-year half-life / ln 2 is 8033 years; kept as the reference has it).
+RADIOCARBON_MEAN_LIFE_YEARS = 8035.0
 IOM_AGE_YEARS = 50_000.0
 MONTH = 1.0 / 12.0
 
@@ -132,7 +136,7 @@ class RothCState:
     @property
     def delta_c(self) -> np.ndarray:
         """Delta 14C of total SOC (per mil), from its radiocarbon age."""
-        return (np.exp(-self.total_age / 8035.0) - 1.0) * 1000.0
+        return (np.exp(-self.total_age / RADIOCARBON_MEAN_LIFE_YEARS) - 1.0) * 1000.0
 
     def copy(self) -> RothCState:
         """Deep copy."""
@@ -192,13 +196,13 @@ def decompose_and_add(state: RothCState, rate, plant_c, fym_c, dpm_rpm_ratio, x_
     fym = [fym_c * share for share in FYM_SPLIT]
     activity = None
     if state.ages is not None:  # radiocarbon needs the flows from each pool separately
-        to_bio, to_hum = 0.46 * per_part, 0.54 * per_part
+        to_bio, to_hum = BIO_HUM_SPLIT[0] * per_part, BIO_HUM_SPLIT[1] * per_part
         activity = _radiocarbon_activity(state, (dpm1, rpm1, bio1, hum1), [d * to_bio for d in decayed],
                                          [d * to_hum for d in decayed], (plant_dpm, plant_rpm), fym, modern_pct)
     state.dpm = dpm1 + plant_dpm + fym[0]
     state.rpm = rpm1 + plant_rpm + fym[1]
-    state.bio = bio1 + total * (0.46 * per_part) + fym[2]
-    state.hum = hum1 + total * (0.54 * per_part) + fym[3]
+    state.bio = bio1 + total * (BIO_HUM_SPLIT[0] * per_part) + fym[2]
+    state.hum = hum1 + total * (BIO_HUM_SPLIT[1] * per_part) + fym[3]
     if activity is not None:
         _set_ages(state, activity)
 

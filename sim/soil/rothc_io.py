@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -78,11 +79,27 @@ def read_input(path: str | Path) -> RothCInput:
     return RothCInput(clay, depth, iom, n_steps, data, "classic" if options[1] == 1.0 else "wilting_point")
 
 
-def run_input(spec: RothCInput) -> tuple[pd.DataFrame, pd.DataFrame]:
+class RothCRun(NamedTuple):
+    """The results of an input file: month and year tables with the official column names and order."""
+
+    months: pd.DataFrame  # MONTH_COLUMNS, one row per dated month
+    years: pd.DataFrame  # YEAR_COLUMNS: the spin-up's row, then each December
+
+    def write(self, out: Path) -> list[Path]:
+        """Write ``month_results.csv`` and ``year_results.csv`` into ``out`` (created if missing); return their paths."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "month_results.csv", out / "year_results.csv"]
+        for table, path in zip((self.months, self.years), paths, strict=True):
+            table.to_csv(path, index=False)
+        return paths
+
+
+def run_input(spec: RothCInput) -> RothCRun:
     """Spin up on the first 12 months (reference rule), then run the dated months.
 
     Returns:
-        (month results, year results) with the official column names and order.
+        (month results, year results) with the official column names and order, as a ``RothCRun``.
 
     """
     x = co2_to_biohum_ratio(spec.clay_pct)
@@ -106,7 +123,7 @@ def run_input(spec: RothCInput) -> tuple[pd.DataFrame, pd.DataFrame]:
                            float(diag.rm_pc), *_pools(state), float(state.co2[0])])
         if int(row.month) == 12:
             year_rows.append([int(row.year), 12, *_pools(state), float(state.co2[0]), float(state.delta_c[0])])
-    return pd.DataFrame(month_rows, columns=MONTH_COLUMNS), pd.DataFrame(year_rows, columns=YEAR_COLUMNS)
+    return RothCRun(pd.DataFrame(month_rows, columns=MONTH_COLUMNS), pd.DataFrame(year_rows, columns=YEAR_COLUMNS))
 
 
 def _pools(state: RothCState) -> list[float]:

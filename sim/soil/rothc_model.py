@@ -35,6 +35,7 @@ from sim.practices import N_PRACTICES, PRACTICES, USES_BY_MASK
 from sim.scenario import Scenario, ScenarioError
 from sim.soil.factor_draws import run_tables
 from sim.soil.rothc import (
+    BIO_HUM_SPLIT,
     COVERED_RATE,
     DECAY_PER_YEAR,
     FYM_SPLIT,
@@ -375,5 +376,5 @@ def rothc_year(dpm, rpm, bio, hum, deficit_mm, co2, region, crop_c, cover_c, use
             fym = manure_c[r] if m == harvest_month[r] else 0.0
             dpm[i] = dpm1 + plant * plant_dpm + fym * FYM_SPLIT[0]
             rpm[i] = rpm1 + plant * plant_rpm + fym * FYM_SPLIT[1]
-            bio[i] = bio1 + total * (0.46 * per_part) + fym * FYM_SPLIT[2]
-            hum[i] = hum1 + total * (0.54 * per_part) + fym * FYM_SPLIT[3]
+            bio[i] = bio1 + total * (BIO_HUM_SPLIT[0] * per_part) + fym * FYM_SPLIT[2]
+            hum[i] = hum1 + total * (BIO_HUM_SPLIT[1] * per_part) + fym * FYM_SPLIT[3]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.soil.rothc import (
+    BIO_HUM_SPLIT,
     DECAY_PER_YEAR,
     FYM_SPLIT,
     MONTH,
@@ -111,7 +112,7 @@ def yearly_map(inputs: MonthlyInputs, x_ratio, limits: MoistureLimits, n: int, p
     """
     moist, deficit = periodic_moisture(inputs, limits, n)
     x = np.broadcast_to(np.asarray(x_ratio, dtype=np.float64), (n,))
-    to_biohum = np.stack([np.zeros(n), np.zeros(n), 0.46 / (x + 1.0), 0.54 / (x + 1.0)], axis=1)  # (n, 4)
+    to_biohum = np.stack([np.zeros(n), np.zeros(n), BIO_HUM_SPLIT[0] / (x + 1.0), BIO_HUM_SPLIT[1] / (x + 1.0)], axis=1)  # (n, 4)
     big_m = np.broadcast_to(np.eye(4), (n, 4, 4)).copy()
     c = np.zeros((n, 4))
     for m in range(12):
