@@ -21,8 +21,8 @@ A fully mixed population (``kind = "complete"``) has no matrix: see ``Network.ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
@@ -30,6 +30,9 @@ from numba import njit, prange
 from sim import kernel_cache  # noqa: F401 - first: Numba's cache directory before any kernel
 from sim.scenario.network import Exchange as ExchangeSpec
 from sim.scenario.network import Network as NetworkSpec
+
+if TYPE_CHECKING:  # NetworkX only for inspection: imported by ``to_networkx``, not with the model
+    import networkx as nx
 
 
 @dataclass
@@ -75,6 +78,8 @@ class Network:
 
     def to_networkx(self) -> nx.Graph:
         """The network as a NetworkX graph with ``weight`` edge attributes (for inspection; small sizes)."""
+        import networkx as nx
+
         if self.adjacency is None:
             return nx.complete_graph(len(self.degree))
         return nx.from_scipy_sparse_array(self.adjacency)
