@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 # scripts.
 PYTHON_DIRS := sim experiments analysis facilitation cli tests benchmarks scripts
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean constraints
 
-$(STAMP): pyproject.toml
+# constraints.txt: the library versions the suite's bit-for-bit expectations were made with (README, Two commands).
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || { P=$$(scripts/find-python) && echo "creating $(VENV) with $$P" && "$$P" -m venv $(VENV); }
 	@echo "installing the package and its dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@$(PY) -m pip install -e '.[test]' > $(VENV)/install.log 2>&1 || { tail -30 $(VENV)/install.log; exit 1; }
+	@$(PY) -m pip install -c constraints.txt -e '.[test]' > $(VENV)/install.log 2>&1 || { tail -30 $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -28,5 +29,14 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_scaling.py
 
+# Rewrite constraints.txt from .venv, its header kept: after an upgrade the full suite passes with, in a commit of
+# its own.
+# Not after $(STAMP), which would first reinstall the old versions over the upgrade when constraints.txt is newer.
+constraints:
+	@test -x $(PY) || { echo "no $(VENV): run make test first"; exit 1; }
+	{ grep '^#' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+# Not results/: it is where casim writes users' results by default (make demo's too).
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) .pytest_cache

@@ -9,6 +9,7 @@ import typer
 
 from cli.common import app, console, fail, load, replicated_runs, user_errors
 from cli.options import Farmers, Replicates, ScenarioArg, Scheduler, Workers, Years
+from facilitation import default_scenario
 from facilitation.i18n import LANGUAGES, UnknownLanguage, language
 
 Sample = Annotated[int, typer.Option(min=10, help="farms per region shown in the network animation")]
@@ -97,7 +98,8 @@ def animate(
 
 @app.command()
 def dashboard(
-    scenario: Annotated[Path | None, typer.Argument(help="scenario file (default: scenarios/baseline.toml)")] = None,
+    scenario: Annotated[Path | None, typer.Argument(help="scenario file (default: scenarios/baseline.toml of the "
+                                                         "checkout casim is installed from)")] = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 8765,
     lang: Lang = "en",
 ) -> None:
@@ -114,7 +116,8 @@ def dashboard(
     # (without "Made with Solara").
     env = dict(os.environ, CASIM_LANG=lang, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False",
                SOLARA_THEME_SHOW_BANNER="False", SOLARA_THEME_LOADER="plain")
-    path = scenario or Path(find_spec("facilitation").origin).parents[1] / "scenarios" / "baseline.toml"
+    with user_errors():
+        path = scenario or default_scenario()
     load(path)
     env["CASIM_SCENARIO"] = str(path.resolve())
     check_port_free(port)

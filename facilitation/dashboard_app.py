@@ -1,7 +1,7 @@
 """The live dashboard: the scenario's own incentive levers, the farm network, the map and charts, year by year.
 
 Served by ``casim dashboard`` (``solara run`` on 127.0.0.1). The scenario file comes from the environment
-variable ``CASIM_SCENARIO`` (default: scenarios/baseline.toml), the language from ``CASIM_LANG`` (default
+variable ``CASIM_SCENARIO`` (default: ``facilitation.DEFAULT_SCENARIO``), the language from ``CASIM_LANG`` (default
 English). The levers are read from the scenario (``levers_for``) and start at its own settings, so the first
 model is the scenario as written; a lever changes the scenario only once it is moved. Mesa's visualisation is
 reached only through ``facilitation.solara_mesa``; the model's state only through ``facilitation.model_view``.
@@ -28,7 +28,7 @@ from matplotlib.ticker import Formatter
 
 import sim
 from experiments.runs import build_model, model_size, with_overrides, yearly_table
-from facilitation import model_view
+from facilitation import default_scenario, model_view
 from facilitation.figures import MapDrawing, NetworkDrawing, adoption_colour_bar, legend_handles
 from facilitation.geography import region_shapes
 from facilitation.i18n import N_, Language, language
@@ -40,7 +40,7 @@ from sim.incentives import DESIGNS
 from sim.practices import PRACTICES
 from sim.scenario import ScenarioError
 
-SCENARIO = Path(os.environ.get("CASIM_SCENARIO", Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"))
+SCENARIO = Path(os.environ["CASIM_SCENARIO"]) if "CASIM_SCENARIO" in os.environ else default_scenario()
 LANG = language(os.environ.get("CASIM_LANG"))
 #: Seeds the run lever offers: the scenario's seed and the next ones, the seeds of a report's first runs
 #: (``experiments.runs.consecutive_seeds``; the report asks for at least 10 runs).

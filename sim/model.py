@@ -247,7 +247,13 @@ class AdoptionModel(mesa.Model):
         self.run_for(self.config.end_year - self.year)
 
     def results(self) -> pd.DataFrame:
-        """The yearly table (one row per year and region, plus 'all'), as written to ``yearly.parquet``."""
+        """The yearly table (one row per year and region, plus 'all'), as written to ``yearly.parquet``.
+
+        Raises ``RuntimeError`` for a model that keeps no table (built with ``recorded=False``, never started).
+        """
+        if self.recorder is None:
+            raise RuntimeError("this model keeps no yearly table: it was built with recorded=False; build it with "
+                               "recorded=True, or call start_recording() before its first step")
         return self.recorder.frame()
 
     def start_constants(self) -> pd.DataFrame:

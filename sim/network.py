@@ -21,8 +21,8 @@ A fully mixed population (``kind = "complete"``) has no matrix: see ``Network.ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
@@ -36,6 +36,9 @@ from sim.scenario.network import Network as NetworkSpec
 #: target from drawing forever. An edge still taken after 20 rounds met a taken target 20 times in a row: a chance
 #: of q^20 when a share q of its village is taken (under 1e-6 for q <= 1/2).
 REWIRE_ROUNDS = 20
+
+if TYPE_CHECKING:  # NetworkX only for inspection: imported by ``to_networkx``, not with the model
+    import networkx as nx
 
 
 @dataclass
@@ -81,6 +84,8 @@ class Network:
 
     def to_networkx(self) -> nx.Graph:
         """The network as a NetworkX graph with ``weight`` edge attributes (for inspection; small sizes)."""
+        import networkx as nx
+
         if self.adjacency is None:
             return nx.complete_graph(len(self.degree))
         return nx.from_scipy_sparse_array(self.adjacency)

@@ -27,7 +27,6 @@ from sim.incentives.exchange import FLOWS as EXCHANGE_FLOWS
 from sim.incentives.registry import BUYER, TWIN_BUYERS
 from sim.parallel import (
     PAIRWISE_BLOCK,
-    SUM_GROUPS,
     segment_blocks,
     segment_group_sums,
     segment_percentiles,
@@ -194,8 +193,9 @@ def state_mean(name: str) -> Callable[[Year], np.ndarray]:
 
 
 #: Income groups: thirds of the farms of each region by farm size (smallest first).
+#: As many as ``sim.parallel.SUM_GROUPS``, the groups its one pass sums apart (``YearlyRecorder.sum_by_size_group``;
+#: tests/test_outputs.py).
 SIZE_GROUPS = ("small", "middle", "large")
-assert len(SIZE_GROUPS) == SUM_GROUPS  # the one-pass sums of every group (``YearlyRecorder.sum_by_size_group``)
 #: The per-farm quantities whose sums by income group the columns take (``by_size_group`` adds them; ``Year`` computes
 #: each name's groups together, keyed (name, ``BY_SIZE_GROUP``)).
 GROUP_SUMS: list[str] = []

@@ -429,3 +429,24 @@ def test_a_taken_port_is_refused_before_the_address_is_printed(casim):
         done = casim("dashboard", SCENARIOS / "per_ha_payment.toml", "--port", port)
     assert done.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in done.stderr
     assert "dashboard on" not in done.stdout and "Traceback" not in done.stderr
+
+
+def test_without_a_scenario_and_outside_a_checkout_the_dashboard_says_where_it_looked_and_what_to_pass(
+        casim, monkeypatch, tmp_path):
+    """Referee 46 M2: scenarios/ is not in the wheel, so a plain `casim dashboard` from a wheel install looked for
+    <site-packages>/scenarios/baseline.toml; it must say where it looked and what to pass, without a traceback."""
+    import facilitation
+
+    missing = tmp_path / "site-packages" / "scenarios" / "baseline.toml"
+    monkeypatch.setattr(facilitation, "DEFAULT_SCENARIO", missing)
+    done = casim("dashboard")
+    message = " ".join(done.stderr.split())  # Rich wraps long lines
+    assert done.returncode == 2 and str(missing) in message and "casim dashboard path/to/scenario.toml" in message
+    assert "dashboard on" not in done.stdout and "Traceback" not in done.stderr
+
+
+def test_the_default_scenario_is_the_checkouts_baseline():
+    """From a checkout (how casim is installed: README), the dashboard's default is scenarios/baseline.toml."""
+    from facilitation import default_scenario
+
+    assert default_scenario() == ROOT / "scenarios" / "baseline.toml"

@@ -209,3 +209,22 @@ def test_sums_by_size_group_are_those_of_the_masked_arrays_bit_for_bit():
                 want = recorder.sum_by_region(np.where(recorder.size_group == g, values, 0.0))
                 assert np.array_equal(got[g], want, equal_nan=True), (runs, g)
                 assert np.array_equal(np.signbit(got[g]), np.signbit(want)), (runs, g)
+
+
+def test_there_are_as_many_size_groups_as_the_one_pass_sums_apart():
+    """``sim.parallel.segment_group_sums`` sums ``SUM_GROUPS`` groups apart (three running sums, written out one by
+    one): the recorder's size groups must be that many. A module-level assert said so, gone under ``python -O``."""
+    from sim.parallel import SUM_GROUPS
+
+    assert len(outputs.SIZE_GROUPS) == SUM_GROUPS == 3
+
+
+def test_a_model_that_keeps_no_table_says_so_when_asked_for_it():
+    """Referee 46: ``results()`` of a model built with ``recorded=False`` failed with "'NoneType' object has no
+    attribute 'frame'"; it names the cause and the two ways to a table, and the second of them works."""
+    model = sim.AdoptionModel(sim.load_scenario(SCENARIOS / "baseline.toml"), n_farmers=200, recorded=False)
+    with pytest.raises(RuntimeError, match=r"built with recorded=False.*start_recording\(\) before its first step"):
+        model.results()
+    model.start_recording()
+    table = model.results()
+    assert table["year"].tolist() == [model.year] * (len(model.regions.names) + 1)

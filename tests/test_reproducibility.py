@@ -37,31 +37,10 @@ REMOVED_COLUMNS = ["public_cost_per_t_co2e"]
 @pytest.mark.parametrize("name", ["baseline", "hybrid_payment", "volatile_price_floor"])
 def test_pinned_runs_are_reproduced_exactly(name):
     """tests/data holds yearly tables (2,000 farmers, 10 years, seed 7): a carbon-free baseline, per-ha payments with
-    public carbon purchases, and a stochastic price with a floor. First written before issue 11's refactor (which
-    changed nothing), rewritten when issues 13 and 14 changed the crediting, soil and yield rules on purpose, and
-    when issue 12 changed behaviour on purpose (practice-by-practice choice, equilibrium start, merged with 13 and
-    14), when demonstration farms became a density and farmers started to abandon surprised trials (issue 12,
-    sim.behaviour.trial: at 2,000 farmers base's regions now have 1 demonstration farm each, not 5), and when issue
-    15's equilibrium fit kept its closest iterate rather than the last (alone, it moved one or two farmers'
-    decisions: a cover-crop share by 1/700), and when issue 15 made the equilibrium start cheaper (its first pass on
-    100 farms, its fits stopped at 1e-3 rather than 1e-4: the fitted constants moved within that tolerance, and with
-    them which farms start as adopters and so every later decision; initial shares stayed exact), and when area
-    shares were summed column by column in mask order rather than by a matrix product whose rounding depended on how
-    many rows a stacked model asks (area shares moved by one unit in the last place, at most 3.2e-16), and when farms'
-    pasts were drawn from their chains (soil and ages at the start: referee 22), and when residue N2O was counted
-    wherever residues stay, from the crop's own residue (only the practice-emissions columns moved), and when the
-    default modelled MRV's uncertainty became per climate and bundle pair (``relative_sd = "ipcc_tier1"``, referee 22:
-    hybrid_payment and volatile_price_floor; the baseline has no carbon programme and did not move), and when farmers'
-    net carbon income began counting money owed for issued credits (referee 24 B1: only farmer_net_carbon_income, its
-    size thirds and participants_net_negative_share moved), and when the start's chain got try-and-abandon (referee
-    27 M3: the fitted constants, so which farms start as adopters, their pasts and soil, and every later decision;
-    the start's farmer shares stayed exact, its area shares, SOC and supply moved), and when the start was fitted to
-    the file's practice shares (a tilted target law) and to the supply of its own adopters' area (startdrift: the
-    same columns moved; the start's no-till access share with the supply, e.g. Africa dry 21.3 % -> 19.6 %), and when
-    a farm that hires its no-till stopped paying the exit cost on dropping it (referee 33 m5: the fitted constants,
-    so which farms start as adopters, and every later decision). Behaviour and the
-    order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
-    compared, nor are pinned columns since removed
+    public carbon purchases, and a stochastic price with a floor. Each run reproduces its table bit for bit (with the
+    libraries of constraints.txt), so behaviour and the order random numbers are drawn in cannot change unnoticed.
+    The tables are rewritten only when a rule changes on purpose: why each rewrite moved which columns is in the git
+    log of tests/data. Columns added later are not pinned; pinned columns since removed are not compared
     (``REMOVED_COLUMNS``)."""
     expected = pd.read_parquet(TEST_DATA / f"{name}_2000x10_seed7.parquet").drop(columns=REMOVED_COLUMNS,
                                                                                  errors="ignore")

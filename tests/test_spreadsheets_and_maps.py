@@ -1,5 +1,7 @@
 """Spreadsheet copies of result tables, and where the regions are on the map (scenario field, bundled boundaries)."""
 
+import errno
+import os
 import zipfile
 
 import pandas as pd
@@ -8,6 +10,7 @@ from conftest import ROOT, SCENARIOS
 
 import sim
 from experiments.spreadsheets import write_copies
+from experiments.store import StoreError
 from facilitation.geography import UnknownCountry, region_shapes, view_of
 
 
@@ -21,6 +24,23 @@ def test_csv_and_excel_copies_hold_the_parquet_table(tmp_path):
     with zipfile.ZipFile(xlsx) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert sheet.count("<row ") == len(table) + 1
+
+
+def test_copies_are_written_atomically_and_a_full_disk_keeps_the_old_ones(tmp_path, monkeypatch):
+    """Referee 46 NIT: the CSV and Excel copies were written in place, unlike every other result file, so a full disk
+    or an interrupted write left half a copy over the previous one."""
+    table = pd.DataFrame({"year": [2025, 2026], "adoption": [0.1, 0.2]})
+    csv, xlsx = write_copies(table, tmp_path / "yearly.parquet")
+    before = {path: path.read_bytes() for path in (csv, xlsx)}
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(StoreError, match="no space left on the device"):
+        write_copies(table.assign(adoption=[0.3, 0.4]), tmp_path / "yearly.parquet")
+    assert {path: path.read_bytes() for path in (csv, xlsx)} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["yearly.csv", "yearly.xlsx"], "no partial file left"
 
 
 def test_base_regions_lie_in_their_countries_and_the_view_holds_them():

@@ -219,11 +219,11 @@ def test_out_that_is_a_file_or_unwritable_is_refused_before_simulating(tmp_path,
     def simulated(*args, **kwargs):
         raise AssertionError("a model was built or workers started before the output was checked")
 
-    # the commands run in this process (see the casim fixture): building a model or a worker pool fails the test
+    # the commands run in this process (see the casim fixture): building a model or starting a worker pool raises, and
+    # the command then does not end with the refusal (exit 2 and its message) asserted below: no simulation ran
     monkeypatch.setattr(sim.AdoptionModel, "__init__", simulated)
     monkeypatch.setattr(LocalExecutor, "_start", simulated)
     monkeypatch.setattr(DaskExecutor, "_start", simulated)
-    started = time.time()
     done = casim("run", SCENARIOS / "baseline.toml", "--out", ROOT / "README.md")
     assert done.returncode == 2 and "is a file; expected a directory" in done.stderr
     done = casim("sweep", SWEEP, "--lhs", 2, "--out", "/proc/self/casim-results")
@@ -238,7 +238,6 @@ def test_out_that_is_a_file_or_unwritable_is_refused_before_simulating(tmp_path,
         assert done.returncode == 2 and "cannot write there" in done.stderr and "Traceback" not in done.stderr
     done = casim("dashboard", "--port", 99999)
     assert done.returncode == 2 and "65535" in done.stderr
-    assert time.time() - started < 30  # no simulation ran (in-process, the eight refusals take under 1 s)
 
 
 def test_a_refused_command_leaves_no_folder_behind(tmp_path, casim, write_scenario, monkeypatch):
