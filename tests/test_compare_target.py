@@ -23,7 +23,7 @@ from analysis.compare import (
     present_value,
     vs_baseline_markdown,
 )
-from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
+from analysis.target import LEVERS, Evaluation, access_ceiling, diagnose, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
 from experiments.spec import ExperimentError
@@ -226,7 +226,7 @@ def test_an_unreachable_target_names_access_as_the_limit():
     steps = []
     result = find_lever(scenario, "carbon_price", "adoption", 2026, 0.8, 0.0, 100.0, [0], farmers=400,
                         executor=LocalExecutor(1), progress=lambda *step: steps.append(step))
-    assert not result.reached and len(steps) == 1 == len(result.evaluations)
+    assert not result.reached and len(steps) == 2 == len(result.evaluations)  # --high, then --low for the diagnosis
     access = result.answer.access
     assert 0 < access["no_till_access_share"] < 0.5
     ceiling, notes = access_ceiling(scenario, "full_ca_share", "all", result.answer)
@@ -234,6 +234,41 @@ def test_an_unreachable_target_names_access_as_the_limit():
     assert result.limits[0].startswith(f"access: at most {ceiling:.1%} of farmers")
     assert access_ceiling(scenario, "any_practice_share", "all", result.answer) is None  # needs no no-till
     assert result.answer.public_spending == 0  # private buyers pay a carbon price (none yet: nobody could switch)
+
+
+def test_a_target_missed_at_high_says_how_the_lever_moved_not_that_it_stopped():
+    """Referee 47 M3: the README's RASS command (80 % any practice by 2040, carbon price up to 400) missed at its
+    first step, --high, and was told the lever "had stopped responding" after that one evaluation; at USD 778/t the
+    target is reached. Now --low is evaluated too: at 300 farmers (seed 0) any practice is 11.7 % at USD 0 and
+    21.0 % at USD 400 (hand runs), a rise of 9.3 points, far above 1 % of the target (0.8 points)."""
+    scenario = sim.load_scenario(SCENARIOS / "rass_80pct_2040.toml")
+    result = find_lever(scenario, "carbon_price", "any_practice", 2040, 0.8, 0.0, 400.0, [0], farmers=300,
+                        executor=LocalExecutor(1))
+    assert not result.reached and [e.lever_value for e in result.evaluations] == [400.0, 0.0]
+    at_high, at_low = (e.metric_value for e in result.evaluations)
+    assert at_high - at_low > 0.05
+    assert result.answer.lever_value == 400.0  # the cost printed stays the one at --high
+    assert result.limits == [f"the lever's range: at 400 the metric is {at_high:.4g}; it rose from {at_low:.4g} at 0 "
+                             "and was not tried higher: raise high (--high) to see whether a higher value reaches 0.8"]
+
+
+def test_the_lever_diagnosis_needs_two_evaluations_to_call_a_lever_flat():
+    """``diagnose`` on hand-made evaluations of a metric with no access ceiling (any practice needs no no-till):
+    0.500 at 0 and 0.504 at 100 move 0.004 < 1 % of the 0.8 target: flat; 0.50 to 0.60: rising; 0.60 to 0.50:
+    falling; 100 alone: nothing is said of the response but that it was not tried higher."""
+    scenario = sim.load_scenario(SCENARIOS / "rass_80pct_2040.toml")
+
+    def limits(*points):
+        evaluations = [Evaluation(lever, metric, 0.0, 0.0, 0.0) for lever, metric in points]
+        [sentence] = diagnose(scenario, "any_practice_share", 2040, "all", 0.8, evaluations, 100.0)
+        return sentence.removeprefix("the lever's range: at 100 the metric is ")
+
+    assert limits((100.0, 0.504), (0.0, 0.5)) == ("0.504; it was 0.5 at 0: the lever does not move the metric "
+                                                  "between these values")
+    assert limits((100.0, 0.6), (0.0, 0.5)).startswith("0.6; it rose from 0.5 at 0 and was not tried higher")
+    assert limits((100.0, 0.5), (0.0, 0.6)) == "0.5; it fell from 0.6 at 0: the metric does not rise with this lever"
+    assert limits((100.0, 0.5),) == ("0.5; the lever was tried only there: raise high (--high) to see whether a "
+                                     "higher value reaches 0.8")
 
 
 def test_results_based_public_price_matches_the_per_ha_payments_budget():
