@@ -27,7 +27,9 @@ cost per additional t is the incentives' alone (``incentive_public_spending*``: 
 programmes' cost), as the additional t are the incentives' (the counterfactual keeps the exchanges); the exchanges'
 cost is reported apart (below). Farmers: net carbon income = carbon payments + what is owed for credits already
 issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share of
-participants with a net loss counts it the same way; public payments (per-ha payments and credit-line subsidies), by
+participants with a net loss counts it the same way; the farmers' share of the carbon money before their MRV costs
+(carbon paid to them / the carbon payers' cash, per run) and what they keep after them (mean net carbon income /
+mean carbon payers' money, paid + committed); public payments (per-ha payments and credit-line subsidies), by
 region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the same
 farm uses that same year without the incentives, in the counterfactual (``WINDFALL``; ``sim.incentives.payments``),
 and its share of the payments (mean windfall / mean payments); its carbon counterpart, the carbon windfall: per
@@ -405,8 +407,10 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """``table`` (summarised by scenario) with the ``RATIOS``: ratios of means and their intervals (docstring).
 
     Also the runs behind each scenario and how many of them added no t CO2e (``runs``,
-    ``runs_without_additional_t``), and the additional share of credits (mean additional t / mean standing credits,
-    with Fieller's interval, which reaches below 0 where runs may add nothing or less).
+    ``runs_without_additional_t``), the additional share of credits (mean additional t / mean standing credits,
+    with Fieller's interval, which reaches below 0 where runs may add nothing or less), and the share of the carbon
+    payers' money farmers keep net of their MRV costs and claw-backs (``farmer_net_share_of_carbon_money``: mean
+    net carbon income, owed money included / mean carbon payers' money, paid + committed; no interval).
     """
     columns = {}
     for name, numerator, denominator in RATIOS:
@@ -421,6 +425,9 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
     carbon_money = table.carbon_payers_money.where(table.carbon_payers_money > 0)
     columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / carbon_money  # NaN without
+    # what farmers keep after their MRV costs and claw-backs (referee 47 minor 1: the gross share read 80 % where
+    # MRV took most of it); negative when MRV costs exceed the carbon money, so not a share clipped to [0, 1]
+    columns["farmer_net_share_of_carbon_money"] = table.farmer_net_carbon_income / carbon_money
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
     columns["runs"] = table.scenario.map(counts["size"]).to_numpy()
     columns["runs_without_additional_t"] = table.scenario.map(counts["sum"]).astype(int).to_numpy()
@@ -998,7 +1005,10 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         f"paid to farmers ({currency})": table.apply(lambda r: _cell(r, "carbon_to_farmers", ",.0f"), axis=1),
         f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
                                                           axis=1),
-        "farmer share of carbon money": table.apply(lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
+        "farmer share of carbon money, before their MRV costs (paid to them / payers' cash)": table.apply(
+            lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
+        "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)": table.apply(
+            lambda r: _cell(r, "farmer_net_share_of_carbon_money", ".0%"), axis=1),
         "participants with a net loss (counting money owed for issued credits)": table.apply(
             lambda r: _loss_cell(r), axis=1),
     })

@@ -526,6 +526,27 @@ def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(com
     assert money.rstrip().endswith(READING_WINDFALL)  # money against tonnes: how to read them (referee 26 m6)
 
 
+def test_the_farmers_share_of_carbon_money_is_shown_before_and_after_their_mrv_costs(comparison):
+    """Referee 47 minor 1: the farmers' share of the carbon money was shown before MRV only (80 % where farmers kept
+    27 %). carbon_price_35 pays farmers 80 % of every payer's dollar, so by hand what they keep is 0.8 x (cash +
+    owed) - MRV - claw-back over the carbon payers' money (cash + owed): 0.8 - (MRV + claw-back) / that money, means
+    over the runs; the MRV table shows 80 % and that share beside it, each labelled."""
+    table = comparison.table.set_index("scenario")
+    row = table.loc["carbon_price_35"]
+    assert row.farmer_share_of_carbon_money == pytest.approx(0.8, rel=1e-9) and row.mrv_cost > 0
+    kept = 0.8 - (row.mrv_cost + row.clawback) / row.carbon_payers_money
+    assert 0 < kept < 0.8 - 0.01
+    assert row.farmer_net_share_of_carbon_money == pytest.approx(kept, rel=1e-6)
+    assert np.isnan(table.loc["per_ha_payment", "farmer_net_share_of_carbon_money"])
+    lines = details_markdown(comparison.table, "USD").splitlines()
+    at = next(i for i, line in enumerate(lines) if "before their MRV costs" in line)  # the MRV table's header
+    header = [c.strip() for c in lines[at].split("|")]
+    line = [c.strip() for c in next(line for line in lines[at:] if "Carbon price USD 35/t" in line).split("|")]
+    gross = header.index("farmer share of carbon money, before their MRV costs (paid to them / payers' cash)")
+    assert (line[gross], line[gross + 1]) == ("80%", f"{kept:.0%}")
+    assert header[gross + 1] == "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)"
+
+
 def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_its_share(comparison):
     """Referee 35 M2, from the yearly rows by hand: a carbon design's money for credits beyond each farm's own
     additional t is each run's last carbon_money_non_additional_cum (its mean over the runs), and its share is that
