@@ -833,18 +833,47 @@ def _not_additional(row: pd.Series) -> str:
     return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
 
 
+#: Why a public cost per additional t is not a cost: a guarantor under a price ceiling receives more than it pays.
+RECEIVES = "the public receives money"
+
+
 def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
     if not row[SPENDING[spender]] > 0:
+        if round(row[SPENDING[spender]]) < 0:
+            return RECEIVES
         return PAID_BY[other] if row[SPENDING[other]] > 0 else _unspent(row)
     if not row["co2e_additional_t"] > 0:
         return _not_additional(row)
     return None
 
 
+def receipts(row: pd.Series) -> tuple[float, float, float]:
+    """A net receiving public's receipts, a negative cost given as positive: money, per additional t, discounted.
+
+    The money is what the public was paid net, and is owed for credits already issued, on incentives (referee 47
+    minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive. Means
+    over the runs, with no interval: Fieller's set is that of a cost.
+    """
+    money = -row[SPENDING["public"]]
+    per_t = money / row["co2e_additional_t"] if row["co2e_additional_t"] > 0 else np.nan
+    per_t_pv = (-row[SPENDING["public"] + "_pv"] / row["additional_pv_t"] if row["additional_pv_t"] > 0
+                else np.nan)
+    return money, per_t, per_t_pv
+
+
+def _receipts_cell(row: pd.Series) -> str:
+    """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts."""
+    money, per_t, per_t_pv = receipts(row)
+    each = " / ".join("n/a" if not np.isfinite(v) else f"{v:,.0f}" for v in (per_t, per_t_pv))
+    return f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
+
+
 def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
-    """A cost per additional tonne, undiscounted / discounted, or why there is none."""
+    """A cost per additional tonne, undiscounted / discounted, or why there is none (or the public's receipts)."""
     why = cost_reason(row, spender, other)
+    if why == RECEIVES:
+        return _receipts_cell(row)
     if why is not None:
         return f"n/a ({why})"
     notes = "; ".join(filter(None, [none_added(row), SHARED_TONNES[spender] if row[SPENDING[other]] > 0 else None]))

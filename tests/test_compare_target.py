@@ -434,6 +434,25 @@ def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
         assert _money_cell(pd.Series({**row, "public_committed": tiny}), "public") == "-640,990 (-1,331,418 to 49,438)"
 
 
+def test_a_public_price_ceiling_shows_the_publics_receipts_not_paid_by_buyers():
+    """Referee 47 minor 4: under a public ceiling of USD 20 on a USD 35 price the public received 640,990 and is owed
+    108,049 more, yet its cost per additional t read "n/a (paid by buyers)". Hand values: 749,039 received over
+    1,473 additional t = 508.5 per t; discounted 700,000 / 1,200 t = 583.3; the buyers' cost is unchanged."""
+    from analysis.compare import _cost_cell
+
+    row = pd.Series({"incentive_public_spending_committed": -749_039.0, "incentive_public_spending_committed_pv":
+                     -700_000.0, "private_spending_committed": 1_747_758.0, "co2e_additional_t": 1_473.0,
+                     "additional_pv_t": 1_200.0, "public_cost_per_additional_t_co2e": np.nan, "runs": 3,
+                     "runs_without_additional_t": 0})
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 749,039 (paid + owed), 509 / 583 per additional t (a negative cost)")
+    nothing_added = {**row, "co2e_additional_t": 0.0, "additional_pv_t": -3.0}
+    assert _cost_cell(pd.Series(nothing_added), "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 749,039 (paid + owed), n/a / n/a per additional t (a negative cost)")
+    assert _cost_cell(pd.Series({**row, "incentive_public_spending_committed": -0.4}),
+                      "public_cost_per_additional_t_co2e", "public", "private") == "n/a (paid by buyers)"
+
+
 def test_a_cost_undefined_once_discounted_says_why():
     """Referee 18: group spectral MRV showed "155 / n/a": +251 additional t undiscounted but -37 t at 3 %/yr
     (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
