@@ -566,6 +566,38 @@ def test_the_farmers_share_of_carbon_money_is_shown_before_and_after_their_mrv_c
     assert header[gross + 1] == "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)"
 
 
+def test_each_region_has_its_own_cost_per_additional_t_and_all_farms_repeat_the_headline(comparison):
+    """Referee 47 minor 3: the pooled cost per additional t hid a tenfold range across regions. By hand from the
+    yearly rows of each region: its public money paid after the first year + owed at the end (no exchange
+    programmes here), and its additional t at the end, means over the runs, then mean / mean; the 'all' rows equal
+    the headline costs, and the by-region table says what its cells are."""
+    regions = comparison.by_region.set_index(["scenario", "region"])
+    headline = comparison.table.set_index("scenario")
+    runs = comparison.runs.sort_values("year")
+    checked = 0
+    for scenario in ("per_ha_payment", "results_based_public"):
+        for region in ("latin_america", "africa_moist", "all"):
+            rows = runs[(runs.scenario == scenario) & (runs.region == region)]
+            flows = rows[rows.year > rows.year.min()].groupby("seed")
+            end = rows.groupby("seed").last()
+            money = (flows.public_spending.sum() + end.public_committed).mean()
+            additional = end.additional_cum_t_co2e.mean()
+            cost = regions.loc[(scenario, region), "public_cost_per_additional_t_co2e"]
+            if money > 0 and additional > 0:
+                assert cost == pytest.approx(money / additional, rel=1e-9)
+                checked += 1
+            else:
+                assert np.isnan(cost)
+        assert regions.loc[(scenario, "all"), "public_cost_per_additional_t_co2e"] == pytest.approx(
+            headline.loc[scenario, "public_cost_per_additional_t_co2e"], rel=1e-9)
+        assert regions.loc[(scenario, "all"), "public_cost_per_additional_t_co2e_lo"] == pytest.approx(
+            headline.loc[scenario, "public_cost_per_additional_t_co2e_lo"], rel=1e-9)
+    assert checked >= 4
+    text = comparison.report()
+    assert "Cost per additional t CO2e by region (USD, undiscounted)" in text
+    assert "with Fieller's 95 % interval over them" in text
+
+
 def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_its_share(comparison):
     """Referee 35 M2, from the yearly rows by hand: a carbon design's money for credits beyond each farm's own
     additional t is each run's last carbon_money_non_additional_cum (its mean over the runs), and its share is that
