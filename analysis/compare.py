@@ -676,8 +676,10 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice
     shares). With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
     ``income_mean_change_pct``) and of each of those three and of each third's income per farm (``BY_REGION_CHANGES``:
-    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``). Yearly tables
-    written before payments and income were split by size third have no such columns, nor their thirds here.
+    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``). Each region's
+    additional t at the last year, its money (``SPENDING``, paid + committed) and its undiscounted public and buyer
+    cost per additional t with Fieller's interval (``_region_costs``). Yearly tables written before payments and
+    income were split by size third have no such columns, nor their thirds here.
     """
     split = [f"_{g}" for g in SIZE_GROUPS if f"income_mean_{g}" in runs]  # none in tables written before the split
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
