@@ -1439,8 +1439,8 @@ class Comparison:
                          "smallest, middle and largest third of each region's farms by area, 'all' pooling those of "
                          "every region; thirds' cells are means, their intervals are in comparison_by_region.csv)"
                          f"\n\n{income.to_markdown(index=False)}")
-            parts.append(self.region_costs_part())
             parts.append(self.cash_income_part())
+            parts.append(self.region_costs_part())
         names = dict(zip(self.table.scenario, self.table["name"] if "name" in self.table else self.table.scenario,
                          strict=True))
         constants = constants_markdown(self.constants, names) if self.constants is not None else None
