@@ -472,7 +472,8 @@ def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
 
     Read from the mean over the scenario's runs of ``additional_cum_t_co2e`` (region 'all') in each year, as costs per t
     are ratios of means. Index: scenario; columns ``additional_t_peak_year`` (the first year of the largest mean; NaN
-    unless it is > 0), ``additional_t_peak`` (t CO2e), ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
+    unless it is > 0), ``additional_t_peak`` (t CO2e), ``additional_t_end`` (t CO2e, the last year's),
+    ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
     and ``additional_t_trend_pct_per_yr``: the mean yearly relative change from then to the last year,
     ((A_last / A_from) ** (1 / TREND_YEARS) - 1) x 100 %/yr, NaN unless both are > 0 (and the run has that year).
     """
@@ -489,6 +490,7 @@ def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
             if before > 0 and path.get(last, np.nan) > 0 else np.nan
         rows[scenario] = {"additional_t_peak_year": float(path.idxmax()) if peaked else np.nan,
                           "additional_t_peak": float(path.max()) if peaked else np.nan,
+                          "additional_t_end": float(path[last]) if len(path) else np.nan,
                           "additional_t_trend_from": start, "additional_t_trend_pct_per_yr": trend}
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -1018,7 +1020,11 @@ COST_AT_LAST_YEAR = (
     "Costs per additional t are measured at the run's last year. Where a design's additional t peaked earlier and "
     "are falling by then (\"additional t over time\": the year the mean additional t peaked and their mean yearly "
     f"change over the last {TREND_YEARS} years), farms are leaving the practices and the tonnes reversing, so the cost "
-    "per t rises later: run longer (--years) to see by how much.")
+    "per t rises later: run longer (--years) to see by how much. The discounted cost divides by the present value of "
+    "each year's change of additional t, so tonnes gained and later lost count at their discounted value: an early "
+    "gain weighs more than the same loss later, and where the tonnes are reversing the discounted cost is lower than "
+    "the undiscounted one and values storage that does not last (referee 47 minor 7): read it beside the peak and "
+    "the end's tonnes.")
 
 
 def _trend_cell(row: pd.Series) -> str:
@@ -1035,7 +1041,8 @@ def _trend_cell(row: pd.Series) -> str:
         return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
         return f"still rising at the end: {trend:+.1f} %/yr over {period}"
-    return f"peaked in {peak:.0f}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
+    tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
+    return f"peaked in {peak:.0f} at {tonnes}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
