@@ -708,11 +708,12 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run[f"income_mean_period{part}"] = by_run[f"income_mean{part}"].mean()
     per_run["income_per_ha_period"] = by_run.income_per_ha.mean()
     per_run["practices_per_farm"] = by_run.practices_per_farm.mean()
-    # the region's money and additional t, for its own cost per additional t (referee 47 minor 3)
-    per_run["co2e_additional_t"] = last.additional_cum_t_co2e
-    per_run[SPENDING["public"]] = (by_run.public_spending.sum() - by_run.exchange_programme_cost.sum()
-                                   + last.public_committed)
-    per_run[SPENDING["private"]] = by_run.private_spending.sum() + last.private_committed
+    costed = all(column in runs for column in REGION_MONEY)  # not in tables written before committed money
+    if costed:  # the region's money and additional t, for its own cost per additional t (referee 47 minor 3)
+        per_run["co2e_additional_t"] = last.additional_cum_t_co2e
+        per_run[SPENDING["public"]] = (by_run.public_spending.sum() - by_run.exchange_programme_cost.sum()
+                                       + last.public_committed)
+        per_run[SPENDING["private"]] = by_run.private_spending.sum() + last.private_committed
     per_run = per_run.reset_index()
     if baseline is not None:
         pair = pair_keys(per_run, baseline)
@@ -727,7 +728,9 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run["income_mean_change_pct"] = np.where(same, change, np.nan)
         for level, difference in changes:
             per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
-    table = _region_costs(summarise(per_run, ["scenario", "region"]), per_run)
+    table = summarise(per_run, ["scenario", "region"])
+    if costed:
+        table = _region_costs(table, per_run)
     if baseline is not None:
         table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
         table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
@@ -738,6 +741,9 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
 
 #: A region's costs per additional t (``by_region``) by spender: name, as in ``RATIOS`` (undiscounted).
 REGION_COSTS_BY_SPENDER = (("public", "public_cost_per_additional_t_co2e"), ("private", "buyer_cost_per_additional_t_co2e"))
+#: Yearly columns a region's costs are computed from.
+REGION_MONEY = ("additional_cum_t_co2e", "public_spending", "exchange_programme_cost", "public_committed",
+                "private_spending", "private_committed")
 
 
 def _region_costs(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
@@ -1447,7 +1453,8 @@ class Comparison:
                          "every region; thirds' cells are means, their intervals are in comparison_by_region.csv)"
                          f"\n\n{income.to_markdown(index=False)}")
             parts.append(self.cash_income_part())
-            parts.append(self.region_costs_part())
+            if "public_cost_per_additional_t_co2e" in regions:  # not from tables written before committed money
+                parts.append(self.region_costs_part())
         names = dict(zip(self.table.scenario, self.table["name"] if "name" in self.table else self.table.scenario,
                          strict=True))
         constants = constants_markdown(self.constants, names) if self.constants is not None else None
