@@ -1029,7 +1029,7 @@ COST_AT_LAST_YEAR = (
     "per t rises later: run longer (--years) to see by how much. The discounted cost divides by the present value of "
     "each year's change of additional t, so tonnes gained and later lost count at their discounted value: an early "
     "gain weighs more than the same loss later, and where the tonnes are reversing the discounted cost is lower than "
-    "the undiscounted one and values storage that does not last (referee 47 minor 7): read it beside the peak and "
+    "the undiscounted one and values storage that does not last: read it beside the peak and "
     "the end's tonnes.")
 
 
