@@ -27,7 +27,9 @@ cost per additional t is the incentives' alone (``incentive_public_spending*``: 
 programmes' cost), as the additional t are the incentives' (the counterfactual keeps the exchanges); the exchanges'
 cost is reported apart (below). Farmers: net carbon income = carbon payments + what is owed for credits already
 issued (paid after the payment lag; the payers' committed money) - MRV costs - claw-backs, and the share of
-participants with a net loss counts it the same way; public payments (per-ha payments and credit-line subsidies), by
+participants with a net loss counts it the same way; the farmers' share of the carbon money before their MRV costs
+(carbon paid to them / the carbon payers' cash, per run) and what they keep after them (mean net carbon income /
+mean carbon payers' money, paid + committed); public payments (per-ha payments and credit-line subsidies), by
 region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the same
 farm uses that same year without the incentives, in the counterfactual (``WINDFALL``; ``sim.incentives.payments``),
 and its share of the payments (mean windfall / mean payments); its carbon counterpart, the carbon windfall: per
@@ -169,6 +171,8 @@ RATIOS = (
     ("credits_per_additional_t", "co2e_credited_net_t", "co2e_additional_t"),
     ("mrv_cost_per_credited_t", "mrv_cost", "co2e_credited_t"),
 )
+#: The money a cost per additional t divides, by spender: the public's on incentives (exchange programmes apart).
+SPENDING = {"public": "incentive_public_spending_committed", "private": "private_spending_committed"}
 #: Per-run quantities that cannot be negative: their intervals are truncated at 0 (module docstring).
 NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "private_spending_pv", "private_committed",
                 "private_spending_committed", "private_spending_committed_pv", "payments", "credit_line_subsidy",
@@ -405,8 +409,10 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     """``table`` (summarised by scenario) with the ``RATIOS``: ratios of means and their intervals (docstring).
 
     Also the runs behind each scenario and how many of them added no t CO2e (``runs``,
-    ``runs_without_additional_t``), and the additional share of credits (mean additional t / mean standing credits,
-    with Fieller's interval, which reaches below 0 where runs may add nothing or less).
+    ``runs_without_additional_t``), the additional share of credits (mean additional t / mean standing credits,
+    with Fieller's interval, which reaches below 0 where runs may add nothing or less), and the share of the carbon
+    payers' money farmers keep net of their MRV costs and claw-backs (``farmer_net_share_of_carbon_money``: mean
+    net carbon income, owed money included / mean carbon payers' money, paid + committed; no interval).
     """
     columns = {}
     for name, numerator, denominator in RATIOS:
@@ -421,6 +427,9 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
     carbon_money = table.carbon_payers_money.where(table.carbon_payers_money > 0)
     columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / carbon_money  # NaN without
+    # what farmers keep after their MRV costs and claw-backs (referee 47 minor 1: the gross share read 80 % where
+    # MRV took most of it); negative when MRV costs exceed the carbon money, so not a share clipped to [0, 1]
+    columns["farmer_net_share_of_carbon_money"] = table.farmer_net_carbon_income / carbon_money
     counts = per_run.groupby("scenario", sort=False).no_additional_t.agg(["size", "sum"])
     columns["runs"] = table.scenario.map(counts["size"]).to_numpy()
     columns["runs_without_additional_t"] = table.scenario.map(counts["sum"]).astype(int).to_numpy()
@@ -463,7 +472,8 @@ def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
 
     Read from the mean over the scenario's runs of ``additional_cum_t_co2e`` (region 'all') in each year, as costs per t
     are ratios of means. Index: scenario; columns ``additional_t_peak_year`` (the first year of the largest mean; NaN
-    unless it is > 0), ``additional_t_peak`` (t CO2e), ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
+    unless it is > 0), ``additional_t_peak`` (t CO2e), ``additional_t_end`` (t CO2e, the last year's),
+    ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
     and ``additional_t_trend_pct_per_yr``: the mean yearly relative change from then to the last year,
     ((A_last / A_from) ** (1 / TREND_YEARS) - 1) x 100 %/yr, NaN unless both are > 0 (and the run has that year).
     """
@@ -480,6 +490,7 @@ def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
             if before > 0 and path.get(last, np.nan) > 0 else np.nan
         rows[scenario] = {"additional_t_peak_year": float(path.idxmax()) if peaked else np.nan,
                           "additional_t_peak": float(path.max()) if peaked else np.nan,
+                          "additional_t_end": float(path[last]) if len(path) else np.nan,
                           "additional_t_trend_from": start, "additional_t_trend_pct_per_yr": trend}
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -667,8 +678,10 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
     / farmed area), and practices per farm (``practices_per_farm``: the period mean of the sum of the practice
     shares). With ``baseline``: the change of the period-mean farm income against the paired baseline run's (percent,
     ``income_mean_change_pct``) and of each of those three and of each third's income per farm (``BY_REGION_CHANGES``:
-    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``). Yearly tables
-    written before payments and income were split by size third have no such columns, nor their thirds here.
+    differences of paired runs), and ``uptake_without_cash_gain`` (``uptake_without_cash_gain``). Each region's
+    additional t at the last year, its money (``SPENDING``, paid + committed) and its undiscounted public and buyer
+    cost per additional t with Fieller's interval (``_region_costs``). Yearly tables written before payments and
+    income were split by size third have no such columns, nor their thirds here.
     """
     split = [f"_{g}" for g in SIZE_GROUPS if f"income_mean_{g}" in runs]  # none in tables written before the split
     columns = ["carbon_to_farmers", "mrv_cost", "clawback", "farmer_net_carbon_income",
@@ -695,6 +708,12 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run[f"income_mean_period{part}"] = by_run[f"income_mean{part}"].mean()
     per_run["income_per_ha_period"] = by_run.income_per_ha.mean()
     per_run["practices_per_farm"] = by_run.practices_per_farm.mean()
+    costed = all(column in runs for column in REGION_MONEY)  # not in tables written before committed money
+    if costed:  # the region's money and additional t, for its own cost per additional t (referee 47 minor 3)
+        per_run["co2e_additional_t"] = last.additional_cum_t_co2e
+        per_run[SPENDING["public"]] = (by_run.public_spending.sum() - by_run.exchange_programme_cost.sum()
+                                       + last.public_committed)
+        per_run[SPENDING["private"]] = by_run.private_spending.sum() + last.private_committed
     per_run = per_run.reset_index()
     if baseline is not None:
         pair = pair_keys(per_run, baseline)
@@ -710,12 +729,39 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         for level, difference in changes:
             per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
     table = summarise(per_run, ["scenario", "region"])
+    if costed:
+        table = _region_costs(table, per_run)
     if baseline is not None:
         table["same_farms_as_baseline"] = table.scenario.map(same_population).to_numpy(bool)
         table["pairing_with_baseline"] = table.scenario.map(paired_runs).to_numpy(object)
         table["uptake_without_cash_gain"] = uptake_without_cash_gain(table)
     head = pd.DataFrame({"name": [(names or {}).get(label, label) for label in table.scenario]})
     return pd.concat([table[["scenario"]], head, table.drop(columns="scenario")], axis=1)
+
+
+#: A region's costs per additional t (``by_region``) by spender: name, as in ``RATIOS`` (undiscounted).
+REGION_COSTS_BY_SPENDER = (("public", "public_cost_per_additional_t_co2e"), ("private", "buyer_cost_per_additional_t_co2e"))
+#: Yearly columns a region's costs are computed from.
+REGION_MONEY = ("additional_cum_t_co2e", "public_spending", "exchange_programme_cost", "public_committed",
+                "private_spending", "private_committed")
+
+
+def _region_costs(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (summarised by scenario and region) with each region's ``REGION_COSTS`` and their intervals.
+
+    The region's money (paid + committed, in that region) over its additional t at the last year, a ratio of the
+    region's means over the runs with Fieller's interval (``ratio_of_means``), as the headline's for 'all'.
+    """
+    def by_key(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(scenario=frame.scenario.astype(str) + "\x1f" + frame.region.astype(str))
+
+    keyed, runs = by_key(table), by_key(per_run)
+    columns = {}
+    for spender, name in REGION_COSTS_BY_SPENDER:
+        money = SPENDING[spender]
+        (columns[name], columns[f"{name}_lo"], columns[f"{name}_hi"],
+         columns[f"{name}_below"]) = ratio_of_means(keyed, runs, money, "co2e_additional_t")
+    return table.assign(**columns)
 
 
 def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
@@ -811,10 +857,6 @@ SHARED_TONNES = {"public": "buyers' money bought these t too: the public money's
 NO_INCENTIVE = "no incentive; exchange programmes are costed apart"
 
 
-#: The money a cost per additional t divides, by spender: the public's on incentives (exchange programmes apart).
-SPENDING = {"public": "incentive_public_spending_committed", "private": "private_spending_committed"}
-
-
 def _unspent(row: pd.Series) -> str:
     """Why a scenario spent nothing on incentives: it has none beside its exchange programmes, or they paid nothing."""
     return NO_INCENTIVE if row.get("exchange_programme_cost", 0.0) > 0 and not row.get("has_incentives") \
@@ -826,24 +868,64 @@ def _not_additional(row: pd.Series) -> str:
     return "; ".join(filter(None, ["no additional t on average", none_added(row)]))
 
 
+#: Why a public cost per additional t is not a cost: a guarantor under a price ceiling receives more than it pays.
+RECEIVES = "the public receives money"
+
+
 def cost_reason(row: pd.Series, spender: str, other: str) -> str | None:
     """Why a scenario has no cost per additional t for ``spender`` ('public' or 'private'), or None if it has one."""
     if not row[SPENDING[spender]] > 0:
+        if round(row[SPENDING[spender]]) < 0:
+            return RECEIVES
         return PAID_BY[other] if row[SPENDING[other]] > 0 else _unspent(row)
     if not row["co2e_additional_t"] > 0:
         return _not_additional(row)
     return None
 
 
+def receipts(row: pd.Series) -> tuple[float, float, float]:
+    """A net receiving public's receipts, a negative cost given as positive: money, per additional t, discounted.
+
+    The money is what the public was paid net, and is owed for credits already issued, on incentives (referee 47
+    minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive. Means
+    over the runs, with no interval: Fieller's set is that of a cost.
+    """
+    money = -row[SPENDING["public"]]
+    per_t = money / row["co2e_additional_t"] if row["co2e_additional_t"] > 0 else np.nan
+    per_t_pv = (-row[SPENDING["public"] + "_pv"] / row["additional_pv_t"] if row["additional_pv_t"] > 0
+                else np.nan)
+    return money, per_t, per_t_pv
+
+
+def _receipts_cell(row: pd.Series) -> str:
+    """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts."""
+    money, per_t, per_t_pv = receipts(row)
+    each = " / ".join("n/a" if not np.isfinite(v) else f"{v:,.0f}" for v in (per_t, per_t_pv))
+    return f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
+
+
 def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
-    """A cost per additional tonne, undiscounted / discounted, or why there is none."""
+    """A cost per additional tonne, undiscounted / discounted, or why there is none (or the public's receipts)."""
     why = cost_reason(row, spender, other)
+    if why == RECEIVES:
+        return _receipts_cell(row)
     if why is not None:
         return f"n/a ({why})"
     notes = "; ".join(filter(None, [none_added(row), SHARED_TONNES[spender] if row[SPENDING[other]] > 0 else None]))
     discounted = _cell(row, column + "_pv", ",.0f", MAY_LOSE_CARBON) if row["additional_pv_t"] > 0 else \
         "n/a (no additional t once discounted: early losses outweigh later gains)"
     return f"{_cell(row, column, ',.0f', MAY_LOSE_CARBON)} / {discounted}" + (f"; {notes}" if notes else "")
+
+
+def _region_cost_cell(row: pd.Series, spender: str, other: str) -> str:
+    """A region's undiscounted cost per additional t for ``spender``, or why there is none (``by_region``)."""
+    why = cost_reason(row, spender, other)
+    if why == RECEIVES:
+        return f"net receipts: the public receives {-row[SPENDING['public']]:,.0f} (paid + owed)"
+    if why is not None:
+        return f"n/a ({why})"
+    name = dict(REGION_COSTS_BY_SPENDER)[spender]
+    return _cell(row, name, ",.0f", MAY_LOSE_CARBON)
 
 
 def _total_cell(row: pd.Series) -> str:
@@ -944,7 +1026,11 @@ COST_AT_LAST_YEAR = (
     "Costs per additional t are measured at the run's last year. Where a design's additional t peaked earlier and "
     "are falling by then (\"additional t over time\": the year the mean additional t peaked and their mean yearly "
     f"change over the last {TREND_YEARS} years), farms are leaving the practices and the tonnes reversing, so the cost "
-    "per t rises later: run longer (--years) to see by how much.")
+    "per t rises later: run longer (--years) to see by how much. The discounted cost divides by the present value of "
+    "each year's change of additional t, so tonnes gained and later lost count at their discounted value: an early "
+    "gain weighs more than the same loss later, and where the tonnes are reversing the discounted cost is lower than "
+    "the undiscounted one and values storage that does not last: read it beside the peak and "
+    "the end's tonnes.")
 
 
 def _trend_cell(row: pd.Series) -> str:
@@ -961,7 +1047,8 @@ def _trend_cell(row: pd.Series) -> str:
         return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
         return f"still rising at the end: {trend:+.1f} %/yr over {period}"
-    return f"peaked in {peak:.0f}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
+    tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
+    return f"peaked in {peak:.0f} at {tonnes}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
@@ -998,7 +1085,10 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         f"paid to farmers ({currency})": table.apply(lambda r: _cell(r, "carbon_to_farmers", ",.0f"), axis=1),
         f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
                                                           axis=1),
-        "farmer share of carbon money": table.apply(lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
+        "farmer share of carbon money, before their MRV costs (paid to them / payers' cash)": table.apply(
+            lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
+        "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)": table.apply(
+            lambda r: _cell(r, "farmer_net_share_of_carbon_money", ".0%"), axis=1),
         "participants with a net loss (counting money owed for issued credits)": table.apply(
             lambda r: _loss_cell(r), axis=1),
     })
@@ -1363,6 +1453,8 @@ class Comparison:
                          "every region; thirds' cells are means, their intervals are in comparison_by_region.csv)"
                          f"\n\n{income.to_markdown(index=False)}")
             parts.append(self.cash_income_part())
+            if "public_cost_per_additional_t_co2e" in regions:  # not from tables written before committed money
+                parts.append(self.region_costs_part())
         names = dict(zip(self.table.scenario, self.table["name"] if "name" in self.table else self.table.scenario,
                          strict=True))
         constants = constants_markdown(self.constants, names) if self.constants is not None else None
@@ -1376,6 +1468,19 @@ class Comparison:
                          "start gets constants set by decision.unused_combination_share alone. Mean over the first "
                          f"{runs} run(s) of each scenario (range over them in brackets)\n\n{constants}")
         return "\n\n".join(parts) + "\n"
+
+    def region_costs_part(self) -> str:
+        """Each region's cost per additional t, public and buyers' (referee 47 minor 3: pooled, it hid a tenfold range)."""
+        regions = self.by_region
+        costs = pd.DataFrame({"scenario": regions["name"], "region": regions.region})
+        for spender, other, label in (("public", "private", "public"), ("private", "public", "buyers")):
+            costs[f"{label} cost per additional t ({self.currency})"] = regions.apply(
+                lambda r, s=spender, o=other: _region_cost_cell(r, s, o), axis=1)
+        return (f"Cost per additional t CO2e by region ({self.currency}, undiscounted): the region's money, paid + "
+                "committed (the incentives' public money, exchange programmes apart; buyers'), over the region's t "
+                "CO2e additional against the counterfactual in the last year; a ratio of the region's means over the "
+                "paired runs, with Fieller's 95 % interval over them, as the headline cost, which the 'all' rows "
+                f"repeat\n\n{costs.to_markdown(index=False)}")
 
     def cash_income_part(self) -> str:
         """Farm cash income by region against the baseline, what it leaves out, and where uptake outruns it."""

@@ -33,7 +33,7 @@ from sim.scenario import Scenario, ScenarioError, numeric_fields, scenario_with_
 TOLERANCE_DIVISIONS = 200
 #: Practices paid by the payment_per_ha lever when the scenario pays none.
 DEFAULT_PAID_PRACTICES = ("no_till", "cover_crops")
-#: A metric that moves less than this share of the target between the last two lever values has stopped responding.
+#: A metric that moves less than this share of the target between --low and --high does not respond to the lever.
 FLAT_SHARE = 0.01
 #: The central range of the replicates reported at the lever value found, as (low, high) quantiles.
 INTERVAL = (0.05, 0.95)
@@ -192,7 +192,12 @@ def access_ceiling(scenario: Scenario, column: str, region: str, evaluation: Eva
 
 def diagnose(scenario: Scenario, column: str, year: int, region: str, value: float,
              evaluations: list[Evaluation], high: float) -> list[str]:
-    """Why a target was not reached: access, biophysics, or the lever (sentences for the user)."""
+    """Why a target was not reached: access, biophysics, or the lever (sentences for the user).
+
+    The lever's response is read between ``high`` and the highest value below it that was evaluated (``find_lever``
+    evaluates its --low when --high misses); with ``high`` alone nothing is said of the response but that it was
+    not tried higher.
+    """
     top = next(e for e in evaluations if e.lever_value == high)
     at_high = top.metric_value
     ceiling = access_ceiling(scenario, column, region, top)
@@ -204,12 +209,26 @@ def diagnose(scenario: Scenario, column: str, year: int, region: str, value: flo
     if any(word in column for word in ("soc", "co2e", "four_per_1000", "additional")):
         reasons.append("biophysics: soil carbon approaches a new equilibrium over decades (IPCC default 20 years), "
                        "so it rises slowly whatever the incentive")
-    ordered = sorted(evaluations, key=lambda e: e.lever_value)
-    rising = len(ordered) > 1 and abs(ordered[-1].metric_value - ordered[-2].metric_value) > FLAT_SHARE * abs(value)
-    if not reasons or rising:
-        reasons.append(f"the lever's range: at {high:g} the metric is {at_high:.4g}"
-                       + ("; it was still rising: raise high (--high)" if rising else
-                          "; it had stopped responding to the lever"))
+    below = [e for e in evaluations if e.lever_value < high]
+    if below:
+        lower = max(below, key=lambda e: e.lever_value)
+        change = at_high - lower.metric_value
+        may_reach = change > FLAT_SHARE * abs(value)
+        if may_reach:
+            lever_words = (f"; it rose from {lower.metric_value:.4g} at {lower.lever_value:g} and was not tried "
+                           f"higher: raise high (--high) to see whether a higher value reaches {value:g}")
+        elif change < -FLAT_SHARE * abs(value):
+            lever_words = (f"; it fell from {lower.metric_value:.4g} at {lower.lever_value:g}: the metric does not "
+                           "rise with this lever")
+        else:
+            lever_words = (f"; it was {lower.metric_value:.4g} at {lower.lever_value:g}: the lever does not move "
+                           "the metric between these values")
+    else:
+        may_reach = True  # one evaluation says nothing about the response: do not call the lever spent
+        lever_words = (f"; the lever was tried only there: raise high (--high) to see whether a higher value "
+                       f"reaches {value:g}")
+    if not reasons or may_reach:
+        reasons.append(f"the lever's range: at {high:g} the metric is {at_high:.4g}" + lever_words)
     return reasons
 
 
@@ -222,7 +241,8 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
     Every evaluation runs the same replicates ``seeds`` (seeds, or ``Replicate`` s from
     ``experiments.runs.replicates_of`` for posterior draws x seeds) on ``executor`` (default: a local pool of one
     worker per replicate, up to the cores), which stays open for the whole search.
-    ``progress(step, evaluation, low, high)`` follows the bisection. Raises ValueError for a year not after the
+    ``progress(step, evaluation, low, high)`` follows the bisection. When ``high`` misses the target, ``low`` is
+    evaluated too, so that ``diagnose`` can say whether the lever moves the metric. Raises ValueError for a year not after the
     start, an unknown metric or region, or low >= high.
     """
     if year <= scenario.start_year:
@@ -269,6 +289,8 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
 
     with executor:
         found, metric_value, reached = _bisect(at, value, low, high, tolerance)
+        if not reached:  # the search stopped at --high, its one evaluation: --low says whether the lever acts
+            at(low, (low, high))
     limits = [] if reached else diagnose(scenario, column, year, region, value, evaluations, high)
     return TargetResult(found, metric_value, reached, evaluations, limits, value)
 

@@ -47,6 +47,14 @@ def compare(
                   "tables in comparison.csv / .parquet")
 
 
+#: What the interval beside target's cost per additional t is (``analysis.compare.fieller_interval``), so that it is
+#: not read as the replicates' spread printed beside it (referee 47 minor 6).
+RATIO_INTERVAL = "95 % interval of the ratio of means"
+#: What the range beside the metric found is (``analysis.target.TargetResult.interval``): with few replicates it is
+#: close to their minimum and maximum.
+SPREAD = "spread of the replicates (5-95 % quantiles, not an interval of the mean)"
+
+
 @app.command()
 def target(
     scenario: ScenarioArg,
@@ -94,7 +102,8 @@ def target(
         if np.isfinite(per_t):
             words = unbounded_words(lo, hi, answer.costs.get(name + "_below", np.nan), lambda v: f"{v:,.0f}",
                                     MAY_LOSE_CARBON)
-            bounds = f" ({words})" if words is not None else f" ({lo:,.0f} to {hi:,.0f})" if np.isfinite(lo) else ""
+            bounds = (f" ({RATIO_INTERVAL}: {words})" if words is not None else
+                      f" ({RATIO_INTERVAL}: {lo:,.0f} to {hi:,.0f})" if np.isfinite(lo) else "")
             money = ("incentives' public money paid + committed, exchange programmes apart" if label == "public"
                      else "paid + committed")
             cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t ({money}, mean / mean)"
@@ -102,7 +111,7 @@ def target(
         cost += f"; {answer.runs_without_additional_t} of {result.replicates} runs added no t CO2e"
     if result.reached:
         console.print(f"[green]{lever} = {result.lever_value:.4g}[/] reaches {metric} >= {value} in {year}{where} "
-                      f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; 5-95 %: "
+                      f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; {SPREAD}: "
                       f"{result.interval[0]:.4f}-{result.interval[1]:.4f}; {result.share_reaching:.0%} of the "
                       f"replicates reach it). Cost {cost}.")
     else:

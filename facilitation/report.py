@@ -26,12 +26,14 @@ from plotly.offline import get_plotlyjs
 import sim
 from analysis.compare import (
     MILESTONES,
+    RECEIVES,
     by_region,
     compare,
     cost_reason,
     incentive_programme,
     one_currency,
     payment_calendar,
+    receipts,
     unbounded_words,
     unpaired_reason,
 )
@@ -161,6 +163,8 @@ COST_REASONS = {"paid by buyers": N_("n/a (paid by buyers)"), "paid by the publi
                 "no incentive": N_("n/a (no incentive; exchange programmes are costed apart)")}
 
 
+#: What a net receiving public's cell says in place of a cost (``analysis.compare.receipts``).
+RECEIPTS = N_("net receipts: the public receives {money} (paid + owed), {per_t} per additional t (a negative cost)")
 #: How an unbounded Fieller set of a cost per additional t reads (``analysis.compare.UNBOUNDED``), in words to
 #: translate, and what its negative lower piece means.
 UNBOUNDED = {"all": N_("unbounded"), "above": N_("≥ {low}"), "or_negative": N_("≥ {low}, or {negative}"),
@@ -216,6 +220,11 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
         cells = []
         for _i, row in table.iterrows():
             why = cost_reason(row, spender, other)
+            if why == RECEIVES:  # a public price ceiling: the public is paid (referee 47 minor 4)
+                money, per_t, _pv = receipts(row)
+                cells.append(_(RECEIPTS).format(money=lang.number(money),
+                                                per_t=lang.number(per_t) if np.isfinite(per_t) else "–"))
+                continue
             text = _(COST_REASONS[why.split(";")[0]]) if why is not None else \
                 bounded(f"{'buyer' if spender == 'private' else 'public'}_cost_per_additional_t_co2e", lang.number, row)
             if row.runs_without_additional_t and (why is None or why.startswith("no additional")):
@@ -247,7 +256,10 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
          [_(why) if (why := unpaired_reason(row)) else bounded("income_mean_change_pct",
                                                                lambda v: lang.percent(v / 100, 1), row)
           for _i, row in table.iterrows()]),
-        (_("share of carbon money reaching farmers"), pm("farmer_share_of_carbon_money", lang.percent)),
+        (_("share of carbon money reaching farmers, before their MRV costs"),
+         pm("farmer_share_of_carbon_money", lang.percent)),
+        (_("share of carbon money farmers keep after their MRV costs (net carbon income / carbon payers' money, "
+           "paid + owed)"), carbon(lambda row: lang.share(row.farmer_net_share_of_carbon_money))),
         (_("farmers' net carbon income, incl. money owed for issued credits ({currency})").format(currency=currency),
          pm("farmer_net_carbon_income", lang.number)),
         (_("public payments to farmers ({currency})").format(currency=currency),

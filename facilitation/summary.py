@@ -334,9 +334,14 @@ def baseline_exchange_sentence(exchange: pd.DataFrame, baseline: pd.DataFrame, r
 
 
 def _money_by_region(table: pd.DataFrame) -> pd.DataFrame:
-    """``analysis.compare.by_region`` of one scenario's runs (a single run without a seed column too), by region."""
+    """``analysis.compare.by_region`` of one scenario's runs (a single run without a seed column too), by region.
+
+    With each region's farms and farmed area (ha) in the first year, means over the runs, that its money is said per
+    farm and per ha a year by (referee 47 minor 2).
+    """
     runs = table if "seed" in table.columns else table.assign(seed=0)
-    return by_region(runs.assign(scenario="runs")).set_index("region")
+    first = runs[runs.year == runs.year.min()].groupby("region")[["farmers", "area_ha"]].mean()
+    return by_region(runs.assign(scenario="runs")).set_index("region").join(first)
 
 
 def _spread_words(lang: Language, s: Spread, show) -> str:
@@ -487,6 +492,10 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
                                      "{per_farm} per farm and {per_ha} per ha a year."), found.payments.mean))
     if found.carbon_to_farmers is not None:
         out.extend(_carbon_income_sentences(found, lang, per_farm_and_ha))
+    if (found.payments is not None or found.carbon_to_farmers is not None) and len(found.regions) > 1:
+        # referee 47 minor 2: a mean over farms of about 2 ha and about 500 ha read as a typical farm's money
+        out.append(_("These amounts per farm are means over the farms of every region, small and large alike: each "
+                     "region's sentences give its own per farm and per ha."))
     if found.exchange_cost is not None:
         # no pooled income comparison: participants' share differs by region, whose incomes differ a hundredfold
         out.append(_("The exchange programme (visits, training, equipment, support of the participants' groups) costs "
@@ -682,6 +691,14 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
     here, everyone = table.loc[region], table.loc["all"]
     name = lang.region(region)
     out = []
+    years = found.last_year - found.first_year
+
+    def per_farm_and_ha(total: float) -> str:
+        """What a period total of the region's money is per farm and per ha a year (referee 47 minor 2)."""
+        return _("That is {per_farm} per farm and {per_ha} per ha a year over {region}'s {farmers} farms and {area} "
+                 "ha.").format(per_farm=money_per_unit(lang, total / here.farmers / years, found.currency),
+                               per_ha=money_per_unit(lang, total / here.area_ha / years, found.currency),
+                               region=name, farmers=lang.number(here.farmers), area=lang.number(here.area_ha))
     thirds = [here[f"farmer_net_carbon_income_{third}"] for third in SIZE_GROUPS]
     amounts = [here.carbon_to_farmers, here.farmer_net_carbon_income, *thirds]
     nothing = all(round(amount) == 0 for amount in amounts)  # a region that gets no carbon money and pays no costs
@@ -698,17 +715,20 @@ def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[st
                          "{small} for the smallest third of its farms by size, "
                          "{middle} for the middle third, {large} for the largest.").format(
                 net=lang.money(here.farmer_net_carbon_income, found.currency), **words))
+            out.append(per_farm_and_ha(here.farmer_net_carbon_income))
         else:
             out.append(_("{region} receives {share} of the carbon money paid to farmers ({paid}); MRV costs and "
                          "claw-backs exceed it and the money still owed for credits already issued, so its farms lose "
                          "{loss} on carbon. Net carbon income by farm size: "
                          "{small} for the smallest third of its farms, {middle} for the middle third, {large} for the "
                          "largest.").format(loss=lang.money(-here.farmer_net_carbon_income, found.currency), **words))
+            out.append(per_farm_and_ha(-here.farmer_net_carbon_income))
     if everyone.public_payments_to_farmers > 0:
         out.append(_("{region} receives {share} of the public payments to farmers ({paid}: per-ha payments and "
                      "credit-line subsidies).").format(
             region=name, share=_share_of_all(lang, here.public_payments_to_farmers / everyone.public_payments_to_farmers),
             paid=lang.money(here.public_payments_to_farmers, found.currency)))
+        out.append(per_farm_and_ha(here.public_payments_to_farmers))
     return out
 
 

@@ -58,7 +58,9 @@ def test_the_peak_and_the_yearly_change_of_additional_t_are_read_from_the_mean_p
     assert out.loc["rising", "additional_t_trend_pct_per_yr"] == pytest.approx(1.0, rel=1e-12)
     assert np.isnan(out.loc["none", ["additional_t_peak_year", "additional_t_trend_pct_per_yr"]].astype(float)).all()
     cells = {name: _trend_cell(out.loc[name]) for name in paths}
-    assert cells == {"falling": "peaked in 2040; falling 2.0 %/yr over 2045-2050",
+    # referee 47 minor 7: beside the peak year, the peak's and the end's tonnes (15,000 x 0.98^10 = 12,256.1)
+    assert out.loc["falling", "additional_t_end"] == pytest.approx(15000.0 * (1 - DECLINE) ** 10, rel=1e-12)
+    assert cells == {"falling": "peaked in 2040 at 15,000 t (12,256 t at the end); falling 2.0 %/yr over 2045-2050",
                      "rising": "still rising at the end: +1.0 %/yr over 2045-2050", "none": "n/a (no additional t)"}
 
 
@@ -77,7 +79,7 @@ def test_no_trend_is_read_from_additional_t_whose_interval_reaches_zero():
     uncertain["co2e_additional_t_lo"], certain["co2e_additional_t_lo"] = -5000.0, 10.0
     assert _trend_cell(uncertain) == ("peaked in 2040; no trend read (the last year's additional t may be 0: interval "
                                       "from -5,000)")
-    assert _trend_cell(certain) == "peaked in 2040; falling 2.0 %/yr over 2045-2050"
+    assert _trend_cell(certain) == "peaked in 2040 at 15,000 t (12,256 t at the end); falling 2.0 %/yr over 2045-2050"
 
 
 def test_exposure_above_the_buffer_pool_is_flagged_run_by_run():
@@ -141,4 +143,6 @@ def test_the_headline_gives_adoption_of_farmers_and_of_area_and_the_paired_addit
     assert per_ha[header.index("additional no-till adopters at the end vs baseline (farmers, paired)")].startswith(
         f"{added:+,.0f}")
     assert text.endswith(COST_AT_LAST_YEAR) and "--years" in COST_AT_LAST_YEAR
+    # referee 47 minor 7: the note says what discounting does to tonnes later lost
+    assert "tonnes gained and later lost count at their discounted value" in COST_AT_LAST_YEAR
     assert per_ha[header.index("additional t over time (mean over runs)")].startswith(("peaked in", "still rising"))

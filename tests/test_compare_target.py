@@ -23,7 +23,7 @@ from analysis.compare import (
     present_value,
     vs_baseline_markdown,
 )
-from analysis.target import LEVERS, access_ceiling, evaluate, find_lever
+from analysis.target import LEVERS, Evaluation, access_ceiling, diagnose, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
 from experiments.spec import ExperimentError
@@ -226,7 +226,7 @@ def test_an_unreachable_target_names_access_as_the_limit():
     steps = []
     result = find_lever(scenario, "carbon_price", "adoption", 2026, 0.8, 0.0, 100.0, [0], farmers=400,
                         executor=LocalExecutor(1), progress=lambda *step: steps.append(step))
-    assert not result.reached and len(steps) == 1 == len(result.evaluations)
+    assert not result.reached and len(steps) == 2 == len(result.evaluations)  # --high, then --low for the diagnosis
     access = result.answer.access
     assert 0 < access["no_till_access_share"] < 0.5
     ceiling, notes = access_ceiling(scenario, "full_ca_share", "all", result.answer)
@@ -234,6 +234,41 @@ def test_an_unreachable_target_names_access_as_the_limit():
     assert result.limits[0].startswith(f"access: at most {ceiling:.1%} of farmers")
     assert access_ceiling(scenario, "any_practice_share", "all", result.answer) is None  # needs no no-till
     assert result.answer.public_spending == 0  # private buyers pay a carbon price (none yet: nobody could switch)
+
+
+def test_a_target_missed_at_high_says_how_the_lever_moved_not_that_it_stopped():
+    """Referee 47 M3: the README's RASS command (80 % any practice by 2040, carbon price up to 400) missed at its
+    first step, --high, and was told the lever "had stopped responding" after that one evaluation; at USD 778/t the
+    target is reached. Now --low is evaluated too: at 300 farmers (seed 0) any practice is 11.7 % at USD 0 and
+    21.0 % at USD 400 (hand runs), a rise of 9.3 points, far above 1 % of the target (0.8 points)."""
+    scenario = sim.load_scenario(SCENARIOS / "rass_80pct_2040.toml")
+    result = find_lever(scenario, "carbon_price", "any_practice", 2040, 0.8, 0.0, 400.0, [0], farmers=300,
+                        executor=LocalExecutor(1))
+    assert not result.reached and [e.lever_value for e in result.evaluations] == [400.0, 0.0]
+    at_high, at_low = (e.metric_value for e in result.evaluations)
+    assert at_high - at_low > 0.05
+    assert result.answer.lever_value == 400.0  # the cost printed stays the one at --high
+    assert result.limits == [f"the lever's range: at 400 the metric is {at_high:.4g}; it rose from {at_low:.4g} at 0 "
+                             "and was not tried higher: raise high (--high) to see whether a higher value reaches 0.8"]
+
+
+def test_the_lever_diagnosis_needs_two_evaluations_to_call_a_lever_flat():
+    """``diagnose`` on hand-made evaluations of a metric with no access ceiling (any practice needs no no-till):
+    0.500 at 0 and 0.504 at 100 move 0.004 < 1 % of the 0.8 target: flat; 0.50 to 0.60: rising; 0.60 to 0.50:
+    falling; 100 alone: nothing is said of the response but that it was not tried higher."""
+    scenario = sim.load_scenario(SCENARIOS / "rass_80pct_2040.toml")
+
+    def limits(*points):
+        evaluations = [Evaluation(lever, metric, 0.0, 0.0, 0.0) for lever, metric in points]
+        [sentence] = diagnose(scenario, "any_practice_share", 2040, "all", 0.8, evaluations, 100.0)
+        return sentence.removeprefix("the lever's range: at 100 the metric is ")
+
+    assert limits((100.0, 0.504), (0.0, 0.5)) == ("0.504; it was 0.5 at 0: the lever does not move the metric "
+                                                  "between these values")
+    assert limits((100.0, 0.6), (0.0, 0.5)).startswith("0.6; it rose from 0.5 at 0 and was not tried higher")
+    assert limits((100.0, 0.5), (0.0, 0.6)) == "0.5; it fell from 0.6 at 0: the metric does not rise with this lever"
+    assert limits((100.0, 0.5),) == ("0.5; the lever was tried only there: raise high (--high) to see whether a "
+                                     "higher value reaches 0.8")
 
 
 def test_results_based_public_price_matches_the_per_ha_payments_budget():
@@ -367,6 +402,7 @@ def test_a_scenario_with_other_seeds_says_its_runs_are_unpaired(comparison):
     regions = by_region(runs, baseline="baseline")
     report = Comparison(table.reset_index(), runs, "baseline", len(seeds), "USD", regions).report()
     who_gains, cash = report.split("Who gains, by region")[1].split("Farm cash income by region")
+    cash = cash.split("Cost per additional t CO2e by region")[0]  # the region costs follow: no changes in them
     for table in (who_gains, cash):  # the cash income table's changes are unpaired too (referee 33)
         seed7 = [line for line in table.splitlines() if line.startswith("| seed7")]
         assert len(seed7) == regions.region[regions.scenario == "seed7"].nunique() > 1  # 'all' and each region
@@ -397,6 +433,25 @@ def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
     assert _money_cell(row, "private") == "1,495,643 (0 to 3,106,643) + 252,115 committed"
     for tiny in (0.4, -0.4, 0.0):
         assert _money_cell(pd.Series({**row, "public_committed": tiny}), "public") == "-640,990 (-1,331,418 to 49,438)"
+
+
+def test_a_public_price_ceiling_shows_the_publics_receipts_not_paid_by_buyers():
+    """Referee 47 minor 4: under a public ceiling of USD 20 on a USD 35 price the public received 640,990 and is owed
+    108,049 more, yet its cost per additional t read "n/a (paid by buyers)". Hand values: 749,039 received over
+    1,473 additional t = 508.5 per t; discounted 700,000 / 1,200 t = 583.3; the buyers' cost is unchanged."""
+    from analysis.compare import _cost_cell
+
+    row = pd.Series({"incentive_public_spending_committed": -749_039.0, "incentive_public_spending_committed_pv":
+                     -700_000.0, "private_spending_committed": 1_747_758.0, "co2e_additional_t": 1_473.0,
+                     "additional_pv_t": 1_200.0, "public_cost_per_additional_t_co2e": np.nan, "runs": 3,
+                     "runs_without_additional_t": 0})
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 749,039 (paid + owed), 509 / 583 per additional t (a negative cost)")
+    nothing_added = {**row, "co2e_additional_t": 0.0, "additional_pv_t": -3.0}
+    assert _cost_cell(pd.Series(nothing_added), "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 749,039 (paid + owed), n/a / n/a per additional t (a negative cost)")
+    assert _cost_cell(pd.Series({**row, "incentive_public_spending_committed": -0.4}),
+                      "public_cost_per_additional_t_co2e", "public", "private") == "n/a (paid by buyers)"
 
 
 def test_a_cost_undefined_once_discounted_says_why():
@@ -489,6 +544,59 @@ def test_farmers_net_carbon_income_counts_what_is_owed_and_windfall_is_shown(com
     line = next(line for line in money.splitlines() if "Per-hectare payment" in line)
     assert f"| {share:.0%} " in line
     assert money.rstrip().endswith(READING_WINDFALL)  # money against tonnes: how to read them (referee 26 m6)
+
+
+def test_the_farmers_share_of_carbon_money_is_shown_before_and_after_their_mrv_costs(comparison):
+    """Referee 47 minor 1: the farmers' share of the carbon money was shown before MRV only (80 % where farmers kept
+    27 %). carbon_price_35 pays farmers 80 % of every payer's dollar, so by hand what they keep is 0.8 x (cash +
+    owed) - MRV - claw-back over the carbon payers' money (cash + owed): 0.8 - (MRV + claw-back) / that money, means
+    over the runs; the MRV table shows 80 % and that share beside it, each labelled."""
+    table = comparison.table.set_index("scenario")
+    row = table.loc["carbon_price_35"]
+    assert row.farmer_share_of_carbon_money == pytest.approx(0.8, rel=1e-9) and row.mrv_cost > 0
+    kept = 0.8 - (row.mrv_cost + row.clawback) / row.carbon_payers_money
+    assert 0 < kept < 0.8 - 0.01
+    assert row.farmer_net_share_of_carbon_money == pytest.approx(kept, rel=1e-6)
+    assert np.isnan(table.loc["per_ha_payment", "farmer_net_share_of_carbon_money"])
+    lines = details_markdown(comparison.table, "USD").splitlines()
+    at = next(i for i, line in enumerate(lines) if "before their MRV costs" in line)  # the MRV table's header
+    header = [c.strip() for c in lines[at].split("|")]
+    line = [c.strip() for c in next(line for line in lines[at:] if "Carbon price USD 35/t" in line).split("|")]
+    gross = header.index("farmer share of carbon money, before their MRV costs (paid to them / payers' cash)")
+    assert (line[gross], line[gross + 1]) == ("80%", f"{kept:.0%}")
+    assert header[gross + 1] == "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)"
+
+
+def test_each_region_has_its_own_cost_per_additional_t_and_all_farms_repeat_the_headline(comparison):
+    """Referee 47 minor 3: the pooled cost per additional t hid a tenfold range across regions. By hand from the
+    yearly rows of each region: its public money paid after the first year + owed at the end (no exchange
+    programmes here), and its additional t at the end, means over the runs, then mean / mean; the 'all' rows equal
+    the headline costs, and the by-region table says what its cells are."""
+    regions = comparison.by_region.set_index(["scenario", "region"])
+    headline = comparison.table.set_index("scenario")
+    runs = comparison.runs.sort_values("year")
+    checked = 0
+    for scenario in ("per_ha_payment", "results_based_public"):
+        for region in ("latin_america", "africa_moist", "all"):
+            rows = runs[(runs.scenario == scenario) & (runs.region == region)]
+            flows = rows[rows.year > rows.year.min()].groupby("seed")
+            end = rows.groupby("seed").last()
+            money = (flows.public_spending.sum() + end.public_committed).mean()
+            additional = end.additional_cum_t_co2e.mean()
+            cost = regions.loc[(scenario, region), "public_cost_per_additional_t_co2e"]
+            if money > 0 and additional > 0:
+                assert cost == pytest.approx(money / additional, rel=1e-9)
+                checked += 1
+            else:
+                assert np.isnan(cost)
+        assert regions.loc[(scenario, "all"), "public_cost_per_additional_t_co2e"] == pytest.approx(
+            headline.loc[scenario, "public_cost_per_additional_t_co2e"], rel=1e-9)
+        assert regions.loc[(scenario, "all"), "public_cost_per_additional_t_co2e_lo"] == pytest.approx(
+            headline.loc[scenario, "public_cost_per_additional_t_co2e_lo"], rel=1e-9)
+    assert checked >= 4
+    text = comparison.report()
+    assert "Cost per additional t CO2e by region (USD, undiscounted)" in text
+    assert "with Fieller's 95 % interval over them" in text
 
 
 def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_its_share(comparison):

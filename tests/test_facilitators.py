@@ -515,6 +515,13 @@ def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_t
     assert rows[1][windfall_column].startswith(f"{en.number(windfall.mean())} (")
     assert rows[1][share_column] == en.share(windfall.mean() / money.mean())
     assert rows[0][windfall_column] == rows[0][share_column] == "n/a (no carbon money)"
+    # referee 47 minor 1: what farmers keep after their MRV costs, beside the share before them
+    kept = header.index("share of carbon money farmers keep after their MRV costs (net carbon income / carbon "
+                        "payers&#x27; money, paid + owed)")
+    net = (flows.carbon_to_farmers.sum() + end.carbon_due_to_farmers.last() - flows.mrv_cost.sum()
+           - flows.clawback.sum())
+    assert rows[1][kept] == en.share(net.mean() / money.mean()) and rows[0][kept] == "n/a (no carbon money)"
+    assert header[kept - 1] == "share of carbon money reaching farmers, before their MRV costs"
     said = " ".join(sentences_by_region(findings(stories[1].results, "USD", scenario=stories[1].scenario), en)["all"])
     assert (f"paid or owe {en.money(money.mean(), 'USD')} for them; {en.money(windfall.mean(), 'USD')} "
             f"({en.share(windfall.mean() / money.mean())}) of it pays for credits beyond each farm's own additional "

@@ -430,7 +430,7 @@ def test_each_region_says_its_share_of_the_carbon_money_and_its_size_thirds(runs
     """Referee 29 M3: 97-99.9 % of the carbon money went to Latin America, and the report said only the total.
     Recomputed from the yearly rows: a region's carbon_to_farmers summed over each run's years, mean over runs,
     over the same for all farms; its size thirds' net carbon income likewise."""
-    from facilitation.summary import _share_of_all
+    from facilitation.summary import _share_of_all, money_per_unit
 
     en = language("en")
     said = sentences_by_region(findings(runs, "USD"), en)
@@ -444,7 +444,17 @@ def test_each_region_says_its_share_of_the_carbon_money_and_its_size_thirds(runs
         thirds = [en.money(total[f"farmer_net_carbon_income_{g}"][region], "USD") for g in ("small", "middle", "large")]
         assert f"{thirds[0]} for the smallest third of its farms by size, {thirds[1]} for the middle third, " \
                f"{thirds[2]} for the largest" in sentence
+        # referee 47 minor 2: the region's own money per farm and per ha a year (its first-year farms and area)
+        start = runs[(runs.year == runs.year.min()) & (runs.region == region)]
+        farms, area, years = start.farmers.mean(), start.area_ha.mean(), runs.year.max() - runs.year.min()
+        net = total.farmer_net_carbon_income[region]
+        after = said[region][said[region].index(sentence) + 1]
+        assert after == (f"That is {money_per_unit(en, net / farms / years, 'USD')} per farm and "
+                         f"{money_per_unit(en, net / area / years, 'USD')} per ha a year over {en.region(region)}'s "
+                         f"{en.number(farms)} farms and {en.number(area)} ha.")
     assert total.carbon_to_farmers["latin_america"] > 0.9 * total.carbon_to_farmers["all"]
+    assert "These amounts per farm are means over the farms of every region, small and large alike" in \
+        " ".join(said["all"])
 
 
 @pytest.fixture(scope="module")

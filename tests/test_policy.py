@@ -106,6 +106,8 @@ def test_compare_and_target_commands(tmp_path, casim):
                   "--low", 0, "--high", 100, "--replicates", 1, "--farmers", 300, "--tolerance", 0.01)
     assert found.returncode == 0, found.stderr
     assert "carbon_price = 42" in found.stdout  # the market price column equals the lever: a known answer
+    # referee 47 minor 6: the replicates' spread is not the cost's interval of a ratio of means, and says so
+    assert "spread of the replicates (5-95 % quantiles, not an interval of the mean): " in found.stdout
     assert "step  1:" in found.stdout and "public budget" in found.stdout
     refused = casim("target", SCENARIOS / "baseline.toml", "--low", 100, "--high", 50)
     assert refused.returncode == 2 and "low (--low) 100 must be below high (--high) 50" in refused.stderr
