@@ -59,7 +59,9 @@ def test_pinned_runs_are_reproduced_exactly(name):
     the file's practice shares (a tilted target law) and to the supply of its own adopters' area (startdrift: the
     same columns moved; the start's no-till access share with the supply, e.g. Africa dry 21.3 % -> 19.6 %), and when
     a farm that hires its no-till stopped paying the exit cost on dropping it (referee 33 m5: the fitted constants,
-    so which farms start as adopters, and every later decision). Behaviour and the
+    so which farms start as adopters, and every later decision), and when the default ``supply_scale`` became
+    Brazil's posterior median to one significant figure (0.10 -> 0.04: the start's supply and fitted constants, so
+    which farms start as adopters, and every later decision; the start's farmer shares stayed exact). Behaviour and the
     order random numbers are drawn in must not change unnoticed; columns added later are not in the pins and are not
     compared, nor are pinned columns since removed
     (``REMOVED_COLUMNS``)."""
@@ -84,7 +86,9 @@ def test_as_given_starts_are_pinned(path):
     farmer_net_carbon_income and its size thirds, participants_net_negative_share alone moved); as_given_price again
     when a farm that hires its no-till stopped paying the exit cost on dropping it (referee 33 m5: its hired farms'
     decisions). That change left this pin of validation_brazil as it was, but not Brazil's calibrated runs: by 1980
-    they had moved, and the calibration had to be redone (referee 37 M1). Ten years of 1972's start, when almost no
+    they had moved, and the calibration had to be redone (referee 37 M1). Both were rewritten when the default
+    ``supply_scale`` went from 0.10 to 0.04 (both run at the default; Brazil's calibration sets it from its prior and
+    posterior, so its 39-year pin at the posterior medians did not move). Ten years of 1972's start, when almost no
     farm uses no-till, cannot stand for the calibration's 39: ``test_brazil_over_its_calibrated_years_is_pinned``
     does."""
     expected = pd.read_parquet(TEST_DATA / f"{path.stem}_2000x10_seed7.parquet")
