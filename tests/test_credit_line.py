@@ -128,3 +128,30 @@ def test_compare_counts_the_subsidy_owed_as_committed_and_its_windfall_share(rec
                                                           + row.farmer_net_carbon_income + row.mrv_cost,
                                                           rel=1e-12)
     assert row.credit_line_windfall == pytest.approx(every.loc[2026:, "credit_line_windfall"].sum(), rel=1e-12)
+
+
+def test_compare_and_the_summary_show_the_subsidy_owed_and_the_windfall(recorded):
+    """The tables and the summary say the run's numbers: the money table's public payments to farmers with the
+    subsidy owed on running loans beside them, "who else gains" with the credit-line windfall and its share (no
+    longer only "n/a (no per-ha payments)"), and the summary's sentence with the same three sums."""
+    from analysis.compare import compare, details_markdown, markdown
+    from facilitation.i18n import language
+    from facilitation.summary import findings, sentences
+
+    _, _, table = recorded
+    every = table[table.region == "all"].set_index("year").loc[2026:]
+    paid, windfall = every.credit_line_subsidy.sum(), every.credit_line_windfall.sum()
+    owed = every.loc[2037, "credit_line_committed"]
+    runs = pd.concat([table.assign(scenario=label, seed=1) for label in ("baseline", "renovagro")])
+    summary = compare(runs, "baseline", calendars={"renovagro": (5, 1), "baseline": (5, 1)}).set_index("scenario")
+    assert summary.loc["renovagro", "credit_line_windfall_share"] == pytest.approx(windfall / paid, rel=1e-12)
+    line = next(row for row in markdown(summary.reset_index(), "USD").splitlines() if "| renovagro" in row)
+    assert f"{paid:,.0f} + {owed:,.0f} owed on running loans" in line
+    line = next(row for row in details_markdown(summary.reset_index(), "USD").splitlines()
+                if "| renovagro" in row and "n/a (no per-ha payments)" in row)
+    assert f" {windfall:,.0f} |" in line and f"| {windfall / paid:.0%} " in line
+    text = " ".join(sentences(findings(table.assign(seed=1), "USD", scenario=RENOVAGRO), language("en")))
+    english = language("en")
+    assert (f"The credit line's interest subsidies come to {english.money(paid, 'USD')} over 2026–2037, and the "
+            f"public still owes {english.money(owed, 'USD')} on loans running at the end. Of the subsidies paid, "
+            f"{english.money(windfall, 'USD')} ({english.share(windfall / paid)}) are on loans") in text
