@@ -746,10 +746,12 @@ def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
     """One run's carbon payers' money (currency), what the carbon windfall is a share of.
 
     Buyers', price guarantor's and Twin Regions buyers' cash over the seasons ``flows`` (a run's yearly rows after its
-    first), and what the public and buyers owe at the run's ``end`` row for credits already issued.
+    first), and what the public and buyers owe at the run's ``end`` row for credits already issued (the public's
+    committed money less the credit line's, which is no carbon money).
     """
     paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
-    return float(paid + end.public_committed + end.private_committed)
+    carbon_committed = end.public_committed - end.get("credit_line_committed", 0.0)
+    return float(paid + carbon_committed + end.private_committed)
 
 
 def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:

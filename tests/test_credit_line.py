@@ -150,6 +150,7 @@ def test_compare_and_the_summary_show_the_subsidy_owed_and_the_windfall(recorded
     line = next(row for row in details_markdown(summary.reset_index(), "USD").splitlines()
                 if "| renovagro" in row and "n/a (no per-ha payments)" in row)
     assert f" {windfall:,.0f} |" in line and f"| {windfall / paid:.0%} " in line
+    assert line.count("n/a (no carbon money)") == 2  # the subsidy owed is no carbon money: no carbon windfall
     text = " ".join(sentences(findings(table.assign(seed=1), "USD", scenario=RENOVAGRO), language("en")))
     english = language("en")
     assert (f"The credit line's interest subsidies come to {english.money(paid, 'USD')} over 2026–2037, and the "
