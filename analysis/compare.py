@@ -32,14 +32,20 @@ participants with a net loss counts it the same way; the farmers' share of the c
 mean carbon payers' money, paid + committed); public payments (per-ha payments and credit-line subsidies), by
 region and by size third (``by_region``); the windfall of per-ha payments: the part paid for a practice the same
 farm uses that same year without the incentives, in the counterfactual (``WINDFALL``; ``sim.incentives.payments``),
-and its share of the payments (mean windfall / mean payments); its carbon counterpart, the carbon windfall: per
+and its share of the payments (mean windfall / mean payments); the credit line's windfall: the subsidy on the part of
+each loan that financed practices the same farm uses in the loan's year in the counterfactual (``CREDIT_WINDFALL``;
+``sim.incentives.credit_line``; referee 47 M4), and its share of the credit-line subsidies;
+its carbon counterpart, the carbon windfall: per
 farm, the carbon payers' money (paid + committed) x the share of its standing credits beyond its own additional t
 (``carbon_money_non_additional_cum`` of ``sim.outputs``; ``NON_ADDITIONAL``), and its share of the carbon payers'
 money (mean over mean). Intermediaries' take: carbon money kept by
 intermediaries, aggregators and the Twin Regions authority, paid and owed for credits already issued (the payers'
 committed money less what it owes farmers), so that the money closes (referee 35 m2): public budget + buyer spending
 (paid + committed) = farmers' net carbon income + their MRV costs + intermediaries' take + public payments to farmers
-+ exchange programmes' cost. The windfall share (money of per-ha payments) and
+(+ the credit-line subsidy still owed on running loans) + exchange programmes' cost. The public's committed money also
+counts that subsidy (``credit_line_committed``; referee 47 M2: owed whatever the farm does, as carbon designs count what
+they owe), discounted from the year after the last (its first instalment falls due then, so this present value is at
+most the true one's over the loans' remaining seasons). The windfall share (money of per-ha payments) and
 credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``). Income change: the
 mean over the period of mean farm income, against the paired baseline run's (not one year's: verification years
 carry lump payments), for every farm and by region.
@@ -118,6 +124,9 @@ _SUMMED = ("payments", "credit_line_subsidy", "carbon_to_farmers", "mrv_cost", "
            "exchange_programme_cost", "payments_windfall")
 #: What the windfall of per-ha payments is, in the words of every table that shows it (the HTML report's too).
 WINDFALL = "windfall: for practices the same farm uses that year without the incentives (the counterfactual)"
+#: What the credit line's windfall is (referee 47 M4), in the words of the table that shows it.
+CREDIT_WINDFALL = ("windfall: on loans for practices the same farm uses in the loan's year without the incentives "
+                   "(the counterfactual)")
 #: The carbon counterpart of the windfall (referee 35 M2), in the words of the table that shows it.
 NON_ADDITIONAL = ("carbon payers' money (paid + committed) for credits beyond each farm's own additional t: the carbon "
                   "windfall")
@@ -180,7 +189,8 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "aggregator_fees", "authority_fees", "intermediaries_take", "uncertainty_deduction_t_co2e",
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
-                "payments_windfall", "credits_t_co2e", "carbon_money_non_additional",
+                "payments_windfall", "credits_t_co2e", "carbon_money_non_additional", "credit_line_windfall",
+                "credit_line_committed",
                 *(f"public_payments_to_farmers_{g}" for g in SIZE_GROUPS))
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
@@ -318,6 +328,10 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             participants_net_negative_share=float(last.participants_net_negative_share) if enrolled else np.nan,
             carbon_due_to_farmers=float(last.carbon_due_to_farmers),
             public_committed=float(last.public_committed),
+            # of it, the credit line's (none on a yearly table written before the column existed)
+            credit_line_committed=float(last.get("credit_line_committed", 0.0)),
+            credit_line_windfall=float(flows.credit_line_windfall.sum()) if "credit_line_windfall" in flows
+            else np.nan,
             private_committed=float(last.private_committed),
             carbon_payers_money=carbon_payers_money(flows, last),
             # NaN on a yearly table written before the column existed (shown as such; referee 36 r3)
@@ -326,12 +340,14 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             reversal_exposure_t=float(last.reversal_exposure_t_co2e),
             end_discount=(1.0 + discount_rate) ** -(committed_paid_in(start, int(last.year),
                                                                       (calendars or {}).get(key[0])) - start),
+            credit_line_discount=(1.0 + discount_rate) ** -(int(last.year) + 1 - start),
             **{column: float(flows[column].sum()) for column in _SUMMED},
         )
         row["public_payments_to_farmers"] = row["payments"] + row["credit_line_subsidy"]
         # what the payers still owe for issued credits that is not the farmers' (referee 35 m2: the take was cash
         # only while farmers' net carbon income counts what is owed, so the money table did not close)
-        row["intermediaries_committed"] = row["public_committed"] + row["private_committed"] - row["carbon_due_to_farmers"]
+        row["intermediaries_committed"] = (row["public_committed"] - row["credit_line_committed"]
+                                           + row["private_committed"] - row["carbon_due_to_farmers"])
         row["intermediaries_take"] = (row["carbon_to_intermediaries"] + row["aggregator_fees"] + row["authority_fees"]
                                       + row["intermediaries_committed"])
         row["incentive_public_spending"] = row["public_spending"] - row["exchange_programme_cost"]
@@ -340,13 +356,19 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
     table = pd.DataFrame(rows)
     table.insert(len(keys), "replicate", table.groupby("scenario", sort=False).cumcount())
     discount = table.pop("end_discount")
+    credit_line_discount = table.pop("credit_line_discount")
+    # the committed money in present value: the carbon payers' from the year it is paid, the credit line's from the
+    # year after the last (where it owes nothing, as it was: the carbon part times its discount alone)
+    committed_pv = {"private": table.private_committed * discount,
+                    "public": ((table.public_committed - table.credit_line_committed) * discount
+                               + table.credit_line_committed * credit_line_discount).where(
+                        table.credit_line_committed != 0, table.public_committed * discount)}
     for payer in ("public", "private"):
         table[f"{payer}_spending_committed"] = table[f"{payer}_spending"] + table[f"{payer}_committed"]
-        table[f"{payer}_spending_committed_pv"] = table[f"{payer}_spending_pv"] + table[f"{payer}_committed"] * discount
+        table[f"{payer}_spending_committed_pv"] = table[f"{payer}_spending_pv"] + committed_pv[payer]
     table["total_cost"] = table.public_spending_committed + table.private_spending_committed + table.mrv_cost
     table["incentive_public_spending_committed"] = table.incentive_public_spending + table.public_committed
-    table["incentive_public_spending_committed_pv"] = (table.incentive_public_spending_pv
-                                                       + table.public_committed * discount)
+    table["incentive_public_spending_committed_pv"] = table.incentive_public_spending_pv + committed_pv["public"]
     table["incentive_total_cost"] = table.total_cost - table.exchange_programme_cost
     table["no_additional_t"] = (table.co2e_additional_t <= 0).astype(float)
     return table
@@ -425,6 +447,8 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
         columns[f"additional_share_of_credits{end}"] = np.where(credited.notna(), bound, np.nan)
     paying = table.payments.where(table.payments > 0)
     columns["payments_windfall_share"] = table.payments_windfall / paying  # of the mean payments; NaN without any
+    lending = table.credit_line_subsidy.where(table.credit_line_subsidy > 0)
+    columns["credit_line_windfall_share"] = table.credit_line_windfall / lending  # of the mean subsidies
     carbon_money = table.carbon_payers_money.where(table.carbon_payers_money > 0)
     columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / carbon_money  # NaN without
     # what farmers keep after their MRV costs and claw-backs (referee 47 minor 1: the gross share read 80 % where
@@ -768,10 +792,12 @@ def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
     """One run's carbon payers' money (currency), what the carbon windfall is a share of.
 
     Buyers', price guarantor's and Twin Regions buyers' cash over the seasons ``flows`` (a run's yearly rows after its
-    first), and what the public and buyers owe at the run's ``end`` row for credits already issued.
+    first), and what the public and buyers owe at the run's ``end`` row for credits already issued (the public's
+    committed money less the credit line's, which is no carbon money).
     """
     paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
-    return float(paid + end.public_committed + end.private_committed)
+    carbon_committed = end.public_committed - end.get("credit_line_committed", 0.0)
+    return float(paid + carbon_committed + end.private_committed)
 
 
 def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:
@@ -1011,8 +1037,7 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         lambda r: _total_cell(r), axis=1)
     out[f"farmers' net carbon income, incl. owed for issued credits ({total})"] = table.apply(
         lambda r: _cell(r, "farmer_net_carbon_income", ",.0f"), axis=1)
-    out[f"public payments to farmers ({total})"] = table.apply(
-        lambda r: _cell(r, "public_payments_to_farmers", ",.0f"), axis=1)
+    out[f"public payments to farmers ({total})"] = table.apply(_public_payments_cell, axis=1)
     out[f"farmers' MRV costs ({total})"] = table.apply(lambda r: _cell(r, "mrv_cost", ",.0f"), axis=1)
     out[f"intermediaries' take, incl. aggregators and authority, paid + owed for issued credits ({total})"] = \
         table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
@@ -1109,6 +1134,10 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         lambda r: _carbon_windfall_cell(r, lambda: _cell(r, "carbon_money_non_additional", ",.0f")), axis=1))
     fees.insert(8, "its share of the carbon payers' money", table.apply(
         lambda r: _carbon_windfall_cell(r, lambda: f"{r['carbon_money_non_additional_share']:.0%}"), axis=1))
+    fees[f"of which {CREDIT_WINDFALL} ({currency})"] = table.apply(
+        lambda r: _credit_windfall_cell(r, lambda: _cell(r, "credit_line_windfall", ",.0f")), axis=1)
+    fees["windfall share of credit-line subsidies"] = table.apply(
+        lambda r: _credit_windfall_cell(r, lambda: f"{r['credit_line_windfall_share']:.0%}"), axis=1)
     return "\n\n".join([f"Adoption (share of farmers, and of farmed area) in {last}\n\n"
                         f"{adoption.to_markdown(index=False)}",
                         f"Carbon integrity (totals over the period)\n\n{integrity.to_markdown(index=False)}",
@@ -1156,6 +1185,20 @@ def _carbon_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:
     if not row["carbon_payers_money"] > 0:
         return "n/a (no carbon money)"
     return shown() if np.isfinite(row["carbon_money_non_additional"]) else OLD_TABLE
+
+
+def _credit_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:
+    """``shown()`` for a design with credit-line subsidies; else why not: none, or a table older than the column."""
+    if not row["credit_line_subsidy"] > 0:
+        return "n/a (no credit-line subsidies)"
+    return shown() if np.isfinite(row["credit_line_windfall"]) else "n/a (table written before the credit-line windfall)"
+
+
+def _public_payments_cell(row: pd.Series) -> str:
+    """Public payments to farmers paid, and the credit-line subsidy still owed on running loans (when any)."""
+    paid = _cell(row, "public_payments_to_farmers", ",.0f")
+    owed = row.get("credit_line_committed", 0.0)
+    return f"{paid} + {owed:,.0f} owed on running loans" if round(owed) > 0 else paid
 
 
 def _loss_cell(row: pd.Series) -> str:

@@ -10,8 +10,9 @@ run. Each finding is first computed per run, then summarised over the runs:
   ``casim compare`` and the report);
 - CO2e stored by the last year, the part of it the scenario's incentives add (beyond the counterfactual), per-ha
   payments and their windfall (the part paid for a practice the same farm uses that year in the counterfactual; its
-  share is mean windfall / mean payments, as in ``casim compare``), and carbon money paid to farmers, all farms
-  together.
+  share is mean windfall / mean payments, as in ``casim compare``), credit-line subsidies, what is still owed on
+  running loans and their windfall (the subsidy on loans for practices the same farm takes up in the loan's year in
+  the counterfactual, as in ``casim compare``), and carbon money paid to farmers, all farms together.
 
 The centre is the mean over runs; the spread is the range that holds all runs, or, with 20 runs or more, the
 range left after dropping the lowest and the highest 5 % of them ("in 18 runs out of 20").
@@ -120,6 +121,9 @@ class Findings:
     standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
     carbon_money: Spread | None = None  # carbon payers' money, paid + committed, currency (None without credits)
     carbon_windfall: Spread | None = None  # of ``carbon_money``, for credits beyond each farm's own additional t
+    credit_line: Spread | None = None  # credit-line subsidies paid over the period, currency (None without any)
+    credit_line_owed: Spread | None = None  # of the credit line, still owed at the end on running loans, currency
+    credit_line_windfall: Spread | None = None  # of ``credit_line``, on loans for practices the counterfactual used
     on_no_till_factor: Spread | None = None  # additional t CO2e lost with no-till's factor off (None: no variant)
     no_till_factor_spread: float = math.nan  # 2 sd, t CO2e, that no-till's factor gives ``on_no_till_factor``
     no_till_uncertainty: tuple[float, float] = (math.nan, math.nan)  # least and most 2-sd share of its gain, regions
@@ -135,6 +139,11 @@ class Findings:
     def windfall_share(self) -> float:
         """Mean windfall / mean per-ha payments (as ``analysis.compare``); NaN without payments."""
         return self.windfall.mean / self.payments.mean if self.payments is not None else math.nan
+
+    @property
+    def credit_line_windfall_share(self) -> float:
+        """Mean credit-line windfall / mean credit-line subsidies (as ``analysis.compare``); NaN without them."""
+        return self.credit_line_windfall.mean / self.credit_line.mean if self.credit_line is not None else math.nan
 
     @property
     def carbon_windfall_share(self) -> float:
@@ -205,6 +214,10 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["carbon_money"] = over_runs("all", lambda rows: carbon_payers_money(
             rows[rows.year > first], rows[rows.year == last].iloc[0]))
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
+    if everyone.credit_line_subsidy.fillna(0).gt(0).any() and "credit_line_windfall" in table:  # referee 47 M2, M4
+        extra["credit_line"] = over_runs("all", lambda rows: float(rows.credit_line_subsidy.fillna(0).sum()))
+        extra["credit_line_owed"] = over_runs("all", at(last, "credit_line_committed"))
+        extra["credit_line_windfall"] = over_runs("all", lambda rows: float(rows.credit_line_windfall.fillna(0).sum()))
     if credited or paying:
         extra["money_by_region"] = _money_by_region(table)
     if "exchange_participants" in table and everyone.exchange_participants.fillna(0).gt(0).any():
@@ -490,6 +503,14 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
             spread=_bracket(_spread_words(lang, found.windfall, money))))
         out.append(per_farm_and_ha(_("Over all {farmers} farms and {area} ha, the per-hectare payments come to "
                                      "{per_farm} per farm and {per_ha} per ha a year."), found.payments.mean))
+    if found.credit_line is not None:
+        out.append(_("The credit line's interest subsidies come to {paid} over {start}–{end}{spread}, and the public "
+                     "still owes {owed} on loans running at the end. Of the subsidies paid, {windfall} ({share}) are on "
+                     "loans for practices the same farms take up that year without the incentives (the "
+                     "counterfactual): a windfall.").format(
+            paid=money(found.credit_line.mean), start=found.first_year + 1, end=found.last_year,
+            spread=_bracket(_spread_words(lang, found.credit_line, money)), owed=money(found.credit_line_owed.mean),
+            windfall=money(found.credit_line_windfall.mean), share=percent(found.credit_line_windfall_share)))
     if found.carbon_to_farmers is not None:
         out.extend(_carbon_income_sentences(found, lang, per_farm_and_ha))
     if (found.payments is not None or found.carbon_to_farmers is not None) and len(found.regions) > 1:

@@ -285,6 +285,15 @@ class CarbonLedger:
         return money
 
 
+def _public_committed(t: Year) -> np.ndarray:
+    """The public's committed money: the carbon registry's (owed for issued credits) + the credit line's.
+
+    Where no credit-line money is owed the registry's sum is kept as it is (adding 0.0 would turn a -0.0 into 0.0).
+    """
+    carbon, credit_line = t.total("public_committed"), t.total("credit_line_committed")
+    return np.where(credit_line == 0, carbon, carbon + credit_line)
+
+
 def _plus(total: np.ndarray | None, values: np.ndarray) -> np.ndarray:
     """``values`` added to the running per-farm ``total`` in place (a new float64 array for the first)."""
     if total is None:
@@ -546,7 +555,10 @@ _DECLARED: tuple[Column, ...] = (
     Column("carbon_due_to_farmers", MONEY_OWED, "owed to farmers for credits already issued, paid in later years "
            "(payment lag)", total("carbon_due_to_farmers"), flow=True),
     Column("public_committed", MONEY_OWED, "owed by the public for credits already issued (as buyer or price "
-           "guarantor), paid in later years (payment lag)", total("public_committed"), flow=True),
+           "guarantor), paid in later years (payment lag), plus credit_line_committed", _public_committed, flow=True),
+    Column("credit_line_committed", MONEY_OWED, "credit-line subsidy (interest equalisation) the public still owes on "
+           "loans running at the end of the year, owed whatever the farm does next: spread x principal x the loan's "
+           "balance shares of the seasons left, undiscounted", total("credit_line_committed"), flow=True),
     Column("private_committed", MONEY_OWED, "owed by private credit buyers and Twin Regions buyers for credits already "
            "issued, paid in later years (payment lag)", total("private_committed"), flow=True),
     Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far "
@@ -576,6 +588,10 @@ _DECLARED: tuple[Column, ...] = (
            "credits, as they do in overcrediting_ratio", _non_additional_carbon_money, flow=True),
     Column("credit_line_subsidy", MONEY_PER_YEAR, "interest equalisation of the credit line (public -> farmers)",
            total("credit_line_subsidy"), flow=True),
+    Column("credit_line_windfall", MONEY_PER_YEAR, "part of credit_line_subsidy paid on loans for practices the farm's "
+           "counterfactual twin used anyway in the year the loan was taken: windfall (deadweight), the counterpart of "
+           "payments_windfall: per farm, the year's subsidy x the share of the loan's one-off cost per ha that financed "
+           "practices the twin used that year", total("credit_line_windfall"), flow=True),
     *(Column(f"{flow}_{group}", MONEY_PER_YEAR, f"{flow} to the {group} third of farms by size within each region "
              "(income group)", by_size_group(flow, i), flow=True)
       for flow in ("payments", "credit_line_subsidy") for i, group in enumerate(SIZE_GROUPS)),

@@ -4,8 +4,9 @@ Money flows of one year (all in the scenario currency), for credits issued to a 
 ``payment_lag_years`` later:
   general market: the buyer pays credits x market price p; the guarantor pays credits x (g - p), where the farm's
     price g is the market price clipped to [floor, ceiling], or its fixed contract price (``sim.incentives.prices``);
-  Twin Regions market (seller regions): twin buyers pay credits x twin price, up to their budget or demand cap
-    (shared pro rata); the Market Authority keeps its fee share (``sim.incentives.twin_market``);
+  Twin Regions market (seller regions): twin buyers pay credits x twin price, up to the budget or demand cap of
+    the years the issuance covers (shared pro rata); the Market Authority keeps its fee share
+    (``sim.incentives.twin_market``);
   project value V = credits x g (+ twin purchases net of the authority fee); a group aggregator keeps its fee
     share of V; farmers get farmer_share of the rest, intermediaries the remainder;
   MRV: paid by the farms verified, at each verification (``sim.incentives.mrv``);
@@ -128,7 +129,8 @@ class CarbonProgramme:
         self.twin_seller_regions: set[int] = set()
         if scenario.twin_market is not None:
             self.twin_seller_regions = {regions.names.index(r) for r in scenario.twin_market.seller_regions}
-            twin = TwinRegionsMarket(scenario.twin_market, np.isin(farms.region, list(self.twin_seller_regions)))
+            twin = TwinRegionsMarket(scenario.twin_market, np.isin(farms.region, list(self.twin_seller_regions)),
+                                     self.spec.verification_interval_years)
         self.twin = twin
         self.active = _price_can_be_positive(scenario) or twin is not None
         self.discount_rates = [s.discount_rate for s in regions.specs]
@@ -165,7 +167,10 @@ class CarbonProgramme:
         return self.registry.market_price(year)
 
     def begin_year(self, year: int) -> None:
-        """Prices farmers expect (Twin Regions sellers: the market's price) and the verification calendar's PV factors.
+        """Prices farmers expect and the verification calendar's PV factors.
+
+        Twin Regions sellers expect the market's price on the share of credits it bought at its last issuance, the
+        general market's on the rest (``TwinRegionsMarket.expected_price``).
 
         Nothing to prepare for a programme that can never pay (it values nothing and enrols no one).
         """
@@ -173,7 +178,7 @@ class CarbonProgramme:
         if not self.active:
             return
         general = price_expectation(self.spec.price, self.market_price(year), self.horizon_years)
-        twin = (self.twin.price_to_project, 0.0) if self.twin else general
+        twin = self.twin.expected_price(*general) if self.twin else general
         self.expected = [twin if r in self.twin_seller_regions else general for r in range(len(self.expected))]
         c = self.spec
         calendar = [calendar_of_year(year, self.setting.scenario.start_year, c.verification_interval_years,

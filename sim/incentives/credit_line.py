@@ -13,6 +13,16 @@ without the line): the line shows there as the interest saved. The line also rea
 without other credit (drawn once from the policy stream). A farm the line can lend to (no loan outstanding) has
 ``max_loan`` more money for one-off costs (``farms.credit_line_loan``, read by ``sim.behaviour.access``). A farmer
 deciding counts the PV of the subsidy on the loan for a bundle's new practices.
+
+Committed (referee 47 M2): at the end of each year the public still owes the subsidy of the seasons left on every
+running loan, whatever the farm does next: spread x P x sum_{s > t} share(s), undiscounted (``credit_line_committed``,
+added to the public's committed money, as the carbon registry's owed payments are).
+Windfall (referee 47 M4), the counterpart of the per-ha payments' (``sim.incentives.payments``): the subsidy on the
+part of a loan that financed practices the farm's counterfactual twin (the same farm without the incentives) uses
+in the year the loan is taken, i.e. adoption that happens anyway: each year's subsidy on the loan x (one-off cost
+per ha of the financed practices the twin uses that year) / (one-off cost per ha of all the practices the loan
+financed) (``credit_line_windfall``). The share is fixed when the loan is taken: the loan finances that year's
+adoption, and its subsidy is owed for the tenor whatever either farm does later.
 """
 
 from __future__ import annotations
@@ -36,6 +46,11 @@ def balance_shares(tenor_years: int, grace_years: int) -> np.ndarray:
     return np.where(t < grace_years, 1.0, (tenor_years - t) / (tenor_years - grace_years))
 
 
+def shares_left(shares: np.ndarray) -> np.ndarray:
+    """Sum of the balance ``shares`` of the seasons after each season t: sum_{s > t} shares[s], shape (tenor,)."""
+    return np.concatenate([np.cumsum(shares[::-1])[::-1][1:], [0.0]])
+
+
 class ConcessionalCredit:
     """The ``[credit_line]`` table as an incentive design (nothing when the scenario has none)."""
 
@@ -44,15 +59,19 @@ class ConcessionalCredit:
         self.farms = setting.farms
         self.catalogue = setting.catalogue
         n = setting.farms.n
+        self.counterfactual = setting.counterfactual
         self.principal = np.zeros(n)
         self.loan_year = np.zeros(n, np.int64)
         if self.spec is None:
             return
+        #: (n,) share of the running loan that financed practices the counterfactual twin used in the loan's year
+        self.windfall_share = np.zeros(n)
         spec = self.spec
         reached = rng.random(n) < spec.reach
         self.farms.credit_access = self.farms.credit_access | reached
         self.spread = spec.market_rate - spec.interest_rate
         self.shares = balance_shares(spec.tenor_years, spec.grace_years)
+        self.shares_left = shares_left(self.shares)
         horizon = setting.scenario.decision.planning_horizon_years
         seasons = np.arange(min(spec.tenor_years, horizon))
         #: per region: PV of the subsidy per unit of principal over the planning horizon
@@ -114,17 +133,32 @@ class ConcessionalCredit:
         cost = (started @ self.catalogue.transition_cost_per_ha) * farms.area_ha
         borrowing = self._borrows(slice(None)) & (cost > 0)
         self.principal = np.where(borrowing, np.minimum(cost, self.spec.max_loan), self.principal)
+        financed = started * self.catalogue.transition_cost_per_ha  # (n, P) currency/ha
+        anyway = (financed * self.counterfactual.farms.uses).sum(axis=1)  # the twin has taken the year already
+        total = financed.sum(axis=1)
+        self.windfall_share = np.where(borrowing, np.divide(anyway, total, out=np.zeros(total.size), where=total > 0),
+                                       self.windfall_share)
         self.loan_year = np.where(borrowing, year, self.loan_year)
         self._offer()
 
     def settle(self, year: int, rng: np.random.Generator) -> Settlement:
-        """The year's interest equalisation per farm, public -> farmer (via the bank); finished loans close."""
+        """The year's interest equalisation per farm, public -> farmer (via the bank); finished loans close.
+
+        Quantities (n,), currency: ``credit_line_committed``, the subsidy still owed on the loan after this year;
+        ``credit_line_windfall``, the part of this year's subsidy on the share of each loan that financed practices
+        the counterfactual twin used in the loan's year; both as the module docstring says.
+        """
+        n = self.farms.n
         if self.spec is None:
-            return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, nothing(self.farms.n))])
+            return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, nothing(n))],
+                              {"credit_line_committed": nothing(n), "credit_line_windfall": nothing(n)})
         t = year - self.loan_year
         running = (self.principal > 0) & (t < self.spec.tenor_years)
-        share = self.shares[np.clip(t, 0, self.spec.tenor_years - 1)]
-        subsidy = np.where(running, self.spread * self.principal * share, 0.0)
+        season = np.clip(t, 0, self.spec.tenor_years - 1)
+        subsidy = np.where(running, self.spread * self.principal * self.shares[season], 0.0)
+        committed = np.where(running, self.spread * self.principal * self.shares_left[season], 0.0)
+        windfall = subsidy * self.windfall_share
         self.principal = np.where(running, self.principal, 0.0)
         self._offer()
-        return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, subsidy)])
+        return Settlement([MoneyFlow("credit_line_subsidy", PUBLIC, FARMER, subsidy)],
+                          {"credit_line_committed": committed, "credit_line_windfall": windfall})

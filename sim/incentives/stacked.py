@@ -96,11 +96,10 @@ class StackedCarbon:
         self.stochastic = [k for k, p in enumerate(self.programmes) if p.spec.price.path.kind == "stochastic"]
         self.regions_of_run = np.array([len(p.expected) for p in self.programmes])
         offsets = np.concatenate([[0], np.cumsum(self.regions_of_run)])
-        #: stacked regions that sell to a Twin Regions market, and the price their farmers expect there
+        #: stacked regions that sell to a Twin Regions market, and the markets they sell to (one per region)
         self.twin_regions = np.array([offsets[k] + r for k, p in enumerate(self.programmes)
                                       for r in sorted(p.twin_seller_regions)], np.int64)
-        self.twin_prices = np.array([p.twin.price_to_project for p in self.programmes
-                                     for _ in sorted(p.twin_seller_regions)], np.float64)
+        self.twin_markets = [p.twin for p in self.programmes for _ in sorted(p.twin_seller_regions)]
         #: the verification calendar's arguments but the discount rate (the same in every run: ``of``), and each
         #: stacked region's discount rate as an index into the runs' distinct rates
         spec, scenario = first.spec, first.setting.scenario
@@ -150,7 +149,8 @@ class StackedCarbon:
 
         The same numbers as each run's programme (the runs' programmes keep only their ``year``): a deterministic
         path's expected price is its guaranteed market price, variance 0 (``price_expectation``), a stochastic one's is
-        asked run by run; Twin Regions sellers expect the market's price; each region's calendar is the cached
+        asked run by run; Twin Regions sellers expect the market's price on the share it last bought
+        (``TwinRegionsMarket.expected_price``); each region's calendar is the cached
         ``calendar_of_year`` of its discount rate.
         """
         for programme in self.programmes:
@@ -160,7 +160,8 @@ class StackedCarbon:
         for k in self.stochastic:
             mean[k], variance[k] = price_expectation(self.programmes[k].spec.price, float(market[k]), self.horizon)
         self.mean, self.variance = np.repeat(mean, self.regions_of_run), np.repeat(variance, self.regions_of_run)
-        self.mean[self.twin_regions], self.variance[self.twin_regions] = self.twin_prices, 0.0
+        for region, twin in zip(self.twin_regions, self.twin_markets, strict=True):
+            self.mean[region], self.variance[region] = twin.expected_price(self.mean[region], self.variance[region])
         calendars = [calendar_of_year(year, *self.calendar_of, rate, self.horizon) for rate in self.rates]
         self.credit_pv = np.array([credit for credit, _, _ in calendars])[self.rate_index]
         self.mrv_pv = np.array([cost for _, cost, _ in calendars])[self.rate_index]

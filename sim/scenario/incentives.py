@@ -233,8 +233,11 @@ class TwinMarket(Strict):
     seller_regions: Annotated[list[RegionName], Field(min_length=1)] = Field(description="regions whose credits it buys")
     price_per_t_co2e: CarbonPriceValue = Field(description="price set by the Market Authority, currency/t CO2e "
                                                f"({_PRICE_BOUND})")
-    annual_budget: NonNegative | None = Field(None, description="buyers' yearly budget, currency (none if absent)")
-    demand_cap_t_co2e: NonNegative | None = Field(None, description="most credits bought a year, t CO2e (none if absent)")
+    annual_budget: NonNegative | None = Field(None, description="buyers' yearly budget, currency (none if absent); an "
+                                              "issuance is bought with the budgets of the years it covers "
+                                              "(verification_interval_years), unspent budget lapses")
+    demand_cap_t_co2e: NonNegative | None = Field(None, description="most credits bought a year, t CO2e (none if "
+                                                  "absent); an issuance may take the caps of the years it covers")
     authority_fee_share: Share = Field(description="share of the purchase kept by the Market Authority")
 
 
