@@ -556,9 +556,9 @@ _DECLARED: tuple[Column, ...] = (
            "(payment lag)", total("carbon_due_to_farmers"), flow=True),
     Column("public_committed", MONEY_OWED, "owed by the public for credits already issued (as buyer or price "
            "guarantor), paid in later years (payment lag), plus credit_line_committed", _public_committed, flow=True),
-    Column("credit_line_committed", MONEY_OWED, "credit-line subsidy (interest equalisation) the public still owes on "
-           "loans running at the end of the year, owed whatever the farm does next: spread x principal x the loan's "
-           "balance shares of the seasons left, undiscounted", total("credit_line_committed"), flow=True),
+    Column("credit_line_committed", MONEY_OWED, "owed by the public on loans running at the end of the year: the "
+           "credit-line subsidy (interest equalisation) still to pay, whatever the farm does next: spread x principal x "
+           "the loan's balance shares of the seasons left, undiscounted", total("credit_line_committed"), flow=True),
     Column("private_committed", MONEY_OWED, "owed by private credit buyers and Twin Regions buyers for credits already "
            "issued, paid in later years (payment lag)", total("private_committed"), flow=True),
     Column("participants_net_negative_share", "share", "share of farms ever enrolled whose carbon income so far "
