@@ -56,6 +56,9 @@ from sim.yields import RegionYieldEffects
 N_MASKS = 1 << N_PRACTICES
 COVER = PRACTICES.index("cover_crops")
 RESIDUE = PRACTICES.index("residue_retention")
+#: An equilibrium gap smaller than this (t C/ha) is none: the bundle holds the conventional stock (residue retention
+#: where conventional farms already return every residue) and the linear rule's gain is 0 whatever the path.
+NO_GAP_T_C_PER_HA = 1e-9
 #: Search interval of the tillage rate modifier (a factor of 3 either way covers every IPCC F_MG).
 MODIFIER_BOUNDS = (1.0 / 3.0, 3.0)
 
@@ -318,14 +321,36 @@ class RothCSoil:
     def stock_after_seasons(self, seasons: int) -> np.ndarray:
         """SOC of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16), t C/ha."""
         if seasons not in self._reached:
-            pairs = np.arange(self.equilibrium_table.size)
-            region, bundle = pairs // N_MASKS, pairs % N_MASKS
-            state = self._state_of(region * N_MASKS)
-            yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
-            for _ in range(seasons):
-                self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
-            self._reached[seasons] = state.soc.reshape(self.equilibrium_table.shape)
+            self._run_paths(seasons)
         return self._reached[seasons]
+
+    def _run_paths(self, seasons: int) -> None:
+        """Every (region, bundle) from the conventional equilibrium for ``seasons`` years, each year's SOC kept."""
+        pairs = np.arange(self.equilibrium_table.size)
+        region, bundle = pairs // N_MASKS, pairs % N_MASKS
+        state = self._state_of(region * N_MASKS)
+        yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
+        for year in range(1, seasons + 1):
+            self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
+            self._reached.setdefault(year, state.soc.reshape(self.equilibrium_table.shape))
+
+    def share_of_linear_gain(self, seasons: int) -> np.ndarray:
+        """RothC's gain of s seasons from the conventional equilibrium over the linear rule's, (R, seasons + 1, 16).
+
+        The rule closes the equilibrium gap in ``transition_years``; RothC closes it exponentially, in
+        ``rothc_baseline.toml`` 0.29-0.49 of it in 20 years (referee 45 M1). 1 where the gap is below
+        ``NO_GAP_T_C_PER_HA`` (the bundle's equilibrium is the conventional one) and at s = 0.
+        """
+        conventional = self.equilibrium_table[:, :1]
+        gap = self.equilibrium_table - conventional
+        has_gap = np.abs(gap) > NO_GAP_T_C_PER_HA
+        out = np.ones((gap.shape[0], seasons + 1, gap.shape[1]))
+        if seasons not in self._reached:
+            self._run_paths(seasons)
+        for s in range(1, seasons + 1):
+            rule = np.where(has_gap, gap, 1.0) * s / self.transition_years
+            out[:, s] = np.where(has_gap, (self.stock_after_seasons(s) - conventional) / rule, 1.0)
+        return out
 
 
 def _falloon_fixed_point(active_t_c_per_ha: float) -> float:
