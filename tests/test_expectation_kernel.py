@@ -18,15 +18,17 @@ def reference(c, soil, horizon, asked, calendar, region, masks, mean_price):
     transition = soil.transition_years
     soc = asked.soc
     equilibrium = expectation.by_region(calendar.equilibrium, region, masks)
-    rate_c = np.maximum(equilibrium - soc[:, None] - asked.drift[:, None], 0.0) / transition
+    enrolled = asked.enrolled
+    seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
+    counted = np.minimum(np.minimum(seasons, transition), horizon)
+    share = calendar.gain_share[np.reshape(region, (-1, 1)), counted[:, None], masks]
+    rate_c = np.maximum(equilibrium - soc[:, None] - asked.drift[:, None], 0.0) / transition * share
     stock = np.broadcast_to(soc[:, None], rate_c.shape)
     share = calendar.relative_sd[np.reshape(region, (-1, 1)), asked.baseline[:, None], masks]
     deduction = mrv.uncertainty_deduction(c, rate_c * c.verification_interval_years, stock,
                                           asked.bulk_density[:, None], soil.depth_cm, share)
     credited = rate_c * CO2_PER_C * (1.0 - deduction) * (1.0 - c.baseline.reference_deduction) * issued_share(c)
-    enrolled = asked.enrolled
-    seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
-    per_ton = asked.value_share * calendar.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
+    per_ton = asked.value_share * calendar.credit_pv[region, counted]
     pv = (credited * (per_ton * mean_price)[:, None]
           - (asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)])[:, None])
     eligible = eligible_under(asked.candidates, masks)
@@ -48,8 +50,10 @@ def same(a, b):
 
 @pytest.mark.parametrize("name", ["mrv_individual", "mrv_group_spectral", "preset_verra_vm0042", "ipcc_tier1"])
 @pytest.mark.parametrize("reversal", ["buffer", "clawback"])
-def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
-    """Also with a modelled relative sd per (region, baseline bundle, bundle), inf where a pair has no change."""
+@pytest.mark.parametrize("path", ["linear", "curved"])
+def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal, path):
+    """Also with a modelled relative sd per (region, baseline bundle, bundle), inf where a pair has no change, and
+    with a soil model whose path is not the linear rule (``gain_share`` other than 1: RothC)."""
     derived = name == "ipcc_tier1"
     scenario = sim.load_scenario(SCENARIOS / ("preset_verra_vm0042.toml" if derived else f"{name}.toml"))
     c, soil = scenario.carbon.model_copy(update={"on_reversal": reversal}), scenario.soil
@@ -72,7 +76,8 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal):
         relative_sd = np.where(rng.random(relative_sd.shape) < 0.1, np.inf, rng.uniform(0.1, 1.5, relative_sd.shape))
     calendar = expectation.Calendar(table, rng.uniform(0, 5, (regions, horizon + 1)),
                                     rng.uniform(0, 5, (regions, horizon + 1)), rng.uniform(0.8, 1, regions),
-                                    relative_sd)
+                                    relative_sd, np.ones((regions, soil.transition_years + 1, 16)) if path == "linear"
+                                    else rng.uniform(0.2, 1.2, (regions, soil.transition_years + 1, 16)))
     region, price = rng.integers(0, regions, m), rng.uniform(0, 30, m)
     for args in [(region, np.arange(16), price), (region, rng.integers(0, 16, (m, 1)), price),
                  (1, np.arange(16), 12.5), (region, np.arange(16)[::-1].copy(), price)]:  # the last: not identity

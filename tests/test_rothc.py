@@ -256,6 +256,47 @@ def test_a_stock_the_documented_inputs_cannot_hold_is_a_clear_error(write_scenar
         sim.AdoptionModel(sim.load_scenario(path), n_farmers=50)
 
 
+def test_a_climate_too_cold_to_decompose_is_bad_input_naming_the_field(write_scenario, casim):
+    """Every month below -5 C (RothC's temperature modifier is 0 there, so nothing decomposes and the soil has no
+    equilibrium: the spin-up's solve was singular, a LinAlgError traceback, referee 45 m1) is refused by ``casim
+    validate`` naming the file and regions.<name>.rothc.temp_c; -5 C itself decomposes (modifier 47.91 / (1 +
+    exp(106.06 / 13.27)) = 0.016)."""
+    from sim.soil.rothc import temperature_rate
+
+    cold = write_scenario("[regions.latin_america.rothc]\ntemp_c = [" + ", ".join(["-10.0"] * 12) + "]\n",
+                          extends=str(ROOT / "scenarios" / "rothc_baseline.toml"))
+    done = casim("validate", cold)
+    assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
+    message = " ".join((done.stderr + done.stdout).split())
+    assert f"{cold}: regions.latin_america.rothc.temp_c: every month is below -5 C (warmest -10 C)" in message
+    assert "expected at least one month at or above -5 C" in message
+    assert temperature_rate(-5.0) == pytest.approx(47.91 / (1.0 + np.exp(106.06 / 13.27)), rel=1e-12)
+    assert temperature_rate(-5.0) > 0 and temperature_rate(-5.01) == 0
+
+
+def test_equilibria_above_a_mineral_soils_carbon_are_bad_input(tmp_path, casim):
+    """Referee 45 m2's scenario (``cold_notarget.toml``): base.toml under RothC with Latin America at -4.9 C all year
+    and no calibration target. RothC barely decomposes there: its conventional equilibrium is 4,068 t C/ha and full
+    CA's 7,984 in 0-30 cm (referee 45's own RothC), above the mineral-soil cap of 12 % C x 1.2 g/cm3 x 30 cm = 432
+    t C/ha that a calibration target must meet; the run printed SOC 4,249.8 t C/ha without a warning. Refused, with the
+    region, the cap and the values."""
+    text = (ROOT / "scenarios" / "base.toml").read_text()
+    warm = "temp_c = [21.6, 21.8, 21.7, 21.5, 20.2, 19.2, 19.1, 20.8, 22.3, 22.3, 21.5, 21.5]"
+    target = "calibrate_to_soc_t_c_per_ha = 31.54"
+    assert warm in text and target in text
+    text = text.replace(warm, "temp_c = [" + ", ".join(["-4.9"] * 12) + "]").replace(target, "# no target")
+    text = text.replace('extends = "parts/defaults.toml"', f'extends = "{ROOT / "scenarios" / "parts" / "defaults.toml"}"')
+    path = tmp_path / "cold_notarget.toml"
+    path.write_text(text + '\n[soil]\nmodel = "rothc"\n')
+    done = casim("validate", path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
+    message = " ".join((done.stderr + done.stdout).split())
+    assert (f"{path}: regions.latin_america.rothc: RothC's equilibria from the region's inputs and climate exceed what "
+            "a mineral soil's layer holds, 432 t C/ha (12 % organic carbon x bulk_density_g_cm3 = 1.2 x "
+            "rothc.depth_cm = 30): conventional 4,068.3 t C/ha, no_till+cover_crops+residue_retention+rotation "
+            "7,984.2 t C/ha") in message, message
+
+
 def test_tillage_modifier_reproduces_the_ipcc_tillage_factor(base_soils, rothc_scenario):
     """At the conventional inputs, RothC's equilibrium under the no-till rate modifier is F_MG x the full-tillage one
     (1.10 tropical moist, 1.04 tropical dry; IPCC 2019 Table 5.5)."""

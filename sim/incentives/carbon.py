@@ -21,8 +21,12 @@ verification, deductions, reversals and monitoring in ``sim.incentives.registry`
 
 What a farmer expects (``value``, and enrolment: a farm joins when this is positive for its current practices),
 per ha, for bundle k over its planning horizon H at its discount rate:
-  credited rate c_k = max((SOC_eq,k - SOC) - (baseline_eq - baseline SOC), 0) / D x 44/12 x (1 - expected
-    uncertainty deduction) x (1 - reference deduction) x (1 - buffer - permanence discount), t CO2e/ha/yr;
+  credited rate c_k = max((SOC_eq,k - SOC) - (baseline_eq - baseline SOC), 0) / D x a_k(n) x 44/12 x (1 - expected
+    uncertainty deduction) x (1 - reference deduction) x (1 - buffer - permanence discount), t CO2e/ha/yr,
+    with n the seasons credited within the horizon (at most D) and a_k(n) what the soil model's own path delivers in
+    n seasons of k from the conventional equilibrium over this linear rule's gain (``share_of_linear_gain``): 1
+    under Tier 1, whose path is the rule; under RothC, which approaches equilibrium exponentially, its own n-season
+    gain, so a farm at the conventional equilibrium expects RothC's mean rate over n seasons (referee 45 M1);
   PV_k = E[g] x farmer value share x c_k x sum_j s_j d^(v_j + lag) - MRV per ha x sum_j d^(v_j),
 with v_j the verifications within the horizon and the farm's crediting seasons, s_j the seasons they credit
 (at most D in all), d the discount factor: payments wait for verifications and the lag, MRV is paid at each.
@@ -139,6 +143,8 @@ class CarbonProgramme:
         #: at verifications only when derived (``per_farm_sd``: the approach's one number is used as it is)
         self.relative_sd = model_uncertainty.relative_sd_table(scenario)
         self.per_farm_sd = isinstance(getattr(self.spec.mrv.approach, "relative_sd", None), str)
+        #: what the soil model's path delivers of the linear rule's gain in s seasons, (R, D + 1, 16)
+        self.gain_share = setting.soil.share_of_linear_gain(scenario.soil.transition_years)
         self.registry = CarbonRegistry(self.spec, twin, scenario.start_year, farms.area_ha, setting.network.organisation,
                                        self.prices, self.bulk_density, scenario.soil.depth_cm,
                                        scenario.ghg.displaced_production_t_co2e_per_ha)
@@ -245,7 +251,7 @@ class CarbonProgramme:
     def calendar(self) -> Calendar:
         """The year's tables by region (``begin_year``)."""
         return Calendar(self.setting.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
-                        self.relative_sd)
+                        self.relative_sd, self.gain_share)
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).

@@ -49,7 +49,9 @@ class Calendar(NamedTuple):
 
     Soil equilibria (R, 16) t C/ha; PV factors of crediting s more seasons (credit and MRV), (R, H + 1) each; the
     discount factor of the next payment of what an enrolled farm has accrued, (R,); the modelled MRV's 1-sd share
-    of a change by (region, baseline bundle, bundle), (R, 16, 16) (``sim.incentives.model_uncertainty``).
+    of a change by (region, baseline bundle, bundle), (R, 16, 16) (``sim.incentives.model_uncertainty``); what the soil
+    model's path delivers of the linear rule's gain in s seasons, (R, D + 1, 16) (``SoilModel.share_of_linear_gain``:
+    1 under Tier 1).
     """
 
     equilibrium: np.ndarray
@@ -57,6 +59,7 @@ class Calendar(NamedTuple):
     mrv_pv: np.ndarray
     next_payment: np.ndarray
     relative_sd: np.ndarray
+    gain_share: np.ndarray
 
 
 def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -110,7 +113,8 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     m = soc.size
     enrolled = asked.enrolled
     seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
-    per_ton = asked.value_share * calendar.credit_pv[region, np.minimum(np.minimum(seasons, transition), horizon)]
+    counted = np.minimum(np.minimum(seasons, transition), horizon)  # seasons credited within the horizon
+    per_ton = asked.value_share * calendar.credit_pv[region, counted]
     price_per_ton = per_farm(per_ton * mean_price, m)
     mrv_cost = per_farm(asked.mrv_per_ha * calendar.mrv_pv[region, np.minimum(seasons, horizon)], m)
     accrued = None
@@ -128,7 +132,8 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     paying = variance is not None and not clawback
     identity = masks_2d.shape[0] == 1 and np.array_equal(masks_2d[0], np.arange(masks_2d.shape[1]))
     pv, sensitivity = _expected(
-        calendar.equilibrium, per_farm(region, m, np.int64), masks_2d, identity, soc, asked.drift, float(transition),
+        calendar.equilibrium, calendar.gain_share, per_farm(counted, m, np.int64), per_farm(region, m, np.int64),
+        masks_2d, identity, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
         1.0 - c.baseline.reference_deduction, issued_share(c),
@@ -147,16 +152,18 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
 
 
 @njit(cache=True, parallel=True)
-def _expected(table, region, masks, identity, soc, drift, transition, interval, modelled, relative_sd, baseline,
-              quantile, half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton, add_accrued, accrued,
-              candidates, may_count, paying, variance):  # pragma: no cover - compiled
+def _expected(table, gain_share, counted, region, masks, identity, soc, drift, transition, interval, modelled,
+              relative_sd, baseline, quantile, half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton,
+              add_accrued, accrued, candidates, may_count, paying, variance):  # pragma: no cover - compiled
     """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
 
     One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
     it replaces (so bit for bit): ``masks`` is (1, K) (every farm, every bundle) or (m, 1) (each farm's own).
-    Rate = max((equilibrium - soc) - drift, 0) / transition; change = rate x interval; the half-width is
-    quantile x (relative_sd x |change|) (modelled: ``relative_sd[region, baseline bundle, bundle]``) or the farm's
-    ``half_width`` (sampling); relative = half-width / |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction =
+    Rate = max((equilibrium - soc) - drift, 0) / transition x ``gain_share[region, counted, bundle]`` (the soil
+    model's gain in the farm's ``counted`` seasons over the linear rule's: exactly 1 under Tier 1, so the same bits);
+    change = rate x interval; the half-width is quantile x (relative_sd x |change|) (modelled:
+    ``relative_sd[region, baseline bundle, bundle]``) or the farm's ``half_width`` (sampling); relative =
+    half-width / |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction =
     min(max(relative - allowable, 0), 1), 1 where the modelled relative sd is inf (a change its factors do not
     support); credited = rate x CO2_PER_C x (1 - deduction) x kept x issued. Farms in parallel, each its own rows
     (at 1 M farmers the tables are about 80 MB each, mapped afresh every year: their page faults are shared too).
@@ -180,28 +187,32 @@ def _expected(table, region, masks, identity, soc, drift, transition, interval, 
         price_i, mrv_cost_i, per_ton_i, candidates_i, may_count_i = (price_per_ton[i], mrv_cost[i], per_ton[i],
                                                                      candidates[i], may_count[i])
         variance_i = variance[i] if paying else 0.0
+        shares = gain_share[r, counted[i]]
         if identity:  # two loops, so that the compiler sees k as the bundle in the first
             for k in range(k_count):
                 pv[i, k], sensitivity[i, k] = _element(
                     k, r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
-                    candidates_i, may_count_i, variance_i, table, transition, interval, modelled, relative_sd,
+                    candidates_i, may_count_i, variance_i, table, shares, transition, interval, modelled, relative_sd,
                     quantile, allowable, kept, issued, add_accrued, paying)
         else:
             for k in range(k_count):
                 pv[i, k], sensitivity[i, k] = _element(
                     row[k], r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
-                    candidates_i, may_count_i, variance_i, table, transition, interval, modelled, relative_sd,
+                    candidates_i, may_count_i, variance_i, table, shares, transition, interval, modelled, relative_sd,
                     quantile, allowable, kept, issued, add_accrued, paying)
     return pv, sensitivity
 
 
 @njit(cache=True, inline="always")
 def _element(mask, r, soc, drift, baseline, half_width, price_per_ton, mrv_cost, per_ton, accrued, candidates,
-             may_count, variance, table, transition, interval, modelled, relative_sd, quantile, allowable, kept,
+             may_count, variance, table, shares, transition, interval, modelled, relative_sd, quantile, allowable, kept,
              issued, add_accrued, paying):  # pragma: no cover - compiled
-    """(PV, dPV/dprice) of bundle ``mask`` for one farm of region ``r`` with its values (``_expected``)."""
+    """(PV, dPV/dprice) of bundle ``mask`` for one farm of region ``r`` with its values (``_expected``).
+
+    ``shares`` (16,): the soil model's share of the linear rule's gain by bundle, for the farm's counted seasons.
+    """
     rate = (table[r, mask] - soc) - drift
-    rate = max(rate, 0.0) / transition
+    rate = max(rate, 0.0) / transition * shares[mask]
     size = abs(rate * interval)
     share = relative_sd[r, baseline, mask] if modelled else 0.0
     width = quantile * (share * size) if modelled else half_width

@@ -32,11 +32,15 @@ IOM_AGE_YEARS = 50_000.0
 MONTH = 1.0 / 12.0
 
 
+#: Below this mean monthly air temperature (deg C) RothC's temperature rate modifier is 0: nothing decomposes.
+NO_DECOMPOSITION_BELOW_C = -5.0
+
+
 def temperature_rate(temp_c: np.ndarray | float) -> np.ndarray:
     """Rate modifier for mean monthly air temperature (deg C): 47.91 / (1 + exp(106.06 / (T + 18.27))), 0 below -5."""
     temp_c = np.asarray(temp_c, dtype=np.float64)
-    safe = np.where(temp_c < -5.0, 0.0, temp_c)
-    return np.where(temp_c < -5.0, 0.0, 47.91 / (np.exp(106.06 / (safe + 18.27)) + 1.0))
+    safe = np.where(temp_c < NO_DECOMPOSITION_BELOW_C, 0.0, temp_c)
+    return np.where(temp_c < NO_DECOMPOSITION_BELOW_C, 0.0, 47.91 / (np.exp(106.06 / (safe + 18.27)) + 1.0))
 
 
 def co2_to_biohum_ratio(clay_pct: np.ndarray | float) -> np.ndarray:

@@ -31,8 +31,9 @@ from numba import njit, prange
 from scipy.optimize import brentq
 
 from sim.ipcc import TILLAGE
-from sim.practices import N_PRACTICES, PRACTICES, USES_BY_MASK
+from sim.practices import N_PRACTICES, PRACTICES, USES_BY_MASK, bundle_name
 from sim.scenario import Scenario, ScenarioError
+from sim.scenario.farms import MAX_SOC_PLATEAU_PCT
 from sim.soil.factor_draws import run_tables
 from sim.soil.rothc import (
     BIO_HUM_SPLIT,
@@ -41,6 +42,7 @@ from sim.soil.rothc import (
     FYM_SPLIT,
     MIN_MOISTURE_RATE,
     MONTH,
+    NO_DECOMPOSITION_BELOW_C,
     PAN_COEFFICIENT,
     MoistureLimits,
     RothCState,
@@ -56,6 +58,9 @@ from sim.yields import RegionYieldEffects
 N_MASKS = 1 << N_PRACTICES
 COVER = PRACTICES.index("cover_crops")
 RESIDUE = PRACTICES.index("residue_retention")
+#: An equilibrium gap smaller than this (t C/ha) is none: the bundle holds the conventional stock (residue retention
+#: where conventional farms already return every residue) and the linear rule's gain is 0 whatever the path.
+NO_GAP_T_C_PER_HA = 1e-9
 #: Search interval of the tillage rate modifier (a factor of 3 either way covers every IPCC F_MG).
 MODIFIER_BOUNDS = (1.0 / 3.0, 3.0)
 
@@ -91,6 +96,7 @@ class RothCSoil:
         self.temp = np.array([x.temp_c for x in r])  # (R, 12)
         self.water = np.array([x.rain_mm for x in r]) - PAN_COEFFICIENT * np.array([x.evap_mm for x in r])
         self.rm_temp = temperature_rate(self.temp)  # (R, 12)
+        _refuse_frozen(list(scenario.regions), self.temp, self.rm_temp)
         self.crop_cover = np.array([[m + 1 in x.crop_months for m in range(12)] for x in r])  # (R, 12)
         self.cover_crop_cover = np.array([[m + 1 in x.cover_crop_months for m in range(12)] for x in r])
         self.harvest_month = np.array([x.harvest_month - 1 for x in r])
@@ -122,6 +128,7 @@ class RothCSoil:
         #: equilibrium state of every (region, bundle), flattened as region x 16 + bundle
         self._equilibria_by_pair = self._equilibria(everything // N_MASKS, everything % N_MASKS)
         self.equilibrium_table = self._equilibria_by_pair.soc.reshape(len(specs), N_MASKS)
+        _refuse_above_mineral(scenario, self.equilibrium_table)
         self.bundle = bundles.copy()
         self.yield_kg_per_ha = self.base_yield[region].astype(np.float64)
         self.x = self._x[region]
@@ -318,14 +325,73 @@ class RothCSoil:
     def stock_after_seasons(self, seasons: int) -> np.ndarray:
         """SOC of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16), t C/ha."""
         if seasons not in self._reached:
-            pairs = np.arange(self.equilibrium_table.size)
-            region, bundle = pairs // N_MASKS, pairs % N_MASKS
-            state = self._state_of(region * N_MASKS)
-            yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
-            for _ in range(seasons):
-                self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
-            self._reached[seasons] = state.soc.reshape(self.equilibrium_table.shape)
+            self._run_paths(seasons)
         return self._reached[seasons]
+
+    def _run_paths(self, seasons: int) -> None:
+        """Every (region, bundle) from the conventional equilibrium for ``seasons`` years, each year's SOC kept."""
+        pairs = np.arange(self.equilibrium_table.size)
+        region, bundle = pairs // N_MASKS, pairs % N_MASKS
+        state = self._state_of(region * N_MASKS)
+        yield_kg = self.base_yield[region] * self.yield_multiplier[region, bundle]
+        for year in range(1, seasons + 1):
+            self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
+            self._reached.setdefault(year, state.soc.reshape(self.equilibrium_table.shape))
+
+    def share_of_linear_gain(self, seasons: int) -> np.ndarray:
+        """RothC's gain of s seasons from the conventional equilibrium over the linear rule's, (R, seasons + 1, 16).
+
+        The rule closes the equilibrium gap in ``transition_years``; RothC closes it exponentially, in
+        ``rothc_baseline.toml`` 0.29-0.49 of it in 20 years (referee 45 M1). 1 where the gap is below
+        ``NO_GAP_T_C_PER_HA`` (the bundle's equilibrium is the conventional one) and at s = 0.
+        """
+        conventional = self.equilibrium_table[:, :1]
+        gap = self.equilibrium_table - conventional
+        has_gap = np.abs(gap) > NO_GAP_T_C_PER_HA
+        out = np.ones((gap.shape[0], seasons + 1, gap.shape[1]))
+        if seasons not in self._reached:
+            self._run_paths(seasons)
+        for s in range(1, seasons + 1):
+            rule = np.where(has_gap, gap, 1.0) * s / self.transition_years
+            out[:, s] = np.where(has_gap, (self.stock_after_seasons(s) - conventional) / rule, 1.0)
+        return out
+
+
+def _refuse_frozen(names: list[str], temp_c: np.ndarray, rm_temp: np.ndarray) -> None:
+    """Refuse a region whose every month is too cold for RothC to decompose (``temp_c`` and its modifier, (R, 12)).
+
+    With the temperature modifier 0 all year nothing decomposes: the yearly map is the identity, the soil has no
+    equilibrium (carbon would accumulate without bound) and the spin-up's solve is singular (referee 45 m1).
+    """
+    for name, temps, rates in zip(names, temp_c, rm_temp, strict=True):
+        if not rates.any():
+            raise ScenarioError(
+                f"invalid scenario: regions.{name}.rothc.temp_c: every month is below {NO_DECOMPOSITION_BELOW_C:g} C "
+                f"(warmest {temps.max():g} C), where RothC's temperature rate modifier is 0: nothing decomposes, so "
+                f"the soil has no equilibrium; expected at least one month at or above {NO_DECOMPOSITION_BELOW_C:g} C "
+                "(mean monthly air temperature of a cropland climate)")
+
+
+def _refuse_above_mineral(scenario: Scenario, table: np.ndarray) -> None:
+    """Refuse a region whose RothC equilibria (``table`` (R, 16), t C/ha) exceed what a mineral soil's layer holds.
+
+    The start (conventional) and every bundle of the region's practices, against the cap its calibration target
+    already meets (``Region.mineral_soc_limit_t_c_per_ha``): without a target, a climate that barely decomposes
+    (-4.9 C all year) gave 4,068 t C/ha in 0-30 cm, more carbon than the layer's 3,600 t of soil (referee 45 m2).
+    """
+    for i, (name, spec) in enumerate(scenario.regions.items()):
+        limit = spec.mineral_soc_limit_t_c_per_ha()
+        own = sum(1 << PRACTICES.index(p) for p in spec.behaviour.practices)
+        bundles = [b for b in range(N_MASKS) if b & ~own == 0]
+        worst = max(bundles, key=lambda b: (table[i, b], b))  # a tie: the higher mask
+        if table[i, worst] > limit:
+            raise ScenarioError(
+                f"invalid scenario: regions.{name}.rothc: RothC's equilibria from the region's inputs and climate "
+                f"exceed what a mineral soil's layer holds, {limit:,.0f} t C/ha ({MAX_SOC_PLATEAU_PCT:g} % organic "
+                f"carbon x bulk_density_g_cm3 = {spec.bulk_density_g_cm3:g} x rothc.depth_cm = "
+                f"{spec.rothc.depth_cm:g}): conventional {table[i, 0]:,.1f} t C/ha, "
+                f"{bundle_name(worst)} {table[i, worst]:,.1f} t C/ha; expected the climate and inputs of mineral "
+                "cropland (temp_c, rain_mm, evap_mm, inputs; the soil models are for mineral soils)")
 
 
 def _falloon_fixed_point(active_t_c_per_ha: float) -> float:

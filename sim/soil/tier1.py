@@ -175,6 +175,11 @@ class Tier1Soil:
         """Stock of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16)."""
         return stock_after(self.equilibrium_table, seasons, self.transition_years)
 
+    def share_of_linear_gain(self, seasons: int) -> np.ndarray:
+        """1 for every (region, s <= ``transition_years``, bundle): Tier 1's path is the linear rule, (R, s + 1, 16)."""
+        regions, bundles = self.equilibrium_table.shape
+        return np.ones((regions, seasons + 1, bundles))
+
 
 @njit(cache=True, parallel=True)
 def tier1_live_through(table, region, path, transition_years, stock, target, rate, years_left

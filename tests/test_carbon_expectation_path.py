@@ -1,0 +1,99 @@
+"""What a farmer expects of carbon credits follows the soil model's own path (referee 45 M1).
+
+Tier 1's path is the linear rule (the equilibrium gap over D years); RothC approaches its equilibrium exponentially,
+so a farm at the conventional equilibrium taking up a bundle expects RothC's own mean rate over the seasons it counts,
+not the gap over D. The RothC rates below are referee 45's, from an independent scalar RothC of the published
+equations that reproduces the official Rothamsted example to 1e-12 t C/ha (/work/notes/referee45/scripts/myrothc.py,
+rothc_paths.py): mean gain of years 1-10 and 1-20, t C/ha/yr, rounded to 3 decimals.
+"""
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+
+import sim
+from sim.incentives import expectation
+from sim.scenario.incentives import Modelled
+from sim.soil import RothCSoil, Tier1Soil
+from sim.yields import RegionYieldEffects
+
+NO_TILL, COVER, RESIDUE, FULL_CA = 1, 2, 4, 15
+LATIN, DRY, MOIST = 0, 1, 2
+#: (region, bundle, seasons counted): referee 45's independent RothC mean rate, t C/ha/yr
+REFEREE = {(LATIN, FULL_CA, 20): 0.517, (LATIN, COVER, 20): 0.414, (LATIN, NO_TILL, 20): 0.073,
+           (MOIST, FULL_CA, 20): 0.392, (DRY, FULL_CA, 20): 0.192, (DRY, RESIDUE, 20): 0.100,
+           (LATIN, FULL_CA, 10): 0.705, (MOIST, FULL_CA, 10): 0.543, (DRY, FULL_CA, 10): 0.261}
+NONE = np.zeros(0, np.int64)
+
+
+def expected_rate(scenario, soil, region, bundle, horizon):
+    """The credited rate (t C/ha/yr) ``expectation.expected_value`` gives a farm at the conventional equilibrium.
+
+    Read back from dPV/dprice = rate x 44/12 x (1 - deduction) x kept x issued x value share x PV factor, with no
+    expected deduction (a modelled MRV of relative sd 0), a PV factor of 1 and a value share of 1.
+    """
+    c = scenario.carbon.model_copy(update={"crediting_period_years": 20, "crediting_renewals": 0})
+    c = c.model_copy(update={"mrv": c.mrv.model_copy(update={"approach": Modelled(kind="model", relative_sd=0.0)})})
+    table = soil.equilibrium_table
+    regions = table.shape[0]
+    asked = expectation.Asked(
+        soc=table[region, :1].copy(), drift=np.zeros(1), bulk_density=np.ones(1), area=np.ones(1),
+        candidates=np.array([bundle]), baseline=np.zeros(1, np.uint8), enrolled=np.zeros(1, bool),
+        ever=np.zeros(1, bool), seasons_left=np.zeros(1, np.int64), mrv_per_ha=np.zeros(1), value_share=1.0,
+        gained=lambda: np.zeros(1), outstanding=lambda: np.zeros(1))
+    calendar = expectation.Calendar(table, np.ones((regions, horizon + 1)), np.zeros((regions, horizon + 1)),
+                                    np.zeros(regions), np.zeros((regions, 16, 16)),
+                                    soil.share_of_linear_gain(scenario.soil.transition_years))
+    _, sensitivity, _ = expectation.expected_value(c, scenario.soil, horizon, asked, calendar, region,
+                                                   np.array([bundle]), 1.0)
+    kept = 1.0 - c.baseline.reference_deduction
+    return sensitivity[0, 0] / (44.0 / 12.0 * kept * expectation.issued_share(c))
+
+
+@pytest.fixture(scope="module")
+def rothc():
+    scenario = sim.load_scenario(SCENARIOS / "rothc_baseline.toml")
+    return scenario, RothCSoil(scenario, NONE, NONE, NONE)
+
+
+@pytest.mark.parametrize(("region", "bundle", "seasons"), list(REFEREE))
+def test_rothc_expectation_is_rothcs_own_gain(rothc, region, bundle, seasons):
+    """A farm at the conventional equilibrium taking up a bundle expects RothC's mean rate over its counted seasons:
+    referee 45's independent RothC to its 3 decimals, and farms run through RothC's own years in the model to 1e-12;
+    the linear rule (gap / D) would be 1.4-2.2 times more over 20 years."""
+    scenario, soil = rothc
+    got = expected_rate(scenario, soil, region, bundle, seasons)
+    assert got == pytest.approx(REFEREE[region, bundle, seasons], abs=5e-4)
+    # the same farms advanced year by year as a run moves them (``advance_year``, at the bundle's long-run yield)
+    farms = RothCSoil(scenario, np.array([region]), np.zeros(1, np.int64), np.zeros(1, np.int64))
+    start = farms.stock_t_c_per_ha.copy()
+    farms.set_management(np.array([0]), np.array([bundle]))
+    long_run = soil.base_yield[region] * RegionYieldEffects.of(scenario).long_run_multipliers()[region, bundle]
+    for _ in range(seasons):
+        farms.observe_yields(np.array([long_run]))
+        farms.advance_year()
+    assert got == pytest.approx((farms.stock_t_c_per_ha[0] - start[0]) / seasons, abs=1e-12)
+    linear = (soil.equilibrium_table[region, bundle] - soil.equilibrium_table[region, 0]) / 20
+    assert got < linear / 1.2
+
+
+def test_rothc_share_is_one_where_a_bundle_holds_the_conventional_stock(rothc):
+    """Residue retention adds nothing where conventional farms already return every residue (Latin America): no
+    gap, no gain, and the share is 1 rather than 0 / 0."""
+    _, soil = rothc
+    share = soil.share_of_linear_gain(20)
+    assert soil.equilibrium_table[LATIN, RESIDUE] == pytest.approx(soil.equilibrium_table[LATIN, 0], abs=1e-9)
+    assert np.all(share[LATIN, :, RESIDUE] == 1.0) and np.all(share[:, 0] == 1.0)
+    assert np.isfinite(share).all() and (share[:, 20, FULL_CA] < 0.5).all()  # 0.29-0.49 of the gap in 20 years
+
+
+def test_tier1_expectation_is_the_linear_rule_unchanged():
+    """Under Tier 1 the share is exactly 1 and the expected rate is the equilibrium gap over D, to the bit."""
+    scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
+    soil = Tier1Soil(scenario, NONE, NONE, NONE)
+    assert np.all(soil.share_of_linear_gain(20) == 1.0) and soil.share_of_linear_gain(20).shape == (3, 21, 16)
+    for region in (LATIN, DRY, MOIST):
+        gap = soil.equilibrium_table[region, FULL_CA] - soil.equilibrium_table[region, 0]
+        for horizon in (10, 20):
+            got = expected_rate(scenario, soil, region, FULL_CA, horizon)
+            assert got == pytest.approx(max(gap, 0.0) / 20, rel=1e-12)
