@@ -5,8 +5,9 @@ region and 'all' (``Year`` offers sums, shares and previous rows). The model han
 per-farm results by name (farm accounts, yields, every incentive design's money flows and quantities), so a
 column of any of them is one line here.
 Shares are of farmers (``*_share``) or of farmed area (``*_area_share``); SOC in t C/ha (area-weighted mean)
-and t C (total); CO2 in t CO2e; money in the scenario currency: a region's yearly flows in currency/yr, farm
-income in currency/farm/yr, and what is owed at a year's end or cumulative since the start says so (``MONEY_*``).
+and t C (total); CO2 in t CO2e, a year's tonnes in t CO2e/yr; money in the scenario currency: a region's yearly
+flows in currency/yr, farm income in currency/farm/yr, and what is owed at a year's end or cumulative since the
+start says so (``MONEY_*``).
 Flows (income, credits, payments) are NaN in the initial row (``year == start_year``).
 """
 
@@ -42,6 +43,9 @@ QUANTILES = (10, 50, 90)
 MONEY_PER_YEAR = "currency/yr"
 MONEY_OWED = "currency (owed at the end of the year)"
 MONEY_CUMULATIVE = "currency (cumulative since the start)"
+#: Unit of a region's yearly tonnes (credits issued, reversals, deductions, additional storage, emissions in the
+#: year); stocks and sums so far (``*_cum_*``, the buffer pool, exposure) stay "t CO2e".
+TONNES_CO2E_PER_YEAR = "t CO2e/yr"
 
 
 @dataclass(frozen=True)
@@ -425,7 +429,7 @@ _DECLARED: tuple[Column, ...] = (
            lambda t: _share(t.farmers_by_bundle, _MASKS == t.per_run(t.target_bundle)[:, None])),
     Column("soc_mean_t_c_per_ha", "t C/ha", "area-weighted mean SOC stock", lambda t: t.soc_total / t.area),
     Column("soc_total_t_c", "t C", "total SOC stock", lambda t: t.soc_total),
-    Column("soc_change_t_c", "t C", "change of total SOC stock over the year",
+    Column("soc_change_t_c", "t C/yr", "change of total SOC stock over the year",
            lambda t: t.soc_total - t.previous("soc_total_t_c")),
     Column("soc_relative_change", "1/yr", "soc_change_t_c / last year's soc_total_t_c",
            lambda t: t.row["soc_change_t_c"] / np.where(t.previous("soc_total_t_c") > 0, t.previous("soc_total_t_c"),
@@ -477,15 +481,16 @@ _DECLARED: tuple[Column, ...] = (
            state_mean("herbicide_price_index")),
     Column("carbon_price", "currency/t CO2e", "market carbon price of the year",
            lambda t: t.per_run(t.record.carbon_price)),
-    Column("credits_t_co2e", "t CO2e", "credits issued this year (at verifications)", total("credits_t_co2e"), flow=True),
-    Column("reversals_t_co2e", "t CO2e", "verified losses of credited carbon this year", total("reversals_t_co2e"),
+    Column("credits_t_co2e", TONNES_CO2E_PER_YEAR, "credits issued this year (at verifications)",
+           total("credits_t_co2e"), flow=True),
+    Column("reversals_t_co2e", TONNES_CO2E_PER_YEAR, "verified losses of credited carbon this year", total("reversals_t_co2e"),
            flow=True),
     Column("buffer_pool_t_co2e", "t CO2e", "buffer pool: contributions minus cancellations so far (a region: its "
            "net contribution)", lambda t: t.running_total("buffer_pool_t_co2e", t.total("buffer_t_co2e")), flow=True),
-    Column("credits_cancelled_t_co2e", "t CO2e", "issued credits a reversal cancelled this year before they were paid "
-           "(claw-back; only when the payment lag reaches the verification interval)",
+    Column("credits_cancelled_t_co2e", TONNES_CO2E_PER_YEAR, "issued credits a reversal cancelled this year before "
+           "they were paid (claw-back; only when the payment lag reaches the verification interval)",
            total("credits_cancelled_t_co2e"), flow=True),
-    Column("credits_clawed_back_t_co2e", "t CO2e", "issued credits whose money farmers repaid this year (claw-back)",
+    Column("credits_clawed_back_t_co2e", TONNES_CO2E_PER_YEAR, "issued credits whose money farmers repaid this year (claw-back)",
            total("credits_clawed_back_t_co2e"), flow=True),
     Column("credits_cum_t_co2e", "t CO2e", "credits issued so far, gross: with those since cancelled or clawed back "
            "(credits_net_cum_t_co2e: without them)",
@@ -495,7 +500,7 @@ _DECLARED: tuple[Column, ...] = (
            lambda t: t.running_total("credits_net_cum_t_co2e", t.total("credits_t_co2e")
                                      - t.total("credits_cancelled_t_co2e") - t.total("credits_clawed_back_t_co2e")),
            flow=True),
-    Column("additional_t_co2e", "t CO2e", "SOC stored this year beyond the counterfactual (the same farms and seeds "
+    Column("additional_t_co2e", TONNES_CO2E_PER_YEAR, "SOC stored this year beyond the counterfactual (the same farms and seeds "
            "without the programme), x 44/12", total("additional_t_co2e"), flow=True),
     Column("additional_cum_t_co2e", "t CO2e", "additional_t_co2e so far",
            lambda t: t.running_total("additional_cum_t_co2e", t.row["additional_t_co2e"]), flow=True),
@@ -503,23 +508,23 @@ _DECLARED: tuple[Column, ...] = (
            "additional t (NaN unless both > 0)",
            lambda t: _ratio(t.row["credits_net_cum_t_co2e"], t.row["additional_cum_t_co2e"]), flow=True,
            undefined_when="no credits issued or nothing additional yet"),
-    Column("uncertainty_deduction_t_co2e", "t CO2e", "removals withheld for MRV uncertainty at verifications",
+    Column("uncertainty_deduction_t_co2e", TONNES_CO2E_PER_YEAR, "removals withheld for MRV uncertainty at verifications",
            total("uncertainty_deduction_t_co2e"), flow=True),
-    Column("leakage_t_co2e", "t CO2e", "leakage deducted at verifications (yields below the baseline's)",
+    Column("leakage_t_co2e", TONNES_CO2E_PER_YEAR, "leakage deducted at verifications (yields below the baseline's)",
            total("leakage_t_co2e"), flow=True),
-    Column("reversals_uncovered_t_co2e", "t CO2e", "reversals the buffer pool could not cover this year",
+    Column("reversals_uncovered_t_co2e", TONNES_CO2E_PER_YEAR, "reversals the buffer pool could not cover this year",
            total("reversals_uncovered_t_co2e"), flow=True),
     Column("reversal_exposure_t_co2e", "t CO2e", "credited carbon that enrolled and monitored farms' current practices "
            "will lose", total("reversal_exposure_t_co2e"), flow=True),
     Column("monitored_share", "share", "share of farmers monitored for reversals after leaving the programme",
            per_farmer("monitored"), flow=True),
-    Column("practice_emissions_t_co2e", "t CO2e", "N2O and fuel CO2 of the practices in use (Tier 1; [ghg])",
+    Column("practice_emissions_t_co2e", TONNES_CO2E_PER_YEAR, "N2O and fuel CO2 of the practices in use (Tier 1; [ghg])",
            total("practice_emissions_t_co2e"), flow=True),
-    Column("practice_emissions_change_t_co2e", "t CO2e", "practice_emissions_t_co2e minus the counterfactual's",
+    Column("practice_emissions_change_t_co2e", TONNES_CO2E_PER_YEAR, "practice_emissions_t_co2e minus the counterfactual's",
            total("practice_emissions_change_t_co2e"), flow=True),
-    Column("displaced_emissions_t_co2e", "t CO2e", "emissions of production displaced by yields below the "
+    Column("displaced_emissions_t_co2e", TONNES_CO2E_PER_YEAR, "emissions of production displaced by yields below the "
            "counterfactual's", total("displaced_emissions_t_co2e"), flow=True),
-    Column("net_ghg_benefit_t_co2e", "t CO2e", "additional_t_co2e - practice_emissions_change_t_co2e - "
+    Column("net_ghg_benefit_t_co2e", TONNES_CO2E_PER_YEAR, "additional_t_co2e - practice_emissions_change_t_co2e - "
            "displaced_emissions_t_co2e", total("net_ghg_benefit_t_co2e"), flow=True),
     Column("carbon_value", MONEY_PER_YEAR, "project value of the credits (general market at the farm's price + twin "
            "purchases net of fees)", total("carbon_value"), flow=True),

@@ -189,5 +189,9 @@ def test_yearly_parquet_names_each_columns_unit_and_the_currency(tmp_path):
     assert cumulative == {name for name in money if name.endswith("_cum")}
     assert owed == {name for name in money if COLUMNS[name].meaning.startswith("owed ")}
     assert unit["soc_mean_t_c_per_ha"] == COLUMNS["soc_mean_t_c_per_ha"].unit == "t C/ha"
+    # a year's tonnes say per year; stocks and sums so far do not (both read "t CO2e" before)
+    assert unit["credits_t_co2e"] == unit["additional_t_co2e"] == unit["net_ghg_benefit_t_co2e"] == "t CO2e/yr"
+    assert unit["soc_change_t_c"] == "t C/yr" and unit["soc_total_t_c"] == "t C"
+    assert unit["credits_cum_t_co2e"] == unit["additional_cum_t_co2e"] == unit["buffer_pool_t_co2e"] == "t CO2e"
     assert schema.metadata[b"currency"] == b"EUR" and set(unit) == set(COLUMNS)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "yearly.parquet"), result.table)  # the values unchanged
