@@ -913,21 +913,28 @@ def receipts(row: pd.Series) -> tuple[float, float, float]:
     """A net receiving public's receipts, a negative cost given as positive: money, per additional t, discounted.
 
     The money is what the public was paid net, and is owed for credits already issued, on incentives (referee 47
-    minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive. Means
-    over the runs, with no interval: Fieller's set is that of a cost.
+    minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive, and
+    discounted also where their present value is not (referee 48 m1: tonnes gained early and lost by the end have a
+    positive present value, which gave a design that added -997 t receipts of 8,099 per additional t). Means over the
+    runs, with no interval: Fieller's set is that of a cost.
     """
     money = -row[SPENDING["public"]]
-    per_t = money / row["co2e_additional_t"] if row["co2e_additional_t"] > 0 else np.nan
-    per_t_pv = (-row[SPENDING["public"] + "_pv"] / row["additional_pv_t"] if row["additional_pv_t"] > 0
+    added = row["co2e_additional_t"] > 0
+    per_t = money / row["co2e_additional_t"] if added else np.nan
+    per_t_pv = (-row[SPENDING["public"] + "_pv"] / row["additional_pv_t"] if added and row["additional_pv_t"] > 0
                 else np.nan)
     return money, per_t, per_t_pv
 
 
 def _receipts_cell(row: pd.Series) -> str:
-    """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts."""
+    """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts.
+
+    Followed by how many runs added no t, as the cost cells say it.
+    """
     money, per_t, per_t_pv = receipts(row)
     each = " / ".join("n/a" if not np.isfinite(v) else f"{v:,.0f}" for v in (per_t, per_t_pv))
-    return f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
+    text = f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
+    return "; ".join(filter(None, [text, none_added(row)]))
 
 
 def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:

@@ -454,6 +454,26 @@ def test_a_public_price_ceiling_shows_the_publics_receipts_not_paid_by_buyers():
                       "public_cost_per_additional_t_co2e", "public", "private") == "n/a (paid by buyers)"
 
 
+def test_receipts_per_additional_t_need_additional_t_and_say_how_many_runs_added_none():
+    """Referee 48 m1: a public ceiling whose tonnes peaked at 2,638 t and ended at -997 t (2 of 2 runs adding none)
+    read "n/a / 8,099 per additional t": the present value of its tonnes (47.6 t) is positive as early gains weigh
+    more than later losses. No additional t at the end: no receipts per t either way, and the cell says why."""
+    from analysis.compare import _cost_cell
+
+    row = pd.Series({"incentive_public_spending_committed": -631_038.0,
+                     "incentive_public_spending_committed_pv": -385_240.0, "private_spending_committed": 2_000_000.0,
+                     "co2e_additional_t": -997.0, "additional_pv_t": 47.6, "public_cost_per_additional_t_co2e": np.nan,
+                     "runs": 2, "runs_without_additional_t": 2})
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 631,038 (paid + owed), n/a / n/a per additional t (a negative cost); "
+        "2 of 2 runs added none")
+    some_added = pd.Series({**row, "co2e_additional_t": 1_473.0, "additional_pv_t": 1_200.0,
+                            "runs_without_additional_t": 1})
+    assert _cost_cell(some_added, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 631,038 (paid + owed), 428 / 321 per additional t (a negative cost); "
+        "1 of 2 runs added none")
+
+
 def test_a_cost_undefined_once_discounted_says_why():
     """Referee 18: group spectral MRV showed "155 / n/a": +251 additional t undiscounted but -37 t at 3 %/yr
     (tonnes lost early weigh more than tonnes gained late), so the discounted cost per t is undefined, and says so."""
