@@ -830,11 +830,12 @@ def unbounded_words(lo: float, hi: float, below: float, show: Callable[[float], 
 
     ``show`` formats a bound; ``negative`` says what a negative lower piece means (``MAY_LOSE_CARBON`` for a ratio
     over additional t); ``words``: ``UNBOUNDED`` or its translation. Every positive value is in the set when lo <= 0:
-    'unbounded' (referee 28 m1: it read "-50 to unbounded").
+    'unbounded' (referee 28 m1: it read "-50 to unbounded"); every value when the two pieces meet or overlap, once
+    shown (referee 48 m3: a run adding about nothing made the set all ratios, and it read "<= 177, or >= 177").
     """
     if not np.isinf(hi):
         return None
-    if not np.isfinite(lo) or lo <= 0:
+    if not np.isfinite(lo) or lo <= 0 or below >= lo or show(below) == show(lo):
         return words["all"]
     if np.isnan(below):
         return words["above"].format(low=show(lo))

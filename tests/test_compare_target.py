@@ -419,6 +419,19 @@ def test_a_value_shown_as_zero_has_no_minus_sign():
     assert _cell(row, "y", "+.1f") == "+0.0"
 
 
+def test_a_two_piece_set_whose_pieces_meet_once_shown_is_unbounded():
+    """Referee 48 m3: Africa moist's cost under a USD 35 price read "177 (<= 177, or >= 177)": one of two runs added
+    about nothing, so the set was every ratio (below 176.600365, lo 176.600370). Pieces that meet or overlap once
+    shown read "unbounded"; pieces apart still read as two."""
+    from analysis.compare import _cell
+
+    row = pd.Series({"c": 176.6, "c_lo": 176.600370, "c_hi": np.inf, "c_below": 176.600365})
+    assert _cell(row, "c", ",.0f") == "177 (unbounded)"
+    assert _cell(pd.Series({**row, "c_below": 180.0}), "c", ",.0f") == "177 (unbounded)"
+    assert _cell(pd.Series({**row, "c_below": 3.3, "c_lo": 3.34}), "c", ",.1f") == "176.6 (unbounded)"  # MRV: 3.3 and 3.3
+    assert _cell(pd.Series({**row, "c_below": 120.0}), "c", ",.0f") == "177 (<= 120, or >= 177)"
+
+
 def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
     """Referee 35 m5: under a public ceiling of USD 20 on a USD 35 price (its scen/ceiling_public.toml, 3 seeds) the
     public received 640,990 and is owed 108,049 more for credits already issued; the cell showed the cash alone,
