@@ -62,7 +62,10 @@ m1); undefined, with the reason, when the mean tonnes are not positive; the tabl
 nothing. Runs of posterior draws share their seeds, a
 crossed design whose variance ``analysis.replicates`` estimates. Intervals of quantities that cannot be negative
 (credits, shares, payments, fees, public spending when no guarantor received money) are truncated at 0 (and shares
-at 1): the mean cannot lie outside, so truncation keeps the interval's coverage.
+at 1): the mean cannot lie outside, so truncation keeps the interval's coverage. So are bounded intervals of ratios of
+such a quantity over tonnes (costs per additional t, credits per additional t; ``ratio_of_means``): a bounded
+Fieller set means the tonnes' interval lies above 0, so the ratio cannot be negative either (referee 48 m4: a
+public purchase read "799 (-2,738 to 1,792)" per additional t).
 
 Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
 counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period beyond the
@@ -235,13 +238,30 @@ def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, d
 
     ``table``: the scenarios' means (``summarise``); ``per_run``: their runs (``indicators``). The interval is
     Fieller's over the scenario's runs (``fieller_interval``): (value, low, high, below), ``below`` the top of a
-    two-piece set's lower piece (NaN for one interval). All NaN unless both means are positive.
+    two-piece set's lower piece (NaN for one interval). All NaN unless both means are positive. A bounded interval
+    (the tonnes' interval above 0) is truncated at 0 where the numerator cannot be negative (``cannot_be_negative``).
     """
     top, bottom = table[numerator].to_numpy(float), table[denominator].to_numpy(float)
     defined = (top > 0) & (bottom > 0)
     value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
-    return value, *(np.where(defined, bound, np.nan) for bound in fieller_bounds(table, per_run, numerator,
-                                                                                  denominator))
+    low, high, below = fieller_bounds(table, per_run, numerator, denominator)
+    low = np.where(cannot_be_negative(table, per_run, numerator) & np.isfinite(high), np.maximum(low, 0.0), low)
+    return value, *(np.where(defined, bound, np.nan) for bound in (low, high, below))
+
+
+def cannot_be_negative(table: pd.DataFrame, per_run: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether ``column`` cannot be negative in any run of each scenario (row of ``table``; bool per row).
+
+    As ``summarise`` truncates: ``NON_NEGATIVE`` columns, and public money (``PUBLIC_MONEY``, and the total cost,
+    which adds buyers' money and farmers' MRV costs to it) where no run's guarantor received money
+    (``guarantor_spending`` >= 0 in every run of ``per_run``; not known without that column).
+    """
+    if column in NON_NEGATIVE:
+        return np.ones(len(table), bool)
+    if column not in (*PUBLIC_MONEY, "incentive_total_cost") or "guarantor_spending" not in per_run:
+        return np.zeros(len(table), bool)
+    paying = per_run.groupby("scenario", sort=False).guarantor_spending.min() >= 0
+    return table.scenario.map(paying).fillna(False).to_numpy(bool)
 
 
 def fieller_bounds(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
@@ -738,6 +758,8 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run[SPENDING["public"]] = (by_run.public_spending.sum() - by_run.exchange_programme_cost.sum()
                                        + last.public_committed)
         per_run[SPENDING["private"]] = by_run.private_spending.sum() + last.private_committed
+        if "guarantor_spending" in runs:  # whether the public's money may be negative there (``cannot_be_negative``)
+            per_run["guarantor_spending"] = by_run.guarantor_spending.sum()
     per_run = per_run.reset_index()
     if baseline is not None:
         pair = pair_keys(per_run, baseline)
@@ -752,7 +774,7 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run["income_mean_change_pct"] = np.where(same, change, np.nan)
         for level, difference in changes:
             per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
-    table = summarise(per_run, ["scenario", "region"])
+    table = summarise(per_run.drop(columns="guarantor_spending", errors="ignore"), ["scenario", "region"])
     if costed:
         table = _region_costs(table, per_run)
     if baseline is not None:

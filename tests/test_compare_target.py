@@ -23,6 +23,7 @@ from analysis.compare import (
     present_value,
     vs_baseline_markdown,
 )
+from analysis.replicates import fieller_interval
 from analysis.target import LEVERS, Evaluation, access_ceiling, diagnose, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
@@ -430,6 +431,31 @@ def test_a_two_piece_set_whose_pieces_meet_once_shown_is_unbounded():
     assert _cell(pd.Series({**row, "c_below": 180.0}), "c", ",.0f") == "177 (unbounded)"
     assert _cell(pd.Series({**row, "c_below": 3.3, "c_lo": 3.34}), "c", ",.1f") == "176.6 (unbounded)"  # MRV: 3.3 and 3.3
     assert _cell(pd.Series({**row, "c_below": 120.0}), "c", ",.0f") == "177 (<= 120, or >= 177)"
+
+
+def test_a_cost_interval_is_not_below_0_where_the_money_cannot_be():
+    """Referee 48 m4: a results-based public purchase read "799 (-2,738 to 1,792)" per additional t in Latin America
+    (and 722 (-2,126 to 1,619) for all farms): its money is >= 0 in every run and its tonnes' interval lies above 0, so
+    the cost cannot be negative. Here three runs spend 10, 0.1 and 15 for 5-6 t each: the
+    Fieller bound is below 0, and reads 0, in the headline's ratios and the regions' alike; not where a guarantor
+    received money in a run (a ceiling: the public's money can be negative)."""
+    from analysis.compare import _region_costs, ratio_of_means, summarise
+
+    money, tonnes = "incentive_public_spending_committed", "co2e_additional_t"
+    per_run = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 3, "seed": [1, 2, 3] * 2,
+                            money: [10.0, 0.1, 15.0] * 2, tonnes: [5.0, 6.0, 5.5] * 2,
+                            "private_spending_committed": [0.0] * 6,
+                            "guarantor_spending": [0.0, 0.0, 0.0, 0.0, -0.01, 0.0]})
+    table = summarise(per_run, ["scenario"])
+    value, lo, hi, below = ratio_of_means(table, per_run, money, tonnes)
+    raw = fieller_interval(per_run[money].to_numpy()[:3], per_run[tonnes].to_numpy()[:3])
+    assert raw[0] < 0 and np.isfinite(raw[1])  # what Fieller gives: bounded, below 0
+    assert value[0] == pytest.approx(25.1 / 3 / 5.5)
+    assert (lo[0], hi[0]) == (0.0, pytest.approx(raw[1]))
+    assert (lo[1], hi[1]) == (pytest.approx(raw[0]), pytest.approx(raw[1]))  # scenario b's guarantor received money
+    regions = per_run.assign(region="Latin America")
+    costs = _region_costs(summarise(regions, ["scenario", "region"]), regions)
+    assert costs.public_cost_per_additional_t_co2e_lo.tolist() == [0.0, pytest.approx(raw[0])]
 
 
 def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
