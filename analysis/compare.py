@@ -1089,21 +1089,26 @@ COST_AT_LAST_YEAR = (
 
 
 def _trend_cell(row: pd.Series) -> str:
-    """When a design's additional t peaked and how they changed over the last ``TREND_YEARS`` years, or why not."""
+    """When a design's additional t peaked and how they changed over the last ``TREND_YEARS`` years, or why not.
+
+    A peak named is said with its tonnes and the end's (referee 48 m2: they were missing where the tonnes reversed
+    the most, and the note under the table says to read the discounted cost beside them).
+    """
     peak = row.get("additional_t_peak_year", np.nan)
     if not np.isfinite(peak):
         return "n/a (no additional t)"
     start = int(row["additional_t_trend_from"])
     period, trend = f"{start}-{start + TREND_YEARS}", row["additional_t_trend_pct_per_yr"]
+    tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
+    peaked = f"peaked in {peak:.0f} at {tonnes}"
     if row.get("co2e_additional_t_lo", np.nan) <= 0:  # referee 36 r2: a trend of tonnes that may be none
-        return f"peaked in {peak:.0f}; no trend read (the last year's additional t may be 0: interval from " \
+        return f"{peaked}; no trend read (the last year's additional t may be 0: interval from " \
                f"{_shown(row['co2e_additional_t_lo'], ',.0f')})"
     if not np.isfinite(trend):
-        return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
+        return f"{peaked}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
         return f"still rising at the end: {trend:+.1f} %/yr over {period}"
-    tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
-    return f"peaked in {peak:.0f} at {tonnes}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
+    return f"{peaked}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
