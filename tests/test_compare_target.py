@@ -809,6 +809,9 @@ def test_target_refuses_a_bad_tolerance_lever_or_bound_before_any_run():
         return str(info.value)
 
     assert refused(tolerance=-1.0).startswith("tolerance (--tolerance) -1: expected a width above 0")
+    # referee 48: the year's message was the one that did not name its flag
+    with pytest.raises(ValueError, match=re.escape("year (--year) 2020 must be after the scenario's start year 2025")):
+        find_lever(scenario, "carbon_price", "adoption", 2020, 0.5, 0.0, 200.0, [1])
     assert refused(low=-100.0).startswith("low (--low) -100: the lever carbon_price cannot take it: "
                                           "carbon.price.path.value: Input should be greater than or equal to 0")
     assert refused(high=20_000.0).startswith("high (--high) 20000: the lever carbon_price cannot take it")
