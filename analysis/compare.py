@@ -1146,9 +1146,9 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
                                                           axis=1),
         "farmer share of carbon money, before their MRV costs (paid to them / payers' cash)": table.apply(
-            lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
+            lambda r: _carbon_share_cell(r, "farmer_share_of_carbon_money"), axis=1),
         "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)": table.apply(
-            lambda r: _cell(r, "farmer_net_share_of_carbon_money", ".0%"), axis=1),
+            lambda r: _carbon_share_cell(r, "farmer_net_share_of_carbon_money"), axis=1),
         "participants with a net loss (counting money owed for issued credits)": table.apply(
             lambda r: _loss_cell(r), axis=1),
     })
@@ -1215,11 +1215,23 @@ def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:
                       for g in SIZE_GROUPS)
 
 
+#: Why a design has no carbon windfall or share of carbon money.
+NO_CARBON_MONEY = "n/a (no carbon money)"
+
+
 def _carbon_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:
     """``shown()`` for a design with carbon money; else why not: no carbon money, or a table older than the column."""
     if not row["carbon_payers_money"] > 0:
-        return "n/a (no carbon money)"
+        return NO_CARBON_MONEY
     return shown() if np.isfinite(row["carbon_money_non_additional"]) else OLD_TABLE
+
+
+def _carbon_share_cell(row: pd.Series, column: str) -> str:
+    """A share of the carbon money (``column``), or why there is none: no carbon money.
+
+    Referee 48: a design that paid MRV but no carbon money read a bare 'n/a' here, where the report says why.
+    """
+    return _cell(row, column, ".0%") if row["carbon_payers_money"] > 0 else NO_CARBON_MONEY
 
 
 def _credit_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:

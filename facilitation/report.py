@@ -258,7 +258,7 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
                                                                lambda v: lang.percent(v / 100, 1), row)
           for _i, row in table.iterrows()]),
         (_("share of carbon money reaching farmers, before their MRV costs"),
-         pm("farmer_share_of_carbon_money", lang.percent)),
+         carbon(lambda row: bounded("farmer_share_of_carbon_money", lang.percent, row))),
         (_("share of carbon money farmers keep after their MRV costs (net carbon income / carbon payers' money, "
            "paid + owed)"), carbon(lambda row: lang.share(row.farmer_net_share_of_carbon_money))),
         (_("farmers' net carbon income, incl. money owed for issued credits ({currency})").format(currency=currency),

@@ -624,6 +624,10 @@ def test_the_farmers_share_of_carbon_money_is_shown_before_and_after_their_mrv_c
     gross = header.index("farmer share of carbon money, before their MRV costs (paid to them / payers' cash)")
     assert (line[gross], line[gross + 1]) == ("80%", f"{kept:.0%}")
     assert header[gross + 1] == "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)"
+    # referee 48: a design without carbon money says so, as the report does, not a bare "n/a"
+    per_ha = [c.strip() for c in next(line for line in lines[at:] if "Per-hectare payment" in line).split("|")]
+    assert table.loc["per_ha_payment", "carbon_payers_money"] == 0
+    assert (per_ha[gross], per_ha[gross + 1]) == ("n/a (no carbon money)", "n/a (no carbon money)")
 
 
 def test_each_region_has_its_own_cost_per_additional_t_and_all_farms_repeat_the_headline(comparison):
