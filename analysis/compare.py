@@ -62,7 +62,10 @@ m1); undefined, with the reason, when the mean tonnes are not positive; the tabl
 nothing. Runs of posterior draws share their seeds, a
 crossed design whose variance ``analysis.replicates`` estimates. Intervals of quantities that cannot be negative
 (credits, shares, payments, fees, public spending when no guarantor received money) are truncated at 0 (and shares
-at 1): the mean cannot lie outside, so truncation keeps the interval's coverage.
+at 1): the mean cannot lie outside, so truncation keeps the interval's coverage. So are bounded intervals of ratios of
+such a quantity over tonnes (costs per additional t, credits per additional t; ``ratio_of_means``): a bounded
+Fieller set means the tonnes' interval lies above 0, so the ratio cannot be negative either (referee 48 m4: a
+public purchase read "799 (-2,738 to 1,792)" per additional t).
 
 Exchange programmes (``[[network.exchange]]``) are a separate lever, measured against the baseline scenario (not the
 counterfactual, which keeps them: ``sim.incentives.counterfactual``): their public cost over the period beyond the
@@ -235,13 +238,30 @@ def ratio_of_means(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, d
 
     ``table``: the scenarios' means (``summarise``); ``per_run``: their runs (``indicators``). The interval is
     Fieller's over the scenario's runs (``fieller_interval``): (value, low, high, below), ``below`` the top of a
-    two-piece set's lower piece (NaN for one interval). All NaN unless both means are positive.
+    two-piece set's lower piece (NaN for one interval). All NaN unless both means are positive. A bounded interval
+    (the tonnes' interval above 0) is truncated at 0 where the numerator cannot be negative (``cannot_be_negative``).
     """
     top, bottom = table[numerator].to_numpy(float), table[denominator].to_numpy(float)
     defined = (top > 0) & (bottom > 0)
     value = np.where(defined, top / np.where(bottom > 0, bottom, 1.0), np.nan)
-    return value, *(np.where(defined, bound, np.nan) for bound in fieller_bounds(table, per_run, numerator,
-                                                                                  denominator))
+    low, high, below = fieller_bounds(table, per_run, numerator, denominator)
+    low = np.where(cannot_be_negative(table, per_run, numerator) & np.isfinite(high), np.maximum(low, 0.0), low)
+    return value, *(np.where(defined, bound, np.nan) for bound in (low, high, below))
+
+
+def cannot_be_negative(table: pd.DataFrame, per_run: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether ``column`` cannot be negative in any run of each scenario (row of ``table``; bool per row).
+
+    As ``summarise`` truncates: ``NON_NEGATIVE`` columns, and public money (``PUBLIC_MONEY``, and the total cost,
+    which adds buyers' money and farmers' MRV costs to it) where no run's guarantor received money
+    (``guarantor_spending`` >= 0 in every run of ``per_run``; not known without that column).
+    """
+    if column in NON_NEGATIVE:
+        return np.ones(len(table), bool)
+    if column not in (*PUBLIC_MONEY, "incentive_total_cost") or "guarantor_spending" not in per_run:
+        return np.zeros(len(table), bool)
+    paying = per_run.groupby("scenario", sort=False).guarantor_spending.min() >= 0
+    return table.scenario.map(paying).fillna(False).to_numpy(bool)
 
 
 def fieller_bounds(table: pd.DataFrame, per_run: pd.DataFrame, numerator: str, denominator: str
@@ -738,6 +758,8 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run[SPENDING["public"]] = (by_run.public_spending.sum() - by_run.exchange_programme_cost.sum()
                                        + last.public_committed)
         per_run[SPENDING["private"]] = by_run.private_spending.sum() + last.private_committed
+        if "guarantor_spending" in runs:  # whether the public's money may be negative there (``cannot_be_negative``)
+            per_run["guarantor_spending"] = by_run.guarantor_spending.sum()
     per_run = per_run.reset_index()
     if baseline is not None:
         pair = pair_keys(per_run, baseline)
@@ -752,7 +774,7 @@ def by_region(runs: pd.DataFrame, names: Mapping[str, str] | None = None, baseli
         per_run["income_mean_change_pct"] = np.where(same, change, np.nan)
         for level, difference in changes:
             per_run[difference] = np.where(same, paired[level] - paired[f"{level}_baseline"], np.nan)
-    table = summarise(per_run, ["scenario", "region"])
+    table = summarise(per_run.drop(columns="guarantor_spending", errors="ignore"), ["scenario", "region"])
     if costed:
         table = _region_costs(table, per_run)
     if baseline is not None:
@@ -830,11 +852,12 @@ def unbounded_words(lo: float, hi: float, below: float, show: Callable[[float], 
 
     ``show`` formats a bound; ``negative`` says what a negative lower piece means (``MAY_LOSE_CARBON`` for a ratio
     over additional t); ``words``: ``UNBOUNDED`` or its translation. Every positive value is in the set when lo <= 0:
-    'unbounded' (referee 28 m1: it read "-50 to unbounded").
+    'unbounded' (referee 28 m1: it read "-50 to unbounded"); every value when the two pieces meet or overlap, once
+    shown (referee 48 m3: a run adding about nothing made the set all ratios, and it read "<= 177, or >= 177").
     """
     if not np.isinf(hi):
         return None
-    if not np.isfinite(lo) or lo <= 0:
+    if not np.isfinite(lo) or lo <= 0 or below >= lo or show(below) == show(lo):
         return words["all"]
     if np.isnan(below):
         return words["above"].format(low=show(lo))
@@ -913,21 +936,28 @@ def receipts(row: pd.Series) -> tuple[float, float, float]:
     """A net receiving public's receipts, a negative cost given as positive: money, per additional t, discounted.
 
     The money is what the public was paid net, and is owed for credits already issued, on incentives (referee 47
-    minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive. Means
-    over the runs, with no interval: Fieller's set is that of a cost.
+    minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive, and
+    discounted also where their present value is not (referee 48 m1: tonnes gained early and lost by the end have a
+    positive present value, which gave a design that added -997 t receipts of 8,099 per additional t). Means over the
+    runs, with no interval: Fieller's set is that of a cost.
     """
     money = -row[SPENDING["public"]]
-    per_t = money / row["co2e_additional_t"] if row["co2e_additional_t"] > 0 else np.nan
-    per_t_pv = (-row[SPENDING["public"] + "_pv"] / row["additional_pv_t"] if row["additional_pv_t"] > 0
+    added = row["co2e_additional_t"] > 0
+    per_t = money / row["co2e_additional_t"] if added else np.nan
+    per_t_pv = (-row[SPENDING["public"] + "_pv"] / row["additional_pv_t"] if added and row["additional_pv_t"] > 0
                 else np.nan)
     return money, per_t, per_t_pv
 
 
 def _receipts_cell(row: pd.Series) -> str:
-    """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts."""
+    """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts.
+
+    Followed by how many runs added no t, as the cost cells say it.
+    """
     money, per_t, per_t_pv = receipts(row)
     each = " / ".join("n/a" if not np.isfinite(v) else f"{v:,.0f}" for v in (per_t, per_t_pv))
-    return f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
+    text = f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
+    return "; ".join(filter(None, [text, none_added(row)]))
 
 
 def _cost_cell(row: pd.Series, column: str, spender: str, other: str) -> str:
@@ -1059,21 +1089,26 @@ COST_AT_LAST_YEAR = (
 
 
 def _trend_cell(row: pd.Series) -> str:
-    """When a design's additional t peaked and how they changed over the last ``TREND_YEARS`` years, or why not."""
+    """When a design's additional t peaked and how they changed over the last ``TREND_YEARS`` years, or why not.
+
+    A peak named is said with its tonnes and the end's (referee 48 m2: they were missing where the tonnes reversed
+    the most, and the note under the table says to read the discounted cost beside them).
+    """
     peak = row.get("additional_t_peak_year", np.nan)
     if not np.isfinite(peak):
         return "n/a (no additional t)"
     start = int(row["additional_t_trend_from"])
     period, trend = f"{start}-{start + TREND_YEARS}", row["additional_t_trend_pct_per_yr"]
+    tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
+    peaked = f"peaked in {peak:.0f} at {tonnes}"
     if row.get("co2e_additional_t_lo", np.nan) <= 0:  # referee 36 r2: a trend of tonnes that may be none
-        return f"peaked in {peak:.0f}; no trend read (the last year's additional t may be 0: interval from " \
+        return f"{peaked}; no trend read (the last year's additional t may be 0: interval from " \
                f"{_shown(row['co2e_additional_t_lo'], ',.0f')})"
     if not np.isfinite(trend):
-        return f"peaked in {peak:.0f}; no change measured over {period} (not > 0 at both ends)"
+        return f"{peaked}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
         return f"still rising at the end: {trend:+.1f} %/yr over {period}"
-    tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
-    return f"peaked in {peak:.0f} at {tonnes}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
+    return f"{peaked}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
@@ -1111,9 +1146,9 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         f"still due at the end ({currency})": table.apply(lambda r: _cell(r, "carbon_due_to_farmers", ",.0f"),
                                                           axis=1),
         "farmer share of carbon money, before their MRV costs (paid to them / payers' cash)": table.apply(
-            lambda r: _cell(r, "farmer_share_of_carbon_money", ".0%"), axis=1),
+            lambda r: _carbon_share_cell(r, "farmer_share_of_carbon_money"), axis=1),
         "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)": table.apply(
-            lambda r: _cell(r, "farmer_net_share_of_carbon_money", ".0%"), axis=1),
+            lambda r: _carbon_share_cell(r, "farmer_net_share_of_carbon_money"), axis=1),
         "participants with a net loss (counting money owed for issued credits)": table.apply(
             lambda r: _loss_cell(r), axis=1),
     })
@@ -1180,11 +1215,23 @@ def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:
                       for g in SIZE_GROUPS)
 
 
+#: Why a design has no carbon windfall or share of carbon money.
+NO_CARBON_MONEY = "n/a (no carbon money)"
+
+
 def _carbon_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:
     """``shown()`` for a design with carbon money; else why not: no carbon money, or a table older than the column."""
     if not row["carbon_payers_money"] > 0:
-        return "n/a (no carbon money)"
+        return NO_CARBON_MONEY
     return shown() if np.isfinite(row["carbon_money_non_additional"]) else OLD_TABLE
+
+
+def _carbon_share_cell(row: pd.Series, column: str) -> str:
+    """A share of the carbon money (``column``), or why there is none: no carbon money.
+
+    Referee 48: a design that paid MRV but no carbon money read a bare 'n/a' here, where the report says why.
+    """
+    return _cell(row, column, ".0%") if row["carbon_payers_money"] > 0 else NO_CARBON_MONEY
 
 
 def _credit_windfall_cell(row: pd.Series, shown: Callable[[], str]) -> str:

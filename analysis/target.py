@@ -246,7 +246,7 @@ def find_lever(scenario: Scenario, lever: str, metric: str, year: int, value: fl
     start, an unknown metric or region, or low >= high.
     """
     if year <= scenario.start_year:
-        raise ValueError(f"year {year} must be after the scenario's start year {scenario.start_year}")
+        raise ValueError(f"year (--year) {year} must be after the scenario's start year {scenario.start_year}")
     if not low < high:
         raise ValueError(f"low (--low) {low:g} must be below high (--high) {high:g}")
     if region != "all" and region not in scenario.regions:

@@ -53,6 +53,8 @@ RATIO_INTERVAL = "95 % interval of the ratio of means"
 #: What the range beside the metric found is (``analysis.target.TargetResult.interval``): with few replicates it is
 #: close to their minimum and maximum.
 SPREAD = "spread of the replicates (5-95 % quantiles, not an interval of the mean)"
+#: Said instead of the spread when the target was run on one replicate (referee 48: it read "0.3048-0.3048").
+ONE_REPLICATE = "one replicate: no spread"
 
 
 @app.command()
@@ -109,11 +111,12 @@ def target(
             cost += f"; {label} {per_t:,.0f}{bounds} {currency} per additional t ({money}, mean / mean)"
     if answer.runs_without_additional_t:
         cost += f"; {answer.runs_without_additional_t} of {result.replicates} runs added no t CO2e"
+    spread = (f"{SPREAD}: {result.interval[0]:.4f}-{result.interval[1]:.4f}" if result.replicates > 1
+              else ONE_REPLICATE)
     if result.reached:
         console.print(f"[green]{lever} = {result.lever_value:.4g}[/] reaches {metric} >= {value} in {year}{where} "
-                      f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; {SPREAD}: "
-                      f"{result.interval[0]:.4f}-{result.interval[1]:.4f}; {result.share_reaching:.0%} of the "
-                      f"replicates reach it). Cost {cost}.")
+                      f"({result.metric_value:.4f}, mean of {describe_replicates(spec, replicates)}; {spread}; "
+                      f"{result.share_reaching:.0%} of the replicates reach it). Cost {cost}.")
     else:
         console.print(f"[yellow]not reached[/]: even {lever} = {high:g} gives {metric} = {result.metric_value:.4f} "
                       f"in {year}{where} (cost {cost}). What limits it:")

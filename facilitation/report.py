@@ -222,12 +222,13 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
             why = cost_reason(row, spender, other)
             if why == RECEIVES:  # a public price ceiling: the public is paid (referee 47 minor 4)
                 money, per_t, _pv = receipts(row)
-                cells.append(_(RECEIPTS).format(money=lang.number(money),
-                                                per_t=lang.number(per_t) if np.isfinite(per_t) else "–"))
-                continue
-            text = _(COST_REASONS[why.split(";")[0]]) if why is not None else \
-                bounded(f"{'buyer' if spender == 'private' else 'public'}_cost_per_additional_t_co2e", lang.number, row)
-            if row.runs_without_additional_t and (why is None or why.startswith("no additional")):
+                text = _(RECEIPTS).format(money=lang.number(money),
+                                          per_t=lang.number(per_t) if np.isfinite(per_t) else "–")
+            else:
+                text = _(COST_REASONS[why.split(";")[0]]) if why is not None else \
+                    bounded(f"{'buyer' if spender == 'private' else 'public'}_cost_per_additional_t_co2e", lang.number,
+                            row)
+            if row.runs_without_additional_t and (why in (None, RECEIVES) or why.startswith("no additional")):
                 count = int(row.runs_without_additional_t)
                 between = lang.pgettext("between the entries of a list", "; ")  # French: " ; "
                 text += between + lang.ngettext("{count} of {runs} runs added none",
@@ -257,7 +258,7 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
                                                                lambda v: lang.percent(v / 100, 1), row)
           for _i, row in table.iterrows()]),
         (_("share of carbon money reaching farmers, before their MRV costs"),
-         pm("farmer_share_of_carbon_money", lang.percent)),
+         carbon(lambda row: bounded("farmer_share_of_carbon_money", lang.percent, row))),
         (_("share of carbon money farmers keep after their MRV costs (net carbon income / carbon payers' money, "
            "paid + owed)"), carbon(lambda row: lang.share(row.farmer_net_share_of_carbon_money))),
         (_("farmers' net carbon income, incl. money owed for issued credits ({currency})").format(currency=currency),

@@ -65,20 +65,24 @@ def test_the_peak_and_the_yearly_change_of_additional_t_are_read_from_the_mean_p
 
 
 def test_a_path_that_reaches_zero_has_a_peak_but_no_yearly_change():
-    """Additional t gone by the last year: the peak stands, the relative change is undefined and says why."""
+    """Additional t gone by the last year: the peak stands, with its tonnes and the end's (referee 48 m2: they were
+    left out, where the tonnes reversed the most: 1,000 x 22 = 22,000 t in 2026, 0 in 2050), and the relative change
+    is undefined and says why."""
     gone = additional_over_time(_yearly({"gone": lambda year: max(0.0, 1000.0 * (2048 - year))})).loc["gone"]
     assert gone.additional_t_peak_year == 2026 and np.isnan(gone.additional_t_trend_pct_per_yr)
-    assert _trend_cell(gone) == "peaked in 2026; no change measured over 2045-2050 (not > 0 at both ends)"
+    assert _trend_cell(gone) == ("peaked in 2026 at 22,000 t (0 t at the end); no change measured over 2045-2050 "
+                                 "(not > 0 at both ends)")
 
 
 def test_no_trend_is_read_from_additional_t_whose_interval_reaches_zero():
     """Referee 36 r2: "+18.5 %/yr" was read from additional t whose 95 % interval included 0; such a row names its peak
-    and the interval's lower end, and reads no trend. The same row with an interval above 0 reads its trend."""
+    and the interval's lower end, and reads no trend. The same row with an interval above 0 reads its trend. Both
+    give the peak's and the end's tonnes (referee 48 m2: the first did not, where tonnes may have reversed the most)."""
     row = additional_over_time(_yearly({"falling": _falling})).loc["falling"]
     uncertain, certain = row.copy(), row.copy()
     uncertain["co2e_additional_t_lo"], certain["co2e_additional_t_lo"] = -5000.0, 10.0
-    assert _trend_cell(uncertain) == ("peaked in 2040; no trend read (the last year's additional t may be 0: interval "
-                                      "from -5,000)")
+    assert _trend_cell(uncertain) == ("peaked in 2040 at 15,000 t (12,256 t at the end); no trend read (the last "
+                                      "year's additional t may be 0: interval from -5,000)")
     assert _trend_cell(certain) == "peaked in 2040 at 15,000 t (12,256 t at the end); falling 2.0 %/yr over 2045-2050"
 
 

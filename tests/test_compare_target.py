@@ -23,6 +23,7 @@ from analysis.compare import (
     present_value,
     vs_baseline_markdown,
 )
+from analysis.replicates import fieller_interval
 from analysis.target import LEVERS, Evaluation, access_ceiling, diagnose, evaluate, find_lever
 from experiments.executors import LocalExecutor
 from experiments.runs import load_labelled, replicate_specs, replicates_of, run_many
@@ -419,6 +420,44 @@ def test_a_value_shown_as_zero_has_no_minus_sign():
     assert _cell(row, "y", "+.1f") == "+0.0"
 
 
+def test_a_two_piece_set_whose_pieces_meet_once_shown_is_unbounded():
+    """Referee 48 m3: Africa moist's cost under a USD 35 price read "177 (<= 177, or >= 177)": one of two runs added
+    about nothing, so the set was every ratio (below 176.600365, lo 176.600370). Pieces that meet or overlap once
+    shown read "unbounded"; pieces apart still read as two."""
+    from analysis.compare import _cell
+
+    row = pd.Series({"c": 176.6, "c_lo": 176.600370, "c_hi": np.inf, "c_below": 176.600365})
+    assert _cell(row, "c", ",.0f") == "177 (unbounded)"
+    assert _cell(pd.Series({**row, "c_below": 180.0}), "c", ",.0f") == "177 (unbounded)"
+    assert _cell(pd.Series({**row, "c_below": 3.3, "c_lo": 3.34}), "c", ",.1f") == "176.6 (unbounded)"  # MRV: 3.3 and 3.3
+    assert _cell(pd.Series({**row, "c_below": 120.0}), "c", ",.0f") == "177 (<= 120, or >= 177)"
+
+
+def test_a_cost_interval_is_not_below_0_where_the_money_cannot_be():
+    """Referee 48 m4: a results-based public purchase read "799 (-2,738 to 1,792)" per additional t in Latin America
+    (and 722 (-2,126 to 1,619) for all farms): its money is >= 0 in every run and its tonnes' interval lies above 0, so
+    the cost cannot be negative. Here three runs spend 10, 0.1 and 15 for 5-6 t each: the
+    Fieller bound is below 0, and reads 0, in the headline's ratios and the regions' alike; not where a guarantor
+    received money in a run (a ceiling: the public's money can be negative)."""
+    from analysis.compare import _region_costs, ratio_of_means, summarise
+
+    money, tonnes = "incentive_public_spending_committed", "co2e_additional_t"
+    per_run = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 3, "seed": [1, 2, 3] * 2,
+                            money: [10.0, 0.1, 15.0] * 2, tonnes: [5.0, 6.0, 5.5] * 2,
+                            "private_spending_committed": [0.0] * 6,
+                            "guarantor_spending": [0.0, 0.0, 0.0, 0.0, -0.01, 0.0]})
+    table = summarise(per_run, ["scenario"])
+    value, lo, hi, below = ratio_of_means(table, per_run, money, tonnes)
+    raw = fieller_interval(per_run[money].to_numpy()[:3], per_run[tonnes].to_numpy()[:3])
+    assert raw[0] < 0 and np.isfinite(raw[1])  # what Fieller gives: bounded, below 0
+    assert value[0] == pytest.approx(25.1 / 3 / 5.5)
+    assert (lo[0], hi[0]) == (0.0, pytest.approx(raw[1]))
+    assert (lo[1], hi[1]) == (pytest.approx(raw[0]), pytest.approx(raw[1]))  # scenario b's guarantor received money
+    regions = per_run.assign(region="Latin America")
+    costs = _region_costs(summarise(regions, ["scenario", "region"]), regions)
+    assert costs.public_cost_per_additional_t_co2e_lo.tolist() == [0.0, pytest.approx(raw[0])]
+
+
 def test_money_owed_to_a_payer_is_shown_beside_what_it_paid():
     """Referee 35 m5: under a public ceiling of USD 20 on a USD 35 price (its scen/ceiling_public.toml, 3 seeds) the
     public received 640,990 and is owed 108,049 more for credits already issued; the cell showed the cash alone,
@@ -452,6 +491,26 @@ def test_a_public_price_ceiling_shows_the_publics_receipts_not_paid_by_buyers():
         "net receipts: the public receives 749,039 (paid + owed), n/a / n/a per additional t (a negative cost)")
     assert _cost_cell(pd.Series({**row, "incentive_public_spending_committed": -0.4}),
                       "public_cost_per_additional_t_co2e", "public", "private") == "n/a (paid by buyers)"
+
+
+def test_receipts_per_additional_t_need_additional_t_and_say_how_many_runs_added_none():
+    """Referee 48 m1: a public ceiling whose tonnes peaked at 2,638 t and ended at -997 t (2 of 2 runs adding none)
+    read "n/a / 8,099 per additional t": the present value of its tonnes (47.6 t) is positive as early gains weigh
+    more than later losses. No additional t at the end: no receipts per t either way, and the cell says why."""
+    from analysis.compare import _cost_cell
+
+    row = pd.Series({"incentive_public_spending_committed": -631_038.0,
+                     "incentive_public_spending_committed_pv": -385_240.0, "private_spending_committed": 2_000_000.0,
+                     "co2e_additional_t": -997.0, "additional_pv_t": 47.6, "public_cost_per_additional_t_co2e": np.nan,
+                     "runs": 2, "runs_without_additional_t": 2})
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 631,038 (paid + owed), n/a / n/a per additional t (a negative cost); "
+        "2 of 2 runs added none")
+    some_added = pd.Series({**row, "co2e_additional_t": 1_473.0, "additional_pv_t": 1_200.0,
+                            "runs_without_additional_t": 1})
+    assert _cost_cell(some_added, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 631,038 (paid + owed), 428 / 321 per additional t (a negative cost); "
+        "1 of 2 runs added none")
 
 
 def test_a_cost_undefined_once_discounted_says_why():
@@ -565,6 +624,10 @@ def test_the_farmers_share_of_carbon_money_is_shown_before_and_after_their_mrv_c
     gross = header.index("farmer share of carbon money, before their MRV costs (paid to them / payers' cash)")
     assert (line[gross], line[gross + 1]) == ("80%", f"{kept:.0%}")
     assert header[gross + 1] == "farmers keep, after their MRV costs (net carbon income / payers' money, both incl. owed)"
+    # referee 48: a design without carbon money says so, as the report does, not a bare "n/a"
+    per_ha = [c.strip() for c in next(line for line in lines[at:] if "Per-hectare payment" in line).split("|")]
+    assert table.loc["per_ha_payment", "carbon_payers_money"] == 0
+    assert (per_ha[gross], per_ha[gross + 1]) == ("n/a (no carbon money)", "n/a (no carbon money)")
 
 
 def test_each_region_has_its_own_cost_per_additional_t_and_all_farms_repeat_the_headline(comparison):
@@ -750,6 +813,9 @@ def test_target_refuses_a_bad_tolerance_lever_or_bound_before_any_run():
         return str(info.value)
 
     assert refused(tolerance=-1.0).startswith("tolerance (--tolerance) -1: expected a width above 0")
+    # referee 48: the year's message was the one that did not name its flag
+    with pytest.raises(ValueError, match=re.escape("year (--year) 2020 must be after the scenario's start year 2025")):
+        find_lever(scenario, "carbon_price", "adoption", 2020, 0.5, 0.0, 200.0, [1])
     assert refused(low=-100.0).startswith("low (--low) -100: the lever carbon_price cannot take it: "
                                           "carbon.price.path.value: Input should be greater than or equal to 0")
     assert refused(high=20_000.0).startswith("high (--high) 20000: the lever carbon_price cannot take it")

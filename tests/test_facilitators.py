@@ -522,6 +522,7 @@ def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_t
            - flows.clawback.sum())
     assert rows[1][kept] == en.share(net.mean() / money.mean()) and rows[0][kept] == "n/a (no carbon money)"
     assert header[kept - 1] == "share of carbon money reaching farmers, before their MRV costs"
+    assert rows[0][kept - 1] == "n/a (no carbon money)"  # referee 48: it read "–" beside the share after MRV
     said = " ".join(sentences_by_region(findings(stories[1].results, "USD", scenario=stories[1].scenario), en)["all"])
     assert (f"paid or owe {en.money(money.mean(), 'USD')} for them; {en.money(windfall.mean(), 'USD')} "
             f"({en.share(windfall.mean() / money.mean())}) of it pays for credits beyond each farm's own additional "
