@@ -22,7 +22,8 @@ part of a loan that financed practices the farm's counterfactual twin (the same 
 in the year the loan is taken, i.e. adoption that happens anyway: each year's subsidy on the loan x (one-off cost
 per ha of the financed practices the twin uses that year) / (one-off cost per ha of all the practices the loan
 financed) (``credit_line_windfall``). The share is fixed when the loan is taken: the loan finances that year's
-adoption, and its subsidy is owed for the tenor whatever either farm does later.
+adoption, and its subsidy is owed for the tenor whatever either farm does later. So it is a lower bound: a twin
+that takes the practice up a year or more after the loan leaves that loan's subsidy counted as additional.
 """
 
 from __future__ import annotations
