@@ -26,8 +26,9 @@ REFEREE = {(LATIN, FULL_CA, 20): 0.517, (LATIN, COVER, 20): 0.414, (LATIN, NO_TI
 NONE = np.zeros(0, np.int64)
 
 
-def expected_rate(scenario, soil, region, bundle, horizon):
-    """The credited rate (t C/ha/yr) ``expectation.expected_value`` gives a farm at the conventional equilibrium.
+def expected_rate(scenario, soil, region, bundle, horizon, soc=None):
+    """The credited rate (t C/ha/yr) ``expectation.expected_value`` gives a farm at ``soc`` (t C/ha; by default the
+    conventional equilibrium).
 
     Read back from dPV/dprice = rate x 44/12 x (1 - deduction) x kept x issued x value share x PV factor, with no
     expected deduction (a modelled MRV of relative sd 0), a PV factor of 1 and a value share of 1.
@@ -37,17 +38,34 @@ def expected_rate(scenario, soil, region, bundle, horizon):
     table = soil.equilibrium_table
     regions = table.shape[0]
     asked = expectation.Asked(
-        soc=table[region, :1].copy(), drift=np.zeros(1), bulk_density=np.ones(1), area=np.ones(1),
+        soc=table[region, :1].copy() if soc is None else np.array([soc]), drift=np.zeros(1),
+        bulk_density=np.ones(1), area=np.ones(1),
         candidates=np.array([bundle]), baseline=np.zeros(1, np.uint8), enrolled=np.zeros(1, bool),
         ever=np.zeros(1, bool), seasons_left=np.zeros(1, np.int64), mrv_per_ha=np.zeros(1), value_share=1.0,
         gained=lambda: np.zeros(1), outstanding=lambda: np.zeros(1))
     calendar = expectation.Calendar(table, np.ones((regions, horizon + 1)), np.zeros((regions, horizon + 1)),
                                     np.zeros(regions), np.zeros((regions, 16, 16)),
-                                    soil.share_of_linear_gain(scenario.soil.transition_years))
+                                    soil.share_of_linear_gain(scenario.soil.transition_years),
+                                    soil.expectation_path())
     _, sensitivity, _ = expectation.expected_value(c, scenario.soil, horizon, asked, calendar, region,
                                                    np.array([bundle]), 1.0)
     kept = 1.0 - c.baseline.reference_deduction
     return sensitivity[0, 0] / (44.0 / 12.0 * kept * expectation.issued_share(c))
+
+
+def stocks_after(scenario, soil, region, history):
+    """SOC (t C/ha) of a farm of ``region`` from the conventional equilibrium after ``history`` [(bundle, years)]:
+    each year as a run moves it (``advance_year``, at the bundle's long-run yield), every year's stock in order."""
+    farm = RothCSoil(scenario, np.array([region]), np.zeros(1, np.int64), np.zeros(1, np.int64))
+    multipliers = RegionYieldEffects.of(scenario).long_run_multipliers()
+    out = [farm.stock_t_c_per_ha[0]]
+    for bundle, years in history:
+        farm.set_management(np.array([0]), np.array([bundle]))
+        for _ in range(years):
+            farm.observe_yields(np.array([soil.base_yield[region] * multipliers[region, bundle]]))
+            farm.advance_year()
+            out.append(farm.stock_t_c_per_ha[0])
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +115,40 @@ def test_tier1_expectation_is_the_linear_rule_unchanged():
         for horizon in (10, 20):
             got = expected_rate(scenario, soil, region, FULL_CA, horizon)
             assert got == pytest.approx(max(gap, 0.0) / 20, rel=1e-12)
+
+
+@pytest.mark.parametrize("region", [LATIN, DRY, MOIST])
+@pytest.mark.parametrize("bundle", [NO_TILL, COVER, FULL_CA])
+@pytest.mark.parametrize(("years_on", "seasons"), [(5, 15), (10, 10), (10, 20), (25, 20)])
+def test_rothc_expectation_part_way_is_rothcs_own_gain(rothc, region, bundle, years_on, seasons):
+    """A farm that has kept its bundle for 5, 10 or 25 years expects what RothC, advanced year by year, then adds
+    in its counted seasons (referee 49 M1): its equivalent age on the bundle's path from the conventional
+    equilibrium. Scaling its remaining gap by the share of the gap RothC closes from the conventional start, as the
+    rule did, overstated it 1.24-1.74 times (after 10 years of full CA in Latin America 0.494 t C/ha/yr for 0.329),
+    because RothC's path is fastest at its start."""
+    scenario, soil = rothc
+    stocks = stocks_after(scenario, soil, region, [(bundle, years_on + seasons)])
+    soc, later = stocks[years_on], stocks[years_on + seasons]
+    got = expected_rate(scenario, soil, region, bundle, seasons, soc)
+    assert got == pytest.approx((later - soc) / seasons, abs=1e-9)
+    gap = soil.equilibrium_table[region, bundle] - soc
+    from_start = gap / scenario.soil.transition_years * soil.share_of_linear_gain(20)[region, seasons, bundle]
+    if abs(later - soc) > 1e-3:  # the former rule overstated every bundle that moves
+        assert from_start > 1.2 * got
+
+
+def test_rothc_expectation_off_the_path(rothc):
+    """A farm below the conventional stock (a dis-adopter's soil does not go back along the path) expects the share
+    of its own gap that the path closes from the conventional start; one that has kept a bundle longer than the path
+    is looked up on (2 D = 40 seasons) the share from the path's end, RothC's slowest pace: never more than the
+    linear rule, and close to RothC's own."""
+    scenario, soil = rothc
+    eq = soil.equilibrium_table
+    share = soil.share_of_linear_gain(20)
+    below = eq[LATIN, 0] - 1.0
+    got = expected_rate(scenario, soil, LATIN, FULL_CA, 20, below)
+    assert got == pytest.approx((eq[LATIN, FULL_CA] - below) / 20 * share[LATIN, 20, FULL_CA], rel=1e-12)
+    stocks = stocks_after(scenario, soil, DRY, [(FULL_CA, 70)])
+    got = expected_rate(scenario, soil, DRY, FULL_CA, 20, stocks[50])
+    truth = (stocks[70] - stocks[50]) / 20
+    assert got == pytest.approx(truth, rel=0.1) and got < (eq[DRY, FULL_CA] - stocks[50]) / 20

@@ -77,7 +77,8 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal, pat
     calendar = expectation.Calendar(table, rng.uniform(0, 5, (regions, horizon + 1)),
                                     rng.uniform(0, 5, (regions, horizon + 1)), rng.uniform(0.8, 1, regions),
                                     relative_sd, np.ones((regions, soil.transition_years + 1, 16)) if path == "linear"
-                                    else rng.uniform(0.2, 1.2, (regions, soil.transition_years + 1, 16)))
+                                    else rng.uniform(0.2, 1.2, (regions, soil.transition_years + 1, 16)),
+                                    np.zeros((regions, 0, 16)))
     region, price = rng.integers(0, regions, m), rng.uniform(0, 30, m)
     for args in [(region, np.arange(16), price), (region, rng.integers(0, 16, (m, 1)), price),
                  (1, np.arange(16), 12.5), (region, np.arange(16)[::-1].copy(), price)]:  # the last: not identity

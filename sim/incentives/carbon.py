@@ -24,9 +24,10 @@ per ha, for bundle k over its planning horizon H at its discount rate:
   credited rate c_k = max((SOC_eq,k - SOC) - (baseline_eq - baseline SOC), 0) / D x a_k(n) x 44/12 x (1 - expected
     uncertainty deduction) x (1 - reference deduction) x (1 - buffer - permanence discount), t CO2e/ha/yr,
     with n the seasons credited within the horizon (at most D) and a_k(n) what the soil model's own path delivers in
-    n seasons of k from the conventional equilibrium over this linear rule's gain (``share_of_linear_gain``): 1
-    under Tier 1, whose path is the rule; under RothC, which approaches equilibrium exponentially, its own n-season
-    gain, so a farm at the conventional equilibrium expects RothC's mean rate over n seasons (referee 45 M1);
+    n seasons of k over this linear rule's gain: 1 under Tier 1, whose path is the rule (``share_of_linear_gain``);
+    under RothC, which approaches equilibrium exponentially, its own n-season gain from the farm's equivalent age on
+    k's path from the conventional equilibrium (``expectation._path_share``), so a farm at the conventional
+    equilibrium, or one that has kept k since, expects RothC's mean rate over n seasons (referee 45 M1, 49 M1);
   PV_k = E[g] x farmer value share x c_k x sum_j s_j d^(v_j + lag) - MRV per ha x sum_j d^(v_j),
 with v_j the verifications within the horizon and the farm's crediting seasons, s_j the seasons they credit
 (at most D in all), d the discount factor: payments wait for verifications and the lag, MRV is paid at each.
@@ -145,6 +146,9 @@ class CarbonProgramme:
         self.per_farm_sd = isinstance(getattr(self.spec.mrv.approach, "relative_sd", None), str)
         #: what the soil model's path delivers of the linear rule's gain in s seasons, (R, D + 1, 16)
         self.gain_share = setting.soil.share_of_linear_gain(scenario.soil.transition_years)
+        #: the soil model's SOC by (region, season, bundle) from the conventional equilibrium, (R, L + 1, 16) (Tier 1:
+        #: (R, 0, 16)), on which each farm reads its equivalent age
+        self.expectation_path = setting.soil.expectation_path()
         self.registry = CarbonRegistry(self.spec, twin, scenario.start_year, farms.area_ha, setting.network.organisation,
                                        self.prices, self.bulk_density, scenario.soil.depth_cm,
                                        scenario.ghg.displaced_production_t_co2e_per_ha)
@@ -251,7 +255,7 @@ class CarbonProgramme:
     def calendar(self) -> Calendar:
         """The year's tables by region (``begin_year``)."""
         return Calendar(self.setting.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
-                        self.relative_sd, self.gain_share)
+                        self.relative_sd, self.gain_share, self.expectation_path)
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).

@@ -22,6 +22,7 @@ from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA
 from sim.incentives.registry import issued_share
 from sim.scenario.incentives import Carbon
 from sim.scenario.soil import SoilSettings as Soil
+from sim.soil.rothc_model import NO_GAP_T_C_PER_HA
 from sim.units import CO2_PER_C
 
 
@@ -51,7 +52,9 @@ class Calendar(NamedTuple):
     discount factor of the next payment of what an enrolled farm has accrued, (R,); the modelled MRV's 1-sd share
     of a change by (region, baseline bundle, bundle), (R, 16, 16) (``sim.incentives.model_uncertainty``); what the soil
     model's path delivers of the linear rule's gain in s seasons, (R, D + 1, 16) (``SoilModel.share_of_linear_gain``:
-    1 under Tier 1).
+    1 under Tier 1); the SOC of each (region, bundle) after s = 0 .. L seasons from the conventional equilibrium,
+    (R, L + 1, 16) (``SoilModel.expectation_path``: RothC's, on which a farm reads its equivalent age; (R, 0, 16)
+    under Tier 1, whose farms scale the linear rule by ``gain_share`` as it is).
     """
 
     equilibrium: np.ndarray
@@ -60,6 +63,7 @@ class Calendar(NamedTuple):
     next_payment: np.ndarray
     relative_sd: np.ndarray
     gain_share: np.ndarray
+    path: np.ndarray
 
 
 def by_region(table: np.ndarray, region: int | np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -132,7 +136,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     paying = variance is not None and not clawback
     identity = masks_2d.shape[0] == 1 and np.array_equal(masks_2d[0], np.arange(masks_2d.shape[1]))
     pv, sensitivity = _expected(
-        calendar.equilibrium, calendar.gain_share, per_farm(counted, m, np.int64), per_farm(region, m, np.int64),
+        calendar.equilibrium, calendar.gain_share, calendar.path, per_farm(counted, m, np.int64), per_farm(region, m, np.int64),
         masks_2d, identity, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
@@ -152,15 +156,16 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
 
 
 @njit(cache=True, parallel=True)
-def _expected(table, gain_share, counted, region, masks, identity, soc, drift, transition, interval, modelled,
+def _expected(table, gain_share, path, counted, region, masks, identity, soc, drift, transition, interval, modelled,
               relative_sd, baseline, quantile, half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton,
               add_accrued, accrued, candidates, may_count, paying, variance):  # pragma: no cover - compiled
     """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
 
     One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
     it replaces (so bit for bit): ``masks`` is (1, K) (every farm, every bundle) or (m, 1) (each farm's own).
-    Rate = max((equilibrium - soc) - drift, 0) / transition x ``gain_share[region, counted, bundle]`` (the soil
-    model's gain in the farm's ``counted`` seasons over the linear rule's: exactly 1 under Tier 1, so the same bits);
+    Rate = max((equilibrium - soc) - drift, 0) / transition x the soil model's gain in the farm's ``counted``
+    seasons over the linear rule's: with no ``path`` (Tier 1) ``gain_share[region, counted, bundle]``, exactly 1, so
+    the same bits; else ``_path_share`` of the farm's stock on its bundle's ``path`` (RothC);
     change = rate x interval; the half-width is quantile x (relative_sd x |change|) (modelled:
     ``relative_sd[region, baseline bundle, bundle]``) or the farm's ``half_width`` (sampling); relative =
     half-width / |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction =
@@ -187,32 +192,36 @@ def _expected(table, gain_share, counted, region, masks, identity, soc, drift, t
         price_i, mrv_cost_i, per_ton_i, candidates_i, may_count_i = (price_per_ton[i], mrv_cost[i], per_ton[i],
                                                                      candidates[i], may_count[i])
         variance_i = variance[i] if paying else 0.0
-        shares = gain_share[r, counted[i]]
+        n_i = counted[i]
+        shares = gain_share[r, n_i]
         if identity:  # two loops, so that the compiler sees k as the bundle in the first
             for k in range(k_count):
                 pv[i, k], sensitivity[i, k] = _element(
                     k, r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
-                    candidates_i, may_count_i, variance_i, table, shares, transition, interval, modelled, relative_sd,
-                    quantile, allowable, kept, issued, add_accrued, paying)
+                    candidates_i, may_count_i, variance_i, table, shares, path, n_i, transition, interval, modelled,
+                    relative_sd, quantile, allowable, kept, issued, add_accrued, paying)
         else:
             for k in range(k_count):
                 pv[i, k], sensitivity[i, k] = _element(
                     row[k], r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
-                    candidates_i, may_count_i, variance_i, table, shares, transition, interval, modelled, relative_sd,
-                    quantile, allowable, kept, issued, add_accrued, paying)
+                    candidates_i, may_count_i, variance_i, table, shares, path, n_i, transition, interval, modelled,
+                    relative_sd, quantile, allowable, kept, issued, add_accrued, paying)
     return pv, sensitivity
 
 
 @njit(cache=True, inline="always")
 def _element(mask, r, soc, drift, baseline, half_width, price_per_ton, mrv_cost, per_ton, accrued, candidates,
-             may_count, variance, table, shares, transition, interval, modelled, relative_sd, quantile, allowable, kept,
-             issued, add_accrued, paying):  # pragma: no cover - compiled
+             may_count, variance, table, shares, path, seasons, transition, interval, modelled, relative_sd, quantile,
+             allowable, kept, issued, add_accrued, paying):  # pragma: no cover - compiled
     """(PV, dPV/dprice) of bundle ``mask`` for one farm of region ``r`` with its values (``_expected``).
 
-    ``shares`` (16,): the soil model's share of the linear rule's gain by bundle, for the farm's counted seasons.
+    ``shares`` (16,): the soil model's share of the linear rule's gain by bundle for the farm's counted ``seasons``
+    from the conventional equilibrium, read when ``path`` is empty (Tier 1); else the share on the farm's path.
     """
     rate = (table[r, mask] - soc) - drift
-    rate = max(rate, 0.0) / transition * shares[mask]
+    share_of_rule = shares[mask] if path.shape[1] == 0 else _path_share(path[r, :, mask], table[r, mask], soc,
+                                                                         seasons, transition)
+    rate = max(rate, 0.0) / transition * share_of_rule
     size = abs(rate * interval)
     share = relative_sd[r, baseline, mask] if modelled else 0.0
     width = quantile * (share * size) if modelled else half_width
@@ -231,6 +240,47 @@ def _element(mask, r, soc, drift, baseline, half_width, price_per_ton, mrv_cost,
         value = value if pays else 0.0
         slope = 0.0 + slope * slope * variance
     return value, slope
+
+
+@njit(cache=True, inline="always")
+def _path_share(path, equilibrium, soc, seasons, transition):  # pragma: no cover - compiled
+    """What a farm at ``soc`` gains in ``seasons`` on a bundle's ``path`` over the rule's (gap / transition x seasons).
+
+    ``path`` (L + 1,): the bundle's SOC after 0 .. L seasons from the conventional equilibrium (t C/ha), toward
+    ``equilibrium``. The farm's equivalent age a is where the path (yearly stocks, linear in between) first reaches
+    its stock, looked up in [0, L - transition] (so a + seasons <= L) and clamped there; the share is
+    (path(a + seasons) - path(a)) / (seasons x (equilibrium - path(a)) / transition). On the path (a farm that has
+    kept the bundle since the conventional state) its gain is then path(a + seasons) - soc, RothC's own; a farm
+    below the path's start (below the conventional stock) expects the share from the conventional start of its own
+    gap, as the rule read before (referee 49 M1), and one beyond the path's reach (nearer the equilibrium than it
+    gets in L - transition seasons) the share from there, RothC's slowest pace of the path. 1 where the bundle holds
+    the conventional stock or nothing is counted.
+    """
+    start = path[0]
+    gap = equilibrium - start
+    if seasons == 0 or abs(gap) <= NO_GAP_T_C_PER_HA:
+        return 1.0
+    toward = 1.0 if gap > 0 else -1.0
+    last = path.size - 1 - int(transition)
+    age = 0.0
+    if toward * (soc - start) > 0:
+        age = float(last)
+        for s in range(last):
+            if toward * (path[s + 1] - soc) >= 0:
+                age = s + (soc - path[s]) / (path[s + 1] - path[s])  # path[s] short of soc: a step toward it
+                break
+    here = _at(path, age)
+    rest = equilibrium - here
+    if toward * rest <= NO_GAP_T_C_PER_HA:  # the path has reached the equilibrium: the rule's own pace
+        return 1.0
+    return (_at(path, age + seasons) - here) / (seasons * rest / transition)
+
+
+@njit(cache=True, inline="always")
+def _at(path, age):  # pragma: no cover - compiled
+    """``path`` (L + 1,) at ``age`` in [0, L], linear between its yearly values."""
+    whole = min(int(age), path.size - 2)
+    return path[whole] + (age - whole) * (path[whole + 1] - path[whole])
 
 
 def exit_liability(c: Carbon, soil: Soil, horizon: int, asked: Asked, equilibrium: np.ndarray,

@@ -34,6 +34,14 @@ class SoilModel(Protocol):
     def stock_after_seasons(self, seasons: int) -> np.ndarray:
         """Stock of each (region, bundle mask) after ``seasons`` of use from the conventional equilibrium, (R, 16)."""
 
+    def expectation_path(self) -> np.ndarray:
+        """SOC of each (region, bundle mask) after s = 0, 1, ... seasons from the conventional equilibrium, (R, L + 1, 16).
+
+        What farmers expect of carbon credits reads a farm's equivalent age on its bundle's path from it
+        (``sim.incentives.expectation``); (R, 0, 16) where the model's path is the linear rule (Tier 1), which the
+        expectation then applies as it is.
+        """
+
     def share_of_linear_gain(self, seasons: int) -> np.ndarray:
         """What the model's path delivers of the linear rule's gain, by (region, s, bundle mask), (R, seasons + 1, 16).
 

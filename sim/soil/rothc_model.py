@@ -61,6 +61,10 @@ RESIDUE = PRACTICES.index("residue_retention")
 #: An equilibrium gap smaller than this (t C/ha) is none: the bundle holds the conventional stock (residue retention
 #: where conventional farms already return every residue) and the linear rule's gain is 0 whatever the path.
 NO_GAP_T_C_PER_HA = 1e-9
+#: The expectation's path runs this many times ``transition_years`` from the conventional equilibrium: a farm's
+#: equivalent age is looked up in the first PATH_SPAN - 1 of them and it counts at most one more (40 + 20 seasons in
+#: ``rothc_baseline.toml``); a farm further along reads the path's last pace (``expectation._path_share``).
+PATH_SPAN = 3
 #: Search interval of the tillage rate modifier (a factor of 3 either way covers every IPCC F_MG).
 MODIFIER_BOUNDS = (1.0 / 3.0, 3.0)
 
@@ -337,6 +341,18 @@ class RothCSoil:
         for year in range(1, seasons + 1):
             self._year(state, region, bundle, yield_kg, self._x[region], self._limits.take(region))
             self._reached.setdefault(year, state.soc.reshape(self.equilibrium_table.shape))
+
+    def expectation_path(self) -> np.ndarray:
+        """SOC of each (region, bundle) after s = 0 .. ``PATH_SPAN`` x D seasons from the conventional equilibrium.
+
+        (R, PATH_SPAN x D + 1, 16), t C/ha: the path on which a farm's expectation reads its equivalent age
+        (``sim.incentives.expectation``).
+        """
+        seasons = PATH_SPAN * self.transition_years
+        if seasons not in self._reached:
+            self._run_paths(seasons)
+        start = np.broadcast_to(self.equilibrium_table[:, :1], self.equilibrium_table.shape)
+        return np.stack([start] + [self._reached[s] for s in range(1, seasons + 1)], axis=1)
 
     def share_of_linear_gain(self, seasons: int) -> np.ndarray:
         """RothC's gain of s seasons from the conventional equilibrium over the linear rule's, (R, seasons + 1, 16).

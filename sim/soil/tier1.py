@@ -175,6 +175,10 @@ class Tier1Soil:
         """Stock of each (region, bundle) after ``seasons`` of use from the conventional equilibrium, (R, 16)."""
         return stock_after(self.equilibrium_table, seasons, self.transition_years)
 
+    def expectation_path(self) -> np.ndarray:
+        """An empty (R, 0, 16) table: Tier 1's path is the linear rule, whose share of each farm's own gap is exactly 1."""
+        return np.zeros((self.equilibrium_table.shape[0], 0, self.equilibrium_table.shape[1]))
+
     def share_of_linear_gain(self, seasons: int) -> np.ndarray:
         """1 for every (region, s <= ``transition_years``, bundle): Tier 1's path is the linear rule, (R, s + 1, 16)."""
         regions, bundles = self.equilibrium_table.shape
