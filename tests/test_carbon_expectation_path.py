@@ -15,6 +15,7 @@ import sim
 from sim.incentives import expectation
 from sim.scenario.incentives import Modelled
 from sim.soil import RothCSoil, Tier1Soil
+from sim.soil.rothc_model import NO_GAP_T_C_PER_HA
 from sim.yields import RegionYieldEffects
 
 NO_TILL, COVER, RESIDUE, FULL_CA = 1, 2, 4, 15
@@ -44,13 +45,22 @@ def expected_rate(scenario, soil, region, bundle, horizon, soc=None):
         ever=np.zeros(1, bool), seasons_left=np.zeros(1, np.int64), mrv_per_ha=np.zeros(1), value_share=1.0,
         gained=lambda: np.zeros(1), outstanding=lambda: np.zeros(1))
     calendar = expectation.Calendar(table, np.ones((regions, horizon + 1)), np.zeros((regions, horizon + 1)),
-                                    np.zeros(regions), np.zeros((regions, 16, 16)),
-                                    soil.share_of_linear_gain(scenario.soil.transition_years),
-                                    soil.expectation_path())
+                                    np.zeros(regions), np.zeros((regions, 16, 16)), soil.expectation_path())
     _, sensitivity, _ = expectation.expected_value(c, scenario.soil, horizon, asked, calendar, region,
                                                    np.array([bundle]), 1.0)
     kept = 1.0 - c.baseline.reference_deduction
     return sensitivity[0, 0] / (44.0 / 12.0 * kept * expectation.issued_share(c))
+
+
+def share_from_start(soil, seasons, transition=20):
+    """RothC's gain of ``seasons`` from the conventional equilibrium over the linear rule's (equilibrium gap x
+    ``seasons`` / D), by (region, bundle), (R, 16), from ``soil.expectation_path()``; 1 where a bundle holds the
+    conventional stock (no gap)."""
+    path = soil.expectation_path()
+    gap = soil.equilibrium_table - path[:, 0, :]
+    has_gap = np.abs(gap) > NO_GAP_T_C_PER_HA
+    rule = seasons * np.where(has_gap, gap, 1.0) / transition
+    return np.where(has_gap, (path[:, seasons, :] - path[:, 0, :]) / rule, 1.0)
 
 
 def stocks_after(scenario, soil, region, history):
@@ -97,19 +107,21 @@ def test_rothc_expectation_is_rothcs_own_gain(rothc, region, bundle, seasons):
 
 def test_rothc_share_is_one_where_a_bundle_holds_the_conventional_stock(rothc):
     """Residue retention adds nothing where conventional farms already return every residue (Latin America): no
-    gap, no gain, and the share is 1 rather than 0 / 0."""
-    _, soil = rothc
-    share = soil.share_of_linear_gain(20)
+    gap, no gain, and the expected rate is 0 rather than 0 / 0."""
+    scenario, soil = rothc
     assert soil.equilibrium_table[LATIN, RESIDUE] == pytest.approx(soil.equilibrium_table[LATIN, 0], abs=1e-9)
-    assert np.all(share[LATIN, :, RESIDUE] == 1.0) and np.all(share[:, 0] == 1.0)
-    assert np.isfinite(share).all() and (share[:, 20, FULL_CA] < 0.5).all()  # 0.29-0.49 of the gap in 20 years
+    for seasons in (1, 10, 20):
+        assert expected_rate(scenario, soil, LATIN, RESIDUE, seasons) == 0.0
+    share = np.stack([share_from_start(soil, s) for s in range(1, 21)], axis=1)
+    assert np.all(share[LATIN, :, RESIDUE] == 1.0)
+    assert np.isfinite(share).all() and (share[:, -1, FULL_CA] < 0.5).all()  # 0.29-0.49 of the gap in 20 years
 
 
 def test_tier1_expectation_is_the_linear_rule_unchanged():
     """Under Tier 1 the share is exactly 1 and the expected rate is the equilibrium gap over D, to the bit."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     soil = Tier1Soil(scenario, NONE, NONE, NONE)
-    assert np.all(soil.share_of_linear_gain(20) == 1.0) and soil.share_of_linear_gain(20).shape == (3, 21, 16)
+    assert soil.expectation_path().shape == (3, 0, 16)  # no path: the kernel applies the rule as it is
     for region in (LATIN, DRY, MOIST):
         gap = soil.equilibrium_table[region, FULL_CA] - soil.equilibrium_table[region, 0]
         for horizon in (10, 20):
@@ -132,7 +144,7 @@ def test_rothc_expectation_part_way_is_rothcs_own_gain(rothc, region, bundle, ye
     got = expected_rate(scenario, soil, region, bundle, seasons, soc)
     assert got == pytest.approx((later - soc) / seasons, abs=1e-9)
     gap = soil.equilibrium_table[region, bundle] - soc
-    from_start = gap / scenario.soil.transition_years * soil.share_of_linear_gain(20)[region, seasons, bundle]
+    from_start = gap / scenario.soil.transition_years * share_from_start(soil, seasons)[region, bundle]
     if abs(later - soc) > 1e-3:  # the former rule overstated every bundle that moves
         assert from_start > 1.2 * got
 
@@ -144,10 +156,10 @@ def test_rothc_expectation_off_the_path(rothc):
     linear rule, and close to RothC's own."""
     scenario, soil = rothc
     eq = soil.equilibrium_table
-    share = soil.share_of_linear_gain(20)
+    share = share_from_start(soil, 20)
     below = eq[LATIN, 0] - 1.0
     got = expected_rate(scenario, soil, LATIN, FULL_CA, 20, below)
-    assert got == pytest.approx((eq[LATIN, FULL_CA] - below) / 20 * share[LATIN, 20, FULL_CA], rel=1e-12)
+    assert got == pytest.approx((eq[LATIN, FULL_CA] - below) / 20 * share[LATIN, FULL_CA], rel=1e-12)
     stocks = stocks_after(scenario, soil, DRY, [(FULL_CA, 70)])
     got = expected_rate(scenario, soil, DRY, FULL_CA, 20, stocks[50])
     truth = (stocks[70] - stocks[50]) / 20

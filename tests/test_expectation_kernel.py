@@ -21,7 +21,7 @@ def reference(c, soil, horizon, asked, calendar, region, masks, mean_price):
     enrolled = asked.enrolled
     seasons = np.where(enrolled, asked.seasons_left, c.crediting_period_years * (1 + c.crediting_renewals))
     counted = np.minimum(np.minimum(seasons, transition), horizon)
-    share = calendar.gain_share[np.reshape(region, (-1, 1)), counted[:, None], masks]
+    share = 1.0 if calendar.path.shape[1] == 0 else path_shares(calendar, region, masks, soc, counted, transition)
     rate_c = np.maximum(equilibrium - soc[:, None] - asked.drift[:, None], 0.0) / transition * share
     stock = np.broadcast_to(soc[:, None], rate_c.shape)
     share = calendar.relative_sd[np.reshape(region, (-1, 1)), asked.baseline[:, None], masks]
@@ -44,8 +44,27 @@ def reference(c, soil, horizon, asked, calendar, region, masks, mean_price):
     return np.where(counted, pv, 0.0), np.where(counted, credited * per_ton[:, None], 0.0), liability
 
 
+def path_shares(calendar, region, masks, soc, counted, transition):
+    """(m, K) share of the linear rule's gain of each farm and bundle column on its bundle's ``calendar.path``: the
+    Python function ``_path_share`` compiles from, element by element."""
+    m = soc.size
+    regions = np.broadcast_to(np.reshape(region, (-1, 1)), (m, np.shape(masks)[-1]))
+    bundles = np.broadcast_to(masks, regions.shape)
+    return np.array([[expectation._path_share.py_func(calendar.path[r, :, b], calendar.equilibrium[r, b], soc[i],
+                                                      counted[i], float(transition))
+                      for r, b in zip(regions[i], bundles[i], strict=True)] for i in range(m)])
+
+
 def same(a, b):
     return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+def curved_path(table, seasons, rng):
+    """SOC (t C/ha) after s = 0 .. ``seasons`` from each region's conventional stock ``table[:, 0]`` toward each
+    bundle's equilibrium ``table`` (R, 16), exponentially (time constants 5-40 years): (R, seasons + 1, 16)."""
+    start = table[:, None, :1]
+    tau = rng.uniform(5, 40, (table.shape[0], 1, table.shape[1]))
+    return start + (table[:, None, :] - start) * (1.0 - np.exp(-np.arange(seasons + 1)[None, :, None] / tau))
 
 
 @pytest.mark.parametrize("name", ["mrv_individual", "mrv_group_spectral", "preset_verra_vm0042", "ipcc_tier1"])
@@ -53,7 +72,8 @@ def same(a, b):
 @pytest.mark.parametrize("path", ["linear", "curved"])
 def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal, path):
     """Also with a modelled relative sd per (region, baseline bundle, bundle), inf where a pair has no change, and
-    with a soil model whose path is not the linear rule (``gain_share`` other than 1: RothC)."""
+    with a soil model whose path is not the linear rule (a ``path``, RothC's: each farm's share of the rule's gain at
+    its equivalent age on it, below the path's start, on it and beyond its reach)."""
     derived = name == "ipcc_tier1"
     scenario = sim.load_scenario(SCENARIOS / ("preset_verra_vm0042.toml" if derived else f"{name}.toml"))
     c, soil = scenario.carbon.model_copy(update={"on_reversal": reversal}), scenario.soil
@@ -76,9 +96,8 @@ def test_expected_value_is_the_numpy_expressions_bit_for_bit(name, reversal, pat
         relative_sd = np.where(rng.random(relative_sd.shape) < 0.1, np.inf, rng.uniform(0.1, 1.5, relative_sd.shape))
     calendar = expectation.Calendar(table, rng.uniform(0, 5, (regions, horizon + 1)),
                                     rng.uniform(0, 5, (regions, horizon + 1)), rng.uniform(0.8, 1, regions),
-                                    relative_sd, np.ones((regions, soil.transition_years + 1, 16)) if path == "linear"
-                                    else rng.uniform(0.2, 1.2, (regions, soil.transition_years + 1, 16)),
-                                    np.zeros((regions, 0, 16)))
+                                    relative_sd, np.zeros((regions, 0, 16)) if path == "linear"
+                                    else curved_path(table, 3 * soil.transition_years, rng))
     region, price = rng.integers(0, regions, m), rng.uniform(0, 30, m)
     for args in [(region, np.arange(16), price), (region, rng.integers(0, 16, (m, 1)), price),
                  (1, np.arange(16), 12.5), (region, np.arange(16)[::-1].copy(), price)]:  # the last: not identity

@@ -24,7 +24,7 @@ per ha, for bundle k over its planning horizon H at its discount rate:
   credited rate c_k = max((SOC_eq,k - SOC) - (baseline_eq - baseline SOC), 0) / D x a_k(n) x 44/12 x (1 - expected
     uncertainty deduction) x (1 - reference deduction) x (1 - buffer - permanence discount), t CO2e/ha/yr,
     with n the seasons credited within the horizon (at most D) and a_k(n) what the soil model's own path delivers in
-    n seasons of k over this linear rule's gain: 1 under Tier 1, whose path is the rule (``share_of_linear_gain``);
+    n seasons of k over this linear rule's gain: 1 under Tier 1, whose path is the rule (an empty ``expectation_path``);
     under RothC, which approaches equilibrium exponentially, its own n-season gain from the farm's equivalent age on
     k's path from the conventional equilibrium (``expectation._path_share``), so a farm at the conventional
     equilibrium, or one that has kept k since, expects RothC's mean rate over n seasons (referee 45 M1, 49 M1);
@@ -144,8 +144,6 @@ class CarbonProgramme:
         #: at verifications only when derived (``per_farm_sd``: the approach's one number is used as it is)
         self.relative_sd = model_uncertainty.relative_sd_table(scenario)
         self.per_farm_sd = isinstance(getattr(self.spec.mrv.approach, "relative_sd", None), str)
-        #: what the soil model's path delivers of the linear rule's gain in s seasons, (R, D + 1, 16)
-        self.gain_share = setting.soil.share_of_linear_gain(scenario.soil.transition_years)
         #: the soil model's SOC by (region, season, bundle) from the conventional equilibrium, (R, L + 1, 16) (Tier 1:
         #: (R, 0, 16)), on which each farm reads its equivalent age
         self.expectation_path = setting.soil.expectation_path()
@@ -255,7 +253,7 @@ class CarbonProgramme:
     def calendar(self) -> Calendar:
         """The year's tables by region (``begin_year``)."""
         return Calendar(self.setting.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
-                        self.relative_sd, self.gain_share, self.expectation_path)
+                        self.relative_sd, self.expectation_path)
 
     def value(self, farms: np.ndarray, region: int, masks: np.ndarray) -> Valuation | None:
         """PV of the expected net carbon revenue of each bundle, and its variance from the price (None: no price).

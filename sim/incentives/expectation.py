@@ -50,11 +50,10 @@ class Calendar(NamedTuple):
 
     Soil equilibria (R, 16) t C/ha; PV factors of crediting s more seasons (credit and MRV), (R, H + 1) each; the
     discount factor of the next payment of what an enrolled farm has accrued, (R,); the modelled MRV's 1-sd share
-    of a change by (region, baseline bundle, bundle), (R, 16, 16) (``sim.incentives.model_uncertainty``); what the soil
-    model's path delivers of the linear rule's gain in s seasons, (R, D + 1, 16) (``SoilModel.share_of_linear_gain``:
-    1 under Tier 1); the SOC of each (region, bundle) after s = 0 .. L seasons from the conventional equilibrium,
-    (R, L + 1, 16) (``SoilModel.expectation_path``: RothC's, on which a farm reads its equivalent age; (R, 0, 16)
-    under Tier 1, whose farms scale the linear rule by ``gain_share`` as it is).
+    of a change by (region, baseline bundle, bundle), (R, 16, 16) (``sim.incentives.model_uncertainty``); the SOC of
+    each (region, bundle) after s = 0 .. L seasons from the conventional equilibrium, (R, L + 1, 16)
+    (``SoilModel.expectation_path``: RothC's, on which a farm reads its equivalent age; (R, 0, 16) under Tier 1,
+    whose farms expect the linear rule as it is).
     """
 
     equilibrium: np.ndarray
@@ -62,7 +61,6 @@ class Calendar(NamedTuple):
     mrv_pv: np.ndarray
     next_payment: np.ndarray
     relative_sd: np.ndarray
-    gain_share: np.ndarray
     path: np.ndarray
 
 
@@ -136,7 +134,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
     paying = variance is not None and not clawback
     identity = masks_2d.shape[0] == 1 and np.array_equal(masks_2d[0], np.arange(masks_2d.shape[1]))
     pv, sensitivity = _expected(
-        calendar.equilibrium, calendar.gain_share, calendar.path, per_farm(counted, m, np.int64), per_farm(region, m, np.int64),
+        calendar.equilibrium, calendar.path, per_farm(counted, m, np.int64), per_farm(region, m, np.int64),
         masks_2d, identity, soc, asked.drift, float(transition),
         float(c.verification_interval_years), modelled, calendar.relative_sd, asked.baseline,
         mrv.quantile(c), half_width, c.mrv.allowable_uncertainty,
@@ -156,7 +154,7 @@ def expected_value(c: Carbon, soil: Soil, horizon: int, asked: Asked, calendar: 
 
 
 @njit(cache=True, parallel=True)
-def _expected(table, gain_share, path, counted, region, masks, identity, soc, drift, transition, interval, modelled,
+def _expected(table, path, counted, region, masks, identity, soc, drift, transition, interval, modelled,
               relative_sd, baseline, quantile, half_width, allowable, kept, issued, price_per_ton, mrv_cost, per_ton,
               add_accrued, accrued, candidates, may_count, paying, variance):  # pragma: no cover - compiled
     """``expected_value``'s (PV, dPV/dprice) of every farm i and bundle column k, 0 where not counted.
@@ -164,8 +162,8 @@ def _expected(table, gain_share, path, counted, region, masks, identity, soc, dr
     One pass over the (m, K) table, each element's floating-point operations in the order of the NumPy expressions
     it replaces (so bit for bit): ``masks`` is (1, K) (every farm, every bundle) or (m, 1) (each farm's own).
     Rate = max((equilibrium - soc) - drift, 0) / transition x the soil model's gain in the farm's ``counted``
-    seasons over the linear rule's: with no ``path`` (Tier 1) ``gain_share[region, counted, bundle]``, exactly 1, so
-    the same bits; else ``_path_share`` of the farm's stock on its bundle's ``path`` (RothC);
+    seasons over the linear rule's: with no ``path`` (Tier 1) 1.0, the rule as it is (x / transition x 1.0 is
+    x / transition to the bit); else ``_path_share`` of the farm's stock on its bundle's ``path`` (RothC);
     change = rate x interval; the half-width is quantile x (relative_sd x |change|) (modelled:
     ``relative_sd[region, baseline bundle, bundle]``) or the farm's ``half_width`` (sampling); relative =
     half-width / |change| (inf below ``NO_CHANGE_T_C_PER_HA``); deduction =
@@ -193,34 +191,33 @@ def _expected(table, gain_share, path, counted, region, masks, identity, soc, dr
                                                                      candidates[i], may_count[i])
         variance_i = variance[i] if paying else 0.0
         n_i = counted[i]
-        shares = gain_share[r, n_i]
         if identity:  # two loops, so that the compiler sees k as the bundle in the first
             for k in range(k_count):
                 pv[i, k], sensitivity[i, k] = _element(
                     k, r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
-                    candidates_i, may_count_i, variance_i, table, shares, path, n_i, transition, interval, modelled,
+                    candidates_i, may_count_i, variance_i, table, path, n_i, transition, interval, modelled,
                     relative_sd, quantile, allowable, kept, issued, add_accrued, paying)
         else:
             for k in range(k_count):
                 pv[i, k], sensitivity[i, k] = _element(
                     row[k], r, soc_i, drift_i, baseline_i, half_width_i, price_i, mrv_cost_i, per_ton_i, accrued_i,
-                    candidates_i, may_count_i, variance_i, table, shares, path, n_i, transition, interval, modelled,
+                    candidates_i, may_count_i, variance_i, table, path, n_i, transition, interval, modelled,
                     relative_sd, quantile, allowable, kept, issued, add_accrued, paying)
     return pv, sensitivity
 
 
 @njit(cache=True, inline="always")
 def _element(mask, r, soc, drift, baseline, half_width, price_per_ton, mrv_cost, per_ton, accrued, candidates,
-             may_count, variance, table, shares, path, seasons, transition, interval, modelled, relative_sd, quantile,
+             may_count, variance, table, path, seasons, transition, interval, modelled, relative_sd, quantile,
              allowable, kept, issued, add_accrued, paying):  # pragma: no cover - compiled
     """(PV, dPV/dprice) of bundle ``mask`` for one farm of region ``r`` with its values (``_expected``).
 
-    ``shares`` (16,): the soil model's share of the linear rule's gain by bundle for the farm's counted ``seasons``
-    from the conventional equilibrium, read when ``path`` is empty (Tier 1); else the share on the farm's path.
+    The soil model's share of the linear rule's gain in the farm's counted ``seasons``: 1.0 when ``path`` is empty
+    (Tier 1, whose path is the rule), else the share on the farm's equivalent age on the bundle's path.
     """
     rate = (table[r, mask] - soc) - drift
-    share_of_rule = shares[mask] if path.shape[1] == 0 else _path_share(path[r, :, mask], table[r, mask], soc,
-                                                                         seasons, transition)
+    share_of_rule = 1.0 if path.shape[1] == 0 else _path_share(path[r, :, mask], table[r, mask], soc, seasons,
+                                                               transition)
     rate = max(rate, 0.0) / transition * share_of_rule
     size = abs(rate * interval)
     share = relative_sd[r, baseline, mask] if modelled else 0.0

@@ -81,8 +81,6 @@ class StackedCarbon:
         self.baseline_bundle = np.concatenate([p.baseline.bundle for p in self.programmes])
         #: the modelled MRV's 1-sd share by (stacked region, baseline bundle, bundle), (R, 16, 16): each run's rows
         self.relative_sd = np.concatenate([p.relative_sd for p in self.programmes])
-        #: the soil model's share of the linear rule's gain by (stacked region, season, bundle): each run's rows
-        self.gain_share = np.concatenate([p.gain_share for p in self.programmes])
         #: the soil model's SOC by (stacked region, season, bundle) from the conventional equilibrium: each run's rows
         self.expectation_path = np.concatenate([p.expectation_path for p in self.programmes])
         self.per_farm_sd = first.per_farm_sd
@@ -214,7 +212,7 @@ class StackedCarbon:
                        variance: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """``CarbonProgramme.expected_value`` of stacked ``rows`` (``region``: their stacked regions)."""
         calendar = Calendar(self.soil.equilibrium_table, self.credit_pv, self.mrv_pv, self.next_payment,
-                            self.relative_sd, self.gain_share, self.expectation_path)
+                            self.relative_sd, self.expectation_path)
         return expectation.expected_value(self.spec, self.soil_spec, self.horizon, self.asked(rows), calendar, region,
                                           masks, mean_price, variance)
 

@@ -41,12 +41,3 @@ class SoilModel(Protocol):
         (``sim.incentives.expectation``); (R, 0, 16) where the model's path is the linear rule (Tier 1), which the
         expectation then applies as it is.
         """
-
-    def share_of_linear_gain(self, seasons: int) -> np.ndarray:
-        """What the model's path delivers of the linear rule's gain, by (region, s, bundle mask), (R, seasons + 1, 16).
-
-        For s = 0 .. ``seasons`` (at most ``transition_years``): the gain of s seasons of the bundle from the
-        conventional equilibrium, over the linear rule's (equilibrium gap x s / ``transition_years``); 1 where the
-        rule's gain is 0 (s = 0, or the bundle's equilibrium is the conventional one). What farmers expect of carbon
-        credits scales the rule by it (``sim.incentives.expectation``).
-        """

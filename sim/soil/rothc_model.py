@@ -354,24 +354,6 @@ class RothCSoil:
         start = np.broadcast_to(self.equilibrium_table[:, :1], self.equilibrium_table.shape)
         return np.stack([start] + [self._reached[s] for s in range(1, seasons + 1)], axis=1)
 
-    def share_of_linear_gain(self, seasons: int) -> np.ndarray:
-        """RothC's gain of s seasons from the conventional equilibrium over the linear rule's, (R, seasons + 1, 16).
-
-        The rule closes the equilibrium gap in ``transition_years``; RothC closes it exponentially, in
-        ``rothc_baseline.toml`` 0.29-0.49 of it in 20 years (referee 45 M1). 1 where the gap is below
-        ``NO_GAP_T_C_PER_HA`` (the bundle's equilibrium is the conventional one) and at s = 0.
-        """
-        conventional = self.equilibrium_table[:, :1]
-        gap = self.equilibrium_table - conventional
-        has_gap = np.abs(gap) > NO_GAP_T_C_PER_HA
-        out = np.ones((gap.shape[0], seasons + 1, gap.shape[1]))
-        if seasons not in self._reached:
-            self._run_paths(seasons)
-        for s in range(1, seasons + 1):
-            rule = np.where(has_gap, gap, 1.0) * s / self.transition_years
-            out[:, s] = np.where(has_gap, (self.stock_after_seasons(s) - conventional) / rule, 1.0)
-        return out
-
 
 def _refuse_frozen(names: list[str], temp_c: np.ndarray, rm_temp: np.ndarray) -> None:
     """Refuse a region whose every month is too cold for RothC to decompose (``temp_c`` and its modifier, (R, 12)).

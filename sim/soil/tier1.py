@@ -179,11 +179,6 @@ class Tier1Soil:
         """An empty (R, 0, 16) table: Tier 1's path is the linear rule, whose share of each farm's own gap is exactly 1."""
         return np.zeros((self.equilibrium_table.shape[0], 0, self.equilibrium_table.shape[1]))
 
-    def share_of_linear_gain(self, seasons: int) -> np.ndarray:
-        """1 for every (region, s <= ``transition_years``, bundle): Tier 1's path is the linear rule, (R, s + 1, 16)."""
-        regions, bundles = self.equilibrium_table.shape
-        return np.ones((regions, seasons + 1, bundles))
-
 
 @njit(cache=True, parallel=True)
 def tier1_live_through(table, region, path, transition_years, stock, target, rate, years_left
