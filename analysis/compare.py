@@ -793,7 +793,7 @@ REGION_MONEY = ("additional_cum_t_co2e", "public_spending", "exchange_programme_
 
 
 def _region_costs(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
-    """``table`` (summarised by scenario and region) with each region's ``REGION_COSTS`` and their intervals.
+    """``table`` (summarised by scenario and region) with each region's ``REGION_COSTS_BY_SPENDER`` and their intervals.
 
     The region's money (paid + committed, in that region) over its additional t at the last year, a ratio of the
     region's means over the runs with Fieller's interval (``ratio_of_means``), as the headline's for 'all'.
