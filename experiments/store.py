@@ -215,7 +215,8 @@ class SweepStore:
             return f"{self.directory}: no finished runs stored yet (runs/ is empty); run the sweep first"
         first = failed.iloc[0]
         return (f"{self.directory}: no finished runs: all {len(failed):,} runs failed (recorded in failed/; the first, "
-                f"run {first.run_id}: {first.error}); fix the cause and run the same command again to retry them")
+                f"run {first.run_id}: {first.error}); fix the cause and run again the casim sweep or sensitivity "
+                f"command that wrote {self.directory} (same --out) to retry them: analyses read stored runs only")
 
     def _read(self, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         return self._read_arrow(path, columns).to_pandas()

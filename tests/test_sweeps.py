@@ -201,6 +201,11 @@ def test_a_sweep_whose_runs_failed_exits_non_zero_and_the_analyses_say_they_fail
                  0.001, "--out", out)
     assert done.returncode == 1 and "every run failed: 2 runs failed" in done.stderr, done.stderr
     assert "longer than the limit of 0.001 s per run" in done.stderr and "Traceback" not in done.stderr
+    # an analysis of that directory points to the command that retries runs, not to itself ("run the same command
+    # again" read as re-running the analysis, which reads stored runs only)
+    why = SweepStore(out).nothing_stored()
+    assert "no finished runs: all 2 runs failed" in why and "casim sweep or sensitivity command that wrote" in why \
+        and "same command" not in why, why
     sens = casim("sensitivity", SWEEP, "--method", "morris", "--n", 2, "--farmers", 50, "--workers", 1,
                  "--run-timeout", 0.001, "--out", tmp_path / "sens")
     # as sweep (not exit 2, bad input: a time limit is not)
