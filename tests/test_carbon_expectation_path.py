@@ -13,9 +13,9 @@ from conftest import SCENARIOS
 
 import sim
 from sim.incentives import expectation
+from sim.incentives.expectation import NO_GAP_T_C_PER_HA
 from sim.scenario.incentives import Modelled
 from sim.soil import RothCSoil, Tier1Soil
-from sim.soil.rothc_model import NO_GAP_T_C_PER_HA
 from sim.yields import RegionYieldEffects
 
 NO_TILL, COVER, RESIDUE, FULL_CA = 1, 2, 4, 15

@@ -22,7 +22,6 @@ from sim.incentives.mrv import NO_CHANGE_T_C_PER_HA
 from sim.incentives.registry import issued_share
 from sim.scenario.incentives import Carbon
 from sim.scenario.soil import SoilSettings as Soil
-from sim.soil.rothc_model import NO_GAP_T_C_PER_HA
 from sim.units import CO2_PER_C
 
 
@@ -79,6 +78,10 @@ def column(value: float | np.ndarray) -> float | np.ndarray:
     return value if np.ndim(value) == 0 else value[:, None]
 
 
+#: An equilibrium gap smaller than this (t C/ha) is none: the bundle holds the conventional stock (residue retention
+#: where conventional farms already return every residue) and the linear rule's gain is 0 whatever the path
+#: (``_path_share``).
+NO_GAP_T_C_PER_HA = 1e-9
 #: ``_expected``'s ``variance`` when it does not make the paying tables (read only then).
 _NO_VARIANCE = np.zeros(0)
 

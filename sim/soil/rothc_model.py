@@ -58,9 +58,6 @@ from sim.yields import RegionYieldEffects
 N_MASKS = 1 << N_PRACTICES
 COVER = PRACTICES.index("cover_crops")
 RESIDUE = PRACTICES.index("residue_retention")
-#: An equilibrium gap smaller than this (t C/ha) is none: the bundle holds the conventional stock (residue retention
-#: where conventional farms already return every residue) and the linear rule's gain is 0 whatever the path.
-NO_GAP_T_C_PER_HA = 1e-9
 #: The expectation's path runs this many times ``transition_years`` from the conventional equilibrium: a farm's
 #: equivalent age is looked up in the first PATH_SPAN - 1 of them and it counts at most one more (40 + 20 seasons in
 #: ``rothc_baseline.toml``); a farm further along reads the path's last pace (``expectation._path_share``).
