@@ -112,11 +112,11 @@ def test_base_scenario_starts_in_equilibrium():
     varies between runs by about 1.2 pp in Latin America's farmer shares whatever the size (one weather draw per
     region and year moves every farm's beliefs) and 1.6 pp in its area shares at 20,000 farmers (lognormal sizes,
     sigma 1: large farms weigh much); 0.4-0.5 pp in the African regions. The mean of 12 seeds therefore has a standard
-    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured on main 6c946ce (after the hire-route
-    fix, docs/ODD.md): the largest mean change after five years 1.39 pp of farmer shares (Latin America's share using
-    any practice; its no-till 1.15) and 0.79 pp of area shares (its no-till), African regions at most 0.31 pp (any
-    practice, dry; one practice 0.21); over 25 years every practice's farmer share stays within 1.86 pp of its start
-    (mean of 12 seeds; the most, Latin American rotation)."""
+    error of at most 0.35 pp (farmer shares) and 0.46 pp (area shares). Measured at the default supply scale 0.04
+    (29 November 2026, docs/ODD.md): the largest mean change after five years 1.37 pp of farmer shares (Latin
+    America's share using any practice; its no-till 1.12) and 0.76 pp of area shares (its residue retention; its
+    no-till 0.75), African regions at most 0.28 pp (any practice, dry; one practice 0.22); over 25 years every
+    practice's farmer share stays within 1.85 pp of its start (mean of 12 seeds; the most, Latin American rotation)."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     columns = [f"{p}_share" for p in PRACTICES] + [f"{p}_area_share" for p in PRACTICES] + ["any_practice_share"]
     changes = []
@@ -141,10 +141,11 @@ def test_the_start_is_fitted_to_the_file_s_shares_and_to_the_supply_of_its_own_a
       adopters are drawn where adopting is most likely, and they farm more area than farms placed at random, so the
       fit's supply is found at the area share its own chains imply (``Fit.supply_area_share``). Asserted: the mean
       over seeds of (the start's no-till area share - the one the fit's supply is at) is within 3 standard errors
-      (over the seeds) of 0 in each African region. Measured (seeds 0-7): +0.04 +- 0.02 pp (dry) and -0.02 +- 0.02 pp
-      (moist); before, the fit's supply was that of the file's shares placed at random, 0.20 pp (dry) and 0.11 pp
-      (moist) below the start's area share on average (1.14 % against 1.34 %, 1.13 % against 1.24 %: dealers reached
-      19.7 % of dry-savanna farms in the fit and 21.3 % at the start). Latin America's supply is saturated (99.9 %)
+      (over the seeds) of 0 in each African region. Measured (seeds 0-7, at the default supply scale 0.04): -0.03 +-
+      0.04 pp (dry) and +0.04 +- 0.03 pp (moist); before, at supply scale 0.10, the fit's supply was that of the
+      file's shares placed at random, 0.20 pp (dry) and 0.11 pp (moist) below the start's area share on average
+      (1.14 % against 1.34 %, 1.13 % against 1.24 %: dealers reached 19.7 % of dry-savanna farms in the fit and
+      21.3 % at the start). Latin America's supply is saturated (99.9 %)
       and its area share varies between seeds by 1 pp: not asserted."""
     scenario = sim.load_scenario(SCENARIOS / "baseline.toml")
     africa = ["africa_dry", "africa_moist"]
@@ -197,13 +198,13 @@ def test_the_start_s_chain_has_try_and_abandon(overrides):
     region's m farms has sd sqrt(p (1 - p) / m) in a draw from the stationary law; a change between two draws at most
     sqrt(2) times that (independent draws; 25 years apart they are still correlated, so less), the difference of two
     runs' changes sqrt(2) times more, and the mean of the seeds 1 / sqrt(seeds) of it: 2.5 pp for rotation and 3.4 pp
-    for no-till at 3,333 farms and 4 seeds. Measured (seeds 0-3, 10,000 farmers), with the mechanism minus without:
-    at the defaults -0.2 pp (no-till) and +0.6 pp (rotation), at noise_share 0.091 (the top of the 90 % interval
-    of the Brazil fit two fits ago; today's top is 0.080, docs/validation.md 7) -0.1 and 0.0 pp; with the chain
-    without the mechanism -1.9 and -4.0 pp, and -2.8 and -6.0 pp (rotation fails both). The African regions' 1 %
-    shares vary between seeds with the supply that follows adoption, more than binomially, so they are not
-    asserted: there the chain without the mechanism gave -0.9 to -2.2 pp of no-till, the chain with it -0.1 to
-    +0.7 pp."""
+    for no-till at 3,333 farms and 4 seeds. Measured (seeds 0-3, 10,000 farmers, at the default supply scale 0.04),
+    with the mechanism minus without: at the defaults -0.1 pp (no-till) and +0.7 pp (rotation), at noise_share 0.091
+    (the top of the 90 % interval of the Brazil fit two fits ago; today's top is 0.080, docs/validation.md 7) -0.4
+    and -0.1 pp; with the chain without the mechanism (at supply scale 0.10) -1.9 and -4.0 pp, and -2.8 and -6.0 pp
+    (rotation fails both). The African regions' 1 % shares vary between seeds with the supply that follows
+    adoption, more than binomially, so they are not asserted: there the chain without the mechanism gave -0.9 to
+    -2.2 pp of no-till, the chain with it +0.2 to +0.8 pp."""
     base = scenario_with_overrides(sim.load_scenario(SCENARIOS / "baseline.toml"), overrides)
     columns, seeds, years = ["no_till_share", "rotation_share"], 4, 25
     difference = 0.0

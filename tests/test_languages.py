@@ -430,8 +430,8 @@ def test_each_region_says_its_share_of_the_carbon_money_and_its_size_thirds(runs
     """Referee 29 M3: 97-99.9 % of the carbon money went to Latin America, and the report said only the total.
     Recomputed from the yearly rows: a region's carbon_to_farmers summed over each run's years, mean over runs,
     over the same for all farms; its size thirds' net carbon income likewise. A region that got none and paid no
-    costs is not said to (in these runs both African regions, since the default supply scale is 0.04; at 0.10 one
-    run paid Africa moist USD 241)."""
+    costs is not said to (in these runs both African regions, which get exactly 0 in every run at the default supply
+    scale 0.04; at 0.10 one run paid Africa moist USD 241, so which regions are paid depends on the default)."""
     from facilitation.summary import _share_of_all, money_per_unit
 
     en = language("en")
