@@ -484,6 +484,10 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     buyer = cells[next(i for i, h in enumerate(header) if h.startswith("buyer cost per additional t"))]
     assert public == "n/a (paid by buyers)"
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
+    # referee 50 n6: the note said every cell had a 95 % interval; it names those without one
+    assert "Without an interval: the share of carbon money farmers keep after their MRV costs, the two windfall " \
+           "shares" in text
+    assert not any(h.startswith("received by the public") for h in header)  # no guarantor received anything
 
 
 def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_the_take_as_paid_and_owed(stories):
