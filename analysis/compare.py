@@ -45,7 +45,13 @@ committed money less what it owes farmers), so that the money closes (referee 35
 (+ the credit-line subsidy still owed on running loans) + exchange programmes' cost. The public's committed money also
 counts that subsidy (``credit_line_committed``; referee 47 M2: owed whatever the farm does, as carbon designs count what
 they owe), discounted from the year after the last (its first instalment falls due then, so this present value is at
-most the true one's over the loans' remaining seasons). The windfall share (money of per-ha payments) and
+most the true one's over the loans' remaining seasons). A public that receives money as price guarantor (a
+ceiling) is no payer: the carbon payers' money (cash, and paid + committed) is what buyers and paying guarantors pay,
+the public's receipts (``public_carbon_receipts``, paid + owed) are shown beside the intermediaries' take, so that
+the payers' money = farmers' carbon money before MRV (paid + owed) - claw-backs + intermediaries' take + those
+receipts, and the carbon windfall is a share of the money reaching the project (the payers' less those receipts;
+referee 50 m1), and receipts per additional t are ratios of means with Fieller's sets, as costs (referee 50 M1).
+The windfall share (money of per-ha payments) and
 credits per additional t (tonnes of a carbon design) are not one scale (``READING_WINDFALL``). Income change: the
 mean over the period of mean farm income, against the paired baseline run's (not one year's: verification years
 carry lump payments), for every farm and by region.
@@ -180,6 +186,8 @@ RATIOS = (
     ("buyer_cost_per_additional_t_co2e", "private_spending_committed", "co2e_additional_t"),
     ("buyer_cost_per_additional_t_co2e_pv", "private_spending_committed_pv", "additional_pv_t"),
     ("total_cost_per_additional_t_co2e", "incentive_total_cost", "co2e_additional_t"),
+    ("public_receipts_per_additional_t_co2e", "incentive_public_receipts_committed", "co2e_additional_t"),
+    ("public_receipts_per_additional_t_co2e_pv", "incentive_public_receipts_committed_pv", "additional_pv_t"),
     ("credits_per_additional_t", "co2e_credited_net_t", "co2e_additional_t"),
     ("mrv_cost_per_credited_t", "mrv_cost", "co2e_credited_t"),
 )
@@ -193,7 +201,7 @@ NON_NEGATIVE = ("co2e_credited_t", "co2e_credited_net_t", "private_spending", "p
                 "leakage_t_co2e", "reversals_t_co2e", "reversals_uncovered_t_co2e", "carbon_due_to_farmers",
                 "buffer_pool_t", "reversal_exposure_t", "no_till_adopters", "exchange_programme_cost",
                 "payments_windfall", "credits_t_co2e", "carbon_money_non_additional", "credit_line_windfall",
-                "credit_line_committed",
+                "credit_line_committed", "public_carbon_receipts",
                 *(f"public_payments_to_farmers_{g}" for g in SIZE_GROUPS))
 #: Public money that is non-negative unless a guarantor received money (a floor as a contract for difference).
 PUBLIC_MONEY = ("public_spending", "public_spending_pv", "public_committed", "public_spending_committed",
@@ -325,7 +333,10 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
         def pv(column: pd.Series, years: pd.Series = flows.year, start: int = start) -> float:
             return present_value(column, years, start, discount_rate)
 
-        paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum()
+        public_carbon_cash, public_carbon = public_carbon_money(flows, last)
+        # what buyers and paying guarantors paid in cash; a receiving public's cash is not netted (referee 50 m1)
+        paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum() \
+            + received(public_carbon_cash)
         enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
@@ -354,6 +365,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             else np.nan,
             private_committed=float(last.private_committed),
             carbon_payers_money=carbon_payers_money(flows, last),
+            public_carbon_receipts=received(public_carbon),
             # NaN on a yearly table written before the column existed (shown as such; referee 36 r3)
             carbon_money_non_additional=float(last.get("carbon_money_non_additional_cum", np.nan)),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
@@ -390,8 +402,11 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
     table["incentive_public_spending_committed"] = table.incentive_public_spending + table.public_committed
     table["incentive_public_spending_committed_pv"] = table.incentive_public_spending_pv + committed_pv["public"]
     table["incentive_total_cost"] = table.total_cost - table.exchange_programme_cost
+    # a receiving public's money, as positive receipts (ratios of means need it > 0); one assignment, not two inserts
+    table = table.assign(**{f"incentive_public_receipts_committed{end}": -table[f"incentive_public_spending_committed{end}"]
+                            for end in ("", "_pv")})
     table["no_additional_t"] = (table.co2e_additional_t <= 0).astype(float)
-    return table
+    return table.copy()  # consolidated: the columns set one by one above fragment it (pandas' PerformanceWarning)
 
 
 def _shares(columns) -> set[str]:
@@ -470,7 +485,10 @@ def with_ratios(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
     lending = table.credit_line_subsidy.where(table.credit_line_subsidy > 0)
     columns["credit_line_windfall_share"] = table.credit_line_windfall / lending  # of the mean subsidies
     carbon_money = table.carbon_payers_money.where(table.carbon_payers_money > 0)
-    columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / carbon_money  # NaN without
+    # the windfall is of the money reaching the project: the payers' less a receiving public's receipts
+    project_money = carbon_money - table.get("public_carbon_receipts", 0.0)
+    columns["carbon_money_non_additional_share"] = table.carbon_money_non_additional / project_money.where(
+        project_money > 0)  # NaN without
     # what farmers keep after their MRV costs and claw-backs (referee 47 minor 1: the gross share read 80 % where
     # MRV took most of it); negative when MRV costs exceed the carbon money, so not a share clipped to [0, 1]
     columns["farmer_net_share_of_carbon_money"] = table.farmer_net_carbon_income / carbon_money
@@ -811,15 +829,34 @@ def _region_costs(table: pd.DataFrame, per_run: pd.DataFrame) -> pd.DataFrame:
 
 
 def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
-    """One run's carbon payers' money (currency), what the carbon windfall is a share of.
+    """One run's carbon payers' money (currency): what buyers and paying guarantors pay, paid + committed.
 
     Buyers', price guarantor's and Twin Regions buyers' cash over the seasons ``flows`` (a run's yearly rows after its
     first), and what the public and buyers owe at the run's ``end`` row for credits already issued (the public's
-    committed money less the credit line's, which is no carbon money).
+    committed money less the credit line's, which is no carbon money). A public that receives money as guarantor (a
+    price ceiling) is no payer: its receipts (``public_carbon_money``) are not netted from the buyers' money (referee
+    50 m1: netted, buyers' 1,750,754 read 1,000,431 and farmers' 800,345 read as 80 % of it, not 46 %). The money
+    reaching the project, which the carbon windfall is a share of, is this less those receipts.
     """
     paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
     carbon_committed = end.public_committed - end.get("credit_line_committed", 0.0)
-    return float(paid + carbon_committed + end.private_committed)
+    return float(paid + carbon_committed + end.private_committed) + received(public_carbon_money(flows, end)[1])
+
+
+def public_carbon_money(flows: pd.DataFrame, end: pd.Series) -> tuple[float, float]:
+    """One run's public carbon money (currency): (cash over the seasons ``flows``, cash + committed at ``end``).
+
+    The public's spending less its per-ha payments, credit-line subsidies and exchange programmes: what it pays as a
+    carbon buyer or price guarantor, net of what it receives as guarantor (< 0 where it receives more: a ceiling).
+    """
+    cash = float((flows.public_spending - flows.payments - flows.credit_line_subsidy
+                  - flows.exchange_programme_cost).sum())
+    return cash, cash + float(end.public_committed - end.get("credit_line_committed", 0.0))
+
+
+def received(public_money: float) -> float:
+    """What a net receiving public receives (``public_money`` < 0, in whole currency units, as ``cost_reason``), else 0."""
+    return -public_money if round(public_money) < 0 else 0.0
 
 
 def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:
@@ -866,12 +903,13 @@ def unbounded_words(lo: float, hi: float, below: float, show: Callable[[float], 
     return words["apart"].format(low=show(lo), below=show(below))
 
 
-def _cell(row: pd.Series, column: str, fmt: str, negative: str = "negative") -> str:
+def _cell(row: pd.Series, column: str, fmt: str, negative: str = "negative", value: float | None = None) -> str:
     """'mean (lo to hi)' of ``column`` in ``row``; the mean alone without an interval; 'n/a' when undefined.
 
     An unbounded set of a ratio reads as ``unbounded_words`` (``negative``: what its negative lower piece means).
+    ``value``: the mean, where ``row`` has its interval but not the mean itself.
     """
-    value = row[column]
+    value = row[column] if value is None else value
     if not np.isfinite(value):
         return "n/a"
     lo, hi = row.get(f"{column}_lo", np.nan), row.get(f"{column}_hi", np.nan)
@@ -938,8 +976,8 @@ def receipts(row: pd.Series) -> tuple[float, float, float]:
     The money is what the public was paid net, and is owed for credits already issued, on incentives (referee 47
     minor 4: a public price ceiling read "paid by buyers"); per t NaN where the additional t are not positive, and
     discounted also where their present value is not (referee 48 m1: tonnes gained early and lost by the end have a
-    positive present value, which gave a design that added -997 t receipts of 8,099 per additional t). Means over the
-    runs, with no interval: Fieller's set is that of a cost.
+    positive present value, which gave a design that added -997 t receipts of 8,099 per additional t). Ratios of the
+    means over the runs; their Fieller sets are ``RECEIPTS_PER_T`` (``_receipts_cell``).
     """
     money = -row[SPENDING["public"]]
     added = row["co2e_additional_t"] > 0
@@ -949,13 +987,19 @@ def receipts(row: pd.Series) -> tuple[float, float, float]:
     return money, per_t, per_t_pv
 
 
+#: The columns of a receiving public's receipts per additional t (undiscounted, discounted), with Fieller's sets.
+RECEIPTS_PER_T = ("public_receipts_per_additional_t_co2e", "public_receipts_per_additional_t_co2e_pv")
+
+
 def _receipts_cell(row: pd.Series) -> str:
     """The public's net receipts in money and per additional t (undiscounted / discounted), said as receipts.
 
-    Followed by how many runs added no t, as the cost cells say it.
+    Each per t with Fieller's set, as a cost's (referee 50 M1: a plain "509" where runs gave 155, 644 and 1,871 and the
+    tonnes' interval held 0: "509 (unbounded)"). Followed by how many runs added no t, as the cost cells say it.
     """
-    money, per_t, per_t_pv = receipts(row)
-    each = " / ".join("n/a" if not np.isfinite(v) else f"{v:,.0f}" for v in (per_t, per_t_pv))
+    money, *per_t = receipts(row)
+    each = " / ".join("n/a" if not np.isfinite(v) else _cell(row, column, ",.0f", MAY_LOSE_CARBON, value=v)
+                      for v, column in zip(per_t, RECEIPTS_PER_T, strict=True))
     text = f"net receipts: the public receives {money:,.0f} (paid + owed), {each} per additional t (a negative cost)"
     return "; ".join(filter(None, [text, none_added(row)]))
 
@@ -1071,6 +1115,9 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
     out[f"farmers' MRV costs ({total})"] = table.apply(lambda r: _cell(r, "mrv_cost", ",.0f"), axis=1)
     out[f"intermediaries' take, incl. aggregators and authority, paid + owed for issued credits ({total})"] = \
         table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
+    if "public_carbon_receipts" in table and table.public_carbon_receipts.round().gt(0).any():  # referee 50 m1
+        out[f"public's receipts as price guarantor (a price ceiling), paid + owed for issued credits ({total})"] = \
+            table.apply(lambda r: _cell(r, "public_carbon_receipts", ",.0f"), axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return f"{out.to_markdown(index=False)}\n\n{COST_AT_LAST_YEAR}"

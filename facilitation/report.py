@@ -26,6 +26,7 @@ from plotly.offline import get_plotlyjs
 import sim
 from analysis.compare import (
     MILESTONES,
+    RECEIPTS_PER_T,
     RECEIVES,
     by_region,
     compare,
@@ -221,9 +222,9 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
         for _i, row in table.iterrows():
             why = cost_reason(row, spender, other)
             if why == RECEIVES:  # a public price ceiling: the public is paid (referee 47 minor 4)
-                money, per_t, _pv = receipts(row)
-                text = _(RECEIPTS).format(money=lang.number(money),
-                                          per_t=lang.number(per_t) if np.isfinite(per_t) else "–")
+                money, per_t, _pv = receipts(row)  # per t with Fieller's set, as a cost's (referee 50 M1)
+                text = _(RECEIPTS).format(money=lang.number(money), per_t=bounded(
+                    RECEIPTS_PER_T[0], lang.number, row) if np.isfinite(per_t) else "–")
             else:
                 text = _(COST_REASONS[why.split(";")[0]]) if why is not None else \
                     bounded(f"{'buyer' if spender == 'private' else 'public'}_cost_per_additional_t_co2e", lang.number,
@@ -276,6 +277,9 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
          carbon(lambda row: lang.share(row.carbon_money_non_additional_share))),
         (_("kept by intermediaries, aggregators and authority, paid + owed for issued credits ({currency})").format(
             currency=currency), pm("intermediaries_take", lang.number)),
+        *([(_("received by the public as price guarantor (a price ceiling), paid + owed ({currency})").format(
+            currency=currency), pm("public_carbon_receipts", lang.number))]
+          if table.public_carbon_receipts.round().gt(0).any() else []),  # referee 50 m1
         (_("public cost of the incentives per additional t CO2e against the counterfactual, paid + committed "
            "({currency})").format(currency=currency), cost("public", "private")),
         (_("buyer cost per additional t CO2e against the counterfactual, paid + committed ({currency})").format(
@@ -287,6 +291,9 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
              "counterfactual (the same farms and seeds without the scenario's incentives). Costs per t: mean "
              "spending over mean additional t, counting what is owed for credits already issued.").format(
         interval=lang.percent(INTERVAL), runs=replicates, baseline=names[stories[0].label])
+    # referee 50 n6: the note said every cell had an interval
+    note += " " + _("Without an interval: the share of carbon money farmers keep after their MRV costs, the two "
+                    "windfall shares (ratios of the means) and the public's net receipts in the cost columns.")
     return columns, note
 
 
@@ -372,8 +379,18 @@ def inline_json(value) -> str:
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
+def yearly_numbers(stories: list[Story], lang: Language) -> pd.DataFrame:
+    """The stories' yearly tables, stacked: ``scenario`` the file's stem, ``scenario_name`` the name the page shows.
+
+    Referee 50 n7: the download named the scenarios by their stems only ("per_ha_payment").
+    """
+    return pd.concat([s.results.assign(scenario=s.label, scenario_name=lang.scenario_name(s.scenario))
+                      [["scenario", "scenario_name", *(c for c in s.results.columns if c != "scenario")]]
+                      for s in stories], ignore_index=True)
+
+
 def _download(stories: list[Story], lang: Language) -> str:
-    runs = pd.concat([s.results.assign(scenario=s.label) for s in stories], ignore_index=True)
+    runs = yearly_numbers(stories, lang)
     return (f"<p class='no-print'><button type='button' class='download' data-file='casim-yearly.csv'>"
             f"{html.escape(lang._('Download the yearly numbers (CSV, for a spreadsheet)'))}</button></p>"
             f"<script type='application/json' id='casim-csv'>{inline_json(csv_text(runs, lang))}</script>")
@@ -393,16 +410,23 @@ def _seeds(stories: list[Story]) -> str:
 
 
 def population(story: Story, lang: Language) -> str:
-    """Farmers and farmed hectares per region and in all, as simulated (the first run's first year)."""
+    """Farmers and farmed hectares per region and in all in the first year: means over the runs, as the summary's.
+
+    Farms' sizes are drawn per seed, so the runs' areas differ: then the mean and the runs' range (referee 50 M2: the
+    cover gave the first run's 292,049 ha of Cerrado, the sentences the mean 296,608 ha).
+    """
     results = story.results
-    first = results[(results.year == results.year.min()) & (results.seed == results.seed.min())]
-    if "draw" in first:
-        first = first[first.draw == first.draw.min()]
-    rows = first.set_index("region")
+    first = results[results.year == results.year.min()].groupby("region")[["farmers", "area_ha"]]
+    mean, low, high = first.mean(), first.min(), first.max()
     between = lang.pgettext("between the entries of a list", "; ")  # French sets a space before the semicolon
-    return between.join(lang._("{region}: {farmers} farmers, {area} ha").format(
-        region=lang.region(key), farmers=lang.number(rows.farmers[key]), area=lang.number(rows.area_ha[key]))
-        for key in [*story.scenario_regions, "all"])
+
+    def one(key: str) -> str:
+        words = dict(region=lang.region(key), farmers=lang.number(mean.farmers[key]), area=lang.number(mean.area_ha[key]))
+        if lang.number(low.area_ha[key]) == lang.number(high.area_ha[key]):
+            return lang._("{region}: {farmers} farmers, {area} ha").format(**words)
+        return lang._("{region}: {farmers} farmers, {area} ha on average over the runs ({low}–{high})").format(
+            low=lang.number(low.area_ha[key]), high=lang.number(high.area_ha[key]), **words)
+    return between.join(one(key) for key in [*story.scenario_regions, "all"])
 
 
 def _cover(stories: list[Story], replicates: int | str, lang: Language) -> str:

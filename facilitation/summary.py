@@ -26,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.compare import by_region, carbon_payers_money, cash_income_per_ha
+from analysis.compare import (
+    additional_over_time,
+    by_region,
+    carbon_payers_money,
+    cash_income_per_ha,
+    public_carbon_money,
+    received,
+)
 from analysis.replicates import INTERVAL, half_width, mean_covariance
 from facilitation.i18n import Language
 from facilitation.soil_claims import no_till_factor_spread, no_till_gain_uncertainty
@@ -120,6 +127,7 @@ class Findings:
     credited: Spread | None = None  # t CO2e credited (issued, gross) by ``last_year`` (None without a carbon programme)
     standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
     carbon_money: Spread | None = None  # carbon payers' money, paid + committed, currency (None without credits)
+    public_receipts: Spread | None = None  # of ``carbon_money``, what the public receives as price guarantor
     carbon_windfall: Spread | None = None  # of ``carbon_money``, for credits beyond each farm's own additional t
     credit_line: Spread | None = None  # credit-line subsidies paid over the period, currency (None without any)
     credit_line_owed: Spread | None = None  # of the credit line, still owed at the end on running loans, currency
@@ -129,8 +137,9 @@ class Findings:
     no_till_uncertainty: tuple[float, float] = (math.nan, math.nan)  # least and most 2-sd share of its gain, regions
     tier1_drawn: bool = False  # the runs draw the IPCC Tier 1 factors (their ranges include them)
     depth_cm: float = 30.0  # the soil layer of every carbon figure, cm (``soil.depth_cm``)
-    farmers: int = 0  # all farms (first run, first year)
-    area_ha: float = math.nan  # farmed area of all farms, ha
+    farmers: float = 0.0  # all farms in the first year, mean over the runs
+    area_ha: float = math.nan  # farmed area of all farms in the first year, ha, mean over the runs
+    additional_trend: pd.Series | None = None  # ``analysis.compare.additional_over_time``'s row of these runs
     money_by_region: pd.DataFrame | None = None  # ``analysis.compare.by_region`` of these runs, by region key
     exchange: pd.DataFrame | None = None  # exchange participants and the other farmers, by (run keys..., region)
     exchange_cost: Spread | None = None  # public cost of the exchange programmes over the period, currency
@@ -147,9 +156,18 @@ class Findings:
 
     @property
     def carbon_windfall_share(self) -> float:
-        """Mean carbon windfall / mean carbon payers' money (as ``analysis.compare``); NaN without that money."""
-        money = self.carbon_money.mean if self.carbon_money is not None else 0.0
+        """Mean carbon windfall / mean money reaching the project (as ``analysis.compare``); NaN without that money.
+
+        The money reaching the project is the carbon payers' less what the public receives as price guarantor.
+        """
+        money = self.project_money
         return self.carbon_windfall.mean / money if money > 0 else math.nan
+
+    @property
+    def project_money(self) -> float:
+        """Mean carbon payers' money less the public's mean receipts as price guarantor (0 without carbon money)."""
+        money = self.carbon_money.mean if self.carbon_money is not None else 0.0
+        return money - (self.public_receipts.mean if self.public_receipts is not None else 0.0)
 
     @property
     def runs(self) -> int:
@@ -202,11 +220,15 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
     due = over_runs("all", at(last, "carbon_due_to_farmers")) if credited else None
     has_additional = everyone.additional_cum_t_co2e.fillna(0).ne(0).any()
     additional = over_runs("all", at(last, "additional_cum_t_co2e")) if has_additional else None
+    # when the mean additional t peaked and their trend at the end, read as ``casim compare`` reads them (referee 50 m4)
+    trend = additional_over_time(table.assign(scenario="runs")).loc["runs"] if has_additional else None
     paying = everyone.payments.fillna(0).gt(0).any()
     payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) if paying else None
     windfall = over_runs("all", lambda rows: float(rows.payments_windfall.fillna(0).sum())) if paying else None
     start = everyone[everyone.year == first]
-    extra = dict(farmers=int(start.farmers.iloc[0]), area_ha=float(start.area_ha.iloc[0]))
+    # means over the runs, as the totals they divide (referee 50 M2: the first run's area, 294,969 ha of a mean 299,516)
+    extra = dict(farmers=float(start.farmers.mean()), area_ha=float(start.area_ha.mean()),
+                 additional_trend=trend)
     if credited or (scenario is not None and carbon_programme(scenario)):
         extra["credited"] = over_runs("all", at(last, "credits_cum_t_co2e"))
         extra["standing"] = over_runs("all", at(last, "credits_net_cum_t_co2e"))
@@ -214,6 +236,8 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["carbon_money"] = over_runs("all", lambda rows: carbon_payers_money(
             rows[rows.year > first], rows[rows.year == last].iloc[0]))
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
+        extra["public_receipts"] = over_runs("all", lambda rows: received(public_carbon_money(
+            rows[rows.year > first], rows[rows.year == last].iloc[0])[1]))
     if everyone.credit_line_subsidy.fillna(0).gt(0).any() and "credit_line_windfall" in table:  # referee 47 M2, M4
         extra["credit_line"] = over_runs("all", lambda rows: float(rows.credit_line_subsidy.fillna(0).sum()))
         extra["credit_line_owed"] = over_runs("all", at(last, "credit_line_committed"))
@@ -492,7 +516,7 @@ def sentences_by_region(found: Findings, lang: Language) -> dict[str, list[str]]
     if found.credited is not None:
         out.append(_credited_sentence(found, lang))
         if found.carbon_money is not None and found.carbon_money.mean > 0:
-            out.append(_carbon_windfall_sentence(found, lang))
+            out.extend(_carbon_windfall_sentences(found, lang))
     if found.payments is not None:
         out.append(_("Per-hectare payments give farmers {paid} over {start}–{end}{spread}.").format(
             paid=money(found.payments.mean), start=found.first_year + 1, end=found.last_year,
@@ -608,15 +632,46 @@ def _additional_sentences(found: Findings, lang: Language, depth: str, per_ha) -
         out = [_("With the scenario's incentives, the same farms' soils hold {lost} t CO2e less ({depth}) by "
                  "{last_year} than without them{spread}.").format(
             lost=lang.number(-added.mean), depth=depth, last_year=found.last_year, spread=words)]
+    out.extend(_peak_sentence(found, lang))
     on_factor = found.on_no_till_factor
     if on_factor is not None:
         share = f" ({lang.share(on_factor.mean / added.mean)})" if added.mean > 0 and on_factor.mean >= 0 else ""
-        out.append(_("No-till's IPCC Tier 1 factor for {depth} accounts for {tonnes} t CO2e of this{share}: run on the "
-                     "same seeds with that factor switched off, the incentives add {without} t CO2e.").format(
-            depth=depth, tonnes=lang.number(on_factor.mean), share=share,
-            without=lang.number(added.mean - on_factor.mean)))
+        without = added.mean - on_factor.mean
+        words = dict(depth=depth, tonnes=lang.number(on_factor.mean), share=share)
+        if round(without) >= 0:
+            out.append(_("No-till's IPCC Tier 1 factor for {depth} accounts for {tonnes} t CO2e of this{share}: run on "
+                         "the same seeds with that factor switched off, the incentives add {without} t "
+                         "CO2e.").format(without=lang.number(without), **words))
+        else:  # referee 50 n5: "the incentives add -862 t"
+            out.append(_("No-till's IPCC Tier 1 factor for {depth} accounts for {tonnes} t CO2e of this{share}: run on "
+                         "the same seeds with that factor switched off, the same farms' soils hold {lost} t CO2e less "
+                         "with the incentives than without them.").format(lost=lang.number(-without), **words))
     out.append(no_till_depth_caveat(lang, depth))
     return out
+
+
+def _peak_sentence(found: Findings, lang: Language) -> list[str]:
+    """When the mean additional t peaked before the last year: the peak, and their yearly change at the end.
+
+    From ``analysis.compare.additional_over_time``, as compare's "additional t over time" (referee 50 m4: the report
+    said "add 200,914 t by 2050" where they peaked at 221,591 t in 2044 and fell 1.6 % a year from 2045). Nothing
+    when they peak in the last year (or never exceed 0).
+    """
+    trend = found.additional_trend
+    if trend is None or not np.isfinite(trend.additional_t_peak_year) or \
+            trend.additional_t_peak_year >= found.last_year:
+        return []
+    _ = lang._
+    words = dict(peak_year=int(trend.additional_t_peak_year), peak=lang.number(trend.additional_t_peak),
+                 end=lang.number(trend.additional_t_end), last_year=found.last_year)
+    change = trend.additional_t_trend_pct_per_yr
+    if np.isfinite(change) and change < 0:
+        return [_("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e and fall by "
+                  "{rate} a year over {start}–{last_year} to {end} t CO2e: farms leave the practices and the carbon they "
+                  "stored is lost again, so the tonnes of {last_year} are not lasting storage.").format(
+            rate=lang.percent(-change / 100, 1), start=int(trend.additional_t_trend_from), **words)]
+    return [_("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e, above the {end} t "
+              "CO2e of {last_year}.").format(**words)]
 
 
 def no_till_depth_caveat(lang: Language, depth: str) -> str:
@@ -648,8 +703,10 @@ def _uncertainty_sentence(found: Findings, lang: Language, depth: str) -> str:
         depth=depth, uncertainty=shown, source=source)
 
 
-def _carbon_windfall_sentence(found: Findings, lang: Language) -> str:
-    """The carbon windfall in money and its share of the carbon payers' money (referee 36 R1, referee 35 M2).
+def _carbon_windfall_sentences(found: Findings, lang: Language) -> list[str]:
+    """The carbon windfall in money and its share of the money reaching the project (referee 36 R1, referee 35 M2).
+
+    Where the public receives money as price guarantor, first what buyers pay and what the public receives of it.
 
     Beside credits per additional t, which pools the farms, and in the per-ha windfall's terms: money, farm by farm
     (``analysis.compare.READING_WINDFALL``).
@@ -660,12 +717,28 @@ def _carbon_windfall_sentence(found: Findings, lang: Language) -> str:
         return lang.money(value, found.currency)
 
     words = _spread_words(lang, found.carbon_windfall, money)
-    return _("The credits' payers (buyers, price guarantors, Twin Regions buyers) paid or owe {money} for them; "
-             "{windfall} ({share}) of it pays for credits beyond each farm's own additional tonnes{spread}: the "
-             "carbon windfall, the counterpart of the per-hectare payments' windfall. Credits per additional tonne "
-             "pool all farms; this windfall counts farm by farm.").format(
-        money=money(found.carbon_money.mean), windfall=money(found.carbon_windfall.mean),
-        share=lang.share(found.carbon_windfall_share), spread=f" ({words})" if words else "")
+    receipts = found.public_receipts.mean if found.public_receipts is not None else 0.0
+    if round(receipts) <= 0:
+        return [_("The credits' payers (buyers, price guarantors, Twin Regions buyers) paid or owe {money} for them; "
+                  "{windfall} ({share}) of it pays for credits beyond each farm's own additional tonnes{spread}: the "
+                  "carbon windfall, the counterpart of the per-hectare payments' windfall. Credits per additional tonne "
+                  "pool all farms; this windfall counts farm by farm.").format(
+            money=money(found.carbon_money.mean), windfall=money(found.carbon_windfall.mean),
+            share=lang.share(found.carbon_windfall_share), spread=f" ({words})" if words else "")]
+    # referee 50 m1: the public's receipts were netted from the buyers' money without a word
+    standing = found.standing.mean if found.standing is not None else 0.0
+    per_t = _(", {per_t} per credited t CO2e still standing").format(per_t=lang.money(receipts / standing, found.currency)) \
+        if standing > 0 else ""
+    return [_("The credits' buyers (general-market and Twin Regions buyers) paid or owe {money} for them. As price "
+              "guarantor, the public receives {receipts} of it{spread}{per_t}: the part of the market price above the "
+              "price the credits are paid at (a price ceiling, or fixed-price contracts below the market).").format(
+                money=money(found.carbon_money.mean), receipts=money(receipts), per_t=per_t,
+                spread=_bracket(_spread_words(lang, found.public_receipts, money))),
+            _("Of the {project} left for the project, {windfall} ({share}) pays for credits beyond each farm's own "
+              "additional tonnes{spread}: the carbon windfall, the counterpart of the per-hectare payments' windfall. "
+              "Credits per additional tonne pool all farms; this windfall counts farm by farm.").format(
+                project=money(found.project_money), windfall=money(found.carbon_windfall.mean),
+                share=lang.share(found.carbon_windfall_share), spread=f" ({words})" if words else "")]
 
 
 def _credited_sentence(found: Findings, lang: Language) -> str:
@@ -694,10 +767,16 @@ def _credited_sentence(found: Findings, lang: Language) -> str:
 def _share_of_all(lang: Language, share: float) -> str:
     """A region's share of all the money: as ``Language.share``, with a decimal where it would read 100 % wrongly.
 
-    99.7 %, not 100 %: the other regions' 0.3 % is not nothing.
+    99.7 %, not 100 %: the other regions' 0.3 % is not nothing; and "< 0.1 %", not "0.0 %", for a share that is not 0.
     """
     shown = lang.share(share)
+    if 0.0 < share and shown == lang.share(0.0):  # referee 50 n4: 324 of 1,269,540 read "0.0%"
+        return f"<\N{NO-BREAK SPACE}{lang.share(SMALLEST_SHARE_SHOWN)}"
     return lang.percent(share, 1) if share < 1.0 and shown == lang.share(1.0) else shown
+
+
+#: The smallest share a region's share of all the money is said as; a smaller one that is not 0 reads "< 0.1 %".
+SMALLEST_SHARE_SHOWN = 0.001
 
 
 def _who_gets_the_money(found: Findings, region: str, lang: Language) -> list[str]:

@@ -892,3 +892,93 @@ def test_farmers_share_of_carbon_money_is_the_rules_share_of_everything_payers_p
         authority = scenarios[label].twin_market.authority_fee_share if scenarios[label].twin_market else 0.0
         assert c.farmer_share * (1 - fee) * (1 - authority) == pytest.approx(share, rel=1e-12)
         assert rows.loc[label, "farmer_share_of_carbon_money"] == pytest.approx(share, rel=1e-9)
+
+
+#: Referee 50 M1: a public ceiling of USD 20 on a USD 35 price, 3 runs x 2,000 farmers (seeds 42-44): what the public
+#: receives (paid + owed) and the additional t at 2050, per run.
+CEILING_RECEIPTS = (428_680.6, 660_279.2, 1_162_010.0)
+CEILING_ADDITIONAL_T = (2_773.97, 1_025.56, 621.13)
+
+
+def test_a_ceilings_receipts_per_additional_t_carry_fiellers_set_as_a_cost_does():
+    """Referee 50 M1: the runs' receipts per additional t were 155, 644 and 1,871 and the tonnes' interval held 0, yet
+    the cell read a plain "509 per additional t". It is a ratio of means (750,323 / 1,473.6) with Fieller's set, as
+    costs are: unbounded here, so it reads "509 (unbounded)"."""
+    from analysis.compare import RATIOS, _cost_cell, ratio_of_means, summarise
+
+    money, tonnes = "incentive_public_receipts_committed", "co2e_additional_t"
+    assert ("public_receipts_per_additional_t_co2e", money, tonnes) in RATIOS
+    per_run = pd.DataFrame({"scenario": ["ceiling"] * 3, "seed": [42, 43, 44], money: CEILING_RECEIPTS,
+                            tonnes: CEILING_ADDITIONAL_T})
+    assert [round(m / t) for m, t in zip(CEILING_RECEIPTS, CEILING_ADDITIONAL_T, strict=True)] == [155, 644, 1871]
+    value, lo, hi, below = ratio_of_means(summarise(per_run, ["scenario"]), per_run, money, tonnes)
+    assert value[0] == pytest.approx(sum(CEILING_RECEIPTS) / sum(CEILING_ADDITIONAL_T)) and round(value[0]) == 509
+    assert np.isinf(hi[0])  # the tonnes' interval reaches 0: the set is unbounded
+    row = pd.Series({"incentive_public_spending_committed": -sum(CEILING_RECEIPTS) / 3,
+                     "incentive_public_spending_committed_pv": -np.inf, "private_spending_committed": 1_750_754.0,
+                     "co2e_additional_t": sum(CEILING_ADDITIONAL_T) / 3, "additional_pv_t": -1.0, "runs": 3,
+                     "runs_without_additional_t": 0, "public_receipts_per_additional_t_co2e": value[0],
+                     "public_receipts_per_additional_t_co2e_lo": lo[0], "public_receipts_per_additional_t_co2e_hi": hi[0],
+                     "public_receipts_per_additional_t_co2e_below": below[0]})
+    assert _cost_cell(row, "public_cost_per_additional_t_co2e", "public", "private") == (
+        "net receipts: the public receives 750,323 (paid + owed), 509 (unbounded) / n/a per additional t "
+        "(a negative cost)")
+
+
+@pytest.fixture(scope="module")
+def ceiling_run():
+    """One run of carbon_price_35 (USD 35/t) under a public price ceiling of USD 20/t, to 2035."""
+    from analysis.compare import indicators, payment_calendar
+    from experiments.runs import RunSpec, run_one
+
+    scenario = scenario_with_overrides(sim.load_scenario(SCENARIOS / "carbon_price_35.toml"),
+                                       {"carbon.price.ceiling": 20.0, "carbon.price.guarantor": "public"})
+    runs = run_one(RunSpec(scenario, "ceiling", scenario.seed, 300, 11))
+    return scenario, runs, indicators(runs, calendars={"ceiling": payment_calendar(scenario)}).iloc[0]
+
+
+def test_under_a_public_ceiling_the_payers_money_is_the_buyers_and_the_publics_take_is_said_beside_the_others(
+        ceiling_run):
+    """Referee 50 m1: under a public ceiling the carbon payers' money netted what the public receives (buyers'
+    1,750,754 read 1,000,431) and farmers' 800,345 read as 80 % of it. Buyers pay 35/t and the project gets 20/t, so
+    the public receives 35 - 20 = 15 per credit standing, farmers get 0.8 x 20 / 35 of the buyers' cash, and the money
+    still closes: payers' money = farmers' net carbon income + MRV + intermediaries' take + the public's receipts.
+    The carbon windfall is a share of the money reaching the project (the payers' less the receipts)."""
+    from analysis.compare import summarise, with_ratios
+
+    scenario, runs, row = ceiling_run
+    assert row.clawback == 0 and row.co2e_credited_net_t > 0 and not scenario.carbon.mrv.group_certification
+    assert row.public_carbon_receipts / row.co2e_credited_net_t == pytest.approx(35.0 - 20.0, rel=1e-9)
+    assert row.farmer_share_of_carbon_money == pytest.approx(scenario.carbon.farmer_share * 20.0 / 35.0, rel=1e-9)
+    kept = row.farmer_net_carbon_income + row.mrv_cost + row.intermediaries_take
+    assert row.carbon_payers_money == pytest.approx(kept + row.public_carbon_receipts, rel=1e-9)
+    assert row.public_spending_committed + row.private_spending_committed == pytest.approx(kept, rel=1e-9)
+    per_run = pd.DataFrame([row])
+    table = with_ratios(summarise(per_run, ["scenario"]), per_run)
+    assert table.carbon_money_non_additional_share.iloc[0] == pytest.approx(
+        row.carbon_money_non_additional / (row.carbon_payers_money - row.public_carbon_receipts), rel=1e-12)
+    header = markdown(compare(runs.assign(scenario="ceiling"), "ceiling"), "USD").splitlines()[0]
+    assert "public's receipts as price guarantor" in header
+
+
+def test_the_summary_says_what_buyers_pay_and_what_the_public_receives_of_it_under_a_ceiling(ceiling_run):
+    """Referee 50 m1: the report's "The credits' payers ... paid or owe X" gave the buyers' money less the public's
+    receipts, with no word of them. It gives the buyers' money, then the public's receipts and what they are per
+    credit standing (35 - 20 = 15 USD), in every language, and the windfall of the money left to the project."""
+    from facilitation.i18n import LANGUAGES, language
+    from facilitation.summary import findings, sentences
+
+    scenario, runs, row = ceiling_run
+    found = findings(runs.drop(columns="scenario"), "USD", 2030, scenario)
+    assert found.carbon_money.mean == pytest.approx(row.carbon_payers_money, rel=1e-12)
+    assert found.public_receipts.mean == pytest.approx(row.public_carbon_receipts, rel=1e-12)
+    said = sentences(found, language("en"))
+    assert f"paid or owe {row.carbon_payers_money:,.0f}\u00a0USD for them. As price guarantor, the public receives " \
+           f"{row.public_carbon_receipts:,.0f}\u00a0USD of it, 15\u00a0USD per credited t CO2e still standing" \
+           in " ".join(said)
+    left = row.carbon_payers_money - row.public_carbon_receipts
+    assert f"Of the {left:,.0f}\u00a0USD left for the project" in " ".join(said)
+    words = {"fr": "les pouvoirs publics en reçoivent", "es": "el sector público recibe", "pt": "o setor público recebe"}
+    for code in LANGUAGES:
+        if code != "en":
+            assert words[code] in " ".join(sentences(found, language(code)))

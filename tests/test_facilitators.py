@@ -484,6 +484,10 @@ def test_the_reports_policy_table_says_what_costs_are_against_and_why_one_is_mis
     buyer = cells[next(i for i, h in enumerate(header) if h.startswith("buyer cost per additional t"))]
     assert public == "n/a (paid by buyers)"
     assert buyer != "–" and (buyer.startswith("n/a (") or re.match(r"[\d,]+ \(", buyer)), buyer
+    # referee 50 n6: the note said every cell had a 95 % interval; it names those without one
+    assert "Without an interval: the share of carbon money farmers keep after their MRV costs, the two windfall " \
+           "shares" in text
+    assert not any(h.startswith("received by the public") for h in header)  # no guarantor received anything
 
 
 def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_the_take_as_paid_and_owed(stories):
@@ -1035,7 +1039,8 @@ def _page_text(page: str) -> str:
 def test_the_page_title_is_the_reports_and_the_cover_says_what_was_run(stories):
     """Referee 29 minor 1 and M2: the page's <title> was the last chart's title; the cover named neither farmers,
     hectares, seeds, years nor commit. Recomputed from the runs: each region's farmers and farmed area in the first
-    run's first year, the seeds, the years, the git commit and each resolved scenario's SHA-256 (manifest.json's)."""
+    year, means over the runs and the runs' range of hectares (referee 50 M2: the first run's), the seeds, the years,
+    the git commit and each resolved scenario's SHA-256 (manifest.json's)."""
     import hashlib
     import json
     import subprocess
@@ -1046,10 +1051,13 @@ def test_the_page_title_is_the_reports_and_the_cover_says_what_was_run(stories):
     cover = _page_text(page.split("</section>")[0])
     en = language("en")
     for story in stories:
-        first = story.results[(story.results.year == 2025) & (story.results.seed == 42)].set_index("region")
+        start = story.results[story.results.year == 2025]
         for key in [*story.scenario_regions, "all"]:
-            assert f"{en.region(key)}: {en.number(first.farmers[key])} farmers, {en.number(first.area_ha[key])} ha" \
-                   in cover
+            areas = start[start.region == key].set_index("seed").area_ha
+            assert areas[42] != areas[43]  # farms' sizes are drawn per seed
+            assert f"{en.region(key)}: {en.number(start[start.region == key].farmers.mean())} farmers, " \
+                   f"{en.number(areas.mean())} ha on average over the runs ({en.number(areas.min())}–" \
+                   f"{en.number(areas.max())})" in cover
         resolved = json.dumps(story.scenario.model_dump(mode="json", exclude={"translations"}), sort_keys=True).encode()
         assert hashlib.sha256(resolved).hexdigest()[:16] in cover
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=SCENARIOS.parent)
@@ -1081,9 +1089,11 @@ def test_the_cover_lists_the_regions_with_the_language_s_punctuation(stories, co
 
     lang = language(code)
     story = stories[0]
-    first = story.results[(story.results.year == 2025) & (story.results.seed == 42)].set_index("region")
-    entries = [lang._("{region}: {farmers} farmers, {area} ha").format(
-        region=lang.region(key), farmers=lang.number(first.farmers[key]), area=lang.number(first.area_ha[key]))
+    start = story.results[story.results.year == 2025].groupby("region")[["farmers", "area_ha"]]
+    mean, low, high = start.mean(), start.min(), start.max()
+    entries = [lang._("{region}: {farmers} farmers, {area} ha on average over the runs ({low}–{high})").format(
+        region=lang.region(key), farmers=lang.number(mean.farmers[key]), area=lang.number(mean.area_ha[key]),
+        low=lang.number(low.area_ha[key]), high=lang.number(high.area_ha[key]))
         for key in [*story.scenario_regions, "all"]]
     assert population(story, lang) == between.join(entries)
 
@@ -1093,7 +1103,7 @@ def test_the_csv_download_reads_back_in_the_languages_spreadsheet_format(stories
     """Referee 29 minor 8: the CSV used ',' and '.' in every language, and was HTML-escaped inside a script element
     whose text is never decoded ('&' came back as '&amp;'). Read back as a spreadsheet of the locale reads it
     (';' and a decimal comma in fr/es/pt), it is the report's runs to the last bit, a label with '&' and '</script>'
-    included."""
+    included; the scenario's stem and, beside it, its name in the page's language (referee 50 n7)."""
     import dataclasses
     import io
     import json
@@ -1107,8 +1117,10 @@ def test_the_csv_download_reads_back_in_the_languages_spreadsheet_format(stories
     comma = code != "en"
     assert text.splitlines()[0].count(";" if comma else ",") > 50
     back = pd.read_csv(io.StringIO(text), sep=";" if comma else ",", decimal="," if comma else ".")
-    runs = pd.concat([s.results.assign(scenario=s.label) for s in odd], ignore_index=True)
-    pd.testing.assert_frame_equal(back, runs, check_dtype=False)
+    runs = pd.concat([s.results.assign(scenario=s.label, scenario_name=language(code).scenario_name(s.scenario))
+                      for s in odd], ignore_index=True)
+    pd.testing.assert_frame_equal(back, runs[["scenario", "scenario_name", *stories[0].results.columns]],
+                                  check_dtype=False)
     assert back.scenario.iloc[0] == "baseline & co </script>"
 
 

@@ -283,8 +283,9 @@ def test_summary_sentences_say_what_the_tables_hold(runs, code):
     net = paid + due - costs
     carbon = next(s for s in said["all"] if num(paid.mean()) in s)
     assert num(net.mean()) in carbon and num(due.mean()) in carbon
-    # per farm and per ha a year over all farms (M2): the initial row's farmers and farmed area
-    start = everyone[everyone.year == first].iloc[0]
+    # per farm and per ha a year over all farms (M2): the initial year's farmers and farmed area, means over the runs
+    # as the totals they divide (referee 50 M2: the first run's)
+    start = everyone[everyone.year == first][["farmers", "area_ha"]].mean()
     per_farm = net.mean() / start.farmers / (last - first)  # whole units from 100 USD, else to the cent (referee 40)
     assert any(f"{num(per_farm, 0 if abs(per_farm) >= 100 else 2)}\u00a0USD" in s and num(start.area_ha) in s
                for s in said["all"])
@@ -641,3 +642,91 @@ def test_each_language_writes_one_apostrophe_and_its_own_percent_sign(code):
         title = tomllib.loads(path.read_text(encoding="utf-8")).get("translations", {}).get(code, {})
         for words in title.values():
             assert not wrong.search(words), (path.name, words)
+
+
+def test_all_farms_per_farm_and_per_ha_figures_use_the_runs_mean_area_as_the_regions_do(runs):
+    """Referee 50 M2: the all-farm per-ha figures divided the runs' mean money by the first run's area (294,969 ha of
+    a mean 299,516), so all farms' rate per ha lay above every region's. Farms' sizes are drawn per seed, so the runs'
+    areas differ; divided by the mean area, the all-farm rate is the area-weighted mean of the regions' rates and lies
+    within them."""
+    found = findings(runs, "USD", 2030)
+    start = runs[(runs.region == "all") & (runs.year == runs.year.min())]
+    assert start.area_ha.nunique() == 3  # the seeds draw different farms: the first run's area is not the mean
+    assert found.area_ha == pytest.approx(start.area_ha.mean(), rel=1e-12) and found.farmers == start.farmers.mean()
+    regions = found.money_by_region.drop(index="all")
+    assert found.area_ha == pytest.approx(regions.area_ha.sum(), rel=1e-12)
+    rates = regions.farmer_net_carbon_income / regions.area_ha
+    everyone = found.carbon_net_to_farmers.mean / found.area_ha
+    assert rates.min() <= everyone <= rates.max()
+
+
+def test_the_cover_gives_the_runs_mean_hectares_and_their_range():
+    """Referee 50 M2: the cover gave the first run's hectares (Cerrado 292,049 ha) where the sentences give the mean
+    over the runs (296,608 ha); it gives the mean, and the runs' range when they differ."""
+    from types import SimpleNamespace
+
+    from facilitation.report import population
+
+    rows = pd.DataFrame({"seed": [42, 42, 43, 43, 44, 44], "year": 2025, "region": ["latin_america", "all"] * 3,
+                         "farmers": 600, "area_ha": [292_049.0, 292_049.0, 285_094.0, 285_094.0, 312_680.0, 312_680.0]})
+    story = SimpleNamespace(results=pd.concat([rows, rows.assign(year=2026, area_ha=1.0)]),
+                            scenario_regions=["latin_america"])
+    text = population(story, language("en"))
+    assert text.startswith("Brazil, Cerrado: 600 farmers, 296,608 ha on average over the runs (285,094–312,680)")
+    one = SimpleNamespace(results=rows[rows.seed == 42], scenario_regions=["latin_america"])
+    assert population(one, language("fr")).startswith("Brésil, Cerrado : 600 agriculteurs, 292\u202f049 ha ;")
+
+
+def test_additional_tonnes_that_peaked_earlier_say_so_as_compare_reads_them():
+    """Referee 50 m4: the report said "add 200,914 t CO2e by 2050" where compare says they peaked in 2044 at 221,591 t
+    and fall 1.6 %/yr over 2045-2050 (per_ha_payment, 10 years of payments). The sentence reads compare's
+    ``additional_over_time``: here a path with those numbers ((200,914 / 217,451) ** (1 / 5) - 1 = -1.6 %)."""
+    from types import SimpleNamespace
+
+    from analysis.compare import additional_over_time
+    from facilitation.summary import _peak_sentence
+
+    path = {**{y: 221_591.0 * (y - 2024) / 20 for y in range(2025, 2044)}, 2044: 221_591.0, 2045: 217_451.0,
+            2046: 213_000.0, 2047: 209_000.0, 2048: 205_000.0, 2049: 203_000.0, 2050: 200_914.0}
+    table = pd.DataFrame({"scenario": "s", "region": "all", "year": list(path), "additional_cum_t_co2e": list(path.values())})
+    trend = additional_over_time(table).loc["s"]
+    found = SimpleNamespace(additional_trend=trend, last_year=2050)
+    assert _peak_sentence(found, language("en")) == [
+        "These additional tonnes (mean over the runs) peaked in 2044 at 221,591 t CO2e and fall by 1.6% a year over "
+        "2045–2050 to 200,914 t CO2e: farms leave the practices and the carbon they stored is lost again, so the "
+        "tonnes of 2050 are not lasting storage."]
+    assert "culminent en 2044 à 221\u202f591 t CO2e" in _peak_sentence(found, language("fr"))[0]
+    rising = additional_over_time(table.assign(additional_cum_t_co2e=table.year - 2024.0)).loc["s"]
+    assert _peak_sentence(SimpleNamespace(additional_trend=rising, last_year=2050), language("en")) == []
+
+
+def test_a_tiny_regional_share_and_a_negative_change_read_as_words_not_as_zero_or_a_negative_add():
+    """Referee 50 n4: a region's 324 of 1,269,540 USD read "0.0%": it reads "< 0.1%". n5: the tonnes left with
+    no-till's factor off read "the incentives add -862 t CO2e": a loss reads as one."""
+    from facilitation.summary import Findings, Spread, _additional_sentences, _share_of_all
+
+    assert _share_of_all(language("en"), 324 / 1_269_540) == "<\u00a00.1%"
+    assert _share_of_all(language("fr"), 324 / 1_269_540) == "<\u00a00,1\u00a0%"
+    assert _share_of_all(language("en"), 0.0) == "0.0%"
+    one = lambda v: Spread(v, v, v, 1, 1)  # noqa: E731
+    found = Findings(2025, 2040, 2050, "USD", [], one(1.0), None, None, additional=one(1_474.0),
+                     on_no_till_factor=one(2_336.0), area_ha=1.0)
+    said = _additional_sentences(found, language("en"), "0-30 cm", lambda t: "x")
+    assert "with that factor switched off, the same farms' soils hold 862 t CO2e less with the incentives than " \
+           "without them." in said[1]
+    assert "add \u2212" not in " ".join(said)
+
+
+def test_the_downloaded_yearly_numbers_name_the_scenarios_as_the_page_does():
+    """Referee 50 n7: the CSV's ``scenario`` column held file stems ("per_ha_payment"); ``scenario_name`` beside it
+    holds the name the page shows, in the page's language."""
+    from types import SimpleNamespace
+
+    from facilitation.report import yearly_numbers
+
+    scenario = sim.load_scenario(SCENARIOS / "per_ha_payment.toml")
+    story = SimpleNamespace(label="per_ha_payment", scenario=scenario,
+                            results=pd.DataFrame({"seed": [42], "year": [2025], "region": ["all"]}))
+    table = yearly_numbers([story], language("fr"))
+    assert list(table.columns[:3]) == ["scenario", "scenario_name", "seed"]
+    assert table.scenario_name.iloc[0] == language("fr").scenario_name(scenario) != scenario.name
