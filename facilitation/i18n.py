@@ -155,9 +155,13 @@ class Language:
         return title.name if title else scenario.name
 
     def scenario_description(self, scenario: Scenario) -> str:
-        """The scenario's question in this language (``scenario_name``'s rule; "" when it has none)."""
+        """The scenario's question in this language: its ``translations`` entry's, else the English one ("" if none).
+
+        A translated title without a description shows the English one (the loader drops a translated description
+        that a variant's own ``description`` makes wrong).
+        """
         title = scenario.translations.get(self.code)
-        return title.description if title else scenario.description
+        return title.description if title and title.description else scenario.description
 
     def country(self, alpha2: str) -> str:
         """The country of ISO 3166-1 code ``alpha2`` in this language (CLDR names, through Babel)."""
