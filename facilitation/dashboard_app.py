@@ -384,7 +384,7 @@ def MapView(model: DashboardModel):
     if model.shapes:
         with solara.Column(gap="0px"):
             solara.FigureMatplotlib(map_chart(model), format="png")
-            solara.Text(LANG._(MAP_OUTLINES), classes=["casim-run"])
+            solara.Text(LANG._(MAP_OUTLINES), classes=["casim-caption"])
 
 
 def _chart(model: DashboardModel, column: str, title: str, share: bool = False, log: bool = False,

@@ -140,6 +140,7 @@ def test_dashboard_shows_its_charts_on_a_laptop_and_a_projector_and_they_follow_
     assert all(a != b for a, b in zip(before, after, strict=True)), "every view and chart changes as the model steps"
     assert page.locator(".casim-run").inner_text() == (
         "One run of 10,000 farmers, seed 42; the report gives the mean of several runs")
+    assert page.locator(".casim-caption").inner_text().startswith("The outlines are whole countries;")  # referee 50 m8
     page.get_by_role("button", name="Hide controls").click()
     page.wait_for_function("() => !document.querySelector('.casim-panel')", timeout=10_000)
     page.get_by_role("button", name="Step").click()  # referee 38 minor 12: the controls stay with the panel hidden
