@@ -34,7 +34,7 @@ from facilitation.geography import region_shapes
 from facilitation.i18n import N_, Language, language
 from facilitation.solara_mesa import Lever, dashboard_page, redraw_each_step
 from facilitation.story import category, layout, sample_farms
-from facilitation.style import region_colour, sample_caption, soil_depth
+from facilitation.style import MAP_OUTLINES, region_colour, sample_caption, soil_depth
 from sim.farmers import allocate_farmers
 from sim.incentives import DESIGNS
 from sim.practices import PRACTICES
@@ -379,10 +379,12 @@ def map_chart(model: DashboardModel) -> Figure:
 
 @solara.component
 def MapView(model: DashboardModel):
-    """The map (``map_chart``), for scenarios whose regions name their countries."""
+    """The map (``map_chart``), for scenarios whose regions name their countries, and what its outlines are."""
     redraw_each_step()
     if model.shapes:
-        solara.FigureMatplotlib(map_chart(model), format="png")
+        with solara.Column(gap="0px"):
+            solara.FigureMatplotlib(map_chart(model), format="png")
+            solara.Text(LANG._(MAP_OUTLINES), classes=["casim-caption"])
 
 
 def _chart(model: DashboardModel, column: str, title: str, share: bool = False, log: bool = False,
@@ -475,8 +477,8 @@ def lever_summary(model: sim.AdoptionModel, lang: Language) -> str:
     year, share = model_view.current_year(model), lang.percent(scenario.carbon.farmer_share)
     money = lambda v: lang.money(v, scenario.currency)  # noqa: E731
     if model_view.carbon_market_pays(model):
-        words = [lang._("Year {year} · carbon price {price} per t CO2e · {share} to farmers").format(
-            year=year, price=money(model_view.market_price(model)), share=share)]
+        words = [_carbon_price_words(model, lang).format(year=year, price=money(model_view.project_price(model)),
+                                                         market=money(model_view.market_price(model)), share=share)]
     elif scenario.twin_market is not None:
         words = [lang._("Year {year} · Twin Regions price {price} per t CO2e · {share} to farmers").format(
             year=year, price=money(scenario.twin_market.price_per_t_co2e), share=share)]
@@ -487,6 +489,22 @@ def lever_summary(model: sim.AdoptionModel, lang: Language) -> str:
         words.append(lang._("payment per ha a year: {payments}").format(
             payments=", ".join(f"{lang._(PRACTICE_WORDS[p])} {money(amount)}" for p, amount in paid.items())))
     return " · ".join(words)
+
+
+def _carbon_price_words(model: sim.AdoptionModel, lang: Language) -> str:
+    """The header's carbon price: the price projects are paid, and the market's beside it where a bound holds it.
+
+    Referee 50 m2: under a USD 20 ceiling the header read "carbon price 35 USD", the market's, where farmers are paid
+    against 20 USD. Placeholders: year, price (paid), market, share.
+    """
+    paid, market = model_view.project_price(model), model_view.market_price(model)
+    if paid < market:
+        return lang._("Year {year} · carbon price paid {price} per t CO2e, the ceiling (market price {market}) · "
+                      "{share} to farmers")
+    if paid > market:
+        return lang._("Year {year} · carbon price paid {price} per t CO2e, the floor (market price {market}) · "
+                      "{share} to farmers")
+    return lang._("Year {year} · carbon price {price} per t CO2e · {share} to farmers")
 
 
 def run_caption(model: sim.AdoptionModel, lang: Language) -> str:

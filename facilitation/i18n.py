@@ -144,6 +144,27 @@ class Language:
         """An amount and its currency code ("140,000 USD"): the code reads the same in every language."""
         return f"{self.number(value)}\N{NO-BREAK SPACE}{currency}"
 
+    def interval(self, low: str, high: str) -> str:
+        """Two bounds as written (``number``, ``percent``) as one interval: "4.5%–5.9%", "−0.21 to 0.16".
+
+        Referee 50 n3: with a negative bound an en dash reads ambiguously ("−0.21–0.16", "−13,273–11,431": a
+        subtraction, or a range from −0.21 to −0.16?); such an interval is spelled in words ("to", "à", "a"), with
+        no-break spaces: a narrow table column would set the word on a line of its own.
+        """
+        if any(sign in low + high for sign in (MINUS, "-")):
+            return self._negative_interval.format(low=low, high=high)
+        return f"{low}\N{EN DASH}{high}"
+
+    @property
+    def interval_words(self) -> str:
+        """What ``interval`` writes between a negative bound and the other (" to ", " à ", no-break spaces)."""
+        return self._negative_interval.format(low="", high="")
+
+    @property
+    def _negative_interval(self) -> str:
+        words = self.pgettext("an interval with a negative bound", "{low} to {high}")
+        return words.replace(" ", "\N{NO-BREAK SPACE}")
+
     def region(self, key: str) -> str:
         """Display name of a region key ("africa_dry" -> "Africa, dry savanna", "Afrique, savane sèche")."""
         name = REGION_NAMES.get(key)
@@ -155,9 +176,13 @@ class Language:
         return title.name if title else scenario.name
 
     def scenario_description(self, scenario: Scenario) -> str:
-        """The scenario's question in this language (``scenario_name``'s rule; "" when it has none)."""
+        """The scenario's question in this language: its ``translations`` entry's, else the English one ("" if none).
+
+        A translated title without a description shows the English one (the loader drops a translated description
+        that a variant's own ``description`` makes wrong).
+        """
         title = scenario.translations.get(self.code)
-        return title.description if title else scenario.description
+        return title.description if title and title.description else scenario.description
 
     def country(self, alpha2: str) -> str:
         """The country of ISO 3166-1 code ``alpha2`` in this language (CLDR names, through Babel)."""

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import sim
+from sim.incentives.prices import guaranteed
 from sim.practices import FULL_CA_BY_MASK, PRACTICES, USES_BY_MASK
 
 
@@ -72,6 +73,14 @@ def scenario_of(model: sim.AdoptionModel) -> sim.Scenario:
 def market_price(model: sim.AdoptionModel) -> float:
     """Carbon market price this year, in the scenario's currency per t CO2e."""
     return float(model.incentives.carbon.market_price(model.year))
+
+
+def project_price(model: sim.AdoptionModel) -> float:
+    """The price projects are paid this year: the market price clipped to the scenario's [floor, ceiling].
+
+    In the scenario's currency per t CO2e; a farm on a fixed-price contract keeps the price of its enrolment year.
+    """
+    return float(guaranteed(model.incentives.carbon.spec.price, market_price(model)))
 
 
 def carbon_market_pays(model: sim.AdoptionModel) -> bool:

@@ -49,6 +49,7 @@ from facilitation.report_figures import (
     METRICS,
     chart_title,
     map_figure,
+    narrow_headings,
     network_figure,
     on_its_scale,
     region_chart,
@@ -62,6 +63,7 @@ from facilitation.style import (
     CATEGORY_COLOURS,
     DEMO_OUTLINE,
     EXCHANGE_LINK_COLOUR,
+    MAP_OUTLINES,
     demo_caption,
     layout_caption,
     sample_caption,
@@ -202,7 +204,7 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
             return f"{show(m)} ({words})"
         if not np.isfinite(lo) or show(lo) == show(hi):
             return show(m)  # one run, or an interval that reads as one value at this precision
-        return f"{show(m)} ({show(lo)}–{show(hi)})"
+        return f"{show(m)} ({lang.interval(show(lo), show(hi))})"
 
     def pm(column: str, show) -> list[str]:
         return [bounded(column, show, row) for _i, row in table.iterrows()]
@@ -324,7 +326,7 @@ def _comparison(stories: list[Story], replicates: int | str, lang: Language) -> 
                                  f"{html.escape(name)}</th>" for k, name in enumerate(names))
     def cell(value: str) -> str:
         """A number and its interval each kept on one line ("45 %" / "(44 %–46 %)"); words wrap as they will."""
-        if re.search(r"[^\W\d_]", value):
+        if re.search(r"[^\W\d_]", value.replace(lang.interval_words, " ")):
             return html.escape(value)
         return " ".join(f"<span>{html.escape(part)}</span>" for part in value.replace(" (", "\0(", 1).split("\0"))
 
@@ -500,7 +502,7 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
         div = f"network-{k}"
         figures[div] = fig
         data["networks"].append({"div": div, "years": [int(y) for y in story.years], "frames": frames,
-                                 "colours": list(CATEGORY_COLOURS)})
+                                 "colours": list(CATEGORY_COLOURS), "narrow": narrow_headings(story, lang)})
         lay = story.layout
         # the captions are the page's text under the figures, not the figures' margins (referee 40 M0); the
         # demonstration farms' sentence once for the section where the scenarios' samples agree
@@ -533,7 +535,8 @@ def render(stories: list[Story], replicates: int | str, lang: Language | None = 
                           f"<img alt='' src='{map_key_frames(story, mine, view, lang)}'></figure>")
         sections.append(_section("map", _("Where the farms are: share of farmers using no-till"),
                                  _controls(lang, years) + f"<div class='grid n{len(stories)}'>{''.join(cells)}</div>"
-                                 + "".join(prints), "animated"))
+                                 + "".join(prints) + f"<p class='caption'>{html.escape(_(MAP_OUTLINES))}</p>",
+                                 "animated"))
 
     for metric in METRICS:
         metric = on_its_scale(stories[0], metric) if len(stories) == 1 else metric

@@ -55,7 +55,13 @@ TITLE_PAD_PX = 8
 #: the legend and controls) pushed them up into a two-line title (referee 38 m3).
 NETWORK_RANGE = (-1.12, 1.12)
 HEADING_PX = 15
-HEADINGS_PX = math.ceil(2 * 1.3 * HEADING_PX + TITLE_PAD_PX)
+HEADING_LINE_PX = 1.3 * HEADING_PX
+#: Lines of a region heading (``style.heading_lines``: the place, then what the region is) the top margin holds.
+HEADING_LINES = 2
+HEADINGS_PX = math.ceil(HEADING_LINES * HEADING_LINE_PX + TITLE_PAD_PX)
+#: The year a map shows, in its top right corner (px): with 3-4 scenarios the section's year control scrolls out of a
+#: projector's screen above the maps (referee 50 m7). Its text is "<b>year</b>"; report.js rewrites it.
+MAP_YEAR_PX = 20
 #: Shares of farmers are drawn in percent (0-100), so that tick and hover labels carry the language's percent sign
 #: ("20 %" in French): Plotly's "%" number format writes "20%" in every language.
 PERCENT = 100.0
@@ -142,7 +148,7 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                    opacity=0.6, hoverinfo="skip", showlegend=False),
     ])
     annotations = [dict(x=REGION_SPACING * i, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                        text="<br>".join(f"<b>{html.escape(line)}</b>" for line in heading_lines(lang.region(key))),
+                        text=_heading_text(heading_lines(lang.region(key))),
                         font=dict(color=region_colour(i), size=HEADING_PX))
                    for i, key in enumerate(story.scenario_regions)]
     title, top = figure_title(lang.scenario_name(story.scenario))
@@ -152,6 +158,23 @@ def network_figure(story: Story, lang: Language) -> tuple[dict, list[str]]:
                                     yaxis=dict(visible=False, fixedrange=True, range=list(NETWORK_RANGE))))
     frames = ["".join(map(str, row)) for row in story.categories]
     return as_dict(fig), frames
+
+
+def narrow_headings(story: Story, lang: Language) -> dict:
+    """The network view's region headings one word to a line, for report.js where its two-line headings overlap.
+
+    Referee 50 m7: on a phone (390 px) three regions' panels are ~120 px wide, and "savane sèche" ran into "savane
+    humide"; smaller type would go below the report's 14 px. Returns {"texts": one heading per region, "extra": px
+    to add to the figure's top margin, which holds two lines of headings, for the tallest}.
+    """
+    words = [lang.region(key).split() for key in story.scenario_regions]
+    return {"texts": [_heading_text(w) for w in words],
+            "extra": math.ceil(max(max(map(len, words)) - HEADING_LINES, 0) * HEADING_LINE_PX)}
+
+
+def _heading_text(lines: list[str]) -> str:
+    """A region heading's lines, bold, as a Plotly annotation's text."""
+    return "<br>".join(f"<b>{html.escape(line)}</b>" for line in lines)
 
 
 # ---------------------------------------------------------------------------------------------------- maps
@@ -187,6 +210,7 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
     The regions are named in a key below the map by their outline colours, as on the printed maps: names on the map
     were set a share of its height apart in text of a fixed size, and overlapped on maps under ~500 px wide (two to
     a row on a laptop, and on a phone); Plotly lays the key out at every size. Hovering a region names it too.
+    The year shown is in the map's top right corner (annotation 0, which report.js rewrites with the colours).
     """
     shares = region_shares(story)
     bx, by = _ring_xy(rings_in(view))
@@ -211,10 +235,12 @@ def map_figure(story: Story, shapes: list[RegionShape], view: View, lang: Langua
                       **_percent_ticks(lang)))))
     fig = go.Figure(traces + key)
     title, top = figure_title(lang.scenario_name(story.scenario))
+    year = dict(text=f"<b>{int(story.years[0])}</b>", x=1, y=1, xref="paper", yref="paper", xanchor="right",
+                yanchor="top", showarrow=False, font=dict(size=MAP_YEAR_PX), bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(**base_layout(
         lang, margin=dict(l=5, r=5, t=top, b=5), plot_bgcolor="#dce9f5", showlegend=True,
         legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", itemclick=False, itemdoubleclick=False),
-        title=title,
+        title=title, annotations=[year],
         xaxis=dict(range=list(view.lon), visible=False, fixedrange=True),
         yaxis=dict(range=list(view.lat), visible=False, fixedrange=True, scaleanchor="x", scaleratio=view.aspect)))
     colours = [[shade(shares.loc[year, shape.key]) for shape in shapes] for year in story.years]

@@ -63,7 +63,7 @@ CSS = f"""
 .casim-bar h1 {{ font-size: 20px; margin: 0; font-weight: 600; }}
 .casim-controls {{ display: flex; gap: 6px; }}
 .casim-levers {{ font-size: 15px; }}
-.casim-run {{ font-size: 13px; color: #555; }}
+.casim-run, .casim-caption {{ font-size: 13px; color: #555; }}
 .casim-moved {{ font-weight: 400; color: #8a5a00; }}
 .casim-note {{ font-size: 15px; font-weight: 600; color: #8a5a00; }}
 .casim-problem {{ font-size: 14px; color: #b00020; margin: 4px 0; }}

@@ -23,6 +23,11 @@ EXCHANGE_LINK_COLOUR = "#6a3d9a"
 REGION_COLOURS = ("#0072B2", "#D55E00", "#CC79A7", "#56B4E9", "#E69F00", "#F0E442")
 SCENARIO_COLOURS = ("#222222", "#EE3377", "#009988", "#999933", "#332288", "#8C564B")
 SCENARIO_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+#: The count whose plural form a range of counts takes ("1–2 demonstration farms"): plural in every language.
+RANGE_COUNT = 2
+#: What the maps' outlines are (referee 50 m8: "Brazil, Cerrado" shaded all of Brazil, Southern Brazil too).
+MAP_OUTLINES = N_("The outlines are whole countries; each is shaded by the simulated farms of the region named in "
+                  "the key, not by all of the country's farms.")
 #: Map shading: share of farmers 0 -> 1, white to the full-CA green.
 ADOPTION_SCALE = (("0.0", "#f7fcf5"), ("0.5", "#74c476"), ("1.0", "#1b7837"))
 
@@ -66,12 +71,18 @@ def demo_caption(regions: np.ndarray, demo: np.ndarray, lang: Language) -> str:
 
     Referee 38 m13: the 5 demonstration farms a region has (all of them in full CA) among its ~150 sampled farms made
     3 % of Africa's drawn farms look like full CA, where the run has 0.1-0.2 %.
+
+    Referee 50 m3: at 2,000 farmers each region has one, which read "each region's 1 demonstration farms"; the
+    caption takes the plural form of its count, and of a range ("1–2") the plural.
     """
     counts = np.bincount(regions[demo], minlength=regions.max(initial=0) + 1)
     if not counts.any():
         return ""
-    return lang._("Larger dots: each region's {demos} demonstration farms, all drawn, far beyond their share of its "
-                  "farms.").format(demos=_count_range(counts, lang))
+    count = int(counts.min()) if counts.min() == counts.max() else RANGE_COUNT
+    return lang.ngettext("Larger dots: {demos} demonstration farm per region, drawn far beyond its share of the "
+                         "region's farms.",
+                         "Larger dots: each region's {demos} demonstration farms, all drawn, far beyond their share "
+                         "of its farms.", count).format(demos=_count_range(counts, lang))
 
 
 def layout_caption(regions: np.ndarray, demo: np.ndarray, lang: Language, runs: int = 1) -> str:
@@ -82,7 +93,7 @@ def layout_caption(regions: np.ndarray, demo: np.ndarray, lang: Language, runs: 
 def _count_range(counts: np.ndarray, lang: Language) -> str:
     """Counts per region as one number, or their range when they differ ("148–152")."""
     low, high = (lang.number(n) for n in (counts.min(), counts.max()))
-    return low if low == high else f"{low}\N{EN DASH}{high}"
+    return low if low == high else lang.interval(low, high)
 
 
 def heading_lines(name: str) -> list[str]:

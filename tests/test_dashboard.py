@@ -140,6 +140,7 @@ def test_dashboard_shows_its_charts_on_a_laptop_and_a_projector_and_they_follow_
     assert all(a != b for a, b in zip(before, after, strict=True)), "every view and chart changes as the model steps"
     assert page.locator(".casim-run").inner_text() == (
         "One run of 10,000 farmers, seed 42; the report gives the mean of several runs")
+    assert page.locator(".casim-caption").inner_text().startswith("The outlines are whole countries;")  # referee 50 m8
     page.get_by_role("button", name="Hide controls").click()
     page.wait_for_function("() => !document.querySelector('.casim-panel')", timeout=10_000)
     page.get_by_role("button", name="Step").click()  # referee 38 minor 12: the controls stay with the panel hidden
@@ -189,6 +190,25 @@ def test_the_header_shows_the_levers_that_act_in_the_scenario(name, expected, ab
     assert lever_summary(model, language("en")) == expected
     assert absent not in lever_summary(model, language("en"))
     assert lever_summary(model, language("fr")).startswith("Année 2025 · ")
+
+
+def test_the_header_gives_the_price_projects_are_paid_and_the_market_price_a_bound_overrides():
+    """Referee 50 m2: under a USD 20/t public ceiling on a USD 35 market the header read "carbon price 35 USD", though
+    farmers are paid against 20 USD (``sim.incentives.prices.guaranteed``); likewise a market price below a floor."""
+    from experiments.runs import build_model
+    from facilitation.dashboard_app import lever_summary
+    from facilitation.i18n import language
+    from sim.scenario import scenario_with_overrides
+
+    priced = sim.load_scenario(SCENARIOS / "carbon_price_35.toml")
+    capped = scenario_with_overrides(priced, {"carbon.price.ceiling": 20.0, "carbon.price.guarantor": "public"})
+    floored = scenario_with_overrides(priced, {"carbon.price.floor": 50.0})
+    assert lever_summary(build_model(capped, farmers=300), language("en")) == (
+        "Year 2025 · carbon price paid 20\xa0USD per t CO2e, the ceiling (market price 35\xa0USD) · 80% to farmers")
+    assert lever_summary(build_model(floored, farmers=300), language("en")) == (
+        "Year 2025 · carbon price paid 50\xa0USD per t CO2e, the floor (market price 35\xa0USD) · 80% to farmers")
+    assert lever_summary(build_model(capped, farmers=300), language("pt")).startswith(
+        "Ano 2025 · preço do carbono pago 20\xa0USD por t CO2e, o teto (preço de mercado 35\xa0USD)")
 
 
 def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monkeypatch):

@@ -962,7 +962,8 @@ def test_the_on_screen_maps_name_the_regions_in_a_key_whose_names_never_overlap(
     height apart, in 13 px text: on maps ~460 px wide (a 1024 px screen, two maps to a row, however many scenarios)
     "Africa, dry savanna" and "Africa, moist savanna" overlapped, and on a phone all three names did. The maps now
     name the regions in a key below them by outline colour, as the printed maps do; Plotly lays its entries out at
-    every size. Measured in Chromium: no two texts of a map overlap and every name lies inside its map."""
+    every size. Measured in Chromium: no two texts of a map overlap and every name lies inside its map, and so does
+    the year it shows."""
     from facilitation.geography import region_shapes
 
     names = [language("en").region(s.key) for s in region_shapes(sim.load_scenario(SCENARIOS / "baseline.toml"))]
@@ -978,7 +979,9 @@ def test_the_on_screen_maps_name_the_regions_in_a_key_whose_names_never_overlap(
         maps = page.evaluate(measure)
         assert len(maps) == 2
         for drawn in maps:
-            assert [t["text"] for t in drawn["texts"]] == names, (width, drawn["texts"])
+            # and the year the map shows, in its corner (referee 50 m7: the year control scrolled off a projector)
+            texts = [t["text"] for t in drawn["texts"]]
+            assert texts[:-1] == names and re.fullmatch(r"20\d\d", texts[-1]), (width, drawn["texts"])
             (left, top, right, bottom), boxes = drawn["map"], [t["box"] for t in drawn["texts"]]
             for i, (x0, y0, x1, y1) in enumerate(boxes):
                 assert left <= x0 and x1 <= right and top <= y0 and y1 <= bottom, (width, drawn["texts"][i])

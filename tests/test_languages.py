@@ -730,3 +730,36 @@ def test_the_downloaded_yearly_numbers_name_the_scenarios_as_the_page_does():
     table = yearly_numbers([story], language("fr"))
     assert list(table.columns[:3]) == ["scenario", "scenario_name", "seed"]
     assert table.scenario_name.iloc[0] == language("fr").scenario_name(scenario) != scenario.name
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_the_demonstration_farms_caption_takes_the_plural_of_its_count(code):
+    """Referee 50 m3: at 2,000 farmers each region has one demonstration farm, and the report and animation read
+    "each region's 1 demonstration farms" ("les 1 fermes", "las 1 fincas", "as 1 unidades"). One farm a region takes
+    the singular; two, or a range ("1–2"), the plural."""
+    from facilitation.style import demo_caption
+
+    lang = language(code)
+    singular = {"en": "Larger dots: 1 demonstration farm per region,", "fr": "Points plus gros : 1 ferme de démonstration",
+                "es": "Puntos más grandes: 1 finca demostrativa por", "pt": "Pontos maiores: 1 unidade demonstrativa"}
+    plural = {"en": "each region's {n} demonstration farms", "fr": "les {n} fermes de démonstration",
+              "es": "las {n} fincas demostrativas", "pt": "as {n} unidades demonstrativas"}
+    regions = np.array([0, 0, 0, 1, 1, 1])
+    assert demo_caption(regions, np.array([1, 0, 0, 1, 0, 0], bool), lang).startswith(singular[code])
+    assert plural[code].format(n=2) in demo_caption(regions, np.array([1, 1, 0, 1, 1, 0], bool), lang)
+    assert plural[code].format(n="1\N{EN DASH}2") in demo_caption(regions, np.array([1, 0, 0, 1, 1, 0], bool), lang)
+    assert demo_caption(regions, np.zeros(6, bool), lang) == ""
+
+
+def test_an_interval_with_a_negative_bound_is_spelled_in_words():
+    """Referee 50 n3: "−0.21–0.16" and "(−13,273–11,431)" read as a subtraction or a range of two negatives. With a
+    negative bound the bounds are joined by the language's word; otherwise by an en dash, as before."""
+    en, fr, es, pt = (language(c) for c in ("en", "fr", "es", "pt"))
+    nb, thin = "\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}"  # an interval never breaks across lines
+    assert en.interval(en.number(-0.21, 2), en.number(0.16, 2)) == f"\N{MINUS SIGN}0.21{nb}to{nb}0.16"
+    assert fr.interval(fr.number(-13273), fr.number(11431)) == f"\N{MINUS SIGN}13{thin}273{nb}à{nb}11{thin}431"
+    assert es.interval(es.number(-2), es.number(-1)) == f"\N{MINUS SIGN}2{nb}a{nb}\N{MINUS SIGN}1"
+    assert pt.interval(pt.number(-0.5, 1), pt.number(3)) == f"\N{MINUS SIGN}0,5{nb}a{nb}3"
+    assert (en.interval(en.percent(0.045, 1), en.percent(0.059, 1)), en.interval("0", "120,379")) == (
+        "4.5%\N{EN DASH}5.9%", "0\N{EN DASH}120,379")
+    assert en.interval_words == f"{nb}to{nb}" and fr.interval_words == f"{nb}à{nb}"

@@ -222,3 +222,36 @@ def test_a_file_that_names_itself_does_not_inherit_its_bases_translated_title(wr
     assert sim.load_scenario(base).translations["fr"].name == "Prix"
     assert sim.load_scenario(renamed).translations == {}
     assert sim.load_scenario(kept).translations["fr"].name == "Prix"
+
+
+def test_a_file_that_rewrites_its_question_does_not_inherit_its_bases_translated_descriptions(write_scenario):
+    """Referee 50 m6: a variant with its own name, description and French name showed French forums the base's
+    French description (another design: "Prix du carbone constant de 35 USD/t"), merged in key by key. A file that
+    sets ``name`` keeps only its own translations; one that sets only ``description`` keeps the inherited
+    translated names but not the inherited descriptions it does not translate itself, which then read in English."""
+    from facilitation.i18n import language
+
+    base = write_scenario('name = "Price"\ndescription = "A constant price"\n[translations.fr]\nname = "Prix"\n'
+                          'description = "Un prix constant"\n[translations.es]\nname = "Precio"\n'
+                          'description = "Un precio constante"\n', name="priced.toml")
+    ceiling = write_scenario('name = "Price, capped"\ndescription = "A price with a ceiling"\n[translations.fr]\n'
+                             'name = "Prix plafonné"\n', name="ceiling.toml", extends=str(base))
+    asked = write_scenario('description = "A price, asked again"\n[translations.es]\n'
+                           'description = "Un precio, otra vez"\n', name="asked.toml", extends=str(base))
+    scenario = sim.load_scenario(ceiling)
+    assert list(scenario.translations) == ["fr"] and scenario.translations["fr"].description == ""
+    fr = language("fr")
+    assert (fr.scenario_name(scenario), fr.scenario_description(scenario)) == ("Prix plafonné", "A price with a ceiling")
+    assert language("es").scenario_name(scenario) == "Price, capped"
+    scenario = sim.load_scenario(asked)
+    assert (fr.scenario_name(scenario), fr.scenario_description(scenario)) == ("Prix", "A price, asked again")
+    es = language("es")
+    assert (es.scenario_name(scenario), es.scenario_description(scenario)) == ("Precio", "Un precio, otra vez")
+
+
+def test_a_renamed_files_own_translation_errors_name_that_file(write_scenario):
+    """The translations a file with its own name keeps are all its own, so an error in them names it, not its base."""
+    base = write_scenario('name = "Price"\n[translations.fr]\nname = "Prix"\n', name="priced.toml")
+    path = write_scenario('name = "Price, capped"\n[translations.fr]\ndescription = "Plafonné"\n', name="capped.toml",
+                          extends=str(base))
+    assert f"{path}: translations.fr.name: missing required field" in error_of(path)

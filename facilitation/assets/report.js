@@ -34,8 +34,9 @@
       const frame = n.frames[frameOf(n.years, year)];
       Plotly.restyle(n.div, { "marker.color": [Array.from(frame, (c) => n.colours[+c])] }, [1]);
     }
-    for (const m of data.maps) {
-      Plotly.restyle(m.div, { fillcolor: m.colours[frameOf(m.years, year)] }, m.traces);
+    for (const m of data.maps) {  // its shades and the year in its corner (annotation 0: report_figures.map_figure)
+      const k = frameOf(m.years, year);
+      Plotly.update(m.div, { fillcolor: m.colours[k] }, { "annotations[0].text": "<b>" + m.years[k] + "</b>" }, m.traces);
     }
     document.querySelectorAll(".year-slider").forEach((s) => { s.value = yearIndex; });
     document.querySelectorAll("output.year").forEach((o) => { o.textContent = year; });
@@ -61,6 +62,39 @@
     }, STEP_MS);
     setButtons(true);
   }
+
+  // a network view's region headings go one word to a line where their two lines run into one another (a phone's
+  // ~120 px panels: referee 50 m7), checked after every drawing; back on two lines when the view grows wider again
+  function overlapping(div) {
+    const boxes = Array.from(div.querySelectorAll(".annotation")).map((a) => a.getBoundingClientRect())
+      .filter((r) => r.width > 0).sort((a, b) => a.left - b.left);
+    return boxes.some((r, i) => i > 0 && boxes[i - 1].right > r.left);
+  }
+
+  function setHeadings(n, narrow) {
+    const div = document.getElementById(n.div);
+    n.narrowAt = narrow ? div.getBoundingClientRect().width : null;
+    const update = { "margin.t": n.top + (narrow ? n.narrow.extra : 0) };
+    n.wide.forEach((text, i) => { update["annotations[" + i + "].text"] = narrow ? n.narrow.texts[i] : text; });
+    Plotly.relayout(div, update);
+  }
+
+  for (const n of data.networks) {
+    const div = document.getElementById(n.div);
+    n.wide = div.layout.annotations.map((a) => a.text);
+    n.top = div.layout.margin.t;
+    n.narrowAt = null;
+    const check = () => { if (n.narrowAt === null && overlapping(div)) setHeadings(n, true); };
+    div.on("plotly_afterplot", check);
+    check();
+  }
+  window.addEventListener("resize", () => {
+    for (const n of data.networks) {
+      if (n.narrowAt !== null && document.getElementById(n.div).getBoundingClientRect().width > n.narrowAt) {
+        setHeadings(n, false);
+      }
+    }
+  });
 
   document.querySelectorAll("button.play").forEach((b) => b.addEventListener("click", () => (timer === null ? play() : pause())));
   document.querySelectorAll(".year-slider").forEach((s) => s.addEventListener("input", () => { pause(); showYear(+s.value); }));
@@ -237,6 +271,11 @@
     link.download = b.dataset.file;
     link.click();
   }));
+
+  // the wide table's headers: their length, from which report.css sets their width
+  document.querySelectorAll(".table:not(.present-only) thead th").forEach((th) => {
+    th.style.setProperty("--chars", th.textContent.length);
+  });
 
   showYear(0);
 })();

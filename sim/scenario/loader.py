@@ -3,7 +3,10 @@
 ``extends = "base.toml"`` (a path relative to the file) loads the base first; tables are merged key by key,
 the derived file winning, except a *kind table* (``[carbon.price.path]``, ``[decision.rule]``) whose ``kind``
 the derived file changes: it replaces the inherited table whole, so no field of the other kind is carried over;
-and ``[translations]``, which a derived file that sets its own ``name`` does not inherit (they translate a title).
+and ``[translations]``, which translate the words of the file that wrote them: a derived file that sets its own
+``name`` inherits none of them (only its own ``[translations]`` are kept), and one that sets its own ``description``
+keeps the inherited translated names but not the inherited translated descriptions it does not set itself (the
+English description is shown in their place).
 Every error names the file, the dotted field path and what was expected.
 """
 
@@ -202,9 +205,38 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], dict[
     base_data, base_origin = _resolve(path.parent / parent, (*chain, path))
     origin: dict[tuple, Path] = {}
     merged = _merge(base_data, data, origin, base_origin, path, ())
-    if "name" in data and "translations" not in data:  # translated titles belong to the name they translate
+    return _own_titles(merged, data, origin, path), origin
+
+
+def _own_titles(merged: dict[str, Any], data: dict[str, Any], origin: dict[tuple, Path], file: Path) -> dict[str, Any]:
+    """``merged`` without the inherited translations of words that ``data`` (the derived file) rewrites.
+
+    A translated title translates the English of the file that wrote it; a variant that sets its own ``name`` or
+    ``description`` asks another question, and its base's translations would describe the base's design (referee 50
+    m6). With its own ``name``, only the file's own ``[translations]`` stay; with its own ``description``, each
+    language keeps its inherited name but loses an inherited description the file does not translate itself.
+    Tables of the wrong type are left for validation to report; ``origin`` then names ``file`` as the one that set
+    every translation kept with its own ``name``.
+    """
+    own = data.get("translations", {})
+    if "name" in data:
         merged.pop("translations", None)
-    return merged, origin
+        for inherited in [loc for loc in origin if loc[0] == "translations"]:
+            del origin[inherited]
+        if "translations" in data:
+            merged["translations"] = copy.deepcopy(own)
+            origin[("translations",)] = file
+    elif "description" in data and isinstance(merged.get("translations"), dict) and isinstance(own, dict):
+        merged["translations"] = {code: _without_description(title, own.get(code))
+                                  for code, title in merged["translations"].items()}
+    return merged
+
+
+def _without_description(title: Any, own_title: Any) -> Any:
+    """A merged translated title without its description, unless the derived file's own title sets one."""
+    if not isinstance(title, dict) or (isinstance(own_title, dict) and "description" in own_title):
+        return title
+    return {key: value for key, value in title.items() if key != "description"}
 
 
 def _file_of(loc: tuple, origin: dict[tuple, Path], default: Path) -> Path:

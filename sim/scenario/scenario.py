@@ -75,7 +75,8 @@ class Scenario(Strict):
     translations: dict[Literal[TITLE_LANGUAGES], Title] = Field(  # type: ignore[valid-type]
         default_factory=dict, description="name and description in the forum's other languages, shown by the "
         "report, animation and dashboard in that language: language code (fr, es, pt) -> {name, description}; a "
-        "file that sets its own name does not inherit its base's (none if absent: the English name is shown)")
+        "file that sets its own name inherits none of its base's, one that sets its own description none of its "
+        "translated descriptions (none if absent: the English name or description is shown)")
     currency: Literal["USD", "EUR"] = Field(description="currency of all money fields")
     start_year: Annotated[int, Field(ge=1900, le=2200)] = Field(description="calendar year of the initial state")
     years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = Field(description="years simulated")
