@@ -588,8 +588,9 @@ def test_calibration_scenarios_share_their_behavioural_priors():
 
 def test_the_curve_benchmark_fits_brazil_as_section_7_says():
     """docs/validation.md section 7 and README: a 3-parameter logistic fitted with the calibration's own distance to
-    Brazil's five fitted area patterns scores 0.62 (the model's predictive median 1.37 at 100 draws x 2 seeds, 1.41
-    for the 3-seed posterior; 1.30 on the calibration report's 20 draws, too few to rank posteriors: referee 43 M1)
+    Brazil's five fitted area patterns scores 0.62 (the model's predictive median 1.48 at 100 draws x 2 seeds, 1.38-1.48
+    over four seed sets, 1.40 for the 3-seed posterior; 1.24 on the calibration report's 20 draws, too few to rank
+    posteriors: referee 43 M1)
     with a census-point RMSE of 0.033 (referee 37 M3). The benchmark's own functions (``scripts/curve_benchmark.py``),
     the logistic only."""
     import runpy
