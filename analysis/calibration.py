@@ -12,9 +12,10 @@ the others belong to the country that names them. One simulation of a particle r
    resumable, reproducible from the seed on any executor;
 2. resamples the last generation by weight into ``posterior_draws`` draws (posterior.csv / .parquet), which a
    scenario can name as replicates (``[posterior]``);
-3. checks the fit by simulating the first ``ppc_draws`` draws x ``ppc_seeds`` fresh seeds per country (posterior
-   predictive check): per statistic the 5-50-95 % range and whether the observed value lies in it, per pattern
-   the RMSE of the median against the observed values; patterns with ``fit = false`` are checked only;
+3. checks the fit by simulating the first ``ppc_draws`` draws x ``ppc_seeds`` seeds per country, every run on its
+   own seed (``predictive_seeds``; posterior predictive check): per statistic the 5-50-95 % range and whether the
+   observed value lies in it, per pattern the RMSE of the median against the observed values; patterns with
+   ``fit = false`` are checked only;
 4. reports identifiability: each parameter's 90 % posterior interval against its prior's; one the data barely
    narrow (``NOT_IDENTIFIED_WIDTH_RATIO``) is flagged, to be fixed at a sourced value or dropped;
 5. with two countries or more, leaves each out in turn: calibrates on the others (``OUT/loco/<country>/abc``) and
@@ -35,7 +36,8 @@ from analysis import patterns as pt
 from experiments.abc_smc import AbcRun, AbcSettings, resample, run_abc, settings_dict
 from experiments.designs import Problem
 from experiments.executors import Executor, LocalExecutor
-from experiments.runs import RunSpec, replicate_seeds, run_batch, run_many
+from experiments.plan import stream_seed
+from experiments.runs import RunSpec, run_batch, run_many
 from experiments.single import scenario_hash
 from experiments.spec import ExperimentError, check_patterns
 from sim.scenario import Scenario, Uncertain
@@ -146,16 +148,32 @@ def identifiability(names: tuple[str, ...], dists: tuple[Uncertain, ...], partic
     return pd.DataFrame(rows)
 
 
+def predictive_seeds(scenario_seed: int, draw: int, replicates: int) -> list[int]:
+    """The seeds of draw ``draw``'s ``replicates`` runs in a predictive check: one stream per (draw, replicate).
+
+    ``experiments.plan.stream_seed(scenario_seed, draw, replicate)``, as a sweep seeds its samples, so the check's
+    runs hold as many realisations of seed noise (network, pioneers) as runs, not ``replicates`` shared by every draw
+    (referee 51, finding 1). A seed depends on the scenario's seed, the draw's number and the replicate only (not on
+    how many draws run or how they are batched), so draw ``d`` of two posteriors checked on one scenario runs on the
+    same seeds: a comparison of two posteriors is paired draw by draw, with independent noise across draws.
+    """
+    return [stream_seed(scenario_seed, draw, replicate) for replicate in range(replicates)]
+
+
 def predictive_runs(countries: list[Country], draws: pd.DataFrame, seeds: int, farmers: int | None,
                     executor: Executor, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Yearly tables of every draw x ``seeds`` seed replicates of every country (``scenario``, ``draw``, ``seed``)."""
+    """Yearly tables of every draw x ``seeds`` seed replicates of every country (``scenario``, ``draw``, ``seed``).
+
+    Each run has its own seed (``predictive_seeds`` of the country's scenario seed, the draw's ``draw`` number and
+    the replicate).
+    """
     specs = []
     for country in countries:
         base = country.runnable()
         for _, row in draws.iterrows():
             overrides = tuple((path, float(row[path])) for path in country.parameters)
             specs += [RunSpec(base, country.label, seed, farmers, None, overrides, draw=int(row.draw))
-                      for seed in replicate_seeds(country.scenario, seeds, country.source)]
+                      for seed in predictive_seeds(country.scenario.seed, int(row.draw), seeds)]
     return run_many(specs, executor, progress)
 
 
@@ -305,7 +323,7 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
         farmers: farmers per run (default: each scenario's).
         posterior_draws: draws written to the posterior file.
         ppc_draws: posterior draws in the predictive check (the posterior file's first ones).
-        ppc_seeds: seeds per draw in the predictive check.
+        ppc_seeds: seeds per draw in the predictive check (each run its own, ``predictive_seeds``).
         leave_one_out: calibrate on all countries but one, for each country (needs two countries or more).
         executor: where runs execute (default: a local pool on every core).
         progress: ``progress(stage, done, total)``.
@@ -318,8 +336,6 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
     settings = settings or AbcSettings(seed=countries[0].scenario.seed)
     if ppc_draws > posterior_draws:
         raise ExperimentError(f"ppc_draws ({ppc_draws}) cannot exceed posterior_draws ({posterior_draws})")
-    for country in countries:  # the predictive check's seeds, refused now rather than after the ABC
-        replicate_seeds(country.scenario, ppc_seeds, country.source)
     executor = executor or LocalExecutor()
     with executor:
         run = _abc(countries, names, dists, settings, replicates, farmers, out / "abc", executor, "", progress)

@@ -145,9 +145,10 @@ def markdown(calibration: Calibration) -> str:
         "## Observed vs simulated, per pattern",
         "",
         f"Posterior predictive check: {settings['ppc_draws']} posterior draws x {settings['ppc_seeds']} seeds per "
-        "country. RMSE of the predictive median against the observed values, in the statistic's unit; covered = "
-        "share of the pattern's statistics whose observed value lies in the 5-95 % predictive range (for a bound: "
-        "at least half of whose runs are on its allowed side: within_bound, the share of runs on that side, >= 0.5).",
+        "country, every run on its own seed. RMSE of the predictive median against the observed values, in the "
+        "statistic's unit; covered = share of the pattern's statistics whose observed value lies in the 5-95 % "
+        "predictive range (for a bound: at least half of whose runs are on its allowed side: within_bound, the share "
+        "of runs on that side, >= 0.5).",
         "",
         _md(calibration.patterns()),
         "",

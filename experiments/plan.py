@@ -178,8 +178,18 @@ def run_seeds(base_seed: int, samples: int, replicates: int, where: str = "the s
     seeds = np.empty((samples, replicates), dtype=np.int64)
     for i in range(samples):
         for r in range(replicates):
-            seeds[i, r] = int(np.random.SeedSequence([base_seed, i, r]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+            seeds[i, r] = stream_seed(base_seed, i, r)
     return seeds
+
+
+def stream_seed(base_seed: int, sample: int, replicate: int) -> int:
+    """The own seed of replicate ``replicate`` of sample ``sample``: ``SeedSequence([base_seed, sample, replicate])``.
+
+    A 63-bit integer (at most ``MAX_SEED``, so `casim run --seed` repeats the run alone) that depends on those three
+    numbers only: two samples, or two replicates, never share a seed's stream, whatever else runs beside them. Used
+    by ``run_seeds`` and by the posterior predictive check (``analysis.calibration.predictive_seeds``).
+    """
+    return int(np.random.SeedSequence([base_seed, sample, replicate]).generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 def batch_sizes(runs: int, largest: int, workers: int = 0) -> list[int]:

@@ -529,9 +529,9 @@ def consecutive_seeds(seed: int, replicates: int, where: str = "the scenario") -
     """The seeds of ``replicates`` seed replicates from ``seed``: seed, seed + 1, ..., seed + replicates - 1.
 
     The one place replicate seeds are made (``replicate_seeds``, ``experiments.plan.run_seeds``), so that every seed
-    replicate of sweep, compare, target, report, calibration and exchange-groups is one ``casim run --seed`` repeats
-    (a design of several samples draws each run's own 63-bit seed instead, ``experiments.plan``, which ``casim run
-    --seed`` repeats too).
+    replicate of sweep, compare, target, report and exchange-groups is one ``casim run --seed`` repeats (a design of
+    several samples, and the calibration's predictive check, draw each run's own 63-bit seed instead,
+    ``experiments.plan.stream_seed``, which ``casim run --seed`` repeats too).
 
     Raises:
         ExperimentError: a last seed above ``MAX_SEED`` (which ``casim run --seed`` refuses), before anything runs;

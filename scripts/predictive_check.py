@@ -3,7 +3,9 @@
 Run: ``.venv/bin/python scripts/predictive_check.py scenarios/validation_brazil.toml scenarios/posteriors/brazil.csv
 --draws 20 --seeds 2 --farmers 2000`` (the settings of ``scenarios/posteriors/brazil.json``). It runs what
 ``casim calibrate`` runs after ABC (``analysis.calibration.predictive_runs`` and ``predictive_check``): the first
-``draws`` draws of the posterior x ``seeds`` seeds (the scenario's seed and the following integers), and prints the
+``draws`` draws of the posterior x ``seeds`` seeds (each run its own, ``analysis.calibration.predictive_seeds`` of
+the scenario's seed, the draw and the replicate; until referee 51 every draw ran on the scenario's seed and the
+following integers, so the check held only ``seeds`` realisations of seed noise), and prints the
 per-pattern summary and every statistic as the calibration report does. With the scenario the posterior was made
 from it reproduces the report's tables; with patterns changed since (a check added, a pattern pointed at another
 column) it re-scores them without calibrating again. ``--out ppc.csv`` also writes the check as the calibration
