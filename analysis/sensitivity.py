@@ -108,7 +108,7 @@ class SeedVariance:
     """How much of an output's variance is seed noise (NaN when fewer than two samples have two replicates)."""
 
     share: float  # within-sample / total variance over runs (both with n - 1)
-    low: float  # 95 % bootstrap interval of ``share`` (resampling samples)
+    low: float  # 95 % bootstrap interval of ``share`` (resampling samples), clipped at 1 (``seed_variance``)
     high: float
     share_of_means: float  # seed noise in the replicate means / variance of the means (what SALib analyses)
     replicates: float  # replicates per sample (harmonic mean over samples)
@@ -125,6 +125,11 @@ def seed_variance(values: pd.DataFrame, seed: int = DEFAULT_ANALYSIS_SEED) -> Se
     Unbiased variances (n - 1) within each sample with at least two finite replicates, averaged over samples,
     over the unbiased variance of all those runs; the interval resamples whole samples ``BOOTSTRAP_RESAMPLES``
     times (percentile interval), seeded from ``seed``.
+
+    The estimate is a ratio of two unbiased estimators, so it and its bootstrap replicates can exceed 1 when the
+    parameters add little variance (referee 51: an interval's upper end of 1.09-1.22). The estimate is kept as
+    computed (above 1 it says the parameters' effect is not detectable); the interval's ends are clipped at 1,
+    the largest share there is.
     """
     finite = values[np.isfinite(values.value)]
     groups = finite.groupby("sample_id").value
@@ -152,7 +157,8 @@ def seed_variance(values: pd.DataFrame, seed: int = DEFAULT_ANALYSIS_SEED) -> Se
     rng = np.random.default_rng(analysis_seed(seed, "seed-variance"))
     boot = share_of(rng.integers(0, len(n_i), size=(BOOTSTRAP_RESAMPLES, len(n_i))))
     alpha = (1 - CONF_LEVEL) / 2
-    low, high = (np.nanquantile(boot, [alpha, 1 - alpha]) if np.isfinite(boot).any() else (np.nan, np.nan))
+    low, high = (np.minimum(np.nanquantile(boot, [alpha, 1 - alpha]), 1.0) if np.isfinite(boot).any()
+                 else (np.nan, np.nan))
     r = len(n_i) / float((1 / n_i).sum())
     means = s1 / n_i
     var_means = float(means.var(ddof=1))

@@ -70,6 +70,16 @@ def test_seed_variance_share_is_unbiased_with_its_own_interval():
     assert np.isnan(one.share)  # one replicate: not measurable, not zero
 
 
+def test_a_seed_share_interval_ends_at_one():
+    """Referee 51: seed_variance.csv gave a share's interval up to 1.22, which reads as an error. Pure seed noise
+    (no parameter effect, 30 samples x 2 replicates, this draw): the share is a ratio of unbiased variances, here
+    1.175, and its bootstrap's 97.5 % quantile is 1.45 unclipped. The interval's ends are clipped at 1;
+    the estimate is kept as computed (the terminal says it is above 100 % by sampling error)."""
+    y = np.random.default_rng(3).normal(0, 1, size=(30, 2))
+    noise = seed_variance(rows_of(y).rename(columns={"y": "value"}), seed=5)
+    assert noise.share > 1 and noise.low < 1 and noise.high == 1.0
+
+
 def test_a_noise_dominated_output_is_flagged():
     """An output that is 99.8 % seed noise got ST 0.95 +- 1.73 and no warning; now it says noise dominates."""
     samples = salib_sample(ISHIGAMI, "sobol", 64, seed=3)
