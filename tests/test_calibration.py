@@ -18,9 +18,12 @@ from conftest import ROOT, SCENARIOS, SHARED_REFERENCE, TEST_SCENARIOS
 import sim
 from analysis import patterns as pt
 from analysis.calibration import calibrate, countries_of, predictive_check, scenario_digest, weighted_quantile
+from analysis.calibration_report import provenance_lines
 from experiments.abc_sampler import slot_seed
 from experiments.abc_smc import AbcSettings, run_abc, toy_distance, toy_normal_mean
 from experiments.executors import LocalExecutor
+from experiments.plan import code_version, library_versions
+from experiments.single import git_commit
 from experiments.spec import ExperimentError
 from sim.scenario import Pattern, Uncertain
 
@@ -288,6 +291,18 @@ def test_calibrate_command_writes_the_posterior_and_report(tmp_path, bass_recurs
     assert len(pd.read_csv(tmp_path / "cli" / "posterior.csv")) == 6
     made = json.loads((tmp_path / "cli" / "posterior.json").read_text())
     assert made["scenario_hashes"] == {path.stem: scenario_digest(sim.load_scenario(path))}
+    # referee 51 m7: which code fitted it, as a sweep's manifest says (the committed brazil.json predates this)
+    assert made["code_version"] == code_version() and made["git_commit"] == git_commit(ROOT)
+    assert made["libraries"] == library_versions(("numpy", "scipy", "numba", "pandas", "mesa", "pyabc"))
+    assert provenance_lines(made)[0] in report and made["code_version"] in provenance_lines(made)[0]
+
+
+def test_a_posterior_manifest_without_provenance_still_reads():
+    """Brazil's committed posterior.json (fitted on main b4a28d2, before the code was recorded) has no provenance:
+    the report's paragraph on it is left out rather than failing, and the manifest's other fields are there."""
+    old = json.loads((SCENARIOS / "posteriors" / "brazil.json").read_text())
+    assert "code_version" not in old and provenance_lines(old) == []
+    assert old["scenario_hashes"] and old["pyabc"]
 
 
 # ------------------------------------------------------------------------------------------------ clean errors
@@ -444,7 +459,7 @@ def test_a_shipped_posterior_was_fitted_on_its_scenario_as_it_is(made):
     draws file must hold the draws and parameters the manifest names. A pattern re-pointed, a prior or any field
     changed, or a default that the scenario relies on changed, makes it fail: re-calibrate with the command of
     docs/validation.md section 7 (a change that cannot move the posterior gives it back byte for byte, with the new
-    digest). Main's brazil.json of 27 Nov (d4c95f0fdb50995b, fitted before referee 27's M7) fails here."""
+    digest, and in posterior.json the new commit and source hash). Main's brazil.json of 27 Nov (d4c95f0fdb50995b, fitted before referee 27's M7) fails here."""
     manifest = json.loads(made.read_text())
     assert manifest["scenario_files"] and manifest["scenario_hashes"].keys() == manifest["scenario_files"].keys()
     now = {label: scenario_digest(sim.load_scenario(ROOT / source))
