@@ -59,6 +59,10 @@ MIN_BASE_SAMPLES = 2
 #: Noise dominates an output when more than this share of the variance of the replicate means SALib analyses
 #: is seed noise: its indices then mostly measure noise.
 NOISE_DOMINATES = 0.5
+#: A noise-dominated output's warning says how many replicates would bring seed noise down to this share of the
+#: variance of the replicate means (referee 51 m5: "under about 30 %"); seeds are independent, so the noise in a mean
+#: of R replicates falls as 1/R whatever the output, while more farmers help only as far as its noise averages out.
+NOISE_TARGET = 0.3
 #: Indices on a 0-1 scale whose 95 % interval is wider than +- this cannot rank parameters whose indices differ by
 #: less: the output is flagged as not resolved at this sample size (a referee's N = 32 Sobol gave ST = 2.50 +- 1.53
 #: without a word). Unbounded indices are held to the same share of the output's largest index of their kind.
@@ -166,6 +170,18 @@ def seed_variance(values: pd.DataFrame, seed: int = DEFAULT_ANALYSIS_SEED) -> Se
     share_of_means = noise_in_means / var_means if var_means > 0 else np.nan
     return SeedVariance(share, float(low), float(high), float(min(share_of_means, 1.0)) if share_of_means ==
                         share_of_means else np.nan, r)
+
+
+def replicates_for_target(noise: SeedVariance) -> str:
+    """A warning's "(about R would bring it to 30 %) ", or "" when no parameter variance was measured.
+
+    R is the replicate count at which seed noise would be ``NOISE_TARGET`` of the variance of the replicate means:
+    the measured noise variance per replicate mean, scaled by 1/R, against the measured parameter variance.
+    """
+    if not noise.share_of_means < 1:
+        return ""
+    ratio = noise.share_of_means / (1 - noise.share_of_means) / (NOISE_TARGET / (1 - NOISE_TARGET))
+    return f"(about {int(np.ceil(noise.replicates * ratio))} would bring it to {NOISE_TARGET:.0%}) "
 
 
 def seed_variance_share(values: pd.DataFrame) -> float:
@@ -522,7 +538,7 @@ def _analyse_all(design: Design, rows: pd.DataFrame, outputs: list[Output]) -> S
         elif noise.dominates:
             warning = (f"seed noise is {noise.share_of_means:.0%} of the variance of the replicate means analysed "
                        f"({noise.share:.1%} of single runs'): the indices mostly measure noise; raise --replicates "
-                       "or --farmers")
+                       f"{replicates_for_target(noise)}or --farmers")
         else:
             warning = ""
         seeds.append({"output": output.name, "seed_variance_share": noise.share, "low": noise.low, "high": noise.high,
