@@ -36,9 +36,9 @@ from analysis import patterns as pt
 from experiments.abc_smc import AbcRun, AbcSettings, resample, run_abc, settings_dict
 from experiments.designs import Problem
 from experiments.executors import Executor, LocalExecutor
-from experiments.plan import stream_seed
+from experiments.plan import NUMERICAL_LIBRARIES, code_version, library_versions, stream_seed
 from experiments.runs import RunSpec, run_batch, run_many
-from experiments.single import scenario_hash
+from experiments.single import git_commit, git_uncommitted, scenario_hash
 from experiments.spec import ExperimentError, check_patterns
 from sim.scenario import Scenario, Uncertain
 
@@ -350,7 +350,7 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
     check = predictive_check(countries, runs)
     import pyabc
 
-    meta = {"pyabc": pyabc.__version__, "scenario_files": {c.label: c.source for c in countries}}
+    meta = {"pyabc": pyabc.__version__, "scenario_files": {c.label: c.source for c in countries}, **provenance()}
     return Calibration(countries, names, dists, run, posterior, identifiability(names, dists, run.particles), check,
                        runs, loco, {**settings_dict(settings), "replicates": replicates, "farmers": farmers,
                                     "posterior_draws": posterior_draws, "ppc_draws": ppc_draws,
@@ -384,6 +384,21 @@ def manifest(calibration: Calibration) -> dict:
             "threshold": run.settings.threshold, "stop": run.stop, "generations": int(run.generations.t.max()) + 1,
             "simulations": run.simulations, "settings": calibration.settings, **calibration.meta,
             "scenario_hashes": {c.label: scenario_digest(c.scenario) for c in calibration.countries}}
+
+
+def provenance() -> dict:
+    """Which code fitted a posterior (referee 51 m7), as a sweep's manifest records it.
+
+    The git commit and whether the checkout had uncommitted changes (None outside a checkout), the model's source
+    hash (``experiments.plan.code_version``, the sweeps' and Dask's code identity) and the versions of the numerical
+    libraries and pyabc.
+
+    Recorded in posterior.json and the report; a posterior.json written before 29 November 2026 has none of it
+    (Brazil's committed one was fitted on main b4a28d2, docs/validation.md section 7).
+    """
+    here = Path(__file__).parent
+    return {"git_commit": git_commit(here), "git_uncommitted_changes": git_uncommitted(here),
+            "code_version": code_version(), "libraries": library_versions((*NUMERICAL_LIBRARIES, "pyabc"))}
 
 
 def scenario_digest(scenario: Scenario) -> str:

@@ -106,6 +106,19 @@ def _md(frame: pd.DataFrame, digits: int = 4) -> str:
     return frame.round(digits).to_markdown(index=False)
 
 
+def provenance_lines(meta: dict) -> list[str]:
+    """The report's paragraph on the code that fitted it (``analysis.calibration.provenance``), and a blank line.
+
+    Nothing when ``meta`` lacks it (a calibration made before it was recorded).
+    """
+    if "code_version" not in meta:
+        return []
+    commit = meta.get("git_commit") or "unknown (not a git checkout)"
+    edited = {True: ", with uncommitted changes", False: "", None: ""}[meta.get("git_uncommitted_changes")]
+    libraries = ", ".join(f"{name} {found or 'missing'}" for name, found in meta.get("libraries", {}).items())
+    return [f"Code: git commit {commit}{edited}; model source (sim/) hash {meta['code_version']}; {libraries}.", ""]
+
+
 def markdown(calibration: Calibration) -> str:
     """The calibration report."""
     run, settings = calibration.run, calibration.settings
@@ -124,6 +137,7 @@ def markdown(calibration: Calibration) -> str:
         f"call took {calibration.seconds:,.0f} s (generations already stored in the output directory are not run "
         "again).",
         "",
+        *provenance_lines(calibration.meta),
         "Distance: root mean square over countries and patterns of (simulated - observed) / scale (each country "
         "counts equally, each pattern by its weight): 1 means one tolerance off on average.",
         "",

@@ -74,7 +74,7 @@ def test_overrides_validated_by_table_are_the_scenario_validated_whole(name):
     """Same scenario (every field, every type: repr of the data) or same error, for random overrides of 1 to 4
     fields, tables given whole (another kind of a kind table) among them. The quick path must accept every valid
     override itself (else sweeps silently lose its speed), and at least a tenth of the cases are valid (30, enough
-    to exercise the quick path; sensitivity_baseline, whose twelve [uncertain] ranges overrides often invert, has 50-61
+    to exercise the quick path; sensitivity_baseline, whose fourteen [uncertain] ranges overrides often invert, has 49-61
     valid cases of 300 over six random streams, the other scenarios 65-99)."""
     scenario = sim.load_scenario(SCENARIOS / f"{name}.toml")
     data = scenario.model_dump()
