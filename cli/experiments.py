@@ -308,14 +308,17 @@ def calibrate(
                                                            "(simulated - observed) / scale)")] = 1.0,
     replicates: Annotated[int, typer.Option(min=1, help="seeds per country in each simulation (averaged)")] = 1,
     farmers: Farmers = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="calibration seed (default: the first "
-                                             "scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="ABC seed (default: the first scenario's); "
+                                             "the predictive check's seeds follow each scenario's seed, not this")
+                    ] = None,
     posterior_draws: Annotated[int, typer.Option(min=1, help="draws written to posterior.csv/.parquet")] = 200,
     ppc_draws: Annotated[int, typer.Option(min=1, help="posterior draws in the predictive check")] = 20,
     ppc_seeds: Annotated[int, typer.Option(min=1, help="seeds per draw in the predictive check")] = 2,
     loco: Annotated[bool, typer.Option("--loco/--no-loco", help="leave each country out in turn")] = True,
     min_acceptance_rate: Annotated[float, typer.Option(min=1e-4, max=1.0, help="stop when a generation's "
                                                        "acceptance rate falls to about this")] = 0.02,
+    allow_code_change: Annotated[bool, typer.Option(help="resume an --out started on another model source (sim/ "
+                                                    "hash); posterior.json then records both codes")] = False,
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
@@ -333,7 +336,8 @@ def calibrate(
         with progress:
             result = run_calibration(specs, out, settings, replicates, farmers, posterior_draws, ppc_draws, ppc_seeds,
                                      loco, executor(scheduler, workers), update,
-                                     {label: path for label, path in zip(specs, scenarios, strict=True)})
+                                     {label: path for label, path in zip(specs, scenarios, strict=True)},
+                                     allow_code_change)
     result.write(out)
     run = result.run
     console.print(f"final epsilon {run.epsilon:.3f} (absolute threshold {threshold:g}; stop: {run.stop}); "
