@@ -83,10 +83,10 @@ def show_sensitivity(result, written: list[Path], runs: Path) -> None:  # noqa: 
         table.add_row(Text(row.output), Text(row.parameter), Text(row.index), Text(shown))
     console.print(table)
     for row in result.seed_variance.itertuples():
-        if row.seed_variance_share >= 1:  # an unbiased ratio above 1: parameters add nothing detectable
-            console.print(Text(f"{row.output}: all the variance of single runs comes from seeds (estimate "
-                               f"{row.seed_variance_share:.1%}, 95 % interval {row.low:.1%}-{row.high:.1%}: above "
-                               "100 % by sampling error); the parameters' effect is not detectable"))
+        if row.seed_variance_share >= 1:  # clipped at 1: parameters add nothing detectable (the warning says more)
+            console.print(Text(f"{row.output}: as far as this run can tell, all the variance of single runs comes "
+                               f"from seeds (share at 100 %, 95 % interval from {row.low:.1%}); the parameters' "
+                               "effect is not detectable at this size"))
         elif row.seed_variance_share == row.seed_variance_share:  # not NaN
             console.print(Text(f"{row.output}: {row.seed_variance_share:.1%} of the variance of single runs comes "
                                f"from seeds (95 % interval {row.low:.1%}-{row.high:.1%}), the rest from parameters"))
