@@ -294,15 +294,15 @@ def _fingerprint(countries: list[Country], replicates: int, farmers: int | None)
 
 def _abc(countries: list[Country], names: tuple[str, ...], dists: tuple[Uncertain, ...], settings: AbcSettings,
          replicates: int, farmers: int | None, directory: Path, executor: Executor, stage: str,
-         progress: Progress | None) -> AbcRun:
-    """ABC-SMC of ``countries`` in ``directory``."""
+         progress: Progress | None, allow_code_change: bool = False) -> AbcRun:
+    """ABC-SMC of ``countries`` in ``directory``, recording (and on resume comparing) this code's ``provenance``."""
     statistics = [s for c in countries for s in pt.layout(c.label, c.scenario.patterns)]
     observed = {s.key: s.observed for s in statistics}
     report = (lambda t, done, n: progress(f"{stage}generation {t}" if t >= 0 else f"{stage}prior sample", done, n)) \
         if progress else None
     return run_abc(PatternSimulator(tuple(countries), replicates, farmers), names, dists, observed,
                    pt.PatternDistance(statistics), settings, directory, executor,
-                   _fingerprint(countries, replicates, farmers), report)
+                   _fingerprint(countries, replicates, farmers), report, provenance(), allow_code_change)
 
 
 def _stage_progress(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
@@ -312,8 +312,11 @@ def _stage_progress(progress: Progress | None, stage: str) -> Callable[[int, int
 def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSettings | None = None, replicates: int = 1,
               farmers: int | None = None, posterior_draws: int = 200, ppc_draws: int = 20, ppc_seeds: int = 2,
               leave_one_out: bool = True, executor: Executor | None = None, progress: Progress | None = None,
-              sources: Mapping[str, str | Path] | None = None) -> Calibration:
+              sources: Mapping[str, str | Path] | None = None, allow_code_change: bool = False) -> Calibration:
     """Calibrate the countries ``scenarios`` (label -> scenario) on their patterns; see the module docstring.
+
+    The predictive check's seeds derive from each scenario's seed (``predictive_seeds``), not from
+    ``settings.seed``: two calibrations that differ only in their ABC seed check on the same seeds.
 
     Args:
         scenarios: one calibration scenario per country, with ``[uncertain]`` priors and ``[patterns]``.
@@ -328,6 +331,9 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
         executor: where runs execute (default: a local pool on every core).
         progress: ``progress(stage, done, total)``.
         sources: scenario files by label, named in error messages.
+        allow_code_change: continue ABC runs in ``out`` that were started on another model source (``sim/`` hash);
+            refused by default. posterior.json records the code that started the main run (``git_commit``,
+            ``code_version``, ...) and, where this call's differs, this call's as ``resumed_by``.
 
     """
     started = time.perf_counter()
@@ -338,7 +344,8 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
         raise ExperimentError(f"ppc_draws ({ppc_draws}) cannot exceed posterior_draws ({posterior_draws})")
     executor = executor or LocalExecutor()
     with executor:
-        run = _abc(countries, names, dists, settings, replicates, farmers, out / "abc", executor, "", progress)
+        run = _abc(countries, names, dists, settings, replicates, farmers, out / "abc", executor, "", progress,
+                   allow_code_change)
         posterior = resample(run.particles, names, posterior_draws, settings.seed)
         runs = predictive_runs(countries, posterior.iloc[:ppc_draws], ppc_seeds, farmers, executor,
                                _stage_progress(progress, "predictive checks"))
@@ -346,11 +353,12 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
         if leave_one_out and len(countries) > 1:
             for left in countries:
                 loco.append(_leave_out(left, countries, settings, replicates, farmers, ppc_draws, ppc_seeds,
-                                       out / "loco" / left.label, executor, progress))
+                                       out / "loco" / left.label, executor, progress, allow_code_change))
     check = predictive_check(countries, runs)
     import pyabc
 
-    meta = {"pyabc": pyabc.__version__, "scenario_files": {c.label: c.source for c in countries}, **provenance()}
+    meta = {"pyabc": pyabc.__version__, "scenario_files": {c.label: c.source for c in countries},
+            **(run.fitted_by or {}), **({"resumed_by": run.resumed_by} if run.resumed_by else {})}
     return Calibration(countries, names, dists, run, posterior, identifiability(names, dists, run.particles), check,
                        runs, loco, {**settings_dict(settings), "replicates": replicates, "farmers": farmers,
                                     "posterior_draws": posterior_draws, "ppc_draws": ppc_draws,
@@ -359,13 +367,14 @@ def calibrate(scenarios: Mapping[str, Scenario], out: Path, settings: AbcSetting
 
 def _leave_out(left: Country, countries: list[Country], settings: AbcSettings, replicates: int, farmers: int | None,
                ppc_draws: int, ppc_seeds: int, directory: Path, executor: Executor,
-               progress: Progress | None) -> LeaveOneOut:
+               progress: Progress | None, allow_code_change: bool = False) -> LeaveOneOut:
     """Calibrate on every country but ``left`` and predict ``left``."""
     others = [c for c in countries if c is not left]
     names = tuple(dict.fromkeys(p for c in others for p in c.parameters))
     dists = tuple(next(c.scenario.uncertain[p] for c in others if p in c.parameters) for p in names)
     stage = f"without {left.label}: "
-    run = _abc(others, names, dists, settings, replicates, farmers, directory / "abc", executor, stage, progress)
+    run = _abc(others, names, dists, settings, replicates, farmers, directory / "abc", executor, stage, progress,
+               allow_code_change)
     draws = resample(run.particles, names, ppc_draws, settings.seed)
     own = tuple(p for p in left.parameters if p not in names)
     if own:
@@ -393,8 +402,12 @@ def provenance() -> dict:
     hash (``experiments.plan.code_version``, the sweeps' and Dask's code identity) and the versions of the numerical
     libraries and pyabc.
 
-    Recorded in posterior.json and the report; a posterior.json written before 29 November 2026 has none of it
-    (Brazil's committed one was fitted on main b4a28d2, docs/validation.md section 7).
+    Recorded in the ABC run directory when it starts and copied from there into posterior.json and the report, so a
+    resumed or re-reported calibration names the code that fitted it, with the resuming call's as ``resumed_by``
+    where it differs (referee 53 m2). The source hash covers ``sim/`` only: the pattern statistics
+    (``analysis/patterns.py``) and the ABC machinery are identified by the commit and the uncommitted-changes flag.
+    A posterior.json written before 29 November 2026 has none of it (Brazil's committed one was fitted on main
+    b4a28d2, docs/validation.md section 7).
     """
     here = Path(__file__).parent
     return {"git_commit": git_commit(here), "git_uncommitted_changes": git_uncommitted(here),

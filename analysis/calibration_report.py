@@ -106,17 +106,27 @@ def _md(frame: pd.DataFrame, digits: int = 4) -> str:
     return frame.round(digits).to_markdown(index=False)
 
 
+def _code_line(label: str, code: dict) -> str:
+    """One line naming ``code`` (``analysis.calibration.provenance``)."""
+    commit = code.get("git_commit") or "unknown (not a git checkout)"
+    edited = {True: ", with uncommitted changes", False: "", None: ""}[code.get("git_uncommitted_changes")]
+    libraries = ", ".join(f"{name} {found or 'missing'}" for name, found in code.get("libraries", {}).items())
+    return f"{label}: git commit {commit}{edited}; model source (sim/) hash {code['code_version']}; {libraries}."
+
+
 def provenance_lines(meta: dict) -> list[str]:
     """The report's paragraph on the code that fitted it (``analysis.calibration.provenance``), and a blank line.
 
-    Nothing when ``meta`` lacks it (a calibration made before it was recorded).
+    With ``resumed_by`` (a later call on other code, referee 53 m2), a second line names that code, which resumed
+    the ABC and ran the predictive check. Nothing when ``meta`` has neither (a calibration made before the code was
+    recorded).
     """
-    if "code_version" not in meta:
-        return []
-    commit = meta.get("git_commit") or "unknown (not a git checkout)"
-    edited = {True: ", with uncommitted changes", False: "", None: ""}[meta.get("git_uncommitted_changes")]
-    libraries = ", ".join(f"{name} {found or 'missing'}" for name, found in meta.get("libraries", {}).items())
-    return [f"Code: git commit {commit}{edited}; model source (sim/) hash {meta['code_version']}; {libraries}.", ""]
+    lines = [_code_line("Code", meta)] if "code_version" in meta else []
+    if "resumed_by" in meta:
+        if not lines:
+            lines.append("Code that started the ABC: not recorded (a run directory older than the record).")
+        lines.append(_code_line("Resumed or re-reported (and predictive check run) by", meta["resumed_by"]))
+    return [*lines, ""] if lines else []
 
 
 def markdown(calibration: Calibration) -> str:

@@ -111,11 +111,18 @@ def output_values(rows: pd.DataFrame, output: Output) -> pd.DataFrame:
 class SeedVariance:
     """How much of an output's variance is seed noise (NaN when fewer than two samples have two replicates)."""
 
-    share: float  # within-sample / total variance over runs (both with n - 1)
-    low: float  # 95 % bootstrap interval of ``share`` (resampling samples), clipped at 1 (``seed_variance``)
+    share: float  # within-sample / total variance over runs (both with n - 1), clipped at 1 (``seed_variance``)
+    low: float  # 95 % bootstrap interval of ``share`` (resampling samples), clipped at 1 like it
     high: float
     share_of_means: float  # seed noise in the replicate means / variance of the means (what SALib analyses)
     replicates: float  # replicates per sample (harmonic mean over samples)
+    unclipped: float = np.nan  # ``share`` as computed: above 1 when the parameters' variance was not detected
+    unclipped_high: float = np.nan  # ``high`` as computed
+
+    @property
+    def detected(self) -> bool:
+        """False when the estimate reached 1: no parameter variance could be told from seed noise at this size."""
+        return bool(self.unclipped < 1)
 
     @property
     def dominates(self) -> bool:
@@ -131,9 +138,12 @@ def seed_variance(values: pd.DataFrame, seed: int = DEFAULT_ANALYSIS_SEED) -> Se
     times (percentile interval), seeded from ``seed``.
 
     The estimate is a ratio of two unbiased estimators, so it and its bootstrap replicates can exceed 1 when the
-    parameters add little variance (referee 51: an interval's upper end of 1.09-1.22). The estimate is kept as
-    computed (above 1 it says the parameters' effect is not detectable); the interval's ends are clipped at 1,
-    the largest share there is.
+    parameters add little variance (referee 51: an interval's upper end of 1.09-1.22). The estimate and the
+    interval's ends are all clipped at 1, the largest share there is, so the estimate never lies outside its own
+    interval (referee 53 m4: clipping the interval alone left it above its interval in about half of pure-noise
+    datasets); the values as computed are kept (``unclipped``, ``unclipped_high``), and a share at 1 (``detected``
+    False) means the parameters' variance was not detectable at this number of samples, not that it is known to
+    be 0: an interval [1, 1] says only that every bootstrap resample also failed to detect it.
     """
     finite = values[np.isfinite(values.value)]
     groups = finite.groupby("sample_id").value
@@ -161,15 +171,17 @@ def seed_variance(values: pd.DataFrame, seed: int = DEFAULT_ANALYSIS_SEED) -> Se
     rng = np.random.default_rng(analysis_seed(seed, "seed-variance"))
     boot = share_of(rng.integers(0, len(n_i), size=(BOOTSTRAP_RESAMPLES, len(n_i))))
     alpha = (1 - CONF_LEVEL) / 2
-    low, high = (np.minimum(np.nanquantile(boot, [alpha, 1 - alpha]), 1.0) if np.isfinite(boot).any()
-                 else (np.nan, np.nan))
+    low, unclipped_high = (np.nanquantile(boot, [alpha, 1 - alpha]) if np.isfinite(boot).any()
+                           else (np.nan, np.nan))
+    low, high = min(low, 1.0), min(unclipped_high, 1.0)
+    unclipped_high = float(unclipped_high)
     r = len(n_i) / float((1 / n_i).sum())
     means = s1 / n_i
     var_means = float(means.var(ddof=1))
     noise_in_means = float(within_i.mean()) / r
     share_of_means = noise_in_means / var_means if var_means > 0 else np.nan
-    return SeedVariance(share, float(low), float(high), float(min(share_of_means, 1.0)) if share_of_means ==
-                        share_of_means else np.nan, r)
+    return SeedVariance(min(share, 1.0), float(low), float(high), float(min(share_of_means, 1.0)) if share_of_means ==
+                        share_of_means else np.nan, r, share, unclipped_high)
 
 
 def replicates_for_target(noise: SeedVariance) -> str:
@@ -535,12 +547,16 @@ def _analyse_all(design: Design, rows: pd.DataFrame, outputs: list[Output]) -> S
         if noise.share != noise.share:
             warning = "" if noise.replicates >= 2 or not np.isfinite(values.value).any() else \
                 "seed noise not measured: run --replicates 2 or more to separate seed from parameter variance"
-        elif noise.dominates:
-            warning = (f"seed noise is {noise.share_of_means:.0%} of the variance of the replicate means analysed "
-                       f"({noise.share:.1%} of single runs'): the indices mostly measure noise; raise --replicates "
-                       f"{replicates_for_target(noise)}or --farmers")
         else:
-            warning = ""
+            parts = [] if noise.detected else [
+                f"the parameters' variance is not detectable at this --n: seed noise came out at {noise.unclipped:.0%} "
+                f"of single runs' variance (bootstrap up to {noise.unclipped_high:.0%}), above 100 % by sampling "
+                "error, so the share and its interval are shown clipped at 100 %"]
+            if noise.dominates:
+                parts.append(f"seed noise is {noise.share_of_means:.0%} of the variance of the replicate means "
+                             f"analysed ({noise.share:.1%} of single runs'): the indices mostly measure noise; raise "
+                             f"--replicates {replicates_for_target(noise)}or --farmers")
+            warning = "; ".join(parts)
         seeds.append({"output": output.name, "seed_variance_share": noise.share, "low": noise.low, "high": noise.high,
                       "noise_share_of_means": noise.share_of_means, "replicates": noise.replicates,
                       "warning": warning})

@@ -83,10 +83,10 @@ def show_sensitivity(result, written: list[Path], runs: Path) -> None:  # noqa: 
         table.add_row(Text(row.output), Text(row.parameter), Text(row.index), Text(shown))
     console.print(table)
     for row in result.seed_variance.itertuples():
-        if row.seed_variance_share >= 1:  # an unbiased ratio above 1: parameters add nothing detectable
-            console.print(Text(f"{row.output}: all the variance of single runs comes from seeds (estimate "
-                               f"{row.seed_variance_share:.1%}, 95 % interval {row.low:.1%}-{row.high:.1%}: above "
-                               "100 % by sampling error); the parameters' effect is not detectable"))
+        if row.seed_variance_share >= 1:  # clipped at 1: parameters add nothing detectable (the warning says more)
+            console.print(Text(f"{row.output}: as far as this run can tell, all the variance of single runs comes "
+                               f"from seeds (share at 100 %, 95 % interval from {row.low:.1%}); the parameters' "
+                               "effect is not detectable at this size"))
         elif row.seed_variance_share == row.seed_variance_share:  # not NaN
             console.print(Text(f"{row.output}: {row.seed_variance_share:.1%} of the variance of single runs comes "
                                f"from seeds (95 % interval {row.low:.1%}-{row.high:.1%}), the rest from parameters"))
@@ -308,14 +308,17 @@ def calibrate(
                                                            "(simulated - observed) / scale)")] = 1.0,
     replicates: Annotated[int, typer.Option(min=1, help="seeds per country in each simulation (averaged)")] = 1,
     farmers: Farmers = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="calibration seed (default: the first "
-                                             "scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="ABC seed (default: the first scenario's); "
+                                             "the predictive check's seeds follow each scenario's seed, not this")
+                    ] = None,
     posterior_draws: Annotated[int, typer.Option(min=1, help="draws written to posterior.csv/.parquet")] = 200,
     ppc_draws: Annotated[int, typer.Option(min=1, help="posterior draws in the predictive check")] = 20,
     ppc_seeds: Annotated[int, typer.Option(min=1, help="seeds per draw in the predictive check")] = 2,
     loco: Annotated[bool, typer.Option("--loco/--no-loco", help="leave each country out in turn")] = True,
     min_acceptance_rate: Annotated[float, typer.Option(min=1e-4, max=1.0, help="stop when a generation's "
                                                        "acceptance rate falls to about this")] = 0.02,
+    allow_code_change: Annotated[bool, typer.Option(help="resume an --out started on another model source (sim/ "
+                                                    "hash); posterior.json then records both codes")] = False,
     scheduler: Scheduler = None,
     workers: Workers = None,
 ) -> None:
@@ -333,7 +336,8 @@ def calibrate(
         with progress:
             result = run_calibration(specs, out, settings, replicates, farmers, posterior_draws, ppc_draws, ppc_seeds,
                                      loco, executor(scheduler, workers), update,
-                                     {label: path for label, path in zip(specs, scenarios, strict=True)})
+                                     {label: path for label, path in zip(specs, scenarios, strict=True)},
+                                     allow_code_change)
     result.write(out)
     run = result.run
     console.print(f"final epsilon {run.epsilon:.3f} (absolute threshold {threshold:g}; stop: {run.stop}); "

@@ -11,7 +11,10 @@
 - every finished generation is committed to pyabc's SQLite history in the run directory, and every finished task
   of the generation in progress to the directory's ``slots/`` (``SlotStore``); calling ``run_abc`` again on the
   directory continues from there (an interrupted run loses only the simulations that were running) and refuses a
-  directory that holds a different calibration.
+  directory that holds a different calibration;
+- the directory records the code that started it (``fitted_by``, referee 53 m2): a call on a model whose source
+  hash (``code_version``) differs is refused unless ``allow_code_change``, and the code of a later call that differs
+  in any way (commit, edits, libraries) is returned as ``resumed_by``.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class AbcRun:
     particles: pd.DataFrame  # one row per particle of the last generation: parameters, weight, distance
     stop: str  # "threshold" | "generations" | "acceptance"
     settings: AbcSettings
+    fitted_by: dict | None = None  # the code that started the run (None: a directory older than this record)
+    resumed_by: dict | None = None  # this call's code, where it differs from ``fitted_by`` (else None)
 
     @property
     def epsilon(self) -> float:
@@ -171,7 +176,8 @@ def _finished(state: dict | None, history, settings: AbcSettings) -> bool:
 def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tuple[str, ...],
             dists: tuple[Uncertain, ...], observed: dict[str, float], distance: Callable, settings: AbcSettings,
             directory: Path, executor: Executor, fingerprint: dict,
-            progress: Callable[[int, int, int], None] | None = None) -> AbcRun:
+            progress: Callable[[int, int, int], None] | None = None, code: dict | None = None,
+            allow_code_change: bool = False) -> AbcRun:
     """Run (or continue) an ABC-SMC calibration in ``directory``; see the module docstring.
 
     Args:
@@ -187,9 +193,14 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
         fingerprint: JSON-able description of everything that determines the result (scenarios, patterns, sizes);
             a directory holding another fingerprint is refused.
         progress: ``progress(generation, slots_done, slots)``.
+        code: JSON-able record of the code running this call (``analysis.calibration.provenance``: git commit,
+            uncommitted changes, ``code_version``, libraries), stored as ``fitted_by`` when the directory starts.
+        allow_code_change: continue a directory started on another model source (``code_version``); the run then
+            holds generations of two models, which ``resumed_by`` records.
 
     Raises:
-        ExperimentError: a directory with another calibration, or a prior that cannot be calibrated.
+        ExperimentError: a directory with another calibration, or started on another model source without
+            ``allow_code_change``, or a prior that cannot be calibrated.
 
     """
     import pyabc
@@ -204,6 +215,9 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
     if state is not None and state.get("fingerprint") != fingerprint:
         raise ExperimentError(f"{directory} holds a different calibration (other scenarios, patterns or settings); "
                               "use another --out or delete it")
+    code = json.loads(json.dumps(code)) if code is not None else None
+    fitted_by = state.get("fitted_by") if state is not None else code
+    _check_code(directory, fitted_by, code, allow_code_change)
     database = directory / HISTORY_FILE
     url = f"sqlite:///{database}"
     prior = prior_of(names, dists)
@@ -216,7 +230,8 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
         history = None  # interrupted before its first generation: start again
     if history is None:
         database.unlink(missing_ok=True)
-        _write_state(directory, {"fingerprint": fingerprint})
+        fitted_by = code
+        _write_state(directory, {"fingerprint": fingerprint, "fitted_by": fitted_by})
         abc.new(url, observed, meta_info={"casim": json.dumps(fingerprint)})
         done = 0
     else:
@@ -231,8 +246,28 @@ def run_abc(model: Callable[[Mapping[str, float]], dict[str, float]], names: tup
     last = generations.iloc[-1]
     stop = ("threshold" if last.epsilon <= settings.threshold else
             "generations" if last.t + 1 >= settings.generations else "acceptance")
-    _write_state(directory, {"fingerprint": fingerprint, "stop": stop, "max_tries": settings.max_tries})
-    return AbcRun(directory, tuple(names), generations, _particles(history, names), stop, settings)
+    _write_state(directory, {"fingerprint": fingerprint, "fitted_by": fitted_by, "stop": stop,
+                             "max_tries": settings.max_tries})
+    resumed_by = code if code is not None and code != fitted_by else None
+    return AbcRun(directory, tuple(names), generations, _particles(history, names), stop, settings, fitted_by,
+                  resumed_by)
+
+
+def _check_code(directory: Path, fitted_by: dict | None, code: dict | None, allow_code_change: bool) -> None:
+    """Refuse to continue ``directory``, started by ``fitted_by``, on another model source than ``code``'s.
+
+    A directory older than the record (``fitted_by`` None) or a call without one (``code`` None) cannot be
+    compared and is let through; the caller records what it knows.
+    """
+    if allow_code_change or fitted_by is None or code is None:
+        return
+    if fitted_by.get("code_version") != code.get("code_version"):
+        raise ExperimentError(
+            f"{directory} was started on another model: sim/ source hash {fitted_by.get('code_version')} (git commit "
+            f"{fitted_by.get('git_commit')}), this code's is {code.get('code_version')} (git commit "
+            f"{code.get('git_commit')}). Continuing would mix generations of two models, and the predictive check "
+            "would run on the new one. Start afresh (another --out, or delete the directory), or pass "
+            "--allow-code-change to continue (posterior.json then records both codes)")
 
 
 def generation_key(abc, fingerprint: dict, t: int) -> str:  # noqa: ANN001 (pyabc.ABCSMC)

@@ -186,8 +186,11 @@ def stream_seed(base_seed: int, sample: int, replicate: int) -> int:
     """The own seed of replicate ``replicate`` of sample ``sample``: ``SeedSequence([base_seed, sample, replicate])``.
 
     A 63-bit integer (at most ``MAX_SEED``, so `casim run --seed` repeats the run alone) that depends on those three
-    numbers only: two samples, or two replicates, never share a seed's stream, whatever else runs beside them. Used
-    by ``run_seeds`` and by the posterior predictive check (``analysis.calibration.predictive_seeds``).
+    numbers only: within one design two samples, or two replicates, never share a seed's stream (up to a collision
+    of two 63-bit draws), whatever else runs beside them. Used by ``run_seeds`` and by the posterior predictive check
+    (``analysis.calibration.predictive_seeds``), so predictive draw d of a scenario runs on sweep sample d's seeds
+    when both start from the same scenario seed (referee 53 n7c): harmless, as the parameters differ and the two
+    analyses never pool their runs.
     """
     return int(np.random.SeedSequence([base_seed, sample, replicate]).generate_state(1, np.uint64)[0] >> np.uint64(1))
 

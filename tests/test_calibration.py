@@ -197,7 +197,7 @@ def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path
     with pytest.raises(KeyboardInterrupt):
         counted(interrupt)
     before_resume = len(SIMULATED)
-    assert sorted(pd.read_json(tmp_path / "resumed" / "abc.json", typ="series").index) == ["fingerprint"]
+    assert sorted(pd.read_json(tmp_path / "resumed" / "abc.json", typ="series").index) == ["fingerprint", "fitted_by"]
     kept = sorted((tmp_path / "resumed" / "slots" / f"generation_{stop_in}").glob("*.pkl"))
     assert len(kept) == 10
     # nothing asks pyabc for rejected particles here: a slot sends back its accepted particle only
@@ -213,6 +213,44 @@ def test_interrupted_calibration_resumes_to_the_uninterrupted_posterior(tmp_path
     with pytest.raises(ExperimentError, match="holds a different calibration"):
         run_abc(toy_normal_mean, ("mu",), TOY_PRIOR, {"mean": 2.0}, toy_distance, AbcSettings(population=30, seed=12),
                 tmp_path / "resumed", LocalExecutor(1), {"model": "toy"})
+
+
+def test_a_run_directory_records_the_code_that_started_it_and_refuses_another_model(tmp_path, toy_reference):
+    """Referee 53 m2: a resumed calibration recorded the resuming code as the code that fitted it. The directory
+    now keeps the code that started it; a call on another model source (``code_version``) is refused, naming both
+    hashes and how to go on, unless ``allow_code_change``; a call on other code with the same model (another commit)
+    goes on; either returns the starting code as ``fitted_by`` and its own as ``resumed_by``."""
+    settings = AbcSettings(population=30, generations=3, threshold=0.01, seed=11)
+    started = {"git_commit": "a" * 40, "git_uncommitted_changes": False, "code_version": "1" * 64, "libraries": {}}
+
+    def again(code: dict, allow: bool = False):
+        return run_abc(toy_normal_mean, ("mu",), TOY_PRIOR, {"mean": 1.0}, toy_distance, settings, tmp_path,
+                       LocalExecutor(1), {"model": "toy"}, None, code, allow)
+
+    first = again(started)
+    assert first.fitted_by == started and first.resumed_by is None
+    pd.testing.assert_frame_equal(first.particles, toy_reference.particles)
+    other_model = {**started, "git_commit": "b" * 40, "code_version": "2" * 64}
+    with pytest.raises(ExperimentError, match=f"sim/ source hash {'1' * 64} \\(git commit {'a' * 40}\\), this "
+                                              f"code's is {'2' * 64}.*Start afresh.*--allow-code-change"):
+        again(other_model)
+    resumed = again(other_model, allow=True)
+    assert resumed.fitted_by == started and resumed.resumed_by == other_model
+    assert json.loads((tmp_path / "abc.json").read_text())["fitted_by"] == started
+    same_model = {**started, "git_commit": "c" * 40, "git_uncommitted_changes": True}
+    assert again(same_model).resumed_by == same_model and again(started).resumed_by is None
+
+
+def test_the_report_names_the_resuming_code_beside_the_fitting_one():
+    """Referee 53 m2: posterior.json's ``resumed_by`` is a second line of the report's code paragraph; a directory
+    older than the record says the starting code is unknown."""
+    fitted = {"git_commit": "a" * 40, "git_uncommitted_changes": False, "code_version": "1" * 64, "libraries": {}}
+    resumed = {**fitted, "git_commit": "b" * 40, "code_version": "2" * 64}
+    lines = provenance_lines({**fitted, "resumed_by": resumed})
+    assert "a" * 40 in lines[0] and "1" * 64 in lines[0] and lines[1].startswith("Resumed or re-reported")
+    assert "b" * 40 in lines[1] and "2" * 64 in lines[1] and lines[2] == ""
+    legacy = provenance_lines({"resumed_by": resumed})
+    assert "not recorded" in legacy[0] and "2" * 64 in legacy[1]
 
 
 def test_the_last_generation_runs_at_the_absolute_threshold(tmp_path):
@@ -279,11 +317,12 @@ def test_abc_recovers_the_bass_imitation_coefficient(tmp_path, bass_recursion):
 
 
 def test_calibrate_command_writes_the_posterior_and_report(tmp_path, bass_recursion, casim):
-    """The command at a tiny size: the posterior files, the tables and the report."""
+    """The command at a tiny size: the posterior files, the tables and the report, and its code record."""
     path = bass_calibration_scenario(tmp_path, bass_recursion)
-    done = casim("calibrate", path, "--population", 6, "--generations", 1, "--threshold", 0.5, "--seed", 3,
-                 "--farmers", 300, "--posterior-draws", 6, "--ppc-draws", 2, "--ppc-seeds", 1, "--workers", 1,
-                 "--out", tmp_path / "cli")
+    command = ("calibrate", path, "--population", 6, "--generations", 1, "--threshold", 0.5, "--seed", 3,
+               "--farmers", 300, "--posterior-draws", 6, "--ppc-draws", 2, "--ppc-seeds", 1, "--workers", 1,
+               "--out", tmp_path / "cli")
+    done = casim(*command)
     assert done.returncode == 0, done.stderr
     assert "final epsilon" in done.stdout and "decision.rule.q" in done.stdout
     for name in ("posterior.csv", "posterior.parquet", "posterior.json", "generations.csv", "parameters.csv",
@@ -298,6 +337,21 @@ def test_calibrate_command_writes_the_posterior_and_report(tmp_path, bass_recurs
     assert made["code_version"] == code_version() and made["git_commit"] == git_commit(ROOT)
     assert made["libraries"] == library_versions(("numpy", "scipy", "numba", "pandas", "mesa", "pyabc"))
     assert provenance_lines(made)[0] in report and made["code_version"] in provenance_lines(made)[0]
+    assert "resumed_by" not in made
+    # referee 53 m2: the same command on another model source is refused, without a traceback, unless allowed; the
+    # posterior then names the code that started the ABC and the one that resumed it
+    state = tmp_path / "cli" / "abc" / "abc.json"
+    stored = json.loads(state.read_text())
+    assert stored["fitted_by"]["code_version"] == code_version()
+    state.write_text(json.dumps({**stored, "fitted_by": {**stored["fitted_by"], "code_version": "0" * 64}}))
+    refused = casim(*command)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "0" * 64 in refused.stderr + refused.stdout and "--allow-code-change" in refused.stderr + refused.stdout
+    allowed = casim(*command, "--allow-code-change")
+    assert allowed.returncode == 0, allowed.stderr
+    made = json.loads((tmp_path / "cli" / "posterior.json").read_text())
+    assert made["code_version"] == "0" * 64 and made["resumed_by"]["code_version"] == code_version()
+    assert provenance_lines(made)[1] in (tmp_path / "cli" / "calibration.md").read_text()
 
 
 def test_a_posterior_manifest_without_provenance_still_reads():
