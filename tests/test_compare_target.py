@@ -668,7 +668,7 @@ def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_it
     mean over the mean carbon payers' money (cash from buyers, guarantor and twin buyers over the period + committed
     at the end), as the windfall share is mean windfall over mean payments; the table shows both beside the per-ha
     windfall. A design with no carbon money (the per-ha payment, the baseline) reads n/a, not 0 %."""
-    from analysis.compare import NON_ADDITIONAL
+    from analysis.compare import NON_ADDITIONAL, SHARE_OF_PROJECT_MONEY
 
     table = comparison.table.set_index("scenario")
     runs = comparison.runs[comparison.runs.region == "all"].sort_values("year")
@@ -690,7 +690,7 @@ def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_it
     assert cells.index(f"{NON_ADDITIONAL} (USD)") == cells.index("windfall share of per-ha payments") + 1
     line = [c.strip() for c in next(line for line in text.splitlines() if "Results-based public" in line).split("|")]
     assert line[cells.index(f"{NON_ADDITIONAL} (USD)")].startswith(f"{windfall.mean():,.0f} (")
-    assert line[cells.index("its share of the carbon payers' money")] == f"{windfall.mean() / money.mean():.0%}"
+    assert line[cells.index(SHARE_OF_PROJECT_MONEY)] == f"{windfall.mean() / money.mean():.0%}"
     per_ha = [c.strip() for c in next(line for line in text.splitlines() if "Per-hectare payment" in line).split("|")]
     assert per_ha[cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
 
