@@ -1159,7 +1159,7 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     if "public_carbon_receipts" in table and table.public_carbon_receipts.round().gt(0).any():  # referee 50 m1
         out[f"public's receipts as price guarantor (a price ceiling), paid + owed for issued credits ({total})"] = \
-            table.apply(_receipts_cell, axis=1)
+            table.apply(_guarantor_receipts_cell, axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return f"{out.to_markdown(index=False)}\n\n{COST_AT_LAST_YEAR}"
@@ -1193,7 +1193,7 @@ def public_receives(row: pd.Series) -> bool:
     return round(row.get("public_carbon_net_receipts", 0.0)) > 0
 
 
-def _receipts_cell(row: pd.Series) -> str:
+def _guarantor_receipts_cell(row: pd.Series) -> str:
     """The public's net receipts as price guarantor where it receives on average, else that it pays, net.
 
     With how many runs it receives and pays in when they differ.

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analysis.compare import _receipts_cell, additional_over_time
+from analysis.compare import _guarantor_receipts_cell, additional_over_time
 from facilitation.i18n import LANGUAGES, language
 from facilitation.summary import Spread, _carbon_windfall_sentences, _peak_sentence, spread
 
@@ -112,7 +112,7 @@ def test_a_collar_that_pays_on_average_is_said_a_payer_with_the_runs_of_each_sig
         assert "on average it pays" not in " ".join(_carbon_windfall_sentences(found, language(code)))
     row = pd.Series({"public_carbon_net_receipts": -sum(COLLAR_PUBLIC) / 3, "public_receiving_runs": 1 / 3,
                      "public_paying_runs": 2 / 3, "runs": 3})
-    assert _receipts_cell(row) == "none on average: pays 85,239 net (receives in 1 and pays in 2 of 3 runs)"
+    assert _guarantor_receipts_cell(row) == "none on average: pays 85,239 net (receives in 1 and pays in 2 of 3 runs)"
     receiving = pd.Series({**row, "public_carbon_net_receipts": 500.0, "public_carbon_net_receipts_lo": -100.0,
                            "public_carbon_net_receipts_hi": 1_100.0})
-    assert _receipts_cell(receiving).endswith("; receives in 1 and pays in 2 of 3 runs")
+    assert _guarantor_receipts_cell(receiving).endswith("; receives in 1 and pays in 2 of 3 runs")
