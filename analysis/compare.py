@@ -334,9 +334,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             return present_value(column, years, start, discount_rate)
 
         public_carbon_cash, public_carbon = public_carbon_money(flows, last)
-        # what buyers and paying guarantors paid in cash; a receiving public's cash is not netted (referee 50 m1)
-        paid = (flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum() \
-            + received(public_carbon_cash)
+        paid = payers_cash(flows, public_carbon_cash)
         enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
@@ -366,6 +364,9 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             private_committed=float(last.private_committed),
             carbon_payers_money=carbon_payers_money(flows, last),
             public_carbon_receipts=received(public_carbon),
+            # signed (< 0: pays), and whether this run's public receives or pays, that runs of both signs are said
+            public_carbon_net_receipts=-public_carbon,
+            public_receiving_runs=float(round(public_carbon) < 0), public_paying_runs=float(round(public_carbon) > 0),
             # NaN on a yearly table written before the column existed (shown as such; referee 36 r3)
             carbon_money_non_additional=float(last.get("carbon_money_non_additional_cum", np.nan)),
             buffer_pool_t=float(last.buffer_pool_t_co2e),
@@ -538,9 +539,16 @@ def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
     ``additional_t_trend_from`` (the last year - ``TREND_YEARS``)
     and ``additional_t_trend_pct_per_yr``: the mean yearly relative change from then to the last year,
     ((A_last / A_from) ** (1 / TREND_YEARS) - 1) x 100 %/yr, NaN unless both are > 0 (and the run has that year).
+    Additional t are the incentivised farms' stock less the counterfactual's, so a fall since the peak is the one's
+    loss or the other's catching up (referee 52 M1: said as "farms leave the practices" where the incentivised stock
+    rose): ``treated_t_change_since_peak`` (the mean ``co2e_stored_cum_t`` of the last year less the peak year's) and
+    ``counterfactual_t_change_since_peak`` (that less the change of the additional t), t CO2e; NaN without a peak or
+    without the stock column.
     """
     everyone = runs[runs.region == "all"]
     mean = everyone.groupby(["scenario", "year"], sort=False).additional_cum_t_co2e.mean()
+    stock = everyone.groupby(["scenario", "year"], sort=False).co2e_stored_cum_t.mean() \
+        if "co2e_stored_cum_t" in everyone else None
     rows = {}
     for scenario, path in mean.groupby(level="scenario", sort=False):
         path = path.droplevel("scenario").dropna().sort_index()
@@ -553,8 +561,23 @@ def additional_over_time(runs: pd.DataFrame) -> pd.DataFrame:
         rows[scenario] = {"additional_t_peak_year": float(path.idxmax()) if peaked else np.nan,
                           "additional_t_peak": float(path.max()) if peaked else np.nan,
                           "additional_t_end": float(path[last]) if len(path) else np.nan,
-                          "additional_t_trend_from": start, "additional_t_trend_pct_per_yr": trend}
+                          "additional_t_trend_from": start, "additional_t_trend_pct_per_yr": trend,
+                          "treated_t_change_since_peak": np.nan, "counterfactual_t_change_since_peak": np.nan}
+        if peaked and stock is not None:
+            treated = stock.loc[scenario]
+            change = float(treated.get(last, np.nan) - treated.get(path.idxmax(), np.nan))
+            rows[scenario].update(treated_t_change_since_peak=change,
+                                  counterfactual_t_change_since_peak=change - float(path[last] - path.max()))
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def no_trend_read(row: pd.Series) -> bool:
+    """Whether the additional t's trend is withheld: the last year's replicate interval reaches 0 (referee 36 r2).
+
+    ``row``: a scenario's summary with ``co2e_additional_t_lo``; False without it (one run). The one rule of compare's
+    "additional t over time" and of the report's peak sentence (referee 52 M1: the report read a rate compare declined).
+    """
+    return bool(row.get("co2e_additional_t_lo", np.nan) <= 0)
 
 
 def buffer_shortfall_runs(per_run: pd.DataFrame) -> pd.Series:
@@ -843,6 +866,25 @@ def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
     return float(paid + carbon_committed + end.private_committed) + received(public_carbon_money(flows, end)[1])
 
 
+def payers_cash(flows: pd.DataFrame, public_carbon_cash: float) -> float:
+    """One run's carbon payers' cash before claw-back refunds (currency): what farmers' gross carbon money is a share of.
+
+    ``flows``: the run's yearly rows after its first; ``public_carbon_cash``: ``public_carbon_money``'s cash. The
+    payers' flows are net of their parts of the refunds, which add up to the claw-backs, so flows + claw-backs is the
+    money reaching the project before refunds. A receiving public (a ceiling) is paid by buyers beyond it: its receipts
+    count, gross of its own part of the refunds (a negative part, as its share of each credit's money is: it pays
+    back 15 of every 16 x 35 / 20 refunded under a ceiling of 20 on 35). Its gross receipts R satisfy R_net = R x
+    (1 - claw-backs / project money), the refunds being shared as each payer paid: exact where every credit's money
+    is shared alike (a constant price and ceiling; referee 52 m2: the share read 46.3-46.6 %, not 0.8 x 20 / 35 =
+    45.7 %, as the public's pay-back was left out), else its share over the run.
+    """
+    project = float((flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum())
+    receipts = received(public_carbon_cash)
+    if receipts and project > 0:
+        receipts /= 1.0 - float(flows.clawback.sum()) / project
+    return project + receipts
+
+
 def public_carbon_money(flows: pd.DataFrame, end: pd.Series) -> tuple[float, float]:
     """One run's public carbon money (currency): (cash over the seasons ``flows``, cash + committed at ``end``).
 
@@ -1117,7 +1159,7 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
         table.apply(lambda r: _cell(r, "intermediaries_take", ",.0f"), axis=1)
     if "public_carbon_receipts" in table and table.public_carbon_receipts.round().gt(0).any():  # referee 50 m1
         out[f"public's receipts as price guarantor (a price ceiling), paid + owed for issued credits ({total})"] = \
-            table.apply(lambda r: _cell(r, "public_carbon_receipts", ",.0f"), axis=1)
+            table.apply(_guarantor_receipts_cell, axis=1)
     out["mean farm cash income vs baseline (period mean)"] = table.apply(
         lambda r: _change_cell(r, "income_mean_change_pct", "+.1f", " %"), axis=1)
     return f"{out.to_markdown(index=False)}\n\n{COST_AT_LAST_YEAR}"
@@ -1127,12 +1169,42 @@ def markdown(table: pd.DataFrame, currency: str, discount_rate: float | None = N
 COST_AT_LAST_YEAR = (
     "Costs per additional t are measured at the run's last year. Where a design's additional t peaked earlier and "
     "are falling by then (\"additional t over time\": the year the mean additional t peaked and their mean yearly "
-    f"change over the last {TREND_YEARS} years), farms are leaving the practices and the tonnes reversing, so the cost "
-    "per t rises later: run longer (--years) to see by how much. The discounted cost divides by the present value of "
-    "each year's change of additional t, so tonnes gained and later lost count at their discounted value: an early "
-    "gain weighs more than the same loss later, and where the tonnes are reversing the discounted cost is lower than "
-    "the undiscounted one and values storage that does not last: read it beside the peak and "
-    "the end's tonnes.")
+    f"change over the last {TREND_YEARS} years), the cost per t rises later: run longer (--years) to see by how much. "
+    "Additional t are the difference from the counterfactual (the same farms without the incentives), so they fall "
+    "where the incentivised farms' soils lose carbon or where the same farms without the incentives catch up. The "
+    "discounted cost divides by the present value of each year's change of additional t, so tonnes gained and later "
+    "lost count at their discounted value: an early gain weighs more than the same loss later, and where the "
+    "additional t are falling the discounted cost is lower than the undiscounted one and values tonnes that do not "
+    "stay additional: read it beside the peak and the end's tonnes.")
+
+
+def guarantor_runs(row: pd.Series) -> tuple[int, int]:
+    """How many of a scenario's runs the public receives money in as price guarantor, and pays in (net, paid + owed)."""
+    runs = int(row.get("runs", 1))
+    return (round(row.get("public_receiving_runs", 0.0) * runs), round(row.get("public_paying_runs", 0.0) * runs))
+
+
+def public_receives(row: pd.Series) -> bool:
+    """Whether the public receives money as price guarantor on average over the runs.
+
+    By its mean net carbon money, as ``cost_reason`` nets it (referee 52 M2: a collar that paid 85,239 on average read
+    "the public receives 55,334", the mean of the receiving runs' receipts with 0 for the paying runs).
+    """
+    return round(row.get("public_carbon_net_receipts", 0.0)) > 0
+
+
+def _guarantor_receipts_cell(row: pd.Series) -> str:
+    """The public's net receipts as price guarantor where it receives on average, else that it pays, net.
+
+    With how many runs it receives and pays in when they differ.
+    """
+    receiving, paying = guarantor_runs(row)
+    runs = f"receives in {receiving} and pays in {paying} of {int(row.get('runs', 1))} runs"
+    if public_receives(row):
+        return _cell(row, "public_carbon_net_receipts", ",.0f") + (f"; {runs}" if paying else "")
+    if not receiving:
+        return "none"
+    return f"none on average: pays {-row['public_carbon_net_receipts']:,.0f} net ({runs})"
 
 
 def _trend_cell(row: pd.Series) -> str:
@@ -1148,7 +1220,7 @@ def _trend_cell(row: pd.Series) -> str:
     period, trend = f"{start}-{start + TREND_YEARS}", row["additional_t_trend_pct_per_yr"]
     tonnes = f"{_shown(row['additional_t_peak'], ',.0f')} t ({_shown(row['additional_t_end'], ',.0f')} t at the end)"
     peaked = f"peaked in {peak:.0f} at {tonnes}"
-    if row.get("co2e_additional_t_lo", np.nan) <= 0:  # referee 36 r2: a trend of tonnes that may be none
+    if no_trend_read(row):  # referee 36 r2: a trend of tonnes that may be none
         return f"{peaked}; no trend read (the last year's additional t may be 0: interval from " \
                f"{_shown(row['co2e_additional_t_lo'], ',.0f')})"
     if not np.isfinite(trend):
@@ -1214,7 +1286,7 @@ def details_markdown(table: pd.DataFrame, currency: str) -> str:
         else "n/a (no per-ha payments)", axis=1))
     fees.insert(7, f"{NON_ADDITIONAL} ({currency})", table.apply(
         lambda r: _carbon_windfall_cell(r, lambda: _cell(r, "carbon_money_non_additional", ",.0f")), axis=1))
-    fees.insert(8, "its share of the carbon payers' money", table.apply(
+    fees.insert(8, SHARE_OF_PROJECT_MONEY, table.apply(
         lambda r: _carbon_windfall_cell(r, lambda: f"{r['carbon_money_non_additional_share']:.0%}"), axis=1))
     fees[f"of which {CREDIT_WINDFALL} ({currency})"] = table.apply(
         lambda r: _credit_windfall_cell(r, lambda: _cell(r, "credit_line_windfall", ",.0f")), axis=1)
@@ -1262,6 +1334,8 @@ def _thirds_cell(row: pd.Series, column: str, fmt: str) -> str:
                       for g in SIZE_GROUPS)
 
 
+#: The carbon windfall share's denominator (referee 52 m1: labelled "of the carbon payers' money" after it became this).
+SHARE_OF_PROJECT_MONEY = "its share of the money reaching the project (the payers' less the public's receipts)"
 #: Why a design has no carbon windfall or share of carbon money.
 NO_CARBON_MONEY = "n/a (no carbon money)"
 

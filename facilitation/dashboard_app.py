@@ -14,6 +14,7 @@ import html
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -477,7 +478,7 @@ def lever_summary(model: sim.AdoptionModel, lang: Language) -> str:
     year, share = model_view.current_year(model), lang.percent(scenario.carbon.farmer_share)
     money = lambda v: lang.money(v, scenario.currency)  # noqa: E731
     if model_view.carbon_market_pays(model):
-        words = [_carbon_price_words(model, lang).format(year=year, price=money(model_view.project_price(model)),
+        words = [_carbon_price_words(model, lang, money).format(year=year, price=money(model_view.project_price(model)),
                                                          market=money(model_view.market_price(model)), share=share)]
     elif scenario.twin_market is not None:
         words = [lang._("Year {year} · Twin Regions price {price} per t CO2e · {share} to farmers").format(
@@ -491,13 +492,16 @@ def lever_summary(model: sim.AdoptionModel, lang: Language) -> str:
     return " · ".join(words)
 
 
-def _carbon_price_words(model: sim.AdoptionModel, lang: Language) -> str:
+def _carbon_price_words(model: sim.AdoptionModel, lang: Language, money: Callable[[float], str]) -> str:
     """The header's carbon price: the price projects are paid, and the market's beside it where a bound holds it.
 
     Referee 50 m2: under a USD 20 ceiling the header read "carbon price 35 USD", the market's, where farmers are paid
-    against 20 USD. Placeholders: year, price (paid), market, share.
+    against 20 USD. Placeholders: year, price (paid), market, share. ``money`` shows a price: a bound is said only
+    where the two read apart (referee 52 n2: "paid 33 USD, the ceiling (market price 33 USD)", 33.04 against 33).
     """
     paid, market = model_view.project_price(model), model_view.market_price(model)
+    if money(paid) == money(market):
+        return lang._("Year {year} · carbon price {price} per t CO2e · {share} to farmers")
     if paid < market:
         return lang._("Year {year} · carbon price paid {price} per t CO2e, the ceiling (market price {market}) · "
                       "{share} to farmers")

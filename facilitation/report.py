@@ -31,9 +31,11 @@ from analysis.compare import (
     by_region,
     compare,
     cost_reason,
+    guarantor_runs,
     incentive_programme,
     one_currency,
     payment_calendar,
+    public_receives,
     receipts,
     unbounded_words,
     unpaired_reason,
@@ -240,6 +242,19 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
             cells.append(text)
         return cells
 
+    def receipts_cell(row: pd.Series) -> str:
+        """The public's net receipts where it receives on average, else that it pays (referee 52 M2), as compare."""
+        receiving, paying = guarantor_runs(row)
+        runs = _("receives in {receiving} and pays in {paying} of {runs} runs").format(
+            receiving=receiving, paying=paying, runs=int(row.runs))
+        if public_receives(row):
+            shown = bounded("public_carbon_net_receipts", lang.number, row)
+            return f"{shown}{lang.pgettext('between the entries of a list', '; ')}{runs}" if paying else shown
+        if not receiving:
+            return _("none")
+        return _("none on average: pays {paid} net ({runs})").format(
+            paid=lang.number(-row.public_carbon_net_receipts), runs=runs)
+
     columns = [(_("scenario"), [names.get(label, label) for label in table.scenario])]
     for year in MILESTONES:
         if table[f"full_ca_{year}"].notna().any():
@@ -275,12 +290,12 @@ def _comparison_columns(stories: list[Story], replicates: int | str, lang: Langu
         (_("carbon windfall: the carbon payers' money (paid + owed) for credits beyond each farm's own additional "
            "t ({currency})").format(currency=currency),
          carbon(lambda row: bounded("carbon_money_non_additional", lang.number, row))),
-        (_("carbon windfall share of the carbon payers' money"),
+        (_("carbon windfall share of the money reaching the project (the payers' less the public's receipts)"),
          carbon(lambda row: lang.share(row.carbon_money_non_additional_share))),
         (_("kept by intermediaries, aggregators and authority, paid + owed for issued credits ({currency})").format(
             currency=currency), pm("intermediaries_take", lang.number)),
         *([(_("received by the public as price guarantor (a price ceiling), paid + owed ({currency})").format(
-            currency=currency), pm("public_carbon_receipts", lang.number))]
+            currency=currency), [receipts_cell(row) for _i, row in table.iterrows()])]
           if table.public_carbon_receipts.round().gt(0).any() else []),  # referee 50 m1
         (_("public cost of the incentives per additional t CO2e against the counterfactual, paid + committed "
            "({currency})").format(currency=currency), cost("public", "private")),

@@ -31,8 +31,10 @@ from analysis.compare import (
     by_region,
     carbon_payers_money,
     cash_income_per_ha,
+    no_trend_read,
     public_carbon_money,
     received,
+    summarise,
 )
 from analysis.replicates import INTERVAL, half_width, mean_covariance
 from facilitation.i18n import Language
@@ -128,6 +130,8 @@ class Findings:
     standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
     carbon_money: Spread | None = None  # carbon payers' money, paid + committed, currency (None without credits)
     public_receipts: Spread | None = None  # of ``carbon_money``, what the public receives as price guarantor
+    public_carbon: Spread | None = None  # the public's net carbon money, paid + owed (< 0: it receives), currency
+    public_signs: tuple[int, int] = (0, 0)  # runs in which the public receives, and pays, as carbon guarantor or buyer
     carbon_windfall: Spread | None = None  # of ``carbon_money``, for credits beyond each farm's own additional t
     credit_line: Spread | None = None  # credit-line subsidies paid over the period, currency (None without any)
     credit_line_owed: Spread | None = None  # of the credit line, still owed at the end on running loans, currency
@@ -221,7 +225,7 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
     has_additional = everyone.additional_cum_t_co2e.fillna(0).ne(0).any()
     additional = over_runs("all", at(last, "additional_cum_t_co2e")) if has_additional else None
     # when the mean additional t peaked and their trend at the end, read as ``casim compare`` reads them (referee 50 m4)
-    trend = additional_over_time(table.assign(scenario="runs")).loc["runs"] if has_additional else None
+    trend = _additional_trend(table, last) if has_additional else None
     paying = everyone.payments.fillna(0).gt(0).any()
     payments = over_runs("all", lambda rows: float(rows.payments.fillna(0).sum())) if paying else None
     windfall = over_runs("all", lambda rows: float(rows.payments_windfall.fillna(0).sum())) if paying else None
@@ -236,8 +240,11 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["carbon_money"] = over_runs("all", lambda rows: carbon_payers_money(
             rows[rows.year > first], rows[rows.year == last].iloc[0]))
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
-        extra["public_receipts"] = over_runs("all", lambda rows: received(public_carbon_money(
-            rows[rows.year > first], rows[rows.year == last].iloc[0])[1]))
+        public = np.array([public_carbon_money(rows[rows.year > first], rows[rows.year == last].iloc[0])[1]
+                           for rows in (run[run.region == "all"] for run in runs)])
+        extra["public_receipts"] = spread(np.array([received(p) for p in public]))
+        extra["public_carbon"] = spread(public)
+        extra["public_signs"] = (int((np.round(public) < 0).sum()), int((np.round(public) > 0).sum()))
     if everyone.credit_line_subsidy.fillna(0).gt(0).any() and "credit_line_windfall" in table:  # referee 47 M2, M4
         extra["credit_line"] = over_runs("all", lambda rows: float(rows.credit_line_subsidy.fillna(0).sum()))
         extra["credit_line_owed"] = over_runs("all", at(last, "credit_line_committed"))
@@ -258,6 +265,19 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
             extra["no_till_factor_spread"] = no_till_factor_spread(scenario, per_region.to_dict())
     return Findings(first, year, last, currency, regions, stored, paid, net, due, additional, payments, windfall,
                     **extra)
+
+
+def _additional_trend(table: pd.DataFrame, last: int) -> pd.Series:
+    """``analysis.compare.additional_over_time``'s row of these runs, with the last year's additional t interval.
+
+    ``co2e_additional_t_lo``, as ``casim compare`` summarises it, that its ``no_trend_read`` applies.
+    """
+    trend = additional_over_time(table.assign(scenario="runs")).loc["runs"]
+    keys = [k for k in run_keys(table) if k in ("draw", "seed")]
+    ends = table[(table.region == "all") & (table.year == last)][[*keys, "additional_cum_t_co2e"]]
+    interval = summarise(ends.rename(columns={"additional_cum_t_co2e": "co2e_additional_t"}).assign(scenario="runs"),
+                         ["scenario"]).iloc[0]
+    return pd.concat([trend, interval[["co2e_additional_t", "co2e_additional_t_lo"]]])
 
 
 def _cash_income_per_ha(rows: pd.DataFrame) -> float:
@@ -651,27 +671,68 @@ def _additional_sentences(found: Findings, lang: Language, depth: str, per_ha) -
 
 
 def _peak_sentence(found: Findings, lang: Language) -> list[str]:
-    """When the mean additional t peaked before the last year: the peak, and their yearly change at the end.
+    """When the mean additional t peaked before the last year: the peak, the end, and why they fell.
 
     From ``analysis.compare.additional_over_time``, as compare's "additional t over time" (referee 50 m4: the report
-    said "add 200,914 t by 2050" where they peaked at 221,591 t in 2044 and fell 1.6 % a year from 2045). Nothing
-    when they peak in the last year (or never exceed 0).
+    said "add 200,914 t by 2050" where they peaked at 221,591 t in 2044 and fell 1.6 % a year from 2045). The yearly
+    rate only where compare reads one (``no_trend_read``) and it shows at one decimal (referee 52 M1, m3); nothing
+    when they peak in the last year, never exceed 0 or read the same at the peak and the end; an end at or below 0 says
+    so. The cause is measured, not assumed (``_fall_cause``).
     """
     trend = found.additional_trend
     if trend is None or not np.isfinite(trend.additional_t_peak_year) or \
             trend.additional_t_peak_year >= found.last_year:
         return []
     _ = lang._
-    words = dict(peak_year=int(trend.additional_t_peak_year), peak=lang.number(trend.additional_t_peak),
-                 end=lang.number(trend.additional_t_end), last_year=found.last_year)
+    peak, end = trend.additional_t_peak, trend.additional_t_end
+    if lang.number(peak) == lang.number(end):  # referee 52 m3: "peaked at 5,000 t, above the 5,000 t of 2050"
+        return []
+    words = dict(peak_year=int(trend.additional_t_peak_year), peak=lang.number(peak), end=lang.number(end),
+                 last_year=found.last_year)
     change = trend.additional_t_trend_pct_per_yr
-    if np.isfinite(change) and change < 0:
-        return [_("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e and fall by "
-                  "{rate} a year over {start}–{last_year} to {end} t CO2e: farms leave the practices and the carbon they "
-                  "stored is lost again, so the tonnes of {last_year} are not lasting storage.").format(
-            rate=lang.percent(-change / 100, 1), start=int(trend.additional_t_trend_from), **words)]
-    return [_("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e, above the {end} t "
-              "CO2e of {last_year}.").format(**words)]
+    rate = lang.percent(-change / 100, 1) if np.isfinite(change) and change < 0 else None
+    if round(end) < 0:
+        out = _("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e; by {last_year} the "
+                "same farms' soils hold {lost} t CO2e less with the incentives than without them.").format(
+            lost=lang.number(-end), **words)
+    elif round(end) == 0:
+        out = _("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e and are gone by "
+                "{last_year}.").format(**words)
+    elif rate is not None and rate != lang.percent(0.0, 1) and not no_trend_read(trend):
+        out = _("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e and fall by "
+                "{rate} a year over {start}–{last_year} to {end} t CO2e.").format(
+            rate=rate, start=int(trend.additional_t_trend_from), **words)
+    else:
+        out = _("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e, above the {end} t "
+                "CO2e of {last_year}.").format(**words)
+    return [out, *_fall_cause(trend, found.last_year, lang)]
+
+
+def _fall_cause(trend: pd.Series, last_year: int, lang: Language) -> list[str]:
+    """Why the additional t fell since their peak, from the mean stocks (``additional_over_time``), in words.
+
+    Additional t are the incentivised farms' stock less the counterfactual's: they fall where the first loses carbon
+    or the second catches up (referee 52 M1: "farms leave the practices and the carbon they stored is lost again",
+    where the incentivised stock rose by 11,507 t and the counterfactual's by 12,124 t). Nothing without the stocks.
+    """
+    treated, counterfactual = trend.treated_t_change_since_peak, trend.counterfactual_t_change_since_peak
+    if not (np.isfinite(treated) and np.isfinite(counterfactual)):
+        return []
+    _ = lang._
+    words = dict(peak_year=int(trend.additional_t_peak_year), last_year=last_year)
+    general = _("Additional tonnes are the difference from the same farms without the incentives: they shrink when the "
+                "incentivised farms' soils lose carbon or when the farms without the incentives catch up.")
+    if round(treated) >= 0:
+        return [general + " " + _("Here the incentivised farms' soils still gain {treated} t CO2e from {peak_year} to "
+                                  "{last_year} and the same farms without the incentives gain {counterfactual} t CO2e: "
+                                  "they catch up, so part of what the incentives add by {peak_year} these farms store "
+                                  "later without them.").format(
+            treated=lang.number(treated), counterfactual=lang.number(counterfactual), **words)]
+    return [general + " " + _("Here the incentivised farms' soils lose {lost} t CO2e from {peak_year} to {last_year} "
+                              "(the same farms without the incentives: {counterfactual} t CO2e), so the tonnes of "
+                              "{last_year} are not lasting storage.").format(
+        lost=lang.number(-treated), counterfactual=("+" if counterfactual > 0 else "") + lang.number(counterfactual),
+        **words)]
 
 
 def no_till_depth_caveat(lang: Language, depth: str) -> str:
@@ -717,23 +778,34 @@ def _carbon_windfall_sentences(found: Findings, lang: Language) -> list[str]:
         return lang.money(value, found.currency)
 
     words = _spread_words(lang, found.carbon_windfall, money)
-    receipts = found.public_receipts.mean if found.public_receipts is not None else 0.0
-    if round(receipts) <= 0:
-        return [_("The credits' payers (buyers, price guarantors, Twin Regions buyers) paid or owe {money} for them; "
-                  "{windfall} ({share}) of it pays for credits beyond each farm's own additional tonnes{spread}: the "
-                  "carbon windfall, the counterpart of the per-hectare payments' windfall. Credits per additional tonne "
-                  "pool all farms; this windfall counts farm by farm.").format(
-            money=money(found.carbon_money.mean), windfall=money(found.carbon_windfall.mean),
+    receiving, paying = found.public_signs
+    public = found.public_carbon.mean if found.public_carbon is not None else 0.0
+    # referee 52 M2: said on the mean of the public's net money (as the cost columns net it), not of per-run receipts
+    if round(public) >= 0:
+        # the buyers' and a paying guarantor's money, the guarantor counted by its mean net money over the runs
+        out = [_("The credits' payers (buyers, price guarantors, Twin Regions buyers) paid or owe {money} for them; "
+                 "{windfall} ({share}) of it pays for credits beyond each farm's own additional tonnes{spread}: the "
+                 "carbon windfall, the counterpart of the per-hectare payments' windfall. Credits per additional tonne "
+                 "pool all farms; this windfall counts farm by farm.").format(
+            money=money(found.project_money), windfall=money(found.carbon_windfall.mean),
             share=lang.share(found.carbon_windfall_share), spread=f" ({words})" if words else "")]
-    # referee 50 m1: the public's receipts were netted from the buyers' money without a word
+        if receiving:
+            out.append(_("As price guarantor, the public receives money in {receiving} of the {runs} runs and pays in "
+                         "{paying}; on average it pays {paid}, counted above as a payer's.").format(
+                receiving=receiving, paying=paying, runs=found.runs, paid=money(public)))
+        return out
+    receipts = -public
     standing = found.standing.mean if found.standing is not None else 0.0
     per_t = _(", {per_t} per credited t CO2e still standing").format(per_t=lang.money(receipts / standing, found.currency)) \
         if standing > 0 else ""
+    spread_ = _("it receives in {receiving} of the {runs} runs and pays in {paying}").format(
+        receiving=receiving, paying=paying, runs=found.runs) if paying else \
+        _spread_words(lang, _negated(found.public_carbon), money)
     return [_("The credits' buyers (general-market and Twin Regions buyers) paid or owe {money} for them. As price "
               "guarantor, the public receives {receipts} of it{spread}{per_t}: the part of the market price above the "
               "price the credits are paid at (a price ceiling, or fixed-price contracts below the market).").format(
-                money=money(found.carbon_money.mean), receipts=money(receipts), per_t=per_t,
-                spread=_bracket(_spread_words(lang, found.public_receipts, money))),
+                money=money(found.project_money + receipts), receipts=money(receipts), per_t=per_t,
+                spread=_bracket(spread_)),
             _("Of the {project} left for the project, {windfall} ({share}) pays for credits beyond each farm's own "
               "additional tonnes{spread}: the carbon windfall, the counterpart of the per-hectare payments' windfall. "
               "Credits per additional tonne pool all farms; this windfall counts farm by farm.").format(

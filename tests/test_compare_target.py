@@ -668,7 +668,7 @@ def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_it
     mean over the mean carbon payers' money (cash from buyers, guarantor and twin buyers over the period + committed
     at the end), as the windfall share is mean windfall over mean payments; the table shows both beside the per-ha
     windfall. A design with no carbon money (the per-ha payment, the baseline) reads n/a, not 0 %."""
-    from analysis.compare import NON_ADDITIONAL
+    from analysis.compare import NON_ADDITIONAL, SHARE_OF_PROJECT_MONEY
 
     table = comparison.table.set_index("scenario")
     runs = comparison.runs[comparison.runs.region == "all"].sort_values("year")
@@ -690,7 +690,7 @@ def test_the_carbon_windfall_is_shown_beside_the_per_ha_windfall_as_money_and_it
     assert cells.index(f"{NON_ADDITIONAL} (USD)") == cells.index("windfall share of per-ha payments") + 1
     line = [c.strip() for c in next(line for line in text.splitlines() if "Results-based public" in line).split("|")]
     assert line[cells.index(f"{NON_ADDITIONAL} (USD)")].startswith(f"{windfall.mean():,.0f} (")
-    assert line[cells.index("its share of the carbon payers' money")] == f"{windfall.mean() / money.mean():.0%}"
+    assert line[cells.index(SHARE_OF_PROJECT_MONEY)] == f"{windfall.mean() / money.mean():.0%}"
     per_ha = [c.strip() for c in next(line for line in text.splitlines() if "Per-hectare payment" in line).split("|")]
     assert per_ha[cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
 
@@ -700,7 +700,7 @@ def test_a_table_written_before_the_carbon_windfall_reads_n_a_there_and_the_same
     Without the column, the carbon windfall and its share read 'n/a (table written before ...)' for a design with
     carbon money (the per-ha design still 'no carbon money'), and every other indicator is the one of the full
     table; referee 36 r1: the details' cash-only column says it is paid only, beside the headline's paid + owed."""
-    from analysis.compare import KEPT_PAID, NON_ADDITIONAL, OLD_TABLE
+    from analysis.compare import KEPT_PAID, NON_ADDITIONAL, OLD_TABLE, SHARE_OF_PROJECT_MONEY
 
     names = dict(zip(comparison.table.scenario, comparison.table.name, strict=True))
     full = compare(comparison.runs, "baseline", names)
@@ -713,7 +713,7 @@ def test_a_table_written_before_the_carbon_windfall_reads_n_a_there_and_the_same
     row = {name: [c.strip() for c in next(line for line in text.splitlines() if name in line).split("|")]
            for name in ("Results-based public", "Per-hectare payment")}
     assert row["Results-based public"][cells.index(f"{NON_ADDITIONAL} (USD)")] == OLD_TABLE
-    assert row["Results-based public"][cells.index("its share of the carbon payers' money")] == OLD_TABLE
+    assert row["Results-based public"][cells.index(SHARE_OF_PROJECT_MONEY)] == OLD_TABLE
     assert row["Per-hectare payment"][cells.index(f"{NON_ADDITIONAL} (USD)")] == "n/a (no carbon money)"
     kept = full.set_index("scenario").loc["results_based_public", "carbon_to_intermediaries"]
     shown = row["Results-based public"][cells.index(f"{KEPT_PAID} (USD)")]
@@ -982,3 +982,24 @@ def test_the_summary_says_what_buyers_pay_and_what_the_public_receives_of_it_und
     for code in LANGUAGES:
         if code != "en":
             assert words[code] in " ".join(sentences(found, language(code)))
+
+
+def test_under_a_ceiling_with_claw_backs_farmers_get_the_rules_share_of_the_buyers_cash_and_the_money_closes():
+    """Referee 52 m2: under a public ceiling of 20 on a 35 price with claw-backs, every credit is bought at 35 and pays
+    farmers 0.8 x 20, so farmers' share of the payers' cash before MRV is 0.8 x 20 / 35 = 45.714 % whatever is clawed
+    back; it read 46.3-46.6 %, the public's pay-back of its part of the refunds (15 / 20 of each) left out of what
+    payers paid. The money still closes to the cent: payers' money = farmers' net carbon income (claw-backs off) +
+    MRV + intermediaries' take + the public's receipts. One run of 300 farmers over 26 years claws back (674 USD)."""
+    from analysis.compare import indicators, payment_calendar
+    from experiments.runs import RunSpec, run_one
+
+    scenario = scenario_with_overrides(sim.load_scenario(SCENARIOS / "carbon_price_35.toml"),
+                                       {"carbon.price.ceiling": 20.0, "carbon.price.guarantor": "public",
+                                        "carbon.on_reversal": "clawback"})
+    runs = run_one(RunSpec(scenario, "claw", scenario.seed, 300, 26))
+    row = indicators(runs, calendars={"claw": payment_calendar(scenario)}).iloc[0]
+    assert row.clawback > 0 and row.public_carbon_receipts > 0 and not scenario.carbon.mrv.group_certification
+    assert row.farmer_share_of_carbon_money == pytest.approx(scenario.carbon.farmer_share * 20.0 / 35.0, rel=1e-9)
+    kept = row.farmer_net_carbon_income + row.mrv_cost + row.intermediaries_take
+    assert row.carbon_payers_money == pytest.approx(kept + row.public_carbon_receipts, abs=0.005)
+    assert row.public_spending_committed + row.private_spending_committed == pytest.approx(kept, abs=0.005)

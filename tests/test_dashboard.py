@@ -209,6 +209,11 @@ def test_the_header_gives_the_price_projects_are_paid_and_the_market_price_a_bou
         "Year 2025 · carbon price paid 50\xa0USD per t CO2e, the floor (market price 35\xa0USD) · 80% to farmers")
     assert lever_summary(build_model(capped, farmers=300), language("pt")).startswith(
         "Ano 2025 · preço do carbono pago 20\xa0USD por t CO2e, o teto (preço de mercado 35\xa0USD)")
+    # referee 52 n2: a ceiling a few cents below the market reads as one price, not "paid 35 USD, the ceiling (market
+    # price 35 USD)"
+    nearly = scenario_with_overrides(priced, {"carbon.price.ceiling": 34.99, "carbon.price.guarantor": "public"})
+    assert lever_summary(build_model(nearly, farmers=300), language("en")) == (
+        "Year 2025 · carbon price 35\xa0USD per t CO2e · 80% to farmers")
 
 
 def test_dashboard_charts_hold_zero_and_write_numbers_as_the_language_does(monkeypatch):

@@ -506,7 +506,8 @@ def test_the_reports_table_and_sentences_show_the_carbon_windfall_in_money_and_t
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])]
     windfall_column = header.index("carbon windfall: the carbon payers&#x27; money (paid + owed) for credits beyond "
                                    "each farm&#x27;s own additional t (USD)")
-    share_column = header.index("carbon windfall share of the carbon payers&#x27; money")
+    share_column = header.index("carbon windfall share of the money reaching the project (the payers&#x27; less the "
+                                "public&#x27;s receipts)")
     assert "kept by intermediaries, aggregators and authority, paid + owed for issued credits (USD)" in header
     yearly = stories[1].results
     yearly = yearly[yearly.region == "all"].sort_values("year")

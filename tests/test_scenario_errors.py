@@ -255,3 +255,17 @@ def test_a_renamed_files_own_translation_errors_name_that_file(write_scenario):
     path = write_scenario('name = "Price, capped"\n[translations.fr]\ndescription = "Plafonné"\n', name="capped.toml",
                           extends=str(base))
     assert f"{path}: translations.fr.name: missing required field" in error_of(path)
+
+
+def test_a_renamed_variant_missing_a_translated_name_is_told_to_set_it_here(tmp_path):
+    """Referee 52 m4: a file that sets its own name inherits no translated titles (``sim.scenario.loader``), so the
+    error must not tell it to set the missing translated name "in the file this one extends"."""
+    path = tmp_path / "renamed.toml"
+    path.write_text(f'extends = "{(SCENARIOS / "carbon_price_35.toml").as_posix()}"\nname = "Renamed"\n'
+                    '[translations.fr]\ndescription = "Seulement une description"\n', encoding="utf-8")
+    with pytest.raises(sim.ScenarioError) as error:
+        sim.load_scenario(path)
+    message = str(error.value)
+    assert "translations.fr.name: missing required field" in message
+    assert "inherits no translated titles: set it in [translations.fr] here" in message
+    assert "file this one extends" not in message

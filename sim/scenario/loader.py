@@ -277,6 +277,9 @@ def _describe(error: dict, origin: dict[tuple, Path], path: Path) -> str:
         return f"{where}: {dotted}: unknown field{of_kind}{hint}"
     if error_type == "missing":
         table = f" in [{'.'.join(str(p) for p in loc[:-1])}]" if len(loc) > 1 else ""
+        if loc[0] == "translations" and origin.get(("name",)) == path:  # referee 52 m4: it inherits no translations
+            return (f"{path}: {dotted}: missing required field{of_kind} (a file that sets its own name inherits no "
+                    f"translated titles: set it{table} here)")
         return f"{path}: {dotted}: missing required field{of_kind} (set it{table} here or in the file this one extends)"
     got = error.get("input")
     # a check across a whole table may involve fields from several files: name the file being loaded; an
