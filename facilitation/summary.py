@@ -32,8 +32,8 @@ from analysis.compare import (
     carbon_payers_money,
     cash_income_per_ha,
     no_trend_read,
+    public_carbon_flows,
     public_carbon_money,
-    received,
     summarise,
 )
 from analysis.replicates import INTERVAL, half_width, mean_covariance
@@ -240,9 +240,11 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["carbon_money"] = over_runs("all", lambda rows: carbon_payers_money(
             rows[rows.year > first], rows[rows.year == last].iloc[0]))
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
-        public = np.array([public_carbon_money(rows[rows.year > first], rows[rows.year == last].iloc[0])[1]
-                           for rows in (run[run.region == "all"] for run in runs)])
-        extra["public_receipts"] = spread(np.array([received(p) for p in public]))
+        alls = [(rows[rows.year > first], rows[rows.year == last].iloc[0])
+                for rows in (run[run.region == "all"] for run in runs)]
+        public = np.array([public_carbon_money(flows, end)[1] for flows, end in alls])
+        # year by year, as compare's: a collar's receipts are not netted against its top-ups (referee 54 M1)
+        extra["public_receipts"] = spread(np.array([public_carbon_flows(flows, end)[1] for flows, end in alls]))
         extra["public_carbon"] = spread(public)
         extra["public_signs"] = (int((np.round(public) < 0).sum()), int((np.round(public) > 0).sum()))
     if everyone.credit_line_subsidy.fillna(0).gt(0).any() and "credit_line_windfall" in table:  # referee 47 M2, M4
