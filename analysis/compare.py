@@ -1241,7 +1241,20 @@ def _trend_cell(row: pd.Series) -> str:
         return f"{peaked}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
         return f"still rising at the end: {trend:+.1f} %/yr over {period}"
-    return f"{peaked}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
+    return f"{peaked}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}{_stocks_since(row)}"
+
+
+def _stocks_since(row: pd.Series) -> str:
+    """The stock changes since the peak (t CO2e), with the design and without it, for ``_trend_cell``.
+
+    The additional t's change is their difference, so the cause (``COST_AT_LAST_YEAR``'s two) reads in compare as in
+    the report (referee 54 m2). Nothing where the stocks were not in the yearly table.
+    """
+    treated = row.get("treated_t_change_since_peak", np.nan)
+    counterfactual = row.get("counterfactual_t_change_since_peak", np.nan)
+    if not (np.isfinite(treated) and np.isfinite(counterfactual)):
+        return ""
+    return f"; stock change since the peak: {treated:+,.0f} t with the design, {counterfactual:+,.0f} t without"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:
