@@ -333,8 +333,8 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
         def pv(column: pd.Series, years: pd.Series = flows.year, start: int = start) -> float:
             return present_value(column, years, start, discount_rate)
 
-        public_carbon_cash, public_carbon = public_carbon_money(flows, last)
-        paid = payers_cash(flows, public_carbon_cash)
+        public_carbon = public_carbon_money(flows, last)[1]
+        paid = payers_cash(flows)
         enrolled = bool((flows.enrolled_share > 0).any())
         row.update(
             soc_gain_t_c_per_ha=float(last.soc_mean_t_c_per_ha - first.soc_mean_t_c_per_ha),
@@ -363,7 +363,7 @@ def indicators(runs: pd.DataFrame, discount_rate: float = DISCOUNT_RATE,
             else np.nan,
             private_committed=float(last.private_committed),
             carbon_payers_money=carbon_payers_money(flows, last),
-            public_carbon_receipts=received(public_carbon),
+            public_carbon_receipts=public_carbon_flows(flows, last)[1],
             # signed (< 0: pays), and whether this run's public receives or pays, that runs of both signs are said
             public_carbon_net_receipts=-public_carbon,
             public_receiving_runs=float(round(public_carbon) < 0), public_paying_runs=float(round(public_carbon) > 0),
@@ -856,33 +856,52 @@ def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
 
     Buyers', price guarantor's and Twin Regions buyers' cash over the seasons ``flows`` (a run's yearly rows after its
     first), and what the public and buyers owe at the run's ``end`` row for credits already issued (the public's
-    committed money less the credit line's, which is no carbon money). A public that receives money as guarantor (a
-    price ceiling) is no payer: its receipts (``public_carbon_money``) are not netted from the buyers' money (referee
-    50 m1: netted, buyers' 1,750,754 read 1,000,431 and farmers' 800,345 read as 80 % of it, not 46 %). The money
+    committed money less the credit line's, which is no carbon money). What the public receives as guarantor (a
+    price ceiling) is no payer's money: its receipts, year by year (``public_carbon_flows``), are not netted from the
+    buyers' money (referee 50 m1: netted, buyers' 1,750,754 read 1,000,431 and farmers' 800,345 read as 80 % of it,
+    not 46 %), nor from its own top-ups in other years (referee 54 M1, a floor-and-ceiling collar). The money
     reaching the project, which the carbon windfall is a share of, is this less those receipts.
     """
     paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
     carbon_committed = end.public_committed - end.get("credit_line_committed", 0.0)
-    return float(paid + carbon_committed + end.private_committed) + received(public_carbon_money(flows, end)[1])
+    return float(paid + carbon_committed + end.private_committed) + public_carbon_flows(flows, end)[1]
 
 
-def payers_cash(flows: pd.DataFrame, public_carbon_cash: float) -> float:
+def payers_cash(flows: pd.DataFrame) -> float:
     """One run's carbon payers' cash before claw-back refunds (currency): what farmers' gross carbon money is a share of.
 
-    ``flows``: the run's yearly rows after its first; ``public_carbon_cash``: ``public_carbon_money``'s cash. The
-    payers' flows are net of their parts of the refunds, which add up to the claw-backs, so flows + claw-backs is the
-    money reaching the project before refunds. A receiving public (a ceiling) is paid by buyers beyond it: its receipts
-    count, gross of its own part of the refunds (a negative part, as its share of each credit's money is: it pays
-    back 15 of every 16 x 35 / 20 refunded under a ceiling of 20 on 35). Its gross receipts R satisfy R_net = R x
-    (1 - claw-backs / project money), the refunds being shared as each payer paid: exact where every credit's money
-    is shared alike (a constant price and ceiling; referee 52 m2: the share read 46.3-46.6 %, not 0.8 x 20 / 35 =
-    45.7 %, as the public's pay-back was left out), else its share over the run.
+    ``flows``: the run's yearly rows after its first. The payers' flows are net of their parts of the refunds, which
+    add up to the claw-backs, so flows + claw-backs is the money reaching the project before refunds. The public's
+    carbon money is read year by year (``public_carbon_flows``): a year it receives (buyers paying beyond a ceiling)
+    its receipts count as buyers' money paid, a year it pays (a floor's top-up, or its part of a ceiling's refunds)
+    as a payer's. Netted over the run, a collar's top-ups cancelled its receipts (referee 54 M1: 80.0 % read, 74.9 %
+    year by year); under a constant price and ceiling the share is 0.8 x 20 / 35 = 45.7 % with or without claw-backs.
     """
     project = float((flows.buyer_spending + flows.clawback + flows.guarantor_spending + flows.twin_buyer_spending).sum())
-    receipts = received(public_carbon_cash)
-    if receipts and project > 0:
-        receipts /= 1.0 - float(flows.clawback.sum()) / project
-    return project + receipts
+    return project + _public_yearly_flows(flows)[1]
+
+
+def _public_yearly_flows(flows: pd.DataFrame) -> tuple[float, float]:
+    """The public's carbon cash over the seasons ``flows``, year by year (currency): (paid, received).
+
+    Each year's carbon money (``public_carbon_money``'s, by year) is paid if > 0, received if < 0.
+    """
+    yearly = flows.public_spending - flows.payments - flows.credit_line_subsidy - flows.exchange_programme_cost
+    return float(yearly.clip(lower=0.0).sum()), 0.0 - float(yearly.clip(upper=0.0).sum())
+
+
+def public_carbon_flows(flows: pd.DataFrame, end: pd.Series) -> tuple[float, float]:
+    """One run's public carbon money, year by year (currency): (what it pays, what it receives), paid + committed.
+
+    Each season of ``flows`` (a run's yearly rows after its first) where its carbon money (``public_carbon_money``) is
+    > 0 it pays (a buyer, a floor's top-up), < 0 it receives (a ceiling); a collar does both in different years,
+    and neither cancels the other. What it owes or is owed at the run's ``end`` for credits already issued cannot be
+    split by year: it counts as one more period, paid if > 0, received if < 0. Paid - received is
+    ``public_carbon_money``'s net, paid + committed.
+    """
+    paid, received_cash = _public_yearly_flows(flows)
+    committed = float(end.public_committed - end.get("credit_line_committed", 0.0))
+    return paid + max(committed, 0.0), received_cash + max(-committed, 0.0)
 
 
 def public_carbon_money(flows: pd.DataFrame, end: pd.Series) -> tuple[float, float]:
@@ -894,11 +913,6 @@ def public_carbon_money(flows: pd.DataFrame, end: pd.Series) -> tuple[float, flo
     cash = float((flows.public_spending - flows.payments - flows.credit_line_subsidy
                   - flows.exchange_programme_cost).sum())
     return cash, cash + float(end.public_committed - end.get("credit_line_committed", 0.0))
-
-
-def received(public_money: float) -> float:
-    """What a net receiving public receives (``public_money`` < 0, in whole currency units, as ``cost_reason``), else 0."""
-    return -public_money if round(public_money) < 0 else 0.0
 
 
 def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:
@@ -1227,7 +1241,20 @@ def _trend_cell(row: pd.Series) -> str:
         return f"{peaked}; no change measured over {period} (not > 0 at both ends)"
     if peak == start + TREND_YEARS:
         return f"still rising at the end: {trend:+.1f} %/yr over {period}"
-    return f"{peaked}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}"
+    return f"{peaked}; {'falling' if trend < 0 else 'rising'} {abs(trend):.1f} %/yr over {period}{_stocks_since(row)}"
+
+
+def _stocks_since(row: pd.Series) -> str:
+    """The stock changes since the peak (t CO2e), with the design and without it, for ``_trend_cell``.
+
+    The additional t's change is their difference, so the cause (``COST_AT_LAST_YEAR``'s two) reads in compare as in
+    the report (referee 54 m2). Nothing where the stocks were not in the yearly table.
+    """
+    treated = row.get("treated_t_change_since_peak", np.nan)
+    counterfactual = row.get("counterfactual_t_change_since_peak", np.nan)
+    if not (np.isfinite(treated) and np.isfinite(counterfactual)):
+        return ""
+    return f"; stock change since the peak: {treated:+,.0f} t with the design, {counterfactual:+,.0f} t without"
 
 
 def details_markdown(table: pd.DataFrame, currency: str) -> str:

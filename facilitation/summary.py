@@ -32,8 +32,8 @@ from analysis.compare import (
     carbon_payers_money,
     cash_income_per_ha,
     no_trend_read,
+    public_carbon_flows,
     public_carbon_money,
-    received,
     summarise,
 )
 from analysis.replicates import INTERVAL, half_width, mean_covariance
@@ -240,9 +240,11 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
         extra["carbon_money"] = over_runs("all", lambda rows: carbon_payers_money(
             rows[rows.year > first], rows[rows.year == last].iloc[0]))
         extra["carbon_windfall"] = over_runs("all", at(last, "carbon_money_non_additional_cum"))
-        public = np.array([public_carbon_money(rows[rows.year > first], rows[rows.year == last].iloc[0])[1]
-                           for rows in (run[run.region == "all"] for run in runs)])
-        extra["public_receipts"] = spread(np.array([received(p) for p in public]))
+        alls = [(rows[rows.year > first], rows[rows.year == last].iloc[0])
+                for rows in (run[run.region == "all"] for run in runs)]
+        public = np.array([public_carbon_money(flows, end)[1] for flows, end in alls])
+        # year by year, as compare's: a collar's receipts are not netted against its top-ups (referee 54 M1)
+        extra["public_receipts"] = spread(np.array([public_carbon_flows(flows, end)[1] for flows, end in alls]))
         extra["public_carbon"] = spread(public)
         extra["public_signs"] = (int((np.round(public) < 0).sum()), int((np.round(public) > 0).sum()))
     if everyone.credit_line_subsidy.fillna(0).gt(0).any() and "credit_line_windfall" in table:  # referee 47 M2, M4
@@ -677,7 +679,7 @@ def _peak_sentence(found: Findings, lang: Language) -> list[str]:
     said "add 200,914 t by 2050" where they peaked at 221,591 t in 2044 and fell 1.6 % a year from 2045). The yearly
     rate only where compare reads one (``no_trend_read``) and it shows at one decimal (referee 52 M1, m3); nothing
     when they peak in the last year, never exceed 0 or read the same at the peak and the end; an end at or below 0 says
-    so. The cause is measured, not assumed (``_fall_cause``).
+    so. The cause is measured, not assumed (``_fall_cause``), and said only where compare reads a trend.
     """
     trend = found.additional_trend
     if trend is None or not np.isfinite(trend.additional_t_peak_year) or \
@@ -705,7 +707,8 @@ def _peak_sentence(found: Findings, lang: Language) -> list[str]:
     else:
         out = _("These additional tonnes (mean over the runs) peaked in {peak_year} at {peak} t CO2e, above the {end} t "
                 "CO2e of {last_year}.").format(**words)
-    return [out, *_fall_cause(trend, found.last_year, lang)]
+    # referee 54 m1: where the end's interval reaches 0 the fall may be seed noise, so no cause is said for it
+    return [out] if no_trend_read(trend) else [out, *_fall_cause(trend, found.last_year, lang)]
 
 
 def _fall_cause(trend: pd.Series, last_year: int, lang: Language) -> list[str]:

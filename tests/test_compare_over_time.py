@@ -86,6 +86,21 @@ def test_no_trend_is_read_from_additional_t_whose_interval_reaches_zero():
     assert _trend_cell(certain) == "peaked in 2040 at 15,000 t (12,256 t at the end); falling 2.0 %/yr over 2045-2050"
 
 
+def test_the_trend_cell_gives_both_stock_changes_since_the_peak_where_it_reads_a_trend():
+    """Referee 54 m2: the stock changes since the peak (with the design, without it) were in the CSV only. A design
+    stock of 40,000 t at the 2040 peak and 45,000 t in 2050 (+5,000 t), additional t 15,000 -> 12,256 t (-2,744 t): the
+    counterfactual's stock rose 5,000 + 2,744 = +7,744 t. None where no trend is read (a fall within noise)."""
+    yearly = _yearly({"falling": _falling})
+    yearly["co2e_stored_cum_t"] = [40_000.0 + 500.0 * max(year - PEAK_YEAR, 0) if year >= PEAK_YEAR else 0.0
+                                   for year in yearly.year]
+    row = additional_over_time(yearly).loc["falling"]
+    certain, uncertain = row.copy(), row.copy()
+    certain["co2e_additional_t_lo"], uncertain["co2e_additional_t_lo"] = 10.0, -5000.0
+    assert _trend_cell(certain) == ("peaked in 2040 at 15,000 t (12,256 t at the end); falling 2.0 %/yr over 2045-2050"
+                                    "; stock change since the peak: +5,000 t with the design, +7,744 t without")
+    assert "stock change" not in _trend_cell(uncertain)
+
+
 def test_exposure_above_the_buffer_pool_is_flagged_run_by_run():
     """Runs whose credits at risk at the end exceed the buffer pool left: 2 of 3 here (150,000 against 75,000 t as
     the referee's results-based purchase in 2050); the cell names them and the ratio of the means (2.0); a design

@@ -1003,3 +1003,31 @@ def test_under_a_ceiling_with_claw_backs_farmers_get_the_rules_share_of_the_buye
     kept = row.farmer_net_carbon_income + row.mrv_cost + row.intermediaries_take
     assert row.carbon_payers_money == pytest.approx(kept + row.public_carbon_receipts, abs=0.005)
     assert row.public_spending_committed + row.private_spending_committed == pytest.approx(kept, abs=0.005)
+
+
+def test_under_a_collar_the_publics_top_ups_and_receipts_count_year_by_year_not_netted():
+    """Referee 54 M1: under a floor-and-ceiling collar the public tops up in some years and receives in others; netted
+    over the run, its receipts cancelled its top-ups and farmers' share read 80.0 % where the year-by-year share was
+    74.9 % (collar seed 42; collar4 79.5 against 72.1). Two seasons of 100 credited t, farmers getting 0.8 of the
+    project price, intermediaries 0.2: market 15 under a floor of 20 (buyers 1,500, the public tops up 500) and market
+    35 over a ceiling of 30 (buyers 3,500, the public receives 500). Payers paid 1,500 + 500 + 3,500 = 5,500, farmers
+    got 0.8 x (2,000 + 3,000) = 4,000: 72.7 %, not 4,000 / 5,000 = 80 %. The money closes: 5,500 = farmers' 4,000 +
+    intermediaries' 1,000 + the public's receipts 500; the public pays 500 and receives 500 (net 0)."""
+    from analysis.compare import carbon_payers_money, payers_cash, public_carbon_flows, public_carbon_money
+
+    zero = [0.0, 0.0]
+    flows = pd.DataFrame(dict(year=[2026, 2027], buyer_spending=[1500.0, 3500.0], guarantor_spending=[500.0, -500.0],
+                              twin_buyer_spending=zero, clawback=zero, public_spending=[500.0, -500.0], payments=zero,
+                              credit_line_subsidy=zero, exchange_programme_cost=zero,
+                              carbon_to_farmers=[1600.0, 2400.0], carbon_to_intermediaries=[400.0, 600.0]))
+    end = pd.Series(dict(public_committed=0.0, private_committed=0.0, credit_line_committed=0.0))
+    assert flows.carbon_to_farmers.sum() / payers_cash(flows) == pytest.approx(4000.0 / 5500.0, rel=1e-12)
+    assert public_carbon_flows(flows, end) == (500.0, 500.0)
+    assert public_carbon_money(flows, end) == (0.0, 0.0)
+    money = carbon_payers_money(flows, end)
+    assert money == pytest.approx(5500.0, rel=1e-12)
+    assert money == pytest.approx(flows.carbon_to_farmers.sum() + flows.carbon_to_intermediaries.sum()
+                                  + public_carbon_flows(flows, end)[1], abs=0.005)
+    owed = end.copy()
+    owed["public_committed"] = -120.0  # owed to the public for credits issued: one more receiving period
+    assert public_carbon_flows(flows, owed) == (500.0, 620.0)
