@@ -130,6 +130,7 @@ class Findings:
     standing: Spread | None = None  # of ``credited``, t CO2e still standing (not cancelled or clawed back)
     carbon_money: Spread | None = None  # carbon payers' money, paid + committed, currency (None without credits)
     public_receipts: Spread | None = None  # of ``carbon_money``, what the public receives as price guarantor
+    public_paid: Spread | None = None  # of ``carbon_money``, what the public pays (top-ups, refund pay-backs), currency
     public_carbon: Spread | None = None  # the public's net carbon money, paid + owed (< 0: it receives), currency
     public_signs: tuple[int, int] = (0, 0)  # runs in which the public receives, and pays, as carbon guarantor or buyer
     carbon_windfall: Spread | None = None  # of ``carbon_money``, for credits beyond each farm's own additional t
@@ -244,7 +245,8 @@ def findings(table: pd.DataFrame, currency: str, milestone: int | None = None, s
                 for rows in (run[run.region == "all"] for run in runs)]
         public = np.array([public_carbon_money(flows, end)[1] for flows, end in alls])
         # year by year, as compare's: a collar's receipts are not netted against its top-ups (referee 54 M1)
-        extra["public_receipts"] = spread(np.array([public_carbon_flows(flows, end)[1] for flows, end in alls]))
+        paid_received = np.array([public_carbon_flows(flows, end) for flows, end in alls])
+        extra["public_paid"], extra["public_receipts"] = spread(paid_received[:, 0]), spread(paid_received[:, 1])
         extra["public_carbon"] = spread(public)
         extra["public_signs"] = (int((np.round(public) < 0).sum()), int((np.round(public) > 0).sum()))
     if everyone.credit_line_subsidy.fillna(0).gt(0).any() and "credit_line_windfall" in table:  # referee 47 M2, M4
@@ -770,7 +772,8 @@ def _uncertainty_sentence(found: Findings, lang: Language, depth: str) -> str:
 def _carbon_windfall_sentences(found: Findings, lang: Language) -> list[str]:
     """The carbon windfall in money and its share of the money reaching the project (referee 36 R1, referee 35 M2).
 
-    Where the public receives money as price guarantor, first what buyers pay and what the public receives of it.
+    Where the public receives money as price guarantor, first what buyers pay, what the public receives of it year by
+    year (as ``casim compare``) and, where it also pays in other years (claw-back refunds, a floor's top-ups), that.
 
     Beside credits per additional t, which pools the farms, and in the per-ha windfall's terms: money, farm by farm
     (``analysis.compare.READING_WINDFALL``).
@@ -797,18 +800,30 @@ def _carbon_windfall_sentences(found: Findings, lang: Language) -> list[str]:
                          "{paying}; on average it pays {paid}, counted above as a payer's.").format(
                 receiving=receiving, paying=paying, runs=found.runs, paid=money(public)))
         return out
-    receipts = -public
+    # referee 54b: the receipts year by year, as compare's column, and what the public pays in its other years (its
+    # part of claw-back refunds, a floor's top-ups); buyers' money - receipts + paid is the project's money
+    receipts = found.public_receipts.mean
+    paid = found.public_paid.mean if found.public_paid is not None else 0.0
     standing = found.standing.mean if found.standing is not None else 0.0
-    per_t = _(", {per_t} per credited t CO2e still standing").format(per_t=lang.money(receipts / standing, found.currency)) \
+    per_t = _(", {per_t} per credited t CO2e still standing").format(per_t=lang.money(-public / standing, found.currency)) \
         if standing > 0 else ""
     spread_ = _("it receives in {receiving} of the {runs} runs and pays in {paying}").format(
         receiving=receiving, paying=paying, runs=found.runs) if paying else \
-        _spread_words(lang, _negated(found.public_carbon), money)
-    return [_("The credits' buyers (general-market and Twin Regions buyers) paid or owe {money} for them. As price "
-              "guarantor, the public receives {receipts} of it{spread}{per_t}: the part of the market price above the "
-              "price the credits are paid at (a price ceiling, or fixed-price contracts below the market).").format(
-                money=money(found.project_money + receipts), receipts=money(receipts), per_t=per_t,
-                spread=_bracket(spread_)),
+        _spread_words(lang, found.public_receipts, money)
+    buyers = money(found.project_money + receipts - paid)
+    if round(paid) > 0:
+        bought = _("The credits' buyers (general-market and Twin Regions buyers) paid or owe {money} for them. As price "
+                   "guarantor, the public receives {receipts} of it{spread}: the part of the market price above the "
+                   "price the credits are paid at (a price ceiling, or fixed-price contracts below the market). It "
+                   "also pays {paid} (claw-back refunds or floor top-ups), so it receives {net} net{per_t}.").format(
+            money=buyers, receipts=money(receipts), paid=money(paid), net=money(-public), per_t=per_t,
+            spread=_bracket(spread_))
+    else:
+        bought = _("The credits' buyers (general-market and Twin Regions buyers) paid or owe {money} for them. As "
+                   "price guarantor, the public receives {receipts} of it{spread}{per_t}: the part of the market price "
+                   "above the price the credits are paid at (a price ceiling, or fixed-price contracts below the "
+                   "market).").format(money=buyers, receipts=money(receipts), per_t=per_t, spread=_bracket(spread_))
+    return [bought,
             _("Of the {project} left for the project, {windfall} ({share}) pays for credits beyond each farm's own "
               "additional tonnes{spread}: the carbon windfall, the counterpart of the per-hectare payments' windfall. "
               "Credits per additional tonne pool all farms; this windfall counts farm by farm.").format(

@@ -1,16 +1,17 @@
 """Referee 52: why additional t fall (M1, m3) and a guarantor whose runs pay and receive (M2), in the report and compare.
 
-Synthetic paths and the referee's collar runs' money: no model runs.
+Synthetic paths, the referee's collar runs' money and one stored ceiling run (tests/data): no model runs.
 """
 
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from conftest import TEST_DATA
 
-from analysis.compare import _guarantor_receipts_cell, additional_over_time
+from analysis.compare import _guarantor_receipts_cell, additional_over_time, indicators
 from facilitation.i18n import LANGUAGES, language
-from facilitation.summary import Spread, _carbon_windfall_sentences, _peak_sentence, spread
+from facilitation.summary import Spread, _carbon_windfall_sentences, _peak_sentence, findings, sentences, spread
 
 YEARS = range(2025, 2051)
 
@@ -120,3 +121,30 @@ def test_a_collar_that_pays_on_average_is_said_a_payer_with_the_runs_of_each_sig
     receiving = pd.Series({**row, "public_carbon_net_receipts": 500.0, "public_carbon_net_receipts_lo": -100.0,
                            "public_carbon_net_receipts_hi": 1_100.0})
     assert _guarantor_receipts_cell(receiving).endswith("; receives in 1 and pays in 2 of 3 runs")
+
+
+def test_under_a_ceiling_with_claw_backs_the_report_gives_compares_receipts_and_what_the_public_paid():
+    """Referee 54 (after its M1): under a public ceiling (35 price, 20 ceiling) with claw-backs, compare reads the
+    public's carbon money year by year: 739,771 USD received, 21,381 paid back as its part of the refunds. The report
+    said "the public receives 718,390" (the net) beside compare's 739,771. It now gives compare's receipts, what the
+    public paid and the net, from ``public_carbon_flows`` alone, and the money closes: buyers' 1,676,243 - 739,771 +
+    21,381 = 957,853 left for the project, in every language. Referee 52's run (1,500 farmers, 2025-2050, seed 42,
+    yearly rows of all farms: tests/data)."""
+    runs = pd.read_parquet(TEST_DATA / "ceiling_clawback_1500x26_seed42.parquet")
+    found = findings(runs, "USD")
+    row = indicators(runs.assign(scenario="ceiling_claw")).iloc[0]
+    assert found.public_receipts.mean == pytest.approx(row.public_carbon_receipts, rel=1e-12)
+    assert (round(found.public_receipts.mean), round(found.public_paid.mean)) == (739_771, 21_381)
+    assert found.project_money == pytest.approx(found.public_carbon.mean + found.carbon_money.mean
+                                                - found.public_paid.mean, rel=1e-12)  # paid - received is the net
+    said = " ".join(sentences(found, language("en")))
+    assert "paid or owe 1,676,243\u00a0USD for them. As price guarantor, the public receives 739,771\u00a0USD of it" \
+        in said
+    assert "It also pays 21,381\u00a0USD (claw-back refunds or floor top-ups), so it receives 718,390\u00a0USD net" in said
+    assert "Of the 957,853\u00a0USD left for the project" in said
+    assert 1_676_243 - 739_771 + 21_381 == 957_853
+    words = {"fr": "les pouvoirs publics en reçoivent 739\u202f771", "es": "el sector público recibe 739.771",
+             "pt": "o setor público recebe 739.771"}
+    for code in set(LANGUAGES) - {"en"}:
+        translated = " ".join(sentences(found, language(code)))
+        assert words[code] in translated and "It also pays" not in translated
