@@ -863,8 +863,7 @@ def carbon_payers_money(flows: pd.DataFrame, end: pd.Series) -> float:
     reaching the project, which the carbon windfall is a share of, is this less those receipts.
     """
     paid = (flows.buyer_spending + flows.guarantor_spending + flows.twin_buyer_spending).sum()
-    carbon_committed = end.public_committed - end.get("credit_line_committed", 0.0)
-    return float(paid + carbon_committed + end.private_committed) + public_carbon_flows(flows, end)[1]
+    return float(paid + _public_carbon_committed(end) + end.private_committed) + public_carbon_flows(flows, end)[1]
 
 
 def payers_cash(flows: pd.DataFrame) -> float:
@@ -884,10 +883,27 @@ def payers_cash(flows: pd.DataFrame) -> float:
 def _public_yearly_flows(flows: pd.DataFrame) -> tuple[float, float]:
     """The public's carbon cash over the seasons ``flows``, year by year (currency): (paid, received).
 
-    Each year's carbon money (``public_carbon_money``'s, by year) is paid if > 0, received if < 0.
+    Each year's carbon money (``_public_carbon_by_year``) is paid if > 0, received if < 0.
     """
-    yearly = flows.public_spending - flows.payments - flows.credit_line_subsidy - flows.exchange_programme_cost
+    yearly = _public_carbon_by_year(flows)
     return float(yearly.clip(lower=0.0).sum()), 0.0 - float(yearly.clip(upper=0.0).sum())
+
+
+def _public_carbon_by_year(flows: pd.DataFrame) -> pd.Series:
+    """The public's carbon money each season of ``flows`` (currency/yr; < 0 where it receives as guarantor).
+
+    Its spending less its per-ha payments, credit-line subsidies and exchange programmes: what it pays as a carbon
+    buyer or price guarantor, net of what it receives as guarantor.
+    """
+    return flows.public_spending - flows.payments - flows.credit_line_subsidy - flows.exchange_programme_cost
+
+
+def _public_carbon_committed(end: pd.Series) -> float:
+    """What the public owes (> 0) or is owed (< 0) at a run's ``end`` row for carbon credits already issued (currency).
+
+    Its committed money less the credit line's subsidy still owed on running loans, which is no carbon money.
+    """
+    return float(end.public_committed - end.get("credit_line_committed", 0.0))
 
 
 def public_carbon_flows(flows: pd.DataFrame, end: pd.Series) -> tuple[float, float]:
@@ -900,19 +916,18 @@ def public_carbon_flows(flows: pd.DataFrame, end: pd.Series) -> tuple[float, flo
     ``public_carbon_money``'s net, paid + committed.
     """
     paid, received_cash = _public_yearly_flows(flows)
-    committed = float(end.public_committed - end.get("credit_line_committed", 0.0))
+    committed = _public_carbon_committed(end)
     return paid + max(committed, 0.0), received_cash + max(-committed, 0.0)
 
 
 def public_carbon_money(flows: pd.DataFrame, end: pd.Series) -> tuple[float, float]:
     """One run's public carbon money (currency): (cash over the seasons ``flows``, cash + committed at ``end``).
 
-    The public's spending less its per-ha payments, credit-line subsidies and exchange programmes: what it pays as a
-    carbon buyer or price guarantor, net of what it receives as guarantor (< 0 where it receives more: a ceiling).
+    Its yearly carbon money (``_public_carbon_by_year``) summed over the run, < 0 where it receives more than it pays
+    (a ceiling); with what it owes or is owed for issued credits at the end (``_public_carbon_committed``).
     """
-    cash = float((flows.public_spending - flows.payments - flows.credit_line_subsidy
-                  - flows.exchange_programme_cost).sum())
-    return cash, cash + float(end.public_committed - end.get("credit_line_committed", 0.0))
+    cash = float(_public_carbon_by_year(flows).sum())
+    return cash, cash + _public_carbon_committed(end)
 
 
 def cash_income_per_ha(rows: pd.DataFrame) -> pd.Series:
